@@ -1,0 +1,64 @@
+import { Command } from "commander";
+import { isParseError, type ParseError } from "../../src/core/http-request.ts";
+import { createParser, detectFormat, FormatDetectionError } from "../../src/parse/formats.ts";
+import type { Explanation, Parser } from "../../src/parse/parser.ts";
+import { addInputOptions, formatOptions, type InputFlags } from "./scan.ts";
+import { CliError, EXIT } from "../exit-codes.ts";
+import { writeOut } from "../output.ts";
+
+const ORIGIN = { source: "argument" };
+
+function showFailure(line: string, error: ParseError): string {
+  const out = [`${error.format}: ${error.reason}`];
+  if (error.column !== undefined) {
+    const from = Math.max(0, error.column - 60);
+    const snippet = line.slice(from, error.column + 40);
+    out.push(`  ${JSON.stringify(snippet).slice(1, -1)}`);
+    out.push(`  ${" ".repeat(JSON.stringify(line.slice(from, error.column)).length - 2)}^ here (column ${error.column})`);
+  }
+  return out.join("\n");
+}
+
+function showSuccess(parser: Parser, e: Explanation): string {
+  const rows = e.fields.map((f) => {
+    const span = f.start === undefined ? "" : `${f.start}-${f.end}`;
+    const value = f.value === f.raw ? "" : `  => ${JSON.stringify(f.value)}`;
+    return `  ${f.name.padEnd(22)} ${span.padEnd(9)} ${JSON.stringify(f.raw)}${value}`;
+  });
+  return [`format: ${parser.name}`, "fields:", ...rows, "request:", JSON.stringify(e.result, null, 2)].join("\n");
+}
+
+export function explainCommand(): Command {
+  const cmd = new Command("explain")
+    .description("show how one log line (or raw request) is parsed, field by field, or exactly where and why it fails")
+    .argument("[line]", "the log line; omit it to read the record from stdin (e.g. a raw HTTP request)");
+  addInputOptions(cmd);
+  return cmd.action(async (arg: string | undefined, flags: InputFlags) => {
+    const line = arg ?? (await Bun.stdin.text()).replace(/\r?\n$/, "");
+    if (!line) throw new CliError("nothing to explain: give a line as argument or on stdin", EXIT.usage);
+    const options = formatOptions(flags);
+    let parser: Parser;
+    if (options.format === "auto" && !options.logFormat) {
+      try {
+        parser = detectFormat(line.split("\n"), ORIGIN.source, options);
+      } catch (e) {
+        if (!(e instanceof FormatDetectionError)) throw e;
+        // Say why each candidate rejected the line.
+        const why = (["json", "combined", "apache"] as const).map((format) => {
+          const r = createParser({ ...options, format }).explain(line, ORIGIN).result;
+          return isParseError(r) ? showFailure(line, r) : "";
+        });
+        throw new CliError(`no known format fits this line.\n${why.join("\n")}\nPass --format, or --log-format '<your nginx log_format>'.`, EXIT.dataError);
+      }
+    } else {
+      try {
+        parser = createParser(options);
+      } catch (e) {
+        throw new CliError((e as Error).message, EXIT.usage);
+      }
+    }
+    const explained = parser.explain(line, ORIGIN);
+    if (isParseError(explained.result)) throw new CliError(showFailure(line, explained.result), EXIT.dataError);
+    await writeOut(showSuccess(parser, explained) + "\n");
+  });
+}

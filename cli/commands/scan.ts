@@ -1,0 +1,76 @@
+import { Command, Option } from "commander";
+import { scan } from "../../src/scan/scan.ts";
+import type { ScanSummary } from "../../src/scan/summary.ts";
+import { FORMAT_NAMES, type FormatName } from "../../src/parse/formats.ts";
+import { parseJsonMapping } from "../../src/parse/json-lines.ts";
+import { createProgress } from "../progress.ts";
+import { exitQuietlyOnEpipe, writeOut } from "../output.ts";
+import { CliError, EXIT } from "../exit-codes.ts";
+import { formatSummary } from "../format-summary.ts";
+
+export interface InputFlags {
+  format: FormatName;
+  logFormat?: string;
+  jsonMap?: string;
+}
+
+/** --format / --log-format / --json-map, shared by every command that reads logs. */
+export function addInputOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option("-f, --format <format>", "input format").choices([...FORMAT_NAMES]).default("auto"))
+    .option("--log-format <string>", "nginx log_format string (as in nginx.conf, escape=json allowed); implies --format nginx")
+    .option("--json-map <pairs>", "JSON key mapping for --format json, e.g. request_uri=req.url,remote_addr=client.ip");
+}
+
+export function formatOptions(flags: InputFlags) {
+  try {
+    return { format: flags.format, logFormat: flags.logFormat, jsonMap: flags.jsonMap ? parseJsonMapping(flags.jsonMap) : undefined };
+  } catch (e) {
+    throw new CliError((e as Error).message, EXIT.usage);
+  }
+}
+
+interface ScanFlags extends InputFlags {
+  ndjson?: boolean;
+  json?: boolean;
+  top: string;
+}
+
+export function scanCommand(): Command {
+  const cmd = new Command("scan")
+    .description("read log files (or raw HTTP requests) and summarise them; - reads stdin")
+    .argument("<paths...>", "files, directories, globs or - for stdin; .gz is read transparently")
+    .option("--ndjson", "write one JSON object per request to stdout, in input order (summary goes to stderr)")
+    .option("--json", "print the summary as JSON")
+    .option("--top <n>", "how many top paths and clients to show", "10");
+  addInputOptions(cmd);
+  return cmd.action(async (paths: string[], flags: ScanFlags) => {
+    const top = Number(flags.top);
+    if (!Number.isInteger(top) || top < 1) throw new CliError(`--top must be a positive integer, got ${flags.top}`, EXIT.usage);
+    if (flags.ndjson) exitQuietlyOnEpipe();
+    const progress = createProgress();
+    let requests = 0;
+    const summary: ScanSummary = await scan(paths, {
+      ...formatOptions(flags),
+      top,
+      hooks: {
+        onProgress(input, offset) {
+          progress.update({ label: input.name, done: requests, unit: "lines", fraction: input.size && !input.name.endsWith(".gz") ? offset / input.size : null });
+        },
+        onInputError(input, error) {
+          progress.finish();
+          console.error(`moat: ${error.message}`);
+        },
+      },
+      async onRequests(batch) {
+        requests += batch.length;
+        if (flags.ndjson) await writeOut(batch.map((r) => JSON.stringify(r)).join("\n") + "\n");
+      },
+    });
+    progress.finish();
+    const text = flags.json ? JSON.stringify(summary, null, 2) + "\n" : formatSummary(summary);
+    if (flags.ndjson) process.stderr.write(text);
+    else await writeOut(text);
+    if (summary.failedInputs.length || (summary.requests === 0 && summary.rejected > 0)) process.exitCode = EXIT.dataError;
+  });
+}

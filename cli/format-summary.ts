@@ -1,0 +1,28 @@
+/** The human-readable scan summary. */
+import type { ScanSummary } from "../src/scan/summary.ts";
+
+function table(title: string, rows: [string, number][], total: number): string {
+  if (!rows.length) return "";
+  const width = Math.max(...rows.map(([k]) => k.length), 8);
+  const lines = rows.map(([k, n]) => `  ${k.padEnd(Math.min(width, 60)).slice(0, 60)}  ${String(n).padStart(9)}  ${((n / Math.max(total, 1)) * 100).toFixed(1).padStart(5)}%`);
+  return `${title}\n${lines.join("\n")}\n`;
+}
+
+export function formatSummary(s: ScanSummary): string {
+  const out: string[] = [];
+  out.push(`requests   ${s.requests}`);
+  out.push(`rejected   ${s.rejected}${s.rejected ? " (lines that did not parse; samples below)" : ""}`);
+  if (s.firstTime) out.push(`time span  ${s.firstTime} .. ${s.lastTime}`);
+  for (const i of s.inputs) out.push(`input      ${i.source} (${i.format})`);
+  for (const f of s.failedInputs) out.push(`failed     ${f.source}: ${f.error}`);
+  out.push("");
+  out.push(table("methods", s.methods, s.requests));
+  out.push(table("statuses", s.statuses, s.requests));
+  out.push(table("top paths", s.topPaths, s.requests));
+  out.push(table("top clients", s.topClients, s.requests));
+  for (const r of s.rejectedBySource) {
+    out.push(`rejected in ${r.source}: ${r.count}`);
+    for (const sample of r.samples.slice(0, 5)) out.push(`  line ${sample.line ?? "?"}: ${sample.reason}\n    ${JSON.stringify(sample.text.slice(0, 160))}`);
+  }
+  return out.filter((l) => l !== "").join("\n") + "\n";
+}

@@ -1,0 +1,84 @@
+/**
+ * The one shape of a request that every stage after parsing works on, whichever way it arrived
+ * (a log line of any format, a raw HTTP request, an inline check).
+ */
+
+/** Where a parameter was found. */
+export type ParamLocation = "query" | "body";
+
+/** One decoded parameter. Order and repeated names are kept as they were sent. */
+export interface Param {
+  name: string;
+  value: string;
+  /** Name and value exactly as they appeared on the wire (still percent-encoded). */
+  rawName: string;
+  rawValue: string;
+  location: ParamLocation;
+}
+
+/** Where a request came from, so that evidence can point back at the original bytes. */
+export interface RequestOrigin {
+  /** File path, `stdin`, `tail:<path>` or `inline`. */
+  source: string;
+  /** 1-based line number of the (first) line of the record, when the source is line based. */
+  line?: number;
+  /** Byte offset of the record's first byte in the (decompressed) source. */
+  offset?: number;
+}
+
+export interface HttpRequest {
+  /** Epoch milliseconds, or null when the source does not say. */
+  time: number | null;
+  clientIp: string;
+  method: string;
+  /** Path exactly as sent (not decoded), without the query. */
+  path: string;
+  /** Raw query string without the leading `?` ("" when absent). */
+  query: string;
+  /** Decoded query parameters, then decoded urlencoded body parameters. */
+  params: Param[];
+  protocol: string;
+  status: number | null;
+  bytesSent: number | null;
+  referer: string;
+  userAgent: string;
+  host: string;
+  /** Seconds, as nginx's `$request_time`. */
+  requestTime: number | null;
+  /** Header names lower-cased, in the order seen; repeated headers kept. */
+  headers: [string, string][];
+  cookies: { name: string; value: string }[];
+  /** Request body when the source has it (raw HTTP, `$request_body`). */
+  body: string | null;
+  /** Fields the source carried that have no place above (e.g. `$upstream_addr`). */
+  extra: Record<string, string>;
+  origin: RequestOrigin;
+}
+
+/** A record that could not be turned into a request. It is counted and sampled, never thrown. */
+export interface ParseError {
+  kind: "parse-error";
+  /** Name of the parser that rejected it. */
+  format: string;
+  /** What was wrong, for a person. */
+  reason: string;
+  /** 0-based column in the record where parsing stopped, when known. */
+  column?: number;
+  /** What the parser expected at `column`, when known. */
+  expected?: string;
+  text: string;
+  origin: RequestOrigin;
+}
+
+export type ParseResult = HttpRequest | ParseError;
+
+export function isParseError(r: ParseResult): r is ParseError {
+  return (r as ParseError).kind === "parse-error";
+}
+
+/** First value of a header (name is matched case-insensitively). */
+export function headerValue(req: Pick<HttpRequest, "headers">, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [n, v] of req.headers) if (n === lower) return v;
+  return undefined;
+}

@@ -1,0 +1,137 @@
+/**
+ * Tolerant decoders for what arrives in logs: percent-encoding (which may hold bytes that are not UTF-8,
+ * such as Latin-1 `%F1`), query strings, cookies and the escapes that log writers apply.
+ * None of them throws: attackers send malformed encodings on purpose.
+ */
+import type { Param, ParamLocation } from "../core/http-request.ts";
+
+const utf8Strict = new TextDecoder("utf-8", { fatal: true });
+const latin1 = new TextDecoder("latin1");
+
+/** Bytes → text: UTF-8 when the bytes are valid UTF-8, otherwise Latin-1 (what old forms send). */
+export function bytesToText(bytes: Uint8Array): string {
+  try {
+    return utf8Strict.decode(bytes);
+  } catch {
+    return latin1.decode(bytes);
+  }
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 70) return c - 55;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+/**
+ * An escape found at position i: the bytes it stands for and how many characters it spans.
+ * null when position i does not start an escape.
+ */
+type EscapeReader = (s: string, i: number) => { bytes: number[]; length: number } | null;
+
+/**
+ * Rebuilds the bytes of `s` where some characters are byte escapes, then decodes them as text.
+ * Literal runs are copied as UTF-8, so non-ASCII text in the input survives.
+ */
+function decodeByteEscapes(s: string, marker: string, read: EscapeReader): string {
+  let i = s.indexOf(marker);
+  if (i === -1) return s;
+  const parts: Uint8Array[] = [];
+  let runStart = 0;
+  while (i !== -1 && i < s.length) {
+    const esc = read(s, i);
+    if (esc) {
+      if (i > runStart) parts.push(Buffer.from(s.slice(runStart, i), "utf8"));
+      parts.push(Uint8Array.from(esc.bytes));
+      i += esc.length;
+      runStart = i;
+    } else {
+      i++;
+    }
+    i = s.indexOf(marker, i);
+  }
+  if (runStart < s.length) parts.push(Buffer.from(s.slice(runStart), "utf8"));
+  return bytesToText(Buffer.concat(parts));
+}
+
+function hexByteAt(s: string, i: number): number {
+  const h = hexValue(s.charCodeAt(i));
+  const l = hexValue(s.charCodeAt(i + 1));
+  return h >= 0 && l >= 0 ? h * 16 + l : -1;
+}
+
+const readPercent: EscapeReader = (s, i) => {
+  const b = hexByteAt(s, i + 1);
+  return b >= 0 ? { bytes: [b], length: 3 } : null;
+};
+
+/**
+ * One pass of URL decoding. `%XX` becomes a byte; a `%` not followed by two hex digits stays as is.
+ * With `plusAsSpace` (form and query values) `+` becomes a space.
+ */
+export function percentDecode(s: string, plusAsSpace = false): string {
+  const spaced = plusAsSpace && s.indexOf("+") !== -1 ? s.replaceAll("+", " ") : s;
+  return decodeByteEscapes(spaced, "%", readPercent);
+}
+
+/** `a=1&b=2&a=3` → params in order, repeated names kept; empty pieces (`&&`) skipped. */
+export function parseParams(raw: string, location: ParamLocation): Param[] {
+  const out: Param[] = [];
+  if (!raw) return out;
+  for (const piece of raw.split("&")) {
+    if (!piece) continue;
+    const eq = piece.indexOf("=");
+    const rawName = eq === -1 ? piece : piece.slice(0, eq);
+    const rawValue = eq === -1 ? "" : piece.slice(eq + 1);
+    out.push({ name: percentDecode(rawName, true), value: percentDecode(rawValue, true), rawName, rawValue, location });
+  }
+  return out;
+}
+
+/** `Cookie:` header → name/value pairs in order. */
+export function parseCookies(header: string): { name: string; value: string }[] {
+  const out: { name: string; value: string }[] = [];
+  if (!header || header === "-") return out;
+  for (const piece of header.split(";")) {
+    const trimmed = piece.trim();
+    if (!trimmed) continue;
+    const eq = trimmed.indexOf("=");
+    out.push(eq === -1 ? { name: "", value: trimmed } : { name: trimmed.slice(0, eq).trim(), value: trimmed.slice(eq + 1).trim() });
+  }
+  return out;
+}
+
+const readHexEscape: EscapeReader = (s, i) => {
+  if (s.charCodeAt(i + 1) !== 120 /* x */) return null;
+  const b = hexByteAt(s, i + 2);
+  return b >= 0 ? { bytes: [b], length: 4 } : null;
+};
+
+/** nginx `escape=default`: `"`, `\`, control and non-ASCII bytes are written as `\xHH`. */
+export function unescapeNginx(s: string): string {
+  return decodeByteEscapes(s, "\\", readHexEscape);
+}
+
+/** nginx `escape=json`: the value is the inside of a JSON string. */
+export function unescapeJson(s: string): string {
+  if (s.indexOf("\\") === -1) return s;
+  try {
+    return JSON.parse(`"${s}"`) as string;
+  } catch {
+    return s;
+  }
+}
+
+const C_ESCAPES: Record<string, number> = { n: 10, r: 13, t: 9, v: 11, f: 12, b: 8, '"': 34, "\\": 92 };
+
+const readApacheEscape: EscapeReader = (s, i) => {
+  const simple = C_ESCAPES[s[i + 1] ?? ""];
+  if (simple !== undefined) return { bytes: [simple], length: 2 };
+  return readHexEscape(s, i);
+};
+
+/** Apache's log escaping: `\"`, `\\`, C escapes and `\xhh` for other bytes. */
+export function unescapeApache(s: string): string {
+  return decodeByteEscapes(s, "\\", readApacheEscape);
+}

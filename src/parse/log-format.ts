@@ -1,0 +1,174 @@
+/**
+ * Compiles an nginx `log_format` string into a parser. Each variable becomes a regular-expression
+ * group whose shape depends on the variable (a number, a timestamp, an address) and on the escaping
+ * (`escape=default|json|none`); literals must match exactly. When a line does not match, the
+ * prefixes of the format are tried in turn to say exactly where and what was expected.
+ */
+import type { RequestOrigin } from "../core/http-request.ts";
+import { assembleRequest, type LogVars } from "./assemble.ts";
+import { unescapeApache, unescapeJson, unescapeNginx } from "./decode.ts";
+import { parseError, type ExplainedField, type Parser } from "./parser.ts";
+
+export type Escape = "default" | "json" | "none" | "apache";
+
+type Token = { kind: "literal"; text: string } | { kind: "var"; name: string };
+
+const NUMBER = "\\d+|-";
+const DECIMAL = "\\d+(?:\\.\\d+)?|-";
+const TOKEN = "[^\\s\"]+";
+const VAR_PATTERNS: Record<string, { pattern: string; what: string }> = {
+  status: { pattern: "\\d{3}|-", what: "a 3-digit status" },
+  body_bytes_sent: { pattern: NUMBER, what: "a byte count" },
+  bytes_sent: { pattern: NUMBER, what: "a byte count" },
+  request_length: { pattern: NUMBER, what: "a byte count" },
+  connection: { pattern: NUMBER, what: "a connection number" },
+  connection_requests: { pattern: NUMBER, what: "a number" },
+  pid: { pattern: NUMBER, what: "a process id" },
+  server_port: { pattern: NUMBER, what: "a port" },
+  remote_port: { pattern: NUMBER, what: "a port" },
+  request_time: { pattern: DECIMAL, what: "seconds like 0.004" },
+  msec: { pattern: DECIMAL, what: "epoch seconds like 1700000000.123" },
+  time_local: { pattern: "\\d{2}/[A-Za-z]{3}/\\d{4}:\\d{2}:\\d{2}:\\d{2} [+-]\\d{4}", what: "a time like 24/Nov/2026:11:54:54 +0000" },
+  time_iso8601: { pattern: "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:[+-]\\d{2}:\\d{2}|Z)", what: "an ISO-8601 time" },
+  remote_addr: { pattern: TOKEN, what: "an address" },
+  realip_remote_addr: { pattern: TOKEN, what: "an address" },
+  server_addr: { pattern: TOKEN, what: "an address" },
+  scheme: { pattern: TOKEN, what: "a scheme" },
+  server_protocol: { pattern: TOKEN, what: "a protocol" },
+};
+
+/** The stock nginx `combined` format. */
+export const COMBINED_FORMAT =
+  '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"';
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** `$name` and `${name}` → tokens. */
+export function tokenize(format: string): Token[] {
+  const tokens: Token[] = [];
+  const re = /\$(?:\{([a-zA-Z0-9_]+)\}|([a-zA-Z0-9_]+))/g;
+  let last = 0;
+  for (let m = re.exec(format); m; m = re.exec(format)) {
+    if (m.index > last) tokens.push({ kind: "literal", text: format.slice(last, m.index) });
+    tokens.push({ kind: "var", name: (m[1] ?? m[2])! });
+    last = re.lastIndex;
+  }
+  if (last < format.length) tokens.push({ kind: "literal", text: format.slice(last) });
+  return tokens;
+}
+
+/**
+ * Accepts the format the way users copy it: the bare string, or the nginx.conf fragment with
+ * `escape=...` and one or more single-quoted pieces (which nginx concatenates).
+ */
+export function readLogFormat(spec: string, defaultEscape: Escape = "default"): { format: string; escape: Escape } {
+  let rest = spec.trim().replace(/;$/, "");
+  let escape = defaultEscape;
+  const esc = /^escape=(default|json|none)\s+/.exec(rest);
+  if (esc) {
+    escape = esc[1] as Escape;
+    rest = rest.slice(esc[0].length);
+  }
+  if (/^'(?:[^']*)'(?:\s+'[^']*')*$/.test(rest)) {
+    rest = [...rest.matchAll(/'([^']*)'/g)].map((m) => m[1]).join("");
+  }
+  return { format: rest, escape };
+}
+
+function quotedPattern(escape: Escape): string {
+  switch (escape) {
+    case "default": return '[^"]*';
+    case "json":
+    case "apache": return '(?:[^"\\\\]|\\\\.)*';
+    case "none": return ".*?";
+  }
+}
+
+function unescaper(escape: Escape): (s: string) => string {
+  switch (escape) {
+    case "default": return unescapeNginx;
+    case "json": return unescapeJson;
+    case "apache": return unescapeApache;
+    case "none": return (s) => s;
+  }
+}
+
+interface CompiledToken {
+  source: string;
+  /** What a person should expect here, for error messages. */
+  what: string;
+  varName?: string;
+}
+
+function compileTokens(tokens: Token[], escape: Escape): CompiledToken[] {
+  return tokens.map((t, i) => {
+    if (t.kind === "literal") return { source: escapeRegex(t.text), what: JSON.stringify(t.text) };
+    const prev = tokens[i - 1];
+    const next = tokens[i + 1];
+    const quoted = prev?.kind === "literal" && prev.text.endsWith('"') && next?.kind === "literal" && next.text.startsWith('"');
+    const known = VAR_PATTERNS[t.name];
+    const pattern = known?.pattern ?? (quoted ? quotedPattern(escape) : next ? ".*?" : ".*");
+    return { source: `(${pattern})`, what: `$${t.name}${known ? ` (${known.what})` : ""}`, varName: t.name };
+  });
+}
+
+export interface LogFormatParserOptions {
+  name: string;
+  format: string;
+  escape?: Escape;
+}
+
+export function compileLogFormat({ name, format, escape = "default" }: LogFormatParserOptions): Parser {
+  const tokens = tokenize(format);
+  if (!tokens.some((t) => t.kind === "var")) throw new Error(`log format ${JSON.stringify(format)} has no $variables`);
+  const compiled = compileTokens(tokens, escape);
+  const varNames = compiled.flatMap((c) => (c.varName ? [c.varName] : []));
+  const full = new RegExp(`^${compiled.map((c) => c.source).join("")}$`);
+  const unescape = unescaper(escape);
+  let prefixes: RegExp[] | null = null; // built on the first failure only
+
+  function match(text: string): RegExpExecArray | null {
+    return full.exec(text);
+  }
+
+  function toVars(m: RegExpExecArray): LogVars {
+    const vars: LogVars = {};
+    for (let i = 0; i < varNames.length; i++) vars[varNames[i]!] = unescape(m[i + 1]!);
+    return vars;
+  }
+
+  /** Where the line stops matching: the longest prefix of tokens that matches. */
+  function diagnose(text: string, origin: RequestOrigin) {
+    prefixes ??= compiled.map((_, k) => new RegExp(`^${compiled.slice(0, k + 1).map((c) => c.source).join("")}`));
+    let column = 0;
+    for (let k = 0; k < prefixes.length; k++) {
+      const m = prefixes[k]!.exec(text);
+      if (!m) {
+        const found = JSON.stringify(text.slice(column, column + 20));
+        return parseError(name, text, origin, `expected ${compiled[k]!.what} at column ${column}, found ${found}`, { column, expected: compiled[k]!.what });
+      }
+      column = m[0].length;
+    }
+    return parseError(name, text, origin, `unexpected text after the last field at column ${column}`, { column, expected: "end of line" });
+  }
+
+  return {
+    name,
+    framing: "line",
+    parse(text, origin) {
+      const m = match(text);
+      return m ? assembleRequest({ vars: toVars(m), origin }) : diagnose(text, origin);
+    },
+    explain(text, origin) {
+      const m = new RegExp(full.source, "d").exec(text);
+      if (!m) return { fields: [], result: diagnose(text, origin) };
+      const fields: ExplainedField[] = varNames.map((n, i) => {
+        const [start, end] = m.indices![i + 1]!;
+        return { name: `$${n}`, raw: m[i + 1]!, value: unescape(m[i + 1]!), start, end };
+      });
+      return { fields, result: assembleRequest({ vars: toVars(m), origin }) };
+    },
+  };
+}
