@@ -15,7 +15,7 @@ type Token = { kind: "literal"; text: string } | { kind: "var"; name: string };
 
 const NUMBER = "\\d+|-";
 const DECIMAL = "\\d+(?:\\.\\d+)?|-";
-const TOKEN = "[^\\s\"]+";
+const TOKEN = "[^\\s\"]*";
 const VAR_PATTERNS: Record<string, { pattern: string; what: string }> = {
   status: { pattern: "\\d{3}|-", what: "a 3-digit status" },
   body_bytes_sent: { pattern: NUMBER, what: "a byte count" },

@@ -1,0 +1,37 @@
+/** The single executable works from another directory, with no Bun and no node_modules in reach. */
+import { beforeAll, describe, expect, test } from "bun:test";
+import { copyFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { ROOT } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+const dir = tempDir("moat-bin-");
+const bin = join(dir, "moat");
+
+function run(args: string[]) {
+  const r = Bun.spawnSync([bin, ...args], { cwd: dir, env: { PATH: join(dir, "empty-path"), HOME: dir }, stdout: "pipe", stderr: "pipe" });
+  return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+
+describe("compiled dist/moat", () => {
+  beforeAll(() => {
+    const build = Bun.spawnSync([process.execPath, "run", "build"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+    if (!build.success) throw new Error(`bun run build failed:\n${build.stderr.toString()}`);
+    copyFileSync(join(ROOT, "dist", "moat"), bin);
+  });
+
+  test("--version names the version and commit", () => {
+    const r = run(["--version"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^moat \d+\.\d+\.\d+ \(commit [0-9a-f]{7,}\)/);
+  });
+
+  test("scan reads a gzip log from its own directory", () => {
+    const line = '192.0.2.1 - - [24/Nov/2026:11:54:54 +0000] "GET /x?a=1 HTTP/1.1" 200 3 "-" "ua"';
+    writeFileSync(join(dir, "access.log.gz"), gzipSync(`${line}\n${line}\n`));
+    const r = run(["scan", "access.log.gz", "--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ requests: 2, rejected: 0, topPaths: [["/x", 2]] });
+  });
+});

@@ -1,0 +1,21 @@
+/** Runs the moat CLI from source as a child process, as a user would. */
+import { join } from "node:path";
+
+export const ROOT = join(import.meta.dir, "..", "..");
+export const CLI = join(ROOT, "cli", "index.ts");
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], options: { stdin?: Uint8Array | string; cwd?: string } = {}): RunResult {
+  const r = Bun.spawnSync([process.execPath, CLI, ...args], {
+    cwd: options.cwd ?? ROOT,
+    stdin: options.stdin === undefined ? "ignore" : typeof options.stdin === "string" ? Buffer.from(options.stdin) : options.stdin,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  return { code: r.exitCode ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}

@@ -1,0 +1,123 @@
+/**
+ * Starts a real nginx (Debian's package) on loopback with a config the test gives, in a private
+ * prefix directory, and sends it raw bytes over TCP so that nothing normalises the request first.
+ */
+import { existsSync, mkdirSync, writeFileSync, readFileSync } from "node:fs";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { tempDir } from "./tmp.ts";
+
+export const NGINX_BIN = ["/usr/sbin/nginx", "/usr/local/sbin/nginx"].find((p) => existsSync(p)) ?? null;
+
+export interface NginxInstance {
+  port: number;
+  prefix: string;
+  /** Path of a file inside the prefix. */
+  path(name: string): string;
+  reload(): Promise<void>;
+  /** Asks nginx to reopen its logs (what logrotate's postrotate does). */
+  reopen(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = server.port;
+  server.stop(true);
+  return port;
+}
+
+/**
+ * `http` is the body of the http {} block; `{{PORT}}` and `{{PREFIX}}` are replaced.
+ * `main` is extra main-context config (e.g. load_module lines).
+ */
+export async function startNginx(http: string, options: { main?: string } = {}): Promise<NginxInstance> {
+  if (!NGINX_BIN) throw new Error("nginx is not installed (Debian package nginx; .ci/setup installs it)");
+  const prefix = tempDir("moat-nginx-");
+  for (const d of ["logs", "tmp", "html"]) mkdirSync(join(prefix, d), { recursive: true });
+  const port = await freePort();
+  const fill = (s: string) => s.replaceAll("{{PORT}}", String(port)).replaceAll("{{PREFIX}}", prefix);
+  const conf = `
+${fill(options.main ?? "")}
+worker_processes 1;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/logs/error.log warn;
+events { worker_connections 256; }
+http {
+  client_body_temp_path ${prefix}/tmp/body;
+  proxy_temp_path ${prefix}/tmp/proxy;
+  fastcgi_temp_path ${prefix}/tmp/fastcgi;
+  uwsgi_temp_path ${prefix}/tmp/uwsgi;
+  scgi_temp_path ${prefix}/tmp/scgi;
+  ${fill(http)}
+}
+`;
+  const confPath = join(prefix, "nginx.conf");
+  writeFileSync(confPath, conf);
+  const bin = NGINX_BIN;
+  const test = Bun.spawnSync([bin, "-t", "-p", prefix, "-c", confPath], { stderr: "pipe" });
+  if (!test.success) throw new Error(`nginx -t failed:\n${test.stderr.toString()}`);
+  const proc = Bun.spawn([bin, "-p", prefix, "-c", confPath, "-g", "daemon off;"], { stderr: "pipe", stdout: "ignore" });
+  await waitForPort(port);
+  const signal = (sig: string) => {
+    const r = Bun.spawnSync([bin, "-p", prefix, "-c", confPath, "-s", sig], { stderr: "pipe" });
+    if (!r.success) throw new Error(`nginx -s ${sig} failed: ${r.stderr.toString()}`);
+  };
+  return {
+    port,
+    prefix,
+    path: (name) => join(prefix, name),
+    async reload() {
+      signal("reload");
+      await Bun.sleep(300);
+    },
+    async reopen() {
+      signal("reopen");
+      await Bun.sleep(200);
+    },
+    async stop() {
+      proc.kill("SIGQUIT");
+      await proc.exited;
+    },
+  };
+}
+
+async function waitForPort(port: number, deadlineMs = 10_000): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (Date.now() < until) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, "127.0.0.1");
+      s.once("connect", () => { s.destroy(); resolve(true); });
+      s.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    await Bun.sleep(50);
+  }
+  throw new Error(`nginx did not listen on ${port}`);
+}
+
+/** Sends raw request bytes and returns the raw response (the connection is closed by `Connection: close`). */
+export function sendRaw(port: number, request: Uint8Array | string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const s = connect(port, "127.0.0.1", () => s.write(typeof request === "string" ? Buffer.from(request, "latin1") : request));
+    s.on("data", (c) => chunks.push(c));
+    s.on("end", () => resolve(Buffer.concat(chunks).toString("latin1")));
+    s.on("error", reject);
+    s.setTimeout(10_000, () => { s.destroy(); reject(new Error("timeout")); });
+  });
+}
+
+export function readLog(path: string): string[] {
+  return readFileSync(path, "utf8").split("\n").filter((l) => l !== "");
+}
+
+/** nginx writes the log line after the response: wait until `path` has at least `n` lines. */
+export async function waitForLines(path: string, n: number, deadlineMs = 10_000): Promise<string[]> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const lines = existsSync(path) ? readLog(path) : [];
+    if (lines.length >= n || Date.now() > until) return lines;
+    await Bun.sleep(20);
+  }
+}

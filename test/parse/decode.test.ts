@@ -1,0 +1,52 @@
+import { describe, expect, test } from "bun:test";
+import { parseCookies, parseParams, percentDecode, unescapeApache, unescapeJson, unescapeNginx } from "../../src/parse/decode.ts";
+
+describe("percentDecode", () => {
+  test("decodes UTF-8 sequences and plus signs", () => {
+    expect(percentDecode("caf%C3%A9+au+lait", true)).toBe("café au lait");
+    expect(percentDecode("a+b")).toBe("a+b");
+  });
+  test("falls back to Latin-1 for bytes that are not UTF-8", () => {
+    expect(percentDecode("A%F1adir", true)).toBe("Añadir");
+  });
+  test("leaves malformed escapes as they are and never throws", () => {
+    expect(percentDecode("100%")).toBe("100%");
+    expect(percentDecode("%zz%4")).toBe("%zz%4");
+    expect(percentDecode("%u0027")).toBe("%u0027");
+  });
+  test("keeps NUL bytes and decodes one layer only", () => {
+    expect(percentDecode("a%00b")).toBe("a\u0000b");
+    expect(percentDecode("%2527")).toBe("%27");
+  });
+  test("keeps literal non-ASCII text", () => {
+    expect(percentDecode("日本%20語")).toBe("日本 語");
+  });
+});
+
+describe("parseParams", () => {
+  test("keeps order, repeated names, raw and decoded forms", () => {
+    const params = parseParams("a=1&b=%27x&a=2&flag&&c=", "query");
+    expect(params.map((p) => [p.name, p.value])).toEqual([["a", "1"], ["b", "'x"], ["a", "2"], ["flag", ""], ["c", ""]]);
+    expect(params[1]).toMatchObject({ rawName: "b", rawValue: "%27x", location: "query" });
+  });
+});
+
+describe("parseCookies", () => {
+  test("splits on semicolons and trims", () => {
+    expect(parseCookies("a=1; b=x=y ;c")).toEqual([{ name: "a", value: "1" }, { name: "b", value: "x=y" }, { name: "", value: "c" }]);
+    expect(parseCookies("-")).toEqual([]);
+  });
+});
+
+describe("log escapes", () => {
+  test("nginx escape=default: \\xHH bytes, UTF-8 reassembled", () => {
+    expect(unescapeNginx("say \\x22hi\\x22 \\x5C caf\\xC3\\xA9")).toBe('say "hi" \\ café');
+  });
+  test("nginx escape=json", () => {
+    expect(unescapeJson('a\\"b\\\\c\\u0001')).toBe('a"b\\c\u0001');
+    expect(unescapeJson("bad\\")).toBe("bad\\");
+  });
+  test("apache escapes", () => {
+    expect(unescapeApache('a\\"b\\\\c\\x41\\n')).toBe('a"b\\cA\n');
+  });
+});
