@@ -101,7 +101,7 @@ export function sendRaw(port: number, request: Uint8Array | string): Promise<str
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const s = connect(port, "127.0.0.1", () => s.write(typeof request === "string" ? Buffer.from(request, "latin1") : request));
-    s.on("data", (c) => chunks.push(c));
+    s.on("data", (c: Buffer) => chunks.push(c));
     s.on("end", () => resolve(Buffer.concat(chunks).toString("latin1")));
     s.on("error", reject);
     s.setTimeout(10_000, () => { s.destroy(); reject(new Error("timeout")); });
