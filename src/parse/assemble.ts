@@ -50,8 +50,16 @@ function splitTarget(target: string): { path: string; query: string } {
   return q === -1 ? { path: target, query: "" } : { path: target.slice(0, q), query: target.slice(q + 1) };
 }
 
+const headerNames = new Map<string, string>();
+
+/** `http_x_forwarded_for` → `x-forwarded-for` (cached: the same few names come on every line). */
 function headerName(variable: string): string {
-  return variable.slice(5).replaceAll("_", "-");
+  let name = headerNames.get(variable);
+  if (name === undefined) {
+    name = variable.slice(5).replaceAll("_", "-");
+    if (headerNames.size < 1000) headerNames.set(variable, name);
+  }
+  return name;
 }
 
 export function isFormBody(contentType: string | undefined, body: string | null): boolean {
@@ -91,7 +99,8 @@ export function assembleRequest({ vars, origin, headers: given }: AssembleInput)
 
   const headers: [string, string][] = given ? [...given] : [];
   const extra: Record<string, string> = {};
-  for (const [k, v] of Object.entries(vars)) {
+  for (const k in vars) {
+    const v = vars[k]!;
     if (k.startsWith("http_")) {
       if (present(v) && !given) headers.push([headerName(k), v]);
     } else if (!CONSUMED.has(k) && present(v)) {

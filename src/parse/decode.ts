@@ -3,18 +3,16 @@
  * such as Latin-1 `%F1`), query strings, cookies and the escapes that log writers apply.
  * None of them throws: attackers send malformed encodings on purpose.
  */
+import { isUtf8 } from "node:buffer";
 import type { Param, ParamLocation } from "../core/http-request.ts";
 
-const utf8Strict = new TextDecoder("utf-8", { fatal: true });
+const utf8 = new TextDecoder("utf-8");
 const latin1 = new TextDecoder("latin1");
+const encoder = new TextEncoder();
 
 /** Bytes → text: UTF-8 when the bytes are valid UTF-8, otherwise Latin-1 (what old forms send). */
 export function bytesToText(bytes: Uint8Array): string {
-  try {
-    return utf8Strict.decode(bytes);
-  } catch {
-    return latin1.decode(bytes);
-  }
+  return isUtf8(bytes) ? utf8.decode(bytes) : latin1.decode(bytes);
 }
 
 function hexValue(c: number): number {
@@ -25,34 +23,40 @@ function hexValue(c: number): number {
 }
 
 /**
- * An escape found at position i: the bytes it stands for and how many characters it spans.
- * null when position i does not start an escape.
+ * The byte an escape at position i stands for, and how many characters it spans, packed as
+ * `byte | length << 8`; -1 when position i does not start an escape. (A number, not an object: this
+ * runs for every escape of every log line.)
  */
-type EscapeReader = (s: string, i: number) => { bytes: number[]; length: number } | null;
+type EscapeReader = (s: string, i: number) => number;
 
 /**
  * Rebuilds the bytes of `s` where some characters are byte escapes, then decodes them as text.
- * Literal runs are copied as UTF-8, so non-ASCII text in the input survives.
+ * Other characters are copied as UTF-8, so non-ASCII text in the input survives.
  */
 function decodeByteEscapes(s: string, marker: string, read: EscapeReader): string {
-  let i = s.indexOf(marker);
-  if (i === -1) return s;
-  const parts: Uint8Array[] = [];
-  let runStart = 0;
-  while (i !== -1 && i < s.length) {
-    const esc = read(s, i);
-    if (esc) {
-      if (i > runStart) parts.push(Buffer.from(s.slice(runStart, i), "utf8"));
-      parts.push(Uint8Array.from(esc.bytes));
-      i += esc.length;
-      runStart = i;
-    } else {
-      i++;
+  if (s.indexOf(marker) === -1) return s;
+  const markerCode = marker.charCodeAt(0);
+  const out = new Uint8Array(s.length * 3);
+  let n = 0;
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c === markerCode) {
+      const e = read(s, k);
+      if (e >= 0) {
+        out[n++] = e & 0xff;
+        k += (e >> 8) - 1;
+        continue;
+      }
     }
-    i = s.indexOf(marker, i);
+    if (c < 0x80) {
+      out[n++] = c;
+    } else {
+      const cp = s.codePointAt(k)!;
+      n += encoder.encodeInto(String.fromCodePoint(cp), out.subarray(n)).written;
+      if (cp > 0xffff) k++;
+    }
   }
-  if (runStart < s.length) parts.push(Buffer.from(s.slice(runStart), "utf8"));
-  return bytesToText(Buffer.concat(parts));
+  return bytesToText(out.subarray(0, n));
 }
 
 function hexByteAt(s: string, i: number): number {
@@ -63,7 +67,7 @@ function hexByteAt(s: string, i: number): number {
 
 const readPercent: EscapeReader = (s, i) => {
   const b = hexByteAt(s, i + 1);
-  return b >= 0 ? { bytes: [b], length: 3 } : null;
+  return b >= 0 ? b | (3 << 8) : -1;
 };
 
 /**
@@ -103,9 +107,9 @@ export function parseCookies(header: string): { name: string; value: string }[] 
 }
 
 const readHexEscape: EscapeReader = (s, i) => {
-  if (s.charCodeAt(i + 1) !== 120 /* x */) return null;
+  if (s.charCodeAt(i + 1) !== 120 /* x */) return -1;
   const b = hexByteAt(s, i + 2);
-  return b >= 0 ? { bytes: [b], length: 4 } : null;
+  return b >= 0 ? b | (4 << 8) : -1;
 };
 
 /** nginx `escape=default`: `"`, `\`, control and non-ASCII bytes are written as `\xHH`. */
@@ -127,7 +131,7 @@ const C_ESCAPES: Record<string, number> = { n: 10, r: 13, t: 9, v: 11, f: 12, b:
 
 const readApacheEscape: EscapeReader = (s, i) => {
   const simple = C_ESCAPES[s[i + 1] ?? ""];
-  if (simple !== undefined) return { bytes: [simple], length: 2 };
+  if (simple !== undefined) return simple | (2 << 8);
   return readHexEscape(s, i);
 };
 

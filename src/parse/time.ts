@@ -5,8 +5,20 @@ const MONTHS: Record<string, number> = {
   Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11,
 };
 
-/** `24/Nov/2026:11:54:54 +0000` → epoch ms; NaN-free: null when malformed. */
+// Consecutive log lines mostly share their second: remember the last one.
+let lastText = "";
+let lastValue: number | null = null;
+
+/** `24/Nov/2026:11:54:54 +0000` → epoch ms; null when malformed. */
 export function parseTimeLocal(s: string): number | null {
+  if (s !== lastText) {
+    lastValue = parseTimeLocalUncached(s);
+    lastText = s;
+  }
+  return lastValue;
+}
+
+function parseTimeLocalUncached(s: string): number | null {
   const m = /^(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))? ([+-])(\d{2})(\d{2})$/.exec(s);
   if (!m) return null;
   const month = MONTHS[m[2]!];
