@@ -1,0 +1,58 @@
+/**
+ * Benign and attack samples from the shared public datasets, each with a fixed train/test split:
+ * HttpParamsDataset (its own train and test files) and open-appsec's legitimate queries (split by a
+ * hash of the query string).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseParams } from "../../parse/decode.ts";
+import type { ClassLabel } from "../classes.ts";
+import { splitOf, type Sample } from "./sample.ts";
+
+export const LEGIT_TEST_SHARE = 0.5;
+
+const HTTPPARAMS_CLASS: Record<string, ClassLabel> = { norm: "benign", sqli: "sqli", xss: "xss", "path-traversal": "traversal", cmdi: "cmdi" };
+
+/** Minimal CSV reader for the dataset's quoted `payload,length,attack_type,label` rows. */
+function csvRows(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") { row.push(cell); cell = ""; }
+    else if (c === "\n") { row.push(cell); rows.push(row); row = []; cell = ""; }
+    else if (c !== "\r") cell += c;
+  }
+  if (cell || row.length) { row.push(cell); rows.push(row); }
+  return rows;
+}
+
+/** HttpParamsDataset: `payload_train.csv` or `payload_test.csv`; values are sent URL-encoded as query values. */
+export function httpParamsSamples(datasets: string, file: "payload_train.csv" | "payload_test.csv"): Sample[] {
+  const path = join(datasets, "httpparams", file);
+  if (!existsSync(path)) return [];
+  return csvRows(readFileSync(path, "utf8")).slice(1).flatMap(([payload, , type]) => {
+    const label = HTTPPARAMS_CLASS[type ?? ""];
+    if (payload === undefined || !label) return [];
+    return [{ location: "query" as const, name: "p", raw: encodeURIComponent(payload), label, source: `httpparams:${type}` }];
+  });
+}
+
+/** The legitimate query strings of one side of the split. */
+export function legitQueries(datasets: string, side: "train" | "test"): string[] {
+  const path = join(datasets, "legit-queries", "openappsec-legitimate-6.json");
+  if (!existsSync(path)) return [];
+  return (JSON.parse(readFileSync(path, "utf8")) as string[]).filter((q) => splitOf(q, LEGIT_TEST_SHARE) === side);
+}
+
+/** Every parameter value of the legitimate queries of one side, as benign samples. */
+export function legitQuerySamples(datasets: string, side: "train" | "test"): Sample[] {
+  return legitQueries(datasets, side).flatMap((q) => parseParams(q, "query").map((p) => ({ location: "query" as const, name: p.name, raw: p.rawValue, label: "benign" as const, source: "legit-queries" })));
+}

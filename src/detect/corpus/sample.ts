@@ -1,0 +1,52 @@
+/** One labelled field value for training or evaluating the generic model. */
+import type { ClassLabel } from "../classes.ts";
+import type { FieldLocation } from "../fields.ts";
+import { normalizeValue } from "../normalize.ts";
+import type { Field } from "../fields.ts";
+
+export interface Sample {
+  location: FieldLocation;
+  name: string;
+  /** The value as it would be on the wire (URL-encoded where the location is). */
+  raw: string;
+  label: ClassLabel;
+  /** Where it came from, for per-source evaluation. */
+  source: string;
+}
+
+export function sampleField(s: Sample): Field {
+  return { location: s.location, name: s.name, raw: s.raw, norm: normalizeValue(s.raw, { plusAsSpace: s.location === "query" || s.location === "body" }) };
+}
+
+/** Deterministic split by content: the same line always falls on the same side. */
+export function splitOf(text: string, testShare: number): "train" | "test" {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return ((h >>> 0) % 1000) / 1000 < testShare ? "test" : "train";
+}
+
+/** Seeded PRNG (mulberry32) so that generated corpora are reproducible. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function pick<T>(r: () => number, items: readonly T[]): T {
+  return items[Math.floor(r() * items.length)]!;
+}
+
+/** How a client would put a value on the wire: a browser encodes, tools often send it as is. */
+export function encodeLike(r: () => number, value: string, location: Sample["location"]): string {
+  if (location === "header" || location === "cookie") return value;
+  const roll = r();
+  if (roll < 0.6) return encodeURIComponent(value);
+  if (roll < 0.8) return encodeURIComponent(value).replaceAll("%20", "+");
+  if (roll < 0.95) return value.replace(/[ &#%]/g, (c) => encodeURIComponent(c));
+  return encodeURIComponent(encodeURIComponent(value));
+}

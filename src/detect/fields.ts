@@ -1,0 +1,81 @@
+/**
+ * The parts of a request an attack can hide in, each as one Field: the path, every query and body
+ * parameter, cookies, the headers that carry client text, and a non-form body. Each keeps its raw
+ * text (for evidence) and its normalized form (for features).
+ */
+import type { HttpRequest } from "../core/http-request.ts";
+import { canonicalPath, normalizeValue, type Normalized } from "./normalize.ts";
+
+export type FieldLocation = "path" | "query" | "body" | "cookie" | "header";
+
+export interface Field {
+  location: FieldLocation;
+  /** Parameter, cookie or header name; "" for the path and a raw body. */
+  name: string;
+  raw: string;
+  norm: Normalized;
+}
+
+/** Longest field text featurized; the rest is cut (and the cut is flagged by length features). */
+export const MAX_FIELD_CHARS = 4096;
+
+/** Headers whose values are set by browsers and servers from a fixed vocabulary: no attack surface worth scoring. */
+const SKIPPED_HEADERS = new Set([
+  "host", "accept", "accept-encoding", "accept-language", "accept-charset", "connection", "content-length",
+  "content-type", "cache-control", "pragma", "upgrade-insecure-requests", "sec-fetch-site", "sec-fetch-mode",
+  "sec-fetch-dest", "sec-fetch-user", "sec-ch-ua", "sec-ch-ua-mobile", "sec-ch-ua-platform", "dnt", "te",
+  "if-none-match", "if-modified-since", "priority", "cookie", "authorization",
+]);
+
+function cut(s: string): string {
+  return s.length > MAX_FIELD_CHARS ? s.slice(0, MAX_FIELD_CHARS) : s;
+}
+
+function field(location: FieldLocation, name: string, raw: string, plusAsSpace: boolean): Field {
+  return { location, name, raw, norm: normalizeValue(cut(raw), { plusAsSpace }) };
+}
+
+/** Leaves of a JSON body, as `a.b[0].c` → value. */
+function jsonLeaves(value: unknown, prefix: string, out: [string, string][]): void {
+  if (out.length >= 200) return;
+  if (value === null || value === undefined) return;
+  if (Array.isArray(value)) value.forEach((v, i) => jsonLeaves(v, `${prefix}[${i}]`, out));
+  else if (typeof value === "object") for (const [k, v] of Object.entries(value)) jsonLeaves(v, prefix ? `${prefix}.${k}` : k, out);
+  else out.push([prefix, String(value)]);
+}
+
+function bodyFields(req: HttpRequest): Field[] {
+  if (!req.body || req.params.some((p) => p.location === "body")) return [];
+  const body = req.body.trim();
+  if (body.startsWith("{") || body.startsWith("[")) {
+    try {
+      const leaves: [string, string][] = [];
+      jsonLeaves(JSON.parse(body), "", leaves);
+      // JSON keys are attack surface too (NoSQL operators such as $where live there).
+      return leaves.map(([name, value]) => field("body", name, `${name}=${value}`, false));
+    } catch {
+      // not JSON after all: scored as text below
+    }
+  }
+  return [field("body", "", body, false)];
+}
+
+export function extractFields(req: HttpRequest): Field[] {
+  const fields: Field[] = [field("path", "", req.path, false)];
+  for (const p of req.params) {
+    fields.push(field(p.location, p.name, p.rawValue, true));
+    // A parameter name is client text too (`?<script>=1`, `?a[$ne]=1`); score it when it is not a plain word.
+    if (/[^\w.\-[\]]/.test(p.name)) fields.push(field(p.location, p.name, p.rawName, true));
+  }
+  for (const c of req.cookies) fields.push(field("cookie", c.name, c.value, false));
+  for (const [name, value] of req.headers) {
+    if (!SKIPPED_HEADERS.has(name) && value) fields.push(field("header", name, value, false));
+  }
+  fields.push(...bodyFields(req));
+  return fields;
+}
+
+/** Path facts used by both detectors. */
+export function pathFacts(req: HttpRequest) {
+  return canonicalPath(normalizeValue(req.path).text);
+}
