@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PAYLOAD_LISTS, type AttackClass } from "../classes.ts";
-import { encodeLike, pick, rng, splitOf, type Sample } from "./sample.ts";
+import { encodeLike, pick, rng, splitPoint, type Sample } from "./sample.ts";
 
 /** Share of each payload list held out for evaluation (by a hash of the line, so it is stable). */
 export const PAYLOAD_TEST_SHARE = 0.3;
@@ -27,7 +27,7 @@ export function loadPayloadLines(datasets: string, side: "train" | "test"): Payl
     if (!existsSync(path)) continue;
     const lines = readFileSync(path, "utf8").split("\n").map((l) => l.replace(/\r$/, "")).filter((l) => l.trim() !== "");
     lines.forEach((line, i) => {
-      if (splitOf(`${list}:${line}`, PAYLOAD_TEST_SHARE) !== side) return;
+      if ((splitPoint(`${list}:${line}`) < PAYLOAD_TEST_SHARE ? "test" : "train") !== side) return;
       out.push({ cls, list, payload: line.replaceAll("{FILE}", FILES[i % FILES.length]!) });
     });
   }

@@ -7,9 +7,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseParams } from "../../parse/decode.ts";
 import type { ClassLabel } from "../classes.ts";
-import { splitOf, type Sample } from "./sample.ts";
+import { splitPoint, type Sample } from "./sample.ts";
 
-export const LEGIT_TEST_SHARE = 0.5;
+/** legit-queries sides: 30% test (false positives are reported on it), 20% calibration (the threshold), 50% train. */
+export type LegitSide = "train" | "calibration" | "test";
+function legitSide(query: string): LegitSide {
+  const p = splitPoint(query);
+  return p < 0.3 ? "test" : p < 0.5 ? "calibration" : "train";
+}
 
 const HTTPPARAMS_CLASS: Record<string, ClassLabel> = { norm: "benign", sqli: "sqli", xss: "xss", "path-traversal": "traversal", cmdi: "cmdi" };
 
@@ -46,13 +51,13 @@ export function httpParamsSamples(datasets: string, file: "payload_train.csv" | 
 }
 
 /** The legitimate query strings of one side of the split. */
-export function legitQueries(datasets: string, side: "train" | "test"): string[] {
+export function legitQueries(datasets: string, side: LegitSide): string[] {
   const path = join(datasets, "legit-queries", "openappsec-legitimate-6.json");
   if (!existsSync(path)) return [];
-  return (JSON.parse(readFileSync(path, "utf8")) as string[]).filter((q) => splitOf(q, LEGIT_TEST_SHARE) === side);
+  return (JSON.parse(readFileSync(path, "utf8")) as string[]).filter((q) => legitSide(q) === side);
 }
 
 /** Every parameter value of the legitimate queries of one side, as benign samples. */
-export function legitQuerySamples(datasets: string, side: "train" | "test"): Sample[] {
+export function legitQuerySamples(datasets: string, side: LegitSide): Sample[] {
   return legitQueries(datasets, side).flatMap((q) => parseParams(q, "query").map((p) => ({ location: "query" as const, name: p.name, raw: p.rawValue, label: "benign" as const, source: "legit-queries" })));
 }

@@ -18,11 +18,14 @@ export function sampleField(s: Sample): Field {
   return { location: s.location, name: s.name, raw: s.raw, norm: normalizeValue(s.raw, { plusAsSpace: s.location === "query" || s.location === "body" }) };
 }
 
-/** Deterministic split by content: the same line always falls on the same side. */
-export function splitOf(text: string, testShare: number): "train" | "test" {
+/**
+ * A stable point in [0, 1) for a piece of text: splits by content, so the same line always falls on
+ * the same side whatever else the corpus holds.
+ */
+export function splitPoint(text: string): number {
   let h = 2166136261;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-  return ((h >>> 0) % 1000) / 1000 < testShare ? "test" : "train";
+  return ((h >>> 0) % 10_000) / 10_000;
 }
 
 /** Seeded PRNG (mulberry32) so that generated corpora are reproducible. */

@@ -1,0 +1,70 @@
+/**
+ * Scoring through onnxruntime-node. The runtime is imported lazily, once, so that a compiled binary
+ * can make its shared library loadable first (see the deployment notes) and so that commands that
+ * never score do not pay for loading it.
+ */
+import type { InferenceSession, Tensor } from "onnxruntime-node";
+import type { SparseVector } from "../featurize.ts";
+
+type Ort = typeof import("onnxruntime-node");
+let ort: Promise<Ort> | null = null;
+
+export function loadOrt(): Promise<Ort> {
+  ort ??= import("onnxruntime-node");
+  return ort;
+}
+
+/** A session of a sparse linear model (see linear.ts); runs padded batches. */
+export class SparseLinearSession {
+  private constructor(private readonly ort: Ort, private readonly session: InferenceSession, readonly classes: number) {}
+
+  static async create(bytes: Uint8Array, classes: number): Promise<SparseLinearSession> {
+    const ort = await loadOrt();
+    // Two cores: one intra-op thread keeps the other free for parsing and I/O.
+    const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all" });
+    return new SparseLinearSession(ort, session, classes);
+  }
+
+  /**
+   * Class probabilities, row-major [vectors.length][classes]. Vectors are grouped by size into
+   * chunks of bounded padded area, so that one long field does not pad a whole batch to its length.
+   */
+  async run(vectors: SparseVector[]): Promise<Float32Array> {
+    const C = this.classes;
+    const out = new Float32Array(vectors.length * C);
+    const order = Array.from(vectors.keys()).sort((a, b) => vectors[a]!.idx.length - vectors[b]!.idx.length);
+    for (let i = 0; i < order.length; ) {
+      let j = i;
+      // Sorted by size, so the chunk's padded width is its last vector's size.
+      while (j < order.length && (j - i + 1) * Math.max(1, vectors[order[j]!]!.idx.length) <= MAX_PADDED_CELLS) j++;
+      if (j === i) j = i + 1;
+      const chunk = order.slice(i, j);
+      const probs = await this.runPadded(chunk.map((k) => vectors[k]!));
+      chunk.forEach((k, row) => out.set(probs.subarray(row * C, row * C + C), k * C));
+      i = j;
+    }
+    return out;
+  }
+
+  private async runPadded(vectors: SparseVector[]): Promise<Float32Array> {
+    const n = vectors.length;
+    let k = 1;
+    for (const v of vectors) if (v.idx.length > k) k = v.idx.length;
+    const idx = new Int32Array(n * k);
+    const val = new Float32Array(n * k);
+    for (let i = 0; i < n; i++) {
+      const v = vectors[i]!;
+      idx.set(v.idx, i * k);
+      val.set(v.val, i * k);
+    }
+    const feeds: Record<string, Tensor> = {
+      idx: new this.ort.Tensor("int32", idx, [n, k]),
+      val: new this.ort.Tensor("float32", val, [n, k]),
+    };
+    const out = await this.session.run(feeds);
+    return out.probs!.data as Float32Array;
+  }
+}
+
+/** Most index cells (rows × padded width) per onnxruntime call: bounds the Gather's temporary [N,K,C]. */
+const MAX_PADDED_CELLS = 1 << 16;
