@@ -6,20 +6,8 @@
  * the file's metadata_props, so one file is the whole model.
  */
 import { onnx } from "onnx-proto";
+import { FLOAT, INT, INT32, INT64, floatTensor, initializers, metadataOf, modelProto, tensorFloats, valueInfo } from "./proto.ts";
 import type { SoftmaxWeights } from "../generic/softmax.ts";
-
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
-const INT64 = onnx.TensorProto.DataType.INT64;
-const INT32 = onnx.TensorProto.DataType.INT32;
-const INT = onnx.AttributeProto.AttributeType.INT;
-
-function floatTensor(name: string, dims: number[], data: Float32Array): onnx.ITensorProto {
-  return { name, dims, dataType: FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-}
-
-function valueInfo(name: string, elemType: number, dims: (number | string)[]): onnx.IValueInfoProto {
-  return { name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) } } } };
-}
 
 export function exportLinearOnnx(w: SoftmaxWeights, metadata: Record<string, string>): Uint8Array {
   const graph: onnx.IGraphProto = {
@@ -41,35 +29,18 @@ export function exportLinearOnnx(w: SoftmaxWeights, metadata: Record<string, str
     input: [valueInfo("idx", INT32, ["N", "K"]), valueInfo("val", FLOAT, ["N", "K"])],
     output: [valueInfo("probs", FLOAT, ["N", w.classes])],
   };
-  const model = onnx.ModelProto.create({
-    irVersion: 7,
-    opsetImport: [{ domain: "", version: 13 }],
-    producerName: "moat",
-    graph,
-    metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
-  });
-  return onnx.ModelProto.encode(model).finish();
-}
-
-function tensorFloats(t: onnx.ITensorProto): Float32Array {
-  if (t.rawData && t.rawData.length) {
-    const copy = new Uint8Array(t.rawData); // aligned copy
-    return new Float32Array(copy.buffer, 0, copy.byteLength / 4);
-  }
-  return Float32Array.from(t.floatData ?? []);
+  return modelProto(graph, metadata);
 }
 
 /** The weights and metadata back from the file (for explanations; scoring goes through onnxruntime). */
 export function readLinearOnnx(bytes: Uint8Array): { weights: SoftmaxWeights; metadata: Record<string, string> } {
   const model = onnx.ModelProto.decode(bytes);
-  const init = new Map((model.graph?.initializer ?? []).map((t) => [t.name ?? "", t]));
+  const init = initializers(model);
   const W = init.get("W");
   const b = init.get("b");
   if (!W || !b || !W.dims || W.dims.length !== 2) throw new Error("not a Moat linear model: W or b missing");
-  const metadata: Record<string, string> = {};
-  for (const p of model.metadataProps ?? []) if (p.key) metadata[p.key] = p.value ?? "";
   return {
     weights: { W: tensorFloats(W), b: tensorFloats(b), buckets: Number(W.dims[0]), classes: Number(W.dims[1]) },
-    metadata,
+    metadata: metadataOf(model),
   };
 }

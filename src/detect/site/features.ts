@@ -1,0 +1,87 @@
+/**
+ * How far a request departs from the site's profile, as a small dense vector for the site scorer and
+ * as findings that name the field and the text that departed (for the verdict's reasons).
+ */
+import type { HttpRequest } from "../../core/http-request.ts";
+import { endpointKey, extensionOf, own, shapeGrams, valueShape, type SiteProfile } from "./profile.ts";
+
+export const SITE_FEATURES = [
+  "generic", "unknownEndpoint", "unknownExtension", "unusualMethod", "unknownParams", "lengthExcess",
+  "novelKinds", "riskyNovelKinds", "shapeNovelty", "typeViolation", "enumViolation", "unknownHeaders",
+] as const;
+export type SiteFeature = (typeof SITE_FEATURES)[number];
+
+export interface SiteFinding {
+  feature: SiteFeature;
+  /** `path`, `query.<name>`, `body.<name>`, `header.<name>`. */
+  field: string;
+  /** The text that departed from the profile. */
+  evidence: string;
+  /** What was expected, for a person. */
+  detail: string;
+  value: number;
+}
+
+const RISKY = new Set(["'", '"', "<", ">", ";", "|", "&", "$", "`", "(", ")", "{", "}", "[", "]", "%", "\\", "*", "=", "#", "!", "~", "^", "ctl", "\n", "\r"]);
+
+/** Generic score → a bounded logit, so that the scorer can weigh it linearly. */
+export function genericLogit(p: number): number {
+  const q = Math.min(Math.max(p, 1e-6), 1 - 1e-6);
+  return Math.log(q / (1 - q));
+}
+
+export function siteFeatures(profile: SiteProfile, req: HttpRequest, genericScore: number): { vector: Float32Array; findings: SiteFinding[] } {
+  const v = new Float32Array(SITE_FEATURES.length);
+  const findings: SiteFinding[] = [];
+  const set = (f: SiteFeature, value: number, finding: Omit<SiteFinding, "feature" | "value"> | null) => {
+    const i = SITE_FEATURES.indexOf(f);
+    if (value > v[i]!) v[i] = value;
+    if (finding && value > 0) findings.push({ feature: f, value, ...finding });
+  };
+  set("generic", genericLogit(genericScore), null);
+  const key = endpointKey(req);
+  const ep = own(profile.endpoints, key);
+  if (!ep) {
+    set("unknownEndpoint", 1, { field: "path", evidence: key, detail: `endpoint never seen in ${profile.requests} training requests` });
+    const ext = extensionOf(key);
+    if (!profile.extensions.includes(ext)) set("unknownExtension", 1, { field: "path", evidence: ext ? `.${ext}` : key, detail: `file type never served (known: ${profile.extensions.slice(0, 8).map((e) => `.${e || "(none)"}`).join(" ")})` });
+  } else if (!ep.methods.includes(req.method)) {
+    set("unusualMethod", 1, { field: "method", evidence: req.method, detail: `this endpoint takes ${ep.methods.join(", ")}` });
+  }
+  let unknownParams = 0;
+  for (const p of req.params) {
+    const field = `${p.location}.${p.name}`;
+    const pp = ep ? own(ep.params, p.name) : undefined;
+    if (!pp) {
+      if (ep) {
+        unknownParams++;
+        findings.push({ feature: "unknownParams", field, evidence: p.name, detail: `parameter never seen on ${key}`, value: 1 });
+      }
+      continue;
+    }
+    const value = p.value;
+    const p995 = pp.lengths[2];
+    if (value.length > p995) {
+      set("lengthExcess", Math.log2((value.length + 1) / (p995 + 1)), { field, evidence: value.length > 80 ? `${value.slice(0, 80)}…` : value, detail: `${value.length} characters, usually at most ${p995}` });
+    }
+    const shape = valueShape(value);
+    const novel = [...new Set(shape)].filter((k) => !pp.kinds.includes(k));
+    if (novel.length) {
+      const risky = novel.filter((k) => RISKY.has(k));
+      const evidence = novel.map((k) => (k.length === 1 ? k : `<${k}>`)).join(" ");
+      set("novelKinds", Math.log1p(novel.length), { field, evidence, detail: `characters never seen in this parameter (value ${JSON.stringify(value.slice(0, 60))})` });
+      if (risky.length) set("riskyNovelKinds", Math.log1p(risky.length), { field, evidence: risky.join(" "), detail: "unusual special characters for this parameter" });
+    }
+    const grams = shapeGrams(shape);
+    if (grams.length) {
+      const unseen = grams.filter((g) => !pp.shapes.includes(g)).length / grams.length;
+      if (unseen > 0) set("shapeNovelty", unseen, { field, evidence: value.slice(0, 60), detail: `${Math.round(unseen * 100)}% of the value's shape never seen here` });
+    }
+    if (pp.numeric >= 0.99 && value !== "" && !/^\d+$/.test(value)) set("typeViolation", 1, { field, evidence: value.slice(0, 60), detail: "this parameter is always a number" });
+    if (pp.enumValues && !pp.enumValues.includes(value)) set("enumViolation", 1, { field, evidence: value.slice(0, 60), detail: `this parameter takes one of ${pp.enumValues.slice(0, 5).map((e) => JSON.stringify(e)).join(", ")}` });
+  }
+  set("unknownParams", Math.log1p(unknownParams), null);
+  const unknownHeaders = profile.headers.length ? req.headers.filter(([h]) => !profile.headers.includes(h)) : [];
+  if (unknownHeaders.length) set("unknownHeaders", Math.log1p(unknownHeaders.length), { field: `header.${unknownHeaders[0]![0]}`, evidence: unknownHeaders.map(([h]) => h).join(", "), detail: "headers never seen in training traffic" });
+  return { vector: v, findings };
+}

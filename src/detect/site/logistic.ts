@@ -1,0 +1,32 @@
+/** Weighted logistic regression on a few dense features, by full-batch gradient descent (Adam). */
+import type { DenseLogistic } from "../onnx/dense.ts";
+
+export function trainLogistic(X: Float32Array[], y: Uint8Array, weight: Float32Array, options = { iterations: 600, learningRate: 0.05, l2: 1e-3 }): DenseLogistic {
+  const d = X[0]?.length ?? 0;
+  const w = new Float64Array(d);
+  let b = 0;
+  const m = new Float64Array(d + 1);
+  const v = new Float64Array(d + 1);
+  const total = weight.reduce((a, x) => a + x, 0);
+  for (let it = 1; it <= options.iterations; it++) {
+    const g = new Float64Array(d + 1);
+    for (let i = 0; i < X.length; i++) {
+      const x = X[i]!;
+      let z = b;
+      for (let j = 0; j < d; j++) z += w[j]! * x[j]!;
+      const p = 1 / (1 + Math.exp(-z));
+      const err = (p - y[i]!) * weight[i]!;
+      for (let j = 0; j < d; j++) g[j] = g[j]! + err * x[j]!;
+      g[d] = g[d]! + err;
+    }
+    for (let j = 0; j <= d; j++) {
+      const grad = g[j]! / total + (j < d ? options.l2 * w[j]! : 0);
+      m[j] = 0.9 * m[j]! + 0.1 * grad;
+      v[j] = 0.999 * v[j]! + 0.001 * grad * grad;
+      const step = (options.learningRate * (m[j]! / (1 - 0.9 ** it))) / (Math.sqrt(v[j]! / (1 - 0.999 ** it)) + 1e-8);
+      if (j < d) w[j] = w[j]! - step;
+      else b -= step;
+    }
+  }
+  return { w: Float32Array.from(w), b };
+}

@@ -1,0 +1,160 @@
+/**
+ * What is normal for one site, learned from its own traffic: per endpoint, which parameters appear
+ * and, per parameter, the lengths, character kinds, value shapes and (for small vocabularies) the
+ * values themselves. Robust on purpose: a character kind or shape counts as normal only when enough
+ * distinct requests used it, so a few percent of attacks in the training traffic do not become normal.
+ */
+import type { HttpRequest } from "../../core/http-request.ts";
+import { canonicalPath } from "../normalize.ts";
+import { percentDecode } from "../../parse/decode.ts";
+
+export interface ParamProfile {
+  count: number;
+  /** Length quantiles of the decoded value: [p0.5, p50, p99.5, max]. */
+  lengths: [number, number, number, number];
+  /** Character kinds seen in enough values (see `charKind`). */
+  kinds: string[];
+  /** Value shapes (3-grams of kinds) seen in enough values. */
+  shapes: string[];
+  /** Share of values that were all digits. */
+  numeric: number;
+  /** The values, when the parameter takes few distinct ones (a menu, a flag). */
+  enumValues: string[] | null;
+}
+
+export interface EndpointProfile {
+  count: number;
+  methods: string[];
+  params: Record<string, ParamProfile>;
+}
+
+export interface SiteProfile {
+  requests: number;
+  endpoints: Record<string, EndpointProfile>;
+  /** Path extensions seen (for requests to endpoints never seen). */
+  extensions: string[];
+  headers: string[];
+}
+
+/** A record's own entry, never an inherited one (`constructor`, `__proto__`). */
+export function own<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** Coarse character kinds: letters and digits by class, punctuation one by one (a quote is not a dash). */
+export function charKind(ch: string): string {
+  if (/[a-z]/.test(ch)) return "a";
+  if (/[A-Z]/.test(ch)) return "A";
+  if (/[0-9]/.test(ch)) return "9";
+  if (ch === " ") return "_";
+  if (/\p{L}/u.test(ch)) return "L";
+  if (/\p{N}/u.test(ch)) return "N";
+  const code = ch.codePointAt(0)!;
+  if (code < 0x20 || code === 0x7f) return "ctl";
+  return ch;
+}
+
+/** The value as a string of kinds with runs collapsed: `Jam 42-b` → `Aa_9-a`. */
+export function valueShape(value: string): string[] {
+  const out: string[] = [];
+  for (const ch of value) {
+    const k = charKind(ch);
+    if (out[out.length - 1] !== k) out.push(k);
+  }
+  return out;
+}
+
+export function shapeGrams(shape: string[]): string[] {
+  const padded = ["^", ...shape, "$"];
+  const out: string[] = [];
+  for (let i = 0; i + 3 <= padded.length; i++) out.push(padded.slice(i, i + 3).join("\u0001"));
+  return out;
+}
+
+/** `/api/users/123/orders` → `/api/users/{n}/orders`: ids are not endpoints. */
+export function endpointKey(req: Pick<HttpRequest, "path">): string {
+  const decoded = percentDecode(req.path);
+  const canonical = canonicalPath(decoded).path;
+  return canonical
+    .split("/")
+    .map((seg) => (/^\d+$/.test(seg) ? "{n}" : /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(seg) ? "{uuid}" : /^[0-9a-f]{16,}$/i.test(seg) ? "{hex}" : seg))
+    .join("/");
+}
+
+export function extensionOf(key: string): string {
+  const last = key.slice(key.lastIndexOf("/") + 1);
+  const dot = last.lastIndexOf(".");
+  return dot > 0 ? last.slice(dot + 1).toLowerCase() : "";
+}
+
+interface ParamAccumulator {
+  count: number;
+  lengths: number[];
+  kinds: Map<string, number>;
+  shapes: Map<string, number>;
+  numeric: number;
+  values: Map<string, number>;
+}
+
+const ENUM_MAX = 12;
+/** A kind or shape is normal when at least this share of the parameter's values (and 2 of them) used it. */
+const SUPPORT = 0.002;
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+}
+
+export class ProfileBuilder {
+  private requests = 0;
+  private readonly endpoints = new Map<string, { count: number; methods: Map<string, number>; params: Map<string, ParamAccumulator> }>();
+  private readonly extensions = new Map<string, number>();
+  private readonly headers = new Map<string, number>();
+
+  add(req: HttpRequest): void {
+    this.requests++;
+    const key = endpointKey(req);
+    let ep = this.endpoints.get(key);
+    if (!ep) this.endpoints.set(key, (ep = { count: 0, methods: new Map(), params: new Map() }));
+    ep.count++;
+    ep.methods.set(req.method, (ep.methods.get(req.method) ?? 0) + 1);
+    const ext = extensionOf(key);
+    this.extensions.set(ext, (this.extensions.get(ext) ?? 0) + 1);
+    for (const [h] of req.headers) this.headers.set(h, (this.headers.get(h) ?? 0) + 1);
+    for (const p of req.params) {
+      let acc = ep.params.get(p.name);
+      if (!acc) ep.params.set(p.name, (acc = { count: 0, lengths: [], kinds: new Map(), shapes: new Map(), numeric: 0, values: new Map() }));
+      acc.count++;
+      acc.lengths.push(p.value.length);
+      const shape = valueShape(p.value);
+      for (const k of new Set(shape)) acc.kinds.set(k, (acc.kinds.get(k) ?? 0) + 1);
+      for (const g of new Set(shapeGrams(shape))) acc.shapes.set(g, (acc.shapes.get(g) ?? 0) + 1);
+      if (/^\d+$/.test(p.value)) acc.numeric++;
+      if (acc.values.size <= ENUM_MAX * 4) acc.values.set(p.value, (acc.values.get(p.value) ?? 0) + 1);
+    }
+  }
+
+  build(): SiteProfile {
+    const supported = (m: Map<string, number>, n: number) => [...m].filter(([, c]) => c >= Math.max(2, SUPPORT * n)).map(([k]) => k).sort();
+    // Keys are client-controlled (`__proto__` is a fine parameter name): objects are built with
+    // Object.fromEntries, which defines own properties, and read with `own`.
+    const endpoints: [string, EndpointProfile][] = [];
+    for (const [key, ep] of this.endpoints) {
+      const params: [string, ParamProfile][] = [];
+      for (const [name, acc] of ep.params) {
+        const sorted = acc.lengths.sort((a, b) => a - b);
+        // A small vocabulary used over and over is an enumeration; one frequent outlier value does not break it.
+        const enumLike = acc.values.size <= ENUM_MAX && acc.count >= acc.values.size * 5;
+        params.push([name, {
+          count: acc.count,
+          lengths: [quantile(sorted, 0.005), quantile(sorted, 0.5), quantile(sorted, 0.995), sorted[sorted.length - 1] ?? 0],
+          kinds: supported(acc.kinds, acc.count),
+          shapes: supported(acc.shapes, acc.count),
+          numeric: acc.numeric / acc.count,
+          enumValues: enumLike ? supported(acc.values, acc.count) : null,
+        }]);
+      }
+      endpoints.push([key, { count: ep.count, methods: supported(ep.methods, ep.count), params: Object.fromEntries(params) }]);
+    }
+    return { requests: this.requests, endpoints: Object.fromEntries(endpoints), extensions: supported(this.extensions, this.requests), headers: supported(this.headers, this.requests) };
+  }
+}
