@@ -20,6 +20,11 @@ export function formatSummary(s: ScanSummary): string {
   out.push(table("statuses", s.statuses, s.requests));
   out.push(table("top paths", s.topPaths, s.requests));
   out.push(table("top clients", s.topClients, s.requests));
+  if (s.detection) {
+    out.push(`flagged    ${s.detection.flagged} of ${s.requests} (${((s.detection.flagged / Math.max(1, s.requests)) * 100).toFixed(2)}%) by ${s.detection.modelVersion} at threshold ${s.detection.threshold.toFixed(4)}`);
+    out.push(table("attack types", s.detection.byAttackType, s.detection.flagged));
+    out.push(table("severities", s.detection.bySeverity, s.detection.flagged));
+  }
   for (const r of s.rejectedBySource) {
     out.push(`rejected in ${r.source}: ${r.count}`);
     for (const sample of r.samples.slice(0, 5)) out.push(`  line ${sample.line ?? "?"}: ${sample.reason}\n    ${JSON.stringify(sample.text.slice(0, 160))}`);

@@ -6,6 +6,9 @@ import { InputError } from "../src/ingest/batch.ts";
 import { CliError, EXIT } from "./exit-codes.ts";
 import { scanCommand } from "./commands/scan.ts";
 import { explainCommand } from "./commands/explain.ts";
+import { checkCommand } from "./commands/check.ts";
+import { trainCommand } from "./commands/train.ts";
+import { evalCommand } from "./commands/eval.ts";
 
 export function buildProgram(): Command {
   const program = new Command("moat")
@@ -15,6 +18,9 @@ export function buildProgram(): Command {
     .exitOverride();
   program.addCommand(scanCommand());
   program.addCommand(explainCommand());
+  program.addCommand(checkCommand());
+  program.addCommand(trainCommand());
+  program.addCommand(evalCommand());
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

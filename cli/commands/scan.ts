@@ -7,6 +7,7 @@ import { createProgress } from "../progress.ts";
 import { exitQuietlyOnEpipe, writeOut } from "../output.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { formatSummary } from "../format-summary.ts";
+import { addDetectOptions, loadDetector, type DetectFlags } from "../detect-options.ts";
 
 export interface InputFlags {
   format: FormatName;
@@ -30,7 +31,8 @@ export function formatOptions(flags: InputFlags) {
   }
 }
 
-interface ScanFlags extends InputFlags {
+interface ScanFlags extends InputFlags, DetectFlags {
+  detect: boolean;
   ndjson?: boolean;
   json?: boolean;
   top: string;
@@ -42,17 +44,21 @@ export function scanCommand(): Command {
     .argument("<paths...>", "files, directories, globs or - for stdin; .gz is read transparently")
     .option("--ndjson", "write one JSON object per request to stdout, in input order (summary goes to stderr)")
     .option("--json", "print the summary as JSON")
-    .option("--top <n>", "how many top paths and clients to show", "10");
+    .option("--top <n>", "how many top paths and clients to show", "10")
+    .option("--no-detect", "only parse and summarise (no verdicts)");
   addInputOptions(cmd);
+  addDetectOptions(cmd);
   return cmd.action(async (paths: string[], flags: ScanFlags) => {
     const top = Number(flags.top);
     if (!Number.isInteger(top) || top < 1) throw new CliError(`--top must be a positive integer, got ${flags.top}`, EXIT.usage);
     if (flags.ndjson) exitQuietlyOnEpipe();
+    const detector = flags.detect ? await loadDetector(flags) : undefined;
     const progress = createProgress();
     let requests = 0;
     const summary: ScanSummary = await scan(paths, {
       ...formatOptions(flags),
       top,
+      detector,
       hooks: {
         onProgress(input, offset) {
           progress.update({ label: input.name, done: requests, unit: "lines", fraction: input.size && !input.name.endsWith(".gz") ? offset / input.size : null });
@@ -62,9 +68,14 @@ export function scanCommand(): Command {
           console.error(`moat: ${error.message}`);
         },
       },
-      async onRequests(batch) {
+      async onRequests(batch, verdicts) {
         requests += batch.length;
-        if (flags.ndjson) await writeOut(batch.map((r) => JSON.stringify(r)).join("\n") + "\n");
+        if (!flags.ndjson) return;
+        const line = (r: (typeof batch)[number], i: number) => {
+          const v = verdicts?.[i];
+          return JSON.stringify(v ? { ...r, score: v.score, isAnomaly: v.isAnomaly, attackType: v.attackType, severity: v.severity, reasons: v.reasons } : r);
+        };
+        await writeOut(batch.map(line).join("\n") + "\n");
       },
     });
     progress.finish();

@@ -109,7 +109,7 @@ export function featurizeField(field: Field, s: FeaturizerSettings = DEFAULT_FEA
     norm += v * v;
     k++;
   }
-  const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+  const inv = norm > 0 ? 1 / Math.sqrt(Math.max(norm, 64)) : 0;
   for (let i = 0; i < val.length; i++) val[i]! *= inv;
   return { idx, val };
 }

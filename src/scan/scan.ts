@@ -4,11 +4,15 @@ import { readRequests, type ReadHooks } from "../ingest/read.ts";
 import type { FormatOptions } from "../parse/formats.ts";
 import { Rejections } from "../parse/rejections.ts";
 import { SummaryBuilder, type ScanSummary } from "./summary.ts";
+import type { Detector } from "../detect/detector.ts";
+import type { Verdict } from "../detect/verdict.ts";
 
 export interface ScanOptions extends FormatOptions {
   top?: number;
-  /** Called with each batch of parsed requests, in input order. */
-  onRequests?(batch: HttpRequest[]): Promise<void> | void;
+  /** Judges every request when given; verdicts reach onRequests and the summary. */
+  detector?: Detector;
+  /** Called with each batch of parsed requests (and their verdicts), in input order. */
+  onRequests?(batch: HttpRequest[], verdicts: Verdict[] | null): Promise<void> | void;
   hooks?: ReadHooks;
 }
 
@@ -27,8 +31,10 @@ export async function scan(paths: string[], options: ScanOptions): Promise<ScanS
     },
   };
   for await (const batch of readRequests(paths, options, rejections, hooks)) {
-    for (const req of batch) summary.add(req);
-    if (batch.length) await options.onRequests?.(batch);
+    if (!batch.length) continue;
+    const verdicts = options.detector ? await options.detector.judge(batch) : null;
+    batch.forEach((req, i) => summary.add(req, verdicts?.[i]));
+    await options.onRequests?.(batch, verdicts);
   }
   return summary.build(rejections, options.top);
 }

@@ -67,7 +67,7 @@ function ssrf(r: () => number): string {
 }
 
 function crlf(r: () => number): string {
-  return `${pick(r, ["", "/", "en", "index"])}${pick(r, ["%0d%0a", "%0a", "\r\n", "%E5%98%8A%E5%98%8D", "%0d%0a%0d%0a"])}${pick(r, ["Set-Cookie: admin=1", "Location: https://evil.example", "X-Injected: 1", "Content-Length: 0", "<script>alert(1)</script>"])}`;
+  return `${pick(r, ["", "/", "en", "index"])}${pick(r, ["%0d%0a", "%0a", "\r\n", "%E5%98%8A%E5%98%8D", "%0d%0a%0d%0a"])}${pick(r, ["Set-Cookie: admin=1", "Location: https://evil.example", "X-Injected: 1", "Content-Length: 0"])}`;
 }
 
 const PROBE_PATHS = [

@@ -26,6 +26,7 @@ export interface SiteCalibration {
   /** Requests left out of training because the generic model flagged them (tolerance of attacks in the traffic). */
   droppedAsAttacks: number;
   profileRequests: number;
+  endpoints: number;
   scorerNegatives: number;
   scorerPositives: number;
   calibrationRequests: number;

@@ -101,6 +101,7 @@ export async function trainSiteModel(traffic: HttpRequest[], generic: GenericMod
       trainingRequests: traffic.length,
       droppedAsAttacks: traffic.length - clean.length,
       profileRequests: profilePart.length,
+      endpoints: Object.keys(profile.endpoints).length,
       scorerNegatives: scorerPart.length,
       scorerPositives: positives.length,
       calibrationRequests: calibrationPart.length,

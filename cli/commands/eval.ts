@@ -1,0 +1,84 @@
+import { Command } from "commander";
+import { readFileSync, writeFileSync } from "node:fs";
+import { readRequests } from "../../src/ingest/read.ts";
+import { Rejections } from "../../src/parse/rejections.ts";
+import type { HttpRequest } from "../../src/core/http-request.ts";
+import { evaluate, renderMarkdown, type LabelledRequest } from "../../src/detect/eval/run.ts";
+import { injectPayloads } from "../../src/detect/eval/inject.ts";
+import { loadPayloadLines } from "../../src/detect/corpus/attacks.ts";
+import { addInputOptions, formatOptions, type InputFlags } from "./scan.ts";
+import { addDetectOptions, loadDetector, type DetectFlags } from "../detect-options.ts";
+import { createProgress } from "../progress.ts";
+import { CliError, EXIT } from "../exit-codes.ts";
+import { writeOut } from "../output.ts";
+
+interface EvalFlags extends InputFlags, DetectFlags {
+  labels?: string;
+  benign?: string[];
+  attacks?: string[];
+  inject?: string;
+  stripHeader?: string[];
+  out?: string;
+  title?: string;
+}
+
+async function read(paths: string[], flags: EvalFlags): Promise<HttpRequest[]> {
+  const out: HttpRequest[] = [];
+  const rejections = new Rejections();
+  for await (const batch of readRequests(paths, formatOptions(flags), rejections, { onInputError: (i, e) => console.error(`moat: ${e.message}`) })) out.push(...batch);
+  if (rejections.total) console.error(`moat: ${rejections.total} records did not parse and are not evaluated`);
+  const strip = new Set((flags.stripHeader ?? []).map((h) => h.toLowerCase()));
+  return strip.size ? out.map((r) => ({ ...r, headers: r.headers.filter(([h]) => !strip.has(h)) })) : out;
+}
+
+async function labelled(paths: string[], flags: EvalFlags): Promise<{ items: LabelledRequest[]; description: string }> {
+  if (flags.labels) {
+    if (!paths.length) throw new CliError("--labels needs the labelled inputs as arguments", EXIT.usage);
+    const labels = readFileSync(flags.labels, "utf8").trim().split(/\r?\n/);
+    const requests = await read(paths, flags);
+    if (labels.length !== requests.length) throw new CliError(`${flags.labels} has ${labels.length} labels for ${requests.length} requests`, EXIT.dataError);
+    return { items: requests.map((request, i) => ({ request, positive: labels[i] === "1", groups: [] })), description: `${paths.join(", ")} labelled by ${flags.labels}` };
+  }
+  if (!flags.benign?.length) throw new CliError("give --labels <file> with inputs, or --benign <paths> with --attacks <paths> or --inject <payload dir>", EXIT.usage);
+  const benign = await read(flags.benign, flags);
+  const items: LabelledRequest[] = benign.map((request) => ({ request, positive: false, groups: [] }));
+  if (flags.attacks?.length) {
+    for (const path of flags.attacks) items.push(...(await read([path], flags)).map((request) => ({ request, positive: true, groups: [] })));
+    return { items, description: `benign ${flags.benign.join(", ")} vs attacks ${flags.attacks.join(", ")}` };
+  }
+  if (flags.inject) {
+    const payloads = loadPayloadLines(flags.inject.replace(/\/payloads\/?$/, ""), "test");
+    if (!payloads.length) throw new CliError(`no payload lists found in ${flags.inject} (expected <dir>/payloads/<class>.txt)`, EXIT.noInput);
+    for (const x of injectPayloads(benign, payloads)) items.push({ request: x.request, positive: true, groups: [`class ${x.cls}`, `list ${x.list}`, `placement ${x.placement}`] });
+    return { items, description: `payload lists' test split injected into ${flags.benign.join(", ")} (query parameter, path segment, POST field)` };
+  }
+  throw new CliError("--benign needs --attacks <paths> or --inject <payload dir>", EXIT.usage);
+}
+
+export function evalCommand(): Command {
+  const cmd = new Command("eval")
+    .description("measure detection on labelled input: TPR, FPR, precision, F1, ROC-AUC, TPR at FPR 0.1% and 1%")
+    .argument("[paths...]", "labelled inputs, with --labels")
+    .option("--labels <file>", "one 0 (benign) or 1 (attack) per request of the inputs, in order")
+    .option("--benign <paths...>", "benign requests")
+    .option("--attacks <paths...>", "attack requests (with --benign)")
+    .option("--inject <dir>", "payload lists (<dir>/payloads/<class>.txt or the payloads folder): their test split is injected into the --benign requests")
+    .option("--strip-header <names...>", "drop these headers before judging (e.g. CSIC's accept-charset artifact)")
+    .option("--out <prefix>", "write <prefix>.json and <prefix>.md")
+    .option("--title <text>", "title of the Markdown table");
+  addInputOptions(cmd);
+  addDetectOptions(cmd);
+  return cmd.action(async (paths: string[], flags: EvalFlags) => {
+    const detector = await loadDetector(flags);
+    const { items, description } = await labelled(paths, flags);
+    const progress = createProgress();
+    const report = await evaluate(detector, items, flags.title ?? description, (done, total) => progress.update({ label: "judging", done, unit: "requests", fraction: done / total }));
+    progress.finish();
+    const md = renderMarkdown(report);
+    if (flags.out) {
+      writeFileSync(`${flags.out}.json`, JSON.stringify(report, null, 2));
+      writeFileSync(`${flags.out}.md`, md);
+    }
+    await writeOut(md);
+  });
+}

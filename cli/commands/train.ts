@@ -1,0 +1,97 @@
+import { Command } from "commander";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { readRequests } from "../../src/ingest/read.ts";
+import { Rejections } from "../../src/parse/rejections.ts";
+import type { HttpRequest } from "../../src/core/http-request.ts";
+import { GenericModel } from "../../src/detect/generic/model.ts";
+import { BUNDLED_GENERIC_MODEL } from "../../src/detect/detector.ts";
+import { trainSiteModel } from "../../src/detect/site/train.ts";
+import { buildGenericModel, DEFAULT_GENERIC_BUILD } from "../../src/detect/generic/build.ts";
+import { loadPayloadLines } from "../../src/detect/corpus/attacks.ts";
+import { addInputOptions, formatOptions, type InputFlags } from "./scan.ts";
+import { createProgress } from "../progress.ts";
+import { CliError, EXIT } from "../exit-codes.ts";
+import { writeOut } from "../output.ts";
+import { renderGenericCard } from "../../src/detect/generic/card.ts";
+
+interface TrainFlags extends InputFlags {
+  from?: string[];
+  out: string;
+  targetFpr: string;
+  payloads?: string;
+  generic?: boolean;
+  data?: string;
+  seed: string;
+}
+
+function stage(label: string) {
+  const started = performance.now();
+  return (s: string, detail?: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${label}: ${s}${detail ? ` (${detail})` : ""}\n`);
+}
+
+async function readTraffic(paths: string[], flags: InputFlags): Promise<{ requests: HttpRequest[]; rejected: number }> {
+  const rejections = new Rejections();
+  const requests: HttpRequest[] = [];
+  const progress = createProgress();
+  for await (const batch of readRequests(paths, formatOptions(flags), rejections, {
+    onProgress: (input) => progress.update({ label: `reading ${input.name}`, done: requests.length, unit: "requests" }),
+    onInputError: (input, e) => console.error(`moat: ${e.message}`),
+  })) requests.push(...batch);
+  progress.finish();
+  return { requests, rejected: rejections.total };
+}
+
+export function trainCommand(): Command {
+  const cmd = new Command("train")
+    .description("learn a site model from the site's own traffic (--from), or rebuild the generic model (--generic)")
+    .option("--from <paths...>", "access logs or raw requests of the site (mostly benign; a few percent of attacks are tolerated)")
+    .option("-o, --out <dir>", "where to write the model", "moat-model")
+    .option("--target-fpr <x>", "false-positive rate the threshold is calibrated to, on held-out traffic", "0.001")
+    .option("--payloads <dir>", "payload lists (<class>.txt) to inject when sharpening the site model; only their training split is used (default: the built-in grammar)")
+    .option("--generic", "rebuild the generic attack model from the shared datasets (--data)")
+    .option("--data <dir>", "the datasets folder, for --generic")
+    .option("--seed <n>", "random seed", "7");
+  addInputOptions(cmd);
+  return cmd.action(async (flags: TrainFlags) => {
+    const targetFpr = Number(flags.targetFpr);
+    if (!(targetFpr > 0 && targetFpr < 0.5)) throw new CliError(`--target-fpr must be between 0 and 0.5, got ${flags.targetFpr}`, EXIT.usage);
+    const seed = Number(flags.seed);
+    mkdirSync(flags.out, { recursive: true });
+    if (flags.generic) {
+      if (!flags.data) throw new CliError("--generic needs --data <datasets folder>", EXIT.usage);
+      const result = await buildGenericModel({ ...DEFAULT_GENERIC_BUILD, datasets: flags.data, targetFpr, seed, progress: stage("generic") });
+      writeFileSync(join(flags.out, "model.onnx"), result.bytes);
+      const card = renderGenericCard(result, process.argv.slice(2).join(" "));
+      writeFileSync(join(flags.out, "MODEL_CARD.md"), card);
+      await writeOut(card);
+      return;
+    }
+    if (!flags.from?.length) throw new CliError("give the site's traffic with --from <paths...> (or --generic --data <dir>)", EXIT.usage);
+    const { requests, rejected } = await readTraffic(flags.from, flags);
+    if (requests.length === 0) throw new CliError("no request could be read from --from", EXIT.dataError);
+    const generic = await GenericModel.fromFile(BUNDLED_GENERIC_MODEL);
+    const payloads = flags.payloads ? loadPayloadLines(flags.payloads.replace(/\/payloads\/?$/, ""), "train").map((p) => p.payload) : undefined;
+    let result;
+    try {
+      result = await trainSiteModel(requests, generic, { targetFpr, seed, payloads, progress: stage("train") });
+    } catch (e) {
+      throw new CliError((e as Error).message, EXIT.dataError);
+    }
+    writeFileSync(join(flags.out, "site.onnx"), result.bytes);
+    const c = result.meta.calibration;
+    await writeOut(
+      [
+        `site model written to ${join(flags.out, "site.onnx")} (${result.meta.version})`,
+        `requests read        ${requests.length} (${rejected} lines rejected)`,
+        `left out as attacks  ${c.droppedAsAttacks} (flagged by the generic model)`,
+        `profile / scorer / calibration  ${c.profileRequests} / ${c.scorerNegatives} real + ${c.scorerPositives} synthetic / ${c.calibrationRequests}`,
+        `endpoints learned    ${c.endpoints}`,
+        `threshold            ${result.meta.threshold.toFixed(6)} for target FPR ${targetFpr}`,
+        `calibration FPR      ${(c.calibrationFpr * 100).toFixed(3)}% on ${c.calibrationRequests} held-out requests`,
+        `synthetic TPR        ${(c.syntheticTpr * 100).toFixed(2)}% on attacks made from held-out requests`,
+        "",
+      ].join("\n"),
+    );
+  });
+}

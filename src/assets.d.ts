@@ -1,0 +1,5 @@
+// Files imported `with { type: "file" }` resolve to a path (embedded in the compiled binary).
+declare module "*.onnx" {
+  const path: string;
+  export default path;
+}

@@ -1,0 +1,95 @@
+/**
+ * The detection stage: requests in, verdicts out. The generic model scores every field; the site
+ * model, when there is one, turns that and the request's departures from the site profile into the
+ * final score. Reasons are computed for the requests that are flagged (or for all, when asked).
+ */
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import type { HttpRequest } from "../core/http-request.ts";
+import { extractFields, type Field } from "./fields.ts";
+import { GenericModel } from "./generic/model.ts";
+import { SiteModel } from "./site/model.ts";
+import { severityOf, type Reason, type Verdict } from "./verdict.ts";
+import bundledGeneric from "../../models/generic/model.onnx" with { type: "file" };
+
+export const BUNDLED_GENERIC_MODEL: string = bundledGeneric;
+
+export interface DetectorOptions {
+  /** Site model file (site.onnx) or a directory holding one; without it the generic model decides alone. */
+  site?: string;
+  generic?: string;
+  /** Overrides the calibrated threshold. */
+  threshold?: number;
+  /** Compute reasons for benign verdicts too (for `moat check` and explanations). */
+  explainAll?: boolean;
+}
+
+const MAX_REASONS = 5;
+
+function fieldLabel(f: Field): string {
+  if (f.location === "path") return "path";
+  if (f.location === "body" && !f.name) return "body";
+  return `${f.location}.${f.name}`;
+}
+
+const SITE_NAMES: Record<string, string> = {
+  unknownEndpoint: "unknown endpoint", unknownExtension: "unknown file type", unusualMethod: "unusual method",
+  unknownParams: "unknown parameter", lengthExcess: "value too long", novelKinds: "unusual characters",
+  riskyNovelKinds: "unusual special characters", shapeNovelty: "unusual value shape", typeViolation: "wrong value type",
+  enumViolation: "value outside its usual set", unknownHeaders: "unknown header",
+};
+
+export class Detector {
+  private constructor(readonly generic: GenericModel, readonly site: SiteModel | null, private readonly options: DetectorOptions) {}
+
+  static async load(options: DetectorOptions = {}): Promise<Detector> {
+    const generic = await GenericModel.fromFile(options.generic ?? BUNDLED_GENERIC_MODEL);
+    const site = options.site ? await SiteModel.fromFile(resolveSitePath(options.site)) : null;
+    return new Detector(generic, site, options);
+  }
+
+  get threshold(): number {
+    return this.options.threshold ?? (this.site ? this.site.meta.threshold : this.generic.meta.threshold);
+  }
+
+  get modelVersion(): string {
+    return this.site ? `${this.generic.meta.version}+${this.site.meta.version}` : this.generic.meta.version;
+  }
+
+  async judge(requests: HttpRequest[]): Promise<Verdict[]> {
+    const fields = requests.map(extractFields);
+    const generic = await this.generic.score(fields);
+    const site = this.site ? await this.site.score(requests, generic.map((g) => g.score)) : null;
+    const threshold = this.threshold;
+    const genericThreshold = this.generic.meta.threshold;
+    return requests.map((_, i) => {
+      const g = generic[i]!;
+      const score = site ? site[i]!.score : g.score;
+      const isAnomaly = score >= threshold;
+      // The generic model names the class when it leans to an attack; otherwise the site model's departure is the finding.
+      const genericLeads = g.score >= Math.min(0.5, genericThreshold);
+      const attackType = isAnomaly ? (genericLeads ? this.generic.classes[g.cls]! : "anomaly") : null;
+      const reasons: Reason[] = [];
+      if (isAnomaly || this.options.explainAll) {
+        const order = g.fieldScores.map((s, f) => [s, f] as const).sort((a, b) => b[0] - a[0]);
+        for (const [s, f] of order.slice(0, 3)) {
+          if (s < 0.5 && !(reasons.length === 0 && this.options.explainAll)) break;
+          const field = fields[i]![f]!;
+          const cls = g.fieldClasses[f]!;
+          const evidence = this.generic.explain(field, cls);
+          reasons.push({ field: fieldLabel(field), name: this.generic.classes[cls]!, evidence: evidence.text, detector: "generic", weight: s, detail: `looks like ${this.generic.classes[cls]} (p=${s.toFixed(3)})` });
+        }
+        for (const f of site?.[i]!.findings ?? []) {
+          if (reasons.length >= MAX_REASONS) break;
+          if (f.feature === "generic") continue;
+          reasons.push({ field: f.field, name: SITE_NAMES[f.feature] ?? f.feature, evidence: f.evidence, detector: "site", weight: f.weight, detail: f.detail });
+        }
+      }
+      return { score, isAnomaly, threshold, attackType, severity: severityOf(attackType, score, isAnomaly), reasons, modelVersion: this.modelVersion };
+    });
+  }
+}
+
+function resolveSitePath(path: string): string {
+  return statSync(path).isDirectory() ? join(path, "site.onnx") : path;
+}

