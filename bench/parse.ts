@@ -248,7 +248,7 @@ async function runWorker(mode: "split" | "parse", file: string, expected: number
 }
 
 async function runCli(file: string, expected: number, runs: Runs): Promise<void> {
-  const m = await measureCommand([process.execPath, join(ROOT, "cli/index.ts"), "scan", file, "--json"], { cwd: ROOT });
+  const m = await measureCommand([process.execPath, join(ROOT, "cli/index.ts"), "scan", file, "--json", "--no-detect"], { cwd: ROOT });
   if (m.exitCode !== 0) fail("moat scan", m);
   const summary = JSON.parse(m.stdout) as { requests: number; rejected: number };
   if (summary.requests + summary.rejected !== expected) {
@@ -391,7 +391,7 @@ async function main(argv: string[]): Promise<number> {
       await runWorker("split", logPath, built.lines, split);
       log(`${tag}: moat readRequests (in-process)`);
       await runWorker("parse", logPath, built.lines, parse);
-      log(`${tag}: moat scan --json (CLI)`);
+      log(`${tag}: moat scan --json --no-detect (CLI)`);
       await runCli(logPath, built.lines, cli);
       if (goaccess) {
         log(`${tag}: goaccess`);
@@ -401,7 +401,7 @@ async function main(argv: string[]): Promise<number> {
 
     const rows: Row[] = [
       toRow("moat readRequests, combined (in-process parse)", parse, "parse time inside the process"),
-      toRow("moat scan --json (CLI, end to end)", cli, "wall time incl. start-up"),
+      toRow("moat scan --json --no-detect (CLI, end to end)", cli, "wall time incl. start-up"),
     ];
     let goaRow: Row | null = null;
     if (goaccess) {
