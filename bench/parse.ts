@@ -17,7 +17,7 @@
  * Exit codes: 2 bad arguments, 65 the input holds no request Moat can read, 66 the input is missing,
  * 70 a measured tool failed or miscounted.
  */
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -28,20 +28,11 @@ import { EXIT } from "../cli/exit-codes.ts";
 import { markdownTable, thousands } from "./lib/table.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { measureCommand, median, selfPeakRssBytes, which, type Measurement } from "./lib/measure.ts";
-import { combinedParts, timeLocalFormatter, type CombinedParts } from "./lib/nginx-combined.ts";
+import { BenchError, buildLog } from "./lib/build-log.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const SELF = import.meta.path;
 const DEFAULT_LINES = 1_000_000;
-/** One pass of the input is kept in memory (to repeat it without re-parsing) up to this many characters. */
-const CACHE_CHARS = 64 * 2 ** 20;
-const WRITE_CHUNK = 1 << 20;
-
-class BenchError extends Error {
-  constructor(message: string, readonly exitCode: number) {
-    super(message);
-  }
-}
 
 const log = (msg: string) => process.stderr.write(`bench:parse: ${msg}\n`);
 const mb = (bytes: number | null) => (bytes === null ? "?" : (bytes / 2 ** 20).toFixed(0));
@@ -78,131 +69,6 @@ async function worker(mode: string, file: string): Promise<WorkerResult> {
   }
   const seconds = (performance.now() - started) / 1000;
   return { lines, requests, rejected, seconds, peakRssBytes: selfPeakRssBytes() };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Building the combined log.
-
-interface Built {
-  path: string;
-  lines: number;
-  bytes: number;
-  /** Requests in one pass of the input. */
-  inputRequests: number;
-  inputRejected: number;
-  inputFormat: string;
-  passes: number;
-  seconds: number;
-}
-
-/** One pass over the input with Moat's reader (auto format), as combined-line parts. */
-interface PassStats {
-  rejected: number;
-  format: string;
-  /** Inputs whose format could not be detected (skipped by the reader). */
-  errors: string[];
-}
-
-async function* readAsCombined(input: string, stats: PassStats): AsyncGenerator<CombinedParts[]> {
-  const rejections = new Rejections();
-  stats.errors = [];
-  const hooks = {
-    onInput: (_: unknown, parser: { name: string }) => { stats.format = parser.name; },
-    onInputError: (_: unknown, error: Error) => { stats.errors.push(error.message); },
-  };
-  for await (const batch of readRequests([input], { format: "auto" }, rejections, hooks)) yield batch.map(combinedParts);
-  stats.rejected = rejections.total;
-}
-
-async function buildLog(input: string, target: number, path: string): Promise<Built> {
-  const started = performance.now();
-  const fd = openSync(path, "w");
-  const timeText = timeLocalFormatter();
-  let written = 0;
-  let bytes = 0;
-  let chunk = "";
-  let nextReport = 100_000;
-  const flush = () => {
-    if (!chunk) return;
-    bytes += writeSync(fd, chunk);
-    chunk = "";
-  };
-
-  const stats: PassStats = { rejected: 0, format: "?", errors: [] };
-  let cache: CombinedParts[] | null = [];
-  let cachedChars = 0;
-  let inputRequests = 0;
-  let span = 0; // ms covered by one pass, +1 s: pass k is shifted by k * span
-  let passes = 0;
-  const fallbackTime = Date.UTC(2026, 0, 1);
-
-  try {
-    while (written < target) {
-      const offset = passes * span;
-      let minTime = Infinity;
-      let maxTime = -Infinity;
-      let lastTime = fallbackTime;
-      let count = 0;
-      const emit = (p: CombinedParts) => {
-        const t = p.time ?? lastTime;
-        lastTime = t;
-        if (t < minTime) minTime = t;
-        if (t > maxTime) maxTime = t;
-        chunk += p.head + timeText(t + offset) + p.tail;
-        count++;
-        written++;
-        if (chunk.length >= WRITE_CHUNK) flush();
-        if (written >= nextReport) {
-          log(`building: ${thousands(written)} / ${thousands(target)} lines`);
-          nextReport += 100_000;
-        }
-      };
-      if (passes === 0 || cache === null) {
-        for await (const batch of readAsCombined(input, stats)) {
-          for (const p of batch) {
-            if (written >= target) break;
-            emit(p);
-            if (passes === 0 && cache) {
-              cachedChars += p.head.length + p.tail.length;
-              if (cachedChars > CACHE_CHARS) cache = null;
-              else cache.push(p);
-            }
-          }
-          if (written >= target) break;
-        }
-      } else {
-        for (const p of cache) {
-          if (written >= target) break;
-          emit(p);
-        }
-      }
-      if (passes === 0) {
-        inputRequests = count;
-        if (count === 0) {
-          const why = stats.errors.length ? stats.errors.join("; ") : `${stats.rejected} lines rejected (format ${stats.format})`;
-          throw new BenchError(`no request could be read from ${input}: ${why}`, EXIT.dataError);
-        }
-        for (const e of stats.errors) log(`warning: skipped: ${e}`);
-        if (cache === null && input === "-") throw new BenchError("stdin is too large to repeat; save it to a file first", EXIT.usage);
-        log(`input: ${thousands(count)} requests (format ${stats.format}, ${stats.rejected} rejected)${cache ? ", repeated from memory" : ", re-read on each pass"}`);
-      }
-      span = Math.max(span, maxTime - minTime + 1000);
-      passes++;
-    }
-    flush();
-  } finally {
-    closeSync(fd);
-  }
-  return {
-    path,
-    lines: written,
-    bytes,
-    inputRequests,
-    inputRejected: stats.rejected,
-    inputFormat: stats.format,
-    passes,
-    seconds: (performance.now() - started) / 1000,
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -377,7 +243,7 @@ async function main(argv: string[]): Promise<number> {
 
   try {
     log(`building ${logPath} from ${input}`);
-    const built = await buildLog(input, target, logPath);
+    const built = await buildLog(input, target, logPath, log);
     log(`built ${thousands(built.lines)} lines, ${mb(built.bytes)} MB, ${built.passes} passes, in ${built.seconds.toFixed(1)} s`);
 
     const goaccess = which("goaccess");

@@ -1,0 +1,120 @@
+#!/usr/bin/env bun
+/**
+ * Detection speed: batch throughput, single-request latency, and `moat train` time on 1M log lines.
+ *
+ *   bun run bench:detect <train input> <test input> [--lines N] [--batch B] [--single N]
+ *
+ * e.g. `bun run bench:detect ../shared/datasets/csic2010/normalTrafficTraining.txt.gz \
+ *        ../shared/datasets/csic2010/anomalousTrafficTest.txt.gz`
+ *
+ * 1. Trains a site model on <train input> (any format Moat reads).
+ * 2. Judges every request of <test input> in batches (featurization, generic model and site model,
+ *    all through onnxruntime; reasons for the flagged ones): requests/s.
+ * 3. Judges requests one at a time, in process: p50 / p99 latency.
+ * 4. Builds a combined log of N lines (default 1,000,000) from <train input> and times
+ *    `moat train --from` on it as a child process: seconds and peak RSS.
+ * Prints a Markdown table on stdout; progress on stderr.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { readRequests } from "../src/ingest/read.ts";
+import { Rejections } from "../src/parse/rejections.ts";
+import type { HttpRequest } from "../src/core/http-request.ts";
+import { GenericModel } from "../src/detect/generic/model.ts";
+import { BUNDLED_GENERIC_MODEL, Detector } from "../src/detect/detector.ts";
+import { trainSiteModel } from "../src/detect/site/train.ts";
+import { describeMachine } from "./lib/machine.ts";
+import { measureCommand } from "./lib/measure.ts";
+import { markdownTable, thousands } from "./lib/table.ts";
+import { BenchError, buildLog } from "./lib/build-log.ts";
+import { EXIT } from "../cli/exit-codes.ts";
+
+const ROOT = resolve(import.meta.dir, "..");
+const log = (msg: string) => process.stderr.write(`bench:detect: ${msg}\n`);
+
+async function load(path: string): Promise<HttpRequest[]> {
+  const out: HttpRequest[] = [];
+  for await (const batch of readRequests([path], { format: "auto" }, new Rejections())) out.push(...batch);
+  if (!out.length) throw new BenchError(`no request could be read from ${path}`, EXIT.dataError);
+  return out;
+}
+
+function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { lines: { type: "string" }, batch: { type: "string" }, single: { type: "string" } } });
+  const [trainInput, testInput] = positionals;
+  if (!trainInput || !testInput) {
+    console.error("usage: bun run bench:detect <train input> <test input> [--lines N] [--batch B] [--single N]");
+    return EXIT.usage;
+  }
+  const lines = Number(values.lines ?? 1_000_000);
+  const batchSize = Number(values.batch ?? 1024);
+  const singles = Number(values.single ?? 5000);
+  const dir = mkdtempSync(join(tmpdir(), "moat-bench-detect-"));
+  try {
+    log(`reading ${trainInput} and ${testInput}`);
+    const train = await load(trainInput);
+    const test = await load(testInput);
+    log(`training a site model on ${thousands(train.length)} requests`);
+    const site = await trainSiteModel(train, await GenericModel.fromFile(BUNDLED_GENERIC_MODEL), { targetFpr: 0.001, seed: 7 });
+    writeFileSync(join(dir, "site.onnx"), site.bytes);
+    const detector = await Detector.load({ site: dir });
+
+    log(`warm-up`);
+    await detector.judge(test.slice(0, batchSize));
+    log(`batch throughput: ${thousands(test.length)} requests in batches of ${batchSize}`);
+    let flagged = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < test.length; i += batchSize) flagged += (await detector.judge(test.slice(i, i + batchSize))).filter((v) => v.isAnomaly).length;
+    const batchSeconds = (performance.now() - t0) / 1000;
+
+    log(`single-request latency: ${thousands(singles)} requests one at a time`);
+    const latencies: number[] = [];
+    for (let i = 0; i < singles; i++) {
+      const req = test[i % test.length]!;
+      const s = performance.now();
+      await detector.judge([req]);
+      latencies.push(performance.now() - s);
+    }
+    latencies.sort((a, b) => a - b);
+
+    log(`building a ${thousands(lines)}-line combined log from ${trainInput}`);
+    const big = join(dir, "train.log");
+    const built = await buildLog(trainInput, lines, big, log);
+    log(`moat train --from ${thousands(built.lines)} lines`);
+    const trained = await measureCommand([process.execPath, join(ROOT, "cli/index.ts"), "train", "--from", big, "--out", join(dir, "big-model")], { cwd: ROOT });
+    if (trained.exitCode !== 0) throw new BenchError(`moat train failed: ${trained.stderr}`, EXIT.software);
+
+    const rows = [
+      ["batch scoring (featurize + generic + site, ONNX)", `${thousands(test.length)} requests, batch ${batchSize}`, `${thousands(test.length / batchSeconds)} requests/s`, `${flagged} flagged`],
+      ["single request in process", `${thousands(singles)} requests`, `p50 ${percentile(latencies, 0.5).toFixed(3)} ms, p99 ${percentile(latencies, 0.99).toFixed(3)} ms`, `max ${latencies[latencies.length - 1]!.toFixed(3)} ms`],
+      ["moat train --from (child process)", `${thousands(built.lines)} combined lines`, `${trained.seconds.toFixed(1)} s`, `peak RSS ${trained.peakRssBytes === null ? "?" : (trained.peakRssBytes / 2 ** 20).toFixed(0)} MB`],
+    ];
+    console.log(describeMachine().map((l) => `- ${l}`).join("\n"));
+    console.log(`- train input: ${trainInput} (${thousands(train.length)} requests); test input: ${testInput} (${thousands(test.length)} requests)\n`);
+    console.log(markdownTable(["measure", "work", "result", "note"], rows, ["left", "left", "right", "left"]));
+    return EXIT.ok;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+try {
+  process.exit(await main(process.argv.slice(2)));
+} catch (e) {
+  if (e instanceof BenchError) {
+    console.error(`bench:detect: ${e.message}`);
+    process.exit(e.exitCode);
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === "ENOENT") {
+    console.error(`bench:detect: ${err.message}`);
+    process.exit(EXIT.noInput);
+  }
+  throw e;
+}
