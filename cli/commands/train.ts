@@ -3,7 +3,6 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readRequests } from "../../src/ingest/read.ts";
 import { Rejections } from "../../src/parse/rejections.ts";
-import type { HttpRequest } from "../../src/core/http-request.ts";
 import { GenericModel } from "../../src/detect/generic/model.ts";
 import { BUNDLED_GENERIC_MODEL } from "../../src/detect/detector.ts";
 import { trainSiteModel } from "../../src/detect/site/train.ts";
@@ -30,16 +29,26 @@ function stage(label: string) {
   return (s: string, detail?: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${label}: ${s}${detail ? ` (${detail})` : ""}\n`);
 }
 
-async function readTraffic(paths: string[], flags: InputFlags): Promise<{ requests: HttpRequest[]; rejected: number }> {
-  const rejections = new Rejections();
-  const requests: HttpRequest[] = [];
+/** Per-batch "read" progress is already on the terminal line: the log gets the stages only. */
+function quietRead(log: (s: string, detail?: string) => void) {
+  return (s: string, detail?: string) => {
+    if (s !== "read") log(s, detail);
+  };
+}
+
+/** The site's traffic as a stream of batches, with progress on the terminal. */
+function readTraffic(paths: string[], flags: InputFlags, rejections: Rejections, counted: { requests: number }) {
   const progress = createProgress();
-  for await (const batch of readRequests(paths, formatOptions(flags), rejections, {
-    onProgress: (input) => progress.update({ label: `reading ${input.name}`, done: requests.length, unit: "requests" }),
-    onInputError: (input, e) => console.error(`moat: ${e.message}`),
-  })) requests.push(...batch);
-  progress.finish();
-  return { requests, rejected: rejections.total };
+  return (async function* () {
+    for await (const batch of readRequests(paths, formatOptions(flags), rejections, {
+      onProgress: (input) => progress.update({ label: `training on ${input.name}`, done: counted.requests, unit: "requests" }),
+      onInputError: (_, e) => console.error(`moat: ${e.message}`),
+    })) {
+      counted.requests += batch.length;
+      yield batch;
+    }
+    progress.finish();
+  })();
 }
 
 export function trainCommand(): Command {
@@ -68,13 +77,13 @@ export function trainCommand(): Command {
       return;
     }
     if (!flags.from?.length) throw new CliError("give the site's traffic with --from <paths...> (or --generic --data <dir>)", EXIT.usage);
-    const { requests, rejected } = await readTraffic(flags.from, flags);
-    if (requests.length === 0) throw new CliError("no request could be read from --from", EXIT.dataError);
+    const rejections = new Rejections();
+    const counted = { requests: 0 };
     const generic = await GenericModel.fromFile(BUNDLED_GENERIC_MODEL);
     const payloads = flags.payloads ? loadPayloadLines(flags.payloads.replace(/\/payloads\/?$/, ""), "train").map((p) => p.payload) : undefined;
     let result;
     try {
-      result = await trainSiteModel(requests, generic, { targetFpr, seed, payloads, progress: stage("train") });
+      result = await trainSiteModel(readTraffic(flags.from, flags, rejections, counted), generic, { targetFpr, seed, payloads, progress: quietRead(stage("train")) });
     } catch (e) {
       throw new CliError((e as Error).message, EXIT.dataError);
     }
@@ -83,7 +92,7 @@ export function trainCommand(): Command {
     await writeOut(
       [
         `site model written to ${join(flags.out, "site.onnx")} (${result.meta.version})`,
-        `requests read        ${requests.length} (${rejected} lines rejected)`,
+        `requests read        ${counted.requests} (${rejections.total} lines rejected)`,
         `left out as attacks  ${c.droppedAsAttacks} (flagged by the generic model)`,
         `profile / scorer / calibration  ${c.profileRequests} / ${c.scorerNegatives} real + ${c.scorerPositives} synthetic / ${c.calibrationRequests}`,
         `endpoints learned    ${c.endpoints}`,

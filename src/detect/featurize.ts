@@ -15,7 +15,7 @@ export interface FeaturizerSettings {
   ngramMax: number;
 }
 
-export const FEATURIZER_VERSION = 1;
+export const FEATURIZER_VERSION = 2;
 export const DEFAULT_FEATURIZER: FeaturizerSettings = { version: FEATURIZER_VERSION, buckets: 1 << 18, ngramMin: 1, ngramMax: 4 };
 
 /** A sparse, L2-normalized feature vector. */
@@ -40,10 +40,25 @@ function hashString(s: string, seed: number): number {
   return h >>> 0;
 }
 
-const TOKEN = /[\p{L}\p{N}_]+|[^\p{L}\p{N}_\s]+/gu;
 const SEED_TOKEN = 0x9e3779b9;
 const SEED_BIGRAM = 0x85ebca6b;
 const SEED_META = 0xc2b2ae35;
+
+/** 0 = space, 1 = word character (letters, digits, `_`, any non-ASCII letter), 2 = symbol. */
+function charClass(c: number): number {
+  if (c === 32 || c === 9 || c === 10 || c === 13) return 0;
+  if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || (c >= 65 && c <= 90)) return 1;
+  if (c < 128) return 2;
+  return c === 0xa0 || c === 0x3000 ? 0 : 1;
+}
+
+/** The few meta tokens recur on every field: their hashes are computed once. */
+const metaHashes = new Map<string, number>();
+function metaHash(token: string): number {
+  let h = metaHashes.get(token);
+  if (h === undefined) metaHashes.set(token, (h = hashString(token, SEED_META)));
+  return h;
+}
 
 function flagTokens(flags: NormalizeFlags): string[] {
   const out: string[] = [];
@@ -78,38 +93,70 @@ export function walkFeatures(field: Field, s: FeaturizerSettings, emit: (bucket:
       }
     }
   }
-  // Word and symbol-run tokens, and token bigrams.
-  let prev = "";
-  let prevStart = 0;
-  for (const m of text.matchAll(TOKEN)) {
-    const tok = m[0];
-    const start = m.index;
-    emit(hashString(tok, SEED_TOKEN) & mask, start, start + tok.length);
-    if (prev) emit(hashString(`${prev} ${tok}`, SEED_BIGRAM) & mask, prevStart, start + tok.length);
-    prev = tok;
+  // Word and symbol-run tokens (hashed as they are scanned), and token bigrams.
+  let prevHash = 0;
+  let prevStart = -1;
+  for (let i = 0; i < text.length; ) {
+    const cls = charClass(text.charCodeAt(i));
+    if (cls === 0) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let h = (FNV_OFFSET ^ SEED_TOKEN) >>> 0;
+    while (i < text.length && charClass(text.charCodeAt(i)) === cls) h = Math.imul(h ^ text.charCodeAt(i++), FNV_PRIME);
+    h >>>= 0;
+    emit(h & mask, start, i);
+    if (prevStart >= 0) emit((Math.imul(prevHash ^ SEED_BIGRAM, FNV_PRIME) ^ h) & mask, prevStart, i);
+    prevHash = h;
     prevStart = start;
   }
   // Where the text was and what had to be undone: spans cover the whole value.
-  const meta = [`loc:${field.location}`, `len:${Math.min(12, Math.floor(Math.log2(text.length + 1)))}`, ...flagTokens(field.norm.flags)];
-  for (const t of meta) emit(hashString(t, SEED_META) & mask, 0, text.length);
+  emit(metaHash(`loc:${field.location}`) & mask, 0, text.length);
+  emit(metaHash(`len:${Math.min(12, Math.floor(Math.log2(text.length + 1)))}`) & mask, 0, text.length);
+  for (const t of flagTokens(field.norm.flags)) emit(metaHash(t) & mask, 0, text.length);
 }
 
-/** Counts → log(1+count) → L2-normalized sparse vector. */
+// Scratch space for counting features without a Map: a bucket's count is valid while its stamp is
+// the current field's. Featurization is synchronous, so one set of arrays serves every call.
+let scratchBuckets = 0;
+let stamp = new Int32Array(0);
+let counts = new Float32Array(0);
+let touched = new Int32Array(1024);
+let epoch = 0;
+
+/** Counts → log(1+count) → L2-normalized sparse vector (short texts are not scaled up: the norm is floored). */
 export function featurizeField(field: Field, s: FeaturizerSettings = DEFAULT_FEATURIZER): SparseVector {
-  const counts = new Map<number, number>();
-  walkFeatures(field, s, (b) => counts.set(b, (counts.get(b) ?? 0) + 1));
-  const idx = new Int32Array(counts.size);
-  const val = new Float32Array(counts.size);
+  if (scratchBuckets !== s.buckets) {
+    scratchBuckets = s.buckets;
+    stamp = new Int32Array(s.buckets);
+    counts = new Float32Array(s.buckets);
+    epoch = 0;
+  }
+  epoch++;
+  let n = 0;
+  walkFeatures(field, s, (b) => {
+    if (stamp[b] !== epoch) {
+      stamp[b] = epoch;
+      counts[b] = 0;
+      if (n === touched.length) {
+        const grown = new Int32Array(n * 2);
+        grown.set(touched);
+        touched = grown;
+      }
+      touched[n++] = b;
+    }
+    counts[b] = counts[b]! + 1;
+  });
+  const idx = touched.slice(0, n);
+  const val = new Float32Array(n);
   let norm = 0;
-  let k = 0;
-  for (const [b, c] of counts) {
-    const v = Math.log1p(c);
-    idx[k] = b;
+  for (let k = 0; k < n; k++) {
+    const v = Math.log1p(counts[idx[k]!]!);
     val[k] = v;
     norm += v * v;
-    k++;
   }
   const inv = norm > 0 ? 1 / Math.sqrt(Math.max(norm, 64)) : 0;
-  for (let i = 0; i < val.length; i++) val[i]! *= inv;
+  for (let k = 0; k < n; k++) val[k]! *= inv;
   return { idx, val };
 }

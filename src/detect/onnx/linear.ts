@@ -14,9 +14,10 @@ export function exportLinearOnnx(w: SoftmaxWeights, metadata: Record<string, str
     name: "moat_sparse_linear",
     node: [
       { opType: "Gather", input: ["W", "idx"], output: ["rows"], attribute: [{ name: "axis", type: INT, i: 0 }] },
-      { opType: "Unsqueeze", input: ["val", "axis2"], output: ["val3"] },
-      { opType: "Mul", input: ["rows", "val3"], output: ["weighted"] },
-      { opType: "ReduceSum", input: ["weighted", "axis1"], output: ["summed"], attribute: [{ name: "keepdims", type: INT, i: 0 }] },
+      // [N,1,K] × [N,K,C] → [N,1,C]: one batched MatMul instead of a Mul and a ReduceSum over [N,K,C].
+      { opType: "Unsqueeze", input: ["val", "axis1"], output: ["val3"] },
+      { opType: "MatMul", input: ["val3", "rows"], output: ["summed3"] },
+      { opType: "Squeeze", input: ["summed3", "axis1"], output: ["summed"] },
       { opType: "Add", input: ["summed", "b"], output: ["logits"] },
       { opType: "Softmax", input: ["logits"], output: ["probs"], attribute: [{ name: "axis", type: INT, i: -1 }] },
     ],
@@ -24,7 +25,6 @@ export function exportLinearOnnx(w: SoftmaxWeights, metadata: Record<string, str
       floatTensor("W", [w.buckets, w.classes], w.W),
       floatTensor("b", [w.classes], w.b),
       { name: "axis1", dims: [1], dataType: INT64, int64Data: [1] },
-      { name: "axis2", dims: [1], dataType: INT64, int64Data: [2] },
     ],
     input: [valueInfo("idx", INT32, ["N", "K"]), valueInfo("val", FLOAT, ["N", "K"])],
     output: [valueInfo("probs", FLOAT, ["N", w.classes])],

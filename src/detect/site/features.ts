@@ -3,7 +3,7 @@
  * as findings that name the field and the text that departed (for the verdict's reasons).
  */
 import type { HttpRequest } from "../../core/http-request.ts";
-import { endpointKey, extensionOf, own, shapeGrams, valueShape, type SiteProfile } from "./profile.ts";
+import { endpointKey, extensionOf, own, shapeGrams, valueShape, type ParamProfile, type SiteProfile } from "./profile.ts";
 
 export const SITE_FEATURES = [
   "generic", "unknownEndpoint", "unknownExtension", "unusualMethod", "unknownParams", "lengthExcess",
@@ -23,6 +23,14 @@ export interface SiteFinding {
 }
 
 const RISKY = new Set(["'", '"', "<", ">", ";", "|", "&", "$", "`", "(", ")", "{", "}", "[", "]", "%", "\\", "*", "=", "#", "!", "~", "^", "ctl", "\n", "\r"]);
+
+/** Set views of a parameter's profile, built once per profile object (the profile itself stays plain JSON). */
+const paramSets = new WeakMap<ParamProfile, { kinds: Set<string>; shapes: Set<string>; enumValues: Set<string> | null }>();
+function setsOf(pp: ParamProfile) {
+  let sets = paramSets.get(pp);
+  if (!sets) paramSets.set(pp, (sets = { kinds: new Set(pp.kinds), shapes: new Set(pp.shapes), enumValues: pp.enumValues && new Set(pp.enumValues) }));
+  return sets;
+}
 
 /** Generic score → a bounded logit, so that the scorer can weigh it linearly. */
 export function genericLogit(p: number): number {
@@ -60,12 +68,13 @@ export function siteFeatures(profile: SiteProfile, req: HttpRequest, genericScor
       continue;
     }
     const value = p.value;
+    const sets = setsOf(pp);
     const p995 = pp.lengths[2];
     if (value.length > p995) {
       set("lengthExcess", Math.log2((value.length + 1) / (p995 + 1)), { field, evidence: value.length > 80 ? `${value.slice(0, 80)}…` : value, detail: `${value.length} characters, usually at most ${p995}` });
     }
     const shape = valueShape(value);
-    const novel = [...new Set(shape)].filter((k) => !pp.kinds.includes(k));
+    const novel = [...new Set(shape)].filter((k) => !sets.kinds.has(k));
     if (novel.length) {
       const risky = novel.filter((k) => RISKY.has(k));
       const evidence = novel.map((k) => (k.length === 1 ? k : `<${k}>`)).join(" ");
@@ -74,11 +83,11 @@ export function siteFeatures(profile: SiteProfile, req: HttpRequest, genericScor
     }
     const grams = shapeGrams(shape);
     if (grams.length) {
-      const unseen = grams.filter((g) => !pp.shapes.includes(g)).length / grams.length;
+      const unseen = grams.filter((g) => !sets.shapes.has(g)).length / grams.length;
       if (unseen > 0) set("shapeNovelty", unseen, { field, evidence: value.slice(0, 60), detail: `${Math.round(unseen * 100)}% of the value's shape never seen here` });
     }
     if (pp.numeric >= 0.99 && value !== "" && !/^\d+$/.test(value)) set("typeViolation", 1, { field, evidence: value.slice(0, 60), detail: "this parameter is always a number" });
-    if (pp.enumValues && !pp.enumValues.includes(value)) set("enumViolation", 1, { field, evidence: value.slice(0, 60), detail: `this parameter takes one of ${pp.enumValues.slice(0, 5).map((e) => JSON.stringify(e)).join(", ")}` });
+    if (pp.enumValues && !sets.enumValues!.has(value)) set("enumViolation", 1, { field, evidence: value.slice(0, 60), detail: `this parameter takes one of ${pp.enumValues.slice(0, 5).map((e) => JSON.stringify(e)).join(", ")}` });
   }
   set("unknownParams", Math.log1p(unknownParams), null);
   const unknownHeaders = profile.headers.length ? req.headers.filter(([h]) => !profile.headers.includes(h)) : [];

@@ -7,6 +7,7 @@
 import type { HttpRequest } from "../../core/http-request.ts";
 import { canonicalPath } from "../normalize.ts";
 import { percentDecode } from "../../parse/decode.ts";
+import { rng } from "../corpus/sample.ts";
 
 export interface ParamProfile {
   count: number;
@@ -97,6 +98,10 @@ interface ParamAccumulator {
 }
 
 const ENUM_MAX = 12;
+/** Lengths kept per parameter for the quantiles (a uniform sample beyond that). */
+const LENGTH_SAMPLE = 4096;
+/** Endpoints tracked at most: a scan of random paths must not grow memory without bound. */
+const MAX_ENDPOINTS = 50_000;
 /** A kind or shape is normal when at least this share of the parameter's values (and 2 of them) used it. */
 const SUPPORT = 0.002;
 
@@ -109,12 +114,16 @@ export class ProfileBuilder {
   private readonly endpoints = new Map<string, { count: number; methods: Map<string, number>; params: Map<string, ParamAccumulator> }>();
   private readonly extensions = new Map<string, number>();
   private readonly headers = new Map<string, number>();
+  private readonly random = rng(1);
 
   add(req: HttpRequest): void {
     this.requests++;
     const key = endpointKey(req);
     let ep = this.endpoints.get(key);
-    if (!ep) this.endpoints.set(key, (ep = { count: 0, methods: new Map(), params: new Map() }));
+    if (!ep) {
+      if (this.endpoints.size >= MAX_ENDPOINTS) return;
+      this.endpoints.set(key, (ep = { count: 0, methods: new Map(), params: new Map() }));
+    }
     ep.count++;
     ep.methods.set(req.method, (ep.methods.get(req.method) ?? 0) + 1);
     const ext = extensionOf(key);
@@ -124,7 +133,11 @@ export class ProfileBuilder {
       let acc = ep.params.get(p.name);
       if (!acc) ep.params.set(p.name, (acc = { count: 0, lengths: [], kinds: new Map(), shapes: new Map(), numeric: 0, values: new Map() }));
       acc.count++;
-      acc.lengths.push(p.value.length);
+      if (acc.lengths.length < LENGTH_SAMPLE) acc.lengths.push(p.value.length);
+      else {
+        const j = Math.floor(this.random() * acc.count);
+        if (j < LENGTH_SAMPLE) acc.lengths[j] = p.value.length;
+      }
       const shape = valueShape(p.value);
       for (const k of new Set(shape)) acc.kinds.set(k, (acc.kinds.get(k) ?? 0) + 1);
       for (const g of new Set(shapeGrams(shape))) acc.shapes.set(g, (acc.shapes.get(g) ?? 0) + 1);

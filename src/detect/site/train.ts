@@ -37,6 +37,10 @@ export interface SiteTrainResult {
 
 const BATCH = 2048;
 
+async function* chunks<T>(items: T[], size: number): AsyncGenerator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
 async function genericScores(generic: GenericModel, requests: HttpRequest[]): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < requests.length; i += BATCH) {
@@ -56,23 +60,60 @@ function synthesize(requests: HttpRequest[], payloads: string[], seed: number): 
   return requests.map((req) => (r() < 0.6 ? injectPayload(r, req, payloads[Math.floor(r() * payloads.length)]!) : anomalize(r, req)));
 }
 
-export async function trainSiteModel(traffic: HttpRequest[], generic: GenericModel, options: SiteTrainOptions): Promise<SiteTrainResult> {
-  const { progress } = options;
-  if (traffic.length < 200) throw new Error(`only ${traffic.length} requests: a site model needs at least 200 (a few thousand is better)`);
-  progress?.("screen", `${traffic.length} requests through the generic model`);
-  const screened = await genericScores(generic, traffic);
-  const clean = traffic.filter((_, i) => screened[i]! < generic.meta.threshold);
-
-  const profilePart: HttpRequest[] = [];
-  const scorerPart: HttpRequest[] = [];
-  const calibrationPart: HttpRequest[] = [];
-  for (const req of clean) {
-    const p = splitPoint(requestKey(req));
-    (p < 0.7 ? profilePart : p < 0.85 ? scorerPart : calibrationPart).push(req);
+/** A fixed-size uniform sample of a stream (reservoir sampling, seeded). */
+class Reservoir<T> {
+  readonly items: T[] = [];
+  seen = 0;
+  constructor(private readonly capacity: number, private readonly random: () => number) {}
+  add(item: T): void {
+    this.seen++;
+    if (this.items.length < this.capacity) this.items.push(item);
+    else {
+      const j = Math.floor(this.random() * this.seen);
+      if (j < this.capacity) this.items[j] = item;
+    }
   }
-  progress?.("profile", `${profilePart.length} requests`);
+}
+
+/** Most requests kept for training the scorer and for calibration: enough for a 0.1% FPR, bounded memory. */
+export const MAX_SCORER_REQUESTS = 20_000;
+export const MAX_CALIBRATION_REQUESTS = 20_000;
+
+/**
+ * Trains from a stream of request batches in bounded memory: the profile is accumulated as the
+ * traffic streams by; only bounded samples of the scorer and calibration shares are kept.
+ */
+export async function trainSiteModel(traffic: AsyncIterable<HttpRequest[]> | HttpRequest[], generic: GenericModel, options: SiteTrainOptions): Promise<SiteTrainResult> {
+  const { progress } = options;
+  const random = rng(options.seed);
   const builder = new ProfileBuilder();
-  for (const req of profilePart) builder.add(req);
+  const scorerSample = new Reservoir<HttpRequest>(MAX_SCORER_REQUESTS, random);
+  const calibrationSample = new Reservoir<HttpRequest>(MAX_CALIBRATION_REQUESTS, random);
+  let total = 0;
+  let dropped = 0;
+  let profileRequests = 0;
+  const batches = Array.isArray(traffic) ? chunks(traffic, BATCH) : traffic;
+  for await (const batch of batches) {
+    // The generic model screens the traffic: what it flags is left out of "normal".
+    const scores = await genericScores(generic, batch);
+    batch.forEach((req, i) => {
+      total++;
+      if (scores[i]! >= generic.meta.threshold) {
+        dropped++;
+        return;
+      }
+      const p = splitPoint(requestKey(req));
+      if (p < 0.7) {
+        builder.add(req);
+        profileRequests++;
+      } else (p < 0.85 ? scorerSample : calibrationSample).add(req);
+    });
+    progress?.("read", `${total} requests, ${dropped} left out as attacks`);
+  }
+  if (total < 200) throw new Error(`only ${total} requests: a site model needs at least 200 (a few thousand is better)`);
+  const scorerPart = scorerSample.items;
+  const calibrationPart = calibrationSample.items;
+  progress?.("profile", `${profileRequests} requests`);
   const profile: SiteProfile = builder.build();
 
   const payloads = options.payloads?.length ? options.payloads : grammarPayloads(4000, options.seed).map((p) => p.payload);
@@ -98,9 +139,9 @@ export async function trainSiteModel(traffic: HttpRequest[], generic: GenericMod
     genericVersion: generic.meta.version,
     trainedAt: new Date().toISOString(),
     calibration: {
-      trainingRequests: traffic.length,
-      droppedAsAttacks: traffic.length - clean.length,
-      profileRequests: profilePart.length,
+      trainingRequests: total,
+      droppedAsAttacks: dropped,
+      profileRequests,
       endpoints: Object.keys(profile.endpoints).length,
       scorerNegatives: scorerPart.length,
       scorerPositives: positives.length,
