@@ -3,3 +3,7 @@ declare module "*.onnx" {
   const path: string;
   export default path;
 }
+declare module "*.so.1" {
+  const path: string;
+  export default path;
+}

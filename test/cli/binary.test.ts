@@ -32,6 +32,12 @@ describe("compiled dist/moat", () => {
     writeFileSync(join(dir, "access.log.gz"), gzipSync(`${line}\n${line}\n`));
     const r = run(["scan", "access.log.gz", "--json"]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ requests: 2, rejected: 0, topPaths: [["/x", 2]] });
+    expect(JSON.parse(r.stdout)).toMatchObject({ requests: 2, rejected: 0, topPaths: [["/x", 2]], detection: { flagged: 0 } });
+  });
+
+  test("check runs the embedded model through the embedded onnxruntime library", () => {
+    const r = run(["check", "--json", "GET /search?q=%3Cscript%3Ealert(1)%3C/script%3E"]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).verdict).toMatchObject({ isAnomaly: true, attackType: "xss" });
   });
 });

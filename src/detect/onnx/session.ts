@@ -5,12 +5,13 @@
  */
 import type { InferenceSession, Tensor } from "onnxruntime-node";
 import type { SparseVector } from "../featurize.ts";
+import { prepareOrtLibrary } from "./native.ts";
 
 type Ort = typeof import("onnxruntime-node");
 let ort: Promise<Ort> | null = null;
 
 export function loadOrt(): Promise<Ort> {
-  ort ??= import("onnxruntime-node");
+  ort ??= prepareOrtLibrary().then(() => import("onnxruntime-node"));
   return ort;
 }
 
