@@ -118,7 +118,7 @@ export function debVersion(pkg: string): string {
 export function nginxVersion(): string {
   if (!NGINX_BIN) return "not installed";
   const r = Bun.spawnSync([NGINX_BIN, "-v"], { stdout: "pipe", stderr: "pipe" });
-  return (r.stderr.toString() + r.stdout.toString()).trim().replace(/^nginx version:\s*/, "");
+  return (r.stderr.toString() + r.stdout.toString()).trim().replace(/^nginx version:\s*nginx\//, "");
 }
 
 /** The ModSecurity settings the bench uses (the engine part of modsecurity.conf-recommended, blocking on). */

@@ -6,13 +6,11 @@ import { Rejections } from "../../src/parse/rejections.ts";
 import { GenericModel } from "../../src/detect/generic/model.ts";
 import { BUNDLED_GENERIC_MODEL } from "../../src/detect/detector.ts";
 import { trainSiteModel } from "../../src/detect/site/train.ts";
-import { buildGenericModel, DEFAULT_GENERIC_BUILD } from "../../src/detect/generic/build.ts";
 import { loadPayloadLines } from "../../src/detect/corpus/attacks.ts";
 import { addInputOptions, formatOptions, type InputFlags } from "./scan.ts";
 import { createProgress } from "../progress.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { writeOut } from "../output.ts";
-import { renderGenericCard } from "../../src/detect/generic/card.ts";
 
 interface TrainFlags extends InputFlags {
   from?: string[];
@@ -69,6 +67,9 @@ export function trainCommand(): Command {
     mkdirSync(flags.out, { recursive: true });
     if (flags.generic) {
       if (!flags.data) throw new CliError("--generic needs --data <datasets folder>", EXIT.usage);
+      // Loaded on demand: the corpus generators pull in faker's locales, which no other command needs.
+      const { buildGenericModel, DEFAULT_GENERIC_BUILD } = await import("../../src/detect/generic/build.ts");
+      const { renderGenericCard } = await import("../../src/detect/generic/card.ts");
       const result = await buildGenericModel({ ...DEFAULT_GENERIC_BUILD, datasets: flags.data, targetFpr, seed, progress: stage("generic") });
       writeFileSync(join(flags.out, "model.onnx"), result.bytes);
       const card = renderGenericCard(result, process.argv.slice(2).join(" "));
