@@ -27,6 +27,7 @@ import { parseArgs } from "node:util";
 import type { HttpRequest } from "../src/core/http-request.ts";
 import { readRequests } from "../src/ingest/read.ts";
 import { Rejections } from "../src/parse/rejections.ts";
+import { BenchError, runBench } from "./lib/run.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { markdownTable, thousands } from "./lib/table.ts";
 import { describeMachine } from "./lib/machine.ts";
@@ -58,11 +59,6 @@ const FILES = [
 ] as const;
 type Label = (typeof FILES)[number]["label"];
 
-class BenchError extends Error {
-  constructor(message: string, readonly exitCode: number) {
-    super(message);
-  }
-}
 
 const log = (msg: string) => process.stderr.write(`bench:crs: ${msg}\n`);
 
@@ -472,17 +468,5 @@ async function main(argv: string[]): Promise<number> {
   return EXIT.ok;
 }
 
-if (import.meta.main) {
-  try {
-    process.exitCode = await main(process.argv.slice(2));
-  } catch (e) {
-    if (e instanceof BenchError) {
-      log(e.message);
-      process.exitCode = e.exitCode;
-    } else {
-      log(`internal error: ${(e as Error)?.stack ?? String(e)}`);
-      process.exitCode = EXIT.software;
-    }
-  }
-}
+if (import.meta.main) await runBench(main, log);
 

@@ -28,8 +28,9 @@ import { trainSiteModel } from "../src/detect/site/train.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { measureCommand } from "./lib/measure.ts";
 import { markdownTable, thousands } from "./lib/table.ts";
-import { BenchError, buildLog } from "./lib/build-log.ts";
+import { buildLog } from "./lib/build-log.ts";
 import { EXIT } from "../cli/exit-codes.ts";
+import { BenchError, runBench } from "./lib/run.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const log = (msg: string) => process.stderr.write(`bench:detect: ${msg}\n`);
@@ -104,17 +105,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-try {
-  process.exit(await main(process.argv.slice(2)));
-} catch (e) {
-  if (e instanceof BenchError) {
-    console.error(`bench:detect: ${e.message}`);
-    process.exit(e.exitCode);
-  }
-  const err = e as NodeJS.ErrnoException;
-  if (err.code === "ENOENT") {
-    console.error(`bench:detect: ${err.message}`);
-    process.exit(EXIT.noInput);
-  }
-  throw e;
-}
+await runBench(main, log);

@@ -24,11 +24,12 @@ import { parseArgs } from "node:util";
 import { InputError, readInputLines, resolveInputs } from "../src/ingest/batch.ts";
 import { readRequests } from "../src/ingest/read.ts";
 import { Rejections } from "../src/parse/rejections.ts";
+import { BenchError, runBench } from "./lib/run.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { markdownTable, thousands } from "./lib/table.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { measureCommand, median, selfPeakRssBytes, which, type Measurement } from "./lib/measure.ts";
-import { BenchError, buildLog } from "./lib/build-log.ts";
+import { buildLog } from "./lib/build-log.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const SELF = import.meta.path;
@@ -313,16 +314,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
-  try {
-    process.exitCode = await main(process.argv.slice(2));
-  } catch (e) {
-    if (e instanceof BenchError) {
-      log(e.message);
-      process.exitCode = e.exitCode;
-    } else {
-      log(`internal error: ${(e as Error)?.stack ?? String(e)}`);
-      process.exitCode = EXIT.software;
-    }
-  }
-}
+if (import.meta.main) await runBench(main, log);

@@ -8,17 +8,12 @@ import { readRequests } from "../../src/ingest/read.ts";
 import { Rejections } from "../../src/parse/rejections.ts";
 import { EXIT } from "../../cli/exit-codes.ts";
 import { thousands } from "./table.ts";
+import { BenchError } from "./run.ts";
 import { combinedParts, timeLocalFormatter, type CombinedParts } from "./nginx-combined.ts";
 
 /** One pass of the input is kept in memory (to repeat it without re-parsing) up to this many characters. */
 const CACHE_CHARS = 64 * 2 ** 20;
 const WRITE_CHUNK = 1 << 20;
-
-export class BenchError extends Error {
-  constructor(message: string, readonly exitCode: number) {
-    super(message);
-  }
-}
 
 
 export interface Built {

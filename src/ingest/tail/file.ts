@@ -21,18 +21,9 @@ export interface LongLine {
   scanned: number;
 }
 
-export interface TailFile {
+/** An open file: its position (see FilePosition; `path` is the watched path or the sibling it was found as) and its handle. */
+export interface TailFile extends FilePosition {
   handle: FileHandle;
-  /** Where the file was last known to be: the watched path, or the sibling it was found as. */
-  path: string;
-  dev: number;
-  ino: number;
-  /** Empty until the first line (or FINGERPRINT_BYTES) is complete. */
-  fingerprint: string;
-  /** First byte not yet delivered, always the start of a line. */
-  offset: number;
-  /** Line number at `offset`. */
-  line: number;
   longLine: LongLine | null;
   /** Size at the last look, and when it last grew (the grace period of rotated files counts from it). */
   size: number;
