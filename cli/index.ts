@@ -9,6 +9,7 @@ import { explainCommand } from "./commands/explain.ts";
 import { checkCommand } from "./commands/check.ts";
 import { trainCommand } from "./commands/train.ts";
 import { evalCommand } from "./commands/eval.ts";
+import { modelCommand } from "./commands/model.ts";
 
 export function buildProgram(): Command {
   const program = new Command("moat")
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   program.addCommand(checkCommand());
   program.addCommand(trainCommand());
   program.addCommand(evalCommand());
+  program.addCommand(modelCommand());
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

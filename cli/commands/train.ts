@@ -5,7 +5,9 @@ import { readRequests } from "../../src/ingest/read.ts";
 import { Rejections } from "../../src/parse/rejections.ts";
 import { GenericModel } from "../../src/detect/generic/model.ts";
 import { BUNDLED_GENERIC_MODEL } from "../../src/detect/detector.ts";
-import { trainSiteModel } from "../../src/detect/site/train.ts";
+import { trainSiteModel, type SiteTrainResult } from "../../src/detect/site/train.ts";
+import { promote, retrainWithGate, type GateReport } from "../../src/detect/site/retrain.ts";
+import { existsSync } from "node:fs";
 import { loadPayloadLines } from "../../src/detect/corpus/attacks.ts";
 import { addInputOptions, formatOptions, type InputFlags } from "./scan.ts";
 import { createProgress } from "../progress.ts";
@@ -20,6 +22,17 @@ interface TrainFlags extends InputFlags {
   generic?: boolean;
   data?: string;
   seed: string;
+  force?: boolean;
+}
+
+function gateLines(g: GateReport): string[] {
+  const side = (name: string, x: { version: string; fpr: number; tpr: number }) => `${name.padEnd(10)} FPR ${(x.fpr * 100).toFixed(3)}%  TPR ${(x.tpr * 100).toFixed(2)}%  (${x.version})`;
+  return [
+    `regression gate on ${g.heldOut} held-out recent requests and ${g.attacks} attacks injected into them:`,
+    ...(g.live ? [`  ${side("live", g.live)}`] : []),
+    `  ${side("candidate", g.candidate)}`,
+    g.pass ? "  passed" : `  FAILED: ${g.failures.join("; ")}`,
+  ];
 }
 
 function stage(label: string) {
@@ -58,7 +71,8 @@ export function trainCommand(): Command {
     .option("--payloads <dir>", "payload lists (<class>.txt) to inject when sharpening the site model; only their training split is used (default: the built-in grammar)")
     .option("--generic", "rebuild the generic attack model from the shared datasets (--data)")
     .option("--data <dir>", "the datasets folder, for --generic")
-    .option("--seed <n>", "random seed", "7");
+    .option("--seed <n>", "random seed", "7")
+    .option("--force", "replace the live model even when the candidate fails the regression gate");
   addInputOptions(cmd);
   return cmd.action(async (flags: TrainFlags) => {
     const targetFpr = Number(flags.targetFpr);
@@ -82,13 +96,29 @@ export function trainCommand(): Command {
     const counted = { requests: 0 };
     const generic = await GenericModel.fromFile(BUNDLED_GENERIC_MODEL);
     const payloads = flags.payloads ? loadPayloadLines(flags.payloads.replace(/\/payloads\/?$/, ""), "train").map((p) => p.payload) : undefined;
-    let result;
+    const liveFile = join(flags.out, "site.onnx");
+    const options = { targetFpr, seed, payloads, progress: quietRead(stage("train")) };
+    const traffic = readTraffic(flags.from, flags, rejections, counted);
+    let result: SiteTrainResult;
+    let gate: GateReport | null = null;
     try {
-      result = await trainSiteModel(readTraffic(flags.from, flags, rejections, counted), generic, { targetFpr, seed, payloads, progress: quietRead(stage("train")) });
+      if (existsSync(liveFile)) {
+        // A model is live here: the candidate must not do worse before it replaces it.
+        ({ trained: result, gate } = await retrainWithGate(traffic, generic, { ...options, liveDir: flags.out }));
+      } else {
+        result = await trainSiteModel(traffic, generic, options);
+      }
     } catch (e) {
       throw new CliError((e as Error).message, EXIT.dataError);
     }
-    writeFileSync(join(flags.out, "site.onnx"), result.bytes);
+    if (gate && !gate.pass && !flags.force) {
+      const rejected = join(flags.out, `rejected-${result.meta.version}.onnx`);
+      writeFileSync(rejected, result.bytes);
+      await writeOut([...gateLines(gate), `the live model stays; the candidate is kept as ${rejected} (use --force to install it anyway)`, ""].join("\n"));
+      process.exitCode = EXIT.dataError;
+      return;
+    }
+    promote(flags.out, result.bytes, result.meta.version);
     const c = result.meta.calibration;
     await writeOut(
       [
@@ -100,6 +130,7 @@ export function trainCommand(): Command {
         `threshold            ${result.meta.threshold.toFixed(6)} for target FPR ${targetFpr}`,
         `calibration FPR      ${(c.calibrationFpr * 100).toFixed(3)}% on ${c.calibrationRequests} held-out requests`,
         `synthetic TPR        ${(c.syntheticTpr * 100).toFixed(2)}% on attacks made from held-out requests`,
+        ...(gate ? gateLines(gate) : []),
         "",
       ].join("\n"),
     );

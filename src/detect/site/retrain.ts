@@ -1,0 +1,116 @@
+/**
+ * Retraining with a regression gate. A candidate site model is trained on recent traffic judged
+ * benign; before it replaces the live model it must do no worse on what neither saw: no higher
+ * false-positive rate on held-out recent traffic, and no lower detection rate on an attack corpus
+ * (payloads injected into those held-out requests). The model directory keeps the replaced model for
+ * rollback.
+ */
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { HttpRequest } from "../../core/http-request.ts";
+import { rng, splitPoint } from "../corpus/sample.ts";
+import { grammarPayloads } from "../corpus/grammar.ts";
+import { Detector } from "../detector.ts";
+import type { GenericModel } from "../generic/model.ts";
+import { injectPayload } from "./mutate.ts";
+import { trainSiteModel, type SiteTrainOptions, type SiteTrainResult } from "./train.ts";
+
+/** Share of the recent traffic held out from the candidate, for the gate. */
+export const GATE_SHARE = 0.1;
+const MAX_GATE_REQUESTS = 20_000;
+
+export interface GateSide {
+  version: string;
+  fpr: number;
+  tpr: number;
+}
+
+export interface GateReport {
+  pass: boolean;
+  heldOut: number;
+  attacks: number;
+  live: GateSide | null;
+  candidate: GateSide;
+  /** Why it failed, for a person. */
+  failures: string[];
+}
+
+async function rates(detector: Detector, heldOut: HttpRequest[], attacks: HttpRequest[]): Promise<GateSide> {
+  const flagged = async (reqs: HttpRequest[]) => {
+    let n = 0;
+    for (let i = 0; i < reqs.length; i += 2048) n += (await detector.judge(reqs.slice(i, i + 2048))).filter((v) => v.isAnomaly).length;
+    return n;
+  };
+  return { version: detector.modelVersion, fpr: (await flagged(heldOut)) / Math.max(1, heldOut.length), tpr: (await flagged(attacks)) / Math.max(1, attacks.length) };
+}
+
+export function gateVerdict(live: GateSide | null, candidate: GateSide): { pass: boolean; failures: string[] } {
+  const failures: string[] = [];
+  if (live) {
+    if (candidate.fpr > live.fpr) failures.push(`false-positive rate on held-out recent traffic rose from ${(live.fpr * 100).toFixed(3)}% to ${(candidate.fpr * 100).toFixed(3)}%`);
+    if (candidate.tpr < live.tpr) failures.push(`detection rate on the attack corpus fell from ${(live.tpr * 100).toFixed(2)}% to ${(candidate.tpr * 100).toFixed(2)}%`);
+  }
+  return { pass: failures.length === 0, failures };
+}
+
+export interface RetrainOptions extends SiteTrainOptions {
+  /** The live model directory (site.onnx), if there is one. */
+  liveDir?: string;
+}
+
+export interface RetrainResult {
+  trained: SiteTrainResult;
+  gate: GateReport;
+}
+
+/**
+ * Trains a candidate on `recent` minus a held-out share, and gates it against the live model.
+ * Does not touch the model directory: `promote` does, when the caller decides to.
+ */
+export async function retrainWithGate(recent: AsyncIterable<HttpRequest[]> | HttpRequest[], generic: GenericModel, options: RetrainOptions): Promise<RetrainResult> {
+  const heldOut: HttpRequest[] = [];
+  async function* training(): AsyncGenerator<HttpRequest[]> {
+    for await (const batch of Array.isArray(recent) ? [recent] : recent) {
+      const keep: HttpRequest[] = [];
+      for (const req of batch) {
+        if (splitPoint(`gate#${req.method} ${req.path}?${req.query}#${req.body ?? ""}#${req.origin.line ?? ""}`) < GATE_SHARE) {
+          if (heldOut.length < MAX_GATE_REQUESTS) heldOut.push(req);
+        } else keep.push(req);
+      }
+      yield keep;
+    }
+  }
+  const trained = await trainSiteModel(training(), generic, options);
+  const r = rng(options.seed + 99);
+  const payloads = options.payloads?.length ? options.payloads : grammarPayloads(2000, options.seed + 99).map((p) => p.payload);
+  const attacks = heldOut.map((req) => injectPayload(r, req, payloads[Math.floor(r() * payloads.length)]!));
+
+  const candidateDir = join(options.liveDir ?? ".", `.candidate-${process.pid}`);
+  mkdirSync(candidateDir, { recursive: true });
+  writeFileSync(join(candidateDir, "site.onnx"), trained.bytes);
+  const candidate = await rates(await Detector.load({ site: candidateDir }), heldOut, attacks);
+  const liveFile = options.liveDir && join(options.liveDir, "site.onnx");
+  const live = liveFile && existsSync(liveFile) ? await rates(await Detector.load({ site: options.liveDir }), heldOut, attacks) : null;
+  rmSync(candidateDir, { recursive: true, force: true });
+  return { trained, gate: { ...gateVerdict(live, candidate), heldOut: heldOut.length, attacks: attacks.length, live, candidate } };
+}
+
+/** Makes `bytes` the live model of `dir`, keeping the one it replaces in `dir/history/`. */
+export function promote(dir: string, bytes: Uint8Array, version: string): void {
+  mkdirSync(join(dir, "history"), { recursive: true });
+  const live = join(dir, "site.onnx");
+  if (existsSync(live)) copyFileSync(live, join(dir, "history", `replaced-before-${version}.onnx`));
+  const partial = join(dir, `site.onnx.${process.pid}.tmp`);
+  writeFileSync(partial, bytes);
+  renameSync(partial, live); // atomic: a reader sees the old model or the new one, never half of one
+}
+
+/** Puts back the most recently replaced model; returns its file name, or null when there is none. */
+export function rollback(dir: string): string | null {
+  const historyDir = join(dir, "history");
+  if (!existsSync(historyDir)) return null;
+  const previous = readdirSync(historyDir).filter((f) => f.endsWith(".onnx")).sort().pop();
+  if (!previous) return null;
+  renameSync(join(historyDir, previous), join(dir, "site.onnx"));
+  return previous;
+}

@@ -1,0 +1,47 @@
+/** Retraining: the regression gate's rule, and a retrain through the CLI that keeps the old model for rollback. */
+import { describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gateVerdict } from "../../src/detect/site/retrain.ts";
+import { runCli } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
+import { shopLogLines } from "../helpers/site-traffic.ts";
+
+describe("regression gate", () => {
+  const live = { version: "live", fpr: 0.002, tpr: 0.98 };
+  test("passes when the candidate is no worse on both counts", () => {
+    expect(gateVerdict(live, { version: "c", fpr: 0.002, tpr: 0.99 })).toEqual({ pass: true, failures: [] });
+    expect(gateVerdict(null, { version: "c", fpr: 0.5, tpr: 0 }).pass).toBe(true);
+  });
+  test("fails on a higher FPR or a lower TPR, and says which", () => {
+    const worse = gateVerdict(live, { version: "c", fpr: 0.003, tpr: 0.97 });
+    expect(worse.pass).toBe(false);
+    expect(worse.failures).toHaveLength(2);
+    expect(worse.failures[0]).toContain("false-positive rate on held-out recent traffic rose from 0.200% to 0.300%");
+    expect(worse.failures[1]).toContain("detection rate on the attack corpus fell from 98.00% to 97.00%");
+  });
+});
+
+describe("moat train over a live model", () => {
+  test("gates the candidate, promotes it, keeps the old one, and model rollback restores it", () => {
+    const dir = tempDir();
+    const model = join(dir, "model");
+    writeFileSync(join(dir, "a.log"), shopLogLines(2500, 11).join("\n") + "\n");
+    writeFileSync(join(dir, "b.log"), shopLogLines(2500, 12).join("\n") + "\n");
+    expect(runCli(["train", "--from", join(dir, "a.log"), "--out", model]).code).toBe(0);
+    const first = readFileSync(join(model, "site.onnx"));
+    const second = runCli(["train", "--from", join(dir, "b.log"), "--out", model]);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/regression gate on \d+ held-out recent requests and \d+ attacks/);
+    expect(second.stdout).toContain("passed");
+    expect(readFileSync(join(model, "site.onnx")).equals(first)).toBe(false);
+    expect(readdirSync(join(model, "history"))).toHaveLength(1);
+    const info = JSON.parse(runCli(["model", "info", model]).stdout);
+    expect(info).toMatchObject({ kind: "site", endpoints: expect.any(Number) });
+    const back = runCli(["model", "rollback", model]);
+    expect(back.code).toBe(0);
+    expect(readFileSync(join(model, "site.onnx")).equals(first)).toBe(true);
+    expect(runCli(["model", "rollback", model]).code).toBe(65);
+    expect(existsSync(join(model, "history"))).toBe(true);
+  });
+});
