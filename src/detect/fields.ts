@@ -4,7 +4,7 @@
  * text (for evidence) and its normalized form (for features).
  */
 import type { HttpRequest } from "../core/http-request.ts";
-import { canonicalPath, normalizeValue, type Normalized } from "./normalize.ts";
+import { normalizeValue, type Normalized } from "./normalize.ts";
 
 export type FieldLocation = "path" | "query" | "body" | "cookie" | "header";
 
@@ -13,7 +13,8 @@ export interface Field {
   /** Parameter, cookie or header name; "" for the path and a raw body. */
   name: string;
   raw: string;
-  norm: Normalized;
+  /** Computed on first use: a field whose score is cached is never normalized. */
+  readonly norm: Normalized;
 }
 
 /** Longest field text featurized; the rest is cut (and the cut is flagged by length features). */
@@ -31,8 +32,18 @@ function cut(s: string): string {
   return s.length > MAX_FIELD_CHARS ? s.slice(0, MAX_FIELD_CHARS) : s;
 }
 
-function field(location: FieldLocation, name: string, raw: string, plusAsSpace: boolean): Field {
-  return { location, name, raw, norm: normalizeValue(cut(raw), { plusAsSpace }) };
+/** A field; `+` means a space in query and form values only. */
+export function makeField(location: FieldLocation, name: string, raw: string): Field {
+  let norm: Normalized | undefined;
+  return {
+    location,
+    name,
+    raw,
+    get norm() {
+      norm ??= normalizeValue(cut(raw), { plusAsSpace: location === "query" || location === "body" });
+      return norm;
+    },
+  };
 }
 
 /** Leaves of a JSON body, as `a.b[0].c` → value. */
@@ -52,30 +63,25 @@ function bodyFields(req: HttpRequest): Field[] {
       const leaves: [string, string][] = [];
       jsonLeaves(JSON.parse(body), "", leaves);
       // JSON keys are attack surface too (NoSQL operators such as $where live there).
-      return leaves.map(([name, value]) => field("body", name, `${name}=${value}`, false));
+      return leaves.map(([name, value]) => makeField("body", name, `${name}=${value}`));
     } catch {
       // not JSON after all: scored as text below
     }
   }
-  return [field("body", "", body, false)];
+  return [makeField("body", "", body)];
 }
 
 export function extractFields(req: HttpRequest): Field[] {
-  const fields: Field[] = [field("path", "", req.path, false)];
+  const fields: Field[] = [makeField("path", "", req.path)];
   for (const p of req.params) {
-    fields.push(field(p.location, p.name, p.rawValue, true));
+    fields.push(makeField(p.location, p.name, p.rawValue));
     // A parameter name is client text too (`?<script>=1`, `?a[$ne]=1`); score it when it is not a plain word.
-    if (/[^\w.\-[\]]/.test(p.name)) fields.push(field(p.location, p.name, p.rawName, true));
+    if (/[^\w.\-[\]]/.test(p.name)) fields.push(makeField(p.location, p.name, p.rawName));
   }
-  for (const c of req.cookies) fields.push(field("cookie", c.name, c.value, false));
+  for (const c of req.cookies) fields.push(makeField("cookie", c.name, c.value));
   for (const [name, value] of req.headers) {
-    if (!SKIPPED_HEADERS.has(name) && value) fields.push(field("header", name, value, false));
+    if (!SKIPPED_HEADERS.has(name) && value) fields.push(makeField("header", name, value));
   }
   fields.push(...bodyFields(req));
   return fields;
-}
-
-/** Path facts used by both detectors. */
-export function pathFacts(req: HttpRequest) {
-  return canonicalPath(normalizeValue(req.path).text);
 }

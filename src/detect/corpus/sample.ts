@@ -1,8 +1,7 @@
 /** One labelled field value for training or evaluating the generic model. */
 import type { ClassLabel } from "../classes.ts";
 import type { FieldLocation } from "../fields.ts";
-import { normalizeValue } from "../normalize.ts";
-import type { Field } from "../fields.ts";
+import { makeField, type Field } from "../fields.ts";
 
 export interface Sample {
   location: FieldLocation;
@@ -15,7 +14,7 @@ export interface Sample {
 }
 
 export function sampleField(s: Sample): Field {
-  return { location: s.location, name: s.name, raw: s.raw, norm: normalizeValue(s.raw, { plusAsSpace: s.location === "query" || s.location === "body" }) };
+  return makeField(s.location, s.name, s.raw);
 }
 
 /**

@@ -37,7 +37,17 @@ export function encodeMetadata(m: GenericMetadata): Record<string, string> {
   return { "moat.model": JSON.stringify(m) };
 }
 
+/** Field scores remembered: real traffic repeats its user agents, referers, paths and many values. */
+const CACHE_ENTRIES = 100_000;
+/** Longer values are rarely repeated and would make the cache heavy: they are always scored. */
+const CACHE_MAX_RAW = 256;
+
 export class GenericModel {
+  /** `location \0 raw` → [attack probability, class], in insertion order (the oldest is evicted first). */
+  private readonly cache = new Map<string, [number, number]>();
+  cacheHits = 0;
+  cacheMisses = 0;
+
   private constructor(readonly meta: GenericMetadata, private readonly weights: SoftmaxWeights, private readonly session: SparseLinearSession) {}
 
   static async fromBytes(bytes: Uint8Array): Promise<GenericModel> {
@@ -59,19 +69,43 @@ export class GenericModel {
     return this.meta.classes;
   }
 
+  /** Attack probability and most likely attack class of each field, through the cache. */
+  private async scoreFields(fields: Field[]): Promise<[number, number][]> {
+    const out: [number, number][] = new Array(fields.length);
+    const missing: number[] = [];
+    fields.forEach((f, i) => {
+      const hit = f.raw.length <= CACHE_MAX_RAW ? this.cache.get(`${f.location}\0${f.raw}`) : undefined;
+      if (hit) out[i] = hit;
+      else missing.push(i);
+    });
+    this.cacheHits += fields.length - missing.length;
+    this.cacheMisses += missing.length;
+    if (!missing.length) return out;
+    const probs = await this.session.run(missing.map((i) => featurizeField(fields[i]!, this.meta.featurizer)));
+    const C = this.weights.classes;
+    missing.forEach((i, row) => {
+      const base = row * C;
+      let cls = 1;
+      for (let c = 2; c < C; c++) if (probs[base + c]! > probs[base + cls]!) cls = c;
+      const scored: [number, number] = [1 - probs[base]!, cls];
+      out[i] = scored;
+      const f = fields[i]!;
+      if (f.raw.length <= CACHE_MAX_RAW) {
+        if (this.cache.size >= CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+        this.cache.set(`${f.location}\0${f.raw}`, scored);
+      }
+    });
+    return out;
+  }
+
   /** Scores all fields of all requests in one batch. */
   async score(requests: Field[][]): Promise<GenericScore[]> {
-    const vectors = requests.flatMap((fields) => fields.map((f) => featurizeField(f, this.meta.featurizer)));
-    const probs = await this.session.run(vectors);
-    const C = this.weights.classes;
-    let row = 0;
+    const scored = await this.scoreFields(requests.flat());
+    let k = 0;
     return requests.map((fields) => {
       const out: GenericScore = { score: 0, cls: 0, field: -1, fieldScores: [], fieldClasses: [] };
-      for (let f = 0; f < fields.length; f++, row++) {
-        const base = row * C;
-        const attack = 1 - probs[base]!;
-        let cls = 1;
-        for (let c = 2; c < C; c++) if (probs[base + c]! > probs[base + cls]!) cls = c;
+      for (let f = 0; f < fields.length; f++) {
+        const [attack, cls] = scored[k++]!;
         out.fieldScores.push(attack);
         out.fieldClasses.push(cls);
         if (attack > out.score) {
