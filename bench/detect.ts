@@ -105,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
       ["single request in process", `${thousands(singles)} requests`, `p50 ${percentile(latencies, 0.5).toFixed(3)} ms, p99 ${percentile(latencies, 0.99).toFixed(3)} ms`, `max ${latencies[latencies.length - 1]!.toFixed(3)} ms`],
       ["moat train --from (child process)", `${thousands(built.lines)} combined lines`, `${trained.seconds.toFixed(1)} s`, `peak RSS ${trained.peakRssBytes === null ? "?" : (trained.peakRssBytes / 2 ** 20).toFixed(0)} MB`],
     ];
-    console.log(describeMachine().map((l) => `- ${l}`).join("\n"));
+    console.log(describeMachine().join("\n"));
     console.log(`- train input: ${trainInput} (${thousands(train.length)} requests); test input: ${testInput} (${thousands(test.length)} requests)\n`);
     console.log(markdownTable(["measure", "work", "result", "note"], rows, ["left", "left", "right", "left"]));
     return EXIT.ok;
