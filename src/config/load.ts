@@ -1,0 +1,143 @@
+/**
+ * Loads the configuration: defaults, then the file, then MOAT_<SECTION>_<KEY> environment variables,
+ * then command-line flags, each overriding the one before. Every problem names the key and where its
+ * value came from.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { Value } from "@sinclair/typebox/value";
+import type { TObject, TSchema } from "@sinclair/typebox";
+import { ConfigSchema, type Config } from "./schema.ts";
+
+export type Origin = "default" | "file" | "env" | "flag";
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export interface ConfigSources {
+  /** Path of the TOML file; a missing file is an error only when it was asked for explicitly. */
+  file?: string;
+  fileRequired?: boolean;
+  env?: Record<string, string | undefined>;
+  /** Flag values by key path, e.g. { "server.port": "9000" }. */
+  flags?: Record<string, unknown>;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  origins: Record<string, Origin>;
+  file: string | null;
+}
+
+type Leaf = { path: string; schema: TSchema };
+
+/** Every `section.key` of the schema with its own schema. */
+export function configLeaves(schema: TObject = ConfigSchema): Leaf[] {
+  return Object.entries(schema.properties).flatMap(([sectionName, sectionSchema]) =>
+    Object.entries((sectionSchema as TObject).properties).map(([key, s]) => ({ path: `${sectionName}.${key}`, schema: s })),
+  );
+}
+
+export function envName(path: string): string {
+  return `MOAT_${path.replace(".", "_").toUpperCase()}`;
+}
+
+/** Text from the environment or a flag → the leaf's type (numbers, comma-separated lists). */
+function coerce(schema: TSchema, raw: unknown): unknown {
+  if (typeof raw !== "string") return raw;
+  const type = (schema as { type?: string }).type;
+  if (type === "integer" || type === "number") return raw.trim() === "" ? raw : Number(raw);
+  if (type === "array") return raw.split(",").map((x) => x.trim()).filter(Boolean);
+  return raw;
+}
+
+function setPath(target: Record<string, Record<string, unknown>>, path: string, value: unknown): void {
+  const [sectionName, key] = path.split(".") as [string, string];
+  (target[sectionName] ??= {})[key] = value;
+}
+
+export function defaultDataDir(env: Record<string, string | undefined> = process.env): string {
+  return join(env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "moat");
+}
+
+export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
+  const problems: string[] = [];
+  const origins: Record<string, Origin> = {};
+  const merged = Value.Default(ConfigSchema, {}) as Record<string, Record<string, unknown>>;
+  for (const { path } of configLeaves()) origins[path] = "default";
+  const leaves = new Map(configLeaves().map((l) => [l.path, l]));
+
+  let file: string | null = null;
+  if (sources.file && (existsSync(sources.file) || sources.fileRequired)) {
+    file = sources.file;
+    try {
+      const parsed = Bun.TOML.parse(readFileSync(sources.file, "utf8")) as Record<string, unknown>;
+      for (const [sectionName, values] of Object.entries(parsed)) {
+        if (!(sectionName in ConfigSchema.properties)) {
+          problems.push(`${sectionName}: unknown section in ${sources.file} (known: ${Object.keys(ConfigSchema.properties).join(", ")})`);
+          continue;
+        }
+        if (typeof values !== "object" || values === null || Array.isArray(values)) {
+          problems.push(`${sectionName}: must be a [${sectionName}] table in ${sources.file}`);
+          continue;
+        }
+        for (const [key, value] of Object.entries(values)) {
+          const path = `${sectionName}.${key}`;
+          if (!leaves.has(path)) {
+            problems.push(`${path}: unknown key in ${sources.file}`);
+            continue;
+          }
+          setPath(merged, path, value);
+          origins[path] = "file";
+        }
+      }
+    } catch (e) {
+      problems.push(`${sources.file}: ${(e as Error).message}`);
+    }
+  }
+  const env = sources.env ?? process.env;
+  for (const { path, schema } of leaves.values()) {
+    const raw = env[envName(path)];
+    if (raw === undefined) continue;
+    setPath(merged, path, coerce(schema, raw));
+    origins[path] = "env";
+  }
+  for (const [path, raw] of Object.entries(sources.flags ?? {})) {
+    const leaf = leaves.get(path);
+    if (!leaf || raw === undefined) continue;
+    setPath(merged, path, coerce(leaf.schema, raw));
+    origins[path] = "flag";
+  }
+  for (const error of Value.Errors(ConfigSchema, merged)) {
+    const path = error.path.slice(1).replaceAll("/", ".");
+    const leafPath = path.split(".").slice(0, 2).join(".");
+    const from = origins[leafPath] === "env" ? ` (from ${envName(leafPath)})` : origins[leafPath] === "flag" ? " (from a flag)" : origins[leafPath] === "file" ? ` (from ${file})` : "";
+    problems.push(`${path}: ${error.message}, got ${JSON.stringify(error.value)}${from}`);
+  }
+  if (problems.length) throw new ConfigError([...new Set(problems)]);
+  const config = merged as unknown as Config;
+  config.storage.data_dir ||= defaultDataDir(env);
+  config.storage.db ||= join(config.storage.data_dir, "moat.db");
+  config.detect.model_dir ||= join(config.storage.data_dir, "model");
+  return { config, origins, file };
+}
+
+/** The default configuration file, with every key commented by its description. */
+export function renderDefaultConfig(): string {
+  const out = ["# Moat configuration. Precedence: flags > MOAT_<SECTION>_<KEY> environment variables > this file > defaults.", ""];
+  const defaults = Value.Default(ConfigSchema, {}) as Record<string, Record<string, unknown>>;
+  for (const [sectionName, sectionSchema] of Object.entries(ConfigSchema.properties)) {
+    out.push(`[${sectionName}]`);
+    for (const [key, schema] of Object.entries((sectionSchema as TObject).properties)) {
+      out.push(`# ${(schema as { description?: string }).description ?? ""} (env ${envName(`${sectionName}.${key}`)})`);
+      out.push(`${key} = ${JSON.stringify(defaults[sectionName]![key])}`);
+    }
+    out.push("");
+  }
+  return out.join("\n");
+}

@@ -1,0 +1,47 @@
+/**
+ * The one configuration schema. It is the source of truth for the config file, the MOAT_* environment
+ * variables and the defaults; `moat init` writes a commented file from it. TypeBox is the same schema
+ * language as the API's (Elysia's `t`).
+ */
+import { Type, type Static, type TProperties } from "@sinclair/typebox";
+
+/** A section of the file: unknown keys are errors (a typo must not be silently ignored). */
+const section = <T extends TProperties>(properties: T) => Type.Object(properties, { additionalProperties: false, default: {} });
+
+export const FORMATS = ["auto", "combined", "nginx", "json", "apache", "raw-http"] as const;
+
+export const ConfigSchema = Type.Object(
+  {
+    server: section({
+      host: Type.String({ default: "127.0.0.1", description: "address the API and dashboard listen on" }),
+      port: Type.Integer({ minimum: 1, maximum: 65535, default: 8080, description: "port of the API and dashboard" }),
+    }),
+    ingest: section({
+      logs: Type.Array(Type.String({ minLength: 1 }), { default: [], description: "access logs to follow (files that do not exist yet are waited for)" }),
+      format: Type.Union(FORMATS.map((f) => Type.Literal(f)), { default: "auto", description: "log format: auto, combined, nginx, json, apache, raw-http" }),
+      log_format: Type.String({ default: "", description: "your nginx log_format string, when format is nginx" }),
+      start_at: Type.Union([Type.Literal("beginning"), Type.Literal("end")], { default: "end", description: "where to start in a log seen for the first time" }),
+    }),
+    detect: section({
+      model_dir: Type.String({ default: "", description: "site model directory (moat train --out); empty: <data_dir>/model" }),
+      threshold: Type.Number({ minimum: 0, maximum: 1, default: 0, description: "flag at this score; 0 keeps the model's calibrated threshold" }),
+      mode: Type.Union([Type.Literal("detect"), Type.Literal("block")], { default: "detect", description: "detect only, or block (inline checks answer 403)" }),
+    }),
+    storage: section({
+      data_dir: Type.String({ default: "", description: "where the database and models live; empty: $XDG_DATA_HOME/moat or ~/.local/share/moat" }),
+      db: Type.String({ default: "", description: "SQLite database file; empty: <data_dir>/moat.db" }),
+    }),
+    retention: section({
+      traffic_rows: Type.Integer({ minimum: 1000, default: 1_000_000, description: "benign requests kept in the recent window (flagged ones are all kept)" }),
+      max_age_days: Type.Integer({ minimum: 1, default: 30, description: "rows older than this are pruned" }),
+      max_db_mb: Type.Integer({ minimum: 16, default: 2048, description: "the database is kept under this size" }),
+    }),
+    log: section({
+      level: Type.Union(["debug", "info", "warn", "error"].map((l) => Type.Literal(l)), { default: "info", description: "debug, info, warn or error" }),
+      format: Type.Union([Type.Literal("json"), Type.Literal("logfmt")], { default: "logfmt", description: "Moat's own logs on stderr: json or logfmt" }),
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
