@@ -10,6 +10,9 @@ import { checkCommand } from "./commands/check.ts";
 import { trainCommand } from "./commands/train.ts";
 import { evalCommand } from "./commands/eval.ts";
 import { modelCommand } from "./commands/model.ts";
+import { serveCommand } from "./commands/serve.ts";
+import { initCommand } from "./commands/init.ts";
+import { dbCommand } from "./commands/db.ts";
 
 export function buildProgram(): Command {
   const program = new Command("moat")
@@ -23,6 +26,9 @@ export function buildProgram(): Command {
   program.addCommand(trainCommand());
   program.addCommand(evalCommand());
   program.addCommand(modelCommand());
+  program.addCommand(serveCommand());
+  program.addCommand(initCommand());
+  program.addCommand(dbCommand());
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

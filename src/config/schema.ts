@@ -14,7 +14,7 @@ export const ConfigSchema = Type.Object(
   {
     server: section({
       host: Type.String({ default: "127.0.0.1", description: "address the API and dashboard listen on" }),
-      port: Type.Integer({ minimum: 1, maximum: 65535, default: 8080, description: "port of the API and dashboard" }),
+      port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: "port of the API and dashboard (0 picks a free one)" }),
     }),
     ingest: section({
       logs: Type.Array(Type.String({ minLength: 1 }), { default: [], description: "access logs to follow (files that do not exist yet are waited for)" }),

@@ -1,0 +1,55 @@
+import { Command, Option } from "commander";
+import { createLogger, type Level } from "../../src/core/log.ts";
+import { startService } from "../../src/serve/service.ts";
+import { FORMAT_NAMES } from "../../src/parse/formats.ts";
+import { StoreError } from "../../src/store/db.ts";
+import { addConfigOptions, configFrom, type ConfigFlags } from "../config-options.ts";
+import { CliError, EXIT } from "../exit-codes.ts";
+
+interface ServeFlags extends ConfigFlags {
+  log?: string[];
+  format?: string;
+  logFormat?: string;
+  port?: string;
+  host?: string;
+  logLevel?: string;
+  model?: string;
+}
+
+export function serveCommand(): Command {
+  const cmd = new Command("serve")
+    .description("follow access logs, judge every request, keep what matters in SQLite, serve the API")
+    .option("--log <paths...>", "access logs to follow (overrides ingest.logs)")
+    .addOption(new Option("-f, --format <format>", "log format (overrides ingest.format)").choices([...FORMAT_NAMES]))
+    .option("--log-format <string>", "nginx log_format string (overrides ingest.log_format)")
+    .option("-m, --model <dir>", "site model directory (overrides detect.model_dir)")
+    .option("-p, --port <n>", "port (overrides server.port)")
+    .option("--host <addr>", "address to listen on (overrides server.host)")
+    .addOption(new Option("--log-level <level>", "Moat's own log level (overrides log.level)").choices(["debug", "info", "warn", "error"]));
+  addConfigOptions(cmd);
+  return cmd.action(async (flags: ServeFlags) => {
+    const { config } = configFrom(flags, {
+      "ingest.logs": flags.log,
+      "ingest.format": flags.format,
+      "ingest.log_format": flags.logFormat,
+      "detect.model_dir": flags.model,
+      "server.port": flags.port,
+      "server.host": flags.host,
+      "log.level": flags.logLevel,
+    });
+    const log = createLogger({ level: config.log.level as Level, format: config.log.format });
+    let service;
+    try {
+      service = await startService(config, log);
+    } catch (e) {
+      if (e instanceof StoreError) throw new CliError(e.message, EXIT.ioError);
+      throw e;
+    }
+    // Graceful shutdown: stop reading, let the batch in flight be written with its checkpoint, close.
+    await new Promise<void>((resolve) => {
+      const stop = () => void service.close().then(resolve);
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+  });
+}

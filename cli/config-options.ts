@@ -1,0 +1,39 @@
+/** --config / --db, shared by the commands that use the service's configuration and database. */
+import { Command } from "commander";
+import { existsSync } from "node:fs";
+import { ConfigError, loadConfig, type LoadedConfig } from "../src/config/load.ts";
+import { openStore, StoreError, type Store } from "../src/store/db.ts";
+import { CliError, EXIT } from "./exit-codes.ts";
+
+export interface ConfigFlags {
+  config?: string;
+  db?: string;
+}
+
+export const DEFAULT_CONFIG_FILE = "moat.toml";
+
+export function addConfigOptions(cmd: Command): Command {
+  return cmd
+    .option("-c, --config <file>", `configuration file (default: $MOAT_CONFIG, else ./${DEFAULT_CONFIG_FILE} when present)`)
+    .option("--db <file>", "SQLite database (overrides storage.db)");
+}
+
+/** Loads the configuration; `flags` maps extra command-line values onto config keys. */
+export function configFrom(flags: ConfigFlags, extra: Record<string, unknown> = {}): LoadedConfig {
+  const file = flags.config ?? process.env.MOAT_CONFIG ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+  try {
+    return loadConfig({ file, fileRequired: Boolean(flags.config ?? process.env.MOAT_CONFIG), flags: { "storage.db": flags.db, ...extra } });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliError(e.message, EXIT.usage);
+    throw e;
+  }
+}
+
+export function storeFrom(loaded: LoadedConfig): Store {
+  try {
+    return openStore(loaded.config.storage.db);
+  } catch (e) {
+    if (e instanceof StoreError) throw new CliError(e.message, EXIT.ioError);
+    throw e;
+  }
+}

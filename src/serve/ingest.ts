@@ -1,0 +1,87 @@
+/**
+ * The live pipeline: tail → parse → judge → store. Each batch of lines of a file is parsed, judged and
+ * written together with that file's checkpoint in one transaction, so that a restart (even after a
+ * crash) resumes right after the last stored line: nothing lost, nothing counted twice.
+ */
+import type { HttpRequest } from "../core/http-request.ts";
+import { isParseError } from "../core/http-request.ts";
+import type { Logger } from "../core/log.ts";
+import type { Detector } from "../detect/detector.ts";
+import { tailFiles, type TailCheckpoint, type Tailer } from "../ingest/tail.ts";
+import type { SourceLine } from "../ingest/lines.ts";
+import { createParser, detectFormat, type FormatOptions } from "../parse/formats.ts";
+import type { Parser } from "../parse/parser.ts";
+import { Rejections } from "../parse/rejections.ts";
+import { parseLine } from "../parse/stream.ts";
+import type { StoreWriter } from "../store/writer.ts";
+
+export interface IngestOptions {
+  logs: string[];
+  format: FormatOptions;
+  startAt: "beginning" | "end";
+  detector: Detector;
+  writer: StoreWriter;
+  log: Logger;
+  /** Called after each stored batch (the live bus hangs here). */
+  onStored?(requests: HttpRequest[]): void;
+}
+
+export interface Ingest {
+  readonly rejections: Rejections;
+  stored(): number;
+  close(): Promise<void>;
+}
+
+export function startIngest(options: IngestOptions): Ingest {
+  const { log, detector, writer } = options;
+  if (options.format.format === "raw-http") throw new Error("raw-http is a batch format: moat serve follows line-based logs (use moat scan for raw requests)");
+  const parsers = new Map<string, Parser>();
+  const rejections = new Rejections();
+  let stored = 0;
+
+  function parserFor(path: string, lines: SourceLine[]): Parser | null {
+    const known = parsers.get(path);
+    if (known) return known;
+    try {
+      const parser = options.format.format === "auto" && !options.format.logFormat ? detectFormat(lines.map((l) => l.text), path, options.format) : createParser(options.format);
+      parsers.set(path, parser);
+      log.info("log format chosen", { path, format: parser.name });
+      return parser;
+    } catch (e) {
+      log.warn("log format not recognised yet; these lines are counted as rejected", { path, error: (e as Error).message });
+      return null;
+    }
+  }
+
+  async function onLines(lines: SourceLine[], checkpoint: TailCheckpoint): Promise<void> {
+    const path = checkpoint.path;
+    const requests: HttpRequest[] = [];
+    let rejected = 0;
+    const parser = lines.length ? parserFor(path, lines) : null;
+    for (const line of lines) {
+      const r = parser ? parseLine(parser, line) : null;
+      if (r && !isParseError(r)) requests.push(r);
+      else {
+        rejected++;
+        if (r) rejections.add(r);
+      }
+    }
+    const verdicts = requests.length ? await detector.judge(requests) : [];
+    writer.write({ requests, verdicts, rejected, checkpoint });
+    stored += requests.length;
+    if (requests.length) options.onStored?.(requests);
+  }
+
+  const tailer: Tailer = tailFiles({
+    paths: options.logs,
+    checkpoints: writer.checkpoints(),
+    startAt: options.startAt,
+    onLines,
+    onEvent(e) {
+      if (e.type === "error" || e.type === "lost") log.warn(`tail ${e.type}`, { path: e.path, detail: e.detail });
+      else if (e.type === "rejected") log.warn("tail rejected a line", { path: e.path, line: e.line, detail: e.detail });
+      else log.info(`tail ${e.type}`, { path: e.path, ...("how" in e ? { how: e.how } : {}), ...("offset" in e ? { offset: e.offset } : {}) });
+    },
+  });
+  return { rejections, stored: () => stored, close: () => tailer.close() };
+}

@@ -1,0 +1,58 @@
+/**
+ * `moat serve` as a function: opens the store, loads the models, starts the live pipeline and the
+ * HTTP server, and stops them in order (flushing and checkpointing) when asked.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { Elysia } from "elysia";
+import type { Config } from "../config/schema.ts";
+import type { Logger } from "../core/log.ts";
+import { Detector } from "../detect/detector.ts";
+import { openStore } from "../store/db.ts";
+import { StoreWriter } from "../store/writer.ts";
+import { startIngest } from "./ingest.ts";
+
+export interface Service {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startService(config: Config, log: Logger): Promise<Service> {
+  const store = openStore(config.storage.db);
+  log.info("database open", { path: store.path });
+  const siteFile = join(config.detect.model_dir, "site.onnx");
+  const hasSite = existsSync(siteFile);
+  const detector = await Detector.load({ site: hasSite ? config.detect.model_dir : undefined, threshold: config.detect.threshold || undefined });
+  if (hasSite) log.info("models loaded", { version: detector.modelVersion, threshold: detector.threshold });
+  else log.warn("no site model yet: running on the generic model alone", { version: detector.modelVersion, hint: `moat train --from <access logs> --out ${config.detect.model_dir}` });
+
+  const writer = new StoreWriter(store, config.detect.mode === "block");
+  const ingest = config.ingest.logs.length
+    ? startIngest({
+        logs: config.ingest.logs,
+        format: { format: config.ingest.format, logFormat: config.ingest.log_format || undefined },
+        startAt: config.ingest.start_at,
+        detector,
+        writer,
+        log,
+      })
+    : null;
+  if (!ingest) log.warn("no log to follow: set [ingest] logs or pass --log <path>");
+
+  const started = Date.now();
+  const app = new Elysia().get("/health", () => ({ status: "ok", uptime: Math.round((Date.now() - started) / 1000) }));
+  app.listen({ hostname: config.server.host, port: config.server.port });
+  const port = app.server?.port ?? config.server.port;
+  log.info("listening", { host: config.server.host, port });
+
+  return {
+    port,
+    async close() {
+      log.info("stopping");
+      await app.stop();
+      await ingest?.close();
+      store.close();
+      log.info("stopped", { stored: ingest?.stored() ?? 0 });
+    },
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * Opening the database: SQLite in WAL mode (readers never block the writer), migrated at start-up
+ * from the embedded migrations, which upgrades an existing database in place.
+ */
+import { Database } from "bun:sqlite";
+import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
+import { migrate } from "drizzle-orm/bun-sqlite/migrator";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import * as schema from "./schema.ts";
+import { JOURNAL, MIGRATION_SQL } from "./migrations/index.ts";
+
+export type Db = BunSQLiteDatabase<typeof schema>;
+
+export interface Store {
+  sqlite: Database;
+  db: Db;
+  path: string;
+  close(): void;
+}
+
+export class StoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StoreError";
+  }
+}
+
+/** drizzle's migrator reads a folder: the embedded migrations are laid out in a temporary one. */
+function runMigrations(db: Db): void {
+  const folder = mkdtempSync(join(tmpdir(), "moat-migrations-"));
+  try {
+    mkdirSync(join(folder, "meta"));
+    writeFileSync(join(folder, "meta", "_journal.json"), JSON.stringify(JOURNAL));
+    for (const entry of JOURNAL.entries) {
+      const text = MIGRATION_SQL[entry.tag];
+      if (text === undefined) throw new StoreError(`migration ${entry.tag} is in the journal but not embedded (src/store/migrations/index.ts)`);
+      writeFileSync(join(folder, `${entry.tag}.sql`), text);
+    }
+    migrate(db, { migrationsFolder: folder });
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+export function openStore(path: string): Store {
+  try {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  } catch (e) {
+    throw new StoreError(`cannot create the directory of ${path}: ${(e as Error).message} (set storage.db or --db to a writable place)`);
+  }
+  let sqlite: Database;
+  try {
+    sqlite = new Database(path, { create: true, strict: true });
+    sqlite.exec("PRAGMA journal_mode = WAL");
+    sqlite.exec("PRAGMA synchronous = NORMAL");
+    sqlite.exec("PRAGMA busy_timeout = 5000");
+  } catch (e) {
+    throw new StoreError(`cannot open the database ${path}: ${(e as Error).message}`);
+  }
+  const db = drizzle(sqlite, { schema });
+  try {
+    runMigrations(db);
+  } catch (e) {
+    sqlite.close();
+    throw new StoreError(`cannot migrate the database ${path}: ${(e as Error).message}`);
+  }
+  return { sqlite, db, path, close: () => sqlite.close() };
+}

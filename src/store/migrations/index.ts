@@ -1,0 +1,11 @@
+/**
+ * The migrations drizzle-kit generated, embedded (as text) so that the single binary carries them.
+ * Add a line here for each new SQL file: a test checks that this list matches the journal.
+ */
+import journal from "./meta/_journal.json" with { type: "json" };
+import m0000 from "./0000_high_masque.sql" with { type: "text" };
+
+export const JOURNAL = journal;
+export const MIGRATION_SQL: Record<string, string> = {
+  "0000_high_masque": m0000,
+};

@@ -1,0 +1,144 @@
+/**
+ * The stored shapes: the drizzle schema is their one source of truth (migrations are generated from
+ * it with `bun run db:generate`). Times are epoch milliseconds.
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/** Recent traffic: a bounded window of every judged request (benign rows are pruned first). */
+export const traffic = sqliteTable(
+  "traffic",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    time: integer("time").notNull(),
+    clientIp: text("client_ip").notNull(),
+    method: text("method").notNull(),
+    path: text("path").notNull(),
+    query: text("query").notNull(),
+    status: integer("status"),
+    bytesSent: integer("bytes_sent"),
+    requestTime: real("request_time"),
+    userAgent: text("user_agent").notNull(),
+    score: real("score").notNull(),
+    isAnomaly: integer("is_anomaly", { mode: "boolean" }).notNull(),
+    attackType: text("attack_type"),
+    source: text("source").notNull(),
+  },
+  (t) => [index("traffic_time").on(t.time), index("traffic_anomaly_time").on(t.isAnomaly, t.time)],
+);
+
+/** Every flagged request in full, with its verdict and evidence. */
+export const threats = sqliteTable(
+  "threats",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    time: integer("time").notNull(),
+    clientIp: text("client_ip").notNull(),
+    method: text("method").notNull(),
+    endpoint: text("endpoint").notNull(),
+    attackType: text("attack_type").notNull(),
+    severity: text("severity").notNull(),
+    score: real("score").notNull(),
+    threshold: real("threshold").notNull(),
+    blocked: integer("blocked", { mode: "boolean" }).notNull().default(false),
+    /** Verdict reasons, JSON. */
+    reasons: text("reasons").notNull(),
+    /** The HttpRequest, JSON. */
+    request: text("request").notNull(),
+    modelVersion: text("model_version").notNull(),
+    source: text("source").notNull(),
+  },
+  (t) => [index("threats_time").on(t.time), index("threats_ip_time").on(t.clientIp, t.time), index("threats_type_time").on(t.attackType, t.time)],
+);
+
+export const alerts = sqliteTable(
+  "alerts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    type: text("type", { enum: ["critical", "warning", "info"] }).notNull(),
+    severity: text("severity", { enum: ["high", "medium", "low"] }).notNull(),
+    title: text("title").notNull(),
+    description: text("description").notNull(),
+    source: text("source").notNull(),
+    /** Alerts with the same key are one alert with a count. */
+    groupKey: text("group_key").notNull(),
+    count: integer("count").notNull().default(1),
+    status: text("status", { enum: ["active", "acknowledged", "dismissed", "resolved"] }).notNull().default("active"),
+    firstSeen: integer("first_seen").notNull(),
+    lastSeen: integer("last_seen").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("alerts_status_last").on(t.status, t.lastSeen), index("alerts_group").on(t.groupKey, t.status)],
+);
+
+export const activities = sqliteTable(
+  "activities",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    time: integer("time").notNull(),
+    type: text("type").notNull(),
+    title: text("title").notNull(),
+    details: text("details").notNull(),
+    ip: text("ip"),
+    endpoint: text("endpoint"),
+  },
+  (t) => [index("activities_time").on(t.time)],
+);
+
+/** Per-minute and per-hour totals: what remains of benign traffic once its rows are pruned. */
+export const metricRollups = sqliteTable(
+  "metric_rollups",
+  {
+    resolution: text("resolution", { enum: ["minute", "hour"] }).notNull(),
+    bucket: integer("bucket").notNull(),
+    requests: integer("requests").notNull().default(0),
+    flagged: integer("flagged").notNull().default(0),
+    blocked: integer("blocked").notNull().default(0),
+    errors5xx: integer("errors_5xx").notNull().default(0),
+    responseTimeSum: real("response_time_sum").notNull().default(0),
+    responseTimeCount: integer("response_time_count").notNull().default(0),
+    /** Flagged requests per attack type, JSON object. */
+    byType: text("by_type").notNull().default("{}"),
+  },
+  (t) => [primaryKey({ columns: [t.resolution, t.bucket] })],
+);
+
+export const securityChecks = sqliteTable("security_checks", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  key: text("key").notNull().unique(),
+  name: text("name").notNull(),
+  status: text("status", { enum: ["pass", "warning", "fail"] }).notNull(),
+  message: text("message").notNull(),
+  details: text("details"),
+  lastChecked: integer("last_checked").notNull(),
+});
+
+export const modelVersions = sqliteTable("model_versions", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  version: text("version").notNull().unique(),
+  kind: text("kind", { enum: ["generic", "site"] }).notNull(),
+  path: text("path").notNull(),
+  active: integer("active", { mode: "boolean" }).notNull().default(false),
+  /** Calibration and gate figures, JSON. */
+  metrics: text("metrics").notNull().default("{}"),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** Where each tailed log stands (see src/ingest/tail.ts), written in the same transaction as its rows. */
+export const tailCheckpoints = sqliteTable("tail_checkpoints", {
+  path: text("path").primaryKey(),
+  checkpoint: text("checkpoint").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+  updatedAt: integer("updated_at").notNull().default(sql`(unixepoch() * 1000)`),
+});
+
+/** Totals that outlive pruning (e.g. requests ever ingested). */
+export const counters = sqliteTable("counters", {
+  key: text("key").primaryKey(),
+  value: integer("value").notNull().default(0),
+});

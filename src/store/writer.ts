@@ -1,0 +1,131 @@
+/**
+ * The one writer path: each judged batch is written in one transaction — its traffic rows, the
+ * flagged requests in full, the per-minute rollup, the running totals and the tail checkpoint — so
+ * that a crash leaves either all of a batch or none of it, and a restart resumes right after it.
+ */
+import { sql } from "drizzle-orm";
+import type { HttpRequest } from "../core/http-request.ts";
+import type { Verdict } from "../detect/verdict.ts";
+import type { TailCheckpoint } from "../ingest/tail.ts";
+import { counters, metricRollups, tailCheckpoints, threats, traffic } from "./schema.ts";
+import type { Store } from "./db.ts";
+
+export interface JudgedBatch {
+  requests: HttpRequest[];
+  verdicts: Verdict[];
+  /** Lines of the batch that did not parse, by source. */
+  rejected?: number;
+  checkpoint?: TailCheckpoint;
+  /** When the batch was judged (rows without a time of their own take it). */
+  now?: number;
+}
+
+const ROWS_PER_INSERT = 500;
+const MINUTE = 60_000;
+
+function endpointOf(req: HttpRequest): string {
+  return req.path || "/";
+}
+
+export class StoreWriter {
+  constructor(private readonly store: Store, private readonly blocking = false) {}
+
+  write(batch: JudgedBatch): void {
+    const { db } = this.store;
+    const now = batch.now ?? Date.now();
+    const trafficRows = batch.requests.map((r, i) => {
+      const v = batch.verdicts[i]!;
+      return {
+        time: r.time ?? now,
+        clientIp: r.clientIp,
+        method: r.method,
+        path: r.path,
+        query: r.query,
+        status: r.status,
+        bytesSent: r.bytesSent,
+        requestTime: r.requestTime,
+        userAgent: r.userAgent,
+        score: v.score,
+        isAnomaly: v.isAnomaly,
+        attackType: v.attackType,
+        source: r.origin.source,
+      };
+    });
+    const threatRows = batch.requests.flatMap((r, i) => {
+      const v = batch.verdicts[i]!;
+      if (!v.isAnomaly) return [];
+      return [{
+        time: r.time ?? now,
+        clientIp: r.clientIp,
+        method: r.method,
+        endpoint: endpointOf(r),
+        attackType: v.attackType ?? "anomaly",
+        severity: v.severity,
+        score: v.score,
+        threshold: v.threshold,
+        blocked: this.blocking,
+        reasons: JSON.stringify(v.reasons),
+        request: JSON.stringify(r),
+        modelVersion: v.modelVersion,
+        source: r.origin.source,
+      }];
+    });
+    const rollups = new Map<number, { requests: number; flagged: number; errors5xx: number; rtSum: number; rtCount: number; byType: Record<string, number> }>();
+    trafficRows.forEach((row) => {
+      const bucket = Math.floor(row.time / MINUTE) * MINUTE;
+      let r = rollups.get(bucket);
+      if (!r) rollups.set(bucket, (r = { requests: 0, flagged: 0, errors5xx: 0, rtSum: 0, rtCount: 0, byType: {} }));
+      r.requests++;
+      if (row.isAnomaly) {
+        r.flagged++;
+        const t = row.attackType ?? "anomaly";
+        r.byType[t] = (r.byType[t] ?? 0) + 1;
+      }
+      if (row.status !== null && row.status >= 500) r.errors5xx++;
+      if (row.requestTime !== null) {
+        r.rtSum += row.requestTime * 1000;
+        r.rtCount++;
+      }
+    });
+
+    db.transaction((tx) => {
+      for (let i = 0; i < trafficRows.length; i += ROWS_PER_INSERT) tx.insert(traffic).values(trafficRows.slice(i, i + ROWS_PER_INSERT)).run();
+      for (let i = 0; i < threatRows.length; i += ROWS_PER_INSERT) tx.insert(threats).values(threatRows.slice(i, i + ROWS_PER_INSERT)).run();
+      for (const [bucket, r] of rollups) {
+        const existing = tx.select({ byType: metricRollups.byType }).from(metricRollups).where(sql`${metricRollups.resolution} = 'minute' and ${metricRollups.bucket} = ${bucket}`).get();
+        const byType: Record<string, number> = existing ? JSON.parse(existing.byType) : {};
+        for (const [t, n] of Object.entries(r.byType)) byType[t] = (byType[t] ?? 0) + n;
+        tx.insert(metricRollups)
+          .values({ resolution: "minute", bucket, requests: r.requests, flagged: r.flagged, blocked: this.blocking ? r.flagged : 0, errors5xx: r.errors5xx, responseTimeSum: r.rtSum, responseTimeCount: r.rtCount, byType: JSON.stringify(byType) })
+          .onConflictDoUpdate({
+            target: [metricRollups.resolution, metricRollups.bucket],
+            set: {
+              requests: sql`${metricRollups.requests} + ${r.requests}`,
+              flagged: sql`${metricRollups.flagged} + ${r.flagged}`,
+              blocked: sql`${metricRollups.blocked} + ${this.blocking ? r.flagged : 0}`,
+              errors5xx: sql`${metricRollups.errors5xx} + ${r.errors5xx}`,
+              responseTimeSum: sql`${metricRollups.responseTimeSum} + ${r.rtSum}`,
+              responseTimeCount: sql`${metricRollups.responseTimeCount} + ${r.rtCount}`,
+              byType: JSON.stringify(byType),
+            },
+          })
+          .run();
+      }
+      const add = (key: string, n: number) => {
+        if (n) tx.insert(counters).values({ key, value: n }).onConflictDoUpdate({ target: counters.key, set: { value: sql`${counters.value} + ${n}` } }).run();
+      };
+      add("requests", trafficRows.length);
+      add("threats", threatRows.length);
+      add("rejected", batch.rejected ?? 0);
+      if (batch.checkpoint) {
+        const value = JSON.stringify(batch.checkpoint);
+        tx.insert(tailCheckpoints).values({ path: batch.checkpoint.path, checkpoint: value, updatedAt: now }).onConflictDoUpdate({ target: tailCheckpoints.path, set: { checkpoint: value, updatedAt: now } }).run();
+      }
+    });
+  }
+
+  /** The checkpoints of the tailed logs, to resume where the last run stopped. */
+  checkpoints(): TailCheckpoint[] {
+    return this.store.db.select().from(tailCheckpoints).all().map((row) => JSON.parse(row.checkpoint) as TailCheckpoint);
+  }
+}

