@@ -35,6 +35,12 @@ describe("compiled dist/moat", () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ requests: 2, rejected: 0, topPaths: [["/x", 2]], detection: { flagged: 0 } });
   });
 
+  test("the embedded migrations create a database", () => {
+    const r = run(["db", "stats", "--json", "--db", join(dir, "moat.db"), "--config", "/dev/null"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ requests: 0, threats: 0, alerts: 0, activities: 0 });
+  });
+
   test("check runs the embedded model through the embedded onnxruntime library", () => {
     const r = run(["check", "--json", "GET /search?q=%3Cscript%3Ealert(1)%3C/script%3E"]);
     expect(r.code).toBe(1);
