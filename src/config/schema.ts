@@ -36,6 +36,22 @@ export const ConfigSchema = Type.Object(
       max_age_days: Type.Integer({ minimum: 1, default: 30, description: "rows older than this are pruned" }),
       max_db_mb: Type.Integer({ minimum: 16, default: 2048, description: "the database is kept under this size" }),
     }),
+    alerts: section({
+      burst_threats: Type.Integer({ minimum: 2, default: 20, description: "threats from one IP within burst_window_seconds that raise a burst alert" }),
+      burst_window_seconds: Type.Integer({ minimum: 10, default: 60, description: "window of the burst rule" }),
+      error_rate_percent: Type.Number({ minimum: 1, maximum: 100, default: 20, description: "5xx share of a minute's requests that raises an alert (with at least 20 requests)" }),
+      rate_jump_factor: Type.Number({ minimum: 1.5, default: 5, description: "a minute with this many times the learned request rate raises an alert" }),
+      auto_resolve_minutes: Type.Integer({ minimum: 1, default: 60, description: "active alerts not seen again for this long are resolved" }),
+      webhook_url: Type.String({ default: "", description: "POST alerts here as JSON (Slack-compatible `text`); empty: no webhook" }),
+    }),
+    jobs: section({
+      retrain_cron: Type.String({ default: "0 3 * * *", description: "when the site model is retrained on recent benign traffic (cron); empty: never" }),
+      auto_train_min_requests: Type.Integer({ minimum: 0, default: 50_000, description: "train a first site model once this many requests were seen; 0: never automatically" }),
+      security_checks_cron: Type.String({ default: "0 * * * *", description: "when the security checks run (cron)" }),
+    }),
+    security: section({
+      nginx_conf: Type.String({ default: "/etc/nginx/nginx.conf", description: "nginx configuration to audit (with its includes); empty: skip the audit" }),
+    }),
     log: section({
       level: Type.Union(["debug", "info", "warn", "error"].map((l) => Type.Literal(l)), { default: "info", description: "debug, info, warn or error" }),
       format: Type.Union([Type.Literal("json"), Type.Literal("logfmt")], { default: "logfmt", description: "Moat's own logs on stderr: json or logfmt" }),

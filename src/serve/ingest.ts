@@ -3,8 +3,7 @@
  * written together with that file's checkpoint in one transaction, so that a restart (even after a
  * crash) resumes right after the last stored line: nothing lost, nothing counted twice.
  */
-import type { HttpRequest } from "../core/http-request.ts";
-import { isParseError } from "../core/http-request.ts";
+import { isParseError, type HttpRequest } from "../core/http-request.ts";
 import type { Logger } from "../core/log.ts";
 import type { Detector } from "../detect/detector.ts";
 import { tailFiles, type TailCheckpoint, type Tailer } from "../ingest/tail.ts";
@@ -14,6 +13,8 @@ import type { Parser } from "../parse/parser.ts";
 import { Rejections } from "../parse/rejections.ts";
 import { parseLine } from "../parse/stream.ts";
 import type { StoreWriter } from "../store/writer.ts";
+import type { Bus } from "../services/bus.ts";
+import type { Activities } from "../services/activities.ts";
 
 export interface IngestOptions {
   logs: string[];
@@ -22,8 +23,10 @@ export interface IngestOptions {
   detector: Detector;
   writer: StoreWriter;
   log: Logger;
-  /** Called after each stored batch (the live bus hangs here). */
-  onStored?(requests: HttpRequest[]): void;
+  /** Stored traffic and threats are published here. */
+  bus: Bus;
+  /** Tail events worth keeping (rotations, lost files) become activities. */
+  activities: Activities;
 }
 
 export interface Ingest {
@@ -67,9 +70,10 @@ export function startIngest(options: IngestOptions): Ingest {
       }
     }
     const verdicts = requests.length ? await detector.judge(requests) : [];
-    writer.write({ requests, verdicts, rejected, checkpoint });
+    const rows = writer.write({ requests, verdicts, rejected, checkpoint });
     stored += requests.length;
-    if (requests.length) options.onStored?.(requests);
+    for (const data of rows.traffic) options.bus.publish({ type: "traffic", data });
+    for (const data of rows.threats) options.bus.publish({ type: "threat", data });
   }
 
   const tailer: Tailer = tailFiles({
@@ -78,6 +82,8 @@ export function startIngest(options: IngestOptions): Ingest {
     startAt: options.startAt,
     onLines,
     onEvent(e) {
+      if (e.type === "rotated") options.activities.record({ type: "log.rotated", title: `Log rotated (${e.how})`, details: e.path });
+      if (e.type === "waiting") options.activities.record({ type: "log.waiting", title: "Waiting for a log file", details: `${e.path} does not exist yet` });
       if (e.type === "error" || e.type === "lost") log.warn(`tail ${e.type}`, { path: e.path, detail: e.detail });
       else if (e.type === "rejected") log.warn("tail rejected a line", { path: e.path, line: e.line, detail: e.detail });
       else log.info(`tail ${e.type}`, { path: e.path, ...("how" in e ? { how: e.how } : {}), ...("offset" in e ? { offset: e.offset } : {}) });

@@ -11,6 +11,8 @@ import { Detector } from "../detect/detector.ts";
 import { openStore } from "../store/db.ts";
 import { StoreWriter } from "../store/writer.ts";
 import { startIngest } from "./ingest.ts";
+import { Bus } from "../services/bus.ts";
+import { Activities } from "../services/activities.ts";
 
 export interface Service {
   port: number;
@@ -26,6 +28,10 @@ export async function startService(config: Config, log: Logger): Promise<Service
   if (hasSite) log.info("models loaded", { version: detector.modelVersion, threshold: detector.threshold });
   else log.warn("no site model yet: running on the generic model alone", { version: detector.modelVersion, hint: `moat train --from <access logs> --out ${config.detect.model_dir}` });
 
+  const bus = new Bus();
+  const activities = new Activities(store, bus);
+  activities.record({ type: "service.started", title: "Moat started", details: `models ${detector.modelVersion}, threshold ${detector.threshold.toFixed(4)}` });
+  if (!hasSite) activities.record({ type: "model.generic-only", title: "Running on the generic model", details: `no site model in ${config.detect.model_dir}: train one with moat train --from <access logs> --out ${config.detect.model_dir}` });
   const writer = new StoreWriter(store, config.detect.mode === "block");
   const ingest = config.ingest.logs.length
     ? startIngest({
@@ -35,6 +41,8 @@ export async function startService(config: Config, log: Logger): Promise<Service
         detector,
         writer,
         log,
+        bus,
+        activities,
       })
     : null;
   if (!ingest) log.warn("no log to follow: set [ingest] logs or pass --log <path>");
@@ -51,6 +59,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       log.info("stopping");
       await app.stop();
       await ingest?.close();
+      activities.record({ type: "service.stopped", title: "Moat stopped", details: `${ingest?.stored() ?? 0} requests stored in this run` });
       store.close();
       log.info("stopped", { stored: ingest?.stored() ?? 0 });
     },

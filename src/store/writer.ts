@@ -9,6 +9,7 @@ import type { Verdict } from "../detect/verdict.ts";
 import type { TailCheckpoint } from "../ingest/tail.ts";
 import { counters, metricRollups, tailCheckpoints, threats, traffic } from "./schema.ts";
 import type { Store } from "./db.ts";
+import type { ThreatRow, TrafficRow } from "../services/bus.ts";
 
 export interface JudgedBatch {
   requests: HttpRequest[];
@@ -30,7 +31,8 @@ function endpointOf(req: HttpRequest): string {
 export class StoreWriter {
   constructor(private readonly store: Store, private readonly blocking = false) {}
 
-  write(batch: JudgedBatch): void {
+  /** Writes the batch; returns the stored traffic and threat rows (with their ids) for the live bus. */
+  write(batch: JudgedBatch): { traffic: TrafficRow[]; threats: ThreatRow[] } {
     const { db } = this.store;
     const now = batch.now ?? Date.now();
     const trafficRows = batch.requests.map((r, i) => {
@@ -88,9 +90,11 @@ export class StoreWriter {
       }
     });
 
-    db.transaction((tx) => {
-      for (let i = 0; i < trafficRows.length; i += ROWS_PER_INSERT) tx.insert(traffic).values(trafficRows.slice(i, i + ROWS_PER_INSERT)).run();
-      for (let i = 0; i < threatRows.length; i += ROWS_PER_INSERT) tx.insert(threats).values(threatRows.slice(i, i + ROWS_PER_INSERT)).run();
+    return db.transaction((tx) => {
+      const storedTraffic: TrafficRow[] = [];
+      const storedThreats: ThreatRow[] = [];
+      for (let i = 0; i < trafficRows.length; i += ROWS_PER_INSERT) storedTraffic.push(...tx.insert(traffic).values(trafficRows.slice(i, i + ROWS_PER_INSERT)).returning().all());
+      for (let i = 0; i < threatRows.length; i += ROWS_PER_INSERT) storedThreats.push(...tx.insert(threats).values(threatRows.slice(i, i + ROWS_PER_INSERT)).returning().all());
       for (const [bucket, r] of rollups) {
         const existing = tx.select({ byType: metricRollups.byType }).from(metricRollups).where(sql`${metricRollups.resolution} = 'minute' and ${metricRollups.bucket} = ${bucket}`).get();
         const byType: Record<string, number> = existing ? JSON.parse(existing.byType) : {};
@@ -121,6 +125,7 @@ export class StoreWriter {
         const value = JSON.stringify(batch.checkpoint);
         tx.insert(tailCheckpoints).values({ path: batch.checkpoint.path, checkpoint: value, updatedAt: now }).onConflictDoUpdate({ target: tailCheckpoints.path, set: { checkpoint: value, updatedAt: now } }).run();
       }
+      return { traffic: storedTraffic, threats: storedThreats };
     });
   }
 

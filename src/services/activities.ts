@@ -1,0 +1,39 @@
+/** Activities: what the system and its users did (start and stop, rotations, models, alert changes, settings). */
+import { and, desc, gte, lte } from "drizzle-orm";
+import type { Store } from "../store/db.ts";
+import { activities } from "../store/schema.ts";
+import type { ActivityRow, Bus } from "./bus.ts";
+
+export type ActivityType =
+  | "service.started" | "service.stopped" | "log.rotated" | "log.waiting" | "parse.errors" | "model.generic-only"
+  | "model.trained" | "model.promoted" | "model.rejected" | "model.rolled-back" | "alert.acknowledged" | "alert.dismissed"
+  | "alert.resolved" | "settings.changed" | "job.run" | "job.failed" | "threat.blocked" | "threat.allowed";
+
+export interface NewActivity {
+  type: ActivityType;
+  title: string;
+  details: string;
+  ip?: string;
+  endpoint?: string;
+  time?: number;
+}
+
+export class Activities {
+  constructor(private readonly store: Store, private readonly bus: Bus) {}
+
+  record(a: NewActivity): ActivityRow {
+    const row = this.store.db
+      .insert(activities)
+      .values({ time: a.time ?? Date.now(), type: a.type, title: a.title, details: a.details, ip: a.ip ?? null, endpoint: a.endpoint ?? null })
+      .returning()
+      .get();
+    this.bus.publish({ type: "activity", data: row });
+    return row;
+  }
+
+  /** Newest first, within [since, until], at most `limit`. */
+  list(options: { since?: number; until?: number; limit: number }): ActivityRow[] {
+    const conditions = [options.since !== undefined ? gte(activities.time, options.since) : undefined, options.until !== undefined ? lte(activities.time, options.until) : undefined].filter((c) => c !== undefined);
+    return this.store.db.select().from(activities).where(conditions.length ? and(...conditions) : undefined).orderBy(desc(activities.time), desc(activities.id)).limit(options.limit).all();
+  }
+}
