@@ -53,6 +53,8 @@ export function openStore(path: string): Store {
   let sqlite: Database;
   try {
     sqlite = new Database(path, { create: true, strict: true });
+    // Takes effect on a new database only: lets retention hand free pages back to the file system.
+    sqlite.exec("PRAGMA auto_vacuum = INCREMENTAL");
     sqlite.exec("PRAGMA journal_mode = WAL");
     sqlite.exec("PRAGMA synchronous = NORMAL");
     sqlite.exec("PRAGMA busy_timeout = 5000");

@@ -1,0 +1,104 @@
+/**
+ * Retention: the database stays bounded by rows, age and size. Every flagged request is kept in full
+ * (threats) until it ages out; benign traffic is a bounded recent window whose totals live on in the
+ * rollups. Deletes run in small chunks so the writer is never held up for long.
+ */
+import type { Store } from "../store/db.ts";
+
+export interface RetentionLimits {
+  trafficRows: number;
+  maxAgeDays: number;
+  maxDbMb: number;
+}
+
+export interface RetentionReport {
+  trafficDeleted: number;
+  threatsDeleted: number;
+  otherDeleted: number;
+  usedBytesBefore: number;
+  usedBytesAfter: number;
+  /** True when the size limit could not be met by deleting benign traffic alone. */
+  threatsTrimmedForSize: boolean;
+}
+
+const CHUNK = 5000;
+const DAY = 86_400_000;
+/** Minute rollups older than this are folded into hours (the hour rows remain). */
+const MINUTE_ROLLUP_DAYS = 7;
+
+/** Bytes in pages that hold data (the file can be larger until VACUUM; free pages are reused first). */
+export function usedBytes(store: Store): number {
+  const q = (pragma: string) => (store.sqlite.query(`pragma ${pragma}`).get() as Record<string, number>)[pragma] ?? 0;
+  return (q("page_count") - q("freelist_count")) * q("page_size");
+}
+
+/** Share of the file that is free pages: a VACUUM is due when it is large. */
+export function freeShare(store: Store): number {
+  const q = (pragma: string) => (store.sqlite.query(`pragma ${pragma}`).get() as Record<string, number>)[pragma] ?? 0;
+  const pages = q("page_count");
+  return pages ? q("freelist_count") / pages : 0;
+}
+
+function deleteChunked(store: Store, sql: string, params: (string | number)[] = []): number {
+  let total = 0;
+  for (;;) {
+    const changes = store.sqlite.run(sql.replace("{LIMIT}", String(CHUNK)), params).changes;
+    total += changes;
+    if (changes < CHUNK) return total;
+  }
+}
+
+export function enforceRetention(store: Store, limits: RetentionLimits, now: number): RetentionReport {
+  const before = usedBytes(store);
+  const cutoff = now - limits.maxAgeDays * DAY;
+  let trafficDeleted = deleteChunked(store, "delete from traffic where id in (select id from traffic where time < ? limit {LIMIT})", [cutoff]);
+  let threatsDeleted = deleteChunked(store, "delete from threats where id in (select id from threats where time < ? limit {LIMIT})", [cutoff]);
+  let otherDeleted = deleteChunked(store, "delete from activities where id in (select id from activities where time < ? limit {LIMIT})", [cutoff]);
+  otherDeleted += deleteChunked(store, "delete from alerts where id in (select id from alerts where status in ('dismissed', 'resolved') and last_seen < ? limit {LIMIT})", [cutoff]);
+  otherDeleted += store.sqlite.run("delete from metric_rollups where resolution = 'minute' and bucket < ?", [now - MINUTE_ROLLUP_DAYS * DAY]).changes;
+  otherDeleted += store.sqlite.run("delete from metric_rollups where bucket < ?", [now - Math.max(limits.maxAgeDays, 365) * DAY]).changes;
+
+  // Row limit on the traffic window: benign rows go first.
+  const rows = (store.sqlite.query("select count(*) as n from traffic").get() as { n: number }).n;
+  if (rows > limits.trafficRows) {
+    let excess = rows - limits.trafficRows;
+    while (excess > 0) {
+      const n = store.sqlite.run("delete from traffic where id in (select id from traffic order by is_anomaly asc, id asc limit ?)", [Math.min(excess, CHUNK)]).changes;
+      trafficDeleted += n;
+      excess -= n;
+      if (!n) break;
+    }
+  }
+
+  // Size limit: the oldest benign traffic first, then the oldest traffic and threats.
+  const maxBytes = limits.maxDbMb * 1024 * 1024;
+  let threatsTrimmedForSize = false;
+  const shrink = (sql: string) => {
+    let deleted = 0;
+    while (usedBytes(store) > maxBytes) {
+      const n = store.sqlite.run(sql, [CHUNK]).changes;
+      deleted += n;
+      if (!n) break;
+    }
+    return deleted;
+  };
+  trafficDeleted += shrink("delete from traffic where id in (select id from traffic where is_anomaly = 0 order by id limit ?)");
+  trafficDeleted += shrink("delete from traffic where id in (select id from traffic order by id limit ?)");
+  const trimmed = shrink("delete from threats where id in (select id from threats order by id limit ?)");
+  if (trimmed) {
+    threatsDeleted += trimmed;
+    threatsTrimmedForSize = true;
+  }
+  // Hand the freed pages back (auto_vacuum is incremental) and fold the WAL into the file.
+  store.sqlite.exec("pragma incremental_vacuum");
+  store.sqlite.exec("pragma wal_checkpoint(TRUNCATE)");
+  return { trafficDeleted, threatsDeleted, otherDeleted, usedBytesBefore: before, usedBytesAfter: usedBytes(store), threatsTrimmedForSize };
+}
+
+/** VACUUM (returns free pages to the file system) when a quarter of the file is free; always `optimize`. */
+export function compactIfDue(store: Store, force = false): { vacuumed: boolean } {
+  store.sqlite.exec("pragma optimize");
+  if (!force && freeShare(store) < 0.25) return { vacuumed: false };
+  store.sqlite.exec("vacuum");
+  return { vacuumed: true };
+}
