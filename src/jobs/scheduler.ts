@@ -1,0 +1,55 @@
+/**
+ * Scheduled jobs (croner). A job never overlaps itself (croner's `protect`), is safe to run twice,
+ * and leaves a trace: a run that changed something, and every failure, is recorded as an activity.
+ */
+import { Cron } from "croner";
+import type { ServiceContext } from "../serve/context.ts";
+
+export interface Job {
+  name: string;
+  /** Cron pattern; six fields allow seconds. */
+  pattern: string;
+  /** Does the work; returns a summary worth an activity, or null when there was nothing to do. */
+  run(now: number): Promise<string | null> | string | null;
+}
+
+export class Scheduler {
+  private readonly crons = new Map<string, Cron>();
+  private readonly jobs = new Map<string, Job>();
+
+  constructor(private readonly ctx: Pick<ServiceContext, "activities" | "log" | "now">) {}
+
+  add(job: Job): void {
+    if (!job.pattern) return; // an empty pattern disables the job
+    this.jobs.set(job.name, job);
+    this.crons.set(job.name, new Cron(job.pattern, { protect: true, name: job.name }, () => this.runNow(job.name)));
+  }
+
+  /** Runs a job at once (also what the schedule calls); never throws. */
+  async runNow(name: string): Promise<string | null> {
+    const job = this.jobs.get(name);
+    if (!job) return null;
+    const started = performance.now();
+    try {
+      const summary = await job.run(this.ctx.now());
+      const ms = Math.round(performance.now() - started);
+      this.ctx.log.debug("job ran", { job: name, ms });
+      if (summary) this.ctx.activities.record({ type: "job.run", title: `Job ${name}`, details: `${summary} (${ms} ms)` });
+      return summary;
+    } catch (e) {
+      const message = (e as Error).message;
+      this.ctx.log.error("job failed", { job: name, error: message });
+      this.ctx.activities.record({ type: "job.failed", title: `Job ${name} failed`, details: message });
+      return null;
+    }
+  }
+
+  nextRun(name: string): Date | null {
+    return this.crons.get(name)?.nextRun() ?? null;
+  }
+
+  stop(): void {
+    for (const c of this.crons.values()) c.stop();
+    this.crons.clear();
+  }
+}

@@ -1,0 +1,35 @@
+/** What the database holds, for `moat db stats` and the readiness and security checks. */
+import { statSync } from "node:fs";
+import type { Store } from "./db.ts";
+
+export interface DbStats {
+  /** Every request ever ingested (pruned ones included). */
+  requests: number;
+  threats: number;
+  alerts: number;
+  activities: number;
+  trafficRows: number;
+  rejectedLines: number;
+  /** The database file plus its write-ahead log. */
+  dbBytes: number;
+  db: string;
+}
+
+function fileSize(path: string): number {
+  return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+}
+
+export function dbStats(store: Store): DbStats {
+  const count = (table: string) => (store.sqlite.query(`select count(*) as n from ${table}`).get() as { n: number }).n;
+  const counter = (key: string) => (store.sqlite.query("select value from counters where key = ?").get(key) as { value: number } | null)?.value ?? 0;
+  return {
+    requests: counter("requests"),
+    threats: count("threats"),
+    alerts: count("alerts"),
+    activities: count("activities"),
+    trafficRows: count("traffic"),
+    rejectedLines: counter("rejected"),
+    dbBytes: fileSize(store.path) + fileSize(`${store.path}-wal`),
+    db: store.path,
+  };
+}
