@@ -22,7 +22,9 @@ export class Scheduler {
   add(job: Job): void {
     if (!job.pattern) return; // an empty pattern disables the job
     this.jobs.set(job.name, job);
-    this.crons.set(job.name, new Cron(job.pattern, { protect: true, name: job.name }, () => this.runNow(job.name)));
+    this.crons.set(job.name, new Cron(job.pattern, { protect: true, name: job.name }, async () => {
+      await this.runNow(job.name);
+    }));
   }
 
   /** Runs a job at once (also what the schedule calls); never throws. */
