@@ -40,7 +40,16 @@ const SITE_NAMES: Record<string, string> = {
 };
 
 export class Detector {
-  private constructor(readonly generic: GenericModel, readonly site: SiteModel | null, private readonly options: DetectorOptions) {}
+  private constructor(readonly generic: GenericModel, private siteModel: SiteModel | null, private readonly options: DetectorOptions) {}
+
+  get site(): SiteModel | null {
+    return this.siteModel;
+  }
+
+  /** Swaps in another site model (after a retrain or a rollback); batches already running finish with the old one. */
+  async replaceSite(path: string): Promise<void> {
+    this.siteModel = await SiteModel.fromFile(resolveSitePath(path));
+  }
 
   static async load(options: DetectorOptions = {}): Promise<Detector> {
     const generic = await GenericModel.fromFile(options.generic ?? BUNDLED_GENERIC_MODEL);

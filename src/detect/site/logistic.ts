@@ -1,7 +1,10 @@
 /** Weighted logistic regression on a few dense features, by full-batch gradient descent (Adam). */
 import type { DenseLogistic } from "../onnx/dense.ts";
 
-export function trainLogistic(X: Float32Array[], y: Uint8Array, weight: Float32Array, options = { iterations: 600, learningRate: 0.05, l2: 1e-3 }): DenseLogistic {
+/** Iterations between yields to the event loop: a retrain inside `moat serve` must not stall ingestion. */
+const YIELD_EVERY = 10;
+
+export async function trainLogistic(X: Float32Array[], y: Uint8Array, weight: Float32Array, options = { iterations: 600, learningRate: 0.05, l2: 1e-3 }): Promise<DenseLogistic> {
   const d = X[0]?.length ?? 0;
   const w = new Float64Array(d);
   let b = 0;
@@ -9,6 +12,7 @@ export function trainLogistic(X: Float32Array[], y: Uint8Array, weight: Float32A
   const v = new Float64Array(d + 1);
   const total = weight.reduce((a, x) => a + x, 0);
   for (let it = 1; it <= options.iterations; it++) {
+    if (it % YIELD_EVERY === 0) await Bun.sleep(0);
     const g = new Float64Array(d + 1);
     for (let i = 0; i < X.length; i++) {
       const x = X[i]!;

@@ -127,7 +127,7 @@ export async function trainSiteModel(traffic: AsyncIterable<HttpRequest[]> | Htt
   const y = Uint8Array.from(X.map((_, i) => (i < scorerPart.length ? 0 : 1)));
   // Real traffic weighs more: a false alarm costs more than a missed synthetic.
   const weight = Float32Array.from(X.map((_, i) => (i < scorerPart.length ? 4 : 1)));
-  const scorer = trainLogistic(X, y, weight);
+  const scorer = await trainLogistic(X, y, weight);
 
   progress?.("calibrate", `${calibrationPart.length} held-out requests`);
   const meta: SiteMetadata = {

@@ -1,0 +1,43 @@
+/**
+ * The store of recent traffic judged benign, for retraining: the traffic window (bounded by retention)
+ * minus what was flagged, rebuilt as requests. Rows keep what an access log has (method, target,
+ * status, user agent), so a model retrained from them sees what log mode sees; bodies are not kept.
+ */
+import type { HttpRequest } from "../core/http-request.ts";
+import { parseParams } from "../parse/decode.ts";
+import type { Store } from "../store/db.ts";
+
+const PAGE = 5000;
+
+/** Up to `limit` of the most recent benign requests, oldest first, in batches. */
+export async function* recentBenignRequests(store: Store, limit: number): AsyncGenerator<HttpRequest[]> {
+  const newest = store.sqlite.query("select id from traffic where is_anomaly = 0 order by id desc limit 1 offset ?").get(Math.max(0, limit - 1)) as { id: number } | null;
+  let lastId = newest ? newest.id - 1 : 0;
+  for (;;) {
+    const rows = store.sqlite
+      .query("select id, time, client_ip, method, path, query, status, bytes_sent, request_time, user_agent, source from traffic where is_anomaly = 0 and id > ? order by id limit ?")
+      .all(lastId, PAGE) as { id: number; time: number; client_ip: string; method: string; path: string; query: string; status: number | null; bytes_sent: number | null; request_time: number | null; user_agent: string; source: string }[];
+    if (!rows.length) return;
+    lastId = rows[rows.length - 1]!.id;
+    yield rows.map((r) => ({
+      time: r.time,
+      clientIp: r.client_ip,
+      method: r.method,
+      path: r.path,
+      query: r.query,
+      params: parseParams(r.query, "query"),
+      protocol: "HTTP/1.1",
+      status: r.status,
+      bytesSent: r.bytes_sent,
+      referer: "",
+      userAgent: r.user_agent,
+      host: "",
+      requestTime: r.request_time,
+      headers: r.user_agent ? [["user-agent", r.user_agent]] : [],
+      cookies: [],
+      body: null,
+      extra: {},
+      origin: { source: `store:${r.source}`, line: r.id },
+    }));
+  }
+}

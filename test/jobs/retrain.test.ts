@@ -1,0 +1,55 @@
+/** The retrain job: from the store's recent benign traffic to a promoted, live site model. */
+import { describe, expect, test } from "bun:test";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { retrainJob } from "../../src/jobs/retrain.ts";
+import { Detector } from "../../src/detect/detector.ts";
+import { openStore } from "../../src/store/db.ts";
+import { StoreWriter } from "../../src/store/writer.ts";
+import { Bus } from "../../src/services/bus.ts";
+import { Activities } from "../../src/services/activities.ts";
+import { createLogger } from "../../src/core/log.ts";
+import { loadConfig } from "../../src/config/load.ts";
+import { compileLogFormat, COMBINED_FORMAT } from "../../src/parse/log-format.ts";
+import type { HttpRequest } from "../../src/core/http-request.ts";
+import type { ServiceContext } from "../../src/serve/context.ts";
+import { shopLogLines } from "../helpers/site-traffic.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+const parser = compileLogFormat({ name: "combined", format: COMBINED_FORMAT });
+
+describe("retrain job", () => {
+  test("needs enough benign traffic, then trains, gates, promotes and swaps the live model", async () => {
+    const dir = tempDir();
+    const store = openStore(join(dir, "moat.db"));
+    const bus = new Bus();
+    const config = loadConfig({ env: { MOAT_STORAGE_DATA_DIR: dir } }).config;
+    const detector = await Detector.load();
+    const ctx: ServiceContext = { config, store, bus, activities: new Activities(store, bus), detector, log: createLogger({ level: "error", format: "json" }), startedAt: Date.now(), now: () => Date.now() };
+    const writer = new StoreWriter(store);
+    const ingest = async (lines: string[]) => {
+      const requests = lines.map((l, i) => parser.parse(l, { source: "shop", line: i + 1 }) as HttpRequest);
+      writer.write({ requests, verdicts: await detector.judge(requests) });
+    };
+
+    await ingest(shopLogLines(500, 1));
+    expect(await retrainJob(ctx, Date.now())).toBeNull();
+    expect(detector.site).toBeNull();
+
+    await ingest(shopLogLines(3000, 2));
+    const summary = await retrainJob(ctx, Date.now());
+    expect(summary).toMatch(/^promoted site-/);
+    expect(detector.site).not.toBeNull();
+    expect(detector.modelVersion).toContain("+site-");
+    expect(existsSync(join(config.detect.model_dir, "site.onnx"))).toBe(true);
+    const promoted = ctx.activities.list({ limit: 5 }).find((a) => a.type === "model.promoted");
+    expect(promoted?.details).toMatch(/candidate FPR \d+\.\d+% TPR \d+\.\d+%/);
+
+    // A second retrain is gated against the live model; either way the outcome is recorded.
+    const second = await retrainJob(ctx, Date.now());
+    expect(second).toMatch(/^(promoted site-|retrain rejected: )/);
+    if (second!.startsWith("promoted")) expect(readdirSync(join(config.detect.model_dir, "history"))).toHaveLength(1);
+    expect(store.sqlite.query("select count(*) as n from model_versions where active = 1").get()).toEqual({ n: 1 });
+    store.close();
+  }, 60_000);
+});
