@@ -22,7 +22,8 @@ export class SparseLinearSession {
   static async create(bytes: Uint8Array, classes: number): Promise<SparseLinearSession> {
     const ort = await loadOrt();
     // Two cores: one intra-op thread keeps the other free for parsing and I/O.
-    const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all" });
+    // No CPU arena: it keeps the largest batch's buffers for good, which long-running serve cannot afford.
+    const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all", enableCpuMemArena: false, enableMemPattern: false });
     return new SparseLinearSession(ort, session, classes);
   }
 

@@ -4,7 +4,7 @@
  * from. Tokenising follows nginx's own reader (ngx_conf_file.c) so that what nginx accepts parses the
  * same way here; what it rejects is reported as an NginxConfigError naming the file and line.
  */
-import { realpath } from "node:fs/promises";
+import { realpath, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 
 export interface Directive {
@@ -41,6 +41,7 @@ const MAX_INCLUDE_DEPTH = 32;
 const MAX_FILES_READ = 5000;
 /** Real configs nest a handful of blocks; the bound keeps recursion on hostile input finite. */
 const MAX_BLOCK_DEPTH = 100;
+const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
 type Token = { kind: "word"; text: string; line: number } | { kind: ";" | "{" | "}"; line: number };
 
@@ -68,8 +69,13 @@ async function parseFile(file: string, state: ParseState, chain: string[], inclu
   if (state.files.length >= MAX_FILES_READ) throw fail(`more than ${MAX_FILES_READ} files included in all`);
   let text: string;
   try {
+    // A device or fifo (include /dev/zero) would never end; nginx configs are small regular files.
+    const info = await stat(file);
+    if (!info.isFile()) throw fail(info.isDirectory() ? "is a directory" : "is not a regular file");
+    if (info.size > MAX_FILE_BYTES) throw fail(`larger than ${MAX_FILE_BYTES} bytes`);
     text = await Bun.file(file).text();
   } catch (error) {
+    if (error instanceof NginxConfigError) throw error;
     throw fail(`cannot read (${describeFsError(error)})`);
   }
   const real = await realpath(file);
@@ -83,7 +89,6 @@ async function parseFile(file: string, state: ParseState, chain: string[], inclu
 function describeFsError(error: unknown): string {
   const code = (error as { code?: string }).code;
   if (code === "ENOENT") return "no such file";
-  if (code === "EISDIR") return "is a directory";
   if (code === "EACCES") return "permission denied";
   return code ?? String(error);
 }
@@ -108,7 +113,7 @@ async function expandInclude(include: Directive, state: ParseState, chain: strin
     throw new NginxConfigError(include.file, include.line, `"include" takes exactly one file name`);
   }
   const directives: Directive[] = [];
-  for (const file of await includedFiles(pattern, state.confDir)) directives.push(...(await parseFile(file, state, chain, include)));
+  for (const file of await includedFiles(include, pattern, state.confDir)) directives.push(...(await parseFile(file, state, chain, include)));
   return directives;
 }
 
@@ -116,7 +121,7 @@ async function expandInclude(include: Directive, state: ParseState, chain: strin
  * The files one `include` names, sorted as glob(3) returns them. Like nginx, a pattern with a wildcard
  * may match nothing, while a plain name must exist (checked when it is read).
  */
-async function includedFiles(pattern: string, confDir: string): Promise<string[]> {
+async function includedFiles(include: Directive, pattern: string, confDir: string): Promise<string[]> {
   const path = isAbsolute(pattern) ? pattern : join(confDir, pattern);
   const segments = path.split("/");
   const firstWild = segments.findIndex((segment) => /[*?[]/.test(segment));
@@ -124,11 +129,13 @@ async function includedFiles(pattern: string, confDir: string): Promise<string[]
   const base = segments.slice(0, firstWild).join("/") || "/";
   const glob = new Bun.Glob(segments.slice(firstWild).join("/"));
   try {
-    const matches = await Array.fromAsync(glob.scan({ cwd: base, absolute: true, onlyFiles: true }));
+    const matches = await Array.fromAsync(glob.scan({ cwd: base, absolute: true, onlyFiles: false }));
     return matches.sort();
   } catch (error) {
-    if ((error as { code?: string }).code === "ENOENT") return [];
-    throw error;
+    // glob(3) reports a missing directory as no match.
+    const code = (error as { code?: string }).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return [];
+    throw new NginxConfigError(include.file, include.line, `include ${pattern}: cannot list ${base} (${describeFsError(error)})`);
   }
 }
 

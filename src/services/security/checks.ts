@@ -1,0 +1,127 @@
+/**
+ * Security checks: Moat's own posture and an audit of the nginx configuration, each with pass,
+ * warning or fail and a message, stored so that the dashboard shows the last result of each. The
+ * compliance score is the share of checks that pass.
+ */
+import { existsSync, statSync } from "node:fs";
+import { asc, eq } from "drizzle-orm";
+import { securityChecks } from "../../store/schema.ts";
+import { dbStats } from "../../store/stats.ts";
+import type { ServiceContext } from "../../serve/context.ts";
+import { auditNginxConfig, type AuditResult } from "./nginx-audit.ts";
+
+export type CheckStatus = "pass" | "warning" | "fail";
+
+export interface CheckResult {
+  key: string;
+  name: string;
+  status: CheckStatus;
+  message: string;
+  details?: string;
+}
+
+export type CheckRow = typeof securityChecks.$inferSelect;
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+/** A log that has not grown for this long while Moat follows it is worth a warning. */
+const LOG_QUIET_MS = 60 * MINUTE;
+const MODEL_STALE_DAYS = 14;
+
+type Ctx = Pick<ServiceContext, "config" | "store" | "detector" | "now">;
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
+}
+
+function logSources(ctx: Ctx, now: number): CheckResult {
+  const logs = ctx.config.ingest.logs;
+  if (!logs.length) return { key: "log-source", name: "Log source is alive", status: "fail", message: "no access log configured: set [ingest] logs or run moat serve --log <path>" };
+  const problems: string[] = [];
+  for (const path of logs) {
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (!stat) problems.push(`${path} does not exist (yet)`);
+    else if (now - stat.mtimeMs > LOG_QUIET_MS) problems.push(`${path} has not been written for ${Math.round((now - stat.mtimeMs) / MINUTE)} min`);
+  }
+  if (!problems.length) return { key: "log-source", name: "Log source is alive", status: "pass", message: `${logs.length} log(s) followed and written to within the last hour` };
+  return { key: "log-source", name: "Log source is alive", status: problems.length === logs.length ? "fail" : "warning", message: problems.join("; ") };
+}
+
+function modelFreshness(ctx: Ctx, now: number): CheckResult {
+  const name = "Site model is trained and fresh";
+  const site = ctx.detector.site;
+  if (!site) return { key: "model-fresh", name, status: "warning", message: `running on the generic model alone: train a site model (moat train --from <access logs> --out ${ctx.config.detect.model_dir})` };
+  const ageDays = (now - Date.parse(site.meta.trainedAt)) / DAY;
+  if (ageDays > MODEL_STALE_DAYS) return { key: "model-fresh", name, status: "warning", message: `the site model is ${Math.floor(ageDays)} days old (${site.meta.version}); retraining runs on ${ctx.config.jobs.retrain_cron || "no schedule"}` };
+  return { key: "model-fresh", name, status: "pass", message: `${site.meta.version}, ${ageDays < 1 ? "trained today" : `${Math.floor(ageDays)} days old`}` };
+}
+
+function apiProtection(ctx: Ctx): CheckResult {
+  const name = "API is protected beyond loopback";
+  const host = ctx.config.server.host;
+  if (isLoopback(host)) return { key: "api-protected", name, status: "pass", message: `the API listens on ${host} only` };
+  return { key: "api-protected", name, status: "fail", message: `the API listens on ${host} and this version has no API keys yet: bind it to 127.0.0.1 or put it behind an authenticating proxy` };
+}
+
+function retention(ctx: Ctx): CheckResult {
+  const r = ctx.config.retention;
+  const rows = (ctx.store.sqlite.query("select count(*) as n from traffic").get() as { n: number }).n;
+  const status: CheckStatus = rows > r.traffic_rows * 1.1 ? "warning" : "pass";
+  return { key: "retention", name: "Retention is configured and enforced", status, message: `${rows} of at most ${r.traffic_rows} traffic rows; rows older than ${r.max_age_days} days are pruned; size limit ${r.max_db_mb} MB` };
+}
+
+function dbSize(ctx: Ctx): CheckResult {
+  const bytes = dbStats(ctx.store).dbBytes;
+  const limit = ctx.config.retention.max_db_mb * 1024 * 1024;
+  const share = bytes / limit;
+  const status: CheckStatus = share > 1 ? "fail" : share > 0.8 ? "warning" : "pass";
+  return { key: "db-size", name: "Database size is within its limit", status, message: `${(bytes / 2 ** 20).toFixed(1)} MB of ${ctx.config.retention.max_db_mb} MB (${Math.round(share * 100)}%)` };
+}
+
+async function nginxAudit(ctx: Ctx): Promise<CheckResult[]> {
+  const path = ctx.config.security.nginx_conf;
+  if (!path) return [];
+  if (!existsSync(path)) return [{ key: "nginx-config", name: "nginx configuration can be audited", status: "warning", message: `${path} not found: set [security] nginx_conf to your nginx.conf` }];
+  let results: AuditResult[];
+  try {
+    results = await auditNginxConfig(path);
+  } catch (e) {
+    return [{ key: "nginx-config", name: "nginx configuration can be audited", status: "fail", message: (e as Error).message }];
+  }
+  return results.map((r) => ({
+    key: `nginx-${r.id}`,
+    name: `nginx: ${r.name}`,
+    status: r.status,
+    message: r.message,
+    details: [r.details, ...(r.locations ?? []).map((l) => `${l.file}:${l.line}`)].filter(Boolean).join("\n") || undefined,
+  }));
+}
+
+/** Runs every check (or only `key`), stores the results and returns the stored rows. */
+export async function runSecurityChecks(ctx: Ctx, key?: string): Promise<CheckRow[]> {
+  const now = ctx.now();
+  const results: CheckResult[] = [logSources(ctx, now), modelFreshness(ctx, now), apiProtection(ctx), retention(ctx), dbSize(ctx), ...(await nginxAudit(ctx))];
+  const chosen = key ? results.filter((r) => r.key === key) : results;
+  return chosen.map((r) =>
+    ctx.store.db
+      .insert(securityChecks)
+      .values({ ...r, details: r.details ?? null, lastChecked: now })
+      .onConflictDoUpdate({ target: securityChecks.key, set: { name: r.name, status: r.status, message: r.message, details: r.details ?? null, lastChecked: now } })
+      .returning()
+      .get(),
+  );
+}
+
+export function listSecurityChecks(ctx: Pick<ServiceContext, "store">): CheckRow[] {
+  return ctx.store.db.select().from(securityChecks).orderBy(asc(securityChecks.id)).all();
+}
+
+export function checkById(ctx: Pick<ServiceContext, "store">, id: number): CheckRow | null {
+  return ctx.store.db.select().from(securityChecks).where(eq(securityChecks.id, id)).get() ?? null;
+}
+
+export function complianceScore(rows: CheckRow[]): { score: number; total: number; passed: number; failed: number } {
+  const passed = rows.filter((r) => r.status === "pass").length;
+  const failed = rows.filter((r) => r.status === "fail").length;
+  return { score: rows.length ? Math.round((passed / rows.length) * 1000) / 10 : 0, total: rows.length, passed, failed };
+}

@@ -1,0 +1,45 @@
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { complianceScore, listSecurityChecks, runSecurityChecks, checkById } from "../../src/services/security/checks.ts";
+import { Detector } from "../../src/detect/detector.ts";
+import { openStore } from "../../src/store/db.ts";
+import { loadConfig } from "../../src/config/load.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+describe("security checks", () => {
+  test("posture checks say what is wrong, results are stored, the score follows them", async () => {
+    const dir = tempDir();
+    const log = join(dir, "access.log");
+    writeFileSync(log, "");
+    writeFileSync(join(dir, "nginx.conf"), "events {}\nhttp { server_tokens off; server { listen 8080; location / { return 200; } } }\n");
+    const config = loadConfig({ env: { MOAT_STORAGE_DATA_DIR: dir, MOAT_SERVER_HOST: "0.0.0.0", MOAT_INGEST_LOGS: `${log},${join(dir, "missing.log")}`, MOAT_SECURITY_NGINX_CONF: join(dir, "nginx.conf") } }).config;
+    const store = openStore(config.storage.db);
+    const ctx = { config, store, detector: await Detector.load(), now: () => Date.now() };
+    const rows = await runSecurityChecks(ctx);
+    const byKey = Object.fromEntries(rows.map((r) => [r.key, r]));
+    expect(byKey["log-source"]).toMatchObject({ status: "warning" });
+    expect(byKey["log-source"]!.message).toContain("missing.log does not exist");
+    expect(byKey["model-fresh"]).toMatchObject({ status: "warning" });
+    expect(byKey["model-fresh"]!.message).toContain("running on the generic model alone");
+    expect(byKey["api-protected"]).toMatchObject({ status: "fail" });
+    expect(byKey["retention"]).toMatchObject({ status: "pass" });
+    expect(byKey["db-size"]).toMatchObject({ status: "pass" });
+    expect(byKey["nginx-server-tokens"]).toMatchObject({ status: "pass" });
+    expect(Object.keys(byKey).filter((k) => k.startsWith("nginx-")).length).toBeGreaterThanOrEqual(5);
+
+    const stored = listSecurityChecks(ctx);
+    expect(stored.map((r) => r.key)).toEqual(rows.map((r) => r.key));
+    const score = complianceScore(stored);
+    expect(score.total).toBe(stored.length);
+    expect(score.passed + score.failed).toBeLessThanOrEqual(score.total);
+    expect(score.score).toBeCloseTo((score.passed / score.total) * 100, 0);
+
+    // Running one check again updates its row in place.
+    const [again] = await runSecurityChecks({ ...ctx, now: () => Date.now() + 5000 }, "api-protected");
+    expect(again!.id).toBe(byKey["api-protected"]!.id);
+    expect(checkById(ctx, again!.id)!.lastChecked).toBe(again!.lastChecked);
+    expect(listSecurityChecks(ctx)).toHaveLength(stored.length);
+    store.close();
+  });
+});
