@@ -16,6 +16,8 @@ import type { StoreWriter } from "../store/writer.ts";
 import type { Bus } from "../services/bus.ts";
 import type { Activities } from "../services/activities.ts";
 
+const JUDGE_BATCH = 512;
+
 export interface IngestOptions {
   logs: string[];
   format: FormatOptions;
@@ -69,7 +71,9 @@ export function startIngest(options: IngestOptions): Ingest {
         if (r) rejections.add(r);
       }
     }
-    const verdicts = requests.length ? await detector.judge(requests) : [];
+    // Judged in slices: a tail read can hold thousands of lines, and the featurized batch is what costs memory.
+    const verdicts = [];
+    for (let i = 0; i < requests.length; i += JUDGE_BATCH) verdicts.push(...(await detector.judge(requests.slice(i, i + JUDGE_BATCH))));
     const rows = writer.write({ requests, verdicts, rejected, checkpoint });
     stored += requests.length;
     for (const data of rows.traffic) options.bus.publish({ type: "traffic", data });
