@@ -17,6 +17,10 @@ import type { Bus } from "../services/bus.ts";
 import type { Activities } from "../services/activities.ts";
 
 const JUDGE_BATCH = 512;
+/** A batch where at least this share of lines (and 20 lines) did not parse is a parse-error burst. */
+const BURST_SHARE = 0.2;
+/** At most one parse-error activity per log per this many ms. */
+const BURST_QUIET_MS = 60_000;
 
 export interface IngestOptions {
   logs: string[];
@@ -43,6 +47,17 @@ export function startIngest(options: IngestOptions): Ingest {
   const parsers = new Map<string, Parser>();
   const rejections = new Rejections();
   let stored = 0;
+  const lastBurst = new Map<string, number>();
+
+  function reportBurst(path: string, rejected: number, total: number): void {
+    if (rejected < 20 || rejected < total * BURST_SHARE) return;
+    const now = Date.now();
+    if (now - (lastBurst.get(path) ?? 0) < BURST_QUIET_MS) return;
+    lastBurst.set(path, now);
+    const sample = rejections.bySource.get(path)?.samples.at(-1);
+    options.activities.record({ type: "parse.errors", title: "Burst of unparsable log lines", details: `${rejected} of ${total} lines of ${path} did not parse${sample ? `; e.g. line ${sample.line}: ${sample.reason}` : ""}` });
+    log.warn("parse-error burst", { path, rejected, total });
+  }
 
   function parserFor(path: string, lines: SourceLine[]): Parser | null {
     const known = parsers.get(path);
@@ -75,6 +90,7 @@ export function startIngest(options: IngestOptions): Ingest {
     const verdicts = [];
     for (let i = 0; i < requests.length; i += JUDGE_BATCH) verdicts.push(...(await detector.judge(requests.slice(i, i + JUDGE_BATCH))));
     const rows = writer.write({ requests, verdicts, rejected, checkpoint });
+    reportBurst(path, rejected, lines.length);
     stored += requests.length;
     for (const data of rows.traffic) options.bus.publish({ type: "traffic", data });
     for (const data of rows.threats) options.bus.publish({ type: "threat", data });

@@ -36,6 +36,8 @@ describe("moat train over a live model", () => {
     expect(second.stdout).toContain("passed");
     expect(readFileSync(join(model, "site.onnx")).equals(first)).toBe(false);
     expect(readdirSync(join(model, "history"))).toHaveLength(1);
+    const list = runCli(["model", "list", model]).stdout.trim().split("\n");
+    expect(list.map((l) => l.split(/\s+/)[0])).toEqual(["live", "replaced"]);
     const info = JSON.parse(runCli(["model", "info", model]).stdout);
     expect(info).toMatchObject({ kind: "site", endpoints: expect.any(Number) });
     const back = runCli(["model", "rollback", model]);
