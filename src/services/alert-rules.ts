@@ -1,0 +1,149 @@
+/**
+ * The alert rules: what in the stored threats and the per-minute rollups is worth an alert. They
+ * only draft alerts; services/alerts.ts stores them, groups them and runs their lifecycle.
+ */
+import type { InferSelectModel } from "drizzle-orm";
+import type { metricRollups } from "../store/schema.ts";
+import type { AlertRow, ThreatRow } from "./bus.ts";
+
+export type RollupRow = InferSelectModel<typeof metricRollups>;
+
+/** An alert to raise: new, or one more occurrence of the open alert with the same `groupKey`. */
+export interface AlertDraft {
+  type: AlertRow["type"];
+  severity: AlertRow["severity"];
+  title: string;
+  description: string;
+  source: string;
+  groupKey: string;
+  /** How many occurrences this raise stands for (e.g. the threats of one batch from one IP). */
+  occurrences: number;
+}
+
+export const TRAFFIC_SOURCE = "traffic";
+/** Below this many requests a minute, shares and jumps are noise (3 errors out of 5 is not an outage). */
+export const MIN_REQUESTS_PER_MINUTE = 20;
+/** Request paths are attacker-controlled: an alert quotes a bounded piece of one. */
+const MAX_ENDPOINT_CHARS = 200;
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function minuteLabel(bucket: number): string {
+  return new Date(bucket).toISOString().slice(0, 16).replace("T", " ");
+}
+
+/**
+ * A critical threat is a payload that can take over the server or its data (critical alert); a high
+ * one is serious but narrower (warning). Medium and low threats are left to the dashboard and the
+ * burst rule: alerting on each would bury the alerts that matter.
+ */
+function threatClass(severity: string): Pick<AlertDraft, "type" | "severity"> | null {
+  if (severity === "critical") return { type: "critical", severity: "high" };
+  if (severity === "high") return { type: "warning", severity: "high" };
+  return null;
+}
+
+/** One draft per (attack type, client IP) among the batch's critical and high threats. */
+export function threatAlerts(rows: ThreatRow[]): AlertDraft[] {
+  const drafts = new Map<string, AlertDraft>();
+  for (const row of rows) {
+    const cls = threatClass(row.severity);
+    if (!cls) continue;
+    const groupKey = `threat:${row.attackType}:${row.clientIp}`;
+    const description = `Latest: ${row.method} ${clip(row.endpoint, MAX_ENDPOINT_CHARS)} scored ${row.score.toFixed(2)} (threshold ${row.threshold.toFixed(2)})`;
+    const seen = drafts.get(groupKey);
+    if (seen) {
+      seen.occurrences++;
+      seen.description = description;
+      // A batch can mix a critical and a high threat of one type: the alert takes the graver class.
+      if (cls.type === "critical") Object.assign(seen, cls);
+    } else {
+      drafts.set(groupKey, { ...cls, title: `${row.attackType} attack from ${row.clientIp}`, description, source: row.clientIp, groupKey, occurrences: 1 });
+    }
+  }
+  return [...drafts.values()];
+}
+
+/**
+ * Counts threats per client IP over a sliding window, in memory. Only the last `threshold` times of
+ * an IP matter (the burst holds when they span at most the window), and the least recently seen IPs
+ * are forgotten beyond `maxIps`, so memory stays bounded under a spray from many addresses.
+ */
+export class BurstTracker {
+  private readonly recent = new Map<string, number[]>();
+
+  constructor(private readonly threshold: number, private readonly windowMs: number, private readonly maxIps = 10_000) {}
+
+  /** Adds one threat; true when it completes a burst. The IP then starts over, so a long attack raises one burst per `threshold` threats. */
+  add(ip: string, time: number): boolean {
+    const times = this.recent.get(ip) ?? [];
+    this.recent.delete(ip); // re-inserted below: the Map's order is least recently seen first
+    times.push(time);
+    if (times.length > this.threshold) times.shift();
+    if (times.length === this.threshold && Math.max(...times) - Math.min(...times) <= this.windowMs) return true;
+    this.recent.set(ip, times);
+    this.forgetBeyondBound();
+    return false;
+  }
+
+  private forgetBeyondBound(): void {
+    for (const ip of this.recent.keys()) {
+      if (this.recent.size <= this.maxIps) return;
+      this.recent.delete(ip);
+    }
+  }
+
+  get trackedIps(): number {
+    return this.recent.size;
+  }
+}
+
+/** Volume from one IP, whatever its payloads (each grave payload raises its own alert besides). */
+export function burstAlert(ip: string, threats: number, windowSeconds: number, latestAttackType: string): AlertDraft {
+  return {
+    type: "warning",
+    severity: "medium",
+    title: `Burst of threats from ${ip}`,
+    description: `${threats} threats within ${windowSeconds} s (latest: ${latestAttackType})`,
+    source: ip,
+    groupKey: `burst:${ip}`,
+    occurrences: 1,
+  };
+}
+
+/** A minute where a large share of answers were 5xx: an outage, or an attack hurting the server. */
+export function errorRateAlert(minute: RollupRow, thresholdPercent: number): AlertDraft | null {
+  if (minute.requests < MIN_REQUESTS_PER_MINUTE) return null;
+  const percent = (minute.errors5xx / minute.requests) * 100;
+  if (percent < thresholdPercent) return null;
+  return {
+    type: "warning",
+    severity: "medium",
+    title: "High 5xx error rate",
+    description: `${percent.toFixed(1)}% of ${minute.requests} requests answered 5xx in the minute from ${minuteLabel(minute.bucket)} UTC`,
+    source: TRAFFIC_SOURCE,
+    groupKey: "traffic:5xx",
+    occurrences: 1,
+  };
+}
+
+/**
+ * A minute with `factor` times the usual request rate. Informational: a crawler or a campaign does
+ * this as often as a flood does; the threat alerts say whether it is hostile.
+ */
+export function rateJumpAlert(minute: RollupRow, baselinePerMinute: number, factor: number): AlertDraft | null {
+  if (minute.requests < MIN_REQUESTS_PER_MINUTE || baselinePerMinute <= 0) return null;
+  const ratio = minute.requests / baselinePerMinute;
+  if (ratio < factor) return null;
+  return {
+    type: "info",
+    severity: "medium",
+    title: "Request rate jump",
+    description: `${minute.requests} requests in the minute from ${minuteLabel(minute.bucket)} UTC, ${ratio.toFixed(1)}x the usual ${baselinePerMinute.toFixed(1)} per minute`,
+    source: TRAFFIC_SOURCE,
+    groupKey: "traffic:rate-jump",
+    occurrences: 1,
+  };
+}

@@ -1,0 +1,174 @@
+/**
+ * Alerts: raised from stored threats (grave payloads, bursts from one IP) and from the per-minute
+ * rollups (5xx share, request-rate jumps). Alerts with the same group key are one alert with a count
+ * while it is open (active or acknowledged). Every new or changed alert goes on the bus and, when a
+ * webhook is configured, out to it.
+ */
+import { and, desc, eq, gte, inArray, lt, lte, sql } from "drizzle-orm";
+import { isIP } from "node:net";
+import type { ServiceContext } from "../serve/context.ts";
+import { alerts, metricRollups } from "../store/schema.ts";
+import { BurstTracker, burstAlert, errorRateAlert, rateJumpAlert, threatAlerts, type AlertDraft } from "./alert-rules.ts";
+import type { ActivityType } from "./activities.ts";
+import type { AlertRow, ThreatRow } from "./bus.ts";
+import { AlertWebhook, type WebhookStats } from "./webhook.ts";
+
+export type AlertContext = Pick<ServiceContext, "store" | "bus" | "activities" | "config" | "log" | "now">;
+
+export interface AlertServiceOptions {
+  /** For the webhook; tests pass their own. */
+  fetch?: typeof fetch;
+}
+
+export const MAX_ALERTS_PER_QUERY = 1000;
+const MINUTE_MS = 60_000;
+/**
+ * The rate-jump baseline is the mean of up to this many minutes before the one checked: an hour
+ * follows the site's current level, and one busy minute in it moves the mean little.
+ */
+const BASELINE_MINUTES = 60;
+/**
+ * Fewer minutes than this are no baseline: just after installation (or a quiet night where few
+ * minutes had any traffic) an ordinary busy minute would look like a jump.
+ */
+const MIN_BASELINE_MINUTES = 10;
+const OPEN_STATUSES: AlertRow["status"][] = ["active", "acknowledged"];
+const TYPE_RANK: Record<AlertRow["type"], number> = { info: 0, warning: 1, critical: 2 };
+const SEVERITY_RANK: Record<AlertRow["severity"], number> = { low: 0, medium: 1, high: 2 };
+
+export function clampLimit(limit: number): number {
+  return Number.isFinite(limit) ? Math.min(Math.max(Math.trunc(limit), 0), MAX_ALERTS_PER_QUERY) : MAX_ALERTS_PER_QUERY;
+}
+
+export class AlertService {
+  private readonly bursts: BurstTracker;
+  private readonly webhook: AlertWebhook | null;
+  /** The last minute checkTraffic judged: a minute counts once however often the job runs. */
+  private lastCheckedMinute = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly ctx: AlertContext, options: AlertServiceOptions = {}) {
+    const cfg = ctx.config.alerts;
+    this.bursts = new BurstTracker(cfg.burst_threats, cfg.burst_window_seconds * 1000);
+    this.webhook = cfg.webhook_url ? new AlertWebhook({ url: cfg.webhook_url, fetch: options.fetch, log: ctx.log }, ctx.now) : null;
+  }
+
+  /** Called with every batch of newly stored threats; returns the alerts it raised or updated. */
+  onThreats(rows: ThreatRow[]): AlertRow[] {
+    const drafts = [...threatAlerts(rows), ...this.burstDrafts(rows)];
+    return drafts.length ? this.raiseAll(drafts) : [];
+  }
+
+  /** Judges the last complete minute before `now` from its rollup; returns the alerts it raised or updated. */
+  checkTraffic(now: number): AlertRow[] {
+    const minuteStart = Math.floor(now / MINUTE_MS) * MINUTE_MS - MINUTE_MS;
+    if (minuteStart <= this.lastCheckedMinute) return [];
+    this.lastCheckedMinute = minuteStart;
+    const { db } = this.ctx.store;
+    const minute = db.select().from(metricRollups).where(and(eq(metricRollups.resolution, "minute"), eq(metricRollups.bucket, minuteStart))).get();
+    if (!minute) return [];
+    // Minutes without traffic have no rollup, so the mean is over busy minutes only: it errs high, towards fewer jump alerts on a quiet site.
+    const baseline = db
+      .select({ minutes: sql<number>`count(*)`, mean: sql<number | null>`avg(${metricRollups.requests})` })
+      .from(metricRollups)
+      .where(and(eq(metricRollups.resolution, "minute"), gte(metricRollups.bucket, minuteStart - BASELINE_MINUTES * MINUTE_MS), lt(metricRollups.bucket, minuteStart)))
+      .get();
+    const cfg = this.ctx.config.alerts;
+    const drafts = [errorRateAlert(minute, cfg.error_rate_percent)];
+    if (baseline && baseline.minutes >= MIN_BASELINE_MINUTES && baseline.mean !== null) drafts.push(rateJumpAlert(minute, baseline.mean, cfg.rate_jump_factor));
+    const raised = drafts.filter((d) => d !== null);
+    return raised.length ? this.raiseAll(raised) : [];
+  }
+
+  acknowledge(id: number): AlertRow | null {
+    return this.changeStatus(id, "acknowledged", "alert.acknowledged", "Alert acknowledged", ["active"]);
+  }
+
+  dismiss(id: number): AlertRow | null {
+    return this.changeStatus(id, "dismissed", "alert.dismissed", "Alert dismissed", OPEN_STATUSES);
+  }
+
+  /** Open alerts not raised again for auto_resolve_minutes become resolved; returns them. */
+  autoResolve(now: number): AlertRow[] {
+    const cutoff = now - this.ctx.config.alerts.auto_resolve_minutes * MINUTE_MS;
+    const stale = this.ctx.store.db.select({ id: alerts.id }).from(alerts).where(and(inArray(alerts.status, OPEN_STATUSES), lt(alerts.lastSeen, cutoff))).all();
+    return stale.map(({ id }) => this.changeStatus(id, "resolved", "alert.resolved", "Alert resolved", OPEN_STATUSES)).filter((row) => row !== null);
+  }
+
+  /** Active and acknowledged alerts, most recently seen first. */
+  active(limit: number): AlertRow[] {
+    return this.ctx.store.db.select().from(alerts).where(inArray(alerts.status, OPEN_STATUSES)).orderBy(desc(alerts.lastSeen), desc(alerts.id)).limit(clampLimit(limit)).all();
+  }
+
+  /** Alerts in every state that were open at some time within [since, until], most recently seen first. */
+  history(options: { since?: number; until?: number; limit: number }): AlertRow[] {
+    const conditions = [options.since !== undefined ? gte(alerts.lastSeen, options.since) : undefined, options.until !== undefined ? lte(alerts.firstSeen, options.until) : undefined].filter((c) => c !== undefined);
+    return this.ctx.store.db.select().from(alerts).where(conditions.length ? and(...conditions) : undefined).orderBy(desc(alerts.lastSeen), desc(alerts.id)).limit(clampLimit(options.limit)).all();
+  }
+
+  byId(id: number): AlertRow | null {
+    return this.ctx.store.db.select().from(alerts).where(eq(alerts.id, id)).get() ?? null;
+  }
+
+  /** Delivery figures of the webhook, or null when none is configured. */
+  get webhookStats(): WebhookStats | null {
+    return this.webhook?.stats ?? null;
+  }
+
+  /** Resolves once the webhook has delivered (or given up on) everything queued so far. */
+  async webhookIdle(): Promise<void> {
+    await this.webhook?.idle();
+  }
+
+  close(): void {
+    this.webhook?.close();
+  }
+
+  private burstDrafts(rows: ThreatRow[]): AlertDraft[] {
+    const threshold = this.ctx.config.alerts.burst_threats;
+    const window = this.ctx.config.alerts.burst_window_seconds;
+    return rows.filter((row) => this.bursts.add(row.clientIp, row.time)).map((row) => burstAlert(row.clientIp, threshold, window, row.attackType));
+  }
+
+  /** Stores the drafts in one transaction, then tells the bus and the webhook (only what was committed). */
+  private raiseAll(drafts: AlertDraft[]): AlertRow[] {
+    const now = this.ctx.now();
+    // bun:sqlite has one connection, so the statements raise() runs through `db` are inside this transaction.
+    const stored = this.ctx.store.db.transaction(() => drafts.map((draft) => this.raise(draft, now)));
+    for (const { row, isNew } of stored) {
+      this.ctx.bus.publish({ type: "alert", data: row });
+      this.webhook?.notify(row, isNew);
+    }
+    return stored.map(({ row }) => row);
+  }
+
+  private raise(draft: AlertDraft, now: number): { row: AlertRow; isNew: boolean } {
+    const { db } = this.ctx.store;
+    const open = db.select().from(alerts).where(and(eq(alerts.groupKey, draft.groupKey), inArray(alerts.status, OPEN_STATUSES))).orderBy(desc(alerts.id)).get();
+    const { occurrences, ...fields } = draft;
+    if (!open) {
+      const row = db.insert(alerts).values({ ...fields, count: occurrences, status: "active", firstSeen: now, lastSeen: now, updatedAt: now }).returning().get();
+      return { row, isNew: true };
+    }
+    // A graver occurrence (a critical payload after high ones) makes the whole alert graver; never the reverse.
+    const type = TYPE_RANK[draft.type] > TYPE_RANK[open.type] ? draft.type : open.type;
+    const severity = SEVERITY_RANK[draft.severity] > SEVERITY_RANK[open.severity] ? draft.severity : open.severity;
+    const row = db
+      .update(alerts)
+      .set({ type, severity, description: draft.description, count: sql`${alerts.count} + ${occurrences}`, lastSeen: now, updatedAt: now })
+      .where(eq(alerts.id, open.id))
+      .returning()
+      .get();
+    return { row: row ?? open, isNew: false };
+  }
+
+  /** Moves an alert from one of `from` to `to`; an alert in any other state is returned unchanged. */
+  private changeStatus(id: number, to: AlertRow["status"], activity: ActivityType, title: string, from: AlertRow["status"][]): AlertRow | null {
+    const current = this.byId(id);
+    if (!current || !from.includes(current.status)) return current;
+    const now = this.ctx.now();
+    const row = this.ctx.store.db.update(alerts).set({ status: to, updatedAt: now }).where(eq(alerts.id, id)).returning().get() ?? current;
+    this.ctx.activities.record({ type: activity, title, details: `#${row.id} ${row.title}`, ip: isIP(row.source) ? row.source : undefined, time: now });
+    this.ctx.bus.publish({ type: "alert", data: row });
+    return row;
+  }
+}
