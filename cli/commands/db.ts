@@ -1,45 +1,73 @@
-import { Command } from "commander";
-import { statSync } from "node:fs";
-import { count, eq } from "drizzle-orm";
-import { activities, alerts, counters, threats, traffic } from "../../src/store/schema.ts";
+import { Command, Option } from "commander";
+import { createWriteStream } from "node:fs";
+import { once } from "node:events";
+import { dbStats } from "../../src/store/stats.ts";
+import { exportRows, type ExportFormat, type ExportTable } from "../../src/store/export.ts";
+import { compactIfDue, enforceRetention } from "../../src/services/retention.ts";
+import { parseRange } from "../../src/services/range.ts";
 import { addConfigOptions, configFrom, storeFrom, type ConfigFlags } from "../config-options.ts";
+import { CliError, EXIT } from "../exit-codes.ts";
 import { writeOut } from "../output.ts";
+import type { Store } from "../../src/store/db.ts";
+
+async function withStore(flags: ConfigFlags, run: (store: Store, config: ReturnType<typeof configFrom>["config"]) => Promise<void>): Promise<void> {
+  const loaded = configFrom(flags);
+  const store = storeFrom(loaded);
+  try {
+    await run(store, loaded.config);
+  } finally {
+    store.close();
+  }
+}
 
 export function dbCommand(): Command {
-  const cmd = new Command("db").description("database maintenance");
+  const cmd = new Command("db").description("database maintenance (same --db/--config as serve)");
+  addConfigOptions(cmd.command("stats").description("what the database holds; requests counts every request ever ingested, pruned ones included").option("--json", "print JSON")).action(
+    (flags: ConfigFlags & { json?: boolean }) =>
+      withStore(flags, async (store) => {
+        const stats = dbStats(store);
+        await writeOut(flags.json ? JSON.stringify(stats, null, 2) + "\n" : Object.entries(stats).map(([k, v]) => `${k.padEnd(14)} ${v}`).join("\n") + "\n");
+      }),
+  );
+  addConfigOptions(cmd.command("prune").description("apply the retention limits now (rows, age, size)")).action((flags: ConfigFlags) =>
+    withStore(flags, async (store, config) => {
+      const r = enforceRetention(store, { trafficRows: config.retention.traffic_rows, maxAgeDays: config.retention.max_age_days, maxDbMb: config.retention.max_db_mb }, Date.now());
+      await writeOut(`deleted ${r.trafficDeleted} traffic rows, ${r.threatsDeleted} threats, ${r.otherDeleted} other rows; used ${(r.usedBytesBefore / 2 ** 20).toFixed(1)} MB → ${(r.usedBytesAfter / 2 ** 20).toFixed(1)} MB\n`);
+    }),
+  );
+  addConfigOptions(cmd.command("vacuum").description("give free space back to the file system (VACUUM) and optimize")).action((flags: ConfigFlags) =>
+    withStore(flags, async (store) => {
+      const before = dbStats(store).dbBytes;
+      compactIfDue(store, true);
+      await writeOut(`vacuumed: ${(before / 2 ** 20).toFixed(1)} MB → ${(dbStats(store).dbBytes / 2 ** 20).toFixed(1)} MB\n`);
+    }),
+  );
   addConfigOptions(
     cmd
-      .command("stats")
-      .description("what the database holds; requests counts every request ever ingested, pruned ones included")
-      .option("--json", "print JSON"),
-  ).action(async (flags: ConfigFlags & { json?: boolean }) => {
-    const store = storeFrom(configFrom(flags));
-    try {
-      const { db } = store;
-      const counter = (key: string) => db.select({ value: counters.value }).from(counters).where(eq(counters.key, key)).get()?.value ?? 0;
-      const rows = (table: typeof traffic | typeof threats | typeof alerts | typeof activities) => db.select({ n: count() }).from(table).get()?.n ?? 0;
-      const size = (p: string) => {
+      .command("export")
+      .description("threats or alerts for a SIEM")
+      .addOption(new Option("--format <format>", "output format").choices(["ndjson", "csv"]).default("ndjson"))
+      .addOption(new Option("--table <table>", "what to export").choices(["threats", "alerts"]).default("threats"))
+      .option("--range <range>", "only the last 1h, 24h, 7d, 30d, <N>h or <N>d")
+      .option("-o, --out <file>", "write to a file instead of stdout"),
+  ).action((flags: ConfigFlags & { format: ExportFormat; table: ExportTable; range?: string; out?: string }) =>
+    withStore(flags, async (store) => {
+      let since = 0;
+      if (flags.range) {
         try {
-          return statSync(p).size;
-        } catch {
-          return 0;
+          since = Date.now() - parseRange(flags.range).ms;
+        } catch (e) {
+          throw new CliError((e as Error).message, EXIT.usage);
         }
-      };
-      const stats = {
-        requests: counter("requests"),
-        threats: rows(threats),
-        alerts: rows(alerts),
-        activities: rows(activities),
-        trafficRows: rows(traffic),
-        rejectedLines: counter("rejected"),
-        dbBytes: size(store.path) + size(`${store.path}-wal`),
-        db: store.path,
-      };
-      await writeOut(flags.json ? JSON.stringify(stats, null, 2) + "\n" : Object.entries(stats).map(([k, v]) => `${k.padEnd(14)} ${v}`).join("\n") + "\n");
-    } finally {
-      store.close();
-    }
-  });
+      }
+      const file = flags.out ? createWriteStream(flags.out) : null;
+      for await (const chunk of exportRows(store, flags.table, flags.format, since)) {
+        if (!file) await writeOut(chunk);
+        else if (!file.write(chunk)) await once(file, "drain");
+      }
+      if (file) await new Promise<void>((resolve, reject) => file.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    }),
+  );
   for (const c of cmd.commands) c.exitOverride();
   return cmd;
 }

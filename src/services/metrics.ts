@@ -1,0 +1,390 @@
+/**
+ * The service's figures. Live: a rolling 60 s window fed with every stored batch, plus the process's
+ * CPU and memory. Historical: the per-minute rollups the writer keeps and the per-hour rollups made
+ * from them here (`rollupHours`). CPU and memory are not in the rollups: their history is kept in
+ * memory only (one averaged point per minute, at most 30 days, lost on restart).
+ */
+import os from "node:os";
+import { and, asc, eq, gte, lt, notExists, or, sql, type InferSelectModel } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
+import type { ServiceContext } from "../serve/context.ts";
+import type { Db, Store } from "../store/db.ts";
+import { metricRollups } from "../store/schema.ts";
+import type { MetricsSnapshot, TrafficRow } from "./bus.ts";
+import { bucketFor, bucketStarts, HOUR_MS, MINUTE_MS } from "./range.ts";
+
+export const WINDOW_SECONDS = 60;
+/** One point per minute for 30 days: about 43k small objects (a few MB). */
+export const PERFORMANCE_HISTORY_MINUTES = 30 * 24 * 60;
+/**
+ * Hours this recent are recomputed on every `rollupHours` run, so that minutes written late (a log
+ * backlog carries old times) still reach their hour. Minute rollups must be kept longer than this.
+ */
+export const HOUR_ROLLUP_LOOKBACK_MS = 48 * HOUR_MS;
+/** Shorter CPU samples are mostly scheduling noise: the previous figure is kept instead. */
+const MIN_CPU_SAMPLE_MS = 250;
+
+type RollupRow = InferSelectModel<typeof metricRollups>;
+
+export interface RollupTotals {
+  requests: number;
+  flagged: number;
+  blocked: number;
+  errors5xx: number;
+  responseTimeSum: number;
+  responseTimeCount: number;
+  /** Flagged requests per attack type. */
+  byType: Record<string, number>;
+}
+
+export interface RollupBucket extends RollupTotals {
+  /** Bucket start, epoch ms. */
+  time: number;
+}
+
+/** One point of `historical`: the live snapshot's traffic figures, per bucket. */
+export interface HistoricalPoint {
+  time: number;
+  requests: number;
+  flagged: number;
+  blocked: number;
+  errors5xx: number;
+  /** Percent of requests flagged. */
+  attackRate: number;
+  responseTimeMs: number;
+  threatsPerMinute: number;
+}
+
+export interface PerformancePoint {
+  time: number;
+  latencyMs: number;
+  /** Null where the process kept no sample (it was not running, or restarted since). */
+  cpuPercent: number | null;
+  memoryPercent: number | null;
+}
+
+export function emptyTotals(): RollupTotals {
+  return { requests: 0, flagged: 0, blocked: 0, errors5xx: 0, responseTimeSum: 0, responseTimeCount: 0, byType: {} };
+}
+
+export function addTotals(into: RollupTotals, add: RollupTotals): void {
+  into.requests += add.requests;
+  into.flagged += add.flagged;
+  into.blocked += add.blocked;
+  into.errors5xx += add.errors5xx;
+  into.responseTimeSum += add.responseTimeSum;
+  into.responseTimeCount += add.responseTimeCount;
+  for (const [type, n] of Object.entries(add.byType)) into.byType[type] = (into.byType[type] ?? 0) + n;
+}
+
+function totalsOf(row: RollupRow): RollupTotals {
+  const { requests, flagged, blocked, errors5xx, responseTimeSum, responseTimeCount } = row;
+  return { requests, flagged, blocked, errors5xx, responseTimeSum, responseTimeCount, byType: JSON.parse(row.byType) as Record<string, number> };
+}
+
+/** Sorted keys, so that equal counts are equal text (what `rollupHours` compares). */
+function byTypeJson(byType: Record<string, number>): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(byType).sort(([a], [b]) => a.localeCompare(b))));
+}
+
+export function percent(part: number, whole: number): number {
+  return whole > 0 ? (part / whole) * 100 : 0;
+}
+
+export function meanResponseTimeMs(t: RollupTotals): number {
+  return t.responseTimeCount > 0 ? t.responseTimeSum / t.responseTimeCount : 0;
+}
+
+function floorTo(time: number, step: number): number {
+  return Math.floor(time / step) * step;
+}
+
+/** Minute rows whose hour has no hour row yet (a correlated subquery on the outer row's bucket). */
+function hourNotRolledUp(db: Pick<Db, "select">) {
+  const hourRow = alias(metricRollups, "hour_row");
+  const hourOfMinute = sql`${metricRollups.bucket} - ${metricRollups.bucket} % ${HOUR_MS}`;
+  return notExists(db.select({ one: sql`1` }).from(hourRow).where(and(eq(hourRow.resolution, "hour"), eq(hourRow.bucket, hourOfMinute))));
+}
+
+/**
+ * Rollup rows in [from, until). For hours, the minute rows of any hour not rolled up yet stand in for
+ * it (always the current hour, and every hour when the roll-up job has not run), so charts are
+ * complete whenever the job last ran.
+ */
+function rollupRows(store: Store, resolution: "minute" | "hour", from: number, until: number): RollupRow[] {
+  const { db } = store;
+  const inRange = and(gte(metricRollups.bucket, from), lt(metricRollups.bucket, until));
+  const minutes = and(eq(metricRollups.resolution, "minute"), inRange);
+  if (resolution === "minute") return db.select().from(metricRollups).where(minutes).all();
+  return db
+    .select()
+    .from(metricRollups)
+    .where(or(and(eq(metricRollups.resolution, "hour"), inRange), and(minutes, hourNotRolledUp(db))))
+    .all();
+}
+
+/**
+ * The rollups of the last `rangeMs`, summed per chart bucket (see range.ts), oldest first; buckets
+ * without rollups are there as zeros so that a chart's time axis is continuous.
+ */
+export function rollupBuckets(store: Store, rangeMs: number, now: number): { bucketMs: number; buckets: RollupBucket[] } {
+  const { resolution, bucketMs } = bucketFor(rangeMs);
+  const starts = bucketStarts(rangeMs, bucketMs, now);
+  const buckets = new Map(starts.map((time) => [time, { time, ...emptyTotals() }]));
+  const from = starts[0] ?? floorTo(now, bucketMs);
+  for (const row of rollupRows(store, resolution, from, from + starts.length * bucketMs)) {
+    const bucket = buckets.get(floorTo(row.bucket, bucketMs));
+    if (bucket) addTotals(bucket, totalsOf(row));
+  }
+  return { bucketMs, buckets: [...buckets.values()] };
+}
+
+interface SecondSlot {
+  second: number;
+  requests: number;
+  flagged: number;
+  blocked: number;
+  responseTimeSum: number;
+  responseTimeCount: number;
+}
+
+function emptySlot(second: number): SecondSlot {
+  return { second, requests: 0, flagged: 0, blocked: 0, responseTimeSum: 0, responseTimeCount: 0 };
+}
+
+/** Counts per second in a ring of WINDOW_SECONDS slots: constant memory whatever the traffic. */
+class RollingWindow {
+  private readonly slots: SecondSlot[] = Array.from({ length: WINDOW_SECONDS }, () => emptySlot(-1));
+
+  add(now: number, rows: TrafficRow[], blocking: boolean): void {
+    const second = Math.floor(now / 1000);
+    const index = second % WINDOW_SECONDS;
+    let slot = this.slots[index]!;
+    if (slot.second !== second) this.slots[index] = slot = emptySlot(second);
+    for (const row of rows) {
+      slot.requests++;
+      if (row.isAnomaly) {
+        slot.flagged++;
+        if (blocking) slot.blocked++;
+      }
+      if (row.requestTime !== null) {
+        slot.responseTimeSum += row.requestTime * 1000;
+        slot.responseTimeCount++;
+      }
+    }
+  }
+
+  /** The slots of the last WINDOW_SECONDS seconds, summed (older slots are stale and skipped). */
+  totals(now: number): SecondSlot {
+    const second = Math.floor(now / 1000);
+    const sum = emptySlot(second);
+    for (const slot of this.slots) {
+      if (slot.second <= second - WINDOW_SECONDS || slot.second > second) continue;
+      sum.requests += slot.requests;
+      sum.flagged += slot.flagged;
+      sum.blocked += slot.blocked;
+      sum.responseTimeSum += slot.responseTimeSum;
+      sum.responseTimeCount += slot.responseTimeCount;
+    }
+    return sum;
+  }
+}
+
+/**
+ * The process's share of the machine's CPU since the previous reading. CPU time is real time, so the
+ * elapsed time is measured with the real clock, not the service's (injectable) one.
+ */
+class CpuMeter {
+  private readonly cores = Math.max(1, os.availableParallelism());
+  private lastUsage = process.cpuUsage();
+  private lastWall = performance.now();
+  private lastPercent = 0;
+
+  percent(): number {
+    const wall = performance.now();
+    const elapsedMs = wall - this.lastWall;
+    if (elapsedMs < MIN_CPU_SAMPLE_MS) return this.lastPercent;
+    const usage = process.cpuUsage();
+    const cpuMs = (usage.user - this.lastUsage.user + usage.system - this.lastUsage.system) / 1000;
+    this.lastPercent = Math.min(100, Math.max(0, (cpuMs / elapsedMs / this.cores) * 100));
+    this.lastUsage = usage;
+    this.lastWall = wall;
+    return this.lastPercent;
+  }
+}
+
+interface MinuteSample {
+  minute: number;
+  cpuSum: number;
+  memorySum: number;
+  samples: number;
+}
+
+/** CPU and memory per minute (the mean of that minute's snapshots), the oldest dropped past the cap. */
+class PerformanceHistory {
+  private readonly minutes: MinuteSample[] = [];
+
+  constructor(private readonly capacity: number) {}
+
+  record(time: number, cpuPercent: number, memoryPercent: number): void {
+    const minute = floorTo(time, MINUTE_MS);
+    const last = this.minutes.at(-1);
+    if (last && minute < last.minute) return; // the clock went back: keep the series ordered
+    if (last?.minute === minute) {
+      last.cpuSum += cpuPercent;
+      last.memorySum += memoryPercent;
+      last.samples++;
+      return;
+    }
+    this.minutes.push({ minute, cpuSum: cpuPercent, memorySum: memoryPercent, samples: 1 });
+    if (this.minutes.length > this.capacity) this.minutes.shift();
+  }
+
+  /** Mean CPU and memory per bucket of `bucketMs` starting at each of `starts` (null when no sample). */
+  perBucket(starts: number[], bucketMs: number): ({ cpuPercent: number; memoryPercent: number } | null)[] {
+    const sums = new Map(starts.map((time) => [time, { cpu: 0, memory: 0, samples: 0 }]));
+    for (const m of this.minutes) {
+      const sum = sums.get(floorTo(m.minute, bucketMs));
+      if (!sum) continue;
+      sum.cpu += m.cpuSum;
+      sum.memory += m.memorySum;
+      sum.samples += m.samples;
+    }
+    return [...sums.values()].map((s) => (s.samples ? { cpuPercent: s.cpu / s.samples, memoryPercent: s.memory / s.samples } : null));
+  }
+}
+
+export interface MetricsOptions {
+  /** Block mode: every flagged request is blocked. */
+  blocking: boolean;
+  /** Minutes of CPU and memory history kept in memory (default 30 days). */
+  historyMinutes?: number;
+}
+
+export class MetricsService {
+  private readonly window = new RollingWindow();
+  private readonly cpu = new CpuMeter();
+  private readonly history: PerformanceHistory;
+  private readonly blocking: boolean;
+
+  constructor(private readonly ctx: Pick<ServiceContext, "store" | "bus" | "now" | "startedAt">, options: MetricsOptions) {
+    this.blocking = options.blocking;
+    this.history = new PerformanceHistory(options.historyMinutes ?? PERFORMANCE_HISTORY_MINUTES);
+  }
+
+  /**
+   * Counts stored traffic in the live window by when it was judged, not by its log time: a backlog
+   * being replayed is what the service is doing now, and its old times would fall outside any window.
+   */
+  observe(traffic: TrafficRow[]): void {
+    if (traffic.length) this.window.add(this.ctx.now(), traffic, this.blocking);
+  }
+
+  /** The live figures; each call also feeds the CPU and memory history. */
+  snapshot(): MetricsSnapshot {
+    const now = this.ctx.now();
+    const w = this.window.totals(now);
+    const rssBytes = process.memoryUsage.rss();
+    const cpuPercent = this.cpu.percent();
+    const memoryPercent = Math.min(100, percent(rssBytes, os.totalmem()));
+    this.history.record(now, cpuPercent, memoryPercent);
+    return {
+      time: now,
+      requests: w.requests,
+      flagged: w.flagged,
+      blocked: w.blocked,
+      attackRate: percent(w.flagged, w.requests),
+      responseTimeMs: w.responseTimeCount > 0 ? w.responseTimeSum / w.responseTimeCount : 0,
+      threatsPerMinute: (w.flagged * 60) / WINDOW_SECONDS,
+      uptimeSeconds: Math.max(0, Math.floor((now - this.ctx.startedAt) / 1000)),
+      cpuPercent,
+      memoryPercent,
+      rssBytes,
+    };
+  }
+
+  /** Publishes a snapshot on the bus (a job calls this every few seconds) and returns it. */
+  publish(): MetricsSnapshot {
+    const data = this.snapshot();
+    this.ctx.bus.publish({ type: "metrics", data });
+    return data;
+  }
+
+  /** Traffic figures per bucket of the last `rangeMs`, from the rollups, oldest first, empty buckets as zeros. */
+  historical(rangeMs: number): HistoricalPoint[] {
+    const { bucketMs, buckets } = rollupBuckets(this.ctx.store, rangeMs, this.ctx.now());
+    return buckets.map((b) => ({
+      time: b.time,
+      requests: b.requests,
+      flagged: b.flagged,
+      blocked: b.blocked,
+      errors5xx: b.errors5xx,
+      attackRate: percent(b.flagged, b.requests),
+      responseTimeMs: meanResponseTimeMs(b),
+      threatsPerMinute: b.flagged / (bucketMs / MINUTE_MS),
+    }));
+  }
+
+  /** Latency from the rollups; CPU and memory from the in-memory history (since this process started). */
+  performance(rangeMs: number): PerformancePoint[] {
+    const { bucketMs, buckets } = rollupBuckets(this.ctx.store, rangeMs, this.ctx.now());
+    const usage = this.history.perBucket(buckets.map((b) => b.time), bucketMs);
+    return buckets.map((b, i) => ({
+      time: b.time,
+      latencyMs: meanResponseTimeMs(b),
+      cpuPercent: usage[i]?.cpuPercent ?? null,
+      memoryPercent: usage[i]?.memoryPercent ?? null,
+    }));
+  }
+
+  /**
+   * Makes the hour rollups of complete hours from their minute rollups: the last `lookbackMs` of
+   * hours are recomputed (late minutes), older ones only if they have no hour row yet. An hour is
+   * recomputed whole from its minutes and written only when it differs, so a second run changes
+   * nothing. Returns how many hour rows were written.
+   */
+  rollupHours(now: number, lookbackMs = HOUR_ROLLUP_LOOKBACK_MS): number {
+    const currentHour = floorTo(now, HOUR_MS);
+    const recomputeFrom = floorTo(currentHour - lookbackMs, HOUR_MS);
+    return this.ctx.store.db.transaction((tx) => {
+      const minutes = tx
+        .select()
+        .from(metricRollups)
+        .where(and(eq(metricRollups.resolution, "minute"), lt(metricRollups.bucket, currentHour), or(gte(metricRollups.bucket, recomputeFrom), hourNotRolledUp(tx))))
+        .orderBy(asc(metricRollups.bucket))
+        .all();
+      let written = 0;
+      for (const [hour, totals] of totalsPerHour(minutes)) {
+        const row = { resolution: "hour" as const, bucket: hour, ...totals, byType: byTypeJson(totals.byType) };
+        const existing = tx.select().from(metricRollups).where(and(eq(metricRollups.resolution, "hour"), eq(metricRollups.bucket, hour))).get();
+        if (existing && sameRow(existing, row)) continue;
+        tx.insert(metricRollups).values(row).onConflictDoUpdate({ target: [metricRollups.resolution, metricRollups.bucket], set: row }).run();
+        written++;
+      }
+      return written;
+    });
+  }
+}
+
+function totalsPerHour(minutes: RollupRow[]): Map<number, RollupTotals> {
+  const hours = new Map<number, RollupTotals>();
+  for (const minute of minutes) {
+    const hour = floorTo(minute.bucket, HOUR_MS);
+    let totals = hours.get(hour);
+    if (!totals) hours.set(hour, (totals = emptyTotals()));
+    addTotals(totals, totalsOf(minute));
+  }
+  return hours;
+}
+
+function sameRow(a: RollupRow, b: RollupRow): boolean {
+  return (
+    a.requests === b.requests &&
+    a.flagged === b.flagged &&
+    a.blocked === b.blocked &&
+    a.errors5xx === b.errors5xx &&
+    a.responseTimeSum === b.responseTimeSum &&
+    a.responseTimeCount === b.responseTimeCount &&
+    a.byType === b.byType
+  );
+}
