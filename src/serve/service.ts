@@ -13,9 +13,18 @@ import { StoreWriter } from "../store/writer.ts";
 import { startIngest } from "./ingest.ts";
 import { Bus } from "../services/bus.ts";
 import { Activities } from "../services/activities.ts";
+import { AlertService } from "../services/alerts.ts";
+import { MetricsService } from "../services/metrics.ts";
+import { Scheduler } from "../jobs/scheduler.ts";
+import { registerStandardJobs } from "../jobs/standard.ts";
+import type { ServiceContext } from "./context.ts";
 
 export interface Service {
   port: number;
+  ctx: ServiceContext;
+  scheduler: Scheduler;
+  alerts: AlertService;
+  metrics: MetricsService;
   close(): Promise<void>;
 }
 
@@ -32,6 +41,18 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const activities = new Activities(store, bus);
   activities.record({ type: "service.started", title: "Moat started", details: `models ${detector.modelVersion}, threshold ${detector.threshold.toFixed(4)}` });
   if (!hasSite) activities.record({ type: "model.generic-only", title: "Running on the generic model", details: `no site model in ${config.detect.model_dir}: train one with moat train --from <access logs> --out ${config.detect.model_dir}` });
+  const startedAt = Date.now();
+  const ctx: ServiceContext = { config, store, bus, activities, detector, log, startedAt, now: () => Date.now() };
+  const metrics = new MetricsService(ctx, { blocking: config.detect.mode === "block" });
+  const alerts = new AlertService(ctx);
+  // The services follow the live stream.
+  bus.subscribe((e) => {
+    if (e.type === "traffic") metrics.observe([e.data]);
+    else if (e.type === "threat") alerts.onThreats([e.data]);
+  });
+  const scheduler = new Scheduler(ctx);
+  registerStandardJobs(scheduler, ctx, { metrics, alerts });
+  await scheduler.runNow("security-checks");
   const writer = new StoreWriter(store, config.detect.mode === "block");
   const ingest = config.ingest.logs.length
     ? startIngest({
@@ -47,19 +68,24 @@ export async function startService(config: Config, log: Logger): Promise<Service
     : null;
   if (!ingest) log.warn("no log to follow: set [ingest] logs or pass --log <path>");
 
-  const started = Date.now();
-  const app = new Elysia().get("/health", () => ({ status: "ok", uptime: Math.round((Date.now() - started) / 1000) }));
+  const app = new Elysia().get("/health", () => ({ status: "ok", uptime: Math.round((Date.now() - startedAt) / 1000) }));
   app.listen({ hostname: config.server.host, port: config.server.port });
   const port = app.server?.port ?? config.server.port;
   log.info("listening", { host: config.server.host, port });
 
   return {
     port,
+    ctx,
+    scheduler,
+    alerts,
+    metrics,
     async close() {
       log.info("stopping");
+      scheduler.stop();
       await app.stop();
       await ingest?.close();
       activities.record({ type: "service.stopped", title: "Moat stopped", details: `${ingest?.stored() ?? 0} requests stored in this run` });
+      alerts.close();
       store.close();
       log.info("stopped", { stored: ingest?.stored() ?? 0 });
     },

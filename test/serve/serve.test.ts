@@ -42,6 +42,21 @@ describeNginx("moat serve with a real nginx", () => {
     expect(threat.map((t) => t.attack_type)).toEqual(["sqli", "log4shell"]);
     expect(JSON.parse(threat[0]!.reasons)[0]).toMatchObject({ field: "query.q", detector: "generic", name: "sqli" });
     expect(JSON.parse(threat[1]!.reasons)[0]).toMatchObject({ field: "header.user-agent", name: "log4shell" });
+    // The services followed the stream: alerts for the critical threats, activities, security checks.
+    await waitFor("alerts", () => {
+      const s = new Database(db, { readonly: true });
+      const n = (s.query("select count(*) as n from alerts").get() as { n: number }).n;
+      s.close();
+      return n >= 2;
+    });
+    const services = new Database(db, { readonly: true });
+    expect(services.query("select type, severity, source from alerts order by id").all()).toEqual([
+      { type: "critical", severity: "high", source: "127.0.0.1" },
+      { type: "critical", severity: "high", source: "127.0.0.1" },
+    ]);
+    expect((services.query("select type from activities order by id").all() as { type: string }[]).map((a) => a.type)).toContain("service.started");
+    expect((services.query("select count(*) as n from security_checks").get() as { n: number }).n).toBeGreaterThanOrEqual(5);
+    services.close();
 
     // Graceful stop, requests while down, rotation (rename + reopen) while down, then restart.
     moat.proc.kill("SIGTERM");

@@ -1,0 +1,53 @@
+/** The jobs `moat serve` runs, on the schedules of the configuration. */
+import { enforceRetention, compactIfDue } from "../services/retention.ts";
+import { runSecurityChecks } from "../services/security/checks.ts";
+import type { AlertService } from "../services/alerts.ts";
+import type { MetricsService } from "../services/metrics.ts";
+import type { ServiceContext } from "../serve/context.ts";
+import { retrainJob } from "./retrain.ts";
+import type { Scheduler } from "./scheduler.ts";
+
+export function registerStandardJobs(scheduler: Scheduler, ctx: ServiceContext, services: { metrics: MetricsService; alerts: AlertService }): void {
+  const { config, store } = ctx;
+  scheduler.add({ name: "metrics", pattern: "*/5 * * * * *", run: () => (services.metrics.publish(), null) });
+  scheduler.add({
+    name: "rollups",
+    pattern: "5 * * * * *",
+    run: (now) => {
+      const hours = services.metrics.rollupHours(now);
+      services.alerts.checkTraffic(now);
+      const resolved = services.alerts.autoResolve(now).length;
+      return hours || resolved ? `${hours} hour rollups written, ${resolved} alerts auto-resolved` : null;
+    },
+  });
+  scheduler.add({
+    name: "retention",
+    pattern: "*/10 * * * *",
+    run: (now) => {
+      const r = enforceRetention(store, { trafficRows: config.retention.traffic_rows, maxAgeDays: config.retention.max_age_days, maxDbMb: config.retention.max_db_mb }, now);
+      const deleted = r.trafficDeleted + r.threatsDeleted + r.otherDeleted;
+      return deleted ? `pruned ${r.trafficDeleted} traffic rows, ${r.threatsDeleted} threats, ${r.otherDeleted} other rows; ${(r.usedBytesAfter / 2 ** 20).toFixed(1)} MB used` : null;
+    },
+  });
+  scheduler.add({ name: "compact", pattern: "30 4 * * *", run: () => (compactIfDue(store).vacuumed ? "database vacuumed" : null) });
+  scheduler.add({
+    name: "security-checks",
+    pattern: config.jobs.security_checks_cron,
+    run: async () => {
+      const rows = await runSecurityChecks(ctx);
+      return `${rows.length} checks: ${rows.filter((r) => r.status === "pass").length} pass, ${rows.filter((r) => r.status === "warning").length} warning, ${rows.filter((r) => r.status === "fail").length} fail`;
+    },
+  });
+  scheduler.add({ name: "retrain", pattern: config.jobs.retrain_cron, run: (now) => retrainJob(ctx, now) });
+  // The first site model, once enough traffic has been seen (when enabled).
+  scheduler.add({
+    name: "auto-train",
+    pattern: "*/10 * * * *",
+    run: (now) => {
+      const min = config.jobs.auto_train_min_requests;
+      if (!min || ctx.detector.site) return null;
+      const benign = (store.sqlite.query("select count(*) as n from traffic where is_anomaly = 0").get() as { n: number }).n;
+      return benign >= min ? retrainJob(ctx, now) : null;
+    },
+  });
+}
