@@ -48,6 +48,7 @@ export const ConfigSchema = Type.Object(
       retrain_cron: Type.String({ default: "0 3 * * *", description: "when the site model is retrained on recent benign traffic (cron); empty: never" }),
       auto_train_min_requests: Type.Integer({ minimum: 0, default: 50_000, description: "train a first site model once this many requests were seen; 0: never automatically" }),
       security_checks_cron: Type.String({ default: "0 * * * *", description: "when the security checks run (cron)" }),
+      retention_cron: Type.String({ default: "*/10 * * * *", description: "when retention limits are enforced (cron; six fields allow seconds)" }),
     }),
     security: section({
       nginx_conf: Type.String({ default: "/etc/nginx/nginx.conf", description: "nginx configuration to audit (with its includes); empty: skip the audit" }),

@@ -22,7 +22,7 @@ export function registerStandardJobs(scheduler: Scheduler, ctx: ServiceContext, 
   });
   scheduler.add({
     name: "retention",
-    pattern: "*/10 * * * *",
+    pattern: config.jobs.retention_cron,
     run: (now) => {
       const r = enforceRetention(store, { trafficRows: config.retention.traffic_rows, maxAgeDays: config.retention.max_age_days, maxDbMb: config.retention.max_db_mb }, now);
       const deleted = r.trafficDeleted + r.threatsDeleted + r.otherDeleted;

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { appendFileSync, existsSync, renameSync } from "node:fs";
+import { appendFileSync, existsSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { NGINX_BIN, sendRaw, startNginx, waitForLines, type NginxInstance } from "../helpers/nginx.ts";
 import { dbCounts, startServe, waitFor } from "../helpers/serve.ts";
@@ -106,4 +106,33 @@ describe("moat serve crash safety", () => {
     second.proc.kill("SIGTERM");
     await second.proc.exited;
   }, 180_000);
+});
+
+describe("moat serve retention", () => {
+  test("a long log streams through while the database stays under its size limit", async () => {
+    const dir = tempDir();
+    const db = join(dir, "moat.db");
+    const log = join(dir, "access.log");
+    appendFileSync(log, "");
+    const moat = startServe(["--log", log, "--db", db], { MOAT_RETENTION_MAX_DB_MB: "16", MOAT_JOBS_RETENTION_CRON: "*/1 * * * * *" });
+    const size = () => statSync(db, { throwIfNoEntry: false })?.size ?? 0;
+    let written = 0;
+    let largest = 0;
+    // About 65 MB of rows (150,000 lines of ~450 bytes): four times the limit.
+    for (let round = 0; round < 15; round++) {
+      let chunk = "";
+      for (let i = 0; i < 10_000; i++, written++) chunk += `198.51.100.${written % 250} - - [24/Nov/2026:12:00:00 +0000] "GET /items/${written}?session=${"s".repeat(300)}${written} HTTP/1.1" 200 12 "-" "ua-${written}"\n`;
+      appendFileSync(log, chunk);
+      await waitFor(`${written} stored`, () => dbCounts(db).requests === written, 60_000);
+      largest = Math.max(largest, size());
+    }
+    await Bun.sleep(2500); // one more retention run
+    expect(dbCounts(db).requests).toBe(written);
+    expect(dbCounts(db).trafficRows).toBeLessThan(written);
+    // The limit is enforced between runs: allow one run's worth of growth above it.
+    expect(largest).toBeLessThan(24 * 1024 * 1024);
+    expect(size()).toBeLessThanOrEqual(17 * 1024 * 1024);
+    moat.proc.kill("SIGTERM");
+    await moat.proc.exited;
+  }, 240_000);
 });
