@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Elysia } from "elysia";
+import { watch } from "chokidar";
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../core/log.ts";
 import { Detector } from "../detect/detector.ts";
@@ -68,6 +69,17 @@ export async function startService(config: Config, log: Logger): Promise<Service
     : null;
   if (!ingest) log.warn("no log to follow: set [ingest] logs or pass --log <path>");
 
+  // A model trained or rolled back with the CLI while serving is picked up without a restart.
+  const modelWatcher = watch(siteFile, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 500 } }).on("all", async (event) => {
+    if (event !== "add" && event !== "change") return;
+    try {
+      await detector.replaceSite(config.detect.model_dir);
+      activities.record({ type: "model.promoted", title: "Site model changed on disk", details: `now judging with ${detector.modelVersion} (threshold ${detector.threshold.toFixed(4)})` });
+      log.info("site model reloaded", { version: detector.modelVersion });
+    } catch (e) {
+      log.error("cannot load the new site model; the previous one stays", { error: (e as Error).message });
+    }
+  });
   const app = new Elysia().get("/health", () => ({ status: "ok", uptime: Math.round((Date.now() - startedAt) / 1000) }));
   app.listen({ hostname: config.server.host, port: config.server.port });
   const port = app.server?.port ?? config.server.port;
@@ -82,6 +94,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     async close() {
       log.info("stopping");
       scheduler.stop();
+      await modelWatcher.close();
       await app.stop();
       await ingest?.close();
       activities.record({ type: "service.stopped", title: "Moat stopped", details: `${ingest?.stored() ?? 0} requests stored in this run` });
