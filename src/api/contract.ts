@@ -1,0 +1,204 @@
+/**
+ * The dashboard contract (shared/API-CONTRACT.md): the shapes, as Elysia `t` schemas (which also feed
+ * the OpenAPI document), and the mappings from stored rows to them. REST and WebSocket use the same.
+ */
+import { t, type Static } from "elysia";
+import type { ActivityRow, AlertRow, MetricsSnapshot, ThreatRow, TrafficRow } from "../services/bus.ts";
+import type { CheckRow } from "../services/security/checks.ts";
+
+export const RealTimeMetrics = t.Object({
+  requests: t.Number(),
+  blocked: t.Number(),
+  attackRate: t.Number({ description: "percent" }),
+  responseTime: t.Number({ description: "ms" }),
+  threatsPerMinute: t.Number(),
+  uptime: t.Number({ description: "seconds" }),
+  activeConnections: t.Number(),
+  timestamp: t.String(),
+});
+export const AlertData = t.Object({
+  id: t.Number(),
+  type: t.Union([t.Literal("critical"), t.Literal("warning"), t.Literal("info")]),
+  severity: t.Union([t.Literal("high"), t.Literal("medium"), t.Literal("low")]),
+  title: t.String(),
+  description: t.String(),
+  time: t.String(),
+  icon: t.String(),
+  source: t.String(),
+  actions: t.Array(t.String()),
+  timestamp: t.String(),
+  status: t.String(),
+  count: t.Number(),
+});
+export const ActivityData = t.Object({
+  id: t.Number(),
+  type: t.Union([t.Literal("blocked"), t.Literal("allowed")]),
+  title: t.String(),
+  details: t.String(),
+  time: t.String(),
+  ip: t.Optional(t.String()),
+  endpoint: t.Optional(t.String()),
+  timestamp: t.String(),
+  kind: t.String({ description: "Moat's own activity type (service.started, alert.acknowledged, ...)" }),
+});
+export const ChartDataPoint = t.Object({
+  time: t.String(),
+  date: t.Optional(t.String()),
+  requests: t.Optional(t.Number()),
+  blocked: t.Optional(t.Number()),
+  allowed: t.Optional(t.Number()),
+  sql: t.Optional(t.Number()),
+  xss: t.Optional(t.Number()),
+  ddos: t.Optional(t.Number()),
+  other: t.Optional(t.Number()),
+  latency: t.Optional(t.Number()),
+  cpu: t.Optional(t.Number()),
+  memory: t.Optional(t.Number()),
+  value: t.Optional(t.Number()),
+});
+export const TrafficData = t.Object({
+  ip: t.String(),
+  method: t.String(),
+  endpoint: t.String(),
+  status: t.Number(),
+  size: t.String(),
+  time: t.String(),
+  timestamp: t.String(),
+  userAgent: t.Optional(t.String()),
+  wasBlocked: t.Optional(t.Boolean()),
+  score: t.Number(),
+  isAnomaly: t.Boolean(),
+  attackType: t.Optional(t.String()),
+});
+export const ThreatData = t.Object({
+  id: t.Number(),
+  type: t.String(),
+  severity: t.Union([t.Literal("critical"), t.Literal("high"), t.Literal("medium"), t.Literal("low")]),
+  source: t.String(),
+  endpoint: t.String(),
+  blocked: t.Boolean(),
+  time: t.String(),
+  timestamp: t.String(),
+  details: t.Optional(t.String()),
+  score: t.Number(),
+});
+export const SecurityCheck = t.Object({
+  id: t.Number(),
+  name: t.String(),
+  status: t.Union([t.Literal("pass"), t.Literal("fail"), t.Literal("warning")]),
+  message: t.String(),
+  lastChecked: t.String(),
+  details: t.Optional(t.String()),
+});
+
+export type RealTimeMetricsT = Static<typeof RealTimeMetrics>;
+export type AlertDataT = Static<typeof AlertData>;
+export type ActivityDataT = Static<typeof ActivityData>;
+export type ChartDataPointT = Static<typeof ChartDataPoint>;
+export type TrafficDataT = Static<typeof TrafficData>;
+export type ThreatDataT = Static<typeof ThreatData>;
+export type SecurityCheckT = Static<typeof SecurityCheck>;
+
+/** "just now", "2 min ago", "3 h ago", "5 d ago". */
+export function timeAgo(then: number, now: number): string {
+  const s = Math.max(0, Math.round((now - then) / 1000));
+  if (s < 45) return "just now";
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86_400)} d ago`;
+}
+
+export function humanSize(bytes: number | null): string {
+  if (bytes === null) return "-";
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function toRealTimeMetrics(s: MetricsSnapshot, activeConnections: number): RealTimeMetricsT {
+  return {
+    requests: s.requests,
+    blocked: s.blocked || s.flagged,
+    attackRate: s.attackRate,
+    responseTime: s.responseTimeMs,
+    threatsPerMinute: s.threatsPerMinute,
+    uptime: s.uptimeSeconds,
+    activeConnections,
+    timestamp: iso(s.time),
+  };
+}
+
+const ALERT_ICONS: Record<string, string> = { critical: "shield-alert", warning: "alert-triangle", info: "info" };
+
+export function toAlertData(a: AlertRow, now: number): AlertDataT {
+  const open = a.status === "active" || a.status === "acknowledged";
+  return {
+    id: a.id,
+    type: a.type,
+    severity: a.severity,
+    title: a.title,
+    description: a.description,
+    time: timeAgo(a.lastSeen, now),
+    icon: ALERT_ICONS[a.type] ?? "info",
+    source: a.source,
+    actions: open ? (a.status === "active" ? ["acknowledge", "dismiss"] : ["dismiss"]) : [],
+    timestamp: iso(a.lastSeen),
+    status: a.status,
+    count: a.count,
+  };
+}
+
+/** Contract activities are `blocked` or `allowed`: Moat's own kind is kept in `kind`. */
+export function toActivityData(a: ActivityRow, now: number): ActivityDataT {
+  return {
+    id: a.id,
+    type: a.type === "threat.blocked" ? "blocked" : "allowed",
+    title: a.title,
+    details: a.details,
+    time: timeAgo(a.time, now),
+    ...(a.ip ? { ip: a.ip } : {}),
+    ...(a.endpoint ? { endpoint: a.endpoint } : {}),
+    timestamp: iso(a.time),
+    kind: a.type,
+  };
+}
+
+export function toTrafficData(r: TrafficRow, now: number): TrafficDataT {
+  return {
+    ip: r.clientIp,
+    method: r.method,
+    endpoint: r.path,
+    status: r.status ?? 0,
+    size: humanSize(r.bytesSent),
+    time: timeAgo(r.time, now),
+    timestamp: iso(r.time),
+    userAgent: r.userAgent,
+    wasBlocked: false,
+    score: r.score,
+    isAnomaly: r.isAnomaly,
+    ...(r.attackType ? { attackType: r.attackType } : {}),
+  };
+}
+
+export function toThreatData(r: ThreatRow, now: number): ThreatDataT {
+  const reasons = JSON.parse(r.reasons) as { field: string; name: string; evidence: string }[];
+  const severity = r.severity === "none" ? "low" : (r.severity as ThreatDataT["severity"]);
+  return {
+    id: r.id,
+    type: r.attackType,
+    severity,
+    source: r.clientIp,
+    endpoint: r.endpoint,
+    blocked: r.blocked,
+    time: timeAgo(r.time, now),
+    timestamp: iso(r.time),
+    details: reasons.slice(0, 3).map((x) => `${x.field}: ${x.name} — ${x.evidence}`).join("; "),
+    score: r.score,
+  };
+}
+
+export function toSecurityCheck(c: CheckRow): SecurityCheckT {
+  return { id: c.id, name: c.name, status: c.status, message: c.message, lastChecked: iso(c.lastChecked), ...(c.details ? { details: c.details } : {}) };
+}

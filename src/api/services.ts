@@ -1,0 +1,18 @@
+/** What the API routes call: the running service's context and its services. */
+import type { ServiceContext } from "../serve/context.ts";
+import type { AlertService } from "../services/alerts.ts";
+import type { MetricsService } from "../services/metrics.ts";
+import type { ThreatQueries } from "../services/threats.ts";
+import type { AnalyticsService } from "../services/analytics.ts";
+import type { Scheduler } from "../jobs/scheduler.ts";
+
+export interface ApiServices {
+  ctx: ServiceContext;
+  metrics: MetricsService;
+  alerts: AlertService;
+  threats: ThreatQueries;
+  analytics: AnalyticsService;
+  scheduler: Scheduler;
+  /** Live WebSocket clients (the metrics' activeConnections). */
+  wsClients(): number;
+}
