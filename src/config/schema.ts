@@ -15,6 +15,8 @@ export const ConfigSchema = Type.Object(
     server: section({
       host: Type.String({ default: "127.0.0.1", description: "address the API and dashboard listen on" }),
       port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: "port of the API and dashboard (0 picks a free one)" }),
+      cors_origins: Type.Array(Type.String({ minLength: 1 }), { default: [], description: "origins allowed to call the API from a browser; empty: any http://localhost or http://127.0.0.1 port" }),
+      max_body_bytes: Type.Integer({ minimum: 1024, default: 1_048_576, description: "largest request body the API accepts" }),
     }),
     ingest: section({
       logs: Type.Array(Type.String({ minLength: 1 }), { default: [], description: "access logs to follow (files that do not exist yet are waited for)" }),

@@ -4,7 +4,6 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { Elysia } from "elysia";
 import { watch } from "chokidar";
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../core/log.ts";
@@ -19,6 +18,10 @@ import { MetricsService } from "../services/metrics.ts";
 import { Scheduler } from "../jobs/scheduler.ts";
 import { registerStandardJobs } from "../jobs/standard.ts";
 import type { ServiceContext } from "./context.ts";
+import { createApi } from "../api/app.ts";
+import type { ApiServices } from "../api/services.ts";
+import { ThreatQueries } from "../services/threats.ts";
+import { AnalyticsService } from "../services/analytics.ts";
 
 export interface Service {
   port: number;
@@ -80,7 +83,8 @@ export async function startService(config: Config, log: Logger): Promise<Service
       log.error("cannot load the new site model; the previous one stays", { error: (e as Error).message });
     }
   });
-  const app = new Elysia().get("/health", () => ({ status: "ok", uptime: Math.round((Date.now() - startedAt) / 1000) }));
+  const api: ApiServices = { ctx, metrics, alerts, threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler, wsClients: () => 0 };
+  const app = createApi(api);
   app.listen({ hostname: config.server.host, port: config.server.port });
   const port = app.server?.port ?? config.server.port;
   log.info("listening", { host: config.server.host, port });

@@ -1,0 +1,76 @@
+/**
+ * The HTTP and WebSocket API as one Elysia app: CORS, error envelopes, the dashboard contract, and the
+ * operations endpoints. Routes are plugins; this file only composes them and maps errors.
+ */
+import { Elysia } from "elysia";
+import { cors } from "@elysiajs/cors";
+import { ApiError, failure } from "./envelope.ts";
+import type { ApiServices } from "./services.ts";
+import { dashboardRoutes } from "./routes/dashboard.ts";
+import { opsRoutes } from "./routes/ops.ts";
+import { InvalidRangeError } from "../services/range.ts";
+import { UnknownMetricError } from "../services/analytics.ts";
+
+const LOCAL_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
+
+/** Allowed browser origins: the configured list, or any local port (a dashboard running beside Moat). */
+export function corsOrigin(allowed: string[]) {
+  return (request: Request) => {
+    const origin = request.headers.get("origin");
+    if (!origin) return false;
+    return allowed.length ? allowed.includes(origin) : LOCAL_ORIGIN.test(origin);
+  };
+}
+
+/** Validation messages say which field and what was expected, without echoing the value back. */
+function validationMessage(error: unknown): string {
+  const e = error as { all?: { path?: string; message?: string; summary?: string }[]; message?: string };
+  const first = e.all?.[0];
+  if (first) return `invalid ${first.path ? first.path.replace(/^\//, "").replaceAll("/", ".") : "request"}: ${first.summary ?? first.message ?? "does not match the schema"}`;
+  return "invalid request";
+}
+
+export function createApi(s: ApiServices) {
+  const { config, log } = s.ctx;
+  return new Elysia({ serve: { maxRequestBodySize: config.server.max_body_bytes } })
+    .use(cors({ origin: corsOrigin(config.server.cors_origins), credentials: true }))
+    .onError(({ code, error, set }) => {
+      if (error instanceof ApiError) {
+        set.status = error.status;
+        return failure(error.message);
+      }
+      if (error instanceof InvalidRangeError || error instanceof UnknownMetricError) {
+        set.status = 400;
+        return failure(error.message);
+      }
+      switch (code) {
+        case "VALIDATION":
+          // A response that breaks its own schema is Moat's bug, not the client's.
+          if ((error as { type?: string }).type === "response") {
+            log.error("response does not match its schema", { error: validationMessage(error) });
+            set.status = 500;
+            return failure("internal error: see Moat's log");
+          }
+          set.status = 400;
+          return failure(validationMessage(error));
+        case "PARSE":
+          set.status = 400;
+          return failure("the body could not be parsed: send valid JSON (Content-Type: application/json) or text");
+        case "NOT_FOUND":
+          set.status = 404;
+          return failure("no such endpoint");
+        default: {
+          const message = (error as Error)?.message ?? String(error);
+          if (/too large|payload/i.test(message)) {
+            set.status = 413;
+            return failure(`the body is larger than ${config.server.max_body_bytes} bytes`);
+          }
+          log.error("request failed", { error: message });
+          set.status = 500;
+          return failure("internal error: see Moat's log");
+        }
+      }
+    })
+    .use(opsRoutes(s))
+    .use(dashboardRoutes(s));
+}

@@ -1,0 +1,154 @@
+/**
+ * The dashboard's REST endpoints, exactly as shared/API-CONTRACT.md lists them: every response in the
+ * envelope, every list bounded (`limit` up to 1000, newest first), `range` validated.
+ */
+import { Elysia, t } from "elysia";
+import { ActivityData, AlertData, ChartDataPoint, RealTimeMetrics, SecurityCheck, ThreatData, TrafficData, toAlertData, toRealTimeMetrics, toSecurityCheck, toThreatData, toTrafficData } from "../contract.ts";
+import { ApiError, envelope, ok } from "../envelope.ts";
+import type { ApiServices } from "../services.ts";
+import { parseRange } from "../../services/range.ts";
+import { rollupBuckets } from "../../services/metrics.ts";
+import { listTraffic } from "../../services/traffic.ts";
+import { activityFeed } from "../feed.ts";
+import { checkById, complianceScore, listSecurityChecks, runSecurityChecks } from "../../services/security/checks.ts";
+
+const RangeQuery = t.Object({ range: t.Optional(t.String({ description: "1h, 6h, 24h, 7d, 30d, <N>h or <N>d (default 24h)" })) });
+const limitQuery = (fallback: number) => t.Object({ limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000, description: `rows, 1 to 1000 (default ${fallback})` })) });
+const RangeLimitQuery = t.Object({
+  range: t.Optional(t.String({ description: "1h, 6h, 24h, 7d, 30d, <N>h or <N>d (default 24h)" })),
+  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000, description: "rows, 1 to 1000 (default 1000)" })),
+  before: t.Optional(t.Numeric({ minimum: 1, description: "cursor: the id of the last row of the previous page" })),
+});
+const IdParam = t.Object({ id: t.Numeric({ minimum: 1 }) });
+
+const iso = (ms: number) => new Date(ms).toISOString();
+/** Chart labels: the time of day for a day or less, the date and time beyond. */
+const label = (ms: number, rangeMs: number) => (rangeMs <= 86_400_000 ? iso(ms).slice(11, 16) : iso(ms).slice(5, 16).replace("T", " "));
+
+/** Contract charts have sql/xss/ddos/other: Moat's classes folded into them. */
+function threatColumns(byType: Record<string, number>) {
+  let sql = 0;
+  let xss = 0;
+  let other = 0;
+  for (const [type, n] of Object.entries(byType)) {
+    if (type === "sqli" || type === "nosqli") sql += n;
+    else if (type === "xss") xss += n;
+    else other += n;
+  }
+  // Moat has no DDoS class: request-rate jumps are alerts, not per-request verdicts.
+  return { sql, xss, ddos: 0, other };
+}
+
+export function dashboardRoutes(s: ApiServices) {
+  const now = () => s.ctx.now();
+  const since = (range: string | undefined) => now() - parseRange(range).ms;
+  const alertAction = (action: "acknowledge" | "dismiss") => ({ params }: { params: { id: number } }) => {
+    const row = s.alerts[action](params.id);
+    if (!row) throw new ApiError(404, `no alert ${params.id}`);
+    return ok(null, `alert ${params.id} ${row.status}`);
+  };
+  return new Elysia({ name: "dashboard", prefix: "/api" })
+    .get("/metrics/realtime", () => ok(toRealTimeMetrics(s.metrics.snapshot(), s.wsClients())), { response: envelope(RealTimeMetrics), detail: { tags: ["metrics"] } })
+    .get(
+      "/metrics/historical",
+      ({ query }) => {
+        const range = parseRange(query.range);
+        const snap = s.metrics.snapshot();
+        return ok(
+          s.metrics.historical(range.ms).map((p) => ({
+            requests: p.requests,
+            blocked: p.blocked || p.flagged,
+            attackRate: p.attackRate,
+            responseTime: p.responseTimeMs,
+            threatsPerMinute: p.threatsPerMinute,
+            uptime: snap.uptimeSeconds,
+            activeConnections: s.wsClients(),
+            timestamp: iso(p.time),
+          })),
+        );
+      },
+      { query: RangeQuery, response: envelope(t.Array(RealTimeMetrics)), detail: { tags: ["metrics"] } },
+    )
+    .get("/alerts/active", ({ query }) => ok(s.alerts.active(query.limit ?? 1000).map((a) => toAlertData(a, now()))), { query: limitQuery(1000), response: envelope(t.Array(AlertData)), detail: { tags: ["alerts"] } })
+    .get("/alerts/history", ({ query }) => ok(s.alerts.history({ since: since(query.range), limit: query.limit ?? 1000 }).map((a) => toAlertData(a, now()))), { query: RangeLimitQuery, response: envelope(t.Array(AlertData)), detail: { tags: ["alerts"] } })
+    .post("/alerts/:id/dismiss", alertAction("dismiss"), { params: IdParam, response: envelope(t.Null()), detail: { tags: ["alerts"] } })
+    .post("/alerts/:id/acknowledge", alertAction("acknowledge"), { params: IdParam, response: envelope(t.Null()), detail: { tags: ["alerts"] } })
+    .get("/activities/recent", ({ query }) => ok(activityFeed(s, { limit: query.limit ?? 10 })), { query: limitQuery(10), response: envelope(t.Array(ActivityData)), detail: { tags: ["activities"] } })
+    .get("/activities", ({ query }) => ok(activityFeed(s, { since: since(query.range), limit: query.limit ?? 1000 })), { query: RangeLimitQuery, response: envelope(t.Array(ActivityData)), detail: { tags: ["activities"] } })
+    .get(
+      "/charts/requests",
+      ({ query }) => {
+        const range = parseRange(query.range);
+        return ok(s.analytics.overview(range.ms).map((p) => ({ time: label(p.time, range.ms), date: iso(p.time), requests: p.requests, blocked: p.blocked || p.flagged })));
+      },
+      { query: RangeQuery, response: envelope(t.Array(ChartDataPoint)), detail: { tags: ["charts"] } },
+    )
+    .get(
+      "/charts/threats",
+      ({ query }) => {
+        const range = parseRange(query.range);
+        return ok(rollupBuckets(s.ctx.store, range.ms, now()).buckets.map((b) => ({ time: label(b.time, range.ms), date: iso(b.time), ...threatColumns(b.byType) })));
+      },
+      { query: RangeQuery, response: envelope(t.Array(ChartDataPoint)), detail: { tags: ["charts"] } },
+    )
+    .get(
+      "/charts/performance",
+      ({ query }) => {
+        const range = parseRange(query.range);
+        // CPU and memory history is kept in memory since start-up: earlier buckets read 0.
+        return ok(s.metrics.performance(range.ms).map((p) => ({ time: label(p.time, range.ms), date: iso(p.time), latency: p.latencyMs, cpu: p.cpuPercent ?? 0, memory: p.memoryPercent ?? 0 })));
+      },
+      { query: RangeQuery, response: envelope(t.Array(ChartDataPoint)), detail: { tags: ["charts"] } },
+    )
+    .get("/traffic/recent", ({ query }) => ok(listTraffic(s.ctx.store, { limit: query.limit ?? 50 }).map((r) => toTrafficData(r, now()))), { query: limitQuery(50), response: envelope(t.Array(TrafficData)), detail: { tags: ["traffic"] } })
+    .get("/traffic", ({ query }) => ok(listTraffic(s.ctx.store, { since: since(query.range), limit: query.limit ?? 1000, beforeId: query.before }).map((r) => toTrafficData(r, now()))), { query: RangeLimitQuery, response: envelope(t.Array(TrafficData)), detail: { tags: ["traffic"] } })
+    .get(
+      "/traffic/endpoint/*",
+      ({ params, query }) => {
+        const endpoint = decodeURIComponent(params["*"]);
+        return ok(listTraffic(s.ctx.store, { since: since(query.range), endpoint: endpoint.startsWith("/") ? endpoint : `/${endpoint}`, limit: query.limit ?? 1000, beforeId: query.before }).map((r) => toTrafficData(r, now())));
+      },
+      { query: RangeLimitQuery, response: envelope(t.Array(TrafficData)), detail: { tags: ["traffic"], description: "the endpoint URL-encoded, e.g. /api/traffic/endpoint/%2Fsearch" } },
+    )
+    .get("/threats/recent", ({ query }) => ok(s.threats.recent(query.limit ?? 20).map((r) => toThreatData(r, now()))), { query: limitQuery(20), response: envelope(t.Array(ThreatData)), detail: { tags: ["threats"] } })
+    .get("/threats/stats", ({ query }) => ok(s.threats.stats(since(query.range))), { query: RangeQuery, response: envelope(t.Record(t.String(), t.Number())), detail: { tags: ["threats"] } })
+    .get(
+      "/threats/type/:type",
+      ({ params, query }) => ok(s.threats.list({ since: since(query.range), type: params.type, limit: query.limit ?? 1000, beforeId: query.before }).map((r) => toThreatData(r, now()))),
+      { params: t.Object({ type: t.String({ maxLength: 64 }) }), query: RangeLimitQuery, response: envelope(t.Array(ThreatData)), detail: { tags: ["threats"] } },
+    )
+    .get("/threats", ({ query }) => ok(s.threats.list({ since: since(query.range), limit: query.limit ?? 1000, beforeId: query.before }).map((r) => toThreatData(r, now()))), { query: RangeLimitQuery, response: envelope(t.Array(ThreatData)), detail: { tags: ["threats"] } })
+    .get("/security/checks", () => ok(listSecurityChecks(s.ctx).map(toSecurityCheck)), { response: envelope(t.Array(SecurityCheck)), detail: { tags: ["security"] } })
+    .post(
+      "/security/checks/:id/run",
+      async ({ params }) => {
+        const check = checkById(s.ctx, params.id);
+        if (!check) throw new ApiError(404, `no security check ${params.id}`);
+        const [row] = await runSecurityChecks(s.ctx, check.key);
+        if (!row) throw new ApiError(404, `security check ${check.key} no longer applies`);
+        return ok(toSecurityCheck(row));
+      },
+      { params: IdParam, response: envelope(SecurityCheck), detail: { tags: ["security"] } },
+    )
+    .get("/security/compliance-score", () => ok(complianceScore(listSecurityChecks(s.ctx))), {
+      response: envelope(t.Object({ score: t.Number(), total: t.Number(), passed: t.Number(), failed: t.Number() })),
+      detail: { tags: ["security"] },
+    })
+    .get(
+      "/analytics/overview",
+      ({ query }) => {
+        const range = parseRange(query.range);
+        return ok(s.analytics.overview(range.ms).map((p) => ({ time: label(p.time, range.ms), date: iso(p.time), requests: p.requests, blocked: p.blocked || p.flagged, allowed: p.requests - (p.blocked || p.flagged) })));
+      },
+      { query: RangeQuery, response: envelope(t.Array(ChartDataPoint)), detail: { tags: ["analytics"] } },
+    )
+    .get(
+      "/analytics/trends/:metric",
+      ({ params, query }) => {
+        const range = parseRange(query.range);
+        return ok(s.analytics.trends(params.metric, range.ms).map((p) => ({ time: label(p.time, range.ms), date: iso(p.time), value: p.value })));
+      },
+      { params: t.Object({ metric: t.String({ maxLength: 64 }) }), query: RangeQuery, response: envelope(t.Array(ChartDataPoint)), detail: { tags: ["analytics"] } },
+    )
+    .get("/analytics/summary", ({ query }) => ok(s.analytics.summary(parseRange(query.range).ms)), { query: RangeQuery, detail: { tags: ["analytics"] } });
+}

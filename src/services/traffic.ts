@@ -1,0 +1,31 @@
+/** Queries over the recent traffic window (newest first, hard-capped). */
+import { and, desc, eq, gte, lt } from "drizzle-orm";
+import type { Store } from "../store/db.ts";
+import { traffic } from "../store/schema.ts";
+import type { TrafficRow } from "./bus.ts";
+
+export const MAX_TRAFFIC_ROWS = 1000;
+
+export interface TrafficQuery {
+  since?: number;
+  /** Only this path. */
+  endpoint?: string;
+  limit: number;
+  /** Cursor: rows with an id below this one (the last row of the previous page). */
+  beforeId?: number;
+}
+
+export function listTraffic(store: Store, q: TrafficQuery): TrafficRow[] {
+  const conditions = [
+    q.since !== undefined ? gte(traffic.time, q.since) : undefined,
+    q.endpoint !== undefined ? eq(traffic.path, q.endpoint) : undefined,
+    q.beforeId !== undefined ? lt(traffic.id, q.beforeId) : undefined,
+  ].filter((c) => c !== undefined);
+  return store.db
+    .select()
+    .from(traffic)
+    .where(conditions.length ? and(...conditions) : undefined)
+    .orderBy(desc(traffic.id))
+    .limit(Math.max(1, Math.min(MAX_TRAFFIC_ROWS, Math.floor(q.limit))))
+    .all();
+}
