@@ -16,6 +16,8 @@ export const ConfigSchema = Type.Object(
       host: Type.String({ default: "127.0.0.1", description: "address the API and dashboard listen on" }),
       port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: "port of the API and dashboard (0 picks a free one)" }),
       cors_origins: Type.Array(Type.String({ minLength: 1 }), { default: [], description: "origins allowed to call the API from a browser; empty: any http://localhost or http://127.0.0.1 port" }),
+      require_api_key: Type.Union([Type.Literal("auto"), Type.Literal("always")], { default: "auto", description: "auto: API keys are required when listening beyond loopback, optional on loopback; always: required everywhere" }),
+      check_rate_limit: Type.Integer({ minimum: 0, default: 0, description: "inline checks per second allowed per API key (0: no limit)" }),
       max_body_bytes: Type.Integer({ minimum: 1024, default: 1_048_576, description: "largest request body the API accepts" }),
     }),
     ingest: section({

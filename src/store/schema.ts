@@ -142,3 +142,28 @@ export const counters = sqliteTable("counters", {
   key: text("key").primaryKey(),
   value: integer("value").notNull().default(0),
 });
+
+/** API keys: only a hash of the secret is stored; the key is shown once, at creation. */
+export const apiKeys = sqliteTable("api_keys", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull(),
+  /** The key's public prefix, to tell keys apart in listings and logs. */
+  prefix: text("prefix").notNull().unique(),
+  /** SHA-256 of the whole key (keys are long random strings, so a fast hash is enough). */
+  hash: text("hash").notNull().unique(),
+  createdAt: integer("created_at").notNull(),
+  lastUsedAt: integer("last_used_at"),
+  revokedAt: integer("revoked_at"),
+});
+
+/** Dashboard sessions (HttpOnly cookie): only a hash of the session token is stored. */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    hash: text("hash").primaryKey(),
+    keyId: integer("key_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("sessions_expires").on(t.expiresAt)],
+);
