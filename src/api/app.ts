@@ -8,6 +8,7 @@ import { ApiError, failure } from "./envelope.ts";
 import type { ApiServices } from "./services.ts";
 import { dashboardRoutes } from "./routes/dashboard.ts";
 import { opsRoutes } from "./routes/ops.ts";
+import { docsRoutes } from "./routes/docs.ts";
 import { InvalidRangeError } from "../services/range.ts";
 import { UnknownMetricError } from "../services/analytics.ts";
 
@@ -71,6 +72,7 @@ export function createApi(s: ApiServices) {
         }
       }
     })
+    .use(docsRoutes())
     .use(opsRoutes(s))
     .use(dashboardRoutes(s));
 }
