@@ -13,6 +13,7 @@ import { modelCommand } from "./commands/model.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { initCommand } from "./commands/init.ts";
 import { dbCommand } from "./commands/db.ts";
+import { apikeyCommand } from "./commands/apikey.ts";
 
 export function buildProgram(): Command {
   const program = new Command("moat")
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   program.addCommand(serveCommand());
   program.addCommand(initCommand());
   program.addCommand(dbCommand());
+  program.addCommand(apikeyCommand());
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -1,0 +1,197 @@
+/**
+ * Who may call the API. Credentials are an API key (`Authorization: Bearer <key>` or `X-API-Key`) or a
+ * dashboard session cookie obtained by logging in with a key. They are required when
+ * `server.require_api_key` is "always", or "auto" with the server listening beyond loopback.
+ *
+ * The check is an `onRequest` hook rather than `onBeforeHandle`: Elysia parses and validates the body
+ * before `beforeHandle`, so an anonymous client would get its body parsed and 400/422s describing the
+ * schema; `onRequest` answers before any of that, and before routing. Request hooks are app-wide, so
+ * it covers every route of the app, whichever plugin registers it and in whatever order. WebSocket
+ * upgrades included: `/ws` arrives as an ordinary GET through the same fetch handler, and a refused
+ * upgrade gets the 401 as a plain HTTP response, so no socket is ever opened (browsers cannot set
+ * headers on a WebSocket: the dashboard's socket rides on the session cookie).
+ *
+ * Inline check endpoints are also rate-limited per key here, as that is where the key is known.
+ */
+import { Elysia, t } from "elysia";
+import type { Config } from "../../config/schema.ts";
+import type { Store } from "../../store/db.ts";
+import { envelope, ErrorEnvelope, failure, ok } from "../envelope.ts";
+import type { ApiServices } from "../services.ts";
+import { displayPrefix, verifyKey } from "./keys.ts";
+import { createSession, deleteSession, pruneExpired, verifySession } from "./sessions.ts";
+
+export const SESSION_COOKIE = "moat_session";
+const DEFAULT_SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+
+/** Routes anyone may call: the liveness probe, and the endpoints that establish credentials. */
+const EXEMPT_ROUTES = new Set(["GET /health", "POST /api/auth/login", "POST /api/auth/logout", "GET /api/auth/me"]);
+const CHECK_ROUTES = new Set(["/check", "/check/batch", "/api/waf/check", "/api/waf/check/batch"]);
+const ANONYMOUS_BUCKET = "anonymous";
+
+const HOW_TO_AUTHENTICATE =
+  "authentication required: send `Authorization: Bearer <key>` or `X-API-Key: <key>` (create a key with `moat apikey create <name>`), or log in with POST /api/auth/login";
+const INVALID_KEY = "the API key is invalid or revoked: check it, or create a new one with `moat apikey create <name>`";
+
+export interface AuthGuardOptions {
+  /** How long a dashboard login lasts (default 12 hours). */
+  sessionTtlMs?: number;
+}
+
+/** The authenticated caller: the key, whether it came in a header or through a session. */
+interface Caller {
+  keyId: number;
+  keyName: string;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+export function authRequired(server: Config["server"]): boolean {
+  return server.require_api_key === "always" || !isLoopbackHost(server.host);
+}
+
+/**
+ * A token bucket per caller: `perSecond` requests a second, with bursts of up to one second's worth.
+ * `take` answers null when the request may go ahead, else the seconds to wait. 0 means no limit.
+ * There is one bucket per API key (plus the anonymous one), so the map stays as small as the key table.
+ */
+export function createRateLimiter(perSecond: number) {
+  const buckets = new Map<string, { tokens: number; updatedAt: number }>();
+  return {
+    take(bucket: string, now: number): number | null {
+      if (perSecond === 0) return null;
+      const b = buckets.get(bucket) ?? { tokens: perSecond, updatedAt: now };
+      b.tokens = Math.min(perSecond, b.tokens + ((now - b.updatedAt) / 1000) * perSecond);
+      b.updatedAt = now;
+      buckets.set(bucket, b);
+      if (b.tokens >= 1) {
+        b.tokens -= 1;
+        return null;
+      }
+      return Math.max(1, Math.ceil((1 - b.tokens) / perSecond));
+    },
+  };
+}
+
+function sessionToken(request: Request): string | undefined {
+  for (const pair of (request.headers.get("cookie") ?? "").split(";")) {
+    const [name, value] = pair.trim().split("=", 2);
+    if (name === SESSION_COOKIE && value) return value;
+  }
+  return undefined;
+}
+
+/** The key in `Authorization: Bearer` or `X-API-Key`, if any (other Authorization schemes are not ours). */
+function headerKey(headers: Headers): string | null {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.get("authorization") ?? "");
+  return bearer?.[1] ?? headers.get("x-api-key")?.trim() ?? null;
+}
+
+/**
+ * Who is calling: a Caller, null when no credentials came, "invalid" when a header carried a key that
+ * is not valid. A stale session cookie counts as no credentials: on loopback the dashboard keeps
+ * working after its session expires, and where credentials are required it is asked to log in again.
+ */
+function identify(store: Store, request: Request, now: number): Caller | null | "invalid" {
+  const key = headerKey(request.headers);
+  if (key !== null) {
+    const row = verifyKey(store, key, now);
+    return row ? { keyId: row.id, keyName: row.name } : "invalid";
+  }
+  const token = sessionToken(request);
+  if (!token) return null;
+  const session = verifySession(store, token, now);
+  return session ? { keyId: session.keyId, keyName: session.keyName } : null;
+}
+
+/** Behind a TLS-terminating proxy the request reaches Moat over http: the proxy says what the browser used. */
+function cameOverHttps(request: Request): boolean {
+  const forwarded = request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase();
+  return forwarded === "https" || new URL(request.url).protocol === "https:";
+}
+
+/** The Set-Cookie header for the session: HttpOnly keeps it from scripts, SameSite=Strict from other sites' forms. */
+function sessionCookie(request: Request, token: string, maxAgeSeconds: number): string {
+  return `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAgeSeconds}${cameOverHttps(request) ? "; Secure" : ""}`;
+}
+
+/** Elysia routes `/x/` to `/x`: the same normalization, so a trailing slash neither escapes nor earns anything. */
+function routePath(path: string): string {
+  return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+}
+
+export function authGuard(s: ApiServices, options: AuthGuardOptions = {}) {
+  const { config, store, log } = s.ctx;
+  const required = authRequired(config.server);
+  const sessionTtlMs = options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
+  const limiter = createRateLimiter(config.server.check_rate_limit);
+
+  return new Elysia()
+    .onRequest(({ request, set }) => {
+      const path = routePath(new URL(request.url).pathname);
+      // CORS preflights carry no credentials by design: the cors plugin, registered before this one, answers them.
+      if (EXEMPT_ROUTES.has(`${request.method} ${path}`)) return;
+      const caller = identify(store, request, s.ctx.now());
+      if (caller === "invalid" || (caller === null && required)) {
+        set.status = 401;
+        set.headers["www-authenticate"] = 'Bearer realm="moat"';
+        return failure(caller === "invalid" ? INVALID_KEY : HOW_TO_AUTHENTICATE);
+      }
+      if (!CHECK_ROUTES.has(path)) return;
+      const waitSeconds = limiter.take(caller ? `key ${caller.keyId}` : ANONYMOUS_BUCKET, s.ctx.now());
+      if (waitSeconds === null) return;
+      set.status = 429;
+      set.headers["retry-after"] = String(waitSeconds);
+      const whose = caller ? "for this API key" : "from callers without an API key";
+      return failure(`more than ${config.server.check_rate_limit} checks per second ${whose}: retry after ${waitSeconds} s`);
+    })
+    .post(
+      "/api/auth/login",
+      ({ body, request, set, server }) => {
+        const now = s.ctx.now();
+        const ip = server?.requestIP(request)?.address;
+        const key = verifyKey(store, body.key, now);
+        if (!key) {
+          log.warn("dashboard login failed", { ip });
+          set.status = 401;
+          return failure(INVALID_KEY);
+        }
+        // Logins are rare and the delete is indexed: a convenient moment to keep the table small.
+        pruneExpired(store, now);
+        const token = createSession(store, key.id, sessionTtlMs, now);
+        set.headers["set-cookie"] = sessionCookie(request, token, Math.floor(sessionTtlMs / 1000));
+        log.info("dashboard login", { key: displayPrefix(key.prefix), name: key.name, ip });
+        return ok({ keyName: key.name }, "logged in");
+      },
+      {
+        body: t.Object({ key: t.String({ minLength: 1, maxLength: 256, description: "an API key (moat apikey create <name>)" }) }),
+        response: { 200: envelope(t.Object({ keyName: t.String() })), 401: ErrorEnvelope },
+        detail: { tags: ["auth"], summary: "log in with an API key: sets the moat_session cookie (HttpOnly, SameSite=Strict)" },
+      },
+    )
+    .post(
+      "/api/auth/logout",
+      ({ request, set }) => {
+        const token = sessionToken(request);
+        if (token) deleteSession(store, token);
+        set.headers["set-cookie"] = sessionCookie(request, "", 0);
+        return ok(null, "logged out");
+      },
+      { response: envelope(t.Null()), detail: { tags: ["auth"], summary: "end the dashboard session and clear its cookie" } },
+    )
+    .get(
+      "/api/auth/me",
+      ({ request }) => {
+        const caller = identify(store, request, s.ctx.now());
+        const known = caller !== null && caller !== "invalid";
+        return ok({ authenticated: known, required, ...(known ? { keyName: caller.keyName } : {}) });
+      },
+      {
+        response: envelope(t.Object({ authenticated: t.Boolean(), required: t.Boolean(), keyName: t.Optional(t.String()) })),
+        detail: { tags: ["auth"], summary: "whether this request is authenticated, and whether the API requires it" },
+      },
+    );
+}

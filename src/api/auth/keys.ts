@@ -1,0 +1,108 @@
+/**
+ * API keys. A key is `moat_<prefix><secret>`: the prefix (6 random bytes) tells keys apart in listings
+ * and logs, the secret (32 random bytes) is what makes it unguessable. Only the prefix and a SHA-256 of
+ * the whole key are stored, so the key itself is shown once, when it is created.
+ */
+import { and, eq, isNull } from "drizzle-orm";
+import { timingSafeEqual } from "node:crypto";
+import type { Store } from "../../store/db.ts";
+import { apiKeys, sessions } from "../../store/schema.ts";
+
+const KEY_TAG = "moat_";
+const PREFIX_BYTES = 6;
+const SECRET_BYTES = 32;
+/** base64url without padding: 4 characters per 3 bytes. */
+const base64urlLength = (bytes: number) => Math.ceil((bytes * 4) / 3);
+const PREFIX_LENGTH = base64urlLength(PREFIX_BYTES);
+const KEY_SHAPE = new RegExp(`^${KEY_TAG}[A-Za-z0-9_-]{${PREFIX_LENGTH + base64urlLength(SECRET_BYTES)}}$`);
+/** Writing lastUsedAt on every request would turn every read into a write. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** What may be shown about a key: everything but its hash. */
+export interface ApiKeyInfo {
+  id: number;
+  name: string;
+  prefix: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface CreatedKey {
+  id: number;
+  name: string;
+  /** The whole key: not stored, so it cannot be shown again. */
+  key: string;
+}
+
+export type RevokeResult = { key: ApiKeyInfo; alreadyRevoked: boolean };
+
+const infoColumns = {
+  id: apiKeys.id,
+  name: apiKeys.name,
+  prefix: apiKeys.prefix,
+  createdAt: apiKeys.createdAt,
+  lastUsedAt: apiKeys.lastUsedAt,
+  revokedAt: apiKeys.revokedAt,
+};
+
+export function randomBase64url(bytes: number): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("base64url");
+}
+
+export function sha256Hex(text: string): string {
+  return new Bun.CryptoHasher("sha256").update(text).digest("hex");
+}
+
+/** How a key is shown in listings and logs (and named to revoke it): enough to recognise it, nothing that authenticates. */
+export function displayPrefix(prefix: string): string {
+  return `${KEY_TAG}${prefix}`;
+}
+
+export function createKey(store: Store, name: string, now = Date.now()): CreatedKey {
+  const prefix = randomBase64url(PREFIX_BYTES);
+  const key = `${KEY_TAG}${prefix}${randomBase64url(SECRET_BYTES)}`;
+  const row = store.db.insert(apiKeys).values({ name, prefix, hash: sha256Hex(key), createdAt: now }).returning({ id: apiKeys.id }).get();
+  return { id: row.id, name, key };
+}
+
+/** Every key, revoked ones included, oldest first. */
+export function listKeys(store: Store): ApiKeyInfo[] {
+  return store.db.select(infoColumns).from(apiKeys).orderBy(apiKeys.id).all();
+}
+
+/** The key named by its id or its prefix (as displayPrefix shows it, or without `moat_`). */
+function findKey(store: Store, idOrPrefix: string): ApiKeyInfo | undefined {
+  const prefix = idOrPrefix.startsWith(KEY_TAG) ? idOrPrefix.slice(KEY_TAG.length) : idOrPrefix;
+  const byPrefix = store.db.select(infoColumns).from(apiKeys).where(eq(apiKeys.prefix, prefix)).get();
+  if (byPrefix || !/^\d+$/.test(idOrPrefix)) return byPrefix;
+  return store.db.select(infoColumns).from(apiKeys).where(eq(apiKeys.id, Number(idOrPrefix))).get();
+}
+
+/** Revokes a key and ends its dashboard sessions; null when there is no such key. */
+export function revokeKey(store: Store, idOrPrefix: string, now = Date.now()): RevokeResult | null {
+  const found = findKey(store, idOrPrefix);
+  if (!found) return null;
+  if (found.revokedAt !== null) return { key: found, alreadyRevoked: true };
+  store.db.transaction((tx) => {
+    tx.update(apiKeys).set({ revokedAt: now }).where(eq(apiKeys.id, found.id)).run();
+    tx.delete(sessions).where(eq(sessions.keyId, found.id)).run();
+  });
+  return { key: { ...found, revokedAt: now }, alreadyRevoked: false };
+}
+
+/** The key's row when `key` is a live key, else null. Marks it used (to the minute). */
+export function verifyKey(store: Store, key: string, now = Date.now()): ApiKeyInfo | null {
+  if (!KEY_SHAPE.test(key)) return null;
+  const prefix = key.slice(KEY_TAG.length, KEY_TAG.length + PREFIX_LENGTH);
+  const row = store.db.select().from(apiKeys).where(and(eq(apiKeys.prefix, prefix), isNull(apiKeys.revokedAt))).get();
+  if (!row) return null;
+  // The prefix is public; comparing the hashes in constant time leaks nothing about the secret.
+  if (!timingSafeEqual(Buffer.from(sha256Hex(key), "hex"), Buffer.from(row.hash, "hex"))) return null;
+  const { hash: _hash, ...info } = row;
+  if (info.lastUsedAt === null || now - info.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
+    store.db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, info.id)).run();
+    info.lastUsedAt = now;
+  }
+  return info;
+}
