@@ -9,6 +9,7 @@ import type { ApiServices } from "./services.ts";
 import { dashboardRoutes } from "./routes/dashboard.ts";
 import { opsRoutes } from "./routes/ops.ts";
 import { docsRoutes } from "./routes/docs.ts";
+import { detectionRoutes } from "./routes/detection.ts";
 import { authGuard } from "./auth/guard.ts";
 import { InvalidRangeError } from "../services/range.ts";
 import { UnknownMetricError } from "../services/analytics.ts";
@@ -76,5 +77,6 @@ export function createApi(s: ApiServices) {
     .use(authGuard(s))
     .use(docsRoutes())
     .use(opsRoutes(s))
-    .use(dashboardRoutes(s));
+    .use(dashboardRoutes(s))
+    .use(detectionRoutes(s));
 }

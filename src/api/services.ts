@@ -5,6 +5,7 @@ import type { MetricsService } from "../services/metrics.ts";
 import type { ThreatQueries } from "../services/threats.ts";
 import type { AnalyticsService } from "../services/analytics.ts";
 import type { Scheduler } from "../jobs/scheduler.ts";
+import type { WafSettings } from "../services/waf-settings.ts";
 
 export interface ApiServices {
   ctx: ServiceContext;
@@ -13,6 +14,8 @@ export interface ApiServices {
   threats: ThreatQueries;
   analytics: AnalyticsService;
   scheduler: Scheduler;
+  /** The operator's live threshold and mode (persisted). */
+  settings: WafSettings;
   /** Live WebSocket clients (the metrics' activeConnections). */
   wsClients(): number;
 }

@@ -40,7 +40,11 @@ const SITE_NAMES: Record<string, string> = {
 };
 
 export class Detector {
-  private constructor(readonly generic: GenericModel, private siteModel: SiteModel | null, private readonly options: DetectorOptions) {}
+  private thresholdOverride: number | undefined;
+
+  private constructor(readonly generic: GenericModel, private siteModel: SiteModel | null, private readonly options: DetectorOptions) {
+    this.thresholdOverride = options.threshold;
+  }
 
   get site(): SiteModel | null {
     return this.siteModel;
@@ -58,7 +62,17 @@ export class Detector {
   }
 
   get threshold(): number {
-    return this.options.threshold ?? (this.site ? this.site.meta.threshold : this.generic.meta.threshold);
+    return this.thresholdOverride ?? this.calibratedThreshold;
+  }
+
+  /** The model's own threshold: the site model's when there is one (it makes the final score). */
+  get calibratedThreshold(): number {
+    return this.site ? this.site.meta.threshold : this.generic.meta.threshold;
+  }
+
+  /** Overrides the calibrated threshold (an operator's setting); undefined restores it. */
+  setThreshold(threshold: number | undefined): void {
+    this.thresholdOverride = threshold;
   }
 
   get modelVersion(): string {

@@ -22,6 +22,7 @@ import { createApi } from "../api/app.ts";
 import type { ApiServices } from "../api/services.ts";
 import { ThreatQueries } from "../services/threats.ts";
 import { AnalyticsService } from "../services/analytics.ts";
+import { WafSettings } from "../services/waf-settings.ts";
 
 export interface Service {
   port: number;
@@ -47,6 +48,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
   if (!hasSite) activities.record({ type: "model.generic-only", title: "Running on the generic model", details: `no site model in ${config.detect.model_dir}: train one with moat train --from <access logs> --out ${config.detect.model_dir}` });
   const startedAt = Date.now();
   const ctx: ServiceContext = { config, store, bus, activities, detector, log, startedAt, now: () => Date.now() };
+  const settings = new WafSettings(ctx);
   const metrics = new MetricsService(ctx, { blocking: config.detect.mode === "block" });
   const alerts = new AlertService(ctx);
   // The services follow the live stream.
@@ -83,7 +85,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       log.error("cannot load the new site model; the previous one stays", { error: (e as Error).message });
     }
   });
-  const api: ApiServices = { ctx, metrics, alerts, threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler, wsClients: () => 0 };
+  const api: ApiServices = { ctx, metrics, alerts, threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler, settings, wsClients: () => 0 };
   const app = createApi(api);
   app.listen({ hostname: config.server.host, port: config.server.port });
   const port = app.server?.port ?? config.server.port;

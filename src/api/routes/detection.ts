@@ -1,0 +1,335 @@
+/**
+ * Detection endpoints (shared/API-CONTRACT.md, "Detection endpoints"): inline checks, their figures,
+ * the live threshold and mode, and what the models are.
+ *
+ * - POST /api/waf/check and /api/waf/check/batch answer in the contract's envelope (the dashboard's path).
+ * - POST /check and /check/batch answer the same objects bare: the machine-facing path (a proxy's
+ *   auth_request, scripts). In block mode a flagged request answers 403 on /check, so that a proxy can
+ *   deny it on the status alone; the batch and /api paths answer 200 and say `blocked: true`.
+ * - Errors on every path are the failure envelope `{ success: false, data: null, message }`.
+ *
+ * A check accepts the JSON `{ method, path, query_params?, headers?, body? }` or a raw HTTP request
+ * as text (see check-input.ts). Checked requests go the way tailed traffic goes: stored with source
+ * `inline` and published on the bus, so they show on the dashboard, count in the metrics and raise
+ * alerts. Bodies are read as text and decoded here, not by Elysia, so that every bad body gets a 400
+ * or 413 that says what is wrong (naming the item of a batch); the `t` schemas still describe the
+ * routes in the OpenAPI document and guard the decoded value.
+ */
+import { Elysia, t } from "elysia";
+import { eq } from "drizzle-orm";
+import type { HttpRequest } from "../../core/http-request.ts";
+import type { Verdict } from "../../detect/verdict.ts";
+import { FEATURIZER_VERSION } from "../../detect/featurize.ts";
+import type { GenericMetadata } from "../../detect/generic/model.ts";
+import type { SiteMetadata } from "../../detect/site/model.ts";
+import { StoreWriter } from "../../store/writer.ts";
+import { counters } from "../../store/schema.ts";
+import { ApiError, envelope, failure, ok } from "../envelope.ts";
+import type { ApiServices } from "../services.ts";
+import { CheckInput, DEFAULT_CHECK_LIMITS, decodeBody, parseBatchBody, parseCheckBody, schemaProblem, toHttpRequest, type CheckInputT, type CheckLimits } from "../check-input.ts";
+
+export interface DetectionRouteOptions extends Partial<CheckLimits> {
+}
+
+const Reason = t.Object({
+  field: t.String({ description: "path, query.<name>, body.<name>, cookie.<name>, header.<name> or method" }),
+  name: t.String({ description: "an attack class (generic detector) or a departure from the site profile (site detector)" }),
+  evidence: t.String(),
+  detector: t.Union([t.Literal("generic"), t.Literal("site")]),
+  weight: t.Number(),
+  detail: t.String(),
+});
+
+const CheckAnswer = t.Object({
+  anomaly_score: t.Number({ description: "0 to 1" }),
+  is_anomaly: t.Boolean({ description: "anomaly_score >= threshold" }),
+  threshold: t.Number(),
+  processing_time_ms: t.Number({ description: "reading and judging the request (a batch's time is shared by its items)" }),
+  model_version: t.String(),
+  attack_type: t.Optional(t.String({ description: "an attack class or `anomaly`; absent when the request is not flagged" })),
+  reasons: t.Array(Reason, { description: "why the request was flagged, strongest first; empty when it was not" }),
+  severity: t.Union([t.Literal("critical"), t.Literal("high"), t.Literal("medium"), t.Literal("low"), t.Literal("none")]),
+  blocked: t.Boolean({ description: "flagged while the mode is block" }),
+});
+type CheckAnswerT = typeof CheckAnswer.static;
+
+const WafStats = t.Object({
+  service_available: t.Boolean(),
+  total_requests: t.Number({ description: "requests judged since the database was created (tailed logs and inline checks)" }),
+  anomalies_detected: t.Number({ description: "of those, flagged" }),
+  average_processing_time_ms: t.Number({ description: "per inline check, over the checks served since start-up" }),
+  threshold: t.Number(),
+  model_loaded: t.Boolean(),
+  site_model_loaded: t.Boolean(),
+  checks_served: t.Number({ description: "inline checks since start-up" }),
+  checks_flagged: t.Number({ description: "of those, flagged" }),
+});
+
+const Mode = t.Union([t.Literal("detect"), t.Literal("block")], { description: "detect or block" });
+
+const WafConfig = t.Object({
+  threshold: t.Number({ description: "the threshold requests are judged with" }),
+  calibrated_threshold: t.Number({ description: "the model's own threshold (what a threshold of 0 restores)" }),
+  model_available: t.Boolean(),
+  service_enabled: t.Boolean(),
+  mode: Mode,
+});
+
+const WafConfigChange = t.Object({
+  threshold: t.Optional(t.Number({ minimum: 0, maximum: 1, description: "a number from 0 to 1 (0: the model's calibrated threshold)" })),
+  mode: t.Optional(Mode),
+});
+type WafConfigChangeT = typeof WafConfigChange.static;
+
+const CalibrationInfo = t.Object({
+  training_requests: t.Number(),
+  dropped_as_attacks: t.Number({ description: "training requests left out because the generic model flagged them" }),
+  profile_requests: t.Number(),
+  endpoints: t.Number(),
+  scorer_negatives: t.Number(),
+  scorer_positives: t.Number(),
+  calibration_requests: t.Number(),
+  calibration_fpr: t.Number({ description: "false-positive rate at the threshold on the calibration requests" }),
+  synthetic_tpr: t.Number({ description: "share of held-out synthetic attacks flagged at the threshold" }),
+});
+
+const ModelInfo = t.Object({
+  model_version: t.String(),
+  threshold: t.Number({ description: "the live threshold" }),
+  featurizer_version: t.Number(),
+  classes: t.Array(t.String()),
+  generic: t.Object({
+    version: t.String(),
+    threshold: t.Number({ description: "calibrated at target_fpr" }),
+    target_fpr: t.Number(),
+    trained_at: t.String(),
+    featurizer: t.Object({ version: t.Number(), buckets: t.Number(), ngram_min: t.Number(), ngram_max: t.Number() }),
+  }),
+  site: t.Nullable(
+    t.Object({
+      version: t.String(),
+      threshold: t.Number({ description: "calibrated at target_fpr" }),
+      target_fpr: t.Number(),
+      generic_version: t.String({ description: "the generic model it was trained with" }),
+      trained_at: t.String(),
+      calibration: CalibrationInfo,
+    }),
+  ),
+});
+
+/** Inline checks served since start-up, for the average processing time. */
+class ServedChecks {
+  served = 0;
+  flagged = 0;
+  private totalMs = 0;
+
+  add(verdicts: Verdict[], elapsedMs: number): void {
+    this.served += verdicts.length;
+    this.flagged += verdicts.filter((v) => v.isAnomaly).length;
+    this.totalMs += elapsedMs;
+  }
+
+  get averageMs(): number {
+    return this.served ? this.totalMs / this.served : 0;
+  }
+}
+
+function toAnswer(v: Verdict, processingMs: number, blocking: boolean): CheckAnswerT {
+  return {
+    anomaly_score: v.score,
+    is_anomaly: v.isAnomaly,
+    threshold: v.threshold,
+    processing_time_ms: Math.round(processingMs * 1000) / 1000,
+    model_version: v.modelVersion,
+    ...(v.attackType ? { attack_type: v.attackType } : {}),
+    reasons: v.reasons,
+    severity: v.severity,
+    blocked: blocking && v.isAnomaly,
+  };
+}
+
+function genericModelInfo(m: GenericMetadata) {
+  const f = m.featurizer;
+  return {
+    version: m.version,
+    threshold: m.threshold,
+    target_fpr: m.targetFpr,
+    trained_at: m.trainedAt,
+    featurizer: { version: f.version, buckets: f.buckets, ngram_min: f.ngramMin, ngram_max: f.ngramMax },
+  };
+}
+
+function siteModelInfo(m: SiteMetadata) {
+  const c = m.calibration;
+  return {
+    version: m.version,
+    threshold: m.threshold,
+    target_fpr: m.targetFpr,
+    generic_version: m.genericVersion,
+    trained_at: m.trainedAt,
+    calibration: {
+      training_requests: c.trainingRequests,
+      dropped_as_attacks: c.droppedAsAttacks,
+      profile_requests: c.profileRequests,
+      endpoints: c.endpoints,
+      scorer_negatives: c.scorerNegatives,
+      scorer_positives: c.scorerPositives,
+      calibration_requests: c.calibrationRequests,
+      calibration_fpr: c.calibrationFpr,
+      synthetic_tpr: c.syntheticTpr,
+    },
+  };
+}
+
+/** The body of PUT /api/waf/config, checked against WafConfigChange with a message that says what is wrong. */
+function parseConfigChange(text: string, contentType: string | null): WafConfigChangeT {
+  const value = text.trim() ? decodeBody(text, contentType) : undefined;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ApiError(400, "send a JSON object { threshold?, mode? }");
+  const problem = schemaProblem(WafConfigChange, value);
+  if (problem) throw new ApiError(400, problem);
+  return value as WafConfigChangeT;
+}
+
+/** A batch item's problem names the item. */
+function batchRequests(inputs: CheckInputT[], now: number): HttpRequest[] {
+  return inputs.map((input, i) => {
+    try {
+      return toHttpRequest(input, now);
+    } catch (e) {
+      throw e instanceof ApiError ? new ApiError(e.status, `item ${i}: ${e.message}`) : e;
+    }
+  });
+}
+
+/**
+ * Elysia hands the body over as text whatever its content type (the first parser always succeeds, so
+ * "json" is never reached: it is listed for the OpenAPI document). The route's `transform` decodes
+ * and checks the text, so that a bad body gets a precise 400 rather than a generic parse error.
+ */
+const TEXT_BODY: ("text" | "json")[] = ["text", "json"];
+
+export function detectionRoutes(s: ApiServices, options: DetectionRouteOptions = {}) {
+  const { ctx } = s;
+  const limits: CheckLimits = { maxCheckBytes: options.maxCheckBytes ?? DEFAULT_CHECK_LIMITS.maxCheckBytes, maxBatchItems: options.maxBatchItems ?? DEFAULT_CHECK_LIMITS.maxBatchItems };
+  const settings = s.settings;
+  const served = new ServedChecks();
+
+  /** Judges, stores (as the tail does) and publishes the requests; answers in their order. */
+  async function check(toRequests: (now: number) => HttpRequest[]): Promise<CheckAnswerT[]> {
+    const started = performance.now();
+    const now = ctx.now();
+    const requests = toRequests(now);
+    const verdicts = await ctx.detector.judge(requests);
+    const elapsedMs = performance.now() - started;
+    const blocking = settings.mode === "block";
+    const rows = new StoreWriter(ctx.store, blocking).write({ requests, verdicts, now });
+    for (const data of rows.traffic) ctx.bus.publish({ type: "traffic", data });
+    for (const data of rows.threats) ctx.bus.publish({ type: "threat", data });
+    served.add(verdicts, elapsedMs);
+    return verdicts.map((v) => toAnswer(v, elapsedMs / verdicts.length, blocking));
+  }
+
+  const checkOne = async (input: CheckInputT) => (await check((now) => [toHttpRequest(input, now)]))[0]!;
+  const checkBatch = (inputs: CheckInputT[]) => (inputs.length ? check((now) => batchRequests(inputs, now)) : Promise.resolve([]));
+
+  const singleBody = {
+    parse: TEXT_BODY,
+    transform(c: { body: unknown; request: Request }) {
+      c.body = parseCheckBody(c.body as string, c.request.headers.get("content-type"), limits);
+    },
+    body: CheckInput,
+  };
+  const batchBody = {
+    parse: TEXT_BODY,
+    transform(c: { body: unknown; request: Request }) {
+      c.body = parseBatchBody(c.body as string, c.request.headers.get("content-type"), limits);
+    },
+    body: t.Array(CheckInput, { description: `at most ${limits.maxBatchItems} check requests` }),
+  };
+
+  function counter(key: "requests" | "threats"): number {
+    return ctx.store.db.select().from(counters).where(eq(counters.key, key)).get()?.value ?? 0;
+  }
+
+  const stats = () => ({
+    service_available: true,
+    total_requests: counter("requests"),
+    anomalies_detected: counter("threats"),
+    average_processing_time_ms: Math.round(served.averageMs * 1000) / 1000,
+    threshold: settings.threshold,
+    // The generic model is bundled and always loaded; the site model comes with training.
+    model_loaded: true,
+    site_model_loaded: ctx.detector.site !== null,
+    checks_served: served.served,
+    checks_flagged: served.flagged,
+  });
+
+  const config = () => ({ threshold: settings.threshold, calibrated_threshold: ctx.detector.calibratedThreshold, model_available: true, service_enabled: true, mode: settings.mode });
+
+  const modelInfo = () => ({
+    model_version: ctx.detector.modelVersion,
+    threshold: settings.threshold,
+    featurizer_version: FEATURIZER_VERSION,
+    classes: ctx.detector.generic.classes,
+    generic: genericModelInfo(ctx.detector.generic.meta),
+    site: ctx.detector.site ? siteModelInfo(ctx.detector.site.meta) : null,
+  });
+
+  const tags = ["detection"];
+  return (
+    new Elysia({ name: "detection" })
+      // The app maps errors too; this keeps the plugin's answers the same wherever it is mounted.
+      .onError(({ error, set }) => {
+        if (!(error instanceof ApiError)) return;
+        set.status = error.status;
+        return failure(error.message);
+      })
+      .post("/api/waf/check", async ({ body }) => ok(await checkOne(body)), {
+        ...singleBody,
+        response: envelope(CheckAnswer),
+        detail: { tags, summary: "Check one request (enveloped)", description: "JSON { method, path, query_params?, headers?, body? } or a raw HTTP request as text (text/plain or message/http). Stored and shown on the dashboard like tailed traffic." },
+      })
+      .post(
+        "/check",
+        async ({ body, set }) => {
+          const answer = await checkOne(body);
+          if (answer.blocked) set.status = 403;
+          return answer;
+        },
+        {
+          ...singleBody,
+          response: { 200: CheckAnswer, 403: CheckAnswer },
+          detail: { tags, summary: "Check one request (bare answer)", description: "As /api/waf/check, without the envelope; in block mode a flagged request answers 403." },
+        },
+      )
+      .post("/api/waf/check/batch", async ({ body }) => ok(await checkBatch(body)), {
+        ...batchBody,
+        response: envelope(t.Array(CheckAnswer)),
+        detail: { tags, summary: "Check a batch (enveloped)", description: `A JSON array of check requests (objects or raw HTTP strings), at most ${limits.maxBatchItems}; answers in the same order.` },
+      })
+      .post("/check/batch", ({ body }) => checkBatch(body), {
+        ...batchBody,
+        response: t.Array(CheckAnswer),
+        detail: { tags, summary: "Check a batch (bare answer)", description: "As /api/waf/check/batch, without the envelope." },
+      })
+      .get("/api/waf/stats", () => ok(stats()), { response: envelope(WafStats), detail: { tags, summary: "Detection figures" } })
+      .get("/api/waf/config", () => ok(config()), { response: envelope(WafConfig), detail: { tags, summary: "Live threshold and mode" } })
+      .put(
+        "/api/waf/config",
+        ({ body }) => {
+          const changed = settings.update(body);
+          return ok(config(), changed ? "settings changed" : "nothing changed");
+        },
+        {
+          parse: TEXT_BODY,
+          transform(c: { body: unknown; request: Request }) {
+            c.body = parseConfigChange(c.body as string, c.request.headers.get("content-type"));
+          },
+          body: WafConfigChange,
+          response: envelope(WafConfig),
+          detail: { tags, summary: "Change the threshold and/or mode", description: "Stored in the settings table (it outlives restarts) and applied to the live detector at once." },
+        },
+      )
+      .get("/api/waf/model-info", () => ok(modelInfo()), { response: envelope(ModelInfo), detail: { tags, summary: "The models: versions, thresholds, calibration" } })
+  );
+}

@@ -1,0 +1,381 @@
+/**
+ * The live WebSocket hub, independent of the HTTP framework: it turns bus events into contract
+ * messages (shared/API-CONTRACT.md, WebSocket), keeps each client's subscriptions, answers client
+ * messages and runs the heartbeat.
+ *
+ * A client that does not read must never make the server's memory grow: a message goes straight to
+ * the socket only while the socket is not backpressured; after Bun reports backpressure (send
+ * returns -1) messages wait in a small per-client queue until the socket drains. The queue is
+ * bounded in messages and bytes: metrics are coalesced (only the latest snapshot matters), traffic
+ * is dropped first (it is the flood), then the oldest of the rest. Drops are counted.
+ *
+ * Heartbeat: a WebSocket ping frame every `heartbeatMs`. Browsers (and Bun's client) answer pings
+ * with pongs on their own, so the dashboard needs no code for it. Any pong or message from the
+ * client counts as an answer; a client that leaves 2 pings in a row unanswered is closed with 4000.
+ */
+import type { BusEvent, MetricsSnapshot, ThreatRow } from "../../services/bus.ts";
+import { toActivityData, toAlertData, toRealTimeMetrics, toThreatData, toTrafficData, type ChartDataPointT } from "../contract.ts";
+import { threatActivity } from "../feed.ts";
+
+/** The message types a client can subscribe to. */
+export const STREAM_TYPES = ["metrics", "alert", "activity", "threat", "traffic", "chart"] as const;
+export type StreamType = (typeof STREAM_TYPES)[number];
+/** Replies to the client itself: always sent, whatever it subscribed to. */
+type ControlType = "connection" | "subscribed" | "unsubscribed" | "pong" | "error";
+
+export interface ServerMessage {
+  type: StreamType | ControlType;
+  data: unknown;
+  timestamp: string;
+}
+
+export type ClientMessage = { type: "ping" } | { type: "subscribe" | "unsubscribe"; messageTypes: StreamType[] };
+
+/** What the hub needs of a socket; Bun's ServerWebSocket is one. */
+export interface HubSocket {
+  /** Bytes sent; -1 when Bun queued it under backpressure; 0 when Bun dropped it. */
+  send(text: string): number;
+  ping(): number;
+  close(code?: number, reason?: string): void;
+  getBufferedAmount(): number;
+}
+
+export interface HubOptions {
+  maxClients: number;
+  heartbeatMs: number;
+  /** Per-client queue bounds while the socket is backpressured. */
+  maxQueuedMessages: number;
+  maxQueuedBytes: number;
+  /** Larger client messages are answered with an error. */
+  maxClientMessageBytes: number;
+  now: () => number;
+}
+
+export const DEFAULT_HUB_OPTIONS: HubOptions = {
+  maxClients: 100,
+  heartbeatMs: 15_000,
+  maxQueuedMessages: 64,
+  maxQueuedBytes: 256 * 1024,
+  maxClientMessageBytes: 4096,
+  now: () => Date.now(),
+};
+
+/** Pings in a row a client may leave unanswered before it is evicted. */
+const MISSED_HEARTBEATS = 2;
+/** 4000-4999 is for applications; 1013 is the standard "try again later". */
+export const CLOSE_EVICTED = 4000;
+export const CLOSE_FULL = 1013;
+export const CLOSE_SHUTDOWN = 1001;
+
+interface Outgoing {
+  type: ServerMessage["type"];
+  text: string;
+  bytes: number;
+}
+
+interface Client {
+  socket: HubSocket;
+  /** null: every type (the client never subscribed). */
+  subscriptions: Set<StreamType> | null;
+  /** Messages waiting for a drain, oldest first. */
+  queue: Outgoing[];
+  queuedBytes: number;
+  /** From a send that met backpressure until a drain empties the queue. */
+  backpressured: boolean;
+  /** Pings sent since the client was last heard from. */
+  unansweredPings: number;
+  dropped: number;
+}
+
+export interface ClientStats {
+  queuedMessages: number;
+  queuedBytes: number;
+  /** What Bun itself holds for the socket. */
+  bufferedBytes: number;
+  dropped: number;
+}
+
+/** Moat's attack classes folded into the contract's threat chart columns (Moat has no DDoS class). */
+function threatColumn(attackType: string): "sql" | "xss" | "other" {
+  if (attackType === "sqli" || attackType === "nosqli") return "sql";
+  return attackType === "xss" ? "xss" : "other";
+}
+
+/** The three chart points of each metrics snapshot; the threats point counts threats since the last one. */
+export class ChartPoints {
+  private threats = { sql: 0, xss: 0, ddos: 0, other: 0 };
+
+  countThreat(row: ThreatRow): void {
+    this.threats[threatColumn(row.attackType)]++;
+  }
+
+  pointsFor(s: MetricsSnapshot): { type: "requests" | "threats" | "performance"; data: ChartDataPointT }[] {
+    const date = new Date(s.time).toISOString();
+    const time = date.slice(11, 19);
+    const threats = this.threats;
+    this.threats = { sql: 0, xss: 0, ddos: 0, other: 0 };
+    return [
+      { type: "requests", data: { time, date, requests: s.requests, blocked: s.blocked || s.flagged } },
+      { type: "threats", data: { time, date, ...threats } },
+      { type: "performance", data: { time, date, latency: s.responseTimeMs, cpu: s.cpuPercent, memory: s.memoryPercent } },
+    ];
+  }
+}
+
+function isStreamType(value: unknown): value is StreamType {
+  return STREAM_TYPES.includes(value as StreamType);
+}
+
+function isBinary(message: unknown): message is ArrayBufferView | ArrayBuffer {
+  return ArrayBuffer.isView(message) || message instanceof ArrayBuffer;
+}
+
+/**
+ * The size of a client message as received: text, binary, or JSON the framework already parsed
+ * (measured as compact JSON again: the framework does not keep the text).
+ */
+export function clientMessageBytes(message: unknown): number {
+  if (typeof message === "string") return Buffer.byteLength(message);
+  if (isBinary(message)) return message.byteLength;
+  return Buffer.byteLength(JSON.stringify(message) ?? "");
+}
+
+/** The client message, or what is wrong with it. */
+export function parseClientMessage(message: unknown): ClientMessage | { error: string } {
+  if (isBinary(message)) return { error: "binary messages are not supported: send JSON text" };
+  let value = message;
+  if (typeof message === "string") {
+    try {
+      value = JSON.parse(message);
+    } catch {
+      return { error: "malformed JSON" };
+    }
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return { error: 'expected a JSON object with a "type"' };
+  const { type, message_types: messageTypes } = value as { type?: unknown; message_types?: unknown };
+  if (type === "ping") return { type };
+  if (type !== "subscribe" && type !== "unsubscribe") return { error: "unknown message type: expected subscribe, unsubscribe or ping" };
+  if (!Array.isArray(messageTypes) || !messageTypes.every(isStreamType)) {
+    return { error: `message_types must be an array of: ${STREAM_TYPES.join(", ")}` };
+  }
+  return { type, messageTypes };
+}
+
+export class WsHub {
+  private readonly options: HubOptions;
+  private readonly clients = new Map<HubSocket, Client>();
+  private readonly charts = new ChartPoints();
+  private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
+  private dropped = 0;
+  private evicted = 0;
+  private refused = 0;
+
+  constructor(options: Partial<HubOptions> = {}) {
+    this.options = { ...DEFAULT_HUB_OPTIONS, ...options };
+  }
+
+  /** Registers a new socket, or closes it when the hub is full; says which. */
+  connect(socket: HubSocket): boolean {
+    if (this.clients.size >= this.options.maxClients) {
+      this.refused++;
+      socket.close(CLOSE_FULL, `too many clients: at most ${this.options.maxClients}, try again later`);
+      return false;
+    }
+    const client: Client = { socket, subscriptions: null, queue: [], queuedBytes: 0, backpressured: false, unansweredPings: 0, dropped: 0 };
+    this.clients.set(socket, client);
+    this.heartbeatTimer ??= setInterval(() => this.heartbeat(), this.options.heartbeatMs);
+    this.reply(client, "connection", "connected");
+    return true;
+  }
+
+  disconnect(socket: HubSocket): void {
+    this.clients.delete(socket);
+    this.stopHeartbeatWhenIdle();
+  }
+
+  /** A message from the client: it is alive, and it gets an answer or an error. */
+  receive(socket: HubSocket, message: unknown): void {
+    const client = this.clients.get(socket);
+    if (!client) return;
+    client.unansweredPings = 0;
+    const bytes = clientMessageBytes(message);
+    if (bytes > this.options.maxClientMessageBytes) {
+      this.reply(client, "error", `message too large: ${bytes} bytes, at most ${this.options.maxClientMessageBytes}`);
+      return;
+    }
+    const parsed = parseClientMessage(message);
+    if ("error" in parsed) this.reply(client, "error", parsed.error);
+    else if (parsed.type === "ping") this.reply(client, "pong", null);
+    else if (parsed.type === "subscribe") this.subscribe(client, parsed.messageTypes);
+    else this.unsubscribe(client, parsed.messageTypes);
+  }
+
+  /** A pong frame (the heartbeat's answer). */
+  heardFrom(socket: HubSocket): void {
+    const client = this.clients.get(socket);
+    if (client) client.unansweredPings = 0;
+  }
+
+  /** The socket can take more: send what waited, until it pushes back again. */
+  drain(socket: HubSocket): void {
+    const client = this.clients.get(socket);
+    if (!client) return;
+    client.backpressured = false;
+    for (let next = client.queue.shift(); next; next = client.queue.shift()) {
+      client.queuedBytes -= next.bytes;
+      if (!this.sendNow(client, next)) return;
+    }
+  }
+
+  publish(event: BusEvent): void {
+    if (event.type === "threat") this.charts.countThreat(event.data);
+    // The chart's threat counts above are the only state kept for an empty hub.
+    if (this.clients.size === 0) return;
+    for (const message of this.messagesFor(event)) this.broadcast(message);
+  }
+
+  /** One heartbeat: evict the clients that left the last pings unanswered, ping the others. */
+  heartbeat(): void {
+    for (const client of [...this.clients.values()]) {
+      if (client.unansweredPings >= MISSED_HEARTBEATS) {
+        this.evict(client);
+        continue;
+      }
+      client.unansweredPings++;
+      client.socket.ping();
+    }
+  }
+
+  /** Closes every client (the server is stopping). */
+  close(): void {
+    for (const client of [...this.clients.values()]) {
+      this.clients.delete(client.socket);
+      client.socket.close(CLOSE_SHUTDOWN, "server shutting down");
+    }
+    this.stopHeartbeatWhenIdle();
+  }
+
+  stats(): { clients: number; dropped: number; evicted: number; refused: number } {
+    return { clients: this.clients.size, dropped: this.dropped, evicted: this.evicted, refused: this.refused };
+  }
+
+  clientStats(): ClientStats[] {
+    return [...this.clients.values()].map((c) => ({
+      queuedMessages: c.queue.length,
+      queuedBytes: c.queuedBytes,
+      bufferedBytes: c.socket.getBufferedAmount(),
+      dropped: c.dropped,
+    }));
+  }
+
+  private messagesFor(event: BusEvent): { type: StreamType; data: unknown }[] {
+    const now = this.options.now();
+    switch (event.type) {
+      case "traffic":
+        return [{ type: "traffic", data: toTrafficData(event.data, now) }];
+      case "threat":
+        return [
+          { type: "threat", data: toThreatData(event.data, now) },
+          { type: "activity", data: threatActivity(event.data, now) },
+        ];
+      case "alert":
+        return [{ type: "alert", data: toAlertData(event.data, now) }];
+      case "activity":
+        return [{ type: "activity", data: toActivityData(event.data, now) }];
+      case "metrics":
+        return [
+          { type: "metrics", data: toRealTimeMetrics(event.data, this.clients.size) },
+          ...this.charts.pointsFor(event.data).map((data) => ({ type: "chart" as const, data })),
+        ];
+    }
+  }
+
+  /** Serialised once, whatever the number of clients. */
+  private broadcast(message: { type: StreamType; data: unknown }): void {
+    let outgoing: Outgoing | undefined;
+    for (const client of this.clients.values()) {
+      if (client.subscriptions && !client.subscriptions.has(message.type)) continue;
+      outgoing ??= this.serialize(message.type, message.data);
+      this.deliver(client, outgoing);
+    }
+  }
+
+  private reply(client: Client, type: ControlType, data: unknown): void {
+    this.deliver(client, this.serialize(type, data));
+  }
+
+  private serialize(type: ServerMessage["type"], data: unknown): Outgoing {
+    const message: ServerMessage = { type, data, timestamp: new Date(this.options.now()).toISOString() };
+    const text = JSON.stringify(message);
+    return { type, text, bytes: Buffer.byteLength(text) };
+  }
+
+  private deliver(client: Client, outgoing: Outgoing): void {
+    if (client.backpressured) this.enqueue(client, outgoing);
+    else this.sendNow(client, outgoing);
+  }
+
+  /** Sends; false when the socket pushed back (Bun keeps a -1 message, a 0 one is lost). */
+  private sendNow(client: Client, outgoing: Outgoing): boolean {
+    const status = client.socket.send(outgoing.text);
+    if (status > 0) return true;
+    if (status === 0) this.countDrop(client);
+    client.backpressured = true;
+    return false;
+  }
+
+  private enqueue(client: Client, outgoing: Outgoing): void {
+    // A newer snapshot supersedes the queued one: replaced, not counted as a drop.
+    if (outgoing.type === "metrics") {
+      const stale = client.queue.findIndex((q) => q.type === "metrics");
+      if (stale >= 0) this.removeQueued(client, stale);
+    }
+    client.queue.push(outgoing);
+    client.queuedBytes += outgoing.bytes;
+    while (client.queue.length > this.options.maxQueuedMessages || client.queuedBytes > this.options.maxQueuedBytes) {
+      const oldestTraffic = client.queue.findIndex((q) => q.type === "traffic");
+      this.removeQueued(client, oldestTraffic >= 0 ? oldestTraffic : 0);
+      this.countDrop(client);
+    }
+  }
+
+  private removeQueued(client: Client, index: number): void {
+    const [removed] = client.queue.splice(index, 1);
+    if (removed) client.queuedBytes -= removed.bytes;
+  }
+
+  private countDrop(client: Client): void {
+    client.dropped++;
+    this.dropped++;
+  }
+
+  private subscribe(client: Client, types: StreamType[]): void {
+    client.subscriptions ??= new Set();
+    for (const type of types) client.subscriptions.add(type);
+    this.reply(client, "subscribed", this.subscribedTypes(client));
+  }
+
+  /** Unsubscribing before any subscribe starts from every type. */
+  private unsubscribe(client: Client, types: StreamType[]): void {
+    client.subscriptions ??= new Set(STREAM_TYPES);
+    for (const type of types) client.subscriptions.delete(type);
+    this.reply(client, "unsubscribed", this.subscribedTypes(client));
+  }
+
+  private subscribedTypes(client: Client): StreamType[] {
+    return STREAM_TYPES.filter((type) => !client.subscriptions || client.subscriptions.has(type));
+  }
+
+  private evict(client: Client): void {
+    this.clients.delete(client.socket);
+    this.evicted++;
+    client.socket.close(CLOSE_EVICTED, `no answer to ${MISSED_HEARTBEATS} heartbeats`);
+    this.stopHeartbeatWhenIdle();
+  }
+
+  private stopHeartbeatWhenIdle(): void {
+    if (this.clients.size > 0 || !this.heartbeatTimer) return;
+    clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+  }
+}

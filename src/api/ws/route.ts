@@ -1,0 +1,49 @@
+/**
+ * The `/ws` endpoint: an Elysia plugin that hands Bun's sockets to the WsHub (hub.ts), which does
+ * all the work. The hub is the plugin's `wsHub` decorator, so the app can read its client count
+ * (ApiServices.wsClients) and stats.
+ */
+import { Elysia } from "elysia";
+import type { Bus } from "../../services/bus.ts";
+import { failure } from "../envelope.ts";
+import { WsHub, type HubOptions, type HubSocket } from "./hub.ts";
+
+export interface WsRouteOptions extends Partial<HubOptions> {
+  /** Whether an upgrade request may connect; every request until authentication exists. */
+  authorize?: (request: Request) => boolean;
+}
+
+/**
+ * Elysia 1.4 passes Bun's own ServerWebSocket to the pong handler (its type says ElysiaWS), and
+ * its ElysiaWS wrapper, whose `raw` is that socket, to the other handlers.
+ */
+function bunSocket(ws: object): HubSocket {
+  return ("raw" in ws ? ws.raw : ws) as HubSocket;
+}
+
+export function wsRoute(bus: Bus, options: WsRouteOptions = {}) {
+  const { authorize = () => true, ...hubOptions } = options;
+  const hub = new WsHub(hubOptions);
+  const unsubscribe = bus.subscribe((event) => hub.publish(event));
+  return (
+    new Elysia()
+      .decorate("wsHub", hub)
+      .onStop(() => {
+        unsubscribe();
+        hub.close();
+      })
+      // A local hook rather than the ws `beforeHandle` option, which Elysia runs twice per upgrade.
+      .onBeforeHandle(({ request, status }) => {
+        if (!authorize(request)) return status(401, failure("not authorized to open the live feed"));
+      })
+      .ws("/ws", {
+        open: (ws) => {
+          hub.connect(bunSocket(ws));
+        },
+        message: (ws, message) => hub.receive(bunSocket(ws), message),
+        pong: (ws) => hub.heardFrom(bunSocket(ws)),
+        drain: (ws) => hub.drain(bunSocket(ws)),
+        close: (ws) => hub.disconnect(bunSocket(ws)),
+      })
+  );
+}
