@@ -6,6 +6,7 @@ import type { ThreatQueries } from "../services/threats.ts";
 import type { AnalyticsService } from "../services/analytics.ts";
 import type { Scheduler } from "../jobs/scheduler.ts";
 import type { WafSettings } from "../services/waf-settings.ts";
+import type { WriteBehind } from "../store/write-behind.ts";
 
 export interface ApiServices {
   ctx: ServiceContext;
@@ -16,6 +17,8 @@ export interface ApiServices {
   scheduler: Scheduler;
   /** The operator's live threshold and mode (persisted). */
   settings: WafSettings;
+  /** Where inline checks are stored (write-behind: answers do not wait for their rows). */
+  inlineWriter: WriteBehind;
   /** Live WebSocket clients (the metrics' activeConnections). */
   wsClients(): number;
 }

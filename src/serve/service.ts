@@ -23,6 +23,7 @@ import type { ApiServices } from "../api/services.ts";
 import { ThreatQueries } from "../services/threats.ts";
 import { AnalyticsService } from "../services/analytics.ts";
 import { WafSettings } from "../services/waf-settings.ts";
+import { WriteBehind } from "../store/write-behind.ts";
 
 export interface Service {
   port: number;
@@ -49,6 +50,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const startedAt = Date.now();
   const ctx: ServiceContext = { config, store, bus, activities, detector, log, startedAt, now: () => Date.now() };
   const settings = new WafSettings(ctx);
+  const inlineWriter = new WriteBehind(store, bus, (e) => log.error("cannot store checked requests", { error: e.message }));
   const metrics = new MetricsService(ctx, { blocking: config.detect.mode === "block" });
   const alerts = new AlertService(ctx);
   // The services follow the live stream.
@@ -85,7 +87,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       log.error("cannot load the new site model; the previous one stays", { error: (e as Error).message });
     }
   });
-  const api: ApiServices = { ctx, metrics, alerts, threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler, settings, wsClients: () => 0 };
+  const api: ApiServices = { ctx, metrics, alerts, threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler, settings, inlineWriter, wsClients: () => 0 };
   const app = createApi(api);
   app.listen({ hostname: config.server.host, port: config.server.port });
   const port = app.server?.port ?? config.server.port;
@@ -103,6 +105,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       await modelWatcher.close();
       await app.stop();
       await ingest?.close();
+      inlineWriter.flush();
       activities.record({ type: "service.stopped", title: "Moat stopped", details: `${ingest?.stored() ?? 0} requests stored in this run` });
       alerts.close();
       store.close();

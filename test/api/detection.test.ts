@@ -75,7 +75,9 @@ async function setup(options: DetectionRouteOptions = {}, env: Record<string, st
   return { s, app, events, call, data, error };
 }
 
+/** Inline checks are written behind the answer: flush before looking at the store or the bus. */
 function storedInline(s: ApiServices) {
+  s.inlineWriter.flush();
   return {
     traffic: s.ctx.store.sqlite.query("select path, is_anomaly as flagged, attack_type as type, source from traffic order by id").all() as { path: string; flagged: number; type: string | null; source: string }[],
     threats: s.ctx.store.sqlite.query("select endpoint, attack_type as type, blocked, source from threats order by id").all() as { endpoint: string; type: string; blocked: number; source: string }[],
@@ -143,8 +145,9 @@ describe("POST /api/waf/check and /check", () => {
       { path: "/products", flagged: 0, type: null, source: "inline" },
     ]);
     expect(stored.threats).toEqual([{ endpoint: "/items", type: "sqli", blocked: 0, source: "inline" }]);
-    expect(events.map((e) => e.type)).toEqual(["traffic", "threat", "traffic"]);
-    const threat = events[1]!;
+    // Written behind the answers in one batch: its traffic rows, then its threats.
+    expect(events.map((e) => e.type)).toEqual(["traffic", "traffic", "threat"]);
+    const threat = events[2]!;
     expect(threat.type === "threat" && threat.data.attackType).toBe("sqli");
   });
 });

@@ -12,6 +12,7 @@ import { ThreatQueries } from "../../src/services/threats.ts";
 import { AnalyticsService } from "../../src/services/analytics.ts";
 import { Scheduler } from "../../src/jobs/scheduler.ts";
 import { WafSettings } from "../../src/services/waf-settings.ts";
+import { WriteBehind } from "../../src/store/write-behind.ts";
 import type { ApiServices } from "../../src/api/services.ts";
 import type { ServiceContext } from "../../src/serve/context.ts";
 import { tempDir } from "./tmp.ts";
@@ -22,5 +23,5 @@ export async function makeApiServices(env: Record<string, string> = {}): Promise
   const store = openStore(join(dir, "moat.db"));
   const bus = new Bus();
   const ctx: ServiceContext = { config, store, bus, activities: new Activities(store, bus), detector: await Detector.load(), log: createLogger({ level: "error", format: "json" }), startedAt: Date.now(), now: () => Date.now() };
-  return { ctx, metrics: new MetricsService(ctx, { blocking: false }), alerts: new AlertService(ctx), threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler: new Scheduler(ctx), settings: new WafSettings(ctx), wsClients: () => 0 };
+  return { ctx, metrics: new MetricsService(ctx, { blocking: false }), alerts: new AlertService(ctx), threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler: new Scheduler(ctx), settings: new WafSettings(ctx), inlineWriter: new WriteBehind(store, bus, (e) => { throw e; }), wsClients: () => 0 };
 }

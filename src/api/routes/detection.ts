@@ -22,7 +22,6 @@ import type { Verdict } from "../../detect/verdict.ts";
 import { FEATURIZER_VERSION } from "../../detect/featurize.ts";
 import type { GenericMetadata } from "../../detect/generic/model.ts";
 import type { SiteMetadata } from "../../detect/site/model.ts";
-import { StoreWriter } from "../../store/writer.ts";
 import { counters } from "../../store/schema.ts";
 import { ApiError, envelope, failure, ok } from "../envelope.ts";
 import type { ApiServices } from "../services.ts";
@@ -222,9 +221,7 @@ export function detectionRoutes(s: ApiServices, options: DetectionRouteOptions =
     const verdicts = await ctx.detector.judge(requests);
     const elapsedMs = performance.now() - started;
     const blocking = settings.mode === "block";
-    const rows = new StoreWriter(ctx.store, blocking).write({ requests, verdicts, now });
-    for (const data of rows.traffic) ctx.bus.publish({ type: "traffic", data });
-    for (const data of rows.threats) ctx.bus.publish({ type: "threat", data });
+    s.inlineWriter.add(requests, verdicts, blocking);
     served.add(verdicts, elapsedMs);
     return verdicts.map((v) => toAnswer(v, elapsedMs / verdicts.length, blocking));
   }
@@ -248,6 +245,7 @@ export function detectionRoutes(s: ApiServices, options: DetectionRouteOptions =
   };
 
   function counter(key: "requests" | "threats"): number {
+    s.inlineWriter.flush(); // the totals include the checks not yet written behind
     return ctx.store.db.select().from(counters).where(eq(counters.key, key)).get()?.value ?? 0;
   }
 
