@@ -10,6 +10,7 @@ import { dashboardRoutes } from "./routes/dashboard.ts";
 import { opsRoutes } from "./routes/ops.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { detectionRoutes } from "./routes/detection.ts";
+import { wsRoute } from "./ws/route.ts";
 import { authGuard } from "./auth/guard.ts";
 import { InvalidRangeError } from "../services/range.ts";
 import { UnknownMetricError } from "../services/analytics.ts";
@@ -33,7 +34,14 @@ function validationMessage(error: unknown): string {
   return "invalid request";
 }
 
-export function createApi(s: ApiServices) {
+/**
+ * The app; its WebSocket hub is `app.decorator.wsHub` (close it before stopping the server: a graceful
+ * stop waits for every open socket).
+ */
+export function createApi(base: Omit<ApiServices, "wsClients">) {
+  const ws = wsRoute(base.ctx.bus);
+  const hub = ws.decorator.wsHub;
+  const s: ApiServices = { ...base, wsClients: () => hub.stats().clients };
   const { config, log } = s.ctx;
   return new Elysia({ serve: { maxRequestBodySize: config.server.max_body_bytes } })
     .use(cors({ origin: corsOrigin(config.server.cors_origins), credentials: true }))
@@ -77,6 +85,7 @@ export function createApi(s: ApiServices) {
     .use(authGuard(s))
     .use(docsRoutes())
     .use(opsRoutes(s))
+    .use(ws)
     .use(dashboardRoutes(s))
     .use(detectionRoutes(s));
 }

@@ -202,3 +202,16 @@ export function toThreatData(r: ThreatRow, now: number): ThreatDataT {
 export function toSecurityCheck(c: CheckRow): SecurityCheckT {
   return { id: c.id, name: c.name, status: c.status, message: c.message, lastChecked: iso(c.lastChecked), ...(c.details ? { details: c.details } : {}) };
 }
+
+/** Moat's attack classes folded into the contract's threat chart columns (Moat has no DDoS class). */
+export function threatColumn(attackType: string): "sql" | "xss" | "other" {
+  if (attackType === "sqli" || attackType === "nosqli") return "sql";
+  return attackType === "xss" ? "xss" : "other";
+}
+
+/** Counts per attack type → the threat chart's columns; `ddos` is always 0 (rate jumps are alerts). */
+export function threatColumns(byType: Record<string, number>): { sql: number; xss: number; ddos: number; other: number } {
+  const columns = { sql: 0, xss: 0, ddos: 0, other: 0 };
+  for (const [type, n] of Object.entries(byType)) columns[threatColumn(type)] += n;
+  return columns;
+}

@@ -19,7 +19,6 @@ import { Scheduler } from "../jobs/scheduler.ts";
 import { registerStandardJobs } from "../jobs/standard.ts";
 import type { ServiceContext } from "./context.ts";
 import { createApi } from "../api/app.ts";
-import type { ApiServices } from "../api/services.ts";
 import { ThreatQueries } from "../services/threats.ts";
 import { AnalyticsService } from "../services/analytics.ts";
 import { WafSettings } from "../services/waf-settings.ts";
@@ -87,8 +86,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       log.error("cannot load the new site model; the previous one stays", { error: (e as Error).message });
     }
   });
-  const api: ApiServices = { ctx, metrics, alerts, threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler, settings, inlineWriter, wsClients: () => 0 };
-  const app = createApi(api);
+  const app = createApi({ ctx, metrics, alerts, threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler, settings, inlineWriter });
   app.listen({ hostname: config.server.host, port: config.server.port });
   const port = app.server?.port ?? config.server.port;
   log.info("listening", { host: config.server.host, port });
@@ -102,6 +100,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     async close() {
       log.info("stopping");
       scheduler.stop();
+      app.decorator.wsHub.close(); // a graceful stop waits for open sockets: close them first
       await modelWatcher.close();
       await app.stop();
       await ingest?.close();

@@ -194,6 +194,26 @@ describeNginx("dashboard API contract", () => {
     expect(huge.status).toBe(413);
   });
 
+  test("the WebSocket delivers every message type live as nginx's log is ingested", async () => {
+    const ws = new WebSocket(`${base.replace("http", "ws")}/ws`);
+    const seen = new Map<string, { data: unknown; timestamp: string }>();
+    ws.onmessage = (e) => {
+      const m = JSON.parse(String(e.data)) as { type: string; data: unknown; timestamp: string };
+      if (!seen.has(m.type)) seen.set(m.type, m);
+    };
+    await waitFor("connected", () => seen.has("connection"));
+    await sendRaw(nginx.port, `GET /cart?id=1%20OR%201%3D1-- HTTP/1.1\r\nHost: shop.test\r\nUser-Agent: ws-test\r\nConnection: close\r\n\r\n`);
+    await waitFor("every message type", () => ["traffic", "threat", "activity", "alert", "metrics", "chart"].every((t) => seen.has(t)), 20_000);
+    ws.close();
+    conforms(seen.get("traffic")!.data, TRAFFIC, "ws traffic");
+    conforms(seen.get("threat")!.data, THREAT, "ws threat");
+    conforms(seen.get("activity")!.data, ACTIVITY, "ws activity");
+    conforms(seen.get("alert")!.data, ALERT, "ws alert");
+    conforms(seen.get("metrics")!.data, METRICS, "ws metrics");
+    expect(seen.get("connection")!.data).toBe("connected");
+    for (const m of seen.values()) expect(Number.isNaN(Date.parse(m.timestamp))).toBe(false);
+  }, 30_000);
+
   test("CORS lets a dashboard on another local port call in", async () => {
     const res = await fetch(`${base}/api/metrics/realtime`, { headers: { origin: "http://localhost:3000" } });
     expect(res.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");

@@ -3,7 +3,7 @@
  * envelope, every list bounded (`limit` up to 1000, newest first), `range` validated.
  */
 import { Elysia, t } from "elysia";
-import { ActivityData, AlertData, ChartDataPoint, RealTimeMetrics, SecurityCheck, ThreatData, TrafficData, toAlertData, toRealTimeMetrics, toSecurityCheck, toThreatData, toTrafficData } from "../contract.ts";
+import { ActivityData, AlertData, ChartDataPoint, RealTimeMetrics, SecurityCheck, ThreatData, TrafficData, threatColumns, toAlertData, toRealTimeMetrics, toSecurityCheck, toThreatData, toTrafficData } from "../contract.ts";
 import { ApiError, envelope, ok } from "../envelope.ts";
 import type { ApiServices } from "../services.ts";
 import { parseRange } from "../../services/range.ts";
@@ -24,20 +24,6 @@ const IdParam = t.Object({ id: t.Numeric({ minimum: 1 }) });
 const iso = (ms: number) => new Date(ms).toISOString();
 /** Chart labels: the time of day for a day or less, the date and time beyond. */
 const label = (ms: number, rangeMs: number) => (rangeMs <= 86_400_000 ? iso(ms).slice(11, 16) : iso(ms).slice(5, 16).replace("T", " "));
-
-/** Contract charts have sql/xss/ddos/other: Moat's classes folded into them. */
-function threatColumns(byType: Record<string, number>) {
-  let sql = 0;
-  let xss = 0;
-  let other = 0;
-  for (const [type, n] of Object.entries(byType)) {
-    if (type === "sqli" || type === "nosqli") sql += n;
-    else if (type === "xss") xss += n;
-    else other += n;
-  }
-  // Moat has no DDoS class: request-rate jumps are alerts, not per-request verdicts.
-  return { sql, xss, ddos: 0, other };
-}
 
 export function dashboardRoutes(s: ApiServices) {
   const now = () => s.ctx.now();

@@ -6,20 +6,22 @@
  * A client that does not read must never make the server's memory grow: a message goes straight to
  * the socket only while the socket is not backpressured; after Bun reports backpressure (send
  * returns -1) messages wait in a small per-client queue until the socket drains. The queue is
- * bounded in messages and bytes: metrics are coalesced (only the latest snapshot matters), traffic
- * is dropped first (it is the flood), then the oldest of the rest. Drops are counted.
+ * bounded in messages and bytes: metrics and each kind of chart point are coalesced (a lagging
+ * client wants the latest snapshot, and chart points come with every snapshot, so they must not
+ * crowd out alerts), traffic is dropped first (it is the flood), then the oldest of the rest.
+ * Drops are counted; coalesced messages are superseded, not dropped.
  *
  * Heartbeat: a WebSocket ping frame every `heartbeatMs`. Browsers (and Bun's client) answer pings
  * with pongs on their own, so the dashboard needs no code for it. Any pong or message from the
  * client counts as an answer; a client that leaves 2 pings in a row unanswered is closed with 4000.
  */
 import type { BusEvent, MetricsSnapshot, ThreatRow } from "../../services/bus.ts";
-import { toActivityData, toAlertData, toRealTimeMetrics, toThreatData, toTrafficData, type ChartDataPointT } from "../contract.ts";
+import { threatColumn, toActivityData, toAlertData, toRealTimeMetrics, toThreatData, toTrafficData, type ChartDataPointT } from "../contract.ts";
 import { threatActivity } from "../feed.ts";
 
 /** The message types a client can subscribe to. */
-export const STREAM_TYPES = ["metrics", "alert", "activity", "threat", "traffic", "chart"] as const;
-export type StreamType = (typeof STREAM_TYPES)[number];
+const STREAM_TYPES = ["metrics", "alert", "activity", "threat", "traffic", "chart"] as const;
+type StreamType = (typeof STREAM_TYPES)[number];
 /** Replies to the client itself: always sent, whatever it subscribed to. */
 type ControlType = "connection" | "subscribed" | "unsubscribed" | "pong" | "error";
 
@@ -29,7 +31,7 @@ export interface ServerMessage {
   timestamp: string;
 }
 
-export type ClientMessage = { type: "ping" } | { type: "subscribe" | "unsubscribe"; messageTypes: StreamType[] };
+type ClientMessage = { type: "ping" } | { type: "subscribe" | "unsubscribe"; messageTypes: StreamType[] };
 
 /** What the hub needs of a socket; Bun's ServerWebSocket is one. */
 export interface HubSocket {
@@ -51,7 +53,7 @@ export interface HubOptions {
   now: () => number;
 }
 
-export const DEFAULT_HUB_OPTIONS: HubOptions = {
+const DEFAULT_HUB_OPTIONS: HubOptions = {
   maxClients: 100,
   heartbeatMs: 15_000,
   maxQueuedMessages: 64,
@@ -67,8 +69,16 @@ export const CLOSE_EVICTED = 4000;
 export const CLOSE_FULL = 1013;
 export const CLOSE_SHUTDOWN = 1001;
 
+/** A message for clients; a newer one with the same `coalesceKey` replaces a queued one. */
+interface StreamMessage {
+  type: StreamType;
+  data: unknown;
+  coalesceKey?: string;
+}
+
 interface Outgoing {
   type: ServerMessage["type"];
+  coalesceKey: string | null;
   text: string;
   bytes: number;
 }
@@ -95,14 +105,8 @@ export interface ClientStats {
   dropped: number;
 }
 
-/** Moat's attack classes folded into the contract's threat chart columns (Moat has no DDoS class). */
-function threatColumn(attackType: string): "sql" | "xss" | "other" {
-  if (attackType === "sqli" || attackType === "nosqli") return "sql";
-  return attackType === "xss" ? "xss" : "other";
-}
-
 /** The three chart points of each metrics snapshot; the threats point counts threats since the last one. */
-export class ChartPoints {
+class ChartPoints {
   private threats = { sql: 0, xss: 0, ddos: 0, other: 0 };
 
   countThreat(row: ThreatRow): void {
@@ -134,14 +138,14 @@ function isBinary(message: unknown): message is ArrayBufferView | ArrayBuffer {
  * The size of a client message as received: text, binary, or JSON the framework already parsed
  * (measured as compact JSON again: the framework does not keep the text).
  */
-export function clientMessageBytes(message: unknown): number {
+function clientMessageBytes(message: unknown): number {
   if (typeof message === "string") return Buffer.byteLength(message);
   if (isBinary(message)) return message.byteLength;
   return Buffer.byteLength(JSON.stringify(message) ?? "");
 }
 
 /** The client message, or what is wrong with it. */
-export function parseClientMessage(message: unknown): ClientMessage | { error: string } {
+function parseClientMessage(message: unknown): ClientMessage | { error: string } {
   if (isBinary(message)) return { error: "binary messages are not supported: send JSON text" };
   let value = message;
   if (typeof message === "string") {
@@ -169,6 +173,7 @@ export class WsHub {
   private dropped = 0;
   private evicted = 0;
   private refused = 0;
+  private closed = false;
 
   constructor(options: Partial<HubOptions> = {}) {
     this.options = { ...DEFAULT_HUB_OPTIONS, ...options };
@@ -176,6 +181,10 @@ export class WsHub {
 
   /** Registers a new socket, or closes it when the hub is full; says which. */
   connect(socket: HubSocket): boolean {
+    if (this.closed) {
+      socket.close(CLOSE_SHUTDOWN, "server shutting down");
+      return false;
+    }
     if (this.clients.size >= this.options.maxClients) {
       this.refused++;
       socket.close(CLOSE_FULL, `too many clients: at most ${this.options.maxClients}, try again later`);
@@ -246,8 +255,12 @@ export class WsHub {
     }
   }
 
-  /** Closes every client (the server is stopping). */
+  /**
+   * Closes every client and refuses new ones: the server is stopping. Call it before a graceful
+   * stop, which waits for open sockets to close.
+   */
   close(): void {
+    this.closed = true;
     for (const client of [...this.clients.values()]) {
       this.clients.delete(client.socket);
       client.socket.close(CLOSE_SHUTDOWN, "server shutting down");
@@ -268,7 +281,7 @@ export class WsHub {
     }));
   }
 
-  private messagesFor(event: BusEvent): { type: StreamType; data: unknown }[] {
+  private messagesFor(event: BusEvent): StreamMessage[] {
     const now = this.options.now();
     switch (event.type) {
       case "traffic":
@@ -284,18 +297,18 @@ export class WsHub {
         return [{ type: "activity", data: toActivityData(event.data, now) }];
       case "metrics":
         return [
-          { type: "metrics", data: toRealTimeMetrics(event.data, this.clients.size) },
-          ...this.charts.pointsFor(event.data).map((data) => ({ type: "chart" as const, data })),
+          { type: "metrics", data: toRealTimeMetrics(event.data, this.clients.size), coalesceKey: "metrics" },
+          ...this.charts.pointsFor(event.data).map((data) => ({ type: "chart" as const, data, coalesceKey: `chart.${data.type}` })),
         ];
     }
   }
 
   /** Serialised once, whatever the number of clients. */
-  private broadcast(message: { type: StreamType; data: unknown }): void {
+  private broadcast(message: StreamMessage): void {
     let outgoing: Outgoing | undefined;
     for (const client of this.clients.values()) {
       if (client.subscriptions && !client.subscriptions.has(message.type)) continue;
-      outgoing ??= this.serialize(message.type, message.data);
+      outgoing ??= this.serialize(message.type, message.data, message.coalesceKey);
       this.deliver(client, outgoing);
     }
   }
@@ -304,10 +317,10 @@ export class WsHub {
     this.deliver(client, this.serialize(type, data));
   }
 
-  private serialize(type: ServerMessage["type"], data: unknown): Outgoing {
+  private serialize(type: ServerMessage["type"], data: unknown, coalesceKey?: string): Outgoing {
     const message: ServerMessage = { type, data, timestamp: new Date(this.options.now()).toISOString() };
     const text = JSON.stringify(message);
-    return { type, text, bytes: Buffer.byteLength(text) };
+    return { type, coalesceKey: coalesceKey ?? null, text, bytes: Buffer.byteLength(text) };
   }
 
   private deliver(client: Client, outgoing: Outgoing): void {
@@ -325,9 +338,8 @@ export class WsHub {
   }
 
   private enqueue(client: Client, outgoing: Outgoing): void {
-    // A newer snapshot supersedes the queued one: replaced, not counted as a drop.
-    if (outgoing.type === "metrics") {
-      const stale = client.queue.findIndex((q) => q.type === "metrics");
+    if (outgoing.coalesceKey) {
+      const stale = client.queue.findIndex((q) => q.coalesceKey === outgoing.coalesceKey);
       if (stale >= 0) this.removeQueued(client, stale);
     }
     client.queue.push(outgoing);

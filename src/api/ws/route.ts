@@ -2,6 +2,9 @@
  * The `/ws` endpoint: an Elysia plugin that hands Bun's sockets to the WsHub (hub.ts), which does
  * all the work. The hub is the plugin's `wsHub` decorator, so the app can read its client count
  * (ApiServices.wsClients) and stats.
+ *
+ * Stopping: call `wsHub.close()` before a graceful `app.stop()`. Bun's graceful stop waits for open
+ * sockets to close, and Elysia runs onStop hooks only after it, so onStop here can only tidy up.
  */
 import { Elysia } from "elysia";
 import type { Bus } from "../../services/bus.ts";
@@ -37,6 +40,7 @@ export function wsRoute(bus: Bus, options: WsRouteOptions = {}) {
         if (!authorize(request)) return status(401, failure("not authorized to open the live feed"));
       })
       .ws("/ws", {
+        // Braces: Elysia sends a handler's return value to the client, and connect returns a boolean.
         open: (ws) => {
           hub.connect(bunSocket(ws));
         },
