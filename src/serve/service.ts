@@ -11,7 +11,7 @@ import { Detector } from "../detect/detector.ts";
 import { openStore } from "../store/db.ts";
 import { StoreWriter } from "../store/writer.ts";
 import { startIngest } from "./ingest.ts";
-import { Bus } from "../services/bus.ts";
+import { Bus, type ThreatRow } from "../services/bus.ts";
 import { Activities } from "../services/activities.ts";
 import { AlertService } from "../services/alerts.ts";
 import { MetricsService } from "../services/metrics.ts";
@@ -52,10 +52,19 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const inlineWriter = new WriteBehind(store, bus, (e) => log.error("cannot store checked requests", { error: e.message }));
   const metrics = new MetricsService(ctx, { blocking: config.detect.mode === "block" });
   const alerts = new AlertService(ctx);
-  // The services follow the live stream.
+  // The services follow the live stream. Threats reach the alert rules in batches: a burst of attacks
+  // raising one grouped alert would otherwise cost a database write per threat.
+  let pendingThreats: ThreatRow[] = [];
   bus.subscribe((e) => {
     if (e.type === "traffic") metrics.observe([e.data]);
-    else if (e.type === "threat") alerts.onThreats([e.data]);
+    else if (e.type === "threat") {
+      if (!pendingThreats.length) queueMicrotask(() => {
+        const batch = pendingThreats;
+        pendingThreats = [];
+        alerts.onThreats(batch);
+      });
+      pendingThreats.push(e.data);
+    }
   });
   const scheduler = new Scheduler(ctx);
   registerStandardJobs(scheduler, ctx, { metrics, alerts });
@@ -105,6 +114,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       await app.stop();
       await ingest?.close();
       inlineWriter.flush();
+      await Promise.resolve(); // the alert rules run on a microtask after the flush's threats
       activities.record({ type: "service.stopped", title: "Moat stopped", details: `${ingest?.stored() ?? 0} requests stored in this run` });
       alerts.close();
       store.close();

@@ -9,8 +9,8 @@ import type { Bus } from "../services/bus.ts";
 import type { Store } from "./db.ts";
 import { StoreWriter } from "./writer.ts";
 
-const FLUSH_MS = 20;
-const FLUSH_AT = 256;
+const FLUSH_MS = 10;
+const FLUSH_AT = 128;
 
 interface Pending {
   requests: HttpRequest[];

@@ -39,12 +39,14 @@ export function encodeMetadata(m: GenericMetadata): Record<string, string> {
 
 /** Field scores remembered: real traffic repeats its user agents, referers, paths and many values. */
 const CACHE_ENTRIES = 100_000;
+const EXPLANATION_ENTRIES = 10_000;
 /** Longer values are rarely repeated and would make the cache heavy: they are always scored. */
 const CACHE_MAX_RAW = 256;
 
 export class GenericModel {
   /** `location \0 raw` → [attack probability, class], in insertion order (the oldest is evicted first). */
   private readonly cache = new Map<string, [number, number]>();
+  private readonly explanations = new Map<string, Evidence>();
   cacheHits = 0;
   cacheMisses = 0;
 
@@ -118,7 +120,16 @@ export class GenericModel {
     });
   }
 
+  /** The evidence for a field (remembered like the scores: attacks repeat as much as benign values). */
   explain(field: Field, cls: number): Evidence {
-    return explainField(this.weights, this.meta.featurizer, field, cls);
+    if (field.raw.length > CACHE_MAX_RAW) return explainField(this.weights, this.meta.featurizer, field, cls);
+    const key = `${field.location}\0${cls}\0${field.raw}`;
+    let evidence = this.explanations.get(key);
+    if (!evidence) {
+      evidence = explainField(this.weights, this.meta.featurizer, field, cls);
+      if (this.explanations.size >= EXPLANATION_ENTRIES) this.explanations.delete(this.explanations.keys().next().value!);
+      this.explanations.set(key, evidence);
+    }
+    return evidence;
   }
 }
