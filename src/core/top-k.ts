@@ -6,9 +6,6 @@
  */
 export class TopK {
   private readonly counts = new Map<string, number>();
-  /** True once keys have been dropped: the counts are then lower bounds. */
-  approximate = false;
-
   constructor(private readonly capacity = 10_000) {}
 
   add(key: string, n = 1): void {
@@ -24,7 +21,6 @@ export class TopK {
   private dropLowerHalf(): void {
     const sorted = [...this.counts].sort((a, b) => a[1] - b[1]);
     for (let i = 0; i < sorted.length / 2; i++) this.counts.delete(sorted[i]![0]);
-    this.approximate = true;
   }
 
   top(k: number): [string, number][] {

@@ -24,13 +24,6 @@ export interface SparseVector {
   val: Float32Array;
 }
 
-/** One feature occurrence and the span of normalized text it came from (for explanations). */
-export interface FeatureSpan {
-  index: number;
-  start: number;
-  end: number;
-}
-
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
