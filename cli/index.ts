@@ -13,6 +13,7 @@ import { modelCommand } from "./commands/model.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { initCommand } from "./commands/init.ts";
 import { dbCommand } from "./commands/db.ts";
+import { doctorCommand } from "./commands/doctor.ts";
 import { apikeyCommand } from "./commands/apikey.ts";
 
 export function buildProgram(): Command {
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   program.addCommand(serveCommand());
   program.addCommand(initCommand());
   program.addCommand(dbCommand());
+  program.addCommand(doctorCommand());
   program.addCommand(apikeyCommand());
   for (const cmd of program.commands) cmd.exitOverride();
   return program;

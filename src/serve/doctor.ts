@@ -1,0 +1,102 @@
+/**
+ * `moat doctor`: what a first run needs, checked one by one with what to do when something is wrong —
+ * the log path and its permissions, the format of its first lines, the database location, the port,
+ * and whether nginx answers.
+ */
+import { accessSync, constants, existsSync, mkdirSync, openSync, readSync, closeSync, statSync } from "node:fs";
+import { dirname } from "node:path";
+import { connect } from "node:net";
+import type { Config } from "../config/schema.ts";
+import { createParser, detectFormat } from "../parse/formats.ts";
+import { isParseError } from "../core/http-request.ts";
+
+export type DoctorStatus = "ok" | "warn" | "fail";
+
+export interface DoctorFinding {
+  check: string;
+  status: DoctorStatus;
+  message: string;
+}
+
+const HEAD_BYTES = 64 * 1024;
+
+function firstLines(path: string): string[] {
+  const fd = openSync(path, "r");
+  try {
+    const buf = Buffer.alloc(HEAD_BYTES);
+    const n = readSync(fd, buf, 0, HEAD_BYTES, 0);
+    return buf.toString("utf8", 0, n).split("\n").slice(0, 20).filter((l) => l.trim() !== "");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function checkLog(path: string, config: Config): DoctorFinding[] {
+  const check = `log ${path}`;
+  if (!existsSync(path)) return [{ check, status: "warn", message: "does not exist yet: moat serve will wait for it (is the path right? nginx writes access_log where nginx.conf says)" }];
+  try {
+    accessSync(path, constants.R_OK);
+  } catch {
+    return [{ check, status: "fail", message: `not readable by this user: add the user to the log's group (often adm) or run moat as a user that can read ${path}` }];
+  }
+  if (!statSync(path).isFile()) return [{ check, status: "fail", message: "is not a regular file" }];
+  const lines = firstLines(path);
+  if (!lines.length) return [{ check, status: "warn", message: "is empty: the format will be detected from its first lines" }];
+  try {
+    const parser = config.ingest.format === "auto" && !config.ingest.log_format
+      ? detectFormat(lines, path)
+      : createParser({ format: config.ingest.format, logFormat: config.ingest.log_format || undefined });
+    const parsed = lines.filter((l) => !isParseError(parser.parse(l, { source: path }))).length;
+    const status: DoctorStatus = parsed === lines.length ? "ok" : parsed > 0 ? "warn" : "fail";
+    return [{ check, status, message: `format ${parser.name}: ${parsed} of the first ${lines.length} lines parse${status === "ok" ? "" : " (moat explain '<line>' shows why a line does not)"}` }];
+  } catch (e) {
+    return [{ check, status: "fail", message: (e as Error).message }];
+  }
+}
+
+function checkDatabase(path: string): DoctorFinding {
+  const dir = dirname(path);
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    return { check: "database", status: "ok", message: `${path} (${existsSync(path) ? "exists" : "will be created"})` };
+  } catch (e) {
+    return { check: "database", status: "fail", message: `${dir} is not writable (${(e as Error).message}): set storage.db or --db to a writable place` };
+  }
+}
+
+async function checkPort(host: string, port: number): Promise<DoctorFinding> {
+  if (port === 0) return { check: "port", status: "ok", message: "0: a free port is picked at start" };
+  try {
+    const server = Bun.listen({ hostname: host, port, socket: { data() {} } });
+    server.stop(true);
+    return { check: "port", status: "ok", message: `${host}:${port} is free` };
+  } catch (e) {
+    return { check: "port", status: "fail", message: `${host}:${port} cannot be used (${(e as Error).message}): set server.port or --port` };
+  }
+}
+
+function reachable(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
+}
+
+export async function runDoctor(config: Config, nginx: { host: string; port: number }): Promise<DoctorFinding[]> {
+  const findings: DoctorFinding[] = [];
+  if (!config.ingest.logs.length) findings.push({ check: "logs", status: "fail", message: "no access log configured: set [ingest] logs or pass --log <path>" });
+  for (const path of config.ingest.logs) findings.push(...checkLog(path, config));
+  findings.push(checkDatabase(config.storage.db));
+  findings.push(await checkPort(config.server.host, config.server.port));
+  const up = await reachable(nginx.host, nginx.port);
+  findings.push({ check: "nginx", status: up ? "ok" : "warn", message: up ? `answers on ${nginx.host}:${nginx.port}` : `nothing answers on ${nginx.host}:${nginx.port} (pass --nginx host:port if it listens elsewhere)` });
+  findings.push({ check: "site model", status: existsSync(`${config.detect.model_dir}/site.onnx`) ? "ok" : "warn", message: existsSync(`${config.detect.model_dir}/site.onnx`) ? config.detect.model_dir : `none yet in ${config.detect.model_dir}: moat train --from <access logs> --out ${config.detect.model_dir}` });
+  return findings;
+}

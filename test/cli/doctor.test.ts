@@ -1,0 +1,46 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runCli } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
+import { NGINX_BIN, startNginx, type NginxInstance } from "../helpers/nginx.ts";
+
+const dir = tempDir();
+let nginx: NginxInstance | null = null;
+afterAll(() => nginx?.stop());
+
+describe("moat doctor", () => {
+  test("a good log, a missing one, the database, the port and nginx, each with what to do", async () => {
+    const log = join(dir, "access.log");
+    writeFileSync(log, '1.2.3.4 - - [24/Nov/2026:11:54:54 +0000] "GET / HTTP/1.1" 200 3 "-" "ua"\n'.repeat(5));
+    const args = ["doctor", "--log", log, join(dir, "later.log"), "--db", join(dir, "db", "moat.db"), "-c", "/dev/null", "--port", "0", "--json"];
+    if (NGINX_BIN) {
+      nginx = await startNginx(`server { listen 127.0.0.1:{{PORT}}; location / { return 200; } }`);
+      args.push("--nginx", `127.0.0.1:${nginx.port}`);
+    }
+    const r = runCli(args);
+    expect(r.code).toBe(0);
+    const findings = JSON.parse(r.stdout) as { check: string; status: string; message: string }[];
+    const by = (check: string) => findings.find((f) => f.check === check)!;
+    expect(by(`log ${log}`)).toMatchObject({ status: "ok", message: "format combined: 5 of the first 5 lines parse" });
+    expect(by(`log ${join(dir, "later.log")}`).status).toBe("warn");
+    expect(by("database").status).toBe("ok");
+    expect(by("port").status).toBe("ok");
+    if (NGINX_BIN) expect(by("nginx").status).toBe("ok");
+  });
+
+  test("a log in no known format and a port in use fail, and the exit code says so", () => {
+    const log = join(dir, "odd.log");
+    writeFileSync(log, "hello\nworld\n");
+    const busy = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      const r = runCli(["doctor", "--log", log, "-c", "/dev/null", "--db", join(dir, "moat.db"), "--port", String(busy.port), "--nginx", "127.0.0.1:1"]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/FAIL\s+log .*odd\.log: .*no known format fits/);
+      expect(r.stdout).toMatch(/FAIL\s+port: 127\.0\.0\.1:\d+ cannot be used/);
+      expect(r.stdout).toMatch(/WARN\s+nginx: nothing answers on 127\.0\.0\.1:1/);
+    } finally {
+      busy.stop(true);
+    }
+  });
+});
