@@ -231,14 +231,15 @@ export function detectionRoutes(s: ApiServices, options: DetectionRouteOptions =
 
   const singleBody = {
     parse: TEXT_BODY,
-    transform(c: { body: unknown; request: Request }) {
+    // An arrow function: Elysia reads hooks' source, and a method shorthand confuses its parser.
+    transform: (c: { body: unknown; request: Request }) => {
       c.body = parseCheckBody(c.body as string, c.request.headers.get("content-type"), limits);
     },
     body: CheckInput,
   };
   const batchBody = {
     parse: TEXT_BODY,
-    transform(c: { body: unknown; request: Request }) {
+    transform: (c: { body: unknown; request: Request }) => {
       c.body = parseBatchBody(c.body as string, c.request.headers.get("content-type"), limits);
     },
     body: t.Array(CheckInput, { description: `at most ${limits.maxBatchItems} check requests` }),
@@ -320,7 +321,7 @@ export function detectionRoutes(s: ApiServices, options: DetectionRouteOptions =
         },
         {
           parse: TEXT_BODY,
-          transform(c: { body: unknown; request: Request }) {
+          transform: (c: { body: unknown; request: Request }) => {
             c.body = parseConfigChange(c.body as string, c.request.headers.get("content-type"));
           },
           body: WafConfigChange,
