@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { ROOT } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
+import { freePort } from "../helpers/nginx.ts";
 
 const dir = tempDir("moat-bin-");
 const bin = join(dir, "moat");
@@ -45,5 +46,28 @@ describe("compiled dist/moat", () => {
     const r = run(["check", "--json", "GET /search?q=%3Cscript%3Ealert(1)%3C/script%3E"]);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).verdict).toMatchObject({ isAnomaly: true, attackType: "xss" });
+  });
+
+  test("serve answers /health, /check and its embedded docs, with nothing unexpected on stderr", async () => {
+    const port = await freePort();
+    const proc = Bun.spawn([bin, "serve", "--port", String(port), "-c", "/dev/null", "--db", join(dir, "serve.db")], { cwd: dir, env: { PATH: join(dir, "empty-path"), HOME: dir }, stdout: "ignore", stderr: "pipe" });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      const until = Date.now() + 20_000;
+      while (!(await fetch(`${base}/health`).then((r) => r.ok, () => false))) {
+        if (Date.now() > until) throw new Error("the binary's serve did not start");
+        await Bun.sleep(100);
+      }
+      const check = await fetch(`${base}/check`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ method: "GET", path: "/search", query_params: { q: "<script>alert(1)</script>" } }) });
+      expect(await check.json()).toMatchObject({ is_anomaly: true, attack_type: "xss" });
+      expect((await fetch(`${base}/docs/swagger-ui-bundle.js`)).status).toBe(200);
+      expect(((await (await fetch(`${base}/openapi.json`)).json()) as { paths: object }).paths).toHaveProperty(["/api/metrics/realtime"]);
+    } finally {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    }
+    const stderr = await new Response(proc.stderr).text();
+    const unexpected = stderr.split("\n").filter((l) => l.trim() && !l.startsWith("time="));
+    expect(unexpected).toEqual([]);
   });
 });
