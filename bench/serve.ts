@@ -12,7 +12,6 @@
  *    its write to the first poll that sees it stored: p50 / p99 / max.
  * Prints a Markdown table; progress on stderr.
  */
-import { Database } from "bun:sqlite";
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -22,21 +21,10 @@ import { buildLog } from "./lib/build-log.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { BenchError, runBench } from "./lib/run.ts";
 import { markdownTable, thousands } from "./lib/table.ts";
+import { dbCounts } from "../test/helpers/serve.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const log = (msg: string) => process.stderr.write(`bench:serve: ${msg}\n`);
-
-function storedRequests(db: string): number {
-  if (!existsSync(db)) return 0;
-  const sqlite = new Database(db, { readonly: true });
-  try {
-    return (sqlite.query("select value from counters where key = 'requests'").get() as { value: number } | null)?.value ?? 0;
-  } catch {
-    return 0;
-  } finally {
-    sqlite.close();
-  }
-}
 
 function peakRss(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -60,7 +48,7 @@ async function sustained(input: string, lines: number, dir: string) {
   let rss = 0;
   let lastReport = 0;
   for (;;) {
-    const n = storedRequests(db);
+    const n = dbCounts(db).requests;
     rss = Math.max(rss, peakRss(proc.pid));
     if (n >= built.lines) break;
     if (proc.exitCode !== null) throw new BenchError(`moat serve exited with ${proc.exitCode}`, EXIT.software);
@@ -80,7 +68,7 @@ async function sustained(input: string, lines: number, dir: string) {
 async function lag(input: string, rate: number, seconds: number, dir: string) {
   // Lines to append come from the input, rewritten as combined lines.
   const source = join(dir, "source.log");
-  const built = await buildLog(input, Math.min(rate * seconds, 2_000_000), source, log);
+  await buildLog(input, Math.min(rate * seconds, 2_000_000), source, log);
   const all = readFileSync(source, "utf8").split("\n").filter(Boolean);
   const logPath = join(dir, "lag.log");
   writeFileSync(logPath, "");
@@ -93,7 +81,7 @@ async function lag(input: string, rate: number, seconds: number, dir: string) {
   const t0 = performance.now();
   const total = Math.min(all.length, rate * seconds);
   const poller = setInterval(() => {
-    const n = storedRequests(db);
+    const n = dbCounts(db).requests;
     const now = performance.now();
     while (storedAt.length < n && storedAt.length < writtenAt.length) storedAt.push(now);
   }, 20);
@@ -116,7 +104,6 @@ async function lag(input: string, rate: number, seconds: number, dir: string) {
   if (storedAt.length < total) throw new BenchError(`only ${storedAt.length} of ${total} lines stored 30 s after the last write`, EXIT.software);
   const lags = writtenAt.map((w, i) => storedAt[i]! - w).sort((a, b) => a - b);
   const q = (p: number) => lags[Math.min(lags.length - 1, Math.floor(p * lags.length))]!;
-  void built;
   return { lines: total, rate, p50: q(0.5), p99: q(0.99), max: lags[lags.length - 1]!, rss };
 }
 

@@ -61,6 +61,11 @@ export class Detector {
     return new Detector(generic, site, options);
   }
 
+  /** A detector over models already loaded (the regression gate compares two site models on one generic model). */
+  static fromModels(generic: GenericModel, site: SiteModel | null): Detector {
+    return new Detector(generic, site, {});
+  }
+
   get threshold(): number {
     return this.thresholdOverride ?? this.calibratedThreshold;
   }

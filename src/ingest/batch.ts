@@ -60,17 +60,19 @@ function stdinInput(): BatchInput {
   };
 }
 
+/** Re-yields an item taken off an iterator to peek at it, then the rest. */
+export async function* prepend<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> {
+  yield first;
+  for (let r = await rest.next(); !r.done; r = await rest.next()) yield r.value;
+}
+
 async function* sniffGzip(stream: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const it = stream[Symbol.asyncIterator]();
   const first = await it.next();
   if (first.done) return;
   const head = first.value;
-  async function* rest(): AsyncGenerator<Uint8Array> {
-    yield head;
-    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
-  }
-  if (head[0] === 0x1f && head[1] === 0x8b) yield* Readable.from(rest()).pipe(createGunzip());
-  else yield* rest();
+  if (head[0] === 0x1f && head[1] === 0x8b) yield* Readable.from(prepend(head, it)).pipe(createGunzip());
+  else yield* prepend(head, it);
 }
 
 function listDirectory(dir: string): string[] {

@@ -3,7 +3,7 @@
  * The shared entry point for `moat scan`, `moat train` and the benchmarks.
  */
 import type { HttpRequest } from "../core/http-request.ts";
-import { resolveInputs, readInputLines, type BatchInput } from "./batch.ts";
+import { prepend, resolveInputs, readInputLines, type BatchInput } from "./batch.ts";
 import type { SourceLine } from "./lines.ts";
 import { createParser, detectFormat, type FormatOptions } from "../parse/formats.ts";
 import { parseBatches } from "../parse/stream.ts";
@@ -17,12 +17,6 @@ export interface ReadHooks {
   onInputError?(input: BatchInput, error: Error): void;
   /** Bytes of the current input consumed so far (decompressed offset), for progress. */
   onProgress?(input: BatchInput, offset: number): void;
-}
-
-/** Re-yields the first batch after peeking at it. */
-async function* prepend<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> {
-  yield first;
-  for (let r = await rest.next(); !r.done; r = await rest.next()) yield r.value;
 }
 
 async function* withProgress(batches: AsyncIterable<SourceLine[]>, input: BatchInput, hooks: ReadHooks): AsyncGenerator<SourceLine[]> {

@@ -26,17 +26,19 @@ const DAY = 86_400_000;
 /** Minute rollups older than this are folded into hours (the hour rows remain). */
 const MINUTE_ROLLUP_DAYS = 7;
 
+function pragma(store: Store, name: string): number {
+  return (store.sqlite.query(`pragma ${name}`).get() as Record<string, number>)[name] ?? 0;
+}
+
 /** Bytes in pages that hold data (the file can be larger until VACUUM; free pages are reused first). */
 export function usedBytes(store: Store): number {
-  const q = (pragma: string) => (store.sqlite.query(`pragma ${pragma}`).get() as Record<string, number>)[pragma] ?? 0;
-  return (q("page_count") - q("freelist_count")) * q("page_size");
+  return (pragma(store, "page_count") - pragma(store, "freelist_count")) * pragma(store, "page_size");
 }
 
 /** Share of the file that is free pages: a VACUUM is due when it is large. */
 export function freeShare(store: Store): number {
-  const q = (pragma: string) => (store.sqlite.query(`pragma ${pragma}`).get() as Record<string, number>)[pragma] ?? 0;
-  const pages = q("page_count");
-  return pages ? q("freelist_count") / pages : 0;
+  const pages = pragma(store, "page_count");
+  return pages ? pragma(store, "freelist_count") / pages : 0;
 }
 
 function deleteChunked(store: Store, sql: string, params: (string | number)[] = []): number {

@@ -5,7 +5,7 @@
  * (payloads injected into those held-out requests). The model directory keeps the replaced model for
  * rollback.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HttpRequest } from "../../core/http-request.ts";
 import { rng, splitPoint } from "../corpus/sample.ts";
@@ -13,6 +13,7 @@ import { grammarPayloads } from "../corpus/grammar.ts";
 import { Detector } from "../detector.ts";
 import type { GenericModel } from "../generic/model.ts";
 import { injectPayload } from "./mutate.ts";
+import { SiteModel } from "./model.ts";
 import { trainSiteModel, type SiteTrainOptions, type SiteTrainResult } from "./train.ts";
 
 /** Share of the recent traffic held out from the candidate, for the gate. */
@@ -85,13 +86,9 @@ export async function retrainWithGate(recent: AsyncIterable<HttpRequest[]> | Htt
   const payloads = options.payloads?.length ? options.payloads : grammarPayloads(2000, options.seed + 99).map((p) => p.payload);
   const attacks = heldOut.map((req) => injectPayload(r, req, payloads[Math.floor(r() * payloads.length)]!));
 
-  const candidateDir = join(options.liveDir ?? ".", `.candidate-${process.pid}`);
-  mkdirSync(candidateDir, { recursive: true });
-  writeFileSync(join(candidateDir, "site.onnx"), trained.bytes);
-  const candidate = await rates(await Detector.load({ site: candidateDir }), heldOut, attacks);
+  const candidate = await rates(Detector.fromModels(generic, await SiteModel.fromBytes(trained.bytes)), heldOut, attacks);
   const liveFile = options.liveDir && join(options.liveDir, "site.onnx");
-  const live = liveFile && existsSync(liveFile) ? await rates(await Detector.load({ site: options.liveDir }), heldOut, attacks) : null;
-  rmSync(candidateDir, { recursive: true, force: true });
+  const live = liveFile && existsSync(liveFile) ? await rates(Detector.fromModels(generic, await SiteModel.fromFile(liveFile)), heldOut, attacks) : null;
   return { trained, gate: { ...gateVerdict(live, candidate), heldOut: heldOut.length, attacks: attacks.length, live, candidate } };
 }
 
