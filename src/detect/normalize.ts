@@ -4,7 +4,7 @@
  * whitespace runs) and records what it undid, since layering is itself a signal. The raw text is
  * kept beside the result, so that evidence can point at the original bytes.
  */
-import { bytesToText } from "../parse/decode.ts";
+import { bytesToText, hexByteAt } from "../parse/decode.ts";
 
 export interface NormalizeFlags {
   /** URL-decoding passes that changed something (1 = ordinary encoding, ≥2 = double encoding). */
@@ -37,11 +37,9 @@ export interface NormalizeOptions {
   plusAsSpace?: boolean;
 }
 
-const HEX = /^[0-9a-fA-F]{2}$/;
-
 /**
  * One URL-decoding pass over bytes: `%XX`, `%uXXXX`; overlong UTF-8 sequences (`%C0%AE` for `.`) are
- * folded to the character they spell.
+ * folded to the character they spell. Hex digits are read with the parser's `hexByteAt`.
  */
 function decodePass(s: string, plusAsSpace: boolean, flags: NormalizeFlags): string {
   if (s.indexOf("%") === -1 && !(plusAsSpace && s.indexOf("+") !== -1)) return s;
@@ -50,23 +48,29 @@ function decodePass(s: string, plusAsSpace: boolean, flags: NormalizeFlags): str
     for (const b of Buffer.from(t, "utf8")) bytes.push(b);
   };
   for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (c === "%") {
-      if ((s[i + 1] === "u" || s[i + 1] === "U") && /^[0-9a-fA-F]{4}$/.test(s.slice(i + 2, i + 6))) {
-        pushText(String.fromCharCode(parseInt(s.slice(i + 2, i + 6), 16)));
-        flags.percentU = true;
-        i += 5;
-        continue;
+    const c = s.charCodeAt(i);
+    if (c === 37 /* % */) {
+      const u = s[i + 1];
+      if (u === "u" || u === "U") {
+        const hi = hexByteAt(s, i + 2);
+        const lo = hexByteAt(s, i + 4);
+        if (hi >= 0 && lo >= 0) {
+          pushText(String.fromCharCode(hi * 256 + lo));
+          flags.percentU = true;
+          i += 5;
+          continue;
+        }
       }
-      const hex = s.slice(i + 1, i + 3);
-      if (HEX.test(hex)) {
-        bytes.push(parseInt(hex, 16));
+      const b = hexByteAt(s, i + 1);
+      if (b >= 0) {
+        bytes.push(b);
         i += 2;
         continue;
       }
     }
-    if (c === "+" && plusAsSpace) bytes.push(32);
-    else pushText(c);
+    if (c === 43 /* + */ && plusAsSpace) bytes.push(32);
+    else if (c < 0x80) bytes.push(c);
+    else pushText(s[i]!);
   }
   return bytesToText(foldOverlong(bytes, flags));
 }

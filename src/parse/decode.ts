@@ -59,7 +59,8 @@ function decodeByteEscapes(s: string, marker: string, read: EscapeReader): strin
   return bytesToText(out.subarray(0, n));
 }
 
-function hexByteAt(s: string, i: number): number {
+/** The byte spelled by the two hex digits at position i, or -1. */
+export function hexByteAt(s: string, i: number): number {
   const h = hexValue(s.charCodeAt(i));
   const l = hexValue(s.charCodeAt(i + 1));
   return h >= 0 && l >= 0 ? h * 16 + l : -1;
