@@ -167,3 +167,36 @@ export const sessions = sqliteTable(
   },
   (t) => [index("sessions_expires").on(t.expiresAt)],
 );
+
+/**
+ * IP addresses denied in nginx's include file (passive blocking): banned automatically when a source
+ * crosses the threat threshold, or by hand (`moat ban add`). One row an address; an expired ban is
+ * deleted by the sweep that rewrites the file.
+ */
+export const bans = sqliteTable(
+  "bans",
+  {
+    ip: text("ip").primaryKey(),
+    reason: text("reason").notNull(),
+    source: text("source", { enum: ["auto", "manual"] }).notNull(),
+    createdAt: integer("created_at").notNull(),
+    /** Null: until removed by hand. */
+    expiresAt: integer("expires_at"),
+  },
+  (t) => [index("bans_expires").on(t.expiresAt)],
+);
+
+/**
+ * Operator-confirmed false positives: a request on `endpoint` whose flagged evidence lies only in
+ * `field` (null: any field) and is of `attackType` (null: any type) is not flagged again.
+ */
+export const allowlist = sqliteTable("allowlist", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  endpoint: text("endpoint").notNull(),
+  field: text("field"),
+  attackType: text("attack_type"),
+  note: text("note").notNull().default(""),
+  /** The threat that was marked as a false positive, when the rule came from one. */
+  threatId: integer("threat_id"),
+  createdAt: integer("created_at").notNull(),
+});
