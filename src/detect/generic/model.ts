@@ -10,6 +10,7 @@ import { readLinearOnnx } from "../onnx/linear.ts";
 import { SparseLinearSession } from "../onnx/session.ts";
 import type { SoftmaxWeights } from "./softmax.ts";
 import { explainField, type Evidence } from "./explain.ts";
+import { GenerationalCache } from "../../core/generational-cache.ts";
 
 export interface GenericMetadata {
   kind: "generic";
@@ -44,9 +45,9 @@ const EXPLANATION_ENTRIES = 10_000;
 const CACHE_MAX_RAW = 256;
 
 export class GenericModel {
-  /** `location \0 raw` → [attack probability, class], in insertion order (the oldest is evicted first). */
-  private readonly cache = new Map<string, [number, number]>();
-  private readonly explanations = new Map<string, Evidence>();
+  /** `location \0 raw` → [attack probability, class]. */
+  private readonly cache = new GenerationalCache<string, [number, number]>(CACHE_ENTRIES);
+  private readonly explanations = new GenerationalCache<string, Evidence>(EXPLANATION_ENTRIES);
   cacheHits = 0;
   cacheMisses = 0;
 
@@ -92,10 +93,7 @@ export class GenericModel {
       const scored: [number, number] = [1 - probs[base]!, cls];
       out[i] = scored;
       const f = fields[i]!;
-      if (f.raw.length <= CACHE_MAX_RAW) {
-        if (this.cache.size >= CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
-        this.cache.set(`${f.location}\0${f.raw}`, scored);
-      }
+      if (f.raw.length <= CACHE_MAX_RAW) this.cache.set(`${f.location}\0${f.raw}`, scored);
     });
     return out;
   }
@@ -127,7 +125,6 @@ export class GenericModel {
     let evidence = this.explanations.get(key);
     if (!evidence) {
       evidence = explainField(this.weights, this.meta.featurizer, field, cls);
-      if (this.explanations.size >= EXPLANATION_ENTRIES) this.explanations.delete(this.explanations.keys().next().value!);
       this.explanations.set(key, evidence);
     }
     return evidence;
