@@ -47,23 +47,40 @@ function threatClass(severity: string): Pick<AlertDraft, "type" | "severity"> | 
 
 /** One draft per (attack type, client IP) among the batch's critical and high threats. */
 export function threatAlerts(rows: ThreatRow[]): AlertDraft[] {
-  const drafts = new Map<string, AlertDraft>();
-  for (const row of rows) {
-    const cls = threatClass(row.severity);
-    if (!cls) continue;
-    const groupKey = `threat:${row.attackType}:${row.clientIp}`;
-    const description = `Latest: ${row.method} ${clip(row.endpoint, MAX_ENDPOINT_CHARS)} scored ${row.score.toFixed(2)} (threshold ${row.threshold.toFixed(2)})`;
-    const seen = drafts.get(groupKey);
-    if (seen) {
-      seen.occurrences++;
-      seen.description = description;
-      // A batch can mix a critical and a high threat of one type: the alert takes the graver class.
-      if (cls.type === "critical") Object.assign(seen, cls);
-    } else {
-      drafts.set(groupKey, { ...cls, title: `${row.attackType} attack from ${row.clientIp}`, description, source: row.clientIp, groupKey, occurrences: 1 });
-    }
+  return mergeDrafts(
+    rows.flatMap((row) => {
+      const cls = threatClass(row.severity);
+      if (!cls) return [];
+      const description = `Latest: ${row.method} ${clip(row.endpoint, MAX_ENDPOINT_CHARS)} scored ${row.score.toFixed(2)} (threshold ${row.threshold.toFixed(2)})`;
+      return [{ ...cls, title: `${row.attackType} attack from ${row.clientIp}`, description, source: row.clientIp, groupKey: `threat:${row.attackType}:${row.clientIp}`, occurrences: 1 }];
+    }),
+  );
+}
+
+export const TYPE_RANK: Record<AlertRow["type"], number> = { info: 0, warning: 1, critical: 2 };
+export const SEVERITY_RANK: Record<AlertRow["severity"], number> = { low: 0, medium: 1, high: 2 };
+
+/** The graver of two alert classes, field by field: a critical occurrence makes the whole alert critical. */
+export function graver(a: Pick<AlertDraft, "type" | "severity">, b: Pick<AlertDraft, "type" | "severity">): Pick<AlertDraft, "type" | "severity"> {
+  return {
+    type: TYPE_RANK[b.type] > TYPE_RANK[a.type] ? b.type : a.type,
+    severity: SEVERITY_RANK[b.severity] > SEVERITY_RANK[a.severity] ? b.severity : a.severity,
+  };
+}
+
+/**
+ * One draft per group key, in first-seen order: occurrences add up, the latest description wins and
+ * the class is the gravest. Raising a draft costs a database round trip, so a batch raises each
+ * alert once however many of its threats belong to it.
+ */
+export function mergeDrafts(drafts: AlertDraft[]): AlertDraft[] {
+  const merged = new Map<string, AlertDraft>();
+  for (const draft of drafts) {
+    const seen = merged.get(draft.groupKey);
+    if (seen) Object.assign(seen, graver(seen, draft), { description: draft.description, occurrences: seen.occurrences + draft.occurrences });
+    else merged.set(draft.groupKey, { ...draft });
   }
-  return [...drafts.values()];
+  return [...merged.values()];
 }
 
 /**

@@ -8,7 +8,7 @@ import { and, desc, eq, gte, inArray, lt, lte, sql } from "drizzle-orm";
 import { isIP } from "node:net";
 import type { ServiceContext } from "../serve/context.ts";
 import { alerts, metricRollups } from "../store/schema.ts";
-import { BurstTracker, burstAlert, errorRateAlert, rateJumpAlert, threatAlerts, type AlertDraft } from "./alert-rules.ts";
+import { BurstTracker, burstAlert, errorRateAlert, graver, mergeDrafts, rateJumpAlert, threatAlerts, type AlertDraft } from "./alert-rules.ts";
 import type { ActivityType } from "./activities.ts";
 import type { AlertRow, ThreatRow } from "./bus.ts";
 import { AlertWebhook, type WebhookStats } from "./webhook.ts";
@@ -33,8 +33,6 @@ const BASELINE_MINUTES = 60;
  */
 const MIN_BASELINE_MINUTES = 10;
 const OPEN_STATUSES: AlertRow["status"][] = ["active", "acknowledged"];
-const TYPE_RANK: Record<AlertRow["type"], number> = { info: 0, warning: 1, critical: 2 };
-const SEVERITY_RANK: Record<AlertRow["severity"], number> = { low: 0, medium: 1, high: 2 };
 
 export function clampLimit(limit: number): number {
   return Number.isFinite(limit) ? Math.min(Math.max(Math.trunc(limit), 0), MAX_ALERTS_PER_QUERY) : MAX_ALERTS_PER_QUERY;
@@ -42,19 +40,26 @@ export function clampLimit(limit: number): number {
 
 export class AlertService {
   private readonly bursts: BurstTracker;
-  private readonly webhook: AlertWebhook | null;
+  private webhook: AlertWebhook | null;
   /** The last minute checkTraffic judged: a minute counts once however often the job runs. */
   private lastCheckedMinute = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly ctx: AlertContext, options: AlertServiceOptions = {}) {
+  constructor(private readonly ctx: AlertContext, private readonly options: AlertServiceOptions = {}) {
     const cfg = ctx.config.alerts;
     this.bursts = new BurstTracker(cfg.burst_threats, cfg.burst_window_seconds * 1000);
-    this.webhook = cfg.webhook_url ? new AlertWebhook({ url: cfg.webhook_url, fetch: options.fetch, log: ctx.log }, ctx.now) : null;
+    this.webhook = null;
+    this.setWebhookUrl(cfg.webhook_url);
+  }
+
+  /** Points the webhook at `url` ("" turns it off); posts still queued for the previous URL are dropped. */
+  setWebhookUrl(url: string): void {
+    this.webhook?.close();
+    this.webhook = url ? new AlertWebhook({ url, fetch: this.options.fetch, log: this.ctx.log }, this.ctx.now) : null;
   }
 
   /** Called with every batch of newly stored threats; returns the alerts it raised or updated. */
   onThreats(rows: ThreatRow[]): AlertRow[] {
-    const drafts = [...threatAlerts(rows), ...this.burstDrafts(rows)];
+    const drafts = mergeDrafts([...threatAlerts(rows), ...this.burstDrafts(rows)]);
     return drafts.length ? this.raiseAll(drafts) : [];
   }
 
@@ -150,8 +155,7 @@ export class AlertService {
       return { row, isNew: true };
     }
     // A graver occurrence (a critical payload after high ones) makes the whole alert graver; never the reverse.
-    const type = TYPE_RANK[draft.type] > TYPE_RANK[open.type] ? draft.type : open.type;
-    const severity = SEVERITY_RANK[draft.severity] > SEVERITY_RANK[open.severity] ? draft.severity : open.severity;
+    const { type, severity } = graver(open, draft);
     const row = db
       .update(alerts)
       .set({ type, severity, description: draft.description, count: sql`${alerts.count} + ${occurrences}`, lastSeen: now, updatedAt: now })
