@@ -8,6 +8,7 @@
  * without bound. The worker's source is inline (a Blob URL) so that the single binary needs no
  * extra entry point.
  */
+import { statSync } from "node:fs";
 import type { Store } from "./db.ts";
 
 const WORKER_SOURCE = `
@@ -32,7 +33,14 @@ self.onmessage = ({ data }) => {
 /** SQLite's default: checkpoint when the WAL reaches 1000 pages. */
 const AUTO_CHECKPOINT_PAGES = 1000;
 /** A WAL that has been checkpointed is truncated back to this size when it restarts. */
-const WAL_SIZE_LIMIT_BYTES = 64 * 2 ** 20;
+const WAL_SIZE_LIMIT_BYTES = 16 * 2 ** 20;
+/**
+ * A WAL only restarts from its beginning when a checkpoint has caught up with the writer; under
+ * sustained full-speed ingestion that moment may not come. Past this size the writer's own
+ * connection runs a RESTART checkpoint (quick: the worker has already copied most of the frames).
+ */
+const WAL_RESTART_BYTES = 256 * 2 ** 20;
+const WAL_WATCH_MS = 5_000;
 
 export interface BackgroundCheckpoints {
   stop(): void;
@@ -52,8 +60,17 @@ export function startBackgroundCheckpoints(store: Store, onError: (message: stri
   store.sqlite.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   store.sqlite.exec("PRAGMA wal_autocheckpoint = 0");
   worker.postMessage({ path: store.path, intervalMs });
+  const watch = setInterval(() => {
+    try {
+      if ((statSync(`${store.path}-wal`, { throwIfNoEntry: false })?.size ?? 0) > WAL_RESTART_BYTES) store.sqlite.exec("PRAGMA wal_checkpoint(RESTART)");
+    } catch (e) {
+      onError(`cannot restart the WAL of ${store.path}: ${(e as Error).message} (it will be retried)`);
+    }
+  }, WAL_WATCH_MS);
+  watch.unref();
   return {
     stop() {
+      clearInterval(watch);
       worker.terminate();
       URL.revokeObjectURL(url);
       store.sqlite.exec(`PRAGMA wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
