@@ -3,13 +3,14 @@
  * flagged requests in full, the per-minute rollup, the running totals and the tail checkpoint — so
  * that a crash leaves either all of a batch or none of it, and a restart resumes right after it.
  */
-import { getTableColumns, sql, type InferInsertModel } from "drizzle-orm";
+import type { Database, SQLQueryBindings } from "bun:sqlite";
+import { getTableColumns, getTableName, sql, type InferInsertModel } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { HttpRequest } from "../core/http-request.ts";
 import type { Verdict } from "../detect/verdict.ts";
 import type { TailCheckpoint } from "../ingest/tail.ts";
 import { counters, metricRollups, tailCheckpoints, threats, traffic } from "./schema.ts";
-import type { Db, Store } from "./db.ts";
+import type { Store } from "./db.ts";
 import type { ThreatRow, TrafficRow } from "../services/bus.ts";
 
 export interface JudgedBatch {
@@ -24,24 +25,28 @@ export interface JudgedBatch {
 
 const MINUTE = 60_000;
 
-/** A row of `table` whose every column but `id` is a placeholder of its own name. */
-function placeholderRow<T extends SQLiteTable>(table: T): InferInsertModel<T> {
-  const names = Object.keys(getTableColumns(table)).filter((name) => name !== "id");
-  return Object.fromEntries(names.map((name) => [name, sql.placeholder(name)])) as InferInsertModel<T>;
-}
-
 /**
- * The row inserts, prepared once per database. Building drizzle SQL and preparing a statement for
- * every batch cost more than the writes themselves (most of an inline check's time); a prepared
- * single-row insert run once a row, inside the batch's transaction, is SQLite's fastest path.
+ * An insert of one row of `table` (every column but the `id` it returns), prepared once. The SQL is
+ * derived from the drizzle table, and values go through each column's own encoder (booleans as 0/1),
+ * but the statement runs on bun:sqlite directly: drizzle's per-call query building and placeholder
+ * mapping cost more than SQLite's insert itself, and this is the one path every request takes.
  */
-function prepareInserts(db: Db) {
-  return {
-    traffic: db.insert(traffic).values(placeholderRow(traffic)).returning({ id: traffic.id }).prepare(),
-    threats: db.insert(threats).values(placeholderRow(threats)).returning({ id: threats.id }).prepare(),
+function rowInsert<T extends SQLiteTable>(sqlite: Database, table: T): (row: InferInsertModel<T>) => number {
+  const columns = Object.entries(getTableColumns(table)).filter(([key]) => key !== "id");
+  const statement = sqlite.prepare(`insert into "${getTableName(table)}" (${columns.map(([, c]) => `"${c.name}"`).join(", ")}) values (${columns.map(() => "?").join(", ")})`);
+  return (row) => {
+    const values = columns.map(([key, column]) => {
+      const value = (row as Record<string, unknown>)[key];
+      return value === null || value === undefined ? null : (column.mapToDriverValue(value) as SQLQueryBindings);
+    });
+    return Number(statement.run(...values).lastInsertRowid);
   };
 }
-const preparedInserts = new WeakMap<Db, ReturnType<typeof prepareInserts>>();
+
+function prepareInserts(sqlite: Database) {
+  return { traffic: rowInsert(sqlite, traffic), threats: rowInsert(sqlite, threats) };
+}
+const preparedInserts = new WeakMap<Database, ReturnType<typeof prepareInserts>>();
 
 function endpointOf(req: HttpRequest): string {
   return req.path || "/";
@@ -109,12 +114,12 @@ export class StoreWriter {
       }
     });
 
-    let inserts = preparedInserts.get(db);
-    if (!inserts) preparedInserts.set(db, (inserts = prepareInserts(db)));
+    let inserts = preparedInserts.get(this.store.sqlite);
+    if (!inserts) preparedInserts.set(this.store.sqlite, (inserts = prepareInserts(this.store.sqlite)));
     const { traffic: insertTraffic, threats: insertThreat } = inserts;
     return db.transaction((tx) => {
-      const storedTraffic: TrafficRow[] = trafficRows.map((row) => ({ id: insertTraffic.get(row)!.id, ...row }));
-      const storedThreats: ThreatRow[] = threatRows.map((row) => ({ id: insertThreat.get(row)!.id, ...row }));
+      const storedTraffic: TrafficRow[] = trafficRows.map((row) => ({ id: insertTraffic(row), ...row }));
+      const storedThreats: ThreatRow[] = threatRows.map((row) => ({ id: insertThreat(row), ...row }));
       for (const [bucket, r] of rollups) {
         const existing = tx.select({ byType: metricRollups.byType }).from(metricRollups).where(sql`${metricRollups.resolution} = 'minute' and ${metricRollups.bucket} = ${bucket}`).get();
         const byType: Record<string, number> = existing ? JSON.parse(existing.byType) : {};
