@@ -102,3 +102,15 @@ describe("moat explain", () => {
     expect(r.stdout).toContain('"value": "<script>"');
   });
 });
+
+describe("the quick start's bundled sample", () => {
+  test("assets/samples/access.log is in the project and scans cleanly, with its attacks flagged by type", () => {
+    const r = runCli(["scan", join(import.meta.dir, "../../assets/samples/access.log"), "--json"]);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.requests).toBe(240);
+    expect(s.rejected).toBe(0);
+    const types = new Map<string, number>(s.detection.byAttackType);
+    for (const t of ["sqli", "xss", "traversal", "cmdi", "log4shell", "scanner"]) expect(types.get(t)).toBeGreaterThan(0);
+  });
+});
