@@ -5,7 +5,8 @@
  * every problem is an ApiError whose message says what is wrong (and, in a batch, which item).
  */
 import { t, type Static, type TSchema } from "elysia";
-import { Value, ValueErrorType, type ValueError } from "@sinclair/typebox/value";
+import { ValueErrorType, type ValueError } from "@sinclair/typebox/value";
+import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
 import { isParseError, type HttpRequest, type RequestOrigin } from "../core/http-request.ts";
 import { assembleRequest } from "../parse/assemble.ts";
 import { rawHttpParser } from "../parse/raw-http.ts";
@@ -54,10 +55,16 @@ function describeError(error: ValueError): string {
   return expected ? `${field} must be ${expected}` : `${field}: ${error.message}`;
 }
 
+const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
+
 /** The first thing wrong with a value against a schema, for a person, or null when it conforms. */
 export function schemaProblem(schema: TSchema, value: unknown): string | null {
-  const first = Value.Errors(schema, value).First();
-  return first ? describeError(first) : null;
+  // Compiled once: the check runs on every inline request, and the error walk only when it fails.
+  let check = compiled.get(schema);
+  if (!check) compiled.set(schema, (check = TypeCompiler.Compile(schema)));
+  if (check.Check(value)) return null;
+  const first = check.Errors(value).First();
+  return first ? describeError(first) : "the body does not match the schema";
 }
 
 /** What is wrong with a decoded check input, or null when it is a check request or a raw request. */
