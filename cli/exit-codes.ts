@@ -7,6 +7,8 @@ export const EXIT = {
   dataError: 65,
   /** An input file does not exist or cannot be read. */
   noInput: 66,
+  /** A tool or service that is needed is missing (e.g. nginx or wrk for a benchmark). */
+  unavailable: 69,
   /** A bug: an error Moat did not expect. */
   software: 70,
   /** Writing output failed (disk full, closed pipe). */

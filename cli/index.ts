@@ -1,7 +1,11 @@
 #!/usr/bin/env bun
 /** The `moat` command line: a thin shell over src/. */
 import { Command, CommanderError } from "commander";
-import { COMMIT, VERSION } from "../src/version.ts";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { COMMIT, VERSION, modelVersionOf } from "../src/version.ts";
+import { BUNDLED_GENERIC_MODEL } from "../src/detect/detector.ts";
+import { configFrom } from "./config-options.ts";
 import { InputError } from "../src/ingest/batch.ts";
 import { CliError, EXIT } from "./exit-codes.ts";
 import { scanCommand } from "./commands/scan.ts";
@@ -15,11 +19,29 @@ import { initCommand } from "./commands/init.ts";
 import { dbCommand } from "./commands/db.ts";
 import { doctorCommand } from "./commands/doctor.ts";
 import { apikeyCommand } from "./commands/apikey.ts";
+import { banCommand } from "./commands/ban.ts";
+
+/** `moat --version`: the build, the generic model it ships, and the site model the configuration points at. */
+function versionText(): string {
+  const lines = [`moat ${VERSION} (commit ${COMMIT})`, `generic model  ${modelVersionOf(BUNDLED_GENERIC_MODEL)} (shipped)`];
+  try {
+    const dir = configFrom({}).config.detect.model_dir;
+    const site = join(dir, "site.onnx");
+    lines.push(existsSync(site) ? `site model     ${modelVersionOf(site)} (active: ${site})` : `site model     none in ${dir} (the generic model judges alone)`);
+  } catch (e) {
+    lines.push(`site model     unknown: ${(e as Error).message}`);
+  }
+  return lines.join("\n") + "\n";
+}
 
 export function buildProgram(): Command {
   const program = new Command("moat")
     .description("Self-hosted web-attack detection: reads nginx logs, scores every request, explains why.")
-    .version(`moat ${VERSION} (commit ${COMMIT})`, "-V, --version")
+    .option("-V, --version", "print the version, the commit and the model versions")
+    .on("option:version", () => {
+      process.stdout.write(versionText());
+      throw new CommanderError(0, "commander.version", "");
+    })
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
   program.addCommand(scanCommand());
@@ -33,6 +55,7 @@ export function buildProgram(): Command {
   program.addCommand(dbCommand());
   program.addCommand(doctorCommand());
   program.addCommand(apikeyCommand());
+  program.addCommand(banCommand());
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -8,6 +8,8 @@
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { EXIT } from "../../cli/exit-codes.ts";
+import { BenchError } from "./run.ts";
 import { NGINX_BIN, freePort, startNginx, type NginxInstance } from "../../test/helpers/nginx.ts";
 import { tempDir } from "../../test/helpers/tmp.ts";
 
@@ -25,7 +27,11 @@ const CRS_BEFORE = "/etc/modsecurity/crs/REQUEST-900-EXCLUSION-RULES-BEFORE-CRS.
 const CRS_AFTER = "/etc/modsecurity/crs/RESPONSE-999-EXCLUSION-RULES-AFTER-CRS.conf";
 
 /** Thrown when ModSecurity/CRS is missing and cannot be installed; the message says what to do. */
-export class ModSecurityUnavailable extends Error {}
+export class ModSecurityUnavailable extends BenchError {
+  constructor(message: string) {
+    super(message, EXIT.unavailable);
+  }
+}
 
 /** Path of the dynamic module, or null. Also follows `load_module` lines in modules-available. */
 export function findModule(): string | null {

@@ -20,6 +20,8 @@ export function initCommand(): Command {
           `  1. set [ingest] logs to your access log(s), e.g. logs = ["/var/log/nginx/access.log"]`,
           `  2. learn your site: moat train --from /var/log/nginx/access.log* --out <data_dir>/model`,
           `  3. run: moat serve --config ${file}`,
+          `  4. check it: moat doctor --config ${file}`,
+          `  optional, passive blocking: set [ban] enabled = true and add "include <ban.file>;" to your nginx server block`,
           "",
         ].join("\n"),
       );

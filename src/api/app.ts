@@ -7,10 +7,13 @@ import { cors } from "@elysiajs/cors";
 import { ApiError, failure } from "./envelope.ts";
 import type { ApiServices } from "./services.ts";
 import { dashboardRoutes } from "./routes/dashboard.ts";
+import { consoleRoutes } from "./routes/console/index.ts";
 import { opsRoutes } from "./routes/ops.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { detectionRoutes } from "./routes/detection.ts";
+import { authRequestRoutes } from "./routes/auth-request.ts";
 import { wsRoute } from "./ws/route.ts";
+import { uiRoutes } from "./routes/ui.ts";
 import { authGuard } from "./auth/guard.ts";
 import { InvalidRangeError } from "../services/range.ts";
 import { UnknownMetricError } from "../services/analytics.ts";
@@ -87,5 +90,8 @@ export function createApi(base: Omit<ApiServices, "wsClients">) {
     .use(opsRoutes(s))
     .use(ws)
     .use(dashboardRoutes(s))
-    .use(detectionRoutes(s));
+    .use(consoleRoutes(s))
+    .use(detectionRoutes(s))
+    .use(authRequestRoutes(s))
+    .use(uiRoutes());
 }

@@ -57,6 +57,7 @@ export const ChartDataPoint = t.Object({
   value: t.Optional(t.Number()),
 });
 export const TrafficData = t.Object({
+  id: t.Number({ description: "the row's id: pass the last one as `before` for the next page" }),
   ip: t.String(),
   method: t.String(),
   endpoint: t.String(),
@@ -167,6 +168,7 @@ export function toActivityData(a: ActivityRow, now: number): ActivityDataT {
 
 export function toTrafficData(r: TrafficRow, now: number): TrafficDataT {
   return {
+    id: r.id,
     ip: r.clientIp,
     method: r.method,
     endpoint: r.path,

@@ -7,6 +7,11 @@ import type { AnalyticsService } from "../services/analytics.ts";
 import type { Scheduler } from "../jobs/scheduler.ts";
 import type { WafSettings } from "../services/waf-settings.ts";
 import type { WriteBehind } from "../store/write-behind.ts";
+import type { HttpRequest } from "../core/http-request.ts";
+import type { Verdict } from "../detect/verdict.ts";
+import type { Allowlist } from "../services/allowlist.ts";
+import type { RuntimeSettings } from "../services/runtime-settings.ts";
+import type { SourceStatus } from "../serve/ingest.ts";
 
 export interface ApiServices {
   ctx: ServiceContext;
@@ -21,4 +26,12 @@ export interface ApiServices {
   inlineWriter: WriteBehind;
   /** Live WebSocket clients (the metrics' activeConnections). */
   wsClients(): number;
+  /** The verdict path every request takes (the models, then the allowlist). */
+  judge(requests: HttpRequest[]): Promise<Verdict[]>;
+  /** Confirmed false positives. */
+  allowlist: Allowlist;
+  /** Retention and webhook settings changed at run time (persisted). */
+  runtime: RuntimeSettings;
+  /** The followed logs and how they are doing (empty when none is configured). */
+  sources(): SourceStatus[];
 }

@@ -53,6 +53,7 @@ function coerce(schema: TSchema, raw: unknown): unknown {
   const type = (schema as { type?: string }).type;
   if (type === "integer" || type === "number") return raw.trim() === "" ? raw : Number(raw);
   if (type === "array") return raw.split(",").map((x) => x.trim()).filter(Boolean);
+  if (type === "boolean") return raw === "true" ? true : raw === "false" ? false : raw;
   return raw;
 }
 
@@ -124,6 +125,7 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
   config.storage.data_dir ||= defaultDataDir(env);
   config.storage.db ||= join(config.storage.data_dir, "moat.db");
   config.detect.model_dir ||= join(config.storage.data_dir, "model");
+  config.ban.file ||= join(config.storage.data_dir, "deny.conf");
   return { config, origins, file };
 }
 

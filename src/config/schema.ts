@@ -3,10 +3,14 @@
  * variables and the defaults; `moat init` writes a commented file from it. TypeBox is the same schema
  * language as the API's (Elysia's `t`).
  */
-import { Type, type Static, type TProperties } from "@sinclair/typebox";
+import { FormatRegistry, Type, type Static, type TProperties } from "@sinclair/typebox";
+import { parseCidr } from "../core/ip.ts";
 
 /** A section of the file: unknown keys are errors (a typo must not be silently ignored). */
 const section = <T extends TProperties>(properties: T) => Type.Object(properties, { additionalProperties: false, default: {} });
+
+// An address or CIDR range, parsed as strictly as the deny list parses addresses (src/core/ip.ts).
+FormatRegistry.Set("ip-range", (value) => parseCidr(value) !== null);
 
 export const FORMATS = ["auto", "combined", "nginx", "json", "apache", "raw-http"] as const;
 
@@ -25,6 +29,7 @@ export const ConfigSchema = Type.Object(
       format: Type.Union(FORMATS.map((f) => Type.Literal(f)), { default: "auto", description: "log format: auto, combined, nginx, json, apache, raw-http" }),
       log_format: Type.String({ default: "", description: "your nginx log_format string, when format is nginx" }),
       start_at: Type.Union([Type.Literal("beginning"), Type.Literal("end")], { default: "end", description: "where to start in a log seen for the first time" }),
+      memory_soft_limit_mb: Type.Integer({ minimum: 0, default: 200, description: "above this resident memory, moat serve collects garbage after a batch (at most 4 times a second); 0: leave it to the runtime" }),
     }),
     detect: section({
       model_dir: Type.String({ default: "", description: "site model directory (moat train --out); empty: <data_dir>/model" }),
@@ -56,6 +61,15 @@ export const ConfigSchema = Type.Object(
     }),
     security: section({
       nginx_conf: Type.String({ default: "/etc/nginx/nginx.conf", description: "nginx configuration to audit (with its includes); empty: skip the audit" }),
+    }),
+    ban: section({
+      enabled: Type.Boolean({ default: false, description: "passive blocking: keep an nginx include file of deny lines for sources over the threat threshold (include it in your server block)" }),
+      file: Type.String({ default: "", description: "the deny file (nginx include), rewritten atomically when it changes; empty: <data_dir>/deny.conf" }),
+      threshold: Type.Integer({ minimum: 1, default: 5, description: "threats from one IP within window_seconds that ban it" }),
+      window_seconds: Type.Integer({ minimum: 1, default: 300, description: "window of the ban threshold" }),
+      duration_seconds: Type.Integer({ minimum: 0, default: 3600, description: "how long an automatic ban lasts; 0: until removed (moat ban remove)" }),
+      reload_command: Type.String({ default: "", description: "run after the deny file changes, without a shell (e.g. nginx -s reload); empty: none" }),
+      never_ban: Type.Array(Type.String({ format: "ip-range" }), { default: ["127.0.0.0/8", "::1"], description: "addresses and CIDR ranges never banned (your own hosts, monitors, proxies)" }),
     }),
     log: section({
       level: Type.Union(["debug", "info", "warn", "error"].map((l) => Type.Literal(l)), { default: "info", description: "debug, info, warn or error" }),

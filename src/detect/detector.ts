@@ -26,7 +26,8 @@ export interface DetectorOptions {
 
 const MAX_REASONS = 5;
 
-function fieldLabel(f: Field): string {
+/** How reasons name a field: `path`, `body`, or `<location>.<name>`. */
+export function fieldLabel(f: Field): string {
   if (f.location === "path") return "path";
   if (f.location === "body" && !f.name) return "body";
   return `${f.location}.${f.name}`;

@@ -9,7 +9,8 @@ export interface Reason {
   name: string;
   /** The substring that mattered (normalized text for the generic detector). */
   evidence: string;
-  detector: "generic" | "site";
+  /** `allowlist`: an operator's rule covers the request (a confirmed false positive); it is not flagged. */
+  detector: "generic" | "site" | "allowlist";
   /** How much it pushed the score (a probability for generic, a logit share for site). */
   weight: number;
   /** A sentence for a person. */

@@ -1,6 +1,7 @@
 /**
- * Scheduled jobs (croner). A job never overlaps itself (croner's `protect`), is safe to run twice,
- * and leaves a trace: a run that changed something, and every failure, is recorded as an activity.
+ * Scheduled jobs (croner). A job never overlaps itself (croner's `protect`, and a run asked for while
+ * one is going is skipped), is safe to run twice, and leaves a trace: a run that changed something,
+ * and every failure, is recorded as an activity.
  */
 import { Cron } from "croner";
 import type { ServiceContext } from "../serve/context.ts";
@@ -16,6 +17,7 @@ export interface Job {
 export class Scheduler {
   private readonly crons = new Map<string, Cron>();
   private readonly jobs = new Map<string, Job>();
+  private readonly running = new Set<string>();
 
   constructor(private readonly ctx: Pick<ServiceContext, "activities" | "log" | "now">) {}
 
@@ -30,7 +32,22 @@ export class Scheduler {
   /** Runs a job at once (also what the schedule calls); never throws. */
   async runNow(name: string): Promise<string | null> {
     const job = this.jobs.get(name);
-    if (!job) return null;
+    return job ? this.run(job) : null;
+  }
+
+  /** Whether a job of that name is running now. */
+  isRunning(name: string): boolean {
+    return this.running.has(name);
+  }
+
+  /**
+   * Runs `job` now, scheduled or not (an operator's "run now"), with the same trace; a job whose name
+   * is already running is not started again (null). Never throws.
+   */
+  async run(job: Job): Promise<string | null> {
+    const name = job.name;
+    if (this.running.has(name)) return null;
+    this.running.add(name);
     const started = performance.now();
     try {
       const summary = await job.run(this.ctx.now());
@@ -43,6 +60,8 @@ export class Scheduler {
       this.ctx.log.error("job failed", { job: name, error: message });
       this.ctx.activities.record({ type: "job.failed", title: `Job ${name} failed`, details: message });
       return null;
+    } finally {
+      this.running.delete(name);
     }
   }
 

@@ -2,12 +2,13 @@
 import { enforceRetention, compactIfDue } from "../services/retention.ts";
 import { runSecurityChecks } from "../services/security/checks.ts";
 import type { AlertService } from "../services/alerts.ts";
+import type { DenyList } from "../services/deny-list.ts";
 import type { MetricsService } from "../services/metrics.ts";
 import type { ServiceContext } from "../serve/context.ts";
 import { retrainJob } from "./retrain.ts";
 import type { Scheduler } from "./scheduler.ts";
 
-export function registerStandardJobs(scheduler: Scheduler, ctx: ServiceContext, services: { metrics: MetricsService; alerts: AlertService }): void {
+export function registerStandardJobs(scheduler: Scheduler, ctx: ServiceContext, services: { metrics: MetricsService; alerts: AlertService; denyList?: DenyList | null }): void {
   const { config, store } = ctx;
   scheduler.add({ name: "metrics", pattern: "*/5 * * * * *", run: () => (services.metrics.publish(), null) });
   scheduler.add({
@@ -38,6 +39,9 @@ export function registerStandardJobs(scheduler: Scheduler, ctx: ServiceContext, 
       return `${rows.length} checks: ${rows.filter((r) => r.status === "pass").length} pass, ${rows.filter((r) => r.status === "warning").length} warning, ${rows.filter((r) => r.status === "fail").length} fail`;
     },
   });
+  // Expired bans leave the deny file within seconds; each expiry is its own activity, so the run itself reports nothing.
+  const denyList = services.denyList;
+  if (denyList) scheduler.add({ name: "ban-expiry", pattern: "*/5 * * * * *", run: async (now) => (await denyList.sweep(now), null) });
   scheduler.add({ name: "retrain", pattern: config.jobs.retrain_cron, run: (now) => retrainJob(ctx, now) });
   // The first site model, once enough traffic has been seen (when enabled).
   scheduler.add({

@@ -9,6 +9,7 @@ import { connect } from "node:net";
 import type { Config } from "../config/schema.ts";
 import { createParser, detectFormat } from "../parse/formats.ts";
 import { isParseError } from "../core/http-request.ts";
+import { splitCommand } from "../services/deny-list.ts";
 
 export type DoctorStatus = "ok" | "warn" | "fail";
 
@@ -65,6 +66,23 @@ function checkDatabase(path: string): DoctorFinding {
   }
 }
 
+/** Passive blocking, when enabled: the deny file can be written and the reload command exists. */
+function checkDenyList(config: Config): DoctorFinding[] {
+  const { enabled, file, reload_command } = config.ban;
+  if (!enabled) return [];
+  const dir = dirname(file);
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    return [{ check: "deny list", status: "fail", message: `${dir} is not writable (${(e as Error).message}): set ban.file to a place Moat can write and nginx can read` }];
+  }
+  const [program] = splitCommand(reload_command);
+  if (!program) return [{ check: "deny list", status: "warn", message: `${file}; no ban.reload_command: bans take effect only when nginx is reloaded by other means (e.g. nginx -s reload)` }];
+  if (!Bun.which(program)) return [{ check: "deny list", status: "fail", message: `ban.reload_command: ${program} is not found or not executable (it runs without a shell: give the full path)` }];
+  return [{ check: "deny list", status: "ok", message: `${file}, reloaded with: ${reload_command} (add "include ${file};" to your nginx server block)` }];
+}
+
 async function checkPort(host: string, port: number): Promise<DoctorFinding> {
   if (port === 0) return { check: "port", status: "ok", message: "0: a free port is picked at start" };
   try {
@@ -94,6 +112,7 @@ export async function runDoctor(config: Config, nginx: { host: string; port: num
   if (!config.ingest.logs.length) findings.push({ check: "logs", status: "fail", message: "no access log configured: set [ingest] logs or pass --log <path>" });
   for (const path of config.ingest.logs) findings.push(...checkLog(path, config));
   findings.push(checkDatabase(config.storage.db));
+  findings.push(...checkDenyList(config));
   findings.push(await checkPort(config.server.host, config.server.port));
   const up = await reachable(nginx.host, nginx.port);
   findings.push({ check: "nginx", status: up ? "ok" : "warn", message: up ? `answers on ${nginx.host}:${nginx.port}` : `nothing answers on ${nginx.host}:${nginx.port} (pass --nginx host:port if it listens elsewhere)` });

@@ -3,10 +3,11 @@
  * written together with that file's checkpoint in one transaction, so that a restart (even after a
  * crash) resumes right after the last stored line: nothing lost, nothing counted twice.
  */
+import type { MemoryGuard } from "../core/memory.ts";
 import { isParseError, type HttpRequest } from "../core/http-request.ts";
 import type { Logger } from "../core/log.ts";
-import type { Detector } from "../detect/detector.ts";
-import { tailFiles, type TailCheckpoint, type Tailer } from "../ingest/tail.ts";
+import type { Verdict } from "../detect/verdict.ts";
+import { tailFiles, type TailCheckpoint, type TailEvent, type Tailer } from "../ingest/tail.ts";
 import type { SourceLine } from "../ingest/lines.ts";
 import { createParser, detectFormat, type FormatOptions } from "../parse/formats.ts";
 import type { Parser } from "../parse/parser.ts";
@@ -15,6 +16,8 @@ import { parseLine } from "../parse/stream.ts";
 import type { StoreWriter } from "../store/writer.ts";
 import type { Bus } from "../services/bus.ts";
 import type { Activities } from "../services/activities.ts";
+import type { LiveTimings } from "../services/metrics.ts";
+import { keepRawText } from "../services/threats.ts";
 
 const JUDGE_BATCH = 512;
 /** A batch where at least this share of lines (and 20 lines) did not parse is a parse-error burst. */
@@ -26,28 +29,57 @@ export interface IngestOptions {
   logs: string[];
   format: FormatOptions;
   startAt: "beginning" | "end";
-  detector: Detector;
+  /** The verdict path (models, then the allowlist). */
+  judge(requests: HttpRequest[]): Promise<Verdict[]>;
   writer: StoreWriter;
   log: Logger;
   /** Stored traffic and threats are published here. */
   bus: Bus;
   /** Tail events worth keeping (rotations, lost files) become activities. */
   activities: Activities;
+  /** Lines read and ingestion lag are measured here. */
+  timings: LiveTimings;
+  /** Asked to keep resident memory down after each batch. */
+  memory: MemoryGuard;
+}
+
+/** How one followed log is doing, since this process started. */
+export interface SourceStatus {
+  path: string;
+  /** The format chosen for it (the configured one until `auto` has seen its first lines). */
+  format: string;
+  /** Its file is open (false while waiting for it, or after a read error). */
+  alive: boolean;
+  lines: number;
+  parseErrors: number;
+  /** Epoch ms when its last lines were stored. */
+  lastLineAt: number | null;
+  /** For its last batch: from the newest line's own time (as the log gives it) to the batch's commit. */
+  lagMs: number | null;
+  rotations: number;
 }
 
 export interface Ingest {
   readonly rejections: Rejections;
   stored(): number;
+  sources(): SourceStatus[];
   close(): Promise<void>;
 }
 
 export function startIngest(options: IngestOptions): Ingest {
-  const { log, detector, writer } = options;
+  const { log, writer, timings } = options;
   if (options.format.format === "raw-http") throw new Error("raw-http is a batch format: moat serve follows line-based logs (use moat scan for raw requests)");
   const parsers = new Map<string, Parser>();
   const rejections = new Rejections();
   let stored = 0;
   const lastBurst = new Map<string, number>();
+  const freshStatus = (path: string): SourceStatus => ({ path, format: options.format.format, alive: false, lines: 0, parseErrors: 0, lastLineAt: null, lagMs: null, rotations: 0 });
+  const status = new Map(options.logs.map((path) => [path, freshStatus(path)]));
+  function statusOf(path: string): SourceStatus {
+    let source = status.get(path);
+    if (!source) status.set(path, (source = freshStatus(path)));
+    return source;
+  }
 
   function reportBurst(path: string, rejected: number, total: number): void {
     if (rejected < 20 || rejected < total * BURST_SHARE) return;
@@ -65,6 +97,7 @@ export function startIngest(options: IngestOptions): Ingest {
     try {
       const parser = options.format.format === "auto" && !options.format.logFormat ? detectFormat(lines.map((l) => l.text), path, options.format) : createParser(options.format);
       parsers.set(path, parser);
+      statusOf(path).format = parser.name;
       log.info("log format chosen", { path, format: parser.name });
       return parser;
     } catch (e) {
@@ -76,24 +109,56 @@ export function startIngest(options: IngestOptions): Ingest {
   async function onLines(lines: SourceLine[], checkpoint: TailCheckpoint): Promise<void> {
     const path = checkpoint.path;
     const requests: HttpRequest[] = [];
+    const texts: string[] = [];
     let rejected = 0;
     const parser = lines.length ? parserFor(path, lines) : null;
     for (const line of lines) {
       const r = parser ? parseLine(parser, line) : null;
-      if (r && !isParseError(r)) requests.push(r);
-      else {
+      if (r && !isParseError(r)) {
+        requests.push(r);
+        texts.push(line.text);
+      } else {
         rejected++;
         if (r) rejections.add(r);
       }
     }
     // Judged in slices: a tail read can hold thousands of lines, and the featurized batch is what costs memory.
     const verdicts = [];
-    for (let i = 0; i < requests.length; i += JUDGE_BATCH) verdicts.push(...(await detector.judge(requests.slice(i, i + JUDGE_BATCH))));
+    for (let i = 0; i < requests.length; i += JUDGE_BATCH) verdicts.push(...(await options.judge(requests.slice(i, i + JUDGE_BATCH))));
+    // A threat row keeps the line it came from (the request as received).
+    for (let i = 0; i < verdicts.length; i++) if (verdicts[i]!.isAnomaly) keepRawText(requests[i]!, texts[i]!);
     const rows = writer.write({ requests, verdicts, rejected, checkpoint });
     reportBurst(path, rejected, lines.length);
     stored += requests.length;
+    measure(path, lines.length, rejected, requests);
     for (const data of rows.traffic) options.bus.publish({ type: "traffic", data });
     for (const data of rows.threats) options.bus.publish({ type: "threat", data });
+    options.memory.relieve();
+  }
+
+  function measure(path: string, lineCount: number, rejected: number, requests: HttpRequest[]): void {
+    if (!lineCount) return;
+    const now = Date.now();
+    const source = statusOf(path);
+    source.alive = true;
+    source.lines += lineCount;
+    source.parseErrors += rejected;
+    source.lastLineAt = now;
+    timings.lines.add(lineCount, now);
+    let newest = -Infinity;
+    for (const r of requests) {
+      if (r.time === null) continue;
+      timings.ingestLagMs.add(now - r.time);
+      if (r.time > newest) newest = r.time;
+    }
+    source.lagMs = newest > -Infinity ? Math.max(0, now - newest) : null;
+  }
+
+  function onTailEvent(e: TailEvent): void {
+    const source = statusOf(e.path);
+    if (e.type === "opened" || e.type === "resumed") source.alive = true;
+    else if (e.type === "waiting" || e.type === "error") source.alive = false;
+    else if (e.type === "rotated") source.rotations++;
   }
 
   const tailer: Tailer = tailFiles({
@@ -102,6 +167,7 @@ export function startIngest(options: IngestOptions): Ingest {
     startAt: options.startAt,
     onLines,
     onEvent(e) {
+      onTailEvent(e);
       if (e.type === "rotated") options.activities.record({ type: "log.rotated", title: `Log rotated (${e.how})`, details: e.path });
       if (e.type === "waiting") options.activities.record({ type: "log.waiting", title: "Waiting for a log file", details: `${e.path} does not exist yet` });
       if (e.type === "error" || e.type === "lost") log.warn(`tail ${e.type}`, { path: e.path, detail: e.detail });
@@ -109,5 +175,5 @@ export function startIngest(options: IngestOptions): Ingest {
       else log.info(`tail ${e.type}`, { path: e.path, ...("how" in e ? { how: e.how } : {}), ...("offset" in e ? { offset: e.offset } : {}) });
     },
   });
-  return { rejections, stored: () => stored, close: () => tailer.close() };
+  return { rejections, stored: () => stored, sources: () => [...status.values()].map((x) => ({ ...x })), close: () => tailer.close() };
 }

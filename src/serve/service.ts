@@ -9,6 +9,8 @@ import type { Config } from "../config/schema.ts";
 import type { Logger } from "../core/log.ts";
 import { Detector } from "../detect/detector.ts";
 import { openStore } from "../store/db.ts";
+import { startBackgroundCheckpoints } from "../store/checkpoints.ts";
+import { MemoryGuard } from "../core/memory.ts";
 import { StoreWriter } from "../store/writer.ts";
 import { startIngest } from "./ingest.ts";
 import { Bus, type ThreatRow } from "../services/bus.ts";
@@ -23,6 +25,10 @@ import { ThreatQueries } from "../services/threats.ts";
 import { AnalyticsService } from "../services/analytics.ts";
 import { WafSettings } from "../services/waf-settings.ts";
 import { WriteBehind } from "../store/write-behind.ts";
+import { Allowlist, verdictPath } from "../services/allowlist.ts";
+import { RuntimeSettings } from "../services/runtime-settings.ts";
+import { DenyList } from "../services/deny-list.ts";
+import { runSecurityChecks } from "../services/security/checks.ts";
 
 export interface Service {
   port: number;
@@ -36,6 +42,7 @@ export interface Service {
 export async function startService(config: Config, log: Logger): Promise<Service> {
   const store = openStore(config.storage.db);
   log.info("database open", { path: store.path });
+  const checkpoints = startBackgroundCheckpoints(store, (message) => log.warn(message));
   const siteFile = join(config.detect.model_dir, "site.onnx");
   const hasSite = existsSync(siteFile);
   const detector = await Detector.load({ site: hasSite ? config.detect.model_dir : undefined, threshold: config.detect.threshold || undefined });
@@ -49,9 +56,22 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const startedAt = Date.now();
   const ctx: ServiceContext = { config, store, bus, activities, detector, log, startedAt, now: () => Date.now() };
   const settings = new WafSettings(ctx);
+  // Retention and webhook changed from the dashboard override the config file: applied before the services read it.
+  const runtime = new RuntimeSettings(ctx);
   const inlineWriter = new WriteBehind(store, bus, (e) => log.error("cannot store checked requests", { error: e.message }));
   const metrics = new MetricsService(ctx, { blocking: config.detect.mode === "block" });
   const alerts = new AlertService(ctx);
+  runtime.onWebhookChange((url) => alerts.setWebhookUrl(url));
+  const allowlist = new Allowlist(store);
+  const judge = verdictPath(detector, allowlist, metrics.timings.modelTimeMs);
+  // Passive blocking: a failed write or reload (and its end) shows in the security checks at once, not at the next scheduled run.
+  const denyList = config.ban.enabled
+    ? new DenyList(ctx, { onProblemChange: () => void runSecurityChecks(ctx, "deny-list").catch((e: Error) => log.error("security check failed", { error: e.message })) })
+    : null;
+  if (denyList) {
+    const first = await denyList.sync();
+    log.info("deny list", { file: first.file, addresses: first.addresses, reload: first.reload });
+  }
   // The services follow the live stream. Threats reach the alert rules in batches: a burst of attacks
   // raising one grouped alert would otherwise cost a database write per threat.
   let pendingThreats: ThreatRow[] = [];
@@ -64,10 +84,11 @@ export async function startService(config: Config, log: Logger): Promise<Service
         alerts.onThreats(batch);
       });
       pendingThreats.push(e.data);
+      denyList?.onThreat(e.data);
     }
   });
   const scheduler = new Scheduler(ctx);
-  registerStandardJobs(scheduler, ctx, { metrics, alerts });
+  registerStandardJobs(scheduler, ctx, { metrics, alerts, denyList });
   await scheduler.runNow("security-checks");
   const writer = new StoreWriter(store, config.detect.mode === "block");
   const ingest = config.ingest.logs.length
@@ -75,11 +96,13 @@ export async function startService(config: Config, log: Logger): Promise<Service
         logs: config.ingest.logs,
         format: { format: config.ingest.format, logFormat: config.ingest.log_format || undefined },
         startAt: config.ingest.start_at,
-        detector,
+        judge,
         writer,
         log,
         bus,
         activities,
+        timings: metrics.timings,
+        memory: new MemoryGuard(config.ingest.memory_soft_limit_mb * 2 ** 20),
       })
     : null;
   if (!ingest) log.warn("no log to follow: set [ingest] logs or pass --log <path>");
@@ -95,7 +118,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       log.error("cannot load the new site model; the previous one stays", { error: (e as Error).message });
     }
   });
-  const app = createApi({ ctx, metrics, alerts, threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler, settings, inlineWriter });
+  const app = createApi({ ctx, metrics, alerts, threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler, settings, inlineWriter, judge, allowlist, runtime, sources: () => ingest?.sources() ?? [] });
   app.listen({ hostname: config.server.host, port: config.server.port });
   const port = app.server?.port ?? config.server.port;
   log.info("listening", { host: config.server.host, port });
@@ -115,8 +138,10 @@ export async function startService(config: Config, log: Logger): Promise<Service
       await ingest?.close();
       inlineWriter.flush();
       await Promise.resolve(); // the alert rules run on a microtask after the flush's threats
+      await denyList?.idle(); // a ban from the last threats is written before the store closes
       activities.record({ type: "service.stopped", title: "Moat stopped", details: `${ingest?.stored() ?? 0} requests stored in this run` });
       alerts.close();
+      checkpoints.stop();
       store.close();
       log.info("stopped", { stored: ingest?.stored() ?? 0 });
     },

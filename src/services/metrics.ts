@@ -254,6 +254,92 @@ class PerformanceHistory {
   }
 }
 
+/** Measurements kept for quantiles: the most recent ones, so the figures follow what happens now. */
+export const DURATION_SAMPLES = 4096;
+
+/** Upper bounds (ms) of the cumulative histogram buckets Prometheus scrapes, from sub-millisecond checks to slow ingestion. */
+export const HISTOGRAM_BUCKETS_MS = [0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] as const;
+
+/**
+ * One duration, measured: the last DURATION_SAMPLES measurements (a ring: constant memory) for p50
+ * and p99 now, and an all-time cumulative histogram for Prometheus.
+ */
+export class DurationSamples {
+  private readonly ring = new Float64Array(DURATION_SAMPLES);
+  private count = 0;
+  /** Measurements at or under each bucket's bound (the last slot is +Inf). */
+  private readonly buckets = new Float64Array(HISTOGRAM_BUCKETS_MS.length + 1);
+  private sumMs = 0;
+
+  add(ms: number): void {
+    if (!Number.isFinite(ms)) return;
+    const value = Math.max(0, ms);
+    this.ring[this.count % DURATION_SAMPLES] = value;
+    this.count++;
+    this.sumMs += value;
+    let i = 0;
+    while (i < HISTOGRAM_BUCKETS_MS.length && value > HISTOGRAM_BUCKETS_MS[i]!) i++;
+    this.buckets[i]!++;
+  }
+
+  /** Nearest-rank quantiles of the kept measurements; zeros (and `samples: 0`) before the first one. */
+  quantiles(): { p50: number; p99: number; samples: number } {
+    const n = Math.min(this.count, DURATION_SAMPLES);
+    if (!n) return { p50: 0, p99: 0, samples: 0 };
+    const sorted = this.ring.slice(0, n).sort();
+    const at = (q: number) => sorted[Math.min(n - 1, Math.ceil(q * n) - 1)]!;
+    return { p50: at(0.5), p99: at(0.99), samples: n };
+  }
+
+  /** Cumulative counts per bucket bound (ms; Infinity last), with the sum and count of every measurement so far. */
+  histogram(): { buckets: [number, number][]; sumMs: number; count: number } {
+    let cumulative = 0;
+    const bounds = [...HISTOGRAM_BUCKETS_MS, Number.POSITIVE_INFINITY];
+    return { buckets: bounds.map((le, i) => [le, (cumulative += this.buckets[i]!)]), sumMs: this.sumMs, count: this.count };
+  }
+}
+
+/** Events per second over the last WINDOW_SECONDS (or since start, when that is shorter). */
+export class RateMeter {
+  private readonly slots = Array.from({ length: WINDOW_SECONDS }, () => ({ second: -1, n: 0 }));
+
+  constructor(private readonly startedAt: number) {}
+
+  add(n: number, now: number): void {
+    const second = Math.floor(now / 1000);
+    const slot = this.slots[second % WINDOW_SECONDS]!;
+    if (slot.second !== second) {
+      slot.second = second;
+      slot.n = 0;
+    }
+    slot.n += n;
+  }
+
+  perSecond(now: number): number {
+    const second = Math.floor(now / 1000);
+    let sum = 0;
+    for (const slot of this.slots) if (slot.second > second - WINDOW_SECONDS && slot.second <= second) sum += slot.n;
+    const span = Math.min(WINDOW_SECONDS, Math.max(1, (now - this.startedAt) / 1000));
+    return sum / span;
+  }
+}
+
+/** What the service measures as it works, for GET /api/performance. */
+export class LiveTimings {
+  /** Log lines read from the followed logs (parsed or not). */
+  readonly lines: RateMeter;
+  /** Per stored log line: from the time the log gives it to its commit (the log's time resolution applies: 1 s for `$time_local`). */
+  readonly ingestLagMs = new DurationSamples();
+  /** Per inline check request: from its arrival to its answer. */
+  readonly checkLatencyMs = new DurationSamples();
+  /** Per judged batch (a tail slice of up to 512 requests, or one inline check or batch): the models' time. */
+  readonly modelTimeMs = new DurationSamples();
+
+  constructor(startedAt: number) {
+    this.lines = new RateMeter(startedAt);
+  }
+}
+
 export interface MetricsOptions {
   /** Block mode: every flagged request is blocked. */
   blocking: boolean;
@@ -262,6 +348,7 @@ export interface MetricsOptions {
 }
 
 export class MetricsService {
+  readonly timings: LiveTimings;
   private readonly window = new RollingWindow();
   private readonly cpu = new CpuMeter();
   private readonly history: PerformanceHistory;
@@ -270,6 +357,7 @@ export class MetricsService {
   constructor(private readonly ctx: Pick<ServiceContext, "store" | "bus" | "now" | "startedAt">, options: MetricsOptions) {
     this.blocking = options.blocking;
     this.history = new PerformanceHistory(options.historyMinutes ?? PERFORMANCE_HISTORY_MINUTES);
+    this.timings = new LiveTimings(ctx.startedAt);
   }
 
   /**

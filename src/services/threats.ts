@@ -3,11 +3,20 @@
  * database never makes a huge response; lists page with an id cursor (`beforeId`).
  */
 import { and, count, desc, eq, gte, lt, lte, max, min, ne, sql, type SQL } from "drizzle-orm";
+import type { HttpRequest } from "../core/http-request.ts";
 import type { Store } from "../store/db.ts";
 import { threats } from "../store/schema.ts";
 import type { ThreatRow } from "./bus.ts";
 
 export const MAX_THREAT_ROWS = 1000;
+
+/** A threat row's `request`: the HttpRequest, plus the text it arrived as when that is known (its log line). */
+export type StoredRequest = HttpRequest & { raw?: string };
+
+/** Makes the stored threat keep `raw`, the request as received. */
+export function keepRawText(req: HttpRequest, raw: string): void {
+  (req as StoredRequest).raw = raw;
+}
 
 export interface ThreatListOptions {
   /** Epoch ms, inclusive. */
@@ -15,6 +24,11 @@ export interface ThreatListOptions {
   /** Epoch ms, inclusive; no upper bound when absent. */
   until?: number;
   type?: string;
+  /** Only from this client. */
+  ip?: string;
+  severity?: string;
+  /** Only endpoints containing this text. */
+  endpointContains?: string;
   limit: number;
   /** Cursor: only threats with a smaller id (pass the last id of the previous page). */
   beforeId?: number;
@@ -55,6 +69,9 @@ export class ThreatQueries {
       gte(threats.time, options.since),
       options.until !== undefined ? lte(threats.time, options.until) : undefined,
       options.type !== undefined ? eq(threats.attackType, options.type) : undefined,
+      options.ip !== undefined ? eq(threats.clientIp, options.ip) : undefined,
+      options.severity !== undefined ? eq(threats.severity, options.severity) : undefined,
+      options.endpointContains !== undefined ? sql`instr(${threats.endpoint}, ${options.endpointContains}) > 0` : undefined,
       options.beforeId !== undefined ? lt(threats.id, options.beforeId) : undefined,
     ];
     return this.store.db.select().from(threats).where(and(...conditions)).orderBy(desc(threats.id)).limit(clampLimit(options.limit)).all();

@@ -1,5 +1,5 @@
 /** Queries over the recent traffic window (newest first, hard-capped). */
-import { and, desc, eq, gte, lt } from "drizzle-orm";
+import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
 import type { Store } from "../store/db.ts";
 import { traffic } from "../store/schema.ts";
 import type { TrafficRow } from "./bus.ts";
@@ -10,6 +10,13 @@ export interface TrafficQuery {
   since?: number;
   /** Only this path. */
   endpoint?: string;
+  /** Only paths containing this text. */
+  pathContains?: string;
+  ip?: string;
+  method?: string;
+  status?: number;
+  /** Only flagged (true) or only benign (false) requests. */
+  flagged?: boolean;
   limit: number;
   /** Cursor: rows with an id below this one (the last row of the previous page). */
   beforeId?: number;
@@ -19,6 +26,11 @@ export function listTraffic(store: Store, q: TrafficQuery): TrafficRow[] {
   const conditions = [
     q.since !== undefined ? gte(traffic.time, q.since) : undefined,
     q.endpoint !== undefined ? eq(traffic.path, q.endpoint) : undefined,
+    q.pathContains !== undefined ? sql`instr(${traffic.path}, ${q.pathContains}) > 0` : undefined,
+    q.ip !== undefined ? eq(traffic.clientIp, q.ip) : undefined,
+    q.method !== undefined ? eq(traffic.method, q.method) : undefined,
+    q.status !== undefined ? eq(traffic.status, q.status) : undefined,
+    q.flagged !== undefined ? eq(traffic.isAnomaly, q.flagged) : undefined,
     q.beforeId !== undefined ? lt(traffic.id, q.beforeId) : undefined,
   ].filter((c) => c !== undefined);
   return store.db

@@ -4,10 +4,9 @@
  * `detect.mode` are the defaults until the first change. A threshold of 0 means "the model's own
  * calibrated threshold", as in the config file.
  */
-import { inArray } from "drizzle-orm";
 import type { ServiceContext } from "../serve/context.ts";
 import type { Detector } from "../detect/detector.ts";
-import { settings } from "../store/schema.ts";
+import { readSettings, writeSetting } from "../store/settings.ts";
 
 export type WafMode = "detect" | "block";
 
@@ -35,7 +34,7 @@ export class WafSettings {
 
   /** Reads the stored settings and applies the threshold to the live detector. */
   constructor(private readonly ctx: SettingsContext) {
-    const stored = this.readStored();
+    const stored = readSettings(this.ctx.store, [THRESHOLD_KEY, MODE_KEY]);
     const threshold = stored.get(THRESHOLD_KEY);
     const mode = stored.get(MODE_KEY);
     this.thresholdSetting = isThreshold(threshold) ? threshold : ctx.config.detect.threshold;
@@ -60,13 +59,13 @@ export class WafSettings {
       if (!isThreshold(change.threshold)) throw new RangeError(`threshold must be between 0 and 1, got ${change.threshold}`);
       this.thresholdSetting = change.threshold;
       this.ctx.detector.setThreshold(change.threshold > 0 ? change.threshold : undefined);
-      this.store(THRESHOLD_KEY, change.threshold);
+      writeSetting(this.ctx.store, THRESHOLD_KEY, change.threshold, this.ctx.now());
       const source = change.threshold > 0 ? "" : " (the model's calibrated threshold)";
       descriptions.push(`threshold ${before.threshold.toFixed(4)} → ${this.threshold.toFixed(4)}${source}`);
     }
     if (change.mode !== undefined && change.mode !== this.modeSetting) {
       this.modeSetting = change.mode;
-      this.store(MODE_KEY, change.mode);
+      writeSetting(this.ctx.store, MODE_KEY, change.mode, this.ctx.now());
       descriptions.push(`mode ${before.mode} → ${change.mode}`);
     }
     if (!descriptions.length) return false;
@@ -74,22 +73,4 @@ export class WafSettings {
     return true;
   }
 
-  private readStored(): Map<string, unknown> {
-    const rows = this.ctx.store.db.select().from(settings).where(inArray(settings.key, [THRESHOLD_KEY, MODE_KEY])).all();
-    const values = new Map<string, unknown>();
-    for (const row of rows) {
-      try {
-        values.set(row.key, JSON.parse(row.value));
-      } catch {
-        // A value that is not JSON was not written by Moat: the config file's value applies instead.
-      }
-    }
-    return values;
-  }
-
-  private store(key: string, value: unknown): void {
-    const json = JSON.stringify(value);
-    const updatedAt = this.ctx.now();
-    this.ctx.store.db.insert(settings).values({ key, value: json, updatedAt }).onConflictDoUpdate({ target: settings.key, set: { value: json, updatedAt } }).run();
-  }
 }

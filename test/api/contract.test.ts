@@ -168,9 +168,20 @@ describeNginx("dashboard API contract", () => {
   test("operations: health, readiness, Prometheus", async () => {
     expect((await api("/health")).body.status).toBe("ok");
     expect((await api("/ready")).body).toMatchObject({ ready: true });
-    const text = await (await fetch(`${base}/metrics`)).text();
+    const scrape = async () => (await fetch(`${base}/metrics`)).text();
+    let text = await scrape();
     expect(text).toContain("moat_requests_total 44");
     expect(text).toMatch(/moat_threats_stored\{type="sqli"\} 1/);
+    const checked = await fetch(`${base}/check`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ method: "GET", path: "/metrics-probe" }) });
+    expect(checked.status).toBe(200);
+    // The check's duration is recorded once its answer has gone out: poll for it.
+    for (let i = 0; i < 50 && /^moat_check_duration_seconds_count 0$/m.test(text); i++) text = await Bun.sleep(50).then(scrape);
+    // Histograms: cumulative buckets ending in +Inf, whose count is the number of measurements.
+    expect(text).toContain("# TYPE moat_check_duration_seconds histogram");
+    const count = (name: string) => Number(new RegExp(`^${name}_count (\\d+)$`, "m").exec(text)?.[1]);
+    expect(count("moat_check_duration_seconds")).toBe(1);
+    expect(text).toContain(`moat_check_duration_seconds_bucket{le="+Inf"} 1\n`);
+    expect(count("moat_ingest_lag_seconds")).toBe(44);
   });
 
   test("error paths: bad range, bad limit, bad id, unknown id, unknown metric, unknown endpoint, oversize body", async () => {

@@ -22,10 +22,13 @@ describe("compiled dist/moat", () => {
     copyFileSync(join(ROOT, "dist", "moat"), bin);
   });
 
-  test("--version names the version and commit", () => {
+  test("--version names the version, the commit and the embedded model", () => {
     const r = run(["--version"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^moat \d+\.\d+\.\d+ \(commit [0-9a-f]{7,}\)/);
+    const [first, generic, site] = r.stdout.trim().split("\n");
+    expect(first).toMatch(/^moat \d+\.\d+\.\d+ \(commit [0-9a-f]{7,}\)$/);
+    expect(generic).toMatch(/^generic model\s+generic-\S+ \(shipped\)$/);
+    expect(site).toBe(`site model     none in ${join(dir, ".local", "share", "moat", "model")} (the generic model judges alone)`);
   });
 
   test("scan reads a gzip log from its own directory", () => {
@@ -48,7 +51,7 @@ describe("compiled dist/moat", () => {
     expect(JSON.parse(r.stdout).verdict).toMatchObject({ isAnomaly: true, attackType: "xss" });
   });
 
-  test("serve answers /health, /check and its embedded docs, with nothing unexpected on stderr", async () => {
+  test("serve answers /health, /check, its embedded docs and dashboard, with nothing unexpected on stderr", async () => {
     const port = await freePort();
     const proc = Bun.spawn([bin, "serve", "--port", String(port), "-c", "/dev/null", "--db", join(dir, "serve.db")], { cwd: dir, env: { PATH: join(dir, "empty-path"), HOME: dir }, stdout: "ignore", stderr: "pipe" });
     try {
@@ -62,6 +65,13 @@ describe("compiled dist/moat", () => {
       expect(await check.json()).toMatchObject({ is_anomaly: true, attack_type: "xss" });
       expect((await fetch(`${base}/docs/swagger-ui-bundle.js`)).status).toBe(200);
       expect(((await (await fetch(`${base}/openapi.json`)).json()) as { paths: object }).paths).toHaveProperty(["/api/metrics/realtime"]);
+      // The dashboard: its page (with its Content-Security-Policy) and its bundled script, embedded in the binary.
+      const page = await fetch(`${base}/`);
+      expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
+      const script = /<script[^>]* src="([^"]+\.js)"/.exec(await page.text())?.[1];
+      const js = await fetch(new URL(script ?? "/missing.js", base));
+      expect({ status: js.status, type: js.headers.get("content-type") }).toEqual({ status: 200, type: "text/javascript;charset=utf-8" });
+      expect(await js.text()).toContain("Minified React error"); // React's production build
     } finally {
       proc.kill("SIGTERM");
       await proc.exited;

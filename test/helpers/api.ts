@@ -13,15 +13,67 @@ import { AnalyticsService } from "../../src/services/analytics.ts";
 import { Scheduler } from "../../src/jobs/scheduler.ts";
 import { WafSettings } from "../../src/services/waf-settings.ts";
 import { WriteBehind } from "../../src/store/write-behind.ts";
+import { Allowlist, verdictPath } from "../../src/services/allowlist.ts";
+import { RuntimeSettings } from "../../src/services/runtime-settings.ts";
+import { startIngest, type Ingest } from "../../src/serve/ingest.ts";
+import { StoreWriter } from "../../src/store/writer.ts";
+import { MemoryGuard } from "../../src/core/memory.ts";
 import type { ApiServices } from "../../src/api/services.ts";
 import type { ServiceContext } from "../../src/serve/context.ts";
 import { tempDir } from "./tmp.ts";
 
-export async function makeApiServices(env: Record<string, string> = {}): Promise<ApiServices> {
-  const dir = tempDir("moat-api-");
+/**
+ * `dir` reuses a data directory (and its database) from an earlier call: the services "restart" on it.
+ * The store is the caller's to close (`s.ctx.store.close()`) before another call opens the same one.
+ */
+export async function makeApiServices(env: Record<string, string> = {}, dir = tempDir("moat-api-")): Promise<ApiServices> {
   const config = loadConfig({ env: { MOAT_STORAGE_DATA_DIR: dir, MOAT_SECURITY_NGINX_CONF: "", ...env } }).config;
   const store = openStore(join(dir, "moat.db"));
   const bus = new Bus();
-  const ctx: ServiceContext = { config, store, bus, activities: new Activities(store, bus), detector: await Detector.load(), log: createLogger({ level: "error", format: "json" }), startedAt: Date.now(), now: () => Date.now() };
-  return { ctx, metrics: new MetricsService(ctx, { blocking: false }), alerts: new AlertService(ctx), threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler: new Scheduler(ctx), settings: new WafSettings(ctx), inlineWriter: new WriteBehind(store, bus, (e) => { throw e; }), wsClients: () => 0 };
+  const detector = await Detector.load();
+  const ctx: ServiceContext = { config, store, bus, activities: new Activities(store, bus), detector, log: createLogger({ level: "error", format: "json" }), startedAt: Date.now(), now: () => Date.now() };
+  const runtime = new RuntimeSettings(ctx);
+  const metrics = new MetricsService(ctx, { blocking: false });
+  const alerts = new AlertService(ctx);
+  runtime.onWebhookChange((url) => alerts.setWebhookUrl(url));
+  const allowlist = new Allowlist(store);
+  return {
+    ctx,
+    metrics,
+    alerts,
+    threats: new ThreatQueries(store),
+    analytics: new AnalyticsService(ctx),
+    scheduler: new Scheduler(ctx),
+    settings: new WafSettings(ctx),
+    inlineWriter: new WriteBehind(store, bus, (e) => { throw e; }),
+    wsClients: () => 0,
+    judge: verdictPath(detector, allowlist, metrics.timings.modelTimeMs),
+    allowlist,
+    runtime,
+    sources: () => [],
+  };
+}
+
+/** Follows `logs` into the services' store as `moat serve` does (tail → parse → judge → store → bus); they become `s.sources()`. */
+export function followLogs(s: ApiServices, logs: string[]): Ingest {
+  const { ctx } = s;
+  const ingest = startIngest({ logs, format: { format: "auto" }, startAt: "beginning", judge: s.judge, writer: new StoreWriter(ctx.store), log: ctx.log, bus: ctx.bus, activities: ctx.activities, timings: s.metrics.timings, memory: new MemoryGuard(0) });
+  s.sources = () => ingest.sources();
+  return ingest;
+}
+
+export interface ApiAnswer<T = unknown> {
+  status: number;
+  body: { success: boolean; data: T; message?: string; timestamp: string };
+}
+
+/** Calls an app in process; a body that is not a string is sent as JSON. */
+export async function callApi<T = unknown>(app: { handle(request: Request): Promise<Response> }, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiAnswer<T>> {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.body = typeof body === "string" ? body : JSON.stringify(body);
+    (init.headers as Record<string, string>)["content-type"] ??= "application/json";
+  }
+  const res = await app.handle(new Request(`http://localhost${path}`, init));
+  return { status: res.status, body: (await res.json()) as ApiAnswer<T>["body"] };
 }

@@ -121,3 +121,52 @@ export async function waitForLines(path: string, n: number, deadlineMs = 10_000)
     await Bun.sleep(20);
   }
 }
+
+export const DEPLOY_NGINX_DIR = join(import.meta.dir, "..", "..", "assets", "deploy", "nginx");
+
+/**
+ * One of the documented nginx configs (assets/deploy/nginx/<name>) with its example values replaced,
+ * so that tests and benchmarks run the very file users copy. Every key of `replace` must occur in the
+ * file: when the example changes, the caller fails loudly instead of testing something else.
+ */
+export function deployConfig(name: string, replace: Record<string, string>): string {
+  let text = readFileSync(join(DEPLOY_NGINX_DIR, name), "utf8");
+  for (const [from, to] of Object.entries(replace)) {
+    if (!text.includes(from)) throw new Error(`${name} no longer contains ${JSON.stringify(from)}: update the caller`);
+    text = text.replaceAll(from, to);
+  }
+  return text;
+}
+
+export interface AuthRequestNginxOptions {
+  /** Where `moat serve` listens. */
+  moatPort: number;
+  /** Sent to Moat as X-API-Key (default: none). */
+  apiKey?: string;
+  failMode?: "open" | "closed";
+  /** false: the same server without its `auth_request` line — nginx alone, for comparison. */
+  judge?: boolean;
+  /** Log `$status $request_uri $moat_verdict $moat_score $moat_attack_type` to logs/verdicts.log (default: no access log). */
+  verdictLog?: boolean;
+}
+
+/**
+ * assets/deploy/nginx/auth-request.conf as documented, in front of a tiny upstream (a second server
+ * of the same nginx answering `200 app ok`), asking the Moat on `moatPort`.
+ */
+export async function startAuthRequestNginx(options: AuthRequestNginxOptions): Promise<NginxInstance> {
+  const appPort = await freePort();
+  const site = deployConfig("auth-request.conf", {
+    "server 127.0.0.1:8080;": `server 127.0.0.1:${options.moatPort};`,
+    "listen 80;": "listen 127.0.0.1:{{PORT}};",
+    "proxy_pass http://127.0.0.1:3000;": `proxy_pass http://127.0.0.1:${appPort};`,
+    ...(options.apiKey ? { 'proxy_set_header X-API-Key "";': `proxy_set_header X-API-Key "${options.apiKey}";` } : {}),
+    ...(options.failMode === "closed" ? { "= @moat_fail_open;": "= @moat_fail_closed;" } : {}),
+    ...(options.judge === false ? { "auth_request /_moat;": "auth_request off;" } : {}),
+  });
+  const log = options.verdictLog
+    ? "log_format verdicts '$status $request_uri $moat_verdict $moat_score $moat_attack_type';\n  access_log {{PREFIX}}/logs/verdicts.log verdicts;"
+    : "access_log off;";
+  const app = `server {\n    listen 127.0.0.1:${appPort};\n    access_log off;\n    location / { return 200 "app ok\\n"; }\n  }`;
+  return startNginx(`${log}\n${site}\n  ${app}`);
+}

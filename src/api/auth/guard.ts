@@ -20,13 +20,14 @@ import { envelope, ErrorEnvelope, failure, ok } from "../envelope.ts";
 import type { ApiServices } from "../services.ts";
 import { displayPrefix, verifyKey } from "./keys.ts";
 import { createSession, deleteSession, pruneExpired, verifySession } from "./sessions.ts";
+import { isDashboardRoute } from "../routes/ui.ts";
 
 export const SESSION_COOKIE = "moat_session";
 const DEFAULT_SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 
 /** Routes anyone may call: the liveness probe, and the endpoints that establish credentials. */
 const EXEMPT_ROUTES = new Set(["GET /health", "POST /api/auth/login", "POST /api/auth/logout", "GET /api/auth/me"]);
-const CHECK_ROUTES = new Set(["/check", "/check/batch", "/api/waf/check", "/api/waf/check/batch"]);
+const CHECK_ROUTES = new Set(["/check", "/check/batch", "/api/waf/check", "/api/waf/check/batch", "/check/auth-request"]);
 const ANONYMOUS_BUCKET = "anonymous";
 
 const HOW_TO_AUTHENTICATE =
@@ -133,7 +134,8 @@ export function authGuard(s: ApiServices, options: AuthGuardOptions = {}) {
     .onRequest(({ request, set }) => {
       const path = routePath(new URL(request.url).pathname);
       // CORS preflights carry no credentials by design: the cors plugin, registered before this one, answers them.
-      if (EXEMPT_ROUTES.has(`${request.method} ${path}`)) return;
+      // The dashboard's page and assets hold no data: the app itself asks for a login when the API answers 401.
+      if (EXEMPT_ROUTES.has(`${request.method} ${path}`) || isDashboardRoute(request.method, path)) return;
       const caller = identify(store, request, s.ctx.now());
       if (caller === "invalid" || (caller === null && required)) {
         set.status = 401;

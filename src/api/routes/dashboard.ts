@@ -10,6 +10,7 @@ import { parseRange } from "../../services/range.ts";
 import { rollupBuckets } from "../../services/metrics.ts";
 import { listTraffic } from "../../services/traffic.ts";
 import { activityFeed } from "../feed.ts";
+import { ThreatFilters, TrafficFilters, threatFilterOptions, trafficFilterOptions } from "../console-contract.ts";
 import { checkById, complianceScore, listSecurityChecks, runSecurityChecks } from "../../services/security/checks.ts";
 
 const RangeQuery = t.Object({ range: t.Optional(t.String({ description: "1h, 6h, 24h, 7d, 30d, <N>h or <N>d (default 24h)" })) });
@@ -20,6 +21,8 @@ const RangeLimitQuery = t.Object({
   before: t.Optional(t.Numeric({ minimum: 1, description: "cursor: the id of the last row of the previous page" })),
 });
 const IdParam = t.Object({ id: t.Numeric({ minimum: 1 }) });
+const TrafficListQuery = t.Object({ ...RangeLimitQuery.properties, ...TrafficFilters.properties });
+const ThreatListQuery = t.Object({ ...RangeLimitQuery.properties, ...ThreatFilters.properties });
 
 const iso = (ms: number) => new Date(ms).toISOString();
 /** Chart labels: the time of day for a day or less, the date and time beyond. */
@@ -87,7 +90,7 @@ export function dashboardRoutes(s: ApiServices) {
       { query: RangeQuery, response: envelope(t.Array(ChartDataPoint)), detail: { tags: ["charts"] } },
     )
     .get("/traffic/recent", ({ query }) => ok(listTraffic(s.ctx.store, { limit: query.limit ?? 50 }).map((r) => toTrafficData(r, now()))), { query: limitQuery(50), response: envelope(t.Array(TrafficData)), detail: { tags: ["traffic"] } })
-    .get("/traffic", ({ query }) => ok(listTraffic(s.ctx.store, { since: since(query.range), limit: query.limit ?? 1000, beforeId: query.before }).map((r) => toTrafficData(r, now()))), { query: RangeLimitQuery, response: envelope(t.Array(TrafficData)), detail: { tags: ["traffic"] } })
+    .get("/traffic", ({ query }) => ok(listTraffic(s.ctx.store, { since: since(query.range), limit: query.limit ?? 1000, beforeId: query.before, ...trafficFilterOptions(query) }).map((r) => toTrafficData(r, now()))), { query: TrafficListQuery, response: envelope(t.Array(TrafficData)), detail: { tags: ["traffic"] } })
     .get(
       "/traffic/endpoint/*",
       ({ params, query }) => {
@@ -103,7 +106,7 @@ export function dashboardRoutes(s: ApiServices) {
       ({ params, query }) => ok(s.threats.list({ since: since(query.range), type: params.type, limit: query.limit ?? 1000, beforeId: query.before }).map((r) => toThreatData(r, now()))),
       { params: t.Object({ type: t.String({ maxLength: 64 }) }), query: RangeLimitQuery, response: envelope(t.Array(ThreatData)), detail: { tags: ["threats"] } },
     )
-    .get("/threats", ({ query }) => ok(s.threats.list({ since: since(query.range), limit: query.limit ?? 1000, beforeId: query.before }).map((r) => toThreatData(r, now()))), { query: RangeLimitQuery, response: envelope(t.Array(ThreatData)), detail: { tags: ["threats"] } })
+    .get("/threats", ({ query }) => ok(s.threats.list({ since: since(query.range), limit: query.limit ?? 1000, beforeId: query.before, ...threatFilterOptions(query) }).map((r) => toThreatData(r, now()))), { query: ThreatListQuery, response: envelope(t.Array(ThreatData)), detail: { tags: ["threats"] } })
     .get("/security/checks", () => ok(listSecurityChecks(s.ctx).map(toSecurityCheck)), { response: envelope(t.Array(SecurityCheck)), detail: { tags: ["security"] } })
     .post(
       "/security/checks/:id/run",

@@ -3,54 +3,33 @@
  * the live threshold and mode, and what the models are.
  *
  * - POST /api/waf/check and /api/waf/check/batch answer in the contract's envelope (the dashboard's path).
- * - POST /check and /check/batch answer the same objects bare: the machine-facing path (a proxy's
- *   auth_request, scripts). In block mode a flagged request answers 403 on /check, so that a proxy can
- *   deny it on the status alone; the batch and /api paths answer 200 and say `blocked: true`.
+ * - POST /check and /check/batch answer the same objects bare: the machine-facing path (scripts,
+ *   proxies; nginx's auth_request has its own route, auth-request.ts). In block mode a flagged request
+ *   answers 403 on /check, so that a proxy can deny it on the status alone; the batch and /api paths
+ *   answer 200 and say `blocked: true`.
  * - Errors on every path are the failure envelope `{ success: false, data: null, message }`.
  *
  * A check accepts the JSON `{ method, path, query_params?, headers?, body? }` or a raw HTTP request
- * as text (see check-input.ts). Checked requests go the way tailed traffic goes: stored with source
- * `inline` and published on the bus, so they show on the dashboard, count in the metrics and raise
- * alerts. Bodies are read as text and decoded here, not by Elysia, so that every bad body gets a 400
- * or 413 that says what is wrong (naming the item of a batch); the `t` schemas still describe the
- * routes in the OpenAPI document and guard the decoded value.
+ * as text (see check-input.ts). Checked requests go the way tailed traffic goes (inline-check.ts):
+ * stored with source `inline` and published on the bus, so they show on the dashboard, count in the
+ * metrics and raise alerts. Bodies are read as text and decoded here, not by Elysia, so that every
+ * bad body gets a 400 or 413 that says what is wrong (naming the item of a batch); the `t` schemas
+ * still describe the routes in the OpenAPI document and guard the decoded value.
  */
 import { Elysia, t } from "elysia";
 import { eq } from "drizzle-orm";
 import type { HttpRequest } from "../../core/http-request.ts";
-import type { Verdict } from "../../detect/verdict.ts";
 import { FEATURIZER_VERSION } from "../../detect/featurize.ts";
 import type { GenericMetadata } from "../../detect/generic/model.ts";
 import type { SiteMetadata } from "../../detect/site/model.ts";
 import { counters } from "../../store/schema.ts";
 import { ApiError, envelope, failure, ok } from "../envelope.ts";
 import type { ApiServices } from "../services.ts";
+import { CheckAnswer, inlineChecker } from "../inline-check.ts";
 import { CheckInput, DEFAULT_CHECK_LIMITS, decodeBody, parseBatchBody, parseCheckBody, schemaProblem, toHttpRequest, type CheckInputT, type CheckLimits } from "../check-input.ts";
 
 export interface DetectionRouteOptions extends Partial<CheckLimits> {
 }
-
-const Reason = t.Object({
-  field: t.String({ description: "path, query.<name>, body.<name>, cookie.<name>, header.<name> or method" }),
-  name: t.String({ description: "an attack class (generic detector) or a departure from the site profile (site detector)" }),
-  evidence: t.String(),
-  detector: t.Union([t.Literal("generic"), t.Literal("site")]),
-  weight: t.Number(),
-  detail: t.String(),
-});
-
-const CheckAnswer = t.Object({
-  anomaly_score: t.Number({ description: "0 to 1" }),
-  is_anomaly: t.Boolean({ description: "anomaly_score >= threshold" }),
-  threshold: t.Number(),
-  processing_time_ms: t.Number({ description: "reading and judging the request (a batch's time is shared by its items)" }),
-  model_version: t.String(),
-  attack_type: t.Optional(t.String({ description: "an attack class or `anomaly`; absent when the request is not flagged" })),
-  reasons: t.Array(Reason, { description: "why the request was flagged, strongest first; empty when it was not" }),
-  severity: t.Union([t.Literal("critical"), t.Literal("high"), t.Literal("medium"), t.Literal("low"), t.Literal("none")]),
-  blocked: t.Boolean({ description: "flagged while the mode is block" }),
-});
-type CheckAnswerT = typeof CheckAnswer.static;
 
 const WafStats = t.Object({
   service_available: t.Boolean(),
@@ -116,37 +95,6 @@ const ModelInfo = t.Object({
   ),
 });
 
-/** Inline checks served since start-up, for the average processing time. */
-class ServedChecks {
-  served = 0;
-  flagged = 0;
-  private totalMs = 0;
-
-  add(verdicts: Verdict[], elapsedMs: number): void {
-    this.served += verdicts.length;
-    this.flagged += verdicts.filter((v) => v.isAnomaly).length;
-    this.totalMs += elapsedMs;
-  }
-
-  get averageMs(): number {
-    return this.served ? this.totalMs / this.served : 0;
-  }
-}
-
-function toAnswer(v: Verdict, processingMs: number, blocking: boolean): CheckAnswerT {
-  return {
-    anomaly_score: v.score,
-    is_anomaly: v.isAnomaly,
-    threshold: v.threshold,
-    processing_time_ms: Math.round(processingMs * 1000) / 1000,
-    model_version: v.modelVersion,
-    ...(v.attackType ? { attack_type: v.attackType } : {}),
-    reasons: v.reasons,
-    severity: v.severity,
-    blocked: blocking && v.isAnomaly,
-  };
-}
-
 function genericModelInfo(m: GenericMetadata) {
   const f = m.featurizer;
   return {
@@ -211,20 +159,7 @@ export function detectionRoutes(s: ApiServices, options: DetectionRouteOptions =
   const { ctx } = s;
   const limits: CheckLimits = { maxCheckBytes: options.maxCheckBytes ?? DEFAULT_CHECK_LIMITS.maxCheckBytes, maxBatchItems: options.maxBatchItems ?? DEFAULT_CHECK_LIMITS.maxBatchItems };
   const settings = s.settings;
-  const served = new ServedChecks();
-
-  /** Judges, stores (as the tail does) and publishes the requests; answers in their order. */
-  async function check(toRequests: (now: number) => HttpRequest[]): Promise<CheckAnswerT[]> {
-    const started = performance.now();
-    const now = ctx.now();
-    const requests = toRequests(now);
-    const verdicts = await ctx.detector.judge(requests);
-    const elapsedMs = performance.now() - started;
-    const blocking = settings.mode === "block";
-    s.inlineWriter.add(requests, verdicts, blocking);
-    served.add(verdicts, elapsedMs);
-    return verdicts.map((v) => toAnswer(v, elapsedMs / verdicts.length, blocking));
-  }
+  const { check, served } = inlineChecker(s);
 
   const checkOne = async (input: CheckInputT) => (await check((now) => [toHttpRequest(input, now)]))[0]!;
   const checkBatch = (inputs: CheckInputT[]) => (inputs.length ? check((now) => batchRequests(inputs, now)) : Promise.resolve([]));

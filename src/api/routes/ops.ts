@@ -2,6 +2,7 @@
 import { Elysia, t } from "elysia";
 import { dbStats } from "../../store/stats.ts";
 import type { ApiServices } from "../services.ts";
+import type { DurationSamples } from "../../services/metrics.ts";
 
 function readiness(s: ApiServices) {
   const problems: string[] = [];
@@ -13,7 +14,19 @@ function readiness(s: ApiServices) {
   return { ready: problems.length === 0, model: s.ctx.detector.modelVersion, problems };
 }
 
-/** Prometheus text exposition of the service's counters and gauges. */
+/** A duration as a Prometheus histogram in seconds. */
+function histogram(name: string, help: string, samples: DurationSamples): string[] {
+  const h = samples.histogram();
+  return [
+    `# HELP ${name} ${help}`,
+    `# TYPE ${name} histogram`,
+    ...h.buckets.map(([le, n]) => `${name}_bucket{le="${le === Number.POSITIVE_INFINITY ? "+Inf" : le / 1000}"} ${n}`),
+    `${name}_sum ${h.sumMs / 1000}`,
+    `${name}_count ${h.count}`,
+  ];
+}
+
+/** Prometheus text exposition of the service's counters, gauges and latency histograms. */
 function prometheus(s: ApiServices): string {
   const stats = dbStats(s.ctx.store);
   const snap = s.metrics.snapshot();
@@ -40,6 +53,9 @@ function prometheus(s: ApiServices): string {
     "# HELP moat_process_resident_bytes Resident memory.",
     "# TYPE moat_process_resident_bytes gauge",
     `moat_process_resident_bytes ${snap.rssBytes}`,
+    ...histogram("moat_check_duration_seconds", "Inline checks (/check, /check/batch, auth_request), from arrival to answer.", s.metrics.timings.checkLatencyMs),
+    ...histogram("moat_ingest_lag_seconds", "Tailed log lines, from the time the log gives them to their commit.", s.metrics.timings.ingestLagMs),
+    ...histogram("moat_model_duration_seconds", "Model time per judged batch.", s.metrics.timings.modelTimeMs),
   ];
   return `${lines.join("\n")}\n`;
 }

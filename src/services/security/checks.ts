@@ -9,6 +9,7 @@ import { securityChecks } from "../../store/schema.ts";
 import { dbStats } from "../../store/stats.ts";
 import type { ServiceContext } from "../../serve/context.ts";
 import { auditNginxConfig, type AuditResult } from "./nginx-audit.ts";
+import { denyListCheck } from "../deny-list.ts";
 
 export type CheckStatus = "pass" | "warning" | "fail";
 
@@ -100,7 +101,7 @@ async function nginxAudit(ctx: Ctx): Promise<CheckResult[]> {
 /** Runs every check (or only `key`), stores the results and returns the stored rows. */
 export async function runSecurityChecks(ctx: Ctx, key?: string): Promise<CheckRow[]> {
   const now = ctx.now();
-  const results: CheckResult[] = [logSources(ctx, now), modelFreshness(ctx, now), apiProtection(ctx), retention(ctx), dbSize(ctx), ...(await nginxAudit(ctx))];
+  const results: CheckResult[] = [logSources(ctx, now), modelFreshness(ctx, now), apiProtection(ctx), retention(ctx), dbSize(ctx), ...(await nginxAudit(ctx)), ...(await denyListCheck(ctx))];
   const chosen = key ? results.filter((r) => r.key === key) : results;
   return chosen.map((r) =>
     ctx.store.db

@@ -1,0 +1,77 @@
+import { Command } from "commander";
+import type { Config } from "../../src/config/schema.ts";
+import { createLogger } from "../../src/core/log.ts";
+import { Activities } from "../../src/services/activities.ts";
+import { Bus } from "../../src/services/bus.ts";
+import { BanError, DenyList, describeExpiry, parseDuration, type BanRow, type SyncResult } from "../../src/services/deny-list.ts";
+import { addConfigOptions, configFrom, storeFrom, type ConfigFlags } from "../config-options.ts";
+import { CliError, EXIT } from "../exit-codes.ts";
+import { writeOut } from "../output.ts";
+
+/** Opens the store and a deny list over it; the CLI rewrites the file itself, so a manual ban takes effect without `moat serve`. */
+async function withDenyList(flags: ConfigFlags, run: (denyList: DenyList, config: Config) => Promise<void>): Promise<void> {
+  const loaded = configFrom(flags);
+  const store = storeFrom(loaded);
+  try {
+    // Every outcome is printed by the command itself: Moat's own log lines would only repeat it.
+    const log = createLogger({ level: "error", format: loaded.config.log.format, write: () => {} });
+    const denyList = new DenyList({ config: loaded.config, store, activities: new Activities(store, new Bus()), log, now: () => Date.now() });
+    await run(denyList, loaded.config);
+  } catch (e) {
+    if (e instanceof BanError) throw new CliError(e.message, EXIT.usage);
+    throw e;
+  } finally {
+    store.close();
+  }
+}
+
+/** Drops expired bans, rewrites the file and reloads; a failure is an error after the ban itself was stored. */
+async function apply(denyList: DenyList, done: string): Promise<void> {
+  denyList.expire(Date.now());
+  const result: SyncResult = await denyList.sync();
+  const file = result.written ? `wrote ${result.file} (${result.addresses} address${result.addresses === 1 ? "" : "es"})` : `${result.file} already up to date`;
+  const reload = result.reload === "ok" ? "; reload command ran" : result.reload === "not configured" ? "; no reload command configured (ban.reload_command): reload nginx yourself" : "";
+  if (result.error) throw new CliError(`${done}, but the deny list is not applied: ${result.error}`, EXIT.ioError);
+  await writeOut(`${done}\n${file}${reload}\n`);
+}
+
+function formatRows(rows: BanRow[]): string {
+  if (!rows.length) return "no active bans\n";
+  const width = Math.max(...rows.map((r) => r.ip.length));
+  return rows.map((r) => `${r.ip.padEnd(width)}  ${r.source.padEnd(6)}  ${describeExpiry(r.expiresAt).padEnd(30)}  ${r.reason}`).join("\n") + "\n";
+}
+
+export function banCommand(): Command {
+  const cmd = new Command("ban").description("the nginx deny list of passive blocking: list, add or remove banned addresses (same --db/--config as serve)");
+  addConfigOptions(cmd.command("list").description("active bans, newest first").option("--json", "print JSON")).action((flags: ConfigFlags & { json?: boolean }) =>
+    withDenyList(flags, async (denyList) => {
+      const rows = denyList.list();
+      await writeOut(flags.json ? JSON.stringify(rows, null, 2) + "\n" : formatRows(rows));
+    }),
+  );
+  addConfigOptions(
+    cmd
+      .command("add")
+      .description("ban an address now and rewrite the deny file (ban.file), then run ban.reload_command")
+      .argument("<ip>", "IPv4 or IPv6 address")
+      .option("--duration <duration>", "how long: 90s, 15m, 1h, 7d; 0 for until removed", "0")
+      .option("--reason <text>", "why (shown by moat ban list and in the activities)", "banned by hand"),
+  ).action((ip: string, flags: ConfigFlags & { duration: string; reason: string }) =>
+    withDenyList(flags, async (denyList, config) => {
+      const row = denyList.ban(ip, { source: "manual", reason: flags.reason, durationMs: parseDuration(flags.duration) });
+      await apply(denyList, `banned ${row.ip} ${describeExpiry(row.expiresAt)}`);
+      if (row.expiresAt !== null && !config.ban.enabled) await writeOut("note: ban.enabled is false, so moat serve will not lift it when it expires; the next moat ban add|remove will\n");
+    }),
+  );
+  addConfigOptions(
+    cmd.command("remove").description("lift a ban now and rewrite the deny file, then run ban.reload_command").argument("<ip>", "IPv4 or IPv6 address"),
+  ).action((ip: string, flags: ConfigFlags) =>
+    withDenyList(flags, async (denyList) => {
+      const row = denyList.unban(ip);
+      if (!row) throw new CliError(`${ip} is not banned (moat ban list shows the active bans)`, EXIT.noInput);
+      await apply(denyList, `removed the ban on ${row.ip}`);
+    }),
+  );
+  for (const c of cmd.commands) c.exitOverride();
+  return cmd;
+}

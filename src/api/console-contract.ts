@@ -1,0 +1,207 @@
+/**
+ * The dashboard's console API beyond the contract (notes/console-api.md): the `t` schemas of its
+ * inputs and answers (they feed the OpenAPI document) and the mappings from stored rows to them.
+ * Times are ISO 8601 strings, as in the contract.
+ */
+import { t, type Static } from "elysia";
+import { ConfigSchema } from "../config/schema.ts";
+import { displayPrefix, type ApiKeyInfo } from "./auth/keys.ts";
+import { ThreatData } from "./contract.ts";
+import type { AllowRuleRow } from "../services/allowlist.ts";
+import type { SourceStatus } from "../serve/ingest.ts";
+import type { ThreatListOptions } from "../services/threats.ts";
+import type { TrafficQuery } from "../services/traffic.ts";
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+export const IdParam = t.Object({ id: t.Integer({ minimum: 1, description: "a positive whole number" }) });
+
+// ── list filters (GET /api/threats, GET /api/traffic) ─────────────────────────────────────────────
+
+export const ThreatFilters = t.Object({
+  ip: t.Optional(t.String({ minLength: 1, maxLength: 64, description: "only threats from this client address" })),
+  type: t.Optional(t.String({ minLength: 1, maxLength: 64, description: "only this attack type (sqli, xss, anomaly, ...)" })),
+  severity: t.Optional(t.Union([t.Literal("critical"), t.Literal("high"), t.Literal("medium"), t.Literal("low")], { description: "only this severity" })),
+  q: t.Optional(t.String({ minLength: 1, maxLength: 256, description: "only endpoints containing this text (case-sensitive)" })),
+});
+
+export const TrafficFilters = t.Object({
+  ip: t.Optional(t.String({ minLength: 1, maxLength: 64, description: "only requests from this client address" })),
+  method: t.Optional(t.String({ pattern: "^[A-Za-z]{1,16}$", description: "only this HTTP method (any case)" })),
+  status: t.Optional(t.Numeric({ minimum: 100, maximum: 599, multipleOf: 1, description: "only this response status" })),
+  path: t.Optional(t.String({ minLength: 1, maxLength: 2048, description: "only paths containing this text (case-sensitive)" })),
+  verdict: t.Optional(t.Union([t.Literal("flagged"), t.Literal("benign")], { description: "only flagged, or only benign, requests" })),
+});
+
+export function threatFilterOptions(q: Static<typeof ThreatFilters>): Pick<ThreatListOptions, "ip" | "type" | "severity" | "endpointContains"> {
+  return { ip: q.ip, type: q.type, severity: q.severity, endpointContains: q.q };
+}
+
+export function trafficFilterOptions(q: Static<typeof TrafficFilters>): Pick<TrafficQuery, "ip" | "method" | "status" | "pathContains" | "flagged"> {
+  return { ip: q.ip, method: q.method?.toUpperCase(), status: q.status, pathContains: q.path, flagged: q.verdict === undefined ? undefined : q.verdict === "flagged" };
+}
+
+// ── threat detail ───────────────────────────────────────────────────────────────────────────────────
+
+export const DetailReason = t.Object({
+  field: t.String({ description: "path, query.<name>, body.<name>, cookie.<name>, header.<name> or method" }),
+  name: t.String(),
+  evidence: t.String(),
+  detector: t.Union([t.Literal("generic"), t.Literal("site"), t.Literal("allowlist")]),
+  weight: t.Number(),
+  detail: t.String(),
+  start: t.Optional(t.Number({ description: "offset of the evidence in the field's raw value (UTF-16 code units, as JavaScript indexes strings), when it can be located there" })),
+  end: t.Optional(t.Number({ description: "offset just past the evidence in the field's raw value" })),
+});
+
+export const NormalizedField = t.Object({
+  field: t.String(),
+  raw: t.String({ description: "the value as sent (still encoded)" }),
+  normalized: t.String({ description: "what the models read: decoded, folded, lower-cased" }),
+  decodings: t.Array(t.String(), { description: "what normalization undid: url-decode (once per pass), %u, overlong-utf8, html-entities, unicode-compat, nul-byte, control-chars, comments, decode-limit" }),
+});
+
+export const ThreatDetail = t.Composite([
+  ThreatData,
+  t.Object({
+    method: t.String(),
+    threshold: t.Number(),
+    modelVersion: t.String(),
+    attackType: t.String(),
+    request: t.Object({
+      raw: t.String({ description: "the request as received: its log line, or the HTTP text of an inline check" }),
+      method: t.String(),
+      path: t.String(),
+      query: t.String(),
+      headers: t.Record(t.String(), t.String(), { description: "lower-cased names; repeated headers joined with \", \"" }),
+      body: t.Nullable(t.String()),
+    }),
+    normalized: t.Array(NormalizedField, { description: "every field the models read, in request order (the first 500)" }),
+    reasons: t.Array(DetailReason),
+    falsePositive: t.Boolean({ description: "an allowlist rule covers this request" }),
+  }),
+]);
+export type ThreatDetailT = Static<typeof ThreatDetail>;
+
+// ── allowlist ──────────────────────────────────────────────────────────────────────────────────────
+
+export const AllowRule = t.Object({
+  id: t.Number(),
+  endpoint: t.String(),
+  field: t.Nullable(t.String({ description: "null: evidence in any field" })),
+  attackType: t.Nullable(t.String({ description: "null: any attack type" })),
+  note: t.String(),
+  threatId: t.Nullable(t.Number()),
+  createdAt: t.String(),
+});
+
+export const FalsePositiveBody = t.Object(
+  {
+    note: t.Optional(t.String({ maxLength: 500 })),
+    scope: t.Optional(t.Union([t.Literal("field"), t.Literal("endpoint")], { description: "field (default): only evidence in the threat's top reason's field; endpoint: anywhere on the endpoint" })),
+  },
+  { additionalProperties: false, description: "a JSON object; {} for the defaults" },
+);
+
+export function toAllowRule(r: AllowRuleRow): Static<typeof AllowRule> {
+  return { id: r.id, endpoint: r.endpoint, field: r.field, attackType: r.attackType, note: r.note, threatId: r.threatId, createdAt: iso(r.createdAt) };
+}
+
+// ── models ─────────────────────────────────────────────────────────────────────────────────────────
+
+export const ModelEntry = t.Object({
+  version: t.String(),
+  kind: t.Union([t.Literal("generic"), t.Literal("site")]),
+  active: t.Boolean({ description: "judging requests now" }),
+  createdAt: t.String({ description: "when it was trained" }),
+  metrics: t.Record(t.String(), t.Union([t.Number(), t.String()]), { description: "calibration figures, and the regression gate's when it went through one" }),
+  evaluation: t.Optional(t.String({ description: "Markdown table of its last evaluation or regression-gate report" })),
+  state: t.Union([t.Literal("live"), t.Literal("replaced"), t.Literal("rejected"), t.Literal("bundled")], { description: "live; replaced (kept for rollback); rejected by the gate; bundled (the generic model)" }),
+});
+export type ModelEntryT = Static<typeof ModelEntry>;
+
+export const VersionParam = t.Object({ version: t.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9._+-]+$" }) });
+
+// ── sources ────────────────────────────────────────────────────────────────────────────────────────
+
+export const Source = t.Object({
+  path: t.String(),
+  format: t.String(),
+  alive: t.Boolean({ description: "the file is open and followed" }),
+  lines: t.Number({ description: "lines read since Moat started" }),
+  parseErrors: t.Number({ description: "of those, lines that did not parse" }),
+  lastLineAt: t.Nullable(t.String()),
+  lagMs: t.Nullable(t.Number({ description: "for the last batch: from the newest line's own time (as logged; 1 s resolution with $time_local) to its storage" })),
+  rotations: t.Number({ description: "rotations seen since Moat started" }),
+});
+
+export function toSource(s: SourceStatus): Static<typeof Source> {
+  return { path: s.path, format: s.format, alive: s.alive, lines: s.lines, parseErrors: s.parseErrors, lastLineAt: isoOrNull(s.lastLineAt), lagMs: s.lagMs, rotations: s.rotations };
+}
+
+// ── settings ───────────────────────────────────────────────────────────────────────────────────────
+
+const RETENTION_FIELDS = ConfigSchema.properties.retention.properties;
+/** The config schema's limits for one retention key, without its default (a partial change must not fill in the rest). */
+const retentionField = (key: keyof typeof RETENTION_FIELDS) => {
+  const { minimum, maximum, description } = RETENTION_FIELDS[key] as { minimum?: number; maximum?: number; description?: string };
+  const range = maximum !== undefined ? `from ${minimum} to ${maximum}` : `of at least ${minimum}`;
+  return t.Integer({ minimum, ...(maximum !== undefined ? { maximum } : {}), description: `a whole number ${range} (${description})` });
+};
+
+export const RetentionSettings = t.Object({ traffic_rows: retentionField("traffic_rows"), max_age_days: retentionField("max_age_days"), max_db_mb: retentionField("max_db_mb") });
+
+export const RetentionChangeBody = t.Object(
+  { traffic_rows: t.Optional(retentionField("traffic_rows")), max_age_days: t.Optional(retentionField("max_age_days")), max_db_mb: t.Optional(retentionField("max_db_mb")) },
+  { additionalProperties: false, minProperties: 1, description: "an object with some of traffic_rows, max_age_days, max_db_mb" },
+);
+
+export const WebhookChangeBody = t.Object({ url: t.String({ maxLength: 2048, description: "an http(s) URL; \"\" turns the webhook off" }) }, { additionalProperties: false });
+
+export const Settings = t.Object({
+  retention: RetentionSettings,
+  webhook: t.Object({ url: t.String({ description: "scheme and host only: the rest of a webhook URL is its secret" }), configured: t.Boolean() }),
+  server: t.Object({
+    host: t.String(),
+    port: t.Number({ description: "the port the API answers on" }),
+    requireApiKey: t.Union([t.Literal("auto"), t.Literal("always")], { description: "server.require_api_key: auto (keys required beyond loopback) or always" }),
+  }),
+  mode: t.Union([t.Literal("detect"), t.Literal("block")]),
+  threshold: t.Number({ description: "the threshold requests are judged with" }),
+});
+
+// ── API keys ───────────────────────────────────────────────────────────────────────────────────────
+
+export const ApiKey = t.Object({
+  id: t.Number(),
+  name: t.String(),
+  prefix: t.String({ description: "the key's public start (moat_...), to recognise it" }),
+  createdAt: t.String(),
+  lastUsedAt: t.Nullable(t.String({ description: "to the minute" })),
+  revokedAt: t.Nullable(t.String()),
+});
+
+export const CreatedApiKey = t.Composite([ApiKey, t.Object({ key: t.String({ description: "the whole key: shown this once (only a hash is stored)" }) })]);
+
+export const KeyCreateBody = t.Object({ name: t.String({ minLength: 1, maxLength: 100, pattern: "\\S", description: "what the key is for, e.g. dashboard or ci" }) }, { additionalProperties: false });
+
+export function toApiKey(k: ApiKeyInfo): Static<typeof ApiKey> {
+  return { id: k.id, name: k.name, prefix: displayPrefix(k.prefix), createdAt: iso(k.createdAt), lastUsedAt: isoOrNull(k.lastUsedAt), revokedAt: isoOrNull(k.revokedAt) };
+}
+
+// ── performance ────────────────────────────────────────────────────────────────────────────────────
+
+const Quantiles = (what: string) => t.Object({ p50: t.Number(), p99: t.Number(), samples: t.Number({ description: `${what} measured (the most recent ones are kept; 0: none yet, and p50/p99 read 0)` }) });
+
+export const Performance = t.Object({
+  linesPerSecond: t.Number({ description: "log lines read per second over the last 60 s" }),
+  ingestLagMs: Quantiles("stored log lines"),
+  checkLatencyMs: Quantiles("inline checks"),
+  modelTimeMs: Quantiles("judged batches"),
+  cpuPercent: t.Number({ description: "of the whole machine" }),
+  rssBytes: t.Number(),
+  heapBytes: t.Number({ description: "JavaScript heap in use" }),
+  dbBytes: t.Number({ description: "the database file plus its write-ahead log" }),
+  uptime: t.Number({ description: "seconds" }),
+});

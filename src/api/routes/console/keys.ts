@@ -1,0 +1,36 @@
+/** API keys from the dashboard (notes/console-api.md, item 7), through the same functions as `moat apikey`. */
+import { Elysia, t } from "elysia";
+import { createKey, displayPrefix, listKeys, revokeKey } from "../../auth/keys.ts";
+import { ApiKey, CreatedApiKey, IdParam, KeyCreateBody, toApiKey } from "../../console-contract.ts";
+import { ApiError, envelope, ErrorEnvelope, ok } from "../../envelope.ts";
+import type { ApiServices } from "../../services.ts";
+
+/** Keys are few (people and machines make them by hand); the list is capped all the same. */
+const MAX_KEYS_LISTED = 1000;
+
+export function keyRoutes(s: ApiServices) {
+  const { store } = s.ctx;
+  const tags = ["auth"];
+  return new Elysia({ name: "console-keys", prefix: "/api" })
+    .get("/keys", () => ok(listKeys(store).slice(-MAX_KEYS_LISTED).map(toApiKey)), { response: envelope(t.Array(ApiKey)), detail: { tags, summary: "Every API key, revoked ones included (never the key itself)" } })
+    .post(
+      "/keys",
+      ({ body }) => {
+        const created = createKey(store, body.name.trim(), s.ctx.now());
+        const info = listKeys(store).find((k) => k.id === created.id)!;
+        return ok({ ...toApiKey(info), key: created.key }, "store the key now: it cannot be shown again");
+      },
+      { body: KeyCreateBody, response: envelope(CreatedApiKey), detail: { tags, summary: "Create a key; the answer holds the whole key, shown this once" } },
+    )
+    .delete(
+      "/keys/:id",
+      ({ params }) => {
+        const key = listKeys(store).find((k) => k.id === params.id);
+        // Named by its prefix: revokeKey would also read an all-digit string as a prefix.
+        const revoked = key && revokeKey(store, displayPrefix(key.prefix), s.ctx.now());
+        if (!revoked) throw new ApiError(404, `no API key ${params.id}`);
+        return ok(toApiKey(revoked.key), revoked.alreadyRevoked ? "the key was already revoked" : "key revoked; its dashboard sessions are ended");
+      },
+      { params: IdParam, response: { 200: envelope(ApiKey), 404: ErrorEnvelope }, detail: { tags, summary: "Revoke a key (and end its dashboard sessions)" } },
+    );
+}

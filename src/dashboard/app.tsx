@@ -1,0 +1,114 @@
+/**
+ * The app: asks whether credentials are needed, shows the login form when the API answers 401, runs
+ * the live feed while logged in, and picks the page from the link.
+ */
+import { useCallback, useEffect, useState } from "react";
+import { api, onUnauthorized } from "./lib/api.ts";
+import { live } from "./lib/live.ts";
+import { rangeOf, useRoute } from "./lib/router.ts";
+import type { AuthState, Range } from "./lib/types.ts";
+import { Layout } from "./components/layout.tsx";
+import { Login } from "./components/login.tsx";
+import { Empty, ErrorNote, Spinner } from "./components/states.tsx";
+import { Overview } from "./pages/overview.tsx";
+import { TrafficPage } from "./pages/traffic.tsx";
+import { ThreatsPage } from "./pages/threats.tsx";
+import { ThreatDetailPage } from "./pages/threat-detail.tsx";
+import { AlertsPage } from "./pages/alerts.tsx";
+import { PerformancePage } from "./pages/performance.tsx";
+import { SecurityPage } from "./pages/security.tsx";
+import { AnalyticsPage } from "./pages/analytics.tsx";
+import { SettingsPage } from "./pages/settings.tsx";
+import { Page } from "./components/page.tsx";
+
+function CurrentPage({ page, id, range, query }: { page: string; id: string | undefined; range: Range; query: URLSearchParams }) {
+  switch (page) {
+    case "overview":
+      return <Overview range={range} />;
+    case "traffic":
+      return <TrafficPage range={range} query={query} />;
+    case "threats":
+      return id ? <ThreatDetailPage id={id} /> : <ThreatsPage range={range} query={query} />;
+    case "alerts":
+      return <AlertsPage range={range} />;
+    case "performance":
+      return <PerformancePage range={range} />;
+    case "security":
+      return <SecurityPage />;
+    case "analytics":
+      return <AnalyticsPage range={range} />;
+    case "settings":
+      return <SettingsPage />;
+    default:
+      return (
+        <Page title="Not found">
+          <Empty title="There is no such page.">Pick a page from the menu.</Empty>
+        </Page>
+      );
+  }
+}
+
+export function App() {
+  const route = useRoute();
+  const [auth, setAuth] = useState<AuthState | null>(null);
+  const [authError, setAuthError] = useState<Error | null>(null);
+  const [needLogin, setNeedLogin] = useState(false);
+  // A new session remounts the pages, so that they load again with the new credentials.
+  const [session, setSession] = useState(0);
+
+  const checkAuth = useCallback(() => {
+    setAuthError(null);
+    api.auth.me().then(
+      (a) => {
+        setAuth(a);
+        setNeedLogin(a.required && !a.authenticated);
+      },
+      (e: Error) => setAuthError(e),
+    );
+  }, []);
+
+  useEffect(() => {
+    onUnauthorized(() => setNeedLogin(true));
+    checkAuth();
+  }, [checkAuth]);
+
+  const ready = auth !== null && !needLogin;
+  useEffect(() => {
+    if (!ready) return;
+    live.start();
+    return () => live.stop();
+  }, [ready, session]);
+
+  if (authError) {
+    return (
+      <main className="login" id="main">
+        <ErrorNote error={authError} retry={checkAuth} />
+      </main>
+    );
+  }
+  if (auth === null) return <Spinner label="Connecting to Moat…" />;
+  if (needLogin) {
+    return (
+      <Login
+        onLoggedIn={() => {
+          setSession((n) => n + 1);
+          checkAuth();
+        }}
+      />
+    );
+  }
+  const [page = "overview", id] = route.path;
+  const logout = auth.authenticated && auth.required
+    ? () => {
+        api.auth.logout().finally(() => {
+          setNeedLogin(true);
+          setAuth({ ...auth, authenticated: false });
+        });
+      }
+    : undefined;
+  return (
+    <Layout page={page} range={rangeOf(route)} user={auth.keyName} onLogout={logout}>
+      <CurrentPage key={session} page={page} id={id} range={rangeOf(route)} query={route.query} />
+    </Layout>
+  );
+}

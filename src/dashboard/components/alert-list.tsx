@@ -1,0 +1,104 @@
+/**
+ * Alerts with their actions (acknowledge, dismiss), optionally selectable for bulk actions. The
+ * actions offered are the ones the API lists for each alert.
+ */
+import { useState } from "react";
+import { api } from "../lib/api.ts";
+import { ago } from "../lib/format.ts";
+import type { Alert } from "../lib/types.ts";
+import { Badge } from "./badge.tsx";
+
+type Action = "acknowledge" | "dismiss";
+
+async function apply(action: Action, ids: number[]): Promise<void> {
+  // One call per alert: the contract has no bulk endpoint; failures are reported together.
+  const results = await Promise.allSettled(ids.map((id) => api.alerts[action](id)));
+  const failed = results.filter((r) => r.status === "rejected");
+  if (failed.length) throw new Error(`${failed.length} of ${ids.length} alerts could not be changed: ${(failed[0] as PromiseRejectedResult).reason?.message ?? "error"}`);
+}
+
+/** Keeps an active alert list in step with the socket: new ones in, dismissed and resolved ones out. */
+export function mergeAlert(list: Alert[] | undefined, a: Alert): Alert[] {
+  const rest = (list ?? []).filter((x) => x.id !== a.id);
+  return a.status === "active" || a.status === "acknowledged" ? [a, ...rest] : rest;
+}
+
+export function AlertList({ alerts, onChanged, selectable = false }: { alerts: Alert[]; onChanged: () => void; selectable?: boolean }) {
+  const [selected, setSelected] = useState<Set<number>>(new Set());
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+  const run = async (action: Action, ids: number[]) => {
+    setBusy(true);
+    setError("");
+    try {
+      await apply(action, ids);
+      setSelected(new Set());
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+      onChanged();
+    }
+  };
+  const toggle = (id: number) => setSelected((s) => {
+    const next = new Set(s);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    return next;
+  });
+  const chosen = alerts.filter((a) => selected.has(a.id));
+  const can = (action: Action) => chosen.filter((a) => a.actions.includes(action)).map((a) => a.id);
+  return (
+    <div>
+      {selectable && (
+        <div className="toolbar" role="group" aria-label="Bulk actions">
+          <label className="check">
+            <input type="checkbox" checked={alerts.length > 0 && chosen.length === alerts.length} onChange={(e) => setSelected(e.target.checked ? new Set(alerts.map((a) => a.id)) : new Set())} />
+            Select all
+          </label>
+          <button type="button" className="btn" disabled={busy || can("acknowledge").length === 0} onClick={() => run("acknowledge", can("acknowledge"))}>
+            Acknowledge selected ({can("acknowledge").length})
+          </button>
+          <button type="button" className="btn" disabled={busy || can("dismiss").length === 0} onClick={() => run("dismiss", can("dismiss"))}>
+            Dismiss selected ({can("dismiss").length})
+          </button>
+        </div>
+      )}
+      {error && (
+        <p className="note note-error" role="alert">
+          {error}
+        </p>
+      )}
+      <ul className="alerts">
+        {alerts.map((a) => (
+          <li key={a.id} className={`alert alert-${a.type}`} data-alert-id={a.id}>
+            {selectable && <input type="checkbox" aria-label={`Select alert ${a.id}`} checked={selected.has(a.id)} onChange={() => toggle(a.id)} />}
+            <div className="alert-body">
+              <div className="alert-title">
+                <Badge value={a.severity} />
+                <strong>{a.title}</strong>
+                {a.count > 1 && <span className="muted">×{a.count}</span>}
+              </div>
+              <div className="alert-desc">{a.description}</div>
+              <div className="muted small">
+                {a.source} · {ago(a.timestamp)} · <Badge value={a.status} />
+              </div>
+            </div>
+            <div className="alert-actions">
+              {a.actions.includes("acknowledge") && (
+                <button type="button" className="btn btn-small" disabled={busy} onClick={() => run("acknowledge", [a.id])} aria-label={`Acknowledge alert ${a.id}: ${a.title}`}>
+                  Acknowledge
+                </button>
+              )}
+              {a.actions.includes("dismiss") && (
+                <button type="button" className="btn btn-small" disabled={busy} onClick={() => run("dismiss", [a.id])} aria-label={`Dismiss alert ${a.id}: ${a.title}`}>
+                  Dismiss
+                </button>
+              )}
+            </div>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

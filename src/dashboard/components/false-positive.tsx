@@ -1,0 +1,66 @@
+/**
+ * Marking a false positive: an allowlist rule for this endpoint (and field, or the whole endpoint)
+ * and attack type, and the request joins the benign training data. The API does both.
+ */
+import { useState, type FormEvent } from "react";
+import { api } from "../lib/api.ts";
+import type { AllowRule, ThreatDetail } from "../lib/types.ts";
+
+export function FalsePositive({ threat }: { threat: ThreatDetail }) {
+  const [scope, setScope] = useState<"field" | "endpoint">("field");
+  const [note, setNote] = useState("");
+  const [rule, setRule] = useState<AllowRule | null>(null);
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+  const field = threat.reasons[0]?.field;
+  if (rule || threat.falsePositive) {
+    return (
+      <p className="note note-ok" role="status">
+        {rule
+          ? `Allowlist rule #${rule.id} added: ${rule.attackType ?? "any attack"} on ${rule.endpoint}${rule.field ? ` in ${rule.field}` : ""} is no longer flagged, and this request was added to the benign training data.`
+          : "An allowlist rule already covers this request."}
+      </p>
+    );
+  }
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError("");
+    try {
+      setRule(await api.threats.falsePositive(threat.id, scope, note.trim()));
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form onSubmit={submit} className="stack">
+      <fieldset>
+        <legend>Stop flagging {threat.attackType} on this endpoint</legend>
+        <label className="check">
+          <input type="radio" name="fp-scope" value="field" checked={scope === "field"} onChange={() => setScope("field")} disabled={!field} />
+          <span>
+            only in <code>{field ?? "its field"}</code>
+          </span>
+        </label>
+        <label className="check">
+          <input type="radio" name="fp-scope" value="endpoint" checked={scope === "endpoint"} onChange={() => setScope("endpoint")} />
+          <span>
+            anywhere on <code>{threat.endpoint}</code>
+          </span>
+        </label>
+      </fieldset>
+      <label htmlFor="fp-note">Note (optional)</label>
+      <input id="fp-note" type="text" maxLength={500} value={note} onChange={(e) => setNote(e.target.value)} placeholder="why this is legitimate" />
+      {error && (
+        <p className="note note-error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" className="btn btn-primary" disabled={busy}>
+        {busy ? "Saving…" : "Mark as false positive"}
+      </button>
+    </form>
+  );
+}

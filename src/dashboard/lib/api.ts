@@ -1,0 +1,136 @@
+/**
+ * The typed API client: one function per endpoint the dashboard uses (the contract and the console
+ * API), all through `call`, which unwraps the `{ success, data, message }` envelope. A 401 tells the
+ * app to show the login form (`onUnauthorized`).
+ */
+import type {
+  Activity, Alert, AllowRule, AnalyticsSummary, ApiKey, AuthState, ChartPoint, Compliance, ConsoleSettings, LogSource, Metrics, Mode, ModelVersion, Performance, Range, SecurityCheck, Threat, ThreatDetail, Traffic, WafConfig,
+} from "./types.ts";
+
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+let unauthorized: () => void = () => {};
+/** Called when an API call answers 401 (credentials are required and missing or expired). */
+export function onUnauthorized(handler: () => void): void {
+  unauthorized = handler;
+}
+
+type Params = Record<string, string | number | undefined>;
+
+/** `?a=1&b=x`, leaving out empty values. */
+function query(params: Params): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== "") q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      credentials: "same-origin",
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, "Moat is not reachable: is `moat serve` running?");
+  }
+  const payload = (await res.json().catch(() => null)) as { success?: boolean; data?: unknown; message?: string } | null;
+  if (res.status === 401 && !path.startsWith("/api/auth/")) unauthorized();
+  if (!res.ok || !payload?.success) throw new ApiError(res.status, payload?.message ?? `${method} ${path} answered HTTP ${res.status}`);
+  return payload.data as T;
+}
+
+const get = <T>(path: string) => call<T>("GET", path);
+const post = <T>(path: string, body: unknown = {}) => call<T>("POST", path, body);
+const put = <T>(path: string, body: unknown) => call<T>("PUT", path, body);
+const del = <T>(path: string) => call<T>("DELETE", path);
+
+export interface TrafficFilter {
+  ip?: string;
+  method?: string;
+  status?: string;
+  path?: string;
+  verdict?: "" | "flagged" | "benign";
+}
+
+export interface ThreatFilter {
+  ip?: string;
+  type?: string;
+  severity?: string;
+  q?: string;
+}
+
+export const api = {
+  auth: {
+    me: () => get<AuthState>("/api/auth/me"),
+    login: (key: string) => post<{ keyName: string }>("/api/auth/login", { key }),
+    logout: () => post<null>("/api/auth/logout"),
+  },
+  realtime: () => get<Metrics>("/api/metrics/realtime"),
+  alerts: {
+    active: () => get<Alert[]>("/api/alerts/active"),
+    history: (range: Range) => get<Alert[]>(`/api/alerts/history${query({ range })}`),
+    acknowledge: (id: number) => post<null>(`/api/alerts/${id}/acknowledge`),
+    dismiss: (id: number) => post<null>(`/api/alerts/${id}/dismiss`),
+  },
+  activities: (limit: number) => get<Activity[]>(`/api/activities/recent${query({ limit })}`),
+  charts: {
+    requests: (range: Range) => get<ChartPoint[]>(`/api/charts/requests${query({ range })}`),
+    threats: (range: Range) => get<ChartPoint[]>(`/api/charts/threats${query({ range })}`),
+    performance: (range: Range) => get<ChartPoint[]>(`/api/charts/performance${query({ range })}`),
+  },
+  traffic: {
+    list: (range: Range, limit: number, filter: TrafficFilter = {}, before?: number) => get<Traffic[]>(`/api/traffic${query({ range, limit, before, ...filter })}`),
+    endpoint: (endpoint: string, range: Range) => get<Traffic[]>(`/api/traffic/endpoint/${encodeURIComponent(endpoint)}${query({ range })}`),
+  },
+  threats: {
+    list: (range: Range, limit: number, filter: ThreatFilter = {}, before?: number) => get<Threat[]>(`/api/threats${query({ range, limit, before, ...filter })}`),
+    stats: (range: Range) => get<Record<string, number>>(`/api/threats/stats${query({ range })}`),
+    detail: (id: number) => get<ThreatDetail>(`/api/threats/${id}`),
+    falsePositive: (id: number, scope: "field" | "endpoint", note: string) => post<AllowRule>(`/api/threats/${id}/false-positive`, { scope, ...(note ? { note } : {}) }),
+  },
+  security: {
+    checks: () => get<SecurityCheck[]>("/api/security/checks"),
+    run: (id: number) => post<SecurityCheck>(`/api/security/checks/${id}/run`),
+    compliance: () => get<Compliance>("/api/security/compliance-score"),
+  },
+  analytics: {
+    overview: (range: Range) => get<ChartPoint[]>(`/api/analytics/overview${query({ range })}`),
+    trend: (metric: string, range: Range) => get<ChartPoint[]>(`/api/analytics/trends/${encodeURIComponent(metric)}${query({ range })}`),
+    summary: (range: Range) => get<AnalyticsSummary>(`/api/analytics/summary${query({ range })}`),
+  },
+  waf: {
+    config: () => get<WafConfig>("/api/waf/config"),
+    setConfig: (change: { threshold?: number; mode?: Mode }) => put<WafConfig>("/api/waf/config", change),
+  },
+  models: {
+    list: () => get<ModelVersion[]>("/api/models"),
+    train: () => post<{ started: boolean }>("/api/models/train"),
+    promote: (version: string) => post<ModelVersion>(`/api/models/${encodeURIComponent(version)}/promote`),
+    rollback: () => post<ModelVersion>("/api/models/rollback"),
+  },
+  sources: () => get<LogSource[]>("/api/sources"),
+  settings: {
+    get: () => get<ConsoleSettings>("/api/settings"),
+    retention: (change: Record<string, number>) => put<unknown>("/api/settings/retention", change),
+    webhook: (url: string) => put<unknown>("/api/settings/webhook", { url }),
+  },
+  allowlist: {
+    list: () => get<AllowRule[]>("/api/allowlist"),
+    remove: (id: number) => del<unknown>(`/api/allowlist/${id}`),
+  },
+  keys: {
+    list: () => get<ApiKey[]>("/api/keys"),
+    create: (name: string) => post<ApiKey>("/api/keys", { name }),
+    revoke: (id: number) => del<unknown>(`/api/keys/${id}`),
+  },
+  performance: () => get<Performance>("/api/performance"),
+};

@@ -1,0 +1,66 @@
+/**
+ * Hash routing (`#/threats/42?range=6h&ip=...`): the server only ever serves `/`, so a reload or a
+ * shared link works without server-side routes, and nothing but the page and its assets is exempt
+ * from authentication. The query carries the time range and each page's filters.
+ */
+import { useSyncExternalStore } from "react";
+import { RANGES, type Range } from "./types.ts";
+
+export interface Route {
+  /** Path segments: `["threats", "42"]`; `[]` is the overview. */
+  path: string[];
+  query: URLSearchParams;
+}
+
+const RANGE_KEY = "moat.range";
+
+function parse(hash: string): Route {
+  const [path = "", search = ""] = hash.replace(/^#\/?/, "").split("?", 2);
+  return { path: path.split("/").filter(Boolean).map(decodeURIComponent), query: new URLSearchParams(search) };
+}
+
+let current = parse(location.hash);
+const watchers = new Set<() => void>();
+addEventListener("hashchange", () => {
+  current = parse(location.hash);
+  for (const fn of watchers) fn();
+});
+
+export function useRoute(): Route {
+  return useSyncExternalStore(
+    (fn) => {
+      watchers.add(fn);
+      return () => watchers.delete(fn);
+    },
+    () => current,
+  );
+}
+
+/** The time range every page honours: from the link, else the last one chosen, else 24h. */
+export function rangeOf(route: Route): Range {
+  const r = route.query.get("range") ?? localStorage.getItem(RANGE_KEY);
+  return RANGES.includes(r as Range) ? (r as Range) : "24h";
+}
+
+/** A link within the dashboard; the time range goes along unless `params` set it. */
+export function href(path: string, params: Record<string, string | number | undefined> = {}): string {
+  const q = new URLSearchParams();
+  const range = params.range ?? rangeOf(current);
+  for (const [k, v] of Object.entries({ ...params, range })) if (v !== undefined && v !== "") q.set(k, String(v));
+  return `#${path}?${q}`;
+}
+
+export function navigate(path: string, params: Record<string, string | number | undefined> = {}): void {
+  location.hash = href(path, params).slice(1);
+}
+
+/** Changes some query parameters of the current page (filters, range), keeping the others. */
+export function setQuery(change: Record<string, string | undefined>): void {
+  const params: Record<string, string> = Object.fromEntries(current.query);
+  for (const [k, v] of Object.entries(change)) {
+    if (v === undefined || v === "") delete params[k];
+    else params[k] = v;
+  }
+  if (change.range) localStorage.setItem(RANGE_KEY, change.range);
+  navigate(`/${current.path.map(encodeURIComponent).join("/")}`, params);
+}

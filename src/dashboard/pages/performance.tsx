@@ -1,0 +1,61 @@
+/** Performance: Moat's own health — throughput, ingestion lag, check latency, model time, CPU and memory. */
+import { api } from "../lib/api.ts";
+import { bytes, count, decimal, duration, ms, percent } from "../lib/format.ts";
+import { useApi, useInterval } from "../lib/use-api.ts";
+import type { Range } from "../lib/types.ts";
+import { TimeChart, type SeriesSpec } from "../components/chart.tsx";
+import { Kpi, Page, Panel } from "../components/page.tsx";
+import { Empty, Load } from "../components/states.tsx";
+
+const RESOURCE_SERIES: SeriesSpec[] = [
+  { key: "cpu", label: "CPU %", color: "#38bdf8" },
+  { key: "memory", label: "memory %", color: "#a78bfa" },
+];
+const LATENCY_SERIES: SeriesSpec[] = [{ key: "latency", label: "response time (ms)", color: "#fbbf24" }];
+const THROUGHPUT_SERIES: SeriesSpec[] = [{ key: "requests", label: "requests", color: "#4ade80" }];
+
+const quantiles = (q: { p50: number; p99: number; samples: number }) => (q.samples ? `p99 ${ms(q.p99)} · ${count(q.samples)} samples` : "no samples yet");
+
+export function PerformancePage({ range }: { range: Range }) {
+  const perf = useApi(() => api.performance(), []);
+  const resources = useApi(() => api.charts.performance(range), [range]);
+  const throughput = useApi(() => api.charts.requests(range), [range]);
+  useInterval(perf.reload, 5000);
+  const p = perf.data;
+  return (
+    <Page title="Performance">
+      <Load of={perf}>
+        {() => (
+          <div className="kpis">
+            <Kpi label="Throughput" value={`${decimal(p?.linesPerSecond)} lines/s`} sub="log lines read, last 60 s" />
+            <Kpi label="Ingestion lag" value={p?.ingestLagMs.samples ? `p50 ${ms(p.ingestLagMs.p50)}` : "–"} sub={p ? quantiles(p.ingestLagMs) : undefined} />
+            <Kpi label="Check latency" value={p?.checkLatencyMs.samples ? `p50 ${ms(p.checkLatencyMs.p50)}` : "–"} sub={p ? quantiles(p.checkLatencyMs) : undefined} />
+            <Kpi label="Model time" value={p?.modelTimeMs.samples ? `p50 ${ms(p.modelTimeMs.p50)}` : "–"} sub={p ? quantiles(p.modelTimeMs) : undefined} />
+            <Kpi label="CPU" value={percent(p?.cpuPercent)} sub="of the whole machine" />
+            <Kpi label="Memory" value={bytes(p?.rssBytes)} sub={p ? `heap ${bytes(p.heapBytes)}` : undefined} />
+            <Kpi label="Database" value={bytes(p?.dbBytes)} sub="file and write-ahead log" />
+            <Kpi label="Uptime" value={duration(p?.uptime)} />
+          </div>
+        )}
+      </Load>
+      <div className="grid">
+        <Panel title="Throughput">
+          <Load of={throughput} isEmpty={(pts) => pts.every((x) => !x.requests)} empty={<Empty title="No requests in this range." />}>
+            {(points) => <TimeChart title="Throughput" points={points} series={THROUGHPUT_SERIES} />}
+          </Load>
+        </Panel>
+        <Panel title="Response time">
+          <Load of={resources} isEmpty={(pts) => pts.every((x) => !x.latency)} empty={<Empty title="No response times in this range.">They come from $request_time in the log format.</Empty>}>
+            {(points) => <TimeChart title="Response time" points={points} series={LATENCY_SERIES} format={(v) => `${Math.round(v)}`} />}
+          </Load>
+        </Panel>
+        <Panel title="CPU and memory" wide>
+          <p className="muted small">Kept in memory since Moat started: earlier buckets read 0.</p>
+          <Load of={resources} isEmpty={(pts) => pts.length === 0} empty={<Empty title="No samples yet." />}>
+            {(points) => <TimeChart title="CPU and memory" points={points} series={RESOURCE_SERIES} format={(v) => `${Math.round(v)}`} />}
+          </Load>
+        </Panel>
+      </div>
+    </Page>
+  );
+}

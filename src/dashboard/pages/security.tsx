@@ -1,0 +1,82 @@
+/** Security: Moat's own checks (each with a run button and its details) and the compliance score. */
+import { useState } from "react";
+import { api } from "../lib/api.ts";
+import { ago, count } from "../lib/format.ts";
+import { useApi } from "../lib/use-api.ts";
+import type { SecurityCheck } from "../lib/types.ts";
+import { Badge } from "../components/badge.tsx";
+import { Kpi, Page, Panel } from "../components/page.tsx";
+import { Empty, Load } from "../components/states.tsx";
+
+function CheckRow({ check, onRan }: { check: SecurityCheck; onRan: (c: SecurityCheck) => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState("");
+  const run = async () => {
+    setBusy(true);
+    setError("");
+    try {
+      onRan(await api.security.run(check.id));
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <li className="check-row" data-check-id={check.id}>
+      <div className="check-main">
+        <div>
+          <Badge value={check.status} /> <strong>{check.name}</strong>
+        </div>
+        <div>{check.message}</div>
+        <div className="muted small">
+          last run <time dateTime={check.lastChecked}>{ago(check.lastChecked)}</time>
+        </div>
+        {check.details && (
+          <details>
+            <summary>Details</summary>
+            <pre className="pre pre-small">{check.details}</pre>
+          </details>
+        )}
+        {error && (
+          <p className="note note-error" role="alert">
+            {error}
+          </p>
+        )}
+      </div>
+      <button type="button" className="btn" onClick={run} disabled={busy} aria-label={`Run check: ${check.name}`}>
+        {busy ? "Running…" : "Run"}
+      </button>
+    </li>
+  );
+}
+
+export function SecurityPage() {
+  const checks = useApi(() => api.security.checks(), []);
+  const score = useApi(() => api.security.compliance(), []);
+  const ran = (c: SecurityCheck) => {
+    checks.update((list) => list?.map((x) => (x.id === c.id ? c : x)));
+    score.reload();
+  };
+  const s = score.data;
+  return (
+    <Page title="Security">
+      <div className="kpis">
+        <Kpi label="Compliance score" value={s ? `${Math.round(s.score)}%` : "–"} sub={s ? `${count(s.passed)} of ${count(s.total)} checks pass` : undefined} tone={s ? (s.failed ? "danger" : "ok") : undefined} />
+        <Kpi label="Failing" value={count(s?.failed)} tone={s?.failed ? "danger" : undefined} />
+        <Kpi label="Warnings" value={count(checks.data?.filter((c) => c.status === "warning").length)} tone={checks.data?.some((c) => c.status === "warning") ? "warn" : undefined} />
+      </div>
+      <Panel title="Checks" wide>
+        <Load of={checks} empty={<Empty title="No checks have run yet.">They run at start-up and on the `jobs.security_checks_cron` schedule.</Empty>}>
+          {(list) => (
+            <ul className="checks">
+              {list.map((c) => (
+                <CheckRow key={c.id} check={c} onRan={ran} />
+              ))}
+            </ul>
+          )}
+        </Load>
+      </Panel>
+    </Page>
+  );
+}

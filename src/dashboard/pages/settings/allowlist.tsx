@@ -1,0 +1,68 @@
+/** The allowlist: rules made by marking false positives, and removing them. */
+import { useState } from "react";
+import { api } from "../../lib/api.ts";
+import { ago } from "../../lib/format.ts";
+import { href } from "../../lib/router.ts";
+import { useApi } from "../../lib/use-api.ts";
+import { Empty, Load } from "../../components/states.tsx";
+
+export function AllowlistSettings() {
+  const rules = useApi(() => api.allowlist.list(), []);
+  const [error, setError] = useState("");
+  const remove = async (id: number) => {
+    setError("");
+    try {
+      await api.allowlist.remove(id);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+    rules.reload();
+  };
+  return (
+    <>
+      {error && (
+        <p className="note note-error" role="alert">
+          {error}
+        </p>
+      )}
+      <Load of={rules} empty={<Empty title="No rules.">Mark a threat as a false positive (on its detail page) to stop flagging requests like it.</Empty>}>
+        {(list) => (
+          <div className="table-scroll">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">Endpoint</th>
+                  <th scope="col">Field</th>
+                  <th scope="col">Attack type</th>
+                  <th scope="col">Note</th>
+                  <th scope="col">From</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((r) => (
+                  <tr key={r.id}>
+                    <td className="mono">{r.endpoint}</td>
+                    <td className="mono">{r.field ?? "any"}</td>
+                    <td>{r.attackType ?? "any"}</td>
+                    <td>{r.note || "–"}</td>
+                    <td>
+                      {r.threatId ? <a href={href(`/threats/${r.threatId}`)}>threat #{r.threatId}</a> : "–"} <span className="muted small">{ago(r.createdAt)}</span>
+                    </td>
+                    <td>
+                      <button type="button" className="btn btn-small" onClick={() => remove(r.id)} aria-label={`Remove rule ${r.id}`}>
+                        Remove
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Load>
+    </>
+  );
+}

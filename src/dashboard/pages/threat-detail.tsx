@@ -1,0 +1,146 @@
+/**
+ * One threat: the request as received and as normalized, the reasons with their evidence marked
+ * inside the request, score against threshold, the source's other activity, and the actions (mark a
+ * false positive, copy as curl). Every string here may come from an attacker: all of it is text.
+ */
+import { api } from "../lib/api.ts";
+import { clock, decimal } from "../lib/format.ts";
+import { href, rangeOf, useRoute } from "../lib/router.ts";
+import { spansOf, type Span } from "../lib/highlight.ts";
+import { useApi } from "../lib/use-api.ts";
+import type { ThreatDetail } from "../lib/types.ts";
+import { Badge } from "../components/badge.tsx";
+import { CopyCurl } from "../components/copy-curl.tsx";
+import { FalsePositive } from "../components/false-positive.tsx";
+import { Marked } from "../components/marked.tsx";
+import { Kpi, Page, Panel } from "../components/page.tsx";
+import { SourceActivity } from "../components/source-activity.tsx";
+import { Load } from "../components/states.tsx";
+
+/** The evidence spans the API located in each field's raw value. */
+function spansByField(t: ThreatDetail): Map<string, Span[]> {
+  const m = new Map<string, Span[]>();
+  for (const r of t.reasons) {
+    if (r.start === undefined || r.end === undefined) continue;
+    m.set(r.field, [...(m.get(r.field) ?? []), { start: r.start, end: r.end }]);
+  }
+  return m;
+}
+
+function Detail({ t }: { t: ThreatDetail }) {
+  const spans = spansByField(t);
+  // In the raw request, mark the evidence as the models read it and, where the API located it in a
+  // field, as it was sent (still encoded).
+  const asSent = t.reasons.flatMap((r) => {
+    const f = t.normalized.find((n) => n.field === r.field);
+    return f && r.start !== undefined && r.end !== undefined ? [f.raw.slice(r.start, r.end)] : [];
+  });
+  const evidence = [...t.reasons.map((r) => r.evidence), ...asSent];
+  const range = rangeOf(useRoute());
+  return (
+    <>
+      <div className="kpis">
+        <Kpi label="Attack type" value={t.attackType} sub={t.blocked ? "blocked" : "flagged (detect-only)"} tone="danger" />
+        <Kpi label="Score" value={decimal(t.score, 4)} sub={`threshold ${decimal(t.threshold, 4)}`} tone={t.score >= t.threshold ? "danger" : undefined} />
+        <Kpi label="Severity" value={t.severity} />
+        <Kpi label="Model" value={t.modelVersion} />
+      </div>
+      <div className="meta">
+        <span>
+          <time dateTime={t.timestamp}>{clock(t.timestamp)}</time>
+        </span>
+        <span>
+          from <a href={href("/threats", { ip: t.source })} className="mono">{t.source}</a>
+        </span>
+        <span>
+          {t.method} <a href={href("/traffic", { endpoint: t.endpoint })} className="mono">{t.endpoint}</a>
+        </span>
+        {t.falsePositive && <Badge value="info" label="covered by an allowlist rule" />}
+      </div>
+      <div className="grid">
+        <Panel title="Why it was flagged" wide>
+          <div className="table-scroll">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">Field</th>
+                  <th scope="col">Finding</th>
+                  <th scope="col">Detector</th>
+                  <th scope="col">Weight</th>
+                  <th scope="col">Evidence</th>
+                </tr>
+              </thead>
+              <tbody>
+                {t.reasons.map((r, i) => (
+                  <tr key={i}>
+                    <td className="mono">{r.field}</td>
+                    <td>
+                      {r.name}
+                      <div className="muted small">{r.detail}</div>
+                    </td>
+                    <td>{r.detector}</td>
+                    <td>{decimal(r.weight, 3)}</td>
+                    <td className="evidence">
+                      <mark>{r.evidence}</mark>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </Panel>
+        <Panel title="Request as received" wide>
+          <pre className="pre" aria-label="The request as received, evidence marked">
+            <Marked text={t.request.raw} spans={spansOf(t.request.raw, evidence)} />
+          </pre>
+        </Panel>
+        <Panel title="Fields as received and as normalized" wide>
+          <div className="table-scroll">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">Field</th>
+                  <th scope="col">As received</th>
+                  <th scope="col">Normalized (what the models read)</th>
+                  <th scope="col">Undone</th>
+                </tr>
+              </thead>
+              <tbody>
+                {t.normalized.map((f, i) => (
+                  <tr key={i} className={spans.has(f.field) ? "row-flagged" : ""}>
+                    <td className="mono">{f.field}</td>
+                    <td className="wrap">
+                      <Marked text={f.raw} spans={spans.get(f.field) ?? []} />
+                    </td>
+                    <td className="wrap">
+                      <code className="code">{f.normalized}</code>
+                    </td>
+                    <td className="small">{f.decodings.join(", ") || "–"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </Panel>
+        <Panel title="False positive?">
+          <FalsePositive threat={t} />
+        </Panel>
+        <Panel title="Replay">
+          <CopyCurl request={t.request} />
+        </Panel>
+        <Panel title={`Other activity of ${t.source}`} wide>
+          <SourceActivity ip={t.source} exclude={t.id} range={range} />
+        </Panel>
+      </div>
+    </>
+  );
+}
+
+export function ThreatDetailPage({ id }: { id: string }) {
+  const threat = useApi(() => api.threats.detail(Number(id)), [id]);
+  return (
+    <Page title={threat.data ? `Threat #${threat.data.id}: ${threat.data.attackType}` : `Threat #${id}`} actions={<a className="btn" href={href("/threats")}>← All threats</a>}>
+      <Load of={threat}>{(t) => <Detail t={t} />}</Load>
+    </Page>
+  );
+}

