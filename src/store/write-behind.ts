@@ -21,6 +21,7 @@ export class WriteBehind {
   private readonly pending = new Map<boolean, Pending>();
   private size = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private immediate: ReturnType<typeof setImmediate> | null = null;
   /** Write failures (e.g. a full disk), counted; the checks were answered already. */
   failures = 0;
 
@@ -32,13 +33,17 @@ export class WriteBehind {
     p.requests.push(...requests);
     p.verdicts.push(...verdicts);
     this.size += requests.length;
-    if (this.size >= FLUSH_AT) this.flush();
+    // A full queue is written right after this turn of the event loop, not inside it: the check
+    // that filled it answers first instead of waiting for everyone's rows.
+    if (this.size >= FLUSH_AT) this.immediate ??= setImmediate(() => this.flush());
     else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
 
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     this.timer = null;
+    this.immediate = null;
     for (const [blocking, p] of this.pending) {
       try {
         const rows = new StoreWriter(this.store, blocking).write({ requests: p.requests, verdicts: p.verdicts });

@@ -4,7 +4,7 @@
  * that a crash leaves either all of a batch or none of it, and a restart resumes right after it.
  */
 import type { Database, SQLQueryBindings } from "bun:sqlite";
-import { getTableColumns, getTableName, sql, type InferInsertModel } from "drizzle-orm";
+import { and, eq, getTableColumns, getTableName, sql, type InferInsertModel } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { HttpRequest } from "../core/http-request.ts";
 import type { Verdict } from "../detect/verdict.ts";
@@ -43,10 +43,39 @@ function rowInsert<T extends SQLiteTable>(sqlite: Database, table: T): (row: Inf
   };
 }
 
-function prepareInserts(sqlite: Database) {
-  return { traffic: rowInsert(sqlite, traffic), threats: rowInsert(sqlite, threats) };
+const p = sql.placeholder;
+
+/**
+ * Every statement of a batch's transaction, prepared once per database: a small batch (an inline
+ * check's write-behind) would otherwise spend more on building SQL than on writing.
+ */
+function prepareStatements(store: Store) {
+  const { db, sqlite } = store;
+  return {
+    insertTraffic: rowInsert(sqlite, traffic),
+    insertThreat: rowInsert(sqlite, threats),
+    minuteByType: db.select({ byType: metricRollups.byType }).from(metricRollups).where(and(eq(metricRollups.resolution, "minute"), eq(metricRollups.bucket, p("bucket")))).prepare(),
+    addToMinute: db
+      .insert(metricRollups)
+      .values({ resolution: "minute", bucket: p("bucket"), requests: p("requests"), flagged: p("flagged"), blocked: p("blocked"), errors5xx: p("errors5xx"), responseTimeSum: p("rtSum"), responseTimeCount: p("rtCount"), byType: p("byType") })
+      .onConflictDoUpdate({
+        target: [metricRollups.resolution, metricRollups.bucket],
+        set: {
+          requests: sql`${metricRollups.requests} + ${p("requests")}`,
+          flagged: sql`${metricRollups.flagged} + ${p("flagged")}`,
+          blocked: sql`${metricRollups.blocked} + ${p("blocked")}`,
+          errors5xx: sql`${metricRollups.errors5xx} + ${p("errors5xx")}`,
+          responseTimeSum: sql`${metricRollups.responseTimeSum} + ${p("rtSum")}`,
+          responseTimeCount: sql`${metricRollups.responseTimeCount} + ${p("rtCount")}`,
+          byType: sql`${p("byType")}`,
+        },
+      })
+      .prepare(),
+    addToCounter: db.insert(counters).values({ key: p("key"), value: p("n") }).onConflictDoUpdate({ target: counters.key, set: { value: sql`${counters.value} + ${p("n")}` } }).prepare(),
+    saveCheckpoint: db.insert(tailCheckpoints).values({ path: p("path"), checkpoint: p("checkpoint"), updatedAt: p("now") }).onConflictDoUpdate({ target: tailCheckpoints.path, set: { checkpoint: sql`${p("checkpoint")}`, updatedAt: sql`${p("now")}` } }).prepare(),
+  };
 }
-const preparedInserts = new WeakMap<Database, ReturnType<typeof prepareInserts>>();
+const preparedStatements = new WeakMap<Store, ReturnType<typeof prepareStatements>>();
 
 function endpointOf(req: HttpRequest): string {
   return req.path || "/";
@@ -114,42 +143,25 @@ export class StoreWriter {
       }
     });
 
-    let inserts = preparedInserts.get(this.store.sqlite);
-    if (!inserts) preparedInserts.set(this.store.sqlite, (inserts = prepareInserts(this.store.sqlite)));
-    const { traffic: insertTraffic, threats: insertThreat } = inserts;
-    return db.transaction((tx) => {
+    let statements = preparedStatements.get(this.store);
+    if (!statements) preparedStatements.set(this.store, (statements = prepareStatements(this.store)));
+    const { insertTraffic, insertThreat, minuteByType, addToMinute, addToCounter, saveCheckpoint } = statements;
+    return db.transaction(() => {
       const storedTraffic: TrafficRow[] = trafficRows.map((row) => ({ id: insertTraffic(row), ...row }));
       const storedThreats: ThreatRow[] = threatRows.map((row) => ({ id: insertThreat(row), ...row }));
       for (const [bucket, r] of rollups) {
-        const existing = tx.select({ byType: metricRollups.byType }).from(metricRollups).where(sql`${metricRollups.resolution} = 'minute' and ${metricRollups.bucket} = ${bucket}`).get();
+        const existing = minuteByType.get({ bucket });
         const byType: Record<string, number> = existing ? JSON.parse(existing.byType) : {};
         for (const [t, n] of Object.entries(r.byType)) byType[t] = (byType[t] ?? 0) + n;
-        tx.insert(metricRollups)
-          .values({ resolution: "minute", bucket, requests: r.requests, flagged: r.flagged, blocked: this.blocking ? r.flagged : 0, errors5xx: r.errors5xx, responseTimeSum: r.rtSum, responseTimeCount: r.rtCount, byType: JSON.stringify(byType) })
-          .onConflictDoUpdate({
-            target: [metricRollups.resolution, metricRollups.bucket],
-            set: {
-              requests: sql`${metricRollups.requests} + ${r.requests}`,
-              flagged: sql`${metricRollups.flagged} + ${r.flagged}`,
-              blocked: sql`${metricRollups.blocked} + ${this.blocking ? r.flagged : 0}`,
-              errors5xx: sql`${metricRollups.errors5xx} + ${r.errors5xx}`,
-              responseTimeSum: sql`${metricRollups.responseTimeSum} + ${r.rtSum}`,
-              responseTimeCount: sql`${metricRollups.responseTimeCount} + ${r.rtCount}`,
-              byType: JSON.stringify(byType),
-            },
-          })
-          .run();
+        addToMinute.run({ bucket, requests: r.requests, flagged: r.flagged, blocked: this.blocking ? r.flagged : 0, errors5xx: r.errors5xx, rtSum: r.rtSum, rtCount: r.rtCount, byType: JSON.stringify(byType) });
       }
       const add = (key: string, n: number) => {
-        if (n) tx.insert(counters).values({ key, value: n }).onConflictDoUpdate({ target: counters.key, set: { value: sql`${counters.value} + ${n}` } }).run();
+        if (n) addToCounter.run({ key, n });
       };
       add("requests", trafficRows.length);
       add("threats", threatRows.length);
       add("rejected", batch.rejected ?? 0);
-      if (batch.checkpoint) {
-        const value = JSON.stringify(batch.checkpoint);
-        tx.insert(tailCheckpoints).values({ path: batch.checkpoint.path, checkpoint: value, updatedAt: now }).onConflictDoUpdate({ target: tailCheckpoints.path, set: { checkpoint: value, updatedAt: now } }).run();
-      }
+      if (batch.checkpoint) saveCheckpoint.run({ path: batch.checkpoint.path, checkpoint: JSON.stringify(batch.checkpoint), now });
       return { traffic: storedTraffic, threats: storedThreats };
     });
   }
