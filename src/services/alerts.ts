@@ -7,6 +7,7 @@
 import { and, desc, eq, gte, inArray, lt, lte, sql } from "drizzle-orm";
 import { isIP } from "node:net";
 import type { ServiceContext } from "../serve/context.ts";
+import type { Db } from "../store/db.ts";
 import { alerts, metricRollups } from "../store/schema.ts";
 import { BurstTracker, burstAlert, errorRateAlert, graver, mergeDrafts, rateJumpAlert, threatAlerts, type AlertDraft } from "./alert-rules.ts";
 import type { ActivityType } from "./activities.ts";
@@ -38,14 +39,37 @@ export function clampLimit(limit: number): number {
   return Number.isFinite(limit) ? Math.min(Math.max(Math.trunc(limit), 0), MAX_ALERTS_PER_QUERY) : MAX_ALERTS_PER_QUERY;
 }
 
+const p = sql.placeholder;
+
+function prepareRaise(db: Db) {
+  return {
+    openInGroup: db.select().from(alerts).where(and(eq(alerts.groupKey, p("groupKey")), inArray(alerts.status, OPEN_STATUSES))).orderBy(desc(alerts.id)).limit(1).prepare(),
+    insert: db
+      .insert(alerts)
+      .values({ type: p("type"), severity: p("severity"), title: p("title"), description: p("description"), source: p("source"), groupKey: p("groupKey"), count: p("count"), status: "active", firstSeen: p("now"), lastSeen: p("now"), updatedAt: p("now") })
+      .returning()
+      .prepare(),
+    addOccurrences: db
+      .update(alerts)
+      .set({ type: sql`${p("type")}`, severity: sql`${p("severity")}`, description: sql`${p("description")}`, count: sql`${alerts.count} + ${p("occurrences")}`, lastSeen: sql`${p("now")}`, updatedAt: sql`${p("now")}` })
+      .where(eq(alerts.id, p("id")))
+      .returning()
+      .prepare(),
+  };
+}
+
 export class AlertService {
   private readonly bursts: BurstTracker;
   private webhook: AlertWebhook | null;
   /** The last minute checkTraffic judged: a minute counts once however often the job runs. */
   private lastCheckedMinute = Number.NEGATIVE_INFINITY;
 
+  /** raise()'s statements, prepared once: threats raise alerts on every write of a busy service. */
+  private readonly statements: ReturnType<typeof prepareRaise>;
+
   constructor(private readonly ctx: AlertContext, private readonly options: AlertServiceOptions = {}) {
     const cfg = ctx.config.alerts;
+    this.statements = prepareRaise(ctx.store.db);
     this.bursts = new BurstTracker(cfg.burst_threats, cfg.burst_window_seconds * 1000);
     this.webhook = null;
     this.setWebhookUrl(cfg.webhook_url);
@@ -147,21 +171,16 @@ export class AlertService {
   }
 
   private raise(draft: AlertDraft, now: number): { row: AlertRow; isNew: boolean } {
-    const { db } = this.ctx.store;
-    const open = db.select().from(alerts).where(and(eq(alerts.groupKey, draft.groupKey), inArray(alerts.status, OPEN_STATUSES))).orderBy(desc(alerts.id)).get();
+    const q = this.statements;
+    const open = q.openInGroup.get({ groupKey: draft.groupKey });
     const { occurrences, ...fields } = draft;
     if (!open) {
-      const row = db.insert(alerts).values({ ...fields, count: occurrences, status: "active", firstSeen: now, lastSeen: now, updatedAt: now }).returning().get();
+      const row = q.insert.get({ ...fields, count: occurrences, now })!;
       return { row, isNew: true };
     }
     // A graver occurrence (a critical payload after high ones) makes the whole alert graver; never the reverse.
     const { type, severity } = graver(open, draft);
-    const row = db
-      .update(alerts)
-      .set({ type, severity, description: draft.description, count: sql`${alerts.count} + ${occurrences}`, lastSeen: now, updatedAt: now })
-      .where(eq(alerts.id, open.id))
-      .returning()
-      .get();
+    const row = q.addOccurrences.get({ id: open.id, type, severity, description: draft.description, occurrences, now });
     return { row: row ?? open, isNew: false };
   }
 
