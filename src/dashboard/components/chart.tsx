@@ -3,6 +3,7 @@
  * top series first, and their legend shows each series' own value. The numbers are also available
  * as a table for keyboard and screen-reader users.
  */
+import { PlainTable } from "./table.tsx";
 import { useEffect, useMemo, useRef, useState } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
@@ -92,30 +93,16 @@ export function TimeChart({ title, points, series, stacked = false, height = 220
       <details className="chart-table" onToggle={(e) => setTableOpen(e.currentTarget.open)}>
         <summary>{title} as a table</summary>
         {tableOpen && (
-        <div className="table-scroll">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">time</th>
-                {series.map((s) => (
-                  <th scope="col" key={String(s.key)}>
-                    {s.label}
-                  </th>
+          <PlainTable headers={["time", ...series.map((s) => s.label)]}>
+            {points.map((p, j) => (
+              <tr key={j}>
+                <td>{p.time}</td>
+                {raw.map((col, i) => (
+                  <td key={i}>{format(col[j] ?? 0)}</td>
                 ))}
               </tr>
-            </thead>
-            <tbody>
-              {points.map((p, j) => (
-                <tr key={j}>
-                  <td>{p.time}</td>
-                  {raw.map((col, i) => (
-                    <td key={i}>{format(col[j] ?? 0)}</td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            ))}
+          </PlainTable>
         )}
       </details>
     </figure>

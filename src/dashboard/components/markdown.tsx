@@ -1,5 +1,6 @@
 /** An evaluation report (Markdown tables and lines) as React elements: text only, no HTML from it. */
 import { parseMarkdown } from "../lib/markdown-table.ts";
+import { PlainTable } from "./table.tsx";
 
 export function Markdown({ source }: { source: string }) {
   return (
@@ -8,28 +9,15 @@ export function Markdown({ source }: { source: string }) {
         b.kind === "text" ? (
           <p key={i}>{b.text}</p>
         ) : (
-          <div className="table-scroll" key={i}>
-            <table className="table">
-              <thead>
-                <tr>
-                  {b.header.map((h, j) => (
-                    <th key={j} scope="col">
-                      {h}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {b.rows.map((r, j) => (
-                  <tr key={j}>
-                    {r.map((c, k) => (
-                      <td key={k}>{c}</td>
-                    ))}
-                  </tr>
+          <PlainTable key={i} headers={b.header}>
+            {b.rows.map((r, j) => (
+              <tr key={j}>
+                {r.map((c, k) => (
+                  <td key={k}>{c}</td>
                 ))}
-              </tbody>
-            </table>
-          </div>
+              </tr>
+            ))}
+          </PlainTable>
         ),
       )}
     </div>

@@ -66,3 +66,26 @@ export function VirtualTable<T>({ label, rows, columns, rowKey, rowClass, height
     </div>
   );
 }
+
+/** The header of a column of row actions: named for screen readers only. */
+export const ACTIONS_HEADER = <span className="sr-only">Actions</span>;
+
+/** A small table that scrolls sideways in a narrow window; `headers` label the columns. */
+export function PlainTable({ headers, children }: { headers: ReactNode[]; children: ReactNode }) {
+  return (
+    <div className="table-scroll">
+      <table className="table">
+        <thead>
+          <tr>
+            {headers.map((h, i) => (
+              <th key={i} scope="col">
+                {h}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}

@@ -3,6 +3,7 @@
  * inside the request, score against threshold, the source's other activity, and the actions (mark a
  * false positive, copy as curl). Every string here may come from an attacker: all of it is text.
  */
+import { PlainTable } from "../components/table.tsx";
 import { api } from "../lib/api.ts";
 import { clock, decimal } from "../lib/format.ts";
 import { href, rangeOf, useRoute } from "../lib/router.ts";
@@ -59,18 +60,7 @@ function Detail({ t }: { t: ThreatDetail }) {
       </div>
       <div className="grid">
         <Panel title="Why it was flagged" wide>
-          <div className="table-scroll">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Field</th>
-                  <th scope="col">Finding</th>
-                  <th scope="col">Detector</th>
-                  <th scope="col">Weight</th>
-                  <th scope="col">Evidence</th>
-                </tr>
-              </thead>
-              <tbody>
+          <PlainTable headers={["Field", "Finding", "Detector", "Weight", "Evidence"]}>
                 {t.reasons.map((r, i) => (
                   <tr key={i}>
                     <td className="mono">{r.field}</td>
@@ -85,9 +75,7 @@ function Detail({ t }: { t: ThreatDetail }) {
                     </td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
-          </div>
+          </PlainTable>
         </Panel>
         <Panel title="Request as received" wide>
           <pre className="pre" aria-label="The request as received, evidence marked">
@@ -95,17 +83,7 @@ function Detail({ t }: { t: ThreatDetail }) {
           </pre>
         </Panel>
         <Panel title="Fields as received and as normalized" wide>
-          <div className="table-scroll">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Field</th>
-                  <th scope="col">As received</th>
-                  <th scope="col">Normalized (what the models read)</th>
-                  <th scope="col">Undone</th>
-                </tr>
-              </thead>
-              <tbody>
+          <PlainTable headers={["Field", "As received", "Normalized (what the models read)", "Undone"]}>
                 {t.normalized.map((f, i) => (
                   <tr key={i} className={spans.has(f.field) ? "row-flagged" : ""}>
                     <td className="mono">{f.field}</td>
@@ -118,9 +96,7 @@ function Detail({ t }: { t: ThreatDetail }) {
                     <td className="small">{f.decodings.join(", ") || "–"}</td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
-          </div>
+          </PlainTable>
         </Panel>
         <Panel title="False positive?">
           <FalsePositive threat={t} />

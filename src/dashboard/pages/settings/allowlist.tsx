@@ -1,4 +1,5 @@
 /** The allowlist: rules made by marking false positives, and removing them. */
+import { PlainTable, ACTIONS_HEADER } from "../../components/table.tsx";
 import { useState } from "react";
 import { api } from "../../lib/api.ts";
 import { ago } from "../../lib/format.ts";
@@ -27,21 +28,7 @@ export function AllowlistSettings() {
       )}
       <Load of={rules} empty={<Empty title="No rules.">Mark a threat as a false positive (on its detail page) to stop flagging requests like it.</Empty>}>
         {(list) => (
-          <div className="table-scroll">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Endpoint</th>
-                  <th scope="col">Field</th>
-                  <th scope="col">Attack type</th>
-                  <th scope="col">Note</th>
-                  <th scope="col">From</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
+          <PlainTable headers={["Endpoint", "Field", "Attack type", "Note", "From", ACTIONS_HEADER]}>
                 {list.map((r) => (
                   <tr key={r.id}>
                     <td className="mono">{r.endpoint}</td>
@@ -58,9 +45,7 @@ export function AllowlistSettings() {
                     </td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
-          </div>
+          </PlainTable>
         )}
       </Load>
     </>

@@ -2,6 +2,7 @@
  * Model versions: the bundled generic model, the live site model, replaced ones (rollback) and
  * rejected candidates; train now, promote, roll back; and the last evaluation report.
  */
+import { PlainTable, ACTIONS_HEADER } from "../../components/table.tsx";
 import { useState } from "react";
 import { api } from "../../lib/api.ts";
 import { clock } from "../../lib/format.ts";
@@ -55,21 +56,7 @@ export function ModelSettings() {
       )}
       <Load of={models} empty={<Empty title="No model is listed." />}>
         {(list) => (
-          <div className="table-scroll">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Version</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Trained</th>
-                  <th scope="col">Figures</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
+          <PlainTable headers={["Version", "Kind", "State", "Trained", "Figures", ACTIONS_HEADER]}>
                 {list.map((m) => (
                   <tr key={`${m.kind}-${m.version}-${m.state}`}>
                     <td className="mono">{m.version}</td>
@@ -88,9 +75,7 @@ export function ModelSettings() {
                     </td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
-          </div>
+          </PlainTable>
         )}
       </Load>
       {models.data && !models.data.some((m) => m.kind === "site") && (
