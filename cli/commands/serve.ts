@@ -18,7 +18,7 @@ interface ServeFlags extends ConfigFlags {
 
 export function serveCommand(): Command {
   const cmd = new Command("serve")
-    .description("follow access logs, judge every request, keep what matters in SQLite, serve the API")
+    .description("follow access logs, judge every request, keep what matters in SQLite, serve the API and the dashboard")
     .option("--log <paths...>", "access logs to follow (overrides ingest.logs)")
     .addOption(new Option("-f, --format <format>", "log format (overrides ingest.format)").choices([...FORMAT_NAMES]))
     .option("--log-format <string>", "nginx log_format string (overrides ingest.log_format)")
