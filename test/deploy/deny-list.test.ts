@@ -13,7 +13,10 @@ import { canonicalIp, parseCidr, parseIp, rangeContains } from "../../src/core/i
 import { createLogger } from "../../src/core/log.ts";
 import { Activities } from "../../src/services/activities.ts";
 import { Bus, type ThreatRow } from "../../src/services/bus.ts";
-import { DenyList, denyListCheck, parseDuration, renderDenyFile, runReloadCommand, splitCommand, writeFileAtomically } from "../../src/services/deny-list.ts";
+import { DenyList } from "../../src/services/deny-list/service.ts";
+import { denyListCheck } from "../../src/services/deny-list/check.ts";
+import { parseDuration, renderDenyFile, splitCommand } from "../../src/services/deny-list/rules.ts";
+import { runReloadCommand, writeFileAtomically } from "../../src/services/deny-list/apply.ts";
 import { openStore } from "../../src/store/db.ts";
 import { NGINX_BIN, sendRaw, startNginx, type NginxInstance } from "../helpers/nginx.ts";
 import { startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";

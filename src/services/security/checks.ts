@@ -9,7 +9,7 @@ import { securityChecks } from "../../store/schema.ts";
 import { dbStats } from "../../store/stats.ts";
 import type { ServiceContext } from "../../serve/context.ts";
 import { auditNginxConfig, type AuditResult } from "./nginx-audit.ts";
-import { denyListCheck } from "../deny-list.ts";
+import { denyListCheck } from "../deny-list/check.ts";
 
 export type CheckStatus = "pass" | "warning" | "fail";
 
