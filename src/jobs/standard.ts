@@ -2,7 +2,7 @@
 import { enforceRetention, compactIfDue } from "../services/retention.ts";
 import { runSecurityChecks } from "../services/security/checks.ts";
 import type { AlertService } from "../services/alerts.ts";
-import type { DenyList } from "../services/deny-list.ts";
+import type { DenyList } from "../services/deny-list/service.ts";
 import type { MetricsService } from "../services/metrics.ts";
 import type { ServiceContext } from "../serve/context.ts";
 import { retrainJob } from "./retrain.ts";

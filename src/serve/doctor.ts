@@ -9,7 +9,7 @@ import { connect } from "node:net";
 import type { Config } from "../config/schema.ts";
 import { createParser, detectFormat } from "../parse/formats.ts";
 import { isParseError } from "../core/http-request.ts";
-import { splitCommand } from "../services/deny-list.ts";
+import { splitCommand } from "../services/deny-list/rules.ts";
 
 export type DoctorStatus = "ok" | "warn" | "fail";
 

@@ -27,7 +27,7 @@ import { WafSettings } from "../services/waf-settings.ts";
 import { WriteBehind } from "../store/write-behind.ts";
 import { Allowlist, verdictPath } from "../services/allowlist.ts";
 import { RuntimeSettings } from "../services/runtime-settings.ts";
-import { DenyList } from "../services/deny-list.ts";
+import { DenyList } from "../services/deny-list/service.ts";
 import { runSecurityChecks } from "../services/security/checks.ts";
 
 export interface Service {
