@@ -4,7 +4,7 @@
  * live detector keeps judging meanwhile (training yields to the event loop).
  */
 import { join } from "node:path";
-import { recentBenignRequests } from "../services/recent-benign.ts";
+import { benignTrafficCount, recentBenignRequests } from "../services/recent-benign.ts";
 import { promote, retrainWithGate } from "../detect/site/retrain.ts";
 import { modelVersions } from "../store/schema.ts";
 import type { ServiceContext } from "../serve/context.ts";
@@ -15,8 +15,7 @@ export const RETRAIN_MIN_REQUESTS = 1000;
 
 export async function retrainJob(ctx: ServiceContext, now: number): Promise<string | null> {
   const dir = ctx.config.detect.model_dir;
-  const available = (ctx.store.sqlite.query("select count(*) as n from traffic where is_anomaly = 0").get() as { n: number }).n;
-  if (available < RETRAIN_MIN_REQUESTS) return null;
+  if (benignTrafficCount(ctx.store) < RETRAIN_MIN_REQUESTS) return null;
   const { trained, gate } = await retrainWithGate(recentBenignRequests(ctx.store, RETRAIN_MAX_REQUESTS), ctx.detector.generic, {
     targetFpr: 0.001,
     seed: now % 100_000,

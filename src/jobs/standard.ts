@@ -1,6 +1,7 @@
 /** The jobs `moat serve` runs, on the schedules of the configuration. */
 import { enforceRetention, compactIfDue } from "../services/retention.ts";
 import { runSecurityChecks } from "../services/security/checks.ts";
+import { benignTrafficCount } from "../services/recent-benign.ts";
 import type { AlertService } from "../services/alerts.ts";
 import type { DenyList } from "../services/deny-list/service.ts";
 import type { MetricsService } from "../services/metrics.ts";
@@ -50,8 +51,7 @@ export function registerStandardJobs(scheduler: Scheduler, ctx: ServiceContext, 
     run: (now) => {
       const min = config.jobs.auto_train_min_requests;
       if (!min || ctx.detector.site) return null;
-      const benign = (store.sqlite.query("select count(*) as n from traffic where is_anomaly = 0").get() as { n: number }).n;
-      return benign >= min ? retrainJob(ctx, now) : null;
+      return benignTrafficCount(store) >= min ? retrainJob(ctx, now) : null;
     },
   });
 }

@@ -4,7 +4,7 @@
  * and whether nginx answers.
  */
 import { accessSync, constants, existsSync, mkdirSync, openSync, readSync, closeSync, statSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { connect } from "node:net";
 import type { Config } from "../config/schema.ts";
 import { createParser, detectFormat } from "../parse/formats.ts";
@@ -116,6 +116,7 @@ export async function runDoctor(config: Config, nginx: { host: string; port: num
   findings.push(await checkPort(config.server.host, config.server.port));
   const up = await reachable(nginx.host, nginx.port);
   findings.push({ check: "nginx", status: up ? "ok" : "warn", message: up ? `answers on ${nginx.host}:${nginx.port}` : `nothing answers on ${nginx.host}:${nginx.port} (pass --nginx host:port if it listens elsewhere)` });
-  findings.push({ check: "site model", status: existsSync(`${config.detect.model_dir}/site.onnx`) ? "ok" : "warn", message: existsSync(`${config.detect.model_dir}/site.onnx`) ? config.detect.model_dir : `none yet in ${config.detect.model_dir}: moat train --from <access logs> --out ${config.detect.model_dir}` });
+  const hasSite = existsSync(join(config.detect.model_dir, "site.onnx"));
+  findings.push({ check: "site model", status: hasSite ? "ok" : "warn", message: hasSite ? config.detect.model_dir : `none yet in ${config.detect.model_dir}: moat train --from <access logs> --out ${config.detect.model_dir}` });
   return findings;
 }

@@ -26,7 +26,8 @@ export const MIN_REQUESTS_PER_MINUTE = 20;
 /** Request paths are attacker-controlled: an alert quotes a bounded piece of one. */
 const MAX_ENDPOINT_CHARS = 200;
 
-function clip(text: string, max: number): string {
+/** `text` cut to at most `max` characters, an ellipsis marking the cut. */
+export function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 

@@ -12,6 +12,7 @@ import { alerts, metricRollups } from "../store/schema.ts";
 import { BurstTracker, burstAlert, errorRateAlert, graver, mergeDrafts, rateJumpAlert, threatAlerts, type AlertDraft } from "./alert-rules.ts";
 import type { ActivityType } from "./activities.ts";
 import type { AlertRow, ThreatRow } from "./bus.ts";
+import { MINUTE_MS } from "./range.ts";
 import { AlertWebhook, type WebhookStats } from "./webhook.ts";
 
 export type AlertContext = Pick<ServiceContext, "store" | "bus" | "activities" | "config" | "log" | "now">;
@@ -22,7 +23,6 @@ export interface AlertServiceOptions {
 }
 
 export const MAX_ALERTS_PER_QUERY = 1000;
-const MINUTE_MS = 60_000;
 /**
  * The rate-jump baseline is the mean of up to this many minutes before the one checked: an hour
  * follows the site's current level, and one busy minute in it moves the mean little.

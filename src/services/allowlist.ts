@@ -15,6 +15,7 @@ import type { Detector } from "../detect/detector.ts";
 import type { Reason, Verdict } from "../detect/verdict.ts";
 import type { Store } from "../store/db.ts";
 import { allowlist, traffic } from "../store/schema.ts";
+import { endpointOf } from "../store/writer.ts";
 import type { Activities } from "./activities.ts";
 import type { ThreatRow } from "./bus.ts";
 import type { DurationSamples } from "./metrics.ts";
@@ -28,11 +29,6 @@ export interface NewAllowRule {
   note: string;
   threatId: number | null;
   createdAt: number;
-}
-
-/** The endpoint a request is stored under (threats.endpoint). */
-export function endpointOf(req: Pick<HttpRequest, "path">): string {
-  return req.path || "/";
 }
 
 /** What a rule is matched against: a flagged request's endpoint, attack type and reasons (strongest first). */

@@ -5,11 +5,12 @@
  * memory only (one averaged point per minute, at most 30 days, lost on restart).
  */
 import os from "node:os";
-import { and, asc, eq, gte, lt, notExists, or, sql, type InferSelectModel } from "drizzle-orm";
+import { and, asc, eq, gte, lt, notExists, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { ServiceContext } from "../serve/context.ts";
 import type { Db, Store } from "../store/db.ts";
 import { metricRollups } from "../store/schema.ts";
+import type { RollupRow } from "./alert-rules.ts";
 import type { MetricsSnapshot, TrafficRow } from "./bus.ts";
 import { bucketFor, bucketStarts, HOUR_MS, MINUTE_MS } from "./range.ts";
 
@@ -23,8 +24,6 @@ export const PERFORMANCE_HISTORY_MINUTES = 30 * 24 * 60;
 export const HOUR_ROLLUP_LOOKBACK_MS = 48 * HOUR_MS;
 /** Shorter CPU samples are mostly scheduling noise: the previous figure is kept instead. */
 const MIN_CPU_SAMPLE_MS = 250;
-
-type RollupRow = InferSelectModel<typeof metricRollups>;
 
 export interface RollupTotals {
   requests: number;

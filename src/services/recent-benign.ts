@@ -9,6 +9,11 @@ import type { Store } from "../store/db.ts";
 
 const PAGE = 5000;
 
+/** How many benign rows the traffic window holds: what a retrain could learn from. */
+export function benignTrafficCount(store: Store): number {
+  return (store.sqlite.query("select count(*) as n from traffic where is_anomaly = 0").get() as { n: number }).n;
+}
+
 /** Up to `limit` of the most recent benign requests, oldest first, in batches. */
 export async function* recentBenignRequests(store: Store, limit: number): AsyncGenerator<HttpRequest[]> {
   const newest = store.sqlite.query("select id from traffic where is_anomaly = 0 order by id desc limit 1 offset ?").get(Math.max(0, limit - 1)) as { id: number } | null;

@@ -3,6 +3,7 @@ import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
 import type { Store } from "../store/db.ts";
 import { traffic } from "../store/schema.ts";
 import type { TrafficRow } from "./bus.ts";
+import { clampLimit } from "./threats.ts";
 
 export const MAX_TRAFFIC_ROWS = 1000;
 
@@ -38,6 +39,6 @@ export function listTraffic(store: Store, q: TrafficQuery): TrafficRow[] {
     .from(traffic)
     .where(conditions.length ? and(...conditions) : undefined)
     .orderBy(desc(traffic.id))
-    .limit(Math.max(1, Math.min(MAX_TRAFFIC_ROWS, Math.floor(q.limit))))
+    .limit(clampLimit(q.limit, MAX_TRAFFIC_ROWS))
     .all();
 }

@@ -77,7 +77,8 @@ function prepareStatements(store: Store) {
 }
 const preparedStatements = new WeakMap<Store, ReturnType<typeof prepareStatements>>();
 
-function endpointOf(req: HttpRequest): string {
+/** The endpoint a request is stored under (threats.endpoint). */
+export function endpointOf(req: Pick<HttpRequest, "path">): string {
   return req.path || "/";
 }
 

@@ -22,7 +22,9 @@ describe("security checks", () => {
     expect(byKey["log-source"]!.message).toContain("missing.log does not exist");
     expect(byKey["model-fresh"]).toMatchObject({ status: "warning" });
     expect(byKey["model-fresh"]!.message).toContain("running on the generic model alone");
-    expect(byKey["api-protected"]).toMatchObject({ status: "fail" });
+    // Beyond loopback the API's guard requires a key (server.require_api_key = auto).
+    expect(byKey["api-protected"]).toMatchObject({ status: "pass" });
+    expect(byKey["api-protected"]!.message).toContain("listens on 0.0.0.0 and requires an API key");
     expect(byKey["retention"]).toMatchObject({ status: "pass" });
     expect(byKey["db-size"]).toMatchObject({ status: "pass" });
     expect(byKey["nginx-server-tokens"]).toMatchObject({ status: "pass" });
@@ -34,9 +36,14 @@ describe("security checks", () => {
     expect(score.total).toBe(stored.length);
     expect(score.passed + score.failed).toBeLessThanOrEqual(score.total);
     expect(score.score).toBeCloseTo((score.passed / score.total) * 100, 0);
+    const sample = (status: "pass" | "warning" | "fail") => ({ ...stored[0]!, status });
+    expect(complianceScore([sample("pass"), sample("pass"), sample("warning"), sample("fail"), sample("fail"), sample("pass")])).toEqual({ score: 50, total: 6, passed: 3, failed: 2 });
+    expect(complianceScore([sample("pass"), sample("warning"), sample("fail")])).toEqual({ score: 33.3, total: 3, passed: 1, failed: 1 });
+    expect(complianceScore([])).toEqual({ score: 0, total: 0, passed: 0, failed: 0 });
 
     // Running one check again updates its row in place.
     const [again] = await runSecurityChecks({ ...ctx, now: () => Date.now() + 5000 }, "api-protected");
+    expect(again!.lastChecked).toBeGreaterThan(byKey["api-protected"]!.lastChecked);
     expect(again!.id).toBe(byKey["api-protected"]!.id);
     expect(checkById(ctx, again!.id)!.lastChecked).toBe(again!.lastChecked);
     expect(listSecurityChecks(ctx)).toHaveLength(stored.length);

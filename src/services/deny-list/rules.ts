@@ -53,7 +53,7 @@ export function renderDenyFile(rows: Pick<BanRow, "ip" | "expiresAt">[], now: nu
       refused.push(row.ip);
       continue;
     }
-    lines.set(ip, `deny ${ip}; # ${row.expiresAt === null ? "until removed" : `until ${new Date(row.expiresAt).toISOString()}`}`);
+    lines.set(ip, `deny ${ip}; # ${describeExpiry(row.expiresAt)}`);
   }
   const addresses = [...lines.keys()].sort();
   const text = [

@@ -15,7 +15,7 @@ import { canonicalIp, parseIp, rangeContains, type IpRange } from "../../core/ip
 import type { ServiceContext } from "../../serve/context.ts";
 import { bans } from "../../store/schema.ts";
 import { deleteSetting, writeSetting } from "../../store/settings.ts";
-import { BurstTracker } from "../alert-rules.ts";
+import { BurstTracker, clip } from "../alert-rules.ts";
 import type { ThreatRow } from "../bus.ts";
 import { type BanRow, type BanConfig, BanError, isActive, parseNeverBan, canonicalOrThrow, renderDenyFile, splitCommand, describeExpiry } from "./rules.ts";
 import { PROBLEM_KEY, storedProblem, writeFileAtomically, runReloadCommand } from "./apply.ts";
@@ -134,8 +134,7 @@ export class DenyList {
     const ip = canonicalIp(row.clientIp);
     if (!ip || !this.tracker.add(ip, row.time)) return;
     // Control characters would reach the terminal of `moat ban list` (escape sequences): shown as U+FFFD.
-    const clean = row.endpoint.replace(/[\u0000-\u001f\u007f-\u009f]/g, "\ufffd");
-    const endpoint = clean.length > MAX_REASON_ENDPOINT_CHARS ? `${clean.slice(0, MAX_REASON_ENDPOINT_CHARS - 1)}…` : clean;
+    const endpoint = clip(row.endpoint.replace(/[\u0000-\u001f\u007f-\u009f]/g, "\ufffd"), MAX_REASON_ENDPOINT_CHARS);
     try {
       if (this.protectedBy(ip) || this.get(ip)) return;
       this.ban(ip, {

@@ -6,7 +6,9 @@
 import { existsSync, statSync } from "node:fs";
 import { asc, eq } from "drizzle-orm";
 import { securityChecks } from "../../store/schema.ts";
-import { dbStats } from "../../store/stats.ts";
+import { dbStats, type DbStats } from "../../store/stats.ts";
+import { authRequired } from "../../api/auth/guard.ts";
+import { DAY_MS, MINUTE_MS } from "../range.ts";
 import type { ServiceContext } from "../../serve/context.ts";
 import { auditNginxConfig, type AuditResult } from "./nginx-audit.ts";
 import { denyListCheck } from "../deny-list/check.ts";
@@ -23,17 +25,11 @@ export interface CheckResult {
 
 export type CheckRow = typeof securityChecks.$inferSelect;
 
-const MINUTE = 60_000;
-const DAY = 86_400_000;
 /** A log that has not grown for this long while Moat follows it is worth a warning. */
-const LOG_QUIET_MS = 60 * MINUTE;
+const LOG_QUIET_MS = 60 * MINUTE_MS;
 const MODEL_STALE_DAYS = 14;
 
 type Ctx = Pick<ServiceContext, "config" | "store" | "detector" | "now">;
-
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || host.startsWith("127.");
-}
 
 function logSources(ctx: Ctx, now: number): CheckResult {
   const logs = ctx.config.ingest.logs;
@@ -42,7 +38,7 @@ function logSources(ctx: Ctx, now: number): CheckResult {
   for (const path of logs) {
     const stat = statSync(path, { throwIfNoEntry: false });
     if (!stat) problems.push(`${path} does not exist (yet)`);
-    else if (now - stat.mtimeMs > LOG_QUIET_MS) problems.push(`${path} has not been written for ${Math.round((now - stat.mtimeMs) / MINUTE)} min`);
+    else if (now - stat.mtimeMs > LOG_QUIET_MS) problems.push(`${path} has not been written for ${Math.round((now - stat.mtimeMs) / MINUTE_MS)} min`);
   }
   if (!problems.length) return { key: "log-source", name: "Log source is alive", status: "pass", message: `${logs.length} log(s) followed and written to within the last hour` };
   return { key: "log-source", name: "Log source is alive", status: problems.length === logs.length ? "fail" : "warning", message: problems.join("; ") };
@@ -52,27 +48,28 @@ function modelFreshness(ctx: Ctx, now: number): CheckResult {
   const name = "Site model is trained and fresh";
   const site = ctx.detector.site;
   if (!site) return { key: "model-fresh", name, status: "warning", message: `running on the generic model alone: train a site model (moat train --from <access logs> --out ${ctx.config.detect.model_dir})` };
-  const ageDays = (now - Date.parse(site.meta.trainedAt)) / DAY;
+  const ageDays = (now - Date.parse(site.meta.trainedAt)) / DAY_MS;
   if (ageDays > MODEL_STALE_DAYS) return { key: "model-fresh", name, status: "warning", message: `the site model is ${Math.floor(ageDays)} days old (${site.meta.version}); retraining runs on ${ctx.config.jobs.retrain_cron || "no schedule"}` };
   return { key: "model-fresh", name, status: "pass", message: `${site.meta.version}, ${ageDays < 1 ? "trained today" : `${Math.floor(ageDays)} days old`}` };
 }
 
 function apiProtection(ctx: Ctx): CheckResult {
   const name = "API is protected beyond loopback";
-  const host = ctx.config.server.host;
-  if (isLoopback(host)) return { key: "api-protected", name, status: "pass", message: `the API listens on ${host} only` };
-  return { key: "api-protected", name, status: "fail", message: `the API listens on ${host} and this version has no API keys yet: bind it to 127.0.0.1 or put it behind an authenticating proxy` };
+  const { host, require_api_key } = ctx.config.server;
+  // The same rule the API's guard applies: beyond loopback, keys are always required.
+  if (authRequired(ctx.config.server)) return { key: "api-protected", name, status: "pass", message: `the API listens on ${host} and requires an API key (server.require_api_key = ${require_api_key}; create one with moat apikey create <name>)` };
+  return { key: "api-protected", name, status: "pass", message: `the API listens on ${host} only` };
 }
 
-function retention(ctx: Ctx): CheckResult {
+function retention(ctx: Ctx, stats: DbStats): CheckResult {
   const r = ctx.config.retention;
-  const rows = (ctx.store.sqlite.query("select count(*) as n from traffic").get() as { n: number }).n;
+  const rows = stats.trafficRows;
   const status: CheckStatus = rows > r.traffic_rows * 1.1 ? "warning" : "pass";
   return { key: "retention", name: "Retention is configured and enforced", status, message: `${rows} of at most ${r.traffic_rows} traffic rows; rows older than ${r.max_age_days} days are pruned; size limit ${r.max_db_mb} MB` };
 }
 
-function dbSize(ctx: Ctx): CheckResult {
-  const bytes = dbStats(ctx.store).dbBytes;
+function dbSize(ctx: Ctx, stats: DbStats): CheckResult {
+  const bytes = stats.dbBytes;
   const limit = ctx.config.retention.max_db_mb * 1024 * 1024;
   const share = bytes / limit;
   const status: CheckStatus = share > 1 ? "fail" : share > 0.8 ? "warning" : "pass";
@@ -101,7 +98,8 @@ async function nginxAudit(ctx: Ctx): Promise<CheckResult[]> {
 /** Runs every check (or only `key`), stores the results and returns the stored rows. */
 export async function runSecurityChecks(ctx: Ctx, key?: string): Promise<CheckRow[]> {
   const now = ctx.now();
-  const results: CheckResult[] = [logSources(ctx, now), modelFreshness(ctx, now), apiProtection(ctx), retention(ctx), dbSize(ctx), ...(await nginxAudit(ctx)), ...(await denyListCheck(ctx))];
+  const stats = dbStats(ctx.store);
+  const results: CheckResult[] = [logSources(ctx, now), modelFreshness(ctx, now), apiProtection(ctx), retention(ctx, stats), dbSize(ctx, stats), ...(await nginxAudit(ctx)), ...(await denyListCheck(ctx))];
   const chosen = key ? results.filter((r) => r.key === key) : results;
   return chosen.map((r) =>
     ctx.store.db
