@@ -23,11 +23,11 @@
 import { accessSync, constants, existsSync, statSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import type { HttpRequest } from "../src/core/http-request.ts";
 import { readRequests } from "../src/ingest/read.ts";
 import { Rejections } from "../src/parse/rejections.ts";
 import { BenchError, runBench } from "./lib/run.ts";
+import { parseBenchArgs, positiveInt } from "./lib/args.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { markdownTable, thousands } from "./lib/table.ts";
 import { describeMachine } from "./lib/machine.ts";
@@ -63,7 +63,7 @@ const log = (msg: string) => process.stderr.write(`bench:crs: ${msg}\n`);
 // Requests on the wire.
 
 /** What is needed to write a request; headers as [name, value] in order. */
-export interface WireRequest {
+interface WireRequest {
   method: string;
   target: string;
   headers: [string, string][];
@@ -79,7 +79,7 @@ function headerCase(name: string): string {
 }
 
 /** A parsed CSIC request as it goes to the test server (origin-form target: the parser strips `http://host`). */
-export function fromDataset(req: HttpRequest): WireRequest {
+function fromDataset(req: HttpRequest): WireRequest {
   const path = req.path === "" ? "/" : req.path;
   return {
     method: req.method,
@@ -93,7 +93,7 @@ export function fromDataset(req: HttpRequest): WireRequest {
  * The raw bytes: request line, the request's headers in their order with Host replaced (where it
  * was), Accept-Charset dropped, then `Connection: close` and Content-Length from the body's bytes.
  */
-export function toWire(req: WireRequest, host: string): Buffer {
+function toWire(req: WireRequest, host: string): Buffer {
   const body = req.body === null ? null : Buffer.from(req.body, "utf8");
   let head = `${req.method} ${req.target} HTTP/1.1\r\n`;
   let hostSent = false;
@@ -282,16 +282,6 @@ const USAGE = `usage: bun run bench:crs [--data DIR] [--levels 1,2,3,4] [--limit
 Needs the Debian packages nginx, libnginx-mod-http-modsecurity and modsecurity-crs; when they are
 missing and the bench runs as root it installs them with apt-get.`;
 
-
-function positiveInt(name: string, value: string, max = Number.MAX_SAFE_INTEGER): number {
-  const n = Number(value.replaceAll("_", "").replaceAll(",", ""));
-  if (!Number.isInteger(n) || n < 1 || n > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? "a positive integer" : `an integer from 1 to ${max}`;
-    throw new BenchError(`${name} must be ${range}, got ${JSON.stringify(value)}\n${USAGE}`, EXIT.usage);
-  }
-  return n;
-}
-
 function parseLevels(value: string): number[] {
   const levels = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
   if (!levels.length) throw new BenchError(`--levels is empty\n${USAGE}`, EXIT.usage);
@@ -372,9 +362,8 @@ function report(results: LevelResult[], info: CrsInfo, meta: { data: string; loa
 }
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const { values } = parseBenchArgs(
+    {
       args: argv,
       allowPositionals: false,
       options: {
@@ -385,18 +374,16 @@ async function main(argv: string[]): Promise<number> {
         concurrency: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
-    });
-  } catch (e) {
-    throw new BenchError(`${(e as Error).message}\n${USAGE}`, EXIT.usage);
-  }
-  const { values } = parsed;
+    },
+    USAGE,
+  );
   if (values.help) {
     process.stdout.write(USAGE + "\n");
     return EXIT.ok;
   }
   const levels = parseLevels(values.levels ?? "1,2,3,4");
-  const limit = values.limit === undefined ? null : positiveInt("--limit", values.limit);
-  if (values.concurrency !== undefined) options.concurrency = positiveInt("--concurrency", values.concurrency, 256);
+  const limit = values.limit === undefined ? null : positiveInt("--limit", values.limit, USAGE);
+  if (values.concurrency !== undefined) options.concurrency = positiveInt("--concurrency", values.concurrency, USAGE, 256);
   const out = values.out === undefined ? null : resolve(values.out);
   if (out) {
     // Fail now rather than after a run of many minutes.

@@ -19,7 +19,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { readRequests } from "../src/ingest/read.ts";
 import { Rejections } from "../src/parse/rejections.ts";
 import type { HttpRequest } from "../src/core/http-request.ts";
@@ -32,9 +31,11 @@ import { markdownTable, thousands } from "./lib/table.ts";
 import { buildLog } from "./lib/build-log.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { BenchError, runBench } from "./lib/run.ts";
+import { parseBenchArgs, positiveInt } from "./lib/args.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const log = (msg: string) => process.stderr.write(`bench:detect: ${msg}\n`);
+const USAGE = "usage: bun run bench:detect <train input> <test input> [--lines N] [--batch B] [--single N]";
 
 async function load(path: string): Promise<HttpRequest[]> {
   const out: HttpRequest[] = [];
@@ -48,15 +49,15 @@ function percentile(sorted: number[], q: number): number {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { lines: { type: "string" }, batch: { type: "string" }, single: { type: "string" } } });
+  const { values, positionals } = parseBenchArgs({ args: argv, allowPositionals: true, options: { lines: { type: "string" }, batch: { type: "string" }, single: { type: "string" } } }, USAGE);
   const [trainInput, testInput] = positionals;
   if (!trainInput || !testInput) {
-    console.error("usage: bun run bench:detect <train input> <test input> [--lines N] [--batch B] [--single N]");
+    console.error(USAGE);
     return EXIT.usage;
   }
-  const lines = Number(values.lines ?? 1_000_000);
-  const batchSize = Number(values.batch ?? 1024);
-  const singles = Number(values.single ?? 5000);
+  const lines = positiveInt("--lines", values.lines ?? "1000000", USAGE);
+  const batchSize = positiveInt("--batch", values.batch ?? "1024", USAGE);
+  const singles = positiveInt("--single", values.single ?? "5000", USAGE);
   const dir = mkdtempSync(join(tmpdir(), "moat-bench-detect-"));
   try {
     log(`reading ${trainInput} and ${testInput}`);

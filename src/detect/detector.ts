@@ -68,12 +68,12 @@ export class Detector {
   }
 
   get threshold(): number {
-    return this.thresholdOverride ?? this.calibratedThreshold;
+    return this.thresholdWith(this.siteModel);
   }
 
   /** The model's own threshold: the site model's when there is one (it makes the final score). */
   get calibratedThreshold(): number {
-    return this.site ? this.site.meta.threshold : this.generic.meta.threshold;
+    return (this.siteModel ?? this.generic).meta.threshold;
   }
 
   /** Overrides the calibrated threshold (an operator's setting); undefined restores it. */
@@ -82,14 +82,26 @@ export class Detector {
   }
 
   get modelVersion(): string {
-    return this.site ? `${this.generic.meta.version}+${this.site.meta.version}` : this.generic.meta.version;
+    return this.versionWith(this.siteModel);
+  }
+
+  private thresholdWith(site: SiteModel | null): number {
+    return this.thresholdOverride ?? (site ?? this.generic).meta.threshold;
+  }
+
+  private versionWith(site: SiteModel | null): string {
+    return site ? `${this.generic.meta.version}+${site.meta.version}` : this.generic.meta.version;
   }
 
   async judge(requests: HttpRequest[]): Promise<Verdict[]> {
+    // One site model for the whole batch: a replaceSite() during the awaits below must not pair one
+    // model's scores with another's threshold and version.
+    const siteModel = this.siteModel;
     const fields = requests.map(extractFields);
     const generic = await this.generic.score(fields);
-    const site = this.site ? await this.site.score(requests, generic.map((g) => g.score)) : null;
-    const threshold = this.threshold;
+    const site = siteModel ? await siteModel.score(requests, generic.map((g) => g.score)) : null;
+    const threshold = this.thresholdWith(siteModel);
+    const modelVersion = this.versionWith(siteModel);
     const genericThreshold = this.generic.meta.threshold;
     return requests.map((_, i) => {
       const g = generic[i]!;
@@ -114,7 +126,7 @@ export class Detector {
           reasons.push({ field: f.field, name: SITE_NAMES[f.feature] ?? f.feature, evidence: f.evidence, detector: "site", weight: f.weight, detail: f.detail });
         }
       }
-      return { score, isAnomaly, threshold, attackType, severity: severityOf(attackType, score, isAnomaly), reasons, modelVersion: this.modelVersion };
+      return { score, isAnomaly, threshold, attackType, severity: severityOf(attackType, score, isAnomaly), reasons, modelVersion };
     });
   }
 }

@@ -18,7 +18,7 @@ export interface Field {
 }
 
 /** Longest field text featurized; the rest is cut (and the cut is flagged by length features). */
-export const MAX_FIELD_CHARS = 4096;
+const MAX_FIELD_CHARS = 4096;
 
 /** Headers whose values are set by browsers and servers from a fixed vocabulary: no attack surface worth scoring. */
 const SKIPPED_HEADERS = new Set([

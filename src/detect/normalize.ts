@@ -143,7 +143,7 @@ function foldCommentsAndSpace(s: string, flags: NormalizeFlags): string {
   return out.replace(/[\s\u00a0]+/g, " ").trim();
 }
 
-export function emptyFlags(): NormalizeFlags {
+function emptyFlags(): NormalizeFlags {
   return { urlDecodePasses: 0, decodeLimitHit: false, percentU: false, overlongUtf8: false, htmlEntities: false, unicodeCompat: false, nullByte: false, comments: false, controlChars: false };
 }
 

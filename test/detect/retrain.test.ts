@@ -39,6 +39,10 @@ describe("moat train over a live model", () => {
     const list = runCli(["model", "list", model]).stdout.trim().split("\n");
     expect(list.map((l) => l.split(/\s+/)[0])).toEqual(["live", "replaced"]);
     const info = JSON.parse(runCli(["model", "info", model]).stdout);
+    // The live profile's endpoints are the ones its training counted (the shop fixture has at least 9).
+    // Checked before toMatchObject: Bun 1.4.5's toMatchObject writes `expect.any(Number)` into `info`.
+    expect(info.endpoints).toBe(info.calibration.endpoints);
+    expect(info.endpoints).toBeGreaterThanOrEqual(9);
     expect(info).toMatchObject({ kind: "site", endpoints: expect.any(Number) });
     const back = runCli(["model", "rollback", model]);
     expect(back.code).toBe(0);

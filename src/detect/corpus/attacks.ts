@@ -37,7 +37,7 @@ export function loadPayloadLines(datasets: string, side: "train" | "test"): Payl
 const PARAM_NAMES = ["id", "q", "search", "page", "file", "name", "user", "url", "redirect", "next", "lang", "cat", "item", "path", "template", "query", "data", "callback", "email", "comment"];
 
 /** Puts a payload somewhere an attacker would. Path placement only for classes that work there. */
-export function placePayload(r: () => number, cls: AttackClass, payload: string, source: string): Sample {
+function placePayload(r: () => number, cls: AttackClass, payload: string, source: string): Sample {
   const roll = r();
   const pathOk = cls === "traversal" || cls === "scanner" || cls === "cmdi" || cls === "sqli" || cls === "xss";
   if (pathOk && roll < 0.15) {

@@ -20,7 +20,7 @@ export interface Metrics extends Confusion {
   f1: number;
 }
 
-export function confusion(items: Scored[], threshold: number): Confusion {
+function confusion(items: Scored[], threshold: number): Confusion {
   const c = { tp: 0, fp: 0, tn: 0, fn: 0 };
   for (const { score, positive } of items) {
     const flagged = score >= threshold;
@@ -72,9 +72,9 @@ export function thresholdForFpr(negativeScores: number[], targetFpr: number): nu
 /** The smallest float64 above x (so that `x >= threshold` is false). */
 function nextUp(x: number): number {
   if (x === Infinity) return x;
+  if (x === 0) return Number.MIN_VALUE; // -0 too
   const buf = new DataView(new ArrayBuffer(8));
-  buf.setFloat64(0, x === 0 ? 0 : x);
-  if (x === 0) return Number.MIN_VALUE;
+  buf.setFloat64(0, x);
   const bits = buf.getBigUint64(0);
   buf.setBigUint64(0, x > 0 ? bits + 1n : bits - 1n);
   return buf.getFloat64(0);

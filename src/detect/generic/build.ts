@@ -93,23 +93,20 @@ export async function buildGenericModel(options: GenericBuildOptions): Promise<G
     targetFpr: options.targetFpr,
     trainedAt: new Date().toISOString(),
   };
-  const firstModel = await GenericModel.fromBytes(exportLinearOnnx(weights, encodeMetadata(provisional)));
-  const requestScores = async (requests: Field[][]) => (await firstModel.score(requests)).map((s) => s.score);
-  const calibration = await requestScores(legitQueries(datasets, "calibration").map(queryFields));
+  // The scores do not depend on the threshold: this one model serves calibration and evaluation.
+  const model = await GenericModel.fromBytes(exportLinearOnnx(weights, encodeMetadata(provisional)));
+  const score = async (requests: Field[][]) => (await model.score(requests)).map((s) => s.score);
+  const calibration = await score(legitQueries(datasets, "calibration").map(queryFields));
   const meta: GenericMetadata = { ...provisional, threshold: thresholdForFpr(calibration, options.targetFpr) };
   const bytes = exportLinearOnnx(weights, encodeMetadata(meta));
 
   progress?.("evaluate");
-  const model = await GenericModel.fromBytes(bytes);
-  const score = async (requests: Field[][]) => (await model.score(requests)).map((s) => s.score);
   const evaluation: EvalRow[] = [];
   const legitTest = await score(legitQueries(datasets, "test").map(queryFields));
   evaluation.push({ set: "legit-queries (benign, per query)", split: "test 30%", n: legitTest.length, flagged: legitTest.filter((s) => s >= meta.threshold).length / legitTest.length });
 
   const payloadTest = payloadSamples(datasets, "test", options.seed + 3);
-  const bySource = new Map<string, Sample[]>();
-  for (const s of payloadTest) bySource.set(s.source, [...(bySource.get(s.source) ?? []), s]);
-  for (const [source, samples] of [...bySource].sort()) {
+  for (const [source, samples] of [...Map.groupBy(payloadTest, (s) => s.source)].sort()) {
     const scores = await score(samples.map((s) => [sampleField(s)]));
     evaluation.push({ set: source, split: `held-out ${PAYLOAD_TEST_SHARE * 100}% of lines`, n: samples.length, flagged: scores.filter((s) => s >= meta.threshold).length / samples.length });
   }

@@ -23,12 +23,11 @@ export interface GenericMetadata {
   trainedAt: string;
 }
 
-/** Per request: the most suspicious field and its attack probability. */
+/** Per request: the attack probability of its most suspicious field. */
 export interface GenericScore {
   score: number;
   /** Index into CLASSES of the most likely attack class of that field. */
   cls: number;
-  field: number;
   /** Attack probability of every field, in field order. */
   fieldScores: number[];
   fieldClasses: number[];
@@ -103,7 +102,7 @@ export class GenericModel {
     const scored = await this.scoreFields(requests.flat());
     let k = 0;
     return requests.map((fields) => {
-      const out: GenericScore = { score: 0, cls: 0, field: -1, fieldScores: [], fieldClasses: [] };
+      const out: GenericScore = { score: 0, cls: 0, fieldScores: [], fieldClasses: [] };
       for (let f = 0; f < fields.length; f++) {
         const [attack, cls] = scored[k++]!;
         out.fieldScores.push(attack);
@@ -111,7 +110,6 @@ export class GenericModel {
         if (attack > out.score) {
           out.score = attack;
           out.cls = cls;
-          out.field = f;
         }
       }
       return out;

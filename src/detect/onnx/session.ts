@@ -10,7 +10,7 @@ import { prepareOrtLibrary } from "./native.ts";
 type Ort = typeof import("onnxruntime-node");
 let ort: Promise<Ort> | null = null;
 
-export function loadOrt(): Promise<Ort> {
+function loadOrt(): Promise<Ort> {
   ort ??= prepareOrtLibrary().then(() => import("onnxruntime-node"));
   return ort;
 }

@@ -33,7 +33,7 @@ function setsOf(pp: ParamProfile) {
 }
 
 /** Generic score → a bounded logit, so that the scorer can weigh it linearly. */
-export function genericLogit(p: number): number {
+function genericLogit(p: number): number {
   const q = Math.min(Math.max(p, 1e-6), 1 - 1e-6);
   return Math.log(q / (1 - q));
 }

@@ -8,6 +8,7 @@ import type { HttpRequest } from "../../core/http-request.ts";
 import { canonicalPath } from "../normalize.ts";
 import { percentDecode } from "../../parse/decode.ts";
 import { rng } from "../corpus/sample.ts";
+import { Reservoir } from "./reservoir.ts";
 
 export interface ParamProfile {
   count: number;
@@ -43,7 +44,7 @@ export function own<T>(record: Record<string, T>, key: string): T | undefined {
 }
 
 /** Coarse character kinds: letters and digits by class, punctuation one by one (a quote is not a dash). */
-export function charKind(ch: string): string {
+function charKind(ch: string): string {
   if (/[a-z]/.test(ch)) return "a";
   if (/[A-Z]/.test(ch)) return "A";
   if (/[0-9]/.test(ch)) return "9";
@@ -90,7 +91,7 @@ export function extensionOf(key: string): string {
 
 interface ParamAccumulator {
   count: number;
-  lengths: number[];
+  lengths: Reservoir<number>;
   kinds: Map<string, number>;
   shapes: Map<string, number>;
   numeric: number;
@@ -131,13 +132,9 @@ export class ProfileBuilder {
     for (const [h] of req.headers) this.headers.set(h, (this.headers.get(h) ?? 0) + 1);
     for (const p of req.params) {
       let acc = ep.params.get(p.name);
-      if (!acc) ep.params.set(p.name, (acc = { count: 0, lengths: [], kinds: new Map(), shapes: new Map(), numeric: 0, values: new Map() }));
+      if (!acc) ep.params.set(p.name, (acc = { count: 0, lengths: new Reservoir(LENGTH_SAMPLE, this.random), kinds: new Map(), shapes: new Map(), numeric: 0, values: new Map() }));
       acc.count++;
-      if (acc.lengths.length < LENGTH_SAMPLE) acc.lengths.push(p.value.length);
-      else {
-        const j = Math.floor(this.random() * acc.count);
-        if (j < LENGTH_SAMPLE) acc.lengths[j] = p.value.length;
-      }
+      acc.lengths.add(p.value.length);
       const shape = valueShape(p.value);
       for (const k of new Set(shape)) acc.kinds.set(k, (acc.kinds.get(k) ?? 0) + 1);
       for (const g of new Set(shapeGrams(shape))) acc.shapes.set(g, (acc.shapes.get(g) ?? 0) + 1);
@@ -154,7 +151,7 @@ export class ProfileBuilder {
     for (const [key, ep] of this.endpoints) {
       const params: [string, ParamProfile][] = [];
       for (const [name, acc] of ep.params) {
-        const sorted = acc.lengths.sort((a, b) => a - b);
+        const sorted = acc.lengths.items.sort((a, b) => a - b);
         // A small vocabulary used over and over is an enumeration; one frequent outlier value does not break it.
         const enumLike = acc.values.size <= ENUM_MAX && acc.count >= acc.values.size * 5;
         params.push([name, {

@@ -14,10 +14,10 @@ import { Detector } from "../detector.ts";
 import type { GenericModel } from "../generic/model.ts";
 import { injectPayload } from "./mutate.ts";
 import { SiteModel } from "./model.ts";
-import { trainSiteModel, type SiteTrainOptions, type SiteTrainResult } from "./train.ts";
+import { requestKey, trainSiteModel, type SiteTrainOptions, type SiteTrainResult } from "./train.ts";
 
 /** Share of the recent traffic held out from the candidate, for the gate. */
-export const GATE_SHARE = 0.1;
+const GATE_SHARE = 0.1;
 const MAX_GATE_REQUESTS = 20_000;
 
 export interface GateSide {
@@ -74,7 +74,7 @@ export async function retrainWithGate(recent: AsyncIterable<HttpRequest[]> | Htt
     for await (const batch of Array.isArray(recent) ? [recent] : recent) {
       const keep: HttpRequest[] = [];
       for (const req of batch) {
-        if (splitPoint(`gate#${req.method} ${req.path}?${req.query}#${req.body ?? ""}#${req.origin.line ?? ""}`) < GATE_SHARE) {
+        if (splitPoint(`gate#${requestKey(req)}`) < GATE_SHARE) {
           if (heldOut.length < MAX_GATE_REQUESTS) heldOut.push(req);
         } else keep.push(req);
       }

@@ -20,6 +20,7 @@ import { SITE_FEATURES, siteFeatures } from "./features.ts";
 import { trainLogistic } from "./logistic.ts";
 import { anomalize, injectPayload } from "./mutate.ts";
 import { ProfileBuilder, type SiteProfile } from "./profile.ts";
+import { Reservoir } from "./reservoir.ts";
 import { SITE_META_KEY, SITE_PROFILE_KEY, SiteModel, type SiteMetadata } from "./model.ts";
 
 export interface SiteTrainOptions {
@@ -50,7 +51,8 @@ async function genericScores(generic: GenericModel, requests: HttpRequest[]): Pr
   return out;
 }
 
-function requestKey(r: HttpRequest): string {
+/** What a request is, for splitting traffic by content (the log line keeps identical requests apart). */
+export function requestKey(r: HttpRequest): string {
   return `${r.method} ${r.path}?${r.query}#${r.body ?? ""}#${r.origin.line ?? ""}`;
 }
 
@@ -60,24 +62,9 @@ function synthesize(requests: HttpRequest[], payloads: string[], seed: number): 
   return requests.map((req) => (r() < 0.6 ? injectPayload(r, req, payloads[Math.floor(r() * payloads.length)]!) : anomalize(r, req)));
 }
 
-/** A fixed-size uniform sample of a stream (reservoir sampling, seeded). */
-class Reservoir<T> {
-  readonly items: T[] = [];
-  seen = 0;
-  constructor(private readonly capacity: number, private readonly random: () => number) {}
-  add(item: T): void {
-    this.seen++;
-    if (this.items.length < this.capacity) this.items.push(item);
-    else {
-      const j = Math.floor(this.random() * this.seen);
-      if (j < this.capacity) this.items[j] = item;
-    }
-  }
-}
-
 /** Most requests kept for training the scorer and for calibration: enough for a 0.1% FPR, bounded memory. */
-export const MAX_SCORER_REQUESTS = 20_000;
-export const MAX_CALIBRATION_REQUESTS = 20_000;
+const MAX_SCORER_REQUESTS = 20_000;
+const MAX_CALIBRATION_REQUESTS = 20_000;
 
 /**
  * Trains from a stream of request batches in bounded memory: the profile is accumulated as the
