@@ -21,7 +21,7 @@ import { UnknownMetricError } from "../services/analytics.ts";
 const LOCAL_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
 
 /** Allowed browser origins: the configured list, or any local port (a dashboard running beside Moat). */
-export function corsOrigin(allowed: string[]) {
+function corsOrigin(allowed: string[]) {
   return (request: Request) => {
     const origin = request.headers.get("origin");
     if (!origin) return false;

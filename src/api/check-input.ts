@@ -27,7 +27,7 @@ const INLINE: RequestOrigin = { source: "inline" };
 const Scalar = t.Union([t.String(), t.Number(), t.Boolean()]);
 const Values = t.Union([t.String(), t.Number(), t.Boolean(), t.Array(Scalar)], { description: "a string, number or boolean, or an array of them (a repeated name)" });
 
-export const CheckRequest = t.Object({
+const CheckRequest = t.Object({
   method: t.String({ pattern: "^[A-Za-z][A-Za-z0-9_-]*$", maxLength: 32, description: "an HTTP method token such as GET" }),
   path: t.String({ minLength: 1, description: "a non-empty request target such as /search (a ?query in it is kept)" }),
   query_params: t.Optional(t.Record(t.String(), Values, { description: "an object of decoded query parameters (name → value or values)" })),
@@ -37,7 +37,7 @@ export const CheckRequest = t.Object({
 });
 export type CheckRequestT = Static<typeof CheckRequest>;
 
-export const RawHttpRequest = t.String({ minLength: 1, description: "a raw HTTP request: request line, headers, blank line, body" });
+const RawHttpRequest = t.String({ minLength: 1, description: "a raw HTTP request: request line, headers, blank line, body" });
 export const CheckInput = t.Union([CheckRequest, RawHttpRequest]);
 export type CheckInputT = Static<typeof CheckInput>;
 

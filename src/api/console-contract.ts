@@ -6,13 +6,12 @@
 import { t, type Static } from "elysia";
 import { ConfigSchema } from "../config/schema.ts";
 import { displayPrefix, type ApiKeyInfo } from "./auth/keys.ts";
-import { ThreatData } from "./contract.ts";
+import { iso, ThreatData } from "./contract.ts";
 import type { AllowRuleRow } from "../services/allowlist.ts";
 import type { SourceStatus } from "../serve/ingest.ts";
 import type { ThreatListOptions } from "../services/threats.ts";
 import type { TrafficQuery } from "../services/traffic.ts";
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 export const IdParam = t.Object({ id: t.Integer({ minimum: 1, description: "a positive whole number" }) });
@@ -44,7 +43,7 @@ export function trafficFilterOptions(q: Static<typeof TrafficFilters>): Pick<Tra
 
 // ── threat detail ───────────────────────────────────────────────────────────────────────────────────
 
-export const DetailReason = t.Object({
+const DetailReason = t.Object({
   field: t.String({ description: "path, query.<name>, body.<name>, cookie.<name>, header.<name> or method" }),
   name: t.String(),
   evidence: t.String(),
@@ -150,7 +149,7 @@ const retentionField = (key: keyof typeof RETENTION_FIELDS) => {
   return t.Integer({ minimum, ...(maximum !== undefined ? { maximum } : {}), description: `a whole number ${range} (${description})` });
 };
 
-export const RetentionSettings = t.Object({ traffic_rows: retentionField("traffic_rows"), max_age_days: retentionField("max_age_days"), max_db_mb: retentionField("max_db_mb") });
+const RetentionSettings = t.Object({ traffic_rows: retentionField("traffic_rows"), max_age_days: retentionField("max_age_days"), max_db_mb: retentionField("max_db_mb") });
 
 export const RetentionChangeBody = t.Object(
   { traffic_rows: t.Optional(retentionField("traffic_rows")), max_age_days: t.Optional(retentionField("max_age_days")), max_db_mb: t.Optional(retentionField("max_db_mb")) },

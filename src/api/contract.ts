@@ -101,7 +101,7 @@ export type ThreatDataT = Static<typeof ThreatData>;
 export type SecurityCheckT = Static<typeof SecurityCheck>;
 
 /** "just now", "2 min ago", "3 h ago", "5 d ago". */
-export function timeAgo(then: number, now: number): string {
+function timeAgo(then: number, now: number): string {
   const s = Math.max(0, Math.round((now - then) / 1000));
   if (s < 45) return "just now";
   if (s < 3600) return `${Math.round(s / 60)} min ago`;
@@ -109,19 +109,25 @@ export function timeAgo(then: number, now: number): string {
   return `${Math.round(s / 86_400)} d ago`;
 }
 
-export function humanSize(bytes: number | null): string {
+function humanSize(bytes: number | null): string {
   if (bytes === null) return "-";
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
+export const iso = (ms: number) => new Date(ms).toISOString();
 
-export function toRealTimeMetrics(s: MetricsSnapshot, activeConnections: number): RealTimeMetricsT {
+/** The contract's `blocked`: what was blocked, or in detect mode (nothing is blocked) what was flagged. */
+export function shownBlocked(figures: { blocked: number; flagged: number }): number {
+  return figures.blocked || figures.flagged;
+}
+
+/** A live snapshot, or a historical point with the uptime added. */
+export function toRealTimeMetrics(s: Pick<MetricsSnapshot, "time" | "requests" | "flagged" | "blocked" | "attackRate" | "responseTimeMs" | "threatsPerMinute" | "uptimeSeconds">, activeConnections: number): RealTimeMetricsT {
   return {
     requests: s.requests,
-    blocked: s.blocked || s.flagged,
+    blocked: shownBlocked(s),
     attackRate: s.attackRate,
     responseTime: s.responseTimeMs,
     threatsPerMinute: s.threatsPerMinute,

@@ -26,3 +26,14 @@ export class ApiError extends Error {
     this.name = "ApiError";
   }
 }
+
+/**
+ * An onError hook for plugins that throw ApiErrors: their answers stay the same wherever the plugin is
+ * mounted (the app maps them too). Anything else is left to the next handler. An arrow function, as
+ * Elysia reads hooks' source.
+ */
+export const answerApiError = ({ error, set }: { error: unknown; set: { status?: number | string } }) => {
+  if (!(error instanceof ApiError)) return;
+  set.status = error.status;
+  return failure(error.message);
+};

@@ -32,7 +32,7 @@ export const CheckAnswer = t.Object({
 export type CheckAnswerT = typeof CheckAnswer.static;
 
 /** Inline checks served since start-up, for the average processing time. */
-export class ServedChecks {
+class ServedChecks {
   served = 0;
   flagged = 0;
   private totalMs = 0;

@@ -251,13 +251,17 @@ describe("the guard, beyond loopback", () => {
   test("a WebSocket upgrade needs credentials too: refused without, opened with a key or the cookie", async () => {
     const s = await makeApiServices(BEYOND_LOOPBACK);
     const app = createApi(s);
-    // Until the live feed registers /ws, a stand-in socket shows that upgrades go through the guard.
-    if (!app.routes.some((r) => r.method === "WS" && r.path === "/ws")) app.ws("/ws", { message() {} });
     const { key } = createKey(s.ctx.store, "dashboard");
     app.listen({ hostname: "127.0.0.1", port: 0 });
     try {
       const url = `ws://127.0.0.1:${app.server!.port}/ws`;
+      // A refused upgrade is a plain 401 in the failure envelope, and no socket reaches the hub.
+      const upgrade = { upgrade: "websocket", connection: "Upgrade", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", "sec-websocket-version": "13" };
+      const refused = await fetch(`http://127.0.0.1:${app.server!.port}/ws`, { headers: upgrade });
+      expect(refused.status).toBe(401);
+      expect(await refused.json()).toMatchObject({ success: false, data: null });
       expect(await upgradeOutcome(url, {})).toBe("refused");
+      expect(app.decorator.wsHub.stats().clients).toBe(0);
       expect(await upgradeOutcome(url, { authorization: `Bearer ${key}` })).toBe("opened");
       const login = await fetch(`http://127.0.0.1:${app.server!.port}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key }) });
       expect(await upgradeOutcome(url, { cookie: login.headers.get("set-cookie")!.split(";")[0]! })).toBe("opened");

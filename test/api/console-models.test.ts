@@ -10,7 +10,7 @@ import { isParseError, type HttpRequest } from "../../src/core/http-request.ts";
 import { compileLogFormat, COMBINED_FORMAT } from "../../src/parse/log-format.ts";
 import { promote } from "../../src/detect/site/retrain.ts";
 import { trainSiteModel } from "../../src/detect/site/train.ts";
-import { callApi, followLogs, makeApiServices } from "../helpers/api.ts";
+import { apiData, apiFailure, followLogs, makeApiServices } from "../helpers/api.ts";
 import { waitFor } from "../helpers/serve.ts";
 import { shopLogLines } from "../helpers/site-traffic.ts";
 import { tempDir } from "../helpers/tmp.ts";
@@ -34,16 +34,8 @@ test("list, train (409 while a retrain runs), promote a kept model, roll back; e
   const s = await makeApiServices();
   const app = createApi(s);
   const dir = s.ctx.config.detect.model_dir;
-  const data = async <T>(method: string, path: string): Promise<T> => {
-    const res = await callApi<T>(app, method, path);
-    expect({ path, status: res.status, message: res.body.message }).toMatchObject({ path, status: 200 });
-    return res.body.data;
-  };
-  const failure = async (method: string, path: string) => {
-    const res = await callApi(app, method, path);
-    expect(res.body).toMatchObject({ success: false, data: null });
-    return res.status;
-  };
+  const data = <T>(method: string, path: string) => apiData<T>(app, method, path);
+  const failure = async (method: string, path: string) => (await apiFailure(app, method, path)).status;
   const activity = (type: string) => s.ctx.activities.list({ limit: 50 }).filter((a) => a.type === type);
   const trained = () => !s.scheduler.isRunning("retrain");
 

@@ -13,7 +13,7 @@ import { Scheduler } from "../../src/jobs/scheduler.ts";
 import { registerStandardJobs } from "../../src/jobs/standard.ts";
 import { DURATION_SAMPLES, DurationSamples, RateMeter, WINDOW_SECONDS } from "../../src/services/metrics.ts";
 import { formatTimeLocal } from "../../bench/lib/nginx-combined.ts";
-import { callApi, followLogs, makeApiServices } from "../helpers/api.ts";
+import { apiData, apiFailure, callApi, followLogs, makeApiServices } from "../helpers/api.ts";
 import { waitFor } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
@@ -52,20 +52,8 @@ afterAll(async () => {
   for (const close of closers.reverse()) await close();
 });
 
-type App = ReturnType<typeof createApi>;
-
-async function data<T>(app: App, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
-  const res = await callApi<T>(app, method, path, body, headers);
-  expect({ path, status: res.status, message: res.body.message }).toMatchObject({ path, status: 200 });
-  expect(res.body.success).toBe(true);
-  return res.body.data;
-}
-
-async function failure(app: App, method: string, path: string, body?: unknown, headers?: Record<string, string>) {
-  const res = await callApi(app, method, path, body, headers);
-  expect(res.body).toMatchObject({ success: false, data: null });
-  return { status: res.status, message: res.body.message ?? "" };
-}
+const data = apiData;
+const failure = apiFailure;
 
 const trafficRows = (s: ApiServices) => (s.ctx.store.sqlite.query("select count(*) as n from traffic").get() as { n: number }).n;
 

@@ -12,7 +12,7 @@ import type { Ingest } from "../../src/serve/ingest.ts";
 import { recentBenignRequests } from "../../src/services/recent-benign.ts";
 import { formatTimeLocal } from "../../bench/lib/nginx-combined.ts";
 import { locateEvidence } from "../../src/api/routes/console/threat-detail.ts";
-import { callApi, followLogs, makeApiServices } from "../helpers/api.ts";
+import { apiData, apiFailure, callApi, followLogs, makeApiServices } from "../helpers/api.ts";
 import { waitFor } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
@@ -84,20 +84,8 @@ let ingest: Ingest;
 let app: ReturnType<typeof createApi>;
 let logPath = "";
 
-async function data<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await callApi<T>(app, method, path, body);
-  expect({ path, status: res.status, message: res.body.message }).toMatchObject({ path, status: 200 });
-  expect(res.body.success).toBe(true);
-  expect(Number.isNaN(Date.parse(res.body.timestamp))).toBe(false);
-  return res.body.data;
-}
-
-async function failure(method: string, path: string, body?: unknown) {
-  const res = await callApi(app, method, path, body);
-  expect(res.body).toMatchObject({ success: false, data: null });
-  expect(typeof res.body.message).toBe("string");
-  return { status: res.status, message: res.body.message! };
-}
+const data = <T>(method: string, path: string, body?: unknown) => apiData<T>(app, method, path, body);
+const failure = (method: string, path: string, body?: unknown) => apiFailure(app, method, path, body);
 
 const check = async (request: unknown) => (await callApi<Answer>(app, "POST", "/check", request)).body as unknown as Answer;
 const threatsOf = async (query: string) => data<Threat[]>("GET", `/api/threats?range=1h&${query}`);

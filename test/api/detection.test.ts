@@ -13,7 +13,7 @@ import { WafSettings } from "../../src/services/waf-settings.ts";
 import { compileLogFormat, COMBINED_FORMAT } from "../../src/parse/log-format.ts";
 import { isParseError } from "../../src/core/http-request.ts";
 import { trainSiteModel } from "../../src/detect/site/train.ts";
-import { makeApiServices } from "../helpers/api.ts";
+import { apiData, apiFailure, callApi, makeApiServices } from "../helpers/api.ts";
 import { shopLogLines } from "../helpers/site-traffic.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
@@ -33,45 +33,21 @@ interface Answer {
   blocked: boolean;
 }
 
-interface Envelope<T> {
-  success: boolean;
-  data: T;
-  message?: string;
-  timestamp: string;
-}
-
 async function setup(options: DetectionRouteOptions = {}, env: Record<string, string> = {}) {
   const s = await makeApiServices(env);
   const app = new Elysia().use(detectionRoutes(s, options));
   const events: BusEvent[] = [];
   s.ctx.bus.subscribe((e) => events.push(e));
+  // Text is sent as it is (raw requests, broken JSON); anything else as JSON.
+  const contentTypeFor = (body: unknown, contentType: string | undefined): Record<string, string> => (body !== undefined && contentType ? { "content-type": contentType } : {});
   async function call(method: string, path: string, body?: unknown, contentType = "application/json") {
-    const init: RequestInit = { method };
-    if (body !== undefined) {
-      // Text is sent as it is (raw requests, broken JSON); anything else as JSON.
-      init.body = typeof body === "string" ? body : JSON.stringify(body);
-      init.headers = { "content-type": contentType };
-    }
-    const res = await app.handle(new Request(`http://localhost${path}`, init));
-    return { status: res.status, body: (await res.json()) as unknown };
+    const res = await callApi(app, method, path, body, contentTypeFor(body, contentType));
+    return { status: res.status, body: res.body as unknown };
   }
   /** The `data` of a successful enveloped answer. */
-  async function data<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await call(method, path, body);
-    expect({ path, status: res.status }).toEqual({ path, status: 200 });
-    const envelope = res.body as Envelope<T>;
-    expect(envelope.success).toBe(true);
-    expect(Number.isNaN(Date.parse(envelope.timestamp))).toBe(false);
-    return envelope.data;
-  }
+  const data = <T>(method: string, path: string, body?: unknown) => apiData<T>(app, method, path, body);
   /** The status and message of an error answer (always the failure envelope). */
-  async function error(method: string, path: string, body?: unknown, contentType?: string) {
-    const res = await call(method, path, body, contentType);
-    const envelope = res.body as Envelope<null>;
-    expect(envelope.success).toBe(false);
-    expect(envelope.data).toBeNull();
-    return { status: res.status, message: envelope.message };
-  }
+  const error = (method: string, path: string, body?: unknown, contentType?: string) => apiFailure(app, method, path, body, contentTypeFor(body, contentType));
   return { s, app, events, call, data, error };
 }
 

@@ -9,11 +9,15 @@ const CONTRACT = join(import.meta.dir, "../../../shared/API-CONTRACT.md");
 describe("OpenAPI and docs", () => {
   test("the document covers every dashboard endpoint, generated from the route schemas", async () => {
     const app = createApi(await makeApiServices());
-    const spec = (await (await app.handle(new Request("http://localhost/openapi.json"))).json()) as { paths: Record<string, Record<string, { responses?: Record<string, unknown> }>> };
+    type Schema = { required?: string[]; properties?: Record<string, Schema> };
+    const spec = (await (await app.handle(new Request("http://localhost/openapi.json"))).json()) as { paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: Schema }> }> }>> };
     const paths = Object.keys(spec.paths);
     const expected = ["/api/metrics/realtime", "/api/metrics/historical", "/api/alerts/active", "/api/alerts/history", "/api/alerts/{id}/dismiss", "/api/alerts/{id}/acknowledge", "/api/activities/recent", "/api/activities", "/api/charts/requests", "/api/charts/threats", "/api/charts/performance", "/api/traffic/recent", "/api/traffic", "/api/threats/recent", "/api/threats", "/api/threats/type/{type}", "/api/threats/stats", "/api/security/checks", "/api/security/checks/{id}/run", "/api/security/compliance-score", "/api/analytics/overview", "/api/analytics/trends/{metric}", "/api/analytics/summary", "/health", "/ready", "/metrics"];
     for (const p of expected) expect(paths).toContain(p);
-    expect(spec.paths["/api/metrics/realtime"]!.get!.responses).toBeDefined();
+    // The answer's schema is the envelope around the contract's shape.
+    const realtime = spec.paths["/api/metrics/realtime"]!.get!.responses?.["200"]?.content?.["application/json"]?.schema;
+    expect(realtime?.required).toEqual(["success", "data", "timestamp"]);
+    expect(realtime?.properties?.data?.required).toEqual(expect.arrayContaining(["requests", "blocked", "attackRate", "responseTime", "threatsPerMinute", "uptime", "activeConnections", "timestamp"]));
     // When the shared contract is at hand, every path it lists is in the document.
     try {
       const contract = readFileSync(CONTRACT, "utf8");

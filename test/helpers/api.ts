@@ -1,4 +1,5 @@
 /** A real ApiServices on a temporary store, as `moat serve` builds it, for in-process API tests. */
+import { expect } from "bun:test";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/load.ts";
 import { createLogger } from "../../src/core/log.ts";
@@ -76,4 +77,23 @@ export async function callApi<T = unknown>(app: { handle(request: Request): Prom
   }
   const res = await app.handle(new Request(`http://localhost${path}`, init));
   return { status: res.status, body: (await res.json()) as ApiAnswer<T>["body"] };
+}
+
+type Handler = Parameters<typeof callApi>[0];
+
+/** The `data` of a successful answer: a 200 in the envelope, with a valid timestamp. */
+export async function apiData<T>(app: Handler, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
+  const res = await callApi<T>(app, method, path, body, headers);
+  expect({ path, status: res.status, message: res.body.message }).toMatchObject({ path, status: 200 });
+  expect(res.body.success).toBe(true);
+  expect(Number.isNaN(Date.parse(res.body.timestamp))).toBe(false);
+  return res.body.data;
+}
+
+/** The status and message of an error answer, which is always the failure envelope. */
+export async function apiFailure(app: Handler, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; message: string }> {
+  const res = await callApi(app, method, path, body, headers);
+  expect(res.body).toMatchObject({ success: false, data: null });
+  expect(typeof res.body.message).toBe("string");
+  return { status: res.status, message: res.body.message! };
 }

@@ -23,7 +23,8 @@ import { createSession, deleteSession, pruneExpired, verifySession } from "./ses
 import { isDashboardRoute } from "../routes/ui.ts";
 
 export const SESSION_COOKIE = "moat_session";
-const DEFAULT_SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+/** How long a dashboard login lasts. */
+const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 
 /** Routes anyone may call: the liveness probe, and the endpoints that establish credentials. */
 const EXEMPT_ROUTES = new Set(["GET /health", "POST /api/auth/login", "POST /api/auth/logout", "GET /api/auth/me"]);
@@ -33,11 +34,6 @@ const ANONYMOUS_BUCKET = "anonymous";
 const HOW_TO_AUTHENTICATE =
   "authentication required: send `Authorization: Bearer <key>` or `X-API-Key: <key>` (create a key with `moat apikey create <name>`), or log in with POST /api/auth/login";
 const INVALID_KEY = "the API key is invalid or revoked: check it, or create a new one with `moat apikey create <name>`";
-
-export interface AuthGuardOptions {
-  /** How long a dashboard login lasts (default 12 hours). */
-  sessionTtlMs?: number;
-}
 
 /** The authenticated caller: the key, whether it came in a header or through a session. */
 interface Caller {
@@ -124,10 +120,9 @@ function routePath(path: string): string {
   return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
 }
 
-export function authGuard(s: ApiServices, options: AuthGuardOptions = {}) {
+export function authGuard(s: ApiServices) {
   const { config, store, log } = s.ctx;
   const required = authRequired(config.server);
-  const sessionTtlMs = options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
   const limiter = createRateLimiter(config.server.check_rate_limit);
 
   return new Elysia()
@@ -163,8 +158,8 @@ export function authGuard(s: ApiServices, options: AuthGuardOptions = {}) {
         }
         // Logins are rare and the delete is indexed: a convenient moment to keep the table small.
         pruneExpired(store, now);
-        const token = createSession(store, key.id, sessionTtlMs, now);
-        set.headers["set-cookie"] = sessionCookie(request, token, Math.floor(sessionTtlMs / 1000));
+        const token = createSession(store, key.id, SESSION_TTL_MS, now);
+        set.headers["set-cookie"] = sessionCookie(request, token, Math.floor(SESSION_TTL_MS / 1000));
         log.info("dashboard login", { key: displayPrefix(key.prefix), name: key.name, ip });
         return ok({ keyName: key.name }, "logged in");
       },

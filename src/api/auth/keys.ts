@@ -28,9 +28,7 @@ export interface ApiKeyInfo {
   revokedAt: number | null;
 }
 
-export interface CreatedKey {
-  id: number;
-  name: string;
+export interface CreatedKey extends ApiKeyInfo {
   /** The whole key: not stored, so it cannot be shown again. */
   key: string;
 }
@@ -62,8 +60,8 @@ export function displayPrefix(prefix: string): string {
 export function createKey(store: Store, name: string, now = Date.now()): CreatedKey {
   const prefix = randomBase64url(PREFIX_BYTES);
   const key = `${KEY_TAG}${prefix}${randomBase64url(SECRET_BYTES)}`;
-  const row = store.db.insert(apiKeys).values({ name, prefix, hash: sha256Hex(key), createdAt: now }).returning({ id: apiKeys.id }).get();
-  return { id: row.id, name, key };
+  const row = store.db.insert(apiKeys).values({ name, prefix, hash: sha256Hex(key), createdAt: now }).returning(infoColumns).get();
+  return { ...row, key };
 }
 
 /** Every key, revoked ones included, oldest first. */
@@ -71,8 +69,12 @@ export function listKeys(store: Store): ApiKeyInfo[] {
   return store.db.select(infoColumns).from(apiKeys).orderBy(apiKeys.id).all();
 }
 
-/** The key named by its id or its prefix (as displayPrefix shows it, or without `moat_`). */
-function findKey(store: Store, idOrPrefix: string): ApiKeyInfo | undefined {
+/**
+ * The key named by its id (a number), or by a string: its prefix (as displayPrefix shows it, or
+ * without `moat_`), else its id in digits.
+ */
+function findKey(store: Store, idOrPrefix: string | number): ApiKeyInfo | undefined {
+  if (typeof idOrPrefix === "number") return store.db.select(infoColumns).from(apiKeys).where(eq(apiKeys.id, idOrPrefix)).get();
   const prefix = idOrPrefix.startsWith(KEY_TAG) ? idOrPrefix.slice(KEY_TAG.length) : idOrPrefix;
   const byPrefix = store.db.select(infoColumns).from(apiKeys).where(eq(apiKeys.prefix, prefix)).get();
   if (byPrefix || !/^\d+$/.test(idOrPrefix)) return byPrefix;
@@ -80,7 +82,7 @@ function findKey(store: Store, idOrPrefix: string): ApiKeyInfo | undefined {
 }
 
 /** Revokes a key and ends its dashboard sessions; null when there is no such key. */
-export function revokeKey(store: Store, idOrPrefix: string, now = Date.now()): RevokeResult | null {
+export function revokeKey(store: Store, idOrPrefix: string | number, now = Date.now()): RevokeResult | null {
   const found = findKey(store, idOrPrefix);
   if (!found) return null;
   if (found.revokedAt !== null) return { key: found, alreadyRevoked: true };

@@ -13,7 +13,7 @@
  * fail mode decides on (open: let through; closed: 500).
  */
 import { Elysia, t } from "elysia";
-import { ApiError, ErrorEnvelope, failure } from "../envelope.ts";
+import { answerApiError, ApiError, ErrorEnvelope } from "../envelope.ts";
 import type { ApiServices } from "../services.ts";
 import { toHttpRequest, type CheckRequestT } from "../check-input.ts";
 import { CheckAnswer, inlineChecker, type CheckAnswerT } from "../inline-check.ts";
@@ -98,11 +98,7 @@ function verdictHeaders(answer: CheckAnswerT): Record<string, string> {
 export function authRequestRoutes(s: ApiServices) {
   const { check } = inlineChecker(s);
   return new Elysia({ name: "auth-request" })
-    .onError(({ error, set }) => {
-      if (!(error instanceof ApiError)) return;
-      set.status = error.status;
-      return failure(error.message);
-    })
+    .onError(answerApiError)
     .get(
       AUTH_REQUEST_PATH,
       async ({ request, set }) => {

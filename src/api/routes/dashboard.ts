@@ -3,7 +3,7 @@
  * envelope, every list bounded (`limit` up to 1000, newest first), `range` validated.
  */
 import { Elysia, t } from "elysia";
-import { ActivityData, AlertData, ChartDataPoint, RealTimeMetrics, SecurityCheck, ThreatData, TrafficData, threatColumns, toAlertData, toRealTimeMetrics, toSecurityCheck, toThreatData, toTrafficData } from "../contract.ts";
+import { ActivityData, AlertData, ChartDataPoint, iso, RealTimeMetrics, SecurityCheck, shownBlocked, ThreatData, TrafficData, threatColumns, toAlertData, toRealTimeMetrics, toSecurityCheck, toThreatData, toTrafficData } from "../contract.ts";
 import { ApiError, envelope, ok } from "../envelope.ts";
 import type { ApiServices } from "../services.ts";
 import { parseRange } from "../../services/range.ts";
@@ -16,15 +16,14 @@ import { checkById, complianceScore, listSecurityChecks, runSecurityChecks } fro
 const RangeQuery = t.Object({ range: t.Optional(t.String({ description: "1h, 6h, 24h, 7d, 30d, <N>h or <N>d (default 24h)" })) });
 const limitQuery = (fallback: number) => t.Object({ limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000, description: `rows, 1 to 1000 (default ${fallback})` })) });
 const RangeLimitQuery = t.Object({
-  range: t.Optional(t.String({ description: "1h, 6h, 24h, 7d, 30d, <N>h or <N>d (default 24h)" })),
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000, description: "rows, 1 to 1000 (default 1000)" })),
+  ...RangeQuery.properties,
+  ...limitQuery(1000).properties,
   before: t.Optional(t.Numeric({ minimum: 1, description: "cursor: the id of the last row of the previous page" })),
 });
 const IdParam = t.Object({ id: t.Numeric({ minimum: 1 }) });
 const TrafficListQuery = t.Object({ ...RangeLimitQuery.properties, ...TrafficFilters.properties });
 const ThreatListQuery = t.Object({ ...RangeLimitQuery.properties, ...ThreatFilters.properties });
 
-const iso = (ms: number) => new Date(ms).toISOString();
 /** Chart labels: the time of day for a day or less, the date and time beyond. */
 const label = (ms: number, rangeMs: number) => (rangeMs <= 86_400_000 ? iso(ms).slice(11, 16) : iso(ms).slice(5, 16).replace("T", " "));
 
@@ -42,19 +41,9 @@ export function dashboardRoutes(s: ApiServices) {
       "/metrics/historical",
       ({ query }) => {
         const range = parseRange(query.range);
-        const snap = s.metrics.snapshot();
-        return ok(
-          s.metrics.historical(range.ms).map((p) => ({
-            requests: p.requests,
-            blocked: p.blocked || p.flagged,
-            attackRate: p.attackRate,
-            responseTime: p.responseTimeMs,
-            threatsPerMinute: p.threatsPerMinute,
-            uptime: snap.uptimeSeconds,
-            activeConnections: s.wsClients(),
-            timestamp: iso(p.time),
-          })),
-        );
+        const { uptimeSeconds } = s.metrics.snapshot();
+        const clients = s.wsClients();
+        return ok(s.metrics.historical(range.ms).map((p) => toRealTimeMetrics({ ...p, uptimeSeconds }, clients)));
       },
       { query: RangeQuery, response: envelope(t.Array(RealTimeMetrics)), detail: { tags: ["metrics"] } },
     )
@@ -68,7 +57,7 @@ export function dashboardRoutes(s: ApiServices) {
       "/charts/requests",
       ({ query }) => {
         const range = parseRange(query.range);
-        return ok(s.analytics.overview(range.ms).map((p) => ({ time: label(p.time, range.ms), date: iso(p.time), requests: p.requests, blocked: p.blocked || p.flagged })));
+        return ok(s.analytics.overview(range.ms).map((p) => ({ time: label(p.time, range.ms), date: iso(p.time), requests: p.requests, blocked: shownBlocked(p) })));
       },
       { query: RangeQuery, response: envelope(t.Array(ChartDataPoint)), detail: { tags: ["charts"] } },
     )
@@ -127,7 +116,7 @@ export function dashboardRoutes(s: ApiServices) {
       "/analytics/overview",
       ({ query }) => {
         const range = parseRange(query.range);
-        return ok(s.analytics.overview(range.ms).map((p) => ({ time: label(p.time, range.ms), date: iso(p.time), requests: p.requests, blocked: p.blocked || p.flagged, allowed: p.requests - (p.blocked || p.flagged) })));
+        return ok(s.analytics.overview(range.ms).map((p) => ({ time: label(p.time, range.ms), date: iso(p.time), requests: p.requests, blocked: shownBlocked(p), allowed: p.requests - shownBlocked(p) })));
       },
       { query: RangeQuery, response: envelope(t.Array(ChartDataPoint)), detail: { tags: ["analytics"] } },
     )

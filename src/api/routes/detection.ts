@@ -23,7 +23,7 @@ import { FEATURIZER_VERSION } from "../../detect/featurize.ts";
 import type { GenericMetadata } from "../../detect/generic/model.ts";
 import type { SiteMetadata } from "../../detect/site/model.ts";
 import { counters } from "../../store/schema.ts";
-import { ApiError, envelope, failure, ok } from "../envelope.ts";
+import { answerApiError, ApiError, envelope, ok } from "../envelope.ts";
 import type { ApiServices } from "../services.ts";
 import { CheckAnswer, inlineChecker } from "../inline-check.ts";
 import { CheckInput, DEFAULT_CHECK_LIMITS, decodeBody, parseBatchBody, parseCheckBody, schemaProblem, toHttpRequest, type CheckInputT, type CheckLimits } from "../check-input.ts";
@@ -95,25 +95,21 @@ const ModelInfo = t.Object({
   ),
 });
 
+/** What both models' metadata say. */
+function commonModelInfo(m: GenericMetadata | SiteMetadata) {
+  return { version: m.version, threshold: m.threshold, target_fpr: m.targetFpr, trained_at: m.trainedAt };
+}
+
 function genericModelInfo(m: GenericMetadata) {
   const f = m.featurizer;
-  return {
-    version: m.version,
-    threshold: m.threshold,
-    target_fpr: m.targetFpr,
-    trained_at: m.trainedAt,
-    featurizer: { version: f.version, buckets: f.buckets, ngram_min: f.ngramMin, ngram_max: f.ngramMax },
-  };
+  return { ...commonModelInfo(m), featurizer: { version: f.version, buckets: f.buckets, ngram_min: f.ngramMin, ngram_max: f.ngramMax } };
 }
 
 function siteModelInfo(m: SiteMetadata) {
   const c = m.calibration;
   return {
-    version: m.version,
-    threshold: m.threshold,
-    target_fpr: m.targetFpr,
+    ...commonModelInfo(m),
     generic_version: m.genericVersion,
-    trained_at: m.trainedAt,
     calibration: {
       training_requests: c.trainingRequests,
       dropped_as_attacks: c.droppedAsAttacks,
@@ -212,12 +208,7 @@ export function detectionRoutes(s: ApiServices, options: DetectionRouteOptions =
   const tags = ["detection"];
   return (
     new Elysia({ name: "detection" })
-      // The app maps errors too; this keeps the plugin's answers the same wherever it is mounted.
-      .onError(({ error, set }) => {
-        if (!(error instanceof ApiError)) return;
-        set.status = error.status;
-        return failure(error.message);
-      })
+      .onError(answerApiError)
       .post("/api/waf/check", async ({ body }) => ok(await checkOne(body)), {
         ...singleBody,
         response: envelope(CheckAnswer),

@@ -16,7 +16,7 @@
  * client counts as an answer; a client that leaves 2 pings in a row unanswered is closed with 4000.
  */
 import type { BusEvent, MetricsSnapshot, ThreatRow } from "../../services/bus.ts";
-import { threatColumn, toActivityData, toAlertData, toRealTimeMetrics, toThreatData, toTrafficData, type ChartDataPointT } from "../contract.ts";
+import { shownBlocked, threatColumn, toActivityData, toAlertData, toRealTimeMetrics, toThreatData, toTrafficData, type ChartDataPointT } from "../contract.ts";
 import { threatActivity } from "../feed.ts";
 
 /** The message types a client can subscribe to. */
@@ -119,7 +119,7 @@ class ChartPoints {
     const threats = this.threats;
     this.threats = { sql: 0, xss: 0, ddos: 0, other: 0 };
     return [
-      { type: "requests", data: { time, date, requests: s.requests, blocked: s.blocked || s.flagged } },
+      { type: "requests", data: { time, date, requests: s.requests, blocked: shownBlocked(s) } },
       { type: "threats", data: { time, date, ...threats } },
       { type: "performance", data: { time, date, latency: s.responseTimeMs, cpu: s.cpuPercent, memory: s.memoryPercent } },
     ];

@@ -8,13 +8,10 @@
  */
 import { Elysia } from "elysia";
 import type { Bus } from "../../services/bus.ts";
-import { failure } from "../envelope.ts";
 import { WsHub, type HubOptions, type HubSocket } from "./hub.ts";
 
-export interface WsRouteOptions extends Partial<HubOptions> {
-  /** Whether an upgrade request may connect; every request until authentication exists. */
-  authorize?: (request: Request) => boolean;
-}
+/** Who may connect is the auth guard's decision (auth/guard.ts): an upgrade is an ordinary GET to it. */
+export type WsRouteOptions = Partial<HubOptions>;
 
 /**
  * Elysia 1.4 passes Bun's own ServerWebSocket to the pong handler (its type says ElysiaWS), and
@@ -25,8 +22,7 @@ function bunSocket(ws: object): HubSocket {
 }
 
 export function wsRoute(bus: Bus, options: WsRouteOptions = {}) {
-  const { authorize = () => true, ...hubOptions } = options;
-  const hub = new WsHub(hubOptions);
+  const hub = new WsHub(options);
   const unsubscribe = bus.subscribe((event) => hub.publish(event));
   return (
     new Elysia()
@@ -34,10 +30,6 @@ export function wsRoute(bus: Bus, options: WsRouteOptions = {}) {
       .onStop(() => {
         unsubscribe();
         hub.close();
-      })
-      // A local hook rather than the ws `beforeHandle` option, which Elysia runs twice per upgrade.
-      .onBeforeHandle(({ request, status }) => {
-        if (!authorize(request)) return status(401, failure("not authorized to open the live feed"));
       })
       .ws("/ws", {
         // Braces: Elysia sends a handler's return value to the client, and connect returns a boolean.

@@ -1,6 +1,6 @@
 /** API keys from the dashboard (notes/console-api.md, item 7), through the same functions as `moat apikey`. */
 import { Elysia, t } from "elysia";
-import { createKey, displayPrefix, listKeys, revokeKey } from "../../auth/keys.ts";
+import { createKey, listKeys, revokeKey } from "../../auth/keys.ts";
 import { ApiKey, CreatedApiKey, IdParam, KeyCreateBody, toApiKey } from "../../console-contract.ts";
 import { ApiError, envelope, ErrorEnvelope, ok } from "../../envelope.ts";
 import type { ApiServices } from "../../services.ts";
@@ -17,17 +17,14 @@ export function keyRoutes(s: ApiServices) {
       "/keys",
       ({ body }) => {
         const created = createKey(store, body.name.trim(), s.ctx.now());
-        const info = listKeys(store).find((k) => k.id === created.id)!;
-        return ok({ ...toApiKey(info), key: created.key }, "store the key now: it cannot be shown again");
+        return ok({ ...toApiKey(created), key: created.key }, "store the key now: it cannot be shown again");
       },
       { body: KeyCreateBody, response: envelope(CreatedApiKey), detail: { tags, summary: "Create a key; the answer holds the whole key, shown this once" } },
     )
     .delete(
       "/keys/:id",
       ({ params }) => {
-        const key = listKeys(store).find((k) => k.id === params.id);
-        // Named by its prefix: revokeKey would also read an all-digit string as a prefix.
-        const revoked = key && revokeKey(store, displayPrefix(key.prefix), s.ctx.now());
+        const revoked = revokeKey(store, params.id, s.ctx.now());
         if (!revoked) throw new ApiError(404, `no API key ${params.id}`);
         return ok(toApiKey(revoked.key), revoked.alreadyRevoked ? "the key was already revoked" : "key revoked; its dashboard sessions are ended");
       },

@@ -131,7 +131,7 @@ export function decodings(flags: NormalizeFlags): string[] {
 }
 
 /** The request as HTTP text: how an inline check (or a threat stored without its line) is shown. */
-export function httpText(req: HttpRequest): string {
+function httpText(req: HttpRequest): string {
   const head = `${req.method} ${req.path || "/"}${req.query ? `?${req.query}` : ""} ${req.protocol || "HTTP/1.1"}`;
   return [head, ...req.headers.map(([name, value]) => `${name}: ${value}`), "", req.body ?? ""].join("\r\n");
 }
