@@ -21,16 +21,18 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { EXIT } from "../cli/exit-codes.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { crsInfo, debVersion, ensureModSecurity, nginxVersion, startCrsNginx } from "./lib/modsecurity.ts";
 import { BenchError, runBench } from "./lib/run.ts";
+import { parseBenchArgs, positiveInt } from "./lib/args.ts";
+import { waitForHealth } from "./lib/health.ts";
 import { markdownTable, thousands } from "./lib/table.ts";
 import { NGINX_BIN, freePort, startAuthRequestNginx } from "../test/helpers/nginx.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const log = (msg: string) => process.stderr.write(`bench:check: ${msg}\n`);
+const USAGE = "usage: bun run bench:check [--seconds S] [--connections C] [--threads T]";
 
 interface MixRequest {
   target: string;
@@ -127,14 +129,6 @@ async function probe(label: string, port: number): Promise<number> {
   return blocked;
 }
 
-async function waitForMoat(base: string): Promise<void> {
-  const until = Date.now() + 30_000;
-  while (!(await fetch(`${base}/health`).then((r) => r.ok, () => false))) {
-    if (Date.now() > until) throw new BenchError("moat serve did not start", EXIT.software);
-    await Bun.sleep(100);
-  }
-}
-
 async function moatJson<T>(base: string, path: string, init?: RequestInit): Promise<T> {
   const res = await fetch(`${base}${path}`, init);
   if (!res.ok) throw new BenchError(`${path} answered ${res.status}: ${await res.text()}`, EXIT.software);
@@ -150,14 +144,16 @@ interface Row {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { seconds: { type: "string" }, connections: { type: "string" }, threads: { type: "string" } } });
+  const { values } = parseBenchArgs({ args: argv, options: { seconds: { type: "string" }, connections: { type: "string" }, threads: { type: "string" } } }, USAGE);
+  const option = (name: "seconds" | "connections" | "threads", fallback: number) => (values[name] === undefined ? fallback : positiveInt(`--${name}`, values[name], USAGE));
+  const [seconds, connections, threads] = [option("seconds", 10), option("connections", 16), option("threads", 1)];
   const wrk = Bun.which("wrk");
   if (!wrk) throw new BenchError("wrk is not installed (Debian package wrk; .ci/setup installs it)", EXIT.unavailable);
   if (!NGINX_BIN) throw new BenchError("nginx is not installed (Debian package nginx; .ci/setup installs it)", EXIT.unavailable);
   ensureModSecurity(log);
   const crs = crsInfo();
   const dir = mkdtempSync(join(tmpdir(), "moat-bench-check-"));
-  const o: WrkOptions = { wrk, dir, seconds: Number(values.seconds ?? 10), connections: Number(values.connections ?? 16), threads: Number(values.threads ?? 1) };
+  const o: WrkOptions = { wrk, dir, seconds, connections, threads };
   const attacks = MIX.filter((r) => r.attack).length;
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -170,7 +166,7 @@ async function main(argv: string[]): Promise<number> {
   const rows: Row[] = [];
   let judgedThroughNginx = { judged: 0, sent: 0 };
   try {
-    await waitForMoat(base);
+    await waitForHealth("moat serve", base, serve);
 
     // 1. Direct, detect mode: every answer is 200 and carries the verdict.
     const flagged = await Promise.all(

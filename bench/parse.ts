@@ -20,7 +20,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { InputError, readInputLines, resolveInputs } from "../src/ingest/batch.ts";
 import { readRequests } from "../src/ingest/read.ts";
 import { Rejections } from "../src/parse/rejections.ts";
@@ -28,7 +27,8 @@ import { BenchError, runBench } from "./lib/run.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { markdownTable, thousands } from "./lib/table.ts";
 import { describeMachine } from "./lib/machine.ts";
-import { measureCommand, median, selfPeakRssBytes, which, type Measurement } from "./lib/measure.ts";
+import { measureCommand, median, selfPeakRssBytes, type Measurement } from "./lib/measure.ts";
+import { parseBenchArgs, positiveInt } from "./lib/args.ts";
 import { buildLog } from "./lib/build-log.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -185,17 +185,9 @@ const USAGE = `usage: bun run bench:parse <access log> [--lines N] [--out-dir DI
   --runs R       runs of each measurement; the median time is shown (default 3)
   --keep         keep the generated log (always kept with --out-dir)`;
 
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value.replaceAll("_", "").replaceAll(",", ""));
-  if (!Number.isInteger(n) || n < 1) throw new BenchError(`${name} must be a positive integer, got ${JSON.stringify(value)}\n${USAGE}`, EXIT.usage);
-  return n;
-}
-
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const { values, positionals } = parseBenchArgs(
+    {
       args: argv,
       allowPositionals: true,
       options: {
@@ -206,11 +198,9 @@ async function main(argv: string[]): Promise<number> {
         worker: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
-    });
-  } catch (e) {
-    throw new BenchError(`${(e as Error).message}\n${USAGE}`, EXIT.usage);
-  }
-  const { values, positionals } = parsed;
+    },
+    USAGE,
+  );
 
   if (values.worker !== undefined) {
     const file = positionals[0];
@@ -224,8 +214,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new BenchError(`expected one access log, got ${positionals.length}\n${USAGE}`, EXIT.usage);
   const input = positionals[0]!;
-  const target = positiveInt("--lines", values.lines, DEFAULT_LINES);
-  const runCount = positiveInt("--runs", values.runs, 3);
+  const target = values.lines === undefined ? DEFAULT_LINES : positiveInt("--lines", values.lines, USAGE);
+  const runCount = values.runs === undefined ? 3 : positiveInt("--runs", values.runs, USAGE);
 
   // A missing or unreadable input fails here, before anything is written.
   try {
@@ -247,7 +237,7 @@ async function main(argv: string[]): Promise<number> {
     const built = await buildLog(input, target, logPath, log);
     log(`built ${thousands(built.lines)} lines, ${mb(built.bytes)} MB, ${built.passes} passes, in ${built.seconds.toFixed(1)} s`);
 
-    const goaccess = which("goaccess");
+    const goaccess = Bun.which("goaccess");
     const split = newRuns();
     const parse = newRuns();
     const cli = newRuns();

@@ -15,24 +15,25 @@
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { EXIT } from "../cli/exit-codes.ts";
 import { buildLog } from "./lib/build-log.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { BenchError, runBench } from "./lib/run.ts";
+import { parseBenchArgs, positiveInt } from "./lib/args.ts";
+import { waitForHealth } from "./lib/health.ts";
+import { processMemory } from "./lib/measure.ts";
 import { markdownTable, thousands } from "./lib/table.ts";
 import { dbCounts } from "../test/helpers/serve.ts";
+import { freePort } from "../test/helpers/nginx.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const log = (msg: string) => process.stderr.write(`bench:serve: ${msg}\n`);
+const USAGE = "usage: bun run bench:serve <access log> [--lines N] [--rate R] [--seconds S]";
 
-function peakRss(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) * 1024 : 0;
-}
+const peakRss = (pid: number) => processMemory(pid).peak || 0; // 0, not NaN, for Math.max
 
-function serve(logPath: string, db: string) {
-  return Bun.spawn([process.execPath, ...(process.env.MOAT_BENCH_SMOL ? ["--smol"] : []), join(ROOT, "cli/index.ts"), "serve", "--log", logPath, "--db", db, "--port", "0", "-c", "/dev/null", "--log-level", "warn"], {
+function serve(logPath: string, db: string, port = 0) {
+  return Bun.spawn([process.execPath, ...(process.env.MOAT_BENCH_SMOL ? ["--smol"] : []), join(ROOT, "cli/index.ts"), "serve", "--log", logPath, "--db", db, "--port", String(port), "-c", "/dev/null", "--log-level", "warn"], {
     env: { ...process.env, MOAT_INGEST_START_AT: "beginning", MOAT_JOBS_AUTO_TRAIN_MIN_REQUESTS: "0", MOAT_STORAGE_DATA_DIR: dirname(db) },
     stdout: "ignore",
     stderr: "inherit",
@@ -73,8 +74,9 @@ async function lag(input: string, rate: number, seconds: number, dir: string) {
   const logPath = join(dir, "lag.log");
   writeFileSync(logPath, "");
   const db = join(dir, "lag.db");
-  const proc = serve(logPath, db);
-  await Bun.sleep(1500); // start-up (model loading) is not lag
+  const port = await freePort();
+  const proc = serve(logPath, db, port);
+  await waitForHealth("moat serve", `http://127.0.0.1:${port}`, proc); // start-up (model loading) is not lag
   const writtenAt: number[] = [];
   const storedAt: number[] = [];
   let written = 0;
@@ -108,17 +110,17 @@ async function lag(input: string, rate: number, seconds: number, dir: string) {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { lines: { type: "string" }, rate: { type: "string" }, seconds: { type: "string" } } });
+  const { values, positionals } = parseBenchArgs({ args: argv, allowPositionals: true, options: { lines: { type: "string" }, rate: { type: "string" }, seconds: { type: "string" } } }, USAGE);
   const input = positionals[0];
-  if (!input) {
-    console.error("usage: bun run bench:serve <access log> [--lines N] [--rate R] [--seconds S]");
-    return EXIT.usage;
-  }
+  if (!input) throw new BenchError(`no access log given\n${USAGE}`, EXIT.usage);
+  const lines = values.lines === undefined ? 500_000 : positiveInt("--lines", values.lines, USAGE);
+  const rate = values.rate === undefined ? 5000 : positiveInt("--rate", values.rate, USAGE);
+  const seconds = values.seconds === undefined ? 20 : positiveInt("--seconds", values.seconds, USAGE);
   if (!existsSync(input)) throw new BenchError(`${input}: no such file`, EXIT.noInput);
   const dir = mkdtempSync(join(tmpdir(), "moat-bench-serve-"));
   try {
-    const s = await sustained(input, Number(values.lines ?? 500_000), dir);
-    const l = await lag(input, Number(values.rate ?? 5000), Number(values.seconds ?? 20), dir);
+    const s = await sustained(input, lines, dir);
+    const l = await lag(input, rate, seconds, dir);
     console.log(describeMachine().join("\n"));
     console.log(`- input: ${input}; generic model only (no site model), default configuration\n`);
     console.log(

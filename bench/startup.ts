@@ -11,13 +11,14 @@
  * The operating system's page cache is warm in both (the binary was just read). Medians of N runs.
  * Progress on stderr, the table on stdout.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { EXIT } from "../cli/exit-codes.ts";
 import { describeMachine } from "./lib/machine.ts";
-import { median } from "./lib/measure.ts";
+import { median, processMemory } from "./lib/measure.ts";
+import { parseBenchArgs, positiveInt } from "./lib/args.ts";
+import { waitForHealth } from "./lib/health.ts";
 import { BenchError, runBench } from "./lib/run.ts";
 import { markdownTable } from "./lib/table.ts";
 import { freePort } from "../test/helpers/nginx.ts";
@@ -28,6 +29,7 @@ const log = (msg: string) => process.stderr.write(`bench:startup: ${msg}\n`);
 /** How often the server is probed while it starts: the start-up times are this coarse. */
 const POLL_MS = 5;
 const START_DEADLINE_MS = 60_000;
+const USAGE = "usage: bun run bench:startup [--runs N] [--idle-seconds S] [--build]";
 const CHECK_BODY = JSON.stringify({ method: "GET", path: "/search", query_params: { q: "<script>alert(1)</script>" } });
 
 interface Run {
@@ -35,13 +37,6 @@ interface Run {
   checkMs: number;
   idleRssBytes: number;
   peakRssBytes: number;
-}
-
-/** VmRSS and VmHWM (peak) of a running process, in bytes. */
-function memoryOf(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(status)?.[1] ?? NaN) * 1024;
-  return { rss: kb("VmRSS"), peak: kb("VmHWM") };
 }
 
 async function startOnce(cacheDir: string | null, idleSeconds: number): Promise<Run> {
@@ -57,18 +52,14 @@ async function startOnce(cacheDir: string | null, idleSeconds: number): Promise<
     stderr: "inherit",
   });
   try {
-    while (!(await fetch(`${base}/health`).then((r) => r.ok, () => false))) {
-      if (proc.exitCode !== null) throw new BenchError(`dist/moat serve exited with ${proc.exitCode} before answering /health`, EXIT.software);
-      if (performance.now() - started > START_DEADLINE_MS) throw new BenchError(`dist/moat serve did not answer /health within ${START_DEADLINE_MS / 1000} s`, EXIT.software);
-      await Bun.sleep(POLL_MS);
-    }
+    await waitForHealth("dist/moat serve", base, proc, { pollMs: POLL_MS, deadlineMs: START_DEADLINE_MS });
     const healthMs = performance.now() - started;
     const check = await fetch(`${base}/check`, { method: "POST", headers: { "content-type": "application/json" }, body: CHECK_BODY });
     const verdict = (await check.json()) as { is_anomaly?: boolean };
     const checkMs = performance.now() - started;
     if (!check.ok || verdict.is_anomaly !== true) throw new BenchError(`POST /check answered ${check.status} ${JSON.stringify(verdict)}`, EXIT.software);
     await Bun.sleep(idleSeconds * 1000);
-    const memory = memoryOf(proc.pid);
+    const memory = processMemory(proc.pid);
     return { healthMs, checkMs, idleRssBytes: memory.rss, peakRssBytes: memory.peak };
   } finally {
     proc.kill("SIGTERM");
@@ -78,11 +69,10 @@ async function startOnce(cacheDir: string | null, idleSeconds: number): Promise<
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { runs: { type: "string" }, "idle-seconds": { type: "string" }, build: { type: "boolean" } } });
-  const runs = Number(values.runs ?? 5);
+  const { values } = parseBenchArgs({ args: argv, options: { runs: { type: "string" }, "idle-seconds": { type: "string" }, build: { type: "boolean" } } }, USAGE);
+  const runs = values.runs === undefined ? 5 : positiveInt("--runs", values.runs, USAGE);
   const idleSeconds = Number(values["idle-seconds"] ?? 5);
-  if (!Number.isInteger(runs) || runs < 1) throw new BenchError(`--runs must be a positive integer, got ${values.runs}`, EXIT.usage);
-  if (!(idleSeconds >= 0)) throw new BenchError(`--idle-seconds must be a number ≥ 0, got ${values["idle-seconds"]}`, EXIT.usage);
+  if (!(idleSeconds >= 0)) throw new BenchError(`--idle-seconds must be a number ≥ 0, got ${values["idle-seconds"]}\n${USAGE}`, EXIT.usage);
   if (values.build || !existsSync(BINARY)) {
     log("bun run build");
     const build = Bun.spawnSync([process.execPath, "run", "build"], { cwd: ROOT, stdout: "ignore", stderr: "pipe" });

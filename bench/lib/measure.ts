@@ -28,11 +28,6 @@ export interface MeasureOptions {
   captureStdout?: boolean;
 }
 
-/** Finds a program on PATH (like `command -v`), or null. */
-export function which(program: string): string | null {
-  return Bun.which(program);
-}
-
 export async function measureCommand(cmd: string[], options: MeasureOptions = {}): Promise<Measurement> {
   const useTime = existsSync(GNU_TIME);
   const dir = useTime ? mkdtempSync(join(tmpdir(), "moat-measure-")) : null;
@@ -74,11 +69,18 @@ export async function measureCommand(cmd: string[], options: MeasureOptions = {}
   }
 }
 
+/** VmRSS and VmHWM (peak RSS) of a running process, in bytes, from /proc (Linux); NaN when not listed. */
+export function processMemory(pid: number | "self"): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(status)?.[1] ?? NaN) * 1024;
+  return { rss: kb("VmRSS"), peak: kb("VmHWM") };
+}
+
 /** Peak RSS of the current process (VmHWM) in bytes, or the current RSS where /proc is missing. */
 export function selfPeakRssBytes(): number {
   try {
-    const m = /^VmHWM:\s+(\d+)\s+kB$/m.exec(readFileSync("/proc/self/status", "utf8"));
-    if (m) return Number(m[1]) * 1024;
+    const { peak } = processMemory("self");
+    if (Number.isFinite(peak)) return peak;
   } catch {
     // not Linux
   }

@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { BrowserContext, Page } from "playwright-core";
 import { DASHBOARD_CSP } from "../../src/api/routes/ui.ts";
-import { startServe, waitFor } from "../helpers/serve.ts";
+import { startServe, waitForListening } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
-import { eventually, launchBrowser, screenshot, SKIP_REASON, startStack, watchProblems, type Problems, type Stack } from "./harness.ts";
+import { eventually, openBrowser, screenshot, SKIP_REASON, startStack, type Problems, type Stack } from "./harness.ts";
 import { sendShopTraffic } from "./traffic.ts";
 
 if (SKIP_REASON) console.warn(`skipping the dashboard's browser tests: ${SKIP_REASON}`);
@@ -105,10 +105,8 @@ describeBrowser("the dashboard in chromium", () => {
     stack = await startStack({ requireKey: true });
     await sendShopTraffic(stack);
     await stack.settle();
-    context = await launchBrowser();
+    ({ context, page, problems } = await openBrowser());
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.base });
-    problems = await watchProblems(context);
-    page = context.pages()[0] ?? (await context.newPage());
   }, 120_000);
 
   afterAll(async () => {
@@ -284,8 +282,7 @@ describeBrowser("the dashboard in chromium", () => {
     const dir = tempDir("moat-fresh-");
     const fresh = startServe(["--db", `${dir}/moat.db`], { MOAT_STORAGE_DATA_DIR: dir });
     try {
-      await waitFor("the fresh moat serve listening", () => /msg=listening .*port=\d+/.test(fresh.stderr()), 60_000);
-      const base = `http://127.0.0.1:${/msg=listening .*port=(\d+)/.exec(fresh.stderr())![1]}`;
+      const base = await waitForListening(fresh);
       for (const path of ["/", "/traffic"]) {
         await page.goto(`${base}/#${path}`);
         await page.reload();

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { ROOT, runCli } from "../helpers/cli.ts";
 import { NGINX_BIN, sendRaw, startNginx, type NginxInstance } from "../helpers/nginx.ts";
-import { dbCounts, startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";
+import { dbCounts, startServe, waitFor, waitForListening, type ServeProcess } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 /** Debian's chromium, or the browser MOAT_CHROMIUM names. */
@@ -20,7 +20,7 @@ export const SKIP_REASON = !CHROMIUM ? `chromium is not installed (Debian packag
 export const SCREENSHOTS = join(ROOT, "test", "artifacts", "screenshots");
 const COMMITTED_SCREENSHOTS = join(ROOT, "assets", "screenshots");
 
-export async function launchBrowser(): Promise<BrowserContext> {
+async function launchBrowser(): Promise<BrowserContext> {
   return chromium.launchPersistentContext(tempDir("moat-chromium-"), {
     executablePath: CHROMIUM!,
     headless: true,
@@ -77,7 +77,7 @@ export interface Problems {
 }
 
 /** Starts watching every page of the context; `take()` returns what was seen since the last call. */
-export async function watchProblems(context: BrowserContext): Promise<{ take: () => Problems }> {
+async function watchProblems(context: BrowserContext): Promise<{ take: () => Problems }> {
   let seen: Problems = { console: [], pageErrors: [], dialogs: [], reports: [] };
   await context.exposeBinding("__moatReport", (_source, what: string) => {
     seen.reports.push(what);
@@ -102,6 +102,21 @@ export async function watchProblems(context: BrowserContext): Promise<{ take: ()
       return out;
     },
   };
+}
+
+export interface Browser {
+  context: BrowserContext;
+  /** The context's first page, which the tests drive. */
+  page: Page;
+  problems: { take: () => Problems };
+}
+
+/** chromium, watched for problems from its first document on. */
+export async function openBrowser(): Promise<Browser> {
+  const context = await launchBrowser();
+  const problems = await watchProblems(context);
+  const page = context.pages()[0] ?? (await context.newPage());
+  return { context, page, problems };
 }
 
 /** Polls `get` until `done` says yes (a browser action's effect on the API). */
@@ -172,8 +187,7 @@ export async function startStack(options: { requireKey: boolean }): Promise<Stac
     MOAT_SECURITY_NGINX_CONF: join(nginx.prefix, "nginx.conf"),
     MOAT_SERVER_REQUIRE_API_KEY: options.requireKey ? "always" : "auto",
   });
-  await waitFor("moat serve listening", () => /msg=listening .*port=\d+/.test(moat.stderr()), 60_000);
-  const base = `http://127.0.0.1:${/msg=listening .*port=(\d+)/.exec(moat.stderr())![1]}`;
+  const base = await waitForListening(moat);
   let sent = 0;
   return {
     nginx,

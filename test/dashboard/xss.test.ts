@@ -12,7 +12,7 @@ import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { DATASETS } from "../helpers/datasets.ts";
 import { dbCounts } from "../helpers/serve.ts";
-import { launchBrowser, SKIP_REASON, startStack, watchProblems, type Problems, type Stack } from "./harness.ts";
+import { openBrowser, SKIP_REASON, startStack, type Problems, type Stack } from "./harness.ts";
 import { OWN_XSS_PAYLOADS } from "./xss-payloads.ts";
 
 if (SKIP_REASON) console.warn(`skipping the dashboard's XSS browser test: ${SKIP_REASON}`);
@@ -91,9 +91,7 @@ describeBrowser(`the dashboard shows ${payloads.length} XSS payloads as text`, (
     }));
     await stack.settle();
     console.log(`XSS test: ${payloads.length} payloads sent through nginx as ${sent} requests (query, path, user agent); Moat stored ${dbCounts(stack.db).threats} threats`);
-    context = await launchBrowser();
-    watcher = await watchProblems(context);
-    page = context.pages()[0] ?? (await context.newPage());
+    ({ context, page, problems: watcher } = await openBrowser());
   }, 240_000);
 
   afterAll(async () => {

@@ -11,15 +11,23 @@ export interface ServeProcess {
 
 export function startServe(args: string[], env: Record<string, string> = {}): ServeProcess {
   let err = "";
+  const decoder = new TextDecoder(); // one streaming decoder: a character may be split across chunks
   const proc = Bun.spawn([process.execPath, CLI, "serve", "--port", "0", "-c", "/dev/null", ...args], {
     env: { ...process.env, MOAT_INGEST_START_AT: "beginning", ...env },
     stdout: "ignore",
     stderr: "pipe",
   });
   (async () => {
-    for await (const chunk of proc.stderr as ReadableStream<Uint8Array>) err += new TextDecoder().decode(chunk);
+    for await (const chunk of proc.stderr as ReadableStream<Uint8Array>) err += decoder.decode(chunk, { stream: true });
   })();
   return { proc, stderr: () => err };
+}
+
+/** Waits for the "listening" log line of `serve` (started with `--port 0`); answers its base URL. */
+export async function waitForListening(serve: ServeProcess, deadlineMs = 60_000): Promise<string> {
+  const listening = /msg=listening .*port=(\d+)/;
+  await waitFor("moat serve listening", () => listening.test(serve.stderr()), deadlineMs);
+  return `http://127.0.0.1:${listening.exec(serve.stderr())![1]}`;
 }
 
 export function dbCounts(path: string): { requests: number; trafficRows: number; threats: number } {

@@ -1,5 +1,5 @@
 /** Loading data in a component: the answer, the error, whether it is loading, and a way to load again. */
-import { useCallback, useEffect, useState, type DependencyList } from "react";
+import { useCallback, useEffect, useRef, useState, type DependencyList } from "react";
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -32,12 +32,17 @@ export function useApi<T>(load: () => Promise<T>, deps: DependencyList): Loaded<
   return { data: state.data, error: state.error, loading: state.key !== key, reload, update };
 }
 
-/** Calls `tick` every `ms` while the page is visible. */
+/**
+ * Calls `tick` every `ms` while the page is visible. The latest `tick` is called, but a new closure
+ * does not restart the timer: a page re-rendered by live updates more often than `ms` still ticks.
+ */
 export function useInterval(tick: () => void, ms: number): void {
+  const latest = useRef(tick);
+  latest.current = tick;
   useEffect(() => {
     const id = setInterval(() => {
-      if (document.visibilityState === "visible") tick();
+      if (document.visibilityState === "visible") latest.current();
     }, ms);
     return () => clearInterval(id);
-  }, [tick, ms]);
+  }, [ms]);
 }

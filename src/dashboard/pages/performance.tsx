@@ -14,27 +14,29 @@ const RESOURCE_SERIES: SeriesSpec[] = [
 const LATENCY_SERIES: SeriesSpec[] = [{ key: "latency", label: "response time (ms)", color: "#fbbf24" }];
 const THROUGHPUT_SERIES: SeriesSpec[] = [{ key: "requests", label: "requests", color: "#4ade80" }];
 
-const quantiles = (q: { p50: number; p99: number; samples: number }) => (q.samples ? `p99 ${ms(q.p99)} · ${count(q.samples)} samples` : "no samples yet");
+/** A latency as its p50, with the p99 and the sample count beneath. */
+function QuantileKpi({ label, q }: { label: string; q: { p50: number; p99: number; samples: number } }) {
+  return q.samples ? <Kpi label={label} value={`p50 ${ms(q.p50)}`} sub={`p99 ${ms(q.p99)} · ${count(q.samples)} samples`} /> : <Kpi label={label} value="–" sub="no samples yet" />;
+}
 
 export function PerformancePage({ range }: { range: Range }) {
   const perf = useApi(() => api.performance(), []);
   const resources = useApi(() => api.charts.performance(range), [range]);
   const throughput = useApi(() => api.charts.requests(range), [range]);
   useInterval(perf.reload, 5000);
-  const p = perf.data;
   return (
     <Page title="Performance">
       <Load of={perf}>
-        {() => (
+        {(p) => (
           <div className="kpis">
-            <Kpi label="Throughput" value={`${decimal(p?.linesPerSecond)} lines/s`} sub="log lines read, last 60 s" />
-            <Kpi label="Ingestion lag" value={p?.ingestLagMs.samples ? `p50 ${ms(p.ingestLagMs.p50)}` : "–"} sub={p ? quantiles(p.ingestLagMs) : undefined} />
-            <Kpi label="Check latency" value={p?.checkLatencyMs.samples ? `p50 ${ms(p.checkLatencyMs.p50)}` : "–"} sub={p ? quantiles(p.checkLatencyMs) : undefined} />
-            <Kpi label="Model time" value={p?.modelTimeMs.samples ? `p50 ${ms(p.modelTimeMs.p50)}` : "–"} sub={p ? quantiles(p.modelTimeMs) : undefined} />
-            <Kpi label="CPU" value={percent(p?.cpuPercent)} sub="of the whole machine" />
-            <Kpi label="Memory" value={bytes(p?.rssBytes)} sub={p ? `heap ${bytes(p.heapBytes)}` : undefined} />
-            <Kpi label="Database" value={bytes(p?.dbBytes)} sub="file and write-ahead log" />
-            <Kpi label="Uptime" value={duration(p?.uptime)} />
+            <Kpi label="Throughput" value={`${decimal(p.linesPerSecond)} lines/s`} sub="log lines read, last 60 s" />
+            <QuantileKpi label="Ingestion lag" q={p.ingestLagMs} />
+            <QuantileKpi label="Check latency" q={p.checkLatencyMs} />
+            <QuantileKpi label="Model time" q={p.modelTimeMs} />
+            <Kpi label="CPU" value={percent(p.cpuPercent)} sub="of the whole machine" />
+            <Kpi label="Memory" value={bytes(p.rssBytes)} sub={`heap ${bytes(p.heapBytes)}`} />
+            <Kpi label="Database" value={bytes(p.dbBytes)} sub="file and write-ahead log" />
+            <Kpi label="Uptime" value={duration(p.uptime)} />
           </div>
         )}
       </Load>

@@ -1,0 +1,23 @@
+/** A bench script's arguments: every mistake in them is a usage error (exit 2) that shows the usage. */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { EXIT } from "../../cli/exit-codes.ts";
+import { BenchError } from "./run.ts";
+
+/** `parseArgs`, with an unknown option or a missing value reported as a usage error. */
+export function parseBenchArgs<T extends ParseArgsConfig>(config: T, usage: string): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    throw new BenchError(`${(e as Error).message}\n${usage}`, EXIT.usage);
+  }
+}
+
+/** An option's value as an integer from 1 to `max`; `1_000_000` and `1,000,000` are read too. */
+export function positiveInt(name: string, value: string, usage: string, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(value.replaceAll("_", "").replaceAll(",", ""));
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? "a positive integer" : `an integer from 1 to ${max}`;
+    throw new BenchError(`${name} must be ${range}, got ${JSON.stringify(value)}\n${usage}`, EXIT.usage);
+  }
+  return n;
+}
