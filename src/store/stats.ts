@@ -19,9 +19,20 @@ function fileSize(path: string): number {
   return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
 }
 
+/** A running total that outlives pruning (`requests`, `threats`, `rejected`); 0 before the first. */
+export function counterValue(store: Store, key: string): number {
+  return (store.sqlite.query("select value from counters where key = ?").get(key) as { value: number } | null)?.value ?? 0;
+}
+
+/** The database file plus its write-ahead log. */
+export function dbBytes(store: Store): number {
+  return fileSize(store.path) + fileSize(`${store.path}-wal`);
+}
+
+/** Everything at once; it counts whole tables, so it is for commands and checks, not for a scrape. */
 export function dbStats(store: Store): DbStats {
   const count = (table: string) => (store.sqlite.query(`select count(*) as n from ${table}`).get() as { n: number }).n;
-  const counter = (key: string) => (store.sqlite.query("select value from counters where key = ?").get(key) as { value: number } | null)?.value ?? 0;
+  const counter = (key: string) => counterValue(store, key);
   return {
     requests: counter("requests"),
     threats: count("threats"),
@@ -29,7 +40,7 @@ export function dbStats(store: Store): DbStats {
     activities: count("activities"),
     trafficRows: count("traffic"),
     rejectedLines: counter("rejected"),
-    dbBytes: fileSize(store.path) + fileSize(`${store.path}-wal`),
+    dbBytes: dbBytes(store),
     db: store.path,
   };
 }

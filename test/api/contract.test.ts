@@ -172,6 +172,9 @@ describeNginx("dashboard API contract", () => {
     let text = await scrape();
     expect(text).toContain("moat_requests_total 44");
     expect(text).toMatch(/moat_threats_stored\{type="sqli"\} 1/);
+    // Losses and bugs are counted where a scrape sees them.
+    expect(text).toContain("moat_inline_write_failures_total 0\n");
+    expect(text).toContain("moat_bus_errors_total 0\n");
     const checked = await fetch(`${base}/check`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ method: "GET", path: "/metrics-probe" }) });
     expect(checked.status).toBe(200);
     // The check's duration is recorded once its answer has gone out: poll for it.

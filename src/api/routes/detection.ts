@@ -17,14 +17,13 @@
  * still describe the routes in the OpenAPI document and guard the decoded value.
  */
 import { Elysia, t } from "elysia";
-import { eq } from "drizzle-orm";
 import type { HttpRequest } from "../../core/http-request.ts";
 import { FEATURIZER_VERSION } from "../../detect/featurize.ts";
 import type { GenericMetadata } from "../../detect/generic/model.ts";
 import type { SiteMetadata } from "../../detect/site/model.ts";
-import { counters } from "../../store/schema.ts";
 import { answerApiError, ApiError, envelope, ok } from "../envelope.ts";
 import type { ApiServices } from "../services.ts";
+import { counterValue } from "../../store/stats.ts";
 import { CheckAnswer, inlineChecker } from "../inline-check.ts";
 import { CheckInput, DEFAULT_CHECK_LIMITS, decodeBody, parseBatchBody, parseCheckBody, schemaProblem, toHttpRequest, type CheckInputT, type CheckLimits } from "../check-input.ts";
 
@@ -178,7 +177,7 @@ export function detectionRoutes(s: ApiServices, options: DetectionRouteOptions =
 
   function counter(key: "requests" | "threats"): number {
     s.inlineWriter.flush(); // the totals include the checks not yet written behind
-    return ctx.store.db.select().from(counters).where(eq(counters.key, key)).get()?.value ?? 0;
+    return counterValue(ctx.store, key);
   }
 
   const stats = () => ({

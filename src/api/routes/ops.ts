@@ -1,6 +1,6 @@
 /** Operations: liveness, readiness and Prometheus metrics. */
 import { Elysia, t } from "elysia";
-import { dbStats } from "../../store/stats.ts";
+import { counterValue, dbBytes } from "../../store/stats.ts";
 import type { ApiServices } from "../services.ts";
 import type { DurationSamples } from "../../services/metrics.ts";
 
@@ -33,14 +33,16 @@ function histogram(name: string, help: string, samples: DurationSamples): string
 
 /** Prometheus text exposition of the service's counters, gauges and latency histograms. */
 function prometheus(s: ApiServices): string {
-  const stats = dbStats(s.ctx.store);
+  const { store } = s.ctx;
   const snap = s.metrics.snapshot();
-  const byType = s.ctx.store.sqlite.query("select attack_type as type, count(*) as n from threats group by attack_type").all() as { type: string; n: number }[];
+  const byType = store.sqlite.query("select attack_type as type, count(*) as n from threats group by attack_type").all() as { type: string; n: number }[];
   const lines = [
-    ...family("moat_requests_total", "counter", "Requests ingested (all time).", [["", stats.requests]]),
-    ...family("moat_rejected_lines_total", "counter", "Log lines that did not parse (all time).", [["", stats.rejectedLines]]),
+    ...family("moat_requests_total", "counter", "Requests ingested (all time).", [["", counterValue(store, "requests")]]),
+    ...family("moat_rejected_lines_total", "counter", "Log lines that did not parse (all time).", [["", counterValue(store, "rejected")]]),
     ...family("moat_threats_stored", "gauge", "Flagged requests kept, by attack type.", byType.map((r) => [`{type="${r.type.replace(/[^\w-]/g, "_")}"}`, r.n])),
-    ...family("moat_db_bytes", "gauge", "Database file plus WAL.", [["", stats.dbBytes]]),
+    ...family("moat_db_bytes", "gauge", "Database file plus WAL.", [["", dbBytes(store)]]),
+    ...family("moat_inline_write_failures_total", "counter", "Checked requests answered but not stored (e.g. a full disk); see Moat's log.", [["", s.inlineWriter.failures]]),
+    ...family("moat_bus_errors_total", "counter", "Live-bus subscribers that threw (a bug; see Moat's log).", [["", s.ctx.bus.errors]]),
     ...family("moat_ws_clients", "gauge", "Connected WebSocket clients.", [["", s.wsClients()]]),
     ...family("moat_window_requests", "gauge", "Requests in the last 60 s.", [["", snap.requests]]),
     ...family("moat_process_resident_bytes", "gauge", "Resident memory.", [["", snap.rssBytes]]),

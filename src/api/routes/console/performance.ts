@@ -5,15 +5,14 @@
  * Inline check latency is measured here, around the whole request — from its arrival to its answer,
  * reading and validating the body included — for every inline check path.
  */
-import { statSync } from "node:fs";
 import { Elysia } from "elysia";
 import { Performance } from "../../console-contract.ts";
 import { envelope, ok } from "../../envelope.ts";
 import type { ApiServices } from "../../services.ts";
+import { dbBytes } from "../../../store/stats.ts";
 
 const CHECK_URL = /^[a-z]+:\/\/[^/]+(?:\/api\/waf)?\/check(?:\/batch|\/auth-request)?(?:\?|$)/;
 
-const fileSize = (path: string) => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
 
 export function performanceRoutes(s: ApiServices) {
   const { timings } = s.metrics;
@@ -30,7 +29,6 @@ export function performanceRoutes(s: ApiServices) {
       "/performance",
       () => {
         const snap = s.metrics.snapshot();
-        const path = s.ctx.store.path;
         return ok({
           linesPerSecond: timings.lines.perSecond(s.ctx.now()),
           ingestLagMs: timings.ingestLagMs.quantiles(),
@@ -39,7 +37,7 @@ export function performanceRoutes(s: ApiServices) {
           cpuPercent: snap.cpuPercent,
           rssBytes: snap.rssBytes,
           heapBytes: process.memoryUsage().heapUsed,
-          dbBytes: fileSize(path) + fileSize(`${path}-wal`),
+          dbBytes: dbBytes(s.ctx.store),
           uptime: snap.uptimeSeconds,
         });
       },
