@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { existsSync } from "node:fs";
 import { ConfigError, loadConfig, type LoadedConfig } from "../src/config/load.ts";
+import type { Config } from "../src/config/schema.ts";
 import { openStore, StoreError, type Store } from "../src/store/db.ts";
 import { CliError, EXIT } from "./exit-codes.ts";
 
@@ -35,5 +36,16 @@ export function storeFrom(loaded: LoadedConfig): Store {
   } catch (e) {
     if (e instanceof StoreError) throw new CliError(e.message, EXIT.ioError);
     throw e;
+  }
+}
+
+/** Runs `run` with the configured database open, and closes it however `run` ends. */
+export async function withStore(flags: ConfigFlags, run: (store: Store, config: Config) => Promise<void>): Promise<void> {
+  const loaded = configFrom(flags);
+  const store = storeFrom(loaded);
+  try {
+    await run(store, loaded.config);
+  } finally {
+    store.close();
   }
 }

@@ -7,6 +7,7 @@ import { COMMIT, VERSION, modelVersionOf } from "../src/version.ts";
 import { BUNDLED_GENERIC_MODEL } from "../src/detect/detector.ts";
 import { configFrom } from "./config-options.ts";
 import { InputError } from "../src/ingest/batch.ts";
+import { FormatDetectionError } from "../src/parse/formats.ts";
 import { CliError, EXIT } from "./exit-codes.ts";
 import { scanCommand } from "./commands/scan.ts";
 import { explainCommand } from "./commands/explain.ts";
@@ -42,8 +43,7 @@ export function buildProgram(): Command {
       process.stdout.write(versionText());
       throw new CommanderError(0, "commander.version", "");
     })
-    .showHelpAfterError("(run with --help for usage)")
-    .exitOverride();
+    .showHelpAfterError("(run with --help for usage)");
   program.addCommand(scanCommand());
   program.addCommand(explainCommand());
   program.addCommand(checkCommand());
@@ -56,8 +56,14 @@ export function buildProgram(): Command {
   program.addCommand(doctorCommand());
   program.addCommand(apikeyCommand());
   program.addCommand(banCommand());
-  for (const cmd of program.commands) cmd.exitOverride();
+  exitOverrideAll(program);
   return program;
+}
+
+/** Commander errors are thrown, not exited on, at every depth (`moat db stats` as well as `moat scan`), so main() maps them to exit codes. */
+function exitOverrideAll(cmd: Command): void {
+  cmd.exitOverride();
+  for (const sub of cmd.commands) exitOverrideAll(sub);
 }
 
 function exitCodeFor(e: unknown): { code: number; message?: string } {
@@ -67,6 +73,7 @@ function exitCodeFor(e: unknown): { code: number; message?: string } {
   }
   if (e instanceof CliError) return { code: e.exitCode, message: e.message };
   if (e instanceof InputError) return { code: EXIT.noInput, message: e.message };
+  if (e instanceof FormatDetectionError) return { code: EXIT.dataError, message: e.message };
   const err = e as NodeJS.ErrnoException;
   if (err?.code === "ENOENT" || err?.code === "EACCES" || err?.code === "EISDIR") return { code: EXIT.noInput, message: err.message };
   if (err?.code === "ENOSPC" || err?.code === "EPIPE") return { code: EXIT.ioError, message: err.message };

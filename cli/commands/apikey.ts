@@ -8,19 +8,9 @@
  */
 import { Command } from "commander";
 import { createKey, displayPrefix, listKeys, revokeKey, type ApiKeyInfo } from "../../src/api/auth/keys.ts";
-import type { Store } from "../../src/store/db.ts";
-import { addConfigOptions, configFrom, storeFrom, type ConfigFlags } from "../config-options.ts";
+import { addConfigOptions, withStore, type ConfigFlags } from "../config-options.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { writeOut } from "../output.ts";
-
-async function withStore(flags: ConfigFlags, run: (store: Store) => Promise<void>): Promise<void> {
-  const store = storeFrom(configFrom(flags));
-  try {
-    await run(store);
-  } finally {
-    store.close();
-  }
-}
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -65,6 +55,5 @@ export function apikeyCommand(): Command {
         await writeOut(result.alreadyRevoked ? `${what} was already revoked on ${iso(key.revokedAt)}\n` : `revoked ${what}\n`);
       }),
   );
-  for (const c of cmd.commands) c.exitOverride();
   return cmd;
 }

@@ -5,24 +5,21 @@ import { Activities } from "../../src/services/activities.ts";
 import { Bus } from "../../src/services/bus.ts";
 import { DenyList, type SyncResult } from "../../src/services/deny-list/service.ts";
 import { BanError, describeExpiry, parseDuration, type BanRow } from "../../src/services/deny-list/rules.ts";
-import { addConfigOptions, configFrom, storeFrom, type ConfigFlags } from "../config-options.ts";
+import { addConfigOptions, withStore, type ConfigFlags } from "../config-options.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { writeOut } from "../output.ts";
 
 /** Opens the store and a deny list over it; the CLI rewrites the file itself, so a manual ban takes effect without `moat serve`. */
 async function withDenyList(flags: ConfigFlags, run: (denyList: DenyList, config: Config) => Promise<void>): Promise<void> {
-  const loaded = configFrom(flags);
-  const store = storeFrom(loaded);
   try {
-    // Every outcome is printed by the command itself: Moat's own log lines would only repeat it.
-    const log = createLogger({ level: "error", format: loaded.config.log.format, write: () => {} });
-    const denyList = new DenyList({ config: loaded.config, store, activities: new Activities(store, new Bus()), log, now: () => Date.now() });
-    await run(denyList, loaded.config);
+    await withStore(flags, async (store, config) => {
+      // Every outcome is printed by the command itself: Moat's own log lines would only repeat it.
+      const log = createLogger({ level: "error", format: config.log.format, write: () => {} });
+      await run(new DenyList({ config, store, activities: new Activities(store, new Bus()), log, now: () => Date.now() }), config);
+    });
   } catch (e) {
     if (e instanceof BanError) throw new CliError(e.message, EXIT.usage);
     throw e;
-  } finally {
-    store.close();
   }
 }
 
@@ -73,6 +70,5 @@ export function banCommand(): Command {
       await apply(denyList, `removed the ban on ${row.ip}`);
     }),
   );
-  for (const c of cmd.commands) c.exitOverride();
   return cmd;
 }

@@ -1,8 +1,7 @@
 import { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { isParseError, type HttpRequest } from "../../src/core/http-request.ts";
-import { createParser, detectFormat } from "../../src/parse/formats.ts";
-import { REQUEST_LINE } from "../../src/parse/raw-http.ts";
+import { parserFor } from "../../src/parse/formats.ts";
 import { addInputOptions, formatOptions, type InputFlags } from "./scan.ts";
 import { addDetectOptions, loadDetector, type DetectFlags } from "../detect-options.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
@@ -20,10 +19,7 @@ function toRequest(text: string, flags: InputFlags): HttpRequest {
   let record = text.replace(/\r?\n$/, "");
   const firstLine = record.split(/\r?\n/)[0] ?? "";
   if (/^[A-Z]+ \S+$/.test(firstLine)) record = record.replace(firstLine, `${firstLine} HTTP/1.1`);
-  const options = formatOptions(flags);
-  const parser = options.format !== "auto" || options.logFormat
-    ? createParser(options)
-    : REQUEST_LINE.test(record.split(/\r?\n/)[0] ?? "") ? createParser({ format: "raw-http" }) : detectFormat([record], "check", options);
+  const parser = parserFor(formatOptions(flags), record.split(/\r?\n/), origin.source);
   const result = parser.parse(parser.framing === "raw-http" ? record.replaceAll("\r\n", "\n") : record, origin);
   if (isParseError(result)) throw new CliError(`cannot read the request: ${result.reason}`, EXIT.dataError);
   return result;

@@ -5,20 +5,9 @@ import { dbStats } from "../../src/store/stats.ts";
 import { exportRows, type ExportFormat, type ExportTable } from "../../src/store/export.ts";
 import { compactIfDue, enforceRetention } from "../../src/services/retention.ts";
 import { parseRange } from "../../src/services/range.ts";
-import { addConfigOptions, configFrom, storeFrom, type ConfigFlags } from "../config-options.ts";
+import { addConfigOptions, withStore, type ConfigFlags } from "../config-options.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { writeOut } from "../output.ts";
-import type { Store } from "../../src/store/db.ts";
-
-async function withStore(flags: ConfigFlags, run: (store: Store, config: ReturnType<typeof configFrom>["config"]) => Promise<void>): Promise<void> {
-  const loaded = configFrom(flags);
-  const store = storeFrom(loaded);
-  try {
-    await run(store, loaded.config);
-  } finally {
-    store.close();
-  }
-}
 
 export function dbCommand(): Command {
   const cmd = new Command("db").description("database maintenance (same --db/--config as serve)");
@@ -68,6 +57,5 @@ export function dbCommand(): Command {
       if (file) await new Promise<void>((resolve, reject) => file.end((e?: Error | null) => (e ? reject(e) : resolve())));
     }),
   );
-  for (const c of cmd.commands) c.exitOverride();
   return cmd;
 }

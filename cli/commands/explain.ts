@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { isParseError, type ParseError } from "../../src/core/http-request.ts";
-import { createParser, detectFormat, FormatDetectionError } from "../../src/parse/formats.ts";
+import { createParser, DETECTED_LINE_FORMATS, FormatDetectionError, parserFor } from "../../src/parse/formats.ts";
 import type { Explanation, Parser } from "../../src/parse/parser.ts";
 import { addInputOptions, formatOptions, type InputFlags } from "./scan.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
@@ -38,24 +38,16 @@ export function explainCommand(): Command {
     if (!line) throw new CliError("nothing to explain: give a line as argument or on stdin", EXIT.usage);
     const options = formatOptions(flags);
     let parser: Parser;
-    if (options.format === "auto" && !options.logFormat) {
-      try {
-        parser = detectFormat(line.split("\n"), ORIGIN.source, options);
-      } catch (e) {
-        if (!(e instanceof FormatDetectionError)) throw e;
-        // Say why each candidate rejected the line.
-        const why = (["json", "combined", "apache"] as const).map((format) => {
-          const r = createParser({ ...options, format }).explain(line, ORIGIN).result;
-          return isParseError(r) ? showFailure(line, r) : "";
-        });
-        throw new CliError(`no known format fits this line.\n${why.join("\n")}\nPass --format, or --log-format '<your nginx log_format>'.`, EXIT.dataError);
-      }
-    } else {
-      try {
-        parser = createParser(options);
-      } catch (e) {
-        throw new CliError((e as Error).message, EXIT.usage);
-      }
+    try {
+      parser = parserFor(options, line.split("\n"), ORIGIN.source);
+    } catch (e) {
+      if (!(e instanceof FormatDetectionError)) throw e;
+      // Say why each candidate rejected the line.
+      const why = DETECTED_LINE_FORMATS.map((format) => {
+        const r = createParser({ ...options, format }).explain(line, ORIGIN).result;
+        return isParseError(r) ? showFailure(line, r) : "";
+      });
+      throw new CliError(`no known format fits this line.\n${why.join("\n")}\nPass --format, or --log-format '<your nginx log_format>'.`, EXIT.dataError);
     }
     const explained = parser.explain(line, ORIGIN);
     if (isParseError(explained.result)) throw new CliError(showFailure(line, explained.result), EXIT.dataError);

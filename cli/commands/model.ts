@@ -46,6 +46,5 @@ export function modelCommand(): Command {
       if (!restored) throw new CliError(`no earlier model in ${join(dir, "history")}`, EXIT.dataError);
       await writeOut(`restored ${restored} as ${join(dir, "site.onnx")}\n`);
     });
-  for (const c of cmd.commands) c.exitOverride();
   return cmd;
 }

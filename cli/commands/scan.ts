@@ -1,7 +1,7 @@
 import { Command, Option } from "commander";
 import { scan } from "../../src/scan/scan.ts";
 import type { ScanSummary } from "../../src/scan/summary.ts";
-import { FORMAT_NAMES, type FormatName } from "../../src/parse/formats.ts";
+import { createParser, FORMAT_NAMES, type FormatName, type FormatOptions } from "../../src/parse/formats.ts";
 import { parseJsonMapping } from "../../src/parse/json-lines.ts";
 import { createProgress } from "../progress.ts";
 import { exitQuietlyOnEpipe, writeOut } from "../output.ts";
@@ -23,9 +23,12 @@ export function addInputOptions(cmd: Command): Command {
     .option("--json-map <pairs>", "JSON key mapping for --format json, e.g. request_uri=req.url,remote_addr=client.ip");
 }
 
-export function formatOptions(flags: InputFlags) {
+/** The input flags as format options; a format named but unusable (nginx without --log-format, a log_format with no variables) is a usage error before any input is read. */
+export function formatOptions(flags: InputFlags): FormatOptions {
   try {
-    return { format: flags.format, logFormat: flags.logFormat, jsonMap: flags.jsonMap ? parseJsonMapping(flags.jsonMap) : undefined };
+    const options: FormatOptions = { format: flags.format, logFormat: flags.logFormat, jsonMap: flags.jsonMap ? parseJsonMapping(flags.jsonMap) : undefined };
+    if (options.format !== "auto" || options.logFormat) createParser(options);
+    return options;
   } catch (e) {
     throw new CliError((e as Error).message, EXIT.usage);
   }

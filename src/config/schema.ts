@@ -5,14 +5,13 @@
  */
 import { FormatRegistry, Type, type Static, type TProperties } from "@sinclair/typebox";
 import { parseCidr } from "../core/ip.ts";
+import { FORMAT_NAMES } from "../parse/formats.ts";
 
 /** A section of the file: unknown keys are errors (a typo must not be silently ignored). */
 const section = <T extends TProperties>(properties: T) => Type.Object(properties, { additionalProperties: false, default: {} });
 
 // An address or CIDR range, parsed as strictly as the deny list parses addresses (src/core/ip.ts).
 FormatRegistry.Set("ip-range", (value) => parseCidr(value) !== null);
-
-export const FORMATS = ["auto", "combined", "nginx", "json", "apache", "raw-http"] as const;
 
 export const ConfigSchema = Type.Object(
   {
@@ -26,7 +25,7 @@ export const ConfigSchema = Type.Object(
     }),
     ingest: section({
       logs: Type.Array(Type.String({ minLength: 1 }), { default: [], description: "access logs to follow (files that do not exist yet are waited for)" }),
-      format: Type.Union(FORMATS.map((f) => Type.Literal(f)), { default: "auto", description: "log format: auto, combined, nginx, json, apache, raw-http" }),
+      format: Type.Union(FORMAT_NAMES.map((f) => Type.Literal(f)), { default: "auto", description: "log format: auto, combined, nginx, json, apache, raw-http" }),
       log_format: Type.String({ default: "", description: "your nginx log_format string, when format is nginx" }),
       start_at: Type.Union([Type.Literal("beginning"), Type.Literal("end")], { default: "end", description: "where to start in a log seen for the first time" }),
       memory_soft_limit_mb: Type.Integer({ minimum: 0, default: 200, description: "above this resident memory, moat serve collects garbage after a batch (at most 4 times a second); 0: leave it to the runtime" }),

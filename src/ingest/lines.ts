@@ -28,7 +28,8 @@ export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
 const NL = 10;
 const CR = 13;
 
-function decodeLine(buf: Buffer, start: number, end: number): string {
+/** The text of bytes start..end of `buf`, without a trailing CR (shared with the tail follower). */
+export function decodeLine(buf: Buffer, start: number, end: number): string {
   if (end > start && buf[end - 1] === CR) end--;
   return buf.toString("utf8", start, end);
 }

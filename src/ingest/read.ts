@@ -5,7 +5,7 @@
 import type { HttpRequest } from "../core/http-request.ts";
 import { prepend, resolveInputs, readInputLines, type BatchInput } from "./batch.ts";
 import type { SourceLine } from "./lines.ts";
-import { createParser, detectFormat, type FormatOptions } from "../parse/formats.ts";
+import { parserFor, type FormatOptions } from "../parse/formats.ts";
 import { parseBatches } from "../parse/stream.ts";
 import type { Parser } from "../parse/parser.ts";
 import type { Rejections } from "../parse/rejections.ts";
@@ -34,9 +34,7 @@ export async function* readRequests(paths: string[], options: FormatOptions, rej
     if (first.done) continue;
     let parser: Parser;
     try {
-      parser = options.format === "auto" && !options.logFormat
-        ? detectFormat(first.value.map((l) => l.text), input.name, options)
-        : createParser(options);
+      parser = parserFor(options, first.value.map((l) => l.text), input.name);
     } catch (e) {
       hooks.onInputError?.(input, e as Error);
       await lines.return?.(undefined);

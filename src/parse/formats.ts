@@ -72,6 +72,8 @@ export class FormatDetectionError extends Error {
 }
 
 const SAMPLE = 20;
+/** The line formats auto-detection scores, in order of preference on a tie. */
+export const DETECTED_LINE_FORMATS = ["json", "combined", "apache"] as const;
 
 /**
  * Picks the format that parses most of the first lines. Raw HTTP is recognised by its request line
@@ -81,11 +83,7 @@ export function detectFormat(firstLines: string[], source: string, options: Omit
   const lines = firstLines.filter((l) => l.trim() !== "").slice(0, SAMPLE);
   const first = lines[0] ?? "";
   if (REQUEST_LINE.test(first)) return rawHttpParser;
-  const candidates: Parser[] = [
-    createParser({ format: "json", jsonMap: options.jsonMap }),
-    createParser({ format: "combined" }),
-    createParser({ format: "apache" }),
-  ];
+  const candidates = DETECTED_LINE_FORMATS.map((format) => createParser({ format, jsonMap: options.jsonMap }));
   let best: Parser | null = null;
   let bestScore = 0;
   for (const parser of candidates) {
@@ -97,4 +95,9 @@ export function detectFormat(firstLines: string[], source: string, options: Omit
   }
   if (!best || bestScore * 2 < lines.length) throw new FormatDetectionError([...candidates.map((c) => c.name), "raw-http"], first, source);
   return best;
+}
+
+/** The parser `options` name, or for auto (without a log_format) the one detected from the first lines. */
+export function parserFor(options: FormatOptions, firstLines: string[], source: string): Parser {
+  return options.format === "auto" && !options.logFormat ? detectFormat(firstLines, source, options) : createParser(options);
 }

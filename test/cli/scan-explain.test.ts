@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { runCli } from "../helpers/cli.ts";
+import { buildProgram } from "../../cli/index.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const dir = tempDir();
@@ -52,12 +53,24 @@ describe("moat scan", () => {
     expect(runCli(["scan", log, "--format", "xml"]).code).toBe(2);
     expect(runCli(["scan", log, "--top", "zero"]).code).toBe(2);
     expect(runCli(["scan"]).code).toBe(2);
+    for (const args of [["db", "stats", "--bogus"], ["model", "list"], ["apikey", "revoke"]]) expect([args, runCli(args).code]).toEqual([args, 2]);
     const odd = join(dir, "odd.txt");
     writeFileSync(odd, "hello\nworld\n");
     const unknown = runCli(["scan", odd]);
     expect(unknown.code).toBe(65);
     expect(unknown.stderr).toContain("tried json, combined, apache, raw-http");
     expect(unknown.stderr).toContain('"hello"');
+  });
+
+  test("an unusable format or an unreadable request is a clear error, never an internal one", () => {
+    for (const args of [["scan", log, "--format", "nginx"], ["check", "--format", "nginx", "GET /x"], ["explain", "--format", "nginx", "x"]]) {
+      const r = runCli(args);
+      expect([args[0], r.code, r.stderr]).toEqual([args[0], 2, "moat: --format nginx needs --log-format '<the log_format string from nginx.conf>'\n"]);
+    }
+    expect(runCli(["scan", log, "--log-format", "no variables"]).stderr).toBe('moat: log format "no variables" has no $variables\n');
+    const unreadable = runCli(["check", "hello world"]);
+    expect(unreadable.code).toBe(65);
+    expect(unreadable.stderr).toStartWith("moat: check: no known format fits (tried json, combined, apache, raw-http)");
   });
 
   test("--log-format with a custom nginx format", () => {
@@ -69,10 +82,12 @@ describe("moat scan", () => {
   });
 
   test("--help on every command", () => {
-    for (const args of [["--help"], ["scan", "--help"], ["explain", "--help"]]) {
-      const r = runCli(args);
-      expect(r.code).toBe(0);
-      expect(r.stdout).toContain("Usage: moat");
+    const commands = buildProgram().commands.flatMap((c) => [[c.name()], ...c.commands.map((sub) => [c.name(), sub.name()])]);
+    expect(commands.length).toBeGreaterThan(12);
+    for (const names of [[], ...commands]) {
+      const r = runCli([...names, "--help"]);
+      expect([names, r.code]).toEqual([names, 0]);
+      expect(r.stdout).toStartWith(`Usage: ${["moat", ...names].join(" ")} `);
     }
   });
 });

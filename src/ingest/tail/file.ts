@@ -6,14 +6,13 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import type { Stats } from "node:fs";
-import type { SourceLine } from "../lines.ts";
+import { decodeLine, type SourceLine } from "../lines.ts";
 import type { FilePosition } from "../tail.ts";
 
 /** How much of the file start identifies it (as Vector's file source does). */
 export const FINGERPRINT_BYTES = 4096;
 const MIN_READ_BYTES = 256 * 1024;
 const NL = 10;
-const CR = 13;
 
 /** An over-long line whose newline has not been seen yet: its kept start and the bytes scanned. */
 export interface LongLine {
@@ -106,11 +105,6 @@ export async function lastLineEnd(handle: FileHandle, size: number): Promise<{ o
     at += bytesRead;
   }
   return { offset, line };
-}
-
-function decodeLine(buf: Buffer, start: number, end: number): string {
-  if (end > start && buf[end - 1] === CR) end--;
-  return buf.toString("utf8", start, end);
 }
 
 /**
