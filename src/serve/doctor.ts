@@ -7,7 +7,7 @@ import { accessSync, constants, existsSync, mkdirSync, openSync, readSync, close
 import { dirname, join } from "node:path";
 import { connect } from "node:net";
 import type { Config } from "../config/schema.ts";
-import { createParser, detectFormat } from "../parse/formats.ts";
+import { parserFor } from "../parse/formats.ts";
 import { isParseError } from "../core/http-request.ts";
 import { splitCommand } from "../services/deny-list/rules.ts";
 
@@ -44,9 +44,7 @@ function checkLog(path: string, config: Config): DoctorFinding[] {
   const lines = firstLines(path);
   if (!lines.length) return [{ check, status: "warn", message: "is empty: the format will be detected from its first lines" }];
   try {
-    const parser = config.ingest.format === "auto" && !config.ingest.log_format
-      ? detectFormat(lines, path)
-      : createParser({ format: config.ingest.format, logFormat: config.ingest.log_format || undefined });
+    const parser = parserFor({ format: config.ingest.format, logFormat: config.ingest.log_format || undefined }, lines, path);
     const parsed = lines.filter((l) => !isParseError(parser.parse(l, { source: path }))).length;
     const status: DoctorStatus = parsed === lines.length ? "ok" : parsed > 0 ? "warn" : "fail";
     return [{ check, status, message: `format ${parser.name}: ${parsed} of the first ${lines.length} lines parse${status === "ok" ? "" : " (moat explain '<line>' shows why a line does not)"}` }];

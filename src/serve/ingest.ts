@@ -9,7 +9,7 @@ import type { Logger } from "../core/log.ts";
 import type { Verdict } from "../detect/verdict.ts";
 import { tailFiles, type TailCheckpoint, type TailEvent, type Tailer } from "../ingest/tail.ts";
 import type { SourceLine } from "../ingest/lines.ts";
-import { createParser, detectFormat, type FormatOptions } from "../parse/formats.ts";
+import { parserFor, type FormatOptions } from "../parse/formats.ts";
 import type { Parser } from "../parse/parser.ts";
 import { Rejections } from "../parse/rejections.ts";
 import { parseLine } from "../parse/stream.ts";
@@ -91,11 +91,12 @@ export function startIngest(options: IngestOptions): Ingest {
     log.warn("parse-error burst", { path, rejected, total });
   }
 
-  function parserFor(path: string, lines: SourceLine[]): Parser | null {
+  /** The parser of a followed log, chosen from its first lines and then kept. */
+  function parserOf(path: string, lines: SourceLine[]): Parser | null {
     const known = parsers.get(path);
     if (known) return known;
     try {
-      const parser = options.format.format === "auto" && !options.format.logFormat ? detectFormat(lines.map((l) => l.text), path, options.format) : createParser(options.format);
+      const parser = parserFor(options.format, lines.map((l) => l.text), path);
       parsers.set(path, parser);
       statusOf(path).format = parser.name;
       log.info("log format chosen", { path, format: parser.name });
@@ -111,7 +112,7 @@ export function startIngest(options: IngestOptions): Ingest {
     const requests: HttpRequest[] = [];
     const texts: string[] = [];
     let rejected = 0;
-    const parser = lines.length ? parserFor(path, lines) : null;
+    const parser = lines.length ? parserOf(path, lines) : null;
     for (const line of lines) {
       const r = parser ? parseLine(parser, line) : null;
       if (r && !isParseError(r)) {
