@@ -53,6 +53,16 @@ function metaHash(token: string): number {
   return h;
 }
 
+/** `loc:<location>` and `len:<log2 length>`, hashed once each (building their strings per field cost more than hashing). */
+const locationHashes = new Map<string, number>();
+function locationHash(location: string): number {
+  let h = locationHashes.get(location);
+  if (h === undefined) locationHashes.set(location, (h = metaHash(`loc:${location}`)));
+  return h;
+}
+const MAX_LENGTH_TOKEN = 12;
+const lengthHashes = Array.from({ length: MAX_LENGTH_TOKEN + 1 }, (_, n) => metaHash(`len:${n}`));
+
 function flagTokens(flags: NormalizeFlags): string[] {
   const out: string[] = [];
   if (flags.urlDecodePasses >= 2) out.push("multi-encoded");
@@ -105,8 +115,8 @@ export function walkFeatures(field: Field, s: FeaturizerSettings, emit: (bucket:
     prevStart = start;
   }
   // Where the text was and what had to be undone: spans cover the whole value.
-  emit(metaHash(`loc:${field.location}`) & mask, 0, text.length);
-  emit(metaHash(`len:${Math.min(12, Math.floor(Math.log2(text.length + 1)))}`) & mask, 0, text.length);
+  emit(locationHash(field.location) & mask, 0, text.length);
+  emit(lengthHashes[Math.min(MAX_LENGTH_TOKEN, Math.floor(Math.log2(text.length + 1)))]! & mask, 0, text.length);
   for (const t of flagTokens(field.norm.flags)) emit(metaHash(t) & mask, 0, text.length);
 }
 

@@ -5,6 +5,7 @@
  */
 import type { HttpRequest } from "../core/http-request.ts";
 import { normalizeValue, type Normalized } from "./normalize.ts";
+import { isIdentifier } from "./identifiers.ts";
 
 export type FieldLocation = "path" | "query" | "body" | "cookie" | "header";
 
@@ -71,16 +72,21 @@ function bodyFields(req: HttpRequest): Field[] {
   return [makeField("body", "", body)];
 }
 
+/**
+ * The request's fields, in a fixed order. Identifier values (see identifiers.ts) are left out: they
+ * cannot carry an attack, and as session cookies they are often most of the values never seen before,
+ * which the score cache cannot spare. A parameter's identifier is still checked by the site profile.
+ */
 export function extractFields(req: HttpRequest): Field[] {
   const fields: Field[] = [makeField("path", "", req.path)];
   for (const p of req.params) {
-    fields.push(makeField(p.location, p.name, p.rawValue));
+    if (!isIdentifier(p.rawValue)) fields.push(makeField(p.location, p.name, p.rawValue));
     // A parameter name is client text too (`?<script>=1`, `?a[$ne]=1`); score it when it is not a plain word.
     if (/[^\w.\-[\]]/.test(p.name)) fields.push(makeField(p.location, p.name, p.rawName));
   }
-  for (const c of req.cookies) fields.push(makeField("cookie", c.name, c.value));
+  for (const c of req.cookies) if (!isIdentifier(c.value)) fields.push(makeField("cookie", c.name, c.value));
   for (const [name, value] of req.headers) {
-    if (!SKIPPED_HEADERS.has(name) && value) fields.push(makeField("header", name, value));
+    if (!SKIPPED_HEADERS.has(name) && value && !isIdentifier(value)) fields.push(makeField("header", name, value));
   }
   fields.push(...bodyFields(req));
   return fields;

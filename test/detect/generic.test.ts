@@ -7,7 +7,7 @@ import { exportLinearOnnx, readLinearOnnx } from "../../src/detect/onnx/linear.t
 import { SparseLinearSession } from "../../src/detect/onnx/session.ts";
 import { logits, softmaxInPlace, trainSoftmax } from "../../src/detect/generic/softmax.ts";
 import { featurizeField } from "../../src/detect/featurize.ts";
-import { makeField } from "../../src/detect/fields.ts";
+import { extractFields, makeField } from "../../src/detect/fields.ts";
 
 function req(raw: string): HttpRequest {
   const r = rawHttpParser.parse(raw, { source: "test" });
@@ -64,6 +64,38 @@ describe("generic model", () => {
     const batch = [get("/a?x=1"), get("/b?x=%3Cscript%3Ealert(1)%3C/script%3E"), get("/c")];
     const verdicts = await detector.judge(batch);
     expect(verdicts.map((v) => v.isAnomaly)).toEqual([false, true, false]);
+  });
+});
+
+describe("fields", () => {
+  test("identifiers (hex session ids, hashes, UUIDs) are not scored; other values of the same places are", () => {
+    const r = get(
+      "/order/1?trace=0f8fa3c2d9e14b7a&ref=summer-sale&blob=" + "ab".repeat(100),
+      "Cookie: JSESSIONID=EA414B3E327DED6875848530C864BD8F; theme=dark\nX-Request-Id: 3f2b9c1e-8a47-4d2e-9b1f-6c5d4e3a2b10\nReferer: https://shop.test/",
+    );
+    const labels = extractFields(r).map((f) => `${f.location}.${f.name}`);
+    expect(labels).toEqual(["path.", "query.ref", "query.blob", "cookie.theme", "header.referer"]);
+  });
+
+  test("an attack in a cookie is still scored", async () => {
+    const [v] = await detector.judge([get("/", "Cookie: JSESSIONID=EA414B3E327DED6875848530C864BD8F; pref=1%27%20UNION%20SELECT%20password%20FROM%20users--")]);
+    expect(v!.isAnomaly).toBe(true);
+    expect(v!.reasons[0]!.field).toBe("cookie.pref");
+  });
+});
+
+describe("batch scoring", () => {
+  test("values repeated within a batch get the same verdicts as when judged alone", async () => {
+    const long = `/docs?text=${"lorem+ipsum+".repeat(30)}`;
+    const targets = ["/a?q=shoes", "/b?q=%3Cscript%3Ealert(1)%3C/script%3E", "/a?q=shoes", long, "/b?q=%3Cscript%3Ealert(1)%3C/script%3E", long, "/c?q=shoes"];
+    const batch = await (await Detector.load()).judge(targets.map((t) => get(t)));
+    const alone = await Detector.load();
+    for (const [i, t] of targets.entries()) {
+      const [v] = await alone.judge([get(t)]);
+      expect(batch[i]!.score).toBeCloseTo(v!.score, 6);
+      expect(batch[i]!.attackType).toBe(v!.attackType);
+    }
+    expect(batch.map((v) => v.isAnomaly)).toEqual([false, true, false, false, true, false, false]);
   });
 });
 

@@ -6,7 +6,7 @@ import { GenericModel } from "../../src/detect/generic/model.ts";
 import { BUNDLED_GENERIC_MODEL, Detector } from "../../src/detect/detector.ts";
 import { trainSiteModel, type SiteTrainResult } from "../../src/detect/site/train.ts";
 import { SiteModel } from "../../src/detect/site/model.ts";
-import { ProfileBuilder } from "../../src/detect/site/profile.ts";
+import { ProfileBuilder, shapeGrams, valueShape } from "../../src/detect/site/profile.ts";
 import { shopLogLines } from "../helpers/site-traffic.ts";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -84,6 +84,13 @@ describe("site model", () => {
     const site = await SiteModel.fromBytes(trained.bytes);
     expect(site.meta.threshold).toBe(trained.meta.threshold);
     expect(Object.keys(site.profile.endpoints)).toContain("/products");
+  });
+
+  test("a value's shape: kinds with runs collapsed, by code point beyond ASCII", () => {
+    expect(valueShape("Jam 42-b")).toEqual(["A", "a", "_", "9", "-", "a"]);
+    expect(valueShape("Ünïcode 𝟘 😀\u0000")).toEqual(["L", "a", "L", "a", "_", "N", "_", "😀", "ctl"]);
+    expect(shapeGrams(["9"])).toEqual(["^\u00019\u0001$"]);
+    expect(shapeGrams([])).toEqual([]);
   });
 
   test("client-chosen names such as __proto__ and constructor are plain keys", () => {

@@ -4,7 +4,7 @@
  * from the same weights.
  */
 import { readFileSync } from "node:fs";
-import type { Field } from "../fields.ts";
+import type { Field, FieldLocation } from "../fields.ts";
 import { featurizeField, FEATURIZER_VERSION, type FeaturizerSettings } from "../featurize.ts";
 import { readLinearOnnx } from "../onnx/linear.ts";
 import { SparseLinearSession } from "../onnx/session.ts";
@@ -43,9 +43,19 @@ const EXPLANATION_ENTRIES = 10_000;
 /** Longer values are rarely repeated and would make the cache heavy: they are always scored. */
 const CACHE_MAX_RAW = 256;
 
+/** Attack probability and most likely attack class of one field. */
+type FieldScore = [number, number];
+
+/** A value's scores by location (the same text can mean another thing in a path than in a cookie). */
+const LOCATION_SLOT: Record<FieldLocation, number> = { path: 0, query: 1, body: 2, cookie: 3, header: 4 };
+type ScoresByLocation = (FieldScore | undefined)[];
+
 export class GenericModel {
-  /** `location \0 raw` → [attack probability, class]. */
-  private readonly cache = new GenerationalCache<string, [number, number]>(CACHE_ENTRIES);
+  /**
+   * Raw text → its scores by location. Keyed by the text alone, not `location + text`: building that
+   * key string for every field cost more than the lookup.
+   */
+  private readonly cache = new GenerationalCache<string, ScoresByLocation>(CACHE_ENTRIES);
   private readonly explanations = new GenerationalCache<string, Evidence>(EXPLANATION_ENTRIES);
   cacheHits = 0;
   cacheMisses = 0;
@@ -71,28 +81,52 @@ export class GenericModel {
     return this.meta.classes;
   }
 
-  /** Attack probability and most likely attack class of each field, through the cache. */
-  private async scoreFields(fields: Field[]): Promise<[number, number][]> {
-    const out: [number, number][] = new Array(fields.length);
-    const missing: number[] = [];
+  /**
+   * Attack probability and most likely attack class of each field, through the cache. A value that
+   * repeats within the batch is featurized and scored once.
+   */
+  private async scoreFields(fields: Field[]): Promise<FieldScore[]> {
+    const out: FieldScore[] = new Array(fields.length);
+    const toScore: Field[] = [];
+    // For each field not served from the cache, the row of `toScore` that scores it.
+    const rowOf = new Int32Array(fields.length).fill(-1);
+    const pending = new Map<string, number[]>();
     fields.forEach((f, i) => {
-      const hit = f.raw.length <= CACHE_MAX_RAW ? this.cache.get(`${f.location}\0${f.raw}`) : undefined;
-      if (hit) out[i] = hit;
-      else missing.push(i);
+      const slot = LOCATION_SLOT[f.location];
+      const cacheable = f.raw.length <= CACHE_MAX_RAW;
+      const hit = cacheable ? this.cache.get(f.raw)?.[slot] : undefined;
+      if (hit) {
+        out[i] = hit;
+        this.cacheHits++;
+        return;
+      }
+      this.cacheMisses++;
+      if (!cacheable) {
+        rowOf[i] = toScore.push(f) - 1;
+        return;
+      }
+      let rows = pending.get(f.raw);
+      if (!rows) pending.set(f.raw, (rows = []));
+      rows[slot] ??= toScore.push(f) - 1;
+      rowOf[i] = rows[slot]!;
     });
-    this.cacheHits += fields.length - missing.length;
-    this.cacheMisses += missing.length;
-    if (!missing.length) return out;
-    const probs = await this.session.run(missing.map((i) => featurizeField(fields[i]!, this.meta.featurizer)));
+    if (!toScore.length) return out;
+    const probs = await this.session.run(toScore.map((f) => featurizeField(f, this.meta.featurizer)));
     const C = this.weights.classes;
-    missing.forEach((i, row) => {
+    const scored = toScore.map((f, row): FieldScore => {
       const base = row * C;
       let cls = 1;
       for (let c = 2; c < C; c++) if (probs[base + c]! > probs[base + cls]!) cls = c;
-      const scored: [number, number] = [1 - probs[base]!, cls];
-      out[i] = scored;
-      const f = fields[i]!;
-      if (f.raw.length <= CACHE_MAX_RAW) this.cache.set(`${f.location}\0${f.raw}`, scored);
+      const result: FieldScore = [1 - probs[base]!, cls];
+      if (f.raw.length <= CACHE_MAX_RAW) {
+        const slots = this.cache.get(f.raw) ?? [];
+        slots[LOCATION_SLOT[f.location]] = result;
+        this.cache.set(f.raw, slots);
+      }
+      return result;
+    });
+    rowOf.forEach((row, i) => {
+      if (row >= 0) out[i] = scored[row]!;
     });
     return out;
   }

@@ -34,28 +34,31 @@ export class SparseLinearSession {
   async run(vectors: SparseVector[]): Promise<Float32Array> {
     const C = this.classes;
     const out = new Float32Array(vectors.length * C);
-    const order = Array.from(vectors.keys()).sort((a, b) => vectors[a]!.idx.length - vectors[b]!.idx.length);
+    const order = bySize(vectors);
     for (let i = 0; i < order.length; ) {
       let j = i;
       // Sorted by size, so the chunk's padded width is its last vector's size.
       while (j < order.length && (j - i + 1) * Math.max(1, vectors[order[j]!]!.idx.length) <= MAX_PADDED_CELLS) j++;
       if (j === i) j = i + 1;
-      const chunk = order.slice(i, j);
-      const probs = await this.runPadded(chunk.map((k) => vectors[k]!));
-      chunk.forEach((k, row) => out.set(probs.subarray(row * C, row * C + C), k * C));
+      const probs = await this.runPadded(vectors, order.subarray(i, j));
+      for (let row = 0; row < j - i; row++) {
+        const to = order[i + row]! * C;
+        for (let c = 0; c < C; c++) out[to + c] = probs[row * C + c]!;
+      }
       i = j;
     }
     return out;
   }
 
-  private async runPadded(vectors: SparseVector[]): Promise<Float32Array> {
-    const n = vectors.length;
+  /** Runs the vectors `rows` names as one padded batch. */
+  private async runPadded(vectors: SparseVector[], rows: Int32Array): Promise<Float32Array> {
+    const n = rows.length;
     let k = 1;
-    for (const v of vectors) if (v.idx.length > k) k = v.idx.length;
+    for (const r of rows) if (vectors[r]!.idx.length > k) k = vectors[r]!.idx.length;
     const idx = new Int32Array(n * k);
     const val = new Float32Array(n * k);
     for (let i = 0; i < n; i++) {
-      const v = vectors[i]!;
+      const v = vectors[rows[i]!]!;
       idx.set(v.idx, i * k);
       val.set(v.val, i * k);
     }
@@ -66,6 +69,18 @@ export class SparseLinearSession {
     const out = await this.session.run(feeds);
     return out.probs!.data as Float32Array;
   }
+}
+
+/** Indices of the vectors by ascending size (a counting sort: sizes are small integers). */
+function bySize(vectors: SparseVector[]): Int32Array {
+  let max = 0;
+  for (const v of vectors) if (v.idx.length > max) max = v.idx.length;
+  const starts = new Int32Array(max + 2);
+  for (const v of vectors) starts[v.idx.length + 1]!++;
+  for (let s = 1; s < starts.length; s++) starts[s]! += starts[s - 1]!;
+  const order = new Int32Array(vectors.length);
+  vectors.forEach((v, i) => (order[starts[v.idx.length]!++] = i));
+  return order;
 }
 
 /** Most index cells (rows × padded width) per onnxruntime call: bounds the Gather's temporary [N,K,C]. */

@@ -74,7 +74,8 @@ export function siteFeatures(profile: SiteProfile, req: HttpRequest, genericScor
       set("lengthExcess", Math.log2((value.length + 1) / (p995 + 1)), { field, evidence: value.length > 80 ? `${value.slice(0, 80)}…` : value, detail: `${value.length} characters, usually at most ${p995}` });
     }
     const shape = valueShape(value);
-    const novel = [...new Set(shape)].filter((k) => !sets.kinds.has(k));
+    const novel: string[] = [];
+    for (const k of shape) if (!sets.kinds.has(k) && !novel.includes(k)) novel.push(k);
     if (novel.length) {
       const risky = novel.filter((k) => RISKY.has(k));
       const evidence = novel.map((k) => (k.length === 1 ? k : `<${k}>`)).join(" ");
@@ -83,7 +84,9 @@ export function siteFeatures(profile: SiteProfile, req: HttpRequest, genericScor
     }
     const grams = shapeGrams(shape);
     if (grams.length) {
-      const unseen = grams.filter((g) => !sets.shapes.has(g)).length / grams.length;
+      let unseenGrams = 0;
+      for (const g of grams) if (!sets.shapes.has(g)) unseenGrams++;
+      const unseen = unseenGrams / grams.length;
       if (unseen > 0) set("shapeNovelty", unseen, { field, evidence: value.slice(0, 60), detail: `${Math.round(unseen * 100)}% of the value's shape never seen here` });
     }
     if (pp.numeric >= 0.99 && value !== "" && !/^\d+$/.test(value)) set("typeViolation", 1, { field, evidence: value.slice(0, 60), detail: "this parameter is always a number" });

@@ -9,6 +9,7 @@ import { canonicalPath } from "../normalize.ts";
 import { percentDecode } from "../../parse/decode.ts";
 import { rng } from "../corpus/sample.ts";
 import { Reservoir } from "./reservoir.ts";
+import { HEX_ID, UUID } from "../identifiers.ts";
 
 export interface ParamProfile {
   count: number;
@@ -56,20 +57,34 @@ function charKind(ch: string): string {
   return ch;
 }
 
+/** The kinds of the ASCII characters, looked up rather than computed: most values are all ASCII. */
+const ASCII_KINDS = Array.from({ length: 128 }, (_, c) => charKind(String.fromCharCode(c)));
+
 /** The value as a string of kinds with runs collapsed: `Jam 42-b` → `Aa_9-a`. */
 export function valueShape(value: string): string[] {
   const out: string[] = [];
-  for (const ch of value) {
-    const k = charKind(ch);
-    if (out[out.length - 1] !== k) out.push(k);
+  let last = "";
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    let k: string;
+    if (unit < 128) k = ASCII_KINDS[unit]!;
+    else {
+      // By code point, like `for…of`: a surrogate pair is one character.
+      const ch = String.fromCodePoint(value.codePointAt(i)!);
+      i += ch.length - 1;
+      k = charKind(ch);
+    }
+    if (k !== last) out.push((last = k));
   }
   return out;
 }
 
+/** 3-grams of the shape with its edges (`^`, `$`), as strings. */
 export function shapeGrams(shape: string[]): string[] {
-  const padded = ["^", ...shape, "$"];
   const out: string[] = [];
-  for (let i = 0; i + 3 <= padded.length; i++) out.push(padded.slice(i, i + 3).join("\u0001"));
+  const n = shape.length + 2;
+  const at = (i: number) => (i === 0 ? "^" : i === n - 1 ? "$" : shape[i - 1]!);
+  for (let i = 0; i + 3 <= n; i++) out.push(`${at(i)}\u0001${at(i + 1)}\u0001${at(i + 2)}`);
   return out;
 }
 
@@ -79,7 +94,7 @@ export function endpointKey(req: Pick<HttpRequest, "path">): string {
   const canonical = canonicalPath(decoded).path;
   return canonical
     .split("/")
-    .map((seg) => (/^\d+$/.test(seg) ? "{n}" : /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(seg) ? "{uuid}" : /^[0-9a-f]{16,}$/i.test(seg) ? "{hex}" : seg))
+    .map((seg) => (/^\d+$/.test(seg) ? "{n}" : UUID.test(seg) ? "{uuid}" : HEX_ID.test(seg) ? "{hex}" : seg))
     .join("/");
 }
 

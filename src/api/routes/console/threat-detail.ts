@@ -142,11 +142,16 @@ function headerRecord(headers: [string, string][]): Record<string, string> {
   return out;
 }
 
-/** The raw value a reason's field names (`method` is not a scored field but site reasons name it). */
+/**
+ * The raw value a reason's field names. Site reasons can name what is not a scored field: the method,
+ * or a parameter whose value is an identifier (see extractFields).
+ */
 function rawOf(fields: Field[], req: HttpRequest, label: string): { raw: string; plusAsSpace: boolean } | null {
   if (label === "method") return { raw: req.method, plusAsSpace: false };
   const field = fields.find((f) => fieldLabel(f) === label);
-  return field ? { raw: field.raw, plusAsSpace: field.location === "query" || field.location === "body" } : null;
+  if (field) return { raw: field.raw, plusAsSpace: field.location === "query" || field.location === "body" };
+  const param = req.params.find((p) => `${p.location}.${p.name}` === label);
+  return param ? { raw: param.rawValue, plusAsSpace: true } : null;
 }
 
 export function threatDetail(row: ThreatRow, allowlist: Allowlist, genericThreshold: number, now: number): ThreatDetailT {
