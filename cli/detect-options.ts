@@ -1,6 +1,7 @@
 /** --model / --threshold, shared by the commands that judge requests. */
 import { Command } from "commander";
 import { Detector } from "../src/detect/detector.ts";
+import { loadPayloadLines, type PayloadLine } from "../src/detect/corpus/attacks.ts";
 import { CliError, EXIT } from "./exit-codes.ts";
 
 export interface DetectFlags {
@@ -30,4 +31,11 @@ export async function loadDetector(flags: DetectFlags, explainAll = false): Prom
     if (err.code === "ENOENT") throw new CliError(`model not found: ${err.path ?? flags.model}. Train one with: moat train --from <access logs> --out <dir>`, EXIT.noInput);
     throw new CliError(`cannot load the model: ${err.message}`, EXIT.dataError);
   }
+}
+
+/** One side of the payload lists' split, from `<dir>/payloads/<class>.txt` or the payloads folder itself; none is an error. */
+export function payloadLinesFrom(dir: string, side: "train" | "test"): PayloadLine[] {
+  const lines = loadPayloadLines(dir.replace(/\/payloads\/?$/, ""), side);
+  if (!lines.length) throw new CliError(`no payload lists found in ${dir} (expected <dir>/payloads/<class>.txt)`, EXIT.noInput);
+  return lines;
 }

@@ -5,9 +5,8 @@ import { Rejections } from "../../src/parse/rejections.ts";
 import type { HttpRequest } from "../../src/core/http-request.ts";
 import { evaluate, renderMarkdown, type LabelledRequest } from "../../src/detect/eval/run.ts";
 import { injectPayloads } from "../../src/detect/eval/inject.ts";
-import { loadPayloadLines } from "../../src/detect/corpus/attacks.ts";
 import { addInputOptions, formatOptions, type InputFlags } from "./scan.ts";
-import { addDetectOptions, loadDetector, type DetectFlags } from "../detect-options.ts";
+import { addDetectOptions, loadDetector, payloadLinesFrom, type DetectFlags } from "../detect-options.ts";
 import { createProgress } from "../progress.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { writeOut } from "../output.ts";
@@ -47,9 +46,7 @@ async function labelled(paths: string[], flags: EvalFlags): Promise<{ items: Lab
     return { items, description: `benign ${flags.benign.join(", ")} vs attacks ${flags.attacks.join(", ")}` };
   }
   if (flags.inject) {
-    const payloads = loadPayloadLines(flags.inject.replace(/\/payloads\/?$/, ""), "test");
-    if (!payloads.length) throw new CliError(`no payload lists found in ${flags.inject} (expected <dir>/payloads/<class>.txt)`, EXIT.noInput);
-    for (const x of injectPayloads(benign, payloads)) items.push({ request: x.request, positive: true, groups: [`class ${x.cls}`, `list ${x.list}`, `placement ${x.placement}`] });
+    for (const x of injectPayloads(benign, payloadLinesFrom(flags.inject, "test"))) items.push({ request: x.request, positive: true, groups: [`class ${x.cls}`, `list ${x.list}`, `placement ${x.placement}`] });
     return { items, description: `payload lists' test split injected into ${flags.benign.join(", ")} (query parameter, path segment, POST field)` };
   }
   throw new CliError("--benign needs --attacks <paths> or --inject <payload dir>", EXIT.usage);

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readRequests } from "../../src/ingest/read.ts";
 import { Rejections } from "../../src/parse/rejections.ts";
@@ -7,8 +7,7 @@ import { GenericModel } from "../../src/detect/generic/model.ts";
 import { BUNDLED_GENERIC_MODEL } from "../../src/detect/detector.ts";
 import { trainSiteModel, type SiteTrainResult } from "../../src/detect/site/train.ts";
 import { promote, retrainWithGate, type GateReport } from "../../src/detect/site/retrain.ts";
-import { existsSync } from "node:fs";
-import { loadPayloadLines } from "../../src/detect/corpus/attacks.ts";
+import { payloadLinesFrom } from "../detect-options.ts";
 import { addInputOptions, formatOptions, type InputFlags } from "./scan.ts";
 import { createProgress } from "../progress.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
@@ -95,7 +94,7 @@ export function trainCommand(): Command {
     const rejections = new Rejections();
     const counted = { requests: 0 };
     const generic = await GenericModel.fromFile(BUNDLED_GENERIC_MODEL);
-    const payloads = flags.payloads ? loadPayloadLines(flags.payloads.replace(/\/payloads\/?$/, ""), "train").map((p) => p.payload) : undefined;
+    const payloads = flags.payloads ? payloadLinesFrom(flags.payloads, "train").map((p) => p.payload) : undefined;
     const liveFile = join(flags.out, "site.onnx");
     const options = { targetFpr, seed, payloads, progress: quietRead(stage("train")) };
     const traffic = readTraffic(flags.from, flags, rejections, counted);

@@ -168,38 +168,19 @@ export function normalizeValue(raw: string, options: NormalizeOptions = {}): Nor
   return { raw, text, flags };
 }
 
-export interface CanonicalPath {
-  path: string;
-  dotSegments: boolean;
-  doubleSlash: boolean;
-  backslash: boolean;
-  /** The path climbs above its root (`/a/../../etc`). */
-  escapesRoot: boolean;
-}
-
 /**
  * Canonical form of a (decoded, normalized) path: backslashes as slashes, `//` folded, `.` and `..`
  * resolved, so that `/static/..%2f..%2fetc/passwd` and `/etc/passwd` compare equal.
  */
-export function canonicalPath(decoded: string): CanonicalPath {
-  const backslash = decoded.includes("\\");
+export function canonicalPath(decoded: string): string {
   const unified = decoded.replaceAll("\\", "/");
-  const doubleSlash = /\/\/+/.test(unified);
-  const parts = unified.split("/");
   const out: string[] = [];
-  let dotSegments = false;
-  let escapesRoot = false;
-  for (const p of parts) {
-    if (p === "" ) continue;
-    if (p === ".") { dotSegments = true; continue; }
-    if (p === "..") {
-      dotSegments = true;
-      if (out.length === 0) escapesRoot = true;
-      else out.pop();
-      continue;
-    }
-    out.push(p);
+  for (const p of unified.split("/")) {
+    if (p === "" || p === ".") continue;
+    // Above the root stays at the root, as servers resolve it.
+    if (p === "..") out.pop();
+    else out.push(p);
   }
   const trailing = unified.endsWith("/") && out.length > 0 ? "/" : "";
-  return { path: `/${out.join("/")}${trailing}`, dotSegments, doubleSlash, backslash, escapesRoot };
+  return `/${out.join("/")}${trailing}`;
 }

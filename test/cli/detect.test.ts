@@ -80,4 +80,15 @@ describe("moat train / scan / check / eval", () => {
     expect(r.code).toBe(65);
     expect(r.stderr).toContain("has 2 labels for 3000 requests");
   });
+
+  test("train --payloads and eval --inject refuse a folder without payload lists", () => {
+    const empty = tempDir();
+    const train = runCli(["train", "--from", trainLog, "--out", join(dir, "unused"), "--payloads", empty]);
+    expect(train.code).toBe(66);
+    expect(train.stderr).toContain(`no payload lists found in ${empty}`);
+    expect(existsSync(join(dir, "unused", "site.onnx"))).toBe(false);
+    const evaluated = runCli(["eval", "--benign", trainLog, "--inject", empty]);
+    expect(evaluated.code).toBe(66);
+    expect(evaluated.stderr).toContain(`no payload lists found in ${empty}`);
+  });
 });

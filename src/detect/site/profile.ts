@@ -91,7 +91,7 @@ export function shapeGrams(shape: string[]): string[] {
 /** `/api/users/123/orders` → `/api/users/{n}/orders`: ids are not endpoints. */
 export function endpointKey(req: Pick<HttpRequest, "path">): string {
   const decoded = percentDecode(req.path);
-  const canonical = canonicalPath(decoded).path;
+  const canonical = canonicalPath(decoded);
   return canonical
     .split("/")
     .map((seg) => (/^\d+$/.test(seg) ? "{n}" : UUID.test(seg) ? "{uuid}" : HEX_ID.test(seg) ? "{hex}" : seg))
