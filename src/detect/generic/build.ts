@@ -3,6 +3,7 @@
  * features → softmax regression → ONNX, then calibrates its threshold on held-out legitimate queries
  * and evaluates it on held-out attacks. Every number it reports names its split.
  */
+import { createHash } from "node:crypto";
 import { CLASSES } from "../classes.ts";
 import { benignSamples } from "../corpus/benign.ts";
 import { generatedAttacks, payloadSamples, PAYLOAD_TEST_SHARE } from "../corpus/attacks.ts";
@@ -26,7 +27,7 @@ export interface GenericBuildOptions {
   progress?(stage: string, detail?: string): void;
 }
 
-export const DEFAULT_GENERIC_BUILD: Omit<GenericBuildOptions, "datasets"> = { targetFpr: 0.001, benignCount: 120_000, generatedCount: 8_000, epochs: 5, seed: 7 };
+export const DEFAULT_GENERIC_BUILD: Omit<GenericBuildOptions, "datasets"> = { targetFpr: 0.001, benignCount: 120_000, generatedCount: 11_200, epochs: 5, seed: 7 };
 
 export interface EvalRow {
   set: string;
@@ -86,7 +87,8 @@ export async function buildGenericModel(options: GenericBuildOptions): Promise<G
   progress?.("calibrate");
   const provisional: GenericMetadata = {
     kind: "generic",
-    version: `generic-${new Date().toISOString().slice(0, 10)}-s${options.seed}`,
+    // The weights' digest tells two builds of one day apart (a version names one model, nothing else).
+    version: `generic-${new Date().toISOString().slice(0, 10)}-s${options.seed}-${createHash("sha256").update(new Uint8Array(weights.W.buffer)).digest("hex").slice(0, 8)}`,
     classes: [...CLASSES],
     featurizer: DEFAULT_FEATURIZER,
     threshold: 0.5,
