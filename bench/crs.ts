@@ -6,7 +6,9 @@
  *                     [--concurrency C]
  *
  * 1. Reads csic2010/normalTrafficTest.txt.gz (benign) and csic2010/anomalousTrafficTest.txt.gz
- *    (anomalous) with Moat's reader, full requests with their POST bodies.
+ *    (anomalous) with Moat's reader, full requests with their POST bodies; and the test split of
+ *    legit-queries (real benign query strings of many sites, the split the generic model's card
+ *    reports), each sent as `GET /?<query>` with a browser's headers.
  * 2. Rewrites each one as a raw HTTP/1.1 request: origin-form target (`/path?query`, the files use
  *    absolute URLs), Host set to the test server, the dataset's `Accept-Charset` artifact dropped,
  *    Content-Length recomputed from the body bytes, `Connection: close`.
@@ -26,6 +28,7 @@ import { dirname, join, resolve } from "node:path";
 import type { HttpRequest } from "../src/core/http-request.ts";
 import { readRequests } from "../src/ingest/read.ts";
 import { Rejections } from "../src/parse/rejections.ts";
+import { legitQueries } from "../src/detect/corpus/datasets.ts";
 import { BenchError, runBench } from "./lib/run.ts";
 import { parseBenchArgs, positiveInt } from "./lib/args.ts";
 import { EXIT } from "../cli/exit-codes.ts";
@@ -50,9 +53,11 @@ const PROGRESS_EVERY_MS = 5_000;
 /** Set from the command line. */
 const options = { concurrency: DEFAULT_CONCURRENCY };
 
+/** The request sets: CSIC's two test files, and the held-out test split of real benign queries of many sites. */
 const FILES = [
   { label: "benign", file: "csic2010/normalTrafficTest.txt.gz", expected: 36_000 },
   { label: "anomalous", file: "csic2010/anomalousTrafficTest.txt.gz", expected: 25_065 },
+  { label: "legit", file: "legit-queries/openappsec-legitimate-6.json", expected: 2_416 },
 ] as const;
 type Label = (typeof FILES)[number]["label"];
 
@@ -215,7 +220,7 @@ async function runPool(server: CrsServer, requests: WireRequest[], tally: Tally,
 // Sanity checks: the WAF must pass a plain request and block a textbook SQL injection, in the query
 // and in a POST body (which proves phase 2 inspects bodies).
 
-const SANITY_HEADERS: [string, string][] = [
+const BROWSER_HEADERS: [string, string][] = [
   ["user-agent", "Mozilla/5.0 (X11; Linux x86_64; rv:115.0) Gecko/20100101 Firefox/115.0"],
   ["accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"],
   ["accept-language", "en"],
@@ -225,10 +230,10 @@ const FORM: [string, string] = ["content-type", "application/x-www-form-urlencod
 const SQLI = "1%27%20or%20%271%27%3D%271"; // 1' or '1'='1
 
 const SANITY: { what: string; req: WireRequest; expect: number }[] = [
-  { what: "plain GET", req: { method: "GET", target: "/tienda1/index.jsp", headers: SANITY_HEADERS, body: null }, expect: 200 },
-  { what: "GET ?id=1' or '1'='1", req: { method: "GET", target: `/tienda1/index.jsp?id=${SQLI}`, headers: SANITY_HEADERS, body: null }, expect: 403 },
-  { what: "plain POST body", req: { method: "POST", target: "/tienda1/publico/anadir.jsp", headers: [...SANITY_HEADERS, FORM], body: "id=2&cantidad=3" }, expect: 200 },
-  { what: "POST body id=1' or '1'='1", req: { method: "POST", target: "/tienda1/publico/anadir.jsp", headers: [...SANITY_HEADERS, FORM], body: `id=${SQLI}` }, expect: 403 },
+  { what: "plain GET", req: { method: "GET", target: "/tienda1/index.jsp", headers: BROWSER_HEADERS, body: null }, expect: 200 },
+  { what: "GET ?id=1' or '1'='1", req: { method: "GET", target: `/tienda1/index.jsp?id=${SQLI}`, headers: BROWSER_HEADERS, body: null }, expect: 403 },
+  { what: "plain POST body", req: { method: "POST", target: "/tienda1/publico/anadir.jsp", headers: [...BROWSER_HEADERS, FORM], body: "id=2&cantidad=3" }, expect: 200 },
+  { what: "POST body id=1' or '1'='1", req: { method: "POST", target: "/tienda1/publico/anadir.jsp", headers: [...BROWSER_HEADERS, FORM], body: `id=${SQLI}` }, expect: 403 },
 ];
 
 async function sanityCheck(server: CrsServer): Promise<void> {
@@ -250,6 +255,14 @@ async function sanityCheck(server: CrsServer): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 // Input.
+
+/** The legit-queries test split as browser GETs (the query strings were sent to many sites' various paths; `/` stands for them). */
+function loadLegit(data: string, limit: number | null): { requests: WireRequest[]; rejected: number } {
+  const queries = legitQueries(data, "test");
+  if (!queries.length) throw new BenchError(`no query could be read from ${join(data, "legit-queries")}`, EXIT.dataError);
+  const requests = queries.slice(0, limit ?? queries.length).map((q): WireRequest => ({ method: "GET", target: `/?${q}`, headers: BROWSER_HEADERS, body: null }));
+  return { requests, rejected: 0 };
+}
 
 async function loadFile(path: string, limit: number | null): Promise<{ requests: WireRequest[]; rejected: number }> {
   const rejections = new Rejections();
@@ -273,7 +286,7 @@ async function loadFile(path: string, limit: number | null): Promise<{ requests:
 
 const USAGE = `usage: bun run bench:crs [--data DIR] [--levels 1,2,3,4] [--limit N] [--out FILE.md] [--concurrency C]
 
-  --data DIR         the shared datasets folder, holding csic2010/ (default ../shared/datasets)
+  --data DIR         the shared datasets folder, holding csic2010/ and legit-queries/ (default ../shared/datasets)
   --levels L         comma-separated CRS paranoia levels, 1–4 (default 1,2,3,4)
   --limit N          only the first N requests of each file (quick run)
   --out FILE.md      also write the report there
@@ -306,16 +319,19 @@ function describeErrors(t: Tally): string {
 
 function report(results: LevelResult[], info: CrsInfo, meta: { data: string; loaded: Record<Label, { n: number; rejected: number; path: string }>; limit: number | null; concurrency: number; seconds: number }): string {
   const table = markdownTable(
-    ["CRS paranoia level", "benign n", "FPR (benign flagged)", "anomalous n", "TPR (anomalous flagged)"],
+    ["CRS paranoia level", "benign n", "FPR (benign flagged)", "anomalous n", "TPR (anomalous flagged)", "real benign queries n", "FPR on them"],
     results.map((r) => {
       const b = r.tallies.benign;
       const a = r.tallies.anomalous;
+      const l = r.tallies.legit;
       return [
         `PL${r.level}`,
         thousands(b.n),
         `${pct(count(b, 403), b.n)} (${thousands(count(b, 403))})`,
         thousands(a.n),
         `${pct(count(a, 403), a.n)} (${thousands(count(a, 403))})`,
+        thousands(l.n),
+        `${pct(count(l, 403), l.n)} (${thousands(count(l, 403))})`,
       ];
     }),
   );
@@ -330,13 +346,13 @@ function report(results: LevelResult[], info: CrsInfo, meta: { data: string; loa
     ),
     ["left", "left", "right", "right", "right", "right", "right", "right", "right"],
   );
-  const totalErrors = results.reduce((s, r) => s + errorsOf(r.tallies.benign) + errorsOf(r.tallies.anomalous), 0);
+  const totalErrors = results.reduce((s, r) => s + FILES.reduce((e, { label }) => e + errorsOf(r.tallies[label]), 0), 0);
   const errorLines = results.flatMap((r) =>
     FILES.filter(({ label }) => errorsOf(r.tallies[label]) > 0).map(({ label }) => `- PL${r.level} ${label}: ${describeErrors(r.tallies[label])}`),
   );
   const setting = info.crs4Names ? "tx.blocking_paranoia_level = tx.detection_paranoia_level" : "tx.paranoia_level = tx.executing_paranoia_level";
   const lines = [
-    "# OWASP CRS on CSIC 2010 (full requests)",
+    "# OWASP CRS on CSIC 2010 (full requests) and on real benign queries",
     "",
     ...describeMachine(),
     `- nginx ${nginxVersion()}; ModSecurity ${debVersion("libmodsecurity3")} (libmodsecurity3), connector ${debVersion("libnginx-mod-http-modsecurity")} (libnginx-mod-http-modsecurity); ` +
@@ -396,7 +412,7 @@ async function main(argv: string[]): Promise<number> {
 
   // The dataset comes first: a missing folder is the commonest mistake and needs nothing installed.
   const data = resolve(values.data ?? join(ROOT, "..", "shared", "datasets"));
-  if (!existsSync(data) || !statSync(data).isDirectory()) throw new BenchError(`dataset folder not found: ${data} (pass --data DIR, the folder holding csic2010/)`, EXIT.noInput);
+  if (!existsSync(data) || !statSync(data).isDirectory()) throw new BenchError(`dataset folder not found: ${data} (pass --data DIR, the folder holding csic2010/ and legit-queries/)`, EXIT.noInput);
   for (const { file } of FILES) {
     const p = join(data, file);
     if (!existsSync(p)) throw new BenchError(`dataset file not found: ${p}`, EXIT.noInput);
@@ -411,7 +427,7 @@ async function main(argv: string[]): Promise<number> {
   const sets = {} as Record<Label, WireRequest[]>;
   for (const { label, file, expected } of FILES) {
     const path = join(data, file);
-    const { requests, rejected } = await loadFile(path, limit);
+    const { requests, rejected } = label === "legit" ? loadLegit(data, limit) : await loadFile(path, limit);
     sets[label] = requests;
     loaded[label] = { n: requests.length, rejected, path: file };
     log(`${label}: ${thousands(requests.length)} requests from ${path}${rejected ? ` (${rejected} unreadable records skipped)` : ""}`);
@@ -426,7 +442,7 @@ async function main(argv: string[]): Promise<number> {
     try {
       await sanityCheck(server);
       log(`PL${level}: sanity checks passed (${SANITY.map((c) => `${c.what} → ${c.expect}`).join("; ")})`);
-      const tallies = { benign: newTally(), anomalous: newTally() };
+      const tallies = { benign: newTally(), anomalous: newTally(), legit: newTally() };
       for (const { label } of FILES) await runPool(server, sets[label], tallies[label], `PL${level} ${label}`);
       results.push({ level, tallies, seconds: (performance.now() - levelStarted) / 1000 });
     } finally {
