@@ -7,6 +7,7 @@ import { t, type Static } from "elysia";
 import { ConfigSchema } from "../config/schema.ts";
 import { displayPrefix, type ApiKeyInfo } from "./auth/keys.ts";
 import { iso, ThreatData } from "./contract.ts";
+import { Reason } from "./inline-check.ts";
 import type { AllowRuleRow } from "../services/allowlist.ts";
 import type { SourceStatus } from "../serve/ingest.ts";
 import type { ThreatListOptions } from "../services/threats.ts";
@@ -43,16 +44,14 @@ export function trafficFilterOptions(q: Static<typeof TrafficFilters>): Pick<Tra
 
 // ── threat detail ───────────────────────────────────────────────────────────────────────────────────
 
-const DetailReason = t.Object({
-  field: t.String({ description: "path, query.<name>, body.<name>, cookie.<name>, header.<name> or method" }),
-  name: t.String(),
-  evidence: t.String(),
-  detector: t.Union([t.Literal("generic"), t.Literal("site"), t.Literal("allowlist")]),
-  weight: t.Number(),
-  detail: t.String(),
-  start: t.Optional(t.Number({ description: "offset of the evidence in the field's raw value (UTF-16 code units, as JavaScript indexes strings), when it can be located there" })),
-  end: t.Optional(t.Number({ description: "offset just past the evidence in the field's raw value" })),
-});
+/** An inline check's reason, with the evidence located in the field's raw value. */
+const DetailReason = t.Composite([
+  Reason,
+  t.Object({
+    start: t.Optional(t.Number({ description: "offset of the evidence in the field's raw value (UTF-16 code units, as JavaScript indexes strings), when it can be located there" })),
+    end: t.Optional(t.Number({ description: "offset just past the evidence in the field's raw value" })),
+  }),
+]);
 
 export const NormalizedField = t.Object({
   field: t.String(),

@@ -5,6 +5,7 @@
 import { t, type Static } from "elysia";
 import type { ActivityRow, AlertRow, MetricsSnapshot, ThreatRow, TrafficRow } from "../services/bus.ts";
 import type { CheckRow } from "../services/security/checks.ts";
+import type { Reason } from "../detect/verdict.ts";
 
 export const RealTimeMetrics = t.Object({
   requests: t.Number(),
@@ -190,8 +191,18 @@ export function toTrafficData(r: TrafficRow, now: number): TrafficDataT {
   };
 }
 
+/** A stored threat's reasons (kept as a JSON array, strongest first). */
+export function storedReasons(r: ThreatRow): Reason[] {
+  return JSON.parse(r.reasons) as Reason[];
+}
+
+/** One reason as a line of the feeds: `field: name — evidence`. */
+export function reasonText(x: Pick<Reason, "field" | "name" | "evidence">): string {
+  return `${x.field}: ${x.name} — ${x.evidence}`;
+}
+
 export function toThreatData(r: ThreatRow, now: number): ThreatDataT {
-  const reasons = JSON.parse(r.reasons) as { field: string; name: string; evidence: string }[];
+  const reasons = storedReasons(r);
   const severity = r.severity === "none" ? "low" : (r.severity as ThreatDataT["severity"]);
   return {
     id: r.id,
@@ -202,7 +213,7 @@ export function toThreatData(r: ThreatRow, now: number): ThreatDataT {
     blocked: r.blocked,
     time: timeAgo(r.time, now),
     timestamp: iso(r.time),
-    details: reasons.slice(0, 3).map((x) => `${x.field}: ${x.name} — ${x.evidence}`).join("; "),
+    details: reasons.slice(0, 3).map(reasonText).join("; "),
     score: r.score,
   };
 }

@@ -3,14 +3,14 @@
  * The contract's ActivityData is request-centric (`blocked` / `allowed`); a flagged request is
  * `blocked` when it was blocked and `allowed` when Moat only detected it.
  */
-import { toActivityData, type ActivityDataT } from "./contract.ts";
+import { reasonText, storedReasons, toActivityData, type ActivityDataT } from "./contract.ts";
 import type { ThreatRow } from "../services/bus.ts";
 import type { ApiServices } from "./services.ts";
 
 export function threatActivity(r: ThreatRow, now: number): ActivityDataT {
-  const reason = (JSON.parse(r.reasons) as { field: string; name: string; evidence: string }[])[0];
+  const reason = storedReasons(r)[0];
   return toActivityData(
-    { id: -r.id, time: r.time, type: r.blocked ? "threat.blocked" : "threat.allowed", title: `${r.attackType} ${r.blocked ? "blocked" : "flagged"}`, details: reason ? `${reason.field}: ${reason.name} — ${reason.evidence}` : `score ${r.score.toFixed(3)}`, ip: r.clientIp, endpoint: r.endpoint },
+    { id: -r.id, time: r.time, type: r.blocked ? "threat.blocked" : "threat.allowed", title: `${r.attackType} ${r.blocked ? "blocked" : "flagged"}`, details: reason ? reasonText(reason) : `score ${r.score.toFixed(3)}`, ip: r.clientIp, endpoint: r.endpoint },
     now,
   );
 }

@@ -9,7 +9,7 @@ import type { HttpRequest } from "../core/http-request.ts";
 import type { Verdict } from "../detect/verdict.ts";
 import type { ApiServices } from "./services.ts";
 
-const Reason = t.Object({
+export const Reason = t.Object({
   field: t.String({ description: "path, query.<name>, body.<name>, cookie.<name>, header.<name> or method" }),
   name: t.String({ description: "an attack class (generic detector) or a departure from the site profile (site detector)" }),
   evidence: t.String(),

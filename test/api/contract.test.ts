@@ -119,8 +119,14 @@ describeNginx("dashboard API contract", () => {
   });
 
   test("charts", async () => {
-    for (const p of (await data("/api/charts/requests?range=1h")) as Record<string, unknown>[]) expect([typeof p.time, typeof p.requests, typeof p.blocked]).toEqual(["string", "number", "number"]);
-    for (const p of (await data("/api/charts/threats?range=6h")) as Record<string, unknown>[]) expect([typeof p.time, typeof p.sql, typeof p.xss, typeof p.ddos, typeof p.other]).toEqual(["string", "number", "number", "number", "number"]);
+    const sum = (points: Record<string, unknown>[], key: string) => points.reduce((a, p) => a + (p[key] as number), 0);
+    const requests = (await data("/api/charts/requests?range=1h")) as Record<string, unknown>[];
+    for (const p of requests) expect([typeof p.time, typeof p.requests, typeof p.blocked]).toEqual(["string", "number", "number"]);
+    expect(sum(requests, "requests")).toBe(44);
+    const threats = (await data("/api/charts/threats?range=6h")) as Record<string, unknown>[];
+    for (const p of threats) expect([typeof p.time, typeof p.sql, typeof p.xss, typeof p.ddos, typeof p.other]).toEqual(["string", "number", "number", "number", "number"]);
+    // The UNION SELECT and the <script> sent above; Moat has no DDoS class.
+    expect([sum(threats, "sql"), sum(threats, "xss"), sum(threats, "ddos")]).toEqual([1, 1, 0]);
     for (const p of (await data("/api/charts/performance?range=1h")) as Record<string, unknown>[]) expect([typeof p.time, typeof p.latency, typeof p.cpu, typeof p.memory]).toEqual(["string", "number", "number", "number"]);
   });
 

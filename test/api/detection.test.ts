@@ -139,7 +139,7 @@ describe("bad bodies", () => {
       expect(await error("POST", path, { method: "GET", path: "/", headers: { a: { b: 1 } } })).toEqual({ status: 400, message: "headers.a must be a string, number or boolean, or an array of them (a repeated name)" });
       expect(await error("POST", path, [SQLI])).toEqual({ status: 400, message: "expected a check request object { method, path, ... } or a raw HTTP request as a string" });
       expect((await error("POST", path, "hello", "text/plain")).message).toStartWith("not a raw HTTP request: ");
-      expect((await error("POST", path, "", "text/plain")).status).toBe(400);
+      expect(await error("POST", path, "", "text/plain")).toEqual({ status: 400, message: "the body is empty: send a check request as JSON, or a raw HTTP request as text" });
     }
     // Nothing was judged or stored.
     expect(storedInline(s).traffic).toEqual([]);

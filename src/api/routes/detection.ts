@@ -27,8 +27,7 @@ import { counterValue } from "../../store/stats.ts";
 import { CheckAnswer, inlineChecker } from "../inline-check.ts";
 import { CheckInput, DEFAULT_CHECK_LIMITS, decodeBody, parseBatchBody, parseCheckBody, schemaProblem, toHttpRequest, type CheckInputT, type CheckLimits } from "../check-input.ts";
 
-export interface DetectionRouteOptions extends Partial<CheckLimits> {
-}
+export type DetectionRouteOptions = Partial<CheckLimits>;
 
 const WafStats = t.Object({
   service_available: t.Boolean(),
@@ -175,23 +174,21 @@ export function detectionRoutes(s: ApiServices, options: DetectionRouteOptions =
     body: t.Array(CheckInput, { description: `at most ${limits.maxBatchItems} check requests` }),
   };
 
-  function counter(key: "requests" | "threats"): number {
+  const stats = () => {
     s.inlineWriter.flush(); // the totals include the checks not yet written behind
-    return counterValue(ctx.store, key);
-  }
-
-  const stats = () => ({
-    service_available: true,
-    total_requests: counter("requests"),
-    anomalies_detected: counter("threats"),
-    average_processing_time_ms: Math.round(served.averageMs * 1000) / 1000,
-    threshold: settings.threshold,
-    // The generic model is bundled and always loaded; the site model comes with training.
-    model_loaded: true,
-    site_model_loaded: ctx.detector.site !== null,
-    checks_served: served.served,
-    checks_flagged: served.flagged,
-  });
+    return {
+      service_available: true,
+      total_requests: counterValue(ctx.store, "requests"),
+      anomalies_detected: counterValue(ctx.store, "threats"),
+      average_processing_time_ms: Math.round(served.averageMs * 1000) / 1000,
+      threshold: settings.threshold,
+      // The generic model is bundled and always loaded; the site model comes with training.
+      model_loaded: true,
+      site_model_loaded: ctx.detector.site !== null,
+      checks_served: served.served,
+      checks_flagged: served.flagged,
+    };
+  };
 
   const config = () => ({ threshold: settings.threshold, calibrated_threshold: ctx.detector.calibratedThreshold, model_available: true, service_enabled: true, mode: settings.mode });
 

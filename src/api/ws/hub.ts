@@ -179,22 +179,21 @@ export class WsHub {
     this.options = { ...DEFAULT_HUB_OPTIONS, ...options };
   }
 
-  /** Registers a new socket, or closes it when the hub is full; says which. */
-  connect(socket: HubSocket): boolean {
+  /** Registers a new socket, or closes it when the hub is full or closed. */
+  connect(socket: HubSocket): void {
     if (this.closed) {
       socket.close(CLOSE_SHUTDOWN, "server shutting down");
-      return false;
+      return;
     }
     if (this.clients.size >= this.options.maxClients) {
       this.refused++;
       socket.close(CLOSE_FULL, `too many clients: at most ${this.options.maxClients}, try again later`);
-      return false;
+      return;
     }
     const client: Client = { socket, subscriptions: null, queue: [], queuedBytes: 0, backpressured: false, unansweredPings: 0, dropped: 0 };
     this.clients.set(socket, client);
     this.heartbeatTimer ??= setInterval(() => this.heartbeat(), this.options.heartbeatMs);
     this.reply(client, "connection", "connected");
-    return true;
   }
 
   disconnect(socket: HubSocket): void {

@@ -32,10 +32,7 @@ export function wsRoute(bus: Bus, options: WsRouteOptions = {}) {
         hub.close();
       })
       .ws("/ws", {
-        // Braces: Elysia sends a handler's return value to the client, and connect returns a boolean.
-        open: (ws) => {
-          hub.connect(bunSocket(ws));
-        },
+        open: (ws) => hub.connect(bunSocket(ws)),
         message: (ws, message) => hub.receive(bunSocket(ws), message),
         pong: (ws) => hub.heardFrom(bunSocket(ws)),
         drain: (ws) => hub.drain(bunSocket(ws)),

@@ -11,11 +11,10 @@ import type { HttpRequest } from "../../../core/http-request.ts";
 import { extractFields, type Field } from "../../../detect/fields.ts";
 import { fieldLabel } from "../../../detect/detector.ts";
 import type { NormalizeFlags } from "../../../detect/normalize.ts";
-import type { Reason } from "../../../detect/verdict.ts";
 import type { ThreatRow } from "../../../services/bus.ts";
 import type { Allowlist } from "../../../services/allowlist.ts";
 import type { StoredRequest } from "../../../services/threats.ts";
-import { toThreatData } from "../../contract.ts";
+import { storedReasons, toThreatData } from "../../contract.ts";
 import type { ThreatDetailT } from "../../console-contract.ts";
 
 /** URL-decoding passes tried when locating evidence (the normalizer makes at most 4). */
@@ -156,7 +155,7 @@ function rawOf(fields: Field[], req: HttpRequest, label: string): { raw: string;
 
 export function threatDetail(row: ThreatRow, allowlist: Allowlist, genericThreshold: number, now: number): ThreatDetailT {
   const req = JSON.parse(row.request) as StoredRequest;
-  const reasons = JSON.parse(row.reasons) as Reason[];
+  const reasons = storedReasons(row);
   const fields = extractFields(req);
   return {
     ...toThreatData(row, now),
