@@ -4,6 +4,7 @@
  * live detector keeps judging meanwhile (training yields to the event loop).
  */
 import { join } from "node:path";
+import { eq } from "drizzle-orm";
 import { benignTrafficCount, recentBenignRequests } from "../services/recent-benign.ts";
 import { promote, retrainWithGate } from "../detect/site/retrain.ts";
 import { modelVersions } from "../store/schema.ts";
@@ -29,8 +30,11 @@ export async function retrainJob(ctx: ServiceContext, now: number): Promise<stri
   }
   promote(dir, trained.bytes, trained.meta.version);
   await ctx.detector.replaceSite(dir);
-  ctx.store.sqlite.run("update model_versions set active = 0 where kind = 'site'");
-  ctx.store.db.insert(modelVersions).values({ version: trained.meta.version, kind: "site", path: join(dir, "site.onnx"), active: true, metrics: figures, createdAt: now }).run();
+  // One transaction: the table never shows no active site model, or two.
+  ctx.store.db.transaction((tx) => {
+    tx.update(modelVersions).set({ active: false }).where(eq(modelVersions.kind, "site")).run();
+    tx.insert(modelVersions).values({ version: trained.meta.version, kind: "site", path: join(dir, "site.onnx"), active: true, metrics: figures, createdAt: now }).run();
+  });
   ctx.activities.record({ type: "model.promoted", title: "Site model retrained and promoted", details: `${trained.meta.version} from ${trained.meta.calibration.trainingRequests} recent benign requests; ${gateText}` });
   return `promoted ${trained.meta.version}`;
 }

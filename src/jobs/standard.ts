@@ -1,6 +1,6 @@
 /** The jobs `moat serve` runs, on the schedules of the configuration. */
 import { enforceRetention, compactIfDue } from "../services/retention.ts";
-import { runSecurityChecks } from "../services/security/checks.ts";
+import { complianceScore, runSecurityChecks } from "../services/security/checks.ts";
 import { benignTrafficCount } from "../services/recent-benign.ts";
 import type { AlertService } from "../services/alerts.ts";
 import type { DenyList } from "../services/deny-list/service.ts";
@@ -36,8 +36,8 @@ export function registerStandardJobs(scheduler: Scheduler, ctx: ServiceContext, 
     name: "security-checks",
     pattern: config.jobs.security_checks_cron,
     run: async () => {
-      const rows = await runSecurityChecks(ctx);
-      return `${rows.length} checks: ${rows.filter((r) => r.status === "pass").length} pass, ${rows.filter((r) => r.status === "warning").length} warning, ${rows.filter((r) => r.status === "fail").length} fail`;
+      const { total, passed, failed } = complianceScore(await runSecurityChecks(ctx));
+      return `${total} checks: ${passed} pass, ${total - passed - failed} warning, ${failed} fail`;
     },
   });
   // Expired bans leave the deny file within seconds; each expiry is its own activity, so the run itself reports nothing.

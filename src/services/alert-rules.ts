@@ -20,9 +20,9 @@ export interface AlertDraft {
   occurrences: number;
 }
 
-export const TRAFFIC_SOURCE = "traffic";
+const TRAFFIC_SOURCE = "traffic";
 /** Below this many requests a minute, shares and jumps are noise (3 errors out of 5 is not an outage). */
-export const MIN_REQUESTS_PER_MINUTE = 20;
+const MIN_REQUESTS_PER_MINUTE = 20;
 /** Request paths are attacker-controlled: an alert quotes a bounded piece of one. */
 const MAX_ENDPOINT_CHARS = 200;
 
@@ -46,20 +46,18 @@ function threatClass(severity: string): Pick<AlertDraft, "type" | "severity"> | 
   return null;
 }
 
-/** One draft per (attack type, client IP) among the batch's critical and high threats. */
+/** One draft per critical or high threat, grouped by (attack type, client IP); the caller merges them. */
 export function threatAlerts(rows: ThreatRow[]): AlertDraft[] {
-  return mergeDrafts(
-    rows.flatMap((row) => {
-      const cls = threatClass(row.severity);
-      if (!cls) return [];
-      const description = `Latest: ${row.method} ${clip(row.endpoint, MAX_ENDPOINT_CHARS)} scored ${row.score.toFixed(2)} (threshold ${row.threshold.toFixed(2)})`;
-      return [{ ...cls, title: `${row.attackType} attack from ${row.clientIp}`, description, source: row.clientIp, groupKey: `threat:${row.attackType}:${row.clientIp}`, occurrences: 1 }];
-    }),
-  );
+  return rows.flatMap((row) => {
+    const cls = threatClass(row.severity);
+    if (!cls) return [];
+    const description = `Latest: ${row.method} ${clip(row.endpoint, MAX_ENDPOINT_CHARS)} scored ${row.score.toFixed(2)} (threshold ${row.threshold.toFixed(2)})`;
+    return [{ ...cls, title: `${row.attackType} attack from ${row.clientIp}`, description, source: row.clientIp, groupKey: `threat:${row.attackType}:${row.clientIp}`, occurrences: 1 }];
+  });
 }
 
-export const TYPE_RANK: Record<AlertRow["type"], number> = { info: 0, warning: 1, critical: 2 };
-export const SEVERITY_RANK: Record<AlertRow["severity"], number> = { low: 0, medium: 1, high: 2 };
+const TYPE_RANK: Record<AlertRow["type"], number> = { info: 0, warning: 1, critical: 2 };
+const SEVERITY_RANK: Record<AlertRow["severity"], number> = { low: 0, medium: 1, high: 2 };
 
 /** The graver of two alert classes, field by field: a critical occurrence makes the whole alert critical. */
 export function graver(a: Pick<AlertDraft, "type" | "severity">, b: Pick<AlertDraft, "type" | "severity">): Pick<AlertDraft, "type" | "severity"> {

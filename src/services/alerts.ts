@@ -35,7 +35,7 @@ const BASELINE_MINUTES = 60;
 const MIN_BASELINE_MINUTES = 10;
 const OPEN_STATUSES: AlertRow["status"][] = ["active", "acknowledged"];
 
-export function clampLimit(limit: number): number {
+function clampLimit(limit: number): number {
   return Number.isFinite(limit) ? Math.min(Math.max(Math.trunc(limit), 0), MAX_ALERTS_PER_QUERY) : MAX_ALERTS_PER_QUERY;
 }
 

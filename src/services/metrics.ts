@@ -90,7 +90,7 @@ export function percent(part: number, whole: number): number {
   return whole > 0 ? (part / whole) * 100 : 0;
 }
 
-export function meanResponseTimeMs(t: RollupTotals): number {
+export function meanResponseTimeMs(t: Pick<RollupTotals, "responseTimeSum" | "responseTimeCount">): number {
   return t.responseTimeCount > 0 ? t.responseTimeSum / t.responseTimeCount : 0;
 }
 
@@ -138,8 +138,33 @@ export function rollupBuckets(store: Store, rangeMs: number, now: number): { buc
   return { bucketMs, buckets: [...buckets.values()] };
 }
 
-interface SecondSlot {
-  second: number;
+/** One value per second over the last WINDOW_SECONDS, in a ring of slots: constant memory whatever the traffic. */
+class SecondRing<T> {
+  private readonly slots: { second: number; value: T }[];
+
+  constructor(private readonly empty: () => T) {
+    this.slots = Array.from({ length: WINDOW_SECONDS }, () => ({ second: -1, value: empty() }));
+  }
+
+  /** The value of `now`'s second; a slot left from an earlier lap of the ring starts again from empty. */
+  current(now: number): T {
+    const second = Math.floor(now / 1000);
+    const slot = this.slots[second % WINDOW_SECONDS]!;
+    if (slot.second !== second) {
+      slot.second = second;
+      slot.value = this.empty();
+    }
+    return slot.value;
+  }
+
+  /** The values of the last WINDOW_SECONDS seconds up to `now` (older slots are stale and skipped). */
+  window(now: number): T[] {
+    const second = Math.floor(now / 1000);
+    return this.slots.filter((slot) => slot.second > second - WINDOW_SECONDS && slot.second <= second).map((slot) => slot.value);
+  }
+}
+
+interface SecondCounts {
   requests: number;
   flagged: number;
   blocked: number;
@@ -147,19 +172,16 @@ interface SecondSlot {
   responseTimeCount: number;
 }
 
-function emptySlot(second: number): SecondSlot {
-  return { second, requests: 0, flagged: 0, blocked: 0, responseTimeSum: 0, responseTimeCount: 0 };
+function emptyCounts(): SecondCounts {
+  return { requests: 0, flagged: 0, blocked: 0, responseTimeSum: 0, responseTimeCount: 0 };
 }
 
-/** Counts per second in a ring of WINDOW_SECONDS slots: constant memory whatever the traffic. */
+/** Stored traffic counted per second over the live window. */
 class RollingWindow {
-  private readonly slots: SecondSlot[] = Array.from({ length: WINDOW_SECONDS }, () => emptySlot(-1));
+  private readonly ring = new SecondRing(emptyCounts);
 
   add(now: number, rows: TrafficRow[], blocking: boolean): void {
-    const second = Math.floor(now / 1000);
-    const index = second % WINDOW_SECONDS;
-    let slot = this.slots[index]!;
-    if (slot.second !== second) this.slots[index] = slot = emptySlot(second);
+    const slot = this.ring.current(now);
     for (const row of rows) {
       slot.requests++;
       if (row.isAnomaly) {
@@ -173,12 +195,10 @@ class RollingWindow {
     }
   }
 
-  /** The slots of the last WINDOW_SECONDS seconds, summed (older slots are stale and skipped). */
-  totals(now: number): SecondSlot {
-    const second = Math.floor(now / 1000);
-    const sum = emptySlot(second);
-    for (const slot of this.slots) {
-      if (slot.second <= second - WINDOW_SECONDS || slot.second > second) continue;
+  /** The counts of the last WINDOW_SECONDS seconds, summed. */
+  totals(now: number): SecondCounts {
+    const sum = emptyCounts();
+    for (const slot of this.ring.window(now)) {
       sum.requests += slot.requests;
       sum.flagged += slot.flagged;
       sum.blocked += slot.blocked;
@@ -300,24 +320,16 @@ export class DurationSamples {
 
 /** Events per second over the last WINDOW_SECONDS (or since start, when that is shorter). */
 export class RateMeter {
-  private readonly slots = Array.from({ length: WINDOW_SECONDS }, () => ({ second: -1, n: 0 }));
+  private readonly ring = new SecondRing(() => ({ n: 0 }));
 
   constructor(private readonly startedAt: number) {}
 
   add(n: number, now: number): void {
-    const second = Math.floor(now / 1000);
-    const slot = this.slots[second % WINDOW_SECONDS]!;
-    if (slot.second !== second) {
-      slot.second = second;
-      slot.n = 0;
-    }
-    slot.n += n;
+    this.ring.current(now).n += n;
   }
 
   perSecond(now: number): number {
-    const second = Math.floor(now / 1000);
-    let sum = 0;
-    for (const slot of this.slots) if (slot.second > second - WINDOW_SECONDS && slot.second <= second) sum += slot.n;
+    const sum = this.ring.window(now).reduce((total, slot) => total + slot.n, 0);
     const span = Math.min(WINDOW_SECONDS, Math.max(1, (now - this.startedAt) / 1000));
     return sum / span;
   }
@@ -381,7 +393,7 @@ export class MetricsService {
       flagged: w.flagged,
       blocked: w.blocked,
       attackRate: percent(w.flagged, w.requests),
-      responseTimeMs: w.responseTimeCount > 0 ? w.responseTimeSum / w.responseTimeCount : 0,
+      responseTimeMs: meanResponseTimeMs(w),
       threatsPerMinute: (w.flagged * 60) / WINDOW_SECONDS,
       uptimeSeconds: Math.max(0, Math.floor((now - this.ctx.startedAt) / 1000)),
       cpuPercent,

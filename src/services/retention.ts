@@ -4,6 +4,7 @@
  * rollups. Deletes run in small chunks so the writer is never held up for long.
  */
 import type { Store } from "../store/db.ts";
+import { DAY_MS, MAX_RANGE_MS } from "./range.ts";
 
 export interface RetentionLimits {
   trafficRows: number;
@@ -22,7 +23,6 @@ export interface RetentionReport {
 }
 
 const CHUNK = 5000;
-const DAY = 86_400_000;
 /** Minute rollups older than this are folded into hours (the hour rows remain). */
 const MINUTE_ROLLUP_DAYS = 7;
 
@@ -52,13 +52,14 @@ function deleteChunked(store: Store, sql: string, params: (string | number)[] = 
 
 export function enforceRetention(store: Store, limits: RetentionLimits, now: number): RetentionReport {
   const before = usedBytes(store);
-  const cutoff = now - limits.maxAgeDays * DAY;
+  const cutoff = now - limits.maxAgeDays * DAY_MS;
   let trafficDeleted = deleteChunked(store, "delete from traffic where id in (select id from traffic where time < ? limit {LIMIT})", [cutoff]);
   let threatsDeleted = deleteChunked(store, "delete from threats where id in (select id from threats where time < ? limit {LIMIT})", [cutoff]);
   let otherDeleted = deleteChunked(store, "delete from activities where id in (select id from activities where time < ? limit {LIMIT})", [cutoff]);
   otherDeleted += deleteChunked(store, "delete from alerts where id in (select id from alerts where status in ('dismissed', 'resolved') and last_seen < ? limit {LIMIT})", [cutoff]);
-  otherDeleted += store.sqlite.run("delete from metric_rollups where resolution = 'minute' and bucket < ?", [now - MINUTE_ROLLUP_DAYS * DAY]).changes;
-  otherDeleted += store.sqlite.run("delete from metric_rollups where bucket < ?", [now - Math.max(limits.maxAgeDays, 365) * DAY]).changes;
+  otherDeleted += store.sqlite.run("delete from metric_rollups where resolution = 'minute' and bucket < ?", [now - MINUTE_ROLLUP_DAYS * DAY_MS]).changes;
+  // Rollups stay for the longest range a chart can ask for, or longer when the age limit is.
+  otherDeleted += store.sqlite.run("delete from metric_rollups where bucket < ?", [now - Math.max(limits.maxAgeDays * DAY_MS, MAX_RANGE_MS)]).changes;
 
   // Row limit on the traffic window: benign rows go first.
   const rows = (store.sqlite.query("select count(*) as n from traffic").get() as { n: number }).n;

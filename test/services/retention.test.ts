@@ -4,12 +4,12 @@ import { join } from "node:path";
 import { openStore } from "../../src/store/db.ts";
 import { StoreWriter } from "../../src/store/writer.ts";
 import { compactIfDue, enforceRetention, usedBytes } from "../../src/services/retention.ts";
+import { DAY_MS } from "../../src/services/range.ts";
 import { rawHttpParser } from "../../src/parse/raw-http.ts";
 import type { HttpRequest } from "../../src/core/http-request.ts";
 import type { Verdict } from "../../src/detect/verdict.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
-const DAY = 86_400_000;
 const now = Date.UTC(2026, 10, 24, 12);
 const req = (i: number, time: number) => ({ ...(rawHttpParser.parse(`GET /p/${i}?pad=${"x".repeat(200)} HTTP/1.1\nHost: x\nUser-Agent: ua-${i}\n`, { source: "t" }) as HttpRequest), time });
 const verdict = (bad: boolean): Verdict => ({ score: bad ? 0.9 : 0.1, isAnomaly: bad, threshold: 0.5, attackType: bad ? "xss" : null, severity: bad ? "high" : "none", reasons: [], modelVersion: "m" });
@@ -25,7 +25,7 @@ describe("retention", () => {
   test("age: old rows go, recent rows stay; the totals survive", () => {
     const store = openStore(join(tempDir(), "age.db"));
     const writer = new StoreWriter(store);
-    fill(writer, 0, 1000, (i) => (i < 400 ? now - 40 * DAY : now - DAY), (i) => i % 10 === 0);
+    fill(writer, 0, 1000, (i) => (i < 400 ? now - 40 * DAY_MS : now - DAY_MS), (i) => i % 10 === 0);
     const r = enforceRetention(store, { trafficRows: 1_000_000, maxAgeDays: 30, maxDbMb: 1024 }, now);
     expect(r.trafficDeleted).toBe(400);
     expect(r.threatsDeleted).toBe(40);
