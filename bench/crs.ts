@@ -388,15 +388,10 @@ async function main(argv: string[]): Promise<number> {
         limit: { type: "string" },
         out: { type: "string" },
         concurrency: { type: "string" },
-        help: { type: "boolean", short: "h" },
       },
     },
     USAGE,
   );
-  if (values.help) {
-    process.stdout.write(USAGE + "\n");
-    return EXIT.ok;
-  }
   const levels = parseLevels(values.levels ?? "1,2,3,4");
   const limit = values.limit === undefined ? null : positiveInt("--limit", values.limit, USAGE);
   if (values.concurrency !== undefined) options.concurrency = positiveInt("--concurrency", values.concurrency, USAGE, 256);

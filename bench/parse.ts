@@ -196,7 +196,6 @@ async function main(argv: string[]): Promise<number> {
         runs: { type: "string" },
         keep: { type: "boolean" },
         worker: { type: "string" },
-        help: { type: "boolean", short: "h" },
       },
     },
     USAGE,
@@ -206,10 +205,6 @@ async function main(argv: string[]): Promise<number> {
     const file = positionals[0];
     if (!file) throw new BenchError("--worker needs a file", EXIT.usage);
     process.stdout.write(JSON.stringify(await worker(values.worker, file)) + "\n");
-    return EXIT.ok;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE + "\n");
     return EXIT.ok;
   }
   if (positionals.length !== 1) throw new BenchError(`expected one access log, got ${positionals.length}\n${USAGE}`, EXIT.usage);

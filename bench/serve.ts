@@ -12,7 +12,7 @@
  *    its write to the first poll that sees it stored: p50 / p99 / max.
  * Prints a Markdown table; progress on stderr.
  */
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { EXIT } from "../cli/exit-codes.ts";
@@ -23,6 +23,7 @@ import { parseBenchArgs, positiveInt } from "./lib/args.ts";
 import { waitForHealth } from "./lib/health.ts";
 import { processMemory } from "./lib/measure.ts";
 import { markdownTable, thousands } from "./lib/table.ts";
+import { dbBytes } from "../src/store/stats.ts";
 import { dbCounts } from "../test/helpers/serve.ts";
 import { freePort } from "../test/helpers/nginx.ts";
 
@@ -62,8 +63,7 @@ async function sustained(input: string, lines: number, dir: string) {
   const seconds = (performance.now() - started) / 1000;
   proc.kill("SIGTERM");
   await proc.exited;
-  const dbBytes = statSync(db).size + (statSync(`${db}-wal`, { throwIfNoEntry: false })?.size ?? 0);
-  return { lines: built.lines, seconds, rss, dbBytesPerMillion: (dbBytes / built.lines) * 1e6 };
+  return { lines: built.lines, seconds, rss, dbBytesPerMillion: (dbBytes({ path: db }) / built.lines) * 1e6 };
 }
 
 async function lag(input: string, rate: number, seconds: number, dir: string) {

@@ -30,7 +30,7 @@ export function configFrom(flags: ConfigFlags, extra: Record<string, unknown> = 
   }
 }
 
-export function storeFrom(loaded: LoadedConfig): Store {
+function storeFrom(loaded: LoadedConfig): Store {
   try {
     return openStore(loaded.config.storage.db);
   } catch (e) {

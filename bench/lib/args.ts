@@ -1,15 +1,18 @@
 /** A bench script's arguments: every mistake in them is a usage error (exit 2) that shows the usage. */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { EXIT } from "../../cli/exit-codes.ts";
-import { BenchError } from "./run.ts";
+import { BenchError, BenchHelp } from "./run.ts";
 
-/** `parseArgs`, with an unknown option or a missing value reported as a usage error. */
+/** `parseArgs`, with an unknown option or a missing value reported as a usage error, and `--help`/`-h` answered with the usage (exit 0) for every script. */
 export function parseBenchArgs<T extends ParseArgsConfig>(config: T, usage: string): ReturnType<typeof parseArgs<T>> {
+  let parsed;
   try {
-    return parseArgs(config);
+    parsed = parseArgs({ ...config, options: { ...config.options, help: { type: "boolean", short: "h" } } });
   } catch (e) {
     throw new BenchError(`${(e as Error).message}\n${usage}`, EXIT.usage);
   }
+  if ((parsed.values as { help?: boolean }).help) throw new BenchHelp(usage);
+  return parsed as ReturnType<typeof parseArgs<T>>;
 }
 
 /** An option's value as an integer from 1 to `max`; `1_000_000` and `1,000,000` are read too. */

@@ -27,7 +27,7 @@ const CRS_BEFORE = "/etc/modsecurity/crs/REQUEST-900-EXCLUSION-RULES-BEFORE-CRS.
 const CRS_AFTER = "/etc/modsecurity/crs/RESPONSE-999-EXCLUSION-RULES-AFTER-CRS.conf";
 
 /** Thrown when ModSecurity/CRS is missing and cannot be installed; the message says what to do. */
-export class ModSecurityUnavailable extends BenchError {
+class ModSecurityUnavailable extends BenchError {
   constructor(message: string) {
     super(message, EXIT.unavailable);
   }

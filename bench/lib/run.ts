@@ -8,12 +8,22 @@ export class BenchError extends Error {
   }
 }
 
+/** `--help`: not a failure; its message is the usage, for stdout. */
+export class BenchHelp extends BenchError {
+  constructor(usage: string) {
+    super(usage, EXIT.ok);
+  }
+}
+
 export async function runBench(main: (argv: string[]) => Promise<number>, log: (msg: string) => void): Promise<void> {
   try {
     process.exitCode = await main(process.argv.slice(2));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (e instanceof BenchError) {
+    if (e instanceof BenchHelp) {
+      process.stdout.write(`${e.message}\n`);
+      process.exitCode = e.exitCode;
+    } else if (e instanceof BenchError) {
       log(e.message);
       process.exitCode = e.exitCode;
     } else if (err?.code === "ENOENT") {

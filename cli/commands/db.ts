@@ -1,6 +1,5 @@
 import { Command, Option } from "commander";
-import { createWriteStream } from "node:fs";
-import { once } from "node:events";
+import { closeSync, openSync, writeFileSync } from "node:fs";
 import { dbStats } from "../../src/store/stats.ts";
 import { exportRows, type ExportFormat, type ExportTable } from "../../src/store/export.ts";
 import { compactIfDue, enforceRetention } from "../../src/services/retention.ts";
@@ -49,12 +48,16 @@ export function dbCommand(): Command {
           throw new CliError((e as Error).message, EXIT.usage);
         }
       }
-      const file = flags.out ? createWriteStream(flags.out) : null;
-      for await (const chunk of exportRows(store, flags.table, flags.format, since)) {
-        if (!file) await writeOut(chunk);
-        else if (!file.write(chunk)) await once(file, "drain");
+      // Opened and written synchronously: a bad path or a full disk is thrown here and mapped to its exit code (a stream would raise it as an uncaught event).
+      const fd = flags.out ? openSync(flags.out, "w") : null;
+      try {
+        for await (const chunk of exportRows(store, flags.table, flags.format, since)) {
+          if (fd === null) await writeOut(chunk);
+          else writeFileSync(fd, chunk);
+        }
+      } finally {
+        if (fd !== null) closeSync(fd);
       }
-      if (file) await new Promise<void>((resolve, reject) => file.end((e?: Error | null) => (e ? reject(e) : resolve())));
     }),
   );
   return cmd;

@@ -83,7 +83,7 @@ function isIpv4Mapped(bytes: Uint8Array): boolean {
 }
 
 /** RFC 5952: lower case, no leading zeros, the longest run of two or more zero groups as `::`. */
-export function formatIp(ip: IpAddress): string {
+function formatIp(ip: IpAddress): string {
   if (ip.family === 4) return Array.from(ip.bytes).join(".");
   const groups = Array.from({ length: 8 }, (_, i) => (ip.bytes[2 * i]! << 8) | ip.bytes[2 * i + 1]!);
   let bestStart = -1;

@@ -53,28 +53,29 @@ function checkLog(path: string, config: Config): DoctorFinding[] {
   }
 }
 
-function checkDatabase(path: string): DoctorFinding {
-  const dir = dirname(path);
+/** Null when `dir` exists (it is created as Moat would) and can be written; otherwise why not. */
+function unwritable(dir: string): string | null {
   try {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
-    return { check: "database", status: "ok", message: `${path} (${existsSync(path) ? "exists" : "will be created"})` };
+    return null;
   } catch (e) {
-    return { check: "database", status: "fail", message: `${dir} is not writable (${(e as Error).message}): set storage.db or --db to a writable place` };
+    return `${dir} is not writable (${(e as Error).message})`;
   }
+}
+
+function checkDatabase(path: string): DoctorFinding {
+  const problem = unwritable(dirname(path));
+  if (problem) return { check: "database", status: "fail", message: `${problem}: set storage.db or --db to a writable place` };
+  return { check: "database", status: "ok", message: `${path} (${existsSync(path) ? "exists" : "will be created"})` };
 }
 
 /** Passive blocking, when enabled: the deny file can be written and the reload command exists. */
 function checkDenyList(config: Config): DoctorFinding[] {
   const { enabled, file, reload_command } = config.ban;
   if (!enabled) return [];
-  const dir = dirname(file);
-  try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
-  } catch (e) {
-    return [{ check: "deny list", status: "fail", message: `${dir} is not writable (${(e as Error).message}): set ban.file to a place Moat can write and nginx can read` }];
-  }
+  const problem = unwritable(dirname(file));
+  if (problem) return [{ check: "deny list", status: "fail", message: `${problem}: set ban.file to a place Moat can write and nginx can read` }];
   const [program] = splitCommand(reload_command);
   if (!program) return [{ check: "deny list", status: "warn", message: `${file}; no ban.reload_command: bans take effect only when nginx is reloaded by other means (e.g. nginx -s reload)` }];
   if (!Bun.which(program)) return [{ check: "deny list", status: "fail", message: `ban.reload_command: ${program} is not found or not executable (it runs without a shell: give the full path)` }];

@@ -24,8 +24,8 @@ export function counterValue(store: Store, key: string): number {
   return (store.sqlite.query("select value from counters where key = ?").get(key) as { value: number } | null)?.value ?? 0;
 }
 
-/** The database file plus its write-ahead log. */
-export function dbBytes(store: Store): number {
+/** The database file plus its write-ahead log (a path is enough: benchmarks measure a database another process has open). */
+export function dbBytes(store: Pick<Store, "path">): number {
   return fileSize(store.path) + fileSize(`${store.path}-wal`);
 }
 

@@ -6,6 +6,7 @@ import { gzipSync } from "node:zlib";
 import { ROOT } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { freePort } from "../helpers/nginx.ts";
+import { waitFor } from "../helpers/serve.ts";
 
 const dir = tempDir("moat-bin-");
 const bin = join(dir, "moat");
@@ -56,11 +57,7 @@ describe("compiled dist/moat", () => {
     const proc = Bun.spawn([bin, "serve", "--port", String(port), "-c", "/dev/null", "--db", join(dir, "serve.db")], { cwd: dir, env: { PATH: join(dir, "empty-path"), HOME: dir }, stdout: "ignore", stderr: "pipe" });
     try {
       const base = `http://127.0.0.1:${port}`;
-      const until = Date.now() + 20_000;
-      while (!(await fetch(`${base}/health`).then((r) => r.ok, () => false))) {
-        if (Date.now() > until) throw new Error("the binary's serve did not start");
-        await Bun.sleep(100);
-      }
+      await waitFor("the binary's serve to answer /health", () => fetch(`${base}/health`).then((r) => r.ok, () => false), 20_000);
       const check = await fetch(`${base}/check`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ method: "GET", path: "/search", query_params: { q: "<script>alert(1)</script>" } }) });
       expect(await check.json()).toMatchObject({ is_anomaly: true, attack_type: "xss" });
       expect((await fetch(`${base}/docs/swagger-ui-bundle.js`)).status).toBe(200);

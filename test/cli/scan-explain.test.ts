@@ -89,7 +89,7 @@ describe("moat scan", () => {
       expect([names, r.code]).toEqual([names, 0]);
       expect(r.stdout).toStartWith(`Usage: ${["moat", ...names].join(" ")} `);
     }
-  });
+  }, 60_000); // one CLI process per command: slow on a loaded machine
 });
 
 describe("moat explain", () => {

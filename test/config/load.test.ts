@@ -25,6 +25,12 @@ describe("configuration", () => {
     expect([origins["server.port"], origins["server.host"], origins["ingest.logs"], origins["log.level"]]).toEqual(["flag", "file", "env", "default"]);
   });
 
+  test("a boolean from the environment is exactly true or false", () => {
+    expect(loadConfig({ env: { MOAT_BAN_ENABLED: "false" } }).config.ban.enabled).toBe(false);
+    expect(loadConfig({ env: { MOAT_BAN_ENABLED: "true" } }).config.ban.enabled).toBe(true);
+    expect(() => loadConfig({ env: { MOAT_BAN_ENABLED: "yes" } })).toThrow(/ban\.enabled: .*boolean.*"yes".*MOAT_BAN_ENABLED/);
+  });
+
   test("every problem names the key and where the value came from", () => {
     const file = join(dir, "bad.toml");
     writeFileSync(file, '[server]\nport = "abc"\nprot = 1\n[nope]\nx = 1\n');

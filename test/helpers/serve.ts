@@ -45,9 +45,10 @@ export function dbCounts(path: string): { requests: number; trafficRows: number;
   }
 }
 
-export async function waitFor(what: string, condition: () => boolean, deadlineMs = 30_000): Promise<void> {
+/** Polls `condition` (which may be async, e.g. a fetch) every 100 ms until it holds. */
+export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, deadlineMs = 30_000): Promise<void> {
   const until = Date.now() + deadlineMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await Bun.sleep(100);
   }
