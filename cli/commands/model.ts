@@ -1,8 +1,8 @@
 import { Command } from "commander";
-import { existsSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SiteModel } from "../../src/detect/site/model.ts";
-import { rollback } from "../../src/detect/site/retrain.ts";
+import { readSiteMetadata, SiteModel } from "../../src/detect/site/model.ts";
+import { rollback, siteModelFiles } from "../../src/detect/site/retrain.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { writeOut } from "../output.ts";
 
@@ -13,16 +13,13 @@ export function modelCommand(): Command {
     .description("the live model, the replaced ones kept for rollback, and rejected candidates")
     .argument("<dir>", "site model directory (from moat train)")
     .action(async (dir: string) => {
-      const entries = [
-        ...(existsSync(join(dir, "site.onnx")) ? [["live", join(dir, "site.onnx")]] : []),
-        ...(existsSync(join(dir, "history")) ? readdirSync(join(dir, "history")).filter((f) => f.endsWith(".onnx")).sort().reverse().map((f) => ["replaced", join(dir, "history", f)]) : []),
-        ...readdirSync(dir).filter((f) => f.startsWith("rejected-") && f.endsWith(".onnx")).sort().map((f) => ["rejected", join(dir, f)]),
-      ];
+      const entries = siteModelFiles(dir);
       if (!entries.length) throw new CliError(`no site model in ${dir}: train one with moat train --from <access logs> --out ${dir}`, EXIT.noInput);
       const rows: string[] = [];
-      for (const [state, file] of entries) {
-        const { meta } = await SiteModel.fromFile(file!);
-        rows.push(`${state!.padEnd(9)} ${meta.version.padEnd(36)} threshold ${meta.threshold.toFixed(4)}  trained ${meta.trainedAt}  on ${meta.calibration.trainingRequests} requests  ${file}`);
+      for (const { state, file } of entries) {
+        const meta = readSiteMetadata(readFileSync(file));
+        if (!meta) throw new CliError(`${file} is not a Moat site model`, EXIT.dataError);
+        rows.push(`${state.padEnd(9)} ${meta.version.padEnd(36)} threshold ${meta.threshold.toFixed(4)}  trained ${meta.trainedAt}  on ${meta.calibration.trainingRequests} requests  ${file}`);
       }
       await writeOut(rows.join("\n") + "\n");
     });

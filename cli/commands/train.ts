@@ -6,7 +6,7 @@ import { Rejections } from "../../src/parse/rejections.ts";
 import { GenericModel } from "../../src/detect/generic/model.ts";
 import { BUNDLED_GENERIC_MODEL } from "../../src/detect/detector.ts";
 import { trainSiteModel, type SiteTrainResult } from "../../src/detect/site/train.ts";
-import { promote, retrainWithGate, type GateReport } from "../../src/detect/site/retrain.ts";
+import { promote, rejectedPath, retrainWithGate, type GateReport } from "../../src/detect/site/retrain.ts";
 import { payloadLinesFrom } from "../detect-options.ts";
 import { addInputOptions, formatOptions, type InputFlags } from "./scan.ts";
 import { createProgress } from "../progress.ts";
@@ -111,7 +111,7 @@ export function trainCommand(): Command {
       throw new CliError((e as Error).message, EXIT.dataError);
     }
     if (gate && !gate.pass && !flags.force) {
-      const rejected = join(flags.out, `rejected-${result.meta.version}.onnx`);
+      const rejected = rejectedPath(flags.out, result.meta.version);
       writeFileSync(rejected, result.bytes);
       await writeOut([...gateLines(gate), `the live model stays; the candidate is kept as ${rejected} (use --force to install it anyway)`, ""].join("\n"));
       process.exitCode = EXIT.dataError;

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { gateVerdict } from "../../src/detect/site/retrain.ts";
+import { gateVerdict, promote, rejectedPath, siteModelFiles } from "../../src/detect/site/retrain.ts";
 import { runCli } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { shopLogLines } from "../helpers/site-traffic.ts";
@@ -19,6 +19,24 @@ describe("regression gate", () => {
     expect(worse.failures).toHaveLength(2);
     expect(worse.failures[0]).toContain("false-positive rate on held-out recent traffic rose from 0.200% to 0.300%");
     expect(worse.failures[1]).toContain("detection rate on the attack corpus fell from 98.00% to 97.00%");
+  });
+});
+
+describe("a site model directory", () => {
+  test("promote keeps every replaced model, even when a version comes back; the listing names each file's state", () => {
+    const dir = tempDir();
+    const bytes = (v: string) => new TextEncoder().encode(v);
+    promote(dir, bytes("A"), "a");
+    promote(dir, bytes("B"), "b"); // keeps A as replaced-before-b
+    promote(dir, bytes("A"), "a"); // keeps B as replaced-before-a
+    promote(dir, bytes("B"), "b"); // keeps A again under replaced-before-b: the first one is moved aside
+    const history = readdirSync(join(dir, "history")).sort();
+    expect(history).toHaveLength(3);
+    expect(history.map((f) => readFileSync(join(dir, "history", f), "utf8")).sort()).toEqual(["A", "A", "B"]);
+    writeFileSync(rejectedPath(dir, "c"), "C");
+    expect(siteModelFiles(dir).map((f) => f.state)).toEqual(["live", "replaced", "replaced", "replaced", "rejected"]);
+    expect(siteModelFiles(dir, 1).map((f) => f.state)).toEqual(["live", "replaced", "rejected"]);
+    expect(siteModelFiles(join(dir, "missing"))).toEqual([]);
   });
 });
 

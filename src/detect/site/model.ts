@@ -44,6 +44,12 @@ export interface SiteScore {
 export const SITE_PROFILE_KEY = "moat.profile";
 export const SITE_META_KEY = "moat.model";
 
+/** A site model file's metadata alone: no profile parsed, no scorer session (for listings). Null when it has none. */
+export function readSiteMetadata(bytes: Uint8Array): SiteMetadata | null {
+  const json = readDenseLogisticOnnx(bytes).metadata[SITE_META_KEY];
+  return json ? (JSON.parse(json) as SiteMetadata) : null;
+}
+
 export class SiteModel {
   private constructor(readonly meta: SiteMetadata, readonly profile: SiteProfile, private readonly scorer: DenseLogistic, private readonly session: DenseSession) {}
 

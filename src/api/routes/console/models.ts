@@ -4,13 +4,12 @@
  * retrain job's and retrain.ts's (`retrainJob`, `promote`, `rollback`); this file lists model files
  * and records what it changed.
  */
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Elysia, t } from "elysia";
 import { inArray } from "drizzle-orm";
-import { readDenseLogisticOnnx } from "../../../detect/onnx/dense.ts";
-import { SITE_META_KEY, type SiteMetadata } from "../../../detect/site/model.ts";
-import { promote, rollback, type GateReport } from "../../../detect/site/retrain.ts";
+import { readSiteMetadata, type SiteMetadata } from "../../../detect/site/model.ts";
+import { promote, rollback, siteModelFiles, type GateReport, type SiteModelState } from "../../../detect/site/retrain.ts";
 import type { GenericMetadata } from "../../../detect/generic/model.ts";
 import { retrainJob, RETRAIN_MIN_REQUESTS } from "../../../jobs/retrain.ts";
 import { modelVersions } from "../../../store/schema.ts";
@@ -24,20 +23,6 @@ const MAX_KEPT_LISTED = 20;
 /** The jobs that retrain (scheduled, and the first model); a manual retrain does not start beside them. */
 const RETRAIN_JOBS = ["retrain", "auto-train"];
 
-type SiteState = "live" | "replaced" | "rejected";
-
-/** The site model files of `dir`: the live one, the replaced ones (history/) and rejected candidates, newest first. */
-function siteModelFiles(dir: string): { file: string; state: SiteState }[] {
-  if (!existsSync(dir)) return [];
-  const history = join(dir, "history");
-  const newest = (names: string[]) => names.sort().reverse().slice(0, MAX_KEPT_LISTED);
-  return [
-    ...(existsSync(join(dir, "site.onnx")) ? [{ file: join(dir, "site.onnx"), state: "live" as const }] : []),
-    ...(existsSync(history) ? newest(readdirSync(history).filter((f) => f.endsWith(".onnx"))).map((f) => ({ file: join(history, f), state: "replaced" as const })) : []),
-    ...newest(readdirSync(dir).filter((f) => f.startsWith("rejected-") && f.endsWith(".onnx"))).map((f) => ({ file: join(dir, f), state: "rejected" as const })),
-  ];
-}
-
 /** Metadata of a site model file, read without starting a scorer session; remembered while the file is unchanged. */
 const metaCache = new Map<string, { stamp: string; meta: SiteMetadata | null }>();
 function siteMeta(file: string): SiteMetadata | null {
@@ -48,8 +33,7 @@ function siteMeta(file: string): SiteMetadata | null {
   if (cached?.stamp === stamp) return cached.meta;
   let meta: SiteMetadata | null = null;
   try {
-    const json = readDenseLogisticOnnx(readFileSync(file)).metadata[SITE_META_KEY];
-    meta = json ? (JSON.parse(json) as SiteMetadata) : null;
+    meta = readSiteMetadata(readFileSync(file));
   } catch {
     // Not a Moat site model (a stray file): left out of the list.
   }
@@ -84,7 +68,7 @@ function calibrationTable(meta: SiteMetadata): string {
   ].join("\n");
 }
 
-function siteEntry(meta: SiteMetadata, state: SiteState, gate: GateReport | undefined): ModelEntryT {
+function siteEntry(meta: SiteMetadata, state: SiteModelState, gate: GateReport | undefined): ModelEntryT {
   const metrics: Record<string, number | string> = { threshold: meta.threshold, targetFpr: meta.targetFpr, genericVersion: meta.genericVersion, ...meta.calibration };
   if (gate) {
     Object.assign(metrics, { gate: gate.pass ? "passed" : "failed", gateHeldOut: gate.heldOut, gateAttacks: gate.attacks, gateCandidateFpr: gate.candidate.fpr, gateCandidateTpr: gate.candidate.tpr });
@@ -134,7 +118,7 @@ export function modelRoutes(s: ApiServices) {
   }
 
   function list(): ModelEntryT[] {
-    const files = siteModelFiles(dir()).flatMap(({ file, state }) => {
+    const files = siteModelFiles(dir(), MAX_KEPT_LISTED).flatMap(({ file, state }) => {
       const meta = siteMeta(file);
       return meta ? [{ meta, state }] : [];
     });
@@ -180,13 +164,10 @@ export function modelRoutes(s: ApiServices) {
       "/models/:version/promote",
       async ({ params }) => {
         if (params.version === ctx.detector.generic.meta.version) throw new ApiError(400, "the generic model is bundled with Moat and always live; only site models are promoted");
-        const found = siteModelFiles(dir()).find(({ file }) => siteMeta(file)?.version === params.version);
+        const found = siteModelFiles(dir(), MAX_KEPT_LISTED).find(({ file }) => siteMeta(file)?.version === params.version);
         if (!found) throw new ApiError(404, `no kept site model ${params.version} in ${dir()}`);
         if (found.state === "live") throw new ApiError(409, `${params.version} is the live site model already`);
         const bytes = readFileSync(found.file);
-        // promote() keeps the live model as history/replaced-before-<version>.onnx: a file of that name is moved aside, not overwritten.
-        const keep = join(dir(), "history", `replaced-before-${params.version}.onnx`);
-        if (existsSync(keep) && keep !== found.file) renameSync(keep, join(dir(), "history", `replaced-before-${params.version}.${ctx.now()}.onnx`));
         rmSync(found.file);
         promote(dir(), bytes, params.version);
         await nowLive(params.version);
