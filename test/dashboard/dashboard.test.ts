@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { BrowserContext, Page } from "playwright-core";
 import { DASHBOARD_CSP } from "../../src/api/routes/ui.ts";
+import type { Alert, AllowRule, SecurityCheck as Check, Threat, WafConfig } from "../../src/dashboard/lib/types.ts";
 import { startServe, waitForListening } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { eventually, openBrowser, screenshot, SKIP_REASON, startStack, type Problems, type Stack } from "./harness.ts";
@@ -23,21 +24,6 @@ let stack: Stack;
 let context: BrowserContext;
 let page: Page;
 let problems: { take: () => Problems };
-
-interface Threat {
-  id: number;
-  endpoint: string;
-}
-interface Alert {
-  id: number;
-  actions: string[];
-  status: string;
-}
-interface Check {
-  id: number;
-  name: string;
-  lastChecked: string;
-}
 
 /** Each page, and what shows that it rendered with data. */
 const PAGES: { name: string; path: string; ready: (p: Page) => Promise<void> }[] = [
@@ -171,6 +157,16 @@ describeBrowser("the dashboard in chromium", () => {
     expect(problems.take()).toEqual(NO_PROBLEMS);
   });
 
+  test("the trend chart's legend names the metric chosen", async () => {
+    await open("/analytics");
+    const trend = page.getByRole("region", { name: "Trend" });
+    await trend.locator(".u-legend .u-label", { hasText: /^requests$/ }).waitFor();
+    await trend.getByRole("combobox").selectOption("flagged");
+    await trend.locator(".u-legend .u-label", { hasText: /^flagged$/ }).waitFor();
+    expect(await trend.locator(".u-legend .u-label").allTextContents()).not.toContain("requests");
+    expect(problems.take()).toEqual(NO_PROBLEMS);
+  });
+
   test("acknowledging an alert persists", async () => {
     await open("/alerts");
     const first = page.locator(".alert", { has: page.getByRole("button", { name: /^Acknowledge alert/ }) }).first();
@@ -191,12 +187,12 @@ describeBrowser("the dashboard in chromium", () => {
   });
 
   test("changing the threshold persists", async () => {
-    const before = await stack.api<{ threshold: number }>("/api/waf/config");
+    const before = await stack.api<WafConfig>("/api/waf/config");
     await open("/settings");
     await page.locator("#threshold").fill("0.9");
     await page.getByRole("form", { name: "Detection settings" }).getByRole("button", { name: "Save" }).click();
     await page.getByRole("status").filter({ hasText: "threshold 0.9000" }).waitFor();
-    expect((await stack.api<{ threshold: number }>("/api/waf/config")).threshold).toBe(0.9);
+    expect((await stack.api<WafConfig>("/api/waf/config")).threshold).toBe(0.9);
     await page.reload();
     await expect(page.locator("#threshold").inputValue()).resolves.toBe("0.9");
     expect(problems.take()).toEqual(NO_PROBLEMS);
@@ -237,7 +233,7 @@ describeBrowser("the dashboard in chromium", () => {
     expect(copied).toContain(`'http://localhost${threat!.endpoint}?`);
     await page.getByRole("button", { name: "Mark as false positive" }).click();
     await page.getByRole("status").filter({ hasText: /Allowlist rule #\d+ added/ }).waitFor();
-    const rules = await stack.api<{ threatId: number | null; endpoint: string }[]>("/api/allowlist");
+    const rules = await stack.api<AllowRule[]>("/api/allowlist");
     expect(rules.some((r) => r.threatId === threat!.id && r.endpoint === threat!.endpoint)).toBe(true);
     expect(problems.take()).toEqual(NO_PROBLEMS);
   });

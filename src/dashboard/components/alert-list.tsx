@@ -7,6 +7,7 @@ import { api } from "../lib/api.ts";
 import { ago } from "../lib/format.ts";
 import type { Alert } from "../lib/types.ts";
 import { Badge } from "./badge.tsx";
+import { Note } from "./states.tsx";
 
 type Action = "acknowledge" | "dismiss";
 
@@ -64,11 +65,7 @@ export function AlertList({ alerts, onChanged, selectable = false }: { alerts: A
           </button>
         </div>
       )}
-      {error && (
-        <p className="note note-error" role="alert">
-          {error}
-        </p>
-      )}
+      <Note text={error} />
       <ul className="alerts">
         {alerts.map((a) => (
           <li key={a.id} className={`alert alert-${a.type}`} data-alert-id={a.id}>

@@ -48,7 +48,8 @@ export function TimeChart({ title, points, series, stacked = false, height = 220
   const rawRef = useRef(raw);
   rawRef.current = raw;
 
-  const seriesKey = series.map((s) => `${String(s.key)}:${s.color}`).join(",") + String(stacked);
+  // The labels too: they are drawn in the legend (the trend chart keeps its series and changes its label).
+  const seriesKey = JSON.stringify([series, stacked]);
   useEffect(() => {
     const el = box.current;
     if (!el) return;

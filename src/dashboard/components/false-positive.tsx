@@ -5,6 +5,7 @@
 import { useState, type FormEvent } from "react";
 import { api } from "../lib/api.ts";
 import type { AllowRule, ThreatDetail } from "../lib/types.ts";
+import { Note } from "./states.tsx";
 
 export function FalsePositive({ threat }: { threat: ThreatDetail }) {
   const [scope, setScope] = useState<"field" | "endpoint">("field");
@@ -53,11 +54,7 @@ export function FalsePositive({ threat }: { threat: ThreatDetail }) {
       </fieldset>
       <label htmlFor="fp-note">Note (optional)</label>
       <input id="fp-note" type="text" maxLength={500} value={note} onChange={(e) => setNote(e.target.value)} placeholder="why this is legitimate" />
-      {error && (
-        <p className="note note-error" role="alert">
-          {error}
-        </p>
-      )}
+      <Note text={error} />
       <button type="submit" className="btn btn-primary" disabled={busy}>
         {busy ? "Saving…" : "Mark as false positive"}
       </button>

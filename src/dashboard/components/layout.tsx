@@ -5,7 +5,7 @@ import type { Range } from "../lib/types.ts";
 import { LiveIndicator } from "./live-indicator.tsx";
 import { RangePicker } from "./range-picker.tsx";
 
-export const PAGES = [
+const PAGES = [
   { path: "/", id: "overview", label: "Overview" },
   { path: "/traffic", id: "traffic", label: "Traffic" },
   { path: "/threats", id: "threats", label: "Threats" },

@@ -1,6 +1,7 @@
 /** Shown when the API requires credentials: logging in with an API key sets an HttpOnly session cookie. */
 import { useState, type FormEvent } from "react";
 import { api } from "../lib/api.ts";
+import { Note } from "./states.tsx";
 
 export function Login({ onLoggedIn }: { onLoggedIn: () => void }) {
   const [key, setKey] = useState("");
@@ -26,11 +27,7 @@ export function Login({ onLoggedIn }: { onLoggedIn: () => void }) {
         <p className="muted">This Moat requires an API key. Create one on the server with <code>moat apikey create &lt;name&gt;</code>.</p>
         <label htmlFor="login-key">API key</label>
         <input id="login-key" type="password" autoComplete="current-password" value={key} onChange={(e) => setKey(e.target.value)} required autoFocus />
-        {error && (
-          <p className="note note-error" role="alert">
-            {error}
-          </p>
-        )}
+        <Note text={error} />
         <button type="submit" className="btn btn-primary" disabled={busy || !key.trim()}>
           {busy ? "Logging in…" : "Log in"}
         </button>

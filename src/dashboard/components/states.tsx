@@ -23,6 +23,16 @@ export function ErrorNote({ error, retry }: { error: Error; retry?: () => void }
   );
 }
 
+/** What an action did: a status when it worked, an alert (read out at once) when it did not; nothing without text. */
+export function Note({ ok = false, text }: { ok?: boolean; text: string | undefined }) {
+  if (!text) return null;
+  return (
+    <p className={ok ? "note note-ok" : "note note-error"} role={ok ? "status" : "alert"}>
+      {text}
+    </p>
+  );
+}
+
 export function Empty({ title, children }: { title: string; children?: ReactNode }) {
   return (
     <div className="empty">

@@ -7,13 +7,6 @@ import type {
   Activity, Alert, AllowRule, AnalyticsSummary, ApiKey, AuthState, ChartPoint, Compliance, ConsoleSettings, LogSource, Metrics, Mode, ModelVersion, Performance, Range, SecurityCheck, Threat, ThreatDetail, Traffic, WafConfig,
 } from "./types.ts";
 
-export class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-    this.name = "ApiError";
-  }
-}
-
 let unauthorized: () => void = () => {};
 /** Called when an API call answers 401 (credentials are required and missing or expired). */
 export function onUnauthorized(handler: () => void): void {
@@ -40,11 +33,11 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
-    throw new ApiError(0, "Moat is not reachable: is `moat serve` running?");
+    throw new Error("Moat is not reachable: is `moat serve` running?");
   }
   const payload = (await res.json().catch(() => null)) as { success?: boolean; data?: unknown; message?: string } | null;
   if (res.status === 401 && !path.startsWith("/api/auth/")) unauthorized();
-  if (!res.ok || !payload?.success) throw new ApiError(res.status, payload?.message ?? `${method} ${path} answered HTTP ${res.status}`);
+  if (!res.ok || !payload?.success) throw new Error(payload?.message ?? `${method} ${path} answered HTTP ${res.status}`);
   return payload.data as T;
 }
 

@@ -50,7 +50,7 @@ export function href(path: string, params: Record<string, string | number | unde
   return `#${path}?${q}`;
 }
 
-export function navigate(path: string, params: Record<string, string | number | undefined> = {}): void {
+function navigate(path: string, params: Record<string, string | number | undefined> = {}): void {
   location.hash = href(path, params).slice(1);
 }
 

@@ -6,7 +6,7 @@ import type { ActivityDataT, AlertDataT, ChartDataPointT, RealTimeMetricsT, Secu
 import type { AnalyticsSummary, TopEntry } from "../../services/analytics.ts";
 import type { Static } from "elysia";
 import type {
-  AllowRule as AllowRuleSchema, ApiKey as ApiKeySchema, ModelEntryT, NormalizedField as NormalizedFieldSchema, Performance as PerformanceSchema, Settings as SettingsSchema, Source as SourceSchema, ThreatDetail as ThreatDetailSchema,
+  AllowRule as AllowRuleSchema, ApiKey as ApiKeySchema, ModelEntryT, Performance as PerformanceSchema, Settings as SettingsSchema, Source as SourceSchema, ThreatDetail as ThreatDetailSchema,
 } from "../../api/console-contract.ts";
 
 export type { ActivityDataT as Activity, AlertDataT as Alert, ChartDataPointT as ChartPoint, RealTimeMetricsT as Metrics, SecurityCheckT as SecurityCheck, ThreatDataT as Threat, AnalyticsSummary, TopEntry };
@@ -35,8 +35,6 @@ export interface WafConfig {
 }
 
 export type ThreatDetail = Static<typeof ThreatDetailSchema>;
-export type Reason = ThreatDetail["reasons"][number];
-export type NormalizedField = Static<typeof NormalizedFieldSchema>;
 export type AllowRule = Static<typeof AllowRuleSchema>;
 export type ModelVersion = ModelEntryT;
 export type LogSource = Static<typeof SourceSchema>;

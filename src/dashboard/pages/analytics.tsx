@@ -5,6 +5,7 @@ import { clock, count, ms, percent } from "../lib/format.ts";
 import { href } from "../lib/router.ts";
 import { useApi } from "../lib/use-api.ts";
 import type { AnalyticsSummary, Range, TopEntry } from "../lib/types.ts";
+import type { TREND_METRICS } from "../../services/analytics.ts";
 import { TimeChart, type SeriesSpec } from "../components/chart.tsx";
 import { Kpi, Page, Panel } from "../components/page.tsx";
 import { Empty, Load } from "../components/states.tsx";
@@ -13,7 +14,8 @@ const OVERVIEW_SERIES: SeriesSpec[] = [
   { key: "allowed", label: "allowed", color: "#4ade80" },
   { key: "blocked", label: "flagged or blocked", color: "#f87171" },
 ];
-const TRENDS = ["requests", "flagged", "blocked", "attack-rate", "response-time", "errors"];
+// The server's TREND_METRICS: a type-only import keeps server code out of the bundle, and tsc checks that the two agree.
+const TRENDS: readonly string[] = ["requests", "flagged", "blocked", "attack-rate", "response-time", "errors"] satisfies typeof TREND_METRICS;
 
 /** `link`: where an entry leads (a filtered page), when there is such a page. */
 function TopList({ title, entries, link }: { title: string; entries: TopEntry[]; link?: (key: string) => string }) {

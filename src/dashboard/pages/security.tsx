@@ -6,7 +6,7 @@ import { useApi } from "../lib/use-api.ts";
 import type { SecurityCheck } from "../lib/types.ts";
 import { Badge } from "../components/badge.tsx";
 import { Kpi, Page, Panel } from "../components/page.tsx";
-import { Empty, Load } from "../components/states.tsx";
+import { Empty, Load, Note } from "../components/states.tsx";
 
 function CheckRow({ check, onRan }: { check: SecurityCheck; onRan: (c: SecurityCheck) => void }) {
   const [busy, setBusy] = useState(false);
@@ -38,11 +38,7 @@ function CheckRow({ check, onRan }: { check: SecurityCheck; onRan: (c: SecurityC
             <pre className="pre pre-small">{check.details}</pre>
           </details>
         )}
-        {error && (
-          <p className="note note-error" role="alert">
-            {error}
-          </p>
-        )}
+        <Note text={error} />
       </div>
       <button type="button" className="btn" onClick={run} disabled={busy} aria-label={`Run check: ${check.name}`}>
         {busy ? "Running…" : "Run"}

@@ -1,5 +1,5 @@
 /** Threats: every flagged request, filterable and paged, newest first; new ones arrive live on the first page. */
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { api, type ThreatFilter } from "../lib/api.ts";
 import { clock, count, decimal } from "../lib/format.ts";
 import { useLive } from "../lib/live.ts";
@@ -52,9 +52,14 @@ const COLUMNS: Column<Threat>[] = [
 export function ThreatsPage({ range, query }: { range: Range; query: URLSearchParams }) {
   const filter = filterOf(query);
   const filterKey = JSON.stringify(filter);
-  /** Cursors of the pages before this one (the first page has none). */
-  const [cursors, setCursors] = useState<number[]>([]);
-  useEffect(() => setCursors([]), [range, filterKey]);
+  // Cursors of the pages before this one (the first page has none), with the range and filter they
+  // page through. A new range or filter starts from the first page: reset while rendering, so that no
+  // request goes out for the old cursor with the new filter (as it would from an effect).
+  const listKey = `${range} ${filterKey}`;
+  const [paging, setPaging] = useState<{ listKey: string; cursors: number[] }>({ listKey, cursors: [] });
+  if (paging.listKey !== listKey) setPaging({ listKey, cursors: [] });
+  const { cursors } = paging;
+  const setCursors = (next: number[]) => setPaging({ listKey, cursors: next });
   const before = cursors.at(-1);
   const threats = useApi(() => api.threats.list(range, PAGE, filter, before), [range, filterKey, before]);
   const stats = useApi(() => api.threats.stats(range), [range]);
@@ -100,10 +105,10 @@ export function ThreatsPage({ range, query }: { range: Range; query: URLSearchPa
           <button type="button" className="btn" disabled={threats.loading || !cursors.length} onClick={() => setCursors([])}>
             Newest
           </button>
-          <button type="button" className="btn" disabled={threats.loading || !cursors.length} onClick={() => setCursors((c) => c.slice(0, -1))}>
+          <button type="button" className="btn" disabled={threats.loading || !cursors.length} onClick={() => setCursors(cursors.slice(0, -1))}>
             ← Newer
           </button>
-          <button type="button" className="btn" disabled={threats.loading || (threats.data?.length ?? 0) < PAGE} onClick={() => setCursors((c) => [...c, threats.data!.at(-1)!.id])}>
+          <button type="button" className="btn" disabled={threats.loading || (threats.data?.length ?? 0) < PAGE} onClick={() => setCursors([...cursors, threats.data!.at(-1)!.id])}>
             Older →
           </button>
         </div>

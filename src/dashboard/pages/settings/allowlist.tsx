@@ -5,7 +5,7 @@ import { api } from "../../lib/api.ts";
 import { ago } from "../../lib/format.ts";
 import { href } from "../../lib/router.ts";
 import { useApi } from "../../lib/use-api.ts";
-import { Empty, Load } from "../../components/states.tsx";
+import { Empty, Load, Note } from "../../components/states.tsx";
 
 export function AllowlistSettings() {
   const rules = useApi(() => api.allowlist.list(), []);
@@ -21,11 +21,7 @@ export function AllowlistSettings() {
   };
   return (
     <>
-      {error && (
-        <p className="note note-error" role="alert">
-          {error}
-        </p>
-      )}
+      <Note text={error} />
       <Load of={rules} empty={<Empty title="No rules.">Mark a threat as a false positive (on its detail page) to stop flagging requests like it.</Empty>}>
         {(list) => (
           <PlainTable headers={["Endpoint", "Field", "Attack type", "Note", "From", ACTIONS_HEADER]}>

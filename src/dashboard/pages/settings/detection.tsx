@@ -4,7 +4,7 @@ import { api } from "../../lib/api.ts";
 import { decimal } from "../../lib/format.ts";
 import { useApi } from "../../lib/use-api.ts";
 import type { Mode, WafConfig } from "../../lib/types.ts";
-import { Load } from "../../components/states.tsx";
+import { Load, Note } from "../../components/states.tsx";
 
 function Form({ config, onSaved }: { config: WafConfig; onSaved: (c: WafConfig) => void }) {
   const [mode, setMode] = useState<Mode>(config.mode);
@@ -54,11 +54,7 @@ function Form({ config, onSaved }: { config: WafConfig; onSaved: (c: WafConfig) 
       <p id="threshold-help" className="muted small">
         Requests scoring at or above it are flagged. The model's calibrated threshold is {decimal(config.calibrated_threshold, 4)}; 0 puts it back.
       </p>
-      {message && (
-        <p className={message.ok ? "note note-ok" : "note note-error"} role={message.ok ? "status" : "alert"}>
-          {message.text}
-        </p>
-      )}
+      <Note ok={message?.ok} text={message?.text} />
       <button type="submit" className="btn btn-primary" disabled={busy}>
         {busy ? "Saving…" : "Save"}
       </button>

@@ -5,7 +5,7 @@ import { ago } from "../../lib/format.ts";
 import { useApi } from "../../lib/use-api.ts";
 import type { ApiKey } from "../../lib/types.ts";
 import { Badge } from "../../components/badge.tsx";
-import { Empty, Load } from "../../components/states.tsx";
+import { Empty, Load, Note } from "../../components/states.tsx";
 
 export function KeySettings() {
   const keys = useApi(() => api.keys.list(), []);
@@ -72,11 +72,7 @@ export function KeySettings() {
           Create key
         </button>
       </form>
-      {error && (
-        <p className="note note-error" role="alert">
-          {error}
-        </p>
-      )}
+      <Note text={error} />
     </div>
   );
 }

@@ -10,7 +10,7 @@ import { useApi } from "../../lib/use-api.ts";
 import type { ModelVersion } from "../../lib/types.ts";
 import { Badge } from "../../components/badge.tsx";
 import { Markdown } from "../../components/markdown.tsx";
-import { Empty, Load } from "../../components/states.tsx";
+import { Empty, Load, Note } from "../../components/states.tsx";
 
 const STATE_BADGE: Record<ModelVersion["state"], string> = { live: "pass", bundled: "info", replaced: "resolved", rejected: "fail" };
 
@@ -49,11 +49,7 @@ export function ModelSettings() {
           Roll back
         </button>
       </div>
-      {message && (
-        <p className={message.ok ? "note note-ok" : "note note-error"} role={message.ok ? "status" : "alert"}>
-          {message.text}
-        </p>
-      )}
+      <Note ok={message?.ok} text={message?.text} />
       <Load of={models} empty={<Empty title="No model is listed." />}>
         {(list) => (
           <PlainTable headers={["Version", "Kind", "State", "Trained", "Figures", ACTIONS_HEADER]}>

@@ -3,22 +3,13 @@ import { useEffect, useState, type FormEvent } from "react";
 import { api } from "../../lib/api.ts";
 import { useApi } from "../../lib/use-api.ts";
 import type { ConsoleSettings } from "../../lib/types.ts";
-import { Load } from "../../components/states.tsx";
+import { Load, Note } from "../../components/states.tsx";
 
 const RETENTION_LABELS: Record<string, string> = {
   traffic_rows: "Benign requests kept",
   max_age_days: "Days kept",
   max_db_mb: "Database size limit (MB)",
 };
-
-function Message({ m }: { m: { ok: boolean; text: string } | null }) {
-  if (!m) return null;
-  return (
-    <p className={m.ok ? "note note-ok" : "note note-error"} role={m.ok ? "status" : "alert"}>
-      {m.text}
-    </p>
-  );
-}
 
 function Forms({ settings, reload }: { settings: ConsoleSettings; reload: () => void }) {
   const [retention, setRetention] = useState<Record<string, string>>({});
@@ -61,7 +52,7 @@ function Forms({ settings, reload }: { settings: ConsoleSettings; reload: () => 
             <input type="number" min={1} step={1} value={retention[k]} onChange={(e) => setRetention({ ...retention, [k]: e.target.value })} />
           </label>
         ))}
-        <Message m={retentionMsg} />
+        <Note ok={retentionMsg?.ok} text={retentionMsg?.text} />
         <button type="submit" className="btn btn-primary">
           Save retention
         </button>
@@ -80,7 +71,7 @@ function Forms({ settings, reload }: { settings: ConsoleSettings; reload: () => 
           <span>New URL</span>
           <input type="url" value={webhook} onChange={(e) => setWebhook(e.target.value)} placeholder="https://hooks.slack.com/services/…" />
         </label>
-        <Message m={webhookMsg} />
+        <Note ok={webhookMsg?.ok} text={webhookMsg?.text} />
         <div className="toolbar">
           <button type="submit" className="btn btn-primary" disabled={!webhook.trim()}>
             Save webhook
