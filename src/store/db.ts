@@ -53,11 +53,13 @@ export function openStore(path: string): Store {
   let sqlite: Database;
   try {
     sqlite = new Database(path, { create: true, strict: true });
+    // First: the pragmas below already take locks, and another process may hold one for a moment
+    // (a reader of the dashboard or the CLI, or one recovering the WAL after a crash).
+    sqlite.exec("PRAGMA busy_timeout = 5000");
     // Takes effect on a new database only: lets retention hand free pages back to the file system.
     sqlite.exec("PRAGMA auto_vacuum = INCREMENTAL");
     sqlite.exec("PRAGMA journal_mode = WAL");
     sqlite.exec("PRAGMA synchronous = NORMAL");
-    sqlite.exec("PRAGMA busy_timeout = 5000");
   } catch (e) {
     throw new StoreError(`cannot open the database ${path}: ${(e as Error).message}`);
   }

@@ -45,11 +45,14 @@ export function dbCounts(path: string): { requests: number; trafficRows: number;
   }
 }
 
-/** Polls `condition` (which may be async, e.g. a fetch) every 100 ms until it holds. */
-export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, deadlineMs = 30_000): Promise<void> {
+/**
+ * Polls `condition` (which may be async, e.g. a fetch) every 100 ms until it holds. On a timeout the
+ * error carries `detail()` (what was seen last, a child's stderr), so that a failure in CI explains itself.
+ */
+export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, deadlineMs = 30_000, detail?: () => string): Promise<void> {
   const until = Date.now() + deadlineMs;
   while (!(await condition())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${detail ? `\n${detail()}` : ""}`);
     await Bun.sleep(100);
   }
 }

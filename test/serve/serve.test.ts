@@ -8,7 +8,7 @@ import { Database } from "bun:sqlite";
 import { appendFileSync, existsSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { NGINX_BIN, sendRaw, startNginx, waitForLines, type NginxInstance } from "../helpers/nginx.ts";
-import { dbCounts, startServe, waitFor } from "../helpers/serve.ts";
+import { dbCounts, startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const describeNginx = NGINX_BIN ? describe : describe.skip;
@@ -88,13 +88,14 @@ describe("moat serve crash safety", () => {
     for (let i = 0; i < total; i++) body += line(i);
     appendFileSync(log, body);
     const first = startServe(["--log", log, "--db", db]);
-    await waitFor("ingestion under way", () => dbCounts(db).requests > 2000, 60_000);
+    const seen = (serve: ServeProcess) => () => `counts: ${JSON.stringify(dbCounts(db))}\nmoat serve's stderr:\n${serve.stderr().slice(-4000)}`;
+    await waitFor("ingestion under way", () => dbCounts(db).requests > 2000, 60_000, seen(first));
     first.proc.kill("SIGKILL");
     await first.proc.exited;
     const atKill = dbCounts(db).requests;
     expect(atKill).toBeLessThan(total);
     const second = startServe(["--log", log, "--db", db]);
-    await waitFor(`${total} stored requests`, () => dbCounts(db).requests === total, 120_000);
+    await waitFor(`${total} stored requests`, () => dbCounts(db).requests === total, 120_000, seen(second));
     await Bun.sleep(1000);
     expect(dbCounts(db)).toMatchObject({ requests: total, trafficRows: total });
     const sqlite = new Database(db, { readonly: true });

@@ -30,6 +30,27 @@ describe("store", () => {
     again.close();
   });
 
+  test("waits for a lock another process holds for a moment (a reader, or a restart's WAL recovery) instead of failing", async () => {
+    const path = join(tempDir(), "moat.db");
+    openStore(path).close();
+    const holder = Bun.spawn([process.execPath, "-e", `
+      const { Database } = require("bun:sqlite");
+      const db = new Database(process.argv.at(-1));
+      db.exec("BEGIN EXCLUSIVE");
+      db.exec("create table held (x)");
+      console.log("locked");
+      await Bun.sleep(300);
+      db.exec("COMMIT");
+      db.close();`, path], { stdout: "pipe" });
+    const { value } = await holder.stdout.getReader().read();
+    expect(new TextDecoder().decode(value)).toBe("locked\n");
+    const store = openStore(path);
+    // Opened once the holder had committed: its table is there.
+    expect(store.sqlite.query<{ n: number }, []>("select count(*) as n from sqlite_master where name = 'held'").get()?.n).toBe(1);
+    store.close();
+    expect(await holder.exited).toBe(0);
+  });
+
   test("a batch is written whole: traffic, threats, minute rollups, totals and the checkpoint", () => {
     const store = openStore(join(tempDir(), "w.db"));
     const writer = new StoreWriter(store);
