@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { BrowserContext, Page } from "playwright-core";
 import { DASHBOARD_CSP } from "../../src/api/routes/ui.ts";
-import type { Alert, AllowRule, SecurityCheck as Check, Threat, WafConfig } from "../../src/dashboard/lib/types.ts";
+import type { Alert, AllowRule, SecurityCheck as Check, Threat, Traffic, WafConfig } from "../../src/dashboard/lib/types.ts";
 import { startServe, waitForListening } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { eventually, openBrowser, screenshot, SKIP_REASON, startStack, type Problems, type Stack } from "./harness.ts";
@@ -154,6 +154,37 @@ describeBrowser("the dashboard in chromium", () => {
     await page.getByRole("button", { name: "Resume (1 new)" }).click();
     await page.locator(".vtable tr", { hasText: `${marker}-held` }).waitFor({ timeout: 30_000 });
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect(problems.take()).toEqual(NO_PROBLEMS);
+  });
+
+  test("older rows asked for under one filter are not mixed into the list of the next", async () => {
+    // More than a page (200 rows) in all, so that the unfiltered tail offers older rows.
+    for (let i = 0; i < 210; i++) await stack.send(`/catalog?page=${i}`, { ip: "192.0.2.90" });
+    await stack.settle();
+    await open("/");
+    await open("/traffic"); // a fresh list, not the live one the last test left
+    const older = page.getByRole("button", { name: "Load older" });
+    await older.waitFor();
+    // The older page is held back until the filter has changed under it.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route(/\/api\/traffic\?.*before=/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await older.click();
+    await page.evaluate(() => (location.hash = "#/traffic?range=1h&ip=203.0.113.99"));
+    const scanner = (await stack.api<Traffic[]>("/api/traffic?range=1h&ip=203.0.113.99&limit=200")).length;
+    const rowCount = () => page.locator(".vtable table").getAttribute("aria-rowcount").then(Number);
+    await page.waitForFunction((n) => document.querySelector(".vtable table")?.getAttribute("aria-rowcount") === String(n + 1), scanner);
+    const answered = page.waitForResponse(/\/api\/traffic\?.*before=/);
+    release();
+    await answered;
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 200))));
+    expect(await rowCount()).toBe(scanner + 1);
+    const clients = await page.locator(".vtable tbody tr[aria-rowindex] td:nth-child(6)").allTextContents();
+    expect(new Set(clients)).toEqual(new Set(["203.0.113.99"]));
+    await page.unroute(/\/api\/traffic\?.*before=/);
     expect(problems.take()).toEqual(NO_PROBLEMS);
   });
 

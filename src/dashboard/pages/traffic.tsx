@@ -83,6 +83,10 @@ export function TrafficPage({ range, query }: { range: Range; query: URLSearchPa
   const filterKey = JSON.stringify(filter);
   const endpoint = query.get("endpoint");
   const [older, setOlder] = useState<{ busy: boolean; done: boolean; error?: string }>({ busy: false, done: false });
+  // What the list shows now, read after an await: older rows asked for under another range or filter are dropped.
+  const listKey = `${range} ${filterKey}`;
+  const shown = useRef(listKey);
+  shown.current = listKey;
   const rows = useApi(
     () =>
       api.traffic.list(range, PAGE, filter).then((list) => {
@@ -124,13 +128,15 @@ export function TrafficPage({ range, query }: { range: Range; query: URLSearchPa
   const loadOlder = async () => {
     const last = rows.data?.at(-1);
     if (!last) return;
+    const asked = listKey;
     setOlder({ busy: true, done: false });
     try {
       const more = await api.traffic.list(range, PAGE, filter, last.id);
+      if (shown.current !== asked) return; // the new list's own load sets `older`
       rows.update((list) => [...(list ?? []), ...more]);
       setOlder({ busy: false, done: more.length < PAGE });
     } catch (e) {
-      setOlder({ busy: false, done: false, error: (e as Error).message });
+      if (shown.current === asked) setOlder({ busy: false, done: false, error: (e as Error).message });
     }
   };
 
