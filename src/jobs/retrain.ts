@@ -4,10 +4,9 @@
  * live detector keeps judging meanwhile (training yields to the event loop).
  */
 import { join } from "node:path";
-import { eq } from "drizzle-orm";
 import { benignTrafficCount, recentBenignRequests } from "../services/recent-benign.ts";
 import { promote, retrainWithGate } from "../detect/site/retrain.ts";
-import { modelVersions } from "../store/schema.ts";
+import { recordLiveSiteModel } from "../services/model-versions.ts";
 import type { ServiceContext } from "../serve/context.ts";
 
 /** Requests taken from the store at most, and at least, for a retrain. */
@@ -30,11 +29,7 @@ export async function retrainJob(ctx: ServiceContext, now: number): Promise<stri
   }
   promote(dir, trained.bytes, trained.meta.version);
   await ctx.detector.replaceSite(dir);
-  // One transaction: the table never shows no active site model, or two.
-  ctx.store.db.transaction((tx) => {
-    tx.update(modelVersions).set({ active: false }).where(eq(modelVersions.kind, "site")).run();
-    tx.insert(modelVersions).values({ version: trained.meta.version, kind: "site", path: join(dir, "site.onnx"), active: true, metrics: figures, createdAt: now }).run();
-  });
+  recordLiveSiteModel(ctx.store, { version: trained.meta.version, path: join(dir, "site.onnx"), metrics: figures }, now);
   ctx.activities.record({ type: "model.promoted", title: "Site model retrained and promoted", details: `${trained.meta.version} from ${trained.meta.calibration.trainingRequests} recent benign requests; ${gateText}` });
   return `promoted ${trained.meta.version}`;
 }

@@ -29,6 +29,7 @@ import { Allowlist, verdictPath } from "../services/allowlist.ts";
 import { RuntimeSettings } from "../services/runtime-settings.ts";
 import { DenyList } from "../services/deny-list/service.ts";
 import { runSecurityChecks } from "../services/security/checks.ts";
+import { recordLiveSiteModel } from "../services/model-versions.ts";
 
 export interface Service {
   port: number;
@@ -46,6 +47,9 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const siteFile = join(config.detect.model_dir, "site.onnx");
   const hasSite = existsSync(siteFile);
   const detector = await Detector.load({ site: hasSite ? config.detect.model_dir : undefined, threshold: config.detect.threshold || undefined });
+  // The versions table follows the model on disk, whoever put it there (a retrain, the CLI).
+  const recordLive = () => detector.site && recordLiveSiteModel(store, { version: detector.site.meta.version, path: siteFile }, Date.now());
+  recordLive();
   if (hasSite) log.info("models loaded", { version: detector.modelVersion, threshold: detector.threshold });
   else log.warn("no site model yet: running on the generic model alone", { version: detector.modelVersion, hint: `moat train --from <access logs> --out ${config.detect.model_dir}` });
 
@@ -112,6 +116,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     if (event !== "add" && event !== "change") return;
     try {
       await detector.replaceSite(config.detect.model_dir);
+      recordLive();
       activities.record({ type: "model.promoted", title: "Site model changed on disk", details: `now judging with ${detector.modelVersion} (threshold ${detector.threshold.toFixed(4)})` });
       log.info("site model reloaded", { version: detector.modelVersion });
     } catch (e) {

@@ -5,11 +5,14 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { appendFileSync, existsSync, renameSync, statSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NGINX_BIN, sendRaw, startNginx, waitForLines, type NginxInstance } from "../helpers/nginx.ts";
 import { dbCounts, startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
+import { runCli } from "../helpers/cli.ts";
+import { shopLogLines } from "../helpers/site-traffic.ts";
+import { readSiteMetadata } from "../../src/detect/site/model.ts";
 
 const describeNginx = NGINX_BIN ? describe : describe.skip;
 let nginx: NginxInstance | null = null;
@@ -137,4 +140,39 @@ describe("moat serve retention", () => {
     moat.proc.kill("SIGTERM");
     await moat.proc.exited;
   }, 240_000);
+});
+
+describe("moat serve and the site model on disk", () => {
+  test("the versions table names the live site model: the one loaded at start, then one the CLI trains while serving", async () => {
+    const dir = tempDir();
+    const db = join(dir, "moat.db");
+    const models = join(dir, "models");
+    const shop = join(dir, "shop.log");
+    writeFileSync(shop, `${shopLogLines(2000, 3).join("\n")}\n`);
+    const train = () => {
+      expect(runCli(["train", "--from", shop, "--out", models]).code).toBe(0);
+      return readSiteMetadata(readFileSync(join(models, "site.onnx")))!.version;
+    };
+    const live = () => {
+      if (!existsSync(db)) return [];
+      const sqlite = new Database(db, { readonly: true });
+      try {
+        return sqlite.query<{ version: string }, []>("select version from model_versions where kind = 'site' and active = 1").all().map((r) => r.version);
+      } catch {
+        return []; // not migrated yet
+      } finally {
+        sqlite.close();
+      }
+    };
+    const first = train();
+    const moat = startServe(["--db", db], { MOAT_DETECT_MODEL_DIR: models });
+    const seen = () => `live: ${JSON.stringify(live())}\nmoat serve's stderr:\n${moat.stderr().slice(-4000)}`;
+    await waitFor(`${first} recorded as live`, () => live().join() === first, 30_000, seen);
+    const second = train();
+    expect(second).not.toBe(first);
+    await waitFor(`${second} recorded as live`, () => live().join() === second, 30_000, seen);
+    expect(moat.stderr()).toContain("msg=\"site model reloaded\"");
+    moat.proc.kill("SIGTERM");
+    await moat.proc.exited;
+  }, 120_000);
 });

@@ -13,6 +13,7 @@ import { promote, rollback, siteModelFiles, type GateReport, type SiteModelState
 import type { GenericMetadata } from "../../../detect/generic/model.ts";
 import { retrainJob, RETRAIN_MIN_REQUESTS } from "../../../jobs/retrain.ts";
 import { modelVersions } from "../../../store/schema.ts";
+import { recordLiveSiteModel } from "../../../services/model-versions.ts";
 import { ModelEntry, VersionParam, type ModelEntryT } from "../../console-contract.ts";
 import { ApiError, envelope, ErrorEnvelope, ok } from "../../envelope.ts";
 import type { ApiServices } from "../../services.ts";
@@ -129,7 +130,7 @@ export function modelRoutes(s: ApiServices) {
   /** The live site model is now `version`: the detector swaps to it and the versions table says so. */
   async function nowLive(version: string): Promise<void> {
     await ctx.detector.replaceSite(dir());
-    ctx.store.sqlite.run("update model_versions set active = (version = ?) where kind = 'site'", [version]);
+    recordLiveSiteModel(ctx.store, { version, path: join(dir(), "site.onnx") }, ctx.now());
   }
 
   function liveEntry(): ModelEntryT {
