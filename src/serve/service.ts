@@ -13,7 +13,7 @@ import { startBackgroundCheckpoints } from "../store/checkpoints.ts";
 import { MemoryGuard } from "../core/memory.ts";
 import { StoreWriter } from "../store/writer.ts";
 import { startIngest } from "./ingest.ts";
-import { Bus, type ThreatRow } from "../services/bus.ts";
+import { Bus, type ThreatRow, type TrafficRow } from "../services/bus.ts";
 import { Activities } from "../services/activities.ts";
 import { AlertService } from "../services/alerts.ts";
 import { MetricsService } from "../services/metrics.ts";
@@ -76,18 +76,14 @@ export async function startService(config: Config, log: Logger): Promise<Service
     const first = await denyList.sync();
     log.info("deny list", { file: first.file, addresses: first.addresses, reload: first.reload });
   }
-  // The services follow the live stream. Threats reach the alert rules in batches: a burst of attacks
-  // raising one grouped alert would otherwise cost a database write per threat.
-  let pendingThreats: ThreatRow[] = [];
+  // The services follow the live stream in batches: a burst of attacks raising one grouped alert
+  // would otherwise cost a database write per threat, and the metrics window a call per request.
+  const observeTraffic = batched((rows: TrafficRow[]) => metrics.observe(rows));
+  const alertOnThreats = batched((rows: ThreatRow[]) => alerts.onThreats(rows));
   bus.subscribe((e) => {
-    if (e.type === "traffic") metrics.observe([e.data]);
+    if (e.type === "traffic") observeTraffic(e.data);
     else if (e.type === "threat") {
-      if (!pendingThreats.length) queueMicrotask(() => {
-        const batch = pendingThreats;
-        pendingThreats = [];
-        alerts.onThreats(batch);
-      });
-      pendingThreats.push(e.data);
+      alertOnThreats(e.data);
       denyList?.onThreat(e.data);
     }
   });
@@ -150,5 +146,18 @@ export async function startService(config: Config, log: Logger): Promise<Service
       store.close();
       log.info("stopped", { stored: ingest?.stored() ?? 0 });
     },
+  };
+}
+
+/** Collects what arrives within one turn of the event loop and hands it to `take` at once, on a microtask. */
+function batched<T>(take: (items: T[]) => void): (item: T) => void {
+  let pending: T[] = [];
+  return (item) => {
+    if (!pending.length) queueMicrotask(() => {
+      const items = pending;
+      pending = [];
+      take(items);
+    });
+    pending.push(item);
   };
 }

@@ -95,26 +95,63 @@ function sumBuckets(buckets: RollupBucket[]): RollupTotals {
   return sum;
 }
 
-/** The newest traffic rows since `?1`, at most `?2` of them: what every traffic-window figure reads. */
-const RECENT_TRAFFIC = "with recent as (select client_ip, path, user_agent, status, is_anomaly, time from traffic where time >= ?1 order by time desc limit ?2)";
+type RecentTraffic = Pick<AnalyticsSummary, "trafficWindow" | "topEndpoints" | "topIps" | "topUserAgents" | "statusMix">;
 
-function topBy(store: Store, column: "path" | "client_ip" | "user_agent", since: number): TopEntry[] {
-  return store.sqlite
-    .query<TopEntry, [number, number, number]>(`${RECENT_TRAFFIC} select ${column} as key, count(*) as requests, sum(is_anomaly) as flagged from recent group by ${column} order by requests desc, key limit ?3`)
-    .all(since, TRAFFIC_SCAN_CAP, SUMMARY_TOP);
+interface RecentRow {
+  client_ip: string;
+  path: string;
+  user_agent: string;
+  status: number | null;
+  is_anomaly: number;
+  time: number;
 }
 
-function statusMix(store: Store, since: number): Record<string, number> {
-  const rows = store.sqlite
-    .query<{ class: string; n: number }, [number, number]>(`${RECENT_TRAFFIC} select case when status is null then 'none' else (status / 100) || 'xx' end as class, count(*) as n from recent group by class order by class`)
-    .all(since, TRAFFIC_SCAN_CAP);
-  return Object.fromEntries(rows.map((r) => [r.class, r.n]));
+/** Requests and flagged requests by one column's value. */
+class Tally {
+  private readonly counts = new Map<string, TopEntry>();
+
+  add(key: string, flagged: number): void {
+    const entry = this.counts.get(key);
+    if (entry) {
+      entry.requests++;
+      entry.flagged += flagged;
+    } else this.counts.set(key, { key, requests: 1, flagged });
+  }
+
+  /** Most requests first; ties by key, as SQLite's `order by requests desc, key` would. */
+  top(n: number): TopEntry[] {
+    return [...this.counts.values()].sort((a, b) => b.requests - a.requests || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).slice(0, n);
+  }
 }
 
-function trafficWindow(store: Store, since: number): AnalyticsSummary["trafficWindow"] {
-  const row = store.sqlite.query<{ rows: number; oldest: number | null }, [number, number]>(`${RECENT_TRAFFIC} select count(*) as rows, min(time) as oldest from recent`).get(since, TRAFFIC_SCAN_CAP);
-  const rows = row?.rows ?? 0;
-  return { rows, oldest: row?.oldest ?? null, truncated: rows >= TRAFFIC_SCAN_CAP };
+/**
+ * Every traffic-window figure from one read of the newest rows since `since` (at most
+ * TRAFFIC_SCAN_CAP), iterated rather than loaded: five grouped queries each read the window again.
+ */
+function recentTraffic(store: Store, since: number): RecentTraffic {
+  const endpoints = new Tally();
+  const ips = new Tally();
+  const agents = new Tally();
+  const statusMix: Record<string, number> = {};
+  let rows = 0;
+  let oldest: number | null = null;
+  const recent = store.sqlite.query<RecentRow, [number, number]>("select client_ip, path, user_agent, status, is_anomaly, time from traffic where time >= ?1 order by time desc limit ?2");
+  for (const r of recent.iterate(since, TRAFFIC_SCAN_CAP)) {
+    rows++;
+    oldest = r.time; // newest first: the last row read is the oldest
+    endpoints.add(r.path, r.is_anomaly);
+    ips.add(r.client_ip, r.is_anomaly);
+    agents.add(r.user_agent, r.is_anomaly);
+    const cls = r.status === null ? "none" : `${Math.floor(r.status / 100)}xx`;
+    statusMix[cls] = (statusMix[cls] ?? 0) + 1;
+  }
+  return {
+    trafficWindow: { rows, oldest, truncated: rows >= TRAFFIC_SCAN_CAP },
+    topEndpoints: endpoints.top(SUMMARY_TOP),
+    topIps: ips.top(SUMMARY_TOP),
+    topUserAgents: agents.top(SUMMARY_TOP),
+    statusMix,
+  };
 }
 
 export class AnalyticsService {
@@ -142,7 +179,6 @@ export class AnalyticsService {
       .map(([type, count]) => ({ type, count }))
       .sort((a, b) => b.count - a.count || a.type.localeCompare(b.type))
       .slice(0, SUMMARY_TOP);
-    const { store } = this.ctx;
     return {
       since,
       requests: totals.requests,
@@ -153,11 +189,7 @@ export class AnalyticsService {
       errors5xx: totals.errors5xx,
       avgResponseTimeMs: meanResponseTimeMs(totals),
       topAttackTypes,
-      trafficWindow: trafficWindow(store, since),
-      topEndpoints: topBy(store, "path", since),
-      topIps: topBy(store, "client_ip", since),
-      topUserAgents: topBy(store, "user_agent", since),
-      statusMix: statusMix(store, since),
+      ...recentTraffic(this.ctx.store, since),
     };
   }
 
