@@ -4,10 +4,9 @@
  * measurements, and settings and rules that outlive a restart.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { NGINX_BIN, readLog, sendRaw, startNginx, type NginxInstance } from "../helpers/nginx.ts";
-import { dbCounts, startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";
+import { dbCounts, openReadonly, startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const describeNginx = NGINX_BIN ? describe : describe.skip;
@@ -52,7 +51,7 @@ async function data<T>(method: string, path: string, body?: unknown): Promise<T>
 
 /** Threats stored from the log (inline checks are stored too, with source `inline`). */
 function tailedThreats(): number {
-  const sqlite = new Database(db, { readonly: true });
+  const sqlite = openReadonly(db);
   try {
     return (sqlite.query("select count(*) as n from threats where source != 'inline'").get() as { n: number }).n;
   } finally {

@@ -3,11 +3,11 @@
  * the deny file and runs the reload command itself. And `moat --version` from source.
  */
 import { describe, expect, test } from "bun:test";
-import { Database } from "bun:sqlite";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
+import { openReadonly } from "../helpers/serve.ts";
 import { shopLogLines } from "../helpers/site-traffic.ts";
 
 const dir = tempDir();
@@ -24,7 +24,7 @@ const ban = (...args: string[]) => runCli(["ban", ...args, "--config", config, "
 const denyLines = () => readFileSync(denyFile, "utf8").split("\n").filter((l) => l.startsWith("deny "));
 const reloadRuns = () => (existsSync(reloads) ? readFileSync(reloads, "utf8").trim().split("\n") : []);
 const activities = () => {
-  const sqlite = new Database(db, { readonly: true });
+  const sqlite = openReadonly(db);
   try {
     return sqlite.query<{ type: string; ip: string | null }, []>("select type, ip from activities order by id").all();
   } finally {

@@ -5,7 +5,6 @@
  * deny-list include) on real nginx, and the endpoint's own error paths in process.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Database } from "bun:sqlite";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Elysia } from "elysia";
@@ -14,7 +13,7 @@ import { authRequestRoutes } from "../../src/api/routes/auth-request.ts";
 import { makeApiServices } from "../helpers/api.ts";
 import { runCli } from "../helpers/cli.ts";
 import { NGINX_BIN, deployConfig, freePort, sendRaw, startAuthRequestNginx, startNginx, waitForLines, type NginxInstance } from "../helpers/nginx.ts";
-import { startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";
+import { openReadonly, startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const BENIGN = [
@@ -107,7 +106,7 @@ describe.skipIf(!NGINX_BIN)("nginx auth_request → moat serve (real nginx, the 
   let failClosed: NginxInstance;
 
   function query<T>(sql: string): T[] {
-    const sqlite = new Database(db, { readonly: true });
+    const sqlite = openReadonly(db);
     try {
       return sqlite.query(sql).all() as T[];
     } finally {

@@ -5,7 +5,6 @@
  * after the reload while another source still gets 200, and gets 200 again once the ban expires.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { Database } from "bun:sqlite";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/load.ts";
@@ -19,7 +18,7 @@ import { parseDuration, renderDenyFile, splitCommand } from "../../src/services/
 import { runReloadCommand, writeFileAtomically } from "../../src/services/deny-list/apply.ts";
 import { openStore } from "../../src/store/db.ts";
 import { NGINX_BIN, sendRaw, startNginx, type NginxInstance } from "../helpers/nginx.ts";
-import { startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";
+import { openReadonly, startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 describe("addresses are parsed strictly", () => {
@@ -325,7 +324,7 @@ describeNginx("deny list with a real nginx", () => {
     await waitFor("the ban to expire", () => !readFileSync(denyFile, "utf8").includes(attacker));
     await statusBecomes(attacker, 200, "nginx to let the attacker in again");
 
-    const sqlite = new Database(db, { readonly: true });
+    const sqlite = openReadonly(db);
     try {
       expect(sqlite.query("select count(*) as n from bans").get()).toEqual({ n: 0 });
       const activities = sqlite.query<{ type: string; ip: string | null }, []>("select type, ip from activities where type like 'ban.%' order by id").all();

@@ -30,9 +30,16 @@ export async function waitForListening(serve: ServeProcess, deadlineMs = 60_000)
   return `http://127.0.0.1:${listening.exec(serve.stderr())![1]}`;
 }
 
+/** The database as a second process reads it: read-only, and waiting for a lock held for a moment, as moat itself does. */
+export function openReadonly(path: string): Database {
+  const db = new Database(path, { readonly: true });
+  db.exec("PRAGMA busy_timeout = 5000");
+  return db;
+}
+
 export function dbCounts(path: string): { requests: number; trafficRows: number; threats: number } {
   if (!existsSync(path)) return { requests: 0, trafficRows: 0, threats: 0 };
-  const db = new Database(path, { readonly: true });
+  const db = openReadonly(path);
   try {
     const counter = db.query<{ value: number }, []>("select value from counters where key = 'requests'").get();
     const traffic = db.query<{ n: number }, []>("select count(*) as n from traffic").get();

