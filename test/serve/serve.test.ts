@@ -85,7 +85,8 @@ describe("moat serve crash safety", () => {
     const db = join(dir, "moat.db");
     const log = join(dir, "access.log");
     const line = (i: number) => `198.51.100.${i % 250} - - [24/Nov/2026:12:00:00 +0000] "GET /items?id=${i} HTTP/1.1" 200 12 "-" "bench/${i}"\n`;
-    const total = 60_000;
+    // Enough lines that ingestion is still under way when the poll sees it started, even on a slow machine.
+    const total = 150_000;
     let body = "";
     for (let i = 0; i < total; i++) body += line(i);
     appendFileSync(log, body);
