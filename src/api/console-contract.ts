@@ -132,10 +132,11 @@ export const Source = t.Object({
   lastLineAt: t.Nullable(t.String()),
   lagMs: t.Nullable(t.Number({ description: "for the last batch: from the newest line's own time (as logged; 1 s resolution with $time_local) to its storage" })),
   rotations: t.Number({ description: "rotations seen since Moat started" }),
+  problem: t.Nullable(t.String({ description: "why its lines are not being stored, while they are not: the file does not exist yet, cannot be read, or its lines cannot be written (a full disk)" })),
 });
 
 export function toSource(s: SourceStatus): Static<typeof Source> {
-  return { path: s.path, format: s.format, alive: s.alive, lines: s.lines, parseErrors: s.parseErrors, lastLineAt: isoOrNull(s.lastLineAt), lagMs: s.lagMs, rotations: s.rotations };
+  return { path: s.path, format: s.format, alive: s.alive, lines: s.lines, parseErrors: s.parseErrors, lastLineAt: isoOrNull(s.lastLineAt), lagMs: s.lagMs, rotations: s.rotations, problem: s.problem };
 }
 
 // ── settings ───────────────────────────────────────────────────────────────────────────────────────

@@ -57,6 +57,11 @@ export interface SourceStatus {
   /** For its last batch: from the newest line's own time (as the log gives it) to the batch's commit. */
   lagMs: number | null;
   rotations: number;
+  /**
+   * Why its lines are not being stored, while they are not: the file does not exist yet, cannot be
+   * read, or its lines cannot be written (a full disk). Null once a batch is stored again.
+   */
+  problem: string | null;
 }
 
 export interface Ingest {
@@ -73,7 +78,7 @@ export function startIngest(options: IngestOptions): Ingest {
   const rejections = new Rejections();
   let stored = 0;
   const lastBurst = new Map<string, number>();
-  const freshStatus = (path: string): SourceStatus => ({ path, format: options.format.format, alive: false, lines: 0, parseErrors: 0, lastLineAt: null, lagMs: null, rotations: 0 });
+  const freshStatus = (path: string): SourceStatus => ({ path, format: options.format.format, alive: false, lines: 0, parseErrors: 0, lastLineAt: null, lagMs: null, rotations: 0, problem: null });
   const status = new Map(options.logs.map((path) => [path, freshStatus(path)]));
   function statusOf(path: string): SourceStatus {
     let source = status.get(path);
@@ -142,6 +147,7 @@ export function startIngest(options: IngestOptions): Ingest {
     const now = Date.now();
     const source = statusOf(path);
     source.alive = true;
+    source.problem = null;
     source.lines += lineCount;
     source.parseErrors += rejected;
     source.lastLineAt = now;
@@ -157,9 +163,13 @@ export function startIngest(options: IngestOptions): Ingest {
 
   function onTailEvent(e: TailEvent): void {
     const source = statusOf(e.path);
-    if (e.type === "opened" || e.type === "resumed") source.alive = true;
-    else if (e.type === "waiting" || e.type === "error") source.alive = false;
-    else if (e.type === "rotated") source.rotations++;
+    if (e.type === "opened" || e.type === "resumed") {
+      source.alive = true;
+      source.problem = null;
+    } else if (e.type === "waiting" || e.type === "error") {
+      source.alive = false;
+      source.problem = e.type === "waiting" ? "the file does not exist yet" : e.detail;
+    } else if (e.type === "rotated") source.rotations++;
   }
 
   const tailer: Tailer = tailFiles({

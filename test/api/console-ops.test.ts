@@ -36,6 +36,7 @@ interface Source {
   lastLineAt: string | null;
   lagMs: number | null;
   rotations: number;
+  problem: string | null;
 }
 interface Key {
   id: number;
@@ -89,11 +90,11 @@ describe("sources, performance and retention", () => {
     await waitFor("the log ingested", () => s.sources()[0]!.lines === 1101);
 
     const [first, waiting] = await data<Source[]>(app, "GET", "/api/sources");
-    expect(first).toMatchObject({ path: log, format: "combined", alive: true, lines: 1101, parseErrors: 1, rotations: 0 });
+    expect(first).toMatchObject({ path: log, format: "combined", alive: true, lines: 1101, parseErrors: 1, rotations: 0, problem: null });
     expect(Date.now() - Date.parse(first!.lastLineAt!)).toBeLessThan(60_000);
     expect(typeof first!.lagMs).toBe("number");
     expect(first!.lagMs!).toBeGreaterThanOrEqual(0);
-    expect(waiting).toEqual({ path: later, format: "auto", alive: false, lines: 0, parseErrors: 0, lastLineAt: null, lagMs: null, rotations: 0 });
+    expect(waiting).toEqual({ path: later, format: "auto", alive: false, lines: 0, parseErrors: 0, lastLineAt: null, lagMs: null, rotations: 0, problem: "the file does not exist yet" });
 
     // logrotate's rename + create: the rotation is counted and the new file is followed.
     renameSync(log, `${log}.1`);

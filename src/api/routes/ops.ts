@@ -21,6 +21,11 @@ function family(name: string, type: "counter" | "gauge" | "histogram", help: str
   return [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...samples.map(([suffix, value]) => `${name}${suffix} ${value}`)];
 }
 
+/** A label value in the text exposition format: backslash, double quote and newline escaped. */
+function labelValue(text: string): string {
+  return text.replace(/[\\"\n]/g, (c) => (c === "\n" ? "\\n" : `\\${c}`));
+}
+
 /** A duration as a Prometheus histogram in seconds. */
 function histogram(name: string, help: string, samples: DurationSamples): string[] {
   const h = samples.histogram();
@@ -40,6 +45,7 @@ function prometheus(s: ApiServices): string {
     ...family("moat_requests_total", "counter", "Requests ingested (all time).", [["", counterValue(store, "requests")]]),
     ...family("moat_rejected_lines_total", "counter", "Log lines that did not parse (all time).", [["", counterValue(store, "rejected")]]),
     ...family("moat_threats_stored", "gauge", "Flagged requests kept, by attack type.", byType.map((r) => [`{type="${r.type.replace(/[^\w-]/g, "_")}"}`, r.n])),
+    ...family("moat_log_source_up", "gauge", "1 while a followed log's lines are being stored; 0 while they are not (see problem in /api/sources).", s.sources().map((x) => [`{path="${labelValue(x.path)}"}`, x.alive ? 1 : 0])),
     ...family("moat_db_bytes", "gauge", "Database file plus WAL.", [["", dbBytes(store)]]),
     ...family("moat_inline_write_failures_total", "counter", "Checked requests answered but not stored (e.g. a full disk); see Moat's log.", [["", s.inlineWriter.failures]]),
     ...family("moat_bus_errors_total", "counter", "Live-bus subscribers that threw (a bug; see Moat's log).", [["", s.ctx.bus.errors]]),

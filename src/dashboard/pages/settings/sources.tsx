@@ -15,8 +15,9 @@ export function SourceSettings() {
           {list.map((s) => (
             <li key={s.path} className="source">
               <div>
-                <Badge value={s.alive ? "pass" : "fail"} label={s.alive ? "following" : "not readable"} /> <span className="mono">{s.path}</span> <span className="muted small">({s.format})</span>
+                <Badge value={s.alive ? "pass" : "fail"} label={s.alive ? "following" : "stopped"} /> <span className="mono">{s.path}</span> <span className="muted small">({s.format})</span>
               </div>
+              {s.problem && <div className="note note-error">{s.problem}</div>}
               <div className="muted small">
                 {count(s.lines)} lines · {count(s.parseErrors)} did not parse · {s.rotations} rotations · last line {s.lastLineAt ? ago(s.lastLineAt) : "never"} · lag {ms(s.lagMs)}
               </div>

@@ -1,0 +1,54 @@
+/**
+ * A full disk while following a log: SQLite refuses the batch ("database or disk is full"), nothing of
+ * it is stored and the tail position does not move, so once there is room again every line is stored,
+ * exactly once. SQLite's max_page_count gives the same error as a full file system, without one.
+ */
+import { afterAll, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createApi } from "../../src/api/app.ts";
+import { followLogs, makeApiServices } from "../helpers/api.ts";
+import { waitFor } from "../helpers/serve.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+const closers: (() => Promise<void> | void)[] = [];
+afterAll(async () => {
+  for (const close of closers.reverse()) await close();
+});
+
+test("a full database stops ingestion without losing or doubling a line; it resumes when there is room", async () => {
+  const s = await makeApiServices();
+  const { sqlite } = s.ctx.store;
+  const stored = () => sqlite.query<{ n: number }, []>("select count(*) as n from traffic").get()!.n;
+  const pages = () => sqlite.query<{ page_count: number }, []>("pragma page_count").get()!.page_count;
+  // Room for a few thousand rows, not for the whole log.
+  sqlite.exec(`PRAGMA max_page_count = ${pages() + 600}`);
+  const total = 20_000;
+  const log = join(tempDir("moat-full-"), "access.log");
+  let body = "";
+  for (let i = 0; i < total; i++) body += `198.51.100.${i % 250} - - [24/Nov/2026:12:00:00 +0000] "GET /items?id=${i} HTTP/1.1" 200 12 "-" "client/${i}"\n`;
+  writeFileSync(log, body);
+  const ingest = followLogs(s, [log]);
+  closers.push(() => ingest.close());
+
+  // The first batches fit; then a batch is refused and the source shows it.
+  await waitFor("a refused batch", () => stored() > 0 && s.sources()[0]?.alive === false, 30_000, () => JSON.stringify({ stored: stored(), sources: s.sources() }));
+  const atFull = stored();
+  expect(atFull).toBeLessThan(total);
+  // The dashboard's log sources say why (an activity cannot be stored either: the database is full),
+  // and Prometheus can alert on it.
+  expect(s.sources()[0]!.problem).toContain("database or disk is full");
+  const app = createApi(s);
+  const sourceUp = async () => (await (await app.handle(new Request("http://localhost/metrics"))).text()).split("\n").find((l) => l.startsWith("moat_log_source_up{"));
+  expect(await sourceUp()).toBe(`moat_log_source_up{path="${log}"} 0`);
+  await Bun.sleep(1200); // two polls later: still refused, nothing half-written
+  expect(stored()).toBe(atFull);
+
+  sqlite.exec("PRAGMA max_page_count = 1073741823");
+  await waitFor("every line", () => stored() === total, 60_000, () => JSON.stringify({ stored: stored(), sources: s.sources() }));
+  await Bun.sleep(1000); // a second delivery of a batch would show now
+  expect(sqlite.query<{ n: number; distinct_agents: number }, []>("select count(*) as n, count(distinct user_agent) as distinct_agents from traffic").get()).toEqual({ n: total, distinct_agents: total });
+  expect(sqlite.query<{ value: number }, []>("select value from counters where key = 'requests'").get()?.value).toBe(total);
+  expect(s.sources()[0]).toMatchObject({ alive: true, lines: total, problem: null });
+  expect(await sourceUp()).toBe(`moat_log_source_up{path="${log}"} 1`);
+}, 120_000);
