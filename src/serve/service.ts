@@ -43,7 +43,7 @@ export interface Service {
 export async function startService(config: Config, log: Logger): Promise<Service> {
   const store = openStore(config.storage.db);
   log.info("database open", { path: store.path });
-  const checkpoints = startBackgroundCheckpoints(store, (message) => log.warn(message));
+  const checkpoints = startBackgroundCheckpoints(store, log);
   const siteFile = join(config.detect.model_dir, "site.onnx");
   const hasSite = existsSync(siteFile);
   const detector = await Detector.load({ site: hasSite ? config.detect.model_dir : undefined, threshold: config.detect.threshold || undefined });
@@ -54,7 +54,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
   else log.warn("no site model yet: running on the generic model alone", { version: detector.modelVersion, hint: `moat train --from <access logs> --out ${config.detect.model_dir}` });
 
   const bus = new Bus();
-  const activities = new Activities(store, bus);
+  const activities = new Activities(store, bus, (e, a) => log.warn("cannot store an activity", { type: a.type, title: a.title, error: e.message }));
   activities.record({ type: "service.started", title: "Moat started", details: `models ${detector.modelVersion}, threshold ${detector.threshold.toFixed(4)}` });
   if (!hasSite) activities.record({ type: "model.generic-only", title: "Running on the generic model", details: `no site model in ${config.detect.model_dir}: train one with moat train --from <access logs> --out ${config.detect.model_dir}` });
   const startedAt = Date.now();

@@ -20,16 +20,32 @@ export interface NewActivity {
 }
 
 export class Activities {
-  constructor(private readonly store: Store, private readonly bus: Bus) {}
+  /**
+   * `onError` hears of an activity that could not be stored (a full disk), which is then dropped:
+   * recording what happened must not break what happened (a job's failure path, a tail event). The
+   * default rethrows, for tests and one-shot commands; `moat serve` logs it.
+   */
+  constructor(
+    private readonly store: Store,
+    private readonly bus: Bus,
+    private readonly onError: (e: Error, activity: NewActivity) => void = (e) => {
+      throw e;
+    },
+  ) {}
 
-  record(a: NewActivity): ActivityRow {
-    const row = this.store.db
-      .insert(activities)
-      .values({ time: a.time ?? Date.now(), type: a.type, title: a.title, details: a.details, ip: a.ip ?? null, endpoint: a.endpoint ?? null })
-      .returning()
-      .get();
+  record(a: NewActivity): void {
+    let row: ActivityRow;
+    try {
+      row = this.store.db
+        .insert(activities)
+        .values({ time: a.time ?? Date.now(), type: a.type, title: a.title, details: a.details, ip: a.ip ?? null, endpoint: a.endpoint ?? null })
+        .returning()
+        .get();
+    } catch (e) {
+      this.onError(e as Error, a);
+      return;
+    }
     this.bus.publish({ type: "activity", data: row });
-    return row;
   }
 
   /** Newest first, within [since, until], at most `limit`. */

@@ -11,24 +11,33 @@
  * however long the load lasts, and nothing depends on the worker being alive. The worker's source is
  * inline (a Blob URL) so that the single binary needs no extra entry point.
  */
+import type { Logger } from "../core/log.ts";
 import type { Store } from "./db.ts";
 
 const WORKER_SOURCE = `
 import { Database } from "bun:sqlite";
 self.onmessage = ({ data }) => {
+  let db;
   try {
-    const db = new Database(data.path);
+    db = new Database(data.path);
     db.exec("PRAGMA busy_timeout = 1000");
-    setInterval(() => {
-      try {
-        db.query("PRAGMA wal_checkpoint(PASSIVE)").get();
-      } catch (e) {
-        postMessage({ error: String(e && e.message || e) });
-      }
-    }, data.intervalMs);
   } catch (e) {
-    postMessage({ error: String(e && e.message || e) });
+    postMessage({ stopped: String(e && e.message || e) });
+    return;
   }
+  // A failing checkpoint (a full disk) is reported once, and again when it works once more.
+  let failing = "";
+  setInterval(() => {
+    try {
+      db.query("PRAGMA wal_checkpoint(PASSIVE)").get();
+      if (failing) postMessage({ resumed: true });
+      failing = "";
+    } catch (e) {
+      const message = String(e && e.message || e);
+      if (message !== failing) postMessage({ failing: message });
+      failing = message;
+    }
+  }, data.intervalMs);
 };
 `;
 
@@ -41,7 +50,7 @@ export interface BackgroundCheckpoints {
   stop(): void;
 }
 
-export function startBackgroundCheckpoints(store: Store, onError: (message: string) => void, intervalMs = 25): BackgroundCheckpoints {
+export function startBackgroundCheckpoints(store: Store, report: Pick<Logger, "warn" | "info">, intervalMs = 25): BackgroundCheckpoints {
   if (store.path === ":memory:") return { stop() {} };
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "application/javascript" }));
   const worker = new Worker(url);
@@ -51,9 +60,13 @@ export function startBackgroundCheckpoints(store: Store, onError: (message: stri
   };
   const fail = (message: string) => {
     stop();
-    onError(`background WAL checkpoints stopped (${message}); SQLite's own checkpoints carry on`);
+    report.warn(`background WAL checkpoints stopped (${message}); SQLite's own checkpoints carry on`);
   };
-  worker.onmessage = ({ data }) => fail(data.error);
+  worker.onmessage = ({ data }: MessageEvent<{ stopped?: string; failing?: string; resumed?: true }>) => {
+    if (data.stopped) fail(data.stopped);
+    else if (data.failing) report.warn(`background WAL checkpoint failed (${data.failing}); retrying`);
+    else if (data.resumed) report.info("background WAL checkpoints work again");
+  };
   worker.onerror = (e) => fail(e.message);
   store.sqlite.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   store.sqlite.exec(`PRAGMA wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);

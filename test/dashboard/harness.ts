@@ -21,13 +21,37 @@ export const SCREENSHOTS = join(ROOT, "test", "artifacts", "screenshots");
 const COMMITTED_SCREENSHOTS = join(ROOT, "assets", "screenshots");
 
 async function launchBrowser(): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(tempDir("moat-chromium-"), {
+  const context = await chromium.launchPersistentContext(tempDir("moat-chromium-"), {
     executablePath: CHROMIUM!,
     headless: true,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
     viewport: { width: 1366, height: 900 },
     colorScheme: "dark",
   });
+  dropFramesOfGoneSockets(context);
+  return context;
+}
+
+type Message = { guid?: string };
+
+/**
+ * playwright-core 1.65's client throws `Cannot find object to "frameReceived": ws@…` when an event of
+ * a page's WebSocket arrives after the client has dropped that socket (seen once during a reload,
+ * with the dashboard's live socket busy): an uncaught error that fails whichever test is running,
+ * and bun test ignores process-level handlers. Only those events are dropped here, at the client
+ * connection's entry; every other error still throws.
+ */
+function dropFramesOfGoneSockets(context: BrowserContext): void {
+  const connection = (context as unknown as { _connection: { dispatch(message: Message): void } })._connection;
+  const dispatch = connection.dispatch.bind(connection);
+  connection.dispatch = (message) => {
+    try {
+      dispatch(message);
+    } catch (e) {
+      if (message.guid?.startsWith("ws@") && (e as Error).message.startsWith("Cannot find object to ")) return;
+      throw e;
+    }
+  };
 }
 
 /**

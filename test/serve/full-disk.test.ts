@@ -1,17 +1,34 @@
 /**
  * A full disk while following a log: SQLite refuses the batch ("database or disk is full"), nothing of
  * it is stored and the tail position does not move, so once there is room again every line is stored,
- * exactly once. SQLite's max_page_count gives the same error as a full file system, without one.
+ * exactly once. SQLite's max_page_count gives the same error as a full file system, without one; the
+ * second test fills a real (tmpfs) file system under `moat serve`, where this machine may mount one.
  */
 import { afterAll, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createApi } from "../../src/api/app.ts";
 import { followLogs, makeApiServices } from "../helpers/api.ts";
-import { waitFor } from "../helpers/serve.ts";
+import { dbCounts, startServe, waitFor, waitForListening } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const closers: (() => Promise<void> | void)[] = [];
+
+function logLines(total: number): string {
+  let body = "";
+  for (let i = 0; i < total; i++) body += `198.51.100.${i % 250} - - [24/Nov/2026:12:00:00 +0000] "GET /items?id=${i} HTTP/1.1" 200 12 "-" "client/${i}"\n`;
+  return body;
+}
+
+/** A tmpfs of `mb` at a new directory, or null where this machine cannot mount one (not root, no CAP_SYS_ADMIN). */
+function smallFileSystem(mb: number): string | null {
+  const dir = join(tempDir("moat-fs-"), "mnt");
+  mkdirSync(dir);
+  const r = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", `size=${mb}m`, "tmpfs", dir], { stderr: "pipe" });
+  if (r.exitCode !== 0) return null;
+  closers.push(() => void Bun.spawnSync(["umount", "-l", dir]));
+  return dir;
+}
 afterAll(async () => {
   for (const close of closers.reverse()) await close();
 });
@@ -25,9 +42,7 @@ test("a full database stops ingestion without losing or doubling a line; it resu
   sqlite.exec(`PRAGMA max_page_count = ${pages() + 600}`);
   const total = 20_000;
   const log = join(tempDir("moat-full-"), "access.log");
-  let body = "";
-  for (let i = 0; i < total; i++) body += `198.51.100.${i % 250} - - [24/Nov/2026:12:00:00 +0000] "GET /items?id=${i} HTTP/1.1" 200 12 "-" "client/${i}"\n`;
-  writeFileSync(log, body);
+  writeFileSync(log, logLines(total));
   const ingest = followLogs(s, [log]);
   closers.push(() => ingest.close());
 
@@ -52,3 +67,34 @@ test("a full database stops ingestion without losing or doubling a line; it resu
   expect(s.sources()[0]).toMatchObject({ alive: true, lines: total, problem: null });
   expect(await sourceUp()).toBe(`moat_log_source_up{path="${log}"} 1`);
 }, 120_000);
+
+const fs = smallFileSystem(3);
+if (!fs) console.warn("skipping the real full-disk test: this machine cannot mount a tmpfs (needs root with CAP_SYS_ADMIN)");
+(fs ? test : test.skip)("moat serve on a file system that fills up: no crash, the reason shown, every line stored once there is room", async () => {
+  const mnt = fs!;
+  const total = 30_000;
+  const log = join(tempDir("moat-full-"), "access.log");
+  writeFileSync(log, logLines(total));
+  const db = join(mnt, "moat.db");
+  // The security checks store their results every second here: a job that fails on the full disk, whose
+  // failure cannot be stored as an activity either.
+  const moat = startServe(["--log", log, "--db", db], { MOAT_JOBS_SECURITY_CHECKS_CRON: "* * * * * *" });
+  const base = await waitForListening(moat);
+  const source = async () => ((await (await fetch(`${base}/api/sources`)).json()) as { data: { alive: boolean; problem: string | null; lines: number }[] }).data[0];
+  const seen = () => `counts: ${JSON.stringify(dbCounts(db))}\nmoat serve's stderr:\n${moat.stderr().slice(-4000)}`;
+  await waitFor("the disk full", async () => (await source())?.problem?.includes("database or disk is full") ?? false, 60_000, seen);
+  expect(dbCounts(db).requests).toBeLessThan(total);
+  await waitFor("a job failing on the full disk", () => moat.stderr().includes('msg="job failed" job=security-checks'), 30_000, seen);
+  expect(moat.stderr()).toContain('msg="cannot store an activity" type=job.failed');
+  expect(moat.proc.exitCode).toBeNull(); // still running
+  // Room again: every line arrives, once.
+  expect(Bun.spawnSync(["mount", "-o", "remount,size=128m", mnt]).exitCode).toBe(0);
+  await waitFor(`${total} stored requests`, () => dbCounts(db).requests === total, 60_000, seen);
+  await Bun.sleep(1000);
+  expect(dbCounts(db)).toMatchObject({ requests: total, trafficRows: total });
+  expect(await source()).toMatchObject({ alive: true, problem: null });
+  moat.proc.kill("SIGTERM");
+  expect(await moat.proc.exited).toBe(0);
+  // Problems were reported as log lines, never as an uncaught exception.
+  expect(moat.stderr()).not.toContain("SQLiteError");
+}, 180_000);

@@ -30,6 +30,25 @@ describe("scheduler", () => {
     expect(scheduler.nextRun("busy")?.getUTCMonth()).toBe(0);
   });
 
+  test("a failure that cannot be stored as an activity either (a full disk) is reported, and the run still ends", async () => {
+    const full = openStore(join(tempDir(), "full.db"));
+    const pages = full.sqlite.query<{ page_count: number }, []>("pragma page_count").get()!.page_count;
+    full.sqlite.exec(`PRAGMA max_page_count = ${pages}`);
+    // Full up to the last byte of the activities table's last page: smaller and smaller rows.
+    const filler = new Activities(full, new Bus());
+    for (const size of [200, 20, 0]) {
+      expect(() => {
+        for (;;) filler.record({ type: "job.run", title: "", details: "x".repeat(size) });
+      }).toThrow("database or disk is full");
+    }
+    const dropped: string[] = [];
+    const onFullDisk = new Scheduler({ activities: new Activities(full, new Bus(), (e, a) => dropped.push(`${a.type}: ${e.message}`)), log: createLogger({ level: "error", format: "json", write: () => {} }), now: () => 1000 });
+    const job = { name: "writer", pattern: "", run: () => { throw new Error("database or disk is full"); } };
+    expect(await onFullDisk.run(job)).toBeNull();
+    expect(dropped).toEqual(["job.failed: database or disk is full"]);
+    full.close();
+  });
+
   test("a job scheduled every second runs by itself and never overlaps itself", async () => {
     let running = 0;
     let maxRunning = 0;

@@ -13,7 +13,7 @@ describe("background WAL checkpoints", () => {
     // Only the worker may checkpoint in this test: the writer's own automatic checkpoint is off.
     store.sqlite.exec("PRAGMA wal_autocheckpoint = 0");
     const problems: string[] = [];
-    const checkpoints = startBackgroundCheckpoints(store, (m) => problems.push(m), 50);
+    const checkpoints = startBackgroundCheckpoints(store, { warn: (m) => problems.push(m), info: (m) => problems.push(m) }, 50);
     const before = statSync(path).size;
     store.sqlite.exec("create table filler (x text)");
     const insert = store.sqlite.prepare("insert into filler values (?)");
@@ -31,7 +31,7 @@ describe("background WAL checkpoints", () => {
     const store = openStore(join(tempDir(), "moat.db"));
     const problems: string[] = [];
     const broken = { ...store, path: join(tempDir(), "missing-dir", "nope", "moat.db") };
-    startBackgroundCheckpoints(broken, (m) => problems.push(m), 50);
+    startBackgroundCheckpoints(broken, { warn: (m) => problems.push(m), info: (m) => problems.push(m) }, 50);
     await waitFor("the failure report", () => problems.length > 0, 20_000);
     expect(problems[0]).toContain("SQLite's own checkpoints carry on");
     store.sqlite.exec("create table t (x); insert into t values (1)");
