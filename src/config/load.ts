@@ -51,7 +51,11 @@ export function envName(path: string): string {
 function coerce(schema: TSchema, raw: unknown): unknown {
   if (typeof raw !== "string") return raw;
   const type = (schema as { type?: string }).type;
-  if (type === "integer" || type === "number") return raw.trim() === "" ? raw : Number(raw);
+  if (type === "integer" || type === "number") {
+    // Text that is not a number stays text, so that the error shows what was given, not NaN.
+    const n = Number(raw);
+    return raw.trim() === "" || Number.isNaN(n) ? raw : n;
+  }
   if (type === "array") return raw.split(",").map((x) => x.trim()).filter(Boolean);
   if (type === "boolean") return raw === "true" ? true : raw === "false" ? false : raw;
   return raw;

@@ -35,7 +35,7 @@ describe("configuration", () => {
     const file = join(dir, "bad.toml");
     writeFileSync(file, '[server]\nport = "abc"\nprot = 1\n[nope]\nx = 1\n');
     try {
-      loadConfig({ file, env: { MOAT_RETENTION_MAX_DB_MB: "5", MOAT_DETECT_MODE: "panic" } });
+      loadConfig({ file, env: { MOAT_RETENTION_MAX_DB_MB: "5", MOAT_DETECT_MODE: "panic", MOAT_INGEST_MEMORY_SOFT_LIMIT_MB: "lots" } });
       throw new Error("should have failed");
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);
@@ -45,6 +45,7 @@ describe("configuration", () => {
       expect(text).toContain(`server.port: Expected integer, got "abc" (from ${file})`);
       expect(text).toContain("retention.max_db_mb: Expected integer to be greater or equal to 16, got 5 (from MOAT_RETENTION_MAX_DB_MB)");
       expect(text).toContain("detect.mode");
+      expect(text).toContain('ingest.memory_soft_limit_mb: Expected integer, got "lots" (from MOAT_INGEST_MEMORY_SOFT_LIMIT_MB)');
     }
   });
 
