@@ -9,6 +9,12 @@ export interface ServeProcess {
   stderr: () => string;
 }
 
+/** Every `moat serve` started, killed when the test process exits: a failed test must not leave one running. */
+const started = new Set<Subprocess>();
+process.on("exit", () => {
+  for (const proc of started) if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+});
+
 export function startServe(args: string[], env: Record<string, string> = {}): ServeProcess {
   let err = "";
   const decoder = new TextDecoder(); // one streaming decoder: a character may be split across chunks
@@ -17,6 +23,7 @@ export function startServe(args: string[], env: Record<string, string> = {}): Se
     stdout: "ignore",
     stderr: "pipe",
   });
+  started.add(proc);
   (async () => {
     for await (const chunk of proc.stderr as ReadableStream<Uint8Array>) err += decoder.decode(chunk, { stream: true });
   })();

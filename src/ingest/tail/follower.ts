@@ -28,6 +28,13 @@ async function statIfExists(path: string): Promise<Stats | null> {
   }
 }
 
+/**
+ * After a failed pass the next one waits, doubling from the first to the last delay: a full disk
+ * would otherwise have the same lines read, parsed and judged again twice a second until it is fixed.
+ */
+const FIRST_RETRY_MS = 500;
+const LAST_RETRY_MS = 10_000;
+
 export class Follower {
   private files: TailFile[] = [];
   private active: TailFile | null = null;
@@ -36,6 +43,8 @@ export class Follower {
   private startAtEnd: boolean;
   private saidWaiting = false;
   private lastError = "";
+  private failedPasses = 0;
+  private retryAt = 0;
   private running: Promise<void> | null = null;
   private again = false;
   private closed = false;
@@ -81,8 +90,9 @@ export class Follower {
     this.settings.emit(e);
   }
 
-  /** Never throws: a failure is reported once and the next poll simply tries again. */
+  /** Never throws: a failure is reported once and a later poll tries again (see LAST_RETRY_MS). */
   private async pass(): Promise<void> {
+    if (Date.now() < this.retryAt) return;
     try {
       if (!this.started) await this.start();
       await this.followPath();
@@ -92,10 +102,13 @@ export class Follower {
       }
       await this.letGoIdle();
       this.lastError = "";
+      this.failedPasses = 0;
+      this.retryAt = 0;
     } catch (e) {
       const detail = e instanceof Error ? e.message : String(e);
       if (detail !== this.lastError) this.emit({ type: "error", path: this.path, detail });
       this.lastError = detail;
+      this.retryAt = Date.now() + Math.min(LAST_RETRY_MS, FIRST_RETRY_MS * 2 ** this.failedPasses++);
     }
   }
 
