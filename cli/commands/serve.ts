@@ -46,8 +46,10 @@ export function serveCommand(): Command {
       throw e;
     }
     // Graceful shutdown: stop reading, let the batch in flight be written with its checkpoint, close.
-    await new Promise<void>((resolve) => {
-      const stop = () => void service.close().then(resolve);
+    // A stop that fails is an error of the command (exit 70), not a process left running; a second
+    // signal ends the process at once (`once`: the default action again).
+    await new Promise<void>((resolve, reject) => {
+      const stop = () => void service.close().then(resolve, reject);
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
     });
