@@ -20,12 +20,15 @@ function logLines(total: number): string {
   return body;
 }
 
-/** A tmpfs of `mb` at a new directory, or null where this machine cannot mount one (not root, no CAP_SYS_ADMIN). */
+/** A tmpfs of `mb` at a new directory, or null where this machine cannot mount one (not root, no CAP_SYS_ADMIN, no mount command). */
 function smallFileSystem(mb: number): string | null {
   const dir = join(tempDir("moat-fs-"), "mnt");
   mkdirSync(dir);
-  const r = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", `size=${mb}m`, "tmpfs", dir], { stderr: "pipe" });
-  if (r.exitCode !== 0) return null;
+  try {
+    if (Bun.spawnSync(["mount", "-t", "tmpfs", "-o", `size=${mb}m`, "tmpfs", dir], { stderr: "pipe" }).exitCode !== 0) return null;
+  } catch {
+    return null; // no mount command
+  }
   closers.push(() => void Bun.spawnSync(["umount", "-l", dir]));
   return dir;
 }
