@@ -47,8 +47,16 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const siteFile = join(config.detect.model_dir, "site.onnx");
   const hasSite = existsSync(siteFile);
   const detector = await Detector.load({ site: hasSite ? config.detect.model_dir : undefined, threshold: config.detect.threshold || undefined });
-  // The versions table follows the model on disk, whoever put it there (a retrain, the CLI).
-  const recordLive = () => detector.site && recordLiveSiteModel(store, { version: detector.site.meta.version, path: siteFile }, Date.now());
+  // The versions table follows the model on disk, whoever put it there (a retrain, the CLI). It is
+  // bookkeeping: a write that fails (a full disk) is logged, and the model judges all the same.
+  const recordLive = () => {
+    if (!detector.site) return;
+    try {
+      recordLiveSiteModel(store, { version: detector.site.meta.version, path: siteFile }, Date.now());
+    } catch (e) {
+      log.warn("cannot record the live site model", { version: detector.site.meta.version, error: (e as Error).message });
+    }
+  };
   recordLive();
   if (hasSite) log.info("models loaded", { version: detector.modelVersion, threshold: detector.threshold });
   else log.warn("no site model yet: running on the generic model alone", { version: detector.modelVersion, hint: `moat train --from <access logs> --out ${config.detect.model_dir}` });
