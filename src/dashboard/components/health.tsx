@@ -29,6 +29,7 @@ export function Health() {
           <>
             <Badge value={dead.length ? "fail" : "pass"} label={dead.length ? `${dead.length} log down` : "logs ok"} /> following {s.length} log{s.length > 1 ? "s" : ""}
             {last ? `, last line ${ago(last)}` : ", no line yet"}
+            {dead.map((d) => d.problem && <span key={d.path} className="muted small">{` — ${d.path}: ${d.problem}`}</span>)}
           </>
         )}
       </li>
