@@ -13,7 +13,7 @@ import { startBackgroundCheckpoints } from "../store/checkpoints.ts";
 import { MemoryGuard } from "../core/memory.ts";
 import { StoreWriter } from "../store/writer.ts";
 import { startIngest } from "./ingest.ts";
-import { Bus, type ThreatRow, type TrafficRow } from "../services/bus.ts";
+import { batched, Bus, type ThreatRow, type TrafficRow } from "../services/bus.ts";
 import { Activities } from "../services/activities.ts";
 import { AlertService } from "../services/alerts.ts";
 import { MetricsService } from "../services/metrics.ts";
@@ -86,8 +86,12 @@ export async function startService(config: Config, log: Logger): Promise<Service
   }
   // The services follow the live stream in batches: a burst of attacks raising one grouped alert
   // would otherwise cost a database write per threat, and the metrics window a call per request.
-  const observeTraffic = batched((rows: TrafficRow[]) => metrics.observe(rows));
-  const alertOnThreats = batched((rows: ThreatRow[]) => alerts.onThreats(rows));
+  const consumerFailed = (consumer: string) => (e: Error) => {
+    bus.errors++;
+    log.error("a consumer of the live stream failed", { consumer, error: e.message });
+  };
+  const observeTraffic = batched((rows: TrafficRow[]) => metrics.observe(rows), consumerFailed("metrics"));
+  const alertOnThreats = batched((rows: ThreatRow[]) => alerts.onThreats(rows), consumerFailed("alert rules"));
   bus.subscribe((e) => {
     if (e.type === "traffic") observeTraffic(e.data);
     else if (e.type === "threat") {
@@ -157,15 +161,3 @@ export async function startService(config: Config, log: Logger): Promise<Service
   };
 }
 
-/** Collects what arrives within one turn of the event loop and hands it to `take` at once, on a microtask. */
-function batched<T>(take: (items: T[]) => void): (item: T) => void {
-  let pending: T[] = [];
-  return (item) => {
-    if (!pending.length) queueMicrotask(() => {
-      const items = pending;
-      pending = [];
-      take(items);
-    });
-    pending.push(item);
-  };
-}

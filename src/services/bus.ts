@@ -60,3 +60,24 @@ export class Bus {
     return this.subscribers.size;
   }
 }
+
+/**
+ * Collects what arrives within one turn of the event loop and hands it to `take` at once, on a
+ * microtask. A throw in `take` goes to `onError`: outside `publish` nothing else would catch it, and
+ * an error uncaught in a microtask ends the process.
+ */
+export function batched<T>(take: (items: T[]) => void, onError: (e: Error) => void): (item: T) => void {
+  let pending: T[] = [];
+  return (item) => {
+    if (!pending.length) queueMicrotask(() => {
+      const items = pending;
+      pending = [];
+      try {
+        take(items);
+      } catch (e) {
+        onError(e as Error);
+      }
+    });
+    pending.push(item);
+  };
+}
