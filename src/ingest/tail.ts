@@ -39,7 +39,9 @@ export type TailEvent =
   | { type: "resumed"; path: string; offset: number; file: string }
   | { type: "lost"; path: string; detail: string }
   | { type: "rejected"; path: string; line: number; detail: string }
-  | { type: "error"; path: string; detail: string };
+  | { type: "error"; path: string; detail: string }
+  /** A pass worked again after an error; `following`: a file is open at the path. */
+  | { type: "recovered"; path: string; following: boolean };
 
 export interface TailOptions {
   paths: string[];

@@ -3,6 +3,7 @@
  * written together with that file's checkpoint in one transaction, so that a restart (even after a
  * crash) resumes right after the last stored line: nothing lost, nothing counted twice.
  */
+import { resolve } from "node:path";
 import type { MemoryGuard } from "../core/memory.ts";
 import { isParseError, type HttpRequest } from "../core/http-request.ts";
 import type { Logger } from "../core/log.ts";
@@ -79,7 +80,9 @@ export function startIngest(options: IngestOptions): Ingest {
   let stored = 0;
   const lastBurst = new Map<string, number>();
   const freshStatus = (path: string): SourceStatus => ({ path, format: options.format.format, alive: false, lines: 0, parseErrors: 0, lastLineAt: null, lagMs: null, rotations: 0, problem: null });
-  const status = new Map(options.logs.map((path) => [path, freshStatus(path)]));
+  // One source per file: `a.log` and `./a.log` are followed once (as tailFiles does), and listed once.
+  const logs = [...new Map(options.logs.map((path) => [resolve(path), path])).values()];
+  const status = new Map(logs.map((path) => [path, freshStatus(path)]));
   function statusOf(path: string): SourceStatus {
     let source = status.get(path);
     if (!source) status.set(path, (source = freshStatus(path)));
@@ -162,18 +165,23 @@ export function startIngest(options: IngestOptions): Ingest {
   }
 
   function onTailEvent(e: TailEvent): void {
-    const source = statusOf(e.path);
+    // Only the logs followed: a watcher error that names no file is logged, not made a source.
+    const source = status.get(e.path);
+    if (!source) return;
     if (e.type === "opened" || e.type === "resumed") {
       source.alive = true;
       source.problem = null;
     } else if (e.type === "waiting" || e.type === "error") {
       source.alive = false;
       source.problem = e.type === "waiting" ? "the file does not exist yet" : e.detail;
+    } else if (e.type === "recovered") {
+      source.alive = e.following;
+      source.problem = null;
     } else if (e.type === "rotated") source.rotations++;
   }
 
   const tailer: Tailer = tailFiles({
-    paths: options.logs,
+    paths: logs,
     checkpoints: writer.checkpoints(),
     startAt: options.startAt,
     onLines,

@@ -1,4 +1,5 @@
 /** Runs `moat serve` from source as a child process, and reads its database as a second process would. */
+import { afterAll } from "bun:test";
 import { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";
 import type { Subprocess } from "bun";
@@ -9,10 +10,15 @@ export interface ServeProcess {
   stderr: () => string;
 }
 
-/** Every `moat serve` started, killed when the test process exits: a failed test must not leave one running. */
+/**
+ * Every `moat serve` started, killed after the test file that started it: a failed test must not
+ * leave one running. (bun test runs no process "exit" handlers; a top-level afterAll here is
+ * registered for each test file that imports this module.)
+ */
 const started = new Set<Subprocess>();
-process.on("exit", () => {
+afterAll(() => {
   for (const proc of started) if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+  started.clear();
 });
 
 export function startServe(args: string[], env: Record<string, string> = {}): ServeProcess {

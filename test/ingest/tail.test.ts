@@ -216,6 +216,28 @@ describe("tailFiles", () => {
       writeFileSync(path, "fine\n");
       await until(() => t.lines.length === 1, "the line once the path is a file");
       expect(t.events.filter((e) => e.type === "error")).toHaveLength(1); // reported once, not at every poll
+      expect(t.events.map((e) => e.type)).toContain("opened");
+    } finally {
+      await t.tailer.close();
+    }
+  });
+
+  test("lines the consumer cannot take (a full disk) are offered again, and a recovery is reported", async () => {
+    const path = join(tempDir(), "access.log");
+    writeFileSync(path, "one\ntwo\n");
+    const taken: string[] = [];
+    let refusals = 2;
+    const t = follow([path], {
+      onLines: (batch) => {
+        if (batch.length && refusals-- > 0) throw new Error("database or disk is full");
+        taken.push(...batch.map((l) => l.text));
+      },
+    });
+    try {
+      await until(() => taken.length === 2, "the lines once they are taken", 20_000);
+      expect(taken).toEqual(["one", "two"]);
+      expect(t.events.filter((e) => e.type === "error").map((e) => "detail" in e && e.detail)).toEqual(["database or disk is full"]); // once
+      expect(t.events.at(-1)).toEqual({ type: "recovered", path, following: true });
     } finally {
       await t.tailer.close();
     }

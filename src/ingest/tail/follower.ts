@@ -101,6 +101,7 @@ export class Follower {
         await this.drain(file);
       }
       await this.letGoIdle();
+      if (this.lastError) this.emit({ type: "recovered", path: this.path, following: this.active !== null });
       this.lastError = "";
       this.failedPasses = 0;
       this.retryAt = 0;
