@@ -50,11 +50,11 @@ export async function startService(config: Config, log: Logger): Promise<Service
   // The versions table follows the model on disk, whoever put it there (a retrain, the CLI). It is
   // bookkeeping: a write that fails (a full disk) is logged, and the model judges all the same.
   const recordLive = () => {
-    if (!detector.site) return;
+    const version = detector.site?.meta.version;
     try {
-      recordLiveSiteModel(store, { version: detector.site.meta.version, path: siteFile }, Date.now());
+      recordLiveSiteModel(store, version ? { version, path: siteFile } : null, Date.now());
     } catch (e) {
-      log.warn("cannot record the live site model", { version: detector.site.meta.version, error: (e as Error).message });
+      log.warn("cannot record the live site model", { version: version ?? "none", error: (e as Error).message });
     }
   };
   recordLive();

@@ -1,8 +1,9 @@
 /**
  * The model_versions table says which site model is live, and keeps the figures of each one that
  * Moat promoted. This is its one writer. The retrain job, promote and rollback from the console,
- * and a model changed on disk by the CLI all call it, so the table cannot disagree with the model
- * the detector loaded.
+ * and `moat serve` at start and when the model changes on disk (a CLI `moat train`) all call it, so
+ * the table cannot disagree with the model the detector loaded. Moat's own views work the state out
+ * from the model files; the table is for what reads the database from outside (exports, reports).
  */
 import { eq, sql } from "drizzle-orm";
 import type { Store } from "../store/db.ts";
@@ -15,10 +16,19 @@ export interface LiveSiteModel {
   metrics?: string;
 }
 
-/** One transaction: the table never shows no live site model, or two. */
-export function recordLiveSiteModel(store: Store, live: LiveSiteModel, now: number): void {
+/**
+ * One transaction: the table never shows two live site models. `null`: none is loaded. A version
+ * already recorded keeps its figures unless new ones are given (the retrain job's gate report wins
+ * over a watcher that saw the same file first), and takes the path it is live at now.
+ */
+export function recordLiveSiteModel(store: Store, live: LiveSiteModel | null, now: number): void {
   store.db.transaction((tx) => {
-    tx.insert(modelVersions).values({ version: live.version, kind: "site", path: live.path, metrics: live.metrics ?? "{}", createdAt: now }).onConflictDoNothing().run();
-    tx.update(modelVersions).set({ active: sql`${modelVersions.version} = ${live.version}` }).where(eq(modelVersions.kind, "site")).run();
+    if (live) {
+      tx.insert(modelVersions)
+        .values({ version: live.version, kind: "site", path: live.path, metrics: live.metrics ?? "{}", createdAt: now })
+        .onConflictDoUpdate({ target: modelVersions.version, set: live.metrics === undefined ? { path: live.path } : { path: live.path, metrics: live.metrics } })
+        .run();
+    }
+    tx.update(modelVersions).set({ active: live ? sql`${modelVersions.version} = ${live.version}` : false }).where(eq(modelVersions.kind, "site")).run();
   });
 }

@@ -130,7 +130,12 @@ export function modelRoutes(s: ApiServices) {
   /** The live site model is now `version`: the detector swaps to it and the versions table says so. */
   async function nowLive(version: string): Promise<void> {
     await ctx.detector.replaceSite(dir());
-    recordLiveSiteModel(ctx.store, { version, path: join(dir(), "site.onnx") }, ctx.now());
+    // Bookkeeping: the model is live already, so a failed write (a full disk) is logged, not answered as a failure.
+    try {
+      recordLiveSiteModel(ctx.store, { version, path: join(dir(), "site.onnx") }, ctx.now());
+    } catch (e) {
+      ctx.log.warn("cannot record the live site model", { version, error: (e as Error).message });
+    }
   }
 
   function liveEntry(): ModelEntryT {
