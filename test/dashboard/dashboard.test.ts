@@ -168,23 +168,28 @@ describeBrowser("the dashboard in chromium", () => {
     // The older page is held back until the filter has changed under it.
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    await page.route(/\/api\/traffic\?.*before=/, async (route) => {
+    const olderPages = /\/api\/traffic\?.*before=/;
+    await page.route(olderPages, async (route) => {
       await held;
       await route.continue();
     });
-    await older.click();
-    await page.evaluate(() => (location.hash = "#/traffic?range=1h&ip=203.0.113.99"));
-    const scanner = (await stack.api<Traffic[]>("/api/traffic?range=1h&ip=203.0.113.99&limit=200")).length;
-    const rowCount = () => page.locator(".vtable table").getAttribute("aria-rowcount").then(Number);
-    await page.waitForFunction((n) => document.querySelector(".vtable table")?.getAttribute("aria-rowcount") === String(n + 1), scanner);
-    const answered = page.waitForResponse(/\/api\/traffic\?.*before=/);
-    release();
-    await answered;
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 200))));
-    expect(await rowCount()).toBe(scanner + 1);
-    const clients = await page.locator(".vtable tbody tr[aria-rowindex] td:nth-child(6)").allTextContents();
-    expect(new Set(clients)).toEqual(new Set(["203.0.113.99"]));
-    await page.unroute(/\/api\/traffic\?.*before=/);
+    try {
+      await older.click();
+      await page.evaluate(() => (location.hash = "#/traffic?range=1h&ip=203.0.113.99"));
+      const scanner = (await stack.api<Traffic[]>("/api/traffic?range=1h&ip=203.0.113.99&limit=200")).length;
+      const rowCount = () => page.locator(".vtable table").getAttribute("aria-rowcount").then(Number);
+      await page.waitForFunction((n) => document.querySelector(".vtable table")?.getAttribute("aria-rowcount") === String(n + 1), scanner);
+      const answered = page.waitForResponse(olderPages);
+      release();
+      await answered;
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 200))));
+      expect(await rowCount()).toBe(scanner + 1);
+      const clients = await page.locator(".vtable tbody tr[aria-rowindex] td:nth-child(6)").allTextContents();
+      expect(new Set(clients)).toEqual(new Set(["203.0.113.99"]));
+    } finally {
+      release(); // a failure must not leave later tests' older pages held
+      await page.unroute(olderPages);
+    }
     expect(problems.take()).toEqual(NO_PROBLEMS);
   });
 

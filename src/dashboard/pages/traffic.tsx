@@ -83,18 +83,16 @@ export function TrafficPage({ range, query }: { range: Range; query: URLSearchPa
   const filterKey = JSON.stringify(filter);
   const endpoint = query.get("endpoint");
   const [older, setOlder] = useState<{ busy: boolean; done: boolean; error?: string }>({ busy: false, done: false });
-  // What the list shows now, read after an await: older rows asked for under another range or filter are dropped.
-  const listKey = `${range} ${filterKey}`;
-  const shown = useRef(listKey);
-  shown.current = listKey;
-  const rows = useApi(
-    () =>
-      api.traffic.list(range, PAGE, filter).then((list) => {
-        setOlder({ busy: false, done: list.length < PAGE });
-        return list;
-      }),
-    [range, filterKey],
-  );
+  // Each load of the list has a number. An answer that arrives after a newer load began (its first
+  // page, or older rows asked for under the previous range or filter) must not touch the new list.
+  const listLoad = useRef(0);
+  const rows = useApi(() => {
+    const load = ++listLoad.current;
+    return api.traffic.list(range, PAGE, filter).then((list) => {
+      if (load === listLoad.current) setOlder({ busy: false, done: list.length < PAGE });
+      return list;
+    });
+  }, [range, filterKey]);
   const [paused, setPaused] = useState(false);
   const [held, setHeld] = useState(0);
   const incoming = useRef<Traffic[]>([]);
@@ -128,15 +126,15 @@ export function TrafficPage({ range, query }: { range: Range; query: URLSearchPa
   const loadOlder = async () => {
     const last = rows.data?.at(-1);
     if (!last) return;
-    const asked = listKey;
+    const load = listLoad.current;
     setOlder({ busy: true, done: false });
     try {
       const more = await api.traffic.list(range, PAGE, filter, last.id);
-      if (shown.current !== asked) return; // the new list's own load sets `older`
+      if (load !== listLoad.current) return; // the new list's own load sets `older`
       rows.update((list) => [...(list ?? []), ...more]);
       setOlder({ busy: false, done: more.length < PAGE });
     } catch (e) {
-      if (shown.current === asked) setOlder({ busy: false, done: false, error: (e as Error).message });
+      if (load === listLoad.current) setOlder({ busy: false, done: false, error: (e as Error).message });
     }
   };
 
