@@ -4,6 +4,7 @@ import { startService } from "../../src/serve/service.ts";
 import { FORMAT_NAMES } from "../../src/parse/formats.ts";
 import { StoreError } from "../../src/store/db.ts";
 import { addConfigOptions, configFrom, type ConfigFlags } from "../config-options.ts";
+import os from "node:os";
 import { CliError, EXIT } from "../exit-codes.ts";
 
 interface ServeFlags extends ConfigFlags {
@@ -46,12 +47,17 @@ export function serveCommand(): Command {
       throw e;
     }
     // Graceful shutdown: stop reading, let the batch in flight be written with its checkpoint, close.
-    // A stop that fails is an error of the command (exit 70), not a process left running; a second
-    // signal ends the process at once (`once`: the default action again).
+    // A stop that fails is an error of the command (exit 70), not a process left running. Stopping is
+    // started once: a second SIGINT or SIGTERM while it runs ends the process at once.
     await new Promise<void>((resolve, reject) => {
-      const stop = () => void service.close().then(resolve, reject);
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals) => {
+        if (stopping) process.exit(128 + os.constants.signals[signal]); // as the signal itself would
+        stopping = true;
+        void service.close().then(resolve, reject);
+      };
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
     });
   });
 }
