@@ -46,6 +46,10 @@ test("a full database stops ingestion without losing or doubling a line; it resu
   const total = 20_000;
   const log = join(tempDir("moat-full-"), "access.log");
   writeFileSync(log, logLines(total));
+  // Each attempt at a batch judges it first, from its first line: that shows the retries.
+  const judgedFrom: number[] = [];
+  const judge = s.judge;
+  s.judge = (requests) => (judgedFrom.push(requests[0]?.origin.line ?? 0), judge(requests));
   const ingest = followLogs(s, [log]);
   closers.push(() => ingest.close());
 
@@ -59,7 +63,8 @@ test("a full database stops ingestion without losing or doubling a line; it resu
   const app = createApi(s);
   const sourceUp = async () => (await (await app.handle(new Request("http://localhost/metrics"))).text()).split("\n").find((l) => l.startsWith("moat_log_source_up{"));
   expect(await sourceUp()).toBe(`moat_log_source_up{path="${log}"} 0`);
-  await Bun.sleep(1200); // two polls later: still refused, nothing half-written
+  // Two retries of the refused batch later: still refused, nothing half-written.
+  await waitFor("two retries", () => judgedFrom.filter((line) => line === atFull + 1).length >= 3, 30_000, () => JSON.stringify({ atFull, judgedFrom: judgedFrom.slice(-20) }));
   expect(stored()).toBe(atFull);
 
   sqlite.exec("PRAGMA max_page_count = 1073741823");

@@ -33,17 +33,21 @@ describe("store", () => {
   test("waits for a lock another process holds for a moment (a reader, or a restart's WAL recovery) instead of failing", async () => {
     const path = join(tempDir(), "moat.db");
     openStore(path).close();
+    // The holder takes the lock, and keeps it for 300 ms from the moment this process says it is opening.
     const holder = Bun.spawn([process.execPath, "-e", `
       const { Database } = require("bun:sqlite");
       const db = new Database(process.argv.at(-1));
       db.exec("BEGIN EXCLUSIVE");
       db.exec("create table held (x)");
       console.log("locked");
+      for await (const chunk of Bun.stdin.stream()) break;
       await Bun.sleep(300);
       db.exec("COMMIT");
-      db.close();`, path], { stdout: "pipe" });
+      db.close();`, path], { stdin: "pipe", stdout: "pipe" });
     const { value } = await holder.stdout.getReader().read();
     expect(new TextDecoder().decode(value)).toBe("locked\n");
+    holder.stdin.write("opening\n");
+    await holder.stdin.flush();
     const store = openStore(path);
     // Opened once the holder had committed: its table is there.
     expect(store.sqlite.query<{ n: number }, []>("select count(*) as n from sqlite_master where name = 'held'").get()?.n).toBe(1);
