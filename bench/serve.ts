@@ -24,7 +24,7 @@ import { waitForHealth } from "./lib/health.ts";
 import { processMemory } from "./lib/measure.ts";
 import { markdownTable, thousands } from "./lib/table.ts";
 import { dbBytes } from "../src/store/stats.ts";
-import { dbCounts } from "../test/helpers/serve.ts";
+import { dbCounts } from "../test/helpers/db.ts";
 import { freePort } from "../test/helpers/nginx.ts";
 
 const ROOT = resolve(import.meta.dir, "..");

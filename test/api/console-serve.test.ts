@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { NGINX_BIN, readLog, sendRaw, startNginx, type NginxInstance } from "../helpers/nginx.ts";
-import { dbCounts, openReadonly, startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";
+import { startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";
+import { dbCounts, openReadonly } from "../helpers/db.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const describeNginx = NGINX_BIN ? describe : describe.skip;

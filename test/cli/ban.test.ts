@@ -7,7 +7,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
-import { openReadonly } from "../helpers/serve.ts";
+import { openReadonly } from "../helpers/db.ts";
 import { shopLogLines } from "../helpers/site-traffic.ts";
 
 const dir = tempDir();

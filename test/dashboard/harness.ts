@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { ROOT, runCli } from "../helpers/cli.ts";
 import { NGINX_BIN, sendRaw, startNginx, type NginxInstance } from "../helpers/nginx.ts";
-import { dbCounts, startServe, waitFor, waitForListening, type ServeProcess } from "../helpers/serve.ts";
+import { startServe, waitFor, waitForListening, type ServeProcess } from "../helpers/serve.ts";
+import { dbCounts } from "../helpers/db.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 /** Debian's chromium, or the browser MOAT_CHROMIUM names. */

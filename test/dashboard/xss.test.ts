@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { DATASETS } from "../helpers/datasets.ts";
-import { dbCounts } from "../helpers/serve.ts";
+import { dbCounts } from "../helpers/db.ts";
 import { openBrowser, SKIP_REASON, startStack, type Problems, type Stack } from "./harness.ts";
 import { OWN_XSS_PAYLOADS } from "./xss-payloads.ts";
 

@@ -13,7 +13,8 @@ import { authRequestRoutes } from "../../src/api/routes/auth-request.ts";
 import { makeApiServices } from "../helpers/api.ts";
 import { runCli } from "../helpers/cli.ts";
 import { NGINX_BIN, deployConfig, freePort, sendRaw, startAuthRequestNginx, startNginx, waitForLines, type NginxInstance } from "../helpers/nginx.ts";
-import { openReadonly, startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";
+import { startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";
+import { openReadonly } from "../helpers/db.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const BENIGN = [

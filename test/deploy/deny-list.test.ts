@@ -18,7 +18,8 @@ import { parseDuration, renderDenyFile, splitCommand } from "../../src/services/
 import { runReloadCommand, writeFileAtomically } from "../../src/services/deny-list/apply.ts";
 import { openStore } from "../../src/store/db.ts";
 import { NGINX_BIN, sendRaw, startNginx, type NginxInstance } from "../helpers/nginx.ts";
-import { openReadonly, startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";
+import { startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";
+import { openReadonly } from "../helpers/db.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 describe("addresses are parsed strictly", () => {

@@ -1,7 +1,5 @@
-/** Runs `moat serve` from source as a child process, and reads its database as a second process would. */
+/** Runs `moat serve` from source as a child process (in tests only: it registers an afterAll), and waits on it. */
 import { afterAll } from "bun:test";
-import { Database } from "bun:sqlite";
-import { existsSync } from "node:fs";
 import type { Subprocess } from "bun";
 import { CLI } from "./cli.ts";
 
@@ -41,28 +39,6 @@ export async function waitForListening(serve: ServeProcess, deadlineMs = 60_000)
   const listening = /msg=listening .*port=(\d+)/;
   await waitFor("moat serve listening", () => listening.test(serve.stderr()), deadlineMs);
   return `http://127.0.0.1:${listening.exec(serve.stderr())![1]}`;
-}
-
-/** The database as a second process reads it: read-only, and waiting for a lock held for a moment, as moat itself does. */
-export function openReadonly(path: string): Database {
-  const db = new Database(path, { readonly: true });
-  db.exec("PRAGMA busy_timeout = 5000");
-  return db;
-}
-
-export function dbCounts(path: string): { requests: number; trafficRows: number; threats: number } {
-  if (!existsSync(path)) return { requests: 0, trafficRows: 0, threats: 0 };
-  const db = openReadonly(path);
-  try {
-    const counter = db.query<{ value: number }, []>("select value from counters where key = 'requests'").get();
-    const traffic = db.query<{ n: number }, []>("select count(*) as n from traffic").get();
-    const threats = db.query<{ n: number }, []>("select count(*) as n from threats").get();
-    return { requests: counter?.value ?? 0, trafficRows: traffic?.n ?? 0, threats: threats?.n ?? 0 };
-  } catch {
-    return { requests: 0, trafficRows: 0, threats: 0 }; // not migrated yet
-  } finally {
-    db.close();
-  }
 }
 
 /**

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { tailFiles, type TailCheckpoint, type TailEvent, type TailOptions } from "../../src/ingest/tail.ts";
 import type { SourceLine } from "../../src/ingest/lines.ts";
 import { tempDir } from "../helpers/tmp.ts";
-import { openReadonly } from "../helpers/serve.ts";
+import { openReadonly } from "../helpers/db.ts";
 
 const CONSUMER = join(import.meta.dir, "..", "helpers", "tail-consumer.ts");
 

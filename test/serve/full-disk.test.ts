@@ -9,7 +9,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createApi } from "../../src/api/app.ts";
 import { followLogs, makeApiServices } from "../helpers/api.ts";
-import { dbCounts, startServe, waitFor, waitForListening, type ServeProcess } from "../helpers/serve.ts";
+import { startServe, waitFor, waitForListening, type ServeProcess } from "../helpers/serve.ts";
+import { dbCounts } from "../helpers/db.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const closers: (() => Promise<void> | void)[] = [];
