@@ -1,5 +1,4 @@
-/** Runs `moat serve` from source as a child process (in tests only: it registers an afterAll), and waits on it. */
-import { afterAll } from "bun:test";
+/** Runs `moat serve` from source as a child process, and waits on it. */
 import type { Subprocess } from "bun";
 import { CLI } from "./cli.ts";
 
@@ -8,16 +7,13 @@ export interface ServeProcess {
   stderr: () => string;
 }
 
-/**
- * Every `moat serve` started, killed after the test file that started it: a failed test must not
- * leave one running. (bun test runs no process "exit" handlers; a top-level afterAll here is
- * registered for each test file that imports this module.)
- */
 const started = new Set<Subprocess>();
-afterAll(() => {
+
+/** Kills every `moat serve` a test started and did not stop (a failed test): test/setup.ts, after the run. */
+export function stopLeftoverServes(): void {
   for (const proc of started) if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
   started.clear();
-});
+}
 
 export function startServe(args: string[], env: Record<string, string> = {}): ServeProcess {
   let err = "";
