@@ -4,7 +4,7 @@
  * app to show the login form (`onUnauthorized`).
  */
 import type {
-  Activity, Alert, AllowRule, AnalyticsSummary, ApiKey, AuthState, ChartPoint, Compliance, ConsoleSettings, LogSource, Metrics, Mode, ModelVersion, Performance, Range, SecurityCheck, Threat, ThreatDetail, Traffic, WafConfig,
+  Activity, Alert, AllowRule, AnalyticsSummary, ApiKey, AuthState, ChartPoint, Compliance, ConsoleSettings, LogSource, Metrics, ModelVersion, Performance, Range, SecurityCheck, Threat, ThreatDetail, Traffic, WafConfig, WafSettingsChange,
 } from "./types.ts";
 
 let unauthorized: () => void = () => {};
@@ -102,7 +102,7 @@ export const api = {
   },
   waf: {
     config: () => get<WafConfig>("/api/waf/config"),
-    setConfig: (change: { threshold?: number; mode?: Mode }) => put<WafConfig>("/api/waf/config", change),
+    setConfig: (change: WafSettingsChange) => put<WafConfig>("/api/waf/config", change),
   },
   models: {
     list: () => get<ModelVersion[]>("/api/models"),

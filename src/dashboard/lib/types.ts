@@ -4,6 +4,8 @@
  */
 import type { ActivityDataT, AlertDataT, ChartDataPointT, RealTimeMetricsT, SecurityCheckT, ThreatDataT, TrafficDataT } from "../../api/contract.ts";
 import type { AnalyticsSummary, TopEntry } from "../../services/analytics.ts";
+import type { complianceScore } from "../../services/security/checks.ts";
+import type { WafMode, WafSettingsChange } from "../../services/waf-settings.ts";
 import type { Static } from "elysia";
 import type {
   AllowRule as AllowRuleSchema, ApiKey as ApiKeySchema, ModelEntryT, Performance as PerformanceSchema, Settings as SettingsSchema, Source as SourceSchema, ThreatDetail as ThreatDetailSchema,
@@ -16,14 +18,9 @@ export type Traffic = TrafficDataT;
 export type Range = "1h" | "6h" | "24h" | "7d" | "30d";
 export const RANGES: Range[] = ["1h", "6h", "24h", "7d", "30d"];
 
-export interface Compliance {
-  score: number;
-  total: number;
-  passed: number;
-  failed: number;
-}
+export type Compliance = ReturnType<typeof complianceScore>;
 
-export type Mode = "detect" | "block";
+export type { WafMode as Mode, WafSettingsChange };
 
 /** GET /api/waf/config (detection.ts keeps its schema to itself). */
 export interface WafConfig {
@@ -31,7 +28,7 @@ export interface WafConfig {
   calibrated_threshold: number;
   model_available: boolean;
   service_enabled: boolean;
-  mode: Mode;
+  mode: WafMode;
 }
 
 export type ThreatDetail = Static<typeof ThreatDetailSchema>;
