@@ -25,7 +25,7 @@ import { EXIT } from "../cli/exit-codes.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { crsInfo, debVersion, ensureModSecurity, nginxVersion, startCrsNginx } from "./lib/modsecurity.ts";
 import { BenchError, runBench } from "./lib/run.ts";
-import { parseBenchArgs, positiveInt } from "./lib/args.ts";
+import { intOption, parseBenchArgs } from "./lib/args.ts";
 import { waitForHealth } from "./lib/health.ts";
 import { markdownTable, thousands } from "./lib/table.ts";
 import { NGINX_BIN, freePort, startAuthRequestNginx } from "../test/helpers/nginx.ts";
@@ -145,8 +145,9 @@ interface Row {
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseBenchArgs({ args: argv, options: { seconds: { type: "string" }, connections: { type: "string" }, threads: { type: "string" } } }, USAGE);
-  const option = (name: "seconds" | "connections" | "threads", fallback: number) => (values[name] === undefined ? fallback : positiveInt(`--${name}`, values[name], USAGE));
-  const [seconds, connections, threads] = [option("seconds", 10), option("connections", 16), option("threads", 1)];
+  const seconds = intOption("--seconds", values.seconds, 10, USAGE);
+  const connections = intOption("--connections", values.connections, 16, USAGE);
+  const threads = intOption("--threads", values.threads, 1, USAGE);
   const wrk = Bun.which("wrk");
   if (!wrk) throw new BenchError("wrk is not installed (Debian package wrk; .ci/setup installs it)", EXIT.unavailable);
   if (!NGINX_BIN) throw new BenchError("nginx is not installed (Debian package nginx; .ci/setup installs it)", EXIT.unavailable);

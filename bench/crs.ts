@@ -30,7 +30,7 @@ import { readRequests } from "../src/ingest/read.ts";
 import { Rejections } from "../src/parse/rejections.ts";
 import { legitQueries } from "../src/detect/corpus/datasets.ts";
 import { BenchError, runBench } from "./lib/run.ts";
-import { parseBenchArgs, positiveInt } from "./lib/args.ts";
+import { intOption, parseBenchArgs, positiveInt } from "./lib/args.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { markdownTable, thousands } from "./lib/table.ts";
 import { describeMachine } from "./lib/machine.ts";
@@ -394,7 +394,7 @@ async function main(argv: string[]): Promise<number> {
   );
   const levels = parseLevels(values.levels ?? "1,2,3,4");
   const limit = values.limit === undefined ? null : positiveInt("--limit", values.limit, USAGE);
-  if (values.concurrency !== undefined) options.concurrency = positiveInt("--concurrency", values.concurrency, USAGE, 256);
+  options.concurrency = intOption("--concurrency", values.concurrency, DEFAULT_CONCURRENCY, USAGE, 256);
   const out = values.out === undefined ? null : resolve(values.out);
   if (out) {
     // Fail now rather than after a run of many minutes.

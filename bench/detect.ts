@@ -31,7 +31,7 @@ import { markdownTable, thousands } from "./lib/table.ts";
 import { buildLog } from "./lib/build-log.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { BenchError, runBench } from "./lib/run.ts";
-import { parseBenchArgs, positiveInt } from "./lib/args.ts";
+import { intOption, parseBenchArgs } from "./lib/args.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const log = (msg: string) => process.stderr.write(`bench:detect: ${msg}\n`);
@@ -55,9 +55,9 @@ async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return EXIT.usage;
   }
-  const lines = positiveInt("--lines", values.lines ?? "1000000", USAGE);
-  const batchSize = positiveInt("--batch", values.batch ?? "1024", USAGE);
-  const singles = positiveInt("--single", values.single ?? "5000", USAGE);
+  const lines = intOption("--lines", values.lines, 1_000_000, USAGE);
+  const batchSize = intOption("--batch", values.batch, 1024, USAGE);
+  const singles = intOption("--single", values.single, 5000, USAGE);
   const dir = mkdtempSync(join(tmpdir(), "moat-bench-detect-"));
   try {
     log(`reading ${trainInput} and ${testInput}`);

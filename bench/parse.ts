@@ -28,7 +28,7 @@ import { EXIT } from "../cli/exit-codes.ts";
 import { markdownTable, thousands } from "./lib/table.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { measureCommand, median, selfPeakRssBytes, type Measurement } from "./lib/measure.ts";
-import { parseBenchArgs, positiveInt } from "./lib/args.ts";
+import { intOption, parseBenchArgs } from "./lib/args.ts";
 import { buildLog } from "./lib/build-log.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -209,8 +209,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new BenchError(`expected one access log, got ${positionals.length}\n${USAGE}`, EXIT.usage);
   const input = positionals[0]!;
-  const target = values.lines === undefined ? DEFAULT_LINES : positiveInt("--lines", values.lines, USAGE);
-  const runCount = values.runs === undefined ? 3 : positiveInt("--runs", values.runs, USAGE);
+  const target = intOption("--lines", values.lines, DEFAULT_LINES, USAGE);
+  const runCount = intOption("--runs", values.runs, 3, USAGE);
 
   // A missing or unreadable input fails here, before anything is written.
   try {

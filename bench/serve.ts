@@ -19,7 +19,7 @@ import { EXIT } from "../cli/exit-codes.ts";
 import { buildLog } from "./lib/build-log.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { BenchError, runBench } from "./lib/run.ts";
-import { parseBenchArgs, positiveInt } from "./lib/args.ts";
+import { intOption, parseBenchArgs } from "./lib/args.ts";
 import { waitForHealth } from "./lib/health.ts";
 import { processMemory } from "./lib/measure.ts";
 import { markdownTable, thousands } from "./lib/table.ts";
@@ -113,9 +113,9 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseBenchArgs({ args: argv, allowPositionals: true, options: { lines: { type: "string" }, rate: { type: "string" }, seconds: { type: "string" } } }, USAGE);
   const input = positionals[0];
   if (!input) throw new BenchError(`no access log given\n${USAGE}`, EXIT.usage);
-  const lines = values.lines === undefined ? 500_000 : positiveInt("--lines", values.lines, USAGE);
-  const rate = values.rate === undefined ? 5000 : positiveInt("--rate", values.rate, USAGE);
-  const seconds = values.seconds === undefined ? 20 : positiveInt("--seconds", values.seconds, USAGE);
+  const lines = intOption("--lines", values.lines, 500_000, USAGE);
+  const rate = intOption("--rate", values.rate, 5000, USAGE);
+  const seconds = intOption("--seconds", values.seconds, 20, USAGE);
   if (!existsSync(input)) throw new BenchError(`${input}: no such file`, EXIT.noInput);
   const dir = mkdtempSync(join(tmpdir(), "moat-bench-serve-"));
   try {

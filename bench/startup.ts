@@ -17,7 +17,7 @@ import { join, resolve } from "node:path";
 import { EXIT } from "../cli/exit-codes.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { median, processMemory } from "./lib/measure.ts";
-import { parseBenchArgs, positiveInt } from "./lib/args.ts";
+import { intOption, parseBenchArgs } from "./lib/args.ts";
 import { waitForHealth } from "./lib/health.ts";
 import { BenchError, runBench } from "./lib/run.ts";
 import { markdownTable } from "./lib/table.ts";
@@ -70,7 +70,7 @@ async function startOnce(cacheDir: string | null, idleSeconds: number): Promise<
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseBenchArgs({ args: argv, options: { runs: { type: "string" }, "idle-seconds": { type: "string" }, build: { type: "boolean" } } }, USAGE);
-  const runs = values.runs === undefined ? 5 : positiveInt("--runs", values.runs, USAGE);
+  const runs = intOption("--runs", values.runs, 5, USAGE);
   const idleSeconds = Number(values["idle-seconds"] ?? 5);
   if (!(idleSeconds >= 0)) throw new BenchError(`--idle-seconds must be a number ≥ 0, got ${values["idle-seconds"]}\n${USAGE}`, EXIT.usage);
   if (values.build || !existsSync(BINARY)) {

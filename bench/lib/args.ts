@@ -24,3 +24,8 @@ export function positiveInt(name: string, value: string, usage: string, max = Nu
   }
   return n;
 }
+
+/** An optional integer option: `fallback` when it is not given, else its value as by positiveInt. */
+export function intOption(name: string, value: string | undefined, fallback: number, usage: string, max?: number): number {
+  return value === undefined ? fallback : positiveInt(name, value, usage, max);
+}
