@@ -51,10 +51,7 @@ function percentile(sorted: number[], q: number): number {
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseBenchArgs({ args: argv, allowPositionals: true, options: { lines: { type: "string" }, batch: { type: "string" }, single: { type: "string" } } }, USAGE);
   const [trainInput, testInput] = positionals;
-  if (!trainInput || !testInput) {
-    console.error(USAGE);
-    return EXIT.usage;
-  }
+  if (!trainInput || !testInput) throw new BenchError(`expected a train input and a test input, got ${positionals.length}\n${USAGE}`, EXIT.usage);
   const lines = intOption("--lines", values.lines, 1_000_000, USAGE);
   const batchSize = intOption("--batch", values.batch, 1024, USAGE);
   const singles = intOption("--single", values.single, 5000, USAGE);
