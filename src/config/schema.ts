@@ -25,7 +25,7 @@ export const ConfigSchema = Type.Object(
     }),
     ingest: section({
       logs: Type.Array(Type.String({ minLength: 1 }), { default: [], description: "access logs to follow (files that do not exist yet are waited for)" }),
-      format: Type.Union(FORMAT_NAMES.map((f) => Type.Literal(f)), { default: "auto", description: "log format: auto, combined, nginx, json, apache, raw-http" }),
+      format: Type.Union(FORMAT_NAMES.map((f) => Type.Literal(f)), { default: "auto", description: `log format: ${FORMAT_NAMES.join(", ")}` }),
       log_format: Type.String({ default: "", description: "your nginx log_format string, when format is nginx" }),
       start_at: Type.Union([Type.Literal("beginning"), Type.Literal("end")], { default: "end", description: "where to start in a log seen for the first time" }),
       memory_soft_limit_mb: Type.Integer({ minimum: 0, default: 200, description: "above this resident memory, moat serve collects garbage after a batch (at most 10 times a second); 0: leave it to the runtime" }),
