@@ -267,7 +267,7 @@ describe("nginx audit", () => {
     const dir = writeFixture(GOOD);
     symlinkSync(join(dir, "sites-available/site.conf"), join(dir, "sites-enabled/20-site.conf"));
     expectNginxAccepts(dir);
-    const results = await auditNginxConfig(join(dir, "nginx.conf"));
+    const results = auditNginxConfig(await parseNginxConfig(join(dir, "nginx.conf")));
     expect(results.map((r) => r.id)).toEqual(["server-tokens", "tls-protocols", "tls-ciphers", "security-headers", "add-header-inheritance", "alias-traversal", "client-max-body-size"]);
     for (const result of results) {
       expect({ id: result.id, status: result.status }).toEqual({ id: result.id, status: "pass" });
@@ -282,7 +282,7 @@ describe("nginx audit", () => {
     expectNginxAccepts(dir);
     const main = join(dir, "nginx.conf");
     const app = join(dir, "conf.d/app.conf");
-    const results = byId(await auditNginxConfig(main));
+    const results = byId(auditNginxConfig(await parseNginxConfig(main)));
 
     const tokens = results["server-tokens"]!;
     expect(tokens.status).toBe("warning");
@@ -333,7 +333,7 @@ describe("nginx audit", () => {
       "servers/tls.conf": "server {\n  listen 443 http2 ssl;\n  server_name tls.test;\n}\n",
     });
     const main = join(dir, "nginx.conf");
-    const results = byId(await auditNginxConfig(main));
+    const results = byId(auditNginxConfig(await parseNginxConfig(main)));
     expect(results["server-tokens"]).toMatchObject({ status: "warning", locations: [{ file: main, line: 2 }] });
     const protocols = results["tls-protocols"]!;
     expect(protocols.status).toBe("warning");
@@ -367,7 +367,7 @@ http {
 `,
     });
     const main = join(dir, "nginx.conf");
-    const results = byId(await auditNginxConfig(main));
+    const results = byId(auditNginxConfig(await parseNginxConfig(main)));
     const inheritance = results["add-header-inheritance"]!;
     // /plain/ loses X-Frame-Options; its "if" loses both headers of /plain/ (only Cache-Control is named: the rest was lost already).
     expect(inheritance.locations).toEqual([{ file: main, line: 9 }, { file: main, line: 11 }]);
@@ -388,10 +388,5 @@ http {
     expect(weakCiphers("ECDHE-RSA-DES-CBC3-SHA:EXP-RC4-MD5:RSA+3DES:eNULL:aNULL")).toEqual(["ECDHE-RSA-DES-CBC3-SHA", "EXP-RC4-MD5", "RSA+3DES", "eNULL", "aNULL"]);
     expect(weakCiphers("HIGH:!aNULL:@SECLEVEL=0")).toEqual(["@SECLEVEL=0 (allows every weak algorithm)"]);
     expect(weakCiphers("MEDIUM:LOW:EXPORT")).toEqual(["MEDIUM", "LOW", "EXPORT"]);
-  });
-
-  test("a configuration nginx would reject is not audited: the parse error is thrown", async () => {
-    const dir = writeFixture({ "nginx.conf": "http {\n" });
-    await expect(auditNginxConfig(join(dir, "nginx.conf"))).rejects.toThrow(`${join(dir, "nginx.conf")}:1: "http" block is never closed`);
   });
 });

@@ -52,4 +52,30 @@ describe("security checks", () => {
     expect(await runSecurityChecks(ctx, "no-such-check")).toEqual([]);
     store.close();
   });
+
+  test("the nginx audit and the deny-list check read one configuration; one nginx would reject is not audited", async () => {
+    const dir = tempDir();
+    const conf = join(dir, "nginx.conf");
+    const denyFile = join(dir, "deny.conf");
+    writeFileSync(denyFile, "");
+    const config = loadConfig({ env: { MOAT_STORAGE_DATA_DIR: dir, MOAT_SECURITY_NGINX_CONF: conf, MOAT_BAN_ENABLED: "true", MOAT_BAN_FILE: denyFile } }).config;
+    const store = openStore(config.storage.db);
+    const ctx = { config, store, detector: await Detector.load(), now: () => Date.now() };
+    const nginxAndDenyList = async () => (await runSecurityChecks(ctx)).filter((r) => r.key.startsWith("nginx-") || r.key === "deny-list").map((r) => [r.key, r.status, r.message]);
+
+    writeFileSync(conf, `events {}\nhttp { server_tokens off; server { listen 8080; include ${denyFile}; location / { return 200; } } }\n`);
+    const included = await nginxAndDenyList();
+    expect(included.map(([key]) => key)).toEqual(["nginx-server-tokens", "nginx-tls-protocols", "nginx-tls-ciphers", "nginx-security-headers", "nginx-add-header-inheritance", "nginx-alias-traversal", "nginx-client-max-body-size", "deny-list"]);
+    expect(included.at(-1)).toEqual(["deny-list", "pass", `0 active ban(s) in ${denyFile}, included by ${conf}`]);
+
+    writeFileSync(conf, "events {}\nhttp { server { listen 8080; location / { return 200; } } }\n");
+    expect((await nginxAndDenyList()).at(-1)).toEqual(["deny-list", "warning", `${conf} does not include ${denyFile}: add "include ${denyFile};" to the server block, or the bans have no effect`]);
+
+    // The parse error is the audit's one result; the deny-list check leaves it to the audit.
+    writeFileSync(conf, "http {\n");
+    const rejected = await nginxAndDenyList();
+    expect(rejected[0]).toEqual(["nginx-config", "fail", `${conf}:1: "http" block is never closed (missing "}")`]);
+    expect(rejected.map(([key]) => key)).toEqual(["nginx-config", "deny-list"]);
+    store.close();
+  });
 });

@@ -3,7 +3,7 @@ import { readFileSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ServiceContext } from "../../serve/context.ts";
 import { bans } from "../../store/schema.ts";
-import { parseNginxConfig } from "../security/nginx-config.ts";
+import { parseNginxConfig, type NginxConfig } from "../security/nginx-config.ts";
 import type { CheckResult } from "../security/checks.ts";
 import { isActive } from "./rules.ts";
 import { storedProblem } from "./apply.ts";
@@ -22,8 +22,12 @@ function sameFile(a: string, b: string): boolean {
 /**
  * When bans are enabled: the file exists and lists every active ban (a failed write — full disk,
  * unwritable directory — leaves it behind the table), and the audited nginx configuration includes it.
+ * `nginxConfig`: that configuration, parsed once for a whole run of the checks (alone, it is parsed here).
  */
-export async function denyListCheck(ctx: Pick<ServiceContext, "config" | "store" | "now">): Promise<CheckResult[]> {
+export async function denyListCheck(
+  ctx: Pick<ServiceContext, "config" | "store" | "now">,
+  nginxConfig: () => Promise<NginxConfig> = () => parseNginxConfig(ctx.config.security.nginx_conf),
+): Promise<CheckResult[]> {
   const cfg = ctx.config.ban;
   if (!cfg.enabled) return [];
   const check = (status: CheckResult["status"], message: string): CheckResult[] => [{ key: "deny-list", name: CHECK_NAME, status, message }];
@@ -43,7 +47,7 @@ export async function denyListCheck(ctx: Pick<ServiceContext, "config" | "store"
   const conf = ctx.config.security.nginx_conf;
   if (conf) {
     try {
-      const parsed = await parseNginxConfig(conf);
+      const parsed = await nginxConfig();
       if (!parsed.files.some((f) => sameFile(f, cfg.file))) return check("warning", `${conf} does not include ${cfg.file}: add "include ${cfg.file};" to the server block, or the bans have no effect`);
     } catch {
       // unreadable or invalid nginx configuration: the nginx audit reports it

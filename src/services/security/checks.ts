@@ -11,6 +11,7 @@ import { authRequired } from "../../api/auth/guard.ts";
 import { DAY_MS, MINUTE_MS } from "../range.ts";
 import type { ServiceContext } from "../../serve/context.ts";
 import { auditNginxConfig, type AuditResult } from "./nginx-audit.ts";
+import { parseNginxConfig, type NginxConfig } from "./nginx-config.ts";
 import { denyListCheck } from "../deny-list/check.ts";
 
 export type CheckStatus = "pass" | "warning" | "fail";
@@ -76,13 +77,16 @@ function dbSize(ctx: Ctx): CheckResult {
   return { key: "db-size", name: "Database size is within its limit", status, message: `${(bytes / 2 ** 20).toFixed(1)} MB of ${ctx.config.retention.max_db_mb} MB (${Math.round(share * 100)}%)` };
 }
 
-async function nginxAudit(ctx: Ctx): Promise<CheckResult[]> {
+/** The run's nginx configuration: parsed on first use, once for the nginx audit and the deny-list check. */
+type NginxConfigOfRun = () => Promise<NginxConfig>;
+
+async function nginxAudit(ctx: Ctx, nginxConfig: NginxConfigOfRun): Promise<CheckResult[]> {
   const path = ctx.config.security.nginx_conf;
   if (!path) return [];
   if (!existsSync(path)) return [{ key: "nginx-config", name: "nginx configuration can be audited", status: "warning", message: `${path} not found: set [security] nginx_conf to your nginx.conf` }];
   let results: AuditResult[];
   try {
-    results = await auditNginxConfig(path);
+    results = auditNginxConfig(await nginxConfig());
   } catch (e) {
     return [{ key: "nginx-config", name: "nginx configuration can be audited", status: "fail", message: (e as Error).message }];
   }
@@ -98,7 +102,7 @@ async function nginxAudit(ctx: Ctx): Promise<CheckResult[]> {
 interface Check {
   /** Whether a result of this key comes from this check (the nginx audit gives one result per audit). */
   gives(key: string): boolean;
-  run(ctx: Ctx, now: number): CheckResult[] | Promise<CheckResult[]>;
+  run(ctx: Ctx, now: number, nginxConfig: NginxConfigOfRun): CheckResult[] | Promise<CheckResult[]>;
 }
 
 /** In the order they are stored (and listed). */
@@ -108,8 +112,8 @@ const CHECKS: Check[] = [
   { gives: (key) => key === "api-protected", run: (ctx) => [apiProtection(ctx)] },
   { gives: (key) => key === "retention", run: (ctx) => [retention(ctx)] },
   { gives: (key) => key === "db-size", run: (ctx) => [dbSize(ctx)] },
-  { gives: (key) => key.startsWith("nginx-"), run: nginxAudit },
-  { gives: (key) => key === "deny-list", run: denyListCheck },
+  { gives: (key) => key.startsWith("nginx-"), run: (ctx, _now, nginxConfig) => nginxAudit(ctx, nginxConfig) },
+  { gives: (key) => key === "deny-list", run: (ctx, _now, nginxConfig) => denyListCheck(ctx, nginxConfig) },
 ];
 
 /**
@@ -119,8 +123,10 @@ const CHECKS: Check[] = [
  */
 export async function runSecurityChecks(ctx: Ctx, key?: string): Promise<CheckRow[]> {
   const now = ctx.now();
+  let parsed: Promise<NginxConfig> | undefined;
+  const nginxConfig = () => (parsed ??= parseNginxConfig(ctx.config.security.nginx_conf));
   const results: CheckResult[] = [];
-  for (const check of CHECKS) if (!key || check.gives(key)) results.push(...(await check.run(ctx, now)));
+  for (const check of CHECKS) if (!key || check.gives(key)) results.push(...(await check.run(ctx, now, nginxConfig)));
   const chosen = key ? results.filter((r) => r.key === key) : results;
   return chosen.map((r) =>
     ctx.store.db

@@ -4,7 +4,7 @@
  * traversal and unlimited request bodies. One result per check; every finding names the file:line of
  * the directives at fault.
  */
-import { parseNginxConfig, type Directive, type NginxConfig } from "./nginx-config.ts";
+import type { Directive, NginxConfig } from "./nginx-config.ts";
 
 export type AuditStatus = "pass" | "warning" | "fail";
 
@@ -40,9 +40,8 @@ interface Check {
   run(config: NginxConfig): CheckOutcome;
 }
 
-/** Parse errors (NginxConfigError) are thrown: without a configuration there is nothing to audit. */
-export async function auditNginxConfig(path: string): Promise<AuditResult[]> {
-  const config = await parseNginxConfig(path);
+/** One result per check of a parsed configuration (parseNginxConfig: what nginx rejects is not audited). */
+export function auditNginxConfig(config: NginxConfig): AuditResult[] {
   return CHECKS.map((check) => {
     const { findings, passMessage } = check.run(config);
     return resultOf(check, findings, passMessage);
