@@ -9,6 +9,14 @@ import type { HttpRequest } from "../core/http-request.ts";
 import type { Verdict } from "../detect/verdict.ts";
 import type { ApiServices } from "./services.ts";
 
+/** The inline check routes (detection.ts, auth-request.ts): the guard rate-limits them per key, /api/performance times them. */
+const INLINE_CHECK_PATHS = new Set(["/check", "/check/batch", "/api/waf/check", "/api/waf/check/batch", "/check/auth-request"]);
+
+/** Whether a request's path is an inline check route; with a trailing slash too, as Elysia routes `/x/` to `/x`. */
+export function isInlineCheckPath(path: string): boolean {
+  return INLINE_CHECK_PATHS.has(path.endsWith("/") ? path.slice(0, -1) : path);
+}
+
 export const Reason = t.Object({
   field: t.String({ description: "path, query.<name>, body.<name>, cookie.<name>, header.<name> or method" }),
   name: t.String({ description: "an attack class (generic detector) or a departure from the site profile (site detector)" }),

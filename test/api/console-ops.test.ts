@@ -105,6 +105,9 @@ describe("sources, performance and retention", () => {
     // Performance: measured as the service works.
     await callApi(app, "POST", "/check", { method: "GET", path: "/products", query_params: { id: "7" } });
     await waitFor("the check's latency", () => s.metrics.timings.checkLatencyMs.quantiles().samples === 1);
+    // The same route with a trailing slash (Elysia serves it) is timed too.
+    expect((await callApi(app, "POST", "/check/", { method: "GET", path: "/products", query_params: { id: "8" } })).status).toBe(200);
+    await waitFor("the latency of the check at /check/", () => s.metrics.timings.checkLatencyMs.quantiles().samples === 2, 5_000);
     const perf = await data<Record<string, number | Record<string, number>>>(app, "GET", "/api/performance");
     expect(Object.keys(perf).sort()).toEqual(["checkLatencyMs", "cpuPercent", "dbBytes", "heapBytes", "ingestLagMs", "linesPerSecond", "modelTimeMs", "rssBytes", "uptime"]);
     expect(perf.linesPerSecond as number).toBeGreaterThan(0);
@@ -115,6 +118,7 @@ describe("sources, performance and retention", () => {
       expect(q.p99).toBeGreaterThanOrEqual(q.p50!);
     }
     expect((perf.ingestLagMs as Record<string, number>).samples).toBe(1105);
+    expect((perf.checkLatencyMs as Record<string, number>).samples).toBe(2);
     expect((perf.checkLatencyMs as Record<string, number>).p50).toBeGreaterThan(0);
     expect(perf.cpuPercent as number).toBeGreaterThanOrEqual(0);
     expect(perf.cpuPercent as number).toBeLessThanOrEqual(100);
@@ -123,7 +127,7 @@ describe("sources, performance and retention", () => {
 
     // A retention change is applied by the next run of the real retention job.
     s.inlineWriter.flush();
-    expect(trafficRows(s)).toBe(1106);
+    expect(trafficRows(s)).toBe(1107); // the 1105 lines read and the 2 checks
     await data(app, "PUT", "/api/settings/retention", { traffic_rows: 1000 });
     const scheduler = new Scheduler(s.ctx);
     registerStandardJobs(scheduler, s.ctx, { metrics: s.metrics, alerts: s.alerts });

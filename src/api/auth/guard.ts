@@ -21,6 +21,7 @@ import type { ApiServices } from "../services.ts";
 import { displayPrefix, verifyKey } from "./keys.ts";
 import { createSession, deleteSession, pruneExpired, verifySession } from "./sessions.ts";
 import { isDashboardRoute } from "../routes/ui.ts";
+import { isInlineCheckPath } from "../inline-check.ts";
 
 export const SESSION_COOKIE = "moat_session";
 /** How long a dashboard login lasts. */
@@ -28,7 +29,6 @@ const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 
 /** Routes anyone may call: the liveness probe, and the endpoints that establish credentials. */
 const EXEMPT_ROUTES = new Set(["GET /health", "POST /api/auth/login", "POST /api/auth/logout", "GET /api/auth/me"]);
-const CHECK_ROUTES = new Set(["/check", "/check/batch", "/api/waf/check", "/api/waf/check/batch", "/check/auth-request"]);
 const ANONYMOUS_BUCKET = "anonymous";
 
 const HOW_TO_AUTHENTICATE =
@@ -137,7 +137,7 @@ export function authGuard(s: ApiServices) {
         set.headers["www-authenticate"] = 'Bearer realm="moat"';
         return failure(caller === "invalid" ? INVALID_KEY : HOW_TO_AUTHENTICATE);
       }
-      if (!CHECK_ROUTES.has(path)) return;
+      if (!isInlineCheckPath(path)) return;
       const waitSeconds = limiter.take(caller ? `key ${caller.keyId}` : ANONYMOUS_BUCKET, s.ctx.now());
       if (waitSeconds === null) return;
       set.status = 429;

@@ -10,16 +10,14 @@ import { Performance } from "../../console-contract.ts";
 import { envelope, ok } from "../../envelope.ts";
 import type { ApiServices } from "../../services.ts";
 import { dbBytes } from "../../../store/stats.ts";
-
-const CHECK_URL = /^[a-z]+:\/\/[^/]+(?:\/api\/waf)?\/check(?:\/batch|\/auth-request)?(?:\?|$)/;
-
+import { isInlineCheckPath } from "../../inline-check.ts";
 
 export function performanceRoutes(s: ApiServices) {
   const { timings } = s.metrics;
   const arrivedAt = new WeakMap<Request, number>();
   return new Elysia({ name: "console-performance", prefix: "/api" })
     .onRequest(({ request }) => {
-      if (CHECK_URL.test(request.url)) arrivedAt.set(request, performance.now());
+      if (isInlineCheckPath(new URL(request.url).pathname)) arrivedAt.set(request, performance.now());
     })
     .onAfterResponse({ as: "global" }, ({ request }) => {
       const started = arrivedAt.get(request);
