@@ -4,6 +4,7 @@
  * rollups. Deletes run in small chunks so the writer is never held up for long.
  */
 import type { Store } from "../store/db.ts";
+import { rowCount } from "../store/stats.ts";
 import { DAY_MS, MAX_RANGE_MS } from "./range.ts";
 
 export interface RetentionLimits {
@@ -62,7 +63,7 @@ export function enforceRetention(store: Store, limits: RetentionLimits, now: num
   otherDeleted += store.sqlite.run("delete from metric_rollups where bucket < ?", [now - Math.max(limits.maxAgeDays * DAY_MS, MAX_RANGE_MS)]).changes;
 
   // Row limit on the traffic window: benign rows go first.
-  const rows = (store.sqlite.query("select count(*) as n from traffic").get() as { n: number }).n;
+  const rows = rowCount(store, "traffic");
   if (rows > limits.trafficRows) {
     let excess = rows - limits.trafficRows;
     while (excess > 0) {

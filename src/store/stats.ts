@@ -24,6 +24,11 @@ export function counterValue(store: Store, key: string): number {
   return (store.sqlite.query("select value from counters where key = ?").get(key) as { value: number } | null)?.value ?? 0;
 }
 
+/** The rows a table holds now (a whole-table count: for commands and checks, not for a scrape). */
+export function rowCount(store: Store, table: "traffic" | "threats" | "alerts" | "activities"): number {
+  return (store.sqlite.query(`select count(*) as n from ${table}`).get() as { n: number }).n;
+}
+
 /** The database file plus its write-ahead log (a path is enough: benchmarks measure a database another process has open). */
 export function dbBytes(store: Pick<Store, "path">): number {
   return fileSize(store.path) + fileSize(`${store.path}-wal`);
@@ -31,15 +36,13 @@ export function dbBytes(store: Pick<Store, "path">): number {
 
 /** Everything at once; it counts whole tables, so it is for commands and checks, not for a scrape. */
 export function dbStats(store: Store): DbStats {
-  const count = (table: string) => (store.sqlite.query(`select count(*) as n from ${table}`).get() as { n: number }).n;
-  const counter = (key: string) => counterValue(store, key);
   return {
-    requests: counter("requests"),
-    threats: count("threats"),
-    alerts: count("alerts"),
-    activities: count("activities"),
-    trafficRows: count("traffic"),
-    rejectedLines: counter("rejected"),
+    requests: counterValue(store, "requests"),
+    threats: rowCount(store, "threats"),
+    alerts: rowCount(store, "alerts"),
+    activities: rowCount(store, "activities"),
+    trafficRows: rowCount(store, "traffic"),
+    rejectedLines: counterValue(store, "rejected"),
     dbBytes: dbBytes(store),
     db: store.path,
   };

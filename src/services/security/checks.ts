@@ -6,7 +6,7 @@
 import { existsSync, statSync } from "node:fs";
 import { asc, eq } from "drizzle-orm";
 import { securityChecks } from "../../store/schema.ts";
-import { dbBytes, dbStats } from "../../store/stats.ts";
+import { dbBytes, rowCount } from "../../store/stats.ts";
 import { authRequired } from "../../api/auth/guard.ts";
 import { DAY_MS, MINUTE_MS } from "../range.ts";
 import type { ServiceContext } from "../../serve/context.ts";
@@ -64,7 +64,7 @@ function apiProtection(ctx: Ctx): CheckResult {
 
 function retention(ctx: Ctx): CheckResult {
   const r = ctx.config.retention;
-  const rows = dbStats(ctx.store).trafficRows;
+  const rows = rowCount(ctx.store, "traffic");
   const status: CheckStatus = rows > r.traffic_rows * 1.1 ? "warning" : "pass";
   return { key: "retention", name: "Retention is configured and enforced", status, message: `${rows} of at most ${r.traffic_rows} traffic rows; rows older than ${r.max_age_days} days are pruned; size limit ${r.max_db_mb} MB` };
 }
