@@ -277,7 +277,7 @@ class PerformanceHistory {
 export const DURATION_SAMPLES = 4096;
 
 /** Upper bounds (ms) of the cumulative histogram buckets Prometheus scrapes, from sub-millisecond checks to slow ingestion. */
-export const HISTOGRAM_BUCKETS_MS = [0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] as const;
+const HISTOGRAM_BUCKETS_MS = [0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] as const;
 
 /**
  * One duration, measured: the last DURATION_SAMPLES measurements (a ring: constant memory) for p50

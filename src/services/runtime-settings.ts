@@ -29,7 +29,7 @@ export function maskUrl(url: string): string {
 }
 
 /** A problem with a webhook URL, or null when it is usable ("" turns the webhook off). */
-export function webhookUrlProblem(url: string): string | null {
+function webhookUrlProblem(url: string): string | null {
   if (url === "") return null;
   let u: URL;
   try {
