@@ -15,7 +15,7 @@ export function addDetectOptions(cmd: Command): Command {
     .option("-t, --threshold <x>", "flag at this score instead of the model's calibrated threshold (0..1)");
 }
 
-export function parseThreshold(value: string | undefined): number | undefined {
+function parseThreshold(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const t = Number(value);
   if (!Number.isFinite(t) || t < 0 || t > 1) throw new CliError(`--threshold must be a number from 0 to 1, got ${value}`, EXIT.usage);

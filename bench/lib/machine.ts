@@ -10,7 +10,7 @@ export interface MachineInfo {
   bun: string;
 }
 
-export function machineInfo(): MachineInfo {
+function machineInfo(): MachineInfo {
   let cpuModel = "unknown";
   try {
     const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"));

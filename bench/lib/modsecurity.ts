@@ -13,7 +13,7 @@ import { BenchError } from "./run.ts";
 import { NGINX_BIN, freePort, startNginx, type NginxInstance } from "../../test/helpers/nginx.ts";
 import { tempDir } from "../../test/helpers/tmp.ts";
 
-export const PACKAGES = ["nginx", "libnginx-mod-http-modsecurity", "modsecurity-crs"] as const;
+const PACKAGES = ["nginx", "libnginx-mod-http-modsecurity", "modsecurity-crs"] as const;
 
 const MODULE_DIRS = ["/usr/lib/nginx/modules", "/usr/share/nginx/modules"];
 const MODULE_FILE = "ngx_http_modsecurity_module.so";
@@ -34,7 +34,7 @@ class ModSecurityUnavailable extends BenchError {
 }
 
 /** Path of the dynamic module, or null. Also follows `load_module` lines in modules-available. */
-export function findModule(): string | null {
+function findModule(): string | null {
   for (const dir of MODULE_DIRS) {
     const p = join(dir, MODULE_FILE);
     if (existsSync(p)) return p;
@@ -128,7 +128,7 @@ export function nginxVersion(): string {
 }
 
 /** The ModSecurity settings the bench uses (the engine part of modsecurity.conf-recommended, blocking on). */
-export const ENGINE_SETTINGS = `
+const ENGINE_SETTINGS = `
 SecRuleEngine On
 SecRequestBodyAccess On
 SecRequestBodyLimit 13107200
@@ -143,7 +143,7 @@ SecRule REQUEST_HEADERS:Content-Type "application/json" "id:200001,phase:1,t:non
 `;
 
 /** The rules file: engine settings, the installed crs-setup, the paranoia level, then CRS in its usual order. */
-export function rulesFor(level: number, info: CrsInfo): string {
+function rulesFor(level: number, info: CrsInfo): string {
   const vars = info.crs4Names
     ? [`tx.blocking_paranoia_level=${level}`, `tx.detection_paranoia_level=${level}`]
     : [`tx.paranoia_level=${level}`, `tx.executing_paranoia_level=${level}`];

@@ -9,7 +9,7 @@ const HEX = Array.from({ length: 256 }, (_, b) => `\\x${b.toString(16).toUpperCa
 /** Printable ASCII minus `"` and `\`: nothing to escape. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
-export function escapeNginx(s: string): string {
+function escapeNginx(s: string): string {
   if (PLAIN.test(s)) return s;
   let out = "";
   for (const b of Buffer.from(s, "utf8")) {

@@ -37,13 +37,13 @@ export interface LoadedConfig {
 type Leaf = { path: string; schema: TSchema };
 
 /** Every `section.key` of the schema with its own schema. */
-export function configLeaves(schema: TObject = ConfigSchema): Leaf[] {
+function configLeaves(schema: TObject = ConfigSchema): Leaf[] {
   return Object.entries(schema.properties).flatMap(([sectionName, sectionSchema]) =>
     Object.entries((sectionSchema as TObject).properties).map(([key, s]) => ({ path: `${sectionName}.${key}`, schema: s })),
   );
 }
 
-export function envName(path: string): string {
+function envName(path: string): string {
   return `MOAT_${path.replace(".", "_").toUpperCase()}`;
 }
 
@@ -66,7 +66,7 @@ function setPath(target: Record<string, Record<string, unknown>>, path: string, 
   (target[sectionName] ??= {})[key] = value;
 }
 
-export function defaultDataDir(env: Record<string, string | undefined> = process.env): string {
+function defaultDataDir(env: Record<string, string | undefined> = process.env): string {
   return join(env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "moat");
 }
 

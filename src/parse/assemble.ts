@@ -28,7 +28,7 @@ function toNumber(v: string | undefined): number | null {
 }
 
 /** Splits `METHOD target PROTOCOL`; tolerates HTTP/0.9 lines and garbage (kept whole as the path). */
-export function splitRequestLine(line: string): { method: string; target: string; protocol: string } {
+function splitRequestLine(line: string): { method: string; target: string; protocol: string } {
   const first = line.indexOf(" ");
   if (first === -1) return { method: "", target: line, protocol: "" };
   const last = line.lastIndexOf(" ");
@@ -62,7 +62,7 @@ function headerName(variable: string): string {
   return name;
 }
 
-export function isFormBody(contentType: string | undefined, body: string | null): boolean {
+function isFormBody(contentType: string | undefined, body: string | null): boolean {
   if (!body) return false;
   if (contentType) return contentType.toLowerCase().startsWith("application/x-www-form-urlencoded");
   return false;

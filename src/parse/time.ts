@@ -10,7 +10,7 @@ let lastText = "";
 let lastValue: number | null = null;
 
 /** `24/Nov/2026:11:54:54 +0000` → epoch ms; null when malformed. */
-export function parseTimeLocal(s: string): number | null {
+function parseTimeLocal(s: string): number | null {
   if (s !== lastText) {
     lastValue = parseTimeLocalUncached(s);
     lastText = s;

@@ -10,7 +10,7 @@ import { decodeLine, type SourceLine } from "../lines.ts";
 import type { FilePosition } from "../tail.ts";
 
 /** How much of the file start identifies it (as Vector's file source does). */
-export const FINGERPRINT_BYTES = 4096;
+const FINGERPRINT_BYTES = 4096;
 const MIN_READ_BYTES = 256 * 1024;
 const NL = 10;
 
@@ -77,7 +77,7 @@ export function position(file: TailFile): FilePosition {
  * its first FINGERPRINT_BYTES when that line is longer; empty while neither is complete, because a
  * prefix that can still grow does not identify anything.
  */
-export function fingerprintOfHead(head: Buffer): string {
+function fingerprintOfHead(head: Buffer): string {
   const nl = head.subarray(0, FINGERPRINT_BYTES).indexOf(NL);
   const end = nl !== -1 ? nl + 1 : head.length >= FINGERPRINT_BYTES ? FINGERPRINT_BYTES : 0;
   if (end === 0) return "";
@@ -113,7 +113,7 @@ export async function lastLineEnd(handle: FileHandle, size: number): Promise<{ o
  * `tooLong` (their real length, as in lines.ts); an unfinished one is remembered in `longLine`
  * instead of being buffered.
  */
-export function splitComplete(buf: Buffer, from: Omit<Split, "lines">, source: string, max: number): Split {
+function splitComplete(buf: Buffer, from: Omit<Split, "lines">, source: string, max: number): Split {
   const bufStart = from.offset + (from.longLine?.scanned ?? 0);
   const lines: SourceLine[] = [];
   let line = from.line;
