@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import type { BrowserContext, Page } from "playwright-core";
 import { DASHBOARD_CSP } from "../../src/api/routes/ui.ts";
 import type { Alert, AllowRule, SecurityCheck as Check, Threat, Traffic, WafConfig } from "../../src/dashboard/lib/types.ts";
-import { startServe, waitForListening } from "../helpers/serve.ts";
+import { startServe, waitFor, waitForListening } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
-import { eventually, openBrowser, screenshot, SKIP_REASON, startStack, type Problems, type Stack } from "./harness.ts";
+import { openBrowser, screenshot, SKIP_REASON, startStack, type Problems, type Stack } from "./harness.ts";
 import { sendShopTraffic } from "./traffic.ts";
 
 if (SKIP_REASON) console.warn(`skipping the dashboard's browser tests: ${SKIP_REASON}`);
@@ -218,7 +218,10 @@ describeBrowser("the dashboard in chromium", () => {
     expect(others.length).toBe(2);
     for (const a of others) await page.getByRole("checkbox", { name: `Select alert ${a.id}` }).check();
     await page.getByRole("button", { name: "Acknowledge selected (2)" }).click();
-    await eventually("both acknowledged", () => stack.api<Alert[]>("/api/alerts/active"), (list) => others.every((o) => list.find((a) => a.id === o.id)?.status === "acknowledged"));
+    await waitFor("both acknowledged", async () => {
+      const list = await stack.api<Alert[]>("/api/alerts/active");
+      return others.every((o) => list.find((a) => a.id === o.id)?.status === "acknowledged");
+    });
     expect(problems.take()).toEqual(NO_PROBLEMS);
   });
 
@@ -249,11 +252,9 @@ describeBrowser("the dashboard in chromium", () => {
     const [check] = await stack.api<Check[]>("/api/security/checks");
     await open("/security");
     await page.getByRole("button", { name: `Run check: ${check!.name}` }).click();
-    const after = await eventually("the check's new run", () => stack.api<Check[]>("/api/security/checks"), (list) => {
-      const c = list.find((x) => x.id === check!.id);
-      return c !== undefined && Date.parse(c.lastChecked) > Date.parse(check!.lastChecked);
-    }).then((list) => list.find((x) => x.id === check!.id)!);
-    expect(Date.parse(after.lastChecked)).toBeGreaterThan(Date.parse(check!.lastChecked));
+    const lastRun = async () => Date.parse((await stack.api<Check[]>("/api/security/checks")).find((x) => x.id === check!.id)?.lastChecked ?? "");
+    await waitFor("the check's new run", async () => (await lastRun()) > Date.parse(check!.lastChecked));
+    expect(await lastRun()).toBeGreaterThan(Date.parse(check!.lastChecked));
     await page.reload();
     await page.locator(`.check-row[data-check-id="${check!.id}"]`, { hasText: "just now" }).waitFor();
     expect(problems.take()).toEqual(NO_PROBLEMS);

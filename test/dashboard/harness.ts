@@ -144,17 +144,6 @@ export async function openBrowser(): Promise<Browser> {
   return { context, page, problems };
 }
 
-/** Polls `get` until `done` says yes (a browser action's effect on the API). */
-export async function eventually<T>(what: string, get: () => Promise<T>, done: (value: T) => boolean, deadlineMs = 30_000): Promise<T> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await get();
-    if (done(value)) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(100);
-  }
-}
-
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const file = join(SCREENSHOTS, `${name}.png`);
