@@ -193,6 +193,23 @@ describeBrowser("the dashboard in chromium", () => {
     expect(problems.take()).toEqual(NO_PROBLEMS);
   });
 
+  test("a client's address in the tail filters it, keeping the range; Clear takes the filter away", async () => {
+    const ip = "192.0.2.123"; // one request, the newest: the first row of the tail
+    await stack.send("/filter-probe", { ip });
+    await stack.settle();
+    await open("/traffic");
+    const rowCount = () => page.locator(".vtable table").getAttribute("aria-rowcount").then(Number);
+    await page.getByRole("button", { name: ip, exact: true }).click();
+    const query = () => Object.fromEntries(new URLSearchParams(new URL(page.url()).hash.split("?")[1]));
+    await page.waitForFunction(() => document.querySelector(".vtable table")?.getAttribute("aria-rowcount") === "2");
+    expect(query()).toEqual({ range: "1h", ip });
+    await page.getByRole("button", { name: "Clear" }).click();
+    await page.waitForFunction(() => Number(document.querySelector(".vtable table")?.getAttribute("aria-rowcount")) > 2);
+    expect(query()).toEqual({ range: "1h" });
+    expect(await rowCount()).toBeGreaterThan(2);
+    expect(problems.take()).toEqual(NO_PROBLEMS);
+  });
+
   test("the trend chart's legend names the metric chosen", async () => {
     await open("/analytics");
     const trend = page.getByRole("region", { name: "Trend" });

@@ -50,17 +50,8 @@ export function href(path: string, params: Record<string, string | number | unde
   return `#${path}?${q}`;
 }
 
-function navigate(path: string, params: Record<string, string | number | undefined> = {}): void {
-  location.hash = href(path, params).slice(1);
-}
-
-/** Changes some query parameters of the current page (filters, range), keeping the others. */
+/** Changes some query parameters of the current page (filters, range), keeping the others; an empty value removes one. */
 export function setQuery(change: Record<string, string | undefined>): void {
-  const params: Record<string, string> = Object.fromEntries(current.query);
-  for (const [k, v] of Object.entries(change)) {
-    if (v === undefined || v === "") delete params[k];
-    else params[k] = v;
-  }
   if (change.range) localStorage.setItem(RANGE_KEY, change.range);
-  navigate(`/${current.path.map(encodeURIComponent).join("/")}`, params);
+  location.hash = href(`/${current.path.map(encodeURIComponent).join("/")}`, { ...Object.fromEntries(current.query), ...change }).slice(1);
 }
