@@ -53,7 +53,7 @@ const DetailReason = t.Composite([
   }),
 ]);
 
-export const NormalizedField = t.Object({
+const NormalizedField = t.Object({
   field: t.String(),
   raw: t.String({ description: "the value as sent (still encoded)" }),
   normalized: t.String({ description: "what the models read: decoded, folded, lower-cased" }),

@@ -119,7 +119,7 @@ export function locateEvidence(raw: string, evidence: string, plusAsSpace: boole
 }
 
 /** What normalization undid, by name. */
-export function decodings(flags: NormalizeFlags): string[] {
+function decodings(flags: NormalizeFlags): string[] {
   const names: string[] = Array.from({ length: flags.urlDecodePasses }, () => "url-decode");
   const named: [keyof NormalizeFlags, string][] = [
     ["percentU", "%u"], ["overlongUtf8", "overlong-utf8"], ["htmlEntities", "html-entities"], ["unicodeCompat", "unicode-compat"],
