@@ -28,7 +28,7 @@ import { dirname, join, resolve } from "node:path";
 import type { HttpRequest } from "../src/core/http-request.ts";
 import { readRequests } from "../src/ingest/read.ts";
 import { Rejections } from "../src/parse/rejections.ts";
-import { legitQueries } from "../src/detect/corpus/datasets.ts";
+import { LEGIT_QUERIES_FILE, legitQueries } from "../src/detect/corpus/datasets.ts";
 import { BenchError, runBench } from "./lib/run.ts";
 import { intOption, parseBenchArgs, positiveInt } from "./lib/args.ts";
 import { EXIT } from "../cli/exit-codes.ts";
@@ -57,7 +57,7 @@ const options = { concurrency: DEFAULT_CONCURRENCY };
 const FILES = [
   { label: "benign", file: "csic2010/normalTrafficTest.txt.gz", expected: 36_000 },
   { label: "anomalous", file: "csic2010/anomalousTrafficTest.txt.gz", expected: 25_065 },
-  { label: "legit", file: "legit-queries/openappsec-legitimate-6.json", expected: 2_416 },
+  { label: "legit", file: LEGIT_QUERIES_FILE, expected: 2_416 },
 ] as const;
 type Label = (typeof FILES)[number]["label"];
 
@@ -259,7 +259,7 @@ async function sanityCheck(server: CrsServer): Promise<void> {
 /** The legit-queries test split as browser GETs (the query strings were sent to many sites' various paths; `/` stands for them). */
 function loadLegit(data: string, limit: number | null): { requests: WireRequest[]; rejected: number } {
   const queries = legitQueries(data, "test");
-  if (!queries.length) throw new BenchError(`no query could be read from ${join(data, "legit-queries")}`, EXIT.dataError);
+  if (!queries.length) throw new BenchError(`no query could be read from ${join(data, LEGIT_QUERIES_FILE)}`, EXIT.dataError);
   const requests = queries.slice(0, limit ?? queries.length).map((q): WireRequest => ({ method: "GET", target: `/?${q}`, headers: BROWSER_HEADERS, body: null }));
   return { requests, rejected: 0 };
 }

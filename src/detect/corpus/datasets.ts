@@ -50,9 +50,12 @@ export function httpParamsSamples(datasets: string, file: "payload_train.csv" | 
   });
 }
 
+/** open-appsec's legitimate queries, relative to the datasets folder. */
+export const LEGIT_QUERIES_FILE = "legit-queries/openappsec-legitimate-6.json";
+
 /** The legitimate query strings of one side of the split. */
 export function legitQueries(datasets: string, side: LegitSide): string[] {
-  const path = join(datasets, "legit-queries", "openappsec-legitimate-6.json");
+  const path = join(datasets, LEGIT_QUERIES_FILE);
   if (!existsSync(path)) return [];
   return (JSON.parse(readFileSync(path, "utf8")) as string[]).filter((q) => legitSide(q) === side);
 }
