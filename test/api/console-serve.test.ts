@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { NGINX_BIN, readLog, sendRaw, startNginx, type NginxInstance } from "../helpers/nginx.ts";
-import { startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";
+import { startServe, waitFor, waitForListening, type ServeProcess } from "../helpers/serve.ts";
+import { apiData, overHttp } from "../helpers/api.ts";
 import { dbCounts, openReadonly } from "../helpers/db.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
@@ -24,8 +25,7 @@ let sent = 0;
 
 async function serve(): Promise<void> {
   moat = startServe(["--log", nginx.path("logs/access.log"), "--db", db], { MOAT_STORAGE_DATA_DIR: dir, MOAT_SECURITY_NGINX_CONF: "" });
-  await waitFor("listening", () => /msg=listening .*port=\d+/.test(moat.stderr()));
-  base = `http://127.0.0.1:${/msg=listening .*port=(\d+)/.exec(moat.stderr())![1]}`;
+  base = await waitForListening(moat);
 }
 
 async function stop(): Promise<void> {
@@ -38,17 +38,7 @@ async function send(target: string): Promise<void> {
   sent++;
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; data: T; message?: string }> {
-  const res = await fetch(`${base}${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { "content-type": "application/json" } } : {}) });
-  const json = (await res.json()) as { data: T; message?: string };
-  return { status: res.status, data: json.data, message: json.message };
-}
-
-async function data<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await call<T>(method, path, body);
-  expect({ path, status: res.status, message: res.message }).toMatchObject({ path, status: 200 });
-  return res.data;
-}
+const data = <T>(method: string, path: string, body?: unknown) => apiData<T>(overHttp(base), method, path, body);
 
 /** Threats stored from the log (inline checks are stored too, with source `inline`). */
 function tailedThreats(): number {
@@ -94,7 +84,7 @@ describeNginx("console API on moat serve", () => {
     const performance = () => data<{ linesPerSecond: number; ingestLagMs: Quantiles; checkLatencyMs: Quantiles; modelTimeMs: Quantiles }>("GET", "/api/performance");
     let perf = await performance();
     // The latency is recorded once the answer has gone out.
-    for (let i = 0; i < 50 && perf.checkLatencyMs.samples === 0; i++) perf = await Bun.sleep(100).then(performance);
+    await waitFor("the check's latency", async () => (perf = await performance()).checkLatencyMs.samples > 0, 5_000);
     expect(perf.checkLatencyMs.samples).toBe(1);
     expect(perf.ingestLagMs.samples).toBe(sent);
     expect(perf.modelTimeMs.samples).toBeGreaterThanOrEqual(2);

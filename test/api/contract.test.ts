@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { NGINX_BIN, sendRaw, startNginx, type NginxInstance } from "../helpers/nginx.ts";
-import { startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";
+import { startServe, waitFor, waitForListening, type ServeProcess } from "../helpers/serve.ts";
 import { dbCounts } from "../helpers/db.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
@@ -78,8 +78,7 @@ describeNginx("dashboard API contract", () => {
     await send("/items?id=1%27%20UNION%20SELECT%20password%20FROM%20users--");
     await send("/static/..%2f..%2f..%2fetc%2fpasswd");
     await waitFor("stored requests", () => dbCounts(db).requests === sent);
-    await waitFor("listening", () => /msg=listening .*port=\d+/.test(moat.stderr()));
-    base = `http://127.0.0.1:${/msg=listening .*port=(\d+)/.exec(moat.stderr())![1]}`;
+    base = await waitForListening(moat);
   });
   afterAll(async () => {
     moat?.proc.kill("SIGTERM");
@@ -185,7 +184,7 @@ describeNginx("dashboard API contract", () => {
     const checked = await fetch(`${base}/check`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ method: "GET", path: "/metrics-probe" }) });
     expect(checked.status).toBe(200);
     // The check's duration is recorded once its answer has gone out: poll for it.
-    for (let i = 0; i < 50 && /^moat_check_duration_seconds_count 0$/m.test(text); i++) text = await Bun.sleep(50).then(scrape);
+    await waitFor("the check's duration", async () => !/^moat_check_duration_seconds_count 0$/m.test((text = await scrape())), 5_000);
     // Histograms: cumulative buckets ending in +Inf, whose count is the number of measurements.
     expect(text).toContain("# TYPE moat_check_duration_seconds histogram");
     const count = (name: string) => Number(new RegExp(`^${name}_count (\\d+)$`, "m").exec(text)?.[1]);

@@ -81,6 +81,16 @@ export async function callApi<T = unknown>(app: { handle(request: Request): Prom
 
 type Handler = Parameters<typeof callApi>[0];
 
+/** A running server (`moat serve` at `base`) as an app for callApi, apiData and apiFailure: each request goes to it over HTTP. */
+export function overHttp(base: string): Handler {
+  return {
+    handle: async (request) => {
+      const { pathname, search } = new URL(request.url);
+      return fetch(`${base}${pathname}${search}`, { method: request.method, headers: request.headers, body: request.body ? await request.text() : undefined });
+    },
+  };
+}
+
 /** The `data` of a successful answer: a 200 in the envelope, with a valid timestamp. */
 export async function apiData<T>(app: Handler, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
   const res = await callApi<T>(app, method, path, body, headers);
