@@ -13,7 +13,7 @@ import { authRequestRoutes } from "../../src/api/routes/auth-request.ts";
 import { makeApiServices } from "../helpers/api.ts";
 import { runCli } from "../helpers/cli.ts";
 import { NGINX_BIN, deployConfig, freePort, sendRaw, startAuthRequestNginx, startNginx, waitForLines, type NginxInstance } from "../helpers/nginx.ts";
-import { startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";
+import { startServe, waitFor, waitForListening, type ServeProcess } from "../helpers/serve.ts";
 import { openReadonly } from "../helpers/db.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
@@ -137,8 +137,7 @@ describe.skipIf(!NGINX_BIN)("nginx auth_request → moat serve (real nginx, the 
     key = created.stdout.trim();
     const moatPort = await freePort();
     moat = startServe(["--port", String(moatPort), "--db", db], { MOAT_STORAGE_DATA_DIR: dir, MOAT_SECURITY_NGINX_CONF: "", MOAT_DETECT_MODE: "block", MOAT_SERVER_REQUIRE_API_KEY: "always" });
-    await waitFor("moat listening", () => /msg=listening .*port=\d+/.test(moat.stderr()), 60_000);
-    moatBase = `http://127.0.0.1:${moatPort}`;
+    moatBase = await waitForListening(moat);
     failOpen = await startAuthRequestNginx({ moatPort, apiKey: key, failMode: "open", verdictLog: true });
     failClosed = await startAuthRequestNginx({ moatPort, apiKey: key, failMode: "closed" });
   }, 90_000);

@@ -18,7 +18,7 @@ import { parseDuration, renderDenyFile, splitCommand } from "../../src/services/
 import { runReloadCommand, writeFileAtomically } from "../../src/services/deny-list/apply.ts";
 import { openStore } from "../../src/store/db.ts";
 import { NGINX_BIN, sendRaw, startNginx, type NginxInstance } from "../helpers/nginx.ts";
-import { startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";
+import { serveDetail, startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";
 import { openReadonly } from "../helpers/db.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
@@ -291,9 +291,7 @@ describeNginx("deny list with a real nginx", () => {
     /** Polls nginx (the reload is asynchronous) until `ip` gets `expected`. */
     const statusBecomes = async (ip: string, expected: number, what: string) => {
       let last = 0;
-      for (const until = Date.now() + 30_000; (last = await status(ip)) !== expected; await Bun.sleep(100)) {
-        if (Date.now() > until) throw new Error(`timed out waiting for ${what}: ${ip} still gets ${last}; moat stderr:\n${serve!.stderr()}`);
-      }
+      await waitFor(what, async () => (last = await status(ip)) === expected, 30_000, serveDetail(serve!, () => ({ ip, status: last })));
     };
     const db = join(dir, "moat.db");
     serve = startServe([], {
@@ -314,9 +312,7 @@ describeNginx("deny list with a real nginx", () => {
     for (const target of ["/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", "/item?id=1%27%20UNION%20SELECT%20password%20FROM%20users--", "/search?q=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E", "/item?id=1%27%20OR%20%271%27%3D%271"]) {
       expect(await status(attacker, target)).toBe(200);
     }
-    await waitFor("the attacker in the deny file", () => readFileSync(denyFile, "utf8").includes(`deny ${attacker};`)).catch((e: Error) => {
-      throw new Error(`${e.message}; moat stderr:\n${serve!.stderr()}`);
-    });
+    await waitFor("the attacker in the deny file", () => readFileSync(denyFile, "utf8").includes(`deny ${attacker};`), 30_000, serveDetail(serve, () => readFileSync(denyFile, "utf8")));
     await statusBecomes(attacker, 403, "the reload to deny the attacker");
     expect(await status(bystander)).toBe(200);
     expect(readFileSync(denyFile, "utf8")).not.toContain(bystander);

@@ -37,6 +37,11 @@ export async function waitForListening(serve: ServeProcess, deadlineMs = 60_000)
   return `http://127.0.0.1:${listening.exec(serve.stderr())![1]}`;
 }
 
+/** A wait's `detail` on `serve`: what `state` gives now (JSON), then the end of moat serve's stderr. */
+export function serveDetail(serve: ServeProcess, state: () => unknown): () => string {
+  return () => `${JSON.stringify(state())}\nmoat serve's stderr:\n${serve.stderr().slice(-4000)}`;
+}
+
 /**
  * Polls `condition` (which may be async, e.g. a fetch) every 100 ms until it holds. On a timeout the
  * error carries `detail()` (what was seen last, a child's stderr), so that a failure in CI explains itself.

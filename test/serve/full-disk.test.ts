@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createApi } from "../../src/api/app.ts";
 import { followLogs, makeApiServices } from "../helpers/api.ts";
-import { startServe, waitFor, waitForListening, type ServeProcess } from "../helpers/serve.ts";
+import { serveDetail, startServe, waitFor, waitForListening } from "../helpers/serve.ts";
 import { dbCounts } from "../helpers/db.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
@@ -90,9 +90,9 @@ if (!fs) console.warn("skipping the real full-disk test: this machine cannot mou
   const first = startServe(["--log", log, "--db", db], { MOAT_JOBS_SECURITY_CHECKS_CRON: "* * * * * *" });
   const base = await waitForListening(first);
   const source = async () => ((await (await fetch(`${base}/api/sources`)).json()) as { data: { alive: boolean; problem: string | null; lines: number }[] }).data[0];
-  const seen = (serve: ServeProcess) => () => `counts: ${JSON.stringify(dbCounts(db))}\nmoat serve's stderr:\n${serve.stderr().slice(-4000)}`;
-  await waitFor("the disk full", async () => (await source())?.problem?.includes("database or disk is full") ?? false, 60_000, seen(first));
-  await waitFor("a job failing on the full disk", () => first.stderr().includes('msg="job failed" job=security-checks'), 30_000, seen(first));
+  const counts = () => dbCounts(db);
+  await waitFor("the disk full", async () => (await source())?.problem?.includes("database or disk is full") ?? false, 60_000, serveDetail(first, counts));
+  await waitFor("a job failing on the full disk", () => first.stderr().includes('msg="job failed" job=security-checks'), 30_000, serveDetail(first, counts));
   expect(first.stderr()).toContain('msg="cannot store an activity" type=job.failed');
   const atFull = dbCounts(db).requests;
   expect(atFull).toBeLessThan(total);
@@ -106,7 +106,7 @@ if (!fs) console.warn("skipping the real full-disk test: this machine cannot mou
   // Room again: the next start stores every line, once.
   expect(Bun.spawnSync(["mount", "-o", "remount,size=128m", mnt]).exitCode).toBe(0);
   const second = startServe(["--log", log, "--db", db]);
-  await waitFor(`${total} stored requests`, () => dbCounts(db).requests === total, 60_000, seen(second));
+  await waitFor(`${total} stored requests`, () => dbCounts(db).requests === total, 60_000, serveDetail(second, counts));
   await Bun.sleep(1000);
   expect(dbCounts(db)).toMatchObject({ requests: total, trafficRows: total });
   second.proc.kill("SIGTERM");
