@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import { closeSync, openSync, writeFileSync } from "node:fs";
-import { dbStats } from "../../src/store/stats.ts";
+import { dbBytes, dbStats } from "../../src/store/stats.ts";
 import { exportRows, type ExportFormat, type ExportTable } from "../../src/store/export.ts";
 import { compactIfDue, enforceRetention } from "../../src/services/retention.ts";
 import { parseRange } from "../../src/services/range.ts";
@@ -25,9 +25,9 @@ export function dbCommand(): Command {
   );
   addConfigOptions(cmd.command("vacuum").description("give free space back to the file system (VACUUM) and optimize")).action((flags: ConfigFlags) =>
     withStore(flags, async (store) => {
-      const before = dbStats(store).dbBytes;
+      const before = dbBytes(store);
       compactIfDue(store, true);
-      await writeOut(`vacuumed: ${(before / 2 ** 20).toFixed(1)} MB → ${(dbStats(store).dbBytes / 2 ** 20).toFixed(1)} MB\n`);
+      await writeOut(`vacuumed: ${(before / 2 ** 20).toFixed(1)} MB → ${(dbBytes(store) / 2 ** 20).toFixed(1)} MB\n`);
     }),
   );
   addConfigOptions(
