@@ -255,6 +255,19 @@ describeBrowser("the dashboard in chromium", () => {
     await stack.api("/api/waf/config", { method: "PUT", body: JSON.stringify({ threshold: before.threshold }) });
   });
 
+  test("a new API key is shown once and listed; saving unchanged retention says so", async () => {
+    await open("/settings");
+    const create = page.getByRole("form", { name: "Create an API key" });
+    await create.getByRole("textbox").fill("e2e-created");
+    await create.getByRole("button", { name: "Create key" }).click();
+    await page.getByRole("status").filter({ hasText: "New key “e2e-created”" }).waitFor();
+    await page.locator(".key-row", { hasText: "e2e-created" }).waitFor();
+    expect((await stack.api<{ name: string }[]>("/api/keys")).map((k) => k.name)).toContain("e2e-created");
+    await page.getByRole("form", { name: "Retention" }).getByRole("button", { name: "Save retention" }).click();
+    await page.getByRole("status").filter({ hasText: "Nothing changed." }).waitFor();
+    expect(problems.take()).toEqual(NO_PROBLEMS);
+  });
+
   test("Train now starts a retrain, whose outcome is recorded", async () => {
     await open("/settings");
     await page.getByRole("button", { name: "Train now" }).click();

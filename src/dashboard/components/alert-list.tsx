@@ -5,6 +5,7 @@
 import { useState } from "react";
 import { api } from "../lib/api.ts";
 import { ago } from "../lib/format.ts";
+import { useAction } from "../lib/use-action.ts";
 import type { Alert } from "../lib/types.ts";
 import { Badge } from "./badge.tsx";
 import { Note } from "./states.tsx";
@@ -26,21 +27,15 @@ export function mergeAlert(list: Alert[] | undefined, a: Alert): Alert[] {
 
 export function AlertList({ alerts, onChanged, selectable = false }: { alerts: Alert[]; onChanged: () => void; selectable?: boolean }) {
   const [selected, setSelected] = useState<Set<number>>(new Set());
-  const [error, setError] = useState("");
-  const [busy, setBusy] = useState(false);
-  const run = async (action: Action, ids: number[]) => {
-    setBusy(true);
-    setError("");
-    try {
-      await apply(action, ids);
-      setSelected(new Set());
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-      onChanged();
-    }
-  };
+  const change = useAction();
+  const { busy } = change;
+  const run = (action: Action, ids: number[]) =>
+    change
+      .run(async () => {
+        await apply(action, ids);
+        setSelected(new Set());
+      })
+      .then(onChanged);
   const toggle = (id: number) => setSelected((s) => {
     const next = new Set(s);
     if (next.has(id)) next.delete(id);
@@ -65,7 +60,7 @@ export function AlertList({ alerts, onChanged, selectable = false }: { alerts: A
           </button>
         </div>
       )}
-      <Note text={error} />
+      <Note {...change.outcome} />
       <ul className="alerts">
         {alerts.map((a) => (
           <li key={a.id} className={`alert alert-${a.type}`} data-alert-id={a.id}>

@@ -4,6 +4,7 @@
  */
 import { useState, type FormEvent } from "react";
 import { api } from "../lib/api.ts";
+import { useAction } from "../lib/use-action.ts";
 import type { AllowRule, ThreatDetail } from "../lib/types.ts";
 import { Note } from "./states.tsx";
 
@@ -11,8 +12,7 @@ export function FalsePositive({ threat }: { threat: ThreatDetail }) {
   const [scope, setScope] = useState<"field" | "endpoint">("field");
   const [note, setNote] = useState("");
   const [rule, setRule] = useState<AllowRule | null>(null);
-  const [error, setError] = useState("");
-  const [busy, setBusy] = useState(false);
+  const save = useAction();
   const field = threat.reasons[0]?.field;
   if (rule || threat.falsePositive) {
     return (
@@ -23,17 +23,9 @@ export function FalsePositive({ threat }: { threat: ThreatDetail }) {
       </p>
     );
   }
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError("");
-    try {
-      setRule(await api.threats.falsePositive(threat.id, scope, note.trim()));
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    void save.run(async () => setRule(await api.threats.falsePositive(threat.id, scope, note.trim())));
   };
   return (
     <form onSubmit={submit} className="stack">
@@ -54,9 +46,9 @@ export function FalsePositive({ threat }: { threat: ThreatDetail }) {
       </fieldset>
       <label htmlFor="fp-note">Note (optional)</label>
       <input id="fp-note" type="text" maxLength={500} value={note} onChange={(e) => setNote(e.target.value)} placeholder="why this is legitimate" />
-      <Note text={error} />
-      <button type="submit" className="btn btn-primary" disabled={busy}>
-        {busy ? "Saving…" : "Mark as false positive"}
+      <Note {...save.outcome} />
+      <button type="submit" className="btn btn-primary" disabled={save.busy}>
+        {save.busy ? "Saving…" : "Mark as false positive"}
       </button>
     </form>
   );

@@ -1,6 +1,7 @@
 /** Loading, error and empty states: every list says what is happening and, when empty, what to do next. */
 import type { ReactNode } from "react";
 import type { Loaded } from "../lib/use-api.ts";
+import type { Outcome } from "../lib/use-action.ts";
 
 export function Spinner({ label = "Loading…" }: { label?: string }) {
   return (
@@ -23,8 +24,8 @@ export function ErrorNote({ error, retry }: { error: Error; retry?: () => void }
   );
 }
 
-/** What an action did: a status when it worked, an alert (read out at once) when it did not; nothing without text. */
-export function Note({ ok = false, text }: { ok?: boolean; text: string | undefined }) {
+/** What an action did (`useAction`): a status when it worked, an alert (read out at once) when it did not; nothing without text. */
+export function Note({ ok, text }: Outcome) {
   if (!text) return null;
   return (
     <p className={ok ? "note note-ok" : "note note-error"} role={ok ? "status" : "alert"}>

@@ -1,6 +1,6 @@
 /** Security: Moat's own checks (each with a run button and its details) and the compliance score. */
-import { useState } from "react";
 import { api } from "../lib/api.ts";
+import { useAction } from "../lib/use-action.ts";
 import { ago, count } from "../lib/format.ts";
 import { useApi } from "../lib/use-api.ts";
 import type { SecurityCheck } from "../lib/types.ts";
@@ -9,19 +9,7 @@ import { Kpi, Page, Panel } from "../components/page.tsx";
 import { Empty, Load, Note } from "../components/states.tsx";
 
 function CheckRow({ check, onRan }: { check: SecurityCheck; onRan: (c: SecurityCheck) => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState("");
-  const run = async () => {
-    setBusy(true);
-    setError("");
-    try {
-      onRan(await api.security.run(check.id));
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const action = useAction();
   return (
     <li className="check-row" data-check-id={check.id}>
       <div className="check-main">
@@ -38,10 +26,10 @@ function CheckRow({ check, onRan }: { check: SecurityCheck; onRan: (c: SecurityC
             <pre className="pre pre-small">{check.details}</pre>
           </details>
         )}
-        <Note text={error} />
+        <Note {...action.outcome} />
       </div>
-      <button type="button" className="btn" onClick={run} disabled={busy} aria-label={`Run check: ${check.name}`}>
-        {busy ? "Running…" : "Run"}
+      <button type="button" className="btn" onClick={() => action.run(async () => onRan(await api.security.run(check.id)))} disabled={action.busy} aria-label={`Run check: ${check.name}`}>
+        {action.busy ? "Running…" : "Run"}
       </button>
     </li>
   );

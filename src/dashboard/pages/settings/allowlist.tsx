@@ -1,7 +1,7 @@
 /** The allowlist: rules made by marking false positives, and removing them. */
 import { PlainTable, ACTIONS_HEADER } from "../../components/table.tsx";
-import { useState } from "react";
 import { api } from "../../lib/api.ts";
+import { useAction } from "../../lib/use-action.ts";
 import { ago } from "../../lib/format.ts";
 import { href } from "../../lib/router.ts";
 import { useApi } from "../../lib/use-api.ts";
@@ -9,19 +9,16 @@ import { Empty, Load, Note } from "../../components/states.tsx";
 
 export function AllowlistSettings() {
   const rules = useApi(() => api.allowlist.list(), []);
-  const [error, setError] = useState("");
-  const remove = async (id: number) => {
-    setError("");
-    try {
-      await api.allowlist.remove(id);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-    rules.reload();
-  };
+  const action = useAction();
+  const remove = (id: number) =>
+    action
+      .run(async () => {
+        await api.allowlist.remove(id);
+      })
+      .then(rules.reload);
   return (
     <>
-      <Note text={error} />
+      <Note {...action.outcome} />
       <Load of={rules} empty={<Empty title="No rules.">Mark a threat as a false positive (on its detail page) to stop flagging requests like it.</Empty>}>
         {(list) => (
           <PlainTable headers={["Endpoint", "Field", "Attack type", "Note", "From", ACTIONS_HEADER]}>

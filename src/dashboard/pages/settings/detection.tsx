@@ -2,6 +2,7 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { api } from "../../lib/api.ts";
 import { decimal } from "../../lib/format.ts";
+import { useAction } from "../../lib/use-action.ts";
 import { useApi } from "../../lib/use-api.ts";
 import type { Mode, WafConfig } from "../../lib/types.ts";
 import { Load, Note } from "../../components/states.tsx";
@@ -9,30 +10,20 @@ import { Load, Note } from "../../components/states.tsx";
 function Form({ config, onSaved }: { config: WafConfig; onSaved: (c: WafConfig) => void }) {
   const [mode, setMode] = useState<Mode>(config.mode);
   const [threshold, setThreshold] = useState(String(config.threshold));
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  const [busy, setBusy] = useState(false);
+  const save = useAction();
   useEffect(() => {
     setMode(config.mode);
     setThreshold(String(config.threshold));
   }, [config]);
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    const value = Number(threshold);
-    if (!Number.isFinite(value) || value < 0 || value > 1) {
-      setMessage({ ok: false, text: "The threshold is a number from 0 to 1 (0: the model's calibrated threshold)." });
-      return;
-    }
-    setBusy(true);
-    setMessage(null);
-    try {
+    void save.run(async () => {
+      const value = Number(threshold);
+      if (!Number.isFinite(value) || value < 0 || value > 1) throw new Error("The threshold is a number from 0 to 1 (0: the model's calibrated threshold).");
       const saved = await api.waf.setConfig({ mode, threshold: value });
       onSaved(saved);
-      setMessage({ ok: true, text: `Saved: ${saved.mode === "block" ? "block" : "detect-only"} mode, threshold ${decimal(saved.threshold, 4)}.` });
-    } catch (err) {
-      setMessage({ ok: false, text: (err as Error).message });
-    } finally {
-      setBusy(false);
-    }
+      return `Saved: ${saved.mode === "block" ? "block" : "detect-only"} mode, threshold ${decimal(saved.threshold, 4)}.`;
+    });
   };
   return (
     <form onSubmit={submit} className="stack" aria-label="Detection settings">
@@ -54,9 +45,9 @@ function Form({ config, onSaved }: { config: WafConfig; onSaved: (c: WafConfig) 
       <p id="threshold-help" className="muted small">
         Requests scoring at or above it are flagged. The model's calibrated threshold is {decimal(config.calibrated_threshold, 4)}; 0 puts it back.
       </p>
-      <Note ok={message?.ok} text={message?.text} />
-      <button type="submit" className="btn btn-primary" disabled={busy}>
-        {busy ? "Saving…" : "Save"}
+      <Note {...save.outcome} />
+      <button type="submit" className="btn btn-primary" disabled={save.busy}>
+        {save.busy ? "Saving…" : "Save"}
       </button>
     </form>
   );

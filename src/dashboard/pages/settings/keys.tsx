@@ -2,6 +2,7 @@
 import { useState, type FormEvent } from "react";
 import { api } from "../../lib/api.ts";
 import { ago } from "../../lib/format.ts";
+import { useAction } from "../../lib/use-action.ts";
 import { useApi } from "../../lib/use-api.ts";
 import type { ApiKey } from "../../lib/types.ts";
 import { Badge } from "../../components/badge.tsx";
@@ -11,26 +12,22 @@ export function KeySettings() {
   const keys = useApi(() => api.keys.list(), []);
   const [name, setName] = useState("");
   const [created, setCreated] = useState<ApiKey | null>(null);
-  const [error, setError] = useState("");
-  const create = async (e: FormEvent) => {
+  const action = useAction();
+  const create = (e: FormEvent) => {
     e.preventDefault();
-    setError("");
-    try {
+    void action.run(async () => {
       setCreated(await api.keys.create(name.trim()));
       setName("");
       keys.reload();
-    } catch (err) {
-      setError((err as Error).message);
-    }
+    });
   };
-  const revoke = async (k: ApiKey) => {
+  const revoke = (k: ApiKey) => {
     if (!confirm(`Revoke the key "${k.name}"? Clients using it stop working.`)) return;
-    try {
-      await api.keys.revoke(k.id);
-    } catch (err) {
-      setError((err as Error).message);
-    }
-    keys.reload();
+    void action
+      .run(async () => {
+        await api.keys.revoke(k.id);
+      })
+      .then(keys.reload);
   };
   return (
     <div className="stack">
@@ -72,7 +69,7 @@ export function KeySettings() {
           Create key
         </button>
       </form>
-      <Note text={error} />
+      <Note {...action.outcome} />
     </div>
   );
 }

@@ -3,8 +3,8 @@
  * rejected candidates; train now, promote, roll back; and the last evaluation report.
  */
 import { PlainTable, ACTIONS_HEADER } from "../../components/table.tsx";
-import { useState } from "react";
 import { api } from "../../lib/api.ts";
+import { useAction } from "../../lib/use-action.ts";
 import { clock } from "../../lib/format.ts";
 import { useApi } from "../../lib/use-api.ts";
 import type { ModelVersion } from "../../lib/types.ts";
@@ -23,21 +23,15 @@ function metricsText(m: ModelVersion["metrics"]): string {
 
 export function ModelSettings() {
   const models = useApi(() => api.models.list(), []);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  const [busy, setBusy] = useState(false);
-  const act = async (what: () => Promise<unknown>, done: string) => {
-    setBusy(true);
-    setMessage(null);
-    try {
-      await what();
-      setMessage({ ok: true, text: done });
-    } catch (e) {
-      setMessage({ ok: false, text: (e as Error).message });
-    } finally {
-      setBusy(false);
-      models.reload();
-    }
-  };
+  const action = useAction();
+  const { busy } = action;
+  const act = (what: () => Promise<unknown>, done: string) =>
+    action
+      .run(async () => {
+        await what();
+        return done;
+      })
+      .then(models.reload);
   const report = models.data?.find((m) => m.active && m.kind === "site" && m.evaluation) ?? models.data?.find((m) => m.evaluation);
   return (
     <div className="stack">
@@ -49,7 +43,7 @@ export function ModelSettings() {
           Roll back
         </button>
       </div>
-      <Note ok={message?.ok} text={message?.text} />
+      <Note {...action.outcome} />
       <Load of={models} empty={<Empty title="No model is listed." />}>
         {(list) => (
           <PlainTable headers={["Version", "Kind", "State", "Trained", "Figures", ACTIONS_HEADER]}>

@@ -1,6 +1,7 @@
 /** Retention limits and the alert webhook: saved in Moat's database, applied at once, overriding the config file. */
 import { useEffect, useState, type FormEvent } from "react";
 import { api } from "../../lib/api.ts";
+import { useAction } from "../../lib/use-action.ts";
 import { useApi } from "../../lib/use-api.ts";
 import type { ConsoleSettings } from "../../lib/types.ts";
 import { Load, Note } from "../../components/states.tsx";
@@ -14,34 +15,27 @@ const RETENTION_LABELS: Record<string, string> = {
 function Forms({ settings, reload }: { settings: ConsoleSettings; reload: () => void }) {
   const [retention, setRetention] = useState<Record<string, string>>({});
   const [webhook, setWebhook] = useState("");
-  const [retentionMsg, setRetentionMsg] = useState<{ ok: boolean; text: string } | null>(null);
-  const [webhookMsg, setWebhookMsg] = useState<{ ok: boolean; text: string } | null>(null);
+  const retentionSave = useAction();
+  const webhookSave = useAction();
   useEffect(() => setRetention(Object.fromEntries(Object.entries(settings.retention).map(([k, v]) => [k, String(v)]))), [settings]);
 
-  const saveRetention = async (e: FormEvent) => {
+  const saveRetention = (e: FormEvent) => {
     e.preventDefault();
-    setRetentionMsg(null);
-    const change = Object.fromEntries(Object.entries(retention).filter(([k, v]) => Number(v) !== (settings.retention as Record<string, number>)[k]).map(([k, v]) => [k, Number(v)]));
-    if (!Object.keys(change).length) return setRetentionMsg({ ok: true, text: "Nothing changed." });
-    try {
+    void retentionSave.run(async () => {
+      const change = Object.fromEntries(Object.entries(retention).filter(([k, v]) => Number(v) !== (settings.retention as Record<string, number>)[k]).map(([k, v]) => [k, Number(v)]));
+      if (!Object.keys(change).length) return "Nothing changed.";
       await api.settings.retention(change);
-      setRetentionMsg({ ok: true, text: "Saved; applied from the next retention run." });
       reload();
-    } catch (err) {
-      setRetentionMsg({ ok: false, text: (err as Error).message });
-    }
+      return "Saved; applied from the next retention run.";
+    });
   };
-  const saveWebhook = async (url: string) => {
-    setWebhookMsg(null);
-    try {
+  const saveWebhook = (url: string) =>
+    webhookSave.run(async () => {
       await api.settings.webhook(url);
-      setWebhookMsg({ ok: true, text: url ? "Saved: alerts are posted to it." : "The webhook is off." });
       setWebhook("");
       reload();
-    } catch (err) {
-      setWebhookMsg({ ok: false, text: (err as Error).message });
-    }
-  };
+      return url ? "Saved: alerts are posted to it." : "The webhook is off.";
+    });
   return (
     <div className="stack">
       <form onSubmit={saveRetention} className="stack" aria-label="Retention">
@@ -52,7 +46,7 @@ function Forms({ settings, reload }: { settings: ConsoleSettings; reload: () => 
             <input type="number" min={1} step={1} value={retention[k]} onChange={(e) => setRetention({ ...retention, [k]: e.target.value })} />
           </label>
         ))}
-        <Note ok={retentionMsg?.ok} text={retentionMsg?.text} />
+        <Note {...retentionSave.outcome} />
         <button type="submit" className="btn btn-primary">
           Save retention
         </button>
@@ -71,7 +65,7 @@ function Forms({ settings, reload }: { settings: ConsoleSettings; reload: () => 
           <span>New URL</span>
           <input type="url" value={webhook} onChange={(e) => setWebhook(e.target.value)} placeholder="https://hooks.slack.com/services/…" />
         </label>
-        <Note ok={webhookMsg?.ok} text={webhookMsg?.text} />
+        <Note {...webhookSave.outcome} />
         <div className="toolbar">
           <button type="submit" className="btn btn-primary" disabled={!webhook.trim()}>
             Save webhook
