@@ -3,12 +3,12 @@
  * log, the real retrain job through the regression gate, and the model directory's files.
  */
 import { afterAll, expect, test } from "bun:test";
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createApi } from "../../src/api/app.ts";
 import { isParseError, type HttpRequest } from "../../src/core/http-request.ts";
 import { compileLogFormat, COMBINED_FORMAT } from "../../src/parse/log-format.ts";
-import { promote } from "../../src/detect/site/retrain.ts";
+import { promote, rejectedPath } from "../../src/detect/site/retrain.ts";
 import { trainSiteModel } from "../../src/detect/site/train.ts";
 import { apiData, apiFailure, followLogs, makeApiServices } from "../helpers/api.ts";
 import { waitFor } from "../helpers/serve.ts";
@@ -113,4 +113,13 @@ test("list, train (409 while a retrain runs), promote a kept model, roll back; e
   expect(activity("model.rolled-back").length).toBe(1);
   expect(existsSync(join(dir, "history", `replaced-before-${first.version}.onnx`))).toBe(false);
   expect(await failure("POST", "/api/models/rollback")).toBe(409);
+
+  // A promote that fails midway (here the new live file cannot be written) keeps the model it was promoting.
+  const third = await trainSiteModel(requests, s.ctx.detector.generic, { targetFpr: 0.01, seed: 4 });
+  const rejected = rejectedPath(dir, third.meta.version);
+  writeFileSync(rejected, third.bytes);
+  mkdirSync(join(dir, `site.onnx.${process.pid}.tmp`)); // where promote writes the new live model first
+  expect(await failure("POST", `/api/models/${third.meta.version}/promote`)).toBe(500);
+  expect(existsSync(rejected)).toBe(true);
+  expect(s.ctx.detector.modelVersion).toBe(`${generic!.version}+${second.meta.version}`);
 }, 180_000);

@@ -173,9 +173,9 @@ export function modelRoutes(s: ApiServices) {
         const found = siteModelFiles(dir(), MAX_KEPT_LISTED).find(({ file }) => siteMeta(file)?.version === params.version);
         if (!found) throw new ApiError(404, `no kept site model ${params.version} in ${dir()}`);
         if (found.state === "live") throw new ApiError(409, `${params.version} is the live site model already`);
-        const bytes = readFileSync(found.file);
+        promote(dir(), readFileSync(found.file), params.version);
+        // Removed once it is live, not before: a promote that fails (a full disk) must not lose the kept model.
         rmSync(found.file);
-        promote(dir(), bytes, params.version);
         await nowLive(params.version);
         ctx.activities.record({ type: "model.promoted", title: "Site model promoted by hand", details: `${params.version} (${found.state}) is live; now judging with ${ctx.detector.modelVersion}`, time: ctx.now() });
         return ok(liveEntry(), `${params.version} is live`);
