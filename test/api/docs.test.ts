@@ -14,6 +14,9 @@ describe("OpenAPI and docs", () => {
     const paths = Object.keys(spec.paths);
     const expected = ["/api/metrics/realtime", "/api/metrics/historical", "/api/alerts/active", "/api/alerts/history", "/api/alerts/{id}/dismiss", "/api/alerts/{id}/acknowledge", "/api/activities/recent", "/api/activities", "/api/charts/requests", "/api/charts/threats", "/api/charts/performance", "/api/traffic/recent", "/api/traffic", "/api/threats/recent", "/api/threats", "/api/threats/type/{type}", "/api/threats/stats", "/api/security/checks", "/api/security/checks/{id}/run", "/api/security/compliance-score", "/api/analytics/overview", "/api/analytics/trends/{metric}", "/api/analytics/summary", "/health", "/ready", "/metrics"];
     for (const p of expected) expect(paths).toContain(p);
+    // Beyond the contract: the console API, the inline checks and the credentials' endpoints.
+    const beyond = ["/api/threats/{id}", "/api/threats/{id}/false-positive", "/api/allowlist", "/api/allowlist/{id}", "/api/models", "/api/models/train", "/api/models/{version}/promote", "/api/models/rollback", "/api/sources", "/api/settings", "/api/settings/retention", "/api/settings/webhook", "/api/keys", "/api/keys/{id}", "/api/performance", "/check", "/check/batch", "/check/auth-request", "/api/waf/check", "/api/waf/check/batch", "/api/waf/stats", "/api/waf/config", "/api/waf/model-info", "/api/auth/login", "/api/auth/logout", "/api/auth/me"];
+    for (const p of beyond) expect(paths).toContain(p);
     // The answer's schema is the envelope around the contract's shape.
     const realtime = spec.paths["/api/metrics/realtime"]!.get!.responses?.["200"]?.content?.["application/json"]?.schema;
     expect(realtime?.required).toEqual(["success", "data", "timestamp"]);
