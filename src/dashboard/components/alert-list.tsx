@@ -11,6 +11,11 @@ import { Badge } from "./badge.tsx";
 import { Note } from "./states.tsx";
 
 type Action = "acknowledge" | "dismiss";
+/** The actions this list offers, in order, with their buttons' words. */
+const ACTIONS: { action: Action; label: string }[] = [
+  { action: "acknowledge", label: "Acknowledge" },
+  { action: "dismiss", label: "Dismiss" },
+];
 
 async function apply(action: Action, ids: number[]): Promise<void> {
   // One call per alert: the contract has no bulk endpoint; failures are reported together.
@@ -52,12 +57,11 @@ export function AlertList({ alerts, onChanged, selectable = false }: { alerts: A
             <input type="checkbox" checked={alerts.length > 0 && chosen.length === alerts.length} onChange={(e) => setSelected(e.target.checked ? new Set(alerts.map((a) => a.id)) : new Set())} />
             Select all
           </label>
-          <button type="button" className="btn" disabled={busy || can("acknowledge").length === 0} onClick={() => run("acknowledge", can("acknowledge"))}>
-            Acknowledge selected ({can("acknowledge").length})
-          </button>
-          <button type="button" className="btn" disabled={busy || can("dismiss").length === 0} onClick={() => run("dismiss", can("dismiss"))}>
-            Dismiss selected ({can("dismiss").length})
-          </button>
+          {ACTIONS.map(({ action, label }) => (
+            <button key={action} type="button" className="btn" disabled={busy || can(action).length === 0} onClick={() => run(action, can(action))}>
+              {label} selected ({can(action).length})
+            </button>
+          ))}
         </div>
       )}
       <Note {...change.outcome} />
@@ -77,16 +81,11 @@ export function AlertList({ alerts, onChanged, selectable = false }: { alerts: A
               </div>
             </div>
             <div className="alert-actions">
-              {a.actions.includes("acknowledge") && (
-                <button type="button" className="btn btn-small" disabled={busy} onClick={() => run("acknowledge", [a.id])} aria-label={`Acknowledge alert ${a.id}: ${a.title}`}>
-                  Acknowledge
+              {ACTIONS.filter(({ action }) => a.actions.includes(action)).map(({ action, label }) => (
+                <button key={action} type="button" className="btn btn-small" disabled={busy} onClick={() => run(action, [a.id])} aria-label={`${label} alert ${a.id}: ${a.title}`}>
+                  {label}
                 </button>
-              )}
-              {a.actions.includes("dismiss") && (
-                <button type="button" className="btn btn-small" disabled={busy} onClick={() => run("dismiss", [a.id])} aria-label={`Dismiss alert ${a.id}: ${a.title}`}>
-                  Dismiss
-                </button>
-              )}
+              ))}
             </div>
           </li>
         ))}
