@@ -143,6 +143,7 @@ describeBrowser("the dashboard in chromium", () => {
     const marker = `live-probe-${Date.now()}`;
     await stack.send(`/${marker}?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E`, { ip: "192.0.2.77" });
     await page.locator(".feed-item", { hasText: marker }).waitFor({ timeout: 30_000 });
+    expect(await page.locator(".feed-item", { hasText: marker }).locator(".badge").textContent()).toBe("flagged"); // detect-only mode
 
     await page.getByRole("link", { name: "Traffic" }).click();
     await waitForCount(page, ".vtable tbody tr[aria-rowindex]", 20);
@@ -275,6 +276,7 @@ describeBrowser("the dashboard in chromium", () => {
     // A few hundred requests are too few to learn from: the job says so in the activity feed.
     await open("/");
     await page.locator(".feed-item", { hasText: "Job retrain" }).waitFor();
+    expect(await page.locator(".feed-item", { hasText: "Job retrain" }).first().locator(".badge").textContent()).toBe("job");
     expect(problems.take()).toEqual(NO_PROBLEMS);
   });
 

@@ -11,6 +11,11 @@ import { Empty, Load } from "./states.tsx";
 
 const KEEP = 50;
 
+/** A threat's verdict (only a threat is `blocked`); null for Moat's other activities. */
+function verdictOf(a: Activity): "blocked" | "flagged" | null {
+  return a.type === "blocked" ? "blocked" : a.kind.startsWith("threat.") ? "flagged" : null;
+}
+
 export function ActivityFeed() {
   const feed = useApi(() => api.activities(KEEP), []);
   const [, setTick] = useState(0);
@@ -22,7 +27,7 @@ export function ActivityFeed() {
         <ol className="feed" aria-live="polite" aria-label="Activity feed">
           {items.map((a) => (
             <li key={`${a.id}-${a.timestamp}`} className="feed-item">
-              <Badge value={a.type === "blocked" ? "blocked" : a.kind.startsWith("threat.") ? "flagged" : "info"} label={a.kind.startsWith("threat.") ? a.type === "blocked" ? "blocked" : "flagged" : a.kind.split(".")[0]} />
+              <Badge value={verdictOf(a) ?? "info"} label={verdictOf(a) ?? a.kind.split(".")[0]} />
               <div className="feed-text">
                 <div>
                   {a.id < 0 ? <a href={href(`/threats/${-a.id}`)}>{a.title}</a> : <span>{a.title}</span>}
