@@ -163,6 +163,13 @@ export function markFalsePositive(rules: Allowlist, store: Store, activities: Ac
   return { rule, created: !existing };
 }
 
+/** Removes a rule, so that what it covered is flagged again; recorded as an activity. Undefined when there is no such rule. */
+export function removeAllowRule(rules: Allowlist, activities: Activities, id: number, now: number): AllowRuleRow | undefined {
+  const rule = rules.remove(id);
+  if (rule) activities.record({ type: "settings.changed", title: "Allowlist rule removed", details: `rule ${rule.id}: ${rule.attackType ?? "any attack type"} on ${rule.endpoint}${rule.field ? ` in ${rule.field}` : ""} is flagged again`, endpoint: rule.endpoint, time: now });
+  return rule;
+}
+
 /** The threat's traffic row, relabelled benign (or, when pruned already, written again as benign). */
 function relabelBenign(store: Store, threat: ThreatRow): void {
   const req = JSON.parse(threat.request) as HttpRequest;

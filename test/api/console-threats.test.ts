@@ -238,6 +238,8 @@ describe("false positives", () => {
 
     expect(await data<Rule>("DELETE", `/api/allowlist/${rule.id}`)).toEqual(rule);
     expect(await data<Rule[]>("GET", "/api/allowlist")).toEqual([]);
+    const removed = (await data<{ title: string; details: string }[]>("GET", "/api/activities/recent?limit=50")).find((a) => a.title === "Allowlist rule removed");
+    expect(removed?.details).toStartWith(`rule ${rule.id}: xss on `);
     expect(await check(xssCheck)).toMatchObject({ is_anomaly: true, attack_type: "xss" });
     expect((await data<Detail>("GET", `/api/threats/${threat!.id}`)).falsePositive).toBe(false);
   });

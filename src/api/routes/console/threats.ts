@@ -6,7 +6,7 @@ import { Elysia, t } from "elysia";
 import { AllowRule, FalsePositiveBody, IdParam, ThreatDetail, toAllowRule } from "../../console-contract.ts";
 import { ApiError, envelope, ErrorEnvelope, ok } from "../../envelope.ts";
 import type { ApiServices } from "../../services.ts";
-import { markFalsePositive } from "../../../services/allowlist.ts";
+import { markFalsePositive, removeAllowRule } from "../../../services/allowlist.ts";
 import { threatDetail } from "./threat-detail.ts";
 
 /** Rules are made one by one by people: a cap that a real allowlist does not reach, but a bound all the same. */
@@ -50,9 +50,8 @@ export function threatConsoleRoutes(s: ApiServices) {
     .delete(
       "/allowlist/:id",
       ({ params }) => {
-        const rule = s.allowlist.remove(params.id);
+        const rule = removeAllowRule(s.allowlist, s.ctx.activities, params.id, s.ctx.now());
         if (!rule) throw new ApiError(404, `no allowlist rule ${params.id}`);
-        s.ctx.activities.record({ type: "settings.changed", title: "Allowlist rule removed", details: `rule ${rule.id}: ${rule.attackType ?? "any attack type"} on ${rule.endpoint}${rule.field ? ` in ${rule.field}` : ""} is flagged again`, endpoint: rule.endpoint, time: s.ctx.now() });
         return ok(toAllowRule(rule), "allowlist rule removed");
       },
       { params: IdParam, response: { 200: envelope(AllowRule), 404: ErrorEnvelope }, detail: { tags, summary: "Remove an allowlist rule: what it covered is flagged again" } },
