@@ -134,7 +134,9 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const app = createApi({ ctx, metrics, alerts, threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler, settings, inlineWriter, judge, allowlist, runtime, sources: () => ingest?.sources() ?? [] });
   app.listen({ hostname: config.server.host, port: config.server.port });
   const port = app.server?.port ?? config.server.port;
-  log.info("listening", { host: config.server.host, port });
+  // The address an operator opens: an IPv6 literal goes in brackets, and a wildcard bind is reached on loopback.
+  const shownHost = ["0.0.0.0", "::", ""].includes(config.server.host) ? "127.0.0.1" : config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
+  log.info("listening", { host: config.server.host, port, dashboard: `http://${shownHost}:${port}/` });
 
   return {
     port,
