@@ -13,6 +13,8 @@ export const EXIT = {
   software: 70,
   /** Writing output failed (disk full, closed pipe). */
   ioError: 74,
+  /** Busy, try again later: another `moat serve` has the database, or the port is taken. */
+  tempFail: 75,
 } as const;
 
 /** An error with a message for the user and the exit code it should end with. */

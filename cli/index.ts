@@ -9,6 +9,7 @@ import { configFrom } from "./config-options.ts";
 import { InputError } from "../src/ingest/batch.ts";
 import { FormatDetectionError } from "../src/parse/formats.ts";
 import { CliError, EXIT } from "./exit-codes.ts";
+import { terminalText, warn } from "./output.ts";
 import { scanCommand } from "./commands/scan.ts";
 import { explainCommand } from "./commands/explain.ts";
 import { checkCommand } from "./commands/check.ts";
@@ -40,7 +41,7 @@ export function buildProgram(): Command {
     .description("Self-hosted web-attack detection: reads nginx logs, scores every request, explains why.")
     .option("-V, --version", "print the version, the commit and the model versions")
     .on("option:version", () => {
-      process.stdout.write(versionText());
+      process.stdout.write(terminalText(versionText()));
       throw new CommanderError(0, "commander.version", "");
     })
     .showHelpAfterError("(run with --help for usage)");
@@ -86,7 +87,7 @@ export async function main(argv: string[]): Promise<number> {
     return Number(process.exitCode ?? EXIT.ok);
   } catch (e) {
     const { code, message } = exitCodeFor(e);
-    if (message) console.error(`moat: ${message}`);
+    if (message) warn(message);
     return code;
   }
 }

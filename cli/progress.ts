@@ -1,6 +1,7 @@
 /**
  * Progress for long work, on stderr, only when stderr is a terminal (never mixed into piped output).
  */
+import { escapeControls } from "../src/core/control-chars.ts";
 export interface Progress {
   update(state: { label: string; done: number; unit: string; fraction?: number | null }): void;
   finish(): void;
@@ -26,7 +27,7 @@ export function createProgress(enabled = Boolean(process.stderr.isTTY)): Progres
       last = now;
       const rate = done / Math.max((now - started) / 1000, 1e-3);
       const pct = fraction === null || fraction === undefined ? "" : ` ${(Math.min(fraction, 1) * 100).toFixed(1)}%`;
-      const text = `${label}${pct}  ${compact(done)} ${unit}  ${compact(rate)} ${unit}/s`;
+      const text = `${escapeControls(label)}${pct}  ${compact(done)} ${unit}  ${compact(rate)} ${unit}/s`; // the label names an input
       process.stderr.write(`\r\x1b[2K${text.slice(0, (process.stderr.columns || 100) - 1)}`);
       shown = true;
     },

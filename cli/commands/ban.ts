@@ -7,7 +7,8 @@ import { DenyList, type SyncResult } from "../../src/services/deny-list/service.
 import { BanError, describeExpiry, parseDuration, type BanRow } from "../../src/services/deny-list/rules.ts";
 import { addConfigOptions, withStore, type ConfigFlags } from "../config-options.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
-import { writeOut } from "../output.ts";
+import { writeOut, writeText } from "../output.ts";
+import { escapeControls, safeJson } from "../../src/core/control-chars.ts";
 
 /** Opens the store and a deny list over it; the CLI rewrites the file itself, so a manual ban takes effect without `moat serve`. */
 async function withDenyList(flags: ConfigFlags, run: (denyList: DenyList, config: Config) => Promise<void>): Promise<void> {
@@ -15,7 +16,7 @@ async function withDenyList(flags: ConfigFlags, run: (denyList: DenyList, config
     await withStore(flags, async (store, config) => {
       // Every outcome is printed by the command itself: Moat's own log lines would only repeat it.
       const log = createLogger({ level: "error", format: config.log.format, write: () => {} });
-      await run(new DenyList({ config, store, activities: new Activities(store, new Bus()), log, now: () => Date.now() }), config);
+      await run(new DenyList({ config, store, activities: new Activities(store, new Bus()), log, now: () => Date.now(), monotonic: () => performance.now() }), config);
     });
   } catch (e) {
     if (e instanceof BanError) throw new CliError(e.message, EXIT.usage);
@@ -30,13 +31,14 @@ async function apply(denyList: DenyList, done: string): Promise<void> {
   const file = result.written ? `wrote ${result.file} (${result.addresses} address${result.addresses === 1 ? "" : "es"})` : `${result.file} already up to date`;
   const reload = result.reload === "ok" ? "; reload command ran" : result.reload === "not configured" ? "; no reload command configured (ban.reload_command): reload nginx yourself" : "";
   if (result.error) throw new CliError(`${done}, but the deny list is not applied: ${result.error}`, EXIT.ioError);
-  await writeOut(`${done}\n${file}${reload}\n`);
+  await writeText(`${escapeControls(done)}\n${escapeControls(file)}${reload}\n`);
 }
 
+/** A ban's reason quotes the request that earned it: one line per ban, each escaped (see escapeControls). */
 function formatRows(rows: BanRow[]): string {
   if (!rows.length) return "no active bans\n";
   const width = Math.max(...rows.map((r) => r.ip.length));
-  return rows.map((r) => `${r.ip.padEnd(width)}  ${r.source.padEnd(6)}  ${describeExpiry(r.expiresAt).padEnd(30)}  ${r.reason}`).join("\n") + "\n";
+  return rows.map((r) => escapeControls(`${r.ip.padEnd(width)}  ${r.source.padEnd(6)}  ${describeExpiry(r.expiresAt).padEnd(30)}  ${r.reason}`)).join("\n") + "\n";
 }
 
 export function banCommand(): Command {
@@ -44,21 +46,22 @@ export function banCommand(): Command {
   addConfigOptions(cmd.command("list").description("active bans, newest first").option("--json", "print JSON")).action((flags: ConfigFlags & { json?: boolean }) =>
     withDenyList(flags, async (denyList) => {
       const rows = denyList.list();
-      await writeOut(flags.json ? JSON.stringify(rows, null, 2) + "\n" : formatRows(rows));
+      if (flags.json) await writeOut(safeJson(rows, 2) + "\n");
+      else await writeText(formatRows(rows));
     }),
   );
   addConfigOptions(
     cmd
       .command("add")
       .description("ban an address now and rewrite the deny file (ban.file), then run ban.reload_command")
-      .argument("<ip>", "IPv4 or IPv6 address")
+      .argument("<ip>", "IPv4 or IPv6 unicast address")
       .option("--duration <duration>", "how long: 90s, 15m, 1h, 7d; 0 for until removed", "0")
       .option("--reason <text>", "why (shown by moat ban list and in the activities)", "banned by hand"),
   ).action((ip: string, flags: ConfigFlags & { duration: string; reason: string }) =>
     withDenyList(flags, async (denyList, config) => {
       const row = denyList.ban(ip, { source: "manual", reason: flags.reason, durationMs: parseDuration(flags.duration) });
       await apply(denyList, `banned ${row.ip} ${describeExpiry(row.expiresAt)}`);
-      if (row.expiresAt !== null && !config.ban.enabled) await writeOut("note: ban.enabled is false, so moat serve will not lift it when it expires; the next moat ban add|remove will\n");
+      if (row.expiresAt !== null && !config.ban.enabled) await writeText("note: ban.enabled is false, so moat serve will not lift it when it expires; the next moat ban add|remove will\n");
     }),
   );
   addConfigOptions(

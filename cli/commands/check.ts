@@ -5,7 +5,8 @@ import { parserFor } from "../../src/parse/formats.ts";
 import { addInputOptions, formatOptions, type InputFlags } from "./scan.ts";
 import { addDetectOptions, loadDetector, type DetectFlags } from "../detect-options.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
-import { writeOut } from "../output.ts";
+import { writeOut, writeText } from "../output.ts";
+import { escapeControls, safeJson } from "../../src/core/control-chars.ts";
 import type { Verdict } from "../../src/detect/verdict.ts";
 
 interface CheckFlags extends InputFlags, DetectFlags {
@@ -25,6 +26,7 @@ function toRequest(text: string, flags: InputFlags): HttpRequest {
   return result;
 }
 
+/** One line per fact, each escaped whole: a decoded path, evidence or a model's version can hold any character. */
 function human(req: HttpRequest, v: Verdict): string {
   const lines = [
     `${req.method} ${req.path}${req.query ? `?${req.query}` : ""}`,
@@ -34,7 +36,7 @@ function human(req: HttpRequest, v: Verdict): string {
   ];
   if (v.reasons.length) lines.push("reasons");
   for (const r of v.reasons) lines.push(`  [${r.detector}] ${r.field}: ${r.name} — evidence ${JSON.stringify(r.evidence)} (weight ${r.weight.toFixed(3)}; ${r.detail})`);
-  return lines.join("\n") + "\n";
+  return lines.map(escapeControls).join("\n") + "\n";
 }
 
 export function checkCommand(): Command {
@@ -51,7 +53,8 @@ export function checkCommand(): Command {
     const request = toRequest(text, flags);
     const detector = await loadDetector(flags, true);
     const [verdict] = await detector.judge([request]);
-    await writeOut(flags.json ? JSON.stringify({ request, verdict }, null, 2) + "\n" : human(request, verdict!));
+    if (flags.json) await writeOut(safeJson({ request, verdict }, 2) + "\n");
+    else await writeText(human(request, verdict!));
     if (verdict!.isAnomaly) process.exitCode = 1;
   });
 }

@@ -1,12 +1,45 @@
 import { Command, Option } from "commander";
-import { closeSync, openSync, writeFileSync } from "node:fs";
-import { dbBytes, dbStats } from "../../src/store/stats.ts";
+import { closeSync, existsSync, openSync, writeFileSync } from "node:fs";
+import { dbFileBytes, dbStats } from "../../src/store/stats.ts";
+import { checkIntegrity, DEFAULT_MAX_ERRORS, IntegrityCheckError, type IntegrityReport } from "../../src/store/integrity.ts";
+import { PRIVATE_FILE_MODE } from "../../src/core/private-files.ts";
 import { exportRows, type ExportFormat, type ExportTable } from "../../src/store/export.ts";
 import { compactIfDue, enforceRetention } from "../../src/services/retention.ts";
 import { parseRange } from "../../src/services/range.ts";
-import { addConfigOptions, withStore, type ConfigFlags } from "../config-options.ts";
+import { addConfigOptions, configFrom, withStore, type ConfigFlags } from "../config-options.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
-import { writeOut } from "../output.ts";
+import { writeOut, writeText } from "../output.ts";
+import { escapeControls, safeJson } from "../../src/core/control-chars.ts";
+
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
+/** `moat db check`'s report for a person: the verdict, then what SQLite found and what to do. */
+function checkSummary(file: string, report: IntegrityReport, maxErrors: number): string {
+  const path = escapeControls(file); // one line whatever the path holds (see cli/output.ts)
+  const size = `${(report.bytes / 2 ** 20).toFixed(1)} MB`;
+  const took = `${(report.ms / 1000).toFixed(1)} s`;
+  if (!report.problems.length) return `ok: integrity_check found no problem in ${path} (${size}, ${took})\n`;
+  const stopped = report.problems.length >= maxErrors ? ` (stopped at --max-errors ${maxErrors}; there may be more)` : "";
+  return [
+    `DAMAGED: integrity_check found ${plural(report.problems.length, "problem")} in ${path}${stopped} (${size}, ${took}):`,
+    ...report.problems.map((p) => `  ${escapeControls(p)}`),
+    "To recover: stop moat serve, then rebuild the database from what can still be read (README, Troubleshooting).",
+    "",
+  ].join("\n");
+}
+
+/** Runs `work`; meanwhile, on a terminal, shows how long it has been going (a check of a large database takes a while). */
+async function withElapsedTicker<T>(label: string, work: () => Promise<T>): Promise<T> {
+  if (!process.stderr.isTTY) return work();
+  const started = performance.now();
+  const tick = setInterval(() => process.stderr.write(`\r\x1b[2K${escapeControls(label)}: ${Math.round((performance.now() - started) / 1000)} s`), 1000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(tick);
+    process.stderr.write("\r\x1b[2K");
+  }
+}
 
 export function dbCommand(): Command {
   const cmd = new Command("db").description("database maintenance (same --db/--config as serve)");
@@ -14,7 +47,8 @@ export function dbCommand(): Command {
     (flags: ConfigFlags & { json?: boolean }) =>
       withStore(flags, async (store) => {
         const stats = dbStats(store);
-        await writeOut(flags.json ? JSON.stringify(stats, null, 2) + "\n" : Object.entries(stats).map(([k, v]) => `${k.padEnd(14)} ${v}`).join("\n") + "\n");
+        if (flags.json) await writeOut(safeJson(stats, 2) + "\n");
+        else await writeText(Object.entries(stats).map(([k, v]) => `${k.padEnd(14)} ${v}`).join("\n") + "\n");
       }),
   );
   addConfigOptions(cmd.command("prune").description("apply the retention limits now (rows, age, size)")).action((flags: ConfigFlags) =>
@@ -23,13 +57,38 @@ export function dbCommand(): Command {
       await writeOut(`deleted ${r.trafficDeleted} traffic rows, ${r.threatsDeleted} threats, ${r.otherDeleted} other rows; used ${(r.usedBytesBefore / 2 ** 20).toFixed(1)} MB → ${(r.usedBytesAfter / 2 ** 20).toFixed(1)} MB\n`);
     }),
   );
-  addConfigOptions(cmd.command("vacuum").description("give free space back to the file system (VACUUM) and optimize")).action((flags: ConfigFlags) =>
+  addConfigOptions(cmd.command("vacuum").description("give free space back to the file system (VACUUM) and optimize").option("--json", "print the sizes (bytes) as JSON")).action((flags: ConfigFlags & { json?: boolean }) =>
     withStore(flags, async (store) => {
-      const before = dbBytes(store);
+      const before = dbFileBytes(store);
       compactIfDue(store, true);
-      await writeOut(`vacuumed: ${(before / 2 ** 20).toFixed(1)} MB → ${(dbBytes(store) / 2 ** 20).toFixed(1)} MB\n`);
+      // In WAL mode VACUUM writes the new copy of the database into the write-ahead log: the file
+      // shrinks when the log is checkpointed into it. A reader (moat serve) can hold that back.
+      const { busy } = store.sqlite.query("PRAGMA wal_checkpoint(TRUNCATE)").get() as { busy: number };
+      const after = dbFileBytes(store);
+      if (flags.json) return writeOut(safeJson({ db: store.path, database: { before: before.database, after: after.database }, wal: { before: before.wal, after: after.wal }, checkpointed: !busy }, 2) + "\n");
+      const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+      const pending = busy ? "\nthe write-ahead log is folded into the database at the next checkpoint (another process, moat serve, is reading it)" : "";
+      await writeText(`vacuumed ${escapeControls(store.path)}: database ${mb(before.database)} → ${mb(after.database)}, write-ahead log ${mb(before.wal)} → ${mb(after.wal)}${pending}\n`);
     }),
   );
+  addConfigOptions(
+    cmd
+      .command("check")
+      .description("SQLite's full integrity_check of the database, read-only (safe while moat serve runs); exits 65 when it finds damage")
+      .option("--max-errors <n>", "stop after this many problems", String(DEFAULT_MAX_ERRORS))
+      .option("--json", "print the report as JSON"),
+  ).action(async (flags: ConfigFlags & { maxErrors: string; json?: boolean }) => {
+    const maxErrors = Number(flags.maxErrors);
+    if (!Number.isInteger(maxErrors) || maxErrors < 1) throw new CliError(`--max-errors must be a whole number from 1, got ${flags.maxErrors}`, EXIT.usage);
+    const path = configFrom(flags).config.storage.db;
+    if (!existsSync(path)) throw new CliError(`${path} does not exist (set storage.db or --db)`, EXIT.noInput);
+    const report = await withElapsedTicker(`integrity_check of ${path}`, () => checkIntegrity(path, { pragma: "integrity_check", maxErrors })).catch((e: Error) => {
+      throw e instanceof IntegrityCheckError ? new CliError(e.message, EXIT.noInput) : e;
+    });
+    if (flags.json) await writeOut(safeJson({ db: path, ...report, ok: !report.problems.length }, 2) + "\n");
+    else await writeText(checkSummary(path, report, maxErrors));
+    if (report.problems.length) process.exitCode = EXIT.dataError;
+  });
   addConfigOptions(
     cmd
       .command("export")
@@ -49,7 +108,8 @@ export function dbCommand(): Command {
         }
       }
       // Opened and written synchronously: a bad path or a full disk is thrown here and mapped to its exit code (a stream would raise it as an uncaught event).
-      const fd = flags.out ? openSync(flags.out, "w") : null;
+      // 0600: the threats hold what the database holds (see src/core/private-files.ts).
+      const fd = flags.out ? openSync(flags.out, "w", PRIVATE_FILE_MODE) : null;
       try {
         for await (const chunk of exportRows(store, flags.table, flags.format, since)) {
           if (fd === null) await writeOut(chunk);

@@ -2,7 +2,8 @@ import { Command } from "commander";
 import { runDoctor } from "../../src/serve/doctor.ts";
 import { addConfigOptions, configFrom, type ConfigFlags } from "../config-options.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
-import { writeOut } from "../output.ts";
+import { writeOut, writeText } from "../output.ts";
+import { escapeControls, safeJson } from "../../src/core/control-chars.ts";
 
 interface DoctorFlags extends ConfigFlags {
   log?: string[];
@@ -24,7 +25,9 @@ export function doctorCommand(): Command {
     const m = /^(.+):(\d+)$/.exec(flags.nginx);
     if (!m) throw new CliError(`--nginx must be host:port, got ${flags.nginx}`, EXIT.usage);
     const findings = await runDoctor(config, { host: m[1]!, port: Number(m[2]) });
-    await writeOut(flags.json ? JSON.stringify(findings, null, 2) + "\n" : findings.map((f) => `${f.status.toUpperCase().padEnd(5)} ${f.check}: ${f.message}`).join("\n") + "\n");
+    // A finding can quote a log's first line: one line per finding, escaped.
+    if (flags.json) await writeOut(safeJson(findings, 2) + "\n");
+    else await writeText(findings.map((f) => escapeControls(`${f.status.toUpperCase().padEnd(5)} ${f.check}: ${f.message}`)).join("\n") + "\n");
     if (findings.some((f) => f.status === "fail")) process.exitCode = 1;
   });
 }

@@ -9,7 +9,7 @@ import { addInputOptions, formatOptions, type InputFlags } from "./scan.ts";
 import { addDetectOptions, loadDetector, payloadLinesFrom, type DetectFlags } from "../detect-options.ts";
 import { createProgress } from "../progress.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
-import { writeOut } from "../output.ts";
+import { warn, writeText } from "../output.ts";
 
 interface EvalFlags extends InputFlags, DetectFlags {
   labels?: string;
@@ -24,8 +24,8 @@ interface EvalFlags extends InputFlags, DetectFlags {
 async function read(paths: string[], flags: EvalFlags): Promise<HttpRequest[]> {
   const out: HttpRequest[] = [];
   const rejections = new Rejections();
-  for await (const batch of readRequests(paths, formatOptions(flags), rejections, { onInputError: (i, e) => console.error(`moat: ${e.message}`) })) out.push(...batch);
-  if (rejections.total) console.error(`moat: ${rejections.total} records did not parse and are not evaluated`);
+  for await (const batch of readRequests(paths, formatOptions(flags), rejections, { onInputError: (i, e) => warn(e.message) })) out.push(...batch);
+  if (rejections.total) warn(`${rejections.total} records did not parse and are not evaluated`);
   const strip = new Set((flags.stripHeader ?? []).map((h) => h.toLowerCase()));
   return strip.size ? out.map((r) => ({ ...r, headers: r.headers.filter(([h]) => !strip.has(h)) })) : out;
 }
@@ -76,6 +76,6 @@ export function evalCommand(): Command {
       writeFileSync(`${flags.out}.json`, JSON.stringify(report, null, 2));
       writeFileSync(`${flags.out}.md`, md);
     }
-    await writeOut(md);
+    await writeText(md);
   });
 }

@@ -4,17 +4,21 @@ import { createParser, DETECTED_LINE_FORMATS, FormatDetectionError, parserFor } 
 import type { Explanation, Parser } from "../../src/parse/parser.ts";
 import { addInputOptions, formatOptions, type InputFlags } from "./scan.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
-import { writeOut } from "../output.ts";
+import { writeText } from "../output.ts";
+import { escapeControls, safeJson } from "../../src/core/control-chars.ts";
 
 const ORIGIN = { source: "argument" };
+
+/** A piece of the line as shown: JSON-escaped, and with no control or bidi character left raw. */
+const shown = (text: string) => escapeControls(JSON.stringify(text).slice(1, -1));
 
 function showFailure(line: string, error: ParseError): string {
   const out = [`${error.format}: ${error.reason}`];
   if (error.column !== undefined) {
     const from = Math.max(0, error.column - 60);
     const snippet = line.slice(from, error.column + 40);
-    out.push(`  ${JSON.stringify(snippet).slice(1, -1)}`);
-    out.push(`  ${" ".repeat(JSON.stringify(line.slice(from, error.column)).length - 2)}^ here (column ${error.column})`);
+    out.push(`  ${shown(snippet)}`);
+    out.push(`  ${" ".repeat(shown(line.slice(from, error.column)).length)}^ here (column ${error.column})`);
   }
   return out.join("\n");
 }
@@ -23,9 +27,9 @@ function showSuccess(parser: Parser, e: Explanation): string {
   const rows = e.fields.map((f) => {
     const span = f.start === undefined ? "" : `${f.start}-${f.end}`;
     const value = f.value === f.raw ? "" : `  => ${JSON.stringify(f.value)}`;
-    return `  ${f.name.padEnd(22)} ${span.padEnd(9)} ${JSON.stringify(f.raw)}${value}`;
+    return escapeControls(`  ${f.name.padEnd(22)} ${span.padEnd(9)} ${JSON.stringify(f.raw)}${value}`);
   });
-  return [`format: ${parser.name}`, "fields:", ...rows, "request:", JSON.stringify(e.result, null, 2)].join("\n");
+  return [`format: ${parser.name}`, "fields:", ...rows, "request:", safeJson(e.result, 2)].join("\n");
 }
 
 export function explainCommand(): Command {
@@ -51,6 +55,6 @@ export function explainCommand(): Command {
     }
     const explained = parser.explain(line, ORIGIN);
     if (isParseError(explained.result)) throw new CliError(showFailure(line, explained.result), EXIT.dataError);
-    await writeOut(showSuccess(parser, explained) + "\n");
+    await writeText(showSuccess(parser, explained) + "\n");
   });
 }

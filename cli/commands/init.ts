@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { renderDefaultConfig } from "../../src/config/load.ts";
 import { DEFAULT_CONFIG_FILE } from "../config-options.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
-import { writeOut } from "../output.ts";
+import { writeText } from "../output.ts";
 
 export function initCommand(): Command {
   return new Command("init")
@@ -13,7 +13,7 @@ export function initCommand(): Command {
     .action(async (file: string, flags: { force?: boolean }) => {
       if (existsSync(file) && !flags.force) throw new CliError(`${file} exists; use --force to overwrite it`, EXIT.usage);
       writeFileSync(file, renderDefaultConfig());
-      await writeOut(
+      await writeText(
         [
           `wrote ${file}`,
           "next steps:",

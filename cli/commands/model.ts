@@ -2,9 +2,15 @@ import { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readSiteMetadata, SiteModel } from "../../src/detect/site/model.ts";
-import { rollback, siteModelFiles } from "../../src/detect/site/retrain.ts";
+import { rollback, siteModelFiles, tidyModelDir } from "../../src/detect/site/model-dir.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
-import { writeOut } from "../output.ts";
+import { warn, writeOut, writeText } from "../output.ts";
+import { escapeControls, safeJson } from "../../src/core/control-chars.ts";
+
+/** Clears what an interrupted write left in a model directory, and says so on stderr. */
+export function tidyModelDirSaying(dir: string): void {
+  for (const file of tidyModelDir(dir)) warn(`removed ${escapeControls(file)}, left by an interrupted model write`);
+}
 
 export function modelCommand(): Command {
   const cmd = new Command("model").description("inspect a site model directory, or roll it back to the model it replaced");
@@ -19,9 +25,10 @@ export function modelCommand(): Command {
       for (const { state, file } of entries) {
         const meta = readSiteMetadata(readFileSync(file));
         if (!meta) throw new CliError(`${file} is not a Moat site model`, EXIT.dataError);
-        rows.push(`${state.padEnd(9)} ${meta.version.padEnd(36)} threshold ${meta.threshold.toFixed(4)}  trained ${meta.trainedAt}  on ${meta.calibration.trainingRequests} requests  ${file}`);
+        // A model file's metadata is whatever the file says: one escaped line per model.
+        rows.push(escapeControls(`${state.padEnd(9)} ${meta.version.padEnd(36)} threshold ${meta.threshold.toFixed(4)}  trained ${meta.trainedAt}  on ${meta.calibration.trainingRequests} requests  ${file}`));
       }
-      await writeOut(rows.join("\n") + "\n");
+      await writeText(rows.join("\n") + "\n");
     });
   cmd
     .command("info")
@@ -32,16 +39,23 @@ export function modelCommand(): Command {
         throw new CliError(`cannot read ${join(dir, "site.onnx")}: ${e.message}`, e.code === "ENOENT" ? EXIT.noInput : EXIT.dataError);
       });
       const { calibration, ...meta } = site.meta;
-      await writeOut(JSON.stringify({ ...meta, calibration, endpoints: Object.keys(site.profile.endpoints).length, profiledRequests: site.profile.requests }, null, 2) + "\n");
+      await writeOut(safeJson({ ...meta, calibration, endpoints: Object.keys(site.profile.endpoints).length, profiledRequests: site.profile.requests }, 2) + "\n");
     });
   cmd
     .command("rollback")
-    .description("put back the model the last training replaced")
+    .description("put back the model the last training replaced (the live one is kept, so a second rollback undoes the first)")
     .argument("<dir>", "site model directory")
-    .action(async (dir: string) => {
-      const restored = rollback(dir);
-      if (!restored) throw new CliError(`no earlier model in ${join(dir, "history")}`, EXIT.dataError);
-      await writeOut(`restored ${restored} as ${join(dir, "site.onnx")}\n`);
+    .option("--to <version>", "put back the newest kept model of this version instead")
+    .action(async (dir: string, flags: { to?: string }) => {
+      tidyModelDirSaying(dir);
+      let restored;
+      try {
+        restored = rollback(dir, flags.to);
+      } catch (e) {
+        throw new CliError(`rollback failed: ${(e as Error).message}`, EXIT.ioError);
+      }
+      if (!restored) throw new CliError(`no earlier model${flags.to ? ` of version ${flags.to}` : ""} in ${join(dir, "history")} (other than the live one)`, EXIT.dataError);
+      await writeText(`restored ${escapeControls(restored.version ?? "a model with no version")} from ${restored.file} as ${join(dir, "site.onnx")} (sha256 ${restored.sha256.slice(0, 16)}, checked); the model it replaced is kept in the history\n`);
     });
   return cmd;
 }

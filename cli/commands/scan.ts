@@ -4,7 +4,8 @@ import type { ScanSummary } from "../../src/scan/summary.ts";
 import { createParser, FORMAT_NAMES, type FormatName, type FormatOptions } from "../../src/parse/formats.ts";
 import { parseJsonMapping } from "../../src/parse/json-lines.ts";
 import { createProgress } from "../progress.ts";
-import { exitQuietlyOnEpipe, writeOut } from "../output.ts";
+import { exitQuietlyOnEpipe, terminalText, warn, writeOut } from "../output.ts";
+import { safeJson } from "../../src/core/control-chars.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { formatSummary } from "../format-summary.ts";
 import { addDetectOptions, loadDetector, type DetectFlags } from "../detect-options.ts";
@@ -68,7 +69,7 @@ export function scanCommand(): Command {
         },
         onInputError(input, error) {
           progress.finish();
-          console.error(`moat: ${error.message}`);
+          warn(error.message);
         },
       },
       async onRequests(batch, verdicts) {
@@ -76,13 +77,13 @@ export function scanCommand(): Command {
         if (!flags.ndjson) return;
         const line = (r: (typeof batch)[number], i: number) => {
           const v = verdicts?.[i];
-          return JSON.stringify(v ? { ...r, score: v.score, isAnomaly: v.isAnomaly, attackType: v.attackType, severity: v.severity, reasons: v.reasons } : r);
+          return safeJson(v ? { ...r, score: v.score, isAnomaly: v.isAnomaly, attackType: v.attackType, severity: v.severity, reasons: v.reasons } : r);
         };
         await writeOut(batch.map(line).join("\n") + "\n");
       },
     });
     progress.finish();
-    const text = flags.json ? JSON.stringify(summary, null, 2) + "\n" : formatSummary(summary);
+    const text = flags.json ? safeJson(summary, 2) + "\n" : terminalText(formatSummary(summary));
     if (flags.ndjson) process.stderr.write(text);
     else await writeOut(text);
     if (summary.failedInputs.length || (summary.requests === 0 && summary.rejected > 0)) process.exitCode = EXIT.dataError;

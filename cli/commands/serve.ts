@@ -3,6 +3,7 @@ import { createLogger, type Level } from "../../src/core/log.ts";
 import { startService } from "../../src/serve/service.ts";
 import { FORMAT_NAMES } from "../../src/parse/formats.ts";
 import { StoreError } from "../../src/store/db.ts";
+import { DatabaseInUseError } from "../../src/store/lock.ts";
 import { addConfigOptions, configFrom, type ConfigFlags } from "../config-options.ts";
 import os from "node:os";
 import { CliError, EXIT } from "../exit-codes.ts";
@@ -44,6 +45,8 @@ export function serveCommand(): Command {
       service = await startService(config, log);
     } catch (e) {
       if (e instanceof StoreError) throw new CliError(e.message, EXIT.ioError);
+      if (e instanceof DatabaseInUseError) throw new CliError(e.message, EXIT.tempFail);
+      if ((e as NodeJS.ErrnoException).code === "EADDRINUSE") throw new CliError(`${config.server.host}:${config.server.port} is in use by another program: stop it, or set server.port or --port`, EXIT.tempFail);
       throw e;
     }
     // Graceful shutdown: stop reading, let the batch in flight be written with its checkpoint, close.

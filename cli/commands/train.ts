@@ -1,17 +1,20 @@
 import { Command } from "commander";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
+import { makePrivateDir } from "../../src/core/private-files.ts";
 import { join } from "node:path";
 import { readRequests } from "../../src/ingest/read.ts";
 import { Rejections } from "../../src/parse/rejections.ts";
 import { GenericModel } from "../../src/detect/generic/model.ts";
 import { BUNDLED_GENERIC_MODEL } from "../../src/detect/detector.ts";
 import { trainSiteModel, type SiteTrainResult } from "../../src/detect/site/train.ts";
-import { promote, rejectedPath, retrainWithGate, type GateReport } from "../../src/detect/site/retrain.ts";
+import { retrainWithGate, type GateReport } from "../../src/detect/site/retrain.ts";
+import { promote, rejectedPath } from "../../src/detect/site/model-dir.ts";
+import { tidyModelDirSaying } from "./model.ts";
 import { payloadLinesFrom } from "../detect-options.ts";
 import { addInputOptions, formatOptions, type InputFlags } from "./scan.ts";
 import { createProgress } from "../progress.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
-import { writeOut } from "../output.ts";
+import { warn, writeText } from "../output.ts";
 
 interface TrainFlags extends InputFlags {
   from?: string[];
@@ -52,7 +55,7 @@ function readTraffic(paths: string[], flags: InputFlags, rejections: Rejections,
   return (async function* () {
     for await (const batch of readRequests(paths, formatOptions(flags), rejections, {
       onProgress: (input) => progress.update({ label: `training on ${input.name}`, done: counted.requests, unit: "requests" }),
-      onInputError: (_, e) => console.error(`moat: ${e.message}`),
+      onInputError: (_, e) => warn(e.message),
     })) {
       counted.requests += batch.length;
       yield batch;
@@ -77,7 +80,8 @@ export function trainCommand(): Command {
     const targetFpr = Number(flags.targetFpr);
     if (!(targetFpr > 0 && targetFpr < 0.5)) throw new CliError(`--target-fpr must be between 0 and 0.5, got ${flags.targetFpr}`, EXIT.usage);
     const seed = Number(flags.seed);
-    mkdirSync(flags.out, { recursive: true });
+    // A site model is learned from the site's traffic: only Moat's user may read it (a generic build too, for simplicity).
+    makePrivateDir(flags.out);
     if (flags.generic) {
       if (!flags.data) throw new CliError("--generic needs --data <datasets folder>", EXIT.usage);
       // Loaded on demand: the corpus generators pull in faker's locales, which no other command needs.
@@ -87,10 +91,11 @@ export function trainCommand(): Command {
       writeFileSync(join(flags.out, "model.onnx"), result.bytes);
       const card = renderGenericCard(result, process.argv.slice(2).join(" "));
       writeFileSync(join(flags.out, "MODEL_CARD.md"), card);
-      await writeOut(card);
+      await writeText(card);
       return;
     }
     if (!flags.from?.length) throw new CliError("give the site's traffic with --from <paths...> (or --generic --data <dir>)", EXIT.usage);
+    tidyModelDirSaying(flags.out);
     const rejections = new Rejections();
     const counted = { requests: 0 };
     const generic = await GenericModel.fromFile(BUNDLED_GENERIC_MODEL);
@@ -113,13 +118,13 @@ export function trainCommand(): Command {
     if (gate && !gate.pass && !flags.force) {
       const rejected = rejectedPath(flags.out, result.meta.version);
       writeFileSync(rejected, result.bytes);
-      await writeOut([...gateLines(gate), `the live model stays; the candidate is kept as ${rejected} (use --force to install it anyway)`, ""].join("\n"));
+      await writeText([...gateLines(gate), `the live model stays; the candidate is kept as ${rejected} (use --force to install it anyway)`, ""].join("\n"));
       process.exitCode = EXIT.dataError;
       return;
     }
     promote(flags.out, result.bytes, result.meta.version);
     const c = result.meta.calibration;
-    await writeOut(
+    await writeText(
       [
         `site model written to ${join(flags.out, "site.onnx")} (${result.meta.version})`,
         `requests read        ${counted.requests} (${rejections.total} lines rejected)`,

@@ -12,28 +12,23 @@ import { opsRoutes } from "./routes/ops.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { detectionRoutes } from "./routes/detection.ts";
 import { authRequestRoutes } from "./routes/auth-request.ts";
-import { wsRoute } from "./ws/route.ts";
+import { wsRoute, WS_SERVER_OPTIONS } from "./ws/route.ts";
 import { uiRoutes } from "./routes/ui.ts";
 import { authGuard } from "./auth/guard.ts";
+import { browserGuard, browserPolicy, corsOriginCheck } from "./auth/origin.ts";
+import { socketCredentialWatcher } from "./auth/socket-credentials.ts";
 import { InvalidRangeError } from "../services/range.ts";
+import { JsonDepthError } from "../core/json.ts";
+import { jsonDepthGuard, tooDeepMessage } from "./json-body.ts";
 import { UnknownMetricError } from "../services/analytics.ts";
-
-const LOCAL_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
-
-/** Allowed browser origins: the configured list, or any local port (a dashboard running beside Moat). */
-function corsOrigin(allowed: string[]) {
-  return (request: Request) => {
-    const origin = request.headers.get("origin");
-    if (!origin) return false;
-    return allowed.length ? allowed.includes(origin) : LOCAL_ORIGIN.test(origin);
-  };
-}
 
 /** Validation messages say which field and what was expected, without echoing the value back. */
 function validationMessage(error: unknown): string {
-  const e = error as { all?: { path?: string; message?: string; summary?: string }[]; message?: string };
+  const e = error as { all?: { path?: string; message?: string; summary?: string; schema?: { error?: unknown } }[]; message?: string };
   const first = e.all?.[0];
-  if (first) return `invalid ${first.path ? first.path.replace(/^\//, "").replaceAll("/", ".") : "request"}: ${first.summary ?? first.message ?? "does not match the schema"}`;
+  // A schema's own `error` (WholeNumber's "must be ...") says it better than TypeBox's summary.
+  const custom = typeof first?.schema?.error === "string" ? first.schema.error : undefined;
+  if (first) return `invalid ${first.path ? first.path.replace(/^\//, "").replaceAll("/", ".") : "request"}: ${custom ?? first.summary ?? first.message ?? "does not match the schema"}`;
   return "invalid request";
 }
 
@@ -42,12 +37,12 @@ function validationMessage(error: unknown): string {
  * stop waits for every open socket).
  */
 export function createApi(base: Omit<ApiServices, "wsClients">) {
-  const ws = wsRoute(base.ctx.bus);
+  const ws = wsRoute(base.ctx.bus, { watchCredentials: socketCredentialWatcher(base.ctx.store, base.ctx.now) });
   const hub = ws.decorator.wsHub;
   const s: ApiServices = { ...base, wsClients: () => hub.stats().clients };
   const { config, log } = s.ctx;
-  return new Elysia({ serve: { maxRequestBodySize: config.server.max_body_bytes } })
-    .use(cors({ origin: corsOrigin(config.server.cors_origins), credentials: true }))
+  return new Elysia({ serve: { maxRequestBodySize: config.server.max_body_bytes }, websocket: WS_SERVER_OPTIONS })
+    .use(cors({ origin: corsOriginCheck(browserPolicy(config.server)), credentials: true }))
     .onError(({ code, error, set }) => {
       if (error instanceof ApiError) {
         set.status = error.status;
@@ -69,6 +64,7 @@ export function createApi(base: Omit<ApiServices, "wsClients">) {
           return failure(validationMessage(error));
         case "PARSE":
           set.status = 400;
+          if ((error as { cause?: unknown }).cause instanceof JsonDepthError) return failure(tooDeepMessage((error as { cause: JsonDepthError }).cause));
           return failure("the body could not be parsed: send valid JSON (Content-Type: application/json) or text");
         case "NOT_FOUND":
           set.status = 404;
@@ -85,6 +81,8 @@ export function createApi(base: Omit<ApiServices, "wsClients">) {
         }
       }
     })
+    .use(jsonDepthGuard()) // before every route with a body, the auth guard's login among them
+    .use(browserGuard(config.server)) // request hooks run in order: Host, Origin and body type before credentials
     .use(authGuard(s))
     .use(docsRoutes())
     .use(opsRoutes(s))

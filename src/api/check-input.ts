@@ -11,6 +11,8 @@ import { isParseError, type HttpRequest, type RequestOrigin } from "../core/http
 import { assembleRequest } from "../parse/assemble.ts";
 import { rawHttpParser } from "../parse/raw-http.ts";
 import { ApiError } from "./envelope.ts";
+import { JsonDepthError, parseJson } from "../core/json.ts";
+import { tooDeepMessage } from "./json-body.ts";
 
 export interface CheckLimits {
   /** Largest check request (a single body, or one item of a batch), in bytes. */
@@ -87,8 +89,10 @@ export function decodeBody(text: string, contentType: string | null): unknown {
   const isJson = JSON_CONTENT_TYPE.test(contentType ?? "") || start === "{" || start === "[" || start === '"';
   if (!isJson) return text;
   try {
-    return JSON.parse(text);
-  } catch {
+    // Depth-limited: the check is serialized and walked recursively afterwards.
+    return parseJson(text);
+  } catch (e) {
+    if (e instanceof JsonDepthError) throw new ApiError(400, tooDeepMessage(e));
     throw new ApiError(400, "the body is not valid JSON");
   }
 }

@@ -5,8 +5,9 @@
  */
 import { t, type Static } from "elysia";
 import { ConfigSchema } from "../config/schema.ts";
-import { displayPrefix, type ApiKeyInfo } from "./auth/keys.ts";
-import { iso, ThreatData } from "./contract.ts";
+import { DEFAULT_KEY_ACCESS, displayPrefix, MAX_KEY_RATE_LIMIT, type ApiKeyInfo } from "./auth/keys.ts";
+import { API_KEY_SCOPES } from "../store/schema.ts";
+import { iso, ThreatData, WholeNumber } from "./contract.ts";
 import { Reason } from "./inline-check.ts";
 import type { AllowRuleRow } from "../services/allowlist.ts";
 import type { SourceStatus } from "../serve/ingest.ts";
@@ -15,7 +16,7 @@ import type { TrafficQuery } from "../services/traffic.ts";
 
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
-export const IdParam = t.Object({ id: t.Integer({ minimum: 1, description: "a positive whole number" }) });
+export const IdParam = t.Object({ id: WholeNumber({ minimum: 1, description: "a positive whole number" }) });
 
 // ── list filters (GET /api/threats, GET /api/traffic) ─────────────────────────────────────────────
 
@@ -29,7 +30,7 @@ export const ThreatFilters = t.Object({
 export const TrafficFilters = t.Object({
   ip: t.Optional(t.String({ minLength: 1, maxLength: 64, description: "only requests from this client address" })),
   method: t.Optional(t.String({ pattern: "^[A-Za-z]{1,16}$", description: "only this HTTP method (any case)" })),
-  status: t.Optional(t.Numeric({ minimum: 100, maximum: 599, multipleOf: 1, description: "only this response status" })),
+  status: t.Optional(WholeNumber({ minimum: 100, maximum: 599, description: "a response status from 100 to 599 (only requests answered with it)" })),
   path: t.Optional(t.String({ minLength: 1, maxLength: 2048, description: "only paths containing this text (case-sensitive)" })),
   verdict: t.Optional(t.Union([t.Literal("flagged"), t.Literal("benign")], { description: "only flagged, or only benign, requests" })),
 });
@@ -60,6 +61,14 @@ const NormalizedField = t.Object({
   decodings: t.Array(t.String(), { description: "what normalization undid: url-decode (once per pass), %u, overlong-utf8, html-entities, unicode-compat, nul-byte, control-chars, comments, decode-limit" }),
 });
 
+/** A secret taken out of the request at ingestion (detect/redact.ts); its value shows as `[redacted len=… sha=…]`. */
+const Redaction = t.Object({
+  field: t.String({ description: "where it was: query.<name>, body.<name>, cookie.<name>, header.<name>, referer.<name> or extra.<log variable>" }),
+  length: t.Number({ description: "characters in the value" }),
+  sha: t.String({ description: "first 12 hex digits of HMAC-SHA256 of the value under the installation's key (<data_dir>/redaction.key): equal values, equal hashes" }),
+  evidence: t.Array(t.String(), { description: "what the models flagged inside the value, kept visible" }),
+});
+
 export const ThreatDetail = t.Composite([
   ThreatData,
   t.Object({
@@ -74,6 +83,7 @@ export const ThreatDetail = t.Composite([
       query: t.String(),
       headers: t.Record(t.String(), t.String(), { description: "lower-cased names; repeated headers joined with \", \"" }),
       body: t.Nullable(t.String()),
+      redacted: t.Array(Redaction, { description: "the secrets taken out at ingestion (empty for requests stored before redaction)" }),
     }),
     normalized: t.Array(NormalizedField, { description: "every field the models read, in request order (the first 500)" }),
     reasons: t.Array(DetailReason),
@@ -156,7 +166,7 @@ export const RetentionChangeBody = t.Object(
   { additionalProperties: false, minProperties: 1, description: "an object with some of traffic_rows, max_age_days, max_db_mb" },
 );
 
-export const WebhookChangeBody = t.Object({ url: t.String({ maxLength: 2048, description: "an http(s) URL; \"\" turns the webhook off" }) }, { additionalProperties: false });
+export const WebhookChangeBody = t.Object({ url: t.String({ maxLength: 2048, description: "an http(s) URL to a public address (others only within alerts.webhook_allow_ranges), without user:pass@; \"\" turns the webhook off" }) }, { additionalProperties: false });
 
 export const Settings = t.Object({
   retention: RetentionSettings,
@@ -172,6 +182,10 @@ export const Settings = t.Object({
 
 // ── API keys ───────────────────────────────────────────────────────────────────────────────────────
 
+const SCOPE_DESCRIPTION = "check: the inline check routes only (for nginx's auth_request and scripts); admin: everything";
+const KeyScope = t.UnionEnum(API_KEY_SCOPES, { description: SCOPE_DESCRIPTION });
+const KeyRateLimit = t.Nullable(t.Integer({ minimum: 0, maximum: MAX_KEY_RATE_LIMIT, description: "inline checks per second for this key; null: server.check_rate_limit; 0: no limit" }));
+
 export const ApiKey = t.Object({
   id: t.Number(),
   name: t.String(),
@@ -179,14 +193,24 @@ export const ApiKey = t.Object({
   createdAt: t.String(),
   lastUsedAt: t.Nullable(t.String({ description: "to the minute" })),
   revokedAt: t.Nullable(t.String()),
+  scope: KeyScope,
+  rateLimit: KeyRateLimit,
 });
 
 export const CreatedApiKey = t.Composite([ApiKey, t.Object({ key: t.String({ description: "the whole key: shown this once (only a hash is stored)" }) })]);
 
-export const KeyCreateBody = t.Object({ name: t.String({ minLength: 1, maxLength: 100, pattern: "\\S", description: "what the key is for, e.g. dashboard or ci" }) }, { additionalProperties: false });
+export const KeyCreateBody = t.Object(
+  {
+    name: t.String({ minLength: 1, maxLength: 100, pattern: "\\S", description: "what the key is for, e.g. dashboard or ci" }),
+    // The default is explicit: Elysia fills an absent optional UnionEnum with its first value otherwise.
+    scope: t.Optional(t.UnionEnum(API_KEY_SCOPES, { description: SCOPE_DESCRIPTION, default: DEFAULT_KEY_ACCESS.scope })),
+    rateLimit: t.Optional(KeyRateLimit),
+  },
+  { additionalProperties: false },
+);
 
 export function toApiKey(k: ApiKeyInfo): Static<typeof ApiKey> {
-  return { id: k.id, name: k.name, prefix: displayPrefix(k.prefix), createdAt: iso(k.createdAt), lastUsedAt: isoOrNull(k.lastUsedAt), revokedAt: isoOrNull(k.revokedAt) };
+  return { id: k.id, name: k.name, prefix: displayPrefix(k.prefix), createdAt: iso(k.createdAt), lastUsedAt: isoOrNull(k.lastUsedAt), revokedAt: isoOrNull(k.revokedAt), scope: k.scope, rateLimit: k.rateLimit };
 }
 
 // ── performance ────────────────────────────────────────────────────────────────────────────────────

@@ -6,6 +6,22 @@ import { t, type Static } from "elysia";
 import type { ActivityRow, AlertRow, MetricsSnapshot, ThreatRow, TrafficRow } from "../services/bus.ts";
 import type { CheckRow } from "../services/security/checks.ts";
 import type { Reason } from "../detect/verdict.ts";
+import { FormatRegistry } from "@sinclair/typebox";
+
+/**
+ * A whole number in a query string or a path: plain decimal digits, in range. Every integer the
+ * API reads from a URL is declared with this. Elysia's own `t.Numeric` and `t.Integer` convert
+ * with `Number()` first, which takes `0x10`, `1e2`, ` 10` and `1.5` (when 1.5 is in range).
+ */
+export function WholeNumber(options: { minimum: number; maximum?: number; description: string }) {
+  const { minimum, maximum = Number.MAX_SAFE_INTEGER, description } = options;
+  const format = `whole-number-${minimum}-${maximum}`;
+  if (!FormatRegistry.Has(format)) FormatRegistry.Set(format, (s) => /^[0-9]{1,16}$/.test(s) && Number(s) >= minimum && Number(s) <= maximum);
+  return t
+    .Transform(t.String({ format, description, error: `must be ${description}` }))
+    .Decode((s) => Number(s))
+    .Encode((n) => String(n));
+}
 
 export const RealTimeMetrics = t.Object({
   requests: t.Number(),

@@ -9,8 +9,8 @@ import type { HttpRequest } from "../core/http-request.ts";
 import type { Verdict } from "../detect/verdict.ts";
 import type { ApiServices } from "./services.ts";
 
-/** The inline check routes (detection.ts, auth-request.ts): the guard rate-limits them per key, /api/performance times them. */
-const INLINE_CHECK_PATHS = new Set(["/check", "/check/batch", "/api/waf/check", "/api/waf/check/batch", "/check/auth-request"]);
+/** The inline check routes (detection.ts, auth-request.ts): all a `check` key may call; the guard rate-limits them per key, /api/performance times them. */
+export const INLINE_CHECK_PATHS: ReadonlySet<string> = new Set(["/check", "/check/batch", "/api/waf/check", "/api/waf/check/batch", "/check/auth-request"]);
 
 /** Whether a request's path is an inline check route; with a trailing slash too, as Elysia routes `/x/` to `/x`. */
 export function isInlineCheckPath(path: string): boolean {
@@ -85,7 +85,8 @@ function createInlineChecker(s: ApiServices): InlineChecker {
     const verdicts = await s.judge(requests); // the models, then the allowlist
     const elapsedMs = performance.now() - started;
     const blocking = s.settings.mode === "block";
-    s.inlineWriter.add(requests, verdicts, blocking);
+    // The answer is the caller's own; what is stored and published has the secrets taken out.
+    s.inlineWriter.add(requests.map((r, i) => s.redact(r, verdicts[i]!.reasons)), verdicts, blocking);
     served.add(verdicts, elapsedMs);
     return verdicts.map((v) => toAnswer(v, elapsedMs / verdicts.length, blocking));
   }

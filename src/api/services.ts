@@ -9,9 +9,11 @@ import type { WafSettings } from "../services/waf-settings.ts";
 import type { WriteBehind } from "../store/write-behind.ts";
 import type { HttpRequest } from "../core/http-request.ts";
 import type { Verdict } from "../detect/verdict.ts";
+import type { Redactor } from "../detect/redact.ts";
 import type { Allowlist } from "../services/allowlist.ts";
 import type { RuntimeSettings } from "../services/runtime-settings.ts";
 import type { SourceStatus } from "../serve/ingest.ts";
+import type { DatabaseIntegrity } from "../services/db-integrity.ts";
 
 export interface ApiServices {
   ctx: ServiceContext;
@@ -28,10 +30,14 @@ export interface ApiServices {
   wsClients(): number;
   /** The verdict path every request takes (the models, then the allowlist). */
   judge(requests: HttpRequest[]): Promise<Verdict[]>;
+  /** Takes the secrets out of judged requests before they are stored or published (one key per installation). */
+  redact: Redactor;
   /** Confirmed false positives. */
   allowlist: Allowlist;
   /** Retention and webhook settings changed at run time (persisted). */
   runtime: RuntimeSettings;
+  /** The database's last integrity check (readiness). */
+  integrity: DatabaseIntegrity;
   /** The followed logs and how they are doing (empty when none is configured). */
   sources(): SourceStatus[];
 }

@@ -8,7 +8,8 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { Value } from "@sinclair/typebox/value";
 import type { TObject, TSchema } from "@sinclair/typebox";
-import { ConfigSchema, type Config } from "./schema.ts";
+import { ConfigSchema, RENAMED_KEYS, type Config } from "./schema.ts";
+import { outboundUrlProblem } from "../core/outbound-url.ts";
 
 export type Origin = "default" | "file" | "env" | "flag";
 
@@ -66,6 +67,12 @@ function setPath(target: Record<string, Record<string, unknown>>, path: string, 
   (target[sectionName] ??= {})[key] = value;
 }
 
+/** "renamed: use ..." for a key that was renamed, else null. */
+function renamedTo(path: string): string | null {
+  const renamed = RENAMED_KEYS[path];
+  return renamed ? `renamed: use ${renamed.now} (${envName(renamed.now)}) instead; ${renamed.why}` : null;
+}
+
 function defaultDataDir(env: Record<string, string | undefined> = process.env): string {
   return join(env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "moat");
 }
@@ -94,7 +101,7 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
         for (const [key, value] of Object.entries(values)) {
           const path = `${sectionName}.${key}`;
           if (!leaves.has(path)) {
-            problems.push(`${path}: unknown key in ${sources.file}`);
+            problems.push(`${path}: ${renamedTo(path) ?? "unknown key"} in ${sources.file}`);
             continue;
           }
           setPath(merged, path, value);
@@ -106,6 +113,7 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
     }
   }
   const env = sources.env ?? process.env;
+  for (const old of Object.keys(RENAMED_KEYS)) if (env[envName(old)] !== undefined) problems.push(`${envName(old)}: ${renamedTo(old)}`);
   for (const { path, schema } of leaves.values()) {
     const raw = env[envName(path)];
     if (raw === undefined) continue;
@@ -118,13 +126,16 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
     setPath(merged, path, coerce(leaf.schema, raw));
     origins[path] = "flag";
   }
+  const from = (leafPath: string) => (origins[leafPath] === "env" ? ` (from ${envName(leafPath)})` : origins[leafPath] === "flag" ? " (from a flag)" : origins[leafPath] === "file" ? ` (from ${file})` : "");
   for (const error of Value.Errors(ConfigSchema, merged)) {
     const path = error.path.slice(1).replaceAll("/", ".");
-    const leafPath = path.split(".").slice(0, 2).join(".");
-    const from = origins[leafPath] === "env" ? ` (from ${envName(leafPath)})` : origins[leafPath] === "flag" ? " (from a flag)" : origins[leafPath] === "file" ? ` (from ${file})` : "";
-    problems.push(`${path}: ${error.message}, got ${JSON.stringify(error.value)}${from}`);
+    problems.push(`${path}: ${error.message}, got ${JSON.stringify(error.value)}${from(path.split(".").slice(0, 2).join("."))}`);
   }
   if (problems.length) throw new ConfigError([...new Set(problems)]);
+  // Beyond the schema (it needs two keys): the webhook must not point inside the network. Host names are checked again at every send.
+  const alertsSection = merged.alerts as Config["alerts"];
+  const webhookProblem = alertsSection.webhook_url && outboundUrlProblem(alertsSection.webhook_url, alertsSection.webhook_allow_ranges);
+  if (webhookProblem) throw new ConfigError([`alerts.webhook_url: ${webhookProblem}${from("alerts.webhook_url")}`]);
   const config = merged as unknown as Config;
   config.storage.data_dir ||= defaultDataDir(env);
   config.storage.db ||= join(config.storage.data_dir, "moat.db");

@@ -18,9 +18,16 @@ export const ConfigSchema = Type.Object(
     server: section({
       host: Type.String({ default: "127.0.0.1", description: "address the API and dashboard listen on" }),
       port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: "port of the API and dashboard (0 picks a free one)" }),
-      cors_origins: Type.Array(Type.String({ minLength: 1 }), { default: [], description: "origins allowed to call the API from a browser; empty: any http://localhost or http://127.0.0.1 port" }),
+      allowed_origins: Type.Array(Type.String({ pattern: "^https?://[^/?#@\\s]+$", description: "an origin: scheme://host[:port]" }), {
+        default: [],
+        description: "browser origins allowed to change things (POST, PUT, DELETE, the WebSocket) besides Moat's own and loopback ones on any port, e.g. https://dash.example.com",
+      }),
+      allowed_hosts: Type.Array(Type.String({ pattern: "^[A-Za-z0-9.-]+$", description: "a host name, without port" }), {
+        default: [],
+        description: "names Moat answers to besides loopback names, IP addresses and server.host (e.g. the name a proxy forwards); other Host headers are refused against DNS rebinding",
+      }),
       require_api_key: Type.Union([Type.Literal("auto"), Type.Literal("always")], { default: "auto", description: "auto: API keys are required when listening beyond loopback, optional on loopback; always: required everywhere" }),
-      check_rate_limit: Type.Integer({ minimum: 0, default: 0, description: "inline checks per second allowed per API key (0: no limit)" }),
+      check_rate_limit: Type.Integer({ minimum: 0, default: 0, description: "inline checks per second allowed per API key without a rate limit of its own (moat apikey create --rate-limit), and to the callers without a key together (0: no limit)" }),
       max_body_bytes: Type.Integer({ minimum: 1024, default: 1_048_576, description: "largest request body the API accepts" }),
     }),
     ingest: section({
@@ -50,13 +57,15 @@ export const ConfigSchema = Type.Object(
       error_rate_percent: Type.Number({ minimum: 1, maximum: 100, default: 20, description: "5xx share of a minute's requests that raises an alert (with at least 20 requests)" }),
       rate_jump_factor: Type.Number({ minimum: 1.5, default: 5, description: "a minute with this many times the learned request rate raises an alert" }),
       auto_resolve_minutes: Type.Integer({ minimum: 1, default: 60, description: "active alerts not seen again for this long are resolved" }),
-      webhook_url: Type.String({ default: "", description: "POST alerts here as JSON (Slack-compatible `text`); empty: no webhook" }),
+      webhook_url: Type.String({ default: "", description: "POST alerts here as JSON (Slack-compatible `text`); empty: no webhook. Public addresses only (see webhook_allow_ranges); no user:pass@, no redirects followed" }),
+      webhook_allow_ranges: Type.Array(Type.String({ format: "ip-range" }), { default: [], description: "addresses and CIDR ranges the webhook may reach although they are not public (loopback, private, link-local, CGNAT, ...), e.g. a receiver on your LAN; empty: public addresses only" }),
     }),
     jobs: section({
       retrain_cron: Type.String({ default: "0 3 * * *", description: "when the site model is retrained on recent benign traffic (cron); empty: never" }),
       auto_train_min_requests: Type.Integer({ minimum: 0, default: 50_000, description: "train a first site model once this many requests were seen; 0: never automatically" }),
       security_checks_cron: Type.String({ default: "0 * * * *", description: "when the security checks run (cron)" }),
       retention_cron: Type.String({ default: "*/10 * * * *", description: "when retention limits are enforced (cron; six fields allow seconds)" }),
+      integrity_check_cron: Type.String({ default: "15 4 * * *", description: "when moat serve runs SQLite's quick_check on the database (cron), besides at every start; empty: at start only" }),
     }),
     security: section({
       nginx_conf: Type.String({ default: "/etc/nginx/nginx.conf", description: "nginx configuration to audit (with its includes); empty: skip the audit" }),
@@ -69,6 +78,11 @@ export const ConfigSchema = Type.Object(
       duration_seconds: Type.Integer({ minimum: 0, default: 3600, description: "how long an automatic ban lasts; 0: until removed (moat ban remove)" }),
       reload_command: Type.String({ default: "", description: "run after the deny file changes, without a shell (e.g. nginx -s reload); empty: none" }),
       never_ban: Type.Array(Type.String({ format: "ip-range" }), { default: ["127.0.0.0/8", "::1"], description: "addresses and CIDR ranges never banned (your own hosts, monitors, proxies)" }),
+      max_entries: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000, description: "most active bans: past it new bans are refused (logged, and an alert for automatic ones), the deny file stays as it is" }),
+      test_command: Type.String({
+        default: "auto",
+        description: 'run on each new deny file before it replaces the live one, without a shell, with the candidate\'s path appended; failing keeps the old file and raises an alert. "auto": nginx -t of a throwaway configuration including it, when nginx is installed; empty: no test',
+      }),
     }),
     log: section({
       level: Type.Union(["debug", "info", "warn", "error"].map((l) => Type.Literal(l)), { default: "info", description: "debug, info, warn or error" }),
@@ -79,3 +93,8 @@ export const ConfigSchema = Type.Object(
 );
 
 export type Config = Static<typeof ConfigSchema>;
+
+/** Keys that were renamed: the old name is an error that names the new one (its meaning changed too). */
+export const RENAMED_KEYS: Record<string, { now: string; why: string }> = {
+  "server.cors_origins": { now: "server.allowed_origins", why: "it now also decides which origins may POST and open the WebSocket; loopback origins need no entry" },
+};

@@ -134,3 +134,27 @@ export function rangeContains(range: IpRange, ip: IpAddress): boolean {
   }
   return true;
 }
+
+/**
+ * Blocks that hold no unicast source address: a deny line for one is at best useless and at worst
+ * breaks nginx (it reads `255.255.255.255` as a parse error, INADDR_NONE, and refuses the whole
+ * configuration: no reload, and no start after a reboot).
+ */
+const NOT_UNICAST: { range: IpRange; what: string }[] = [
+  { cidr: "255.255.255.255/32", what: "the broadcast address" },
+  { cidr: "0.0.0.0/8", what: '"this network" (0.0.0.0/8), never a source address' },
+  { cidr: "224.0.0.0/4", what: "multicast (224.0.0.0/4)" },
+  { cidr: "240.0.0.0/4", what: "reserved (240.0.0.0/4)" },
+  { cidr: "::/128", what: "the unspecified address (::)" },
+  { cidr: "ff00::/8", what: "multicast (ff00::/8)" },
+].map(({ cidr, what }) => ({ range: parseCidr(cidr)!, what }));
+
+/** Whether two ranges share an address: prefixes nest or are disjoint, so one holds the other's first address. */
+function overlaps(a: IpRange, b: IpRange): boolean {
+  return a.family === b.family && (rangeContains(a, b) || rangeContains(b, a));
+}
+
+/** What `range` holds that is not unicast (broadcast, multicast, unspecified, reserved), or null when it is all unicast. */
+export function notUnicast(range: IpRange): string | null {
+  return NOT_UNICAST.find((block) => overlaps(block.range, range))?.what ?? null;
+}

@@ -1,4 +1,8 @@
-/** Moat's own structured logs, on stderr, as logfmt or JSON lines, filtered by level. */
+/**
+ * Moat's own structured logs, on stderr, as logfmt or JSON lines, filtered by level. Values quote
+ * attacker text (paths, reasons), so they go through safeJson: no control or bidi character is left raw.
+ */
+import { safeJson } from "./control-chars.ts";
 
 export type Level = "debug" | "info" | "warn" | "error";
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -14,7 +18,7 @@ export interface Logger {
 
 function logfmtValue(v: string | number | boolean | null | undefined): string {
   const s = String(v ?? "");
-  return /^[\w.:/@+-]+$/.test(s) ? s : JSON.stringify(s);
+  return /^[\w.:/@+-]+$/.test(s) ? s : safeJson(s);
 }
 
 export function createLogger(options: { level: Level; format: "json" | "logfmt"; write?: (line: string) => void }): Logger {
@@ -22,7 +26,7 @@ export function createLogger(options: { level: Level; format: "json" | "logfmt";
   const emit = (level: Level, msg: string, fields: Fields = {}) => {
     if (ORDER[level] < ORDER[options.level]) return;
     const record = { time: new Date().toISOString(), level, msg, ...fields };
-    write(options.format === "json" ? `${JSON.stringify(record)}\n` : `${Object.entries(record).map(([k, v]) => `${k}=${logfmtValue(v)}`).join(" ")}\n`);
+    write(options.format === "json" ? `${safeJson(record)}\n` : `${Object.entries(record).map(([k, v]) => `${k}=${logfmtValue(v)}`).join(" ")}\n`);
   };
   return {
     debug: (m, f) => emit("debug", m, f),

@@ -12,7 +12,8 @@ export class MemoryGuard {
   /** Full collections forced so far. */
   collections = 0;
 
-  constructor(private readonly softLimitBytes: number, private readonly now: () => number = Date.now) {}
+  /** `now`: a monotonic clock (ms), so that a wall-clock step can neither stop collections nor hurry them. */
+  constructor(private readonly softLimitBytes: number, private readonly now: () => number = () => performance.now()) {}
 
   /** Call between batches of work: collects when resident memory is over the limit. */
   relieve(): void {

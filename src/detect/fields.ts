@@ -6,6 +6,7 @@
 import type { HttpRequest } from "../core/http-request.ts";
 import { normalizeValue, type Normalized } from "./normalize.ts";
 import { isIdentifier } from "./identifiers.ts";
+import { parseJson } from "../core/json.ts";
 
 export type FieldLocation = "path" | "query" | "body" | "cookie" | "header";
 
@@ -62,11 +63,12 @@ function bodyFields(req: HttpRequest): Field[] {
   if (body.startsWith("{") || body.startsWith("[")) {
     try {
       const leaves: [string, string][] = [];
-      jsonLeaves(JSON.parse(body), "", leaves);
+      // Depth-limited: jsonLeaves recurses per level. Too deep a body is scored as text below.
+      jsonLeaves(parseJson(body), "", leaves);
       // JSON keys are attack surface too (NoSQL operators such as $where live there).
       return leaves.map(([name, value]) => makeField("body", name, `${name}=${value}`));
     } catch {
-      // not JSON after all: scored as text below
+      // not JSON after all, or nested too deep to walk: scored as text below
     }
   }
   return [makeField("body", "", body)];

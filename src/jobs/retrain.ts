@@ -5,7 +5,8 @@
  */
 import { join } from "node:path";
 import { benignTrafficCount, recentBenignRequests } from "../services/recent-benign.ts";
-import { promote, retrainWithGate } from "../detect/site/retrain.ts";
+import { retrainWithGate } from "../detect/site/retrain.ts";
+import { promote } from "../detect/site/model-dir.ts";
 import { recordLiveSiteModel } from "../services/model-versions.ts";
 import type { ServiceContext } from "../serve/context.ts";
 

@@ -4,12 +4,18 @@ import { complianceScore, runSecurityChecks } from "../services/security/checks.
 import { benignTrafficCount } from "../services/recent-benign.ts";
 import type { AlertService } from "../services/alerts.ts";
 import type { DenyList } from "../services/deny-list/service.ts";
+import type { DatabaseIntegrity } from "../services/db-integrity.ts";
 import type { MetricsService } from "../services/metrics.ts";
 import type { ServiceContext } from "../serve/context.ts";
 import { retrainJob } from "./retrain.ts";
-import type { Scheduler } from "./scheduler.ts";
+import type { Job, Scheduler } from "./scheduler.ts";
 
-export function registerStandardJobs(scheduler: Scheduler, ctx: ServiceContext, services: { metrics: MetricsService; alerts: AlertService; denyList?: DenyList | null }): void {
+/** SQLite's quick_check of the database: on its schedule, and by `moat serve` at every start. */
+export function integrityCheckJob(pattern: string, integrity: DatabaseIntegrity): Job {
+  return { name: "integrity-check", pattern, run: () => integrity.check() };
+}
+
+export function registerStandardJobs(scheduler: Scheduler, ctx: ServiceContext, services: { metrics: MetricsService; alerts: AlertService; integrity: DatabaseIntegrity; denyList?: DenyList | null }): void {
   const { config, store } = ctx;
   scheduler.add({ name: "metrics", pattern: "*/5 * * * * *", run: () => (services.metrics.publish(), null) });
   scheduler.add({
@@ -32,6 +38,7 @@ export function registerStandardJobs(scheduler: Scheduler, ctx: ServiceContext, 
     },
   });
   scheduler.add({ name: "compact", pattern: "30 4 * * *", run: () => (compactIfDue(store).vacuumed ? "database vacuumed" : null) });
+  scheduler.add(integrityCheckJob(config.jobs.integrity_check_cron, services.integrity));
   scheduler.add({
     name: "security-checks",
     pattern: config.jobs.security_checks_cron,

@@ -6,6 +6,7 @@
 import { assembleRequest, type LogVars } from "./assemble.ts";
 import { parseError, type ExplainedField, type Parser } from "./parser.ts";
 import type { RequestOrigin } from "../core/http-request.ts";
+import { JsonDepthError, parseJson } from "../core/json.ts";
 
 /** Common key spellings (lower-cased, flattened with dots) → nginx variable. */
 const DEFAULT_KEYS: Record<string, string> = {
@@ -80,8 +81,10 @@ export function createJsonParser(mapping: Record<string, string> = {}): Parser {
   function read(text: string, origin: RequestOrigin) {
     let obj: unknown;
     try {
-      obj = JSON.parse(text);
+      obj = parseJson(text);
     } catch (e) {
+      // Too deep to walk safely (flatten recurses per level): a counted rejection like bad JSON.
+      if (e instanceof JsonDepthError) return { error: parseError(name, text, origin, e.message) };
       const msg = (e as Error).message;
       const col = /position (\d+)/.exec(msg)?.[1];
       return { error: parseError(name, text, origin, `not valid JSON: ${msg}`, col ? { column: Number(col), expected: "valid JSON" } : undefined) };

@@ -1,23 +1,31 @@
 /**
- * Compiles an nginx `log_format` string into a parser. Each variable becomes a regular-expression
- * group whose shape depends on the variable (a number, a timestamp, an address) and on the escaping
- * (`escape=default|json|none`); literals must match exactly. When a line does not match, the
+ * Compiles an nginx `log_format` string into a parser. Each variable becomes a pattern whose shape
+ * depends on the variable (a number, a timestamp, an address) and on the escaping
+ * (`escape=default|json|none`); literals must match exactly. Matching takes time linear in the line
+ * whatever the format (line-matcher.ts). When a line does not match, the
  * prefixes of the format are tried in turn to say exactly where and what was expected.
  */
 import type { RequestOrigin } from "../core/http-request.ts";
 import { assembleRequest, type LogVars } from "./assemble.ts";
 import { unescapeApache, unescapeJson, unescapeNginx } from "./decode.ts";
+import { lineMatcher, type FormatPart } from "./line-matcher.ts";
 import { parseError, type ExplainedField, type Parser } from "./parser.ts";
+import { alt, cls, lazyStar, lit, opt, plus, seq, star, times, type Pattern } from "./pattern.ts";
 
 export type Escape = "default" | "json" | "none" | "apache";
 
 type Token = { kind: "literal"; text: string } | { kind: "var"; name: string };
 
-const NUMBER = "\\d+|-";
-const DECIMAL = "\\d+(?:\\.\\d+)?|-";
-const TOKEN = "[^\\s\"]*";
-const VAR_PATTERNS: Record<string, { pattern: string; what: string }> = {
-  status: { pattern: "\\d{3}|-", what: "a 3-digit status" },
+const DIGIT = cls("\\d");
+const DIGITS = plus(DIGIT);
+const NUMBER = alt(DIGITS, lit("-"));
+const DECIMAL = alt(seq(DIGITS, opt(seq(lit("."), DIGITS))), lit("-"));
+const TOKEN = star(cls('[^\\s"]'));
+const ANY = cls(".");
+const SIGN = cls("[+-]");
+const d = (n: number) => times(DIGIT, n);
+const VAR_PATTERNS: Record<string, { pattern: Pattern; what: string }> = {
+  status: { pattern: alt(d(3), lit("-")), what: "a 3-digit status" },
   body_bytes_sent: { pattern: NUMBER, what: "a byte count" },
   bytes_sent: { pattern: NUMBER, what: "a byte count" },
   request_length: { pattern: NUMBER, what: "a byte count" },
@@ -28,8 +36,14 @@ const VAR_PATTERNS: Record<string, { pattern: string; what: string }> = {
   remote_port: { pattern: NUMBER, what: "a port" },
   request_time: { pattern: DECIMAL, what: "seconds like 0.004" },
   msec: { pattern: DECIMAL, what: "epoch seconds like 1700000000.123" },
-  time_local: { pattern: "\\d{2}/[A-Za-z]{3}/\\d{4}:\\d{2}:\\d{2}:\\d{2} [+-]\\d{4}", what: "a time like 24/Nov/2026:11:54:54 +0000" },
-  time_iso8601: { pattern: "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:[+-]\\d{2}:\\d{2}|Z)", what: "an ISO-8601 time" },
+  time_local: {
+    pattern: seq(d(2), lit("/"), times(cls("[A-Za-z]"), 3), lit("/"), d(4), lit(":"), d(2), lit(":"), d(2), lit(":"), d(2), lit(" "), SIGN, d(4)),
+    what: "a time like 24/Nov/2026:11:54:54 +0000",
+  },
+  time_iso8601: {
+    pattern: seq(d(4), lit("-"), d(2), lit("-"), d(2), lit("T"), d(2), lit(":"), d(2), lit(":"), d(2), alt(seq(SIGN, d(2), lit(":"), d(2)), lit("Z"))),
+    what: "an ISO-8601 time",
+  },
   remote_addr: { pattern: TOKEN, what: "an address" },
   realip_remote_addr: { pattern: TOKEN, what: "an address" },
   server_addr: { pattern: TOKEN, what: "an address" },
@@ -40,10 +54,6 @@ const VAR_PATTERNS: Record<string, { pattern: string; what: string }> = {
 /** The stock nginx `combined` format. */
 export const COMBINED_FORMAT =
   '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"';
-
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
 
 /** `$name` and `${name}` → tokens. */
 export function tokenize(format: string): Token[] {
@@ -77,12 +87,12 @@ export function readLogFormat(spec: string, defaultEscape: Escape = "default"): 
   return { format: rest, escape };
 }
 
-function quotedPattern(escape: Escape): string {
+function quotedPattern(escape: Escape): Pattern {
   switch (escape) {
-    case "default": return '[^"]*';
+    case "default": return star(cls('[^"]'));
     case "json":
-    case "apache": return '(?:[^"\\\\]|\\\\.)*';
-    case "none": return ".*?";
+    case "apache": return star(alt(cls('[^"\\\\]'), seq(lit("\\"), ANY)));
+    case "none": return lazyStar(ANY);
   }
 }
 
@@ -95,8 +105,7 @@ function unescaper(escape: Escape): (s: string) => string {
   }
 }
 
-interface CompiledToken {
-  source: string;
+interface CompiledToken extends FormatPart {
   /** What a person should expect here, for error messages. */
   what: string;
   varName?: string;
@@ -104,14 +113,19 @@ interface CompiledToken {
 
 function compileTokens(tokens: Token[], escape: Escape): CompiledToken[] {
   return tokens.map((t, i) => {
-    if (t.kind === "literal") return { source: escapeRegex(t.text), what: JSON.stringify(t.text) };
+    if (t.kind === "literal") return { pattern: lit(t.text), capture: false, literal: t.text, what: JSON.stringify(t.text) };
     const prev = tokens[i - 1];
     const next = tokens[i + 1];
     const quoted = prev?.kind === "literal" && prev.text.endsWith('"') && next?.kind === "literal" && next.text.startsWith('"');
     const known = VAR_PATTERNS[t.name];
-    const pattern = known?.pattern ?? (quoted ? quotedPattern(escape) : next ? ".*?" : ".*");
-    return { source: `(${pattern})`, what: `$${t.name}${known ? ` (${known.what})` : ""}`, varName: t.name };
+    const pattern = known?.pattern ?? (quoted ? quotedPattern(escape) : next ? lazyStar(ANY) : star(ANY));
+    return { pattern, capture: true, what: `$${t.name}${known ? ` (${known.what})` : ""}`, varName: t.name };
   });
+}
+
+/** The pieces a format compiles to, for tests of the matchers. */
+export function formatParts(format: string, escape: Escape = "default"): FormatPart[] {
+  return compileTokens(tokenize(format), escape);
 }
 
 export interface LogFormatParserOptions {
@@ -120,36 +134,44 @@ export interface LogFormatParserOptions {
   escape?: Escape;
 }
 
-export function compileLogFormat({ name, format, escape = "default" }: LogFormatParserOptions): Parser {
+/**
+ * Compiled parsers by name, format and escape. Compiling a format for the linear matcher takes tens of
+ * milliseconds, and format detection compiles every candidate for each input: a scan of many files
+ * compiled the same formats over and over. A parser holds no state between lines, so one can be shared.
+ */
+const compiledFormats = new Map<string, Parser>();
+
+export function compileLogFormat(options: LogFormatParserOptions): Parser {
+  const key = JSON.stringify([options.name, options.format, options.escape ?? "default"]);
+  let parser = compiledFormats.get(key);
+  if (!parser) compiledFormats.set(key, (parser = compileUncached(options)));
+  return parser;
+}
+
+function compileUncached({ name, format, escape = "default" }: LogFormatParserOptions): Parser {
   const tokens = tokenize(format);
   if (!tokens.some((t) => t.kind === "var")) throw new Error(`log format ${JSON.stringify(format)} has no $variables`);
   const compiled = compileTokens(tokens, escape);
   const varNames = compiled.flatMap((c) => (c.varName ? [c.varName] : []));
-  const full = new RegExp(`^${compiled.map((c) => c.source).join("")}$`);
+  const matcher = lineMatcher(compiled);
   const unescape = unescaper(escape);
-  let prefixes: RegExp[] | null = null; // built on the first failure only
 
-  function match(text: string): RegExpExecArray | null {
-    return full.exec(text);
-  }
-
-  function toVars(m: RegExpExecArray): LogVars {
+  function toVars(values: string[]): LogVars {
     const vars: LogVars = {};
-    for (let i = 0; i < varNames.length; i++) vars[varNames[i]!] = unescape(m[i + 1]!);
+    for (let i = 0; i < varNames.length; i++) vars[varNames[i]!] = unescape(values[i]!);
     return vars;
   }
 
   /** Where the line stops matching: the longest prefix of tokens that matches. */
   function diagnose(text: string, origin: RequestOrigin) {
-    prefixes ??= compiled.map((_, k) => new RegExp(`^${compiled.slice(0, k + 1).map((c) => c.source).join("")}`));
     let column = 0;
-    for (let k = 0; k < prefixes.length; k++) {
-      const m = prefixes[k]!.exec(text);
-      if (!m) {
+    for (let k = 0; k < compiled.length; k++) {
+      const end = matcher.prefixEnd(text, k + 1);
+      if (end < 0) {
         const found = JSON.stringify(text.slice(column, column + 20));
         return parseError(name, text, origin, `expected ${compiled[k]!.what} at column ${column}, found ${found}`, { column, expected: compiled[k]!.what });
       }
-      column = m[0].length;
+      column = end;
     }
     return parseError(name, text, origin, `unexpected text after the last field at column ${column}`, { column, expected: "end of line" });
   }
@@ -158,17 +180,17 @@ export function compileLogFormat({ name, format, escape = "default" }: LogFormat
     name,
     framing: "line",
     parse(text, origin) {
-      const m = match(text);
-      return m ? assembleRequest({ vars: toVars(m), origin }) : diagnose(text, origin);
+      const m = matcher.match(text);
+      return m ? assembleRequest({ vars: toVars(m.values), origin }) : diagnose(text, origin);
     },
     explain(text, origin) {
-      const m = new RegExp(full.source, "d").exec(text);
+      const m = matcher.match(text, true);
       if (!m) return { fields: [], result: diagnose(text, origin) };
       const fields: ExplainedField[] = varNames.map((n, i) => {
-        const [start, end] = m.indices![i + 1]!;
-        return { name: `$${n}`, raw: m[i + 1]!, value: unescape(m[i + 1]!), start, end };
+        const [start, end] = m.spans![i]!;
+        return { name: `$${n}`, raw: m.values[i]!, value: unescape(m.values[i]!), start, end };
       });
-      return { fields, result: assembleRequest({ vars: toVars(m), origin }) };
+      return { fields, result: assembleRequest({ vars: toVars(m.values), origin }) };
     },
   };
 }

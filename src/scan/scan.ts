@@ -1,5 +1,7 @@
 /** `moat scan` as a function: read inputs, parse, summarise, and hand each batch to the caller. */
+import { randomBytes } from "node:crypto";
 import type { HttpRequest } from "../core/http-request.ts";
+import { createRedactor } from "../detect/redact.ts";
 import { readRequests, type ReadHooks } from "../ingest/read.ts";
 import type { FormatOptions } from "../parse/formats.ts";
 import { Rejections } from "../parse/rejections.ts";
@@ -19,6 +21,8 @@ export interface ScanOptions extends FormatOptions {
 export async function scan(paths: string[], options: ScanOptions): Promise<ScanSummary> {
   const rejections = new Rejections();
   const summary = new SummaryBuilder();
+  // A key for this scan alone: a scan has no installation, so its hashes compare within one run.
+  const redact = createRedactor(randomBytes(32));
   const hooks: ReadHooks = {
     ...options.hooks,
     onInput(input, parser) {
@@ -33,8 +37,10 @@ export async function scan(paths: string[], options: ScanOptions): Promise<ScanS
   for await (const batch of readRequests(paths, options, rejections, hooks)) {
     if (!batch.length) continue;
     const verdicts = options.detector ? await options.detector.judge(batch) : null;
-    batch.forEach((req, i) => summary.add(req, verdicts?.[i]));
-    await options.onRequests?.(batch, verdicts);
+    // Judged on the real values; what is printed has the secrets taken out.
+    const redacted = batch.map((req, i) => redact(req, verdicts?.[i]!.reasons ?? []));
+    redacted.forEach((req, i) => summary.add(req, verdicts?.[i]));
+    await options.onRequests?.(redacted, verdicts);
   }
   return summary.build(rejections, options.top);
 }

@@ -13,8 +13,14 @@ export interface ServiceContext {
   activities: Activities;
   detector: Detector;
   log: Logger;
-  /** Epoch ms when the service started (uptime). */
-  startedAt: number;
-  /** Injectable clock, for tests. */
+  /** monotonic() when the service started: uptime is measured from it. */
+  monotonicStart: number;
+  /** The wall clock, epoch ms: for times that are stored or shown. Injectable, for tests. */
   now(): number;
+  /**
+   * A monotonic clock, ms from an arbitrary origin (performance.now()): it never steps when the wall
+   * clock is set, so every duration is measured with it (rate limits, uptime, rates, intervals).
+   * Injectable, for tests.
+   */
+  monotonic(): number;
 }

@@ -1,7 +1,7 @@
 /**
  * `moat doctor`: what a first run needs, checked one by one with what to do when something is wrong —
- * the log path and its permissions, the format of its first lines, the database location, the port,
- * and whether nginx answers.
+ * the log path and its permissions, the format of its first lines, the database (its location, who can
+ * read it, whether a moat serve has it, SQLite's quick_check), the port, and whether nginx answers.
  */
 import { accessSync, constants, existsSync, mkdirSync, openSync, readSync, closeSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -10,6 +10,9 @@ import type { Config } from "../config/schema.ts";
 import { parserFor } from "../parse/formats.ts";
 import { isParseError } from "../core/http-request.ts";
 import { splitCommand } from "../services/deny-list/rules.ts";
+import { PRIVATE_DIR_MODE, readableByOthers } from "../core/private-files.ts";
+import { checkIntegrity } from "../store/integrity.ts";
+import { isDatabaseLocked, lockHolderPid } from "../store/lock.ts";
 
 export type DoctorStatus = "ok" | "warn" | "fail";
 
@@ -53,10 +56,10 @@ function checkLog(path: string, config: Config): DoctorFinding[] {
   }
 }
 
-/** Null when `dir` exists (it is created as Moat would) and can be written; otherwise why not. */
-function unwritable(dir: string): string | null {
+/** Null when `dir` exists (it is created as Moat would, with `mode`) and can be written; otherwise why not. */
+function unwritable(dir: string, mode?: number): string | null {
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode });
     accessSync(dir, constants.W_OK);
     return null;
   } catch (e) {
@@ -64,10 +67,36 @@ function unwritable(dir: string): string | null {
   }
 }
 
-function checkDatabase(path: string): DoctorFinding {
-  const problem = unwritable(dirname(path));
-  if (problem) return { check: "database", status: "fail", message: `${problem}: set storage.db or --db to a writable place` };
-  return { check: "database", status: "ok", message: `${path} (${existsSync(path) ? "exists" : "will be created"})` };
+/** ", in use by moat serve (pid N)" when a serve holds the database's lock; "" when none does or it cannot be told. */
+function servedBy(path: string): string {
+  try {
+    if (!isDatabaseLocked(path)) return "";
+    const pid = lockHolderPid(path);
+    return `, in use by moat serve${pid ? ` (pid ${pid})` : ""}`;
+  } catch {
+    return ""; // a lock file this user cannot write: says nothing about the database
+  }
+}
+
+async function checkDatabase(path: string): Promise<DoctorFinding[]> {
+  const problem = unwritable(dirname(path), PRIVATE_DIR_MODE);
+  if (problem) return [{ check: "database", status: "fail", message: `${problem}: set storage.db or --db to a writable place` }];
+  if (!existsSync(path)) return [{ check: "database", status: "ok", message: `${path} (will be created)` }];
+  const findings: DoctorFinding[] = [{ check: "database", status: "ok", message: `${path} (exists${servedBy(path)})` }];
+  if (readableByOthers(path)) {
+    findings.push({ check: "database access", status: "warn", message: `other users can read ${path}, which holds flagged requests and key hashes: chmod 600 ${path}*; chmod 700 ${dirname(path)}` });
+  }
+  try {
+    const report = await checkIntegrity(path);
+    findings.push(
+      report.problems.length
+        ? { check: "database integrity", status: "fail", message: `quick_check found ${report.problems.length} problems (first: ${report.problems[0]}): run moat db check, then see README, Troubleshooting, to recover` }
+        : { check: "database integrity", status: "ok", message: `quick_check found no problem (${(report.bytes / 2 ** 20).toFixed(1)} MB in ${report.ms} ms)` },
+    );
+  } catch (e) {
+    findings.push({ check: "database integrity", status: "warn", message: (e as Error).message });
+  }
+  return findings;
 }
 
 /** Passive blocking, when enabled: the deny file can be written and the reload command exists. */
@@ -110,7 +139,7 @@ export async function runDoctor(config: Config, nginx: { host: string; port: num
   const findings: DoctorFinding[] = [];
   if (!config.ingest.logs.length) findings.push({ check: "logs", status: "fail", message: "no access log configured: set [ingest] logs or pass --log <path>" });
   for (const path of config.ingest.logs) findings.push(...checkLog(path, config));
-  findings.push(checkDatabase(config.storage.db));
+  findings.push(...(await checkDatabase(config.storage.db)));
   findings.push(...checkDenyList(config));
   findings.push(await checkPort(config.server.host, config.server.port));
   const up = await reachable(nginx.host, nginx.port);

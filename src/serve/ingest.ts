@@ -18,7 +18,7 @@ import type { StoreWriter } from "../store/writer.ts";
 import type { Bus } from "../services/bus.ts";
 import type { Activities } from "../services/activities.ts";
 import type { LiveTimings } from "../services/metrics.ts";
-import { keepRawText } from "../services/threats.ts";
+import type { Redactor } from "../detect/redact.ts";
 
 const JUDGE_BATCH = 512;
 /** A batch where at least this share of lines (and 20 lines) did not parse is a parse-error burst. */
@@ -32,6 +32,8 @@ export interface IngestOptions {
   startAt: "beginning" | "end";
   /** The verdict path (models, then the allowlist). */
   judge(requests: HttpRequest[]): Promise<Verdict[]>;
+  /** Takes the secrets out of judged requests before they are stored or published. */
+  redact: Redactor;
   writer: StoreWriter;
   log: Logger;
   /** Stored traffic and threats are published here. */
@@ -91,8 +93,8 @@ export function startIngest(options: IngestOptions): Ingest {
 
   function reportBurst(path: string, rejected: number, total: number): void {
     if (rejected < 20 || rejected < total * BURST_SHARE) return;
-    const now = Date.now();
-    if (now - (lastBurst.get(path) ?? 0) < BURST_QUIET_MS) return;
+    const now = performance.now(); // an interval: the monotonic clock, which a clock step cannot stretch or cut
+    if (now - (lastBurst.get(path) ?? Number.NEGATIVE_INFINITY) < BURST_QUIET_MS) return;
     lastBurst.set(path, now);
     const sample = rejections.bySource.get(path)?.samples.at(-1);
     options.activities.record({ type: "parse.errors", title: "Burst of unparsable log lines", details: `${rejected} of ${total} lines of ${path} did not parse${sample ? `; e.g. line ${sample.line}: ${sample.reason}` : ""}` });
@@ -132,11 +134,12 @@ export function startIngest(options: IngestOptions): Ingest {
       }
     }
     // Judged in slices: a tail read can hold thousands of lines, and the featurized batch is what costs memory.
-    const verdicts = [];
+    const verdicts: Verdict[] = [];
     for (let i = 0; i < requests.length; i += JUDGE_BATCH) verdicts.push(...(await options.judge(requests.slice(i, i + JUDGE_BATCH))));
-    // A threat row keeps the line it came from (the request as received).
-    for (let i = 0; i < verdicts.length; i++) if (verdicts[i]!.isAnomaly) keepRawText(requests[i]!, texts[i]!);
-    const rows = writer.write({ requests, verdicts, rejected, checkpoint });
+    // Judged on the real values; stored and published without the secrets. A threat row keeps the
+    // line it came from (the request as received), redacted too.
+    const redacted = requests.map((r, i) => options.redact(r, verdicts[i]!.reasons, verdicts[i]!.isAnomaly ? texts[i] : undefined));
+    const rows = writer.write({ requests: redacted, verdicts, rejected, checkpoint });
     reportBurst(path, rejected, lines.length);
     stored += requests.length;
     measure(path, lines.length, rejected, requests);
@@ -154,7 +157,7 @@ export function startIngest(options: IngestOptions): Ingest {
     source.lines += lineCount;
     source.parseErrors += rejected;
     source.lastLineAt = now;
-    timings.lines.add(lineCount, now);
+    timings.lines.add(lineCount);
     let newest = -Infinity;
     for (const r of requests) {
       if (r.time === null) continue;

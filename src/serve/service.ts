@@ -8,7 +8,12 @@ import { watch } from "chokidar";
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../core/log.ts";
 import { Detector } from "../detect/detector.ts";
+import { createRedactor } from "../detect/redact.ts";
+import { tidyModelDir } from "../detect/site/model-dir.ts";
 import { openStore } from "../store/db.ts";
+import { loadRedactionKey } from "../store/redaction-key.ts";
+import { lockDatabase } from "../store/lock.ts";
+import { DatabaseIntegrity } from "../services/db-integrity.ts";
 import { startBackgroundCheckpoints } from "../store/checkpoints.ts";
 import { MemoryGuard } from "../core/memory.ts";
 import { StoreWriter } from "../store/writer.ts";
@@ -18,7 +23,7 @@ import { Activities } from "../services/activities.ts";
 import { AlertService } from "../services/alerts.ts";
 import { MetricsService } from "../services/metrics.ts";
 import { Scheduler } from "../jobs/scheduler.ts";
-import { registerStandardJobs } from "../jobs/standard.ts";
+import { integrityCheckJob, registerStandardJobs } from "../jobs/standard.ts";
 import type { ServiceContext } from "./context.ts";
 import { createApi } from "../api/app.ts";
 import { ThreatQueries } from "../services/threats.ts";
@@ -41,10 +46,13 @@ export interface Service {
 }
 
 export async function startService(config: Config, log: Logger): Promise<Service> {
+  // First: a second moat serve on the same database stops here (DatabaseInUseError), before it reads a line.
+  const lock = config.storage.db === ":memory:" ? null : lockDatabase(config.storage.db);
   const store = openStore(config.storage.db);
   log.info("database open", { path: store.path });
   const checkpoints = startBackgroundCheckpoints(store, log);
   const siteFile = join(config.detect.model_dir, "site.onnx");
+  for (const file of tidyModelDir(config.detect.model_dir)) log.warn("removed a file left by an interrupted model write", { file });
   const hasSite = existsSync(siteFile);
   const detector = await Detector.load({ site: hasSite ? config.detect.model_dir : undefined, threshold: config.detect.threshold || undefined });
   // The versions table follows the model on disk, whoever put it there (a retrain, the CLI). It is
@@ -65,8 +73,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const activities = new Activities(store, bus, (e, a) => log.warn("cannot store an activity", { type: a.type, title: a.title, error: e.message }));
   activities.record({ type: "service.started", title: "Moat started", details: `models ${detector.modelVersion}, threshold ${detector.threshold.toFixed(4)}` });
   if (!hasSite) activities.record({ type: "model.generic-only", title: "Running on the generic model", details: `no site model in ${config.detect.model_dir}: train one with moat train --from <access logs> --out ${config.detect.model_dir}` });
-  const startedAt = Date.now();
-  const ctx: ServiceContext = { config, store, bus, activities, detector, log, startedAt, now: () => Date.now() };
+  const ctx: ServiceContext = { config, store, bus, activities, detector, log, monotonicStart: performance.now(), now: () => Date.now(), monotonic: () => performance.now() };
   const settings = new WafSettings(ctx);
   // Retention and webhook changed from the dashboard override the config file: applied before the services read it.
   const runtime = new RuntimeSettings(ctx);
@@ -76,9 +83,10 @@ export async function startService(config: Config, log: Logger): Promise<Service
   runtime.onWebhookChange((url) => alerts.setWebhookUrl(url));
   const allowlist = new Allowlist(store);
   const judge = verdictPath(detector, allowlist, metrics.timings.modelTimeMs);
+  const redact = createRedactor(loadRedactionKey(config.storage.data_dir));
   // Passive blocking: a failed write or reload (and its end) shows in the security checks at once, not at the next scheduled run.
   const denyList = config.ban.enabled
-    ? new DenyList(ctx, { onProblemChange: () => void runSecurityChecks(ctx, "deny-list").catch((e: Error) => log.error("security check failed", { error: e.message })) })
+    ? new DenyList(ctx, { alerts, onProblemChange: () => void runSecurityChecks(ctx, "deny-list").catch((e: Error) => log.error("security check failed", { error: e.message })) })
     : null;
   if (denyList) {
     const first = await denyList.sync();
@@ -100,8 +108,11 @@ export async function startService(config: Config, log: Logger): Promise<Service
     }
   });
   const scheduler = new Scheduler(ctx);
-  registerStandardJobs(scheduler, ctx, { metrics, alerts, denyList });
+  const integrity = new DatabaseIntegrity(ctx, alerts);
+  registerStandardJobs(scheduler, ctx, { metrics, alerts, integrity, denyList });
   await scheduler.runNow("security-checks");
+  // Not awaited: it reads the whole file on another thread, and start-up does not wait for it (src/store/integrity.ts).
+  void scheduler.run(integrityCheckJob("", integrity));
   const writer = new StoreWriter(store, config.detect.mode === "block");
   const ingest = config.ingest.logs.length
     ? startIngest({
@@ -109,6 +120,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
         format: { format: config.ingest.format, logFormat: config.ingest.log_format || undefined },
         startAt: config.ingest.start_at,
         judge,
+        redact,
         writer,
         log,
         bus,
@@ -131,8 +143,10 @@ export async function startService(config: Config, log: Logger): Promise<Service
       log.error("cannot load the new site model; the previous one stays", { error: (e as Error).message });
     }
   });
-  const app = createApi({ ctx, metrics, alerts, threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler, settings, inlineWriter, judge, allowlist, runtime, sources: () => ingest?.sources() ?? [] });
-  app.listen({ hostname: config.server.host, port: config.server.port });
+  const app = createApi({ ctx, metrics, alerts, threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler, settings, inlineWriter, judge, redact, allowlist, runtime, integrity, sources: () => ingest?.sources() ?? [] });
+  // Elysia asks Bun for SO_REUSEPORT by default: a second server on the same port would then share the
+  // connections instead of failing to bind.
+  app.listen({ hostname: config.server.host, port: config.server.port, reusePort: false });
   const port = app.server?.port ?? config.server.port;
   // The address an operator opens: an IPv6 literal goes in brackets, and a wildcard bind is reached on loopback.
   const shownHost = ["0.0.0.0", "::", ""].includes(config.server.host) ? "127.0.0.1" : config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
@@ -158,6 +172,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       alerts.close();
       checkpoints.stop();
       store.close();
+      lock?.release();
       log.info("stopped", { stored: ingest?.stored() ?? 0 });
     },
   };

@@ -8,7 +8,7 @@ export type ActivityType =
   | "service.started" | "service.stopped" | "log.rotated" | "log.waiting" | "parse.errors" | "model.generic-only"
   | "model.trained" | "model.promoted" | "model.rejected" | "model.rolled-back" | "alert.acknowledged" | "alert.dismissed"
   | "alert.resolved" | "settings.changed" | "job.run" | "job.failed" | "threat.blocked" | "threat.allowed"
-  | "ban.added" | "ban.removed" | "ban.expired" | "ban.failed";
+  | "ban.added" | "ban.removed" | "ban.expired" | "ban.failed" | "db.damaged";
 
 export interface NewActivity {
   type: ActivityType;

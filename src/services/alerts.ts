@@ -14,12 +14,14 @@ import type { ActivityType } from "./activities.ts";
 import type { AlertRow, ThreatRow } from "./bus.ts";
 import { MINUTE_MS } from "./range.ts";
 import { AlertWebhook, type WebhookStats } from "./webhook.ts";
+import type { Lookup } from "../core/outbound-url.ts";
 
-export type AlertContext = Pick<ServiceContext, "store" | "bus" | "activities" | "config" | "log" | "now">;
+export type AlertContext = Pick<ServiceContext, "store" | "bus" | "activities" | "config" | "log" | "now" | "monotonic">;
 
 export interface AlertServiceOptions {
   /** For the webhook; tests pass their own. */
   fetch?: typeof fetch;
+  lookup?: Lookup;
 }
 
 export const MAX_ALERTS_PER_QUERY = 1000;
@@ -78,7 +80,8 @@ export class AlertService {
   /** Points the webhook at `url` ("" turns it off); posts still queued for the previous URL are dropped. */
   setWebhookUrl(url: string): void {
     this.webhook?.close();
-    this.webhook = url ? new AlertWebhook({ url, fetch: this.options.fetch, log: this.ctx.log }, this.ctx.now) : null;
+    const { fetch, lookup } = this.options;
+    this.webhook = url ? new AlertWebhook({ url, allowRanges: this.ctx.config.alerts.webhook_allow_ranges, fetch, lookup, log: this.ctx.log }, () => this.ctx.monotonic()) : null;
   }
 
   /** Called with every batch of newly stored threats; returns the alerts it raised or updated. */
@@ -106,6 +109,11 @@ export class AlertService {
     if (baseline && baseline.minutes >= MIN_BASELINE_MINUTES && baseline.mean !== null) drafts.push(rateJumpAlert(minute, baseline.mean, cfg.rate_jump_factor));
     const raised = drafts.filter((d) => d !== null);
     return raised.length ? this.raiseAll(raised) : [];
+  }
+
+  /** Raises an alert no threat or rollup rule drafts (a damaged database); returns it as stored. */
+  raiseAlert(draft: AlertDraft): AlertRow {
+    return this.raiseAll([draft])[0]!;
   }
 
   acknowledge(id: number): AlertRow | null {

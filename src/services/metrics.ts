@@ -318,17 +318,18 @@ export class DurationSamples {
   }
 }
 
-/** Events per second over the last WINDOW_SECONDS (or since start, when that is shorter). */
+/** Events per second over the last WINDOW_SECONDS (or since start, when that is shorter), on a monotonic clock. */
 export class RateMeter {
   private readonly ring = new SecondRing(() => ({ n: 0 }));
 
-  constructor(private readonly startedAt: number) {}
+  constructor(private readonly monotonic: () => number, private readonly startedAt = monotonic()) {}
 
-  add(n: number, now: number): void {
-    this.ring.current(now).n += n;
+  add(n: number): void {
+    this.ring.current(this.monotonic()).n += n;
   }
 
-  perSecond(now: number): number {
+  perSecond(): number {
+    const now = this.monotonic();
     const sum = this.ring.window(now).reduce((total, slot) => total + slot.n, 0);
     const span = Math.min(WINDOW_SECONDS, Math.max(1, (now - this.startedAt) / 1000));
     return sum / span;
@@ -346,8 +347,8 @@ export class LiveTimings {
   /** Per judged batch (a tail slice of up to 512 requests, or one inline check or batch): the models' time. */
   readonly modelTimeMs = new DurationSamples();
 
-  constructor(startedAt: number) {
-    this.lines = new RateMeter(startedAt);
+  constructor(monotonic: () => number, startedAt: number) {
+    this.lines = new RateMeter(monotonic, startedAt);
   }
 }
 
@@ -365,24 +366,30 @@ export class MetricsService {
   private readonly history: PerformanceHistory;
   private readonly blocking: boolean;
 
-  constructor(private readonly ctx: Pick<ServiceContext, "store" | "bus" | "now" | "startedAt">, options: MetricsOptions) {
+  constructor(private readonly ctx: Pick<ServiceContext, "store" | "bus" | "now" | "monotonic" | "monotonicStart">, options: MetricsOptions) {
     this.blocking = options.blocking;
     this.history = new PerformanceHistory(options.historyMinutes ?? PERFORMANCE_HISTORY_MINUTES);
-    this.timings = new LiveTimings(ctx.startedAt);
+    this.timings = new LiveTimings(() => ctx.monotonic(), ctx.monotonicStart);
   }
 
   /**
    * Counts stored traffic in the live window by when it was judged, not by its log time: a backlog
    * being replayed is what the service is doing now, and its old times would fall outside any window.
+   * The window runs on the monotonic clock: setting the wall clock neither empties nor doubles it.
    */
   observe(traffic: TrafficRow[]): void {
-    if (traffic.length) this.window.add(this.ctx.now(), traffic, this.blocking);
+    if (traffic.length) this.window.add(this.ctx.monotonic(), traffic, this.blocking);
+  }
+
+  /** Whole seconds since the service started, on the monotonic clock (so never negative). */
+  uptimeSeconds(): number {
+    return Math.max(0, Math.floor((this.ctx.monotonic() - this.ctx.monotonicStart) / 1000));
   }
 
   /** The live figures; each call also feeds the CPU and memory history. */
   snapshot(): MetricsSnapshot {
     const now = this.ctx.now();
-    const w = this.window.totals(now);
+    const w = this.window.totals(this.ctx.monotonic());
     const rssBytes = process.memoryUsage.rss();
     const cpuPercent = this.cpu.percent();
     const memoryPercent = Math.min(100, percent(rssBytes, os.totalmem()));
@@ -395,7 +402,7 @@ export class MetricsService {
       attackRate: percent(w.flagged, w.requests),
       responseTimeMs: meanResponseTimeMs(w),
       threatsPerMinute: (w.flagged * 60) / WINDOW_SECONDS,
-      uptimeSeconds: Math.max(0, Math.floor((now - this.ctx.startedAt) / 1000)),
+      uptimeSeconds: this.uptimeSeconds(),
       cpuPercent,
       memoryPercent,
       rssBytes,

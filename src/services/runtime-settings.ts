@@ -8,6 +8,7 @@ import { Value } from "@sinclair/typebox/value";
 import { ConfigSchema, type Config } from "../config/schema.ts";
 import type { ServiceContext } from "../serve/context.ts";
 import { readSettings, writeSetting } from "../store/settings.ts";
+import { outboundUrlProblem } from "../core/outbound-url.ts";
 
 export type RetentionSection = Config["retention"];
 export type RetentionChange = Partial<RetentionSection>;
@@ -29,16 +30,9 @@ export function maskUrl(url: string): string {
 }
 
 /** A problem with a webhook URL, or null when it is usable ("" turns the webhook off). */
-function webhookUrlProblem(url: string): string | null {
-  if (url === "") return null;
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return "url: not a valid URL (send an absolute http:// or https:// URL, or \"\" to turn the webhook off)";
-  }
-  if (u.protocol !== "http:" && u.protocol !== "https:") return `url: the scheme must be http or https, not ${u.protocol.replace(":", "")}`;
-  return null;
+function webhookUrlProblem(url: string, allowRanges: readonly string[]): string | null {
+  const problem = url === "" ? null : outboundUrlProblem(url, allowRanges);
+  return problem && `url: ${problem} (or send "" to turn the webhook off)`;
 }
 
 export class RuntimeSettings {
@@ -50,7 +44,8 @@ export class RuntimeSettings {
     const retention = stored.get(RETENTION_KEY);
     if (retention && typeof retention === "object") Object.assign(ctx.config.retention, pickRetention(retention as Record<string, unknown>));
     const url = stored.get(WEBHOOK_KEY);
-    if (typeof url === "string" && webhookUrlProblem(url) === null) ctx.config.alerts.webhook_url = url;
+    // A stored URL the policy refuses now (alerts.webhook_allow_ranges narrowed since) is not applied: the config file's stays.
+    if (typeof url === "string" && webhookUrlProblem(url, ctx.config.alerts.webhook_allow_ranges) === null) ctx.config.alerts.webhook_url = url;
   }
 
   get retention(): RetentionSection {
@@ -80,7 +75,7 @@ export class RuntimeSettings {
 
   /** Applies and stores a webhook URL ("" turns it off); returns whether it changed. Throws a RangeError for a bad URL. */
   updateWebhook(url: string): boolean {
-    const problem = webhookUrlProblem(url);
+    const problem = webhookUrlProblem(url, this.ctx.config.alerts.webhook_allow_ranges);
     if (problem) throw new RangeError(problem);
     const before = this.webhookUrl;
     if (url === before) return false;

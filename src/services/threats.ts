@@ -4,19 +4,18 @@
  */
 import { and, count, desc, eq, gte, lt, lte, max, min, ne, sql, type SQL } from "drizzle-orm";
 import type { HttpRequest } from "../core/http-request.ts";
+import type { RedactedRequest } from "../detect/redact.ts";
 import type { Store } from "../store/db.ts";
 import { threats } from "../store/schema.ts";
 import type { ThreatRow } from "./bus.ts";
 
 export const MAX_THREAT_ROWS = 1000;
 
-/** A threat row's `request`: the HttpRequest, plus the text it arrived as when that is known (its log line). */
-export type StoredRequest = HttpRequest & { raw?: string };
-
-/** Makes the stored threat keep `raw`, the request as received. */
-export function keepRawText(req: HttpRequest, raw: string): void {
-  (req as StoredRequest).raw = raw;
-}
+/**
+ * A threat row's `request`: the HttpRequest with its secrets redacted (detect/redact.ts), plus the
+ * text it arrived as when that is known (its log line). Rows stored before redaction have no `redacted`.
+ */
+export type StoredRequest = HttpRequest & Partial<Pick<RedactedRequest, "raw" | "redacted">>;
 
 export interface ThreatListOptions {
   /** Epoch ms, inclusive. */

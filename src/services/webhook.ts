@@ -2,13 +2,21 @@
  * The alert webhook: alerts are POSTed as JSON `{ text, alert }` (Slack incoming webhooks show
  * `text`; other receivers read `alert`). Delivery runs in the background off a bounded queue, so a
  * slow or dead receiver never holds up the alert path, and nothing here throws into it.
+ *
+ * Every attempt checks the destination again (src/core/outbound-url.ts: public addresses only,
+ * unless allowed), follows no redirect and is bounded by a timeout.
  */
 import type { Logger } from "../core/log.ts";
+import { OutboundRefused, resolveOutbound, type Lookup } from "../core/outbound-url.ts";
 import type { AlertRow } from "./bus.ts";
 
 export interface WebhookOptions {
   url: string;
+  /** Non-public addresses and ranges the webhook may reach (alerts.webhook_allow_ranges). */
+  allowRanges?: readonly string[];
   fetch?: typeof fetch;
+  /** Name resolution; tests pass their own. */
+  lookup?: Lookup;
   /** Waits before each retry: one retry per entry, so the default makes four attempts at most. */
   retryDelaysMs?: number[];
   timeoutMs?: number;
@@ -19,7 +27,7 @@ export interface WebhookOptions {
 
 export interface WebhookStats {
   sent: number;
-  /** Given up on: refused (4xx other than 429) or still failing after the last retry. */
+  /** Given up on: refused (4xx other than 429, a redirect, a destination that is not public) or still failing after the last retry. */
   failed: number;
   /** Never tried: pushed out of the full queue, or still waiting at close(). */
   dropped: number;
@@ -32,11 +40,48 @@ const DEFAULT_MAX_QUEUE = 1_000;
 
 type Outcome = "sent" | "retry" | "refused";
 
-/** 5xx and 429 are the receiver's passing trouble; any other 4xx means the request itself is wrong. */
+/**
+ * 5xx and 429 are the receiver's passing trouble; any other 4xx means the request itself is wrong,
+ * and a 3xx is not followed: the next hop could be anywhere, the cloud metadata service included.
+ */
 function outcomeOf(status: number): Outcome {
   if (status >= 200 && status < 300) return "sent";
   if (status >= 500 || status === 429) return "retry";
   return "refused";
+}
+
+/** Settles as `promise` does, or rejects when `signal` aborts first (a DNS lookup cannot be cancelled, only left behind). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener("abort", abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+  });
+}
+
+interface PinnedRequest {
+  url: string;
+  /** The Host header: the one the URL names. */
+  host: string;
+  /** For https to a host name: the name the TLS handshake (SNI) and the certificate check use. */
+  serverName: string | null;
+}
+
+/**
+ * The request aimed at the checked address itself. Resolving once to check and letting fetch resolve
+ * again to connect would leave a gap (DNS rebinding: a public answer for the check, 127.0.0.1 for the
+ * connection). So the URL's host becomes the checked address, the Host header keeps the name, and
+ * for https Bun's `tls.serverName` keeps SNI and certificate verification on the name as well.
+ */
+async function pinnedRequest(target: string, allow: readonly string[], lookup: Lookup | undefined, signal: AbortSignal): Promise<PinnedRequest> {
+  const url = new URL(target);
+  const { address, family } = await untilAborted(resolveOutbound(url, allow, lookup), signal);
+  const host = url.host;
+  const name = url.hostname.replace(/\.$/, "");
+  const isLiteral = url.hostname.startsWith("[") || url.hostname === address;
+  url.hostname = family === 6 ? `[${address}]` : address;
+  return { url: url.href, host, serverName: url.protocol === "https:" && !isLiteral ? name : null };
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts (close() must not wait out a backoff). */
@@ -127,19 +172,37 @@ export class WebhookQueue {
   }
 
   private async attempt(json: string): Promise<{ outcome: Outcome; problem: string }> {
+    // One timeout for the whole attempt: name resolution, connection and answer.
+    const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.closing.signal]);
     try {
-      const response = await this.fetch(this.options.url, {
+      const pinned = await pinnedRequest(this.options.url, this.options.allowRanges ?? [], this.options.lookup, signal);
+      const response = await this.fetch(pinned.url, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", host: pinned.host },
         body: json,
-        signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.closing.signal]),
+        redirect: "manual",
+        signal,
+        ...(pinned.serverName ? { tls: { serverName: pinned.serverName } } : {}),
       });
       await response.body?.cancel(); // the answer's body is not needed; release the connection
-      return { outcome: outcomeOf(response.status), problem: `HTTP ${response.status}` };
+      const { status } = response;
+      const problem = status >= 300 && status < 400 ? `HTTP ${status}: a redirect${redirectTarget(response)}, not followed (a webhook URL must answer itself)` : `HTTP ${status}`;
+      return { outcome: outcomeOf(status), problem };
     } catch (e) {
-      // Network errors and timeouts: the receiver may be back on the next try.
+      if (e instanceof OutboundRefused) return { outcome: "refused", problem: e.message };
+      // Network errors, failed lookups and timeouts: the receiver may be back on the next try.
       return { outcome: "retry", problem: (e as Error).message };
     }
+  }
+}
+
+/** ` to <scheme://host>` of a redirect's Location, for the log: its path may hold a secret. */
+function redirectTarget(response: Response): string {
+  try {
+    const to = new URL(response.headers.get("location") ?? "", response.url || undefined);
+    return ` to ${to.protocol}//${to.host}`;
+  } catch {
+    return "";
   }
 }
 

@@ -6,6 +6,7 @@ import { Database } from "bun:sqlite";
 import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import { migrate } from "drizzle-orm/bun-sqlite/migrator";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { makePrivateDir, touchPrivateFile } from "../core/private-files.ts";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import * as schema from "./schema.ts";
@@ -46,9 +47,14 @@ function runMigrations(db: Db): void {
 
 export function openStore(path: string): Store {
   try {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    if (path !== ":memory:") {
+      makePrivateDir(dirname(path));
+      // Created 0600 before SQLite opens it: SQLite would make it 0644, and it gives the -wal and
+      // -shm files it creates later the database's own mode.
+      touchPrivateFile(path);
+    }
   } catch (e) {
-    throw new StoreError(`cannot create the directory of ${path}: ${(e as Error).message} (set storage.db or --db to a writable place)`);
+    throw new StoreError(`cannot create ${path}: ${(e as Error).message} (set storage.db or --db to a writable place)`);
   }
   let sqlite: Database;
   try {

@@ -2,6 +2,7 @@
  * Threats and alerts for a SIEM, as NDJSON or CSV, read in pages so that a large database streams in
  * bounded memory.
  */
+import { escapeControls, safeJson } from "../core/control-chars.ts";
 import type { Store } from "./db.ts";
 
 export type ExportTable = "threats" | "alerts";
@@ -10,12 +11,16 @@ export type ExportFormat = "ndjson" | "csv";
 const PAGE = 1000;
 const TIME_COLUMN: Record<ExportTable, string> = { threats: "time", alerts: "last_seen" };
 
+/**
+ * One CSV cell. Control and bidi characters are written as visible escapes (`\n`, `\x1b`, `\u202e`; see
+ * escapeControls), so that the export shown on a terminal cannot drive it, and every record is one line.
+ * Formula-looking cells are prefixed so that a spreadsheet never evaluates attacker text.
+ */
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return "";
-  const s = String(v);
-  // Formula-looking cells are prefixed so that a spreadsheet never evaluates attacker text.
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+  const s = escapeControls(String(v));
+  const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
+  return /[",]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
 export async function* exportRows(store: Store, table: ExportTable, format: ExportFormat, since = 0): AsyncGenerator<string> {
@@ -29,7 +34,7 @@ export async function* exportRows(store: Store, table: ExportTable, format: Expo
       if (format === "ndjson") {
         const parsed = { ...row };
         for (const k of ["reasons", "request"]) if (typeof parsed[k] === "string") parsed[k] = JSON.parse(parsed[k] as string);
-        out += `${JSON.stringify({ kind: table.slice(0, -1), ...parsed })}\n`;
+        out += `${safeJson({ kind: table.slice(0, -1), ...parsed })}\n`;
       } else {
         if (!header) {
           header = Object.keys(row);

@@ -143,6 +143,14 @@ export const counters = sqliteTable("counters", {
   value: integer("value").notNull().default(0),
 });
 
+/**
+ * What an API key may do: `check` calls the inline check routes only (nginx's auth_request, scripts
+ * that judge requests), `admin` everything (the dashboard, managing keys, settings, models, allowlist
+ * and bans). Declared once: the column, the API's schema and the TypeScript type come from it.
+ */
+export const API_KEY_SCOPES = ["check", "admin"] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
 /** API keys: only a hash of the secret is stored; the key is shown once, at creation. */
 export const apiKeys = sqliteTable("api_keys", {
   id: integer("id").primaryKey({ autoIncrement: true }),
@@ -154,6 +162,10 @@ export const apiKeys = sqliteTable("api_keys", {
   createdAt: integer("created_at").notNull(),
   lastUsedAt: integer("last_used_at"),
   revokedAt: integer("revoked_at"),
+  /** Keys made before scopes existed could do everything: the default keeps them working. */
+  scope: text("scope", { enum: API_KEY_SCOPES }).notNull().default("admin"),
+  /** Inline checks per second allowed to this key; null: server.check_rate_limit; 0: no limit. */
+  rateLimit: integer("rate_limit"),
 });
 
 /** Dashboard sessions (HttpOnly cookie): only a hash of the session token is stored. */

@@ -29,9 +29,15 @@ export function rowCount(store: Store, table: "traffic" | "threats" | "alerts" |
   return (store.sqlite.query(`select count(*) as n from ${table}`).get() as { n: number }).n;
 }
 
-/** The database file plus its write-ahead log (a path is enough: benchmarks measure a database another process has open). */
+/** The database file and its write-ahead log, each on its own (a path is enough: benchmarks measure a database another process has open). */
+export function dbFileBytes(store: Pick<Store, "path">): { database: number; wal: number } {
+  return { database: fileSize(store.path), wal: fileSize(`${store.path}-wal`) };
+}
+
+/** The database file plus its write-ahead log: the disk the database takes. */
 export function dbBytes(store: Pick<Store, "path">): number {
-  return fileSize(store.path) + fileSize(`${store.path}-wal`);
+  const { database, wal } = dbFileBytes(store);
+  return database + wal;
 }
 
 /** Everything at once; it counts whole tables, so it is for commands and checks, not for a scrape. */

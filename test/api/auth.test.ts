@@ -5,7 +5,8 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { createApi } from "../../src/api/app.ts";
-import { authRequired, createRateLimiter, isLoopbackHost, SESSION_COOKIE } from "../../src/api/auth/guard.ts";
+import { authRequired, isLoopbackHost, SESSION_COOKIE } from "../../src/api/auth/guard.ts";
+import { createRateLimiter } from "../../src/api/auth/rate-limit.ts";
 import { createKey, displayPrefix, listKeys, revokeKey, sha256Hex, verifyKey } from "../../src/api/auth/keys.ts";
 import { createSession, deleteSession, pruneExpired, verifySession } from "../../src/api/auth/sessions.ts";
 import type { ApiServices } from "../../src/api/services.ts";
@@ -46,7 +47,7 @@ async function servicesWithLog(env: Record<string, string>): Promise<{ s: ApiSer
 describe("API keys", () => {
   test("a created key verifies; the store holds its prefix and hash, never the key", () => {
     const store = tempStore();
-    const created = createKey(store, "ci", T0);
+    const created = createKey(store, "ci", {}, T0);
     expect(created.key).toMatch(/^moat_[A-Za-z0-9_-]{51}$/);
     const row = store.sqlite.query("select * from api_keys where id = ?").get(created.id) as Record<string, unknown>;
     expect(row.hash).toBe(sha256Hex(created.key));
@@ -55,7 +56,7 @@ describe("API keys", () => {
     expect(created.key.startsWith(displayPrefix(row.prefix as string))).toBe(true);
 
     const listed = listKeys(store);
-    expect(listed).toEqual([{ id: created.id, name: "ci", prefix: row.prefix as string, createdAt: T0, lastUsedAt: null, revokedAt: null }]);
+    expect(listed).toEqual([{ id: created.id, name: "ci", prefix: row.prefix as string, createdAt: T0, lastUsedAt: null, revokedAt: null, scope: "admin", rateLimit: null }]);
     expect(JSON.stringify(listed)).not.toContain(secret);
     expect(verifyKey(store, created.key, T0)?.id).toBe(created.id);
   });
@@ -72,7 +73,7 @@ describe("API keys", () => {
 
   test("lastUsedAt records use, written at most once a minute", () => {
     const store = tempStore();
-    const { id, key } = createKey(store, "ci", T0);
+    const { id, key } = createKey(store, "ci", {}, T0);
     const lastUsed = () => listKeys(store).find((k) => k.id === id)?.lastUsedAt;
     verifyKey(store, key, T0 + 1000);
     expect(lastUsed()).toBe(T0 + 1000);
@@ -80,6 +81,8 @@ describe("API keys", () => {
     expect(lastUsed()).toBe(T0 + 1000);
     expect(verifyKey(store, key, T0 + 61_000)?.lastUsedAt).toBe(T0 + 61_000);
     expect(lastUsed()).toBe(T0 + 61_000);
+    // The wall clock set back an hour: the next use is recorded, not held until the clock catches up.
+    expect(verifyKey(store, key, T0 + 61_000 - 3_600_000)?.lastUsedAt).toBe(T0 + 61_000 - 3_600_000);
   });
 
   test("revoke by id or prefix; a revoked key fails; unknown keys are null", () => {
@@ -104,7 +107,7 @@ describe("sessions", () => {
     const key = createKey(store, "dash");
     const token = createSession(store, key.id, 60_000, T0);
     expect(store.sqlite.query("select hash from sessions").all()).toEqual([{ hash: sha256Hex(token) }]);
-    expect(verifySession(store, token, T0 + 59_999)).toEqual({ keyId: key.id, keyName: "dash", expiresAt: T0 + 60_000 });
+    expect(verifySession(store, token, T0 + 59_999)).toEqual({ keyId: key.id, keyName: "dash", scope: "admin", rateLimit: null, expiresAt: T0 + 60_000 });
     expect(verifySession(store, token, T0 + 60_000)).toBeNull();
     expect(verifySession(store, "not-a-token", T0)).toBeNull();
 
@@ -237,7 +240,7 @@ describe("the guard, beyond loopback", () => {
   });
 
   test("the cookie is Secure when the browser came over https, directly or through a proxy", async () => {
-    const s = await makeApiServices(BEYOND_LOOPBACK);
+    const s = await makeApiServices({ ...BEYOND_LOOPBACK, MOAT_SERVER_ALLOWED_HOSTS: "moat.example" });
     const app = createApi(s);
     const { key } = createKey(s.ctx.store, "dashboard");
     const body = JSON.stringify({ key });
@@ -301,38 +304,49 @@ describe("the guard on loopback", () => {
 });
 
 describe("the inline check rate limit", () => {
-  test("a token bucket per caller: bursts of one second's worth, refilled at the rate; 0 is no limit", () => {
-    const limiter = createRateLimiter(2);
-    expect([limiter.take("a", T0), limiter.take("a", T0), limiter.take("a", T0)]).toEqual([null, null, 1]);
-    expect(limiter.take("b", T0)).toBeNull();
-    expect(limiter.take("a", T0 + 500)).toBeNull();
-    expect(limiter.take("a", T0 + 500)).toBe(1);
-    const unlimited = createRateLimiter(0);
-    for (let i = 0; i < 100; i++) expect(unlimited.take("a", T0)).toBeNull();
+  test("a token bucket per name: bursts of one second's worth, refilled at the rate, N checks cost N; 0 is no limit", () => {
+    let monotonic = 1_000;
+    const limiter = createRateLimiter(() => monotonic);
+    expect([limiter.take("a", 2, 1), limiter.take("a", 2, 1), limiter.take("a", 2, 1)]).toEqual([null, null, 1]);
+    expect(limiter.take("b", 2, 1)).toBeNull();
+    monotonic += 500;
+    expect(limiter.take("a", 2, 1)).toBeNull();
+    expect(limiter.take("a", 2, 1)).toBe(1);
+    monotonic += 1_000;
+    expect(limiter.take("a", 2, 3)).toBe(1); // more than the bucket holds now: nothing taken
+    expect(limiter.take("a", 2, 2)).toBeNull();
+    expect([limiter.take("c", 10, 4), limiter.take("c", 10, 4), limiter.take("c", 10, 4)]).toEqual([null, null, 1]);
+    monotonic -= 5_000; // an injected clock that goes back refills nothing and takes nothing away
+    expect(limiter.take("c", 10, 2)).toBeNull();
+    expect(limiter.take("c", 10, 1)).toBe(1);
+    for (let i = 0; i < 100; i++) expect(limiter.take("a", 0, 50)).toBeNull();
   });
 
-  /** The app with a still clock. */
+  /** The app with a still monotonic clock: the bucket refills only when a test moves it. */
   async function checkApp(env: Record<string, string>) {
     const s = await makeApiServices({ MOAT_SERVER_CHECK_RATE_LIMIT: "2", ...env });
-    s.ctx.now = () => T0;
-    return { s, app: createApi(s) };
+    const clock = { monotonic: 5_000 };
+    s.ctx.monotonic = () => clock.monotonic;
+    return { s, clock, app: createApi(s) };
   }
 
   const CHECK = JSON.stringify({ method: "GET", path: "/products" });
+  const checkWith = (app: ReturnType<typeof createApi>, key: string, path = "/check", body = CHECK) =>
+    call(app, path, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body });
+  const batchOf = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ method: "GET", path: `/products/${i}` })));
 
   test("the third rapid check with the same key is a 429 with Retry-After; other keys and routes are not held back", async () => {
     const { s, app } = await checkApp(BEYOND_LOOPBACK);
     const a = createKey(s.ctx.store, "a").key;
     const b = createKey(s.ctx.store, "b").key;
-    const check = (key: string) => call(app, "/check", { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: CHECK });
-    for (let i = 0; i < 2; i++) expect((await check(a)).status).toBe(200);
-    const limited = await check(a);
+    for (let i = 0; i < 2; i++) expect((await checkWith(app, a)).status).toBe(200);
+    const limited = await checkWith(app, a);
     expect(limited.status).toBe(429);
     expect(limited.headers.get("retry-after")).toBe("1");
     expect(limited.body).toMatchObject({ success: false, data: null });
     expect(limited.body?.message).toContain("2 checks per second");
     expect((await call(app, "/check/", { method: "POST", headers: { authorization: `Bearer ${a}` } })).status).toBe(429);
-    expect((await check(b)).status).toBe(200);
+    expect((await checkWith(app, b)).status).toBe(200);
     for (let i = 0; i < 5; i++) expect((await call(app, "/api/metrics/realtime", { headers: { authorization: `Bearer ${a}` } })).status).toBe(200);
   });
 
@@ -341,5 +355,132 @@ describe("the inline check rate limit", () => {
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await call(app, "/check", { method: "POST", headers: { "content-type": "application/json" }, body: CHECK })).status);
     expect(statuses).toEqual([200, 200, 429]);
+  });
+
+  test("every item of a batch costs a check; a batch larger than the bucket is refused at once, saying why", async () => {
+    const { s, clock, app } = await checkApp({ ...BEYOND_LOOPBACK, MOAT_SERVER_CHECK_RATE_LIMIT: "5" });
+    const { key } = createKey(s.ctx.store, "batcher");
+    const first = await checkWith(app, key, "/check/batch", batchOf(3));
+    expect(first.status).toBe(200);
+    expect(JSON.parse(first.text)).toHaveLength(3);
+    // 2 checks left: a batch of 3 must wait (and its arrival took one).
+    const second = await checkWith(app, key, "/api/waf/check/batch", batchOf(3));
+    expect(second.status).toBe(429);
+    expect(second.headers.get("retry-after")).toBe("1");
+    expect(second.body?.message).toContain("more than 5 checks per second for this API key");
+    clock.monotonic += 1_000;
+    expect((await checkWith(app, key, "/check/batch", batchOf(5))).status).toBe(200);
+    expect((await checkWith(app, key)).status).toBe(429);
+
+    // Six can never fit a bucket of five: no Retry-After, and a message that says what to do.
+    clock.monotonic += 60_000;
+    const tooLarge = await checkWith(app, key, "/check/batch", batchOf(6));
+    expect(tooLarge.status).toBe(429);
+    expect(tooLarge.headers.get("retry-after")).toBeNull();
+    expect(tooLarge.body?.message).toContain("a batch of 6 checks is more than the 5 checks per second allowed for this API key");
+    expect(tooLarge.body?.message).toContain("at most 5 per batch");
+    // What was judged and stored: the 3 + 5 items that went through.
+    s.inlineWriter.flush();
+    expect(s.ctx.store.sqlite.query<{ n: number }, []>("select count(*) as n from traffic where source = 'inline'").get()?.n).toBe(8);
+  });
+
+  test("a key's own limit replaces the server's: 0 is unlimited (for nginx), a number is the key's own budget", async () => {
+    const { s, app } = await checkApp(BEYOND_LOOPBACK);
+    const nginx = createKey(s.ctx.store, "nginx", { scope: "check", rateLimit: 0 }).key;
+    const generous = createKey(s.ctx.store, "generous", { scope: "check", rateLimit: 4 }).key;
+    const ordinary = createKey(s.ctx.store, "ordinary", { scope: "check" }).key;
+    for (let i = 0; i < 20; i++) expect((await checkWith(app, nginx)).status).toBe(200);
+    expect((await checkWith(app, nginx, "/check/batch", batchOf(50))).status).toBe(200);
+    const auth = (key: string) => call(app, "/check/auth-request", { headers: { "x-api-key": key, "x-original-method": "GET", "x-original-uri": "/products?id=1" } });
+    for (let i = 0; i < 20; i++) expect((await auth(nginx)).status).toBe(204);
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await checkWith(app, generous)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 429]);
+    expect((await checkWith(app, generous)).body?.message).toContain("4 checks per second");
+    expect([(await auth(ordinary)).status, (await auth(ordinary)).status, (await auth(ordinary)).status]).toEqual([204, 204, 429]);
+  });
+
+  test("limits and uptime run on the monotonic clock: a wall clock stepped back or forward an hour changes nothing", async () => {
+    const { s, clock, app } = await checkApp(BEYOND_LOOPBACK);
+    const { key } = createKey(s.ctx.store, "ci");
+    const wall = { now: Date.now() };
+    s.ctx.now = () => wall.now;
+    s.ctx.monotonicStart = clock.monotonic;
+    for (let i = 0; i < 2; i++) expect((await checkWith(app, key)).status).toBe(200);
+    wall.now -= 60 * 60 * 1000; // set back an hour
+    const limited = await checkWith(app, key);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("1"); // not 3599
+    clock.monotonic += 1_000;
+    expect((await checkWith(app, key)).status).toBe(200);
+    expect((await checkWith(app, key)).status).toBe(200);
+    wall.now += 2 * 60 * 60 * 1000; // and forward an hour past where it was: no fresh bucket
+    expect((await checkWith(app, key)).status).toBe(429);
+
+    const health = await call(app, "/health");
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.text)).toEqual({ status: "ok", uptime: 1 });
+    wall.now -= 24 * 60 * 60 * 1000;
+    expect(JSON.parse((await call(app, "/health")).text).uptime).toBe(1);
+    const performance = await call(app, "/api/performance", { headers: { authorization: `Bearer ${key}` } });
+    expect((performance.body?.data as { uptime: number }).uptime).toBe(1);
+  });
+});
+
+describe("key scopes", () => {
+  const INLINE = new Set(["POST /check", "POST /check/batch", "POST /api/waf/check", "POST /api/waf/check/batch", "GET /check/auth-request"]);
+  const EXEMPT = new Set(["GET /health", "POST /api/auth/login", "POST /api/auth/logout", "GET /api/auth/me"]);
+
+  test("a check key may call the inline checks and /health, and is refused (403) everywhere else: keys, settings, models, allowlist, bans, /ws", async () => {
+    const s = await makeApiServices(BEYOND_LOOPBACK);
+    const app = createApi(s);
+    const { key } = createKey(s.ctx.store, "nginx", { scope: "check" });
+    const auth = { authorization: `Bearer ${key}` };
+    const routes = app.routes.filter((r) => r.method !== "OPTIONS" && !INLINE.has(`${r.method} ${r.path}`) && !EXEMPT.has(`${r.method} ${r.path}`) && !r.path.startsWith("/dashboard"));
+    expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(["GET /api/keys", "POST /api/keys", "DELETE /api/keys/:id", "PUT /api/waf/config", "WS /ws"]));
+    for (const route of routes) {
+      const path = route.path.replace(/:\w+/g, "1").replace("*", "x");
+      const init: RequestInit = route.method === "WS" ? { headers: { ...auth, upgrade: "websocket", connection: "upgrade" } } : { method: route.method, headers: auth };
+      const res = await call(app, path, init);
+      expect({ route: `${route.method} ${route.path}`, status: res.status }).toEqual({ route: `${route.method} ${route.path}`, status: 403 });
+      expect(res.body?.message).toContain("check scope");
+    }
+    // It cannot mint itself an admin key (or a fresh rate-limit bucket) either way the body is sent.
+    expect((await call(app, "/api/keys", { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ name: "escalate", scope: "admin" }) })).status).toBe(403);
+    expect(listKeys(s.ctx.store)).toHaveLength(1);
+
+    expect((await call(app, "/check", { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ method: "GET", path: "/" }) })).status).toBe(200);
+    expect((await call(app, "/api/waf/check/batch", { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify([{ method: "GET", path: "/" }]) })).status).toBe(200);
+    expect((await call(app, "/check/auth-request", { headers: { ...auth, "x-original-method": "GET", "x-original-uri": "/" } })).status).toBe(204);
+    expect((await call(app, "/health", { headers: auth })).status).toBe(200);
+  });
+
+  test("a check key cannot log in to the dashboard: 403 that says why, and no cookie", async () => {
+    const { s, logLines } = await servicesWithLog(BEYOND_LOOPBACK);
+    const app = createApi(s);
+    const { key } = createKey(s.ctx.store, "nginx", { scope: "check" });
+    const login = await call(app, "/api/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key }) });
+    expect(login.status).toBe(403);
+    expect(login.body?.message).toContain("cannot log in to the dashboard");
+    expect(login.headers.get("set-cookie")).toBeNull();
+    expect(logLines.join("")).toContain("dashboard login refused");
+    expect(logLines.join("")).not.toContain(key);
+  });
+
+  test("the console creates keys with a scope and a limit, lists them, and refuses unknown scopes and bad limits", async () => {
+    const s = await makeApiServices(BEYOND_LOOPBACK);
+    const app = createApi(s);
+    const admin = { authorization: `Bearer ${createKey(s.ctx.store, "admin").key}`, "content-type": "application/json" };
+    const create = (body: unknown) => call(app, "/api/keys", { method: "POST", headers: admin, body: JSON.stringify(body) });
+    const created = await create({ name: "nginx", scope: "check", rateLimit: 0 });
+    expect(created.status).toBe(200);
+    expect(created.body?.data).toMatchObject({ name: "nginx", scope: "check", rateLimit: 0 });
+    expect((await create({ name: "old client" })).body?.data).toMatchObject({ scope: "admin", rateLimit: null });
+    for (const bad of [{ name: "x", scope: "root" }, { name: "x", rateLimit: -1 }, { name: "x", rateLimit: 1.5 }]) expect((await create(bad)).status).toBe(400);
+    const listed = (await call(app, "/api/keys", { headers: admin })).body?.data as { name: string; scope: string; rateLimit: number | null }[];
+    expect(listed.map((k) => [k.name, k.scope, k.rateLimit])).toEqual([["admin", "admin", null], ["nginx", "check", 0], ["old client", "admin", null]]);
+    // The key the console made is a check key indeed.
+    const nginxKey = (created.body?.data as { key: string }).key;
+    expect((await call(app, "/api/keys", { headers: { authorization: `Bearer ${nginxKey}` } })).status).toBe(403);
   });
 });

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { createApi } from "../../src/api/app.ts";
 import { isParseError, type HttpRequest } from "../../src/core/http-request.ts";
 import { compileLogFormat, COMBINED_FORMAT } from "../../src/parse/log-format.ts";
-import { promote, rejectedPath } from "../../src/detect/site/retrain.ts";
+import { promote, rejectedPath } from "../../src/detect/site/model-dir.ts";
 import { trainSiteModel } from "../../src/detect/site/train.ts";
 import { apiData, apiFailure, followLogs, makeApiServices } from "../helpers/api.ts";
 import { waitFor } from "../helpers/serve.ts";
@@ -97,7 +97,7 @@ test("list, train (409 while a retrain runs), promote a kept model, roll back; e
   const promoted = await data<Model>("POST", `/api/models/${first.version}/promote`);
   expect(promoted).toMatchObject({ version: first.version, state: "live", active: true });
   expect(s.ctx.detector.modelVersion).toBe(`${generic!.version}+${first.version}`);
-  expect(readdirSync(join(dir, "history"))).toEqual([`replaced-before-${first.version}.onnx`]);
+  expect(readdirSync(join(dir, "history"))).toEqual([`00000002-replaced-before-${first.version}.onnx`]);
   expect(activity("model.promoted")[0]!.title).toBe("Site model promoted by hand");
   expect(s.ctx.store.sqlite.query("select version from model_versions where active = 1").all()).toEqual([{ version: first.version }]);
 
@@ -106,13 +106,12 @@ test("list, train (409 while a retrain runs), promote a kept model, roll back; e
   expect(await failure("POST", `/api/models/${generic!.version}/promote`)).toBe(400);
   expect(await failure("POST", "/api/models/not%20a%20version/promote")).toBe(400);
 
-  // Roll back: the second model is live again and nothing is left to roll back to.
+  // Roll back: the second model is live again, and the first is kept in its turn.
   const rolledBack = await data<Model>("POST", "/api/models/rollback");
   expect(rolledBack).toMatchObject({ version: second.meta.version, state: "live" });
   expect(s.ctx.detector.modelVersion).toBe(`${generic!.version}+${second.meta.version}`);
   expect(activity("model.rolled-back").length).toBe(1);
-  expect(existsSync(join(dir, "history", `replaced-before-${first.version}.onnx`))).toBe(false);
-  expect(await failure("POST", "/api/models/rollback")).toBe(409);
+  expect(readdirSync(join(dir, "history"))).toEqual([`00000003-replaced-before-${second.meta.version}.onnx`]);
 
   // A promote that fails midway (here the new live file cannot be written) keeps the model it was promoting.
   const third = await trainSiteModel(requests, s.ctx.detector.generic, { targetFpr: 0.01, seed: 4 });
@@ -121,5 +120,6 @@ test("list, train (409 while a retrain runs), promote a kept model, roll back; e
   mkdirSync(join(dir, `site.onnx.${process.pid}.tmp`)); // where promote writes the new live model first
   expect(await failure("POST", `/api/models/${third.meta.version}/promote`)).toBe(500);
   expect(existsSync(rejected)).toBe(true);
+  expect(readdirSync(join(dir, "history"))).toHaveLength(1); // no copy of the live model left behind
   expect(s.ctx.detector.modelVersion).toBe(`${generic!.version}+${second.meta.version}`);
 }, 180_000);

@@ -67,13 +67,20 @@ describe("the measurements behind /api/performance", () => {
     for (let i = 0; i < DURATION_SAMPLES; i++) samples.add(1000);
     expect(samples.quantiles()).toEqual({ p50: 1000, p99: 1000, samples: DURATION_SAMPLES });
 
-    const t0 = Date.UTC(2026, 0, 1);
-    const rate = new RateMeter(t0);
-    rate.add(100, t0 + 500);
-    expect(rate.perSecond(t0 + 1000)).toBe(100); // one second since start
-    for (let s = 1; s < 120; s++) rate.add(10, t0 + s * 1000);
-    expect(rate.perSecond(t0 + 119_500)).toBe(10);
-    expect(rate.perSecond(t0 + 119_500 + WINDOW_SECONDS * 1000)).toBe(0);
+    let monotonic = 0; // the meter's own clock (monotonic in the service)
+    const rate = new RateMeter(() => monotonic);
+    monotonic = 500;
+    rate.add(100);
+    monotonic = 1000;
+    expect(rate.perSecond()).toBe(100); // one second since start
+    for (let s = 1; s < 120; s++) {
+      monotonic = s * 1000;
+      rate.add(10);
+    }
+    monotonic = 119_500;
+    expect(rate.perSecond()).toBe(10);
+    monotonic += WINDOW_SECONDS * 1000;
+    expect(rate.perSecond()).toBe(0);
   });
 });
 
@@ -130,7 +137,7 @@ describe("sources, performance and retention", () => {
     expect(trafficRows(s)).toBe(1107); // the 1105 lines read and the 2 checks
     await data(app, "PUT", "/api/settings/retention", { traffic_rows: 1000 });
     const scheduler = new Scheduler(s.ctx);
-    registerStandardJobs(scheduler, s.ctx, { metrics: s.metrics, alerts: s.alerts });
+    registerStandardJobs(scheduler, s.ctx, { metrics: s.metrics, alerts: s.alerts, integrity: s.integrity });
     await scheduler.runNow("retention");
     scheduler.stop();
     expect(trafficRows(s)).toBe(1000);
@@ -140,7 +147,8 @@ describe("sources, performance and retention", () => {
 describe("settings", () => {
   test("retention and webhook changes are validated, masked, recorded, applied live, and outlive a restart on the same database", async () => {
     const dir = tempDir("moat-console-");
-    const s = await makeApiServices({}, dir);
+    // The receiver below listens on loopback: allowed for 127.0.0.1 only, as an operator would for a local relay.
+    const s = await makeApiServices({ MOAT_ALERTS_WEBHOOK_ALLOW_RANGES: "127.0.0.1" }, dir);
     const app = createApi(s);
     const initial = await data<Settings>(app, "GET", "/api/settings");
     expect(initial).toEqual({
@@ -175,7 +183,7 @@ describe("settings", () => {
     await s.alerts.webhookIdle();
     expect(received.length).toBe(1);
     expect(JSON.stringify(received[0])).toContain("sqli");
-    for (const bad of ["ftp://example.com/x", "not a url", "/relative"]) {
+    for (const bad of ["ftp://example.com/x", "not a url", "/relative", "http://127.0.0.2/x", "http://169.254.169.254/latest/meta-data/", "http://0177.0.0.2:8080/", "http://user:pass@example.com/"]) {
       expect({ bad, status: (await failure(app, "PUT", "/api/settings/webhook", { url: bad })).status }).toEqual({ bad, status: 400 });
     }
     expect((await failure(app, "PUT", "/api/settings/webhook", {})).status).toBe(400);

@@ -50,7 +50,7 @@ interface Detail extends Threat {
   threshold: number;
   modelVersion: string;
   attackType: string;
-  request: { raw: string; method: string; path: string; query: string; headers: Record<string, string>; body: string | null };
+  request: { raw: string; method: string; path: string; query: string; headers: Record<string, string>; body: string | null; redacted: unknown[] };
   normalized: { field: string; raw: string; normalized: string; decodings: string[] }[];
   reasons: { field: string; name: string; evidence: string; detector: string; weight: number; start?: number; end?: number }[];
   falsePositive: boolean;
@@ -116,7 +116,7 @@ describe("GET /api/threats/:id", () => {
     expect(d.score).toBeGreaterThanOrEqual(d.threshold);
     expect(d.modelVersion).toBe(s.ctx.detector.modelVersion);
 
-    expect(d.request).toEqual({ raw: XSS_LINE, method: "GET", path: "/search", query: "q=%3Cscript%3Ealert(1)%3C/script%3E", headers: { "user-agent": UA }, body: null });
+    expect(d.request).toEqual({ raw: XSS_LINE, method: "GET", path: "/search", query: "q=%3Cscript%3Ealert(1)%3C/script%3E", headers: { "user-agent": UA }, body: null, redacted: [] });
 
     const q = d.normalized.find((f) => f.field === "query.q")!;
     expect(q).toEqual({ field: "query.q", raw: "%3Cscript%3Ealert(1)%3C/script%3E", normalized: "<script>alert(1)</script>", decodings: ["url-decode"] });

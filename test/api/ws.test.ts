@@ -9,8 +9,11 @@ import type { TSchema } from "elysia";
 import { Value } from "@sinclair/typebox/value";
 import { Bus, type ActivityRow, type AlertRow, type MetricsSnapshot, type ThreatRow, type TrafficRow } from "../../src/services/bus.ts";
 import { ActivityData, AlertData, ChartDataPoint, RealTimeMetrics, ThreatData, TrafficData } from "../../src/api/contract.ts";
-import { CLOSE_EVICTED, CLOSE_FULL, CLOSE_SHUTDOWN, type ServerMessage } from "../../src/api/ws/hub.ts";
-import { wsRoute, type WsRouteOptions } from "../../src/api/ws/route.ts";
+import { CLOSE_CREDENTIALS_REVOKED, CLOSE_EVICTED, CLOSE_FULL, CLOSE_SHUTDOWN, type ServerMessage } from "../../src/api/ws/hub.ts";
+import { wsRoute, WS_SERVER_OPTIONS, type WsRouteOptions } from "../../src/api/ws/route.ts";
+import { createApi } from "../../src/api/app.ts";
+import { createKey, revokeKey } from "../../src/api/auth/keys.ts";
+import { makeApiServices } from "../helpers/api.ts";
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 
@@ -50,7 +53,7 @@ afterEach(async () => {
 function startServer(options: WsRouteOptions = {}) {
   const bus = new Bus();
   const route = wsRoute(bus, options);
-  const app = new Elysia().use(route).listen(0);
+  const app = new Elysia({ websocket: WS_SERVER_OPTIONS }).use(route).listen(0);
   running.push(app);
   const port = app.server!.port!;
   return { app, bus, hub: route.decorator.wsHub, port, url: `ws://127.0.0.1:${port}/ws` };
@@ -62,16 +65,16 @@ class Client {
   closed: { code: number; reason: string } | null = null;
   readonly ws: WebSocket;
 
-  constructor(url: string) {
-    this.ws = new WebSocket(url);
+  constructor(url: string, headers: Record<string, string> = {}) {
+    this.ws = new WebSocket(url, { headers });
     this.ws.onmessage = (e) => this.messages.push(JSON.parse(String(e.data)) as ServerMessage);
     this.ws.onclose = (e) => {
       this.closed = { code: e.code, reason: e.reason };
     };
   }
 
-  static async connected(url: string): Promise<Client> {
-    const client = new Client(url);
+  static async connected(url: string, headers: Record<string, string> = {}): Promise<Client> {
+    const client = new Client(url, headers);
     const hello = await client.take("connection");
     expect(hello.data).toBe("connected");
     return client;
@@ -252,7 +255,7 @@ describe("live messages", () => {
   test("bad client messages get an error and the connection stays open", async () => {
     const { bus, url } = startServer();
     const client = await Client.connected(url);
-    const oversize = { type: "ping", padding: "x".repeat(5000) };
+    const deep = (depth: number) => '{"type":'.repeat(depth) + '"ping"' + "}".repeat(depth);
     const cases: [unknown, string][] = [
       ["{not json", "malformed JSON"],
       ["hello", "malformed JSON"],
@@ -261,8 +264,10 @@ describe("live messages", () => {
       [{ message_types: ["alert"] }, "unknown message type: expected subscribe, unsubscribe or ping"],
       [{ type: "subscribe" }, "message_types must be an array of: metrics, alert, activity, threat, traffic, chart"],
       [{ type: "subscribe", message_types: ["alert", "secrets"] }, "message_types must be an array of: metrics, alert, activity, threat, traffic, chart"],
-      [oversize, `message too large: ${JSON.stringify(oversize).length} bytes, at most 4096`],
-      ["{" + "x".repeat(4096), "message too large: 4097 bytes, at most 4096"],
+      // Within the size limit, but nested deeper than any client message: measured before anything recurses.
+      [deep(9), "message nested too deep: at most 8 levels"],
+      [deep(400), "message nested too deep: at most 8 levels"],
+      ["[".repeat(4000), "message nested too deep: at most 8 levels"],
     ];
     for (const [message, error] of cases) {
       client.send(message);
@@ -277,6 +282,46 @@ describe("live messages", () => {
     bus.publish({ type: "traffic", data: trafficRow(1) });
     await client.take("traffic");
     expect(client.closed).toBeNull();
+  });
+});
+
+/** A client frame's header (FIN, text, masked) announcing `length` bytes of payload. */
+function maskedFrameHeader(length: number): Buffer {
+  const header = Buffer.alloc(14);
+  header[0] = 0x81;
+  header[1] = 0x80 | 127;
+  header.writeBigUInt64BE(BigInt(length), 2);
+  header.writeUInt32BE(0, 10); // a zero mask: the payload goes as it is
+  return header;
+}
+
+describe("what a client's messages cannot do to the server", () => {
+  test("a frame over 4 KiB closes the socket with 1009 as soon as its header arrives, before its payload is read", async () => {
+    const { hub, port, url } = startServer();
+    const client = await Client.connected(url);
+    client.send({ type: "ping", padding: "x".repeat(5000) });
+    await waitUntil("the close", () => client.closed !== null);
+    expect(client.closed!.code).toBe(1009);
+
+    // 15 MB announced, 1 KiB sent: the server closes at once instead of waiting to buffer the rest.
+    const raw = await RawClient.connected(port);
+    raw.socket.write(maskedFrameHeader(15 * 1024 * 1024));
+    raw.socket.write(Buffer.alloc(1024, 0x61));
+    await waitUntil("the server's close frame", () => raw.closeFrame() !== undefined);
+    expect(raw.closeFrame()!.code).toBe(1009);
+    await waitUntil("the connection to end", () => raw.socket.readableEnded || raw.socket.destroyed);
+    await waitUntil("the hub to let both go", () => hub.stats().clients === 0);
+  });
+
+  test("a message nested a million deep gets an answer, not silence, and the server goes on", async () => {
+    const { url } = startServer();
+    const client = await Client.connected(url);
+    client.send("[".repeat(1_000_000) + "]".repeat(1_000_000));
+    await waitUntil("an answer", () => client.closed !== null || client.messages.length > 0);
+    expect(client.closed?.code).toBe(1009); // over the frame limit: refused before it is parsed
+    const next = await Client.connected(url);
+    next.send({ type: "ping" });
+    await next.take("pong");
   });
 });
 
@@ -334,6 +379,29 @@ describe("connections", () => {
     expect(bus.size).toBe(0);
     slow.socket.destroy();
   });
+  test("a socket opened with a key or a session is closed once the key is revoked, even from another process", async () => {
+    const s = await makeApiServices({ MOAT_SERVER_HOST: "0.0.0.0" });
+    const app = createApi(s).listen({ hostname: "127.0.0.1", port: 0 });
+    running.push(app);
+    const { id, key } = createKey(s.ctx.store, "operator");
+    const other = createKey(s.ctx.store, "other");
+    const port = app.server!.port!;
+    const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key }) });
+    const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+    const url = `ws://127.0.0.1:${port}/ws`;
+    const byKey = await Client.connected(url, { authorization: `Bearer ${key}` });
+    const bySession = await Client.connected(url, { cookie });
+    const unaffected = await Client.connected(url, { "x-api-key": other.key });
+    // What `moat apikey revoke` does from its own process: nothing tells the server, which notices by asking the database again.
+    revokeKey(s.ctx.store, id);
+    await waitUntil("the revoked key's sockets to close", () => byKey.closed !== null && bySession.closed !== null, 20_000);
+    expect(byKey.closed).toEqual({ code: CLOSE_CREDENTIALS_REVOKED, reason: "credentials revoked or expired: reconnect with a valid key or log in again" });
+    expect(bySession.closed!.code).toBe(CLOSE_CREDENTIALS_REVOKED);
+    s.ctx.bus.publish({ type: "traffic", data: trafficRow(1) });
+    await unaffected.take("traffic");
+    expect(unaffected.closed).toBeNull();
+    expect(app.decorator.wsHub.stats().clients).toBe(1);
+  }, 30_000);
 });
 
 describe("a client that does not read", () => {

@@ -42,8 +42,8 @@ describe("moat apikey", () => {
     expect(json.stdout).not.toContain(key);
     const listed = JSON.parse(json.stdout) as Record<string, unknown>[];
     expect(listed).toHaveLength(1);
-    expect(Object.keys(listed[0]!).sort()).toEqual(["createdAt", "id", "lastUsedAt", "name", "prefix", "revokedAt"]);
-    expect(listed[0]).toMatchObject({ name: "ci", prefix, revokedAt: null });
+    expect(Object.keys(listed[0]!).sort()).toEqual(["createdAt", "id", "lastUsedAt", "name", "prefix", "rateLimit", "revokedAt", "scope"]);
+    expect(listed[0]).toMatchObject({ name: "ci", prefix, revokedAt: null, scope: "admin", rateLimit: null });
 
     const revoked = apikey(db, "revoke", prefix);
     expect(revoked.code).toBe(0);
@@ -54,6 +54,41 @@ describe("moat apikey", () => {
     const again = apikey(db, "revoke", String(listed[0]!.id));
     expect(again.code).toBe(0);
     expect(again.stdout).toContain("already revoked");
+  });
+
+  test("--scope and --rate-limit: nginx's key checks only, without a limit; list shows both; admin is the default", () => {
+    const db = join(tempDir("moat-apikey-"), "moat.db");
+    const nginx = apikey(db, "create", "nginx", "--scope", "check", "--rate-limit", "0");
+    expect(nginx.code).toBe(0);
+    expect(nginx.stderr).toContain("scope check, rate limit unlimited");
+    expect(apikey(db, "create", "ci", "--rate-limit", "25").code).toBe(0);
+    expect(apikey(db, "create", "dashboard").code).toBe(0);
+    const store = openStore(db);
+    try {
+      expect(verifyKey(store, nginx.stdout.trim())).toMatchObject({ name: "nginx", scope: "check", rateLimit: 0 });
+    } finally {
+      store.close();
+    }
+    const listed = (JSON.parse(apikey(db, "list", "--json").stdout) as { name: string; scope: string; rateLimit: number | null }[]).map((k) => [k.name, k.scope, k.rateLimit]);
+    expect(listed).toEqual([["nginx", "check", 0], ["ci", "admin", 25], ["dashboard", "admin", null]]);
+    const table = apikey(db, "list").stdout.split("\n");
+    expect(table[0]).toMatch(/^ID\s+PREFIX\s+STATUS\s+SCOPE\s+RATE LIMIT\s+CREATED\s+LAST USED\s+NAME$/);
+    expect(table[1]).toMatch(/\bcheck\s+unlimited\b.*nginx$/);
+    expect(table[2]).toMatch(/\badmin\s+25\/s\b.*ci$/);
+    expect(table[3]).toMatch(/\badmin\s+server\b.*dashboard$/);
+  });
+
+  test("an unknown scope or a rate limit that is not a whole number is a usage error", () => {
+    const db = join(tempDir("moat-apikey-"), "moat.db");
+    const scope = apikey(db, "create", "x", "--scope", "root");
+    expect(scope.code).toBe(2);
+    expect(scope.stderr).toContain("check, admin");
+    for (const bad of ["0x10", "1.5", "-1", "", "2000000"]) {
+      const r = apikey(db, "create", "x", "--rate-limit", bad);
+      expect({ bad, code: r.code }).toEqual({ bad, code: 2 });
+      expect(r.stderr).toContain("--rate-limit must be a whole number");
+    }
+    expect(apikey(db, "list", "--json").stdout.trim()).toBe("[]");
   });
 
   test("naming a key that does not exist exits 66 with a clear message", () => {

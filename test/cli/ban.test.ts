@@ -76,6 +76,39 @@ describe("moat ban", () => {
     expect(ban("list", "--json").stdout).not.toContain("192.0.2.1");
   });
 
+  test("broadcast, multicast and unspecified addresses are refused (exit 2), saying what they are, and nothing is written", () => {
+    const before = readFileSync(denyFile, "utf8");
+    const runsBefore = reloadRuns().length;
+    const cases: [string, string][] = [
+      ["255.255.255.255", "255.255.255.255 is not a unicast address (the broadcast address)"],
+      ["::ffff:255.255.255.255", "255.255.255.255 is not a unicast address (the broadcast address)"],
+      ["0.0.0.0", '0.0.0.0 is not a unicast address ("this network" (0.0.0.0/8)'],
+      ["::", "is not a unicast address (the unspecified address (::))"],
+      ["224.0.0.1", "224.0.0.1 is not a unicast address (multicast (224.0.0.0/4))"],
+      ["FF02::1", "ff02::1 is not a unicast address (multicast (ff00::/8))"],
+    ];
+    for (const [ip, message] of cases) {
+      const r = ban("add", ip);
+      expect([ip, r.code, r.stdout]).toEqual([ip, 2, ""]);
+      expect(r.stderr).toContain(message);
+    }
+    expect(readFileSync(denyFile, "utf8")).toBe(before);
+    expect(reloadRuns()).toHaveLength(runsBefore);
+  });
+
+  test("past ban.max_entries add is refused (exit 2) with what to do, and the file keeps its lines", () => {
+    const own = tempDir();
+    const ownConfig = join(own, "moat.toml");
+    writeFileSync(ownConfig, `[storage]\ndata_dir = "${own}"\n\n[ban]\nmax_entries = 2\n`);
+    const add = (ip: string) => runCli(["ban", "add", ip, "--config", ownConfig]);
+    expect(add("192.0.2.1").code).toBe(0);
+    expect(add("192.0.2.2").code).toBe(0);
+    const full = add("192.0.2.3");
+    expect(full.code).toBe(2);
+    expect(full.stderr).toBe("moat: the deny list is full (2 active bans, ban.max_entries = 2): 192.0.2.3 is not banned; lift bans with moat ban remove, or raise ban.max_entries\n");
+    expect(readFileSync(join(own, "deny.conf"), "utf8").split("\n").filter((l) => l.startsWith("deny "))).toEqual(["deny 192.0.2.1; # until removed", "deny 192.0.2.2; # until removed"]);
+  });
+
   test("remove lifts a ban and rewrites the file; removing an address that is not banned says so", () => {
     const r = ban("remove", "203.0.113.7");
     expect(r.code).toBe(0);

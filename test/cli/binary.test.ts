@@ -46,6 +46,12 @@ describe("compiled dist/moat", () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ requests: 0, threats: 0, alerts: 0, activities: 0 });
   });
 
+  test("db check runs SQLite's check on its worker thread, embedded as a second entry point", () => {
+    const r = run(["db", "check", "--db", join(dir, "moat.db"), "--config", "/dev/null"]);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(r.stdout).toStartWith(`ok: integrity_check found no problem in ${join(dir, "moat.db")}`);
+  });
+
   test("check runs the embedded model through the embedded onnxruntime library", () => {
     const r = run(["check", "--json", "GET /search?q=%3Cscript%3Ealert(1)%3C/script%3E"]);
     expect(r.code).toBe(1);

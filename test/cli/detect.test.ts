@@ -1,6 +1,6 @@
 /** The detection commands end to end: train a site model from a log, scan, check and eval with it. */
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { statSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
@@ -17,6 +17,8 @@ describe("moat train / scan / check / eval", () => {
     const r = runCli(["train", "--from", trainLog, "--out", modelDir, "--target-fpr", "0.01"]);
     expect(r.code).toBe(0);
     expect(existsSync(join(modelDir, "site.onnx"))).toBe(true);
+    // Learned from the site's traffic: the model directory is its user's alone.
+    expect((statSync(modelDir).mode & 0o777).toString(8)).toBe("700");
     expect(r.stdout).toMatch(/threshold\s+0\.\d+ for target FPR 0\.01/);
     expect(r.stdout).toMatch(/calibration FPR\s+\d+\.\d+% on \d+ held-out requests/);
   });

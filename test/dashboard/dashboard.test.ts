@@ -256,14 +256,16 @@ describeBrowser("the dashboard in chromium", () => {
     await stack.api("/api/waf/config", { method: "PUT", body: JSON.stringify({ threshold: before.threshold }) });
   });
 
-  test("a new API key is shown once and listed; saving unchanged retention says so", async () => {
+  test("a new API key is shown once and listed with its scope and rate limit; saving unchanged retention says so", async () => {
     await open("/settings");
     const create = page.getByRole("form", { name: "Create an API key" });
     await create.getByRole("textbox").fill("e2e-created");
+    await create.getByRole("combobox", { name: "Scope" }).selectOption("check");
+    await create.getByRole("spinbutton").fill("0");
     await create.getByRole("button", { name: "Create key" }).click();
     await page.getByRole("status").filter({ hasText: "New key “e2e-created”" }).waitFor();
-    await page.locator(".key-row", { hasText: "e2e-created" }).waitFor();
-    expect((await stack.api<{ name: string }[]>("/api/keys")).map((k) => k.name)).toContain("e2e-created");
+    await page.locator(".key-row", { hasText: "e2e-created" }).filter({ hasText: "no rate limit" }).filter({ hasText: "check" }).waitFor();
+    expect((await stack.api<{ name: string; scope: string; rateLimit: number | null }[]>("/api/keys")).find((k) => k.name === "e2e-created")).toMatchObject({ scope: "check", rateLimit: 0 });
     await page.getByRole("form", { name: "Retention" }).getByRole("button", { name: "Save retention" }).click();
     await page.getByRole("status").filter({ hasText: "Nothing changed." }).waitFor();
     expect(problems.take()).toEqual(NO_PROBLEMS);

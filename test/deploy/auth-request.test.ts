@@ -101,7 +101,10 @@ describe("GET /check/auth-request without the snippet's headers", () => {
 describe.skipIf(!NGINX_BIN)("nginx auth_request → moat serve (real nginx, the documented snippet)", () => {
   let moat: ServeProcess;
   let moatBase: string;
+  /** nginx's key, made as the README says: check scope, no rate limit. */
   let key: string;
+  /** The operator's, for the settings. */
+  let adminKey: string;
   let db: string;
   let failOpen: NginxInstance;
   let failClosed: NginxInstance;
@@ -124,7 +127,7 @@ describe.skipIf(!NGINX_BIN)("nginx auth_request → moat serve (real nginx, the 
   }
 
   async function setMode(mode: "detect" | "block"): Promise<void> {
-    const res = await fetch(`${moatBase}/api/waf/config`, { method: "PUT", headers: { "content-type": "application/json", "x-api-key": key }, body: JSON.stringify({ mode }) });
+    const res = await fetch(`${moatBase}/api/waf/config`, { method: "PUT", headers: { "content-type": "application/json", "x-api-key": adminKey }, body: JSON.stringify({ mode }) });
     expect(res.status).toBe(200);
   }
 
@@ -132,9 +135,12 @@ describe.skipIf(!NGINX_BIN)("nginx auth_request → moat serve (real nginx, the 
     const dir = tempDir("moat-auth-request-");
     db = join(dir, "moat.db");
     // Moat requires a key (as when it listens beyond loopback): the snippet carries it.
-    const created = runCli(["apikey", "create", "nginx", "--db", db, "-c", "/dev/null"]);
+    const created = runCli(["apikey", "create", "nginx", "--scope", "check", "--rate-limit", "0", "--db", db, "-c", "/dev/null"]);
     expect(created.code).toBe(0);
     key = created.stdout.trim();
+    const admin = runCli(["apikey", "create", "operator", "--db", db, "-c", "/dev/null"]);
+    expect(admin.code).toBe(0);
+    adminKey = admin.stdout.trim();
     const moatPort = await freePort();
     moat = startServe(["--port", String(moatPort), "--db", db], { MOAT_STORAGE_DATA_DIR: dir, MOAT_SECURITY_NGINX_CONF: "", MOAT_DETECT_MODE: "block", MOAT_SERVER_REQUIRE_API_KEY: "always" });
     moatBase = await waitForListening(moat);
@@ -209,6 +215,32 @@ describe.skipIf(!NGINX_BIN)("nginx auth_request → moat serve (real nginx, the 
     // which neither fail mode covers, so nginx answers 500 rather than passing the request on unjudged
     const padding = Array.from({ length: 3 }, (_, i) => `X-Pad-${i}: ${"a".repeat(7000)}\r\n`).join("");
     expect(await status(`GET /items?id=1%27%20UNION%20SELECT%20password%20FROM%20users-- HTTP/1.1\r\n${padding}${end}`)).toBe(500);
+  });
+
+  test("a key over its rate limit hands the request to the fail mode: fail-open passes it unjudged and unrecorded, fail-closed answers 500", async () => {
+    // A check key allowed one check a second, unlike the README's nginx key (--rate-limit 0).
+    const limited = runCli(["apikey", "create", "nginx-limited", "--scope", "check", "--rate-limit", "1", "--db", db, "-c", "/dev/null"]);
+    expect(limited.code).toBe(0);
+    const open = await startAuthRequestNginx({ moatPort: Number(new URL(moatBase).port), apiKey: limited.stdout.trim(), failMode: "open" });
+    const closed = await startAuthRequestNginx({ moatPort: Number(new URL(moatBase).port), apiKey: limited.stdout.trim(), failMode: "closed" });
+    try {
+      const sqli = ATTACKS[0]!;
+      const before = threats().length;
+      // A burst of 6 at once: a second's worth (one) is judged and blocked, the rest are over the limit.
+      const burst = async (nginx: NginxInstance) => (await Promise.all(Array.from({ length: 6 }, () => get(nginx.port, sqli.target, sqli.ua)))).map((r) => r.status);
+      const openStatuses = await burst(open);
+      expect(openStatuses).toContain(200);
+      expect(openStatuses.every((st) => st === 200 || st === 403)).toBe(true);
+      const closedStatuses = await burst(closed);
+      expect(closedStatuses).toContain(500);
+      expect(closedStatuses.every((st) => st === 500 || st === 403)).toBe(true);
+      // Only the judged ones are stored: what the limit let through left no trace.
+      const judged = [...openStatuses, ...closedStatuses].filter((st) => st === 403).length;
+      await waitFor(`${judged} stored threats`, () => threats().length === before + judged);
+    } finally {
+      await open.stop();
+      await closed.stop();
+    }
   });
 
   test("detect mode: attacks reach the upstream (200) and are still stored, as not blocked", async () => {

@@ -5,22 +5,28 @@
  * after the reload while another source still gets 200, and gets 200 again once the ban expires.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/load.ts";
 import { canonicalIp, parseCidr, parseIp, rangeContains } from "../../src/core/ip.ts";
 import { createLogger } from "../../src/core/log.ts";
 import { Activities } from "../../src/services/activities.ts";
 import { Bus, type ThreatRow } from "../../src/services/bus.ts";
+import type { AlertDraft } from "../../src/services/alert-rules.ts";
 import { DenyList } from "../../src/services/deny-list/service.ts";
 import { denyListCheck } from "../../src/services/deny-list/check.ts";
-import { parseDuration, renderDenyFile, splitCommand } from "../../src/services/deny-list/rules.ts";
-import { runReloadCommand, writeFileAtomically } from "../../src/services/deny-list/apply.ts";
+import { banProblem, parseDuration, renderDenyFile, splitCommand } from "../../src/services/deny-list/rules.ts";
+import { runCommand, writeFileAtomically } from "../../src/services/deny-list/apply.ts";
+import { denyFileTest } from "../../src/services/deny-list/file-test.ts";
+import { runCli } from "../helpers/cli.ts";
 import { openStore } from "../../src/store/db.ts";
+import { bans } from "../../src/store/schema.ts";
 import { NGINX_BIN, sendRaw, startNginx, type NginxInstance } from "../helpers/nginx.ts";
 import { serveDetail, startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";
 import { openReadonly } from "../helpers/db.ts";
 import { tempDir } from "../helpers/tmp.ts";
+
+const denyLines = (file: string) => readFileSync(file, "utf8").split("\n").filter((l) => l.startsWith("deny "));
 
 describe("addresses are parsed strictly", () => {
   test("hostile or malformed text is never an address", () => {
@@ -80,6 +86,31 @@ describe("addresses are parsed strictly", () => {
     for (const bad of ["1.2.3.4/33", "1.2.3.4/", "1.2.3.4/08", "::/129", "1.2.3.4/8/8", "x/8"]) expect([bad, parseCidr(bad)]).toEqual([bad, null]);
   });
 
+  test("only unicast addresses, and prefixes no wider than an IPv4 /8 or an IPv6 /32, may be banned", () => {
+    const problem = (text: string) => banProblem(parseCidr(text)!);
+    const refused: [string, RegExp][] = [
+      ["255.255.255.255", /^not a unicast address \(the broadcast address\)/],
+      ["0.0.0.0", /"this network"/],
+      ["0.1.2.3", /"this network"/],
+      ["224.0.0.1", /multicast \(224\.0\.0\.0\/4\)/],
+      ["239.255.255.250", /multicast/],
+      ["240.0.0.1", /reserved \(240\.0\.0\.0\/4\)/],
+      ["::", /unspecified/],
+      ["ff02::1", /multicast \(ff00::\/8\)/],
+      ["ff0e::1:3", /multicast/],
+      ["255.255.255.0/24", /broadcast/],
+      ["ff02::/48", /multicast/],
+      ["1.0.0.0/7", /^too wide: prefixes wider than \/8/],
+      ["0.0.0.0/0", /^too wide/],
+      ["2001:db8::/31", /^too wide: prefixes wider than \/32/],
+      ["::/0", /^too wide/],
+    ];
+    for (const [text, why] of refused) expect([text, problem(text)]).toEqual([text, expect.stringMatching(why)]);
+    for (const text of ["203.0.113.7", "1.0.0.0", "223.255.255.255", "10.0.0.0/8", "2001:db8::1", "2001:db8::/32", "2001:db8:1:2::/64", "::1", "fe80::1", "64:ff9b::c000:221"]) {
+      expect([text, problem(text)]).toEqual([text, null]);
+    }
+  });
+
   test("never_ban entries are validated with the configuration, naming the key", () => {
     expect(() => loadConfig({ env: { MOAT_BAN_NEVER_BAN: "10.0.0.0/8,1.2.3.4; include x" } })).toThrow(/ban\.never_ban\.1: .*ip-range.*MOAT_BAN_NEVER_BAN/);
     expect(loadConfig({ env: { MOAT_BAN_ENABLED: "true", MOAT_STORAGE_DATA_DIR: "/srv/moat" } }).config.ban).toMatchObject({ enabled: true, file: "/srv/moat/deny.conf" });
@@ -90,7 +121,7 @@ describe("the deny file", () => {
   const now = Date.UTC(2026, 10, 24, 12, 0, 0);
 
   test("lists active bans only, sorted, one canonical deny line each, and refuses rows that are not addresses", () => {
-    const { text, addresses, refused } = renderDenyFile(
+    const { text, addresses, refused, overCap } = renderDenyFile(
       [
         { ip: "203.0.113.9", expiresAt: now + 60_000 },
         { ip: "198.51.100.1", expiresAt: null },
@@ -100,12 +131,30 @@ describe("the deny file", () => {
         { ip: "10.0.0.1\ndeny all", expiresAt: null },
       ],
       now,
+      10,
     );
     expect(addresses).toEqual(["198.51.100.1", "2001:db8::1", "203.0.113.9"]);
-    expect(refused).toEqual(["1.2.3.4; include /etc/passwd", "10.0.0.1\ndeny all"]);
+    expect(refused).toEqual([
+      { ip: "1.2.3.4; include /etc/passwd", why: "not an IP address" },
+      { ip: "10.0.0.1\ndeny all", why: "not an IP address" },
+    ]);
+    expect(overCap).toEqual([]);
+    // Rows an older version stored, or someone wrote to the table: what nginx rejects (or would deny no client with) stays out.
+    const old = renderDenyFile(["255.255.255.255", "0.0.0.0", "::", "ff02::1", "224.0.0.251", "198.51.100.2"].map((ip) => ({ ip, expiresAt: null })), now, 10);
+    expect(old.addresses).toEqual(["198.51.100.2"]);
+    expect(old.refused.map((r) => r.ip)).toEqual(["255.255.255.255", "0.0.0.0", "::", "ff02::1", "224.0.0.251"]);
+    expect(old.text).not.toMatch(/255\.255|0\.0\.0\.0|ff02|224\.|deny ::/);
     const directives = text.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
     expect(directives).toEqual(["deny 198.51.100.1; # until removed", "deny 2001:db8::1; # until removed", "deny 203.0.113.9; # until 2026-11-24T12:01:00.000Z"]);
     expect(text).not.toContain("passwd");
+  });
+
+  test("holds at most max_entries lines: the oldest bans stay, the newest beyond the cap are reported", () => {
+    const rows = ["192.0.2.5", "192.0.2.1", "192.0.2.9", "192.0.2.3"].map((ip) => ({ ip, expiresAt: null })); // oldest first
+    const { addresses, overCap, text } = renderDenyFile(rows, now, 2);
+    expect(addresses).toEqual(["192.0.2.1", "192.0.2.5"]);
+    expect(overCap).toEqual(["192.0.2.9", "192.0.2.3"]);
+    expect(text.split("\n").filter((l) => l.startsWith("deny "))).toHaveLength(2);
   });
 
   test("is written atomically, only when its content changes, leaving no temporary file", () => {
@@ -128,10 +177,10 @@ describe("the deny file", () => {
     expect(splitCommand(`nginx -p "/srv/my nginx" -s reload`)).toEqual(["nginx", "-p", "/srv/my nginx", "-s", "reload"]);
     expect(splitCommand("nginx -s reload; rm -rf /")).toEqual(["nginx", "-s", "reload;", "rm", "-rf", "/"]);
     expect(splitCommand("   ")).toEqual([]);
-    expect(await runReloadCommand(["true"])).toBeNull();
-    expect(await runReloadCommand(["sh", "-c", "echo nginx: bad config >&2; exit 3"])).toBe("sh -c echo nginx: bad config >&2; exit 3 exited with 3: nginx: bad config");
-    expect(await runReloadCommand(["/nonexistent/reload"])).toMatch(/^cannot run \/nonexistent\/reload/);
-    expect(await runReloadCommand(["sleep", "30"], 200)).toMatch(/stopped by SIGKILL \(no answer within 0\.2 s\)/);
+    expect(await runCommand(["true"])).toBeNull();
+    expect(await runCommand(["sh", "-c", "echo nginx: bad config >&2; exit 3"])).toBe("sh -c echo nginx: bad config >&2; exit 3 exited with 3: nginx: bad config");
+    expect(await runCommand(["/nonexistent/reload"])).toMatch(/^cannot run \/nonexistent\/reload/);
+    expect(await runCommand(["sleep", "30"], 200)).toMatch(/stopped by SIGKILL \(no answer within 0\.2 s\)/);
   });
 
   test("durations", () => {
@@ -152,9 +201,13 @@ describe("DenyList in process", () => {
     const clock = { now: Date.UTC(2026, 10, 24, 12, 0, 0) };
     const activities = new Activities(store, new Bus());
     /** Another DenyList on the same database: moat serve after a restart, or moat ban. */
-    const restart = () => new DenyList({ config, store, activities, log: createLogger({ level: "error", format: "json", write: () => {} }), now: () => clock.now });
+    /** Moat's own log lines, parsed; and the alerts raised (moat serve passes its AlertService). */
+    const logs: Record<string, unknown>[] = [];
+    const alerts: AlertDraft[] = [];
+    const log = createLogger({ level: "info", format: "json", write: (line) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+    const restart = () => new DenyList({ config, store, activities, log, now: () => clock.now, monotonic: () => performance.now() }, { alerts: { raiseAlert: (d) => (alerts.push(d), null!) } });
     const activityTypes = () => activities.list({ limit: 100 }).map((a) => `${a.type} ${a.ip ?? ""}`.trim()).reverse();
-    return { dir, config, store, clock, denyList: restart(), restart, activityTypes, ctx: { config, store, now: () => clock.now } };
+    return { dir, config, store, clock, logs, alerts, denyList: restart(), restart, activityTypes, ctx: { config, store, now: () => clock.now } };
   }
   let id = 0;
   const threat = (clientIp: string, time: number): ThreatRow => ({
@@ -253,6 +306,102 @@ describe("DenyList in process", () => {
     expect(activityTypes()).toEqual(["ban.added 192.0.2.12", "ban.failed"]);
     expect((await denyListCheck(ctx))[0]).toMatchObject({ status: "pass" });
   });
+
+  test("broadcast, multicast and unspecified sources (a forged client_ip or X-Forwarded-For) are refused, counted and logged, never written", async () => {
+    const { config, clock, store, denyList, logs, alerts, ctx } = setup({ MOAT_BAN_THRESHOLD: "1" });
+    const hostile = ["255.255.255.255", "::ffff:255.255.255.255", "0.0.0.0", "::", "224.0.0.251", "ff02::1"];
+    for (const ip of hostile) denyList.onThreat(threat(ip, clock.now));
+    denyList.onThreat(threat("203.0.113.80", clock.now));
+    await denyList.idle();
+    expect(denyList.list().map((r) => r.ip)).toEqual(["203.0.113.80"]);
+    expect(denyLines(config.ban.file)).toEqual(["deny 203.0.113.80; # until 2026-11-24T12:10:00.000Z"]);
+    expect(logs.filter((l) => l.msg === "automatic bans refused")).toEqual([
+      expect.objectContaining({ level: "warn", count: 6, kind: "unbannable", example: "255.255.255.255 is not a unicast address (the broadcast address): only unicast addresses are banned" }),
+    ]);
+    expect(alerts).toEqual([]); // harmless once refused: logged, not alerted
+    for (const ip of hostile) expect(() => denyList.ban(ip, { source: "manual", reason: "x", durationMs: null })).toThrow(/ is not a unicast address \(/);
+
+    // A row an older version stored is left out of the file, which nginx then still accepts.
+    store.db.insert(bans).values({ ip: "255.255.255.255", reason: "old", source: "manual", createdAt: clock.now, expiresAt: null }).run();
+    denyList.ban("203.0.113.81", { source: "manual", reason: "x", durationMs: null });
+    expect(await denyList.sync()).toMatchObject({ written: true, addresses: 2, error: null });
+    expect(readFileSync(config.ban.file, "utf8")).not.toContain("255.255.255.255");
+    expect(logs.filter((l) => l.msg === "a stored ban may not be written: left out of the deny file")).toEqual([expect.objectContaining({ ip: "255.255.255.255" })]);
+    const [check] = await denyListCheck(ctx);
+    expect(check!.status).toBe("warning");
+    expect(check!.message).toStartWith(`1 stored ban(s) are never written to ${config.ban.file} ("255.255.255.255": not a unicast address (the broadcast address)`);
+  });
+
+  test("max_entries: past it a ban is refused (an error by hand; logged and alerted when automatic), and the file keeps its lines", async () => {
+    const { config, clock, denyList, logs, alerts } = setup({ MOAT_BAN_THRESHOLD: "1", MOAT_BAN_MAX_ENTRIES: "3" });
+    for (const ip of ["192.0.2.1", "192.0.2.2", "192.0.2.3"]) denyList.ban(ip, { source: "manual", reason: "x", durationMs: null });
+    expect(() => denyList.ban("192.0.2.4", { source: "manual", reason: "x", durationMs: null })).toThrow(
+      "the deny list is full (3 active bans, ban.max_entries = 3): 192.0.2.4 is not banned; lift bans with moat ban remove, or raise ban.max_entries",
+    );
+    expect(denyList.ban("192.0.2.3", { source: "manual", reason: "again", durationMs: 60_000 }).reason).toBe("again"); // replacing a ban adds no line
+    for (let i = 10; i < 15; i++) denyList.onThreat(threat(`198.51.100.${i}`, clock.now));
+    await denyList.idle();
+    expect(denyList.list()).toHaveLength(3);
+    expect(denyLines(config.ban.file)).toHaveLength(3);
+    expect(logs.filter((l) => l.msg === "automatic bans refused")).toEqual([expect.objectContaining({ count: 5, kind: "full" })]);
+    expect(alerts).toEqual([expect.objectContaining({ type: "warning", title: "Deny list full: attackers are not banned", groupKey: "deny-list:full", occurrences: 5 })]);
+    // An expired ban frees its place.
+    clock.now += 60_000;
+    denyList.ban("192.0.2.4", { source: "manual", reason: "x", durationMs: null });
+  });
+
+  test("a new file that fails ban.test_command never replaces the live one: the old file stays, an alert is raised, and it is retried", async () => {
+    const dir = tempDir();
+    const broken = join(dir, "broken");
+    // Stands in for nginx -t: says what nginx says and fails while `broken` exists; keeps each candidate it was given.
+    const script = join(dir, "test.sh");
+    writeFileSync(script, `#!/bin/sh\ncat "$1" >> ${dir}/candidates\n[ -e ${broken} ] && { echo 'nginx: [emerg] invalid parameter "x" in '"$1"':3' >&2; exit 1; }\nexit 0\n`, { mode: 0o755 });
+    const reloads = join(dir, "reloads");
+    const reload = join(dir, "reload.sh");
+    writeFileSync(reload, `#!/bin/sh\necho run >> ${reloads}\n`, { mode: 0o755 });
+    const { config, clock, denyList, alerts, activityTypes, ctx } = setup({ MOAT_BAN_TEST_COMMAND: script, MOAT_BAN_RELOAD_COMMAND: reload });
+    denyList.ban("192.0.2.20", { source: "manual", reason: "x", durationMs: null });
+    expect(await denyList.sync()).toMatchObject({ written: true, reload: "ok", error: null });
+    const live = readFileSync(config.ban.file, "utf8");
+    expect(readFileSync(join(dir, "candidates"), "utf8")).toBe(live); // what was tested is what was written
+
+    writeFileSync(broken, "");
+    denyList.ban("192.0.2.21", { source: "manual", reason: "x", durationMs: null });
+    const failed = await denyList.sync();
+    expect(failed).toMatchObject({ written: false, reload: "skipped" });
+    expect(failed.error).toBe(`the new deny file failed its test (${script}), so ${config.ban.file} was left as it was: ${script} <test dir>/deny.conf exited with 1: nginx: [emerg] invalid parameter "x" in <test dir>/deny.conf:3`);
+    expect(readFileSync(config.ban.file, "utf8")).toBe(live);
+    expect(readFileSync(reloads, "utf8")).toBe("run\n"); // no reload for a file that was not swapped in
+    expect(alerts).toEqual([expect.objectContaining({ type: "warning", severity: "high", title: "Deny list not applied", description: failed.error, groupKey: "deny-list:problem" })]);
+    expect(activityTypes()).toEqual(["ban.added 192.0.2.20", "ban.added 192.0.2.21", "ban.failed"]);
+    expect((await denyListCheck(ctx))[0]).toMatchObject({ status: "warning", message: expect.stringContaining("failed its test") });
+    expect((await denyList.sweep(clock.now))?.error).toBe(failed.error); // retried: the same failure is not raised again
+    expect(alerts).toHaveLength(1);
+
+    rmSync(broken);
+    expect(await denyList.sweep(clock.now)).toMatchObject({ written: true, addresses: 2, reload: "ok", error: null });
+    expect(denyLines(config.ban.file)).toEqual(["deny 192.0.2.20; # until removed", "deny 192.0.2.21; # until removed"]);
+    expect((await denyListCheck(ctx))[0]).toMatchObject({ status: "pass" });
+  });
+
+  test("a burst of 300 bans from one IPv6 /64 is gathered into one or two writes and reloads, and never more lines than max_entries", async () => {
+    const dir = tempDir();
+    const reloads = join(dir, "reloads");
+    const reload = join(dir, "reload.sh");
+    writeFileSync(reload, `#!/bin/sh\necho run >> ${reloads}\n`, { mode: 0o755 });
+    const { config, clock, denyList, alerts } = setup({ MOAT_BAN_THRESHOLD: "1", MOAT_BAN_MAX_ENTRIES: "100", MOAT_BAN_RELOAD_COMMAND: reload });
+    // As the bus delivers them: in batches, with the event loop turning between them.
+    for (let batch = 0; batch < 30; batch++) {
+      for (let i = 0; i < 10; i++) denyList.onThreat(threat(`2001:db8:1:2::${(batch * 10 + i).toString(16)}`, clock.now));
+      await Bun.sleep(5);
+    }
+    await denyList.idle();
+    const runs = readFileSync(reloads, "utf8").trim().split("\n");
+    expect(runs.length).toBeGreaterThanOrEqual(1);
+    expect(runs.length).toBeLessThanOrEqual(2);
+    expect(denyLines(config.ban.file)).toHaveLength(100);
+    expect(alerts.filter((a) => a.groupKey === "deny-list:full").reduce((n, a) => n + a.occurrences, 0)).toBe(200);
+  });
 });
 
 const describeNginx = NGINX_BIN ? describe : describe.skip;
@@ -265,6 +414,12 @@ afterAll(async () => {
   await serve?.proc.exited;
   await nginx?.stop();
 });
+
+/** The status nginx answers a client at `ip` (realip takes it from X-Forwarded-For: nginx sees 127.0.0.1 for every local client). */
+async function statusFor(port: number, ip: string, target = "/"): Promise<number> {
+  const response = await sendRaw(port, `GET ${target} HTTP/1.1\r\nHost: shop.test\r\nX-Forwarded-For: ${ip}\r\nUser-Agent: Mozilla/5.0\r\nConnection: close\r\n\r\n`);
+  return Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1]);
+}
 
 describeNginx("deny list with a real nginx", () => {
   test("an attacking source lands in the deny file, gets 403 after the reload while others get 200, and 200 again once the ban expires", async () => {
@@ -284,10 +439,7 @@ describeNginx("deny list with a real nginx", () => {
       }`);
     const attacker = "203.0.113.66";
     const bystander = "198.51.100.23";
-    const status = async (ip: string, target = "/") => {
-      const response = await sendRaw(nginx!.port, `GET ${target} HTTP/1.1\r\nHost: shop.test\r\nX-Forwarded-For: ${ip}\r\nUser-Agent: Mozilla/5.0\r\nConnection: close\r\n\r\n`);
-      return Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1]);
-    };
+    const status = (ip: string, target = "/") => statusFor(nginx!.port, ip, target);
     /** Polls nginx (the reload is asynchronous) until `ip` gets `expected`. */
     const statusBecomes = async (ip: string, expected: number, what: string) => {
       let last = 0;
@@ -302,7 +454,8 @@ describeNginx("deny list with a real nginx", () => {
       MOAT_BAN_FILE: denyFile,
       MOAT_BAN_THRESHOLD: "3",
       MOAT_BAN_WINDOW_SECONDS: "60",
-      MOAT_BAN_DURATION_SECONDS: "3",
+      // Longer than the wait before automatic bans are written (they are gathered, at most one reload every 2 s).
+      MOAT_BAN_DURATION_SECONDS: "6",
       MOAT_BAN_RELOAD_COMMAND: `${NGINX_BIN} -p ${nginx.prefix} -c ${nginx.path("nginx.conf")} -s reload`,
     });
     await waitFor("moat to write the deny file at start", () => readFileSync(denyFile, "utf8").startsWith("# Written by Moat"));
@@ -333,3 +486,68 @@ describeNginx("deny list with a real nginx", () => {
     expect(existsSync(denyFile)).toBe(true);
   }, 90_000);
 });
+
+describeNginx("deny list safety with a real nginx", () => {
+  test("moat ban add 255.255.255.255 is refused and nginx keeps reloading; a file that fails its test is never swapped in", async () => {
+    const dir = tempDir();
+    const denyFile = join(dir, "deny.conf");
+    writeFileSync(denyFile, "");
+    const site = await startNginx(`
+      set_real_ip_from 127.0.0.1;
+      real_ip_header X-Forwarded-For;
+      server {
+        listen 127.0.0.1:{{PORT}};
+        access_log off;
+        include ${denyFile};
+        location / { empty_gif; }
+      }`);
+    try {
+      const reloadCommand = `${NGINX_BIN} -p ${site.prefix} -c ${site.path("nginx.conf")} -s reload`;
+      const moatConfig = (extra: string) => {
+        const file = join(dir, `moat-${Bun.hash(extra)}.toml`);
+        writeFileSync(file, `[storage]\ndata_dir = "${dir}"\n\n[ban]\nfile = "${denyFile}"\nreload_command = "${reloadCommand}"\n${extra}`);
+        return file;
+      };
+      const config = moatConfig(""); // test_command "auto": this nginx, on a throwaway configuration
+      const statusBecomes = async (ip: string, expected: number) => {
+        let last = 0;
+        await waitFor(`${ip} to get ${expected}`, async () => (last = await statusFor(site.port, ip)) === expected, 30_000, () => `last status ${last}`);
+      };
+
+      const refused = runCli(["ban", "add", "255.255.255.255", "--config", config]);
+      expect(refused).toMatchObject({ code: 2, stderr: "moat: 255.255.255.255 is not a unicast address (the broadcast address): only unicast addresses are banned\n" });
+      for (const ip of ["0.0.0.0", "::", "224.0.0.1", "ff02::1"]) expect([ip, runCli(["ban", "add", ip, "--config", config]).code]).toEqual([ip, 2]);
+      expect(readFileSync(denyFile, "utf8")).toBe("");
+      // nginx still takes the file and reloads: a real ban after them works.
+      const banned = runCli(["ban", "add", "203.0.113.90", "--config", config]);
+      expect(banned.stderr).toBe("");
+      expect(banned.code).toBe(0);
+      await statusBecomes("203.0.113.90", 403);
+      expect(await statusFor(site.port, "198.51.100.90")).toBe(200);
+
+      // The default test is this nginx: it accepts a good candidate and says why it rejects a bad one.
+      const nginxTest = denyFileTest("auto", splitCommand(reloadCommand))!;
+      expect(nginxTest.describe).toBe(`${NGINX_BIN} -t`);
+      expect(await nginxTest.run("deny 203.0.113.90;\ndeny 2001:db8::1;\n")).toBeNull();
+      expect(await nginxTest.run("deny 203.0.113.90;\ndeny 255.255.255.255;\n")).toMatch(/nginx: \[emerg\] invalid parameter "255\.255\.255\.255" in <test dir>\/deny\.conf:2/);
+
+      // A candidate that fails its test (here an injected one) never replaces the live file: nginx keeps the bans it had.
+      const live = readFileSync(denyFile, "utf8");
+      const failingTest = join(dir, "failing-test.sh");
+      writeFileSync(failingTest, `#!/bin/sh\necho "nginx: [emerg] rejected for the test" >&2\nexit 1\n`, { mode: 0o755 });
+      const failing = runCli(["ban", "add", "203.0.113.91", "--config", moatConfig(`test_command = "${failingTest}"\n`)]);
+      expect(failing.code).toBe(74);
+      expect(failing.stderr).toContain(`moat: banned 203.0.113.91 until removed, but the deny list is not applied: the new deny file failed its test (${failingTest}), so ${denyFile} was left as it was:`);
+      expect(failing.stderr).toContain("nginx: [emerg] rejected for the test");
+      expect(readFileSync(denyFile, "utf8")).toBe(live);
+      expect(await statusFor(site.port, "203.0.113.91")).toBe(200);
+      expect(await statusFor(site.port, "203.0.113.90")).toBe(403);
+      // With the test passing again, the next change brings the stored ban in.
+      expect(runCli(["ban", "add", "203.0.113.92", "--config", config]).code).toBe(0);
+      await statusBecomes("203.0.113.91", 403);
+    } finally {
+      await site.stop();
+    }
+  }, 90_000);
+});
+

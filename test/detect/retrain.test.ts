@@ -1,8 +1,9 @@
 /** Retraining: the regression gate's rule, and a retrain through the CLI that keeps the old model for rollback. */
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { gateVerdict, promote, rejectedPath, siteModelFiles } from "../../src/detect/site/retrain.ts";
+import { gateVerdict } from "../../src/detect/site/retrain.ts";
+import { promote, rejectedPath, siteModelFiles } from "../../src/detect/site/model-dir.ts";
 import { runCli } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { shopLogLines } from "../helpers/site-traffic.ts";
@@ -27,12 +28,12 @@ describe("a site model directory", () => {
     const dir = tempDir();
     const bytes = (v: string) => new TextEncoder().encode(v);
     promote(dir, bytes("A"), "a");
-    promote(dir, bytes("B"), "b"); // keeps A as replaced-before-b
-    promote(dir, bytes("A"), "a"); // keeps B as replaced-before-a
-    promote(dir, bytes("B"), "b"); // keeps A again under replaced-before-b: the first one is moved aside
+    promote(dir, bytes("B"), "b"); // keeps A as 00000001-replaced-before-b
+    promote(dir, bytes("A"), "a"); // keeps B as 00000002-replaced-before-a
+    promote(dir, bytes("B"), "b"); // keeps A again, as 00000003-replaced-before-b: the sequence makes every name new
     const history = readdirSync(join(dir, "history")).sort();
-    expect(history).toHaveLength(3);
-    expect(history.map((f) => readFileSync(join(dir, "history", f), "utf8")).sort()).toEqual(["A", "A", "B"]);
+    expect(history).toEqual(["00000001-replaced-before-b.onnx", "00000002-replaced-before-a.onnx", "00000003-replaced-before-b.onnx"]);
+    expect(history.map((f) => readFileSync(join(dir, "history", f), "utf8"))).toEqual(["A", "B", "A"]);
     writeFileSync(rejectedPath(dir, "c"), "C");
     expect(siteModelFiles(dir).map((f) => f.state)).toEqual(["live", "replaced", "replaced", "replaced", "rejected"]);
     expect(siteModelFiles(dir, 1).map((f) => f.state)).toEqual(["live", "replaced", "rejected"]);
@@ -62,10 +63,13 @@ describe("moat train over a live model", () => {
     expect(info.endpoints).toBe(info.calibration.endpoints);
     expect(info.endpoints).toBeGreaterThanOrEqual(9);
     expect(info).toMatchObject({ kind: "site", endpoints: expect.any(Number) });
+    const secondModel = readFileSync(join(model, "site.onnx"));
     const back = runCli(["model", "rollback", model]);
     expect(back.code).toBe(0);
     expect(readFileSync(join(model, "site.onnx")).equals(first)).toBe(true);
-    expect(runCli(["model", "rollback", model]).code).toBe(65);
-    expect(existsSync(join(model, "history"))).toBe(true);
+    // The model the rollback replaced is kept: a second rollback undoes the first.
+    expect(runCli(["model", "rollback", model]).code).toBe(0);
+    expect(readFileSync(join(model, "site.onnx")).equals(secondModel)).toBe(true);
+    expect(readdirSync(join(model, "history"))).toHaveLength(1);
   });
 });

@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { loadConfig } from "../../src/config/load.ts";
 import { createLogger } from "../../src/core/log.ts";
 import { Detector } from "../../src/detect/detector.ts";
+import { createRedactor } from "../../src/detect/redact.ts";
+import { loadRedactionKey } from "../../src/store/redaction-key.ts";
 import { openStore } from "../../src/store/db.ts";
 import { Bus } from "../../src/services/bus.ts";
 import { Activities } from "../../src/services/activities.ts";
@@ -16,6 +18,7 @@ import { WafSettings } from "../../src/services/waf-settings.ts";
 import { WriteBehind } from "../../src/store/write-behind.ts";
 import { Allowlist, verdictPath } from "../../src/services/allowlist.ts";
 import { RuntimeSettings } from "../../src/services/runtime-settings.ts";
+import { DatabaseIntegrity } from "../../src/services/db-integrity.ts";
 import { startIngest, type Ingest } from "../../src/serve/ingest.ts";
 import { StoreWriter } from "../../src/store/writer.ts";
 import { MemoryGuard } from "../../src/core/memory.ts";
@@ -32,7 +35,7 @@ export async function makeApiServices(env: Record<string, string> = {}, dir = te
   const store = openStore(join(dir, "moat.db"));
   const bus = new Bus();
   const detector = await Detector.load();
-  const ctx: ServiceContext = { config, store, bus, activities: new Activities(store, bus), detector, log: createLogger({ level: "error", format: "json" }), startedAt: Date.now(), now: () => Date.now() };
+  const ctx: ServiceContext = { config, store, bus, activities: new Activities(store, bus), detector, log: createLogger({ level: "error", format: "json" }), monotonicStart: performance.now(), now: () => Date.now(), monotonic: () => performance.now() };
   const runtime = new RuntimeSettings(ctx);
   const metrics = new MetricsService(ctx, { blocking: false });
   const alerts = new AlertService(ctx);
@@ -49,8 +52,10 @@ export async function makeApiServices(env: Record<string, string> = {}, dir = te
     inlineWriter: new WriteBehind(store, bus, (e) => { throw e; }),
     wsClients: () => 0,
     judge: verdictPath(detector, allowlist, metrics.timings.modelTimeMs),
+    redact: createRedactor(loadRedactionKey(dir)),
     allowlist,
     runtime,
+    integrity: new DatabaseIntegrity(ctx, alerts),
     sources: () => [],
   };
 }
@@ -58,7 +63,7 @@ export async function makeApiServices(env: Record<string, string> = {}, dir = te
 /** Follows `logs` into the services' store as `moat serve` does (tail → parse → judge → store → bus); they become `s.sources()`. */
 export function followLogs(s: ApiServices, logs: string[]): Ingest {
   const { ctx } = s;
-  const ingest = startIngest({ logs, format: { format: "auto" }, startAt: "beginning", judge: s.judge, writer: new StoreWriter(ctx.store), log: ctx.log, bus: ctx.bus, activities: ctx.activities, timings: s.metrics.timings, memory: new MemoryGuard(0) });
+  const ingest = startIngest({ logs, format: { format: "auto" }, startAt: "beginning", judge: s.judge, redact: s.redact, writer: new StoreWriter(ctx.store), log: ctx.log, bus: ctx.bus, activities: ctx.activities, timings: s.metrics.timings, memory: new MemoryGuard(0) });
   s.sources = () => ingest.sources();
   return ingest;
 }

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setSystemTime, test } from "bun:test";
 import { appendFileSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, renameSync, rmdirSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { tailFiles, type TailCheckpoint, type TailEvent, type TailOptions } from "../../src/ingest/tail.ts";
@@ -10,11 +10,11 @@ const CONSUMER = join(import.meta.dir, "..", "helpers", "tail-consumer.ts");
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls a condition until it holds (true) or the deadline passes (false). */
+/** Polls a condition until it holds (true) or the deadline passes (false); on the monotonic clock, as a test may hold the wall clock. */
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) return false;
+    if (performance.now() > deadline) return false;
     await sleep(10);
   }
   return true;
@@ -239,6 +239,28 @@ describe("tailFiles", () => {
       expect(t.events.filter((e) => e.type === "error").map((e) => "detail" in e && e.detail)).toEqual(["database or disk is full"]); // once
       expect(t.events.at(-1)).toEqual({ type: "recovered", path, following: true });
     } finally {
+      await t.tailer.close();
+    }
+  });
+
+  test("a wall clock set back an hour does not hold the retry back for that hour (the backoff runs on the monotonic clock)", async () => {
+    const path = join(tempDir(), "access.log");
+    writeFileSync(path, "one\n");
+    const taken: string[] = [];
+    let refusals = 1;
+    const t = follow([path], {
+      onLines: (batch) => {
+        if (batch.length && refusals-- > 0) throw new Error("database or disk is full");
+        taken.push(...batch.map((l) => l.text));
+      },
+    });
+    try {
+      await until(() => t.events.some((e) => e.type === "error"), "the refusal");
+      setSystemTime(new Date(Date.now() - 60 * 60 * 1000)); // and held there: Date.now() stands still
+      await until(() => taken.length === 1, "the line, retried");
+      expect(taken).toEqual(["one"]);
+    } finally {
+      setSystemTime();
       await t.tailer.close();
     }
   });

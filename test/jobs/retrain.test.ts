@@ -25,7 +25,7 @@ describe("retrain job", () => {
     const bus = new Bus();
     const config = loadConfig({ env: { MOAT_STORAGE_DATA_DIR: dir } }).config;
     const detector = await Detector.load();
-    const ctx: ServiceContext = { config, store, bus, activities: new Activities(store, bus), detector, log: createLogger({ level: "error", format: "json" }), startedAt: Date.now(), now: () => Date.now() };
+    const ctx: ServiceContext = { config, store, bus, activities: new Activities(store, bus), detector, log: createLogger({ level: "error", format: "json" }), monotonicStart: performance.now(), now: () => Date.now(), monotonic: () => performance.now() };
     const writer = new StoreWriter(store);
     const ingest = async (lines: string[]) => {
       const requests = lines.map((l, i) => parser.parse(l, { source: "shop", line: i + 1 }) as HttpRequest);

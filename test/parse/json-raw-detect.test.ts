@@ -4,6 +4,11 @@ import { frameRawHttp, rawHttpParser } from "../../src/parse/raw-http.ts";
 import { createParser, detectFormat, FormatDetectionError } from "../../src/parse/formats.ts";
 import { isParseError, headerValue, type HttpRequest, type ParseResult } from "../../src/core/http-request.ts";
 import type { SourceLine } from "../../src/ingest/lines.ts";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { readRequests } from "../../src/ingest/read.ts";
+import { Rejections } from "../../src/parse/rejections.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 const origin = { source: "test" };
 function ok(r: ParseResult): HttpRequest {
@@ -36,6 +41,17 @@ describe("JSON lines", () => {
     expect((json.parse("{not json", origin) as { reason: string }).reason).toMatch(/not valid JSON/);
     expect((json.parse("[1,2]", origin) as { reason: string }).reason).toMatch(/JSON object/);
     expect((json.parse('{"a":1}', origin) as { reason: string }).reason).toMatch(/no request fields/);
+  });
+  test("a line nested too deep is a counted rejection with its reason, and reading goes on", async () => {
+    const dir = tempDir();
+    const deep = `{"uri":"/a","method":"GET","x":${"[".repeat(100_000)}${"]".repeat(100_000)}}`;
+    writeFileSync(join(dir, "deep.json"), ['{"uri":"/before","method":"GET"}', deep, '{"uri":"/after","method":"GET"}'].join("\n") + "\n");
+    const rejections = new Rejections();
+    const paths: string[] = [];
+    for await (const batch of readRequests([join(dir, "deep.json")], { format: "json" }, rejections)) paths.push(...batch.map((r) => r.path));
+    expect(paths).toEqual(["/before", "/after"]);
+    expect(rejections.total).toBe(1);
+    expect([...rejections.bySource.values()][0]!.samples[0]).toMatchObject({ line: 2, reason: "JSON nested deeper than 64 levels" });
   });
 });
 

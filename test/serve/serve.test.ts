@@ -165,9 +165,14 @@ describe("moat serve and the site model on disk", () => {
       }
     };
     const first = train();
+    // What a `moat train` killed at the rename leaves (its pid, above pid_max, is no running process's).
+    const stray = join(models, "site.onnx.2147483647.tmp");
+    writeFileSync(stray, "half a model");
     const moat = startServe(["--db", db], { MOAT_DETECT_MODEL_DIR: models });
     const seen = serveDetail(moat, live);
     await waitFor(`${first} recorded as live`, () => live().join() === first, 30_000, seen);
+    expect(existsSync(stray)).toBe(false);
+    expect(moat.stderr()).toContain("removed a file left by an interrupted model write");
     const second = train();
     expect(second).not.toBe(first);
     await waitFor(`${second} recorded as live`, () => live().join() === second, 30_000, seen);

@@ -30,6 +30,9 @@ afterEach(() => {
   }
 });
 
+/** The webhook's host name resolves to a documentation address, allowed by the test's config (fetch is faked: nothing is sent). */
+const testLookup = async () => [{ address: "192.0.2.10", family: 4 as const }];
+
 function harness(alertConfig: Partial<Config["alerts"]> = {}, fetchImpl?: typeof fetch): Harness {
   const config = loadConfig({ env: {} }).config;
   config.alerts = { ...config.alerts, ...alertConfig };
@@ -40,7 +43,8 @@ function harness(alertConfig: Partial<Config["alerts"]> = {}, fetchImpl?: typeof
   const activities = new Activities(store, bus);
   const clock = { now: T0 };
   const log = createLogger({ level: "error", format: "logfmt", write: () => {} });
-  const alerts = new AlertService({ store, bus, activities, config, log, now: () => clock.now }, { fetch: fetchImpl });
+  // One clock for both: these tests move time forward only (clock steps: test/api/auth.test.ts).
+  const alerts = new AlertService({ store, bus, activities, config, log, now: () => clock.now, monotonic: () => clock.now }, { fetch: fetchImpl, lookup: testLookup });
   const h = { store, alerts, events, clock, activities };
   opened.push(h);
   return h;
@@ -309,7 +313,7 @@ describe("webhook from alerts", () => {
       posted.push(JSON.parse(String(init?.body)));
       return new Response("ok");
     }) as typeof fetch;
-    const { store, alerts, clock } = harness({ webhook_url: "http://hooks.invalid/alerts" }, recordingFetch);
+    const { store, alerts, clock } = harness({ webhook_url: "http://hooks.invalid/alerts", webhook_allow_ranges: ["192.0.2.0/24"] }, recordingFetch);
     const attack = () => alerts.onThreats(storeThreats(store, [{ ip: "203.0.113.9", endpoint: "/<!channel>" }]));
 
     attack();

@@ -71,7 +71,7 @@ describe("overview", () => {
   });
 
   test("per hour over 24h, the current hour read from minutes and earlier ones from hour rollups", () => {
-    new MetricsService({ store, bus: new Bus(), now: () => NOW, startedAt: NOW }, { blocking: true }).rollupHours(NOW);
+    new MetricsService({ store, bus: new Bus(), now: () => NOW, monotonic: () => 0, monotonicStart: 0 }, { blocking: true }).rollupHours(NOW);
     const points = analytics.overview(DAY_MS);
     expect(points).toHaveLength(24);
     expect(points.at(-1)).toEqual({ time: HOUR_START, requests: 6, blocked: 2, allowed: 4, flagged: 2 });

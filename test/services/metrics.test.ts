@@ -46,9 +46,10 @@ function trafficRow(isAnomaly: boolean, requestTime: number | null = null): Traf
 
 function setup(options: { blocking?: boolean; historyMinutes?: number } = {}) {
   const store = openStore(join(tempDir(), "metrics.db"));
-  const clock = { now: NOW };
+  // `now` is the wall clock, `monotonic` the clock durations run on; they move together unless a test steps `now`.
+  const clock = { now: NOW, monotonic: 90_500 };
   const bus = new Bus();
-  const ctx = { store, bus, now: () => clock.now, startedAt: NOW - 90_500 };
+  const ctx = { store, bus, now: () => clock.now, monotonic: () => clock.monotonic, monotonicStart: 0 };
   const metrics = new MetricsService(ctx, { blocking: options.blocking ?? false, historyMinutes: options.historyMinutes });
   return { store, clock, bus, metrics };
 }
@@ -99,7 +100,7 @@ describe("live window", () => {
   test("counts requests, flagged, response time and threats per minute over the last 60 s", () => {
     const { metrics, clock } = setup();
     metrics.observe([trafficRow(false, 0.1), trafficRow(true, 0.3), trafficRow(false, null)]);
-    clock.now += 30_000;
+    clock.monotonic += 30_000;
     metrics.observe([trafficRow(true, 0.2)]);
     const s = metrics.snapshot();
     expect(s).toMatchObject({ requests: 4, flagged: 2, blocked: 0, attackRate: 50, threatsPerMinute: 2 });
@@ -108,24 +109,35 @@ describe("live window", () => {
 
   test("a second leaves the window 60 s after it, and everything has gone after a quiet minute", () => {
     const { metrics, clock } = setup();
-    clock.now = Math.floor(NOW / 1000) * 1000; // start of a second
+    clock.monotonic = 91_000; // start of a second
     metrics.observe([trafficRow(false), trafficRow(false)]);
-    clock.now += 30_000;
+    clock.monotonic += 30_000;
     metrics.observe([trafficRow(true)]);
-    clock.now += 29_999;
+    clock.monotonic += 29_999;
     expect(metrics.snapshot().requests).toBe(3);
-    clock.now += 1;
+    clock.monotonic += 1;
     expect(metrics.snapshot()).toMatchObject({ requests: 1, flagged: 1 });
-    clock.now += 30_000;
+    clock.monotonic += 30_000;
     expect(metrics.snapshot()).toMatchObject({ requests: 0, flagged: 0, attackRate: 0, responseTimeMs: 0, threatsPerMinute: 0 });
   });
 
   test("a slot reused a minute later starts from zero", () => {
     const { metrics, clock } = setup();
     metrics.observe([trafficRow(false), trafficRow(false)]);
-    clock.now += 60_000; // same ring slot, next minute
+    clock.monotonic += 60_000; // same ring slot, next minute
     metrics.observe([trafficRow(false)]);
     expect(metrics.snapshot().requests).toBe(1);
+  });
+
+  test("a wall clock set back or forward an hour neither empties the window nor makes uptime negative", () => {
+    const { metrics, clock } = setup();
+    metrics.observe([trafficRow(false), trafficRow(true)]);
+    clock.now -= HOUR_MS;
+    clock.monotonic += 1_000;
+    expect(metrics.snapshot()).toMatchObject({ requests: 2, flagged: 1, uptimeSeconds: 91, time: NOW - HOUR_MS });
+    clock.now += 2 * HOUR_MS;
+    expect(metrics.snapshot()).toMatchObject({ requests: 2, flagged: 1, uptimeSeconds: 91, time: NOW + HOUR_MS });
+    expect(metrics.uptimeSeconds()).toBe(91);
   });
 
   test("in block mode every flagged request is blocked", () => {
@@ -136,7 +148,7 @@ describe("live window", () => {
 });
 
 describe("snapshot", () => {
-  test("uptime from startedAt, CPU and memory as percentages of the machine", () => {
+  test("uptime from the start on the monotonic clock, CPU and memory as percentages of the machine", () => {
     const { metrics } = setup();
     const burnUntil = performance.now() + 300; // enough CPU time for a real CPU sample
     while (performance.now() < burnUntil) Math.sqrt(Math.random());

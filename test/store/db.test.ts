@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { readdirSync } from "node:fs";
+import { Database } from "bun:sqlite";
+import { drizzle } from "drizzle-orm/bun-sqlite";
+import { migrate } from "drizzle-orm/bun-sqlite/migrator";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openStore } from "../../src/store/db.ts";
 import { JOURNAL, MIGRATION_SQL } from "../../src/store/migrations/index.ts";
@@ -28,6 +31,25 @@ describe("store", () => {
     const again = openStore(path);
     expect(again.sqlite.query<{ n: number }, []>("select count(*) as n from __drizzle_migrations").get()?.n).toBe(JOURNAL.entries.length);
     again.close();
+  });
+
+  test("a database from before key scopes upgrades in place: its keys become admin keys under the server's rate limit", () => {
+    const path = join(tempDir(), "old.db");
+    // The database as the release before 0003 left it: migrated by the journal's first three entries.
+    const before = JOURNAL.entries.slice(0, 3);
+    const folder = tempDir("moat-old-migrations-");
+    mkdirSync(join(folder, "meta"));
+    writeFileSync(join(folder, "meta", "_journal.json"), JSON.stringify({ ...JOURNAL, entries: before }));
+    for (const e of before) writeFileSync(join(folder, `${e.tag}.sql`), MIGRATION_SQL[e.tag]!);
+    const old = new Database(path, { create: true });
+    migrate(drizzle(old), { migrationsFolder: folder });
+    old.run("insert into api_keys (name, prefix, hash, created_at) values ('ci', 'abcdefgh', 'hash', 1)");
+    old.close();
+
+    const store = openStore(path);
+    expect(store.sqlite.query("select name, scope, rate_limit from api_keys").all()).toEqual([{ name: "ci", scope: "admin", rate_limit: null }]);
+    expect(store.sqlite.query<{ n: number }, []>("select count(*) as n from __drizzle_migrations").get()?.n).toBe(JOURNAL.entries.length);
+    store.close();
   });
 
   test("waits for a lock another process holds for a moment (a reader, or a restart's WAL recovery) instead of failing", async () => {

@@ -11,17 +11,20 @@
  * upgrade gets the 401 as a plain HTTP response, so no socket is ever opened (browsers cannot set
  * headers on a WebSocket: the dashboard's socket rides on the session cookie).
  *
- * Inline check endpoints are also rate-limited per key here, as that is where the key is known.
+ * A key's scope is enforced here too: a `check` key may call the inline check routes (and /health)
+ * only, so the key nginx holds cannot change what Moat does. And the inline check routes are
+ * rate-limited per key here (rate-limit.ts), as that is where the key is known.
  */
 import { Elysia, t } from "elysia";
 import type { Config } from "../../config/schema.ts";
 import type { Store } from "../../store/db.ts";
 import { envelope, ErrorEnvelope, failure, ok } from "../envelope.ts";
 import type { ApiServices } from "../services.ts";
-import { displayPrefix, verifyKey } from "./keys.ts";
+import { displayPrefix, verifyKey, type KeyAccess } from "./keys.ts";
 import { createSession, deleteSession, pruneExpired, verifySession } from "./sessions.ts";
 import { isDashboardRoute } from "../routes/ui.ts";
-import { isInlineCheckPath } from "../inline-check.ts";
+import { INLINE_CHECK_PATHS, isInlineCheckPath } from "../inline-check.ts";
+import { checkBudget, type Payer } from "./rate-limit.ts";
 
 export const SESSION_COOKIE = "moat_session";
 /** How long a dashboard login lasts. */
@@ -34,9 +37,11 @@ const ANONYMOUS_BUCKET = "anonymous";
 const HOW_TO_AUTHENTICATE =
   "authentication required: send `Authorization: Bearer <key>` or `X-API-Key: <key>` (create a key with `moat apikey create <name>`), or log in with POST /api/auth/login";
 const INVALID_KEY = "the API key is invalid or revoked: check it, or create a new one with `moat apikey create <name>`";
+const CHECK_KEY_ONLY_CHECKS = `this API key has the check scope: it may call the inline check routes only (${[...INLINE_CHECK_PATHS].join(", ")}) and /health; use a key with the admin scope (moat apikey create <name> --scope admin)`;
+const CHECK_KEY_NO_LOGIN = "this API key has the check scope, which cannot log in to the dashboard: log in with a key with the admin scope (moat apikey create <name> --scope admin)";
 
-/** The authenticated caller: the key, whether it came in a header or through a session. */
-interface Caller {
+/** The authenticated caller: the key, whether it came in a header or through a session, and what it may do. */
+interface Caller extends KeyAccess {
   keyId: number;
   keyName: string;
 }
@@ -48,29 +53,6 @@ export function isLoopbackHost(host: string): boolean {
 
 export function authRequired(server: Config["server"]): boolean {
   return server.require_api_key === "always" || !isLoopbackHost(server.host);
-}
-
-/**
- * A token bucket per caller: `perSecond` requests a second, with bursts of up to one second's worth.
- * `take` answers null when the request may go ahead, else the seconds to wait. 0 means no limit.
- * There is one bucket per API key (plus the anonymous one), so the map stays as small as the key table.
- */
-export function createRateLimiter(perSecond: number) {
-  const buckets = new Map<string, { tokens: number; updatedAt: number }>();
-  return {
-    take(bucket: string, now: number): number | null {
-      if (perSecond === 0) return null;
-      const b = buckets.get(bucket) ?? { tokens: perSecond, updatedAt: now };
-      b.tokens = Math.min(perSecond, b.tokens + ((now - b.updatedAt) / 1000) * perSecond);
-      b.updatedAt = now;
-      buckets.set(bucket, b);
-      if (b.tokens >= 1) {
-        b.tokens -= 1;
-        return null;
-      }
-      return Math.max(1, Math.ceil((1 - b.tokens) / perSecond));
-    },
-  };
 }
 
 function sessionToken(request: Request): string | undefined {
@@ -92,16 +74,22 @@ function headerKey(headers: Headers): string | null {
  * is not valid. A stale session cookie counts as no credentials: on loopback the dashboard keeps
  * working after its session expires, and where credentials are required it is asked to log in again.
  */
-function identify(store: Store, request: Request, now: number): Caller | null | "invalid" {
+export function identify(store: Store, request: Request, now: number): Caller | null | "invalid" {
   const key = headerKey(request.headers);
   if (key !== null) {
     const row = verifyKey(store, key, now);
-    return row ? { keyId: row.id, keyName: row.name } : "invalid";
+    return row ? { keyId: row.id, keyName: row.name, scope: row.scope, rateLimit: row.rateLimit } : "invalid";
   }
   const token = sessionToken(request);
   if (!token) return null;
   const session = verifySession(store, token, now);
-  return session ? { keyId: session.keyId, keyName: session.keyName } : null;
+  return session ? { keyId: session.keyId, keyName: session.keyName, scope: session.scope, rateLimit: session.rateLimit } : null;
+}
+
+/** Who pays for an inline check: the key, at its own rate or the server's; callers without a key share one bucket. */
+function payerOf(caller: Caller | null, serverRate: number): Payer {
+  if (!caller) return { bucket: ANONYMOUS_BUCKET, perSecond: serverRate, who: "from callers without an API key" };
+  return { bucket: `key ${caller.keyId}`, perSecond: caller.rateLimit ?? serverRate, who: "for this API key" };
 }
 
 /** Behind a TLS-terminating proxy the request reaches Moat over http: the proxy says what the browser used. */
@@ -123,7 +111,7 @@ function routePath(path: string): string {
 export function authGuard(s: ApiServices) {
   const { config, store, log } = s.ctx;
   const required = authRequired(config.server);
-  const limiter = createRateLimiter(config.server.check_rate_limit);
+  const budget = checkBudget(s);
 
   return new Elysia()
     .onRequest(({ request, set }) => {
@@ -137,13 +125,17 @@ export function authGuard(s: ApiServices) {
         set.headers["www-authenticate"] = 'Bearer realm="moat"';
         return failure(caller === "invalid" ? INVALID_KEY : HOW_TO_AUTHENTICATE);
       }
-      if (!isInlineCheckPath(path)) return;
-      const waitSeconds = limiter.take(caller ? `key ${caller.keyId}` : ANONYMOUS_BUCKET, s.ctx.now());
-      if (waitSeconds === null) return;
-      set.status = 429;
-      set.headers["retry-after"] = String(waitSeconds);
-      const whose = caller ? "for this API key" : "from callers without an API key";
-      return failure(`more than ${config.server.check_rate_limit} checks per second ${whose}: retry after ${waitSeconds} s`);
+      const inlineCheck = isInlineCheckPath(path);
+      if (caller?.scope === "check" && !inlineCheck) {
+        set.status = 403;
+        return failure(CHECK_KEY_ONLY_CHECKS);
+      }
+      if (!inlineCheck) return;
+      const refused = budget.admit(request, payerOf(caller, config.server.check_rate_limit));
+      if (!refused) return;
+      set.status = refused.status;
+      Object.assign(set.headers, refused.headers);
+      return failure(refused.message);
     })
     .post(
       "/api/auth/login",
@@ -156,6 +148,11 @@ export function authGuard(s: ApiServices) {
           set.status = 401;
           return failure(INVALID_KEY);
         }
+        if (key.scope !== "admin") {
+          log.warn("dashboard login refused: the key has the check scope", { key: displayPrefix(key.prefix), name: key.name, ip });
+          set.status = 403;
+          return failure(CHECK_KEY_NO_LOGIN);
+        }
         // Logins are rare and the delete is indexed: a convenient moment to keep the table small.
         pruneExpired(store, now);
         const token = createSession(store, key.id, SESSION_TTL_MS, now);
@@ -165,7 +162,7 @@ export function authGuard(s: ApiServices) {
       },
       {
         body: t.Object({ key: t.String({ minLength: 1, maxLength: 256, description: "an API key (moat apikey create <name>)" }) }),
-        response: { 200: envelope(t.Object({ keyName: t.String() })), 401: ErrorEnvelope },
+        response: { 200: envelope(t.Object({ keyName: t.String() })), 401: ErrorEnvelope, 403: ErrorEnvelope },
         detail: { tags: ["auth"], summary: "log in with an API key: sets the moat_session cookie (HttpOnly, SameSite=Strict)" },
       },
     )

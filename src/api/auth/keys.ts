@@ -6,7 +6,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { timingSafeEqual } from "node:crypto";
 import type { Store } from "../../store/db.ts";
-import { apiKeys, sessions } from "../../store/schema.ts";
+import { apiKeys, sessions, type ApiKeyScope } from "../../store/schema.ts";
 
 const KEY_TAG = "moat_";
 const PREFIX_BYTES = 6;
@@ -26,7 +26,19 @@ export interface ApiKeyInfo {
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  scope: ApiKeyScope;
+  /** Inline checks per second; null: server.check_rate_limit; 0: no limit. */
+  rateLimit: number | null;
 }
+
+/** What a key may do, chosen when it is made. */
+export type KeyAccess = Pick<ApiKeyInfo, "scope" | "rateLimit">;
+
+/** The largest per-key rate limit one can set (checks per second); beyond it, 0 (no limit) says what is meant. */
+export const MAX_KEY_RATE_LIMIT = 1_000_000;
+
+/** `admin` keeps `moat apikey create <name>` meaning what it meant before scopes: a key for everything. */
+export const DEFAULT_KEY_ACCESS: KeyAccess = { scope: "admin", rateLimit: null };
 
 export interface CreatedKey extends ApiKeyInfo {
   /** The whole key: not stored, so it cannot be shown again. */
@@ -42,6 +54,8 @@ const infoColumns = {
   createdAt: apiKeys.createdAt,
   lastUsedAt: apiKeys.lastUsedAt,
   revokedAt: apiKeys.revokedAt,
+  scope: apiKeys.scope,
+  rateLimit: apiKeys.rateLimit,
 };
 
 export function randomBase64url(bytes: number): string {
@@ -57,10 +71,11 @@ export function displayPrefix(prefix: string): string {
   return `${KEY_TAG}${prefix}`;
 }
 
-export function createKey(store: Store, name: string, now = Date.now()): CreatedKey {
+export function createKey(store: Store, name: string, access: Partial<KeyAccess> = {}, now = Date.now()): CreatedKey {
   const prefix = randomBase64url(PREFIX_BYTES);
   const key = `${KEY_TAG}${prefix}${randomBase64url(SECRET_BYTES)}`;
-  const row = store.db.insert(apiKeys).values({ name, prefix, hash: sha256Hex(key), createdAt: now }).returning(infoColumns).get();
+  const values = { name, prefix, hash: sha256Hex(key), createdAt: now, scope: access.scope ?? DEFAULT_KEY_ACCESS.scope, rateLimit: access.rateLimit ?? DEFAULT_KEY_ACCESS.rateLimit };
+  const row = store.db.insert(apiKeys).values(values).returning(infoColumns).get();
   return { ...row, key };
 }
 
@@ -102,7 +117,8 @@ export function verifyKey(store: Store, key: string, now = Date.now()): ApiKeyIn
   // The prefix is public; comparing the hashes in constant time leaks nothing about the secret.
   if (!timingSafeEqual(Buffer.from(sha256Hex(key), "hex"), Buffer.from(row.hash, "hex"))) return null;
   const { hash: _hash, ...info } = row;
-  if (info.lastUsedAt === null || now - info.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
+  // Either way: a wall clock set back must not freeze the column at a time still to come.
+  if (info.lastUsedAt === null || Math.abs(now - info.lastUsedAt) >= LAST_USED_RESOLUTION_MS) {
     store.db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, info.id)).run();
     info.lastUsedAt = now;
   }

@@ -6,11 +6,11 @@
 import { and, eq, gt, isNull, lte } from "drizzle-orm";
 import type { Store } from "../../store/db.ts";
 import { apiKeys, sessions } from "../../store/schema.ts";
-import { randomBase64url, sha256Hex } from "./keys.ts";
+import { randomBase64url, sha256Hex, type KeyAccess } from "./keys.ts";
 
 const TOKEN_BYTES = 32;
 
-export interface SessionInfo {
+export interface SessionInfo extends KeyAccess {
   keyId: number;
   keyName: string;
   expiresAt: number;
@@ -29,7 +29,7 @@ export function createSession(store: Store, keyId: number, ttlMs: number, now = 
  */
 export function verifySession(store: Store, token: string, now = Date.now()): SessionInfo | null {
   const row = store.db
-    .select({ keyId: sessions.keyId, keyName: apiKeys.name, expiresAt: sessions.expiresAt })
+    .select({ keyId: sessions.keyId, keyName: apiKeys.name, scope: apiKeys.scope, rateLimit: apiKeys.rateLimit, expiresAt: sessions.expiresAt })
     .from(sessions)
     .innerJoin(apiKeys, eq(apiKeys.id, sessions.keyId))
     .where(and(eq(sessions.hash, sha256Hex(token)), gt(sessions.expiresAt, now), isNull(apiKeys.revokedAt)))

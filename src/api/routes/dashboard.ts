@@ -3,24 +3,23 @@
  * envelope, every list bounded (`limit` up to 1000, newest first), `range` validated.
  */
 import { Elysia, t } from "elysia";
-import { ActivityData, AlertData, ChartDataPoint, iso, RealTimeMetrics, SecurityCheck, shownBlocked, ThreatData, TrafficData, threatColumns, toAlertData, toRealTimeMetrics, toSecurityCheck, toThreatData, toTrafficData } from "../contract.ts";
+import { ActivityData, AlertData, ChartDataPoint, iso, RealTimeMetrics, SecurityCheck, shownBlocked, ThreatData, TrafficData, threatColumns, toAlertData, toRealTimeMetrics, toSecurityCheck, toThreatData, toTrafficData, WholeNumber } from "../contract.ts";
 import { ApiError, envelope, ok } from "../envelope.ts";
 import type { ApiServices } from "../services.ts";
 import { parseRange } from "../../services/range.ts";
 import { rollupBuckets } from "../../services/metrics.ts";
 import { listTraffic } from "../../services/traffic.ts";
 import { activityFeed } from "../feed.ts";
-import { ThreatFilters, TrafficFilters, threatFilterOptions, trafficFilterOptions } from "../console-contract.ts";
+import { IdParam, ThreatFilters, TrafficFilters, threatFilterOptions, trafficFilterOptions } from "../console-contract.ts";
 import { checkById, complianceScore, listSecurityChecks, runSecurityChecks } from "../../services/security/checks.ts";
 
 const RangeQuery = t.Object({ range: t.Optional(t.String({ description: "1h, 6h, 24h, 7d, 30d, <N>h or <N>d (default 24h)" })) });
-const limitQuery = (fallback: number) => t.Object({ limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000, description: `rows, 1 to 1000 (default ${fallback})` })) });
+const limitQuery = (fallback: number) => t.Object({ limit: t.Optional(WholeNumber({ minimum: 1, maximum: 1000, description: `a whole number of rows from 1 to 1000 (default ${fallback})` })) });
 const RangeLimitQuery = t.Object({
   ...RangeQuery.properties,
   ...limitQuery(1000).properties,
-  before: t.Optional(t.Numeric({ minimum: 1, description: "cursor: the id of the last row of the previous page" })),
+  before: t.Optional(WholeNumber({ minimum: 1, description: "a positive whole number: the id of the last row of the previous page (a cursor)" })),
 });
-const IdParam = t.Object({ id: t.Numeric({ minimum: 1 }) });
 const TrafficListQuery = t.Object({ ...RangeLimitQuery.properties, ...TrafficFilters.properties });
 const ThreatListQuery = t.Object({ ...RangeLimitQuery.properties, ...ThreatFilters.properties });
 

@@ -25,6 +25,7 @@ import { answerApiError, ApiError, envelope, ok } from "../envelope.ts";
 import type { ApiServices } from "../services.ts";
 import { counterValue } from "../../store/stats.ts";
 import { CheckAnswer, inlineChecker } from "../inline-check.ts";
+import { checkBudget } from "../auth/rate-limit.ts";
 import { CheckInput, DEFAULT_CHECK_LIMITS, decodeBody, parseBatchBody, parseCheckBody, schemaProblem, toHttpRequest, type CheckInputT, type CheckLimits } from "../check-input.ts";
 
 export type DetectionRouteOptions = Partial<CheckLimits>;
@@ -154,6 +155,7 @@ export function detectionRoutes(s: ApiServices, options: DetectionRouteOptions =
   const limits: CheckLimits = { maxCheckBytes: options.maxCheckBytes ?? DEFAULT_CHECK_LIMITS.maxCheckBytes, maxBatchItems: options.maxBatchItems ?? DEFAULT_CHECK_LIMITS.maxBatchItems };
   const settings = s.settings;
   const { check, served } = inlineChecker(s);
+  const budget = checkBudget(s);
 
   const checkOne = async (input: CheckInputT) => (await check((now) => [toHttpRequest(input, now)]))[0]!;
   const checkBatch = (inputs: CheckInputT[]) => (inputs.length ? check((now) => batchRequests(inputs, now)) : Promise.resolve([]));
@@ -172,6 +174,13 @@ export function detectionRoutes(s: ApiServices, options: DetectionRouteOptions =
       c.body = parseBatchBody(c.body as string, c.request.headers.get("content-type"), limits);
     },
     body: t.Array(CheckInput, { description: `at most ${limits.maxBatchItems} check requests` }),
+    // Every item is a check, and costs one under the rate limit (the guard charged the first on arrival).
+    beforeHandle: (c: { body: unknown[]; request: Request; set: { headers: Record<string, string | number> } }) => {
+      const refused = budget.charge(c.request, c.body.length);
+      if (!refused) return;
+      Object.assign(c.set.headers, refused.headers);
+      throw refused;
+    },
   };
 
   const stats = () => {

@@ -13,6 +13,8 @@ function readiness(s: ApiServices) {
   } catch (e) {
     problems.push(`database not writable: ${(e as Error).message}`);
   }
+  const damaged = s.integrity.problem();
+  if (damaged) problems.push(damaged);
   return { ready: problems.length === 0, model: s.ctx.detector.modelVersion, problems };
 }
 
@@ -61,7 +63,7 @@ function prometheus(s: ApiServices): string {
 
 export function opsRoutes(s: ApiServices) {
   return new Elysia({ name: "ops" })
-    .get("/health", () => ({ status: "ok", uptime: Math.round((s.ctx.now() - s.ctx.startedAt) / 1000) }), { response: t.Object({ status: t.String(), uptime: t.Number() }), detail: { tags: ["ops"] } })
+    .get("/health", () => ({ status: "ok", uptime: s.metrics.uptimeSeconds() }), { response: t.Object({ status: t.String(), uptime: t.Number() }), detail: { tags: ["ops"] } })
     .get(
       "/ready",
       ({ set }) => {

@@ -14,10 +14,19 @@
  * Heartbeat: a WebSocket ping frame every `heartbeatMs`. Browsers (and Bun's client) answer pings
  * with pongs on their own, so the dashboard needs no code for it. Any pong or message from the
  * client counts as an answer; a client that leaves 2 pings in a row unanswered is closed with 4000.
+ *
+ * Credentials: a socket opened with an API key or a dashboard session is checked again every
+ * `credentialCheckMs`, and closed with 4401 once they no longer hold. Keys are revoked by the API or
+ * by `moat apikey revoke` in another process: only asking the database again notices both.
+ *
+ * Client messages are small (the server refuses frames over `maxClientMessageBytes` before reading
+ * them: see route.ts) and flat: one nested deeper than MAX_CLIENT_MESSAGE_DEPTH gets an error, measured
+ * without recursion, so no message can exhaust the stack.
  */
 import type { BusEvent, MetricsSnapshot, ThreatRow } from "../../services/bus.ts";
 import { shownBlocked, threatColumn, toActivityData, toAlertData, toRealTimeMetrics, toThreatData, toTrafficData, type ChartDataPointT } from "../contract.ts";
 import { threatActivity } from "../feed.ts";
+import { nestsDeeperThan } from "../../core/json.ts";
 
 /** The message types a client can subscribe to. */
 const STREAM_TYPES = ["metrics", "alert", "activity", "threat", "traffic", "chart"] as const;
@@ -50,15 +59,23 @@ export interface HubOptions {
   maxQueuedBytes: number;
   /** Larger client messages are answered with an error. */
   maxClientMessageBytes: number;
+  /** How often the credentials of the sockets that came with some are checked again. */
+  credentialCheckMs: number;
   now: () => number;
 }
+
+/** The largest client message; the server's WebSocket frame limit too (route.ts). */
+export const MAX_CLIENT_MESSAGE_BYTES = 4096;
+/** `{"type":"subscribe","message_types":[...]}` nests 2 deep. */
+const MAX_CLIENT_MESSAGE_DEPTH = 8;
 
 const DEFAULT_HUB_OPTIONS: HubOptions = {
   maxClients: 100,
   heartbeatMs: 15_000,
   maxQueuedMessages: 64,
   maxQueuedBytes: 256 * 1024,
-  maxClientMessageBytes: 4096,
+  maxClientMessageBytes: MAX_CLIENT_MESSAGE_BYTES,
+  credentialCheckMs: 5_000,
   now: () => Date.now(),
 };
 
@@ -68,6 +85,7 @@ const MISSED_HEARTBEATS = 2;
 export const CLOSE_EVICTED = 4000;
 export const CLOSE_FULL = 1013;
 export const CLOSE_SHUTDOWN = 1001;
+export const CLOSE_CREDENTIALS_REVOKED = 4401;
 
 /** A message for clients; a newer one with the same `coalesceKey` replaces a queued one. */
 interface StreamMessage {
@@ -95,6 +113,8 @@ interface Client {
   /** Pings sent since the client was last heard from. */
   unansweredPings: number;
   dropped: number;
+  /** Whether the credentials the socket was opened with still hold; null when it came without any. */
+  credentialsHold: (() => boolean) | null;
 }
 
 export interface ClientStats {
@@ -134,14 +154,37 @@ function isBinary(message: unknown): message is ArrayBufferView | ArrayBuffer {
   return ArrayBuffer.isView(message) || message instanceof ArrayBuffer;
 }
 
-/**
- * The size of a client message as received: text, binary, or JSON the framework already parsed
- * (measured as compact JSON again: the framework does not keep the text).
- */
-function clientMessageBytes(message: unknown): number {
-  if (typeof message === "string") return Buffer.byteLength(message);
-  if (isBinary(message)) return message.byteLength;
-  return Buffer.byteLength(JSON.stringify(message) ?? "");
+/** Whether a parsed value nests arrays or objects more than `max` deep, walked without recursion. */
+function valueNestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [v, depth] = next;
+    if (typeof v !== "object" || v === null) continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+const TOO_DEEP = `message nested too deep: at most ${MAX_CLIENT_MESSAGE_DEPTH} levels`;
+
+function tooLarge(bytes: number, maxBytes: number): string {
+  return `message too large: ${bytes} bytes, at most ${maxBytes}`;
+}
+
+/** What is wrong with a client message's size or depth, found before it is parsed: text, binary, or JSON the framework already parsed. */
+function shapeProblem(message: unknown, maxBytes: number): string | null {
+  if (typeof message === "string") {
+    const bytes = Buffer.byteLength(message);
+    if (bytes > maxBytes) return tooLarge(bytes, maxBytes);
+    return nestsDeeperThan(message, MAX_CLIENT_MESSAGE_DEPTH) ? TOO_DEEP : null;
+  }
+  if (isBinary(message)) return message.byteLength > maxBytes ? tooLarge(message.byteLength, maxBytes) : null;
+  // The framework keeps no text: measured as compact JSON again, once the depth is known to be small
+  // (JSON.stringify of a value nested too deep overflows the stack).
+  if (valueNestsDeeperThan(message, MAX_CLIENT_MESSAGE_DEPTH)) return TOO_DEEP;
+  const bytes = Buffer.byteLength(JSON.stringify(message) ?? "");
+  return bytes > maxBytes ? tooLarge(bytes, maxBytes) : null;
 }
 
 /** The client message, or what is wrong with it. */
@@ -170,6 +213,7 @@ export class WsHub {
   private readonly clients = new Map<HubSocket, Client>();
   private readonly charts = new ChartPoints();
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
+  private credentialTimer: ReturnType<typeof setInterval> | null = null;
   private dropped = 0;
   private evicted = 0;
   private refused = 0;
@@ -179,8 +223,11 @@ export class WsHub {
     this.options = { ...DEFAULT_HUB_OPTIONS, ...options };
   }
 
-  /** Registers a new socket, or closes it when the hub is full or closed. */
-  connect(socket: HubSocket): void {
+  /**
+   * Registers a new socket, or closes it when the hub is full or closed. `credentialsHold` says whether
+   * the credentials it was opened with still hold (absent when it came without any).
+   */
+  connect(socket: HubSocket, credentialsHold: (() => boolean) | null = null): void {
     if (this.closed) {
       socket.close(CLOSE_SHUTDOWN, "server shutting down");
       return;
@@ -190,15 +237,16 @@ export class WsHub {
       socket.close(CLOSE_FULL, `too many clients: at most ${this.options.maxClients}, try again later`);
       return;
     }
-    const client: Client = { socket, subscriptions: null, queue: [], queuedBytes: 0, backpressured: false, unansweredPings: 0, dropped: 0 };
+    const client: Client = { socket, subscriptions: null, queue: [], queuedBytes: 0, backpressured: false, unansweredPings: 0, dropped: 0, credentialsHold };
     this.clients.set(socket, client);
     this.heartbeatTimer ??= setInterval(() => this.heartbeat(), this.options.heartbeatMs);
+    this.credentialTimer ??= setInterval(() => this.checkCredentials(), this.options.credentialCheckMs);
     this.reply(client, "connection", "connected");
   }
 
   disconnect(socket: HubSocket): void {
     this.clients.delete(socket);
-    this.stopHeartbeatWhenIdle();
+    this.stopTimersWhenIdle();
   }
 
   /** A message from the client: it is alive, and it gets an answer or an error. */
@@ -206,9 +254,9 @@ export class WsHub {
     const client = this.clients.get(socket);
     if (!client) return;
     client.unansweredPings = 0;
-    const bytes = clientMessageBytes(message);
-    if (bytes > this.options.maxClientMessageBytes) {
-      this.reply(client, "error", `message too large: ${bytes} bytes, at most ${this.options.maxClientMessageBytes}`);
+    const problem = shapeProblem(message, this.options.maxClientMessageBytes);
+    if (problem) {
+      this.reply(client, "error", problem);
       return;
     }
     const parsed = parseClientMessage(message);
@@ -254,6 +302,23 @@ export class WsHub {
     }
   }
 
+  /** Closes the sockets whose key was revoked or whose session ended (or cannot be checked: fail closed). */
+  checkCredentials(): void {
+    for (const client of [...this.clients.values()]) {
+      if (!client.credentialsHold) continue;
+      let hold = false;
+      try {
+        hold = client.credentialsHold();
+      } catch {
+        // A database that cannot answer cannot vouch for the key either.
+      }
+      if (hold) continue;
+      this.clients.delete(client.socket);
+      client.socket.close(CLOSE_CREDENTIALS_REVOKED, "credentials revoked or expired: reconnect with a valid key or log in again");
+    }
+    this.stopTimersWhenIdle();
+  }
+
   /**
    * Closes every client and refuses new ones: the server is stopping. Call it before a graceful
    * stop, which waits for open sockets to close.
@@ -264,7 +329,7 @@ export class WsHub {
       this.clients.delete(client.socket);
       client.socket.close(CLOSE_SHUTDOWN, "server shutting down");
     }
-    this.stopHeartbeatWhenIdle();
+    this.stopTimersWhenIdle();
   }
 
   stats(): { clients: number; dropped: number; evicted: number; refused: number } {
@@ -381,12 +446,14 @@ export class WsHub {
     this.clients.delete(client.socket);
     this.evicted++;
     client.socket.close(CLOSE_EVICTED, `no answer to ${MISSED_HEARTBEATS} heartbeats`);
-    this.stopHeartbeatWhenIdle();
+    this.stopTimersWhenIdle();
   }
 
-  private stopHeartbeatWhenIdle(): void {
-    if (this.clients.size > 0 || !this.heartbeatTimer) return;
-    clearInterval(this.heartbeatTimer);
-    this.heartbeatTimer = null;
+  /** The timers run only while there are clients. */
+  private stopTimersWhenIdle(): void {
+    if (this.clients.size > 0) return;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    if (this.credentialTimer) clearInterval(this.credentialTimer);
+    this.heartbeatTimer = this.credentialTimer = null;
   }
 }

@@ -4,7 +4,7 @@
  * app to show the login form (`onUnauthorized`).
  */
 import type {
-  Activity, Alert, AllowRule, AnalyticsSummary, ApiKey, AuthState, ChartPoint, Compliance, ConsoleSettings, LogSource, Metrics, ModelVersion, Performance, Range, SecurityCheck, Threat, ThreatDetail, Traffic, WafConfig, WafSettingsChange,
+  Activity, Alert, AllowRule, AnalyticsSummary, ApiKey, AuthState, ChartPoint, Compliance, ConsoleSettings, KeyCreate, LogSource, Metrics, ModelVersion, Performance, Range, SecurityCheck, Threat, ThreatDetail, Traffic, WafConfig, WafSettingsChange,
 } from "./types.ts";
 
 let unauthorized: () => void = () => {};
@@ -122,7 +122,7 @@ export const api = {
   },
   keys: {
     list: () => get<ApiKey[]>("/api/keys"),
-    create: (name: string) => post<ApiKey>("/api/keys", { name }),
+    create: (key: KeyCreate) => post<ApiKey>("/api/keys", key),
     revoke: (id: number) => del<unknown>(`/api/keys/${id}`),
   },
   performance: () => get<Performance>("/api/performance"),

@@ -16,11 +16,14 @@ const SKIPPED_HEADERS = new Set(["host", "content-length", "connection", "transf
 /** Where a request went, when the log recorded it (`$host`); a stand-in the operator replaces otherwise. */
 export const UNKNOWN_HOST = "localhost";
 
-export function hostOf(r: ThreatDetail["request"]): string | undefined {
+/** What a replay needs of a stored request (its secrets are redacted markers already). */
+type Replayable = Omit<ThreatDetail["request"], "redacted">;
+
+export function hostOf(r: Replayable): string | undefined {
   return Object.entries(r.headers).find(([k]) => k.toLowerCase() === "host")?.[1];
 }
 
-export function curlCommand(r: ThreatDetail["request"]): string {
+export function curlCommand(r: Replayable): string {
   const base = `http://${hostOf(r) ?? UNKNOWN_HOST}`;
   const target = `${base}${r.path.startsWith("/") ? "" : "/"}${r.path}${r.query ? `?${r.query}` : ""}`;
   const parts = ["curl", "-g", "--path-as-is"];

@@ -8,7 +8,7 @@ import type { complianceScore } from "../../services/security/checks.ts";
 import type { WafMode, WafSettingsChange } from "../../services/waf-settings.ts";
 import type { Static } from "elysia";
 import type {
-  AllowRule as AllowRuleSchema, ApiKey as ApiKeySchema, ModelEntryT, Performance as PerformanceSchema, Settings as SettingsSchema, Source as SourceSchema, ThreatDetail as ThreatDetailSchema,
+  AllowRule as AllowRuleSchema, ApiKey as ApiKeySchema, KeyCreateBody, ModelEntryT, Performance as PerformanceSchema, Settings as SettingsSchema, Source as SourceSchema, ThreatDetail as ThreatDetailSchema,
 } from "../../api/console-contract.ts";
 
 export type { ActivityDataT as Activity, AlertDataT as Alert, ChartDataPointT as ChartPoint, RealTimeMetricsT as Metrics, SecurityCheckT as SecurityCheck, ThreatDataT as Threat, AnalyticsSummary, TopEntry };
@@ -38,6 +38,8 @@ export type LogSource = Static<typeof SourceSchema>;
 export type ConsoleSettings = Static<typeof SettingsSchema>;
 /** `key` only in the answer that created it. */
 export type ApiKey = Static<typeof ApiKeySchema> & { key?: string };
+export type ApiKeyScope = ApiKey["scope"];
+export type KeyCreate = Static<typeof KeyCreateBody>;
 export type Performance = Static<typeof PerformanceSchema>;
 
 export interface AuthState {

@@ -4,6 +4,7 @@
  */
 import type { HttpRequest } from "../../core/http-request.ts";
 import { endpointKey, extensionOf, own, shapeGrams, valueShape, type ParamProfile, type SiteProfile } from "./profile.ts";
+import { isSecretName } from "../redact.ts";
 
 export const SITE_FEATURES = [
   "generic", "unknownEndpoint", "unknownExtension", "unusualMethod", "unknownParams", "lengthExcess",
@@ -67,6 +68,10 @@ export function siteFeatures(profile: SiteProfile, req: HttpRequest, genericScor
       }
       continue;
     }
+    // A secret's value (a password, a token) is random by nature, and stored redacted, so a retrain
+    // from stored traffic could not learn it: the site model knows only that it is sent. The generic
+    // model still judges the real value.
+    if (isSecretName(p.name)) continue;
     const value = p.value;
     const sets = setsOf(pp);
     const p995 = pp.lengths[2];

@@ -10,6 +10,7 @@ import { percentDecode } from "../../parse/decode.ts";
 import { rng } from "../corpus/sample.ts";
 import { Reservoir } from "./reservoir.ts";
 import { HEX_ID, UUID } from "../identifiers.ts";
+import { isSecretName } from "../redact.ts";
 
 export interface ParamProfile {
   count: number;
@@ -149,6 +150,7 @@ export class ProfileBuilder {
       let acc = ep.params.get(p.name);
       if (!acc) ep.params.set(p.name, (acc = { count: 0, lengths: new Reservoir(LENGTH_SAMPLE, this.random), kinds: new Map(), shapes: new Map(), numeric: 0, values: new Map() }));
       acc.count++;
+      if (isSecretName(p.name)) continue; // only its presence: see siteFeatures
       acc.lengths.add(p.value.length);
       const shape = valueShape(p.value);
       for (const k of new Set(shape)) acc.kinds.set(k, (acc.kinds.get(k) ?? 0) + 1);

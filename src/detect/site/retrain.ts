@@ -2,10 +2,10 @@
  * Retraining with a regression gate. A candidate site model is trained on recent traffic judged
  * benign; before it replaces the live model it must do no worse on what neither saw: no higher
  * false-positive rate on held-out recent traffic, and no lower detection rate on an attack corpus
- * (payloads injected into those held-out requests). The model directory keeps the replaced model for
- * rollback.
+ * (payloads injected into those held-out requests). promote() in model-dir.ts installs it, keeping
+ * the replaced model for rollback.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { HttpRequest } from "../../core/http-request.ts";
 import { rng, splitPoint } from "../corpus/sample.ts";
@@ -90,49 +90,4 @@ export async function retrainWithGate(recent: AsyncIterable<HttpRequest[]> | Htt
   const liveFile = options.liveDir && join(options.liveDir, "site.onnx");
   const live = liveFile && existsSync(liveFile) ? await rates(Detector.fromModels(generic, await SiteModel.fromFile(liveFile)), heldOut, attacks) : null;
   return { trained, gate: { ...gateVerdict(live, candidate), heldOut: heldOut.length, attacks: attacks.length, live, candidate } };
-}
-
-/** A site model directory holds `site.onnx` (live), `history/*.onnx` (replaced, for rollback) and `rejected-*.onnx` (refused by the gate). */
-export type SiteModelState = "live" | "replaced" | "rejected";
-
-/** Where a candidate the regression gate refused is kept, for a person to look at or force in. */
-export function rejectedPath(dir: string, version: string): string {
-  return join(dir, `rejected-${version}.onnx`);
-}
-
-/** The model files of a site model directory: the live one, then the replaced and the rejected ones, newest first (at most `newestOfEach` of each). */
-export function siteModelFiles(dir: string, newestOfEach = Infinity): { file: string; state: SiteModelState }[] {
-  if (!existsSync(dir)) return [];
-  const history = join(dir, "history");
-  const newest = (names: string[]) => names.filter((f) => f.endsWith(".onnx")).sort().reverse().slice(0, newestOfEach);
-  return [
-    ...(existsSync(join(dir, "site.onnx")) ? [{ file: join(dir, "site.onnx"), state: "live" as const }] : []),
-    ...(existsSync(history) ? newest(readdirSync(history)).map((f) => ({ file: join(history, f), state: "replaced" as const })) : []),
-    ...newest(readdirSync(dir).filter((f) => f.startsWith("rejected-"))).map((f) => ({ file: join(dir, f), state: "rejected" as const })),
-  ];
-}
-
-/** Makes `bytes` the live model of `dir`, keeping the one it replaces in `dir/history/`. */
-export function promote(dir: string, bytes: Uint8Array, version: string): void {
-  mkdirSync(join(dir, "history"), { recursive: true });
-  const live = join(dir, "site.onnx");
-  if (existsSync(live)) {
-    const kept = join(dir, "history", `replaced-before-${version}.onnx`);
-    // A model kept under that name already (`version` was live before and is promoted again): moved aside, never overwritten.
-    if (existsSync(kept)) renameSync(kept, join(dir, "history", `replaced-before-${version}.${Date.now()}.onnx`));
-    copyFileSync(live, kept);
-  }
-  const partial = join(dir, `site.onnx.${process.pid}.tmp`);
-  writeFileSync(partial, bytes);
-  renameSync(partial, live); // atomic: a reader sees the old model or the new one, never half of one
-}
-
-/** Puts back the most recently replaced model; returns its file name, or null when there is none. */
-export function rollback(dir: string): string | null {
-  const historyDir = join(dir, "history");
-  if (!existsSync(historyDir)) return null;
-  const previous = readdirSync(historyDir).filter((f) => f.endsWith(".onnx")).sort().pop();
-  if (!previous) return null;
-  renameSync(join(historyDir, previous), join(dir, "site.onnx"));
-  return previous;
 }

@@ -24,7 +24,7 @@ export interface LongLine {
 export interface TailFile extends FilePosition {
   handle: FileHandle;
   longLine: LongLine | null;
-  /** Size at the last look, and when it last grew (the grace period of rotated files counts from it). */
+  /** Size at the last look, and when it last grew (monotonic ms: the grace period of rotated files counts from it). */
   size: number;
   grewAt: number;
 }
@@ -64,7 +64,7 @@ export function tailFile(handle: FileHandle, path: string, stats: Stats, at: Fil
     line: at?.line ?? 1,
     longLine: null,
     size: stats.size,
-    grewAt: Date.now(),
+    grewAt: performance.now(),
   };
 }
 

@@ -31,6 +31,8 @@ async function statIfExists(path: string): Promise<Stats | null> {
 /**
  * After a failed pass the next one waits, doubling from the first to the last delay: a full disk
  * would otherwise have the same lines read, parsed and judged again twice a second until it is fixed.
+ * Delays and the rotated files' grace are measured with performance.now(), the monotonic clock: a wall
+ * clock set back an hour would otherwise hold the retries (and the rotated files) for that hour.
  */
 const FIRST_RETRY_MS = 500;
 const LAST_RETRY_MS = 10_000;
@@ -92,7 +94,7 @@ export class Follower {
 
   /** Never throws: a failure is reported once and a later poll tries again (see LAST_RETRY_MS). */
   private async pass(): Promise<void> {
-    if (Date.now() < this.retryAt) return;
+    if (performance.now() < this.retryAt) return;
     try {
       if (!this.started) await this.start();
       await this.followPath();
@@ -109,7 +111,7 @@ export class Follower {
       const detail = e instanceof Error ? e.message : String(e);
       if (detail !== this.lastError) this.emit({ type: "error", path: this.path, detail });
       this.lastError = detail;
-      this.retryAt = Date.now() + Math.min(LAST_RETRY_MS, FIRST_RETRY_MS * 2 ** this.failedPasses++);
+      this.retryAt = performance.now() + Math.min(LAST_RETRY_MS, FIRST_RETRY_MS * 2 ** this.failedPasses++);
     }
   }
 
@@ -141,7 +143,7 @@ export class Follower {
     const active = this.active;
     if (active && !(stats && sameIdentity(stats, active))) {
       // The writer keeps appending to the old inode until it reopens: drain it for the grace period.
-      active.grewAt = Date.now();
+      active.grewAt = performance.now();
       this.active = null;
       this.emit({ type: "rotated", path: this.path, how: "rename" });
     }
@@ -182,7 +184,7 @@ export class Follower {
     while (!this.closed) {
       const stats = await file.handle.stat();
       const lastSize = file.size;
-      if (stats.size > file.size) file.grewAt = Date.now();
+      if (stats.size > file.size) file.grewAt = performance.now();
       file.size = stats.size;
       if (stats.size < file.offset + (file.longLine?.scanned ?? 0)) return this.shrunk(file, lastSize);
       const next = await readNext(file, stats.size, this.path, this.settings.maxLineBytes);
@@ -227,13 +229,13 @@ export class Follower {
         this.emit({ type: "lost", path: this.path, detail });
       }
     }
-    Object.assign(file, { fingerprint: "", offset: 0, line: 1, longLine: null, grewAt: Date.now() });
+    Object.assign(file, { fingerprint: "", offset: 0, line: 1, longLine: null, grewAt: performance.now() });
     this.again = true; // the copy goes first, in a pass of its own
   }
 
   /** Rotated files idle for the grace period are done: the writer has reopened the path by now. */
   private async letGoIdle(): Promise<void> {
-    const now = Date.now();
+    const now = performance.now();
     const idle = this.files.filter((f) => f !== this.active && now - f.grewAt >= this.settings.rotatedGraceMs);
     if (!idle.length) return;
     for (const f of idle) {

@@ -1,12 +1,15 @@
-/** Deny lists: applying the file — written atomically, then the reload command — and the problem that is owed. */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { randomBytes } from "node:crypto";
-import { basename, dirname, join } from "node:path";
+/** Deny lists: applying the file — tested, written atomically, then the reload command — and the problem that is owed. */
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { replaceFileAtomically } from "../../core/atomic-file.ts";
+import { asc } from "drizzle-orm";
 import type { Store } from "../../store/db.ts";
+import { bans } from "../../store/schema.ts";
 import { readSettings } from "../../store/settings.ts";
+import type { BanRow } from "./rules.ts";
 
-/** A reload that hangs (a sudo prompt, a wedged nginx) must not hold the next rewrite forever. */
-const RELOAD_TIMEOUT_MS = 30_000;
+/** A reload or a test that hangs (a sudo prompt, a wedged nginx) must not hold the next rewrite forever. */
+const COMMAND_TIMEOUT_MS = 30_000;
 /**
  * The current failure to apply the deny list, kept in the settings table so that the security check,
  * a restarted `moat serve` and `moat ban` all see it; removed by the next sync that works.
@@ -18,49 +21,35 @@ export function storedProblem(store: Store): string | null {
   return typeof problem === "string" ? problem : null;
 }
 
-/**
- * Writes `text` to `path` so that a reader sees the old file or the new one, never a part: a temporary
- * file in the same directory, fsync, rename over the target, fsync of the directory. Returns false
- * (and writes nothing) when the file already holds `text`.
- */
-export function writeFileAtomically(path: string, text: string): boolean {
+/** What renderDenyFile() takes: every ban, oldest first (the order in which they keep their place under the cap). */
+export function banRowsOldestFirst(store: Store): Pick<BanRow, "ip" | "expiresAt">[] {
+  return store.db.select({ ip: bans.ip, expiresAt: bans.expiresAt }).from(bans).orderBy(asc(bans.createdAt), asc(bans.ip)).all();
+}
+
+/** Whether the file at `path` holds exactly `text` (a missing file holds nothing). */
+export function fileHolds(path: string, text: string): boolean {
   try {
-    if (readFileSync(path, "utf8") === text) return false;
+    return readFileSync(path, "utf8") === text;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    return false;
   }
-  const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  try {
-    const fd = openSync(tmp, "wx", 0o644);
-    try {
-      writeFileSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  // The rename is durable once the directory is synced; some file systems refuse to sync one, which is no reason to fail.
-  try {
-    const dirFd = openSync(dir, "r");
-    try {
-      fsyncSync(dirFd);
-    } finally {
-      closeSync(dirFd);
-    }
-  } catch {
-    // best effort
-  }
+}
+
+/**
+ * Writes `text` to `path` so that a reader (nginx) sees the old file or the new one, never a part.
+ * Returns false (and writes nothing) when the file already holds `text`. The file is 0644: it holds
+ * only addresses, and nginx, often another user, must read it.
+ */
+export function writeFileAtomically(path: string, text: string): boolean {
+  if (fileHolds(path, text)) return false;
+  mkdirSync(dirname(path), { recursive: true });
+  replaceFileAtomically(path, text, 0o644);
   return true;
 }
 
-/** Runs the reload command (argv, no shell) with a timeout; resolves to null when it succeeded, else what went wrong. */
-export async function runReloadCommand(argv: string[], timeoutMs = RELOAD_TIMEOUT_MS): Promise<string | null> {
+/** Runs a command (argv, no shell: the reload or the test) with a timeout; resolves to null when it succeeded, else what went wrong. */
+export async function runCommand(argv: string[], timeoutMs = COMMAND_TIMEOUT_MS): Promise<string | null> {
   let proc;
   try {
     proc = Bun.spawn(argv, { stdin: "ignore", stdout: "ignore", stderr: "pipe", timeout: timeoutMs, killSignal: "SIGKILL" });

@@ -2,11 +2,10 @@
 import { readFileSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ServiceContext } from "../../serve/context.ts";
-import { bans } from "../../store/schema.ts";
 import { parseNginxConfig, type NginxConfig } from "../security/nginx-config.ts";
 import type { CheckResult } from "../security/checks.ts";
-import { isActive } from "./rules.ts";
-import { storedProblem } from "./apply.ts";
+import { renderDenyFile } from "./rules.ts";
+import { banRowsOldestFirst, storedProblem } from "./apply.ts";
 
 const CHECK_NAME = "Deny list is applied";
 
@@ -21,7 +20,8 @@ function sameFile(a: string, b: string): boolean {
 
 /**
  * When bans are enabled: the file exists and lists every active ban (a failed write — full disk,
- * unwritable directory — leaves it behind the table), and the audited nginx configuration includes it.
+ * unwritable directory — leaves it behind the table), no stored ban is left out of it (not unicast,
+ * over ban.max_entries), and the audited nginx configuration includes it.
  * `nginxConfig`: that configuration, parsed once for a whole run of the checks (alone, it is parsed here).
  */
 export async function denyListCheck(
@@ -40,10 +40,13 @@ export async function denyListCheck(
     return check("warning", `cannot read the deny file ${cfg.file} (${(e as Error).message}): Moat writes it at start and after every ban; check that its directory is writable`);
   }
   const listed = new Set([...text.matchAll(/^deny (\S+);/gm)].map((m) => m[1]!));
-  const now = ctx.now();
-  const active = ctx.store.db.select({ ip: bans.ip, expiresAt: bans.expiresAt }).from(bans).all().filter((r) => isActive(r, now));
-  const missing = active.filter((r) => !listed.has(r.ip)).map((r) => r.ip);
+  // What the file should hold: the same rendering as the writer's, so that the rows it leaves out are told apart from a failed write.
+  const expected = renderDenyFile(banRowsOldestFirst(ctx.store), ctx.now(), cfg.max_entries);
+  const missing = expected.addresses.filter((ip) => !listed.has(ip));
   if (missing.length) return check("warning", `${missing.length} active ban(s) missing from ${cfg.file} (${missing.slice(0, 5).join(", ")}): the last write failed (disk full? directory not writable?), see the ban.failed activities`);
+  const { refused, overCap } = expected;
+  if (refused.length) return check("warning", `${refused.length} stored ban(s) are never written to ${cfg.file} (${refused.slice(0, 5).map((r) => `${JSON.stringify(r.ip)}: ${r.why}`).join("; ")}): remove them with moat ban remove`);
+  if (overCap.length) return check("warning", `${overCap.length} active ban(s) left out of ${cfg.file}: more than ban.max_entries (${cfg.max_entries}); lift bans with moat ban remove, or raise ban.max_entries`);
   const conf = ctx.config.security.nginx_conf;
   if (conf) {
     try {
@@ -53,5 +56,5 @@ export async function denyListCheck(
       // unreadable or invalid nginx configuration: the nginx audit reports it
     }
   }
-  return check("pass", `${active.length} active ban(s) in ${cfg.file}${conf ? `, included by ${conf}` : ""}`);
+  return check("pass", `${expected.addresses.length} active ban(s) in ${cfg.file}${conf ? `, included by ${conf}` : ""}`);
 }

@@ -1,11 +1,11 @@
 /**
  * Deny lists: the pure pieces — which addresses may be banned, how the nginx include file is
  * rendered, durations and commands as the operator writes them. The file is nginx configuration and
- * client addresses come from log lines an attacker shapes: only an address that parses completely
- * (src/core/ip.ts) is ever written, in its canonical form.
+ * client addresses come from log lines an attacker shapes: only a unicast address that parses
+ * completely (src/core/ip.ts) is ever written, in its canonical form.
  */
 import type { Config } from "../../config/schema.ts";
-import { canonicalIp, parseCidr, type IpRange } from "../../core/ip.ts";
+import { canonicalIp, notUnicast, parseCidr, type IpRange } from "../../core/ip.ts";
 import { bans } from "../../store/schema.ts";
 
 export type BanRow = typeof bans.$inferSelect;
@@ -31,6 +31,21 @@ export function parseNeverBan(list: string[]): IpRange[] {
   });
 }
 
+/**
+ * The widest prefixes a ban may cover: an IPv4 /8 is 16 million addresses, an IPv6 /32 a whole
+ * provider's allocation. Anything wider shuts out a sizeable part of the Internet, which no attack
+ * on one site justifies.
+ */
+export const WIDEST_PREFIX = { 4: 8, 6: 32 } as const;
+
+/** Why `range` (an address is a range of one) must never be denied, as words that follow "<range> is", or null when it may be. */
+export function banProblem(range: IpRange): string | null {
+  const widest = WIDEST_PREFIX[range.family];
+  if (range.prefix < widest) return `too wide: prefixes wider than /${widest} are never banned`;
+  const what = notUnicast(range);
+  return what ? `not a unicast address (${what}): only unicast addresses are banned` : null;
+}
+
 /** The canonical form of an address given by a user, or a BanError saying what an address is. */
 export function canonicalOrThrow(ip: string): string {
   const canonical = canonicalIp(ip);
@@ -40,17 +55,29 @@ export function canonicalOrThrow(ip: string): string {
 
 /**
  * The deny file for the active bans, sorted so that the same bans always give the same bytes (an
- * unchanged file is neither rewritten nor reloaded). A row whose address does not parse is refused
- * and reported, never written.
+ * unchanged file is neither rewritten nor reloaded). A row whose address does not parse or may not
+ * be banned (stored by an older version, or written to the table by hand) is refused and reported,
+ * never written. At most `maxEntries` lines: `rows` come oldest first, and the newest beyond the cap
+ * are left out and reported (`ban.max_entries` lowered below the bans already stored).
  */
-export function renderDenyFile(rows: Pick<BanRow, "ip" | "expiresAt">[], now: number): { text: string; addresses: string[]; refused: string[] } {
-  const refused: string[] = [];
+export function renderDenyFile(
+  rows: Pick<BanRow, "ip" | "expiresAt">[],
+  now: number,
+  maxEntries: number,
+): { text: string; addresses: string[]; refused: { ip: string; why: string }[]; overCap: string[] } {
+  const refused: { ip: string; why: string }[] = [];
+  const overCap: string[] = [];
   const lines = new Map<string, string>();
   for (const row of rows) {
     if (!isActive(row, now)) continue;
     const ip = canonicalIp(row.ip);
-    if (!ip) {
-      refused.push(row.ip);
+    const why = ip ? banProblem(parseCidr(ip)!) : "not an IP address";
+    if (!ip || why) {
+      refused.push({ ip: row.ip, why: why! });
+      continue;
+    }
+    if (lines.size >= maxEntries && !lines.has(ip)) {
+      overCap.push(ip);
       continue;
     }
     lines.set(ip, `deny ${ip}; # ${describeExpiry(row.expiresAt)}`);
@@ -62,7 +89,7 @@ export function renderDenyFile(rows: Pick<BanRow, "ip" | "expiresAt">[], now: nu
     ...addresses.map((ip) => lines.get(ip)!),
     "",
   ].join("\n");
-  return { text, addresses, refused };
+  return { text, addresses, refused, overCap };
 }
 
 /** `reload_command` as argv: split on whitespace, '…' and "…" group words; no shell is involved. */

@@ -6,24 +6,43 @@
  * command runs. `moat serve` and `moat ban` both go through this module, so whichever writes last
  * writes every active ban.
  *
- * The file is nginx configuration and client addresses come from log lines an attacker shapes: only
- * an address that parses completely (src/core/ip.ts) is ever written, in its canonical form, and
- * nothing else from a row (reasons hold attacker-controlled paths) goes into the file.
+ * The file is nginx configuration, and one line nginx rejects stops every reload and, after a
+ * restart, nginx itself. Client addresses come from log lines an attacker shapes: only a unicast
+ * address that parses completely (src/core/ip.ts) is ever written, in its canonical form, and nothing
+ * else from a row (reasons hold attacker-controlled paths) goes into the file. The file holds at most
+ * `ban.max_entries` lines, each new file passes `ban.test_command` before it replaces the live one,
+ * and the writes and reloads that automatic bans cause are gathered (see syncSoon).
  */
-import { and, desc, eq, isNotNull, lte } from "drizzle-orm";
-import { canonicalIp, parseIp, rangeContains, type IpRange } from "../../core/ip.ts";
+import { and, count, desc, eq, gt, isNotNull, isNull, lte, ne, or } from "drizzle-orm";
+import { canonicalIp, parseCidr, parseIp, rangeContains, type IpRange } from "../../core/ip.ts";
 import type { ServiceContext } from "../../serve/context.ts";
 import { bans } from "../../store/schema.ts";
 import { deleteSetting, writeSetting } from "../../store/settings.ts";
-import { BurstTracker, clip } from "../alert-rules.ts";
+import { BurstTracker, clip, type AlertDraft } from "../alert-rules.ts";
+import type { AlertService } from "../alerts.ts";
 import type { ThreatRow } from "../bus.ts";
-import { type BanRow, type BanConfig, BanError, isActive, parseNeverBan, canonicalOrThrow, renderDenyFile, splitCommand, describeExpiry } from "./rules.ts";
-import { PROBLEM_KEY, storedProblem, writeFileAtomically, runReloadCommand } from "./apply.ts";
+import { type BanRow, type BanConfig, BanError, banProblem, isActive, parseNeverBan, canonicalOrThrow, renderDenyFile, splitCommand, describeExpiry } from "./rules.ts";
+import { PROBLEM_KEY, banRowsOldestFirst, fileHolds, storedProblem, writeFileAtomically, runCommand } from "./apply.ts";
+import { denyFileTest, type DenyFileTest } from "./file-test.ts";
 
-export type DenyListContext = Pick<ServiceContext, "config" | "store" | "activities" | "log" | "now">;
+export type DenyListContext = Pick<ServiceContext, "config" | "store" | "activities" | "log" | "now" | "monotonic">;
 
 /** Reasons quote request paths, which are attacker-controlled: a bounded piece of one. */
 const MAX_REASON_ENDPOINT_CHARS = 120;
+/**
+ * Automatic bans wait this long to be written, so that a burst (300 addresses of one /64 in a
+ * second) is one write and one reload, not one per batch of threats. Counted from the first ban
+ * that waits, not the last: a steady trickle of bans cannot put the write off for ever.
+ */
+const GATHER_MS = 1000;
+/**
+ * And at least this long after the previous write or reload: each reload starts new nginx workers
+ * while the old ones finish their requests, so reloads in quick succession pile up generations.
+ */
+const MIN_RELOAD_INTERVAL_MS = 2000;
+
+/** Why a ban is not made: `protected` is the operator's choice and not reported for automatic bans; the others are. */
+type Refusal = { kind: "unbannable" | "protected" | "full"; message: string };
 
 export interface SyncResult {
   /** Whether the file's content changed (and so was written). */
@@ -49,12 +68,26 @@ export class DenyList {
   /** A reload that failed after its file was written is owed even though the file no longer changes. */
   private reloadOwed: boolean;
 
-  /** `onProblemChange` runs when a problem appears or goes away (to re-run the security check at once). */
-  constructor(private readonly ctx: DenyListContext, private readonly options: { onProblemChange?: () => void } = {}) {
+  /** The test a new file passes before it replaces the live one, or null (none configured, or no nginx found). */
+  private readonly test: DenyFileTest | null;
+  /** The sync syncSoon() asked for, not started yet. */
+  private gathering: ReturnType<typeof setTimeout> | null = null;
+  /** monotonic() when a sync last wrote the file or ran the reload command. */
+  private lastAppliedAt = Number.NEGATIVE_INFINITY;
+  /** Automatic bans refused since the last report, by kind: a flood of them is reported as one log line and one alert. */
+  private readonly refused = new Map<Refusal["kind"], { count: number; example: string }>();
+
+  /**
+   * `onProblemChange` runs when a problem appears or goes away (to re-run the security check at once);
+   * `alerts` raises the alerts of a new problem and of a full deny list (moat serve; the CLI prints them).
+   */
+  constructor(private readonly ctx: DenyListContext, private readonly options: { onProblemChange?: () => void; alerts?: Pick<AlertService, "raiseAlert"> } = {}) {
     this.cfg = ctx.config.ban;
     this.neverBan = parseNeverBan(this.cfg.never_ban);
     this.tracker = new BurstTracker(this.cfg.threshold, this.cfg.window_seconds * 1000);
     this.reloadArgv = splitCommand(this.cfg.reload_command);
+    this.test = denyFileTest(this.cfg.test_command, this.reloadArgv);
+    if (!this.test && this.cfg.test_command.trim() === "auto") ctx.log.warn("no nginx found to test the deny file with: new files replace the live one untested", { hint: "set ban.test_command" });
     // A problem left by an earlier run (or by moat ban) may be a file written but never reloaded: retry it.
     this.failure = storedProblem(ctx.store);
     this.reloadOwed = this.failure !== null;
@@ -85,11 +118,33 @@ export class DenyList {
     return row && isActive(row, this.ctx.now()) ? row : null;
   }
 
-  /** Stores a ban (replacing an earlier one of the same address); the file follows on the next sync. */
+  /** Active bans other than `ip`'s (which a new ban of it replaces). */
+  private activeBansBesides(ip: string): number {
+    const now = this.ctx.now();
+    return this.ctx.store.db.select({ n: count() }).from(bans).where(and(ne(bans.ip, ip), or(isNull(bans.expiresAt), gt(bans.expiresAt, now)))).get()!.n;
+  }
+
+  /** Why a canonical address may not be banned now, or null. */
+  private refusal(ip: string): Refusal | null {
+    const problem = banProblem(parseCidr(ip)!);
+    if (problem) return { kind: "unbannable", message: `${ip} is ${problem}` };
+    const protectedBy = this.protectedBy(ip);
+    if (protectedBy) return { kind: "protected", message: `${ip} is protected by ban.never_ban (${protectedBy})` };
+    const active = this.activeBansBesides(ip);
+    // Refused, never dropped from the file later: the bans that are written stay valid and the operator hears of it.
+    if (active >= this.cfg.max_entries) return { kind: "full", message: `the deny list is full (${active} active bans, ban.max_entries = ${this.cfg.max_entries}): ${ip} is not banned; lift bans with moat ban remove, or raise ban.max_entries` };
+    return null;
+  }
+
+  /** Stores a ban (replacing an earlier one of the same address); the file follows on the next sync. A ban that may not be made is a BanError. */
   ban(ip: string, ban: { reason: string; source: BanRow["source"]; durationMs: number | null }): BanRow {
     const canonical = canonicalOrThrow(ip);
-    const protectedBy = this.protectedBy(canonical);
-    if (protectedBy) throw new BanError(`${canonical} is protected by ban.never_ban (${protectedBy})`);
+    const refused = this.refusal(canonical);
+    if (refused) throw new BanError(refused.message);
+    return this.store(canonical, ban);
+  }
+
+  private store(canonical: string, ban: { reason: string; source: BanRow["source"]; durationMs: number | null }): BanRow {
     const now = this.ctx.now();
     const values = { reason: ban.reason, source: ban.source, createdAt: now, expiresAt: ban.durationMs === null ? null : now + ban.durationMs };
     const row = this.ctx.store.db.insert(bans).values({ ip: canonical, ...values }).onConflictDoUpdate({ target: bans.ip, set: values }).returning().get();
@@ -136,8 +191,13 @@ export class DenyList {
     // Control characters would reach the terminal of `moat ban list` (escape sequences): shown as U+FFFD.
     const endpoint = clip(row.endpoint.replace(/[\u0000-\u001f\u007f-\u009f]/g, "\ufffd"), MAX_REASON_ENDPOINT_CHARS);
     try {
-      if (this.protectedBy(ip) || this.get(ip)) return;
-      this.ban(ip, {
+      if (this.get(ip)) return;
+      const refused = this.refusal(ip);
+      if (refused) {
+        if (refused.kind !== "protected") this.countRefusal(refused);
+        return;
+      }
+      this.store(ip, {
         source: "auto",
         reason: `${this.cfg.threshold} threats within ${this.cfg.window_seconds} s, latest ${row.attackType} (${row.severity}) on ${row.method} ${endpoint}`,
         durationMs: this.cfg.duration_seconds ? this.cfg.duration_seconds * 1000 : null,
@@ -147,7 +207,42 @@ export class DenyList {
       this.ctx.log.error("cannot ban", { ip, error: (e as Error).message });
       return;
     }
-    void this.sync();
+    this.syncSoon();
+  }
+
+  private countRefusal(refused: Refusal): void {
+    const seen = this.refused.get(refused.kind);
+    if (seen) seen.count++;
+    else this.refused.set(refused.kind, { count: 1, example: refused.message });
+    this.syncSoon(); // reported with the next write, gathered like it
+  }
+
+  /** Logs the automatic bans refused since the last report; a full list also raises an alert: attackers go unbanned. */
+  private reportRefusals(): void {
+    for (const [kind, { count: refusals, example }] of this.refused) {
+      this.ctx.log.warn("automatic bans refused", { count: refusals, kind, example });
+      if (kind === "full") this.alert({ type: "warning", severity: "high", title: "Deny list full: attackers are not banned", description: `${refusals} automatic ban(s) refused; ${example}`, groupKey: "deny-list:full", occurrences: refusals });
+    }
+    this.refused.clear();
+  }
+
+  private alert(draft: Omit<AlertDraft, "source">): void {
+    try {
+      this.options.alerts?.raiseAlert({ ...draft, source: "deny list" });
+    } catch (e) {
+      this.ctx.log.error("cannot store a deny list alert", { title: draft.title, error: (e as Error).message });
+    }
+  }
+
+  /**
+   * A sync after GATHER_MS, and MIN_RELOAD_INTERVAL_MS after the last write or reload (monotonic, so
+   * that a clock step neither stalls nor hurries it); what more arrives meanwhile joins it.
+   */
+  private syncSoon(): void {
+    if (this.gathering) return;
+    const wait = Math.max(GATHER_MS, this.lastAppliedAt + MIN_RELOAD_INTERVAL_MS - this.ctx.monotonic());
+    this.gathering = setTimeout(() => void this.sync(), wait);
+    this.gathering.unref?.(); // moat serve runs on; a one-shot command must not wait for it
   }
 
   /** Rewrites the file from the table when its content changed, then reloads. Never throws. */
@@ -162,28 +257,52 @@ export class DenyList {
     return run;
   }
 
-  /** Resolves once the syncs asked for so far are done (before the store closes). */
+  /** Resolves once the syncs asked for so far, a gathering one included, are done (before the store closes). */
   async idle(): Promise<void> {
+    if (this.gathering) void this.sync();
     await this.chain;
   }
 
   private async syncNow(): Promise<SyncResult> {
+    // This sync sees every ban stored so far: a gathering one is no longer needed.
+    if (this.gathering) clearTimeout(this.gathering);
+    this.gathering = null;
+    this.reportRefusals();
     const file = this.cfg.file;
     let rendered: ReturnType<typeof renderDenyFile>;
-    let written: boolean;
+    let changed: boolean;
     try {
-      rendered = renderDenyFile(this.ctx.store.db.select({ ip: bans.ip, expiresAt: bans.expiresAt }).from(bans).all(), this.ctx.now());
-      for (const ip of rendered.refused) this.ctx.log.error("a stored ban is not an IP address: left out of the deny file", { ip });
-      written = writeFileAtomically(file, rendered.text);
+      rendered = renderDenyFile(banRowsOldestFirst(this.ctx.store), this.ctx.now(), this.cfg.max_entries);
+      changed = !fileHolds(file, rendered.text);
     } catch (e) {
       return this.failed({ written: false, addresses: 0, file, reload: "skipped" }, `cannot write the deny file ${file}: ${(e as Error).message}`);
     }
-    const result: SyncResult = { written, addresses: rendered.addresses.length, file, reload: "skipped", error: null };
+    for (const { ip, why } of rendered.refused) this.ctx.log.error("a stored ban may not be written: left out of the deny file", { ip, why });
+    if (rendered.overCap.length) this.ctx.log.error("active bans left out of the deny file: more than ban.max_entries", { left_out: rendered.overCap.length, max_entries: this.cfg.max_entries, first: rendered.overCap[0] });
+    const addresses = rendered.addresses.length;
+    if (changed && this.test) {
+      let problem: string | null;
+      try {
+        problem = await this.test.run(rendered.text);
+      } catch (e) {
+        problem = `cannot run it: ${(e as Error).message}`;
+      }
+      if (problem) return this.failed({ written: false, addresses, file, reload: "skipped" }, `the new deny file failed its test (${this.test.describe}), so ${file} was left as it was: ${problem}`);
+    }
+    let written: boolean;
+    try {
+      written = changed && writeFileAtomically(file, rendered.text);
+    } catch (e) {
+      return this.failed({ written: false, addresses: 0, file, reload: "skipped" }, `cannot write the deny file ${file}: ${(e as Error).message}`);
+    }
+    if (written) this.lastAppliedAt = this.ctx.monotonic();
+    const result: SyncResult = { written, addresses, file, reload: "skipped", error: null };
     if (written) this.ctx.log.info("deny file written", { file, addresses: rendered.addresses.length });
     if (!this.reloadArgv.length) {
       result.reload = "not configured";
     } else if (written || this.reloadOwed) {
-      const problem = await runReloadCommand(this.reloadArgv);
+      const problem = await runCommand(this.reloadArgv);
+      this.lastAppliedAt = this.ctx.monotonic();
       this.reloadOwed = problem !== null;
       if (problem) return this.failed({ ...result, reload: "failed" }, `the deny file was written but the reload command failed: ${problem}`);
       result.reload = "ok";
@@ -215,6 +334,7 @@ export class DenyList {
     }
     if (isNew) {
       this.ctx.log.error("deny list not applied", { error: message });
+      this.alert({ type: "warning", severity: "high", title: "Deny list not applied", description: message, groupKey: "deny-list:problem", occurrences: 1 });
       this.options.onProblemChange?.();
     }
     return { ...result, error: message };

@@ -6,10 +6,12 @@ import journal from "./meta/_journal.json" with { type: "json" };
 import m0000 from "./0000_high_masque.sql" with { type: "text" };
 import m0001 from "./0001_strong_toad.sql" with { type: "text" };
 import m0002 from "./0002_outgoing_living_tribunal.sql" with { type: "text" };
+import m0003 from "./0003_watery_veda.sql" with { type: "text" };
 
 export const JOURNAL = journal;
 export const MIGRATION_SQL: Record<string, string> = {
   "0000_high_masque": m0000,
   "0001_strong_toad": m0001,
   "0002_outgoing_living_tribunal": m0002,
+  "0003_watery_veda": m0003,
 };

@@ -16,7 +16,7 @@ export function keyRoutes(s: ApiServices) {
     .post(
       "/keys",
       ({ body }) => {
-        const created = createKey(store, body.name.trim(), s.ctx.now());
+        const created = createKey(store, body.name.trim(), { scope: body.scope, rateLimit: body.rateLimit }, s.ctx.now());
         return ok({ ...toApiKey(created), key: created.key }, "store the key now: it cannot be shown again");
       },
       { body: KeyCreateBody, response: envelope(CreatedApiKey), detail: { tags, summary: "Create a key; the answer holds the whole key, shown this once" } },

@@ -1,7 +1,7 @@
 /**
  * The models from the dashboard (notes/console-api.md, item 4): what is live, what was replaced (kept
  * for rollback) or rejected, retraining now, promoting a kept model and rolling back. The work is the
- * retrain job's and retrain.ts's (`retrainJob`, `promote`, `rollback`); this file lists model files
+ * retrain job's and model-dir.ts's (`retrainJob`, `promote`, `rollback`); this file lists model files
  * and records what it changed.
  */
 import { readFileSync, rmSync, statSync } from "node:fs";
@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { Elysia, t } from "elysia";
 import { inArray } from "drizzle-orm";
 import { readSiteMetadata, type SiteMetadata } from "../../../detect/site/model.ts";
-import { promote, rollback, siteModelFiles, type GateReport, type SiteModelState } from "../../../detect/site/retrain.ts";
+import type { GateReport } from "../../../detect/site/retrain.ts";
+import { promote, rollback, siteModelFiles, type SiteModelState } from "../../../detect/site/model-dir.ts";
 import type { GenericMetadata } from "../../../detect/generic/model.ts";
 import { retrainJob, RETRAIN_MIN_REQUESTS } from "../../../jobs/retrain.ts";
 import { modelVersions } from "../../../store/schema.ts";
@@ -191,14 +192,14 @@ export function modelRoutes(s: ApiServices) {
       async () => {
         const restored = rollback(dir());
         if (!restored) throw new ApiError(409, `no earlier site model to roll back to in ${join(dir(), "history")}`);
-        const version = siteMeta(join(dir(), "site.onnx"))?.version ?? restored;
+        const version = restored.version ?? restored.file;
         await nowLive(version);
-        ctx.activities.record({ type: "model.rolled-back", title: "Site model rolled back", details: `${version} is live again (from ${restored}); now judging with ${ctx.detector.modelVersion}`, time: ctx.now() });
+        ctx.activities.record({ type: "model.rolled-back", title: "Site model rolled back", details: `${version} is live again (from ${restored.file}, sha256 ${restored.sha256.slice(0, 16)} checked); the model it replaced is kept; now judging with ${ctx.detector.modelVersion}`, time: ctx.now() });
         return ok(liveEntry(), `${version} is live again`);
       },
       {
         response: { 200: envelope(ModelEntry), 409: ErrorEnvelope },
-        detail: { tags, summary: "Put back the site model the last training (or promotion) replaced", description: "409 when no earlier model is kept." },
+        detail: { tags, summary: "Put back the site model the last training (or promotion) replaced", description: "The live model is kept in its turn, so a second rollback undoes the first. 409 when no earlier model (other than a copy of the live one) is kept." },
       },
     );
 }

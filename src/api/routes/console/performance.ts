@@ -28,7 +28,7 @@ export function performanceRoutes(s: ApiServices) {
       () => {
         const snap = s.metrics.snapshot();
         return ok({
-          linesPerSecond: timings.lines.perSecond(s.ctx.now()),
+          linesPerSecond: timings.lines.perSecond(),
           ingestLagMs: timings.ingestLagMs.quantiles(),
           checkLatencyMs: timings.checkLatencyMs.quantiles(),
           modelTimeMs: timings.modelTimeMs.quantiles(),

@@ -163,7 +163,7 @@ export function threatDetail(row: ThreatRow, allowlist: Allowlist, genericThresh
     threshold: row.threshold,
     modelVersion: row.modelVersion,
     attackType: row.attackType,
-    request: { raw: req.raw ?? httpText(req), method: req.method, path: req.path, query: req.query, headers: headerRecord(req.headers), body: req.body },
+    request: { raw: req.raw ?? httpText(req), method: req.method, path: req.path, query: req.query, headers: headerRecord(req.headers), body: req.body, redacted: req.redacted ?? [] },
     normalized: fields.slice(0, MAX_FIELDS_SHOWN).map((f) => ({ field: fieldLabel(f), raw: f.raw, normalized: f.norm.text, decodings: decodings(f.norm.flags) })),
     reasons: reasons.map((r) => {
       const source = rawOf(fields, req, r.field);

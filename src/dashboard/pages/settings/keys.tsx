@@ -1,23 +1,36 @@
-/** API keys: list, create (the key is shown once) and revoke. */
+/** API keys: list, create (the key is shown once, with its scope and rate limit) and revoke. */
 import { useState, type FormEvent } from "react";
 import { api } from "../../lib/api.ts";
 import { ago } from "../../lib/format.ts";
 import { useAction } from "../../lib/use-action.ts";
 import { useApi } from "../../lib/use-api.ts";
-import type { ApiKey } from "../../lib/types.ts";
+import type { ApiKey, ApiKeyScope } from "../../lib/types.ts";
 import { Badge } from "../../components/badge.tsx";
 import { Empty, Load, Note } from "../../components/states.tsx";
+
+/** Every scope the server knows (the Record makes a new one a type error here until it is described). */
+const SCOPES: Record<ApiKeyScope, string> = {
+  admin: "admin: everything, the dashboard included",
+  check: "check: inline checks only (nginx, scripts)",
+};
+
+/** How a key's rate limit reads. */
+const rateText = (rateLimit: number | null) => (rateLimit === null ? "server's rate limit" : rateLimit === 0 ? "no rate limit" : `${rateLimit} checks/s`);
 
 export function KeySettings() {
   const keys = useApi(() => api.keys.list(), []);
   const [name, setName] = useState("");
+  const [scope, setScope] = useState<ApiKeyScope>("admin");
+  /** Empty: the server's check_rate_limit. */
+  const [rateLimit, setRateLimit] = useState("");
   const [created, setCreated] = useState<ApiKey | null>(null);
   const action = useAction();
   const create = (e: FormEvent) => {
     e.preventDefault();
     void action.run(async () => {
-      setCreated(await api.keys.create(name.trim()));
+      setCreated(await api.keys.create({ name: name.trim(), scope, rateLimit: rateLimit.trim() === "" ? null : Number(rateLimit) }));
       setName("");
+      setRateLimit("");
       keys.reload();
     });
   };
@@ -37,9 +50,9 @@ export function KeySettings() {
             {list.map((k) => (
               <li key={k.id} className="key-row">
                 <div>
-                  <strong>{k.name}</strong> <span className="mono muted">{k.prefix}…</span> {k.revokedAt && <Badge value="dismissed" label="revoked" />}
+                  <strong>{k.name}</strong> <span className="mono muted">{k.prefix}…</span> <Badge value={k.scope === "admin" ? "warning" : "info"} label={k.scope} /> {k.revokedAt && <Badge value="dismissed" label="revoked" />}
                   <div className="muted small">
-                    created {ago(k.createdAt)} · last used {k.lastUsedAt ? ago(k.lastUsedAt) : "never"}
+                    {rateText(k.rateLimit)} · created {ago(k.createdAt)} · last used {k.lastUsedAt ? ago(k.lastUsedAt) : "never"}
                   </div>
                 </div>
                 {!k.revokedAt && (
@@ -64,6 +77,21 @@ export function KeySettings() {
         <label className="field">
           <span>Name</span>
           <input type="text" value={name} onChange={(e) => setName(e.target.value)} maxLength={100} placeholder="ci, grafana…" />
+        </label>
+        <label className="field">
+          <span>Scope</span>
+          <select value={scope} onChange={(e) => setScope(e.target.value as ApiKeyScope)}>
+            {Object.entries(SCOPES).map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        {/* 0 is for nginx's check key: the limit must never decide auth_request's fail mode. */}
+        <label className="field">
+          <span>Checks/s (empty: server's; 0: no limit)</span>
+          <input type="number" min={0} step={1} value={rateLimit} onChange={(e) => setRateLimit(e.target.value)} placeholder="server's" />
         </label>
         <button type="submit" className="btn btn-primary" disabled={!name.trim()}>
           Create key

@@ -1,0 +1,24 @@
+/**
+ * Every JSON body the API reads is depth-limited. Elysia parses JSON bodies with `request.json()`,
+ * and a body of 800 KB of `[[[[...` then overflows the stack in the validator's error report (a 500
+ * after holding the event loop). This app-wide parse hook scans the text of a JSON body first and
+ * refuses one nested too deep with a 400; it parses nothing itself, so every route keeps its own
+ * parser (the inline checks read their body as text).
+ */
+import { Elysia } from "elysia";
+import { DEFAULT_MAX_JSON_DEPTH, JsonDepthError, nestsDeeperThan } from "../core/json.ts";
+
+/** `application/json`, `application/problem+json`, ...: what any parser may read as JSON. */
+const JSON_TYPE = /^application\/([\w.+-]*\+)?json\b/i;
+
+/** The 400 message for a body nested too deep. */
+export function tooDeepMessage(e: JsonDepthError): string {
+  return `the body is ${e.message}; send flatter JSON`;
+}
+
+export function jsonDepthGuard(maxDepth = DEFAULT_MAX_JSON_DEPTH) {
+  // A clone: the body stream can be read once, and the route's own parser reads it next.
+  return new Elysia({ name: "json-depth-guard" }).onParse({ as: "global" }, async ({ request, contentType }) => {
+    if (JSON_TYPE.test(contentType) && nestsDeeperThan(await request.clone().text(), maxDepth)) throw new JsonDepthError(maxDepth);
+  });
+}

@@ -1,0 +1,47 @@
+/**
+ * JSON from the network or a log, parsed with a nesting limit. `JSON.parse` itself copes with deep
+ * nesting, but everything that walks the result afterwards (validators, serializers, our own
+ * recursive walks) recurses once per level and dies with "Maximum call stack size exceeded" on a
+ * few hundred KB of `[[[[...`. A linear pre-scan counts the nesting outside strings first, so a too
+ * deep document is refused before anything is built from it.
+ */
+
+/** Nesting deeper than any real request body, log line or message needs. */
+export const DEFAULT_MAX_JSON_DEPTH = 64;
+
+/** The document nests deeper than the limit. */
+export class JsonDepthError extends Error {
+  constructor(readonly maxDepth: number) {
+    super(`JSON nested deeper than ${maxDepth} levels`);
+    this.name = "JsonDepthError";
+  }
+}
+
+/**
+ * True when `text` nests `[` and `{` (outside strings) deeper than `maxDepth`. One pass, stops at
+ * the first level too deep; it does not check the syntax, `JSON.parse` does that.
+ */
+export function nestsDeeperThan(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash escapes the next character, `\"` included
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/**
+ * `JSON.parse` for untrusted text: throws `JsonDepthError` when it nests deeper than `maxDepth`,
+ * `SyntaxError` when it is not JSON.
+ */
+export function parseJson(text: string, maxDepth = DEFAULT_MAX_JSON_DEPTH): unknown {
+  if (nestsDeeperThan(text, maxDepth)) throw new JsonDepthError(maxDepth);
+  return JSON.parse(text);
+}

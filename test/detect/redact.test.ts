@@ -1,0 +1,114 @@
+/** The redactor alone (src/detect/redact.ts): which names are secrets, and what is made of each kind of value. */
+import { describe, expect, test } from "bun:test";
+import type { HttpRequest } from "../../src/core/http-request.ts";
+import type { Reason } from "../../src/detect/verdict.ts";
+import { createRedactor, isSecretName } from "../../src/detect/redact.ts";
+import { assembleRequest } from "../../src/parse/assemble.ts";
+import { ProfileBuilder } from "../../src/detect/site/profile.ts";
+import { siteFeatures } from "../../src/detect/site/features.ts";
+
+const KEY = new Uint8Array(32).fill(7);
+const redact = createRedactor(KEY);
+
+function request(vars: Record<string, string>, headers?: [string, string][]): HttpRequest {
+  return assembleRequest({ vars: { remote_addr: "203.0.113.9", request: "GET / HTTP/1.1", ...vars }, origin: { source: "test" }, headers });
+}
+
+const sha = (value: string, key = KEY) => new Bun.CryptoHasher("sha256", key).update(value).digest("hex").slice(0, 12);
+const marker = (value: string) => `[redacted len=${value.length} sha=${sha(value)}]`;
+
+describe("isSecretName", () => {
+  test("the names an operator expects, in any case and spelling", () => {
+    const secret = ["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key", "apikey", "apiKey", "X-Auth-Token", "x-csrf-token", "X-XSRF-TOKEN",
+      "password", "Passwd", "pwd", "pass", "user[password]", "new_password", "secret", "client_secret", "token", "access_token", "refresh_token", "id_token", "api_key",
+      "key", "session", "sessionid", "sessionId", "PHPSESSID", "JSESSIONID", "connect.sid", "sid", "csrf", "_csrf", "auth", "credential", "X-Amz-Credential", "jwt", "otp"];
+    for (const name of secret) expect({ name, secret: isSecretName(name) }).toEqual({ name, secret: true });
+  });
+
+  test("ordinary names are not secrets (a short word only as a whole word)", () => {
+    for (const name of ["q", "id", "user", "username", "email", "page", "next", "passenger", "monkey", "keyboard", "author", "compass", "user-agent", "referer", "accept", "host", "x-forwarded-for", "content-type"]) {
+      expect({ name, secret: isSecretName(name) }).toEqual({ name, secret: false });
+    }
+  });
+});
+
+describe("createRedactor", () => {
+  test("the hash is keyed: another installation's key gives another hash for the same value", () => {
+    const req = request({ request: "GET /login?password=hunter2 HTTP/1.1" });
+    const ours = redact(req, []).redacted[0]!;
+    const theirs = createRedactor(new Uint8Array(32).fill(8))(req, []).redacted[0]!;
+    expect(ours).toEqual({ field: "query.password", length: 7, sha: sha("hunter2"), evidence: [] });
+    expect(theirs.sha).toBe(sha("hunter2", new Uint8Array(32).fill(8)));
+    expect(theirs.sha).not.toBe(ours.sha);
+    // Not a plain SHA-256, which anyone could test guesses against.
+    expect(ours.sha).not.toBe(new Bun.CryptoHasher("sha256").update("hunter2").digest("hex").slice(0, 12));
+  });
+
+  test("percent-encoded secrets are measured and hashed decoded; repeated and encoded names are caught", () => {
+    const r = redact(request({ request: "GET /a?pass%77ord=p%40ss+word&token=t1&token=t2&q=shoes HTTP/1.1" }), []);
+    expect(r.query).toBe(`pass%77ord=${marker("p@ss word")}&token=${marker("t1")}&token=${marker("t2")}&q=shoes`);
+    expect(r.params.map((p) => [p.name, p.value])).toEqual([["password", marker("p@ss word")], ["token", marker("t1")], ["token", marker("t2")], ["q", "shoes"]]);
+  });
+
+  test("JSON and text bodies: secret keys at any depth, the JSON stays JSON, a secret inside a string too", () => {
+    const body = '{"user":{"name":"bob","password":"p\\"w1234","pin":1234,"remember":true},"api_key":"k-123456","tags":["a"],"note":"plain"}';
+    const r = redact(request({ request: "POST /api HTTP/1.1", request_body: body, content_type: "application/json" }), []);
+    expect(JSON.parse(r.body!)).toEqual({ user: { name: "bob", password: marker('p"w1234'), pin: marker("1234"), remember: true }, api_key: marker("k-123456"), tags: ["a"], note: "plain" });
+    const text = redact(request({ request: "POST /api HTTP/1.1", request_body: "login: bob\nsecret: s3cr3t-value\n" }), []);
+    expect(text.body).toBe(`login: bob\nsecret: ${marker("s3cr3t-value")}\n`);
+  });
+
+  test("a crafted body (many keys, unterminated quotes) is scanned in one pass and comes out whole", () => {
+    const body = 'a="'.repeat(50_000) + 'token="x'.repeat(1000);
+    const r = redact(request({ request: "POST /api HTTP/1.1", request_body: body }), []);
+    expect(r.body!.startsWith('a="'.repeat(50_000) + "token=")).toBe(true);
+    // `token="xtoken="` is one quoted value, then `xtoken=` names the next.
+    expect([...new Set(r.redacted.map((x) => x.field))]).toEqual(["body.token", "body.xtoken"]);
+    expect(r.body).not.toContain('="x');
+  });
+
+  test("evidence of an attack in a secret stays visible in its marker; site reasons about other fields do not leak in", () => {
+    const reasons: Reason[] = [
+      { field: "body.password", name: "sqli", evidence: "' or 1=1--", detector: "generic", weight: 0.99, detail: "looks like sqli" },
+      { field: "query.q", name: "xss", evidence: "<script>", detector: "generic", weight: 0.9, detail: "looks like xss" },
+    ];
+    const value = "x' OR 1=1--";
+    const r = redact(request({ request: "POST /login?q=%3Cscript%3E HTTP/1.1", request_body: `user=bob&password=${value}`, content_type: "application/x-www-form-urlencoded" }), reasons);
+    expect(r.body).toBe(`user=bob&password=[redacted len=${value.length} sha=${sha(value)} shows: ' or 1=1--]`);
+    expect(r.redacted).toEqual([{ field: "body.password", length: value.length, sha: sha(value), evidence: ["' or 1=1--"] }]);
+  });
+
+  test("log variables: $cookie_NAME and secret-named ones are redacted, the others kept", () => {
+    const r = redact(request({ cookie_session: "abcdef123456", arg_token: "t-999999", upstream_addr: "10.0.0.2:8080" }), []);
+    expect(r.extra).toEqual({ cookie_session: marker("abcdef123456"), arg_token: marker("t-999999"), upstream_addr: "10.0.0.2:8080" });
+  });
+
+  test("a raw line the secret cannot be found in by field is dropped rather than kept with the secret", () => {
+    const req = request({ request: "GET /x HTTP/1.1" }, [["authorization", "Basic dXNlcjpwYXNz"]]);
+    // The log wrote the header in a way no field matches (here: a different separator around it).
+    const r = redact(req, [], "GET /x auth=<Basic  dXNlcjpwYXNz>");
+    expect(r.raw).toBeUndefined();
+    expect(r.headers).toEqual([["authorization", `Basic ${marker("dXNlcjpwYXNz")}`]]);
+    // Found by field: kept, redacted.
+    expect(redact(req, [], "GET /x auth=<Basic dXNlcjpwYXNz>").raw).toBe(`GET /x auth=<Basic ${marker("dXNlcjpwYXNz")}>`);
+  });
+
+  test("Set-Cookie keeps the cookie's name and attributes", () => {
+    const r = redact(request({}, [["set-cookie", "sid=abc123456; Path=/; HttpOnly"]]), []);
+    expect(r.headers).toEqual([["set-cookie", `sid=${marker("abc123456")}; Path=/; HttpOnly`]]);
+  });
+});
+
+describe("the site model and secrets", () => {
+  test("it learns that a secret parameter is sent, not its values (stored traffic holds only markers), so a real value is no departure", () => {
+    const builder = new ProfileBuilder();
+    // What a retrain reads back from stored traffic: the token's values are markers.
+    for (let i = 0; i < 200; i++) builder.add(redact(request({ request: `GET /account?page=${i % 5}&token=t${i}-${"x".repeat(i % 7)} HTTP/1.1` }), []));
+    const profile = builder.build();
+    const live = request({ request: "GET /account?page=2&token=Zq8%2B%2F~Long.Real.Token.Value_0123456789 HTTP/1.1" });
+    const fields = siteFeatures(profile, live, 0).findings.map((f) => f.field);
+    expect(fields).not.toContain("query.token");
+    // A parameter never sent before is still a departure, secret or not.
+    expect(siteFeatures(profile, request({ request: "GET /account?page=2&api_key=abc HTTP/1.1" }), 0).findings.map((f) => [f.feature, f.field])).toContainEqual(["unknownParams", "query.api_key"]);
+  });
+});
