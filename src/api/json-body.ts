@@ -6,6 +6,7 @@
  * parser (the inline checks read their body as text).
  */
 import { Elysia } from "elysia";
+import { isInlineCheckPath } from "./inline-check.ts";
 import { DEFAULT_MAX_JSON_DEPTH, JsonDepthError, nestsDeeperThan } from "../core/json.ts";
 
 /** `application/json`, `application/problem+json`, ...: what any parser may read as JSON. */
@@ -17,8 +18,11 @@ export function tooDeepMessage(e: JsonDepthError): string {
 }
 
 export function jsonDepthGuard(maxDepth = DEFAULT_MAX_JSON_DEPTH) {
-  // A clone: the body stream can be read once, and the route's own parser reads it next.
+  // A clone: the body stream can be read once, and the route's own parser reads it next. The inline
+  // checks are left out: they read their body as text and parse it depth-limited themselves
+  // (check-input.ts), and they are the hot path, where a second read of every body costs.
   return new Elysia({ name: "json-depth-guard" }).onParse({ as: "global" }, async ({ request, contentType }) => {
-    if (JSON_TYPE.test(contentType) && nestsDeeperThan(await request.clone().text(), maxDepth)) throw new JsonDepthError(maxDepth);
+    if (!JSON_TYPE.test(contentType) || isInlineCheckPath(new URL(request.url).pathname)) return;
+    if (nestsDeeperThan(await request.clone().text(), maxDepth)) throw new JsonDepthError(maxDepth);
   });
 }
