@@ -41,7 +41,9 @@ export function createApi(base: Omit<ApiServices, "wsClients">) {
   const hub = ws.decorator.wsHub;
   const s: ApiServices = { ...base, wsClients: () => hub.stats().clients };
   const { config, log } = s.ctx;
-  return new Elysia({ serve: { maxRequestBodySize: config.server.max_body_bytes }, websocket: WS_SERVER_OPTIONS })
+  // systemRouter off: Bun's own router matches the path as sent (`/api/keys/7\..\..\check`) while
+  // request.url, which the guards read, has it resolved (`/check`); with Elysia's router both see one path.
+  return new Elysia({ serve: { maxRequestBodySize: config.server.max_body_bytes }, websocket: WS_SERVER_OPTIONS, systemRouter: false })
     .use(cors({ origin: corsOriginCheck(browserPolicy(config.server)), credentials: true }))
     .onError(({ code, error, set }) => {
       if (error instanceof ApiError) {

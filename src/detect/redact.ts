@@ -33,12 +33,31 @@ const known = new GenerationalCache<string, boolean>(4096);
 
 /** Whether a header, parameter, JSON key or log variable named `name` carries a secret. */
 export function isSecretName(name: string): boolean {
+  // Names are the client's: a long one is judged without being kept, so 4096 of them cannot pin gigabytes.
+  if (name.length > MAX_CACHED_NAME) return judgeName(name);
   let secret = known.get(name);
-  if (secret === undefined) {
-    const words = name.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase();
-    known.set(name, (secret = SECRET_FRAGMENTS.test(words) || SECRET_WORDS.test(words)));
-  }
+  if (secret === undefined) known.set(name, (secret = judgeName(name)));
   return secret;
+}
+
+/** Longest name kept in the cache. */
+const MAX_CACHED_NAME = 128;
+
+function judgeName(name: string): boolean {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase();
+  return SECRET_FRAGMENTS.test(words) || SECRET_WORDS.test(words);
+}
+
+/** Most characters of a secret value that evidence may show: never the whole value, nor more than half. */
+const MAX_EVIDENCE_IN_SECRET = 32;
+
+/**
+ * Evidence found inside a secret value, cut so that it explains the verdict without giving the value
+ * away: the generic model's evidence span can be the whole value (a cookie or a token that looked odd).
+ */
+function capEvidence(evidence: string, valueLength: number): string {
+  const keep = Math.min(MAX_EVIDENCE_IN_SECRET, Math.floor(valueLength / 2));
+  return evidence.length > keep ? `${evidence.slice(0, keep)}…` : evidence;
 }
 
 /** What was hidden, for the operator: where, how long, its keyed hash and the evidence kept. */
@@ -131,15 +150,16 @@ export function createRedactor(key: Uint8Array): Redactor {
     const replaced = new Map<string, string>();
     /** Secrets (decoded and as sent) that must not survive in the raw line. */
     const secrets = new Set<string>();
-    const evidenceFor = (field: string, value: string) => {
+    /** The reasons whose evidence lies in this value. */
+    const reasonsFor = (field: string, value: string) => {
       const lower = value.toLowerCase();
       // A raw body is one field: only its evidence that lies inside this value explains it.
-      if (field.startsWith("body:")) return reasons.filter((r) => r.field === "body" && r.evidence && lower.includes(r.evidence)).map((r) => r.evidence);
+      if (field.startsWith("body:")) return reasons.filter((r) => r.field === "body" && r.evidence && lower.includes(r.evidence));
       if (field.startsWith("body.json:")) {
         const name = field.slice("body.json:".length);
-        return reasons.filter((r) => r.field.startsWith("body.") && lastKey(r.field) === name && r.evidence).map((r) => r.evidence);
+        return reasons.filter((r) => r.field.startsWith("body.") && lastKey(r.field) === name && r.evidence);
       }
-      return reasons.filter((r) => r.field === field && r.evidence).map((r) => r.evidence);
+      return reasons.filter((r) => r.field === field && r.evidence);
     };
     /** Markers made so far, by field and value: a cookie is met in the cookie list and in its header. */
     const markers = new Map<string, string>();
@@ -148,7 +168,10 @@ export function createRedactor(key: Uint8Array): Redactor {
       const id = `${field}\0${value}`;
       let m = markers.get(id);
       if (m === undefined) {
-        const evidence = reasons.length ? [...new Set(evidenceFor(field, value))] : [];
+        // The verdict's own reasons are cut too: they are kept beside the request (threats, the live feed).
+        const found = reasons.length ? reasonsFor(field, value) : [];
+        for (const r of found) r.evidence = capEvidence(r.evidence, value.length);
+        const evidence = [...new Set(found.map((r) => r.evidence))];
         const entry: Redaction = { field: field.startsWith("body") ? field.replace(/^body(\.json)?:/, "body.") : field, length: value.length, sha: sha(value), evidence };
         redacted.push(entry);
         markers.set(id, (m = `[redacted len=${entry.length} sha=${entry.sha}${evidence.length ? ` shows: ${evidence.join(" … ")}` : ""}]`));

@@ -188,9 +188,28 @@ describe("the Host header (DNS rebinding)", () => {
     expect(JSON.parse(rebound.body).message).toContain("server.allowed_hosts");
     expect(rebound.body).not.toContain("attacker.example");
     expect((await status(`attacker.example:${port}`, "/")).status).toBe(421);
-    expect((await status("moat:80")).status).toBe(421); // nginx's upstream name, without the snippet's Host line
+    // A name without a dot cannot come from public DNS: nginx's upstream name (`Host: moat`, sent by
+    // snippets older than the Host line) keeps working.
+    expect((await status("moat:80")).status).toBe(200);
     expect((await status("127.0.0.1@attacker.example")).status).toBe(421);
     for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, "[::1]", "192.0.2.7:8080", `MOAT.lan:${port}`]) expect((await status(host)).status).toBe(200);
+  });
+});
+
+describe("the path the guards read is the path that is routed", () => {
+  test("backslashes and dot segments cannot take a check key or no key past the guard", async () => {
+    const s = await makeApiServices({ MOAT_SERVER_REQUIRE_API_KEY: "always" });
+    const check = createKey(s.ctx.store, "nginx", { scope: "check" }).key;
+    const port = listen(createApi(s));
+    const send = async (line: string, key?: string) => {
+      const raw = await sendRaw(port, `${line} HTTP/1.1\r\nHost: 127.0.0.1\r\n${key ? `X-API-Key: ${key}\r\n` : ""}Connection: close\r\n\r\n`);
+      return Number(/^HTTP\/1\.1 (\d{3})/.exec(raw)?.[1]);
+    };
+    // Bun resolves these in request.url to /check and /x.js (an inline check, a dashboard asset); its own
+    // router matched them as sent, to the key and threat routes.
+    expect(await send("DELETE /api/keys/1\\..\\..\\..\\check", check)).toBe(404); // routed as DELETE /check: there is none
+    expect(await send("GET /api/threats/type/..\\..\\..\\x.js")).toBe(404); // routed as /x.js: no such asset
+    expect(listKeys(s.ctx.store).every((k) => k.revokedAt === null)).toBe(true);
   });
 });
 

@@ -72,7 +72,16 @@ function requestedAuthority(request: Request): string {
 
 export function isAllowedHost(request: Request, policy: BrowserPolicy): boolean {
   const name = hostnameOf(requestedAuthority(request));
-  return name !== null && (isLoopbackHost(name) || isIpLiteral(name) || policy.hosts.has(name));
+  return name !== null && (isLoopbackHost(name) || isIpLiteral(name) || isSingleLabel(name) || policy.hosts.has(name));
+}
+
+/**
+ * A name without a dot (`moat`, the upstream name nginx sends unless told otherwise) cannot come from
+ * public DNS, which is what DNS rebinding needs: an attacker's page can only make the browser send a
+ * name the attacker registered. Allowing them keeps nginx set-ups from before the Host check working.
+ */
+function isSingleLabel(name: string): boolean {
+  return !name.includes(".");
 }
 
 /** Whether a browser origin may call Moat: its own origin, a loopback one, or a configured one. */
