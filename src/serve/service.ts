@@ -161,6 +161,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     async close() {
       log.info("stopping");
       scheduler.stop();
+      integrity.close();
       app.decorator.wsHub.close(); // a graceful stop waits for open sockets: close them first
       await modelWatcher.close();
       await app.stop();

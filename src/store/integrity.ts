@@ -53,7 +53,7 @@ const WORKER = import.meta.url.startsWith("file:///$bunfs/") ? "./src/store/inte
  * Checks the database at `path`; resolves with the report, or rejects with IntegrityCheckError when
  * the check could not run (no such file, no permission), which says nothing about the file's state.
  */
-export function checkIntegrity(path: string, options: { pragma?: IntegrityPragma; maxErrors?: number } = {}): Promise<IntegrityReport> {
+export function checkIntegrity(path: string, options: { pragma?: IntegrityPragma; maxErrors?: number; signal?: AbortSignal } = {}): Promise<IntegrityReport> {
   const request: IntegrityRequest = { path, pragma: options.pragma ?? "quick_check", maxErrors: options.maxErrors ?? DEFAULT_MAX_ERRORS };
   const bytes = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
   const started = performance.now();
@@ -65,6 +65,10 @@ export function checkIntegrity(path: string, options: { pragma?: IntegrityPragma
       else resolve({ pragma: request.pragma, problems: answer.problems, bytes, ms: Math.round(performance.now() - started), checkedAt: Date.now() });
     };
     worker.onerror = (event) => reject(new IntegrityCheckError(`the integrity check of ${path} failed: ${event.message}`));
+    // A stop, or a check that never answers (a wedged disk): the worker is ended, not left running.
+    const signal = options.signal;
+    if (signal?.aborted) return reject(new IntegrityCheckError(`the integrity check of ${path} was stopped: ${String(signal.reason)}`));
+    signal?.addEventListener("abort", () => reject(new IntegrityCheckError(`the integrity check of ${path} was stopped: ${String(signal.reason)}`)), { once: true });
     worker.postMessage(request);
   }).finally(() => worker.terminate());
 }

@@ -15,6 +15,9 @@ import { startServe, serveDetail, waitFor, waitForListening } from "../helpers/s
 import { openReadonly } from "../helpers/db.ts";
 import { runCli } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
+import { DatabaseIntegrity } from "../../src/services/db-integrity.ts";
+import type { Logger } from "../../src/core/log.ts";
+import type { Activities } from "../../src/services/activities.ts";
 
 const benign: Verdict = { score: 0.01, isAnomaly: false, threshold: 0.5, attackType: "none", severity: "low", reasons: [], modelVersion: "m" };
 const request = (i: number): HttpRequest => ({ ...(rawHttpParser.parse(`GET /products?id=${i} HTTP/1.1\nHost: shop.test\n`, { source: "t", line: i }) as HttpRequest), time: Date.now(), clientIp: "192.0.2.7" });
@@ -147,4 +150,20 @@ describe("a damaged database", () => {
     moat.proc.kill("SIGTERM");
     await moat.proc.exited;
   }, 60_000);
+});
+
+describe("a check under way when moat serve stops", () => {
+  test("is ended with its worker, and its result never reaches the closed store", async () => {
+    const dir = tempDir();
+    const store = openStore(join(dir, "moat.db"));
+    const recorded: string[] = [];
+    const log = { error: (msg: string) => recorded.push(msg) } as unknown as Logger;
+    const activities = { record: (a: { type: string }) => recorded.push(a.type) } as unknown as Activities;
+    const integrity = new DatabaseIntegrity({ store, activities, log }, { raiseAlert: () => { recorded.push("alert"); throw new Error("no alert expected"); } });
+    const running = integrity.check();
+    integrity.close();
+    store.close();
+    expect(await running).toBe("stopped with moat serve");
+    expect(recorded).toEqual([]);
+  });
 });
