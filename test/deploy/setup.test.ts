@@ -5,24 +5,24 @@
  * have done is exactly what the recorder saw.
  */
 import { describe, expect, test } from "bun:test";
-import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const BUN_VERSION: string = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).engines.bun;
-/** Commands that change the system or end processes by name, plus the ones the set-up legitimately uses. */
-const RECORDED = ["apt-get", "apt", "dpkg", "systemctl", "service", "pkill", "killall", "nginx", "npm", "bun"];
+/** What the scripts may run for real: the shell's helpers. Every other program on the system is a recorder. */
+const REAL = new Set(["bash", "sh", "dirname", "id", "env", "node"]);
 
+/** A directory with a recorder for every program in the system's bin directories, and for npm and bun. */
 function recorderDir(log: string): string {
   const bin = tempDir("moat-setup-bin-");
-  for (const name of RECORDED) {
+  const names = new Set(["npm", "bun", ...["/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"].flatMap((d) => (existsSync(d) ? readdirSync(d) : []))]);
+  for (const name of names) {
+    if (REAL.has(name) || !/^[\w.+-]+$/.test(name)) continue;
     const path = join(bin, name);
     // `bun --version` answers the pinned version so the script sees Bun as installed; everything else only records.
-    writeFileSync(
-      path,
-      `#!/bin/sh\necho "${name} $*" >> "${log}"\n[ "${name} $1" = "bun --version" ] && echo "${BUN_VERSION}"\nexit 0\n`,
-    );
+    writeFileSync(path, `#!/bin/sh\necho "${name} $*" >> "${log}"\n[ "${name} $1" = "bun --version" ] && echo "${BUN_VERSION}"\nexit 0\n`);
     chmodSync(path, 0o755);
   }
   return bin;
@@ -40,7 +40,7 @@ function runSetup(script: string): string[] {
   // node is real (the script reads package.json with it); /bin and /usr/bin give the shell utilities, after the recorders.
   const r = Bun.spawnSync(["bash", join(work, ".ci", script)], {
     cwd: work,
-    env: { PATH: `${bin}:${join(node, "..")}:/usr/bin:/bin`, HOME: work },
+    env: { PATH: `${bin}:${join(node, "..")}:/usr/bin:/bin`, HOME: work }, // the recorders come first
     stdout: "pipe",
     stderr: "pipe",
   });
@@ -49,13 +49,14 @@ function runSetup(script: string): string[] {
 }
 
 describe("set-up scripts", () => {
-  test("the user's set-up only installs the dependencies: no system package, no service stopped, nothing killed by name", () => {
+  test("the user's set-up runs Bun and nothing else of the system: no package, no service, no process ended", () => {
     expect(runSetup("setup")).toEqual(["bun --version", "bun install --frozen-lockfile"]);
   });
 
-  test("the developers' set-up installs peers but stops no service and kills nothing", () => {
+  test("the developers' set-up only asks dpkg and installs packages: no service stopped, no process ended", () => {
     const calls = runSetup("dev-setup");
-    expect(calls.filter((c) => /^(systemctl|service|pkill|killall|nginx)\b/.test(c))).toEqual([]);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.filter((c) => !/^(dpkg -s |apt-get (update|install) )/.test(c))).toEqual([]);
   });
 
   test("npm start sets up and then starts moat serve on the bundled sample", () => {
