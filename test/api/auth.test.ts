@@ -14,6 +14,7 @@ import { loadConfig } from "../../src/config/load.ts";
 import { createLogger } from "../../src/core/log.ts";
 import { openStore, type Store } from "../../src/store/db.ts";
 import { makeApiServices } from "../helpers/api.ts";
+import { upgradeOutcome } from "../helpers/ws.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const BEYOND_LOOPBACK = { MOAT_SERVER_HOST: "0.0.0.0" };
@@ -273,18 +274,6 @@ describe("the guard, beyond loopback", () => {
   });
 });
 
-function upgradeOutcome(url: string, headers: Record<string, string>): Promise<"opened" | "refused"> {
-  return new Promise((resolve) => {
-    // Bun's WebSocket takes headers (a browser's cannot: there the cookie does it).
-    const ws = new WebSocket(url, { headers });
-    ws.onopen = () => {
-      resolve("opened");
-      ws.close();
-    };
-    ws.onerror = () => resolve("refused");
-    ws.onclose = () => resolve("refused");
-  });
-}
 
 describe("the guard on loopback", () => {
   test('"auto" lets requests without credentials through, but still refuses a bad key', async () => {

@@ -13,6 +13,7 @@ import { createKey, listKeys } from "../../src/api/auth/keys.ts";
 import type { ApiServices } from "../../src/api/services.ts";
 import { ConfigError, loadConfig } from "../../src/config/load.ts";
 import { callApi, makeApiServices } from "../helpers/api.ts";
+import { upgradeOutcome } from "../helpers/ws.ts";
 import { sendRaw } from "../helpers/nginx.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
@@ -47,18 +48,6 @@ async function storedThreat(s: ApiServices, app: App): Promise<number> {
   return (s.ctx.store.sqlite.query("select id from threats order by id desc limit 1").get() as { id: number }).id;
 }
 
-/** Whether a WebSocket handshake with these headers opens (Bun's WebSocket sets any header; a browser sets Origin itself). */
-function upgradeOutcome(url: string, headers: Record<string, string>): Promise<"opened" | "refused"> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers });
-    ws.onopen = () => {
-      resolve("opened");
-      ws.close();
-    };
-    ws.onerror = () => resolve("refused");
-    ws.onclose = () => resolve("refused");
-  });
-}
 
 function corsHeaders(headers: Headers): string[] {
   return [...headers.keys()].filter((name) => name.startsWith("access-control-"));
