@@ -149,8 +149,8 @@ async function main(argv: string[]): Promise<number> {
   const connections = intOption("--connections", values.connections, 16, USAGE);
   const threads = intOption("--threads", values.threads, 1, USAGE);
   const wrk = Bun.which("wrk");
-  if (!wrk) throw new BenchError("wrk is not installed (Debian package wrk; .ci/setup installs it)", EXIT.unavailable);
-  if (!NGINX_BIN) throw new BenchError("nginx is not installed (Debian package nginx; .ci/setup installs it)", EXIT.unavailable);
+  if (!wrk) throw new BenchError("wrk is not installed (Debian package wrk; .ci/dev-setup installs it)", EXIT.unavailable);
+  if (!NGINX_BIN) throw new BenchError("nginx is not installed (Debian package nginx; .ci/dev-setup installs it)", EXIT.unavailable);
   ensureModSecurity(log);
   const crs = crsInfo();
   const dir = mkdtempSync(join(tmpdir(), "moat-bench-check-"));

@@ -37,7 +37,7 @@ async function get(port: number, target: string, ua: string, extra = ""): Promis
   return { status, body: raw.slice(raw.indexOf("\r\n\r\n") + 4) };
 }
 
-if (!NGINX_BIN) console.warn("auth-request.test.ts: the nginx tests are skipped: nginx is not installed (Debian package nginx; .ci/setup installs it)");
+if (!NGINX_BIN) console.warn("auth-request.test.ts: the nginx tests are skipped: nginx is not installed (Debian package nginx; .ci/dev-setup installs it)");
 
 interface StoredThreat {
   endpoint: string;

@@ -405,7 +405,7 @@ describe("DenyList in process", () => {
 });
 
 const describeNginx = NGINX_BIN ? describe : describe.skip;
-if (!NGINX_BIN) console.warn("deny-list.test.ts: the end-to-end test is skipped: nginx is not installed (Debian package nginx; .ci/setup installs it)");
+if (!NGINX_BIN) console.warn("deny-list.test.ts: the end-to-end test is skipped: nginx is not installed (Debian package nginx; .ci/dev-setup installs it)");
 
 let nginx: NginxInstance | null = null;
 let serve: ServeProcess | null = null;

@@ -32,7 +32,7 @@ export async function freePort(): Promise<number> {
  * `main` is extra main-context config (e.g. load_module lines).
  */
 export async function startNginx(http: string, options: { main?: string } = {}): Promise<NginxInstance> {
-  if (!NGINX_BIN) throw new Error("nginx is not installed (Debian package nginx; .ci/setup installs it)");
+  if (!NGINX_BIN) throw new Error("nginx is not installed (Debian package nginx; .ci/dev-setup installs it)");
   const prefix = tempDir("moat-nginx-");
   for (const d of ["logs", "tmp", "html"]) mkdirSync(join(prefix, d), { recursive: true });
   const port = await freePort();
