@@ -41,10 +41,11 @@ export function createApi(base: Omit<ApiServices, "wsClients">) {
   const hub = ws.decorator.wsHub;
   const s: ApiServices = { ...base, wsClients: () => hub.stats().clients };
   const { config, log } = s.ctx;
+  const browsers = browserPolicy(config.server);
   // systemRouter off: Bun's own router matches the path as sent (`/api/keys/7\..\..\check`) while
   // request.url, which the guards read, has it resolved (`/check`); with Elysia's router both see one path.
   return new Elysia({ serve: { maxRequestBodySize: config.server.max_body_bytes }, websocket: WS_SERVER_OPTIONS, systemRouter: false })
-    .use(cors({ origin: corsOriginCheck(browserPolicy(config.server)), credentials: true }))
+    .use(cors({ origin: corsOriginCheck(browsers), credentials: true }))
     .onError(({ code, error, set }) => {
       if (error instanceof ApiError) {
         set.status = error.status;
@@ -84,7 +85,7 @@ export function createApi(base: Omit<ApiServices, "wsClients">) {
       }
     })
     .use(jsonDepthGuard()) // before every route with a body, the auth guard's login among them
-    .use(browserGuard(config.server)) // request hooks run in order: Host, Origin and body type before credentials
+    .use(browserGuard(browsers)) // request hooks run in order: Host, Origin and body type before credentials
     .use(authGuard(s))
     .use(docsRoutes())
     .use(opsRoutes(s))

@@ -70,7 +70,7 @@ function requestedAuthority(request: Request): string {
   return request.headers.get("host") ?? new URL(request.url).host;
 }
 
-export function isAllowedHost(request: Request, policy: BrowserPolicy): boolean {
+function isAllowedHost(request: Request, policy: BrowserPolicy): boolean {
   const name = hostnameOf(requestedAuthority(request));
   return name !== null && (isLoopbackHost(name) || isIpLiteral(name) || isSingleLabel(name) || policy.hosts.has(name));
 }
@@ -85,7 +85,7 @@ function isSingleLabel(name: string): boolean {
 }
 
 /** Whether a browser origin may call Moat: its own origin, a loopback one, or a configured one. */
-export function isAllowedOrigin(origin: string, request: Request, policy: BrowserPolicy): boolean {
+function isAllowedOrigin(origin: string, request: Request, policy: BrowserPolicy): boolean {
   let url: URL;
   try {
     url = new URL(origin);
@@ -145,8 +145,8 @@ function refusal(request: Request, policy: BrowserPolicy): [number, string] | nu
   return null;
 }
 
-export function browserGuard(server: Config["server"]) {
-  const policy = browserPolicy(server);
+/** The app-wide hook; `policy` is the one the CORS plugin's origin check (corsOriginCheck) was given. */
+export function browserGuard(policy: BrowserPolicy) {
   return new Elysia().onRequest(({ request, set }) => {
     const refused = refusal(request, policy);
     if (!refused) return;
