@@ -45,11 +45,7 @@ function classTable(source: string): Uint8Array {
   return table;
 }
 
-export function charClass(source: string): CharClass {
-  return new CharClass(source);
-}
-
-export function escapeRegex(s: string): string {
+function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
@@ -61,7 +57,7 @@ export type Pattern =
   | { kind: "star"; item: Pattern; lazy: boolean; min: 0 | 1 }
   | { kind: "opt"; item: Pattern };
 
-export const cls = (source: string): Pattern => ({ kind: "class", cls: charClass(source) });
+export const cls = (source: string): Pattern => ({ kind: "class", cls: new CharClass(source) });
 export const lit = (text: string): Pattern =>
   seq(...text.split("").map((u): Pattern => ({ kind: "class", cls: new CharClass(escapeRegex(u), u.charCodeAt(0)) })));
 export const seq = (...items: Pattern[]): Pattern => (items.length === 1 ? items[0]! : { kind: "seq", items });

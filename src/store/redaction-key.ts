@@ -5,8 +5,9 @@
  * test guesses against the hashes.
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, linkSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { makePrivateDir, PRIVATE_FILE_MODE } from "../core/private-files.ts";
 
 const FILE = "redaction.key";
 const KEY_BYTES = 32;
@@ -18,11 +19,11 @@ export function redactionKeyPath(dataDir: string): string {
 /** The key of the installation whose data lives in `dataDir`; made (mode 0600) when there is none yet. */
 export function loadRedactionKey(dataDir: string): Uint8Array {
   const path = redactionKeyPath(dataDir);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  makePrivateDir(dataDir);
   if (!existsSync(path)) {
     // Written aside, then linked in: a link never replaces a key, and nobody reads a half-written one.
     const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${randomBytes(KEY_BYTES).toString("hex")}\n`, { mode: 0o600 });
+    writeFileSync(tmp, `${randomBytes(KEY_BYTES).toString("hex")}\n`, { mode: PRIVATE_FILE_MODE });
     try {
       linkSync(tmp, path);
     } catch (e) {
@@ -32,7 +33,7 @@ export function loadRedactionKey(dataDir: string): Uint8Array {
     }
   }
   // A key copied in by hand with looser permissions is tightened, not trusted as it is.
-  if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+  if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, PRIVATE_FILE_MODE);
   const hex = readFileSync(path, "utf8").trim();
   if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`${path} is not a redaction key (expected ${KEY_BYTES * 2} hex digits); remove it to make a new one (hashes of redacted values will change)`);
   return Buffer.from(hex, "hex");
