@@ -21,7 +21,7 @@ export interface ResolvedAddress {
 /** Every address of a host name; tests pass their own. */
 export type Lookup = (hostname: string) => Promise<ResolvedAddress[]>;
 
-export const systemLookup: Lookup = async (hostname) =>
+const systemLookup: Lookup = async (hostname) =>
   (await dnsLookup(hostname, { all: true, verbatim: true })).map(({ address, family }) => ({ address, family: family === 6 ? 6 : 4 }));
 
 /** A destination refused by policy (not a passing failure: asking again gives the same answer until the config or DNS changes). */
@@ -38,7 +38,7 @@ const ALLOW_HINT = "Moat sends webhooks to public addresses only; list the addre
  * `loopback`, `private`, `linkLocal`, `carrierGradeNat`, `uniqueLocal`, `multicast`; null when it is
  * public unicast. An IPv4-mapped IPv6 address is judged as its IPv4 address.
  */
-export function nonPublicRange(address: string): string | null {
+function nonPublicRange(address: string): string | null {
   if (!ipaddr.isValid(address)) return "not an IP address";
   let ip = ipaddr.parse(address);
   if (ip.kind() === "ipv6" && (ip as ipaddr.IPv6).isIPv4MappedAddress()) ip = (ip as ipaddr.IPv6).toIPv4Address();

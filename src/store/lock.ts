@@ -38,7 +38,7 @@ const USER_VERSION_OFFSET = 60;
  */
 const held = new Set<Database>();
 
-export function lockPathOf(dbPath: string): string {
+function lockPathOf(dbPath: string): string {
   return `${dbPath}.lock`;
 }
 

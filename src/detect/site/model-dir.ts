@@ -14,10 +14,10 @@
  * drops it instead of "restoring" the model that is live already.
  */
 import { createHash } from "node:crypto";
-import { makePrivateDir } from "../../core/private-files.ts";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { removeStrayTemps, replaceFileAtomically } from "../../core/atomic-file.ts";
+import { makePrivateDir } from "../../core/private-files.ts";
 import { readSiteMetadata } from "./model.ts";
 
 /** A site model file's role in its directory. */

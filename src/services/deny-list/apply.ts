@@ -38,13 +38,17 @@ export function fileHolds(path: string, text: string): boolean {
 
 /**
  * Writes `text` to `path` so that a reader (nginx) sees the old file or the new one, never a part.
- * Returns false (and writes nothing) when the file already holds `text`. The file is 0644: it holds
- * only addresses, and nginx, often another user, must read it.
+ * The file is 0644: it holds only addresses, and nginx, often another user, must read it.
  */
-export function writeFileAtomically(path: string, text: string): boolean {
-  if (fileHolds(path, text)) return false;
+export function writeDenyFile(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
   replaceFileAtomically(path, text, 0o644);
+}
+
+/** writeDenyFile() unless the file already holds `text`: returns false (and writes nothing) then. */
+export function writeFileAtomically(path: string, text: string): boolean {
+  if (fileHolds(path, text)) return false;
+  writeDenyFile(path, text);
   return true;
 }
 

@@ -32,7 +32,7 @@ export interface DenyFileTest {
 }
 
 /** The nginx "auto" tests with: the reload command's own when it runs nginx directly, else the first one found. */
-export function findNginx(reloadArgv: string[]): string | null {
+function findNginx(reloadArgv: string[]): string | null {
   const path = [process.env.PATH ?? "", ...SBIN_DIRS].join(":");
   const program = reloadArgv[0];
   return (program && basename(program) === "nginx" ? Bun.which(program, { PATH: path }) : null) ?? Bun.which("nginx", { PATH: path });

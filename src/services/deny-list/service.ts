@@ -22,7 +22,7 @@ import { BurstTracker, clip, type AlertDraft } from "../alert-rules.ts";
 import type { AlertService } from "../alerts.ts";
 import type { ThreatRow } from "../bus.ts";
 import { type BanRow, type BanConfig, BanError, banProblem, isActive, parseNeverBan, canonicalOrThrow, renderDenyFile, splitCommand, describeExpiry } from "./rules.ts";
-import { PROBLEM_KEY, banRowsOldestFirst, fileHolds, storedProblem, writeFileAtomically, runCommand } from "./apply.ts";
+import { PROBLEM_KEY, banRowsOldestFirst, fileHolds, storedProblem, writeDenyFile, runCommand } from "./apply.ts";
 import { denyFileTest, type DenyFileTest } from "./file-test.ts";
 
 export type DenyListContext = Pick<ServiceContext, "config" | "store" | "activities" | "log" | "now" | "monotonic">;
@@ -289,9 +289,9 @@ export class DenyList {
       }
       if (problem) return this.failed({ written: false, addresses, file, reload: "skipped" }, `the new deny file failed its test (${this.test.describe}), so ${file} was left as it was: ${problem}`);
     }
-    let written: boolean;
+    const written = changed; // read above, before the test: the file is not read again
     try {
-      written = changed && writeFileAtomically(file, rendered.text);
+      if (written) writeDenyFile(file, rendered.text);
     } catch (e) {
       return this.failed({ written: false, addresses: 0, file, reload: "skipped" }, `cannot write the deny file ${file}: ${(e as Error).message}`);
     }
