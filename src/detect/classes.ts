@@ -1,6 +1,9 @@
 /** The attack classes Moat names. `benign` is class 0 of every classifier. */
 export const ATTACK_CLASSES = [
   "sqli", "xss", "traversal", "cmdi", "ssti", "xxe", "nosqli", "ldapi", "open-redirect", "log4shell", "ssrf", "crlf", "scanner",
+  // Code in the application's own language (PHP, Node.js, Java), remote file inclusion, serialized objects,
+  // XPath injection, and a session id forced on a victim.
+  "code-injection", "rfi", "deserialization", "xpath", "session-fixation",
 ] as const;
 export type AttackClass = (typeof ATTACK_CLASSES)[number];
 export const CLASSES = ["benign", ...ATTACK_CLASSES] as const;

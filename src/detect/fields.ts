@@ -8,7 +8,8 @@ import { normalizeValue, type Normalized } from "./normalize.ts";
 import { isIdentifier } from "./identifiers.ts";
 import { parseJson } from "../core/json.ts";
 
-export type FieldLocation = "path" | "query" | "body" | "cookie" | "header";
+import type { FieldLocation } from "../decompose/leaf.ts";
+export type { FieldLocation };
 
 export interface Field {
   location: FieldLocation;

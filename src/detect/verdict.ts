@@ -28,8 +28,8 @@ export interface Verdict {
   modelVersion: string;
 }
 
-const CRITICAL = new Set(["sqli", "cmdi", "xxe", "ssti", "log4shell"]);
-const HIGH = new Set(["xss", "traversal", "ssrf", "nosqli", "ldapi"]);
+const CRITICAL = new Set(["sqli", "cmdi", "xxe", "ssti", "log4shell", "code-injection", "rfi", "deserialization"]);
+const HIGH = new Set(["xss", "traversal", "ssrf", "nosqli", "ldapi", "xpath"]);
 
 export function severityOf(attackType: string | null, score: number, isAnomaly: boolean): Severity {
   if (!isAnomaly || !attackType) return "none";

@@ -1,0 +1,61 @@
+/**
+ * The decompose stage's output: every value a request carries, however deeply it is nested or encoded,
+ * as one Leaf with the path that says where it sat. Analyzers and models judge leaves, never requests.
+ */
+/** The request part a value came from. */
+export type FieldLocation = "path" | "query" | "body" | "cookie" | "header";
+
+/** How a leaf's text was reached beyond the part's own decoding; each is recorded, since layering is a signal. */
+export const ENCODINGS = [
+  "url", // a further URL decoding (the text was double-encoded)
+  "base64", // base64 or base64url
+  "hex", // a run of hex digits spelling text
+  "js-escape", // \xNN, \uXXXX, \u{...}, octal escapes
+  "html-entity", // named (the full HTML5 table) or numeric character references
+  "gzip", // a gzip or deflate body
+  "json", // JSON found inside a parameter or a header
+  "url-in-value", // a URL found inside a value (its query parameters become leaves)
+] as const;
+export type Encoding = (typeof ENCODINGS)[number];
+
+/** What a leaf is in the language of its container: analyzers weigh a JSON key unlike a value. */
+export const LEAF_KINDS = [
+  "value", // a parameter, cookie, header, JSON, form or XML value
+  "key", // a parameter name, JSON key, XML element or attribute name
+  "path", // the URL path (whole)
+  "filename", // a multipart part's filename
+  "part-header", // a multipart part's own header value
+  "xml-doctype", // a DOCTYPE with its internal subset
+  "xml-pi", // a processing instruction
+  "graphql", // a GraphQL document
+  "text", // a body of no known structure, judged whole
+] as const;
+export type LeafKind = (typeof LEAF_KINDS)[number];
+
+export interface Leaf {
+  /** The request part it came from (what the site profile and the location features know). */
+  location: FieldLocation;
+  /** Where it sat: `path`, `query.id`, `header.referer.query.q`, `body.json.user.name`, `body.multipart.f.filename`. */
+  path: string;
+  /** Its own name: the parameter, key, header or part name; "" for the path and a whole body. */
+  name: string;
+  /** The value as the application reads it (after the part's own decoding: a query value is URL-decoded once). */
+  text: string;
+  kind: LeafKind;
+  /** The decodings that led from the part's text to this one, outermost first; [] for a plain value. */
+  encodings: Encoding[];
+}
+
+/** Counted conditions of the request as a whole. */
+export const REQUEST_FLAGS = [
+  "body-oversize", // more body than the decompose limit: the rest was not looked at, and that is flagged
+  "body-unparsed", // the body claimed a structure (JSON, XML, multipart, GraphQL) it does not have
+  "too-many-leaves", // the leaf limit was reached: the rest was not looked at
+  "too-deep", // nesting (JSON, XML, encodings) went past the depth limit
+] as const;
+export type RequestFlag = (typeof REQUEST_FLAGS)[number];
+
+export interface Decomposed {
+  leaves: Leaf[];
+  flags: RequestFlag[];
+}

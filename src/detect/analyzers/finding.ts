@@ -1,0 +1,28 @@
+/**
+ * What a semantic analyzer says about one value: the attack class it recognised, the construct that
+ * proved it (a rule id), how sure it is on its own, and the exact span of the text that is the evidence.
+ * Analyzers are plain functions of a value and its context; they never see the rest of the request.
+ */
+import type { AttackClass } from "../classes.ts";
+import type { Leaf } from "../../decompose/leaf.ts";
+
+export interface Finding {
+  class: AttackClass;
+  /** A stable id of the construct, `<analyzer>.<construct>`: `sql.union-select`, `xss.event-handler`. A model feature. */
+  rule: string;
+  /** 0..1: how much this construct alone means an attack (1 = valid attack syntax that benign text never has). */
+  strength: number;
+  /** Evidence: [start, end) in the analyzed text. */
+  start: number;
+  end: number;
+}
+
+/** What an analyzer sees: the leaf's text and where it sat. */
+export type AnalyzerInput = Pick<Leaf, "text" | "location" | "path" | "name" | "kind">;
+
+export interface Analyzer {
+  /** Short name, the prefix of its rule ids. */
+  name: string;
+  /** Must be linear in the text's length (no cut: a value is judged whole), with a cheap check first. */
+  analyze(input: AnalyzerInput): Finding[];
+}
