@@ -8,10 +8,11 @@
  *        ../shared/datasets/csic2010/anomalousTrafficTest.txt.gz`
  *
  * 1. Trains a site model on <train input> (any format Moat reads).
- * 2. Judges every request of <test input> in batches (featurization, generic model and site model,
+ * 2. Judges every request of <test input> in batches (decomposition, analyzers, generic and site models,
  *    all through onnxruntime; reasons for the flagged ones): requests/s. The generic model remembers
  *    the scores of field values it has seen (real traffic repeats them); the table gives the hit rate.
- * 3. Judges requests one at a time, in process: p50 / p99 latency.
+ * 3. Judges requests one at a time, in process: p50 / p99 latency; then POST requests whose
+ *    JSON bodies are 1, 4 and 8 KB of values never seen before (no cache helps), and a 1 MB body.
  * 4. Builds a combined log of N lines (default 1,000,000) from <train input> and times
  *    `moat train --from` on it as a child process: seconds and peak RSS.
  * Prints a Markdown table on stdout; progress on stderr.
@@ -21,7 +22,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { readRequests } from "../src/ingest/read.ts";
 import { Rejections } from "../src/parse/rejections.ts";
-import type { HttpRequest } from "../src/core/http-request.ts";
+import { isParseError, type HttpRequest } from "../src/core/http-request.ts";
+import { rawHttpParser } from "../src/parse/raw-http.ts";
 import { GenericModel } from "../src/detect/generic/model.ts";
 import { BUNDLED_GENERIC_MODEL, Detector } from "../src/detect/detector.ts";
 import { trainSiteModel } from "../src/detect/site/train.ts";
@@ -42,6 +44,36 @@ async function load(path: string): Promise<HttpRequest[]> {
   for await (const batch of readRequests([path], { format: "auto" }, new Rejections())) out.push(...batch);
   if (!out.length) throw new BenchError(`no request could be read from ${path}`, EXIT.dataError);
   return out;
+}
+
+/**
+ * A POST of about `bytes` of JSON: objects of ordinary fields (words, numbers, a URL, a sentence with
+ * punctuation), every value unique to request `seed` so that no cache serves it.
+ */
+function jsonPost(bytes: number, seed: number): HttpRequest {
+  const items: unknown[] = [];
+  let size = 2;
+  for (let i = 0; size < bytes; i++) {
+    const item = { id: seed * 100_000 + i, name: `item ${seed}-${i}`, note: `Tom's order #${i}: 2 x shoes (size ${i % 12}), ship via "express"; ok?`, link: `https://shop.example/p/${seed}/${i}?ref=list&page=${i % 7}`, tags: ["a", `t${i}`] };
+    const text = JSON.stringify(item);
+    items.push(item);
+    size += text.length + 1;
+  }
+  const body = JSON.stringify({ items });
+  const parsed = rawHttpParser.parse(`POST /api/orders HTTP/1.1\r\nHost: shop.example\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, { source: "bench" });
+  if (isParseError(parsed)) throw new BenchError(`the bench's own request does not parse: ${parsed.reason}`, EXIT.software);
+  return parsed;
+}
+
+/** Milliseconds to judge each request alone, sorted. */
+async function timeEach(detector: Detector, requests: HttpRequest[]): Promise<number[]> {
+  const times: number[] = [];
+  for (const req of requests) {
+    const s = performance.now();
+    await detector.judge([req]);
+    times.push(performance.now() - s);
+  }
+  return times.sort((a, b) => a - b);
 }
 
 function percentile(sorted: number[], q: number): number {
@@ -91,6 +123,15 @@ async function main(argv: string[]): Promise<number> {
     }
     latencies.sort((a, b) => a - b);
 
+    log(`single requests by body size, and a 1 MB body`);
+    const sized = [];
+    for (const kb of [1, 4, 8]) {
+      const times = await timeEach(single, Array.from({ length: 500 }, (_, i) => jsonPost(kb * 1024, i)));
+      sized.push([`single request, ${kb} KB JSON body`, "500 requests, unseen values", `p50 ${percentile(times, 0.5).toFixed(3)} ms, p99 ${percentile(times, 0.99).toFixed(3)} ms`, `max ${times.at(-1)!.toFixed(3)} ms`]);
+    }
+    const megabyte = await timeEach(single, Array.from({ length: 10 }, (_, i) => jsonPost(1 << 20, i)));
+    sized.push(["single request, 1 MB JSON body", "10 requests", `median ${percentile(megabyte, 0.5).toFixed(1)} ms`, `max ${megabyte.at(-1)!.toFixed(1)} ms`]);
+
     log(`building a ${thousands(lines)}-line combined log from ${trainInput}`);
     const big = join(dir, "train.log");
     const built = await buildLog(trainInput, lines, big, log);
@@ -99,8 +140,9 @@ async function main(argv: string[]): Promise<number> {
     if (trained.exitCode !== 0) throw new BenchError(`moat train failed: ${trained.stderr}`, EXIT.software);
 
     const rows = [
-      ["batch scoring (featurize + generic + site, ONNX)", `${thousands(test.length)} requests, batch ${batchSize}`, `${thousands(test.length / batchSeconds)} requests/s`, `${flagged} flagged; field-score cache hit rate ${(hitRate * 100).toFixed(1)}%`],
+      ["batch scoring (decompose, analyzers, generic + site models)", `${thousands(test.length)} requests, batch ${batchSize}`, `${thousands(test.length / batchSeconds)} requests/s`, `${flagged} flagged; lexical cache hit rate ${(hitRate * 100).toFixed(1)}%`],
       ["single request in process", `${thousands(singles)} requests`, `p50 ${percentile(latencies, 0.5).toFixed(3)} ms, p99 ${percentile(latencies, 0.99).toFixed(3)} ms`, `max ${latencies[latencies.length - 1]!.toFixed(3)} ms`],
+      ...sized,
       ["moat train --from (child process)", `${thousands(built.lines)} combined lines`, `${trained.seconds.toFixed(1)} s`, `peak RSS ${trained.peakRssBytes === null ? "?" : (trained.peakRssBytes / 2 ** 20).toFixed(0)} MB`],
     ];
     console.log(describeMachine().join("\n"));

@@ -10,8 +10,9 @@ import { addDetectOptions, loadDetector, payloadLinesFrom, type DetectFlags } fr
 import { createProgress } from "../progress.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { warn, writeText } from "../output.ts";
+import { evaluateNamedSet, wantsNamedSet, type SetFlags } from "./eval-sets.ts";
 
-interface EvalFlags extends InputFlags, DetectFlags {
+interface EvalFlags extends InputFlags, DetectFlags, SetFlags {
   labels?: string;
   benign?: string[];
   attacks?: string[];
@@ -54,18 +55,29 @@ async function labelled(paths: string[], flags: EvalFlags): Promise<{ items: Lab
 
 export function evalCommand(): Command {
   const cmd = new Command("eval")
-    .description("measure detection on labelled input: TPR, FPR, precision, F1, ROC-AUC, TPR at FPR 0.1% and 1%")
+    .description("measure detection on labelled input (TPR, FPR, precision, F1, ROC-AUC, TPR at FPR 0.1% and 1%) or on a named evaluation set, on its honest split")
     .argument("[paths...]", "labelled inputs, with --labels")
     .option("--labels <file>", "one 0 (benign) or 1 (attack) per request of the inputs, in order")
     .option("--benign <paths...>", "benign requests")
     .option("--attacks <paths...>", "attack requests (with --benign)")
     .option("--inject <dir>", "payload lists (<dir>/payloads/<class>.txt or the payloads folder): their test split is injected into the --benign requests")
     .option("--strip-header <names...>", "drop these headers before judging (e.g. CSIC's accept-charset artifact)")
-    .option("--out <prefix>", "write <prefix>.json and <prefix>.md")
-    .option("--title <text>", "title of the Markdown table");
+    .option("--out <prefix>", "write <prefix>.json and <prefix>.md (the named sets: <prefix>.md)")
+    .option("--title <text>", "title of the Markdown table")
+    .option("--crs-tests <dir>", "the OWASP CRS regression tests (crs-regression/): detection per CRS family and placement, FPR on the no-expect tests")
+    .option("--blazehttp <file>", "blazehttp benign requests (requests.jsonl.gz): FPR split by site and what the false positives are flagged on")
+    .option("--datasets <dir>", "the shared datasets folder: every detection figure on its honest split (CRS, blazehttp, legit-queries, CSIC, payload lists)")
+    .option("--split <side>", "which half of the set: dev, test or all (default: all; --datasets: test)")
+    .option("--show-fp <n>", "with --blazehttp --split dev: list the first n false positives")
+    .option("--csic-model <dir>", "with --datasets: a site model trained on CSIC's training file, for the CSIC rows");
   addInputOptions(cmd);
   addDetectOptions(cmd);
   return cmd.action(async (paths: string[], flags: EvalFlags) => {
+    if (wantsNamedSet(flags)) {
+      const md = await evaluateNamedSet(flags);
+      if (flags.out) writeFileSync(`${flags.out}.md`, md);
+      return writeText(md);
+    }
     const detector = await loadDetector(flags);
     const { items, description } = await labelled(paths, flags);
     const progress = createProgress();

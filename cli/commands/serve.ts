@@ -4,6 +4,7 @@ import { startService } from "../../src/serve/service.ts";
 import { FORMAT_NAMES } from "../../src/parse/formats.ts";
 import { StoreError } from "../../src/store/db.ts";
 import { DatabaseInUseError } from "../../src/store/lock.ts";
+import { IncompatibleSiteModel } from "../../src/detect/site/model.ts";
 import { addConfigOptions, configFrom, type ConfigFlags } from "../config-options.ts";
 import os from "node:os";
 import { CliError, EXIT } from "../exit-codes.ts";
@@ -46,6 +47,7 @@ export function serveCommand(): Command {
     } catch (e) {
       if (e instanceof StoreError) throw new CliError(e.message, EXIT.ioError);
       if (e instanceof DatabaseInUseError) throw new CliError(e.message, EXIT.tempFail);
+      if (e instanceof IncompatibleSiteModel) throw new CliError(`cannot load the site model in ${config.detect.model_dir}: ${e.message}`, EXIT.dataError);
       if ((e as NodeJS.ErrnoException).code === "EADDRINUSE") throw new CliError(`${config.server.host}:${config.server.port} is in use by another program: stop it, or set server.port or --port`, EXIT.tempFail);
       throw e;
     }

@@ -85,9 +85,9 @@ export function trainCommand(): Command {
     if (flags.generic) {
       if (!flags.data) throw new CliError("--generic needs --data <datasets folder>", EXIT.usage);
       // Loaded on demand: the corpus generators pull in faker's locales, which no other command needs.
-      const { buildGenericModel, DEFAULT_GENERIC_BUILD } = await import("../../src/detect/generic/build.ts");
+      const { buildGenericModel, DEFAULT_GENERIC_BUILD, realTraffic } = await import("../../src/detect/generic/build.ts");
       const { renderGenericCard } = await import("../../src/detect/generic/card.ts");
-      const result = await buildGenericModel({ ...DEFAULT_GENERIC_BUILD, datasets: flags.data, targetFpr, seed, progress: stage("generic") });
+      const result = await buildGenericModel({ ...DEFAULT_GENERIC_BUILD, ...(await realTraffic(flags.data)), datasets: flags.data, targetFpr, seed, progress: stage("generic") });
       writeFileSync(join(flags.out, "model.onnx"), result.bytes);
       const card = renderGenericCard(result, process.argv.slice(2).join(" "));
       writeFileSync(join(flags.out, "MODEL_CARD.md"), card);

@@ -6,7 +6,8 @@
  */
 import { t } from "elysia";
 import type { HttpRequest } from "../core/http-request.ts";
-import type { Verdict } from "../detect/verdict.ts";
+import type { Severity, Verdict } from "../detect/verdict.ts";
+import { blockPolicy, shouldBlock } from "../detect/site/block-policy.ts";
 import type { ApiServices } from "./services.ts";
 
 /** The inline check routes (detection.ts, auth-request.ts): all a `check` key may call; the guard rate-limits them per key, /api/performance times them. */
@@ -35,7 +36,7 @@ export const CheckAnswer = t.Object({
   attack_type: t.Optional(t.String({ description: "an attack class or `anomaly`; absent when the request is not flagged" })),
   reasons: t.Array(Reason, { description: "why the request was flagged, strongest first; empty when it was not" }),
   severity: t.Union([t.Literal("critical"), t.Literal("high"), t.Literal("medium"), t.Literal("low"), t.Literal("none")]),
-  blocked: t.Boolean({ description: "flagged while the mode is block" }),
+  blocked: t.Boolean({ description: "refused: the mode is block, and the request is a known attack class at detect.block_min_severity or above, or an anomaly on an endpoint of detect.block_anomaly_endpoints" }),
 });
 export type CheckAnswerT = typeof CheckAnswer.static;
 
@@ -56,7 +57,7 @@ class ServedChecks {
   }
 }
 
-function toAnswer(v: Verdict, processingMs: number, blocking: boolean): CheckAnswerT {
+function toAnswer(v: Verdict, processingMs: number, blocked: boolean): CheckAnswerT {
   return {
     anomaly_score: v.score,
     is_anomaly: v.isAnomaly,
@@ -66,7 +67,7 @@ function toAnswer(v: Verdict, processingMs: number, blocking: boolean): CheckAns
     ...(v.attackType ? { attack_type: v.attackType } : {}),
     reasons: v.reasons,
     severity: v.severity,
-    blocked: blocking && v.isAnomaly,
+    blocked,
   };
 }
 
@@ -78,6 +79,7 @@ export interface InlineChecker {
 
 function createInlineChecker(s: ApiServices): InlineChecker {
   const served = new ServedChecks();
+  const policy = blockPolicy(s.ctx.config.detect.block_min_severity as Severity, s.ctx.config.detect.block_anomaly_endpoints);
   async function check(toRequests: (now: number) => HttpRequest[]): Promise<CheckAnswerT[]> {
     const started = performance.now();
     const now = s.ctx.now();
@@ -85,10 +87,14 @@ function createInlineChecker(s: ApiServices): InlineChecker {
     const verdicts = await s.judge(requests); // the models, then the allowlist
     const elapsedMs = performance.now() - started;
     const blocking = s.settings.mode === "block";
+    const blocked = verdicts.map((v, i) => blocking && shouldBlock(v, requests[i]!.path, policy));
     // The answer is the caller's own; what is stored and published has the secrets taken out.
-    s.inlineWriter.add(requests.map((r, i) => s.redact(r, verdicts[i]!.reasons)), verdicts, blocking);
+    for (const side of [true, false]) {
+      const indexes = blocked.flatMap((b, i) => (b === side ? [i] : []));
+      if (indexes.length) s.inlineWriter.add(indexes.map((i) => s.redact(requests[i]!, verdicts[i]!.reasons)), indexes.map((i) => verdicts[i]!), side);
+    }
     served.add(verdicts, elapsedMs);
-    return verdicts.map((v) => toAnswer(v, elapsedMs / verdicts.length, blocking));
+    return verdicts.map((v, i) => toAnswer(v, elapsedMs / verdicts.length, blocked[i]!));
   }
   return { check, served };
 }

@@ -41,6 +41,14 @@ export const ConfigSchema = Type.Object(
       model_dir: Type.String({ default: "", description: "site model directory (moat train --out); empty: <data_dir>/model" }),
       threshold: Type.Number({ minimum: 0, maximum: 1, default: 0, description: "flag at this score; 0 keeps the model's calibrated threshold" }),
       mode: Type.Union([Type.Literal("detect"), Type.Literal("block")], { default: "detect", description: "detect only, or block (inline checks answer 403)" }),
+      block_min_severity: Type.Union(["low", "medium", "high", "critical"].map((l) => Type.Literal(l)), {
+        default: "high",
+        description: "block mode blocks a known attack class flagged at this severity or above: high blocks every flagged sqli, cmdi, xxe, ssti, log4shell, code-injection, rfi and deserialization, and xss, traversal, ssrf, nosqli, ldapi, xpath at score 0.9 or more; medium adds scanners, open redirects, crlf",
+      }),
+      block_anomaly_endpoints: Type.Array(Type.String({ pattern: "^/", description: "a path pattern: `*` or `{name}` is one segment, `**` any number" }), {
+        default: [],
+        description: "endpoints whose anomalies (departures from the site model with no attack class: a new page, a new parameter) are blocked too, e.g. /admin/**, /api/login; elsewhere anomalies are detect-only",
+      }),
     }),
     storage: section({
       data_dir: Type.String({ default: "", description: "where the database and models live; empty: $XDG_DATA_HOME/moat or ~/.local/share/moat" }),

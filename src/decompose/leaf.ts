@@ -2,8 +2,12 @@
  * The decompose stage's output: every value a request carries, however deeply it is nested or encoded,
  * as one Leaf with the path that says where it sat. Analyzers and models judge leaves, never requests.
  */
-/** The request part a value came from. */
-export type FieldLocation = "path" | "query" | "body" | "cookie" | "header";
+/** Bumped whenever what decompose makes of a request changes: models record the version they learned from. */
+export const DECOMPOSE_VERSION = 1;
+
+/** The request parts a value can come from. */
+export const FIELD_LOCATIONS = ["path", "query", "body", "cookie", "header"] as const;
+export type FieldLocation = (typeof FIELD_LOCATIONS)[number];
 
 /** How a leaf's text was reached beyond the part's own decoding; each is recorded, since layering is a signal. */
 export const ENCODINGS = [

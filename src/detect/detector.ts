@@ -6,10 +6,12 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { HttpRequest } from "../core/http-request.ts";
-import { extractFields, type Field } from "./fields.ts";
-import { GenericModel } from "./generic/model.ts";
-import { SiteModel } from "./site/model.ts";
+import { GenericModel, MODEL_INPUT_VERSION, type GenericScore } from "./generic/model.ts";
+import { fuseScores } from "./site/fusion.ts";
+import { runningLineage, SiteModel } from "./site/model.ts";
 import { severityOf, type Reason, type Verdict } from "./verdict.ts";
+import type { Finding } from "./analyzers/finding.ts";
+import type { RequestFlag } from "../decompose/leaf.ts";
 import bundledGeneric from "../../models/generic/model.onnx" with { type: "file" };
 
 export const BUNDLED_GENERIC_MODEL: string = bundledGeneric;
@@ -25,13 +27,8 @@ export interface DetectorOptions {
 }
 
 const MAX_REASONS = 5;
-
-/** How reasons name a field: `path`, `body`, or `<location>.<name>`. */
-export function fieldLabel(f: Field): string {
-  if (f.location === "path") return "path";
-  if (f.location === "body" && !f.name) return "body";
-  return `${f.location}.${f.name}`;
-}
+/** Leaves explained per flagged request. */
+const MAX_LEAF_REASONS = 3;
 
 const SITE_NAMES: Record<string, string> = {
   unknownEndpoint: "unknown endpoint", unknownExtension: "unknown file type", unusualMethod: "unusual method",
@@ -53,12 +50,12 @@ export class Detector {
 
   /** Swaps in another site model (after a retrain or a rollback); batches already running finish with the old one. */
   async replaceSite(path: string): Promise<void> {
-    this.siteModel = await SiteModel.fromFile(resolveSitePath(path));
+    this.siteModel = await SiteModel.fromFile(resolveSitePath(path), runningLineage(this.generic, MODEL_INPUT_VERSION));
   }
 
   static async load(options: DetectorOptions = {}): Promise<Detector> {
     const generic = await GenericModel.fromFile(options.generic ?? BUNDLED_GENERIC_MODEL);
-    const site = options.site ? await SiteModel.fromFile(resolveSitePath(options.site)) : null;
+    const site = options.site ? await SiteModel.fromFile(resolveSitePath(options.site), runningLineage(generic, MODEL_INPUT_VERSION)) : null;
     return new Detector(generic, site, options);
   }
 
@@ -67,13 +64,14 @@ export class Detector {
     return new Detector(generic, site, {});
   }
 
+  /** The threshold of the final score, on the generic model's scale (a site model's scores are mapped onto it). */
   get threshold(): number {
-    return this.thresholdWith(this.siteModel);
+    return this.thresholdOverride ?? this.generic.meta.threshold;
   }
 
-  /** The model's own threshold: the site model's when there is one (it makes the final score). */
+  /** The model's own threshold. */
   get calibratedThreshold(): number {
-    return (this.siteModel ?? this.generic).meta.threshold;
+    return this.generic.meta.threshold;
   }
 
   /** Overrides the calibrated threshold (an operator's setting); undefined restores it. */
@@ -85,10 +83,6 @@ export class Detector {
     return this.versionWith(this.siteModel);
   }
 
-  private thresholdWith(site: SiteModel | null): number {
-    return this.thresholdOverride ?? (site ?? this.generic).meta.threshold;
-  }
-
   private versionWith(site: SiteModel | null): string {
     return site ? `${this.generic.meta.version}+${site.meta.version}` : this.generic.meta.version;
   }
@@ -97,39 +91,69 @@ export class Detector {
     // One site model for the whole batch: a replaceSite() during the awaits below must not pair one
     // model's scores with another's threshold and version.
     const siteModel = this.siteModel;
-    const fields = requests.map(extractFields);
-    const generic = await this.generic.score(fields);
+    const generic = await this.generic.scoreRequests(requests);
     const site = siteModel ? await siteModel.score(requests, generic.map((g) => g.score)) : null;
-    const threshold = this.thresholdWith(siteModel);
+    const threshold = this.threshold;
     const modelVersion = this.versionWith(siteModel);
     const genericThreshold = this.generic.meta.threshold;
     return requests.map((_, i) => {
       const g = generic[i]!;
-      const score = site ? site[i]!.score : g.score;
-      const isAnomaly = score >= threshold;
-      // The generic model names the class when it leans to an attack; otherwise the site model's departure is the finding.
-      const genericLeads = g.score >= Math.min(0.5, genericThreshold);
-      const attackType = isAnomaly ? (genericLeads ? this.generic.classes[g.cls]! : "anomaly") : null;
+      // A site model only adds: what the generic model flags stays flagged, with its class.
+      const { score, isAnomaly, attackType } = fuseScores(
+        { score: g.score, threshold: genericThreshold, attackType: this.generic.classes[g.cls]! },
+        site ? { score: site[i]!.score, threshold: siteModel!.meta.threshold } : null,
+        threshold,
+      );
       const reasons: Reason[] = [];
       if (isAnomaly || this.options.explainAll) {
-        const order = g.fieldScores.map((s, f) => [s, f] as const).sort((a, b) => b[0] - a[0]);
-        for (const [s, f] of order.slice(0, 3)) {
-          if (s < 0.5 && !(reasons.length === 0 && this.options.explainAll)) break;
-          const field = fields[i]![f]!;
-          const cls = g.fieldClasses[f]!;
-          const evidence = this.generic.explain(field, cls);
-          reasons.push({ field: fieldLabel(field), name: this.generic.classes[cls]!, evidence: evidence.text, detector: "generic", weight: s, detail: `looks like ${this.generic.classes[cls]} (p=${s.toFixed(3)})` });
-        }
+        reasons.push(...this.genericReasons(g));
         for (const f of site?.[i]!.findings ?? []) {
           if (reasons.length >= MAX_REASONS) break;
           if (f.feature === "generic") continue;
           reasons.push({ field: f.field, name: SITE_NAMES[f.feature] ?? f.feature, evidence: f.evidence, detector: "site", weight: f.weight, detail: f.detail });
         }
+        for (const flag of g.flags) reasons.push({ field: "body", name: flag, evidence: "", detector: "generic", weight: 0, detail: REQUEST_FLAG_DETAIL[flag] });
       }
       return { score, isAnomaly, threshold, attackType, severity: severityOf(attackType, score, isAnomaly), reasons, modelVersion };
     });
   }
+
+  /**
+   * The most suspicious leaves, each explained by its analyzer's evidence span (a flagged leaf always
+   * has a finding); a leaf explained on request without one, by the lexical model's densest substring.
+   */
+  private genericReasons(g: GenericScore): Reason[] {
+    const reasons: Reason[] = [];
+    const order = g.leaves.map((l, k) => [l.attack, k] as const).sort((a, b) => b[0] - a[0]);
+    for (const [attack, k] of order.slice(0, MAX_LEAF_REASONS)) {
+      if (attack < 0.5 && !(reasons.length === 0 && this.options.explainAll)) break;
+      const { leaf, findings, cls } = g.leaves[k]!;
+      const name = this.generic.classes[cls]!;
+      const finding = strongest(findings, name) ?? strongest(findings);
+      if (finding) {
+        reasons.push({ field: leaf.path, name, evidence: leaf.text.slice(finding.start, finding.end), detector: "generic", weight: attack, detail: `${finding.rule} (p=${attack.toFixed(3)})` });
+      } else {
+        const evidence = this.generic.explain(leaf, cls);
+        reasons.push({ field: leaf.path, name, evidence: evidence.text, detector: "generic", weight: attack, detail: `looks like ${name} (p=${attack.toFixed(3)})` });
+      }
+    }
+    return reasons;
+  }
 }
+
+/** The strongest finding (of a class, when given). */
+function strongest(findings: readonly Finding[], cls?: string): Finding | undefined {
+  let best: Finding | undefined;
+  for (const f of findings) if ((cls === undefined || f.class === cls) && (!best || f.strength > best.strength)) best = f;
+  return best;
+}
+
+const REQUEST_FLAG_DETAIL: Record<RequestFlag, string> = {
+  "body-oversize": "the body is longer than Moat reads: the rest was not judged",
+  "body-unparsed": "the body is not the structure its Content-Type claims",
+  "too-many-leaves": "more values than Moat reads: the rest were not judged",
+  "too-deep": "nested deeper than Moat reads: the deeper values were not judged",
+};
 
 function resolveSitePath(path: string): string {
   return statSync(path).isDirectory() ? join(path, "site.onnx") : path;

@@ -15,7 +15,7 @@ export interface FeaturizerSettings {
   ngramMax: number;
 }
 
-export const FEATURIZER_VERSION = 2;
+export const FEATURIZER_VERSION = 3;
 export const DEFAULT_FEATURIZER: FeaturizerSettings = { version: FEATURIZER_VERSION, buckets: 1 << 18, ngramMin: 1, ngramMax: 4 };
 
 /** A sparse, L2-normalized feature vector. */

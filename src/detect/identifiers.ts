@@ -1,7 +1,7 @@
 /**
  * Values that are identifiers rather than text: UUIDs and runs of 16 or more hex digits (session ids,
- * hashes, trace ids). The site profile folds them out of endpoint paths; the generic model does not
- * score them as fields, because they hold none of the syntax an attack class needs.
+ * hashes, trace ids). The site profile folds them out of endpoint paths; the lexical model does not
+ * score them, because they hold none of the syntax an attack class needs.
  */
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const HEX_ID = /^[0-9a-f]{16,}$/i;

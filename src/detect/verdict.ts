@@ -31,10 +31,16 @@ export interface Verdict {
 const CRITICAL = new Set(["sqli", "cmdi", "xxe", "ssti", "log4shell", "code-injection", "rfi", "deserialization"]);
 const HIGH = new Set(["xss", "traversal", "ssrf", "nosqli", "ldapi", "xpath"]);
 
+/**
+ * A flagged request's severity. A known class of the two upper sets is at least high whatever its
+ * score (block mode's default bar, so a flagged injection is blocked even near the threshold);
+ * context-dependent classes (scanner, open redirect, CRLF, session fixation) are medium and the site
+ * model's anomalies low or medium.
+ */
 export function severityOf(attackType: string | null, score: number, isAnomaly: boolean): Severity {
   if (!isAnomaly || !attackType) return "none";
   if (CRITICAL.has(attackType)) return score >= 0.9 ? "critical" : "high";
-  if (HIGH.has(attackType)) return score >= 0.9 ? "high" : "medium";
+  if (HIGH.has(attackType)) return "high";
   if (attackType === "anomaly") return score >= 0.9 ? "medium" : "low";
   return "medium";
 }

@@ -15,7 +15,8 @@ export function bytesToText(bytes: Uint8Array): string {
   return isUtf8(bytes) ? utf8.decode(bytes) : latin1.decode(bytes);
 }
 
-function hexValue(c: number): number {
+/** The value of one hex digit's character code, or -1. */
+export function hexValue(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
   if (c >= 65 && c <= 70) return c - 55;
   if (c >= 97 && c <= 102) return c - 87;
@@ -66,18 +67,30 @@ export function hexByteAt(s: string, i: number): number {
   return h >= 0 && l >= 0 ? h * 16 + l : -1;
 }
 
-const readPercent: EscapeReader = (s, i) => {
-  const b = hexByteAt(s, i + 1);
-  return b >= 0 ? b | (3 << 8) : -1;
-};
-
 /**
- * One pass of URL decoding. `%XX` becomes a byte; a `%` not followed by two hex digits stays as is.
- * With `plusAsSpace` (form and query values) `+` becomes a space.
+ * One pass of URL decoding. Each run of `%XX` escapes becomes the text its bytes spell (UTF-8, or
+ * Latin-1 when they are not UTF-8); a `%` not followed by two hex digits stays as is. The text between
+ * runs is copied by slices, which keeps a long non-ASCII value linear and native-fast, and one bad
+ * escape does not turn the whole value's text into Latin-1. With `plusAsSpace` (form and query
+ * values) `+` becomes a space.
  */
 export function percentDecode(s: string, plusAsSpace = false): string {
   const spaced = plusAsSpace && s.indexOf("+") !== -1 ? s.replaceAll("+", " ") : s;
-  return decodeByteEscapes(spaced, "%", readPercent);
+  let out = "";
+  let last = 0;
+  for (let i = spaced.indexOf("%"); i !== -1; i = spaced.indexOf("%", i)) {
+    let j = i;
+    while (j < spaced.length && spaced.charCodeAt(j) === 0x25 && hexByteAt(spaced, j + 1) >= 0) j += 3;
+    if (j === i) {
+      i++;
+      continue;
+    }
+    const bytes = new Uint8Array((j - i) / 3);
+    for (let k = 0; k < bytes.length; k++) bytes[k] = hexByteAt(spaced, i + 3 * k + 1);
+    out += spaced.slice(last, i) + bytesToText(bytes);
+    last = i = j;
+  }
+  return last === 0 ? spaced : out + spaced.slice(last);
 }
 
 /** `a=1&b=2&a=3` → params in order, repeated names kept; empty pieces (`&&`) skipped. */

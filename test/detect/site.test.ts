@@ -40,7 +40,7 @@ describe("site model", () => {
     const c = trained.meta.calibration;
     expect(c.trainingRequests).toBe(4040);
     expect(c.droppedAsAttacks).toBeGreaterThanOrEqual(40);
-    expect(c.profileRequests + c.scorerNegatives + c.calibrationRequests).toBe(c.trainingRequests - c.droppedAsAttacks);
+    expect(c.profileRequests + c.scorerNegatives + c.calibrationRequests + c.duplicates!).toBe(c.trainingRequests - c.droppedAsAttacks);
     expect(c.calibrationFpr).toBeLessThanOrEqual(0.01);
     expect(c.syntheticTpr).toBeGreaterThan(0.8);
     expect(c.endpoints).toBeGreaterThanOrEqual(9);

@@ -1,5 +1,5 @@
 /**
- * Attack samples: the shared payload lists (split by line into train/test), generators for the classes
+ * Attack samples: the shared payload lists and fuzzdb's (split by normalized content into train/test), generators for the classes
  * no list covers (Log4Shell, SSRF, CRLF, scanner probes), and the project's grammar for the classes
  * whose lists are short (SSTI, NoSQL and LDAP injection, open redirect, command injection). Payloads
  * are placed the way attackers send them: as parameter values mostly, and as path segments, headers
@@ -9,12 +9,42 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PAYLOAD_LISTS, type AttackClass } from "../classes.ts";
 import { encodeLike, pick, rng, splitPoint, type Sample } from "./sample.ts";
-import { grammarPayload } from "./grammar.ts";
+import { grammarPayload, grammarPayloads } from "./grammar.ts";
+import { fuzzdbLines, type ListLine } from "./fuzzdb.ts";
+import { percentDecode } from "../../parse/decode.ts";
 
-/** Share of each payload list held out for evaluation (by a hash of the line, so it is stable). */
+/** Share of the payloads held out for evaluation (by a hash of the normalized line, so it is stable). */
 export const PAYLOAD_TEST_SHARE = 0.3;
 
-const FILES = ["etc/passwd", "etc/shadow", "windows/win.ini", "boot.ini", "etc/hosts", "proc/self/environ", "var/log/apache2/access.log", "windows/system32/drivers/etc/hosts"];
+/** Lines shorter than this once normalized (`'`, `0`, `*|`) are probes, not attacks of one class. */
+const MIN_PAYLOAD_LENGTH = 3;
+
+/** Fillers of the lists' placeholders; the first one stands for all in a line's normalized form. */
+const PLACEHOLDERS: [RegExp, string[]][] = [
+  [/\{FILE\}/g, ["etc/passwd", "etc/shadow", "windows/win.ini", "boot.ini", "etc/hosts", "proc/self/environ", "var/log/apache2/access.log", "windows/system32/drivers/etc/hosts"]],
+  [/\{cmd\}/g, ["id", "cat /etc/passwd", "uname -a", "whoami", "ls -la /"]],
+  [/\{target\}/g, ["evil.example", "198.51.100.9", "attacker.example.net"]],
+  [/XXpathXX/g, ["http://evil.example/shell.txt", "https://198.51.100.9/c99.txt"]],
+];
+
+function fill(line: string, choose: (options: string[]) => string): string {
+  let out = line;
+  for (const [pattern, options] of PLACEHOLDERS) out = out.replace(pattern, () => choose(options));
+  return out;
+}
+
+/**
+ * The form two payload lines are compared in: placeholders filled the same way, URL escapes decoded
+ * once, lower-cased, whitespace collapsed and trimmed. Lines equal in this form are one payload, so
+ * they land on one side of the split whichever lists hold them.
+ */
+export function payloadKey(line: string): string {
+  return percentDecode(fill(line, (o) => o[0]!)).toLowerCase().replace(/\s+/g, " ").trim();
+}
+
+export function payloadSide(line: string): "train" | "test" {
+  return splitPoint(payloadKey(line)) < PAYLOAD_TEST_SHARE ? "test" : "train";
+}
 
 export interface PayloadLine {
   cls: AttackClass;
@@ -22,19 +52,86 @@ export interface PayloadLine {
   payload: string;
 }
 
-/** Lines of the payload lists, `{FILE}` placeholders filled, for one side of the split. */
-export function loadPayloadLines(datasets: string, side: "train" | "test"): PayloadLine[] {
-  const out: PayloadLine[] = [];
+/** Lines of the shared payload lists, then of the mapped fuzzdb lists. */
+function listLines(datasets: string): ListLine[] {
+  const out: ListLine[] = [];
   for (const [list, cls] of Object.entries(PAYLOAD_LISTS)) {
     const path = join(datasets, "payloads", `${list}.txt`);
     if (!existsSync(path)) continue;
-    const lines = readFileSync(path, "utf8").split("\n").map((l) => l.replace(/\r$/, "")).filter((l) => l.trim() !== "");
-    lines.forEach((line, i) => {
-      if ((splitPoint(`${list}:${line}`) < PAYLOAD_TEST_SHARE ? "test" : "train") !== side) return;
-      out.push({ cls, list, payload: line.replaceAll("{FILE}", FILES[i % FILES.length]!) });
-    });
+    for (const line of readFileSync(path, "utf8").split("\n")) if (line.trim() !== "") out.push({ cls, list, line: line.replace(/\r$/, "") });
   }
-  return out;
+  return [...out, ...fuzzdbLines(datasets)];
+}
+
+/** Payloads the project's generators make (sampled widely: the grammar picks among a few parts), normalized. */
+let generatedKeys: Set<string> | null = null;
+function generatorKeys(): Set<string> {
+  if (generatedKeys) return generatedKeys;
+  generatedKeys = new Set<string>();
+  for (const seed of [1, 2, 3]) {
+    for (const g of grammarPayloads(60_000, seed)) generatedKeys.add(payloadKey(g.payload));
+    for (const s of generatedAttacks(30_000, seed)) generatedKeys.add(payloadKey(s.raw));
+  }
+  return generatedKeys;
+}
+
+export interface PayloadSplitStats {
+  /** Distinct (class, normalized line) payloads on each side. */
+  train: number;
+  test: number;
+  /** Normalized lines found on both sides: 0 by construction. */
+  onBothSides: number;
+  duplicates: number;
+  tooShort: number;
+  /** Test lines dropped because a generator of the project makes them. */
+  generated: number;
+}
+
+export interface PayloadSplit {
+  train: PayloadLine[];
+  test: PayloadLine[];
+  stats: PayloadSplitStats;
+}
+
+/** Training and evaluation both ask for a side: the lists are read and split once per datasets folder. */
+const splits = new Map<string, PayloadSplit>();
+
+/**
+ * The payload lists (`payloads/` and fuzzdb), split by normalized content across all lists: one
+ * payload, however many lists hold it, is on one side only. Duplicates within a class are dropped;
+ * the test side also drops what the project's generators produce, so a test probe is never a value
+ * the model was trained on by construction.
+ */
+export function splitPayloads(datasets: string): PayloadSplit {
+  const cached = splits.get(datasets);
+  if (cached) return cached;
+  const seen = new Set<string>();
+  const sides = { train: [] as PayloadLine[], test: [] as PayloadLine[] };
+  const keysBySide = { train: new Set<string>(), test: new Set<string>() };
+  const stats: PayloadSplitStats = { train: 0, test: 0, onBothSides: 0, duplicates: 0, tooShort: 0, generated: 0 };
+  for (const { cls, list, line } of listLines(datasets)) {
+    const key = payloadKey(line);
+    if (key.length < MIN_PAYLOAD_LENGTH) { stats.tooShort++; continue; }
+    if (seen.has(`${cls}\0${key}`)) { stats.duplicates++; continue; }
+    seen.add(`${cls}\0${key}`);
+    const side = splitPoint(key) < PAYLOAD_TEST_SHARE ? "test" : "train";
+    if (side === "test" && generatorKeys().has(key)) { stats.generated++; continue; }
+    keysBySide[side].add(key);
+    // The same line always gets the same fillers, whichever list it came from.
+    const at = splitPoint(`fill:${key}`);
+    sides[side].push({ cls, list, payload: fill(line, (o) => o[Math.floor(at * o.length)]!) });
+  }
+  for (const key of keysBySide.test) if (keysBySide.train.has(key)) stats.onBothSides++;
+  stats.train = sides.train.length;
+  stats.test = sides.test.length;
+  const split = { ...sides, stats };
+  splits.set(datasets, split);
+  return split;
+}
+
+/** The payloads of one side of the split, placeholders filled. */
+export function loadPayloadLines(datasets: string, side: "train" | "test"): PayloadLine[] {
+  return splitPayloads(datasets)[side];
 }
 
 const PARAM_NAMES = ["id", "q", "search", "page", "file", "name", "user", "url", "redirect", "next", "lang", "cat", "item", "path", "template", "query", "data", "callback", "email", "comment"];

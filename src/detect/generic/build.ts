@@ -1,21 +1,38 @@
 /**
- * Builds the generic attack model from the shared datasets and the project's generators: corpus →
- * features → softmax regression → ONNX, then calibrates its threshold on held-out legitimate queries
- * and evaluates it on held-out attacks. Every number it reports names its split.
+ * Builds the generic model from the shared datasets and the project's generators:
+ * 1. labelled values are put into whole requests (placement.ts), decomposed and analyzed, as serving does;
+ * 2. the leaves are split in two by content: the lexical model learns from one half, and the
+ *    combiner learns from the other half how far to trust the lexical model next to the analyzers
+ *    (trained on the lexical model's own training half, it would learn to trust it blindly);
+ * 3. the request threshold is calibrated on benign requests of neither half, and the model is
+ *    evaluated on held-out sets. Every number it reports names its split.
  */
 import { createHash } from "node:crypto";
-import { CLASSES } from "../classes.ts";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { readRequests } from "../../ingest/read.ts";
+import { Rejections } from "../../parse/rejections.ts";
+import { loadBlazeHttp, type SiteRequest } from "../corpus/blazehttp.ts";
+import { CRS_FAMILY_CLASS, loadCrsTests } from "../corpus/crs.ts";
+import type { HttpRequest } from "../../core/http-request.ts";
+import { decompose } from "../../decompose/index.ts";
+import type { Leaf } from "../../decompose/leaf.ts";
+import { LeafAnalysis } from "../analyzers/index.ts";
+import type { Finding } from "../analyzers/finding.ts";
+import { CLASSES, type ClassLabel } from "../classes.ts";
 import { benignSamples } from "../corpus/benign.ts";
-import { generatedAttacks, payloadSamples, PAYLOAD_TEST_SHARE } from "../corpus/attacks.ts";
+import { generatedAttacks, payloadSamples } from "../corpus/attacks.ts";
 import { httpParamsSamples, legitQueries, legitQuerySamples } from "../corpus/datasets.ts";
-import { sampleField, type Sample } from "../corpus/sample.ts";
-import { DEFAULT_FEATURIZER, featurizeField } from "../featurize.ts";
+import { decodedValue, requestForTarget, requestFromSample } from "../corpus/placement.ts";
+import { rng, splitPoint, type Sample } from "../corpus/sample.ts";
+import { DEFAULT_FEATURIZER, FEATURIZER_VERSION, featurizeField, type SparseVector } from "../featurize.ts";
+import { makeField } from "../fields.ts";
 import { exportLinearOnnx } from "../onnx/linear.ts";
-import { parseParams } from "../../parse/decode.ts";
 import { metricsAt, rocAuc, thresholdForFpr, type Scored } from "../eval/metrics.ts";
-import type { Field } from "../fields.ts";
-import { DEFAULT_TRAIN, trainSoftmax } from "./softmax.ts";
-import { encodeMetadata, GenericModel, type GenericMetadata } from "./model.ts";
+import { CombinerLayout, COMBINER_VERSION } from "./combiner.ts";
+import { LexicalModel, WINDOW_CHARS } from "./lexical.ts";
+import { encodeGenericModel, GenericModel, MODEL_INPUT_VERSION, type GenericMetadata } from "./model.ts";
+import { DEFAULT_TRAIN, trainSoftmax, type SoftmaxWeights } from "./softmax.ts";
 
 export interface GenericBuildOptions {
   datasets: string;
@@ -24,10 +41,24 @@ export interface GenericBuildOptions {
   generatedCount: number;
   epochs: number;
   seed: number;
+  /** Benign requests of real traffic beyond the generators (blazehttp's training sites, CSIC's training file), labelled by source. */
+  benignRequests?: { source: string; requests: HttpRequest[] }[];
+  /** Attack requests of real test suites (the CRS regression tests' dev side), with the class each teaches when no analyzer names one. */
+  attackRequests?: { source: string; cases: { request: HttpRequest; label: ClassLabel }[] }[];
+  /** Benign requests the threshold is calibrated on (besides legit-queries' calibration side). */
+  calibrationRequests?: { source: string; requests: HttpRequest[] }[];
+  /** Benign requests of sites held out of training and calibration, for the evaluation table. */
+  heldOutRequests?: { source: string; split: string; requests: HttpRequest[] }[];
   progress?(stage: string, detail?: string): void;
 }
 
-export const DEFAULT_GENERIC_BUILD: Omit<GenericBuildOptions, "datasets"> = { targetFpr: 0.001, benignCount: 120_000, generatedCount: 11_200, epochs: 5, seed: 7 };
+/** The OWASP CRS regression tests, relative to the datasets folder. */
+export const CRS_TESTS_DIR = "crs-regression";
+
+/** blazehttp's benign requests, relative to the datasets folder. */
+export const BLAZEHTTP_FILE = "blazehttp-benign/requests.jsonl.gz";
+
+export const DEFAULT_GENERIC_BUILD: Omit<GenericBuildOptions, "datasets"> = { targetFpr: 0.0005, benignCount: 120_000, generatedCount: 11_200, epochs: 5, seed: 7 };
 
 export interface EvalRow {
   set: string;
@@ -45,25 +76,134 @@ export interface GenericBuildResult {
   evaluation: EvalRow[];
 }
 
-/** Per-sample weights: benign carries half the total; attack classes share the rest by √count, so rare classes count without one sample weighing a hundred. */
-function classWeights(samples: Sample[]): Float32Array {
-  const counts = new Map<string, number>();
-  for (const s of samples) counts.set(s.label, (counts.get(s.label) ?? 0) + 1);
-  const attackRoots = [...counts].filter(([c]) => c !== "benign").reduce((a, [, n]) => a + Math.sqrt(n), 0);
-  const total = samples.length;
-  const perSample = new Map<string, number>();
-  for (const [c, n] of counts) perSample.set(c, c === "benign" ? (0.5 * total) / n : (0.5 * total * (Math.sqrt(n) / attackRoots)) / n);
-  return Float32Array.from(samples.map((s) => perSample.get(s.label)!));
+/**
+ * Classes the lexical model does not learn: whether a probe path, a URL in a parameter or a remote
+ * file is an attack depends on where it sits and what the site serves, which n-grams cannot see.
+ */
+const CONTEXT_CLASSES = new Set(["scanner", "open-redirect", "ssrf", "rfi"].map((c) => CLASSES.indexOf(c as ClassLabel)));
+
+/** One training value: a leaf, what the analyzers found in it, its class. */
+interface LabelledLeaf {
+  leaf: Leaf;
+  findings: Finding[];
+  label: number;
+  source: string;
 }
 
-function queryFields(query: string): Field[] {
-  return parseParams(query, "query").map((p) => sampleField({ location: "query", name: p.name, raw: p.rawValue, label: "benign", source: "" }));
+/** Per-sample weights: benign carries half the total; attack classes share the rest by √count, so rare classes count without one sample weighing a hundred. */
+function classWeights(labels: ArrayLike<number>): Float32Array {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < labels.length; i++) counts.set(labels[i]!, (counts.get(labels[i]!) ?? 0) + 1);
+  const attackRoots = [...counts].filter(([c]) => c !== 0).reduce((a, [, n]) => a + Math.sqrt(n), 0);
+  const total = labels.length;
+  const perSample = new Map<number, number>();
+  for (const [c, n] of counts) perSample.set(c, c === 0 ? (0.5 * total) / n : (0.5 * total * (Math.sqrt(n) / attackRoots)) / n);
+  return Float32Array.from(Array.from(labels, (l) => perSample.get(l)!));
+}
+
+/**
+ * The leaves a labelled request teaches. A benign request: all of them. An attack: the one leaf that
+ * carries the payload, the strongest analyzer finding's, or else the longest leaf holding the value;
+ * the request's other leaves are the template's, neither attack nor news.
+ */
+function labelledLeaves(analysis: LeafAnalysis, req: HttpRequest, label: ClassLabel, value: string, source: string): LabelledLeaf[] {
+  const { leaves } = decompose(req);
+  const findings = leaves.map((l) => analysis.analyze(l));
+  const cls = CLASSES.indexOf(label);
+  if (label === "benign") return leaves.map((leaf, i) => ({ leaf, findings: findings[i]!, label: cls, source }));
+  let best = -1;
+  let bestStrength = 0;
+  findings.forEach((fs, i) => {
+    for (const f of fs) if (f.strength > bestStrength) [best, bestStrength] = [i, f.strength];
+  });
+  if (best < 0) {
+    const probe = value.slice(0, 24);
+    leaves.forEach((l, i) => {
+      if (l.text.includes(probe) && (best < 0 || l.text.length > leaves[best]!.text.length)) best = i;
+    });
+  }
+  return best < 0 ? [] : [{ leaf: leaves[best]!, findings: findings[best]!, label: cls, source }];
+}
+
+/**
+ * The leaf a test-suite attack teaches. The suite's requests share a template (its Host, User-Agent
+ * and Accept, the usual Content-Type): leaves seen in many of its requests are template. Of the rest,
+ * the strongest analyzer finding's leaf, with that finding's class; else the longest, with the test's class.
+ */
+function suiteAttackLeaf(leaves: Leaf[], findings: Finding[][], template: Set<string>, label: ClassLabel, source: string): LabelledLeaf[] {
+  let best = -1;
+  let bestStrength = 0;
+  let longest = -1;
+  leaves.forEach((l, i) => {
+    // A header the suite varies (Content-Type, say) is rarely the payload unless an analyzer says so.
+    if (template.has(leafKey(l)) || (l.location === "header" && !findings[i]!.length)) return;
+    for (const f of findings[i]!) if (f.strength > bestStrength) [best, bestStrength] = [i, f.strength];
+    if (longest < 0 || l.text.length > leaves[longest]!.text.length) longest = i;
+  });
+  if (best >= 0 && bestStrength >= 0.5) {
+    const cls = findings[best]!.reduce((a, f) => (f.strength > a.strength ? f : a)).class;
+    return [{ leaf: leaves[best]!, findings: findings[best]!, label: CLASSES.indexOf(cls), source }];
+  }
+  return longest < 0 ? [] : [{ leaf: leaves[longest]!, findings: findings[longest]!, label: CLASSES.indexOf(label), source }];
+}
+
+const leafKey = (l: Leaf) => `${l.path}\0${l.text}`;
+
+/** Leaves found in at least `share` of the requests: a suite's template. */
+function templateLeaves(decomposed: Leaf[][], share = 0.05): Set<string> {
+  const counts = new Map<string, number>();
+  for (const leaves of decomposed) for (const k of new Set(leaves.map(leafKey))) counts.set(k, (counts.get(k) ?? 0) + 1);
+  return new Set([...counts].filter(([, n]) => n >= Math.max(3, share * decomposed.length)).map(([k]) => k));
+}
+
+/** A query string as the request a browser sends. */
+function queryRequest(query: string): HttpRequest | null {
+  return requestForTarget(`/?${query}`, "eval");
+}
+
+function windowField(leaf: Leaf) {
+  return makeField(leaf.location, "", leaf.text.length > WINDOW_CHARS ? leaf.text.slice(0, WINDOW_CHARS) : leaf.text, { decoded: true });
+}
+
+/** Real traffic from the datasets folder: blazehttp's sites (split by site) and CSIC's normal requests. */
+export async function realTraffic(datasets: string): Promise<Pick<GenericBuildOptions, "benignRequests" | "attackRequests" | "calibrationRequests" | "heldOutRequests">> {
+  const blaze = join(datasets, BLAZEHTTP_FILE);
+  const sites = existsSync(blaze) ? loadBlazeHttp(blaze).requests : [];
+  // The dev sites are shared out: most teach, a tenth calibrate. Test sites are only measured.
+  const calibrating = (s: SiteRequest) => splitPoint(`site:${s.site}`) < 0.6;
+  const csic = async (file: string, limit: number) => {
+    const out: HttpRequest[] = [];
+    const path = join(datasets, file);
+    if (!existsSync(path)) return out;
+    for await (const batch of readRequests([path], { format: "auto" }, new Rejections())) {
+      out.push(...batch);
+      if (out.length >= limit) break;
+    }
+    return out.slice(0, limit);
+  };
+  const crsDir = join(datasets, CRS_TESTS_DIR);
+  const crs = existsSync(crsDir) ? loadCrsTests(crsDir).cases : [];
+  return {
+    // Only the dev side: the test side of the CRS tests is what `moat eval --crs-tests` reports.
+    attackRequests: [{ source: "crs-regression dev attacks", cases: crs.flatMap((c) => (c.split === "dev" && c.positive && CRS_FAMILY_CLASS[c.family] ? [{ request: c.request, label: CRS_FAMILY_CLASS[c.family]! }] : [])) }],
+    benignRequests: [
+      { source: "blazehttp-benign dev sites", requests: sites.filter((s) => s.split === "dev" && !calibrating(s)).map((s) => s.request) },
+      { source: "csic2010 normal training", requests: await csic("csic2010/normalTrafficTraining.txt.gz", 8000) },
+    ],
+    calibrationRequests: [{ source: "blazehttp-benign calibration sites", requests: sites.filter((s) => s.split === "dev" && calibrating(s)).map((s) => s.request) }],
+    heldOutRequests: [
+      { source: "blazehttp-benign", split: "test sites (split by site)", requests: sites.filter((s) => s.split === "test").map((s) => s.request) },
+      { source: "csic2010 normal", split: "normalTrafficTest", requests: await csic("csic2010/normalTrafficTest.txt.gz", Infinity) },
+    ],
+  };
 }
 
 export async function buildGenericModel(options: GenericBuildOptions): Promise<GenericBuildResult> {
   const { datasets, progress } = options;
+  const analysis = new LeafAnalysis();
+  const r = rng(options.seed);
   progress?.("corpus");
-  const train: Sample[] = [
+  const samples: Sample[] = [
     ...benignSamples(options.benignCount, options.seed),
     ...legitQuerySamples(datasets, "train"),
     ...httpParamsSamples(datasets, "payload_train.csv"),
@@ -71,51 +211,114 @@ export async function buildGenericModel(options: GenericBuildOptions): Promise<G
     ...generatedAttacks(options.generatedCount, options.seed + 2),
   ];
   const training: Record<string, number> = {};
-  for (const s of train) training[`${s.source} (${s.label})`] = (training[`${s.source} (${s.label})`] ?? 0) + 1;
+  const count = (key: string, n = 1) => (training[key] = (training[key] ?? 0) + n);
+  // Leaves keyed by class and content: a header every request repeats is one sample, not thousands.
+  const unique = new Map<string, LabelledLeaf>();
+  const add = (ls: LabelledLeaf[]) => {
+    for (const l of ls) {
+      const key = `${l.label}\0${l.leaf.location}\0${l.leaf.kind}\0${l.leaf.text}`;
+      if (unique.has(key)) continue;
+      unique.set(key, l);
+      count(`${l.source} (${CLASSES[l.label]})`);
+    }
+  };
+  for (const s of samples) {
+    const req = requestFromSample(r, s);
+    if (req) add(labelledLeaves(analysis, req, s.label, decodedValue(s), s.source));
+  }
+  for (const { source, requests } of options.benignRequests ?? []) for (const req of requests) add(labelledLeaves(analysis, req, "benign", "", source));
+  for (const { source, cases } of options.attackRequests ?? []) {
+    const decomposed = cases.map((c) => decompose(c.request).leaves);
+    const template = templateLeaves(decomposed);
+    decomposed.forEach((leaves, i) => add(suiteAttackLeaf(leaves, leaves.map((l) => analysis.analyze(l)), template, cases[i]!.label, source)));
+  }
+  const all = [...unique.values()];
+  // Context classes are the analyzers' and the combiner's alone: their look (a path ending in .php, a
+  // URL in a parameter) is what ordinary traffic looks like too.
+  const half = (l: LabelledLeaf) => (CONTEXT_CLASSES.has(l.label) || splitPoint(`half:${l.leaf.text}`) >= 0.5 ? "combiner" : "lexical");
+  const lexicalSide = all.filter((l) => half(l) === "lexical");
+  // An attack no analyzer found anything in has the empty vector there (see combiner.ts): it teaches nothing.
+  const combinerSide = all.filter((l) => half(l) === "combiner" && (l.label === 0 || l.findings.length));
 
-  progress?.("features", `${train.length} samples`);
-  const X = train.map((s) => featurizeField(sampleField(s), DEFAULT_FEATURIZER));
-  const y = Uint8Array.from(train.map((s) => CLASSES.indexOf(s.label)));
-  const weights = trainSoftmax(X, y, classWeights(train), CLASSES.length, DEFAULT_FEATURIZER.buckets, {
+  progress?.("lexical", `${lexicalSide.length} leaves`);
+  const X = lexicalSide.map((l) => featurizeField(windowField(l.leaf), DEFAULT_FEATURIZER));
+  const y = Uint8Array.from(lexicalSide.map((l) => l.label));
+  const lexicalWeights = trainSoftmax(X, y, classWeights(y), CLASSES.length, DEFAULT_FEATURIZER.buckets, {
     ...DEFAULT_TRAIN,
     epochs: options.epochs,
     seed: options.seed,
-    onEpoch: (e, loss) => progress?.("train", `epoch ${e}/${options.epochs}, loss ${loss.toFixed(4)}`),
+    onEpoch: (e, loss) => progress?.("lexical", `epoch ${e}/${options.epochs}, loss ${loss.toFixed(4)}`),
   });
 
-  // Calibrate through the real ONNX path, on queries the model never saw.
+  progress?.("combiner", `${combinerSide.length} leaves`);
+  const lexical = await LexicalModel.create(exportLinearOnnx(lexicalWeights, {}), lexicalWeights, DEFAULT_FEATURIZER);
+  const rules = [...new Set(all.flatMap((l) => l.findings.map((f) => f.rule)))].sort();
+  const layout = new CombinerLayout(rules);
+  const Xc: SparseVector[] = [];
+  for (let i = 0; i < combinerSide.length; i += 4096) {
+    const chunk = combinerSide.slice(i, i + 4096);
+    const probs = await lexical.probabilities(chunk.map((l) => l.leaf));
+    chunk.forEach((l, k) => Xc.push(layout.vector(l.leaf, l.findings, probs[k]!)));
+  }
+  const yc = Uint8Array.from(combinerSide.map((l) => l.label));
+  const combinerWeights: SoftmaxWeights = trainSoftmax(Xc, yc, classWeights(yc), CLASSES.length, layout.size, {
+    ...DEFAULT_TRAIN,
+    epochs: 12,
+    learningRate: 0.1,
+    seed: options.seed,
+    onEpoch: (e, loss) => progress?.("combiner", `epoch ${e}/12, loss ${loss.toFixed(4)}`),
+  });
+
+  // Calibrate through the real ONNX path, on requests neither half saw.
   progress?.("calibrate");
   const provisional: GenericMetadata = {
     kind: "generic",
     // The weights' digest tells two builds of one day apart (a version names one model, nothing else).
-    version: `generic-${new Date().toISOString().slice(0, 10)}-s${options.seed}-${createHash("sha256").update(new Uint8Array(weights.W.buffer)).digest("hex").slice(0, 8)}`,
+    version: `generic-${new Date().toISOString().slice(0, 10)}-s${options.seed}-${createHash("sha256").update(new Uint8Array(lexicalWeights.W.buffer)).update(new Uint8Array(combinerWeights.W.buffer)).digest("hex").slice(0, 8)}`,
     classes: [...CLASSES],
-    featurizer: DEFAULT_FEATURIZER,
+    inputVersion: MODEL_INPUT_VERSION,
+    featurizer: { ...DEFAULT_FEATURIZER, version: FEATURIZER_VERSION },
+    combiner: { version: COMBINER_VERSION, rules },
     threshold: 0.5,
     targetFpr: options.targetFpr,
     trainedAt: new Date().toISOString(),
   };
   // The scores do not depend on the threshold: this one model serves calibration and evaluation.
-  const model = await GenericModel.fromBytes(exportLinearOnnx(weights, encodeMetadata(provisional)));
-  const score = async (requests: Field[][]) => (await model.score(requests)).map((s) => s.score);
-  const calibration = await score(legitQueries(datasets, "calibration").map(queryFields));
+  const model = await GenericModel.fromBytes(encodeGenericModel(lexicalWeights, combinerWeights, provisional));
+  const score = async (requests: HttpRequest[]) => {
+    const out: number[] = [];
+    for (let i = 0; i < requests.length; i += 2048) out.push(...(await model.scoreRequests(requests.slice(i, i + 2048))).map((s) => s.score));
+    return out;
+  };
+  const legit = (side: "calibration" | "test") => legitQueries(datasets, side).flatMap((q) => queryRequest(q) ?? []);
+  const calibrationSets = [{ source: "legit-queries", requests: legit("calibration") }, ...(options.calibrationRequests ?? [])];
+  const calibration = (await Promise.all(calibrationSets.map((s) => score(s.requests)))).flat();
+  for (const s of calibrationSets) count(`${s.source} (calibration)`, s.requests.length);
   const meta: GenericMetadata = { ...provisional, threshold: thresholdForFpr(calibration, options.targetFpr) };
-  const bytes = exportLinearOnnx(weights, encodeMetadata(meta));
+  const bytes = encodeGenericModel(lexicalWeights, combinerWeights, meta);
 
   progress?.("evaluate");
   const evaluation: EvalRow[] = [];
-  const legitTest = await score(legitQueries(datasets, "test").map(queryFields));
-  evaluation.push({ set: "legit-queries (benign, per query)", split: "test 30%", n: legitTest.length, flagged: legitTest.filter((s) => s >= meta.threshold).length / legitTest.length });
-
-  const payloadTest = payloadSamples(datasets, "test", options.seed + 3);
-  for (const [source, samples] of [...Map.groupBy(payloadTest, (s) => s.source)].sort()) {
-    const scores = await score(samples.map((s) => [sampleField(s)]));
-    evaluation.push({ set: source, split: `held-out ${PAYLOAD_TEST_SHARE * 100}% of lines`, n: samples.length, flagged: scores.filter((s) => s >= meta.threshold).length / samples.length });
+  const flaggedShare = (scores: number[]) => scores.filter((s) => s >= meta.threshold).length / Math.max(1, scores.length);
+  const legitTest = await score(legit("test"));
+  evaluation.push({ set: "legit-queries (benign, per query)", split: "test 30%", n: legitTest.length, flagged: flaggedShare(legitTest) });
+  for (const s of options.heldOutRequests ?? []) {
+    const scores = await score(s.requests);
+    evaluation.push({ set: `${s.source} (benign, per request)`, split: s.split, n: scores.length, flagged: flaggedShare(scores) });
   }
-
-  const hp = httpParamsSamples(datasets, "payload_test.csv");
-  const hpScores = await score(hp.map((s) => [sampleField(s)]));
-  const hpItems: Scored[] = hp.map((s, i) => ({ score: hpScores[i]!, positive: s.label !== "benign" }));
+  // Test payloads as a query parameter, the placement the held-back collection uses.
+  const payloadTest = payloadSamples(datasets, "test", options.seed + 3).map((s) => ({ ...s, location: "query" as const }));
+  for (const [source, group] of [...Map.groupBy(payloadTest, (s) => s.source)].sort()) {
+    const requests = group.flatMap((s) => queryRequest(`id=1&${s.name || "q"}=${s.raw}`) ?? []);
+    const scores = await score(requests);
+    evaluation.push({ set: source, split: "test side of the content split", n: scores.length, flagged: flaggedShare(scores) });
+  }
+  const hp = httpParamsSamples(datasets, "payload_test.csv").flatMap((s) => {
+    const req = queryRequest(`p=${s.raw}`);
+    return req ? [{ req, positive: s.label !== "benign" }] : [];
+  });
+  const hpScores = await score(hp.map((h) => h.req));
+  const hpItems: Scored[] = hp.map((h, i) => ({ score: hpScores[i]!, positive: h.positive }));
   const hpAt = metricsAt(hpItems, meta.threshold);
   const auc = rocAuc(hpItems);
   evaluation.push({ set: "httpparams attacks", split: "payload_test.csv", n: hpAt.tp + hpAt.fn, flagged: hpAt.tpr, auc });

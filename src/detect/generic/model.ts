@@ -1,76 +1,104 @@
 /**
- * The generic attack model at run time: an ONNX sparse linear classifier over field features. It
- * scores every field of a batch of requests in one onnxruntime call, and explains a flagged field
- * from the same weights.
+ * The generic model at run time, one ONNX file: the lexical model's graph, and beside it the
+ * combiner's weights. A request is decomposed into leaves, every leaf is read by the semantic
+ * analyzers and the lexical model, and the combiner turns both (and where the leaf sat) into the
+ * leaf's class probabilities. The request's score is its most suspicious leaf's.
  */
 import { readFileSync } from "node:fs";
-import type { Field, FieldLocation } from "../fields.ts";
-import { featurizeField, FEATURIZER_VERSION, type FeaturizerSettings } from "../featurize.ts";
-import { readLinearOnnx } from "../onnx/linear.ts";
+import type { HttpRequest } from "../../core/http-request.ts";
+import { decompose } from "../../decompose/index.ts";
+import { DECOMPOSE_VERSION, type Leaf, type RequestFlag } from "../../decompose/leaf.ts";
+import type { Finding } from "../analyzers/finding.ts";
+import { LeafAnalysis } from "../analyzers/index.ts";
+import { FEATURIZER_VERSION, type FeaturizerSettings } from "../featurize.ts";
+import { exportLinearOnnx, readLinearOnnx } from "../onnx/linear.ts";
 import { SparseLinearSession } from "../onnx/session.ts";
+import { CombinerLayout, COMBINER_VERSION } from "./combiner.ts";
+import { LexicalModel } from "./lexical.ts";
 import type { SoftmaxWeights } from "./softmax.ts";
-import { explainField, type Evidence } from "./explain.ts";
-import { GenerationalCache } from "../../core/generational-cache.ts";
+import type { Evidence } from "./explain.ts";
+import { tensorFloats } from "../onnx/proto.ts";
+
+/**
+ * What a model's inputs are made by: decomposition, featurizer and combiner layout. A site model
+ * records it too, since it learns from the generic model's scores.
+ */
+export const MODEL_INPUT_VERSION = `d${DECOMPOSE_VERSION}.f${FEATURIZER_VERSION}.c${COMBINER_VERSION}`;
 
 export interface GenericMetadata {
   kind: "generic";
   version: string;
   classes: string[];
+  /** MODEL_INPUT_VERSION of the Moat that built it. */
+  inputVersion: string;
   featurizer: FeaturizerSettings;
-  /** Attack probability at or above which a field is flagged, calibrated at `targetFpr`. */
+  combiner: { version: number; rules: string[] };
+  /** Attack probability at or above which a request is flagged, calibrated at `targetFpr`. */
   threshold: number;
   targetFpr: number;
   trainedAt: string;
 }
 
-/** Per request: the attack probability of its most suspicious field. */
+/** One leaf's verdict: what the analyzers found and the combiner's answer. */
+export interface LeafScore {
+  leaf: Leaf;
+  findings: Finding[];
+  /** Attack probability (1 − benign). */
+  attack: number;
+  /** Index into the classes of the most likely attack class. */
+  cls: number;
+}
+
+/** Per request: every leaf's score, and the most suspicious one's. */
 export interface GenericScore {
   score: number;
-  /** Index into CLASSES of the most likely attack class of that field. */
   cls: number;
-  /** Attack probability of every field, in field order. */
-  fieldScores: number[];
-  fieldClasses: number[];
+  /** Index into `leaves` of the most suspicious leaf (−1 when the request has none). */
+  top: number;
+  leaves: LeafScore[];
+  flags: RequestFlag[];
 }
 
-export function encodeMetadata(m: GenericMetadata): Record<string, string> {
-  return { "moat.model": JSON.stringify(m) };
+/** The combiner's weights travel in the lexical model's file under these initializer names. */
+const COMBINER_W = "combiner_W";
+const COMBINER_B = "combiner_b";
+
+export function encodeGenericModel(lexical: SoftmaxWeights, combiner: SoftmaxWeights, meta: GenericMetadata): Uint8Array {
+  return exportLinearOnnx(lexical, { "moat.model": JSON.stringify(meta) }, [
+    { name: COMBINER_W, dims: [combiner.buckets, combiner.classes], data: combiner.W },
+    { name: COMBINER_B, dims: [combiner.classes], data: combiner.b },
+  ]);
 }
-
-/** Field scores remembered: real traffic repeats its user agents, referers, paths and many values. */
-const CACHE_ENTRIES = 100_000;
-const EXPLANATION_ENTRIES = 10_000;
-/** Longer values are rarely repeated and would make the cache heavy: they are always scored. */
-const CACHE_MAX_RAW = 256;
-
-/** Attack probability and most likely attack class of one field. */
-type FieldScore = [number, number];
-
-/** A value's scores by location (the same text can mean another thing in a path than in a cookie). */
-const LOCATION_SLOT: Record<FieldLocation, number> = { path: 0, query: 1, body: 2, cookie: 3, header: 4 };
-type ScoresByLocation = (FieldScore | undefined)[];
 
 export class GenericModel {
-  /**
-   * Raw text → its scores by location. Keyed by the text alone, not `location + text`: building that
-   * key string for every field cost more than the lookup.
-   */
-  private readonly cache = new GenerationalCache<string, ScoresByLocation>(CACHE_ENTRIES);
-  private readonly explanations = new GenerationalCache<string, Evidence>(EXPLANATION_ENTRIES);
-  cacheHits = 0;
-  cacheMisses = 0;
+  private readonly analysis = new LeafAnalysis();
+  /** The answer for a leaf without a finding (the combiner's empty vector). */
+  private unremarkable: [number, number] | null = null;
 
-  private constructor(readonly meta: GenericMetadata, private readonly weights: SoftmaxWeights, private readonly session: SparseLinearSession) {}
+  private constructor(
+    readonly meta: GenericMetadata,
+    readonly lexical: LexicalModel,
+    private readonly layout: CombinerLayout,
+    private readonly combiner: SparseLinearSession,
+  ) {}
 
   static async fromBytes(bytes: Uint8Array): Promise<GenericModel> {
-    const { weights, metadata } = readLinearOnnx(bytes);
+    const { weights, metadata, extra } = readLinearOnnx(bytes);
     const raw = metadata["moat.model"];
     if (!raw) throw new Error("the ONNX file has no moat.model metadata: not a Moat generic model");
     const meta = JSON.parse(raw) as GenericMetadata;
-    if (meta.featurizer.version !== FEATURIZER_VERSION) {
-      throw new Error(`model was trained with featurizer v${meta.featurizer.version}, this Moat has v${FEATURIZER_VERSION}: retrain it (moat train --generic)`);
+    if (meta.inputVersion !== MODEL_INPUT_VERSION) {
+      throw new Error(`the generic model was built for inputs ${meta.inputVersion ?? `featurizer v${meta.featurizer?.version}`}, this Moat makes ${MODEL_INPUT_VERSION}: rebuild it (moat train --generic)`);
     }
-    return new GenericModel(meta, weights, await SparseLinearSession.create(bytes, weights.classes));
+    const W = extra.get(COMBINER_W);
+    const b = extra.get(COMBINER_B);
+    if (!W || !b || W.dims?.length !== 2) throw new Error("the generic model file has no combiner weights: rebuild it (moat train --generic)");
+    const combinerWeights: SoftmaxWeights = { W: tensorFloats(W), b: tensorFloats(b), buckets: Number(W.dims[0]), classes: Number(W.dims[1]) };
+    const layout = new CombinerLayout(meta.combiner.rules);
+    if (combinerWeights.buckets !== layout.size) throw new Error(`the combiner has ${combinerWeights.buckets} inputs where its layout names ${layout.size}: a damaged model file`);
+    const lexical = await LexicalModel.create(exportLinearOnnx(weights, {}), weights, meta.featurizer);
+    const combiner = await SparseLinearSession.create(exportLinearOnnx(combinerWeights, {}), combinerWeights.classes);
+    return new GenericModel(meta, lexical, layout, combiner);
   }
 
   static async fromFile(path: string): Promise<GenericModel> {
@@ -81,84 +109,63 @@ export class GenericModel {
     return this.meta.classes;
   }
 
-  /**
-   * Attack probability and most likely attack class of each field, through the cache. A value that
-   * repeats within the batch is featurized and scored once.
-   */
-  private async scoreFields(fields: Field[]): Promise<FieldScore[]> {
-    const out: FieldScore[] = new Array(fields.length);
-    const toScore: Field[] = [];
-    // For each field not served from the cache, the row of `toScore` that scores it.
-    const rowOf = new Int32Array(fields.length).fill(-1);
-    const pending = new Map<string, number[]>();
-    fields.forEach((f, i) => {
-      const slot = LOCATION_SLOT[f.location];
-      const cacheable = f.raw.length <= CACHE_MAX_RAW;
-      const hit = cacheable ? this.cache.get(f.raw)?.[slot] : undefined;
-      if (hit) {
-        out[i] = hit;
-        this.cacheHits++;
-        return;
-      }
-      this.cacheMisses++;
-      if (!cacheable) {
-        rowOf[i] = toScore.push(f) - 1;
-        return;
-      }
-      let rows = pending.get(f.raw);
-      if (!rows) pending.set(f.raw, (rows = []));
-      rows[slot] ??= toScore.push(f) - 1;
-      rowOf[i] = rows[slot]!;
-    });
-    if (!toScore.length) return out;
-    const probs = await this.session.run(toScore.map((f) => featurizeField(f, this.meta.featurizer)));
-    const C = this.weights.classes;
-    const scored = toScore.map((f, row): FieldScore => {
-      const base = row * C;
-      let cls = 1;
-      for (let c = 2; c < C; c++) if (probs[base + c]! > probs[base + cls]!) cls = c;
-      const result: FieldScore = [1 - probs[base]!, cls];
-      if (f.raw.length <= CACHE_MAX_RAW) {
-        const slots = this.cache.get(f.raw) ?? [];
-        slots[LOCATION_SLOT[f.location]] = result;
-        this.cache.set(f.raw, slots);
-      }
-      return result;
-    });
-    rowOf.forEach((row, i) => {
-      if (row >= 0) out[i] = scored[row]!;
-    });
-    return out;
+  /** Lexical cache counters (for /api/performance). */
+  get cacheHits(): number {
+    return this.lexical.cacheHits;
   }
 
-  /** Scores all fields of all requests in one batch. */
-  async score(requests: Field[][]): Promise<GenericScore[]> {
-    const scored = await this.scoreFields(requests.flat());
+  get cacheMisses(): number {
+    return this.lexical.cacheMisses;
+  }
+
+  /** Decomposes, analyzes and scores a batch of requests in one lexical and one combiner call. */
+  async scoreRequests(requests: HttpRequest[]): Promise<GenericScore[]> {
+    const decomposed = requests.map((r) => decompose(r));
+    const leaves = decomposed.flatMap((d) => d.leaves);
+    const findings = leaves.map((l) => this.analysis.analyze(l));
+    return this.scoreLeaves(decomposed, leaves, findings);
+  }
+
+  /**
+   * Scores leaves already analyzed. A leaf without a finding has the combiner's empty vector (see
+   * combiner.ts), whose answer is the same for all: computed once, and the lexical model never runs for it.
+   */
+  async scoreLeaves(requests: { leaves: Leaf[]; flags: RequestFlag[] }[], leaves: Leaf[], findings: Finding[][]): Promise<GenericScore[]> {
+    const found: number[] = [];
+    findings.forEach((f, i) => f.length && found.push(i));
+    const lexical = await this.lexical.probabilities(found.map((i) => leaves[i]!));
+    const probs = await this.combiner.run(found.map((i, k) => this.layout.vector(leaves[i]!, findings[i]!, lexical[k]!)));
+    this.unremarkable ??= this.verdictAt(await this.combiner.run([{ idx: new Int32Array(0), val: new Float32Array(0) }]), 0);
+    const verdicts = new Array<[number, number]>(leaves.length).fill(this.unremarkable);
+    found.forEach((i, k) => (verdicts[i] = this.verdictAt(probs, k)));
     let k = 0;
-    return requests.map((fields) => {
-      const out: GenericScore = { score: 0, cls: 0, fieldScores: [], fieldClasses: [] };
-      for (let f = 0; f < fields.length; f++) {
-        const [attack, cls] = scored[k++]!;
-        out.fieldScores.push(attack);
-        out.fieldClasses.push(cls);
+    return requests.map((r) => {
+      const out: GenericScore = { score: 0, cls: 0, top: -1, leaves: [], flags: r.flags };
+      for (const leaf of r.leaves) {
+        const [attack, cls] = verdicts[k]!;
+        out.leaves.push({ leaf, findings: findings[k]!, attack, cls });
         if (attack > out.score) {
           out.score = attack;
           out.cls = cls;
+          out.top = out.leaves.length - 1;
         }
+        k++;
       }
       return out;
     });
   }
 
-  /** The evidence for a field (remembered like the scores: attacks repeat as much as benign values). */
-  explain(field: Field, cls: number): Evidence {
-    if (field.raw.length > CACHE_MAX_RAW) return explainField(this.weights, this.meta.featurizer, field, cls);
-    const key = `${field.location}\0${cls}\0${field.raw}`;
-    let evidence = this.explanations.get(key);
-    if (!evidence) {
-      evidence = explainField(this.weights, this.meta.featurizer, field, cls);
-      this.explanations.set(key, evidence);
-    }
-    return evidence;
+  /** Attack probability and most likely attack class of row `row` of the combiner's output. */
+  private verdictAt(probs: Float32Array, row: number): [number, number] {
+    const C = this.classes.length;
+    const base = row * C;
+    let cls = 1;
+    for (let c = 2; c < C; c++) if (probs[base + c]! > probs[base + cls]!) cls = c;
+    return [1 - probs[base]!, cls];
+  }
+
+  /** The lexical model's evidence for a leaf that no analyzer explains. */
+  explain(leaf: Leaf, cls: number): Evidence {
+    return this.lexical.explain(leaf.location, leaf.text, cls);
   }
 }

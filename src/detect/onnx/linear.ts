@@ -9,7 +9,14 @@ import { onnx } from "onnx-proto";
 import { FLOAT, INT, INT32, INT64, floatTensor, initializers, metadataOf, modelProto, tensorFloats, valueInfo } from "./proto.ts";
 import type { SoftmaxWeights } from "../generic/softmax.ts";
 
-export function exportLinearOnnx(w: SoftmaxWeights, metadata: Record<string, string>): Uint8Array {
+/** A tensor carried in the file beside the graph (another model's weights that travel with this one). */
+export interface ExtraTensor {
+  name: string;
+  dims: number[];
+  data: Float32Array;
+}
+
+export function exportLinearOnnx(w: SoftmaxWeights, metadata: Record<string, string>, extra: ExtraTensor[] = []): Uint8Array {
   const graph: onnx.IGraphProto = {
     name: "moat_sparse_linear",
     node: [
@@ -25,6 +32,7 @@ export function exportLinearOnnx(w: SoftmaxWeights, metadata: Record<string, str
       floatTensor("W", [w.buckets, w.classes], w.W),
       floatTensor("b", [w.classes], w.b),
       { name: "axis1", dims: [1], dataType: INT64, int64Data: [1] },
+      ...extra.map((t) => floatTensor(t.name, t.dims, t.data)),
     ],
     input: [valueInfo("idx", INT32, ["N", "K"]), valueInfo("val", FLOAT, ["N", "K"])],
     output: [valueInfo("probs", FLOAT, ["N", w.classes])],
@@ -33,7 +41,7 @@ export function exportLinearOnnx(w: SoftmaxWeights, metadata: Record<string, str
 }
 
 /** The weights and metadata back from the file (for explanations; scoring goes through onnxruntime). */
-export function readLinearOnnx(bytes: Uint8Array): { weights: SoftmaxWeights; metadata: Record<string, string> } {
+export function readLinearOnnx(bytes: Uint8Array): { weights: SoftmaxWeights; metadata: Record<string, string>; extra: Map<string, onnx.ITensorProto> } {
   const model = onnx.ModelProto.decode(bytes);
   const init = initializers(model);
   const W = init.get("W");
@@ -42,5 +50,6 @@ export function readLinearOnnx(bytes: Uint8Array): { weights: SoftmaxWeights; me
   return {
     weights: { W: tensorFloats(W), b: tensorFloats(b), buckets: Number(W.dims[0]), classes: Number(W.dims[1]) },
     metadata: metadataOf(model),
+    extra: init,
   };
 }

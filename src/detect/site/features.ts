@@ -3,7 +3,9 @@
  * as findings that name the field and the text that departed (for the verdict's reasons).
  */
 import type { HttpRequest } from "../../core/http-request.ts";
-import { endpointKey, extensionOf, own, shapeGrams, valueShape, type ParamProfile, type SiteProfile } from "./profile.ts";
+import { own, shapeGrams, valueShape, type ParamProfile, type SiteProfile } from "./profile.ts";
+import { endpointKey, extensionOf, templateOf } from "./endpoint-templates.ts";
+import { isCommonParam } from "./common-params.ts";
 import { isSecretName } from "../redact.ts";
 
 export const SITE_FEATURES = [
@@ -49,7 +51,8 @@ export function siteFeatures(profile: SiteProfile, req: HttpRequest, genericScor
   };
   set("generic", genericLogit(genericScore), null);
   const key = endpointKey(req);
-  const ep = own(profile.endpoints, key);
+  const template = templateOf(profile.endpoints, key);
+  const ep = template === null ? undefined : profile.endpoints[template];
   if (!ep) {
     set("unknownEndpoint", 1, { field: "path", evidence: key, detail: `endpoint never seen in ${profile.requests} training requests` });
     const ext = extensionOf(key);
@@ -59,12 +62,13 @@ export function siteFeatures(profile: SiteProfile, req: HttpRequest, genericScor
   }
   let unknownParams = 0;
   for (const p of req.params) {
+    if (isCommonParam(p.name)) continue; // see common-params.ts
     const field = `${p.location}.${p.name}`;
     const pp = ep ? own(ep.params, p.name) : undefined;
     if (!pp) {
       if (ep) {
         unknownParams++;
-        findings.push({ feature: "unknownParams", field, evidence: p.name, detail: `parameter never seen on ${key}`, value: 1 });
+        findings.push({ feature: "unknownParams", field, evidence: p.name, detail: `parameter never seen on ${template}`, value: 1 });
       }
       continue;
     }

@@ -5,12 +5,11 @@
  * distinct requests used it, so a few percent of attacks in the training traffic do not become normal.
  */
 import type { HttpRequest } from "../../core/http-request.ts";
-import { canonicalPath } from "../normalize.ts";
-import { percentDecode } from "../../parse/decode.ts";
 import { rng } from "../corpus/sample.ts";
 import { Reservoir } from "./reservoir.ts";
-import { HEX_ID, UUID } from "../identifiers.ts";
 import { isSecretName } from "../redact.ts";
+import { isCommonParam } from "./common-params.ts";
+import { endpointKey, extensionOf, generalizeEndpoints } from "./endpoint-templates.ts";
 
 export interface ParamProfile {
   count: number;
@@ -34,6 +33,7 @@ export interface EndpointProfile {
 
 export interface SiteProfile {
   requests: number;
+  /** By endpoint template (`/products/{id}`, `/blog/{*}`: see endpoint-templates.ts). */
   endpoints: Record<string, EndpointProfile>;
   /** Path extensions seen (for requests to endpoints never seen). */
   extensions: string[];
@@ -89,20 +89,10 @@ export function shapeGrams(shape: string[]): string[] {
   return out;
 }
 
-/** `/api/users/123/orders` → `/api/users/{n}/orders`: ids are not endpoints. */
-export function endpointKey(req: Pick<HttpRequest, "path">): string {
-  const decoded = percentDecode(req.path);
-  const canonical = canonicalPath(decoded);
-  return canonical
-    .split("/")
-    .map((seg) => (/^\d+$/.test(seg) ? "{n}" : UUID.test(seg) ? "{uuid}" : HEX_ID.test(seg) ? "{hex}" : seg))
-    .join("/");
-}
-
-export function extensionOf(key: string): string {
-  const last = key.slice(key.lastIndexOf("/") + 1);
-  const dot = last.lastIndexOf(".");
-  return dot > 0 ? last.slice(dot + 1).toLowerCase() : "";
+interface EndpointAccumulator {
+  count: number;
+  methods: Map<string, number>;
+  params: Map<string, ParamAccumulator>;
 }
 
 interface ParamAccumulator {
@@ -128,7 +118,7 @@ function quantile(sorted: number[], q: number): number {
 
 export class ProfileBuilder {
   private requests = 0;
-  private readonly endpoints = new Map<string, { count: number; methods: Map<string, number>; params: Map<string, ParamAccumulator> }>();
+  private readonly endpoints = new Map<string, EndpointAccumulator>();
   private readonly extensions = new Map<string, number>();
   private readonly headers = new Map<string, number>();
   private readonly random = rng(1);
@@ -147,6 +137,7 @@ export class ProfileBuilder {
     this.extensions.set(ext, (this.extensions.get(ext) ?? 0) + 1);
     for (const [h] of req.headers) this.headers.set(h, (this.headers.get(h) ?? 0) + 1);
     for (const p of req.params) {
+      if (isCommonParam(p.name)) continue; // see common-params.ts
       let acc = ep.params.get(p.name);
       if (!acc) ep.params.set(p.name, (acc = { count: 0, lengths: new Reservoir(LENGTH_SAMPLE, this.random), kinds: new Map(), shapes: new Map(), numeric: 0, values: new Map() }));
       acc.count++;
@@ -160,12 +151,25 @@ export class ProfileBuilder {
     }
   }
 
+  /** The endpoints by template: the accumulators of the endpoints a template covers, merged. */
+  private templates(): Map<string, EndpointAccumulator> {
+    const renamed = generalizeEndpoints(new Map([...this.endpoints].map(([key, ep]) => [key, ep.count])));
+    const out = new Map<string, EndpointAccumulator>();
+    for (const [key, ep] of this.endpoints) {
+      const template = renamed.get(key) ?? key;
+      const into = out.get(template);
+      if (into) mergeEndpoint(into, ep, this.random);
+      else out.set(template, ep);
+    }
+    return out;
+  }
+
   build(): SiteProfile {
     const supported = (m: Map<string, number>, n: number) => [...m].filter(([, c]) => c >= Math.max(2, SUPPORT * n)).map(([k]) => k).sort();
     // Keys are client-controlled (`__proto__` is a fine parameter name): objects are built with
     // Object.fromEntries, which defines own properties, and read with `own`.
     const endpoints: [string, EndpointProfile][] = [];
-    for (const [key, ep] of this.endpoints) {
+    for (const [key, ep] of this.templates()) {
       const params: [string, ParamProfile][] = [];
       for (const [name, acc] of ep.params) {
         const sorted = acc.lengths.items.sort((a, b) => a - b);
@@ -183,5 +187,30 @@ export class ProfileBuilder {
       endpoints.push([key, { count: ep.count, methods: supported(ep.methods, ep.count), params: Object.fromEntries(params) }]);
     }
     return { requests: this.requests, endpoints: Object.fromEntries(endpoints), extensions: supported(this.extensions, this.requests), headers: supported(this.headers, this.requests) };
+  }
+}
+
+function addCounts(into: Map<string, number>, from: Map<string, number>, limit = Infinity): void {
+  for (const [k, n] of from) if (into.has(k) || into.size < limit) into.set(k, (into.get(k) ?? 0) + n);
+}
+
+function mergeEndpoint(into: EndpointAccumulator, from: EndpointAccumulator, random: () => number): void {
+  into.count += from.count;
+  addCounts(into.methods, from.methods);
+  for (const [name, p] of from.params) {
+    const acc = into.params.get(name);
+    if (!acc) {
+      into.params.set(name, p);
+      continue;
+    }
+    acc.count += p.count;
+    acc.numeric += p.numeric;
+    // The merged lengths are a sample of samples: close enough for quantiles of a few percent.
+    const lengths = new Reservoir<number>(LENGTH_SAMPLE, random);
+    for (const l of [...acc.lengths.items, ...p.lengths.items]) lengths.add(l);
+    acc.lengths = lengths;
+    addCounts(acc.kinds, p.kinds);
+    addCounts(acc.shapes, p.shapes);
+    addCounts(acc.values, p.values, ENUM_MAX * 4 + 1);
   }
 }

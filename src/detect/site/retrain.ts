@@ -13,8 +13,8 @@ import { grammarPayloads } from "../corpus/grammar.ts";
 import { Detector } from "../detector.ts";
 import type { GenericModel } from "../generic/model.ts";
 import { injectPayload } from "./mutate.ts";
-import { SiteModel } from "./model.ts";
-import { requestKey, trainSiteModel, type SiteTrainOptions, type SiteTrainResult } from "./train.ts";
+import { IncompatibleSiteModel, runningLineage, SiteModel, type SiteLineage } from "./model.ts";
+import { distinctRequests, requestKey, trainSiteModel, type SiteTrainOptions, type SiteTrainResult } from "./train.ts";
 
 /** Share of the recent traffic held out from the candidate, for the gate. */
 const GATE_SHARE = 0.1;
@@ -64,30 +64,42 @@ export interface RetrainResult {
   gate: GateReport;
 }
 
+/** The live model, or null when it was trained on another generic model or featurizer: its scores would mean nothing next to the candidate's. */
+async function liveToCompare(file: string, running: SiteLineage): Promise<SiteModel | null> {
+  try {
+    return await SiteModel.fromFile(file, running);
+  } catch (e) {
+    if (e instanceof IncompatibleSiteModel) return null;
+    throw e;
+  }
+}
+
 /**
  * Trains a candidate on `recent` minus a held-out share, and gates it against the live model.
  * Does not touch the model directory: `promote` does, when the caller decides to.
  */
 export async function retrainWithGate(recent: AsyncIterable<HttpRequest[]> | HttpRequest[], generic: GenericModel, options: RetrainOptions): Promise<RetrainResult> {
   const heldOut: HttpRequest[] = [];
+  const isNew = distinctRequests();
+  // By content, as in training: every copy of a held-out request is held out. The candidate's
+  // profile still learns them (a page whose every copy is held out must not be unknown to every
+  // model retrained from now on); its scorer and threshold do not. The live model has seen such
+  // pages too, so the two compare on an equal footing.
+  const inGateShare = (req: HttpRequest) => splitPoint(`gate#${requestKey(req)}`) < GATE_SHARE;
   async function* training(): AsyncGenerator<HttpRequest[]> {
     for await (const batch of Array.isArray(recent) ? [recent] : recent) {
-      const keep: HttpRequest[] = [];
-      for (const req of batch) {
-        if (splitPoint(`gate#${requestKey(req)}`) < GATE_SHARE) {
-          if (heldOut.length < MAX_GATE_REQUESTS) heldOut.push(req);
-        } else keep.push(req);
-      }
-      yield keep;
+      for (const req of batch) if (inGateShare(req) && heldOut.length < MAX_GATE_REQUESTS && isNew(req)) heldOut.push(req);
+      yield batch;
     }
   }
-  const trained = await trainSiteModel(training(), generic, options);
+  const trained = await trainSiteModel(training(), generic, { ...options, profileOnly: inGateShare });
   const r = rng(options.seed + 99);
   const payloads = options.payloads?.length ? options.payloads : grammarPayloads(2000, options.seed + 99).map((p) => p.payload);
   const attacks = heldOut.map((req) => injectPayload(r, req, payloads[Math.floor(r() * payloads.length)]!));
 
   const candidate = await rates(Detector.fromModels(generic, await SiteModel.fromBytes(trained.bytes)), heldOut, attacks);
   const liveFile = options.liveDir && join(options.liveDir, "site.onnx");
-  const live = liveFile && existsSync(liveFile) ? await rates(Detector.fromModels(generic, await SiteModel.fromFile(liveFile)), heldOut, attacks) : null;
+  const liveModel = liveFile && existsSync(liveFile) ? await liveToCompare(liveFile, runningLineage(generic, options.featurizerVersion)) : null;
+  const live = liveModel ? await rates(Detector.fromModels(generic, liveModel), heldOut, attacks) : null;
   return { trained, gate: { ...gateVerdict(live, candidate), heldOut: heldOut.length, attacks: attacks.length, live, candidate } };
 }

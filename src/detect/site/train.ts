@@ -4,15 +4,20 @@
  * 1. The generic model screens the traffic; requests it flags are left out, so a few percent of
  *    attacks in the logs do not become "normal".
  * 2. The rest is split by content: 70% builds the profile, 15% trains the scorer, 15% calibrates it.
+ *    The request's content decides its side, so copies of one request all land on the same side;
+ *    the scorer and calibration shares keep each distinct request once (a page fetched a thousand
+ *    times is one example, not a thousand that the threshold would be calibrated on).
  * 3. The scorer learns real requests (label 0) against synthetic attacks made from the same requests:
  *    payloads injected into their parameters, and departures such as over-long values, broken types,
  *    unknown parameters and backup-file probes (label 1).
  * 4. The threshold is set for the target false-positive rate on the calibration share.
+ * 5. The model written carries the profile of all the screened traffic: the scorer and the figures
+ *    were made against the profile share alone, so they describe requests the profile had not seen,
+ *    and a page whose every copy fell on the scorer side is still a known page in production.
  */
 import type { HttpRequest } from "../../core/http-request.ts";
 import { splitPoint, rng } from "../corpus/sample.ts";
 import { grammarPayloads } from "../corpus/grammar.ts";
-import { extractFields } from "../fields.ts";
 import type { GenericModel } from "../generic/model.ts";
 import { thresholdForFpr } from "../eval/metrics.ts";
 import { exportDenseLogisticOnnx } from "../onnx/dense.ts";
@@ -21,13 +26,21 @@ import { trainLogistic } from "./logistic.ts";
 import { anomalize, injectPayload } from "./mutate.ts";
 import { ProfileBuilder, type SiteProfile } from "./profile.ts";
 import { Reservoir } from "./reservoir.ts";
-import { SITE_META_KEY, SITE_PROFILE_KEY, SiteModel, type SiteMetadata } from "./model.ts";
+import { fuseScores } from "./fusion.ts";
+import { runningLineage, SITE_META_KEY, SITE_PROFILE_KEY, SiteModel, type SiteMetadata } from "./model.ts";
 
 export interface SiteTrainOptions {
   targetFpr: number;
   seed: number;
   /** Payloads to inject; defaults to the project's grammar. */
   payloads?: string[];
+  /**
+   * Requests that only enter the profile written (the regression gate's held-out share): the
+   * scorer, the threshold and the figures never see them, and they are not counted.
+   */
+  profileOnly?(request: HttpRequest): boolean;
+  /** The featurizer version recorded in the model (see runningLineage); defaults to FEATURIZER_VERSION. */
+  featurizerVersion?: string | number;
   progress?(stage: string, detail?: string): void;
 }
 
@@ -46,14 +59,39 @@ async function genericScores(generic: GenericModel, requests: HttpRequest[]): Pr
   const out: number[] = [];
   for (let i = 0; i < requests.length; i += BATCH) {
     const batch = requests.slice(i, i + BATCH);
-    out.push(...(await generic.score(batch.map(extractFields))).map((s) => s.score));
+    out.push(...(await generic.scoreRequests(batch)).map((s) => s.score));
   }
   return out;
 }
 
-/** What a request is, for splitting traffic by content (the log line keeps identical requests apart). */
+/**
+ * What a request is to the site model, for splitting traffic by content: what it asks for, not who
+ * sent it when (client, time, log line) nor header values that change per visitor (cookies, agents).
+ */
 export function requestKey(r: HttpRequest): string {
-  return `${r.method} ${r.path}?${r.query}#${r.body ?? ""}#${r.origin.line ?? ""}`;
+  return JSON.stringify([r.method, r.path, r.query, r.body ?? ""]);
+}
+
+export type SiteSide = "profile" | "scorer" | "calibration";
+
+/** Which share of the training a request goes to: by its content alone, so every copy of it goes to the same one. */
+export function sideOf(r: HttpRequest): SiteSide {
+  const p = splitPoint(requestKey(r));
+  return p < 0.7 ? "profile" : p < 0.85 ? "scorer" : "calibration";
+}
+
+/** Distinct requests tracked at most (about 30 MB); past that, a copy of an untracked request passes as new. */
+const MAX_TRACKED = 500_000;
+
+/** Says whether a request was seen before, by a 52-bit hash of its key (a collision drops one request: harmless). */
+export function distinctRequests(): (r: HttpRequest) => boolean {
+  const seen = new Set<number>();
+  return (r) => {
+    const h = Number(BigInt.asUintN(52, BigInt(Bun.hash(requestKey(r)))));
+    if (seen.has(h)) return false;
+    if (seen.size < MAX_TRACKED) seen.add(h);
+    return true;
+  };
 }
 
 /** Synthetic attacks from real requests: 60% payload injections, 40% payload-free departures. */
@@ -61,6 +99,14 @@ function synthesize(requests: HttpRequest[], payloads: string[], seed: number): 
   const r = rng(seed);
   return requests.map((req) => (r() < 0.6 ? injectPayload(r, req, payloads[Math.floor(r() * payloads.length)]!) : anomalize(r, req)));
 }
+
+/** How much more a real request weighs than a synthetic attack when the scorer learns: a false alarm costs more than a missed synthetic. */
+const REAL_WEIGHT = 4;
+/**
+ * The lowest threshold a calibration may set: where the scorer finds a request as likely synthetic
+ * as real (its 0.5 once the weights are taken out).
+ */
+const MIN_THRESHOLD = 1 / (1 + REAL_WEIGHT);
 
 /** Most requests kept for training the scorer and for calibration: enough for a 0.1% FPR, bounded memory. */
 const MAX_SCORER_REQUESTS = 20_000;
@@ -74,26 +120,33 @@ export async function trainSiteModel(traffic: AsyncIterable<HttpRequest[]> | Htt
   const { progress } = options;
   const random = rng(options.seed);
   const builder = new ProfileBuilder();
+  const everything = new ProfileBuilder();
   const scorerSample = new Reservoir<HttpRequest>(MAX_SCORER_REQUESTS, random);
   const calibrationSample = new Reservoir<HttpRequest>(MAX_CALIBRATION_REQUESTS, random);
+  const isNew = distinctRequests();
   let total = 0;
   let dropped = 0;
+  let duplicates = 0;
   let profileRequests = 0;
   const batches = Array.isArray(traffic) ? chunks(traffic, BATCH) : traffic;
   for await (const batch of batches) {
     // The generic model screens the traffic: what it flags is left out of "normal".
     const scores = await genericScores(generic, batch);
     batch.forEach((req, i) => {
+      const attack = scores[i]! >= generic.meta.threshold;
+      if (!attack) everything.add(req);
+      if (options.profileOnly?.(req)) return;
       total++;
-      if (scores[i]! >= generic.meta.threshold) {
+      if (attack) {
         dropped++;
         return;
       }
-      const p = splitPoint(requestKey(req));
-      if (p < 0.7) {
+      const side = sideOf(req);
+      if (side === "profile") {
         builder.add(req);
         profileRequests++;
-      } else (p < 0.85 ? scorerSample : calibrationSample).add(req);
+      } else if (!isNew(req)) duplicates++;
+      else (side === "scorer" ? scorerSample : calibrationSample).add(req);
     });
     progress?.("read", `${total} requests, ${dropped} left out as attacks`);
   }
@@ -112,24 +165,25 @@ export async function trainSiteModel(traffic: AsyncIterable<HttpRequest[]> | Htt
   };
   const X = [...(await featuresOf(scorerPart)), ...(await featuresOf(positives))];
   const y = Uint8Array.from(X.map((_, i) => (i < scorerPart.length ? 0 : 1)));
-  // Real traffic weighs more: a false alarm costs more than a missed synthetic.
-  const weight = Float32Array.from(X.map((_, i) => (i < scorerPart.length ? 4 : 1)));
+  const weight = Float32Array.from(X.map((_, i) => (i < scorerPart.length ? REAL_WEIGHT : 1)));
   const scorer = await trainLogistic(X, y, weight);
 
   progress?.("calibrate", `${calibrationPart.length} held-out requests`);
+  const shippedProfile = everything.build();
   const meta: SiteMetadata = {
     kind: "site",
     version: `site-${new Date().toISOString().replace(/[:.]/g, "-")}`,
     features: [...SITE_FEATURES],
     threshold: 0.5,
     targetFpr: options.targetFpr,
-    genericVersion: generic.meta.version,
+    ...runningLineage(generic, options.featurizerVersion),
     trainedAt: new Date().toISOString(),
     calibration: {
       trainingRequests: total,
       droppedAsAttacks: dropped,
+      duplicates,
       profileRequests,
-      endpoints: Object.keys(profile.endpoints).length,
+      endpoints: Object.keys(shippedProfile.endpoints).length,
       scorerNegatives: scorerPart.length,
       scorerPositives: positives.length,
       calibrationRequests: calibrationPart.length,
@@ -137,13 +191,19 @@ export async function trainSiteModel(traffic: AsyncIterable<HttpRequest[]> | Htt
       syntheticTpr: 0,
     },
   };
-  const encode = (m: SiteMetadata) => exportDenseLogisticOnnx(scorer, { [SITE_META_KEY]: JSON.stringify(m), [SITE_PROFILE_KEY]: JSON.stringify(profile) });
-  const provisional = await SiteModel.fromBytes(encode(meta));
+  const encode = (m: SiteMetadata, p: SiteProfile) => exportDenseLogisticOnnx(scorer, { [SITE_META_KEY]: JSON.stringify(m), [SITE_PROFILE_KEY]: JSON.stringify(p) });
+  const provisional = await SiteModel.fromBytes(encode(meta, profile));
   const scoreAll = async (reqs: HttpRequest[]) => (await provisional.score(reqs, await genericScores(generic, reqs))).map((s) => s.score);
   const calibrationScores = await scoreAll(calibrationPart);
-  meta.threshold = thresholdForFpr(calibrationScores, options.targetFpr);
+  // Where few held-out requests depart at all, the FPR target alone would flag any departure, however
+  // slight: a departure is an anomaly only when the scorer finds it at least as likely synthetic as real.
+  meta.threshold = Math.max(MIN_THRESHOLD, thresholdForFpr(calibrationScores, options.targetFpr));
   meta.calibration.calibrationFpr = calibrationScores.filter((s) => s >= meta.threshold).length / Math.max(1, calibrationScores.length);
-  const heldOutSynthetic = await scoreAll(synthesize(calibrationPart, payloads, options.seed + 1));
-  meta.calibration.syntheticTpr = heldOutSynthetic.filter((s) => s >= meta.threshold).length / Math.max(1, heldOutSynthetic.length);
-  return { bytes: encode(meta), meta };
+  // Detection as the detector will judge: the generic model's flag or the site model's (fusion.ts).
+  const heldOutSynthetic = synthesize(calibrationPart, payloads, options.seed + 1);
+  const syntheticGeneric = await genericScores(generic, heldOutSynthetic);
+  const syntheticSite = await provisional.score(heldOutSynthetic, syntheticGeneric);
+  const caught = syntheticSite.filter((s, i) => fuseScores({ score: syntheticGeneric[i]!, threshold: generic.meta.threshold, attackType: "attack" }, { score: s.score, threshold: meta.threshold }).isAnomaly);
+  meta.calibration.syntheticTpr = caught.length / Math.max(1, heldOutSynthetic.length);
+  return { bytes: encode(meta, shippedProfile), meta };
 }

@@ -8,8 +8,9 @@
  * (entities, NFKC, comment folding) is not located, and the reason has no offsets.
  */
 import type { HttpRequest } from "../../../core/http-request.ts";
-import { extractFields, type Field } from "../../../detect/fields.ts";
-import { fieldLabel } from "../../../detect/detector.ts";
+import { decompose } from "../../../decompose/index.ts";
+import type { Leaf } from "../../../decompose/leaf.ts";
+import { normalizeValue } from "../../../detect/normalize.ts";
 import type { NormalizeFlags } from "../../../detect/normalize.ts";
 import type { ThreatRow } from "../../../services/bus.ts";
 import type { Allowlist } from "../../../services/allowlist.ts";
@@ -142,13 +143,13 @@ function headerRecord(headers: [string, string][]): Record<string, string> {
 }
 
 /**
- * The raw value a reason's field names. Site reasons can name what is not a scored field: the method,
- * or a parameter whose value is an identifier (see extractFields).
+ * The value a reason's field names: a leaf's decoded text. Site reasons can name what is not a leaf:
+ * the method, or a parameter by its wire form.
  */
-function rawOf(fields: Field[], req: HttpRequest, label: string): { raw: string; plusAsSpace: boolean } | null {
+function rawOf(leaves: Leaf[], req: HttpRequest, label: string): { raw: string; plusAsSpace: boolean } | null {
   if (label === "method") return { raw: req.method, plusAsSpace: false };
-  const field = fields.find((f) => fieldLabel(f) === label);
-  if (field) return { raw: field.raw, plusAsSpace: field.location === "query" || field.location === "body" };
+  const leaf = leaves.find((l) => l.path === label);
+  if (leaf) return { raw: leaf.text, plusAsSpace: false };
   const param = req.params.find((p) => `${p.location}.${p.name}` === label);
   return param ? { raw: param.rawValue, plusAsSpace: true } : null;
 }
@@ -156,7 +157,7 @@ function rawOf(fields: Field[], req: HttpRequest, label: string): { raw: string;
 export function threatDetail(row: ThreatRow, allowlist: Allowlist, genericThreshold: number, now: number): ThreatDetailT {
   const req = JSON.parse(row.request) as StoredRequest;
   const reasons = storedReasons(row);
-  const fields = extractFields(req);
+  const { leaves } = decompose(req);
   return {
     ...toThreatData(row, now),
     method: row.method,
@@ -164,9 +165,12 @@ export function threatDetail(row: ThreatRow, allowlist: Allowlist, genericThresh
     modelVersion: row.modelVersion,
     attackType: row.attackType,
     request: { raw: req.raw ?? httpText(req), method: req.method, path: req.path, query: req.query, headers: headerRecord(req.headers), body: req.body, redacted: req.redacted ?? [] },
-    normalized: fields.slice(0, MAX_FIELDS_SHOWN).map((f) => ({ field: fieldLabel(f), raw: f.raw, normalized: f.norm.text, decodings: decodings(f.norm.flags) })),
+    normalized: leaves.slice(0, MAX_FIELDS_SHOWN).map((l) => {
+      const norm = normalizeValue(l.text);
+      return { field: l.path, raw: l.text, normalized: norm.text, decodings: [...l.encodings, ...decodings(norm.flags)] };
+    }),
     reasons: reasons.map((r) => {
-      const source = rawOf(fields, req, r.field);
+      const source = rawOf(leaves, req, r.field);
       const at = source ? locateEvidence(source.raw, r.evidence, source.plusAsSpace) : null;
       return { field: r.field, name: r.name, evidence: r.evidence, detector: r.detector, weight: r.weight, detail: r.detail, ...(at ?? {}) };
     }),

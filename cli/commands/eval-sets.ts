@@ -1,0 +1,80 @@
+/**
+ * The evaluation sets `moat eval` knows by name: the CRS regression tests (`--crs-tests`), blazehttp's
+ * benign traffic (`--blazehttp`) and the scorecard over the whole datasets folder (`--datasets`).
+ * Every report names the split it measured.
+ */
+import { existsSync } from "node:fs";
+import { loadBlazeHttp } from "../../src/detect/corpus/blazehttp.ts";
+import { loadCrsTests } from "../../src/detect/corpus/crs.ts";
+import type { DevTest, EvalSplit } from "../../src/detect/corpus/split.ts";
+import { evaluateBlazeHttp, renderBlazeHttp, renderFalsePositives } from "../../src/detect/eval/blazehttp.ts";
+import { evaluateCrs, renderCrs } from "../../src/detect/eval/crs.ts";
+import { met, renderScorecard, scorecard } from "../../src/detect/eval/scorecard.ts";
+import type { Progress } from "../../src/detect/eval/run.ts";
+import { loadDetector, type DetectFlags } from "../detect-options.ts";
+import { createProgress } from "../progress.ts";
+import { CliError, EXIT } from "../exit-codes.ts";
+import { warn } from "../output.ts";
+
+export interface SetFlags extends DetectFlags {
+  crsTests?: string;
+  blazehttp?: string;
+  datasets?: string;
+  split?: string;
+  showFp?: string;
+  csicModel?: string;
+}
+
+export function wantsNamedSet(flags: SetFlags): boolean {
+  return Boolean(flags.crsTests || flags.blazehttp || flags.datasets);
+}
+
+function parseSplit(value: string | undefined, fallback: EvalSplit, allowed: EvalSplit[]): EvalSplit {
+  const split = (value ?? fallback) as EvalSplit;
+  if (!allowed.includes(split)) throw new CliError(`--split must be one of ${allowed.join(", ")}, got ${value}`, EXIT.usage);
+  return split;
+}
+
+function mustExist(path: string, what: string): void {
+  if (!existsSync(path)) throw new CliError(`${what} not found: ${path}`, EXIT.noInput);
+}
+
+/** A stderr progress line per stage (when stderr is a terminal), plus one line when the stage starts. */
+function stageProgress(): (stage: string) => Progress {
+  return (stage) => {
+    warn(`judging ${stage}`);
+    const bar = createProgress();
+    return (done, total) => {
+      bar.update({ label: stage, done, unit: "requests", fraction: done / total });
+      if (done >= total) bar.finish();
+    };
+  };
+}
+
+/** Runs the named-set evaluation the flags ask for and returns its Markdown. */
+export async function evaluateNamedSet(flags: SetFlags): Promise<string> {
+  if ([flags.crsTests, flags.blazehttp, flags.datasets].filter(Boolean).length > 1) throw new CliError("give one of --crs-tests, --blazehttp, --datasets", EXIT.usage);
+  const progress = stageProgress();
+  if (flags.datasets) {
+    if (flags.model) throw new CliError("--datasets judges with the generic model; give a site model trained on CSIC with --csic-model", EXIT.usage);
+    mustExist(flags.datasets, "datasets folder");
+    const split = parseSplit(flags.split, "test", ["dev", "test"]) as DevTest;
+    const detector = await loadDetector(flags);
+    const csicDetector = flags.csicModel ? await loadDetector({ ...flags, model: flags.csicModel }) : undefined;
+    const rows = await scorecard(detector, { datasets: flags.datasets, split, csicDetector, progress, missing: (set, why) => warn(`${set} left out: ${why}`) });
+    warn(`${rows.filter(met).length} of ${rows.length} targets met (split ${split})`);
+    return renderScorecard(rows, detector.generic.meta.version, split);
+  }
+  const split = parseSplit(flags.split, "all", ["dev", "test", "all"]);
+  if (flags.crsTests) {
+    mustExist(flags.crsTests, "CRS regression tests folder");
+    const report = await evaluateCrs(await loadDetector(flags), loadCrsTests(flags.crsTests), split, progress("CRS tests"));
+    return renderCrs(report);
+  }
+  const showFp = flags.showFp === undefined ? 0 : Number(flags.showFp);
+  if (!Number.isInteger(showFp) || showFp < 0) throw new CliError(`--show-fp must be a count, got ${flags.showFp}`, EXIT.usage);
+  if (showFp && split !== "dev") throw new CliError("--show-fp lists the false positives of the dev sites only (--split dev): the test sites are for measuring, not for tuning", EXIT.usage);
+  mustExist(flags.blazehttp!, "blazehttp requests file");
+  const report = await evaluateBlazeHttp(await loadDetector(flags), loadBlazeHttp(flags.blazehttp!), split, progress("blazehttp"));
+  return renderBlazeHttp(report) + (showFp ? `\n${renderFalsePositives(report.falsePositives, showFp)}` : "");
+}

@@ -1,0 +1,62 @@
+/**
+ * Compressed bodies (Content-Encoding gzip/deflate, or a gzip stream sent without saying so). The body
+ * string holds the bytes as latin1. Inflation stops at the body limit: a zip bomb costs at most a few
+ * bounded attempts and gives the first part of its output, flagged oversize, never a full expansion.
+ */
+import { constants, gunzipSync, inflateRawSync, inflateSync, type ZlibOptions } from "node:zlib";
+import { bytesToText } from "../../parse/decode.ts";
+
+/** The gzip magic number at the start of a body. */
+export function isGzip(body: string): boolean {
+  return body.charCodeAt(0) === 0x1f && body.charCodeAt(1) === 0x8b;
+}
+
+export type Compression = "gzip" | "deflate";
+
+/** The compression a Content-Encoding names (`gzip`, `x-gzip`, `deflate`), or null. */
+export function compressionOf(contentEncoding: string | undefined): Compression | null {
+  const ce = contentEncoding?.trim().toLowerCase();
+  if (ce === "gzip" || ce === "x-gzip") return "gzip";
+  if (ce === "deflate") return "deflate";
+  return null;
+}
+
+/** Attempts at a shorter input when the whole one inflates past the limit (each input a quarter of the last). */
+const MAX_PARTIAL_ATTEMPTS = 10;
+
+type Inflate = (data: Uint8Array, options: ZlibOptions) => Buffer;
+
+function tooLarge(e: unknown): boolean {
+  return (e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE" || e instanceof RangeError;
+}
+
+/**
+ * The inflated body as text, and whether it went past `limit` characters (then only its first part is
+ * given); null when the body is not a valid stream of that compression.
+ */
+export function inflateBody(body: string, compression: Compression, limit: number): { text: string; oversize: boolean } | null {
+  const bytes = Buffer.from(body, "latin1");
+  const inflaters: Inflate[] = compression === "gzip" ? [gunzipSync] : [inflateSync, inflateRawSync]; // "deflate" is zlib-wrapped or, from some clients, raw
+  for (const inflate of inflaters) {
+    try {
+      return { text: bytesToText(inflate(bytes, { maxOutputLength: limit })), oversize: false };
+    } catch (e) {
+      if (tooLarge(e)) return { text: bytesToText(inflatePrefix(bytes, inflate, limit)), oversize: true };
+    }
+  }
+  return null;
+}
+
+/** The output of the longest quarter-shortened prefix of the input that stays within the limit. */
+function inflatePrefix(bytes: Uint8Array, inflate: Inflate, limit: number): Uint8Array {
+  let n = bytes.length;
+  for (let attempt = 0; attempt < MAX_PARTIAL_ATTEMPTS && n > 16; attempt++) {
+    n = Math.floor(n / 4);
+    try {
+      return inflate(bytes.subarray(0, n), { maxOutputLength: limit, finishFlush: constants.Z_SYNC_FLUSH });
+    } catch (e) {
+      if (!tooLarge(e)) break;
+    }
+  }
+  return new Uint8Array(0);
+}

@@ -1,0 +1,132 @@
+/**
+ * The body, read by what its Content-Type claims and, when that is missing or wrong, by what it looks
+ * like: urlencoded, multipart, JSON (GraphQL-over-HTTP included), XML, GraphQL, or text judged whole.
+ * Gzip/deflate bodies are inflated first. A body that does not have the structure it claims gives what
+ * can be read and the flag "body-unparsed"; a body over the limit is looked at up to the limit and
+ * flagged "body-oversize".
+ */
+import { headerValue, type HttpRequest } from "../../core/http-request.ts";
+import { parseParams } from "../../parse/decode.ts";
+import type { Encoding } from "../leaf.ts";
+import type { LeafSink } from "../sink.ts";
+import { compressionOf, inflateBody, isGzip } from "./gzip.ts";
+import { addGraphqlLeaves, looksLikeGraphql } from "./graphql.ts";
+import { addJsonLeaves, looksLikeJsonContainer, parseJsonLimited } from "./json.ts";
+import { addMultipartLeaves, boundaryOf, sniffBoundary } from "./multipart.ts";
+import { addXmlLeaves } from "./xml.ts";
+
+export type BodyFormat = "urlencoded" | "multipart" | "json" | "xml" | "graphql" | "text";
+
+/** The format a Content-Type claims; "text" for none, text/plain and anything unknown (then the body is sniffed). */
+export function claimedFormat(contentType: string): BodyFormat {
+  const media = contentType.split(";", 1)[0]!.trim().toLowerCase();
+  if (media === "application/x-www-form-urlencoded") return "urlencoded";
+  if (media.startsWith("multipart/")) return "multipart";
+  if (media === "application/graphql") return "graphql";
+  if (media.endsWith("/json") || media.endsWith("+json") || media === "application/x-json") return "json";
+  if (media.endsWith("/xml") || media.endsWith("+xml")) return "xml";
+  return "text";
+}
+
+/** A form body: `name=value` pairs, no whitespace (a form encodes spaces as `+`). */
+const URLENCODED = /^[^\s=&]{1,512}=\S*$/;
+
+/** What the body looks like, for a body whose Content-Type says nothing (or something wrong). */
+export function sniffFormat(body: string): BodyFormat {
+  let i = 0;
+  while (i < body.length && body.charCodeAt(i) <= 0x20) i++;
+  const c = body.charCodeAt(i);
+  if ((c === 0x7b || c === 0x5b) && looksLikeJsonContainer(body)) return "json";
+  if (c === 0x3c) return "xml";
+  if (body.startsWith("--") && sniffBoundary(body) !== null) return "multipart";
+  if (looksLikeGraphql(body)) return "graphql";
+  if (URLENCODED.test(body)) return "urlencoded";
+  return "text";
+}
+
+interface Body {
+  req: HttpRequest;
+  text: string;
+  /** The body was inflated (its urlencoded params are not in req.params then). */
+  inflated: boolean;
+  contentType: string;
+  encodings: Encoding[];
+}
+
+/** Reads the body as one format; false when it does not have that structure (nothing was added then). */
+function addAs(sink: LeafSink, format: BodyFormat, body: Body): boolean {
+  const { text, encodings } = body;
+  switch (format) {
+    case "urlencoded": {
+      const params = body.inflated ? parseParams(text, "body") : body.req.params.filter((p) => p.location === "body");
+      const fromBody = params.length ? params : parseParams(text, "body");
+      for (const p of fromBody) {
+        const path = `body.${p.name}`;
+        if (!sink.key("body", path, p.name, encodings) || !sink.value("body", path, p.name, p.value, "value", encodings)) break;
+      }
+      return fromBody.length > 0;
+    }
+    case "multipart": {
+      const boundary = boundaryOf(body.contentType) ?? sniffBoundary(text);
+      if (boundary === null) return false;
+      const { parsed, closed } = addMultipartLeaves(sink, text, boundary);
+      if (parsed && !closed && !sink.flags.includes("body-oversize")) sink.flag("body-unparsed");
+      return parsed;
+    }
+    case "json": {
+      if (!looksLikeJsonContainer(text)) return false;
+      const doc = parseJsonLimited(sink, text);
+      if (doc === undefined) return false;
+      addJsonLeaves(sink, doc, { location: "body", path: "body.json", name: "", encodings, layer: 0 }, { graphql: true });
+      return true;
+    }
+    case "xml": {
+      const result = addXmlLeaves(sink, text);
+      if (result === "too-deep") sink.flag("too-deep");
+      return result === "ok";
+    }
+    case "graphql":
+      return looksLikeGraphql(text) && addGraphqlLeaves(sink, text, { location: "body", path: "body.graphql", name: "", encodings, layer: 0 });
+    case "text":
+      return false;
+  }
+}
+
+export function addBodyLeaves(sink: LeafSink, req: HttpRequest): void {
+  let text = req.body;
+  if (!text) return;
+  const encodings: Encoding[] = [];
+  let inflated = false;
+  const compression = compressionOf(headerValue(req, "content-encoding")) ?? (isGzip(text) ? "gzip" : null);
+  if (compression) {
+    const result = inflateBody(text, compression, sink.limits.maxBodyBytes);
+    if (result) {
+      text = result.text;
+      inflated = true;
+      encodings.push("gzip");
+      if (result.oversize) sink.flag("body-oversize");
+    } else {
+      sink.flag("body-unparsed"); // it said it was compressed and is not: judged as sent
+    }
+  }
+  if (text.length > sink.limits.maxBodyBytes) {
+    sink.flag("body-oversize");
+    text = text.slice(0, sink.limits.maxBodyBytes);
+  }
+  const contentType = headerValue(req, "content-type") ?? "";
+  const body: Body = { req, text, inflated, contentType, encodings };
+  const claimed = claimedFormat(contentType);
+  if (claimed !== "text") {
+    // A form body that is JSON is read as JSON (clients post JSON under a form Content-Type).
+    if (claimed === "urlencoded" && sniffFormat(text) === "json" && addAs(sink, "json", body)) return;
+    if (addAs(sink, claimed, body)) return;
+  }
+  const sniffed = sniffFormat(text);
+  if (sniffed !== claimed && addAs(sink, sniffed, body)) {
+    if (claimed !== "text" && claimed !== "urlencoded") sink.flag("body-unparsed");
+    return;
+  }
+  // Claimed a structure it does not have (a body cut at the limit is not expected to parse).
+  if (claimed !== "text" && !sink.flags.includes("body-oversize")) sink.flag("body-unparsed");
+  sink.value("body", "body", "", text, "text", encodings);
+}

@@ -1,0 +1,78 @@
+/**
+ * JSON documents (a body, or JSON found inside a parameter) as leaves: string values at any depth as
+ * `<base>.a.b[0].c`, and keys that are not plain words (`$where`, `<img ...>`) as key leaves. Numbers,
+ * booleans and null are typed values an application cannot read as code, so they are no leaves.
+ */
+import { JsonDepthError, parseJson } from "../../core/json.ts";
+import type { Encoding, FieldLocation } from "../leaf.ts";
+import type { LeafSink } from "../sink.ts";
+import { addGraphqlLeaves, looksLikeGraphql } from "./graphql.ts";
+
+export interface JsonBase {
+  location: FieldLocation;
+  /** The path the document's own paths are appended to: `body.json`, `query.q~json`. */
+  path: string;
+  /** The name a value inside an array (which has no key of its own) is known by. */
+  name: string;
+  encodings: Encoding[];
+  layer: number;
+}
+
+/** `{...}` or `[...]` around the text (whitespace aside): worth a JSON.parse. */
+export function looksLikeJsonContainer(text: string): boolean {
+  let i = 0;
+  let j = text.length - 1;
+  while (i < j && text.charCodeAt(i) <= 0x20) i++;
+  while (j > i && text.charCodeAt(j) <= 0x20) j--;
+  const first = text.charCodeAt(i);
+  const last = text.charCodeAt(j);
+  return j > i && ((first === 0x7b && last === 0x7d) || (first === 0x5b && last === 0x5d));
+}
+
+/**
+ * The parsed document, or undefined when the text is not JSON. Nesting past the depth limit is flagged
+ * "too-deep" (and the text is then judged as it is).
+ */
+export function parseJsonLimited(sink: LeafSink, text: string): unknown {
+  try {
+    return parseJson(text, sink.limits.maxDepth);
+  } catch (e) {
+    if (e instanceof JsonDepthError) sink.flag("too-deep");
+    return undefined;
+  }
+}
+
+export interface JsonWalkOptions {
+  /** Read a top-level `query` string that parses as GraphQL as a GraphQL document (a GraphQL-over-HTTP body). */
+  graphql?: boolean;
+}
+
+/** Adds the document's leaves; false once the leaf limit is reached. */
+export function addJsonLeaves(sink: LeafSink, value: unknown, base: JsonBase, options: JsonWalkOptions = {}): boolean {
+  return walk(sink, value, base.path, base.name, base, options.graphql ? 0 : -1);
+}
+
+/**
+ * `graphqlDepth` is the object depth at which a `query` key is a GraphQL document: 0 for the root object,
+ * 1 for the objects of a batched (array) body, -1 for none.
+ */
+function walk(sink: LeafSink, value: unknown, path: string, name: string, base: JsonBase, graphqlDepth: number): boolean {
+  if (typeof value === "string") return sink.value(base.location, path, name, value, "value", base.encodings, base.layer);
+  if (value === null || typeof value !== "object") return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (!walk(sink, value[i], `${path}[${i}]`, name, base, graphqlDepth === 0 ? 1 : -1)) return false;
+    }
+    return true;
+  }
+  for (const key in value as Record<string, unknown>) {
+    const child = (value as Record<string, unknown>)[key];
+    const childPath = `${path}.${key}`;
+    if (!sink.key(base.location, childPath, key, base.encodings, base.layer)) return false;
+    if ((graphqlDepth === 0 || graphqlDepth === 1) && key === "query" && typeof child === "string" && looksLikeGraphql(child)) {
+      if (addGraphqlLeaves(sink, child, { ...base, path: childPath, name: key })) continue;
+    }
+    if (!walk(sink, child, childPath, key, base, -1)) return false;
+  }
+  return true;
+}

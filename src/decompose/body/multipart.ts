@@ -1,0 +1,147 @@
+/**
+ * multipart/form-data bodies: each part's name, filename, own headers and value. A small linear parser
+ * rather than @fastify/busboy: busboy hands file contents over through streams that deliver on a later
+ * tick, so it cannot give leaves synchronously from a string, and it needs a boundary in Content-Type,
+ * where this one also finds the boundary in the body when the header is missing or wrong.
+ */
+import type { LeafSink } from "../sink.ts";
+
+/** RFC 2046 allows 70 characters; more leeway costs nothing. */
+const MAX_BOUNDARY = 200;
+
+/** The `boundary` parameter of a Content-Type, quoted or not; null when absent. */
+export function boundaryOf(contentType: string): string | null {
+  const m = /;\s*boundary=(?:"([^"]{1,200})"|([^\s;]{1,200}))/i.exec(contentType);
+  return m ? (m[1] ?? m[2]!) : null;
+}
+
+/** The boundary a body opens with (`--XYZ` on its first line), for a multipart body sent without one. */
+export function sniffBoundary(body: string): string | null {
+  if (!body.startsWith("--")) return null;
+  let end = 2;
+  while (end < body.length && end < MAX_BOUNDARY + 2) {
+    const c = body.charCodeAt(end);
+    if (c === 13 || c === 10 || c === 32 || c === 9) break;
+    end++;
+  }
+  const nl = body.charCodeAt(end);
+  return end > 2 && (nl === 13 || nl === 10) ? body.slice(2, end) : null;
+}
+
+export interface Part {
+  /** Header names lower-cased, in order. */
+  headers: [string, string][];
+  name: string;
+  filename: string | null;
+  value: string;
+}
+
+/** The end of the line starting at i (the index of its `\n`, or the text's end) and where the next line starts. */
+function lineEnd(s: string, i: number): [number, number] {
+  const nl = s.indexOf("\n", i);
+  if (nl === -1) return [s.length, s.length];
+  return [nl > i && s.charCodeAt(nl - 1) === 13 ? nl - 1 : nl, nl + 1];
+}
+
+/**
+ * The parts of a body, and whether it ended with the closing delimiter. Each delimiter is found once by
+ * indexOf from where the last one ended, so the work is linear in the body.
+ */
+export function parseMultipart(body: string, boundary: string): { parts: Part[]; closed: boolean } {
+  const delimiter = `--${boundary}`;
+  const parts: Part[] = [];
+  let at = findDelimiter(body, delimiter, 0);
+  while (at !== -1) {
+    const after = at + delimiter.length;
+    if (body.startsWith("--", after)) return { parts, closed: true };
+    let [, i] = lineEnd(body, after);
+    const headers: [string, string][] = [];
+    while (i < body.length) {
+      const [end, next] = lineEnd(body, i);
+      if (end === i) {
+        i = next;
+        break;
+      }
+      const line = body.slice(i, end);
+      const colon = line.indexOf(":");
+      if (colon > 0) headers.push([line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()]);
+      i = next;
+    }
+    const nextAt = findDelimiter(body, delimiter, i);
+    let valueEnd = nextAt === -1 ? body.length : nextAt;
+    if (nextAt !== -1) valueEnd -= body.charCodeAt(nextAt - 2) === 13 ? 2 : 1; // the line break before the delimiter is the delimiter's
+    const disposition = headers.find(([n]) => n === "content-disposition")?.[1] ?? "";
+    parts.push({ headers, name: dispositionParam(disposition, "name") ?? "", filename: dispositionParam(disposition, "filename"), value: body.slice(i, Math.max(i, valueEnd)) });
+    at = nextAt;
+  }
+  return { parts, closed: false };
+}
+
+/** The next delimiter at the start of a line from `from` on, or -1. */
+function findDelimiter(body: string, delimiter: string, from: number): number {
+  let at = body.indexOf(delimiter, from);
+  while (at > 0 && body.charCodeAt(at - 1) !== 10) at = body.indexOf(delimiter, at + 1);
+  return at;
+}
+
+/**
+ * A parameter of a Content-Disposition (`name="a"`, `filename=x.txt`, `filename*=UTF-8''%E2...`), read
+ * as browsers write them: quoted with `\"` escapes, or a bare token. `filename*` wins over `filename`.
+ */
+export function dispositionParam(disposition: string, param: string): string | null {
+  let found: string | null = null;
+  let i = disposition.indexOf(";");
+  while (i !== -1 && i < disposition.length) {
+    let j = i + 1;
+    while (j < disposition.length && disposition.charCodeAt(j) <= 0x20) j++;
+    const eq = disposition.indexOf("=", j);
+    if (eq === -1) break;
+    const key = disposition.slice(j, eq).trim().toLowerCase();
+    let value: string;
+    let k = eq + 1;
+    if (disposition.charCodeAt(k) === 0x22) {
+      value = "";
+      for (k++; k < disposition.length && disposition.charCodeAt(k) !== 0x22; k++) {
+        if (disposition.charCodeAt(k) === 0x5c && k + 1 < disposition.length) k++;
+        value += disposition[k];
+      }
+      k++;
+    } else {
+      const semi = disposition.indexOf(";", k);
+      value = disposition.slice(k, semi === -1 ? disposition.length : semi).trim();
+      k = semi === -1 ? disposition.length : semi;
+    }
+    if (key === `${param}*`) return extendedValue(value);
+    if (key === param) found = value;
+    i = disposition.indexOf(";", k);
+  }
+  return found;
+}
+
+/** RFC 5987 `charset'lang'percent-encoded`; the value as it is when it is not that. */
+function extendedValue(v: string): string {
+  const m = /^[\w-]*'[\w-]*'(.*)$/.exec(v);
+  if (!m) return v;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    return m[1]!;
+  }
+}
+
+/**
+ * Adds each part as leaves under `body.multipart.<name>`: the name (when not a plain word), the value,
+ * the filename (kind "filename") and every part header (kind "part-header", `.header.<name>`). Says
+ * whether any part was found and whether the closing delimiter was.
+ */
+export function addMultipartLeaves(sink: LeafSink, body: string, boundary: string): { parsed: boolean; closed: boolean } {
+  const { parts, closed } = parseMultipart(body, boundary);
+  for (const part of parts) {
+    const path = `body.multipart.${part.name}`;
+    if (!sink.key("body", path, part.name)) break;
+    for (const [name, value] of part.headers) sink.value("body", `${path}.header.${name}`, name, value, "part-header");
+    if (part.filename !== null) sink.value("body", `${path}.filename`, part.name, part.filename, "filename");
+    if (!sink.value("body", path, part.name, part.value)) break;
+  }
+  return { parsed: parts.length > 0, closed };
+}

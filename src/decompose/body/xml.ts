@@ -1,0 +1,116 @@
+/**
+ * XML bodies (SOAP included): element text and attribute values as leaves `body.xml.<el>.<el>` and
+ * `body.xml.<el>@<attr>`, element and attribute names that are not plain words as key leaves, the
+ * DOCTYPE with its internal subset as one kind "xml-doctype" leaf, and each processing instruction as a
+ * kind "xml-pi" leaf. The DOCTYPE is cut out before fast-xml-parser sees the document, and entities are
+ * not expanded: `&xxe;` stays as written, so nothing an attacker declares is ever resolved here.
+ */
+import { XMLParser } from "fast-xml-parser";
+import type { LeafSink } from "../sink.ts";
+
+const BASE = "body.xml";
+
+/** `<!DOCTYPE ...>` with its `[...]` internal subset: [start, end) or null. Quotes and brackets are honoured. */
+export function findDoctype(xml: string): [number, number] | null {
+  let start = xml.indexOf("<!DOCTYPE");
+  if (start === -1) start = xml.indexOf("<!doctype");
+  if (start === -1) return null;
+  let bracket = 0;
+  let quote = 0;
+  for (let i = start + 9; i < xml.length; i++) {
+    const c = xml.charCodeAt(i);
+    if (quote) {
+      if (c === quote) quote = 0;
+    } else if (c === 0x22 || c === 0x27) quote = c;
+    else if (c === 0x5b) bracket++;
+    else if (c === 0x5d) bracket--;
+    else if (c === 0x3e && bracket <= 0) return [start, i + 1];
+  }
+  return [start, xml.length];
+}
+
+/** Processing instructions other than the `<?xml ...?>` declaration, each `<?target ...?>` whole. */
+export function processingInstructions(xml: string): { target: string; text: string }[] {
+  const out: { target: string; text: string }[] = [];
+  for (let i = xml.indexOf("<?"); i !== -1; i = xml.indexOf("<?", i + 2)) {
+    const end = xml.indexOf("?>", i + 2);
+    const text = xml.slice(i, end === -1 ? xml.length : end + 2);
+    const target = /^<\?([^\s?]*)/.exec(text)![1]!;
+    if (target !== "xml") out.push({ target, text });
+    if (end === -1) break;
+    i = end;
+  }
+  return out;
+}
+
+type OrderedNode = Record<string, unknown> & { ":@"?: Record<string, string> };
+
+function parser(maxDepth: number): XMLParser {
+  return new XMLParser({
+    preserveOrder: true,
+    ignoreAttributes: false,
+    attributeNamePrefix: "",
+    parseTagValue: false,
+    parseAttributeValue: false,
+    processEntities: false,
+    htmlEntities: false,
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+    trimValues: true,
+    maxNestedTags: maxDepth,
+  });
+}
+
+const parsers = new Map<number, XMLParser>();
+
+/**
+ * Adds the document's leaves. "unparsed" when fast-xml-parser rejects it (the caller judges the body as
+ * text then; the DOCTYPE and instructions found before are kept), "too-deep" past the nesting limit.
+ */
+export function addXmlLeaves(sink: LeafSink, xml: string): "ok" | "unparsed" | "too-deep" {
+  const doctype = findDoctype(xml);
+  if (doctype) sink.value("body", `${BASE}.doctype`, "", xml.slice(doctype[0], doctype[1]), "xml-doctype");
+  for (const pi of processingInstructions(xml)) sink.value("body", `${BASE}.pi`, pi.target, pi.text, "xml-pi");
+  const body = doctype ? xml.slice(0, doctype[0]) + xml.slice(doctype[1]) : xml;
+  const maxDepth = sink.limits.maxDepth;
+  let p = parsers.get(maxDepth);
+  if (!p) parsers.set(maxDepth, (p = parser(maxDepth)));
+  let nodes: OrderedNode[];
+  try {
+    nodes = p.parse(body) as OrderedNode[];
+  } catch (e) {
+    return e instanceof Error && e.message.includes("nested") ? "too-deep" : "unparsed";
+  }
+  if (!Array.isArray(nodes) || nodes.length === 0) return "unparsed";
+  walk(sink, nodes, BASE);
+  return "ok";
+}
+
+/** The nesting is bounded by maxNestedTags, so the recursion is too. */
+function walk(sink: LeafSink, nodes: OrderedNode[], path: string): boolean {
+  for (const node of nodes) {
+    for (const tag in node) {
+      if (tag === ":@") continue;
+      const child = node[tag];
+      if (tag === "#text") {
+        if (!sink.value("body", path, lastName(path), String(child))) return false;
+        continue;
+      }
+      const elPath = `${path}.${tag}`;
+      if (!sink.key("body", elPath, tag)) return false;
+      const attrs = node[":@"];
+      if (attrs) {
+        for (const name in attrs) {
+          const attrPath = `${elPath}@${name}`;
+          if (!sink.key("body", attrPath, name) || !sink.value("body", attrPath, name, String(attrs[name]))) return false;
+        }
+      }
+      if (Array.isArray(child) && !walk(sink, child as OrderedNode[], elPath)) return false;
+    }
+  }
+  return true;
+}
+
+function lastName(path: string): string {
+  return path.slice(path.lastIndexOf(".") + 1);
+}

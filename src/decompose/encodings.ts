@@ -1,0 +1,283 @@
+/**
+ * Nested encodings: a value that holds another value (JSON, a URL, base64, hex, escapes, a second URL
+ * encoding) gets the inner one as CHILD leaves, recursively, each recording the encoding that was undone.
+ * The parent stays: a child adds a reading, it does not replace one.
+ *
+ * Cost: a value with none of `% \ & { [ :` and no run of 12+ base64/hex characters costs a few indexOf
+ * calls and one scan; every decoder runs only after a cheap check says it may apply, is linear, and
+ * the child it makes is checked again (up to `maxEncodingLayers`, then flagged "too-deep").
+ *
+ * One reading per layer: JSON and a URL with a query are structural (their parts become the children);
+ * otherwise the first whole-text decoding that changes the text (URL, JS escapes, HTML entities, in that
+ * order) makes one child that goes on from there; only a text none of those apply to is searched for
+ * base64 and hex runs. So the same inner value is not found twice along two paths.
+ */
+import { decodeHTML, DecodingMode } from "entities";
+import { isUtf8 } from "node:buffer";
+import { bytesToText, hexByteAt, hexValue, percentDecode } from "../parse/decode.ts";
+import { addJsonLeaves, looksLikeJsonContainer, parseJsonLimited } from "./body/json.ts";
+import type { Encoding, Leaf } from "./leaf.ts";
+import type { Expander, LeafSink } from "./sink.ts";
+import { addUrlQueryLeaves, queryOfUrlValue } from "./url.ts";
+
+/** Shorter base64/hex runs are ordinary words and numbers far more often than encoded text. */
+const MIN_BASE64_RUN = 12;
+const MIN_HEX_RUN = 12;
+/** `0x` says what follows is hex: `0x61646d696e` (SQL, PHP) is worth decoding from two bytes on. */
+const MIN_PREFIXED_HEX_RUN = 4;
+/** Base64 runs decoded per value: tokens (JWT parts, signed blobs) rarely have more. */
+const MAX_BASE64_RUNS = 8;
+
+export const expandEncodings: Expander = (sink, leaf, layer) => {
+  const text = leaf.text;
+  if (text.length < 3) return;
+  const atLimit = layer >= sink.limits.maxEncodingLayers;
+  const next = (enc: Encoding) => ({ encodings: [...leaf.encodings, enc], layer: layer + 1 });
+
+  // A body of no known structure was already tried as JSON by the body stage.
+  if (!(leaf.kind === "text" && layer === 0) && looksLikeJsonContainer(text)) {
+    const doc = parseJsonLimited(sink, text);
+    if (doc !== undefined && typeof doc === "object" && doc !== null) {
+      if (atLimit) return sink.flag("too-deep");
+      addJsonLeaves(sink, doc, { location: leaf.location, path: `${leaf.path}~json`, name: leaf.name, ...next("json") });
+      return;
+    }
+  }
+
+  const query = text.charCodeAt(0) === 0x2f || text.indexOf("://") !== -1 ? queryOfUrlValue(text) : null;
+  if (query !== null) {
+    if (atLimit) return sink.flag("too-deep");
+    addUrlQueryLeaves(sink, query, { location: leaf.location, path: `${leaf.path}~url-in-value`, ...next("url-in-value") });
+    return;
+  }
+
+  const whole = decodeWholeText(text);
+  if (whole) {
+    if (atLimit) return sink.flag("too-deep");
+    addChild(sink, leaf, whole.text, whole.encoding, `~${whole.encoding}`, layer);
+    return;
+  }
+
+  if (text.length < MIN_PREFIXED_HEX_RUN) return;
+  const hex = decodeHexRuns(text);
+  if (hex !== null) {
+    if (atLimit) return sink.flag("too-deep");
+    addChild(sink, leaf, hex, "hex", "~hex", layer);
+  }
+  if (text.length < MIN_BASE64_RUN) return;
+  const decoded = decodeBase64Runs(text);
+  if (decoded.length && atLimit) return sink.flag("too-deep");
+  decoded.forEach((d, i) => addChild(sink, leaf, d, "base64", i === 0 ? "~base64" : `~base64#${i + 1}`, layer));
+};
+
+function addChild(sink: LeafSink, parent: Leaf, text: string, encoding: Encoding, suffix: string, layer: number): void {
+  sink.add({ ...parent, path: parent.path + suffix, text, encodings: [...parent.encodings, encoding] }, layer + 1);
+}
+
+const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
+const JS_ESCAPE = /\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|u\{[0-9A-Fa-f]{1,6}\}|[0-3][0-7]{2})/;
+const HTML_REFERENCE = /&(?:#[0-9]|#[xX][0-9A-Fa-f]|[A-Za-z][A-Za-z0-9]{0,31};?)/;
+
+/** The first of URL decoding, JS escapes and HTML entities that applies and changes the text. */
+export function decodeWholeText(text: string): { encoding: Encoding; text: string } | null {
+  if (text.indexOf("%") !== -1 && PERCENT_ESCAPE.test(text)) {
+    const t = percentDecode(text);
+    if (t !== text) return { encoding: "url", text: t };
+  }
+  if (text.indexOf("\\") !== -1 && JS_ESCAPE.test(text)) {
+    const t = decodeJsEscapes(text);
+    if (t !== text) return { encoding: "js-escape", text: t };
+  }
+  if (text.indexOf("&") !== -1 && HTML_REFERENCE.test(text)) {
+    // Attribute mode, as a browser reads an attribute value: `&notify=` in a URL stays as it is, `&#60` and `&lt;` decode.
+    const t = decodeHTML(text, DecodingMode.Attribute);
+    if (t !== text) return { encoding: "html-entity", text: t };
+  }
+  return null;
+}
+
+/** The code point of `\u{...}` at i (i at the backslash) and the escape's length, or null. */
+function braceEscape(s: string, i: number): [number, number] | null {
+  let cp = 0;
+  let j = i + 3;
+  for (; j < s.length && j < i + 10; j++) {
+    const d = hexValue(s.charCodeAt(j));
+    if (d < 0) break;
+    cp = cp * 16 + d;
+  }
+  if (j === i + 3 || s.charCodeAt(j) !== 0x7d || cp > 0x10ffff) return null;
+  return [cp, j + 1 - i];
+}
+
+/** `\xNN`, `\uXXXX`, `\u{...}` and three-digit octal `\NNN`, as JavaScript (and PHP, Python) read them. */
+export function decodeJsEscapes(s: string): string {
+  let out = "";
+  let last = 0;
+  for (let i = s.indexOf("\\"); i !== -1 && i < s.length - 1; i = s.indexOf("\\", i + 1)) {
+    const c = s.charCodeAt(i + 1);
+    let cp = -1;
+    let len = 0;
+    if (c === 0x78 /* x */) {
+      cp = hexByteAt(s, i + 2);
+      len = 4;
+    } else if (c === 0x75 /* u */) {
+      if (s.charCodeAt(i + 2) === 0x7b) {
+        const b = braceEscape(s, i);
+        if (b) [cp, len] = b;
+      } else {
+        const hi = hexByteAt(s, i + 2);
+        const lo = hexByteAt(s, i + 4);
+        if (hi >= 0 && lo >= 0) [cp, len] = [hi * 256 + lo, 6];
+      }
+    } else if (c >= 0x30 && c <= 0x33) {
+      const d2 = s.charCodeAt(i + 2) - 0x30;
+      const d3 = s.charCodeAt(i + 3) - 0x30;
+      if (d2 >= 0 && d2 <= 7 && d3 >= 0 && d3 <= 7) [cp, len] = [(c - 0x30) * 64 + d2 * 8 + d3, 4];
+    } else if (c === 0x5c) {
+      i++; // `\\` is an escaped backslash: what follows it is no escape
+      continue;
+    }
+    if (cp < 0) continue;
+    out += s.slice(last, i) + String.fromCodePoint(cp);
+    last = i + len;
+    i += len - 1;
+  }
+  return last === 0 ? s : out + s.slice(last);
+}
+
+/** Bytes that are text: valid UTF-8, at least 90% of it printable (no control characters but tab and newlines). */
+function bytesAsText(bytes: Uint8Array): string | null {
+  if (bytes.length === 0) return null;
+  // Control bytes decide most cases before any decoding (UTF-8 continuation bytes are never below 0x80).
+  let control = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if ((b < 0x20 && b !== 9 && b !== 10 && b !== 13) || b === 0x7f) control++;
+  }
+  if (control * 10 > bytes.length || !isUtf8(bytes)) return null;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  let bad = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && c !== 9 && c !== 10 && c !== 13) || (c >= 0x7f && c < 0xa0)) bad++;
+  }
+  return bad * 10 <= text.length ? text : null;
+}
+
+/** Character classes of ASCII, looked up once per character by the run scanners. */
+const ALNUM = 1;
+const BASE64 = 2; // A-Z a-z 0-9 + / - _
+const HEX = 4;
+const CHAR_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const alnum = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  CHAR_CLASS[c] = (alnum ? ALNUM | BASE64 : 0) | (c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f ? BASE64 : 0) | (hexValue(c) >= 0 ? HEX : 0);
+}
+
+function charIs(c: number, cls: number): boolean {
+  return c < 128 && (CHAR_CLASS[c]! & cls) !== 0;
+}
+
+/** What joins a hex run to a longer token: letters, digits, and the dashes of UUIDs and hash ids. */
+function isWordChar(c: number): boolean {
+  return charIs(c, ALNUM) || c === 0x2d;
+}
+
+/**
+ * Runs of 12+ hex digits, or 4+ after `0x` (an even count, a word of their own, with a letter a-f or a
+ * `0x` prefix so plain numbers are left alone, not a dash-joined UUID or hash segment) that spell
+ * printable ASCII, replaced by that text in place:
+ * `select 0x61646d696e` becomes `select admin`. Null when no run spells text.
+ */
+export function decodeHexRuns(s: string): string | null {
+  let out = "";
+  let last = 0;
+  let i = 0;
+  while (i < s.length) {
+    if (!charIs(s.charCodeAt(i), HEX)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let letters = 0;
+    while (i < s.length) {
+      const c = s.charCodeAt(i);
+      if (!charIs(c, HEX)) break;
+      if (c > 0x39) letters++;
+      i++;
+    }
+    const prefixed = start >= 2 && s.charCodeAt(start - 1) === 0x78 && s.charCodeAt(start - 2) === 0x30 && (start === 2 || !isWordChar(s.charCodeAt(start - 3)));
+    const wordStart = prefixed || start === 0 || !isWordChar(s.charCodeAt(start - 1));
+    const len = i - start;
+    if (len < (prefixed ? MIN_PREFIXED_HEX_RUN : MIN_HEX_RUN) || len % 2 !== 0 || !wordStart || (i < s.length && isWordChar(s.charCodeAt(i))) || (!letters && !prefixed)) continue;
+    const bytes = new Uint8Array(len / 2);
+    for (let k = 0; k < bytes.length; k++) bytes[k] = hexByteAt(s, start + 2 * k);
+    // Hex-encoded payloads are ASCII; demanding every byte be printable turns away hash ids by chance.
+    if (!bytes.every((b) => (b >= 0x20 && b < 0x7f) || b === 9 || b === 10 || b === 13)) continue;
+    out += s.slice(last, prefixed ? start - 2 : start) + bytesToText(bytes);
+    last = i;
+  }
+  return last === 0 ? null : out + s.slice(last);
+}
+
+/**
+ * Base64 of ASCII text has a tell: the first character of every 4-character group holds the top six
+ * bits of a byte below 0x80, so it is one of A-Z a-f. Checked before decoding, it turns away paths,
+ * user agents and random tokens without allocating anything.
+ */
+function groupsLookLikeText(s: string, start: number, end: number): boolean {
+  let groups = 0;
+  let ascii = 0;
+  for (let i = start; i < end; i += 4) {
+    const c = s.charCodeAt(i);
+    groups++;
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 102)) ascii++;
+  }
+  return ascii * 5 >= groups * 4;
+}
+
+function decodeBase64Run(s: string, start: number, end: number): string | null {
+  if (end - start < MIN_BASE64_RUN || (end - start) % 4 === 1 || !groupsLookLikeText(s, start, end)) return null;
+  // Node's base64 decoder reads the standard and the URL-safe alphabets alike, padding or not.
+  return bytesAsText(Buffer.from(s.slice(start, end), "base64"));
+}
+
+/**
+ * Runs of 12+ base64 (or base64url) characters that decode to text, each decoded whole. A run that does
+ * not, but holds `-` or `_`, is tried piece by piece too: `XYW_eyJ...` is a prefix and a base64 token.
+ */
+export function decodeBase64Runs(s: string): string[] {
+  const found: string[] = [];
+  let i = 0;
+  while (i < s.length && found.length < MAX_BASE64_RUNS) {
+    if (!charIs(s.charCodeAt(i), BASE64)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let dashes = 0;
+    while (i < s.length && charIs(s.charCodeAt(i), BASE64)) {
+      const c = s.charCodeAt(i);
+      if (c === 0x2d || c === 0x5f) dashes++;
+      i++;
+    }
+    const end = i;
+    while (i < s.length && s.charCodeAt(i) === 0x3d && i - end < 2) i++; // `=` padding
+    if (end - start < MIN_BASE64_RUN) continue;
+    const whole = decodeBase64Run(s, start, end);
+    if (whole !== null) {
+      found.push(whole);
+      continue;
+    }
+    if (!dashes) continue;
+    let pieceStart = start;
+    for (let k = start; k <= end && found.length < MAX_BASE64_RUNS; k++) {
+      const c = k < end ? s.charCodeAt(k) : 0x2d;
+      if (c !== 0x2d && c !== 0x5f) continue;
+      const piece = decodeBase64Run(s, pieceStart, k);
+      if (piece !== null) found.push(piece);
+      pieceStart = k + 1;
+    }
+  }
+  return found;
+}

@@ -1,0 +1,30 @@
+/**
+ * The decompose stage: a request → every value it carries as a Leaf with its location path, however
+ * deeply nested or encoded, plus flags for what could not be looked at. It never throws and never cuts a
+ * value; limits bound the work on hostile input and are flagged when reached.
+ */
+import type { HttpRequest } from "../core/http-request.ts";
+import { addBodyLeaves } from "./body/index.ts";
+import { expandEncodings } from "./encodings.ts";
+import type { Decomposed } from "./leaf.ts";
+import { DEFAULT_DECOMPOSE_LIMITS, type DecomposeLimits } from "./limits.ts";
+import { addCookieLeaves, addHeaderLeaves, addPathLeaf, addQueryLeaves } from "./request.ts";
+import { LeafSink } from "./sink.ts";
+
+export { DEFAULT_DECOMPOSE_LIMITS, type DecomposeLimits } from "./limits.ts";
+
+export function decompose(req: HttpRequest, limits?: Partial<DecomposeLimits>): Decomposed {
+  const sink = new LeafSink(limits ? { ...DEFAULT_DECOMPOSE_LIMITS, ...limits } : DEFAULT_DECOMPOSE_LIMITS, expandEncodings);
+  try {
+    addPathLeaf(sink, req);
+    addQueryLeaves(sink, req);
+    addCookieLeaves(sink, req);
+    addHeaderLeaves(sink, req);
+    addBodyLeaves(sink, req);
+  } catch {
+    // Every reader above is written not to throw; should one still (a parser's unforeseen edge, a stack
+    // overflow), the leaves found so far are kept and the request is flagged rather than lost.
+    sink.flag("body-unparsed");
+  }
+  return { leaves: sink.leaves, flags: sink.flags };
+}

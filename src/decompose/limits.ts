@@ -1,0 +1,18 @@
+/** How much of a request the decompose stage looks at: enough for any real request, bounded for hostile ones. */
+export interface DecomposeLimits {
+  /** Body characters looked at (after inflating a gzip/deflate body); more is flagged "body-oversize". */
+  maxBodyBytes: number;
+  /** Leaves per request; more is flagged "too-many-leaves". */
+  maxLeaves: number;
+  /** Nesting of JSON and XML; deeper is flagged "too-deep". */
+  maxDepth: number;
+  /** Encodings layered inside one value (base64 of JSON of a URL-encoded value is 3); more is flagged "too-deep". */
+  maxEncodingLayers: number;
+}
+
+export const DEFAULT_DECOMPOSE_LIMITS: Readonly<DecomposeLimits> = Object.freeze({
+  maxBodyBytes: 1 << 20,
+  maxLeaves: 2000,
+  maxDepth: 32,
+  maxEncodingLayers: 6,
+});

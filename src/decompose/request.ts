@@ -1,0 +1,58 @@
+/**
+ * The parts of a request outside its body: the path, query parameters, cookies and headers, each value
+ * as the application reads it (decoded once), names that are not plain words as key leaves.
+ *
+ * Headers: every header an attacker can fill is judged (Shellshock works in any header, SQLi sits in
+ * X-Forwarded-For, XSS in Accept), whatever browsers usually send in it. Only these are left out:
+ * - `host`: it chose this server and site; judging it would make every request to an IP address or
+ *   `localhost` look like SSRF;
+ * - `content-length`, `connection`: framing read by the server itself before any application sees it;
+ * - `cookie`: judged cookie by cookie;
+ * - `referer`, `origin`: judged as URLs (their path and query), never whole (see url.ts).
+ */
+import type { HttpRequest } from "../core/http-request.ts";
+import { percentDecode } from "../parse/decode.ts";
+import { addGraphqlLeaves, looksLikeGraphql } from "./body/graphql.ts";
+import type { LeafSink } from "./sink.ts";
+import { addSourceUrlLeaves } from "./url.ts";
+
+const SKIPPED_HEADERS = new Set(["host", "content-length", "connection", "cookie"]);
+const SOURCE_URL_HEADERS = new Set(["referer", "origin"]);
+
+/** The URL path, decoded once and kept whole. */
+export function addPathLeaf(sink: LeafSink, req: HttpRequest): void {
+  sink.value("path", "path", "", percentDecode(req.path), "path");
+}
+
+/**
+ * Query parameters (`query.<name>`). A `query` parameter that parses as GraphQL (GraphQL over GET) is
+ * also read as a document, its strings as leaves.
+ */
+export function addQueryLeaves(sink: LeafSink, req: HttpRequest): void {
+  for (const p of req.params) {
+    if (p.location !== "query") continue;
+    const path = `query.${p.name}`;
+    if (!sink.key("query", path, p.name)) return;
+    if (p.name === "query" && looksLikeGraphql(p.value) && addGraphqlLeaves(sink, p.value, { location: "query", path, name: p.name, encodings: [], layer: 0 })) continue;
+    if (!sink.value("query", path, p.name, p.value)) return;
+  }
+}
+
+/** Cookies (`cookie.<name>`), percent-decoded once as server frameworks read them. */
+export function addCookieLeaves(sink: LeafSink, req: HttpRequest): void {
+  for (const c of req.cookies) {
+    const path = `cookie.${c.name}`;
+    if (!sink.key("cookie", path, c.name)) return;
+    if (!sink.value("cookie", path, c.name, c.value.indexOf("%") === -1 ? c.value : percentDecode(c.value))) return;
+  }
+}
+
+/** Headers (`header.<name>`), Referer and Origin as URLs. */
+export function addHeaderLeaves(sink: LeafSink, req: HttpRequest): void {
+  for (const [name, value] of req.headers) {
+    if (SKIPPED_HEADERS.has(name) || !value) continue;
+    if (sink.full) return sink.flag("too-many-leaves");
+    if (SOURCE_URL_HEADERS.has(name)) addSourceUrlLeaves(sink, name, value);
+    else if (!sink.key("header", `header.${name}`, name) || !sink.value("header", `header.${name}`, name, value)) return;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * CRLF injection: a line break that starts a header of its own where the application writes the value
+ * into a response header (HTTP response splitting, `Set-Cookie` and `Location` injection) or a mail
+ * header (`Bcc:` added to a contact form's mail).
+ *
+ * The decompose stage has already URL-decoded the value, so `%0d%0a` arrives as CR LF. Multi-line
+ * text is ordinary in a form body (a pasted letter may well hold "Subject: ..." on a line of its
+ * own), so what counts is the header that follows the break:
+ * - a second status line (`HTTP/1.1 200`) or a blank line and then markup: the response is split;
+ * - a response header that changes what the browser does (`Set-Cookie`, `Location`, `Content-Type`,
+ *   `Content-Length`, `Refresh`, ...): strong;
+ * - mail recipient headers (`Bcc:`, `Cc:`): strong, other mail headers moderate;
+ * - any other `Name: value` line: only outside a body, where a value has no business spanning lines.
+ * Some servers keep only the low byte of a UTF-16 character when they write a header, so `嘊` (U+560A)
+ * and `嘍` (U+560D) act as LF and CR: they count as breaks too.
+ */
+import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
+import { finding } from "./text.ts";
+
+const find = (rule: string, strength: number, start: number, end: number): Finding => finding("crlf", `crlf.${rule}`, strength, start, end);
+
+/** Response headers whose injection changes what the browser does with the response. */
+const RESPONSE_HEADERS = new Set([
+  "set-cookie", "location", "content-type", "content-length", "transfer-encoding", "refresh", "content-disposition",
+  "x-xss-protection", "content-security-policy", "access-control-allow-origin", "access-control-allow-credentials",
+  "link", "cache-control", "x-frame-options", "strict-transport-security", "content-encoding", "set-cookie2",
+]);
+/** The ones that plant state or move the browser: worth injecting even through a stored body value. */
+const BROWSER_STATE_HEADERS = new Set(["set-cookie", "set-cookie2", "location", "refresh"]);
+const MAIL_RECIPIENTS = new Set(["bcc", "cc", "to"]);
+const MAIL_HEADERS = new Set(["from", "subject", "reply-to", "sender", "return-path", "content-transfer-encoding", "mime-version", "x-mailer"]);
+
+/** A second request smuggled after the break: `GET / HTTP/1.1`. */
+const REQUEST_LINE = /^[A-Z]{3,10} [^\s]{1,256} HTTP\/\d(?:\.\d)?\b/;
+const LINE_BREAK = /[\r\n\u560a\u560d]/;
+
+function isBreak(code: number): boolean {
+  return code === 10 || code === 13 || code === 0x560a || code === 0x560d;
+}
+
+/** The header name at i, when followed by `:`: [lower-cased name, index after the colon] or null. */
+function headerAt(text: string, i: number): [string, number] | null {
+  let j = i;
+  while (j < text.length && j - i <= 40 && /[A-Za-z0-9-]/.test(text[j]!)) j++;
+  if (j === i || !/[A-Za-z]/.test(text[i]!)) return null;
+  let k = j;
+  while (text[k] === " " || text[k] === "\t") k++;
+  return text[k] === ":" ? [text.slice(i, j).toLowerCase(), k + 1] : null;
+}
+
+/** What the line starting at i injects (the break run began at `at`; `blankLine`: it ended a header block). */
+function injectedLine(text: string, at: number, i: number, blankLine: boolean, inBody: boolean): Finding | null {
+  if (/^HTTP\/\d(?:\.\d)? \d{3}/.test(text.slice(i, i + 13))) return find("response-splitting", 0.95, at, i + 12);
+  const requestLine = REQUEST_LINE.exec(text.slice(i, i + 300));
+  if (requestLine) return find("request-splitting", 0.9, at, i + requestLine[0].length);
+  if (blankLine && /^\s*<(?:html|body|script|svg|img|iframe|!doctype|\?xml)\b/i.test(text.slice(i, i + 20))) {
+    return find("response-splitting", 0.9, at, i + 1);
+  }
+  const header = headerAt(text, i);
+  if (!header) return null;
+  const [name, end] = header;
+  // `Name:` with nothing after it on the line sets nothing.
+  if (/^[ \t]*(?:[\r\n\u560a\u560d]|$)/.test(text.slice(end, end + 8))) return inBody ? null : find("header-line", 0.5, at, end);
+  if (RESPONSE_HEADERS.has(name)) return find("header-injection", !inBody ? 0.9 : BROWSER_STATE_HEADERS.has(name) ? 0.8 : 0.6, at, end);
+  if (MAIL_RECIPIENTS.has(name)) return find("mail-header-injection", name === "to" ? 0.7 : 0.85, at, end);
+  if (MAIL_HEADERS.has(name)) return find("mail-header-injection", inBody ? 0.5 : 0.7, at, end);
+  return inBody ? null : find("header-line", 0.6, at, end);
+}
+
+export const crlfAnalyzer: Analyzer = {
+  name: "crlf",
+  analyze(input: AnalyzerInput): Finding[] {
+    const text = input.text;
+    if (typeof text !== "string") return [];
+    const first = text.search(LINE_BREAK);
+    if (first < 0) return [];
+    // A value that starts with a header line is a header block someone reports (telemetry of a
+    // response, a pasted request), not a value broken out of one.
+    // So is a multipart body the decompose stage could not split (it starts with its boundary).
+    if (headerAt(text, 0) || text.startsWith("--")) return [];
+    // A URL path has no line in it: a break there is only ever sent on purpose.
+    if (input.kind === "path") return [find("break-in-path", 0.6, first, first + 1)];
+    const inBody = input.location === "body";
+    let best: Finding | null = null;
+    for (let i = first; i < text.length; i++) {
+      if (!isBreak(text.charCodeAt(i))) continue;
+      // A run of breaks: CR LF, or CR LF CR LF before a body.
+      let j = i;
+      let breaks = 0;
+      while (j < text.length && isBreak(text.charCodeAt(j))) {
+        if (text.charCodeAt(j) !== 13 && text.charCodeAt(j) !== 0x560d) breaks++;
+        j++;
+      }
+      const found = injectedLine(text, i, j, breaks >= 2 || j - i >= 3, inBody);
+      if (found && (!best || found.strength > best.strength)) best = found;
+      i = j - 1;
+    }
+    return best ? [best] : [];
+  },
+};

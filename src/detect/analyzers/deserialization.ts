@@ -1,0 +1,75 @@
+/**
+ * Serialized objects sent to an application that will deserialize them: Java (the stream magic
+ * `AC ED 00 05` raw, in hex or in base64 `rO0AB`; gadget class names; `XMLDecoder` documents), PHP
+ * (`O:8:"stdClass":1:{...}` with a length that matches its class name, `C:` custom objects), YAML
+ * language tags (`!!python/object`, `!!javax.script.ScriptEngineManager`, `!ruby/object`), .NET type
+ * names (`$type` or `__type` with an assembly-qualified type) and Python pickles (base64 of the
+ * protocol header, or the opcodes that import a callable: `cos\nsystem\n`).
+ */
+import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
+import { finding, strongestPerRule } from "./text.ts";
+
+interface Pattern {
+  re: RegExp;
+  rule: string;
+  strength: number;
+}
+
+/** A base64 token starts here: not in the middle of another one. */
+const B64_START = "(?<![A-Za-z0-9+/])";
+
+const PATTERNS: Pattern[] = [
+  { re: new RegExp(`${B64_START}rO0AB[A-Za-z0-9+/]{4}`, "g"), rule: "deserialization.java-base64", strength: 0.95 },
+  { re: /(?<![0-9a-f])aced0005[0-9a-f]{4}/gi, rule: "deserialization.java-hex", strength: 0.9 },
+  { re: /\u00ac\u00ed\u0000\u0005/g, rule: "deserialization.java-bytes", strength: 0.95 },
+  // Java gadget classes: only a serialized payload or an exploit names them.
+  { re: /\b(?:org\.apache\.commons\.collections4?\.(?:functors|keyvalue)\.\w+|com\.sun\.org\.apache\.xalan\.internal\.xsltc\.trax\.TemplatesImpl|sun\.reflect\.annotation\.AnnotationInvocationHandler|com\.sun\.rowset\.JdbcRowSetImpl|org\.springframework\.beans\.factory\.ObjectFactory|ysoserial\.\w+)/g, rule: "deserialization.java-gadget", strength: 0.9 },
+  { re: /<java\b[^>]{0,200}class\s*=\s*["']java\.beans\.XMLDecoder["']/gi, rule: "deserialization.java-xmldecoder", strength: 0.95 },
+  { re: /<object\b[^>]{0,100}class\s*=\s*["']java\.lang\.(?:ProcessBuilder|Runtime)["']/gi, rule: "deserialization.java-xmldecoder", strength: 0.95 },
+  { re: /<(?:dynamic-proxy|sorted-set)>\s*<(?:interface|dynamic-proxy)>/gi, rule: "deserialization.xstream", strength: 0.85 },
+  // YAML language tags build arbitrary objects of that language.
+  { re: /!!(?:python\/(?:object|name|module)|ruby\/|js\/function|javax?\.|com\.sun\.|org\.|net\.|sun\.)/g, rule: "deserialization.yaml-tag", strength: 0.9 },
+  { re: /(?<![\w!])!ruby\/(?:object|hash|struct|marshal):/g, rule: "deserialization.yaml-tag", strength: 0.9 },
+  // .NET: a polymorphic type name with its assembly (`Namespace.Type, Assembly`), or a well-known gadget.
+  { re: /["']?(?:\$type|__type)["']?\s*:\s*["'][\w.`+[\]]+\.\w+\s*,\s*[\w.]+/g, rule: "deserialization.dotnet-type", strength: 0.9 },
+  { re: /\bSystem\.(?:Windows\.Data\.ObjectDataProvider|Diagnostics\.Process|Security\.Principal\.WindowsIdentity|Management\.Automation\.PSObject|Configuration\.Install\.AssemblyInstaller|Activities\.Presentation\.WorkflowDesigner|Windows\.Forms\.AxHost)\b/g, rule: "deserialization.dotnet-gadget", strength: 0.9 },
+  // Python pickle: base64 of the protocol 2-5 header, or a GLOBAL opcode importing a dangerous callable.
+  { re: new RegExp(`${B64_START}(?:gASV|gAJj|gANj|gAR9|gAVV)[A-Za-z0-9+/]{4}`, "g"), rule: "deserialization.pickle", strength: 0.85 },
+  { re: /(?:^|[(\n.])c(?:os|posix|nt|subprocess|builtins|__builtin__|commands|sys|pty|socket)\n\w+\n/g, rule: "deserialization.pickle", strength: 0.95 },
+];
+
+/**
+ * PHP `O:<n>:"<class>":<count>:{` and `C:<n>:"<class>":<len>:{`, with n the class name's length (as
+ * unserialize checks; `O:+8:` is the same to PHP). The length check keeps prose like `O:1:"a"` out.
+ */
+const PHP_OBJECT = /(?<![A-Za-z0-9])([OC]):\+?(\d{1,3}):"([A-Za-z_\\][\w\\]{0,200})":\+?\d{1,6}:\{/g;
+
+function phpObjects(s: string, out: Finding[]): void {
+  for (const m of s.matchAll(PHP_OBJECT)) {
+    if (Number(m[2]) !== m[3]!.length) continue;
+    out.push(finding("deserialization", "deserialization.php-object", 0.9, m.index, m.index + m[0].length));
+  }
+}
+
+/** Characters one of the forms needs. */
+const TRIGGER = /rO0AB|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|type|System\.|<java|<object|gA[SJNRV]|\n|\.\w+\.\w+\.\w+|sorted-set|dynamic-proxy/i;
+
+export const deserializationAnalyzer: Analyzer = {
+  name: "deserialization",
+  analyze(input: AnalyzerInput): Finding[] {
+    const s = input.text;
+    if (s.length < 8 || !TRIGGER.test(s)) return [];
+    const out: Finding[] = [];
+    for (const p of PATTERNS) {
+      p.re.lastIndex = 0;
+      const m = p.re.exec(s);
+      if (m) out.push(finding("deserialization", p.rule, p.strength, m.index, m.index + m[0].length));
+    }
+    phpObjects(s, out);
+    // A JSON leaf named `$type` holds just the type name.
+    if ((input.name === "$type" || input.name === "__type") && input.kind === "value" && /^[\w.`+[\]]+\.\w+\s*,\s*[\w.]+/.test(s)) {
+      out.push(finding("deserialization", "deserialization.dotnet-type", 0.9, 0, s.length));
+    }
+    return strongestPerRule(out);
+  },
+};

@@ -1,0 +1,117 @@
+/**
+ * What the inside of a template or expression-language construct does. Benign templates name values
+ * (`{{ user.name }}`, `${price}`, `{{#each items}}`); injection probes compute (`7*7`), walk into the
+ * runtime (`''.__class__.__mro__`, `getClass().forName(...)`, `T(java.lang.Runtime)`), call what runs
+ * commands (`popen`, `exec`, `system`), reach the template engine's globals (`config`, `self`,
+ * `request`) or feed names to filters that call them (`|attr(...)`, `|filter('system')`).
+ * The content is read with the JavaScript lexer: Jinja, Twig, EL, SpEL, OGNL and Ruby expressions
+ * share its tokens (names, strings, numbers, punctuation).
+ */
+import { lexJs, type Token } from "../js/lexer.ts";
+
+export interface ContentVerdict {
+  construct: string;
+  strength: number;
+}
+
+/** Calls that run commands or code, or reach classes by name, in the languages templates embed. */
+const EXEC_NAMES = new Set([
+  "popen", "system", "exec", "spawn", "passthru", "shell_exec", "proc_open", "eval", "subprocess", "check_output", "getoutput",
+  "getruntime", "processbuilder", "forname", "getclass", "classloader", "getclassloader", "loadclass", "defineclass", "getmethod",
+  "getdeclaredmethod", "getdeclaredfield", "setaccessible", "invoke", "newinstance", "scriptenginemanager", "getenginebyname",
+  "__import__", "import_module", "instance_eval", "class_eval", "getattribute", "registerundefinedfiltercallback", "child_process",
+  // AngularJS sandbox escapes reach Function through it: `{{constructor.constructor('...')()}}`.
+  "constructor",
+]);
+
+/** Template engines' own globals: reaching them is how a sandbox escape starts. */
+const TEMPLATE_GLOBALS = new Set([
+  "config", "self", "request", "app", "settings", "lipsum", "cycler", "joiner", "namespace", "url_for", "get_flashed_messages",
+  "_self", "_context", "environment", "application", "session", "servletcontext", "facescontext", "pagecontext",
+]);
+
+/** Filters that call a function named by a string. */
+const CALLING_FILTERS = new Set(["attr", "filter", "map", "reduce", "sort", "select", "reject", "selectattr", "rejectattr", "apply", "call"]);
+
+/** Roots of Java (and template engine) class names: `java.lang.Runtime`, `freemarker.template.utility.Execute`. */
+const CLASS_ROOTS = new Set(["java", "javax", "jdk", "sun", "org", "com", "freemarker", "ognl", "groovy", "bsh", "system"]);
+
+/** Ruby and Java objects whose methods read files or run commands: `File.open(...)`, `Kernel.exec`. */
+const SYSTEM_OBJECTS = new Set(["File", "IO", "Kernel", "Dir", "Process", "Open3", "Runtime", "System", "Files", "Paths"]);
+
+/** Strings naming files an attacker reads: `'/etc/passwd'`, `'C:\\windows\\win.ini'`. */
+const SENSITIVE_PATH = /^\/(?:etc|proc|root|var|home)\/|passwd|shadow|win\.ini|boot\.ini/i;
+
+const QUOTED_CLASS = /^(?:java|javax|jdk|sun|freemarker|ognl|groovy)\.[\w$]+\.[\w$.]+$/;
+
+/** Attributes a sandbox escape walks without dunders in engines that hide them: `[].class.base.subclasses()`. */
+const RUNTIME_WALK = new Set(["class", "base", "bases", "mro", "subclasses", "globals", "builtins", "init"]);
+
+const ARITH = new Set(["*", "+", "-", "/", "%", "**"]);
+const isDunder = (v: string) => v.length > 4 && v.startsWith("__") && v.endsWith("__");
+const isPunct = (t: Token | undefined, v: string) => t !== undefined && t.type === "punct" && t.value === v;
+
+/** A qualified name of 3+ parts from a class root at token i: `java.lang.Runtime`. */
+function qualifiedClassAt(tokens: Token[], i: number): boolean {
+  if (!CLASS_ROOTS.has((tokens[i]!.value ?? "").toLowerCase()) || isPunct(tokens[i - 1], ".")) return false;
+  let parts = 1;
+  for (let k = i + 1; isPunct(tokens[k], ".") && tokens[k + 1]?.type === "name"; k += 2) parts++;
+  return parts >= 3;
+}
+
+/** Only numbers (or quoted numbers), arithmetic and parentheses: `7*7`, `7*'7'`, `(3*3)`. */
+function arithmetic(tokens: Token[]): string | null {
+  let operands = 0;
+  let op = "";
+  for (const t of tokens) {
+    if (t.type === "number" || (t.type === "string" && /^\d+$/.test(t.value ?? ""))) operands++;
+    else if (t.type === "punct" && ARITH.has(t.value ?? "")) op = op === "*" ? op : t.value!;
+    else if (!isPunct(t, "(") && !isPunct(t, ")")) return null;
+  }
+  return operands >= 2 && op ? op : null;
+}
+
+/** The strongest verdict on an expression's inside s[start, end), or null when it looks like a plain placeholder. */
+export function judgeContent(s: string, start: number, end: number): ContentVerdict | null {
+  const tokens = lexJs(s, start, end);
+  if (tokens.length === 0) return null;
+  const op = arithmetic(tokens);
+  if (op) return { construct: "arithmetic", strength: op === "*" ? 0.85 : 0.6 };
+  let dunders = 0;
+  let exec = false;
+  let calls = 0;
+  let javaClass = false;
+  let callingFilter = false;
+  let global = false;
+  let walk = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (isPunct(t, "(")) calls++;
+    if (t.type !== "name" && t.type !== "string") continue;
+    const v = t.value ?? "";
+    const lower = v.toLowerCase();
+    if (isDunder(v)) dunders++;
+    if (t.type === "string") {
+      // A class named in a string, for `forName`/`inspect`/`?new()` to load: `'java.lang.Runtime'`.
+      if (QUOTED_CLASS.test(v)) javaClass = true;
+      if (SENSITIVE_PATH.test(v)) exec = true;
+      continue;
+    }
+    if (SYSTEM_OBJECTS.has(v) && isPunct(tokens[i + 1], ".")) exec = true;
+    if (RUNTIME_WALK.has(lower) && isPunct(tokens[i - 1], ".")) walk++;
+    if (EXEC_NAMES.has(lower) && (isPunct(tokens[i + 1], "(") || isPunct(tokens[i - 1], "."))) exec = true;
+    if (qualifiedClassAt(tokens, i)) javaClass = true;
+    if (CALLING_FILTERS.has(lower) && isPunct(tokens[i - 1], "|") && isPunct(tokens[i + 1], "(")) callingFilter = true;
+    if (TEMPLATE_GLOBALS.has(lower) && !isPunct(tokens[i - 1], ".") && (i === 0 || isPunct(tokens[i - 1], "("))) global = true;
+  }
+  if (dunders >= 2 || (dunders >= 1 && (exec || calls > 0))) return { construct: "python-escape", strength: 0.95 };
+  if (walk >= 2 && calls > 0) return { construct: "python-escape", strength: 0.85 };
+  if (exec && (javaClass || calls > 0)) return { construct: "code-exec", strength: 0.95 };
+  if (javaClass) return { construct: "class-reference", strength: 0.9 };
+  if (callingFilter) return { construct: "calling-filter", strength: 0.85 };
+  if (dunders === 1) return { construct: "python-escape", strength: 0.8 };
+  if (exec) return { construct: "code-exec", strength: 0.7 };
+  if (global && tokens.length > 1) return { construct: "engine-global", strength: calls > 0 ? 0.75 : 0.6 };
+  if (global) return { construct: "engine-global", strength: 0.5 };
+  return null;
+}

@@ -1,0 +1,83 @@
+/**
+ * Log4Shell: a `${jndi:<protocol>://...}` lookup, however it is hidden. Log4j resolves nested lookups
+ * before it reads the outer one, so `${${lower:j}${::-n}di:ldap://...}` and `${${env:X:-j}ndi:...}`
+ * are `${jndi:ldap://...}`. This resolves the same lookups the same way, in one pass with a stack:
+ * `lower`, `upper`, `::-x` and any `prefix:name:-default` (env, sys, java, ctx, ... whose value the
+ * attacker cannot count on, so only the default is taken), `date:'j'` (a quoted literal in a date
+ * pattern), and then looks for `jndi:` followed by a protocol.
+ */
+
+export interface JndiHit {
+  strength: number;
+  start: number;
+  end: number;
+}
+
+/** Protocols a JNDI lookup reaches out with (DNS alone is the usual probe). */
+const PROTOCOLS = ["ldap", "ldaps", "rmi", "dns", "iiop", "corba", "nds", "nis", "http", "https", "jms"];
+
+/** Deeper nesting is left unresolved: it bounds the work on hostile input (Log4j itself recursed). */
+const MAX_DEPTH = 32;
+
+/** What Log4j makes of one lookup's inside (its nested lookups already resolved). */
+function resolve(inner: string): string {
+  const colon = inner.indexOf(":");
+  if (colon === -1) return "";
+  const prefix = inner.slice(0, colon).toLowerCase().trim();
+  const rest = inner.slice(colon + 1);
+  if (prefix === "lower") return rest.toLowerCase();
+  if (prefix === "upper") return rest.toUpperCase();
+  if (prefix === "date") {
+    // Quoted text in a SimpleDateFormat pattern is printed as is: `${date:'j'}` is "j".
+    let out = "";
+    for (const m of rest.matchAll(/'([^']*)'/g)) out += m[1];
+    return out;
+  }
+  if (prefix === "jndi") return `\${jndi:${rest}}`;
+  // `${::-j}`, `${env:NOPE:-j}`, `${sys:x:-j}`: the default after `:-`.
+  const dflt = inner.indexOf(":-");
+  return dflt === -1 ? "" : inner.slice(dflt + 2);
+}
+
+function isJndiCall(resolved: string): number {
+  const at = resolved.toLowerCase().indexOf("jndi:");
+  if (at === -1) return 0;
+  const after = resolved.slice(at + 5).toLowerCase().trimStart();
+  const colon = after.indexOf(":");
+  return colon > 0 && PROTOCOLS.includes(after.slice(0, colon)) ? 0.97 : 0.85;
+}
+
+/** Log4Shell lookups in s: each outermost `${...}` that resolves to a JNDI lookup. */
+export function jndiHits(s: string): JndiHit[] {
+  if (s.indexOf("${") === -1) return [];
+  const out: JndiHit[] = [];
+  // Each open lookup: where it starts and the text resolved so far.
+  const stack: { start: number; text: string }[] = [];
+  let text = "";
+  const report = (start: number, end: number, resolved: string) => {
+    const strength = isJndiCall(resolved);
+    if (strength > 0) out.push({ strength, start, end });
+  };
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === "$" && s[i + 1] === "{" && stack.length < MAX_DEPTH) {
+      stack.push({ start: i, text });
+      text = "";
+      i++;
+    } else if (c === "}" && stack.length > 0) {
+      const open = stack.pop()!;
+      const resolved = resolve(text);
+      text = open.text + resolved;
+      if (stack.length === 0) report(open.start, i + 1, resolved);
+    } else {
+      text += c;
+    }
+  }
+  // Unclosed lookups: Log4j would not run them, but a cut-off payload is still the attack.
+  if (stack.length > 0) {
+    const start = stack[0]!.start;
+    const strength = isJndiCall(text.replace(/^\s+/, ""));
+    if (strength > 0 && /^\s*jndi:/i.test(text)) out.push({ strength: Math.min(strength, 0.85), start, end: s.length });
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+/**
+ * CSS that runs script or loads code: IE's `expression(...)`, `url(javascript:...)`, Firefox's
+ * `-moz-binding`, IE's `behavior: url(...)`, and `@import`. CSS escapes (`\0075rl` is `url`) and
+ * comments are undone first, since browsers read them that way.
+ */
+
+export interface CssThreat {
+  construct: string;
+  strength: number;
+}
+
+/** `\XXXXXX ` escapes decoded, `\x` for other x; comments removed; spaces dropped; lower-cased. */
+function canonicalCss(css: string): string {
+  let out = "";
+  for (let i = 0; i < css.length; i++) {
+    const c = css[i]!;
+    if (c === "/" && css[i + 1] === "*") {
+      const close = css.indexOf("*/", i + 2);
+      i = close === -1 ? css.length : close + 1;
+      continue;
+    }
+    if (c === "\\") {
+      let k = i + 1;
+      while (k < css.length && k < i + 7 && /[0-9a-fA-F]/.test(css[k]!)) k++;
+      if (k > i + 1) {
+        const cp = parseInt(css.slice(i + 1, k), 16);
+        out += cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : "";
+        i = css[k] === " " ? k : k - 1;
+      } else if (k < css.length) {
+        out += css[k];
+        i = k;
+      }
+      continue;
+    }
+    if (c.charCodeAt(0) > 0x20) out += c;
+  }
+  return out.toLowerCase();
+}
+
+const THREATS: [string, CssThreat][] = [
+  ["expression(", { construct: "css-expression", strength: 0.9 }],
+  ["javascript:", { construct: "css-script-url", strength: 0.9 }],
+  ["vbscript:", { construct: "css-script-url", strength: 0.9 }],
+  ["-moz-binding", { construct: "css-binding", strength: 0.85 }],
+  // Pasted Office HTML carries `behavior:url(#default#VML)`: a behavior alone is not proof.
+  ["behavior:url(", { construct: "css-binding", strength: 0.6 }],
+  ["@import", { construct: "css-import", strength: 0.5 }],
+];
+
+/** The strongest threat in a style attribute or a `<style>` body, or null. */
+export function cssThreat(css: string): CssThreat | null {
+  if (css.indexOf(":") === -1 && css.indexOf("(") === -1 && css.indexOf("@") === -1 && css.indexOf("\\") === -1) return null;
+  // Full-width letters (`ｅｘｐｒｅｓｓｉｏｎ`) were read as ASCII by old IE.
+  const canon = canonicalCss(/[^\x00-\x7f]/.test(css) ? css.normalize("NFKC") : css);
+  let best: CssThreat | null = null;
+  for (const [needle, threat] of THREATS) {
+    if (canon.includes(needle) && (!best || threat.strength > best.strength)) best = threat;
+  }
+  return best;
+}

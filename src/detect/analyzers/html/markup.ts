@@ -1,0 +1,114 @@
+/**
+ * Markup that runs script or loads content: `<script>` (its body checked as JavaScript), frames and
+ * plug-ins, `<base>`, `<meta http-equiv=refresh>`, `<link rel=import>`, forms that post elsewhere,
+ * `<style>` with CSS that runs code, and any tag's attributes (handlers, script URLs, srcdoc, style).
+ * A tag that follows a context breakout (`">`, `'>`, `-->`, `</textarea>`) is an injection even when
+ * the tag alone could be benign rich text.
+ */
+import { decodeHTMLAttribute } from "entities/decode";
+import { tokenizeHtml, type Tag } from "./tokenizer.ts";
+import { attributeHits, type Hit } from "./attributes.ts";
+import { cssThreat } from "./css.ts";
+import { checkJs } from "../js/check.ts";
+
+/** Markup nested in markup (srcdoc, data: URLs) is read this many levels deep at most. */
+const MAX_DEPTH = 2;
+
+/** Elements that close the context a value was reflected in: `</textarea><script>...`. */
+const CONTEXT_CLOSERS = new Set(["textarea", "title", "style", "script", "noscript", "xmp", "iframe", "noembed", "noframes", "template", "select", "option", "plaintext"]);
+
+/** Tags that load other documents or plug-ins. */
+const EMBEDDERS = new Set(["iframe", "frame", "frameset", "object", "embed", "applet", "portal", "fencedframe"]);
+
+/** SVG animation elements: they set another attribute, named by `attributeName`, to `to`/`values`. */
+const ANIMATORS = new Set(["set", "animate", "animatetransform", "animatemotion"]);
+
+/** `<set attributeName=onmouseover to=alert(1)>` is a handler; `attributeName=href to=javascript:...` a link. */
+function animationHits(tag: Tag, out: Hit[]): void {
+  const target = attr(tag, "attributename")?.value.toLowerCase().trim() ?? "";
+  if (!target.startsWith("on")) return;
+  for (const a of tag.attrs) {
+    if (a.name === "to" || a.name === "values" || a.name === "from" || a.name === "by") attributeHits({ ...a, name: target }, tag.name, "tag", out);
+  }
+}
+
+function attr(tag: Tag, name: string) {
+  return tag.attrs.find((a) => a.name === name);
+}
+
+/** Does the text before the first tag close an attribute, a comment or a CDATA section? */
+function breaksOut(s: string, firstTag: number): boolean {
+  const head = s.slice(0, firstTag);
+  return /["'`]\s*\/?>|^\s*-->|]]>/.test(head);
+}
+
+function tagHits(s: string, tag: Tag, depth: number, out: Hit[]): void {
+  const span = { start: tag.start, end: tag.closed ? tag.end : Math.min(tag.end, tag.start + tag.name.length + 1) };
+  // `<x:script xmlns:x="http://www.w3.org/1999/xhtml">` is a script in an XML document.
+  const name = tag.name.slice(tag.name.lastIndexOf(":") + 1);
+  if (name === "script") {
+    out.push({ construct: attr(tag, "src") ? "script-src" : "script-tag", strength: attr(tag, "src") || tag.closed ? 0.9 : 0.8, ...span });
+    for (const h of checkJs(s, tag.bodyStart, tag.bodyEnd, "script")) out.push({ ...h, construct: `js-${h.construct}` });
+  } else if (name === "style" && tag.bodyEnd > tag.bodyStart) {
+    const css = cssThreat(s.slice(tag.bodyStart, tag.bodyEnd));
+    if (css) out.push({ construct: css.construct, strength: css.strength, start: tag.start, end: tag.bodyEnd });
+  } else if (EMBEDDERS.has(name)) {
+    // Rich-text editors embed videos in iframes: a frame alone is a weak sign.
+    out.push({ construct: "embed-tag", strength: name === "iframe" || name === "frame" ? 0.55 : 0.75, ...span });
+  } else if (name === "base" && attr(tag, "href")) {
+    out.push({ construct: "base-tag", strength: 0.75, ...span });
+  } else if (name === "meta") {
+    const equiv = attr(tag, "http-equiv")?.value.toLowerCase().trim();
+    if (equiv === "refresh") out.push({ construct: "meta-refresh", strength: 0.7, ...span });
+    else if (equiv === "set-cookie") out.push({ construct: "meta-set-cookie", strength: 0.8, ...span });
+  } else if (name === "link" && /\bimport\b/i.test(attr(tag, "rel")?.value ?? "")) {
+    out.push({ construct: "link-import", strength: 0.7, ...span });
+  } else if (name === "form" && attr(tag, "action")) {
+    out.push({ construct: "form-action", strength: 0.45, ...span });
+  } else if (ANIMATORS.has(name)) {
+    animationHits(tag, out);
+  }
+  for (const a of tag.attrs) {
+    attributeHits(a, name, "tag", out);
+    if (a.name === "srcdoc" && a.hasValue && depth < MAX_DEPTH) {
+      const doc = a.value.indexOf("&") === -1 ? a.value : decodeHTMLAttribute(a.value);
+      const inner = markupHits(doc, depth + 1).reduce((m, h) => Math.max(m, h.strength), 0);
+      if (inner >= 0.5) out.push({ construct: "srcdoc", strength: Math.max(inner, 0.9), start: a.start, end: a.valueEnd });
+    }
+  }
+}
+
+/** Findings of the markup in s (spans in s). */
+export function markupHits(s: string, depth = 0): Hit[] {
+  if (s.indexOf("<") === -1) return [];
+  const tags = tokenizeHtml(s, s.toLowerCase());
+  const out: Hit[] = [];
+  let brokeOut = false;
+  for (const [k, tag] of tags.entries()) {
+    if (k === 0) brokeOut = breaksOut(s, tag.start);
+    if (tag.isEnd) {
+      if (CONTEXT_CLOSERS.has(tag.name) && k === 0) brokeOut = true;
+      continue;
+    }
+    const before = out.length;
+    tagHits(s, tag, depth, out);
+    // After a breakout even a weak tag is an injection; a plain new tag is a sign.
+    if (brokeOut) {
+      for (let i = before; i < out.length; i++) if (out[i]!.strength >= 0.45) out[i]!.strength = Math.max(out[i]!.strength, 0.9);
+      if (out.length === before) out.push({ construct: "breakout-tag", strength: 0.5, start: tag.start, end: tag.end });
+    }
+  }
+  // A whole HTML document is what code playgrounds and editors post; an injection is a fragment.
+  if (isWholeDocument(s, tags)) for (const h of out) h.strength = Math.min(h.strength, DOCUMENT_CAP);
+  return out;
+}
+
+/** How strong a finding inside a whole posted document may be (it stays a feature, not proof). */
+const DOCUMENT_CAP = 0.7;
+
+/** The value starts with a doctype or `<html>` and has the document's head or end. */
+function isWholeDocument(s: string, tags: Tag[]): boolean {
+  const head = s.trimStart().slice(0, 15).toLowerCase();
+  if (!head.startsWith("<!doctype html") && !head.startsWith("<html")) return false;
+  return tags.some((t) => t.name === "head" || (t.isEnd && t.name === "html"));
+}

@@ -1,0 +1,63 @@
+/**
+ * Every semantic analyzer, run over a leaf. A leaf's findings depend on its text and where it sat
+ * (its kind and path: a Referer's query is not a redirect parameter), so that is what the cache keys on.
+ */
+import type { Leaf } from "../../decompose/leaf.ts";
+import { GenerationalCache } from "../../core/generational-cache.ts";
+import type { Analyzer, Finding } from "./finding.ts";
+import { codeAnalyzer } from "./code.ts";
+import { crlfAnalyzer } from "./crlf.ts";
+import { expressionAnalyzer } from "./expression.ts";
+import { htmlAnalyzer } from "./html.ts";
+import { ldapAnalyzer } from "./ldap.ts";
+import { nosqlAnalyzer } from "./nosql.ts";
+import { pathAnalyzer } from "./path.ts";
+import { sessionFixationAnalyzer } from "./session-fixation.ts";
+import { shellAnalyzer } from "./shell.ts";
+import { sqlAnalyzer } from "./sql.ts";
+import { ssrfAnalyzer } from "./ssrf.ts";
+import { xmlAnalyzer } from "./xml.ts";
+import { xpathAnalyzer } from "./xpath.ts";
+
+export const ANALYZERS: readonly Analyzer[] = [
+  sqlAnalyzer, htmlAnalyzer, expressionAnalyzer, shellAnalyzer, pathAnalyzer, codeAnalyzer, xmlAnalyzer, ssrfAnalyzer,
+  ldapAnalyzer, nosqlAnalyzer, crlfAnalyzer, xpathAnalyzer, sessionFixationAnalyzer,
+];
+
+/** Findings remembered: user agents, paths and many values repeat across requests. */
+const CACHE_ENTRIES = 50_000;
+/** Longer values are rarely repeated: they are always analyzed. */
+const CACHE_MAX_CHARS = 256;
+const NONE: Finding[] = [];
+
+export class LeafAnalysis {
+  private readonly cache = new GenerationalCache<string, Finding[]>(CACHE_ENTRIES);
+
+  constructor(private readonly analyzers: readonly Analyzer[] = ANALYZERS) {}
+
+  analyze(leaf: Leaf): Finding[] {
+    if (leaf.text.length > CACHE_MAX_CHARS) return this.run(leaf);
+    const key = `${leaf.kind}\0${leaf.path}\0${leaf.text}`;
+    let findings = this.cache.get(key);
+    if (!findings) this.cache.set(key, (findings = this.run(leaf)));
+    return findings;
+  }
+
+  /** Analyzer calls that threw, by analyzer: a bug on hostile input must cost that finding, not the request. */
+  readonly failures = new Map<string, number>();
+
+  private run(leaf: Leaf): Finding[] {
+    let out = NONE;
+    for (const a of this.analyzers) {
+      let found: Finding[];
+      try {
+        found = a.analyze(leaf);
+      } catch {
+        this.failures.set(a.name, (this.failures.get(a.name) ?? 0) + 1);
+        continue;
+      }
+      if (found.length) out = out === NONE ? [...found] : out.concat(found);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * Does this text run script that an injection would? Finds, over tokens: calls of dialogs and of
+ * eval-like functions however the callee is spelled (escaped identifier, computed member whose key
+ * folds to the name, `Function(...)()`, `constructor.constructor`, tagged templates), timers fed a
+ * string, dynamic `import(`, `document.write`, reads of `document.cookie`, assignments that navigate
+ * or write markup, and JSFuck-like runs. How much a construct means depends on where the text sits:
+ * in a `<script>`, a handler or a `javascript:` URL any of them is script; in a bare value it
+ * counts most when the value first closes a string it was placed in (`';alert(1)//`).
+ */
+import { lexJs, type Token } from "./lexer.ts";
+import { fold, matchBrackets } from "./constant.ts";
+import { ASSIGN_SINKS, DIALOG_CALLS, DOCUMENT_SINKS, EVAL_CALLS, GLOBAL_OBJECTS, INDIRECT_CALLS, SENSITIVE_MEMBERS, TIMER_CALLS, URL_SOURCES, WRITE_CALLS } from "./names.ts";
+import { jsfuckRuns } from "./jsfuck.ts";
+
+/** Where the text sits: script context (tag body, handler, `javascript:` URL) or a bare value. */
+export type JsContext = "script" | "bare";
+
+export interface JsHit {
+  /** Construct name (the analyzer prefixes it). */
+  construct: string;
+  strength: number;
+  start: number;
+  end: number;
+}
+
+/** Constructs that are code execution wherever they stand; sinks and references are weaker. */
+type Kind = "exec" | "sink" | "weak";
+
+interface Callee {
+  /** The name called, decoded; null when it is not a known constant. */
+  name: string | null;
+  /** The name was spelled to hide it: escapes, or a computed key that had to be folded. */
+  hidden: boolean;
+  /** The callee is itself a call of `Function(...)` or of `.constructor(...)`. */
+  madeFunction: boolean;
+  /** Name of the object it is a member of (`document` in `document.write`), "" when none. */
+  receiver: string;
+  /** The member is reached through `constructor.constructor`. */
+  viaConstructor: boolean;
+  startTok: number;
+}
+
+const isPunct = (t: Token | undefined, v: string) => t !== undefined && t.type === "punct" && t.value === v;
+
+/** The callee expression ending at token j (the token before `(` or a template). */
+function calleeAt(tokens: Token[], match: Int32Array, text: string, j: number, nested = false): Callee | null {
+  if (isPunct(tokens[j], "?.")) j--;
+  const t = tokens[j];
+  if (!t) return null;
+  const memberOf = (k: number) => (isPunct(tokens[k - 1], ".") || isPunct(tokens[k - 1], "?.") ? k - 2 : -1);
+  const describe = (name: string | null, hidden: boolean, first: number): Callee => {
+    const r = memberOf(first);
+    const recv = r >= 0 ? tokens[r] : undefined;
+    const receiver = recv?.type === "name" ? recv.value ?? "" : isPunct(recv, "]") ? fold(tokens, match, match[r]! + 1, r) ?? "" : "";
+    return { name, hidden, madeFunction: false, receiver, viaConstructor: receiver === "constructor", startTok: r >= 0 ? r : first };
+  };
+  if (t.type === "name") return describe(t.value, text.slice(t.start, t.end).includes("\\"), j);
+  if (isPunct(t, "]") && match[j]! >= 0) {
+    const open = match[j]!;
+    if (open === 0 || tokens[open - 1]!.type === "punct" && !isPunct(tokens[open - 1], ")") && !isPunct(tokens[open - 1], "]")) return null;
+    const key = fold(tokens, match, open + 1, j);
+    if (key === null) return null;
+    // The receiver (`top` in `top['al'+'ert']`) is part of the evidence.
+    const receiver = tokens[open - 1]!;
+    return { ...describe(key, true, open), receiver: receiver.type === "name" ? receiver.value ?? "" : "", startTok: open - 1 };
+  }
+  if (isPunct(t, ")") && match[j]! >= 0) {
+    const open = match[j]!;
+    // `(0, alert)(1)`, `(alert)(1)`: the group's value is its last name.
+    const last = tokens[j - 1];
+    if (last?.type === "name" && (open === j - 2 || isPunct(tokens[j - 2], ","))) return describe(last.value, false, j - 1);
+    // `Function('...')()`, `x.constructor('...')()`: calling the function a string was turned into.
+    // One level only: `f()()()...` must not walk back through every call.
+    const inner = nested ? null : calleeAt(tokens, match, text, open - 1, true);
+    if (inner && (inner.name === "Function" || inner.name === "constructor")) return { ...inner, name: null, madeFunction: true };
+  }
+  return null;
+}
+
+interface Judged {
+  construct: string;
+  kind: Kind;
+  /** Strength in a bare value with no string breakout. */
+  base: number;
+}
+
+/** Arguments read for a URL source at most (a call's argument list can be as long as the value). */
+const MAX_ARG_TOKENS = 64;
+
+/** Do the call's arguments tokens[open+1 .. close) read a value set from outside the page (`location.hash`, `name`)? */
+function readsUrlSource(tokens: Token[], open: number, close: number): boolean {
+  for (let k = open + 1; k < close && k <= open + MAX_ARG_TOKENS; k++) {
+    const t = tokens[k]!;
+    if (t.type === "name" && URL_SOURCES.has(t.value ?? "")) return true;
+  }
+  return false;
+}
+
+function judgeCall(c: Callee, tokens: Token[], match: Int32Array, at: number, aliases: Map<string, string>): Judged | null {
+  if (c.madeFunction) return { construct: "function-constructor", kind: "exec", base: 0.9 };
+  const isTemplate = tokens[at]!.type === "template";
+  const args = isTemplate ? tokens[at] : tokens[at + 1];
+  // `Reflect.apply.call`${f}${this}${[x]}``: a call with no parentheses, its function and arguments substituted.
+  if (isTemplate && c.name !== null && (INDIRECT_CALLS.has(c.name) || c.receiver === "Reflect")) {
+    return { construct: "template-call", kind: "exec", base: tokens[at]!.value === null ? 0.8 : 0.6 };
+  }
+  // `eval.call(this, ...)`, `alert.apply(null, [1])`: the receiver is what runs.
+  let name = c.name !== null && INDIRECT_CALLS.has(c.name) && c.receiver !== "" ? c.receiver : c.name;
+  if (name === null) return null;
+  // `a=eval;a(...)`: an alias made in the same text is the function it names, and hides it.
+  const aliased = c.receiver === "" ? aliases.get(name) : undefined;
+  const hidden = c.hidden || aliased !== undefined;
+  if (aliased) name = aliased;
+  if (DIALOG_CALLS.has(name)) return { construct: "dialog-call", kind: "exec", base: hidden ? 0.9 : 0.6 };
+  if (name === "constructor") return { construct: "constructor-call", kind: "exec", base: c.viaConstructor ? 0.9 : 0.4 };
+  if (c.viaConstructor) return null;
+  // Code built from the URL or the window's name (`eval(location.hash.slice(1))`) is DOM XSS by construction.
+  const fromUrl = !isTemplate && match[at]! > at && readsUrlSource(tokens, at, match[at]!);
+  if (EVAL_CALLS.has(name)) return { construct: "eval-call", kind: "exec", base: hidden ? 0.9 : fromUrl ? 0.85 : 0.55 };
+  const stringArg = isTemplate || args?.type === "string" || args?.type === "template";
+  if (TIMER_CALLS.has(name)) {
+    // A function argument is ordinary; a string is code; anything else may be a string (`location.hash`).
+    const fn = args?.value === "function" || args?.value === "(" || isPunct(args, ")");
+    if (stringArg || !fn) return { construct: "eval-call", kind: "exec", base: hidden ? 0.9 : fromUrl ? 0.85 : stringArg ? 0.6 : 0.35 };
+  }
+  if (name === "import" && c.receiver === "" && !isTemplate) return { construct: "dynamic-import", kind: "exec", base: 0.5 };
+  if (WRITE_CALLS.has(name) && c.receiver === "document") return { construct: "document-write", kind: "exec", base: hidden ? 0.9 : 0.55 };
+  if (hidden && SENSITIVE_MEMBERS.has(name)) return { construct: "computed-call", kind: "exec", base: 0.85 };
+  return null;
+}
+
+/** Member reads and writes that are not calls: `document.cookie`, `location.href = ...`, `x['\x61lert']`. */
+function judgeMember(tokens: Token[], match: Int32Array, i: number): Judged | null {
+  const t = tokens[i]!;
+  const next = tokens[i + 1];
+  const assigned = isPunct(next, "=") || isPunct(next, "+=");
+  if (t.type === "name") {
+    const prev2 = isPunct(tokens[i - 1], ".") ? tokens[i - 2] : undefined;
+    if (prev2?.value === "document" && DOCUMENT_SINKS.has(t.value ?? "")) return { construct: "document-sink", kind: "sink", base: assigned ? 0.55 : 0.45 };
+    if (assigned && ASSIGN_SINKS.has(t.value ?? "") && (prev2 !== undefined || t.value === "location")) return { construct: "assign-sink", kind: "sink", base: 0.4 };
+    // A dialog or eval passed as a value: `[1].map(alert)`, `onerror=alert;throw 1`.
+    const name = t.value ?? "";
+    if ((DIALOG_CALLS.has(name) || name === "eval") && !isPunct(tokens[i - 1], ".") && (isPunct(tokens[i - 1], "(") || isPunct(tokens[i - 1], ",") || isPunct(tokens[i - 1], "="))) {
+      // Aliased (`a=eval;a(...)`) it is as good as a call.
+      if (isPunct(next, ")") || isPunct(next, ",") || isPunct(next, ";") || next === undefined) return { construct: "function-reference", kind: "weak", base: isPunct(tokens[i - 1], "=") ? 0.5 : 0.4 };
+    }
+    return null;
+  }
+  if (isPunct(t, "]") && match[i]! > 0 && !isPunct(next, "(") && next?.type !== "template") {
+    const open = match[i]!;
+    const before = tokens[open - 1]!;
+    if (before.type !== "name" && !isPunct(before, ")") && !isPunct(before, "]")) return null;
+    const key = fold(tokens, match, open + 1, i);
+    if (key === null || !SENSITIVE_MEMBERS.has(key)) return null;
+    return { construct: "computed-member", kind: GLOBAL_OBJECTS.has(before.value ?? "") || assigned ? "exec" : "sink", base: 0.6 };
+  }
+  return null;
+}
+
+/** Strength of a construct given where it stands. */
+function strengthOf(j: Judged, context: JsContext, brokeOut: boolean): number {
+  if (context === "script") return j.kind === "exec" ? Math.max(j.base, 0.95) : j.kind === "sink" ? Math.max(j.base, 0.85) : Math.max(j.base, 0.8);
+  if (brokeOut) return Math.min(0.95, Math.round((j.base + (j.kind === "exec" ? 0.3 : 0.25)) * 100) / 100);
+  return j.base;
+}
+
+/** `a=eval` (or a dialog): later calls of `a` are calls of what it names. */
+function noteAlias(tokens: Token[], i: number, aliases: Map<string, string>): void {
+  const target = tokens[i - 2];
+  if (isPunct(tokens[i - 1], "=") && target?.type === "name" && !isPunct(tokens[i - 3], ".")) aliases.set(target.value ?? "", tokens[i]!.value ?? "");
+}
+
+function scanTokens(text: string, start: number, end: number, context: JsContext, brokeOut: boolean, out: JsHit[]): void {
+  const tokens = lexJs(text, start, end);
+  const match = matchBrackets(tokens);
+  const aliases = new Map<string, string>();
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    let judged: Judged | null = null;
+    let first = i;
+    let last = i;
+    if (i > 0 && (isPunct(t, "(") || t.type === "template")) {
+      const c = calleeAt(tokens, match, text, i - 1);
+      if (c) {
+        judged = judgeCall(c, tokens, match, i, aliases);
+        first = c.startTok;
+        last = t.type === "template" ? i : match[i]! > i ? match[i]! : i;
+      }
+    } else {
+      judged = judgeMember(tokens, match, i);
+      if (judged && isPunct(t, "]")) first = Math.max(0, match[i]! - 1);
+      else if (judged && judged.construct !== "function-reference") first = Math.max(0, i - 2);
+      if (judged?.construct === "function-reference") noteAlias(tokens, i, aliases);
+    }
+    if (judged) out.push({ construct: judged.construct, strength: strengthOf(judged, context, brokeOut), start: tokens[first]!.start, end: tokens[last]!.end });
+  }
+}
+
+/** Characters that may follow a closing quote when the rest of the value goes on as code. */
+const CONTINUES_CODE = new Set([..."-+*/%|&^,;)]}?:<>=!\n\r"]);
+
+/**
+ * Where the value goes on as code after closing a string it was placed in: just after the first
+ * quote of each kind, when what follows it (spaces skipped) is an operator or a separator.
+ */
+function breakoutPoints(text: string, start: number, end: number): number[] {
+  const out: number[] = [];
+  for (const q of ["'", '"', "`"]) {
+    const at = text.indexOf(q, start);
+    if (at === -1 || at >= end) continue;
+    let k = at + 1;
+    while (k < end && (text[k] === " " || text[k] === "\t")) k++;
+    if (k < end && CONTINUES_CODE.has(text[k]!)) out.push(at + 1);
+  }
+  return out;
+}
+
+/**
+ * Where in a bare value one of the constructs above can start: a sensitive name, an escaped
+ * identifier, a computed key that may fold to a constant, a call through a tagged template. Most
+ * values with parentheses (user agents, prose) have none; a long one is read only around them.
+ */
+const CANDIDATE = /alert|prompt|confirm|eval|Function|constructor|setTimeout|setInterval|setImmediate|import|write|cookie|location|domain|innerHTML|outerHTML|execScript|\\u|\[\s*(?:['"`(]|atob|String|unescape|decodeURI)|\.(?:call|apply|bind)\s*`|Reflect/g;
+
+/** Text read before and after a candidate: enough for a receiver, an alias, a call and its arguments. */
+const WINDOW_BEFORE = 256;
+const WINDOW_AFTER = 1024;
+
+/** Characters after which a window may start without being inside a token of the text before. */
+const isBoundary = (c: number) => c === 10 || c === 13 || c === 59 /* ; */ || c === 62 /* > */ || c === 32 || c === 44 /* , */;
+
+/**
+ * Ranges of text[from, end) around the candidates, merged: each starts just after a boundary
+ * character (so a window seldom opens inside a string), or at `from` when a candidate is near it.
+ * They never overlap, so the reading stays linear in the value's length.
+ */
+function candidateRegions(text: string, from: number, end: number): [number, number][] {
+  const regions: [number, number][] = [];
+  CANDIDATE.lastIndex = from;
+  for (let m = CANDIDATE.exec(text); m !== null && m.index < end; m = CANDIDATE.exec(text)) {
+    const lo = Math.max(from, m.index - WINDOW_BEFORE);
+    const hi = Math.min(end, m.index + m[0].length + WINDOW_AFTER);
+    const last = regions[regions.length - 1];
+    if (last && lo <= last[1]) last[1] = Math.max(last[1], hi);
+    else regions.push([lo === from ? lo : afterBoundary(text, lo, m.index), hi]);
+    if (hi >= end) break;
+  }
+  return regions;
+}
+
+/** Just after the first boundary character in text[lo, to), or lo when there is none. */
+function afterBoundary(text: string, lo: number, to: number): number {
+  for (let k = lo; k < to; k++) if (isBoundary(text.charCodeAt(k))) return k + 1;
+  return lo;
+}
+
+/** Script-like constructs in text[start, end). */
+export function checkJs(text: string, start: number, end: number, context: JsContext): JsHit[] {
+  const out: JsHit[] = [];
+  if (context === "script") {
+    scanTokens(text, start, end, context, false, out);
+  } else {
+    for (const [lo, hi] of candidateRegions(text, start, end)) scanTokens(text, lo, hi, context, false, out);
+    for (const at of breakoutPoints(text, start, end)) {
+      for (const [lo, hi] of candidateRegions(text, at, end)) scanTokens(text, lo, hi, context, true, out);
+    }
+  }
+  for (const run of jsfuckRuns(text, start, end)) out.push({ construct: "jsfuck", strength: 0.9, start: run[0], end: run[1] });
+  return out;
+}

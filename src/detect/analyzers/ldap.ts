@@ -1,0 +1,80 @@
+/**
+ * LDAP filter injection: a value that closes the filter it is pasted into and opens another one.
+ * LDAP filters are prefix-notation groups, `(&(uid=VALUE)(userPassword=...))`; an injected value
+ * has to close the current group with `)` and continue with a new group: `(attr=`, `(&`, `(|`, `(!`,
+ * as in `*)(uid=*))(|(uid=*` or `admin)(&)`. A whole filter with an operator group
+ * (`*(|(mail=*))`) is the other form. Prose has parentheses, but almost never `)(` followed by
+ * `attr=` or by an operator and another parenthesis.
+ */
+import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
+import { finding } from "./text.ts";
+
+/** Attributes every directory has: a breakout naming one is plainly aimed at LDAP. */
+const COMMON_ATTRIBUTES = new Set([
+  "uid", "cn", "sn", "ou", "o", "dc", "mail", "objectclass", "userpassword", "givenname", "samaccountname", "member", "memberof",
+  "description", "telephonenumber", "displayname", "userprincipalname", "homedirectory", "name", "password", "user", "username",
+]);
+
+const find = (rule: string, strength: number, start: number, end: number): Finding => finding("ldapi", `ldap.${rule}`, strength, start, end);
+
+/** An attribute description (`uid`, `mail;lang-en`) and a comparison (`=`, `~=`, `>=`, `<=`) at i: [name, end] or null. */
+function attributeAssertion(text: string, i: number): [string, number] | null {
+  let j = i;
+  while (j < text.length && j - i <= 64 && /[A-Za-z0-9;.-]/.test(text[j]!)) j++;
+  if (j === i || !/[A-Za-z]/.test(text[i]!)) return null;
+  const op = text[j] === "=" ? 1 : /[~<>]/.test(text[j] ?? "") && text[j + 1] === "=" ? 2 : 0;
+  return op ? [text.slice(i, j).replace(/;.*$/, ""), j + op] : null;
+}
+
+/**
+ * What follows a `(` at i: an operator group (`&`, `|`, `!` then `(`, `)` or the end of the value, where
+ * the application's own text goes on), an attribute assertion, or nothing.
+ */
+function groupAt(text: string, i: number): { kind: "operator" | "common" | "attribute"; end: number } | null {
+  const c = text[i];
+  if (c === "&" || c === "|" || c === "!") {
+    let j = i + 1;
+    while (text[j] === " ") j++;
+    return j === text.length || text[j] === "(" || text[j] === ")" ? { kind: "operator", end: j } : null;
+  }
+  const assertion = attributeAssertion(text, i);
+  if (!assertion) return null;
+  return { kind: COMMON_ATTRIBUTES.has(assertion[0].toLowerCase()) ? "common" : "attribute", end: assertion[1] };
+}
+
+/** Cheap check, one pass: a group closed and another opened, a wildcard closing one, or an operator group. */
+const LDAP_HINT = /\)[\s)]*[&|!]?\(|\*\)|\([&|]\(/;
+const WILDCARD_CLOSE = /^[\w.@-]{0,64}\*\)+(?=$|[\0(*&|])/;
+
+const BREAKOUT_STRENGTH = { operator: 0.9, common: 0.85, attribute: 0.65 };
+
+export const ldapAnalyzer: Analyzer = {
+  name: "ldap",
+  analyze(input: AnalyzerInput): Finding[] {
+    const text = input.text;
+    if (typeof text !== "string" || !LDAP_HINT.test(text)) return [];
+    const out: Finding[] = [];
+    // `)(`: the value closes a group and opens the next (spaces are legal between filter components);
+    // `)&(`, `)|(`, `)!(`: it closes one and wraps the rest of the filter in an operator.
+    for (let i = text.indexOf(")"); i >= 0 && out.length < 4; i = text.indexOf(")", i + 1)) {
+      let j = i + 1;
+      while (text[j] === ")" || text[j] === " ") j++;
+      if ((text[j] === "&" || text[j] === "|" || text[j] === "!") && text[j + 1] === "(") j++;
+      const group = text[j] === "(" ? groupAt(text, j + 1) : null;
+      if (group) out.push(find("filter-breakout", BREAKOUT_STRENGTH[group.kind], i, group.end));
+      i = j - 1; // the run of `)` and spaces is read once
+    }
+    if (out.length) return out;
+    // A wildcard that closes the group (`*)`, `admin*)`, `*))` then a NUL that cuts the rest of the filter off).
+    const wildcard = WILDCARD_CLOSE.exec(text);
+    if (wildcard) return [find("wildcard-close", text.includes("\0") ? 0.85 : 0.7, 0, wildcard[0].length)];
+    // A filter of its own: an operator group holding an assertion, `(|(mail=*))`, `(&(objectClass=*)`.
+    for (let i = text.indexOf("("); i >= 0; i = text.indexOf("(", i + 1)) {
+      const c = text[i + 1];
+      if ((c !== "&" && c !== "|") || text[i + 2] !== "(") continue;
+      const group = groupAt(text, i + 3);
+      if (group && group.kind !== "attribute") return [find("filter", 0.8, i, group.end)];
+    }
+    return out;
+  },
+};

@@ -1,0 +1,110 @@
+/**
+ * NoSQL (MongoDB) injection: query operators where the application expects a plain value, and
+ * JavaScript where a `$where` clause or a server-side function pastes the value.
+ * - Operators arrive as JSON keys (`{"password": {"$ne": null}}`), as bracketed parameter names that
+ *   body parsers turn into objects (`password[$ne]=x`), or as object text inside a value
+ *   (`{$gt: ''}`, `', $where: '1 == 1'`). `$where`, `$function` and `$accumulator` run JavaScript:
+ *   strong anywhere. Comparison operators are also the public filter syntax of some APIs (Strapi's
+ *   `filters[title][$eq]`), so they are moderate, and strong only on a credential field, where an
+ *   always-true comparison is the login bypass.
+ * - JavaScript that breaks out of a quoted string in a `$where` (`'; return true; var x='`,
+ *   `' && this.password.match(/.*\/)//`), an always-true `==` comparison after `||`/`&&` (SQL
+ *   compares with a single `=`), and mongo shell calls (`db.users.find(`).
+ */
+import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
+import { finding } from "./text.ts";
+
+const find = (rule: string, strength: number, start: number, end: number): Finding => finding("nosqli", `nosql.${rule}`, strength, start, end);
+
+/** Operators that run JavaScript on the server. */
+const CODE_OPERATORS = new Set(["where", "function", "accumulator"]);
+/** Query operators that make a comparison always true or widen a match. */
+const QUERY_OPERATORS = new Set([
+  "ne", "gt", "gte", "lt", "lte", "nin", "in", "eq", "regex", "exists", "not", "or", "nor", "and", "elemmatch", "expr", "type", "all", "size", "mod", "text", "options", "jsonschema",
+]);
+/** Field names whose comparison decides a login or a token check. */
+const CREDENTIAL_FIELD = /pass|pwd|user|login|email|token|secret|auth|session|pin$|otp|code$/i;
+
+function operatorAt(text: string, dollar: number): [string, number] | null {
+  let j = dollar + 1;
+  while (j < text.length && j - dollar <= 16 && /[A-Za-z]/.test(text[j]!)) j++;
+  const op = text.slice(dollar + 1, j).toLowerCase();
+  return CODE_OPERATORS.has(op) || QUERY_OPERATORS.has(op) ? [op, j] : null;
+}
+
+/** The field an operator key applies to: `password` in `password[$ne]` or `body.json.password.$ne`. */
+function fieldOf(input: AnalyzerInput, dollar: number): string {
+  const text = input.text;
+  if (dollar > 0 && text[dollar - 1] === "[") {
+    const open = text.lastIndexOf("[", dollar - 2);
+    return text.slice(open + 1, dollar - 1).replace(/]$/, "") || text.slice(0, dollar - 1);
+  }
+  const segments = input.path.split(".");
+  return segments.length >= 2 ? segments[segments.length - 2]! : "";
+}
+
+/** A key that is an operator (`$ne`), or a parameter name that builds one (`user[$ne]`, `a[b][$regex]`). */
+function keyFindings(input: AnalyzerInput, out: Finding[]): void {
+  const text = input.text;
+  for (let d = text.indexOf("$"); d >= 0; d = text.indexOf("$", d + 1)) {
+    if (d !== 0 && text[d - 1] !== "[") continue;
+    const op = operatorAt(text, d);
+    if (!op || (d !== 0 && text[op[1]] !== "]") || (d === 0 && op[1] !== text.length)) continue;
+    const strength = CODE_OPERATORS.has(op[0]) ? 0.9 : CREDENTIAL_FIELD.test(fieldOf(input, d)) ? 0.85 : 0.6;
+    out.push(find(CODE_OPERATORS.has(op[0]) ? "code-operator" : "query-operator", strength, d, op[1]));
+    return;
+  }
+}
+
+/** Operator syntax inside a value: `{$ne: 1}`, `{"$gt": ""}`, `', $where: '1 == 1'`, `[$ne]=1`. */
+function valueOperatorFindings(text: string, out: Finding[]): void {
+  for (let d = text.indexOf("$"); d >= 0; d = text.indexOf("$", d + 1)) {
+    const op = operatorAt(text, d);
+    if (!op) continue;
+    let before = d - 1;
+    if (text[before] === '"' || text[before] === "'") before--;
+    while (before >= 0 && text[before] === " ") before--;
+    let after = op[1];
+    if (text[after] === '"' || text[after] === "'") after++;
+    while (text[after] === " ") after++;
+    const opensObject = text[before] === "{" || text[before] === ",";
+    const bracketed = text[d - 1] === "[" && text[op[1]] === "]";
+    if (!(opensObject && text[after] === ":") && !bracketed) continue;
+    const code = CODE_OPERATORS.has(op[0]);
+    out.push(find(code ? "code-operator" : "query-operator", code ? 0.9 : 0.75, Math.max(before, 0), op[1]));
+    return;
+  }
+}
+
+/** A quoted string closed, then JavaScript: a statement (`;return`, `;sleep(`) or a condition on `this`. */
+const JS_BREAKOUT = /^\s*[\w.]{0,16}['"]?\s*(?:;|&&|\|\|)\s*(?:return\b|sleep\s*\(|while\s*\(|do\s*\{|this\.|emit\s*\(|[A-Za-z_$][\w$]*\s*=\s*new\s+Date\b)/;
+/** `|| 1==1`, `&& 'a'=='a'`: an always-true comparison in JavaScript's `==`. */
+const JS_TAUTOLOGY = /(?:\|\||&&)\s*(['"]?)(\w+)\1\s*===?\s*\1\2(?!\w)/;
+/** The mongo shell's collection and database calls. */
+const SHELL_CALL = /\bdb\.(?:[A-Za-z_$][\w$]*\.)?(?:find|findOne|insert|insertOne|insertMany|update|updateOne|updateMany|remove|deleteOne|deleteMany|drop|dropDatabase|mapReduce|aggregate|getCollection|getCollectionNames|runCommand|eval)\s*\(/;
+
+function javascriptFindings(text: string, out: Finding[]): void {
+  const breakout = JS_BREAKOUT.exec(text);
+  if (breakout) out.push(find("js-breakout", 0.85, breakout.index, breakout.index + breakout[0].length));
+  const tautology = text.indexOf("||") >= 0 || text.indexOf("&&") >= 0 ? JS_TAUTOLOGY.exec(text) : null;
+  if (tautology) out.push(find("js-tautology", 0.75, tautology.index, tautology.index + tautology[0].length));
+  const shell = text.indexOf("db.") >= 0 ? SHELL_CALL.exec(text) : null;
+  if (shell) out.push(find("shell-call", 0.85, shell.index, shell.index + shell[0].length));
+}
+
+export const nosqlAnalyzer: Analyzer = {
+  name: "nosql",
+  analyze(input: AnalyzerInput): Finding[] {
+    const text = input.text;
+    if (typeof text !== "string" || text.length < 3) return [];
+    const out: Finding[] = [];
+    const dollar = text.indexOf("$") >= 0;
+    if (input.kind === "key") {
+      if (dollar) keyFindings(input, out);
+      return out;
+    }
+    if (dollar) valueOperatorFindings(text, out);
+    javascriptFindings(text, out);
+    return out;
+  },
+};

@@ -1,0 +1,278 @@
+/**
+ * Path traversal, local and remote file inclusion, read the way a file system resolves a path: a run
+ * of path segments (between `/` or `\`, restarting after `=`, `?`, `&`, spaces and quotes) is walked,
+ * parent segments (`..`, and the filter-evading `...`, `....` and Tomcat's `..;`) move up, and a run
+ * that climbs above where it started escapes the root. What it reaches, or what an absolute path
+ * names, is checked against files that no request should read (`/etc/passwd`, `win.ini`,
+ * `WEB-INF/web.xml`, `.git/config`). Also: PHP stream wrappers, UNC paths, and remote inclusion (a
+ * parameter that is a URL to a script, or ends in `?` to cut off the suffix the application appends).
+ */
+import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
+import { finding, lowerAscii, strongestPerRule } from "./text.ts";
+
+/**
+ * Files an application never has a reason to read for a request, as lower-case segment paths. `abs`:
+ * it means that file only as an absolute path or reached by traversal (`etc/passwd` alone is a word).
+ */
+const SENSITIVE_FILES: { path: string; abs: boolean; strength: number }[] = [
+  ...`etc/passwd etc/shadow etc/group etc/hosts etc/issue etc/motd etc/hostname etc/crontab etc/sudoers etc/master.passwd
+    etc/security/passwd etc/httpd/conf/httpd.conf etc/apache2/apache2.conf etc/nginx/nginx.conf etc/my.cnf etc/mysql/my.cnf
+    etc/php.ini etc/resolv.conf etc/fstab proc/self/environ proc/self/cmdline proc/self/status proc/self/maps proc/self/fd
+    proc/version proc/self/cwd var/log/apache2/access.log var/log/apache2/error.log var/log/apache/access.log var/log/httpd/access_log
+    var/log/httpd/error_log var/log/nginx/access.log var/log/nginx/error.log var/run/secrets/kubernetes.io root/.bash_history
+    windows/system32/drivers/etc/hosts windows/system32/config/sam windows/repair/sam windows/system.ini inetpub/wwwroot/web.config`
+    .split(/\s+/).map((path) => ({ path, abs: true, strength: 0.9 })),
+  ...`win.ini boot.ini .htpasswd id_rsa id_dsa id_ecdsa id_ed25519 .bash_history authorized_keys web-inf/web.xml .git/config
+    .git/head .svn/entries .aws/credentials .ssh/id_rsa .docker/config.json`
+    .split(/\s+/).map((path) => ({ path, abs: false, strength: 0.85 })),
+  // Files a site may well hold in its own tree (and a link may name): weaker alone.
+  ...".htaccess .env wp-config.php web.config php.ini httpd.conf my.cnf".split(/\s+/).map((path) => ({ path, abs: false, strength: 0.6 })),
+].filter((f) => f.path !== "");
+
+const SENSITIVE_BY_LAST = new Map<string, typeof SENSITIVE_FILES>();
+for (const f of SENSITIVE_FILES) {
+  const last = f.path.slice(f.path.lastIndexOf("/") + 1);
+  SENSITIVE_BY_LAST.set(last, [...(SENSITIVE_BY_LAST.get(last) ?? []), f]);
+}
+// The longest name first: `windows/system32/drivers/etc/hosts` is more than `etc/hosts` inside it.
+for (const list of SENSITIVE_BY_LAST.values()) list.sort((a, b) => b.path.length - a.path.length);
+
+/** Characters that end a path: what follows them is another value or another path. */
+const isRunBoundary = (c: number) =>
+  c === 32 || c === 9 || c === 10 || c === 13 || c === 61 /* = */ || c === 63 /* ? */ || c === 38 /* & */ || c === 39 || c === 34 ||
+  c === 60 || c === 62 || c === 40 || c === 41 || c === 44 /* , */ || c === 124 /* | */ || c === 35; /* # */
+
+/**
+ * Separators and dots as Windows also reads them: IIS maps look-alikes (`∕` U+2215, `∖` U+2216, fullwidth
+ * `／` `＼` `．`) to the ASCII ones, so filters that only know `/` and `.` miss them.
+ */
+const isSeparator = (c: number) => c === 47 || c === 92 || c === 0x2215 || c === 0x2216 || c === 0xff0f || c === 0xff3c;
+const isDot = (c: number) => c === 46 || c === 0xff0e;
+
+/** `..` and what filters fail to strip: `...`, `....`, `..;x` (Tomcat), a NUL, control characters or spaces after the dots. */
+function parentKind(seg: string): "plain" | "evasive" | null {
+  if (seg === "..") return "plain";
+  let k = 0;
+  while (k < seg.length && isDot(seg.charCodeAt(k))) k++;
+  if (k < 2) return null;
+  const rest = seg.slice(k);
+  // eslint-disable-next-line no-control-regex
+  if (rest === "" || rest.startsWith(";") || /^[\u0000-\u001f ]+$/.test(rest)) return "evasive";
+  return null;
+}
+
+/** A segment as the file system would take it: a NUL ends the name, `;...` is a path parameter. */
+function segmentName(seg: string): string {
+  let end = seg.length;
+  const nul = seg.indexOf("\0");
+  if (nul !== -1) end = nul;
+  const semi = seg.indexOf(";");
+  if (semi > 0 && semi < end) end = semi;
+  return lowerAscii(seg.slice(0, end));
+}
+
+interface Run {
+  start: number;
+  end: number;
+  /** Levels climbed above the run's start. */
+  escape: number;
+  /** Where the first parent segment that climbed above the start begins. */
+  escapeAt: number;
+  parents: number;
+  evasive: boolean;
+  /** A parent segment with a path parameter (`..;/`), which Tomcat resolves after the proxy checked the path. */
+  pathParameter: boolean;
+  /** Starts at a root: `/`, `\`, `C:\`, `file:///`. */
+  absolute: boolean;
+  /** The segments left after resolving parents, lower-cased. */
+  resolved: string[];
+  separators: number;
+}
+
+/** Splits the text into path runs and walks each. Linear: each character is read once. */
+function pathRuns(s: string): Run[] {
+  const runs: Run[] = [];
+  let run: Run | null = null;
+  let depth = 0;
+  let segStart = 0;
+  const closeSegment = (end: number) => {
+    if (!run) return;
+    const seg = s.slice(segStart, end);
+    const parent = parentKind(seg);
+    if (parent) {
+      run.parents++;
+      if (parent === "evasive") run.evasive = true;
+      if (seg.indexOf(";") !== -1) run.pathParameter = true;
+      depth--;
+      if (-depth > run.escape) {
+        if (run.escape === 0) run.escapeAt = segStart;
+        run.escape = -depth;
+      }
+      run.resolved.pop();
+    } else if (seg !== "" && seg !== ".") {
+      depth++;
+      if (run.resolved.length < 64) run.resolved.push(segmentName(seg));
+    }
+  };
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : -1;
+    if (c === -1 || isRunBoundary(c)) {
+      closeSegment(i);
+      if (run) {
+        run.end = i;
+        // A run without a separator is a word (an ellipsis is no parent directory).
+        if (run.separators > 0) runs.push(run);
+      }
+      run = null;
+      continue;
+    }
+    if (!run) {
+      run = { start: i, end: i, escape: 0, escapeAt: -1, parents: 0, evasive: false, pathParameter: false, absolute: isSeparator(c) || /^[a-z]:[\\/]/i.test(s.slice(i, i + 3)), resolved: [], separators: 0 };
+      depth = 0;
+      segStart = i;
+    }
+    if (isSeparator(c)) {
+      run.separators++;
+      closeSegment(i);
+      segStart = i + 1;
+    }
+  }
+  return runs;
+}
+
+/** The sensitive file a resolved path ends with (or holds, for a file followed by more), or null. */
+function sensitiveFile(resolved: string[]): { file: (typeof SENSITIVE_FILES)[number]; depth: number } | null {
+  for (let k = resolved.length - 1; k >= 0; k--) {
+    const candidates = SENSITIVE_BY_LAST.get(resolved[k]!);
+    if (!candidates) continue;
+    for (const file of candidates) {
+      const parts = file.path.split("/");
+      const from = k - parts.length + 1;
+      if (from >= 0 && parts.every((p, n) => resolved[from + n] === p)) return { file, depth: from };
+    }
+  }
+  return null;
+}
+
+/** Top directories of an operating system that hold its configuration, secrets and logs, not a site's files. */
+const SYSTEM_DIRS = new Map<string, number>([
+  ["etc", 0.8], ["proc", 0.8], ["root", 0.7], ["sys", 0.6], ["boot", 0.6], ["windows", 0.8], ["winnt", 0.8], ["inetpub", 0.7],
+]);
+const SYSTEM_SUBDIRS = new Map<string, number>([["var/log", 0.7], ["usr/local/etc", 0.7], ["var/lib", 0.6], ["usr/local/apache", 0.6], ["var/run", 0.6]]);
+
+/** A whole value that is an absolute path into the system's own directories (`/etc/hostname`, `C:\Windows\...`). */
+function systemPath(run: Run, isPath: boolean, wholeLength: number, out: Finding[]): void {
+  const r = /^[a-z]:$/.test(run.resolved[0] ?? "") ? run.resolved.slice(1) : run.resolved;
+  if (r.length < 2) return;
+  let strength = SYSTEM_DIRS.get(r[0]!) ?? SYSTEM_SUBDIRS.get(`${r[0]}/${r[1]}`) ?? 0;
+  if (isPath) strength = Math.min(strength, 0.7);
+  // Named in a sentence or a command line (`cat /etc/subuid`) rather than being the value.
+  else if (wholeLength !== run.end - run.start) strength = Math.min(strength, 0.5);
+  if (strength) out.push(finding("traversal", "path.system-file", strength, run.start, run.end));
+}
+
+/** `wholeLength`: the value's length without surrounding whitespace (a run that long is the whole value). */
+function judgeRun(run: Run, input: AnalyzerInput, wholeLength: number, out: Finding[]): void {
+  const isPath = input.kind === "path";
+  const found = sensitiveFile(run.resolved);
+  // An absolute file name counts where the path starts at a root, or at the root the traversal reached.
+  const rooted = (run.absolute || run.escape > 0 || /^(?:[a-z]:|file:)$/.test(run.resolved[0] ?? "")) && found !== null && (found.depth === 0 || (found.depth === 1 && /^(?:[a-z]:|file:)$/.test(run.resolved[0]!)));
+  if (run.escape > 0) {
+    let strength = isPath ? 0.9 : run.escape >= 3 ? 0.85 : run.escape === 2 ? 0.7 : 0.5;
+    if (run.evasive) strength = Math.max(strength, 0.8);
+    if (found && (rooted || !found.file.abs)) strength = 0.95;
+    out.push(finding("traversal", "path.traversal", strength, run.escapeAt, run.end));
+  } else if (run.parents > 0 && isPath) {
+    // `/a/../b` stays inside the root, but browsers resolve dot segments before sending: a client that
+    // did not is a tool; `..;` is Tomcat's path-parameter bypass.
+    out.push(finding("traversal", "path.dot-segment", run.pathParameter ? 0.85 : 0.6, run.start, run.end));
+  }
+  if (!found && run.escape === 0 && run.absolute) systemPath(run, isPath, wholeLength, out);
+  if (!found || run.escape > 0) return;
+  if (found.file.abs && !rooted) return;
+  // A whole value that is this path is an attempt to read it; a path mentioned in prose much less.
+  const wholeValue = wholeLength === run.end - run.start || isPath;
+  let strength = found.file.strength;
+  if (isPath && !found.file.abs) strength = Math.min(strength, 0.7);
+  if (!wholeValue) strength = Math.min(strength, 0.5);
+  if (strength >= 0.5) out.push(finding("traversal", "path.sensitive-file", strength, run.start, run.end));
+}
+
+/** PHP stream wrappers that read, unpack or run what they name. */
+const WRAPPER = /(?:^|[^a-z0-9.+-])(php|phar|zip|expect|glob|data|compress\.zlib|compress\.bzip2|rar|ogg|ssh2\.\w+|file):\/\//gi;
+const WRAPPER_STRENGTH: Record<string, number> = { php: 0.9, phar: 0.9, expect: 0.9, zip: 0.85, data: 0.85, glob: 0.8, file: 0.85 };
+
+function wrappers(s: string, input: AnalyzerInput, out: Finding[]): void {
+  for (const m of s.matchAll(WRAPPER)) {
+    const scheme = m[1]!.toLowerCase();
+    const start = m.index + m[0].length - m[1]!.length - 3;
+    const atStart = s.slice(0, start).trim() === "";
+    // `file://host/...` in prose is a link; `file:///etc/...` or `file://C:/` at a value's start is a read.
+    if (scheme === "file" && !(atStart && /^file:\/\/(?:\/|[a-z]:|localhost\/)/i.test(s.slice(start)))) continue;
+    let strength = WRAPPER_STRENGTH[scheme] ?? 0.8;
+    if (!atStart && input.kind !== "text") strength -= 0.1;
+    out.push(finding("traversal", "path.wrapper", strength, start, Math.min(s.length, start + m[1]!.length + 3 + 16)));
+  }
+}
+
+/** Parameter names of include-like purpose (what PHP apps pass to `include`). */
+const INCLUDE_NAME = /(?:^|[_\-[.])(?:file|page|inc|include|path|dir|root|template|tpl|doc|conf|config|module|mod|lang|style|layout|content|load|show|view|site|src|base)/i;
+const CONFIG_NAME = /(?:^|[_[.])(?:inc|include|path|dir|root|template|tpl|conf|config|module)(?:$|[\]_])/i;
+const SCRIPT_EXT = /\.(?:php\d?|phtml|txt|inc|sh|pl|py|cgi|asp|aspx|jsp|jspx|rb|gif|jpg|png)$/i;
+const IMAGE_EXT = /\.(?:gif|jpe?g|png)$/i;
+const REMOTE_URL = /^\s*(?:https?|ftps?):\/\/([^/?#\s]*)([^?#\s]*)(\?[^#\s]*)?/i;
+
+/** Remote file inclusion: a parameter that is a URL the application would fetch and run. */
+function remoteInclusion(s: string, input: AnalyzerInput, out: Finding[]): void {
+  const m = REMOTE_URL.exec(s);
+  if (!m) return;
+  const host = m[1]!;
+  const urlPath = m[2]!;
+  const query = m[3] ?? "";
+  const tail = s.slice(m.index + m[0].length);
+  let strength = 0;
+  // `http://evil/shell.txt?` : the `?` turns the suffix the application appends into a query.
+  if (query === "?" && /^[\s\0]*$/.test(tail)) {
+    // Not an image or a page a link points to: a script, a text file, or a bare host or name.
+    const last = urlPath.slice(urlPath.lastIndexOf("/") + 1);
+    strength = SCRIPT_EXT.test(last) && !IMAGE_EXT.test(last) ? 0.85 : last.indexOf(".") === -1 ? 0.6 : 0;
+  }
+  else if (/\0/.test(s)) strength = 0.85;
+  else if (SCRIPT_EXT.test(urlPath)) {
+    const ipHost = /^\[?[\d.:a-f]+\]?(?::\d+)?$/i.test(host) && /\d/.test(host);
+    strength = INCLUDE_NAME.test(input.name) ? (ipHost ? 0.85 : 0.7) : ipHost ? 0.6 : 0;
+  } else if (CONFIG_NAME.test(input.name)) {
+    // `_CONF[path]=https://...`, `mosConfig_absolute_path=...`: a PHP setting that names a directory, overwritten with a URL.
+    strength = 0.5;
+  }
+  if (strength) out.push(finding("rfi", "path.remote-include", strength, m.index, m.index + m[0].length));
+}
+
+/** A hidden file or folder in a URL path (`/.cursor/mcp.json`): tools keep settings and secrets there, sites serve none. */
+const HIDDEN_SEGMENT = /\/\.(?!well-known\/)[^/.][^/]*/;
+
+/** `\\host\share\file`: Windows fetches it over SMB. */
+const UNC = /^\s*\\\\[\w.-]+\\[\w$.-]+/;
+
+export const pathAnalyzer: Analyzer = {
+  name: "path",
+  analyze(input: AnalyzerInput): Finding[] {
+    const s = input.text;
+    if (input.kind === "key" || s.length < 3) return [];
+    const hasSlash = /[/\\\u2215\u2216\uff0f\uff3c]/.test(s);
+    const hasScheme = s.indexOf("://") !== -1;
+    if (!hasSlash && !/\.(?:ini|env|htaccess|htpasswd|config|conf|cnf)\b|id_[rde]/i.test(s)) return [];
+    const out: Finding[] = [];
+    const wholeLength = s.trim().length;
+    for (const run of pathRuns(s)) judgeRun(run, input, wholeLength, out);
+    if (hasScheme) {
+      wrappers(s, input, out);
+      if (input.kind !== "path") remoteInclusion(s, input, out);
+    }
+    const hidden = input.kind === "path" ? HIDDEN_SEGMENT.exec(s) : null;
+    if (hidden && out.length === 0) out.push(finding("traversal", "path.hidden-file", 0.6, hidden.index + 1, hidden.index + hidden[0].length));
+    const unc = UNC.exec(s);
+    if (unc && input.kind !== "path") out.push(finding("traversal", "path.unc", 0.75, unc.index, unc.index + unc[0].length));
+    return strongestPerRule(out);
+  },
+};

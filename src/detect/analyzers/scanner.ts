@@ -1,0 +1,63 @@
+/**
+ * Scanning tools: a User-Agent that names a known attack or reconnaissance tool as one of its product
+ * tokens (`sqlmap/1.8`, `Nikto`, `Mozilla/5.0 zgrab/0.x`; never a substring of another word), and
+ * request paths that probe for files sites do not serve (backups of scripts, VCS metadata, admin
+ * consoles). A probe path is weak evidence on purpose: whether a site serves `/server-status` or
+ * `/phpmyadmin/` is the site profile's to say, and ordinary paths (`/cgi-bin/x.cgi`) say nothing.
+ */
+import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
+import { finding, lowerAscii } from "./text.ts";
+
+/** Product names of attack and scanning tools, lower-case, as they appear as User-Agent tokens. */
+const TOOLS = new Set(
+  `sqlmap nikto nmap masscan zgrab zmap nuclei wpscan dirbuster gobuster ffuf wfuzz feroxbuster dirb dirsearch acunetix netsparker
+  invicti burpsuite burp w3af openvas nessus arachni skipfish whatweb havij jaeles commix xsstrike nosqlmap sqlninja paros
+  webinspect appscan zmeu morfeus jorgee grabber nikto2 wapiti vega zaproxy owasp-zap httprint bbqsql fimap brutus hydra
+  metasploit msfconsole webshag uniscan grendel-scan netlab360 projectdiscovery interactsh`.split(/\s+/).filter(Boolean),
+);
+/** Multi-word tool names and those spelled with separators. */
+const TOOL_PHRASES = /fuzz faster u fool|nmap scripting engine|owasp zap|\bzap\/\d|burp collaborator|\bnuclei\b|\(nikto\//i;
+
+function userAgent(s: string): Finding[] {
+  const phrase = TOOL_PHRASES.exec(s);
+  if (phrase) return [finding("scanner", "scanner.user-agent", 0.95, phrase.index, phrase.index + phrase[0].length)];
+  const lower = lowerAscii(s);
+  for (const m of lower.matchAll(/[a-z][a-z0-9-]*[a-z0-9]/g)) {
+    if (TOOLS.has(m[0])) return [finding("scanner", "scanner.user-agent", 0.95, m.index, m.index + m[0].length)];
+  }
+  return [];
+}
+
+/** Probe paths, lower-case, with how much each says (weak: the site profile knows what the site serves). */
+const PROBES: { re: RegExp; strength: number }[] = [
+  // Backups and editor leftovers of scripts and configs: `index.php.bak`, `config.php~`, `.wp-config.php.swp`.
+  { re: /\.(?:php\d?|asp|aspx|jsp|cgi|pl|py|inc|conf|config|ini|env|yml|yaml|json|xml)(?:\.(?:bak|old|orig|save|swp|swo|tmp|backup|copy|dist|1)|~)$/, strength: 0.7 },
+  { re: /\/(?:backup|backups|dump|db|database|site|www|wwwroot|htdocs)\.(?:sql|tar|tgz|zip|rar|7z)(?:\.gz)?$|\.sql(?:\.gz|\.zip)?$/, strength: 0.6 },
+  // Version-control and environment files.
+  { re: /\/\.(?:git|svn|hg|bzr)\/|\/\.(?:env|ds_store|htpasswd)(?:\.\w+)?$|\/\.aws\/|\/\.ssh\//, strength: 0.7 },
+  // Admin consoles and status pages of servers and frameworks.
+  { re: /\/(?:phpmyadmin|pma|myadmin|mysqladmin|adminer)(?:[\d.-]*)(?:\/|\.php$|$)/, strength: 0.6 },
+  { re: /\/(?:server-status|server-info)$|\/actuator\/(?:env|heapdump|configprops|mappings|jolokia|gateway)|\/jolokia\/|\/_profiler\/phpinfo|\/phpinfo\.php$|\/(?:info|test|i)\.php$/, strength: 0.6 },
+  { re: /\/wp-config\.php$|\/configuration\.php$|\/config\.inc\.php$|\/vendor\/phpunit\/|\/eval-stdin\.php$|\/hnap1\/?$|\/boaform\/|\/cgi-bin\/(?:test-cgi|php\d?|printenv)$/, strength: 0.7 },
+  { re: /\/(?:web-inf|meta-inf)\//, strength: 0.6 },
+  { re: /\/(?:manager\/html|solr\/admin|console\/login|jmx-console|web-console|invoker\/jmxinvokerservlet|axis2?\/)/, strength: 0.5 },
+];
+
+function probePath(s: string): Finding[] {
+  const lower = lowerAscii(s);
+  let best: Finding | null = null;
+  for (const p of PROBES) {
+    const m = p.re.exec(lower);
+    if (m && (!best || p.strength > best.strength)) best = finding("scanner", "scanner.probe-path", p.strength, m.index, m.index + m[0].length);
+  }
+  return best ? [best] : [];
+}
+
+export const scannerAnalyzer: Analyzer = {
+  name: "scanner",
+  analyze(input: AnalyzerInput): Finding[] {
+    if (input.kind === "path") return input.text.length > 1 ? probePath(input.text) : [];
+    if (input.location === "header" && input.name.toLowerCase() === "user-agent" && input.kind === "value") return userAgent(input.text);
+    return [];
+  },
+};

@@ -1,0 +1,220 @@
+/**
+ * What a value does right after it closes its context. An injected value ends the literal (or number)
+ * the application put it in, then goes on as SQL: a condition (`' OR 'a'='a`), a comment that cuts the
+ * rest of the query (`admin'--`), a WHERE, an ORDER BY or GROUP BY. Prose that merely contains a quote
+ * ("Tom's and Mary's") goes on with words, which is none of these.
+ */
+import { condition, endsClause, expression, isComparison, isLogic, isOp, isWord, sig, WORD } from "./grammar.ts";
+import { statementShape } from "./statements.ts";
+import { opCode } from "./tokens.ts";
+import { wordIndex } from "./words.ts";
+import { CLOSED, COMMENT_DASH, K, type SqlTokens } from "./tokens.ts";
+import type { Report } from "./report.ts";
+
+const BOOLEAN = wordIndex("boolean");
+const SELECT = wordIndex("select");
+/** Operators that splice a value into a string: concatenation, and arithmetic that coerces it. */
+const SPLICING = new Set(["||", "+", "-", "*", "/", "%", "&", "|", "^"].map(opCode));
+
+export interface Closure {
+  /** The first token after the closed context (and the parentheses it closed). */
+  at: number;
+  /** Text index where the escape starts: the closing quote, the number, or the value's start. */
+  from: number;
+  /** What was closed: a quoted literal, a number or a name (the value lands bare), or nothing seen. */
+  kind: "quote" | "number" | "word" | "none";
+  /** Parentheses the value closed after it. */
+  parens: number;
+  /** The literal had text before its closing quote (`admin'--`, not a lone `'--`). */
+  prefixed: boolean;
+}
+
+/** Where the value leaves its context, or null when it never does (a quoted value without that quote). */
+export function findClosure(t: SqlTokens, quote: number): Closure | null {
+  let i: number;
+  let kind: Closure["kind"];
+  let from: number;
+  if (quote !== 0) {
+    if (t.count === 0 || !(t.aux(0) & CLOSED)) return null;
+    i = 1;
+    kind = "quote";
+    from = t.end(0) - 1;
+  } else {
+    i = sig(t, 0);
+    from = i < t.count ? t.start(i) : 0;
+    if (t.kind(i) === K.OP && t.aux(i) === 45 /* - */ && t.kind(i + 1) === K.NUM) i++;
+    if (i < t.count && t.kind(i) === K.NUM) {
+      kind = "number";
+      i++;
+    } else if (plainWord(t, i) && isLogic(t, sig(t, i + 1))) {
+      // `hi or a=a`: in a numeric context the word is a column name.
+      kind = "word";
+      i++;
+    } else kind = "none";
+  }
+  // MATCH (..) AGAINST ('value' IN BOOLEAN MODE): the value closes the mode clause too.
+  if (isWord(t, sig(t, i), WORD.in) && isWord(t, sig(t, sig(t, i) + 1), BOOLEAN)) i = sig(t, sig(t, sig(t, i) + 1) + 1) + 1;
+  let parens = 0;
+  for (let j = sig(t, i); j < t.count && t.kind(j) === K.CLOSE; j = sig(t, j + 1)) {
+    parens++;
+    i = j + 1;
+  }
+  return { at: i, from, kind, parens, prefixed: quote !== 0 && t.end(0) > 1 };
+}
+
+/** Strength of a finding by what closed: a quote proves an escape best, a name less, nothing at all least. */
+function byClosure(c: Closure, quote: number, number: number, none: number): number {
+  if (c.kind === "quote") return quote;
+  if (c.kind === "number" || c.parens > 0) return number;
+  return c.kind === "word" ? none - 0.1 : none;
+}
+
+function plainWord(t: SqlTokens, i: number): boolean {
+  return i < t.count && t.kind(i) === K.WORD && t.aux(i) < 0;
+}
+
+export function closureRules(t: SqlTokens, c: Closure, report: Report): void {
+  let i = c.at;
+  if (isWord(t, sig(t, i), WORD.as)) i = aliasEnd(t, sig(t, i));
+  if (i >= t.count) return;
+  const at = sig(t, i);
+  const kind = t.kind(i);
+  if (kind === K.COMMENT && c.kind === "quote" && cutsQuery(t, i)) {
+    const strength = c.parens > 0 ? 0.7 : c.prefixed ? 0.6 : 0.5;
+    report("comment-truncation", strength, c.from, t.end(i));
+    return;
+  }
+  if (kind === K.SEMI && c.kind === "quote" && (sig(t, i + 1) >= t.count || t.kind(i + 1) === K.COMMENT)) {
+    report("comment-truncation", 0.7, c.from, t.end(t.count - 1));
+    return;
+  }
+  // `||` both joins conditions (MySQL) and concatenates (Oracle, PostgreSQL): both readings are tried.
+  if (isOp(t, at, SPLICING) && c.kind === "quote") concatenationRule(t, c, at, report);
+  if (isLogic(t, at) || isWord(t, at, WORD.where) || isWord(t, at, WORD.having)) conditionRule(t, c, at, report);
+  else if (isComparison(t, at) && c.kind === "quote") comparisonRule(t, c, at, report);
+  else if (isWord(t, at, WORD.order) || isWord(t, at, WORD.group)) orderRule(t, c, at, report);
+  else statementRule(t, c, at, report);
+}
+
+/** `' INSERT INTO ...`, `1 SELECT ...`, or a value that is a statement itself (weaker: some tools send SQL). */
+function statementRule(t: SqlTokens, c: Closure, at: number, report: Report): void {
+  const shape = statementShape(t, at);
+  if (shape === 0) return;
+  let end = t.count;
+  while (end > at + 1 && t.kind(end - 1) === K.COMMENT) end--;
+  const terminated = end < t.count || t.kind(end - 1) === K.SEMI;
+  // Prose quotes SQL ("the statement "SELECT * FROM t" fails"): an unterminated statement after a quote is weaker.
+  const afterClosure = shape === 2 ? (terminated ? 0.9 : 0.7) : 0.6;
+  const bare = isWord(t, at, SELECT) && shape === 2 ? 0.8 : terminated ? 0.75 : 0.6;
+  const strength = c.kind === "none" && c.parens === 0 ? bare : byClosure(c, afterClosure, afterClosure, 0);
+  if (strength > 0) report("statement", strength, c.from, t.end(sig(t, at + 1) < t.count ? sig(t, at + 1) : at));
+}
+
+/**
+ * `'||UTL_HTTP.REQUEST('..')||'`, `'+(SELECT ..)+'`: a call spliced between the literal's two halves
+ * (the application's own quote closes the last one). `'-'`, `'&'`: the bare probe for that splice.
+ */
+function concatenationRule(t: SqlTokens, c: Closure, at: number, report: Report): void {
+  const first = sig(t, at + 1);
+  if (expression(t, first) !== t.count) return;
+  const rejoined = t.kind(t.count - 1) === K.STR && !(t.aux(t.count - 1) & CLOSED);
+  const call = t.kind(first) === K.FUNC || t.kind(first) === K.OPEN || (t.kind(first) === K.WORD && t.kind(first + 1) === K.DOT);
+  const strength = call ? (rejoined ? 0.85 : 0.6) : rejoined && first === t.count - 1 ? 0.5 : 0;
+  if (strength > 0) report("concatenation", strength, c.from, t.end(t.count - 1));
+}
+
+/**
+ * A comment that cuts the rest of the query: `#`, `/*`, or `--` followed by a space, `-`, `+` or the end
+ * (as MySQL requires); `"--"` inside CSS or JSON is text.
+ */
+function cutsQuery(t: SqlTokens, i: number): boolean {
+  if (t.aux(i) !== COMMENT_DASH) return true;
+  const after = t.text.charCodeAt(t.start(i) + 2);
+  return Number.isNaN(after) || after <= 32 || after === 45 || after === 43;
+}
+
+/** `) AS alias`: the value closed a derived table and names it before its WHERE. */
+function aliasEnd(t: SqlTokens, as: number): number {
+  const name = sig(t, as + 1);
+  return name < t.count && (t.kind(name) === K.WORD || t.kind(name) === K.IDENT) ? name + 1 : as;
+}
+
+interface Chain {
+  end: number;
+  compared: boolean;
+}
+
+/** Conditions joined by AND/OR/XOR, starting at the joining word at `i`; null unless the first one parses. */
+function conditionChain(t: SqlTokens, i: number): Chain | null {
+  let chain: Chain | null = null;
+  let compared = false;
+  for (;;) {
+    const next = condition(t, i + 1);
+    if (!next) return chain;
+    compared ||= next.compared;
+    chain = { end: next.end, compared };
+    const after = sig(t, next.end);
+    if (!isLogic(t, after)) return chain;
+    i = after;
+  }
+}
+
+/** `' OR 'a'='a`, `1 AND 1=2`, `") OR ("x"="x`, `' OR 1 --`, `) WHERE 1=1`. */
+function conditionRule(t: SqlTokens, c: Closure, at: number, report: Report): void {
+  const chain = conditionChain(t, at);
+  if (!chain) return;
+  const end = chain.end;
+  const endsInComment = end < t.count && t.kind(end) === K.COMMENT;
+  let strength = 0;
+  if (chain.compared && endsClause(t, end)) strength = byClosure(c, 0.9, 0.85, 0.8);
+  else if (endsInComment) strength = byClosure(c, 0.8, 0.6, 0.5);
+  else if (end >= t.count || t.kind(end) === K.SEMI) strength = byClosure(c, 0.45, 0.3, 0.2);
+  if (strength > 0) report("tautology", strength, c.from, t.end(Math.min(end, t.count) - 1));
+}
+
+/** `x'='x`: the closed literal itself is the left side of a comparison. */
+function comparisonRule(t: SqlTokens, c: Closure, at: number, report: Report): void {
+  const right = expression(t, at + 1);
+  if (right < 0) return;
+  const after = sig(t, right);
+  if (isLogic(t, after)) {
+    const chain = conditionChain(t, after);
+    if (chain && chain.compared && endsClause(t, chain.end)) report("tautology", 0.85, c.from, t.end(chain.end - 1));
+    return;
+  }
+  if (endsClause(t, right)) report("tautology", 0.6, c.from, t.end(right - 1));
+}
+
+/** `' ORDER BY 3--`, `1 GROUP BY x HAVING 1=1`: column counting and error probes. */
+function orderRule(t: SqlTokens, c: Closure, at: number, report: Report): void {
+  const by = sig(t, at + 1);
+  if (!isWord(t, by, WORD.by)) return;
+  let i = by;
+  let numeric = false;
+  for (let first = true; ; first = false) {
+    const item = sig(t, i + 1);
+    const end = expression(t, item);
+    if (end < 0 && !first && item >= t.count) {
+      i = t.count; // `ORDER BY 1,2,--`: a trailing comma before the cut
+      break;
+    }
+    if (end < 0) return;
+    if (first) numeric = t.kind(item) === K.NUM && end === item + 1;
+    i = sig(t, end);
+    if (isWord(t, i, WORD.asc) || isWord(t, i, WORD.desc)) i = sig(t, i + 1);
+    if (i >= t.count || t.kind(i) !== K.COMMA) break;
+  }
+  const last = i >= t.count ? t.count : i;
+  if (isWord(t, last, WORD.having)) {
+    const chain = conditionChain(t, last);
+    if (chain?.compared) report("order-by", byClosure(c, 0.9, 0.9, 0.8), c.from, t.end(chain.end - 1));
+    return;
+  }
+  // `i` skipped comments: look at what really follows the list.
+  let end = last;
+  while (end > 0 && t.kind(end - 1) === K.COMMENT) end--;
+  if (!endsClause(t, end)) return;
+  const endsInComment = end < t.count && t.kind(end) === K.COMMENT;
+  const strength = numeric ? (endsInComment ? byClosure(c, 0.95, 0.9, 0.8) : byClosure(c, 0.9, 0.85, 0.7)) : endsInComment ? byClosure(c, 0.8, 0.7, 0.4) : byClosure(c, 0.6, 0.3, 0.2);
+  report("order-by", strength, c.from, t.end(Math.max(end, by + 1) - 1));
+}

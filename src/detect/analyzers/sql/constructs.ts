@@ -1,0 +1,309 @@
+/**
+ * Constructs that prove SQL wherever they stand in the value, each rooted at one token: UNION SELECT,
+ * a statement stacked after `;`, delays, error-raising and file functions, MSSQL procedures, DECLARE,
+ * subqueries, catalogue lookups, strings built from character codes, conditional functions. One pass
+ * over the tokens; each check looks a bounded way ahead (groups are skipped whole), so it is linear.
+ */
+import { callEnd, condition, expression, flagsAt, groupEnd, isLogic, isOp, isWord, selectListFollows, sig, sigSpace, WORD } from "./grammar.ts";
+import { K, opCode, type SqlTokens } from "./tokens.ts";
+import { W, wordIndex, wordText } from "./words.ts";
+import type { Report } from "./report.ts";
+import { statementShape } from "./statements.ts";
+
+const EXEC = new Set([wordIndex("exec"), wordIndex("execute")]);
+const WAITFOR = wordIndex("waitfor");
+const DECLARE = wordIndex("declare");
+const WHEN = wordIndex("when");
+const THEN = wordIndex("then");
+const CONCAT = new Set([wordIndex("concat"), wordIndex("concat_ws"), wordIndex("unhex")]);
+const CHAR_CODES = new Set([wordIndex("char"), wordIndex("chr"), wordIndex("nchar")]);
+const JOINING = new Set(["+", "||"].map(opCode));
+/** Catalogue names common enough in prose or code that only a qualified use (`sys.objects`) counts. */
+const COMMON_CATALOGS = new Set([wordIndex("sys"), wordIndex("mysql")]);
+const FROM_LIKE = new Set([WORD.from, wordIndex("join")]);
+
+/** The index of the last token before i that is not a comment, or -1. */
+function previous(t: SqlTokens, i: number): number {
+  i--;
+  while (i >= 0 && t.kind(i) === K.COMMENT) i--;
+  return i;
+}
+
+/** Is the token before i one after which SQL expects a value (an operator, `(`, `,`, a keyword)? */
+function inExpressionPosition(t: SqlTokens, i: number): boolean {
+  const p = previous(t, i);
+  if (p < 0) return false;
+  const kind = t.kind(p);
+  if (kind === K.OP || kind === K.OPEN || kind === K.COMMA || kind === K.SEMI || kind === K.DOT) return true;
+  return (flagsAt(t, p) & (W.RESERVED | W.STATEMENT | W.LOGIC | W.COMPARE | W.NOT)) !== 0;
+}
+
+/** `quoted`: the tokens start with the literal the value closed (a quote context). */
+export function constructRules(t: SqlTokens, quoted: boolean, report: Report): void {
+  let selectSeen = false;
+  let fromSeen = false;
+  for (let i = 0; i < t.count; i++) {
+    const kind = t.kind(i);
+    if (kind === K.SEMI) stacked(t, i, report);
+    else if (kind === K.OPEN) subquery(t, i, quoted, report);
+    else if (kind === K.VAR && systemVariable(t, i)) report("system-variable", 0.6, t.start(i), t.end(i));
+    if (kind !== K.WORD && kind !== K.FUNC) continue;
+    const word = t.aux(i);
+    if (word < 0) continue;
+    const flags = flagsAt(t, i);
+    const call = kind === K.FUNC;
+    if (word === WORD.select) selectSeen = true;
+    else if (FROM_LIKE.has(word)) fromSeen = selectSeen;
+    else if (word === WORD.union) union(t, i, report);
+    else if (word === WORD.into) intoFile(t, i, report);
+    else if (word === WAITFOR) waitfor(t, i, report);
+    else if (word === DECLARE) declare(t, i, report);
+    else if (EXEC.has(word)) exec(t, i, report);
+    else if (word === WORD.case) caseWhen(t, i, report);
+    if (flags & W.DANGEROUS_PROCEDURE) procedure(t, i, report);
+    if (flags & W.CATALOG) catalog(t, i, fromSeen, report);
+    if (!call) continue;
+    if (flags & W.DELAY_FUNCTION) delay(t, i, quoted, report);
+    if (flags & W.ERROR_FUNCTION) errorFunction(t, i, report);
+    if (flags & W.FILE_FUNCTION) report("file-access", 0.85, t.start(i), t.end(i));
+    if (CHAR_CODES.has(word) || CONCAT.has(word)) stringBuilding(t, i, report);
+    if (flags & W.CONDITION_FUNCTION) conditionFunction(t, i, report);
+  }
+}
+
+/** `@@version`, `@@datadir`: a server variable (ASCII-named, so binary noise after `@@` is not one). */
+function systemVariable(t: SqlTokens, i: number): boolean {
+  const at = t.start(i);
+  const c = t.text.charCodeAt(at + 2) | 0x20;
+  return t.text.charCodeAt(at + 1) === 64 && c >= 97 && c <= 122;
+}
+
+/** UNION [ALL|DISTINCT] SELECT ..., or UNION (SELECT ...). */
+function union(t: SqlTokens, i: number, report: Report): void {
+  let j = sigSpace(t, i + 1);
+  if (isWord(t, j, WORD.all) || isWord(t, j, WORD.distinct) || isWord(t, j, WORD.distinctrow)) j = sigSpace(t, j + 1);
+  if (j < t.count && t.kind(j) === K.OPEN) j = sigSpace(t, j + 1);
+  if (!isWord(t, j, WORD.select)) return;
+  // A fragment that stops at SELECT is still UNION SELECT; prose would go on with words.
+  const list = selectListFollows(t, j + 1);
+  const strength = list === 2 ? 0.95 : list === 1 ? 0.8 : sigSpace(t, j + 1) >= t.count ? 0.7 : 0.4;
+  report("union", strength, t.start(i), t.end(j));
+}
+
+/** `; DROP TABLE x`, `; EXEC xp_cmdshell`, `; SELECT ...`, `; WAITFOR DELAY`, `; SHUTDOWN --`. */
+function stacked(t: SqlTokens, semi: number, report: Report): void {
+  const s = sig(t, semi + 1);
+  const shape = statementShape(t, s);
+  if (shape > 0) report("stacked", shape === 2 ? 0.9 : 0.8, t.start(semi), t.end(Math.min(sig(t, s + 1), t.count - 1)));
+}
+
+/** `(SELECT ...)` as a value: a subquery an attacker reads data with. "(select 2 options)" has no FROM and no SQL before it. */
+function subquery(t: SqlTokens, open: number, quoted: boolean, report: Report): void {
+  const s = sigSpace(t, open + 1);
+  if (!isWord(t, s, WORD.select) || selectListFollows(t, s + 1) !== 2) return;
+  const end = groupEnd(t, open);
+  const strength = sqlBefore(t, open, quoted) ? 0.9 : hasFrom(t, s + 1, end) ? 0.8 : 0.6;
+  report("subquery", strength, t.start(open), t.end(end - 1));
+}
+
+/** A FROM at the top level of [i, end) (nested groups skipped, so each token is looked at once overall). */
+function hasFrom(t: SqlTokens, i: number, end: number): boolean {
+  while (i < end) {
+    if (isWord(t, i, WORD.from)) return true;
+    i = t.kind(i) === K.OPEN ? groupEnd(t, i) : i + 1;
+  }
+  return false;
+}
+
+/** How far back `sqlBefore` looks. */
+const SQL_LOOKBACK = 5;
+const SQL_WORDS = W.LOGIC | W.NOT | W.COMPARE | W.RESERVED | W.STATEMENT | W.CONDITION_FUNCTION | W.PROBE_FUNCTION;
+
+/**
+ * Is there SQL just before token i (AND, OR, `&&`, SELECT, WHERE, IF(, the quote the value closed)?
+ * `x = sleep(100)` in a code snippet has none; `1' AND 1=SLEEP(5)` and `'+SLEEP(5)+'` have.
+ */
+function sqlBefore(t: SqlTokens, i: number, quoted: boolean): boolean {
+  for (let p = previous(t, i), n = 0; p >= 0 && n < SQL_LOOKBACK; p = previous(t, p), n++) {
+    if (flagsAt(t, p) & SQL_WORDS || isLogic(t, p) || (p === 0 && quoted)) return true;
+  }
+  return false;
+}
+
+/** Is the token at i a comment that cuts the query (`sleep(5)#`, `benchmark(..)--`)? */
+function commentAt(t: SqlTokens, i: number): boolean {
+  return i < t.count && t.kind(i) === K.COMMENT;
+}
+
+/** INTO OUTFILE / DUMPFILE: writes a file on the server (a web shell). */
+function intoFile(t: SqlTokens, i: number, report: Report): void {
+  const j = sig(t, i + 1);
+  if (isWord(t, j, WORD.outfile) || isWord(t, j, WORD.dumpfile)) report("file-access", 0.95, t.start(i), t.end(j));
+}
+
+/** WAITFOR DELAY '0:0:5' (MSSQL). */
+function waitfor(t: SqlTokens, i: number, report: Report): void {
+  const j = sig(t, i + 1);
+  const w = flagsAt(t, j) ? wordText(t.aux(j)) : "";
+  if (w !== "delay" && w !== "time") return;
+  const k = sig(t, j + 1);
+  const literal = k < t.count && (t.kind(k) === K.STR || t.kind(k) === K.VAR);
+  report("time", literal ? 0.95 : 0.7, t.start(i), t.end(literal ? k : j));
+}
+
+/** SLEEP(5), BENCHMARK(n, expr), PG_SLEEP(5), DBMS_PIPE.RECEIVE_MESSAGE(..), RANDOMBLOB(n). */
+function delay(t: SqlTokens, i: number, quoted: boolean, report: Report): void {
+  const end = callEnd(t, i);
+  if (end < 0) return;
+  const open = sig(t, i + 1);
+  const close = t.match(open);
+  const arg = expression(t, open + 1);
+  const oneArg = arg > 0 && sig(t, arg) === close;
+  const qualified = t.kind(previous(t, i)) === K.DOT;
+  const inSql = sqlBefore(t, i, quoted) || commentAt(t, end);
+  let strength = 0;
+  switch (wordText(t.aux(i))) {
+    case "benchmark":
+      strength = arg > 0 && t.kind(sig(t, arg)) === K.COMMA ? (inSql ? 0.95 : 0.75) : t.kind(sig(t, open + 1)) === K.NUM ? 0.7 : 0;
+      break;
+    case "pg_sleep":
+      strength = oneArg ? 0.95 : 0.7;
+      break;
+    case "receive_message":
+      strength = qualified ? 0.95 : 0;
+      break;
+    case "randomblob":
+      strength = oneArg ? 0.85 : 0;
+      break;
+    case "sleep":
+      strength = !oneArg ? 0 : qualified ? 0.95 : inSql ? 0.9 : 0.7;
+      break;
+  }
+  if (strength > 0) report("time", strength, t.start(i), t.end(end - 1));
+}
+
+/** EXTRACTVALUE, UPDATEXML, UTL_INADDR.GET_HOST_ADDRESS, CONVERT(INT, ...): errors that carry data out. */
+function errorFunction(t: SqlTokens, i: number, report: Report): void {
+  const end = callEnd(t, i);
+  if (end < 0) return;
+  const open = sig(t, i + 1);
+  const first = sig(t, open + 1);
+  let strength: number;
+  switch (wordText(t.aux(i))) {
+    case "convert":
+      strength = flagsAt(t, first) & W.TYPE && t.kind(sig(t, first + 1)) === K.COMMA ? 0.8 : 0;
+      break;
+    case "get_host_address":
+      strength = t.kind(previous(t, i)) === K.DOT ? 0.9 : 0.6;
+      break;
+    case "xmltype":
+      strength = 0.7;
+      break;
+    default:
+      strength = first < t.match(open) ? 0.9 : 0;
+  }
+  if (strength > 0) report("error-function", strength, t.start(i), t.end(end - 1));
+}
+
+/** xp_cmdshell, xp_dirtree, sp_oacreate, ...: strongest after EXEC (`exec master..xp_dirtree`). */
+function procedure(t: SqlTokens, i: number, report: Report): void {
+  let p = previous(t, i);
+  // Skip a qualifier: master..xp_cmdshell, master.dbo.xp_cmdshell.
+  while (p >= 1 && t.kind(p) === K.DOT) {
+    p = previous(t, p);
+    if (p >= 0 && t.kind(p) === K.DOT) p = previous(t, p);
+    if (p >= 0 && (t.kind(p) === K.WORD || t.kind(p) === K.IDENT)) p = previous(t, p);
+  }
+  const afterExec = p >= 0 && EXEC.has(t.aux(p)) && (t.kind(p) === K.WORD || t.kind(p) === K.FUNC);
+  const extended = t.text.charCodeAt(t.start(i)) === 120 || t.text.charCodeAt(t.start(i)) === 88; // xp_
+  const strength = afterExec ? 0.95 : extended ? 0.85 : 0.7;
+  report("procedure", strength, afterExec ? t.start(p) : t.start(i), t.end(i));
+}
+
+/** EXEC(@sql), EXEC('sel'+'ect ...'), EXEC @sql: dynamic SQL. */
+function exec(t: SqlTokens, i: number, report: Report): void {
+  let j = sig(t, i + 1);
+  if (j < t.count && t.kind(j) === K.OPEN) j = sig(t, j + 1);
+  if (j < t.count && (t.kind(j) === K.VAR || (t.kind(j) === K.STR && isOp(t, sig(t, j + 1), JOINING)))) {
+    report("procedure", 0.9, t.start(i), t.end(j));
+  }
+}
+
+/** DECLARE @x VARCHAR(99), DECLARE @t TABLE (...). */
+function declare(t: SqlTokens, i: number, report: Report): void {
+  const v = sig(t, i + 1);
+  if (v >= t.count || t.kind(v) !== K.VAR) return;
+  const type = sig(t, v + 1);
+  if (flagsAt(t, type) & (W.TYPE | W.RESERVED) || (type < t.count && t.kind(type) === K.FUNC)) {
+    report("declare", 0.9, t.start(i), t.end(type));
+  }
+}
+
+/**
+ * information_schema.tables, sysobjects, pg_catalog, ... read by a query: in a SELECT's FROM, or right
+ * after FROM or JOIN (the value carries the query's tail). `sys` and `mysql` count only qualified and
+ * after a SELECT, since prose and code use them.
+ */
+function catalog(t: SqlTokens, i: number, fromSeen: boolean, report: Report): void {
+  const qualified = t.kind(sig(t, i + 1)) === K.DOT;
+  if (COMMON_CATALOGS.has(t.aux(i)) ? fromSeen && qualified : fromSeen || FROM_LIKE.has(t.aux(previous(t, i)) ?? -1)) {
+    report("schema-lookup", 0.9, t.start(i), t.end(i));
+  }
+}
+
+/** CHAR(83)+CHAR(69), CHR(83)||CHR(69), CONCAT(0x71, ...), UNHEX(0x..): a literal spelled so no quote is needed. */
+function stringBuilding(t: SqlTokens, i: number, report: Report): void {
+  const open = sig(t, i + 1);
+  const first = sig(t, open + 1);
+  if (CONCAT.has(t.aux(i))) {
+    const hex = t.kind(first) === K.NUM && t.aux(first) === 1;
+    const code = CHAR_CODES.has(t.aux(first)) && t.kind(first) === K.FUNC;
+    if (hex || code) report("string-building", 0.8, t.start(i), t.end(groupEnd(t, open) - 1));
+    return;
+  }
+  // A chain of character codes, counted from its first link only.
+  const before = previous(t, i);
+  if (before >= 0 && isOp(t, before, JOINING)) return;
+  let links = 0;
+  let end = i;
+  for (let j = i; j < t.count && t.kind(j) === K.FUNC && CHAR_CODES.has(t.aux(j)); ) {
+    const argument = sig(t, sig(t, j + 1) + 1);
+    const after = callEnd(t, j);
+    if (after < 0 || t.kind(argument) !== K.NUM) break;
+    links++;
+    end = after - 1;
+    const join = sig(t, after);
+    if (!isOp(t, join, JOINING)) break;
+    j = sig(t, join + 1);
+  }
+  if (links >= 2) report("string-building", 0.8, t.start(i), t.end(end));
+}
+
+/** ELT(1=1, ...), MAKE_SET(5=5, ...), IIF(1=1, ...), IF(1=1, ...): a boolean-blind probe. */
+function conditionFunction(t: SqlTokens, i: number, report: Report): void {
+  const open = sig(t, i + 1);
+  const first = sig(t, open + 1);
+  const test = condition(t, first);
+  if (!test?.compared || t.kind(sig(t, test.end)) !== K.COMMA) return;
+  const literal = t.kind(first) === K.NUM || t.kind(first) === K.STR;
+  const name = wordText(t.aux(i));
+  const strength = name === "elt" || name === "make_set" ? 0.85 : !literal ? 0 : name === "iif" ? 0.85 : isLogicContext(t, i) ? 0.7 : 0;
+  if (strength > 0) report("conditional-function", strength, t.start(i), t.end(groupEnd(t, open) - 1));
+}
+
+/** CASE WHEN 1=1 THEN ...: a boolean-blind probe (prose says "in case when", without a comparison and THEN). */
+function caseWhen(t: SqlTokens, i: number, report: Report): void {
+  const when = sig(t, i + 1);
+  if (!isWord(t, when, WHEN)) return;
+  const test = condition(t, when + 1);
+  const then = test?.compared ? sig(t, test.end) : -1;
+  // `CASE WHEN 5=5`: a literal compared is a probe; `case when x == y then` may be Ruby.
+  const literal = t.kind(sig(t, when + 1)) === K.NUM || t.kind(sig(t, when + 1)) === K.STR;
+  if (isWord(t, then, THEN)) report("conditional-function", literal ? 0.8 : 0.6, t.start(i), t.end(then));
+}
+
+/** A call that stands where a condition or value goes (after AND/OR, `=`, `(`, `,`, SELECT). */
+function isLogicContext(t: SqlTokens, i: number): boolean {
+  const p = previous(t, i);
+  return p >= 0 && (isLogic(t, p) || inExpressionPosition(t, i));
+}

@@ -1,0 +1,278 @@
+/**
+ * Just enough SQL grammar to tell a condition from prose: operands, arithmetic, comparisons, and the
+ * shape of what follows SELECT. Every function takes a token index and returns the index after what it
+ * read, or -1 when the tokens are not that construct. Parenthesized groups are skipped in one step
+ * (the tokenizer matched them), so reading is linear.
+ */
+import { K, opCode, type SqlTokens } from "./tokens.ts";
+import { W, wordFlags, wordIndex } from "./words.ts";
+
+export const WORD = {
+  union: wordIndex("union"),
+  select: wordIndex("select"),
+  all: wordIndex("all"),
+  distinct: wordIndex("distinct"),
+  distinctrow: wordIndex("distinctrow"),
+  top: wordIndex("top"),
+  case: wordIndex("case"),
+  end: wordIndex("end"),
+  from: wordIndex("from"),
+  as: wordIndex("as"),
+  not: wordIndex("not"),
+  is: wordIndex("is"),
+  in: wordIndex("in"),
+  between: wordIndex("between"),
+  sounds: wordIndex("sounds"),
+  like: wordIndex("like"),
+  and: wordIndex("and"),
+  where: wordIndex("where"),
+  having: wordIndex("having"),
+  order: wordIndex("order"),
+  group: wordIndex("group"),
+  by: wordIndex("by"),
+  limit: wordIndex("limit"),
+  into: wordIndex("into"),
+  outfile: wordIndex("outfile"),
+  dumpfile: wordIndex("dumpfile"),
+  asc: wordIndex("asc"),
+  desc: wordIndex("desc"),
+} as const;
+
+const PLUS = opCode("+");
+const ARITHMETIC = new Set(["+", "-", "*", "/", "%", "|", "&", "^", "||", "<<", ">>", "::"].map(opCode));
+const UNARY = new Set(["-", "+", "!", "~"].map(opCode));
+const COMPARISON = new Set(["=", "==", "<>", "!=", "<", ">", "<=", ">=", "<=>", "!<", "!>"].map(opCode));
+const LOGIC_OPS = new Set(["||", "&&"].map(opCode));
+
+/** The first index at or after i that is not a comment (t.count when none). */
+export function sig(t: SqlTokens, i: number): number {
+  while (i < t.count && t.kind(i) === K.COMMENT) i++;
+  return i;
+}
+
+/** Like sig, also skipping `+`: outside a query string `+` is often a space the client never decoded. */
+export function sigSpace(t: SqlTokens, i: number): number {
+  for (;;) {
+    i = sig(t, i);
+    if (i < t.count && t.kind(i) === K.OP && t.aux(i) === PLUS) i++;
+    else return i;
+  }
+}
+
+export function isWord(t: SqlTokens, i: number, word: number): boolean {
+  return i < t.count && (t.kind(i) === K.WORD || t.kind(i) === K.FUNC) && t.aux(i) === word;
+}
+
+/** The flags of the known word at i (0 for anything else). */
+export function flagsAt(t: SqlTokens, i: number): number {
+  return i < t.count && (t.kind(i) === K.WORD || t.kind(i) === K.FUNC) ? wordFlags(t.aux(i)) : 0;
+}
+
+export function isOp(t: SqlTokens, i: number, ops: Set<number>): boolean {
+  return i < t.count && t.kind(i) === K.OP && ops.has(t.aux(i));
+}
+
+/** AND, OR, XOR, `||`, `&&`. */
+export function isLogic(t: SqlTokens, i: number): boolean {
+  return (flagsAt(t, i) & W.LOGIC) !== 0 || isOp(t, i, LOGIC_OPS);
+}
+
+export function isComparison(t: SqlTokens, i: number): boolean {
+  return isOp(t, i, COMPARISON);
+}
+
+/** A word the grammar reserves (so it cannot be a column name). */
+function isReserved(flags: number): boolean {
+  return (flags & (W.RESERVED | W.STATEMENT | W.LOGIC | W.COMPARE | W.NOT)) !== 0;
+}
+
+/** After a call's name: the index after its closing parenthesis. */
+export function callEnd(t: SqlTokens, i: number): number {
+  const open = sig(t, i + 1);
+  if (open >= t.count || t.kind(open) !== K.OPEN) return -1;
+  const close = t.match(open);
+  return close >= t.count ? t.count : close + 1;
+}
+
+export function groupEnd(t: SqlTokens, open: number): number {
+  const close = t.match(open);
+  return close >= t.count ? t.count : close + 1;
+}
+
+/** A name, qualified or not: `a`, `a.b`, `master..sysdatabases`. */
+function nameEnd(t: SqlTokens, i: number): number {
+  i++;
+  while (i < t.count && t.kind(i) === K.DOT) {
+    let j = i + 1;
+    if (t.kind(j) === K.DOT) j++;
+    if (j < t.count && (t.kind(j) === K.WORD || t.kind(j) === K.IDENT)) i = j + 1;
+    else if (j < t.count && t.kind(j) === K.FUNC) return callEnd(t, j);
+    else return i;
+  }
+  return i;
+}
+
+/** One operand: a literal, a name, a variable, a call, a parenthesized group or a CASE. */
+export function operand(t: SqlTokens, i: number): number {
+  i = sig(t, i);
+  while (isOp(t, i, UNARY) || isWord(t, i, WORD.not)) i = sig(t, i + 1);
+  if (i >= t.count) return -1;
+  switch (t.kind(i)) {
+    case K.NUM:
+    case K.STR:
+    case K.VAR:
+      return i + 1;
+    case K.IDENT:
+      return nameEnd(t, i);
+    case K.FUNC:
+      return callEnd(t, i);
+    case K.OPEN:
+      return groupEnd(t, i);
+    case K.WORD: {
+      const flags = wordFlags(t.aux(i));
+      if (flags & W.LITERAL) return i + 1;
+      if (t.aux(i) === WORD.case) return caseEnd(t, i);
+      return isReserved(flags) ? -1 : nameEnd(t, i);
+    }
+    default:
+      return -1;
+  }
+}
+
+/** CASE ... END: the index after END (nested CASEs counted; groups skipped whole, a `)` or `;` stops it). */
+function caseEnd(t: SqlTokens, i: number): number {
+  let depth = 0;
+  while (i < t.count) {
+    const kind = t.kind(i);
+    if (kind === K.CLOSE || kind === K.SEMI) return -1;
+    if (kind === K.OPEN) {
+      i = groupEnd(t, i);
+      continue;
+    }
+    if (isWord(t, i, WORD.case)) depth++;
+    else if (isWord(t, i, WORD.end) && --depth === 0) return i + 1;
+    i++;
+  }
+  return -1;
+}
+
+/** Operands joined by arithmetic or concatenation. */
+export function expression(t: SqlTokens, i: number): number {
+  let end = operand(t, i);
+  while (end > 0) {
+    const op = sig(t, end);
+    if (!isOp(t, op, ARITHMETIC)) return end;
+    const next = operand(t, op + 1);
+    if (next < 0) return end;
+    end = next;
+  }
+  return end;
+}
+
+/** Parentheses looked into for a condition; deeper groups are skipped whole (no deep recursion on `((((...`). */
+const MAX_NESTING = 16;
+
+export interface Condition {
+  end: number;
+  /** It compares (`a = b`, `a LIKE b`, `a IN (...)`), not just states a value. */
+  compared: boolean;
+}
+
+/** `''-'`, `''&'`: arithmetic on string literals yields a truth value only SQL gives them. */
+function computedString(t: SqlTokens, i: number, end: number): boolean {
+  const first = sig(t, i);
+  return t.kind(first) === K.STR && operand(t, first) < end;
+}
+
+/** An expression, compared or not: `1=1`, `'a' LIKE 'a`, `x IS NOT NULL`, `1 IN (1)`, `5`. */
+export function condition(t: SqlTokens, i: number, depth = 0): Condition | null {
+  const group = depth < MAX_NESTING ? parenthesized(t, sig(t, i), depth + 1) : null;
+  if (group) return group;
+  const left = expression(t, i);
+  if (left < 0) return null;
+  let j = sig(t, left);
+  if (isComparison(t, j)) {
+    const right = expression(t, j + 1);
+    return right < 0 ? null : { end: right, compared: true };
+  }
+  if (isWord(t, j, WORD.not)) j = sig(t, j + 1);
+  if (isWord(t, j, WORD.sounds)) j = sig(t, j + 1);
+  if (!(flagsAt(t, j) & W.COMPARE)) return { end: left, compared: computedString(t, i, left) };
+  if (isWord(t, j, WORD.is)) {
+    let k = sig(t, j + 1);
+    if (isWord(t, k, WORD.not)) k = sig(t, k + 1);
+    const right = operand(t, k);
+    return right < 0 ? null : { end: right, compared: true };
+  }
+  if (isWord(t, j, WORD.in)) {
+    const open = sig(t, j + 1);
+    return open < t.count && t.kind(open) === K.OPEN ? { end: groupEnd(t, open), compared: true } : null;
+  }
+  if (isWord(t, j, WORD.between)) {
+    const low = expression(t, j + 1);
+    const and = sig(t, low);
+    if (low < 0 || !isWord(t, and, WORD.and)) return null;
+    const high = expression(t, and + 1);
+    return high < 0 ? null : { end: high, compared: true };
+  }
+  const right = expression(t, j + 1);
+  return right < 0 ? null : { end: right, compared: true };
+}
+
+/**
+ * A condition in parentheses, `(1=1)`, or one whose `(` the application closes (`("x"="x`); null when
+ * the group is part of a longer expression or holds no condition.
+ */
+function parenthesized(t: SqlTokens, open: number, depth: number): Condition | null {
+  if (open >= t.count || t.kind(open) !== K.OPEN) return null;
+  const inner = condition(t, open + 1, depth);
+  if (!inner) return null;
+  const close = t.match(open);
+  if (close >= t.count) return inner;
+  if (sig(t, inner.end) !== close) return null;
+  const after = sig(t, close + 1);
+  if (isComparison(t, after) || flagsAt(t, after) & W.COMPARE) return null;
+  // `(8459=8459)*4906`: arithmetic on a truth value is still that condition.
+  return { end: isOp(t, after, ARITHMETIC) ? expression(t, open) : close + 1, compared: inner.compared };
+}
+
+/**
+ * How well what follows SELECT reads as a select list, not prose ("select the best one"): 2 for a
+ * literal, a call, `*`, a variable, a subquery, DISTINCT/TOP/CASE, or a name followed by `,`, `.`,
+ * FROM, AS or WHERE; 1 for a lone name that ends the text or a clause; 0 otherwise.
+ */
+export function selectListFollows(t: SqlTokens, i: number): 0 | 1 | 2 {
+  i = sigSpace(t, i);
+  if (isWord(t, i, WORD.all) || isWord(t, i, WORD.distinct) || isWord(t, i, WORD.distinctrow) || isWord(t, i, WORD.top)) i = sigSpace(t, i + 1);
+  if (i >= t.count) return 0;
+  switch (t.kind(i)) {
+    case K.NUM:
+    case K.STR:
+    case K.VAR:
+    case K.FUNC:
+    case K.OPEN:
+    case K.IDENT:
+      return 2;
+    case K.OP:
+      return t.aux(i) === 42 /* * */ || t.aux(i) === 45 /* - */ ? 2 : 0;
+    case K.WORD: {
+      const flags = wordFlags(t.aux(i));
+      if (flags & W.LITERAL || t.aux(i) === WORD.case) return 2;
+      if (isReserved(flags)) return 0;
+      const after = sigSpace(t, i + 1);
+      if (after < t.count && (t.kind(after) === K.COMMA || t.kind(after) === K.DOT || isWord(t, after, WORD.from) || isWord(t, after, WORD.as) || isWord(t, after, WORD.where))) return 2;
+      return endsClause(t, i + 1) ? 1 : 0;
+    }
+    default:
+      return 0;
+  }
+}
+
+/** The next token is where a clause may stop: the end, a comment, `;`, `)` or a clause keyword. */
+export function endsClause(t: SqlTokens, i: number): boolean {
+  if (i >= t.count) return true;
+  const kind = t.kind(i);
+  if (kind === K.COMMENT || kind === K.SEMI || kind === K.CLOSE) return true;
+  if (kind === K.STR && i === t.count - 1) return true;
+  return isWord(t, i, WORD.order) || isWord(t, i, WORD.group) || isWord(t, i, WORD.limit) || isWord(t, i, WORD.union) || isWord(t, i, WORD.into) || isWord(t, i, WORD.having) || isLogic(t, i);
+}

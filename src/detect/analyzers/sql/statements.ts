@@ -1,0 +1,102 @@
+/**
+ * Is the word at a token the start of a real statement, or prose that shares its verb ("drop it in the
+ * box", "select the best one")? Each statement has a shape its next tokens must have.
+ */
+import { condition, flagsAt, groupEnd, isOp, selectListFollows, sig } from "./grammar.ts";
+import { K, opCode, type SqlTokens } from "./tokens.ts";
+import { W, wordText } from "./words.ts";
+
+const JOINING = new Set(["+", "||"].map(opCode));
+
+/** What DROP, CREATE, ALTER and TRUNCATE act on. */
+const OBJECTS = new Set(["table", "database", "schema", "user", "view", "index", "trigger", "procedure", "function", "login"]);
+
+function wordAt(t: SqlTokens, i: number): string {
+  return flagsAt(t, i) ? wordText(t.aux(i)) : "";
+}
+
+function isName(t: SqlTokens, i: number): boolean {
+  return i < t.count && (t.kind(i) === K.WORD || t.kind(i) === K.IDENT);
+}
+
+/** A word that is not SQL. */
+function plainWordAt(t: SqlTokens, i: number): boolean {
+  return i < t.count && t.kind(i) === K.WORD && t.aux(i) < 0;
+}
+
+/**
+ * How surely the statement word at `s` starts a statement: 2 for a shape prose never has
+ * (`INSERT INTO`, `DELETE FROM`, `DECLARE @x`, `EXEC(@x)`), 1 for a weaker one (`DROP TABLE`,
+ * `SHUTDOWN`), 0 for none.
+ */
+export function statementShape(t: SqlTokens, s: number): 0 | 1 | 2 {
+  if (!(flagsAt(t, s) & W.STATEMENT)) return 0;
+  const next = sig(t, s + 1);
+  const nextKind = next < t.count ? t.kind(next) : 0;
+  const nextWord = wordAt(t, next);
+  switch (wordText(t.aux(s))) {
+    case "select":
+      // `select(...)` is also a call in code (jQuery, Go); the delay or subquery inside is what SQL rules find.
+      return t.kind(s) === K.FUNC ? 0 : selectListFollows(t, s + 1);
+    case "insert":
+      return nextWord === "into" ? 2 : 0;
+    case "update":
+      return isName(t, next) && wordAt(t, sig(t, next + 1)) === "set" ? 2 : 0;
+    case "delete":
+      return nextWord === "from" ? 2 : 0;
+    case "create":
+      return !OBJECTS.has(nextWord) ? 0 : t.kind(sig(t, sig(t, next + 1) + 1)) === K.OPEN ? 2 : 1;
+    case "drop":
+    case "alter":
+    case "truncate":
+      return OBJECTS.has(nextWord) ? 1 : 0;
+    case "exec":
+    case "execute":
+      return execShape(t, next);
+    case "declare":
+    case "set":
+      return nextKind === K.VAR ? 2 : 0;
+    case "waitfor":
+      return nextWord === "delay" || nextWord === "time" ? 2 : 0;
+    case "shutdown":
+      return next >= t.count || nextWord === "with" || nextKind === K.SEMI || t.kind(s + 1) === K.COMMENT ? 1 : 0;
+    case "call":
+      return nextKind === K.FUNC ? 1 : 0;
+    case "copy":
+      return isName(t, next) && (wordAt(t, sig(t, next + 1)) === "from" || wordAt(t, sig(t, next + 1)) === "to") ? 2 : 0;
+    case "if":
+      return conditionalStatement(t, s);
+    default:
+      return 0;
+  }
+}
+
+/**
+ * EXEC @sql, EXEC(@sql), EXEC('sel'+'ect ..'), EXEC xp_cmdshell: 2. EXEC name: 1. A plain `exec('ls')`
+ * or `exec(cmd)` is a call in code (Node, Python): 0.
+ */
+function execShape(t: SqlTokens, next: number): 0 | 1 | 2 {
+  if (next >= t.count) return 0;
+  const kind = t.kind(next);
+  if (kind === K.VAR || flagsAt(t, next) & W.DANGEROUS_PROCEDURE) return 2;
+  if (kind === K.OPEN) {
+    const inner = sig(t, next + 1);
+    if (inner >= t.count) return 0;
+    if (t.kind(inner) === K.VAR) return 2;
+    return t.kind(inner) === K.STR && isOp(t, sig(t, inner + 1), JOINING) ? 2 : 0;
+  }
+  if (kind === K.STR) return 1;
+  return kind === K.FUNC || (isName(t, next) && !plainWordAt(t, sig(t, next + 1))) ? 1 : 0;
+}
+
+/** MSSQL `IF (1=1) SELECT 1 ELSE DROP FUNCTION x`: a literal condition, then a real statement (not another IF). */
+function conditionalStatement(t: SqlTokens, s: number): 0 | 2 {
+  const open = sig(t, s + 1);
+  if (open >= t.count || t.kind(open) !== K.OPEN) return 0;
+  const first = sig(t, open + 1);
+  const test = condition(t, first);
+  const after = groupEnd(t, open);
+  if (!test?.compared || sig(t, test.end) !== after - 1 || (t.kind(first) !== K.NUM && t.kind(first) !== K.STR)) return 0;
+  const then = sig(t, after);
+  return wordAt(t, then) !== "if" && statementShape(t, then) > 0 ? 2 : 0;
+}

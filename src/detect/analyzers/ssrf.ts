@@ -1,0 +1,337 @@
+/**
+ * Server-side request forgery and open redirects: a value that is (or starts like) a URL.
+ *
+ * SSRF is about where the URL points once the server's URL parser has read it: loopback, the private
+ * and link-local ranges, the cloud metadata services, however the host is spelt (`2130706433`,
+ * `0x7f.1`, `0177.0.0.1`, `127.1`, `[::ffff:127.0.0.1]`, enclosed digits `①②⑦`: WHATWG URL parsing
+ * folds them all), plus host notations no honest client writes, and schemes that speak to other
+ * services (`gopher:`, `dict:`, `file:`, ...).
+ *
+ * An open redirect is only a value of a redirect-like parameter (`next`, `redirect_uri`, `returnTo`,
+ * ...) that leaves the site: an absolute or protocol-relative URL (there is no site host in the input,
+ * so any host counts, moderately), strongly when its spelling is one of the parser-confusion tricks
+ * (`/\host`, `http:/\host`, `///host`, `https:host`, `good.example@evil.example`). A `javascript:`
+ * URL is the XSS analyzer's.
+ *
+ * A Referer or Origin header says where the request came from: it is never judged here, nor any leaf
+ * the decompose stage made from it.
+ */
+import ipaddr from "ipaddr.js";
+import { parseIp } from "../../core/ip.ts";
+import type { AttackClass } from "../classes.ts";
+import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
+import { finding, lowerAscii } from "./text.ts";
+
+function find(cls: AttackClass, rule: string, strength: number, start: number, end: number): Finding {
+  return finding(cls, `${cls === "ssrf" ? "ssrf" : "redirect"}.${rule}`, strength, start, end);
+}
+
+// ---- where a host points ----
+
+type Target = "metadata" | "loopback" | "internal" | "public";
+
+interface HostVerdict {
+  target: Target;
+  /** Written in a notation no honest URL uses: dotless, octal or hex IPv4, IPv4-mapped IPv6, enclosed digits. */
+  odd: boolean;
+}
+
+/** Cloud instance metadata services, by address and by name. */
+const METADATA_ADDRESSES = new Set(["169.254.169.254", "169.254.170.2", "100.100.100.200", "192.0.0.192", "fd00:ec2::254"]);
+const METADATA_NAMES = new Set([
+  "metadata", "metadata.google.internal", "metadata.goog", "metadata.azure.com", "metadata.packet.net",
+  "metadata.platformequinix.com", "metadata.tencentyun.com", "instance-data", "instance-data.ec2.internal",
+]);
+/** Names that resolve to the host itself, including public wildcard services made for that. */
+const LOOPBACK_NAMES = new Set([
+  "localhost", "localhost.localdomain", "localhost4", "localhost6", "localhost4.localdomain4", "localhost6.localdomain6",
+  "ip6-localhost", "ipv6-localhost", "ip6-loopback", "localtest.me", "lvh.me", "vcap.me",
+]);
+const LOOPBACK_SUFFIXES = [".localhost", ".localtest.me", ".lvh.me", ".vcap.me"];
+/** Names only an internal network resolves: container hosts, Kubernetes services, cloud-internal zones. */
+const INTERNAL_NAMES = new Set(["host.docker.internal", "gateway.docker.internal", "kubernetes.docker.internal", "host.containers.internal", "kubernetes.default", "kubernetes.default.svc"]);
+const INTERNAL_SUFFIXES = [".internal", ".cluster.local", ".svc"];
+/** Wildcard DNS services that answer with the address spelt in the name (`10.0.0.1.nip.io`). */
+const ADDRESS_IN_NAME = /^(?:.*?[.-])?(\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-](\d{1,3})\.(?:nip\.io|sslip\.io|xip\.io)$/;
+
+const PLAIN_NAME = /^(?:[a-z0-9_-]+\.)*[a-z][a-z-]*$/;
+const DNS_NAME = /^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$/;
+/** Host text made of numbers only (decimal, octal or hex parts): an IPv4 address however spelt, or an overflowing one. */
+const NUMERIC_HOST = /^(?:0x[0-9a-f]*|\d+)(?:\.(?:0x[0-9a-f]*|\d+)){0,3}$/;
+
+function addressTarget(address: ipaddr.IPv4 | ipaddr.IPv6): Target {
+  if (METADATA_ADDRESSES.has(address.toNormalizedString()) || METADATA_ADDRESSES.has(address.toString())) return "metadata";
+  switch (address.range()) {
+    case "loopback":
+      return "loopback";
+    case "unspecified": // 0.0.0.0 and :: reach the host's own services; the rest of 0.0.0.0/8 nothing
+      return address.toNormalizedString().replace(/[0:.]/g, "") === "" ? "loopback" : "public";
+    case "private":
+    case "linkLocal":
+    case "uniqueLocal":
+    case "carrierGradeNat":
+      return "internal";
+    default:
+      return "public";
+  }
+}
+
+/** The IPv4 address inside an IPv4-mapped (`::ffff:a.b.c.d`) or IPv4-compatible (`::a.b.c.d`) IPv6 one. */
+function embeddedIpv4(v6: ipaddr.IPv6): ipaddr.IPv4 | null {
+  if (v6.isIPv4MappedAddress()) return v6.toIPv4Address();
+  const parts = v6.parts;
+  if (parts.slice(0, 6).every((p) => p === 0) && (parts[6]! !== 0 || parts[7]! > 1)) return new ipaddr.IPv4(v6.toByteArray().slice(12));
+  return null;
+}
+
+function ipv6Verdict(inner: string): HostVerdict | null {
+  const bare = inner.replace(/%.*$/, ""); // a zone id (`fe80::1%eth0`) names an interface, not another host
+  if (!ipaddr.IPv6.isValid(bare)) return null;
+  const v6 = ipaddr.IPv6.parse(bare);
+  const v4 = embeddedIpv4(v6);
+  return v4 ? { target: addressTarget(v4), odd: true } : { target: addressTarget(v6), odd: false };
+}
+
+function nameTarget(name: string): Target {
+  if (METADATA_NAMES.has(name)) return "metadata";
+  if (LOOPBACK_NAMES.has(name) || LOOPBACK_SUFFIXES.some((s) => name.endsWith(s))) return "loopback";
+  if (INTERNAL_NAMES.has(name) || INTERNAL_SUFFIXES.some((s) => name.endsWith(s))) return "internal";
+  const spelt = name.endsWith(".io") ? ADDRESS_IN_NAME.exec(name) : null;
+  if (spelt) {
+    const address = spelt.slice(1, 5).join(".");
+    if (ipaddr.IPv4.isValidFourPartDecimal(address)) return addressTarget(ipaddr.IPv4.parse(address));
+  }
+  return "public";
+}
+
+/** Where a host (as written in a URL, without userinfo or port) points, as a server's URL parser reads it. */
+export function judgeHost(host: string): HostVerdict | null {
+  if (!host || /[@\s/\\?#]/.test(host) || (host.includes(":") && !host.startsWith("["))) return null;
+  const lower = lowerAscii(host.endsWith(".") ? host.slice(0, -1) : host);
+  if (lower.startsWith("[")) return ipv6Verdict(lower.slice(1, lower.endsWith("]") ? -1 : undefined));
+  // The common case: a name whose last label is letters (`www.example.com`) is no address in any notation.
+  if (PLAIN_NAME.test(lower)) return { target: nameTarget(lower), odd: false };
+  const plain = parseIp(lower);
+  if (plain?.family === 4) return { target: addressTarget(ipaddr.IPv4.parse(lower)), odd: false };
+  const numeric = NUMERIC_HOST.test(lower);
+  if (!numeric && DNS_NAME.test(lower)) return { target: nameTarget(lower), odd: false };
+  // Anything else goes through WHATWG host parsing, as the server's URL library would: it folds dotless,
+  // octal and hex IPv4, IDNA (full-width and enclosed characters) and percent-escapes.
+  let parsed: string;
+  try {
+    parsed = new URL(`http://${host}/`).hostname;
+  } catch {
+    // 7147006462 or 0x41414141A9FEA9FE: no WHATWG address, but other parsers wrap them into one.
+    return numeric && lower.length > 3 ? { target: "public", odd: true } : null;
+  }
+  if (parsed.startsWith("[")) return ipv6Verdict(parsed.slice(1, -1));
+  if (parseIp(parsed)?.family === 4) return { target: addressTarget(ipaddr.IPv4.parse(parsed)), odd: true };
+  if (!DNS_NAME.test(parsed)) return null;
+  // A name folded from full-width or enclosed letters (`ⓛⓞⓒⓐⓛⓗⓞⓢⓣ`) hides where it points; a public
+  // internationalized name is just that.
+  const target = nameTarget(parsed);
+  return { target, odd: target !== "public" && parsed !== lower };
+}
+
+// ---- reading a URL ----
+
+/** Schemes browsers and servers treat as hierarchical with an authority even without `//`. */
+const WEB_SCHEMES = new Set(["http", "https", "ws", "wss", "ftp"]);
+/** Schemes that make a server speak another protocol to the target, or read local files. */
+const PROTOCOL_SCHEMES: Record<string, number> = {
+  gopher: 0.9, dict: 0.9, netdoc: 0.9, jar: 0.85, tftp: 0.85, local_file: 0.9, ldap: 0.75, ldaps: 0.75, file: 0.7,
+};
+
+interface UrlParts {
+  /** Lower-cased scheme, "" for a protocol-relative URL. */
+  scheme: string;
+  start: number;
+  /** What stood between `scheme:` and the authority: `//` is the honest form. */
+  separator: string;
+  userinfo: string;
+  host: string;
+  /** End of the authority. */
+  end: number;
+}
+
+function isSeparator(c: string | undefined): boolean {
+  return c === "/" || c === "\\" || c === "\t" || c === "\n" || c === "\r";
+}
+
+/** Hosts have at most 253 characters: a longer run is no bare host. */
+const MAX_BARE_HOST = 300;
+const AUTHORITY_STOP_CODES = new Set(Array.from("/\\?# \"'<>\n\r\t", (c) => c.charCodeAt(0)));
+/** Names of one label that mean something without a dot. */
+const SINGLE_LABEL_NAMES = new Set(["localhost", "metadata", "instance-data", "localhost4", "localhost6", "ip6-localhost", "ipv6-localhost", "ip6-loopback"]);
+
+/** Where a URL's authority ends: at the path, query, fragment, whitespace or a quote. */
+function authorityEnd(text: string, i: number, limit = text.length): number {
+  while (i < limit && !AUTHORITY_STOP_CODES.has(text.charCodeAt(i))) i++;
+  return i;
+}
+
+function readAuthority(text: string, scheme: string, start: number, separator: string, at: number): UrlParts {
+  const end = authorityEnd(text, at);
+  const authority = text.slice(at, end);
+  const atSign = authority.lastIndexOf("@");
+  const hostPort = authority.slice(atSign + 1);
+  const host = hostPort.startsWith("[") ? hostPort.slice(0, hostPort.indexOf("]") + 1 || undefined) : hostPort.replace(/:\d*$/, "");
+  return { scheme, start, separator, userinfo: atSign < 0 ? "" : authority.slice(0, atSign), host, end };
+}
+
+/** A scheme name ending at the `:` at `colon` (read backwards), or "" when there is none. */
+function schemeBefore(text: string, colon: number, floor: number): number {
+  let i = colon;
+  while (i > floor && i > colon - 32 && isSchemeCode(text.charCodeAt(i - 1))) i--;
+  while (i < colon && !/[A-Za-z]/.test(text[i]!)) i++; // a scheme starts with a letter
+  return i;
+}
+
+function isSchemeCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46 || c === 95;
+}
+
+/** The URL the value starts with (after spaces), if it starts like one. */
+function leadingUrl(text: string): UrlParts | null {
+  let s = 0;
+  while (s < text.length && (text[s] === " " || text[s] === "\t")) s++;
+  let i = s;
+  while (i < text.length && i - s < 32 && isSchemeCode(text.charCodeAt(i))) i++;
+  if (i > s && text[i] === ":" && /[A-Za-z]/.test(text[s]!)) {
+    const scheme = text.slice(s, i).toLowerCase();
+    let j = i + 1;
+    while (isSeparator(text[j])) j++;
+    const separator = text.slice(i + 1, j);
+    if (separator.length > 0 || WEB_SCHEMES.has(scheme)) return readAuthority(text, scheme, s, separator, j);
+    return { scheme, start: s, separator, userinfo: "", host: "", end: j };
+  }
+  if (i > s || !isSeparator(text[s])) return null;
+  let j = s;
+  while (isSeparator(text[j])) j++;
+  const separator = text.slice(s, j);
+  // One slash starts a path; two or more (or a backslash among them) start an authority.
+  if (separator.replace(/[\t\n\r]/g, "").length >= 2) return readAuthority(text, "", s, separator, j);
+  return null;
+}
+
+/** The first `scheme://` URL inside the text at or after `from`, or null; callers go on from its end. */
+function embeddedUrl(text: string, from: number): UrlParts | null {
+  for (let c = text.indexOf("://", from); c >= 0; c = text.indexOf("://", c + 3)) {
+    const s = schemeBefore(text, c, from);
+    if (s < c) return readAuthority(text, text.slice(s, c).toLowerCase(), s, "//", c + 3);
+  }
+  return null;
+}
+
+// ---- SSRF ----
+
+const EMBEDDED_WORTH_JUDGING = /^[\d[]|metadata|instance-data|[^\x00-\x7f]/i;
+
+function ssrfFindings(url: UrlParts, leading: boolean, out: Finding[]): void {
+  const protocolStrength = PROTOCOL_SCHEMES[url.scheme];
+  // Inside a value only metadata hosts and odd notations count: most hosts there need no closer look.
+  const verdict = leading || EMBEDDED_WORTH_JUDGING.test(url.host) ? judgeHost(url.host) : null;
+  const web = url.scheme === "" || WEB_SCHEMES.has(url.scheme);
+  const { start, end } = url;
+  if (protocolStrength !== undefined && (leading || protocolStrength >= 0.85)) {
+    out.push(find("ssrf", "protocol-scheme", leading ? protocolStrength : protocolStrength - 0.1, start, end));
+  }
+  if (!verdict) return;
+  if (verdict.odd) out.push(find("ssrf", "ip-notation", 0.9, start, end));
+  if (verdict.target === "metadata") out.push(find("ssrf", "metadata-host", leading ? 0.95 : 0.85, start, end));
+  else if (!leading) return; // a loopback or LAN URL inside prose or code is too often honest
+  else if (verdict.target === "loopback") out.push(find("ssrf", "loopback-host", web ? 0.7 : 0.85, start, end));
+  else if (verdict.target === "internal") out.push(find("ssrf", "internal-host", web ? 0.6 : 0.8, start, end));
+}
+
+/**
+ * A value that is a host and nothing like a sentence: `localhost/`, `169.254.169.254/latest`,
+ * `0x7f.1:80`, `host.docker.internal/`. A bare host without a path or port (`server=localhost`) says
+ * too little, and a bare LAN or IPv6 address is what telemetry reports about the client's own network.
+ */
+function bareHostFindings(text: string, out: Finding[]): void {
+  if (text.indexOf("/") < 0 && text.indexOf(":") < 0) return;
+  const end = authorityEnd(text, 0, Math.min(text.length, MAX_BARE_HOST));
+  const rest = text[end];
+  if (end === 0 || end === MAX_BARE_HOST || (rest !== "/" && !/:\d+$/.test(text.slice(0, end)))) return;
+  const host = text.slice(0, end).replace(/:\d*$/, "");
+  // A number with a dot or two before a slash is a rating or a version (`10.5/10`), not an address;
+  // hex parts or four octal ones are no accident.
+  if (NUMERIC_HOST.test(host) && !/0x|^0\d*\.\d+\.\d+\.\d+$/i.test(host)) return;
+  if (!host.includes(".") && !host.startsWith("0x") && !SINGLE_LABEL_NAMES.has(host.toLowerCase())) return;
+  const verdict = judgeHost(host);
+  if (!verdict) return;
+  if (verdict.target === "metadata") out.push(find("ssrf", "metadata-host", 0.85, 0, end));
+  else if (verdict.odd && verdict.target !== "public") out.push(find("ssrf", "ip-notation", 0.8, 0, end));
+  else if (verdict.target !== "public" && rest === "/" && !parseIp(host)) out.push(find("ssrf", `${verdict.target}-host`, 0.6, 0, end));
+}
+
+// ---- open redirect ----
+
+/** Parameter names that say the value is where the user is sent next. */
+const REDIRECT_NAMES = new Set(["next", "goto", "dest", "destination", "continue", "return", "returnto", "forward", "callback", "redir", "redirect", "relaystate", "rurl", "back"]);
+const REDIRECT_WORDS = ["redir", "return", "callback", "continue", "goto", "forward", "next", "success", "cancel", "fail", "done", "logout", "login", "back", "dest", "target"];
+/** Names that often hold a redirect target but as often any URL at all (a beacon's page address). */
+const URL_NAMES = new Set(["url", "uri", "u", "r", "to", "out", "go", "target", "location", "link", "jump", "view", "service"]);
+
+/** Parameter names repeat across requests: their weights are remembered (a bounded map, cleared when full). */
+const nameWeights = new Map<string, 0 | 1 | 2>();
+const MAX_REMEMBERED_NAMES = 4096;
+
+function redirectNameWeight(name: string): 0 | 1 | 2 {
+  let weight = nameWeights.get(name);
+  if (weight === undefined) {
+    if (nameWeights.size >= MAX_REMEMBERED_NAMES) nameWeights.clear();
+    nameWeights.set(name, (weight = nameWeightOf(name)));
+  }
+  return weight;
+}
+
+/** How much a parameter's name says its value is a redirect target: 2 plainly, 1 maybe, 0 not. */
+function nameWeightOf(name: string): 0 | 1 | 2 {
+  const n = lowerAscii(name).replace(/[^a-z0-9]/g, "");
+  if (REDIRECT_NAMES.has(n)) return 2;
+  if (REDIRECT_WORDS.some((w) => n.includes(w)) && /(?:url|uri|to|path|page|redirect|redir|next)$/.test(n)) return 2;
+  return URL_NAMES.has(n) ? 1 : 0;
+}
+
+function redirectFindings(url: UrlParts, nameWeight: 1 | 2, out: Finding[]): void {
+  if (!url.host) return;
+  if (url.scheme !== "" && !WEB_SCHEMES.has(url.scheme)) return;
+  // The honest spellings are `scheme://host` and `//host`; everything else exploits how differently a
+  // validator and a browser read slashes, backslashes, control characters and userinfo.
+  const odd = url.separator !== "//" || url.userinfo.includes(".") || /[^\x21-\x7e]|%/.test(url.host);
+  if (odd) out.push(find("open-redirect", "obfuscated-url", 0.85, url.start, url.end));
+  else out.push(find("open-redirect", url.scheme ? "absolute-url" : "protocol-relative", nameWeight === 2 ? 0.6 : 0.45, url.start, url.end));
+}
+
+/** `/https://evil.example`: a path that is a URL, which naive "starts with /" checks let through. */
+function pathWrappedUrl(text: string): UrlParts | null {
+  if (text[0] !== "/" || !/[A-Za-z]/.test(text[1] ?? "") || text.indexOf(":") < 0) return null;
+  const inner = leadingUrl(text.slice(1));
+  return inner && WEB_SCHEMES.has(inner.scheme) ? { ...inner, start: 0, end: inner.end + 1, separator: "/" } : null;
+}
+
+/** `header.referer` and `header.origin`, and the leaves the decompose stage makes from them. */
+const REFERRER_PATH = /^header\.(?:referer|origin)(?:$|[.~])/;
+
+export const ssrfAnalyzer: Analyzer = {
+  name: "ssrf",
+  analyze(input: AnalyzerInput): Finding[] {
+    const text = input.text;
+    if (typeof text !== "string" || text.length < 3 || (input.location === "header" && REFERRER_PATH.test(input.path))) return [];
+    const out: Finding[] = [];
+    const leading = leadingUrl(text);
+    if (leading) ssrfFindings(leading, true, out);
+    else if (input.location !== "header" && input.kind === "value") bareHostFindings(text, out);
+    for (let url = embeddedUrl(text, leading ? leading.end : 0); url; url = embeddedUrl(text, Math.max(url.end, url.start + 1))) {
+      ssrfFindings(url, false, out);
+    }
+    const wrapped = leading ? null : pathWrappedUrl(text);
+    if ((leading || wrapped) && input.kind === "value" && (input.location === "query" || input.location === "body")) {
+      const nameWeight = redirectNameWeight(input.name);
+      if (nameWeight) redirectFindings((leading ?? wrapped)!, nameWeight, out);
+    }
+    return out;
+  },
+};

@@ -1,0 +1,33 @@
+/** Small text helpers the semantic analyzers share. */
+import type { AttackClass } from "../classes.ts";
+import type { Finding } from "./finding.ts";
+
+/**
+ * Lower-cases ASCII letters only, so every index of the result is the same index of the input
+ * (`toLowerCase` may change the length of non-ASCII text, and evidence spans must point at the input).
+ */
+export function lowerAscii(s: string): string {
+  if (!/[A-Z]/.test(s)) return s;
+  // eslint-disable-next-line no-control-regex
+  return /^[\u0000-\u007f]*$/.test(s) ? s.toLowerCase() : s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+export function finding(cls: AttackClass, rule: string, strength: number, start: number, end: number): Finding {
+  return { class: cls, rule, strength: Math.min(1, Math.round(strength * 100) / 100), start, end };
+}
+
+/** Keeps the strongest finding of each rule: one construct repeated is one piece of evidence. */
+export function strongestPerRule(findings: Finding[]): Finding[] {
+  if (findings.length < 2) return findings;
+  const best = new Map<string, Finding>();
+  for (const f of findings) {
+    const seen = best.get(f.rule);
+    if (!seen || f.strength > seen.strength) best.set(f.rule, f);
+  }
+  return [...best.values()];
+}
+
+export const isAsciiLetter = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+export const isAsciiDigit = (c: number) => c >= 48 && c <= 57;
+/** Space, tab, CR, LF, VT, FF. */
+export const isSpaceCode = (c: number) => c === 32 || (c >= 9 && c <= 13);

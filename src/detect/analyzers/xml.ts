@@ -1,0 +1,212 @@
+/**
+ * XML external entities and their relatives: what makes an XML parser on the server read a file,
+ * fetch a URL or expand text without bound. Each is a declaration or element an honest document sent
+ * by a browser or an API client has no use for:
+ * - an ENTITY with SYSTEM or PUBLIC (an external entity) or a parameter entity (`<!ENTITY % x ...>`,
+ *   the building block of out-of-band exfiltration);
+ * - internal entities whose values reference each other (the "billion laughs" expansion bomb), or one
+ *   entity referenced very many times;
+ * - a DOCTYPE whose DTD is fetched from elsewhere (SYSTEM, or PUBLIC with a URL that is not a
+ *   standard DTD's);
+ * - XInclude elements, and XSLT that reads documents (`document()`, `xsl:include`, `unparsed-text()`).
+ * An internal entity alone is only a probe (Illustrator's SVG files declare some): weak.
+ *
+ * One linear pass over `<!` declarations, with a character check first; the DOCTYPE leaf the decompose
+ * stage makes and an XML payload in a plain parameter value are read alike.
+ */
+import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
+import { finding } from "./text.ts";
+
+/** Entity references in entity values past which the declarations are an expansion bomb, not a convenience. */
+const NESTED_REFERENCES = 4;
+/** References to internal entities in the text past which one long entity is being multiplied. */
+const MANY_REFERENCES = 64;
+
+const find = (rule: string, strength: number, start: number, end: number): Finding => finding("xxe", `xml.${rule}`, strength, start, end);
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+function skipSpaces(text: string, i: number): number {
+  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+  return i;
+}
+
+/** End of an XML name (or anything a sloppy payload uses as one) starting at i. */
+function nameEnd(text: string, i: number): number {
+  while (i < text.length) {
+    const c = text[i]!;
+    if (isSpace(c.charCodeAt(0)) || c === ">" || c === "<" || c === '"' || c === "'" || c === "[" || c === "%" || c === "&" || c === ";") break;
+    i++;
+  }
+  return i;
+}
+
+function wordAt(text: string, i: number, word: string): boolean {
+  return text.length - i >= word.length && text.slice(i, i + word.length).toUpperCase() === word;
+}
+
+/**
+ * Reads quoted literals: [contentStart, contentEnd, after], or null when there is none at i or it never
+ * closes. Remembers where a quote was last missing, so that many unclosed literals cost one search.
+ */
+function literalReader(text: string): (i: number) => [number, number, number] | null {
+  const missingFrom: Record<string, number> = { '"': Infinity, "'": Infinity };
+  return (i) => {
+    const q = text[i];
+    if (q !== '"' && q !== "'") return null;
+    if (i + 1 >= missingFrom[q]!) return null;
+    const close = text.indexOf(q, i + 1);
+    if (close < 0) missingFrom[q] = i + 1;
+    return close < 0 ? null : [i + 1, close, close + 1];
+  };
+}
+
+/** Standard public DTDs (XHTML, SVG, Apple plists) name themselves `-//Owner//...` and live at http(s) URLs. */
+function isStandardPublicDtd(publicId: string, systemId: string): boolean {
+  return publicId.startsWith("-//") && /^https?:\/\//i.test(systemId);
+}
+
+/** Counts `&name;`/`%name;` references in [start, end). */
+function countReferences(text: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = text[i];
+    if (c !== "&" && c !== "%") continue;
+    const e = nameEnd(text, i + 1);
+    if (e > i + 1 && e < end && text[e] === ";" && text[i + 1] !== "#") n++;
+  }
+  return n;
+}
+
+interface DeclarationScan {
+  literalAt: ReturnType<typeof literalReader>;
+  findings: Finding[];
+  /** Names of internal general entities, to count their uses. */
+  internal: Set<string>;
+  /** Entity references inside internal entity values. */
+  nestedReferences: number;
+  firstInternal: number;
+}
+
+/** `<!ENTITY` at `at` (text after the keyword at i): adds what it is; returns where scanning goes on. */
+function readEntity(text: string, at: number, i: number, scan: DeclarationScan): number {
+  i = skipSpaces(text, i);
+  const parameter = text[i] === "%";
+  if (parameter) i = skipSpaces(text, i + 1);
+  const nameStop = nameEnd(text, i);
+  const name = text.slice(i, nameStop);
+  i = skipSpaces(text, nameStop);
+  if (wordAt(text, i, "SYSTEM") || wordAt(text, i, "PUBLIC")) {
+    const lit = scan.literalAt(skipSpaces(text, i + 6));
+    const end = lit ? lit[2] : i + 6;
+    scan.findings.push(find(parameter ? "parameter-entity" : "external-entity", 0.95, at, end));
+    return end;
+  }
+  const lit = scan.literalAt(i);
+  if (!lit) {
+    if (parameter) scan.findings.push(find("parameter-entity", 0.9, at, i));
+    return i;
+  }
+  if (parameter) {
+    // A parameter entity's value is DTD text: that is how a nested external declaration is smuggled in.
+    scan.findings.push(find("parameter-entity", 0.9, at, lit[2]));
+  } else if (name) {
+    scan.internal.add(name);
+    if (scan.firstInternal < 0) scan.firstInternal = at;
+  }
+  scan.nestedReferences += countReferences(text, lit[0], lit[1]);
+  return lit[2];
+}
+
+/** `<!DOCTYPE` at `at`: an external DTD is a finding unless it is a standard public one. */
+function readDoctype(text: string, at: number, i: number, scan: DeclarationScan): number {
+  i = skipSpaces(text, nameEnd(text, skipSpaces(text, i)));
+  const isSystem = wordAt(text, i, "SYSTEM");
+  if (!isSystem && !wordAt(text, i, "PUBLIC")) return i;
+  const first = scan.literalAt(skipSpaces(text, i + 6));
+  if (!first) return i + 6;
+  if (isSystem) {
+    scan.findings.push(find("external-dtd", 0.85, at, first[2]));
+    return first[2];
+  }
+  const second = scan.literalAt(skipSpaces(text, first[2]));
+  const publicId = text.slice(first[0], first[1]);
+  const systemId = second ? text.slice(second[0], second[1]) : "";
+  const end = second ? second[2] : first[2];
+  if (second && !isStandardPublicDtd(publicId, systemId)) scan.findings.push(find("external-dtd", 0.8, at, end));
+  return end;
+}
+
+function scanDeclarations(text: string): DeclarationScan {
+  const scan: DeclarationScan = { literalAt: literalReader(text), findings: [], internal: new Set(), nestedReferences: 0, firstInternal: -1 };
+  for (let at = text.indexOf("<!"); at >= 0; ) {
+    let next = at + 2;
+    if (wordAt(text, at + 2, "ENTITY")) next = readEntity(text, at, at + 8, scan);
+    else if (wordAt(text, at + 2, "DOCTYPE")) next = readDoctype(text, at, at + 9, scan);
+    at = text.indexOf("<!", next);
+  }
+  return scan;
+}
+
+/** Uses of the declared internal entities anywhere in the text. */
+function countUses(text: string, names: Set<string>): number {
+  let n = 0;
+  for (let i = text.indexOf("&"); i >= 0; i = text.indexOf("&", i + 1)) {
+    const e = nameEnd(text, i + 1);
+    if (text[e] === ";" && names.has(text.slice(i + 1, e))) n++;
+  }
+  return n;
+}
+
+function entityFindings(text: string, findings: Finding[]): void {
+  const scan = scanDeclarations(text);
+  findings.push(...scan.findings);
+  if (scan.firstInternal < 0) return;
+  const span = [scan.firstInternal, text.length] as const;
+  if (scan.nestedReferences >= NESTED_REFERENCES || countUses(text, scan.internal) >= MANY_REFERENCES) {
+    findings.push(find("entity-expansion", 0.95, ...span));
+  } else if (!scan.findings.length) {
+    findings.push(find("internal-entity", 0.5, scan.firstInternal, scan.firstInternal + 8));
+  }
+}
+
+const XINCLUDE_NAMESPACE = "2001/XInclude";
+const XSLT_NAMESPACE = "1999/XSL/Transform";
+/** XSLT that reads other documents or calls out of the stylesheet. */
+const XSLT_READS = /document\s*\(|unparsed-text\s*\(|<xsl:(?:include|import)\b|php:function|system-property\s*\(/gi;
+
+/** `<prefix:include` elements: XInclude when the namespace is declared, or when the prefix is the usual `xi`. */
+function xincludeFindings(text: string, findings: Finding[]): void {
+  const declared = text.includes(XINCLUDE_NAMESPACE);
+  for (let i = text.indexOf(":include"); i >= 0; i = text.indexOf(":include", i + 8)) {
+    let p = i;
+    while (p > 0 && /[\w.-]/.test(text[p - 1]!)) p--;
+    if (p === 0 || text[p - 1] !== "<" || p === i) continue;
+    const prefix = text.slice(p, i);
+    if (prefix === "xsl") continue;
+    if (declared) findings.push(find("xinclude", 0.9, p - 1, i + 8));
+    else if (prefix.toLowerCase() === "xi") findings.push(find("xinclude", 0.75, p - 1, i + 8));
+  }
+}
+
+function xsltFindings(text: string, findings: Finding[]): void {
+  if (!text.includes(XSLT_NAMESPACE) && !text.includes("<xsl:")) return;
+  XSLT_READS.lastIndex = 0;
+  const m = XSLT_READS.exec(text);
+  if (m) findings.push(find("xslt-read", 0.8, m.index, m.index + m[0].length));
+}
+
+export const xmlAnalyzer: Analyzer = {
+  name: "xml",
+  analyze(input: AnalyzerInput): Finding[] {
+    const text = input.text;
+    if (typeof text !== "string" || text.indexOf("<") < 0) return [];
+    const findings: Finding[] = [];
+    if (text.includes("<!")) entityFindings(text, findings);
+    if (text.includes(":include")) xincludeFindings(text, findings);
+    if (text.includes("xsl")) xsltFindings(text, findings);
+    return findings;
+  },
+};

@@ -1,0 +1,33 @@
+import { describe, expect, test } from "bun:test";
+import { deflateRawSync, deflateSync, gzipSync } from "node:zlib";
+import { compressionOf, inflateBody, isGzip } from "../../../src/decompose/body/gzip.ts";
+
+const latin1 = (b: Uint8Array) => Buffer.from(b).toString("latin1");
+
+describe("gzip/deflate bodies", () => {
+  test("gzip, zlib deflate and raw deflate inflate to the text", () => {
+    const text = '{"q":"1 union select 1,2"}';
+    expect(inflateBody(latin1(gzipSync(text)), "gzip", 1 << 20)).toEqual({ text, oversize: false });
+    expect(inflateBody(latin1(deflateSync(text)), "deflate", 1 << 20)).toEqual({ text, oversize: false });
+    expect(inflateBody(latin1(deflateRawSync(text)), "deflate", 1 << 20)).toEqual({ text, oversize: false });
+  });
+
+  test("a zip bomb stops at the limit, flagged oversize, with the first part of its output", () => {
+    const bomb = latin1(gzipSync(Buffer.alloc(64 << 20, "A")));
+    const result = inflateBody(bomb, "gzip", 1 << 20)!;
+    expect(result.oversize).toBe(true);
+    expect(result.text.length).toBeLessThanOrEqual(1 << 20);
+    expect(result.text.length).toBeGreaterThan(0);
+    expect(result.text).toMatch(/^A+$/);
+  });
+
+  test("a body that is not what it claims gives null; the magic and Content-Encoding are read", () => {
+    expect(inflateBody("not gzip", "gzip", 1 << 20)).toBeNull();
+    expect(inflateBody("not deflate", "deflate", 1 << 20)).toBeNull();
+    expect(isGzip(latin1(gzipSync("x")))).toBe(true);
+    expect(isGzip("x")).toBe(false);
+    expect(compressionOf(" GZIP ")).toBe("gzip");
+    expect(compressionOf("x-gzip")).toBe("gzip");
+    expect(compressionOf("br")).toBeNull();
+  });
+});

@@ -1,0 +1,123 @@
+import { describe, expect, test } from "bun:test";
+import { gzipSync } from "node:zlib";
+import { addBodyLeaves, claimedFormat, sniffFormat } from "../../../src/decompose/body/index.ts";
+import { leafAt, paths, request, sink } from "../fixtures.ts";
+
+function bodyLeaves(contentType: string | null, body: string, options: { headers?: string[]; limits?: object } = {}) {
+  const head = ["POST /api HTTP/1.1", "Host: x", ...(contentType ? [`Content-Type: ${contentType}`] : []), ...(options.headers ?? [])];
+  const req = { ...request(head), body };
+  const s = sink({ limits: options.limits });
+  addBodyLeaves(s, req);
+  return s;
+}
+
+describe("body formats", () => {
+  test("Content-Type claims", () => {
+    expect(claimedFormat("application/x-www-form-urlencoded; charset=UTF-8")).toBe("urlencoded");
+    expect(claimedFormat("multipart/form-data; boundary=x")).toBe("multipart");
+    expect(claimedFormat("application/vnd.api+json")).toBe("json");
+    expect(claimedFormat("application/soap+xml; charset=utf-8")).toBe("xml");
+    expect(claimedFormat("text/xml")).toBe("xml");
+    expect(claimedFormat("application/graphql")).toBe("graphql");
+    expect(claimedFormat("text/plain")).toBe("text");
+  });
+
+  test("sniffing", () => {
+    expect(sniffFormat(' {"a":1}')).toBe("json");
+    expect(sniffFormat("<a>1</a>")).toBe("xml");
+    expect(sniffFormat("--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--")).toBe("multipart");
+    expect(sniffFormat("query { me { id } }")).toBe("graphql");
+    expect(sniffFormat("a=1&b=%3Cx%3E")).toBe("urlencoded");
+    expect(sniffFormat("hello world")).toBe("text");
+  });
+});
+
+describe("addBodyLeaves", () => {
+  test("urlencoded: the request's body params as body.<name>", () => {
+    const req = request(["POST /login HTTP/1.1", "Host: x", "Content-Type: application/x-www-form-urlencoded"], "user=admin%27--&%3Cx%3E=1");
+    const s = sink();
+    addBodyLeaves(s, req);
+    expect(leafAt(s.leaves, "body.user")).toMatchObject({ location: "body", text: "admin'--", kind: "value" });
+    expect(leafAt(s.leaves, "body.<x>", "key").text).toBe("<x>");
+  });
+
+  test("JSON with a GraphQL query and variables", () => {
+    const body = JSON.stringify({ query: 'query Q($id: ID!) { user(id: $id, name: "x\' or 1=1") { name } }', variables: { id: "1 UNION SELECT 1" } });
+    const s = bodyLeaves("application/json", body);
+    expect(leafAt(s.leaves, "body.json.query", "graphql").text).toContain("query Q");
+    expect(leafAt(s.leaves, "body.json.query.Q.user.name").text).toBe("x' or 1=1");
+    expect(leafAt(s.leaves, "body.json.variables.id").text).toBe("1 UNION SELECT 1");
+    expect(s.flags).toEqual([]);
+  });
+
+  test("a `query` string that is not GraphQL stays a plain value", () => {
+    const s = bodyLeaves("application/json", '{"query":"red shoes"}');
+    expect(leafAt(s.leaves, "body.json.query").kind).toBe("value");
+  });
+
+  test("application/graphql and SOAP bodies", () => {
+    expect(leafAt(bodyLeaves("application/graphql", '{ a(x: "<svg>") { b } }').leaves, "body.graphql.a.x").text).toBe("<svg>");
+    const soap = bodyLeaves("text/xml", '<s:Envelope xmlns:s="u"><s:Body><q>1;ls</q></s:Body></s:Envelope>');
+    expect(leafAt(soap.leaves, "body.xml.s:Envelope.s:Body.q").text).toBe("1;ls");
+  });
+
+  test("a multipart body with a filename carrying <script>", () => {
+    const body = '--XB\r\nContent-Disposition: form-data; name="f"; filename="<script>alert(1)</script>.jpg"\r\n\r\ndata\r\n--XB--\r\n';
+    const s = bodyLeaves("multipart/form-data; boundary=XB", body);
+    expect(leafAt(s.leaves, "body.multipart.f.filename", "filename").text).toBe("<script>alert(1)</script>.jpg");
+    expect(s.flags).toEqual([]);
+  });
+
+  test("a wrong or missing Content-Type: the body is sniffed", () => {
+    expect(leafAt(bodyLeaves("application/x-www-form-urlencoded", '{"a":"<x>"}').leaves, "body.json.a").text).toBe("<x>");
+    expect(leafAt(bodyLeaves(null, '{"a":"<x>"}').leaves, "body.json.a").text).toBe("<x>");
+    expect(leafAt(bodyLeaves("text/plain", "a=1&b=%27").leaves, "body.b").text).toBe("'");
+    expect(leafAt(bodyLeaves(null, "--XB\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nv\r\n--XB--").leaves, "body.multipart.f").text).toBe("v");
+  });
+
+  test("a structure claimed and not there: what can be read, the body as text, and body-unparsed", () => {
+    const bad = bodyLeaves("application/json", '{"a": "<script>", ');
+    expect(paths(bad.leaves)).toEqual(["body"]);
+    expect(leafAt(bad.leaves, "body", "text").text).toBe('{"a": "<script>", ');
+    expect(bad.flags).toEqual(["body-unparsed"]);
+    expect(bodyLeaves("application/xml", "plain words").flags).toEqual(["body-unparsed"]);
+    expect(bodyLeaves("application/graphql", "{ a( }").flags).toEqual(["body-unparsed"]);
+    const unclosed = bodyLeaves("multipart/form-data; boundary=XB", '--XB\r\nContent-Disposition: form-data; name="f"\r\n\r\nv');
+    expect(leafAt(unclosed.leaves, "body.multipart.f").text).toBe("v");
+    expect(unclosed.flags).toEqual(["body-unparsed"]);
+    expect(bodyLeaves("multipart/form-data; boundary=XB", "no parts at all").flags).toEqual(["body-unparsed"]);
+    // JSON sent as text/plain that does not parse is just text: nothing was claimed
+    expect(bodyLeaves("text/plain", "{not json}").flags).toEqual([]);
+  });
+
+  test("a gzip body (by Content-Encoding or by its magic) is inflated; the leaves record it", () => {
+    const gz = gzipSync(JSON.stringify({ cmd: "; cat /etc/passwd" })).toString("latin1");
+    for (const headers of [["Content-Encoding: gzip"], []]) {
+      const s = bodyLeaves("application/json", gz, { headers });
+      expect(leafAt(s.leaves, "body.json.cmd")).toMatchObject({ text: "; cat /etc/passwd", encodings: ["gzip"] });
+    }
+    expect(bodyLeaves("text/plain", "plain", { headers: ["Content-Encoding: gzip"] }).flags).toEqual(["body-unparsed"]);
+  });
+
+  test("a zip bomb hits the body limit and is flagged", () => {
+    const s = bodyLeaves(null, gzipSync(Buffer.alloc(32 << 20, "a")).toString("latin1"), { limits: { maxBodyBytes: 1 << 20 } });
+    expect(s.flags).toContain("body-oversize");
+    expect(s.leaves.every((l) => l.text.length <= 1 << 20)).toBe(true);
+  });
+
+  test("a body over the limit: flagged, and the part looked at is still decomposed", () => {
+    const body = `a=%27+or+1%3D1--&pad=${"x".repeat(2000)}`;
+    const s = bodyLeaves("text/plain", body, { limits: { maxBodyBytes: 1000 } });
+    expect(s.flags).toEqual(["body-oversize"]);
+    expect(leafAt(s.leaves, "body.a").text).toBe("' or 1=1--");
+    const json = bodyLeaves("application/json", `{"a":"${"x".repeat(2000)}"}`, { limits: { maxBodyBytes: 1000 } });
+    expect(json.flags).toEqual(["body-oversize"]); // a cut document is not "unparsed"
+    expect(leafAt(json.leaves, "body", "text").text.length).toBe(1000);
+  });
+
+  test("deeply nested JSON is too-deep and judged as text", () => {
+    const s = bodyLeaves("application/json", `${"[".repeat(5000)}"x"${"]".repeat(5000)}`);
+    expect(s.flags).toEqual(["too-deep", "body-unparsed"]);
+    expect(leafAt(s.leaves, "body", "text").text.length).toBe(10_003);
+  });
+});

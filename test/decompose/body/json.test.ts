@@ -1,0 +1,41 @@
+import { describe, expect, test } from "bun:test";
+import { addJsonLeaves, looksLikeJsonContainer, parseJsonLimited } from "../../../src/decompose/body/json.ts";
+import { leafAt, paths, sink } from "../fixtures.ts";
+
+const base = { location: "body" as const, path: "body.json", name: "", encodings: [], layer: 0 };
+
+describe("JSON leaves", () => {
+  test("string values at any depth with a.b[0].c paths; numbers, booleans and null are no leaves", () => {
+    const s = sink();
+    addJsonLeaves(s, { user: { tags: [{ label: "<b>x</b>" }], age: 3, ok: true, none: null }, q: "a" }, base);
+    expect(paths(s.leaves)).toEqual(["body.json.user.tags[0].label", "body.json.q"]);
+    expect(leafAt(s.leaves, "body.json.user.tags[0].label")).toEqual({ location: "body", path: "body.json.user.tags[0].label", name: "label", text: "<b>x</b>", kind: "value", encodings: [] });
+  });
+
+  test("keys that are not plain words are key leaves (NoSQL operators, markup); beacon keys are not", () => {
+    const s = sink();
+    addJsonLeaves(s, { statusCode: "200", sessionId: "x", password: { $ne: "1" }, "<svg onload=alert(1)>": "v" }, base);
+    expect(s.leaves.filter((l) => l.kind === "key").map((l) => l.text)).toEqual(["$ne", "<svg onload=alert(1)>"]);
+  });
+
+  test("an array at the root; values in it are known by the nearest key", () => {
+    const s = sink();
+    addJsonLeaves(s, [{ ids: ["1 or 1=1"] }], base);
+    expect(leafAt(s.leaves, "body.json[0].ids[0]").name).toBe("ids");
+  });
+
+  test("nesting past the depth limit is flagged too-deep and gives no document", () => {
+    const s = sink({ limits: { maxDepth: 32 } });
+    expect(parseJsonLimited(s, `${"[".repeat(33)}"x"${"]".repeat(33)}`)).toBeUndefined();
+    expect(s.flags).toEqual(["too-deep"]);
+    expect(parseJsonLimited(s, `${"[".repeat(32)}"x"${"]".repeat(32)}`)).toBeDefined();
+  });
+
+  test("malformed JSON gives undefined, never a throw", () => {
+    const s = sink();
+    expect(parseJsonLimited(s, '{"a": "b"')).toBeUndefined();
+    expect(s.flags).toEqual([]);
+    expect(looksLikeJsonContainer('  {"a":1}\n')).toBe(true);
+    expect(looksLikeJsonContainer("{a")).toBe(false);
+  });
+});

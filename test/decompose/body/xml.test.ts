@@ -1,0 +1,45 @@
+import { describe, expect, test } from "bun:test";
+import { addXmlLeaves, findDoctype, processingInstructions } from "../../../src/decompose/body/xml.ts";
+import { leafAt, sink } from "../fixtures.ts";
+
+const SOAP_XXE = `<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE foo [ <!ELEMENT foo ANY> <!ENTITY xxe SYSTEM "file:///etc/passwd"> ]>
+<?xml-stylesheet type="text/xsl" href="http://evil.example/x.xsl"?>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">
+  <soap:Body>
+    <login user-type="admin' --"><user>&xxe;</user><pass><![CDATA[<script>alert(1)</script>]]></pass></login>
+  </soap:Body>
+</soap:Envelope>`;
+
+describe("XML", () => {
+  test("a SOAP envelope with a DOCTYPE ENTITY: the DOCTYPE whole, the PI, text, CDATA and attributes", () => {
+    const s = sink();
+    expect(addXmlLeaves(s, SOAP_XXE)).toBe("ok");
+    expect(leafAt(s.leaves, "body.xml.doctype", "xml-doctype").text).toBe('<!DOCTYPE foo [ <!ELEMENT foo ANY> <!ENTITY xxe SYSTEM "file:///etc/passwd"> ]>');
+    expect(leafAt(s.leaves, "body.xml.pi", "xml-pi")).toMatchObject({ name: "xml-stylesheet", text: '<?xml-stylesheet type="text/xsl" href="http://evil.example/x.xsl"?>' });
+    // the entity is never resolved: the reference stays as written
+    expect(leafAt(s.leaves, "body.xml.soap:Envelope.soap:Body.login.user")).toMatchObject({ name: "user", text: "&xxe;", kind: "value" });
+    expect(leafAt(s.leaves, "body.xml.soap:Envelope.soap:Body.login.pass").text).toBe("<script>alert(1)</script>");
+    expect(leafAt(s.leaves, "body.xml.soap:Envelope.soap:Body.login@user-type")).toMatchObject({ name: "user-type", text: "admin' --" });
+    expect(s.leaves.some((l) => l.kind === "key")).toBe(false); // soap:Envelope, user-type are plain names
+  });
+
+  test("element names that are not plain words are key leaves", () => {
+    const s = sink();
+    addXmlLeaves(s, "<a><b$x>1</b$x></a>");
+    expect(leafAt(s.leaves, "body.xml.a.b$x", "key").text).toBe("b$x");
+  });
+
+  test("the DOCTYPE scan honours quotes and the internal subset; an unclosed one runs to the end", () => {
+    const x = `<!DOCTYPE a [<!ENTITY e "x>y">]><a/>`;
+    expect(findDoctype(x)).toEqual([0, x.indexOf("<a/>")]);
+    expect(findDoctype("<!DOCTYPE a [ <!ENTITY")).toEqual([0, 22]);
+    expect(findDoctype("<a/>")).toBeNull();
+    expect(processingInstructions('<?xml version="1.0"?><?php system($_GET[1]); ?>')).toEqual([{ target: "php", text: "<?php system($_GET[1]); ?>" }]);
+  });
+
+  test("nesting past the limit is too-deep; non-XML is unparsed", () => {
+    expect(addXmlLeaves(sink({ limits: { maxDepth: 32 } }), `${"<a>".repeat(40)}x${"</a>".repeat(40)}`)).toBe("too-deep");
+    expect(addXmlLeaves(sink(), "not xml at all")).toBe("unparsed");
+  });
+});

@@ -1,0 +1,128 @@
+import { describe, expect, test } from "bun:test";
+import { decodeBase64Runs, decodeHexRuns, decodeJsEscapes, decodeWholeText } from "../../src/decompose/encodings.ts";
+import { percentDecode } from "../../src/parse/decode.ts";
+import { leafAt, paths, sink } from "./fixtures.ts";
+
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+const b64url = (s: string) => Buffer.from(s).toString("base64url");
+const hex = (s: string) => Buffer.from(s).toString("hex");
+
+/** The leaves a query value gets, encodings expanded. */
+function expand(text: string, limits = {}) {
+  const s = sink({ expand: true, limits });
+  s.value("query", "query.q", "q", text);
+  return s;
+}
+
+describe("whole-text decodings", () => {
+  test("a further URL decoding (double encoding)", () => {
+    expect(decodeWholeText("%3Cscript%3E")).toEqual({ encoding: "url", text: "<script>" });
+    expect(decodeWholeText("100% sure")).toBeNull();
+  });
+
+  test("URL decoding reads each run of escapes as UTF-8, or Latin-1 when it is not; other text is kept as it is", () => {
+    expect(percentDecode("中文 %E4%B8%AD %F1 %zz %")).toBe("中文 中 ñ %zz %");
+    expect(percentDecode("no escapes")).toBe("no escapes");
+  });
+
+  test("JS escapes: \\xNN, \\uXXXX, \\u{...} and octal; an escaped backslash is left alone", () => {
+    expect(decodeJsEscapes("window['\\x61lert']")).toBe("window['alert']");
+    expect(decodeJsEscapes("\\u0061\\u{6c}ert")).toBe("alert");
+    expect(decodeJsEscapes("\\141\\154ert")).toBe("alert");
+    expect(decodeJsEscapes("C:\\\\x61")).toBe("C:\\\\x61");
+    expect(decodeJsEscapes("\\xZZ \\u{110000}")).toBe("\\xZZ \\u{110000}");
+  });
+
+  test("HTML entities from the full HTML5 table, numeric ones without semicolons too", () => {
+    expect(decodeWholeText("&lt;svg onload&equals;alert&lpar;1&rpar;&gt;")?.text).toBe("<svg onload=alert(1)>");
+    expect(decodeWholeText("javascript&#58alert&#x28;1)")?.text).toBe("javascript:alert(1)");
+    // as in an attribute: a query string's `&notify=` is no `&not` entity
+    expect(decodeWholeText("a=1&notify=2")).toBeNull();
+  });
+});
+
+describe("runs", () => {
+  test("base64 and base64url of text are decoded; words, ids and hashes are not", () => {
+    expect(decodeBase64Runs(b64("' union select password from users--"))).toEqual(["' union select password from users--"]);
+    expect(decodeBase64Runs(`token=${b64url("<svg/onload=alert(1)>??")}`)).toEqual(["<svg/onload=alert(1)>??"]);
+    for (const plain of ["internationalization", "6461efa60000000012033e4c", "Mozilla/5.0 AppleWebKit/537.36", "/nav/Documentation/Amazon", "d41d8cd98f00b204e9800998ecf8427e"]) {
+      expect(decodeBase64Runs(plain)).toEqual([]);
+    }
+  });
+
+  test("a base64 token behind a prefix joined by `_` is found", () => {
+    expect(decodeBase64Runs(`XYW_${b64('{"a":"b","c":"d"}')}`)).toEqual(['{"a":"b","c":"d"}']);
+  });
+
+  test("hex runs that spell text are replaced in place; numbers and hashes stay", () => {
+    expect(decodeHexRuns(`1 union select 0x${hex("admin")},2`)).toBe("1 union select admin,2");
+    expect(decodeHexRuns(hex("<script>alert(1)</script>"))).toBe("<script>alert(1)</script>");
+    expect(decodeHexRuns("1688377999814 12345678")).toBeNull();
+    expect(decodeHexRuns("d41d8cd98f00b204e9800998ecf8427e")).toBeNull();
+    // UUID and dash-joined id segments are not hex-encoded text, whatever they happen to spell
+    expect(decodeHexRuns("x-request-id: 2c6a6f42-fef7-4108-b1ca-3c7363726970")).toBeNull();
+  });
+});
+
+describe("expandEncodings", () => {
+  test("base64 of JSON of a payload in a query parameter: each layer a child leaf", () => {
+    const s = expand(b64(JSON.stringify({ user: { name: "admin' OR '1'='1" } })));
+    const leaf = leafAt(s.leaves, "query.q~base64~json.user.name");
+    expect(leaf).toEqual({ location: "query", path: "query.q~base64~json.user.name", name: "name", text: "admin' OR '1'='1", kind: "value", encodings: ["base64", "json"] });
+    expect(leafAt(s.leaves, "query.q").encodings).toEqual([]); // the parent stays
+  });
+
+  test("JSON in a parameter: keys that are not plain words become key leaves", () => {
+    const s = expand('{"$where":"sleep(1000)","list":["<img src=x onerror=alert(1)>"]}');
+    expect(leafAt(s.leaves, "query.q~json.$where", "key").text).toBe("$where");
+    expect(leafAt(s.leaves, "query.q~json.$where", "value").text).toBe("sleep(1000)");
+    expect(leafAt(s.leaves, "query.q~json.list[0]").text).toBe("<img src=x onerror=alert(1)>");
+  });
+
+  test("a URL in a value keeps its leaf and gets its query parameters as children", () => {
+    const s = expand("https://evil.example/cb?next=%2F%2F169.254.169.254%2Flatest&x=1");
+    expect(leafAt(s.leaves, "query.q").text).toStartWith("https://evil.example/cb");
+    const next = leafAt(s.leaves, "query.q~url-in-value.query.next");
+    expect(next.text).toBe("//169.254.169.254/latest");
+    expect(next.encodings).toEqual(["url-in-value"]);
+  });
+
+  test("layered decodings chain: double URL encoding of HTML entities", () => {
+    const s = expand("%26lt%3Bscript%26gt%3B");
+    expect(leafAt(s.leaves, "query.q~url").text).toBe("&lt;script&gt;");
+    expect(leafAt(s.leaves, "query.q~url~html-entity")).toMatchObject({ text: "<script>", encodings: ["url", "html-entity"] });
+  });
+
+  test("plain values get no children", () => {
+    for (const v of ["hello world", "12345", "2026-01-05T10:00:00Z", "zh-CN,zh;q=0.9", "Mozilla/5.0 (Windows NT 10.0; Win64; x64)", "a@b.com"]) {
+      expect(paths(expand(v).leaves)).toEqual(["query.q"]);
+    }
+  });
+
+  test("a 5 KB padded value keeps its payload at the end whole, and its encoded payload is still decoded", () => {
+    const payload = "<script>alert(document.domain)</script>";
+    const padded = `${"a".repeat(5000)} ${payload}`;
+    expect(leafAt(expand(padded).leaves, "query.q").text).toBe(padded);
+    const encoded = `${"a ".repeat(2500)}${encodeURIComponent(payload)}`;
+    expect(leafAt(expand(encoded).leaves, "query.q~url").text).toEndWith(payload);
+  });
+
+  test("layers past the limit are flagged too-deep, not followed", () => {
+    let v = "<script>alert(1)</script>";
+    for (let i = 0; i < 8; i++) v = b64(v);
+    const s = expand(v, { maxEncodingLayers: 3 });
+    expect(s.leaves.length).toBe(4);
+    expect(s.flags).toEqual(["too-deep"]);
+  });
+
+  test("hostile values stay linear and never throw", () => {
+    for (const v of ["%".repeat(200_000), "\\u{".repeat(100_000), "&#".repeat(100_000), "A".repeat(400_001), "{".repeat(100_000) + "}", "0x".repeat(100_000), "https://" + "a".repeat(100_000) + "?" + "a=1&".repeat(20_000)]) {
+      expect(() => expand(v)).not.toThrow();
+    }
+  });
+});
+
+test("a megabyte of hex-encoded text decodes in one piece", () => {
+  const text = "<svg onload=alert(1)> ".repeat(25_000);
+  expect(decodeHexRuns(hex(text))).toBe(text);
+});

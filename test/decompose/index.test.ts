@@ -1,0 +1,55 @@
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import type { HttpRequest } from "../../src/core/http-request.ts";
+import { decompose, DEFAULT_DECOMPOSE_LIMITS } from "../../src/decompose/index.ts";
+import { leafAt, paths, request } from "./fixtures.ts";
+
+describe("decompose", () => {
+  test("a browser page view: path, query, cookies, headers in order, no flags", () => {
+    const req = request([
+      "GET /products/p41?utm_campaign=xmas-2026&lang=fr HTTP/1.1",
+      "Host: shop.example.com",
+      "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
+      "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+      "Referer: https://shop.example.com/",
+      "Cookie: session=3f2a9c; theme=dark",
+    ]);
+    const d = decompose(req);
+    expect(paths(d.leaves)).toEqual(["path", "query.utm_campaign", "query.lang", "cookie.session", "cookie.theme", "header.user-agent", "header.accept"]);
+    expect(d.flags).toEqual([]);
+  });
+
+  test("a body is decomposed after the rest", () => {
+    const d = decompose(request(["POST /api?x=1 HTTP/1.1", "Host: a", "Content-Type: application/json"], '{"q":"<x>"}'));
+    expect(paths(d.leaves)).toEqual(["path", "query.x", "header.content-type", "body.json.q"]); // Content-Type carries attacks too (OGNL)
+  });
+
+  test("default limits, and limits given in part", () => {
+    expect(DEFAULT_DECOMPOSE_LIMITS).toEqual({ maxBodyBytes: 1 << 20, maxLeaves: 2000, maxDepth: 32, maxEncodingLayers: 6 });
+    const many = request([`GET /?${Array.from({ length: 50 }, (_, i) => `p${i}=${i}`).join("&")} HTTP/1.1`, "Host: a"]);
+    const d = decompose(many, { maxLeaves: 10 });
+    expect(d.leaves).toHaveLength(10);
+    expect(d.flags).toEqual(["too-many-leaves"]);
+  });
+
+  test("no value is ever cut", () => {
+    const long = `${"x".repeat(100_000)}' or 1=1--`;
+    const d = decompose(request([`GET /?q=${encodeURIComponent(long)} HTTP/1.1`, "Host: a", `X-Long: ${long}`]));
+    expect(leafAt(d.leaves, "query.q").text).toBe(long);
+    expect(leafAt(d.leaves, "header.x-long").text).toBe(long);
+  });
+
+  test("arbitrary requests never throw", () => {
+    const text = fc.string({ unit: "binary", maxLength: 300 });
+    const contentTypes = fc.constantFrom("application/json", "text/xml", "multipart/form-data; boundary=b", "application/graphql", "application/x-www-form-urlencoded", "");
+    fc.assert(
+      fc.property(text, text, text, contentTypes, (path, header, body, ct) => {
+        const base = request(["GET / HTTP/1.1", "Host: a"]);
+        const req: HttpRequest = { ...base, path, params: [{ name: header, value: body, rawName: header, rawValue: body, location: "query" }], headers: [["x-a", header], ["referer", header], ["content-type", ct]], cookies: [{ name: header, value: path }], body };
+        const d = decompose(req);
+        expect(Array.isArray(d.leaves)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -1,0 +1,66 @@
+import { describe, expect, test } from "bun:test";
+import { addCookieLeaves, addHeaderLeaves, addPathLeaf, addQueryLeaves } from "../../src/decompose/request.ts";
+import { leafAt, paths, request, sink } from "./fixtures.ts";
+
+describe("path and query", () => {
+  test("the path is decoded once and kept whole", () => {
+    const s = sink();
+    addPathLeaf(s, request(["GET /files/..%2F..%252Fetc/passwd;x=1 HTTP/1.1", "Host: x"]));
+    expect(s.leaves).toEqual([{ location: "path", path: "path", name: "", text: "/files/../..%2Fetc/passwd;x=1", kind: "path", encodings: [] }]);
+  });
+
+  test("query values as query.<name>; names that are not plain words as key leaves too", () => {
+    const s = sink();
+    addQueryLeaves(s, request(["GET /?id=1%27+or+1%3D1&user[$ne]=x&%3Cb%3E=1&utm_source=mail HTTP/1.1", "Host: x"]));
+    expect(leafAt(s.leaves, "query.id")).toEqual({ location: "query", path: "query.id", name: "id", text: "1' or 1=1", kind: "value", encodings: [] });
+    expect(leafAt(s.leaves, "query.user[$ne]", "key").text).toBe("user[$ne]");
+    expect(leafAt(s.leaves, "query.<b>", "key").text).toBe("<b>");
+    expect(s.leaves.filter((l) => l.kind === "key")).toHaveLength(2);
+  });
+
+  test("GraphQL over GET: a `query` parameter that parses is a document", () => {
+    const s = sink();
+    addQueryLeaves(s, request([`GET /graphql?query=${encodeURIComponent('{ user(name: "<x>") { id } }')} HTTP/1.1`, "Host: x"]));
+    expect(leafAt(s.leaves, "query.query", "graphql").location).toBe("query");
+    expect(leafAt(s.leaves, "query.query.user.name").text).toBe("<x>");
+  });
+});
+
+describe("cookies", () => {
+  test("cookie.<name>, percent-decoded once", () => {
+    const s = sink();
+    addCookieLeaves(s, request(["GET / HTTP/1.1", "Host: x", "Cookie: sid=abc; pref=%27%20or%201%3D1; $Version=1"]));
+    expect(paths(s.leaves)).toEqual(["cookie.sid", "cookie.pref", "cookie.$Version", "cookie.$Version"]);
+    expect(leafAt(s.leaves, "cookie.pref").text).toBe("' or 1=1");
+  });
+});
+
+describe("headers", () => {
+  const req = request([
+    "GET / HTTP/1.1",
+    "Host: 127.0.0.1:8080",
+    "User-Agent: () { :; }; /bin/bash -c id",
+    "Accept: <script>alert(1)</script>",
+    "X-Forwarded-For: 1' AND SLEEP(5)--",
+    "Accept-Language: en-US,en;q=0.9",
+    "Content-Length: 0",
+    "Connection: close",
+    "Cookie: a=1",
+    "Referer: http://127.0.0.1:8080/list?page=2%27",
+    "Origin: http://127.0.0.1:8080",
+  ]);
+
+  test("every header that can carry client text is a leaf; host, framing and cookie are not", () => {
+    const s = sink();
+    addHeaderLeaves(s, req);
+    expect(paths(s.leaves)).toEqual(["header.user-agent", "header.accept", "header.x-forwarded-for", "header.accept-language", "header.referer.path", "header.referer.query.page"]);
+    expect(leafAt(s.leaves, "header.accept")).toMatchObject({ location: "header", name: "accept", text: "<script>alert(1)</script>" });
+  });
+
+  test("the Referer's query is judged like the site's own; the Referer and Origin URLs are not leaves", () => {
+    const s = sink();
+    addHeaderLeaves(s, req);
+    expect(leafAt(s.leaves, "header.referer.query.page")).toMatchObject({ location: "header", name: "page", text: "2'" });
+    expect(paths(s.leaves).some((p) => p === "header.referer" || p.startsWith("header.origin"))).toBe(false);
+  });
+});

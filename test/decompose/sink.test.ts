@@ -1,0 +1,30 @@
+import { describe, expect, test } from "bun:test";
+import { isPlainName } from "../../src/decompose/sink.ts";
+import { sink } from "./fixtures.ts";
+
+describe("LeafSink", () => {
+  test("plain names are no key leaves; names that could carry code are", () => {
+    for (const plain of ["user_id", "a.b", "items[0]", "soap:Body", "utm-source", ""]) expect(isPlainName(plain)).toBe(true);
+    for (const odd of ["$where", "<script>", "a'or'1", "a b", "x=1"]) expect(isPlainName(odd)).toBe(false);
+    const s = sink();
+    s.key("query", "query.id", "id");
+    s.key("query", "query.$ne", "$ne");
+    expect(s.leaves).toEqual([{ location: "query", path: "query.$ne", name: "$ne", text: "$ne", kind: "key", encodings: [] }]);
+  });
+
+  test("empty values are no leaves", () => {
+    const s = sink();
+    s.value("query", "query.a", "a", "");
+    expect(s.leaves).toEqual([]);
+  });
+
+  test("the leaf limit stops adding and is flagged once", () => {
+    const s = sink({ limits: { maxLeaves: 2 } });
+    expect(s.value("query", "query.a", "a", "1")).toBe(true);
+    expect(s.value("query", "query.b", "b", "2")).toBe(true);
+    expect(s.value("query", "query.c", "c", "3")).toBe(false);
+    expect(s.value("query", "query.d", "d", "4")).toBe(false);
+    expect(s.leaves.length).toBe(2);
+    expect(s.flags).toEqual(["too-many-leaves"]);
+  });
+});

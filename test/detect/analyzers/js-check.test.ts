@@ -1,0 +1,51 @@
+import { describe, expect, test } from "bun:test";
+import { checkJs } from "../../../src/detect/analyzers/js/check.ts";
+import { lexJs } from "../../../src/detect/analyzers/js/lexer.ts";
+
+const constructs = (text: string, ctx: "script" | "bare" = "bare") => checkJs(text, 0, text.length, ctx).map((h) => h.construct);
+const top = (text: string, ctx: "script" | "bare" = "bare") => checkJs(text, 0, text.length, ctx).reduce((m, h) => Math.max(m, h.strength), 0);
+
+describe("js lexer", () => {
+  test("identifiers and strings carry their decoded value", () => {
+    const t = lexJs("\\u0061lert('\\x61\\u{62}\\143')");
+    expect(t[0]!.value).toBe("alert");
+    expect(t[2]!.value).toBe("abc");
+  });
+  test("an unterminated string, regex or comment never throws", () => {
+    for (const s of ["'abc", "/abc", "/* x", "`x${", "\\u{zz"]) expect(() => lexJs(s)).not.toThrow();
+  });
+});
+
+describe("js check", () => {
+  test("a bare call of a dialog is a sign; after closing a string it is an injection", () => {
+    expect(top("alert(1)")).toBeLessThan(0.8);
+    expect(top("';alert(1)//")).toBeGreaterThanOrEqual(0.8);
+    expect(top('"-alert(1)-"')).toBeGreaterThanOrEqual(0.8);
+  });
+  test("in a script context any dialog or eval call is script", () => {
+    expect(top("alert(1)", "script")).toBeGreaterThanOrEqual(0.9);
+    expect(top("eval(atob('YWxlcnQoMSk='))", "script")).toBeGreaterThanOrEqual(0.9);
+  });
+  test("a computed key that folds to a sensitive name is found however it is built", () => {
+    for (const s of ["x['\\x65val'](1)", "self[String.fromCharCode(97,108,101,114,116)](1)", "parent[unescape('%61lert')](1)", "(window)[`con`+`firm`]``"]) {
+      expect(top(s)).toBeGreaterThanOrEqual(0.85);
+    }
+  });
+  test("functions made from strings and called", () => {
+    expect(constructs("Function('alert(1)')()")).toContain("function-constructor");
+    expect(constructs("[].constructor.constructor('x')()")).toContain("constructor-call");
+    expect(constructs("setTimeout('alert(1)',1)")).toContain("eval-call");
+    expect(constructs("setTimeout(function(){},1)")).not.toContain("eval-call");
+    expect(constructs("eval.call(this, x)")).toContain("eval-call");
+  });
+  test("ordinary code finds nothing", () => {
+    for (const s of ["console.log(a[0])", "x = foo(bar)", "f()()()", "obj['name'](1)", "styled.div`color: red`"]) expect(constructs(s)).toEqual([]);
+  });
+  test("JSFuck-like runs", () => {
+    expect(constructs("[][(![]+[])[+[]]+(![]+[])[!+[]+!+[]]+(![]+[])[+!+[]]]")).toContain("jsfuck");
+    expect(constructs("[1,2] (a) !b + [c]")).not.toContain("jsfuck");
+  });
+  test("long chains of calls stay linear", () => {
+    expect(constructs("f()".repeat(200_000) + ";';alert(1)//")).toContain("dialog-call");
+  });
+});

@@ -1,0 +1,36 @@
+import { describe, expect, test } from "bun:test";
+import { ldapAnalyzer } from "../../../src/detect/analyzers/ldap.ts";
+import { HUGE, junk, leaf, rules, spansValid, strongest } from "./protocols-helpers.ts";
+
+describe("ldap analyzer", () => {
+  test("closing the filter and opening another is strong, with the breakout as evidence", () => {
+    const text = "*)(uid=*))(|(uid=*";
+    const found = ldapAnalyzer.analyze(leaf(text));
+    expect(found[0]!.rule).toBe("ldap.filter-breakout");
+    expect(text.slice(found[0]!.start, found[0]!.end)).toBe(")(uid=");
+    expect(strongest(ldapAnalyzer, leaf("admin)(&)"))).toBeGreaterThanOrEqual(0.8);
+    expect(strongest(ldapAnalyzer, leaf("x)(|(objectClass=*)"))).toBeGreaterThanOrEqual(0.8);
+    expect(strongest(ldapAnalyzer, leaf("val)!(sn=*"))).toBeGreaterThanOrEqual(0.8);
+    expect(strongest(ldapAnalyzer, leaf("admin)(|"))).toBeGreaterThanOrEqual(0.8);
+  });
+
+  test("a filter of its own, and a wildcard that closes the group", () => {
+    expect(rules(ldapAnalyzer, leaf("*(|(mail=*))"))).toEqual(["ldap.filter"]);
+    expect(rules(ldapAnalyzer, leaf("jdoe*)"))).toEqual(["ldap.wildcard-close"]);
+    expect(strongest(ldapAnalyzer, leaf("*))\0"))).toBeGreaterThanOrEqual(0.8);
+  });
+
+  test("prose with parentheses is no finding", () => {
+    for (const text of ["John (Jack) Smith", "f(x)(y)", "see (a)(b) and (c)", "price: 5*(3+2)", "(555) 123-4567", "*", "admin*", "note (*) applies"]) {
+      expect([text, ldapAnalyzer.analyze(leaf(text))]).toEqual([text, []]);
+    }
+  });
+
+  test("a megabyte value and binary junk: a correct answer, no throw", () => {
+    expect(ldapAnalyzer.analyze(leaf(HUGE))).toEqual([]);
+    expect(ldapAnalyzer.analyze(leaf(")".repeat(1 << 20)))).toEqual([]);
+    expect(rules(ldapAnalyzer, leaf(`${") ".repeat(100_000)}(cn=x`))).toEqual(["ldap.filter-breakout"]);
+    const j = junk();
+    expect(spansValid(ldapAnalyzer.analyze(leaf(j)), j)).toBe(true);
+  });
+});

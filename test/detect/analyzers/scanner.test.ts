@@ -1,0 +1,37 @@
+import { describe, expect, test } from "bun:test";
+import { scannerAnalyzer } from "../../../src/detect/analyzers/scanner.ts";
+import { evidence, junk, strength } from "./helpers.ts";
+
+const ua = (text: string) => strength(scannerAnalyzer, text, { location: "header", name: "user-agent", path: "header.user-agent" });
+const path = (text: string) => strength(scannerAnalyzer, text, { location: "path", kind: "path", name: "", path: "path" });
+
+describe("scanner analyzer", () => {
+  test("tool user agents, as product tokens", () => {
+    for (const v of ["sqlmap/1.8.2#stable (https://sqlmap.org)", "Mozilla/5.00 (Nikto/2.1.6) (Evasions:None)", "Mozilla/5.0 zgrab/0.x", "Fuzz Faster U Fool v2.1.0", "Mozilla/5.0 (compatible; Nmap Scripting Engine)", "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 5.1) Havij", "Arachni/0.2.1"]) {
+      expect(ua(v)).toBe(0.95);
+    }
+    expect(evidence(scannerAnalyzer, "Mozilla/5.0 wpscan v3", { location: "header", name: "user-agent" })).toBe("wpscan");
+  });
+
+  test("a tool name inside another word, or outside the User-Agent, is nothing", () => {
+    expect(ua("Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36")).toBe(0);
+    expect(ua("MyApp/1.0 (sqlmapper; zapier-client)")).toBe(0);
+    expect(strength(scannerAnalyzer, "sqlmap", { location: "query", name: "q" })).toBe(0);
+    expect(strength(scannerAnalyzer, "sqlmap/1.8", { location: "header", name: "referer" })).toBe(0);
+  });
+
+  test("probe paths are weak findings; ordinary paths none", () => {
+    for (const v of ["/wp-config.php.bak", "/.git/HEAD", "/.env", "/index.php~", "/phpmyadmin/", "/server-status", "/actuator/env", "/backup.sql.gz"]) {
+      const x = path(v);
+      expect(x).toBeGreaterThanOrEqual(0.5);
+      expect(x).toBeLessThanOrEqual(0.7);
+    }
+    for (const v of ["/", "/cgi-bin/x.cgi", "/server/avatar.php", "/products/p41", "/blog/winter-sale-2026", "/static/app.js", "/api/v1/env/list"]) expect(path(v)).toBe(0);
+  });
+
+  test("a 1 MB user agent or path, and binary junk, give a correct answer", () => {
+    expect(ua("a".repeat(1_000_000) + " nikto")).toBe(0.95);
+    expect(path("/" + "a/".repeat(500_000) + ".git/config")).toBe(0.7);
+    expect(ua(junk(100_000))).toBe(0);
+  });
+});

