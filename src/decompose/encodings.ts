@@ -4,8 +4,9 @@
  * The parent stays: a child adds a reading, it does not replace one.
  *
  * Cost: a value with none of `% \ & { [ :` and no run of 12+ base64/hex characters costs a few indexOf
- * calls and one scan; every decoder runs only after a cheap check says it may apply, is linear, and
- * the child it makes is checked again (up to `maxEncodingLayers`, then flagged "too-deep").
+ * calls, one regex test and the run scans; every decoder runs only after a cheap check says it may
+ * apply, is linear, and the child it makes is checked again (up to `maxEncodingLayers`, then flagged
+ * "too-deep"). Headers of browser vocabulary (request.ts) skip the run scans.
  *
  * One reading per layer: JSON and a URL with a query are structural (their parts become the children);
  * otherwise the first whole-text decoding that changes the text (URL, JS escapes, HTML entities, in that
@@ -14,10 +15,11 @@
  */
 import { decodeHTML, DecodingMode } from "entities";
 import { isUtf8 } from "node:buffer";
-import { bytesToText, hexByteAt, hexValue, percentDecode } from "../parse/decode.ts";
+import { bytesToText, foldOverlongLatin1, hexByteAt, hexValue, percentDecodeLenient } from "../parse/decode.ts";
 import { addJsonLeaves, looksLikeJsonContainer, parseJsonLimited } from "./body/json.ts";
 import type { Encoding, Leaf } from "./leaf.ts";
 import type { Expander, LeafSink } from "./sink.ts";
+import { isVocabularyHeader } from "./request.ts";
 import { addUrlQueryLeaves, queryOfUrlValue } from "./url.ts";
 
 /** Shorter base64/hex runs are ordinary words and numbers far more often than encoded text. */
@@ -51,14 +53,15 @@ export const expandEncodings: Expander = (sink, leaf, layer) => {
     return;
   }
 
-  const whole = decodeWholeText(text);
+  const rawHeader = layer === 0 && leaf.location === "header" && leaf.path.length === leaf.name.length + 7; // `header.<name>`
+  const whole = decodeWholeText(text, !rawHeader && wasPercentDecoded(leaf));
   if (whole) {
     if (atLimit) return sink.flag("too-deep");
     addChild(sink, leaf, whole.text, whole.encoding, `~${whole.encoding}`, layer);
     return;
   }
 
-  if (text.length < MIN_PREFIXED_HEX_RUN) return;
+  if (text.length < MIN_PREFIXED_HEX_RUN || (rawHeader && isVocabularyHeader(leaf.name))) return;
   const hex = decodeHexRuns(text);
   if (hex !== null) {
     if (atLimit) return sink.flag("too-deep");
@@ -70,20 +73,41 @@ export const expandEncodings: Expander = (sink, leaf, layer) => {
   decoded.forEach((d, i) => addChild(sink, leaf, d, "base64", i === 0 ? "~base64" : `~base64#${i + 1}`, layer));
 };
 
+/** Body leaves that no percent decoding produced: a text body, JSON, XML, multipart and GraphQL parts. */
+const UNDECODED_BODY = /^body(?:$|~|\.(?:json|xml|multipart|graphql)(?:$|[.~[]))/;
+
+/**
+ * Whether a leaf's text came out of a percent decoding, so that Latin-1 in it may be the decoder's
+ * reading of overlong UTF-8: the path, query, cookies, form fields and URLs' query parameters, but not
+ * a header as sent nor a body part read from raw bytes (a GIF's bytes are no `%c0%af`).
+ */
+function wasPercentDecoded(leaf: Leaf): boolean {
+  if (leaf.location !== "body") return true;
+  return !UNDECODED_BODY.test(leaf.path) || leaf.encodings.includes("url-in-value");
+}
+
 function addChild(sink: LeafSink, parent: Leaf, text: string, encoding: Encoding, suffix: string, layer: number): void {
   sink.add({ ...parent, path: parent.path + suffix, text, encodings: [...parent.encodings, encoding] }, layer + 1);
 }
 
-const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
+/** `%XX`, and IIS's `%uXXXX`. */
+const PERCENT_ESCAPE = /%(?:[0-9A-Fa-f]{2}|[uU][0-9A-Fa-f]{4})/;
 const JS_ESCAPE = /\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|u\{[0-9A-Fa-f]{1,6}\}|[0-3][0-7]{2})/;
 const HTML_REFERENCE = /&(?:#[0-9]|#[xX][0-9A-Fa-f]|[A-Za-z][A-Za-z0-9]{0,31};?)/;
 
-/** The first of URL decoding, JS escapes and HTML entities that applies and changes the text. */
-export function decodeWholeText(text: string): { encoding: Encoding; text: string } | null {
+/**
+ * The first of URL decoding, JS escapes and HTML entities that applies and changes the text. URL
+ * decoding is read as lenient servers read it (`%uXXXX`, overlong UTF-8), and a text already decoded
+ * once that holds an overlong sequence (`..%c0%af` reaches a leaf as `..À¯`) is folded: both are "url".
+ * `percentDecoded` says the text came out of a percent decoding (a parameter, the path, a cookie).
+ */
+export function decodeWholeText(text: string, percentDecoded = true): { encoding: Encoding; text: string } | null {
   if (text.indexOf("%") !== -1 && PERCENT_ESCAPE.test(text)) {
-    const t = percentDecode(text);
+    const t = percentDecodeLenient(text);
     if (t !== text) return { encoding: "url", text: t };
   }
+  const folded = percentDecoded ? foldOverlongLatin1(text) : null;
+  if (folded !== null) return { encoding: "url", text: folded };
   if (text.indexOf("\\") !== -1 && JS_ESCAPE.test(text)) {
     const t = decodeJsEscapes(text);
     if (t !== text) return { encoding: "js-escape", text: t };

@@ -19,6 +19,23 @@ import { addSourceUrlLeaves } from "./url.ts";
 const SKIPPED_HEADERS = new Set(["host", "content-length", "connection", "cookie"]);
 const SOURCE_URL_HEADERS = new Set(["referer", "origin"]);
 
+/**
+ * Headers whose values browsers fill from a fixed vocabulary (media types, languages, product tokens,
+ * dates, cache directives, ETags) and that applications read as such, never base64- or hex-decoding
+ * them. They are judged as leaves like any header; only the search for base64 and hex runs inside them
+ * is skipped: it can find nothing a browser put there and nothing the application would undo, and on
+ * a long User-Agent it is most of a request's decompose time.
+ */
+const VOCABULARY_HEADERS = new Set([
+  "accept", "accept-charset", "accept-encoding", "accept-language", "user-agent", "cache-control", "pragma",
+  "if-modified-since", "if-unmodified-since", "if-none-match", "if-match", "if-range", "upgrade-insecure-requests",
+  "dnt", "sec-gpc", "te", "priority", "purpose", "sec-purpose", "x-requested-with",
+]);
+
+export function isVocabularyHeader(name: string): boolean {
+  return VOCABULARY_HEADERS.has(name) || name.startsWith("sec-ch-") || name.startsWith("sec-fetch-");
+}
+
 /** The URL path, decoded once and kept whole. */
 export function addPathLeaf(sink: LeafSink, req: HttpRequest): void {
   sink.value("path", "path", "", percentDecode(req.path), "path");

@@ -6,7 +6,7 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { HttpRequest } from "../core/http-request.ts";
-import { GenericModel, MODEL_INPUT_VERSION, type GenericScore } from "./generic/model.ts";
+import { GenericModel, siteSignal, type GenericScore } from "./generic/model.ts";
 import { fuseScores } from "./site/fusion.ts";
 import { runningLineage, SiteModel } from "./site/model.ts";
 import { severityOf, type Reason, type Verdict } from "./verdict.ts";
@@ -50,12 +50,12 @@ export class Detector {
 
   /** Swaps in another site model (after a retrain or a rollback); batches already running finish with the old one. */
   async replaceSite(path: string): Promise<void> {
-    this.siteModel = await SiteModel.fromFile(resolveSitePath(path), runningLineage(this.generic, MODEL_INPUT_VERSION));
+    this.siteModel = await SiteModel.fromFile(resolveSitePath(path), runningLineage(this.generic));
   }
 
   static async load(options: DetectorOptions = {}): Promise<Detector> {
     const generic = await GenericModel.fromFile(options.generic ?? BUNDLED_GENERIC_MODEL);
-    const site = options.site ? await SiteModel.fromFile(resolveSitePath(options.site), runningLineage(generic, MODEL_INPUT_VERSION)) : null;
+    const site = options.site ? await SiteModel.fromFile(resolveSitePath(options.site), runningLineage(generic)) : null;
     return new Detector(generic, site, options);
   }
 
@@ -91,8 +91,8 @@ export class Detector {
     // One site model for the whole batch: a replaceSite() during the awaits below must not pair one
     // model's scores with another's threshold and version.
     const siteModel = this.siteModel;
-    const generic = await this.generic.scoreRequests(requests);
-    const site = siteModel ? await siteModel.score(requests, generic.map((g) => g.score)) : null;
+    const generic = await this.generic.scoreRequests(requests, { lexical: siteModel !== null });
+    const site = siteModel ? await siteModel.score(requests, generic.map(siteSignal)) : null;
     const threshold = this.threshold;
     const modelVersion = this.versionWith(siteModel);
     const genericThreshold = this.generic.meta.threshold;

@@ -4,7 +4,7 @@
  * whitespace runs) and records what it undid, since layering is itself a signal. The raw text is
  * kept beside the result, so that evidence can point at the original bytes.
  */
-import { bytesToText, hexByteAt } from "../parse/decode.ts";
+import { bytesToText, foldOverlongUtf8, hexByteAt } from "../parse/decode.ts";
 
 export interface NormalizeFlags {
   /** URL-decoding passes that changed something (1 = ordinary encoding, ≥2 = double encoding). */
@@ -72,31 +72,9 @@ function decodePass(s: string, plusAsSpace: boolean, flags: NormalizeFlags): str
     else if (c < 0x80) bytes.push(c);
     else pushText(s[i]!);
   }
-  return bytesToText(foldOverlong(bytes, flags));
-}
-
-/** Overlong UTF-8 (C0/C1 lead bytes, E0 80-9F, F0 80-8F) spelled as the shortest form. */
-function foldOverlong(bytes: number[], flags: NormalizeFlags): Uint8Array {
-  const out: number[] = [];
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    const b1 = bytes[i + 1] ?? 0;
-    const b2 = bytes[i + 2] ?? 0;
-    const cont = (x: number) => (x & 0xc0) === 0x80;
-    if ((b === 0xc0 || b === 0xc1) && cont(b1)) {
-      out.push(((b & 0x1f) << 6) | (b1 & 0x3f));
-      flags.overlongUtf8 = true;
-      i += 1;
-    } else if (b === 0xe0 && b1 >= 0x80 && b1 < 0xa0 && cont(b2)) {
-      const cp = ((b1 & 0x3f) << 6) | (b2 & 0x3f);
-      for (const x of Buffer.from(String.fromCharCode(cp), "utf8")) out.push(x);
-      flags.overlongUtf8 = true;
-      i += 2;
-    } else {
-      out.push(b);
-    }
-  }
-  return Uint8Array.from(out);
+  const folded = foldOverlongUtf8(bytes);
+  if (folded) flags.overlongUtf8 = true;
+  return bytesToText(folded ?? Uint8Array.from(bytes));
 }
 
 const NAMED_ENTITIES: Record<string, string> = {

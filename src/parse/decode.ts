@@ -75,22 +75,135 @@ export function hexByteAt(s: string, i: number): number {
  * values) `+` becomes a space.
  */
 export function percentDecode(s: string, plusAsSpace = false): string {
-  const spaced = plusAsSpace && s.indexOf("+") !== -1 ? s.replaceAll("+", " ") : s;
+  return decodeEscapeRuns(plusAsSpace && s.indexOf("+") !== -1 ? s.replaceAll("+", " ") : s, false);
+}
+
+/**
+ * URL decoding as lenient servers do it: also IIS's `%uXXXX`, and overlong UTF-8 (`%c0%af`) read as
+ * the character it spells, the way old decoders let `..%c0%af` through as `../`. For a second reading
+ * of a value, never for the application's own.
+ */
+export function percentDecodeLenient(s: string): string {
+  return decodeEscapeRuns(s, true);
+}
+
+/** The UTF-16 code unit of `%uXXXX` at i, or -1. */
+function percentUAt(s: string, i: number): number {
+  const u = s.charCodeAt(i + 1);
+  if (u !== 0x75 && u !== 0x55) return -1;
+  const hi = hexByteAt(s, i + 2);
+  const lo = hexByteAt(s, i + 4);
+  return hi >= 0 && lo >= 0 ? hi * 256 + lo : -1;
+}
+
+function decodeEscapeRuns(s: string, lenient: boolean): string {
   let out = "";
   let last = 0;
-  for (let i = spaced.indexOf("%"); i !== -1; i = spaced.indexOf("%", i)) {
+  for (let i = s.indexOf("%"); i !== -1; i = s.indexOf("%", i)) {
     let j = i;
-    while (j < spaced.length && spaced.charCodeAt(j) === 0x25 && hexByteAt(spaced, j + 1) >= 0) j += 3;
-    if (j === i) {
-      i++;
+    while (j < s.length && s.charCodeAt(j) === 0x25 && hexByteAt(s, j + 1) >= 0) j += 3;
+    if (j > i) {
+      const bytes = new Uint8Array((j - i) / 3);
+      for (let k = 0; k < bytes.length; k++) bytes[k] = hexByteAt(s, i + 3 * k + 1);
+      out += s.slice(last, i) + bytesToText((lenient && foldOverlongUtf8(bytes)) || bytes);
+      last = i = j;
       continue;
     }
-    const bytes = new Uint8Array((j - i) / 3);
-    for (let k = 0; k < bytes.length; k++) bytes[k] = hexByteAt(spaced, i + 3 * k + 1);
-    out += spaced.slice(last, i) + bytesToText(bytes);
-    last = i = j;
+    const unit = lenient ? percentUAt(s, i) : -1;
+    if (unit >= 0) {
+      // Code units, not bytes: a surrogate pair spelled as two escapes joins up in the string.
+      out += s.slice(last, i) + String.fromCharCode(unit);
+      last = i = i + 6;
+      continue;
+    }
+    i++;
   }
-  return last === 0 ? spaced : out + spaced.slice(last);
+  return last === 0 ? s : out + s.slice(last);
+}
+
+function isContinuation(b: number | undefined): boolean {
+  return b !== undefined && (b & 0xc0) === 0x80;
+}
+
+/**
+ * Overlong UTF-8 sequences (C0/C1 leads, E0 80-9F, F0 80-8F) rewritten as the shortest form of the
+ * character they spell, so `c0 af` is `/`; null when there is none. Strict decoders reject these
+ * sequences, old ones (IIS, early Java and Tomcat) accepted them, which made them a classic way past
+ * filters.
+ */
+export function foldOverlongUtf8(bytes: ArrayLike<number>): Uint8Array | null {
+  let first = -1;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b === 0xc0 || b === 0xc1 || b === 0xe0 || b === 0xf0) {
+      first = i;
+      break;
+    }
+  }
+  if (first === -1) return null;
+  const out: number[] = [];
+  for (let i = 0; i < first; i++) out.push(bytes[i]!);
+  let folded = false;
+  for (let i = first; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    const b1 = bytes[i + 1];
+    let cp = -1;
+    let len = 0;
+    if ((b === 0xc0 || b === 0xc1) && isContinuation(b1)) [cp, len] = [((b & 0x1f) << 6) | (b1! & 0x3f), 2];
+    else if (b === 0xe0 && b1! >= 0x80 && b1! < 0xa0 && isContinuation(bytes[i + 2])) [cp, len] = [((b1! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f), 3];
+    else if (b === 0xf0 && b1! >= 0x80 && b1! < 0x90 && isContinuation(bytes[i + 2]) && isContinuation(bytes[i + 3])) {
+      [cp, len] = [((b1! & 0x3f) << 12) | ((bytes[i + 2]! & 0x3f) << 6) | (bytes[i + 3]! & 0x3f), 4];
+    }
+    if (cp < 0) {
+      out.push(b);
+      continue;
+    }
+    for (const x of encoder.encode(String.fromCharCode(cp))) out.push(x);
+    folded = true;
+    i += len - 1;
+  }
+  return folded ? Uint8Array.from(out) : null;
+}
+
+/**
+ * What `bytesToText`'s Latin-1 reading makes of the bytes 0x80-0xFF. WHATWG's "latin1" is windows-1252,
+ * so 0x80-0x9F are `€`, `‚`, ... rather than C1 controls; the table reads them back to bytes.
+ */
+const HIGH_BYTE_CHARS = latin1.decode(Uint8Array.from({ length: 128 }, (_, i) => 0x80 + i));
+const BYTE_OF_HIGH_CHAR = new Map([...HIGH_BYTE_CHARS].map((c, i) => [c.charCodeAt(0), 0x80 + i]));
+
+/** A regex character class of the characters the bytes from..to read as. */
+function highByteClass(from: number, to: number): string {
+  return `[${[...HIGH_BYTE_CHARS.slice(from - 0x80, to - 0x80 + 1)].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("")}]`;
+}
+
+/** Overlong UTF-8 as the Latin-1 reading shows it: what `percentDecode` makes of `%c0%af`. */
+const OVERLONG_AS_LATIN1 = new RegExp(
+  `${highByteClass(0xc0, 0xc1)}${highByteClass(0x80, 0xbf)}|\\u00e0${highByteClass(0x80, 0x9f)}${highByteClass(0x80, 0xbf)}|\\u00f0${highByteClass(0x80, 0x8f)}${highByteClass(0x80, 0xbf)}{2}`,
+);
+
+/**
+ * Text decoded from bytes that were not UTF-8 (read as Latin-1, one character per byte) with its
+ * overlong sequences folded: `..À¯` (from `..%c0%af`) is `../`. Null when it has none.
+ */
+export function foldOverlongLatin1(text: string): string | null {
+  if (!OVERLONG_AS_LATIN1.test(text)) return null;
+  let out = "";
+  let last = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (!BYTE_OF_HIGH_CHAR.has(text.charCodeAt(i))) continue;
+    let j = i;
+    while (j < text.length && BYTE_OF_HIGH_CHAR.has(text.charCodeAt(j))) j++;
+    const bytes = new Uint8Array(j - i);
+    for (let k = i; k < j; k++) bytes[k - i] = BYTE_OF_HIGH_CHAR.get(text.charCodeAt(k))!;
+    const folded = foldOverlongUtf8(bytes);
+    if (folded) {
+      out += text.slice(last, i) + bytesToText(folded);
+      last = j;
+    }
+    i = j;
+  }
+  return last === 0 ? null : out + text.slice(last);
 }
 
 /** `a=1&b=2&a=3` → params in order, repeated names kept; empty pieces (`&&`) skipped. */

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { decodeBase64Runs, decodeHexRuns, decodeJsEscapes, decodeWholeText } from "../../src/decompose/encodings.ts";
 import { percentDecode } from "../../src/parse/decode.ts";
-import { leafAt, paths, sink } from "./fixtures.ts";
+import { decompose } from "../../src/decompose/index.ts";
+import { leafAt, paths, request, sink } from "./fixtures.ts";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 const b64url = (s: string) => Buffer.from(s).toString("base64url");
@@ -38,6 +39,64 @@ describe("whole-text decodings", () => {
     expect(decodeWholeText("javascript&#58alert&#x28;1)")?.text).toBe("javascript:alert(1)");
     // as in an attribute: a query string's `&notify=` is no `&not` entity
     expect(decodeWholeText("a=1&notify=2")).toBeNull();
+  });
+});
+
+/** Leaves of a GET request to `target` (sent as written) with extra header lines. */
+function leavesOf(target: string, headers: string[] = []) {
+  return decompose(request([`GET ${target} HTTP/1.1`, "Host: x", ...headers])).leaves;
+}
+
+describe("URL decodings lenient servers apply", () => {
+  test("IIS %uXXXX escapes are a url child", () => {
+    expect(leafAt(expand("..%u002f..%u002fetc%u002fpasswd").leaves, "query.q~url")).toMatchObject({ text: "../../etc/passwd", encodings: ["url"] });
+  });
+
+  test("overlong UTF-8 in a value the parser decoded once (`..%c0%af` reads as `..À¯`) is folded in a url child", () => {
+    const leaves = leavesOf("/x?f=..%c0%af..%e0%80%afetc/passwd&g=%c0%ae%c0%ae/boot.ini");
+    expect(leafAt(leaves, "query.f~url")).toMatchObject({ text: "../../etc/passwd", encodings: ["url"] });
+    expect(leafAt(leaves, "query.g~url").text).toBe("../boot.ini");
+  });
+
+  test("the path: decoded once in its own leaf, overlong and double encodings in a child of it", () => {
+    expect(leafAt(leavesOf("/a/%2e%2e/%2e%2e/etc/passwd"), "path").text).toBe("/a/../../etc/passwd");
+    expect(leafAt(leavesOf("/static/..%c0%af..%c1%9cwindows/win.ini"), "path~url")).toMatchObject({ kind: "path", text: "/static/../..\\windows/win.ini", encodings: ["url"] });
+    expect(leafAt(leavesOf("/static/%252e%252e%252fetc/passwd"), "path~url").text).toBe("/static/../etc/passwd");
+  });
+
+  test("double-percent forms: `%%32%65` (a `%` then an encoded `2e`) and `%252e` decode on the second reading", () => {
+    expect(leafAt(leavesOf("/x?f=%%32%65%%32%65/etc"), "query.f~url").text).toBe("../etc");
+    expect(leafAt(leavesOf("/x?f=%252e%252e%252f"), "query.f~url").text).toBe("../");
+  });
+
+  test("a query or form value's `+` is a space; `\\n` written as two characters is no encoding", () => {
+    expect(leafAt(leavesOf("/x?c=cat+/etc/passwd"), "query.c").text).toBe("cat /etc/passwd");
+    expect(paths(expand("a\\nb\\r\\tc").leaves)).toEqual(["query.q"]);
+  });
+
+  test("HTML numeric references without semicolons decode", () => {
+    expect(decodeWholeText("&#60script&#62alert(1)&#x3c/script&#x3e")?.text).toBe("<script>alert(1)</script>");
+  });
+
+  test("look-alikes get no child: a percent sign in prose, Latin-1 text, a base64 image", () => {
+    for (const v of ["100% sure", "50%off at 20%", "café à la crème", "À la carte"]) expect(paths(expand(v).leaves)).toEqual(["query.q"]);
+    const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+    expect(paths(expand(`data:image/png;base64,${png}`).leaves)).toEqual(["query.q"]);
+  });
+
+  test("bytes no percent decoding produced are not read as overlong UTF-8: a header as sent, a file's content", () => {
+    const gif = "GIF89a\u00f0\u0000\u00c0\u00af\u00e0\u0080\u00af";
+    expect(paths(leavesOf("/", [`X-Data: ${gif}`]))).toEqual(["path", "header.x-data"]);
+    const s = sink({ expand: true });
+    s.value("body", "body.multipart.f", "f", gif);
+    expect(paths(s.leaves)).toEqual(["body.multipart.f"]);
+  });
+
+  test("browser-vocabulary headers are judged but not searched for base64 runs; other headers are", () => {
+    const token = b64("' union select password from users--");
+    const leaves = leavesOf("/", [`User-Agent: Mozilla/5.0 ${token}`, `Accept-Language: ${token}`, `X-Trace: ${token}`]);
+    expect(leafAt(leaves, "header.user-agent").text).toEndWith(token);
+    expect(leaves.filter((l) => l.encodings.includes("base64")).map((l) => l.path)).toEqual(["header.x-trace~base64"]);
   });
 });
 

@@ -32,7 +32,7 @@ describe("generic model", () => {
     ["scanner probe", get("/.git/config"), "scanner", "path"],
     // Short probes, without a site model to help.
     ["a short template probe", get("/search?q={{7*7}}"), "ssti", "query.q"],
-    ["a protocol-relative redirect", get("/go?url=//phish.example.net"), "open-redirect", "query.url"],
+    ["a redirect to a host spelled to confuse URL parsers", get("/login?next=/%5Cphish.example.net"), "open-redirect", "query.next"],
     ["a NoSQL operator", get("/items?filter=%7B%22%24ne%22%3Anull%7D"), "nosqli", "query.filter"],
   ];
   for (const [what, request, cls, field] of attacks) {
@@ -48,7 +48,7 @@ describe("generic model", () => {
 
   test("the evidence is the substring that carries the attack", async () => {
     const [v] = await detector.judge([get("/search?q=blue+shoes+%27+OR+1%3D1--+&page=2")]);
-    expect(v!.reasons[0]!.evidence).toContain("or 1=1");
+    expect(v!.reasons[0]!.evidence.toLowerCase()).toContain("or 1=1");
   });
 
   test("stays quiet on benign shapes that fool naive rules", async () => {

@@ -29,6 +29,7 @@ describe("normalizeValue", () => {
     const o = normalizeValue("%c0%ae%c0%ae%c0%af etc");
     expect(o.text).toBe("../ etc");
     expect(o.flags.overlongUtf8).toBe(true);
+    expect(normalizeValue("%f0%80%80%af%e0%80%ae").text).toBe("/.");
   });
   test("HTML entities, named, decimal and hex, with or without semicolon", () => {
     const n = normalizeValue("&lt;img src=x onerror=&#97;lert&#x28;1&#41&gt;");

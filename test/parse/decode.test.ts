@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseCookies, parseParams, percentDecode, unescapeApache, unescapeJson, unescapeNginx } from "../../src/parse/decode.ts";
+import { foldOverlongLatin1, foldOverlongUtf8, parseCookies, parseParams, percentDecode, percentDecodeLenient, unescapeApache, unescapeJson, unescapeNginx } from "../../src/parse/decode.ts";
 
 describe("percentDecode", () => {
   test("decodes UTF-8 sequences and plus signs", () => {
@@ -20,6 +20,27 @@ describe("percentDecode", () => {
   });
   test("keeps literal non-ASCII text", () => {
     expect(percentDecode("日本%20語")).toBe("日本 語");
+  });
+});
+
+describe("lenient URL decoding (a second reading, as old servers decode)", () => {
+  test("IIS %uXXXX escapes, surrogate pairs joined; percentDecode leaves them", () => {
+    expect(percentDecodeLenient("..%u002f..%U002Fetc")).toBe("../../etc");
+    expect(percentDecodeLenient("%uD83D%uDE00 %u00e9")).toBe("😀 é");
+    expect(percentDecode("%u002f")).toBe("%u002f");
+  });
+
+  test("overlong UTF-8 spells its character; valid UTF-8 and malformed escapes are kept", () => {
+    expect(percentDecodeLenient("..%c0%af..%c1%9c%e0%80%ae%f0%80%80%af")).toBe("../..\\./");
+    expect(percentDecodeLenient("%E4%B8%AD%c0%af 100% %zz")).toBe("中/ 100% %zz");
+    expect(percentDecode("%c0%af")).toBe("À¯");
+    expect(foldOverlongUtf8(Buffer.from("plain é"))).toBeNull();
+  });
+
+  test("overlong sequences in text already decoded as Latin-1 (windows-1252) are folded", () => {
+    expect(foldOverlongLatin1(percentDecode("..%c0%af..%c1%9cetc"))).toBe("../..\\etc");
+    expect(foldOverlongLatin1(percentDecode("%e4%b8%ad%e0%80%af"))).toBe("中/"); // `%e0%80` reads as `à€`
+    for (const text of ["café à la crème", "À la carte", "Ðð ÀÁ", "plain"]) expect(foldOverlongLatin1(text)).toBeNull();
   });
 });
 

@@ -28,8 +28,13 @@ export function claimedFormat(contentType: string): BodyFormat {
   return "text";
 }
 
-/** A form body: `name=value` pairs, no whitespace (a form encodes spaces as `+`). */
-const URLENCODED = /^[^\s=&]{1,512}=\S*$/;
+/**
+ * A form body: it opens with `name=`, a name of the characters form field names are made of (so line
+ * protocols such as `measurement,tag=v` and prose stay text). The values may hold raw spaces and line
+ * breaks (hand-made clients and attack tools send them unencoded, and a form parser reads them all the
+ * same). Not a bare base64 blob: `SGVsbG8=` would be a name with no value, a leaf for nothing.
+ */
+const URLENCODED = /^[\w.%+:$@*!~[\]-]{1,512}=(?!=*$)/;
 
 /** What the body looks like, for a body whose Content-Type says nothing (or something wrong). */
 export function sniffFormat(body: string): BodyFormat {
@@ -38,7 +43,7 @@ export function sniffFormat(body: string): BodyFormat {
   const c = body.charCodeAt(i);
   if ((c === 0x7b || c === 0x5b) && looksLikeJsonContainer(body)) return "json";
   if (c === 0x3c) return "xml";
-  if (body.startsWith("--") && sniffBoundary(body) !== null) return "multipart";
+  if (c === 0x2d && sniffBoundary(body) !== null) return "multipart";
   if (looksLikeGraphql(body)) return "graphql";
   if (URLENCODED.test(body)) return "urlencoded";
   return "text";
@@ -67,11 +72,17 @@ function addAs(sink: LeafSink, format: BodyFormat, body: Body): boolean {
       return fromBody.length > 0;
     }
     case "multipart": {
-      const boundary = boundaryOf(body.contentType) ?? sniffBoundary(text);
-      if (boundary === null) return false;
-      const { parsed, closed } = addMultipartLeaves(sink, text, boundary);
-      if (parsed && !closed && !sink.flags.includes("body-oversize")) sink.flag("body-unparsed");
-      return parsed;
+      // The Content-Type's boundary, else (missing, or not the one the body uses) the body's own.
+      const claimed = boundaryOf(body.contentType);
+      const sniffed = sniffBoundary(text);
+      for (const boundary of claimed === sniffed || sniffed === null ? [claimed] : [claimed, sniffed]) {
+        if (boundary === null) continue;
+        const { parsed, closed } = addMultipartLeaves(sink, text, boundary);
+        if (!parsed && !closed) continue; // not the body's boundary
+        if (parsed && !closed && !sink.flags.includes("body-oversize")) sink.flag("body-unparsed");
+        return parsed;
+      }
+      return false;
     }
     case "json": {
       if (!looksLikeJsonContainer(text)) return false;
@@ -117,8 +128,12 @@ export function addBodyLeaves(sink: LeafSink, req: HttpRequest): void {
   const body: Body = { req, text, inflated, contentType, encodings };
   const claimed = claimedFormat(contentType);
   if (claimed !== "text") {
-    // A form body that is JSON is read as JSON (clients post JSON under a form Content-Type).
-    if (claimed === "urlencoded" && sniffFormat(text) === "json" && addAs(sink, "json", body)) return;
+    // A form body that is JSON, XML or multipart is read as that (clients post JSON under a form
+    // Content-Type; a form reading of `<?xml ...>` or of a multipart body would be one nonsense parameter).
+    if (claimed === "urlencoded") {
+      const sniffed = sniffFormat(text);
+      if ((sniffed === "json" || sniffed === "xml" || sniffed === "multipart") && addAs(sink, sniffed, body)) return;
+    }
     if (addAs(sink, claimed, body)) return;
   }
   const sniffed = sniffFormat(text);

@@ -15,17 +15,23 @@ export function boundaryOf(contentType: string): string | null {
   return m ? (m[1] ?? m[2]!) : null;
 }
 
-/** The boundary a body opens with (`--XYZ` on its first line), for a multipart body sent without one. */
+/**
+ * The boundary a body opens with (`--XYZ` on its first line, after any blank lines), for a multipart
+ * body sent without one or with another one in its Content-Type.
+ */
 export function sniffBoundary(body: string): string | null {
-  if (!body.startsWith("--")) return null;
-  let end = 2;
-  while (end < body.length && end < MAX_BOUNDARY + 2) {
+  let start = 0;
+  while (body.charCodeAt(start) === 13 || body.charCodeAt(start) === 10) start++;
+  if (!body.startsWith("--", start)) return null;
+  start += 2;
+  let end = start;
+  while (end < body.length && end < start + MAX_BOUNDARY) {
     const c = body.charCodeAt(end);
     if (c === 13 || c === 10 || c === 32 || c === 9) break;
     end++;
   }
   const nl = body.charCodeAt(end);
-  return end > 2 && (nl === 13 || nl === 10) ? body.slice(2, end) : null;
+  return end > start && (nl === 13 || nl === 10) ? body.slice(start, end) : null;
 }
 
 export interface Part {
@@ -102,7 +108,10 @@ export function dispositionParam(disposition: string, param: string): string | n
     if (disposition.charCodeAt(k) === 0x22) {
       value = "";
       for (k++; k < disposition.length && disposition.charCodeAt(k) !== 0x22; k++) {
-        if (disposition.charCodeAt(k) === 0x5c && k + 1 < disposition.length) k++;
+        // `\"` and `\\` are escapes; any other backslash is the filename's own (old IE sent whole
+        // Windows paths unescaped, so servers keep it: `..\x.php` must stay `..\x.php`).
+        const next = disposition.charCodeAt(k + 1);
+        if (disposition.charCodeAt(k) === 0x5c && (next === 0x22 || next === 0x5c)) k++;
         value += disposition[k];
       }
       k++;

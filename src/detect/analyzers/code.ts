@@ -8,7 +8,7 @@
  * (a string, a variable, another call), or when the function needs none (`phpinfo()`).
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { finding, strongestPerRule } from "./text.ts";
+import { finding, isSpaceCode, strongestPerRule } from "./text.ts";
 
 /** PHP functions by what a call of them does, with the strength of a call with a code argument. */
 const PHP_CALLS = new Map<string, number>([
@@ -19,7 +19,23 @@ const PHP_CALLS = new Map<string, number>([
 /** Functions whose call without arguments is already the probe. */
 const NO_ARG_PROBES = new Map<string, number>([["phpinfo", 0.85], ["phpversion", 0.8], ["getcwd", 0.6], ["php_uname", 0.85], ["get_current_user", 0.7]]);
 
-const CALL = /(?<![\w$>.])@?([a-z_][a-z0-9_]*)\s*\(\s*(.?)/gi;
+/**
+ * PHP built-ins that no prose, and no other common language, names: a call of one is PHP code whatever
+ * its argument (`base64_decode(`, `posix_getpwuid('x')`, `fsockopen()`).
+ */
+const PHP_ONLY = new Set(
+  `base64_decode str_rot13 gzinflate gzuncompress gzdecode bzdecompress zlib_decode fsockopen pfsockopen stream_socket_client
+  curl_init curl_exec shell_exec proc_open proc_close pcntl_exec pcntl_fork get_defined_functions get_defined_vars
+  get_defined_constants ini_set ini_get_all set_time_limit file_get_contents file_put_contents move_uploaded_file
+  highlight_file show_source php_uname phpinfo call_user_func call_user_func_array create_function assert_options
+  preg_replace_callback array_walk_recursive register_shutdown_function register_tick_function var_dump print_r var_export
+  error_reporting stream_get_contents parse_ini_file readline_callback_handler_install dl ob_start`.split(/\s+/).filter(Boolean),
+);
+/** A family prefix that only PHP's built-ins carry. */
+const PHP_ONLY_PREFIX = /^(?:posix|pcntl|proc|mysqli?|pg|sqlite|curl|gz|bz|zlib|xmlrpc|apache|iconv|mb|openssl)_\w+$/;
+const PHP_CALL_STRENGTH = 0.8;
+
+const CALL = /(?<![\w$>.])@?([a-z_][a-z0-9_]*)\s*(?:\/\*[^*]{0,80}\*\/\s*)?\(\s*(.?)/gi;
 
 function phpCalls(s: string, out: Finding[]): void {
   for (const m of s.matchAll(CALL)) {
@@ -28,6 +44,10 @@ function phpCalls(s: string, out: Finding[]): void {
     const noArg = NO_ARG_PROBES.get(name);
     if (noArg !== undefined && next === ")") {
       out.push(finding("code-injection", "code.php-probe", noArg, m.index, m.index + m[0].length));
+      continue;
+    }
+    if (PHP_ONLY.has(name) || PHP_ONLY_PREFIX.test(name)) {
+      out.push(finding("code-injection", "code.php-call", Math.max(PHP_CALL_STRENGTH, PHP_CALLS.get(name) ?? 0), m.index, m.index + m[0].length));
       continue;
     }
     const strength = PHP_CALLS.get(name);
@@ -39,6 +59,53 @@ function phpCalls(s: string, out: Finding[]): void {
   }
 }
 
+/** Functions that run commands or code: the callee a dynamic PHP call spells. */
+const DANGEROUS_CALLEE = "system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func|phpinfo|base64_decode";
+
+/**
+ * PHP calls whose callee is computed: a variable (`$a(1)`, `@$__[o](4)`, `${'a'}(1)`), or a dangerous
+ * name in quotes, parentheses or an array (`"system"(ls)`, `(system)(ls)`, `[system][0](ls)`), or
+ * glued from strings (`'sys'.'tem'`). PHP runs these; prose and other languages do not write them.
+ */
+const VARIABLE_CALL = /(?:^|[\s;=(,{@!])@?\$+(?:\{[^}\n]{1,40}\}|[a-z_]\w{0,40})(?:\s*(?:\[[^\]\n]{0,40}\]|\{[^}\n]{0,40}\})|\s*\/\*[^*]{0,40}\*\/){0,6}\s*\(/gi;
+const QUOTED_CALLEE = new RegExp(`(?:["'(\\[]\\s*){1,2}(?:${DANGEROUS_CALLEE})\\s*(?:["')\\]]\\s*){1,2}(?:\\s*\\[\\s*\\d+\\s*\\])*\\s*(?:\\/\\*[^*]{0,40}\\*\\/\\s*)?\\(`, "gi");
+const BARE_ARGUMENT = /^\s*[\w.-]{1,40}\s*\)/;
+const GLUED_NAME = /(['"])([a-z_]{1,12})\1\s*\.\s*(['"])([a-z_]{1,12})\3/gi;
+const DANGEROUS_NAMES = new Set(DANGEROUS_CALLEE.split("|"));
+
+function skipSpaces(s: string, i: number): number {
+  while (i < s.length && isSpaceCode(s.charCodeAt(i))) i++;
+  return i;
+}
+
+function phpDynamicCalls(s: string, out: Finding[]): void {
+  VARIABLE_CALL.lastIndex = 0;
+  const v = VARIABLE_CALL.exec(s);
+  if (v) {
+    const start = v.index + (/^[\s;=(,{!]/.test(v[0]) ? 1 : 0);
+    // `$$a(`, `@$a(`, `$a[..](` only PHP writes; `$t('key')` is also how templates call a helper with a string.
+    const arg = s.charCodeAt(skipSpaces(s, v.index + v[0].length));
+    const strength = /\$\$|@|[[{]/.test(v[0]) ? 0.85 : arg === 39 || arg === 34 ? 0.75 : 0.8;
+    out.push(finding("code-injection", "code.php-variable-call", strength, start, v.index + v[0].length));
+  }
+  QUOTED_CALLEE.lastIndex = 0;
+  const q = QUOTED_CALLEE.exec(s);
+  // The argument is code (a string, a variable, a command in backticks), or one bare word right after the callee: `(system) (in use)` is prose.
+  const argument = q ? s.slice(q.index + q[0].length, q.index + q[0].length + 42) : "";
+  if (q && (/^\s*["'$`]/.test(argument) || (!/\s\($/.test(q[0]) && BARE_ARGUMENT.test(argument)))) out.push(finding("code-injection", "code.php-variable-call", 0.9, q.index, q.index + q[0].length));
+  if (s.indexOf(".") === -1) return;
+  for (const m of s.matchAll(GLUED_NAME)) {
+    if (DANGEROUS_NAMES.has((m[2]! + m[4]!).toLowerCase())) {
+      out.push(finding("code-injection", "code.php-variable-call", 0.85, m.index, m.index + m[0].length));
+      break;
+    }
+  }
+}
+
+/** File names a server runs rather than serves: an upload of one is a web shell. Trailing dots and spaces are dropped by Windows. */
+const SCRIPT_FILE = /\.(?:php\d?|phtml|phar|phps|pht|jspx?|jspf|aspx?|ashx|asmx|asa|cer|cfm)[.\s]*$/i;
+const FILENAME_HEADER = /^x[-_.]?file[-_.]?name$/i;
+
 interface Pattern {
   re: RegExp;
   rule: string;
@@ -48,7 +115,8 @@ interface Pattern {
 /** Constructs that are code wherever they appear (spelled the way their language spells them). */
 const PATTERNS: Pattern[] = [
   { re: /<\?php\b/gi, rule: "code.php-tag", strength: 0.9 },
-  { re: /<\?=\s*(?:\$[a-z_]|`|[a-z_]\w*\s*\()/gi, rule: "code.php-tag", strength: 0.8 },
+  // `<?= ...`, `<? php ...`, `<? echo ...`: short open tags (not `<?xml`, a processing instruction).
+  { re: /<\?(?:=\s*(?:["'$`(]|[a-z_]\w*\s*[(;])|\s+php\b|\s+(?:echo|print|system|eval|exec|passthru|include|require)\b|\s*\$[a-z_])/gi, rule: "code.php-tag", strength: 0.85 },
   { re: /\$_(?:GET|POST|REQUEST|COOKIE|SERVER|FILES|ENV|SESSION)\s*[[{]/g, rule: "code.php-superglobal", strength: 0.85 },
   { re: /\$GLOBALS\s*\[/g, rule: "code.php-superglobal", strength: 0.75 },
   // `{${phpinfo()}}`, `${@print(...)}`: PHP runs the call to find the variable's name.
@@ -58,6 +126,8 @@ const PATTERNS: Pattern[] = [
   { re: /\bprocess\s*\.\s*(?:mainModule|binding\s*\(|dlopen\s*\()/g, rule: "code.node-process", strength: 0.9 },
   { re: /\bconstructor\s*\.\s*constructor\s*\(/g, rule: "code.node-sandbox-escape", strength: 0.85 },
   { re: /\bjava\.lang\.(?:Runtime|ProcessBuilder)\b/g, rule: "code.java-runtime", strength: 0.9 },
+  // `Runtime.getRuntime`, `ProcessBuilder.start`, `ProcessBuilder.evil...`: a property chain off the process classes.
+  { re: /\b(?:ProcessBuilder|java\.lang\.Runtime)\s*\.\s*[a-z_]\w*/gi, rule: "code.java-process-builder", strength: 0.85 },
   { re: /\bgetRuntime\s*\(\s*\)\s*\.\s*exec\s*\(/g, rule: "code.java-runtime", strength: 0.95 },
   { re: /\bRuntime\s*\.\s*getRuntime\s*\(/g, rule: "code.java-runtime", strength: 0.9 },
   { re: /\bnew\s+ProcessBuilder\s*\(|\bProcessBuilder\s*\(\s*(?:new\s|["'[{])/g, rule: "code.java-process-builder", strength: 0.9 },
@@ -97,13 +167,20 @@ export const codeAnalyzer: Analyzer = {
   name: "code",
   analyze(input: AnalyzerInput): Finding[] {
     const s = input.text;
-    if (!TRIGGER.test(s)) return [];
     const out: Finding[] = [];
+    if ((input.kind === "filename" || (input.location === "header" && FILENAME_HEADER.test(input.name))) && SCRIPT_FILE.test(s)) {
+      out.push(finding("code-injection", "code.script-upload", 0.85, 0, s.length));
+    }
+    if (!TRIGGER.test(s)) return out;
     if (input.kind === "key") {
       firstMatch(POLLUTING_KEY, s, "code.prototype-pollution", 0.9, out);
       firstMatch(CLASS_LOADER_PATH, s, "code.java-classloader", 0.95, out);
     } else {
-      if (s.indexOf("(") !== -1) phpCalls(s, out);
+      if (s.indexOf("(") !== -1) {
+        phpCalls(s, out);
+        phpDynamicCalls(s, out);
+      }
+
       if (s.indexOf("__proto__") !== -1 || s.indexOf("prototype") !== -1) firstMatch(POLLUTING_IN_VALUE, s, "code.prototype-pollution", 0.85, out);
     }
     // A key is judged like a value too: a JSON key can carry the payload.

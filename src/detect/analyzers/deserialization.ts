@@ -19,11 +19,15 @@ interface Pattern {
 const B64_START = "(?<![A-Za-z0-9+/])";
 
 const PATTERNS: Pattern[] = [
-  { re: new RegExp(`${B64_START}rO0AB[A-Za-z0-9+/]{4}`, "g"), rule: "deserialization.java-base64", strength: 0.95 },
+  { re: new RegExp(`${B64_START}rO0AB[A-Za-z0-9+/]`, "g"), rule: "deserialization.java-base64", strength: 0.95 },
+  // The same magic one or two bytes into a base64 stream: `AC ED 00 05` after one byte is `?[Kaq6]ztAA[U-X]`, after two `??[CGKOSWaeimquy26+]s7QAF`.
+  { re: /(?<=[A-Za-z0-9+/])[Kaq6]ztAA[U-X]|(?<=[A-Za-z0-9+/]{2})[CGKOSWaeimquy26+]s7QAF/g, rule: "deserialization.java-base64", strength: 0.9 },
   { re: /(?<![0-9a-f])aced0005[0-9a-f]{4}/gi, rule: "deserialization.java-hex", strength: 0.9 },
   { re: /\u00ac\u00ed\u0000\u0005/g, rule: "deserialization.java-bytes", strength: 0.95 },
   // Java gadget classes: only a serialized payload or an exploit names them.
   { re: /\b(?:org\.apache\.commons\.collections4?\.(?:functors|keyvalue)\.\w+|com\.sun\.org\.apache\.xalan\.internal\.xsltc\.trax\.TemplatesImpl|sun\.reflect\.annotation\.AnnotationInvocationHandler|com\.sun\.rowset\.JdbcRowSetImpl|org\.springframework\.beans\.factory\.ObjectFactory|ysoserial\.\w+)/g, rule: "deserialization.java-gadget", strength: 0.9 },
+  // Commons Collections functors and factories, by their short names (gadget chains name them, often lower-cased).
+  { re: /(?<![a-z])(?:invoker|chained|constant|instantiate|clone)transformer|(?<![a-z])(?:for|while)closure|(?<![a-z])(?:instantiate|prototypeclone|prototypeserialization)factory/gi, rule: "deserialization.java-gadget", strength: 0.85 },
   { re: /<java\b[^>]{0,200}class\s*=\s*["']java\.beans\.XMLDecoder["']/gi, rule: "deserialization.java-xmldecoder", strength: 0.95 },
   { re: /<object\b[^>]{0,100}class\s*=\s*["']java\.lang\.(?:ProcessBuilder|Runtime)["']/gi, rule: "deserialization.java-xmldecoder", strength: 0.95 },
   { re: /<(?:dynamic-proxy|sorted-set)>\s*<(?:interface|dynamic-proxy)>/gi, rule: "deserialization.xstream", strength: 0.85 },
@@ -51,25 +55,28 @@ function phpObjects(s: string, out: Finding[]): void {
   }
 }
 
+/** `Namespace.Type, Assembly`: a .NET type name with the assembly to load it from. */
+const ASSEMBLY_QUALIFIED = /^[\w.`+[\]]+\.\w+\s*,\s*[\w.]+/;
+
 /** Characters one of the forms needs. */
-const TRIGGER = /rO0AB|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|type|System\.|<java|<object|gA[SJNRV]|\n|\.\w+\.\w+\.\w+|sorted-set|dynamic-proxy/i;
+const TRIGGER = /rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|type|System\.|<java|<object|gA[SJNRV]|\n|\.\w+\.\w+\.\w+|sorted-set|dynamic-proxy/i;
 
 export const deserializationAnalyzer: Analyzer = {
   name: "deserialization",
   analyze(input: AnalyzerInput): Finding[] {
     const s = input.text;
-    if (s.length < 8 || !TRIGGER.test(s)) return [];
     const out: Finding[] = [];
+    // A JSON leaf named `$type` holds just the type name.
+    if ((input.name === "$type" || input.name === "__type") && input.kind === "value" && ASSEMBLY_QUALIFIED.test(s)) {
+      out.push(finding("deserialization", "deserialization.dotnet-type", 0.9, 0, s.length));
+    }
+    if (s.length < 4 || !TRIGGER.test(s)) return out;
     for (const p of PATTERNS) {
       p.re.lastIndex = 0;
       const m = p.re.exec(s);
       if (m) out.push(finding("deserialization", p.rule, p.strength, m.index, m.index + m[0].length));
     }
     phpObjects(s, out);
-    // A JSON leaf named `$type` holds just the type name.
-    if ((input.name === "$type" || input.name === "__type") && input.kind === "value" && /^[\w.`+[\]]+\.\w+\s*,\s*[\w.]+/.test(s)) {
-      out.push(finding("deserialization", "deserialization.dotnet-type", 0.9, 0, s.length));
-    }
     return strongestPerRule(out);
   },
 };

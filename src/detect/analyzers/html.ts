@@ -1,8 +1,9 @@
 /**
  * Cross-site scripting, judged as a browser would run it: new markup that runs script or loads
  * content (html/markup.ts), a value breaking out of an attribute into a handler (html/breakout.ts),
- * a bare `javascript:`/`data:` URL, and JavaScript however spelled, in a script context or after
- * closing a string (js/check.ts). Every finding carries its span in the value.
+ * a bare or embedded `javascript:`/`data:` URL, markup in another charset's reading (html/charsets.ts),
+ * and JavaScript however spelled, in a script context or after closing a string (js/check.ts). Every
+ * finding carries its span in the value.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { markupHits } from "./html/markup.ts";
@@ -10,9 +11,13 @@ import { attributeBreakoutHits } from "./html/breakout.ts";
 import type { Hit } from "./html/attributes.ts";
 import { isNoOpScript, scriptUrl } from "./html/url-scheme.ts";
 import { checkJs } from "./js/check.ts";
+import { charsetReadings } from "./html/charsets.ts";
 
 /** Without one of these characters no markup, URL scheme, call or breakout is possible. */
 const MAY_HOLD_SCRIPT = /[<(`{:=[]/;
+
+/** Characters that mark another charset's markup (see html/charsets.ts). */
+const MAY_HOLD_CHARSET_MARKUP = /\+A[CD]|\xbc|\uff1c/;
 
 /** Findings weaker than this are noise, not features. */
 const MIN_STRENGTH = 0.3;
@@ -32,11 +37,49 @@ function bareUrlHits(s: string): Hit[] {
   return [{ construct: "data-url", strength: Math.max(inner, url.scheme === "data-html" ? 0.7 : 0.5), ...span }];
 }
 
+/** Script in a `javascript:` URL is read this far at most: a URL inside a value is not a whole page. */
+const EMBEDDED_BODY = 2048;
+
+/** Embedded URLs looked at per value; a value with more is a document about them, not an attack. */
+const MAX_EMBEDDED = 8;
+
+/**
+ * A `javascript:` URL inside a value rather than at its start: a link parameter in a query
+ * (`?url=javascript:alert(1)`), a CSS `url(javascript:...)`, a nested scheme (`feed:javascript:...`).
+ * Only a URL whose script runs something counts: mentioning the scheme is not an attack.
+ */
+function embeddedUrlHits(s: string): Hit[] {
+  const out: Hit[] = [];
+  const re = /javascript:/gi;
+  let seen = 0;
+  for (let m = re.exec(s); m !== null && seen < MAX_EMBEDDED; m = re.exec(s)) {
+    // At the start it is the bare URL above; glued to a word it is another scheme's name.
+    if (m.index === 0 || /[\w.+-]/.test(s[m.index - 1]!)) continue;
+    seen++;
+    const from = m.index + m[0].length;
+    const to = Math.min(s.length, from + EMBEDDED_BODY);
+    const exec = checkJs(s, from, to, "script").filter((h) => h.strength >= 0.9);
+    if (exec.length) out.push({ construct: "embedded-script-url", strength: 0.85, start: m.index, end: exec.reduce((e, h) => Math.max(e, h.end), from) });
+  }
+  return out;
+}
+
+/** Markup that exists only when the value is read in another charset; the span is the whole value. */
+function charsetHits(s: string): Hit[] {
+  const out: Hit[] = [];
+  for (const reading of charsetReadings(s)) {
+    const inner = markupHits(reading).reduce((m, h) => Math.max(m, h.strength), 0);
+    if (inner >= 0.5) out.push({ construct: "charset-markup", strength: inner, start: 0, end: s.length });
+  }
+  return out;
+}
+
+/** The strongest finding of each construct (its first span on ties): a value with 200,000 `eval(` is one finding, not 200,000. */
 function toFindings(hits: Hit[]): Finding[] {
   const best = new Map<string, Finding>();
   for (const h of hits) {
     if (h.strength < MIN_STRENGTH) continue;
-    const key = `${h.construct}:${h.start}:${h.end}`;
+    const key = h.construct;
     const strength = Math.round(h.strength * 100) / 100;
     const prev = best.get(key);
     if (!prev || prev.strength < strength) best.set(key, { class: "xss", rule: `html.${h.construct}`, strength, start: h.start, end: h.end });
@@ -48,8 +91,9 @@ export const htmlAnalyzer: Analyzer = {
   name: "html",
   analyze(input: AnalyzerInput): Finding[] {
     const s = input.text;
-    if (!MAY_HOLD_SCRIPT.test(s)) return [];
+    const charset = MAY_HOLD_CHARSET_MARKUP.test(s) ? charsetHits(s) : [];
+    if (!MAY_HOLD_SCRIPT.test(s)) return toFindings(charset);
     const js = checkJs(s, 0, s.length, "bare").map((h) => ({ ...h, construct: `js-${h.construct}` }));
-    return toFindings([...markupHits(s), ...attributeBreakoutHits(s), ...bareUrlHits(s), ...js]);
+    return toFindings([...markupHits(s), ...attributeBreakoutHits(s), ...bareUrlHits(s), ...embeddedUrlHits(s), ...js, ...charset]);
   },
 };

@@ -7,11 +7,13 @@ import { GenerationalCache } from "../../core/generational-cache.ts";
 import type { Analyzer, Finding } from "./finding.ts";
 import { codeAnalyzer } from "./code.ts";
 import { crlfAnalyzer } from "./crlf.ts";
+import { deserializationAnalyzer } from "./deserialization.ts";
 import { expressionAnalyzer } from "./expression.ts";
 import { htmlAnalyzer } from "./html.ts";
 import { ldapAnalyzer } from "./ldap.ts";
 import { nosqlAnalyzer } from "./nosql.ts";
 import { pathAnalyzer } from "./path.ts";
+import { scannerAnalyzer } from "./scanner.ts";
 import { sessionFixationAnalyzer } from "./session-fixation.ts";
 import { shellAnalyzer } from "./shell.ts";
 import { sqlAnalyzer } from "./sql.ts";
@@ -21,7 +23,7 @@ import { xpathAnalyzer } from "./xpath.ts";
 
 export const ANALYZERS: readonly Analyzer[] = [
   sqlAnalyzer, htmlAnalyzer, expressionAnalyzer, shellAnalyzer, pathAnalyzer, codeAnalyzer, xmlAnalyzer, ssrfAnalyzer,
-  ldapAnalyzer, nosqlAnalyzer, crlfAnalyzer, xpathAnalyzer, sessionFixationAnalyzer,
+  ldapAnalyzer, nosqlAnalyzer, crlfAnalyzer, xpathAnalyzer, sessionFixationAnalyzer, deserializationAnalyzer, scannerAnalyzer,
 ];
 
 /** Findings remembered: user agents, paths and many values repeat across requests. */

@@ -43,7 +43,7 @@ function groupAt(text: string, i: number): { kind: "operator" | "common" | "attr
 }
 
 /** Cheap check, one pass: a group closed and another opened, a wildcard closing one, or an operator group. */
-const LDAP_HINT = /\)[\s)]*[&|!]?\(|\*\)|\([&|]\(/;
+const LDAP_HINT = /\)\s*[&|!]?\(|\*\)|\([&|]\(/;
 const WILDCARD_CLOSE = /^[\w.@-]{0,64}\*\)+(?=$|[\0(*&|])/;
 
 const BREAKOUT_STRENGTH = { operator: 0.9, common: 0.85, attribute: 0.65 };

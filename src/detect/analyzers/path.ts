@@ -154,6 +154,27 @@ function sensitiveFile(resolved: string[]): { file: (typeof SENSITIVE_FILES)[num
   return null;
 }
 
+/** `[...]` in a segment, as the shell's bracket glob, against a file name: `pa[s]swd` is `passwd`. */
+function bracketGlobMatches(segment: string, name: string): boolean {
+  if (segment.indexOf("[") === -1) return segment === name;
+  const re = segment.replace(/\[([^\]]{1,16})\]|[^[]/g, (m, set: string | undefined) => (set !== undefined ? `[${set.replace(/[\\\]^]/g, "\\$&")}]` : m.replace(/[.*+?^${}()|\\]/g, "\\$&")));
+  try {
+    return new RegExp(`^${re}$`).test(name);
+  } catch {
+    return false;
+  }
+}
+
+/** An absolute path spelled with bracket globs (`/[e]tc/pa[s]swd`) that a shell resolves to a sensitive file. */
+function globbedSensitiveFile(resolved: string[]): (typeof SENSITIVE_FILES)[number] | null {
+  if (resolved.length > 8 || !resolved.some((seg) => seg.indexOf("[") !== -1)) return null;
+  for (const file of SENSITIVE_FILES) {
+    const parts = file.path.split("/");
+    if (parts.length === resolved.length && parts.every((p, n) => bracketGlobMatches(resolved[n]!, p))) return file;
+  }
+  return null;
+}
+
 /** Top directories of an operating system that hold its configuration, secrets and logs, not a site's files. */
 const SYSTEM_DIRS = new Map<string, number>([
   ["etc", 0.8], ["proc", 0.8], ["root", 0.7], ["sys", 0.6], ["boot", 0.6], ["windows", 0.8], ["winnt", 0.8], ["inetpub", 0.7],
@@ -178,7 +199,9 @@ function judgeRun(run: Run, input: AnalyzerInput, wholeLength: number, out: Find
   // An absolute file name counts where the path starts at a root, or at the root the traversal reached.
   const rooted = (run.absolute || run.escape > 0 || /^(?:[a-z]:|file:)$/.test(run.resolved[0] ?? "")) && found !== null && (found.depth === 0 || (found.depth === 1 && /^(?:[a-z]:|file:)$/.test(run.resolved[0]!)));
   if (run.escape > 0) {
-    let strength = isPath ? 0.9 : run.escape >= 3 ? 0.85 : run.escape === 2 ? 0.7 : 0.5;
+    // A browser sends an upload's file name without its directories: a parent directory there is aimed at where it is written.
+    const uploadName = input.kind === "filename" || input.kind === "part-header";
+    let strength = isPath ? 0.9 : run.escape >= 3 || uploadName ? 0.85 : run.escape === 2 ? 0.7 : 0.5;
     if (run.evasive) strength = Math.max(strength, 0.8);
     if (found && (rooted || !found.file.abs)) strength = 0.95;
     out.push(finding("traversal", "path.traversal", strength, run.escapeAt, run.end));
@@ -187,7 +210,11 @@ function judgeRun(run: Run, input: AnalyzerInput, wholeLength: number, out: Find
     // did not is a tool; `..;` is Tomcat's path-parameter bypass.
     out.push(finding("traversal", "path.dot-segment", run.pathParameter ? 0.85 : 0.6, run.start, run.end));
   }
-  if (!found && run.escape === 0 && run.absolute) systemPath(run, isPath, wholeLength, out);
+  if (!found && run.escape === 0 && run.absolute) {
+    const globbed = globbedSensitiveFile(run.resolved);
+    if (globbed) out.push(finding("traversal", "path.sensitive-file", 0.9, run.start, run.end));
+    else systemPath(run, isPath, wholeLength, out);
+  }
   if (!found || run.escape > 0) return;
   if (found.file.abs && !rooted) return;
   // A whole value that is this path is an attempt to read it; a path mentioned in prose much less.
@@ -216,7 +243,7 @@ function wrappers(s: string, input: AnalyzerInput, out: Finding[]): void {
 }
 
 /** Parameter names of include-like purpose (what PHP apps pass to `include`). */
-const INCLUDE_NAME = /(?:^|[_\-[.])(?:file|page|inc|include|path|dir|root|template|tpl|doc|conf|config|module|mod|lang|style|layout|content|load|show|view|site|src|base)/i;
+const INCLUDE_NAME = /(?:^|[_\-[.])(?:file|page|inc|include|path|dir|root|template|tpl|doc|conf|config|module|mod|lang|style|layout|content|load|show|view|site|src|base)|(?:path|dir|root|folder|file|include|theme|skin)s?\]?$/i;
 const CONFIG_NAME = /(?:^|[_[.])(?:inc|include|path|dir|root|template|tpl|conf|config|module)(?:$|[\]_])/i;
 const SCRIPT_EXT = /\.(?:php\d?|phtml|txt|inc|sh|pl|py|cgi|asp|aspx|jsp|jspx|rb|gif|jpg|png)$/i;
 const IMAGE_EXT = /\.(?:gif|jpe?g|png)$/i;

@@ -1,6 +1,6 @@
 /**
  * Session fixation: a value that makes the victim's browser store a cookie the attacker chose.
- * - script that writes `document.cookie` (an assignment, not a read);
+ * - script that writes `document.cookie` (an assignment, not a read), dotted or bracketed;
  * - `<meta http-equiv="Set-Cookie" ...>`, which old browsers obey;
  * - cookie attribute syntax (`.cookie=...;expires=`, `; domain=.example`) written as code.
  * Whether a session-id parameter (`?PHPSESSID=...`) arrives from a foreign site is a matter of the
@@ -12,7 +12,11 @@ import { finding } from "./text.ts";
 
 const find = (rule: string, strength: number, start: number, end: number): Finding => finding("session-fixation", `session.${rule}`, strength, start, end);
 
-const COOKIE_WRITE = /\.cookie\s*=(?!=)/i;
+/**
+ * `document.cookie=`, `document['cookie'] =`, `self['document'][`cookie`]=`: an assignment, not a read or
+ * a comparison. Bracketed, only on the document (`settings['cookie'] = consent` is an app's own key).
+ */
+const COOKIE_WRITE = /(?:\.\s*cookie|(?:document|\])\s*\[\s*(["'`])cookie\1\s*\])\s*=(?!=)/i;
 const META_SET_COOKIE = /<meta\b[^>]{0,200}?http-equiv\s*=\s*["']?set-cookie/i;
 const COOKIE_ATTRIBUTES = /\.cookie\b[^;]{0,200}?;\s*(?:expires|domain|path|max-age)\s*=/i;
 /** Session cookie names of common frameworks, as parameter names. */

@@ -18,17 +18,21 @@ type Tier = "tool" | "lang" | "word";
 /** Commands that are no English word: their name after a separator is already strong. */
 const UNIX_TOOLS = `whoami uname wget curl nc ncat netcat socat telnet bash zsh ksh csh tcsh dash busybox ifconfig netstat
   nslookup printenv chmod chown chgrp useradd usermod crontab nohup sudo base64 xxd hexdump hostname lsof mkfifo mknod
-  tftp rsync grep egrep fgrep gawk xargs nmap getent sysctl iptables traceroute passwd systemctl uptime`;
+  tftp rsync grep egrep fgrep gawk xargs nmap getent sysctl iptables traceroute passwd systemctl uptime lastlog htop aptitude
+  apt-get yum dnf pip3 gcc gdb strace ltrace vim visudo ssh-copy-id base32 zcat bzcat xzcat zstdcat gunzip unxz bunzip2 irb
+  openssl journalctl`;
 /** Interpreters: also the names of languages, which tag lists (`python|php`) join with separators. */
 const UNIX_LANGS = "python python2 python3 perl php ruby node lua java sh";
 /** Commands that are also English words or common abbreviations: they need shell-like arguments or a break-out. */
 const UNIX_WORDS = `id ls cat echo ping sleep set env dir type time kill who which date head tail more less sort find file touch
   test exec eval export unset ps pwd rm cp mv ln cut diff tr wc uniq locate history alias awk sed mail tar zip gzip
-  killall dig ssh ftp scp tee`;
+  killall dig ssh ftp scp tee dd rev printf top vi`;
 /** cmd.exe and PowerShell, matched without regard to case as Windows does (a trailing `.exe` dropped). */
 const WINDOWS_TOOLS = `cmd powershell pwsh certutil bitsadmin wmic mshta rundll32 regsvr32 cscript wscript systeminfo tasklist
   taskkill ipconfig netsh schtasks whoami nslookup findstr icacls invoke-expression invoke-webrequest start-process
-  new-object get-content get-childitem iex iwr`;
+  new-object get-content set-content get-childitem iex iwr invoke-restmethod invoke-command invoke-item start-job
+  start-bitstransfer get-process stop-process get-wmiobject get-ciminstance invoke-wmimethod remove-item copy-item add-type
+  set-executionpolicy out-file import-module get-credential get-localuser get-acl new-item get-service`;
 const WINDOWS_WORDS = "dir type ver net echo set ping start call copy move del erase ren vol more find sort reg";
 
 function tierMap(lists: [string, Tier][]): Map<string, Tier> {
@@ -41,6 +45,18 @@ const UNIX = tierMap([[UNIX_TOOLS, "tool"], [UNIX_LANGS, "lang"], [UNIX_WORDS, "
 const WINDOWS = tierMap([[WINDOWS_TOOLS, "tool"], [WINDOWS_WORDS, "word"]]);
 const BIN_DIRS = ["/bin", "/usr/bin", "/sbin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"];
 const SHELL_BINARIES = /(?:\/bin\/(?:ba|z|k|c|da)?sh|cmd(?:\.exe)?|powershell(?:\.exe)?)(?![\w.])/i;
+/** Shells: a pipe into one runs whatever came before it as a script. */
+const SHELLS = new Set(["sh", "bash", "zsh", "ksh", "dash", "csh", "tcsh", "busybox"]);
+/** Commands that run the command after them (`time`, `nohup`, `sudo`): what matters is that next command. */
+const PREFIXES = new Set(["time", "nohup", "strace", "ltrace", "sudo", "doas", "env", "nice", "timeout", "exec", "command", "xargs", "stdbuf"]);
+
+/**
+ * Arguments that name what no site parameter names: the file system root, the system's own directories
+ * (`/etc/`, `/proc/`, `/bin/`, `C:\Windows`, `%SYSTEMROOT%`), or a path spelled with glob characters
+ * in a directory (`/[e]tc/`, `/???/`), which only a shell resolves.
+ */
+const SYSTEM_TARGET =
+  /(?:^|[\s=:'"<>,{])(?:\/(?:etc|proc|sys|dev|root|bin|sbin|boot|tmp|var\/(?:log|www|tmp|spool)|usr\/(?:local\/)?s?bin|home)(?:[/'"\s]|$)|\/['"]?\s*$|\/\S{0,40}\[[^\]\s]{1,16}\]|\/[^\s/?]{0,16}[?*][^\s/]{0,16}\/|[a-z]:\\(?:windows|winnt|users|boot)|%(?:systemroot|windir|comspec|userprofile)%)/i;
 
 /** Longest command word read: longer words are no command names. */
 const MAX_WORD = 64;
@@ -53,8 +69,10 @@ const isOperator = (c: number) =>
 
 /** indexOf bounded to `limit` characters, so that a scan repeated at many positions stays linear. */
 function indexWithin(s: string, ch: string, from: number, limit: number): number {
-  const k = s.indexOf(ch, from);
-  return k !== -1 && k - from <= limit ? k : -1;
+  const code = ch.charCodeAt(0);
+  const stop = Math.min(s.length, from + limit + 1);
+  for (let k = from; k < stop; k++) if (s.charCodeAt(k) === code) return k;
+  return -1;
 }
 
 /** Length of a `${IFS}`, `$IFS$9` or `$IFS` at i (shell whitespace once split), else 0. */
@@ -109,7 +127,7 @@ function readWord(s: string, i: number, inBrace: boolean): Word {
         obfuscated = true;
         continue;
       }
-      if (isAsciiDigit(next) || next === 64 || next === 42 || next === 35) {
+      if (isAsciiDigit(next) || next === 64 || next === 42 || next === 35 || next === 33) {
         i += 2;
         obfuscated = true;
         continue;
@@ -284,25 +302,47 @@ function forEachCommandPosition(s: string, visit: (p: Position) => void): void {
 const INLINE_CODE = /^\s*(?:-[ecr]\b|\/c\b|-(?:command|encodedcommand|enc)\b)/i;
 const INLINE_RUNNERS = new Set(["perl", "python", "python2", "python3", "php", "ruby", "node", "bash", "sh", "zsh", "ksh", "dash", "cmd", "powershell", "pwsh"]);
 
+/** How a command word was spelled, beyond its name. */
+interface Spelling {
+  /** Quotes, escapes or empty variables inside the name (`'wh'oami`, `c$@at`), not just quotes around it. */
+  split: boolean;
+  /** Glob characters resolved against binary directories (`/???/??t`). */
+  globbed: boolean;
+  /** Run through a prefix command (`time`, `nohup`, `sudo`). */
+  prefixed: boolean;
+}
+
+/** A flag (`-la`, `--help`) or a URL among the arguments. */
+const FLAG_OR_URL = /(?:^|\s)(?:--?[a-z]|(?:https?|ftp):\/\/)/i;
+
 /**
  * A value that is itself a command line (a parameter a site hands to a shell): the command alone is
- * not enough, since a site may take one; arguments that are shell syntax are.
+ * not enough, since a site may take one; what surrounds it decides. Strong: a system path or a glob
+ * path as an argument (`cat /etc/passwd`, `ls -la /`), a shell binary (`nc -e /bin/sh`), code given
+ * inline (`perl -e`), a PowerShell cmdlet with arguments, a command name spelled to dodge filters.
  */
-function judgeWholeCommand(s: string, i: number, word: Word, cmd: { name: string; tier: Tier }, args: { shape: ArgShape; end: number }, end: number): Finding | null {
+function judgeWholeCommand(s: string, word: Word, cmd: { name: string; tier: Tier }, args: { shape: ArgShape; end: number }, how: Spelling): number {
   const viaPath = /[\\/]/.test(word.text);
+  // Prose starts with capitalised words that cmd.exe would run (`Del Nuevo Mundo S/N`): a Unix spelling, a path or a tool.
+  const shellSpelling = cmd.name === word.text || viaPath || cmd.tier === "tool";
   const rest = s.slice(word.end, args.end + 1);
   let strength = 0;
   if (args.shape === "shell") {
-    if (cmd.tier === "tool" && SHELL_BINARIES.test(rest)) strength = 0.8;
-    else if (INLINE_RUNNERS.has(cmd.name) && INLINE_CODE.test(rest)) strength = 0.75;
+    if (shellSpelling && SYSTEM_TARGET.test(rest)) strength = 0.9;
+    else if (cmd.tier === "tool" && SHELL_BINARIES.test(rest)) strength = 0.9;
+    else if (INLINE_RUNNERS.has(cmd.name) && INLINE_CODE.test(rest)) strength = 0.85;
+    else if (cmd.name.indexOf("-") > 0) strength = 0.85; // a PowerShell cmdlet (`Invoke-WebRequest http://...`)
+    else if ((cmd.tier !== "word" || viaPath || how.prefixed) && FLAG_OR_URL.test(rest)) strength = 0.8;
     else if (/[<>]|\|\s*\S/.test(rest) || word.obfuscated) strength = 0.7;
     else if (cmd.tier === "tool" || viaPath) strength = 0.6;
-    // Prose starts with capitalised words that cmd.exe would run (`Del Nuevo Mundo S/N`): a Unix spelling only.
     else if (cmd.name === word.text) strength = 0.5;
   } else if (args.shape === "none" && (viaPath || word.obfuscated) && cmd.tier !== "word") {
     strength = 0.6;
   }
-  return strength ? finding("cmdi", word.obfuscated ? "shell.obfuscated-command" : "shell.command", strength, i, end) : null;
+  if (how.globbed) strength = Math.max(strength, 0.9);
+  if (how.split && (cmd.tier !== "word" || args.shape === "shell")) strength = Math.max(strength, 0.85);
+  if (how.prefixed && cmd.tier !== "word") strength = Math.max(strength, 0.8);
+  return strength;
 }
 
 /**
@@ -318,28 +358,83 @@ function noisyBefore(s: string, sep: number): boolean {
 const NOISY_CAP = 0.6;
 const SCRIPT_CAP = 0.7;
 
+/** `$SHELL` and `${SHELL}`: the user's shell, named by the variable that holds it. */
+function shellVariableAt(s: string, i: number): Word | null {
+  for (const v of ["${SHELL}", "$SHELL"]) if (s.startsWith(v, i) && !isAsciiLetter(s.charCodeAt(i + v.length))) return { text: "sh", end: i + v.length, obfuscated: true };
+  return null;
+}
+
+/** The command word at i (through prefix commands), its command and how it was spelled; null when none. */
+function commandAt(s: string, i: number, inBrace: boolean): { word: Word; cmd: { name: string; tier: Tier }; how: Spelling } | null {
+  let prefixed = false;
+  for (let hops = 0; hops < 3; hops++) {
+    const word = shellVariableAt(s, i) ?? readWord(s, i, inBrace);
+    if (!word.text) return null;
+    const cmd = commandOf(word.text);
+    if (!cmd) return null;
+    const raw = s.slice(i, word.end);
+    const how: Spelling = {
+      split: word.obfuscated && !/^(['"])[^'"]*\1$/.test(raw),
+      globbed: /[?*[]/.test(word.text),
+      prefixed,
+    };
+    if (!PREFIXES.has(cmd.name)) return { word, cmd, how };
+    // `time sh -c id`: the prefix is the first word, the command the next one.
+    const next = skipBlanks(s, word.end);
+    const inner = next < s.length && !isOperator(s.charCodeAt(next)) ? (shellVariableAt(s, next) ?? readWord(s, next, inBrace)) : null;
+    if (!inner?.text || !commandOf(inner.text)) return { word, cmd, how };
+    i = next;
+    prefixed = true;
+  }
+  return null;
+}
+
+/** A pipe into a shell or interpreter (`curl http://x/a | sh`): what comes before it is run as a script. */
+function pipedIntoShell(s: string, p: Position, cmd: { name: string }, args: { shape: ArgShape }): boolean {
+  if (s.charCodeAt(p.sep) !== 124 || s.charCodeAt(p.sep + 1) === 124 || s.charCodeAt(p.sep - 1) === 124) return false;
+  if (args.shape === "words" || !(SHELLS.has(cmd.name) || INLINE_RUNNERS.has(cmd.name))) return false;
+  // The input is a command with arguments, not a word in a list (`python|php|sh`).
+  const before = s.slice(Math.max(0, p.sep - MAX_ARGS), p.sep);
+  return /\S[ \t]+\S[^;&|\n]*$/.test(before.trimEnd());
+}
+
 /** The command at one position, as a finding, or null. */
 function judgePosition(s: string, p: Position, plainList: () => boolean, script: boolean): Finding | null {
   let i = skipBlanks(s, p.at);
-  // A subshell or a brace group: `;(id)`, `;{cat,/etc/passwd}`.
+  // A subshell or a brace group: `;(id)`, `;{cat,/etc/passwd}`, `{,ifconfig}`.
   let inBrace = false;
-  while (i < s.length && (s.charCodeAt(i) === 40 || s.charCodeAt(i) === 123 || s.charCodeAt(i) === 32)) {
+  while (i < s.length && (s.charCodeAt(i) === 40 || s.charCodeAt(i) === 123 || s.charCodeAt(i) === 32 || (inBrace && s.charCodeAt(i) === 44))) {
     if (s.charCodeAt(i) === 123) inBrace = true;
     i++;
   }
-  const word = readWord(s, i, inBrace);
-  if (!word.text) return null;
-  const cmd = commandOf(word.text);
-  if (!cmd) return null;
-  const args = inBrace && s.charCodeAt(word.end) === 44 ? { shape: "shell" as const, end: indexWithin(s, "}", word.end, MAX_ARGS) + 1 || word.end } : argShape(s, word.end, cmd.name);
+  const found = commandAt(s, i, inBrace);
+  if (!found) return null;
+  const { word, cmd, how } = found;
+  const braceList = inBrace && (s.charCodeAt(word.end) === 44 || s.charCodeAt(i - 1) === 44);
+  const args = braceList && s.charCodeAt(word.end) === 44 ? { shape: "shell" as const, end: indexWithin(s, "}", word.end, MAX_ARGS) + 1 || word.end } : argShape(s, word.end, cmd.name);
   const end = Math.max(word.end, args.end);
+  // Brace expansion that spells a command (`{cat,/etc/passwd}`, `{,ifconfig}`) is the shell's alone.
+  if (braceList && (cmd.tier !== "word" || /[/-]/.test(s.slice(word.end, args.end)))) return finding("cmdi", "shell.obfuscated-command", 0.9, p.sep, end);
 
-  if (p.kind === "start") return judgeWholeCommand(s, i, word, cmd, args, end);
+  if (p.kind === "start") {
+    const strength = judgeWholeCommand(s, word, cmd, args, how);
+    return strength ? finding("cmdi", word.obfuscated || how.globbed ? "shell.obfuscated-command" : "shell.command", strength, i, end) : null;
+  }
   let strength = AFTER_SEPARATOR[cmd.tier][args.shape];
   if (args.shape === "none" && cmd.tier !== "tool" && breaksOut(s, p.sep)) strength += 0.25;
   if (args.shape === "none" && cmd.tier === "lang" && plainList()) strength = Math.min(strength, 0.5);
-  if (p.kind === "subst") strength = Math.min(0.95, strength + (args.shape === "words" ? 0.2 : 0.3));
-  if (p.kind === "backtick") strength = Math.min(0.95, strength + (args.shape === "shell" ? 0.05 : 0.15));
+  if (p.kind === "subst") {
+    strength = Math.min(0.95, strength + (args.shape === "words" ? 0.2 : 0.3));
+    // A closed `$(...)`/`<(...)` around a command: no prose is written so.
+    if (s.charCodeAt(args.end) === 41) strength = Math.max(strength, 0.9);
+  }
+  if (p.kind === "backtick") {
+    strength = Math.min(0.95, strength + (args.shape === "shell" ? 0.05 : 0.15));
+    // A command with arguments in closed backticks; a lone word in backticks is how prose quotes code.
+    if (args.shape !== "none" && s.charCodeAt(args.end) === 96) strength = Math.max(strength, args.shape === "shell" ? 0.9 : 0.8);
+  }
+  if (pipedIntoShell(s, p, cmd, args)) strength = Math.max(strength, 0.9);
+  if (how.prefixed && cmd.tier !== "word") strength = Math.max(strength, 0.85);
   if (word.obfuscated && args.shape !== "words") strength = Math.max(0.9, strength);
   if (noisyBefore(s, p.sep)) strength = Math.min(strength, NOISY_CAP);
   const c = s.charCodeAt(p.sep);
@@ -349,14 +444,59 @@ function judgePosition(s: string, p: Position, plainList: () => boolean, script:
   return finding("cmdi", rule, strength, p.sep, end);
 }
 
+/** cmd.exe's `FOR %x IN (...) DO ...` loop: the `%x` loop variable is batch syntax, no prose has it. */
+const CMD_FOR = /\bfor\s+(?:\/[a-z]\s+(?:"[^"\n]{0,80}"\s*|[^\s%"]{1,80}\s+)?){0,3}%%?[^\s]{1,2}\s+in\s*\([^)]{0,400}\)\s*do\b/i;
+/** cmd.exe's `IF %x% == ...` / `IF "%~1" NEQ ...`: a comparison of batch variables. */
+const CMD_IF = /\bif\s+(?:\/i\s+)?(?:not\s+)?["'[({]?%[~\w][^\s=]{0,30}\s*(?:==|\s(?:equ|neq|lss|leq|gtr|geq)\s)/i;
+/** A character of a shell function name (`:` included: `:(){ :|:& };:`). */
+const isNameCode = (c: number) => isAsciiLetter(c) || isAsciiDigit(c) || c === 95 || c === 58;
+/** Longest function name and body read for a fork bomb. */
+const MAX_FUNCTION_NAME = 32;
+const MAX_FUNCTION_BODY = 200;
+
+/**
+ * A shell function that calls itself in a pipe or in the background, then is called: a fork bomb
+ * (`:(){ :|:& };:`). Found from each `()` followed by `{`, with bounded reads, so it stays linear.
+ */
+function forkBomb(s: string): Finding | null {
+  for (let k = s.indexOf("()"); k !== -1; k = s.indexOf("()", k + 2)) {
+    const open = skipBlanks(s, k + 2);
+    if (s.charCodeAt(open) !== 123) continue;
+    let start = k;
+    while (start > 0 && k - start < MAX_FUNCTION_NAME && isNameCode(s.charCodeAt(start - 1))) start--;
+    const name = s.slice(start, k);
+    const close = indexWithin(s, "}", open + 1, MAX_FUNCTION_BODY);
+    if (!name || close === -1) continue;
+    const body = s.slice(open + 1, close);
+    if (!/[|&]/.test(body) || body.indexOf(name) === -1) continue;
+    let call = skipBlanks(s, close + 1);
+    if (s.charCodeAt(call) === 59) call = skipBlanks(s, call + 1);
+    if (s.startsWith(name, call) && !isNameCode(s.charCodeAt(call + name.length))) return finding("cmdi", "shell.fork-bomb", 0.9, start, call + name.length);
+  }
+  return null;
+}
+
+function batchAndFunctions(s: string, out: Finding[]): void {
+  if (s.indexOf("%") !== -1) {
+    const loop = /do\b/i.test(s) ? CMD_FOR.exec(s) : null;
+    if (loop) out.push(finding("cmdi", "shell.batch", 0.9, loop.index, loop.index + loop[0].length));
+    const cond = CMD_IF.exec(s);
+    if (cond) out.push(finding("cmdi", "shell.batch", 0.8, cond.index, cond.index + cond[0].length));
+  }
+  if (s.indexOf("{") !== -1) {
+    const bomb = forkBomb(s);
+    if (bomb) out.push(bomb);
+  }
+}
+
 const SSI = /<!--\s*#\s*(exec|include|echo|config|printenv|set|fsize|flastmod)\b/gi;
 const SHELLSHOCK = /^\s*\(\s*\)\s*\{/;
 const DEV_TCP = /\/dev\/(?:tcp|udp)\/[\w.-]+\/\d+/g;
 
 /** Characters without which no construct here can be present. */
-const TRIGGER = /[;|&\n\r`$<>(]/;
-/** A whole-value command line needs an argument that is shell syntax: a flag, a path or a quote. */
-const WHOLE_COMMAND_TRIGGER = /\s[-/\\'"~*]/;
+const TRIGGER = /[;|&\n\r`$<>({%]/;
+/** A whole-value command line: a command with arguments, a quoted or globbed command word. */
+const WHOLE_COMMAND_TRIGGER = /[\s'"?*[]/;
 
 export const shellAnalyzer: Analyzer = {
   name: "shell",
@@ -364,6 +504,7 @@ export const shellAnalyzer: Analyzer = {
     const s = input.text;
     if (!TRIGGER.test(s) && !WHOLE_COMMAND_TRIGGER.test(s)) return [];
     const out: Finding[] = [];
+    batchAndFunctions(s, out);
     const shock = SHELLSHOCK.exec(s);
     if (shock) out.push(finding("cmdi", "shell.shellshock", 0.95, shock.index, shock.index + shock[0].length));
     if (s.indexOf("<!--") !== -1) {

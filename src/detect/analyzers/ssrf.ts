@@ -23,7 +23,7 @@ import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { finding, lowerAscii } from "./text.ts";
 
 function find(cls: AttackClass, rule: string, strength: number, start: number, end: number): Finding {
-  return finding(cls, `${cls === "ssrf" ? "ssrf" : "redirect"}.${rule}`, strength, start, end);
+  return finding(cls, `${cls === "open-redirect" ? "redirect" : "ssrf"}.${rule}`, strength, start, end);
 }
 
 // ---- where a host points ----
@@ -150,6 +150,8 @@ interface UrlParts {
   separator: string;
   userinfo: string;
   host: string;
+  /** Where the authority starts (after the separator). */
+  at: number;
   /** End of the authority. */
   end: number;
 }
@@ -176,7 +178,7 @@ function readAuthority(text: string, scheme: string, start: number, separator: s
   const atSign = authority.lastIndexOf("@");
   const hostPort = authority.slice(atSign + 1);
   const host = hostPort.startsWith("[") ? hostPort.slice(0, hostPort.indexOf("]") + 1 || undefined) : hostPort.replace(/:\d*$/, "");
-  return { scheme, start, separator, userinfo: atSign < 0 ? "" : authority.slice(0, atSign), host, end };
+  return { scheme, start, separator, userinfo: atSign < 0 ? "" : authority.slice(0, atSign), host, at, end };
 }
 
 /** A scheme name ending at the `:` at `colon` (read backwards), or "" when there is none. */
@@ -203,7 +205,7 @@ function leadingUrl(text: string): UrlParts | null {
     while (isSeparator(text[j])) j++;
     const separator = text.slice(i + 1, j);
     if (separator.length > 0 || WEB_SCHEMES.has(scheme)) return readAuthority(text, scheme, s, separator, j);
-    return { scheme, start: s, separator, userinfo: "", host: "", end: j };
+    return { scheme, start: s, separator, userinfo: "", host: "", at: j, end: j };
   }
   if (i > s || !isSeparator(text[s])) return null;
   let j = s;
@@ -245,6 +247,78 @@ function ssrfFindings(url: UrlParts, leading: boolean, out: Finding[]): void {
 }
 
 /**
+ * `http://a.example &@b.example# @127.0.0.1/`: an authority that stops at a space, `#` or backslash for
+ * one URL parser while another reads on to the last `@` before the path, so that a check and the
+ * fetch see different hosts. Returns that far host, or null. An email address in a query
+ * (`?to=a@b.example`) is after a `?`, not this.
+ */
+function farHost(text: string, url: UrlParts): { host: string; end: number } | null {
+  const stop = text[url.end];
+  if (!url.host || stop === undefined || stop === "/" || stop === "?") return null;
+  let pathStart = url.end;
+  const limit = Math.min(text.length, url.at + MAX_BARE_HOST);
+  while (pathStart < limit && text[pathStart] !== "/" && text[pathStart] !== "?") pathStart++;
+  const atSign = text.lastIndexOf("@", pathStart - 1);
+  if (atSign < url.end || text.slice(url.end, atSign).includes("=")) return null;
+  const host = text.slice(atSign + 1, authorityEnd(text, atSign + 1, pathStart)).replace(/:\d*$/, "");
+  return looksLikeHost(host) ? { host, end: atSign + 1 + host.length } : null;
+}
+
+/** Strong when the far host is internal. */
+function ambiguousAuthority(text: string, url: UrlParts, out: Finding[]): void {
+  const far = farHost(text, url);
+  if (far) out.push(find("ssrf", "ambiguous-authority", judgeHost(far.host)!.target === "public" ? 0.5 : 0.9, url.start, far.end));
+}
+
+/** Java's `url:` prefix (`url:file:///etc/passwd`): `new URL()` drops it, filters that check the scheme do not. */
+function wrappedUrl(text: string, url: UrlParts, out: Finding[]): void {
+  if (url.scheme !== "url" || url.separator !== "") return;
+  const inner = leadingUrl(text.slice(url.end));
+  if (!inner || inner.scheme === "") return;
+  const shifted = { ...inner, start: inner.start + url.end, at: inner.at + url.end, end: inner.end + url.end };
+  out.push(find("ssrf", "wrapped-url", 0.8, url.start, shifted.end));
+  ssrfFindings(shifted, true, out);
+}
+
+/** A media type with its parameters (`text/plain;charset=utf-8;base64`) is shorter than this. */
+const MAX_MEDIA_TYPE = 128;
+/** Media types an honest `data:` URL in a request carries: images, sound, video, fonts. */
+const MEDIA_DATA_URL = /^data:\s*(?:image|audio|video|font)\//i;
+
+/**
+ * Values a server reads as a document to include or fetch: a `data:` URL of text or code (`data:text/plain;base64,...`,
+ * which PHP's `include` and `file_get_contents` accept; `text/html` is the HTML analyzer's), and a remote
+ * text file (`http://evil.example/shell.txt`), the classic remote inclusion, strong when `?`s after it turn
+ * whatever the application appends into a query.
+ */
+function inclusionFindings(text: string, url: UrlParts, out: Finding[]): void {
+  if (url.scheme === "data") {
+    const head = text.slice(url.start, url.start + MAX_MEDIA_TYPE);
+    const comma = head.indexOf(",");
+    if (!MEDIA_DATA_URL.test(head) && !/^data:\s*text\/html/i.test(head)) out.push(find("rfi", "data-url", 0.5, url.start, comma < 0 ? url.end : url.start + comma));
+    return;
+  }
+  if (!WEB_SCHEMES.has(url.scheme) || !url.host) return;
+  let pathEnd = url.end;
+  while (pathEnd < text.length && !QUERY_OR_SPACE.has(text.charCodeAt(pathEnd))) pathEnd++;
+  if (!INCLUDED_TEXT_FILE.test(text.slice(url.end, pathEnd))) return;
+  const rest = text.slice(pathEnd).trimEnd();
+  if (rest === "") out.push(find("rfi", "remote-text-file", 0.6, url.start, pathEnd));
+  else if (/^\?+$/.test(rest)) out.push(find("rfi", "remote-text-file", 0.85, url.start, pathEnd + rest.length));
+}
+
+/** A file a PHP `include` runs as code but an honest link seldom names: the attacker's script served as text. */
+const INCLUDED_TEXT_FILE = /\/[^/]+\.(?:txt|inc)$/i;
+const QUERY_OR_SPACE = new Set(Array.from("?# \t\n\r", (c) => c.charCodeAt(0)));
+
+/** A leading URL to a literal public address (`http://203.0.113.7/`, `http://[2001:db8::1]/`): sites name their hosts. */
+function publicAddressFinding(url: UrlParts, out: Finding[]): void {
+  if ((url.scheme === "" || WEB_SCHEMES.has(url.scheme)) && addressHost(url.host) && judgeHost(url.host)?.target === "public") {
+    out.push(find("ssrf", "address-host", 0.5, url.start, url.end));
+  }
+}
+
+/**
  * A value that is a host and nothing like a sentence: `localhost/`, `169.254.169.254/latest`,
  * `0x7f.1:80`, `host.docker.internal/`. A bare host without a path or port (`server=localhost`) says
  * too little, and a bare LAN or IPv6 address is what telemetry reports about the client's own network.
@@ -257,7 +331,7 @@ function bareHostFindings(text: string, out: Finding[]): void {
   const host = text.slice(0, end).replace(/:\d*$/, "");
   // A number with a dot or two before a slash is a rating or a version (`10.5/10`), not an address;
   // hex parts or four octal ones are no accident.
-  if (NUMERIC_HOST.test(host) && !/0x|^0\d*\.\d+\.\d+\.\d+$/i.test(host)) return;
+  if (NUMERIC_HOST.test(host) && !parseIp(host) && !/0x|^0\d*\.\d+\.\d+\.\d+$/i.test(host)) return;
   if (!host.includes(".") && !host.startsWith("0x") && !SINGLE_LABEL_NAMES.has(host.toLowerCase())) return;
   const verdict = judgeHost(host);
   if (!verdict) return;
@@ -295,21 +369,75 @@ function nameWeightOf(name: string): 0 | 1 | 2 {
   return URL_NAMES.has(n) ? 1 : 0;
 }
 
-function redirectFindings(url: UrlParts, nameWeight: 1 | 2, out: Finding[]): void {
-  if (!url.host) return;
-  if (url.scheme !== "" && !WEB_SCHEMES.has(url.scheme)) return;
-  // The honest spellings are `scheme://host` and `//host`; everything else exploits how differently a
-  // validator and a browser read slashes, backslashes, control characters and userinfo.
-  const odd = url.separator !== "//" || url.userinfo.includes(".") || /[^\x21-\x7e]|%/.test(url.host);
-  if (odd) out.push(find("open-redirect", "obfuscated-url", 0.85, url.start, url.end));
-  else out.push(find("open-redirect", url.scheme ? "absolute-url" : "protocol-relative", nameWeight === 2 ? 0.6 : 0.45, url.start, url.end));
+/** `https:\/\/host`: a JSON-escaped `//`, which browsers read as written. */
+const JSON_ESCAPED_SLASHES = "\\/\\/";
+
+/** A host as a browser would go to it: a dotted name, an address, or a name that means the host itself. */
+function looksLikeHost(host: string): boolean {
+  return (host.includes(".") || host.startsWith("[") || SINGLE_LABEL_NAMES.has(lowerAscii(host))) && judgeHost(host) !== null;
 }
 
-/** `/https://evil.example`: a path that is a URL, which naive "starts with /" checks let through. */
+/**
+ * A host whose text a browser folds into other ASCII characters: percent-escapes (`evil%2ecom`), control
+ * characters, full-width or enclosed letters and dots (`ｅｖｉｌ。com`). An internationalized name that
+ * becomes punycode (`例子.测试`) is honest: the browser goes where it says.
+ */
+function foldedHost(host: string): boolean {
+  if (/[%\x00-\x20\x7f]/.test(host)) return true;
+  if (!/[^\x00-\x7f]/.test(host)) return false;
+  let parsed: string;
+  try {
+    parsed = new URL(`http://${host}/`).hostname;
+  } catch {
+    return false;
+  }
+  const raw = host.split(".");
+  const labels = parsed.split(".");
+  if (raw.length !== labels.length) return true; // a full-width or ideographic dot became a label separator
+  return raw.some((label, i) => /[^\x00-\x7f]/.test(label) && !labels[i]!.startsWith("xn--"));
+}
+
+/**
+ * The spellings a validator and a browser read differently, so that the browser leaves for another
+ * host than the one checked: slashes, backslashes and control characters instead of `//` (`/\host`,
+ * `https:/\host`, `https:///host`, `https:host`), userinfo (`good.example@evil.example`; honest
+ * redirect targets carry none with a dot), a second URL as the authority (`//https://host`), an
+ * authority parsers end in different places (above), and a host the browser folds (above).
+ */
+function confusingSpelling(text: string, url: UrlParts): boolean {
+  if (foldedHost(url.host) || url.userinfo.includes(".") || farHost(text, url)) return true;
+  if (url.scheme === "" && WEB_SCHEMES.has(lowerAscii(url.host.replace(/:$/, ""))) && text.startsWith("//", url.end)) return true;
+  const honest = url.separator === "//" || (url.scheme !== "" && url.separator === JSON_ESCAPED_SLASHES);
+  // `https:///static/app.js` is a template with an empty host: the browser's "host" has no dot.
+  return !honest && looksLikeHost(url.host);
+}
+
+/** A literal IPv4 or IPv6 address: no site sends its users to one. */
+function addressHost(host: string): boolean {
+  return host.startsWith("[") || parseIp(host)?.family === 4;
+}
+
+/**
+ * An absolute URL is what single sign-on and payment flows put in these parameters every day: weak.
+ * Only a confusing spelling is strong; an address instead of a name is moderate.
+ */
+function redirectFindings(text: string, url: UrlParts, nameWeight: 1 | 2, out: Finding[]): void {
+  if (!url.host) return;
+  if (url.scheme !== "" && !WEB_SCHEMES.has(url.scheme)) return;
+  const plain = nameWeight === 2;
+  if (confusingSpelling(text, url)) out.push(find("open-redirect", "obfuscated-url", plain ? 0.85 : 0.7, url.start, url.end));
+  else if (addressHost(url.host)) out.push(find("open-redirect", "address-host", plain ? 0.6 : 0.5, url.start, url.end));
+  else out.push(find("open-redirect", url.scheme ? "absolute-url" : "protocol-relative", plain ? 0.45 : 0.35, url.start, url.end));
+}
+
+/**
+ * `/https://evil.example`: a path that is a URL, which naive "starts with /" checks let through. A
+ * browser stays on the site with it; only an application that strips the slash leaves: weak.
+ */
 function pathWrappedUrl(text: string): UrlParts | null {
   if (text[0] !== "/" || !/[A-Za-z]/.test(text[1] ?? "") || text.indexOf(":") < 0) return null;
   const inner = leadingUrl(text.slice(1));
-  return inner && WEB_SCHEMES.has(inner.scheme) ? { ...inner, start: 0, end: inner.end + 1, separator: "/" } : null;
+  return inner && WEB_SCHEMES.has(inner.scheme) ? { ...inner, start: 0, end: inner.end + 1 } : null;
 }
 
 /** `header.referer` and `header.origin`, and the leaves the decompose stage makes from them. */
@@ -322,15 +450,24 @@ export const ssrfAnalyzer: Analyzer = {
     if (typeof text !== "string" || text.length < 3 || (input.location === "header" && REFERRER_PATH.test(input.path))) return [];
     const out: Finding[] = [];
     const leading = leadingUrl(text);
-    if (leading) ssrfFindings(leading, true, out);
-    else if (input.location !== "header" && input.kind === "value") bareHostFindings(text, out);
+    const ownValue = input.location !== "header" && input.kind === "value";
+    if (leading) {
+      ssrfFindings(leading, true, out);
+      ambiguousAuthority(text, leading, out);
+      wrappedUrl(text, leading, out);
+      if (ownValue) {
+        inclusionFindings(text, leading, out);
+        publicAddressFinding(leading, out);
+      }
+    } else if (ownValue) bareHostFindings(text, out);
     for (let url = embeddedUrl(text, leading ? leading.end : 0); url; url = embeddedUrl(text, Math.max(url.end, url.start + 1))) {
       ssrfFindings(url, false, out);
     }
-    const wrapped = leading ? null : pathWrappedUrl(text);
-    if ((leading || wrapped) && input.kind === "value" && (input.location === "query" || input.location === "body")) {
+    if (input.kind === "value" && (input.location === "query" || input.location === "body")) {
       const nameWeight = redirectNameWeight(input.name);
-      if (nameWeight) redirectFindings((leading ?? wrapped)!, nameWeight, out);
+      const wrapped = nameWeight && !leading ? pathWrappedUrl(text) : null;
+      if (leading && nameWeight) redirectFindings(text, leading, nameWeight, out);
+      else if (wrapped && nameWeight) out.push(find("open-redirect", "path-wrapped-url", nameWeight === 2 ? 0.45 : 0.35, wrapped.start, wrapped.end));
     }
     return out;
   },

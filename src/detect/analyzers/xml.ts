@@ -191,11 +191,34 @@ function xincludeFindings(text: string, findings: Finding[]): void {
   }
 }
 
+/**
+ * Namespaces that bind a programming language's runtime into a stylesheet: PHP's `php:function`,
+ * Xalan's and Saxon's Java classes, MSXSL's inline scripts. Declaring one is how XSLT injection runs code.
+ */
+const XSLT_RUNTIME_NAMESPACE = /xmlns:[\w.-]+\s*=\s*["']?(?:https?:\/\/php\.net\/xsl|https?:\/\/xml\.apache\.org\/xalan\/java|https?:\/\/xml\.apache\.org\/xslt\/java|xalan:\/\/|java:|https?:\/\/saxon\.sf\.net\/java-type|urn:schemas-microsoft-com:xslt)/i;
+
 function xsltFindings(text: string, findings: Finding[]): void {
   if (!text.includes(XSLT_NAMESPACE) && !text.includes("<xsl:")) return;
   XSLT_READS.lastIndex = 0;
   const m = XSLT_READS.exec(text);
   if (m) findings.push(find("xslt-read", 0.8, m.index, m.index + m[0].length));
+  const runtime = XSLT_RUNTIME_NAMESPACE.exec(text);
+  if (runtime) findings.push(find("xslt-runtime", 0.85, runtime.index, runtime.index + runtime[0].length));
+}
+
+/**
+ * CDATA sections that cut markup in pieces (`<![CDATA[<]]>script<![CDATA[>]]>`,
+ * `javas]]><![CDATA[cript:`): an XML-to-HTML step joins them back into a tag that filters never saw.
+ * Honest CDATA wraps a whole block of text; one that holds only a tag delimiter, or that ends inside a
+ * word the next one goes on with, is there to hide what the pieces spell.
+ */
+const CDATA_DELIMITER_ONLY = /<!\[CDATA\[\s*(?:<\/?|>)\s*\]\]>/;
+/** A section ending inside a word the next one goes on with (`]]]]><![CDATA[>`, the standard escape of `]]>`, has no letters). */
+const CDATA_WORD_SPLIT = /[A-Za-z]\]\]><!\[CDATA\[[A-Za-z]/;
+
+function cdataFindings(text: string, findings: Finding[]): void {
+  const m = CDATA_DELIMITER_ONLY.exec(text) ?? CDATA_WORD_SPLIT.exec(text);
+  if (m) findings.push(finding("xss", "xml.cdata-split-markup", 0.8, m.index, m.index + m[0].length));
 }
 
 export const xmlAnalyzer: Analyzer = {
@@ -207,6 +230,7 @@ export const xmlAnalyzer: Analyzer = {
     if (text.includes("<!")) entityFindings(text, findings);
     if (text.includes(":include")) xincludeFindings(text, findings);
     if (text.includes("xsl")) xsltFindings(text, findings);
+    if (text.includes("<![CDATA[")) cdataFindings(text, findings);
     return findings;
   },
 };

@@ -29,7 +29,7 @@ import { DEFAULT_FEATURIZER, FEATURIZER_VERSION, featurizeField, type SparseVect
 import { makeField } from "../fields.ts";
 import { exportLinearOnnx } from "../onnx/linear.ts";
 import { metricsAt, rocAuc, thresholdForFpr, type Scored } from "../eval/metrics.ts";
-import { CombinerLayout, COMBINER_VERSION } from "./combiner.ts";
+import { combinerVector, COMBINER_SIZE, COMBINER_VERSION } from "./combiner.ts";
 import { LexicalModel, WINDOW_CHARS } from "./lexical.ts";
 import { encodeGenericModel, GenericModel, MODEL_INPUT_VERSION, type GenericMetadata } from "./model.ts";
 import { DEFAULT_TRAIN, trainSoftmax, type SoftmaxWeights } from "./softmax.ts";
@@ -144,7 +144,9 @@ function suiteAttackLeaf(leaves: Leaf[], findings: Finding[][], template: Set<st
     const cls = findings[best]!.reduce((a, f) => (f.strength > a.strength ? f : a)).class;
     return [{ leaf: leaves[best]!, findings: findings[best]!, label: CLASSES.indexOf(cls), source }];
   }
-  return longest < 0 ? [] : [{ leaf: leaves[longest]!, findings: findings[longest]!, label: CLASSES.indexOf(label), source }];
+  // Without a clear finding, the suite's label is all there is: the lexical model learns the payload's
+  // look, but the combiner is not taught that a weak finding there is an attack (its findings are left out).
+  return longest < 0 ? [] : [{ leaf: leaves[longest]!, findings: [], label: CLASSES.indexOf(label), source }];
 }
 
 const leafKey = (l: Leaf) => `${l.path}\0${l.text}`;
@@ -252,16 +254,14 @@ export async function buildGenericModel(options: GenericBuildOptions): Promise<G
 
   progress?.("combiner", `${combinerSide.length} leaves`);
   const lexical = await LexicalModel.create(exportLinearOnnx(lexicalWeights, {}), lexicalWeights, DEFAULT_FEATURIZER);
-  const rules = [...new Set(all.flatMap((l) => l.findings.map((f) => f.rule)))].sort();
-  const layout = new CombinerLayout(rules);
   const Xc: SparseVector[] = [];
   for (let i = 0; i < combinerSide.length; i += 4096) {
     const chunk = combinerSide.slice(i, i + 4096);
     const probs = await lexical.probabilities(chunk.map((l) => l.leaf));
-    chunk.forEach((l, k) => Xc.push(layout.vector(l.leaf, l.findings, probs[k]!)));
+    chunk.forEach((l, k) => Xc.push(combinerVector(l.leaf, l.findings, probs[k]!)));
   }
   const yc = Uint8Array.from(combinerSide.map((l) => l.label));
-  const combinerWeights: SoftmaxWeights = trainSoftmax(Xc, yc, classWeights(yc), CLASSES.length, layout.size, {
+  const combinerWeights: SoftmaxWeights = trainSoftmax(Xc, yc, classWeights(yc), CLASSES.length, COMBINER_SIZE, {
     ...DEFAULT_TRAIN,
     epochs: 12,
     learningRate: 0.1,
@@ -278,7 +278,7 @@ export async function buildGenericModel(options: GenericBuildOptions): Promise<G
     classes: [...CLASSES],
     inputVersion: MODEL_INPUT_VERSION,
     featurizer: { ...DEFAULT_FEATURIZER, version: FEATURIZER_VERSION },
-    combiner: { version: COMBINER_VERSION, rules },
+    combiner: { version: COMBINER_VERSION },
     threshold: 0.5,
     targetFpr: options.targetFpr,
     trainedAt: new Date().toISOString(),

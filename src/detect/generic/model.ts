@@ -13,7 +13,7 @@ import { LeafAnalysis } from "../analyzers/index.ts";
 import { FEATURIZER_VERSION, type FeaturizerSettings } from "../featurize.ts";
 import { exportLinearOnnx, readLinearOnnx } from "../onnx/linear.ts";
 import { SparseLinearSession } from "../onnx/session.ts";
-import { CombinerLayout, COMBINER_VERSION } from "./combiner.ts";
+import { combinerVector, COMBINER_SIZE, COMBINER_VERSION } from "./combiner.ts";
 import { LexicalModel } from "./lexical.ts";
 import type { SoftmaxWeights } from "./softmax.ts";
 import type { Evidence } from "./explain.ts";
@@ -32,7 +32,7 @@ export interface GenericMetadata {
   /** MODEL_INPUT_VERSION of the Moat that built it. */
   inputVersion: string;
   featurizer: FeaturizerSettings;
-  combiner: { version: number; rules: string[] };
+  combiner: { version: number };
   /** Attack probability at or above which a request is flagged, calibrated at `targetFpr`. */
   threshold: number;
   targetFpr: number;
@@ -55,8 +55,15 @@ export interface GenericScore {
   cls: number;
   /** Index into `leaves` of the most suspicious leaf (−1 when the request has none). */
   top: number;
+  /** The highest lexical attack probability of a leaf (0 unless asked for: see scoreRequests). */
+  lexical: number;
   leaves: LeafScore[];
   flags: RequestFlag[];
+}
+
+/** What the site model is given of the generic model: its score, or the lexical model's when higher (see scoreRequests). */
+export function siteSignal(g: GenericScore): number {
+  return Math.max(g.score, g.lexical);
 }
 
 /** The combiner's weights travel in the lexical model's file under these initializer names. */
@@ -78,7 +85,6 @@ export class GenericModel {
   private constructor(
     readonly meta: GenericMetadata,
     readonly lexical: LexicalModel,
-    private readonly layout: CombinerLayout,
     private readonly combiner: SparseLinearSession,
   ) {}
 
@@ -94,11 +100,10 @@ export class GenericModel {
     const b = extra.get(COMBINER_B);
     if (!W || !b || W.dims?.length !== 2) throw new Error("the generic model file has no combiner weights: rebuild it (moat train --generic)");
     const combinerWeights: SoftmaxWeights = { W: tensorFloats(W), b: tensorFloats(b), buckets: Number(W.dims[0]), classes: Number(W.dims[1]) };
-    const layout = new CombinerLayout(meta.combiner.rules);
-    if (combinerWeights.buckets !== layout.size) throw new Error(`the combiner has ${combinerWeights.buckets} inputs where its layout names ${layout.size}: a damaged model file`);
+    if (combinerWeights.buckets !== COMBINER_SIZE) throw new Error(`the combiner has ${combinerWeights.buckets} inputs where its layout has ${COMBINER_SIZE}: a damaged model file`);
     const lexical = await LexicalModel.create(exportLinearOnnx(weights, {}), weights, meta.featurizer);
     const combiner = await SparseLinearSession.create(exportLinearOnnx(combinerWeights, {}), combinerWeights.classes);
-    return new GenericModel(meta, lexical, layout, combiner);
+    return new GenericModel(meta, lexical, combiner);
   }
 
   static async fromFile(path: string): Promise<GenericModel> {
@@ -118,29 +123,29 @@ export class GenericModel {
     return this.lexical.cacheMisses;
   }
 
-  /** Decomposes, analyzes and scores a batch of requests in one lexical and one combiner call. */
-  async scoreRequests(requests: HttpRequest[]): Promise<GenericScore[]> {
+  /**
+   * Decomposes, analyzes and scores a batch of requests in one lexical and one combiner call. With
+   * `lexical`, every leaf is also read by the lexical model and each request gets its most
+   * attack-like leaf's lexical probability: a graded signal the site model weighs against the site's
+   * profile (a combiner score is near 0 for every request without a finding).
+   */
+  async scoreRequests(requests: HttpRequest[], options: { lexical?: boolean } = {}): Promise<GenericScore[]> {
     const decomposed = requests.map((r) => decompose(r));
     const leaves = decomposed.flatMap((d) => d.leaves);
     const findings = leaves.map((l) => this.analysis.analyze(l));
-    return this.scoreLeaves(decomposed, leaves, findings);
-  }
-
-  /**
-   * Scores leaves already analyzed. A leaf without a finding has the combiner's empty vector (see
-   * combiner.ts), whose answer is the same for all: computed once, and the lexical model never runs for it.
-   */
-  async scoreLeaves(requests: { leaves: Leaf[]; flags: RequestFlag[] }[], leaves: Leaf[], findings: Finding[][]): Promise<GenericScore[]> {
-    const found: number[] = [];
-    findings.forEach((f, i) => f.length && found.push(i));
-    const lexical = await this.lexical.probabilities(found.map((i) => leaves[i]!));
-    const probs = await this.combiner.run(found.map((i, k) => this.layout.vector(leaves[i]!, findings[i]!, lexical[k]!)));
+    // A leaf without a finding has the combiner's empty vector (see combiner.ts), whose answer is the
+    // same for all: computed once, and the lexical model runs only for the leaves with one.
+    const read = options.lexical ? leaves.map((_, i) => i) : findings.flatMap((f, i) => (f.length ? [i] : []));
+    const lexical = await this.lexical.probabilities(read.map((i) => leaves[i]!));
+    const lexicalOf = new Map(read.map((i, k) => [i, lexical[k]!]));
+    const found = read.filter((i) => findings[i]!.length);
+    const probs = await this.combiner.run(found.map((i) => combinerVector(leaves[i]!, findings[i]!, lexicalOf.get(i)!)));
     this.unremarkable ??= this.verdictAt(await this.combiner.run([{ idx: new Int32Array(0), val: new Float32Array(0) }]), 0);
     const verdicts = new Array<[number, number]>(leaves.length).fill(this.unremarkable);
     found.forEach((i, k) => (verdicts[i] = this.verdictAt(probs, k)));
     let k = 0;
-    return requests.map((r) => {
-      const out: GenericScore = { score: 0, cls: 0, top: -1, leaves: [], flags: r.flags };
+    return decomposed.map((r) => {
+      const out: GenericScore = { score: 0, cls: 0, top: -1, lexical: 0, leaves: [], flags: r.flags };
       for (const leaf of r.leaves) {
         const [attack, cls] = verdicts[k]!;
         out.leaves.push({ leaf, findings: findings[k]!, attack, cls });
@@ -149,6 +154,8 @@ export class GenericModel {
           out.cls = cls;
           out.top = out.leaves.length - 1;
         }
+        const p = lexicalOf.get(k);
+        if (p && 1 - p[0]! > out.lexical) out.lexical = 1 - p[0]!;
         k++;
       }
       return out;

@@ -6,7 +6,6 @@ import { readFileSync } from "node:fs";
 import type { HttpRequest } from "../../core/http-request.ts";
 import { readDenseLogisticOnnx, type DenseLogistic } from "../onnx/dense.ts";
 import { DenseSession } from "../onnx/session.ts";
-import { FEATURIZER_VERSION } from "../featurize.ts";
 import { SITE_FEATURES, siteFeatures, type SiteFinding } from "./features.ts";
 import type { SiteProfile } from "./profile.ts";
 
@@ -61,11 +60,12 @@ export class IncompatibleSiteModel extends Error {
 }
 
 /**
- * The lineage of a site model trained, or loadable, now: on top of `generic`, with this featurizer.
- * `featurizerVersion` must change whenever normalization or field extraction does.
+ * The lineage of a site model trained, or loadable, now: on top of `generic`, whose inputs version
+ * (decomposition, featurizer, combiner: see MODEL_INPUT_VERSION) is the running Moat's, since a
+ * generic model of any other is refused at load.
  */
-export function runningLineage(generic: { meta: { version: string } }, featurizerVersion: string | number = FEATURIZER_VERSION): SiteLineage {
-  return { genericVersion: generic.meta.version, featurizerVersion: String(featurizerVersion) };
+export function runningLineage(generic: { meta: { version: string; inputVersion: string } }): SiteLineage {
+  return { genericVersion: generic.meta.version, featurizerVersion: generic.meta.inputVersion };
 }
 
 const RETRAIN = "retrain it on the site's traffic: moat train --from <access logs> --out <model dir>";

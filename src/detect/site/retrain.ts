@@ -99,7 +99,7 @@ export async function retrainWithGate(recent: AsyncIterable<HttpRequest[]> | Htt
 
   const candidate = await rates(Detector.fromModels(generic, await SiteModel.fromBytes(trained.bytes)), heldOut, attacks);
   const liveFile = options.liveDir && join(options.liveDir, "site.onnx");
-  const liveModel = liveFile && existsSync(liveFile) ? await liveToCompare(liveFile, runningLineage(generic, options.featurizerVersion)) : null;
+  const liveModel = liveFile && existsSync(liveFile) ? await liveToCompare(liveFile, runningLineage(generic)) : null;
   const live = liveModel ? await rates(Detector.fromModels(generic, liveModel), heldOut, attacks) : null;
   return { trained, gate: { ...gateVerdict(live, candidate), heldOut: heldOut.length, attacks: attacks.length, live, candidate } };
 }

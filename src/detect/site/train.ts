@@ -18,7 +18,7 @@
 import type { HttpRequest } from "../../core/http-request.ts";
 import { splitPoint, rng } from "../corpus/sample.ts";
 import { grammarPayloads } from "../corpus/grammar.ts";
-import type { GenericModel } from "../generic/model.ts";
+import { siteSignal, type GenericModel } from "../generic/model.ts";
 import { thresholdForFpr } from "../eval/metrics.ts";
 import { exportDenseLogisticOnnx } from "../onnx/dense.ts";
 import { SITE_FEATURES, siteFeatures } from "./features.ts";
@@ -39,8 +39,6 @@ export interface SiteTrainOptions {
    * scorer, the threshold and the figures never see them, and they are not counted.
    */
   profileOnly?(request: HttpRequest): boolean;
-  /** The featurizer version recorded in the model (see runningLineage); defaults to FEATURIZER_VERSION. */
-  featurizerVersion?: string | number;
   progress?(stage: string, detail?: string): void;
 }
 
@@ -59,7 +57,7 @@ async function genericScores(generic: GenericModel, requests: HttpRequest[]): Pr
   const out: number[] = [];
   for (let i = 0; i < requests.length; i += BATCH) {
     const batch = requests.slice(i, i + BATCH);
-    out.push(...(await generic.scoreRequests(batch)).map((s) => s.score));
+    out.push(...(await generic.scoreRequests(batch, { lexical: true })).map(siteSignal));
   }
   return out;
 }
@@ -176,7 +174,7 @@ export async function trainSiteModel(traffic: AsyncIterable<HttpRequest[]> | Htt
     features: [...SITE_FEATURES],
     threshold: 0.5,
     targetFpr: options.targetFpr,
-    ...runningLineage(generic, options.featurizerVersion),
+    ...runningLineage(generic),
     trainedAt: new Date().toISOString(),
     calibration: {
       trainingRequests: total,

@@ -75,6 +75,36 @@ describe("addBodyLeaves", () => {
     expect(leafAt(bodyLeaves(null, "--XB\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nv\r\n--XB--").leaves, "body.multipart.f").text).toBe("v");
   });
 
+  test("a body without Content-Type that opens with `name=` is a form, raw spaces and line breaks in its values included", () => {
+    const s = bodyLeaves(null, "cmd=cat /etc/passwd&next=a+b%27\r\nmore");
+    expect(leafAt(s.leaves, "body.cmd").text).toBe("cat /etc/passwd");
+    expect(leafAt(s.leaves, "body.next").text).toBe("a b'\r\nmore");
+    expect(s.leaves.some((l) => l.kind === "text")).toBe(false);
+  });
+
+  test("what only looks like a form stays text: a base64 blob, a line protocol, prose", () => {
+    for (const body of ["SGVsbG8gd29ybGQ=", "cpu,host=a usage=0.5 1700000000", "Note: x=1 is the answer", "eval($foo)"]) {
+      expect(sniffFormat(body)).toBe("text");
+      expect(leafAt(bodyLeaves(null, body).leaves, "body", "text").text).toBe(body);
+    }
+  });
+
+  test("a form Content-Type on an XML or multipart body: read as what it is", () => {
+    const xml = bodyLeaves("application/x-www-form-urlencoded", '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>');
+    expect(xml.leaves.some((l) => l.kind === "xml-doctype")).toBe(true);
+    const multipart = bodyLeaves("application/x-www-form-urlencoded", '--XB\r\nContent-Disposition: form-data; name="f"\r\n\r\n;id\r\n--XB--');
+    expect(leafAt(multipart.leaves, "body.multipart.f").text).toBe(";id");
+  });
+
+  test("multipart whose Content-Type names another boundary, or none and a blank line first: the body's own boundary", () => {
+    const body = '\r\n--real\r\nContent-Disposition: form-data; name="f"\r\n\r\n<x>\r\n--real--\r\n';
+    expect(leafAt(bodyLeaves("multipart/form-data; boundary=other", body).leaves, "body.multipart.f").text).toBe("<x>");
+    expect(sniffFormat(body)).toBe("multipart");
+    // An empty multipart (only its closing delimiter) is not re-read with a boundary made of that delimiter.
+    const empty = bodyLeaves("multipart/form-data; boundary=----WebKitFormBoundary", "------WebKitFormBoundary--\r\n");
+    expect(paths(empty.leaves)).toEqual(["body"]);
+  });
+
   test("a structure claimed and not there: what can be read, the body as text, and body-unparsed", () => {
     const bad = bodyLeaves("application/json", '{"a": "<script>", ');
     expect(paths(bad.leaves)).toEqual(["body"]);

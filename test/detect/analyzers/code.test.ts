@@ -8,7 +8,7 @@ const key = (text: string) => strength(codeAnalyzer, text, { kind: "key", name: 
 describe("code analyzer", () => {
   test("PHP: tags, calls with a code argument, superglobals, interpolation", () => {
     expect(s("<?php echo 1; ?>")).toBe(0.9);
-    expect(s("<?=`id`?>")).toBe(0.8);
+    expect(s("<?=`id`?>")).toBe(0.85);
     expect(s(";system('cat /etc/passwd')")).toBe(0.9);
     expect(s("SyStEm ( $_GET[0] )")).toBe(0.9);
     expect(s("assert(base64_decode('c3lzdGVtKCdpZCcp'))")).toBe(0.9);
@@ -16,6 +16,44 @@ describe("code analyzer", () => {
     expect(s("{${phpinfo()}}")).toBe(0.85);
     expect(s("x=$_POST['a']")).toBe(0.85);
     expect(strongest(codeAnalyzer, "<?php")!.class).toBe("code-injection");
+  });
+
+  test("PHP: short open tags, but not an XML declaration", () => {
+    expect(s('<?= "x"')).toBe(0.85);
+    expect(s('<? php echo "x"')).toBe(0.85);
+    expect(s("<? echo 1")).toBe(0.85);
+    expect(s('<?xml version="1.0"?>')).toBe(0);
+    expect(s("<?=1")).toBe(0);
+  });
+
+  test("PHP: built-ins no other language names are PHP when called, whatever the argument", () => {
+    expect(s("base64_decode()")).toBe(0.8);
+    expect(s("posix_getpwuid(0)")).toBe(0.8);
+    expect(s("curl_init ( )")).toBe(0.8);
+    expect(s("gzuncompress/*c*/($x)")).toBe(0.8);
+    // Part of a longer name is another function.
+    expect(s("my_base64_decode()")).toBe(0);
+  });
+
+  test("PHP: calls whose callee is a variable, a quoted or bracketed name, or glued strings", () => {
+    expect(s("$a(1)")).toBe(0.8);
+    expect(s("$f($x)")).toBe(0.8);
+    for (const v of ["@$__[o](4)", "$$b(2)", "${@a}(10)", "$O00{0}(15)", "$GLOBALS['x'](1)"]) expect(s(v)).toBe(0.85);
+    for (const v of ["(system)(ls);", '"system"(ls);', "[system][0](ls);", "(string)'exec'('id');", '("system")("id")']) expect(s(v)).toBe(0.9);
+    expect(s("$y = 'sys'.'tem'; $y('id');")).toBe(0.85);
+    expect(strongest(codeAnalyzer, "$a(1)")!.rule).toBe("code.php-variable-call");
+    // Prices, jQuery, a template helper with a string key, other glued strings.
+    for (const v of ["costs $100(USD)", "$(document).ready(f)", "jQuery $.ajax(u)", "'foo'.'bar'", "the (system) (in use)", 'the "eval" (evaluation) form']) expect(s(v)).toBe(0);
+    expect(s("$t('menu.home')")).toBeLessThan(0.8);
+  });
+
+  test("an upload named as a server script is a web shell", () => {
+    const file = (name: string) => strength(codeAnalyzer, name, { kind: "filename", location: "body", name: "file" });
+    for (const v of ["shell.php", "a.phtml", "x.php5..", "cmd.jsp", "cmd.jspx. ", "up.aspx", "evil.phar"]) expect(file(v)).toBe(0.85);
+    expect(strength(codeAnalyzer, "a.php", { location: "header", name: "x-filename", path: "header.x-filename" })).toBe(0.85);
+    for (const v of ["photo.jpg", "notes.php.txt", "report.pdf"]) expect(file(v)).toBe(0);
+    // A value that names a script is a link, not an upload.
+    expect(s("index.php")).toBe(0);
   });
 
   test("a function name in prose is no call", () => {
@@ -40,6 +78,8 @@ describe("code analyzer", () => {
     expect(key("class.module.classLoader.resources.context.parent.pipeline.first.pattern")).toBe(0.95);
     expect(key("class['classLoader'].URLs[0]")).toBe(0.95);
     expect(s("java.io.FileInputStream")).toBe(0.7);
+    expect(s("ProcessBuilder.start")).toBe(0.85);
+    expect(s("the ProcessBuilder class")).toBe(0.6);
   });
 
   test("Python and Ruby", () => {
@@ -55,7 +95,7 @@ describe("code analyzer", () => {
 
   test("a 1 MB value is judged whole, and binary junk gives no throw", () => {
     expect(s("(".repeat(500_000) + "x".repeat(500_000) + " passthru($c)")).toBe(0.9);
-    expect(s("system(".repeat(150_000))).toBe(0);
+    expect(s("system( s) ".repeat(100_000))).toBe(0);
     expect(() => codeAnalyzer.analyze({ text: junk(200_000), location: "body", path: "body", name: "", kind: "text" })).not.toThrow();
   });
 });

@@ -12,6 +12,18 @@ describe("deserialization analyzer", () => {
     expect(s("org.apache.commons.collections.functors.InvokerTransformer")).toBe(0.9);
     expect(s('<java version="1.8" class="java.beans.XMLDecoder"><object class="java.lang.ProcessBuilder">')).toBe(0.95);
     expect(strongest(deserializationAnalyzer, "rO0ABXNyABFq")!.class).toBe("deserialization");
+    // The stream magic alone, and one or two bytes into a base64 stream.
+    expect(s("rO0ABQ")).toBe(0.95);
+    expect(s("AKztAAVzcgAR")).toBe(0.9);
+    expect(s("eHCs7QAFc3IA")).toBe(0.9);
+    expect(s("rO0AB")).toBe(0);
+  });
+
+  test("Commons Collections gadget names, however cased", () => {
+    expect(s("x.invokertransformer")).toBe(0.85);
+    expect(s("ChainedTransformer")).toBe(0.85);
+    expect(s("WhileClosure")).toBe(0.85);
+    for (const v of ["the factory closure", "a transformer model", "myinstantiatefactoryx"]) expect(s(v)).toBe(0);
   });
 
   test("PHP objects need the length of their class name", () => {

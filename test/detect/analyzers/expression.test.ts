@@ -18,6 +18,10 @@ describe("expression analyzer: template injection", () => {
     ["%{(#_memberAccess['allowStaticMethodAccess']=true).(@java.lang.Runtime@getRuntime().exec('id'))}"],
     ["#set($x = $class.inspect('java.lang.Runtime'))"],
     ["<%= File.open('/etc/passwd').read %>"],
+    ["@{[ system 'id' ]}"],
+    ["@{[keys %ENV]}"],
+    ["{% if True %}49{% endif %}"],
+    ["<%= if 7*7==49 %>ok<% end %>"],
   ])("%s", (text) => {
     expect(top(text)).toBeGreaterThanOrEqual(0.8);
   });
@@ -43,6 +47,8 @@ describe("expression analyzer: template injection", () => {
     ["T(x) and (a.b)"],
     ["[[Main Page]]"],
     ["100%{width}"],
+    ["{% if user.is_admin %}Admin{% endif %}"],
+    ["email me @ {[note]}"],
   ])("benign: %s", (text) => {
     expect(top(text)).toBeLessThan(0.8);
   });

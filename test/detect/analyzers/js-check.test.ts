@@ -45,6 +45,34 @@ describe("js check", () => {
     expect(constructs("[][(![]+[])[+[]]+(![]+[])[!+[]+!+[]]+(![]+[])[+!+[]]]")).toContain("jsfuck");
     expect(constructs("[1,2] (a) !b + [c]")).not.toContain("jsfuck");
   });
+  test("an alias made in the value hides the function it names", () => {
+    expect(top("a=eval;b=alert;a(b(1))")).toBeGreaterThanOrEqual(0.85);
+    expect(top("_=eval,__=unescape,_(__(x))")).toBeGreaterThanOrEqual(0.85);
+    expect(top("log=console.log;log(1)")).toBe(0);
+  });
+  test("code built from the URL or the window's name is DOM XSS", () => {
+    expect(top("eval(location.hash.slice(1))")).toBeGreaterThanOrEqual(0.85);
+    expect(top("setTimeout(name, 1)")).toBeGreaterThanOrEqual(0.85);
+    expect(top("eval(expression)")).toBeLessThan(0.8);
+  });
+  test("calls without parentheses through a tagged template", () => {
+    expect(top("Reflect.apply.call`${navigation.navigate}${navigation}${[name]}`")).toBeGreaterThanOrEqual(0.8);
+    expect(top("html`<b>${x}</b>`")).toBe(0);
+  });
+  test("keys built from regex sources and jQuery's globalEval", () => {
+    expect(top("top[/al/.source+/ert/.source](1)")).toBeGreaterThanOrEqual(0.85);
+    expect(top('self["$"]["globalEval"]("alert(1)")')).toBeGreaterThanOrEqual(0.85);
+  });
+  test("closing a comment the value was placed in is a breakout; a CR ends a line comment", () => {
+    expect(top("*/alert(1)/*")).toBeGreaterThanOrEqual(0.8);
+    expect(lexJs("//c\rx").map((t) => t.value)).toEqual(["x"]);
+  });
+  test("a long value is read around its candidates, wherever they are", () => {
+    expect(top(`'${" ".repeat(5000)};alert(1)//`)).toBeGreaterThanOrEqual(0.8);
+    expect(top(`${"Please confirm your location. ".repeat(40_000)}x['al'+'ert'](1)`)).toBeGreaterThanOrEqual(0.85);
+    expect(top("Please confirm your location. ".repeat(40_000))).toBe(0);
+    expect(top(`${"x ".repeat(1000)}self /*a*/ [ /*b*/ "alert"]("xss")`)).toBeGreaterThanOrEqual(0.85);
+  });
   test("long chains of calls stay linear", () => {
     expect(constructs("f()".repeat(200_000) + ";';alert(1)//")).toContain("dialog-call");
   });

@@ -33,6 +33,20 @@ describe("path analyzer", () => {
     expect(s("docs/etc/passwd-policy")).toBe(0);
   });
 
+  test("bracket globs that a shell resolves to a sensitive file", () => {
+    expect(s("/[e]tc/pa[s]swd")).toBe(0.9);
+    expect(s("/etc/sh[a]dow")).toBe(0.9);
+    expect(s("/[a-z]/x")).toBe(0);
+  });
+
+  test("an upload's file name with a parent directory, in either slash", () => {
+    const upload = (text: string, kind: "filename" | "part-header" = "filename") => strength(pathAnalyzer, text, { kind, location: "body", name: "file" });
+    expect(upload("../1.7z")).toBe(0.85);
+    expect(upload("..\\x.png")).toBe(0.85);
+    expect(upload('form-data; name="f"; filename="../../a.jsp"', "part-header")).toBe(0.85);
+    expect(upload("report..final.pdf")).toBe(0);
+  });
+
   test("PHP stream wrappers are local file inclusion", () => {
     for (const v of ["php://filter/convert.base64-encode/resource=index.php", "expect://id", "phar://./uploads/x.jpg/a", "data://text/plain;base64,PD9waHAgc3lzdGVtKCRfR0VUWzBdKTs/Pg=="]) {
       expect(s(v)).toBeGreaterThanOrEqual(0.85);

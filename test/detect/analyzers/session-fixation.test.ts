@@ -12,6 +12,16 @@ describe("session fixation analyzer", () => {
     expect(rules(sessionFixationAnalyzer, leaf("x.cookie;expires=Thu"))).toEqual(["session.cookie-attributes"]);
   });
 
+  test("a cookie write in bracket form, however quoted or spaced", () => {
+    for (const text of [`document['cookie']='sid=1'`, `document [ "cookie" ] = x`, "top.document[`cookie`]=v", `self['document']['cookie']=v`, "document . cookie = 'a=b'"]) {
+      expect([text, rules(sessionFixationAnalyzer, leaf(text))]).toEqual([text, ["session.cookie-write"]]);
+    }
+    // A read, a comparison, and an application's own key named cookie.
+    for (const text of [`var c = document['cookie'];`, `if (document["cookie"] === "") {}`, `settings['cookie'] = consent`]) {
+      expect([text, sessionFixationAnalyzer.analyze(leaf(text))]).toEqual([text, []]);
+    }
+  });
+
   test("reading a cookie, or a cookie comparison, is no finding", () => {
     for (const text of ["var c = document.cookie;", "if (document.cookie == '') {}", "cookie policy", "accept cookies"]) {
       expect([text, sessionFixationAnalyzer.analyze(leaf(text))]).toEqual([text, []]);

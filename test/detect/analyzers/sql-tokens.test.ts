@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { CLOSED, COMMENT_BLOCK, COMMENT_DASH, COMMENT_HASH, K, SqlTokens, tokenize } from "../../../src/detect/analyzers/sql/tokens.ts";
+import { CLOSED, COMMENT_BLOCK, COMMENT_DASH, COMMENT_HASH, K, PLAIN_LITERAL, SqlTokens, tokenize } from "../../../src/detect/analyzers/sql/tokens.ts";
 import { wordText } from "../../../src/detect/analyzers/sql/words.ts";
 
 const NAMES = Object.fromEntries(Object.entries(K).map(([name, kind]) => [kind, name]));
@@ -53,11 +53,50 @@ describe("sql tokenizer", () => {
     expect(tokens('[1, "a"]')).toEqual(["OP:[", "NUM:1", "COMMA:,", 'STR:"a"', "OP:]"]);
   });
 
+  test("a quoted reading that falls in step with the bare one equals a full quoted reading", () => {
+    const texts = [
+      `{"a":"it's (x)","b":["c'd", 1]} OR (f(1)) AND ("q"=(g)) ((`,
+      "x') OR (1=1) -- (a (b) c) ' d",
+      "/*!50000 x*/ it's ((a)) 'b'",
+      "a.5 'b' .5 t.5",
+    ];
+    for (const text of texts) {
+      for (const quote of [39, 34]) {
+        const bare = new SqlTokens();
+        tokenize(text, 0, bare);
+        const derived = new SqlTokens();
+        tokenize(text, quote, derived, bare);
+        const full = new SqlTokens();
+        tokenize(text, quote, full);
+        const fields = (t: SqlTokens) => Array.from({ length: t.count }, (_, i) => [t.kind(i), t.start(i), t.end(i), t.aux(i), t.kind(i) === K.OPEN ? t.match(i) : 0]);
+        expect(fields(derived)).toEqual(fields(full));
+      }
+    }
+  });
+
+  test("PostgreSQL JSON and array operators are one token", () => {
+    expect(tokens("a @> b <@ c ->> 'k' -> 0 ?| d @@ e")).toEqual(["WORD:a", "OP:@>", "WORD:b", "OP:<@", "WORD:c", "OP:->>", "STR:'k'", "OP:->", "NUM:0", "OP:?|", "WORD:d", "OP:@@", "WORD:e"]);
+  });
+
+  test("a backslash does not end the application's literal in the plain reading", () => {
+    expect(tokens("a\\' or 1", 39)).toEqual(["STR:a\\' or 1"]);
+    expect(tokens("a\\' or 1", 39 | PLAIN_LITERAL)).toEqual(["STR:a\\'", "WORD:or=or", "NUM:1"]);
+  });
+
+  test("a keyword cut by a comment is that keyword; other words stay apart", () => {
+    expect(tokens("UN/**/ION a/**/b")).toEqual(["WORD:UN/**/ION=union", "WORD:a", "COMMENT:/**/", "WORD:b"]);
+  });
+
+  test("a dot after a keyword starts a number", () => {
+    expect(tokens("select.1, t.5")).toEqual(["WORD:select=select", "NUM:.1", "COMMA:,", "WORD:t", "DOT:.", "NUM:5"]);
+  });
+
   test("parentheses are matched; an unclosed one matches the end", () => {
     const t = new SqlTokens();
     tokenize("((a) (b", 0, t);
     expect(t.match(0)).toBe(t.count);
     expect(t.match(1)).toBe(3);
+    expect(t.aux(3)).toBe(1); // a close knows its open
     expect(t.match(4)).toBe(t.count);
   });
 });

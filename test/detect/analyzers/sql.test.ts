@@ -65,15 +65,72 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     });
   }
 
-  test("comment truncation is found but weak, weakest for a lone quote", () => {
-    expect(ruleStrength("admin'--", "sql.comment-truncation")).toBeGreaterThanOrEqual(0.5);
-    expect(ruleStrength("admin'#", "sql.comment-truncation")).toBeGreaterThanOrEqual(0.5);
-    expect(ruleStrength("admin'--", "sql.comment-truncation")).toBeLessThan(0.8);
+  const constructs: [string, string, number][] = [
+    // a closed block comment is a space, not a cut
+    ["x'/**/OR/**/2/**/>/**/1", "sql.tautology", 0.8],
+    // a truth value stated after the closure
+    ["' or true; x", "sql.tautology", 0.8],
+    ["5 || false", "sql.tautology", 0.8],
+    // a call tested as a condition up to where the query ends (the app's quote or `;`)
+    ["x' AND instr(password,'a') AND 'y", "sql.tautology", 0.8],
+    // `\'` closes the literal for databases without backslash escapes
+    ["admin\\' or json_valid(id);", "sql.tautology", 0.8],
+    // postfix tests, LIKE .. ESCAPE, COLLATE after the closure
+    ["z' or phone notnull--", "sql.tautology", 0.8],
+    ["x' or name like foo escape '!';", "sql.tautology", 0.8],
+    ["user'collate nocase--", "sql.comment-truncation", 0.5],
+    // PostgreSQL JSON and array operators, chained comparisons
+    ["1 OR '{\"a\":1}'::jsonb @> '{}'::jsonb", "sql.tautology", 0.8],
+    ["2 AND doc -> 'k' = 7", "sql.tautology", 0.8],
+    // a delay that runs under a condition
+    ["IF(length(user())>1,SLEEP(3),0)", "sql.time", 0.9],
+    ["ORDER BY IF(2>1,1,SLEEP(1))", "sql.time", 0.9],
+    ["3-sleep(4)", "sql.time", 0.8],
+    ["'+waitfor+delay+'0:0:5'", "sql.time", 0.9],
+    // the other set operators, a number right after SELECT, a backticked alias
+    ["1 INTERSECT SELECT.1", "sql.union", 0.9],
+    ["0 union select col`c`", "sql.union", 0.9],
+    // INSERT/REPLACE without INTO, GRANT, file writes and catalogues with `+` for spaces
+    [";REPLACE users (id, name) VALUES (1, 'x');", "sql.stacked", 0.8],
+    ["1; GRANT ALL ON db TO evil--", "sql.stacked", 0.8],
+    ["1 into+outfile+'/tmp/x'", "sql.file-access", 0.9],
+    ["from+information_schema.columns", "sql.schema-lookup", 0.8],
+    // a call's text cast to a number (PostgreSQL error-based), PROCEDURE ANALYSE
+    ["substr(version(),1,9)::int", "sql.error-function", 0.8],
+    ["1 procedure analyse()", "sql.procedure", 0.8],
+    ["x'; EXECUTE IMMEDIATE 'DROP TABLE t'", "sql.procedure", 0.8],
+    // a whole statement that cuts the rest; a keyword cut by a comment (for comment-stripping filters)
+    ["DELETE FROM sessions;--", "sql.statement", 0.8],
+    ["-1 UN/**/ION SEL/**/ECT 1,2--", "sql.union", 0.9],
+    // weaker: arithmetic on the closed literal then a cut; a comment then `;`
+    ["x'/email--", "sql.concatenation", 0.5],
+    ["bob@example.com'/* c */;", "sql.comment-truncation", 0.5],
+  ];
+  for (const [text, rule, min] of constructs) {
+    test(`${rule}: ${text}`, () => {
+      expect(ruleStrength(text, rule)).toBeGreaterThanOrEqual(min);
+    });
+  }
+
+  test("a path is judged from the segment the injection starts in", () => {
+    const path = "/post/7 OR 1=1";
+    const found = sqlAnalyzer.analyze({ text: path, location: "path", path: "path", name: "", kind: "path" });
+    const f = found.find((x) => x.rule === "sql.tautology")!;
+    expect(f.strength).toBeGreaterThanOrEqual(0.8);
+    expect(path.slice(f.start, f.end)).toBe("7 OR 1=1");
+    // the same text as a query value has no closure at its start
+    expect(ruleStrength(path, "sql.tautology")).toBeLessThan(0.8);
+  });
+
+  test("comment truncation: strong when a value's closed quote is followed by a bare marker that ends it (a login's password check cut), weak otherwise", () => {
+    expect(ruleStrength("admin'--", "sql.comment-truncation")).toBeGreaterThanOrEqual(0.8);
+    expect(ruleStrength("admin'#", "sql.comment-truncation")).toBeGreaterThanOrEqual(0.8);
+    expect(ruleStrength("admin'-- and then some words", "sql.comment-truncation")).toBeLessThan(0.8);
     expect(ruleStrength("'--", "sql.comment-truncation")).toBeLessThan(ruleStrength("admin'--", "sql.comment-truncation"));
   });
 
   test("code that shares SQL's words stays below the strong range", () => {
-    for (const code of ["const t = sleep(100);", "run();exec('ls -l')", "$(el).focus();select(x); if (a==1) set(b)", "bench();benchmark(1000, fn)", "x = (select 2 options)"]) {
+    for (const code of ["const t = sleep(100);", "run();exec('ls -l')", "$(el).focus();select(x); if (a==1) set(b)", "bench();benchmark(1000, fn)", "x = (select 2 options)", "10 sleep(8)", "x = 5 * sleep(2)"]) {
       expect(strongest(code)?.strength ?? 0).toBeLessThan(0.8);
     }
     expect(ruleStrength("sleep(5)#", "sql.time")).toBeGreaterThanOrEqual(0.8);
@@ -130,10 +187,29 @@ describe("sql analyzer: benign text stays benign", () => {
     "\"quoted\" and \"more quoted\"",
     "50% off -- today only!",
     "mysql.com or postgres",
+    "everything except select items",
+    "grant access to the building; thanks",
+    "ok; grant it to you",
+    "Please replace (old) values",
+    "it\\'s fine or not",
+    "yes or true",
+    "a->b && c<@d",
+    "std::vector<int> v",
+    "I'd say 'yes' or 'no",
+    "case when you can then call",
   ];
   for (const text of benign) {
     test(JSON.stringify(text), () => {
       expect(strongest(text)?.strength ?? 0).toBeLessThan(0.5);
+    });
+  }
+});
+
+describe("sql analyzer: paths", () => {
+  for (const path of ["/products/p41", "/blog/winter-sale-2026", "/search/Tom's guide (2024)", "/wiki/C++ (language)", "/a/b;jsessionid=1F2E", "/img/logo.png?v=1,2"]) {
+    test(JSON.stringify(path), () => {
+      const found = sqlAnalyzer.analyze({ text: path, location: "path", path: "path", name: "", kind: "path" });
+      expect(Math.max(0, ...found.map((f) => f.strength))).toBeLessThan(0.5);
     });
   }
 });

@@ -47,6 +47,38 @@ describe("ssrf analyzer: where a URL points", () => {
     expect(ssrfAnalyzer.analyze(leaf("start the dev server at http://localhost:3000 and open it"))).toEqual([]);
   });
 
+  test("an authority that parsers end in different places is strong when the far host is internal", () => {
+    const text = "http://a.example:80 &@b.example:80# @127.0.0.1:22/";
+    const found = ssrfAnalyzer.analyze(leaf(text, { name: "data" }));
+    expect(found.map((f) => [f.rule, f.strength])).toEqual([["ssrf.ambiguous-authority", 0.9]]);
+    expect(strongest(ssrfAnalyzer, leaf("http://a.example\\@10.0.0.5/", { name: "data" }))).toBe(0.9);
+    expect(strongest(ssrfAnalyzer, leaf("http://a.example#@b.example/", { name: "data" }))).toBe(0.5);
+    // An email address in a query, or a mention after a path, is not this.
+    for (const honest of ["https://a.example/?to=me@b.example", "https://t.example/x @user.name", "https://a.example#top"]) {
+      expect([honest, ssrfAnalyzer.analyze(leaf(honest, { name: "data" }))]).toEqual([honest, []]);
+    }
+  });
+
+  test("Java's url: prefix, data: URLs of text and literal public addresses", () => {
+    expect(rules(ssrfAnalyzer, leaf("url:file:///etc/passwd"))).toEqual(["ssrf.wrapped-url", "ssrf.protocol-scheme"]);
+    expect(strongest(ssrfAnalyzer, leaf("url:file:///etc/passwd"))).toBe(0.8);
+    const data = ssrfAnalyzer.analyze(leaf("data:text/plain;base64,SSBsb3ZlIFBIUAo="));
+    expect(data.map((f) => [f.class, f.rule, f.strength])).toEqual([["rfi", "ssrf.data-url", 0.5]]);
+    for (const media of ["data:image/png;base64,iVBORw0KGgo=", "data:text/html,<b>x</b>"]) expect(ssrfAnalyzer.analyze(leaf(media))).toEqual([]);
+    expect(rules(ssrfAnalyzer, leaf("http://[2001:db8:1::7]/", { name: "data" }))).toEqual(["ssrf.address-host"]);
+    expect(strongest(ssrfAnalyzer, leaf("ftp://203.0.113.9", { name: "data" }))).toBe(0.5);
+    // In a header other than Referer, a public address says nothing.
+    expect(ssrfAnalyzer.analyze(leaf("http://203.0.113.9/", { location: "header", path: "header.x-url", name: "x-url" }))).toEqual([]);
+  });
+
+  test("a remote text file is a remote inclusion, strong with ?s that cut off what the application appends", () => {
+    const include = (text: string) => ssrfAnalyzer.analyze(leaf(text, { name: "lng" })).map((f) => [f.class, f.rule, f.strength]);
+    expect(include("http://evil.example/shell.txt")).toEqual([["rfi", "ssrf.remote-text-file", 0.6]]);
+    expect(include("http://evil.example/shell.txt???")).toEqual([["rfi", "ssrf.remote-text-file", 0.85]]);
+    // A text file with a query, or a page, is a link.
+    for (const link of ["https://example.com/robots.txt?v=2", "https://example.com/readme", "https://example.com/index.php"]) expect([link, include(link)]).toEqual([link, []]);
+  });
+
   test("ordinary values are no finding", () => {
     for (const text of ["https://www.example.com/products?id=3", "12:30:45", "@scope/package/merged", "10.5", "a/b/c", "[fdbd:dc02:19:148::196]:9465", "mailto:someone@example.com"]) {
       expect(ssrfAnalyzer.analyze(leaf(text, { name: "data" }))).toEqual([]);
@@ -75,22 +107,38 @@ describe("ssrf analyzer: where a URL points", () => {
 describe("ssrf analyzer: open redirects", () => {
   const redirect = (text: string, name = "next") => leaf(text, { name, path: `query.${name}` });
 
-  test("a URL to a host in a redirect parameter is moderate", () => {
-    for (const text of ["https://evil.example/", "//evil.example/path"]) {
+  test("a URL to a host in a redirect parameter is weak: single sign-on sends them every day", () => {
+    for (const text of ["https://evil.example/", "//evil.example/path", "https://accounts.example.com/o/oauth2/auth?client_id=1"]) {
       const found = ssrfAnalyzer.analyze(redirect(text));
       expect(found.map((f) => f.class)).toEqual(["open-redirect"]);
-      expect(found[0]!.strength).toBeGreaterThanOrEqual(0.5);
-      expect(found[0]!.strength).toBeLessThan(0.8);
+      expect(found[0]!.strength).toBeLessThan(0.5);
     }
-    expect(strongest(ssrfAnalyzer, redirect("https://evil.example/", "returnUrl"))).toBe(0.6);
+    expect(strongest(ssrfAnalyzer, redirect("https://evil.example/", "returnUrl"))).toBe(0.45);
     // A name that as often holds any URL (a beacon's page address) says less.
-    expect(strongest(ssrfAnalyzer, redirect("https://www.example.com/page", "url"))).toBeLessThan(0.5);
+    expect(strongest(ssrfAnalyzer, redirect("https://www.example.com/page", "url"))).toBeLessThan(0.45);
+    // An address instead of a name is moderate.
+    expect(rules(ssrfAnalyzer, redirect("https://203.0.113.7/login"))).toEqual(["ssrf.address-host", "redirect.address-host"]);
+    expect(strongest(ssrfAnalyzer, redirect("https://203.0.113.7/login"))).toBe(0.6);
   });
 
   test("parser-confusing spellings are strong", () => {
-    for (const text of ["/\\evil.example", "\\/\\/evil.example/", "http:/\\evil.example", "///evil.example/%2e%2e", "https:evil.example", "https://good.example@evil.example/", "/https://evil.example", "//\tevil.example"]) {
-      expect([text, rules(ssrfAnalyzer, redirect(text))]).toEqual([text, ["redirect.obfuscated-url"]]);
+    const tricks = ["/\\evil.example", "\\/\\/evil.example/", "http:/\\evil.example", "///evil.example/%2e%2e", "https:evil.example", "https:///evil.example/",
+      "https://good.example@evil.example/", "https://good.example:443@evil.example/", "//\tevil.example", "https://evil%2eexample/", "https://ｅｖｉｌ。example/"];
+    for (const text of tricks) {
+      expect([text, rules(ssrfAnalyzer, redirect(text)), strongest(ssrfAnalyzer, redirect(text))]).toEqual([text, ["redirect.obfuscated-url"], 0.85]);
     }
+    // In a parameter that as often holds any URL, moderate.
+    expect(strongest(ssrfAnalyzer, redirect("/\\evil.example", "url"))).toBe(0.7);
+  });
+
+  test("spellings a browser reads as written are not confusing", () => {
+    // A JSON-escaped URL, an internationalized name, a template with an empty host, userinfo without a host in it.
+    for (const text of ["https:\\/\\/www.example.com\\/x", "https://例子.测试/", "https:///static/app.js", "https://user:secret@example.com/"]) {
+      expect([text, strongest(ssrfAnalyzer, redirect(text)) < 0.5]).toEqual([text, true]);
+    }
+    // `/https://...` keeps a browser on the site: only an application that strips the slash leaves.
+    expect(rules(ssrfAnalyzer, redirect("/https://evil.example"))).toEqual(["redirect.path-wrapped-url"]);
+    expect(strongest(ssrfAnalyzer, redirect("/https://evil.example"))).toBeLessThan(0.5);
   });
 
   test("only redirect-like parameters, never a path, a relative target or javascript:", () => {

@@ -42,6 +42,25 @@ describe("xml analyzer (XXE)", () => {
     expect(rules(xmlAnalyzer, leaf(xsl))).toContain("xml.xslt-read");
   });
 
+  test("a stylesheet that binds a language runtime's namespace runs code", () => {
+    const php = `<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xmlns:php="http://php.net/xsl"><xsl:template match="/"/></xsl:stylesheet>`;
+    expect(rules(xmlAnalyzer, leaf(php))).toEqual(["xml.xslt-runtime"]);
+    const java = `<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xmlns:rt="http://xml.apache.org/xalan/java/java.lang.Runtime"/>`;
+    expect(strongest(xmlAnalyzer, leaf(java))).toBe(0.85);
+    // A stylesheet without one, and a PHP namespace outside XSLT, are not this.
+    expect(xmlAnalyzer.analyze(leaf(`<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform"><xsl:template match="/"><b/></xsl:template></xsl:stylesheet>`))).toEqual([]);
+    expect(xmlAnalyzer.analyze(leaf(`<doc xmlns:php="http://php.net/xsl"/>`))).toEqual([]);
+  });
+
+  test("CDATA sections that cut a tag or a word in pieces hide markup", () => {
+    for (const text of ["<![CDATA[<]]>script<![CDATA[>]]>alert(1)<![CDATA[<]]>/script<![CDATA[>]]>", `<x><![CDATA[<img src="javas]]><![CDATA[cript:alert(1)">]]></x>`]) {
+      const found = xmlAnalyzer.analyze(leaf(text));
+      expect([text, found.map((f) => `${f.class} ${f.rule}`)]).toEqual([text, ["xss xml.cdata-split-markup"]]);
+    }
+    // A whole block of text in CDATA, and the standard escape of `]]>`, are honest.
+    for (const text of ["<note><![CDATA[a < b && c > d]]></note>", "<a><![CDATA[some text]]]]><![CDATA[>more]]></a>"]) expect(xmlAnalyzer.analyze(leaf(text))).toEqual([]);
+  });
+
   test("ordinary XML, SOAP and text are no finding", () => {
     for (const text of ["<?xml version=\"1.0\"?><order><id>42</id><note>a &amp; b</note></order>", "plain words 123", "a <b> tag & more", "<!-- comment --><x/>"]) {
       expect(xmlAnalyzer.analyze(leaf(text))).toEqual([]);

@@ -19,6 +19,19 @@ describe("xpath analyzer", () => {
     expect(rules(xpathAnalyzer, leaf("//account[@id='7']"))).toEqual(["xpath.descendant-predicate"]);
   });
 
+  test("a descendant predicate or an axis after a breakout (closed quote, then or/and/union) is strong", () => {
+    for (const text of ["')] | //user[@name='admin", "'] | //*[1]", "x\" or //*[position()=1]", "a | //user[@role]", "' and following-sibling::password"]) {
+      expect([text, strongest(xpathAnalyzer, leaf(text))]).toEqual([text, 0.85]);
+    }
+  });
+
+  test("selectors that analytics and scraping APIs send are weak without a breakout", () => {
+    const selectors = ['//*[@id="nav"]/li[position()=2]/a', "//div[contains(@class,'price')]", "//a[text()='Next']", "string(//title)", "//table/tr/td[1]/following-sibling::td", "count(*)"];
+    for (const text of selectors) expect([text, strongest(xpathAnalyzer, leaf(text)) < 0.5]).toEqual([text, true]);
+    // A function over the document's root is what blind extraction walks, not a selector.
+    expect(strongest(xpathAnalyzer, leaf("count(/*)"))).toBe(0.75);
+  });
+
   test("SQL tautologies, jQuery and ordinary text are no finding", () => {
     for (const text of ["' or '1'='1", "$('#a').text()", "count(items) in stock", "https://example.com//path[1]", "std::vector", "parent::__construct()", "name (optional)"]) {
       expect([text, xpathAnalyzer.analyze(leaf(text))]).toEqual([text, []]);

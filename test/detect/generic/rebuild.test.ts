@@ -30,7 +30,6 @@ test("a generic model rebuilt from a few lines loads and tells attacks from beni
   expect(stages).toEqual(expect.arrayContaining(["corpus", "lexical", "combiner", "calibrate", "evaluate"]));
   const model = await GenericModel.fromBytes(result.bytes);
   expect(model.meta.version).toBe(result.meta.version);
-  expect(model.meta.combiner.rules.length).toBeGreaterThan(0);
   const requests = ["/search?q=1%27%20UNION%20SELECT%20password%20FROM%20users--", "/p?x=%3Cscript%3Ealert(7)%3C/script%3E", "/search?q=red+shoes&page=2", "/news?page=4"].map((t) => requestForTarget(t, "test")!);
   const scores = await model.scoreRequests(requests);
   expect(scores.map((s) => s.score >= model.meta.threshold)).toEqual([true, true, false, false]);

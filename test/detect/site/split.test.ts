@@ -31,8 +31,8 @@ function trafficWithCopies(): HttpRequest[] {
 
 /** The generic model's part in training is screening; here it passes everything. */
 const passEverything = {
-  meta: { version: "generic-test", threshold: 0.9 },
-  scoreRequests: async (requests: unknown[]) => requests.map(() => ({ score: 0 })),
+  meta: { version: "generic-test", inputVersion: "d0.f0.c0", threshold: 0.9 },
+  scoreRequests: async (requests: unknown[]) => requests.map(() => ({ score: 0, lexical: 0 })),
 } as unknown as GenericModel;
 
 describe("site split by content", () => {
@@ -63,6 +63,6 @@ describe("site split by content", () => {
     expect(onlyOutside.length).toBeGreaterThan(0);
     const site = await SiteModel.fromBytes(trained.bytes);
     for (const w of WORDS) expect(Object.keys(site.profile.endpoints)).toContain(`/${w}`);
-    expect([trained.meta.genericVersion, typeof trained.meta.featurizerVersion]).toEqual(["generic-test", "string"]);
+    expect([trained.meta.genericVersion, trained.meta.featurizerVersion]).toEqual(["generic-test", "d0.f0.c0"]);
   });
 });

@@ -143,13 +143,22 @@ function headerRecord(headers: [string, string][]): Record<string, string> {
 }
 
 /**
- * The value a reason's field names: a leaf's decoded text. Site reasons can name what is not a leaf:
- * the method, or a parameter by its wire form.
+ * A leaf as it was sent: a query or form parameter in its wire form (still percent-encoded), any
+ * other leaf as its text.
+ */
+function wireOf(req: HttpRequest, leaf: Leaf): { raw: string; plusAsSpace: boolean } {
+  const param = req.params.find((p) => `${p.location}.${p.name}` === leaf.path);
+  return param ? { raw: param.rawValue, plusAsSpace: true } : { raw: leaf.text, plusAsSpace: false };
+}
+
+/**
+ * The value a reason's field names, as sent. Site reasons can name what is not a leaf: the method,
+ * or a parameter by its wire form.
  */
 function rawOf(leaves: Leaf[], req: HttpRequest, label: string): { raw: string; plusAsSpace: boolean } | null {
   if (label === "method") return { raw: req.method, plusAsSpace: false };
   const leaf = leaves.find((l) => l.path === label);
-  if (leaf) return { raw: leaf.text, plusAsSpace: false };
+  if (leaf) return wireOf(req, leaf);
   const param = req.params.find((p) => `${p.location}.${p.name}` === label);
   return param ? { raw: param.rawValue, plusAsSpace: true } : null;
 }
@@ -166,8 +175,9 @@ export function threatDetail(row: ThreatRow, allowlist: Allowlist, genericThresh
     attackType: row.attackType,
     request: { raw: req.raw ?? httpText(req), method: req.method, path: req.path, query: req.query, headers: headerRecord(req.headers), body: req.body, redacted: req.redacted ?? [] },
     normalized: leaves.slice(0, MAX_FIELDS_SHOWN).map((l) => {
+      const wire = wireOf(req, l);
       const norm = normalizeValue(l.text);
-      return { field: l.path, raw: l.text, normalized: norm.text, decodings: [...l.encodings, ...decodings(norm.flags)] };
+      return { field: l.path, raw: wire.raw, normalized: norm.text, decodings: [...(wire.raw !== l.text ? ["url-decode"] : []), ...l.encodings, ...decodings(norm.flags)] };
     }),
     reasons: reasons.map((r) => {
       const source = rawOf(leaves, req, r.field);

@@ -45,7 +45,12 @@ const DELIMITERS: Delimiter[] = [
   { open: "@(", close: ")", construct: "razor-expression", nested: true },
   { open: "#set(", close: ")", construct: "velocity-set", nested: true },
   { open: "#set (", close: ")", construct: "velocity-set", nested: true },
+  // Perl runs the list inside `@{[ ]}` when it interpolates a string: `"@{[ system 'id' ]}"`.
+  { open: "@{[", close: "]}", construct: "perl-interpolation", nested: false },
 ];
+
+/** Perl's `@{[ ]}` exists only to run code inside a string: any expression in it is code. */
+const PERL_CODE = 0.8;
 
 function delimitedHits(s: string, d: Delimiter, out: ExpressionHit[]): void {
   let i = s.indexOf(d.open);
@@ -60,6 +65,9 @@ function delimitedHits(s: string, d: Delimiter, out: ExpressionHit[]): void {
     const end = closeAt === -1 ? s.length : closeAt + d.close.length;
     if (verdict) out.push({ construct: `${d.construct}-${verdict.construct}`, strength: closeAt === -1 ? verdict.strength - 0.1 : verdict.strength, start: i, end });
     else if (d.construct === "velocity-set" && closeAt !== -1) out.push({ construct: "velocity-set", strength: 0.55, start: i, end });
+    if (d.construct === "perl-interpolation" && /[A-Za-z]/.test(s.slice(contentFrom, Math.min(to, contentFrom + 256)))) {
+      out.push({ construct: "perl-interpolation", strength: closeAt === -1 ? PERL_CODE - 0.1 : PERL_CODE, start: i, end });
+    }
     if (closeAt === -1) return;
     i = s.indexOf(d.open, end);
   }

@@ -71,12 +71,37 @@ function arithmetic(tokens: Token[]): string | null {
   return operands >= 2 && op ? op : null;
 }
 
+/** Keywords that open a conditional or loop statement in the template languages. */
+const CONDITIONALS = new Set(["if", "elif", "elsif", "while", "unless"]);
+
+/** Literals a condition can be made of without naming any data: `True`, `1`, `'a'`, `7*7==49`. */
+const LITERAL_NAMES = new Set(["True", "true", "False", "false", "None", "nil", "null"]);
+const COMPARISONS = new Set(["==", "!=", "===", "!==", "<", ">", "<=", ">=", "!", "(", ")", ...ARITH]);
+
+/**
+ * `{% if True %}`, `<% if 7*7==49 %>`: a statement whose condition is a constant. A template that
+ * means something tests data (`if user.admin`); a blind injection probe tests nothing.
+ */
+function constantCondition(tokens: Token[]): boolean {
+  if (tokens.length < 2 || tokens[0]!.type !== "name" || !CONDITIONALS.has(tokens[0]!.value ?? "")) return false;
+  for (let i = 1; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const literal = t.type === "number" || t.type === "string" || (t.type === "name" && LITERAL_NAMES.has(t.value ?? ""));
+    if (!literal && !(t.type === "punct" && COMPARISONS.has(t.value ?? ""))) return false;
+  }
+  return true;
+}
+
+/** A command named right after a call word, as Perl and Ruby call without parentheses: `system 'id'`, `exec qq{ls}`. */
+const calledWithoutParens = (t: Token | undefined) => t !== undefined && (t.type === "string" || (t.type === "name" && (t.value === "qq" || t.value === "qx" || t.value === "q")));
+
 /** The strongest verdict on an expression's inside s[start, end), or null when it looks like a plain placeholder. */
 export function judgeContent(s: string, start: number, end: number): ContentVerdict | null {
   const tokens = lexJs(s, start, end);
   if (tokens.length === 0) return null;
   const op = arithmetic(tokens);
   if (op) return { construct: "arithmetic", strength: op === "*" ? 0.85 : 0.6 };
+  if (constantCondition(tokens)) return { construct: "constant-condition", strength: 0.8 };
   let dunders = 0;
   let exec = false;
   let calls = 0;
@@ -99,7 +124,10 @@ export function judgeContent(s: string, start: number, end: number): ContentVerd
     }
     if (SYSTEM_OBJECTS.has(v) && isPunct(tokens[i + 1], ".")) exec = true;
     if (RUNTIME_WALK.has(lower) && isPunct(tokens[i - 1], ".")) walk++;
-    if (EXEC_NAMES.has(lower) && (isPunct(tokens[i + 1], "(") || isPunct(tokens[i - 1], "."))) exec = true;
+    if (EXEC_NAMES.has(lower) && (isPunct(tokens[i + 1], "(") || isPunct(tokens[i - 1], ".") || calledWithoutParens(tokens[i + 1]))) {
+      exec = true;
+      if (!isPunct(tokens[i + 1], "(")) calls++;
+    }
     if (qualifiedClassAt(tokens, i)) javaClass = true;
     if (CALLING_FILTERS.has(lower) && isPunct(tokens[i - 1], "|") && isPunct(tokens[i + 1], "(")) callingFilter = true;
     if (TEMPLATE_GLOBALS.has(lower) && !isPunct(tokens[i - 1], ".") && (i === 0 || isPunct(tokens[i - 1], "("))) global = true;

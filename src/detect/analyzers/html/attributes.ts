@@ -39,6 +39,9 @@ function placeJsHits(hits: JsHit[], a: Attr, decoded: string): Hit[] {
 
 const strongest = (hits: JsHit[]) => hits.reduce((m, h) => Math.max(m, h.strength), 0);
 
+/** Handler text that calls something (`$.getScript('//x')`, `f``x```): code, not a word or a number. */
+const CALLS = /[\w$\])]\s*[(`]/;
+
 function handlerHits(a: Attr, setting: AttrSetting, out: Hit[]): void {
   const known = isEventHandlerName(a.name);
   if (!known && !looksLikeHandlerName(a.name)) return;
@@ -49,16 +52,29 @@ function handlerHits(a: Attr, setting: AttrSetting, out: Hit[]): void {
   const jsx = a.value.startsWith("{");
   let strength: number;
   if (setting === "tag") strength = exec ? 0.95 : known && !jsx ? (a.hasValue && decoded.trim() !== "" ? 0.9 : 0.5) : 0.55;
-  else strength = exec ? (known ? 0.95 : 0.8) : known && decoded.trim() !== "" ? 0.7 : 0.35;
+  else strength = exec ? (known ? 0.95 : 0.8) : known && CALLS.test(decoded) ? 0.85 : known && decoded.trim() !== "" ? 0.7 : 0.35;
   out.push({ construct: setting === "tag" ? "event-handler" : "attr-breakout-handler", strength, start: a.start, end: a.valueEnd });
   out.push(...placeJsHits(js, a, decoded));
 }
 
+/**
+ * The URLs a refresh's `content` may name: what follows `0;` (with or without `url=`), and what
+ * follows the last `url=` (old engines took that one: `0; URL=http://;URL=javascript:...`).
+ */
+function refreshTargets(content: string): string[] {
+  const out: string[] = [];
+  const sep = content.search(/[;,]/);
+  if (sep !== -1) out.push(content.slice(sep + 1).replace(/^\s*(?:url\s*=\s*)?['"]?/i, ""));
+  const last = content.toLowerCase().lastIndexOf("url=");
+  if (last !== -1) out.push(content.slice(last + 4).replace(/^['"]/, ""));
+  return out;
+}
+
 function urlHits(a: Attr, tagName: string, setting: AttrSetting, out: Hit[]): void {
   const decoded = decodedValue(a);
-  // `<meta http-equiv=refresh content="0;url=javascript:...">`: the URL follows `url=`.
-  const at = a.name === "content" ? decoded.toLowerCase().indexOf("url=") : -1;
-  const url = scriptUrl(at >= 0 ? decoded.slice(at + 4) : decoded);
+  const candidates = a.name === "content" ? refreshTargets(decoded) : [decoded];
+  let url = null;
+  for (const c of candidates) if (!url || url.scheme.startsWith("data")) url = scriptUrl(c) ?? url;
   if (!url) return;
   const isUrlAttr = URL_ATTRS.has(a.name);
   const span = { start: a.start, end: a.valueEnd };
@@ -83,7 +99,8 @@ export function attributeHits(a: Attr, tagName: string, setting: AttrSetting, ou
   if (!a.hasValue) return;
   if (a.name === "style") {
     const css = cssThreat(decodedValue(a));
-    if (css) out.push({ construct: css.construct, strength: setting === "tag" ? css.strength : css.strength - 0.1, start: a.start, end: a.valueEnd });
+    // CSS that runs script is proof wherever it stands; loading a stylesheet is less outside a tag.
+    if (css) out.push({ construct: css.construct, strength: setting === "tag" || css.strength >= 0.85 ? css.strength : css.strength - 0.1, start: a.start, end: a.valueEnd });
   }
   if (a.value.indexOf(":") !== -1 || a.value.indexOf("&") !== -1) urlHits(a, tagName, setting, out);
 }

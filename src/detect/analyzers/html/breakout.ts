@@ -25,8 +25,9 @@ export function attributeBreakoutHits(s: string): Hit[] {
     if (a.start === 0 || !interesting(a.name)) continue;
     const before: Hit[] = [];
     attributeHits(a, "", "breakout", before);
-    // Without a quote the value is as likely prose: only script that runs counts.
-    for (const h of before) if (h.strength >= 0.8) out.push({ ...h, strength: h.strength - 0.1 });
+    // Without a quote the value is as likely prose: only script that runs counts, and what is not
+    // proof on its own (a handler that merely calls something) counts less.
+    for (const h of before) if (h.strength >= 0.8) out.push({ ...h, strength: h.strength >= 0.9 ? h.strength : h.strength - 0.1 });
   }
   return out;
 }

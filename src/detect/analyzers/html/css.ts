@@ -9,12 +9,18 @@ export interface CssThreat {
   strength: number;
 }
 
-/** `\XXXXXX ` escapes decoded, `\x` for other x; comments removed; spaces dropped; lower-cased. */
+/**
+ * `\XXXXXX ` escapes decoded, `\x` for other x; comments removed (not inside strings, where `/*`
+ * is text: `no:x("*//*");y:ex/**\/pression(...)`); spaces dropped; lower-cased.
+ */
 function canonicalCss(css: string): string {
   let out = "";
+  let quote = "";
   for (let i = 0; i < css.length; i++) {
     const c = css[i]!;
-    if (c === "/" && css[i + 1] === "*") {
+    if (quote === "" && (c === '"' || c === "'")) quote = c;
+    else if (c === quote) quote = "";
+    if (quote === "" && c === "/" && css[i + 1] === "*") {
       const close = css.indexOf("*/", i + 2);
       i = close === -1 ? css.length : close + 1;
       continue;
@@ -41,9 +47,7 @@ const THREATS: [string, CssThreat][] = [
   ["expression(", { construct: "css-expression", strength: 0.9 }],
   ["javascript:", { construct: "css-script-url", strength: 0.9 }],
   ["vbscript:", { construct: "css-script-url", strength: 0.9 }],
-  ["-moz-binding", { construct: "css-binding", strength: 0.85 }],
-  // Pasted Office HTML carries `behavior:url(#default#VML)`: a behavior alone is not proof.
-  ["behavior:url(", { construct: "css-binding", strength: 0.6 }],
+  ["-moz-binding", { construct: "css-binding", strength: 0.9 }],
   ["@import", { construct: "css-import", strength: 0.5 }],
 ];
 
@@ -56,5 +60,22 @@ export function cssThreat(css: string): CssThreat | null {
   for (const [needle, threat] of THREATS) {
     if (canon.includes(needle) && (!best || threat.strength > best.strength)) best = threat;
   }
-  return best;
+  // A stylesheet fetched from another host is the attacker's CSS (and old IE's script) on the page.
+  if (REMOTE_IMPORT.test(canon) && (!best || best.strength < 0.8)) best = { construct: "css-import", strength: 0.8 };
+  const behavior = behaviorThreat(canon);
+  return behavior && (!best || behavior.strength > best.strength) ? behavior : best;
+}
+
+/** `@import 'http://...'`, `@import url(//...)` once spaces are dropped. */
+const REMOTE_IMPORT = /@import(?:url\()?['"]?(?:https?:)?\/\//;
+
+/**
+ * IE's `behavior:url(x.htc)` runs the component's script. Pasted Office HTML carries the built-in
+ * `behavior:url(#default#VML)`: only a behavior loaded from a file is proof.
+ */
+function behaviorThreat(canon: string): CssThreat | null {
+  const at = canon.indexOf("behavior:url(");
+  if (at === -1) return null;
+  const target = canon.slice(at + 13, at + 23).replace(/^['"]/, "");
+  return { construct: "css-binding", strength: target.startsWith("#default#") ? 0.6 : 0.85 };
 }

@@ -3,11 +3,13 @@
  * plug-ins, `<base>`, `<meta http-equiv=refresh>`, `<link rel=import>`, forms that post elsewhere,
  * `<style>` with CSS that runs code, and any tag's attributes (handlers, script URLs, srcdoc, style).
  * A tag that follows a context breakout (`">`, `'>`, `-->`, `</textarea>`) is an injection even when
- * the tag alone could be benign rich text.
+ * the tag alone could be benign rich text. Markup inside an attribute value or a `<style>` body is read
+ * too: another parser, a sanitizer's re-serialization (mutation XSS) or SVG's foreign content
+ * (`<svg><style><img onerror=...>`) makes it markup again.
  */
 import { decodeHTMLAttribute } from "entities/decode";
-import { tokenizeHtml, type Tag } from "./tokenizer.ts";
-import { attributeHits, type Hit } from "./attributes.ts";
+import { tokenizeHtml, type Attr, type Tag } from "./tokenizer.ts";
+import { URL_ATTRS, attributeHits, type Hit } from "./attributes.ts";
 import { cssThreat } from "./css.ts";
 import { checkJs } from "../js/check.ts";
 
@@ -17,19 +19,54 @@ const MAX_DEPTH = 2;
 /** Elements that close the context a value was reflected in: `</textarea><script>...`. */
 const CONTEXT_CLOSERS = new Set(["textarea", "title", "style", "script", "noscript", "xmp", "iframe", "noembed", "noframes", "template", "select", "option", "plaintext"]);
 
-/** Tags that load other documents or plug-ins. */
-const EMBEDDERS = new Set(["iframe", "frame", "frameset", "object", "embed", "applet", "portal", "fencedframe"]);
+/** Tags that load other documents or plug-ins (IE's VML frames and data islands, Netscape's layers too). */
+const EMBEDDERS = new Set(["iframe", "frame", "frameset", "object", "embed", "applet", "portal", "fencedframe", "vmlframe", "layer", "ilayer", "xml"]);
+
+/** Frames are what rich-text editors embed videos with: alone they are a weak sign. */
+const FRAMES = new Set(["iframe", "frame", "frameset", "portal", "fencedframe"]);
+
+/** Attributes through which a plug-in or data island loads its code. */
+const PLUGIN_SOURCES = ["src", "data", "code", "codebase", "movie"];
 
 /** SVG animation elements: they set another attribute, named by `attributeName`, to `to`/`values`. */
 const ANIMATORS = new Set(["set", "animate", "animatetransform", "animatemotion"]);
 
-/** `<set attributeName=onmouseover to=alert(1)>` is a handler; `attributeName=href to=javascript:...` a link. */
-function animationHits(tag: Tag, out: Hit[]): void {
+/** Attributes of an SVG animation that give the animated attribute its values. */
+const ANIMATION_VALUES = new Set(["to", "values", "from", "by"]);
+
+/**
+ * `<set attributeName=onmouseover to=alert(1)>` is a handler; `attributeName=href values=";javascript:..."`
+ * a link (each `;`-separated value is one the link takes); `attributeName=innerHTML` writes markup.
+ */
+function animationHits(s: string, tag: Tag, depth: number, out: Hit[]): void {
   const target = attr(tag, "attributename")?.value.toLowerCase().trim() ?? "";
-  if (!target.startsWith("on")) return;
+  if (target === "") return;
   for (const a of tag.attrs) {
-    if (a.name === "to" || a.name === "values" || a.name === "from" || a.name === "by") attributeHits({ ...a, name: target }, tag.name, "tag", out);
+    if (!ANIMATION_VALUES.has(a.name) || !a.hasValue) continue;
+    if (target.startsWith("on")) {
+      attributeHits({ ...a, name: target }, tag.name, "tag", out);
+    } else if (target === "innerhtml" || target === "outerhtml") {
+      const inner = depth < MAX_DEPTH ? strongest(markupHits(decoded(a), depth + 1)) : 0;
+      if (inner >= 0.5) out.push({ construct: "animated-markup", strength: Math.max(inner, 0.9), start: a.start, end: a.valueEnd });
+    } else if (URL_ATTRS.has(target)) {
+      for (const value of decoded(a).split(";")) attributeHits({ ...a, name: target, value }, tag.name, "tag", out);
+    }
   }
+}
+
+const decoded = (a: Attr) => (a.value.indexOf("&") === -1 ? a.value : decodeHTMLAttribute(a.value));
+const strongest = (hits: Hit[]) => hits.reduce((m, h) => Math.max(m, h.strength), 0);
+
+/** A `<base>` that points elsewhere makes every relative script the page loads come from there. */
+function baseStrength(tag: Tag): number {
+  const href = decoded(attr(tag, "href")!).trim().toLowerCase();
+  return href.startsWith("//") || /^[a-z][a-z0-9+.-]*:/.test(href) ? 0.85 : 0.75;
+}
+
+/** An object or embed that loads something (a plug-in, a scriptlet, a document) runs code of its own. */
+function embedStrength(tag: Tag, name: string): number {
+  if (FRAMES.has(name)) return 0.55;
+  return PLUGIN_SOURCES.some((n) => attr(tag, n)?.value.trim()) ? 0.8 : 0.6;
 }
 
 function attr(tag: Tag, name: string) {
@@ -42,21 +79,27 @@ function breaksOut(s: string, firstTag: number): boolean {
   return /["'`]\s*\/?>|^\s*-->|]]>/.test(head);
 }
 
+/** A script's source: `src`, or in SVG `href`/`xlink:href`. */
+const scriptSource = (tag: Tag) => attr(tag, "src") ?? attr(tag, "href") ?? attr(tag, "xlink:href");
+
+/** Netscape ran `<style type="text/javascript">` as script. */
+const isScriptStyle = (tag: Tag) => /script/i.test(attr(tag, "type")?.value ?? "");
+
 function tagHits(s: string, tag: Tag, depth: number, out: Hit[]): void {
   const span = { start: tag.start, end: tag.closed ? tag.end : Math.min(tag.end, tag.start + tag.name.length + 1) };
   // `<x:script xmlns:x="http://www.w3.org/1999/xhtml">` is a script in an XML document.
   const name = tag.name.slice(tag.name.lastIndexOf(":") + 1);
-  if (name === "script") {
-    out.push({ construct: attr(tag, "src") ? "script-src" : "script-tag", strength: attr(tag, "src") || tag.closed ? 0.9 : 0.8, ...span });
+  if (name === "script" || (name === "style" && isScriptStyle(tag))) {
+    const src = name === "script" && scriptSource(tag);
+    out.push({ construct: src ? "script-src" : "script-tag", strength: src || tag.closed ? 0.9 : 0.8, ...span });
     for (const h of checkJs(s, tag.bodyStart, tag.bodyEnd, "script")) out.push({ ...h, construct: `js-${h.construct}` });
   } else if (name === "style" && tag.bodyEnd > tag.bodyStart) {
     const css = cssThreat(s.slice(tag.bodyStart, tag.bodyEnd));
     if (css) out.push({ construct: css.construct, strength: css.strength, start: tag.start, end: tag.bodyEnd });
-  } else if (EMBEDDERS.has(name)) {
-    // Rich-text editors embed videos in iframes: a frame alone is a weak sign.
-    out.push({ construct: "embed-tag", strength: name === "iframe" || name === "frame" ? 0.55 : 0.75, ...span });
+  } else if (EMBEDDERS.has(name) && (name !== "xml" || attr(tag, "src"))) {
+    out.push({ construct: "embed-tag", strength: embedStrength(tag, name), ...span });
   } else if (name === "base" && attr(tag, "href")) {
-    out.push({ construct: "base-tag", strength: 0.75, ...span });
+    out.push({ construct: "base-tag", strength: baseStrength(tag), ...span });
   } else if (name === "meta") {
     const equiv = attr(tag, "http-equiv")?.value.toLowerCase().trim();
     if (equiv === "refresh") out.push({ construct: "meta-refresh", strength: 0.7, ...span });
@@ -66,22 +109,30 @@ function tagHits(s: string, tag: Tag, depth: number, out: Hit[]): void {
   } else if (name === "form" && attr(tag, "action")) {
     out.push({ construct: "form-action", strength: 0.45, ...span });
   } else if (ANIMATORS.has(name)) {
-    animationHits(tag, out);
+    animationHits(s, tag, depth, out);
   }
   for (const a of tag.attrs) {
     attributeHits(a, name, "tag", out);
     if (a.name === "srcdoc" && a.hasValue && depth < MAX_DEPTH) {
-      const doc = a.value.indexOf("&") === -1 ? a.value : decodeHTMLAttribute(a.value);
-      const inner = markupHits(doc, depth + 1).reduce((m, h) => Math.max(m, h.strength), 0);
+      const inner = strongest(markupHits(decoded(a), depth + 1));
       if (inner >= 0.5) out.push({ construct: "srcdoc", strength: Math.max(inner, 0.9), start: a.start, end: a.valueEnd });
     }
+    if (depth < MAX_DEPTH && a.value.indexOf("<") !== -1) nestedHits(s, a.valueStart, a.valueEnd, depth, out);
   }
+  if (name === "style" && depth < MAX_DEPTH) nestedHits(s, tag.bodyStart, tag.bodyEnd, depth, out);
+}
+
+/** Start tags in s[from, to) (an attribute value, a style body), judged one level deeper. */
+function nestedHits(s: string, from: number, to: number, depth: number, out: Hit[]): void {
+  const lt = s.indexOf("<", from);
+  if (lt === -1 || lt >= to) return;
+  for (const t of tokenizeHtml(s, from, to)) if (!t.isEnd) tagHits(s, t, depth + 1, out);
 }
 
 /** Findings of the markup in s (spans in s). */
 export function markupHits(s: string, depth = 0): Hit[] {
   if (s.indexOf("<") === -1) return [];
-  const tags = tokenizeHtml(s, s.toLowerCase());
+  const tags = tokenizeHtml(s);
   const out: Hit[] = [];
   let brokeOut = false;
   for (const [k, tag] of tags.entries()) {

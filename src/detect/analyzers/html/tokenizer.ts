@@ -40,7 +40,8 @@ const isAsciiLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 12
 function readName(s: string, i: number, end: number, stop: (c: number) => boolean): [string, number] {
   let k = i;
   while (k < end && !stop(s.charCodeAt(k))) k++;
-  return [s.slice(i, k).replaceAll("\0", "").toLowerCase(), k];
+  const name = s.slice(i, k);
+  return [(name.indexOf("\0") === -1 ? name : name.replaceAll("\0", "")).toLowerCase(), k];
 }
 
 const endsTagName = (c: number) => isSpace(c) || c === 47 || c === 62;
@@ -69,8 +70,9 @@ export function scanAttributes(s: string, i: number, end: number): [Attr[], numb
       k++;
       while (k < end && isSpace(s.charCodeAt(k))) k++;
       const q = s.charCodeAt(k);
-      // Old IE took a backtick as a quote: `src=`x`onerror=...` is two attributes there.
-      if (q === 34 || q === 39 || q === 96) {
+      // Old IE took a backtick as a quote (`src=`x`onerror=...` is two attributes there), when the
+      // closing one comes before a space; otherwise the backtick is an unquoted value's first character.
+      if (q === 34 || q === 39 || (q === 96 && backtickCloses(s, k + 1, end))) {
         const close = s.indexOf(String.fromCharCode(q), k + 1);
         const valueEnd = close === -1 || close >= end ? end : close;
         Object.assign(attr, { value: s.slice(k + 1, valueEnd), valueStart: k + 1, valueEnd, hasValue: true });
@@ -88,15 +90,32 @@ export function scanAttributes(s: string, i: number, end: number): [Attr[], numb
   return [attrs, end, false];
 }
 
+/** Does a backtick close the value from i before a space or `>`? */
+function backtickCloses(s: string, i: number, end: number): boolean {
+  for (let k = i; k < end; k++) {
+    const c = s.charCodeAt(k);
+    if (c === 96) return true;
+    if (isSpace(c) || c === 62) return false;
+  }
+  return false;
+}
+
 /** Elements whose body is raw text up to their end tag, and that text is code. */
 const RAW_TEXT = new Set(["script", "style"]);
 
+/** Where `</name` (any case) first starts in s[from, end), or end. */
+function endTagAt(s: string, name: string, from: number, end: number): number {
+  for (let i = s.indexOf("</", from); i !== -1 && i < end; i = s.indexOf("</", i + 2)) {
+    if (s.slice(i + 2, i + 2 + name.length).toLowerCase() === name) return i;
+  }
+  return end;
+}
+
 /**
- * Start and end tags of s[start, end). `lower` is s lower-cased (made once by the caller, to find
- * raw-text end tags without case games). Inside a comment, tags are read too (old IE ran
+ * Start and end tags of s[start, end). Inside a comment, tags are read too (old IE ran
  * conditional comments; filters are fooled by them), but a nested `<!--` is plain text.
  */
-export function tokenizeHtml(s: string, lower: string, start = 0, end = s.length, inComment = false): Tag[] {
+export function tokenizeHtml(s: string, start = 0, end = s.length, inComment = false): Tag[] {
   const tags: Tag[] = [];
   let i = s.indexOf("<", start);
   while (i !== -1 && i < end) {
@@ -105,7 +124,7 @@ export function tokenizeHtml(s: string, lower: string, start = 0, end = s.length
       if (!inComment && s.startsWith("<!--", i)) {
         const close = s.indexOf("-->", i + 4);
         const bodyEnd = close === -1 || close >= end ? end : close;
-        for (const t of tokenizeHtml(s, lower, i + 4, bodyEnd, true)) tags.push(t);
+        for (const t of tokenizeHtml(s, i + 4, bodyEnd, true)) tags.push(t);
         i = s.indexOf("<", bodyEnd);
         continue;
       }
@@ -130,8 +149,7 @@ export function tokenizeHtml(s: string, lower: string, start = 0, end = s.length
     tags.push(tag);
     i = after;
     if (!isEnd && closed && RAW_TEXT.has(name)) {
-      const close = lower.indexOf(`</${name}`, after);
-      tag.bodyEnd = close === -1 || close >= end ? end : close;
+      tag.bodyEnd = endTagAt(s, name, after, end);
       i = tag.bodyEnd;
     }
     i = i >= end ? -1 : s.indexOf("<", i);

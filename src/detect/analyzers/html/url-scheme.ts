@@ -28,6 +28,22 @@ function skipLeading(s: string, quotes: boolean): number {
   }
 }
 
+/** Characters a URL parser removes anywhere in a URL (and NUL, which old engines skipped). */
+const isStripped = (c: number) => c === 9 || c === 10 || c === 13 || c === 0;
+
+/** Enough for the longest scheme and `data:` type, with spaces. */
+const HEAD_LENGTH = 64;
+
+/**
+ * The first characters of the URL from i as the parser reads them, lower-cased: only the head is
+ * needed to know the scheme, however many tabs and newlines pad it (`j&NewLine;&Tab;a...`).
+ */
+function schemeHead(value: string, i: number): string {
+  let head = "";
+  for (let k = i; k < value.length && head.length < HEAD_LENGTH; k++) if (!isStripped(value.charCodeAt(k))) head += value[k];
+  return head.toLowerCase();
+}
+
 const SCRIPT_SCHEMES: [string, ScriptScheme][] = [["javascript:", "javascript"], ["livescript:", "javascript"], ["vbscript:", "vbscript"]];
 const DATA_TYPES: [string, ScriptScheme][] = [
   ["text/html", "data-html"], ["application/xhtml+xml", "data-html"], ["text/xml", "data-html"], ["application/xml", "data-html"],
@@ -37,9 +53,7 @@ const DATA_TYPES: [string, ScriptScheme][] = [
 /** The script URL this (entity-decoded) attribute value, or bare parameter, is; or null. */
 export function scriptUrl(value: string, bare = false): SchemeUrl | null {
   const at = skipLeading(value, bare);
-  // Only the head needs cleaning to read the scheme; the body is taken from the original.
-  const raw = value.slice(at, at + 64);
-  const head = raw.replace(/[\t\n\r\0]/g, "").toLowerCase();
+  const head = schemeHead(value, at);
   for (const [prefix, scheme] of SCRIPT_SCHEMES) {
     if (!head.startsWith(prefix)) continue;
     const colon = value.indexOf(":", at);

@@ -11,6 +11,7 @@ import { lexJs, type Token } from "./lexer.ts";
 import { fold, matchBrackets } from "./constant.ts";
 import { ASSIGN_SINKS, DIALOG_CALLS, DOCUMENT_SINKS, EVAL_CALLS, GLOBAL_OBJECTS, INDIRECT_CALLS, SENSITIVE_MEMBERS, TIMER_CALLS, URL_SOURCES, WRITE_CALLS } from "./names.ts";
 import { jsfuckRuns } from "./jsfuck.ts";
+import { candidatePositions } from "./candidates.ts";
 
 /** Where the text sits: script context (tag body, handler, `javascript:` URL) or a bare value. */
 export type JsContext = "script" | "bare";
@@ -115,7 +116,7 @@ function judgeCall(c: Callee, tokens: Token[], match: Int32Array, at: number, al
   if (name === "constructor") return { construct: "constructor-call", kind: "exec", base: c.viaConstructor ? 0.9 : 0.4 };
   if (c.viaConstructor) return null;
   // Code built from the URL or the window's name (`eval(location.hash.slice(1))`) is DOM XSS by construction.
-  const fromUrl = !isTemplate && match[at]! > at && readsUrlSource(tokens, at, match[at]!);
+  const fromUrl = !isTemplate && readsUrlSource(tokens, at, match[at]! > at ? match[at]! : tokens.length);
   if (EVAL_CALLS.has(name)) return { construct: "eval-call", kind: "exec", base: hidden ? 0.9 : fromUrl ? 0.85 : 0.55 };
   const stringArg = isTemplate || args?.type === "string" || args?.type === "template";
   if (TIMER_CALLS.has(name)) {
@@ -201,10 +202,16 @@ const CONTINUES_CODE = new Set([..."-+*/%|&^,;)]}?:<>=!\n\r"]);
 
 /**
  * Where the value goes on as code after closing a string it was placed in: just after the first
- * quote of each kind, when what follows it (spaces skipped) is an operator or a separator.
+ * quote of each kind, when what follows it (spaces skipped) is an operator or a separator; and
+ * after a `*\/` that closes a comment the value was placed in (no `/*` of its own before it).
  */
 function breakoutPoints(text: string, start: number, end: number): number[] {
   const out: number[] = [];
+  const commentEnd = text.indexOf("*/", start);
+  if (commentEnd !== -1 && commentEnd < end) {
+    const opens = text.indexOf("/*", start);
+    if (opens === -1 || opens >= commentEnd) out.push(commentEnd + 2);
+  }
   for (const q of ["'", '"', "`"]) {
     const at = text.indexOf(q, start);
     if (at === -1 || at >= end) continue;
@@ -215,13 +222,6 @@ function breakoutPoints(text: string, start: number, end: number): number[] {
   return out;
 }
 
-/**
- * Where in a bare value one of the constructs above can start: a sensitive name, an escaped
- * identifier, a computed key that may fold to a constant, a call through a tagged template. Most
- * values with parentheses (user agents, prose) have none; a long one is read only around them.
- */
-const CANDIDATE = /alert|prompt|confirm|eval|Function|constructor|setTimeout|setInterval|setImmediate|import|write|cookie|location|domain|innerHTML|outerHTML|execScript|\\u|\[\s*(?:['"`(]|atob|String|unescape|decodeURI)|\.(?:call|apply|bind)\s*`|Reflect/g;
-
 /** Text read before and after a candidate: enough for a receiver, an alias, a call and its arguments. */
 const WINDOW_BEFORE = 256;
 const WINDOW_AFTER = 1024;
@@ -230,20 +230,19 @@ const WINDOW_AFTER = 1024;
 const isBoundary = (c: number) => c === 10 || c === 13 || c === 59 /* ; */ || c === 62 /* > */ || c === 32 || c === 44 /* , */;
 
 /**
- * Ranges of text[from, end) around the candidates, merged: each starts just after a boundary
- * character (so a window seldom opens inside a string), or at `from` when a candidate is near it.
- * They never overlap, so the reading stays linear in the value's length.
+ * Ranges of text[from, end) around the candidates at or after `from`, merged: each starts just after
+ * a boundary character (so a window seldom opens inside a string), or at `from` when a candidate is
+ * near it. They never overlap, so the reading stays linear in the value's length.
  */
-function candidateRegions(text: string, from: number, end: number): [number, number][] {
+function candidateRegions(text: string, candidates: number[], from: number, end: number): [number, number][] {
   const regions: [number, number][] = [];
-  CANDIDATE.lastIndex = from;
-  for (let m = CANDIDATE.exec(text); m !== null && m.index < end; m = CANDIDATE.exec(text)) {
-    const lo = Math.max(from, m.index - WINDOW_BEFORE);
-    const hi = Math.min(end, m.index + m[0].length + WINDOW_AFTER);
+  for (const at of candidates) {
+    if (at < from) continue;
+    const lo = Math.max(from, at - WINDOW_BEFORE);
+    const hi = Math.min(end, at + WINDOW_AFTER);
     const last = regions[regions.length - 1];
     if (last && lo <= last[1]) last[1] = Math.max(last[1], hi);
-    else regions.push([lo === from ? lo : afterBoundary(text, lo, m.index), hi]);
-    if (hi >= end) break;
+    else regions.push([lo === from ? lo : afterBoundary(text, lo, at), hi]);
   }
   return regions;
 }
@@ -260,9 +259,13 @@ export function checkJs(text: string, start: number, end: number, context: JsCon
   if (context === "script") {
     scanTokens(text, start, end, context, false, out);
   } else {
-    for (const [lo, hi] of candidateRegions(text, start, end)) scanTokens(text, lo, hi, context, false, out);
-    for (const at of breakoutPoints(text, start, end)) {
-      for (const [lo, hi] of candidateRegions(text, at, end)) scanTokens(text, lo, hi, context, true, out);
+    // A bare value is read only around the places a construct may start (js/candidates.ts).
+    const candidates = candidatePositions(text, start, end);
+    if (candidates.length) {
+      for (const [lo, hi] of candidateRegions(text, candidates, start, end)) scanTokens(text, lo, hi, context, false, out);
+      for (const at of breakoutPoints(text, start, end)) {
+        for (const [lo, hi] of candidateRegions(text, candidates, at, end)) scanTokens(text, lo, hi, context, true, out);
+      }
     }
   }
   for (const run of jsfuckRuns(text, start, end)) out.push({ construct: "jsfuck", strength: 0.9, start: run[0], end: run[1] });

@@ -49,6 +49,11 @@ function term(tokens: Token[], match: Int32Array, i: number, depth: number): [st
   if (!t) return null;
   if ((t.type === "string" || t.type === "template") && t.value !== null) return [t.value, i + 1];
   if (t.type === "number") return [t.value ?? "", i + 1];
+  // `/al/.source` is the text "al".
+  if (t.type === "regex" && punct(tokens[i + 1], ".") && tokens[i + 2]?.value === "source") {
+    const v = t.value ?? "";
+    return [v.slice(1, v.lastIndexOf("/")), i + 3];
+  }
   if (punct(t, "(") && match[i]! > i) {
     const inner = fold(tokens, match, i + 1, match[i]!, depth + 1);
     return inner === null ? null : [inner, match[i]! + 1];

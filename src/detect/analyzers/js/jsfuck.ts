@@ -20,8 +20,13 @@ export function jsfuckRuns(text: string, start: number, end: number): [number, n
     runStart = -1;
     count = bangs = brackets = 0;
   };
-  let lastFuck = start;
-  for (let i = start; i < end; i++) {
+  // Every such run has an empty array `[]`; start at the run that holds the first one.
+  const first = text.indexOf("[]", start);
+  if (first === -1 || first >= end) return out;
+  let from = first;
+  while (from > start && (isFuckChar(text.charCodeAt(from - 1)) || text.charCodeAt(from - 1) === 32)) from--;
+  let lastFuck = from;
+  for (let i = from; i < end; i++) {
     const c = text.charCodeAt(i);
     if (isFuckChar(c)) {
       if (runStart < 0) runStart = i;

@@ -20,6 +20,7 @@ export interface Token {
 }
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
+const isLineEnd = (c: number) => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
 const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0xfeff || c === 0x2028 || c === 0x2029;
 function isIdentStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 36 || c === 95 || c >= 0x80;
@@ -189,7 +190,8 @@ export function lexJs(s: string, start = 0, end = s.length): Token[] {
       continue;
     }
     if (c === 47 /* / */ && s.charCodeAt(i + 1) === 47) {
-      while (i < end && s.charCodeAt(i) !== 10) i++;
+      // A line comment ends at any line terminator: `//%0d` code goes on after a CR alone.
+      while (i < end && !isLineEnd(s.charCodeAt(i))) i++;
       continue;
     }
     if (c === 47 && s.charCodeAt(i + 1) === 42) {

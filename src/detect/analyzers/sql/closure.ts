@@ -8,7 +8,7 @@ import { condition, endsClause, expression, isComparison, isLogic, isOp, isWord,
 import { statementShape } from "./statements.ts";
 import { opCode } from "./tokens.ts";
 import { wordIndex } from "./words.ts";
-import { CLOSED, COMMENT_DASH, K, type SqlTokens } from "./tokens.ts";
+import { CLOSED, COMMENT_BLOCK, COMMENT_DASH, K, type SqlTokens } from "./tokens.ts";
 import type { Report } from "./report.ts";
 
 const BOOLEAN = wordIndex("boolean");
@@ -75,16 +75,20 @@ function plainWord(t: SqlTokens, i: number): boolean {
 
 export function closureRules(t: SqlTokens, c: Closure, report: Report): void {
   let i = c.at;
-  if (isWord(t, sig(t, i), WORD.as)) i = aliasEnd(t, sig(t, i));
+  // `) AS alias`, `' COLLATE nocase`: what may follow the closed value before the query goes on.
+  if (isWord(t, sig(t, i), WORD.as) || isWord(t, sig(t, i), WORD.collate)) i = aliasEnd(t, sig(t, i));
   if (i >= t.count) return;
   const at = sig(t, i);
   const kind = t.kind(i);
-  if (kind === K.COMMENT && c.kind === "quote" && cutsQuery(t, i)) {
-    const strength = c.parens > 0 ? 0.7 : c.prefixed ? 0.6 : 0.5;
+  if (kind === K.COMMENT && c.kind === "quote" && cutsQuery(t, i, at)) {
+    // `admin'--`, `admin'#`: a value, its quote closed, and a bare comment marker that ends the value
+    // cuts the rest of the query (the password check of a login): what prose never ends with.
+    const bareCut = i === t.count - 1 && t.end(i) - t.start(i) <= 3;
+    const strength = c.parens > 0 ? 0.7 : c.prefixed ? (bareCut ? 0.85 : 0.6) : 0.5;
     report("comment-truncation", strength, c.from, t.end(i));
     return;
   }
-  if (kind === K.SEMI && c.kind === "quote" && (sig(t, i + 1) >= t.count || t.kind(i + 1) === K.COMMENT)) {
+  if (t.kind(at) === K.SEMI && c.kind === "quote" && (sig(t, at + 1) >= t.count || t.kind(at + 1) === K.COMMENT)) {
     report("comment-truncation", 0.7, c.from, t.end(t.count - 1));
     return;
   }
@@ -105,7 +109,9 @@ function statementRule(t: SqlTokens, c: Closure, at: number, report: Report): vo
   const terminated = end < t.count || t.kind(end - 1) === K.SEMI;
   // Prose quotes SQL ("the statement "SELECT * FROM t" fails"): an unterminated statement after a quote is weaker.
   const afterClosure = shape === 2 ? (terminated ? 0.9 : 0.7) : 0.6;
-  const bare = isWord(t, at, SELECT) && shape === 2 ? 0.8 : terminated ? 0.75 : 0.6;
+  // `DELETE FROM users;--`: a whole statement that also cuts what the query had after it.
+  const cut = end < t.count && t.kind(end - 1) === K.SEMI;
+  const bare = shape === 2 && (isWord(t, at, SELECT) || cut) ? 0.8 : terminated ? 0.75 : 0.6;
   const strength = c.kind === "none" && c.parens === 0 ? bare : byClosure(c, afterClosure, afterClosure, 0);
   if (strength > 0) report("statement", strength, c.from, t.end(sig(t, at + 1) < t.count ? sig(t, at + 1) : at));
 }
@@ -116,7 +122,13 @@ function statementRule(t: SqlTokens, c: Closure, at: number, report: Report): vo
  */
 function concatenationRule(t: SqlTokens, c: Closure, at: number, report: Report): void {
   const first = sig(t, at + 1);
-  if (expression(t, first) !== t.count) return;
+  const end = expression(t, first);
+  // `x'/email--`, `'*2--`: arithmetic on the closed literal, then the rest of the query cut.
+  if (end > 0 && end < t.count && t.kind(end) === K.COMMENT && cutsQuery(t, end, sig(t, end))) {
+    report("concatenation", 0.6, c.from, t.end(end));
+    return;
+  }
+  if (end !== t.count) return;
   const rejoined = t.kind(t.count - 1) === K.STR && !(t.aux(t.count - 1) & CLOSED);
   const call = t.kind(first) === K.FUNC || t.kind(first) === K.OPEN || (t.kind(first) === K.WORD && t.kind(first + 1) === K.DOT);
   const strength = call ? (rejoined ? 0.85 : 0.6) : rejoined && first === t.count - 1 ? 0.5 : 0;
@@ -127,16 +139,19 @@ function concatenationRule(t: SqlTokens, c: Closure, at: number, report: Report)
  * A comment that cuts the rest of the query: `#`, `/*`, or `--` followed by a space, `-`, `+` or the end
  * (as MySQL requires); `"--"` inside CSS or JSON is text.
  */
-function cutsQuery(t: SqlTokens, i: number): boolean {
+function cutsQuery(t: SqlTokens, i: number, next: number): boolean {
+  // `'/**/OR/**/1=1`: a closed block comment before more SQL is only a space.
+  if (t.aux(i) === COMMENT_BLOCK) return next >= t.count;
   if (t.aux(i) !== COMMENT_DASH) return true;
   const after = t.text.charCodeAt(t.start(i) + 2);
   return Number.isNaN(after) || after <= 32 || after === 45 || after === 43;
 }
 
-/** `) AS alias`: the value closed a derived table and names it before its WHERE. */
+/** `) AS alias`, `' COLLATE "utf8mb4_bin"`: the index after the name, or `as` itself when none follows. */
 function aliasEnd(t: SqlTokens, as: number): number {
   const name = sig(t, as + 1);
-  return name < t.count && (t.kind(name) === K.WORD || t.kind(name) === K.IDENT) ? name + 1 : as;
+  const kind = t.kind(name);
+  return kind === K.WORD || kind === K.IDENT || (kind === K.STR && isWord(t, as, WORD.collate)) ? name + 1 : as;
 }
 
 interface Chain {
@@ -165,11 +180,36 @@ function conditionRule(t: SqlTokens, c: Closure, at: number, report: Report): vo
   if (!chain) return;
   const end = chain.end;
   const endsInComment = end < t.count && t.kind(end) === K.COMMENT;
+  const first = sig(t, at + 1);
+  // `' OR TRUE`, `1 || false`: a truth value stated right after the closure is as good as a comparison.
+  const truth = c.kind !== "word" && c.kind !== "none" && isTruth(t, first) && sig(t, first + 1) >= end;
   let strength = 0;
-  if (chain.compared && endsClause(t, end)) strength = byClosure(c, 0.9, 0.85, 0.8);
+  if ((chain.compared || truth) && endsClause(t, end)) strength = byClosure(c, 0.9, 0.85, 0.8);
   else if (endsInComment) strength = byClosure(c, 0.8, 0.6, 0.5);
-  else if (end >= t.count || t.kind(end) === K.SEMI) strength = byClosure(c, 0.45, 0.3, 0.2);
+  else if (c.kind === "quote" && (end >= t.count ? rejoined(t) : t.kind(end) === K.SEMI) && hasCall(t, at, end)) {
+    // `' AND f(col) AND 'x`, `' or json(id);`: a call tested as a condition, up to where the query ends
+    // (the application's own quote closes the last literal, or `;` ends the statement).
+    strength = 0.8;
+  } else if (c.kind === "quote" && end >= t.count && rejoined(t)) {
+    // `' OR 'x`: the application's own quote closes the last literal.
+    strength = 0.6;
+  } else if (end >= t.count || t.kind(end) === K.SEMI) strength = byClosure(c, 0.45, 0.3, 0.2);
   if (strength > 0) report("tautology", strength, c.from, t.end(Math.min(end, t.count) - 1));
+}
+
+function isTruth(t: SqlTokens, i: number): boolean {
+  return isWord(t, i, WORD.true) || isWord(t, i, WORD.false);
+}
+
+/** The value ends in a literal left open: the application's closing quote completes it. */
+function rejoined(t: SqlTokens): boolean {
+  return t.count > 1 && t.kind(t.count - 1) === K.STR && !(t.aux(t.count - 1) & CLOSED);
+}
+
+/** A call among the tokens [from, end). */
+function hasCall(t: SqlTokens, from: number, end: number): boolean {
+  for (let i = from; i < end; i++) if (t.kind(i) === K.FUNC) return true;
+  return false;
 }
 
 /** `x'='x`: the closed literal itself is the left side of a comparison. */

@@ -18,6 +18,13 @@ const THEN = wordIndex("then");
 const CONCAT = new Set([wordIndex("concat"), wordIndex("concat_ws"), wordIndex("unhex")]);
 const CHAR_CODES = new Set([wordIndex("char"), wordIndex("chr"), wordIndex("nchar")]);
 const JOINING = new Set(["+", "||"].map(opCode));
+const PLUS = new Set([opCode("+")]);
+const CAST = opCode("::");
+const PROCEDURE = wordIndex("procedure");
+const IMMEDIATE = wordIndex("immediate");
+const ANALYSE = wordIndex("analyse");
+/** Set operators that join a second SELECT: UNION is the common one, the others are as good. */
+const SET_OPERATORS = new Set([WORD.union, wordIndex("except"), wordIndex("intersect"), wordIndex("minus")]);
 /** Catalogue names common enough in prose or code that only a qualified use (`sys.objects`) counts. */
 const COMMON_CATALOGS = new Set([wordIndex("sys"), wordIndex("mysql")]);
 const FROM_LIKE = new Set([WORD.from, wordIndex("join")]);
@@ -27,6 +34,13 @@ function previous(t: SqlTokens, i: number): number {
   i--;
   while (i >= 0 && t.kind(i) === K.COMMENT) i--;
   return i;
+}
+
+/** Like previous, also skipping `+` (a space the client never decoded). */
+function previousSpace(t: SqlTokens, i: number): number {
+  let p = previous(t, i);
+  while (p >= 0 && isOp(t, p, PLUS)) p = previous(t, p);
+  return p;
 }
 
 /** Is the token before i one after which SQL expects a value (an operator, `(`, `,`, a keyword)? */
@@ -45,6 +59,7 @@ export function constructRules(t: SqlTokens, quoted: boolean, report: Report): v
   for (let i = 0; i < t.count; i++) {
     const kind = t.kind(i);
     if (kind === K.SEMI) stacked(t, i, report);
+    else if (kind === K.OP && t.aux(i) === CAST) castError(t, i, report);
     else if (kind === K.OPEN) subquery(t, i, quoted, report);
     else if (kind === K.VAR && systemVariable(t, i)) report("system-variable", 0.6, t.start(i), t.end(i));
     if (kind !== K.WORD && kind !== K.FUNC) continue;
@@ -54,12 +69,16 @@ export function constructRules(t: SqlTokens, quoted: boolean, report: Report): v
     const call = kind === K.FUNC;
     if (word === WORD.select) selectSeen = true;
     else if (FROM_LIKE.has(word)) fromSeen = selectSeen;
-    else if (word === WORD.union) union(t, i, report);
+    else if (SET_OPERATORS.has(word)) union(t, i, report);
     else if (word === WORD.into) intoFile(t, i, report);
     else if (word === WAITFOR) waitfor(t, i, report);
     else if (word === DECLARE) declare(t, i, report);
     else if (EXEC.has(word)) exec(t, i, report);
     else if (word === WORD.case) caseWhen(t, i, report);
+    else if (word === PROCEDURE && isWord(t, sigSpace(t, i + 1), ANALYSE) && t.kind(sigSpace(t, i + 1)) === K.FUNC) {
+      // MySQL's PROCEDURE ANALYSE() after a SELECT: reads the result's column types and values.
+      report("procedure", 0.8, t.start(i), t.end(sigSpace(t, i + 1)));
+    }
     if (flags & W.DANGEROUS_PROCEDURE) procedure(t, i, report);
     if (flags & W.CATALOG) catalog(t, i, fromSeen, report);
     if (!call) continue;
@@ -86,7 +105,8 @@ function union(t: SqlTokens, i: number, report: Report): void {
   if (!isWord(t, j, WORD.select)) return;
   // A fragment that stops at SELECT is still UNION SELECT; prose would go on with words.
   const list = selectListFollows(t, j + 1);
-  const strength = list === 2 ? 0.95 : list === 1 ? 0.8 : sigSpace(t, j + 1) >= t.count ? 0.7 : 0.4;
+  // "all except select members": prose joins SELECT to the rarer set operators, so they need a real list.
+  const strength = list === 2 ? 0.95 : t.aux(i) !== WORD.union ? 0.4 : list === 1 ? 0.8 : sigSpace(t, j + 1) >= t.count ? 0.7 : 0.4;
   report("union", strength, t.start(i), t.end(j));
 }
 
@@ -137,16 +157,16 @@ function commentAt(t: SqlTokens, i: number): boolean {
 
 /** INTO OUTFILE / DUMPFILE: writes a file on the server (a web shell). */
 function intoFile(t: SqlTokens, i: number, report: Report): void {
-  const j = sig(t, i + 1);
+  const j = sigSpace(t, i + 1);
   if (isWord(t, j, WORD.outfile) || isWord(t, j, WORD.dumpfile)) report("file-access", 0.95, t.start(i), t.end(j));
 }
 
 /** WAITFOR DELAY '0:0:5' (MSSQL). */
 function waitfor(t: SqlTokens, i: number, report: Report): void {
-  const j = sig(t, i + 1);
+  const j = sigSpace(t, i + 1);
   const w = flagsAt(t, j) ? wordText(t.aux(j)) : "";
   if (w !== "delay" && w !== "time") return;
-  const k = sig(t, j + 1);
+  const k = sigSpace(t, j + 1);
   const literal = k < t.count && (t.kind(k) === K.STR || t.kind(k) === K.VAR);
   report("time", literal ? 0.95 : 0.7, t.start(i), t.end(literal ? k : j));
 }
@@ -160,7 +180,10 @@ function delay(t: SqlTokens, i: number, quoted: boolean, report: Report): void {
   const arg = expression(t, open + 1);
   const oneArg = arg > 0 && sig(t, arg) === close;
   const qualified = t.kind(previous(t, i)) === K.DOT;
-  const inSql = sqlBefore(t, i, quoted) || commentAt(t, end);
+  // `1-SLEEP(5)`, `7*sleep(3)`: the value closed its number and computes with the delay.
+  const before = previous(t, i);
+  const afterNumber = t.kind(before) === K.OP && previous(t, before) === 0 && t.kind(0) === K.NUM;
+  const inSql = sqlBefore(t, i, quoted) || commentAt(t, end) || afterNumber;
   let strength = 0;
   switch (wordText(t.aux(i))) {
     case "benchmark":
@@ -205,6 +228,19 @@ function errorFunction(t: SqlTokens, i: number, report: Report): void {
   if (strength > 0) report("error-function", strength, t.start(i), t.end(end - 1));
 }
 
+/**
+ * `encode(lo_get(16400),'base64')::int`, `overlay(password placing '' from 1 for 0)::int`: a call's text
+ * cast to a number (PostgreSQL) fails with an error that shows the text: error-based extraction.
+ */
+function castError(t: SqlTokens, i: number, report: Report): void {
+  const close = previous(t, i);
+  const type = sig(t, i + 1);
+  if (t.kind(close) !== K.CLOSE || !(flagsAt(t, type) & W.TYPE) || t.kind(type) !== K.WORD) return;
+  // The group closed before `::` must be a call's arguments.
+  const call = previous(t, t.aux(close));
+  if (t.aux(close) >= 0 && t.kind(call) === K.FUNC) report("error-function", 0.8, t.start(call), t.end(type));
+}
+
 /** xp_cmdshell, xp_dirtree, sp_oacreate, ...: strongest after EXEC (`exec master..xp_dirtree`). */
 function procedure(t: SqlTokens, i: number, report: Report): void {
   let p = previous(t, i);
@@ -223,6 +259,12 @@ function procedure(t: SqlTokens, i: number, report: Report): void {
 /** EXEC(@sql), EXEC('sel'+'ect ...'), EXEC @sql: dynamic SQL. */
 function exec(t: SqlTokens, i: number, report: Report): void {
   let j = sig(t, i + 1);
+  // Oracle's EXECUTE IMMEDIATE 'sql' / :var
+  if (isWord(t, j, IMMEDIATE)) {
+    const sql = sig(t, j + 1);
+    if (t.kind(sql) === K.STR || t.kind(sql) === K.VAR || (t.kind(sql) === K.OP && t.aux(sql) === 58 /* : */)) report("procedure", 0.85, t.start(i), t.end(sql));
+    return;
+  }
   if (j < t.count && t.kind(j) === K.OPEN) j = sig(t, j + 1);
   if (j < t.count && (t.kind(j) === K.VAR || (t.kind(j) === K.STR && isOp(t, sig(t, j + 1), JOINING)))) {
     report("procedure", 0.9, t.start(i), t.end(j));
@@ -246,7 +288,9 @@ function declare(t: SqlTokens, i: number, report: Report): void {
  */
 function catalog(t: SqlTokens, i: number, fromSeen: boolean, report: Report): void {
   const qualified = t.kind(sig(t, i + 1)) === K.DOT;
-  if (COMMON_CATALOGS.has(t.aux(i)) ? fromSeen && qualified : fromSeen || FROM_LIKE.has(t.aux(previous(t, i)) ?? -1)) {
+  const before = previousSpace(t, i);
+  const afterFrom = FROM_LIKE.has(t.aux(before)) && (t.kind(before) === K.WORD || t.kind(before) === K.FUNC);
+  if (COMMON_CATALOGS.has(t.aux(i)) ? fromSeen && qualified : fromSeen || afterFrom) {
     report("schema-lookup", 0.9, t.start(i), t.end(i));
   }
 }
@@ -285,6 +329,8 @@ function conditionFunction(t: SqlTokens, i: number, report: Report): void {
   const first = sig(t, open + 1);
   const test = condition(t, first);
   if (!test?.compared || t.kind(sig(t, test.end)) !== K.COMMA) return;
+  const close = groupEnd(t, open);
+  delayInBranches(t, test.end, close, report);
   const literal = t.kind(first) === K.NUM || t.kind(first) === K.STR;
   const name = wordText(t.aux(i));
   const strength = name === "elt" || name === "make_set" ? 0.85 : !literal ? 0 : name === "iif" ? 0.85 : isLogicContext(t, i) ? 0.7 : 0;
@@ -299,7 +345,25 @@ function caseWhen(t: SqlTokens, i: number, report: Report): void {
   const then = test?.compared ? sig(t, test.end) : -1;
   // `CASE WHEN 5=5`: a literal compared is a probe; `case when x == y then` may be Ruby.
   const literal = t.kind(sig(t, when + 1)) === K.NUM || t.kind(sig(t, when + 1)) === K.STR;
-  if (isWord(t, then, THEN)) report("conditional-function", literal ? 0.8 : 0.6, t.start(i), t.end(then));
+  if (!isWord(t, then, THEN)) return;
+  report("conditional-function", literal ? 0.8 : 0.6, t.start(i), t.end(then));
+  delayInBranches(t, then + 1, Math.min(t.count, then + CASE_BRANCH_TOKENS), report);
+}
+
+/** How far after THEN a CASE's branches are looked into (a bound, so long CASE chains stay linear). */
+const CASE_BRANCH_TOKENS = 64;
+
+/**
+ * `IF(now()=sysdate(),sleep(12),0)`, `CASE WHEN 1=1 THEN pg_sleep(5) ...`: a delay that runs only when
+ * a condition holds is a time-based blind probe, whatever stands before it. Groups are skipped whole.
+ */
+function delayInBranches(t: SqlTokens, from: number, end: number, report: Report): void {
+  for (let i = from; i < end; i = t.kind(i) === K.OPEN ? groupEnd(t, i) : i + 1) {
+    if (t.kind(i) === K.FUNC && flagsAt(t, i) & W.DELAY_FUNCTION && callEnd(t, i) > 0) {
+      report("time", 0.9, t.start(i), t.end(callEnd(t, i) - 1));
+      return;
+    }
+  }
 }
 
 /** A call that stands where a condition or value goes (after AND/OR, `=`, `(`, `,`, SELECT). */

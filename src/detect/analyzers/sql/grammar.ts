@@ -36,12 +36,19 @@ export const WORD = {
   dumpfile: wordIndex("dumpfile"),
   asc: wordIndex("asc"),
   desc: wordIndex("desc"),
+  collate: wordIndex("collate"),
+  escape: wordIndex("escape"),
+  notnull: wordIndex("notnull"),
+  isnull: wordIndex("isnull"),
+  true: wordIndex("true"),
+  false: wordIndex("false"),
 } as const;
 
 const PLUS = opCode("+");
 const ARITHMETIC = new Set(["+", "-", "*", "/", "%", "|", "&", "^", "||", "<<", ">>", "::"].map(opCode));
 const UNARY = new Set(["-", "+", "!", "~"].map(opCode));
-const COMPARISON = new Set(["=", "==", "<>", "!=", "<", ">", "<=", ">=", "<=>", "!<", "!>"].map(opCode));
+/** With PostgreSQL's JSON and array tests: contains, contained, path match, key exists, field access. */
+const COMPARISON = new Set(["=", "==", "<>", "!=", "<", ">", "<=", ">=", "<=>", "!<", "!>", "@>", "<@", "@@", "?|", "?&", "->", "->>"].map(opCode));
 const LOGIC_OPS = new Set(["||", "&&"].map(opCode));
 
 /** The first index at or after i that is not a comment (t.count when none). */
@@ -192,9 +199,18 @@ export function condition(t: SqlTokens, i: number, depth = 0): Condition | null 
   if (left < 0) return null;
   let j = sig(t, left);
   if (isComparison(t, j)) {
-    const right = expression(t, j + 1);
-    return right < 0 ? null : { end: right, compared: true };
+    let right = expression(t, j + 1);
+    if (right < 0) return null;
+    // `doc -> 'path' = 7`: a comparison whose result is compared again.
+    for (let k = sig(t, right); isComparison(t, k); k = sig(t, right)) {
+      const next = expression(t, k + 1);
+      if (next < 0) break;
+      right = next;
+    }
+    return { end: right, compared: true };
   }
+  // `x NOTNULL`, `x ISNULL` (PostgreSQL, SQLite): a comparison with no right side.
+  if (isWord(t, j, WORD.notnull) || isWord(t, j, WORD.isnull)) return { end: j + 1, compared: true };
   if (isWord(t, j, WORD.not)) j = sig(t, j + 1);
   if (isWord(t, j, WORD.sounds)) j = sig(t, j + 1);
   if (!(flagsAt(t, j) & W.COMPARE)) return { end: left, compared: computedString(t, i, left) };
@@ -216,7 +232,11 @@ export function condition(t: SqlTokens, i: number, depth = 0): Condition | null 
     return high < 0 ? null : { end: high, compared: true };
   }
   const right = expression(t, j + 1);
-  return right < 0 ? null : { end: right, compared: true };
+  if (right < 0) return null;
+  // `a LIKE b ESCAPE 'x'`
+  const escape = sig(t, right);
+  const escaped = isWord(t, escape, WORD.escape) ? expression(t, escape + 1) : -1;
+  return { end: escaped > 0 ? escaped : right, compared: true };
 }
 
 /**
@@ -260,7 +280,8 @@ export function selectListFollows(t: SqlTokens, i: number): 0 | 1 | 2 {
       if (flags & W.LITERAL || t.aux(i) === WORD.case) return 2;
       if (isReserved(flags)) return 0;
       const after = sigSpace(t, i + 1);
-      if (after < t.count && (t.kind(after) === K.COMMA || t.kind(after) === K.DOT || isWord(t, after, WORD.from) || isWord(t, after, WORD.as) || isWord(t, after, WORD.where))) return 2;
+      // A name then a quoted alias (`table_name \`t\``) is a select list too; prose has no backticks.
+      if (after < t.count && (t.kind(after) === K.COMMA || t.kind(after) === K.DOT || t.kind(after) === K.IDENT || isWord(t, after, WORD.from) || isWord(t, after, WORD.as) || isWord(t, after, WORD.where))) return 2;
       return endsClause(t, i + 1) ? 1 : 0;
     }
     default:

@@ -39,7 +39,8 @@ export function statementShape(t: SqlTokens, s: number): 0 | 1 | 2 {
       // `select(...)` is also a call in code (jQuery, Go); the delay or subquery inside is what SQL rules find.
       return t.kind(s) === K.FUNC ? 0 : selectListFollows(t, s + 1);
     case "insert":
-      return nextWord === "into" ? 2 : 0;
+    case "replace":
+      return nextWord === "into" || rowsFollow(t, next) ? 2 : 0;
     case "update":
       return isName(t, next) && wordAt(t, sig(t, next + 1)) === "set" ? 2 : 0;
     case "delete":
@@ -64,11 +65,22 @@ export function statementShape(t: SqlTokens, s: number): 0 | 1 | 2 {
       return nextKind === K.FUNC ? 1 : 0;
     case "copy":
       return isName(t, next) && (wordAt(t, sig(t, next + 1)) === "from" || wordAt(t, sig(t, next + 1)) === "to") ? 2 : 0;
+    case "grant":
+    case "revoke":
+      return privilegeShape(t, next);
     case "if":
       return conditionalStatement(t, s);
     default:
       return 0;
   }
+}
+
+/** `t (a, b) VALUES (...)`, `t VALUES (...)`, `t SELECT ...`: INSERT and REPLACE without INTO (MySQL). */
+function rowsFollow(t: SqlTokens, name: number): boolean {
+  if (t.kind(name) === K.FUNC) name = groupEnd(t, sig(t, name + 1)) - 1;
+  else if (!isName(t, name)) return false;
+  const rows = wordAt(t, sig(t, name + 1));
+  return rows === "values" || rows === "select";
 }
 
 /**
@@ -87,6 +99,29 @@ function execShape(t: SqlTokens, next: number): 0 | 1 | 2 {
   }
   if (kind === K.STR) return 1;
   return kind === K.FUNC || (isName(t, next) && !plainWordAt(t, sig(t, next + 1))) ? 1 : 0;
+}
+
+/** Privilege lists are short: `GRANT connect, resource TO x`. */
+const PRIVILEGE_WORDS = 8;
+
+/**
+ * `GRANT connect TO name`, `REVOKE ALL ON db.* FROM name`: privileges then TO, ON or FROM, then a name
+ * that ends the statement. "grant it to you" names no privilege; "grant access to the building" neither.
+ */
+function privilegeShape(t: SqlTokens, i: number): 0 | 1 {
+  if (!(flagsAt(t, i) & W.PRIVILEGE)) return 0;
+  for (let n = 0; n < PRIVILEGE_WORDS && i < t.count; n++, i = sig(t, i + 1)) {
+    const word = wordAt(t, i);
+    if (word === "to" || word === "from") {
+      const name = sig(t, i + 1);
+      const after = sig(t, name + 1);
+      return isName(t, name) && (after >= t.count || t.kind(after) === K.SEMI || t.kind(after) === K.COMMENT) ? 1 : 0;
+    }
+    // privileges, `,`, and `ON db.*`
+    const kind = t.kind(i);
+    if (kind !== K.WORD && kind !== K.COMMA && kind !== K.DOT && !(kind === K.OP && t.aux(i) === 42)) return 0;
+  }
+  return 0;
 }
 
 /** MSSQL `IF (1=1) SELECT 1 ELSE DROP FUNCTION x`: a literal condition, then a real statement (not another IF). */

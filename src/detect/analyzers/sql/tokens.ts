@@ -3,10 +3,10 @@
  * in code (the value lands bare, as a number would) or inside a string quoted with ' or " (the value
  * lands in a quoted literal): then the first token is the rest of that literal, and whatever follows
  * its closing quote is code. Comments are tokens (rules read them); MySQL's executable comments
- * `/*! ... *\/` are not, since their content is SQL. Tokens live in typed arrays reused across calls:
- * a megabyte of text is tokenized without allocating per token.
+ * `/*! ... *\/` are not, since their content is SQL. Tokens live in one Int32Array reused across
+ * calls: a megabyte of text is tokenized without allocating per token.
  */
-import { foldHash, HASH_SEED, LONGEST_WORD, lookupWord } from "./words.ts";
+import { foldHash, HASH_SEED, LONGEST_WORD, lookupWord, mayBeWord, W, wordFlags } from "./words.ts";
 
 export const K = {
   /** A string literal; aux = quote code, | CLOSED when its closing quote is there. */
@@ -22,6 +22,7 @@ export const K = {
   /** An operator; aux = its characters packed by opCode. */
   OP: 6,
   OPEN: 7,
+  /** aux = the index of its OPEN, or -1. */
   CLOSE: 8,
   COMMA: 9,
   SEMI: 10,
@@ -35,6 +36,19 @@ export const K = {
 } as const;
 
 export const CLOSED = 0x10000;
+/**
+ * With a quote passed to tokenize: the application's literal takes backslashes as plain characters, as
+ * standard SQL (PostgreSQL, SQLite, MSSQL, Oracle) does, so `\'` closes it; MySQL reads it as an escape.
+ */
+export const PLAIN_LITERAL = 0x100;
+
+/** Does the first `quote` in text follow a backslash (so that the two readings of a literal differ)? */
+export function escapedFirstQuote(text: string, quote: number): boolean {
+  const at = text.indexOf(String.fromCharCode(quote));
+  let backslashes = 0;
+  while (at - backslashes > 0 && text.charCodeAt(at - backslashes - 1) === 92) backslashes++;
+  return backslashes % 2 === 1;
+}
 export const COMMENT_DASH = 1;
 export const COMMENT_HASH = 2;
 export const COMMENT_BLOCK = 3;
@@ -46,12 +60,19 @@ export function opCode(op: string): number {
   return code;
 }
 
-/** `<=>` is 3 characters; `<>` `<=` `>=` `!=` `!<` `!>` `||` `&&` `::` `:=` `<<` `>>` `==` are 2; the rest 1. */
+/**
+ * `<=>` `->>` are 3 characters; `<>` `<=` `>=` `!=` `!<` `!>` `||` `&&` `::` `:=` `<<` `>>` `==` and
+ * PostgreSQL's JSON and array operators `<@` `->` `?|` `?&` are 2; the rest 1. (`@>` `@@` are read with `@`.)
+ */
 function operatorLength(c: number, next: number, third: number): number {
   switch (c) {
     case 60: // <
       if (next === 61) return third === 62 ? 3 : 2;
-      return next === 62 || next === 60 ? 2 : 1;
+      return next === 62 || next === 60 || next === 64 ? 2 : 1;
+    case 45: // -
+      return next !== 62 ? 1 : third === 62 ? 3 : 2;
+    case 63: // ?
+      return next === 124 || next === 38 ? 2 : 1;
     case 62: // >
       return next === 61 || next === 62 ? 2 : 1;
     case 33: // !
@@ -150,7 +171,7 @@ function isSpace(c: number): boolean {
 const WORD_PART = CLASS.map((kind) => (kind === C.WORD || kind === C.DIGIT ? 1 : 0));
 
 function isWordPart(c: number): boolean {
-  return c < 128 ? WORD_PART[c] === 1 : c !== 0xa0;
+  return c >= 128 ? c !== 0xa0 : WORD_PART[c] === 1; // NaN (past the end) is not
 }
 
 function isDigit(c: number): boolean {
@@ -202,7 +223,14 @@ export function tokenize(text: string, quote: number, out: SqlTokens, bare?: Sql
   out.text = text;
   const n = text.length;
   let i = 0;
-  if (quote !== 0) {
+  if (quote & PLAIN_LITERAL) {
+    // The application's literal, read without backslash escapes: it ends at its first lone quote.
+    quote &= 0xff;
+    let end = text.indexOf(String.fromCharCode(quote));
+    while (end >= 0 && text.charCodeAt(end + 1) === quote) end = text.indexOf(String.fromCharCode(quote), end + 2);
+    out.push(K.STR, 0, end < 0 ? n : end + 1, end < 0 ? quote : quote | CLOSED);
+    i = end < 0 ? n : end + 1;
+  } else if (quote !== 0) {
     const end = stringEnd(text, 0, quote);
     out.push(K.STR, 0, end < 0 ? n : end, end < 0 ? quote : quote | CLOSED);
     i = end < 0 ? n : end;
@@ -212,15 +240,16 @@ export function tokenize(text: string, quote: number, out: SqlTokens, bare?: Sql
   let innermost = -1;
   // Inside a MySQL executable comment, whose closing `*/` is skipped like whitespace.
   let executable = false;
-  // Executable comments are state the copy would not carry: with them, no copy.
+  // Executable comments are state the copy would not carry: with them, no copy. A reading that has
+  // not fallen in step within SYNC_TOKENS is out of phase for good (an odd quote in prose): stop looking.
   let shared = bare !== undefined && bare.text === text && text.indexOf("/*!") < 0 ? 0 : -1;
   while (i < n) {
     if (shared >= 0) {
       const b = bare!;
-      while (shared < b.count && b.start(shared) < i) shared++;
-      // A `.5` reads by the token before it (`t.5`), which the two readings do not share.
+      shared = out.count > SYNC_TOKENS ? -1 : firstStartingAt(b, shared, i);
       if (shared >= b.count) shared = -1;
-      else if (b.start(shared) === i && text.charCodeAt(i) !== 46) {
+      // A `.5` reads by the token before it (`t.5`), which the two readings do not share.
+      if (shared >= 0 && b.start(shared) === i && text.charCodeAt(i) !== 46) {
         innermost = copyTail(b, shared, out, innermost);
         break;
       }
@@ -299,6 +328,10 @@ export function tokenize(text: string, quote: number, out: SqlTokens, bare?: Sql
         if (j > i + 1 && isWordPart(text.charCodeAt(j - 1))) {
           i = j;
           out.push(K.VAR, start, i, 0);
+        } else if (next === 62 || next === 64) {
+          // `@>` (contains), `@@` (text or JSON path match)
+          i += 2;
+          out.push(K.OP, start, i, c + next * 256);
         } else out.push(K.OP, start, ++i, c);
         continue;
       }
@@ -309,14 +342,16 @@ export function tokenize(text: string, quote: number, out: SqlTokens, bare?: Sql
         innermost = opener;
         continue;
       }
-      case C.CLOSE:
+      case C.CLOSE: {
+        const opener = innermost;
         if (innermost >= 0) {
           const enclosing = out.match(innermost);
           out.setMatch(innermost, out.count);
           innermost = enclosing;
         }
-        out.push(K.CLOSE, start, ++i, 0);
+        out.push(K.CLOSE, start, ++i, opener);
         continue;
+      }
       case C.COMMA:
         out.push(K.COMMA, start, ++i, 0);
         continue;
@@ -340,6 +375,30 @@ export function tokenize(text: string, quote: number, out: SqlTokens, bare?: Sql
   }
 }
 
+const SYNC_TOKENS = 4096;
+
+/**
+ * The first token at or after `from` that starts at or after `position`: galloping then bisecting, so
+ * a reading that jumps over long strings does not step through every bare token inside them.
+ */
+function firstStartingAt(t: SqlTokens, from: number, position: number): number {
+  let step = 1;
+  let low = from;
+  let high = from;
+  while (high < t.count && t.start(high) < position) {
+    low = high + 1;
+    high += step;
+    step *= 2;
+  }
+  if (high > t.count) high = t.count;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (t.start(middle) < position) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
 /**
  * Appends bare's tokens from `from` on to `out`. Parentheses opened in the tail are matched as in bare
  * (shifted); a close in the tail that bare matched before `from` closes `out`'s own open ones instead.
@@ -359,11 +418,16 @@ function copyTail(bare: SqlTokens, from: number, out: SqlTokens, innermost: numb
       out.setMatch(i, out.match(i) + shift);
       depth++;
     } else if (kind === K.CLOSE) {
-      if (depth > 0) depth--;
-      else if (innermost >= 0) {
-        const enclosing = out.match(innermost);
-        out.setMatch(innermost, i);
-        innermost = enclosing;
+      if (depth > 0) {
+        depth--;
+        out.data[i * FIELDS + AUX] = out.aux(i) + shift;
+      } else {
+        out.data[i * FIELDS + AUX] = innermost;
+        if (innermost >= 0) {
+          const enclosing = out.match(innermost);
+          out.setMatch(innermost, i);
+          innermost = enclosing;
+        }
       }
     }
   }
@@ -392,8 +456,12 @@ function followsName(out: SqlTokens): boolean {
   const last = out.count - 1;
   if (last < 0) return false;
   const kind = out.kind(last);
-  return kind === K.WORD || kind === K.IDENT || kind === K.CLOSE;
+  // After a keyword (`SELECT.1`, `UNION SELECT.5`) the dot starts a number.
+  if (kind === K.WORD) return (wordFlags(out.aux(last)) & KEYWORDS) === 0;
+  return kind === K.IDENT || kind === K.CLOSE;
 }
+
+const KEYWORDS = W.RESERVED | W.STATEMENT | W.LOGIC | W.COMPARE | W.NOT;
 
 function numberEnd(text: string, i: number): number {
   const n = text.length;
@@ -426,6 +494,24 @@ function numberEnd(text: string, i: number): number {
   return i;
 }
 
+/**
+ * `UN/**\/ION`: a keyword cut by a comment, for filters that delete comments before the query runs.
+ * When the word at [start, end) and the word right after the comment spell a known word, it is pushed
+ * as that word (spanning the comment) and the index after it is returned; otherwise -1.
+ */
+function splitKeyword(text: string, start: number, end: number, hash: number, out: SqlTokens): number {
+  const close = text.indexOf("*/", end + 2);
+  if (close < 0 || close + 2 >= text.length || !isWordPart(text.charCodeAt(close + 2))) return -1;
+  let j = close + 2;
+  while (j < text.length && isWordPart(text.charCodeAt(j)) && j - close - 2 + end - start <= LONGEST_WORD) hash = foldHash(hash, text.charCodeAt(j++));
+  if ((j < text.length && isWordPart(text.charCodeAt(j))) || !mayBeWord(hash)) return -1;
+  const word = text.slice(start, end) + text.slice(close + 2, j);
+  const known = lookupWord(word, 0, word.length, hash);
+  if (known < 0) return -1;
+  out.push(text.charCodeAt(skipSpace(text, j)) === 40 ? K.FUNC : K.WORD, start, j, known);
+  return j;
+}
+
 /** A word, a call (a word before `(`), or a prefixed string (N'..', E'..', X'..', B'..'). */
 function scanWord(text: string, i: number, out: SqlTokens): number {
   const n = text.length;
@@ -444,8 +530,15 @@ function scanWord(text: string, i: number, out: SqlTokens): number {
     out.push(K.STR, start, stop, end < 0 ? 39 : 39 | CLOSED);
     return stop;
   }
-  const known = length <= LONGEST_WORD ? lookupWord(text, start, i, hash) : -1;
-  const after = skipSpace(text, i);
-  out.push(text.charCodeAt(after) === 40 ? K.FUNC : K.WORD, start, i, known);
+  if (text.charCodeAt(i) === 47 && text.charCodeAt(i + 1) === 42 && text.charCodeAt(i + 2) !== 33) {
+    const joined = splitKeyword(text, start, i, hash, out);
+    if (joined > 0) return joined;
+  }
+  // No SQL word has one letter: `a`, `x`, `t` (the commonest names) skip the lookup.
+  const known = length > 1 && length <= LONGEST_WORD ? lookupWord(text, start, i, hash) : -1;
+  // Most words are followed by a space or punctuation other than `(`: skip the space-and-comment scan then.
+  const c = text.charCodeAt(i);
+  const call = c === 40 || ((isSpace(c) || c === 47) && text.charCodeAt(skipSpace(text, i)) === 40);
+  out.push(call ? K.FUNC : K.WORD, start, i, known);
   return i;
 }

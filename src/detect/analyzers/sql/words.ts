@@ -35,6 +35,8 @@ export const W = {
   PROBE_FUNCTION: 1 << 13,
   /** A column type name, as in `CONVERT(INT, ...)` and `DECLARE @x VARCHAR(99)`. */
   TYPE: 1 << 14,
+  /** What GRANT gives and REVOKE takes: `GRANT connect, resource TO x`. */
+  PRIVILEGE: 1 << 15,
 } as const;
 
 const GROUPS: [number, string][] = [
@@ -43,7 +45,7 @@ const GROUPS: [number, string][] = [
   [W.COMPARE, "like rlike regexp sounds is in between glob ilike similar"],
   [W.LITERAL, "null true false"],
   [W.STATEMENT, "select insert update delete drop create alter truncate exec execute declare waitfor shutdown set grant revoke replace merge call load handler use backup restore kill dbcc open fetch deallocate prepare if copy"],
-  [W.RESERVED, "union all distinct distinctrow top from where having group order by limit offset into outfile dumpfile as on join inner outer left right cross natural case when then else end asc desc procedure table view index trigger function login values delay time begin with nowait rownum dual program mode boolean collate escape"],
+  [W.RESERVED, "union all distinct distinctrow top from where having group order by limit offset into outfile dumpfile as on join inner outer left right cross natural case when then else end asc desc procedure table view index trigger function login values delay time begin with nowait rownum dual program mode boolean collate escape except intersect minus notnull isnull analyse to immediate"],
   [W.DELAY_FUNCTION, "sleep benchmark pg_sleep receive_message randomblob"],
   [W.ERROR_FUNCTION, "convert extractvalue updatexml get_host_address utl_inaddr xmltype name_const gtid_subset"],
   [W.FILE_FUNCTION, "load_file pg_read_file pg_ls_dir pg_read_binary_file lo_import lo_export openrowset opendatasource utl_file bulk"],
@@ -52,7 +54,8 @@ const GROUPS: [number, string][] = [
   [W.DANGEROUS_PROCEDURE, "xp_cmdshell xp_dirtree xp_fileexist xp_regread xp_regwrite xp_regdeletekey xp_servicecontrol xp_subdirs xp_availablemedia xp_terminate_process xp_makecab xp_ntsec_enumdomains xp_loginconfig xp_enumgroups xp_grantlogin xp_logininfo xp_execresultset xp_msver sp_executesql sp_oacreate sp_oamethod sp_oagetproperty sp_addlogin sp_addsrvrolemember sp_password sp_makewebtask sp_configure sp_execute_external_script sp_addextendedproc sp_dropextendedproc sp_helpdb sp_addlinkedserver sp_who sp_columns sp_tables sp_start_job"],
   [W.CONDITION_FUNCTION, "elt make_set iif if ifnull nullif coalesce decode"],
   [W.PROBE_FUNCTION, "ascii ord substring substr mid left right length count version database user current_user system_user session_user schema banner db_name user_name is_srvrolemember has_dbaccess object_id col_name current_setting pg_backend_pid connection_id last_insert_id row_count found_rows"],
-  [W.TYPE, "int integer bigint smallint tinyint varchar nvarchar char nchar text binary varbinary decimal numeric float real datetime date sysname signed unsigned"],
+  [W.PRIVILEGE, "all select insert update delete execute exec connect resource dba usage create drop alter file process super references privileges role"],
+  [W.TYPE, "int integer bigint smallint tinyint varchar nvarchar char nchar text binary varbinary decimal numeric float real double datetime date sysname signed unsigned"],
 ];
 
 /** A word's hash, as the tokenizer computes it over the characters it scans (ASCII letters folded to lower case). */
@@ -104,6 +107,11 @@ export function lookupWord(text: string, start: number, end: number, hash: numbe
     if (word.length === length && sameFolded(word, text, start)) return entry - 1;
     slot = (slot + 1) & TABLE_MASK;
   }
+}
+
+/** Can a known word have this hash? (Most words' slots are empty: no string need be built to look them up.) */
+export function mayBeWord(hash: number): boolean {
+  return slots[hash & TABLE_MASK] !== 0;
 }
 
 function sameFolded(word: string, text: string, start: number): boolean {

@@ -1,0 +1,44 @@
+/**
+ * A value's bytes read under another charset a browser can be made to use, for markup that only
+ * exists in that reading: UTF-7 (`+ADw-script+AD4-`, IE sniffed it or was told it), US-ASCII with
+ * the high bit dropped (`¼script¾`, old IE on US-ASCII pages), and full-width forms folded to ASCII
+ * (`＜script＞`, which best-fit mappings of .NET and IIS turn into `<script>`). Each reading is made
+ * only when the value carries that charset's sign, so ordinary text costs one search per charset.
+ */
+
+/** `+ADw-`, `+AD4-`, `+ACI-`, `+ACc-`: UTF-7 for `<`, `>`, `"`, `'` (the marks of markup). */
+const UTF7_MARKUP = /\+A[CD][0-9A-Za-z+/]/;
+
+/** One UTF-7 shifted run (`+` base64 `-`); `+-` is a plus sign. */
+const UTF7_RUN = /\+([0-9A-Za-z+/]*)-?/g;
+
+function decodeUtf7(s: string): string {
+  return s.replace(UTF7_RUN, (run, b64: string) => {
+    if (b64 === "") return run.endsWith("-") ? "+" : run;
+    const bytes = Buffer.from(b64, "base64");
+    let out = "";
+    for (let i = 0; i + 1 < bytes.length; i += 2) out += String.fromCharCode((bytes[i]! << 8) | bytes[i + 1]!);
+    return out;
+  });
+}
+
+/** `¼` (0xBC) before a letter or `/`: a `<` with its high bit set. */
+const HIGH_BIT_TAG = /\xbc[A-Za-z/]/;
+
+/** Binary data (an upload read as Latin-1) is mostly high bytes; text with a stray `¼` is not. */
+function mostlyAscii(s: string): boolean {
+  let high = 0;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) high++;
+  return high * 4 <= s.length;
+}
+
+const dropHighBit = (s: string) => s.replace(/[\x80-\xff]/g, (c) => String.fromCharCode(c.charCodeAt(0) & 0x7f));
+
+/** The other readings of s that may hold markup (none for almost every value). */
+export function charsetReadings(s: string): string[] {
+  const out: string[] = [];
+  if (UTF7_MARKUP.test(s)) out.push(decodeUtf7(s));
+  if (HIGH_BIT_TAG.test(s) && mostlyAscii(s)) out.push(dropHighBit(s));
+  if (s.indexOf("\uff1c") !== -1) out.push(s.normalize("NFKC"));
+  return out.filter((r) => r.indexOf("<") !== -1);
+}
