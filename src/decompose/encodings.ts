@@ -90,6 +90,7 @@ function addChild(sink: LeafSink, parent: Leaf, text: string, encoding: Encoding
   sink.add({ ...parent, path: parent.path + suffix, text, encodings: [...parent.encodings, encoding] }, layer + 1);
 }
 
+const WHITESPACE = /\s/;
 /** `%XX`, and IIS's `%uXXXX`. */
 const PERCENT_ESCAPE = /%(?:[0-9A-Fa-f]{2}|[uU][0-9A-Fa-f]{4})/;
 const JS_ESCAPE = /\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|u\{[0-9A-Fa-f]{1,6}\}|[0-3][0-7]{2})/;
@@ -103,7 +104,9 @@ const HTML_REFERENCE = /&(?:#[0-9]|#[xX][0-9A-Fa-f]|[A-Za-z][A-Za-z0-9]{0,31};?)
  */
 export function decodeWholeText(text: string, percentDecoded = true): { encoding: Encoding; text: string } | null {
   if (text.indexOf("%") !== -1 && PERCENT_ESCAPE.test(text)) {
-    const t = percentDecodeLenient(text);
+    // Without whitespace the text is still form-encoded, `+` for a space (as PHP's urldecode and Java's
+    // URLDecoder read it); with whitespace it was decoded before and a `+` is a plus.
+    const t = percentDecodeLenient(text, !WHITESPACE.test(text));
     if (t !== text) return { encoding: "url", text: t };
   }
   const folded = percentDecoded ? foldOverlongLatin1(text) : null;

@@ -11,10 +11,15 @@ export type Expander = (sink: LeafSink, leaf: Leaf, layer: number) => void;
 
 /** Word characters, `.`, `-`, `:` and brackets: parameter, key and tag names that cannot carry code. */
 const PLAIN_NAME = /^[\w.:[\]-]*$/;
+/** Three or more dotted parts: a property path that Spring, Struts and OGNL bind (`class.module.classLoader`). */
+const PROPERTY_PATH = /^[^.]+\.[^.]+\./;
 
-/** A name worth judging as a key leaf (`<script>`, `$where`, `a'or'1`), unlike `user_id` or `soap:Body`. */
+/**
+ * A name worth judging as a key leaf (`<script>`, `$where`, `a'or'1`, `java.lang.Runtime`), unlike
+ * `user_id` or `soap:Body`.
+ */
 export function isPlainName(name: string): boolean {
-  return PLAIN_NAME.test(name);
+  return PLAIN_NAME.test(name) && !PROPERTY_PATH.test(name);
 }
 
 export class LeafSink {

@@ -74,6 +74,11 @@ describe("URL decodings lenient servers apply", () => {
     expect(paths(expand("a\\nb\\r\\tc").leaves)).toEqual(["query.q"]);
   });
 
+  test("a second URL decoding reads `+` as a space while the text is still form-encoded (no whitespace in it)", () => {
+    expect(leafAt(expand("UnIon+seleCt%0A").leaves, "query.q~url").text).toBe("UnIon seleCt\n");
+    expect(leafAt(expand("1+1 %3D 2").leaves, "query.q~url").text).toBe("1+1 = 2");
+  });
+
   test("HTML numeric references without semicolons decode", () => {
     expect(decodeWholeText("&#60script&#62alert(1)&#x3c/script&#x3e")?.text).toBe("<script>alert(1)</script>");
   });

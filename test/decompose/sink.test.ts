@@ -6,6 +6,8 @@ describe("LeafSink", () => {
   test("plain names are no key leaves; names that could carry code are", () => {
     for (const plain of ["user_id", "a.b", "items[0]", "soap:Body", "utm-source", ""]) expect(isPlainName(plain)).toBe(true);
     for (const odd of ["$where", "<script>", "a'or'1", "a b", "x=1"]) expect(isPlainName(odd)).toBe(false);
+    // A property path that frameworks bind is judged: Spring4Shell's and OGNL's payloads are names.
+    for (const path of ["class.module.classLoader", "java.lang.Runtime", "a.b.c"]) expect(isPlainName(path)).toBe(false);
     const s = sink();
     s.key("query", "query.id", "id");
     s.key("query", "query.$ne", "$ne");

@@ -21,6 +21,13 @@ describe("percentDecode", () => {
   test("keeps literal non-ASCII text", () => {
     expect(percentDecode("日本%20語")).toBe("日本 語");
   });
+  test("a long value reads as its pieces do (BOM, bytes that are not UTF-8, malformed escapes, %u)", () => {
+    const pad = "x".repeat(1100);
+    for (const piece of ["%E4%B8%AD%20a", "%EF%BB%BFbom", "%ED%A0%80", "%F0%9F%98%80", "%zz%4", "100%", "%c0%af", "%u002f"]) {
+      expect(percentDecode(pad + piece + pad)).toBe(pad + percentDecode(piece) + pad);
+      expect(percentDecodeLenient(pad + piece + pad)).toBe(pad + percentDecodeLenient(piece) + pad);
+    }
+  });
 });
 
 describe("lenient URL decoding (a second reading, as old servers decode)", () => {
@@ -31,7 +38,8 @@ describe("lenient URL decoding (a second reading, as old servers decode)", () =>
   });
 
   test("overlong UTF-8 spells its character; valid UTF-8 and malformed escapes are kept", () => {
-    expect(percentDecodeLenient("..%c0%af..%c1%9c%e0%80%ae%f0%80%80%af")).toBe("../..\\./");
+    expect(percentDecodeLenient("..%c0%af..%c1%9c%e0%80%ae%f0%80%80%af%f8%80%80%80%ae%fc%80%80%80%80%af")).toBe("../..\\././");
+    expect(percentDecodeLenient("%c0%2e %c2%a9 %f0%9f%98%80")).toBe("À. © 😀"); // no continuation byte; valid UTF-8
     expect(percentDecodeLenient("%E4%B8%AD%c0%af 100% %zz")).toBe("中/ 100% %zz");
     expect(percentDecode("%c0%af")).toBe("À¯");
     expect(foldOverlongUtf8(Buffer.from("plain é"))).toBeNull();

@@ -108,10 +108,7 @@ export function dispositionParam(disposition: string, param: string): string | n
     if (disposition.charCodeAt(k) === 0x22) {
       value = "";
       for (k++; k < disposition.length && disposition.charCodeAt(k) !== 0x22; k++) {
-        // `\"` and `\\` are escapes; any other backslash is the filename's own (old IE sent whole
-        // Windows paths unescaped, so servers keep it: `..\x.php` must stay `..\x.php`).
-        const next = disposition.charCodeAt(k + 1);
-        if (disposition.charCodeAt(k) === 0x5c && (next === 0x22 || next === 0x5c)) k++;
+        if (disposition.charCodeAt(k) === 0x5c && k + 1 < disposition.length) k++;
         value += disposition[k];
       }
       k++;

@@ -61,6 +61,15 @@ function parentKind(seg: string): "plain" | "evasive" | null {
   return null;
 }
 
+/** Leading `..` groups, each followed by non-name characters, before a name: `....x`, `..\uEFC8..\uEFC8x`. */
+const GLUED_PARENTS = /^(?:\.\.[^a-z0-9./\\]*)+(?=[a-z0-9_])/i;
+
+/** How many `..` a segment glues before its name (0 when it does not). */
+function gluedParents(seg: string): number {
+  const m = GLUED_PARENTS.exec(seg);
+  return m ? (m[0].match(/\.\./g)?.length ?? 0) : 0;
+}
+
 /** A segment as the file system would take it: a NUL ends the name, `;...` is a path parameter. */
 function segmentName(seg: string): string {
   let end = seg.length;
@@ -98,8 +107,22 @@ function pathRuns(s: string): Run[] {
   const closeSegment = (end: number) => {
     if (!run) return;
     const seg = s.slice(segStart, end);
-    const parent = parentKind(seg);
-    if (parent) {
+    const parent = parentKind(seg) ?? (gluedParents(seg) > 0 ? "evasive" : null);
+    if (parent && parentKind(seg) === null) {
+      // `......etc`, `..\uEFC8..\uEFC8proc`: parents glued to a name by what a filter took for no
+      // separator (an encoded slash it did not decode). Each `..` climbs; the name after them counts.
+      const climbs = gluedParents(seg);
+      run.parents += climbs;
+      run.evasive = true;
+      depth -= climbs;
+      if (-depth > run.escape) {
+        if (run.escape === 0) run.escapeAt = segStart;
+        run.escape = -depth;
+      }
+      run.resolved.length = Math.max(0, run.resolved.length - climbs);
+      depth++;
+      if (run.resolved.length < 64) run.resolved.push(segmentName(seg.replace(GLUED_PARENTS, "")));
+    } else if (parent) {
       run.parents++;
       if (parent === "evasive") run.evasive = true;
       if (seg.indexOf(";") !== -1) run.pathParameter = true;
@@ -120,8 +143,9 @@ function pathRuns(s: string): Run[] {
       closeSegment(i);
       if (run) {
         run.end = i;
-        // A run without a separator is a word (an ellipsis is no parent directory).
-        if (run.separators > 0) runs.push(run);
+        // A run without a separator is a word (an ellipsis is no parent directory), unless dots glued
+        // before a name climb to a system file (`........boot.ini`).
+        if (run.separators > 0 || (run.parents > 0 && sensitiveFile(run.resolved))) runs.push(run);
       }
       run = null;
       continue;
@@ -216,13 +240,24 @@ function judgeRun(run: Run, input: AnalyzerInput, wholeLength: number, out: Find
     else systemPath(run, isPath, wholeLength, out);
   }
   if (!found || run.escape > 0) return;
-  if (found.file.abs && !rooted) return;
+  if (found.file.abs && !rooted) {
+    // `a/b/../../etc/passwd`: parents on the way to a system file. Where the value is resolved from is
+    // the application's secret, so climbing toward such a file is the attempt, escaped or not here.
+    if (run.parents > 0 && !isPath) out.push(finding("traversal", "path.traversal", 0.9, run.start, run.end));
+    return;
+  }
   // A whole value that is this path is an attempt to read it; a path mentioned in prose much less.
   const wholeValue = wholeLength === run.end - run.start || isPath;
   let strength = found.file.strength;
   if (isPath && !found.file.abs) strength = Math.min(strength, 0.7);
   if (!wholeValue) strength = Math.min(strength, 0.5);
   if (strength >= 0.5) out.push(finding("traversal", "path.sensitive-file", strength, run.start, run.end));
+}
+
+/** The value with `0x2e`, `0x2f` and `0x5c` read as `.`, `/` and `\\`, or null when it spells none. */
+function spelledEscapes(s: string): string | null {
+  if (!/0x(?:2e|2f|5c)/i.test(s)) return null;
+  return s.replace(/0x2e/gi, ".").replace(/0x2f/gi, "/").replace(/0x5c/gi, "\\");
 }
 
 /** PHP stream wrappers that read, unpack or run what they name. */
@@ -288,10 +323,19 @@ export const pathAnalyzer: Analyzer = {
     if (input.kind === "key" || s.length < 3) return [];
     const hasSlash = /[/\\\u2215\u2216\uff0f\uff3c]/.test(s);
     const hasScheme = s.indexOf("://") !== -1;
-    if (!hasSlash && !/\.(?:ini|env|htaccess|htpasswd|config|conf|cnf)\b|id_[rde]/i.test(s)) return [];
+    if (!hasSlash && !/\.(?:ini|env|htaccess|htpasswd|config|conf|cnf)\b|id_[rde]|0x(?:2f|5c)/i.test(s)) return [];
     const out: Finding[] = [];
     const wholeLength = s.trim().length;
     for (const run of pathRuns(s)) judgeRun(run, input, wholeLength, out);
+    const spelled = spelledEscapes(s);
+    if (spelled !== null) {
+      // Dots and slashes spelled as `0x2e`/`0x2f`/`0x5c`: no server decodes them, but a value built
+      // that way to climb to a system file says what it wants. Judged on the spelled-out reading, the
+      // whole value as evidence (the offsets of that reading are not the value's).
+      const found: Finding[] = [];
+      for (const run of pathRuns(spelled)) judgeRun(run, input, spelled.trim().length, found);
+      for (const f of found) if (f.rule === "path.traversal" || f.rule === "path.sensitive-file") out.push({ ...f, start: 0, end: s.length });
+    }
     if (hasScheme) {
       wrappers(s, input, out);
       if (input.kind !== "path") remoteInclusion(s, input, out);

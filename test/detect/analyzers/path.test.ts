@@ -92,3 +92,28 @@ describe("path analyzer", () => {
     expect(s("")).toBe(0);
   });
 });
+
+describe("climbs a filter did not see", () => {
+  const climb = (text: string) => Math.max(0, ...pathAnalyzer.analyze({ text, location: "query", path: "query.file", name: "file", kind: "value" }).map((f) => f.strength));
+
+  test("dots glued to a name by an encoded separator the filter did not decode, up to a system file", () => {
+    expect(climb("........boot.ini")).toBeGreaterThanOrEqual(0.8);
+    expect(climb("..\uEFC8..\uEFC8..\uEFC8etc/passwd")).toBeGreaterThanOrEqual(0.8);
+  });
+
+  test("dots and slashes spelled 0x2e, 0x2f, 0x5c on the way to a system file", () => {
+    expect(climb("0x2e0x2e/0x2e0x2e/etc/passwd")).toBeGreaterThanOrEqual(0.8);
+    expect(climb("..0x5c..0x5cwindows\\win.ini")).toBeGreaterThanOrEqual(0.8);
+  });
+
+  test("parents on the way to a system file, even when they do not climb above the value's start", () => {
+    expect(climb("/api/v1/items/../../windows/system32/drivers/etc/hosts")).toBeGreaterThanOrEqual(0.8);
+    expect(climb("docs/../manual/intro.html")).toBeLessThan(0.8);
+  });
+
+  test("ellipses in prose and hex numbers are not climbs", () => {
+    expect(climb("wait....and then it broke")).toBe(0);
+    expect(climb("....and then")).toBe(0);
+    expect(climb("color 0x2e0x2f is a code")).toBe(0);
+  });
+});
