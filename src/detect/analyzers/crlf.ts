@@ -67,21 +67,30 @@ function injectedLine(text: string, at: number, i: number, blankLine: boolean, i
   return inBody ? null : find("header-line", 0.6, at, end);
 }
 
+/**
+ * `%0%0d%0ad`: a CR/LF escape split by another one, so that a filter that deletes line breaks (or
+ * their escapes) once joins the halves into `%0d`/`%0a`, decoded later into a real break. Read on the
+ * text as sent (`%0%0d%0ad`) and once decoded (`%0` CR LF `d`).
+ */
+const SPLIT_ESCAPE = /%0(?:%0[ad]|[\r\n])+[ad]/i;
+
 export const crlfAnalyzer: Analyzer = {
   name: "crlf",
   analyze(input: AnalyzerInput): Finding[] {
     const text = input.text;
     if (typeof text !== "string") return [];
+    const split = text.indexOf("%0") >= 0 ? SPLIT_ESCAPE.exec(text) : null;
+    const splitFinding = split ? [find("split-escape", 0.7, split.index, split.index + split[0].length)] : [];
     const first = text.search(LINE_BREAK);
-    if (first < 0) return [];
+    if (first < 0) return splitFinding;
     // A value that starts with a header line is a header block someone reports (telemetry of a
     // response, a pasted request), not a value broken out of one.
     // So is a multipart body the decompose stage could not split (it starts with its boundary).
-    if (headerAt(text, 0) || text.startsWith("--")) return [];
+    if (headerAt(text, 0) || text.startsWith("--")) return splitFinding;
     // A URL path has no line in it: a break there is only ever sent on purpose.
     if (input.kind === "path") return [find("break-in-path", 0.6, first, first + 1)];
     const inBody = input.location === "body";
-    let best: Finding | null = null;
+    let best: Finding | null = splitFinding[0] ?? null;
     for (let i = first; i < text.length; i++) {
       if (!isBreak(text.charCodeAt(i))) continue;
       // A run of breaks: CR LF, or CR LF CR LF before a body.

@@ -6,7 +6,7 @@
  * finding carries its span in the value.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { markupHits } from "./html/markup.ts";
+import { dtdDefaultHits, markupHits } from "./html/markup.ts";
 import { attributeBreakoutHits } from "./html/breakout.ts";
 import type { Hit } from "./html/attributes.ts";
 import { isNoOpScript, scriptUrl } from "./html/url-scheme.ts";
@@ -17,7 +17,7 @@ import { charsetReadings } from "./html/charsets.ts";
 const MAY_HOLD_SCRIPT = /[<(`{:=[]/;
 
 /** Characters that mark another charset's markup (see html/charsets.ts). */
-const MAY_HOLD_CHARSET_MARKUP = /\+A[CD]|\xbc|\uff1c/;
+const MAY_HOLD_CHARSET_MARKUP = /[+&]A[CD]|\xbc|\uff1c/;
 
 /** Findings weaker than this are noise, not features. */
 const MIN_STRENGTH = 0.3;
@@ -74,6 +74,17 @@ function charsetHits(s: string): Hit[] {
   return out;
 }
 
+/** A tag name that runs into a `+` (`"><script+src=...>`): a form-encoded space the value kept. */
+const PLUS_IN_TAG = /<\/?[A-Za-z][\w:-]*\+/;
+
+/**
+ * The value read with `+` as a space, as an application that form-decodes it once more does. The
+ * reading has the value's length, so its spans are the value's.
+ */
+function plusReadingHits(s: string): Hit[] {
+  return PLUS_IN_TAG.test(s) ? markupHits(s.replaceAll("+", " ")) : [];
+}
+
 /** The strongest finding of each construct (its first span on ties): a value with 200,000 `eval(` is one finding, not 200,000. */
 function toFindings(hits: Hit[]): Finding[] {
   const best = new Map<string, Finding>();
@@ -94,6 +105,6 @@ export const htmlAnalyzer: Analyzer = {
     const charset = MAY_HOLD_CHARSET_MARKUP.test(s) ? charsetHits(s) : [];
     if (!MAY_HOLD_SCRIPT.test(s)) return toFindings(charset);
     const js = checkJs(s, 0, s.length, "bare").map((h) => ({ ...h, construct: `js-${h.construct}` }));
-    return toFindings([...markupHits(s), ...attributeBreakoutHits(s), ...bareUrlHits(s), ...embeddedUrlHits(s), ...js, ...charset]);
+    return toFindings([...markupHits(s), ...attributeBreakoutHits(s), ...bareUrlHits(s), ...embeddedUrlHits(s), ...plusReadingHits(s), ...dtdDefaultHits(s), ...js, ...charset]);
   },
 };

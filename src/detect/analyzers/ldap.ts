@@ -44,7 +44,30 @@ function groupAt(text: string, i: number): { kind: "operator" | "common" | "attr
 
 /** Cheap check, one pass: a group closed and another opened, a wildcard closing one, or an operator group. */
 const LDAP_HINT = /\)\s*[&|!]?\(|\*\)|\([&|]\(/;
-const WILDCARD_CLOSE = /^[\w.@-]{0,64}\*\)+(?=$|[\0(*&|])/;
+/** A wildcard term (`*`, `admin*`) closed by `)`, and what may follow: the end, a NUL, another group or term. */
+const WILDCARD_CLOSE = /(?<=^|[()])[\w.@-]{0,64}\*\)+(?=$|[\0(*&|])/g;
+
+/**
+ * A wildcard term whose `)` closes a group the value never opened (`*)`, `admin*)`, `(*)*)`): the value
+ * ends the application's filter group. `(*)` alone is a footnote marker, balanced: not this.
+ */
+function unopenedWildcardClose(text: string): [number, number] | null {
+  WILDCARD_CLOSE.lastIndex = 0;
+  let depth = 0;
+  let counted = 0;
+  for (let m = WILDCARD_CLOSE.exec(text); m; m = WILDCARD_CLOSE.exec(text)) {
+    const close = m.index + m[0].indexOf("*)") + 1;
+    for (; counted < close; counted++) depth += text[counted] === "(" ? 1 : text[counted] === ")" ? -1 : 0;
+    if (depth === 0) return [m.index, m.index + m[0].length];
+  }
+  return null;
+}
+
+/**
+ * The filter metacharacters on their own (`*()|&'`, `*)(|`): a probe for the error an unescaped filter
+ * gives. A value made of nothing else, holding a wildcard, both parentheses and an operator.
+ */
+const METACHARACTER_PROBE = /^[\s*()|&!'"=\\]{4,16}$/;
 
 const BREAKOUT_STRENGTH = { operator: 0.9, common: 0.85, attribute: 0.65 };
 
@@ -52,7 +75,8 @@ export const ldapAnalyzer: Analyzer = {
   name: "ldap",
   analyze(input: AnalyzerInput): Finding[] {
     const text = input.text;
-    if (typeof text !== "string" || !LDAP_HINT.test(text)) return [];
+    if (typeof text !== "string") return [];
+    if (!LDAP_HINT.test(text)) return metacharacterProbe(text);
     const out: Finding[] = [];
     // `)(`: the value closes a group and opens the next (spaces are legal between filter components);
     // `)&(`, `)|(`, `)!(`: it closes one and wraps the rest of the filter in an operator.
@@ -66,8 +90,8 @@ export const ldapAnalyzer: Analyzer = {
     }
     if (out.length) return out;
     // A wildcard that closes the group (`*)`, `admin*)`, `*))` then a NUL that cuts the rest of the filter off).
-    const wildcard = WILDCARD_CLOSE.exec(text);
-    if (wildcard) return [find("wildcard-close", text.includes("\0") ? 0.85 : 0.7, 0, wildcard[0].length)];
+    const wildcard = unopenedWildcardClose(text);
+    if (wildcard) return [find("wildcard-close", text.includes("\0") ? 0.85 : 0.7, wildcard[0], wildcard[1])];
     // A filter of its own: an operator group holding an assertion, `(|(mail=*))`, `(&(objectClass=*)`.
     for (let i = text.indexOf("("); i >= 0; i = text.indexOf("(", i + 1)) {
       const c = text[i + 1];
@@ -75,6 +99,12 @@ export const ldapAnalyzer: Analyzer = {
       const group = groupAt(text, i + 3);
       if (group && group.kind !== "attribute") return [find("filter", 0.8, i, group.end)];
     }
-    return out;
+    return metacharacterProbe(text);
   },
 };
+
+function metacharacterProbe(text: string): Finding[] {
+  if (text.length > 16 || !METACHARACTER_PROBE.test(text)) return [];
+  const all = text.includes("*") && text.includes("(") && text.includes(")") && /[|&]/.test(text);
+  return all ? [find("metacharacter-probe", 0.5, 0, text.length)] : [];
+}

@@ -8,7 +8,7 @@
  * parameter that is a URL to a script, or ends in `?` to cut off the suffix the application appends).
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { finding, lowerAscii, strongestPerRule } from "./text.ts";
+import { finding, isAsciiDigit, isAsciiLetter, isSpaceCode, lowerAscii, strongestPerRule } from "./text.ts";
 
 /**
  * Files an application never has a reason to read for a request, as lower-case segment paths. `abs`:
@@ -36,6 +36,14 @@ for (const f of SENSITIVE_FILES) {
 }
 // The longest name first: `windows/system32/drivers/etc/hosts` is more than `etc/hosts` inside it.
 for (const list of SENSITIVE_BY_LAST.values()) list.sort((a, b) => b.path.length - a.path.length);
+
+/** The lengths of the sensitive files' last segments by their last three characters: what a value's end is tested against. */
+const LAST_NAME_LENGTHS = new Map<string, number[]>();
+for (const name of SENSITIVE_BY_LAST.keys()) {
+  const lengths = LAST_NAME_LENGTHS.get(name.slice(-3)) ?? [];
+  if (!lengths.includes(name.length)) lengths.push(name.length);
+  LAST_NAME_LENGTHS.set(name.slice(-3), lengths);
+}
 
 /** Characters that end a path: what follows them is another value or another path. */
 const isRunBoundary = (c: number) =>
@@ -93,6 +101,13 @@ interface Run {
   pathParameter: boolean;
   /** Starts at a root: `/`, `\`, `C:\`, `file:///`. */
   absolute: boolean;
+  /**
+   * Indexes of `resolved` where a root starts: 0 for an absolute run, after a drive or `file:`, and
+   * after `//` (a directory joined with an absolute name: `/files//etc/shadow` reads `/etc/shadow`).
+   */
+  roots: number[];
+  /** An empty segment (`//`) was just closed: the next name starts at a root. */
+  rootNext: boolean;
   /** The segments left after resolving parents, lower-cased. */
   resolved: string[];
   separators: number;
@@ -134,7 +149,16 @@ function pathRuns(s: string): Run[] {
       run.resolved.pop();
     } else if (seg !== "" && seg !== ".") {
       depth++;
-      if (run.resolved.length < 64) run.resolved.push(segmentName(seg));
+      if (run.resolved.length < 64) {
+        if (run.rootNext && run.roots.length < 8) run.roots.push(run.resolved.length);
+        const name = segmentName(seg);
+        run.resolved.push(name);
+        // After a drive, `file:`, or Vite's `/@fs/` (which serves the file system's root), a name is absolute.
+        if (/^(?:[a-z]:|file:|@fs)$/.test(name) && run.roots.length < 8) run.roots.push(run.resolved.length);
+      }
+      run.rootNext = false;
+    } else if (seg === "" && segStart > run.start) {
+      run.rootNext = true;
     }
   };
   for (let i = 0; i <= s.length; i++) {
@@ -151,7 +175,8 @@ function pathRuns(s: string): Run[] {
       continue;
     }
     if (!run) {
-      run = { start: i, end: i, escape: 0, escapeAt: -1, parents: 0, evasive: false, pathParameter: false, absolute: isSeparator(c) || /^[a-z]:[\\/]/i.test(s.slice(i, i + 3)), resolved: [], separators: 0 };
+      run = { start: i, end: i, escape: 0, escapeAt: -1, parents: 0, evasive: false, pathParameter: false, absolute: isSeparator(c) || /^[a-z]:[\\/]/i.test(s.slice(i, i + 3)), roots: [], rootNext: false, resolved: [], separators: 0 };
+      if (run.absolute) run.roots.push(0);
       depth = 0;
       segStart = i;
     }
@@ -203,13 +228,24 @@ function globbedSensitiveFile(resolved: string[]): (typeof SENSITIVE_FILES)[numb
 const SYSTEM_DIRS = new Map<string, number>([
   ["etc", 0.8], ["proc", 0.8], ["root", 0.7], ["sys", 0.6], ["boot", 0.6], ["windows", 0.8], ["winnt", 0.8], ["inetpub", 0.7],
 ]);
-const SYSTEM_SUBDIRS = new Map<string, number>([["var/log", 0.7], ["usr/local/etc", 0.7], ["var/lib", 0.6], ["usr/local/apache", 0.6], ["var/run", 0.6]]);
+const SYSTEM_SUBDIRS = new Map<string, number>([
+  ["var/log", 0.7], ["usr/local/etc", 0.7], ["var/lib", 0.6], ["usr/local/apache", 0.6], ["var/run", 0.6],
+  // The kernel's view of the hardware and itself: what a probe reads to fingerprint the host.
+  ["sys/class", 0.8], ["sys/kernel", 0.8], ["sys/devices", 0.8], ["sys/firmware", 0.8], ["sys/module", 0.7], ["sys/bus", 0.7],
+]);
 
-/** A whole value that is an absolute path into the system's own directories (`/etc/hostname`, `C:\Windows\...`). */
+/** Logs a server writes what requests send into: reading one back runs what was sent (log poisoning). */
+const SERVER_LOG = /^(?:access|error)[._]log$/;
+const LOG_FILE = /\.(?:log|err)$|_log$/;
+
+/** A whole value that is an absolute path into the system's own directories (`/etc/hostname`, `C:\Windows\...`) or to a server's log. */
 function systemPath(run: Run, isPath: boolean, wholeLength: number, out: Finding[]): void {
-  const r = /^[a-z]:$/.test(run.resolved[0] ?? "") ? run.resolved.slice(1) : run.resolved;
+  const r = run.resolved.slice(run.roots[run.roots.length - 1]);
   if (r.length < 2) return;
   let strength = SYSTEM_DIRS.get(r[0]!) ?? SYSTEM_SUBDIRS.get(`${r[0]}/${r[1]}`) ?? 0;
+  const last = r[r.length - 1]!;
+  if (SERVER_LOG.test(last)) strength = Math.max(strength, 0.8);
+  else if (LOG_FILE.test(last) && r.some((seg) => seg === "log" || seg === "logs")) strength = Math.max(strength, 0.6);
   if (isPath) strength = Math.min(strength, 0.7);
   // Named in a sentence or a command line (`cat /etc/subuid`) rather than being the value.
   else if (wholeLength !== run.end - run.start) strength = Math.min(strength, 0.5);
@@ -221,7 +257,7 @@ function judgeRun(run: Run, input: AnalyzerInput, wholeLength: number, out: Find
   const isPath = input.kind === "path";
   const found = sensitiveFile(run.resolved);
   // An absolute file name counts where the path starts at a root, or at the root the traversal reached.
-  const rooted = (run.absolute || run.escape > 0 || /^(?:[a-z]:|file:)$/.test(run.resolved[0] ?? "")) && found !== null && (found.depth === 0 || (found.depth === 1 && /^(?:[a-z]:|file:)$/.test(run.resolved[0]!)));
+  const rooted = found !== null && (run.roots.includes(found.depth) || (run.escape > 0 && found.depth === 0));
   if (run.escape > 0) {
     // A browser sends an upload's file name without its directories: a parent directory there is aimed at where it is written.
     const uploadName = input.kind === "filename" || input.kind === "part-header";
@@ -234,7 +270,8 @@ function judgeRun(run: Run, input: AnalyzerInput, wholeLength: number, out: Find
     // did not is a tool; `..;` is Tomcat's path-parameter bypass.
     out.push(finding("traversal", "path.dot-segment", run.pathParameter ? 0.85 : 0.6, run.start, run.end));
   }
-  if (!found && run.escape === 0 && run.absolute) {
+  const unreached = !found || (found.file.abs && !rooted);
+  if (unreached && run.escape === 0 && run.roots.length > 0) {
     const globbed = globbedSensitiveFile(run.resolved);
     if (globbed) out.push(finding("traversal", "path.sensitive-file", 0.9, run.start, run.end));
     else systemPath(run, isPath, wholeLength, out);
@@ -252,6 +289,136 @@ function judgeRun(run: Run, input: AnalyzerInput, wholeLength: number, out: Find
   if (isPath && !found.file.abs) strength = Math.min(strength, 0.7);
   if (!wholeValue) strength = Math.min(strength, 0.5);
   if (strength >= 0.5) out.push(finding("traversal", "path.sensitive-file", strength, run.start, run.end));
+}
+
+const isAlnum = (c: number) => isAsciiLetter(c) || isAsciiDigit(c);
+/** What a file name is made of: an escape or junk next to a name is no part of it. */
+const isNameChar = (c: number) => isAlnum(c) || c === 95 || c === 45 || c === 46;
+
+/**
+ * The length of an escape ending at `i`, or 0: `%xx`, `%uxxxx`, `%25xx` (encoded again, any number of
+ * times) and a cut `%x`. Any letters count: fuzzers send escapes no server decodes (`%qf`, `%9v`,
+ * `%uEFC8`), and the characters of one are junk, not part of a name.
+ */
+function escapeEndingAt(s: string, i: number): number {
+  if (i < 2 || !isAlnum(s.charCodeAt(i - 1))) return 0;
+  if (i >= 6 && s.charCodeAt(i - 6) === 37 && (s.charCodeAt(i - 5) | 32) === 117 && isAlnum(s.charCodeAt(i - 4)) && isAlnum(s.charCodeAt(i - 3)) && isAlnum(s.charCodeAt(i - 2))) return 6;
+  if (isAlnum(s.charCodeAt(i - 2))) {
+    let k = i - 3;
+    // Each `25` before the pair is a `%` encoded once more: `%252e` is `%2e` is `.` (a few times at most).
+    for (let n = 0; n < 4 && k >= 2 && s.charCodeAt(k) === 53 && s.charCodeAt(k - 1) === 50; n++) k -= 2;
+    if (k >= 0 && s.charCodeAt(k) === 37) return i - k;
+  }
+  return s.charCodeAt(i - 2) === 37 ? 2 : 0;
+}
+
+/** An escape that decodes to a separator (`%2f`, `%5c`, `%u2215`...): a root or a step, not junk. */
+function isSeparatorEscape(esc: string): boolean {
+  const hex = /^%u([0-9a-f]{4})$/i.exec(esc)?.[1] ?? /^%(?:25)*([0-9a-f]{2})$/i.exec(esc)?.[1];
+  return hex !== undefined && isSeparator(Number.parseInt(hex, 16));
+}
+
+/** A character that is none of a name, a space or a separator, from outside ASCII: a stray byte. */
+const isStrayByte = (c: number) => c > 126 && !isSeparator(c) && !isDot(c);
+
+const isJunk = (c: number) => !Number.isNaN(c) && !isNameChar(c) && !isSpaceCode(c) && !isSeparator(c);
+/** A lone letter between junk, next to a stray byte (`%ÀnÀn`): what a broken escape decoded to, not a name. */
+const isStrayLetter = (s: string, i: number) =>
+  isJunk(s.charCodeAt(i - 1)) && isJunk(s.charCodeAt(i + 1)) && (isStrayByte(s.charCodeAt(i - 1)) || isStrayByte(s.charCodeAt(i + 1)));
+
+/** Whether a name may start at `i`: nothing name-like glued before it, or an escape ends there. */
+const nameStartsAt = (s: string, i: number) => i === 0 || !isNameChar(s.charCodeAt(i - 1)) || escapeEndingAt(s, i) > 0;
+
+/** Junk tokens (escapes or single non-name characters, no space) ending at `i`: where they start, and how many. */
+function junkBefore(s: string, i: number): number {
+  while (i > 0) {
+    const esc = escapeEndingAt(s, i);
+    if (esc) { i -= esc; continue; }
+    const c = s.charCodeAt(i - 1);
+    if (isSpaceCode(c) || isNameChar(c)) break;
+    i--;
+  }
+  return i;
+}
+
+/**
+ * A value that ends at a system file reached through parent directories spelled in any junk:
+ * `..%c0%qf..%c0%qfetc%c0%qfpasswd`, `%c0.%c0.%uEFC8boot.ini`, `?./?./windows/system32/drivers/etc/hosts`,
+ * `%%32%%65%%32%%65%c1%pcetc%c1%pcissue`. Few of these spellings resolve on any server, but a run of
+ * dots, broken escapes and stray bytes right before `etc/passwd` says what the sender wanted: the
+ * file's segments may be joined by any such junk too. Prose is kept out by what surrounds it: the
+ * file ends the value, and the junk before it starts the value (or a word, or follows a separator),
+ * so `wait...etc/hosts` and `see the docs... etc. passwd` are no climb.
+ */
+function junkClimb(s: string): Finding | null {
+  let end = s.length;
+  // A NUL or `%00` after the file cuts off the extension the application appends.
+  for (;;) {
+    if (end > 0 && (s.charCodeAt(end - 1) === 0 || isSpaceCode(s.charCodeAt(end - 1)))) end--;
+    else if (end >= 3 && s.startsWith("%00", end - 3)) end -= 3;
+    else break;
+  }
+  if (end < 4 || !isNameChar(s.charCodeAt(end - 1))) return null;
+  for (const len of LAST_NAME_LENGTHS.get(lowerAscii(s.slice(end - 3, end))) ?? []) {
+    if (len > end || !nameStartsAt(s, end - len)) continue;
+    const candidates = SENSITIVE_BY_LAST.get(lowerAscii(s.slice(end - len, end)));
+    for (const file of candidates ?? []) {
+      const found = junkClimbTo(s, end - len, file.path.split("/"));
+      const strength = found ? climbStrength(found.atoms, found.rooted, file) : 0;
+      if (strength) return finding("traversal", "path.traversal", strength, found!.start, end);
+    }
+  }
+  return null;
+}
+
+/** The file's earlier segments, each behind junk, then the climb before them: its start and what it holds. */
+function junkClimbTo(s: string, lastStart: number, parts: string[]): { start: number; atoms: number; rooted: boolean } | null {
+  let at = lastStart;
+  for (let k = parts.length - 2; k >= 0; k--) {
+    const part = parts[k]!;
+    const junkStart = junkBefore(s, at);
+    const partStart = junkStart - part.length;
+    if (junkStart === at || partStart < 0 || lowerAscii(s.slice(partStart, junkStart)) !== part || !nameStartsAt(s, partStart)) return null;
+    at = partStart;
+  }
+  // The climb: junk right before the file. Dots, `?`, broken escapes, control and non-ASCII bytes are
+  // what fuzzers spell a parent with; separators only step.
+  let atoms = 0;
+  let i = at;
+  let leftmostIsSeparator = false;
+  let lastIsSeparator: boolean | null = null;
+  while (i > 0) {
+    const esc = escapeEndingAt(s, i);
+    let separator: boolean;
+    if (esc) {
+      separator = isSeparatorEscape(s.slice(i - esc, i));
+      i -= esc;
+    } else {
+      const c = s.charCodeAt(i - 1);
+      if (c !== 46 && (isSpaceCode(c) || (isRunBoundary(c) && c !== 63 && c !== 35))) break;
+      if (c !== 46 && isNameChar(c) && !isStrayLetter(s, i - 1)) break;
+      separator = isSeparator(c);
+      if (!separator && (c === 46 || c === 63 || c === 37 || c < 32 || c > 126)) atoms++;
+      i--;
+    }
+    if (esc && !separator) atoms++;
+    lastIsSeparator ??= separator;
+    leftmostIsSeparator = separator;
+  }
+  if (i === at) return null;
+  const c = i > 0 ? s.charCodeAt(i - 1) : -1;
+  // Glued to a word (`hello...etc/hosts`), the dots are the word's, unless a separator starts the climb.
+  if (c !== -1 && isNameChar(c) && !leftmostIsSeparator) return null;
+  const rooted = s.slice(0, i).trim() === "" && lastIsSeparator === true;
+  return { start: i, atoms, rooted };
+}
+
+/** Two dot-like pieces make a parent; two parents, or junk before a root, make the attempt plain. */
+function climbStrength(atoms: number, rooted: boolean, file: (typeof SENSITIVE_FILES)[number]): number {
+  const weak = file.strength < 0.85;
+  if (atoms >= 4) return weak ? 0.8 : 0.9;
+  if (atoms >= 2) return weak ? 0.6 : 0.8;
+  return atoms >= 1 && rooted ? file.strength : 0;
 }
 
 /** The value with `0x2e`, `0x2f` and `0x5c` read as `.`, `/` and `\\`, or null when it spells none. */
@@ -323,8 +490,9 @@ export const pathAnalyzer: Analyzer = {
     if (input.kind === "key" || s.length < 3) return [];
     const hasSlash = /[/\\\u2215\u2216\uff0f\uff3c]/.test(s);
     const hasScheme = s.indexOf("://") !== -1;
-    if (!hasSlash && !/\.(?:ini|env|htaccess|htpasswd|config|conf|cnf)\b|id_[rde]|0x(?:2f|5c)/i.test(s)) return [];
-    const out: Finding[] = [];
+    const climb = junkClimb(s);
+    if (!hasSlash && !climb && !/\.(?:ini|env|htaccess|htpasswd|config|conf|cnf)\b|id_[rde]|0x(?:2e|2f|5c)/i.test(s)) return [];
+    const out: Finding[] = climb ? [climb] : [];
     const wholeLength = s.trim().length;
     for (const run of pathRuns(s)) judgeRun(run, input, wholeLength, out);
     const spelled = spelledEscapes(s);
@@ -334,7 +502,13 @@ export const pathAnalyzer: Analyzer = {
       // whole value as evidence (the offsets of that reading are not the value's).
       const found: Finding[] = [];
       for (const run of pathRuns(spelled)) judgeRun(run, input, spelled.trim().length, found);
-      for (const f of found) if (f.rule === "path.traversal" || f.rule === "path.sensitive-file") out.push({ ...f, start: 0, end: s.length });
+      const spelledClimb = junkClimb(spelled);
+      if (spelledClimb) found.push(spelledClimb);
+      // A climb whose dots or slashes were spelled out is no accident of a relative link.
+      for (const f of found) {
+        if (f.rule === "path.traversal") out.push({ ...f, strength: Math.max(f.strength, 0.8), start: 0, end: s.length });
+        else if (f.rule === "path.sensitive-file") out.push({ ...f, start: 0, end: s.length });
+      }
     }
     if (hasScheme) {
       wrappers(s, input, out);

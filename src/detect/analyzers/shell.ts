@@ -10,7 +10,7 @@
  * function definitions and server-side includes.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { finding, isAsciiDigit, isAsciiLetter, isSpaceCode, strongestPerRule } from "./text.ts";
+import { finding, isAsciiDigit, isAsciiLetter, isSpaceCode, plusAsSpace, strongestPerRule } from "./text.ts";
 
 /** How much a command word alone says. */
 type Tier = "tool" | "lang" | "word";
@@ -62,6 +62,17 @@ const SYSTEM_TARGET =
 const MAX_WORD = 64;
 /** Arguments looked at after a command word. */
 const MAX_ARGS = 200;
+
+/**
+ * A line break written as the escape `\n` or `\r`: payloads carry it so, and whatever builds the
+ * command with escapes read (printf, `echo -e`, a JSON or template string) turns it into a line break.
+ * Only when no letter follows the escape does a word end at it: `C:\new` is a path.
+ */
+function escapedBreakAt(s: string, i: number): boolean {
+  if (s.charCodeAt(i) !== 92) return false;
+  const c = s.charCodeAt(i + 1);
+  return c === 110 || c === 114;
+}
 
 const isOperator = (c: number) =>
   c === 59 /* ; */ || c === 124 /* | */ || c === 38 /* & */ || c === 10 || c === 13 || c === 96 /* ` */ || c === 60 /* < */ ||
@@ -127,12 +138,19 @@ function readWord(s: string, i: number, inBrace: boolean): Word {
         obfuscated = true;
         continue;
       }
+      if (next === 39 || next === 34) {
+        // `$'id'`, `$"id"`: ANSI-C and locale quoting; the `$` only says how the quotes read.
+        i++;
+        obfuscated = true;
+        continue;
+      }
       if (isAsciiDigit(next) || next === 64 || next === 42 || next === 35 || next === 33) {
         i += 2;
         obfuscated = true;
         continue;
       }
     }
+    if (text !== "" && escapedBreakAt(s, i) && !isAsciiLetter(s.charCodeAt(i + 2))) break;
     if (c === 92 /* \ */ && i + 1 < s.length && !isSpaceCode(s.charCodeAt(i + 1))) {
       // A backslash before a letter is an escape to the shell, but a Windows path separator too.
       if (isAsciiLetter(s.charCodeAt(i + 1)) && !/[:\\]/.test(text)) obfuscated = true;
@@ -190,6 +208,15 @@ function commandOf(word: string): { name: string; tier: Tier } | null {
 }
 
 type ArgShape = "none" | "shell" | "words";
+/** `%SYSTEMROOT%`, `%TEMP%`: a cmd.exe environment variable (prose writes `100%` or `%d`, never `%NAME%`). */
+function windowsVariableAt(s: string, i: number): boolean {
+  let k = i + 1;
+  if (!isAsciiLetter(s.charCodeAt(k)) && s.charCodeAt(k) !== 95) return false;
+  const stop = Math.min(s.length, i + 34);
+  while (k < stop && (isAsciiLetter(s.charCodeAt(k)) || isAsciiDigit(s.charCodeAt(k)) || s.charCodeAt(k) === 95)) k++;
+  return s.charCodeAt(k) === 37;
+}
+
 const NET_VERBS = /^(?:user|localgroup|group|view|share|use|session|accounts|config|stop|start)\b/i;
 
 /** What follows a command word up to the next operator: nothing, shell-looking arguments, or prose. */
@@ -202,6 +229,7 @@ function argShape(s: string, i: number, command: string): { shape: ArgShape; end
   for (; j < stop; j++) {
     const c = s.charCodeAt(j);
     if (c === 59 || c === 124 || c === 38 || c === 10 || c === 13 || c === 96 || c === 41) break;
+    if (escapedBreakAt(s, j) && !isAsciiLetter(s.charCodeAt(j + 2))) break;
     if (ifsAt(s, j)) {
       shell = true;
       atTokenStart = true;
@@ -219,6 +247,7 @@ function argShape(s: string, i: number, command: string): { shape: ArgShape; end
       const next = s.charCodeAt(j + 1);
       // A flag (`-la`, `--help`, `/c`), a path (`/etc`, `C:\`, `~/`), a variable, a quote, a glob, a number.
       if ((c === 45 && (isAsciiLetter(next) || next === 45)) || c === 47 || c === 92 || c === 36 || c === 39 || c === 34 || c === 42 || c === 126 || c === 46 || isAsciiDigit(c)) shell = true;
+      else if (c === 37 && windowsVariableAt(s, j)) shell = true;
       else if (isAsciiLetter(c) && next === 58 && (s.charCodeAt(j + 2) === 92 || s.charCodeAt(j + 2) === 47 || j + 2 >= stop)) shell = true;
     } else if (c === 47 || c === 36) {
       shell = true;
@@ -276,6 +305,8 @@ function forEachCommandPosition(s: string, visit: (p: Position) => void): void {
     let at = -1;
     let kind: Position["kind"] = "op";
     if (c === 59 || c === 10 || c === 13) at = i + 1;
+    // After a letter, `\n` is more likely a path's backslash (`C:\data\nid`) than a line break.
+    else if (escapedBreakAt(s, i) && !isAsciiLetter(s.charCodeAt(i - 1))) at = escapedBreakAt(s, i + 2) ? i + 4 : i + 2;
     else if (c === 124 || c === 38) {
       at = i + (s.charCodeAt(i + 1) === c ? 2 : 1);
     } else if (c === 96) {
@@ -438,10 +469,51 @@ function judgePosition(s: string, p: Position, plainList: () => boolean, script:
   if (word.obfuscated && args.shape !== "words") strength = Math.max(0.9, strength);
   if (noisyBefore(s, p.sep)) strength = Math.min(strength, NOISY_CAP);
   const c = s.charCodeAt(p.sep);
-  if (script && (c === 10 || c === 13)) strength = Math.min(strength, SCRIPT_CAP);
+  if (script && (c === 10 || c === 13 || c === 92)) strength = Math.min(strength, SCRIPT_CAP);
   if (word.obfuscated && args.shape !== "words") return finding("cmdi", "shell.obfuscated-command", strength, p.sep, end);
   const rule = p.kind === "op" ? "shell.separator-command" : "shell.substitution";
   return finding("cmdi", rule, strength, p.sep, end);
+}
+
+/** `NAME=` at a command position (the start, or after a separator): a shell variable assigned. */
+const ASSIGNMENT = /(?:^|[;&|\n\r`(]|\\[nr])[ \t^]*([A-Za-z_]\w{0,31})=/g;
+
+interface Assignment {
+  /** Where the name starts (the evidence's start) and where the stored value starts. */
+  name: number;
+  value: number;
+}
+
+/** The variables a value assigns at command positions, by name (the first assignment of each). */
+function assignments(s: string): Map<string, Assignment> {
+  const found = new Map<string, Assignment>();
+  if (s.indexOf("=") === -1) return found;
+  for (const m of s.matchAll(ASSIGNMENT)) {
+    const value = m.index + m[0].length;
+    if (!found.has(m[1]!)) found.set(m[1]!, { name: value - 1 - m[1]!.length, value });
+  }
+  return found;
+}
+
+/**
+ * `CMD=$'id';$CMD`, `X=whoami&&${X}`: a command stored in a variable, then run by expanding that
+ * variable at a command position, so the command word never stands where a filter looks for it.
+ * Stronger when the stored value starts with a known command.
+ */
+function variableRun(s: string, p: Position, assigned: Map<string, Assignment>): Finding | null {
+  const i = skipBlanks(s, p.at);
+  if (s.charCodeAt(i) !== 36) return null;
+  const braced = s.charCodeAt(i + 1) === 123;
+  const nameStart = i + (braced ? 2 : 1);
+  let end = nameStart;
+  while (end < s.length && end - nameStart <= 32 && (isAsciiLetter(s.charCodeAt(end)) || isAsciiDigit(s.charCodeAt(end)) || s.charCodeAt(end) === 95)) end++;
+  const stored = assigned.get(s.slice(nameStart, end));
+  if (!stored || stored.value > p.sep) return null;
+  if (braced && s.charCodeAt(end++) !== 125) return null;
+  const after = s.charCodeAt(end);
+  if (end < s.length && !isSpaceCode(after) && !isOperator(after) && !escapedBreakAt(s, end)) return null;
+  const command = readWord(s, stored.value, false).text.trim().split(/\s/, 1)[0]!;
+  return finding("cmdi", "shell.variable-command", commandOf(command) ? 0.9 : 0.6, stored.name, end);
 }
 
 /** cmd.exe's `FOR %x IN (...) DO ...` loop: the `%x` loop variable is batch syntax, no prose has it. */
@@ -494,41 +566,51 @@ const SHELLSHOCK = /^\s*\(\s*\)\s*\{/;
 const DEV_TCP = /\/dev\/(?:tcp|udp)\/[\w.-]+\/\d+/g;
 
 /** Characters without which no construct here can be present. */
-const TRIGGER = /[;|&\n\r`$<>({%]/;
+const TRIGGER = /[;|&\n\r`$<>({%]|\\[nr]/;
 /** A whole-value command line: a command with arguments, a quoted or globbed command word. */
 const WHOLE_COMMAND_TRIGGER = /[\s'"?*[]/;
+
+function analyzeShell(s: string): Finding[] {
+  if (!TRIGGER.test(s) && !WHOLE_COMMAND_TRIGGER.test(s)) return [];
+  const out: Finding[] = [];
+  batchAndFunctions(s, out);
+  const shock = SHELLSHOCK.exec(s);
+  if (shock) out.push(finding("cmdi", "shell.shellshock", 0.95, shock.index, shock.index + shock[0].length));
+  if (s.indexOf("<!--") !== -1) {
+    for (const m of s.matchAll(SSI)) {
+      const directive = m[1]!.toLowerCase();
+      out.push(finding("cmdi", "shell.ssi", directive === "exec" ? 0.95 : directive === "include" ? 0.85 : 0.8, m.index, m.index + m[0].length));
+    }
+  }
+  if (s.indexOf("/dev/") !== -1) {
+    for (const m of s.matchAll(DEV_TCP)) {
+      const before = s.slice(Math.max(0, m.index - 4), m.index);
+      out.push(finding("cmdi", "shell.dev-tcp", /[<>&]/.test(before) ? 0.95 : 0.75, m.index, m.index + m[0].length));
+    }
+  }
+  let list: boolean | undefined;
+  const plainList = () => (list ??= isPlainList(s));
+  const whole = judgePosition(s, { sep: 0, at: 0, kind: "start" }, plainList, false);
+  if (whole) out.push(whole);
+  // A value that starts as a command line (or a script) runs its next lines too: they are that script, not an injection.
+  const script = whole !== null || s.startsWith("#!") || commandOf(readWord(s, skipBlanks(s, 0), false).text) !== null;
+  let assigned: Map<string, Assignment> | undefined;
+  forEachCommandPosition(s, (p) => {
+    const f = judgePosition(s, p, plainList, script);
+    if (f) out.push(f);
+    if (s.charCodeAt(skipBlanks(s, p.at)) !== 36) return;
+    const run = variableRun(s, p, (assigned ??= assignments(s)));
+    if (run) out.push(run);
+  });
+  return strongestPerRule(out);
+}
 
 export const shellAnalyzer: Analyzer = {
   name: "shell",
   analyze(input: AnalyzerInput): Finding[] {
-    const s = input.text;
-    if (!TRIGGER.test(s) && !WHOLE_COMMAND_TRIGGER.test(s)) return [];
-    const out: Finding[] = [];
-    batchAndFunctions(s, out);
-    const shock = SHELLSHOCK.exec(s);
-    if (shock) out.push(finding("cmdi", "shell.shellshock", 0.95, shock.index, shock.index + shock[0].length));
-    if (s.indexOf("<!--") !== -1) {
-      for (const m of s.matchAll(SSI)) {
-        const directive = m[1]!.toLowerCase();
-        out.push(finding("cmdi", "shell.ssi", directive === "exec" ? 0.95 : directive === "include" ? 0.85 : 0.8, m.index, m.index + m[0].length));
-      }
-    }
-    if (s.indexOf("/dev/") !== -1) {
-      for (const m of s.matchAll(DEV_TCP)) {
-        const before = s.slice(Math.max(0, m.index - 4), m.index);
-        out.push(finding("cmdi", "shell.dev-tcp", /[<>&]/.test(before) ? 0.95 : 0.75, m.index, m.index + m[0].length));
-      }
-    }
-    let list: boolean | undefined;
-    const plainList = () => (list ??= isPlainList(s));
-    const whole = judgePosition(s, { sep: 0, at: 0, kind: "start" }, plainList, false);
-    if (whole) out.push(whole);
-    // A value that starts as a command line (or a script) runs its next lines too: they are that script, not an injection.
-    const script = whole !== null || s.startsWith("#!") || commandOf(readWord(s, skipBlanks(s, 0), false).text) !== null;
-    forEachCommandPosition(s, (p) => {
-      const f = judgePosition(s, p, plainList, script);
-      if (f) out.push(f);
-    });
-    return strongestPerRule(out);
+    const found = analyzeShell(input.text);
+    // A path is judged as sent and, when it has `+` for spaces, as a server that decodes them reads it.
+    const spaced = input.kind === "path" ? plusAsSpace(input.text) : null;
+    return spaced === null ? found : strongestPerRule([...found, ...analyzeShell(spaced)]);
   },
 };

@@ -10,6 +10,7 @@ import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { closureRules, findClosure } from "./sql/closure.ts";
 import { constructRules } from "./sql/constructs.ts";
 import { escapedFirstQuote, PLAIN_LITERAL, SqlTokens, tokenize } from "./sql/tokens.ts";
+import { plusAsSpace } from "./text.ts";
 
 /** Characters SQL injection cannot do without, but for a few keyword-only constructs (`1 UNION SELECT 1`). */
 const SQL_CHARS = new Uint8Array(128);
@@ -31,7 +32,69 @@ function mightBeSql(text: string): boolean {
   return KEYWORD_ONLY.test(text);
 }
 
+/**
+ * Typographic quotes and dashes: a word processor or a blog turns `'` into `’` or `′` and `--` into `–`,
+ * and payloads copied from one carry them; a conversion to a narrower character set on the way to the
+ * database turns the quotes back. The value is judged again with them read as the ASCII they stand for.
+ */
+const TYPOGRAPHIC = /[\u2018\u2019\u2032\u02bc\uff07\u201c\u201d\u2033\uff02\u2013\u2014]/;
+/** The ASCII each typographic character reads as: `'`, `"`, or 45 for a dash that reads as `--`. */
+const TYPOGRAPHIC_ASCII = new Map<number, number>([
+  ...[0x2018, 0x2019, 0x2032, 0x02bc, 0xff07].map((c) => [c, 39] as [number, number]),
+  ...[0x201c, 0x201d, 0x2033, 0xff02].map((c) => [c, 34] as [number, number]),
+  [0x2013, 45], [0x2014, 45],
+]);
+const utf16 = new TextDecoder("utf-16le");
+
+/** The value with typographic characters read as ASCII, and where each dash (now two characters) stood. */
+function readTypographic(text: string): { read: string; dashes: number[] } {
+  const dashes: number[] = [];
+  for (let i = text.indexOf("\u2013"); i !== -1; i = text.indexOf("\u2013", i + 1)) dashes.push(i);
+  for (let i = text.indexOf("\u2014"); i !== -1; i = text.indexOf("\u2014", i + 1)) dashes.push(i);
+  dashes.sort((x, y) => x - y);
+  // A code-unit copy decoded once: a megabyte of curly quotes is not a million string replacements.
+  const units = new Uint16Array(text.length + dashes.length);
+  let o = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const ascii = c < 0x2bc ? undefined : TYPOGRAPHIC_ASCII.get(c);
+    units[o++] = ascii ?? c;
+    if (ascii === 45) units[o++] = 45;
+  }
+  return { read: utf16.decode(units), dashes };
+}
+
 export function analyzeSql(text: string): Finding[] {
+  const found = analyzeAscii(text);
+  if (!TYPOGRAPHIC.test(text)) return found;
+  const { read, dashes } = readTypographic(text);
+  // Spans in the read text are moved back onto the value: dash j stands at dashes[j] + j and the next index.
+  const toValue = (r: number) => {
+    let lo = 0;
+    let hi = dashes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (dashes[mid]! + mid < r) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 && dashes[lo - 1]! + lo === r ? dashes[lo - 1]! : r - lo;
+  };
+  const mapped = analyzeAscii(read).map((f) => ({ ...f, start: toValue(f.start), end: f.end > 0 ? toValue(f.end - 1) + 1 : 0 }));
+  return strongest(found, mapped, 0);
+}
+
+/** The strongest finding of each rule from both lists, the second one's spans shifted by `offset`. */
+function strongest(first: Finding[], second: Finding[], offset: number): Finding[] {
+  if (!second.length) return first;
+  const best = new Map(first.map((f) => [f.rule, f]));
+  for (const f of second) {
+    const known = best.get(f.rule);
+    if (!known || f.strength > known.strength) best.set(f.rule, { ...f, start: f.start + offset, end: f.end + offset });
+  }
+  return best.size ? [...best.values()] : NONE;
+}
+
+function analyzeAscii(text: string): Finding[] {
   if (!mightBeSql(text)) return NONE;
   const best = new Map<string, Finding>();
   const report = (construct: string, strength: number, start: number, end: number) => {
@@ -66,20 +129,21 @@ for (const c of "'\"`;()=<>|, \t#") SEGMENT_BREAK[c.charCodeAt(0)] = 1;
  * the text's start, where the closure rules look. The segment that holds the first such character is
  * judged again from its start (with the rest of the path: the payload may hold `/` itself).
  */
-function analyzePath(path: string): Finding[] {
+function analyzeSegments(path: string): Finding[] {
   const whole = analyzeSql(path);
   let from = -1;
   for (let i = 0; i < path.length && from < 0; i++) {
     const c = path.charCodeAt(i);
     if (c < 128 && SEGMENT_BREAK[c]) from = path.lastIndexOf("/", i) + 1;
   }
-  if (from <= 0) return whole;
-  const best = new Map(whole.map((f) => [f.rule, f]));
-  for (const f of analyzeSql(path.slice(from))) {
-    const known = best.get(f.rule);
-    if (!known || f.strength > known.strength) best.set(f.rule, { ...f, start: f.start + from, end: f.end + from });
-  }
-  return best.size ? [...best.values()] : NONE;
+  return from <= 0 ? whole : strongest(whole, analyzeSql(path.slice(from)), from);
+}
+
+/** A path is judged as sent and, when it has `+` for spaces, as a server that decodes them reads it. */
+function analyzePath(path: string): Finding[] {
+  const found = analyzeSegments(path);
+  const spaced = plusAsSpace(path);
+  return spaced === null ? found : strongest(found, analyzeSegments(spaced), 0);
 }
 
 export const sqlAnalyzer: Analyzer = {

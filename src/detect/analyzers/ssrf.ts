@@ -18,6 +18,7 @@
  */
 import ipaddr from "ipaddr.js";
 import { parseIp } from "../../core/ip.ts";
+import { hexByteAt, percentDecode } from "../../parse/decode.ts";
 import type { AttackClass } from "../classes.ts";
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { finding, lowerAscii } from "./text.ts";
@@ -404,8 +405,8 @@ function foldedHost(host: string): boolean {
  * redirect targets carry none with a dot), a second URL as the authority (`//https://host`), an
  * authority parsers end in different places (above), and a host the browser folds (above).
  */
-function confusingSpelling(text: string, url: UrlParts): boolean {
-  if (foldedHost(url.host) || url.userinfo.includes(".") || farHost(text, url)) return true;
+function confusingSpelling(text: string, url: UrlParts, withFarHost: boolean): boolean {
+  if (foldedHost(url.host) || url.userinfo.includes(".") || (withFarHost && farHost(text, url))) return true;
   if (url.scheme === "" && WEB_SCHEMES.has(lowerAscii(url.host.replace(/:$/, ""))) && text.startsWith("//", url.end)) return true;
   const honest = url.separator === "//" || (url.scheme !== "" && url.separator === JSON_ESCAPED_SLASHES);
   // `https:///static/app.js` is a template with an empty host: the browser's "host" has no dot.
@@ -418,26 +419,80 @@ function addressHost(host: string): boolean {
 }
 
 /**
- * An absolute URL is what single sign-on and payment flows put in these parameters every day: weak.
- * Only a confusing spelling is strong; an address instead of a name is moderate.
+ * A `..` segment in a URL's path written so that a prefix check misses it: escaped (`/%2e%2e`, `%2f..`),
+ * or after an empty segment (`host//..`, what `%2f..` becomes once decoded). An honest link carries its
+ * path normalized.
  */
-function redirectFindings(text: string, url: UrlParts, nameWeight: 1 | 2, out: Finding[]): void {
+const HIDDEN_CLIMB = /(?:\/|%2f|\\|%5c)(?:\.|%2e){2}(?=$|[/\\?#]|%2f|%5c)/i;
+
+function hiddenClimb(text: string, url: UrlParts): boolean {
+  const path = text.slice(url.end);
+  const climb = HIDDEN_CLIMB.exec(path);
+  if (!climb) return false;
+  return /[%\\]/.test(climb[0]) || (climb.index > 0 && (path[climb.index - 1] === "/" || path[climb.index - 1] === "\\"));
+}
+
+/**
+ * An absolute URL is what single sign-on and payment flows put in redirect parameters every day: weak,
+ * and nothing at all in other parameters. A spelling that sends the browser to another host than the
+ * one a validator reads is the attack in any parameter (no application needs one), strongest where
+ * the name says the value is a redirect target; a hidden climb in the path is moderate; an address
+ * instead of a name is moderate in redirect parameters. `wrapped`: the URL sits behind a slash
+ * (`/https:/\\evil.example`), which only an application that strips it follows.
+ */
+function redirectFindings(text: string, url: UrlParts, wrapped: boolean, nameWeight: 0 | 1 | 2, out: Finding[]): void {
   if (!url.host) return;
   if (url.scheme !== "" && !WEB_SCHEMES.has(url.scheme)) return;
   const plain = nameWeight === 2;
-  if (confusingSpelling(text, url)) out.push(find("open-redirect", "obfuscated-url", plain ? 0.85 : 0.7, url.start, url.end));
-  else if (addressHost(url.host)) out.push(find("open-redirect", "address-host", plain ? 0.6 : 0.5, url.start, url.end));
-  else out.push(find("open-redirect", url.scheme ? "absolute-url" : "protocol-relative", plain ? 0.45 : 0.35, url.start, url.end));
+  const lessIfWrapped = wrapped ? 0.05 : 0;
+  // Outside redirect parameters an ambiguous authority is the SSRF reading's (above).
+  if (confusingSpelling(text, url, nameWeight > 0)) {
+    // `\\fileserver.corp.example\share` is also how Windows names a file share.
+    const share = nameWeight === 0 && url.scheme === "" && url.separator === "\\\\";
+    out.push(find("open-redirect", "obfuscated-url", (plain ? 0.85 : share ? 0.5 : 0.7) - lessIfWrapped, url.start, url.end));
+  } else if (hiddenClimb(text, url)) {
+    out.push(find("open-redirect", "hidden-climb", (plain ? 0.8 : 0.6) - lessIfWrapped, url.start, url.end));
+  } else if (nameWeight === 0) {
+    return;
+  } else if (wrapped) {
+    out.push(find("open-redirect", "path-wrapped-url", plain ? 0.45 : 0.35, url.start, url.end));
+  } else if (addressHost(url.host)) {
+    out.push(find("open-redirect", "address-host", plain ? 0.6 : 0.5, url.start, url.end));
+  } else {
+    out.push(find("open-redirect", url.scheme ? "absolute-url" : "protocol-relative", plain ? 0.45 : 0.35, url.start, url.end));
+  }
 }
 
 /**
  * `/https://evil.example`: a path that is a URL, which naive "starts with /" checks let through. A
- * browser stays on the site with it; only an application that strips the slash leaves: weak.
+ * browser stays on the site with it; only an application that strips the slash leaves.
  */
 function pathWrappedUrl(text: string): UrlParts | null {
   if (text[0] !== "/" || !/[A-Za-z]/.test(text[1] ?? "") || text.indexOf(":") < 0) return null;
   const inner = leadingUrl(text.slice(1));
-  return inner && WEB_SCHEMES.has(inner.scheme) ? { ...inner, start: 0, end: inner.end + 1 } : null;
+  return inner && WEB_SCHEMES.has(inner.scheme) ? { ...inner, start: 0, at: inner.at + 1, end: inner.end + 1 } : null;
+}
+
+/**
+ * `%68%74%74%70%3a%2f%2f...`: a URL with the letters of its scheme escaped, which no client needs to do
+ * and a validator matching `http` misses. (The decompose stage judges the decoded URL too, as any URL.)
+ */
+function escapedSchemeUrl(text: string): UrlParts | null {
+  const first = hexByteAt(text, 1);
+  if (text[0] !== "%" || !((first >= 65 && first <= 90) || (first >= 97 && first <= 122))) return null;
+  const url = leadingUrl(percentDecode(text));
+  return url && WEB_SCHEMES.has(url.scheme) && looksLikeHost(url.host) ? { ...url, start: 0, end: text.length } : null;
+}
+
+/** `<>//evil.example`, `/<>/evil.example`: empty markup that a sanitizer deletes, leaving `//evil.example`. */
+const STRIPPED_MARKUP = /^[/\\]?(?:<>)+/;
+
+function strippedMarkupUrl(text: string): UrlParts | null {
+  const markup = STRIPPED_MARKUP.exec(text);
+  if (!markup) return null;
+  const slash = markup[0][0] === "<" ? "" : markup[0][0]!;
+  const url = leadingUrl(slash + text.slice(markup[0].length));
+  return url && url.scheme === "" && looksLikeHost(url.host) ? { ...url, start: 0, end: url.end + markup[0].length - slash.length } : null;
 }
 
 /** `header.referer` and `header.origin`, and the leaves the decompose stage makes from them. */
@@ -465,9 +520,11 @@ export const ssrfAnalyzer: Analyzer = {
     }
     if (input.kind === "value" && (input.location === "query" || input.location === "body")) {
       const nameWeight = redirectNameWeight(input.name);
-      const wrapped = nameWeight && !leading ? pathWrappedUrl(text) : null;
-      if (leading && nameWeight) redirectFindings(text, leading, nameWeight, out);
-      else if (wrapped && nameWeight) out.push(find("open-redirect", "path-wrapped-url", nameWeight === 2 ? 0.45 : 0.35, wrapped.start, wrapped.end));
+      const wrapped = leading ? null : pathWrappedUrl(text);
+      const url = leading ?? wrapped;
+      const escaped = url ? null : (escapedSchemeUrl(text) ?? strippedMarkupUrl(text));
+      if (url) redirectFindings(text, url, wrapped !== null, nameWeight, out);
+      else if (escaped) out.push(find("open-redirect", "obfuscated-url", nameWeight === 2 ? 0.85 : 0.7, 0, text.length));
     }
     return out;
   },

@@ -31,3 +31,12 @@ export const isAsciiLetter = (c: number) => (c >= 97 && c <= 122) || (c >= 65 &&
 export const isAsciiDigit = (c: number) => c >= 48 && c <= 57;
 /** Space, tab, CR, LF, VT, FF. */
 export const isSpaceCode = (c: number) => c === 32 || (c >= 9 && c <= 13);
+
+/**
+ * A path with each `+` read as a space, or null when it has no `+` or has real spaces. Tools and people
+ * write a space in a path as `+` (`/item/1+OR+1=1`, `/x/;+id`), as in a query string, and servers that
+ * route paths through a query-string parser read it so. Same length: evidence spans still hold.
+ */
+export function plusAsSpace(path: string): string | null {
+  return path.indexOf("+") === -1 || path.indexOf(" ") !== -1 ? null : path.replaceAll("+", " ");
+}

@@ -221,6 +221,27 @@ function cdataFindings(text: string, findings: Finding[]): void {
   if (m) findings.push(finding("xss", "xml.cdata-split-markup", 0.8, m.index, m.index + m[0].length));
 }
 
+/**
+ * CDATA that wraps a script element: an XML-to-HTML step copies it out as markup, and filters that
+ * skip CDATA never read it. Outside a body, where no honest value carries CDATA at all, moderate; in
+ * an XML body (a CMS posting a page) weak.
+ */
+const CDATA_SCRIPT = /<!\[CDATA\[\s*<script\b/i;
+
+/**
+ * Internet Explorer's ways of running markup from XML: a `<?import implementation="...">` instruction
+ * that loads an element behavior (an HTC file of script), and data binding that renders an XML data
+ * island's text as HTML (`DATASRC=#island ... DATAFORMATAS=HTML`). No honest request carries either.
+ */
+const IE_XML_CODE = /<\?import\b[^>]{0,256}\bimplementation\s*=|\bdataformatas\s*=\s*["']?html\b/i;
+
+function legacyScriptFindings(text: string, inBody: boolean, findings: Finding[]): void {
+  const cdata = text.includes("<![CDATA[") ? CDATA_SCRIPT.exec(text) : null;
+  if (cdata) findings.push(finding("xss", "xml.cdata-script", inBody ? 0.45 : 0.7, cdata.index, cdata.index + cdata[0].length));
+  const ie = IE_XML_CODE.exec(text);
+  if (ie) findings.push(finding("xss", "xml.ie-markup-binding", 0.8, ie.index, ie.index + ie[0].length));
+}
+
 export const xmlAnalyzer: Analyzer = {
   name: "xml",
   analyze(input: AnalyzerInput): Finding[] {
@@ -231,6 +252,7 @@ export const xmlAnalyzer: Analyzer = {
     if (text.includes(":include")) xincludeFindings(text, findings);
     if (text.includes("xsl")) xsltFindings(text, findings);
     if (text.includes("<![CDATA[")) cdataFindings(text, findings);
+    legacyScriptFindings(text, input.location === "body", findings);
     return findings;
   },
 };

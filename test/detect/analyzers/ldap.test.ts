@@ -18,6 +18,14 @@ describe("ldap analyzer", () => {
     expect(rules(ldapAnalyzer, leaf("*(|(mail=*))"))).toEqual(["ldap.filter"]);
     expect(rules(ldapAnalyzer, leaf("jdoe*)"))).toEqual(["ldap.wildcard-close"]);
     expect(strongest(ldapAnalyzer, leaf("*))\0"))).toBeGreaterThanOrEqual(0.8);
+    // After a group of its own, the `)` still closes one the value never opened.
+    expect(rules(ldapAnalyzer, leaf("(*)*)"))).toEqual(["ldap.wildcard-close"]);
+    for (const text of ["(*)", "(a*) and (b*)", "x (see*) y", "(cn=a*)"]) expect([text, ldapAnalyzer.analyze(leaf(text))]).toEqual([text, []]);
+  });
+
+  test("the filter metacharacters on their own are a weak probe", () => {
+    for (const text of ["*()|&'", "&|()*", "( * | & )"]) expect([text, rules(ldapAnalyzer, leaf(text)), strongest(ldapAnalyzer, leaf(text))]).toEqual([text, ["ldap.metacharacter-probe"], 0.5]);
+    for (const text of ["()", "(*)", "*|*", ":-) (^_^)", "a*(b)|c&d", "||&&"]) expect([text, ldapAnalyzer.analyze(leaf(text))]).toEqual([text, []]);
   });
 
   test("prose with parentheses is no finding", () => {

@@ -115,6 +115,35 @@ describe("shell analyzer", () => {
     expect(s("f(){ echo hi; }; f")).toBe(0);
   });
 
+  test("a line break written as the escape \\n or \\r separates commands", () => {
+    for (const v of ["\\nid\\n", ";id\\n", "\\n/bin/ls -al\\n", "1\\r\\nwhoami"]) expect(s(v)).toBeGreaterThanOrEqual(0.8);
+    // A Windows path has backslashes before letters, and prose written with escapes keeps its words.
+    for (const v of ["C:\\new\\nid", "C:\\Users\\nick\\notes.txt", "Hello\\nid like that"]) expect(s(v)).toBeLessThan(0.5);
+  });
+
+  test("a command stored in a variable, then run by expanding it at a command position", () => {
+    for (const v of ["CMD=$'id';$CMD", "|X=whoami&&${X}", ";C=$\"ls -la /\";$C"]) {
+      expect(s(v)).toBe(0.9);
+      expect(strongest(shellAnalyzer, v)!.rule).toBe("shell.variable-command");
+    }
+    expect(evidence(shellAnalyzer, "x;CMD=$'id';$CMD")).toBe("CMD=$'id';$CMD");
+    // An assignment and a variable that is no command position, or a stored value that is no command.
+    for (const v of ["price=$5;$10", "x=5;$x.show()", "a=1;b=$a", "x=hello;$x"]) expect(s(v)).toBeLessThan(0.8);
+  });
+
+  test("cmd.exe environment variables are shell arguments", () => {
+    expect(s("| type %SYSTEMROOT%\\repair\\SAM")).toBeGreaterThanOrEqual(0.85);
+    expect(s("type %WINDIR%\\win.ini")).toBe(0.9);
+    for (const v of ["type 100% cotton", "& set %d items", "more than 50% off"]) expect(s(v)).toBeLessThan(0.8);
+  });
+
+  test("a path with `+` for spaces is judged as a server that decodes them reads it", () => {
+    const path = (text: string) => Math.max(0, ...shellAnalyzer.analyze({ text, location: "path", path: "path", name: "", kind: "path" }).map((f) => f.strength));
+    expect(path("/files/|+uname+-a")).toBeGreaterThanOrEqual(0.8);
+    expect(path("/search/c++;about+us")).toBeLessThan(0.5);
+    expect(s("|+uname+-a")).toBeLessThan(0.8);
+  });
+
   test("English with separators is not a strong finding", () => {
     for (const v of ["see you; bye", "Tom & Jerry", "rock|pop", "python|php|ruby", "I love my dog; cat food", "hello;Cat /x", "Loading; please wait", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"]) {
       expect(s(v)).toBeLessThan(0.8);

@@ -205,6 +205,42 @@ describe("sql analyzer: benign text stays benign", () => {
   }
 });
 
+describe("sql analyzer: typographic quotes and dashes, `+` for spaces in paths", () => {
+  const pathStrength = (path: string) => Math.max(0, ...sqlAnalyzer.analyze({ text: path, location: "path", path: "path", name: "", kind: "path" }).map((f) => f.strength));
+
+  test("quotes and dashes a word processor typed are read as the ASCII they stand for", () => {
+    expect(strongest("x\u2019 or 1=1\u2013")!.strength).toBeGreaterThanOrEqual(0.8);
+    expect(strongest("1\u2032) and \u20181\u2032=\u20181\u2013")!.strength).toBeGreaterThanOrEqual(0.8);
+    // The evidence points into the value as sent, the en dash included.
+    expect(strongest("\u201d or 0=0 \u2013")!.evidence).toBe("\u201d or 0=0");
+    // Prose with typographic quotes and dashes stays prose.
+    for (const v of ["Tom\u2019s \u2013 the best", "it\u2019s 5\u201310 o\u2019clock", "\u201cquoted\u201d \u2014 said she", "rock \u2018n\u2019 roll"]) expect(analyzeSql(v)).toEqual([]);
+  });
+
+  test("a path with `+` for spaces is judged as a server that decodes them reads it", () => {
+    expect(pathStrength("/files/+ORDER+BY+7#+")).toBeGreaterThanOrEqual(0.8);
+    expect(pathStrength("/static/anything'+OR+'x'='x")).toBeGreaterThanOrEqual(0.8);
+    for (const path of ["/search/c++/or+more", "/tags/a+b=c", "/wiki/Rock+or+Roll", "/p/1+1=2"]) expect(pathStrength(path)).toBeLessThan(0.5);
+  });
+});
+
+describe("sql analyzer: adjacent literals, fragments after the closure", () => {
+  test("adjacent string literals are one literal, as MySQL and standard SQL join them", () => {
+    expect(ruleStrength("' or '' '", "sql.tautology")).toBe(0.6);
+    expect(analyzeSql("it's 'a' 'b' c")).toEqual([]);
+  });
+
+  test("UNION SELECT right after the closed literal is a probe even cut short", () => {
+    expect(ruleStrength("' UNION ALL SELECT", "sql.union")).toBe(0.85);
+    expect(ruleStrength("Tom's union select", "sql.union")).toBeLessThan(0.8);
+  });
+
+  test("a literal condition before a statement (MSSQL IF ... ELSE) is a probe", () => {
+    expect(ruleStrength("IF(7423=7424) SELECT 7423 ELSE DROP FUNCTION x--", "sql.statement")).toBe(0.8);
+    expect(analyzeSql("if (a=b) select it")).toEqual([]);
+  });
+});
+
 describe("sql analyzer: paths", () => {
   for (const path of ["/products/p41", "/blog/winter-sale-2026", "/search/Tom's guide (2024)", "/wiki/C++ (language)", "/a/b;jsessionid=1F2E", "/img/logo.png?v=1,2"]) {
     test(JSON.stringify(path), () => {

@@ -141,6 +141,38 @@ describe("ssrf analyzer: open redirects", () => {
     expect(strongest(ssrfAnalyzer, redirect("/https://evil.example"))).toBeLessThan(0.5);
   });
 
+  test("a confusing spelling is an attack in any parameter; a plain URL there is nothing", () => {
+    for (const text of ["/\\evil.example", "///evil.example/", "//a.example@evil.example/", "\\/\\/evil.example/", "//https://evil.example/", "/\t/evil.example", "https:evil.example"]) {
+      expect([text, rules(ssrfAnalyzer, redirect(text, "q")), strongest(ssrfAnalyzer, redirect(text, "q"))]).toEqual([text, ["redirect.obfuscated-url"], 0.7]);
+    }
+    // Behind a slash, only an application that strips it follows.
+    expect(strongest(ssrfAnalyzer, redirect("/https:/\\evil.example/", "q"))).toBe(0.65);
+    for (const text of ["https://evil.example/", "//cdn.example.com/app.js", "/account/settings", "https://user:secret@example.com/"]) {
+      expect([text, ssrfAnalyzer.analyze(redirect(text, "q"))]).toEqual([text, []]);
+    }
+    // `\\host\share` is also a Windows file share.
+    expect(strongest(ssrfAnalyzer, redirect("\\\\fileserver.corp.example\\reports", "q"))).toBe(0.5);
+  });
+
+  test("a `..` segment hidden in a URL's path is moderate, strong in a redirect parameter", () => {
+    for (const text of ["//evil.example/%2f%2e%2e", "https://evil.example/%2f..", "https://evil.example//..", "//evil.example/%2e%2e%2f"]) {
+      expect([text, rules(ssrfAnalyzer, redirect(text)), strongest(ssrfAnalyzer, redirect(text))]).toEqual([text, ["redirect.hidden-climb"], 0.8]);
+      expect([text, strongest(ssrfAnalyzer, redirect(text, "q"))]).toEqual([text, 0.6]);
+    }
+    // A climb written plainly, dots inside a name, an escaped dot file: no hidden climb.
+    for (const text of ["https://example.com/a/../b", "https://example.com/v1..v2/", "https://example.com/%2e%2e.pdf", "https://example.com/a%2Fb"]) {
+      expect([text, rules(ssrfAnalyzer, redirect(text, "q"))]).toEqual([text, []]);
+    }
+  });
+
+  test("a URL with its scheme's letters escaped, or behind markup a sanitizer deletes, is obfuscated", () => {
+    for (const text of ["%68%74%74%70%73%3a%2f%2fevil.example", "<>//evil.example", "/<>//evil.example/"]) {
+      expect([text, rules(ssrfAnalyzer, redirect(text)), strongest(ssrfAnalyzer, redirect(text))]).toEqual([text, ["redirect.obfuscated-url"], 0.85]);
+      expect([text, strongest(ssrfAnalyzer, redirect(text, "q"))]).toEqual([text, 0.7]);
+    }
+    for (const text of ["%E4%BD%A0%E5%A5%BD", "%41BC", "%68ello world", "<>", "/<>/path/x"]) expect([text, ssrfAnalyzer.analyze(redirect(text))]).toEqual([text, []]);
+  });
+
   test("only redirect-like parameters, never a path, a relative target or javascript:", () => {
     expect(ssrfAnalyzer.analyze(redirect("https://evil.example/", "q"))).toEqual([]);
     expect(ssrfAnalyzer.analyze(redirect("/account/settings"))).toEqual([]);

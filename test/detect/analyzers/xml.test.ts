@@ -61,6 +61,19 @@ describe("xml analyzer (XXE)", () => {
     for (const text of ["<note><![CDATA[a < b && c > d]]></note>", "<a><![CDATA[some text]]]]><![CDATA[>more]]></a>"]) expect(xmlAnalyzer.analyze(leaf(text))).toEqual([]);
   });
 
+  test("CDATA around a script, IE's behavior import and HTML data binding run markup", () => {
+    const cdata = "<![CDATA[<script>var n=0;</script>]]>";
+    expect(xmlAnalyzer.analyze(leaf(cdata)).map((f) => [f.class, f.rule, f.strength])).toEqual([["xss", "xml.cdata-script", 0.7]]);
+    // An XML body (a CMS posting a page) may carry one: weak there.
+    expect(strongest(xmlAnalyzer, leaf(`<post>${cdata}</post>`, { location: "body", path: "body.xml.post", name: "post" }))).toBeLessThan(0.5);
+    for (const text of [`<HTML xmlns:x><?import namespace="x" implementation="http://evil.example/x.htc">`, `<SPAN DATASRC=#I DATAFLD=C DATAFORMATAS=HTML></SPAN>`, `<span datasrc="#d" dataformatas='html'>`]) {
+      expect([text, rules(xmlAnalyzer, leaf(text)), strongest(xmlAnalyzer, leaf(text))]).toEqual([text, ["xml.ie-markup-binding"], 0.8]);
+    }
+    for (const text of ["<![CDATA[<p>hello</p>]]>", "<![CDATA[<scripture>]]>", `<?xml-stylesheet href="a.xsl"?><x/>`, `<span dataformatas="text">`, "<import implementation=\"x\"/>"]) {
+      expect([text, xmlAnalyzer.analyze(leaf(text))]).toEqual([text, []]);
+    }
+  });
+
   test("ordinary XML, SOAP and text are no finding", () => {
     for (const text of ["<?xml version=\"1.0\"?><order><id>42</id><note>a &amp; b</note></order>", "plain words 123", "a <b> tag & more", "<!-- comment --><x/>"]) {
       expect(xmlAnalyzer.analyze(leaf(text))).toEqual([]);

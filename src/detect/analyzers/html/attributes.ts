@@ -42,9 +42,9 @@ const strongest = (hits: JsHit[]) => hits.reduce((m, h) => Math.max(m, h.strengt
 /** Handler text that calls something (`$.getScript('//x')`, `f``x```): code, not a word or a number. */
 const CALLS = /[\w$\])]\s*[(`]/;
 
-function handlerHits(a: Attr, setting: AttrSetting, out: Hit[]): void {
-  const known = isEventHandlerName(a.name);
-  if (!known && !looksLikeHandlerName(a.name)) return;
+function handlerHits(a: Attr, name: string, setting: AttrSetting, out: Hit[]): void {
+  const known = isEventHandlerName(name);
+  if (!known && !looksLikeHandlerName(name)) return;
   const decoded = decodedValue(a);
   const js = decoded.trim() === "" ? [] : checkJs(decoded, 0, decoded.length, "script");
   const exec = strongest(js) >= 0.9;
@@ -70,11 +70,34 @@ function refreshTargets(content: string): string[] {
   return out;
 }
 
+/**
+ * The value with XML comments and CDATA markers taken out, as an XML parser (an IE data island)
+ * reads it: `javas<!-- -->cript:` and `javas<![CDATA[cript:` are `javascript:` there.
+ */
+function withoutXmlMarkers(v: string): string {
+  let out = "";
+  let i = 0;
+  for (let at = v.indexOf("<!", i); at !== -1; at = v.indexOf("<!", i)) {
+    out += v.slice(i, at);
+    if (v.startsWith("<!--", at)) {
+      const close = v.indexOf("-->", at + 4);
+      i = close === -1 ? v.length : close + 3;
+    } else {
+      i = v.startsWith("<![CDATA[", at) ? at + 9 : at + 2;
+    }
+  }
+  return (out + v.slice(i)).replaceAll("]]>", "");
+}
+
 function urlHits(a: Attr, tagName: string, setting: AttrSetting, out: Hit[]): void {
   const decoded = decodedValue(a);
   const candidates = a.name === "content" ? refreshTargets(decoded) : [decoded];
   let url = null;
   for (const c of candidates) if (!url || url.scheme.startsWith("data")) url = scriptUrl(c) ?? url;
+  if (!url && decoded.indexOf("<!") !== -1) {
+    url = scriptUrl(withoutXmlMarkers(decoded));
+    if (url) url.obfuscated = true;
+  }
   if (!url) return;
   const isUrlAttr = URL_ATTRS.has(a.name);
   const span = { start: a.start, end: a.valueEnd };
@@ -95,7 +118,9 @@ function urlHits(a: Attr, tagName: string, setting: AttrSetting, out: Hit[]): vo
 
 /** Findings of one attribute, in a tag (`tag`) or in a value that may break out of one. */
 export function attributeHits(a: Attr, tagName: string, setting: AttrSetting, out: Hit[]): void {
-  if (a.name.startsWith("on")) handlerHits(a, setting, out);
+  // `x:ontimer` (WML), `svg:onload`: a handler in another namespace is still one.
+  const local = a.name.slice(a.name.lastIndexOf(":") + 1);
+  if (local.startsWith("on")) handlerHits(a, local, setting, out);
   if (!a.hasValue) return;
   if (a.name === "style") {
     const css = cssThreat(decodedValue(a));

@@ -1,6 +1,7 @@
 /**
  * A value's bytes read under another charset a browser can be made to use, for markup that only
- * exists in that reading: UTF-7 (`+ADw-script+AD4-`, IE sniffed it or was told it), US-ASCII with
+ * exists in that reading: UTF-7 (`+ADw-script+AD4-`, IE sniffed it or was told it) and IMAP's variant
+ * of it (`&ADw-script&AD4-`), US-ASCII with
  * the high bit dropped (`¼script¾`, old IE on US-ASCII pages), and full-width forms folded to ASCII
  * (`＜script＞`, which best-fit mappings of .NET and IIS turn into `<script>`). Each reading is made
  * only when the value carries that charset's sign, so ordinary text costs one search per charset.
@@ -12,14 +13,31 @@ const UTF7_MARKUP = /\+A[CD][0-9A-Za-z+/]/;
 /** One UTF-7 shifted run (`+` base64 `-`); `+-` is a plus sign. */
 const UTF7_RUN = /\+([0-9A-Za-z+/]*)-?/g;
 
-function decodeUtf7(s: string): string {
-  return s.replace(UTF7_RUN, (run, b64: string) => {
-    if (b64 === "") return run.endsWith("-") ? "+" : run;
-    const bytes = Buffer.from(b64, "base64");
-    let out = "";
-    for (let i = 0; i + 1 < bytes.length; i += 2) out += String.fromCharCode((bytes[i]! << 8) | bytes[i + 1]!);
-    return out;
-  });
+/** The same in IMAP's modified UTF-7 (`x-imap4-modified-utf7`, a charset old Firefox took): `&` shifts, `,` is `/`. */
+const IMAP_UTF7_MARKUP = /&A[CD][0-9A-Za-z+,]/;
+const IMAP_UTF7_RUN = /&([0-9A-Za-z+,]*)-?/g;
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** A shifted run's base64 read as UTF-16 units (left-over bits dropped, as decoders do); `,` is `/`. */
+function utf16FromBase64(b64: string): string {
+  let out = "";
+  let bits = 0;
+  let n = 0;
+  for (let i = 0; i < b64.length; i++) {
+    const c = b64[i]!;
+    bits = ((bits << 6) | BASE64.indexOf(c === "," ? "/" : c)) & 0x3fffff;
+    n += 6;
+    if (n >= 16) {
+      n -= 16;
+      out += String.fromCharCode((bits >> n) & 0xffff);
+    }
+  }
+  return out;
+}
+
+function decodeUtf7(s: string, run: RegExp): string {
+  return s.replace(run, (text, b64: string) => (b64 === "" ? (text.endsWith("-") ? text.slice(0, 1) : text) : utf16FromBase64(b64)));
 }
 
 /** `¼` (0xBC) before a letter or `/`: a `<` with its high bit set. */
@@ -37,7 +55,8 @@ const dropHighBit = (s: string) => s.replace(/[\x80-\xff]/g, (c) => String.fromC
 /** The other readings of s that may hold markup (none for almost every value). */
 export function charsetReadings(s: string): string[] {
   const out: string[] = [];
-  if (UTF7_MARKUP.test(s)) out.push(decodeUtf7(s));
+  if (UTF7_MARKUP.test(s)) out.push(decodeUtf7(s, UTF7_RUN));
+  if (IMAP_UTF7_MARKUP.test(s)) out.push(decodeUtf7(s, IMAP_UTF7_RUN));
   if (HIGH_BIT_TAG.test(s) && mostlyAscii(s)) out.push(dropHighBit(s));
   if (s.indexOf("\uff1c") !== -1) out.push(s.normalize("NFKC"));
   return out.filter((r) => r.indexOf("<") !== -1);

@@ -1,6 +1,6 @@
 /**
  * Event-handler attribute names (without `on`) that browsers, current and legacy, run as script:
- * the HTML, DOM, CSS animation and transition, pointer, touch, media, SVG and old IE/Firefox events.
+ * the HTML, DOM, CSS animation and transition, pointer, touch, media, SVG, old IE/Firefox and WML events.
  * An `on...` attribute outside this set is still suspicious in a tag, but a known name is proof.
  */
 export const EVENT_NAMES = new Set(`
@@ -24,6 +24,7 @@ transitioncancel transitionend transitionrun transitionstart underflow unhandled
 volumechange waiting webkitanimationend webkitanimationiteration webkitanimationstart webkitmouseforcechanged
 webkitmouseforcedown webkitmouseforceup webkitmouseforcewillbegin webkitplaybacktargetavailabilitychanged
 webkittransitionend webkitwillrevealbottom wheel zoom
+timer enterforward enterbackward pick
 `.trim().split(/\s+/));
 
 /** `onerror` → true when the attribute name is `on` + a known event. Names come lower-cased. */

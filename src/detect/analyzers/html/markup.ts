@@ -11,6 +11,8 @@ import { decodeHTMLAttribute } from "entities/decode";
 import { tokenizeHtml, type Attr, type Tag } from "./tokenizer.ts";
 import { URL_ATTRS, attributeHits, type Hit } from "./attributes.ts";
 import { cssThreat } from "./css.ts";
+import { dataUrlPayload, isDataUrl } from "./url-scheme.ts";
+import { isEventHandlerName } from "./events.ts";
 import { checkJs } from "../js/check.ts";
 
 /** Markup nested in markup (srcdoc, data: URLs) is read this many levels deep at most. */
@@ -73,6 +75,32 @@ function attr(tag: Tag, name: string) {
   return tag.attrs.find((a) => a.name === name);
 }
 
+/** An attribute by its name without a namespace prefix (`ev:event` is `event`). */
+function localAttr(tag: Tag, name: string) {
+  return tag.attrs.find((a) => a.name === name || a.name.endsWith(`:${name}`));
+}
+
+/** Elements whose text other engines run as script: SVG Tiny's XML Events `<handler>`, IE's WD-xsl `<eval>`. */
+const SCRIPT_TEXT_ELEMENTS = new Set(["handler", "eval"]);
+
+/** The element's text up to the next tag, judged as script: only code that runs counts. */
+function scriptTextHits(s: string, tag: Tag, span: { start: number; end: number }, out: Hit[]): void {
+  if (!tag.closed) return;
+  const next = s.indexOf("<", tag.end);
+  const js = checkJs(s, tag.end, next === -1 ? s.length : next, "script").filter((h) => h.strength >= 0.9);
+  if (!js.length) return;
+  out.push({ construct: "script-element", strength: 0.9, start: span.start, end: js.reduce((e, h) => Math.max(e, h.end), span.end) });
+  for (const h of js) out.push({ ...h, construct: `js-${h.construct}` });
+}
+
+/** A stylesheet (`<link rel=stylesheet>`, `<?xml-stylesheet?>`) given inline as a `data:` URL is CSS of the value's own: judged as such. */
+function stylesheetHits(tag: Tag, span: { start: number; end: number }, out: Hit[]): void {
+  const href = attr(tag, "href");
+  if (!href || !isDataUrl(decoded(href))) return;
+  const css = cssThreat(dataUrlPayload(decoded(href)));
+  if (css) out.push({ construct: css.construct, strength: css.strength, start: span.start, end: href.valueEnd });
+}
+
 /** Does the text before the first tag close an attribute, a comment or a CDATA section? */
 function breaksOut(s: string, firstTag: number): boolean {
   const head = s.slice(0, firstTag);
@@ -104,13 +132,24 @@ function tagHits(s: string, tag: Tag, depth: number, out: Hit[]): void {
     const equiv = attr(tag, "http-equiv")?.value.toLowerCase().trim();
     if (equiv === "refresh") out.push({ construct: "meta-refresh", strength: 0.7, ...span });
     else if (equiv === "set-cookie") out.push({ construct: "meta-set-cookie", strength: 0.8, ...span });
+    // A `Link: <url>; rel=stylesheet` header loads the attacker's CSS (and old browsers' script in it).
+    else if (equiv === "link" && /\brel\s*=\s*["']?stylesheet/i.test(attr(tag, "content")?.value ?? "")) out.push({ construct: "stylesheet-link", strength: 0.6, ...span });
   } else if (name === "link" && /\bimport\b/i.test(attr(tag, "rel")?.value ?? "")) {
     out.push({ construct: "link-import", strength: 0.7, ...span });
+  } else if ((name === "import" || name === "?import") && attr(tag, "implementation")) {
+    out.push({ construct: "behavior-import", strength: decoded(attr(tag, "implementation")!).trim().startsWith("#default#") ? 0.6 : 0.85, ...span });
+  } else if (SCRIPT_TEXT_ELEMENTS.has(name)) {
+    scriptTextHits(s, tag, span, out);
   } else if (name === "form" && attr(tag, "action")) {
     out.push({ construct: "form-action", strength: 0.45, ...span });
   } else if (ANIMATORS.has(name)) {
     animationHits(s, tag, depth, out);
   }
+  if (name === "?xml-stylesheet" || (name === "link" && /\bstylesheet\b/i.test(attr(tag, "rel")?.value ?? ""))) stylesheetHits(tag, span, out);
+  if (attr(tag, "datasrc") && /^\s*html\s*$/i.test(attr(tag, "dataformatas")?.value ?? "")) out.push({ construct: "data-binding", strength: 0.7, ...span });
+  if (localAttr(tag, "event") && localAttr(tag, "handler")) out.push({ construct: "xml-events", strength: 0.6, ...span });
+  const expr = (name === "if" || name === "when") && attr(tag, "expr");
+  if (expr && checkJs(decoded(expr), 0, decoded(expr).length, "script").some((h) => h.strength >= 0.9)) out.push({ construct: "script-attribute", strength: 0.9, start: expr.start, end: expr.valueEnd });
   for (const a of tag.attrs) {
     attributeHits(a, name, "tag", out);
     if (a.name === "srcdoc" && a.hasValue && depth < MAX_DEPTH) {
@@ -151,6 +190,22 @@ export function markupHits(s: string, depth = 0): Hit[] {
   }
   // A whole HTML document is what code playgrounds and editors post; an injection is a fragment.
   if (isWholeDocument(s, tags)) for (const h of out) h.strength = Math.min(h.strength, DOCUMENT_CAP);
+  return out;
+}
+
+/** `onerror CDATA "alert(1)"`: an `<!ATTLIST>` default that an XML parser gives every such element. */
+const DTD_HANDLER_DEFAULT = /\b(on[a-z]+)\s+CDATA\s+(?:"([^"]*)"|'([^']*)')/gi;
+
+/** Event handlers a DTD declares as attribute defaults (spans in s). */
+export function dtdDefaultHits(s: string): Hit[] {
+  if (s.indexOf("CDATA") === -1) return [];
+  const out: Hit[] = [];
+  for (const m of s.matchAll(DTD_HANDLER_DEFAULT)) {
+    if (!isEventHandlerName(m[1]!.toLowerCase())) continue;
+    const value = m[2] ?? m[3] ?? "";
+    const exec = checkJs(value, 0, value.length, "script").some((h) => h.strength >= 0.9);
+    out.push({ construct: "dtd-handler", strength: exec ? 0.85 : 0.6, start: m.index, end: m.index + m[0].length });
+  }
   return out;
 }
 

@@ -4,8 +4,8 @@
  * unquoted or (as old IE read them) quoted with backticks, a tag need not be closed, NUL bytes in names
  * are ignored (as old engines did), names are
  * matched case-insensitively, and comments end at the first `-->`. Only what matters for script
- * injection is kept: start tags with their attributes, end tags, and the bodies of `<script>` and
- * `<style>`. Every span points into the text given.
+ * injection is kept: start tags with their attributes (processing instructions as tags named `?name`),
+ * end tags, and the bodies of `<script>` and `<style>`. Every span points into the text given.
  */
 
 export interface Attr {
@@ -33,7 +33,8 @@ export interface Tag {
   bodyEnd: number;
 }
 
-const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 12 || c === 13;
+/** HTML's spaces, and the vertical tab old IE took for one (`<img\vsrc=x\vonerror=...>`). */
+const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 11 || c === 12 || c === 13;
 const isAsciiLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 
 /** Reads a name from i up to a stop character; NUL bytes are dropped, the rest lower-cased. */
@@ -120,7 +121,7 @@ export function tokenizeHtml(s: string, start = 0, end = s.length, inComment = f
   let i = s.indexOf("<", start);
   while (i !== -1 && i < end) {
     const c = s.charCodeAt(i + 1);
-    if (c === 33 /* ! */ || c === 63 /* ? */) {
+    if (c === 33 /* ! */ || (c === 63 /* ? */ && !isAsciiLetter(s.charCodeAt(i + 2)))) {
       if (!inComment && s.startsWith("<!--", i)) {
         const close = s.indexOf("-->", i + 4);
         const bodyEnd = close === -1 || close >= end ? end : close;
@@ -128,13 +129,21 @@ export function tokenizeHtml(s: string, start = 0, end = s.length, inComment = f
         i = s.indexOf("<", bodyEnd);
         continue;
       }
-      // `<!DOCTYPE ...>`, `<![CDATA[`, `<?xml ?>`: bogus comments up to `>`.
+      // A CDATA section is text to an XML parser (an IE data island), and its text is read as markup there.
+      if (s.startsWith("<![CDATA[", i)) {
+        i = s.indexOf("<", i + 9);
+        continue;
+      }
+      // `<!DOCTYPE ...>`, `<?>`: bogus comments up to `>`.
       const gt = s.indexOf(">", i + 2);
       i = gt === -1 || gt >= end ? -1 : s.indexOf("<", gt);
       continue;
     }
     const isEnd = c === 47;
-    const nameStart = isEnd ? i + 2 : i + 1;
+    // A processing instruction (`<?import implementation=...>`, `<?xml-stylesheet href=...?>`) is a tag
+    // named `?name`: old IE and XML parsers act on its pseudo-attributes.
+    const pi = c === 63;
+    const nameStart = isEnd || pi ? i + 2 : i + 1;
     // A NUL between `<` and the name was skipped by old engines: `<\0script>`.
     let n = nameStart;
     while (n < end && s.charCodeAt(n) === 0) n++;
@@ -142,7 +151,8 @@ export function tokenizeHtml(s: string, start = 0, end = s.length, inComment = f
       i = s.indexOf("<", i + 1);
       continue;
     }
-    const [name, nameEnd] = readName(s, n, end, endsTagName);
+    const [read, nameEnd] = readName(s, n, end, endsTagName);
+    const name = pi ? `?${read}` : read;
     // End tags carry no attributes a browser keeps: skip to their `>`.
     const [attrs, after, closed] = isEnd ? skipToGt(s, nameEnd, end) : scanAttributes(s, nameEnd, end);
     const tag: Tag = { name, start: i, end: after, closed, isEnd, attrs, bodyStart: after, bodyEnd: after };

@@ -59,17 +59,26 @@ export function scriptUrl(value: string, bare = false): SchemeUrl | null {
     const colon = value.indexOf(":", at);
     return { scheme, body: percentDecode(value.slice(colon + 1)), obfuscated: colon - at !== prefix.length - 1 };
   }
+  // IE's `mhtml:` renders a document kept inside any file (`mhtml:http://x/upload.gif!x.html`): a page of the attacker's.
+  if (head.startsWith("mhtml:")) return { scheme: "data-html", body: "", obfuscated: false };
   if (!head.startsWith("data:")) return null;
   const type = head.slice(5).replace(/\s+/g, "");
   const match = DATA_TYPES.find(([t]) => type.startsWith(t));
   if (!match) return null;
+  return { scheme: match[1], body: dataUrlPayload(value, at), obfuscated: false };
+}
+
+/** The payload of the `data:` URL that starts at `at` (base64 or percent decoded; "" without a comma). */
+export function dataUrlPayload(value: string, at = skipLeading(value, false)): string {
   const comma = value.indexOf(",", at);
-  if (comma === -1) return { scheme: match[1], body: "", obfuscated: false };
+  if (comma === -1) return "";
   const meta = value.slice(at, comma).replace(/\s+/g, "").toLowerCase();
   const payload = value.slice(comma + 1);
-  const body = meta.endsWith(";base64") ? Buffer.from(payload.replace(/\s+/g, ""), "base64").toString("latin1") : percentDecode(payload);
-  return { scheme: match[1], body, obfuscated: false };
+  return meta.endsWith(";base64") ? Buffer.from(payload.replace(/\s+/g, ""), "base64").toString("latin1") : percentDecode(payload);
 }
+
+/** Is this (entity-decoded) value a `data:` URL of any type? */
+export const isDataUrl = (value: string) => schemeHead(value, skipLeading(value, false)).startsWith("data:");
 
 /** `javascript:void(0)`, `javascript:;`, `javascript://`: links that do nothing, common in real pages. */
 export function isNoOpScript(body: string): boolean {

@@ -97,6 +97,14 @@ function readsUrlSource(tokens: Token[], open: number, close: number): boolean {
   return false;
 }
 
+/** Do the call's arguments read the page's secrets (`alert(document.cookie)`, the classic proof of an injection)? */
+function readsDocumentSink(tokens: Token[], open: number, close: number): boolean {
+  for (let k = open + 1; k + 2 < close && k <= open + MAX_ARG_TOKENS; k++) {
+    if (tokens[k]!.value === "document" && isPunct(tokens[k + 1], ".") && DOCUMENT_SINKS.has(tokens[k + 2]!.value ?? "")) return true;
+  }
+  return false;
+}
+
 function judgeCall(c: Callee, tokens: Token[], match: Int32Array, at: number, aliases: Map<string, string>): Judged | null {
   if (c.madeFunction) return { construct: "function-constructor", kind: "exec", base: 0.9 };
   const isTemplate = tokens[at]!.type === "template";
@@ -112,7 +120,10 @@ function judgeCall(c: Callee, tokens: Token[], match: Int32Array, at: number, al
   const aliased = c.receiver === "" ? aliases.get(name) : undefined;
   const hidden = c.hidden || aliased !== undefined;
   if (aliased) name = aliased;
-  if (DIALOG_CALLS.has(name)) return { construct: "dialog-call", kind: "exec", base: hidden ? 0.9 : 0.6 };
+  if (DIALOG_CALLS.has(name)) {
+    const showsSecret = !isTemplate && readsDocumentSink(tokens, at, match[at]! > at ? match[at]! : tokens.length);
+    return { construct: "dialog-call", kind: "exec", base: hidden ? 0.9 : showsSecret ? 0.8 : 0.6 };
+  }
   if (name === "constructor") return { construct: "constructor-call", kind: "exec", base: c.viaConstructor ? 0.9 : 0.4 };
   if (c.viaConstructor) return null;
   // Code built from the URL or the window's name (`eval(location.hash.slice(1))`) is DOM XSS by construction.
@@ -143,7 +154,9 @@ function judgeMember(tokens: Token[], match: Int32Array, i: number): Judged | nu
     const name = t.value ?? "";
     if ((DIALOG_CALLS.has(name) || name === "eval") && !isPunct(tokens[i - 1], ".") && (isPunct(tokens[i - 1], "(") || isPunct(tokens[i - 1], ",") || isPunct(tokens[i - 1], "="))) {
       // Aliased (`a=eval;a(...)`) it is as good as a call.
-      if (isPunct(next, ")") || isPunct(next, ",") || isPunct(next, ";") || next === undefined) return { construct: "function-reference", kind: "weak", base: isPunct(tokens[i - 1], "=") ? 0.5 : 0.4 };
+      // Handed to a method (`[1].find(alert)`, `p.then(eval)`) it is called by it: more than a word in parentheses.
+      const toMethod = isPunct(tokens[i - 1], "(") && tokens[i - 2]?.type === "name" && isPunct(tokens[i - 3], ".");
+      if (isPunct(next, ")") || isPunct(next, ",") || isPunct(next, ";") || next === undefined) return { construct: "function-reference", kind: "weak", base: isPunct(tokens[i - 1], "=") ? 0.5 : toMethod ? 0.55 : 0.4 };
     }
     return null;
   }
@@ -171,7 +184,7 @@ function noteAlias(tokens: Token[], i: number, aliases: Map<string, string>): vo
   if (isPunct(tokens[i - 1], "=") && target?.type === "name" && !isPunct(tokens[i - 3], ".")) aliases.set(target.value ?? "", tokens[i]!.value ?? "");
 }
 
-function scanTokens(text: string, start: number, end: number, context: JsContext, brokeOut: boolean, out: JsHit[]): void {
+function scanTokens(text: string, start: number, end: number, context: JsContext, brokeOut: boolean, out: JsHit[], atValueStart = false): void {
   const tokens = lexJs(text, start, end);
   const match = matchBrackets(tokens);
   const aliases = new Map<string, string>();
@@ -193,8 +206,20 @@ function scanTokens(text: string, start: number, end: number, context: JsContext
       else if (judged && judged.construct !== "function-reference") first = Math.max(0, i - 2);
       if (judged?.construct === "function-reference") noteAlias(tokens, i, aliases);
     }
-    if (judged) out.push({ construct: judged.construct, strength: strengthOf(judged, context, brokeOut), start: tokens[first]!.start, end: tokens[last]!.end });
+    if (!judged) continue;
+    // `1;alert(1)//`: a short prefix ended as a statement, the call, and the rest commented out is
+    // code placed in a script outside any string (a number, a bare variable), as much a breakout as
+    // a quote. Only at the value's start: further in, it is how any posted code reads.
+    const statement = atValueStart && first <= 4 && judged.kind === "exec" && (isPunct(tokens[first - 1], ";") || isPunct(tokens[first - 1], "}")) && commentsOutRest(text, tokens[last]!.end, end);
+    out.push({ construct: judged.construct, strength: strengthOf(judged, context, brokeOut || statement), start: tokens[first]!.start, end: tokens[last]!.end });
   }
+}
+
+/** Does text[from, end) (statement ends and braces aside) start a comment that hides what follows? */
+function commentsOutRest(text: string, from: number, end: number): boolean {
+  let k = from;
+  while (k < end && " \t;{}".includes(text[k]!)) k++;
+  return text.startsWith("//", k) || text.startsWith("<!--", k);
 }
 
 /** Characters that may follow a closing quote when the rest of the value goes on as code. */
@@ -262,7 +287,7 @@ export function checkJs(text: string, start: number, end: number, context: JsCon
     // A bare value is read only around the places a construct may start (js/candidates.ts).
     const candidates = candidatePositions(text, start, end);
     if (candidates.length) {
-      for (const [lo, hi] of candidateRegions(text, candidates, start, end)) scanTokens(text, lo, hi, context, false, out);
+      for (const [lo, hi] of candidateRegions(text, candidates, start, end)) scanTokens(text, lo, hi, context, false, out, lo === start);
       for (const at of breakoutPoints(text, start, end)) {
         for (const [lo, hi] of candidateRegions(text, candidates, at, end)) scanTokens(text, lo, hi, context, true, out);
       }

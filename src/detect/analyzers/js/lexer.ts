@@ -140,7 +140,10 @@ function lexName(s: string, i: number, end: number): Token {
   return { type: "name", start: i, end: k, value: out };
 }
 
-/** Where a regex literal starting at i ends, or -1 when it does not end on its line. */
+/** The flags a regex literal may carry: `/static/setTimeout(...)` is a path, not a regex with flags. */
+const isRegexFlag = (c: number) => c === 100 || c === 103 || c === 105 || c === 109 || c === 115 || c === 117 || c === 118 || c === 121;
+
+/** Where a regex literal starting at i ends, or -1 when it does not end on its line or has flags no engine takes. */
 function regexEnd(s: string, i: number, end: number): number {
   let inClass = false;
   for (let k = i + 1; k < end; k++) {
@@ -151,8 +154,8 @@ function regexEnd(s: string, i: number, end: number): number {
     else if (c === 93) inClass = false;
     else if (c === 47 && !inClass) {
       let f = k + 1;
-      while (f < end && isIdentPart(s.charCodeAt(f))) f++;
-      return f;
+      while (f < end && isRegexFlag(s.charCodeAt(f))) f++;
+      return f < end && isIdentPart(s.charCodeAt(f)) ? -1 : f;
     }
   }
   return -1;

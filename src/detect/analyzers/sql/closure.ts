@@ -13,6 +13,7 @@ import type { Report } from "./report.ts";
 
 const BOOLEAN = wordIndex("boolean");
 const SELECT = wordIndex("select");
+const IF = wordIndex("if");
 /** Operators that splice a value into a string: concatenation, and arithmetic that coerces it. */
 const SPLICING = new Set(["||", "+", "-", "*", "/", "%", "&", "|", "^"].map(opCode));
 
@@ -111,7 +112,8 @@ function statementRule(t: SqlTokens, c: Closure, at: number, report: Report): vo
   const afterClosure = shape === 2 ? (terminated ? 0.9 : 0.7) : 0.6;
   // `DELETE FROM users;--`: a whole statement that also cuts what the query had after it.
   const cut = end < t.count && t.kind(end - 1) === K.SEMI;
-  const bare = shape === 2 && (isWord(t, at, SELECT) || cut) ? 0.8 : terminated ? 0.75 : 0.6;
+  // IF(1=2) SELECT .. ELSE DROP ..: a literal condition before a statement is a probe, not a query pasted in.
+  const bare = shape === 2 && (isWord(t, at, SELECT) || isWord(t, at, IF) || cut) ? 0.8 : terminated ? 0.75 : 0.6;
   const strength = c.kind === "none" && c.parens === 0 ? bare : byClosure(c, afterClosure, afterClosure, 0);
   if (strength > 0) report("statement", strength, c.from, t.end(sig(t, at + 1) < t.count ? sig(t, at + 1) : at));
 }

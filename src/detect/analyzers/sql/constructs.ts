@@ -69,7 +69,7 @@ export function constructRules(t: SqlTokens, quoted: boolean, report: Report): v
     const call = kind === K.FUNC;
     if (word === WORD.select) selectSeen = true;
     else if (FROM_LIKE.has(word)) fromSeen = selectSeen;
-    else if (SET_OPERATORS.has(word)) union(t, i, report);
+    else if (SET_OPERATORS.has(word)) union(t, i, quoted, report);
     else if (word === WORD.into) intoFile(t, i, report);
     else if (word === WAITFOR) waitfor(t, i, report);
     else if (word === DECLARE) declare(t, i, report);
@@ -98,7 +98,7 @@ function systemVariable(t: SqlTokens, i: number): boolean {
 }
 
 /** UNION [ALL|DISTINCT] SELECT ..., or UNION (SELECT ...). */
-function union(t: SqlTokens, i: number, report: Report): void {
+function union(t: SqlTokens, i: number, quoted: boolean, report: Report): void {
   let j = sigSpace(t, i + 1);
   if (isWord(t, j, WORD.all) || isWord(t, j, WORD.distinct) || isWord(t, j, WORD.distinctrow)) j = sigSpace(t, j + 1);
   if (j < t.count && t.kind(j) === K.OPEN) j = sigSpace(t, j + 1);
@@ -106,7 +106,9 @@ function union(t: SqlTokens, i: number, report: Report): void {
   // A fragment that stops at SELECT is still UNION SELECT; prose would go on with words.
   const list = selectListFollows(t, j + 1);
   // "all except select members": prose joins SELECT to the rarer set operators, so they need a real list.
-  const strength = list === 2 ? 0.95 : t.aux(i) !== WORD.union ? 0.4 : list === 1 ? 0.8 : sigSpace(t, j + 1) >= t.count ? 0.7 : 0.4;
+  // `' UNION SELECT`: right after the literal the value closed, a fragment that stops at SELECT is a probe.
+  const fragment = quoted && previous(t, i) === 0 ? 0.85 : 0.7;
+  const strength = list === 2 ? 0.95 : t.aux(i) !== WORD.union ? 0.4 : list === 1 ? 0.8 : sigSpace(t, j + 1) >= t.count ? fragment : 0.4;
   report("union", strength, t.start(i), t.end(j));
 }
 

@@ -125,8 +125,11 @@ export function operand(t: SqlTokens, i: number): number {
   while (isOp(t, i, UNARY) || isWord(t, i, WORD.not)) i = sig(t, i + 1);
   if (i >= t.count) return -1;
   switch (t.kind(i)) {
-    case K.NUM:
     case K.STR:
+      // `'a' 'b'` is one literal to MySQL and standard SQL: adjacent literals are joined.
+      while (i + 1 < t.count && t.kind(i + 1) === K.STR) i++;
+      return i + 1;
+    case K.NUM:
     case K.VAR:
       return i + 1;
     case K.IDENT:
