@@ -4,8 +4,10 @@
  * parent segments (`..`, and the filter-evading `...`, `....` and Tomcat's `..;`) move up, and a run
  * that climbs above where it started escapes the root. What it reaches, or what an absolute path
  * names, is checked against files that no request should read (`/etc/passwd`, `win.ini`,
- * `WEB-INF/web.xml`, `.git/config`). Also: PHP stream wrappers, UNC paths, and remote inclusion (a
- * parameter that is a URL to a script, or ends in `?` to cut off the suffix the application appends).
+ * `WEB-INF/web.xml`, `.git/config`), or a server log. A value that ends at such a file behind dot-dot
+ * units spelled in junk (broken escapes, stray bytes) is a climb whatever the spelling. Also: PHP
+ * stream wrappers, UNC paths, and remote inclusion (a parameter that is a URL to a script, or ends in
+ * `?` to cut off the suffix the application appends).
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { finding, isAsciiDigit, isAsciiLetter, isSpaceCode, lowerAscii, strongestPerRule } from "./text.ts";
@@ -242,7 +244,7 @@ const LOG_FILE = /\.(?:log|err)$|_log$/;
 function systemPath(run: Run, isPath: boolean, wholeLength: number, out: Finding[]): void {
   const r = run.resolved.slice(run.roots[run.roots.length - 1]);
   if (r.length < 2) return;
-  let strength = SYSTEM_DIRS.get(r[0]!) ?? SYSTEM_SUBDIRS.get(`${r[0]}/${r[1]}`) ?? 0;
+  let strength = SYSTEM_SUBDIRS.get(`${r[0]}/${r[1]}`) ?? SYSTEM_DIRS.get(r[0]!) ?? 0;
   const last = r[r.length - 1]!;
   if (SERVER_LOG.test(last)) strength = Math.max(strength, 0.8);
   else if (LOG_FILE.test(last) && r.some((seg) => seg === "log" || seg === "logs")) strength = Math.max(strength, 0.6);
@@ -384,6 +386,7 @@ function junkClimbTo(s: string, lastStart: number, parts: string[]): { start: nu
   // The climb: junk right before the file. Dots, `?`, broken escapes, control and non-ASCII bytes are
   // what fuzzers spell a parent with; separators only step.
   let atoms = 0;
+  let dots = 0;
   let i = at;
   let leftmostIsSeparator = false;
   let lastIsSeparator: boolean | null = null;
@@ -399,6 +402,7 @@ function junkClimbTo(s: string, lastStart: number, parts: string[]): { start: nu
       if (c !== 46 && isNameChar(c) && !isStrayLetter(s, i - 1)) break;
       separator = isSeparator(c);
       if (!separator && (c === 46 || c === 63 || c === 37 || c < 32 || c > 126)) atoms++;
+      if (c === 46) dots++;
       i--;
     }
     if (esc && !separator) atoms++;
@@ -409,7 +413,8 @@ function junkClimbTo(s: string, lastStart: number, parts: string[]): { start: nu
   const c = i > 0 ? s.charCodeAt(i - 1) : -1;
   // Glued to a word (`hello...etc/hosts`), the dots are the word's, unless a separator starts the climb.
   if (c !== -1 && isNameChar(c) && !leftmostIsSeparator) return null;
-  const rooted = s.slice(0, i).trim() === "" && lastIsSeparator === true;
+  // Junk before a root (`%00/etc/passwd`) is that root; a `.` there is the current directory (`./etc/passwd`, relative).
+  const rooted = s.slice(0, i).trim() === "" && lastIsSeparator === true && atoms > dots;
   return { start: i, atoms, rooted };
 }
 

@@ -117,3 +117,72 @@ describe("climbs a filter did not see", () => {
     expect(climb("color 0x2e0x2f is a code")).toBe(0);
   });
 });
+
+describe("climbs spelled in junk, up to a system file", () => {
+  const climb = (text: string, name = "file") => Math.max(0, ...pathAnalyzer.analyze({ text, location: "query", path: `query.${name}`, name, kind: "value" }).map((f) => f.strength));
+
+  test("dot-dot units spelled with broken escapes, stray bytes, ? or NUL, joined to the file's segments by the same junk", () => {
+    for (const v of [
+      "..%c0%qf..%c0%qfetc%c0%qfpasswd",
+      "%c0.%c0.%uEFC8boot.ini",
+      "?./?./windows/system32/drivers/etc/hosts",
+      "..%2%f..%2%fetc%2%fissue",
+      "%252e%252e%c1%af%252e%252e%c1%afboot.ini",
+      "%\u00c0n\u00c0n%5%cetc%5%cpasswd",
+      ".\u0000.%uF025.\u0000.%uF025windows%uF025system32%uF025drivers%uF025etc%uF025hosts",
+      "/api/v1/items/..%uF025..%uF025etc%uF025passwd",
+      "..%c0%qf..%c0%qf.htpasswd%00",
+    ]) expect(climb(v)).toBeGreaterThanOrEqual(0.8);
+    // Junk before a root is still that root.
+    expect(climb("%00/etc/passwd%00")).toBe(0.9);
+  });
+
+  test("prose and words next to a system file's name are no climb", () => {
+    expect(climb("wait...etc/hosts")).toBe(0);
+    expect(climb("v1.2...etc/passwd")).toBe(0);
+    expect(climb("and so on... etc. passwd")).toBe(0);
+    expect(climb("etc%20passwd")).toBe(0);
+    expect(climb("~/etc/passwd")).toBe(0);
+    expect(climb("./etc/passwd")).toBe(0);
+  });
+
+  test("a 1 MB run of junk is read once", () => {
+    expect(climb("%c0%qf".repeat(170_000) + "etc%c0%qfpasswd")).toBe(0.9);
+    expect(climb("%c0%qf".repeat(170_000) + "xpasswd")).toBe(0);
+    expect(climb("%" + "25".repeat(500_000) + "2epasswd")).toBe(0);
+    expect(climb("\u00c0n".repeat(500_000) + "hosts")).toBe(0);
+  });
+});
+
+describe("absolute paths inside a value, and server logs", () => {
+  const v = (text: string) => strength(pathAnalyzer, text, { name: "file", path: "query.file" });
+
+  test("a directory joined with an absolute name (`//`, a drive, Vite's /@fs/) reads from the root", () => {
+    expect(v("/files//etc/shadow")).toBe(0.9);
+    expect(v("/files/C:/windows/system32/config/sam")).toBe(0.9);
+    expect(p("/@fs/etc/passwd")).toBe(0.9);
+    // Not at a root: a file named like a system one in a site's tree.
+    expect(v("/a//b/etc/passwd")).toBe(0);
+    expect(v("/docs/etc/passwd")).toBe(0);
+  });
+
+  test("an absolute path into the system directories counts even when it names a file deeper down", () => {
+    expect(v("/proc/self/fd/35/etc/passwd")).toBe(0.8);
+    expect(v("/sys/class/net/eth0/address")).toBe(0.8);
+    expect(v("cat /sys/class/net/eth0/address")).toBe(0.5);
+  });
+
+  test("a web server's access or error log by absolute path: what log poisoning reads back", () => {
+    expect(v("C:\\xampp\\apache\\logs\\access.log")).toBe(0.8);
+    expect(v("/usr/local/apache2/logs/error_log")).toBe(0.8);
+    expect(v("/opt/lampp/logs/ssl_request_log")).toBe(0.6);
+    expect(v("access.log")).toBe(0);
+    expect(v("logs/error.log")).toBe(0);
+    expect(v("see /var/log/nginx/error.log for details")).toBe(0.5);
+  });
+
+  test("a climb spelled with 0x escapes is no relative link", () => {
+    expect(v("0x5c0x2e./")).toBeGreaterThanOrEqual(0.8);
+    expect(v("0x2e0x2e%c1%pc0x2e0x2e%c1%pcetc%c1%pcpasswd")).toBeGreaterThanOrEqual(0.8);
+  });
+});
