@@ -63,6 +63,8 @@ const TRIGGER = /rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u0
 
 export const deserializationAnalyzer: Analyzer = {
   name: "deserialization",
+  // A Java stream written in hex (`aced0005…`) is an identifier to look at.
+  readsIdentifiers: true,
   analyze(input: AnalyzerInput): Finding[] {
     const s = input.text;
     const out: Finding[] = [];

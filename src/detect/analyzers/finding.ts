@@ -25,4 +25,10 @@ export interface Analyzer {
   name: string;
   /** Must be linear in the text's length (no cut: a value is judged whole), with a cheap check first. */
   analyze(input: AnalyzerInput): Finding[];
+  /**
+   * Whether it must see identifiers too (UUIDs, runs of 16+ hex digits: session ids, hashes). Most
+   * languages have no attack made of hex digits alone, so the others are spared those values, which
+   * are most of what real traffic has never sent before; a serialized object written in hex is one.
+   */
+  readsIdentifiers?: boolean;
 }

@@ -4,6 +4,7 @@
  */
 import type { Leaf } from "../../decompose/leaf.ts";
 import { GenerationalCache } from "../../core/generational-cache.ts";
+import { isIdentifier } from "../identifiers.ts";
 import type { Analyzer, Finding } from "./finding.ts";
 import { codeAnalyzer } from "./code.ts";
 import { crlfAnalyzer } from "./crlf.ts";
@@ -27,7 +28,7 @@ export const ANALYZERS: readonly Analyzer[] = [
 ];
 
 /** Findings remembered: user agents, paths and many values repeat across requests. */
-const CACHE_ENTRIES = 50_000;
+const CACHE_ENTRIES = 100_000;
 /** Longer values are rarely repeated: they are always analyzed. */
 const CACHE_MAX_CHARS = 256;
 const NONE: Finding[] = [];
@@ -50,7 +51,9 @@ export class LeafAnalysis {
 
   private run(leaf: Leaf): Finding[] {
     let out = NONE;
+    const identifier = isIdentifier(leaf.text);
     for (const a of this.analyzers) {
+      if (identifier && !a.readsIdentifiers) continue;
       let found: Finding[];
       try {
         found = a.analyze(leaf);

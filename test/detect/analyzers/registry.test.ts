@@ -17,3 +17,15 @@ test("an analyzer that throws costs its own findings only, and is counted", () =
   analysis.analyze(leaf("x"));
   expect(calls).toBe(1);
 });
+
+test("identifiers reach only the analyzers that read them: hex session ids cost the others nothing, hex Java streams are still seen", () => {
+  const seen: string[] = [];
+  const sees = (name: string, readsIdentifiers?: boolean): Analyzer => ({ name, readsIdentifiers, analyze: (l) => (seen.push(`${name}:${l.text.slice(0, 8)}`), []) });
+  const analysis = new LeafAnalysis([sees("sql"), sees("deserialization", true)]);
+  analysis.analyze(leaf("EA414B3E327DED6875848530C864BD8F"));
+  analysis.analyze(leaf("3f2b9c1e-8a47-4d2e-9b1f-6c5d4e3a2b10"));
+  analysis.analyze(leaf("red shoes"));
+  expect(seen).toEqual(["deserialization:EA414B3E", "deserialization:3f2b9c1e", "sql:red shoe", "deserialization:red shoe"]);
+  const real = new LeafAnalysis();
+  expect(real.analyze(leaf("aced0005737200116a6176612e7574696c2e48617368")).map((f) => f.class)).toContain("deserialization");
+});
