@@ -6,7 +6,7 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { HttpRequest } from "../core/http-request.ts";
-import { GenericModel, siteSignal, type GenericScore } from "./generic/model.ts";
+import { GenericModel, type GenericScore } from "./generic/model.ts";
 import { fuseScores } from "./site/fusion.ts";
 import { withoutServedProbes } from "./site/served-probes.ts";
 import { runningLineage, SiteModel } from "./site/model.ts";
@@ -92,10 +92,10 @@ export class Detector {
     // One site model for the whole batch: a replaceSite() during the awaits below must not pair one
     // model's scores with another's threshold and version.
     const siteModel = this.siteModel;
-    const scored = await this.generic.scoreRequests(requests, { lexical: siteModel !== null });
+    const scored = await this.generic.scoreRequests(requests);
     const scanner = this.generic.classes.indexOf("scanner");
     const generic = siteModel ? scored.map((g, i) => withoutServedProbes(g, requests[i]!, siteModel.profile, scanner)) : scored;
-    const site = siteModel ? await siteModel.score(requests, generic.map(siteSignal)) : null;
+    const site = siteModel ? await siteModel.score(requests, generic.map((g) => g.score)) : null;
     const threshold = this.threshold;
     const modelVersion = this.versionWith(siteModel);
     const genericThreshold = this.generic.meta.threshold;

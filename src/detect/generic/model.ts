@@ -55,15 +55,8 @@ export interface GenericScore {
   cls: number;
   /** Index into `leaves` of the most suspicious leaf (−1 when the request has none). */
   top: number;
-  /** The highest lexical attack probability of a leaf (0 unless asked for: see scoreRequests). */
-  lexical: number;
   leaves: LeafScore[];
   flags: RequestFlag[];
-}
-
-/** What the site model is given of the generic model: its score, or the lexical model's when higher (see scoreRequests). */
-export function siteSignal(g: GenericScore): number {
-  return Math.max(g.score, g.lexical);
 }
 
 /** The combiner's weights travel in the lexical model's file under these initializer names. */
@@ -123,29 +116,22 @@ export class GenericModel {
     return this.lexical.cacheMisses;
   }
 
-  /**
-   * Decomposes, analyzes and scores a batch of requests in one lexical and one combiner call. With
-   * `lexical`, every leaf is also read by the lexical model and each request gets its most
-   * attack-like leaf's lexical probability: a graded signal the site model weighs against the site's
-   * profile (a combiner score is near 0 for every request without a finding).
-   */
-  async scoreRequests(requests: HttpRequest[], options: { lexical?: boolean } = {}): Promise<GenericScore[]> {
+  /** Decomposes, analyzes and scores a batch of requests in one lexical and one combiner call. */
+  async scoreRequests(requests: HttpRequest[]): Promise<GenericScore[]> {
     const decomposed = requests.map((r) => decompose(r));
     const leaves = decomposed.flatMap((d) => d.leaves);
     const findings = leaves.map((l) => this.analysis.analyze(l));
     // A leaf without a finding has the combiner's empty vector (see combiner.ts), whose answer is the
     // same for all: computed once, and the lexical model runs only for the leaves with one.
-    const read = options.lexical ? leaves.map((_, i) => i) : findings.flatMap((f, i) => (f.length ? [i] : []));
-    const lexical = await this.lexical.probabilities(read.map((i) => leaves[i]!));
-    const lexicalOf = new Map(read.map((i, k) => [i, lexical[k]!]));
-    const found = read.filter((i) => findings[i]!.length);
-    const probs = await this.combiner.run(found.map((i) => combinerVector(leaves[i]!, findings[i]!, lexicalOf.get(i)!)));
+    const found = findings.flatMap((f, i) => (f.length ? [i] : []));
+    const lexical = await this.lexical.probabilities(found.map((i) => leaves[i]!));
+    const probs = await this.combiner.run(found.map((i, k) => combinerVector(leaves[i]!, findings[i]!, lexical[k]!)));
     this.unremarkable ??= this.verdictAt(await this.combiner.run([{ idx: new Int32Array(0), val: new Float32Array(0) }]), 0);
     const verdicts = new Array<[number, number]>(leaves.length).fill(this.unremarkable);
     found.forEach((i, k) => (verdicts[i] = this.verdictAt(probs, k)));
     let k = 0;
     return decomposed.map((r) => {
-      const out: GenericScore = { score: 0, cls: 0, top: -1, lexical: 0, leaves: [], flags: r.flags };
+      const out: GenericScore = { score: 0, cls: 0, top: -1, leaves: [], flags: r.flags };
       for (const leaf of r.leaves) {
         const [attack, cls] = verdicts[k]!;
         out.leaves.push({ leaf, findings: findings[k]!, attack, cls });
@@ -154,8 +140,6 @@ export class GenericModel {
           out.cls = cls;
           out.top = out.leaves.length - 1;
         }
-        const p = lexicalOf.get(k);
-        if (p && 1 - p[0]! > out.lexical) out.lexical = 1 - p[0]!;
         k++;
       }
       return out;

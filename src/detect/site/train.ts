@@ -18,7 +18,7 @@
 import type { HttpRequest } from "../../core/http-request.ts";
 import { splitPoint, rng } from "../corpus/sample.ts";
 import { grammarPayloads } from "../corpus/grammar.ts";
-import { siteSignal, type GenericModel } from "../generic/model.ts";
+import type { GenericModel } from "../generic/model.ts";
 import { thresholdForFpr } from "../eval/metrics.ts";
 import { exportDenseLogisticOnnx } from "../onnx/dense.ts";
 import { SITE_FEATURES, siteFeatures } from "./features.ts";
@@ -57,7 +57,7 @@ async function genericScores(generic: GenericModel, requests: HttpRequest[]): Pr
   const out: number[] = [];
   for (let i = 0; i < requests.length; i += BATCH) {
     const batch = requests.slice(i, i + BATCH);
-    out.push(...(await generic.scoreRequests(batch, { lexical: true })).map(siteSignal));
+    out.push(...(await generic.scoreRequests(batch)).map((s) => s.score));
   }
   return out;
 }
