@@ -37,7 +37,33 @@ const PHP_CALL_STRENGTH = 0.8;
 
 const CALL = /(?<![\w$>.])@?([a-z_][a-z0-9_]*)\s*(?:\/\*[^*]{0,80}\*\/\s*)?\(\s*(.?)/gi;
 
+/** `\\s` as a regex reads it: ASCII and Unicode spaces. */
+const isRegexSpace = (c: number) =>
+  isSpaceCode(c) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+const isWordCode = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+
+function knownCallee(name: string): boolean {
+  return NO_ARG_PROBES.has(name) || PHP_ONLY.has(name) || PHP_ONLY_PREFIX.test(name) || PHP_CALLS.has(name);
+}
+
+/**
+ * Whether a word before some `(` (across spaces) is a function `phpCalls` knows, or a comment stands
+ * between: the calls it can find are among these, and most values call nothing it knows.
+ */
+function mayCallKnown(s: string): boolean {
+  for (let p = s.indexOf("("); p !== -1; p = s.indexOf("(", p + 1)) {
+    let end = p;
+    while (end > 0 && isRegexSpace(s.charCodeAt(end - 1))) end--;
+    if (end >= 2 && s.charCodeAt(end - 1) === 47 && s.charCodeAt(end - 2) === 42) return true; // `name/*...*/(`
+    let start = end;
+    while (start > 0 && isWordCode(s.charCodeAt(start - 1))) start--;
+    if (start < end && knownCallee(s.slice(start, end).toLowerCase())) return true;
+  }
+  return false;
+}
+
 function phpCalls(s: string, out: Finding[]): void {
+  if (!mayCallKnown(s)) return;
   for (const m of s.matchAll(CALL)) {
     const name = m[1]!.toLowerCase();
     const next = m[2]!;
@@ -72,15 +98,36 @@ const QUOTED_CALLEE = new RegExp(`(?:["'(\\[]\\s*){1,2}(?:${DANGEROUS_CALLEE})\\
 const BARE_ARGUMENT = /^\s*[\w.-]{1,40}\s*\)/;
 const GLUED_NAME = /(['"])([a-z_]{1,12})\1\s*\.\s*(['"])([a-z_]{1,12})\3/gi;
 const DANGEROUS_NAMES = new Set(DANGEROUS_CALLEE.split("|"));
+const DANGEROUS_BY_FIRST = Map.groupBy(DANGEROUS_NAMES, (name) => name.charCodeAt(0));
 
 function skipSpaces(s: string, i: number): number {
   while (i < s.length && isSpaceCode(s.charCodeAt(i))) i++;
   return i;
 }
 
+/** Whether a dangerous callee's name follows a quote or bracket (across spaces), as in every `QUOTED_CALLEE`. */
+function mayQuoteCallee(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 34 && c !== 39 && c !== 40 && c !== 91) continue;
+    let j = i + 1;
+    while (j < s.length && isRegexSpace(s.charCodeAt(j))) j++;
+    const names = DANGEROUS_BY_FIRST.get(s.charCodeAt(j) | 32);
+    if (names) for (const name of names) if (startsWithFold(s, j, name)) return true;
+  }
+  return false;
+}
+
+/** Whether `word` (lower case) starts at `at` in `s`, in any ASCII case; may say yes for a control character in place of a digit, never no wrongly. */
+function startsWithFold(s: string, at: number, word: string): boolean {
+  if (at + word.length > s.length) return false;
+  for (let k = 0; k < word.length; k++) if ((s.charCodeAt(at + k) | 32) !== (word.charCodeAt(k) | 32)) return false;
+  return true;
+}
+
 function phpDynamicCalls(s: string, out: Finding[]): void {
   VARIABLE_CALL.lastIndex = 0;
-  const v = VARIABLE_CALL.exec(s);
+  const v = s.indexOf("$") === -1 ? null : VARIABLE_CALL.exec(s);
   if (v) {
     const start = v.index + (/^[\s;=(,{!]/.test(v[0]) ? 1 : 0);
     // `$$a(`, `@$a(`, `$a[..](` only PHP writes; `$t('key')` is also how templates call a helper with a string.
@@ -89,11 +136,11 @@ function phpDynamicCalls(s: string, out: Finding[]): void {
     out.push(finding("code-injection", "code.php-variable-call", strength, start, v.index + v[0].length));
   }
   QUOTED_CALLEE.lastIndex = 0;
-  const q = QUOTED_CALLEE.exec(s);
+  const q = mayQuoteCallee(s) ? QUOTED_CALLEE.exec(s) : null;
   // The argument is code (a string, a variable, a command in backticks), or one bare word right after the callee: `(system) (in use)` is prose.
   const argument = q ? s.slice(q.index + q[0].length, q.index + q[0].length + 42) : "";
   if (q && (/^\s*["'$`]/.test(argument) || (!/\s\($/.test(q[0]) && BARE_ARGUMENT.test(argument)))) out.push(finding("code-injection", "code.php-variable-call", 0.9, q.index, q.index + q[0].length));
-  if (s.indexOf(".") === -1) return;
+  if (s.indexOf(".") === -1 || (s.indexOf("'") === -1 && s.indexOf('"') === -1)) return;
   for (const m of s.matchAll(GLUED_NAME)) {
     if (DANGEROUS_NAMES.has((m[2]! + m[4]!).toLowerCase())) {
       out.push(finding("code-injection", "code.php-variable-call", 0.85, m.index, m.index + m[0].length));
@@ -110,41 +157,107 @@ interface Pattern {
   re: RegExp;
   rule: string;
   strength: number;
+  /** Characters the construct cannot be written without (all of them). */
+  needs: string;
+  /** Words the construct holds (any one of them), as written, or in any ASCII case with `fold`. */
+  words: string[];
+  fold?: boolean;
+}
+
+/**
+ * The needed characters and words of all patterns, each a bit: one pass over a value tells which
+ * patterns can match at all, so that most values run none of their regexes.
+ */
+interface Anchor {
+  text: string;
+  fold: boolean;
+  bit: number;
+}
+const anchors: Anchor[] = [];
+/** Anchors by the character code they start with (ASCII only: none starts otherwise). */
+const ANCHORS_BY_FIRST: Anchor[][] = Array.from({ length: 128 }, () => []);
+/** 1 where some anchor starts with that character code. */
+const STARTS_ANCHOR = new Uint8Array(128);
+
+function anchorBit(text: string, fold: boolean): number {
+  let anchor = anchors.find((a) => a.text === text && a.fold === fold);
+  if (!anchor) {
+    if (anchors.length === 31) throw new Error("code analyzer: more anchors than bits");
+    anchor = { text, fold, bit: 1 << anchors.length };
+    anchors.push(anchor);
+    const first = text.charCodeAt(0);
+    ANCHORS_BY_FIRST[first]!.push(anchor);
+    STARTS_ANCHOR[first] = 1;
+    if (fold && (first | 32) >= 97 && (first | 32) <= 122) {
+      ANCHORS_BY_FIRST[first ^ 32]!.push(anchor);
+      STARTS_ANCHOR[first ^ 32] = 1;
+    }
+  }
+  return anchor.bit;
+}
+
+function anchorAt(s: string, i: number, a: Anchor): boolean {
+  const text = a.text;
+  if (i + text.length > s.length) return false;
+  for (let k = 1; k < text.length; k++) {
+    const c = s.charCodeAt(i + k);
+    if (c !== text.charCodeAt(k) && !(a.fold && (c | 32) === text.charCodeAt(k))) return false;
+  }
+  return true;
+}
+
+/** The bits of the anchors the value holds. */
+function anchorBits(s: string): number {
+  let found = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || !STARTS_ANCHOR[c]) continue;
+    const list = ANCHORS_BY_FIRST[c]!;
+    for (let n = 0; n < list.length; n++) {
+      const a = list[n]!;
+      if ((found & a.bit) === 0 && anchorAt(s, i, a)) found |= a.bit;
+    }
+  }
+  return found;
 }
 
 /** Constructs that are code wherever they appear (spelled the way their language spells them). */
 const PATTERNS: Pattern[] = [
-  { re: /<\?php\b/gi, rule: "code.php-tag", strength: 0.9 },
+  { re: /<\?php\b/gi, rule: "code.php-tag", strength: 0.9, needs: "", words: ["<?"] },
   // `<?= ...`, `<? php ...`, `<? echo ...`: short open tags (not `<?xml`, a processing instruction).
-  { re: /<\?(?:=\s*(?:["'$`(]|[a-z_]\w*\s*[(;])|\s+php\b|\s+(?:echo|print|system|eval|exec|passthru|include|require)\b|\s*\$[a-z_])/gi, rule: "code.php-tag", strength: 0.85 },
-  { re: /\$_(?:GET|POST|REQUEST|COOKIE|SERVER|FILES|ENV|SESSION)\s*[[{]/g, rule: "code.php-superglobal", strength: 0.85 },
-  { re: /\$GLOBALS\s*\[/g, rule: "code.php-superglobal", strength: 0.75 },
+  { re: /<\?(?:=\s*(?:["'$`(]|[a-z_]\w*\s*[(;])|\s+php\b|\s+(?:echo|print|system|eval|exec|passthru|include|require)\b|\s*\$[a-z_])/gi, rule: "code.php-tag", strength: 0.85, needs: "", words: ["<?"] },
+  { re: /\$_(?:GET|POST|REQUEST|COOKIE|SERVER|FILES|ENV|SESSION)\s*[[{]/g, rule: "code.php-superglobal", strength: 0.85, needs: "", words: ["$_"] },
+  { re: /\$GLOBALS\s*\[/g, rule: "code.php-superglobal", strength: 0.75, needs: "", words: ["$GLOBALS"] },
   // `{${phpinfo()}}`, `${@print(...)}`: PHP runs the call to find the variable's name.
-  { re: /\{\$\{\s*@?[a-z_]\w*\s*\(|\$\{\s*@[a-z_]\w*\s*\(/gi, rule: "code.php-interpolation", strength: 0.85 },
-  { re: /require\s*\(\s*['"`](?:node:)?child_process['"`]\s*\)/g, rule: "code.node-child-process", strength: 0.95 },
-  { re: /child_process['"`]?\s*\)?\s*\.\s*(?:exec|execSync|spawn|spawnSync|execFile|fork)\s*\(/g, rule: "code.node-child-process", strength: 0.95 },
-  { re: /\bprocess\s*\.\s*(?:mainModule|binding\s*\(|dlopen\s*\()/g, rule: "code.node-process", strength: 0.9 },
-  { re: /\bconstructor\s*\.\s*constructor\s*\(/g, rule: "code.node-sandbox-escape", strength: 0.85 },
-  { re: /\bjava\.lang\.(?:Runtime|ProcessBuilder)\b/g, rule: "code.java-runtime", strength: 0.9 },
+  { re: /\{\$\{\s*@?[a-z_]\w*\s*\(|\$\{\s*@[a-z_]\w*\s*\(/gi, rule: "code.php-interpolation", strength: 0.85, needs: "(", words: ["${"] },
+  { re: /require\s*\(\s*['"`](?:node:)?child_process['"`]\s*\)/g, rule: "code.node-child-process", strength: 0.95, needs: "(", words: ["child_process"] },
+  { re: /child_process['"`]?\s*\)?\s*\.\s*(?:exec|execSync|spawn|spawnSync|execFile|fork)\s*\(/g, rule: "code.node-child-process", strength: 0.95, needs: ".(", words: ["child_process"] },
+  { re: /\bprocess\s*\.\s*(?:mainModule|binding\s*\(|dlopen\s*\()/g, rule: "code.node-process", strength: 0.9, needs: ".", words: ["process"] },
+  { re: /\bconstructor\s*\.\s*constructor\s*\(/g, rule: "code.node-sandbox-escape", strength: 0.85, needs: ".(", words: ["constructor"] },
+  { re: /\bjava\.lang\.(?:Runtime|ProcessBuilder)\b/g, rule: "code.java-runtime", strength: 0.9, needs: ".", words: ["java.lang."] },
   // `Runtime.getRuntime`, `ProcessBuilder.start`, `ProcessBuilder.evil...`: a property chain off the process classes.
-  { re: /\b(?:ProcessBuilder|java\.lang\.Runtime)\s*\.\s*[a-z_]\w*/gi, rule: "code.java-process-builder", strength: 0.85 },
-  { re: /\bgetRuntime\s*\(\s*\)\s*\.\s*exec\s*\(/g, rule: "code.java-runtime", strength: 0.95 },
-  { re: /\bRuntime\s*\.\s*getRuntime\s*\(/g, rule: "code.java-runtime", strength: 0.9 },
-  { re: /\bnew\s+ProcessBuilder\s*\(|\bProcessBuilder\s*\(\s*(?:new\s|["'[{])/g, rule: "code.java-process-builder", strength: 0.9 },
+  { re: /\b(?:ProcessBuilder|java\.lang\.Runtime)\s*\.\s*[a-z_]\w*/gi, rule: "code.java-process-builder", strength: 0.85, needs: ".", words: ["processbuilder", "java.lang.runtime"], fold: true },
+  { re: /\bgetRuntime\s*\(\s*\)\s*\.\s*exec\s*\(/g, rule: "code.java-runtime", strength: 0.95, needs: ".(", words: ["getRuntime"] },
+  { re: /\bRuntime\s*\.\s*getRuntime\s*\(/g, rule: "code.java-runtime", strength: 0.9, needs: ".(", words: ["getRuntime"] },
+  { re: /\bnew\s+ProcessBuilder\s*\(|\bProcessBuilder\s*\(\s*(?:new\s|["'[{])/g, rule: "code.java-process-builder", strength: 0.9, needs: "(", words: ["ProcessBuilder"] },
   // Fully qualified classes that read files, run processes or load code: named in a value only to reach them.
-  { re: /\bjava\.(?:lang|io|net|nio|beans|rmi|util\.(?:zip|jar))\.[A-Z]\w+/g, rule: "code.java-class", strength: 0.7 },
-  { re: /\bProcessBuilder\b/g, rule: "code.java-process-builder", strength: 0.6 },
-  { re: /\bClass\s*\.\s*forName\s*\(|\.getClass\s*\(\s*\)\s*\.\s*forName\s*\(/g, rule: "code.java-reflection", strength: 0.85 },
-  { re: /\bjavax\.script\.ScriptEngineManager\b/g, rule: "code.java-script-engine", strength: 0.85 },
-  { re: /\bclass\s*(?:\.\s*module\s*)?(?:\.|\[\s*['"]?)\s*classLoader\b/gi, rule: "code.java-classloader", strength: 0.9 },
-  { re: /\b__import__\s*\(\s*['"]/g, rule: "code.python-import", strength: 0.9 },
-  { re: /\bos\s*\.\s*(?:system|popen|exec[lv]p?e?|spawn[lv]p?e?)\s*\(/g, rule: "code.python-os", strength: 0.9 },
-  { re: /\bsubprocess\s*\.\s*(?:Popen|call|check_call|check_output|run|getoutput|getstatusoutput)\s*\(/g, rule: "code.python-subprocess", strength: 0.9 },
-  { re: /\.__(?:subclasses|globals|builtins|mro|bases)__\b/g, rule: "code.python-dunder", strength: 0.8 },
-  { re: /\bKernel\s*\.\s*(?:exec|system|spawn|open|eval|`)/g, rule: "code.ruby-kernel", strength: 0.9 },
-  { re: /\bIO\s*\.\s*popen\s*\(|\bOpen3\s*\.\s*(?:popen[23e]?|capture[23e]?)\b/g, rule: "code.ruby-popen", strength: 0.9 },
-  { re: /%x[({[][^)}\]\n]{1,200}[)}\]]/g, rule: "code.ruby-backtick", strength: 0.8 },
+  { re: /\bjava\.(?:lang|io|net|nio|beans|rmi|util\.(?:zip|jar))\.[A-Z]\w+/g, rule: "code.java-class", strength: 0.7, needs: ".", words: ["java."] },
+  { re: /\bProcessBuilder\b/g, rule: "code.java-process-builder", strength: 0.6, needs: "", words: ["ProcessBuilder"] },
+  { re: /\bClass\s*\.\s*forName\s*\(|\.getClass\s*\(\s*\)\s*\.\s*forName\s*\(/g, rule: "code.java-reflection", strength: 0.85, needs: ".(", words: ["forName"] },
+  { re: /\bjavax\.script\.ScriptEngineManager\b/g, rule: "code.java-script-engine", strength: 0.85, needs: ".", words: ["javax.script."] },
+  { re: /\bclass\s*(?:\.\s*module\s*)?(?:\.|\[\s*['"]?)\s*classLoader\b/gi, rule: "code.java-classloader", strength: 0.9, needs: "", words: ["classloader"], fold: true },
+  { re: /\b__import__\s*\(\s*['"]/g, rule: "code.python-import", strength: 0.9, needs: "(", words: ["__import__"] },
+  { re: /\bos\s*\.\s*(?:system|popen|exec[lv]p?e?|spawn[lv]p?e?)\s*\(/g, rule: "code.python-os", strength: 0.9, needs: ".(", words: ["os"] },
+  { re: /\bsubprocess\s*\.\s*(?:Popen|call|check_call|check_output|run|getoutput|getstatusoutput)\s*\(/g, rule: "code.python-subprocess", strength: 0.9, needs: ".(", words: ["subprocess"] },
+  { re: /\.__(?:subclasses|globals|builtins|mro|bases)__\b/g, rule: "code.python-dunder", strength: 0.8, needs: "", words: [".__"] },
+  { re: /\bKernel\s*\.\s*(?:exec|system|spawn|open|eval|`)/g, rule: "code.ruby-kernel", strength: 0.9, needs: ".", words: ["Kernel"] },
+  { re: /\bIO\s*\.\s*popen\s*\(|\bOpen3\s*\.\s*(?:popen[23e]?|capture[23e]?)\b/g, rule: "code.ruby-popen", strength: 0.9, needs: ".", words: ["IO", "Open3"] },
+  { re: /%x[({[][^)}\]\n]{1,200}[)}\]]/g, rule: "code.ruby-backtick", strength: 0.8, needs: "", words: ["%x"] },
 ];
+
+/** Each pattern's needed characters and words as bits of `anchorBits`. */
+const PATTERN_NEEDS = PATTERNS.map((p) => Array.from(p.needs, (c) => anchorBit(c, false)).reduce((a, b) => a | b, 0));
+const PATTERN_WORDS = PATTERNS.map((p) => p.words.map((w) => anchorBit(w, p.fold === true)).reduce((a, b) => a | b, 0));
 
 /** Keys (a parameter or JSON key name) that write to an object's prototype when merged. */
 const POLLUTING_KEY = /__proto__|\bconstructor\b\W{0,4}\bprototype\b/;
@@ -184,7 +297,11 @@ export const codeAnalyzer: Analyzer = {
       if (s.indexOf("__proto__") !== -1 || s.indexOf("prototype") !== -1) firstMatch(POLLUTING_IN_VALUE, s, "code.prototype-pollution", 0.85, out);
     }
     // A key is judged like a value too: a JSON key can carry the payload.
-    for (const p of PATTERNS) firstMatch(p.re, s, p.rule, p.strength, out);
+    const found = anchorBits(s);
+    for (let k = 0; k < PATTERNS.length; k++) {
+      const p = PATTERNS[k]!;
+      if ((found & PATTERN_NEEDS[k]!) === PATTERN_NEEDS[k] && (found & PATTERN_WORDS[k]!) !== 0) firstMatch(p.re, s, p.rule, p.strength, out);
+    }
     return strongestPerRule(out);
   },
 };

@@ -22,6 +22,9 @@ const MAY_HOLD_CHARSET_MARKUP = /[+&]A[CD]|\xbc|\uff1c/;
 /** Findings weaker than this are noise, not features. */
 const MIN_STRENGTH = 0.3;
 
+/** The charset readings of a value without their signs: shared, never written to. */
+const NONE: Hit[] = [];
+
 /** A value that is itself a script URL, as a link or redirect parameter would carry it. */
 function bareUrlHits(s: string): Hit[] {
   const url = scriptUrl(s, true);
@@ -87,6 +90,7 @@ function plusReadingHits(s: string): Hit[] {
 
 /** The strongest finding of each construct (its first span on ties): a value with 200,000 `eval(` is one finding, not 200,000. */
 function toFindings(hits: Hit[]): Finding[] {
+  if (hits.length === 0) return [];
   const best = new Map<string, Finding>();
   for (const h of hits) {
     if (h.strength < MIN_STRENGTH) continue;
@@ -102,9 +106,13 @@ export const htmlAnalyzer: Analyzer = {
   name: "html",
   analyze(input: AnalyzerInput): Finding[] {
     const s = input.text;
-    const charset = MAY_HOLD_CHARSET_MARKUP.test(s) ? charsetHits(s) : [];
+    const charset = MAY_HOLD_CHARSET_MARKUP.test(s) ? charsetHits(s) : NONE;
     if (!MAY_HOLD_SCRIPT.test(s)) return toFindings(charset);
-    const js = checkJs(s, 0, s.length, "bare").map((h) => ({ ...h, construct: `js-${h.construct}` }));
-    return toFindings([...markupHits(s), ...attributeBreakoutHits(s), ...bareUrlHits(s), ...embeddedUrlHits(s), ...plusReadingHits(s), ...dtdDefaultHits(s), ...js, ...charset]);
+    const hits: Hit[] = [];
+    // In this order: on ties the first span of a construct is kept.
+    for (const found of [markupHits(s), attributeBreakoutHits(s), bareUrlHits(s), embeddedUrlHits(s), plusReadingHits(s), dtdDefaultHits(s)]) for (const h of found) hits.push(h);
+    for (const h of checkJs(s, 0, s.length, "bare")) hits.push({ ...h, construct: `js-${h.construct}` });
+    for (const h of charset) hits.push(h);
+    return toFindings(hits);
   },
 };

@@ -46,7 +46,7 @@ export class LeafAnalysis {
     return findings;
   }
 
-  /** Analyzer calls that threw, by analyzer: a bug on hostile input must cost that finding, not the request. */
+  /** Analyzer calls that threw or gave a strength outside [0, 1], by analyzer: a bug on hostile input must cost that finding, not the request. */
   readonly failures = new Map<string, number>();
 
   private run(leaf: Leaf): Finding[] {
@@ -60,6 +60,11 @@ export class LeafAnalysis {
       } catch {
         this.failures.set(a.name, (this.failures.get(a.name) ?? 0) + 1);
         continue;
+      }
+      // A strength that is not a number would poison the combiner's input: a bug, counted like a throw.
+      if (found.some((f) => !(f.strength >= 0 && f.strength <= 1))) {
+        this.failures.set(a.name, (this.failures.get(a.name) ?? 0) + 1);
+        found = found.filter((f) => f.strength >= 0 && f.strength <= 1);
       }
       if (found.length) out = out === NONE ? [...found] : out.concat(found);
     }

@@ -39,12 +39,22 @@ for (const f of SENSITIVE_FILES) {
 // The longest name first: `windows/system32/drivers/etc/hosts` is more than `etc/hosts` inside it.
 for (const list of SENSITIVE_BY_LAST.values()) list.sort((a, b) => b.path.length - a.path.length);
 
+const lowerCode = (c: number) => (c >= 65 && c <= 90 ? c | 32 : c);
+
+/** The two characters before `end` as one number, ASCII letters lower-cased: a key read off a value without copying it. */
+const pairKey = (s: string, end: number) => lowerCode(s.charCodeAt(end - 2)) * 65536 + lowerCode(s.charCodeAt(end - 1));
+
+/** The same for three characters. */
+const tailKey = (s: string, end: number) => lowerCode(s.charCodeAt(end - 3)) * 4294967296 + pairKey(s, end);
+
 /** The lengths of the sensitive files' last segments by their last three characters: what a value's end is tested against. */
-const LAST_NAME_LENGTHS = new Map<string, number[]>();
+const LAST_NAME_LENGTHS = new Map<number, number[]>();
 for (const name of SENSITIVE_BY_LAST.keys()) {
-  const lengths = LAST_NAME_LENGTHS.get(name.slice(-3)) ?? [];
+  if (name.length < 3) continue; // `fd` ends no value by itself: only a path reaches it
+  const key = tailKey(name, name.length);
+  const lengths = LAST_NAME_LENGTHS.get(key) ?? [];
   if (!lengths.includes(name.length)) lengths.push(name.length);
-  LAST_NAME_LENGTHS.set(name.slice(-3), lengths);
+  LAST_NAME_LENGTHS.set(key, lengths);
 }
 
 /** Characters that end a path: what follows them is another value or another path. */
@@ -115,14 +125,26 @@ interface Run {
   separators: number;
 }
 
-/** Splits the text into path runs and walks each. Linear: each character is read once. */
+/** A root name: a drive (`c:`), `file:`, or Vite's `/@fs/` (which serves the file system's root). */
+const isRootName = (name: string) => (name.length === 2 && name.charCodeAt(1) === 58 && name.charCodeAt(0) >= 97 && name.charCodeAt(0) <= 122) || name === "file:" || name === "@fs";
+
+/** Splits the text into path runs and walks each. Linear: each character is read at most twice. */
 function pathRuns(s: string): Run[] {
   const runs: Run[] = [];
   let run: Run | null = null;
   let depth = 0;
   let segStart = 0;
+  // Names are cut from the value lower-cased once, but one a NUL or `;` may cut short (`segmentName`).
+  let lower: string | null = null;
+  let segmentCut = false;
   const closeSegment = (end: number) => {
     if (!run) return;
+    if (!isDot(s.charCodeAt(segStart)) || end === segStart) {
+      // Only a segment that starts with a dot can be a parent (or `.`): the rest are names or empty.
+      if (end > segStart) addName(run, segmentCut ? segmentName(s.slice(segStart, end)) : (lower ??= lowerAscii(s)).slice(segStart, end));
+      else if (segStart > run.start) run.rootNext = true;
+      return;
+    }
     const seg = s.slice(segStart, end);
     const parent = parentKind(seg) ?? (gluedParents(seg) > 0 ? "evasive" : null);
     if (parent && parentKind(seg) === null) {
@@ -149,19 +171,19 @@ function pathRuns(s: string): Run[] {
         run.escape = -depth;
       }
       run.resolved.pop();
-    } else if (seg !== "" && seg !== ".") {
-      depth++;
-      if (run.resolved.length < 64) {
-        if (run.rootNext && run.roots.length < 8) run.roots.push(run.resolved.length);
-        const name = segmentName(seg);
-        run.resolved.push(name);
-        // After a drive, `file:`, or Vite's `/@fs/` (which serves the file system's root), a name is absolute.
-        if (/^(?:[a-z]:|file:|@fs)$/.test(name) && run.roots.length < 8) run.roots.push(run.resolved.length);
-      }
-      run.rootNext = false;
-    } else if (seg === "" && segStart > run.start) {
-      run.rootNext = true;
+    } else if (seg !== ".") {
+      addName(run, segmentName(seg));
     }
+  };
+  const addName = (into: Run, name: string) => {
+    depth++;
+    if (into.resolved.length < 64) {
+      if (into.rootNext && into.roots.length < 8) into.roots.push(into.resolved.length);
+      into.resolved.push(name);
+      // After a root name, a name is absolute.
+      if (isRootName(name) && into.roots.length < 8) into.roots.push(into.resolved.length);
+    }
+    into.rootNext = false;
   };
   for (let i = 0; i <= s.length; i++) {
     const c = i < s.length ? s.charCodeAt(i) : -1;
@@ -177,15 +199,29 @@ function pathRuns(s: string): Run[] {
       continue;
     }
     if (!run) {
-      run = { start: i, end: i, escape: 0, escapeAt: -1, parents: 0, evasive: false, pathParameter: false, absolute: isSeparator(c) || /^[a-z]:[\\/]/i.test(s.slice(i, i + 3)), roots: [], rootNext: false, resolved: [], separators: 0 };
+      if (!isSeparator(c) && !isDot(c)) {
+        // A run without a separator whose only segment starts with no dot is a word: no parent, never kept.
+        let j = i + 1;
+        while (j < s.length && !isRunBoundary(s.charCodeAt(j)) && !isSeparator(s.charCodeAt(j))) j++;
+        if (j === s.length || isRunBoundary(s.charCodeAt(j))) {
+          i = j - 1;
+          continue;
+        }
+      }
+      const drive = isAsciiLetter(c) && s.charCodeAt(i + 1) === 58 && (s.charCodeAt(i + 2) === 92 || s.charCodeAt(i + 2) === 47);
+      run = { start: i, end: i, escape: 0, escapeAt: -1, parents: 0, evasive: false, pathParameter: false, absolute: isSeparator(c) || drive, roots: [], rootNext: false, resolved: [], separators: 0 };
       if (run.absolute) run.roots.push(0);
       depth = 0;
       segStart = i;
+      segmentCut = false;
     }
     if (isSeparator(c)) {
       run.separators++;
       closeSegment(i);
       segStart = i + 1;
+      segmentCut = false;
+    } else if (c === 0 || c === 59) {
+      segmentCut = true;
     }
   }
   return runs;
@@ -236,18 +272,22 @@ const SYSTEM_SUBDIRS = new Map<string, number>([
   ["sys/class", 0.8], ["sys/kernel", 0.8], ["sys/devices", 0.8], ["sys/firmware", 0.8], ["sys/module", 0.7], ["sys/bus", 0.7],
 ]);
 
+const SYSTEM_SUBDIR_TOPS = new Set([...SYSTEM_SUBDIRS.keys()].map((path) => path.slice(0, path.indexOf("/"))));
+
 /** Logs a server writes what requests send into: reading one back runs what was sent (log poisoning). */
 const SERVER_LOG = /^(?:access|error)[._]log$/;
 const LOG_FILE = /\.(?:log|err)$|_log$/;
 
 /** A whole value that is an absolute path into the system's own directories (`/etc/hostname`, `C:\Windows\...`) or to a server's log. */
 function systemPath(run: Run, isPath: boolean, wholeLength: number, out: Finding[]): void {
-  const r = run.resolved.slice(run.roots[run.roots.length - 1]);
-  if (r.length < 2) return;
-  let strength = SYSTEM_SUBDIRS.get(`${r[0]}/${r[1]}`) ?? SYSTEM_DIRS.get(r[0]!) ?? 0;
+  const r = run.resolved;
+  const from = run.roots[run.roots.length - 1]!;
+  if (r.length - from < 2) return;
+  const top = r[from]!;
+  let strength = (SYSTEM_SUBDIR_TOPS.has(top) ? SYSTEM_SUBDIRS.get(`${top}/${r[from + 1]}`) : undefined) ?? SYSTEM_DIRS.get(top) ?? 0;
   const last = r[r.length - 1]!;
   if (SERVER_LOG.test(last)) strength = Math.max(strength, 0.8);
-  else if (LOG_FILE.test(last) && r.some((seg) => seg === "log" || seg === "logs")) strength = Math.max(strength, 0.6);
+  else if (LOG_FILE.test(last) && r.some((seg, k) => k >= from && (seg === "log" || seg === "logs"))) strength = Math.max(strength, 0.6);
   if (isPath) strength = Math.min(strength, 0.7);
   // Named in a sentence or a command line (`cat /etc/subuid`) rather than being the value.
   else if (wholeLength !== run.end - run.start) strength = Math.min(strength, 0.5);
@@ -361,7 +401,7 @@ function junkClimb(s: string): Finding | null {
     else break;
   }
   if (end < 4 || !isNameChar(s.charCodeAt(end - 1))) return null;
-  for (const len of LAST_NAME_LENGTHS.get(lowerAscii(s.slice(end - 3, end))) ?? []) {
+  for (const len of LAST_NAME_LENGTHS.get(tailKey(s, end)) ?? []) {
     if (len > end || !nameStartsAt(s, end - len)) continue;
     const candidates = SENSITIVE_BY_LAST.get(lowerAscii(s.slice(end - len, end)));
     for (const file of candidates ?? []) {
@@ -428,7 +468,7 @@ function climbStrength(atoms: number, rooted: boolean, file: (typeof SENSITIVE_F
 
 /** The value with `0x2e`, `0x2f` and `0x5c` read as `.`, `/` and `\\`, or null when it spells none. */
 function spelledEscapes(s: string): string | null {
-  if (!/0x(?:2e|2f|5c)/i.test(s)) return null;
+  if ((s.indexOf("0x") === -1 && s.indexOf("0X") === -1) || !/0x(?:2e|2f|5c)/i.test(s)) return null;
   return s.replace(/0x2e/gi, ".").replace(/0x2f/gi, "/").replace(/0x5c/gi, "\\");
 }
 
@@ -436,7 +476,19 @@ function spelledEscapes(s: string): string | null {
 const WRAPPER = /(?:^|[^a-z0-9.+-])(php|phar|zip|expect|glob|data|compress\.zlib|compress\.bzip2|rar|ogg|ssh2\.\w+|file):\/\//gi;
 const WRAPPER_STRENGTH: Record<string, number> = { php: 0.9, phar: 0.9, expect: 0.9, zip: 0.85, data: 0.85, glob: 0.8, file: 0.85 };
 
+/** How the wrappers' names (but `ssh2.*`) end, as `pairKey`s. */
+const WRAPPER_TAILS = new Set(["php", "phar", "zip", "expect", "glob", "data", "compress.zlib", "compress.bzip2", "rar", "ogg", "file"].map((name) => pairKey(name, name.length)));
+
+/** Whether some `://` may follow a wrapper's name: most URLs are `http(s)://`, and skip the regex. */
+function mayWrap(s: string): boolean {
+  for (let at = s.indexOf("://"); at !== -1; at = s.indexOf("://", at + 3)) {
+    if (at >= 2 && WRAPPER_TAILS.has(pairKey(s, at))) return true;
+  }
+  return /ssh2\./i.test(s);
+}
+
 function wrappers(s: string, input: AnalyzerInput, out: Finding[]): void {
+  if (!mayWrap(s)) return;
   for (const m of s.matchAll(WRAPPER)) {
     const scheme = m[1]!.toLowerCase();
     const start = m.index + m[0].length - m[1]!.length - 3;
@@ -463,10 +515,9 @@ function remoteInclusion(s: string, input: AnalyzerInput, out: Finding[]): void 
   const host = m[1]!;
   const urlPath = m[2]!;
   const query = m[3] ?? "";
-  const tail = s.slice(m.index + m[0].length);
   let strength = 0;
   // `http://evil/shell.txt?` : the `?` turns the suffix the application appends into a query.
-  if (query === "?" && /^[\s\0]*$/.test(tail)) {
+  if (query === "?" && /^[\s\0]*$/.test(s.slice(m.index + m[0].length))) {
     // Not an image or a page a link points to: a script, a text file, or a bare host or name.
     const last = urlPath.slice(urlPath.lastIndexOf("/") + 1);
     strength = SCRIPT_EXT.test(last) && !IMAGE_EXT.test(last) ? 0.85 : last.indexOf(".") === -1 ? 0.6 : 0;
@@ -485,6 +536,21 @@ function remoteInclusion(s: string, input: AnalyzerInput, out: Finding[]): void 
 /** A hidden file or folder in a URL path (`/.cursor/mcp.json`): tools keep settings and secrets there, sites serve none. */
 const HIDDEN_SEGMENT = /\/\.(?!well-known\/)[^/.][^/]*/;
 
+const SEPARATOR_MARK = 1;
+/** `.`, `_` or `0`: what a config file's extension, a key file's name or a spelled-out `0x2f` is written with. */
+const NAME_MARK = 2;
+
+/** Which of the marks above the value holds: one pass instead of a regex scan for each. */
+function pathMarks(s: string): number {
+  let marks = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (isSeparator(c)) marks |= SEPARATOR_MARK;
+    else if (c === 46 || c === 95 || c === 48) marks |= NAME_MARK;
+  }
+  return marks;
+}
+
 /** `\\host\share\file`: Windows fetches it over SMB. */
 const UNC = /^\s*\\\\[\w.-]+\\[\w$.-]+/;
 
@@ -493,14 +559,14 @@ export const pathAnalyzer: Analyzer = {
   analyze(input: AnalyzerInput): Finding[] {
     const s = input.text;
     if (input.kind === "key" || s.length < 3) return [];
-    const hasSlash = /[/\\\u2215\u2216\uff0f\uff3c]/.test(s);
-    const hasScheme = s.indexOf("://") !== -1;
+    const marks = pathMarks(s);
     const climb = junkClimb(s);
-    if (!hasSlash && !climb && !/\.(?:ini|env|htaccess|htpasswd|config|conf|cnf)\b|id_[rde]|0x(?:2e|2f|5c)/i.test(s)) return [];
+    if (!(marks & SEPARATOR_MARK) && !climb && !((marks & NAME_MARK) && /\.(?:ini|env|htaccess|htpasswd|config|conf|cnf)\b|id_[rde]|0x(?:2e|2f|5c)/i.test(s))) return [];
+    const hasScheme = s.indexOf("://") !== -1;
     const out: Finding[] = climb ? [climb] : [];
     const wholeLength = s.trim().length;
     for (const run of pathRuns(s)) judgeRun(run, input, wholeLength, out);
-    const spelled = spelledEscapes(s);
+    const spelled = marks & NAME_MARK ? spelledEscapes(s) : null;
     if (spelled !== null) {
       // Dots and slashes spelled as `0x2e`/`0x2f`/`0x5c`: no server decodes them, but a value built
       // that way to climb to a system file says what it wants. Judged on the spelled-out reading, the

@@ -114,11 +114,36 @@ interface Word {
   obfuscated: boolean;
 }
 
+/**
+ * ASCII characters a word's plain stretch stops at: what ends a word (space, operator, and `,` `}` in
+ * braces) and what the shell reads specially inside one (`$` `\` quotes `^`). 1 always, 2 in braces only.
+ */
+const WORD_STOP = new Uint8Array(128);
+for (const c of " \t\n\v\f\r;|&`<>()$\\'\"^") WORD_STOP[c.charCodeAt(0)] = 1;
+WORD_STOP[44] = WORD_STOP[125] = 2;
+
+/** Where the plain stretch of a word from i ends (at most `limit` characters on). */
+function plainRunEnd(s: string, i: number, inBrace: boolean, limit: number): number {
+  const stop = Math.min(s.length, i + limit);
+  for (; i < stop; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128 && WORD_STOP[c]! !== 0 && (WORD_STOP[c] === 1 || inBrace)) break;
+  }
+  return i;
+}
+
 /** Reads one shell word at i; `inBrace` for `{cat,/etc/passwd}`, where a comma separates words. */
 function readWord(s: string, i: number, inBrace: boolean): Word {
   let text = "";
   let obfuscated = false;
   while (i < s.length && text.length <= MAX_WORD) {
+    // Most words are plain throughout: copied in one slice, not a character at a time.
+    const run = plainRunEnd(s, i, inBrace, MAX_WORD + 1 - text.length);
+    if (run > i) {
+      text += s.slice(i, run);
+      i = run;
+      continue;
+    }
     const c = s.charCodeAt(i);
     if (isSpaceCode(c) || isOperator(c) || (inBrace && (c === 44 || c === 125))) break;
     if (c === 36 /* $ */) {
@@ -153,8 +178,9 @@ function readWord(s: string, i: number, inBrace: boolean): Word {
     if (text !== "" && escapedBreakAt(s, i) && !isAsciiLetter(s.charCodeAt(i + 2))) break;
     if (c === 92 /* \ */ && i + 1 < s.length && !isSpaceCode(s.charCodeAt(i + 1))) {
       // A backslash before a letter is an escape to the shell, but a Windows path separator too.
-      if (isAsciiLetter(s.charCodeAt(i + 1)) && !/[:\\]/.test(text)) obfuscated = true;
-      text += isAsciiLetter(s.charCodeAt(i + 1)) && /[:\\]/.test(text) ? "\\" + s[i + 1] : s[i + 1];
+      const windowsPath = isAsciiLetter(s.charCodeAt(i + 1)) && (text.indexOf(":") !== -1 || text.indexOf("\\") !== -1);
+      if (isAsciiLetter(s.charCodeAt(i + 1)) && !windowsPath) obfuscated = true;
+      text += windowsPath ? "\\" + s[i + 1] : s[i + 1];
       i += 2;
       continue;
     }
@@ -177,21 +203,28 @@ function readWord(s: string, i: number, inBrace: boolean): Word {
   return { text, end: i, obfuscated };
 }
 
-/** `?`, `*` and `[...]` glob match of a short pattern against a name (both at most MAX_WORD long). */
-function globMatch(pattern: string, name: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|\\]/g, "\\$&").replaceAll("?", ".").replaceAll("*", "[^/]*")}$`);
-  return re.test(name);
+/**
+ * A short glob pattern (`?`, `*`, `[...]`) as a RegExp, or null when its brackets make no valid class
+ * (`/???/c?t[`, `[z-a]`): such a word names no binary.
+ */
+function globRegExp(pattern: string): RegExp | null {
+  try {
+    return new RegExp(`^${pattern.replace(/[.+^${}()|\\]/g, "\\$&").replaceAll("?", ".").replaceAll("*", "[^/]*")}$`);
+  } catch {
+    return null;
+  }
 }
 
 /** The command a word names, through a binary directory or a glob, with its tier; null when none. */
 function commandOf(word: string): { name: string; tier: Tier } | null {
   const tier = UNIX.get(word);
   if (tier) return { name: word, tier };
-  const lower = word.toLowerCase().replace(/\.exe$/, "");
-  const winBase = lower.slice(lower.lastIndexOf("\\") + 1);
+  const lower = word.toLowerCase();
+  const program = lower.endsWith(".exe") ? lower.slice(0, -4) : lower;
+  const winBase = program.slice(program.lastIndexOf("\\") + 1);
   const win = WINDOWS.get(winBase);
   // `cmd`, `C:\Windows\System32\cmd.exe`, `%SystemRoot%\system32\cmd.exe`.
-  if (win && (winBase === lower || /^(?:[a-z]:|%\w+%)\\/.test(lower))) return { name: winBase, tier: winBase === lower ? win : "tool" };
+  if (win && (winBase === program || /^(?:[a-z]:|%\w+%)\\/.test(program))) return { name: winBase, tier: winBase === program ? win : "tool" };
   const slash = word.lastIndexOf("/");
   if (slash < 0) return null;
   const dir = word.slice(0, slash);
@@ -202,8 +235,10 @@ function commandOf(word: string): { name: string; tier: Tier } | null {
     return t ? { name: base, tier: t === "word" ? "tool" : t } : null;
   }
   if (!word.startsWith("/") || !/[a-z]/.test(base.replace(/\[[^\]]*\]/g, ""))) return null;
-  if (!BIN_DIRS.some((d) => globMatch(dir, d))) return null;
-  for (const [name, t] of UNIX) if (globMatch(base, name)) return { name, tier: t === "word" ? "tool" : t };
+  const dirGlob = globRegExp(dir);
+  if (!dirGlob || !BIN_DIRS.some((d) => dirGlob.test(d))) return null;
+  const baseGlob = globRegExp(base);
+  if (baseGlob) for (const [name, t] of UNIX) if (baseGlob.test(name)) return { name, tier: t === "word" ? "tool" : t };
   return null;
 }
 
@@ -293,6 +328,67 @@ interface Position {
   kind: "op" | "subst" | "backtick" | "start";
 }
 
+/** What a value holds, in one pass: which constructs can be there at all (bits of `shellChars`). */
+const HAS = {
+  /** A separator, substitution, redirection, group or variable: `;|&` newline backtick `$<>({%` or `\n`. */
+  TRIGGER: 1,
+  /** What a whole-value command line needs: whitespace, a quote or a glob character. */
+  WHOLE: 2,
+  PERCENT: 4,
+  BRACE: 8,
+  LESS: 16,
+  SLASH: 32,
+  PAREN: 64,
+  /** What a command position after the start begins with (see forEachCommandPosition). */
+  POSITION: 128,
+} as const;
+const CHAR_HAS = new Uint8Array(128);
+for (const c of ";|&`$<>({%\n\r") CHAR_HAS[c.charCodeAt(0)]! |= HAS.TRIGGER;
+for (const c of " \t\n\v\f\r'\"?*[") CHAR_HAS[c.charCodeAt(0)]! |= HAS.WHOLE;
+// `\` starts a position only as the escape `\n` or `\r`: shellChars and forEachCommandPosition look at the next character.
+for (const c of ";|&`$<>\n\r\\") CHAR_HAS[c.charCodeAt(0)]! |= HAS.POSITION;
+CHAR_HAS[37]! |= HAS.PERCENT;
+CHAR_HAS[123]! |= HAS.BRACE;
+CHAR_HAS[60]! |= HAS.LESS;
+CHAR_HAS[47]! |= HAS.SLASH;
+CHAR_HAS[40]! |= HAS.PAREN;
+
+/** Whitespace above ASCII, as `\s` reads it. */
+function isWideSpace(c: number): boolean {
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** Values up to this long are read in one pass; longer ones by the engine's searches, faster per character. */
+const SHORT_VALUE = 128;
+const TRIGGER = /[;|&\n\r`$<>({%]|\\[nr]/;
+const WHOLE_COMMAND = /[\s'"?*[]/;
+
+/**
+ * The HAS bits of a value (a bit may be set for a character that is not there, never the reverse).
+ * A short value is read in one pass instead of a regex or an indexOf per construct.
+ */
+function shellChars(s: string): number {
+  if (s.length > SHORT_VALUE) {
+    // The bits that would cost a search of their own are assumed set: their constructs search anyway.
+    let bits = HAS.LESS | HAS.SLASH | HAS.PAREN | HAS.POSITION;
+    if (TRIGGER.test(s)) bits |= HAS.TRIGGER;
+    else if (WHOLE_COMMAND.test(s)) bits |= HAS.WHOLE;
+    if (s.indexOf("%") !== -1) bits |= HAS.PERCENT;
+    if (s.indexOf("{") !== -1) bits |= HAS.BRACE;
+    return bits;
+  }
+  let bits = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128) {
+      if (isWideSpace(c)) bits |= HAS.WHOLE;
+    } else if (c === 92 /* \ */) {
+      if (escapedBreakAt(s, i)) bits |= HAS.TRIGGER | HAS.POSITION;
+    } else bits |= CHAR_HAS[c]!;
+  }
+  return bits;
+}
+
 /**
  * Calls `visit` at every command position after the start: after separators and substitutions.
  * Positions where no command word can start (`;;`, `; 5`) are skipped before any work.
@@ -300,7 +396,7 @@ interface Position {
 function forEachCommandPosition(s: string, visit: (p: Position) => void): void {
   let backticks = 0;
   const lastBacktick = s.lastIndexOf("`");
-  for (let i = 0; i < s.length; i++) {
+  for (let i = nextPositionChar(s, 0); i !== -1; ) {
     const c = s.charCodeAt(i);
     let at = -1;
     let kind: Position["kind"] = "op";
@@ -320,13 +416,30 @@ function forEachCommandPosition(s: string, visit: (p: Position) => void): void {
       at = i + 2;
       kind = "subst";
     }
-    if (at === -1) continue;
-    const next = s.charCodeAt(at === s.length ? at - 1 : at);
-    if (at < s.length && (isAsciiLetter(next) || next === 32 || next === 9 || next === 47 || next === 92 || next === 39 || next === 34 || next === 36 || next === 123 || next === 40 || next === 37)) {
-      visit({ sep: i, at, kind });
+    if (at !== -1) {
+      const next = s.charCodeAt(at === s.length ? at - 1 : at);
+      if (at < s.length && (isAsciiLetter(next) || next === 32 || next === 9 || next === 47 || next === 92 || next === 39 || next === 34 || next === 36 || next === 123 || next === 40 || next === 37)) {
+        visit({ sep: i, at, kind });
+      }
     }
-    i = Math.max(i, at - 1);
+    i = nextPositionChar(s, Math.max(i, at - 1) + 1);
   }
+}
+
+/** The characters with HAS.POSITION, for long values (a regex search outruns a loop per character). */
+const POSITION_CHAR = /[;|&`$<>\n\r\\]/g;
+
+/** The index of the next character at or after `from` that may start a command position, or -1. */
+function nextPositionChar(s: string, from: number): number {
+  if (s.length > SHORT_VALUE) {
+    POSITION_CHAR.lastIndex = from;
+    return POSITION_CHAR.test(s) ? POSITION_CHAR.lastIndex - 1 : -1;
+  }
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128 && CHAR_HAS[c]! & HAS.POSITION) return i;
+  }
+  return -1;
 }
 
 /** Interpreters and shells told to run code given inline: `perl -e`, `sh -c`, `cmd /c`, `powershell -enc`. */
@@ -430,7 +543,7 @@ function pipedIntoShell(s: string, p: Position, cmd: { name: string }, args: { s
 }
 
 /** The command at one position, as a finding, or null. */
-function judgePosition(s: string, p: Position, plainList: () => boolean, script: boolean): Finding | null {
+function judgePosition(s: string, p: Position, plainList: () => boolean, script: () => boolean): Finding | null {
   let i = skipBlanks(s, p.at);
   // A subshell or a brace group: `;(id)`, `;{cat,/etc/passwd}`, `{,ifconfig}`.
   let inBrace = false;
@@ -469,7 +582,7 @@ function judgePosition(s: string, p: Position, plainList: () => boolean, script:
   if (word.obfuscated && args.shape !== "words") strength = Math.max(0.9, strength);
   if (noisyBefore(s, p.sep)) strength = Math.min(strength, NOISY_CAP);
   const c = s.charCodeAt(p.sep);
-  if (script && (c === 10 || c === 13 || c === 92)) strength = Math.min(strength, SCRIPT_CAP);
+  if ((c === 10 || c === 13 || c === 92) && script()) strength = Math.min(strength, SCRIPT_CAP);
   if (word.obfuscated && args.shape !== "words") return finding("cmdi", "shell.obfuscated-command", strength, p.sep, end);
   const rule = p.kind === "op" ? "shell.separator-command" : "shell.substitution";
   return finding("cmdi", rule, strength, p.sep, end);
@@ -548,14 +661,14 @@ function forkBomb(s: string): Finding | null {
   return null;
 }
 
-function batchAndFunctions(s: string, out: Finding[]): void {
-  if (s.indexOf("%") !== -1) {
+function batchAndFunctions(s: string, chars: number, out: Finding[]): void {
+  if (chars & HAS.PERCENT) {
     const loop = /do\b/i.test(s) ? CMD_FOR.exec(s) : null;
     if (loop) out.push(finding("cmdi", "shell.batch", 0.9, loop.index, loop.index + loop[0].length));
     const cond = CMD_IF.exec(s);
     if (cond) out.push(finding("cmdi", "shell.batch", 0.8, cond.index, cond.index + cond[0].length));
   }
-  if (s.indexOf("{") !== -1) {
+  if (chars & HAS.BRACE) {
     const bomb = forkBomb(s);
     if (bomb) out.push(bomb);
   }
@@ -565,24 +678,21 @@ const SSI = /<!--\s*#\s*(exec|include|echo|config|printenv|set|fsize|flastmod)\b
 const SHELLSHOCK = /^\s*\(\s*\)\s*\{/;
 const DEV_TCP = /\/dev\/(?:tcp|udp)\/[\w.-]+\/\d+/g;
 
-/** Characters without which no construct here can be present. */
-const TRIGGER = /[;|&\n\r`$<>({%]|\\[nr]/;
-/** A whole-value command line: a command with arguments, a quoted or globbed command word. */
-const WHOLE_COMMAND_TRIGGER = /[\s'"?*[]/;
-
 function analyzeShell(s: string): Finding[] {
-  if (!TRIGGER.test(s) && !WHOLE_COMMAND_TRIGGER.test(s)) return [];
+  const chars = shellChars(s);
+  // Without these no construct here can be present.
+  if (!(chars & (HAS.TRIGGER | HAS.WHOLE))) return [];
   const out: Finding[] = [];
-  batchAndFunctions(s, out);
-  const shock = SHELLSHOCK.exec(s);
+  batchAndFunctions(s, chars, out);
+  const shock = chars & HAS.PAREN && chars & HAS.BRACE ? SHELLSHOCK.exec(s) : null;
   if (shock) out.push(finding("cmdi", "shell.shellshock", 0.95, shock.index, shock.index + shock[0].length));
-  if (s.indexOf("<!--") !== -1) {
+  if (chars & HAS.LESS && s.indexOf("<!--") !== -1) {
     for (const m of s.matchAll(SSI)) {
       const directive = m[1]!.toLowerCase();
       out.push(finding("cmdi", "shell.ssi", directive === "exec" ? 0.95 : directive === "include" ? 0.85 : 0.8, m.index, m.index + m[0].length));
     }
   }
-  if (s.indexOf("/dev/") !== -1) {
+  if (chars & HAS.SLASH && s.indexOf("/dev/") !== -1) {
     for (const m of s.matchAll(DEV_TCP)) {
       const before = s.slice(Math.max(0, m.index - 4), m.index);
       out.push(finding("cmdi", "shell.dev-tcp", /[<>&]/.test(before) ? 0.95 : 0.75, m.index, m.index + m[0].length));
@@ -590,10 +700,12 @@ function analyzeShell(s: string): Finding[] {
   }
   let list: boolean | undefined;
   const plainList = () => (list ??= isPlainList(s));
-  const whole = judgePosition(s, { sep: 0, at: 0, kind: "start" }, plainList, false);
+  const whole = judgePosition(s, { sep: 0, at: 0, kind: "start" }, plainList, () => false);
   if (whole) out.push(whole);
+  if (!(chars & HAS.POSITION)) return strongestPerRule(out);
   // A value that starts as a command line (or a script) runs its next lines too: they are that script, not an injection.
-  const script = whole !== null || s.startsWith("#!") || commandOf(readWord(s, skipBlanks(s, 0), false).text) !== null;
+  let startsScript: boolean | undefined;
+  const script = () => (startsScript ??= whole !== null || s.startsWith("#!") || commandOf(readWord(s, skipBlanks(s, 0), false).text) !== null);
   let assigned: Map<string, Assignment> | undefined;
   forEachCommandPosition(s, (p) => {
     const f = judgePosition(s, p, plainList, script);

@@ -24,12 +24,23 @@ const NONE: Finding[] = [];
 const bare = new SqlTokens();
 const quoted = new SqlTokens();
 
+/** ASCII characters of a name without `_` (letters, digits, `$`): see mightBeSql. */
+const NAME_CHARS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) NAME_CHARS[c] = /[A-Za-z0-9$]/.test(String.fromCharCode(c)) ? 1 : 0;
+
 function mightBeSql(text: string): boolean {
+  // A text that is one name (at most a number before it: `1union`) is one or two tokens: a lone SQL word
+  // proves nothing unless it is a procedure or a catalogue, and those have `_`. The common plain word
+  // then skips the keyword search.
+  let oneName = true;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 128 && SQL_CHARS[c]) return true;
+    if (c >= 128) {
+      if (c === 0xa0) oneName = false; // a space to the tokenizer
+    } else if (SQL_CHARS[c]) return true;
+    else if (NAME_CHARS[c] === 0) oneName = false;
   }
-  return KEYWORD_ONLY.test(text);
+  return !oneName && KEYWORD_ONLY.test(text);
 }
 
 /**

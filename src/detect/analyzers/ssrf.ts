@@ -173,12 +173,23 @@ function authorityEnd(text: string, i: number, limit = text.length): number {
   return i;
 }
 
+/** The host without a trailing `:port` (digits, or none). */
+function withoutPort(hostPort: string): string {
+  const colon = hostPort.lastIndexOf(":");
+  if (colon === -1) return hostPort;
+  for (let i = colon + 1; i < hostPort.length; i++) {
+    const c = hostPort.charCodeAt(i);
+    if (c < 48 || c > 57) return hostPort;
+  }
+  return hostPort.slice(0, colon);
+}
+
 function readAuthority(text: string, scheme: string, start: number, separator: string, at: number): UrlParts {
   const end = authorityEnd(text, at);
   const authority = text.slice(at, end);
   const atSign = authority.lastIndexOf("@");
   const hostPort = authority.slice(atSign + 1);
-  const host = hostPort.startsWith("[") ? hostPort.slice(0, hostPort.indexOf("]") + 1 || undefined) : hostPort.replace(/:\d*$/, "");
+  const host = hostPort.startsWith("[") ? hostPort.slice(0, hostPort.indexOf("]") + 1 || undefined) : withoutPort(hostPort);
   return { scheme, start, separator, userinfo: atSign < 0 ? "" : authority.slice(0, atSign), host, at, end };
 }
 
@@ -231,7 +242,7 @@ function embeddedUrl(text: string, from: number): UrlParts | null {
 const EMBEDDED_WORTH_JUDGING = /^[\d[]|metadata|instance-data|[^\x00-\x7f]/i;
 
 function ssrfFindings(url: UrlParts, leading: boolean, out: Finding[]): void {
-  const protocolStrength = PROTOCOL_SCHEMES[url.scheme];
+  const protocolStrength = Object.hasOwn(PROTOCOL_SCHEMES, url.scheme) ? PROTOCOL_SCHEMES[url.scheme] : undefined;
   // Inside a value only metadata hosts and odd notations count: most hosts there need no closer look.
   const verdict = leading || EMBEDDED_WORTH_JUDGING.test(url.host) ? judgeHost(url.host) : null;
   const web = url.scheme === "" || WEB_SCHEMES.has(url.scheme);
@@ -261,7 +272,7 @@ function farHost(text: string, url: UrlParts): { host: string; end: number } | n
   while (pathStart < limit && text[pathStart] !== "/" && text[pathStart] !== "?") pathStart++;
   const atSign = text.lastIndexOf("@", pathStart - 1);
   if (atSign < url.end || text.slice(url.end, atSign).includes("=")) return null;
-  const host = text.slice(atSign + 1, authorityEnd(text, atSign + 1, pathStart)).replace(/:\d*$/, "");
+  const host = withoutPort(text.slice(atSign + 1, authorityEnd(text, atSign + 1, pathStart)));
   return looksLikeHost(host) ? { host, end: atSign + 1 + host.length } : null;
 }
 
@@ -302,7 +313,7 @@ function inclusionFindings(text: string, url: UrlParts, out: Finding[]): void {
   if (!WEB_SCHEMES.has(url.scheme) || !url.host) return;
   let pathEnd = url.end;
   while (pathEnd < text.length && !QUERY_OR_SPACE.has(text.charCodeAt(pathEnd))) pathEnd++;
-  if (!INCLUDED_TEXT_FILE.test(text.slice(url.end, pathEnd))) return;
+  if (text.charCodeAt(pathEnd - 4) !== 46 || !INCLUDED_TEXT_FILE.test(text.slice(url.end, pathEnd))) return;
   const rest = text.slice(pathEnd).trimEnd();
   if (rest === "") out.push(find("rfi", "remote-text-file", 0.6, url.start, pathEnd));
   else if (/^\?+$/.test(rest)) out.push(find("rfi", "remote-text-file", 0.85, url.start, pathEnd + rest.length));
@@ -329,7 +340,7 @@ function bareHostFindings(text: string, out: Finding[]): void {
   const end = authorityEnd(text, 0, Math.min(text.length, MAX_BARE_HOST));
   const rest = text[end];
   if (end === 0 || end === MAX_BARE_HOST || (rest !== "/" && !/:\d+$/.test(text.slice(0, end)))) return;
-  const host = text.slice(0, end).replace(/:\d*$/, "");
+  const host = withoutPort(text.slice(0, end));
   // A number with a dot or two before a slash is a rating or a version (`10.5/10`), not an address;
   // hex parts or four octal ones are no accident.
   if (NUMERIC_HOST.test(host) && !parseIp(host) && !/0x|^0\d*\.\d+\.\d+\.\d+$/i.test(host)) return;
@@ -384,8 +395,13 @@ function looksLikeHost(host: string): boolean {
  * becomes punycode (`例子.测试`) is honest: the browser goes where it says.
  */
 function foldedHost(host: string): boolean {
-  if (/[%\x00-\x20\x7f]/.test(host)) return true;
-  if (!/[^\x00-\x7f]/.test(host)) return false;
+  let nonAscii = false;
+  for (let i = 0; i < host.length; i++) {
+    const c = host.charCodeAt(i);
+    if (c === 37 || c <= 32 || c === 127) return true;
+    if (c > 127) nonAscii = true;
+  }
+  if (!nonAscii) return false;
   let parsed: string;
   try {
     parsed = new URL(`http://${host}/`).hostname;
@@ -426,6 +442,8 @@ function addressHost(host: string): boolean {
 const HIDDEN_CLIMB = /(?:\/|%2f|\\|%5c)(?:\.|%2e){2}(?=$|[/\\?#]|%2f|%5c)/i;
 
 function hiddenClimb(text: string, url: UrlParts): boolean {
+  // Two dots in a row, or an escape, or there is no climb at all.
+  if (text.indexOf("..", url.end) === -1 && text.indexOf("%", url.end) === -1) return false;
   const path = text.slice(url.end);
   const climb = HIDDEN_CLIMB.exec(path);
   if (!climb) return false;
@@ -495,6 +513,18 @@ function strippedMarkupUrl(text: string): UrlParts | null {
   return url && url.scheme === "" && looksLikeHost(url.host) ? { ...url, start: 0, end: url.end + markup[0].length - slash.length } : null;
 }
 
+/**
+ * Whether the value holds a character every construct here is written with: `:` or a slash (a URL, a
+ * host with a port or path), `%` (an escaped scheme) or `<` (stripped markup). Most values hold none.
+ */
+function mayHoldUrl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 58 || c === 47 || c === 92 || c === 37 || c === 60) return true;
+  }
+  return false;
+}
+
 /** `header.referer` and `header.origin`, and the leaves the decompose stage makes from them. */
 const REFERRER_PATH = /^header\.(?:referer|origin)(?:$|[.~])/;
 
@@ -502,7 +532,7 @@ export const ssrfAnalyzer: Analyzer = {
   name: "ssrf",
   analyze(input: AnalyzerInput): Finding[] {
     const text = input.text;
-    if (typeof text !== "string" || text.length < 3 || (input.location === "header" && REFERRER_PATH.test(input.path))) return [];
+    if (typeof text !== "string" || text.length < 3 || !mayHoldUrl(text) || (input.location === "header" && REFERRER_PATH.test(input.path))) return [];
     const out: Finding[] = [];
     const leading = leadingUrl(text);
     const ownValue = input.location !== "header" && input.kind === "value";

@@ -98,4 +98,14 @@ describe("code analyzer", () => {
     expect(s("system( s) ".repeat(100_000))).toBe(0);
     expect(() => codeAnalyzer.analyze({ text: junk(200_000), location: "body", path: "body", name: "", kind: "text" })).not.toThrow();
   });
+
+  test("the cheap first checks keep every spelling: Unicode spaces, comments, any case where the regex ignores it", () => {
+    expect(s("system\u00a0('id')")).toBe(0.9);
+    expect(s("SYSTEM/*x*/('id')")).toBe(0.9);
+    expect(s("x = PROCESSBUILDER.start")).toBe(0.85);
+    expect(s("JAVA.LANG.RUNTIME.getRuntime")).toBe(0.85);
+    expect(s("[ 'exec' ](ls)")).toBe(0.9);
+    expect(s("os . system('id')")).toBe(0.9);
+    expect(s("Tom's order #3: 2 x shoes (size 3), ship via \"express\"; ok?")).toBe(0);
+  });
 });

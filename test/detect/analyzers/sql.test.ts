@@ -274,4 +274,11 @@ describe("sql analyzer: bad and large input", () => {
   test("plain words and numbers are not tokenized at all", () => {
     expect(analyzeSql("hello world 42")).toEqual([]);
   });
+
+  test("a value that is one name is SQL only as a procedure or a catalogue, which have `_`", () => {
+    expect(strongest("xp_cmdshell")?.rule).toBe("sql.procedure");
+    for (const v of ["union", "1union", "0x1Funion", "border", "Groups", "intersección"]) expect(analyzeSql(v)).toEqual([]);
+    // With a space, the keyword-only constructs are looked for as before.
+    expect(strongest("1 union select 1")?.rule).toBe("sql.union");
+  });
 });

@@ -179,4 +179,19 @@ describe("ssrf analyzer: open redirects", () => {
     expect(ssrfAnalyzer.analyze(redirect("javascript:alert(1)"))).toEqual([]);
     expect(ssrfAnalyzer.analyze(leaf("https://evil.example/", { location: "header", path: "header.x-next", name: "next" }))).toEqual([]);
   });
+
+  test("the cheap first checks keep ports, upper case, `.TXT` and escaped climbs; plain words and emails give nothing", () => {
+    expect(rules(ssrfAnalyzer, leaf("http://a.example:80@127.0.0.1/", { name: "next" }))).toContain("redirect.obfuscated-url");
+    expect(rules(ssrfAnalyzer, leaf("HTTP://LOCALHOST:8080/admin"))).toContain("ssrf.loopback-host");
+    expect(rules(ssrfAnalyzer, leaf("http://evil.example/x.TXT??"))).toContain("ssrf.remote-text-file");
+    expect(rules(ssrfAnalyzer, leaf("http://shop.example/a/%2e%2e/b", { name: "next" }))).toContain("redirect.hidden-climb");
+    expect(ssrfAnalyzer.analyze(leaf("Credenciales incorrectas"))).toEqual([]);
+    expect(ssrfAnalyzer.analyze(leaf("jane_doe@mail.example"))).toEqual([]);
+  });
+});
+
+test("a scheme named like a property of plain objects is no protocol finding (no NaN strength)", () => {
+  for (const text of ["constructor://x.example/", "toString://x.example/a", "__proto__://x/"]) {
+    for (const f of ssrfAnalyzer.analyze({ text, location: "query", path: "query.u", name: "u", kind: "value" })) expect(Number.isFinite(f.strength)).toBe(true);
+  }
 });

@@ -6,6 +6,7 @@
  * indexOf and the scan resumes after its close, so every pass is linear.
  */
 import { judgeContent } from "./content.ts";
+import { isAsciiLetter } from "../text.ts";
 
 export interface ExpressionHit {
   construct: string;
@@ -25,28 +26,88 @@ function matchingClose(s: string, i: number, open: string, close: string): numbe
   return -1;
 }
 
+/**
+ * Two-character marks that every construct needs one of, as bits: one pass over the value finds which
+ * are present, and only their constructs are searched for (most values have none; one search per
+ * construct would read the value a dozen times).
+ */
+const MUSTACHE = 1 << 0, STATEMENT = 1 << 1, DOLLAR = 1 << 2, HASH = 1 << 3, SELECTION = 1 << 4, OGNL = 1 << 5;
+const SCRIPTLET = 1 << 6, INLINE = 1 << 7, RAZOR = 1 << 8, VELOCITY = 1 << 9, PERL = 1 << 10, TYPE = 1 << 11;
+const NEW = 1 << 12, ASSIGN = 1 << 13, MEMBER_ACCESS = 1 << 14, STATIC_MEMBER = 1 << 15, PHP = 1 << 16;
+
+/** The marks of the constructs below present in s: a character and the one before it. */
+function marksOf(s: string): number {
+  let marks = 0;
+  let prev = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 63 /* ? */) marks |= NEW;
+    switch (prev) {
+      case 123 /* { */:
+        if (c === 123) marks |= MUSTACHE;
+        else if (c === 37) marks |= STATEMENT;
+        else if (c === 112 || c === 80 || c === 47) marks |= PHP;
+        break;
+      case 36 /* $ */:
+        if (c === 123) marks |= DOLLAR;
+        break;
+      case 35 /* # */:
+        if (c === 123) marks |= HASH;
+        else if (c === 115) marks |= VELOCITY;
+        else if (c === 95 || c === 99 || c === 67) marks |= MEMBER_ACCESS;
+        break;
+      case 42 /* * */:
+        if (c === 123) marks |= SELECTION;
+        break;
+      case 37 /* % */:
+        if (c === 123) marks |= OGNL;
+        break;
+      case 60 /* < */:
+        if (c === 37) marks |= SCRIPTLET;
+        else if (c === 35) marks |= ASSIGN;
+        break;
+      case 91 /* [ */:
+        if (c === 91) marks |= INLINE;
+        else if (c === 35) marks |= ASSIGN;
+        break;
+      case 64 /* @ */:
+        if (c === 40) marks |= RAZOR;
+        else if (c === 123) marks |= PERL;
+        else if (isAsciiLetter(c)) marks |= STATIC_MEMBER | MEMBER_ACCESS;
+        break;
+      case 84 /* T */:
+        if (c === 40) marks |= TYPE;
+        break;
+    }
+    prev = c;
+  }
+  return marks;
+}
+
 interface Delimiter {
   open: string;
   /** A fixed closing string, or the closing bracket of the opener's last character (counted). */
   close: string;
   construct: string;
   nested: boolean;
+  /** The mark its opener sets. */
+  mark: number;
 }
 
 const DELIMITERS: Delimiter[] = [
-  { open: "{{", close: "}}", construct: "mustache", nested: false },
-  { open: "{%", close: "%}", construct: "template-statement", nested: false },
-  { open: "${", close: "}", construct: "dollar-expression", nested: true },
-  { open: "#{", close: "}", construct: "hash-expression", nested: true },
-  { open: "*{", close: "}", construct: "selection-expression", nested: true },
-  { open: "%{", close: "}", construct: "ognl-expression", nested: true },
-  { open: "<%", close: "%>", construct: "scriptlet", nested: false },
-  { open: "[[", close: "]]", construct: "inline-expression", nested: false },
-  { open: "@(", close: ")", construct: "razor-expression", nested: true },
-  { open: "#set(", close: ")", construct: "velocity-set", nested: true },
-  { open: "#set (", close: ")", construct: "velocity-set", nested: true },
+  { open: "{{", close: "}}", construct: "mustache", nested: false, mark: MUSTACHE },
+  { open: "{%", close: "%}", construct: "template-statement", nested: false, mark: STATEMENT },
+  { open: "${", close: "}", construct: "dollar-expression", nested: true, mark: DOLLAR },
+  { open: "#{", close: "}", construct: "hash-expression", nested: true, mark: HASH },
+  { open: "*{", close: "}", construct: "selection-expression", nested: true, mark: SELECTION },
+  { open: "%{", close: "}", construct: "ognl-expression", nested: true, mark: OGNL },
+  { open: "<%", close: "%>", construct: "scriptlet", nested: false, mark: SCRIPTLET },
+  { open: "[[", close: "]]", construct: "inline-expression", nested: false, mark: INLINE },
+  { open: "@(", close: ")", construct: "razor-expression", nested: true, mark: RAZOR },
+  { open: "#set(", close: ")", construct: "velocity-set", nested: true, mark: VELOCITY },
+  { open: "#set (", close: ")", construct: "velocity-set", nested: true, mark: VELOCITY },
   // Perl runs the list inside `@{[ ]}` when it interpolates a string: `"@{[ system 'id' ]}"`.
-  { open: "@{[", close: "]}", construct: "perl-interpolation", nested: false },
+  { open: "@{[", close: "]}", construct: "perl-interpolation", nested: false, mark: PERL },
 ];
 
 /** Perl's `@{[ ]}` exists only to run code inside a string: any expression in it is code. */
@@ -89,30 +150,33 @@ function typeOperatorHits(s: string, out: ExpressionHit[]): void {
 }
 
 /** Syntax only one engine has, each proof on its own. */
-const SIGNATURES: [RegExp, string, number][] = [
+const SIGNATURES: [RegExp, string, number, number][] = [
   // Freemarker builds an object from a class name: `"freemarker.template.utility.Execute"?new()`.
-  [/\?\s*new\s*\(\s*\)/g, "freemarker-new", 0.9],
-  [/[<[]#assign\b/gi, "freemarker-assign", 0.6],
+  [/\?\s*new\s*\(\s*\)/g, "freemarker-new", 0.9, NEW],
+  [/[<[]#assign\b/gi, "freemarker-assign", 0.6, ASSIGN],
   // OGNL: the member-access switch Struts exploits, and static members `@java.lang.Runtime@getRuntime()`.
-  [/#_memberAccess|@ognl\.OgnlContext@|#context\s*\[\s*['"]xwork/gi, "ognl-member-access", 0.95],
-  [/@(?:java|javax|ognl|org|com|sun)(?:\.[\w$]+)+@[\w$]+/gi, "ognl-static-member", 0.9],
-  [/\{\/?php\}/gi, "smarty-php", 0.85],
+  [/#_memberAccess|@ognl\.OgnlContext@|#context\s*\[\s*['"]xwork/gi, "ognl-member-access", 0.95, MEMBER_ACCESS],
+  [/@(?:java|javax|ognl|org|com|sun)(?:\.[\w$]+)+@[\w$]+/gi, "ognl-static-member", 0.9, STATIC_MEMBER],
+  [/\{\/?php\}/gi, "smarty-php", 0.85, PHP],
 ];
 
-function signatureHits(s: string, out: ExpressionHit[]): void {
-  for (const [re, construct, strength] of SIGNATURES) {
+function signatureHits(s: string, marks: number, out: ExpressionHit[]): void {
+  for (const [re, construct, strength, mark] of SIGNATURES) {
+    if ((marks & mark) === 0) continue;
     for (const m of s.matchAll(re)) out.push({ construct, strength, start: m.index, end: m.index + m[0].length });
   }
 }
 
-/** Characters without which no construct above can be present. */
+/** Characters without one of which no mark can be present. */
 const MAY_HOLD_EXPRESSION = /[{%(\[@?#]/;
 
 export function expressionHits(s: string): ExpressionHit[] {
   if (!MAY_HOLD_EXPRESSION.test(s)) return [];
+  const marks = marksOf(s);
+  if (marks === 0) return [];
   const out: ExpressionHit[] = [];
-  for (const d of DELIMITERS) if (s.indexOf(d.open) !== -1) delimitedHits(s, d, out);
-  if (s.indexOf("T(") !== -1) typeOperatorHits(s, out);
-  signatureHits(s, out);
+  for (const d of DELIMITERS) if ((marks & d.mark) !== 0) delimitedHits(s, d, out);
+  if ((marks & TYPE) !== 0) typeOperatorHits(s, out);
+  signatureHits(s, marks, out);
   return out;
 }

@@ -53,7 +53,7 @@ const isPunct = (t: Token | undefined, v: string) => t !== undefined && t.type =
 
 /** A qualified name of 3+ parts from a class root at token i: `java.lang.Runtime`. */
 function qualifiedClassAt(tokens: Token[], i: number): boolean {
-  if (!CLASS_ROOTS.has((tokens[i]!.value ?? "").toLowerCase()) || isPunct(tokens[i - 1], ".")) return false;
+  if (!isPunct(tokens[i + 1], ".") || isPunct(tokens[i - 1], ".") || !CLASS_ROOTS.has((tokens[i]!.value ?? "").toLowerCase())) return false;
   let parts = 1;
   for (let k = i + 1; isPunct(tokens[k], ".") && tokens[k + 1]?.type === "name"; k += 2) parts++;
   return parts >= 3;
@@ -114,7 +114,6 @@ export function judgeContent(s: string, start: number, end: number): ContentVerd
     if (isPunct(t, "(")) calls++;
     if (t.type !== "name" && t.type !== "string") continue;
     const v = t.value ?? "";
-    const lower = v.toLowerCase();
     if (isDunder(v)) dunders++;
     if (t.type === "string") {
       // A class named in a string, for `forName`/`inspect`/`?new()` to load: `'java.lang.Runtime'`.
@@ -123,14 +122,20 @@ export function judgeContent(s: string, start: number, end: number): ContentVerd
       continue;
     }
     if (SYSTEM_OBJECTS.has(v) && isPunct(tokens[i + 1], ".")) exec = true;
-    if (RUNTIME_WALK.has(lower) && isPunct(tokens[i - 1], ".")) walk++;
-    if (EXEC_NAMES.has(lower) && (isPunct(tokens[i + 1], "(") || isPunct(tokens[i - 1], ".") || calledWithoutParens(tokens[i + 1]))) {
+    const afterDot = isPunct(tokens[i - 1], ".");
+    const called = isPunct(tokens[i + 1], "(");
+    const first = i === 0 || isPunct(tokens[i - 1], "(");
+    const calledBare = calledWithoutParens(tokens[i + 1]);
+    // Lower-cased only where one of the name sets below may apply ("" is in none of them).
+    const lower = afterDot || called || first || calledBare ? v.toLowerCase() : "";
+    if (afterDot && RUNTIME_WALK.has(lower)) walk++;
+    if ((called || afterDot || calledBare) && EXEC_NAMES.has(lower)) {
       exec = true;
-      if (!isPunct(tokens[i + 1], "(")) calls++;
+      if (!called) calls++;
     }
     if (qualifiedClassAt(tokens, i)) javaClass = true;
-    if (CALLING_FILTERS.has(lower) && isPunct(tokens[i - 1], "|") && isPunct(tokens[i + 1], "(")) callingFilter = true;
-    if (TEMPLATE_GLOBALS.has(lower) && !isPunct(tokens[i - 1], ".") && (i === 0 || isPunct(tokens[i - 1], "("))) global = true;
+    if (called && isPunct(tokens[i - 1], "|") && CALLING_FILTERS.has(lower)) callingFilter = true;
+    if (!afterDot && first && TEMPLATE_GLOBALS.has(lower)) global = true;
   }
   if (dunders >= 2 || (dunders >= 1 && (exec || calls > 0))) return { construct: "python-escape", strength: 0.95 };
   if (walk >= 2 && calls > 0) return { construct: "python-escape", strength: 0.85 };

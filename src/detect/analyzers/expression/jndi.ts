@@ -49,7 +49,8 @@ function isJndiCall(resolved: string): number {
 
 /** Log4Shell lookups in s: each outermost `${...}` that resolves to a JNDI lookup. */
 export function jndiHits(s: string): JndiHit[] {
-  if (s.indexOf("${") === -1) return [];
+  const first = s.indexOf("${");
+  if (first === -1) return [];
   const out: JndiHit[] = [];
   // Each open lookup: where it starts and the text resolved so far.
   const stack: { start: number; text: string }[] = [];
@@ -58,19 +59,25 @@ export function jndiHits(s: string): JndiHit[] {
     const strength = isJndiCall(resolved);
     if (strength > 0) out.push({ strength, start, end });
   };
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (c === "$" && s[i + 1] === "{" && stack.length < MAX_DEPTH) {
+  // Outside every lookup the text is never read: the scan jumps to the next `${`.
+  for (let i = first; i !== -1 && i < s.length; i = stack.length > 0 ? i : s.indexOf("${", i)) {
+    const c = s.charCodeAt(i);
+    if (c === 36 /* $ */ && s.charCodeAt(i + 1) === 123 && stack.length < MAX_DEPTH) {
       stack.push({ start: i, text });
       text = "";
-      i++;
-    } else if (c === "}" && stack.length > 0) {
+      i += 2;
+    } else if (c === 125 /* } */ && stack.length > 0) {
       const open = stack.pop()!;
       const resolved = resolve(text);
       text = open.text + resolved;
       if (stack.length === 0) report(open.start, i + 1, resolved);
+      i++;
     } else {
-      text += c;
+      // Plain text up to the next `$` or `}`, taken whole.
+      let k = i + 1;
+      while (k < s.length && s.charCodeAt(k) !== 36 && s.charCodeAt(k) !== 125) k++;
+      text += s.slice(i, k);
+      i = k;
     }
   }
   // Unclosed lookups: Log4j would not run them, but a cut-off payload is still the attack.

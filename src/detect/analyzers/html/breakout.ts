@@ -11,8 +11,38 @@ function interesting(name: string): boolean {
   return name.startsWith("on") || name === "style" || name === "href" || name === "src" || name === "formaction" || name === "action" || name === "xlink:href";
 }
 
+/** Characters after which the tokenizer may start an attribute name: spaces, `/`, NUL, a closing quote. */
+const BEFORE_NAME = new Uint8Array(128);
+for (const c of [9, 10, 11, 12, 13, 32, 47, 0, 34, 39, 96]) BEFORE_NAME[c] = 1;
+
+/** What an interesting name starts with (`xlin`: a Kelvin sign lower-cases to the `k` of `xlink:href`). */
+const INTERESTING_STARTS = ["on", "style", "href", "src", "action", "formaction", "xlin"];
+
+/** Does s[at...] start with `prefix` (lower-case ASCII), ASCII case ignored? */
+function startsFolded(s: string, at: number, prefix: string): boolean {
+  for (let p = 0; p < prefix.length; p++) {
+    const c = s.charCodeAt(at + p);
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== prefix.charCodeAt(p)) return false;
+  }
+  return true;
+}
+
+/**
+ * Can the tokenizer read an interesting attribute name anywhere in s? Names start only after the
+ * characters above, so one pass spares tokenizing every word of ordinary text. The tokenizer drops a
+ * NUL inside a name (`o\0nerror`): a value with one is always read.
+ */
+function mayNameInteresting(s: string): boolean {
+  if (s.indexOf("\0") !== -1) return true;
+  for (let i = 1; i < s.length; i++) {
+    const prev = s.charCodeAt(i - 1);
+    if (prev < 128 && BEFORE_NAME[prev] === 1) for (const start of INTERESTING_STARTS) if (startsFolded(s, i, start)) return true;
+  }
+  return false;
+}
+
 export function attributeBreakoutHits(s: string): Hit[] {
-  if (s.indexOf("=") === -1) return [];
+  if (s.indexOf("=") === -1 || !mayNameInteresting(s)) return [];
   const out: Hit[] = [];
   for (const q of ['"', "'"]) {
     const at = s.indexOf(q);

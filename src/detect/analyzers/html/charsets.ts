@@ -19,14 +19,18 @@ const IMAP_UTF7_RUN = /&([0-9A-Za-z+,]*)-?/g;
 
 const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/** Each base64 character's value by its code (IMAP's `,` is `/`); a run holds no other character. */
+const BASE64_VALUE = new Uint8Array(128);
+for (let v = 0; v < BASE64.length; v++) BASE64_VALUE[BASE64.charCodeAt(v)] = v;
+BASE64_VALUE[44] = 63;
+
 /** A shifted run's base64 read as UTF-16 units (left-over bits dropped, as decoders do); `,` is `/`. */
 function utf16FromBase64(b64: string): string {
   let out = "";
   let bits = 0;
   let n = 0;
   for (let i = 0; i < b64.length; i++) {
-    const c = b64[i]!;
-    bits = ((bits << 6) | BASE64.indexOf(c === "," ? "/" : c)) & 0x3fffff;
+    bits = ((bits << 6) | BASE64_VALUE[b64.charCodeAt(i)]!) & 0x3fffff;
     n += 6;
     if (n >= 16) {
       n -= 16;
@@ -46,8 +50,8 @@ const HIGH_BIT_TAG = /\xbc[A-Za-z/]/;
 /** Binary data (an upload read as Latin-1) is mostly high bytes; text with a stray `¼` is not. */
 function mostlyAscii(s: string): boolean {
   let high = 0;
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) high++;
-  return high * 4 <= s.length;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80 && ++high * 4 > s.length) return false;
+  return true;
 }
 
 const dropHighBit = (s: string) => s.replace(/[\x80-\xff]/g, (c) => String.fromCharCode(c.charCodeAt(0) & 0x7f));

@@ -44,6 +44,22 @@ function schemeHead(value: string, i: number): string {
   return head.toLowerCase();
 }
 
+/**
+ * Does the URL from i, read as the parser reads it, start with `prefix` (lower-case ASCII)? The same
+ * answer as `schemeHead(...).startsWith(prefix)` without building the head: most values are no URL,
+ * and their first character already says so. (No other character lower-cases to an ASCII letter of
+ * these prefixes: only the Kelvin sign becomes `k`.)
+ */
+function headStartsWith(value: string, i: number, prefix: string): boolean {
+  let k = i;
+  for (let p = 0; p < prefix.length; p++, k++) {
+    while (k < value.length && isStripped(value.charCodeAt(k))) k++;
+    const c = value.charCodeAt(k);
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== prefix.charCodeAt(p)) return false;
+  }
+  return true;
+}
+
 const SCRIPT_SCHEMES: [string, ScriptScheme][] = [["javascript:", "javascript"], ["livescript:", "javascript"], ["vbscript:", "vbscript"]];
 const DATA_TYPES: [string, ScriptScheme][] = [
   ["text/html", "data-html"], ["application/xhtml+xml", "data-html"], ["text/xml", "data-html"], ["application/xml", "data-html"],
@@ -53,16 +69,16 @@ const DATA_TYPES: [string, ScriptScheme][] = [
 /** The script URL this (entity-decoded) attribute value, or bare parameter, is; or null. */
 export function scriptUrl(value: string, bare = false): SchemeUrl | null {
   const at = skipLeading(value, bare);
-  const head = schemeHead(value, at);
   for (const [prefix, scheme] of SCRIPT_SCHEMES) {
-    if (!head.startsWith(prefix)) continue;
+    if (!headStartsWith(value, at, prefix)) continue;
     const colon = value.indexOf(":", at);
     return { scheme, body: percentDecode(value.slice(colon + 1)), obfuscated: colon - at !== prefix.length - 1 };
   }
   // IE's `mhtml:` renders a document kept inside any file (`mhtml:http://x/upload.gif!x.html`): a page of the attacker's.
-  if (head.startsWith("mhtml:")) return { scheme: "data-html", body: "", obfuscated: false };
-  if (!head.startsWith("data:")) return null;
-  const type = head.slice(5).replace(/\s+/g, "");
+  if (headStartsWith(value, at, "mhtml:")) return { scheme: "data-html", body: "", obfuscated: false };
+  if (!headStartsWith(value, at, "data:")) return null;
+  // Only a `data:` URL needs its type read whole (spaces dropped, case folded as the engine folds it).
+  const type = schemeHead(value, at).slice(5).replace(/\s+/g, "");
   const match = DATA_TYPES.find(([t]) => type.startsWith(t));
   if (!match) return null;
   return { scheme: match[1], body: dataUrlPayload(value, at), obfuscated: false };
@@ -78,7 +94,7 @@ export function dataUrlPayload(value: string, at = skipLeading(value, false)): s
 }
 
 /** Is this (entity-decoded) value a `data:` URL of any type? */
-export const isDataUrl = (value: string) => schemeHead(value, skipLeading(value, false)).startsWith("data:");
+export const isDataUrl = (value: string) => headStartsWith(value, skipLeading(value, false), "data:");
 
 /** `javascript:void(0)`, `javascript:;`, `javascript://`: links that do nothing, common in real pages. */
 export function isNoOpScript(body: string): boolean {

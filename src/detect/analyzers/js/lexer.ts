@@ -101,20 +101,22 @@ function lexTemplate(s: string, i: number, end: number): Token {
   let out = "";
   let constant = true;
   let k = i + 1;
+  // Plain text runs are copied in slices, not per character (a run past `end` adds nothing).
+  let run = k;
   while (k < end) {
     const c = s.charCodeAt(k);
-    if (c === 96 /* ` */) return { type: "template", start: i, end: k + 1, value: constant ? out : null };
+    if (c === 96 /* ` */) return { type: "template", start: i, end: k + 1, value: constant ? out + s.slice(run, k) : null };
     if (c === 36 && s.charCodeAt(k + 1) === 123) constant = false;
     if (c === 92) {
       const [text, len] = stringEscape(s, k);
-      out += text;
+      out += s.slice(run, k) + text;
       k += len;
+      run = k;
       continue;
     }
-    out += s[k];
     k++;
   }
-  return { type: "template", start: i, end, value: constant ? out : null };
+  return { type: "template", start: i, end, value: constant ? out + s.slice(run, end) : null };
 }
 
 function lexName(s: string, i: number, end: number): Token {
@@ -161,16 +163,20 @@ function regexEnd(s: string, i: number, end: number): number {
   return -1;
 }
 
-const TWO_CHAR_OPS = new Set(["=>", "==", "!=", "<=", ">=", "&&", "||", "??", "?.", "++", "--", "+=", "-=", "*=", "/=", "**"]);
+/** Two-character operators by their two character codes (`c0 * 65536 + c1`): no substring per operator. */
+const TWO_CHAR_OPS = new Map(["=>", "==", "!=", "<=", ">=", "&&", "||", "??", "?.", "++", "--", "+=", "-=", "*=", "/=", "**"].map((op) => [op.charCodeAt(0) * 65536 + op.charCodeAt(1), op]));
 
 /** First characters of the multi-character operators above. */
 const OPERATOR_START = new Set([..."=!<>&|?+-*/."].map((c) => c.charCodeAt(0)));
 
 function operatorAt(s: string, i: number): string {
-  const three = s.slice(i, i + 3);
-  if (three === "===" || three === "!==" || three === "...") return three;
-  const two = three.slice(0, 2);
-  return TWO_CHAR_OPS.has(two) ? two : s[i]!;
+  const c0 = s.charCodeAt(i);
+  const c1 = s.charCodeAt(i + 1);
+  if (s.charCodeAt(i + 2) === c1) {
+    if (c1 === 61 && (c0 === 61 || c0 === 33)) return c0 === 61 ? "===" : "!==";
+    if (c0 === 46 && c1 === 46) return "...";
+  }
+  return TWO_CHAR_OPS.get(c0 * 65536 + c1) ?? s[i]!;
 }
 
 /** After these a `/` divides; elsewhere it starts a regex literal. */
