@@ -26,5 +26,15 @@ export function decompose(req: HttpRequest, limits?: Partial<DecomposeLimits>): 
     // overflow), the leaves found so far are kept and the request is flagged rather than lost.
     sink.flag("body-unparsed");
   }
+  if (sink.flags.includes("too-many-leaves")) readPastTheLimit(sink, req);
   return { leaves: sink.leaves, flags: sink.flags };
+}
+
+/**
+ * Past the leaf limit, an attacker could pad a body with harmless keys and put the payload after
+ * them: the query and the body are then also judged whole, as text leaves (beyond the limit: two more).
+ */
+function readPastTheLimit(sink: LeafSink, req: HttpRequest): void {
+  if (req.query) sink.leaves.push({ location: "query", path: "query", name: "", text: req.query, kind: "text", encodings: [] });
+  if (req.body) sink.leaves.push({ location: "body", path: "body", name: "", text: req.body.slice(0, sink.limits.maxBodyBytes), kind: "text", encodings: [] });
 }

@@ -2,7 +2,10 @@
 export interface DecomposeLimits {
   /** Body characters looked at (after inflating a gzip/deflate body); more is flagged "body-oversize". */
   maxBodyBytes: number;
-  /** Leaves per request; more is flagged "too-many-leaves". */
+  /**
+   * Leaves per request; more is flagged "too-many-leaves", and the body (and the query) past it is
+   * still judged, as one text leaf each: nothing a request carries goes unread.
+   */
   maxLeaves: number;
   /** Nesting of JSON and XML; deeper is flagged "too-deep". */
   maxDepth: number;
@@ -12,7 +15,7 @@ export interface DecomposeLimits {
 
 export const DEFAULT_DECOMPOSE_LIMITS: Readonly<DecomposeLimits> = Object.freeze({
   maxBodyBytes: 1 << 20,
-  maxLeaves: 2000,
+  maxLeaves: 10_000,
   maxDepth: 32,
   maxEncodingLayers: 6,
 });

@@ -25,10 +25,12 @@ describe("decompose", () => {
   });
 
   test("default limits, and limits given in part", () => {
-    expect(DEFAULT_DECOMPOSE_LIMITS).toEqual({ maxBodyBytes: 1 << 20, maxLeaves: 2000, maxDepth: 32, maxEncodingLayers: 6 });
+    expect(DEFAULT_DECOMPOSE_LIMITS).toEqual({ maxBodyBytes: 1 << 20, maxLeaves: 10_000, maxDepth: 32, maxEncodingLayers: 6 });
     const many = request([`GET /?${Array.from({ length: 50 }, (_, i) => `p${i}=${i}`).join("&")} HTTP/1.1`, "Host: a"]);
     const d = decompose(many, { maxLeaves: 10 });
-    expect(d.leaves).toHaveLength(10);
+    // Ten leaves, then the query read whole past the limit.
+    expect(d.leaves).toHaveLength(11);
+    expect(d.leaves.at(-1)).toMatchObject({ path: "query", kind: "text" });
     expect(d.flags).toEqual(["too-many-leaves"]);
   });
 
@@ -51,5 +53,22 @@ describe("decompose", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("past the leaf limit", () => {
+  test("the body and the query are still judged whole, as text leaves: padding cannot hide a payload after the limit", () => {
+    const keys = Array.from({ length: 20 }, (_, i) => `"k${i}":"v${i}"`).join(",");
+    const body = `{${keys},"q":"1' UNION SELECT password FROM users--"}`;
+    const { leaves, flags } = decompose(request(["POST /api?a=1&b=2&c=3 HTTP/1.1", "Host: a", "Content-Type: application/json"], body), { maxLeaves: 5 });
+    expect(flags).toContain("too-many-leaves");
+    const text = leaves.filter((l) => l.kind === "text").map((l) => [l.path, l.text]);
+    expect(text).toEqual([["query", "a=1&b=2&c=3"], ["body", body]]);
+  });
+
+  test("under the limit nothing is read twice", () => {
+    const { leaves, flags } = decompose(request(["POST /api?a=1 HTTP/1.1", "Host: a", "Content-Type: application/json"], '{"x":"y"}'));
+    expect(flags).toEqual([]);
+    expect(leaves.some((l) => l.kind === "text")).toBe(false);
   });
 });
