@@ -26,7 +26,7 @@ const UNIX_LANGS = "python python2 python3 perl php ruby node lua java sh";
 /** Commands that are also English words or common abbreviations: they need shell-like arguments or a break-out. */
 const UNIX_WORDS = `id ls cat echo ping sleep set env dir type time kill who which date head tail more less sort find file touch
   test exec eval export unset ps pwd rm cp mv ln cut diff tr wc uniq locate history alias awk sed mail tar zip gzip
-  killall dig ssh ftp scp tee dd rev printf top vi`;
+  dig ssh ftp scp tee dd rev printf top vi`;
 /** cmd.exe and PowerShell, matched without regard to case as Windows does (a trailing `.exe` dropped). */
 const WINDOWS_TOOLS = `cmd powershell pwsh certutil bitsadmin wmic mshta rundll32 regsvr32 cscript wscript systeminfo tasklist
   taskkill ipconfig netsh schtasks whoami nslookup findstr icacls invoke-expression invoke-webrequest start-process
