@@ -15,7 +15,7 @@
  */
 import { decodeHTML, DecodingMode } from "entities";
 import { isUtf8 } from "node:buffer";
-import { bytesToText, foldOverlongLatin1, hexByteAt, hexValue, percentDecodeLenient } from "../parse/decode.ts";
+import { bytesToText, foldOverlongLatin1, hexByteAt, hexUnitAt, hexValue, percentDecodeLenient } from "../parse/decode.ts";
 import { addJsonLeaves, looksLikeJsonContainer, parseJsonLimited } from "./body/json.ts";
 import type { Encoding, Leaf } from "./leaf.ts";
 import type { Expander, LeafSink } from "./sink.ts";
@@ -152,9 +152,8 @@ export function decodeJsEscapes(s: string): string {
         const b = braceEscape(s, i);
         if (b) [cp, len] = b;
       } else {
-        const hi = hexByteAt(s, i + 2);
-        const lo = hexByteAt(s, i + 4);
-        if (hi >= 0 && lo >= 0) [cp, len] = [hi * 256 + lo, 6];
+        cp = hexUnitAt(s, i + 2);
+        len = 6;
       }
     } else if (c >= 0x30 && c <= 0x33) {
       const d2 = s.charCodeAt(i + 2) - 0x30;

@@ -4,7 +4,7 @@
  * whitespace runs) and records what it undid, since layering is itself a signal. The raw text is
  * kept beside the result, so that evidence can point at the original bytes.
  */
-import { bytesToText, foldOverlongUtf8, hexByteAt } from "../parse/decode.ts";
+import { bytesToText, foldOverlongUtf8, hexByteAt, percentUAt } from "../parse/decode.ts";
 
 export interface NormalizeFlags {
   /** URL-decoding passes that changed something (1 = ordinary encoding, ≥2 = double encoding). */
@@ -39,7 +39,7 @@ export interface NormalizeOptions {
 
 /**
  * One URL-decoding pass over bytes: `%XX`, `%uXXXX`; overlong UTF-8 sequences (`%C0%AE` for `.`) are
- * folded to the character they spell. Hex digits are read with the parser's `hexByteAt`.
+ * folded to the character they spell. Escapes are read with the parser's `hexByteAt` and `percentUAt`.
  */
 function decodePass(s: string, plusAsSpace: boolean, flags: NormalizeFlags): string {
   if (s.indexOf("%") === -1 && !(plusAsSpace && s.indexOf("+") !== -1)) return s;
@@ -50,16 +50,12 @@ function decodePass(s: string, plusAsSpace: boolean, flags: NormalizeFlags): str
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 37 /* % */) {
-      const u = s[i + 1];
-      if (u === "u" || u === "U") {
-        const hi = hexByteAt(s, i + 2);
-        const lo = hexByteAt(s, i + 4);
-        if (hi >= 0 && lo >= 0) {
-          pushText(String.fromCharCode(hi * 256 + lo));
-          flags.percentU = true;
-          i += 5;
-          continue;
-        }
+      const unit = percentUAt(s, i);
+      if (unit >= 0) {
+        pushText(String.fromCharCode(unit));
+        flags.percentU = true;
+        i += 5;
+        continue;
       }
       const b = hexByteAt(s, i + 1);
       if (b >= 0) {

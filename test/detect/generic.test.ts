@@ -82,6 +82,20 @@ describe("leaves", () => {
     expect(lexical.cacheHits + lexical.cacheMisses).toBe(before);
   });
 
+  test("the lexical cache keeps one text's answers apart by location, and serves a repeat what it first got", async () => {
+    const lexical = detector.generic.lexical;
+    const text = `<img src=x onerror=alert(${Date.now()})>`;
+    const misses = lexical.cacheMisses;
+    const [path, query, repeat] = await lexical.probabilities([{ location: "path", text }, { location: "query", text }, { location: "path", text }]);
+    expect(lexical.cacheMisses - misses).toBe(3);
+    expect(Array.from(path!)).not.toEqual(Array.from(query!));
+    expect(Array.from(repeat!)).toEqual(Array.from(path!));
+    const hits = lexical.cacheHits;
+    const [cached] = await lexical.probabilities([{ location: "query", text }]);
+    expect(lexical.cacheHits - hits).toBe(1);
+    expect(Array.from(cached!)).toEqual(Array.from(query!));
+  });
+
   test("an attack in a cookie is still scored", async () => {
     const [v] = await detector.judge([get("/", "Cookie: JSESSIONID=EA414B3E327DED6875848530C864BD8F; pref=1%27%20UNION%20SELECT%20password%20FROM%20users--")]);
     expect(v!.isAnomaly).toBe(true);

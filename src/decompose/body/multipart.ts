@@ -4,6 +4,7 @@
  * tick, so it cannot give leaves synchronously from a string, and it needs a boundary in Content-Type,
  * where this one also finds the boundary in the body when the header is missing or wrong.
  */
+import { percentDecode } from "../../parse/decode.ts";
 import type { LeafSink } from "../sink.ts";
 
 /** RFC 2046 allows 70 characters; more leeway costs nothing. */
@@ -124,15 +125,10 @@ export function dispositionParam(disposition: string, param: string): string | n
   return found;
 }
 
-/** RFC 5987 `charset'lang'percent-encoded`; the value as it is when it is not that. */
+/** RFC 5987 `charset'lang'percent-encoded`, decoded as the rest of the request is; the value as it is when it is not that. */
 function extendedValue(v: string): string {
   const m = /^[\w-]*'[\w-]*'(.*)$/.exec(v);
-  if (!m) return v;
-  try {
-    return decodeURIComponent(m[1]!);
-  } catch {
-    return m[1]!;
-  }
+  return m ? percentDecode(m[1]!) : v;
 }
 
 /**

@@ -8,7 +8,7 @@
  * (a string, a variable, another call), or when the function needs none (`phpinfo()`).
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { finding, isSpaceCode, strongestPerRule } from "./text.ts";
+import { finding, isSpaceCode, isWideSpace, isWordCode, strongestPerRule } from "./text.ts";
 
 /** PHP functions by what a call of them does, with the strength of a call with a code argument. */
 const PHP_CALLS = new Map<string, number>([
@@ -38,9 +38,7 @@ const PHP_CALL_STRENGTH = 0.8;
 const CALL = /(?<![\w$>.])@?([a-z_][a-z0-9_]*)\s*(?:\/\*[^*]{0,80}\*\/\s*)?\(\s*(.?)/gi;
 
 /** `\\s` as a regex reads it: ASCII and Unicode spaces. */
-const isRegexSpace = (c: number) =>
-  isSpaceCode(c) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
-const isWordCode = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+const isRegexSpace = (c: number) => isSpaceCode(c) || isWideSpace(c);
 
 function knownCallee(name: string): boolean {
   return NO_ARG_PROBES.has(name) || PHP_ONLY.has(name) || PHP_ONLY_PREFIX.test(name) || PHP_CALLS.has(name);
@@ -221,6 +219,9 @@ function anchorBits(s: string): number {
   return found;
 }
 
+/** Spring binds request parameter names to bean properties: `class.module.classLoader...` reaches the class loader. */
+const CLASS_LOADER_PATH = /\bclass\s*(?:\.\s*module\s*)?(?:\.|\[\s*['"]?)\s*classLoader\b/i;
+
 /** Constructs that are code wherever they appear (spelled the way their language spells them). */
 const PATTERNS: Pattern[] = [
   { re: /<\?php\b/gi, rule: "code.php-tag", strength: 0.9, needs: "", words: ["<?"] },
@@ -245,7 +246,7 @@ const PATTERNS: Pattern[] = [
   { re: /\bProcessBuilder\b/g, rule: "code.java-process-builder", strength: 0.6, needs: "", words: ["ProcessBuilder"] },
   { re: /\bClass\s*\.\s*forName\s*\(|\.getClass\s*\(\s*\)\s*\.\s*forName\s*\(/g, rule: "code.java-reflection", strength: 0.85, needs: ".(", words: ["forName"] },
   { re: /\bjavax\.script\.ScriptEngineManager\b/g, rule: "code.java-script-engine", strength: 0.85, needs: ".", words: ["javax.script."] },
-  { re: /\bclass\s*(?:\.\s*module\s*)?(?:\.|\[\s*['"]?)\s*classLoader\b/gi, rule: "code.java-classloader", strength: 0.9, needs: "", words: ["classloader"], fold: true },
+  { re: CLASS_LOADER_PATH, rule: "code.java-classloader", strength: 0.9, needs: "", words: ["classloader"], fold: true },
   { re: /\b__import__\s*\(\s*['"]/g, rule: "code.python-import", strength: 0.9, needs: "(", words: ["__import__"] },
   { re: /\bos\s*\.\s*(?:system|popen|exec[lv]p?e?|spawn[lv]p?e?)\s*\(/g, rule: "code.python-os", strength: 0.9, needs: ".(", words: ["os"] },
   { re: /\bsubprocess\s*\.\s*(?:Popen|call|check_call|check_output|run|getoutput|getstatusoutput)\s*\(/g, rule: "code.python-subprocess", strength: 0.9, needs: ".(", words: ["subprocess"] },
@@ -266,9 +267,6 @@ const POLLUTING_IN_VALUE = /["'[]__proto__["'\]]|__proto__\s*[[.]|["']constructo
 
 /** Characters without which nothing here can match. */
 const TRIGGER = /[(<$_%]|classloader|processbuilder|runtime|prototype|java\./i;
-
-/** Spring binds request parameter names to bean properties: `class.module.classLoader...` reaches the class loader. */
-const CLASS_LOADER_PATH = /\bclass\s*(?:\.\s*module\s*)?(?:\.|\[\s*['"]?)\s*classLoader\b/i;
 
 function firstMatch(re: RegExp, s: string, rule: string, strength: number, out: Finding[]): void {
   re.lastIndex = 0;

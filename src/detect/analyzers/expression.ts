@@ -7,20 +7,19 @@
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { expressionHits } from "./expression/constructs.ts";
 import { jndiHits } from "./expression/jndi.ts";
+import { finding } from "./text.ts";
 
 /** Findings weaker than this are noise, not features. */
 const MIN_STRENGTH = 0.3;
-
-const round = (x: number) => Math.round(x * 100) / 100;
 
 export const expressionAnalyzer: Analyzer = {
   name: "expression",
   analyze(input: AnalyzerInput): Finding[] {
     const s = input.text;
     const out: Finding[] = [];
-    for (const h of jndiHits(s)) out.push({ class: "log4shell", rule: "expression.jndi-lookup", strength: round(h.strength), start: h.start, end: h.end });
+    for (const h of jndiHits(s)) out.push(finding("log4shell", "expression.jndi-lookup", h.strength, h.start, h.end));
     for (const h of expressionHits(s)) {
-      if (h.strength >= MIN_STRENGTH) out.push({ class: "ssti", rule: `expression.${h.construct}`, strength: round(h.strength), start: h.start, end: h.end });
+      if (h.strength >= MIN_STRENGTH) out.push(finding("ssti", `expression.${h.construct}`, h.strength, h.start, h.end));
     }
     return out;
   },

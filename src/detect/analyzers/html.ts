@@ -12,6 +12,7 @@ import type { Hit } from "./html/attributes.ts";
 import { isNoOpScript, scriptUrl } from "./html/url-scheme.ts";
 import { checkJs } from "./js/check.ts";
 import { charsetReadings } from "./html/charsets.ts";
+import { finding, strongestPerRule } from "./text.ts";
 
 /** Without one of these characters no markup, URL scheme, call or breakout is possible. */
 const MAY_HOLD_SCRIPT = /[<(`{:=[]/;
@@ -90,16 +91,9 @@ function plusReadingHits(s: string): Hit[] {
 
 /** The strongest finding of each construct (its first span on ties): a value with 200,000 `eval(` is one finding, not 200,000. */
 function toFindings(hits: Hit[]): Finding[] {
-  if (hits.length === 0) return [];
-  const best = new Map<string, Finding>();
-  for (const h of hits) {
-    if (h.strength < MIN_STRENGTH) continue;
-    const key = h.construct;
-    const strength = Math.round(h.strength * 100) / 100;
-    const prev = best.get(key);
-    if (!prev || prev.strength < strength) best.set(key, { class: "xss", rule: `html.${h.construct}`, strength, start: h.start, end: h.end });
-  }
-  return [...best.values()];
+  const findings: Finding[] = [];
+  for (const h of hits) if (h.strength >= MIN_STRENGTH) findings.push(finding("xss", `html.${h.construct}`, h.strength, h.start, h.end));
+  return strongestPerRule(findings);
 }
 
 export const htmlAnalyzer: Analyzer = {

@@ -9,8 +9,9 @@
  * stream wrappers, UNC paths, and remote inclusion (a parameter that is a URL to a script, or ends in
  * `?` to cut off the suffix the application appends).
  */
+import { hexByteAt } from "../../parse/decode.ts";
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { finding, isAsciiDigit, isAsciiLetter, isSpaceCode, lowerAscii, strongestPerRule } from "./text.ts";
+import { finding, isAsciiDigit, isAsciiLetter, isSpaceCode, isWordCode, lowerAscii, lowerAsciiCode, strongestPerRule } from "./text.ts";
 
 /**
  * Files an application never has a reason to read for a request, as lower-case segment paths. `abs`:
@@ -39,13 +40,11 @@ for (const f of SENSITIVE_FILES) {
 // The longest name first: `windows/system32/drivers/etc/hosts` is more than `etc/hosts` inside it.
 for (const list of SENSITIVE_BY_LAST.values()) list.sort((a, b) => b.path.length - a.path.length);
 
-const lowerCode = (c: number) => (c >= 65 && c <= 90 ? c | 32 : c);
-
 /** The two characters before `end` as one number, ASCII letters lower-cased: a key read off a value without copying it. */
-const pairKey = (s: string, end: number) => lowerCode(s.charCodeAt(end - 2)) * 65536 + lowerCode(s.charCodeAt(end - 1));
+const pairKey = (s: string, end: number) => lowerAsciiCode(s.charCodeAt(end - 2)) * 65536 + lowerAsciiCode(s.charCodeAt(end - 1));
 
 /** The same for three characters. */
-const tailKey = (s: string, end: number) => lowerCode(s.charCodeAt(end - 3)) * 4294967296 + pairKey(s, end);
+const tailKey = (s: string, end: number) => lowerAsciiCode(s.charCodeAt(end - 3)) * 4294967296 + pairKey(s, end);
 
 /** The lengths of the sensitive files' last segments by their last three characters: what a value's end is tested against. */
 const LAST_NAME_LENGTHS = new Map<number, number[]>();
@@ -146,11 +145,11 @@ function pathRuns(s: string): Run[] {
       return;
     }
     const seg = s.slice(segStart, end);
-    const parent = parentKind(seg) ?? (gluedParents(seg) > 0 ? "evasive" : null);
-    if (parent && parentKind(seg) === null) {
+    const parent = parentKind(seg);
+    const climbs = parent === null ? gluedParents(seg) : 0;
+    if (climbs > 0) {
       // `......etc`, `..\uEFC8..\uEFC8proc`: parents glued to a name by what a filter took for no
       // separator (an encoded slash it did not decode). Each `..` climbs; the name after them counts.
-      const climbs = gluedParents(seg);
       run.parents += climbs;
       run.evasive = true;
       depth -= climbs;
@@ -335,7 +334,7 @@ function judgeRun(run: Run, input: AnalyzerInput, wholeLength: number, out: Find
 
 const isAlnum = (c: number) => isAsciiLetter(c) || isAsciiDigit(c);
 /** What a file name is made of: an escape or junk next to a name is no part of it. */
-const isNameChar = (c: number) => isAlnum(c) || c === 95 || c === 45 || c === 46;
+const isNameChar = (c: number) => isWordCode(c) || c === 45 || c === 46;
 
 /**
  * The length of an escape ending at `i`, or 0: `%xx`, `%uxxxx`, `%25xx` (encoded again, any number of
@@ -356,8 +355,14 @@ function escapeEndingAt(s: string, i: number): number {
 
 /** An escape that decodes to a separator (`%2f`, `%5c`, `%u2215`...): a root or a step, not junk. */
 function isSeparatorEscape(esc: string): boolean {
-  const hex = /^%u([0-9a-f]{4})$/i.exec(esc)?.[1] ?? /^%(?:25)*([0-9a-f]{2})$/i.exec(esc)?.[1];
-  return hex !== undefined && isSeparator(Number.parseInt(hex, 16));
+  if (esc.length === 6 && (esc.charCodeAt(1) | 32) === 117 /* u */) {
+    const high = hexByteAt(esc, 2);
+    const low = hexByteAt(esc, 4);
+    return high >= 0 && low >= 0 && isSeparator(high * 256 + low);
+  }
+  let k = 1;
+  while (esc.startsWith("25", k) && esc.length - k > 2) k += 2;
+  return esc.length - k === 2 && isSeparator(hexByteAt(esc, k));
 }
 
 /** A character that is none of a name, a space or a separator, from outside ASCII: a stray byte. */

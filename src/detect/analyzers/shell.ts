@@ -10,7 +10,7 @@
  * function definitions and server-side includes.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { finding, isAsciiDigit, isAsciiLetter, isSpaceCode, plusAsSpace, strongestPerRule } from "./text.ts";
+import { finding, isAsciiDigit, isAsciiLetter, isSpaceCode, isWideSpace, isWordCode, plusAsSpace, strongestPerRule } from "./text.ts";
 
 /** How much a command word alone says. */
 type Tier = "tool" | "lang" | "word";
@@ -159,7 +159,7 @@ function readWord(s: string, i: number, inBrace: boolean): Word {
       if (isAsciiLetter(next) || next === 95) {
         // `$u` (an unset variable) expands to nothing: `c$u\at` is `cat`.
         i += 2;
-        while (i < s.length && (isAsciiLetter(s.charCodeAt(i)) || isAsciiDigit(s.charCodeAt(i)) || s.charCodeAt(i) === 95)) i++;
+        while (i < s.length && isWordCode(s.charCodeAt(i))) i++;
         obfuscated = true;
         continue;
       }
@@ -248,7 +248,7 @@ function windowsVariableAt(s: string, i: number): boolean {
   let k = i + 1;
   if (!isAsciiLetter(s.charCodeAt(k)) && s.charCodeAt(k) !== 95) return false;
   const stop = Math.min(s.length, i + 34);
-  while (k < stop && (isAsciiLetter(s.charCodeAt(k)) || isAsciiDigit(s.charCodeAt(k)) || s.charCodeAt(k) === 95)) k++;
+  while (k < stop && isWordCode(s.charCodeAt(k))) k++;
   return s.charCodeAt(k) === 37;
 }
 
@@ -308,11 +308,7 @@ function breaksOut(s: string, sep: number): boolean {
   while (k >= 0 && (s.charCodeAt(k) === 32 || s.charCodeAt(k) === 9)) k--;
   if (k < 0) return true;
   const c = s.charCodeAt(k);
-  if (c === 39 || c === 34) {
-    while (k >= 0 && (s.charCodeAt(k) === 39 || s.charCodeAt(k) === 34 || isSpaceCode(s.charCodeAt(k)))) k--;
-    return true;
-  }
-  return isAsciiDigit(c) || c === 41 || c === 93 || c === 125;
+  return c === 39 || c === 34 || isAsciiDigit(c) || c === 41 || c === 93 || c === 125;
 }
 
 /** Whole values made of plain items between one repeated separator (`python|php|ruby`, `a; b; c`). */
@@ -352,11 +348,6 @@ CHAR_HAS[123]! |= HAS.BRACE;
 CHAR_HAS[60]! |= HAS.LESS;
 CHAR_HAS[47]! |= HAS.SLASH;
 CHAR_HAS[40]! |= HAS.PAREN;
-
-/** Whitespace above ASCII, as `\s` reads it. */
-function isWideSpace(c: number): boolean {
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
-}
 
 /** Values up to this long are read in one pass; longer ones by the engine's searches, faster per character. */
 const SHORT_VALUE = 128;
@@ -619,7 +610,7 @@ function variableRun(s: string, p: Position, assigned: Map<string, Assignment>):
   const braced = s.charCodeAt(i + 1) === 123;
   const nameStart = i + (braced ? 2 : 1);
   let end = nameStart;
-  while (end < s.length && end - nameStart <= 32 && (isAsciiLetter(s.charCodeAt(end)) || isAsciiDigit(s.charCodeAt(end)) || s.charCodeAt(end) === 95)) end++;
+  while (end < s.length && end - nameStart <= 32 && isWordCode(s.charCodeAt(end))) end++;
   const stored = assigned.get(s.slice(nameStart, end));
   if (!stored || stored.value > p.sep) return null;
   if (braced && s.charCodeAt(end++) !== 125) return null;
@@ -634,7 +625,7 @@ const CMD_FOR = /\bfor\s+(?:\/[a-z]\s+(?:"[^"\n]{0,80}"\s*|[^\s%"]{1,80}\s+)?){0
 /** cmd.exe's `IF %x% == ...` / `IF "%~1" NEQ ...`: a comparison of batch variables. */
 const CMD_IF = /\bif\s+(?:\/i\s+)?(?:not\s+)?["'[({]?%[~\w][^\s=]{0,30}\s*(?:==|\s(?:equ|neq|lss|leq|gtr|geq)\s)/i;
 /** A character of a shell function name (`:` included: `:(){ :|:& };:`). */
-const isNameCode = (c: number) => isAsciiLetter(c) || isAsciiDigit(c) || c === 95 || c === 58;
+const isNameCode = (c: number) => isWordCode(c) || c === 58;
 /** Longest function name and body read for a fork bomb. */
 const MAX_FUNCTION_NAME = 32;
 const MAX_FUNCTION_BODY = 200;

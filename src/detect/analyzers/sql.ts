@@ -10,7 +10,7 @@ import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { closureRules, findClosure } from "./sql/closure.ts";
 import { constructRules } from "./sql/constructs.ts";
 import { escapedFirstQuote, PLAIN_LITERAL, SqlTokens, tokenize } from "./sql/tokens.ts";
-import { plusAsSpace } from "./text.ts";
+import { plusAsSpace, strongestPerRule } from "./text.ts";
 
 /** Characters SQL injection cannot do without, but for a few keyword-only constructs (`1 UNION SELECT 1`). */
 const SQL_CHARS = new Uint8Array(128);
@@ -97,12 +97,7 @@ export function analyzeSql(text: string): Finding[] {
 /** The strongest finding of each rule from both lists, the second one's spans shifted by `offset`. */
 function strongest(first: Finding[], second: Finding[], offset: number): Finding[] {
   if (!second.length) return first;
-  const best = new Map(first.map((f) => [f.rule, f]));
-  for (const f of second) {
-    const known = best.get(f.rule);
-    if (!known || f.strength > known.strength) best.set(f.rule, { ...f, start: f.start + offset, end: f.end + offset });
-  }
-  return best.size ? [...best.values()] : NONE;
+  return strongestPerRule([...first, ...second.map((f) => ({ ...f, start: f.start + offset, end: f.end + offset }))]);
 }
 
 function analyzeAscii(text: string): Finding[] {

@@ -21,7 +21,7 @@ import { parseIp } from "../../core/ip.ts";
 import { hexByteAt, percentDecode } from "../../parse/decode.ts";
 import type { AttackClass } from "../classes.ts";
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { finding, lowerAscii } from "./text.ts";
+import { finding, isAsciiDigit, isAsciiLetter, lowerAscii } from "./text.ts";
 
 function find(cls: AttackClass, rule: string, strength: number, start: number, end: number): Finding {
   return finding(cls, `${cls === "open-redirect" ? "redirect" : "ssrf"}.${rule}`, strength, start, end);
@@ -202,7 +202,7 @@ function schemeBefore(text: string, colon: number, floor: number): number {
 }
 
 function isSchemeCode(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46 || c === 95;
+  return isAsciiLetter(c) || isAsciiDigit(c) || c === 43 || c === 45 || c === 46 || c === 95;
 }
 
 /** The URL the value starts with (after spaces), if it starts like one. */
@@ -497,7 +497,7 @@ function pathWrappedUrl(text: string): UrlParts | null {
  */
 function escapedSchemeUrl(text: string): UrlParts | null {
   const first = hexByteAt(text, 1);
-  if (text[0] !== "%" || !((first >= 65 && first <= 90) || (first >= 97 && first <= 122))) return null;
+  if (text[0] !== "%" || !isAsciiLetter(first)) return null;
   const url = leadingUrl(percentDecode(text));
   return url && WEB_SCHEMES.has(url.scheme) && looksLikeHost(url.host) ? { ...url, start: 0, end: text.length } : null;
 }

@@ -27,10 +27,18 @@ export function strongestPerRule(findings: Finding[]): Finding[] {
   return [...best.values()];
 }
 
+/** A character code with ASCII letters lower-cased (what `lowerAscii` does to each character). */
+export const lowerAsciiCode = (c: number) => (c >= 65 && c <= 90 ? c | 32 : c);
+
 export const isAsciiLetter = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
 export const isAsciiDigit = (c: number) => c >= 48 && c <= 57;
+/** An ASCII letter, digit or `_`: a character of a name, as a regex's `\w` reads it. */
+export const isWordCode = (c: number) => isAsciiLetter(c) || isAsciiDigit(c) || c === 95;
 /** Space, tab, CR, LF, VT, FF. */
 export const isSpaceCode = (c: number) => c === 32 || (c >= 9 && c <= 13);
+/** Whitespace above ASCII, as a regex's `\s` reads it. */
+export const isWideSpace = (c: number) =>
+  c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 
 /**
  * A path with each `+` read as a space, or null when it has no `+` or has real spaces. Tools and people

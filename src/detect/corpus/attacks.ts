@@ -42,10 +42,6 @@ export function payloadKey(line: string): string {
   return percentDecode(fill(line, (o) => o[0]!)).toLowerCase().replace(/\s+/g, " ").trim();
 }
 
-export function payloadSide(line: string): "train" | "test" {
-  return splitPoint(payloadKey(line)) < PAYLOAD_TEST_SHARE ? "test" : "train";
-}
-
 export interface PayloadLine {
   cls: AttackClass;
   list: string;

@@ -124,7 +124,7 @@ function bodyPlacement(req: HttpRequest): Placement {
   return "other body";
 }
 
-export function placementOf(req: HttpRequest): Placement {
+function placementOf(req: HttpRequest): Placement {
   if (req.body && req.body.trim()) return bodyPlacement(req);
   if (req.headers.some(([h]) => h === "cookie")) return "cookie";
   if (req.headers.some(([h, v]) => (h === "user-agent" ? !TEST_AGENT.test(v) : !TEMPLATE_HEADERS.has(h)))) return "header";

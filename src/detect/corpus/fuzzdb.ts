@@ -28,7 +28,7 @@ function entityDeclaration(line: string): string | null {
   return /<!ENTITY/i.test(unquoted) ? unquoted : null;
 }
 
-export const FUZZDB_LISTS: readonly FuzzdbList[] = [
+const FUZZDB_LISTS: readonly FuzzdbList[] = [
   { path: "sql-injection", cls: "sqli" },
   { path: "xss/xss-other.txt", cls: "xss" },
   { path: "xss/xss-rsnake.txt", cls: "xss" },

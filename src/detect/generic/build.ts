@@ -26,11 +26,10 @@ import { httpParamsSamples, legitQueries, legitQuerySamples } from "../corpus/da
 import { decodedValue, requestForTarget, requestFromSample } from "../corpus/placement.ts";
 import { rng, splitPoint, type Sample } from "../corpus/sample.ts";
 import { DEFAULT_FEATURIZER, FEATURIZER_VERSION, featurizeField, type SparseVector } from "../featurize.ts";
-import { makeField } from "../fields.ts";
 import { exportLinearOnnx } from "../onnx/linear.ts";
 import { metricsAt, rocAuc, thresholdForFpr, type Scored } from "../eval/metrics.ts";
 import { combinerVector, COMBINER_SIZE, COMBINER_VERSION } from "./combiner.ts";
-import { LexicalModel, WINDOW_CHARS } from "./lexical.ts";
+import { LexicalModel, valueField, WINDOW_CHARS } from "./lexical.ts";
 import { encodeGenericModel, GenericModel, MODEL_INPUT_VERSION, type GenericMetadata } from "./model.ts";
 import { DEFAULT_TRAIN, trainSoftmax, type SoftmaxWeights } from "./softmax.ts";
 
@@ -101,6 +100,16 @@ function classWeights(labels: ArrayLike<number>): Float32Array {
   return Float32Array.from(Array.from(labels, (l) => perSample.get(l)!));
 }
 
+/** The strongest finding of the leaves `eligible` admits (the first of equals), with its leaf's index; null when none is above 0. */
+function strongestFinding(findings: Finding[][], eligible: (i: number) => boolean = () => true): { at: number; finding: Finding } | null {
+  let best: { at: number; finding: Finding } | null = null;
+  findings.forEach((fs, i) => {
+    if (!eligible(i)) return;
+    for (const f of fs) if (f.strength > (best?.finding.strength ?? 0)) best = { at: i, finding: f };
+  });
+  return best;
+}
+
 /**
  * The leaves a labelled request teaches. A benign request: all of them. An attack: the one leaf that
  * carries the payload, the strongest analyzer finding's, or else the longest leaf holding the value;
@@ -111,11 +120,7 @@ function labelledLeaves(analysis: LeafAnalysis, req: HttpRequest, label: ClassLa
   const findings = leaves.map((l) => analysis.analyze(l));
   const cls = CLASSES.indexOf(label);
   if (label === "benign") return leaves.map((leaf, i) => ({ leaf, findings: findings[i]!, label: cls, source }));
-  let best = -1;
-  let bestStrength = 0;
-  findings.forEach((fs, i) => {
-    for (const f of fs) if (f.strength > bestStrength) [best, bestStrength] = [i, f.strength];
-  });
+  let best = strongestFinding(findings)?.at ?? -1;
   if (best < 0) {
     const probe = value.slice(0, 24);
     leaves.forEach((l, i) => {
@@ -131,21 +136,16 @@ function labelledLeaves(analysis: LeafAnalysis, req: HttpRequest, label: ClassLa
  * the strongest analyzer finding's leaf, with that finding's class; else the longest, with the test's class.
  */
 function suiteAttackLeaf(leaves: Leaf[], findings: Finding[][], template: Set<string>, label: ClassLabel, source: string): LabelledLeaf[] {
-  let best = -1;
-  let bestStrength = 0;
-  let longest = -1;
-  leaves.forEach((l, i) => {
-    // A header the suite varies (Content-Type, say) is rarely the payload unless an analyzer says so.
-    if (template.has(leafKey(l)) || (l.location === "header" && !findings[i]!.length)) return;
-    for (const f of findings[i]!) if (f.strength > bestStrength) [best, bestStrength] = [i, f.strength];
-    if (longest < 0 || l.text.length > leaves[longest]!.text.length) longest = i;
-  });
-  if (best >= 0 && bestStrength >= 0.5) {
-    const cls = findings[best]!.reduce((a, f) => (f.strength > a.strength ? f : a)).class;
-    return [{ leaf: leaves[best]!, findings: findings[best]!, label: CLASSES.indexOf(cls), source }];
-  }
+  // A header the suite varies (Content-Type, say) is rarely the payload unless an analyzer says so.
+  const eligible = (i: number) => !template.has(leafKey(leaves[i]!)) && !(leaves[i]!.location === "header" && !findings[i]!.length);
+  const best = strongestFinding(findings, eligible);
+  if (best && best.finding.strength >= 0.5) return [{ leaf: leaves[best.at]!, findings: findings[best.at]!, label: CLASSES.indexOf(best.finding.class), source }];
   // Without a clear finding, the suite's label is all there is: the lexical model learns the payload's
   // look, but the combiner is not taught that a weak finding there is an attack (its findings are left out).
+  let longest = -1;
+  leaves.forEach((l, i) => {
+    if (eligible(i) && (longest < 0 || l.text.length > leaves[longest]!.text.length)) longest = i;
+  });
   return longest < 0 ? [] : [{ leaf: leaves[longest]!, findings: [], label: CLASSES.indexOf(label), source }];
 }
 
@@ -161,10 +161,6 @@ function templateLeaves(decomposed: Leaf[][], share = 0.05): Set<string> {
 /** A query string as the request a browser sends. */
 function queryRequest(query: string): HttpRequest | null {
   return requestForTarget(`/?${query}`, "eval");
-}
-
-function windowField(leaf: Leaf) {
-  return makeField(leaf.location, "", leaf.text.length > WINDOW_CHARS ? leaf.text.slice(0, WINDOW_CHARS) : leaf.text, { decoded: true });
 }
 
 /** Real traffic from the datasets folder: blazehttp's sites (split by site) and CSIC's normal requests. */
@@ -243,7 +239,7 @@ export async function buildGenericModel(options: GenericBuildOptions): Promise<G
   const combinerSide = all.filter((l) => half(l) === "combiner" && (l.label === 0 || l.findings.length));
 
   progress?.("lexical", `${lexicalSide.length} leaves`);
-  const X = lexicalSide.map((l) => featurizeField(windowField(l.leaf), DEFAULT_FEATURIZER));
+  const X = lexicalSide.map((l) => featurizeField(valueField(l.leaf.location, l.leaf.text.slice(0, WINDOW_CHARS)), DEFAULT_FEATURIZER));
   const y = Uint8Array.from(lexicalSide.map((l) => l.label));
   const lexicalWeights = trainSoftmax(X, y, classWeights(y), CLASSES.length, DEFAULT_FEATURIZER.buckets, {
     ...DEFAULT_TRAIN,
@@ -257,8 +253,10 @@ export async function buildGenericModel(options: GenericBuildOptions): Promise<G
   const Xc: SparseVector[] = [];
   for (let i = 0; i < combinerSide.length; i += 4096) {
     const chunk = combinerSide.slice(i, i + 4096);
-    const probs = await lexical.probabilities(chunk.map((l) => l.leaf));
-    chunk.forEach((l, k) => Xc.push(combinerVector(l.leaf, l.findings, probs[k]!)));
+    // As in scoring, a leaf without a finding is the empty vector whatever the lexical model says: it is not run on those.
+    const probs = await lexical.probabilities(chunk.filter((l) => l.findings.length).map((l) => l.leaf));
+    let k = 0;
+    for (const l of chunk) Xc.push(l.findings.length ? combinerVector(l.leaf, l.findings, probs[k++]!) : combinerVector(l.leaf, [], []));
   }
   const yc = Uint8Array.from(combinerSide.map((l) => l.label));
   const combinerWeights: SoftmaxWeights = trainSoftmax(Xc, yc, classWeights(yc), CLASSES.length, COMBINER_SIZE, {

@@ -23,9 +23,6 @@ const EXPLANATION_ENTRIES = 10_000;
 /** Longer values are rarely repeated and would make the cache heavy: they are always scored. */
 const CACHE_MAX_CHARS = 256;
 
-/** The same text can mean another thing in a path than in a cookie: one slot per location. */
-const LOCATION_SLOT: Record<FieldLocation, number> = { path: 0, query: 1, body: 2, cookie: 3, header: 4 };
-
 /** The windows of a value (one for most). */
 export function windowsOf(text: string): string[] {
   if (text.length <= WINDOW_CHARS) return [text];
@@ -37,7 +34,8 @@ export function windowsOf(text: string): string[] {
 }
 
 export class LexicalModel {
-  private readonly cache = new GenerationalCache<string, (Float32Array | undefined)[]>(CACHE_ENTRIES);
+  /** By location and text: the same text can mean another thing in a path than in a cookie. */
+  private readonly cache = new GenerationalCache<string, Float32Array>(CACHE_ENTRIES);
   private readonly explanations = new GenerationalCache<string, Evidence>(EXPLANATION_ENTRIES);
   /** What an identifier gets: certainly benign. */
   private readonly identifier: Float32Array;
@@ -61,74 +59,65 @@ export class LexicalModel {
   async probabilities(values: { location: FieldLocation; text: string }[]): Promise<Float32Array[]> {
     const out: Float32Array[] = new Array(values.length);
     const fields: Field[] = [];
-    /** For each value not served from the cache, its window rows in `fields`. */
+    /** For each value not served from the cache, its window rows in `fields`, and its cache key (cacheable ones). */
     const rowsOf: number[][] = new Array(values.length);
-    const pending = new Map<string, number[][]>();
+    const keyOf: (string | undefined)[] = new Array(values.length);
+    const pending = new Map<string, number[]>();
     values.forEach((v, i) => {
       // Identifiers (session ids, hashes, UUIDs) hold none of the syntax an attack needs: not scored.
       if (isIdentifier(v.text)) {
         out[i] = this.identifier;
         return;
       }
-      const slot = LOCATION_SLOT[v.location];
-      const cacheable = v.text.length <= CACHE_MAX_CHARS;
-      const hit = cacheable ? this.cache.get(v.text)?.[slot] : undefined;
+      const key = v.text.length <= CACHE_MAX_CHARS ? `${v.location}\0${v.text}` : undefined;
+      const hit = key === undefined ? undefined : this.cache.get(key);
       if (hit) {
         out[i] = hit;
         this.cacheHits++;
         return;
       }
       this.cacheMisses++;
-      if (cacheable) {
-        let slots = pending.get(v.text);
-        if (!slots) pending.set(v.text, (slots = []));
-        const known = slots[slot];
-        if (known) {
-          rowsOf[i] = known;
-          return;
-        }
-        rowsOf[i] = slots[slot] = [fields.push(valueField(v.location, v.text)) - 1];
+      if (key === undefined) {
+        rowsOf[i] = windowsOf(v.text).map((w) => fields.push(valueField(v.location, w)) - 1);
         return;
       }
-      rowsOf[i] = windowsOf(v.text).map((w) => fields.push(valueField(v.location, w)) - 1);
+      keyOf[i] = key;
+      let rows = pending.get(key);
+      if (!rows) pending.set(key, (rows = [fields.push(valueField(v.location, v.text)) - 1]));
+      rowsOf[i] = rows;
     });
     if (!fields.length) return out;
     const probs = await this.session.run(fields.map((f) => featurizeField(f, this.settings)));
     const C = this.classes;
-    const row = (r: number) => probs.subarray(r * C, (r + 1) * C);
-    values.forEach((v, i) => {
+    values.forEach((_, i) => {
       const rows = rowsOf[i];
       if (!rows) return;
       // The window most likely an attack (lowest benign probability) speaks for the value.
       let best = rows[0]!;
       for (const r of rows) if (probs[r * C]! < probs[best * C]!) best = r;
-      const p = row(best).slice();
+      const p = probs.slice(best * C, (best + 1) * C);
       out[i] = p;
-      if (v.text.length <= CACHE_MAX_CHARS) {
-        const slots = this.cache.get(v.text) ?? [];
-        slots[LOCATION_SLOT[v.location]] = p;
-        this.cache.set(v.text, slots);
-      }
+      const key = keyOf[i];
+      if (key !== undefined) this.cache.set(key, p);
     });
     return out;
   }
 
   /** The substring that pushed a value toward `cls` (in its most suspicious window). */
   explain(location: FieldLocation, text: string, cls: number): Evidence {
-    const key = `${location}\0${cls}\0${text}`;
-    const cacheable = text.length <= CACHE_MAX_CHARS;
-    let evidence = cacheable ? this.explanations.get(key) : undefined;
+    const key = text.length <= CACHE_MAX_CHARS ? `${location}\0${cls}\0${text}` : undefined;
+    let evidence = key === undefined ? undefined : this.explanations.get(key);
     if (!evidence) {
       evidence = windowsOf(text)
         .map((w) => explainField(this.weights, this.settings, valueField(location, w), cls))
         .reduce((a, b) => (b.weight > a.weight ? b : a));
-      if (cacheable) this.explanations.set(key, evidence);
+      if (key !== undefined) this.explanations.set(key, evidence);
     }
     return evidence;
   }
 }
 
 /** A decoded value as the featurizer takes it (the decompose stage already undid the part's own encoding). */
-function valueField(location: FieldLocation, text: string): Field {
+export function valueField(location: FieldLocation, text: string): Field {
   return makeField(location, "", text, { decoded: true });
 }

@@ -28,8 +28,6 @@ export interface Fused {
   isAnomaly: boolean;
   /** The generic class when the generic model flags; `anomaly` when only the site model does; null when neither. */
   attackType: string | null;
-  /** Which model's score is the final one (for the reasons shown). */
-  decidedBy: "generic" | "site";
 }
 
 /** `score` on a scale whose threshold is `from`, put on a scale whose threshold is `to` (both in [0, 1]). */
@@ -45,8 +43,7 @@ export function rescale(score: number, from: number, to: number): number {
 export function fuseScores(generic: GenericSide, site: SiteSide | null, flagAt = generic.threshold): Fused {
   const genericFlags = generic.score >= flagAt;
   const siteScore = site ? rescale(site.score, site.threshold, generic.threshold) : 0;
-  const decidedBy = siteScore > generic.score ? "site" : "generic";
   const score = Math.max(generic.score, siteScore);
   const isAnomaly = score >= flagAt;
-  return { score, isAnomaly, attackType: genericFlags ? generic.attackType : isAnomaly ? "anomaly" : null, decidedBy };
+  return { score, isAnomaly, attackType: genericFlags ? generic.attackType : isAnomaly ? "anomaly" : null };
 }

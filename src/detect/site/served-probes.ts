@@ -8,7 +8,7 @@ import type { GenericScore } from "../generic/model.ts";
 import { endpointKey, templateOf } from "./endpoint-templates.ts";
 import type { SiteProfile } from "./profile.ts";
 
-export function servesEndpoint(profile: SiteProfile, req: Pick<HttpRequest, "path">): boolean {
+function servesEndpoint(profile: SiteProfile, req: Pick<HttpRequest, "path">): boolean {
   return templateOf(profile.endpoints, endpointKey(req)) !== null;
 }
 

@@ -50,6 +50,8 @@ describe("multipart", () => {
     expect(dispositionParam('form-data; name="a"; filename=x.txt', "filename")).toBe("x.txt");
     expect(dispositionParam("form-data; filename=\"a.txt\"; filename*=UTF-8''%3Cx%3E.txt", "filename")).toBe("<x>.txt");
     expect(dispositionParam("form-data; name", "name")).toBeNull();
+    // filename* is percent-decoded as the rest of the request: Latin-1 bytes and a stray `%` do not leave it encoded
+    expect(dispositionParam("form-data; filename*=ISO-8859-1''%E9t%E9 100%..%2F.txt", "filename")).toBe("été 100%../.txt");
   });
 
   test("malformed: no closing delimiter, missing headers, a boundary inside a line", () => {

@@ -12,12 +12,12 @@ describe("fuseScores", () => {
       const fused = fuseScores(generic(0.958), site(s));
       expect({ s, isAnomaly: fused.isAnomaly, attackType: fused.attackType, atLeastGeneric: fused.score >= 0.958 }).toEqual({ s, isAnomaly: true, attackType: "log4shell", atLeastGeneric: true });
     }
-    expect(fuseScores(generic(0.958), site(0.127))).toEqual({ score: 0.958, isAnomaly: true, attackType: "log4shell", decidedBy: "generic" });
+    expect(fuseScores(generic(0.958), site(0.127))).toEqual({ score: 0.958, isAnomaly: true, attackType: "log4shell" });
   });
 
   test("the site model flags what the generic model let through, as an anomaly", () => {
     const fused = fuseScores(generic(0.3, "xss"), site(0.8));
-    expect(fused).toMatchObject({ isAnomaly: true, attackType: "anomaly", decidedBy: "site" });
+    expect(fused).toMatchObject({ isAnomaly: true, attackType: "anomaly" });
     expect(fused.score).toBeGreaterThanOrEqual(GENERIC_THRESHOLD);
   });
 
@@ -28,8 +28,8 @@ describe("fuseScores", () => {
   });
 
   test("without a site model the generic verdict is the verdict", () => {
-    expect(fuseScores(generic(0.958), null)).toEqual({ score: 0.958, isAnomaly: true, attackType: "log4shell", decidedBy: "generic" });
-    expect(fuseScores(generic(0.5, "sqli"), null)).toEqual({ score: 0.5, isAnomaly: false, attackType: null, decidedBy: "generic" });
+    expect(fuseScores(generic(0.958), null)).toEqual({ score: 0.958, isAnomaly: true, attackType: "log4shell" });
+    expect(fuseScores(generic(0.5, "sqli"), null)).toEqual({ score: 0.5, isAnomaly: false, attackType: null });
   });
 
   test("an operator's threshold applies to both, on the generic scale", () => {

@@ -142,31 +142,39 @@ function headerRecord(headers: [string, string][]): Record<string, string> {
   return out;
 }
 
-/**
- * A leaf as it was sent: a query or form parameter in its wire form (still percent-encoded), any
- * other leaf as its text.
- */
-function wireOf(req: HttpRequest, leaf: Leaf): { raw: string; plusAsSpace: boolean } {
-  const param = req.params.find((p) => `${p.location}.${p.name}` === leaf.path);
-  return param ? { raw: param.rawValue, plusAsSpace: true } : { raw: leaf.text, plusAsSpace: false };
+interface Wire {
+  raw: string;
+  plusAsSpace: boolean;
+}
+
+/** The request's query and form parameters by their leaf path (`query.id`): the first of a repeated name. */
+function paramsByPath(req: HttpRequest): Map<string, Wire> {
+  const out = new Map<string, Wire>();
+  for (const p of req.params) {
+    const path = `${p.location}.${p.name}`;
+    if (!out.has(path)) out.set(path, { raw: p.rawValue, plusAsSpace: true });
+  }
+  return out;
 }
 
 /**
- * The value a reason's field names, as sent. Site reasons can name what is not a leaf: the method,
+ * The value a reason's field names, as sent: a query or form parameter in its wire form (still
+ * percent-encoded), any other leaf as its text. Site reasons can name what is not a leaf: the method,
  * or a parameter by its wire form.
  */
-function rawOf(leaves: Leaf[], req: HttpRequest, label: string): { raw: string; plusAsSpace: boolean } | null {
+function rawOf(leaves: Leaf[], req: HttpRequest, params: Map<string, Wire>, label: string): Wire | null {
   if (label === "method") return { raw: req.method, plusAsSpace: false };
+  const param = params.get(label);
+  if (param) return param;
   const leaf = leaves.find((l) => l.path === label);
-  if (leaf) return wireOf(req, leaf);
-  const param = req.params.find((p) => `${p.location}.${p.name}` === label);
-  return param ? { raw: param.rawValue, plusAsSpace: true } : null;
+  return leaf ? { raw: leaf.text, plusAsSpace: false } : null;
 }
 
 export function threatDetail(row: ThreatRow, allowlist: Allowlist, genericThreshold: number, now: number): ThreatDetailT {
   const req = JSON.parse(row.request) as StoredRequest;
   const reasons = storedReasons(row);
   const { leaves } = decompose(req);
+  const params = paramsByPath(req);
   return {
     ...toThreatData(row, now),
     method: row.method,
@@ -175,12 +183,12 @@ export function threatDetail(row: ThreatRow, allowlist: Allowlist, genericThresh
     attackType: row.attackType,
     request: { raw: req.raw ?? httpText(req), method: req.method, path: req.path, query: req.query, headers: headerRecord(req.headers), body: req.body, redacted: req.redacted ?? [] },
     normalized: leaves.slice(0, MAX_FIELDS_SHOWN).map((l) => {
-      const wire = wireOf(req, l);
+      const raw = params.get(l.path)?.raw ?? l.text;
       const norm = normalizeValue(l.text);
-      return { field: l.path, raw: wire.raw, normalized: norm.text, decodings: [...(wire.raw !== l.text ? ["url-decode"] : []), ...l.encodings, ...decodings(norm.flags)] };
+      return { field: l.path, raw, normalized: norm.text, decodings: [...(raw !== l.text ? ["url-decode"] : []), ...l.encodings, ...decodings(norm.flags)] };
     }),
     reasons: reasons.map((r) => {
-      const source = rawOf(leaves, req, r.field);
+      const source = rawOf(leaves, req, params, r.field);
       const at = source ? locateEvidence(source.raw, r.evidence, source.plusAsSpace) : null;
       return { field: r.field, name: r.name, evidence: r.evidence, detector: r.detector, weight: r.weight, detail: r.detail, ...(at ?? {}) };
     }),

@@ -17,26 +17,11 @@ const UTF7_RUN = /\+([0-9A-Za-z+/]*)-?/g;
 const IMAP_UTF7_MARKUP = /&A[CD][0-9A-Za-z+,]/;
 const IMAP_UTF7_RUN = /&([0-9A-Za-z+,]*)-?/g;
 
-const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/** Each base64 character's value by its code (IMAP's `,` is `/`); a run holds no other character. */
-const BASE64_VALUE = new Uint8Array(128);
-for (let v = 0; v < BASE64.length; v++) BASE64_VALUE[BASE64.charCodeAt(v)] = v;
-BASE64_VALUE[44] = 63;
-
-/** A shifted run's base64 read as UTF-16 units (left-over bits dropped, as decoders do); `,` is `/`. */
+/** A shifted run's base64 read as big-endian UTF-16 units (left-over bits dropped, as decoders do); IMAP's `,` is `/`. */
 function utf16FromBase64(b64: string): string {
+  const bytes = Buffer.from(b64.replaceAll(",", "/"), "base64");
   let out = "";
-  let bits = 0;
-  let n = 0;
-  for (let i = 0; i < b64.length; i++) {
-    bits = ((bits << 6) | BASE64_VALUE[b64.charCodeAt(i)]!) & 0x3fffff;
-    n += 6;
-    if (n >= 16) {
-      n -= 16;
-      out += String.fromCharCode((bits >> n) & 0xffff);
-    }
-  }
+  for (let i = 0; i + 1 < bytes.length; i += 2) out += String.fromCharCode((bytes[i]! << 8) | bytes[i + 1]!);
   return out;
 }
 

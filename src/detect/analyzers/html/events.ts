@@ -3,7 +3,7 @@
  * the HTML, DOM, CSS animation and transition, pointer, touch, media, SVG, old IE/Firefox and WML events.
  * An `on...` attribute outside this set is still suspicious in a tag, but a known name is proof.
  */
-export const EVENT_NAMES = new Set(`
+const EVENT_NAMES = new Set(`
 abort activate afterprint afterscriptexecute afterupdate animationcancel animationend animationiteration animationstart
 appinstalled auxclick beforeactivate beforecopy beforecut beforedeactivate beforeeditfocus beforeinput beforeinstallprompt
 beforematch beforepaste beforeprint beforescriptexecute beforetoggle beforeunload beforeupdate begin blur bounce cancel

@@ -7,6 +7,7 @@
  * injection is kept: start tags with their attributes (processing instructions as tags named `?name`),
  * end tags, and the bodies of `<script>` and `<style>`. Every span points into the text given.
  */
+import { isAsciiLetter, isSpaceCode } from "../text.ts";
 
 export interface Attr {
   /** Lower-cased, NUL bytes removed. */
@@ -34,8 +35,7 @@ export interface Tag {
 }
 
 /** HTML's spaces, and the vertical tab old IE took for one (`<img\vsrc=x\vonerror=...>`). */
-const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 11 || c === 12 || c === 13;
-const isAsciiLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isSpace = isSpaceCode;
 
 /** Reads a name from i up to a stop character; NUL bytes are dropped, the rest lower-cased. */
 function readName(s: string, i: number, end: number, stop: (c: number) => boolean): [string, number] {

@@ -4,6 +4,8 @@
  * decoded value (`\u0061lert` is the name `alert`, `'\x61'` is the string "a"), because that is what
  * the engine runs. It never throws and reads each character a bounded number of times.
  */
+import { hexValue } from "../../../parse/decode.ts";
+import { isAsciiDigit, isAsciiLetter } from "../text.ts";
 
 export type TokenType = "name" | "string" | "template" | "number" | "regex" | "punct";
 
@@ -19,20 +21,18 @@ export interface Token {
   value: string | null;
 }
 
-const isDigit = (c: number) => c >= 48 && c <= 57;
 const isLineEnd = (c: number) => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
 const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0xfeff || c === 0x2028 || c === 0x2029;
 function isIdentStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 36 || c === 95 || c >= 0x80;
+  return isAsciiLetter(c) || c === 36 || c === 95 || c >= 0x80;
 }
-const isIdentPart = (c: number) => isIdentStart(c) || isDigit(c);
+const isIdentPart = (c: number) => isIdentStart(c) || isAsciiDigit(c);
 
 function hexDigits(s: string, i: number, n: number): number {
-  if (i + n > s.length) return -1;
   let v = 0;
   for (let k = i; k < i + n; k++) {
-    const d = parseInt(s[k]!, 16);
-    if (Number.isNaN(d)) return -1;
+    const d = hexValue(s.charCodeAt(k));
+    if (d < 0) return -1;
     v = v * 16 + d;
   }
   return v;
@@ -215,7 +215,7 @@ export function lexJs(s: string, start = 0, end = s.length): Token[] {
     let tok: Token;
     if (c === 39 || c === 34) tok = lexString(s, i, end);
     else if (c === 96) tok = lexTemplate(s, i, end);
-    else if (isDigit(c) || (c === 46 && isDigit(s.charCodeAt(i + 1)))) {
+    else if (isAsciiDigit(c) || (c === 46 && isAsciiDigit(s.charCodeAt(i + 1)))) {
       let k = i + 1;
       while (k < end && (isIdentPart(s.charCodeAt(k)) || s.charCodeAt(k) === 46)) k++;
       tok = { type: "number", start: i, end: k, value: s.slice(i, k) };

@@ -4,15 +4,13 @@
  * rest of the query (`admin'--`), a WHERE, an ORDER BY or GROUP BY. Prose that merely contains a quote
  * ("Tom's and Mary's") goes on with words, which is none of these.
  */
-import { condition, endsClause, expression, isComparison, isLogic, isOp, isWord, sig, WORD } from "./grammar.ts";
+import { condition, endsClause, expression, isComparison, isLogic, isOp, isPlainWord, isWord, sig, WORD } from "./grammar.ts";
 import { statementShape } from "./statements.ts";
-import { opCode } from "./tokens.ts";
+import { CLOSED, COMMENT_BLOCK, COMMENT_DASH, K, opCode, type SqlTokens } from "./tokens.ts";
 import { wordIndex } from "./words.ts";
-import { CLOSED, COMMENT_BLOCK, COMMENT_DASH, K, type SqlTokens } from "./tokens.ts";
 import type { Report } from "./report.ts";
 
 const BOOLEAN = wordIndex("boolean");
-const SELECT = wordIndex("select");
 const IF = wordIndex("if");
 /** Operators that splice a value into a string: concatenation, and arithmetic that coerces it. */
 const SPLICING = new Set(["||", "+", "-", "*", "/", "%", "&", "|", "^"].map(opCode));
@@ -47,7 +45,7 @@ export function findClosure(t: SqlTokens, quote: number): Closure | null {
     if (i < t.count && t.kind(i) === K.NUM) {
       kind = "number";
       i++;
-    } else if (plainWord(t, i) && isLogic(t, sig(t, i + 1))) {
+    } else if (isPlainWord(t, i) && isLogic(t, sig(t, i + 1))) {
       // `hi or a=a`: in a numeric context the word is a column name.
       kind = "word";
       i++;
@@ -68,10 +66,6 @@ function byClosure(c: Closure, quote: number, number: number, none: number): num
   if (c.kind === "quote") return quote;
   if (c.kind === "number" || c.parens > 0) return number;
   return c.kind === "word" ? none - 0.1 : none;
-}
-
-function plainWord(t: SqlTokens, i: number): boolean {
-  return i < t.count && t.kind(i) === K.WORD && t.aux(i) < 0;
 }
 
 export function closureRules(t: SqlTokens, c: Closure, report: Report): void {
@@ -113,7 +107,7 @@ function statementRule(t: SqlTokens, c: Closure, at: number, report: Report): vo
   // `DELETE FROM users;--`: a whole statement that also cuts what the query had after it.
   const cut = end < t.count && t.kind(end - 1) === K.SEMI;
   // IF(1=2) SELECT .. ELSE DROP ..: a literal condition before a statement is a probe, not a query pasted in.
-  const bare = shape === 2 && (isWord(t, at, SELECT) || isWord(t, at, IF) || cut) ? 0.8 : terminated ? 0.75 : 0.6;
+  const bare = shape === 2 && (isWord(t, at, WORD.select) || isWord(t, at, IF) || cut) ? 0.8 : terminated ? 0.75 : 0.6;
   const strength = c.kind === "none" && c.parens === 0 ? bare : byClosure(c, afterClosure, afterClosure, 0);
   if (strength > 0) report("statement", strength, c.from, t.end(sig(t, at + 1) < t.count ? sig(t, at + 1) : at));
 }

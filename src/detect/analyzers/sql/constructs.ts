@@ -4,9 +4,9 @@
  * subqueries, catalogue lookups, strings built from character codes, conditional functions. One pass
  * over the tokens; each check looks a bounded way ahead (groups are skipped whole), so it is linear.
  */
-import { callEnd, condition, expression, flagsAt, groupEnd, isLogic, isOp, isWord, selectListFollows, sig, sigSpace, WORD } from "./grammar.ts";
+import { callEnd, condition, expression, flagsAt, groupEnd, isLogic, isOp, isWord, JOINING, selectListFollows, sig, sigSpace, WORD } from "./grammar.ts";
 import { K, opCode, type SqlTokens } from "./tokens.ts";
-import { W, wordIndex, wordText } from "./words.ts";
+import { KEYWORD, W, wordIndex, wordText } from "./words.ts";
 import type { Report } from "./report.ts";
 import { statementShape } from "./statements.ts";
 
@@ -17,7 +17,6 @@ const WHEN = wordIndex("when");
 const THEN = wordIndex("then");
 const CONCAT = new Set([wordIndex("concat"), wordIndex("concat_ws"), wordIndex("unhex")]);
 const CHAR_CODES = new Set([wordIndex("char"), wordIndex("chr"), wordIndex("nchar")]);
-const JOINING = new Set(["+", "||"].map(opCode));
 const PLUS = new Set([opCode("+")]);
 const CAST = opCode("::");
 const PROCEDURE = wordIndex("procedure");
@@ -43,13 +42,16 @@ function previousSpace(t: SqlTokens, i: number): number {
   return p;
 }
 
-/** Is the token before i one after which SQL expects a value (an operator, `(`, `,`, a keyword)? */
+/**
+ * Is the token before i one after which SQL expects a value or a condition (an operator, `(`, `,`, a
+ * keyword, AND/OR/`||`/`&&`)?
+ */
 function inExpressionPosition(t: SqlTokens, i: number): boolean {
   const p = previous(t, i);
   if (p < 0) return false;
   const kind = t.kind(p);
   if (kind === K.OP || kind === K.OPEN || kind === K.COMMA || kind === K.SEMI || kind === K.DOT) return true;
-  return (flagsAt(t, p) & (W.RESERVED | W.STATEMENT | W.LOGIC | W.COMPARE | W.NOT)) !== 0;
+  return (flagsAt(t, p) & KEYWORD) !== 0;
 }
 
 /** `quoted`: the tokens start with the literal the value closed (a quote context). */
@@ -335,8 +337,8 @@ function conditionFunction(t: SqlTokens, i: number, report: Report): void {
   delayInBranches(t, test.end, close, report);
   const literal = t.kind(first) === K.NUM || t.kind(first) === K.STR;
   const name = wordText(t.aux(i));
-  const strength = name === "elt" || name === "make_set" ? 0.85 : !literal ? 0 : name === "iif" ? 0.85 : isLogicContext(t, i) ? 0.7 : 0;
-  if (strength > 0) report("conditional-function", strength, t.start(i), t.end(groupEnd(t, open) - 1));
+  const strength = name === "elt" || name === "make_set" ? 0.85 : !literal ? 0 : name === "iif" ? 0.85 : inExpressionPosition(t, i) ? 0.7 : 0;
+  if (strength > 0) report("conditional-function", strength, t.start(i), t.end(close - 1));
 }
 
 /** CASE WHEN 1=1 THEN ...: a boolean-blind probe (prose says "in case when", without a comparison and THEN). */
@@ -366,10 +368,4 @@ function delayInBranches(t: SqlTokens, from: number, end: number, report: Report
       return;
     }
   }
-}
-
-/** A call that stands where a condition or value goes (after AND/OR, `=`, `(`, `,`, SELECT). */
-function isLogicContext(t: SqlTokens, i: number): boolean {
-  const p = previous(t, i);
-  return p >= 0 && (isLogic(t, p) || inExpressionPosition(t, i));
 }

@@ -5,7 +5,7 @@
  * (the tokenizer matched them), so reading is linear.
  */
 import { K, opCode, type SqlTokens } from "./tokens.ts";
-import { W, wordFlags, wordIndex } from "./words.ts";
+import { KEYWORD, W, wordFlags, wordIndex } from "./words.ts";
 
 export const WORD = {
   union: wordIndex("union"),
@@ -50,6 +50,8 @@ const UNARY = new Set(["-", "+", "!", "~"].map(opCode));
 /** With PostgreSQL's JSON and array tests: contains, contained, path match, key exists, field access. */
 const COMPARISON = new Set(["=", "==", "<>", "!=", "<", ">", "<=", ">=", "<=>", "!<", "!>", "@>", "<@", "@@", "?|", "?&", "->", "->>"].map(opCode));
 const LOGIC_OPS = new Set(["||", "&&"].map(opCode));
+/** Operators that join strings (MSSQL `+`, standard `||`): `'sel'+'ect'`, `CHR(83)||CHR(69)`. */
+export const JOINING = new Set(["+", "||"].map(opCode));
 
 /** The first index at or after i that is not a comment (t.count when none). */
 export function sig(t: SqlTokens, i: number): number {
@@ -75,6 +77,11 @@ export function flagsAt(t: SqlTokens, i: number): number {
   return i < t.count && (t.kind(i) === K.WORD || t.kind(i) === K.FUNC) ? wordFlags(t.aux(i)) : 0;
 }
 
+/** A word that is not SQL. */
+export function isPlainWord(t: SqlTokens, i: number): boolean {
+  return i < t.count && t.kind(i) === K.WORD && t.aux(i) < 0;
+}
+
 export function isOp(t: SqlTokens, i: number, ops: Set<number>): boolean {
   return i < t.count && t.kind(i) === K.OP && ops.has(t.aux(i));
 }
@@ -90,7 +97,7 @@ export function isComparison(t: SqlTokens, i: number): boolean {
 
 /** A word the grammar reserves (so it cannot be a column name). */
 function isReserved(flags: number): boolean {
-  return (flags & (W.RESERVED | W.STATEMENT | W.LOGIC | W.COMPARE | W.NOT)) !== 0;
+  return (flags & KEYWORD) !== 0;
 }
 
 /** After a call's name: the index after its closing parenthesis. */

@@ -2,11 +2,9 @@
  * Is the word at a token the start of a real statement, or prose that shares its verb ("drop it in the
  * box", "select the best one")? Each statement has a shape its next tokens must have.
  */
-import { condition, flagsAt, groupEnd, isOp, selectListFollows, sig } from "./grammar.ts";
-import { K, opCode, type SqlTokens } from "./tokens.ts";
+import { condition, flagsAt, groupEnd, isOp, isPlainWord, JOINING, selectListFollows, sig } from "./grammar.ts";
+import { K, type SqlTokens } from "./tokens.ts";
 import { W, wordText } from "./words.ts";
-
-const JOINING = new Set(["+", "||"].map(opCode));
 
 /** What DROP, CREATE, ALTER and TRUNCATE act on. */
 const OBJECTS = new Set(["table", "database", "schema", "user", "view", "index", "trigger", "procedure", "function", "login"]);
@@ -17,11 +15,6 @@ function wordAt(t: SqlTokens, i: number): string {
 
 function isName(t: SqlTokens, i: number): boolean {
   return i < t.count && (t.kind(i) === K.WORD || t.kind(i) === K.IDENT);
-}
-
-/** A word that is not SQL. */
-function plainWordAt(t: SqlTokens, i: number): boolean {
-  return i < t.count && t.kind(i) === K.WORD && t.aux(i) < 0;
 }
 
 /**
@@ -98,7 +91,7 @@ function execShape(t: SqlTokens, next: number): 0 | 1 | 2 {
     return t.kind(inner) === K.STR && isOp(t, sig(t, inner + 1), JOINING) ? 2 : 0;
   }
   if (kind === K.STR) return 1;
-  return kind === K.FUNC || (isName(t, next) && !plainWordAt(t, sig(t, next + 1))) ? 1 : 0;
+  return kind === K.FUNC || (isName(t, next) && !isPlainWord(t, sig(t, next + 1))) ? 1 : 0;
 }
 
 /** Privilege lists are short: `GRANT connect, resource TO x`. */

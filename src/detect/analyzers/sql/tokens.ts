@@ -6,7 +6,9 @@
  * `/*! ... *\/` are not, since their content is SQL. Tokens live in one Int32Array reused across
  * calls: a megabyte of text is tokenized without allocating per token.
  */
-import { foldHash, HASH_SEED, LONGEST_WORD, lookupWord, mayBeWord, W, wordFlags } from "./words.ts";
+import { hexValue } from "../../../parse/decode.ts";
+import { isAsciiDigit } from "../text.ts";
+import { foldHash, HASH_SEED, KEYWORD, LONGEST_WORD, lookupWord, mayBeWord, wordFlags } from "./words.ts";
 
 export const K = {
   /** A string literal; aux = quote code, | CLOSED when its closing quote is there. */
@@ -174,14 +176,6 @@ function isWordPart(c: number): boolean {
   return c >= 128 ? c !== 0xa0 : WORD_PART[c] === 1; // NaN (past the end) is not
 }
 
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
-function isHexDigit(c: number): boolean {
-  return isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-}
-
 /** Where a string quoted with `quote` that continues at `i` ends (after its closing quote), or -1 when it never does. */
 function stringEnd(text: string, i: number, quote: number): number {
   const n = text.length;
@@ -298,7 +292,7 @@ export function tokenize(text: string, quote: number, out: SqlTokens, bare?: Sql
         if (text.charCodeAt(i + 2) === 33 /* ! */) {
           // `/*!50000 UNION */`: MySQL runs the content; the version digits are not part of it.
           i += 3;
-          while (i < n && i < start + 9 && isDigit(text.charCodeAt(i))) i++;
+          while (i < n && i < start + 9 && isAsciiDigit(text.charCodeAt(i))) i++;
           executable = true;
         } else {
           const close = text.indexOf("*/", i + 2);
@@ -316,7 +310,7 @@ export function tokenize(text: string, quote: number, out: SqlTokens, bare?: Sql
         out.push(K.NUM, start, i, c === 48 && (next === 120 || next === 88 || next === 98 || next === 66) && i > start + 2 ? 1 : 0);
         continue;
       case C.DOT:
-        if (isDigit(next) && !followsName(out)) {
+        if (isAsciiDigit(next) && !followsName(out)) {
           i = numberEnd(text, i);
           out.push(K.NUM, start, i, 0);
         } else out.push(K.DOT, start, ++i, 0);
@@ -457,19 +451,17 @@ function followsName(out: SqlTokens): boolean {
   if (last < 0) return false;
   const kind = out.kind(last);
   // After a keyword (`SELECT.1`, `UNION SELECT.5`) the dot starts a number.
-  if (kind === K.WORD) return (wordFlags(out.aux(last)) & KEYWORDS) === 0;
+  if (kind === K.WORD) return (wordFlags(out.aux(last)) & KEYWORD) === 0;
   return kind === K.IDENT || kind === K.CLOSE;
 }
-
-const KEYWORDS = W.RESERVED | W.STATEMENT | W.LOGIC | W.COMPARE | W.NOT;
 
 function numberEnd(text: string, i: number): number {
   const n = text.length;
   const c = text.charCodeAt(i);
   const x = text.charCodeAt(i + 1) | 0x20;
-  if (c === 48 && x === 120 && isHexDigit(text.charCodeAt(i + 2))) {
+  if (c === 48 && x === 120 && hexValue(text.charCodeAt(i + 2)) >= 0) {
     i += 2;
-    while (i < n && isHexDigit(text.charCodeAt(i))) i++;
+    while (i < n && hexValue(text.charCodeAt(i)) >= 0) i++;
     return i;
   }
   if (c === 48 && x === 98 && (text.charCodeAt(i + 2) === 48 || text.charCodeAt(i + 2) === 49)) {
@@ -477,18 +469,18 @@ function numberEnd(text: string, i: number): number {
     while (i < n && (text.charCodeAt(i) === 48 || text.charCodeAt(i) === 49)) i++;
     return i;
   }
-  while (i < n && isDigit(text.charCodeAt(i))) i++;
+  while (i < n && isAsciiDigit(text.charCodeAt(i))) i++;
   if (text.charCodeAt(i) === 46) {
     i++;
-    while (i < n && isDigit(text.charCodeAt(i))) i++;
+    while (i < n && isAsciiDigit(text.charCodeAt(i))) i++;
   }
   if ((text.charCodeAt(i) | 0x20) === 101) {
     let j = i + 1;
     const sign = text.charCodeAt(j);
     if (sign === 43 || sign === 45) j++;
-    if (isDigit(text.charCodeAt(j))) {
+    if (isAsciiDigit(text.charCodeAt(j))) {
       i = j;
-      while (i < n && isDigit(text.charCodeAt(i))) i++;
+      while (i < n && isAsciiDigit(text.charCodeAt(i))) i++;
     }
   }
   return i;

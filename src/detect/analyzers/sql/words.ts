@@ -3,6 +3,7 @@
  * Oracle and SQLite read them. A word not listed is a plain identifier. Lookup is by a hash computed
  * while the tokenizer scans the word, so that no string is built for the many words that are not SQL.
  */
+import { lowerAsciiCode } from "../text.ts";
 
 /** What a word is; a word may be several things (`IF` is a statement in MSSQL and a function in MySQL). */
 export const W = {
@@ -39,6 +40,9 @@ export const W = {
   PRIVILEGE: 1 << 15,
 } as const;
 
+/** What makes a word a keyword of the grammar, not a name: reserved, a statement, a logic or compare word, NOT. */
+export const KEYWORD = W.RESERVED | W.STATEMENT | W.LOGIC | W.COMPARE | W.NOT;
+
 const GROUPS: [number, string][] = [
   [W.LOGIC, "and or xor"],
   [W.NOT, "not"],
@@ -60,8 +64,7 @@ const GROUPS: [number, string][] = [
 
 /** A word's hash, as the tokenizer computes it over the characters it scans (ASCII letters folded to lower case). */
 export function foldHash(h: number, code: number): number {
-  const c = code >= 65 && code <= 90 ? code | 0x20 : code;
-  return (Math.imul(h, 31) + c) | 0;
+  return (Math.imul(h, 31) + lowerAsciiCode(code)) | 0;
 }
 export const HASH_SEED = 7;
 
@@ -116,8 +119,7 @@ export function mayBeWord(hash: number): boolean {
 
 function sameFolded(word: string, text: string, start: number): boolean {
   for (let i = 0; i < word.length; i++) {
-    const c = text.charCodeAt(start + i);
-    if ((c >= 65 && c <= 90 ? c | 0x20 : c) !== word.charCodeAt(i)) return false;
+    if (lowerAsciiCode(text.charCodeAt(start + i)) !== word.charCodeAt(i)) return false;
   }
   return true;
 }
