@@ -31,17 +31,16 @@ export function hexValue(c: number): number {
 type EscapeReader = (s: string, i: number) => number;
 
 /**
- * Rebuilds the bytes of `s` where some characters are byte escapes, then decodes them as text.
+ * Rebuilds the bytes of `s` where some backslash sequences are byte escapes, then decodes them as text.
  * Other characters are copied as UTF-8, so non-ASCII text in the input survives.
  */
-function decodeByteEscapes(s: string, marker: string, read: EscapeReader): string {
-  if (s.indexOf(marker) === -1) return s;
-  const markerCode = marker.charCodeAt(0);
+function decodeBackslashEscapes(s: string, read: EscapeReader): string {
+  if (s.indexOf("\\") === -1) return s;
   const out = new Uint8Array(s.length * 3);
   let n = 0;
   for (let k = 0; k < s.length; k++) {
     const c = s.charCodeAt(k);
-    if (c === markerCode) {
+    if (c === 0x5c /* \ */) {
       const e = read(s, k);
       if (e >= 0) {
         out[n++] = e & 0xff;
@@ -67,6 +66,13 @@ export function hexByteAt(s: string, i: number): number {
   return h >= 0 && l >= 0 ? h * 16 + l : -1;
 }
 
+/** The UTF-16 code unit spelled by the four hex digits at position i (`\uXXXX`, `%uXXXX`), or -1. */
+export function hexUnitAt(s: string, i: number): number {
+  const hi = hexByteAt(s, i);
+  const lo = hexByteAt(s, i + 2);
+  return hi >= 0 && lo >= 0 ? hi * 256 + lo : -1;
+}
+
 /**
  * One pass of URL decoding. Each run of `%XX` escapes becomes the text its bytes spell (UTF-8, or
  * Latin-1 when they are not UTF-8); a `%` not followed by two hex digits stays as is. The text between
@@ -75,7 +81,7 @@ export function hexByteAt(s: string, i: number): number {
  * values) `+` becomes a space.
  */
 export function percentDecode(s: string, plusAsSpace = false): string {
-  return decodeEscapeRuns(plusAsSpace && s.indexOf("+") !== -1 ? s.replaceAll("+", " ") : s, false);
+  return decodeEscapeRuns(s, plusAsSpace, false);
 }
 
 /**
@@ -84,7 +90,7 @@ export function percentDecode(s: string, plusAsSpace = false): string {
  * of a value, never for the application's own. `plusAsSpace` as for percentDecode.
  */
 export function percentDecodeLenient(s: string, plusAsSpace = false): string {
-  return decodeEscapeRuns(plusAsSpace && s.indexOf("+") !== -1 ? s.replaceAll("+", " ") : s, true);
+  return decodeEscapeRuns(s, plusAsSpace, true);
 }
 
 /** The text of the run of `%XX` escapes from i to j. */
@@ -105,19 +111,17 @@ function runText(s: string, i: number, j: number, lenient: boolean): string {
   return bytesToText((lenient && foldOverlongUtf8(bytes)) || bytes);
 }
 
-/** The UTF-16 code unit of `%uXXXX` at i, or -1. */
-function percentUAt(s: string, i: number): number {
+/** The UTF-16 code unit of IIS's `%uXXXX` at i (i at the `%`), or -1. */
+export function percentUAt(s: string, i: number): number {
   const u = s.charCodeAt(i + 1);
-  if (u !== 0x75 && u !== 0x55) return -1;
-  const hi = hexByteAt(s, i + 2);
-  const lo = hexByteAt(s, i + 4);
-  return hi >= 0 && lo >= 0 ? hi * 256 + lo : -1;
+  return u === 0x75 || u === 0x55 ? hexUnitAt(s, i + 2) : -1;
 }
 
 /** Above this length a value is first given to the native decoder (a throw costs more than short values gain). */
 const NATIVE_FIRST_LENGTH = 1024;
 
-function decodeEscapeRuns(s: string, lenient: boolean): string {
+function decodeEscapeRuns(text: string, plusAsSpace: boolean, lenient: boolean): string {
+  const s = plusAsSpace && text.indexOf("+") !== -1 ? text.replaceAll("+", " ") : text;
   if (s.length > NATIVE_FIRST_LENGTH && s.indexOf("%") !== -1) {
     // Where the native decoder succeeds (every escape well-formed, every run valid UTF-8: no `%u`, no
     // overlong form) it reads as the runs below do, several times faster on a long value; but it keeps
@@ -172,7 +176,9 @@ export function foldOverlongUtf8(bytes: ArrayLike<number>): Uint8Array | null {
     }
     let cp = bytes[i]! & (0x7f >> len);
     for (let k = 1; k < len; k++) cp = (cp << 6) | (bytes[i + k]! & 0x3f);
-    for (const x of encoder.encode(String.fromCharCode(cp))) out.push(x);
+    // The old 5- and 6-byte forms can spell values past Unicode: those are kept as sent.
+    if (cp > 0x10ffff) for (let k = 0; k < len; k++) out.push(bytes[i + k]!);
+    else for (const x of encoder.encode(String.fromCodePoint(cp))) out.push(x);
     i += len - 1;
   }
   return Uint8Array.from(out);
@@ -276,7 +282,7 @@ const readHexEscape: EscapeReader = (s, i) => {
 
 /** nginx `escape=default`: `"`, `\`, control and non-ASCII bytes are written as `\xHH`. */
 export function unescapeNginx(s: string): string {
-  return decodeByteEscapes(s, "\\", readHexEscape);
+  return decodeBackslashEscapes(s, readHexEscape);
 }
 
 /** nginx `escape=json`: the value is the inside of a JSON string. */
@@ -299,5 +305,5 @@ const readApacheEscape: EscapeReader = (s, i) => {
 
 /** Apache's log escaping: `\"`, `\\`, C escapes and `\xhh` for other bytes. */
 export function unescapeApache(s: string): string {
-  return decodeByteEscapes(s, "\\", readApacheEscape);
+  return decodeBackslashEscapes(s, readApacheEscape);
 }

@@ -1,8 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
+import { gzipSync } from "node:zlib";
 import type { HttpRequest } from "../../src/core/http-request.ts";
 import { decompose, DEFAULT_DECOMPOSE_LIMITS } from "../../src/decompose/index.ts";
-import { leafAt, paths, request } from "./fixtures.ts";
+import { addBodyLeaves } from "../../src/decompose/body/index.ts";
+import { addCookieLeaves, addHeaderLeaves, addPathLeaf, addQueryLeaves } from "../../src/decompose/request.ts";
+import { leafAt, paths, request, sink } from "./fixtures.ts";
 
 describe("decompose", () => {
   test("a browser page view: path, query, cookies, headers in order, no flags", () => {
@@ -48,8 +51,10 @@ describe("decompose", () => {
       fc.property(text, text, text, contentTypes, (path, header, body, ct) => {
         const base = request(["GET / HTTP/1.1", "Host: a"]);
         const req: HttpRequest = { ...base, path, params: [{ name: header, value: body, rawName: header, rawValue: body, location: "query" }], headers: [["x-a", header], ["referer", header], ["content-type", ct]], cookies: [{ name: header, value: path }], body };
-        const d = decompose(req);
-        expect(Array.isArray(d.leaves)).toBe(true);
+        expect(Array.isArray(decompose(req).leaves)).toBe(true);
+        // decompose catches what a reader throws; the readers themselves must not throw
+        const s = sink({ expand: true });
+        for (const read of [addPathLeaf, addQueryLeaves, addCookieLeaves, addHeaderLeaves, addBodyLeaves]) expect(() => read(s, req)).not.toThrow();
       }),
       { numRuns: 500 },
     );
@@ -70,5 +75,22 @@ describe("past the leaf limit", () => {
     const { leaves, flags } = decompose(request(["POST /api?a=1 HTTP/1.1", "Host: a", "Content-Type: application/json"], '{"x":"y"}'));
     expect(flags).toEqual([]);
     expect(leaves.some((l) => l.kind === "text")).toBe(false);
+  });
+});
+
+describe("past the leaf limit, whatever the body", () => {
+  test("a GraphQL body that reaches the limit is flagged and read whole", () => {
+    const doc = `{ a(x: "1") b(y: "2") c(z: "3") d(w: "4") e(v: "<script>alert(1)</script>") }`;
+    const body = JSON.stringify({ query: doc });
+    const { flags, leaves } = decompose(request(["POST /graphql HTTP/1.1", "Host: a", "Content-Type: application/json"], body), { maxLeaves: 3 });
+    expect(flags).toContain("too-many-leaves");
+    expect(leaves.at(-1)).toMatchObject({ path: "body", kind: "text", text: body });
+  });
+
+  test("a gzip body past the limit is read inflated, not as its compressed bytes", () => {
+    const json = JSON.stringify(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, `v${i}`])));
+    const req = request(["POST /api HTTP/1.1", "Host: a", "Content-Type: application/json", "Content-Encoding: gzip"], "");
+    const { leaves } = decompose({ ...req, body: Buffer.from(gzipSync(json)).toString("latin1") }, { maxLeaves: 5 });
+    expect(leaves.at(-1)).toMatchObject({ path: "body", kind: "text", text: json });
   });
 });

@@ -43,6 +43,9 @@ describe("lenient URL decoding (a second reading, as old servers decode)", () =>
     expect(percentDecodeLenient("%E4%B8%AD%c0%af 100% %zz")).toBe("中/ 100% %zz");
     expect(percentDecode("%c0%af")).toBe("À¯");
     expect(foldOverlongUtf8(Buffer.from("plain é"))).toBeNull();
+    // A 6-byte form spelling a value past Unicode is kept as sent, not cut to 16 bits.
+    const past = [0xfc, 0x83, 0xbf, 0xbf, 0xbf, 0xbf];
+    expect(Array.from(foldOverlongUtf8(past)!)).toEqual(past);
   });
 
   test("overlong sequences in text already decoded as Latin-1 (windows-1252) are folded", () => {

@@ -103,9 +103,10 @@ function addAs(sink: LeafSink, format: BodyFormat, body: Body): boolean {
   }
 }
 
-export function addBodyLeaves(sink: LeafSink, req: HttpRequest): void {
+/** Adds the body's leaves; returns the text it read (inflated, cut at the size limit), or null without a body. */
+export function addBodyLeaves(sink: LeafSink, req: HttpRequest): string | null {
   let text = req.body;
-  if (!text) return;
+  if (!text) return null;
   const encodings: Encoding[] = [];
   let inflated = false;
   const compression = compressionOf(headerValue(req, "content-encoding")) ?? (isGzip(text) ? "gzip" : null);
@@ -132,16 +133,17 @@ export function addBodyLeaves(sink: LeafSink, req: HttpRequest): void {
     // Content-Type; a form reading of `<?xml ...>` or of a multipart body would be one nonsense parameter).
     if (claimed === "urlencoded") {
       const sniffed = sniffFormat(text);
-      if ((sniffed === "json" || sniffed === "xml" || sniffed === "multipart") && addAs(sink, sniffed, body)) return;
+      if ((sniffed === "json" || sniffed === "xml" || sniffed === "multipart") && addAs(sink, sniffed, body)) return text;
     }
-    if (addAs(sink, claimed, body)) return;
+    if (addAs(sink, claimed, body)) return text;
   }
   const sniffed = sniffFormat(text);
   if (sniffed !== claimed && addAs(sink, sniffed, body)) {
     if (claimed !== "text" && claimed !== "urlencoded") sink.flag("body-unparsed");
-    return;
+    return text;
   }
   // Claimed a structure it does not have (a body cut at the limit is not expected to parse).
   if (claimed !== "text" && !sink.flags.includes("body-oversize")) sink.flag("body-unparsed");
   sink.value("body", "body", "", text, "text", encodings);
+  return text;
 }
