@@ -2,7 +2,7 @@ import { Command } from "commander";
 import type { Config } from "../../src/config/schema.ts";
 import { createLogger } from "../../src/core/log.ts";
 import { Activities } from "../../src/services/activities.ts";
-import { Bus } from "../../src/services/bus.ts";
+import { Bus } from "../../src/pipeline/bus.ts";
 import { DenyList, type SyncResult } from "../../src/services/deny-list/service.ts";
 import { BanError, describeExpiry, parseDuration, type BanRow } from "../../src/services/deny-list/rules.ts";
 import { addConfigOptions, withStore, type ConfigFlags } from "../config-options.ts";

@@ -20,6 +20,8 @@ import { socketCredentialWatcher } from "./auth/socket-credentials.ts";
 import { InvalidRangeError } from "../services/range.ts";
 import { JsonDepthError } from "../core/json.ts";
 import { jsonDepthGuard, tooDeepMessage } from "./json-body.ts";
+import { bodyLimitGuard, serverBodyLimit } from "./body-limit.ts";
+import { mirrorRoutes } from "./routes/mirror.ts";
 import { UnknownMetricError } from "../services/analytics.ts";
 
 /** Validation messages say which field and what was expected, without echoing the value back. */
@@ -44,7 +46,7 @@ export function createApi(base: Omit<ApiServices, "wsClients">) {
   const browsers = browserPolicy(config.server);
   // systemRouter off: Bun's own router matches the path as sent (`/api/keys/7\..\..\check`) while
   // request.url, which the guards read, has it resolved (`/check`); with Elysia's router both see one path.
-  return new Elysia({ serve: { maxRequestBodySize: config.server.max_body_bytes }, websocket: WS_SERVER_OPTIONS, systemRouter: false })
+  return new Elysia({ serve: { maxRequestBodySize: serverBodyLimit(config) }, websocket: WS_SERVER_OPTIONS, systemRouter: false })
     .use(cors({ origin: corsOriginCheck(browsers), credentials: true }))
     .onError(({ code, error, set }) => {
       if (error instanceof ApiError) {
@@ -84,6 +86,7 @@ export function createApi(base: Omit<ApiServices, "wsClients">) {
         }
       }
     })
+    .use(bodyLimitGuard(config)) // before anything reads a body
     .use(jsonDepthGuard()) // before every route with a body, the auth guard's login among them
     .use(browserGuard(browsers)) // request hooks run in order: Host, Origin and body type before credentials
     .use(authGuard(s))
@@ -94,5 +97,6 @@ export function createApi(base: Omit<ApiServices, "wsClients">) {
     .use(consoleRoutes(s))
     .use(detectionRoutes(s))
     .use(authRequestRoutes(s))
+    .use(mirrorRoutes(s))
     .use(uiRoutes());
 }

@@ -10,7 +10,7 @@ import { API_KEY_SCOPES } from "../store/schema.ts";
 import { iso, ThreatData, WholeNumber } from "./contract.ts";
 import { Reason } from "./inline-check.ts";
 import type { AllowRuleRow } from "../services/allowlist.ts";
-import type { SourceStatus } from "../serve/ingest.ts";
+import type { SourceStatus } from "../pipeline/sources/tail.ts";
 import type { ThreatListOptions } from "../services/threats.ts";
 import type { TrafficQuery } from "../services/traffic.ts";
 

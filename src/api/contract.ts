@@ -3,7 +3,8 @@
  * the OpenAPI document), and the mappings from stored rows to them. REST and WebSocket use the same.
  */
 import { t, type Static } from "elysia";
-import type { ActivityRow, AlertRow, MetricsSnapshot, ThreatRow, TrafficRow } from "../services/bus.ts";
+import type { ActivityRow, AlertRow, ThreatRow, TrafficRow } from "../store/rows.ts";
+import type { MetricsSnapshot } from "../pipeline/bus.ts";
 import type { CheckRow } from "../services/security/checks.ts";
 import type { Reason } from "../detect/verdict.ts";
 import { FormatRegistry } from "@sinclair/typebox";

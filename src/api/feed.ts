@@ -4,7 +4,7 @@
  * `blocked` when it was blocked and `allowed` when Moat only detected it.
  */
 import { reasonText, storedReasons, toActivityData, type ActivityDataT } from "./contract.ts";
-import type { ThreatRow } from "../services/bus.ts";
+import type { ThreatRow } from "../store/rows.ts";
 import type { ApiServices } from "./services.ts";
 
 export function threatActivity(r: ThreatRow, now: number): ActivityDataT {

@@ -6,6 +6,7 @@
 import { FormatRegistry, Type, type Static, type TProperties } from "@sinclair/typebox";
 import { parseCidr } from "../core/ip.ts";
 import { FORMAT_NAMES } from "../parse/formats.ts";
+import { WAF_MODES } from "../core/enums.ts";
 
 /** A section of the file: unknown keys are errors (a typo must not be silently ignored). */
 const section = <T extends TProperties>(properties: T) => Type.Object(properties, { additionalProperties: false, default: {} });
@@ -40,7 +41,7 @@ export const ConfigSchema = Type.Object(
     detect: section({
       model_dir: Type.String({ default: "", description: "site model directory (moat train --out); empty: <data_dir>/model" }),
       threshold: Type.Number({ minimum: 0, maximum: 1, default: 0, description: "flag at this score; 0 keeps the model's calibrated threshold" }),
-      mode: Type.Union([Type.Literal("detect"), Type.Literal("block")], { default: "detect", description: "detect only, or block (inline checks answer 403)" }),
+      mode: Type.Union(WAF_MODES.map((m) => Type.Literal(m)), { default: "detect", description: "detect only, or block (inline checks answer 403; the deny list acts on tailed and mirrored threats)" }),
       block_min_severity: Type.Union(["low", "medium", "high", "critical"].map((l) => Type.Literal(l)), {
         default: "high",
         description: "block mode blocks a known attack class flagged at this severity or above: high blocks every flagged sqli, cmdi, xxe, ssti, log4shell, code-injection, rfi and deserialization, and xss, traversal, ssrf, nosqli, ldapi, xpath at score 0.9 or more; medium adds scanners, open redirects, crlf",
@@ -49,6 +50,12 @@ export const ConfigSchema = Type.Object(
         default: [],
         description: "endpoints whose anomalies (departures from the site model with no attack class: a new page, a new parameter) are blocked too, e.g. /admin/**, /api/login; elsewhere anomalies are detect-only",
       }),
+    }),
+    mirror: section({
+      enabled: Type.Boolean({ default: true, description: "accept request copies from nginx's mirror at POST /mirror (assets/deploy/nginx/mirror.conf): bodies judged out of band" }),
+      max_body_bytes: Type.Integer({ minimum: 1024, maximum: 64 * 1_048_576, default: 1_048_576, description: "a mirrored body is judged up to this many bytes; the rest is read and discarded, and the request is stored as partial (body-oversize)" }),
+      join_wait_ms: Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000, description: "how long a judged copy waits for its access-log line (joined on $request_id) before it is stored alone; a line that comes later still joins its row" }),
+      max_queued: Type.Integer({ minimum: 100, maximum: 1_000_000, default: 10_000, description: "copies waiting to be judged at most; past it copies are dropped and counted (their log lines are still stored)" }),
     }),
     storage: section({
       data_dir: Type.String({ default: "", description: "where the database and models live; empty: $XDG_DATA_HOME/moat or ~/.local/share/moat" }),

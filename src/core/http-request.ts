@@ -48,8 +48,13 @@ export interface HttpRequest {
   /** Header names lower-cased, in the order seen; repeated headers kept. */
   headers: [string, string][];
   cookies: { name: string; value: string }[];
-  /** Request body when the source has it (raw HTTP, `$request_body`). */
+  /** Request body when the source has it (raw HTTP, `$request_body`, a mirrored copy), bytes as latin1 when binary. */
   body: string | null;
+  /**
+   * Set only when `body` holds just the start of the body (a mirrored body over the limit): the real
+   * size in bytes. The rest was not judged, and the verdict and the stored row say so.
+   */
+  bodyBytes?: number;
   /** Fields the source carried that have no place above (e.g. `$upstream_addr`). */
   extra: Record<string, string>;
   origin: RequestOrigin;
@@ -81,4 +86,16 @@ export function headerValue(req: Pick<HttpRequest, "headers">, name: string): st
   const lower = name.toLowerCase();
   for (const [n, v] of req.headers) if (n === lower) return v;
   return undefined;
+}
+
+/** nginx's `$request_id` is 32 hex digits; other proxies' ids are similar tokens. Anything else is not an id. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/**
+ * The request's id as its source gave it (`$request_id` in a log format, the mirror's header), or
+ * null: it joins a mirrored copy to its log line, so a value that is not an id token is ignored.
+ */
+export function requestIdOf(req: Pick<HttpRequest, "extra">): string | null {
+  const id = req.extra.request_id;
+  return id !== undefined && REQUEST_ID.test(id) ? id : null;
 }

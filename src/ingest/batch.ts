@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { createGunzip } from "node:zlib";
 import { Readable } from "node:stream";
 import { Glob } from "bun";
-import { splitLines, DEFAULT_MAX_LINE_BYTES, type SourceLine } from "./lines.ts";
+import { splitLines, DEFAULT_MAX_LINE_BYTES } from "./lines.ts";
+import type { SourceLine } from "../core/source-line.ts";
 
 /** An input that cannot be read at all (as opposed to a line that cannot be parsed). */
 export class InputError extends Error {

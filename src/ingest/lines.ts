@@ -4,17 +4,7 @@
  * than parsing it.
  */
 
-/** One line of a source, without its line ending. */
-export interface SourceLine {
-  text: string;
-  source: string;
-  /** 1-based line number. */
-  line: number;
-  /** Byte offset of the line's first byte. */
-  offset: number;
-  /** Set when the line was longer than the limit: its real length in bytes. `text` holds only the start. */
-  tooLong?: number;
-}
+import type { SourceLine } from "../core/source-line.ts";
 
 export interface SplitOptions {
   /** Longest line kept whole; longer ones are cut and marked `tooLong` (never buffered without bound). */

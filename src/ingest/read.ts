@@ -4,7 +4,7 @@
  */
 import type { HttpRequest } from "../core/http-request.ts";
 import { prepend, resolveInputs, readInputLines, type BatchInput } from "./batch.ts";
-import type { SourceLine } from "./lines.ts";
+import type { SourceLine } from "../core/source-line.ts";
 import { parserFor, type FormatOptions } from "../parse/formats.ts";
 import { parseBatches } from "../parse/stream.ts";
 import type { Parser } from "../parse/parser.ts";

@@ -8,7 +8,8 @@
  */
 import { resolve } from "node:path";
 import { watch } from "chokidar";
-import { DEFAULT_MAX_LINE_BYTES, type SourceLine } from "./lines.ts";
+import { DEFAULT_MAX_LINE_BYTES } from "./lines.ts";
+import type { SourceLine } from "../core/source-line.ts";
 import { Follower } from "./tail/follower.ts";
 
 /** Where reading stands in one physical file. */

@@ -8,7 +8,7 @@ import { benignTrafficCount, recentBenignRequests } from "../services/recent-ben
 import { retrainWithGate } from "../detect/site/retrain.ts";
 import { promote } from "../detect/site/model-dir.ts";
 import { recordLiveSiteModel } from "../services/model-versions.ts";
-import type { ServiceContext } from "../serve/context.ts";
+import type { ServiceContext } from "../services/context.ts";
 
 /** Requests taken from the store at most, and at least, for a retrain. */
 export const RETRAIN_MAX_REQUESTS = 200_000;

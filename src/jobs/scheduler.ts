@@ -4,7 +4,7 @@
  * and every failure, is recorded as an activity.
  */
 import { Cron } from "croner";
-import type { ServiceContext } from "../serve/context.ts";
+import type { ServiceContext } from "../services/context.ts";
 
 export interface Job {
   name: string;

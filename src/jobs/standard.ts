@@ -6,7 +6,7 @@ import type { AlertService } from "../services/alerts.ts";
 import type { DenyList } from "../services/deny-list/service.ts";
 import type { DatabaseIntegrity } from "../services/db-integrity.ts";
 import type { MetricsService } from "../services/metrics.ts";
-import type { ServiceContext } from "../serve/context.ts";
+import type { ServiceContext } from "../services/context.ts";
 import { retrainJob } from "./retrain.ts";
 import type { Job, Scheduler } from "./scheduler.ts";
 

@@ -3,7 +3,7 @@
  * request or many back to back (as CSIC 2010 does); `frameRawHttp` cuts a line stream into one block
  * per request and `rawHttpParser` turns a block into an HttpRequest.
  */
-import type { SourceLine } from "../ingest/lines.ts";
+import type { SourceLine } from "../core/source-line.ts";
 import { assembleRequest } from "./assemble.ts";
 import { parseError, type ExplainedField, type Parser } from "./parser.ts";
 import type { RequestOrigin } from "../core/http-request.ts";

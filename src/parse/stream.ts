@@ -3,7 +3,7 @@
  * Raw HTTP is framed into blocks first; over-long records and unparsable ones go to Rejections.
  */
 import { isParseError, type HttpRequest } from "../core/http-request.ts";
-import type { SourceLine } from "../ingest/lines.ts";
+import type { SourceLine } from "../core/source-line.ts";
 import { frameRawHttp } from "./raw-http.ts";
 import { parseError, type Parser } from "./parser.ts";
 import type { Rejections } from "./rejections.ts";

@@ -16,20 +16,18 @@ import { lockDatabase } from "../store/lock.ts";
 import { DatabaseIntegrity } from "../services/db-integrity.ts";
 import { startBackgroundCheckpoints } from "../store/checkpoints.ts";
 import { MemoryGuard } from "../core/memory.ts";
-import { StoreWriter } from "../store/writer.ts";
-import { startIngest } from "./ingest.ts";
-import { batched, Bus, type ThreatRow, type TrafficRow } from "../services/bus.ts";
+import { Bus } from "../pipeline/bus.ts";
+import { startLivePipeline } from "../pipeline/live.ts";
 import { Activities } from "../services/activities.ts";
 import { AlertService } from "../services/alerts.ts";
 import { MetricsService } from "../services/metrics.ts";
 import { Scheduler } from "../jobs/scheduler.ts";
 import { integrityCheckJob, registerStandardJobs } from "../jobs/standard.ts";
-import type { ServiceContext } from "./context.ts";
+import type { ServiceContext } from "../services/context.ts";
 import { createApi } from "../api/app.ts";
 import { ThreatQueries } from "../services/threats.ts";
 import { AnalyticsService } from "../services/analytics.ts";
 import { WafSettings } from "../services/waf-settings.ts";
-import { WriteBehind } from "../store/write-behind.ts";
 import { Allowlist, verdictPath } from "../services/allowlist.ts";
 import { RuntimeSettings } from "../services/runtime-settings.ts";
 import { DenyList } from "../services/deny-list/service.ts";
@@ -77,13 +75,10 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const settings = new WafSettings(ctx);
   // Retention and webhook changed from the dashboard override the config file: applied before the services read it.
   const runtime = new RuntimeSettings(ctx);
-  const inlineWriter = new WriteBehind(store, bus, (e) => log.error("cannot store checked requests", { error: e.message }));
-  const metrics = new MetricsService(ctx, { blocking: config.detect.mode === "block" });
+  const metrics = new MetricsService(ctx);
   const alerts = new AlertService(ctx);
   runtime.onWebhookChange((url) => alerts.setWebhookUrl(url));
   const allowlist = new Allowlist(store);
-  const judge = verdictPath(detector, allowlist, metrics.timings.modelTimeMs);
-  const redact = createRedactor(loadRedactionKey(config.storage.data_dir));
   // Passive blocking: a failed write or reload (and its end) shows in the security checks at once, not at the next scheduled run.
   const denyList = config.ban.enabled
     ? new DenyList(ctx, { alerts, onProblemChange: () => void runSecurityChecks(ctx, "deny-list").catch((e: Error) => log.error("security check failed", { error: e.message })) })
@@ -92,44 +87,22 @@ export async function startService(config: Config, log: Logger): Promise<Service
     const first = await denyList.sync();
     log.info("deny list", { file: first.file, addresses: first.addresses, reload: first.reload });
   }
-  // The services follow the live stream in batches: a burst of attacks raising one grouped alert
-  // would otherwise cost a database write per threat, and the metrics window a call per request.
-  const consumerFailed = (consumer: string) => (e: Error) => {
-    bus.errors++;
-    log.error("a consumer of the live stream failed", { consumer, error: e.message });
-  };
-  const observeTraffic = batched((rows: TrafficRow[]) => metrics.observe(rows), consumerFailed("metrics"));
-  const alertOnThreats = batched((rows: ThreatRow[]) => alerts.onThreats(rows), consumerFailed("alert rules"));
-  bus.subscribe((e) => {
-    if (e.type === "traffic") observeTraffic(e.data);
-    else if (e.type === "threat") {
-      alertOnThreats(e.data);
-      denyList?.onThreat(e.data);
-    }
-  });
   const scheduler = new Scheduler(ctx);
   const integrity = new DatabaseIntegrity(ctx, alerts);
   registerStandardJobs(scheduler, ctx, { metrics, alerts, integrity, denyList });
   await scheduler.runNow("security-checks");
   // Not awaited: it reads the whole file on another thread, and start-up does not wait for it (src/store/integrity.ts).
   void scheduler.run(integrityCheckJob("", integrity));
-  const writer = new StoreWriter(store, config.detect.mode === "block");
-  const ingest = config.ingest.logs.length
-    ? startIngest({
-        logs: config.ingest.logs,
-        format: { format: config.ingest.format, logFormat: config.ingest.log_format || undefined },
-        startAt: config.ingest.start_at,
-        judge,
-        redact,
-        writer,
-        log,
-        bus,
-        activities,
-        timings: metrics.timings,
-        memory: new MemoryGuard(config.ingest.memory_soft_limit_mb * 2 ** 20),
-      })
-    : null;
-  if (!ingest) log.warn("no log to follow: set [ingest] logs or pass --log <path>");
+  const live = startLivePipeline({
+    ctx,
+    live: settings,
+    judge: verdictPath(detector, allowlist, metrics.timings.modelTimeMs),
+    redact: createRedactor(loadRedactionKey(config.storage.data_dir)),
+    metrics,
+    alerts,
+    denyList,
+    memory: new MemoryGuard(config.ingest.memory_soft_limit_mb * 2 ** 20),
+  });
 
   // A model trained or rolled back with the CLI while serving is picked up without a restart.
   const modelWatcher = watch(siteFile, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 500 } }).on("all", async (event) => {
@@ -143,7 +116,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       log.error("cannot load the new site model; the previous one stays", { error: (e as Error).message });
     }
   });
-  const app = createApi({ ctx, metrics, alerts, threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler, settings, inlineWriter, judge, redact, allowlist, runtime, integrity, sources: () => ingest?.sources() ?? [] });
+  const app = createApi({ ctx, metrics, alerts, threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler, settings, writeBehind: live.writeBehind, inline: live.inline, mirror: live.mirror, allowlist, runtime, integrity, sources: () => live.tail?.sources() ?? [] });
   // Elysia asks Bun for SO_REUSEPORT by default: a second server on the same port would then share the
   // connections instead of failing to bind.
   app.listen({ hostname: config.server.host, port: config.server.port, reusePort: false });
@@ -165,16 +138,15 @@ export async function startService(config: Config, log: Logger): Promise<Service
       app.decorator.wsHub.close(); // a graceful stop waits for open sockets: close them first
       await modelWatcher.close();
       await app.stop();
-      await ingest?.close();
-      inlineWriter.flush();
+      await live.close();
       await Promise.resolve(); // the alert rules run on a microtask after the flush's threats
       await denyList?.idle(); // a ban from the last threats is written before the store closes
-      activities.record({ type: "service.stopped", title: "Moat stopped", details: `${ingest?.stored() ?? 0} requests stored in this run` });
+      activities.record({ type: "service.stopped", title: "Moat stopped", details: `${live.tail?.stored() ?? 0} logged requests stored in this run` });
       alerts.close();
       checkpoints.stop();
       store.close();
       lock?.release();
-      log.info("stopped", { stored: ingest?.stored() ?? 0 });
+      log.info("stopped", { stored: live.tail?.stored() ?? 0 });
     },
   };
 }

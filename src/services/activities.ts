@@ -2,7 +2,8 @@
 import { and, desc, gte, lte } from "drizzle-orm";
 import type { Store } from "../store/db.ts";
 import { activities } from "../store/schema.ts";
-import type { ActivityRow, Bus } from "./bus.ts";
+import type { ActivityRow } from "../store/rows.ts";
+import type { Bus } from "../pipeline/bus.ts";
 
 export type ActivityType =
   | "service.started" | "service.stopped" | "log.rotated" | "log.waiting" | "parse.errors" | "model.generic-only"

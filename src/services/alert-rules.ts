@@ -4,7 +4,7 @@
  */
 import type { InferSelectModel } from "drizzle-orm";
 import type { metricRollups } from "../store/schema.ts";
-import type { AlertRow, ThreatRow } from "./bus.ts";
+import type { AlertRow, ThreatRow } from "../store/rows.ts";
 
 export type RollupRow = InferSelectModel<typeof metricRollups>;
 

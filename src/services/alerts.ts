@@ -6,12 +6,12 @@
  */
 import { and, desc, eq, gte, inArray, lt, lte, sql } from "drizzle-orm";
 import { isIP } from "node:net";
-import type { ServiceContext } from "../serve/context.ts";
+import type { ServiceContext } from "./context.ts";
 import type { Db } from "../store/db.ts";
 import { alerts, metricRollups } from "../store/schema.ts";
 import { BurstTracker, burstAlert, errorRateAlert, graver, mergeDrafts, rateJumpAlert, threatAlerts, type AlertDraft } from "./alert-rules.ts";
 import type { ActivityType } from "./activities.ts";
-import type { AlertRow, ThreatRow } from "./bus.ts";
+import type { AlertRow, ThreatRow } from "../store/rows.ts";
 import { MINUTE_MS } from "./range.ts";
 import { AlertWebhook, type WebhookStats } from "./webhook.ts";
 import type { Lookup } from "../core/outbound-url.ts";

@@ -17,7 +17,7 @@ import type { Store } from "../store/db.ts";
 import { allowlist, traffic } from "../store/schema.ts";
 import { endpointOf } from "../store/writer.ts";
 import type { Activities } from "./activities.ts";
-import type { ThreatRow } from "./bus.ts";
+import type { ThreatRow } from "../store/rows.ts";
 import type { DurationSamples } from "./metrics.ts";
 
 export type AllowRuleRow = InferSelectModel<typeof allowlist>;

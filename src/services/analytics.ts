@@ -5,7 +5,7 @@
  * only and lean towards flagged requests once pruning has begun.
  */
 import { ATTACK_CLASSES } from "../detect/classes.ts";
-import type { ServiceContext } from "../serve/context.ts";
+import type { ServiceContext } from "./context.ts";
 import type { Store } from "../store/db.ts";
 import { addTotals, emptyTotals, meanResponseTimeMs, percent, rollupBuckets, type RollupBucket, type RollupTotals } from "./metrics.ts";
 

@@ -5,7 +5,7 @@
  * activity and a critical alert (to the webhook too), so that it is noticed before a backup is
  * overwritten with it. Recovery: README, Troubleshooting.
  */
-import type { ServiceContext } from "../serve/context.ts";
+import type { ServiceContext } from "./context.ts";
 import { checkIntegrity, type IntegrityReport } from "../store/integrity.ts";
 import type { AlertService } from "./alerts.ts";
 

@@ -7,11 +7,12 @@
 import os from "node:os";
 import { and, asc, eq, gte, lt, notExists, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
-import type { ServiceContext } from "../serve/context.ts";
+import type { ServiceContext } from "./context.ts";
 import type { Db, Store } from "../store/db.ts";
 import { metricRollups } from "../store/schema.ts";
 import type { RollupRow } from "./alert-rules.ts";
-import type { MetricsSnapshot, TrafficRow } from "./bus.ts";
+import type { MetricsSnapshot } from "../pipeline/bus.ts";
+import type { TrafficRow } from "../store/rows.ts";
 import { bucketFor, bucketStarts, HOUR_MS, MINUTE_MS } from "./range.ts";
 
 export const WINDOW_SECONDS = 60;
@@ -180,14 +181,12 @@ function emptyCounts(): SecondCounts {
 class RollingWindow {
   private readonly ring = new SecondRing(emptyCounts);
 
-  add(now: number, rows: TrafficRow[], blocking: boolean): void {
+  add(now: number, rows: TrafficRow[]): void {
     const slot = this.ring.current(now);
     for (const row of rows) {
       slot.requests++;
-      if (row.isAnomaly) {
-        slot.flagged++;
-        if (blocking) slot.blocked++;
-      }
+      if (row.isAnomaly) slot.flagged++;
+      if (row.blocked) slot.blocked++;
       if (row.requestTime !== null) {
         slot.responseTimeSum += row.requestTime * 1000;
         slot.responseTimeCount++;
@@ -353,8 +352,6 @@ export class LiveTimings {
 }
 
 export interface MetricsOptions {
-  /** Block mode: every flagged request is blocked. */
-  blocking: boolean;
   /** Minutes of CPU and memory history kept in memory (default 30 days). */
   historyMinutes?: number;
 }
@@ -364,10 +361,8 @@ export class MetricsService {
   private readonly window = new RollingWindow();
   private readonly cpu = new CpuMeter();
   private readonly history: PerformanceHistory;
-  private readonly blocking: boolean;
 
-  constructor(private readonly ctx: Pick<ServiceContext, "store" | "bus" | "now" | "monotonic" | "monotonicStart">, options: MetricsOptions) {
-    this.blocking = options.blocking;
+  constructor(private readonly ctx: Pick<ServiceContext, "store" | "bus" | "now" | "monotonic" | "monotonicStart">, options: MetricsOptions = {}) {
     this.history = new PerformanceHistory(options.historyMinutes ?? PERFORMANCE_HISTORY_MINUTES);
     this.timings = new LiveTimings(() => ctx.monotonic(), ctx.monotonicStart);
   }
@@ -378,7 +373,7 @@ export class MetricsService {
    * The window runs on the monotonic clock: setting the wall clock neither empties nor doubles it.
    */
   observe(traffic: TrafficRow[]): void {
-    if (traffic.length) this.window.add(this.ctx.monotonic(), traffic, this.blocking);
+    if (traffic.length) this.window.add(this.ctx.monotonic(), traffic);
   }
 
   /** Whole seconds since the service started, on the monotonic clock (so never negative). */

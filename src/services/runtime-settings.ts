@@ -6,7 +6,7 @@
  */
 import { Value } from "@sinclair/typebox/value";
 import { ConfigSchema, type Config } from "../config/schema.ts";
-import type { ServiceContext } from "../serve/context.ts";
+import type { ServiceContext } from "./context.ts";
 import { readSettings, writeSetting } from "../store/settings.ts";
 import { outboundUrlProblem } from "../core/outbound-url.ts";
 

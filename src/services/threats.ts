@@ -7,7 +7,7 @@ import type { HttpRequest } from "../core/http-request.ts";
 import type { RedactedRequest } from "../detect/redact.ts";
 import type { Store } from "../store/db.ts";
 import { threats } from "../store/schema.ts";
-import type { ThreatRow } from "./bus.ts";
+import type { ThreatRow } from "../store/rows.ts";
 
 export const MAX_THREAT_ROWS = 1000;
 

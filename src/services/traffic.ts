@@ -2,7 +2,7 @@
 import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
 import type { Store } from "../store/db.ts";
 import { traffic } from "../store/schema.ts";
-import type { TrafficRow } from "./bus.ts";
+import type { TrafficRow } from "../store/rows.ts";
 import { clampLimit } from "./threats.ts";
 
 export const MAX_TRAFFIC_ROWS = 1000;

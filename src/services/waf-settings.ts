@@ -4,11 +4,10 @@
  * `detect.mode` are the defaults until the first change. A threshold of 0 means "the model's own
  * calibrated threshold", as in the config file.
  */
-import type { ServiceContext } from "../serve/context.ts";
+import type { ServiceContext } from "./context.ts";
 import type { Detector } from "../detect/detector.ts";
 import { readSettings, writeSetting } from "../store/settings.ts";
-
-export type WafMode = "detect" | "block";
+import { WAF_MODES, type WafMode } from "../core/enums.ts";
 
 export interface WafSettingsChange {
   threshold?: number;
@@ -25,7 +24,7 @@ function isThreshold(value: unknown): value is number {
 }
 
 function isMode(value: unknown): value is WafMode {
-  return value === "detect" || value === "block";
+  return WAF_MODES.includes(value as WafMode);
 }
 
 export class WafSettings {

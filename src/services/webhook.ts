@@ -8,7 +8,7 @@
  */
 import type { Logger } from "../core/log.ts";
 import { OutboundRefused, resolveOutbound, type Lookup } from "../core/outbound-url.ts";
-import type { AlertRow } from "./bus.ts";
+import type { AlertRow } from "../store/rows.ts";
 
 export interface WebhookOptions {
   url: string;

@@ -3,7 +3,7 @@
  * it with `bun run db:generate`). Times are epoch milliseconds.
  */
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Recent traffic: a bounded window of every judged request (benign rows are pruned first). */
 export const traffic = sqliteTable(
@@ -22,9 +22,18 @@ export const traffic = sqliteTable(
     score: real("score").notNull(),
     isAnomaly: integer("is_anomaly", { mode: "boolean" }).notNull(),
     attackType: text("attack_type"),
+    /** Refused under the live mode and block policy when it was judged (see src/pipeline/decide.ts). */
+    blocked: integer("blocked", { mode: "boolean" }).notNull().default(false),
     source: text("source").notNull(),
+    /**
+     * nginx's `$request_id`, when the source carries it: the mirrored copy of a request and its
+     * access-log line share it, and are stored as this one row (src/pipeline/join.ts).
+     */
+    requestId: text("request_id"),
+    /** Why only part of the request was judged (a mirrored body over the limit), or null. */
+    partial: text("partial"),
   },
-  (t) => [index("traffic_time").on(t.time), index("traffic_anomaly_time").on(t.isAnomaly, t.time)],
+  (t) => [index("traffic_time").on(t.time), index("traffic_anomaly_time").on(t.isAnomaly, t.time), uniqueIndex("traffic_request_id").on(t.requestId)],
 );
 
 /** Every flagged request in full, with its verdict and evidence. */
@@ -47,8 +56,10 @@ export const threats = sqliteTable(
     request: text("request").notNull(),
     modelVersion: text("model_version").notNull(),
     source: text("source").notNull(),
+    /** The traffic row's `request_id`: the two halves of a mirrored request make one threat. */
+    requestId: text("request_id"),
   },
-  (t) => [index("threats_time").on(t.time), index("threats_ip_time").on(t.clientIp, t.time), index("threats_type_time").on(t.attackType, t.time)],
+  (t) => [uniqueIndex("threats_request_id").on(t.requestId), index("threats_time").on(t.time), index("threats_ip_time").on(t.clientIp, t.time), index("threats_type_time").on(t.attackType, t.time)],
 );
 
 export const alerts = sqliteTable(

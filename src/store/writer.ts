@@ -6,16 +6,18 @@
 import type { Database, SQLQueryBindings } from "bun:sqlite";
 import { and, eq, getTableColumns, getTableName, sql, type InferInsertModel } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
-import type { HttpRequest } from "../core/http-request.ts";
+import { requestIdOf, type HttpRequest } from "../core/http-request.ts";
 import type { Verdict } from "../detect/verdict.ts";
 import type { TailCheckpoint } from "../ingest/tail.ts";
 import { counters, metricRollups, tailCheckpoints, threats, traffic } from "./schema.ts";
 import type { Store } from "./db.ts";
-import type { ThreatRow, TrafficRow } from "../services/bus.ts";
+import type { ThreatRow, TrafficRow } from "./rows.ts";
 
 export interface JudgedBatch {
   requests: HttpRequest[];
   verdicts: Verdict[];
+  /** Refused under the live mode and block policy, per request (none when absent). */
+  blocked?: boolean[];
   /** Lines of the batch that did not parse, by source. */
   rejected?: number;
   checkpoint?: TailCheckpoint;
@@ -54,6 +56,8 @@ function prepareStatements(store: Store) {
   return {
     insertTraffic: rowInsert(sqlite, traffic),
     insertThreat: rowInsert(sqlite, threats),
+    trafficByRequestId: db.select().from(traffic).where(eq(traffic.requestId, p("requestId"))).prepare(),
+    threatByRequestId: db.select({ id: threats.id, score: threats.score }).from(threats).where(eq(threats.requestId, p("requestId"))).prepare(),
     minuteByType: db.select({ byType: metricRollups.byType }).from(metricRollups).where(and(eq(metricRollups.resolution, "minute"), eq(metricRollups.bucket, p("bucket")))).prepare(),
     addToMinute: db
       .insert(metricRollups)
@@ -82,17 +86,85 @@ export function endpointOf(req: Pick<HttpRequest, "path">): string {
   return req.path || "/";
 }
 
-export class StoreWriter {
-  constructor(private readonly store: Store, private readonly blocking = false) {}
+type TrafficInsert = Omit<TrafficRow, "id">;
+type ThreatInsert = Omit<ThreatRow, "id">;
 
-  /** Writes the batch; returns the stored traffic and threat rows (with their ids) for the live bus. */
+/** What a batch adds to one minute's rollup. */
+interface MinuteDelta {
+  requests: number;
+  flagged: number;
+  blocked: number;
+  errors5xx: number;
+  rtSum: number;
+  rtCount: number;
+  byType: Record<string, number>;
+}
+
+function minuteDeltas() {
+  const byBucket = new Map<number, MinuteDelta>();
+  return {
+    byBucket,
+    of(time: number): MinuteDelta {
+      const bucket = Math.floor(time / MINUTE) * MINUTE;
+      let d = byBucket.get(bucket);
+      if (!d) byBucket.set(bucket, (d = { requests: 0, flagged: 0, blocked: 0, errors5xx: 0, rtSum: 0, rtCount: 0, byType: {} }));
+      return d;
+    },
+  };
+}
+
+/** Counts a row's flag, block, 5xx and time into its minute, once each (`before` is what was counted already). */
+function countInto(d: MinuteDelta, row: TrafficInsert, before?: TrafficInsert): void {
+  if (row.isAnomaly && !before?.isAnomaly) {
+    d.flagged++;
+    const t = row.attackType ?? "anomaly";
+    d.byType[t] = (d.byType[t] ?? 0) + 1;
+  }
+  if (row.blocked && !before?.blocked) d.blocked++;
+  if (row.status !== null && row.status >= 500 && !(before?.status != null && before.status >= 500)) d.errors5xx++;
+  if (row.requestTime !== null && before?.requestTime == null) {
+    d.rtSum += row.requestTime * 1000;
+    d.rtCount++;
+  }
+}
+
+/**
+ * The two halves of one request (its mirrored copy and its log line) as one row: the log's status,
+ * bytes and time fill what the copy lacks, and the verdict is the stronger of the two.
+ */
+function mergeHalves(stored: TrafficRow, arriving: TrafficInsert): TrafficRow {
+  const stronger = arriving.score > stored.score ? arriving : stored;
+  return {
+    ...stored,
+    status: stored.status ?? arriving.status,
+    bytesSent: stored.bytesSent ?? arriving.bytesSent,
+    requestTime: stored.requestTime ?? arriving.requestTime,
+    score: stronger.score,
+    isAnomaly: stronger.isAnomaly,
+    attackType: stronger.attackType,
+    blocked: stored.blocked || arriving.blocked,
+    partial: stored.partial ?? arriving.partial,
+  };
+}
+
+export class StoreWriter {
+  constructor(private readonly store: Store) {}
+
+  /**
+   * Writes the batch; returns the traffic and threat rows it added (with their ids) for the live bus.
+   * A request whose `$request_id` is stored already (the other half of a mirrored request) is merged
+   * into that row instead: it is counted once, and its threat, if any, is the one row too.
+   */
   write(batch: JudgedBatch): { traffic: TrafficRow[]; threats: ThreatRow[] } {
     const { db } = this.store;
     const now = batch.now ?? Date.now();
-    const trafficRows = batch.requests.map((r, i) => {
+    const rows = batch.requests.map((r, i) => {
       const v = batch.verdicts[i]!;
-      return {
-        time: r.time ?? now,
+      const blocked = batch.blocked?.[i] ?? false;
+      const requestId = requestIdOf(r);
+      const time = r.time ?? now;
+      const trafficRow: TrafficInsert = {
+        time,
         clientIp: r.clientIp,
         method: r.method,
         path: r.path,
@@ -104,63 +176,68 @@ export class StoreWriter {
         score: v.score,
         isAnomaly: v.isAnomaly,
         attackType: v.attackType,
+        blocked,
         source: r.origin.source,
+        requestId,
+        partial: r.bodyBytes === undefined ? null : `body-oversize: the body is ${r.bodyBytes} bytes and only its start was judged`,
       };
-    });
-    const threatRows = batch.requests.flatMap((r, i) => {
-      const v = batch.verdicts[i]!;
-      if (!v.isAnomaly) return [];
-      return [{
-        time: r.time ?? now,
-        clientIp: r.clientIp,
-        method: r.method,
-        endpoint: endpointOf(r),
-        attackType: v.attackType ?? "anomaly",
-        severity: v.severity,
-        score: v.score,
-        threshold: v.threshold,
-        blocked: this.blocking,
-        reasons: JSON.stringify(v.reasons),
-        request: JSON.stringify(r),
-        modelVersion: v.modelVersion,
-        source: r.origin.source,
-      }];
-    });
-    const rollups = new Map<number, { requests: number; flagged: number; errors5xx: number; rtSum: number; rtCount: number; byType: Record<string, number> }>();
-    trafficRows.forEach((row) => {
-      const bucket = Math.floor(row.time / MINUTE) * MINUTE;
-      let r = rollups.get(bucket);
-      if (!r) rollups.set(bucket, (r = { requests: 0, flagged: 0, errors5xx: 0, rtSum: 0, rtCount: 0, byType: {} }));
-      r.requests++;
-      if (row.isAnomaly) {
-        r.flagged++;
-        const t = row.attackType ?? "anomaly";
-        r.byType[t] = (r.byType[t] ?? 0) + 1;
-      }
-      if (row.status !== null && row.status >= 500) r.errors5xx++;
-      if (row.requestTime !== null) {
-        r.rtSum += row.requestTime * 1000;
-        r.rtCount++;
-      }
+      const threatRow: ThreatInsert | null = v.isAnomaly
+        ? {
+            time,
+            clientIp: r.clientIp,
+            method: r.method,
+            endpoint: endpointOf(r),
+            attackType: v.attackType ?? "anomaly",
+            severity: v.severity,
+            score: v.score,
+            threshold: v.threshold,
+            blocked,
+            reasons: JSON.stringify(v.reasons),
+            request: JSON.stringify(r),
+            modelVersion: v.modelVersion,
+            source: r.origin.source,
+            requestId,
+          }
+        : null;
+      return { trafficRow, threatRow };
     });
 
     let statements = preparedStatements.get(this.store);
     if (!statements) preparedStatements.set(this.store, (statements = prepareStatements(this.store)));
-    const { insertTraffic, insertThreat, minuteByType, addToMinute, addToCounter, saveCheckpoint } = statements;
+    const { insertTraffic, insertThreat, trafficByRequestId, threatByRequestId, minuteByType, addToMinute, addToCounter, saveCheckpoint } = statements;
     return db.transaction(() => {
-      const storedTraffic: TrafficRow[] = trafficRows.map((row) => ({ id: insertTraffic(row), ...row }));
-      const storedThreats: ThreatRow[] = threatRows.map((row) => ({ id: insertThreat(row), ...row }));
-      for (const [bucket, r] of rollups) {
+      const storedTraffic: TrafficRow[] = [];
+      const storedThreats: ThreatRow[] = [];
+      const minutes = minuteDeltas();
+      for (const { trafficRow, threatRow } of rows) {
+        const stored = trafficRow.requestId === null ? undefined : trafficByRequestId.get({ requestId: trafficRow.requestId });
+        if (!stored) {
+          storedTraffic.push({ id: insertTraffic(trafficRow), ...trafficRow });
+          const d = minutes.of(trafficRow.time);
+          d.requests++;
+          countInto(d, trafficRow);
+          if (threatRow) storedThreats.push({ id: insertThreat(threatRow), ...threatRow });
+          continue;
+        }
+        const merged = mergeHalves(stored, trafficRow);
+        db.update(traffic).set(merged).where(eq(traffic.id, stored.id)).run();
+        countInto(minutes.of(stored.time), merged, stored);
+        if (!threatRow) continue;
+        const storedThreat = threatByRequestId.get({ requestId: trafficRow.requestId });
+        if (!storedThreat) storedThreats.push({ id: insertThreat({ ...threatRow, time: stored.time }), ...threatRow, time: stored.time });
+        else if (threatRow.score > storedThreat.score) db.update(threats).set({ ...threatRow, time: undefined }).where(eq(threats.id, storedThreat.id)).run();
+      }
+      for (const [bucket, r] of minutes.byBucket) {
         const existing = minuteByType.get({ bucket });
         const byType: Record<string, number> = existing ? JSON.parse(existing.byType) : {};
         for (const [t, n] of Object.entries(r.byType)) byType[t] = (byType[t] ?? 0) + n;
-        addToMinute.run({ bucket, requests: r.requests, flagged: r.flagged, blocked: this.blocking ? r.flagged : 0, errors5xx: r.errors5xx, rtSum: r.rtSum, rtCount: r.rtCount, byType: JSON.stringify(byType) });
+        addToMinute.run({ bucket, requests: r.requests, flagged: r.flagged, blocked: r.blocked, errors5xx: r.errors5xx, rtSum: r.rtSum, rtCount: r.rtCount, byType: JSON.stringify(byType) });
       }
       const add = (key: string, n: number) => {
         if (n) addToCounter.run({ key, n });
       };
-      add("requests", trafficRows.length);
-      add("threats", threatRows.length);
+      add("requests", storedTraffic.length);
+      add("threats", storedThreats.length);
       add("rejected", batch.rejected ?? 0);
       if (batch.checkpoint) saveCheckpoint.run({ path: batch.checkpoint.path, checkpoint: JSON.stringify(batch.checkpoint), now });
       return { traffic: storedTraffic, threats: storedThreats };

@@ -369,7 +369,7 @@ describe("the inline check rate limit", () => {
     expect(tooLarge.body?.message).toContain("a batch of 6 checks is more than the 5 checks per second allowed for this API key");
     expect(tooLarge.body?.message).toContain("at most 5 per batch");
     // What was judged and stored: the 3 + 5 items that went through.
-    s.inlineWriter.flush();
+    s.writeBehind.flush();
     expect(s.ctx.store.sqlite.query<{ n: number }, []>("select count(*) as n from traffic where source = 'inline'").get()?.n).toBe(8);
   });
 

@@ -29,7 +29,7 @@ async function blockMode(env: Record<string, string> = {}) {
     return { status: res.status, blocked: (res.body as unknown as { blocked: boolean }).blocked };
   };
   const storedBlocked = () => {
-    s.inlineWriter.flush();
+    s.writeBehind.flush();
     return s.ctx.store.sqlite.query("select endpoint, blocked from threats order by endpoint").all();
   };
   return { check, storedBlocked };

@@ -133,7 +133,7 @@ describe("sources, performance and retention", () => {
     expect(typeof perf.uptime).toBe("number");
 
     // A retention change is applied by the next run of the real retention job.
-    s.inlineWriter.flush();
+    s.writeBehind.flush();
     expect(trafficRows(s)).toBe(1107); // the 1105 lines read and the 2 checks
     await data(app, "PUT", "/api/settings/retention", { traffic_rows: 1000 });
     const scheduler = new Scheduler(s.ctx);
@@ -178,7 +178,7 @@ describe("settings", () => {
     const withHook = await data<Settings>(app, "PUT", "/api/settings/webhook", { url });
     expect(withHook.webhook).toEqual({ url: `http://127.0.0.1:${receiver.port}`, configured: true });
     await callApi(app, "POST", "/check", { method: "GET", path: "/items", query_params: { id: "1' UNION SELECT password FROM users--" } });
-    s.inlineWriter.flush();
+    s.writeBehind.flush();
     expect(s.alerts.onThreats(s.threats.recent(1)).length).toBe(1);
     await s.alerts.webhookIdle();
     expect(received.length).toBe(1);

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createApi } from "../../src/api/app.ts";
-import type { ApiServices } from "../../src/api/services.ts";
-import type { Ingest } from "../../src/serve/ingest.ts";
+import type { TestServices } from "../helpers/api.ts";
+import type { Ingest } from "../../src/pipeline/sources/tail.ts";
 import { recentBenignRequests } from "../../src/services/recent-benign.ts";
 import { formatTimeLocal } from "../../bench/lib/nginx-combined.ts";
 import { locateEvidence } from "../../src/api/routes/console/threat-detail.ts";
@@ -79,7 +79,7 @@ interface Answer {
   reasons: { field: string; detector: string; name: string }[];
 }
 
-let s: ApiServices;
+let s: TestServices;
 let ingest: Ingest;
 let app: ReturnType<typeof createApi>;
 let logPath = "";
@@ -102,7 +102,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ingest.close();
-  s.inlineWriter.flush();
+  s.writeBehind.flush();
   s.ctx.store.close();
 });
 
@@ -207,7 +207,7 @@ describe("false positives", () => {
     expect(after.reasons.slice(1).map((r) => r.name)).toContain("xss");
 
     // The same line arriving in the log again: stored as benign traffic, no new threat.
-    s.inlineWriter.flush();
+    s.writeBehind.flush();
     const threats = threatCount();
     appendFileSync(logPath, `${XSS_LINE}\n`);
     await waitFor("the appended line", () => s.sources()[0]!.lines === LINES.length + 1);

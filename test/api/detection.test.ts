@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Elysia } from "elysia";
 import { detectionRoutes, type DetectionRouteOptions } from "../../src/api/routes/detection.ts";
 import type { ApiServices } from "../../src/api/services.ts";
-import type { BusEvent } from "../../src/services/bus.ts";
+import type { BusEvent } from "../../src/pipeline/bus.ts";
 import { WafSettings } from "../../src/services/waf-settings.ts";
 import { compileLogFormat, COMBINED_FORMAT } from "../../src/parse/log-format.ts";
 import { isParseError } from "../../src/core/http-request.ts";
@@ -55,7 +55,7 @@ async function setup(options: DetectionRouteOptions = {}, env: Record<string, st
 
 /** Inline checks are written behind the answer: flush before looking at the store or the bus. */
 function storedInline(s: ApiServices) {
-  s.inlineWriter.flush();
+  s.writeBehind.flush();
   return {
     traffic: s.ctx.store.sqlite.query("select path, is_anomaly as flagged, attack_type as type, source from traffic order by id").all() as { path: string; flagged: number; type: string | null; source: string }[],
     threats: s.ctx.store.sqlite.query("select endpoint, attack_type as type, blocked, source from threats order by id").all() as { endpoint: string; type: string; blocked: number; source: string }[],

@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => {
   app.decorator.wsHub.close();
-  s.inlineWriter.flush(); // the checks that passed are written before the store closes, not into a closed one
+  s.writeBehind.flush(); // the checks that passed are written before the store closes, not into a closed one
   s.ctx.store.close();
 });
 

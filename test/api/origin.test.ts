@@ -44,7 +44,7 @@ async function send(app: App, method: string, path: string, init: { body?: strin
 /** A flagged request stored as a threat, whose id a page would target. */
 async function storedThreat(s: ApiServices, app: App): Promise<number> {
   expect((await callApi(app, "POST", "/check", SQLI_CHECK)).status).toBe(200);
-  s.inlineWriter.flush();
+  s.writeBehind.flush();
   return (s.ctx.store.sqlite.query("select id from threats order by id desc limit 1").get() as { id: number }).id;
 }
 

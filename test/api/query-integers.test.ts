@@ -14,7 +14,7 @@ beforeAll(async () => {
   app = createApi(s);
   // Three requests judged and stored, so that limits have rows to cut.
   for (let i = 0; i < 3; i++) await apiData(app, "POST", "/api/waf/check", { method: "GET", path: `/items/${i}`, query_params: { id: `${i}' UNION SELECT password FROM users--` } });
-  s.inlineWriter.flush();
+  s.writeBehind.flush();
 });
 afterAll(() => {
   app.decorator.wsHub.close();

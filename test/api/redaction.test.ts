@@ -9,9 +9,9 @@ import { createHmac } from "node:crypto";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createApi } from "../../src/api/app.ts";
-import type { ApiServices } from "../../src/api/services.ts";
-import type { BusEvent } from "../../src/services/bus.ts";
-import type { Ingest } from "../../src/serve/ingest.ts";
+import type { TestServices } from "../helpers/api.ts";
+import type { BusEvent } from "../../src/pipeline/bus.ts";
+import type { Ingest } from "../../src/pipeline/sources/tail.ts";
 import { scan } from "../../src/scan/scan.ts";
 import type { HttpRequest } from "../../src/core/http-request.ts";
 import { redactionKeyPath } from "../../src/store/redaction-key.ts";
@@ -57,7 +57,7 @@ interface Detail {
   reasons: { field: string; name: string; evidence: string; start?: number; end?: number }[];
 }
 
-let s: ApiServices;
+let s: TestServices;
 let app: ReturnType<typeof createApi>;
 let ingest: Ingest;
 let dataDir = "";
@@ -98,7 +98,7 @@ beforeAll(async () => {
   // The caller's own answer is judged on the real values: the cookie's SQL injection is caught.
   expect(answer).toMatchObject({ is_anomaly: true, attack_type: "sqli" });
   expect(answer.reasons[0]).toMatchObject({ field: "cookie.pref", evidence: expect.stringMatching(/union select/i) });
-  s.inlineWriter.flush();
+  s.writeBehind.flush();
 });
 
 afterAll(async () => {
@@ -163,7 +163,7 @@ describe("redaction at ingestion", () => {
       ws.onmessage = (m) => received.push(String(m.data));
       await waitFor("the socket open", () => ws.readyState === WebSocket.OPEN);
       await callApi(app, "POST", "/check", CHECK);
-      s.inlineWriter.flush();
+      s.writeBehind.flush();
       await waitFor("the threat on the socket", () => received.some((m) => m.includes('"threat"')));
       ws.close();
       expectNoSecret("websocket", received.join("\n"));

@@ -7,7 +7,8 @@ import { connect, type Socket } from "node:net";
 import { Elysia } from "elysia";
 import type { TSchema } from "elysia";
 import { Value } from "@sinclair/typebox/value";
-import { Bus, type ActivityRow, type AlertRow, type MetricsSnapshot, type ThreatRow, type TrafficRow } from "../../src/services/bus.ts";
+import { Bus, type MetricsSnapshot } from "../../src/pipeline/bus.ts";
+import { type ActivityRow, type AlertRow, type ThreatRow, type TrafficRow } from "../../src/store/rows.ts";
 import { ActivityData, AlertData, ChartDataPoint, RealTimeMetrics, ThreatData, TrafficData } from "../../src/api/contract.ts";
 import { CLOSE_CREDENTIALS_REVOKED, CLOSE_EVICTED, CLOSE_FULL, CLOSE_SHUTDOWN, type ServerMessage } from "../../src/api/ws/hub.ts";
 import { wsRoute, WS_SERVER_OPTIONS, type WsRouteOptions } from "../../src/api/ws/route.ts";
@@ -18,12 +19,12 @@ import { makeApiServices } from "../helpers/api.ts";
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 
 function trafficRow(id: number): TrafficRow {
-  return { id, time: T0 + id, clientIp: "203.0.113.7", method: "GET", path: `/products/${id}`, query: "", status: 200, bytesSent: 1536, requestTime: 0.012, userAgent: "curl/8.5.0", score: 0.02, isAnomaly: false, attackType: null, source: "test" };
+  return { id, time: T0 + id, clientIp: "203.0.113.7", method: "GET", path: `/products/${id}`, query: "", status: 200, bytesSent: 1536, requestTime: 0.012, userAgent: "curl/8.5.0", score: 0.02, isAnomaly: false, attackType: null, blocked: false, source: "test", requestId: null, partial: null };
 }
 
 function threatRow(id: number, attackType: string, blocked: boolean): ThreatRow {
   const reasons = [{ field: "query.q", name: attackType, evidence: "' or 1=1--", detector: "generic", weight: 0.9, detail: "a SQL tautology" }];
-  return { id, time: T0, clientIp: "198.51.100.9", method: "GET", endpoint: "/search", attackType, severity: "critical", score: 0.97, threshold: 0.5, blocked, reasons: JSON.stringify(reasons), request: "{}", modelVersion: "test", source: "test" };
+  return { id, time: T0, clientIp: "198.51.100.9", method: "GET", endpoint: "/search", attackType, severity: "critical", score: 0.97, threshold: 0.5, blocked, reasons: JSON.stringify(reasons), request: "{}", modelVersion: "test", source: "test", requestId: null };
 }
 
 function alertRow(id: number): AlertRow {

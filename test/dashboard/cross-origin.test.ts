@@ -23,7 +23,7 @@ describe.skipIf(!CHROMIUM)("a cross-origin page in Chromium", () => {
     const app = createApi(s).listen({ hostname: "127.0.0.1", port: 0 });
     started.push(app);
     expect((await callApi(app, "POST", "/check", { method: "GET", path: "/login", query_params: { user: "admin' OR '1'='1' --" } })).status).toBe(200);
-    s.inlineWriter.flush();
+    s.writeBehind.flush();
     const { id } = s.ctx.store.sqlite.query("select id from threats order by id desc limit 1").get() as { id: number };
     const target = `http://127.0.0.1:${app.server!.port}/api/threats/${id}/false-positive`;
 

@@ -11,7 +11,8 @@ import { loadConfig } from "../../src/config/load.ts";
 import { canonicalIp, parseCidr, parseIp, rangeContains } from "../../src/core/ip.ts";
 import { createLogger } from "../../src/core/log.ts";
 import { Activities } from "../../src/services/activities.ts";
-import { Bus, type ThreatRow } from "../../src/services/bus.ts";
+import { Bus } from "../../src/pipeline/bus.ts";
+import { type ThreatRow } from "../../src/store/rows.ts";
 import type { AlertDraft } from "../../src/services/alert-rules.ts";
 import { DenyList } from "../../src/services/deny-list/service.ts";
 import { denyListCheck } from "../../src/services/deny-list/check.ts";
@@ -212,7 +213,7 @@ describe("DenyList in process", () => {
   let id = 0;
   const threat = (clientIp: string, time: number): ThreatRow => ({
     id: ++id, time, clientIp, method: "GET", endpoint: "/search", attackType: "xss", severity: "high", score: 0.99, threshold: 0.9,
-    blocked: false, reasons: "[]", request: "{}", modelVersion: "test", source: "test",
+    blocked: false, reasons: "[]", request: "{}", modelVersion: "test", source: "test", requestId: null,
   });
 
   test("a source over the threshold is banned, written, and lifted when the ban expires", async () => {

@@ -7,7 +7,7 @@ import { Detector } from "../../src/detect/detector.ts";
 import { createRedactor } from "../../src/detect/redact.ts";
 import { loadRedactionKey } from "../../src/store/redaction-key.ts";
 import { openStore } from "../../src/store/db.ts";
-import { Bus } from "../../src/services/bus.ts";
+import { Bus } from "../../src/pipeline/bus.ts";
 import { Activities } from "../../src/services/activities.ts";
 import { MetricsService } from "../../src/services/metrics.ts";
 import { AlertService } from "../../src/services/alerts.ts";
@@ -15,55 +15,69 @@ import { ThreatQueries } from "../../src/services/threats.ts";
 import { AnalyticsService } from "../../src/services/analytics.ts";
 import { Scheduler } from "../../src/jobs/scheduler.ts";
 import { WafSettings } from "../../src/services/waf-settings.ts";
-import { WriteBehind } from "../../src/store/write-behind.ts";
+import { startLivePipeline, type LivePipeline } from "../../src/pipeline/live.ts";
+import type { HttpRequest } from "../../src/core/http-request.ts";
+import type { Verdict } from "../../src/detect/verdict.ts";
 import { Allowlist, verdictPath } from "../../src/services/allowlist.ts";
 import { RuntimeSettings } from "../../src/services/runtime-settings.ts";
 import { DatabaseIntegrity } from "../../src/services/db-integrity.ts";
-import { startIngest, type Ingest } from "../../src/serve/ingest.ts";
+import { startIngest, type Ingest } from "../../src/pipeline/sources/tail.ts";
 import { StoreWriter } from "../../src/store/writer.ts";
 import { MemoryGuard } from "../../src/core/memory.ts";
 import type { ApiServices } from "../../src/api/services.ts";
-import type { ServiceContext } from "../../src/serve/context.ts";
+import type { ServiceContext } from "../../src/services/context.ts";
 import { tempDir } from "./tmp.ts";
+
+/** ApiServices as a test drives them: `judge` may be replaced (every source reads it when it judges), and the live pipeline. */
+export type TestServices = ApiServices & {
+  judge(requests: HttpRequest[]): Promise<Verdict[]>;
+  live: LivePipeline;
+};
 
 /**
  * `dir` reuses a data directory (and its database) from an earlier call: the services "restart" on it.
  * The store is the caller's to close (`s.ctx.store.close()`) before another call opens the same one.
  */
-export async function makeApiServices(env: Record<string, string> = {}, dir = tempDir("moat-api-")): Promise<ApiServices> {
+export async function makeApiServices(env: Record<string, string> = {}, dir = tempDir("moat-api-")): Promise<TestServices> {
   const config = loadConfig({ env: { MOAT_STORAGE_DATA_DIR: dir, MOAT_SECURITY_NGINX_CONF: "", ...env } }).config;
   const store = openStore(join(dir, "moat.db"));
   const bus = new Bus();
   const detector = await Detector.load();
   const ctx: ServiceContext = { config, store, bus, activities: new Activities(store, bus), detector, log: createLogger({ level: "error", format: "json" }), monotonicStart: performance.now(), now: () => Date.now(), monotonic: () => performance.now() };
   const runtime = new RuntimeSettings(ctx);
-  const metrics = new MetricsService(ctx, { blocking: false });
+  const metrics = new MetricsService(ctx);
   const alerts = new AlertService(ctx);
   runtime.onWebhookChange((url) => alerts.setWebhookUrl(url));
   const allowlist = new Allowlist(store);
-  return {
+  const settings = new WafSettings(ctx);
+  const judge = verdictPath(detector, allowlist, metrics.timings.modelTimeMs);
+  const live = startLivePipeline({ ctx, live: settings, judge: (requests) => s.judge(requests), redact: createRedactor(loadRedactionKey(dir)), metrics, alerts, denyList: null, memory: new MemoryGuard(0) });
+  const s: TestServices = {
     ctx,
     metrics,
     alerts,
     threats: new ThreatQueries(store),
     analytics: new AnalyticsService(ctx),
     scheduler: new Scheduler(ctx),
-    settings: new WafSettings(ctx),
-    inlineWriter: new WriteBehind(store, bus, (e) => { throw e; }),
+    settings,
+    writeBehind: live.writeBehind,
+    inline: live.inline,
+    mirror: live.mirror,
     wsClients: () => 0,
-    judge: verdictPath(detector, allowlist, metrics.timings.modelTimeMs),
-    redact: createRedactor(loadRedactionKey(dir)),
+    judge,
+    live,
     allowlist,
     runtime,
     integrity: new DatabaseIntegrity(ctx, alerts),
     sources: () => [],
   };
+  return s;
 }
 
-/** Follows `logs` into the services' store as `moat serve` does (tail → parse → judge → store → bus); they become `s.sources()`. */
-export function followLogs(s: ApiServices, logs: string[]): Ingest {
+/** Follows `logs` into the services' store as `moat serve` does (tail → parse → the pipeline → store → bus); they become `s.sources()`. */
+export function followLogs(s: TestServices, logs: string[]): Ingest {
   const { ctx } = s;
-  const ingest = startIngest({ logs, format: { format: "auto" }, startAt: "beginning", judge: s.judge, redact: s.redact, writer: new StoreWriter(ctx.store), log: ctx.log, bus: ctx.bus, activities: ctx.activities, timings: s.metrics.timings, memory: new MemoryGuard(0) });
+  const ingest = startIngest({ logs, format: { format: "auto" }, startAt: "beginning", pipeline: s.live.pipeline, join: s.live.join ?? undefined, writer: new StoreWriter(ctx.store), log: ctx.log, bus: ctx.bus, activities: ctx.activities, timings: s.metrics.timings, memory: new MemoryGuard(0) });
   s.sources = () => ingest.sources();
   return ingest;
 }

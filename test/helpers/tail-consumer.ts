@@ -7,7 +7,7 @@
  */
 import { Database } from "bun:sqlite";
 import { tailFiles, type TailCheckpoint } from "../../src/ingest/tail.ts";
-import type { SourceLine } from "../../src/ingest/lines.ts";
+import type { SourceLine } from "../../src/core/source-line.ts";
 
 const [dbPath, ...paths] = process.argv.slice(2);
 if (!dbPath || !paths.length) throw new Error("usage: tail-consumer.ts <db> <path>...");

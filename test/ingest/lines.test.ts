@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { splitLines, type SourceLine } from "../../src/ingest/lines.ts";
+import { splitLines } from "../../src/ingest/lines.ts";
+import type { SourceLine } from "../../src/core/source-line.ts";
 
 async function split(chunks: string[], maxLineBytes = 1 << 20): Promise<SourceLine[]> {
   async function* gen() {

@@ -2,7 +2,7 @@ import { describe, expect, setSystemTime, test } from "bun:test";
 import { appendFileSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, renameSync, rmdirSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { tailFiles, type TailCheckpoint, type TailEvent, type TailOptions } from "../../src/ingest/tail.ts";
-import type { SourceLine } from "../../src/ingest/lines.ts";
+import type { SourceLine } from "../../src/core/source-line.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { openReadonly } from "../helpers/db.ts";
 

@@ -6,13 +6,13 @@ import { retrainJob } from "../../src/jobs/retrain.ts";
 import { Detector } from "../../src/detect/detector.ts";
 import { openStore } from "../../src/store/db.ts";
 import { StoreWriter } from "../../src/store/writer.ts";
-import { Bus } from "../../src/services/bus.ts";
+import { Bus } from "../../src/pipeline/bus.ts";
 import { Activities } from "../../src/services/activities.ts";
 import { createLogger } from "../../src/core/log.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { compileLogFormat, COMBINED_FORMAT } from "../../src/parse/log-format.ts";
 import type { HttpRequest } from "../../src/core/http-request.ts";
-import type { ServiceContext } from "../../src/serve/context.ts";
+import type { ServiceContext } from "../../src/services/context.ts";
 import { shopLogLines } from "../helpers/site-traffic.ts";
 import { tempDir } from "../helpers/tmp.ts";
 

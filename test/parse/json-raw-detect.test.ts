@@ -3,7 +3,7 @@ import { createJsonParser, parseJsonMapping } from "../../src/parse/json-lines.t
 import { frameRawHttp, rawHttpParser } from "../../src/parse/raw-http.ts";
 import { createParser, detectFormat, FormatDetectionError } from "../../src/parse/formats.ts";
 import { isParseError, headerValue, type HttpRequest, type ParseResult } from "../../src/core/http-request.ts";
-import type { SourceLine } from "../../src/ingest/lines.ts";
+import type { SourceLine } from "../../src/core/source-line.ts";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readRequests } from "../../src/ingest/read.ts";

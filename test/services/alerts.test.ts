@@ -8,7 +8,8 @@ import { metricRollups, threats } from "../../src/store/schema.ts";
 import { Activities } from "../../src/services/activities.ts";
 import { BurstTracker } from "../../src/services/alert-rules.ts";
 import { AlertService, MAX_ALERTS_PER_QUERY } from "../../src/services/alerts.ts";
-import { Bus, type AlertRow, type BusEvent, type ThreatRow } from "../../src/services/bus.ts";
+import { Bus, type BusEvent } from "../../src/pipeline/bus.ts";
+import { type AlertRow, type ThreatRow } from "../../src/store/rows.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const MINUTE = 60_000;

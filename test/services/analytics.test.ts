@@ -4,7 +4,7 @@ import type { HttpRequest } from "../../src/core/http-request.ts";
 import type { Verdict } from "../../src/detect/verdict.ts";
 import { AnalyticsService, UnknownMetricError } from "../../src/services/analytics.ts";
 import { MetricsService } from "../../src/services/metrics.ts";
-import { Bus } from "../../src/services/bus.ts";
+import { Bus } from "../../src/pipeline/bus.ts";
 import { DAY_MS, HOUR_MS, MINUTE_MS } from "../../src/services/range.ts";
 import { openStore, type Store } from "../../src/store/db.ts";
 import { StoreWriter } from "../../src/store/writer.ts";
@@ -57,7 +57,7 @@ let analytics: AnalyticsService;
 beforeEach(() => {
   store = openStore(join(tempDir(), "analytics.db"));
   analytics = new AnalyticsService({ store, now: () => NOW });
-  new StoreWriter(store, true).write({ requests: HITS.map(request), verdicts: HITS.map((h) => verdict(h.attack)) });
+  new StoreWriter(store).write({ requests: HITS.map(request), verdicts: HITS.map((h) => verdict(h.attack)), blocked: HITS.map((h) => h.attack !== undefined) });
 });
 afterEach(() => store.close());
 
@@ -71,7 +71,7 @@ describe("overview", () => {
   });
 
   test("per hour over 24h, the current hour read from minutes and earlier ones from hour rollups", () => {
-    new MetricsService({ store, bus: new Bus(), now: () => NOW, monotonic: () => 0, monotonicStart: 0 }, { blocking: true }).rollupHours(NOW);
+    new MetricsService({ store, bus: new Bus(), now: () => NOW, monotonic: () => 0, monotonicStart: 0 }).rollupHours(NOW);
     const points = analytics.overview(DAY_MS);
     expect(points).toHaveLength(24);
     expect(points.at(-1)).toEqual({ time: HOUR_START, requests: 6, blocked: 2, allowed: 4, flagged: 2 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { batched } from "../../src/services/bus.ts";
+import { batched } from "../../src/pipeline/bus.ts";
 
 describe("batched", () => {
   test("what arrives in one turn is handed over once, in order; the next turn is another batch", async () => {

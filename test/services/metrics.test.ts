@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { HttpRequest } from "../../src/core/http-request.ts";
 import type { Verdict } from "../../src/detect/verdict.ts";
-import { Bus, type BusEvent, type TrafficRow } from "../../src/services/bus.ts";
+import { Bus, type BusEvent } from "../../src/pipeline/bus.ts";
+import { type TrafficRow } from "../../src/store/rows.ts";
 import { MetricsService } from "../../src/services/metrics.ts";
 import { bucketFor, bucketStarts, DAY_MS, HOUR_MS, InvalidRangeError, MAX_POINTS, MINUTE_MS, parseRange } from "../../src/services/range.ts";
 import { openStore, type Store } from "../../src/store/db.ts";
@@ -34,23 +35,23 @@ function verdict(attack: string | undefined): Verdict {
 }
 
 function write(store: Store, hits: Hit[], blocking = false): void {
-  new StoreWriter(store, blocking).write({ requests: hits.map(request), verdicts: hits.map((h) => verdict(h.attack)) });
+  new StoreWriter(store).write({ requests: hits.map(request), verdicts: hits.map((h) => verdict(h.attack)), blocked: hits.map((h) => blocking && h.attack !== undefined) });
 }
 
 function trafficRow(isAnomaly: boolean, requestTime: number | null = null): TrafficRow {
   return {
     id: 1, time: 0, clientIp: "203.0.113.7", method: "GET", path: "/", query: "", status: 200, bytesSent: 10, requestTime,
-    userAgent: "test", score: isAnomaly ? 0.99 : 0.01, isAnomaly, attackType: isAnomaly ? "sqli" : null, source: "test",
+    userAgent: "test", score: isAnomaly ? 0.99 : 0.01, isAnomaly, attackType: isAnomaly ? "sqli" : null, blocked: false, source: "test", requestId: null, partial: null,
   };
 }
 
-function setup(options: { blocking?: boolean; historyMinutes?: number } = {}) {
+function setup(options: { historyMinutes?: number } = {}) {
   const store = openStore(join(tempDir(), "metrics.db"));
   // `now` is the wall clock, `monotonic` the clock durations run on; they move together unless a test steps `now`.
   const clock = { now: NOW, monotonic: 90_500 };
   const bus = new Bus();
   const ctx = { store, bus, now: () => clock.now, monotonic: () => clock.monotonic, monotonicStart: 0 };
-  const metrics = new MetricsService(ctx, { blocking: options.blocking ?? false, historyMinutes: options.historyMinutes });
+  const metrics = new MetricsService(ctx, { historyMinutes: options.historyMinutes });
   return { store, clock, bus, metrics };
 }
 
@@ -140,10 +141,10 @@ describe("live window", () => {
     expect(metrics.uptimeSeconds()).toBe(91);
   });
 
-  test("in block mode every flagged request is blocked", () => {
-    const { metrics } = setup({ blocking: true });
-    metrics.observe([trafficRow(true), trafficRow(true), trafficRow(false)]);
-    expect(metrics.snapshot()).toMatchObject({ requests: 3, flagged: 2, blocked: 2 });
+  test("blocked counts the rows the pipeline refused, not every flagged one", () => {
+    const { metrics } = setup();
+    metrics.observe([{ ...trafficRow(true), blocked: true }, trafficRow(true), trafficRow(false)]);
+    expect(metrics.snapshot()).toMatchObject({ requests: 3, flagged: 2, blocked: 1 });
   });
 });
 
@@ -175,7 +176,7 @@ describe("snapshot", () => {
 
 describe("historical", () => {
   test("one point per minute over 1h, empty minutes as zeros", () => {
-    const { store, metrics } = setup({ blocking: true });
+    const { store, metrics } = setup();
     write(store, [
       { time: HOUR_START + 5 * MINUTE_MS + 1_000, requestTime: 0.1 },
       { time: HOUR_START + 5 * MINUTE_MS + 2_000, attack: "sqli", requestTime: 0.3, status: 503 },

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { Scheduler } from "../../src/jobs/scheduler.ts";
 import { Activities } from "../../src/services/activities.ts";
-import { Bus } from "../../src/services/bus.ts";
+import { Bus } from "../../src/pipeline/bus.ts";
 import { openStore } from "../../src/store/db.ts";
 import { createLogger } from "../../src/core/log.ts";
 import { tempDir } from "../helpers/tmp.ts";

@@ -31,7 +31,7 @@ function verdict(attack: string | undefined): Verdict {
 }
 
 function write(store: Store, hits: Hit[]): void {
-  new StoreWriter(store, true).write({ requests: hits.map(request), verdicts: hits.map((h) => verdict(h.attack)) });
+  new StoreWriter(store).write({ requests: hits.map(request), verdicts: hits.map((h) => verdict(h.attack)), blocked: hits.map((h) => h.attack !== undefined) });
 }
 
 /** Five threats from three clients, one minute apart, and a benign request (not a threat). */

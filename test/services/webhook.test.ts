@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Server } from "bun";
-import type { AlertRow } from "../../src/services/bus.ts";
+import type { AlertRow } from "../../src/store/rows.ts";
 import { AlertWebhook, WebhookQueue, alertSummary, type WebhookOptions } from "../../src/services/webhook.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import type { Lookup } from "../../src/core/outbound-url.ts";

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { openStore } from "../../src/store/db.ts";
-import { WriteBehind } from "../../src/store/write-behind.ts";
-import { Bus, type BusEvent } from "../../src/services/bus.ts";
+import { WriteBehind } from "../../src/pipeline/sinks/write-behind.ts";
+import { Bus, type BusEvent } from "../../src/pipeline/bus.ts";
 import { rawHttpParser } from "../../src/parse/raw-http.ts";
 import type { HttpRequest } from "../../src/core/http-request.ts";
 import type { Verdict } from "../../src/detect/verdict.ts";
@@ -20,21 +20,21 @@ describe("write-behind of inline checks", () => {
     const errors: string[] = [];
     const writer = new WriteBehind(store, bus, (e) => errors.push(e.message));
 
-    writer.add([req("/a"), req("/b?id=1'--")], [verdict(false), verdict(true)], false);
+    writer.add([req("/a"), req("/b?id=1'--")], [verdict(false), verdict(true)], [false, false]);
     writer.flush();
     expect(events).toEqual(["traffic", "traffic", "threat"]);
     expect(store.sqlite.query<{ n: number }, []>("select count(*) as n from traffic").get()?.n).toBe(2);
 
     // A database that refuses writes (as a full disk does) loses these rows: they are counted, not thrown.
     store.sqlite.exec("PRAGMA query_only = ON");
-    writer.add([req("/c"), req("/d")], [verdict(false), verdict(false)], false);
+    writer.add([req("/c"), req("/d")], [verdict(false), verdict(false)], [false, false]);
     expect(() => writer.flush()).not.toThrow();
     expect(writer.failures).toBe(2);
     expect(errors).toHaveLength(1);
     expect(events).toHaveLength(3); // nothing published for rows that were not stored
 
     store.sqlite.exec("PRAGMA query_only = OFF");
-    writer.add([req("/e")], [verdict(false)], false);
+    writer.add([req("/e")], [verdict(false)], [false]);
     writer.flush();
     expect(store.sqlite.query<{ n: number }, []>("select count(*) as n from traffic").get()?.n).toBe(3);
     store.close();

@@ -24,6 +24,7 @@ import { displayPrefix, verifyKey, type KeyAccess } from "./keys.ts";
 import { createSession, deleteSession, pruneExpired, verifySession } from "./sessions.ts";
 import { isDashboardRoute } from "../routes/ui.ts";
 import { INLINE_CHECK_PATHS, isInlineCheckPath } from "../inline-check.ts";
+import { MIRROR_PATH } from "../routes/mirror.ts";
 import { checkBudget, type Payer } from "./rate-limit.ts";
 
 export const SESSION_COOKIE = "moat_session";
@@ -130,7 +131,8 @@ export function authGuard(s: ApiServices) {
         set.status = 403;
         return failure(CHECK_KEY_ONLY_CHECKS);
       }
-      if (!inlineCheck) return;
+      // The mirror's copies are answered before they are judged, from a bounded queue: no per-key budget.
+      if (!inlineCheck || path === MIRROR_PATH) return;
       const refused = budget.admit(request, payerOf(caller, config.server.check_rate_limit));
       if (!refused) return;
       set.status = refused.status;

@@ -24,7 +24,7 @@ import type { SiteMetadata } from "../../detect/site/model.ts";
 import { answerApiError, ApiError, envelope, ok } from "../envelope.ts";
 import type { ApiServices } from "../services.ts";
 import { counterValue } from "../../store/stats.ts";
-import { CheckAnswer, inlineChecker } from "../inline-check.ts";
+import { CheckAnswer, checkInline } from "../inline-check.ts";
 import { checkBudget } from "../auth/rate-limit.ts";
 import { CheckInput, DEFAULT_CHECK_LIMITS, decodeBody, parseBatchBody, parseCheckBody, schemaProblem, toHttpRequest, type CheckInputT, type CheckLimits } from "../check-input.ts";
 
@@ -152,13 +152,14 @@ const TEXT_BODY: ("text" | "json")[] = ["text", "json"];
 
 export function detectionRoutes(s: ApiServices, options: DetectionRouteOptions = {}) {
   const { ctx } = s;
-  const limits: CheckLimits = { maxCheckBytes: options.maxCheckBytes ?? DEFAULT_CHECK_LIMITS.maxCheckBytes, maxBatchItems: options.maxBatchItems ?? DEFAULT_CHECK_LIMITS.maxBatchItems };
+  // A check is as large as the server lets a body be (server.max_body_bytes), not a constant of its own.
+  const limits: CheckLimits = { maxCheckBytes: options.maxCheckBytes ?? ctx.config.server.max_body_bytes, maxBatchItems: options.maxBatchItems ?? DEFAULT_CHECK_LIMITS.maxBatchItems };
   const settings = s.settings;
-  const { check, served } = inlineChecker(s);
+  const { served } = s.inline;
   const budget = checkBudget(s);
 
-  const checkOne = async (input: CheckInputT) => (await check((now) => [toHttpRequest(input, now)]))[0]!;
-  const checkBatch = (inputs: CheckInputT[]) => (inputs.length ? check((now) => batchRequests(inputs, now)) : Promise.resolve([]));
+  const checkOne = async (input: CheckInputT) => (await checkInline(s, (now) => [toHttpRequest(input, now)]))[0]!;
+  const checkBatch = (inputs: CheckInputT[]) => (inputs.length ? checkInline(s, (now) => batchRequests(inputs, now)) : Promise.resolve([]));
 
   const singleBody = {
     parse: TEXT_BODY,
@@ -184,7 +185,7 @@ export function detectionRoutes(s: ApiServices, options: DetectionRouteOptions =
   };
 
   const stats = () => {
-    s.inlineWriter.flush(); // the totals include the checks not yet written behind
+    s.writeBehind.flush(); // the totals include the checks not yet written behind
     return {
       service_available: true,
       total_requests: counterValue(ctx.store, "requests"),

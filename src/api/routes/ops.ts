@@ -49,7 +49,7 @@ function prometheus(s: ApiServices): string {
     ...family("moat_threats_stored", "gauge", "Flagged requests kept, by attack type.", byType.map((r) => [`{type="${r.type.replace(/[^\w-]/g, "_")}"}`, r.n])),
     ...family("moat_log_source_up", "gauge", "1 while a followed log's lines are being stored; 0 while they are not (see problem in /api/sources).", s.sources().map((x) => [`{path="${labelValue(x.path)}"}`, x.alive ? 1 : 0])),
     ...family("moat_db_bytes", "gauge", "Database file plus WAL.", [["", dbBytes(store)]]),
-    ...family("moat_inline_write_failures_total", "counter", "Checked requests answered but not stored (e.g. a full disk); see Moat's log.", [["", s.inlineWriter.failures]]),
+    ...family("moat_inline_write_failures_total", "counter", "Checked or mirrored requests answered but not stored (e.g. a full disk); see Moat's log.", [["", s.writeBehind.failures]]),
     ...family("moat_bus_errors_total", "counter", "Live-bus subscribers that threw (a bug; see Moat's log).", [["", s.ctx.bus.errors]]),
     ...family("moat_ws_clients", "gauge", "Connected WebSocket clients.", [["", s.wsClients()]]),
     ...family("moat_window_requests", "gauge", "Requests in the last 60 s.", [["", snap.requests]]),

@@ -23,7 +23,8 @@
  * them: see route.ts) and flat: one nested deeper than MAX_CLIENT_MESSAGE_DEPTH gets an error, measured
  * without recursion, so no message can exhaust the stack.
  */
-import type { BusEvent, MetricsSnapshot, ThreatRow } from "../../services/bus.ts";
+import type { BusEvent, MetricsSnapshot } from "../../pipeline/bus.ts";
+import type { ThreatRow } from "../../store/rows.ts";
 import { shownBlocked, threatColumn, toActivityData, toAlertData, toRealTimeMetrics, toThreatData, toTrafficData, type ChartDataPointT } from "../contract.ts";
 import { threatActivity } from "../feed.ts";
 import { nestsDeeperThan } from "../../core/json.ts";

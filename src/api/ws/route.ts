@@ -11,7 +11,7 @@
  * of it, so 15 MB frames cost nothing. The hub's own size check only sees what passed it.
  */
 import { Elysia } from "elysia";
-import type { Bus } from "../../services/bus.ts";
+import type { Bus } from "../../pipeline/bus.ts";
 import { MAX_CLIENT_MESSAGE_BYTES, WsHub, type HubOptions, type HubSocket } from "./hub.ts";
 
 /** Bun's WebSocket settings, for the Elysia app that listens (`new Elysia({ websocket: WS_SERVER_OPTIONS })`): Bun has one set per server. */

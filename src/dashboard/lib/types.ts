@@ -5,7 +5,8 @@
 import type { ActivityDataT, AlertDataT, ChartDataPointT, RealTimeMetricsT, SecurityCheckT, ThreatDataT, TrafficDataT } from "../../api/contract.ts";
 import type { AnalyticsSummary, TopEntry } from "../../services/analytics.ts";
 import type { complianceScore } from "../../services/security/checks.ts";
-import type { WafMode, WafSettingsChange } from "../../services/waf-settings.ts";
+import type { WafSettingsChange } from "../../services/waf-settings.ts";
+import type { WafMode } from "../../core/enums.ts";
 import type { Static } from "elysia";
 import type {
   AllowRule as AllowRuleSchema, ApiKey as ApiKeySchema, KeyCreateBody, ModelEntryT, Performance as PerformanceSchema, Settings as SettingsSchema, Source as SourceSchema, ThreatDetail as ThreatDetailSchema,

@@ -107,6 +107,7 @@ function addAs(sink: LeafSink, format: BodyFormat, body: Body): boolean {
 export function addBodyLeaves(sink: LeafSink, req: HttpRequest): string | null {
   let text = req.body;
   if (!text) return null;
+  if (req.bodyBytes !== undefined) sink.flag("body-oversize"); // the source kept only its start
   const encodings: Encoding[] = [];
   let inflated = false;
   const compression = compressionOf(headerValue(req, "content-encoding")) ?? (isGzip(text) ? "gzip" : null);

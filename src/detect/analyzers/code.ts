@@ -265,6 +265,13 @@ const POLLUTING_KEY = /__proto__|\bconstructor\b\W{0,4}\bprototype\b/;
 /** The same inside a value that holds JSON or a query string. */
 const POLLUTING_IN_VALUE = /["'[]__proto__["'\]]|__proto__\s*[[.]|["']constructor["']\s*:\s*\{\s*["']prototype["']|constructor\s*\[\s*['"]?prototype/;
 
+/**
+ * A leaf's path through a polluting key (`query.__proto__.admin`, `body.json.a.__proto__.b`): a
+ * parameter name like `__proto__.x` is a plain name with no key leaf of its own, so its value is where
+ * the key is seen.
+ */
+const POLLUTING_PATH = /(?:^|[.[])(?:__proto__|constructor[.[\]'"]{1,3}prototype)(?:$|[.[\]])/;
+
 /** Characters without which nothing here can match. */
 const TRIGGER = /[(<$_%]|classloader|processbuilder|runtime|prototype|java\./i;
 
@@ -281,6 +288,9 @@ export const codeAnalyzer: Analyzer = {
     const out: Finding[] = [];
     if ((input.kind === "filename" || (input.location === "header" && FILENAME_HEADER.test(input.name))) && SCRIPT_FILE.test(s)) {
       out.push(finding("code-injection", "code.script-upload", 0.85, 0, s.length));
+    }
+    if (input.kind !== "key" && input.location !== "header" && input.path.indexOf("proto") !== -1 && POLLUTING_PATH.test(input.path)) {
+      out.push(finding("code-injection", "code.prototype-pollution", 0.9, 0, s.length));
     }
     if (!TRIGGER.test(s)) return out;
     if (input.kind === "key") {

@@ -48,6 +48,33 @@ function headerAt(text: string, i: number): [string, number] | null {
   return text[k] === ":" ? [text.slice(i, j).toLowerCase(), k + 1] : null;
 }
 
+/**
+ * A mail protocol command on a line of its own: a value written into an SMTP, IMAP or POP3 session
+ * (a contact form's mailer, a webmail's backend) that breaks a line goes on as a command of that
+ * protocol. Each form has the protocol's own syntax, which a line of prose lacks: SMTP's envelope
+ * (`MAIL FROM:<a@b>`, `RCPT TO:<...>`), an IMAP command behind its tag (`a001 STATUS INBOX`), a POP3
+ * command whose only arguments are message numbers (`RETR 123`, `TOP 1 2`), or an SMTP or POP3 verb
+ * spelled in capitals as the RFCs write it (`DATA`, `HELP Postmaster`).
+ */
+const SMTP_ENVELOPE = /^(?:MAIL[ \t]+FROM|RCPT[ \t]+TO)[ \t]*:[ \t]*</i;
+const IMAP_COMMAND =
+  /^[A-Za-z]{1,4}\d{1,6}[ \t]+(?:UID[ \t]+)?(?:APPEND|STATUS|STORE|COPY|MOVE|LIST|LSUB|SEARCH|EXAMINE|SELECT|FETCH|LOGIN|LOGOUT|AUTHENTICATE|CAPABILITY|CREATE|DELETE|RENAME|SUBSCRIBE|UNSUBSCRIBE|EXPUNGE|CLOSE|NOOP|IDLE|QUIT)\b/i;
+const POP3_NUMBERED = /^(?:RETR|DELE|LIST|UIDL|TOP[ \t]+\d{1,6})[ \t]+\d{1,6}[ \t]*(?:[\r\n\u560a\u560d]|$)/i;
+const CAPITAL_VERB = /^(?:DATA|QUIT|RSET|NOOP|STARTTLS|STAT|(?:HELO|EHLO|HELP|VRFY|EXPN|USER|PASS|APOP)[ \t]+[^\s]{1,64})[ \t]*(?:[\r\n\u560a\u560d]|$)/;
+
+function mailCommand(text: string, at: number, i: number, inBody: boolean): Finding | null {
+  const line = text.slice(i, i + 200);
+  const end = (m: RegExpExecArray) => i + m[0].trimEnd().length;
+  let m = SMTP_ENVELOPE.exec(line);
+  if (m) return find("mail-command", 0.85, at, end(m));
+  // A value that starts with the break is one breaking out of its line; a break inside text may be a letter's.
+  const inside = at > 0 ? 0.1 : 0;
+  m = IMAP_COMMAND.exec(line);
+  if (m) return find("mail-command", (inBody ? 0.7 : 0.8) - inside, at, end(m));
+  m = POP3_NUMBERED.exec(line) ?? CAPITAL_VERB.exec(line);
+  return m ? find("mail-command", (inBody ? 0.6 : 0.7) - inside, at, end(m)) : null;
+}
+
 /** What the line starting at i injects (the break run began at `at`; `blankLine`: it ended a header block). */
 function injectedLine(text: string, at: number, i: number, blankLine: boolean, inBody: boolean): Finding | null {
   if (/^HTTP\/\d(?:\.\d)? \d{3}/.test(text.slice(i, i + 13))) return find("response-splitting", 0.95, at, i + 12);
@@ -57,7 +84,7 @@ function injectedLine(text: string, at: number, i: number, blankLine: boolean, i
     return find("response-splitting", 0.9, at, i + 1);
   }
   const header = headerAt(text, i);
-  if (!header) return null;
+  if (!header) return mailCommand(text, at, i, inBody);
   const [name, end] = header;
   // `Name:` with nothing after it on the line sets nothing.
   if (/^[ \t]*(?:[\r\n\u560a\u560d]|$)/.test(text.slice(end, end + 8))) return inBody ? null : find("header-line", 0.5, at, end);

@@ -20,9 +20,16 @@ const UNIX_TOOLS = `whoami uname wget curl nc ncat netcat socat telnet bash zsh 
   nslookup printenv chmod chown chgrp useradd usermod crontab nohup sudo base64 xxd hexdump hostname lsof mkfifo mknod
   tftp rsync grep egrep fgrep gawk xargs nmap getent sysctl iptables traceroute passwd systemctl uptime lastlog htop aptitude
   apt-get yum dnf pip3 gcc gdb strace ltrace vim visudo ssh-copy-id base32 zcat bzcat xzcat zstdcat gunzip unxz bunzip2 irb
-  openssl journalctl`;
+  openssl journalctl cpulimit uconv pkexec nsenter unshare setsid runuser capsh crictl c89 c99 objdump readelf lastlogin mawk nawk`;
 /** Interpreters: also the names of languages, which tag lists (`python|php`) join with separators. */
 const UNIX_LANGS = "python python2 python3 perl php ruby node lua java sh";
+/**
+ * Tools that skill and tag lists name as often as shells run them (`php; mysql; docker`): no English
+ * word, but read like interpreters, strong only with shell-like arguments.
+ */
+const UNIX_STACK = `mysql psql sqlite3 mongo mongosh redis-cli docker kubectl podman npm npx pip pip2 gem cpan composer ansible
+  ansible-playbook ansible-vault ansible-console ansible-config ansible-galaxy chef-client chef-shell chef-vault chef-run chef-solo
+  knife cscli tclsh`;
 /** Commands that are also English words or common abbreviations: they need shell-like arguments or a break-out. */
 const UNIX_WORDS = `id ls cat echo ping sleep set env dir type time kill who which date head tail more less sort find file touch
   test exec eval export unset ps pwd rm cp mv ln cut diff tr wc uniq locate history alias awk sed mail tar zip gzip
@@ -41,7 +48,7 @@ function tierMap(lists: [string, Tier][]): Map<string, Tier> {
   for (const [list, tier] of lists) for (const w of list.split(/\s+/)) if (w && !m.has(w)) m.set(w, tier);
   return m;
 }
-const UNIX = tierMap([[UNIX_TOOLS, "tool"], [UNIX_LANGS, "lang"], [UNIX_WORDS, "word"]]);
+const UNIX = tierMap([[UNIX_TOOLS, "tool"], [UNIX_LANGS, "lang"], [UNIX_STACK, "lang"], [UNIX_WORDS, "word"]]);
 const WINDOWS = tierMap([[WINDOWS_TOOLS, "tool"], [WINDOWS_WORDS, "word"]]);
 const BIN_DIRS = ["/bin", "/usr/bin", "/sbin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"];
 const SHELL_BINARIES = /(?:\/bin\/(?:ba|z|k|c|da)?sh|cmd(?:\.exe)?|powershell(?:\.exe)?)(?![\w.])/i;
@@ -169,7 +176,9 @@ function readWord(s: string, i: number, inBrace: boolean): Word {
         obfuscated = true;
         continue;
       }
-      if (isAsciiDigit(next) || next === 64 || next === 42 || next === 35 || next === 33) {
+      // Special parameters (`$@` `$*` `$#` `$!` `$?` `$$` `$-`, `$0`-`$9`): no command name has them, so
+      // inside a word they are filler (`c$?at`) and the word is read without them.
+      if (isAsciiDigit(next) || next === 64 || next === 42 || next === 35 || next === 33 || next === 63 || next === 36 || next === 45) {
         i += 2;
         obfuscated = true;
         continue;
@@ -599,31 +608,76 @@ function assignments(s: string): Map<string, Assignment> {
   return found;
 }
 
-/**
- * `CMD=$'id';$CMD`, `X=whoami&&${X}`: a command stored in a variable, then run by expanding that
- * variable at a command position, so the command word never stands where a filter looks for it.
- * Stronger when the stored value starts with a known command.
- */
-function variableRun(s: string, p: Position, assigned: Map<string, Assignment>): Finding | null {
-  const i = skipBlanks(s, p.at);
+/** The variable reference (`$NAME` or `${NAME}`) at i: its name and where it ends, or null. */
+function variableRefAt(s: string, i: number): { name: string; end: number } | null {
   if (s.charCodeAt(i) !== 36) return null;
   const braced = s.charCodeAt(i + 1) === 123;
   const nameStart = i + (braced ? 2 : 1);
   let end = nameStart;
   while (end < s.length && end - nameStart <= 32 && isWordCode(s.charCodeAt(end))) end++;
-  const stored = assigned.get(s.slice(nameStart, end));
-  if (!stored || stored.value > p.sep) return null;
+  if (end === nameStart) return null;
+  const name = s.slice(nameStart, end);
   if (braced && s.charCodeAt(end++) !== 125) return null;
+  return { name, end };
+}
+
+/** Most variables joined into one command word (`$c1$c2$c3`). */
+const MAX_JOINED = 16;
+
+/**
+ * `CMD=$'id';$CMD`, `X=whoami&&${X}`: a command stored in a variable, then run by expanding that
+ * variable at a command position, so the command word never stands where a filter looks for it.
+ * Stronger when the stored value starts with a known command. The word may also be several variables
+ * joined (`c1=c;c2=a;c3=t;$c1$c2$c3 /etc/passwd`): a command spelled a letter at a time, found when
+ * the joined values name one.
+ */
+function variableRun(s: string, p: Position, assigned: Map<string, Assignment>): Finding | null {
+  let end = skipBlanks(s, p.at);
+  const stored: Assignment[] = [];
+  for (let ref = variableRefAt(s, end); ref && stored.length < MAX_JOINED; ref = variableRefAt(s, end)) {
+    const a = assigned.get(ref.name);
+    if (!a || a.value > p.sep) return null;
+    stored.push(a);
+    end = ref.end;
+  }
+  if (!stored.length) return null;
   const after = s.charCodeAt(end);
   if (end < s.length && !isSpaceCode(after) && !isOperator(after) && !escapedBreakAt(s, end)) return null;
-  const command = readWord(s, stored.value, false).text.trim().split(/\s/, 1)[0]!;
-  return finding("cmdi", "shell.variable-command", commandOf(command) ? 0.9 : 0.6, stored.name, end);
+  // `c4=\ ` stores a space: the escaped blank that splits the joined word into command and argument.
+  const values = stored.map((a) => (s.startsWith("\\ ", a.value) ? " " : readWord(s, a.value, false).text));
+  const command = values.join("").trim().split(/\s/, 1)[0]!;
+  const start = Math.min(...stored.map((a) => a.name));
+  if (stored.length > 1) return commandOf(command) ? finding("cmdi", "shell.variable-command", 0.9, start, end) : null;
+  return finding("cmdi", "shell.variable-command", commandOf(command) ? 0.9 : 0.6, start, end);
 }
 
 /** cmd.exe's `FOR %x IN (...) DO ...` loop: the `%x` loop variable is batch syntax, no prose has it. */
-const CMD_FOR = /\bfor\s+(?:\/[a-z]\s+(?:"[^"\n]{0,80}"\s*|[^\s%"]{1,80}\s+)?){0,3}%%?[^\s]{1,2}\s+in\s*\([^)]{0,400}\)\s*do\b/i;
+const CMD_FOR = /\bfor\s+(?:\/[a-z]\s+(?:\\?"[^"\n]{0,80}"\s*|[^\s%"]{1,80}\s+)?){0,3}%%?[^\s]{1,32}\s+in\s*\((?:[^()]|\([^()]{0,80}\)){0,400}\)\s*do\b/i;
 /** cmd.exe's `IF %x% == ...` / `IF "%~1" NEQ ...`: a comparison of batch variables. */
 const CMD_IF = /\bif\s+(?:\/i\s+)?(?:not\s+)?["'[({]?%[~\w][^\s=]{0,30}\s*(?:==|\s(?:equ|neq|lss|leq|gtr|geq)\s)/i;
+/**
+ * cmd.exe's other IF forms: `IF [NOT] EXIST path`, `ERRORLEVEL n`, `CMDEXTVERSION n`, `DEFINED name`, or
+ * a comparison of two operands with `==` or EQU/NEQ/LSS/LEQ/GTR/GEQ. Prose has "if not defined" too,
+ * so the test must be followed by what IF runs: a `(` block or a command (see batchIf).
+ */
+const CMD_IF_TEST =
+  /\bif\s+(?:\/i\s+)?(?:not\s+)?(?:exist\s+(?:"[^"\n]{1,200}"|[^\s"(]{1,200})|errorlevel\s+\d{1,5}|cmdextversion\s+\d{1,3}|defined\s+[\w.-]{1,64}|(?:"[^"\n]{0,80}"|\([^()\s]{0,80}\)|[^\s=()"]{1,80})\s*(?:==|\s(?:equ|neq|lss|leq|gtr|geq)\s)\s*(?:"[^"\n]{0,80}"|\([^()\s]{0,80}\)|[^\s=()"]{1,80}))[ \t]+/gi;
+/** What a batch IF runs besides a known command: flow control, which no command list names. */
+const BATCH_FLOW = new Set(["goto", "exit", "if", "for", "call", "rem", "pause", "shift", "cd", "md", "rd", "mkdir", "rmdir", "setlocal", "endlocal", "@echo"]);
+
+/** The first batch IF whose test is followed by a `(` block or a command, as its span, or null. */
+function batchIf(s: string): [number, number] | null {
+  CMD_IF_TEST.lastIndex = 0;
+  for (let m = CMD_IF_TEST.exec(s); m; m = CMD_IF_TEST.exec(s)) {
+    const at = m.index + m[0].length;
+    if (s.charCodeAt(at) === 40) return [m.index, at + 1];
+    const word = readWord(s, at, false).text;
+    const lower = word.toLowerCase();
+    if (word && (BATCH_FLOW.has(lower) || commandOf(lower) !== null)) return [m.index, at + word.length];
+  }
+  return null;
+}
+
 /** A character of a shell function name (`:` included: `:(){ :|:& };:`). */
 const isNameCode = (c: number) => isWordCode(c) || c === 58;
 /** Longest function name and body read for a fork bomb. */
@@ -659,6 +713,9 @@ function batchAndFunctions(s: string, chars: number, out: Finding[]): void {
     const cond = CMD_IF.exec(s);
     if (cond) out.push(finding("cmdi", "shell.batch", 0.8, cond.index, cond.index + cond[0].length));
   }
+  // IF tests with a `%var%` are found above; these forms need only the keywords.
+  const cond = chars & HAS.WHOLE && /\bif\s/i.test(s) ? batchIf(s) : null;
+  if (cond && !out.some((f) => f.rule === "shell.batch")) out.push(finding("cmdi", "shell.batch", 0.8, cond[0], cond[1]));
   if (chars & HAS.BRACE) {
     const bomb = forkBomb(s);
     if (bomb) out.push(bomb);

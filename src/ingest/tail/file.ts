@@ -6,7 +6,8 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import type { Stats } from "node:fs";
-import { decodeLine, type SourceLine } from "../lines.ts";
+import { decodeLine } from "../lines.ts";
+import type { SourceLine } from "../../core/source-line.ts";
 import type { FilePosition } from "../tail.ts";
 
 /** How much of the file start identifies it (as Vector's file source does). */

@@ -1,7 +1,7 @@
 /** The security check of the deny list: the file lists every active ban, and nginx includes it. */
 import { readFileSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
-import type { ServiceContext } from "../../serve/context.ts";
+import type { ServiceContext } from "../context.ts";
 import { parseNginxConfig, type NginxConfig } from "../security/nginx-config.ts";
 import type { CheckResult } from "../security/checks.ts";
 import { renderDenyFile } from "./rules.ts";

@@ -15,12 +15,12 @@
  */
 import { and, count, desc, eq, gt, isNotNull, isNull, lte, ne, or } from "drizzle-orm";
 import { canonicalIp, parseCidr, parseIp, rangeContains, type IpRange } from "../../core/ip.ts";
-import type { ServiceContext } from "../../serve/context.ts";
+import type { ServiceContext } from "../context.ts";
 import { bans } from "../../store/schema.ts";
 import { deleteSetting, writeSetting } from "../../store/settings.ts";
 import { BurstTracker, clip, type AlertDraft } from "../alert-rules.ts";
 import type { AlertService } from "../alerts.ts";
-import type { ThreatRow } from "../bus.ts";
+import type { ThreatRow } from "../../store/rows.ts";
 import { type BanRow, type BanConfig, BanError, banProblem, isActive, parseNeverBan, canonicalOrThrow, renderDenyFile, splitCommand, describeExpiry } from "./rules.ts";
 import { PROBLEM_KEY, banRowsOldestFirst, fileHolds, storedProblem, writeDenyFile, runCommand } from "./apply.ts";
 import { denyFileTest, type DenyFileTest } from "./file-test.ts";

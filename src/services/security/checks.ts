@@ -9,7 +9,7 @@ import { securityChecks } from "../../store/schema.ts";
 import { dbBytes, rowCount } from "../../store/stats.ts";
 import { authRequired } from "../../api/auth/guard.ts";
 import { DAY_MS, MINUTE_MS } from "../range.ts";
-import type { ServiceContext } from "../../serve/context.ts";
+import type { ServiceContext } from "../context.ts";
 import { auditNginxConfig, type AuditResult } from "./nginx-audit.ts";
 import { parseNginxConfig, type NginxConfig } from "./nginx-config.ts";
 import { denyListCheck } from "../deny-list/check.ts";

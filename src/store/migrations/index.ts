@@ -7,6 +7,7 @@ import m0000 from "./0000_high_masque.sql" with { type: "text" };
 import m0001 from "./0001_strong_toad.sql" with { type: "text" };
 import m0002 from "./0002_outgoing_living_tribunal.sql" with { type: "text" };
 import m0003 from "./0003_watery_veda.sql" with { type: "text" };
+import m0004 from "./0004_mirror_join.sql" with { type: "text" };
 
 export const JOURNAL = journal;
 export const MIGRATION_SQL: Record<string, string> = {
@@ -14,4 +15,5 @@ export const MIGRATION_SQL: Record<string, string> = {
   "0001_strong_toad": m0001,
   "0002_outgoing_living_tribunal": m0002,
   "0003_watery_veda": m0003,
+  "0004_mirror_join": m0004,
 };

@@ -71,6 +71,14 @@ describe("code analyzer", () => {
     expect(key("constructorName")).toBe(0);
   });
 
+  test("a value stored under a polluting key in its path, where the key is no leaf of its own", () => {
+    const under = (path: string) => strength(codeAnalyzer, "1", { path, name: path.slice(path.lastIndexOf(".") + 1) });
+    for (const p of ["query.__proto__.admin", "query.__proto__[jquery]", "body.json.title.__proto__.where.name", "query.constructor[prototype][x]"]) expect(under(p)).toBe(0.9);
+    for (const p of ["query.proto", "query.prototype", "body.json.constructor.name", "query.my__proto__field"]) expect(under(p)).toBe(0);
+    // A header named so is no object being merged.
+    expect(strength(codeAnalyzer, "1", { path: "header.__proto__", location: "header" })).toBe(0);
+  });
+
   test("Java: Runtime.exec, ProcessBuilder, class loader property paths, reflection", () => {
     expect(s('java.lang.Runtime.getRuntime().exec("id")')).toBe(0.95);
     expect(s('new ProcessBuilder("id").start()')).toBe(0.9);

@@ -25,6 +25,15 @@ describe("crlf analyzer", () => {
     expect(rules(crlfAnalyzer, leaf("x\u560a\u560dSet-Cookie: a=1"))).toEqual(["crlf.header-injection"]);
   });
 
+  test("mail protocol commands after a break: SMTP envelope, tagged IMAP, numbered POP3, capital verbs", () => {
+    expect(rules(crlfAnalyzer, leaf("\r\nMAIL FROM:<a@b.com>"))).toEqual(["crlf.mail-command"]);
+    expect(strongest(crlfAnalyzer, leaf("\r\nRCPT TO:<Postmaster>"))).toBe(0.85);
+    for (const v of ["\r\na001 STATUS INBOX (MESSAGES)", "\r\nA1 QUIT", "\r\nRETR 123", "\r\nTOP 1 2", "\r\nDATA"]) expect(strongest(crlfAnalyzer, leaf(v))).toBeGreaterThanOrEqual(0.7);
+    // A letter's lines have the words, not the protocol's syntax.
+    expect(crlfAnalyzer.analyze(body("Hello,\r\nData is attached.\r\nTop 10 reasons\r\nlist of items\r\nHelp me please\r\nMail from: john"))).toEqual([]);
+    expect(strongest(crlfAnalyzer, body("Dear team\r\nQuit smoking\r\nDATA\r\n"))).toBeLessThanOrEqual(0.5);
+  });
+
   test("multi-line form text, header blocks someone reports, and a header with no value are not strong", () => {
     expect(crlfAnalyzer.analyze(body("Hello,\nName: John\nPhone: 555\nThanks"))).toEqual([]);
     expect(strongest(crlfAnalyzer, body("Forwarded letter:\nSubject: lunch\nsee you"))).toBeLessThan(0.8);

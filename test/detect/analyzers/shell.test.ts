@@ -109,6 +109,38 @@ describe("shell analyzer", () => {
     for (const v of ["for the kids in (new) do it", "if 50% == half", "If not defined, the default is used"]) expect(s(v)).toBe(0);
   });
 
+  test("cmd.exe IF forms without batch variables: EXIST, ERRORLEVEL, DEFINED, comparisons, then a block or a command", () => {
+    for (const v of ["IF EXIST C:\\pagefile.sys CMD", "if exist data.xls echo found", "IF NOT ERRORLEVEL 0 CMD", "IF CMDEXTVERSION 1 GOTO start", "IF NOT DEFINED BAR (", "if \"A A\" == \"A A\" echo same", "if (1) equ (1) echo hey"]) {
+      expect(strongest(shellAnalyzer, v)!.rule).toBe("shell.batch");
+    }
+    // Prose has the words, not what IF runs after them.
+    for (const v of ["if not defined (see below)", "if you exist type your name", "if errorlevel 1 we fail", "if x == y then"]) expect(s(v)).toBe(0);
+  });
+
+  test("cmd.exe FOR loops with a long loop variable or parentheses inside the set", () => {
+    expect(s("for /l %variable in (1,1,2) do command")).toBe(0.9);
+    expect(s("& for /f \\\"delims=\\\" %i in ('cmd /c \\\"set /a (63+21)\\\"') do @set /p = X%iX< nul")).toBe(0.9);
+  });
+
+  test("a command spelled by joining variables assigned a letter at a time", () => {
+    expect(strongest(shellAnalyzer, "c4=\\ ;c3=t;c2=a;c1=c;a1=/;a2=e;$c1$c2$c3$c4$a1$a2")!.rule).toBe("shell.variable-command");
+    expect(s("a=wh;b=oami;$a$b")).toBe(0.9);
+    // Joined values that name no command, and a join of unassigned variables.
+    for (const v of ["x=hel;y=lo;$x$y", "a=1;b=2;$a$b", "echo $HOME$PATH"]) expect(s(v)).toBeLessThan(0.8);
+  });
+
+  test("special parameters inside a command word are filler", () => {
+    for (const v of [";c$?at /etc/passwd", ";c$-at /etc/passwd", ";wh$$oami"]) expect(s(v)).toBeGreaterThanOrEqual(0.85);
+    expect(s("costs US$-5 today")).toBe(0);
+  });
+
+  test("tools that stacks and tag lists name: strong with shell arguments, weak as list items", () => {
+    expect(s("time; ansible all -m ping")).toBeGreaterThanOrEqual(0.85);
+    expect(s("ansible all -m ping")).toBeGreaterThanOrEqual(0.8);
+    expect(s("php; mysql; docker")).toBeLessThanOrEqual(0.5);
+    expect(s("skills: docker, kubectl")).toBe(0);
+  });
+
   test("a fork bomb: a function that calls itself in a pipe or the background, then is called", () => {
     expect(strongest(shellAnalyzer, ":(){ :|:& };:")!.rule).toBe("shell.fork-bomb");
     expect(s("boom(){ boom|boom& }; boom")).toBe(0.9);

@@ -12,7 +12,7 @@ import { decompose } from "../../../decompose/index.ts";
 import type { Leaf } from "../../../decompose/leaf.ts";
 import { normalizeValue } from "../../../detect/normalize.ts";
 import type { NormalizeFlags } from "../../../detect/normalize.ts";
-import type { ThreatRow } from "../../../services/bus.ts";
+import type { ThreatRow } from "../../../store/rows.ts";
 import type { Allowlist } from "../../../services/allowlist.ts";
 import type { StoredRequest } from "../../../services/threats.ts";
 import { storedReasons, toThreatData } from "../../contract.ts";

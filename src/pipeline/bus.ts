@@ -3,13 +3,7 @@
  * published here; the WebSocket (and anything else live) subscribes. Delivery is synchronous and a
  * throwing subscriber never stops the others or the publisher.
  */
-import type { InferSelectModel } from "drizzle-orm";
-import type { activities, alerts, threats, traffic } from "../store/schema.ts";
-
-export type TrafficRow = InferSelectModel<typeof traffic>;
-export type ThreatRow = InferSelectModel<typeof threats>;
-export type AlertRow = InferSelectModel<typeof alerts>;
-export type ActivityRow = InferSelectModel<typeof activities>;
+import type { ActivityRow, AlertRow, ThreatRow, TrafficRow } from "../store/rows.ts";
 
 /** A live snapshot of the service's figures (see services/metrics.ts). */
 export interface MetricsSnapshot {

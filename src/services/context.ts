@@ -3,8 +3,8 @@ import type { Config } from "../config/schema.ts";
 import type { Logger } from "../core/log.ts";
 import type { Detector } from "../detect/detector.ts";
 import type { Store } from "../store/db.ts";
-import type { Activities } from "../services/activities.ts";
-import type { Bus } from "../services/bus.ts";
+import type { Activities } from "./activities.ts";
+import type { Bus } from "../pipeline/bus.ts";
 
 export interface ServiceContext {
   config: Config;

@@ -1,26 +1,27 @@
 /**
- * The live pipeline: tail → parse → judge → store. Each batch of lines of a file is parsed, judged and
- * written together with that file's checkpoint in one transaction, so that a restart (even after a
- * crash) resumes right after the last stored line: nothing lost, nothing counted twice.
+ * The tail source: followed logs → parse → the pipeline → store. Each batch of lines of a file is
+ * parsed, judged and written together with that file's checkpoint in one transaction, so that a
+ * restart (even after a crash) resumes right after the last stored line: nothing lost, nothing
+ * counted twice. A line whose `$request_id` names a mirrored copy waiting in the join takes the
+ * copy's verdict (judged with its body) and is stored as one row with it.
  */
 import { resolve } from "node:path";
-import type { MemoryGuard } from "../core/memory.ts";
-import { isParseError, type HttpRequest } from "../core/http-request.ts";
-import type { Logger } from "../core/log.ts";
-import type { Verdict } from "../detect/verdict.ts";
-import { tailFiles, type TailCheckpoint, type TailEvent, type Tailer } from "../ingest/tail.ts";
-import type { SourceLine } from "../ingest/lines.ts";
-import { parserFor, type FormatOptions } from "../parse/formats.ts";
-import type { Parser } from "../parse/parser.ts";
-import { Rejections } from "../parse/rejections.ts";
-import { parseLine } from "../parse/stream.ts";
-import type { StoreWriter } from "../store/writer.ts";
-import type { Bus } from "../services/bus.ts";
-import type { Activities } from "../services/activities.ts";
-import type { LiveTimings } from "../services/metrics.ts";
-import type { Redactor } from "../detect/redact.ts";
+import type { MemoryGuard } from "../../core/memory.ts";
+import { isParseError, type HttpRequest } from "../../core/http-request.ts";
+import type { Logger } from "../../core/log.ts";
+import { tailFiles, type TailCheckpoint, type TailEvent, type Tailer } from "../../ingest/tail.ts";
+import type { SourceLine } from "../../core/source-line.ts";
+import { parserFor, type FormatOptions } from "../../parse/formats.ts";
+import type { Parser } from "../../parse/parser.ts";
+import { Rejections } from "../../parse/rejections.ts";
+import { parseLine } from "../../parse/stream.ts";
+import type { StoreWriter } from "../../store/writer.ts";
+import type { Pipeline } from "../pipeline.ts";
+import type { JoinedRequest, MirrorJoin } from "../join.ts";
+import type { Bus } from "../bus.ts";
+import type { Activities } from "../../services/activities.ts";
+import type { LiveTimings } from "../../services/metrics.ts";
 
-const JUDGE_BATCH = 512;
 /** A batch where at least this share of lines (and 20 lines) did not parse is a parse-error burst. */
 const BURST_SHARE = 0.2;
 /** At most one parse-error activity per log per this many ms. */
@@ -30,10 +31,9 @@ export interface IngestOptions {
   logs: string[];
   format: FormatOptions;
   startAt: "beginning" | "end";
-  /** The verdict path (models, then the allowlist). */
-  judge(requests: HttpRequest[]): Promise<Verdict[]>;
-  /** Takes the secrets out of judged requests before they are stored or published. */
-  redact: Redactor;
+  pipeline: Pipeline;
+  /** Mirrored copies waiting for their log line, when the mirror source runs. */
+  join?: MirrorJoin;
   writer: StoreWriter;
   log: Logger;
   /** Stored traffic and threats are published here. */
@@ -121,28 +121,36 @@ export function startIngest(options: IngestOptions): Ingest {
     const path = checkpoint.path;
     const requests: HttpRequest[] = [];
     const texts: string[] = [];
+    const joined: JoinedRequest[] = [];
     let rejected = 0;
     const parser = lines.length ? parserOf(path, lines) : null;
     for (const line of lines) {
       const r = parser ? parseLine(parser, line) : null;
       if (r && !isParseError(r)) {
-        requests.push(r);
-        texts.push(line.text);
+        const copy = options.join?.claim(r);
+        if (copy) joined.push(copy);
+        else {
+          requests.push(r);
+          texts.push(line.text);
+        }
       } else {
         rejected++;
         if (r) rejections.add(r);
       }
     }
-    // Judged in slices: a tail read can hold thousands of lines, and the featurized batch is what costs memory.
-    const verdicts: Verdict[] = [];
-    for (let i = 0; i < requests.length; i += JUDGE_BATCH) verdicts.push(...(await options.judge(requests.slice(i, i + JUDGE_BATCH))));
     // Judged on the real values; stored and published without the secrets. A threat row keeps the
     // line it came from (the request as received), redacted too.
-    const redacted = requests.map((r, i) => options.redact(r, verdicts[i]!.reasons, verdicts[i]!.isAnomaly ? texts[i] : undefined));
-    const rows = writer.write({ requests: redacted, verdicts, rejected, checkpoint });
+    const judged = await options.pipeline.run({ requests, records: texts });
+    const rows = writer.write({
+      requests: [...judged.redacted, ...joined.map((j) => j.request)],
+      verdicts: [...judged.verdicts, ...joined.map((j) => j.verdict)],
+      blocked: [...judged.blocked, ...joined.map((j) => j.blocked)],
+      rejected,
+      checkpoint,
+    });
     reportBurst(path, rejected, lines.length);
-    stored += requests.length;
-    measure(path, lines.length, rejected, requests);
+    stored += requests.length + joined.length;
+    measure(path, lines.length, rejected, [...requests, ...joined.map((j) => j.request)]);
     for (const data of rows.traffic) options.bus.publish({ type: "traffic", data });
     for (const data of rows.threats) options.bus.publish({ type: "threat", data });
     options.memory.relieve();

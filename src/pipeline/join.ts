@@ -1,0 +1,114 @@
+/**
+ * nginx's two views of one request, joined on `$request_id`: the mirrored copy (with its body) and
+ * the access-log line (with the status, bytes and time). Judged copies wait here for their log
+ * line; the tail source claims them, and the pair is stored as one row. A copy whose line does not
+ * come within the wait is stored alone; a line that comes later still finds its row in the store,
+ * which merges the two (src/store/writer.ts). Nothing here is durable on purpose: a copy lost in a
+ * crash leaves its log line, which the tail stores from its checkpoint.
+ */
+import { requestIdOf, type HttpRequest } from "../core/http-request.ts";
+import type { Verdict } from "../detect/verdict.ts";
+
+/** A mirrored copy, judged (and redacted): what the join holds and what the store receives. */
+export interface JudgedCopy {
+  request: HttpRequest;
+  verdict: Verdict;
+  blocked: boolean;
+}
+
+/** A log line and its copy, as one request: the copy's content and verdict, the log's outcome. */
+export type JoinedRequest = JudgedCopy;
+
+export interface MirrorJoinOptions {
+  /** How long a copy waits for its log line before it is stored alone. */
+  waitMs: number;
+  /** Copies held at most; past it the oldest is stored alone at once (memory stays bounded). */
+  maxPending: number;
+  /** Stores copies whose line did not come (in time, or at all). */
+  storeAlone(copies: JudgedCopy[]): void;
+  /** A monotonic clock, ms. */
+  monotonic(): number;
+}
+
+/** The copy's request with what only the log line knows: when it finished, its status, bytes and time. */
+function withLogFields(copy: HttpRequest, line: HttpRequest): HttpRequest {
+  return {
+    ...copy,
+    time: line.time ?? copy.time,
+    status: line.status,
+    bytesSent: line.bytesSent,
+    requestTime: line.requestTime,
+    extra: { ...line.extra, ...copy.extra },
+    origin: line.origin,
+  };
+}
+
+export class MirrorJoin {
+  /** Insertion order is arrival order: the oldest copies come first. */
+  private readonly pending = new Map<string, { copy: JudgedCopy; at: number }>();
+  private readonly timer: ReturnType<typeof setInterval>;
+  joined = 0;
+  alone = 0;
+
+  constructor(private readonly options: MirrorJoinOptions) {
+    this.timer = setInterval(() => this.sweep(), Math.max(50, Math.min(1000, options.waitMs / 4)));
+    this.timer.unref?.();
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Holds judged copies for their log lines; a copy without an id has no line to wait for. */
+  offer(copies: JudgedCopy[]): void {
+    const now = this.options.monotonic();
+    const alone: JudgedCopy[] = [];
+    for (const copy of copies) {
+      const id = requestIdOf(copy.request);
+      if (id === null || this.pending.has(id)) alone.push(copy);
+      else this.pending.set(id, { copy, at: now });
+    }
+    for (const [id, { copy }] of this.pending) {
+      if (this.pending.size <= this.options.maxPending) break;
+      this.pending.delete(id);
+      alone.push(copy);
+    }
+    this.store(alone);
+  }
+
+  /** The copy of a log line's request, merged with the line, when it is waiting here. */
+  claim(line: HttpRequest): JoinedRequest | undefined {
+    const id = requestIdOf(line);
+    const held = id === null ? undefined : this.pending.get(id);
+    if (!held) return undefined;
+    this.pending.delete(id!);
+    this.joined++;
+    return { ...held.copy, request: withLogFields(held.copy.request, line) };
+  }
+
+  /** Stores the copies that waited their time. */
+  sweep(): void {
+    const cutoff = this.options.monotonic() - this.options.waitMs;
+    const due: JudgedCopy[] = [];
+    for (const [id, { copy, at }] of this.pending) {
+      if (at > cutoff) break;
+      this.pending.delete(id);
+      due.push(copy);
+    }
+    this.store(due);
+  }
+
+  /** Stops waiting: every held copy is stored alone (at shutdown). */
+  close(): void {
+    clearInterval(this.timer);
+    const rest = [...this.pending.values()].map((p) => p.copy);
+    this.pending.clear();
+    this.store(rest);
+  }
+
+  private store(copies: JudgedCopy[]): void {
+    if (!copies.length) return;
+    this.alone += copies.length;
+    this.options.storeAlone(copies);
+  }
+}

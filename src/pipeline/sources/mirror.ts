@@ -1,0 +1,93 @@
+/**
+ * The mirror source: copies of client requests, bodies included, that nginx's `mirror` sends
+ * (assets/deploy/nginx/mirror.conf). nginx is answered before anything is judged; copies are queued
+ * and judged in batches on the pipeline, then wait in the join for their access-log line. The queue
+ * is bounded: past it a copy is dropped and counted (its log line is still stored), so a flood costs
+ * memory and time that do not grow with it.
+ */
+import type { HttpRequest } from "../../core/http-request.ts";
+import type { Pipeline } from "../pipeline.ts";
+import type { JudgedCopy, MirrorJoin } from "../join.ts";
+
+export interface MirrorSourceOptions {
+  pipeline: Pipeline;
+  join: MirrorJoin;
+  /** Copies queued at most while the judge is busy. */
+  maxQueued: number;
+  /** Copies judged together at most. */
+  batchSize: number;
+  onError(e: Error): void;
+  /** Epoch ms, for lastCopyAt. */
+  now(): number;
+}
+
+/** How the mirror source is doing since start-up (`/health`, `moat doctor`). */
+export interface MirrorStatus {
+  received: number;
+  /** Dropped because the queue was full. */
+  dropped: number;
+  /** Copies whose body was over the limit: judged on its first part. */
+  oversize: number;
+  judged: number;
+  queued: number;
+  /** Joined with their log line in memory. */
+  joined: number;
+  /** Stored without waiting for (or finding) their log line. */
+  storedAlone: number;
+  failures: number;
+  /** Epoch ms of the last copy received, or null. */
+  lastCopyAt: number | null;
+}
+
+export class MirrorSource {
+  private queue: HttpRequest[] = [];
+  private draining: Promise<void> | null = null;
+  private readonly counts = { received: 0, dropped: 0, oversize: 0, judged: 0, failures: 0 };
+  private lastCopyAt: number | null = null;
+
+  constructor(private readonly options: MirrorSourceOptions) {}
+
+  /** Queues a copy for judging; false when the queue is full and the copy was dropped. */
+  accept(copy: HttpRequest): boolean {
+    this.counts.received++;
+    this.lastCopyAt = this.options.now();
+    if (copy.bodyBytes !== undefined) this.counts.oversize++;
+    if (this.queue.length >= this.options.maxQueued) {
+      this.counts.dropped++;
+      return false;
+    }
+    this.queue.push(copy);
+    // On the next turn: copies arriving together are judged together, and nginx is answered first.
+    this.draining ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain());
+    return true;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length) {
+        const batch = this.queue.splice(0, this.options.batchSize);
+        try {
+          const judged = await this.options.pipeline.run({ requests: batch });
+          this.counts.judged += batch.length;
+          const copies: JudgedCopy[] = judged.redacted.map((request, i) => ({ request, verdict: judged.verdicts[i]!, blocked: judged.blocked[i]! }));
+          this.options.join.offer(copies);
+        } catch (e) {
+          this.counts.failures += batch.length;
+          this.options.onError(e as Error);
+        }
+      }
+    } finally {
+      this.draining = null;
+    }
+  }
+
+  status(): MirrorStatus {
+    return { ...this.counts, queued: this.queue.length, joined: this.options.join.joined, storedAlone: this.options.join.alone, lastCopyAt: this.lastCopyAt };
+  }
+
+  /** Judges what is queued, then stores every copy still waiting for its line. */
+  async close(): Promise<void> {
+    while (this.draining) await this.draining;
+    this.options.join.close();
+  }
+}
