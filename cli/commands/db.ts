@@ -5,6 +5,7 @@ import { checkIntegrity, DEFAULT_MAX_ERRORS, IntegrityCheckError, type Integrity
 import { PRIVATE_FILE_MODE } from "../../src/core/private-files.ts";
 import { exportRows, type ExportFormat, type ExportTable } from "../../src/store/export.ts";
 import { compactIfDue, enforceRetention } from "../../src/services/retention.ts";
+import { applyStoredSettings } from "../../src/services/runtime-settings.ts";
 import { parseRange } from "../../src/services/range.ts";
 import { addConfigOptions, configFrom, withStore, type ConfigFlags } from "../config-options.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
@@ -53,6 +54,7 @@ export function dbCommand(): Command {
   );
   addConfigOptions(cmd.command("prune").description("apply the retention limits now (rows, age, size)")).action((flags: ConfigFlags) =>
     withStore(flags, async (store, config) => {
+      applyStoredSettings(config, store); // the limits set from the dashboard, as moat serve applies them
       const r = enforceRetention(store, { trafficRows: config.retention.traffic_rows, maxAgeDays: config.retention.max_age_days, maxDbMb: config.retention.max_db_mb }, Date.now());
       await writeOut(`deleted ${r.trafficDeleted} traffic rows, ${r.threatsDeleted} threats, ${r.otherDeleted} other rows; used ${(r.usedBytesBefore / 2 ** 20).toFixed(1)} MB → ${(r.usedBytesAfter / 2 ** 20).toFixed(1)} MB\n`);
     }),

@@ -20,7 +20,7 @@ export function serverBodyLimit(config: Config): number {
 export function bodyLimitGuard(config: Config) {
   const limit = config.server.max_body_bytes;
   return new Elysia({ name: "body-limit" }).onRequest(({ request, set }) => {
-    if (!config.mirror.enabled || new URL(request.url).pathname === MIRROR_PATH) return;
+    if (!config.mirror.enabled || URL.parse(request.url)?.pathname === MIRROR_PATH) return;
     const declared = request.headers.get("content-length");
     if (declared !== null) {
       if (Number(declared) <= limit) return;

@@ -6,8 +6,7 @@
 import type { HttpRequest, Param, RequestOrigin } from "../core/http-request.ts";
 import { parseCookies, parseParams } from "./decode.ts";
 import { parseLogTime } from "./time.ts";
-
-export type LogVars = Record<string, string>;
+import type { LogVars } from "./log-vars.ts";
 
 /** Variables consumed into typed fields; all others land in `extra` (minus `http_*`, which become headers). */
 const CONSUMED = new Set([

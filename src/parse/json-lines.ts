@@ -3,7 +3,8 @@
  * log shippers. Keys are mapped to nginx variable names: a default table knows the common spellings,
  * and a user mapping (`variable=key.path`) overrides it for other layouts, nested ones included.
  */
-import { assembleRequest, type LogVars } from "./assemble.ts";
+import { assembleRequest } from "./assemble.ts";
+import type { LogVars } from "./log-vars.ts";
 import { parseError, type ExplainedField, type Parser } from "./parser.ts";
 import type { RequestOrigin } from "../core/http-request.ts";
 import { JsonDepthError, parseJson } from "../core/json.ts";

@@ -6,7 +6,8 @@
  * prefixes of the format are tried in turn to say exactly where and what was expected.
  */
 import type { RequestOrigin } from "../core/http-request.ts";
-import { assembleRequest, type LogVars } from "./assemble.ts";
+import { assembleRequest } from "./assemble.ts";
+import type { LogVars } from "./log-vars.ts";
 import { unescapeApache, unescapeJson, unescapeNginx } from "./decode.ts";
 import { lineMatcher, type FormatPart } from "./line-matcher.ts";
 import { parseError, type ExplainedField, type Parser } from "./parser.ts";

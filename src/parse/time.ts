@@ -1,5 +1,5 @@
 /** Timestamps as nginx and Apache write them. */
-import type { LogVars } from "./assemble.ts";
+import type { LogVars } from "./log-vars.ts";
 
 const MONTHS: Record<string, number> = {
   Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11,

@@ -8,6 +8,7 @@ import { Value } from "@sinclair/typebox/value";
 import { ConfigSchema, type Config } from "../config/schema.ts";
 import type { ServiceContext } from "./context.ts";
 import { readSettings, writeSetting } from "../store/settings.ts";
+import type { Store } from "../store/db.ts";
 import { outboundUrlProblem } from "../core/outbound-url.ts";
 
 export type RetentionSection = Config["retention"];
@@ -35,17 +36,26 @@ function webhookUrlProblem(url: string, allowRanges: readonly string[]): string 
   return problem && `url: ${problem} (or send "" to turn the webhook off)`;
 }
 
+/**
+ * Writes the overrides an operator stored from the dashboard onto `config`: everything that reads
+ * retention or the webhook — `moat serve`'s services and the CLI's `moat db prune` alike — then
+ * follows the same values.
+ */
+export function applyStoredSettings(config: Config, store: Store): void {
+  const stored = readSettings(store, [RETENTION_KEY, WEBHOOK_KEY]);
+  const retention = stored.get(RETENTION_KEY);
+  if (retention && typeof retention === "object") Object.assign(config.retention, pickRetention(retention as Record<string, unknown>));
+  const url = stored.get(WEBHOOK_KEY);
+  // A stored URL the policy refuses now (alerts.webhook_allow_ranges narrowed since) is not applied: the config file's stays.
+  if (typeof url === "string" && webhookUrlProblem(url, config.alerts.webhook_allow_ranges) === null) config.alerts.webhook_url = url;
+}
+
 export class RuntimeSettings {
   private readonly webhookListeners: ((url: string) => void)[] = [];
 
   /** Reads the stored overrides and writes them onto `ctx.config` (before the services read it). */
   constructor(private readonly ctx: RuntimeContext) {
-    const stored = readSettings(this.ctx.store, [RETENTION_KEY, WEBHOOK_KEY]);
-    const retention = stored.get(RETENTION_KEY);
-    if (retention && typeof retention === "object") Object.assign(ctx.config.retention, pickRetention(retention as Record<string, unknown>));
-    const url = stored.get(WEBHOOK_KEY);
-    // A stored URL the policy refuses now (alerts.webhook_allow_ranges narrowed since) is not applied: the config file's stays.
-    if (typeof url === "string" && webhookUrlProblem(url, ctx.config.alerts.webhook_allow_ranges) === null) ctx.config.alerts.webhook_url = url;
+    applyStoredSettings(ctx.config, ctx.store);
   }
 
   get retention(): RetentionSection {

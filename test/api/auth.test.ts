@@ -417,7 +417,7 @@ describe("the inline check rate limit", () => {
 });
 
 describe("key scopes", () => {
-  const INLINE = new Set(["POST /check", "POST /check/batch", "POST /api/waf/check", "POST /api/waf/check/batch", "GET /check/auth-request"]);
+  const INLINE = new Set(["POST /check", "POST /check/batch", "POST /api/waf/check", "POST /api/waf/check/batch", "GET /check/auth-request", "POST /mirror"]);
   const EXEMPT = new Set(["GET /health", "POST /api/auth/login", "POST /api/auth/logout", "GET /api/auth/me"]);
 
   test("a check key may call the inline checks and /health, and is refused (403) everywhere else: keys, settings, models, allowlist, bans, /ws", async () => {

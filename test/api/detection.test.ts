@@ -156,6 +156,15 @@ describe("bad bodies", () => {
     const small = await setup({ maxCheckBytes: 100 });
     expect((await small.error("POST", "/api/waf/check", `GET /${"a".repeat(100)} HTTP/1.1\n\n`, "text/plain")).status).toBe(413);
   });
+
+  test("the check size limit is server.max_body_bytes: raised, a larger check is judged; lowered, a smaller one is refused", async () => {
+    const raised = await setup({}, { MOAT_SERVER_MAX_BODY_BYTES: String(3 * 1_048_576) });
+    const upload = { method: "POST", path: "/upload", body: "a".repeat(2 * 1_048_576) };
+    expect((await raised.call("POST", "/check", upload)).status).toBe(200);
+    const lowered = await setup({}, { MOAT_SERVER_MAX_BODY_BYTES: "4096" });
+    const refused = await lowered.error("POST", "/check", { method: "POST", path: "/upload", body: "a".repeat(5000) });
+    expect(refused).toEqual({ status: 413, message: expect.stringMatching(/; at most 4096 are accepted$/) });
+  });
 });
 
 describe("batches", () => {

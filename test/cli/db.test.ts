@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { openStore } from "../../src/store/db.ts";
 import { StoreWriter } from "../../src/store/writer.ts";
+import { writeSetting } from "../../src/store/settings.ts";
 import { rawHttpParser } from "../../src/parse/raw-http.ts";
 import type { HttpRequest } from "../../src/core/http-request.ts";
 import type { Verdict } from "../../src/detect/verdict.ts";
@@ -62,5 +63,24 @@ describe("moat db export", () => {
     const badRange = exportDb("--range", "soon");
     expect(badRange.code).toBe(2);
     expect(badRange.stderr).toContain('invalid range "soon"');
+  });
+});
+
+describe("moat db prune", () => {
+  test("applies the retention limits set from the dashboard, which override the configuration file", () => {
+    const pruneDb = join(tempDir(), "moat.db");
+    const store = openStore(pruneDb);
+    const benign: Verdict = { ...threat, score: 0.01, isAnomaly: false, attackType: null, severity: "none" };
+    const requests = Array.from({ length: 2500 }, (_, i) => request(`/page/${i}`, now - 60_000 + i));
+    new StoreWriter(store).write({ requests, verdicts: requests.map(() => benign) });
+    // What PUT /api/settings/retention stores (src/services/runtime-settings.ts): the config file says 1,000,000.
+    writeSetting(store, "retention", { traffic_rows: 1000, max_age_days: 30, max_db_mb: 2048 }, now);
+    store.close();
+    const r = runCli(["db", "prune", "--db", pruneDb, "-c", "/dev/null"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toStartWith("deleted 1500 traffic rows");
+    const after = openStore(pruneDb);
+    expect(after.sqlite.query<{ n: number }, []>("select count(*) as n from traffic").get()!.n).toBe(1000);
+    after.close();
   });
 });

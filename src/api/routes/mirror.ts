@@ -66,8 +66,9 @@ export function mirrorRoutes(s: ApiServices) {
       return undefined;
     },
     {
-      // The body is read here, bounded, as bytes: Elysia must not parse it.
-      parse: "none",
+      // The body is read by the handler, bounded, as bytes: this parser claims it without reading it
+      // (Elysia's "none" still falls back to its own parsers when the app has a global parse hook).
+      parse: () => ({}),
       transform: (c: { request: Request }) => requireSnippetHeaders(c.request.headers, "mirror.conf"),
       headers: SubrequestHeaders,
       detail: {

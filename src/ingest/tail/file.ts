@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import type { Stats } from "node:fs";
 import { decodeLine } from "../lines.ts";
 import type { SourceLine } from "../../core/source-line.ts";
-import type { FilePosition } from "../tail.ts";
+import type { FilePosition } from "./types.ts";
 
 /** How much of the file start identifies it (as Vector's file source does). */
 const FINGERPRINT_BYTES = 4096;

@@ -6,7 +6,7 @@
 import { stat } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import type { SourceLine } from "../../core/source-line.ts";
-import type { TailCheckpoint, TailEvent } from "../tail.ts";
+import type { TailCheckpoint, TailEvent } from "./types.ts";
 import { fingerprintOf, lastLineEnd, openFile, position, readNext, tailFile, type Advance, type TailFile } from "./file.ts";
 import { locate, sameIdentity } from "./locate.ts";
 

@@ -6,7 +6,7 @@
 import { readdir, stat } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import { dirname, join } from "node:path";
-import type { FilePosition } from "../tail.ts";
+import type { FilePosition } from "./types.ts";
 import { openFile, fingerprintOf, tailFile, type TailFile } from "./file.ts";
 
 export interface Identity {
