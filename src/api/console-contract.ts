@@ -6,7 +6,8 @@
 import { t, type Static } from "elysia";
 import { ConfigSchema } from "../config/schema.ts";
 import { DEFAULT_KEY_ACCESS, displayPrefix, MAX_KEY_RATE_LIMIT, type ApiKeyInfo } from "./auth/keys.ts";
-import { API_KEY_SCOPES } from "../store/schema.ts";
+import { API_KEY_REQUIREMENTS, API_KEY_SCOPES, MODEL_KINDS, MODEL_STATES, THREAT_SEVERITIES, WAF_MODES } from "../core/enums.ts";
+import { literalUnion } from "./literal-union.ts";
 import { iso, ThreatData, WholeNumber } from "./contract.ts";
 import { Reason } from "./inline-check.ts";
 import type { AllowRuleRow } from "../services/allowlist.ts";
@@ -23,7 +24,7 @@ export const IdParam = t.Object({ id: WholeNumber({ minimum: 1, description: "a 
 export const ThreatFilters = t.Object({
   ip: t.Optional(t.String({ minLength: 1, maxLength: 64, description: "only threats from this client address" })),
   type: t.Optional(t.String({ minLength: 1, maxLength: 64, description: "only this attack type (sqli, xss, anomaly, ...)" })),
-  severity: t.Optional(t.Union([t.Literal("critical"), t.Literal("high"), t.Literal("medium"), t.Literal("low")], { description: "only this severity" })),
+  severity: t.Optional(literalUnion(THREAT_SEVERITIES, { description: "only this severity" })),
   q: t.Optional(t.String({ minLength: 1, maxLength: 256, description: "only endpoints containing this text (case-sensitive)" })),
 });
 
@@ -120,12 +121,12 @@ export function toAllowRule(r: AllowRuleRow): Static<typeof AllowRule> {
 
 export const ModelEntry = t.Object({
   version: t.String(),
-  kind: t.Union([t.Literal("generic"), t.Literal("site")]),
+  kind: literalUnion(MODEL_KINDS),
   active: t.Boolean({ description: "judging requests now" }),
   createdAt: t.String({ description: "when it was trained" }),
   metrics: t.Record(t.String(), t.Union([t.Number(), t.String()]), { description: "calibration figures, and the regression gate's when it went through one" }),
   evaluation: t.Optional(t.String({ description: "Markdown table of its last evaluation or regression-gate report" })),
-  state: t.Union([t.Literal("live"), t.Literal("replaced"), t.Literal("rejected"), t.Literal("bundled")], { description: "live; replaced (kept for rollback); rejected by the gate; bundled (the generic model)" }),
+  state: literalUnion(MODEL_STATES, { description: "live; replaced (kept for rollback); rejected by the gate; bundled (the generic model)" }),
 });
 export type ModelEntryT = Static<typeof ModelEntry>;
 
@@ -174,11 +175,35 @@ export const Settings = t.Object({
   server: t.Object({
     host: t.String(),
     port: t.Number({ description: "the port the API answers on" }),
-    requireApiKey: t.Union([t.Literal("auto"), t.Literal("always")], { description: "server.require_api_key: auto (keys required beyond loopback) or always" }),
+    requireApiKey: literalUnion(API_KEY_REQUIREMENTS, { description: "server.require_api_key: auto (keys required beyond loopback) or always" }),
   }),
-  mode: t.Union([t.Literal("detect"), t.Literal("block")]),
+  mode: literalUnion(WAF_MODES),
   threshold: t.Number({ description: "the threshold requests are judged with" }),
 });
+
+// ── detection settings (GET and PUT /api/waf/config) ───────────────────────────────────────────────
+
+const Mode = literalUnion(WAF_MODES, { description: "detect or block" });
+
+export const WafConfig = t.Object({
+  threshold: t.Number({ description: "the threshold requests are judged with" }),
+  calibrated_threshold: t.Number({ description: "the model's own threshold (what a threshold of 0 restores)" }),
+  model_available: t.Boolean(),
+  service_enabled: t.Boolean(),
+  mode: Mode,
+});
+export type WafConfigT = Static<typeof WafConfig>;
+
+export const WafConfigChange = t.Object({
+  threshold: t.Optional(t.Number({ minimum: 0, maximum: 1, description: "a number from 0 to 1 (0: the model's calibrated threshold)" })),
+  mode: t.Optional(Mode),
+});
+export type WafConfigChangeT = Static<typeof WafConfigChange>;
+
+// ── credentials (GET /api/auth/me) ─────────────────────────────────────────────────────────────────
+
+export const AuthState = t.Object({ authenticated: t.Boolean(), required: t.Boolean(), keyName: t.Optional(t.String()) });
+export type AuthStateT = Static<typeof AuthState>;
 
 // ── API keys ───────────────────────────────────────────────────────────────────────────────────────
 

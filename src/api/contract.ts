@@ -8,6 +8,8 @@ import type { MetricsSnapshot } from "../pipeline/bus.ts";
 import type { CheckRow } from "../services/security/checks.ts";
 import type { Reason } from "../detect/verdict.ts";
 import { FormatRegistry } from "@sinclair/typebox";
+import { ALERT_SEVERITIES, ALERT_TYPES, CHECK_STATUSES, THREAT_SEVERITIES, type ChartType, type WsStreamType } from "../core/enums.ts";
+import { literalUnion } from "./literal-union.ts";
 
 /**
  * A whole number in a query string or a path: plain decimal digits, in range. Every integer the
@@ -36,8 +38,8 @@ export const RealTimeMetrics = t.Object({
 });
 export const AlertData = t.Object({
   id: t.Number(),
-  type: t.Union([t.Literal("critical"), t.Literal("warning"), t.Literal("info")]),
-  severity: t.Union([t.Literal("high"), t.Literal("medium"), t.Literal("low")]),
+  type: literalUnion(ALERT_TYPES),
+  severity: literalUnion(ALERT_SEVERITIES),
   title: t.String(),
   description: t.String(),
   time: t.String(),
@@ -92,7 +94,7 @@ export const TrafficData = t.Object({
 export const ThreatData = t.Object({
   id: t.Number(),
   type: t.String(),
-  severity: t.Union([t.Literal("critical"), t.Literal("high"), t.Literal("medium"), t.Literal("low")]),
+  severity: literalUnion(THREAT_SEVERITIES),
   source: t.String(),
   endpoint: t.String(),
   blocked: t.Boolean(),
@@ -104,11 +106,13 @@ export const ThreatData = t.Object({
 export const SecurityCheck = t.Object({
   id: t.Number(),
   name: t.String(),
-  status: t.Union([t.Literal("pass"), t.Literal("fail"), t.Literal("warning")]),
+  status: literalUnion(CHECK_STATUSES),
   message: t.String(),
   lastChecked: t.String(),
   details: t.Optional(t.String()),
 });
+
+export const ComplianceScore = t.Object({ score: t.Number(), total: t.Number(), passed: t.Number(), failed: t.Number() });
 
 export type RealTimeMetricsT = Static<typeof RealTimeMetrics>;
 export type AlertDataT = Static<typeof AlertData>;
@@ -117,6 +121,19 @@ export type ChartDataPointT = Static<typeof ChartDataPoint>;
 export type TrafficDataT = Static<typeof TrafficData>;
 export type ThreatDataT = Static<typeof ThreatData>;
 export type SecurityCheckT = Static<typeof SecurityCheck>;
+export type ComplianceScoreT = Static<typeof ComplianceScore>;
+/** GET /api/analytics/summary answers the service's figures as they are. */
+export type { AnalyticsSummary, TopEntry } from "../services/analytics.ts";
+
+/** What each WebSocket stream's messages carry in `data` (shared/API-CONTRACT.md, WebSocket). */
+export interface WsStreamData extends Record<WsStreamType, unknown> {
+  metrics: RealTimeMetricsT;
+  alert: AlertDataT;
+  activity: ActivityDataT;
+  threat: ThreatDataT;
+  traffic: TrafficDataT;
+  chart: { type: ChartType; data: ChartDataPointT };
+}
 
 /** "just now", "2 min ago", "3 h ago", "5 d ago". */
 function timeAgo(then: number, now: number): string {
@@ -220,7 +237,7 @@ export function reasonText(x: Pick<Reason, "field" | "name" | "evidence">): stri
 
 export function toThreatData(r: ThreatRow, now: number): ThreatDataT {
   const reasons = storedReasons(r);
-  const severity = r.severity === "none" ? "low" : (r.severity as ThreatDataT["severity"]);
+  const severity = r.severity === "none" ? "low" : r.severity;
   return {
     id: r.id,
     type: r.attackType,

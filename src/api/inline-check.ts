@@ -6,6 +6,8 @@ import { t } from "elysia";
 import type { HttpRequest } from "../core/http-request.ts";
 import type { Verdict } from "../detect/verdict.ts";
 import type { ApiServices } from "./services.ts";
+import { SEVERITIES, VERDICT_DETECTORS } from "../core/enums.ts";
+import { literalUnion } from "./literal-union.ts";
 
 /** The inline check routes (detection.ts, auth-request.ts) and the mirror's (mirror.ts): all a `check` key may call; the guard rate-limits the checks per key, /api/performance times them. */
 export const INLINE_CHECK_PATHS: ReadonlySet<string> = new Set(["/check", "/check/batch", "/api/waf/check", "/api/waf/check/batch", "/check/auth-request", "/mirror"]);
@@ -19,7 +21,7 @@ export const Reason = t.Object({
   field: t.String({ description: "path, query.<name>, body.<name>, cookie.<name>, header.<name> or method" }),
   name: t.String({ description: "an attack class (generic detector) or a departure from the site profile (site detector)" }),
   evidence: t.String(),
-  detector: t.Union([t.Literal("generic"), t.Literal("site"), t.Literal("allowlist")], { description: "allowlist: an operator's rule covers the request, which is not flagged" }),
+  detector: literalUnion(VERDICT_DETECTORS, { description: "allowlist: an operator's rule covers the request, which is not flagged" }),
   weight: t.Number(),
   detail: t.String(),
 });
@@ -32,7 +34,7 @@ export const CheckAnswer = t.Object({
   model_version: t.String(),
   attack_type: t.Optional(t.String({ description: "an attack class or `anomaly`; absent when the request is not flagged" })),
   reasons: t.Array(Reason, { description: "why the request was flagged, strongest first; empty when it was not" }),
-  severity: t.Union([t.Literal("critical"), t.Literal("high"), t.Literal("medium"), t.Literal("low"), t.Literal("none")]),
+  severity: literalUnion(SEVERITIES),
   blocked: t.Boolean({ description: "refused: the mode is block, and the request is a known attack class at detect.block_min_severity or above, or an anomaly on an endpoint of detect.block_anomaly_endpoints" }),
 });
 export type CheckAnswerT = typeof CheckAnswer.static;

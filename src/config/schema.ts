@@ -6,7 +6,7 @@
 import { FormatRegistry, Type, type Static, type TProperties } from "@sinclair/typebox";
 import { parseCidr } from "../core/ip.ts";
 import { FORMAT_NAMES } from "../parse/formats.ts";
-import { WAF_MODES } from "../core/enums.ts";
+import { API_KEY_REQUIREMENTS, THREAT_SEVERITIES, WAF_MODES } from "../core/enums.ts";
 
 /** A section of the file: unknown keys are errors (a typo must not be silently ignored). */
 const section = <T extends TProperties>(properties: T) => Type.Object(properties, { additionalProperties: false, default: {} });
@@ -27,7 +27,7 @@ export const ConfigSchema = Type.Object(
         default: [],
         description: "names Moat answers to besides loopback names, IP addresses and server.host (e.g. the name a proxy forwards); other Host headers are refused against DNS rebinding",
       }),
-      require_api_key: Type.Union([Type.Literal("auto"), Type.Literal("always")], { default: "auto", description: "auto: API keys are required when listening beyond loopback, optional on loopback; always: required everywhere" }),
+      require_api_key: Type.Union(API_KEY_REQUIREMENTS.map((r) => Type.Literal(r)), { default: "auto", description: "auto: API keys are required when listening beyond loopback, optional on loopback; always: required everywhere" }),
       check_rate_limit: Type.Integer({ minimum: 0, default: 0, description: "inline checks per second allowed per API key without a rate limit of its own (moat apikey create --rate-limit), and to the callers without a key together (0: no limit)" }),
       max_body_bytes: Type.Integer({ minimum: 1024, default: 1_048_576, description: "largest request body the API accepts" }),
     }),
@@ -42,7 +42,7 @@ export const ConfigSchema = Type.Object(
       model_dir: Type.String({ default: "", description: "site model directory (moat train --out); empty: <data_dir>/model" }),
       threshold: Type.Number({ minimum: 0, maximum: 1, default: 0, description: "flag at this score; 0 keeps the model's calibrated threshold" }),
       mode: Type.Union(WAF_MODES.map((m) => Type.Literal(m)), { default: "detect", description: "detect only, or block (inline checks answer 403; the deny list acts on tailed and mirrored threats)" }),
-      block_min_severity: Type.Union(["low", "medium", "high", "critical"].map((l) => Type.Literal(l)), {
+      block_min_severity: Type.Union(THREAT_SEVERITIES.map((s) => Type.Literal(s)), {
         default: "high",
         description: "block mode blocks a known attack class flagged at this severity or above: high blocks every flagged sqli, cmdi, xxe, ssti, log4shell, code-injection, rfi and deserialization, and xss, traversal, ssrf, nosqli, ldapi, xpath at score 0.9 or more; medium adds scanners, open redirects, crlf",
       }),

@@ -1,6 +1,5 @@
 /** What Moat says about one request, and why. */
-
-export type Severity = "critical" | "high" | "medium" | "low" | "none";
+import type { Severity, VerdictDetector } from "../core/enums.ts";
 
 export interface Reason {
   /** Where: `path`, `query.<name>`, `body.<name>`, `cookie.<name>`, `header.<name>`, `method`. */
@@ -10,7 +9,7 @@ export interface Reason {
   /** The substring that mattered (normalized text for the generic detector). */
   evidence: string;
   /** `allowlist`: an operator's rule covers the request (a confirmed false positive); it is not flagged. */
-  detector: "generic" | "site" | "allowlist";
+  detector: VerdictDetector;
   /** How much it pushed the score (a probability for generic, a logit share for site). */
   weight: number;
   /** A sentence for a person. */

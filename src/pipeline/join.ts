@@ -43,9 +43,18 @@ function withLogFields(copy: HttpRequest, line: HttpRequest): HttpRequest {
   };
 }
 
+/** How long a log line waits at most for a copy that arrived but is still being judged. */
+const IN_FLIGHT_WAIT_MS = 2000;
+
 export class MirrorJoin {
   /** Insertion order is arrival order: the oldest copies come first. */
   private readonly pending = new Map<string, { copy: JudgedCopy; at: number }>();
+  /**
+   * Copies received and not judged yet, by request id. nginx writes a log line right after Moat has
+   * answered its copy, so the tail often reads the line while the copy is still being judged: the
+   * line waits for it (briefly) instead of being stored without its body.
+   */
+  private readonly inFlight = new Map<string, { done: Promise<void>; resolve: () => void }>();
   private readonly timer: ReturnType<typeof setInterval>;
   joined = 0;
   alone = 0;
@@ -59,6 +68,45 @@ export class MirrorJoin {
     return this.pending.size;
   }
 
+  /** A copy was received and queued for judging: its log line will wait for it. */
+  expect(copy: HttpRequest): void {
+    const id = requestIdOf(copy);
+    if (id === null || this.inFlight.has(id)) return;
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    this.inFlight.set(id, { done, resolve });
+  }
+
+  /** Copies that will not be offered (their judging failed): their lines stop waiting. */
+  forget(copies: HttpRequest[]): void {
+    for (const copy of copies) this.settle(requestIdOf(copy));
+  }
+
+  private settle(id: string | null): void {
+    if (id === null) return;
+    this.inFlight.get(id)?.resolve();
+    this.inFlight.delete(id);
+  }
+
+  /**
+   * The copies of these log lines' requests, merged with the lines (undefined where none is
+   * waiting): a line whose copy is still being judged waits for it, at most IN_FLIGHT_WAIT_MS.
+   */
+  async claimAll(lines: HttpRequest[]): Promise<(JoinedRequest | undefined)[]> {
+    const waits: Promise<void>[] = [];
+    for (const line of lines) {
+      const id = requestIdOf(line);
+      const flight = id === null ? undefined : this.inFlight.get(id);
+      if (flight) waits.push(flight.done);
+    }
+    if (waits.length) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([Promise.all(waits), new Promise<void>((r) => (timer = setTimeout(r, IN_FLIGHT_WAIT_MS)))]);
+      clearTimeout(timer);
+    }
+    return lines.map((line) => this.claim(line));
+  }
+
   /** Holds judged copies for their log lines; a copy without an id has no line to wait for. */
   offer(copies: JudgedCopy[]): void {
     const now = this.options.monotonic();
@@ -68,6 +116,7 @@ export class MirrorJoin {
       if (id === null || this.pending.has(id)) alone.push(copy);
       else this.pending.set(id, { copy, at: now });
     }
+    for (const copy of copies) this.settle(requestIdOf(copy.request));
     for (const [id, { copy }] of this.pending) {
       if (this.pending.size <= this.options.maxPending) break;
       this.pending.delete(id);
@@ -101,6 +150,7 @@ export class MirrorJoin {
   /** Stops waiting: every held copy is stored alone (at shutdown). */
   close(): void {
     clearInterval(this.timer);
+    for (const id of [...this.inFlight.keys()]) this.settle(id);
     const rest = [...this.pending.values()].map((p) => p.copy);
     this.pending.clear();
     this.store(rest);

@@ -5,7 +5,7 @@
  * follow it (metrics, alert rules, the deny list).
  */
 import { blockPolicy } from "../detect/site/block-policy.ts";
-import type { Severity } from "../detect/verdict.ts";
+import type { Severity } from "../core/enums.ts";
 import type { Redactor } from "../detect/redact.ts";
 import type { HttpRequest } from "../core/http-request.ts";
 import type { Verdict } from "../detect/verdict.ts";

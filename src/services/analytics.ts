@@ -4,13 +4,12 @@
  * bounded window of recent rows (benign rows are pruned first), so those figures cover recent traffic
  * only and lean towards flagged requests once pruning has begun.
  */
+import { TREND_METRICS } from "../core/enums.ts";
 import { ATTACK_CLASSES } from "../detect/classes.ts";
 import type { ServiceContext } from "./context.ts";
 import type { Store } from "../store/db.ts";
 import { addTotals, emptyTotals, meanResponseTimeMs, percent, rollupBuckets, type RollupBucket, type RollupTotals } from "./metrics.ts";
 
-export const TREND_METRICS = ["requests", "flagged", "blocked", "attack-rate", "response-time", "errors"] as const;
-export type TrendMetric = (typeof TREND_METRICS)[number];
 /** Attack types a trend can follow even when none were seen: every class, and the site model's `anomaly`. */
 export const TREND_ATTACK_TYPES: readonly string[] = [...ATTACK_CLASSES, "anomaly"];
 

@@ -2,12 +2,13 @@
  * Time ranges of the dashboard API (`?range=24h`) and the time axis a chart of that range is drawn
  * on: which rollups to read and how wide each bucket is.
  */
+import { RANGES, type Range } from "../core/enums.ts";
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
 export const DAY_MS = 24 * HOUR_MS;
 
-export const DEFAULT_RANGE = "24h";
+export const DEFAULT_RANGE: Range = "24h";
 /** Older than this is beyond what any rollup is kept for; refusing it keeps queries bounded. */
 export const MAX_RANGE_MS = 365 * DAY_MS;
 /** Charts get at most this many points: longer ranges merge rollups into wider buckets. */
@@ -36,7 +37,7 @@ export function parseRange(text: string | undefined): TimeRange {
   const trimmed = text?.trim() ?? "";
   if (trimmed === "") return { ms: DAY_MS, label: DEFAULT_RANGE };
   const match = RANGE_PATTERN.exec(trimmed);
-  if (!match) throw new InvalidRangeError(`invalid range "${text}": expected <N>h or <N>d, e.g. 1h, 6h, 24h, 7d, 30d`);
+  if (!match) throw new InvalidRangeError(`invalid range "${text}": expected <N>h or <N>d, e.g. ${RANGES.join(", ")}`);
   const n = Number(match[1]);
   const unit = match[2] as "h" | "d";
   const ms = n * (unit === "h" ? HOUR_MS : DAY_MS);

@@ -3,6 +3,7 @@
  * database never makes a huge response; lists page with an id cursor (`beforeId`).
  */
 import { and, count, desc, eq, gte, lt, lte, max, min, ne, sql, type SQL } from "drizzle-orm";
+import type { Severity } from "../core/enums.ts";
 import type { HttpRequest } from "../core/http-request.ts";
 import type { RedactedRequest } from "../detect/redact.ts";
 import type { Store } from "../store/db.ts";
@@ -25,7 +26,7 @@ export interface ThreatListOptions {
   type?: string;
   /** Only from this client. */
   ip?: string;
-  severity?: string;
+  severity?: Severity;
   /** Only endpoints containing this text. */
   endpointContains?: string;
   limit: number;

@@ -4,6 +4,7 @@
  */
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { ALERT_SEVERITIES, ALERT_STATUSES, ALERT_TYPES, API_KEY_SCOPES, BAN_SOURCES, CHECK_STATUSES, MODEL_KINDS, SEVERITIES } from "../core/enums.ts";
 
 /** Recent traffic: a bounded window of every judged request (benign rows are pruned first). */
 export const traffic = sqliteTable(
@@ -46,7 +47,7 @@ export const threats = sqliteTable(
     method: text("method").notNull(),
     endpoint: text("endpoint").notNull(),
     attackType: text("attack_type").notNull(),
-    severity: text("severity").notNull(),
+    severity: text("severity", { enum: SEVERITIES }).notNull(),
     score: real("score").notNull(),
     threshold: real("threshold").notNull(),
     blocked: integer("blocked", { mode: "boolean" }).notNull().default(false),
@@ -66,15 +67,15 @@ export const alerts = sqliteTable(
   "alerts",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    type: text("type", { enum: ["critical", "warning", "info"] }).notNull(),
-    severity: text("severity", { enum: ["high", "medium", "low"] }).notNull(),
+    type: text("type", { enum: ALERT_TYPES }).notNull(),
+    severity: text("severity", { enum: ALERT_SEVERITIES }).notNull(),
     title: text("title").notNull(),
     description: text("description").notNull(),
     source: text("source").notNull(),
     /** Alerts with the same key are one alert with a count. */
     groupKey: text("group_key").notNull(),
     count: integer("count").notNull().default(1),
-    status: text("status", { enum: ["active", "acknowledged", "dismissed", "resolved"] }).notNull().default("active"),
+    status: text("status", { enum: ALERT_STATUSES }).notNull().default("active"),
     firstSeen: integer("first_seen").notNull(),
     lastSeen: integer("last_seen").notNull(),
     updatedAt: integer("updated_at").notNull(),
@@ -118,7 +119,7 @@ export const securityChecks = sqliteTable("security_checks", {
   id: integer("id").primaryKey({ autoIncrement: true }),
   key: text("key").notNull().unique(),
   name: text("name").notNull(),
-  status: text("status", { enum: ["pass", "warning", "fail"] }).notNull(),
+  status: text("status", { enum: CHECK_STATUSES }).notNull(),
   message: text("message").notNull(),
   details: text("details"),
   lastChecked: integer("last_checked").notNull(),
@@ -127,7 +128,7 @@ export const securityChecks = sqliteTable("security_checks", {
 export const modelVersions = sqliteTable("model_versions", {
   id: integer("id").primaryKey({ autoIncrement: true }),
   version: text("version").notNull().unique(),
-  kind: text("kind", { enum: ["generic", "site"] }).notNull(),
+  kind: text("kind", { enum: MODEL_KINDS }).notNull(),
   path: text("path").notNull(),
   active: integer("active", { mode: "boolean" }).notNull().default(false),
   /** Calibration and gate figures, JSON. */
@@ -153,14 +154,6 @@ export const counters = sqliteTable("counters", {
   key: text("key").primaryKey(),
   value: integer("value").notNull().default(0),
 });
-
-/**
- * What an API key may do: `check` calls the inline check routes only (nginx's auth_request, scripts
- * that judge requests), `admin` everything (the dashboard, managing keys, settings, models, allowlist
- * and bans). Declared once: the column, the API's schema and the TypeScript type come from it.
- */
-export const API_KEY_SCOPES = ["check", "admin"] as const;
-export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 /** API keys: only a hash of the secret is stored; the key is shown once, at creation. */
 export const apiKeys = sqliteTable("api_keys", {
@@ -201,7 +194,7 @@ export const bans = sqliteTable(
   {
     ip: text("ip").primaryKey(),
     reason: text("reason").notNull(),
-    source: text("source", { enum: ["auto", "manual"] }).notNull(),
+    source: text("source", { enum: BAN_SOURCES }).notNull(),
     createdAt: integer("created_at").notNull(),
     /** Null: until removed by hand. */
     expiresAt: integer("expires_at"),

@@ -5,7 +5,8 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { createApi } from "../../src/api/app.ts";
-import { authRequired, isLoopbackHost, SESSION_COOKIE } from "../../src/api/auth/guard.ts";
+import { SESSION_COOKIE } from "../../src/api/auth/guard.ts";
+import { authRequired, isLoopbackHost } from "../../src/config/exposure.ts";
 import { createRateLimiter } from "../../src/api/auth/rate-limit.ts";
 import { createKey, displayPrefix, listKeys, revokeKey, sha256Hex, verifyKey } from "../../src/api/auth/keys.ts";
 import { createSession, deleteSession, pruneExpired, verifySession } from "../../src/api/auth/sessions.ts";

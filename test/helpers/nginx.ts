@@ -170,3 +170,28 @@ export async function startAuthRequestNginx(options: AuthRequestNginxOptions): P
   const app = `server {\n    listen 127.0.0.1:${appPort};\n    access_log off;\n    location / { return 200 "app ok\\n"; }\n  }`;
   return startNginx(`${log}\n${site}\n  ${app}`);
 }
+
+/** The log_format that assets/deploy/nginx/mirror.conf declares: what Moat is told to follow (ingest.log_format). */
+export function mirrorLogFormat(): string {
+  const line = /^log_format moat_mirror '([^']+)';$/m.exec(readFileSync(join(DEPLOY_NGINX_DIR, "mirror.conf"), "utf8"));
+  if (!line) throw new Error("mirror.conf no longer declares log_format moat_mirror: update the caller");
+  return line[1]!;
+}
+
+/**
+ * nginx running assets/deploy/nginx/mirror.conf as documented, in front of a tiny upstream (another
+ * server of the same nginx), copying every request to Moat at `moatPort`; its access log is
+ * `<prefix>/logs/access.log`.
+ */
+export async function startMirrorNginx(moatPort: number): Promise<NginxInstance & { accessLog: string }> {
+  const appPort = await freePort();
+  const site = deployConfig("mirror.conf", {
+    "server 127.0.0.1:8080;": `server 127.0.0.1:${moatPort};`,
+    "listen 80;": "listen 127.0.0.1:{{PORT}};",
+    "proxy_pass http://127.0.0.1:3000;": `proxy_pass http://127.0.0.1:${appPort};`,
+    "/var/log/nginx/moat-mirror.access.log": "{{PREFIX}}/logs/access.log",
+  });
+  const app = `server {\n    listen 127.0.0.1:${appPort};\n    access_log off;\n    location / { return 200 "app ok\\n"; }\n  }`;
+  const nginx = await startNginx(`${site}\n  ${app}`);
+  return { ...nginx, accessLog: nginx.path("logs/access.log") };
+}

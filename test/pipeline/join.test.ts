@@ -66,3 +66,21 @@ describe("MirrorJoin", () => {
     join.close();
   });
 });
+
+describe("a log line read while its copy is still being judged", () => {
+  test("waits for the copy and takes its verdict; a copy whose judging failed no longer holds it", async () => {
+    const { join } = setup();
+    const judged = request(ID(1));
+    join.expect(judged);
+    join.expect(request(ID(2)));
+    const claimed = join.claimAll([request(ID(1), { status: 200 }), request(ID(3))]);
+    join.offer([{ request: judged, verdict, blocked: false }]);
+    join.forget([request(ID(2))]);
+    const [first, other] = await claimed;
+    expect(first?.verdict).toBe(verdict);
+    expect(first?.request.status).toBe(200);
+    expect(other).toBeUndefined();
+    expect(await join.claimAll([request(ID(2))])).toEqual([undefined]); // settled: no wait
+    join.close();
+  });
+});

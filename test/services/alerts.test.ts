@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/load.ts";
 import type { Config } from "../../src/config/schema.ts";
+import type { Severity } from "../../src/core/enums.ts";
 import { createLogger } from "../../src/core/log.ts";
 import { openStore, type Store } from "../../src/store/db.ts";
 import { metricRollups, threats } from "../../src/store/schema.ts";
@@ -54,7 +55,7 @@ function harness(alertConfig: Partial<Config["alerts"]> = {}, fetchImpl?: typeof
 interface ThreatSpec {
   ip: string;
   type?: string;
-  severity?: string;
+  severity?: Severity;
   time?: number;
   endpoint?: string;
 }

@@ -16,7 +16,7 @@
  * rate-limited per key here (rate-limit.ts), as that is where the key is known.
  */
 import { Elysia, t } from "elysia";
-import type { Config } from "../../config/schema.ts";
+import { authRequired } from "../../config/exposure.ts";
 import type { Store } from "../../store/db.ts";
 import { envelope, ErrorEnvelope, failure, ok } from "../envelope.ts";
 import type { ApiServices } from "../services.ts";
@@ -26,6 +26,7 @@ import { isDashboardRoute } from "../routes/ui.ts";
 import { INLINE_CHECK_PATHS, isInlineCheckPath } from "../inline-check.ts";
 import { MIRROR_PATH } from "../routes/mirror.ts";
 import { checkBudget, type Payer } from "./rate-limit.ts";
+import { AuthState } from "../console-contract.ts";
 
 export const SESSION_COOKIE = "moat_session";
 /** How long a dashboard login lasts. */
@@ -45,15 +46,6 @@ const CHECK_KEY_NO_LOGIN = "this API key has the check scope, which cannot log i
 interface Caller extends KeyAccess {
   keyId: number;
   keyName: string;
-}
-
-export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1");
-  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
-
-export function authRequired(server: Config["server"]): boolean {
-  return server.require_api_key === "always" || !isLoopbackHost(server.host);
 }
 
 function sessionToken(request: Request): string | undefined {
@@ -186,7 +178,7 @@ export function authGuard(s: ApiServices) {
         return ok({ authenticated: known, required, ...(known ? { keyName: caller.keyName } : {}) });
       },
       {
-        response: envelope(t.Object({ authenticated: t.Boolean(), required: t.Boolean(), keyName: t.Optional(t.String()) })),
+        response: envelope(AuthState),
         detail: { tags: ["auth"], summary: "whether this request is authenticated, and whether the API requires it" },
       },
     );

@@ -6,7 +6,8 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { timingSafeEqual } from "node:crypto";
 import type { Store } from "../../store/db.ts";
-import { apiKeys, sessions, type ApiKeyScope } from "../../store/schema.ts";
+import { apiKeys, sessions } from "../../store/schema.ts";
+import type { ApiKeyScope } from "../../core/enums.ts";
 
 const KEY_TAG = "moat_";
 const PREFIX_BYTES = 6;

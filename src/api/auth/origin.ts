@@ -23,7 +23,7 @@ import type { Config } from "../../config/schema.ts";
 import { parseIp } from "../../core/ip.ts";
 import { failure } from "../envelope.ts";
 import { isInlineCheckPath } from "../inline-check.ts";
-import { isLoopbackHost } from "./guard.ts";
+import { isLoopbackHost } from "../../config/exposure.ts";
 
 /** What the server answers to, besides loopback names and IP literals, which it always does. */
 export interface BrowserPolicy {

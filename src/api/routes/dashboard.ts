@@ -3,7 +3,7 @@
  * envelope, every list bounded (`limit` up to 1000, newest first), `range` validated.
  */
 import { Elysia, t } from "elysia";
-import { ActivityData, AlertData, ChartDataPoint, iso, RealTimeMetrics, SecurityCheck, shownBlocked, ThreatData, TrafficData, threatColumns, toAlertData, toRealTimeMetrics, toSecurityCheck, toThreatData, toTrafficData, WholeNumber } from "../contract.ts";
+import { ActivityData, AlertData, ChartDataPoint, ComplianceScore, iso, RealTimeMetrics, SecurityCheck, shownBlocked, ThreatData, TrafficData, threatColumns, toAlertData, toRealTimeMetrics, toSecurityCheck, toThreatData, toTrafficData, WholeNumber } from "../contract.ts";
 import { ApiError, envelope, ok } from "../envelope.ts";
 import type { ApiServices } from "../services.ts";
 import { parseRange } from "../../services/range.ts";
@@ -108,7 +108,7 @@ export function dashboardRoutes(s: ApiServices) {
       { params: IdParam, response: envelope(SecurityCheck), detail: { tags: ["security"] } },
     )
     .get("/security/compliance-score", () => ok(complianceScore(listSecurityChecks(s.ctx))), {
-      response: envelope(t.Object({ score: t.Number(), total: t.Number(), passed: t.Number(), failed: t.Number() })),
+      response: envelope(ComplianceScore),
       detail: { tags: ["security"] },
     })
     .get(

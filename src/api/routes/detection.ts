@@ -27,6 +27,7 @@ import { counterValue } from "../../store/stats.ts";
 import { CheckAnswer, checkInline } from "../inline-check.ts";
 import { checkBudget } from "../auth/rate-limit.ts";
 import { CheckInput, DEFAULT_CHECK_LIMITS, decodeBody, parseBatchBody, parseCheckBody, schemaProblem, toHttpRequest, type CheckInputT, type CheckLimits } from "../check-input.ts";
+import { WafConfig, WafConfigChange, type WafConfigChangeT } from "../console-contract.ts";
 
 export type DetectionRouteOptions = Partial<CheckLimits>;
 
@@ -42,21 +43,6 @@ const WafStats = t.Object({
   checks_flagged: t.Number({ description: "of those, flagged" }),
 });
 
-const Mode = t.Union([t.Literal("detect"), t.Literal("block")], { description: "detect or block" });
-
-const WafConfig = t.Object({
-  threshold: t.Number({ description: "the threshold requests are judged with" }),
-  calibrated_threshold: t.Number({ description: "the model's own threshold (what a threshold of 0 restores)" }),
-  model_available: t.Boolean(),
-  service_enabled: t.Boolean(),
-  mode: Mode,
-});
-
-const WafConfigChange = t.Object({
-  threshold: t.Optional(t.Number({ minimum: 0, maximum: 1, description: "a number from 0 to 1 (0: the model's calibrated threshold)" })),
-  mode: t.Optional(Mode),
-});
-type WafConfigChangeT = typeof WafConfigChange.static;
 
 const CalibrationInfo = t.Object({
   training_requests: t.Number(),

@@ -25,23 +25,18 @@
  */
 import type { BusEvent, MetricsSnapshot } from "../../pipeline/bus.ts";
 import type { ThreatRow } from "../../store/rows.ts";
-import { shownBlocked, threatColumn, toActivityData, toAlertData, toRealTimeMetrics, toThreatData, toTrafficData, type ChartDataPointT } from "../contract.ts";
+import { shownBlocked, threatColumn, toActivityData, toAlertData, toRealTimeMetrics, toThreatData, toTrafficData, type WsStreamData } from "../contract.ts";
 import { threatActivity } from "../feed.ts";
 import { nestsDeeperThan } from "../../core/json.ts";
-
-/** The message types a client can subscribe to. */
-const STREAM_TYPES = ["metrics", "alert", "activity", "threat", "traffic", "chart"] as const;
-type StreamType = (typeof STREAM_TYPES)[number];
-/** Replies to the client itself: always sent, whatever it subscribed to. */
-type ControlType = "connection" | "subscribed" | "unsubscribed" | "pong" | "error";
+import { WS_STREAM_TYPES, type WsControlType, type WsStreamType } from "../../core/enums.ts";
 
 export interface ServerMessage {
-  type: StreamType | ControlType;
+  type: WsStreamType | WsControlType;
   data: unknown;
   timestamp: string;
 }
 
-type ClientMessage = { type: "ping" } | { type: "subscribe" | "unsubscribe"; messageTypes: StreamType[] };
+type ClientMessage = { type: "ping" } | { type: "subscribe" | "unsubscribe"; messageTypes: WsStreamType[] };
 
 /** What the hub needs of a socket; Bun's ServerWebSocket is one. */
 export interface HubSocket {
@@ -90,7 +85,7 @@ export const CLOSE_CREDENTIALS_REVOKED = 4401;
 
 /** A message for clients; a newer one with the same `coalesceKey` replaces a queued one. */
 interface StreamMessage {
-  type: StreamType;
+  type: WsStreamType;
   data: unknown;
   coalesceKey?: string;
 }
@@ -105,7 +100,7 @@ interface Outgoing {
 interface Client {
   socket: HubSocket;
   /** null: every type (the client never subscribed). */
-  subscriptions: Set<StreamType> | null;
+  subscriptions: Set<WsStreamType> | null;
   /** Messages waiting for a drain, oldest first. */
   queue: Outgoing[];
   queuedBytes: number;
@@ -134,7 +129,7 @@ class ChartPoints {
     this.threats[threatColumn(row.attackType)]++;
   }
 
-  pointsFor(s: MetricsSnapshot): { type: "requests" | "threats" | "performance"; data: ChartDataPointT }[] {
+  pointsFor(s: MetricsSnapshot): WsStreamData["chart"][] {
     const date = new Date(s.time).toISOString();
     const time = date.slice(11, 19);
     const threats = this.threats;
@@ -147,8 +142,8 @@ class ChartPoints {
   }
 }
 
-function isStreamType(value: unknown): value is StreamType {
-  return STREAM_TYPES.includes(value as StreamType);
+function isStreamType(value: unknown): value is WsStreamType {
+  return WS_STREAM_TYPES.includes(value as WsStreamType);
 }
 
 function isBinary(message: unknown): message is ArrayBufferView | ArrayBuffer {
@@ -204,7 +199,7 @@ function parseClientMessage(message: unknown): ClientMessage | { error: string }
   if (type === "ping") return { type };
   if (type !== "subscribe" && type !== "unsubscribe") return { error: "unknown message type: expected subscribe, unsubscribe or ping" };
   if (!Array.isArray(messageTypes) || !messageTypes.every(isStreamType)) {
-    return { error: `message_types must be an array of: ${STREAM_TYPES.join(", ")}` };
+    return { error: `message_types must be an array of: ${WS_STREAM_TYPES.join(", ")}` };
   }
   return { type, messageTypes };
 }
@@ -378,7 +373,7 @@ export class WsHub {
     }
   }
 
-  private reply(client: Client, type: ControlType, data: unknown): void {
+  private reply(client: Client, type: WsControlType, data: unknown): void {
     this.deliver(client, this.serialize(type, data));
   }
 
@@ -426,21 +421,21 @@ export class WsHub {
     this.dropped++;
   }
 
-  private subscribe(client: Client, types: StreamType[]): void {
+  private subscribe(client: Client, types: WsStreamType[]): void {
     client.subscriptions ??= new Set();
     for (const type of types) client.subscriptions.add(type);
     this.reply(client, "subscribed", this.subscribedTypes(client));
   }
 
   /** Unsubscribing before any subscribe starts from every type. */
-  private unsubscribe(client: Client, types: StreamType[]): void {
-    client.subscriptions ??= new Set(STREAM_TYPES);
+  private unsubscribe(client: Client, types: WsStreamType[]): void {
+    client.subscriptions ??= new Set(WS_STREAM_TYPES);
     for (const type of types) client.subscriptions.delete(type);
     this.reply(client, "unsubscribed", this.subscribedTypes(client));
   }
 
-  private subscribedTypes(client: Client): StreamType[] {
-    return STREAM_TYPES.filter((type) => !client.subscriptions || client.subscriptions.has(type));
+  private subscribedTypes(client: Client): WsStreamType[] {
+    return WS_STREAM_TYPES.filter((type) => !client.subscriptions || client.subscriptions.has(type));
   }
 
   private evict(client: Client): void {

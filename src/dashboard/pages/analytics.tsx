@@ -5,7 +5,7 @@ import { clock, count, ms, percent } from "../lib/format.ts";
 import { href } from "../lib/router.ts";
 import { useApi } from "../lib/use-api.ts";
 import type { AnalyticsSummary, Range, TopEntry } from "../lib/types.ts";
-import type { TREND_METRICS } from "../../services/analytics.ts";
+import type { TREND_METRICS } from "../../core/enums.ts";
 import { TimeChart, type SeriesSpec } from "../components/chart.tsx";
 import { Kpi, Page, Panel } from "../components/page.tsx";
 import { Empty, Load } from "../components/states.tsx";

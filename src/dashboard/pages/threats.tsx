@@ -6,6 +6,7 @@ import { useLive } from "../lib/live.ts";
 import { href, setQuery } from "../lib/router.ts";
 import { useApi } from "../lib/use-api.ts";
 import type { Range, Threat } from "../lib/types.ts";
+import type { THREAT_SEVERITIES } from "../../core/enums.ts";
 import { Badge } from "../components/badge.tsx";
 import { FilterBar, type FilterField } from "../components/filter-bar.tsx";
 import { Page, Panel } from "../components/page.tsx";
@@ -13,6 +14,8 @@ import { Empty, Load } from "../components/states.tsx";
 import { VirtualTable, type Column } from "../components/table.tsx";
 
 const PAGE = 100;
+// The server's THREAT_SEVERITIES, restated because values cannot cross a type-only import (tsc checks they agree).
+const SEVERITY_OPTIONS: string[] = ["critical", "high", "medium", "low"] satisfies typeof THREAT_SEVERITIES;
 
 function filterOf(query: URLSearchParams): ThreatFilter {
   return { ip: query.get("ip") ?? undefined, type: query.get("type") ?? undefined, severity: query.get("severity") ?? undefined, q: query.get("q") ?? undefined };
@@ -72,7 +75,7 @@ export function ThreatsPage({ range, query }: { range: Range; query: URLSearchPa
   const fields: FilterField[] = [
     { name: "ip", label: "Source IP", placeholder: "203.0.113.7" },
     { name: "type", label: "Attack type", options: types.map(([t]) => t).concat(filter.type && !types.some(([t]) => t === filter.type) ? [filter.type] : []) },
-    { name: "severity", label: "Severity", options: ["critical", "high", "medium", "low"] },
+    { name: "severity", label: "Severity", options: SEVERITY_OPTIONS },
     { name: "q", label: "Endpoint contains", placeholder: "/search" },
   ];
   const filtered = Object.values(filter).some(Boolean);

@@ -6,7 +6,8 @@
  */
 import { percentDecode } from "../../parse/decode.ts";
 import { canonicalPath } from "../normalize.ts";
-import type { Severity, Verdict } from "../verdict.ts";
+import type { Severity } from "../../core/enums.ts";
+import type { Verdict } from "../verdict.ts";
 
 const RANK: Record<Severity, number> = { none: 0, low: 1, medium: 2, high: 3, critical: 4 };
 

@@ -18,10 +18,10 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs
 import { basename, join } from "node:path";
 import { removeStrayTemps, replaceFileAtomically } from "../../core/atomic-file.ts";
 import { makePrivateDir } from "../../core/private-files.ts";
+import type { SiteModelState } from "../../core/enums.ts";
 import { readSiteMetadata } from "./model.ts";
 
 /** A site model file's role in its directory. */
-export type SiteModelState = "live" | "replaced" | "rejected";
 
 const LIVE = "site.onnx";
 const HISTORY = "history";

@@ -57,6 +57,7 @@ export class MirrorSource {
       return false;
     }
     this.queue.push(copy);
+    this.options.join.expect(copy);
     // On the next turn: copies arriving together are judged together, and nginx is answered first.
     this.draining ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain());
     return true;
@@ -72,6 +73,7 @@ export class MirrorSource {
           const copies: JudgedCopy[] = judged.redacted.map((request, i) => ({ request, verdict: judged.verdicts[i]!, blocked: judged.blocked[i]! }));
           this.options.join.offer(copies);
         } catch (e) {
+          this.options.join.forget(batch);
           this.counts.failures += batch.length;
           this.options.onError(e as Error);
         }

@@ -124,20 +124,28 @@ export function startIngest(options: IngestOptions): Ingest {
     const joined: JoinedRequest[] = [];
     let rejected = 0;
     const parser = lines.length ? parserOf(path, lines) : null;
+    const parsed: HttpRequest[] = [];
+    const parsedTexts: string[] = [];
     for (const line of lines) {
       const r = parser ? parseLine(parser, line) : null;
       if (r && !isParseError(r)) {
-        const copy = options.join?.claim(r);
-        if (copy) joined.push(copy);
-        else {
-          requests.push(r);
-          texts.push(line.text);
-        }
+        parsed.push(r);
+        parsedTexts.push(line.text);
       } else {
         rejected++;
         if (r) rejections.add(r);
       }
     }
+    // A line whose mirrored copy came takes the copy's verdict (judged with the body) and is not judged again.
+    const copies = options.join ? await options.join.claimAll(parsed) : [];
+    parsed.forEach((r, i) => {
+      const copy = copies[i];
+      if (copy) joined.push(copy);
+      else {
+        requests.push(r);
+        texts.push(parsedTexts[i]!);
+      }
+    });
     // Judged on the real values; stored and published without the secrets. A threat row keeps the
     // line it came from (the request as received), redacted too.
     const judged = await options.pipeline.run({ requests, records: texts });

@@ -3,7 +3,7 @@ import { readFileSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ServiceContext } from "../context.ts";
 import { parseNginxConfig, type NginxConfig } from "../security/nginx-config.ts";
-import type { CheckResult } from "../security/checks.ts";
+import type { CheckResult } from "../security/check-result.ts";
 import { renderDenyFile } from "./rules.ts";
 import { banRowsOldestFirst, storedProblem } from "./apply.ts";
 

@@ -7,22 +7,14 @@ import { existsSync, statSync } from "node:fs";
 import { asc, eq } from "drizzle-orm";
 import { securityChecks } from "../../store/schema.ts";
 import { dbBytes, rowCount } from "../../store/stats.ts";
-import { authRequired } from "../../api/auth/guard.ts";
+import { authRequired } from "../../config/exposure.ts";
+import type { CheckStatus } from "../../core/enums.ts";
 import { DAY_MS, MINUTE_MS } from "../range.ts";
 import type { ServiceContext } from "../context.ts";
 import { auditNginxConfig, type AuditResult } from "./nginx-audit.ts";
 import { parseNginxConfig, type NginxConfig } from "./nginx-config.ts";
 import { denyListCheck } from "../deny-list/check.ts";
-
-export type CheckStatus = "pass" | "warning" | "fail";
-
-export interface CheckResult {
-  key: string;
-  name: string;
-  status: CheckStatus;
-  message: string;
-  details?: string;
-}
+import type { CheckResult } from "./check-result.ts";
 
 export type CheckRow = typeof securityChecks.$inferSelect;
 

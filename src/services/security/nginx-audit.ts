@@ -4,9 +4,8 @@
  * traversal and unlimited request bodies. One result per check; every finding names the file:line of
  * the directives at fault.
  */
+import type { CheckStatus } from "../../core/enums.ts";
 import type { Directive, NginxConfig } from "./nginx-config.ts";
-
-export type AuditStatus = "pass" | "warning" | "fail";
 
 export interface AuditLocation {
   file: string;
@@ -16,7 +15,7 @@ export interface AuditLocation {
 export interface AuditResult {
   id: string;
   name: string;
-  status: AuditStatus;
+  status: CheckStatus;
   message: string;
   details?: string;
   locations?: AuditLocation[];

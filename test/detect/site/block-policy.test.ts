@@ -1,7 +1,7 @@
 /** Block mode's decision: known attack classes by severity; anomalies only where an endpoint opted in. */
 import { describe, expect, test } from "bun:test";
 import { blockPolicy, endpointPattern, matchesEndpoint, shouldBlock } from "../../../src/detect/site/block-policy.ts";
-import type { Severity } from "../../../src/detect/verdict.ts";
+import type { Severity } from "../../../src/core/enums.ts";
 
 const verdict = (attackType: string | null, severity: Severity, isAnomaly = true) => ({ attackType, severity, isAnomaly });
 const defaults = blockPolicy("high", []);

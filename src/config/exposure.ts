@@ -1,0 +1,15 @@
+/**
+ * Whether the API is exposed beyond this machine, from the configuration: the API's guard and the
+ * security checks both ask, so the rule lives below both.
+ */
+import type { Config } from "./schema.ts";
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** Keys are required when the config says always, and whenever the API listens beyond loopback. */
+export function authRequired(server: Config["server"]): boolean {
+  return server.require_api_key === "always" || !isLoopbackHost(server.host);
+}
