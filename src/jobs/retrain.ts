@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { benignTrafficCount, recentBenignRequests } from "../services/recent-benign.ts";
-import { retrainWithGate } from "../detect/site/retrain.ts";
+import { retrainWithGate } from "../training/site/retrain.ts";
 import { promote } from "../detect/site/model-dir.ts";
 import { recordLiveSiteModel } from "../services/model-versions.ts";
 import type { ServiceContext } from "../services/context.ts";

@@ -1,7 +1,8 @@
 /**
  * `moat doctor`: what a first run needs, checked one by one with what to do when something is wrong —
  * the log path and its permissions, the format of its first lines, the database (its location, who can
- * read it, whether a moat serve has it, SQLite's quick_check), the port, and whether nginx answers.
+ * read it, whether a moat serve has it, SQLite's quick_check), the port, whether nginx answers, and
+ * the mirror path (src/serve/doctor-mirror.ts).
  */
 import { accessSync, constants, existsSync, mkdirSync, openSync, readSync, closeSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -13,6 +14,7 @@ import { splitCommand } from "../services/deny-list/rules.ts";
 import { PRIVATE_DIR_MODE, readableByOthers } from "../core/private-files.ts";
 import { checkIntegrity } from "../store/integrity.ts";
 import { isDatabaseLocked, lockHolderPid } from "../store/lock.ts";
+import { checkMirror } from "./doctor-mirror.ts";
 
 export type DoctorStatus = "ok" | "warn" | "fail";
 
@@ -135,7 +137,14 @@ function reachable(host: string, port: number, timeoutMs = 1000): Promise<boolea
   });
 }
 
-export async function runDoctor(config: Config, nginx: { host: string; port: number }): Promise<DoctorFinding[]> {
+/** GET a URL as JSON, giving up after a second. */
+async function fetchJson(url: string): Promise<unknown> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+  return res.json();
+}
+
+export async function runDoctor(config: Config, nginx: { host: string; port: number }, fetchHealth: (url: string) => Promise<unknown> = fetchJson): Promise<DoctorFinding[]> {
   const findings: DoctorFinding[] = [];
   if (!config.ingest.logs.length) findings.push({ check: "logs", status: "fail", message: "no access log configured: set [ingest] logs or pass --log <path>" });
   for (const path of config.ingest.logs) findings.push(...checkLog(path, config));
@@ -144,6 +153,7 @@ export async function runDoctor(config: Config, nginx: { host: string; port: num
   findings.push(await checkPort(config.server.host, config.server.port));
   const up = await reachable(nginx.host, nginx.port);
   findings.push({ check: "nginx", status: up ? "ok" : "warn", message: up ? `answers on ${nginx.host}:${nginx.port}` : `nothing answers on ${nginx.host}:${nginx.port} (pass --nginx host:port if it listens elsewhere)` });
+  findings.push(...(await checkMirror(config, fetchHealth)));
   const hasSite = existsSync(join(config.detect.model_dir, "site.onnx"));
   findings.push({ check: "site model", status: hasSite ? "ok" : "warn", message: hasSite ? config.detect.model_dir : `none yet in ${config.detect.model_dir}: moat train --from <access logs> --out ${config.detect.model_dir}` });
   return findings;

@@ -9,7 +9,7 @@ import { createApi } from "../../src/api/app.ts";
 import { isParseError, type HttpRequest } from "../../src/core/http-request.ts";
 import { compileLogFormat, COMBINED_FORMAT } from "../../src/parse/log-format.ts";
 import { promote, rejectedPath } from "../../src/detect/site/model-dir.ts";
-import { trainSiteModel } from "../../src/detect/site/train.ts";
+import { trainSiteModel } from "../../src/training/site/train.ts";
 import { apiData, apiFailure, followLogs, makeApiServices } from "../helpers/api.ts";
 import { waitFor } from "../helpers/serve.ts";
 import { shopLogLines } from "../helpers/site-traffic.ts";

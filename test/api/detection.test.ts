@@ -12,7 +12,7 @@ import type { BusEvent } from "../../src/pipeline/bus.ts";
 import { WafSettings } from "../../src/services/waf-settings.ts";
 import { compileLogFormat, COMBINED_FORMAT } from "../../src/parse/log-format.ts";
 import { isParseError } from "../../src/core/http-request.ts";
-import { trainSiteModel } from "../../src/detect/site/train.ts";
+import { trainSiteModel } from "../../src/training/site/train.ts";
 import { apiData, apiFailure, callApi, makeApiServices } from "../helpers/api.ts";
 import { shopLogLines } from "../helpers/site-traffic.ts";
 import { tempDir } from "../helpers/tmp.ts";

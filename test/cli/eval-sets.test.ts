@@ -1,7 +1,7 @@
 /** `moat eval` on the named evaluation sets: the CRS tests and blazehttp's traffic, each report naming its split. */
 import { describe, expect, test } from "bun:test";
 import { runCli } from "../helpers/cli.ts";
-import { blazeFixture, crsFixture } from "../detect/eval/fixtures.ts";
+import { blazeFixture, crsFixture } from "../training/eval/fixtures.ts";
 
 describe("moat eval --crs-tests / --blazehttp", () => {
   test("--crs-tests prints the family, no-expect and placement tables of the split it used", () => {

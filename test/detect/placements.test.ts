@@ -11,7 +11,7 @@ import { Detector } from "../../src/detect/detector.ts";
 import { rawHttpParser } from "../../src/parse/raw-http.ts";
 import { isParseError, type HttpRequest } from "../../src/core/http-request.ts";
 import { compileLogFormat, COMBINED_FORMAT } from "../../src/parse/log-format.ts";
-import { trainSiteModel } from "../../src/detect/site/train.ts";
+import { trainSiteModel } from "../../src/training/site/train.ts";
 import { shopLogLines } from "../helpers/site-traffic.ts";
 import { tempDir } from "../helpers/tmp.ts";
 

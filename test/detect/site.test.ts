@@ -4,7 +4,7 @@ import { compileLogFormat, COMBINED_FORMAT } from "../../src/parse/log-format.ts
 import { isParseError, type HttpRequest } from "../../src/core/http-request.ts";
 import { GenericModel } from "../../src/detect/generic/model.ts";
 import { BUNDLED_GENERIC_MODEL, Detector } from "../../src/detect/detector.ts";
-import { trainSiteModel, type SiteTrainResult } from "../../src/detect/site/train.ts";
+import { trainSiteModel, type SiteTrainResult } from "../../src/training/site/train.ts";
 import { SiteModel } from "../../src/detect/site/model.ts";
 import { ProfileBuilder, shapeGrams, valueShape } from "../../src/detect/site/profile.ts";
 import { shopLogLines } from "../helpers/site-traffic.ts";

@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { isParseError, type HttpRequest } from "../../src/core/http-request.ts";
 import { Detector } from "../../src/detect/detector.ts";
 import { SiteModel } from "../../src/detect/site/model.ts";
-import { trainSiteModel } from "../../src/detect/site/train.ts";
+import { trainSiteModel } from "../../src/training/site/train.ts";
 import { createParser } from "../../src/parse/formats.ts";
 import { shopLogLines } from "../helpers/site-traffic.ts";
 

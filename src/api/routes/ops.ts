@@ -18,6 +18,22 @@ function readiness(s: ApiServices) {
   return { ready: problems.length === 0, model: s.ctx.detector.modelVersion, problems };
 }
 
+const Health = t.Object({
+  status: t.String(),
+  uptime: t.Number(),
+  mirror: t.Optional(
+    t.Object(
+      { received: t.Number(), dropped: t.Number(), last_copy_at: t.Union([t.Number(), t.Null()], { description: "epoch ms" }) },
+      { description: "nginx's mirrored copies since start-up (absent when mirror.enabled is false): moat doctor reads it" },
+    ),
+  ),
+});
+
+function mirrorHealth(s: ApiServices) {
+  const m = s.mirror?.status();
+  return m ? { mirror: { received: m.received, dropped: m.dropped, last_copy_at: m.lastCopyAt } } : {};
+}
+
 /** A metric family: its HELP and TYPE lines, then one line per sample (`suffix`: labels, or `_sum` and the like). */
 function family(name: string, type: "counter" | "gauge" | "histogram", help: string, samples: [suffix: string, value: number][]): string[] {
   return [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...samples.map(([suffix, value]) => `${name}${suffix} ${value}`)];
@@ -38,6 +54,17 @@ function histogram(name: string, help: string, samples: DurationSamples): string
   ]);
 }
 
+/** The mirror source's counters (none when mirror.enabled is false). */
+function mirrorMetrics(s: ApiServices): string[] {
+  const m = s.mirror?.status();
+  if (!m) return [];
+  const outcomes: [string, number][] = [["received", m.received], ["dropped", m.dropped], ["oversize", m.oversize], ["judged", m.judged], ["failed", m.failures], ["joined", m.joined], ["stored_alone", m.storedAlone]];
+  return [
+    ...family("moat_mirror_copies_total", "counter", "nginx's mirrored copies since start-up, by what became of them (dropped: the queue was full; joined: stored with their log line).", outcomes.map(([o, n]) => [`{outcome="${o}"}`, n])),
+    ...family("moat_mirror_queued", "gauge", "Mirrored copies waiting to be judged.", [["", m.queued]]),
+  ];
+}
+
 /** Prometheus text exposition of the service's counters, gauges and latency histograms. */
 function prometheus(s: ApiServices): string {
   const { store } = s.ctx;
@@ -50,6 +77,7 @@ function prometheus(s: ApiServices): string {
     ...family("moat_log_source_up", "gauge", "1 while a followed log's lines are being stored; 0 while they are not (see problem in /api/sources).", s.sources().map((x) => [`{path="${labelValue(x.path)}"}`, x.alive ? 1 : 0])),
     ...family("moat_db_bytes", "gauge", "Database file plus WAL.", [["", dbBytes(store)]]),
     ...family("moat_inline_write_failures_total", "counter", "Checked or mirrored requests answered but not stored (e.g. a full disk); see Moat's log.", [["", s.writeBehind.failures]]),
+    ...mirrorMetrics(s),
     ...family("moat_bus_errors_total", "counter", "Live-bus subscribers that threw (a bug; see Moat's log).", [["", s.ctx.bus.errors]]),
     ...family("moat_ws_clients", "gauge", "Connected WebSocket clients.", [["", s.wsClients()]]),
     ...family("moat_window_requests", "gauge", "Requests in the last 60 s.", [["", snap.requests]]),
@@ -63,7 +91,7 @@ function prometheus(s: ApiServices): string {
 
 export function opsRoutes(s: ApiServices) {
   return new Elysia({ name: "ops" })
-    .get("/health", () => ({ status: "ok", uptime: s.metrics.uptimeSeconds() }), { response: t.Object({ status: t.String(), uptime: t.Number() }), detail: { tags: ["ops"] } })
+    .get("/health", () => ({ status: "ok", uptime: s.metrics.uptimeSeconds(), ...mirrorHealth(s) }), { response: Health, detail: { tags: ["ops"] } })
     .get(
       "/ready",
       ({ set }) => {

@@ -3,7 +3,7 @@
  * each feature's contribution to each class is a single weight, so explanations are exact.
  */
 import type { SparseVector } from "../featurize.ts";
-import { rng } from "../corpus/sample.ts";
+import { rng } from "../../core/random.ts";
 
 export interface SoftmaxWeights {
   /** Row-major [bucket][class]. */

@@ -5,7 +5,7 @@
  * distinct requests used it, so a few percent of attacks in the training traffic do not become normal.
  */
 import type { HttpRequest } from "../../core/http-request.ts";
-import { rng } from "../corpus/sample.ts";
+import { rng } from "../../core/random.ts";
 import { Reservoir } from "./reservoir.ts";
 import { isSecretName } from "../redact.ts";
 import { isCommonParam } from "./common-params.ts";

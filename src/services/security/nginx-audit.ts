@@ -5,7 +5,7 @@
  * the directives at fault.
  */
 import type { CheckStatus } from "../../core/enums.ts";
-import type { Directive, NginxConfig } from "./nginx-config.ts";
+import { findDirectives, type Directive, type NginxConfig } from "./nginx-config.ts";
 
 export interface AuditLocation {
   file: string;
@@ -83,13 +83,6 @@ function childBlocks(block: Directive, name: string): Directive[] {
 }
 
 /** Every directive named `name`, at any depth. */
-function findAll(directives: Directive[], name: string): Directive[] {
-  return directives.flatMap((directive) => [
-    ...(directive.name === name ? [directive] : []),
-    ...findAll(directive.children ?? [], name),
-  ]);
-}
-
 function httpBlocks(config: NginxConfig): Directive[] {
   return config.directives.filter((directive) => directive.name === "http" && directive.children);
 }
@@ -137,7 +130,7 @@ function checkServerTokens(config: NginxConfig): CheckOutcome {
       at: [http],
     });
   }
-  for (const directive of findAll(http.children ?? [], "server_tokens")) {
+  for (const directive of findDirectives(http.children ?? [], "server_tokens")) {
     if (directive.args[0] === "off") continue;
     findings.push({ status: "warning", text: `server_tokens ${directive.args.join(" ")} at ${where(directive)} discloses the nginx version`, at: [directive] });
   }
@@ -151,7 +144,7 @@ const OBSOLETE_PROTOCOLS = ["sslv2", "sslv3", "tlsv1", "tlsv1.1"];
 
 function checkTlsProtocols(config: NginxConfig): CheckOutcome {
   const findings: Finding[] = [];
-  const declared = findAll(config.directives, "ssl_protocols");
+  const declared = findDirectives(config.directives, "ssl_protocols");
   for (const directive of declared) {
     const obsolete = directive.args.filter((protocol) => OBSOLETE_PROTOCOLS.includes(protocol.toLowerCase()));
     if (obsolete.length > 0) findings.push({ status: "fail", text: `ssl_protocols at ${where(directive)} enables ${obsolete.join(", ")}`, at: [directive] });
@@ -208,7 +201,7 @@ export function weakCiphers(spec: string): string[] {
 }
 
 function checkTlsCiphers(config: NginxConfig): CheckOutcome {
-  const declared = findAll(config.directives, "ssl_ciphers");
+  const declared = findDirectives(config.directives, "ssl_ciphers");
   const findings: Finding[] = declared.flatMap((directive): Finding[] => {
     const weak = weakCiphers(directive.args.join(" "));
     return weak.length === 0 ? [] : [{ status: "fail", text: `ssl_ciphers at ${where(directive)} enables weak suites: ${weak.join(", ")}`, at: [directive] }];
@@ -412,7 +405,7 @@ function checkAliasTraversal(config: NginxConfig): CheckOutcome {
 // client-max-body-size
 
 function checkClientMaxBodySize(config: NginxConfig): CheckOutcome {
-  const declared = findAll(config.directives, "client_max_body_size");
+  const declared = findDirectives(config.directives, "client_max_body_size");
   const findings: Finding[] = declared
     .filter((directive) => /^0+[kmg]?$/i.test(directive.args[0] ?? ""))
     .map((directive) => ({ status: "warning", text: `client_max_body_size 0 at ${where(directive)} lets requests carry bodies of any size`, at: [directive] }));

@@ -51,6 +51,11 @@ interface ParseState {
   files: string[];
 }
 
+/** Every directive called `name`, at any depth. */
+export function findDirectives(directives: Directive[], name: string): Directive[] {
+  return directives.flatMap((directive) => [...(directive.name === name ? [directive] : []), ...findDirectives(directive.children ?? [], name)]);
+}
+
 export async function parseNginxConfig(path: string): Promise<NginxConfig> {
   const file = resolve(path);
   const state: ParseState = { confDir: dirname(file), files: [] };

@@ -4,7 +4,7 @@ import { withoutServedProbes } from "../../../src/detect/site/served-probes.ts";
 import { ProfileBuilder } from "../../../src/detect/site/profile.ts";
 import { GenericModel } from "../../../src/detect/generic/model.ts";
 import { BUNDLED_GENERIC_MODEL } from "../../../src/detect/detector.ts";
-import { requestForTarget } from "../../../src/detect/corpus/placement.ts";
+import { requestForTarget } from "../../../src/training/corpus/placement.ts";
 
 const get = (target: string) => requestForTarget(target, "test")!;
 

@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { compileLogFormat, COMBINED_FORMAT } from "../../../src/parse/log-format.ts";
 import { isParseError, type HttpRequest } from "../../../src/core/http-request.ts";
 import type { GenericModel } from "../../../src/detect/generic/model.ts";
-import { distinctRequests, requestKey, sideOf, trainSiteModel } from "../../../src/detect/site/train.ts";
+import { distinctRequests, requestKey, sideOf, trainSiteModel } from "../../../src/training/site/train.ts";
 import { SiteModel } from "../../../src/detect/site/model.ts";
 
 const parser = compileLogFormat({ name: "combined", format: COMBINED_FORMAT });

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { Elysia, t } from "elysia";
 import { inArray } from "drizzle-orm";
 import { readSiteMetadata, type SiteMetadata } from "../../../detect/site/model.ts";
-import type { GateReport } from "../../../detect/site/retrain.ts";
+import type { GateReport } from "../../../training/site/retrain.ts";
 import { promote, rollback, siteModelFiles } from "../../../detect/site/model-dir.ts";
 import type { SiteModelState } from "../../../core/enums.ts";
 import type { GenericMetadata } from "../../../detect/generic/model.ts";

@@ -2,11 +2,11 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { gateVerdict } from "../../src/detect/site/retrain.ts";
-import { promote, rejectedPath, siteModelFiles } from "../../src/detect/site/model-dir.ts";
-import { runCli } from "../helpers/cli.ts";
-import { tempDir } from "../helpers/tmp.ts";
-import { shopLogLines } from "../helpers/site-traffic.ts";
+import { gateVerdict } from "../../../src/training/site/retrain.ts";
+import { promote, rejectedPath, siteModelFiles } from "../../../src/detect/site/model-dir.ts";
+import { runCli } from "../../helpers/cli.ts";
+import { tempDir } from "../../helpers/tmp.ts";
+import { shopLogLines } from "../../helpers/site-traffic.ts";
 
 describe("regression gate", () => {
   const live = { version: "live", fpr: 0.002, tpr: 0.98 };

@@ -5,7 +5,8 @@
  * file names, apostrophes in names and prose.
  */
 import { Faker, base, de, en, es, fr, ja, ko, ru, zh_CN, ar, pt_BR, tr, pl } from "@faker-js/faker";
-import { encodeLike, pick, rng, type Sample } from "./sample.ts";
+import { rng } from "../../core/random.ts";
+import { encodeLike, pick, type Sample } from "./sample.ts";
 
 const LOCALES = [en, de, es, fr, ja, ko, ru, zh_CN, ar, pt_BR, tr, pl];
 

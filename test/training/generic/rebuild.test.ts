@@ -6,9 +6,9 @@
 import { expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildGenericModel } from "../../../src/detect/generic/build.ts";
+import { buildGenericModel } from "../../../src/training/generic/build.ts";
 import { GenericModel } from "../../../src/detect/generic/model.ts";
-import { requestForTarget } from "../../../src/detect/corpus/placement.ts";
+import { requestForTarget } from "../../../src/training/corpus/placement.ts";
 import { tempDir } from "../../helpers/tmp.ts";
 
 function miniDatasets(): string {

@@ -1,9 +1,9 @@
 /** The CRS regression tests as labelled requests, and the per-family, no-expect and placement tables. */
 import { describe, expect, test } from "bun:test";
 import { headerValue } from "../../../src/core/http-request.ts";
-import { ftwRawRequest, loadCrsTests } from "../../../src/detect/corpus/crs.ts";
-import { devOrTest } from "../../../src/detect/corpus/split.ts";
-import { evaluateCrs, renderCrs } from "../../../src/detect/eval/crs.ts";
+import { ftwRawRequest, loadCrsTests } from "../../../src/training/corpus/crs.ts";
+import { devOrTest } from "../../../src/training/corpus/split.ts";
+import { evaluateCrs, renderCrs } from "../../../src/training/eval/crs.ts";
 import { crsFixture } from "./fixtures.ts";
 import { fakeDetector, wholeText } from "./fake-detector.ts";
 

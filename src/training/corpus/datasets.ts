@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseParams } from "../../parse/decode.ts";
-import type { ClassLabel } from "../classes.ts";
+import type { ClassLabel } from "../../detect/classes.ts";
 import { splitPoint, type Sample } from "./sample.ts";
 
 /** legit-queries sides: 30% test (false positives are reported on it), 20% calibration (the threshold), 50% train. */

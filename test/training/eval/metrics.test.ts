@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { metricsAt, rocAuc, thresholdForFpr, tprAtFpr } from "../../src/detect/eval/metrics.ts";
+import { metricsAt, rocAuc, thresholdForFpr, tprAtFpr } from "../../../src/training/eval/metrics.ts";
 
 const items = [
   { score: 0.9, positive: true }, { score: 0.8, positive: true }, { score: 0.7, positive: false },

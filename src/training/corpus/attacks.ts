@@ -7,8 +7,9 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PAYLOAD_LISTS, type AttackClass } from "../classes.ts";
-import { encodeLike, pick, rng, splitPoint, type Sample } from "./sample.ts";
+import { PAYLOAD_LISTS, type AttackClass } from "../../detect/classes.ts";
+import { rng } from "../../core/random.ts";
+import { encodeLike, pick, splitPoint, type Sample } from "./sample.ts";
 import { grammarPayload, grammarPayloads } from "./grammar.ts";
 import { fuzzdbLines, type ListLine } from "./fuzzdb.ts";
 import { percentDecode } from "../../parse/decode.ts";

@@ -7,7 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { AttackClass } from "../classes.ts";
+import type { AttackClass } from "../../detect/classes.ts";
 
 interface FuzzdbList {
   /** A file, or a folder whose `.txt` files are all taken, relative to `fuzzdb/attack`. */

@@ -5,7 +5,7 @@
  */
 import { CRS_FAMILIES, isAttackFamily, PLACEMENTS, type CrsCorpus } from "../corpus/crs.ts";
 import { inSplit, type EvalSplit } from "../corpus/split.ts";
-import type { Detector } from "../detector.ts";
+import type { Detector } from "../../detect/detector.ts";
 import { judgeAll, type Progress } from "./run.ts";
 import { markdownTable, pct } from "./table.ts";
 

@@ -1,5 +1,5 @@
 /** Weighted logistic regression on a few dense features, by full-batch gradient descent (Adam). */
-import type { DenseLogistic } from "../onnx/dense.ts";
+import type { DenseLogistic } from "../../detect/onnx/dense.ts";
 
 /** Iterations between yields to the event loop: a retrain inside `moat serve` must not stall ingestion. */
 const YIELD_EVERY = 10;

@@ -16,18 +16,19 @@
  *    and a page whose every copy fell on the scorer side is still a known page in production.
  */
 import type { HttpRequest } from "../../core/http-request.ts";
-import { splitPoint, rng } from "../corpus/sample.ts";
+import { rng } from "../../core/random.ts";
+import { splitPoint } from "../corpus/sample.ts";
 import { grammarPayloads } from "../corpus/grammar.ts";
-import type { GenericModel } from "../generic/model.ts";
+import type { GenericModel } from "../../detect/generic/model.ts";
 import { thresholdForFpr } from "../eval/metrics.ts";
-import { exportDenseLogisticOnnx } from "../onnx/dense.ts";
-import { SITE_FEATURES, siteFeatures } from "./features.ts";
+import { exportDenseLogisticOnnx } from "../../detect/onnx/dense.ts";
+import { SITE_FEATURES, siteFeatures } from "../../detect/site/features.ts";
 import { trainLogistic } from "./logistic.ts";
 import { anomalize, injectPayload } from "./mutate.ts";
-import { ProfileBuilder, type SiteProfile } from "./profile.ts";
-import { Reservoir } from "./reservoir.ts";
-import { fuseScores } from "./fusion.ts";
-import { runningLineage, SITE_META_KEY, SITE_PROFILE_KEY, SiteModel, type SiteMetadata } from "./model.ts";
+import { ProfileBuilder, type SiteProfile } from "../../detect/site/profile.ts";
+import { Reservoir } from "../../detect/site/reservoir.ts";
+import { fuseScores } from "../../detect/site/fusion.ts";
+import { runningLineage, SITE_META_KEY, SITE_PROFILE_KEY, SiteModel, type SiteMetadata } from "../../detect/site/model.ts";
 
 export interface SiteTrainOptions {
   targetFpr: number;

@@ -2,8 +2,8 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { payloadKey, splitPayloads } from "../../../src/detect/corpus/attacks.ts";
-import { grammarPayloads } from "../../../src/detect/corpus/grammar.ts";
+import { payloadKey, splitPayloads } from "../../../src/training/corpus/attacks.ts";
+import { grammarPayloads } from "../../../src/training/corpus/grammar.ts";
 import { tempDir } from "../../helpers/tmp.ts";
 
 function datasets(): string {

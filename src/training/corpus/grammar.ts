@@ -3,8 +3,9 @@
  * payload list: templates per class with interchangeable parts. It is deliberately not a copy of the
  * shared lists (those are used for evaluation, and for training only when passed explicitly).
  */
-import type { AttackClass } from "../classes.ts";
-import { pick, rng } from "./sample.ts";
+import type { AttackClass } from "../../detect/classes.ts";
+import { rng } from "../../core/random.ts";
+import { pick } from "./sample.ts";
 
 type Gen = (r: () => number) => string;
 

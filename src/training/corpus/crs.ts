@@ -11,7 +11,7 @@ import { headerValue, isParseError, type HttpRequest } from "../../core/http-req
 import { bytesToText } from "../../parse/decode.ts";
 import { rawHttpParser } from "../../parse/raw-http.ts";
 import { devOrTest, type DevTest } from "./split.ts";
-import type { ClassLabel } from "../classes.ts";
+import type { ClassLabel } from "../../detect/classes.ts";
 
 export const CRS_FAMILIES: Record<string, string> = {
   "911": "method enforcement", "913": "scanners", "920": "protocol enforcement", "921": "protocol attack", "922": "multipart attack",

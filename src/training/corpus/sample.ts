@@ -1,7 +1,7 @@
 /** One labelled field value for training or evaluating the generic model. */
-import type { ClassLabel } from "../classes.ts";
-import type { FieldLocation } from "../fields.ts";
-import { makeField, type Field } from "../fields.ts";
+import type { ClassLabel } from "../../detect/classes.ts";
+import type { FieldLocation } from "../../detect/fields.ts";
+import { makeField, type Field } from "../../detect/fields.ts";
 
 export interface Sample {
   location: FieldLocation;
@@ -25,18 +25,6 @@ export function splitPoint(text: string): number {
   let h = 2166136261;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
   return ((h >>> 0) % 10_000) / 10_000;
-}
-
-/** Seeded PRNG (mulberry32) so that generated corpora are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function pick<T>(r: () => number, items: readonly T[]): T {

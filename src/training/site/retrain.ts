@@ -8,12 +8,13 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { HttpRequest } from "../../core/http-request.ts";
-import { rng, splitPoint } from "../corpus/sample.ts";
+import { rng } from "../../core/random.ts";
+import { splitPoint } from "../corpus/sample.ts";
 import { grammarPayloads } from "../corpus/grammar.ts";
-import { Detector } from "../detector.ts";
-import type { GenericModel } from "../generic/model.ts";
+import { Detector } from "../../detect/detector.ts";
+import type { GenericModel } from "../../detect/generic/model.ts";
 import { injectPayload } from "./mutate.ts";
-import { IncompatibleSiteModel, runningLineage, SiteModel, type SiteLineage } from "./model.ts";
+import { IncompatibleSiteModel, runningLineage, SiteModel, type SiteLineage } from "../../detect/site/model.ts";
 import { distinctRequests, requestKey, trainSiteModel, type SiteTrainOptions, type SiteTrainResult } from "./train.ts";
 
 /** Share of the recent traffic held out from the candidate, for the gate. */

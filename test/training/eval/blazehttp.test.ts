@@ -1,7 +1,7 @@
 /** blazehttp's benign traffic: parsed by the raw-HTTP parser, split by site, false positives counted and shown for dev only. */
 import { describe, expect, test } from "bun:test";
-import { loadBlazeHttp } from "../../../src/detect/corpus/blazehttp.ts";
-import { evaluateBlazeHttp, renderBlazeHttp, renderFalsePositives } from "../../../src/detect/eval/blazehttp.ts";
+import { loadBlazeHttp } from "../../../src/training/corpus/blazehttp.ts";
+import { evaluateBlazeHttp, renderBlazeHttp, renderFalsePositives } from "../../../src/training/eval/blazehttp.ts";
 import { blazeFixture, sitesOnBothSides } from "./fixtures.ts";
 import { fakeDetector } from "./fake-detector.ts";
 

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { siteSplit } from "../../../src/detect/corpus/blazehttp.ts";
+import { siteSplit } from "../../../src/training/corpus/blazehttp.ts";
 import { tempDir } from "../../helpers/tmp.ts";
 
 const HEADERS = `          headers:

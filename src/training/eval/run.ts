@@ -3,8 +3,8 @@
  * group, plus the TPR at FPR 0.1% and 1%, as JSON and Markdown.
  */
 import type { HttpRequest } from "../../core/http-request.ts";
-import type { Detector } from "../detector.ts";
-import type { Verdict } from "../verdict.ts";
+import type { Detector } from "../../detect/detector.ts";
+import type { Verdict } from "../../detect/verdict.ts";
 import { metricsAt, rocAuc, tprAtFpr, type Metrics, type Scored } from "./metrics.ts";
 
 export interface LabelledRequest {

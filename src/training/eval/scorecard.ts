@@ -16,7 +16,7 @@ import { loadBlazeHttp } from "../corpus/blazehttp.ts";
 import { CRS_FAMILIES, isAttackFamily, loadCrsTests } from "../corpus/crs.ts";
 import { LEGIT_QUERIES_FILE, legitQueries } from "../corpus/datasets.ts";
 import type { DevTest } from "../corpus/split.ts";
-import type { Detector } from "../detector.ts";
+import type { Detector } from "../../detect/detector.ts";
 import { evaluateBlazeHttp } from "./blazehttp.ts";
 import { evaluateCrs } from "./crs.ts";
 import { injectPayloads } from "./inject.ts";
