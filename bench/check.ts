@@ -6,8 +6,12 @@
  *   2. nginx alone: assets/deploy/nginx/auth-request.conf without its `auth_request` line, proxying to
  *      a tiny upstream (a second nginx server answering 200),
  *   3. nginx + auth_request → Moat: the same file as documented, Moat in block mode,
- *   4. nginx + ModSecurity + OWASP CRS at paranoia level 1 (Debian packages, bench/lib/modsecurity.ts)
+ *   4. nginx alone again, as assets/deploy/nginx/mirror.conf without its `mirror` line (POST bodies too),
+ *   5. nginx + mirror → Moat: mirror.conf as documented, Moat following its access log and joining,
+ *   6. nginx + ModSecurity + OWASP CRS at paranoia level 1 (Debian packages, bench/lib/modsecurity.ts)
  *      proxying to the same kind of upstream.
+ * Rows 4 and 5 send the mix plus two POSTs with form bodies (one an SQL injection): the mirror's copy
+ * carries the body, and nginx must not wait for Moat.
  * Every row sends the same mix, rotated by a wrk Lua script: three benign requests and three
  * attacks (SQL injection and XSS in the query, log4shell in User-Agent). Attacks answered 403 count as
  * non-2xx in wrk's figures; the `attacks blocked` column comes from probing each attack once first.
@@ -28,7 +32,7 @@ import { BenchError, runBench } from "./lib/run.ts";
 import { intOption, parseBenchArgs } from "./lib/args.ts";
 import { waitForHealth } from "./lib/health.ts";
 import { markdownTable, thousands } from "./lib/table.ts";
-import { NGINX_BIN, freePort, startAuthRequestNginx } from "../test/helpers/nginx.ts";
+import { NGINX_BIN, freePort, startAuthRequestNginx, startMirrorNginx } from "../test/helpers/nginx.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const log = (msg: string) => process.stderr.write(`bench:check: ${msg}\n`);
@@ -50,6 +54,12 @@ const MIX: MixRequest[] = [
 ];
 
 const HOST = "shop.test";
+
+/** Form posts for the mirror rows: their bodies reach Moat only through the mirror. */
+const POSTS = [
+  { target: "/login", userAgent: MIX[0]!.userAgent, body: "user=alice&password=correct+horse+battery" },
+  { target: "/login", userAgent: "Mozilla/5.0", body: "user=admin&password=x%27+OR+%271%27%3D%271%27+--" },
+];
 
 /** The mix as POST /check bodies (what a script calling Moat directly sends). */
 function checkBody(r: MixRequest): string {
@@ -135,6 +145,8 @@ async function moatJson<T>(base: string, path: string, init?: RequestInit): Prom
   return ((await res.json()) as { data: T }).data;
 }
 
+const mirrorReceived = async (base: string) => ((await (await fetch(`${base}/health`)).json()) as { mirror?: { received: number } }).mirror?.received ?? 0;
+
 const checksServed = (base: string) => moatJson<{ checks_served: number }>(base, "/api/waf/stats").then((s) => s.checks_served);
 
 interface Row {
@@ -166,6 +178,7 @@ async function main(argv: string[]): Promise<number> {
   const stops: (() => Promise<void>)[] = [];
   const rows: Row[] = [];
   let judgedThroughNginx = { judged: 0, sent: 0 };
+  let mirroredCopies = { received: 0, sent: 0 };
   try {
     await waitForHealth("moat serve", base, serve);
 
@@ -177,7 +190,8 @@ async function main(argv: string[]): Promise<number> {
     const checkScript = rotationScript(MIX.map((r) => ({ method: "POST", path: "/check", headers: { "Content-Type": "application/json" }, body: checkBody(r) })));
     rows.push({ label: "moat serve `POST /check` (detect mode, JSON bodies)", result: runWrk(o, "check", `${base}/check`, checkScript), attacksBlocked: "— (answers the verdict)" });
 
-    const getScript = rotationScript(MIX.map((r) => ({ method: "GET", path: r.target, headers: { Host: HOST, "User-Agent": r.userAgent } })));
+    const getRequests = MIX.map((r) => ({ method: "GET", path: r.target, headers: { Host: HOST, "User-Agent": r.userAgent } }));
+    const getScript = rotationScript(getRequests);
 
     // 2. nginx alone: the documented server without its auth_request line.
     const alone = await startAuthRequestNginx({ moatPort: port, judge: false });
@@ -199,7 +213,25 @@ async function main(argv: string[]): Promise<number> {
     await judged.stop();
     stops.pop();
 
-    // 4. nginx + ModSecurity + CRS PL1.
+    // 4 and 5. The mirror: nginx alone (the same server without the copy), then copying to Moat.
+    const withBodies = [...getRequests, ...POSTS.map((p) => ({ method: "POST", path: p.target, headers: { Host: HOST, "User-Agent": p.userAgent, "Content-Type": "application/x-www-form-urlencoded" }, body: p.body }))];
+    const mirrorScript = rotationScript(withBodies);
+    const mirrorAlone = await startMirrorNginx(port, { mirror: false });
+    stops.push(() => mirrorAlone.stop());
+    rows.push({ label: "nginx alone → upstream (mirror.conf without `mirror`; with POST bodies)", result: runWrk(o, "nginx alone mirror", `http://127.0.0.1:${mirrorAlone.port}/`, mirrorScript), attacksBlocked: "—" });
+    await mirrorAlone.stop();
+    stops.pop();
+    const mirrored = await startMirrorNginx(port);
+    stops.push(() => mirrored.stop());
+    const receivedBefore = await mirrorReceived(base);
+    const mirrorResult = runWrk(o, "nginx + mirror", `http://127.0.0.1:${mirrored.port}/`, mirrorScript);
+    await Bun.sleep(500); // the last copies arrive after their answers
+    mirroredCopies = { received: (await mirrorReceived(base)) - receivedBefore, sent: mirrorResult.requests };
+    rows.push({ label: "nginx + `mirror` → moat (copies judged out of band) → upstream", result: mirrorResult, attacksBlocked: "— (out of band)" });
+    await mirrored.stop();
+    stops.pop();
+
+    // 6. nginx + ModSecurity + CRS PL1.
     const modsec = await startCrsNginx(1, crs);
     stops.push(() => modsec.stop());
     const crsBlocked = await probe("nginx + CRS PL1", modsec.port);
@@ -215,7 +247,8 @@ async function main(argv: string[]): Promise<number> {
   console.log(`- nginx ${nginxVersion()} (1 worker), libmodsecurity3 ${debVersion("libmodsecurity3")}, OWASP CRS ${crs.version}`);
   console.log(`- wrk ${o.threads} thread(s), ${o.connections} connections, ${o.seconds} s per row; the requests rotate through ${MIX.length - attacks} benign requests and ${attacks} attacks; Moat with its generic model only`);
   // Fewer judged than completed would mean the snippet's fail-open let requests through unjudged.
-  console.log(`- nginx + auth_request row: wrk completed ${thousands(judgedThroughNginx.sent)} requests; Moat judged ${thousands(judgedThroughNginx.judged)} subrequests meanwhile\n`);
+  console.log(`- nginx + auth_request row: wrk completed ${thousands(judgedThroughNginx.sent)} requests; Moat judged ${thousands(judgedThroughNginx.judged)} subrequests meanwhile`);
+  console.log(`- nginx + mirror row: wrk completed ${thousands(mirroredCopies.sent)} requests; Moat received ${thousands(mirroredCopies.received)} copies (the rest were given up by nginx's timeouts or dropped from a full queue)\n`);
   console.log(
     markdownTable(
       ["path", "requests/s", "p50", "p99", "non-2xx", "socket errors", "attacks blocked"],

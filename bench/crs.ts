@@ -28,7 +28,7 @@ import { dirname, join, resolve } from "node:path";
 import type { HttpRequest } from "../src/core/http-request.ts";
 import { readRequests } from "../src/ingest/read.ts";
 import { Rejections } from "../src/parse/rejections.ts";
-import { LEGIT_QUERIES_FILE, legitQueries } from "../src/detect/corpus/datasets.ts";
+import { LEGIT_QUERIES_FILE, legitQueries } from "../src/training/corpus/datasets.ts";
 import { BenchError, runBench } from "./lib/run.ts";
 import { intOption, parseBenchArgs, positiveInt } from "./lib/args.ts";
 import { EXIT } from "../cli/exit-codes.ts";

@@ -26,7 +26,7 @@ import { isParseError, type HttpRequest } from "../src/core/http-request.ts";
 import { rawHttpParser } from "../src/parse/raw-http.ts";
 import { GenericModel } from "../src/detect/generic/model.ts";
 import { BUNDLED_GENERIC_MODEL, Detector } from "../src/detect/detector.ts";
-import { trainSiteModel } from "../src/detect/site/train.ts";
+import { trainSiteModel } from "../src/training/site/train.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { measureCommand } from "./lib/measure.ts";
 import { markdownTable, thousands } from "./lib/table.ts";

@@ -9,7 +9,6 @@ export const SEVERITIES = ["critical", "high", "medium", "low", "none"] as const
 export type Severity = (typeof SEVERITIES)[number];
 /** The severities a flagged request can have: threats carry one, and block mode's floor is one. */
 export const THREAT_SEVERITIES = ["critical", "high", "medium", "low"] as const satisfies readonly Severity[];
-export type ThreatSeverity = (typeof THREAT_SEVERITIES)[number];
 
 /** detect: judge and record; block: also refuse what the block policy names (inline checks answer 403, the deny list acts). */
 export const WAF_MODES = ["detect", "block"] as const;
@@ -17,28 +16,23 @@ export type WafMode = (typeof WAF_MODES)[number];
 
 /** When the API asks for a key: auto (beyond loopback only) or always. */
 export const API_KEY_REQUIREMENTS = ["auto", "always"] as const;
-export type ApiKeyRequirement = (typeof API_KEY_REQUIREMENTS)[number];
 
 /** check: the inline check routes (and /health) only, the key nginx holds; admin: everything. */
 export const API_KEY_SCOPES = ["check", "admin"] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 export const ALERT_TYPES = ["critical", "warning", "info"] as const;
-export type AlertType = (typeof ALERT_TYPES)[number];
 export const ALERT_SEVERITIES = ["high", "medium", "low"] as const;
-export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
 /** active and acknowledged alerts are open; dismissed and resolved ones are history. */
 export const ALERT_STATUSES = ["active", "acknowledged", "dismissed", "resolved"] as const;
-export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
 export const CHECK_STATUSES = ["pass", "warning", "fail"] as const;
 export type CheckStatus = (typeof CHECK_STATUSES)[number];
 
 /** generic: the model Moat ships; site: the one trained on this site's traffic. */
 export const MODEL_KINDS = ["generic", "site"] as const;
-export type ModelKind = (typeof MODEL_KINDS)[number];
 /** A site model file's state: live (judging), replaced (kept for rollback), rejected (by the regression gate). */
-export const SITE_MODEL_STATES = ["live", "replaced", "rejected"] as const;
+const SITE_MODEL_STATES = ["live", "replaced", "rejected"] as const;
 export type SiteModelState = (typeof SITE_MODEL_STATES)[number];
 /** The models the API lists: the site model's files, and the generic model Moat ships (bundled). */
 export const MODEL_STATES = [...SITE_MODEL_STATES, "bundled"] as const;
@@ -48,7 +42,6 @@ export type VerdictDetector = (typeof VERDICT_DETECTORS)[number];
 
 /** auto: block mode banned the address; manual: an operator did. */
 export const BAN_SOURCES = ["auto", "manual"] as const;
-export type BanSource = (typeof BAN_SOURCES)[number];
 
 /** The ranges the dashboard offers (the API takes any `<N>h` or `<N>d`). */
 export const RANGES = ["1h", "6h", "24h", "7d", "30d"] as const;
@@ -63,5 +56,4 @@ export type WsStreamType = (typeof WS_STREAM_TYPES)[number];
 /** The hub's replies to a client itself: always sent, whatever it subscribed to. */
 export type WsControlType = "connection" | "subscribed" | "unsubscribed" | "pong" | "error";
 /** The charts a `chart` message carries a point of. */
-export const CHART_TYPES = ["requests", "threats", "performance"] as const;
-export type ChartType = (typeof CHART_TYPES)[number];
+export type ChartType = "requests" | "threats" | "performance";

@@ -24,6 +24,9 @@ import { MirrorJoin } from "./join.ts";
 import { startIngest, type Ingest } from "./sources/tail.ts";
 import type { ThreatRow, TrafficRow } from "../store/rows.ts";
 
+/** Mirrored copies judged at a time: small, so that answering nginx never waits long behind judging. */
+const MIRROR_BATCH = 16;
+
 export interface LivePipelineOptions {
   ctx: ServiceContext;
   /** The live mode (WafSettings): read when each batch is judged. */
@@ -84,7 +87,7 @@ export function startLivePipeline(o: LivePipelineOptions): LivePipeline {
       })
     : null;
   const mirror = join
-    ? new MirrorSource({ pipeline, join, maxQueued: config.mirror.max_queued, batchSize: 256, now: o.ctx.now, onError: (e) => log.error("cannot judge mirrored copies", { error: e.message }) })
+    ? new MirrorSource({ pipeline, join, maxQueued: config.mirror.max_queued, batchSize: MIRROR_BATCH, now: o.ctx.now, onError: (e) => log.error("cannot judge mirrored copies", { error: e.message }) })
     : null;
   const tail = config.ingest.logs.length
     ? startIngest({

@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import type { Config } from "../config/schema.ts";
 import { findDirectives, parseNginxConfig, type Directive } from "../services/security/nginx-config.ts";
-import type { DoctorFinding } from "./doctor.ts";
+import type { DoctorFinding } from "./doctor-finding.ts";
 
 const CHECK = "mirror";
 const SNIPPET = "assets/deploy/nginx/mirror.conf";

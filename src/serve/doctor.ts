@@ -15,14 +15,7 @@ import { PRIVATE_DIR_MODE, readableByOthers } from "../core/private-files.ts";
 import { checkIntegrity } from "../store/integrity.ts";
 import { isDatabaseLocked, lockHolderPid } from "../store/lock.ts";
 import { checkMirror } from "./doctor-mirror.ts";
-
-export type DoctorStatus = "ok" | "warn" | "fail";
-
-export interface DoctorFinding {
-  check: string;
-  status: DoctorStatus;
-  message: string;
-}
+import type { DoctorFinding, DoctorStatus } from "./doctor-finding.ts";
 
 const HEAD_BYTES = 64 * 1024;
 

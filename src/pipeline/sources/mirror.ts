@@ -58,14 +58,16 @@ export class MirrorSource {
     }
     this.queue.push(copy);
     this.options.join.expect(copy);
-    // On the next turn: copies arriving together are judged together, and nginx is answered first.
-    this.draining ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain());
+    this.draining ??= this.drain();
     return true;
   }
 
   private async drain(): Promise<void> {
     try {
       while (this.queue.length) {
+        // Small batches, with a turn of the event loop between them: copies keep being answered at
+        // once while a backlog is judged (nginx waits for its copy's answer before reusing the connection).
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const batch = this.queue.splice(0, this.options.batchSize);
         try {
           const judged = await this.options.pipeline.run({ requests: batch });
