@@ -24,7 +24,7 @@ import { MirrorJoin } from "./join.ts";
 import { startIngest, type Ingest } from "./sources/tail.ts";
 import type { ThreatRow, TrafficRow } from "../store/rows.ts";
 
-/** Mirrored copies judged at a time: small, so that answering nginx never waits long behind judging. */
+/** Mirrored copies judged at a time: about a millisecond of judging, so that answering nginx never waits long behind it. */
 const MIRROR_BATCH = 16;
 
 export interface LivePipelineOptions {
