@@ -1,4 +1,4 @@
-/** `moat scan` as a function: read inputs, parse, summarise, and hand each batch to the caller. */
+/** `moat scan` as a function: the batch source — read inputs, parse, the pipeline, then a summary and each batch to the caller. */
 import { randomBytes } from "node:crypto";
 import type { HttpRequest } from "../core/http-request.ts";
 import { createRedactor } from "../detect/redact.ts";
@@ -7,6 +7,8 @@ import type { FormatOptions } from "../parse/formats.ts";
 import { Rejections } from "../parse/rejections.ts";
 import { SummaryBuilder, type ScanSummary } from "./summary.ts";
 import type { Detector } from "../detect/detector.ts";
+import { blockPolicy } from "../detect/site/block-policy.ts";
+import { createPipeline } from "../pipeline/pipeline.ts";
 import type { Verdict } from "../detect/verdict.ts";
 
 export interface ScanOptions extends FormatOptions {
@@ -34,13 +36,16 @@ export async function scan(paths: string[], options: ScanOptions): Promise<ScanS
       options.hooks?.onInputError?.(input, error);
     },
   };
+  const detector = options.detector;
+  // The serving pipeline with a summary as its sink; nothing is refused in a scan (detect mode).
+  const pipeline = detector ? createPipeline({ judge: (requests) => detector.judge(requests), redact, live: { mode: "detect" }, policy: blockPolicy("high", []) }) : null;
   for await (const batch of readRequests(paths, options, rejections, hooks)) {
     if (!batch.length) continue;
-    const verdicts = options.detector ? await options.detector.judge(batch) : null;
     // Judged on the real values; what is printed has the secrets taken out.
-    const redacted = batch.map((req, i) => redact(req, verdicts?.[i]!.reasons ?? []));
-    redacted.forEach((req, i) => summary.add(req, verdicts?.[i]));
-    await options.onRequests?.(redacted, verdicts);
+    const judged = pipeline ? await pipeline.run({ requests: batch }) : null;
+    const redacted = judged?.redacted ?? batch.map((req) => redact(req, []));
+    redacted.forEach((req, i) => summary.add(req, judged?.verdicts[i]));
+    await options.onRequests?.(redacted, judged?.verdicts ?? null);
   }
   return summary.build(rejections, options.top);
 }
