@@ -1,7 +1,7 @@
 /** --model / --threshold, shared by the commands that judge requests. */
 import { Command } from "commander";
 import { Detector } from "../src/detect/detector.ts";
-import { loadPayloadLines, type PayloadLine } from "../src/detect/corpus/attacks.ts";
+import { loadPayloadLines, type PayloadLine } from "../src/training/corpus/attacks.ts";
 import { CliError, EXIT } from "./exit-codes.ts";
 
 export interface DetectFlags {

@@ -3,7 +3,8 @@
 import { Command, CommanderError } from "commander";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { COMMIT, VERSION, modelVersionOf } from "../src/version.ts";
+import { COMMIT, VERSION } from "../src/version.ts";
+import { modelVersionOf } from "../src/detect/model-version.ts";
 import { BUNDLED_GENERIC_MODEL } from "../src/detect/detector.ts";
 import { configFrom } from "./config-options.ts";
 import { InputError } from "../src/ingest/batch.ts";
@@ -21,7 +22,7 @@ import { initCommand } from "./commands/init.ts";
 import { dbCommand } from "./commands/db.ts";
 import { doctorCommand } from "./commands/doctor.ts";
 import { apikeyCommand } from "./commands/apikey.ts";
-import { banCommand } from "./commands/ban.ts";
+import { decisionsCommand } from "./commands/decisions.ts";
 
 /** `moat --version`: the build, the generic model it ships, and the site model the configuration points at. */
 function versionText(): string {
@@ -56,7 +57,7 @@ export function buildProgram(): Command {
   program.addCommand(dbCommand());
   program.addCommand(doctorCommand());
   program.addCommand(apikeyCommand());
-  program.addCommand(banCommand());
+  program.addCommand(decisionsCommand());
   exitOverrideAll(program);
   return program;
 }

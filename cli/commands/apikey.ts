@@ -10,7 +10,7 @@
  */
 import { Command, Option } from "commander";
 import { createKey, DEFAULT_KEY_ACCESS, displayPrefix, listKeys, MAX_KEY_RATE_LIMIT, revokeKey, type ApiKeyInfo } from "../../src/api/auth/keys.ts";
-import { API_KEY_SCOPES, type ApiKeyScope } from "../../src/store/schema.ts";
+import { API_KEY_SCOPES, type ApiKeyScope } from "../../src/core/enums.ts";
 import { addConfigOptions, withStore, type ConfigFlags } from "../config-options.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { warn, writeOut, writeText } from "../output.ts";

@@ -4,13 +4,13 @@
  * Every report names the split it measured.
  */
 import { existsSync } from "node:fs";
-import { loadBlazeHttp } from "../../src/detect/corpus/blazehttp.ts";
-import { loadCrsTests } from "../../src/detect/corpus/crs.ts";
-import type { DevTest, EvalSplit } from "../../src/detect/corpus/split.ts";
-import { evaluateBlazeHttp, renderBlazeHttp, renderFalsePositives } from "../../src/detect/eval/blazehttp.ts";
-import { evaluateCrs, renderCrs } from "../../src/detect/eval/crs.ts";
-import { met, renderScorecard, scorecard } from "../../src/detect/eval/scorecard.ts";
-import type { Progress } from "../../src/detect/eval/run.ts";
+import { loadBlazeHttp } from "../../src/training/corpus/blazehttp.ts";
+import { loadCrsTests } from "../../src/training/corpus/crs.ts";
+import type { DevTest, EvalSplit } from "../../src/training/corpus/split.ts";
+import { evaluateBlazeHttp, renderBlazeHttp, renderFalsePositives } from "../../src/training/eval/blazehttp.ts";
+import { evaluateCrs, renderCrs } from "../../src/training/eval/crs.ts";
+import { met, renderScorecard, scorecard } from "../../src/training/eval/scorecard.ts";
+import type { Progress } from "../../src/training/eval/run.ts";
 import { loadDetector, type DetectFlags } from "../detect-options.ts";
 import { createProgress } from "../progress.ts";
 import { CliError, EXIT } from "../exit-codes.ts";

@@ -3,6 +3,7 @@ import { scan } from "../../src/scan/scan.ts";
 import type { ScanSummary } from "../../src/scan/summary.ts";
 import { createParser, FORMAT_NAMES, type FormatName, type FormatOptions } from "../../src/parse/formats.ts";
 import { parseJsonMapping } from "../../src/parse/json-lines.ts";
+import { KeyFieldWatch } from "../../src/parse/key-fields.ts";
 import { createProgress } from "../progress.ts";
 import { exitQuietlyOnEpipe, terminalText, warn, writeOut } from "../output.ts";
 import { safeJson } from "../../src/core/control-chars.ts";
@@ -59,6 +60,7 @@ export function scanCommand(): Command {
     const detector = flags.detect ? await loadDetector(flags) : undefined;
     const progress = createProgress();
     let requests = 0;
+    const keyFields = new KeyFieldWatch();
     const summary: ScanSummary = await scan(paths, {
       ...formatOptions(flags),
       top,
@@ -74,6 +76,7 @@ export function scanCommand(): Command {
       },
       async onRequests(batch, verdicts) {
         requests += batch.length;
+        for (const r of batch) keyFields.add(r.origin.source, r);
         if (!flags.ndjson) return;
         const line = (r: (typeof batch)[number], i: number) => {
           const v = verdicts?.[i];
@@ -83,6 +86,11 @@ export function scanCommand(): Command {
       },
     });
     progress.finish();
+    // A format that parses but leaves key fields empty would otherwise pass for a clean read.
+    for (const input of summary.inputs) {
+      const warning = keyFields.warning(input.source, input.format, true);
+      if (warning) warn(warning);
+    }
     const text = flags.json ? safeJson(summary, 2) + "\n" : terminalText(formatSummary(summary));
     if (flags.ndjson) process.stderr.write(text);
     else await writeOut(text);

@@ -6,8 +6,8 @@ import { readRequests } from "../../src/ingest/read.ts";
 import { Rejections } from "../../src/parse/rejections.ts";
 import { GenericModel } from "../../src/detect/generic/model.ts";
 import { BUNDLED_GENERIC_MODEL } from "../../src/detect/detector.ts";
-import { trainSiteModel, type SiteTrainResult } from "../../src/detect/site/train.ts";
-import { retrainWithGate, type GateReport } from "../../src/detect/site/retrain.ts";
+import { trainSiteModel, type SiteTrainResult } from "../../src/training/site/train.ts";
+import { retrainWithGate, type GateReport } from "../../src/training/site/retrain.ts";
 import { promote, rejectedPath } from "../../src/detect/site/model-dir.ts";
 import { tidyModelDirSaying } from "./model.ts";
 import { payloadLinesFrom } from "../detect-options.ts";
@@ -25,6 +25,20 @@ interface TrainFlags extends InputFlags {
   data?: string;
   seed: string;
   force?: boolean;
+}
+
+type GenericBuild = typeof import("../../src/training/generic/build.ts") & typeof import("../../src/training/generic/card.ts");
+
+/**
+ * The generic model's build, loaded from the source tree when asked for: its corpus generators pull
+ * in faker's locales, which the single binary must not carry. The specifier is computed, so the
+ * bundler does not follow it; from the binary, rebuilding the generic model needs a source checkout.
+ */
+async function loadGenericBuild(): Promise<GenericBuild> {
+  const dir = join(import.meta.dir, "../../src/training/generic");
+  if (!existsSync(join(dir, "build.ts"))) throw new CliError("moat train --generic runs from a source checkout (bun run moat train --generic ...): the binary does not carry the corpus generators", EXIT.usage);
+  const [build, card] = await Promise.all([import(join(dir, "build.ts")), import(join(dir, "card.ts"))]);
+  return { ...build, ...card };
 }
 
 function gateLines(g: GateReport): string[] {
@@ -84,9 +98,7 @@ export function trainCommand(): Command {
     makePrivateDir(flags.out);
     if (flags.generic) {
       if (!flags.data) throw new CliError("--generic needs --data <datasets folder>", EXIT.usage);
-      // Loaded on demand: the corpus generators pull in faker's locales, which no other command needs.
-      const { buildGenericModel, DEFAULT_GENERIC_BUILD, realTraffic } = await import("../../src/detect/generic/build.ts");
-      const { renderGenericCard } = await import("../../src/detect/generic/card.ts");
+      const { buildGenericModel, DEFAULT_GENERIC_BUILD, realTraffic, renderGenericCard } = await loadGenericBuild();
       const result = await buildGenericModel({ ...DEFAULT_GENERIC_BUILD, ...(await realTraffic(flags.data)), datasets: flags.data, targetFpr, seed, progress: stage("generic") });
       writeFileSync(join(flags.out, "model.onnx"), result.bytes);
       const card = renderGenericCard(result, process.argv.slice(2).join(" "));

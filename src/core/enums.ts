@@ -7,6 +7,12 @@
 /** How bad a verdict is, worst first; "none": not flagged. */
 export const SEVERITIES = ["critical", "high", "medium", "low", "none"] as const;
 export type Severity = (typeof SEVERITIES)[number];
+/** Whether `severity` is `floor` or worse (SEVERITIES lists the worst first). */
+export function atLeastSeverity(severity: string, floor: Severity): boolean {
+  const rank = SEVERITIES.indexOf(severity as Severity);
+  return rank >= 0 && rank <= SEVERITIES.indexOf(floor);
+}
+
 /** The severities a flagged request can have: threats carry one, and block mode's floor is one. */
 export const THREAT_SEVERITIES = ["critical", "high", "medium", "low"] as const satisfies readonly Severity[];
 

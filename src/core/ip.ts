@@ -110,6 +110,28 @@ export function canonicalIp(text: string): string | null {
   return isIpv4Mapped(ip.bytes) ? formatIp({ family: 4, bytes: ip.bytes.subarray(12) }) : formatIp(ip);
 }
 
+/** The canonical text of a range: its network address (host bits cleared) and prefix, e.g. `203.0.113.0/24`. */
+export function formatRange(range: IpRange): string {
+  const bytes = Uint8Array.from(range.bytes);
+  for (let bit = range.prefix; bit < bytes.length * 8; bit++) bytes[bit >> 3]! &= ~(0x80 >> (bit & 7));
+  return `${formatIp({ family: range.family, bytes })}/${range.prefix}`;
+}
+
+/** The canonical text of an address or of a range given as `address/prefix`; null when `text` is neither. */
+export function canonicalIpOrRange(text: string): string | null {
+  if (!text.includes("/")) return canonicalIp(text);
+  const range = parseCidr(text);
+  return range ? formatRange(range) : null;
+}
+
+/** The network an address belongs to at the prefix lengths campaigns rotate within: IPv4 /24, IPv6 /64. */
+export function campaignPrefix(ip: string): string | null {
+  const address = parseIp(ip);
+  if (!address) return null;
+  const v4 = isIpv4Mapped(address.bytes) ? address.bytes.subarray(12) : address.family === 4 ? address.bytes : null;
+  return v4 ? formatRange({ family: 4, bytes: Uint8Array.from(v4), prefix: 24 }) : formatRange({ ...address, prefix: 64 });
+}
+
 /** An address (a range of one) or `address/prefix`; null when it is neither. */
 export function parseCidr(text: string): IpRange | null {
   if (typeof text !== "string") return null;

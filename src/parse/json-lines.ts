@@ -9,24 +9,33 @@ import { parseError, type ExplainedField, type Parser } from "./parser.ts";
 import type { RequestOrigin } from "../core/http-request.ts";
 import { JsonDepthError, parseJson } from "../core/json.ts";
 
-/** Common key spellings (lower-cased, flattened with dots) → nginx variable. */
-const DEFAULT_KEYS: Record<string, string> = {
-  remote_addr: "remote_addr", remote_ip: "remote_addr", client_ip: "remote_addr", clientip: "remote_addr", ip: "remote_addr",
-  time: "time_iso8601", timestamp: "time_iso8601", "@timestamp": "time_iso8601", time_iso8601: "time_iso8601", ts: "time_iso8601",
-  time_local: "time_local", msec: "msec",
-  request: "request", method: "request_method", request_method: "request_method", verb: "request_method",
-  uri: "request_uri", request_uri: "request_uri", url: "request_uri", path: "uri",
-  args: "args", query_string: "args", query: "args",
-  protocol: "server_protocol", server_protocol: "server_protocol",
-  status: "status", status_code: "status", response_code: "status",
-  body_bytes_sent: "body_bytes_sent", bytes_sent: "bytes_sent", bytes: "body_bytes_sent", size: "body_bytes_sent",
-  request_time: "request_time", host: "host", http_host: "http_host", server_name: "server_name",
-  referer: "http_referer", referrer: "http_referer", http_referer: "http_referer",
-  user_agent: "http_user_agent", useragent: "http_user_agent", agent: "http_user_agent", http_user_agent: "http_user_agent",
-  cookie: "http_cookie", http_cookie: "http_cookie", content_type: "content_type",
-  request_length: "request_length", request_body: "request_body", body: "request_body",
-  x_forwarded_for: "http_x_forwarded_for", xff: "http_x_forwarded_for", http_x_forwarded_for: "http_x_forwarded_for",
-};
+/**
+ * Common key spellings → nginx variable (a Map: a key like `constructor` must not find Object's). Keys are compared normalised (`normalKey`), so `remote_ip`,
+ * `remoteIp` and `remote-ip` are one entry; nested keys are flattened with dots (Elastic's ECS names
+ * such as `client.ip` and `http.request.referrer` come from log shippers).
+ */
+const DEFAULT_KEYS = new Map(Object.entries({
+  remoteaddr: "remote_addr", remoteip: "remote_addr", remoteaddress: "remote_addr", remote: "remote_addr",
+  clientip: "remote_addr", clientaddr: "remote_addr", clientaddress: "remote_addr", client: "remote_addr", ip: "remote_addr",
+  "client.ip": "remote_addr", "client.address": "remote_addr", "source.ip": "remote_addr", "source.address": "remote_addr",
+  time: "time_iso8601", timestamp: "time_iso8601", "@timestamp": "time_iso8601", timeiso8601: "time_iso8601", ts: "time_iso8601", datetime: "time_iso8601",
+  timelocal: "time_local", msec: "msec",
+  request: "request", method: "request_method", requestmethod: "request_method", verb: "request_method", httpmethod: "request_method", "http.request.method": "request_method",
+  uri: "request_uri", requesturi: "request_uri", url: "request_uri", "url.original": "request_uri", path: "uri", "url.path": "uri",
+  args: "args", querystring: "args", query: "args", "url.query": "args",
+  protocol: "server_protocol", serverprotocol: "server_protocol",
+  status: "status", statuscode: "status", responsecode: "status", responsestatus: "status", httpstatus: "status", "http.response.statuscode": "status",
+  bodybytessent: "body_bytes_sent", bytessent: "bytes_sent", bytes: "body_bytes_sent", size: "body_bytes_sent", "http.response.body.bytes": "body_bytes_sent",
+  requesttime: "request_time", host: "host", httphost: "http_host", servername: "server_name", "url.domain": "host",
+  referer: "http_referer", referrer: "http_referer", httpreferer: "http_referer", httpreferrer: "http_referer", "http.request.referrer": "http_referer",
+  useragent: "http_user_agent", agent: "http_user_agent", httpuseragent: "http_user_agent", ua: "http_user_agent", "useragent.original": "http_user_agent",
+  cookie: "http_cookie", httpcookie: "http_cookie", contenttype: "content_type",
+  requestlength: "request_length", requestbody: "request_body", body: "request_body",
+  xforwardedfor: "http_x_forwarded_for", xff: "http_x_forwarded_for", httpxforwardedfor: "http_x_forwarded_for",
+}));
+
+/** `Remote_IP`, `remoteIp`, `remote-ip` → `remoteip`: how a key is looked up in DEFAULT_KEYS. */
+const normalKey = (key: string) => key.toLowerCase().replaceAll(/[_-]/g, "");
 
 function flatten(value: unknown, prefix: string, out: Map<string, string>): void {
   if (value === null || value === undefined) return;
@@ -55,12 +64,12 @@ export function createJsonParser(mapping: Record<string, string> = {}): Parser {
   function toVars(flat: Map<string, string>): { vars: LogVars; fields: ExplainedField[] } {
     const vars: LogVars = {};
     const fields: ExplainedField[] = [];
-    const hasArgs = [...flat.keys()].some((k) => DEFAULT_KEYS[k.toLowerCase()] === "args");
+    const hasArgs = [...flat.keys()].some((k) => DEFAULT_KEYS.get(normalKey(k)) === "args");
     for (const [key, value] of flat) {
       if (mappedKeys.has(key)) continue;
-      let variable = DEFAULT_KEYS[key.toLowerCase()] ?? key.toLowerCase().replaceAll(/[^a-z0-9_]/g, "_");
+      let variable = DEFAULT_KEYS.get(normalKey(key)) ?? key.toLowerCase().replaceAll(/[^a-z0-9_]/g, "_");
       // `uri` is `$request_uri` unless the format logs the query separately (then it is `$uri`).
-      if (key.toLowerCase() === "uri" && hasArgs) variable = "uri";
+      if (normalKey(key) === "uri" && hasArgs) variable = "uri";
       // Epoch numbers in a time field are seconds or milliseconds.
       if (variable === "time_iso8601" && /^\d+(\.\d+)?$/.test(value)) {
         vars.msec = String(Number(value) > 1e11 ? Number(value) / 1000 : Number(value));

@@ -25,6 +25,7 @@ const TOKEN = star(cls('[^\\s"]'));
 const ANY = cls(".");
 const SIGN = cls("[+-]");
 const d = (n: number) => times(DIGIT, n);
+const UPSTREAM_TIMES = seq(DECIMAL, star(seq(alt(lit(", "), lit(" : ")), DECIMAL)));
 const VAR_PATTERNS: Record<string, { pattern: Pattern; what: string }> = {
   status: { pattern: alt(d(3), lit("-")), what: "a 3-digit status" },
   body_bytes_sent: { pattern: NUMBER, what: "a byte count" },
@@ -36,6 +37,12 @@ const VAR_PATTERNS: Record<string, { pattern: Pattern; what: string }> = {
   server_port: { pattern: NUMBER, what: "a port" },
   remote_port: { pattern: NUMBER, what: "a port" },
   request_time: { pattern: DECIMAL, what: "seconds like 0.004" },
+  // One time per upstream tried: `0.004`, `0.002, 0.003` (next server) or `0.001 : 0.002` (internal redirect).
+  upstream_response_time: { pattern: UPSTREAM_TIMES, what: "seconds like 0.004, one per upstream" },
+  upstream_connect_time: { pattern: UPSTREAM_TIMES, what: "seconds like 0.004, one per upstream" },
+  upstream_header_time: { pattern: UPSTREAM_TIMES, what: "seconds like 0.004, one per upstream" },
+  // nginx generates 32 hex digits: the shape tells `... $request_time $request_id` from other suffixes.
+  request_id: { pattern: times(cls("[0-9a-f]"), 32), what: "a 32-hex-digit request id" },
   msec: { pattern: DECIMAL, what: "epoch seconds like 1700000000.123" },
   time_local: {
     pattern: seq(d(2), lit("/"), times(cls("[A-Za-z]"), 3), lit("/"), d(4), lit(":"), d(2), lit(":"), d(2), lit(":"), d(2), lit(" "), SIGN, d(4)),

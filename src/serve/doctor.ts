@@ -9,7 +9,8 @@ import { dirname, join } from "node:path";
 import { connect } from "node:net";
 import type { Config } from "../config/schema.ts";
 import { parserFor } from "../parse/formats.ts";
-import { isParseError } from "../core/http-request.ts";
+import { KeyFieldTally, keyFieldWarning } from "../parse/key-fields.ts";
+import { isParseError, type HttpRequest } from "../core/http-request.ts";
 import { splitCommand } from "../services/deny-list/rules.ts";
 import { PRIVATE_DIR_MODE, readableByOthers } from "../core/private-files.ts";
 import { checkIntegrity } from "../store/integrity.ts";
@@ -43,9 +44,15 @@ function checkLog(path: string, config: Config): DoctorFinding[] {
   if (!lines.length) return [{ check, status: "warn", message: "is empty: the format will be detected from its first lines" }];
   try {
     const parser = parserFor({ format: config.ingest.format, logFormat: config.ingest.log_format || undefined }, lines, path);
-    const parsed = lines.filter((l) => !isParseError(parser.parse(l, { source: path }))).length;
+    const requests = lines.map((l) => parser.parse(l, { source: path })).filter((r): r is HttpRequest => !isParseError(r));
+    const parsed = requests.length;
     const status: DoctorStatus = parsed === lines.length ? "ok" : parsed > 0 ? "warn" : "fail";
-    return [{ check, status, message: `format ${parser.name}: ${parsed} of the first ${lines.length} lines parse${status === "ok" ? "" : " (moat explain '<line>' shows why a line does not)"}` }];
+    const findings: DoctorFinding[] = [{ check, status, message: `format ${parser.name}: ${parsed} of the first ${lines.length} lines parse${status === "ok" ? "" : " (moat explain '<line>' shows why a line does not)"}` }];
+    const tally = new KeyFieldTally();
+    for (const r of requests) tally.add(r);
+    const warning = keyFieldWarning(path, parser.name, tally);
+    if (warning) findings.push({ check: `${check} fields`, status: "warn", message: warning });
+    return findings;
   } catch (e) {
     return [{ check, status: "fail", message: (e as Error).message }];
   }

@@ -185,9 +185,10 @@ export const sessions = sqliteTable(
 );
 
 /**
- * IP addresses denied in nginx's include file (passive blocking): banned automatically when a source
- * crosses the threat threshold, or by hand (`moat ban add`). One row an address; an expired ban is
- * deleted by the sweep that rewrites the file.
+ * Addresses and prefixes denied in nginx's include file (passive blocking): banned automatically when
+ * a source (or its /24 or /64) crosses the threat threshold, or by hand (`moat decisions add`). One row
+ * an address or prefix (`ip` holds its canonical text); an expired ban is deleted by the sweep that
+ * rewrites the file.
  */
 export const bans = sqliteTable(
   "bans",
@@ -198,6 +199,8 @@ export const bans = sqliteTable(
     createdAt: integer("created_at").notNull(),
     /** Null: until removed by hand. */
     expiresAt: integer("expires_at"),
+    /** Decided under ban.simulate: recorded, never written to the deny file. */
+    simulated: integer("simulated", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [index("bans_expires").on(t.expiresAt)],
 );

@@ -181,3 +181,23 @@ describe("moat --version (from source)", () => {
     expect(active.stdout.trim().split("\n")[2]).toBe(`site model     ${info.version} (active: ${join(cwd, "model", "site.onnx")})`);
   }, 60_000);
 });
+
+describe("moat decisions (moat ban's own name)", () => {
+  test("list marks simulated decisions and shows prefixes; delete lifts a prefix ban", async () => {
+    const decisionsDb = join(tempDir(), "moat.db");
+    const { openStore } = await import("../../src/store/db.ts");
+    const store = openStore(decisionsDb);
+    const now = Date.now();
+    store.sqlite.query("insert into bans (ip, reason, source, created_at, expires_at, simulated) values (?, ?, 'auto', ?, null, ?)").run("203.0.113.0/24", "4 threats from 203.0.113.0/24 within 300 s", now, 0);
+    store.sqlite.query("insert into bans (ip, reason, source, created_at, expires_at, simulated) values (?, ?, 'auto', ?, null, ?)").run("198.51.100.9", "5 threats within 300 s", now - 1, 1);
+    store.close();
+    const decisions = (...args: string[]) => runCli(["decisions", ...args, "--config", config, "--db", decisionsDb]);
+    const listed = decisions("list");
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split("\n")[0]).toMatch(/^203\.0\.113\.0\/24\s+auto\s/);
+    expect(listed.stdout).toMatch(/198\.51\.100\.9\s+auto \(simulated: not written\)/);
+    const lifted = decisions("delete", "203.0.113.0/24");
+    expect([lifted.code, lifted.stdout.split("\n")[0]]).toEqual([0, "removed the ban on 203.0.113.0/24"]);
+    expect(decisions("list", "--json").stdout).not.toContain("203.0.113.0/24");
+  });
+});

@@ -1,6 +1,6 @@
 /** The single executable works from another directory, with no Bun and no node_modules in reach. */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { ROOT } from "../helpers/cli.ts";
@@ -50,6 +50,14 @@ describe("compiled dist/moat", () => {
     const r = run(["db", "check", "--db", join(dir, "moat.db"), "--config", "/dev/null"]);
     expect([r.code, r.stderr]).toEqual([0, ""]);
     expect(r.stdout).toStartWith(`ok: integrity_check found no problem in ${join(dir, "moat.db")}`);
+  });
+
+  test("the offline training code stays out: no faker in the binary, and train --generic points to a source checkout", () => {
+    // package.json (read for the version) names faker among the devDependencies; the library itself is absent.
+    expect(readFileSync(bin).includes("fakerjs.dev")).toBe(false);
+    const r = run(["train", "--generic", "--data", dir, "--out", join(dir, "generic")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("moat train --generic runs from a source checkout");
   });
 
   test("check runs the embedded model through the embedded onnxruntime library", () => {

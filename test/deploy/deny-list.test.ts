@@ -208,7 +208,7 @@ describe("DenyList in process", () => {
     const log = createLogger({ level: "info", format: "json", write: (line) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
     const restart = () => new DenyList({ config, store, activities, log, now: () => clock.now, monotonic: () => performance.now() }, { alerts: { raiseAlert: (d) => (alerts.push(d), null!) } });
     const activityTypes = () => activities.list({ limit: 100 }).map((a) => `${a.type} ${a.ip ?? ""}`.trim()).reverse();
-    return { dir, config, store, clock, logs, alerts, denyList: restart(), restart, activityTypes, ctx: { config, store, now: () => clock.now } };
+    return { dir, config, store, clock, logs, alerts, activities, denyList: restart(), restart, activityTypes, ctx: { config, store, now: () => clock.now } };
   }
   let id = 0;
   const threat = (clientIp: string, time: number): ThreatRow => ({
@@ -244,6 +244,51 @@ describe("DenyList in process", () => {
     expect(reason).toStartWith("1 threats within 60 s, latest xss (high) on GET /\ufffd]0;pwned\ufffdaaa");
     expect(reason).toEndWith("a…");
     expect(reason).not.toMatch(/[\u0000-\u001f]/);
+  });
+
+  test("guard rails: threats under ban.min_severity, of other attack types, or anomalies never count toward a ban", async () => {
+    const { clock, denyList } = setup({ MOAT_BAN_THRESHOLD: "2", MOAT_BAN_ATTACK_TYPES: "sqli,xss,open-redirect" });
+    for (let i = 0; i < 3; i++) {
+      denyList.onThreat({ ...threat("198.51.100.1", clock.now), attackType: "open-redirect", severity: "medium" }); // listed, but under the floor
+      denyList.onThreat({ ...threat("198.51.100.2", clock.now), attackType: "cmdi", severity: "critical" }); // not a listed type
+    }
+    const anomalies = setup({ MOAT_BAN_THRESHOLD: "2" });
+    for (let i = 0; i < 3; i++) anomalies.denyList.onThreat({ ...threat("198.51.100.3", clock.now), attackType: "anomaly", severity: "high" });
+    denyList.onThreat(threat("198.51.100.4", clock.now));
+    denyList.onThreat(threat("198.51.100.4", clock.now));
+    await denyList.idle();
+    expect(denyList.list().map((b) => b.ip)).toEqual(["198.51.100.4"]);
+    expect(anomalies.denyList.list()).toEqual([]);
+  });
+
+  test("ban.simulate: the decision is recorded (and says so), nothing is written, and it never takes effect later", async () => {
+    const { config, clock, denyList, activities, restart } = setup({ MOAT_BAN_THRESHOLD: "1", MOAT_BAN_SIMULATE: "true" });
+    denyList.onThreat(threat("203.0.113.9", clock.now));
+    await denyList.idle();
+    expect(denyList.get("203.0.113.9")).toMatchObject({ simulated: true, source: "auto" });
+    expect(existsSync(config.ban.file)).toBe(false);
+    expect(activities.list({ limit: 5 })[0]!.title).toBe("Would ban 203.0.113.9 (ban.simulate)");
+    // Simulation turned off: a real ban is written, the simulated decision still is not.
+    config.ban.simulate = false;
+    const enforcing = restart();
+    enforcing.ban("192.0.2.77", { source: "manual", reason: "by hand", durationMs: null });
+    await enforcing.sync();
+    const file = readFileSync(config.ban.file, "utf8");
+    expect(file).toContain("deny 192.0.2.77;");
+    expect(file).not.toContain("203.0.113.9");
+  });
+
+  test("prefix bans: addresses rotating inside one /24 or /64 ban the prefix, unless it holds a never_ban address", async () => {
+    const { config, clock, denyList } = setup({ MOAT_BAN_THRESHOLD: "5", MOAT_BAN_PREFIX_THRESHOLD: "4", MOAT_BAN_NEVER_BAN: "198.51.100.77" });
+    for (const last of [1, 2, 3, 4]) denyList.onThreat(threat(`203.0.113.${last}`, clock.now));
+    for (const last of ["a", "b", "c", "d"]) denyList.onThreat(threat(`2001:db8:1:2::${last}`, clock.now));
+    for (const last of [1, 2, 3, 4]) denyList.onThreat(threat(`198.51.100.${last}`, clock.now));
+    await denyList.idle();
+    expect(denyList.list().map((b) => b.ip).sort()).toEqual(["2001:db8:1:2::/64", "203.0.113.0/24"]);
+    expect(denyList.get("203.0.113.0/24")!.reason).toStartWith("4 threats from 203.0.113.0/24 within 60 s, latest xss");
+    const file = readFileSync(config.ban.file, "utf8");
+    expect(file).toContain("deny 203.0.113.0/24;");
+    expect(file).toContain("deny 2001:db8:1:2::/64;");
   });
 
   test("never_ban sources, threats older than the window and non-addresses are not banned", async () => {

@@ -6,10 +6,9 @@
  */
 import { percentDecode } from "../../parse/decode.ts";
 import { canonicalPath } from "../normalize.ts";
-import type { Severity } from "../../core/enums.ts";
+import { atLeastSeverity, type Severity } from "../../core/enums.ts";
 import type { Verdict } from "../verdict.ts";
 
-const RANK: Record<Severity, number> = { none: 0, low: 1, medium: 2, high: 3, critical: 4 };
 
 export interface BlockPolicy {
   /** A flagged known attack class is blocked at this severity or above. */
@@ -67,5 +66,5 @@ function optedIn(policy: BlockPolicy, path: string): boolean {
 export function shouldBlock(verdict: Pick<Verdict, "isAnomaly" | "attackType" | "severity">, path: string, policy: BlockPolicy): boolean {
   if (!verdict.isAnomaly) return false;
   if (!verdict.attackType || verdict.attackType === "anomaly") return optedIn(policy, path);
-  return RANK[verdict.severity] >= RANK[policy.minSeverity];
+  return atLeastSeverity(verdict.severity, policy.minSeverity);
 }

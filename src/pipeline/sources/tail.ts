@@ -14,6 +14,7 @@ import type { SourceLine } from "../../core/source-line.ts";
 import { parserFor, type FormatOptions } from "../../parse/formats.ts";
 import type { Parser } from "../../parse/parser.ts";
 import { Rejections } from "../../parse/rejections.ts";
+import { KeyFieldWatch } from "../../parse/key-fields.ts";
 import { parseLine } from "../../parse/stream.ts";
 import type { StoreWriter } from "../../store/writer.ts";
 import type { Pipeline } from "../pipeline.ts";
@@ -26,6 +27,8 @@ import type { LiveTimings } from "../../services/metrics.ts";
 const BURST_SHARE = 0.2;
 /** At most one parse-error activity per log per this many ms. */
 const BURST_QUIET_MS = 60_000;
+/** A log's first this many requests say whether its format leaves key fields empty (warned once). */
+const KEY_FIELD_SAMPLE = 20;
 
 export interface IngestOptions {
   logs: string[];
@@ -81,6 +84,8 @@ export function startIngest(options: IngestOptions): Ingest {
   const rejections = new Rejections();
   let stored = 0;
   const lastBurst = new Map<string, number>();
+  const keyFields = new KeyFieldWatch(KEY_FIELD_SAMPLE);
+  const undetected = new Set<string>();
   const freshStatus = (path: string): SourceStatus => ({ path, format: options.format.format, alive: false, lines: 0, parseErrors: 0, lastLineAt: null, lagMs: null, rotations: 0, problem: null });
   // One source per file: `a.log` and `./a.log` are followed once (as tailFiles does), and listed once.
   const logs = [...new Map(options.logs.map((path) => [resolve(path), path])).values()];
@@ -101,6 +106,15 @@ export function startIngest(options: IngestOptions): Ingest {
     log.warn("parse-error burst", { path, rejected, total });
   }
 
+  /** A format that parses but leaves the client, request, status or time empty misreads the log: said once per log. */
+  function reportKeyFields(path: string, format: string, parsed: HttpRequest[]): void {
+    for (const r of parsed) keyFields.add(path, r);
+    const warning = keyFields.warning(path, format);
+    if (!warning) return;
+    options.activities.record({ type: "parse.errors", title: "Log lines read with key fields empty", details: warning });
+    log.warn("log lines read with key fields empty", { path, format, detail: warning });
+  }
+
   /** The parser of a followed log, chosen from its first lines and then kept. */
   function parserOf(path: string, lines: SourceLine[]): Parser | null {
     const known = parsers.get(path);
@@ -113,6 +127,9 @@ export function startIngest(options: IngestOptions): Ingest {
       return parser;
     } catch (e) {
       log.warn("log format not recognised yet; these lines are counted as rejected", { path, error: (e as Error).message });
+      // Once per log: the console must say why nothing is stored (no format fits, or several do).
+      if (!undetected.has(path)) options.activities.record({ type: "parse.errors", title: "Log format not recognised", details: (e as Error).message });
+      undetected.add(path);
       return null;
     }
   }
@@ -157,6 +174,7 @@ export function startIngest(options: IngestOptions): Ingest {
       checkpoint,
     });
     reportBurst(path, rejected, lines.length);
+    if (parser) reportKeyFields(path, parser.name, parsed);
     stored += requests.length + joined.length;
     measure(path, lines.length, rejected, [...requests, ...joined.map((j) => j.request)]);
     for (const data of rows.traffic) options.bus.publish({ type: "traffic", data });

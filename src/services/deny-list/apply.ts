@@ -22,8 +22,8 @@ export function storedProblem(store: Store): string | null {
 }
 
 /** What renderDenyFile() takes: every ban, oldest first (the order in which they keep their place under the cap). */
-export function banRowsOldestFirst(store: Store): Pick<BanRow, "ip" | "expiresAt">[] {
-  return store.db.select({ ip: bans.ip, expiresAt: bans.expiresAt }).from(bans).orderBy(asc(bans.createdAt), asc(bans.ip)).all();
+export function banRowsOldestFirst(store: Store): Pick<BanRow, "ip" | "expiresAt" | "simulated">[] {
+  return store.db.select({ ip: bans.ip, expiresAt: bans.expiresAt, simulated: bans.simulated }).from(bans).orderBy(asc(bans.createdAt), asc(bans.ip)).all();
 }
 
 /** Whether the file at `path` holds exactly `text` (a missing file holds nothing). */

@@ -5,7 +5,7 @@
  * completely (src/core/ip.ts) is ever written, in its canonical form.
  */
 import type { Config } from "../../config/schema.ts";
-import { canonicalIp, notUnicast, parseCidr, type IpRange } from "../../core/ip.ts";
+import { canonicalIp, canonicalIpOrRange, notUnicast, parseCidr, type IpRange } from "../../core/ip.ts";
 import { bans } from "../../store/schema.ts";
 
 export type BanRow = typeof bans.$inferSelect;
@@ -61,7 +61,7 @@ export function canonicalOrThrow(ip: string): string {
  * are left out and reported (`ban.max_entries` lowered below the bans already stored).
  */
 export function renderDenyFile(
-  rows: Pick<BanRow, "ip" | "expiresAt">[],
+  rows: (Pick<BanRow, "ip" | "expiresAt"> & Partial<Pick<BanRow, "simulated">>)[],
   now: number,
   maxEntries: number,
 ): { text: string; addresses: string[]; refused: { ip: string; why: string }[]; overCap: string[] } {
@@ -69,8 +69,9 @@ export function renderDenyFile(
   const overCap: string[] = [];
   const lines = new Map<string, string>();
   for (const row of rows) {
-    if (!isActive(row, now)) continue;
-    const ip = canonicalIp(row.ip);
+    // A simulated decision is recorded for the operator to review, never enforced.
+    if (!isActive(row, now) || row.simulated) continue;
+    const ip = canonicalIpOrRange(row.ip);
     const why = ip ? banProblem(parseCidr(ip)!) : "not an IP address";
     if (!ip || why) {
       refused.push({ ip: row.ip, why: why! });

@@ -14,7 +14,8 @@
  * and the writes and reloads that automatic bans cause are gathered (see syncSoon).
  */
 import { and, count, desc, eq, gt, isNotNull, isNull, lte, ne, or } from "drizzle-orm";
-import { canonicalIp, parseCidr, parseIp, rangeContains, type IpRange } from "../../core/ip.ts";
+import { campaignPrefix, canonicalIp, canonicalIpOrRange, parseCidr, rangeContains, type IpRange } from "../../core/ip.ts";
+import { atLeastSeverity } from "../../core/enums.ts";
 import type { ServiceContext } from "../context.ts";
 import { bans } from "../../store/schema.ts";
 import { deleteSetting, writeSetting } from "../../store/settings.ts";
@@ -59,6 +60,8 @@ export class DenyList {
   private readonly cfg: BanConfig;
   private readonly neverBan: IpRange[];
   private readonly tracker: BurstTracker;
+  /** Threats per /24 or /64, when ban.prefix_threshold is set. */
+  private readonly prefixTracker: BurstTracker | null;
   private readonly reloadArgv: string[];
   /** Syncs run one at a time; a change while one runs queues exactly one more. */
   private chain: Promise<unknown> = Promise.resolve();
@@ -85,6 +88,7 @@ export class DenyList {
     this.cfg = ctx.config.ban;
     this.neverBan = parseNeverBan(this.cfg.never_ban);
     this.tracker = new BurstTracker(this.cfg.threshold, this.cfg.window_seconds * 1000);
+    this.prefixTracker = this.cfg.prefix_threshold ? new BurstTracker(this.cfg.prefix_threshold, this.cfg.window_seconds * 1000) : null;
     this.reloadArgv = splitCommand(this.cfg.reload_command);
     this.test = denyFileTest(this.cfg.test_command, this.reloadArgv);
     if (!this.test && this.cfg.test_command.trim() === "auto") ctx.log.warn("no nginx found to test the deny file with: new files replace the live one untested", { hint: "set ban.test_command" });
@@ -104,15 +108,16 @@ export class DenyList {
     return this.ctx.store.db.select().from(bans).orderBy(desc(bans.createdAt)).all().filter((r) => isActive(r, now));
   }
 
-  /** The `never_ban` entry protecting a canonical address, or null. */
-  private protectedBy(ip: string): string | null {
-    const address = parseIp(ip)!;
-    const i = this.neverBan.findIndex((r) => rangeContains(r, address));
+  /** The `never_ban` entry protecting a canonical address, or sharing an address with a canonical prefix, or null. */
+  private protectedBy(ipOrRange: string): string | null {
+    const range = parseCidr(ipOrRange)!;
+    const i = this.neverBan.findIndex((r) => rangeContains(r, range) || (r.family === range.family && rangeContains(range, r)));
     return i < 0 ? null : this.cfg.never_ban[i]!;
   }
 
+  /** The active ban of an address or prefix, or null. */
   get(ip: string): BanRow | null {
-    const canonical = canonicalIp(ip);
+    const canonical = canonicalIpOrRange(ip);
     if (!canonical) return null;
     const row = this.ctx.store.db.select().from(bans).where(eq(bans.ip, canonical)).get();
     return row && isActive(row, this.ctx.now()) ? row : null;
@@ -144,18 +149,21 @@ export class DenyList {
     return this.store(canonical, ban);
   }
 
-  private store(canonical: string, ban: { reason: string; source: BanRow["source"]; durationMs: number | null }): BanRow {
+  private store(canonical: string, ban: { reason: string; source: BanRow["source"]; durationMs: number | null; simulated?: boolean }): BanRow {
     const now = this.ctx.now();
-    const values = { reason: ban.reason, source: ban.source, createdAt: now, expiresAt: ban.durationMs === null ? null : now + ban.durationMs };
+    const simulated = ban.simulated ?? false;
+    const values = { reason: ban.reason, source: ban.source, createdAt: now, expiresAt: ban.durationMs === null ? null : now + ban.durationMs, simulated };
     const row = this.ctx.store.db.insert(bans).values({ ip: canonical, ...values }).onConflictDoUpdate({ target: bans.ip, set: values }).returning().get();
-    this.ctx.activities.record({ type: "ban.added", title: `Banned ${canonical}`, details: `${ban.source === "auto" ? "automatically" : "by hand"}, ${describeExpiry(row.expiresAt)}: ${ban.reason}`, ip: canonical });
-    this.ctx.log.info("banned", { ip: canonical, source: ban.source, expires: describeExpiry(row.expiresAt), reason: ban.reason });
+    const title = simulated ? `Would ban ${canonical} (ban.simulate)` : `Banned ${canonical}`;
+    this.ctx.activities.record({ type: "ban.added", title, details: `${ban.source === "auto" ? "automatically" : "by hand"}, ${describeExpiry(row.expiresAt)}: ${ban.reason}`, ip: canonical });
+    this.ctx.log.info(simulated ? "ban decided (simulated: not written)" : "banned", { ip: canonical, source: ban.source, expires: describeExpiry(row.expiresAt), reason: ban.reason });
     return row;
   }
 
-  /** Removes a ban by hand; null when the address had none. */
+  /** Removes a ban (of an address or a prefix) by hand; null when there was none. */
   unban(ip: string): BanRow | null {
-    const canonical = canonicalOrThrow(ip);
+    const canonical = canonicalIpOrRange(ip);
+    if (!canonical) throw new BanError(`"${ip}" is neither an IP address nor a prefix such as 203.0.113.0/24`);
     const row = this.ctx.store.db.delete(bans).where(eq(bans.ip, canonical)).returning().get();
     if (!row) return null;
     this.ctx.activities.record({ type: "ban.removed", title: `Ban on ${canonical} removed`, details: `by hand (it was ${row.source}: ${row.reason})`, ip: canonical });
@@ -185,29 +193,47 @@ export class DenyList {
    */
   onThreat(row: ThreatRow): void {
     const now = this.ctx.now();
-    if (now - row.time > this.cfg.window_seconds * 1000) return;
+    if (now - row.time > this.cfg.window_seconds * 1000 || !this.counts(row)) return;
     const ip = canonicalIp(row.clientIp);
-    if (!ip || !this.tracker.add(ip, row.time)) return;
-    // Control characters would reach the terminal of `moat ban list` (escape sequences): shown as U+FFFD.
+    if (!ip) return;
+    const prefix = this.prefixTracker ? campaignPrefix(ip) : null;
+    const banned = [
+      this.tracker.add(ip, row.time) && this.decide(ip, row, `${this.cfg.threshold} threats within ${this.cfg.window_seconds} s`),
+      prefix !== null && this.prefixTracker!.add(prefix, row.time) && this.decide(prefix, row, `${this.cfg.prefix_threshold} threats from ${prefix} within ${this.cfg.window_seconds} s`),
+    ];
+    // A simulated decision writes nothing: no file, no reload.
+    if (banned.some(Boolean) && !this.cfg.simulate) this.syncSoon();
+  }
+
+  /** Whether a threat counts toward a ban: at ban.min_severity or worse, of ban.attack_types (never an anomaly unless listed). */
+  private counts(row: ThreatRow): boolean {
+    if (!atLeastSeverity(row.severity, this.cfg.min_severity)) return false;
+    return this.cfg.attack_types.length ? this.cfg.attack_types.includes(row.attackType) : row.attackType !== "anomaly";
+  }
+
+  /** Bans an address or prefix that crossed its threshold, unless it is banned, protected or refused; returns whether it did. */
+  private decide(target: string, row: ThreatRow, why: string): boolean {
+    // Control characters would reach the terminal of `moat decisions list` (escape sequences): shown as U+FFFD.
     const endpoint = clip(row.endpoint.replace(/[\u0000-\u001f\u007f-\u009f]/g, "\ufffd"), MAX_REASON_ENDPOINT_CHARS);
     try {
-      if (this.get(ip)) return;
-      const refused = this.refusal(ip);
+      if (this.get(target)) return false;
+      const refused = this.refusal(target);
       if (refused) {
         if (refused.kind !== "protected") this.countRefusal(refused);
-        return;
+        return false;
       }
-      this.store(ip, {
+      this.store(target, {
         source: "auto",
-        reason: `${this.cfg.threshold} threats within ${this.cfg.window_seconds} s, latest ${row.attackType} (${row.severity}) on ${row.method} ${endpoint}`,
+        reason: `${why}, latest ${row.attackType} (${row.severity}) on ${row.method} ${endpoint}`,
         durationMs: this.cfg.duration_seconds ? this.cfg.duration_seconds * 1000 : null,
+        simulated: this.cfg.simulate,
       });
+      return true;
     } catch (e) {
       // The bus would swallow it: a ban that could not be stored (database full, locked) must at least be logged.
-      this.ctx.log.error("cannot ban", { ip, error: (e as Error).message });
-      return;
+      this.ctx.log.error("cannot ban", { target, error: (e as Error).message });
+      return false;
     }
-    this.syncSoon();
   }
 
   private countRefusal(refused: Refusal): void {

@@ -38,12 +38,17 @@ async function apply(denyList: DenyList, done: string): Promise<void> {
 function formatRows(rows: BanRow[]): string {
   if (!rows.length) return "no active bans\n";
   const width = Math.max(...rows.map((r) => r.ip.length));
-  return rows.map((r) => escapeControls(`${r.ip.padEnd(width)}  ${r.source.padEnd(6)}  ${describeExpiry(r.expiresAt).padEnd(30)}  ${r.reason}`)).join("\n") + "\n";
+  const source = (r: BanRow) => (r.simulated ? `${r.source} (simulated: not written)` : r.source);
+  const sourceWidth = Math.max(...rows.map((r) => source(r).length));
+  return rows.map((r) => escapeControls(`${r.ip.padEnd(width)}  ${source(r).padEnd(sourceWidth)}  ${describeExpiry(r.expiresAt).padEnd(30)}  ${r.reason}`)).join("\n") + "\n";
 }
 
-export function banCommand(): Command {
-  const cmd = new Command("ban").description("the nginx deny list of passive blocking: list, add or remove banned addresses (same --db/--config as serve)");
-  addConfigOptions(cmd.command("list").description("active bans, newest first").option("--json", "print JSON")).action((flags: ConfigFlags & { json?: boolean }) =>
+/** `moat decisions` (like `cscli decisions`), also `moat ban`: the bans of the nginx deny list. */
+export function decisionsCommand(): Command {
+  const cmd = new Command("decisions")
+    .alias("ban")
+    .description("the ban decisions of passive blocking (the nginx deny list): list, add or delete them (same --db/--config as serve); `moat ban` is the same command");
+  addConfigOptions(cmd.command("list").description("active decisions, newest first: addresses and prefixes, automatic or by hand, simulated ones marked").option("--json", "print JSON")).action((flags: ConfigFlags & { json?: boolean }) =>
     withDenyList(flags, async (denyList) => {
       const rows = denyList.list();
       if (flags.json) await writeOut(safeJson(rows, 2) + "\n");
@@ -65,7 +70,7 @@ export function banCommand(): Command {
     }),
   );
   addConfigOptions(
-    cmd.command("remove").description("lift a ban now and rewrite the deny file, then run ban.reload_command").argument("<ip>", "IPv4 or IPv6 address"),
+    cmd.command("delete").alias("remove").description("lift a ban now and rewrite the deny file, then run ban.reload_command").argument("<ip>", "IPv4 or IPv6 address, or a banned prefix such as 203.0.113.0/24"),
   ).action((ip: string, flags: ConfigFlags) =>
     withDenyList(flags, async (denyList) => {
       const row = denyList.unban(ip);

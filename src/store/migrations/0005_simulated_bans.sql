@@ -1,0 +1,1 @@
+ALTER TABLE `bans` ADD `simulated` integer DEFAULT false NOT NULL;
