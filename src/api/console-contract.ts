@@ -6,7 +6,7 @@
 import { t, type Static } from "elysia";
 import { ConfigSchema } from "../config/schema.ts";
 import { DEFAULT_KEY_ACCESS, displayPrefix, MAX_KEY_RATE_LIMIT, type ApiKeyInfo } from "./auth/keys.ts";
-import { API_KEY_REQUIREMENTS, API_KEY_SCOPES, MODEL_KINDS, MODEL_STATES, THREAT_SEVERITIES, WAF_MODES } from "../core/enums.ts";
+import { API_KEY_REQUIREMENTS, API_KEY_SCOPES, BAN_SOURCES, MODEL_KINDS, MODEL_STATES, THREAT_SEVERITIES, WAF_MODES } from "../core/enums.ts";
 import { literalUnion } from "./literal-union.ts";
 import { iso, ThreatData, WholeNumber } from "./contract.ts";
 import { Reason } from "./inline-check.ts";
@@ -253,3 +253,24 @@ export const Performance = t.Object({
   dbBytes: t.Number({ description: "the database file plus its write-ahead log" }),
   uptime: t.Number({ description: "seconds" }),
 });
+
+/** A ban decision of the deny list (passive blocking): an address or a /24 or /64 prefix. */
+export const Decision = t.Object({
+  ip: t.String({ description: "the banned address, or prefix such as 203.0.113.0/24" }),
+  reason: t.String({ description: "why: the threats that crossed the threshold, or the operator's words" }),
+  source: literalUnion(BAN_SOURCES, { description: "auto: the threat threshold; manual: an operator" }),
+  createdAt: t.String(),
+  expiresAt: t.Nullable(t.String({ description: "null: until lifted" })),
+  simulated: t.Boolean({ description: "decided under ban.simulate: recorded, never written to the deny file" }),
+});
+export type DecisionT = Static<typeof Decision>;
+
+export const DecisionCreateBody = t.Object({
+  ip: t.String({ minLength: 1, maxLength: 64, description: "an IPv4 or IPv6 unicast address" }),
+  duration: t.Optional(t.String({ pattern: "^(0|[1-9][0-9]*[smhd])$", default: "0", description: "90s, 15m, 1h, 7d; 0: until lifted" })),
+  reason: t.Optional(t.String({ minLength: 1, maxLength: 200, default: "banned by hand from the console" })),
+});
+
+export function toDecision(row: { ip: string; reason: string; source: (typeof BAN_SOURCES)[number]; createdAt: number; expiresAt: number | null; simulated: boolean }): DecisionT {
+  return { ip: row.ip, reason: row.reason, source: row.source, createdAt: iso(row.createdAt), expiresAt: row.expiresAt === null ? null : iso(row.expiresAt), simulated: row.simulated };
+}

@@ -13,6 +13,7 @@ import type { Allowlist } from "../services/allowlist.ts";
 import type { RuntimeSettings } from "../services/runtime-settings.ts";
 import type { SourceStatus } from "../pipeline/sources/tail.ts";
 import type { DatabaseIntegrity } from "../services/db-integrity.ts";
+import type { DenyList } from "../services/deny-list/service.ts";
 
 export interface ApiServices {
   ctx: ServiceContext;
@@ -37,6 +38,8 @@ export interface ApiServices {
   runtime: RuntimeSettings;
   /** The database's last integrity check (readiness). */
   integrity: DatabaseIntegrity;
+  /** The deny list of passive blocking, or null when ban.enabled is false. */
+  denyList: DenyList | null;
   /** The followed logs and how they are doing (empty when none is configured). */
   sources(): SourceStatus[];
 }

@@ -116,7 +116,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       log.error("cannot load the new site model; the previous one stays", { error: (e as Error).message });
     }
   });
-  const app = createApi({ ctx, metrics, alerts, threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler, settings, writeBehind: live.writeBehind, inline: live.inline, mirror: live.mirror, allowlist, runtime, integrity, sources: () => live.tail?.sources() ?? [] });
+  const app = createApi({ ctx, metrics, alerts, threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler, settings, writeBehind: live.writeBehind, inline: live.inline, mirror: live.mirror, allowlist, runtime, integrity, denyList, sources: () => live.tail?.sources() ?? [] });
   // Elysia asks Bun for SO_REUSEPORT by default: a second server on the same port would then share the
   // connections instead of failing to bind.
   app.listen({ hostname: config.server.host, port: config.server.port, reusePort: false });

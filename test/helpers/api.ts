@@ -21,6 +21,7 @@ import type { Verdict } from "../../src/detect/verdict.ts";
 import { Allowlist, verdictPath } from "../../src/services/allowlist.ts";
 import { RuntimeSettings } from "../../src/services/runtime-settings.ts";
 import { DatabaseIntegrity } from "../../src/services/db-integrity.ts";
+import { DenyList } from "../../src/services/deny-list/service.ts";
 import { startIngest, type Ingest } from "../../src/pipeline/sources/tail.ts";
 import { StoreWriter } from "../../src/store/writer.ts";
 import { MemoryGuard } from "../../src/core/memory.ts";
@@ -51,7 +52,8 @@ export async function makeApiServices(env: Record<string, string> = {}, dir = te
   const allowlist = new Allowlist(store);
   const settings = new WafSettings(ctx);
   const judge = verdictPath(detector, allowlist, metrics.timings.modelTimeMs);
-  const live = startLivePipeline({ ctx, live: settings, judge: (requests) => s.judge(requests), redact: createRedactor(loadRedactionKey(dir)), metrics, alerts, denyList: null, memory: new MemoryGuard(0) });
+  const denyList = config.ban.enabled ? new DenyList(ctx, { alerts }) : null;
+  const live = startLivePipeline({ ctx, live: settings, judge: (requests) => s.judge(requests), redact: createRedactor(loadRedactionKey(dir)), metrics, alerts, denyList, memory: new MemoryGuard(0) });
   const s: TestServices = {
     ctx,
     metrics,
@@ -69,6 +71,7 @@ export async function makeApiServices(env: Record<string, string> = {}, dir = te
     allowlist,
     runtime,
     integrity: new DatabaseIntegrity(ctx, alerts),
+    denyList,
     sources: () => [],
   };
   return s;

@@ -111,7 +111,7 @@ describe("detection", () => {
       throw new Error("should have failed");
     } catch (e) {
       expect(e).toBeInstanceOf(FormatDetectionError);
-      expect((e as Error).message).toContain("tried json, combined, apache, raw-http");
+      expect((e as Error).message).toContain("tried json, combined, main, vhost-combined, apache, raw-http");
       expect((e as Error).message).toContain('"what is this"');
     }
   });
