@@ -58,8 +58,9 @@ export function keyFieldWarning(source: string, format: string, tally: KeyFieldT
 }
 
 /**
- * Tallies key fields per source and gives each source's warning at most once: when its first `sample`
- * requests are counted (`moat serve`, which must say so early), or at the end (`moat scan`, whole files).
+ * Tallies key fields per source, over its first `sample` requests, and gives each source's warning at
+ * most once: as soon as a field is missing on most of them (`moat serve` says so early; `moat scan`
+ * asks at the end, over whole files).
  */
 export class KeyFieldWatch {
   private readonly tallies = new Map<string, KeyFieldTally>();
@@ -73,11 +74,12 @@ export class KeyFieldWatch {
     if (tally.total < this.sample) tally.add(r);
   }
 
-  /** The warning for `source` once its sample is complete (or now, when `final`); null when all is well or already said. */
-  warning(source: string, format: string, final = false): string | null {
+  /** The warning for `source`, the first time there is one. */
+  warning(source: string, format: string): string | null {
     const tally = this.tallies.get(source);
-    if (!tally || this.said.has(source) || (!final && tally.total < this.sample)) return null;
-    this.said.add(source);
-    return keyFieldWarning(source, format, tally);
+    if (!tally || this.said.has(source)) return null;
+    const warning = keyFieldWarning(source, format, tally);
+    if (warning) this.said.add(source);
+    return warning;
   }
 }

@@ -76,7 +76,14 @@ function followStored(o: LivePipelineOptions): void {
 export function startLivePipeline(o: LivePipelineOptions): LivePipeline {
   const { config, store, bus, log } = o.ctx;
   followStored(o);
-  const pipeline = createPipeline({ judge: o.judge, redact: o.redact, live: o.live, policy: blockPolicy(config.detect.block_min_severity as Severity, config.detect.block_anomaly_endpoints) });
+  const denyList = o.denyList;
+  const pipeline = createPipeline({
+    judge: o.judge,
+    redact: o.redact,
+    live: o.live,
+    policy: blockPolicy(config.detect.block_min_severity as Severity, config.detect.block_anomaly_endpoints),
+    ...(denyList ? { denied: (ip: string) => denyList.denies(ip) } : {}),
+  });
   const writeBehind = new WriteBehind(store, bus, (e) => log.error("cannot store judged requests", { error: e.message }));
   const join = config.mirror.enabled
     ? new MirrorJoin({

@@ -18,6 +18,9 @@ export interface LiveSettings {
   readonly mode: WafMode;
 }
 
+/** Whether nginx's deny list refuses a client (its request was answered 403 by nginx itself). */
+export type DeniedCheck = (clientIp: string) => boolean;
+
 export interface PipelineOptions {
   /** The verdict path: the models, then the allowlist. */
   judge(requests: HttpRequest[]): Promise<Verdict[]>;
@@ -25,6 +28,8 @@ export interface PipelineOptions {
   redact: Redactor;
   live: LiveSettings;
   policy: BlockPolicy;
+  /** The deny list, when passive blocking runs: what it refuses counts as blocked whatever the mode. */
+  denied?: DeniedCheck;
 }
 
 export interface SourceBatch {
@@ -37,7 +42,7 @@ export interface Judged {
   /** The requests as received: the caller's own, for its answer. */
   requests: HttpRequest[];
   verdicts: Verdict[];
-  /** Refused: block mode, and the policy says so (src/detect/site/block-policy.ts). */
+  /** Refused: block mode and the policy says so (src/detect/site/block-policy.ts), or the deny list refuses its client. */
   blocked: boolean[];
   /** What may be stored, published or printed: the requests with their secrets taken out. */
   redacted: HttpRequest[];
@@ -53,7 +58,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       const verdicts: Verdict[] = [];
       for (let i = 0; i < requests.length; i += JUDGE_SLICE) verdicts.push(...(await options.judge(requests.slice(i, i + JUDGE_SLICE))));
       const blocking = options.live.mode === "block";
-      const blocked = verdicts.map((v, i) => blocking && shouldBlock(v, requests[i]!.path, options.policy));
+      const blocked = verdicts.map((v, i) => (blocking && shouldBlock(v, requests[i]!.path, options.policy)) || (options.denied?.(requests[i]!.clientIp) ?? false));
       const redacted = requests.map((r, i) => options.redact(r, verdicts[i]!.reasons, verdicts[i]!.isAnomaly ? records?.[i] : undefined));
       return { requests, verdicts, blocked, redacted };
     },

@@ -42,4 +42,13 @@ describe("/api/decisions", () => {
     expect(await apiData(off.app, "GET", "/api/decisions")).toEqual([]);
     expect(await apiFailure(off.app, "POST", "/api/decisions", { ip: "192.0.2.1" })).toMatchObject({ status: 409, message: expect.stringContaining("ban.enabled") });
   });
+
+  test("/metrics counts the active decisions, enforced and simulated", async () => {
+    const { s, app } = await setup();
+    s.denyList!.ban("203.0.113.7", { source: "manual", reason: "x", durationMs: null });
+    s.ctx.store.sqlite.query("insert into bans (ip, reason, source, created_at, expires_at, simulated) values ('198.51.100.9', 'y', 'auto', ?, null, 1)").run(Date.now());
+    const text = await (await app.handle(new Request("http://127.0.0.1/metrics"))).text();
+    expect(text).toContain('moat_bans_active{simulated="false"} 1');
+    expect(text).toContain('moat_bans_active{simulated="true"} 1');
+  });
 });

@@ -10,6 +10,8 @@ import { MAIN_FORMAT } from "../../src/parse/variants.ts";
 import { KeyFieldTally } from "../../src/parse/key-fields.ts";
 import { isParseError, type HttpRequest } from "../../src/core/http-request.ts";
 import { runCli } from "../helpers/cli.ts";
+import { openReadonly } from "../helpers/db.ts";
+import { serveDetail, startServe, waitFor } from "../helpers/serve.ts";
 import { NGINX_BIN, sendRaw, startNginx, waitForLines, type NginxInstance } from "../helpers/nginx.ts";
 
 const REQ_ID_TIME = " $request_time $request_id";
@@ -137,6 +139,22 @@ describeNginx("log formats written by real nginx", () => {
     const findings = JSON.parse(doctor.stdout) as { check: string; status: string; message: string }[];
     expect(findings.find((f) => f.check === `log ${logPath("peer")} fields`)).toMatchObject({ status: "warn", message: expect.stringContaining(warning) });
   });
+
+  test("moat serve following that JSON log: a logged warning and an activity, with counts", async () => {
+    const db = nginx.path("serve.db");
+    const moat = startServe(["--log", logPath("peer"), "--db", db]);
+    try {
+      await waitFor("the key-field warning", () => moat.stderr().includes("log lines read with key fields empty"), 60_000, serveDetail(moat, () => null));
+      expect(moat.stderr()).toContain(`client address on ${SENT.length} of ${SENT.length} requests`);
+      const sqlite = openReadonly(db);
+      const rows = sqlite.query("select title, details from activities where type = 'parse.errors'").all() as { title: string; details: string }[];
+      sqlite.close();
+      expect(rows).toEqual([{ title: "Log lines read with key fields empty", details: expect.stringContaining(`${logPath("peer")}: format json leaves key fields empty or invalid`) }]);
+    } finally {
+      moat.proc.kill("SIGTERM");
+      await moat.proc.exited;
+    }
+  }, 90_000);
 });
 
 function expectSent(r: HttpRequest, s: Sent): void {

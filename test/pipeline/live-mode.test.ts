@@ -55,4 +55,15 @@ describe("the live mode", () => {
     await Promise.resolve();
     expect(s.metrics.snapshot()).toMatchObject({ flagged: 1, blocked: 0 });
   });
+
+  test("a request from an address the deny list refuses counts as blocked (nginx answered it 403), in any mode", async () => {
+    const s = await makeApiServices({ MOAT_BAN_ENABLED: "true", MOAT_BAN_TEST_COMMAND: "" });
+    closers.push(() => s.ctx.store.close());
+    s.denyList!.ban("203.0.113.10", { source: "manual", reason: "test", durationMs: null });
+    await s.denyList!.sync();
+    await follow(s, [BENIGN_LINE.replace('" 200 2048', '" 403 153'), SQLI_LINE]);
+    expect(stored(s).traffic).toEqual([{ path: "/products/42", blocked: 1 }, { path: "/search", blocked: 0 }]);
+    await Promise.resolve();
+    expect(s.metrics.snapshot()).toMatchObject({ requests: 2, blocked: 1 });
+  });
 });

@@ -54,6 +54,17 @@ function histogram(name: string, help: string, samples: DurationSamples): string
   ]);
 }
 
+/** Active ban decisions, enforced (in the deny file) or simulated (ban.simulate); none when ban.enabled is false. */
+function banMetrics(s: ApiServices): string[] {
+  const active = s.denyList?.list();
+  if (!active) return [];
+  const simulated = active.filter((b) => b.simulated).length;
+  return family("moat_bans_active", "gauge", "Active ban decisions (addresses and prefixes) by whether they are written to the deny file.", [
+    ['{simulated="false"}', active.length - simulated],
+    ['{simulated="true"}', simulated],
+  ]);
+}
+
 /** The mirror source's counters (none when mirror.enabled is false). */
 function mirrorMetrics(s: ApiServices): string[] {
   const m = s.mirror?.status();
@@ -78,6 +89,7 @@ function prometheus(s: ApiServices): string {
     ...family("moat_db_bytes", "gauge", "Database file plus WAL.", [["", dbBytes(store)]]),
     ...family("moat_inline_write_failures_total", "counter", "Checked or mirrored requests answered but not stored (e.g. a full disk); see Moat's log.", [["", s.writeBehind.failures]]),
     ...mirrorMetrics(s),
+    ...banMetrics(s),
     ...family("moat_bus_errors_total", "counter", "Live-bus subscribers that threw (a bug; see Moat's log).", [["", s.ctx.bus.errors]]),
     ...family("moat_ws_clients", "gauge", "Connected WebSocket clients.", [["", s.wsClients()]]),
     ...family("moat_window_requests", "gauge", "Requests in the last 60 s.", [["", snap.requests]]),

@@ -28,7 +28,7 @@ const BURST_SHARE = 0.2;
 /** At most one parse-error activity per log per this many ms. */
 const BURST_QUIET_MS = 60_000;
 /** A log's first this many requests say whether its format leaves key fields empty (warned once). */
-const KEY_FIELD_SAMPLE = 20;
+const KEY_FIELD_SAMPLE = 100;
 
 export interface IngestOptions {
   logs: string[];

@@ -14,7 +14,7 @@
  * and the writes and reloads that automatic bans cause are gathered (see syncSoon).
  */
 import { and, count, desc, eq, gt, isNotNull, isNull, lte, ne, or } from "drizzle-orm";
-import { campaignPrefix, canonicalIp, canonicalIpOrRange, parseCidr, rangeContains, type IpRange } from "../../core/ip.ts";
+import { campaignPrefix, canonicalIp, canonicalIpOrRange, parseCidr, parseIp, rangeContains, type IpRange } from "../../core/ip.ts";
 import { atLeastSeverity } from "../../core/enums.ts";
 import type { ServiceContext } from "../context.ts";
 import { bans } from "../../store/schema.ts";
@@ -66,6 +66,8 @@ export class DenyList {
   /** Syncs run one at a time; a change while one runs queues exactly one more. */
   private chain: Promise<unknown> = Promise.resolve();
   private queued: Promise<SyncResult> | null = null;
+  /** What the live deny file refuses: its addresses, and its prefixes (rebuilt each time the file is written or found current). */
+  private enforced: { addresses: Set<string>; prefixes: IpRange[] } = { addresses: new Set(), prefixes: [] };
   /** The last failure, so that a persisting problem is reported once, and retried by the sweep. */
   private failure: string | null;
   /** A reload that failed after its file was written is owed even though the file no longer changes. */
@@ -100,6 +102,19 @@ export class DenyList {
   /** The current problem with the file or the reload, or null. */
   get problem(): string | null {
     return this.failure;
+  }
+
+  /**
+   * Whether the deny file nginx holds refuses this client (its address, or a prefix holding it):
+   * nginx answered such a request 403 itself, and it counts as blocked. Simulated decisions refuse nothing.
+   */
+  denies(clientIp: string): boolean {
+    const ip = canonicalIp(clientIp);
+    if (!ip) return false;
+    if (this.enforced.addresses.has(ip)) return true;
+    if (!this.enforced.prefixes.length) return false;
+    const address = parseIp(ip)!;
+    return this.enforced.prefixes.some((range) => rangeContains(range, address));
   }
 
   /** Active bans, newest first. */
@@ -322,6 +337,7 @@ export class DenyList {
       return this.failed({ written: false, addresses: 0, file, reload: "skipped" }, `cannot write the deny file ${file}: ${(e as Error).message}`);
     }
     if (written) this.lastAppliedAt = this.ctx.monotonic();
+    this.enforced = enforcedBy(rendered.addresses);
     const result: SyncResult = { written, addresses, file, reload: "skipped", error: null };
     if (written) this.ctx.log.info("deny file written", { file, addresses: rendered.addresses.length });
     if (!this.reloadArgv.length) {
@@ -365,4 +381,15 @@ export class DenyList {
     }
     return { ...result, error: message };
   }
+}
+
+/** The addresses and prefixes of a written deny file, ready for denies(). */
+function enforcedBy(entries: string[]): { addresses: Set<string>; prefixes: IpRange[] } {
+  const addresses = new Set<string>();
+  const prefixes: IpRange[] = [];
+  for (const entry of entries) {
+    if (entry.includes("/")) prefixes.push(parseCidr(entry)!);
+    else addresses.add(entry);
+  }
+  return { addresses, prefixes };
 }
