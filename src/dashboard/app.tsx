@@ -19,6 +19,7 @@ import { PerformancePage } from "./pages/performance.tsx";
 import { SecurityPage } from "./pages/security.tsx";
 import { AnalyticsPage } from "./pages/analytics.tsx";
 import { SettingsPage } from "./pages/settings.tsx";
+import { BansPage } from "./pages/bans.tsx";
 import { Page } from "./components/page.tsx";
 
 function CurrentPage({ page, id, range, query }: { page: string; id: string | undefined; range: Range; query: URLSearchParams }) {
@@ -37,6 +38,8 @@ function CurrentPage({ page, id, range, query }: { page: string; id: string | un
       return <SecurityPage />;
     case "analytics":
       return <AnalyticsPage range={range} />;
+    case "bans":
+      return <BansPage />;
     case "settings":
       return <SettingsPage />;
     default:

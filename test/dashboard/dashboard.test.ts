@@ -10,7 +10,7 @@ import { DASHBOARD_CSP } from "../../src/api/routes/ui.ts";
 import type { Alert, AllowRule, SecurityCheck as Check, Threat, Traffic, WafConfig } from "../../src/dashboard/lib/types.ts";
 import { startServe, waitFor, waitForListening } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
-import { openBrowser, screenshot, SKIP_REASON, startStack, type Problems, type Stack } from "./harness.ts";
+import { openBrowser, screenshot, SKIP_REASON, startStack, type Browser, type Problems, type Stack } from "./harness.ts";
 import { sendShopTraffic } from "./traffic.ts";
 
 if (SKIP_REASON) console.warn(`skipping the dashboard's browser tests: ${SKIP_REASON}`);
@@ -23,7 +23,7 @@ const NO_PROBLEMS: Problems = { console: [], pageErrors: [], dialogs: [], report
 let stack: Stack;
 let context: BrowserContext;
 let page: Page;
-let problems: { take: () => Problems };
+let problems: Browser["problems"];
 
 /** Each page, and what shows that it rendered with data. */
 const PAGES: { name: string; path: string; ready: (p: Page) => Promise<void> }[] = [
@@ -268,6 +268,24 @@ describeBrowser("the dashboard in chromium", () => {
     expect((await stack.api<{ name: string; scope: string; rateLimit: number | null }[]>("/api/keys")).find((k) => k.name === "e2e-created")).toMatchObject({ scope: "check", rateLimit: 0 });
     await page.getByRole("form", { name: "Retention" }).getByRole("button", { name: "Save retention" }).click();
     await page.getByRole("status").filter({ hasText: "Nothing changed." }).waitFor();
+    expect(problems.take()).toEqual(NO_PROBLEMS);
+  });
+
+  test("the Bans page: an address banned by hand is listed with who, why and until when, and lifted with Lift now", async () => {
+    await open("/bans");
+    const form = page.getByRole("form", { name: "Ban an address" });
+    await form.getByRole("textbox", { name: "Address" }).fill("192.0.2.44");
+    await form.getByRole("combobox", { name: "For" }).selectOption("24h");
+    await form.getByRole("textbox", { name: "Reason" }).fill("credential stuffing");
+    await form.getByRole("button", { name: "Ban" }).click();
+    const row = page.locator("[data-decision='192.0.2.44']");
+    await row.filter({ hasText: "credential stuffing" }).filter({ hasText: "by hand" }).filter({ hasText: "until" }).waitFor();
+    await screenshot(page, "bans");
+    expect((await stack.api<{ ip: string }[]>("/api/decisions")).map((d) => d.ip)).toContain("192.0.2.44");
+    problems.confirmNext();
+    await row.getByRole("button", { name: "Lift the ban on 192.0.2.44" }).click();
+    await row.waitFor({ state: "detached" });
+    expect((await stack.api<{ ip: string }[]>("/api/decisions")).map((d) => d.ip)).not.toContain("192.0.2.44");
     expect(problems.take()).toEqual(NO_PROBLEMS);
   });
 

@@ -101,9 +101,16 @@ export interface Problems {
   reports: string[];
 }
 
-/** Starts watching every page of the context; `take()` returns what was seen since the last call. */
-async function watchProblems(context: BrowserContext): Promise<{ take: () => Problems }> {
+/** What a test may do about problems: `take()` returns what was seen since the last call; `confirmNext()` accepts the next confirm() the page asks. */
+interface ProblemWatch {
+  take: () => Problems;
+  confirmNext: () => void;
+}
+
+/** Starts watching every page of the context. A dialog is a problem and is dismissed, unless the test expects it (confirmNext). */
+async function watchProblems(context: BrowserContext): Promise<ProblemWatch> {
   let seen: Problems = { console: [], pageErrors: [], dialogs: [], reports: [] };
+  let expectConfirm = false;
   await context.exposeBinding("__moatReport", (_source, what: string) => {
     seen.reports.push(what);
   });
@@ -114,6 +121,11 @@ async function watchProblems(context: BrowserContext): Promise<{ take: () => Pro
     });
     page.on("pageerror", (e) => seen.pageErrors.push(e.message));
     page.on("dialog", (d) => {
+      if (expectConfirm && d.type() === "confirm") {
+        expectConfirm = false;
+        void d.accept();
+        return;
+      }
       seen.dialogs.push(`${d.type()}: ${d.message()}`);
       void d.dismiss();
     });
@@ -126,6 +138,9 @@ async function watchProblems(context: BrowserContext): Promise<{ take: () => Pro
       seen = { console: [], pageErrors: [], dialogs: [], reports: [] };
       return out;
     },
+    confirmNext() {
+      expectConfirm = true;
+    },
   };
 }
 
@@ -133,7 +148,7 @@ export interface Browser {
   context: BrowserContext;
   /** The context's first page, which the tests drive. */
   page: Page;
-  problems: { take: () => Problems };
+  problems: ProblemWatch;
 }
 
 /** chromium, watched for problems from its first document on. */
@@ -200,6 +215,9 @@ export async function startStack(options: { requireKey: boolean }): Promise<Stac
     MOAT_STORAGE_DATA_DIR: dir,
     MOAT_SECURITY_NGINX_CONF: join(nginx.prefix, "nginx.conf"),
     MOAT_SERVER_REQUIRE_API_KEY: options.requireKey ? "always" : "auto",
+    // Passive blocking on (for the Bans page); the file is Moat's own, and no nginx includes it.
+    MOAT_BAN_ENABLED: "true",
+    MOAT_BAN_TEST_COMMAND: "",
   });
   const base = await waitForListening(moat);
   let sent = 0;

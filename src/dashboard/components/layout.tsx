@@ -12,6 +12,7 @@ const PAGES = [
   { path: "/alerts", id: "alerts", label: "Alerts" },
   { path: "/performance", id: "performance", label: "Performance" },
   { path: "/security", id: "security", label: "Security" },
+  { path: "/bans", id: "bans", label: "Bans" },
   { path: "/analytics", id: "analytics", label: "Analytics" },
   { path: "/settings", id: "settings", label: "Settings" },
 ] as const;

@@ -4,7 +4,7 @@
  * app to show the login form (`onUnauthorized`).
  */
 import type {
-  Activity, Alert, AllowRule, AnalyticsSummary, ApiKey, AuthState, ChartPoint, Compliance, ConsoleSettings, KeyCreate, LogSource, Metrics, ModelVersion, Performance, Range, SecurityCheck, Threat, ThreatDetail, Traffic, WafConfig, WafSettingsChange,
+  Activity, Alert, AllowRule, AnalyticsSummary, ApiKey, AuthState, ChartPoint, Compliance, ConsoleSettings, Decision, DecisionCreate, KeyCreate, LogSource, Metrics, ModelVersion, Performance, Range, SecurityCheck, Threat, ThreatDetail, ThreatFilter, Traffic, TrafficFilter, WafConfig, WafSettingsChange,
 } from "./types.ts";
 
 let unauthorized: () => void = () => {};
@@ -45,21 +45,6 @@ const get = <T>(path: string) => call<T>("GET", path);
 const post = <T>(path: string, body: unknown = {}) => call<T>("POST", path, body);
 const put = <T>(path: string, body: unknown) => call<T>("PUT", path, body);
 const del = <T>(path: string) => call<T>("DELETE", path);
-
-export interface TrafficFilter {
-  ip?: string;
-  method?: string;
-  status?: string;
-  path?: string;
-  verdict?: "" | "flagged" | "benign";
-}
-
-export interface ThreatFilter {
-  ip?: string;
-  type?: string;
-  severity?: string;
-  q?: string;
-}
 
 export const api = {
   auth: {
@@ -126,4 +111,9 @@ export const api = {
     revoke: (id: number) => del<unknown>(`/api/keys/${id}`),
   },
   performance: () => get<Performance>("/api/performance"),
+  decisions: {
+    list: () => get<Decision[]>("/api/decisions"),
+    add: (decision: DecisionCreate) => post<Decision>("/api/decisions", decision),
+    lift: (ip: string) => del<Decision>(`/api/decisions/${encodeURIComponent(ip)}`),
+  },
 };

@@ -9,7 +9,7 @@ import type {
 import type { RANGES as SERVER_RANGES, Range, WafMode, WsStreamType } from "../../core/enums.ts";
 import type { Static } from "elysia";
 import type {
-  AllowRule as AllowRuleSchema, ApiKey as ApiKeySchema, AuthStateT, KeyCreateBody, ModelEntryT, Performance as PerformanceSchema, Settings as SettingsSchema, Source as SourceSchema, ThreatDetail as ThreatDetailSchema,
+  AllowRule as AllowRuleSchema, ApiKey as ApiKeySchema, AuthStateT, DecisionCreateBody, DecisionT, KeyCreateBody, ModelEntryT, Performance as PerformanceSchema, Settings as SettingsSchema, Source as SourceSchema, ThreatDetail as ThreatDetailSchema, ThreatFilters as ThreatFiltersSchema, TrafficFilters as TrafficFiltersSchema,
   WafConfigChangeT, WafConfigT,
 } from "../../api/console-contract.ts";
 
@@ -35,7 +35,14 @@ export type ConsoleSettings = Static<typeof SettingsSchema>;
 /** `key` only in the answer that created it. */
 export type ApiKey = Static<typeof ApiKeySchema> & { key?: string };
 export type KeyCreate = Static<typeof KeyCreateBody>;
+export type Decision = DecisionT;
+export type DecisionCreate = Static<typeof DecisionCreateBody>;
 export type Performance = Static<typeof PerformanceSchema>;
+
+/** A list's filters as the page's URL carries them: the server's query parameters, each value as text. */
+type UrlFilters<T> = { [K in keyof T]?: string };
+export type TrafficFilter = UrlFilters<Static<typeof TrafficFiltersSchema>>;
+export type ThreatFilter = UrlFilters<Static<typeof ThreatFiltersSchema>>;
 
 /** WebSocket messages (shared/API-CONTRACT.md, WebSocket). */
 export type LiveMessages = WsStreamData;

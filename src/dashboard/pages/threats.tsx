@@ -1,11 +1,11 @@
 /** Threats: every flagged request, filterable and paged, newest first; new ones arrive live on the first page. */
 import { useState } from "react";
-import { api, type ThreatFilter } from "../lib/api.ts";
+import { api } from "../lib/api.ts";
 import { clock, count, decimal } from "../lib/format.ts";
 import { useLive } from "../lib/live.ts";
 import { href, setQuery } from "../lib/router.ts";
 import { useApi } from "../lib/use-api.ts";
-import type { Range, Threat } from "../lib/types.ts";
+import type { Range, Threat, ThreatFilter } from "../lib/types.ts";
 import type { THREAT_SEVERITIES } from "../../core/enums.ts";
 import { Badge } from "../components/badge.tsx";
 import { FilterBar, type FilterField } from "../components/filter-bar.tsx";

@@ -3,12 +3,12 @@
  * drill-down per endpoint.
  */
 import { useEffect, useRef, useState } from "react";
-import { api, type TrafficFilter } from "../lib/api.ts";
+import { api } from "../lib/api.ts";
 import { clock } from "../lib/format.ts";
 import { useLive } from "../lib/live.ts";
 import { setQuery } from "../lib/router.ts";
 import { useApi } from "../lib/use-api.ts";
-import type { Range, Traffic } from "../lib/types.ts";
+import type { Range, Traffic, TrafficFilter } from "../lib/types.ts";
 import { Badge } from "../components/badge.tsx";
 import { EndpointPanel } from "../components/endpoint-panel.tsx";
 import { FilterBar, type FilterField } from "../components/filter-bar.tsx";
