@@ -10,7 +10,7 @@ import { configFrom } from "./config-options.ts";
 import { InputError } from "../src/ingest/batch.ts";
 import { FormatDetectionError } from "../src/parse/formats.ts";
 import { CliError, EXIT } from "./exit-codes.ts";
-import { terminalText, warn } from "./output.ts";
+import { exitQuietlyOnEpipe, terminalText, warn } from "./output.ts";
 import { scanCommand } from "./commands/scan.ts";
 import { explainCommand } from "./commands/explain.ts";
 import { checkCommand } from "./commands/check.ts";
@@ -78,7 +78,8 @@ function exitCodeFor(e: unknown): { code: number; message?: string } {
   if (e instanceof FormatDetectionError) return { code: EXIT.dataError, message: e.message };
   const err = e as NodeJS.ErrnoException;
   if (err?.code === "ENOENT" || err?.code === "EACCES" || err?.code === "EISDIR") return { code: EXIT.noInput, message: err.message };
-  if (err?.code === "ENOSPC" || err?.code === "EPIPE") return { code: EXIT.ioError, message: err.message };
+  if (err?.code === "EPIPE") return { code: EXIT.ok }; // the reader went away: quiet, as ClosedPipe (cli/output.ts)
+  if (err?.code === "ENOSPC") return { code: EXIT.ioError, message: err.message };
   return { code: EXIT.software, message: `internal error: ${err?.stack ?? String(e)}` };
 }
 
@@ -93,4 +94,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) process.exit(await main(process.argv));
+if (import.meta.main) {
+  exitQuietlyOnEpipe(); // process-wide: stdout belongs to the process, not to one run of main()
+  process.exit(await main(process.argv));
+}

@@ -13,8 +13,8 @@ import { createKey, DEFAULT_KEY_ACCESS, displayPrefix, listKeys, MAX_KEY_RATE_LI
 import { API_KEY_SCOPES, type ApiKeyScope } from "../../src/core/enums.ts";
 import { addConfigOptions, withStore, type ConfigFlags } from "../config-options.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
-import { warn, writeOut, writeText } from "../output.ts";
-import { escapeControls, safeJson } from "../../src/core/control-chars.ts";
+import { addOutputOptions, warn, writeListing, writeOut, writeText, type Column, type OutputFlags } from "../output.ts";
+import { escapeControls } from "../../src/core/control-chars.ts";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -25,13 +25,17 @@ function keyJson(k: ApiKeyInfo) {
   return { id: k.id, name: k.name, prefix: displayPrefix(k.prefix), scope: k.scope, rateLimit: k.rateLimit, createdAt: iso(k.createdAt), lastUsedAt: iso(k.lastUsedAt), revokedAt: iso(k.revokedAt) };
 }
 
-function keyTable(keys: ApiKeyInfo[]): string {
-  const header = ["ID", "PREFIX", "STATUS", "SCOPE", "RATE LIMIT", "CREATED", "LAST USED", "NAME"];
-  // A name can come from the dashboard's form: escaped like every cell, before the widths are taken.
-  const rows = keys.map((k) => [String(k.id), displayPrefix(k.prefix), k.revokedAt === null ? "active" : "revoked", k.scope, rateText(k.rateLimit), iso(k.createdAt) ?? "", iso(k.lastUsedAt) ?? "never", k.name].map(escapeControls));
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
-  return [header, ...rows].map((cells) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ")).join("\n") + "\n";
-}
+// A name can come from the dashboard's form: writeListing escapes it like every cell.
+const KEY_COLUMNS: Column<ApiKeyInfo>[] = [
+  ["id", (k) => k.id],
+  ["prefix", (k) => displayPrefix(k.prefix)],
+  ["status", (k) => (k.revokedAt === null ? "active" : "revoked")],
+  ["scope", (k) => k.scope],
+  ["rate_limit", (k) => rateText(k.rateLimit)],
+  ["created", (k) => iso(k.createdAt)],
+  ["last_used", (k) => iso(k.lastUsedAt) ?? "never"],
+  ["name", (k) => k.name],
+];
 
 /** Digits only: `0x10`, `1.5` or `-1` are usage errors, not numbers that happen to parse. */
 function parseRateLimit(text: string): number {
@@ -57,13 +61,13 @@ export function apikeyCommand(): Command {
       warn(`created API key ${created.id} (${escapeControls(created.name)}, scope ${created.scope}, rate limit ${rateText(created.rateLimit)}) in ${store.path}. Store it now: only a hash is kept, so it cannot be shown again.`);
     });
   });
-  addConfigOptions(cmd.command("list").description("every key by id and prefix (never the secret), revoked ones included").option("--json", "print JSON")).action(
-    (flags: ConfigFlags & { json?: boolean }) =>
-      withStore(flags, async (store) => {
-        const keys = listKeys(store);
-        if (flags.json) await writeOut(safeJson(keys.map(keyJson), 2) + "\n");
-        else await writeText(keys.length ? keyTable(keys) : "no API keys: create one with moat apikey create <name>\n");
-      }),
+  const list = cmd.command("list").description("every key by id and prefix (never the secret), revoked ones included");
+  addOutputOptions(list, ["moat apikey list", "moat apikey list -o csv", "moat apikey list -o json | jq -r '.[] | select(.revokedAt == null) | .prefix'"]);
+  addConfigOptions(list).action((flags: ConfigFlags & OutputFlags) =>
+    withStore(flags, async (store) => {
+      const keys = listKeys(store);
+      await writeListing(flags, { columns: KEY_COLUMNS, rows: keys, json: keys.map(keyJson), empty: "no API keys: create one with moat apikey create <name>" });
+    }),
   );
   addConfigOptions(cmd.command("revoke").description("revoke a key now, ending its dashboard sessions").argument("<id|prefix>", "the key's id or prefix, as moat apikey list shows them")).action(
     (idOrPrefix: string, flags: ConfigFlags) =>

@@ -9,7 +9,7 @@ import { applyStoredSettings } from "../../src/services/runtime-settings.ts";
 import { parseRange } from "../../src/services/range.ts";
 import { addConfigOptions, configFrom, withStore, type ConfigFlags } from "../config-options.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
-import { writeOut, writeText } from "../output.ts";
+import { addOutputOptions, writeListing, writeOut, writeText, type Column, type OutputFlags } from "../output.ts";
 import { escapeControls, safeJson } from "../../src/core/control-chars.ts";
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
@@ -42,15 +42,21 @@ async function withElapsedTicker<T>(label: string, work: () => Promise<T>): Prom
   }
 }
 
+const STAT_COLUMNS: Column<[string, string | number]>[] = [
+  ["name", ([name]) => name],
+  ["value", ([, value]) => value],
+];
+
 export function dbCommand(): Command {
   const cmd = new Command("db").description("database maintenance (same --db/--config as serve)");
-  addConfigOptions(cmd.command("stats").description("what the database holds; requests counts every request ever ingested, pruned ones included").option("--json", "print JSON")).action(
-    (flags: ConfigFlags & { json?: boolean }) =>
-      withStore(flags, async (store) => {
-        const stats = dbStats(store);
-        if (flags.json) await writeOut(safeJson(stats, 2) + "\n");
-        else await writeText(Object.entries(stats).map(([k, v]) => `${k.padEnd(14)} ${v}`).join("\n") + "\n");
-      }),
+  const stats = cmd.command("stats").description("what the database holds; requests counts every request ever ingested, pruned ones included");
+  addOutputOptions(stats, ["moat db stats", "moat db stats -o csv", "moat db stats -o json | jq .threats"]);
+  addConfigOptions(stats).action((flags: ConfigFlags & OutputFlags) =>
+    withStore(flags, async (store) => {
+      const stats = dbStats(store);
+      // One row a figure: the table reads down, and the CSV stays two columns whatever the figures become.
+      await writeListing(flags, { columns: STAT_COLUMNS, rows: Object.entries(stats), json: stats });
+    }),
   );
   addConfigOptions(cmd.command("prune").description("apply the retention limits now (rows, age, size)")).action((flags: ConfigFlags) =>
     withStore(flags, async (store, config) => {

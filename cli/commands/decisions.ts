@@ -7,8 +7,8 @@ import { DenyList, type SyncResult } from "../../src/services/deny-list/service.
 import { BanError, describeExpiry, parseDuration, type BanRow } from "../../src/services/deny-list/rules.ts";
 import { addConfigOptions, withStore, type ConfigFlags } from "../config-options.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
-import { writeOut, writeText } from "../output.ts";
-import { escapeControls, safeJson } from "../../src/core/control-chars.ts";
+import { addOutputOptions, writeListing, writeText, type Column, type OutputFlags } from "../output.ts";
+import { escapeControls } from "../../src/core/control-chars.ts";
 
 /** Opens the store and a deny list over it; the CLI rewrites the file itself, so a manual ban takes effect without `moat serve`. */
 async function withDenyList(flags: ConfigFlags, run: (denyList: DenyList, config: Config) => Promise<void>): Promise<void> {
@@ -34,25 +34,25 @@ async function apply(denyList: DenyList, done: string): Promise<void> {
   await writeText(`${escapeControls(done)}\n${escapeControls(file)}${reload}\n`);
 }
 
-/** A ban's reason quotes the request that earned it: one line per ban, each escaped (see escapeControls). */
-function formatRows(rows: BanRow[]): string {
-  if (!rows.length) return "no active bans\n";
-  const width = Math.max(...rows.map((r) => r.ip.length));
-  const source = (r: BanRow) => (r.simulated ? `${r.source} (simulated: not written)` : r.source);
-  const sourceWidth = Math.max(...rows.map((r) => source(r).length));
-  return rows.map((r) => escapeControls(`${r.ip.padEnd(width)}  ${source(r).padEnd(sourceWidth)}  ${describeExpiry(r.expiresAt).padEnd(30)}  ${r.reason}`)).join("\n") + "\n";
-}
+/** A ban's reason quotes the request that earned it: writeListing escapes it, one line per ban. */
+const DECISION_COLUMNS: Column<BanRow>[] = [
+  ["ip", (r) => r.ip],
+  ["source", (r) => (r.simulated ? `${r.source} (simulated: not written)` : r.source)],
+  ["expires", (r) => describeExpiry(r.expiresAt)],
+  ["reason", (r) => r.reason],
+];
 
 /** `moat decisions` (like `cscli decisions`), also `moat ban`: the bans of the nginx deny list. */
 export function decisionsCommand(): Command {
   const cmd = new Command("decisions")
     .alias("ban")
     .description("the ban decisions of passive blocking (the nginx deny list): list, add or delete them (same --db/--config as serve); `moat ban` is the same command");
-  addConfigOptions(cmd.command("list").description("active decisions, newest first: addresses and prefixes, automatic or by hand, simulated ones marked").option("--json", "print JSON")).action((flags: ConfigFlags & { json?: boolean }) =>
+  const list = cmd.command("list").description("active decisions, newest first: addresses and prefixes, automatic or by hand, simulated ones marked");
+  addOutputOptions(list, ["moat decisions list", "moat decisions list -o csv > bans.csv", "moat decisions list -o json | jq -r '.[] | select(.source == \"auto\") | .ip'"]);
+  addConfigOptions(list).action((flags: ConfigFlags & OutputFlags) =>
     withDenyList(flags, async (denyList) => {
       const rows = denyList.list();
-      if (flags.json) await writeOut(safeJson(rows, 2) + "\n");
-      else await writeText(formatRows(rows));
+      await writeListing(flags, { columns: DECISION_COLUMNS, rows, json: rows, empty: "no active bans" });
     }),
   );
   addConfigOptions(

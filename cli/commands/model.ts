@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { readSiteMetadata, SiteModel } from "../../src/detect/site/model.ts";
 import { rollback, siteModelFiles, tidyModelDir } from "../../src/detect/site/model-dir.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
-import { warn, writeOut, writeText } from "../output.ts";
+import { addOutputOptions, warn, writeListing, writeOut, writeText, type Column, type OutputFlags } from "../output.ts";
+import type { SiteModelState } from "../../src/core/enums.ts";
 import { escapeControls, safeJson } from "../../src/core/control-chars.ts";
 
 /** Clears what an interrupted write left in a model directory, and says so on stderr. */
@@ -12,24 +13,42 @@ export function tidyModelDirSaying(dir: string): void {
   for (const file of tidyModelDir(dir)) warn(`removed ${escapeControls(file)}, left by an interrupted model write`);
 }
 
+interface ModelRow {
+  state: SiteModelState;
+  version: string;
+  threshold: number;
+  trainedAt: string;
+  trainingRequests: number;
+  file: string;
+}
+
+const MODEL_COLUMNS: Column<ModelRow>[] = [
+  ["state", (m) => m.state],
+  ["version", (m) => m.version],
+  ["threshold", (m) => m.threshold.toFixed(4)],
+  ["trained", (m) => m.trainedAt],
+  ["requests", (m) => m.trainingRequests],
+  ["file", (m) => m.file],
+];
+
 export function modelCommand(): Command {
   const cmd = new Command("model").description("inspect a site model directory, or roll it back to the model it replaced");
-  cmd
+  const list = cmd
     .command("list")
     .description("the live model, the replaced ones kept for rollback, and rejected candidates")
-    .argument("<dir>", "site model directory (from moat train)")
-    .action(async (dir: string) => {
-      const entries = siteModelFiles(dir);
-      if (!entries.length) throw new CliError(`no site model in ${dir}: train one with moat train --from <access logs> --out ${dir}`, EXIT.noInput);
-      const rows: string[] = [];
-      for (const { state, file } of entries) {
-        const meta = readSiteMetadata(readFileSync(file));
-        if (!meta) throw new CliError(`${file} is not a Moat site model`, EXIT.dataError);
-        // A model file's metadata is whatever the file says: one escaped line per model.
-        rows.push(escapeControls(`${state.padEnd(9)} ${meta.version.padEnd(36)} threshold ${meta.threshold.toFixed(4)}  trained ${meta.trainedAt}  on ${meta.calibration.trainingRequests} requests  ${file}`));
-      }
-      await writeText(rows.join("\n") + "\n");
+    .argument("<dir>", "site model directory (from moat train)");
+  addOutputOptions(list, ["moat model list /var/lib/moat/model", "moat model list /var/lib/moat/model -o json | jq -r '.[] | select(.state == \"live\") | .version'"]);
+  list.action(async (dir: string, flags: OutputFlags) => {
+    const entries = siteModelFiles(dir);
+    if (!entries.length) throw new CliError(`no site model in ${dir}: train one with moat train --from <access logs> --out ${dir}`, EXIT.noInput);
+    const rows: ModelRow[] = entries.map(({ state, file }) => {
+      const meta = readSiteMetadata(readFileSync(file));
+      if (!meta) throw new CliError(`${file} is not a Moat site model`, EXIT.dataError);
+      return { state, version: meta.version, threshold: meta.threshold, trainedAt: meta.trainedAt, trainingRequests: meta.calibration.trainingRequests, file };
     });
+    // A model file's metadata is whatever the file says: writeListing escapes every cell.
+    await writeListing(flags, { columns: MODEL_COLUMNS, rows, json: rows });
+  });
   cmd
     .command("info")
     .description("version, threshold, calibration and what the profile holds")

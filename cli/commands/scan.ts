@@ -5,7 +5,7 @@ import { createParser, FORMAT_NAMES, type FormatName, type FormatOptions } from 
 import { parseJsonMapping } from "../../src/parse/json-lines.ts";
 import { KeyFieldWatch } from "../../src/parse/key-fields.ts";
 import { createProgress } from "../progress.ts";
-import { exitQuietlyOnEpipe, terminalText, warn, writeOut } from "../output.ts";
+import { terminalText, warn, writeOut } from "../output.ts";
 import { safeJson } from "../../src/core/control-chars.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { formatSummary } from "../format-summary.ts";
@@ -56,7 +56,6 @@ export function scanCommand(): Command {
   return cmd.action(async (paths: string[], flags: ScanFlags) => {
     const top = Number(flags.top);
     if (!Number.isInteger(top) || top < 1) throw new CliError(`--top must be a positive integer, got ${flags.top}`, EXIT.usage);
-    if (flags.ndjson) exitQuietlyOnEpipe();
     const detector = flags.detect ? await loadDetector(flags) : undefined;
     const progress = createProgress();
     let requests = 0;
@@ -66,8 +65,9 @@ export function scanCommand(): Command {
       top,
       detector,
       hooks: {
-        onProgress(input, offset) {
-          progress.update({ label: input.name, done: requests, unit: "lines", fraction: input.size && !input.name.endsWith(".gz") ? offset / input.size : null });
+        onProgress(input) {
+          // Bytes read from disk against the size on disk: a percent for .gz inputs too (compressed bytes).
+          progress.update({ label: input.name, done: requests, unit: "lines", fraction: input.size && input.bytesRead ? input.bytesRead() / input.size : null });
         },
         onInputError(input, error) {
           progress.finish();
@@ -88,7 +88,7 @@ export function scanCommand(): Command {
     progress.finish();
     // A format that parses but leaves key fields empty would otherwise pass for a clean read.
     for (const input of summary.inputs) {
-      const warning = keyFields.warning(input.source, input.format, true);
+      const warning = keyFields.warning(input.source, input.format);
       if (warning) warn(warning);
     }
     const text = flags.json ? safeJson(summary, 2) + "\n" : terminalText(formatSummary(summary));

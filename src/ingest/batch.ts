@@ -1,7 +1,7 @@
 /**
  * Batch source: files, directories, globs, gzip and stdin, streamed in bounded memory.
  */
-import { createReadStream, statSync, readdirSync, openSync, readSync, closeSync } from "node:fs";
+import { createReadStream, type ReadStream, statSync, readdirSync, openSync, readSync, closeSync } from "node:fs";
 import { join } from "node:path";
 import { createGunzip } from "node:zlib";
 import { Readable } from "node:stream";
@@ -24,6 +24,8 @@ export interface BatchInput {
   open(): AsyncIterable<Uint8Array>;
   /** Size on disk, for progress (compressed size for gzip), when known. */
   size: number | null;
+  /** Bytes read from disk so far (compressed bytes for gzip): with `size`, how far along the input is. */
+  bytesRead?(): number;
 }
 
 const READ_CHUNK = 256 * 1024;
@@ -42,13 +44,15 @@ function isGzipFile(path: string): boolean {
 function fileInput(path: string): BatchInput {
   const size = statSync(path).size;
   const gz = isGzipFile(path);
+  let raw: ReadStream | null = null;
   return {
     name: path,
     size,
     open: () => {
-      const raw = createReadStream(path, { highWaterMark: READ_CHUNK });
+      raw = createReadStream(path, { highWaterMark: READ_CHUNK });
       return gz ? raw.pipe(createGunzip({ chunkSize: READ_CHUNK })) : raw;
     },
+    bytesRead: () => raw?.bytesRead ?? 0,
   };
 }
 

@@ -14,9 +14,10 @@ const TIME_COLUMN: Record<ExportTable, string> = { threats: "time", alerts: "las
 /**
  * One CSV cell. Control and bidi characters are written as visible escapes (`\n`, `\x1b`, `\u202e`; see
  * escapeControls), so that the export shown on a terminal cannot drive it, and every record is one line.
- * Formula-looking cells are prefixed so that a spreadsheet never evaluates attacker text.
+ * Formula-looking cells are prefixed so that a spreadsheet never evaluates attacker text. Shared with
+ * the CSV of the CLI's listings (`-o csv`, cli/listing.ts).
  */
-function csvCell(v: unknown): string {
+export function csvCell(v: unknown): string {
   if (v === null || v === undefined) return "";
   const s = escapeControls(String(v));
   const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
