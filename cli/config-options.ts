@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type LoadedConfig } from "../src/config/load.t
 import type { Config } from "../src/config/schema.ts";
 import { openStore, StoreError, type Store } from "../src/store/db.ts";
 import { CliError, EXIT } from "./exit-codes.ts";
+import { warn } from "./output.ts";
 
 export interface ConfigFlags {
   config?: string;
@@ -23,9 +24,14 @@ export function addConfigOptions(cmd: Command): Command {
 export function configFrom(flags: ConfigFlags, extra: Record<string, unknown> = {}): LoadedConfig {
   const file = flags.config ?? process.env.MOAT_CONFIG ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
   try {
-    return loadConfig({ file, fileRequired: Boolean(flags.config ?? process.env.MOAT_CONFIG), flags: { "storage.db": flags.db, ...extra } });
+    const loaded = loadConfig({ file, fileRequired: Boolean(flags.config ?? process.env.MOAT_CONFIG), flags: { "storage.db": flags.db, ...extra } });
+    for (const warning of loaded.warnings) warn(warning);
+    return loaded;
   } catch (e) {
-    if (e instanceof ConfigError) throw new CliError(e.message, EXIT.usage);
+    if (e instanceof ConfigError) {
+      for (const warning of e.warnings) warn(warning);
+      throw new CliError(e.message, EXIT.usage);
+    }
     throw e;
   }
 }

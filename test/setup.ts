@@ -3,13 +3,9 @@
  * exit handlers, and a hook registered by a helper module belongs to the first test file that imports
  * it only; a hook registered here runs once, after the last file.
  */
-import { afterAll, setDefaultTimeout } from "bun:test";
+import { afterAll } from "bun:test";
 import { stopLeftoverServes } from "./helpers/serve.ts";
 import { removeTempDirs } from "./helpers/tmp.ts";
-
-// bunfig.toml's [test] timeout is not read by every Bun version: the tests that start servers or run
-// the CLI several times need more than bun's default of 5 s on a loaded machine.
-setDefaultTimeout(60_000);
 
 afterAll(() => {
   stopLeftoverServes(); // those a failed test left running

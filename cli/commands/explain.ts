@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { isParseError, type ParseError } from "../../src/core/http-request.ts";
 import { createParser, DETECTED_LINE_FORMATS, FormatDetectionError, parserFor } from "../../src/parse/formats.ts";
+import { AmbiguousFormatError } from "../../src/parse/detect.ts";
 import type { Explanation, Parser } from "../../src/parse/parser.ts";
 import { addInputOptions, formatOptions, type InputFlags } from "./scan.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
@@ -46,6 +47,8 @@ export function explainCommand(): Command {
       parser = parserFor(options, line.split("\n"), ORIGIN.source);
     } catch (e) {
       if (!(e instanceof FormatDetectionError)) throw e;
+      // Several formats fit and disagree: the message names them and shows the difference.
+      if (e instanceof AmbiguousFormatError) throw new CliError(e.message, EXIT.dataError);
       // Say why each candidate rejected the line.
       const why = DETECTED_LINE_FORMATS.map((format) => {
         const r = createParser({ ...options, format }).explain(line, ORIGIN).result;

@@ -86,9 +86,9 @@ export function createApi(base: Omit<ApiServices, "wsClients">) {
         }
       }
     })
+    .use(bodyLimitGuard(config)) // the size of a body first, whatever else is wrong with it
     .use(jsonDepthGuard()) // before every route with a body, the auth guard's login among them
     .use(browserGuard(browsers)) // request hooks run in order: Host, Origin and body type before credentials
-    .use(bodyLimitGuard(config)) // before anything reads a body
     .use(authGuard(s))
     .use(docsRoutes())
     .use(opsRoutes(s))

@@ -13,3 +13,8 @@ export function isLoopbackHost(host: string): boolean {
 export function authRequired(server: Config["server"]): boolean {
   return server.require_api_key === "always" || !isLoopbackHost(server.host);
 }
+
+/** How this machine reaches a server listening on `host`, for a URL: a wildcard address through loopback, an IPv6 address in brackets. */
+export function localUrlHost(host: string): string {
+  return ["0.0.0.0", "::", ""].includes(host) ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+}

@@ -1,7 +1,8 @@
 /**
  * Loads the configuration: defaults, then the file, then MOAT_<SECTION>_<KEY> environment variables,
  * then command-line flags, each overriding the one before. Every problem names the key and where its
- * value came from.
+ * value came from (the file's line, the variable, a flag), and a key with a fixed set of values lists
+ * them. A MOAT_ variable that is no setting is a warning (a typo must not pass in silence).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -10,11 +11,14 @@ import { Value } from "@sinclair/typebox/value";
 import type { TObject, TSchema } from "@sinclair/typebox";
 import { ConfigSchema, RENAMED_KEYS, type Config } from "./schema.ts";
 import { outboundUrlProblem } from "../core/outbound-url.ts";
+import { keyLines, tomlErrorLine } from "./toml-lines.ts";
+import { OTHER_MOAT_VARIABLES, unknownMoatVariables } from "./env-names.ts";
 
 export type Origin = "default" | "file" | "env" | "flag";
 
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  /** The warnings of a configuration that failed, shown with its problems: a mistyped variable may be the cause. */
+  constructor(readonly problems: string[], readonly warnings: string[] = []) {
     super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "ConfigError";
   }
@@ -33,6 +37,8 @@ export interface LoadedConfig {
   config: Config;
   origins: Record<string, Origin>;
   file: string | null;
+  /** Not errors, but worth a line on stderr: MOAT_ variables that are no setting. */
+  warnings: string[];
 }
 
 type Leaf = { path: string; schema: TSchema };
@@ -62,6 +68,12 @@ function coerce(schema: TSchema, raw: unknown): unknown {
   return raw;
 }
 
+/** The values a key may take, when they are a fixed set (a union of literals: detect.mode, log.level), else null. */
+function allowedValues(schema: TSchema): unknown[] | null {
+  const members = (schema as { anyOf?: { const?: unknown }[] }).anyOf;
+  return members?.length && members.every((m) => "const" in m) ? members.map((m) => m.const) : null;
+}
+
 function setPath(target: Record<string, Record<string, unknown>>, path: string, value: unknown): void {
   const [sectionName, key] = path.split(".") as [string, string];
   (target[sectionName] ??= {})[key] = value;
@@ -77,6 +89,21 @@ function defaultDataDir(env: Record<string, string | undefined> = process.env): 
   return join(env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "moat");
 }
 
+/** The file's tables and where each key is written, or what stops it being read (with the line of a syntax error). */
+function readToml(path: string): { parsed: Record<string, unknown>; lines: Map<string, number> } | { problem: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    return { problem: `${path}: ${(e as Error).message}` };
+  }
+  try {
+    return { parsed: Bun.TOML.parse(text) as Record<string, unknown>, lines: keyLines(text) };
+  } catch (e) {
+    return { problem: `${path}:${tomlErrorLine(text)}: ${(e as Error).message}` };
+  }
+}
+
 export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
   const problems: string[] = [];
   const origins: Record<string, Origin> = {};
@@ -85,34 +112,39 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
   const leaves = new Map(configLeaves().map((l) => [l.path, l]));
 
   let file: string | null = null;
+  let lines = new Map<string, number>();
+  // "path:line" of a section or key in the file, as compilers write it (an editor jumps there); the path alone when the line is not known.
+  const at = (path: string) => (lines.has(path) ? `${file}:${lines.get(path)}` : `${file}`);
   if (sources.file && (existsSync(sources.file) || sources.fileRequired)) {
     file = sources.file;
-    try {
-      const parsed = Bun.TOML.parse(readFileSync(sources.file, "utf8")) as Record<string, unknown>;
-      for (const [sectionName, values] of Object.entries(parsed)) {
+    const read = readToml(sources.file);
+    if ("problem" in read) problems.push(read.problem);
+    else {
+      lines = read.lines;
+      for (const [sectionName, values] of Object.entries(read.parsed)) {
         if (!(sectionName in ConfigSchema.properties)) {
-          problems.push(`${sectionName}: unknown section in ${sources.file} (known: ${Object.keys(ConfigSchema.properties).join(", ")})`);
+          problems.push(`${sectionName}: unknown section in ${at(sectionName)} (known: ${Object.keys(ConfigSchema.properties).join(", ")})`);
           continue;
         }
         if (typeof values !== "object" || values === null || Array.isArray(values)) {
-          problems.push(`${sectionName}: must be a [${sectionName}] table in ${sources.file}`);
+          problems.push(`${sectionName}: must be a [${sectionName}] table in ${at(sectionName)}`);
           continue;
         }
         for (const [key, value] of Object.entries(values)) {
           const path = `${sectionName}.${key}`;
           if (!leaves.has(path)) {
-            problems.push(`${path}: ${renamedTo(path) ?? "unknown key"} in ${sources.file}`);
+            const known = Object.keys((ConfigSchema.properties[sectionName as keyof Config] as TObject).properties);
+            problems.push(`${path}: ${renamedTo(path) ?? `unknown key (known in [${sectionName}]: ${known.join(", ")})`} in ${at(path)}`);
             continue;
           }
           setPath(merged, path, value);
           origins[path] = "file";
         }
       }
-    } catch (e) {
-      problems.push(`${sources.file}: ${(e as Error).message}`);
     }
   }
   const env = sources.env ?? process.env;
+  const warnings = unknownMoatVariables(env, [...[...leaves.keys(), ...Object.keys(RENAMED_KEYS)].map(envName), ...OTHER_MOAT_VARIABLES]);
   for (const old of Object.keys(RENAMED_KEYS)) if (env[envName(old)] !== undefined) problems.push(`${envName(old)}: ${renamedTo(old)}`);
   for (const { path, schema } of leaves.values()) {
     const raw = env[envName(path)];
@@ -126,22 +158,24 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
     setPath(merged, path, coerce(leaf.schema, raw));
     origins[path] = "flag";
   }
-  const from = (leafPath: string) => (origins[leafPath] === "env" ? ` (from ${envName(leafPath)})` : origins[leafPath] === "flag" ? " (from a flag)" : origins[leafPath] === "file" ? ` (from ${file})` : "");
+  const from = (leafPath: string) => (origins[leafPath] === "env" ? ` (from ${envName(leafPath)})` : origins[leafPath] === "flag" ? " (from a flag)" : origins[leafPath] === "file" ? ` (from ${at(leafPath)})` : "");
   for (const error of Value.Errors(ConfigSchema, merged)) {
     const path = error.path.slice(1).replaceAll("/", ".");
-    problems.push(`${path}: ${error.message}, got ${JSON.stringify(error.value)}${from(path.split(".").slice(0, 2).join("."))}`);
+    const allowed = allowedValues(error.schema);
+    const message = allowed ? `must be one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}` : error.message; // quoted as TOML writes them
+    problems.push(`${path}: ${message}, got ${JSON.stringify(error.value)}${from(path.split(".").slice(0, 2).join("."))}`);
   }
-  if (problems.length) throw new ConfigError([...new Set(problems)]);
+  if (problems.length) throw new ConfigError([...new Set(problems)], warnings);
   // Beyond the schema (it needs two keys): the webhook must not point inside the network. Host names are checked again at every send.
   const alertsSection = merged.alerts as Config["alerts"];
   const webhookProblem = alertsSection.webhook_url && outboundUrlProblem(alertsSection.webhook_url, alertsSection.webhook_allow_ranges);
-  if (webhookProblem) throw new ConfigError([`alerts.webhook_url: ${webhookProblem}${from("alerts.webhook_url")}`]);
+  if (webhookProblem) throw new ConfigError([`alerts.webhook_url: ${webhookProblem}${from("alerts.webhook_url")}`], warnings);
   const config = merged as unknown as Config;
   config.storage.data_dir ||= defaultDataDir(env);
   config.storage.db ||= join(config.storage.data_dir, "moat.db");
   config.detect.model_dir ||= join(config.storage.data_dir, "model");
   config.ban.file ||= join(config.storage.data_dir, "deny.conf");
-  return { config, origins, file };
+  return { config, origins, file, warnings };
 }
 
 /** The default configuration file, with every key commented by its description. */

@@ -8,6 +8,7 @@ import { accessSync, constants, existsSync, mkdirSync, openSync, readSync, close
 import { dirname, join } from "node:path";
 import { connect } from "node:net";
 import type { Config } from "../config/schema.ts";
+import { localUrlHost } from "../config/exposure.ts";
 import { parserFor } from "../parse/formats.ts";
 import { KeyFieldTally, keyFieldWarning } from "../parse/key-fields.ts";
 import { isParseError, type HttpRequest } from "../core/http-request.ts";
@@ -113,15 +114,43 @@ function checkDenyList(config: Config): DoctorFinding[] {
   return [{ check: "deny list", status: "ok", message: `${file}, reloaded with: ${reload_command} (add "include ${file};" to your nginx server block)` }];
 }
 
-async function checkPort(host: string, port: number): Promise<DoctorFinding> {
+/**
+ * The port is free, or taken by a moat serve (it answers /health as Moat does: a second doctor run
+ * while the service runs is not a failure), or taken by another program. The pid is the one written
+ * in the configured database's lock (src/store/lock.ts), when that process runs.
+ */
+async function checkPort(config: Config, fetchHealth: (url: string) => Promise<unknown>): Promise<DoctorFinding> {
+  const { host, port } = config.server;
   if (port === 0) return { check: "port", status: "ok", message: "0: a free port is picked at start" };
   try {
     const server = Bun.listen({ hostname: host, port, socket: { data() {} } });
     server.stop(true);
     return { check: "port", status: "ok", message: `${host}:${port} is free` };
   } catch (e) {
+    const health = await fetchHealth(`http://${localUrlHost(host)}:${port}/health`).catch(() => null);
+    if (isMoatHealth(health)) {
+      const pid = livePid(lockHolderPid(config.storage.db));
+      return { check: "port", status: "ok", message: `${host}:${port} is in use by moat serve${pid ? `, pid ${pid}` : ""}` };
+    }
     return { check: "port", status: "fail", message: `${host}:${port} cannot be used (${(e as Error).message}): set server.port or --port` };
   }
+}
+
+/** The pid when that process runs (a lock file outlives its holder, and keeps its pid). */
+function livePid(pid: number | null): number | null {
+  if (!pid) return null;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM" ? pid : null; // EPERM: it runs, as another user
+  }
+}
+
+/** Moat's /health answer (src/api/routes/ops.ts): status "ok" and an uptime in seconds. */
+function isMoatHealth(body: unknown): boolean {
+  const b = body as { status?: unknown; uptime?: unknown } | null;
+  return b?.status === "ok" && typeof b.uptime === "number";
 }
 
 function reachable(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
@@ -150,7 +179,7 @@ export async function runDoctor(config: Config, nginx: { host: string; port: num
   for (const path of config.ingest.logs) findings.push(...checkLog(path, config));
   findings.push(...(await checkDatabase(config.storage.db)));
   findings.push(...checkDenyList(config));
-  findings.push(await checkPort(config.server.host, config.server.port));
+  findings.push(await checkPort(config, fetchHealth));
   const up = await reachable(nginx.host, nginx.port);
   findings.push({ check: "nginx", status: up ? "ok" : "warn", message: up ? `answers on ${nginx.host}:${nginx.port}` : `nothing answers on ${nginx.host}:${nginx.port} (pass --nginx host:port if it listens elsewhere)` });
   findings.push(...(await checkMirror(config, fetchHealth)));

@@ -58,7 +58,7 @@ describe("moat scan", () => {
     writeFileSync(odd, "hello\nworld\n");
     const unknown = runCli(["scan", odd]);
     expect(unknown.code).toBe(65);
-    expect(unknown.stderr).toContain("tried json, combined, apache, raw-http");
+    expect(unknown.stderr).toContain("tried json, combined, main, vhost-combined, apache, raw-http");
     expect(unknown.stderr).toContain('"hello"');
   });
 
@@ -70,7 +70,7 @@ describe("moat scan", () => {
     expect(runCli(["scan", log, "--log-format", "no variables"]).stderr).toBe('moat: log format "no variables" has no $variables\n');
     const unreadable = runCli(["check", "hello world"]);
     expect(unreadable.code).toBe(65);
-    expect(unreadable.stderr).toStartWith("moat: check: no known format fits (tried json, combined, apache, raw-http)");
+    expect(unreadable.stderr).toStartWith("moat: check: no known format fits (tried json, combined, main, vhost-combined, apache, raw-http)");
   });
 
   test("--log-format with a custom nginx format", () => {
@@ -87,7 +87,8 @@ describe("moat scan", () => {
     for (const names of [[], ...commands]) {
       const r = runCli([...names, "--help"]);
       expect([names, r.code]).toEqual([names, 0]);
-      expect(r.stdout).toStartWith(`Usage: ${["moat", ...names].join(" ")} `);
+      // A command with an alias is shown as `name|alias` (moat decisions|ban).
+      expect(r.stdout).toMatch(new RegExp(`^Usage: moat${names.map((n) => ` ${n}(\\|[\\w-]+)?`).join("")} `));
     }
   }, 60_000); // one CLI process per command: slow on a loaded machine
 });
