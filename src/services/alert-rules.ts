@@ -5,6 +5,7 @@
 import type { InferSelectModel } from "drizzle-orm";
 import type { metricRollups } from "../store/schema.ts";
 import type { AlertRow, ThreatRow } from "../store/rows.ts";
+import { campaignPrefix } from "../core/ip.ts";
 
 export type RollupRow = InferSelectModel<typeof metricRollups>;
 
@@ -46,13 +47,23 @@ function threatClass(severity: string): Pick<AlertDraft, "type" | "severity"> | 
   return null;
 }
 
-/** One draft per critical or high threat, grouped by (attack type, client IP); the caller merges them. */
+/**
+ * The campaign a threat belongs to: its attack type and the network it came from (IPv4 /24, IPv6 /64).
+ * Attackers rotate addresses inside one network; one incident per campaign, not one card per address.
+ */
+export function incidentKey(row: Pick<ThreatRow, "attackType" | "clientIp">): { groupKey: string; network: string } {
+  const network = campaignPrefix(row.clientIp) ?? row.clientIp;
+  return { groupKey: `threat:${row.attackType}:${network}`, network };
+}
+
+/** One draft per critical or high threat, grouped into incidents (incidentKey); the caller merges them. */
 export function threatAlerts(rows: ThreatRow[]): AlertDraft[] {
   return rows.flatMap((row) => {
     const cls = threatClass(row.severity);
     if (!cls) return [];
-    const description = `Latest: ${row.method} ${clip(row.endpoint, MAX_ENDPOINT_CHARS)} scored ${row.score.toFixed(2)} (threshold ${row.threshold.toFixed(2)})`;
-    return [{ ...cls, title: `${row.attackType} attack from ${row.clientIp}`, description, source: row.clientIp, groupKey: `threat:${row.attackType}:${row.clientIp}`, occurrences: 1 }];
+    const { groupKey, network } = incidentKey(row);
+    const description = `Latest: ${row.method} ${clip(row.endpoint, MAX_ENDPOINT_CHARS)} from ${row.clientIp} scored ${row.score.toFixed(2)} (threshold ${row.threshold.toFixed(2)})`;
+    return [{ ...cls, title: `${row.attackType} attacks from ${network}`, description, source: network, groupKey, occurrences: 1 }];
   });
 }
 

@@ -14,6 +14,7 @@ import type { ActivityType } from "./activities.ts";
 import type { AlertRow, ThreatRow } from "../store/rows.ts";
 import { MINUTE_MS } from "./range.ts";
 import { AlertWebhook, type WebhookStats } from "./webhook.ts";
+import { incidentMembers, joinIncident } from "./incidents.ts";
 import type { Lookup } from "../core/outbound-url.ts";
 
 export type AlertContext = Pick<ServiceContext, "store" | "bus" | "activities" | "config" | "log" | "now" | "monotonic">;
@@ -87,7 +88,7 @@ export class AlertService {
   /** Called with every batch of newly stored threats; returns the alerts it raised or updated. */
   onThreats(rows: ThreatRow[]): AlertRow[] {
     const drafts = mergeDrafts([...threatAlerts(rows), ...this.burstDrafts(rows)]);
-    return drafts.length ? this.raiseAll(drafts) : [];
+    return drafts.length ? this.raiseAll(drafts, incidentMembers(rows)) : [];
   }
 
   /** Judges the last complete minute before `now` from its rollup; returns the alerts it raised or updated. */
@@ -166,11 +167,21 @@ export class AlertService {
     return rows.filter((row) => this.bursts.add(row.clientIp, row.time)).map((row) => burstAlert(row.clientIp, threshold, window, row.attackType));
   }
 
-  /** Stores the drafts in one transaction, then tells the bus and the webhook (only what was committed). */
-  private raiseAll(drafts: AlertDraft[]): AlertRow[] {
+  /**
+   * Stores the drafts in one transaction, then tells the bus and the webhook (only what was committed).
+   * `members` are the threats of each incident's group key: they join the incident, whose description
+   * then sums up the campaign so far.
+   */
+  private raiseAll(drafts: AlertDraft[], members = new Map<string, number[]>()): AlertRow[] {
     const now = this.ctx.now();
     // bun:sqlite has one connection, so the statements raise() runs through `db` are inside this transaction.
-    const stored = this.ctx.store.db.transaction(() => drafts.map((draft) => this.raise(draft, now)));
+    const stored = this.ctx.store.db.transaction(() =>
+      drafts.map((draft) => {
+        const raised = this.raise(draft, now);
+        const ids = members.get(draft.groupKey);
+        return ids ? { ...raised, row: joinIncident(this.ctx.store, raised.row, ids, draft.description) } : raised;
+      }),
+    );
     for (const { row, isNew } of stored) {
       this.ctx.bus.publish({ type: "alert", data: row });
       this.webhook?.notify(row, isNew);

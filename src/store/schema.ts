@@ -59,8 +59,10 @@ export const threats = sqliteTable(
     source: text("source").notNull(),
     /** The traffic row's `request_id`: the two halves of a mirrored request make one threat. */
     requestId: text("request_id"),
+    /** The incident (an alerts row) this threat belongs to: its campaign's alert, when it raised one. */
+    incidentId: integer("incident_id"),
   },
-  (t) => [uniqueIndex("threats_request_id").on(t.requestId), index("threats_time").on(t.time), index("threats_ip_time").on(t.clientIp, t.time), index("threats_type_time").on(t.attackType, t.time)],
+  (t) => [uniqueIndex("threats_request_id").on(t.requestId), index("threats_incident").on(t.incidentId), index("threats_time").on(t.time), index("threats_ip_time").on(t.clientIp, t.time), index("threats_type_time").on(t.attackType, t.time)],
 );
 
 export const alerts = sqliteTable(

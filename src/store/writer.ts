@@ -197,6 +197,7 @@ export class StoreWriter {
             modelVersion: v.modelVersion,
             source: r.origin.source,
             requestId,
+            incidentId: null,
           }
         : null;
       return { trafficRow, threatRow };
@@ -225,7 +226,7 @@ export class StoreWriter {
         if (!threatRow) continue;
         const storedThreat = threatByRequestId.get({ requestId: trafficRow.requestId });
         if (!storedThreat) storedThreats.push({ id: insertThreat({ ...threatRow, time: stored.time }), ...threatRow, time: stored.time });
-        else if (threatRow.score > storedThreat.score) db.update(threats).set({ ...threatRow, time: undefined }).where(eq(threats.id, storedThreat.id)).run();
+        else if (threatRow.score > storedThreat.score) db.update(threats).set({ ...threatRow, time: undefined, incidentId: undefined }).where(eq(threats.id, storedThreat.id)).run();
       }
       for (const [bucket, r] of minutes.byBucket) {
         const existing = minuteByType.get({ bucket });

@@ -24,7 +24,7 @@ function trafficRow(id: number): TrafficRow {
 
 function threatRow(id: number, attackType: string, blocked: boolean): ThreatRow {
   const reasons = [{ field: "query.q", name: attackType, evidence: "' or 1=1--", detector: "generic", weight: 0.9, detail: "a SQL tautology" }];
-  return { id, time: T0, clientIp: "198.51.100.9", method: "GET", endpoint: "/search", attackType, severity: "critical", score: 0.97, threshold: 0.5, blocked, reasons: JSON.stringify(reasons), request: "{}", modelVersion: "test", source: "test", requestId: null };
+  return { id, time: T0, clientIp: "198.51.100.9", method: "GET", endpoint: "/search", attackType, severity: "critical", score: 0.97, threshold: 0.5, blocked, reasons: JSON.stringify(reasons), request: "{}", modelVersion: "test", source: "test", requestId: null, incidentId: null };
 }
 
 function alertRow(id: number): AlertRow {

@@ -9,6 +9,7 @@ import { metricRollups, threats } from "../../src/store/schema.ts";
 import { Activities } from "../../src/services/activities.ts";
 import { BurstTracker } from "../../src/services/alert-rules.ts";
 import { AlertService, MAX_ALERTS_PER_QUERY } from "../../src/services/alerts.ts";
+import { incidentDetail } from "../../src/services/incidents.ts";
 import { Bus, type BusEvent } from "../../src/pipeline/bus.ts";
 import { type AlertRow, type ThreatRow } from "../../src/store/rows.ts";
 import { tempDir } from "../helpers/tmp.ts";
@@ -87,7 +88,7 @@ const activityTypes = (events: BusEvent[]): string[] => events.flatMap((e) => (e
 const repeat = (n: number, spec: ThreatSpec): ThreatSpec[] => Array.from({ length: n }, () => spec);
 
 describe("threat alerts", () => {
-  test("one alert per (attack type, IP) for critical and high threats, counting them", () => {
+  test("one incident per (attack type, network) for critical and high threats, counting them", () => {
     const { store, alerts, events } = harness();
     alerts.onThreats(storeThreats(store, [
       ...repeat(3, { ip: "203.0.113.9", type: "sqli", severity: "critical" }),
@@ -101,19 +102,19 @@ describe("threat alerts", () => {
     const open = alerts.active(100);
     const summary = open.map((a) => [a.groupKey, a.count, a.type, a.severity, a.source]).sort();
     expect(summary).toEqual([
-      ["threat:sqli:198.51.100.7", 1, "critical", "high", "198.51.100.7"],
-      ["threat:sqli:203.0.113.9", 5, "critical", "high", "203.0.113.9"],
-      ["threat:xss:203.0.113.9", 1, "warning", "high", "203.0.113.9"],
+      ["threat:sqli:198.51.100.0/24", 1, "critical", "high", "198.51.100.0/24"],
+      ["threat:sqli:203.0.113.0/24", 5, "critical", "high", "203.0.113.0/24"],
+      ["threat:xss:203.0.113.0/24", 1, "warning", "high", "203.0.113.0/24"],
     ]);
-    const sqli = open.find((a) => a.groupKey === "threat:sqli:203.0.113.9")!;
-    expect(sqli.title).toBe("sqli attack from 203.0.113.9");
+    const sqli = open.find((a) => a.groupKey === "threat:sqli:203.0.113.0/24")!;
+    expect(sqli.title).toBe("sqli attacks from 203.0.113.0/24");
     expect(sqli.description).toContain("/login");
     // Four alert events: three new alerts, then the update of the second batch.
     expect(alertEvents(events).map((a) => [a.groupKey, a.count])).toEqual([
-      ["threat:sqli:203.0.113.9", 3],
-      ["threat:xss:203.0.113.9", 1],
-      ["threat:sqli:198.51.100.7", 1],
-      ["threat:sqli:203.0.113.9", 5],
+      ["threat:sqli:203.0.113.0/24", 3],
+      ["threat:xss:203.0.113.0/24", 1],
+      ["threat:sqli:198.51.100.0/24", 1],
+      ["threat:sqli:203.0.113.0/24", 5],
     ]);
   });
 
@@ -238,7 +239,7 @@ describe("lifecycle", () => {
     expect(activityTypes(events)).toEqual(["alert.acknowledged", "alert.dismissed"]);
     expect(alertEvents(events).map((a) => [a.id, a.status])).toEqual([[id, "acknowledged"], [id, "acknowledged"], [id, "dismissed"]]);
     const [latest] = activities.list({ limit: 1 });
-    expect([latest?.type, latest?.ip, latest?.details]).toEqual(["alert.dismissed", "203.0.113.9", `#${id} sqli attack from 203.0.113.9`]);
+    expect([latest?.type, latest?.ip, latest?.details]).toEqual(["alert.dismissed", null, `#${id} sqli attacks from 203.0.113.0/24`]);
 
     expect(alerts.acknowledge(9999)).toBeNull();
     expect(alerts.dismiss(9999)).toBeNull();
@@ -256,13 +257,13 @@ describe("lifecycle", () => {
 
   test("autoResolve resolves open alerts not seen for auto_resolve_minutes", () => {
     const { store, alerts, events, clock } = harness({ auto_resolve_minutes: 60 });
-    const [old] = alerts.onThreats(storeThreats(store, [{ ip: "192.0.2.1" }]));
+    const [old] = alerts.onThreats(storeThreats(store, [{ ip: "192.0.1.1" }]));
     const [acked] = alerts.onThreats(storeThreats(store, [{ ip: "192.0.2.2" }]));
-    const [dismissed] = alerts.onThreats(storeThreats(store, [{ ip: "192.0.2.3" }]));
+    const [dismissed] = alerts.onThreats(storeThreats(store, [{ ip: "192.0.3.3" }]));
     alerts.acknowledge(acked!.id);
     alerts.dismiss(dismissed!.id);
     clock.now = T0 + 30 * MINUTE;
-    const [recent] = alerts.onThreats(storeThreats(store, [{ ip: "192.0.2.4" }]));
+    const [recent] = alerts.onThreats(storeThreats(store, [{ ip: "192.0.4.4" }]));
     events.length = 0;
 
     expect(alerts.autoResolve(T0 + 60 * MINUTE)).toEqual([]);
@@ -283,9 +284,9 @@ describe("queries", () => {
       clock.now = time;
       return alerts.onThreats(storeThreats(store, [{ ip }]))[0]!;
     };
-    const a = raiseAt(T0, "192.0.2.1");
+    const a = raiseAt(T0, "192.0.1.1");
     const b = raiseAt(T0 + 10 * MINUTE, "192.0.2.2");
-    const c = raiseAt(T0 + 20 * MINUTE, "192.0.2.3");
+    const c = raiseAt(T0 + 20 * MINUTE, "192.0.3.3");
     alerts.dismiss(b.id);
 
     expect(alerts.active(10).map((x) => x.id)).toEqual([c.id, a.id]);
@@ -298,7 +299,7 @@ describe("queries", () => {
 
   test("limits are respected and capped", () => {
     const { store, alerts } = harness();
-    const ips = Array.from({ length: MAX_ALERTS_PER_QUERY + 5 }, (_, i) => `10.0.${i >> 8}.${i & 255}`);
+    const ips = Array.from({ length: MAX_ALERTS_PER_QUERY + 5 }, (_, i) => `10.${i >> 8}.${i & 255}.1`); // one network each
     alerts.onThreats(storeThreats(store, ips.map((ip) => ({ ip }))));
     expect(alerts.active(5)).toHaveLength(5);
     expect(alerts.active(0)).toHaveLength(0);
@@ -326,12 +327,34 @@ describe("webhook from alerts", () => {
     await alerts.webhookIdle();
 
     expect(posted.map((p) => p.alert.count)).toEqual([1, 3]);
-    expect(posted[0]?.text).toBe("[CRITICAL] sqli attack from 203.0.113.9: Latest: GET /&lt;!channel&gt; scored 0.97 (threshold 0.50)");
-    expect(posted[1]?.text).toStartWith("[CRITICAL] sqli attack from 203.0.113.9 (x3): ");
+    expect(posted[0]?.text).toBe("[CRITICAL] sqli attacks from 203.0.113.0/24: 1 threats from 1 address on /&lt;!channel&gt;. Latest: GET /&lt;!channel&gt; from 203.0.113.9 scored 0.97 (threshold 0.50)");
+    expect(posted[1]?.text).toStartWith("[CRITICAL] sqli attacks from 203.0.113.0/24 (x3): 3 threats from 1 address");
     expect(alerts.webhookStats).toEqual({ sent: 2, failed: 0, dropped: 0, queued: 0 });
 
     const quiet = harness();
     quiet.alerts.onThreats(storeThreats(quiet.store, [{ ip: "203.0.113.9" }]));
     expect(quiet.alerts.webhookStats).toBeNull();
+  });
+});
+
+describe("incidents", () => {
+  test("a campaign rotating addresses inside one /24 is one incident: its threats join it, and its detail counts them", () => {
+    const { store, alerts } = harness();
+    const spray = Array.from({ length: 8 }, (_, i) => ({ ip: `45.83.64.${10 + i}`, type: "log4shell", endpoint: i % 2 ? "/api/login" : "/" }));
+    alerts.onThreats(storeThreats(store, spray.slice(0, 3)));
+    alerts.onThreats(storeThreats(store, spray.slice(3)));
+    alerts.onThreats(storeThreats(store, [{ ip: "45.83.65.1", type: "log4shell" }])); // the next /24: another incident
+    const open = alerts.active(10);
+    expect(open.map((a) => [a.title, a.count])).toEqual([
+      ["log4shell attacks from 45.83.65.0/24", 1],
+      ["log4shell attacks from 45.83.64.0/24", 8],
+    ]);
+    const incident = open[1]!;
+    expect(incident.description).toStartWith("8 threats from 8 addresses on /, /api/login. Latest: GET /api/login from 45.83.64.17");
+    const detail = incidentDetail(store, incident.id)!;
+    expect(detail).toMatchObject({ threats: 8, firstSeen: T0, lastSeen: T0 });
+    expect(detail.addresses).toHaveLength(8);
+    expect(detail.endpoints).toEqual([{ value: "/", threats: 4 }, { value: "/api/login", threats: 4 }]);
+    expect(incidentDetail(store, 9999)).toBeNull();
   });
 });

@@ -9,6 +9,7 @@ import m0002 from "./0002_outgoing_living_tribunal.sql" with { type: "text" };
 import m0003 from "./0003_watery_veda.sql" with { type: "text" };
 import m0004 from "./0004_mirror_join.sql" with { type: "text" };
 import m0005 from "./0005_simulated_bans.sql" with { type: "text" };
+import m0006 from "./0006_incidents.sql" with { type: "text" };
 
 export const JOURNAL = journal;
 export const MIGRATION_SQL: Record<string, string> = {
@@ -18,4 +19,5 @@ export const MIGRATION_SQL: Record<string, string> = {
   "0003_watery_veda": m0003,
   "0004_mirror_join": m0004,
   "0005_simulated_bans": m0005,
+  "0006_incidents": m0006,
 };
