@@ -11,7 +11,7 @@ describe("/api/incidents/:id", () => {
     const now = Date.now();
     const rows = s.ctx.store.db
       .insert(threats)
-      .values(["45.83.64.1", "45.83.64.2", "45.83.64.2"].map((clientIp, i) => ({ time: now + i, clientIp, method: "GET", endpoint: i ? "/login" : "/", attackType: "log4shell", severity: "critical", score: 0.99, threshold: 0.9, reasons: "[]", request: "{}", modelVersion: "m", source: "test" })))
+      .values(["45.83.64.1", "45.83.64.2", "45.83.64.2"].map((clientIp, i) => ({ time: now + i, clientIp, method: "GET", endpoint: i ? "/login" : "/", attackType: "log4shell", severity: "critical" as const, score: 0.99, threshold: 0.9, reasons: "[]", request: "{}", modelVersion: "m", source: "test" })))
       .returning()
       .all();
     const [incident] = s.alerts.onThreats(rows);
