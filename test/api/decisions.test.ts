@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { createApi } from "../../src/api/app.ts";
+import type { DecisionT } from "../../src/api/console-contract.ts";
 import { apiData, apiFailure, makeApiServices, type TestServices } from "../helpers/api.ts";
 
 let open: TestServices[] = [];
@@ -22,11 +23,11 @@ async function setup(env: Record<string, string> = {}) {
 describe("/api/decisions", () => {
   test("ban by hand, list, lift: the deny file follows each change", async () => {
     const { s, app } = await setup();
-    const added = await apiData<{ ip: string; source: string; expiresAt: string | null; simulated: boolean }>(app, "POST", "/api/decisions", { ip: "203.0.113.7", duration: "1h", reason: "scanner" });
+    const added = await apiData<DecisionT>(app, "POST", "/api/decisions", { ip: "203.0.113.7", duration: "1h", reason: "scanner" });
     expect(added).toMatchObject({ ip: "203.0.113.7", source: "manual", simulated: false });
     expect(Date.parse(added.expiresAt!) - Date.now()).toBeGreaterThan(3_500_000);
     expect(readFileSync(s.ctx.config.ban.file, "utf8")).toContain("deny 203.0.113.7;");
-    expect((await apiData<{ ip: string }[]>(app, "GET", "/api/decisions")).map((d) => d.ip)).toEqual(["203.0.113.7"]);
+    expect((await apiData<DecisionT[]>(app, "GET", "/api/decisions")).map((d) => d.ip)).toEqual(["203.0.113.7"]);
     expect(await apiData(app, "DELETE", "/api/decisions/203.0.113.7")).toMatchObject({ ip: "203.0.113.7" });
     expect(readFileSync(s.ctx.config.ban.file, "utf8")).not.toContain("203.0.113.7");
     expect(await apiData(app, "GET", "/api/decisions")).toEqual([]);

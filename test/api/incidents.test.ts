@@ -2,6 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { createApi } from "../../src/api/app.ts";
 import { threats } from "../../src/store/schema.ts";
+import type { IncidentT } from "../../src/api/console-contract.ts";
 import { apiData, apiFailure, makeApiServices } from "../helpers/api.ts";
 
 describe("/api/incidents/:id", () => {
@@ -15,7 +16,7 @@ describe("/api/incidents/:id", () => {
       .returning()
       .all();
     const [incident] = s.alerts.onThreats(rows);
-    const detail = await apiData<{ alert: { id: number; title: string }; threats: number; addresses: { value: string; threats: number }[]; endpoints: { value: string; threats: number }[]; firstSeen: string }>(app, "GET", `/api/incidents/${incident!.id}`);
+    const detail = await apiData<IncidentT>(app, "GET", `/api/incidents/${incident!.id}`);
     expect(detail.alert).toMatchObject({ id: incident!.id, title: "log4shell attacks from 45.83.64.0/24" });
     expect(detail.threats).toBe(3);
     expect(detail.addresses).toEqual([{ value: "45.83.64.2", threats: 2 }, { value: "45.83.64.1", threats: 1 }]);
