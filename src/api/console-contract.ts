@@ -4,11 +4,12 @@
  * Times are ISO 8601 strings, as in the contract.
  */
 import { t, type Static } from "elysia";
+import { Type, type IntegerOptions } from "@sinclair/typebox";
 import { ConfigSchema } from "../config/schema.ts";
 import { DEFAULT_KEY_ACCESS, displayPrefix, MAX_KEY_RATE_LIMIT, type ApiKeyInfo } from "./auth/keys.ts";
 import { API_KEY_REQUIREMENTS, API_KEY_SCOPES, BAN_SOURCES, MODEL_KINDS, MODEL_STATES, THREAT_SEVERITIES, WAF_MODES } from "../core/enums.ts";
 import { literalUnion } from "./literal-union.ts";
-import { iso, ThreatData, WholeNumber } from "./contract.ts";
+import { AlertData, iso, ThreatData, WholeNumber } from "./contract.ts";
 import { Reason } from "./inline-check.ts";
 import type { AllowRuleRow } from "../services/allowlist.ts";
 import type { SourceStatus } from "../pipeline/sources/tail.ts";
@@ -16,6 +17,15 @@ import type { ThreatListOptions } from "../services/threats.ts";
 import type { TrafficQuery } from "../services/traffic.ts";
 
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+/**
+ * How whole numbers are declared: Elysia's `t.Integer` in inputs, where it also takes "5" (a form, a
+ * script); TypeBox's own in answers, which are always JSON integers. Elysia's would show in the
+ * OpenAPI document as a string with a default of 0, below the minimum.
+ */
+type IntegerBuilder = (options: IntegerOptions) => ReturnType<typeof Type.Integer>;
+const inputInteger: IntegerBuilder = (options) => t.Integer(options);
+const answerInteger: IntegerBuilder = (options) => Type.Integer(options);
 
 export const IdParam = t.Object({ id: WholeNumber({ minimum: 1, description: "a positive whole number" }) });
 
@@ -154,16 +164,16 @@ export function toSource(s: SourceStatus): Static<typeof Source> {
 
 const RETENTION_FIELDS = ConfigSchema.properties.retention.properties;
 /** The config schema's limits for one retention key, without its default (a partial change must not fill in the rest). */
-const retentionField = (key: keyof typeof RETENTION_FIELDS) => {
+const retentionField = (key: keyof typeof RETENTION_FIELDS, integer: IntegerBuilder) => {
   const { minimum, maximum, description } = RETENTION_FIELDS[key] as { minimum?: number; maximum?: number; description?: string };
   const range = maximum !== undefined ? `from ${minimum} to ${maximum}` : `of at least ${minimum}`;
-  return t.Integer({ minimum, ...(maximum !== undefined ? { maximum } : {}), description: `a whole number ${range} (${description})` });
+  return integer({ minimum, ...(maximum !== undefined ? { maximum } : {}), description: `a whole number ${range} (${description})` });
 };
 
-const RetentionSettings = t.Object({ traffic_rows: retentionField("traffic_rows"), max_age_days: retentionField("max_age_days"), max_db_mb: retentionField("max_db_mb") });
+const RetentionSettings = t.Object({ traffic_rows: retentionField("traffic_rows", answerInteger), max_age_days: retentionField("max_age_days", answerInteger), max_db_mb: retentionField("max_db_mb", answerInteger) });
 
 export const RetentionChangeBody = t.Object(
-  { traffic_rows: t.Optional(retentionField("traffic_rows")), max_age_days: t.Optional(retentionField("max_age_days")), max_db_mb: t.Optional(retentionField("max_db_mb")) },
+  { traffic_rows: t.Optional(retentionField("traffic_rows", inputInteger)), max_age_days: t.Optional(retentionField("max_age_days", inputInteger)), max_db_mb: t.Optional(retentionField("max_db_mb", inputInteger)) },
   { additionalProperties: false, minProperties: 1, description: "an object with some of traffic_rows, max_age_days, max_db_mb" },
 );
 
@@ -209,7 +219,7 @@ export type AuthStateT = Static<typeof AuthState>;
 
 const SCOPE_DESCRIPTION = "check: the inline check routes only (for nginx's auth_request and scripts); admin: everything";
 const KeyScope = t.UnionEnum(API_KEY_SCOPES, { description: SCOPE_DESCRIPTION });
-const KeyRateLimit = t.Nullable(t.Integer({ minimum: 0, maximum: MAX_KEY_RATE_LIMIT, description: "inline checks per second for this key; null: server.check_rate_limit; 0: no limit" }));
+const keyRateLimit = (integer: IntegerBuilder) => t.Nullable(integer({ minimum: 0, maximum: MAX_KEY_RATE_LIMIT, description: "inline checks per second for this key; null: server.check_rate_limit; 0: no limit" }));
 
 export const ApiKey = t.Object({
   id: t.Number(),
@@ -219,7 +229,7 @@ export const ApiKey = t.Object({
   lastUsedAt: t.Nullable(t.String({ description: "to the minute" })),
   revokedAt: t.Nullable(t.String()),
   scope: KeyScope,
-  rateLimit: KeyRateLimit,
+  rateLimit: keyRateLimit(answerInteger),
 });
 
 export const CreatedApiKey = t.Composite([ApiKey, t.Object({ key: t.String({ description: "the whole key: shown this once (only a hash is stored)" }) })]);
@@ -229,7 +239,7 @@ export const KeyCreateBody = t.Object(
     name: t.String({ minLength: 1, maxLength: 100, pattern: "\\S", description: "what the key is for, e.g. dashboard or ci" }),
     // The default is explicit: Elysia fills an absent optional UnionEnum with its first value otherwise.
     scope: t.Optional(t.UnionEnum(API_KEY_SCOPES, { description: SCOPE_DESCRIPTION, default: DEFAULT_KEY_ACCESS.scope })),
-    rateLimit: t.Optional(KeyRateLimit),
+    rateLimit: t.Optional(keyRateLimit(inputInteger)),
   },
   { additionalProperties: false },
 );
@@ -274,3 +284,16 @@ export const DecisionCreateBody = t.Object({
 export function toDecision(row: { ip: string; reason: string; source: (typeof BAN_SOURCES)[number]; createdAt: number; expiresAt: number | null; simulated: boolean }): DecisionT {
   return { ip: row.ip, reason: row.reason, source: row.source, createdAt: iso(row.createdAt), expiresAt: row.expiresAt === null ? null : iso(row.expiresAt), simulated: row.simulated };
 }
+
+const CampaignCount = t.Object({ value: t.String(), threats: t.Number() });
+
+/** An incident: the alert of a campaign (one attack type from one network) and what its threats add up to. */
+export const Incident = t.Object({
+  alert: AlertData,
+  threats: t.Number({ description: "threats of the campaign so far" }),
+  firstSeen: t.Nullable(t.String()),
+  lastSeen: t.Nullable(t.String()),
+  addresses: t.Array(CampaignCount, { description: "client addresses, the most active first (at most 20)" }),
+  endpoints: t.Array(CampaignCount, { description: "endpoints hit, the most hit first (at most 20)" }),
+});
+export type IncidentT = Static<typeof Incident>;
