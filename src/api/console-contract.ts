@@ -9,12 +9,13 @@ import { ConfigSchema } from "../config/schema.ts";
 import { DEFAULT_KEY_ACCESS, displayPrefix, MAX_KEY_RATE_LIMIT, type ApiKeyInfo } from "./auth/keys.ts";
 import { API_KEY_REQUIREMENTS, API_KEY_SCOPES, BAN_SOURCES, MODEL_KINDS, MODEL_STATES, THREAT_SEVERITIES, WAF_MODES } from "../core/enums.ts";
 import { literalUnion } from "./literal-union.ts";
-import { AlertData, iso, ThreatData, WholeNumber } from "./contract.ts";
+import { AlertData, iso, ThreatData, toTrafficData, TrafficData, WholeNumber } from "./contract.ts";
 import { Reason } from "./inline-check.ts";
 import type { AllowRuleRow } from "../services/allowlist.ts";
 import type { SourceStatus } from "../pipeline/sources/tail.ts";
 import type { ThreatListOptions } from "../services/threats.ts";
 import type { TrafficQuery } from "../services/traffic.ts";
+import type { TrafficRow } from "../store/rows.ts";
 
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
@@ -92,6 +93,7 @@ export const ThreatDetail = t.Composite([
       method: t.String(),
       path: t.String(),
       query: t.String(),
+      host: t.Optional(t.String({ description: "where it was sent ($host in the log, or the Host header), when known" })),
       headers: t.Record(t.String(), t.String(), { description: "lower-cased names; repeated headers joined with \", \"" }),
       body: t.Nullable(t.String()),
       redacted: t.Array(Redaction, { description: "the secrets taken out at ingestion (empty for requests stored before redaction)" }),
@@ -297,3 +299,57 @@ export const Incident = t.Object({
   endpoints: t.Array(CampaignCount, { description: "endpoints hit, the most hit first (at most 20)" }),
 });
 export type IncidentT = Static<typeof Incident>;
+
+// ── addresses and the traffic tail (GET /api/attackers, /api/addresses/:ip, /api/requests, /api/data-age) ──
+
+/** A traffic row as the console's tail shows it: the contract's fields and what the contract leaves out. */
+export const ConsoleTraffic = t.Composite([
+  TrafficData,
+  t.Object({
+    query: t.String({ description: "the raw query string, without the ?" }),
+    latencyMs: t.Nullable(t.Number({ description: "nginx's $request_time in milliseconds; null when the log format lacks it" })),
+  }),
+]);
+export type ConsoleTrafficT = Static<typeof ConsoleTraffic>;
+
+export function toConsoleTraffic(r: TrafficRow, now: number): ConsoleTrafficT {
+  return { ...toTrafficData(r, now), query: r.query, latencyMs: r.requestTime === null ? null : r.requestTime * 1000 };
+}
+
+export const RequestListQuery = t.Object({
+  range: t.Optional(t.String({ description: "1h, 6h, 24h, 7d, 30d, <N>h or <N>d (default 24h)" })),
+  limit: t.Optional(WholeNumber({ minimum: 1, maximum: 1000, description: "a whole number of rows from 1 to 1000 (default 200)" })),
+  before: t.Optional(WholeNumber({ minimum: 1, description: "a positive whole number: the id of the last row of the previous page (a cursor)" })),
+  ...TrafficFilters.properties,
+});
+
+const Prefix = t.Nullable(t.String({ description: "the network campaigns rotate within: the address's /24 (IPv4) or /64 (IPv6)" }));
+
+export const Attacker = t.Object({
+  ip: t.String(),
+  prefix: Prefix,
+  threats: t.Number({ description: "threats from it in the range" }),
+  lastSeen: t.String(),
+  types: t.Array(t.String(), { description: "its attack types, the most frequent first" }),
+  ban: t.Nullable(Decision, { description: "the active ban of the address or of its prefix" }),
+});
+export type AttackerT = Static<typeof Attacker>;
+
+export const AttackerQuery = t.Object({
+  range: t.Optional(t.String({ description: "1h, 6h, 24h, 7d, 30d, <N>h or <N>d (default 24h)" })),
+  limit: t.Optional(WholeNumber({ minimum: 1, maximum: 100, description: "a whole number of addresses from 1 to 100 (default 10)" })),
+});
+
+export const AddressProfile = t.Object({
+  ip: t.String({ description: "the address, canonical" }),
+  prefix: Prefix,
+  requests: t.Number({ description: "its requests still in the recent-traffic window" }),
+  flagged: t.Number({ description: "of which flagged" }),
+  threats: t.Number({ description: "its threats stored" }),
+  firstSeen: t.Nullable(t.String()),
+  lastSeen: t.Nullable(t.String()),
+  ban: t.Nullable(Decision, { description: "the active ban of the address or of its prefix" }),
+});
+export type AddressProfileT = Static<typeof AddressProfile>;
+
+export const DataAge = t.Object({ oldest: t.Nullable(t.String({ description: "the start of the oldest stored minute or hour of traffic; null before the first request" })) });

@@ -5,6 +5,7 @@
  * memory only (one averaged point per minute, at most 30 days, lost on restart).
  */
 import os from "node:os";
+import { Histogram } from "prom-client";
 import { and, asc, eq, gte, lt, notExists, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { ServiceContext } from "./context.ts";
@@ -14,6 +15,7 @@ import type { RollupRow } from "./alert-rules.ts";
 import type { MetricsSnapshot } from "../pipeline/bus.ts";
 import type { TrafficRow } from "../store/rows.ts";
 import { bucketFor, bucketStarts, HOUR_MS, MINUTE_MS } from "./range.ts";
+import { StoredCounters } from "./stored-counters.ts";
 
 export const WINDOW_SECONDS = 60;
 /** One point per minute for 30 days: about 43k small objects (a few MB). */
@@ -275,29 +277,28 @@ class PerformanceHistory {
 /** Measurements kept for quantiles: the most recent ones, so the figures follow what happens now. */
 export const DURATION_SAMPLES = 4096;
 
-/** Upper bounds (ms) of the cumulative histogram buckets Prometheus scrapes, from sub-millisecond checks to slow ingestion. */
-const HISTOGRAM_BUCKETS_MS = [0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] as const;
+/** Upper bounds (seconds) of the Prometheus histogram buckets, from sub-millisecond checks to slow ingestion. */
+const HISTOGRAM_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
  * One duration, measured: the last DURATION_SAMPLES measurements (a ring: constant memory) for p50
- * and p99 now, and an all-time cumulative histogram for Prometheus.
+ * and p99 now, and, when named, an all-time Prometheus histogram (registered by the API's /metrics).
  */
 export class DurationSamples {
   private readonly ring = new Float64Array(DURATION_SAMPLES);
   private count = 0;
-  /** Measurements at or under each bucket's bound (the last slot is +Inf). */
-  private readonly buckets = new Float64Array(HISTOGRAM_BUCKETS_MS.length + 1);
-  private sumMs = 0;
+  readonly histogram: Histogram | null;
+
+  constructor(prometheus?: { name: string; help: string }) {
+    this.histogram = prometheus ? new Histogram({ ...prometheus, buckets: HISTOGRAM_BUCKETS_S, registers: [] }) : null;
+  }
 
   add(ms: number): void {
     if (!Number.isFinite(ms)) return;
     const value = Math.max(0, ms);
     this.ring[this.count % DURATION_SAMPLES] = value;
     this.count++;
-    this.sumMs += value;
-    let i = 0;
-    while (i < HISTOGRAM_BUCKETS_MS.length && value > HISTOGRAM_BUCKETS_MS[i]!) i++;
-    this.buckets[i]!++;
+    this.histogram?.observe(value / 1000);
   }
 
   /** Nearest-rank quantiles of the kept measurements; zeros (and `samples: 0`) before the first one. */
@@ -307,13 +308,6 @@ export class DurationSamples {
     const sorted = this.ring.slice(0, n).sort();
     const at = (q: number) => sorted[Math.min(n - 1, Math.ceil(q * n) - 1)]!;
     return { p50: at(0.5), p99: at(0.99), samples: n };
-  }
-
-  /** Cumulative counts per bucket bound (ms; Infinity last), with the sum and count of every measurement so far. */
-  histogram(): { buckets: [number, number][]; sumMs: number; count: number } {
-    let cumulative = 0;
-    const bounds = [...HISTOGRAM_BUCKETS_MS, Number.POSITIVE_INFINITY];
-    return { buckets: bounds.map((le, i) => [le, (cumulative += this.buckets[i]!)]), sumMs: this.sumMs, count: this.count };
   }
 }
 
@@ -335,19 +329,33 @@ export class RateMeter {
   }
 }
 
-/** What the service measures as it works, for GET /api/performance. */
+/** `$time_local`, the usual log time, has whole seconds: a line of the second the service started in may read up to this much earlier. */
+const LOG_TIME_RESOLUTION_MS = 1000;
+
+/** What the service measures as it works, for GET /api/performance and /metrics. */
 export class LiveTimings {
   /** Log lines read from the followed logs (parsed or not). */
   readonly lines: RateMeter;
-  /** Per stored log line: from the time the log gives it to its commit (the log's time resolution applies: 1 s for `$time_local`). */
-  readonly ingestLagMs = new DurationSamples();
+  /** Per stored log line dated from the process's start on: from the time the log gives it to its commit (see `ingestLag`). */
+  readonly ingestLagMs = new DurationSamples({ name: "moat_ingest_lag_seconds", help: "Tailed log lines dated from the process's start on (older ones are a backlog), from the time the log gives them to their commit." });
   /** Per inline check request: from its arrival to its answer. */
-  readonly checkLatencyMs = new DurationSamples();
+  readonly checkLatencyMs = new DurationSamples({ name: "moat_check_duration_seconds", help: "Inline checks (/check, /check/batch, auth_request), from arrival to answer." });
   /** Per judged batch (a tail slice of up to 512 requests, or one inline check or batch): the models' time. */
-  readonly modelTimeMs = new DurationSamples();
+  readonly modelTimeMs = new DurationSamples({ name: "moat_model_duration_seconds", help: "Model time per judged batch." });
 
-  constructor(monotonic: () => number, startedAt: number) {
+  /** `wallStartedAt`: when the service's process started, epoch ms. */
+  constructor(monotonic: () => number, startedAt: number, private readonly wallStartedAt: number) {
     this.lines = new RateMeter(monotonic, startedAt);
+  }
+
+  /**
+   * Measures a stored line's lag, unless the log dates it before the service's process started: such
+   * a line is a backlog being read (a log replayed from its start, the lines written while Moat was
+   * stopped), and its age says how old the log is, not how far behind Moat is. Lines written since
+   * the start are measured, during start-up and while the backlog is read too: their lag is Moat's delay.
+   */
+  ingestLag(now: number, logTime: number): void {
+    if (logTime >= this.wallStartedAt - LOG_TIME_RESOLUTION_MS) this.ingestLagMs.add(now - logTime);
   }
 }
 
@@ -358,13 +366,17 @@ export interface MetricsOptions {
 
 export class MetricsService {
   readonly timings: LiveTimings;
+  /** Stored requests and threats, counted for Prometheus. */
+  readonly stored: StoredCounters;
   private readonly window = new RollingWindow();
   private readonly cpu = new CpuMeter();
   private readonly history: PerformanceHistory;
 
   constructor(private readonly ctx: Pick<ServiceContext, "store" | "bus" | "now" | "monotonic" | "monotonicStart">, options: MetricsOptions = {}) {
     this.history = new PerformanceHistory(options.historyMinutes ?? PERFORMANCE_HISTORY_MINUTES);
-    this.timings = new LiveTimings(() => ctx.monotonic(), ctx.monotonicStart);
+    // The process's start, on the real clock the tailed lines are timed with (process_start_time_seconds).
+    this.timings = new LiveTimings(() => ctx.monotonic(), ctx.monotonicStart, performance.timeOrigin);
+    this.stored = new StoredCounters(ctx.bus);
   }
 
   /**

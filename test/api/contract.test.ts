@@ -67,6 +67,8 @@ describeNginx("dashboard API contract", () => {
     const dir = tempDir();
     const db = join(dir, "moat.db");
     moat = startServe(["--log", nginx.path("logs/access.log"), "--db", db], { MOAT_STORAGE_DATA_DIR: dir, MOAT_SECURITY_NGINX_CONF: join(nginx.prefix, "nginx.conf") });
+    // Traffic once Moat is up: the lag histogram measures the lines written since its start (see the test below).
+    base = await waitForListening(moat);
     let sent = 0;
     const send = async (target: string, ua = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0") => {
       await sendRaw(nginx.port, `GET ${target} HTTP/1.1\r\nHost: shop.test\r\nUser-Agent: ${ua}\r\nConnection: close\r\n\r\n`);
@@ -78,7 +80,6 @@ describeNginx("dashboard API contract", () => {
     await send("/items?id=1%27%20UNION%20SELECT%20password%20FROM%20users--");
     await send("/static/..%2f..%2f..%2fetc%2fpasswd");
     await waitFor("stored requests", () => dbCounts(db).requests === sent);
-    base = await waitForListening(moat);
   });
   afterAll(async () => {
     moat?.proc.kill("SIGTERM");
@@ -176,7 +177,10 @@ describeNginx("dashboard API contract", () => {
     expect((await api("/ready")).body).toMatchObject({ ready: true });
     const scrape = async () => (await fetch(`${base}/metrics`)).text();
     let text = await scrape();
-    expect(text).toContain("moat_requests_total 44");
+    // Requests stored by verdict (clean, flagged, blocked): each once.
+    const stored = [...text.matchAll(/^moat_requests_total\{verdict="(\w+)"\} (\d+)$/gm)];
+    expect(stored.map((m) => m[1]).sort()).toEqual(["blocked", "clean", "flagged"]);
+    expect(stored.reduce((n, m) => n + Number(m[2]), 0)).toBe(44);
     expect(text).toMatch(/moat_threats_stored\{type="sqli"\} 1/);
     // Losses and bugs are counted where a scrape sees them.
     expect(text).toContain("moat_inline_write_failures_total 0\n");

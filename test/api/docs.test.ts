@@ -12,7 +12,7 @@ describe("OpenAPI and docs", () => {
     type Schema = { required?: string[]; properties?: Record<string, Schema> };
     const spec = (await (await app.handle(new Request("http://localhost/openapi.json"))).json()) as { paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: Schema }> }> }>> };
     const paths = Object.keys(spec.paths);
-    const expected = ["/api/metrics/realtime", "/api/metrics/historical", "/api/alerts/active", "/api/alerts/history", "/api/alerts/{id}/dismiss", "/api/alerts/{id}/acknowledge", "/api/activities/recent", "/api/activities", "/api/charts/requests", "/api/charts/threats", "/api/charts/performance", "/api/traffic/recent", "/api/traffic", "/api/threats/recent", "/api/threats", "/api/threats/type/{type}", "/api/threats/stats", "/api/security/checks", "/api/security/checks/{id}/run", "/api/security/compliance-score", "/api/analytics/overview", "/api/analytics/trends/{metric}", "/api/analytics/summary", "/health", "/ready", "/metrics"];
+    const expected = ["/api/metrics/realtime", "/api/metrics/historical", "/api/alerts/active", "/api/alerts/history", "/api/alerts/{id}/dismiss", "/api/alerts/{id}/acknowledge", "/api/activities/recent", "/api/activities", "/api/charts/requests", "/api/charts/threats", "/api/charts/performance", "/api/traffic/recent", "/api/traffic", "/api/traffic/endpoint/{endpoint}", "/api/threats/recent", "/api/threats", "/api/threats/type/{type}", "/api/threats/stats", "/api/security/checks", "/api/security/checks/{id}/run", "/api/security/compliance-score", "/api/analytics/overview", "/api/analytics/trends/{metric}", "/api/analytics/summary", "/health", "/ready", "/metrics"];
     for (const p of expected) expect(paths).toContain(p);
     // Beyond the contract: the console API, the inline checks and the credentials' endpoints.
     const beyond = ["/api/threats/{id}", "/api/threats/{id}/false-positive", "/api/allowlist", "/api/allowlist/{id}", "/api/models", "/api/models/train", "/api/models/{version}/promote", "/api/models/rollback", "/api/sources", "/api/settings", "/api/settings/retention", "/api/settings/webhook", "/api/keys", "/api/keys/{id}", "/api/performance", "/check", "/check/batch", "/check/auth-request", "/api/waf/check", "/api/waf/check/batch", "/api/waf/stats", "/api/waf/config", "/api/waf/model-info", "/api/auth/login", "/api/auth/logout", "/api/auth/me"];
@@ -25,8 +25,8 @@ describe("OpenAPI and docs", () => {
     try {
       const contract = readFileSync(CONTRACT, "utf8");
       for (const m of contract.matchAll(/`(?:POST )?(\/api\/[^`?\s]+)/g)) {
-        // The endpoint path segment is a wildcard in Moat's router.
-        const path = m[1]!.startsWith("/api/traffic/endpoint/") ? "/api/traffic/endpoint/*" : m[1]!;
+        // The contract writes the URL-encoded endpoint as prose.
+        const path = m[1]!.startsWith("/api/traffic/endpoint/") ? "/api/traffic/endpoint/{endpoint}" : m[1]!;
         if (path.startsWith("/api/waf") || path.includes("*")) continue; // detection endpoints have their own tests; `/api/*` is prose
         expect(paths).toContain(path);
       }

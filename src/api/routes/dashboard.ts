@@ -2,7 +2,7 @@
  * The dashboard's REST endpoints, exactly as shared/API-CONTRACT.md lists them: every response in the
  * envelope, every list bounded (`limit` up to 1000, newest first), `range` validated.
  */
-import { Elysia, t } from "elysia";
+import { Elysia, t, type Static } from "elysia";
 import { ActivityData, AlertData, ChartDataPoint, ComplianceScore, iso, RealTimeMetrics, SecurityCheck, shownBlocked, ThreatData, TrafficData, threatColumns, toAlertData, toRealTimeMetrics, toSecurityCheck, toThreatData, toTrafficData, WholeNumber } from "../contract.ts";
 import { ApiError, envelope, ok } from "../envelope.ts";
 import type { ApiServices } from "../services.ts";
@@ -23,6 +23,15 @@ const RangeLimitQuery = t.Object({
 const TrafficListQuery = t.Object({ ...RangeLimitQuery.properties, ...TrafficFilters.properties });
 const ThreatListQuery = t.Object({ ...RangeLimitQuery.properties, ...ThreatFilters.properties });
 
+/** The wildcard's endpoint, decoded here (Elysia leaves a wildcard as sent): bad encoding is the caller's error, not a 500. */
+function decodedEndpoint(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new ApiError(400, "the endpoint is not valid URL encoding");
+  }
+}
+
 /** Chart labels: the time of day for a day or less, the date and time beyond. */
 const label = (ms: number, rangeMs: number) => (rangeMs <= 86_400_000 ? iso(ms).slice(11, 16) : iso(ms).slice(5, 16).replace("T", " "));
 
@@ -34,6 +43,8 @@ export function dashboardRoutes(s: ApiServices) {
     if (!row) throw new ApiError(404, `no alert ${params.id}`);
     return ok(null, `alert ${params.id} ${row.status}`);
   };
+  const trafficAt = (endpoint: string, query: Static<typeof RangeLimitQuery>) =>
+    ok(listTraffic(s.ctx.store, { since: since(query.range), endpoint: endpoint.startsWith("/") ? endpoint : `/${endpoint}`, limit: query.limit ?? 1000, beforeId: query.before }).map((r) => toTrafficData(r, now())));
   return new Elysia({ name: "dashboard", prefix: "/api" })
     .get("/metrics/realtime", () => ok(toRealTimeMetrics(s.metrics.snapshot(), s.wsClients())), { response: envelope(RealTimeMetrics), detail: { tags: ["metrics"] } })
     .get(
@@ -79,14 +90,16 @@ export function dashboardRoutes(s: ApiServices) {
     )
     .get("/traffic/recent", ({ query }) => ok(listTraffic(s.ctx.store, { limit: query.limit ?? 50 }).map((r) => toTrafficData(r, now()))), { query: limitQuery(50), response: envelope(t.Array(TrafficData)), detail: { tags: ["traffic"] } })
     .get("/traffic", ({ query }) => ok(listTraffic(s.ctx.store, { since: since(query.range), limit: query.limit ?? 1000, beforeId: query.before, ...trafficFilterOptions(query) }).map((r) => toTrafficData(r, now()))), { query: TrafficListQuery, response: envelope(t.Array(TrafficData)), detail: { tags: ["traffic"] } })
-    .get(
-      "/traffic/endpoint/*",
-      ({ params, query }) => {
-        const endpoint = decodeURIComponent(params["*"]);
-        return ok(listTraffic(s.ctx.store, { since: since(query.range), endpoint: endpoint.startsWith("/") ? endpoint : `/${endpoint}`, limit: query.limit ?? 1000, beforeId: query.before }).map((r) => toTrafficData(r, now())));
-      },
-      { query: RangeLimitQuery, response: envelope(t.Array(TrafficData)), detail: { tags: ["traffic"], description: "the endpoint URL-encoded, e.g. /api/traffic/endpoint/%2Fsearch" } },
-    )
+    .get("/traffic/endpoint/:endpoint", ({ params, query }) => trafficAt(params.endpoint, query), {
+      params: t.Object({ endpoint: t.String({ description: "the endpoint, URL-encoded: /api/traffic/endpoint/%2Fsearch" }) }),
+      query: RangeLimitQuery,
+      response: envelope(t.Array(TrafficData)),
+      detail: { tags: ["traffic"] },
+    })
+    // The same with the endpoint's slashes left unencoded (/api/traffic/endpoint/search/x), as it
+    // has always been taken; hidden: a wildcard is no OpenAPI path. Elysia decodes named
+    // parameters, not the wildcard.
+    .get("/traffic/endpoint/*", ({ params, query }) => trafficAt(decodedEndpoint(params["*"]), query), { query: RangeLimitQuery, response: envelope(t.Array(TrafficData)), detail: { hide: true } })
     .get("/threats/recent", ({ query }) => ok(s.threats.recent(query.limit ?? 20).map((r) => toThreatData(r, now()))), { query: limitQuery(20), response: envelope(t.Array(ThreatData)), detail: { tags: ["threats"] } })
     .get("/threats/stats", ({ query }) => ok(s.threats.stats(since(query.range))), { query: RangeQuery, response: envelope(t.Record(t.String(), t.Number())), detail: { tags: ["threats"] } })
     .get(

@@ -195,7 +195,7 @@ export function startIngest(options: IngestOptions): Ingest {
     let newest = -Infinity;
     for (const r of requests) {
       if (r.time === null) continue;
-      timings.ingestLagMs.add(now - r.time);
+      timings.ingestLag(now, r.time);
       if (r.time > newest) newest = r.time;
     }
     source.lagMs = newest > -Infinity ? Math.max(0, now - newest) : null;
