@@ -6,7 +6,7 @@
  * drive the terminal. A value that may hold a line break of its own (a table cell, a path) is escaped
  * where it is put into the text, so that it cannot forge a line. JSON goes out through safeJson.
  *
- * Every listing (`moat decisions list`, `apikey list`, `model list`, `db stats`, `doctor`) is written by
+ * Every listing (`moat decisions list`, `apikey list`, `model list`, `db stats`) is written by
  * writeListing, so that `-o table|json|csv` means the same everywhere.
  */
 import { once } from "node:events";
@@ -53,7 +53,7 @@ export async function writeOut(text: string): Promise<void> {
   }
 }
 
-/** For every command (main): a write error that comes as an event rather than from writeOut ends the process as writeOut would. */
+/** Installed once for the process (cli/index.ts): a write error that comes as an event rather than from writeOut ends it as writeOut would. */
 export function exitQuietlyOnEpipe(): void {
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") process.exit(EXIT.ok);
@@ -71,12 +71,15 @@ export interface OutputFlags {
   json?: boolean;
 }
 
+/** Command lines to copy, at the end of the command's --help. */
+export function addExamples(cmd: Command, examples: string[]): Command {
+  return cmd.addHelpText("after", `\nExamples:\n${examples.map((e) => `  $ ${e}`).join("\n")}\n`);
+}
+
 /** `-o table|json|csv` and its `--json` alias, and the command's examples at the end of its --help. */
 export function addOutputOptions(cmd: Command, examples: string[]): Command {
-  return cmd
-    .addOption(new Option("-o, --output <format>", "table for a person; json or csv for a program or a spreadsheet").choices(OUTPUT_FORMATS).default("table"))
-    .option("--json", "the same as -o json")
-    .addHelpText("after", `\nExamples:\n${examples.map((e) => `  $ ${e}`).join("\n")}\n`);
+  cmd.addOption(new Option("-o, --output <format>", "table for a person; json or csv for a program or a spreadsheet").choices(OUTPUT_FORMATS).default("table")).option("--json", "the same as -o json");
+  return addExamples(cmd, examples);
 }
 
 /** One column: its name (lowercase, `_` between words: the CSV header; upper-cased for the table) and its cell. */

@@ -8,6 +8,8 @@ import { IncompatibleSiteModel } from "../../src/detect/site/model.ts";
 import { addConfigOptions, configFrom, type ConfigFlags } from "../config-options.ts";
 import os from "node:os";
 import { CliError, EXIT } from "../exit-codes.ts";
+import { writeText } from "../output.ts";
+import { localUrlHost } from "../../src/config/exposure.ts";
 
 interface ServeFlags extends ConfigFlags {
   log?: string[];
@@ -51,6 +53,9 @@ export function serveCommand(): Command {
       if ((e as NodeJS.ErrnoException).code === "EADDRINUSE") throw new CliError(`${config.server.host}:${config.server.port} is in use by another program: stop it, or set server.port or --port`, EXIT.tempFail);
       throw e;
     }
+    // For the person who started it (`npm start`): where to look, on stdout, besides the "listening" log line on
+    // stderr. Nobody has to read it: a stdout that cannot be written does not stop the service.
+    await writeText(`Moat is running: open the dashboard at http://${localUrlHost(config.server.host)}:${service.port}/ (Ctrl-C stops it)\n`).catch(() => {});
     // Graceful shutdown: stop reading, let the batch in flight be written with its checkpoint, close.
     // A stop that fails is an error of the command (exit 70), not a process left running. Stopping is
     // started once: a second SIGINT or SIGTERM while it runs ends the process at once.

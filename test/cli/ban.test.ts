@@ -51,8 +51,9 @@ describe("moat ban", () => {
   test("list shows the active bans, newest first, as text or JSON", () => {
     const text = ban("list");
     expect(text.code).toBe(0);
-    expect(text.stdout.split("\n")[0]).toMatch(/^2001:db8::5\s+manual\s+until removed\s+banned by hand$/);
-    expect(text.stdout.split("\n")[1]).toMatch(/^203\.0\.113\.7\s+manual\s+until \S+\s+scanning \/wp-admin$/);
+    expect(text.stdout.split("\n")[0]).toMatch(/^IP\s+SOURCE\s+EXPIRES\s+REASON$/);
+    expect(text.stdout.split("\n")[1]).toMatch(/^2001:db8::5\s+manual\s+until removed\s+banned by hand$/);
+    expect(text.stdout.split("\n")[2]).toMatch(/^203\.0\.113\.7\s+manual\s+until \S+\s+scanning \/wp-admin$/);
     const rows = JSON.parse(ban("list", "--json").stdout) as { ip: string; source: string; reason: string; createdAt: number; expiresAt: number | null }[];
     expect(rows.map((r) => r.ip)).toEqual(["2001:db8::5", "203.0.113.7"]);
     expect(rows[1]).toMatchObject({ source: "manual", reason: "scanning /wp-admin" });
@@ -194,7 +195,7 @@ describe("moat decisions (moat ban's own name)", () => {
     const decisions = (...args: string[]) => runCli(["decisions", ...args, "--config", config, "--db", decisionsDb]);
     const listed = decisions("list");
     expect(listed.code).toBe(0);
-    expect(listed.stdout.split("\n")[0]).toMatch(/^203\.0\.113\.0\/24\s+auto\s/);
+    expect(listed.stdout.split("\n")[1]).toMatch(/^203\.0\.113\.0\/24\s+auto\s/);
     expect(listed.stdout).toMatch(/198\.51\.100\.9\s+auto \(simulated: not written\)/);
     const lifted = decisions("delete", "203.0.113.0/24");
     expect([lifted.code, lifted.stdout.split("\n")[0]]).toEqual([0, "removed the ban on 203.0.113.0/24"]);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { NGINX_BIN, startNginx, type NginxInstance } from "../helpers/nginx.ts";
+import { startServe, waitForListening } from "../helpers/serve.ts";
 
 const dir = tempDir();
 let nginx: NginxInstance | null = null;
@@ -41,6 +42,32 @@ describe("moat doctor", () => {
       expect(r.stdout).toMatch(/WARN\s+nginx: nothing answers on 127\.0\.0\.1:1/);
     } finally {
       busy.stop(true);
+    }
+  });
+
+  test("a port taken by a running moat serve is ok, with its pid; one taken by another web server still fails", async () => {
+    const log = join(dir, "served.log");
+    writeFileSync(log, '1.2.3.4 - - [24/Nov/2026:11:54:54 +0000] "GET / HTTP/1.1" 200 3 "-" "ua"\n');
+    const db = join(dir, "served", "moat.db");
+    const serve = startServe(["--log", log, "--db", db]);
+    try {
+      const port = new URL(await waitForListening(serve)).port;
+      const r = runCli(["doctor", "--log", log, "--db", db, "-c", "/dev/null", "--port", port, "--nginx", "127.0.0.1:1", "--json"]);
+      const findings = JSON.parse(r.stdout) as { check: string; status: string; message: string }[];
+      expect(findings.find((f) => f.check === "port")).toEqual({ check: "port", status: "ok", message: `127.0.0.1:${port} is in use by moat serve, pid ${serve.proc.pid}` });
+      expect(r.code).toBe(0);
+    } finally {
+      serve.proc.kill("SIGTERM");
+      await serve.proc.exited;
+    }
+    // Another program that answers /health (status ok, but not Moat's answer) is not taken for Moat.
+    const other = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => Response.json({ status: "ok" }) });
+    try {
+      const r = runCli(["doctor", "--log", log, "--db", join(dir, "other.db"), "-c", "/dev/null", "--port", String(other.port), "--nginx", "127.0.0.1:1", "--json"]);
+      expect(r.code).toBe(1);
+      expect((JSON.parse(r.stdout) as { check: string; status: string; message: string }[]).find((f) => f.check === "port")).toMatchObject({ status: "fail", message: expect.stringContaining(`127.0.0.1:${other.port} cannot be used`) });
+    } finally {
+      other.stop(true);
     }
   });
 });

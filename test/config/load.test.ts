@@ -31,7 +31,7 @@ describe("configuration", () => {
     expect(() => loadConfig({ env: { MOAT_BAN_ENABLED: "yes" } })).toThrow(/ban\.enabled: .*boolean.*"yes".*MOAT_BAN_ENABLED/);
   });
 
-  test("every problem names the key and where the value came from", () => {
+  test("every problem names the key and where the value came from, with the file's line", () => {
     const file = join(dir, "bad.toml");
     writeFileSync(file, '[server]\nport = "abc"\nprot = 1\n[nope]\nx = 1\n');
     try {
@@ -40,13 +40,67 @@ describe("configuration", () => {
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);
       const text = (e as Error).message;
-      expect(text).toContain("server.prot: unknown key");
-      expect(text).toContain("nope: unknown section");
-      expect(text).toContain(`server.port: Expected integer, got "abc" (from ${file})`);
+      expect(text).toContain(`server.prot: unknown key (known in [server]: host, port, allowed_origins,`);
+      expect(text).toContain(`in ${file}:3\n`);
+      expect(text).toContain(`nope: unknown section in ${file}:4 (known: server, ingest,`);
+      expect(text).toContain(`server.port: Expected integer, got "abc" (from ${file}:2)`);
       expect(text).toContain("retention.max_db_mb: Expected integer to be greater or equal to 16, got 5 (from MOAT_RETENTION_MAX_DB_MB)");
-      expect(text).toContain("detect.mode");
+      expect(text).toContain('detect.mode: must be one of "detect", "block", got "panic" (from MOAT_DETECT_MODE)');
       expect(text).toContain('ingest.memory_soft_limit_mb: Expected integer, got "lots" (from MOAT_INGEST_MEMORY_SOFT_LIMIT_MB)');
     }
+  });
+
+  test("a key with a fixed set of values lists them, at its line, past comments, tables and multi-line values", () => {
+    const file = join(dir, "enum.toml");
+    const text = [
+      "# Moat", //                                    1
+      "[ingest]", //                                  2
+      "logs = [", //                                   3
+      '  "/var/log/nginx/access.log",', //             4
+      '  "level = x",', //                             5: a string inside the array, not a key
+      "]", //                                          6
+      "", //                                           7
+      "[log]", //                                      8
+      '  level = "loud" # a typo', //                  9
+      '"format" = "xml"', //                           10: a quoted key
+    ].join("\n");
+    writeFileSync(file, text);
+    const problems = (() => {
+      try {
+        loadConfig({ file, env: {} });
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+      throw new Error("should have failed");
+    })();
+    expect(problems).toEqual([`log.level: must be one of "debug", "info", "warn", "error", got "loud" (from ${file}:9)`, `log.format: must be one of "json", "logfmt", got "xml" (from ${file}:10)`]);
+  });
+
+  test("a TOML syntax error names its line, also after a multi-line array", () => {
+    const file = join(dir, "syntax.toml");
+    writeFileSync(file, '[server]\nallowed_hosts = [\n  "a",\n  "b",\n]\nport = = 8080\nhost = "x"\n');
+    expect(() => loadConfig({ file, env: {} })).toThrow(`${file}:6: TOML Parse error: Expected a value but found '='`);
+    writeFileSync(file, '[server]\nport = 8080\nallowed_hosts = [\n  "a",\n');
+    expect(() => loadConfig({ file, env: {} })).toThrow(`${file}:3: TOML Parse error`); // never closed: the line that opened it
+  });
+
+  test("a MOAT_ variable that is no setting is a warning naming the closest one; the known ones are not", () => {
+    const { warnings } = loadConfig({ env: { MOAT_SERVR_PORT: "9000", MOAT_DETECT_MODEE: "block", MOAT_CONFIG: "/x.toml", MOAT_CACHE_DIR: "/c", MOAT_BAN_ENABLED: "true", PATH: "/bin" } });
+    expect(warnings).toEqual([
+      "MOAT_DETECT_MODEE is not a Moat setting and is ignored (did you mean MOAT_DETECT_MODE?)",
+      "MOAT_SERVR_PORT is not a Moat setting and is ignored (did you mean MOAT_SERVER_PORT?)",
+    ]);
+    // Renamed keys are errors of their own, not also warnings.
+    const renamed = (() => {
+      try {
+        loadConfig({ env: { MOAT_SERVER_CORS_ORIGINS: "https://a.example", MOAT_SERVR_HOST: "x" } });
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error("should have failed");
+    })();
+    expect(renamed.problems[0]).toStartWith("MOAT_SERVER_CORS_ORIGINS: renamed: use server.allowed_origins");
+    expect(renamed.warnings).toEqual(["MOAT_SERVR_HOST is not a Moat setting and is ignored (did you mean MOAT_SERVER_HOST?)"]);
   });
 
   test("a broken TOML file is reported with its path; a missing one only when required", () => {

@@ -55,7 +55,7 @@ describe("moat train over a live model", () => {
     expect(second.stdout).toContain("passed");
     expect(readFileSync(join(model, "site.onnx")).equals(first)).toBe(false);
     expect(readdirSync(join(model, "history"))).toHaveLength(1);
-    const list = runCli(["model", "list", model]).stdout.trim().split("\n");
+    const list = runCli(["model", "list", model]).stdout.trim().split("\n").slice(1); // after the header row
     expect(list.map((l) => l.split(/\s+/)[0])).toEqual(["live", "replaced"]);
     const info = JSON.parse(runCli(["model", "info", model]).stdout);
     // The live profile's endpoints are the ones its training counted (the shop fixture has at least 9).
