@@ -5,6 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import type { Config } from "../config/schema.ts";
+import { localUrlHost } from "../config/exposure.ts";
 import { findDirectives, parseNginxConfig, type Directive } from "../services/security/nginx-config.ts";
 import type { DoctorFinding } from "./doctor-finding.ts";
 
@@ -47,7 +48,7 @@ function checkMoatSide(config: Config): DoctorFinding[] {
 
 /** Whether a running moat serve here has received copies (its /health says). */
 async function checkArrivals(config: Config, fetchHealth: (url: string) => Promise<unknown>): Promise<DoctorFinding & { received: number }> {
-  const host = ["0.0.0.0", "::", ""].includes(config.server.host) ? "127.0.0.1" : config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
+  const host = localUrlHost(config.server.host);
   let health: { mirror?: { received: number; last_copy_at: number | null } };
   try {
     health = (await fetchHealth(`http://${host}:${config.server.port}/health`)) as typeof health;

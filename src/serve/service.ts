@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { watch } from "chokidar";
 import type { Config } from "../config/schema.ts";
+import { localUrlHost } from "../config/exposure.ts";
 import type { Logger } from "../core/log.ts";
 import { Detector } from "../detect/detector.ts";
 import { createRedactor } from "../detect/redact.ts";
@@ -121,9 +122,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
   // connections instead of failing to bind.
   app.listen({ hostname: config.server.host, port: config.server.port, reusePort: false });
   const port = app.server?.port ?? config.server.port;
-  // The address an operator opens: an IPv6 literal goes in brackets, and a wildcard bind is reached on loopback.
-  const shownHost = ["0.0.0.0", "::", ""].includes(config.server.host) ? "127.0.0.1" : config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
-  log.info("listening", { host: config.server.host, port, dashboard: `http://${shownHost}:${port}/` });
+  log.info("listening", { host: config.server.host, port, dashboard: `http://${localUrlHost(config.server.host)}:${port}/` });
 
   return {
     port,
