@@ -8,6 +8,7 @@ import { detectionRoutes } from "../../src/api/routes/detection.ts";
 import type { HttpRequest } from "../../src/core/http-request.ts";
 import { severityOf, type Verdict } from "../../src/detect/verdict.ts";
 import { callApi, makeApiServices } from "../helpers/api.ts";
+import type { CheckAnswerT } from "../../src/api/inline-check.ts";
 
 /** What a site model says of the requests: the new pages and campaigns depart from the profile. */
 function anomalyJudge(requests: HttpRequest[]): Promise<Verdict[]> {
@@ -26,7 +27,7 @@ async function blockMode(env: Record<string, string> = {}) {
   const app = new Elysia().use(detectionRoutes(s, {}));
   const check = async (path: string, query_params: Record<string, string> = {}) => {
     const res = await callApi(app, "POST", "/check", { method: "GET", path, query_params }, { "content-type": "application/json" });
-    return { status: res.status, blocked: (res.body as unknown as { blocked: boolean }).blocked };
+    return { status: res.status, blocked: (res.body as unknown as CheckAnswerT).blocked };
   };
   const storedBlocked = () => {
     s.writeBehind.flush();

@@ -7,6 +7,7 @@ import SwaggerParser from "@apidevtools/swagger-parser";
 import type { OpenAPIV3_1 } from "openapi-types";
 import { createApi } from "../../src/api/app.ts";
 import { apiData, callApi, makeApiServices } from "../helpers/api.ts";
+import type { TrafficDataT } from "../../src/api/contract.ts";
 
 describe("the OpenAPI document", () => {
   test("validates against the OpenAPI schema, with no WebSocket operation, no wildcard path and no bodiless answer given content", async () => {
@@ -29,8 +30,8 @@ describe("the OpenAPI document", () => {
     const app = createApi(s);
     expect((await callApi(app, "POST", "/check", { method: "GET", path: "/shop/items", query_params: { id: "7" } })).status).toBe(200);
     s.writeBehind.flush();
-    const encoded = await apiData<{ endpoint: string }[]>(app, "GET", `/api/traffic/endpoint/${encodeURIComponent("/shop/items")}?range=1h`);
-    const plain = await apiData<{ endpoint: string }[]>(app, "GET", "/api/traffic/endpoint/shop/items?range=1h");
+    const encoded = await apiData<TrafficDataT[]>(app, "GET", `/api/traffic/endpoint/${encodeURIComponent("/shop/items")}?range=1h`);
+    const plain = await apiData<TrafficDataT[]>(app, "GET", "/api/traffic/endpoint/shop/items?range=1h");
     expect(encoded.length).toBe(1);
     expect(plain).toEqual(encoded);
   });

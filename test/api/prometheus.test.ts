@@ -17,6 +17,7 @@ import { apiData, callApi, followLogs, makeApiServices } from "../helpers/api.ts
 import { waitFor } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { parsePrometheus, valueOf, type Family } from "./prometheus-text.ts";
+import type { CheckAnswerT } from "../../src/api/inline-check.ts";
 
 const closers: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
@@ -36,7 +37,7 @@ describe("/metrics", () => {
   test("valid text: requests by verdict and threats by type and severity as stored, build info, process figures", async () => {
     const s = await makeApiServices();
     const app = createApi(s);
-    const check = async (body: object) => (await callApi<{ attack_type: string; severity: string; blocked: boolean }>(app, "POST", "/check", body)).body as unknown as { attack_type: string; severity: string; blocked: boolean };
+    const check = async (body: object) => (await callApi(app, "POST", "/check", body)).body as unknown as CheckAnswerT;
     expect((await check(CLEAN)).blocked).toBe(false);
     const flagged = await check(XSS);
     await apiData(app, "PUT", "/api/waf/config", { mode: "block" });
@@ -46,8 +47,8 @@ describe("/metrics", () => {
     const m = await scrape(app);
     expect(m.get("moat_requests_total")?.type).toBe("counter");
     expect(["clean", "flagged", "blocked"].map((verdict) => valueOf(m, "moat_requests_total", { verdict }))).toEqual([1, 1, 1]);
-    expect(m.get("moat_threats_total")?.samples).toEqual([{ name: "moat_threats_total", labels: { type: flagged.attack_type, severity: flagged.severity }, value: 2 }]);
-    expect(valueOf(m, "moat_threats_stored", { type: flagged.attack_type })).toBe(2);
+    expect(m.get("moat_threats_total")?.samples).toEqual([{ name: "moat_threats_total", labels: { type: flagged.attack_type!, severity: flagged.severity }, value: 2 }]);
+    expect(valueOf(m, "moat_threats_stored", { type: flagged.attack_type! })).toBe(2);
 
     expect(m.get("moat_build_info")?.samples).toEqual([{ name: "moat_build_info", labels: { version: VERSION, commit: COMMIT, generic_model: s.ctx.detector.generic.meta.version, bun: Bun.version }, value: 1 }]);
     expect(valueOf(m, "process_cpu_seconds_total")).toBeGreaterThan(0);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createApi } from "../../src/api/app.ts";
 import type { ApiServices } from "../../src/api/services.ts";
 import { apiData, apiFailure, makeApiServices } from "../helpers/api.ts";
+import type { ThreatDataT } from "../../src/api/contract.ts";
 
 let s: ApiServices;
 let app: ReturnType<typeof createApi>;
@@ -38,9 +39,9 @@ describe("integer query parameters", () => {
     expect(await apiData<unknown[]>(app, "GET", "/api/threats/recent")).toHaveLength(3); // default 20
     expect(await apiData<unknown[]>(app, "GET", "/api/traffic/recent")).toHaveLength(3); // default 50
     expect(await apiData<unknown[]>(app, "GET", "/api/activities/recent")).toBeArray(); // default 10
-    const [newest] = await apiData<{ id: number }[]>(app, "GET", "/api/threats?limit=1");
+    const [newest] = await apiData<ThreatDataT[]>(app, "GET", "/api/threats?limit=1");
     expect(await apiData<unknown[]>(app, "GET", `/api/threats?before=${newest!.id}`)).toHaveLength(2);
     expect(await apiData<unknown[]>(app, "GET", "/api/traffic?status=200&limit=007")).toBeArray();
-    expect((await apiData<{ id: number }>(app, "GET", `/api/threats/${newest!.id}`)).id).toBe(newest!.id);
+    expect((await apiData<ThreatDataT>(app, "GET", `/api/threats/${newest!.id}`)).id).toBe(newest!.id);
   });
 });

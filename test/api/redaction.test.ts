@@ -18,6 +18,7 @@ import { redactionKeyPath } from "../../src/store/redaction-key.ts";
 import { apiData, callApi, followLogs, makeApiServices } from "../helpers/api.ts";
 import { waitFor } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
+import type { CheckAnswerT } from "../../src/api/inline-check.ts";
 
 const SESSION = "s3ss10n-Secret-Value-0123456789abcdef";
 const BEARER = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0cGF5bG9hZA.c2lnbmF0dXJl";
@@ -94,7 +95,7 @@ beforeAll(async () => {
   ingest = followLogs(s, [log]);
   await waitFor("the log ingested", () => s.sources()[0]?.lines === 1);
   // /check answers bare (no envelope).
-  const answer = (await callApi(app, "POST", "/check", CHECK)).body as unknown as { is_anomaly: boolean; reasons: { field: string; evidence: string }[] };
+  const answer = (await callApi(app, "POST", "/check", CHECK)).body as unknown as CheckAnswerT;
   // The caller's own answer is judged on the real values: the cookie's SQL injection is caught.
   expect(answer).toMatchObject({ is_anomaly: true, attack_type: "sqli" });
   expect(answer.reasons[0]).toMatchObject({ field: "cookie.pref", evidence: expect.stringMatching(/union select/i) });
