@@ -5,7 +5,8 @@
 import { useCallback, useEffect, useState } from "react";
 import { api, onUnauthorized } from "./lib/api.ts";
 import { live } from "./lib/live.ts";
-import { rangeOf, useRoute } from "./lib/router.ts";
+import { rangeOf, setDefaultRange, useRoute } from "./lib/router.ts";
+import { rangeHolding, setDataStart } from "./lib/range.ts";
 import type { AuthState, Range } from "./lib/types.ts";
 import { Layout } from "./components/layout.tsx";
 import { Login } from "./components/login.tsx";
@@ -20,6 +21,7 @@ import { SecurityPage } from "./pages/security.tsx";
 import { AnalyticsPage } from "./pages/analytics.tsx";
 import { SettingsPage } from "./pages/settings.tsx";
 import { BansPage } from "./pages/bans.tsx";
+import { AddressPage } from "./pages/address.tsx";
 import { Page } from "./components/page.tsx";
 
 function CurrentPage({ page, id, range, query }: { page: string; id: string | undefined; range: Range; query: URLSearchParams }) {
@@ -40,15 +42,21 @@ function CurrentPage({ page, id, range, query }: { page: string; id: string | un
       return <AnalyticsPage range={range} />;
     case "bans":
       return <BansPage />;
+    case "address":
+      return id ? <AddressPage ip={id} range={range} /> : <NotFound />;
     case "settings":
       return <SettingsPage />;
     default:
-      return (
-        <Page title="Not found">
-          <Empty title="There is no such page.">Pick a page from the menu.</Empty>
-        </Page>
-      );
+      return <NotFound />;
   }
+}
+
+function NotFound() {
+  return (
+    <Page title="Not found">
+      <Empty title="There is no such page.">Pick a page from the menu.</Empty>
+    </Page>
+  );
 }
 
 export function App() {
@@ -82,6 +90,22 @@ export function App() {
     return () => live.stop();
   }, [ready, session]);
 
+  // The default range follows the data's age, and charts start where the data does; pages wait for
+  // it so that they do not load twice.
+  const [ranged, setRanged] = useState(false);
+  useEffect(() => {
+    if (!ready || ranged) return;
+    const done = () => setRanged(true);
+    // Without an answer the default stays 24h: not worth an error on every page.
+    api
+      .dataAge()
+      .then((age) => {
+        setDataStart(age.oldest);
+        setDefaultRange(rangeHolding(age.oldest));
+      }, () => undefined)
+      .finally(done);
+  }, [ready, ranged]);
+
   if (authError) {
     return (
       <main className="login" id="main">
@@ -89,7 +113,7 @@ export function App() {
       </main>
     );
   }
-  if (auth === null) return <Spinner label="Connecting to Moat…" />;
+  if (auth === null || (!needLogin && !ranged)) return <Spinner label="Connecting to Moat…" />;
   if (needLogin) {
     return (
       <Login

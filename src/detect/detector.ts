@@ -75,6 +75,11 @@ export class Detector {
     return this.generic.meta.threshold;
   }
 
+  /** The operator's threshold, or undefined when the calibrated one applies (a second detector copies it). */
+  get thresholdSetting(): number | undefined {
+    return this.thresholdOverride;
+  }
+
   /** Overrides the calibrated threshold (an operator's setting); undefined restores it. */
   setThreshold(threshold: number | undefined): void {
     this.thresholdOverride = threshold;

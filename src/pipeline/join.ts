@@ -44,7 +44,7 @@ function withLogFields(copy: HttpRequest, line: HttpRequest): HttpRequest {
 }
 
 /** How long a log line waits at most for a copy that arrived but is still being judged. */
-const IN_FLIGHT_WAIT_MS = 2000;
+const IN_FLIGHT_WAIT_MS = 5000;
 
 export class MirrorJoin {
   /** Insertion order is arrival order: the oldest copies come first. */

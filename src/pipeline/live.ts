@@ -16,7 +16,7 @@ import type { MetricsService } from "../services/metrics.ts";
 import type { AlertService } from "../services/alerts.ts";
 import type { DenyList } from "../services/deny-list/service.ts";
 import { batched } from "./bus.ts";
-import { createPipeline, type LiveSettings, type Pipeline } from "./pipeline.ts";
+import { createPipeline, type LiveSettings, type Pipeline, type PipelineOptions } from "./pipeline.ts";
 import { WriteBehind } from "./sinks/write-behind.ts";
 import { inlineSource, type InlineSource } from "./sources/inline.ts";
 import { MirrorSource } from "./sources/mirror.ts";
@@ -33,6 +33,8 @@ export interface LivePipelineOptions {
   live: LiveSettings;
   /** The models, then the allowlist. */
   judge(requests: HttpRequest[]): Promise<Verdict[]>;
+  /** The same, judged off the thread that answers nginx (mirrored copies); `judge` when absent. */
+  judgeOffThread?(requests: HttpRequest[]): Promise<Verdict[]>;
   redact: Redactor;
   metrics: MetricsService;
   alerts: AlertService;
@@ -77,13 +79,14 @@ export function startLivePipeline(o: LivePipelineOptions): LivePipeline {
   const { config, store, bus, log } = o.ctx;
   followStored(o);
   const denyList = o.denyList;
-  const pipeline = createPipeline({
+  const pipelineOptions: PipelineOptions = {
     judge: o.judge,
     redact: o.redact,
     live: o.live,
     policy: blockPolicy(config.detect.block_min_severity as Severity, config.detect.block_anomaly_endpoints),
     ...(denyList ? { denied: (ip: string) => denyList.denies(ip) } : {}),
-  });
+  };
+  const pipeline = createPipeline(pipelineOptions);
   const writeBehind = new WriteBehind(store, bus, (e) => log.error("cannot store judged requests", { error: e.message }));
   const join = config.mirror.enabled
     ? new MirrorJoin({
@@ -93,8 +96,10 @@ export function startLivePipeline(o: LivePipelineOptions): LivePipeline {
         storeAlone: (copies) => writeBehind.add(copies.map((c) => c.request), copies.map((c) => c.verdict), copies.map((c) => c.blocked)),
       })
     : null;
+  // The mirror's own pipeline differs only in where the models run (src/pipeline/worker-judge.ts).
+  const mirrorPipeline = o.judgeOffThread ? createPipeline({ ...pipelineOptions, judge: o.judgeOffThread }) : pipeline;
   const mirror = join
-    ? new MirrorSource({ pipeline, join, maxQueued: config.mirror.max_queued, batchSize: MIRROR_BATCH, now: o.ctx.now, onError: (e) => log.error("cannot judge mirrored copies", { error: e.message }) })
+    ? new MirrorSource({ pipeline: mirrorPipeline, join, maxQueued: config.mirror.max_queued, batchSize: MIRROR_BATCH, now: o.ctx.now, onError: (e) => log.error("cannot judge mirrored copies", { error: e.message }) })
     : null;
   const tail = config.ingest.logs.length
     ? startIngest({

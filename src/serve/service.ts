@@ -19,6 +19,7 @@ import { startBackgroundCheckpoints } from "../store/checkpoints.ts";
 import { MemoryGuard } from "../core/memory.ts";
 import { Bus } from "../pipeline/bus.ts";
 import { startLivePipeline } from "../pipeline/live.ts";
+import { WorkerJudge } from "../pipeline/worker-judge.ts";
 import { Activities } from "../services/activities.ts";
 import { AlertService } from "../services/alerts.ts";
 import { MetricsService } from "../services/metrics.ts";
@@ -94,10 +95,13 @@ export async function startService(config: Config, log: Logger): Promise<Service
   await scheduler.runNow("security-checks");
   // Not awaited: it reads the whole file on another thread, and start-up does not wait for it (src/store/integrity.ts).
   void scheduler.run(integrityCheckJob("", integrity));
+  // The mirror's copies are judged on a thread of their own: nginx waits for each copy's answer.
+  const offThread = config.mirror.enabled ? new WorkerJudge(detector, config.detect.model_dir, (why) => log.error("judging mirrored copies on the main thread from now on", { why })) : null;
   const live = startLivePipeline({
     ctx,
     live: settings,
     judge: verdictPath(detector, allowlist, metrics.timings.modelTimeMs),
+    ...(offThread ? { judgeOffThread: verdictPath(offThread, allowlist, metrics.timings.modelTimeMs) } : {}),
     redact: createRedactor(loadRedactionKey(config.storage.data_dir)),
     metrics,
     alerts,
@@ -138,6 +142,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       await modelWatcher.close();
       await app.stop();
       await live.close();
+      offThread?.close();
       await Promise.resolve(); // the alert rules run on a microtask after the flush's threats
       await denyList?.idle(); // a ban from the last threats is written before the store closes
       activities.record({ type: "service.stopped", title: "Moat stopped", details: `${live.tail?.stored() ?? 0} logged requests stored in this run` });

@@ -123,7 +123,7 @@ export class Allowlist {
 }
 
 /** The service's verdict path: the models, then the allowlist; the models' time is measured. */
-export function verdictPath(detector: Detector, rules: Allowlist, modelTimeMs: DurationSamples): (requests: HttpRequest[]) => Promise<Verdict[]> {
+export function verdictPath(detector: Pick<Detector, "judge" | "generic">, rules: Allowlist, modelTimeMs: DurationSamples): (requests: HttpRequest[]) => Promise<Verdict[]> {
   return async (requests) => {
     const started = performance.now();
     const verdicts = await detector.judge(requests);

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { BrowserContext, Page } from "playwright-core";
 import { DASHBOARD_CSP } from "../../src/api/routes/ui.ts";
-import type { Alert, AllowRule, SecurityCheck as Check, Threat, Traffic, WafConfig } from "../../src/dashboard/lib/types.ts";
+import type { AddressProfile, Alert, AllowRule, Attacker, SecurityCheck as Check, Threat, Traffic, WafConfig } from "../../src/dashboard/lib/types.ts";
 import { startServe, waitFor, waitForListening } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { openBrowser, screenshot, SKIP_REASON, startStack, type Browser, type Problems, type Stack } from "./harness.ts";
@@ -148,7 +148,11 @@ describeBrowser("the dashboard in chromium", () => {
     await page.getByRole("link", { name: "Traffic" }).click();
     await waitForCount(page, ".vtable tbody tr[aria-rowindex]", 20);
     await stack.send(`/${marker}-benign?page=2`, { ip: "192.0.2.78" });
-    await page.locator(".vtable tr", { hasText: `${marker}-benign` }).waitFor({ timeout: 30_000 });
+    const benign = page.locator(".vtable tr", { hasText: `${marker}-benign` });
+    await benign.waitFor({ timeout: 30_000 });
+    // The live row is completed from the console API: its query string, and its latency (none in `combined`).
+    await benign.locator("td", { hasText: /^page=2$/ }).waitFor();
+    expect(await benign.locator("td").nth(7).textContent()).toBe("–");
     // Paused, new requests wait until resumed.
     await page.getByRole("button", { name: "Pause" }).click();
     await stack.send(`/${marker}-held`, { ip: "192.0.2.78" });
@@ -169,7 +173,7 @@ describeBrowser("the dashboard in chromium", () => {
     // The older page is held back until the filter has changed under it.
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    const olderPages = /\/api\/traffic\?.*before=/;
+    const olderPages = /\/api\/requests\?.*before=/;
     await page.route(olderPages, async (route) => {
       await held;
       await route.continue();
@@ -185,7 +189,7 @@ describeBrowser("the dashboard in chromium", () => {
       await answered;
       await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 200))));
       expect(await rowCount()).toBe(scanner + 1);
-      const clients = await page.locator(".vtable tbody tr[aria-rowindex] td:nth-child(6)").allTextContents();
+      const clients = await page.locator(".vtable tbody tr[aria-rowindex] td:nth-child(7) button").allTextContents();
       expect(new Set(clients)).toEqual(new Set(["203.0.113.99"]));
     } finally {
       release(); // a failure must not leave later tests' older pages held
@@ -248,7 +252,7 @@ describeBrowser("the dashboard in chromium", () => {
     await open("/settings");
     await page.locator("#threshold").fill("0.9");
     await page.getByRole("form", { name: "Detection settings" }).getByRole("button", { name: "Save" }).click();
-    await page.getByRole("status").filter({ hasText: "threshold 0.9000" }).waitFor();
+    await page.getByRole("status").filter({ hasText: "threshold 0.9." }).waitFor();
     expect((await stack.api<WafConfig>("/api/waf/config")).threshold).toBe(0.9);
     await page.reload();
     await expect(page.locator("#threshold").inputValue()).resolves.toBe("0.9");
@@ -286,6 +290,61 @@ describeBrowser("the dashboard in chromium", () => {
     await row.getByRole("button", { name: "Lift the ban on 192.0.2.44" }).click();
     await row.waitFor({ state: "detached" });
     expect((await stack.api<{ ip: string }[]>("/api/decisions")).map((d) => d.ip)).not.toContain("192.0.2.44");
+    expect(problems.take()).toEqual(NO_PROBLEMS);
+  });
+
+  test("the traffic tail shows each request's query string and latency", async () => {
+    await stack.send("/catalog?sort=price&page=3", { ip: "192.0.2.31" });
+    await stack.settle();
+    await open("/traffic?ip=192.0.2.31");
+    const row = page.locator(".vtable tbody tr[aria-rowindex]", { hasText: "/catalog" }).first();
+    await row.locator("td", { hasText: /^sort=price&page=3$/ }).waitFor();
+    expect(await page.locator(".vtable thead th").allTextContents()).toEqual(["Time", "Verdict", "Method", "Status", "Endpoint", "Query", "Client", "Latency", "Size", "User agent"]);
+    await screenshot(page, "traffic-columns");
+    expect(problems.take()).toEqual(NO_PROBLEMS);
+  });
+
+  test("top attackers on the Overview: address, network, threats, and a ban button that bans", async () => {
+    const attackers = await stack.api<Attacker[]>("/api/attackers?range=1h");
+    // The sqlmap burst crossed ban.threshold: it is banned already, and says so.
+    expect(attackers[0]).toMatchObject({ ip: "203.0.113.99", prefix: "203.0.113.0/24", ban: { ip: "203.0.113.99", source: "auto" } });
+    const target = attackers.find((a) => a.ban === null)!;
+    await open("/");
+    const panel = page.getByRole("region", { name: "Top attackers" });
+    await panel.locator("[data-attacker='203.0.113.99'] .badge", { hasText: "banned" }).waitFor();
+    const row = panel.locator(`[data-attacker='${target.ip}']`);
+    await row.filter({ hasText: target.prefix! }).waitFor();
+    await screenshot(page, "top-attackers");
+    await row.getByRole("button", { name: `Ban ${target.ip} for 24 hours` }).click();
+    await row.locator(".badge", { hasText: "banned" }).waitFor();
+    const decision = (await stack.api<{ ip: string; source: string; expiresAt: string | null }[]>("/api/decisions")).find((d) => d.ip === target.ip);
+    expect(decision).toMatchObject({ ip: target.ip, source: "manual" });
+    expect(Date.parse(decision!.expiresAt!) - Date.now()).toBeGreaterThan(23 * 3_600_000);
+    await stack.api(`/api/decisions/${target.ip}`, { method: "DELETE" });
+    expect(problems.take()).toEqual(NO_PROBLEMS);
+  });
+
+  test("an address's page: its counts, first and last seen, threats and requests, with ban and lift", async () => {
+    const ip = "198.51.100.23"; // two XSS attempts, and no ban
+    await open(`/address/${ip}`);
+    await page.getByRole("heading", { name: `Address ${ip}` }).waitFor();
+    const profile = await stack.api<AddressProfile>(`/api/addresses/${ip}`);
+    expect(profile).toMatchObject({ ip, prefix: "198.51.100.0/24", flagged: 2, threats: 2, ban: null });
+    await page.locator(".kpi", { hasText: "Threats" }).locator(".kpi-value", { hasText: /^2$/ }).waitFor();
+    await page.locator(".kpi", { hasText: "First seen" }).locator(".kpi-value", { hasText: /\d/ }).waitFor();
+    await waitForCount(page, "[aria-label^='Activity of'] .list li", 2 + Math.min(20, profile.requests)); // its threats and requests
+    await screenshot(page, "address");
+    await page.getByRole("button", { name: `Ban ${ip} for 24 hours` }).click();
+    await page.locator(".meta .badge", { hasText: "banned" }).waitFor();
+    expect((await stack.api<AddressProfile>(`/api/addresses/${ip}`)).ban).toMatchObject({ ip, source: "manual" });
+    problems.confirmNext();
+    await page.getByRole("button", { name: `Lift the ban on ${ip}` }).click();
+    await page.getByRole("button", { name: `Ban ${ip} for 24 hours` }).waitFor();
+    expect((await stack.api<AddressProfile>(`/api/addresses/${ip}`)).ban).toBeNull();
+    // The tail's "profile" link leads here.
+    await open(`/traffic?ip=${ip}`);
+    await page.getByRole("link", { name: `Profile of ${ip}` }).first().click();
+    await page.getByRole("heading", { name: `Address ${ip}` }).waitFor();
     expect(problems.take()).toEqual(NO_PROBLEMS);
   });
 

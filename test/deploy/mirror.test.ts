@@ -132,10 +132,16 @@ describe.skipIf(!NGINX_BIN)("nginx mirror → moat serve", () => {
     const lines = (await waitForLines(nginx.accessLog, sent)).slice(before);
     const ids = lines.map((l) => l.split(" ").at(-1)!);
     expect(ids).toHaveLength(posts.length);
-    const byId = new Map((await storedAll(before + posts.length)).map((r) => [r.id, r]));
-    const viaMirror = ids.filter((id) => byId.get(id)?.flagged === 1).length;
+    await storedAll(before + posts.length);
     const detector = await Detector.load();
     const direct = (await detector.judge(posts)).filter((v) => v.isAnomaly).length;
+    // A copy judged after its line was stored merges into that row within mirror.join_wait_ms.
+    const caught = () => {
+      const byId = new Map(rows().map((r) => [r.id, r]));
+      return ids.filter((id) => byId.get(id)?.flagged === 1).length;
+    };
+    await waitFor("the copies judged and joined", () => caught() >= direct, 20_000).catch(() => undefined);
+    const viaMirror = caught();
     // Log mode: what the access-log line alone gives (no body).
     const parser = parserFor({ format: "nginx", logFormat: mirrorLogFormat() }, lines, "access.log");
     const logOnly = (await detector.judge(lines.map((l) => parser.parse(l, { source: "access.log" }) as HttpRequest))).filter((v) => v.isAnomaly).length;

@@ -22,7 +22,7 @@ export function CopyCurl({ request }: { request: ThreatDetail["request"] }) {
         </span>
       </div>
       <p className="muted small">
-        {hostOf(request) ? "Replays it against the host it was sent to." : `The log does not record the host: replace ${UNKNOWN_HOST} with your site.`} Every part is shell-quoted.
+        {hostOf(request) ? "Replays it against the host it was sent to." : `Neither the log nor the request's headers name the host: replace ${UNKNOWN_HOST} with your site.`} Every part is shell-quoted.
         {request.redacted.length > 0 && " Secrets were redacted when the request was stored: the command carries their markers, not their values."}
       </p>
       <pre className="pre pre-small" data-testid="curl">

@@ -8,14 +8,14 @@ import { Badge } from "./badge.tsx";
 export function Health() {
   const sources = useApi(() => api.sources(), []);
   const models = useApi(() => api.models.list(), []);
-  const score = useApi(() => api.security.compliance(), []);
+  const posture = useApi(() => api.security.posture(), []);
   useInterval(sources.reload, 15_000);
   const s = sources.data;
   const dead = s?.filter((x) => !x.alive) ?? [];
   const last = s?.map((x) => x.lastLineAt).filter((t): t is string => t !== null).sort().at(-1);
   const site = models.data?.find((m) => m.kind === "site" && m.active);
   const generic = models.data?.find((m) => m.kind === "generic");
-  const c = score.data;
+  const c = posture.data;
   return (
     <ul className="health" aria-label="Moat's health">
       <li>
@@ -51,7 +51,7 @@ export function Health() {
           "…"
         ) : (
           <a href={href("/security")}>
-            <Badge value={c.failed ? "fail" : "pass"} label={`checks ${c.passed}/${c.total}`} /> compliance {Math.round(c.score)}%
+            <Badge value={c.failed ? "fail" : "pass"} label={`checks ${c.passed}/${c.total}`} /> posture {Math.round(c.score)}%
           </a>
         )}
       </li>

@@ -1,6 +1,6 @@
-/** What else one client address did in the range: its other threats and its latest requests. */
+/** What one client address did in the range: its threats (but `exclude`, the one being shown) and its latest requests. */
 import { api } from "../lib/api.ts";
-import { clock } from "../lib/format.ts";
+import { clock, ms } from "../lib/format.ts";
 import { href } from "../lib/router.ts";
 import { useApi } from "../lib/use-api.ts";
 import type { Range } from "../lib/types.ts";
@@ -9,16 +9,16 @@ import { Empty, Load } from "./states.tsx";
 
 const SHOWN = 20;
 
-export function SourceActivity({ ip, exclude, range }: { ip: string; exclude: number; range: Range }) {
+export function SourceActivity({ ip, exclude, range }: { ip: string; exclude?: number; range: Range }) {
   const threats = useApi(() => api.threats.list(range, SHOWN + 1, { ip }), [ip, range]);
-  const traffic = useApi(() => api.traffic.list(range, SHOWN, { ip }), [ip, range]);
+  const traffic = useApi(() => api.requests(range, SHOWN, { ip }), [ip, range]);
   return (
     <div className="columns columns-2">
       <div>
         <h3>
-          Other threats <a className="small" href={href("/threats", { ip })}>(all)</a>
+          {exclude === undefined ? "Threats" : "Other threats"} <a className="small" href={href("/threats", { ip })}>(all)</a>
         </h3>
-        <Load of={threats} isEmpty={(l) => l.every((t) => t.id === exclude)} empty={<Empty title={`No other threat from ${ip} in this range.`} />}>
+        <Load of={threats} isEmpty={(l) => l.every((t) => t.id === exclude)} empty={<Empty title={`No ${exclude === undefined ? "" : "other "}threat from ${ip} in this range.`} />}>
           {(list) => (
             <ul className="list">
               {list.filter((t) => t.id !== exclude).slice(0, SHOWN).map((t) => (
@@ -39,7 +39,7 @@ export function SourceActivity({ ip, exclude, range }: { ip: string; exclude: nu
             <ul className="list">
               {list.map((t) => (
                 <li key={t.id}>
-                  <Badge value={t.isAnomaly ? "flagged" : "benign"} label={t.isAnomaly ? "flagged" : "ok"} /> {t.method} <span className="mono clip">{t.endpoint}</span> <span className="muted small">{t.status} · {clock(t.timestamp)}</span>
+                  <Badge value={t.isAnomaly ? "flagged" : "benign"} label={t.isAnomaly ? "flagged" : "ok"} /> {t.method} <span className="mono clip">{t.query ? `${t.endpoint}?${t.query}` : t.endpoint}</span> <span className="muted small">{t.status} · {ms(t.latencyMs)} · {clock(t.timestamp)}</span>
                 </li>
               ))}
             </ul>

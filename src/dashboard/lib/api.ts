@@ -4,7 +4,7 @@
  * app to show the login form (`onUnauthorized`).
  */
 import type {
-  Activity, Alert, AllowRule, AnalyticsSummary, ApiKey, AuthState, ChartPoint, Compliance, ConsoleSettings, Decision, DecisionCreate, KeyCreate, LogSource, Metrics, ModelVersion, Performance, Range, SecurityCheck, Threat, ThreatDetail, ThreatFilter, Traffic, TrafficFilter, WafConfig, WafSettingsChange,
+  Activity, AddressProfile, Alert, AllowRule, Attacker, DataAge, TailRow, AnalyticsSummary, ApiKey, AuthState, ChartPoint, Posture, ConsoleSettings, Decision, DecisionCreate, KeyCreate, LogSource, Metrics, ModelVersion, Performance, Range, SecurityCheck, Threat, ThreatDetail, ThreatFilter, Traffic, TrafficFilter, WafConfig, WafSettingsChange,
 } from "./types.ts";
 
 let unauthorized: () => void = () => {};
@@ -78,7 +78,8 @@ export const api = {
   security: {
     checks: () => get<SecurityCheck[]>("/api/security/checks"),
     run: (id: number) => post<SecurityCheck>(`/api/security/checks/${id}/run`),
-    compliance: () => get<Compliance>("/api/security/compliance-score"),
+    /** The contract calls it a compliance score; it is the share of Moat's own checks that pass, its posture. */
+    posture: () => get<Posture>("/api/security/compliance-score"),
   },
   analytics: {
     overview: (range: Range) => get<ChartPoint[]>(`/api/analytics/overview${query({ range })}`),
@@ -111,6 +112,11 @@ export const api = {
     revoke: (id: number) => del<unknown>(`/api/keys/${id}`),
   },
   performance: () => get<Performance>("/api/performance"),
+  /** The traffic tail's rows: GET /api/traffic's, with the query string and response time. */
+  requests: (range: Range, limit: number, filter: TrafficFilter = {}, before?: number) => get<TailRow[]>(`/api/requests${query({ range, limit, before, ...filter })}`),
+  dataAge: () => get<DataAge>("/api/data-age"),
+  attackers: (range: Range, limit: number) => get<Attacker[]>(`/api/attackers${query({ range, limit })}`),
+  address: (ip: string) => get<AddressProfile>(`/api/addresses/${encodeURIComponent(ip)}`),
   decisions: {
     list: () => get<Decision[]>("/api/decisions"),
     add: (decision: DecisionCreate) => post<Decision>("/api/decisions", decision),

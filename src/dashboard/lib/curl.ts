@@ -13,14 +13,15 @@ export function shellQuote(s: string): string {
 /** Headers curl computes itself or that would be wrong for a replay. */
 const SKIPPED_HEADERS = new Set(["host", "content-length", "connection", "transfer-encoding"]);
 
-/** Where a request went, when the log recorded it (`$host`); a stand-in the operator replaces otherwise. */
+/** A stand-in for the host, which the operator replaces, when neither the log nor the headers name it. */
 export const UNKNOWN_HOST = "localhost";
 
 /** What a replay needs of a stored request (its secrets are redacted markers already). */
 type Replayable = Omit<ThreatDetail["request"], "redacted">;
 
+/** Where a request went: the log's host field (`$host`, a JSON log's `host`), else its Host header. */
 export function hostOf(r: Replayable): string | undefined {
-  return Object.entries(r.headers).find(([k]) => k.toLowerCase() === "host")?.[1];
+  return r.host || Object.entries(r.headers).find(([k]) => k.toLowerCase() === "host")?.[1];
 }
 
 export function curlCommand(r: Replayable): string {

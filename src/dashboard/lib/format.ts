@@ -59,3 +59,8 @@ export function ago(iso: string, now = Date.now()): string {
   if (s < 86_400) return `${Math.round(s / 3600)} h ago`;
   return `${Math.round(s / 86_400)} d ago`;
 }
+
+/** A score or threshold (0 to 1) to three decimals, without trailing zeros: 0.34, not 0.3402205109596253. */
+export function score(n: number | undefined): string {
+  return n === undefined || !Number.isFinite(n) ? "–" : String(Number(n.toFixed(3)));
+}

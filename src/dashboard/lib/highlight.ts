@@ -41,3 +41,48 @@ export function spansOf(text: string, needles: string[]): Span[] {
   }
   return spans;
 }
+
+/** A reason as the threat detail gives it: its field, its evidence, and where the API located it in the field's value. */
+export interface Evidence {
+  field: string;
+  evidence: string;
+  start?: number;
+  end?: number;
+}
+
+/** A field's value as sent (still encoded), as the threat detail lists it. */
+export interface FieldValue {
+  field: string;
+  raw: string;
+}
+
+/**
+ * Evidence searched for across the whole request only from this length: a short evidence (a character
+ * class such as `_`) would mark every occurrence in the request, not the one in its field.
+ */
+const MIN_FREE_EVIDENCE = 3;
+
+/** Where a field's value sits in the raw request: after `name=` for a parameter, else its first occurrence. */
+function valueAt(raw: string, field: FieldValue): number {
+  const name = /^(?:query|body)\.(.+)$/.exec(field.field)?.[1];
+  if (name !== undefined) {
+    const at = raw.indexOf(`${name}=${field.raw}`);
+    if (at !== -1) return at + name.length + 1;
+  }
+  return field.raw ? raw.indexOf(field.raw) : -1;
+}
+
+/**
+ * The evidence of each reason in the raw request, within its field's value: at the span the API
+ * located, else wherever the evidence occurs in that value. Only a reason whose field cannot be found
+ * in the request (a decoded header, the body of a form) falls back to searching the whole request.
+ */
+export function evidenceSpans(raw: string, reasons: Evidence[], fields: FieldValue[]): Span[] {
+  return reasons.flatMap((r) => {
+    const field = fields.find((f) => f.field === r.field);
+    const at = field ? valueAt(raw, field) : -1;
+    if (at === -1) return r.evidence.length >= MIN_FREE_EVIDENCE ? spansOf(raw, [r.evidence]) : [];
+    if (r.start !== undefined && r.end !== undefined) return [{ start: at + r.start, end: at + r.end }];
+    return spansOf(field!.raw, [r.evidence]).map((s) => ({ start: at + s.start, end: at + s.end }));
+  });
+}

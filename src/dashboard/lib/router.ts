@@ -21,10 +21,18 @@ function parse(hash: string): Route {
 
 let current = parse(location.hash);
 const watchers = new Set<() => void>();
-addEventListener("hashchange", () => {
+function changed(): void {
   current = parse(location.hash);
   for (const fn of watchers) fn();
-});
+}
+addEventListener("hashchange", changed);
+
+/** The range shown when neither the link nor the operator chose one: set from the data's age at login. */
+let defaultRange: Range = "24h";
+export function setDefaultRange(range: Range): void {
+  defaultRange = range;
+  changed();
+}
 
 export function useRoute(): Route {
   return useSyncExternalStore(
@@ -36,10 +44,10 @@ export function useRoute(): Route {
   );
 }
 
-/** The time range every page honours: from the link, else the last one chosen, else 24h. */
+/** The time range every page honours: from the link, else the last one chosen, else the default. */
 export function rangeOf(route: Route): Range {
   const r = route.query.get("range") ?? localStorage.getItem(RANGE_KEY);
-  return RANGES.includes(r as Range) ? (r as Range) : "24h";
+  return RANGES.includes(r as Range) ? (r as Range) : defaultRange;
 }
 
 /** A link within the dashboard; the time range goes along unless `params` set it. */

@@ -9,7 +9,7 @@ import type {
 import type { RANGES as SERVER_RANGES, Range, WafMode, WsStreamType } from "../../core/enums.ts";
 import type { Static } from "elysia";
 import type {
-  AllowRule as AllowRuleSchema, ApiKey as ApiKeySchema, AuthStateT, DecisionCreateBody, DecisionT, KeyCreateBody, ModelEntryT, Performance as PerformanceSchema, Settings as SettingsSchema, Source as SourceSchema, ThreatDetail as ThreatDetailSchema, ThreatFilters as ThreatFiltersSchema, TrafficFilters as TrafficFiltersSchema,
+  AddressProfileT, AllowRule as AllowRuleSchema, ApiKey as ApiKeySchema, AttackerT, ConsoleTrafficT, DataAge as DataAgeSchema, AuthStateT, DecisionCreateBody, DecisionT, KeyCreateBody, ModelEntryT, Performance as PerformanceSchema, Settings as SettingsSchema, Source as SourceSchema, ThreatDetail as ThreatDetailSchema, ThreatFilters as ThreatFiltersSchema, TrafficFilters as TrafficFiltersSchema,
   WafConfigChangeT, WafConfigT,
 } from "../../api/console-contract.ts";
 
@@ -18,12 +18,18 @@ export type { AnalyticsSummary, TopEntry } from "../../api/contract.ts";
 export type { ApiKeyScope } from "../../core/enums.ts";
 
 export type Traffic = TrafficDataT;
+/** A row of the traffic tail: the contract's, with the query string and response time; live rows lack them until fetched. */
+export type TailRow = TrafficDataT & Partial<Pick<ConsoleTrafficT, "query" | "latencyMs">>;
+export type Attacker = AttackerT;
+export type AddressProfile = AddressProfileT;
+export type DataAge = Static<typeof DataAgeSchema>;
 
 export type { Range };
 /** The ranges the pickers offer: the server's list, restated because values cannot cross a type-only import (tsc checks they agree). */
 export const RANGES: readonly Range[] = ["1h", "6h", "24h", "7d", "30d"] satisfies typeof SERVER_RANGES;
 
-export type Compliance = ComplianceScoreT;
+/** The share of Moat's own checks that pass (the contract's "compliance score"). */
+export type Posture = ComplianceScoreT;
 
 export type { WafMode as Mode, WafConfigChangeT as WafSettingsChange, WafConfigT as WafConfig, AuthStateT as AuthState };
 

@@ -1,6 +1,6 @@
 /**
  * Overview: what is hitting the site now (KPIs, requests against flagged requests, threats by type),
- * which alerts need the operator, and the live activity feed.
+ * who attacks most (with a ban button), which alerts need the operator, and the live activity feed.
  */
 import { api } from "../lib/api.ts";
 import { count, decimal, ms, percent } from "../lib/format.ts";
@@ -14,10 +14,12 @@ import { Kpi, Page, Panel } from "../components/page.tsx";
 import { Empty, Load } from "../components/states.tsx";
 import { NoTraffic } from "../components/no-traffic.tsx";
 import { Health } from "../components/health.tsx";
+import { TopAttackers } from "../components/top-attackers.tsx";
 
 const REQUEST_SERIES: SeriesSpec[] = [
   { key: "requests", label: "requests", color: "#38bdf8" },
-  { key: "blocked", label: "flagged or blocked", color: "#f87171" },
+  // Its own scale: a few flagged requests among thousands would lie flat on the requests axis.
+  { key: "blocked", label: "flagged or blocked", color: "#f87171", ownAxis: true },
 ];
 // The contract folds Moat's classes into sql / xss / other; `ddos` is always 0 (rate jumps are alerts), so it is left out.
 const THREAT_SERIES: SeriesSpec[] = [
@@ -64,6 +66,9 @@ export function Overview({ range }: { range: Range }) {
           <Load of={threats} isEmpty={(p) => p.every((x) => !x.sql && !x.xss && !x.other)} empty={<Empty title="No threats in this range.">Flagged requests are counted here by attack type.</Empty>}>
             {(points) => <TimeChart title="Threats by type" points={points} series={THREAT_SERIES} stacked />}
           </Load>
+        </Panel>
+        <Panel title="Top attackers" wide>
+          <TopAttackers range={range} />
         </Panel>
         <Panel title="Active alerts">
           <Load of={alerts} empty={<Empty title="No active alerts.">Alerts are raised for high-severity threats, bursts from one address, 5xx spikes and request-rate jumps.</Empty>}>

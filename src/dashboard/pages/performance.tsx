@@ -11,7 +11,7 @@ const RESOURCE_SERIES: SeriesSpec[] = [
   { key: "cpu", label: "CPU %", color: "#38bdf8" },
   { key: "memory", label: "memory %", color: "#a78bfa" },
 ];
-const LATENCY_SERIES: SeriesSpec[] = [{ key: "latency", label: "response time (ms)", color: "#fbbf24" }];
+const LATENCY_SERIES: SeriesSpec[] = [{ key: "latency", label: "response time", color: "#fbbf24" }];
 const THROUGHPUT_SERIES: SeriesSpec[] = [{ key: "requests", label: "requests", color: "#4ade80" }];
 
 /** A latency as its p50, with the p99 and the sample count beneath. */
@@ -24,6 +24,8 @@ export function PerformancePage({ range }: { range: Range }) {
   const resources = useApi(() => api.charts.performance(range), [range]);
   const throughput = useApi(() => api.charts.requests(range), [range]);
   useInterval(perf.reload, 5000);
+  // Buckets that ended before Moat started have no sample: gaps, where the contract's points say 0.
+  const startedAt = perf.data ? Date.now() - perf.data.uptime * 1000 : undefined;
   return (
     <Page title="Performance">
       <Load of={perf}>
@@ -48,13 +50,13 @@ export function PerformancePage({ range }: { range: Range }) {
         </Panel>
         <Panel title="Response time">
           <Load of={resources} isEmpty={(pts) => pts.every((x) => !x.latency)} empty={<Empty title="No response times in this range.">They come from $request_time in the log format.</Empty>}>
-            {(points) => <TimeChart title="Response time" points={points} series={LATENCY_SERIES} format={(v) => `${Math.round(v)}`} />}
+            {(points) => <TimeChart title="Response time" points={points} series={LATENCY_SERIES} unit="ms" />}
           </Load>
         </Panel>
         <Panel title="CPU and memory" wide>
-          <p className="muted small">Kept in memory since Moat started: earlier buckets read 0.</p>
+          <p className="muted small">Kept in memory since Moat started: there is no sample before.</p>
           <Load of={resources} isEmpty={(pts) => pts.length === 0} empty={<Empty title="No samples yet." />}>
-            {(points) => <TimeChart title="CPU and memory" points={points} series={RESOURCE_SERIES} format={(v) => `${Math.round(v)}`} />}
+            {(points) => <TimeChart title="CPU and memory" points={points} series={RESOURCE_SERIES} unit="%" since={startedAt} />}
           </Load>
         </Panel>
       </div>

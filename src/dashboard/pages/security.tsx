@@ -1,4 +1,9 @@
-/** Security: Moat's own checks (each with a run button and its details) and the compliance score. */
+/**
+ * Security: Moat's own checks (each with a run button and its details) and its posture, the share
+ * of checks that pass. Checks older than a minute are run again when the page opens: a setting or
+ * ban changed since would otherwise show the state before it.
+ */
+import { useEffect, useRef, useState } from "react";
 import { api } from "../lib/api.ts";
 import { useAction } from "../lib/use-action.ts";
 import { ago, count } from "../lib/format.ts";
@@ -35,18 +40,47 @@ function CheckRow({ check, onRan }: { check: SecurityCheck; onRan: (c: SecurityC
   );
 }
 
+/** Checks run longer ago than this are run again when the page opens. */
+const STALE_MS = 60_000;
+
+/** Runs the checks that are stale once they are loaded; answers how many are still running. */
+function useRefreshStale(list: SecurityCheck[] | undefined, ran: (c: SecurityCheck) => void): number {
+  const [pending, setPending] = useState(0);
+  const started = useRef(false);
+  useEffect(() => {
+    if (!list || started.current) return;
+    started.current = true;
+    const stale = list.filter((c) => Date.now() - Date.parse(c.lastChecked) > STALE_MS);
+    setPending(stale.length);
+    // One after another: the checks read the same files and database. A failed run keeps the old result.
+    void (async () => {
+      for (const c of stale) {
+        await api.security.run(c.id).then(ran, () => undefined);
+        setPending((n) => n - 1);
+      }
+    })();
+  }, [list]);
+  return pending;
+}
+
 export function SecurityPage() {
   const checks = useApi(() => api.security.checks(), []);
-  const score = useApi(() => api.security.compliance(), []);
+  const posture = useApi(() => api.security.posture(), []);
   const ran = (c: SecurityCheck) => {
     checks.update((list) => list?.map((x) => (x.id === c.id ? c : x)));
-    score.reload();
+    posture.reload();
   };
-  const s = score.data;
+  const refreshing = useRefreshStale(checks.data, ran);
+  const s = posture.data;
   return (
     <Page title="Security">
+      {refreshing > 0 && (
+        <p className="muted small" role="status">
+          Running {refreshing} check{refreshing > 1 ? "s" : ""} again: {refreshing > 1 ? "their" : "its"} last run is over a minute old.
+        </p>
+      )}
       <div className="kpis">
-        <Kpi label="Compliance score" value={s ? `${Math.round(s.score)}%` : "–"} sub={s ? `${count(s.passed)} of ${count(s.total)} checks pass` : undefined} tone={s ? (s.failed ? "danger" : "ok") : undefined} />
+        <Kpi label="Posture" value={s ? `${Math.round(s.score)}%` : "–"} sub={s ? `${count(s.passed)} of ${count(s.total)} checks pass` : undefined} tone={s ? (s.failed ? "danger" : "ok") : undefined} />
         <Kpi label="Failing" value={count(s?.failed)} tone={s?.failed ? "danger" : undefined} />
         <Kpi label="Warnings" value={count(checks.data?.filter((c) => c.status === "warning").length)} tone={checks.data?.some((c) => c.status === "warning") ? "warn" : undefined} />
       </div>

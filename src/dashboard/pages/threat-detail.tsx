@@ -5,9 +5,9 @@
  */
 import { PlainTable } from "../components/table.tsx";
 import { api } from "../lib/api.ts";
-import { clock, decimal } from "../lib/format.ts";
+import { clock, decimal, score } from "../lib/format.ts";
 import { href, rangeOf, useRoute } from "../lib/router.ts";
-import { spansOf, type Span } from "../lib/highlight.ts";
+import { evidenceSpans, type Span } from "../lib/highlight.ts";
 import { useApi } from "../lib/use-api.ts";
 import type { ThreatDetail } from "../lib/types.ts";
 import { Badge } from "../components/badge.tsx";
@@ -30,19 +30,12 @@ function spansByField(t: ThreatDetail): Map<string, Span[]> {
 
 function Detail({ t }: { t: ThreatDetail }) {
   const spans = spansByField(t);
-  // In the raw request, mark the evidence as the models read it and, where the API located it in a
-  // field, as it was sent (still encoded).
-  const asSent = t.reasons.flatMap((r) => {
-    const f = t.normalized.find((n) => n.field === r.field);
-    return f && r.start !== undefined && r.end !== undefined ? [f.raw.slice(r.start, r.end)] : [];
-  });
-  const evidence = [...t.reasons.map((r) => r.evidence), ...asSent];
   const range = rangeOf(useRoute());
   return (
     <>
       <div className="kpis">
         <Kpi label="Attack type" value={t.attackType} sub={t.blocked ? "blocked" : "flagged (detect-only)"} tone="danger" />
-        <Kpi label="Score" value={decimal(t.score, 4)} sub={`threshold ${decimal(t.threshold, 4)}`} tone={t.score >= t.threshold ? "danger" : undefined} />
+        <Kpi label="Score" value={score(t.score)} sub={`threshold ${score(t.threshold)}`} tone={t.score >= t.threshold ? "danger" : undefined} />
         <Kpi label="Severity" value={t.severity} />
         <Kpi label="Model" value={t.modelVersion} />
       </div>
@@ -51,7 +44,7 @@ function Detail({ t }: { t: ThreatDetail }) {
           <time dateTime={t.timestamp}>{clock(t.timestamp)}</time>
         </span>
         <span>
-          from <a href={href("/threats", { ip: t.source })} className="mono">{t.source}</a>
+          from <a href={href(`/address/${encodeURIComponent(t.source)}`)} className="mono">{t.source}</a>
         </span>
         <span>
           {t.method} <a href={href("/traffic", { endpoint: t.endpoint })} className="mono">{t.endpoint}</a>
@@ -79,7 +72,7 @@ function Detail({ t }: { t: ThreatDetail }) {
         </Panel>
         <Panel title="Request as received" wide>
           <pre className="pre" aria-label="The request as received, evidence marked">
-            <Marked text={t.request.raw} spans={spansOf(t.request.raw, evidence)} />
+            <Marked text={t.request.raw} spans={evidenceSpans(t.request.raw, t.reasons, t.normalized)} />
           </pre>
         </Panel>
         <Panel title="Fields as received and as normalized" wide>

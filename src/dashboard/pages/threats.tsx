@@ -1,7 +1,7 @@
 /** Threats: every flagged request, filterable and paged, newest first; new ones arrive live on the first page. */
 import { useState } from "react";
 import { api } from "../lib/api.ts";
-import { clock, count, decimal } from "../lib/format.ts";
+import { clock, count, score } from "../lib/format.ts";
 import { useLive } from "../lib/live.ts";
 import { href, setQuery } from "../lib/router.ts";
 import { useApi } from "../lib/use-api.ts";
@@ -37,7 +37,7 @@ const COLUMNS: Column<Threat>[] = [
     ),
   },
   { header: "Severity", width: "6rem", cell: (t) => <Badge value={t.severity} /> },
-  { header: "Score", width: "4.5rem", cell: (t) => decimal(t.score, 3) },
+  { header: "Score", width: "4.5rem", cell: (t) => score(t.score) },
   { header: "Verdict", width: "5.5rem", cell: (t) => <Badge value={t.blocked ? "blocked" : "flagged"} /> },
   {
     header: "Source",

@@ -1,14 +1,15 @@
 /**
- * Traffic: a live tail of every request (filtered, pausable, pageable to older rows) and a
- * drill-down per endpoint.
+ * Traffic: a live tail of every request (filtered, pausable, pageable to older rows) with its query
+ * string and response time, and a drill-down per endpoint. The live feed carries the contract's
+ * fields only: new rows are shown at once, then completed from GET /api/requests.
  */
 import { useEffect, useRef, useState } from "react";
 import { api } from "../lib/api.ts";
-import { clock } from "../lib/format.ts";
+import { clock, ms } from "../lib/format.ts";
 import { useLive } from "../lib/live.ts";
-import { setQuery } from "../lib/router.ts";
+import { href, setQuery } from "../lib/router.ts";
 import { useApi } from "../lib/use-api.ts";
-import type { Range, Traffic, TrafficFilter } from "../lib/types.ts";
+import type { Range, TailRow, Traffic, TrafficFilter } from "../lib/types.ts";
 import { Badge } from "../components/badge.tsx";
 import { EndpointPanel } from "../components/endpoint-panel.tsx";
 import { FilterBar, type FilterField } from "../components/filter-bar.tsx";
@@ -52,7 +53,13 @@ function matches(t: Traffic, f: TrafficFilter): boolean {
   );
 }
 
-const COLUMNS: Column<Traffic>[] = [
+/** The list with the rows of `full` in place of theirs (the same requests, completed). */
+function completed(list: TailRow[], full: TailRow[]): TailRow[] {
+  const byId = new Map(full.map((t) => [t.id, t]));
+  return list.map((t) => byId.get(t.id) ?? t);
+}
+
+const COLUMNS: Column<TailRow>[] = [
   { header: "Time", width: "6.5rem", cell: (t) => <time dateTime={t.timestamp}>{clock(t.timestamp)}</time> },
   { header: "Verdict", width: "8rem", cell: (t) => (t.isAnomaly ? <Badge value={t.wasBlocked ? "blocked" : "flagged"} label={t.attackType ?? "flagged"} /> : <Badge value="benign" label="ok" />) },
   { header: "Method", width: "5rem", cell: (t) => t.method },
@@ -65,15 +72,22 @@ const COLUMNS: Column<Traffic>[] = [
       </button>
     ),
   },
+  { header: "Query", cell: (t) => <span className="mono clip muted" title={t.query}>{t.query || (t.query === undefined ? "…" : "–")}</span> },
   {
     header: "Client",
-    width: "9rem",
+    width: "11rem",
     cell: (t) => (
-      <button type="button" className="link mono" onClick={() => setQuery({ ip: t.ip })} title={`Only requests from ${t.ip}`}>
-        {t.ip}
-      </button>
+      <>
+        <button type="button" className="link mono" onClick={() => setQuery({ ip: t.ip })} title={`Only requests from ${t.ip}`}>
+          {t.ip}
+        </button>{" "}
+        <a href={href(`/address/${encodeURIComponent(t.ip)}`)} className="small" aria-label={`Profile of ${t.ip}`}>
+          profile
+        </a>
+      </>
     ),
   },
+  { header: "Latency", width: "5.5rem", cell: (t) => (t.latencyMs === undefined ? "…" : ms(t.latencyMs)) },
   { header: "Size", width: "5rem", cell: (t) => t.size },
   { header: "User agent", cell: (t) => <span className="muted clip" title={t.userAgent}>{t.userAgent || "–"}</span> },
 ];
@@ -88,7 +102,7 @@ export function TrafficPage({ range, query }: { range: Range; query: URLSearchPa
   const listLoad = useRef(0);
   const rows = useApi(() => {
     const load = ++listLoad.current;
-    return api.traffic.list(range, PAGE, filter).then((list) => {
+    return api.requests(range, PAGE, filter).then((list) => {
       if (load === listLoad.current) setOlder({ busy: false, done: list.length < PAGE });
       return list;
     });
@@ -96,6 +110,9 @@ export function TrafficPage({ range, query }: { range: Range; query: URLSearchPa
   const [paused, setPaused] = useState(false);
   const [held, setHeld] = useState(0);
   const incoming = useRef<Traffic[]>([]);
+  // What the live rows are completed under: the latest range and filter, read by the flush timer.
+  const shown = useRef({ range, filter });
+  shown.current = { range, filter };
   useEffect(() => {
     incoming.current = [];
     setHeld(0);
@@ -117,6 +134,8 @@ export function TrafficPage({ range, query }: { range: Range; query: URLSearchPa
       setHeld(0);
       const ids = new Set(fresh.map((t) => t.id));
       rows.update((list) => (list ? [...fresh, ...list.filter((t) => !ids.has(t.id))].slice(0, KEEP) : list));
+      // A failed completion leaves the rows as the feed sent them.
+      api.requests(shown.current.range, Math.min(fresh.length, PAGE), shown.current.filter).then((full) => rows.update((list) => list && completed(list, full)), () => undefined);
     };
     flush();
     const id = setInterval(flush, FLUSH_MS);
@@ -129,7 +148,7 @@ export function TrafficPage({ range, query }: { range: Range; query: URLSearchPa
     const load = listLoad.current;
     setOlder({ busy: true, done: false });
     try {
-      const more = await api.traffic.list(range, PAGE, filter, last.id);
+      const more = await api.requests(range, PAGE, filter, last.id);
       if (load !== listLoad.current) return; // the new list's own load sets `older`
       rows.update((list) => [...(list ?? []), ...more]);
       setOlder({ busy: false, done: more.length < PAGE });

@@ -181,7 +181,7 @@ export function threatDetail(row: ThreatRow, allowlist: Allowlist, genericThresh
     threshold: row.threshold,
     modelVersion: row.modelVersion,
     attackType: row.attackType,
-    request: { raw: req.raw ?? httpText(req), method: req.method, path: req.path, query: req.query, headers: headerRecord(req.headers), body: req.body, redacted: req.redacted ?? [] },
+    request: { raw: req.raw ?? httpText(req), method: req.method, path: req.path, query: req.query, ...(req.host ? { host: req.host } : {}), headers: headerRecord(req.headers), body: req.body, redacted: req.redacted ?? [] },
     normalized: leaves.slice(0, MAX_FIELDS_SHOWN).map((l) => {
       const raw = params.get(l.path)?.raw ?? l.text;
       const norm = normalizeValue(l.text);

@@ -1,0 +1,34 @@
+/**
+ * The models on a thread of their own, for the mirror (see worker-judge.ts): nginx waits for Moat's
+ * answer to each copy before it reuses the client's connection, so the thread that answers must never
+ * be busy judging. This worker holds a second Detector and follows the service's: each batch carries
+ * the threshold setting and the live site model's version, and a different version is loaded first.
+ */
+import { Detector } from "../detect/detector.ts";
+import type { JudgeReply, JudgeRequest } from "./worker-judge.ts";
+
+declare const self: Worker;
+
+let detector: Promise<Detector> = Detector.load();
+
+async function follow(request: JudgeRequest): Promise<Detector> {
+  let current = await detector;
+  const version = current.site?.meta.version ?? null;
+  if (request.site?.version !== version) {
+    detector = request.site ? current.replaceSite(request.site.dir).then(() => current) : Detector.load();
+    current = await detector;
+  }
+  current.setThreshold(request.threshold);
+  return current;
+}
+
+self.onmessage = async (event: MessageEvent<JudgeRequest>) => {
+  const request = event.data;
+  let reply: JudgeReply;
+  try {
+    reply = { id: request.id, verdicts: await (await follow(request)).judge(request.requests) };
+  } catch (e) {
+    reply = { id: request.id, error: (e as Error).message };
+  }
+  postMessage(reply);
+};

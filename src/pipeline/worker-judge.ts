@@ -1,0 +1,81 @@
+/**
+ * The models' judgement on another thread (judge-worker.ts), shaped like a Detector for the verdict path.
+ * The mirror judges through it so that answering nginx's copies never waits behind judging. If the
+ * worker cannot start or dies, batches are judged on this thread instead: slower answers, never lost copies.
+ */
+import type { HttpRequest } from "../core/http-request.ts";
+import type { Detector } from "../detect/detector.ts";
+import type { Verdict } from "../detect/verdict.ts";
+
+export interface JudgeRequest {
+  id: number;
+  requests: HttpRequest[];
+  /** The operator's threshold, or undefined for the calibrated one. */
+  threshold: number | undefined;
+  /** The live site model: where it is and which version, or null when there is none. */
+  site: { dir: string; version: string } | null;
+}
+
+export type JudgeReply = { id: number; verdicts: Verdict[] } | { id: number; error: string };
+
+/**
+ * The worker's module. From source: the file beside this one. In the single executable (package.json's
+ * build lists it as an entry point), it is found by its path from the project's root in Bun's embedded file system.
+ */
+const WORKER = import.meta.url.startsWith("file:///$bunfs/") ? "./src/pipeline/judge-worker.ts" : new URL("./judge-worker.ts", import.meta.url).href;
+
+export class WorkerJudge {
+  private worker: Worker | null;
+  private readonly pending = new Map<number, { requests: HttpRequest[]; resolve: (v: Promise<Verdict[]> | Verdict[]) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+
+  /** `onFallback` is told once when the worker is lost and judging moves to this thread. */
+  constructor(private readonly detector: Detector, private readonly modelDir: string, private readonly onFallback: (why: string) => void) {
+    this.worker = new Worker(WORKER);
+    this.worker.onmessage = (event: MessageEvent<JudgeReply>) => this.settle(event.data);
+    this.worker.onerror = (event) => this.lose(`the judging thread failed: ${event.message}`);
+  }
+
+  /** The generic model of the service's detector: the verdict path reads its threshold. */
+  get generic(): Detector["generic"] {
+    return this.detector.generic;
+  }
+
+  judge(requests: HttpRequest[]): Promise<Verdict[]> {
+    if (!this.worker) return this.detector.judge(requests);
+    const id = this.nextId++;
+    const site = this.detector.site;
+    const request: JudgeRequest = { id, requests, threshold: this.detector.thresholdSetting, site: site ? { dir: this.modelDir, version: site.meta.version } : null };
+    return new Promise<Verdict[]>((resolve, reject) => {
+      this.pending.set(id, { requests, resolve, reject });
+      this.worker!.postMessage(request);
+    });
+  }
+
+  private settle(reply: JudgeReply): void {
+    const waiting = this.pending.get(reply.id);
+    if (!waiting) return;
+    this.pending.delete(reply.id);
+    if ("error" in reply) waiting.reject(new Error(reply.error));
+    else waiting.resolve(reply.verdicts);
+  }
+
+  /** The worker is gone: what it held is judged here, and so is everything after. */
+  private lose(why: string): void {
+    if (!this.worker) return;
+    this.worker.terminate();
+    this.worker = null;
+    this.onFallback(why);
+    for (const [id, waiting] of this.pending) {
+      this.pending.delete(id);
+      waiting.resolve(this.detector.judge(waiting.requests));
+    }
+  }
+
+  close(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    for (const waiting of this.pending.values()) waiting.reject(new Error("the service is stopping"));
+    this.pending.clear();
+  }
+}
