@@ -31,6 +31,9 @@ describe("/api/decisions", () => {
     expect(await apiData(app, "DELETE", "/api/decisions/203.0.113.7")).toMatchObject({ ip: "203.0.113.7" });
     expect(readFileSync(s.ctx.config.ban.file, "utf8")).not.toContain("203.0.113.7");
     expect(await apiData(app, "GET", "/api/decisions")).toEqual([]);
+    // A prefix ban is lifted by its prefix, its slash encoded.
+    s.ctx.store.sqlite.query("insert into bans (ip, reason, source, created_at, expires_at, simulated) values ('203.0.113.0/24', 'campaign', 'auto', ?, null, 0)").run(Date.now());
+    expect(await apiData(app, "DELETE", "/api/decisions/203.0.113.0%2F24")).toMatchObject({ ip: "203.0.113.0/24" });
   });
 
   test("what may not be banned is a 400 saying why; lifting what is not banned a 404; with ban.enabled off a 409", async () => {
@@ -39,6 +42,7 @@ describe("/api/decisions", () => {
     expect(await apiFailure(app, "POST", "/api/decisions", { ip: "127.0.0.1" })).toMatchObject({ status: 400, message: expect.stringContaining("ban.never_ban") });
     expect(await apiFailure(app, "POST", "/api/decisions", { ip: "192.0.2.1", duration: "soon" })).toMatchObject({ status: 400 });
     expect(await apiFailure(app, "DELETE", "/api/decisions/192.0.2.9")).toMatchObject({ status: 404 });
+    expect(await apiFailure(app, "DELETE", "/api/decisions/%")).toMatchObject({ status: 400 });
     const off = await setup({ MOAT_BAN_ENABLED: "false" });
     expect(await apiData(off.app, "GET", "/api/decisions")).toEqual([]);
     expect(await apiFailure(off.app, "POST", "/api/decisions", { ip: "192.0.2.1" })).toMatchObject({ status: 409, message: expect.stringContaining("ban.enabled") });

@@ -36,7 +36,7 @@ export function addressRoutes(s: ApiServices) {
     .get(
       "/addresses/:ip",
       ({ params }) => {
-        const ip = canonicalIp(decodeURIComponent(params.ip));
+        const ip = canonicalIp(params.ip); // Elysia has decoded it
         if (!ip) throw new ApiError(400, `"${params.ip}" is not an IP address`);
         const prefix = campaignPrefix(ip);
         const seen = addressActivity(s.ctx.store, ip);

@@ -50,7 +50,7 @@ export function decisionRoutes(s: ApiServices) {
         const denyList = denyListOf(s);
         let row;
         try {
-          row = denyList.unban(decodeURIComponent(params.ip));
+          row = denyList.unban(params.ip); // Elysia has decoded it (203.0.113.0%2F24 → 203.0.113.0/24)
         } catch (e) {
           asApiError(e);
         }
