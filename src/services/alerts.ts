@@ -14,7 +14,7 @@ import type { ActivityType } from "./activities.ts";
 import type { AlertRow, ThreatRow } from "../store/rows.ts";
 import { MINUTE_MS } from "./range.ts";
 import { AlertWebhook, type WebhookStats } from "./webhook.ts";
-import { incidentMembers, joinIncident } from "./incidents.ts";
+import { IncidentSummaries, incidentMembers } from "./incidents.ts";
 import type { Lookup } from "../core/outbound-url.ts";
 
 export type AlertContext = Pick<ServiceContext, "store" | "bus" | "activities" | "config" | "log" | "now" | "monotonic">;
@@ -64,6 +64,8 @@ function prepareRaise(db: Db) {
 export class AlertService {
   private readonly bursts: BurstTracker;
   private webhook: AlertWebhook | null;
+  /** The incidents' summaries, counted again at most every few seconds (src/services/incidents.ts). */
+  private readonly incidents = new IncidentSummaries();
   /** The last minute checkTraffic judged: a minute counts once however often the job runs. */
   private lastCheckedMinute = Number.NEGATIVE_INFINITY;
 
@@ -179,7 +181,7 @@ export class AlertService {
       drafts.map((draft) => {
         const raised = this.raise(draft, now);
         const ids = members.get(draft.groupKey);
-        return ids ? { ...raised, row: joinIncident(this.ctx.store, raised.row, ids, draft.description) } : raised;
+        return ids ? { ...raised, row: this.incidents.join(this.ctx.store, raised.row, ids, draft.description, now) } : raised;
       }),
     );
     for (const { row, isNew } of stored) {

@@ -3,7 +3,7 @@
  * alert is open — with its threats as members. The contract's alert endpoints see one alert per
  * incident; its description sums the campaign up, and GET /api/incidents/:id gives the whole picture.
  */
-import { count, countDistinct, desc, eq, inArray, max, min } from "drizzle-orm";
+import { count, countDistinct, desc, eq, max, min, sql } from "drizzle-orm";
 import { alerts, threats } from "../store/schema.ts";
 import type { Store } from "../store/db.ts";
 import type { AlertRow, ThreatRow } from "../store/rows.ts";
@@ -37,14 +37,52 @@ function topBy(store: Store, incidentId: number, column: typeof threats.endpoint
     .all();
 }
 
-/** The threats join their incident; its description becomes the campaign's summary, then the latest occurrence. */
-export function joinIncident(store: Store, incident: AlertRow, threatIds: number[], latest: string): AlertRow {
-  store.db.update(threats).set({ incidentId: incident.id }).where(inArray(threats.id, threatIds)).run();
-  const totals = store.db.select({ threats: count(), addresses: countDistinct(threats.clientIp), endpoints: countDistinct(threats.endpoint) }).from(threats).where(eq(threats.incidentId, incident.id)).get()!;
-  const endpoints = topBy(store, incident.id, threats.endpoint, SUMMARY_ITEMS).map((e) => clip(e.value, MAX_ENDPOINT_CHARS));
+/** An incident's summary is counted again at most this often: its queries grow with the campaign. */
+const SUMMARY_EVERY_MS = 10_000;
+
+/**
+ * Incident summaries as last counted, per alert id, so that a busy campaign costs one set of counting
+ * queries every SUMMARY_EVERY_MS instead of one per batch of threats (the counts grow with it).
+ */
+export class IncidentSummaries {
+  private readonly last = new Map<number, { text: string; at: number }>();
+  /** Prepared once: this runs for every batch of threats, where drizzle's query building would cost more than SQLite. */
+  private statements: ReturnType<typeof prepare> | null = null;
+
+  /** The threats join their incident; its description becomes the campaign's summary, then the latest occurrence. */
+  join(store: Store, incident: AlertRow, threatIds: number[], latest: string, now: number): AlertRow {
+    const q = (this.statements ??= prepare(store));
+    for (const id of threatIds) q.joinThreat.run({ incidentId: incident.id, id });
+    let summary = this.last.get(incident.id);
+    if (!summary || now - summary.at >= SUMMARY_EVERY_MS) {
+      this.last.delete(incident.id); // re-inserted: the map's order is least recently counted first
+      this.last.set(incident.id, (summary = { text: summarize(store, incident.id), at: now }));
+      for (const id of this.last.keys()) {
+        if (this.last.size <= MAX_REMEMBERED) break;
+        this.last.delete(id);
+      }
+    }
+    return q.describe.get({ id: incident.id, description: `${summary.text}. ${latest}` }) ?? incident;
+  }
+}
+
+function prepare(store: Store) {
+  const p = sql.placeholder;
+  return {
+    joinThreat: store.db.update(threats).set({ incidentId: sql`${p("incidentId")}` }).where(eq(threats.id, p("id"))).prepare(),
+    describe: store.db.update(alerts).set({ description: sql`${p("description")}` }).where(eq(alerts.id, p("id"))).returning().prepare(),
+  };
+}
+
+/** Incidents whose summary is remembered at most (older ones are counted again when they come back). */
+const MAX_REMEMBERED = 10_000;
+
+/** "12 threats from 5 addresses on /login, /, /api/x, +2 more". */
+function summarize(store: Store, incidentId: number): string {
+  const totals = store.db.select({ threats: count(), addresses: countDistinct(threats.clientIp), endpoints: countDistinct(threats.endpoint) }).from(threats).where(eq(threats.incidentId, incidentId)).get()!;
+  const endpoints = topBy(store, incidentId, threats.endpoint, SUMMARY_ITEMS).map((e) => clip(e.value, MAX_ENDPOINT_CHARS));
   const more = totals.endpoints > endpoints.length ? `, +${totals.endpoints - endpoints.length} more` : "";
-  const description = `${totals.threats} threats from ${totals.addresses} address${totals.addresses === 1 ? "" : "es"} on ${endpoints.join(", ")}${more}. ${latest}`;
-  return store.db.update(alerts).set({ description }).where(eq(alerts.id, incident.id)).returning().get() ?? incident;
+  return `${totals.threats} threats from ${totals.addresses} address${totals.addresses === 1 ? "" : "es"} on ${endpoints.join(", ")}${more}`;
 }
 
 export interface IncidentDetail {

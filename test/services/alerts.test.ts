@@ -339,10 +339,15 @@ describe("webhook from alerts", () => {
 
 describe("incidents", () => {
   test("a campaign rotating addresses inside one /24 is one incident: its threats join it, and its detail counts them", () => {
-    const { store, alerts } = harness();
+    const { store, alerts, clock } = harness();
     const spray = Array.from({ length: 8 }, (_, i) => ({ ip: `45.83.64.${10 + i}`, type: "log4shell", endpoint: i % 2 ? "/api/login" : "/" }));
     alerts.onThreats(storeThreats(store, spray.slice(0, 3)));
-    alerts.onThreats(storeThreats(store, spray.slice(3)));
+    expect(alerts.active(1)[0]!.description).toStartWith("3 threats from 3 addresses on /, /api/login.");
+    alerts.onThreats(storeThreats(store, spray.slice(3, 4)));
+    // Counted again at most every 10 s: meanwhile the summary stays, the latest occurrence changes.
+    expect(alerts.active(1)[0]!.description).toStartWith("3 threats from 3 addresses on /, /api/login. Latest: GET /api/login from 45.83.64.13");
+    clock.now += 10_000;
+    alerts.onThreats(storeThreats(store, spray.slice(4)));
     alerts.onThreats(storeThreats(store, [{ ip: "45.83.65.1", type: "log4shell" }])); // the next /24: another incident
     const open = alerts.active(10);
     expect(open.map((a) => [a.title, a.count])).toEqual([
