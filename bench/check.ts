@@ -16,7 +16,10 @@
  * attacks (SQL injection and XSS in the query, log4shell in User-Agent). Attacks answered 403 count as
  * non-2xx in wrk's figures; the `attacks blocked` column comes from probing each attack once first.
  *
- *   bun run bench:check [--seconds S] [--connections C] [--threads T]
+ *   bun run bench:check [--seconds S] [--connections C] [--threads T] [--rate R]
+ *
+ * Then rows 4 and 5 again at a fixed rate (R requests/s, default 500: a load both carry), sent on a
+ * schedule whatever the answers do (bench/lib/fixed-rate.ts): the latency the mirror adds to a request.
  *
  * Prints machine, versions and a Markdown table (requests/s, p50, p99 as wrk measured them).
  * Exit codes: 69 wrk or ModSecurity/CRS missing and not installable, 70 a server did not come up or
@@ -31,12 +34,13 @@ import { crsInfo, debVersion, ensureModSecurity, nginxVersion, startCrsNginx } f
 import { BenchError, runBench } from "./lib/run.ts";
 import { intOption, parseBenchArgs } from "./lib/args.ts";
 import { waitForHealth } from "./lib/health.ts";
+import { fixedRate, type FixedRateResult } from "./lib/fixed-rate.ts";
 import { markdownTable, thousands } from "./lib/table.ts";
 import { NGINX_BIN, freePort, startAuthRequestNginx, startMirrorNginx } from "../test/helpers/nginx.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const log = (msg: string) => process.stderr.write(`bench:check: ${msg}\n`);
-const USAGE = "usage: bun run bench:check [--seconds S] [--connections C] [--threads T]";
+const USAGE = "usage: bun run bench:check [--seconds S] [--connections C] [--threads T] [--rate R]";
 
 interface MixRequest {
   target: string;
@@ -156,10 +160,11 @@ interface Row {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseBenchArgs({ args: argv, options: { seconds: { type: "string" }, connections: { type: "string" }, threads: { type: "string" } } }, USAGE);
+  const { values } = parseBenchArgs({ args: argv, options: { seconds: { type: "string" }, connections: { type: "string" }, threads: { type: "string" }, rate: { type: "string" } } }, USAGE);
   const seconds = intOption("--seconds", values.seconds, 10, USAGE);
   const connections = intOption("--connections", values.connections, 16, USAGE);
   const threads = intOption("--threads", values.threads, 1, USAGE);
+  const rate = intOption("--rate", values.rate, 500, USAGE);
   const wrk = Bun.which("wrk");
   if (!wrk) throw new BenchError("wrk is not installed (Debian package wrk; .ci/dev-setup installs it)", EXIT.unavailable);
   if (!NGINX_BIN) throw new BenchError("nginx is not installed (Debian package nginx; .ci/dev-setup installs it)", EXIT.unavailable);
@@ -179,6 +184,7 @@ async function main(argv: string[]): Promise<number> {
   const rows: Row[] = [];
   let judgedThroughNginx = { judged: 0, sent: 0 };
   let mirroredCopies = { received: 0, sent: 0 };
+  const fixedRows: { label: string; result: FixedRateResult }[] = [];
   try {
     await waitForHealth("moat serve", base, serve);
 
@@ -231,6 +237,16 @@ async function main(argv: string[]): Promise<number> {
     await mirrored.stop();
     stops.pop();
 
+    // The same two at a fixed rate that nginx and Moat both carry: what the mirror adds to each request.
+    for (const [label, mirror] of [["nginx alone (mirror.conf without `mirror`)", false], ["nginx + `mirror` → moat", true]] as const) {
+      const server = await startMirrorNginx(port, { mirror });
+      stops.push(() => server.stop());
+      log(`${label}: ${rate} requests/s for ${seconds} s`);
+      fixedRows.push({ label, result: await fixedRate(`http://127.0.0.1:${server.port}`, withBodies, rate, seconds) });
+      await server.stop();
+      stops.pop();
+    }
+
     // 6. nginx + ModSecurity + CRS PL1.
     const modsec = await startCrsNginx(1, crs);
     stops.push(() => modsec.stop());
@@ -253,6 +269,14 @@ async function main(argv: string[]): Promise<number> {
     markdownTable(
       ["path", "requests/s", "p50", "p99", "non-2xx", "socket errors", "attacks blocked"],
       rows.map((r) => [r.label, thousands(r.result.rps), `${r.result.p50.toFixed(2)} ms`, `${r.result.p99.toFixed(2)} ms`, thousands(r.result.non2xx), thousands(r.result.socketErrors), r.attacksBlocked]),
+    ),
+  );
+  const alone = fixedRows[0]?.result;
+  console.log(`\nAt a fixed rate of ${thousands(rate)} requests/s for ${seconds} s (the same mix with POST bodies; latency from each request's scheduled time):\n`);
+  console.log(
+    markdownTable(
+      ["path", "sent", "errors", "p50", "p99", "p99 against nginx alone"],
+      fixedRows.map((r) => [r.label, thousands(r.result.sent), thousands(r.result.errors), `${r.result.p50.toFixed(2)} ms`, `${r.result.p99.toFixed(2)} ms`, alone ? `${((r.result.p99 / alone.p99 - 1) * 100).toFixed(0)}%` : ""]),
     ),
   );
   return EXIT.ok;
