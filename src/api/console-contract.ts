@@ -101,6 +101,8 @@ export const ThreatDetail = t.Composite([
     normalized: t.Array(NormalizedField, { description: "every field the models read, in request order (the first 500)" }),
     reasons: t.Array(DetailReason),
     falsePositive: t.Boolean({ description: "an allowlist rule covers this request" }),
+    incidentId: t.Nullable(t.Number({ description: "the incident (an alert: GET /api/incidents/:id) this threat belongs to" })),
+    acknowledgedAt: t.Nullable(t.String({ description: "when its incident was acknowledged, which acknowledges its threats" })),
   }),
 ]);
 export type ThreatDetailT = Static<typeof ThreatDetail>;
@@ -308,12 +310,13 @@ export const ConsoleTraffic = t.Composite([
   t.Object({
     query: t.String({ description: "the raw query string, without the ?" }),
     latencyMs: t.Nullable(t.Number({ description: "nginx's $request_time in milliseconds; null when the log format lacks it" })),
+    host: t.Nullable(t.String({ description: "the Host the request named ($host in the log, or the Host header); null when the source lacks it" })),
   }),
 ]);
 export type ConsoleTrafficT = Static<typeof ConsoleTraffic>;
 
 export function toConsoleTraffic(r: TrafficRow, now: number): ConsoleTrafficT {
-  return { ...toTrafficData(r, now), query: r.query, latencyMs: r.requestTime === null ? null : r.requestTime * 1000 };
+  return { ...toTrafficData(r, now), query: r.query, latencyMs: r.requestTime === null ? null : r.requestTime * 1000, host: r.host };
 }
 
 export const RequestListQuery = t.Object({

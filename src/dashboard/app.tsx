@@ -21,6 +21,7 @@ import { SecurityPage } from "./pages/security.tsx";
 import { AnalyticsPage } from "./pages/analytics.tsx";
 import { SettingsPage } from "./pages/settings.tsx";
 import { BansPage } from "./pages/bans.tsx";
+import { IncidentPage } from "./pages/incident.tsx";
 import { AddressPage } from "./pages/address.tsx";
 import { Page } from "./components/page.tsx";
 
@@ -42,6 +43,8 @@ function CurrentPage({ page, id, range, query }: { page: string; id: string | un
       return <AnalyticsPage range={range} />;
     case "bans":
       return <BansPage />;
+    case "incidents":
+      return id ? <IncidentPage id={id} /> : <AlertsPage range={range} />;
     case "address":
       return id ? <AddressPage ip={id} range={range} /> : <NotFound />;
     case "settings":

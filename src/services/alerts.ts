@@ -14,7 +14,7 @@ import type { ActivityType } from "./activities.ts";
 import type { AlertRow, ThreatRow } from "../store/rows.ts";
 import { MINUTE_MS } from "./range.ts";
 import { AlertWebhook, type WebhookStats } from "./webhook.ts";
-import { IncidentSummaries, incidentMembers } from "./incidents.ts";
+import { acknowledgeMembers, IncidentSummaries, incidentMembers } from "./incidents.ts";
 import type { Lookup } from "../core/outbound-url.ts";
 
 export type AlertContext = Pick<ServiceContext, "store" | "bus" | "activities" | "config" | "log" | "now" | "monotonic">;
@@ -119,8 +119,11 @@ export class AlertService {
     return this.raiseAll([draft])[0]!;
   }
 
+  /** Acknowledging an incident acknowledges its threats too (those not acknowledged yet). */
   acknowledge(id: number): AlertRow | null {
-    return this.changeStatus(id, "acknowledged", "alert.acknowledged", "Alert acknowledged", ["active"]);
+    const row = this.changeStatus(id, "acknowledged", "alert.acknowledged", "Alert acknowledged", ["active"]);
+    if (row?.status === "acknowledged") acknowledgeMembers(this.ctx.store, id, row.updatedAt);
+    return row;
   }
 
   dismiss(id: number): AlertRow | null {

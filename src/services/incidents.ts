@@ -3,7 +3,7 @@
  * alert is open — with its threats as members. The contract's alert endpoints see one alert per
  * incident; its description sums the campaign up, and GET /api/incidents/:id gives the whole picture.
  */
-import { count, countDistinct, desc, eq, max, min, sql } from "drizzle-orm";
+import { and, count, countDistinct, desc, eq, isNull, max, min, sql } from "drizzle-orm";
 import { alerts, threats } from "../store/schema.ts";
 import type { Store } from "../store/db.ts";
 import type { AlertRow, ThreatRow } from "../store/rows.ts";
@@ -82,7 +82,12 @@ function summarize(store: Store, incidentId: number): string {
   const totals = store.db.select({ threats: count(), addresses: countDistinct(threats.clientIp), endpoints: countDistinct(threats.endpoint) }).from(threats).where(eq(threats.incidentId, incidentId)).get()!;
   const endpoints = topBy(store, incidentId, threats.endpoint, SUMMARY_ITEMS).map((e) => clip(e.value, MAX_ENDPOINT_CHARS));
   const more = totals.endpoints > endpoints.length ? `, +${totals.endpoints - endpoints.length} more` : "";
-  return `${totals.threats} threats from ${totals.addresses} address${totals.addresses === 1 ? "" : "es"} on ${endpoints.join(", ")}${more}`;
+  return `${totals.threats} threat${totals.threats === 1 ? "" : "s"} from ${totals.addresses} address${totals.addresses === 1 ? "" : "es"} on ${endpoints.join(", ")}${more}`;
+}
+
+/** Marks an incident's threats acknowledged, at `now`, those not acknowledged yet. */
+export function acknowledgeMembers(store: Store, incidentId: number, now: number): void {
+  store.db.update(threats).set({ acknowledgedAt: now }).where(and(eq(threats.incidentId, incidentId), isNull(threats.acknowledgedAt))).run();
 }
 
 export interface IncidentDetail {

@@ -33,6 +33,8 @@ export const traffic = sqliteTable(
     requestId: text("request_id"),
     /** Why only part of the request was judged (a mirrored body over the limit), or null. */
     partial: text("partial"),
+    /** The Host the request named (the vhost), when the source has it. */
+    host: text("host"),
   },
   (t) => [index("traffic_time").on(t.time), index("traffic_anomaly_time").on(t.isAnomaly, t.time), uniqueIndex("traffic_request_id").on(t.requestId)],
 );
@@ -61,6 +63,8 @@ export const threats = sqliteTable(
     requestId: text("request_id"),
     /** The incident (an alerts row) this threat belongs to: its campaign's alert, when it raised one. */
     incidentId: integer("incident_id"),
+    /** When its incident was acknowledged (acknowledging an incident acknowledges its threats), or null. */
+    acknowledgedAt: integer("acknowledged_at"),
   },
   (t) => [uniqueIndex("threats_request_id").on(t.requestId), index("threats_incident").on(t.incidentId), index("threats_time").on(t.time), index("threats_ip_time").on(t.clientIp, t.time), index("threats_type_time").on(t.attackType, t.time)],
 );

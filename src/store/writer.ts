@@ -144,6 +144,7 @@ function mergeHalves(stored: TrafficRow, arriving: TrafficInsert): TrafficRow {
     attackType: stronger.attackType,
     blocked: stored.blocked || arriving.blocked,
     partial: stored.partial ?? arriving.partial,
+    host: stored.host ?? arriving.host,
   };
 }
 
@@ -180,6 +181,7 @@ export class StoreWriter {
         source: r.origin.source,
         requestId,
         partial: r.bodyBytes === undefined ? null : `body-oversize: the body is ${r.bodyBytes} bytes and only its start was judged`,
+        host: r.host || null,
       };
       const threatRow: ThreatInsert | null = v.isAnomaly
         ? {
@@ -198,6 +200,7 @@ export class StoreWriter {
             source: r.origin.source,
             requestId,
             incidentId: null,
+            acknowledgedAt: null,
           }
         : null;
       return { trafficRow, threatRow };
@@ -226,7 +229,7 @@ export class StoreWriter {
         if (!threatRow) continue;
         const storedThreat = threatByRequestId.get({ requestId: trafficRow.requestId });
         if (!storedThreat) storedThreats.push({ id: insertThreat({ ...threatRow, time: stored.time }), ...threatRow, time: stored.time });
-        else if (threatRow.score > storedThreat.score) db.update(threats).set({ ...threatRow, time: undefined, incidentId: undefined }).where(eq(threats.id, storedThreat.id)).run();
+        else if (threatRow.score > storedThreat.score) db.update(threats).set({ ...threatRow, time: undefined, incidentId: undefined, acknowledgedAt: undefined }).where(eq(threats.id, storedThreat.id)).run();
       }
       for (const [bucket, r] of minutes.byBucket) {
         const existing = minuteByType.get({ bucket });

@@ -98,7 +98,7 @@ describe("GET /api/requests and /api/data-age", () => {
     const rows = await data<ConsoleTrafficT[]>("GET", "/api/requests?range=1h&ip=198.51.100.3");
     expect(rows).toEqual([expect.objectContaining({ ip: "198.51.100.3", endpoint: "/products", query: "id=3&color=red", latencyMs: null })]);
     const timed = await data<ConsoleTrafficT[]>("GET", "/api/requests?range=1h&ip=192.0.2.60&verdict=benign");
-    expect(timed).toEqual([expect.objectContaining({ endpoint: "/orders", query: "page=2", latencyMs: 12 })]);
+    expect(timed).toEqual([expect.objectContaining({ endpoint: "/orders", query: "page=2", latencyMs: 12, host: "shop.test" })]);
     const flagged = await data<ConsoleTrafficT[]>("GET", "/api/requests?range=1h&verdict=flagged&limit=2");
     expect(flagged.length).toBe(2);
     expect(flagged.every((r) => r.isAnomaly)).toBe(true);

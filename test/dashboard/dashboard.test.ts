@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { BrowserContext, Page } from "playwright-core";
 import { DASHBOARD_CSP } from "../../src/api/routes/ui.ts";
-import type { AddressProfile, Alert, AllowRule, Attacker, SecurityCheck as Check, Threat, Traffic, WafConfig } from "../../src/dashboard/lib/types.ts";
+import type { AddressProfile, Alert, AllowRule, Attacker, SecurityCheck as Check, Threat, ThreatDetail, Traffic, WafConfig } from "../../src/dashboard/lib/types.ts";
+import { openReadonly } from "../helpers/db.ts";
 import { startServe, waitFor, waitForListening } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { openBrowser, screenshot, SKIP_REASON, startStack, type Browser, type Problems, type Stack } from "./harness.ts";
@@ -152,7 +153,7 @@ describeBrowser("the dashboard in chromium", () => {
     await benign.waitFor({ timeout: 30_000 });
     // The live row is completed from the console API: its query string, and its latency (none in `combined`).
     await benign.locator("td", { hasText: /^page=2$/ }).waitFor();
-    expect(await benign.locator("td").nth(7).textContent()).toBe("–");
+    expect(await benign.locator("td").nth(8).textContent()).toBe("–");
     // Paused, new requests wait until resumed.
     await page.getByRole("button", { name: "Pause" }).click();
     await stack.send(`/${marker}-held`, { ip: "192.0.2.78" });
@@ -189,7 +190,7 @@ describeBrowser("the dashboard in chromium", () => {
       await answered;
       await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 200))));
       expect(await rowCount()).toBe(scanner + 1);
-      const clients = await page.locator(".vtable tbody tr[aria-rowindex] td:nth-child(7) button").allTextContents();
+      const clients = await page.locator(".vtable tbody tr[aria-rowindex] td:nth-child(8) button").allTextContents();
       expect(new Set(clients)).toEqual(new Set(["203.0.113.99"]));
     } finally {
       release(); // a failure must not leave later tests' older pages held
@@ -222,6 +223,27 @@ describeBrowser("the dashboard in chromium", () => {
     await trend.getByRole("combobox").selectOption("flagged");
     await trend.locator(".u-legend .u-label", { hasText: /^flagged$/ }).waitFor();
     expect(await trend.locator(".u-legend .u-label").allTextContents()).not.toContain("requests");
+    expect(problems.take()).toEqual(NO_PROBLEMS);
+  });
+
+  test("an incident's page counts its threats and lists its addresses and endpoints; acknowledging it acknowledges its threats", async () => {
+    const incident = (await stack.api<Alert[]>("/api/alerts/active")).find((a) => a.status === "active" && / attacks from /.test(a.title))!;
+    expect(incident).toBeDefined();
+    await open("/alerts");
+    await page.getByRole("link", { name: `Details of alert ${incident.id}: ${incident.title}` }).click();
+    await page.locator(".kpi", { hasText: "Threats" }).locator(".kpi-value", { hasText: /^[1-9]/ }).waitFor();
+    await waitForCount(page, "[aria-label='Addresses'] li", 1);
+    await waitForCount(page, "[aria-label='Endpoints hit'] li", 1);
+    await screenshot(page, "incident");
+    await page.getByRole("button", { name: `Acknowledge alert ${incident.id}: ${incident.title}` }).click();
+    await page.locator(`.alert[data-alert-id="${incident.id}"] .badge`, { hasText: "acknowledged" }).waitFor();
+    // Its member threats, acknowledged with it (the threat's detail says so).
+    const db = openReadonly(stack.db);
+    const members = db.query("select id, acknowledged_at as at from threats where incident_id = ?").all(incident.id) as { id: number; at: number | null }[];
+    db.close();
+    expect(members.length).toBeGreaterThan(0);
+    expect(members.every((m) => m.at !== null)).toBe(true);
+    expect(await stack.api<ThreatDetail>(`/api/threats/${members[0]!.id}`)).toMatchObject({ incidentId: incident.id, acknowledgedAt: expect.any(String) });
     expect(problems.take()).toEqual(NO_PROBLEMS);
   });
 
@@ -299,7 +321,7 @@ describeBrowser("the dashboard in chromium", () => {
     await open("/traffic?ip=192.0.2.31");
     const row = page.locator(".vtable tbody tr[aria-rowindex]", { hasText: "/catalog" }).first();
     await row.locator("td", { hasText: /^sort=price&page=3$/ }).waitFor();
-    expect(await page.locator(".vtable thead th").allTextContents()).toEqual(["Time", "Verdict", "Method", "Status", "Endpoint", "Query", "Client", "Latency", "Size", "User agent"]);
+    expect(await page.locator(".vtable thead th").allTextContents()).toEqual(["Time", "Verdict", "Method", "Status", "Endpoint", "Query", "Host", "Client", "Latency", "Size", "User agent"]);
     await screenshot(page, "traffic-columns");
     expect(problems.take()).toEqual(NO_PROBLEMS);
   });

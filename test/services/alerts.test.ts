@@ -327,7 +327,7 @@ describe("webhook from alerts", () => {
     await alerts.webhookIdle();
 
     expect(posted.map((p) => p.alert.count)).toEqual([1, 3]);
-    expect(posted[0]?.text).toBe("[CRITICAL] sqli attacks from 203.0.113.0/24: 1 threats from 1 address on /&lt;!channel&gt;. Latest: GET /&lt;!channel&gt; from 203.0.113.9 scored 0.97 (threshold 0.50)");
+    expect(posted[0]?.text).toBe("[CRITICAL] sqli attacks from 203.0.113.0/24: 1 threat from 1 address on /&lt;!channel&gt;. Latest: GET /&lt;!channel&gt; from 203.0.113.9 scored 0.97 (threshold 0.50)");
     expect(posted[1]?.text).toStartWith("[CRITICAL] sqli attacks from 203.0.113.0/24 (x3): 3 threats from 1 address");
     expect(alerts.webhookStats).toEqual({ sent: 2, failed: 0, dropped: 0, queued: 0 });
 
@@ -361,5 +361,15 @@ describe("incidents", () => {
     expect(detail.addresses).toHaveLength(8);
     expect(detail.endpoints).toEqual([{ value: "/", threats: 4 }, { value: "/api/login", threats: 4 }]);
     expect(incidentDetail(store, 9999)).toBeNull();
+  });
+
+  test("acknowledging an incident acknowledges its threats; other incidents' threats stay as they were", () => {
+    const { store, alerts, clock } = harness();
+    const [incident] = alerts.onThreats(storeThreats(store, [{ ip: "45.83.64.1" }, { ip: "45.83.64.2" }]));
+    alerts.onThreats(storeThreats(store, [{ ip: "198.51.100.1" }]));
+    clock.now = T0 + 60_000;
+    alerts.acknowledge(incident!.id);
+    const rows = store.sqlite.query("select client_ip as ip, acknowledged_at as at from threats order by id").all();
+    expect(rows).toEqual([{ ip: "45.83.64.1", at: T0 + 60_000 }, { ip: "45.83.64.2", at: T0 + 60_000 }, { ip: "198.51.100.1", at: null }]);
   });
 });

@@ -5,6 +5,7 @@
 import { useState } from "react";
 import { api } from "../lib/api.ts";
 import { ago } from "../lib/format.ts";
+import { href } from "../lib/router.ts";
 import { useAction } from "../lib/use-action.ts";
 import type { Alert } from "../lib/types.ts";
 import { Badge } from "./badge.tsx";
@@ -76,6 +77,9 @@ export function AlertList({ alerts, onChanged, selectable = false }: { alerts: A
                 {a.count > 1 && <span className="muted">×{a.count}</span>}
               </div>
               <div className="alert-desc">{a.description}</div>
+              <a className="small" href={href(`/incidents/${a.id}`)} aria-label={`Details of alert ${a.id}: ${a.title}`}>
+                details
+              </a>
               <div className="muted small">
                 {a.source} · {ago(a.timestamp)} · <Badge value={a.status} />
               </div>

@@ -4,7 +4,7 @@
  * app to show the login form (`onUnauthorized`).
  */
 import type {
-  Activity, AddressProfile, Alert, AllowRule, Attacker, DataAge, TailRow, AnalyticsSummary, ApiKey, AuthState, ChartPoint, Posture, ConsoleSettings, Decision, DecisionCreate, KeyCreate, LogSource, Metrics, ModelVersion, Performance, Range, SecurityCheck, Threat, ThreatDetail, ThreatFilter, Traffic, TrafficFilter, WafConfig, WafSettingsChange,
+  Activity, AddressProfile, Alert, AllowRule, Attacker, DataAge, TailRow, AnalyticsSummary, ApiKey, AuthState, ChartPoint, Posture, ConsoleSettings, Decision, DecisionCreate, Incident, KeyCreate, LogSource, Metrics, ModelVersion, Performance, Range, SecurityCheck, Threat, ThreatDetail, ThreatFilter, Traffic, TrafficFilter, WafConfig, WafSettingsChange,
 } from "./types.ts";
 
 let unauthorized: () => void = () => {};
@@ -117,6 +117,7 @@ export const api = {
   dataAge: () => get<DataAge>("/api/data-age"),
   attackers: (range: Range, limit: number) => get<Attacker[]>(`/api/attackers${query({ range, limit })}`),
   address: (ip: string) => get<AddressProfile>(`/api/addresses/${encodeURIComponent(ip)}`),
+  incident: (id: number) => get<Incident>(`/api/incidents/${id}`),
   decisions: {
     list: () => get<Decision[]>("/api/decisions"),
     add: (decision: DecisionCreate) => post<Decision>("/api/decisions", decision),

@@ -9,7 +9,7 @@ import type {
 import type { RANGES as SERVER_RANGES, Range, WafMode, WsStreamType } from "../../core/enums.ts";
 import type { Static } from "elysia";
 import type {
-  AddressProfileT, AllowRule as AllowRuleSchema, ApiKey as ApiKeySchema, AttackerT, ConsoleTrafficT, DataAge as DataAgeSchema, AuthStateT, DecisionCreateBody, DecisionT, KeyCreateBody, ModelEntryT, Performance as PerformanceSchema, Settings as SettingsSchema, Source as SourceSchema, ThreatDetail as ThreatDetailSchema, ThreatFilters as ThreatFiltersSchema, TrafficFilters as TrafficFiltersSchema,
+  AddressProfileT, AllowRule as AllowRuleSchema, ApiKey as ApiKeySchema, AttackerT, ConsoleTrafficT, DataAge as DataAgeSchema, AuthStateT, DecisionCreateBody, DecisionT, IncidentT, KeyCreateBody, ModelEntryT, Performance as PerformanceSchema, Settings as SettingsSchema, Source as SourceSchema, ThreatDetail as ThreatDetailSchema, ThreatFilters as ThreatFiltersSchema, TrafficFilters as TrafficFiltersSchema,
   WafConfigChangeT, WafConfigT,
 } from "../../api/console-contract.ts";
 
@@ -19,7 +19,7 @@ export type { ApiKeyScope } from "../../core/enums.ts";
 
 export type Traffic = TrafficDataT;
 /** A row of the traffic tail: the contract's, with the query string and response time; live rows lack them until fetched. */
-export type TailRow = TrafficDataT & Partial<Pick<ConsoleTrafficT, "query" | "latencyMs">>;
+export type TailRow = TrafficDataT & Partial<Pick<ConsoleTrafficT, "query" | "latencyMs" | "host">>;
 export type Attacker = AttackerT;
 export type AddressProfile = AddressProfileT;
 export type DataAge = Static<typeof DataAgeSchema>;
@@ -42,6 +42,7 @@ export type ConsoleSettings = Static<typeof SettingsSchema>;
 export type ApiKey = Static<typeof ApiKeySchema> & { key?: string };
 export type KeyCreate = Static<typeof KeyCreateBody>;
 export type Decision = DecisionT;
+export type Incident = IncidentT;
 export type DecisionCreate = Static<typeof DecisionCreateBody>;
 export type Performance = Static<typeof PerformanceSchema>;
 

@@ -73,6 +73,7 @@ const COLUMNS: Column<TailRow>[] = [
     ),
   },
   { header: "Query", cell: (t) => <span className="mono clip muted" title={t.query}>{t.query || (t.query === undefined ? "…" : "–")}</span> },
+  { header: "Host", width: "9rem", cell: (t) => <span className="mono clip muted" title={t.host ?? ""}>{t.host ?? (t.host === undefined ? "…" : "–")}</span> },
   {
     header: "Client",
     width: "11rem",

@@ -1,0 +1,2 @@
+ALTER TABLE `threats` ADD `acknowledged_at` integer;--> statement-breakpoint
+ALTER TABLE `traffic` ADD `host` text;
