@@ -179,10 +179,13 @@ export async function runDoctor(config: Config, nginx: { host: string; port: num
   for (const path of config.ingest.logs) findings.push(...checkLog(path, config));
   findings.push(...(await checkDatabase(config.storage.db)));
   findings.push(...checkDenyList(config));
-  findings.push(await checkPort(config, fetchHealth));
+  // The port check and the mirror's ask the same /health: once.
+  const asked = new Map<string, Promise<unknown>>();
+  const healthOnce = (url: string) => asked.get(url) ?? asked.set(url, fetchHealth(url)).get(url)!;
+  findings.push(await checkPort(config, healthOnce));
   const up = await reachable(nginx.host, nginx.port);
   findings.push({ check: "nginx", status: up ? "ok" : "warn", message: up ? `answers on ${nginx.host}:${nginx.port}` : `nothing answers on ${nginx.host}:${nginx.port} (pass --nginx host:port if it listens elsewhere)` });
-  findings.push(...(await checkMirror(config, fetchHealth)));
+  findings.push(...(await checkMirror(config, healthOnce)));
   const hasSite = existsSync(join(config.detect.model_dir, "site.onnx"));
   findings.push({ check: "site model", status: hasSite ? "ok" : "warn", message: hasSite ? config.detect.model_dir : `none yet in ${config.detect.model_dir}: moat train --from <access logs> --out ${config.detect.model_dir}` });
   return findings;

@@ -16,10 +16,20 @@ function denyListOf(s: ApiServices): DenyList {
   return s.denyList;
 }
 
-/** A BanError (not an address, protected, the list full) is the caller's 400; the rest is ours. */
-function asApiError(e: unknown): never {
-  if (e instanceof BanError) throw new ApiError(400, e.message);
-  throw e;
+/** Runs a change of the deny list: a BanError (not an address, protected, the list full) is the caller's 400; the rest is ours. */
+function orBadRequest<T>(change: () => T): T {
+  try {
+    return change();
+  } catch (e) {
+    if (e instanceof BanError) throw new ApiError(400, e.message);
+    throw e;
+  }
+}
+
+/** Writes the deny file (and reloads); the answer's message says whether the change is applied. */
+async function applied(denyList: DenyList, done: string, stored: string): Promise<string> {
+  const result = await denyList.sync();
+  return result.error ? `${stored}, but the deny list is not applied: ${result.error}` : done;
 }
 
 export function decisionRoutes(s: ApiServices) {
@@ -33,14 +43,8 @@ export function decisionRoutes(s: ApiServices) {
       "/decisions",
       async ({ body }) => {
         const denyList = denyListOf(s);
-        let row;
-        try {
-          row = denyList.ban(body.ip, { source: "manual", reason: body.reason ?? "banned by hand from the console", durationMs: parseDuration(body.duration ?? "0") });
-        } catch (e) {
-          asApiError(e);
-        }
-        const applied = await denyList.sync();
-        return ok(toDecision(row), applied.error ? `stored, but the deny list is not applied: ${applied.error}` : "banned");
+        const row = orBadRequest(() => denyList.ban(body.ip, { source: "manual", reason: body.reason ?? "banned by hand from the console", durationMs: parseDuration(body.duration ?? "0") }));
+        return ok(toDecision(row), await applied(denyList, "banned", "stored"));
       },
       { body: DecisionCreateBody, response: { 200: envelope(Decision), 400: ErrorEnvelope, 409: ErrorEnvelope }, detail: { tags, summary: "Ban an address now (written to the deny file, then ban.reload_command)" } },
     )
@@ -48,15 +52,9 @@ export function decisionRoutes(s: ApiServices) {
       "/decisions/:ip",
       async ({ params }) => {
         const denyList = denyListOf(s);
-        let row;
-        try {
-          row = denyList.unban(params.ip); // Elysia has decoded it (203.0.113.0%2F24 → 203.0.113.0/24)
-        } catch (e) {
-          asApiError(e);
-        }
+        const row = orBadRequest(() => denyList.unban(params.ip)); // Elysia has decoded it (203.0.113.0%2F24 → 203.0.113.0/24)
         if (!row) throw new ApiError(404, `${params.ip} is not banned`);
-        const applied = await denyList.sync();
-        return ok(toDecision(row), applied.error ? `lifted, but the deny list is not applied: ${applied.error}` : "lifted");
+        return ok(toDecision(row), await applied(denyList, "lifted", "lifted"));
       },
       {
         params: t.Object({ ip: t.String({ minLength: 1, maxLength: 64, description: "the address, or the prefix with its slash encoded (203.0.113.0%2F24)" }) }),
