@@ -73,7 +73,8 @@ export function fuzzdbLines(datasets: string): ListLine[] {
     for (const file of txtFiles(join(root, list.path))) {
       const name = `fuzzdb/${file.slice(root.length + 1)}`;
       for (const raw of readFileSync(file, "utf8").split("\n")) {
-        const line = list.line ? list.line(raw.replace(/\r$/, "")) : raw.replace(/\r$/, "");
+        const text = raw.replace(/\r$/, "");
+        const line = list.line ? list.line(text) : text;
         if (line !== null && line.trim() !== "") out.push({ cls: list.cls, list: name, line });
       }
     }

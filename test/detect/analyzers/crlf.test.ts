@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { crlfAnalyzer } from "../../../src/detect/analyzers/crlf.ts";
-import { HUGE, junk, leaf, rules, spansValid, strongest } from "./protocols-helpers.ts";
+import { HUGE, leaf, maxStrength, rules, spansValid, wideJunk } from "./helpers.ts";
 
 const body = (text: string) => leaf(text, { location: "body", path: "body.message", name: "message" });
 
@@ -11,7 +11,7 @@ describe("crlf analyzer", () => {
     expect(f!.rule).toBe("crlf.header-injection");
     expect(f!.strength).toBeGreaterThanOrEqual(0.8);
     expect(text.slice(f!.start, f!.end)).toBe("\r\nSet-Cookie:");
-    expect(strongest(crlfAnalyzer, leaf("\nLocation: https://evil.example/"))).toBeGreaterThanOrEqual(0.8);
+    expect(maxStrength(crlfAnalyzer, leaf("\nLocation: https://evil.example/"))).toBeGreaterThanOrEqual(0.8);
   });
 
   test("a second status line, a smuggled request and a body after a blank line split the message", () => {
@@ -21,33 +21,33 @@ describe("crlf analyzer", () => {
   });
 
   test("mail header injection; a truncated UTF-16 line break counts", () => {
-    expect(strongest(crlfAnalyzer, body("me@example.com\nBcc: list@example.net"))).toBeGreaterThanOrEqual(0.8);
+    expect(maxStrength(crlfAnalyzer, body("me@example.com\nBcc: list@example.net"))).toBeGreaterThanOrEqual(0.8);
     expect(rules(crlfAnalyzer, leaf("x\u560a\u560dSet-Cookie: a=1"))).toEqual(["crlf.header-injection"]);
   });
 
   test("mail protocol commands after a break: SMTP envelope, tagged IMAP, numbered POP3, capital verbs", () => {
     expect(rules(crlfAnalyzer, leaf("\r\nMAIL FROM:<a@b.com>"))).toEqual(["crlf.mail-command"]);
-    expect(strongest(crlfAnalyzer, leaf("\r\nRCPT TO:<Postmaster>"))).toBe(0.85);
-    for (const v of ["\r\na001 STATUS INBOX (MESSAGES)", "\r\nA1 QUIT", "\r\nRETR 123", "\r\nTOP 1 2", "\r\nDATA"]) expect(strongest(crlfAnalyzer, leaf(v))).toBeGreaterThanOrEqual(0.7);
+    expect(maxStrength(crlfAnalyzer, leaf("\r\nRCPT TO:<Postmaster>"))).toBe(0.85);
+    for (const v of ["\r\na001 STATUS INBOX (MESSAGES)", "\r\nA1 QUIT", "\r\nRETR 123", "\r\nTOP 1 2", "\r\nDATA"]) expect(maxStrength(crlfAnalyzer, leaf(v))).toBeGreaterThanOrEqual(0.7);
     // A letter's lines have the words, not the protocol's syntax.
     expect(crlfAnalyzer.analyze(body("Hello,\r\nData is attached.\r\nTop 10 reasons\r\nlist of items\r\nHelp me please\r\nMail from: john"))).toEqual([]);
-    expect(strongest(crlfAnalyzer, body("Dear team\r\nQuit smoking\r\nDATA\r\n"))).toBeLessThanOrEqual(0.5);
+    expect(maxStrength(crlfAnalyzer, body("Dear team\r\nQuit smoking\r\nDATA\r\n"))).toBeLessThanOrEqual(0.5);
   });
 
   test("multi-line form text, header blocks someone reports, and a header with no value are not strong", () => {
     expect(crlfAnalyzer.analyze(body("Hello,\nName: John\nPhone: 555\nThanks"))).toEqual([]);
-    expect(strongest(crlfAnalyzer, body("Forwarded letter:\nSubject: lunch\nsee you"))).toBeLessThan(0.8);
+    expect(maxStrength(crlfAnalyzer, body("Forwarded letter:\nSubject: lunch\nsee you"))).toBeLessThan(0.8);
     expect(crlfAnalyzer.analyze(body("content-length: 29\r\ncontent-type: application/json\r\n"))).toEqual([]);
-    expect(strongest(crlfAnalyzer, leaf("\n\rlocation:\n\r"))).toBeLessThan(0.8);
+    expect(maxStrength(crlfAnalyzer, leaf("\n\rlocation:\n\r"))).toBeLessThan(0.8);
     expect(crlfAnalyzer.analyze(leaf("one line"))).toEqual([]);
   });
 
   test("a line-break escape split by another, which a filter deleting breaks once joins, is moderate", () => {
     for (const text of ["%0%0d%0ad%0%0d%0aa", "en%0\r\nd%0\r\na", "%0%0ad"]) {
-      expect([text, rules(crlfAnalyzer, leaf(text)), strongest(crlfAnalyzer, leaf(text))]).toEqual([text, ["crlf.split-escape"], 0.7]);
+      expect([text, rules(crlfAnalyzer, leaf(text)), maxStrength(crlfAnalyzer, leaf(text))]).toEqual([text, ["crlf.split-escape"], 0.7]);
     }
     // A stronger injection in the same value wins.
-    expect(strongest(crlfAnalyzer, leaf("%0%0d%0ad\r\nSet-Cookie: a=1"))).toBe(0.9);
+    expect(maxStrength(crlfAnalyzer, leaf("%0%0d%0ad\r\nSet-Cookie: a=1"))).toBe(0.9);
     for (const text of ["100%0a", "50%0d", "%0%0a", "a%0d%0ab", "%0ad"]) expect([text, crlfAnalyzer.analyze(leaf(text))]).toEqual([text, []]);
   });
 
@@ -61,7 +61,7 @@ describe("crlf analyzer", () => {
     expect(crlfAnalyzer.analyze(leaf(HUGE))).toEqual([]);
     expect(crlfAnalyzer.analyze(body("\n".repeat(1 << 20)))).toEqual([]);
     expect(rules(crlfAnalyzer, leaf(`${HUGE}\r\nSet-Cookie: a=1`))).toEqual(["crlf.header-injection"]);
-    const j = junk();
+    const j = wideJunk();
     expect(spansValid(crlfAnalyzer.analyze(leaf(j)), j)).toBe(true);
   });
 });

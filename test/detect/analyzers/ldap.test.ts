@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ldapAnalyzer } from "../../../src/detect/analyzers/ldap.ts";
-import { HUGE, junk, leaf, rules, spansValid, strongest } from "./protocols-helpers.ts";
+import { HUGE, leaf, maxStrength, rules, spansValid, wideJunk } from "./helpers.ts";
 
 describe("ldap analyzer", () => {
   test("closing the filter and opening another is strong, with the breakout as evidence", () => {
@@ -8,23 +8,23 @@ describe("ldap analyzer", () => {
     const found = ldapAnalyzer.analyze(leaf(text));
     expect(found[0]!.rule).toBe("ldap.filter-breakout");
     expect(text.slice(found[0]!.start, found[0]!.end)).toBe(")(uid=");
-    expect(strongest(ldapAnalyzer, leaf("admin)(&)"))).toBeGreaterThanOrEqual(0.8);
-    expect(strongest(ldapAnalyzer, leaf("x)(|(objectClass=*)"))).toBeGreaterThanOrEqual(0.8);
-    expect(strongest(ldapAnalyzer, leaf("val)!(sn=*"))).toBeGreaterThanOrEqual(0.8);
-    expect(strongest(ldapAnalyzer, leaf("admin)(|"))).toBeGreaterThanOrEqual(0.8);
+    expect(maxStrength(ldapAnalyzer, leaf("admin)(&)"))).toBeGreaterThanOrEqual(0.8);
+    expect(maxStrength(ldapAnalyzer, leaf("x)(|(objectClass=*)"))).toBeGreaterThanOrEqual(0.8);
+    expect(maxStrength(ldapAnalyzer, leaf("val)!(sn=*"))).toBeGreaterThanOrEqual(0.8);
+    expect(maxStrength(ldapAnalyzer, leaf("admin)(|"))).toBeGreaterThanOrEqual(0.8);
   });
 
   test("a filter of its own, and a wildcard that closes the group", () => {
     expect(rules(ldapAnalyzer, leaf("*(|(mail=*))"))).toEqual(["ldap.filter"]);
     expect(rules(ldapAnalyzer, leaf("jdoe*)"))).toEqual(["ldap.wildcard-close"]);
-    expect(strongest(ldapAnalyzer, leaf("*))\0"))).toBeGreaterThanOrEqual(0.8);
+    expect(maxStrength(ldapAnalyzer, leaf("*))\0"))).toBeGreaterThanOrEqual(0.8);
     // After a group of its own, the `)` still closes one the value never opened.
     expect(rules(ldapAnalyzer, leaf("(*)*)"))).toEqual(["ldap.wildcard-close"]);
     for (const text of ["(*)", "(a*) and (b*)", "x (see*) y", "(cn=a*)"]) expect([text, ldapAnalyzer.analyze(leaf(text))]).toEqual([text, []]);
   });
 
   test("the filter metacharacters on their own are a weak probe", () => {
-    for (const text of ["*()|&'", "&|()*", "( * | & )"]) expect([text, rules(ldapAnalyzer, leaf(text)), strongest(ldapAnalyzer, leaf(text))]).toEqual([text, ["ldap.metacharacter-probe"], 0.5]);
+    for (const text of ["*()|&'", "&|()*", "( * | & )"]) expect([text, rules(ldapAnalyzer, leaf(text)), maxStrength(ldapAnalyzer, leaf(text))]).toEqual([text, ["ldap.metacharacter-probe"], 0.5]);
     for (const text of ["()", "(*)", "*|*", ":-) (^_^)", "a*(b)|c&d", "||&&"]) expect([text, ldapAnalyzer.analyze(leaf(text))]).toEqual([text, []]);
   });
 
@@ -38,7 +38,7 @@ describe("ldap analyzer", () => {
     expect(ldapAnalyzer.analyze(leaf(HUGE))).toEqual([]);
     expect(ldapAnalyzer.analyze(leaf(")".repeat(1 << 20)))).toEqual([]);
     expect(rules(ldapAnalyzer, leaf(`${") ".repeat(100_000)}(cn=x`))).toEqual(["ldap.filter-breakout"]);
-    const j = junk();
+    const j = wideJunk();
     expect(spansValid(ldapAnalyzer.analyze(leaf(j)), j)).toBe(true);
   });
 });

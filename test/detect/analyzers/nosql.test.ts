@@ -1,15 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { nosqlAnalyzer } from "../../../src/detect/analyzers/nosql.ts";
-import { HUGE, junk, leaf, rules, spansValid, strongest } from "./protocols-helpers.ts";
+import { HUGE, leaf, maxStrength, rules, spansValid, wideJunk } from "./helpers.ts";
 
 const key = (text: string, path: string) => ({ ...leaf(text, { name: text, path }), kind: "key" as const });
 
 describe("nosql analyzer", () => {
   test("operators as keys: strong on a credential field or when they run code, moderate otherwise", () => {
-    expect(strongest(nosqlAnalyzer, key("password[$ne]", "body.password[$ne]"))).toBeGreaterThanOrEqual(0.8);
-    expect(strongest(nosqlAnalyzer, key("$ne", "body.json.password.$ne"))).toBeGreaterThanOrEqual(0.8);
-    expect(strongest(nosqlAnalyzer, key("$where", "body.json.$where"))).toBeGreaterThanOrEqual(0.9);
-    const filter = strongest(nosqlAnalyzer, key("filters[title][$eq]", "query.filters[title][$eq]"));
+    expect(maxStrength(nosqlAnalyzer, key("password[$ne]", "body.password[$ne]"))).toBeGreaterThanOrEqual(0.8);
+    expect(maxStrength(nosqlAnalyzer, key("$ne", "body.json.password.$ne"))).toBeGreaterThanOrEqual(0.8);
+    expect(maxStrength(nosqlAnalyzer, key("$where", "body.json.$where"))).toBeGreaterThanOrEqual(0.9);
+    const filter = maxStrength(nosqlAnalyzer, key("filters[title][$eq]", "query.filters[title][$eq]"));
     expect(filter).toBeGreaterThanOrEqual(0.5);
     expect(filter).toBeLessThan(0.8);
     expect(nosqlAnalyzer.analyze(key("$price", "body.json.$price"))).toEqual([]);
@@ -17,7 +17,7 @@ describe("nosql analyzer", () => {
 
   test("operator syntax and JavaScript inside a value", () => {
     expect(rules(nosqlAnalyzer, leaf("{\"$gt\": \"\"}"))).toEqual(["nosql.query-operator"]);
-    expect(strongest(nosqlAnalyzer, leaf("x', $where: 'sleep(100)"))).toBeGreaterThanOrEqual(0.9);
+    expect(maxStrength(nosqlAnalyzer, leaf("x', $where: 'sleep(100)"))).toBeGreaterThanOrEqual(0.9);
     expect(rules(nosqlAnalyzer, leaf("'; return true; var y='"))).toContain("nosql.js-breakout");
     expect(rules(nosqlAnalyzer, leaf("' && this.secret.match(/^a/)//"))).toContain("nosql.js-breakout");
     expect(rules(nosqlAnalyzer, leaf("x' || 'b'=='b"))).toContain("nosql.js-tautology");
@@ -36,7 +36,7 @@ describe("nosql analyzer", () => {
     expect(nosqlAnalyzer.analyze(leaf(HUGE))).toEqual([]);
     expect(nosqlAnalyzer.analyze(leaf(`|| ${"a".repeat(1 << 20)}`))).toEqual([]);
     expect(nosqlAnalyzer.analyze(leaf("$".repeat(1 << 20)))).toEqual([]);
-    const j = junk();
+    const j = wideJunk();
     expect(spansValid(nosqlAnalyzer.analyze(leaf(j)), j)).toBe(true);
     expect(spansValid(nosqlAnalyzer.analyze(key(j, "query.x")), j)).toBe(true);
   });

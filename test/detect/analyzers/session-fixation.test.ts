@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { sessionFixationAnalyzer } from "../../../src/detect/analyzers/session-fixation.ts";
-import { HUGE, junk, leaf, rules, spansValid, strongest } from "./protocols-helpers.ts";
+import { HUGE, leaf, maxStrength, rules, spansValid, wideJunk } from "./helpers.ts";
 
 describe("session fixation analyzer", () => {
   test("script that writes a cookie, and a meta Set-Cookie, are strong", () => {
@@ -8,7 +8,7 @@ describe("session fixation analyzer", () => {
     const [f] = sessionFixationAnalyzer.analyze(leaf(text));
     expect(f!.rule).toBe("session.cookie-write");
     expect(text.slice(f!.start, f!.end)).toBe(".cookie=");
-    expect(strongest(sessionFixationAnalyzer, leaf(`<META HTTP-EQUIV="Set-Cookie" CONTENT="sid=1">`))).toBeGreaterThanOrEqual(0.9);
+    expect(maxStrength(sessionFixationAnalyzer, leaf(`<META HTTP-EQUIV="Set-Cookie" CONTENT="sid=1">`))).toBeGreaterThanOrEqual(0.9);
     expect(rules(sessionFixationAnalyzer, leaf("x.cookie;expires=Thu"))).toEqual(["session.cookie-attributes"]);
   });
 
@@ -29,7 +29,7 @@ describe("session fixation analyzer", () => {
   });
 
   test("a session id in a query or form parameter is only a weak mark; in JSON, none", () => {
-    const mark = strongest(sessionFixationAnalyzer, leaf("74B0CB414BD7", { name: "jsessionid" }));
+    const mark = maxStrength(sessionFixationAnalyzer, leaf("74B0CB414BD7", { name: "jsessionid" }));
     expect(mark).toBeGreaterThan(0);
     expect(mark).toBeLessThan(0.5);
     expect(sessionFixationAnalyzer.analyze(leaf("abc", { name: "sessionId", location: "body", path: "body.json.sessionId" }))).toEqual([]);
@@ -39,7 +39,7 @@ describe("session fixation analyzer", () => {
   test("a megabyte value and binary junk: a correct answer, no throw", () => {
     expect(sessionFixationAnalyzer.analyze(leaf(HUGE))).toEqual([]);
     expect(rules(sessionFixationAnalyzer, leaf(`${"cookie ".repeat(150_000)}document.cookie = 'a=b'`))).toEqual(["session.cookie-write"]);
-    const j = junk();
+    const j = wideJunk();
     expect(spansValid(sessionFixationAnalyzer.analyze(leaf(j)), j)).toBe(true);
   });
 });

@@ -265,7 +265,7 @@ describe("sql analyzer: bad and large input", () => {
   });
 
   test("deeply nested and binary input neither throws nor hangs", () => {
-    expect(ruleStrength(`1 OR ${"(".repeat(100_000)}1=1`, "sql.tautology")).toBeGreaterThanOrEqual(0);
+    expect(ruleStrength(`1 OR ${"(".repeat(100_000)}1=1`, "sql.tautology")).toBeGreaterThan(0);
     const binary = String.fromCharCode(...Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256));
     expect(() => analyzeSql(binary)).not.toThrow();
     expect(() => analyzeSql("/*!".repeat(10_000) + "'" + "@@".repeat(1000))).not.toThrow();

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { judgeHost, ssrfAnalyzer } from "../../../src/detect/analyzers/ssrf.ts";
-import { HUGE, junk, leaf, rules, spansValid, strongest } from "./protocols-helpers.ts";
+import { HUGE, leaf, maxStrength, rules, spansValid, wideJunk } from "./helpers.ts";
 
 describe("ssrf analyzer: where a URL points", () => {
   test("odd IPv4 notations fold to the address a server's URL parser reads", () => {
@@ -22,21 +22,21 @@ describe("ssrf analyzer: where a URL points", () => {
   });
 
   test("metadata, odd notations and protocol schemes are strong", () => {
-    expect(strongest(ssrfAnalyzer, leaf("http://169.254.169.254/latest/meta-data/"))).toBeGreaterThanOrEqual(0.9);
-    expect(strongest(ssrfAnalyzer, leaf("http://metadata.google.internal/computeMetadata/v1/"))).toBeGreaterThanOrEqual(0.9);
+    expect(maxStrength(ssrfAnalyzer, leaf("http://169.254.169.254/latest/meta-data/"))).toBeGreaterThanOrEqual(0.9);
+    expect(maxStrength(ssrfAnalyzer, leaf("http://metadata.google.internal/computeMetadata/v1/"))).toBeGreaterThanOrEqual(0.9);
     expect(rules(ssrfAnalyzer, leaf("http://0x7f.1:6379/"))).toContain("ssrf.ip-notation");
     expect(rules(ssrfAnalyzer, leaf("http:2130706433"))).toContain("ssrf.ip-notation");
     expect(rules(ssrfAnalyzer, leaf("gopher://127.0.0.1:6379/_PING"))).toEqual(["ssrf.protocol-scheme", "ssrf.loopback-host"]);
-    expect(strongest(ssrfAnalyzer, leaf("dict://10.0.0.5:11211/stats"))).toBeGreaterThanOrEqual(0.8);
+    expect(maxStrength(ssrfAnalyzer, leaf("dict://10.0.0.5:11211/stats"))).toBeGreaterThanOrEqual(0.8);
     // userinfo hides the real host: the part after the last @ is where the request goes.
     expect(rules(ssrfAnalyzer, leaf("http://images.example.com@169.254.169.254/"))).toContain("ssrf.metadata-host");
   });
 
   test("plain loopback and LAN URLs are moderate; a bare host only with a path", () => {
-    const loop = strongest(ssrfAnalyzer, leaf("http://localhost:8080/admin"));
+    const loop = maxStrength(ssrfAnalyzer, leaf("http://localhost:8080/admin"));
     expect(loop).toBeGreaterThanOrEqual(0.5);
     expect(loop).toBeLessThan(0.8);
-    expect(strongest(ssrfAnalyzer, leaf("//192.168.1.1/cgi"))).toBeLessThan(0.8);
+    expect(maxStrength(ssrfAnalyzer, leaf("//192.168.1.1/cgi"))).toBeLessThan(0.8);
     expect(rules(ssrfAnalyzer, leaf("localhost/", { name: "url" }))).toEqual(["ssrf.loopback-host"]);
     expect(ssrfAnalyzer.analyze(leaf("localhost", { name: "server" }))).toEqual([]);
     expect(rules(ssrfAnalyzer, leaf("169.254.169.254/latest/user-data"))).toEqual(["ssrf.metadata-host"]);
@@ -51,8 +51,8 @@ describe("ssrf analyzer: where a URL points", () => {
     const text = "http://a.example:80 &@b.example:80# @127.0.0.1:22/";
     const found = ssrfAnalyzer.analyze(leaf(text, { name: "data" }));
     expect(found.map((f) => [f.rule, f.strength])).toEqual([["ssrf.ambiguous-authority", 0.9]]);
-    expect(strongest(ssrfAnalyzer, leaf("http://a.example\\@10.0.0.5/", { name: "data" }))).toBe(0.9);
-    expect(strongest(ssrfAnalyzer, leaf("http://a.example#@b.example/", { name: "data" }))).toBe(0.5);
+    expect(maxStrength(ssrfAnalyzer, leaf("http://a.example\\@10.0.0.5/", { name: "data" }))).toBe(0.9);
+    expect(maxStrength(ssrfAnalyzer, leaf("http://a.example#@b.example/", { name: "data" }))).toBe(0.5);
     // An email address in a query, or a mention after a path, is not this.
     for (const honest of ["https://a.example/?to=me@b.example", "https://t.example/x @user.name", "https://a.example#top"]) {
       expect([honest, ssrfAnalyzer.analyze(leaf(honest, { name: "data" }))]).toEqual([honest, []]);
@@ -61,12 +61,12 @@ describe("ssrf analyzer: where a URL points", () => {
 
   test("Java's url: prefix, data: URLs of text and literal public addresses", () => {
     expect(rules(ssrfAnalyzer, leaf("url:file:///etc/passwd"))).toEqual(["ssrf.wrapped-url", "ssrf.protocol-scheme"]);
-    expect(strongest(ssrfAnalyzer, leaf("url:file:///etc/passwd"))).toBe(0.8);
+    expect(maxStrength(ssrfAnalyzer, leaf("url:file:///etc/passwd"))).toBe(0.8);
     const data = ssrfAnalyzer.analyze(leaf("data:text/plain;base64,SSBsb3ZlIFBIUAo="));
     expect(data.map((f) => [f.class, f.rule, f.strength])).toEqual([["rfi", "ssrf.data-url", 0.5]]);
     for (const media of ["data:image/png;base64,iVBORw0KGgo=", "data:text/html,<b>x</b>"]) expect(ssrfAnalyzer.analyze(leaf(media))).toEqual([]);
     expect(rules(ssrfAnalyzer, leaf("http://[2001:db8:1::7]/", { name: "data" }))).toEqual(["ssrf.address-host"]);
-    expect(strongest(ssrfAnalyzer, leaf("ftp://203.0.113.9", { name: "data" }))).toBe(0.5);
+    expect(maxStrength(ssrfAnalyzer, leaf("ftp://203.0.113.9", { name: "data" }))).toBe(0.5);
     // In a header other than Referer, a public address says nothing.
     expect(ssrfAnalyzer.analyze(leaf("http://203.0.113.9/", { location: "header", path: "header.x-url", name: "x-url" }))).toEqual([]);
   });
@@ -98,7 +98,7 @@ describe("ssrf analyzer: where a URL points", () => {
     expect(ssrfAnalyzer.analyze(leaf(HUGE))).toEqual([]);
     expect(ssrfAnalyzer.analyze(leaf(`//${HUGE}`))).toEqual([]);
     expect(rules(ssrfAnalyzer, leaf(`${"a://".repeat(200_000)}x http://169.254.169.254/`))).toContain("ssrf.metadata-host");
-    const j = junk();
+    const j = wideJunk();
     expect(spansValid(ssrfAnalyzer.analyze(leaf(j)), j)).toBe(true);
     expect(spansValid(ssrfAnalyzer.analyze(leaf(`http://${j}`)), `http://${j}`)).toBe(true);
   });
@@ -113,51 +113,51 @@ describe("ssrf analyzer: open redirects", () => {
       expect(found.map((f) => f.class)).toEqual(["open-redirect"]);
       expect(found[0]!.strength).toBeLessThan(0.5);
     }
-    expect(strongest(ssrfAnalyzer, redirect("https://evil.example/", "returnUrl"))).toBe(0.45);
+    expect(maxStrength(ssrfAnalyzer, redirect("https://evil.example/", "returnUrl"))).toBe(0.45);
     // A name that as often holds any URL (a beacon's page address) says less.
-    expect(strongest(ssrfAnalyzer, redirect("https://www.example.com/page", "url"))).toBeLessThan(0.45);
+    expect(maxStrength(ssrfAnalyzer, redirect("https://www.example.com/page", "url"))).toBeLessThan(0.45);
     // An address instead of a name is moderate.
     expect(rules(ssrfAnalyzer, redirect("https://203.0.113.7/login"))).toEqual(["ssrf.address-host", "redirect.address-host"]);
-    expect(strongest(ssrfAnalyzer, redirect("https://203.0.113.7/login"))).toBe(0.6);
+    expect(maxStrength(ssrfAnalyzer, redirect("https://203.0.113.7/login"))).toBe(0.6);
   });
 
   test("parser-confusing spellings are strong", () => {
     const tricks = ["/\\evil.example", "\\/\\/evil.example/", "http:/\\evil.example", "///evil.example/%2e%2e", "https:evil.example", "https:///evil.example/",
       "https://good.example@evil.example/", "https://good.example:443@evil.example/", "//\tevil.example", "https://evil%2eexample/", "https://ｅｖｉｌ。example/"];
     for (const text of tricks) {
-      expect([text, rules(ssrfAnalyzer, redirect(text)), strongest(ssrfAnalyzer, redirect(text))]).toEqual([text, ["redirect.obfuscated-url"], 0.85]);
+      expect([text, rules(ssrfAnalyzer, redirect(text)), maxStrength(ssrfAnalyzer, redirect(text))]).toEqual([text, ["redirect.obfuscated-url"], 0.85]);
     }
     // In a parameter that as often holds any URL, moderate.
-    expect(strongest(ssrfAnalyzer, redirect("/\\evil.example", "url"))).toBe(0.7);
+    expect(maxStrength(ssrfAnalyzer, redirect("/\\evil.example", "url"))).toBe(0.7);
   });
 
   test("spellings a browser reads as written are not confusing", () => {
     // A JSON-escaped URL, an internationalized name, a template with an empty host, userinfo without a host in it.
     for (const text of ["https:\\/\\/www.example.com\\/x", "https://例子.测试/", "https:///static/app.js", "https://user:secret@example.com/"]) {
-      expect([text, strongest(ssrfAnalyzer, redirect(text)) < 0.5]).toEqual([text, true]);
+      expect([text, maxStrength(ssrfAnalyzer, redirect(text)) < 0.5]).toEqual([text, true]);
     }
     // `/https://...` keeps a browser on the site: only an application that strips the slash leaves.
     expect(rules(ssrfAnalyzer, redirect("/https://evil.example"))).toEqual(["redirect.path-wrapped-url"]);
-    expect(strongest(ssrfAnalyzer, redirect("/https://evil.example"))).toBeLessThan(0.5);
+    expect(maxStrength(ssrfAnalyzer, redirect("/https://evil.example"))).toBeLessThan(0.5);
   });
 
   test("a confusing spelling is an attack in any parameter; a plain URL there is nothing", () => {
     for (const text of ["/\\evil.example", "///evil.example/", "//a.example@evil.example/", "\\/\\/evil.example/", "//https://evil.example/", "/\t/evil.example", "https:evil.example"]) {
-      expect([text, rules(ssrfAnalyzer, redirect(text, "q")), strongest(ssrfAnalyzer, redirect(text, "q"))]).toEqual([text, ["redirect.obfuscated-url"], 0.7]);
+      expect([text, rules(ssrfAnalyzer, redirect(text, "q")), maxStrength(ssrfAnalyzer, redirect(text, "q"))]).toEqual([text, ["redirect.obfuscated-url"], 0.7]);
     }
     // Behind a slash, only an application that strips it follows.
-    expect(strongest(ssrfAnalyzer, redirect("/https:/\\evil.example/", "q"))).toBe(0.65);
+    expect(maxStrength(ssrfAnalyzer, redirect("/https:/\\evil.example/", "q"))).toBe(0.65);
     for (const text of ["https://evil.example/", "//cdn.example.com/app.js", "/account/settings", "https://user:secret@example.com/"]) {
       expect([text, ssrfAnalyzer.analyze(redirect(text, "q"))]).toEqual([text, []]);
     }
     // `\\host\share` is also a Windows file share.
-    expect(strongest(ssrfAnalyzer, redirect("\\\\fileserver.corp.example\\reports", "q"))).toBe(0.5);
+    expect(maxStrength(ssrfAnalyzer, redirect("\\\\fileserver.corp.example\\reports", "q"))).toBe(0.5);
   });
 
   test("a `..` segment hidden in a URL's path is moderate, strong in a redirect parameter", () => {
     for (const text of ["//evil.example/%2f%2e%2e", "https://evil.example/%2f..", "https://evil.example//..", "//evil.example/%2e%2e%2f"]) {
-      expect([text, rules(ssrfAnalyzer, redirect(text)), strongest(ssrfAnalyzer, redirect(text))]).toEqual([text, ["redirect.hidden-climb"], 0.8]);
-      expect([text, strongest(ssrfAnalyzer, redirect(text, "q"))]).toEqual([text, 0.6]);
+      expect([text, rules(ssrfAnalyzer, redirect(text)), maxStrength(ssrfAnalyzer, redirect(text))]).toEqual([text, ["redirect.hidden-climb"], 0.8]);
+      expect([text, maxStrength(ssrfAnalyzer, redirect(text, "q"))]).toEqual([text, 0.6]);
     }
     // A climb written plainly, dots inside a name, an escaped dot file: no hidden climb.
     for (const text of ["https://example.com/a/../b", "https://example.com/v1..v2/", "https://example.com/%2e%2e.pdf", "https://example.com/a%2Fb"]) {
@@ -167,8 +167,8 @@ describe("ssrf analyzer: open redirects", () => {
 
   test("a URL with its scheme's letters escaped, or behind markup a sanitizer deletes, is obfuscated", () => {
     for (const text of ["%68%74%74%70%73%3a%2f%2fevil.example", "<>//evil.example", "/<>//evil.example/"]) {
-      expect([text, rules(ssrfAnalyzer, redirect(text)), strongest(ssrfAnalyzer, redirect(text))]).toEqual([text, ["redirect.obfuscated-url"], 0.85]);
-      expect([text, strongest(ssrfAnalyzer, redirect(text, "q"))]).toEqual([text, 0.7]);
+      expect([text, rules(ssrfAnalyzer, redirect(text)), maxStrength(ssrfAnalyzer, redirect(text))]).toEqual([text, ["redirect.obfuscated-url"], 0.85]);
+      expect([text, maxStrength(ssrfAnalyzer, redirect(text, "q"))]).toEqual([text, 0.7]);
     }
     for (const text of ["%E4%BD%A0%E5%A5%BD", "%41BC", "%68ello world", "<>", "/<>/path/x"]) expect([text, ssrfAnalyzer.analyze(redirect(text))]).toEqual([text, []]);
   });

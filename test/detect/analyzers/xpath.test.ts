@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { xpathAnalyzer } from "../../../src/detect/analyzers/xpath.ts";
-import { HUGE, junk, leaf, rules, spansValid, strongest } from "./protocols-helpers.ts";
+import { HUGE, leaf, maxStrength, rules, spansValid, wideJunk } from "./helpers.ts";
 
 describe("xpath analyzer", () => {
   test("functions over location paths, as blind extraction uses them", () => {
@@ -13,7 +13,7 @@ describe("xpath analyzer", () => {
   });
 
   test("node functions after a breakout or compared, axes and descendant predicates", () => {
-    expect(strongest(xpathAnalyzer, leaf("z' or local-name()='admin"))).toBeGreaterThanOrEqual(0.8);
+    expect(maxStrength(xpathAnalyzer, leaf("z' or local-name()='admin"))).toBeGreaterThanOrEqual(0.8);
     expect(rules(xpathAnalyzer, leaf("item[position()=2]"))).toEqual(["xpath.node-function"]);
     expect(rules(xpathAnalyzer, leaf("following-sibling::*"))).toEqual(["xpath.axis"]);
     expect(rules(xpathAnalyzer, leaf("//account[@id='7']"))).toEqual(["xpath.descendant-predicate"]);
@@ -21,15 +21,15 @@ describe("xpath analyzer", () => {
 
   test("a descendant predicate or an axis after a breakout (closed quote, then or/and/union) is strong", () => {
     for (const text of ["')] | //user[@name='admin", "'] | //*[1]", "x\" or //*[position()=1]", "a | //user[@role]", "' and following-sibling::password"]) {
-      expect([text, strongest(xpathAnalyzer, leaf(text))]).toEqual([text, 0.85]);
+      expect([text, maxStrength(xpathAnalyzer, leaf(text))]).toEqual([text, 0.85]);
     }
   });
 
   test("selectors that analytics and scraping APIs send are weak without a breakout", () => {
     const selectors = ['//*[@id="nav"]/li[position()=2]/a', "//div[contains(@class,'price')]", "//a[text()='Next']", "string(//title)", "//table/tr/td[1]/following-sibling::td", "count(*)"];
-    for (const text of selectors) expect([text, strongest(xpathAnalyzer, leaf(text)) < 0.5]).toEqual([text, true]);
+    for (const text of selectors) expect([text, maxStrength(xpathAnalyzer, leaf(text)) < 0.5]).toEqual([text, true]);
     // A function over the document's root is what blind extraction walks, not a selector.
-    expect(strongest(xpathAnalyzer, leaf("count(/*)"))).toBe(0.75);
+    expect(maxStrength(xpathAnalyzer, leaf("count(/*)"))).toBe(0.75);
   });
 
   test("SQL tautologies, jQuery and ordinary text are no finding", () => {
@@ -41,7 +41,7 @@ describe("xpath analyzer", () => {
   test("a megabyte value and binary junk: a correct answer, no throw", () => {
     expect(xpathAnalyzer.analyze(leaf(HUGE))).toEqual([]);
     expect(xpathAnalyzer.analyze(leaf(`name${" ".repeat(1 << 20)}`))).toEqual([]);
-    const j = junk();
+    const j = wideJunk();
     expect(spansValid(xpathAnalyzer.analyze(leaf(j)), j)).toBe(true);
   });
 });

@@ -4,7 +4,7 @@
  * decoded value (`\u0061lert` is the name `alert`, `'\x61'` is the string "a"), because that is what
  * the engine runs. It never throws and reads each character a bounded number of times.
  */
-import { hexValue } from "../../../parse/decode.ts";
+import { hexByteAt, hexUnitAt } from "../../../parse/decode.ts";
 import { isAsciiDigit, isAsciiLetter } from "../text.ts";
 
 export type TokenType = "name" | "string" | "template" | "number" | "regex" | "punct";
@@ -28,16 +28,6 @@ function isIdentStart(c: number): boolean {
 }
 const isIdentPart = (c: number) => isIdentStart(c) || isAsciiDigit(c);
 
-function hexDigits(s: string, i: number, n: number): number {
-  let v = 0;
-  for (let k = i; k < i + n; k++) {
-    const d = hexValue(s.charCodeAt(k));
-    if (d < 0) return -1;
-    v = v * 16 + d;
-  }
-  return v;
-}
-
 /** A `\u` escape at i (`\uXXXX` or `\u{X...}`): [code point, length], or null. */
 function unicodeEscape(s: string, i: number): [number, number] | null {
   if (s.charCodeAt(i + 2) === 123 /* { */) {
@@ -47,7 +37,7 @@ function unicodeEscape(s: string, i: number): [number, number] | null {
     const cp = parseInt(s.slice(i + 3, close), 16);
     return Number.isNaN(cp) || cp > 0x10ffff ? null : [cp, close + 1 - i];
   }
-  const cp = hexDigits(s, i + 2, 4);
+  const cp = hexUnitAt(s, i + 2);
   return cp < 0 ? null : [cp, 6];
 }
 
@@ -57,7 +47,7 @@ const SIMPLE_ESCAPES: Record<string, string> = { n: "\n", r: "\r", t: "\t", b: "
 function stringEscape(s: string, i: number): [string, number] {
   const c = s[i + 1] ?? "";
   if (c === "x") {
-    const v = hexDigits(s, i + 2, 2);
+    const v = hexByteAt(s, i + 2);
     if (v >= 0) return [String.fromCharCode(v), 4];
   } else if (c === "u") {
     const u = unicodeEscape(s, i);
