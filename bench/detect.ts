@@ -30,6 +30,7 @@ import { trainSiteModel } from "../src/training/site/train.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { measureCommand } from "./lib/measure.ts";
 import { markdownTable, thousands } from "./lib/table.ts";
+import { percentile } from "./lib/percentile.ts";
 import { buildLog } from "./lib/build-log.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { BenchError, runBench } from "./lib/run.ts";
@@ -77,10 +78,6 @@ async function timeEach(detector: Detector, requests: HttpRequest[]): Promise<nu
   return times.sort((a, b) => a - b);
 }
 
-function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseBenchArgs({ args: argv, allowPositionals: true, options: { lines: { type: "string" }, batch: { type: "string" }, single: { type: "string" } } }, USAGE);
   const [trainInput, testInput] = positionals;
@@ -115,14 +112,7 @@ async function main(argv: string[]): Promise<number> {
     log(`single-request latency: ${thousands(singles)} requests one at a time`);
     const single = await Detector.load({ site: dir });
     await single.judge(train.slice(0, batchSize));
-    const latencies: number[] = [];
-    for (let i = 0; i < singles; i++) {
-      const req = test[i % test.length]!;
-      const s = performance.now();
-      await single.judge([req]);
-      latencies.push(performance.now() - s);
-    }
-    latencies.sort((a, b) => a - b);
+    const latencies = await timeEach(single, Array.from({ length: singles }, (_, i) => test[i % test.length]!));
 
     log(`single requests by body size, and a 1 MB body`);
     const sized = [];

@@ -23,6 +23,7 @@ import { intOption, parseBenchArgs } from "./lib/args.ts";
 import { waitForHealth } from "./lib/health.ts";
 import { processMemory } from "./lib/measure.ts";
 import { markdownTable, thousands } from "./lib/table.ts";
+import { percentile } from "./lib/percentile.ts";
 import { dbBytes } from "../src/store/stats.ts";
 import { dbCounts } from "../test/helpers/db.ts";
 import { freePort } from "../test/helpers/nginx.ts";
@@ -105,8 +106,7 @@ async function lag(input: string, rate: number, seconds: number, dir: string) {
   await proc.exited;
   if (storedAt.length < total) throw new BenchError(`only ${storedAt.length} of ${total} lines stored 30 s after the last write`, EXIT.software);
   const lags = writtenAt.map((w, i) => storedAt[i]! - w).sort((a, b) => a - b);
-  const q = (p: number) => lags[Math.min(lags.length - 1, Math.floor(p * lags.length))]!;
-  return { lines: total, rate, p50: q(0.5), p99: q(0.99), max: lags[lags.length - 1]!, rss };
+  return { lines: total, rate, p50: percentile(lags, 0.5), p99: percentile(lags, 0.99), max: lags[lags.length - 1]!, rss };
 }
 
 async function main(argv: string[]): Promise<number> {

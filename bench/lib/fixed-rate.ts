@@ -4,6 +4,7 @@
  * time, so a stall is charged to every request it delays (no coordinated omission). wrk measures
  * capacity; this measures what a server adds at a load it can carry.
  */
+import { percentile } from "./percentile.ts";
 
 export interface FixedRateRequest {
   method: string;
@@ -18,10 +19,6 @@ export interface FixedRateResult {
   errors: number;
   p50: number;
   p99: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
 }
 
 /** Sends `requests` in turn to `base` at `rate` per second for `seconds`; latencies in ms. */
@@ -51,5 +48,5 @@ export async function fixedRate(base: string, requests: FixedRateRequest[], rate
   }
   await Promise.all(inFlight);
   latencies.sort((a, b) => a - b);
-  return { sent: total, errors, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return { sent: total, errors, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
 }

@@ -18,6 +18,8 @@ export const KEY_FIELDS = {
   time: (r: HttpRequest) => r.time !== null,
 };
 export type KeyField = keyof typeof KEY_FIELDS;
+/** The checks as a list, made once: a scan tallies every request. */
+const KEY_FIELD_CHECKS = Object.entries(KEY_FIELDS) as [KeyField, (r: HttpRequest) => boolean][];
 
 /** The same key fields, so that two formats reading a line differently can be told apart. */
 export function keyFieldsOf(r: HttpRequest): string {
@@ -34,7 +36,7 @@ export class KeyFieldTally {
 
   add(r: HttpRequest): void {
     this.total++;
-    for (const [field, present] of Object.entries(KEY_FIELDS) as [KeyField, (r: HttpRequest) => boolean][]) {
+    for (const [field, present] of KEY_FIELD_CHECKS) {
       if (!present(r)) this.missing.set(field, (this.missing.get(field) ?? 0) + 1);
     }
   }

@@ -1,7 +1,7 @@
 /** The addresses with the most threats in the range: their network, attack types, last attack, and a ban button. */
 import { api } from "../lib/api.ts";
 import { ago, count } from "../lib/format.ts";
-import { href } from "../lib/router.ts";
+import { addressHref } from "../lib/router.ts";
 import { useApi } from "../lib/use-api.ts";
 import type { Attacker, Range } from "../lib/types.ts";
 import { BanControl } from "./ban-control.tsx";
@@ -22,7 +22,7 @@ export function TopAttackers({ range }: { range: Range }) {
           {list.map((a) => (
             <tr key={a.ip} data-attacker={a.ip}>
               <td>
-                <a className="mono" href={href(`/address/${encodeURIComponent(a.ip)}`)}>
+                <a className="mono" href={addressHref(a.ip)}>
                   {a.ip}
                 </a>
               </td>

@@ -58,6 +58,9 @@ export function href(path: string, params: Record<string, string | number | unde
   return `#${path}?${q}`;
 }
 
+/** The page of one client address (its profile, with its ban). */
+export const addressHref = (ip: string) => href(`/address/${encodeURIComponent(ip)}`);
+
 /** Changes some query parameters of the current page (filters, range), keeping the others; an empty value removes one. */
 export function setQuery(change: Record<string, string | undefined>): void {
   if (change.range) localStorage.setItem(RANGE_KEY, change.range);

@@ -5,7 +5,7 @@
  */
 import { api } from "../lib/api.ts";
 import { clock, count } from "../lib/format.ts";
-import { href } from "../lib/router.ts";
+import { addressHref } from "../lib/router.ts";
 import { useApi } from "../lib/use-api.ts";
 import type { Incident } from "../lib/types.ts";
 import { AlertList } from "../components/alert-list.tsx";
@@ -49,7 +49,7 @@ export function IncidentPage({ id }: { id: string }) {
               <Kpi label="First seen" value={i.firstSeen ? clock(i.firstSeen) : "–"} />
               <Kpi label="Last seen" value={i.lastSeen ? clock(i.lastSeen) : "–"} />
             </div>
-            <Counts title="Addresses" rows={i.addresses} link={(ip) => href(`/address/${encodeURIComponent(ip)}`)} />
+            <Counts title="Addresses" rows={i.addresses} link={addressHref} />
             <Counts title="Endpoints hit" rows={i.endpoints} />
           </>
         )}

@@ -6,7 +6,7 @@
 import { PlainTable } from "../components/table.tsx";
 import { api } from "../lib/api.ts";
 import { clock, decimal, score } from "../lib/format.ts";
-import { href, rangeOf, useRoute } from "../lib/router.ts";
+import { addressHref, href, rangeOf, useRoute } from "../lib/router.ts";
 import { evidenceSpans, type Span } from "../lib/highlight.ts";
 import { useApi } from "../lib/use-api.ts";
 import type { ThreatDetail } from "../lib/types.ts";
@@ -44,7 +44,7 @@ function Detail({ t }: { t: ThreatDetail }) {
           <time dateTime={t.timestamp}>{clock(t.timestamp)}</time>
         </span>
         <span>
-          from <a href={href(`/address/${encodeURIComponent(t.source)}`)} className="mono">{t.source}</a>
+          from <a href={addressHref(t.source)} className="mono">{t.source}</a>
         </span>
         <span>
           {t.method} <a href={href("/traffic", { endpoint: t.endpoint })} className="mono">{t.endpoint}</a>

@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from "react";
 import { api } from "../lib/api.ts";
 import { clock, ms } from "../lib/format.ts";
 import { useLive } from "../lib/live.ts";
-import { href, setQuery } from "../lib/router.ts";
+import { addressHref, setQuery } from "../lib/router.ts";
 import { useApi } from "../lib/use-api.ts";
 import type { Range, TailRow, Traffic, TrafficFilter } from "../lib/types.ts";
 import { Badge } from "../components/badge.tsx";
@@ -82,7 +82,7 @@ const COLUMNS: Column<TailRow>[] = [
         <button type="button" className="link mono" onClick={() => setQuery({ ip: t.ip })} title={`Only requests from ${t.ip}`}>
           {t.ip}
         </button>{" "}
-        <a href={href(`/address/${encodeURIComponent(t.ip)}`)} className="small" aria-label={`Profile of ${t.ip}`}>
+        <a href={addressHref(t.ip)} className="small" aria-label={`Profile of ${t.ip}`}>
           profile
         </a>
       </>
