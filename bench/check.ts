@@ -174,9 +174,10 @@ async function main(argv: string[]): Promise<number> {
   const o: WrkOptions = { wrk, dir, seconds, connections, threads };
   const attacks = MIX.filter((r) => r.attack).length;
   const port = await freePort();
+  const mirrorPort = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const serve = Bun.spawn([process.execPath, join(ROOT, "cli/index.ts"), "serve", "--port", String(port), "-c", "/dev/null", "--log-level", "warn"], {
-    env: { ...process.env, MOAT_STORAGE_DATA_DIR: dir, MOAT_SECURITY_NGINX_CONF: "", MOAT_DETECT_MODE: "detect" },
+    env: { ...process.env, MOAT_STORAGE_DATA_DIR: dir, MOAT_SECURITY_NGINX_CONF: "", MOAT_DETECT_MODE: "detect", MOAT_MIRROR_PORT: String(mirrorPort) },
     stdout: "ignore",
     stderr: "inherit",
   });
@@ -222,12 +223,12 @@ async function main(argv: string[]): Promise<number> {
     // 4 and 5. The mirror: nginx alone (the same server without the copy), then copying to Moat.
     const withBodies = [...getRequests, ...POSTS.map((p) => ({ method: "POST", path: p.target, headers: { Host: HOST, "User-Agent": p.userAgent, "Content-Type": "application/x-www-form-urlencoded" }, body: p.body }))];
     const mirrorScript = rotationScript(withBodies);
-    const mirrorAlone = await startMirrorNginx(port, { mirror: false });
+    const mirrorAlone = await startMirrorNginx(mirrorPort, { mirror: false });
     stops.push(() => mirrorAlone.stop());
     rows.push({ label: "nginx alone → upstream (mirror.conf without `mirror`; with POST bodies)", result: runWrk(o, "nginx alone mirror", `http://127.0.0.1:${mirrorAlone.port}/`, mirrorScript), attacksBlocked: "—" });
     await mirrorAlone.stop();
     stops.pop();
-    const mirrored = await startMirrorNginx(port);
+    const mirrored = await startMirrorNginx(mirrorPort);
     stops.push(() => mirrored.stop());
     const receivedBefore = await mirrorReceived(base);
     const mirrorResult = runWrk(o, "nginx + mirror", `http://127.0.0.1:${mirrored.port}/`, mirrorScript);
@@ -239,7 +240,7 @@ async function main(argv: string[]): Promise<number> {
 
     // The same two at a fixed rate that nginx and Moat both carry: what the mirror adds to each request.
     for (const [label, mirror] of [["nginx alone (mirror.conf without `mirror`)", false], ["nginx + `mirror` → moat", true]] as const) {
-      const server = await startMirrorNginx(port, { mirror });
+      const server = await startMirrorNginx(mirrorPort, { mirror });
       stops.push(() => server.stop());
       log(`${label}: ${rate} requests/s for ${seconds} s`);
       fixedRows.push({ label, result: await fixedRate(`http://127.0.0.1:${server.port}`, withBodies, rate, seconds) });

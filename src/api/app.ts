@@ -20,8 +20,7 @@ import { socketCredentialWatcher } from "./auth/socket-credentials.ts";
 import { InvalidRangeError } from "../services/range.ts";
 import { JsonDepthError } from "../core/json.ts";
 import { jsonDepthGuard, tooDeepMessage } from "./json-body.ts";
-import { bodyLimitGuard, serverBodyLimit } from "./body-limit.ts";
-import { mirrorRoutes } from "./routes/mirror.ts";
+import { bodyLimitGuard } from "./body-limit.ts";
 import { UnknownMetricError } from "../services/analytics.ts";
 
 /** Validation messages say which field and what was expected, without echoing the value back. */
@@ -46,7 +45,7 @@ export function createApi(base: Omit<ApiServices, "wsClients">) {
   const browsers = browserPolicy(config.server);
   // systemRouter off: Bun's own router matches the path as sent (`/api/keys/7\..\..\check`) while
   // request.url, which the guards read, has it resolved (`/check`); with Elysia's router both see one path.
-  return new Elysia({ serve: { maxRequestBodySize: serverBodyLimit(config) }, websocket: WS_SERVER_OPTIONS, systemRouter: false })
+  return new Elysia({ serve: { maxRequestBodySize: config.server.max_body_bytes }, websocket: WS_SERVER_OPTIONS, systemRouter: false })
     .use(cors({ origin: corsOriginCheck(browsers), credentials: true }))
     .onError(({ code, error, set }) => {
       if (error instanceof ApiError) {
@@ -97,6 +96,5 @@ export function createApi(base: Omit<ApiServices, "wsClients">) {
     .use(consoleRoutes(s))
     .use(detectionRoutes(s))
     .use(authRequestRoutes(s))
-    .use(mirrorRoutes(s))
     .use(uiRoutes());
 }

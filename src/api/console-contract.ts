@@ -20,13 +20,11 @@ import type { TrafficRow } from "../store/rows.ts";
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 /**
- * How whole numbers are declared: Elysia's `t.Integer` in inputs, where it also takes "5" (a form, a
- * script); TypeBox's own in answers, which are always JSON integers. Elysia's would show in the
- * OpenAPI document as a string with a default of 0, below the minimum.
+ * Whole numbers in JSON bodies, asked and answered: TypeBox's own integer. (Elysia's `t.Integer` also
+ * takes "5", which no JSON client needs, and shows in the OpenAPI document as a string with a default
+ * of 0, below the minimum. Whole numbers in a URL are WholeNumber, contract.ts.)
  */
-type IntegerBuilder = (options: IntegerOptions) => ReturnType<typeof Type.Integer>;
-const inputInteger: IntegerBuilder = (options) => t.Integer(options);
-const answerInteger: IntegerBuilder = (options) => Type.Integer(options);
+const jsonInteger = (options: IntegerOptions) => Type.Integer(options);
 
 export const IdParam = t.Object({ id: WholeNumber({ minimum: 1, description: "a positive whole number" }) });
 
@@ -168,16 +166,16 @@ export function toSource(s: SourceStatus): Static<typeof Source> {
 
 const RETENTION_FIELDS = ConfigSchema.properties.retention.properties;
 /** The config schema's limits for one retention key, without its default (a partial change must not fill in the rest). */
-const retentionField = (key: keyof typeof RETENTION_FIELDS, integer: IntegerBuilder) => {
+const retentionField = (key: keyof typeof RETENTION_FIELDS) => {
   const { minimum, maximum, description } = RETENTION_FIELDS[key] as { minimum?: number; maximum?: number; description?: string };
   const range = maximum !== undefined ? `from ${minimum} to ${maximum}` : `of at least ${minimum}`;
-  return integer({ minimum, ...(maximum !== undefined ? { maximum } : {}), description: `a whole number ${range} (${description})` });
+  return jsonInteger({ minimum, ...(maximum !== undefined ? { maximum } : {}), description: `a whole number ${range} (${description})` });
 };
 
-const RetentionSettings = t.Object({ traffic_rows: retentionField("traffic_rows", answerInteger), max_age_days: retentionField("max_age_days", answerInteger), max_db_mb: retentionField("max_db_mb", answerInteger) });
+const RetentionSettings = t.Object({ traffic_rows: retentionField("traffic_rows"), max_age_days: retentionField("max_age_days"), max_db_mb: retentionField("max_db_mb") });
 
 export const RetentionChangeBody = t.Object(
-  { traffic_rows: t.Optional(retentionField("traffic_rows", inputInteger)), max_age_days: t.Optional(retentionField("max_age_days", inputInteger)), max_db_mb: t.Optional(retentionField("max_db_mb", inputInteger)) },
+  { traffic_rows: t.Optional(retentionField("traffic_rows")), max_age_days: t.Optional(retentionField("max_age_days")), max_db_mb: t.Optional(retentionField("max_db_mb")) },
   { additionalProperties: false, minProperties: 1, description: "an object with some of traffic_rows, max_age_days, max_db_mb" },
 );
 
@@ -223,7 +221,7 @@ export type AuthStateT = Static<typeof AuthState>;
 
 const SCOPE_DESCRIPTION = "check: the inline check routes only (for nginx's auth_request and scripts); admin: everything";
 const KeyScope = t.UnionEnum(API_KEY_SCOPES, { description: SCOPE_DESCRIPTION });
-const keyRateLimit = (integer: IntegerBuilder) => t.Nullable(integer({ minimum: 0, maximum: MAX_KEY_RATE_LIMIT, description: "inline checks per second for this key; null: server.check_rate_limit; 0: no limit" }));
+const KeyRateLimit = t.Nullable(jsonInteger({ minimum: 0, maximum: MAX_KEY_RATE_LIMIT, description: "inline checks per second for this key; null: server.check_rate_limit; 0: no limit" }));
 
 export const ApiKey = t.Object({
   id: t.Number(),
@@ -233,7 +231,7 @@ export const ApiKey = t.Object({
   lastUsedAt: t.Nullable(t.String({ description: "to the minute" })),
   revokedAt: t.Nullable(t.String()),
   scope: KeyScope,
-  rateLimit: keyRateLimit(answerInteger),
+  rateLimit: KeyRateLimit,
 });
 
 export const CreatedApiKey = t.Composite([ApiKey, t.Object({ key: t.String({ description: "the whole key: shown this once (only a hash is stored)" }) })]);
@@ -243,7 +241,7 @@ export const KeyCreateBody = t.Object(
     name: t.String({ minLength: 1, maxLength: 100, pattern: "\\S", description: "what the key is for, e.g. dashboard or ci" }),
     // The default is explicit: Elysia fills an absent optional UnionEnum with its first value otherwise.
     scope: t.Optional(t.UnionEnum(API_KEY_SCOPES, { description: SCOPE_DESCRIPTION, default: DEFAULT_KEY_ACCESS.scope })),
-    rateLimit: t.Optional(keyRateLimit(inputInteger)),
+    rateLimit: t.Optional(KeyRateLimit),
   },
   { additionalProperties: false },
 );

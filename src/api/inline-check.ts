@@ -9,8 +9,8 @@ import type { ApiServices } from "./services.ts";
 import { SEVERITIES, VERDICT_DETECTORS } from "../core/enums.ts";
 import { literalUnion } from "./literal-union.ts";
 
-/** The inline check routes (detection.ts, auth-request.ts) and the mirror's (mirror.ts): all a `check` key may call; the guard rate-limits the checks per key, /api/performance times them. */
-export const INLINE_CHECK_PATHS: ReadonlySet<string> = new Set(["/check", "/check/batch", "/api/waf/check", "/api/waf/check/batch", "/check/auth-request", "/mirror"]);
+/** The inline check routes (detection.ts, auth-request.ts): all a `check` key may call; the guard rate-limits them per key, /api/performance times them. */
+export const INLINE_CHECK_PATHS: ReadonlySet<string> = new Set(["/check", "/check/batch", "/api/waf/check", "/api/waf/check/batch", "/check/auth-request"]);
 
 /** Whether a request's path is an inline check route; with a trailing slash too, as Elysia routes `/x/` to `/x`. */
 export function isInlineCheckPath(path: string): boolean {

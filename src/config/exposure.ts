@@ -14,6 +14,11 @@ export function authRequired(server: Config["server"]): boolean {
   return server.require_api_key === "always" || !isLoopbackHost(server.host);
 }
 
+/** The mirror's listener asks the same of its own address. */
+export function mirrorKeyRequired(config: Pick<Config, "server" | "mirror">): boolean {
+  return config.server.require_api_key === "always" || !isLoopbackHost(config.mirror.host);
+}
+
 /** How this machine reaches a server listening on `host`, for a URL: a wildcard address through loopback, an IPv6 address in brackets. */
 export function localUrlHost(host: string): string {
   return ["0.0.0.0", "::", ""].includes(host) ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;

@@ -5,6 +5,7 @@
  */
 import type { HttpRequest } from "../core/http-request.ts";
 import type { Detector } from "../detect/detector.ts";
+import { workerModule } from "../core/worker-module.ts";
 import type { Verdict } from "../detect/verdict.ts";
 
 export interface JudgeRequest {
@@ -18,11 +19,7 @@ export interface JudgeRequest {
 
 export type JudgeReply = { id: number; verdicts: Verdict[] } | { id: number; error: string };
 
-/**
- * The worker's module. From source: the file beside this one. In the single executable (package.json's
- * build lists it as an entry point), it is found by its path from the project's root in Bun's embedded file system.
- */
-const WORKER = import.meta.url.startsWith("file:///$bunfs/") ? "./src/pipeline/judge-worker.ts" : new URL("./judge-worker.ts", import.meta.url).href;
+const WORKER = workerModule(import.meta.url, "src/pipeline/judge-worker.ts");
 
 export class WorkerJudge {
   private worker: Worker | null;

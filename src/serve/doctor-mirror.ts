@@ -49,7 +49,7 @@ function checkMoatSide(config: Config): DoctorFinding[] {
 /** Whether a running moat serve here has received copies (its /health says). */
 async function checkArrivals(config: Config, fetchHealth: (url: string) => Promise<unknown>): Promise<DoctorFinding & { received: number }> {
   const host = localUrlHost(config.server.host);
-  let health: { mirror?: { received: number; last_copy_at: number | null } };
+  let health: { mirror?: { received: number; refused: number; last_copy_at: number | null } };
   try {
     health = (await fetchHealth(`http://${host}:${config.server.port}/health`)) as typeof health;
   } catch {
@@ -57,7 +57,7 @@ async function checkArrivals(config: Config, fetchHealth: (url: string) => Promi
   }
   const m = health.mirror;
   if (!m) return { check: CHECK, status: "warn", message: "the running moat serve does not take mirrored copies (mirror.enabled = false there)", received: 0 };
-  if (!m.received) return { check: CHECK, status: "warn", message: "no mirrored copy has arrived since moat serve started: is the snippet installed and nginx reloaded, and does it point at this port?", received: 0 };
+  if (!m.received) return { check: CHECK, status: "warn", message: `no mirrored copy has arrived since moat serve started: is the snippet installed and nginx reloaded, and does its upstream name the mirror listener (${config.mirror.host}:${config.mirror.port})?${m.refused ? ` ${m.refused} requests to the listener were refused: see moat serve's log` : ""}`, received: 0 };
   return { check: CHECK, status: "ok", message: `${m.received} copies received since moat serve started, the last at ${new Date(m.last_copy_at!).toISOString()}`, received: m.received };
 }
 

@@ -20,6 +20,7 @@ import { MemoryGuard } from "../core/memory.ts";
 import { Bus } from "../pipeline/bus.ts";
 import { startLivePipeline } from "../pipeline/live.ts";
 import { WorkerJudge } from "../pipeline/worker-judge.ts";
+import { listenForMirror } from "../api/mirror/listener.ts";
 import { Activities } from "../services/activities.ts";
 import { AlertService } from "../services/alerts.ts";
 import { MetricsService } from "../services/metrics.ts";
@@ -38,6 +39,8 @@ import { recordLiveSiteModel } from "../services/model-versions.ts";
 
 export interface Service {
   port: number;
+  /** The mirror's listener's port, or null when mirror.enabled is false. */
+  mirrorPort: number | null;
   ctx: ServiceContext;
   scheduler: Scheduler;
   alerts: AlertService;
@@ -127,9 +130,12 @@ export async function startService(config: Config, log: Logger): Promise<Service
   app.listen({ hostname: config.server.host, port: config.server.port, reusePort: false });
   const port = app.server?.port ?? config.server.port;
   log.info("listening", { host: config.server.host, port, dashboard: `http://${localUrlHost(config.server.host)}:${port}/` });
+  const mirrorListener = live.mirror ? await listenForMirror(ctx, live.mirror) : null;
+  if (mirrorListener) log.info("listening for nginx's mirror", { host: config.mirror.host, port: mirrorListener.port });
 
   return {
     port,
+    mirrorPort: mirrorListener?.port ?? null,
     ctx,
     scheduler,
     alerts,
@@ -141,6 +147,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       app.decorator.wsHub.close(); // a graceful stop waits for open sockets: close them first
       await modelWatcher.close();
       await app.stop();
+      await mirrorListener?.close();
       await live.close();
       offThread?.close();
       await Promise.resolve(); // the alert rules run on a microtask after the flush's threats

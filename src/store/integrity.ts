@@ -9,6 +9,7 @@
  * problems (SQLite stops after that many), so a file full of garbage gives a short answer.
  */
 import { statSync } from "node:fs";
+import { workerModule } from "../core/worker-module.ts";
 
 export type IntegrityPragma = "quick_check" | "integrity_check";
 
@@ -42,12 +43,7 @@ export class IntegrityCheckError extends Error {
 
 export const DEFAULT_MAX_ERRORS = 100;
 
-/**
- * The worker's module. From source: the file beside this one. In the single executable (package.json's
- * build lists the worker as a second entry point), the bundle runs from Bun's embedded file system,
- * where the worker is found by its path from the project's root.
- */
-const WORKER = import.meta.url.startsWith("file:///$bunfs/") ? "./src/store/integrity-worker.ts" : new URL("./integrity-worker.ts", import.meta.url).href;
+const WORKER = workerModule(import.meta.url, "src/store/integrity-worker.ts");
 
 /**
  * Checks the database at `path`; resolves with the report, or rejects with IntegrityCheckError when

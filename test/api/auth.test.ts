@@ -8,7 +8,8 @@ import { createApi } from "../../src/api/app.ts";
 import { SESSION_COOKIE } from "../../src/api/auth/guard.ts";
 import { authRequired, isLoopbackHost } from "../../src/config/exposure.ts";
 import { createRateLimiter } from "../../src/api/auth/rate-limit.ts";
-import { createKey, displayPrefix, listKeys, revokeKey, sha256Hex, verifyKey } from "../../src/api/auth/keys.ts";
+import { createKey, displayPrefix, listKeys, revokeKey, verifyKey } from "../../src/api/auth/keys.ts";
+import { sha256Hex } from "../../src/api/auth/presented-key.ts";
 import { createSession, deleteSession, pruneExpired, verifySession } from "../../src/api/auth/sessions.ts";
 import type { ApiServices } from "../../src/api/services.ts";
 import { loadConfig } from "../../src/config/load.ts";
@@ -418,7 +419,7 @@ describe("the inline check rate limit", () => {
 });
 
 describe("key scopes", () => {
-  const INLINE = new Set(["POST /check", "POST /check/batch", "POST /api/waf/check", "POST /api/waf/check/batch", "GET /check/auth-request", "POST /mirror"]);
+  const INLINE = new Set(["POST /check", "POST /check/batch", "POST /api/waf/check", "POST /api/waf/check/batch", "GET /check/auth-request"]);
   const EXEMPT = new Set(["GET /health", "POST /api/auth/login", "POST /api/auth/logout", "GET /api/auth/me"]);
 
   test("a check key may call the inline checks and /health, and is refused (403) everywhere else: keys, settings, models, allowlist, bans, /ws", async () => {

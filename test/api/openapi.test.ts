@@ -10,7 +10,7 @@ import { apiData, callApi, makeApiServices } from "../helpers/api.ts";
 import type { TrafficDataT } from "../../src/api/contract.ts";
 
 describe("the OpenAPI document", () => {
-  test("validates against the OpenAPI schema, with no WebSocket operation, no wildcard path and no bodiless answer given content", async () => {
+  test("validates against the OpenAPI schema, with no WebSocket operation, no wildcard path, no bodiless answer given content, and every request body described", async () => {
     const app = createApi(await makeApiServices());
     const doc = (await (await app.handle(new Request("http://localhost/openapi.json"))).json()) as OpenAPIV3_1.Document;
     // validate() dereferences in place: it gets a copy.
@@ -20,7 +20,15 @@ describe("the OpenAPI document", () => {
     expect(Object.keys(paths).filter((p) => p === "/ws" || p.includes("*"))).toEqual([]);
     expect(paths["/api/traffic/endpoint/{endpoint}"]?.get?.parameters).toContainEqual(expect.objectContaining({ name: "endpoint", in: "path", required: true }));
     expect(paths["/check/auth-request"]?.get?.responses?.["204"]).toEqual({ description: "allow" });
-    expect(paths["/mirror"]?.post?.responses?.["503"]).toEqual({ description: "the queue is full: dropped" });
+    // Every body a route reads is described: its media type and schema (a client generator needs both).
+    const bodies = Object.entries(paths).flatMap(([path, item]) =>
+      Object.entries(item ?? {}).flatMap(([method, op]) => {
+        const body = (op as OpenAPIV3_1.OperationObject).requestBody as OpenAPIV3_1.RequestBodyObject | undefined;
+        return body ? [{ at: `${method.toUpperCase()} ${path}`, types: Object.keys(body.content ?? {}), schema: Object.values(body.content ?? {}).every((c) => c.schema !== undefined) }] : [];
+      }),
+    );
+    expect(bodies.length).toBeGreaterThan(5);
+    expect(bodies.filter((b) => !b.types.includes("application/json") || !b.schema)).toEqual([]);
     // Answers carry plain integers: no string form with a default under the minimum.
     expect(JSON.stringify(doc)).not.toContain('"default":0');
   });

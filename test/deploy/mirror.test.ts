@@ -13,7 +13,7 @@ import { Rejections } from "../../src/parse/rejections.ts";
 import { parserFor } from "../../src/parse/formats.ts";
 import type { HttpRequest } from "../../src/core/http-request.ts";
 import { NGINX_BIN, freePort, mirrorLogFormat, sendRaw, startMirrorNginx, waitForLines, type NginxInstance } from "../helpers/nginx.ts";
-import { startServe, waitFor, waitForListening, serveDetail, type ServeProcess } from "../helpers/serve.ts";
+import { startServe, waitFor, waitForListening, waitForMirrorListening, serveDetail, type ServeProcess } from "../helpers/serve.ts";
 import { openReadonly } from "../helpers/db.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { DATASETS, HAVE_DATASETS } from "../helpers/datasets.ts";
@@ -29,7 +29,14 @@ function raw(r: Pick<HttpRequest, "method" | "path" | "query" | "headers" | "bod
   return `${r.method} ${r.path}${r.query ? `?${r.query}` : ""} HTTP/1.1\r\nHost: shop.test\r\n${headers}${length}Connection: close\r\n\r\n${body}`;
 }
 
-const form = (path: string, body: string, type = "application/x-www-form-urlencoded") => ({ method: "POST", path, query: "", headers: [["content-type", type], ["user-agent", "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"]] as [string, string][], body });
+/** A browser's POST: with the Origin and Referer of the site, as every browser sends them (the copy carries them to Moat). */
+const form = (path: string, body: string, type = "application/x-www-form-urlencoded") => ({
+  method: "POST",
+  path,
+  query: "",
+  headers: [["content-type", type], ["user-agent", "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"], ["origin", "http://shop.test"], ["referer", "http://shop.test/account"]] as [string, string][],
+  body,
+});
 
 /** Attacks only a body shows: form, JSON, XML and multipart. */
 const BODY_ATTACKS = [
@@ -53,6 +60,7 @@ async function send(port: number, request: string): Promise<{ status: number; ms
 describe.skipIf(!NGINX_BIN)("nginx mirror → moat serve", () => {
   let nginx: NginxInstance & { accessLog: string };
   let moatPort: number;
+  let mirrorPort: number;
   let dataDir: string;
   let serve: ServeProcess;
 
@@ -62,6 +70,7 @@ describe.skipIf(!NGINX_BIN)("nginx mirror → moat serve", () => {
       MOAT_INGEST_FORMAT: "nginx",
       MOAT_INGEST_LOG_FORMAT: mirrorLogFormat(),
       MOAT_MIRROR_JOIN_WAIT_MS: "5000",
+      MOAT_MIRROR_PORT: String(mirrorPort),
       // Block mode with the deny list on: what the mirror flags is marked blocked and bans its address.
       MOAT_DETECT_MODE: "block",
       MOAT_BAN_ENABLED: "true",
@@ -70,6 +79,7 @@ describe.skipIf(!NGINX_BIN)("nginx mirror → moat serve", () => {
       MOAT_BAN_TEST_COMMAND: "",
     });
     await waitForListening(serve);
+    await waitForMirrorListening(serve);
   };
   const rows = () => {
     const db = openReadonly(join(dataDir, "moat.db"));
@@ -94,8 +104,9 @@ describe.skipIf(!NGINX_BIN)("nginx mirror → moat serve", () => {
 
   beforeAll(async () => {
     moatPort = await freePort();
+    mirrorPort = await freePort();
     dataDir = tempDir("moat-mirror-");
-    nginx = await startMirrorNginx(moatPort);
+    nginx = await startMirrorNginx(mirrorPort);
     await startMoat();
   });
   afterAll(async () => {
@@ -175,7 +186,7 @@ describe.skipIf(!NGINX_BIN)("nginx mirror → moat serve", () => {
     await serve.proc.exited;
     const down = await Promise.all(BODY_BENIGN.map((r) => through(r)));
     expect(down.map((a) => a.status)).toEqual(BODY_BENIGN.map(() => 200));
-    const slow = Bun.serve({ hostname: "127.0.0.1", port: moatPort, fetch: async () => (await Bun.sleep(2000), new Response(null, { status: 204 })) });
+    const slow = Bun.serve({ hostname: "127.0.0.1", port: mirrorPort, fetch: async () => (await Bun.sleep(2000), new Response(null, { status: 204 })) });
     try {
       const answers = [];
       for (const r of [...BODY_BENIGN, ...BODY_ATTACKS.map((a) => a.r)]) answers.push(await through(r));

@@ -180,13 +180,13 @@ export function mirrorLogFormat(): string {
 
 /**
  * nginx running assets/deploy/nginx/mirror.conf as documented, in front of a tiny upstream (another
- * server of the same nginx), copying every request to Moat at `moatPort` (unless `mirror` is false);
+ * server of the same nginx), copying every request to Moat's mirror listener at `mirrorPort` (unless `mirror` is false);
  * its access log is `<prefix>/logs/access.log`.
  */
-export async function startMirrorNginx(moatPort: number, options: { mirror?: boolean } = {}): Promise<NginxInstance & { accessLog: string }> {
+export async function startMirrorNginx(mirrorPort: number, options: { mirror?: boolean } = {}): Promise<NginxInstance & { accessLog: string }> {
   const appPort = await freePort();
   const site = deployConfig("mirror.conf", {
-    "server 127.0.0.1:8080;": `server 127.0.0.1:${moatPort};`,
+    "server 127.0.0.1:8081;": `server 127.0.0.1:${mirrorPort};`,
     "listen 80;": "listen 127.0.0.1:{{PORT}};",
     "proxy_pass http://127.0.0.1:3000;": `proxy_pass http://127.0.0.1:${appPort};`,
     "/var/log/nginx/moat-mirror.access.log": "{{PREFIX}}/logs/access.log",

@@ -19,7 +19,7 @@ export function startServe(args: string[], env: Record<string, string> = {}): Se
   let err = "";
   const decoder = new TextDecoder(); // one streaming decoder: a character may be split across chunks
   const proc = Bun.spawn([process.execPath, CLI, "serve", "--port", "0", "-c", "/dev/null", ...args], {
-    env: { ...process.env, MOAT_INGEST_START_AT: "beginning", ...env },
+    env: { ...process.env, MOAT_INGEST_START_AT: "beginning", MOAT_MIRROR_PORT: "0", ...env },
     stdout: "ignore",
     stderr: "pipe",
   });
@@ -35,6 +35,13 @@ export async function waitForListening(serve: ServeProcess, deadlineMs = 60_000)
   const listening = /msg=listening .*port=(\d+)/;
   await waitFor("moat serve listening", () => listening.test(serve.stderr()), deadlineMs);
   return `http://127.0.0.1:${listening.exec(serve.stderr())![1]}`;
+}
+
+/** The port of the mirror's listener of `serve` (started with MOAT_MIRROR_PORT=0), once it listens. */
+export async function waitForMirrorListening(serve: ServeProcess, deadlineMs = 60_000): Promise<number> {
+  const listening = /listening for nginx's mirror.*port=(\d+)/;
+  await waitFor("moat serve listening for nginx's mirror", () => listening.test(serve.stderr()), deadlineMs);
+  return Number(listening.exec(serve.stderr())![1]);
 }
 
 /** A wait's `detail` on `serve`: what `state` gives now (JSON), then the end of moat serve's stderr. */

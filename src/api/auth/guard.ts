@@ -15,6 +15,7 @@
  * only, so the key nginx holds cannot change what Moat does. And the inline check routes are
  * rate-limited per key here (rate-limit.ts), as that is where the key is known.
  */
+import { JSON_BODY } from "../json-body.ts";
 import { Elysia, t } from "elysia";
 import { authRequired } from "../../config/exposure.ts";
 import type { Store } from "../../store/db.ts";
@@ -24,7 +25,7 @@ import { displayPrefix, verifyKey, type KeyAccess } from "./keys.ts";
 import { createSession, deleteSession, pruneExpired, verifySession } from "./sessions.ts";
 import { isDashboardRoute } from "../routes/ui.ts";
 import { INLINE_CHECK_PATHS, isInlineCheckPath } from "../inline-check.ts";
-import { MIRROR_PATH } from "../routes/mirror.ts";
+import { headerKey } from "./presented-key.ts";
 import { checkBudget, type Payer } from "./rate-limit.ts";
 import { AuthState } from "../console-contract.ts";
 
@@ -56,11 +57,6 @@ function sessionToken(request: Request): string | undefined {
   return undefined;
 }
 
-/** The key in `Authorization: Bearer` or `X-API-Key`, if any (other Authorization schemes are not ours). */
-function headerKey(headers: Headers): string | null {
-  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.get("authorization") ?? "");
-  return bearer?.[1] ?? headers.get("x-api-key")?.trim() ?? null;
-}
 
 /**
  * Who is calling: a Caller, null when no credentials came, "invalid" when a header carried a key that
@@ -123,8 +119,7 @@ export function authGuard(s: ApiServices) {
         set.status = 403;
         return failure(CHECK_KEY_ONLY_CHECKS);
       }
-      // The mirror's copies are answered before they are judged, from a bounded queue: no per-key budget.
-      if (!inlineCheck || path === MIRROR_PATH) return;
+      if (!inlineCheck) return;
       const refused = budget.admit(request, payerOf(caller, config.server.check_rate_limit));
       if (!refused) return;
       set.status = refused.status;
@@ -155,6 +150,7 @@ export function authGuard(s: ApiServices) {
         return ok({ keyName: key.name }, "logged in");
       },
       {
+        parse: JSON_BODY,
         body: t.Object({ key: t.String({ minLength: 1, maxLength: 256, description: "an API key (moat apikey create <name>)" }) }),
         response: { 200: envelope(t.Object({ keyName: t.String() })), 401: ErrorEnvelope, 403: ErrorEnvelope },
         detail: { tags: ["auth"], summary: "log in with an API key: sets the moat_session cookie (HttpOnly, SameSite=Strict)" },

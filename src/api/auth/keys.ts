@@ -8,6 +8,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { Store } from "../../store/db.ts";
 import { apiKeys, sessions } from "../../store/schema.ts";
 import type { ApiKeyScope } from "../../core/enums.ts";
+import { sha256Hex } from "./presented-key.ts";
 
 const KEY_TAG = "moat_";
 const PREFIX_BYTES = 6;
@@ -63,10 +64,6 @@ export function randomBase64url(bytes: number): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("base64url");
 }
 
-export function sha256Hex(text: string): string {
-  return new Bun.CryptoHasher("sha256").update(text).digest("hex");
-}
-
 /** How a key is shown in listings and logs (and named to revoke it): enough to recognise it, nothing that authenticates. */
 export function displayPrefix(prefix: string): string {
   return `${KEY_TAG}${prefix}`;
@@ -83,6 +80,11 @@ export function createKey(store: Store, name: string, access: Partial<KeyAccess>
 /** Every key, revoked ones included, oldest first. */
 export function listKeys(store: Store): ApiKeyInfo[] {
   return store.db.select(infoColumns).from(apiKeys).orderBy(apiKeys.id).all();
+}
+
+/** The hashes of the keys not revoked, for a listener that checks keys off the store's thread (the mirror's). */
+export function liveKeyHashes(store: Store): string[] {
+  return store.db.select({ hash: apiKeys.hash }).from(apiKeys).where(isNull(apiKeys.revokedAt)).all().map((r) => r.hash);
 }
 
 /**

@@ -36,7 +36,7 @@ export interface BrowserPolicy {
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i;
 
-const FOREIGN_HOST =
+export const FOREIGN_HOST =
   "this Host is not one of Moat's names (loopback names, IP addresses, server.host, server.allowed_hosts): add the name to server.allowed_hosts to reach Moat by it. Unknown names are refused so that DNS rebinding cannot reach Moat";
 const FOREIGN_ORIGIN =
   "cross-origin request refused: its Origin (or Referer) is not Moat's own, a loopback origin or one in server.allowed_origins. A web page elsewhere may not drive Moat; if that dashboard is yours, add its origin to server.allowed_origins";
@@ -70,7 +70,7 @@ function requestedAuthority(request: Request): string {
   return request.headers.get("host") ?? new URL(request.url).host;
 }
 
-function isAllowedHost(request: Request, policy: BrowserPolicy): boolean {
+export function isAllowedHost(request: Request, policy: BrowserPolicy): boolean {
   const name = hostnameOf(requestedAuthority(request));
   return name !== null && (isLoopbackHost(name) || isIpLiteral(name) || isSingleLabel(name) || policy.hosts.has(name));
 }

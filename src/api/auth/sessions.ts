@@ -6,7 +6,8 @@
 import { and, eq, gt, isNull, lte } from "drizzle-orm";
 import type { Store } from "../../store/db.ts";
 import { apiKeys, sessions } from "../../store/schema.ts";
-import { randomBase64url, sha256Hex, type KeyAccess } from "./keys.ts";
+import { randomBase64url, type KeyAccess } from "./keys.ts";
+import { sha256Hex } from "./presented-key.ts";
 
 const TOKEN_BYTES = 32;
 

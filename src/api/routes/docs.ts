@@ -35,7 +35,7 @@ function bodiless(response: ResponseObject): ResponseObject {
 const mapValues = <T, U>(record: Record<string, T>, fn: (value: T) => U): Record<string, U> => Object.fromEntries(Object.entries(record).map(([k, v]) => [k, fn(v)]));
 
 /**
- * The document with its bodiless answers (the 204s, the mirror's 503) described without content.
+ * The document with its bodiless answers (the 204s) described without content.
  * Route options offer no other way to say "no body" while Elysia still checks the answer, so this is
  * the one fix made to the document after it is generated. A new object: the plugin caches its own.
  */

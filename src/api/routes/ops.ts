@@ -22,7 +22,12 @@ const Health = t.Object({
   uptime: t.Number(),
   mirror: t.Optional(
     t.Object(
-      { received: t.Number(), dropped: t.Number(), last_copy_at: t.Union([t.Number(), t.Null()], { description: "epoch ms" }) },
+      {
+        received: t.Number(),
+        dropped: t.Number({ description: "copies dropped because the judging queue was full" }),
+        refused: t.Number({ description: "requests to the mirror's listener refused: not from the snippet, or without a live API key where one is required" }),
+        last_copy_at: t.Union([t.Number(), t.Null()], { description: "epoch ms" }),
+      },
       { description: "nginx's mirrored copies since start-up (absent when mirror.enabled is false): moat doctor reads it" },
     ),
   ),
@@ -30,7 +35,7 @@ const Health = t.Object({
 
 function mirrorHealth(s: ApiServices) {
   const m = s.mirror?.status();
-  return m ? { mirror: { received: m.received, dropped: m.dropped, last_copy_at: m.lastCopyAt } } : {};
+  return m ? { mirror: { received: m.received, dropped: m.dropped, refused: m.refused, last_copy_at: m.lastCopyAt } } : {};
 }
 
 export function opsRoutes(s: ApiServices) {

@@ -26,6 +26,8 @@ export interface MirrorStatus {
   received: number;
   /** Dropped because the queue was full. */
   dropped: number;
+  /** Requests the listener refused: not from nginx's snippet, or without a live key where one is required. */
+  refused: number;
   /** Copies whose body was over the limit: judged on its first part. */
   oversize: number;
   judged: number;
@@ -42,7 +44,7 @@ export interface MirrorStatus {
 export class MirrorSource {
   private queue: HttpRequest[] = [];
   private draining: Promise<void> | null = null;
-  private readonly counts = { received: 0, dropped: 0, oversize: 0, judged: 0, failures: 0 };
+  private readonly counts = { received: 0, dropped: 0, refused: 0, oversize: 0, judged: 0, failures: 0 };
   private lastCopyAt: number | null = null;
 
   constructor(private readonly options: MirrorSourceOptions) {}
@@ -60,6 +62,11 @@ export class MirrorSource {
     this.options.join.expect(copy);
     this.draining ??= this.drain();
     return true;
+  }
+
+  /** Requests the listener refused (src/api/mirror/copy.ts says which). */
+  countRefused(count: number): void {
+    this.counts.refused += count;
   }
 
   private async drain(): Promise<void> {

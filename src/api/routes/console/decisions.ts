@@ -3,6 +3,7 @@
  * list them, ban an address by hand, lift one now. Through the same DenyList as `moat serve` and
  * `moat decisions`, so the file and the reload follow every change.
  */
+import { JSON_BODY } from "../../json-body.ts";
 import { Elysia, t } from "elysia";
 import { Decision, DecisionCreateBody, toDecision } from "../../console-contract.ts";
 import { ApiError, envelope, ErrorEnvelope, ok } from "../../envelope.ts";
@@ -46,7 +47,7 @@ export function decisionRoutes(s: ApiServices) {
         const row = orBadRequest(() => denyList.ban(body.ip, { source: "manual", reason: body.reason ?? "banned by hand from the console", durationMs: parseDuration(body.duration ?? "0") }));
         return ok(toDecision(row), await applied(denyList, "banned", "stored"));
       },
-      { body: DecisionCreateBody, response: { 200: envelope(Decision), 400: ErrorEnvelope, 409: ErrorEnvelope }, detail: { tags, summary: "Ban an address now (written to the deny file, then ban.reload_command)" } },
+      { parse: JSON_BODY, body: DecisionCreateBody, response: { 200: envelope(Decision), 400: ErrorEnvelope, 409: ErrorEnvelope }, detail: { tags, summary: "Ban an address now (written to the deny file, then ban.reload_command)" } },
     )
     .delete(
       "/decisions/:ip",

@@ -1,4 +1,5 @@
 /** API keys from the dashboard (notes/console-api.md, item 7), through the same functions as `moat apikey`. */
+import { JSON_BODY } from "../../json-body.ts";
 import { Elysia, t } from "elysia";
 import { createKey, listKeys, revokeKey } from "../../auth/keys.ts";
 import { ApiKey, CreatedApiKey, IdParam, KeyCreateBody, toApiKey } from "../../console-contract.ts";
@@ -19,7 +20,7 @@ export function keyRoutes(s: ApiServices) {
         const created = createKey(store, body.name.trim(), { scope: body.scope, rateLimit: body.rateLimit }, s.ctx.now());
         return ok({ ...toApiKey(created), key: created.key }, "store the key now: it cannot be shown again");
       },
-      { body: KeyCreateBody, response: envelope(CreatedApiKey), detail: { tags, summary: "Create a key; the answer holds the whole key, shown this once" } },
+      { parse: JSON_BODY, body: KeyCreateBody, response: envelope(CreatedApiKey), detail: { tags, summary: "Create a key; the answer holds the whole key, shown this once" } },
     )
     .delete(
       "/keys/:id",

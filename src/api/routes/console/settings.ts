@@ -3,6 +3,7 @@
  * are stored and applied at once (services/runtime-settings.ts); the threshold and mode are changed
  * through PUT /api/waf/config.
  */
+import { JSON_BODY } from "../../json-body.ts";
 import { Elysia } from "elysia";
 import { RetentionChangeBody, Settings, WebhookChangeBody } from "../../console-contract.ts";
 import { ApiError, envelope, ok } from "../../envelope.ts";
@@ -34,6 +35,7 @@ export function settingsRoutes(s: ApiServices) {
           const problem = schemaProblem(RetentionChangeBody, c.body);
           if (problem) throw new ApiError(400, problem);
         },
+        parse: JSON_BODY,
         body: RetentionChangeBody,
         response: envelope(Settings),
         detail: { tags, summary: "Change retention limits", description: "Some of traffic_rows, max_age_days, max_db_mb, within the configuration's limits. Stored, applied from the next retention run, and kept over the config file from then on." },
@@ -51,6 +53,7 @@ export function settingsRoutes(s: ApiServices) {
         }
       },
       {
+        parse: JSON_BODY,
         body: WebhookChangeBody,
         response: envelope(Settings),
         detail: { tags, summary: "Point alerts at a webhook URL, or turn it off with \"\"", description: "Stored and applied at once (alerts queued for the previous URL are dropped); kept over the config file from then on." },

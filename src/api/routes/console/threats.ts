@@ -2,6 +2,7 @@
  * One threat in full, and marking it as a false positive (notes/console-api.md, items 1 and 3); the
  * allowlist the marks make.
  */
+import { JSON_BODY } from "../../json-body.ts";
 import { Elysia, t } from "elysia";
 import { AllowRule, FalsePositiveBody, IdParam, ThreatDetail, toAllowRule } from "../../console-contract.ts";
 import { ApiError, envelope, ErrorEnvelope, ok } from "../../envelope.ts";
@@ -33,6 +34,7 @@ export function threatConsoleRoutes(s: ApiServices) {
       },
       {
         params: IdParam,
+        parse: JSON_BODY,
         body: FalsePositiveBody,
         response: { 200: envelope(AllowRule), 404: ErrorEnvelope },
         detail: {

@@ -1,0 +1,99 @@
+/**
+ * What the mirror's listener (listener-worker.ts) does with one request from nginx's `mirror`
+ * (assets/deploy/nginx/mirror.conf): check that nginx sent it, read the body bounded, and make the
+ * copy of the client's request that the mirror source judges. Plain functions, so that tests drive
+ * them without a thread.
+ *
+ * Who may send copies. The listener applies no browser-origin rule, since a copy carries the client's
+ * own Origin and Referer (those of the site, not Moat's). A web page still cannot forge a copy: the
+ * snippet's X-Original-* headers are required, and a cross-origin request with custom headers is
+ * preceded by a CORS preflight that the listener never answers with CORS headers; the Host rule keeps
+ * DNS rebinding (which would make the page same-origin) out. Beyond loopback, or with
+ * server.require_api_key = "always", a live API key is required as well.
+ */
+import type { HttpRequest } from "../../core/http-request.ts";
+import { toHttpRequest } from "../check-input.ts";
+import { originalRequest, requireSnippetHeaders } from "../original-request.ts";
+import { ApiError } from "../envelope.ts";
+import { FOREIGN_HOST, isAllowedHost, type BrowserPolicy } from "../auth/origin.ts";
+import { headerKey, sha256Hex } from "../auth/presented-key.ts";
+
+export const MIRROR_PATH = "/mirror";
+
+/** Bodies are accepted up to this size at the socket (nginx's own client_max_body_size applies first); past mirror.max_body_bytes they are read and discarded. */
+export const MIRROR_ACCEPT_BYTES = 1024 * 1_048_576;
+
+export interface CopyRules {
+  /** mirror.max_body_bytes */
+  maxBodyBytes: number;
+  /** The names the listener answers to besides loopback names and IP literals (server.host, server.allowed_hosts). */
+  hosts: BrowserPolicy;
+  /** The SHA-256 hashes of the live API keys when a key is required, else null. */
+  keyHashes: ReadonlySet<string> | null;
+}
+
+export type CopyReceipt = { copy: HttpRequest } | { status: number; message: string };
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Body bytes as text: UTF-8 when they are, else one character a byte (latin1), as the decoders expect of binary bodies. */
+function bodyText(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+  }
+}
+
+/** Reads at most `limit` bytes of the body and discards the rest; `total` is the body's real size. */
+async function readBounded(body: ReadableStream<Uint8Array> | null, limit: number): Promise<{ kept: Uint8Array; total: number }> {
+  const kept = new Uint8Array(limit);
+  let used = 0;
+  let total = 0;
+  if (!body) return { kept: kept.subarray(0, 0), total };
+  for await (const chunk of body) {
+    total += chunk.byteLength;
+    if (used < limit) {
+      const take = Math.min(limit - used, chunk.byteLength);
+      kept.set(chunk.subarray(0, take), used);
+      used += take;
+    }
+  }
+  return { kept: kept.subarray(0, used), total };
+}
+
+/** The copy as a request: nginx's description of the original, its body, and its request id. */
+export async function mirroredRequest(request: Request, maxBodyBytes: number, now: number): Promise<HttpRequest> {
+  const { kept, total } = await readBounded(request.body, maxBodyBytes);
+  const copy = toHttpRequest({ ...originalRequest(request.headers), ...(total ? { body: bodyText(kept) } : {}) }, now);
+  if (total > kept.byteLength) copy.bodyBytes = total;
+  const id = request.headers.get("x-moat-request-id");
+  if (id) copy.extra.request_id = id;
+  copy.origin = { source: "mirror" };
+  return copy;
+}
+
+/** Why a request is not a copy Moat takes, as a receipt, or null when it is one. */
+function refusal(request: Request, rules: CopyRules): CopyReceipt | null {
+  if (new URL(request.url).pathname !== MIRROR_PATH) return { status: 404, message: `nginx's mirror sends its copies to POST ${MIRROR_PATH}: see assets/deploy/nginx/mirror.conf` };
+  if (request.method !== "POST") return { status: 405, message: `only POST ${MIRROR_PATH}` };
+  if (!isAllowedHost(request, rules.hosts)) return { status: 421, message: FOREIGN_HOST };
+  if (rules.keyHashes) {
+    const key = headerKey(request.headers);
+    if (key === null || !rules.keyHashes.has(sha256Hex(key))) {
+      return { status: 401, message: "a live API key is required: set it in the snippet's `proxy_set_header X-API-Key` (moat apikey create nginx-mirror --scope check)" };
+    }
+  }
+  try {
+    requireSnippetHeaders(request.headers, "mirror.conf");
+  } catch (e) {
+    if (e instanceof ApiError) return { status: e.status, message: e.message };
+    throw e;
+  }
+  return null;
+}
+
+/** The copy in a request from nginx's mirror, or why it was refused. */
+export async function receiveCopy(request: Request, rules: CopyRules, now: number): Promise<CopyReceipt> {
+  return refusal(request, rules) ?? { copy: await mirroredRequest(request, rules.maxBodyBytes, now) };
+}

@@ -1,0 +1,84 @@
+/**
+ * The mirror's listener, on a thread of its own (listener.ts starts it). nginx reuses a kept-alive
+ * connection to Moat only after Moat has answered the copy sent on it, so a copy's answer must never
+ * wait behind the main thread's work (following logs, joining, storing, alert rules): this thread
+ * only reads copies, answers them, and hands them over in batches.
+ */
+import { MIRROR_ACCEPT_BYTES, receiveCopy, type CopyRules } from "./copy.ts";
+import { failure } from "../envelope.ts";
+import type { HttpRequest } from "../../core/http-request.ts";
+import type { ListenerCommand, ListenerEvent } from "./listener.ts";
+
+declare const self: Worker;
+
+let rules: CopyRules | null = null;
+let server: ReturnType<typeof Bun.serve> | null = null;
+let pending: HttpRequest[] = [];
+let refused = 0;
+let lastRefusal = "";
+let flushQueued = false;
+
+const send = (event: ListenerEvent) => self.postMessage(event);
+
+function flush(): void {
+  if (pending.length || refused) send({ type: "copies", copies: pending, refused, lastRefusal });
+  pending = [];
+  refused = 0;
+}
+
+/** One message a turn of the event loop: a burst of copies costs the main thread one message. */
+function flushSoon(): void {
+  if (flushQueued) return;
+  flushQueued = true;
+  setImmediate(() => {
+    flushQueued = false;
+    flush();
+  });
+}
+
+async function answer(request: Request): Promise<Response> {
+  const receipt = await receiveCopy(request, rules!, Date.now());
+  if ("copy" in receipt) {
+    pending.push(receipt.copy);
+    flushSoon();
+    return new Response(null, { status: 204 });
+  }
+  refused++;
+  lastRefusal = `${receipt.status}: ${receipt.message}`;
+  flushSoon();
+  return Response.json(failure(receipt.message), { status: receipt.status });
+}
+
+self.onmessage = (event: MessageEvent<ListenerCommand>) => {
+  const command = event.data;
+  if (command.type === "keys") {
+    if (rules) rules.keyHashes = command.keyHashes ? new Set(command.keyHashes) : null;
+    return;
+  }
+  if (command.type === "stop") {
+    void server?.stop(true);
+    server = null;
+    flush();
+    send({ type: "stopped" });
+    return;
+  }
+  rules = { maxBodyBytes: command.maxBodyBytes, hosts: command.hosts, keyHashes: command.keyHashes ? new Set(command.keyHashes) : null };
+  try {
+    server = Bun.serve({
+      hostname: command.host,
+      port: command.port,
+      reusePort: false,
+      maxRequestBodySize: MIRROR_ACCEPT_BYTES,
+      fetch: answer,
+      error: (e) => {
+        refused++;
+        lastRefusal = `400: cannot read the copy: ${e.message}`;
+        flushSoon();
+        return Response.json(failure(`cannot read the copy: ${e.message}`), { status: 400 });
+      },
+    });
+    send({ type: "listening", port: server.port ?? command.port });
+  } catch (e) {
+    send({ type: "failed", error: (e as Error).message });
+  }
+};

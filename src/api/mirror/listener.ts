@@ -1,0 +1,133 @@
+/**
+ * The mirror's listener: its own port (mirror.host, mirror.port), served on a thread of its own
+ * (listener-worker.ts), so that nginx's copies are answered at once whatever the main thread is doing.
+ * Copies reach the main thread in batches and go to the mirror source, which queues and judges them.
+ */
+import type { HttpRequest } from "../../core/http-request.ts";
+import { workerModule } from "../../core/worker-module.ts";
+import { browserPolicy, type BrowserPolicy } from "../auth/origin.ts";
+import { liveKeyHashes } from "../auth/keys.ts";
+import { mirrorKeyRequired } from "../../config/exposure.ts";
+import type { ServiceContext } from "../../services/context.ts";
+import type { MirrorSource } from "../../pipeline/sources/mirror.ts";
+
+export type ListenerCommand =
+  | { type: "start"; host: string; port: number; maxBodyBytes: number; hosts: BrowserPolicy; keyHashes: string[] | null }
+  | { type: "keys"; keyHashes: string[] | null }
+  | { type: "stop" };
+
+export type ListenerEvent =
+  | { type: "listening"; port: number }
+  | { type: "failed"; error: string }
+  /** The copies taken since the last message, and how many requests were refused meanwhile. */
+  | { type: "copies"; copies: HttpRequest[]; refused: number; lastRefusal: string }
+  | { type: "stopped" };
+
+export interface MirrorListenerOptions {
+  host: string;
+  port: number;
+  maxBodyBytes: number;
+  /** The names answered besides loopback names and IP literals. */
+  hosts: BrowserPolicy;
+  /** The live keys' hashes when a key is required, else null: asked again every KEY_REFRESH_MS, so a revoked key stops working within it. */
+  keyHashes(): string[] | null;
+  /** Each copy taken, for the mirror source. */
+  accept(copy: HttpRequest): void;
+  /** Requests refused by the listener (not nginx's, or without a live key), and why the last one was. */
+  refused(count: number, why: string): void;
+  /** The thread failed after start-up: copies are no longer taken. */
+  onError(message: string): void;
+}
+
+export const KEY_REFRESH_MS = 2_000;
+/** Refusals are logged at most this often: a scanner knocking on the port must not flood the log. */
+const REFUSAL_LOG_MS = 60_000;
+const STOP_WAIT_MS = 2_000;
+const WORKER = workerModule(import.meta.url, "src/api/mirror/listener-worker.ts");
+
+export class MirrorListener {
+  private keysTimer: ReturnType<typeof setInterval> | null = null;
+  private stopped: (() => void) | null = null;
+
+  private constructor(private readonly worker: Worker, readonly port: number, private readonly o: MirrorListenerOptions) {}
+
+  /** Listens, or rejects with why it cannot (the port is taken, the address is not this machine's). */
+  static start(o: MirrorListenerOptions): Promise<MirrorListener> {
+    const worker = new Worker(WORKER);
+    return new Promise((resolve, reject) => {
+      let listener: MirrorListener | null = null;
+      worker.onmessage = (event: MessageEvent<ListenerEvent>) => {
+        const e = event.data;
+        if (e.type === "listening") {
+          listener = new MirrorListener(worker, e.port, o);
+          listener.followKeys();
+          resolve(listener);
+        } else if (e.type === "failed") {
+          worker.terminate();
+          reject(new Error(`cannot listen for nginx's mirror on ${o.host}:${o.port}: ${e.error}`));
+        } else if (e.type === "copies") {
+          for (const copy of e.copies) o.accept(copy);
+          if (e.refused) o.refused(e.refused, e.lastRefusal);
+        } else listener?.stopped?.();
+      };
+      worker.onerror = (event) => {
+        const message = `the mirror's listener failed: ${event.message}`;
+        if (listener) o.onError(message);
+        else reject(new Error(message));
+      };
+      const start: ListenerCommand = { type: "start", host: o.host, port: o.port, maxBodyBytes: o.maxBodyBytes, hosts: o.hosts, keyHashes: o.keyHashes() };
+      worker.postMessage(start);
+    });
+  }
+
+  private followKeys(): void {
+    let last = JSON.stringify(this.o.keyHashes());
+    this.keysTimer = setInterval(() => {
+      const keyHashes = this.o.keyHashes();
+      const now = JSON.stringify(keyHashes);
+      if (now === last) return;
+      last = now;
+      this.worker.postMessage({ type: "keys", keyHashes } satisfies ListenerCommand);
+    }, KEY_REFRESH_MS);
+    this.keysTimer.unref?.();
+  }
+
+  /** Stops listening; the copies the thread had taken are handed over first. */
+  async close(): Promise<void> {
+    if (this.keysTimer) clearInterval(this.keysTimer);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, STOP_WAIT_MS);
+      this.stopped = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.worker.postMessage({ type: "stop" } satisfies ListenerCommand);
+    });
+    this.worker.terminate();
+  }
+}
+
+/** The listener of `moat serve`, from the configuration, feeding the mirror source. */
+export function listenForMirror(ctx: ServiceContext, source: MirrorSource): Promise<MirrorListener> {
+  const { config, store, log } = ctx;
+  const keyRequired = mirrorKeyRequired(config);
+  let refusalsLoggedAt = -Infinity;
+  let unlogged = 0;
+  return MirrorListener.start({
+    host: config.mirror.host,
+    port: config.mirror.port,
+    maxBodyBytes: config.mirror.max_body_bytes,
+    hosts: browserPolicy({ ...config.server, host: config.mirror.host }),
+    keyHashes: () => (keyRequired ? liveKeyHashes(store) : null),
+    accept: (copy) => void source.accept(copy),
+    refused: (count, why) => {
+      source.countRefused(count);
+      unlogged += count;
+      if (ctx.monotonic() - refusalsLoggedAt < REFUSAL_LOG_MS) return;
+      refusalsLoggedAt = ctx.monotonic();
+      log.warn("requests to the mirror listener refused", { count: unlogged, last: why });
+      unlogged = 0;
+    },
+    onError: (message) => log.error(message),
+  });
+}

@@ -1,0 +1,103 @@
+/** The mirror's listener (src/api/mirror/): nginx's copies of client requests, on a port and a thread of their own. */
+import { afterEach, describe, expect, test } from "bun:test";
+import { KEY_REFRESH_MS, listenForMirror, type MirrorListener } from "../../src/api/mirror/listener.ts";
+import { createKey, revokeKey } from "../../src/api/auth/keys.ts";
+import { makeApiServices, type TestServices } from "../helpers/api.ts";
+import { waitFor } from "../helpers/serve.ts";
+
+const ID = "5d1f0c6e2a9b4c8d9e0f1a2b3c4d5e6f";
+let open: { s: TestServices; listener: MirrorListener | null }[] = [];
+afterEach(async () => {
+  for (const { s, listener } of open) {
+    await listener?.close();
+    await s.live.close();
+    s.ctx.store.close();
+  }
+  open = [];
+});
+
+/** A browser's form post to the site, as nginx's snippet copies it: the client's own Origin and Referer included. */
+const SNIPPET_HEADERS = {
+  "x-original-method": "POST",
+  "x-original-uri": "/login?next=%2Fhome",
+  "x-original-remote-addr": "198.51.100.4",
+  "x-original-host": "shop.example",
+  "x-moat-request-id": ID,
+  "content-type": "application/x-www-form-urlencoded",
+  origin: "https://shop.example",
+  referer: "https://shop.example/login",
+};
+
+async function setup(env: Record<string, string> = {}) {
+  const s = await makeApiServices({ MOAT_MIRROR_JOIN_WAIT_MS: "0", MOAT_MIRROR_PORT: "0", ...env });
+  const listener = s.mirror ? await listenForMirror(s.ctx, s.mirror) : null;
+  open.push({ s, listener });
+  const base = `http://127.0.0.1:${listener?.port}`;
+  const mirror = (body: string | null, headers: Record<string, string> = {}, path = "/mirror") =>
+    fetch(`${base}${path}`, { method: "POST", headers: { ...SNIPPET_HEADERS, ...headers }, ...(body === null ? {} : { body }) });
+  const rows = () => s.ctx.store.sqlite.query("select client_ip, method, path, query, is_anomaly, attack_type, source, request_id, partial from traffic").all() as Record<string, unknown>[];
+  const stored = async (n: number) => {
+    await waitFor(`${n} mirrored rows stored`, () => {
+      s.writeBehind.flush();
+      return rows().length >= n;
+    }, 10_000);
+    return rows();
+  };
+  return { s, mirror, stored, rows };
+}
+
+describe("the mirror's listener", () => {
+  test("a browser's copy (its Origin and Referer are the site's) is answered 204, judged with its body, and stored with its request id", async () => {
+    const { mirror, stored, s } = await setup();
+    const res = await mirror("user=admin&password=x' OR '1'='1' --");
+    expect(res.status).toBe(204);
+    expect(await stored(1)).toEqual([{ client_ip: "198.51.100.4", method: "POST", path: "/login", query: "next=%2Fhome", is_anomaly: 1, attack_type: "sqli", source: "mirror", request_id: ID, partial: null }]);
+    const threat = s.ctx.store.sqlite.query("select request from threats").get() as { request: string };
+    expect(JSON.parse(threat.request)).toMatchObject({ body: expect.stringContaining("password=") });
+    expect(s.mirror!.status()).toMatchObject({ received: 1, judged: 1, dropped: 0, refused: 0, oversize: 0, storedAlone: 1 });
+  });
+
+  test("a body over mirror.max_body_bytes is read to its end, judged on its start, and stored as partial", async () => {
+    const { mirror, stored, s } = await setup({ MOAT_MIRROR_MAX_BODY_BYTES: "1024" });
+    const body = `q=<script>alert(document.cookie)</script>&pad=${"a".repeat(200_000)}`;
+    expect((await mirror(body)).status).toBe(204);
+    const [row] = await stored(1);
+    expect(row).toMatchObject({ is_anomaly: 1, attack_type: "xss", partial: `body-oversize: the body is ${body.length} bytes and only its start was judged` });
+    expect(s.mirror!.status().oversize).toBe(1);
+  });
+
+  test("bodies larger than server.max_body_bytes reach the mirror", async () => {
+    const { mirror, stored } = await setup({ MOAT_SERVER_MAX_BODY_BYTES: "4096" });
+    expect((await mirror(`data=${"b".repeat(100_000)}`)).status).toBe(204);
+    expect(await stored(1)).toHaveLength(1);
+  });
+
+  test("what is not a copy from the snippet is refused, counted, and stored nowhere", async () => {
+    const { mirror, s, rows } = await setup();
+    const noMethod = await mirror("a=1", { "x-original-method": "" });
+    expect(noMethod.status).toBe(400);
+    expect(((await noMethod.json()) as { message: string }).message).toContain("mirror.conf");
+    expect((await mirror("a=1", {}, "/check")).status).toBe(404);
+    // A name that DNS could rebind to 127.0.0.1 (a page there would be same-origin and could set the headers).
+    expect((await mirror("a=1", { host: "attacker.example:8081" })).status).toBe(421);
+    await waitFor("the refusals counted", () => s.mirror!.status().refused === 3, 5_000);
+    expect(rows()).toEqual([]);
+  });
+
+  test("beyond loopback, or with server.require_api_key = always, a live key is required, and a revoked one stops working", async () => {
+    const { mirror, stored, s } = await setup({ MOAT_SERVER_REQUIRE_API_KEY: "always" });
+    expect((await mirror("a=1")).status).toBe(401);
+    const key = createKey(s.ctx.store, "nginx-mirror", { scope: "check" });
+    await Bun.sleep(KEY_REFRESH_MS + 500);
+    expect((await mirror("a=1", { "x-api-key": key.key })).status).toBe(204);
+    expect(await stored(1)).toHaveLength(1);
+    revokeKey(s.ctx.store, key.id);
+    await Bun.sleep(KEY_REFRESH_MS + 500);
+    expect((await mirror("a=1", { "x-api-key": key.key })).status).toBe(401);
+  });
+
+  test("mirror.enabled = false: no source and no listener", async () => {
+    const { s } = await setup({ MOAT_MIRROR_ENABLED: "false" });
+    expect(s.mirror).toBeNull();
+  });
+});
