@@ -1,15 +1,15 @@
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { closeSync, existsSync, openSync, writeFileSync } from "node:fs";
 import { dbFileBytes, dbStats } from "../../src/store/stats.ts";
 import { checkIntegrity, DEFAULT_MAX_ERRORS, IntegrityCheckError, type IntegrityReport } from "../../src/store/integrity.ts";
 import { PRIVATE_FILE_MODE } from "../../src/core/private-files.ts";
-import { exportRows, type ExportFormat, type ExportTable } from "../../src/store/export.ts";
+import { EXPORT_FORMATS, exportRows, type ExportFormat, type ExportTable } from "../../src/store/export.ts";
 import { compactIfDue, enforceRetention } from "../../src/services/retention.ts";
 import { applyStoredSettings } from "../../src/services/runtime-settings.ts";
 import { parseRange } from "../../src/services/range.ts";
 import { addConfigOptions, configFrom, withStore, type ConfigFlags } from "../config-options.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
-import { addOutputOptions, writeListing, writeOut, writeText, type Column, type OutputFlags } from "../output.ts";
+import { addExamples, addOutputOptions, writeListing, writeOut, writeText, type Column, type OutputFlags } from "../output.ts";
 import { escapeControls, safeJson } from "../../src/core/control-chars.ts";
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
@@ -46,6 +46,16 @@ const STAT_COLUMNS: Column<[string, string | number]>[] = [
   ["name", ([name]) => name],
   ["value", ([, value]) => value],
 ];
+
+/**
+ * `-o` names the format, as in every listing (`-o table|json|csv`); export's formats are its own. It
+ * once named the output file: a value that looks like a path says where the file option went.
+ */
+function exportFormat(value: string): ExportFormat {
+  if ((EXPORT_FORMATS as readonly string[]).includes(value)) return value as ExportFormat;
+  const hint = /[./]/.test(value) ? ": -o names the format, as in every listing; write to a file with --out <file>" : "";
+  throw new InvalidArgumentError(`the formats are ${EXPORT_FORMATS.join(" and ")}${hint}`);
+}
 
 export function dbCommand(): Command {
   const cmd = new Command("db").description("database maintenance (same --db/--config as serve)");
@@ -97,15 +107,18 @@ export function dbCommand(): Command {
     else await writeText(checkSummary(path, report, maxErrors));
     if (report.problems.length) process.exitCode = EXIT.dataError;
   });
-  addConfigOptions(
+  const exportCmd = addConfigOptions(
     cmd
       .command("export")
       .description("threats or alerts for a SIEM")
-      .addOption(new Option("--format <format>", "output format").choices(["ndjson", "csv"]).default("ndjson"))
+      .addOption(new Option("-o, --output <format>", "ndjson (a JSON object a line) or csv").argParser(exportFormat).default("ndjson"))
+      .addOption(new Option("--format <format>", "the same as -o (the older spelling)").argParser(exportFormat).hideHelp())
       .addOption(new Option("--table <table>", "what to export").choices(["threats", "alerts"]).default("threats"))
       .option("--range <range>", "only the last 1h, 24h, 7d, 30d, <N>h or <N>d")
-      .option("-o, --out <file>", "write to a file instead of stdout"),
-  ).action((flags: ConfigFlags & { format: ExportFormat; table: ExportTable; range?: string; out?: string }) =>
+      .option("--out <file>", "write to this file (created 0600) instead of standard output"),
+  );
+  addExamples(exportCmd, ["moat db export --range 24h", "moat db export -o csv --table alerts --out alerts.csv", "moat db export | jq -r .attack_type | sort | uniq -c"]);
+  exportCmd.action((flags: ConfigFlags & { output: ExportFormat; format?: ExportFormat; table: ExportTable; range?: string; out?: string }) =>
     withStore(flags, async (store) => {
       let since = 0;
       if (flags.range) {
@@ -119,7 +132,7 @@ export function dbCommand(): Command {
       // 0600: the threats hold what the database holds (see src/core/private-files.ts).
       const fd = flags.out ? openSync(flags.out, "w", PRIVATE_FILE_MODE) : null;
       try {
-        for await (const chunk of exportRows(store, flags.table, flags.format, since)) {
+        for await (const chunk of exportRows(store, flags.table, flags.format ?? flags.output, since)) {
           if (fd === null) await writeOut(chunk);
           else writeFileSync(fd, chunk);
         }

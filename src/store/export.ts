@@ -6,7 +6,8 @@ import { escapeControls, safeJson } from "../core/control-chars.ts";
 import type { Store } from "./db.ts";
 
 export type ExportTable = "threats" | "alerts";
-export type ExportFormat = "ndjson" | "csv";
+export const EXPORT_FORMATS = ["ndjson", "csv"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 const PAGE = 1000;
 const TIME_COLUMN: Record<ExportTable, string> = { threats: "time", alerts: "last_seen" };

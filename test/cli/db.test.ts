@@ -46,7 +46,7 @@ describe("moat db export", () => {
 
   test("CSV to a file: one header, one line a threat, formula-looking cells defused", () => {
     const out = join(dir, "threats.csv");
-    const r = exportDb("--format", "csv", "--range", "1h", "-o", out);
+    const r = exportDb("-o", "csv", "--range", "1h", "--out", out);
     expect([r.code, r.stdout, r.stderr]).toEqual([0, "", ""]);
     const lines = readFileSync(out, "utf8").trimEnd().split("\n");
     expect(lines).toHaveLength(1 + 1001);
@@ -56,13 +56,22 @@ describe("moat db export", () => {
   });
 
   test("a file that cannot be written and a bad range are clear errors, not crashes", () => {
-    const unwritable = exportDb("-o", join(dir, "missing", "out.ndjson"));
+    const unwritable = exportDb("--out", join(dir, "missing", "out.ndjson"));
     expect(unwritable.code).toBe(66);
     expect(unwritable.stderr).toStartWith("moat: ENOENT");
     expect(unwritable.stderr.trim().split("\n")).toHaveLength(1);
     const badRange = exportDb("--range", "soon");
     expect(badRange.code).toBe(2);
     expect(badRange.stderr).toContain('invalid range "soon"');
+  });
+
+  test("-o names the format as in every listing; a path given to it says where the file option went; --format still works", () => {
+    expect(exportDb("-o", "csv", "--range", "1h").stdout.split("\n")[0]).toStartWith("id,time,client_ip");
+    expect(exportDb("--format", "csv", "--range", "1h").stdout).toBe(exportDb("-o", "csv", "--range", "1h").stdout);
+    const path = exportDb("-o", join(dir, "threats.ndjson"));
+    expect(path.code).toBe(2);
+    expect(path.stderr).toContain("the formats are ndjson and csv: -o names the format, as in every listing; write to a file with --out <file>");
+    expect(exportDb("-o", "xml").stderr).toContain("the formats are ndjson and csv");
   });
 });
 

@@ -137,7 +137,7 @@ describe("stored attacker text: bans, API keys, exports, model files, doctor", (
     expect(lines).toHaveLength(3);
     expect(lines[1]).toContain("/x\\x1b[31mred\\x1b]0;pwned\\x07\\rCR\\x9b1m\\x7f\\u202eevil\\u2066\\nFORGED");
     const out = join(dir, "threats.csv");
-    expect(runCli(["db", "export", "--format", "csv", "--db", exportDb, "-c", "/dev/null", "-o", out]).code).toBe(0);
+    expect(runCli(["db", "export", "--format", "csv", "--db", exportDb, "-c", "/dev/null", "--out", out]).code).toBe(0);
     expect(readFileSync(out, "utf8")).toBe(csv.stdout);
     const ndjson = runCli(["db", "export", "--db", exportDb, "-c", "/dev/null"]);
     expectHarmless(ndjson);

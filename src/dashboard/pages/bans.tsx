@@ -9,6 +9,7 @@ import { useAction } from "../lib/use-action.ts";
 import { useApi } from "../lib/use-api.ts";
 import type { Decision } from "../lib/types.ts";
 import { Badge } from "../components/badge.tsx";
+import { LiftButton } from "../components/ban-control.tsx";
 import { Page, Panel } from "../components/page.tsx";
 import { Empty, Load, Note } from "../components/states.tsx";
 
@@ -21,14 +22,6 @@ const DURATIONS = [
 
 function DecisionRow({ decision, onLifted }: { decision: Decision; onLifted: () => void }) {
   const action = useAction();
-  const lift = () => {
-    if (!confirm(`Lift the ban on ${decision.ip} now?`)) return;
-    void action
-      .run(async () => {
-        await api.decisions.lift(decision.ip);
-      })
-      .then(onLifted);
-  };
   return (
     <li className="key-row" data-decision={decision.ip}>
       <div>
@@ -40,9 +33,7 @@ function DecisionRow({ decision, onLifted }: { decision: Decision; onLifted: () 
         </div>
         <Note {...action.outcome} />
       </div>
-      <button type="button" className="btn btn-small" onClick={lift} aria-label={`Lift the ban on ${decision.ip}`}>
-        Lift now
-      </button>
+      <LiftButton ip={decision.ip} action={action} onLifted={onLifted} />
     </li>
   );
 }
