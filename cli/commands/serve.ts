@@ -10,6 +10,7 @@ import os from "node:os";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { writeText } from "../output.ts";
 import { localUrlHost } from "../../src/config/exposure.ts";
+import { MirrorListenError } from "../../src/api/mirror/listener.ts";
 
 interface ServeFlags extends ConfigFlags {
   log?: string[];
@@ -50,12 +51,16 @@ export function serveCommand(): Command {
       if (e instanceof StoreError) throw new CliError(e.message, EXIT.ioError);
       if (e instanceof DatabaseInUseError) throw new CliError(e.message, EXIT.tempFail);
       if (e instanceof IncompatibleSiteModel) throw new CliError(`cannot load the site model in ${config.detect.model_dir}: ${e.message}`, EXIT.dataError);
+      if (e instanceof MirrorListenError && e.inUse) {
+        throw new CliError(`${config.mirror.host}:${config.mirror.port}, the mirror's listener, is in use by another program: stop it, or set mirror.port (or mirror.enabled = false)`, EXIT.tempFail);
+      }
       if ((e as NodeJS.ErrnoException).code === "EADDRINUSE") throw new CliError(`${config.server.host}:${config.server.port} is in use by another program: stop it, or set server.port or --port`, EXIT.tempFail);
       throw e;
     }
     // For the person who started it (`npm start`): where to look, on stdout, besides the "listening" log line on
     // stderr. Nobody has to read it: a stdout that cannot be written does not stop the service.
-    await writeText(`Moat is running: open the dashboard at http://${localUrlHost(config.server.host)}:${service.port}/ (Ctrl-C stops it)\n`).catch(() => {});
+    const mirror = service.mirrorPort === null ? "" : `; nginx's mirror copies go to http://${localUrlHost(config.mirror.host)}:${service.mirrorPort}/mirror`;
+    await writeText(`Moat is running: open the dashboard at http://${localUrlHost(config.server.host)}:${service.port}/${mirror} (Ctrl-C stops it)\n`).catch(() => {});
     // Graceful shutdown: stop reading, let the batch in flight be written with its checkpoint, close.
     // A stop that fails is an error of the command (exit 70), not a process left running. Stopping is
     // started once: a second SIGINT or SIGTERM while it runs ends the process at once.

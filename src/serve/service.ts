@@ -20,7 +20,7 @@ import { MemoryGuard } from "../core/memory.ts";
 import { Bus } from "../pipeline/bus.ts";
 import { startLivePipeline } from "../pipeline/live.ts";
 import { WorkerJudge } from "../pipeline/worker-judge.ts";
-import { listenForMirror } from "../api/mirror/listener.ts";
+import { listenForMirror, type MirrorListener } from "../api/mirror/listener.ts";
 import { Activities } from "../services/activities.ts";
 import { AlertService } from "../services/alerts.ts";
 import { MetricsService } from "../services/metrics.ts";
@@ -36,6 +36,7 @@ import { RuntimeSettings } from "../services/runtime-settings.ts";
 import { DenyList } from "../services/deny-list/service.ts";
 import { runSecurityChecks } from "../services/security/checks.ts";
 import { recordLiveSiteModel } from "../services/model-versions.ts";
+import { startGeo } from "../services/geo.ts";
 
 export interface Service {
   port: number;
@@ -124,18 +125,16 @@ export async function startService(config: Config, log: Logger): Promise<Service
       log.error("cannot load the new site model; the previous one stays", { error: (e as Error).message });
     }
   });
-  const app = createApi({ ctx, metrics, alerts, threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler, settings, writeBehind: live.writeBehind, inline: live.inline, mirror: live.mirror, allowlist, runtime, integrity, denyList, sources: () => live.tail?.sources() ?? [] });
+  const app = createApi({ ctx, metrics, alerts, threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler, settings, writeBehind: live.writeBehind, inline: live.inline, mirror: live.mirror, allowlist, runtime, integrity, denyList, geo: startGeo(config.geo, log), sources: () => live.tail?.sources() ?? [] });
   // Elysia asks Bun for SO_REUSEPORT by default: a second server on the same port would then share the
   // connections instead of failing to bind.
   app.listen({ hostname: config.server.host, port: config.server.port, reusePort: false });
   const port = app.server?.port ?? config.server.port;
   log.info("listening", { host: config.server.host, port, dashboard: `http://${localUrlHost(config.server.host)}:${port}/` });
-  const mirrorListener = live.mirror ? await listenForMirror(ctx, live.mirror) : null;
-  if (mirrorListener) log.info("listening for nginx's mirror", { host: config.mirror.host, port: mirrorListener.port });
-
-  return {
+  let mirrorListener: MirrorListener | null = null;
+  const service: Service = {
     port,
-    mirrorPort: mirrorListener?.port ?? null,
+    mirrorPort: null,
     ctx,
     scheduler,
     alerts,
@@ -160,5 +159,16 @@ export async function startService(config: Config, log: Logger): Promise<Service
       log.info("stopped", { stored: live.tail?.stored() ?? 0 });
     },
   };
+  if (live.mirror) {
+    try {
+      mirrorListener = await listenForMirror(ctx, live.mirror);
+    } catch (e) {
+      await service.close();
+      throw e;
+    }
+    service.mirrorPort = mirrorListener.port;
+    log.info("listening for nginx's mirror", { host: config.mirror.host, port: mirrorListener.port });
+  }
+  return service;
 }
 

@@ -7,7 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startServe, serveDetail, waitFor, waitForListening } from "../helpers/serve.ts";
+import { startServe, serveDetail, waitFor, waitForListening, waitForMirrorListening } from "../helpers/serve.ts";
 import { dbCounts } from "../helpers/db.ts";
 import { runCli } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
@@ -61,6 +61,17 @@ describe("a second moat serve", () => {
     const second = startServe(["--db", join(tempDir(), "moat.db"), "--port", port]);
     expect(await second.proc.exited).toBe(75);
     expect(second.stderr()).toContain(`moat: 127.0.0.1:${port} is in use by another program`);
+    first.proc.kill("SIGTERM");
+    expect(await first.proc.exited).toBe(0);
+  }, 60_000);
+
+  test("on the same mirror port (another database) exits 75 and names the mirror's listener", async () => {
+    const first = startServe(["--db", join(tempDir(), "moat.db")]);
+    await waitForListening(first);
+    const mirrorPort = await waitForMirrorListening(first);
+    const second = startServe(["--db", join(tempDir(), "moat.db")], { MOAT_MIRROR_PORT: String(mirrorPort) });
+    expect(await second.proc.exited).toBe(75);
+    expect(second.stderr()).toContain(`moat: 127.0.0.1:${mirrorPort}, the mirror's listener, is in use by another program`);
     first.proc.kill("SIGTERM");
     expect(await first.proc.exited).toBe(0);
   }, 60_000);

@@ -39,6 +39,14 @@ export interface MirrorListenerOptions {
   onError(message: string): void;
 }
 
+/** The listener could not start; `inUse` when another program holds the port. */
+export class MirrorListenError extends Error {
+  constructor(message: string, readonly inUse: boolean) {
+    super(message);
+    this.name = "MirrorListenError";
+  }
+}
+
 export const KEY_REFRESH_MS = 2_000;
 /** Refusals are logged at most this often: a scanner knocking on the port must not flood the log. */
 const REFUSAL_LOG_MS = 60_000;
@@ -64,7 +72,7 @@ export class MirrorListener {
           resolve(listener);
         } else if (e.type === "failed") {
           worker.terminate();
-          reject(new Error(`cannot listen for nginx's mirror on ${o.host}:${o.port}: ${e.error}`));
+          reject(new MirrorListenError(`cannot listen for nginx's mirror on ${o.host}:${o.port}: ${e.error}`, /in use|EADDRINUSE/i.test(e.error)));
         } else if (e.type === "copies") {
           for (const copy of e.copies) o.accept(copy);
           if (e.refused) o.refused(e.refused, e.lastRefusal);
@@ -73,7 +81,7 @@ export class MirrorListener {
       worker.onerror = (event) => {
         const message = `the mirror's listener failed: ${event.message}`;
         if (listener) o.onError(message);
-        else reject(new Error(message));
+        else reject(new MirrorListenError(message, false));
       };
       const start: ListenerCommand = { type: "start", host: o.host, port: o.port, maxBodyBytes: o.maxBodyBytes, hosts: o.hosts, keyHashes: o.keyHashes() };
       worker.postMessage(start);
