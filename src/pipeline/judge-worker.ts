@@ -5,7 +5,7 @@
  * the threshold setting and the live site model's version, and a different version is loaded first.
  */
 import { Detector } from "../detect/detector.ts";
-import type { JudgeReply, JudgeRequest } from "./worker-judge.ts";
+import { siteChange, type JudgeReply, type JudgeRequest } from "./worker-judge.ts";
 
 declare const self: Worker;
 
@@ -13,9 +13,9 @@ let detector: Promise<Detector> = Detector.load();
 
 async function follow(request: JudgeRequest): Promise<Detector> {
   let current = await detector;
-  const version = current.site?.meta.version ?? null;
-  if (request.site?.version !== version) {
-    detector = request.site ? current.replaceSite(request.site.dir).then(() => current) : Detector.load();
+  const change = siteChange(current.site?.meta.version ?? null, request.site);
+  if (change !== "keep") {
+    detector = change === "replace-site" ? current.replaceSite(request.site!.dir).then(() => current) : Detector.load();
     current = await detector;
   }
   current.setThreshold(request.threshold);

@@ -17,6 +17,17 @@ export interface JudgeRequest {
   site: { dir: string; version: string } | null;
 }
 
+/**
+ * What the worker does before a batch so that its detector judges as the service's does: keep its
+ * models, load the service's new site model, or go back to the generic model alone (the site model was
+ * rolled back to none). Models are loaded only when the version differs: loading costs milliseconds.
+ */
+export function siteChange(workerVersion: string | null, service: JudgeRequest["site"]): "keep" | "replace-site" | "generic-only" {
+  const wanted = service?.version ?? null;
+  if (wanted === workerVersion) return "keep";
+  return wanted === null ? "generic-only" : "replace-site";
+}
+
 export type JudgeReply = { id: number; verdicts: Verdict[] } | { id: number; error: string };
 
 const WORKER = workerModule(import.meta.url, "src/pipeline/judge-worker.ts");

@@ -45,26 +45,35 @@ function bodyText(bytes: Uint8Array): string {
   }
 }
 
-/** Reads at most `limit` bytes of the body and discards the rest; `total` is the body's real size. */
-async function readBounded(body: ReadableStream<Uint8Array> | null, limit: number): Promise<{ kept: Uint8Array; total: number }> {
-  const kept = new Uint8Array(limit);
+/**
+ * Reads at most `limit` bytes of the body and discards the rest; `total` is the body's real size. A
+ * body declared within the limit (nearly all) is read in one piece; only a larger or undeclared one
+ * is streamed, keeping its chunks up to the limit.
+ */
+async function readBounded(request: Request, limit: number): Promise<{ kept: Uint8Array; total: number }> {
+  if (!request.body) return { kept: new Uint8Array(0), total: 0 };
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  if (declared <= limit) {
+    const kept = new Uint8Array(await request.arrayBuffer());
+    return { kept, total: kept.byteLength };
+  }
+  const chunks: Uint8Array[] = [];
   let used = 0;
   let total = 0;
-  if (!body) return { kept: kept.subarray(0, 0), total };
-  for await (const chunk of body) {
+  for await (const chunk of request.body) {
     total += chunk.byteLength;
     if (used < limit) {
       const take = Math.min(limit - used, chunk.byteLength);
-      kept.set(chunk.subarray(0, take), used);
+      chunks.push(chunk.subarray(0, take));
       used += take;
     }
   }
-  return { kept: kept.subarray(0, used), total };
+  return { kept: Buffer.concat(chunks, used), total };
 }
 
 /** The copy as a request: nginx's description of the original, its body, and its request id. */
 export async function mirroredRequest(request: Request, maxBodyBytes: number, now: number): Promise<HttpRequest> {
-  const { kept, total } = await readBounded(request.body, maxBodyBytes);
+  const { kept, total } = await readBounded(request, maxBodyBytes);
   const copy = toHttpRequest({ ...originalRequest(request.headers), ...(total ? { body: bodyText(kept) } : {}) }, now);
   if (total > kept.byteLength) copy.bodyBytes = total;
   const id = request.headers.get("x-moat-request-id");
