@@ -326,12 +326,20 @@ export const RequestListQuery = t.Object({
 
 const Prefix = t.Nullable(t.String({ description: "the network campaigns rotate within: the address's /24 (IPv4) or /64 (IPv6)" }));
 
+/** Where an address is and who runs its network, from the operator's local databases (geo.country_db, geo.asn_db); null without them. */
+const GeoFields = {
+  country: t.Nullable(t.String({ description: "ISO 3166-1 alpha-2 code of the address's country (geo.country_db); null when not configured, unknown, or a private address" })),
+  asn: t.Nullable(t.Number({ description: "number of the autonomous system the address belongs to (geo.asn_db); null when not configured, unknown, or a private address" })),
+  asOrg: t.Nullable(t.String({ description: "the organisation that runs that autonomous system, e.g. Google LLC (geo.asn_db); null when not known" })),
+};
+
 export const Attacker = t.Object({
   ip: t.String(),
   prefix: Prefix,
   threats: t.Number({ description: "threats from it in the range" }),
   lastSeen: t.String(),
   types: t.Array(t.String(), { description: "its attack types, the most frequent first" }),
+  ...GeoFields,
   ban: t.Nullable(Decision, { description: "the active ban of the address or of its prefix" }),
 });
 export type AttackerT = Static<typeof Attacker>;
@@ -349,6 +357,7 @@ export const AddressProfile = t.Object({
   threats: t.Number({ description: "its threats stored" }),
   firstSeen: t.Nullable(t.String()),
   lastSeen: t.Nullable(t.String()),
+  ...GeoFields,
   ban: t.Nullable(Decision, { description: "the active ban of the address or of its prefix" }),
 });
 export type AddressProfileT = Static<typeof AddressProfile>;

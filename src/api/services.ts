@@ -14,6 +14,7 @@ import type { RuntimeSettings } from "../services/runtime-settings.ts";
 import type { SourceStatus } from "../pipeline/sources/tail.ts";
 import type { DatabaseIntegrity } from "../services/db-integrity.ts";
 import type { DenyList } from "../services/deny-list/service.ts";
+import type { Geo } from "../services/geo.ts";
 
 export interface ApiServices {
   ctx: ServiceContext;
@@ -40,6 +41,8 @@ export interface ApiServices {
   integrity: DatabaseIntegrity;
   /** The deny list of passive blocking, or null when ban.enabled is false. */
   denyList: DenyList | null;
+  /** Country and AS of addresses from the operator's local databases (nulls when none is configured or usable). */
+  geo: Geo;
   /** The followed logs and how they are doing (empty when none is configured). */
   sources(): SourceStatus[];
 }

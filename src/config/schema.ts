@@ -105,6 +105,10 @@ export const ConfigSchema = Type.Object(
         description: 'run on each new deny file before it replaces the live one, without a shell, with the candidate\'s path appended; failing keeps the old file and raises an alert. "auto": nginx -t of a throwaway configuration including it, when nginx is installed; empty: no test',
       }),
     }),
+    geo: section({
+      country_db: Type.String({ default: "", description: "a MaxMind-format country database (GeoLite2-Country or DB-IP's country lite .mmdb) on this host: the console shows each attacker's country; read at start, never downloaded; empty: off" }),
+      asn_db: Type.String({ default: "", description: "a MaxMind-format ASN database (GeoLite2-ASN or DB-IP's ASN lite .mmdb) on this host: the console shows each attacker's network operator (AS number and name); read at start, never downloaded; empty: off" }),
+    }),
     log: section({
       level: Type.Union(["debug", "info", "warn", "error"].map((l) => Type.Literal(l)), { default: "info", description: "debug, info, warn or error" }),
       format: Type.Union([Type.Literal("json"), Type.Literal("logfmt")], { default: "logfmt", description: "Moat's own logs on stderr: json or logfmt" }),

@@ -1,8 +1,8 @@
 /**
  * `moat doctor`: what a first run needs, checked one by one with what to do when something is wrong —
  * the log path and its permissions, the format of its first lines, the database (its location, who can
- * read it, whether a moat serve has it, SQLite's quick_check), the port, whether nginx answers, and
- * the mirror path (src/serve/doctor-mirror.ts).
+ * read it, whether a moat serve has it, SQLite's quick_check), the port, whether nginx answers, the
+ * mirror path (src/serve/doctor-mirror.ts), and the geo databases when configured.
  */
 import { accessSync, constants, existsSync, mkdirSync, openSync, readSync, closeSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -13,6 +13,7 @@ import { parserFor } from "../parse/formats.ts";
 import { KeyFieldTally, keyFieldWarning } from "../parse/key-fields.ts";
 import { isParseError, type HttpRequest } from "../core/http-request.ts";
 import { splitCommand } from "../services/deny-list/rules.ts";
+import { openGeo } from "../services/geo.ts";
 import { PRIVATE_DIR_MODE, readableByOthers } from "../core/private-files.ts";
 import { checkIntegrity } from "../store/integrity.ts";
 import { isDatabaseLocked, lockHolderPid } from "../store/lock.ts";
@@ -114,6 +115,16 @@ function checkDenyList(config: Config): DoctorFinding[] {
   return [{ check: "deny list", status: "ok", message: `${file}, reloaded with: ${reload_command} (add "include ${file};" to your nginx server block)` }];
 }
 
+/** The geo databases, when configured: each file read and usable as moat serve will (it runs without one it cannot use). */
+export function checkGeo(config: Config): DoctorFinding[] {
+  const geo = openGeo(config.geo);
+  const failed: DoctorFinding[] = geo.problems.map((p) => ({ check: "geo", status: "fail", message: `${p.message}: moat serve runs without it; fix the file or empty ${p.key}` }));
+  if (!geo.databases.length) return failed;
+  const what = (key: string) => (key === "geo.country_db" ? "country" : "ASN");
+  const used = geo.databases.map((d) => `${what(d.key)} from ${d.path} (${d.type}, built ${d.builtAt.toISOString().slice(0, 10)})`);
+  return [...failed, { check: "geo", status: "ok", message: used.join("; ") }];
+}
+
 /**
  * The port is free, or taken by a moat serve (it answers /health as Moat does: a second doctor run
  * while the service runs is not a failure), or taken by another program. The pid is the one written
@@ -179,6 +190,7 @@ export async function runDoctor(config: Config, nginx: { host: string; port: num
   for (const path of config.ingest.logs) findings.push(...checkLog(path, config));
   findings.push(...(await checkDatabase(config.storage.db)));
   findings.push(...checkDenyList(config));
+  findings.push(...checkGeo(config));
   // The port check and the mirror's ask the same /health: once.
   const asked = new Map<string, Promise<unknown>>();
   const healthOnce = (url: string) => asked.get(url) ?? asked.set(url, fetchHealth(url)).get(url)!;

@@ -1,19 +1,22 @@
 /**
  * The console's address and tail endpoints on real services filled by real ingestion (a log followed
- * as `moat serve` follows it): top attackers with their network and ban, an address's profile, the
- * tail's rows with query string and latency, the host of a JSON log's threat (for "copy as curl"), and
+ * as `moat serve` follows it): top attackers with their network and ban, their country and AS from
+ * local databases when configured (nulls when not), an address's profile, the tail's rows with query string and latency, the host of a JSON log's threat (for "copy as curl"), and
  * the data's age for the default range.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createApi } from "../../src/api/app.ts";
+import { loadConfig } from "../../src/config/load.ts";
+import { openGeo } from "../../src/services/geo.ts";
 import type { AddressProfileT, AttackerT, ConsoleTrafficT } from "../../src/api/console-contract.ts";
 import type { Ingest } from "../../src/pipeline/sources/tail.ts";
 import { formatTimeLocal } from "../../bench/lib/nginx-combined.ts";
 import { apiData, apiFailure, followLogs, makeApiServices, type TestServices } from "../helpers/api.ts";
 import { waitFor } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
+import { writeGeoFixtures } from "../helpers/mmdb.ts";
 
 const UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
 const line = (ip: string, target: string) => `${ip} - - [${formatTimeLocal(Date.now())}] "GET ${target} HTTP/1.1" 200 512 "-" "${UA}"`;
@@ -57,7 +60,7 @@ afterAll(async () => {
 describe("GET /api/attackers", () => {
   test("the address with the most threats first, with its /24, its attack types and no ban; a ban by hand then shows", async () => {
     const [top, ...others] = await data<AttackerT[]>("GET", "/api/attackers?range=1h");
-    expect(top).toMatchObject({ ip: "203.0.113.8", prefix: "203.0.113.0/24", threats: 2, ban: null });
+    expect(top).toMatchObject({ ip: "203.0.113.8", prefix: "203.0.113.0/24", threats: 2, country: null, asn: null, asOrg: null, ban: null });
     expect(top!.types.length).toBeGreaterThan(0);
     expect(others).toContainEqual(expect.objectContaining({ ip: "192.0.2.7", prefix: "192.0.2.0/24", threats: 1 }));
     await data("POST", "/api/decisions", { ip: "203.0.113.8", duration: "1h", reason: "from the test" });
@@ -75,7 +78,7 @@ describe("GET /api/attackers", () => {
 describe("GET /api/addresses/:ip", () => {
   test("its requests, flagged requests and threats, first and last seen, its network and ban", async () => {
     const p = await data<AddressProfileT>("GET", "/api/addresses/203.0.113.8");
-    expect(p).toMatchObject({ ip: "203.0.113.8", prefix: "203.0.113.0/24", requests: 3, flagged: 2, threats: 2, ban: null });
+    expect(p).toMatchObject({ ip: "203.0.113.8", prefix: "203.0.113.0/24", requests: 3, flagged: 2, threats: 2, country: null, asn: null, asOrg: null, ban: null });
     expect(Date.parse(p.firstSeen!)).toBeLessThanOrEqual(Date.parse(p.lastSeen!));
     expect(Date.now() - Date.parse(p.lastSeen!)).toBeLessThan(600_000);
   });
@@ -83,6 +86,31 @@ describe("GET /api/addresses/:ip", () => {
   test("an address never seen has nothing; what is not an address is a 400", async () => {
     expect(await data<AddressProfileT>("GET", "/api/addresses/192.0.2.200")).toMatchObject({ requests: 0, threats: 0, firstSeen: null, lastSeen: null });
     expect(await apiFailure(app, "GET", "/api/addresses/not-an-ip")).toMatchObject({ status: 400, message: expect.stringContaining("not an IP address") });
+  });
+});
+
+describe("with geo.country_db and geo.asn_db", () => {
+  /** The same services, with the databases the configuration names, as moat serve opens them. */
+  const withGeo = () => {
+    const files = writeGeoFixtures(tempDir("moat-addresses-geo-"));
+    const { geo } = loadConfig({ env: { MOAT_GEO_COUNTRY_DB: files.country, MOAT_GEO_ASN_DB: files.asn } }).config;
+    return createApi({ ...s, geo: openGeo(geo) });
+  };
+
+  test("each top attacker carries its country and AS; one the databases do not know, nulls", async () => {
+    const geoApp = withGeo();
+    const attackers = await apiData<AttackerT[]>(geoApp, "GET", "/api/attackers?range=1h");
+    expect(attackers.find((a) => a.ip === "203.0.113.8")).toMatchObject({ threats: 2, country: "NL", asn: 64501, asOrg: "Example Hosting Ltd" });
+    expect(attackers.find((a) => a.ip === "192.0.2.7")).toMatchObject({ threats: 1, country: null, asn: null, asOrg: null });
+    geoApp.decorator.wsHub.close();
+  });
+
+  test("an address's profile carries them too, even for an address never seen; a private one has nulls", async () => {
+    const geoApp = withGeo();
+    expect(await apiData<AddressProfileT>(geoApp, "GET", "/api/addresses/203.0.113.8")).toMatchObject({ threats: 2, country: "NL", asn: 64501, asOrg: "Example Hosting Ltd" });
+    expect(await apiData<AddressProfileT>(geoApp, "GET", "/api/addresses/2001:db8:1::9")).toMatchObject({ requests: 0, country: "JP", asn: 64502, asOrg: "Example IPv6 Net" });
+    expect(await apiData<AddressProfileT>(geoApp, "GET", "/api/addresses/10.1.2.3")).toMatchObject({ country: null, asn: null, asOrg: null });
+    geoApp.decorator.wsHub.close();
   });
 });
 

@@ -22,6 +22,7 @@ import { Allowlist, verdictPath } from "../../src/services/allowlist.ts";
 import { RuntimeSettings } from "../../src/services/runtime-settings.ts";
 import { DatabaseIntegrity } from "../../src/services/db-integrity.ts";
 import { DenyList } from "../../src/services/deny-list/service.ts";
+import { openGeo } from "../../src/services/geo.ts";
 import { startIngest, type Ingest } from "../../src/pipeline/sources/tail.ts";
 import { StoreWriter } from "../../src/store/writer.ts";
 import { MemoryGuard } from "../../src/core/memory.ts";
@@ -72,6 +73,7 @@ export async function makeApiServices(env: Record<string, string> = {}, dir = te
     runtime,
     integrity: new DatabaseIntegrity(ctx, alerts),
     denyList,
+    geo: openGeo(config.geo),
     sources: () => [],
   };
   return s;

@@ -1,10 +1,11 @@
-/** The addresses with the most threats in the range: their network, attack types, last attack, and a ban button. */
+/** The addresses with the most threats in the range: their network, country and AS, attack types, last attack, and a ban button. */
 import { api } from "../lib/api.ts";
 import { ago, count } from "../lib/format.ts";
 import { addressHref } from "../lib/router.ts";
 import { useApi } from "../lib/use-api.ts";
 import type { Attacker, Range } from "../lib/types.ts";
 import { BanControl } from "./ban-control.tsx";
+import { AutonomousSystem, Country } from "./geo.tsx";
 import { Empty, Load } from "./states.tsx";
 import { PlainTable } from "./table.tsx";
 
@@ -18,7 +19,7 @@ export function TopAttackers({ range }: { range: Range }) {
   return (
     <Load of={attackers} empty={<Empty title="No attacker in this range." />}>
       {(list) => (
-        <PlainTable headers={["Address", "Network", "Threats", "Types", "Last", "Ban"]}>
+        <PlainTable headers={["Address", "Network", "Country", "AS", "Threats", "Types", "Last", "Ban"]}>
           {list.map((a) => (
             <tr key={a.ip} data-attacker={a.ip}>
               <td>
@@ -27,6 +28,12 @@ export function TopAttackers({ range }: { range: Range }) {
                 </a>
               </td>
               <td className="mono small">{a.prefix ?? "–"}</td>
+              <td className="small">
+                <Country code={a.country} />
+              </td>
+              <td className="small">
+                <AutonomousSystem geo={a} />
+              </td>
               <td>{count(a.threats)}</td>
               <td className="small">{a.types.join(", ")}</td>
               <td className="small">

@@ -1,6 +1,7 @@
 /**
  * One client address (#/address/<ip>): how much it sent and how much was flagged, when it was first
- * and last seen, its network, whether a ban covers it (with ban or lift), its threats and requests.
+ * and last seen, its network (with its country and AS when the operator configured the geo
+ * databases), whether a ban covers it (with ban or lift), its threats and requests.
  */
 import { api } from "../lib/api.ts";
 import { clock, count } from "../lib/format.ts";
@@ -8,6 +9,7 @@ import { href } from "../lib/router.ts";
 import { useApi } from "../lib/use-api.ts";
 import type { AddressProfile, Range } from "../lib/types.ts";
 import { BanControl } from "../components/ban-control.tsx";
+import { AutonomousSystem, Country } from "../components/geo.tsx";
 import { Kpi, Page, Panel } from "../components/page.tsx";
 import { SourceActivity } from "../components/source-activity.tsx";
 import { Load } from "../components/states.tsx";
@@ -25,6 +27,12 @@ function Profile({ p, onChanged, range }: { p: AddressProfile; onChanged: () => 
       <div className="meta">
         <span>
           network <span className="mono">{p.prefix ?? "–"}</span>
+        </span>
+        <span>
+          country <Country code={p.country} />
+        </span>
+        <span>
+          operator <AutonomousSystem geo={p} />
         </span>
         <span>
           {p.ban ? `${p.ban.reason} · ${p.ban.expiresAt ? `until ${clock(p.ban.expiresAt)}` : "until lifted"}` : "not banned"}

@@ -1,6 +1,7 @@
 /**
- * Who attacks the site and what one address did: the top attackers of a range (with their network
- * and whether a ban covers them, for the Overview's "ban" button) and an address's profile page.
+ * Who attacks the site and what one address did: the top attackers of a range (with their network,
+ * its country and AS when local databases are configured, and whether a ban covers them, for the
+ * Overview's "ban" button) and an address's profile page.
  */
 import { Elysia, t } from "elysia";
 import { iso } from "../../contract.ts";
@@ -27,11 +28,11 @@ export function addressRoutes(s: ApiServices) {
         return ok(
           topAttackers(s.ctx.store, since, query.limit ?? 10).map((a) => {
             const prefix = campaignPrefix(a.ip);
-            return { ...a, prefix, lastSeen: iso(a.lastSeen), ban: banOf(a.ip, prefix) };
+            return { ...a, prefix, ...s.geo.lookup(a.ip), lastSeen: iso(a.lastSeen), ban: banOf(a.ip, prefix) };
           }),
         );
       },
-      { query: AttackerQuery, response: envelope(t.Array(Attacker)), detail: { tags, summary: "The addresses with the most threats in the range, with their /24 or /64 and any ban covering them" } },
+      { query: AttackerQuery, response: envelope(t.Array(Attacker)), detail: { tags, summary: "The addresses with the most threats in the range, with their /24 or /64, country and AS (from local databases, when configured) and any ban covering them" } },
     )
     .get(
       "/addresses/:ip",
@@ -40,12 +41,12 @@ export function addressRoutes(s: ApiServices) {
         if (!ip) throw new ApiError(400, `"${params.ip}" is not an IP address`);
         const prefix = campaignPrefix(ip);
         const seen = addressActivity(s.ctx.store, ip);
-        return ok({ ip, prefix, ...seen, firstSeen: when(seen.firstSeen), lastSeen: when(seen.lastSeen), ban: banOf(ip, prefix) });
+        return ok({ ip, prefix, ...seen, firstSeen: when(seen.firstSeen), lastSeen: when(seen.lastSeen), ...s.geo.lookup(ip), ban: banOf(ip, prefix) });
       },
       {
         params: t.Object({ ip: t.String({ minLength: 1, maxLength: 64, description: "an IPv4 or IPv6 address" }) }),
         response: { 200: envelope(AddressProfile), 400: ErrorEnvelope },
-        detail: { tags, summary: "One address: its requests and threats, first and last seen, and any ban covering it" },
+        detail: { tags, summary: "One address: its requests and threats, first and last seen, country and AS (when configured), and any ban covering it" },
       },
     );
 }
