@@ -66,9 +66,10 @@ describe("compiled dist/moat", () => {
     expect(JSON.parse(r.stdout).verdict).toMatchObject({ isAnomaly: true, attackType: "xss" });
   });
 
-  test("serve answers /health, /check, its embedded docs and dashboard, with nothing unexpected on stderr", async () => {
+  test("serve answers /health, /check, its embedded docs and dashboard, and takes a mirrored copy on its listener's thread, with nothing unexpected on stderr", async () => {
     const port = await freePort();
-    const proc = Bun.spawn([bin, "serve", "--port", String(port), "-c", "/dev/null", "--db", join(dir, "serve.db")], { cwd: dir, env: { PATH: join(dir, "empty-path"), HOME: dir }, stdout: "ignore", stderr: "pipe" });
+    const mirrorPort = await freePort();
+    const proc = Bun.spawn([bin, "serve", "--port", String(port), "-c", "/dev/null", "--db", join(dir, "serve.db")], { cwd: dir, env: { PATH: join(dir, "empty-path"), HOME: dir, MOAT_MIRROR_PORT: String(mirrorPort), MOAT_MIRROR_JOIN_WAIT_MS: "0" }, stdout: "ignore", stderr: "pipe" });
     try {
       const base = `http://127.0.0.1:${port}`;
       await waitFor("the binary's serve to answer /health", () => fetch(`${base}/health`).then((r) => r.ok, () => false), 20_000);
@@ -83,6 +84,10 @@ describe("compiled dist/moat", () => {
       const js = await fetch(new URL(script ?? "/missing.js", base));
       expect({ status: js.status, type: js.headers.get("content-type") }).toEqual({ status: 200, type: "text/javascript;charset=utf-8" });
       expect(await js.text()).toContain("Minified React error"); // React's production build
+      // The mirror's listener and judging threads, embedded as entry points of their own.
+      const copy = await fetch(`http://127.0.0.1:${mirrorPort}/mirror`, { method: "POST", headers: { "x-original-method": "POST", "x-original-uri": "/login", "content-type": "application/x-www-form-urlencoded" }, body: "user=admin' OR '1'='1' --" });
+      expect(copy.status).toBe(204);
+      await waitFor("the copy judged and stored", async () => ((await (await fetch(`${base}/api/waf/stats`)).json()) as { data: { anomalies_detected: number } }).data.anomalies_detected === 2, 10_000);
     } finally {
       proc.kill("SIGTERM");
       await proc.exited;
@@ -90,5 +95,6 @@ describe("compiled dist/moat", () => {
     const stderr = await new Response(proc.stderr).text();
     const unexpected = stderr.split("\n").filter((l) => l.trim() && !l.startsWith("time="));
     expect(unexpected).toEqual([]);
+    expect(stderr).not.toContain("level=error");
   });
 });
