@@ -32,7 +32,21 @@ export interface CopyRules {
   keyHashes: ReadonlySet<string> | null;
 }
 
-export type CopyReceipt = { copy: HttpRequest } | { status: number; message: string };
+/** Why a request is not a copy Moat takes: the answer's status and message. */
+export interface CopyRefusal {
+  status: number;
+  message: string;
+}
+
+/** A copy as it came, its body read (bounded): what the listener keeps until it has answered. */
+export interface ReceivedCopy {
+  headers: Headers;
+  kept: Uint8Array;
+  /** The body's real size. */
+  total: number;
+  /** Epoch ms it was received. */
+  at: number;
+}
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -71,19 +85,24 @@ async function readBounded(request: Request, limit: number): Promise<{ kept: Uin
   return { kept: Buffer.concat(chunks, used), total };
 }
 
-/** The copy as a request: nginx's description of the original, its body, and its request id. */
-export async function mirroredRequest(request: Request, maxBodyBytes: number, now: number): Promise<HttpRequest> {
+/** Reads the copy's body (bounded): all that must happen before it is answered. */
+export async function receiveCopy(request: Request, maxBodyBytes: number, now: number): Promise<ReceivedCopy> {
   const { kept, total } = await readBounded(request, maxBodyBytes);
-  const copy = toHttpRequest({ ...originalRequest(request.headers), ...(total ? { body: bodyText(kept) } : {}) }, now);
+  return { headers: request.headers, kept, total, at: now };
+}
+
+/** The copy as a request: nginx's description of the original, its body, and its request id. */
+export function mirroredRequest({ headers, kept, total, at }: ReceivedCopy): HttpRequest {
+  const copy = toHttpRequest({ ...originalRequest(headers), ...(total ? { body: bodyText(kept) } : {}) }, at);
   if (total > kept.byteLength) copy.bodyBytes = total;
-  const id = request.headers.get("x-moat-request-id");
+  const id = headers.get("x-moat-request-id");
   if (id) copy.extra.request_id = id;
   copy.origin = { source: "mirror" };
   return copy;
 }
 
-/** Why a request is not a copy Moat takes, as a receipt, or null when it is one. */
-function refusal(request: Request, rules: CopyRules): CopyReceipt | null {
+/** Why a request is not a copy Moat takes, or null when it is one: headers only, before any body is read. */
+export function copyRefusal(request: Request, rules: CopyRules): CopyRefusal | null {
   if (new URL(request.url).pathname !== MIRROR_PATH) return { status: 404, message: `nginx's mirror sends its copies to POST ${MIRROR_PATH}: see assets/deploy/nginx/mirror.conf` };
   if (request.method !== "POST") return { status: 405, message: `only POST ${MIRROR_PATH}` };
   if (!isAllowedHost(request, rules.hosts)) return { status: 421, message: FOREIGN_HOST };
@@ -100,9 +119,4 @@ function refusal(request: Request, rules: CopyRules): CopyReceipt | null {
     throw e;
   }
   return null;
-}
-
-/** The copy in a request from nginx's mirror, or why it was refused. */
-export async function receiveCopy(request: Request, rules: CopyRules, now: number): Promise<CopyReceipt> {
-  return refusal(request, rules) ?? { copy: await mirroredRequest(request, rules.maxBodyBytes, now) };
 }

@@ -2,18 +2,18 @@
  * The mirror's listener, on a thread of its own (listener.ts starts it). nginx reuses a kept-alive
  * connection to Moat only after Moat has answered the copy sent on it, so a copy's answer must never
  * wait behind the main thread's work (following logs, joining, storing, alert rules): this thread
- * only reads copies, answers them, and hands them over in batches.
+ * only reads copies and answers them; it makes them into requests after answering, and hands them
+ * over in batches.
  */
-import { MIRROR_ACCEPT_BYTES, receiveCopy, type CopyRules } from "./copy.ts";
+import { copyRefusal, MIRROR_ACCEPT_BYTES, mirroredRequest, receiveCopy, type CopyRules, type ReceivedCopy } from "./copy.ts";
 import { failure } from "../envelope.ts";
-import type { HttpRequest } from "../../core/http-request.ts";
 import type { ListenerCommand, ListenerEvent } from "./listener.ts";
 
 declare const self: Worker;
 
 let rules: CopyRules | null = null;
 let server: ReturnType<typeof Bun.serve> | null = null;
-let pending: HttpRequest[] = [];
+let pending: ReceivedCopy[] = [];
 let refused = 0;
 let lastRefusal = "";
 let flushQueued = false;
@@ -21,7 +21,7 @@ let flushQueued = false;
 const send = (event: ListenerEvent) => self.postMessage(event);
 
 function flush(): void {
-  if (pending.length || refused) send({ type: "copies", copies: pending, refused, lastRefusal });
+  if (pending.length || refused) send({ type: "copies", copies: pending.map(mirroredRequest), refused, lastRefusal });
   pending = [];
   refused = 0;
 }
@@ -37,16 +37,16 @@ function flushSoon(): void {
 }
 
 async function answer(request: Request): Promise<Response> {
-  const receipt = await receiveCopy(request, rules!, Date.now());
-  if ("copy" in receipt) {
-    pending.push(receipt.copy);
+  const refusal = copyRefusal(request, rules!);
+  if (!refusal) {
+    pending.push(await receiveCopy(request, rules!.maxBodyBytes, Date.now()));
     flushSoon();
     return new Response(null, { status: 204 });
   }
   refused++;
-  lastRefusal = `${receipt.status}: ${receipt.message}`;
+  lastRefusal = `${refusal.status}: ${refusal.message}`;
   flushSoon();
-  return Response.json(failure(receipt.message), { status: receipt.status });
+  return Response.json(failure(refusal.message), { status: refusal.status });
 }
 
 self.onmessage = (event: MessageEvent<ListenerCommand>) => {
