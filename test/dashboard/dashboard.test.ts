@@ -326,14 +326,15 @@ describeBrowser("the dashboard in chromium", () => {
     expect(problems.take()).toEqual(NO_PROBLEMS);
   });
 
-  test("top attackers on the Overview: address, network, threats, and a ban button that bans", async () => {
+  test("top attackers on the Overview: address, network, country and AS, threats, and a ban button that bans", async () => {
     const attackers = await stack.api<Attacker[]>("/api/attackers?range=1h");
     // The sqlmap burst crossed ban.threshold: it is banned already, and says so.
-    expect(attackers[0]).toMatchObject({ ip: "203.0.113.99", prefix: "203.0.113.0/24", ban: { ip: "203.0.113.99", source: "auto" } });
+    expect(attackers[0]).toMatchObject({ ip: "203.0.113.99", prefix: "203.0.113.0/24", country: "NL", asn: 64501, asOrg: "Example Hosting Ltd", ban: { ip: "203.0.113.99", source: "auto" } });
     const target = attackers.find((a) => a.ban === null)!;
     await open("/");
     const panel = page.getByRole("region", { name: "Top attackers" });
     await panel.locator("[data-attacker='203.0.113.99'] .badge", { hasText: "banned" }).waitFor();
+    await panel.locator("[data-attacker='203.0.113.99']", { hasText: "AS64501 Example Hosting Ltd" }).filter({ hasText: "NL" }).waitFor();
     const row = panel.locator(`[data-attacker='${target.ip}']`);
     await row.filter({ hasText: target.prefix! }).waitFor();
     await screenshot(page, "top-attackers");

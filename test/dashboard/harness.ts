@@ -11,6 +11,7 @@ import { NGINX_BIN, sendRaw, startNginx, type NginxInstance } from "../helpers/n
 import { startServe, waitFor, waitForListening, type ServeProcess } from "../helpers/serve.ts";
 import { dbCounts } from "../helpers/db.ts";
 import { tempDir } from "../helpers/tmp.ts";
+import { writeGeoFixtures } from "../helpers/mmdb.ts";
 
 /** Debian's chromium, or the browser MOAT_CHROMIUM names. */
 export const CHROMIUM = [process.env.MOAT_CHROMIUM ?? "/usr/bin/chromium"].find((p) => existsSync(p)) ?? null;
@@ -211,6 +212,7 @@ export async function startStack(options: { requireKey: boolean }): Promise<Stac
   const created = runCli(["apikey", "create", "e2e", "--db", db, "-c", "/dev/null"]);
   if (created.code !== 0) throw new Error(`moat apikey create failed: ${created.stderr}`);
   const key = created.stdout.trim();
+  const geo = writeGeoFixtures(dir); // country and AS for the documentation addresses the tests send from
   const moat = startServe(["--log", nginx.path("logs/access.log"), "--db", db], {
     MOAT_STORAGE_DATA_DIR: dir,
     MOAT_SECURITY_NGINX_CONF: join(nginx.prefix, "nginx.conf"),
@@ -218,6 +220,8 @@ export async function startStack(options: { requireKey: boolean }): Promise<Stac
     // Passive blocking on (for the Bans page); the file is Moat's own, and no nginx includes it.
     MOAT_BAN_ENABLED: "true",
     MOAT_BAN_TEST_COMMAND: "",
+    MOAT_GEO_COUNTRY_DB: geo.country,
+    MOAT_GEO_ASN_DB: geo.asn,
   });
   const base = await waitForListening(moat);
   let sent = 0;
