@@ -55,6 +55,12 @@ export class MirrorJoin {
    * line waits for it (briefly) instead of being stored without its body.
    */
   private readonly inFlight = new Map<string, { done: Promise<void>; resolve: () => void }>();
+  /**
+   * Log lines stored without their copy, by request id, for the wait: a copy that comes after its
+   * line (the line was read before the copy reached this thread) is stored at once, merged into the
+   * line's row, instead of waiting for a line that has come already.
+   */
+  private readonly linesWithoutCopy = new Map<string, number>();
   private readonly timer: ReturnType<typeof setInterval>;
   joined = 0;
   alone = 0;
@@ -113,7 +119,7 @@ export class MirrorJoin {
     const alone: JudgedCopy[] = [];
     for (const copy of copies) {
       const id = requestIdOf(copy.request);
-      if (id === null || this.pending.has(id)) alone.push(copy);
+      if (id === null || this.pending.has(id) || this.linesWithoutCopy.delete(id)) alone.push(copy);
       else this.pending.set(id, { copy, at: now });
     }
     for (const copy of copies) this.settle(requestIdOf(copy.request));
@@ -129,15 +135,31 @@ export class MirrorJoin {
   claim(line: HttpRequest): JoinedRequest | undefined {
     const id = requestIdOf(line);
     const held = id === null ? undefined : this.pending.get(id);
-    if (!held) return undefined;
+    if (!held) {
+      if (id !== null) this.rememberLine(id);
+      return undefined;
+    }
     this.pending.delete(id!);
     this.joined++;
     return { ...held.copy, request: withLogFields(held.copy.request, line) };
   }
 
-  /** Stores the copies that waited their time. */
+  private rememberLine(id: string): void {
+    this.linesWithoutCopy.delete(id);
+    this.linesWithoutCopy.set(id, this.options.monotonic());
+    for (const oldest of this.linesWithoutCopy.keys()) {
+      if (this.linesWithoutCopy.size <= this.options.maxPending) break;
+      this.linesWithoutCopy.delete(oldest);
+    }
+  }
+
+  /** Stores the copies that waited their time, and forgets the lines that waited as long for theirs. */
   sweep(): void {
     const cutoff = this.options.monotonic() - this.options.waitMs;
+    for (const [id, at] of this.linesWithoutCopy) {
+      if (at > cutoff) break;
+      this.linesWithoutCopy.delete(id);
+    }
     const due: JudgedCopy[] = [];
     for (const [id, { copy, at }] of this.pending) {
       if (at > cutoff) break;

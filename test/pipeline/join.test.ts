@@ -35,6 +35,21 @@ describe("MirrorJoin", () => {
     join.close();
   });
 
+  test("a copy that comes after its line was stored is stored at once, for the store to merge into the line's row", () => {
+    const { join, alone, clock } = setup(1000);
+    expect(join.claim(request(ID(1), { status: 200 }))).toBeUndefined();
+    clock.now = 10;
+    join.offer([copy(ID(1))]);
+    expect([alone.length, join.size]).toEqual([1, 0]);
+    // A line forgotten after the wait: its copy waits as any other.
+    expect(join.claim(request(ID(2), { status: 200 }))).toBeUndefined();
+    clock.now = 2000;
+    join.sweep();
+    join.offer([copy(ID(2))]);
+    expect([alone.length, join.size]).toEqual([1, 1]);
+    join.close();
+  });
+
   test("a copy waits its time, then is stored alone; one without an id at once", () => {
     const { join, alone, clock } = setup(1000);
     join.offer([copy(ID(1)), copy(null)]);

@@ -54,12 +54,12 @@ describe("file modes", () => {
     expect(r.stdout).toContain(`WARN  database access: other users can read ${db}, which holds flagged requests and key hashes: chmod 600 ${db}*; chmod 700 ${dir}`);
   });
 
-  test("moat db export -o writes a 0600 file", () => {
+  test("moat db export --out writes a 0600 file", () => {
     const dir = tempDir();
     const db = join(dir, "moat.db");
     openStore(db).close();
     const out = join(dir, "threats.ndjson");
-    expect(runCli(["db", "export", "--db", db, "-c", "/dev/null", "-o", out]).code).toBe(0);
+    expect(runCli(["db", "export", "--db", db, "-c", "/dev/null", "--out", out]).code).toBe(0);
     expect(mode(out)).toBe("600");
   });
 });
