@@ -20,7 +20,11 @@ const UNIX_TOOLS = `whoami uname wget curl nc ncat netcat socat telnet bash zsh 
   nslookup printenv chmod chown chgrp useradd usermod crontab nohup sudo base64 xxd hexdump hostname lsof mkfifo mknod
   tftp rsync grep egrep fgrep gawk xargs nmap getent sysctl iptables traceroute passwd systemctl uptime lastlog htop aptitude
   apt-get yum dnf pip3 gcc gdb strace ltrace vim visudo ssh-copy-id base32 zcat bzcat xzcat zstdcat gunzip unxz bunzip2 irb
-  openssl journalctl cpulimit uconv pkexec nsenter unshare setsid runuser capsh crictl c89 c99 objdump readelf lastlogin mawk nawk`;
+  openssl journalctl cpulimit uconv pkexec nsenter unshare setsid runuser capsh crictl c89 c99 objdump readelf lastlogin mawk nawk
+  rmt flock chattr lsattr setfacl getfacl shred mktemp dmesg lsblk lsmod insmod modprobe rmmod ldd ldconfig nproc lscpu blkid
+  fdisk mkfs chroot tcpdump tshark masscan hping3 sqlmap msfconsole msfvenom tmux systemd-run nsupdate whois rlogin rsh sftp
+  smbclient rpcclient ldapsearch mysqldump pg_dump sqlcmd readlink realpath pgrep pidof chpasswd groupadd adduser deluser
+  userdel setcap getcap gpg`;
 /** Interpreters: also the names of languages, which tag lists (`python|php`) join with separators. */
 const UNIX_LANGS = "python python2 python3 perl php ruby node lua java sh";
 /**
@@ -33,7 +37,7 @@ const UNIX_STACK = `mysql psql sqlite3 mongo mongosh redis-cli docker kubectl po
 /** Commands that are also English words or common abbreviations: they need shell-like arguments or a break-out. */
 const UNIX_WORDS = `id ls cat echo ping sleep set env dir type time kill who which date head tail more less sort find file touch
   test exec eval export unset ps pwd rm cp mv ln cut diff tr wc uniq locate history alias awk sed mail tar zip gzip
-  dig ssh ftp scp tee dd rev printf top vi`;
+  dig ssh ftp scp tee dd rev printf top vi umount tac`;
 /** cmd.exe and PowerShell, matched without regard to case as Windows does (a trailing `.exe` dropped). */
 const WINDOWS_TOOLS = `cmd powershell pwsh certutil bitsadmin wmic mshta rundll32 regsvr32 cscript wscript systeminfo tasklist
   taskkill ipconfig netsh schtasks whoami nslookup findstr icacls invoke-expression invoke-webrequest start-process

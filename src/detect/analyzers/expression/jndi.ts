@@ -47,20 +47,36 @@ function isJndiCall(resolved: string): number {
   return colon > 0 && PROTOCOLS.includes(after.slice(0, colon)) ? 0.97 : 0.85;
 }
 
+/**
+ * Log4j scans the text a lookup resolved to again: `${::-$}{jndi:ldap://...}` resolves its first
+ * lookup to `$`, which with the text after it makes a new `${jndi:...}`. So a value whose lookups
+ * resolve to text with a lookup in it is read again, this many times at most.
+ */
+const MAX_PASSES = 3;
+
 /** Log4Shell lookups in s: each outermost `${...}` that resolves to a JNDI lookup. */
-export function jndiHits(s: string): JndiHit[] {
+export function jndiHits(s: string, passes = MAX_PASSES): JndiHit[] {
   const first = s.indexOf("${");
   if (first === -1) return [];
   const out: JndiHit[] = [];
   // Each open lookup: where it starts and the text resolved so far.
   const stack: { start: number; text: string }[] = [];
   let text = "";
+  // The whole value as Log4j leaves it after this pass: the text outside lookups, and what they resolved to.
+  let flat = s.slice(0, first);
   const report = (start: number, end: number, resolved: string) => {
     const strength = isJndiCall(resolved);
     if (strength > 0) out.push({ strength, start, end });
   };
-  // Outside every lookup the text is never read: the scan jumps to the next `${`.
-  for (let i = first; i !== -1 && i < s.length; i = stack.length > 0 ? i : s.indexOf("${", i)) {
+  let i = first;
+  while (i < s.length) {
+    if (stack.length === 0) {
+      // Outside every lookup the text is not read: the scan jumps to the next `${`.
+      const next = s.indexOf("${", i);
+      flat += s.slice(i, next === -1 ? s.length : next);
+      if (next === -1) break;
+      i = next;
+    }
     const c = s.charCodeAt(i);
     if (c === 36 /* $ */ && s.charCodeAt(i + 1) === 123 && stack.length < MAX_DEPTH) {
       stack.push({ start: i, text });
@@ -70,7 +86,10 @@ export function jndiHits(s: string): JndiHit[] {
       const open = stack.pop()!;
       const resolved = resolve(text);
       text = open.text + resolved;
-      if (stack.length === 0) report(open.start, i + 1, resolved);
+      if (stack.length === 0) {
+        report(open.start, i + 1, resolved);
+        flat += resolved;
+      }
       i++;
     } else {
       // Plain text up to the next `$` or `}`, taken whole.
@@ -85,6 +104,9 @@ export function jndiHits(s: string): JndiHit[] {
     const start = stack[0]!.start;
     const strength = isJndiCall(text.replace(/^\s+/, ""));
     if (strength > 0 && /^\s*jndi:/i.test(text)) out.push({ strength: Math.min(strength, 0.85), start, end: s.length });
+    return out;
   }
-  return out;
+  if (out.length || passes <= 1 || flat === s || !flat.includes("${")) return out;
+  const again = jndiHits(flat, passes - 1);
+  return again.length ? [{ strength: Math.max(...again.map((h) => h.strength)), start: first, end: s.length }] : [];
 }
