@@ -293,8 +293,10 @@ function argShape(s: string, i: number, command: string): { shape: ArgShape; end
       if (target === 47 || target === 38 || target === 36 || target === 46 || isAsciiDigit(target) || isAsciiDigit(s.charCodeAt(j + 1))) shell = true;
     } else if (atTokenStart) {
       const next = s.charCodeAt(j + 1);
-      // A flag (`-la`, `--help`, `/c`), a path (`/etc`, `C:\`, `~/`), a variable, a quote, a glob, a number.
-      if ((c === 45 && (isAsciiLetter(next) || next === 45)) || c === 47 || c === 92 || c === 36 || c === 39 || c === 34 || c === 42 || c === 126 || c === 46 || isAsciiDigit(c)) shell = true;
+      // A flag (`-la`, `--help`, `/c`), a path (`/etc`, `C:\`, `~/`), a variable, a quoted argument, a glob, a number.
+      // A quote that never closes is prose's apostrophe (`id's notes`), not a quoted argument.
+      if ((c === 45 && (isAsciiLetter(next) || next === 45)) || c === 47 || c === 92 || c === 36 || c === 42 || c === 126 || c === 46 || isAsciiDigit(c)) shell = true;
+      else if ((c === 39 || c === 34) && indexWithin(s, s[j]!, j + 1, MAX_ARGS) !== -1) shell = true;
       else if (c === 37 && windowsVariableAt(s, j)) shell = true;
       else if (isAsciiLetter(c) && next === 58 && (s.charCodeAt(j + 2) === 92 || s.charCodeAt(j + 2) === 47 || j + 2 >= stop)) shell = true;
     } else if (c === 47 || c === 36) {

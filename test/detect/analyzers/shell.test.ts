@@ -12,6 +12,12 @@ describe("shell analyzer", () => {
     expect(strongest(shellAnalyzer, "1;id")!.class).toBe("cmdi");
   });
 
+  test("an apostrophe that never closes is prose, not a quoted argument", () => {
+    expect(s("id's notes")).toBeLessThan(0.5);
+    expect(s("id'is notes")).toBeLessThan(0.5);
+    expect(s("x;echo 'hi there'")).toBeGreaterThanOrEqual(0.8);
+  });
+
   test("system tools that are no English word, after a separator", () => {
     for (const v of [";rmt --version", ";flock -u / whoami", "x;ldd /bin/sh", "1|lsmod", ";chattr -i /etc/passwd", "a&&tcpdump -i eth0"]) expect(s(v)).toBeGreaterThanOrEqual(0.8);
   });
