@@ -32,16 +32,29 @@ export type JudgeReply = { id: number; verdicts: Verdict[] } | { id: number; err
 
 const WORKER = workerModule(import.meta.url, "src/pipeline/judge-worker.ts");
 
+/**
+ * The worker is started with the first batch, not with the service: its models cost about 100 MB, which
+ * a Moat that only follows logs (no nginx mirror installed) should not hold.
+ */
 export class WorkerJudge {
-  private worker: Worker | null;
+  /** Undefined until the first batch; null once lost (judging is then on this thread). */
+  private worker: Worker | null | undefined;
   private readonly pending = new Map<number, { requests: HttpRequest[]; resolve: (v: Promise<Verdict[]> | Verdict[]) => void; reject: (e: Error) => void }>();
   private nextId = 1;
 
   /** `onFallback` is told once when the worker is lost and judging moves to this thread. */
-  constructor(private readonly detector: Detector, private readonly modelDir: string, private readonly onFallback: (why: string) => void) {
-    this.worker = new Worker(WORKER);
-    this.worker.onmessage = (event: MessageEvent<JudgeReply>) => this.settle(event.data);
-    this.worker.onerror = (event) => this.lose(`the judging thread failed: ${event.message}`);
+  constructor(private readonly detector: Detector, private readonly modelDir: string, private readonly onFallback: (why: string) => void) {}
+
+  /** Whether the judging thread has been started (by a first batch). */
+  get started(): boolean {
+    return this.worker !== undefined;
+  }
+
+  private start(): Worker {
+    const worker = new Worker(WORKER);
+    worker.onmessage = (event: MessageEvent<JudgeReply>) => this.settle(event.data);
+    worker.onerror = (event) => this.lose(`the judging thread failed: ${event.message}`);
+    return worker;
   }
 
   /** The generic model of the service's detector: the verdict path reads its threshold. */
@@ -50,6 +63,7 @@ export class WorkerJudge {
   }
 
   judge(requests: HttpRequest[]): Promise<Verdict[]> {
+    if (this.worker === undefined) this.worker = this.start();
     if (!this.worker) return this.detector.judge(requests);
     const id = this.nextId++;
     const site = this.detector.site;

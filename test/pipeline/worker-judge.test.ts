@@ -1,6 +1,8 @@
 /** The mirror's judging thread follows the service's site model, and loads models only when it changed. */
 import { describe, expect, test } from "bun:test";
-import { siteChange } from "../../src/pipeline/worker-judge.ts";
+import { siteChange, WorkerJudge } from "../../src/pipeline/worker-judge.ts";
+import { Detector } from "../../src/detect/detector.ts";
+import { toHttpRequest } from "../../src/api/check-input.ts";
 
 describe("siteChange", () => {
   test("no site model on either side: the worker keeps its models (it used to reload the generic model before every batch)", () => {
@@ -11,5 +13,23 @@ describe("siteChange", () => {
     expect(siteChange("site-1", { dir: "/m", version: "site-2" })).toBe("replace-site");
     expect(siteChange(null, { dir: "/m", version: "site-2" })).toBe("replace-site");
     expect(siteChange("site-2", null)).toBe("generic-only");
+  });
+});
+
+describe("WorkerJudge", () => {
+  test("starts its thread with the first batch (a Moat without the mirror in use holds no second model), then judges as the service does", async () => {
+    const detector = await Detector.load();
+    const judge = new WorkerJudge(detector, "/nonexistent-model-dir", () => {});
+    try {
+      expect(judge.started).toBe(false);
+      const request = toHttpRequest({ method: "GET", path: "/search", query_params: { q: "<script>alert(document.cookie)</script>" } }, Date.now());
+      const [onThread] = await judge.judge([request]);
+      expect(judge.started).toBe(true);
+      const [here] = await detector.judge([request]);
+      expect({ flagged: onThread!.isAnomaly, type: onThread!.attackType }).toEqual({ flagged: here!.isAnomaly, type: here!.attackType });
+      expect(onThread!.isAnomaly).toBe(true);
+    } finally {
+      judge.close();
+    }
   });
 });
