@@ -38,9 +38,9 @@ export interface CopyRefusal {
   message: string;
 }
 
-/** A copy as it came, its body read (bounded): what the listener keeps until it has answered. */
+/** A copy as it came, its body read (bounded): what the listener hands over, plain data that crosses threads cheaply. */
 export interface ReceivedCopy {
-  headers: Headers;
+  headers: [string, string][];
   kept: Uint8Array;
   /** The body's real size. */
   total: number;
@@ -82,17 +82,26 @@ async function readBounded(request: Request, limit: number): Promise<{ kept: Uin
       used += take;
     }
   }
-  return { kept: Buffer.concat(chunks, used), total };
+  // A buffer of its own (not Buffer's shared pool): the listener moves it to the main thread.
+  const kept = new Uint8Array(used);
+  let at = 0;
+  for (const chunk of chunks) {
+    kept.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return { kept, total };
 }
 
 /** Reads the copy's body (bounded): all that must happen before it is answered. */
 export async function receiveCopy(request: Request, maxBodyBytes: number, now: number): Promise<ReceivedCopy> {
   const { kept, total } = await readBounded(request, maxBodyBytes);
-  return { headers: request.headers, kept, total, at: now };
+  return { headers: [...request.headers], kept, total, at: now };
 }
 
 /** The copy as a request: nginx's description of the original, its body, and its request id. */
-export function mirroredRequest({ headers, kept, total, at }: ReceivedCopy): HttpRequest {
+export function mirroredRequest(received: ReceivedCopy): HttpRequest {
+  const { kept, total, at } = received;
+  const headers = new Headers(received.headers);
   const copy = toHttpRequest({ ...originalRequest(headers), ...(total ? { body: bodyText(kept) } : {}) }, at);
   if (total > kept.byteLength) copy.bodyBytes = total;
   const id = headers.get("x-moat-request-id");

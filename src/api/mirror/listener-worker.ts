@@ -2,10 +2,10 @@
  * The mirror's listener, on a thread of its own (listener.ts starts it). nginx reuses a kept-alive
  * connection to Moat only after Moat has answered the copy sent on it, so a copy's answer must never
  * wait behind the main thread's work (following logs, joining, storing, alert rules): this thread
- * only reads copies and answers them; it makes them into requests after answering, and hands them
- * over in batches.
+ * only reads copies, answers them, and hands them over as they came, in batches; they are made into
+ * requests on the main thread.
  */
-import { copyRefusal, MIRROR_ACCEPT_BYTES, mirroredRequest, receiveCopy, type CopyRules, type ReceivedCopy } from "./copy.ts";
+import { copyRefusal, MIRROR_ACCEPT_BYTES, receiveCopy, type CopyRules, type ReceivedCopy } from "./copy.ts";
 import { failure } from "../envelope.ts";
 import type { ListenerCommand, ListenerEvent } from "./listener.ts";
 
@@ -21,7 +21,8 @@ let flushQueued = false;
 const send = (event: ListenerEvent) => self.postMessage(event);
 
 function flush(): void {
-  if (pending.length || refused) send({ type: "copies", copies: pending.map(mirroredRequest), refused, lastRefusal });
+  // The bodies' buffers are moved to the main thread, not copied.
+  if (pending.length || refused) self.postMessage({ type: "copies", copies: pending, refused, lastRefusal } satisfies ListenerEvent, pending.map((c) => c.kept.buffer as ArrayBuffer));
   pending = [];
   refused = 0;
 }

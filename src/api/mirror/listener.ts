@@ -4,6 +4,7 @@
  * Copies reach the main thread in batches and go to the mirror source, which queues and judges them.
  */
 import type { HttpRequest } from "../../core/http-request.ts";
+import { mirroredRequest, type ReceivedCopy } from "./copy.ts";
 import { workerModule } from "../../core/worker-module.ts";
 import { browserPolicy, type BrowserPolicy } from "../auth/origin.ts";
 import { liveKeyHashes } from "../auth/keys.ts";
@@ -20,7 +21,7 @@ export type ListenerEvent =
   | { type: "listening"; port: number }
   | { type: "failed"; error: string }
   /** The copies taken since the last message, and how many requests were refused meanwhile. */
-  | { type: "copies"; copies: HttpRequest[]; refused: number; lastRefusal: string }
+  | { type: "copies"; copies: ReceivedCopy[]; refused: number; lastRefusal: string }
   | { type: "stopped" };
 
 export interface MirrorListenerOptions {
@@ -74,7 +75,7 @@ export class MirrorListener {
           worker.terminate();
           reject(new MirrorListenError(`cannot listen for nginx's mirror on ${o.host}:${o.port}: ${e.error}`, /in use|EADDRINUSE/i.test(e.error)));
         } else if (e.type === "copies") {
-          for (const copy of e.copies) o.accept(copy);
+          for (const copy of e.copies) o.accept(mirroredRequest(copy));
           if (e.refused) o.refused(e.refused, e.lastRefusal);
         } else listener?.stopped?.();
       };
