@@ -10,13 +10,25 @@ import { siteChange, type JudgeReply, type JudgeRequest } from "./worker-judge.t
 declare const self: Worker;
 
 let detector: Promise<Detector> = Detector.load();
+/**
+ * The site model version last asked for. Each is loaded once, whatever comes of it: a file that fails
+ * to load, or holds another version than the service's, is not read again before every batch.
+ */
+let asked: string | null = null;
 
 async function follow(request: JudgeRequest): Promise<Detector> {
   let current = await detector;
-  const change = siteChange(current.site?.meta.version ?? null, request.site);
-  if (change !== "keep") {
-    detector = change === "replace-site" ? current.replaceSite(request.site!.dir).then(() => current) : Detector.load();
-    current = await detector;
+  const wanted = request.site?.version ?? null;
+  if (wanted !== asked) {
+    asked = wanted;
+    const change = siteChange(current.site?.meta.version ?? null, request.site);
+    if (change !== "keep") {
+      const previous = current;
+      const next = change === "replace-site" ? current.replaceSite(request.site!.dir).then(() => current) : Detector.load();
+      // A model that cannot be loaded leaves the one in use (the service keeps its own the same way).
+      detector = next.catch(() => previous);
+      current = await detector;
+    }
   }
   current.setThreshold(request.threshold);
   return current;

@@ -32,4 +32,16 @@ describe("WorkerJudge", () => {
       judge.close();
     }
   });
+
+  test("a site model the thread cannot load leaves it judging with the models it has, batch after batch", async () => {
+    // The service says its site model is v1 in a folder that holds none.
+    const service = { site: { meta: { version: "v1" } }, thresholdSetting: undefined } as unknown as Detector;
+    const judge = new WorkerJudge(service, "/nonexistent-model-dir", () => {});
+    try {
+      const request = toHttpRequest({ method: "GET", path: "/search", query_params: { q: "' UNION SELECT password FROM users--" } }, Date.now());
+      for (let batch = 0; batch < 2; batch++) expect((await judge.judge([request]))[0]!.isAnomaly).toBe(true);
+    } finally {
+      judge.close();
+    }
+  });
 });

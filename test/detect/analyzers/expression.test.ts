@@ -111,6 +111,8 @@ describe("expression analyzer: Log4Shell", () => {
       expect(h?.strength).toBeGreaterThanOrEqual(0.9);
       expect([h!.start, h!.end]).toEqual([0, text.length]);
     }
+    // An unclosed lookup after it does not stop the second reading.
+    expect(jndiHits("${::-$}{jndi:ldap://x/a} ${")[0]?.strength).toBeGreaterThanOrEqual(0.9);
     // Resolved text with no new lookup, or a lookup that is not JNDI, is nothing.
     for (const text of ["${::-$}{name}", "${::-$}{env:HOME}", "${::-x}{jndi:ldap://x/a}"]) expect(jndiHits(text)).toEqual([]);
   });

@@ -104,9 +104,11 @@ export function jndiHits(s: string, passes = MAX_PASSES): JndiHit[] {
     const start = stack[0]!.start;
     const strength = isJndiCall(text.replace(/^\s+/, ""));
     if (strength > 0 && /^\s*jndi:/i.test(text)) out.push({ strength: Math.min(strength, 0.85), start, end: s.length });
-    return out;
+    // For the next pass the unclosed rest is plain text, as Log4j leaves it.
+    flat += s.slice(start);
   }
   if (out.length || passes <= 1 || flat === s || !flat.includes("${")) return out;
-  const again = jndiHits(flat, passes - 1);
-  return again.length ? [{ strength: Math.max(...again.map((h) => h.strength)), start: first, end: s.length }] : [];
+  let strongest = 0;
+  for (const h of jndiHits(flat, passes - 1)) strongest = Math.max(strongest, h.strength);
+  return strongest > 0 ? [{ strength: strongest, start: first, end: s.length }] : [];
 }
