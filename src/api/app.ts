@@ -21,6 +21,7 @@ import { InvalidRangeError } from "../services/range.ts";
 import { JsonDepthError } from "../core/json.ts";
 import { jsonDepthGuard, tooDeepMessage } from "./json-body.ts";
 import { bodyLimitGuard } from "./body-limit.ts";
+import { mirrorMoved } from "./mirror/moved.ts";
 import { UnknownMetricError } from "../services/analytics.ts";
 
 /** Validation messages say which field and what was expected, without echoing the value back. */
@@ -85,6 +86,7 @@ export function createApi(base: Omit<ApiServices, "wsClients">) {
         }
       }
     })
+    .use(mirrorMoved(s.ctx)) // copies sent to the old place: refused and said so, before the browser rules
     .use(bodyLimitGuard(config)) // the size of a body first, whatever else is wrong with it
     .use(jsonDepthGuard()) // before every route with a body, the auth guard's login among them
     .use(browserGuard(browsers)) // request hooks run in order: Host, Origin and body type before credentials

@@ -1,8 +1,9 @@
 /** The mirror's listener (src/api/mirror/): nginx's copies of client requests, on a port and a thread of their own. */
 import { afterEach, describe, expect, test } from "bun:test";
-import { KEY_REFRESH_MS, listenForMirror, type MirrorListener } from "../../src/api/mirror/listener.ts";
+import { KEY_REFRESH_MS, listenForMirror, MirrorListener } from "../../src/api/mirror/listener.ts";
 import { createKey, revokeKey } from "../../src/api/auth/keys.ts";
 import { makeApiServices, type TestServices } from "../helpers/api.ts";
+import { createApi } from "../../src/api/app.ts";
 import { waitFor } from "../helpers/serve.ts";
 
 const ID = "5d1f0c6e2a9b4c8d9e0f1a2b3c4d5e6f";
@@ -96,8 +97,51 @@ describe("the mirror's listener", () => {
     expect((await mirror("a=1", { "x-api-key": key.key })).status).toBe(401);
   });
 
+  test("while the main thread is busy, copies on their way to it are bounded: past the limit they are dropped unread and counted", async () => {
+    let accepted = 0;
+    let dropped = 0;
+    const listener = await MirrorListener.start({
+      host: "127.0.0.1",
+      port: 0,
+      maxBodyBytes: 1024,
+      hosts: { hosts: new Set(), origins: new Set() },
+      keyHashes: () => null,
+      accept: () => void accepted++,
+      dropped: (n) => void (dropped += n),
+      refused: () => {},
+      onError: () => {},
+      maxInTransit: 10,
+    });
+    try {
+      // Another process sends 50 copies at once while this thread is blocked and cannot take any.
+      const sender = Bun.spawn(
+        [process.execPath, "-e", `await Promise.all(Array.from({ length: 50 }, (_, i) => fetch("http://127.0.0.1:${listener.port}/mirror", { method: "POST", headers: { "x-original-method": "POST", "x-original-uri": "/p?i=" + i }, body: "a=" + i })));`],
+        { stdout: "ignore", stderr: "inherit" },
+      );
+      Bun.sleepSync(3000);
+      expect(await sender.exited).toBe(0);
+      await waitFor("every copy counted", () => accepted + dropped === 50, 10_000);
+      expect(accepted).toBeLessThanOrEqual(10);
+      expect(dropped).toBeGreaterThanOrEqual(40);
+    } finally {
+      await listener.close();
+    }
+  });
+
   test("mirror.enabled = false: no source and no listener", async () => {
     const { s } = await setup({ MOAT_MIRROR_ENABLED: "false" });
     expect(s.mirror).toBeNull();
+  });
+
+  test("copies still sent to the API's port (an nginx set-up from before the listener) are answered 410, naming the listener, and logged", async () => {
+    const { s } = await setup();
+    const warnings: string[] = [];
+    const app = createApi({ ...s, ctx: { ...s.ctx, log: { ...s.ctx.log, warn: (msg: string) => void warnings.push(msg) } } });
+    const copy = () => app.handle(new Request("http://127.0.0.1/mirror", { method: "POST", headers: SNIPPET_HEADERS, body: "a=1" }));
+    const res = await copy();
+    expect(res.status).toBe(410);
+    expect(((await res.json()) as { message: string }).message).toContain("mirror listener now, 127.0.0.1:0/mirror");
+    expect((await copy()).status).toBe(410);
+    expect(warnings).toEqual(["nginx sends mirrored copies to the API's port: they are refused and lost. Point mirror.conf's upstream at the mirror listener"]);
   });
 });

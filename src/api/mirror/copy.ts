@@ -48,6 +48,13 @@ export interface ReceivedCopy {
   at: number;
 }
 
+/** The shared counters of copies on their way to the main thread: how many, and their bodies' KiB. */
+export const TRANSIT_COPIES = 0;
+export const TRANSIT_KIB = 1;
+/** Body bytes at most on their way to the main thread: a busy main thread must not let copies pile up in memory. */
+export const MAX_TRANSIT_KIB = 256 * 1024;
+export const transitKib = (copy: ReceivedCopy): number => Math.ceil(copy.kept.byteLength / 1024);
+
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Body bytes as text: UTF-8 when they are, else one character a byte (latin1), as the decoders expect of binary bodies. */

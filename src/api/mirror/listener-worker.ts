@@ -5,7 +5,7 @@
  * only reads copies, answers them, and hands them over as they came, in batches; they are made into
  * requests on the main thread.
  */
-import { copyRefusal, MIRROR_ACCEPT_BYTES, receiveCopy, type CopyRules, type ReceivedCopy } from "./copy.ts";
+import { copyRefusal, MAX_TRANSIT_KIB, MIRROR_ACCEPT_BYTES, receiveCopy, TRANSIT_COPIES, TRANSIT_KIB, transitKib, type CopyRules, type ReceivedCopy } from "./copy.ts";
 import { failure } from "../envelope.ts";
 import type { ListenerCommand, ListenerEvent } from "./listener.ts";
 
@@ -15,16 +15,21 @@ let rules: CopyRules | null = null;
 let server: ReturnType<typeof Bun.serve> | null = null;
 let pending: ReceivedCopy[] = [];
 let refused = 0;
+let dropped = 0;
 let lastRefusal = "";
+/** Copies and body bytes handed over and not yet taken by the main thread (listener.ts). */
+let inTransit: Int32Array | null = null;
+let maxInTransit = 0;
 let flushQueued = false;
 
 const send = (event: ListenerEvent) => self.postMessage(event);
 
 function flush(): void {
   // The bodies' buffers are moved to the main thread, not copied.
-  if (pending.length || refused) self.postMessage({ type: "copies", copies: pending, refused, lastRefusal } satisfies ListenerEvent, pending.map((c) => c.kept.buffer as ArrayBuffer));
+  if (pending.length || refused || dropped) self.postMessage({ type: "copies", copies: pending, refused, dropped, lastRefusal } satisfies ListenerEvent, pending.map((c) => c.kept.buffer as ArrayBuffer));
   pending = [];
   refused = 0;
+  dropped = 0;
 }
 
 /** One message a turn of the event loop: a burst of copies costs the main thread one message. */
@@ -40,7 +45,17 @@ function flushSoon(): void {
 async function answer(request: Request): Promise<Response> {
   const refusal = copyRefusal(request, rules!);
   if (!refusal) {
-    pending.push(await receiveCopy(request, rules!.maxBodyBytes, Date.now()));
+    // While the main thread is busy, copies wait in its message queue: past the budget a copy is
+    // dropped unread and counted (its log line is still stored), so memory stays bounded.
+    if (Atomics.load(inTransit!, TRANSIT_COPIES) >= maxInTransit || Atomics.load(inTransit!, TRANSIT_KIB) >= MAX_TRANSIT_KIB) {
+      dropped++;
+      flushSoon();
+      return new Response(null, { status: 204 });
+    }
+    const copy = await receiveCopy(request, rules!.maxBodyBytes, Date.now());
+    Atomics.add(inTransit!, TRANSIT_COPIES, 1);
+    Atomics.add(inTransit!, TRANSIT_KIB, transitKib(copy));
+    pending.push(copy);
     flushSoon();
     return new Response(null, { status: 204 });
   }
@@ -64,6 +79,8 @@ self.onmessage = (event: MessageEvent<ListenerCommand>) => {
     return;
   }
   rules = { maxBodyBytes: command.maxBodyBytes, hosts: command.hosts, keyHashes: command.keyHashes ? new Set(command.keyHashes) : null };
+  inTransit = command.inTransit;
+  maxInTransit = command.maxInTransit;
   try {
     server = Bun.serve({
       hostname: command.host,

@@ -4,7 +4,7 @@
  * Copies reach the main thread in batches and go to the mirror source, which queues and judges them.
  */
 import type { HttpRequest } from "../../core/http-request.ts";
-import { mirroredRequest, type ReceivedCopy } from "./copy.ts";
+import { mirroredRequest, TRANSIT_COPIES, TRANSIT_KIB, transitKib, type ReceivedCopy } from "./copy.ts";
 import { workerModule } from "../../core/worker-module.ts";
 import { browserPolicy, type BrowserPolicy } from "../auth/origin.ts";
 import { liveKeyHashes } from "../auth/keys.ts";
@@ -13,15 +13,15 @@ import type { ServiceContext } from "../../services/context.ts";
 import type { MirrorSource } from "../../pipeline/sources/mirror.ts";
 
 export type ListenerCommand =
-  | { type: "start"; host: string; port: number; maxBodyBytes: number; hosts: BrowserPolicy; keyHashes: string[] | null }
+  | { type: "start"; host: string; port: number; maxBodyBytes: number; hosts: BrowserPolicy; keyHashes: string[] | null; inTransit: Int32Array; maxInTransit: number }
   | { type: "keys"; keyHashes: string[] | null }
   | { type: "stop" };
 
 export type ListenerEvent =
   | { type: "listening"; port: number }
   | { type: "failed"; error: string }
-  /** The copies taken since the last message, and how many requests were refused meanwhile. */
-  | { type: "copies"; copies: ReceivedCopy[]; refused: number; lastRefusal: string }
+  /** The copies taken since the last message; how many requests were refused, and copies dropped, meanwhile. */
+  | { type: "copies"; copies: ReceivedCopy[]; refused: number; dropped: number; lastRefusal: string }
   | { type: "stopped" };
 
 export interface MirrorListenerOptions {
@@ -34,6 +34,10 @@ export interface MirrorListenerOptions {
   keyHashes(): string[] | null;
   /** Each copy taken, for the mirror source. */
   accept(copy: HttpRequest): void;
+  /** Copies dropped unread because too many were on their way to the main thread. */
+  dropped(count: number): void;
+  /** Copies at most on their way from the listener's thread to the main thread (mirror.max_queued). */
+  maxInTransit: number;
   /** Requests refused by the listener (not nginx's, or without a live key), and why the last one was. */
   refused(count: number, why: string): void;
   /** The thread failed after start-up: copies are no longer taken. */
@@ -49,6 +53,7 @@ export class MirrorListenError extends Error {
 }
 
 export const KEY_REFRESH_MS = 2_000;
+
 /** Refusals are logged at most this often: a scanner knocking on the port must not flood the log. */
 const REFUSAL_LOG_MS = 60_000;
 const STOP_WAIT_MS = 2_000;
@@ -63,6 +68,7 @@ export class MirrorListener {
   /** Listens, or rejects with why it cannot (the port is taken, the address is not this machine's). */
   static start(o: MirrorListenerOptions): Promise<MirrorListener> {
     const worker = new Worker(WORKER);
+    const inTransit = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
     return new Promise((resolve, reject) => {
       let listener: MirrorListener | null = null;
       worker.onmessage = (event: MessageEvent<ListenerEvent>) => {
@@ -75,7 +81,12 @@ export class MirrorListener {
           worker.terminate();
           reject(new MirrorListenError(`cannot listen for nginx's mirror on ${o.host}:${o.port}: ${e.error}`, /in use|EADDRINUSE/i.test(e.error)));
         } else if (e.type === "copies") {
-          for (const copy of e.copies) o.accept(mirroredRequest(copy));
+          for (const copy of e.copies) {
+            Atomics.sub(inTransit, TRANSIT_COPIES, 1);
+            Atomics.sub(inTransit, TRANSIT_KIB, transitKib(copy));
+            o.accept(mirroredRequest(copy));
+          }
+          if (e.dropped) o.dropped(e.dropped);
           if (e.refused) o.refused(e.refused, e.lastRefusal);
         } else listener?.stopped?.();
       };
@@ -84,7 +95,7 @@ export class MirrorListener {
         if (listener) o.onError(message);
         else reject(new MirrorListenError(message, false));
       };
-      const start: ListenerCommand = { type: "start", host: o.host, port: o.port, maxBodyBytes: o.maxBodyBytes, hosts: o.hosts, keyHashes: o.keyHashes() };
+      const start: ListenerCommand = { type: "start", host: o.host, port: o.port, maxBodyBytes: o.maxBodyBytes, hosts: o.hosts, keyHashes: o.keyHashes(), inTransit, maxInTransit: o.maxInTransit };
       worker.postMessage(start);
     });
   }
@@ -129,6 +140,8 @@ export function listenForMirror(ctx: ServiceContext, source: MirrorSource): Prom
     hosts: browserPolicy({ ...config.server, host: config.mirror.host }),
     keyHashes: () => (keyRequired ? liveKeyHashes(store) : null),
     accept: (copy) => void source.accept(copy),
+    dropped: (count) => source.countDroppedOnArrival(count),
+    maxInTransit: config.mirror.max_queued,
     refused: (count, why) => {
       source.countRefused(count);
       unlogged += count;
