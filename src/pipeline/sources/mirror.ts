@@ -64,6 +64,12 @@ export class MirrorSource {
     return true;
   }
 
+  /** Copies the listener dropped unread because the main thread had too many on their way (src/api/mirror/listener.ts). */
+  countDroppedOnArrival(count: number): void {
+    this.counts.received += count;
+    this.counts.dropped += count;
+  }
+
   /** Requests the listener refused (src/api/mirror/copy.ts says which). */
   countRefused(count: number): void {
     this.counts.refused += count;
