@@ -171,6 +171,10 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
   const webhookProblem = alertsSection.webhook_url && outboundUrlProblem(alertsSection.webhook_url, alertsSection.webhook_allow_ranges);
   if (webhookProblem) throw new ConfigError([`alerts.webhook_url: ${webhookProblem}${from("alerts.webhook_url")}`], warnings);
   const config = merged as unknown as Config;
+  // The mirror's listener is a port of its own (0 picks a free one for each).
+  if (config.mirror.enabled && config.mirror.port !== 0 && config.mirror.port === config.server.port) {
+    throw new ConfigError([`mirror.port: must differ from server.port, both ${config.server.port}${from("mirror.port")}: the mirror's listener has a port of its own`], warnings);
+  }
   config.storage.data_dir ||= defaultDataDir(env);
   config.storage.db ||= join(config.storage.data_dir, "moat.db");
   config.detect.model_dir ||= join(config.storage.data_dir, "model");

@@ -144,4 +144,34 @@ describe("the mirror's listener", () => {
     expect((await copy()).status).toBe(410);
     expect(warnings).toEqual(["nginx sends mirrored copies to the API's port: they are refused and lost. Point mirror.conf's upstream at the mirror listener"]);
   });
+
+  test("a listener thread that dies is started again on the same port, and says so", async () => {
+    const errors: string[] = [];
+    let accepted = 0;
+    const listener = await MirrorListener.start({
+      host: "127.0.0.1",
+      port: 0,
+      maxBodyBytes: 1024,
+      hosts: { hosts: new Set(), origins: new Set() },
+      keyHashes: () => null,
+      accept: () => void accepted++,
+      dropped: () => {},
+      refused: () => {},
+      onError: (m) => void errors.push(m),
+      maxInTransit: 100,
+    });
+    try {
+      const copy = () => fetch(`http://127.0.0.1:${listener.port}/mirror`, { method: "POST", headers: { "x-original-method": "GET", "x-original-uri": "/" } }).then((r) => r.status, () => 0);
+      expect(await copy()).toBe(204);
+      await waitFor("the first copy taken", () => accepted === 1, 5_000);
+      // A crash of the thread, as an uncaught error would end it.
+      (listener as unknown as { worker: Worker }).worker.terminate();
+      await waitFor("the listener said it stopped", () => errors.length === 1, 5_000);
+      expect(errors[0]).toStartWith("the mirror's listener stopped: copies are not taken until it is started again, in 1 s");
+      await waitFor("the listener back on its port", async () => (await copy()) === 204, 10_000);
+      await waitFor("the next copy taken", () => accepted === 2, 5_000);
+    } finally {
+      await listener.close();
+    }
+  });
 });

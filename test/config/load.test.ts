@@ -25,6 +25,12 @@ describe("configuration", () => {
     expect([origins["server.port"], origins["server.host"], origins["ingest.logs"], origins["log.level"]]).toEqual(["flag", "file", "env", "default"]);
   });
 
+  test("the mirror's listener cannot share the API's port", () => {
+    expect(() => loadConfig({ env: { MOAT_SERVER_PORT: "9100", MOAT_MIRROR_PORT: "9100" } })).toThrow("mirror.port: must differ from server.port, both 9100 (from MOAT_MIRROR_PORT)");
+    expect(loadConfig({ env: { MOAT_SERVER_PORT: "0", MOAT_MIRROR_PORT: "0" } }).config.mirror.port).toBe(0);
+    expect(loadConfig({ env: { MOAT_SERVER_PORT: "9100", MOAT_MIRROR_PORT: "9100", MOAT_MIRROR_ENABLED: "false" } }).config.mirror.enabled).toBe(false);
+  });
+
   test("a boolean from the environment is exactly true or false", () => {
     expect(loadConfig({ env: { MOAT_BAN_ENABLED: "false" } }).config.ban.enabled).toBe(false);
     expect(loadConfig({ env: { MOAT_BAN_ENABLED: "true" } }).config.ban.enabled).toBe(true);

@@ -40,7 +40,7 @@ export interface MirrorListenerOptions {
   maxInTransit: number;
   /** Requests refused by the listener (not nginx's, or without a live key), and why the last one was. */
   refused(count: number, why: string): void;
-  /** The thread failed after start-up: copies are no longer taken. */
+  /** The thread died after start-up: copies are not taken until it is started again (it is, after a delay). */
   onError(message: string): void;
 }
 
@@ -59,71 +59,120 @@ const REFUSAL_LOG_MS = 60_000;
 const STOP_WAIT_MS = 2_000;
 const WORKER = workerModule(import.meta.url, "src/api/mirror/listener-worker.ts");
 
+/** A listener thread that dies is started again on the same port: first after 1 s, then up to every 30 s. */
+const RESTART_MIN_MS = 1_000;
+const RESTART_MAX_MS = 30_000;
+
 export class MirrorListener {
+  private worker: Worker | null = null;
   private keysTimer: ReturnType<typeof setInterval> | null = null;
   private stopped: (() => void) | null = null;
+  private closing = false;
+  private restartDelay = RESTART_MIN_MS;
+  /** Copies and their bodies' KiB on their way from the listener's thread (listener-worker.ts). */
+  private readonly inTransit = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+  private sentKeys = "";
 
-  private constructor(private readonly worker: Worker, readonly port: number, private readonly o: MirrorListenerOptions) {}
+  private constructor(private readonly o: MirrorListenerOptions, public port: number) {}
 
   /** Listens, or rejects with why it cannot (the port is taken, the address is not this machine's). */
-  static start(o: MirrorListenerOptions): Promise<MirrorListener> {
+  static async start(o: MirrorListenerOptions): Promise<MirrorListener> {
+    const listener = new MirrorListener(o, o.port);
+    await listener.launch();
+    listener.followKeys();
+    return listener;
+  }
+
+  /** Starts a thread listening on this.port; resolves once it listens. */
+  private launch(): Promise<void> {
     const worker = new Worker(WORKER);
-    const inTransit = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+    this.worker = worker;
+    // A dead thread's copies never arrive: the count starts again.
+    Atomics.store(this.inTransit, TRANSIT_COPIES, 0);
+    Atomics.store(this.inTransit, TRANSIT_KIB, 0);
     return new Promise((resolve, reject) => {
-      let listener: MirrorListener | null = null;
+      let listening = false;
+      let gone = false;
       worker.onmessage = (event: MessageEvent<ListenerEvent>) => {
         const e = event.data;
         if (e.type === "listening") {
-          listener = new MirrorListener(worker, e.port, o);
-          listener.followKeys();
-          resolve(listener);
+          listening = true;
+          this.port = e.port;
+          this.restartDelay = RESTART_MIN_MS;
+          resolve();
         } else if (e.type === "failed") {
+          gone = true;
           worker.terminate();
-          reject(new MirrorListenError(`cannot listen for nginx's mirror on ${o.host}:${o.port}: ${e.error}`, /in use|EADDRINUSE/i.test(e.error)));
-        } else if (e.type === "copies") {
-          for (const copy of e.copies) {
-            Atomics.sub(inTransit, TRANSIT_COPIES, 1);
-            Atomics.sub(inTransit, TRANSIT_KIB, transitKib(copy));
-            o.accept(mirroredRequest(copy));
-          }
-          if (e.dropped) o.dropped(e.dropped);
-          if (e.refused) o.refused(e.refused, e.lastRefusal);
-        } else listener?.stopped?.();
+          reject(new MirrorListenError(`cannot listen for nginx's mirror on ${this.o.host}:${this.port}: ${e.error}`, /in use|EADDRINUSE/i.test(e.error)));
+        } else if (e.type === "copies") this.take(e);
+        else this.stopped?.();
       };
-      worker.onerror = (event) => {
-        const message = `the mirror's listener failed: ${event.message}`;
-        if (listener) o.onError(message);
-        else reject(new MirrorListenError(message, false));
+      const died = (why: string) => {
+        if (gone) return;
+        gone = true;
+        if (!listening) return reject(new MirrorListenError(why, false));
+        if (this.closing) return;
+        this.o.onError(`${why}: copies are not taken until it is started again, in ${this.restartDelay / 1000} s`);
+        worker.terminate();
+        this.restart();
       };
-      const start: ListenerCommand = { type: "start", host: o.host, port: o.port, maxBodyBytes: o.maxBodyBytes, hosts: o.hosts, keyHashes: o.keyHashes(), inTransit, maxInTransit: o.maxInTransit };
+      worker.onerror = (event) => died(`the mirror's listener failed: ${event.message}`);
+      worker.addEventListener("close", () => died("the mirror's listener stopped"));
+      const keyHashes = this.o.keyHashes();
+      this.sentKeys = JSON.stringify(keyHashes);
+      const start: ListenerCommand = { type: "start", host: this.o.host, port: this.port, maxBodyBytes: this.o.maxBodyBytes, hosts: this.o.hosts, keyHashes, inTransit: this.inTransit, maxInTransit: this.o.maxInTransit };
       worker.postMessage(start);
     });
   }
 
+  private restart(): void {
+    const delay = this.restartDelay;
+    this.restartDelay = Math.min(RESTART_MAX_MS, delay * 2);
+    setTimeout(() => {
+      if (this.closing) return;
+      this.launch().catch((e: Error) => {
+        this.o.onError(e.message);
+        this.restart();
+      });
+    }, delay).unref?.();
+  }
+
+  private take(e: Extract<ListenerEvent, { type: "copies" }>): void {
+    for (const copy of e.copies) {
+      Atomics.sub(this.inTransit, TRANSIT_COPIES, 1);
+      Atomics.sub(this.inTransit, TRANSIT_KIB, transitKib(copy));
+      this.o.accept(mirroredRequest(copy));
+    }
+    if (e.dropped) this.o.dropped(e.dropped);
+    if (e.refused) this.o.refused(e.refused, e.lastRefusal);
+  }
+
   private followKeys(): void {
-    let last = JSON.stringify(this.o.keyHashes());
     this.keysTimer = setInterval(() => {
       const keyHashes = this.o.keyHashes();
       const now = JSON.stringify(keyHashes);
-      if (now === last) return;
-      last = now;
-      this.worker.postMessage({ type: "keys", keyHashes } satisfies ListenerCommand);
+      if (now === this.sentKeys) return;
+      this.sentKeys = now;
+      this.worker?.postMessage({ type: "keys", keyHashes } satisfies ListenerCommand);
     }, KEY_REFRESH_MS);
     this.keysTimer.unref?.();
   }
 
   /** Stops listening; the copies the thread had taken are handed over first. */
   async close(): Promise<void> {
+    this.closing = true;
     if (this.keysTimer) clearInterval(this.keysTimer);
+    const worker = this.worker;
+    if (!worker) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, STOP_WAIT_MS);
       this.stopped = () => {
         clearTimeout(timer);
         resolve();
       };
-      this.worker.postMessage({ type: "stop" } satisfies ListenerCommand);
+      worker.postMessage({ type: "stop" } satisfies ListenerCommand);
     });
-    this.worker.terminate();
+    worker.terminate();
   }
 }
 
