@@ -53,7 +53,7 @@ const STAT_COLUMNS: Column<[string, string | number]>[] = [
  */
 function exportFormat(value: string): ExportFormat {
   if ((EXPORT_FORMATS as readonly string[]).includes(value)) return value as ExportFormat;
-  const hint = /[./]/.test(value) ? ": -o names the format, as in every listing; write to a file with --out <file>" : "";
+  const hint = /[./]/.test(value) ? ": -o names the format, as in every listing; write to a file with --out <file>" : value === "json" ? " (ndjson is JSON, an object a line)" : "";
   throw new InvalidArgumentError(`the formats are ${EXPORT_FORMATS.join(" and ")}${hint}`);
 }
 
@@ -120,6 +120,9 @@ export function dbCommand(): Command {
   addExamples(exportCmd, ["moat db export --range 24h", "moat db export -o csv --table alerts --out alerts.csv", "moat db export | jq -r .attack_type | sort | uniq -c"]);
   exportCmd.action((flags: ConfigFlags & { output: ExportFormat; format?: ExportFormat; table: ExportTable; range?: string; out?: string }) =>
     withStore(flags, async (store) => {
+      if (flags.format && exportCmd.getOptionValueSource("output") === "cli" && flags.format !== flags.output) {
+        throw new CliError(`-o ${flags.output} and --format ${flags.format} disagree: give one of them`, EXIT.usage);
+      }
       let since = 0;
       if (flags.range) {
         try {

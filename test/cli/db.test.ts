@@ -72,6 +72,9 @@ describe("moat db export", () => {
     expect(path.code).toBe(2);
     expect(path.stderr).toContain("the formats are ndjson and csv: -o names the format, as in every listing; write to a file with --out <file>");
     expect(exportDb("-o", "xml").stderr).toContain("the formats are ndjson and csv");
+    expect(exportDb("-o", "json").stderr).toContain("the formats are ndjson and csv (ndjson is JSON, an object a line)");
+    const both = exportDb("-o", "csv", "--format", "ndjson");
+    expect([both.code, both.stderr.trim()]).toEqual([2, "moat: -o csv and --format ndjson disagree: give one of them"]);
   });
 });
 
