@@ -1,7 +1,7 @@
 /** The mirror's listener (src/api/mirror/): nginx's copies of client requests, on a port and a thread of their own. */
 import { afterEach, describe, expect, test } from "bun:test";
 import { KEY_REFRESH_MS, listenForMirror, MirrorListener } from "../../src/api/mirror/listener.ts";
-import { createKey, revokeKey } from "../../src/api/auth/keys.ts";
+import { createKey, listKeys, revokeKey } from "../../src/api/auth/keys.ts";
 import { makeApiServices, type TestServices } from "../helpers/api.ts";
 import { createApi } from "../../src/api/app.ts";
 import { waitFor } from "../helpers/serve.ts";
@@ -92,6 +92,8 @@ describe("the mirror's listener", () => {
     await Bun.sleep(KEY_REFRESH_MS + 500);
     expect((await mirror("a=1", { "x-api-key": key.key })).status).toBe(204);
     expect(await stored(1)).toHaveLength(1);
+    // The key shows as used in `moat apikey list`, as a key the API checked does.
+    expect(listKeys(s.ctx.store).find((k) => k.id === key.id)?.lastUsedAt).toBeNumber();
     revokeKey(s.ctx.store, key.id);
     await Bun.sleep(KEY_REFRESH_MS + 500);
     expect((await mirror("a=1", { "x-api-key": key.key })).status).toBe(401);

@@ -3,7 +3,7 @@
  * and logs, the secret (32 random bytes) is what makes it unguessable. Only the prefix and a SHA-256 of
  * the whole key are stored, so the key itself is shown once, when it is created.
  */
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, lt, or } from "drizzle-orm";
 import { timingSafeEqual } from "node:crypto";
 import type { Store } from "../../store/db.ts";
 import { apiKeys, sessions } from "../../store/schema.ts";
@@ -80,6 +80,15 @@ export function createKey(store: Store, name: string, access: Partial<KeyAccess>
 /** Every key, revoked ones included, oldest first. */
 export function listKeys(store: Store): ApiKeyInfo[] {
   return store.db.select(infoColumns).from(apiKeys).orderBy(apiKeys.id).all();
+}
+
+/** Marks keys used by their hashes (a listener off the store's thread checked them), to the minute as verifyKey does. */
+export function markKeysUsed(store: Store, hashes: string[], now = Date.now()): void {
+  store.db
+    .update(apiKeys)
+    .set({ lastUsedAt: now })
+    .where(and(inArray(apiKeys.hash, hashes), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, now - LAST_USED_RESOLUTION_MS), gt(apiKeys.lastUsedAt, now + LAST_USED_RESOLUTION_MS))))
+    .run();
 }
 
 /** The hashes of the keys not revoked, for a listener that checks keys off the store's thread (the mirror's). */

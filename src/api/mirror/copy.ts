@@ -117,14 +117,26 @@ export function mirroredRequest(received: ReceivedCopy): HttpRequest {
   return copy;
 }
 
-/** Why a request is not a copy Moat takes, or null when it is one: headers only, before any body is read. */
-export function copyRefusal(request: Request, rules: CopyRules): CopyRefusal | null {
+/**
+ * Why a request is not a copy Moat takes, or, when it is one, the hash of the key it came with (null
+ * when no key is required): headers only, before any body is read.
+ */
+export function checkCopy(request: Request, rules: CopyRules): { refusal: CopyRefusal } | { keyHash: string | null } {
+  const refusal = copyRefusal(request, rules);
+  if (typeof refusal !== "string" && refusal !== null) return { refusal };
+  return { keyHash: refusal };
+}
+
+/** A refusal, or the hash of the live key the copy carries (null when none is required). */
+function copyRefusal(request: Request, rules: CopyRules): CopyRefusal | string | null {
   if (new URL(request.url).pathname !== MIRROR_PATH) return { status: 404, message: `nginx's mirror sends its copies to POST ${MIRROR_PATH}: see assets/deploy/nginx/mirror.conf` };
   if (request.method !== "POST") return { status: 405, message: `only POST ${MIRROR_PATH}` };
   if (!isAllowedHost(request, rules.hosts)) return { status: 421, message: FOREIGN_HOST };
+  let keyHash: string | null = null;
   if (rules.keyHashes) {
     const key = headerKey(request.headers);
-    if (key === null || !rules.keyHashes.has(sha256Hex(key))) {
+    keyHash = key === null ? null : sha256Hex(key);
+    if (keyHash === null || !rules.keyHashes.has(keyHash)) {
       return { status: 401, message: "a live API key is required: set it in the snippet's `proxy_set_header X-API-Key` (moat apikey create nginx-mirror --scope check)" };
     }
   }
@@ -134,5 +146,5 @@ export function copyRefusal(request: Request, rules: CopyRules): CopyRefusal | n
     if (e instanceof ApiError) return { status: e.status, message: e.message };
     throw e;
   }
-  return null;
+  return keyHash;
 }

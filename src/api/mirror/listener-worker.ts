@@ -5,7 +5,7 @@
  * only reads copies, answers them, and hands them over as they came, in batches; they are made into
  * requests on the main thread.
  */
-import { copyRefusal, MAX_TRANSIT_KIB, MIRROR_ACCEPT_BYTES, receiveCopy, TRANSIT_COPIES, TRANSIT_KIB, transitKib, type CopyRules, type ReceivedCopy } from "./copy.ts";
+import { checkCopy, MAX_TRANSIT_KIB, MIRROR_ACCEPT_BYTES, receiveCopy, TRANSIT_COPIES, TRANSIT_KIB, transitKib, type CopyRules, type ReceivedCopy } from "./copy.ts";
 import { failure } from "../envelope.ts";
 import type { ListenerCommand, ListenerEvent } from "./listener.ts";
 
@@ -16,6 +16,8 @@ let server: ReturnType<typeof Bun.serve> | null = null;
 let pending: ReceivedCopy[] = [];
 let refused = 0;
 let dropped = 0;
+/** The keys copies came with since the last message: the main thread marks them used. */
+let keysUsed = new Set<string>();
 let lastRefusal = "";
 /** Copies and body bytes handed over and not yet taken by the main thread (listener.ts). */
 let inTransit: Int32Array | null = null;
@@ -26,8 +28,9 @@ const send = (event: ListenerEvent) => self.postMessage(event);
 
 function flush(): void {
   // The bodies' buffers are moved to the main thread, not copied.
-  if (pending.length || refused || dropped) self.postMessage({ type: "copies", copies: pending, refused, dropped, lastRefusal } satisfies ListenerEvent, pending.map((c) => c.kept.buffer as ArrayBuffer));
+  if (pending.length || refused || dropped) self.postMessage({ type: "copies", copies: pending, refused, dropped, lastRefusal, keysUsed: [...keysUsed] } satisfies ListenerEvent, pending.map((c) => c.kept.buffer as ArrayBuffer));
   pending = [];
+  keysUsed = new Set();
   refused = 0;
   dropped = 0;
 }
@@ -43,8 +46,9 @@ function flushSoon(): void {
 }
 
 async function answer(request: Request): Promise<Response> {
-  const refusal = copyRefusal(request, rules!);
-  if (!refusal) {
+  const check = checkCopy(request, rules!);
+  if ("keyHash" in check) {
+    if (check.keyHash) keysUsed.add(check.keyHash);
     // While the main thread is busy, copies wait in its message queue: past the budget a copy is
     // dropped unread and counted (its log line is still stored), so memory stays bounded.
     if (Atomics.load(inTransit!, TRANSIT_COPIES) >= maxInTransit || Atomics.load(inTransit!, TRANSIT_KIB) >= MAX_TRANSIT_KIB) {
@@ -59,6 +63,7 @@ async function answer(request: Request): Promise<Response> {
     flushSoon();
     return new Response(null, { status: 204 });
   }
+  const { refusal } = check;
   refused++;
   lastRefusal = `${refusal.status}: ${refusal.message}`;
   flushSoon();

@@ -7,7 +7,7 @@ import type { HttpRequest } from "../../core/http-request.ts";
 import { mirroredRequest, TRANSIT_COPIES, TRANSIT_KIB, transitKib, type ReceivedCopy } from "./copy.ts";
 import { workerModule } from "../../core/worker-module.ts";
 import { browserPolicy, type BrowserPolicy } from "../auth/origin.ts";
-import { liveKeyHashes } from "../auth/keys.ts";
+import { liveKeyHashes, markKeysUsed } from "../auth/keys.ts";
 import { mirrorKeyRequired } from "../../config/exposure.ts";
 import type { ServiceContext } from "../../services/context.ts";
 import type { MirrorSource } from "../../pipeline/sources/mirror.ts";
@@ -21,7 +21,7 @@ export type ListenerEvent =
   | { type: "listening"; port: number }
   | { type: "failed"; error: string }
   /** The copies taken since the last message; how many requests were refused, and copies dropped, meanwhile. */
-  | { type: "copies"; copies: ReceivedCopy[]; refused: number; dropped: number; lastRefusal: string }
+  | { type: "copies"; copies: ReceivedCopy[]; refused: number; dropped: number; lastRefusal: string; keysUsed: string[] }
   | { type: "stopped" };
 
 export interface MirrorListenerOptions {
@@ -34,6 +34,8 @@ export interface MirrorListenerOptions {
   keyHashes(): string[] | null;
   /** Each copy taken, for the mirror source. */
   accept(copy: HttpRequest): void;
+  /** The hashes of the API keys copies came with (when keys are required). */
+  keysUsed?(hashes: string[]): void;
   /** Copies dropped unread because too many were on their way to the main thread. */
   dropped(count: number): void;
   /** Copies at most on their way from the listener's thread to the main thread (mirror.max_queued). */
@@ -54,6 +56,8 @@ export class MirrorListenError extends Error {
 
 export const KEY_REFRESH_MS = 2_000;
 
+/** A key copies come with is marked used at most this often. */
+const KEY_MARK_MS = 60_000;
 /** Refusals are logged at most this often: a scanner knocking on the port must not flood the log. */
 const REFUSAL_LOG_MS = 60_000;
 const STOP_WAIT_MS = 2_000;
@@ -143,6 +147,7 @@ export class MirrorListener {
       Atomics.sub(this.inTransit, TRANSIT_KIB, transitKib(copy));
       this.o.accept(mirroredRequest(copy));
     }
+    if (e.keysUsed.length) this.o.keysUsed?.(e.keysUsed);
     if (e.dropped) this.o.dropped(e.dropped);
     if (e.refused) this.o.refused(e.refused, e.lastRefusal);
   }
@@ -180,6 +185,7 @@ export class MirrorListener {
 export function listenForMirror(ctx: ServiceContext, source: MirrorSource): Promise<MirrorListener> {
   const { config, store, log } = ctx;
   const keyRequired = mirrorKeyRequired(config);
+  const markedAt = new Map<string, number>(); // a key's hash → when it was last marked used (few keys)
   let refusalsLoggedAt = -Infinity;
   let unlogged = 0;
   return MirrorListener.start({
@@ -190,6 +196,14 @@ export function listenForMirror(ctx: ServiceContext, source: MirrorSource): Prom
     keyHashes: () => (keyRequired ? liveKeyHashes(store) : null),
     accept: (copy) => void source.accept(copy),
     dropped: (count) => source.countDroppedOnArrival(count),
+    keysUsed: (hashes) => {
+      // Written at most once a minute a key, as the API's guard does: not on every batch of copies.
+      const now = ctx.monotonic();
+      const due = hashes.filter((h) => !(now - (markedAt.get(h) ?? -Infinity) < KEY_MARK_MS));
+      if (!due.length) return;
+      for (const h of due) markedAt.set(h, now);
+      markKeysUsed(store, due, ctx.now());
+    },
     maxInTransit: config.mirror.max_queued,
     refused: (count, why) => {
       source.countRefused(count);
