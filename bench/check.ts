@@ -291,13 +291,13 @@ async function main(argv: string[]): Promise<number> {
       rows.map((r) => [r.label, thousands(r.result.rps), `${r.result.p50.toFixed(2)} ms`, `${r.result.p99.toFixed(2)} ms`, thousands(r.result.non2xx), thousands(r.result.socketErrors), r.attacksBlocked]),
     ),
   );
-  console.log(`\nAt a fixed rate of ${thousands(rate)} requests/s for ${seconds} s a run, the two alternating (the same mix with POST bodies; latency from each request's scheduled time):\n`);
+  console.log(`\nAt a fixed rate of ${thousands(rate)} requests/s for ${seconds} s a run, the servers in turn (the same mix with POST bodies; latency from each request's scheduled time):\n`);
   const ms = (x: number) => `${x.toFixed(2)} ms`;
   console.log(markdownTable(["path", "sent", "errors", "p50", "p99"], fixedRows.map((r) => [r.label, thousands(r.result.sent), thousands(r.result.errors), ms(r.result.p50), ms(r.result.p99)])));
   const medianP99 = (target: string) => median(fixedRows.filter((r) => r.target === target).map((r) => r.result.p99));
   const [alone, floorP99, moatP99] = [medianP99("alone"), medianP99("floor"), medianP99("moat")];
   const against = (x: number) => `${x >= alone ? "+" : ""}${((x / alone - 1) * 100).toFixed(0)}%`;
-  console.log(`\nMedian p99 of the ${pairs} runs: nginx alone ${ms(alone)}; nginx + mirror → a server that only answers ${ms(floorP99)} (${against(floorP99)}); nginx + mirror → Moat ${ms(moatP99)} (${against(moatP99)}; goal: within 10%)`);
+  console.log(`\nMedian p99 of the ${pairs} runs: nginx alone ${ms(alone)}; nginx + mirror → a server that only answers 204 ${ms(floorP99)} (${against(floorP99)}); nginx + mirror → Moat ${ms(moatP99)} (${against(moatP99)}; goal: within 10%)`);
   return EXIT.ok;
 }
 
