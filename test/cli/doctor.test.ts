@@ -34,14 +34,17 @@ describe("moat doctor", () => {
     const log = join(dir, "odd.log");
     writeFileSync(log, "hello\nworld\n");
     const busy = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const busyMirror = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
     try {
-      const r = runCli(["doctor", "--log", log, "-c", "/dev/null", "--db", join(dir, "moat.db"), "--port", String(busy.port), "--nginx", "127.0.0.1:1"]);
+      const r = runCli(["doctor", "--log", log, "-c", "/dev/null", "--db", join(dir, "moat.db"), "--port", String(busy.port), "--nginx", "127.0.0.1:1"], { env: { MOAT_MIRROR_PORT: String(busyMirror.port) } });
       expect(r.code).toBe(1);
       expect(r.stdout).toMatch(/FAIL\s+log .*odd\.log: .*no known format fits/);
       expect(r.stdout).toMatch(/FAIL\s+port: 127\.0\.0\.1:\d+ cannot be used/);
+      expect(r.stdout).toMatch(/FAIL\s+mirror port: 127\.0\.0\.1:\d+ cannot be used .*: set mirror\.port, or mirror\.enabled = false/);
       expect(r.stdout).toMatch(/WARN\s+nginx: nothing answers on 127\.0\.0\.1:1/);
     } finally {
       busy.stop(true);
+      busyMirror.stop(true);
     }
   });
 

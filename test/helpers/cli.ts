@@ -10,9 +10,10 @@ export interface RunResult {
   stderr: string;
 }
 
-export function runCli(args: string[], options: { stdin?: Uint8Array | string; cwd?: string } = {}): RunResult {
+export function runCli(args: string[], options: { stdin?: Uint8Array | string; cwd?: string; env?: Record<string, string> } = {}): RunResult {
   const r = Bun.spawnSync([process.execPath, CLI, ...args], {
     cwd: options.cwd ?? ROOT,
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
     stdin: options.stdin === undefined ? "ignore" : typeof options.stdin === "string" ? Buffer.from(options.stdin) : options.stdin,
     stdout: "pipe",
     stderr: "pipe",
