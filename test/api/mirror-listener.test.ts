@@ -1,6 +1,6 @@
 /** The mirror's listener (src/api/mirror/): nginx's copies of client requests, on a port and a thread of their own. */
 import { afterEach, describe, expect, test } from "bun:test";
-import { KEY_REFRESH_MS, listenForMirror, MirrorListener } from "../../src/api/mirror/listener.ts";
+import { KEY_REFRESH_MS, listenForMirror, MirrorListener, type MirrorListenerOptions } from "../../src/api/mirror/listener.ts";
 import { createKey, listKeys, revokeKey } from "../../src/api/auth/keys.ts";
 import { makeApiServices, type TestServices } from "../helpers/api.ts";
 import { createApi } from "../../src/api/app.ts";
@@ -45,6 +45,12 @@ async function setup(env: Record<string, string> = {}) {
     return rows();
   };
   return { s, mirror, stored, rows };
+}
+
+/** A listener on its own, on a free loopback port, with no key required; `o` replaces what a test watches. */
+function bareListener(o: Partial<MirrorListenerOptions>): Promise<MirrorListener> {
+  const ignore = () => {};
+  return MirrorListener.start({ host: "127.0.0.1", port: 0, maxBodyBytes: 1024, hosts: { hosts: new Set(), origins: new Set() }, keyHashes: () => null, accept: ignore, dropped: ignore, refused: ignore, onError: ignore, maxInTransit: 100, ...o });
 }
 
 describe("the mirror's listener", () => {
@@ -102,18 +108,7 @@ describe("the mirror's listener", () => {
   test("while the main thread is busy, copies on their way to it are bounded: past the limit they are dropped unread and counted", async () => {
     let accepted = 0;
     let dropped = 0;
-    const listener = await MirrorListener.start({
-      host: "127.0.0.1",
-      port: 0,
-      maxBodyBytes: 1024,
-      hosts: { hosts: new Set(), origins: new Set() },
-      keyHashes: () => null,
-      accept: () => void accepted++,
-      dropped: (n) => void (dropped += n),
-      refused: () => {},
-      onError: () => {},
-      maxInTransit: 10,
-    });
+    const listener = await bareListener({ accept: () => void accepted++, dropped: (n) => void (dropped += n), maxInTransit: 10 });
     try {
       // Another process sends 50 copies at once while this thread is blocked and cannot take any.
       const sender = Bun.spawn(
@@ -150,18 +145,7 @@ describe("the mirror's listener", () => {
   test("a listener thread that dies is started again on the same port, and says so", async () => {
     const errors: string[] = [];
     let accepted = 0;
-    const listener = await MirrorListener.start({
-      host: "127.0.0.1",
-      port: 0,
-      maxBodyBytes: 1024,
-      hosts: { hosts: new Set(), origins: new Set() },
-      keyHashes: () => null,
-      accept: () => void accepted++,
-      dropped: () => {},
-      refused: () => {},
-      onError: (m) => void errors.push(m),
-      maxInTransit: 100,
-    });
+    const listener = await bareListener({ accept: () => void accepted++, onError: (m) => void errors.push(m) });
     try {
       const copy = () => fetch(`http://127.0.0.1:${listener.port}/mirror`, { method: "POST", headers: { "x-original-method": "GET", "x-original-uri": "/" } }).then((r) => r.status, () => 0);
       expect(await copy()).toBe(204);
