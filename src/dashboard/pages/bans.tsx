@@ -10,6 +10,7 @@ import { useApi } from "../lib/use-api.ts";
 import type { Decision } from "../lib/types.ts";
 import { Badge } from "../components/badge.tsx";
 import { LiftButton } from "../components/ban-control.tsx";
+import { SelectField } from "../components/select-field.tsx";
 import { Page, Panel } from "../components/page.tsx";
 import { Empty, Load, Note } from "../components/states.tsx";
 
@@ -73,16 +74,7 @@ export function BansPage() {
             <span>Address</span>
             <input type="text" value={ip} onChange={(e) => setIp(e.target.value)} maxLength={64} placeholder="203.0.113.7" />
           </label>
-          <label className="field">
-            <span>For</span>
-            <select value={duration} onChange={(e) => setDuration(e.target.value)}>
-              {DURATIONS.map(([value, label]) => (
-                <option key={value} value={value}>
-                  {label}
-                </option>
-              ))}
-            </select>
-          </label>
+          <SelectField label="For" value={duration} options={DURATIONS} onChange={setDuration} />
           <label className="field">
             <span>Reason</span>
             <input type="text" value={reason} onChange={(e) => setReason(e.target.value)} maxLength={200} placeholder="banned by hand from the console" />

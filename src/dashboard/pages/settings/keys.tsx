@@ -7,6 +7,7 @@ import { useApi } from "../../lib/use-api.ts";
 import type { ApiKey, ApiKeyScope } from "../../lib/types.ts";
 import { Badge } from "../../components/badge.tsx";
 import { Empty, Load, Note } from "../../components/states.tsx";
+import { SelectField } from "../../components/select-field.tsx";
 
 /** Every scope the server knows (the Record makes a new one a type error here until it is described). */
 const SCOPES: Record<ApiKeyScope, string> = {
@@ -78,16 +79,7 @@ export function KeySettings() {
           <span>Name</span>
           <input type="text" value={name} onChange={(e) => setName(e.target.value)} maxLength={100} placeholder="ci, grafana…" />
         </label>
-        <label className="field">
-          <span>Scope</span>
-          <select value={scope} onChange={(e) => setScope(e.target.value as ApiKeyScope)}>
-            {Object.entries(SCOPES).map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField label="Scope" value={scope} options={Object.entries(SCOPES) as [ApiKeyScope, string][]} onChange={setScope} />
         {/* 0 is for nginx's check key: the limit must never decide auth_request's fail mode. */}
         <label className="field">
           <span>Checks/s (empty: server's; 0: no limit)</span>
