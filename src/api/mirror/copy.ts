@@ -117,34 +117,29 @@ export function mirroredRequest(received: ReceivedCopy): HttpRequest {
   return copy;
 }
 
+const refused = (status: number, message: string) => ({ refusal: { status, message } });
+
 /**
  * Why a request is not a copy Moat takes, or, when it is one, the hash of the key it came with (null
  * when no key is required): headers only, before any body is read.
  */
 export function checkCopy(request: Request, rules: CopyRules): { refusal: CopyRefusal } | { keyHash: string | null } {
-  const refusal = copyRefusal(request, rules);
-  if (typeof refusal !== "string" && refusal !== null) return { refusal };
-  return { keyHash: refusal };
-}
-
-/** A refusal, or the hash of the live key the copy carries (null when none is required). */
-function copyRefusal(request: Request, rules: CopyRules): CopyRefusal | string | null {
-  if (new URL(request.url).pathname !== MIRROR_PATH) return { status: 404, message: `nginx's mirror sends its copies to POST ${MIRROR_PATH}: see assets/deploy/nginx/mirror.conf` };
-  if (request.method !== "POST") return { status: 405, message: `only POST ${MIRROR_PATH}` };
-  if (!isAllowedHost(request, rules.hosts)) return { status: 421, message: FOREIGN_HOST };
+  if (new URL(request.url).pathname !== MIRROR_PATH) return refused(404, `nginx's mirror sends its copies to POST ${MIRROR_PATH}: see assets/deploy/nginx/mirror.conf`);
+  if (request.method !== "POST") return refused(405, `only POST ${MIRROR_PATH}`);
+  if (!isAllowedHost(request, rules.hosts)) return refused(421, FOREIGN_HOST);
   let keyHash: string | null = null;
   if (rules.keyHashes) {
     const key = headerKey(request.headers);
     keyHash = key === null ? null : sha256Hex(key);
     if (keyHash === null || !rules.keyHashes.has(keyHash)) {
-      return { status: 401, message: "a live API key is required: set it in the snippet's `proxy_set_header X-API-Key` (moat apikey create nginx-mirror --scope check)" };
+      return refused(401, "a live API key is required: set it in the snippet's `proxy_set_header X-API-Key` (moat apikey create nginx-mirror --scope check)");
     }
   }
   try {
     requireSnippetHeaders(request.headers, "mirror.conf");
   } catch (e) {
-    if (e instanceof ApiError) return { status: e.status, message: e.message };
+    if (e instanceof ApiError) return refused(e.status, e.message);
     throw e;
   }
-  return keyHash;
+  return { keyHash };
 }
