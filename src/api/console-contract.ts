@@ -9,7 +9,7 @@ import { ConfigSchema } from "../config/schema.ts";
 import { DEFAULT_KEY_ACCESS, displayPrefix, MAX_KEY_RATE_LIMIT, type ApiKeyInfo } from "./auth/keys.ts";
 import { API_KEY_REQUIREMENTS, API_KEY_SCOPES, BAN_SOURCES, MODEL_KINDS, MODEL_STATES, THREAT_SEVERITIES, WAF_MODES } from "../core/enums.ts";
 import { literalUnion } from "./literal-union.ts";
-import { AlertData, iso, ThreatData, toTrafficData, TrafficData, WholeNumber } from "./contract.ts";
+import { AlertData, iso, isoOrNull, ThreatData, toTrafficData, TrafficData, WholeNumber } from "./contract.ts";
 import { Reason } from "./inline-check.ts";
 import type { AllowRuleRow } from "../services/allowlist.ts";
 import type { SourceStatus } from "../pipeline/sources/tail.ts";
@@ -17,7 +17,6 @@ import type { ThreatListOptions } from "../services/threats.ts";
 import type { TrafficQuery } from "../services/traffic.ts";
 import type { TrafficRow } from "../store/rows.ts";
 
-const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 /**
  * Whole numbers in JSON bodies, asked and answered: TypeBox's own integer. (Elysia's `t.Integer` also
@@ -284,7 +283,7 @@ export const DecisionCreateBody = t.Object({
 });
 
 export function toDecision(row: { ip: string; reason: string; source: (typeof BAN_SOURCES)[number]; createdAt: number; expiresAt: number | null; simulated: boolean }): DecisionT {
-  return { ip: row.ip, reason: row.reason, source: row.source, createdAt: iso(row.createdAt), expiresAt: row.expiresAt === null ? null : iso(row.expiresAt), simulated: row.simulated };
+  return { ip: row.ip, reason: row.reason, source: row.source, createdAt: iso(row.createdAt), expiresAt: isoOrNull(row.expiresAt), simulated: row.simulated };
 }
 
 const CampaignCount = t.Object({ value: t.String(), threats: t.Number() });

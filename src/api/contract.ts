@@ -152,6 +152,7 @@ function humanSize(bytes: number | null): string {
 }
 
 export const iso = (ms: number) => new Date(ms).toISOString();
+export const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 /** The contract's `blocked`: what was blocked, or in detect mode (nothing is blocked) what was flagged. */
 export function shownBlocked(figures: { blocked: number; flagged: number }): number {

@@ -15,7 +15,7 @@ import { ATTACK_CLASSES } from "../detect/classes.ts";
 const THREAT_TYPES: readonly string[] = [...ATTACK_CLASSES, "anomaly"];
 
 /** clean: not flagged; flagged: flagged and let through; blocked: refused (block mode, or the deny list). */
-export const VERDICTS = ["clean", "flagged", "blocked"] as const;
+const VERDICTS = ["clean", "flagged", "blocked"] as const;
 
 function verdictOf(row: TrafficRow): (typeof VERDICTS)[number] {
   if (row.blocked) return "blocked";

@@ -4,7 +4,7 @@
  * Overview's "ban" button) and an address's profile page.
  */
 import { Elysia, t } from "elysia";
-import { iso } from "../../contract.ts";
+import { iso, isoOrNull } from "../../contract.ts";
 import { AddressProfile, Attacker, AttackerQuery, toDecision, type DecisionT } from "../../console-contract.ts";
 import { ApiError, envelope, ErrorEnvelope, ok } from "../../envelope.ts";
 import type { ApiServices } from "../../services.ts";
@@ -19,7 +19,6 @@ export function addressRoutes(s: ApiServices) {
     const row = s.denyList?.get(ip) ?? (prefix ? s.denyList?.get(prefix) : null) ?? null;
     return row ? toDecision(row) : null;
   };
-  const when = (ms: number | null) => (ms === null ? null : iso(ms));
   return new Elysia({ name: "console-addresses", prefix: "/api" })
     .get(
       "/attackers",
@@ -41,7 +40,7 @@ export function addressRoutes(s: ApiServices) {
         if (!ip) throw new ApiError(400, `"${params.ip}" is not an IP address`);
         const prefix = campaignPrefix(ip);
         const seen = addressActivity(s.ctx.store, ip);
-        return ok({ ip, prefix, ...seen, firstSeen: when(seen.firstSeen), lastSeen: when(seen.lastSeen), ...s.geo.lookup(ip), ban: banOf(ip, prefix) });
+        return ok({ ip, prefix, ...seen, firstSeen: isoOrNull(seen.firstSeen), lastSeen: isoOrNull(seen.lastSeen), ...s.geo.lookup(ip), ban: banOf(ip, prefix) });
       },
       {
         params: t.Object({ ip: t.String({ minLength: 1, maxLength: 64, description: "an IPv4 or IPv6 address" }) }),

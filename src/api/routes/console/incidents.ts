@@ -1,6 +1,6 @@
 /** An incident — a campaign's alert — in full: its counts, first and last seen, and the addresses and endpoints it hit. */
 import { Elysia } from "elysia";
-import { iso, toAlertData } from "../../contract.ts";
+import { isoOrNull, toAlertData } from "../../contract.ts";
 import { IdParam, Incident } from "../../console-contract.ts";
 import { ApiError, envelope, ErrorEnvelope, ok } from "../../envelope.ts";
 import type { ApiServices } from "../../services.ts";
@@ -12,8 +12,7 @@ export function incidentRoutes(s: ApiServices) {
     ({ params }) => {
       const detail = incidentDetail(s.ctx.store, params.id);
       if (!detail) throw new ApiError(404, `no incident ${params.id}`);
-      const when = (ms: number | null) => (ms === null ? null : iso(ms));
-      return ok({ ...detail, alert: toAlertData(detail.alert, s.ctx.now()), firstSeen: when(detail.firstSeen), lastSeen: when(detail.lastSeen) });
+      return ok({ ...detail, alert: toAlertData(detail.alert, s.ctx.now()), firstSeen: isoOrNull(detail.firstSeen), lastSeen: isoOrNull(detail.lastSeen) });
     },
     {
       params: IdParam,

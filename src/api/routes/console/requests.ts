@@ -4,7 +4,7 @@
  * dashboard picks its default range.
  */
 import { Elysia, t } from "elysia";
-import { iso } from "../../contract.ts";
+import { isoOrNull } from "../../contract.ts";
 import { ConsoleTraffic, DataAge, RequestListQuery, toConsoleTraffic, trafficFilterOptions } from "../../console-contract.ts";
 import { envelope, ok } from "../../envelope.ts";
 import type { ApiServices } from "../../services.ts";
@@ -28,7 +28,7 @@ export function requestRoutes(s: ApiServices) {
       "/data-age",
       () => {
         const oldest = oldestData(s.ctx.store);
-        return ok({ oldest: oldest === null ? null : iso(oldest) });
+        return ok({ oldest: isoOrNull(oldest) });
       },
       { response: envelope(DataAge), detail: { tags, summary: "When the stored traffic begins (the dashboard's default range holds it)" } },
     );

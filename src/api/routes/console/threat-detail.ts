@@ -15,7 +15,7 @@ import type { NormalizeFlags } from "../../../detect/normalize.ts";
 import type { ThreatRow } from "../../../store/rows.ts";
 import type { Allowlist } from "../../../services/allowlist.ts";
 import type { StoredRequest } from "../../../services/threats.ts";
-import { iso, storedReasons, toThreatData } from "../../contract.ts";
+import { isoOrNull, storedReasons, toThreatData } from "../../contract.ts";
 import type { ThreatDetailT } from "../../console-contract.ts";
 
 /** URL-decoding passes tried when locating evidence (the normalizer makes at most 4). */
@@ -194,6 +194,6 @@ export function threatDetail(row: ThreatRow, allowlist: Allowlist, genericThresh
     }),
     falsePositive: allowlist.covering({ endpoint: row.endpoint, attackType: row.attackType, reasons, genericThreshold }) !== undefined,
     incidentId: row.incidentId,
-    acknowledgedAt: row.acknowledgedAt === null ? null : iso(row.acknowledgedAt),
+    acknowledgedAt: isoOrNull(row.acknowledgedAt),
   };
 }
