@@ -125,9 +125,12 @@ describe("the mirror's listener", () => {
     }
   });
 
-  test("mirror.enabled = false: no source and no listener", async () => {
+  test("mirror.enabled = false: no mirror source, and /health says nothing of copies", async () => {
     const { s } = await setup({ MOAT_MIRROR_ENABLED: "false" });
     expect(s.mirror).toBeNull();
+    const health = (await (await createApi(s).handle(new Request("http://127.0.0.1/health"))).json()) as Record<string, unknown>;
+    expect(health).not.toHaveProperty("mirror");
+    expect(health.status).toBe("ok");
   });
 
   test("copies still sent to the API's port (an nginx set-up from before the listener) are answered 410, naming the listener, and logged", async () => {
