@@ -36,7 +36,7 @@ export const traffic = sqliteTable(
     /** The Host the request named (the vhost), when the source has it. */
     host: text("host"),
   },
-  (t) => [index("traffic_time").on(t.time), index("traffic_anomaly_time").on(t.isAnomaly, t.time), uniqueIndex("traffic_request_id").on(t.requestId)],
+  (t) => [index("traffic_time").on(t.time), index("traffic_anomaly_time").on(t.isAnomaly, t.time), index("traffic_ip_time").on(t.clientIp, t.time), uniqueIndex("traffic_request_id").on(t.requestId)],
 );
 
 /** Every flagged request in full, with its verdict and evidence. */

@@ -57,6 +57,15 @@ afterAll(async () => {
   s.ctx.store.close();
 });
 
+describe("an address's activity", () => {
+  test("is read through the client-address index, not a scan of the traffic table", () => {
+    const plan = s.ctx.store.sqlite
+      .query("explain query plan select count(*), coalesce(sum(is_anomaly), 0), min(time), max(time) from traffic where client_ip = ?")
+      .all("203.0.113.8") as { detail: string }[];
+    expect(plan.map((p) => p.detail).join("; ")).toContain("USING INDEX traffic_ip_time");
+  });
+});
+
 describe("GET /api/attackers", () => {
   test("the address with the most threats first, with its /24, its attack types and no ban; a ban by hand then shows", async () => {
     const [top, ...others] = await data<AttackerT[]>("GET", "/api/attackers?range=1h");

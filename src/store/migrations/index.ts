@@ -11,6 +11,7 @@ import m0004 from "./0004_mirror_join.sql" with { type: "text" };
 import m0005 from "./0005_simulated_bans.sql" with { type: "text" };
 import m0006 from "./0006_incidents.sql" with { type: "text" };
 import m0007 from "./0007_host_and_acknowledged.sql" with { type: "text" };
+import m0008 from "./0008_traffic_ip_time.sql" with { type: "text" };
 
 export const JOURNAL = journal;
 export const MIGRATION_SQL: Record<string, string> = {
@@ -22,4 +23,5 @@ export const MIGRATION_SQL: Record<string, string> = {
   "0005_simulated_bans": m0005,
   "0006_incidents": m0006,
   "0007_host_and_acknowledged": m0007,
+  "0008_traffic_ip_time": m0008,
 };

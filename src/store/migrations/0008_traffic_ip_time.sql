@@ -1,0 +1,1 @@
+CREATE INDEX `traffic_ip_time` ON `traffic` (`client_ip`,`time`);
