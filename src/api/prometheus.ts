@@ -105,6 +105,6 @@ export function prometheusRegistry(s: ApiServices): Registry {
   if (s.mirror) mirrorMetrics(registry, s.mirror);
   if (s.denyList) banMetrics(registry, s.denyList);
   const { timings } = s.metrics;
-  for (const samples of [timings.checkLatencyMs, timings.ingestLagMs, timings.modelTimeMs]) if (samples.histogram) registry.registerMetric(samples.histogram);
+  for (const samples of [timings.checkLatencyMs, timings.ingestLagMs, timings.modelTimeMs]) registry.registerMetric(samples.histogram);
   return Registry.merge([registry, processMetrics()]);
 }

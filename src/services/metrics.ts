@@ -282,15 +282,15 @@ const HISTOGRAM_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.
 
 /**
  * One duration, measured: the last DURATION_SAMPLES measurements (a ring: constant memory) for p50
- * and p99 now, and, when named, an all-time Prometheus histogram (registered by the API's /metrics).
+ * and p99 now, and an all-time Prometheus histogram of the name given (registered by the API's /metrics).
  */
 export class DurationSamples {
   private readonly ring = new Float64Array(DURATION_SAMPLES);
   private count = 0;
-  readonly histogram: Histogram | null;
+  readonly histogram: Histogram;
 
-  constructor(prometheus?: { name: string; help: string }) {
-    this.histogram = prometheus ? new Histogram({ ...prometheus, buckets: HISTOGRAM_BUCKETS_S, registers: [] }) : null;
+  constructor(prometheus: { name: string; help: string }) {
+    this.histogram = new Histogram({ ...prometheus, buckets: HISTOGRAM_BUCKETS_S, registers: [] });
   }
 
   add(ms: number): void {
@@ -298,7 +298,7 @@ export class DurationSamples {
     const value = Math.max(0, ms);
     this.ring[this.count % DURATION_SAMPLES] = value;
     this.count++;
-    this.histogram?.observe(value / 1000);
+    this.histogram.observe(value / 1000);
   }
 
   /** Nearest-rank quantiles of the kept measurements; zeros (and `samples: 0`) before the first one. */

@@ -60,7 +60,7 @@ const trafficRows = (s: ApiServices) => (s.ctx.store.sqlite.query("select count(
 
 describe("the measurements behind /api/performance", () => {
   test("quantiles are nearest-rank over the latest measurements only; rates are per second over the last minute", () => {
-    const samples = new DurationSamples();
+    const samples = new DurationSamples({ name: "test_duration_seconds", help: "a test's" });
     expect(samples.quantiles()).toEqual({ p50: 0, p99: 0, samples: 0 });
     for (let ms = 1; ms <= 100; ms++) samples.add(ms);
     expect(samples.quantiles()).toEqual({ p50: 50, p99: 99, samples: 100 });
