@@ -46,7 +46,7 @@ export const expandEncodings: Expander = (sink, leaf, layer) => {
     }
   }
 
-  const query = text.charCodeAt(0) === 0x2f || text.indexOf("://") !== -1 ? queryOfUrlValue(text) : null;
+  const query = text.charCodeAt(0) === 0x2f || text.indexOf("://") !== -1 ? queryOfUrlValue(text) : isQueryString(text) ? text : null;
   if (query !== null) {
     if (atLimit) return sink.flag("too-deep");
     addUrlQueryLeaves(sink, query, { location: leaf.location, path: `${leaf.path}~url-in-value`, ...next("url-in-value") });
@@ -72,6 +72,19 @@ export const expandEncodings: Expander = (sink, leaf, layer) => {
   if (decoded.length && atLimit) return sink.flag("too-deep");
   decoded.forEach((d, i) => addChild(sink, leaf, d, "base64", i === 0 ? "~base64" : `~base64#${i + 1}`, layer));
 };
+
+/**
+ * `name=value&name=value`: a form or query string inside a value (a double-encoded body, a parameter
+ * that carries another request's parameters). Its values are judged from their own start, where an
+ * injection into that parameter begins. The first value must not start with `=` or be empty, so that
+ * base64 padding (`YWJj==`) is no form.
+ */
+const QUERY_STRING = /^[\w.[\]-]{1,64}=[^&=][^&]*(?:&[\w.[\]-]{1,64}=[^&]*)*$/;
+
+function isQueryString(text: string): boolean {
+  const eq = text.indexOf("=");
+  return eq > 0 && eq <= 64 && QUERY_STRING.test(text);
+}
 
 /** Body leaves that no percent decoding produced: a text body, JSON, XML, multipart and GraphQL parts. */
 const UNDECODED_BODY = /^body(?:$|~|\.(?:json|xml|multipart|graphql)(?:$|[.~[]))/;

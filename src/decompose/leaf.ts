@@ -3,7 +3,7 @@
  * as one Leaf with the path that says where it sat. Analyzers and models judge leaves, never requests.
  */
 /** Bumped whenever what decompose makes of a request changes: models record the version they learned from. */
-export const DECOMPOSE_VERSION = 2;
+export const DECOMPOSE_VERSION = 3;
 
 /** The request parts a value can come from. */
 export const FIELD_LOCATIONS = ["path", "query", "body", "cookie", "header"] as const;
@@ -18,7 +18,7 @@ export const ENCODINGS = [
   "html-entity", // named (the full HTML5 table) or numeric character references
   "gzip", // a gzip or deflate body
   "json", // JSON found inside a parameter or a header
-  "url-in-value", // a URL found inside a value (its query parameters become leaves)
+  "url-in-value", // a URL or a query string found inside a value (its query parameters become leaves)
 ] as const;
 export type Encoding = (typeof ENCODINGS)[number];
 

@@ -151,6 +151,15 @@ describe("expandEncodings", () => {
     expect(next.encodings).toEqual(["url-in-value"]);
   });
 
+  test("a query string in a value (a double-encoded form) gets its parameters as children; base64 padding is none", () => {
+    const s = expand("pay%3DAND%201%3D1%26next%3Dx");
+    expect(leafAt(s.leaves, "query.q~url").text).toBe("pay=AND 1=1&next=x");
+    expect(leafAt(s.leaves, "query.q~url~url-in-value.query.pay")).toMatchObject({ text: "AND 1=1", encodings: ["url", "url-in-value"] });
+    expect(leafAt(s.leaves, "query.q~url~url-in-value.query.next").text).toBe("x");
+    expect(leafAt(expand("a=1&b=<script>").leaves, "query.q~url-in-value.query.b").text).toBe("<script>");
+    expect(paths(expand("YWJjZA%3D%3D").leaves)).not.toContain("query.q~url-in-value.query.YWJjZA");
+  });
+
   test("layered decodings chain: double URL encoding of HTML entities", () => {
     const s = expand("%26lt%3Bscript%26gt%3B");
     expect(leafAt(s.leaves, "query.q~url").text).toBe("&lt;script&gt;");

@@ -222,6 +222,9 @@ function anchorBits(s: string): number {
 /** Spring binds request parameter names to bean properties: `class.module.classLoader...` reaches the class loader. */
 const CLASS_LOADER_PATH = /\bclass\s*(?:\.\s*module\s*)?(?:\.|\[\s*['"]?)\s*classLoader\b/i;
 
+const JAVA_PACKAGE =
+  /\b(?:java\.lang\.(?:reflect|invoke)|javax?\.(?:script|naming|management|rmi)\.|java\.rmi\b|java(?:\.\w+)*\.(?:runtime|processbuilder)\b|com\.sun\.(?:org\.apache|jndi|rowset|management)|org\.apache\.(?:commons\.collections|xalan|bcel)|org\.omg\.corba|com\.opensymphony\.xwork2)/gi;
+
 /** Constructs that are code wherever they appear (spelled the way their language spells them). */
 const PATTERNS: Pattern[] = [
   { re: /<\?php\b/gi, rule: "code.php-tag", strength: 0.9, needs: "", words: ["<?"] },
@@ -233,7 +236,9 @@ const PATTERNS: Pattern[] = [
   { re: /\{\$\{\s*@?[a-z_]\w*\s*\(|\$\{\s*@[a-z_]\w*\s*\(/gi, rule: "code.php-interpolation", strength: 0.85, needs: "(", words: ["${"] },
   { re: /require\s*\(\s*['"`](?:node:)?child_process['"`]\s*\)/g, rule: "code.node-child-process", strength: 0.95, needs: "(", words: ["child_process"] },
   { re: /child_process['"`]?\s*\)?\s*\.\s*(?:exec|execSync|spawn|spawnSync|execFile|fork)\s*\(/g, rule: "code.node-child-process", strength: 0.95, needs: ".(", words: ["child_process"] },
-  { re: /\bprocess\s*\.\s*(?:mainModule|binding\s*\(|dlopen\s*\()/g, rule: "code.node-process", strength: 0.9, needs: ".", words: ["process"] },
+  { re: /\bprocess\s*(?:\.\s*|\[\s*['"`])(?:mainModule|binding\s*\(|dlopen\s*\()/g, rule: "code.node-process", strength: 0.9, needs: "", words: ["process"] },
+  // `process.env`, `process['env']`: a template or a sandbox asked for the server's secrets.
+  { re: /\bprocess\s*(?:\.\s*|\[\s*['"`])env\b/g, rule: "code.node-process", strength: 0.6, needs: "", words: ["process"] },
   { re: /\bconstructor\s*\.\s*constructor\s*\(/g, rule: "code.node-sandbox-escape", strength: 0.85, needs: ".(", words: ["constructor"] },
   { re: /\bjava\.lang\.(?:Runtime|ProcessBuilder)\b/g, rule: "code.java-runtime", strength: 0.9, needs: ".", words: ["java.lang."] },
   // `Runtime.getRuntime`, `ProcessBuilder.start`, `ProcessBuilder.evil...`: a property chain off the process classes.
@@ -243,6 +248,10 @@ const PATTERNS: Pattern[] = [
   { re: /\bnew\s+ProcessBuilder\s*\(|\bProcessBuilder\s*\(\s*(?:new\s|["'[{])/g, rule: "code.java-process-builder", strength: 0.9, needs: "(", words: ["ProcessBuilder"] },
   // Fully qualified classes that read files, run processes or load code: named in a value only to reach them.
   { re: /\bjava\.(?:lang|io|net|nio|beans|rmi|util\.(?:zip|jar))\.[A-Z]\w+/g, rule: "code.java-class", strength: 0.7, needs: ".", words: ["java."] },
+  // Packages an exploit reaches for (reflection, scripting, naming, remoting, the JDK's internal Xalan and
+  // JNDI, Commons Collections, CORBA, Struts' xwork): named in a value, spelled however the
+  // application's binder folds them (`java.lang.reflect`, `Org.Apache.Commons`).
+  { re: JAVA_PACKAGE, rule: "code.java-class", strength: 0.7, needs: ".", words: ["java", "com.", "org."], fold: true },
   { re: /\bProcessBuilder\b/g, rule: "code.java-process-builder", strength: 0.6, needs: "", words: ["ProcessBuilder"] },
   { re: /\bClass\s*\.\s*forName\s*\(|\.getClass\s*\(\s*\)\s*\.\s*forName\s*\(/g, rule: "code.java-reflection", strength: 0.85, needs: ".(", words: ["forName"] },
   { re: /\bjavax\.script\.ScriptEngineManager\b/g, rule: "code.java-script-engine", strength: 0.85, needs: ".", words: ["javax.script."] },
@@ -273,7 +282,7 @@ const POLLUTING_IN_VALUE = /["'[]__proto__["'\]]|__proto__\s*[[.]|["']constructo
 const POLLUTING_PATH = /(?:^|[.[])(?:__proto__|constructor[.[\]'"]{1,3}prototype)(?:$|[.[\]])/;
 
 /** Characters without which nothing here can match. */
-const TRIGGER = /[(<$_%]|classloader|processbuilder|runtime|prototype|java\./i;
+const TRIGGER = /[(<$_%]|classloader|process|runtime|prototype|java\w?\.|\b(?:com|org)\./i;
 
 function firstMatch(re: RegExp, s: string, rule: string, strength: number, out: Finding[]): void {
   re.lastIndex = 0;

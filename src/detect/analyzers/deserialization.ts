@@ -1,10 +1,11 @@
 /**
  * Serialized objects sent to an application that will deserialize them: Java (the stream magic
- * `AC ED 00 05` raw, in hex or in base64 `rO0AB`; gadget class names; `XMLDecoder` documents), PHP
+ * `AC ED 00 05` raw, in hex or in base64 `rO0AB`; gadget class names, also inside base64 at any byte
+ * offset; `XMLDecoder` documents), PHP
  * (`O:8:"stdClass":1:{...}` with a length that matches its class name, `C:` custom objects), YAML
  * language tags (`!!python/object`, `!!javax.script.ScriptEngineManager`, `!ruby/object`), .NET type
- * names (`$type` or `__type` with an assembly-qualified type) and Python pickles (base64 of the
- * protocol header, or the opcodes that import a callable: `cos\nsystem\n`).
+ * names (`$type` or `__type` with an assembly-qualified type), Node.js serialized functions and
+ * Python pickles (base64 of the protocol header, or the opcodes that import a callable: `cos\nsystem\n`).
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { finding, strongestPerRule } from "./text.ts";
@@ -37,6 +38,8 @@ const PATTERNS: Pattern[] = [
   // .NET: a polymorphic type name with its assembly (`Namespace.Type, Assembly`), or a well-known gadget.
   { re: /["']?(?:\$type|__type)["']?\s*:\s*["'][\w.`+[\]]+\.\w+\s*,\s*[\w.]+/g, rule: "deserialization.dotnet-type", strength: 0.9 },
   { re: /\bSystem\.(?:Windows\.Data\.ObjectDataProvider|Diagnostics\.Process|Security\.Principal\.WindowsIdentity|Management\.Automation\.PSObject|Configuration\.Install\.AssemblyInstaller|Activities\.Presentation\.WorkflowDesigner|Windows\.Forms\.AxHost)\b/g, rule: "deserialization.dotnet-gadget", strength: 0.9 },
+  // Node.js: node-serialize's function marker (the function is built with eval when read) and funcster's.
+  { re: /_\$\$ND_FUNC\$\$_|\b__js_function\b/g, rule: "deserialization.node-function", strength: 0.9 },
   // Python pickle: base64 of the protocol 2-5 header, or a GLOBAL opcode importing a dangerous callable.
   { re: new RegExp(`${B64_START}(?:gASV|gAJj|gANj|gAR9|gAVV)[A-Za-z0-9+/]{4}`, "g"), rule: "deserialization.pickle", strength: 0.85 },
   { re: /(?:^|[(\n.])c(?:os|posix|nt|subprocess|builtins|__builtin__|commands|sys|pty|socket)\n\w+\n/g, rule: "deserialization.pickle", strength: 0.95 },
@@ -58,8 +61,40 @@ function phpObjects(s: string, out: Finding[]): void {
 /** `Namespace.Type, Assembly`: a .NET type name with the assembly to load it from. */
 const ASSEMBLY_QUALIFIED = /^[\w.`+[\]]+\.\w+\s*,\s*[\w.]+/;
 
+/**
+ * Class names a Java gadget chain carries (the process classes and Commons Collections' functors). A
+ * serialized stream is sent base64-encoded, and a name in it can start at any of the three byte offsets
+ * of a base64 group, so each is looked for in all three spellings. Only the characters that the name
+ * alone decides are kept (the first and last one or two also hold the neighbouring bytes' bits).
+ */
+const BASE64_GADGET_NAMES = [
+  "java.lang.Runtime", "java/lang/Runtime", "ProcessBuilder", "processbuilder", "getRuntime",
+  ...["InvokerTransformer", "ChainedTransformer", "InstantiateTransformer", "ConstantTransformer", "InstantiateFactory", "PrototypeCloneFactory", "PrototypeSerializationFactory", "ForClosure", "WhileClosure", "TemplatesImpl", "AnnotationInvocationHandler"]
+    .flatMap((n) => [n, n.toLowerCase()]),
+];
+
+/** The base64 characters that spell `name` when it starts `offset` bytes into a 3-byte group. */
+export function base64Spelling(name: string, offset: number): string {
+  const bytes = Buffer.from(name, "latin1");
+  // The same name between two different neighbours: the characters both encodings share are the name's own.
+  const around = (fill: number) => Buffer.concat([Buffer.alloc(offset, fill), bytes, Buffer.alloc(3, fill)]).toString("base64");
+  const a = around(0x00);
+  const b = around(0xff);
+  let start = 0;
+  while (start < a.length && a[start] !== b[start]) start++;
+  const end = Math.ceil(((offset + bytes.length) * 8) / 6);
+  let last = end;
+  while (last > start && a[last - 1] !== b[last - 1]) last--;
+  return a.slice(start, last);
+}
+
+const BASE64_GADGET = new RegExp(
+  [...new Set(BASE64_GADGET_NAMES.flatMap((n) => [0, 1, 2].map((o) => base64Spelling(n, o))))].map((f) => f.replace(/[+/]/g, "\\$&")).join("|"),
+  "g",
+);
+
 /** Characters one of the forms needs. */
-const TRIGGER = /rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|type|System\.|<java|<object|gA[SJNRV]|\n|\.\w+\.\w+\.\w+|sorted-set|dynamic-proxy/i;
+const TRIGGER = /_FUNC\$|__js_|rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|type|System\.|<java|<object|gA[SJNRV]|\n|\.\w+\.\w+\.\w+|sorted-set|dynamic-proxy/i;
 
 export const deserializationAnalyzer: Analyzer = {
   name: "deserialization",
@@ -71,6 +106,11 @@ export const deserializationAnalyzer: Analyzer = {
     // A JSON leaf named `$type` holds just the type name.
     if ((input.name === "$type" || input.name === "__type") && input.kind === "value" && ASSEMBLY_QUALIFIED.test(s)) {
       out.push(finding("deserialization", "deserialization.dotnet-type", 0.9, 0, s.length));
+    }
+    if (s.length >= 8) {
+      BASE64_GADGET.lastIndex = 0;
+      const m = BASE64_GADGET.exec(s);
+      if (m) out.push(finding("deserialization", "deserialization.java-gadget-base64", 0.85, m.index, m.index + m[0].length));
     }
     if (s.length < 4 || !TRIGGER.test(s)) return out;
     for (const p of PATTERNS) {

@@ -156,6 +156,12 @@ function readWord(s: string, i: number, inBrace: boolean): Word {
       continue;
     }
     const c = s.charCodeAt(i);
+    // ``` `` ``` and `$()` substitute nothing: `pi``ng`, `c$()at` are `ping` and `cat`.
+    if ((c === 96 && s.charCodeAt(i + 1) === 96) || (c === 36 && s.charCodeAt(i + 1) === 40 && s.charCodeAt(i + 2) === 41)) {
+      i += c === 96 ? 2 : 3;
+      obfuscated = true;
+      continue;
+    }
     if (isSpaceCode(c) || isOperator(c) || (inBrace && (c === 44 || c === 125))) break;
     if (c === 36 /* $ */) {
       const next = s.charCodeAt(i + 1);

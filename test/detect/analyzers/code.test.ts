@@ -90,6 +90,21 @@ describe("code analyzer", () => {
     expect(s("the ProcessBuilder class")).toBe(0.6);
   });
 
+  test("Java packages an exploit reaches for, however the binder cased them; ordinary packages are not", () => {
+    for (const v of ["java.lang.reflect", "javax.script.ScriptEngineManager", "javax.naming.InitialContext", "com.sun.org.apache.xalan", "org.apache.commons.collections.functors", "org.omg.CORBA", "com.opensymphony.xwork2", "java.Runtime", "java.evil.processbuilder", "java.rmi.server"]) {
+      expect(s(v)).toBeGreaterThanOrEqual(0.7);
+    }
+    for (const v of ["org.apache.commons.lang3", "com.example.app", "www.java.com", "Java runtime environment", "org.apache.http.client"]) expect(s(v)).toBe(0);
+  });
+
+  test("Node.js: the process object's module, bindings and environment", () => {
+    expect(s("process.mainModule.require('child_process')")).toBeGreaterThanOrEqual(0.9);
+    expect(s("process['mainModule']")).toBe(0.9);
+    expect(s("process.env")).toBe(0.6);
+    expect(s('process["env"]')).toBe(0.6);
+    for (const v of ["the process. environment", "process envelope", "processenv"]) expect(s(v)).toBe(0);
+  });
+
   test("Python and Ruby", () => {
     expect(s("__import__('os').system('id')")).toBe(0.9);
     expect(s("subprocess.check_output(['id'])")).toBe(0.9);

@@ -26,6 +26,24 @@ describe("deserialization analyzer", () => {
     for (const v of ["the factory closure", "a transformer model", "myinstantiatefactoryx"]) expect(s(v)).toBe(0);
   });
 
+  test("gadget class names inside base64, at each of the three byte offsets of a base64 group", () => {
+    const b64 = (prefix: string, name: string) => Buffer.from(prefix + name + "\u0000xyz", "latin1").toString("base64");
+    for (const name of ["java.lang.Runtime", "ProcessBuilder", "processbuilder", "InvokerTransformer", "invokertransformer"]) {
+      for (const prefix of ["", "a", "ab", "\u0000\u0005t"]) expect(s(b64(prefix, name))).toBe(0.85);
+    }
+    expect(evidence(deserializationAnalyzer, b64("ab", "ProcessBuilder"))).not.toBe("");
+    // The names' base64 found by another offset's spelling, a name the list does not hold, and random base64: nothing.
+    for (const v of [b64("", "Runtime environment"), b64("x", "process builder"), Buffer.from(crypto.getRandomValues(new Uint8Array(3000))).toString("base64")]) {
+      expect(s(v)).toBe(0);
+    }
+  });
+
+  test("Node.js serialized functions (node-serialize, funcster)", () => {
+    expect(s('{"rce":"_$$ND_FUNC$$_function(){require(\'child_process\').exec(\'id\')}()"}')).toBe(0.9);
+    expect(s("__js_function")).toBe(0.9);
+    expect(s("my_js_function_name")).toBe(0);
+  });
+
   test("PHP objects need the length of their class name", () => {
     expect(s('O:8:"stdClass":1:{s:1:"a";i:1;}')).toBe(0.9);
     expect(s('a:2:{i:0;s:1:"a";i:1;O:+4:"Evil":0:{}}')).toBe(0.9);

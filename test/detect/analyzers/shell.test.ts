@@ -35,6 +35,9 @@ describe("shell analyzer", () => {
       expect(s(v)).toBeGreaterThanOrEqual(0.85);
     }
     expect(strongest(shellAnalyzer, ";w'h'o'am'i")!.rule).toBe("shell.obfuscated-command");
+    // Empty substitutions inside the word: ``` `` ``` and `$()` run nothing and leave the word whole.
+    for (const v of ["pi``ng 127.0.0.1", "pi$()ng 127.0.0.1", ";c$()at /etc/passwd", "x;w``hoami"]) expect(s(v)).toBeGreaterThanOrEqual(0.85);
+    expect(s("a `` b")).toBe(0);
   });
 
   test("Windows commands, by absolute path too", () => {
