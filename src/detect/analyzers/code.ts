@@ -247,7 +247,8 @@ const PATTERNS: Pattern[] = [
   { re: /\bRuntime\s*\.\s*getRuntime\s*\(/g, rule: "code.java-runtime", strength: 0.9, needs: ".(", words: ["getRuntime"] },
   { re: /\bnew\s+ProcessBuilder\s*\(|\bProcessBuilder\s*\(\s*(?:new\s|["'[{])/g, rule: "code.java-process-builder", strength: 0.9, needs: "(", words: ["ProcessBuilder"] },
   // Fully qualified classes that read files, run processes or load code: named in a value only to reach them.
-  { re: /\bjava\.(?:lang|io|net|nio|beans|rmi|util\.(?:zip|jar))\.[A-Z]\w+/g, rule: "code.java-class", strength: 0.7, needs: ".", words: ["java."] },
+  // Not value types or exceptions: a client's error report names `java.lang.Integer` and `java.io.IOException`.
+  { re: /\bjava\.(?:lang\.(?:Runtime|Process\w*|ClassLoader|Class|System|Thread|reflect|invoke)\b|(?:io|net|nio|beans|rmi|util\.(?:zip|jar))\.[A-Z]\w+\b(?<!Exception|Error))/g, rule: "code.java-class", strength: 0.7, needs: ".", words: ["java."] },
   // Packages an exploit reaches for (reflection, scripting, naming, remoting, the JDK's internal Xalan and
   // JNDI, Commons Collections, CORBA, Struts' xwork): named in a value, spelled however the
   // application's binder folds them (`java.lang.reflect`, `Org.Apache.Commons`).

@@ -95,6 +95,9 @@ describe("code analyzer", () => {
       expect(s(v)).toBeGreaterThanOrEqual(0.7);
     }
     for (const v of ["org.apache.commons.lang3", "com.example.app", "www.java.com", "Java runtime environment", "org.apache.http.client"]) expect(s(v)).toBe(0);
+    // Value types and exceptions, as a client's error report names them.
+    for (const v of ["Cannot deserialize instance of `java.util.ArrayList<java.lang.Integer>`", "java.io.IOException: closed", "java.net.SocketTimeoutException"]) expect(s(v)).toBe(0);
+    expect(s("java.lang.ClassLoader")).toBe(0.7);
   });
 
   test("Node.js: the process object's module, bindings and environment", () => {

@@ -45,6 +45,12 @@ describe("html analyzer: markup that runs script", () => {
     expect(top('<iframe src="https://www.youtube.com/embed/x"></iframe>')).toBeLessThan(0.8);
     expect(top('"><iframe src="https://evil.example/">')).toBeGreaterThanOrEqual(0.8);
   });
+
+  test("a frame or plug-in tag name alone, unclosed and without attributes, is weaker than a tag a browser renders", () => {
+    expect(top("<IFRAME")).toBe(0.4);
+    expect(top("<iframe>")).toBe(0.55);
+    expect(top("<embed src=x.swf>")).toBe(0.8);
+  });
 });
 
 describe("html analyzer: browsers' tolerance and other readings of markup", () => {

@@ -67,6 +67,8 @@ function baseStrength(tag: Tag): number {
 
 /** An object or embed that loads something (a plug-in, a scriptlet, a document) runs code of its own. */
 function embedStrength(tag: Tag, name: string): number {
+  // `<IFRAME` alone: a tag name a page recorder or a DOM log reports, which no browser would render.
+  if (!tag.closed && tag.attrs.length === 0) return 0.4;
   if (FRAMES.has(name)) return 0.55;
   return PLUGIN_SOURCES.some((n) => attr(tag, n)?.value.trim()) ? 0.8 : 0.6;
 }
