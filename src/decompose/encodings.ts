@@ -24,6 +24,12 @@ import { addUrlQueryLeaves, queryOfUrlValue } from "./url.ts";
 
 /** Shorter base64/hex runs are ordinary words and numbers far more often than encoded text. */
 const MIN_BASE64_RUN = 12;
+/**
+ * A whole value or path segment that is one base64 token (its length, padding included, a multiple of
+ * 4) is worth decoding from 8 characters on: `fCBpZA==` is `| id`. Words of that length decode to
+ * bytes that are no text, and the text check turns them away.
+ */
+const MIN_BASE64_TOKEN = 8;
 const MIN_HEX_RUN = 12;
 /** `0x` says what follows is hex: `0x61646d696e` (SQL, PHP) is worth decoding from two bytes on. */
 const MIN_PREFIXED_HEX_RUN = 4;
@@ -53,6 +59,13 @@ export const expandEncodings: Expander = (sink, leaf, layer) => {
     return;
   }
 
+  // `/proxy/http://169.254.169.254/`: a URL carried in the path, judged as the value it is.
+  const inPath = leaf.kind === "path" ? urlInPath(text) : -1;
+  if (inPath > 0) {
+    if (atLimit) return sink.flag("too-deep");
+    sink.add({ ...leaf, path: `${leaf.path}~url-in-value`, kind: "value", text: text.slice(inPath), encodings: [...leaf.encodings, "url-in-value"] }, layer + 1);
+  }
+
   const rawHeader = layer === 0 && leaf.location === "header" && leaf.path.length === leaf.name.length + 7; // `header.<name>`
   const whole = decodeWholeText(text, !rawHeader && wasPercentDecoded(leaf));
   if (whole) {
@@ -67,7 +80,7 @@ export const expandEncodings: Expander = (sink, leaf, layer) => {
     if (atLimit) return sink.flag("too-deep");
     addChild(sink, leaf, hex, "hex", "~hex", layer);
   }
-  if (text.length < MIN_BASE64_RUN) return;
+  if (text.length < MIN_BASE64_TOKEN) return;
   const decoded = decodeBase64Runs(text);
   if (decoded.length && atLimit) return sink.flag("too-deep");
   decoded.forEach((d, i) => addChild(sink, leaf, d, "base64", i === 0 ? "~base64" : `~base64#${i + 1}`, layer));
@@ -84,6 +97,15 @@ const QUERY_STRING = /^[\w.[\]-]{1,64}=[^&=][^&]*(?:&[\w.[\]-]{1,64}=[^&]*)*$/;
 function isQueryString(text: string): boolean {
   const eq = text.indexOf("=");
   return eq > 0 && eq <= 64 && QUERY_STRING.test(text);
+}
+
+/** Where a path segment that starts a URL (`scheme://`) begins, or -1. */
+const URL_IN_PATH = /\/[a-zA-Z][a-zA-Z0-9+.-]{1,15}:\/\/[^/\s]/;
+
+function urlInPath(path: string): number {
+  if (path.indexOf("://") === -1) return -1;
+  const m = URL_IN_PATH.exec(path);
+  return m ? m.index + 1 : -1;
 }
 
 /** Body leaves that no percent decoding produced: a text body, JSON, XML, multipart and GraphQL parts. */
@@ -275,15 +297,59 @@ function groupsLookLikeText(s: string, start: number, end: number): boolean {
   return ascii * 5 >= groups * 4;
 }
 
-function decodeBase64Run(s: string, start: number, end: number): string | null {
-  if (end - start < MIN_BASE64_RUN || (end - start) % 4 === 1 || !groupsLookLikeText(s, start, end)) return null;
+function decodeBase64Run(s: string, start: number, end: number, min = MIN_BASE64_RUN): string | null {
+  if (end - start < min || (end - start) % 4 === 1 || !groupsLookLikeText(s, start, end)) return null;
   // Node's base64 decoder reads the standard and the URL-safe alphabets alike, padding or not.
   return bytesAsText(Buffer.from(s.slice(start, end), "base64"));
 }
 
 /**
- * Runs of 12+ base64 (or base64url) characters that decode to text, each decoded whole. A run that does
- * not, but holds `-` or `_`, is tried piece by piece too: `XYW_eyJ...` is a prefix and a base64 token.
+ * The pieces of a run that did not decode whole: its `/`-separated segments (a path), and a segment
+ * that does not decode either, between its `-` and `_` (`XYW_eyJ...`: a prefix and a token). The last
+ * piece takes the run's padding (`padded`: where the padding ends).
+ */
+function decodePieces(s: string, start: number, end: number, padded: number, found: string[]): void {
+  const piece = (from: number, to: number) => {
+    const withPadding = to === end ? padded : to;
+    return decodeBase64Run(s, from, to, isToken(s, from, withPadding) ? MIN_BASE64_TOKEN - (withPadding - to) : MIN_BASE64_RUN);
+  };
+  for (let from = start; from <= end && found.length < MAX_BASE64_RUNS; ) {
+    let to = s.indexOf("/", from);
+    if (to === -1 || to > end) to = end;
+    const whole = piece(from, to);
+    if (whole !== null) found.push(whole);
+    else {
+      let subStart = from;
+      for (let k = from; k <= to && found.length < MAX_BASE64_RUNS; k++) {
+        const c = k < to ? s.charCodeAt(k) : 0x2d;
+        if (c !== 0x2d && c !== 0x5f) continue;
+        if (subStart > from || k < to) {
+          const sub = piece(subStart, k);
+          if (sub !== null) found.push(sub);
+        }
+        subStart = k + 1;
+      }
+    }
+    from = to + 1;
+  }
+}
+
+/**
+ * A token standing alone: [start, end) (padding included) is a multiple of 4 long, and nothing but a
+ * separator (`/`, `-`, `_`, the text's bounds) stands around it.
+ */
+function isToken(s: string, start: number, end: number): boolean {
+  if ((end - start) % 4 !== 0) return false;
+  const before = start === 0 ? -1 : s.charCodeAt(start - 1);
+  const after = end === s.length ? -1 : s.charCodeAt(end);
+  const bounded = (c: number) => c === -1 || c === 0x2f || c === 0x2d || c === 0x5f;
+  return bounded(before) && bounded(after);
+}
+
+/**
+ * Runs of 12+ base64 (or base64url) characters that decode to text, each decoded whole (a padded token
+ * alone from 8 on). A run that does not, but holds `-`, `_` or `/`, is tried piece by piece too:
+ * `XYW_eyJ...` is a prefix and a base64 token, `/files/PHNjcmlwdD4` a path with one.
  */
 export function decodeBase64Runs(s: string): string[] {
   const found: string[] = [];
@@ -294,29 +360,20 @@ export function decodeBase64Runs(s: string): string[] {
       continue;
     }
     const start = i;
-    let dashes = 0;
+    let separators = 0;
     while (i < s.length && charIs(s.charCodeAt(i), BASE64)) {
       const c = s.charCodeAt(i);
-      if (c === 0x2d || c === 0x5f) dashes++;
+      if (c === 0x2d || c === 0x5f || c === 0x2f) separators++;
       i++;
     }
     const end = i;
     while (i < s.length && s.charCodeAt(i) === 0x3d && i - end < 2) i++; // `=` padding
-    if (end - start < MIN_BASE64_RUN) continue;
-    const whole = decodeBase64Run(s, start, end);
+    const whole = decodeBase64Run(s, start, end, isToken(s, start, i) ? MIN_BASE64_TOKEN - (i - end) : MIN_BASE64_RUN);
     if (whole !== null) {
       found.push(whole);
       continue;
     }
-    if (!dashes) continue;
-    let pieceStart = start;
-    for (let k = start; k <= end && found.length < MAX_BASE64_RUNS; k++) {
-      const c = k < end ? s.charCodeAt(k) : 0x2d;
-      if (c !== 0x2d && c !== 0x5f) continue;
-      const piece = decodeBase64Run(s, pieceStart, k);
-      if (piece !== null) found.push(piece);
-      pieceStart = k + 1;
-    }
+    if (separators && i - start >= MIN_BASE64_TOKEN) decodePieces(s, start, end, i, found);
   }
   return found;
 }

@@ -114,6 +114,15 @@ describe("runs", () => {
     }
   });
 
+  test("a short base64 token is decoded when it stands alone: the whole value, or a path segment", () => {
+    expect(decodeBase64Runs(b64("| id"))).toEqual(["| id"]); // fCBpZA==, 8 characters with its padding
+    expect(decodeBase64Runs(b64("${7*7}"))).toEqual(["${7*7}"]);
+    expect(decodeBase64Runs(`/files/${b64("{{7*7}}")}`)).toEqual(["{{7*7}}"]);
+    expect(decodeBase64Runs(`/download/${b64url("<svg/onload=alert(1)>")}/raw`)).toEqual(["<svg/onload=alert(1)>"]);
+    // Words and slugs of that length decode to no text; inside a longer word a short token is not looked for.
+    for (const plain of ["settings", "Accounts", "12345678", "abcdefgh", "/products/checkout", `xx${b64("| id")}`]) expect(decodeBase64Runs(plain)).toEqual([]);
+  });
+
   test("a base64 token behind a prefix joined by `_` is found", () => {
     expect(decodeBase64Runs(`XYW_${b64('{"a":"b","c":"d"}')}`)).toEqual(['{"a":"b","c":"d"}']);
   });
@@ -158,6 +167,15 @@ describe("expandEncodings", () => {
     expect(leafAt(s.leaves, "query.q~url~url-in-value.query.next").text).toBe("x");
     expect(leafAt(expand("a=1&b=<script>").leaves, "query.q~url-in-value.query.b").text).toBe("<script>");
     expect(paths(expand("YWJjZA%3D%3D").leaves)).not.toContain("query.q~url-in-value.query.YWJjZA");
+  });
+
+  test("a URL carried in the path becomes a value leaf of its own", () => {
+    const s = sink({ expand: true });
+    s.value("path", "path", "", "/proxy/http://169.254.169.254/latest/meta-data/", "path");
+    expect(leafAt(s.leaves, "path~url-in-value")).toMatchObject({ kind: "value", text: "http://169.254.169.254/latest/meta-data/", encodings: ["url-in-value"] });
+    const plain = sink({ expand: true });
+    plain.value("path", "path", "", "/docs/http-guide/intro", "path");
+    expect(paths(plain.leaves)).toEqual(["path"]);
   });
 
   test("layered decodings chain: double URL encoding of HTML entities", () => {

@@ -46,6 +46,10 @@ describe("attacks wherever they sit", () => {
     ["in a parameter's name (a framework's property path)", "POST /x HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nclass.module.classLoader.resources.context.parent.pipeline.first.pattern=x", "code-injection", "body.class.module.classLoader.resources.context.parent.pipeline.first.pattern"],
     ["in a multipart file name", "POST /upload HTTP/1.1\r\nHost: a\r\nContent-Type: multipart/form-data; boundary=XX\r\n\r\n--XX\r\nContent-Disposition: form-data; name=\"f\"; filename=\"<img src=x onerror=alert(1)>.png\"\r\n\r\nhello\r\n--XX--\r\n", "xss", ""],
     ["in a SOAP body's DOCTYPE", "POST /ws HTTP/1.1\r\nHost: a\r\nContent-Type: text/xml\r\n\r\n<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><a>&x;</a></soap:Body></soap:Envelope>", "xxe", ""],
+    ["as a short base64 token (the whole value)", `GET /q?c=${Buffer.from("| id").toString("base64")} HTTP/1.1\r\nHost: a\r\n\r\n`, "cmdi", "query.c~base64"],
+    ["as base64 in a path segment", `GET /files/${Buffer.from("<script>alert(document.cookie)</script>").toString("base64url")} HTTP/1.1\r\nHost: a\r\n\r\n`, "xss", "path~base64"],
+    ["in a double-encoded form body", "POST /post HTTP/1.1\r\nHost: a\r\n\r\npay%3DAND%202771%3D1709%29", "sqli", "body~url~url-in-value.query.pay"],
+    ["as a Java serialized object in base64", "GET /q?state=rO0ABXNyABFqYXZhLnV0aWwuSGFzaE1hcAUH2sHDFmDRAwACRgAKbG9hZEZhY3Rvcg HTTP/1.1\r\nHost: a\r\n\r\n", "deserialization", "query.state"],
     ["in a GraphQL argument", "POST /graphql HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n\r\n{\"query\":\"{ user(name: \\\"x' OR 1=1--\\\") { id } }\"}", "sqli", ""],
   ];
   for (const [where, raw, cls, field] of cases) {

@@ -41,8 +41,9 @@ const PATTERNS: Pattern[] = [
   // Node.js: node-serialize's function marker (the function is built with eval when read) and funcster's.
   { re: /_\$\$ND_FUNC\$\$_|\b__js_function\b/g, rule: "deserialization.node-function", strength: 0.9 },
   // Python pickle: base64 of the protocol 2-5 header, or a GLOBAL opcode importing a dangerous callable.
-  { re: new RegExp(`${B64_START}(?:gASV|gAJj|gANj|gAR9|gAVV)[A-Za-z0-9+/]{4}`, "g"), rule: "deserialization.pickle", strength: 0.85 },
-  { re: /(?:^|[(\n.])c(?:os|posix|nt|subprocess|builtins|__builtin__|commands|sys|pty|socket)\n\w+\n/g, rule: "deserialization.pickle", strength: 0.95 },
+  // The PROTO opcode of protocols 2-5 (`\x80\x02`..`\x80\x05`), then a GLOBAL (`c`), an empty dict or a FRAME.
+  { re: new RegExp(`${B64_START}gA(?:[JNRV][j9V]|[SW]V)[A-Za-z0-9+/]{4}`, "g"), rule: "deserialization.pickle", strength: 0.85 },
+  { re: /(?:^|[(\n.]|\x80[\x02-\x05])c(?:os|posix|nt|subprocess|builtins|__builtin__|commands|sys|pty|socket)\n\w+\n/g, rule: "deserialization.pickle", strength: 0.95 },
 ];
 
 /**
@@ -94,7 +95,7 @@ const BASE64_GADGET = new RegExp(
 );
 
 /** Characters one of the forms needs. */
-const TRIGGER = /_FUNC\$|__js_|rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|type|System\.|<java|<object|gA[SJNRV]|\n|\.\w+\.\w+\.\w+|sorted-set|dynamic-proxy/i;
+const TRIGGER = /_FUNC\$|__js_|rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|type|System\.|<java|<object|gA[JNRSVW]|\n|\.\w+\.\w+\.\w+|sorted-set|dynamic-proxy/i;
 
 export const deserializationAnalyzer: Analyzer = {
   name: "deserialization",

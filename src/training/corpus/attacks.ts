@@ -175,7 +175,7 @@ const PROBE_PATHS = [
 ];
 const SCANNER_AGENTS = ["sqlmap/1.8.2#stable (https://sqlmap.org)", "Nikto/2.5.0", "Mozilla/5.00 (Nikto/2.1.6) (Evasions:None) (Test:000003)", "masscan/1.3", "Nmap Scripting Engine", "zgrab/0.x", "WPScan v3.8.25", "Acunetix-Agent", "dirbuster", "gobuster/3.6", "nuclei - Open-source project (github.com/projectdiscovery/nuclei)", "Fuzz Faster U Fool v2.1.0"];
 
-const SHORT_LIST_CLASSES: AttackClass[] = ["ssti", "nosqli", "ldapi", "open-redirect", "cmdi"];
+const SHORT_LIST_CLASSES: AttackClass[] = ["ssti", "nosqli", "ldapi", "open-redirect", "cmdi", "deserialization"];
 
 /** Generated samples of the classes without a shared list or with a short one, deterministic per seed. */
 export function generatedAttacks(count: number, seed: number): Sample[] {

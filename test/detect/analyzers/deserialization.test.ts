@@ -61,6 +61,10 @@ describe("deserialization analyzer", () => {
     expect(strength(deserializationAnalyzer, "Foo.Bar.Baz, FooAssembly", { name: "$type" })).toBe(0.9);
     expect(s("gASVKAAAAAAAAACMBXBvc2l4lIwGc3lzdGVtlJOU")).toBe(0.85);
     expect(evidence(deserializationAnalyzer, "cos\nsystem\n(S'id'\ntR.")).toBe("cos\nsystem\n");
+    // Protocols 2-5 open with PROTO; protocol 4 without a frame goes straight to GLOBAL: `\x80\x04cos\nsystem\n`.
+    const pickle4 = Buffer.from("\x80\x04cos\nsystem\n(S'id'\ntR.", "latin1");
+    expect(s(pickle4.toString("base64"))).toBe(0.85);
+    expect(s(pickle4.toString("latin1"))).toBe(0.95);
   });
 
   test("ordinary values are not serialized objects", () => {
