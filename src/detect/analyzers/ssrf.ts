@@ -239,6 +239,8 @@ function embeddedUrl(text: string, from: number): UrlParts | null {
 
 // ---- SSRF ----
 
+/** A web URL to this machine: what a fetch of it reaches that the outside cannot. */
+const LOOPBACK_WEB = 0.7;
 const EMBEDDED_WORTH_JUDGING = /^[\d[]|metadata|instance-data|[^\x00-\x7f]/i;
 
 function ssrfFindings(url: UrlParts, leading: boolean, out: Finding[]): void {
@@ -254,7 +256,7 @@ function ssrfFindings(url: UrlParts, leading: boolean, out: Finding[]): void {
   if (verdict.odd) out.push(find("ssrf", "ip-notation", 0.9, start, end));
   if (verdict.target === "metadata") out.push(find("ssrf", "metadata-host", leading ? 0.95 : 0.85, start, end));
   else if (!leading) return; // a loopback or LAN URL inside prose or code is too often honest
-  else if (verdict.target === "loopback") out.push(find("ssrf", "loopback-host", web ? 0.7 : 0.85, start, end));
+  else if (verdict.target === "loopback") out.push(find("ssrf", "loopback-host", web ? LOOPBACK_WEB : 0.85, start, end));
   else if (verdict.target === "internal") out.push(find("ssrf", "internal-host", web ? 0.6 : 0.8, start, end));
 }
 
@@ -555,6 +557,9 @@ export const ssrfAnalyzer: Analyzer = {
       const escaped = url ? null : (escapedSchemeUrl(text) ?? strippedMarkupUrl(text));
       if (url) redirectFindings(text, url, wrapped !== null, nameWeight, out);
       else if (escaped) out.push(find("open-redirect", "obfuscated-url", nameWeight === 2 ? 0.85 : 0.7, 0, text.length));
+      // `redirect_uri=http://localhost:3000/callback`: a developer's own machine as the browser's next
+      // stop (OAuth sign-ins in development), not an address the server is made to fetch.
+      if (nameWeight === 2) return out.map((f) => (f.rule === "ssrf.loopback-host" && f.strength === LOOPBACK_WEB ? { ...f, strength: 0.5 } : f));
     }
     return out;
   },

@@ -235,6 +235,13 @@ describe("sql analyzer: adjacent literals, fragments after the closure", () => {
     expect(ruleStrength("Tom's union select", "sql.union")).toBeLessThan(0.8);
   });
 
+  test("a value that is a whole statement and closes no context is weak; one that cuts the rest of the query is not", () => {
+    expect(ruleStrength("SELECT name FROM users WHERE id = ?", "sql.statement")).toBe(0.5);
+    expect(ruleStrength("select * from users;", "sql.statement")).toBe(0.6);
+    expect(ruleStrength("DELETE FROM sessions;--", "sql.statement")).toBe(0.8);
+    expect(ruleStrength("1; SELECT * FROM users", "sql.stacked")).toBe(0.9);
+  });
+
   test("a literal condition before a statement (MSSQL IF ... ELSE) is a probe", () => {
     expect(ruleStrength("IF(7423=7424) SELECT 7423 ELSE DROP FUNCTION x--", "sql.statement")).toBe(0.8);
     expect(analyzeSql("if (a=b) select it")).toEqual([]);

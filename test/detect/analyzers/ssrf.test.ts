@@ -42,6 +42,15 @@ describe("ssrf analyzer: where a URL points", () => {
     expect(rules(ssrfAnalyzer, leaf("169.254.169.254/latest/user-data"))).toEqual(["ssrf.metadata-host"]);
   });
 
+  test("a loopback web URL in a redirect parameter is the browser's next stop (OAuth in development), weaker than in any other", () => {
+    const strengthOf = (name: string, text: string) => ssrfAnalyzer.analyze(leaf(text, { name })).find((f) => f.rule === "ssrf.loopback-host")?.strength;
+    expect(strengthOf("redirect_uri", "http://localhost:3000/callback")).toBe(0.5);
+    expect(strengthOf("url", "http://localhost:3000/callback")).toBe(0.7);
+    // Not for other schemes, nor for the metadata address.
+    expect(strengthOf("redirect_uri", "gopher://127.0.0.1:6379/_x")).toBe(0.85);
+    expect(maxStrength(ssrfAnalyzer, leaf("http://169.254.169.254/latest/", { name: "redirect_uri" }))).toBe(0.95);
+  });
+
   test("URLs inside a value count only when they are unmistakable", () => {
     expect(rules(ssrfAnalyzer, leaf("see x=1;curl http://169.254.169.254/latest"))).toEqual(["ssrf.metadata-host"]);
     expect(ssrfAnalyzer.analyze(leaf("start the dev server at http://localhost:3000 and open it"))).toEqual([]);

@@ -106,8 +106,11 @@ function statementRule(t: SqlTokens, c: Closure, at: number, report: Report): vo
   const afterClosure = shape === 2 ? (terminated ? 0.9 : 0.7) : 0.6;
   // `DELETE FROM users;--`: a whole statement that also cuts what the query had after it.
   const cut = end < t.count && t.kind(end - 1) === K.SEMI;
-  // IF(1=2) SELECT .. ELSE DROP ..: a literal condition before a statement is a probe, not a query pasted in.
-  const bare = shape === 2 && (isWord(t, at, WORD.select) || isWord(t, at, IF) || cut) ? 0.8 : terminated ? 0.75 : 0.6;
+  // A value that is a statement and closes nothing leaves no context: it is SQL only where the
+  // application runs what it is sent (a query console, a forum post about SQL), unless it cuts what the
+  // query had after it (`DELETE FROM users;--`). IF(1=2) SELECT .. ELSE DROP ..: a literal condition
+  // before a statement is a probe, not a query pasted in.
+  const bare = cut || (shape === 2 && isWord(t, at, IF)) ? 0.8 : terminated ? 0.6 : 0.5;
   const strength = c.kind === "none" && c.parens === 0 ? bare : byClosure(c, afterClosure, afterClosure, 0);
   if (strength > 0) report("statement", strength, c.from, t.end(sig(t, at + 1) < t.count ? sig(t, at + 1) : at));
 }
