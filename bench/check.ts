@@ -16,7 +16,10 @@
  * attacks (SQL injection and XSS in the query, log4shell in User-Agent). Attacks answered 403 count as
  * non-2xx in wrk's figures; the `attacks blocked` column comes from probing each attack once first.
  *
- *   bun run bench:check [--seconds S] [--connections C] [--threads T] [--rate R] [--pairs N]
+ *   bun run bench:check [--seconds S] [--connections C] [--threads T] [--rate R] [--pairs N] [--nice K]
+ *
+ * `--nice K` runs moat serve at niceness K (0 by default), as an operator may run an out-of-band Moat
+ * below nginx (systemd's `Nice=`); it slows Moat's inline checks as much as it spares nginx.
  *
  * Then rows 4 and 5 again at a fixed rate (R requests/s, default 500: a load both carry), sent on a
  * schedule whatever the answers do (bench/lib/fixed-rate.ts): the latency the mirror adds to a request.
@@ -45,7 +48,9 @@ import { NGINX_BIN, freePort, startAuthRequestNginx, startMirrorNginx } from "..
 
 const ROOT = resolve(import.meta.dir, "..");
 const log = (msg: string) => process.stderr.write(`bench:check: ${msg}\n`);
-const USAGE = "usage: bun run bench:check [--seconds S] [--connections C] [--threads T] [--rate R] [--pairs N]";
+/** Pause before each fixed-rate measurement. */
+const SETTLE_MS = 3000;
+const USAGE = "usage: bun run bench:check [--seconds S] [--connections C] [--threads T] [--rate R] [--pairs N] [--nice K]";
 
 interface MixRequest {
   target: string;
@@ -165,12 +170,13 @@ interface Row {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseBenchArgs({ args: argv, options: { seconds: { type: "string" }, connections: { type: "string" }, threads: { type: "string" }, rate: { type: "string" }, pairs: { type: "string" } } }, USAGE);
+  const { values } = parseBenchArgs({ args: argv, options: { seconds: { type: "string" }, connections: { type: "string" }, threads: { type: "string" }, rate: { type: "string" }, pairs: { type: "string" }, nice: { type: "string" } } }, USAGE);
   const seconds = intOption("--seconds", values.seconds, 10, USAGE);
   const connections = intOption("--connections", values.connections, 16, USAGE);
   const threads = intOption("--threads", values.threads, 1, USAGE);
   const rate = intOption("--rate", values.rate, 500, USAGE);
   const pairs = intOption("--pairs", values.pairs, 3, USAGE);
+  const nice = intOption("--nice", values.nice, 0, USAGE, 19);
   const wrk = Bun.which("wrk");
   if (!wrk) throw new BenchError("wrk is not installed (Debian package wrk; .ci/dev-setup installs it)", EXIT.unavailable);
   if (!NGINX_BIN) throw new BenchError("nginx is not installed (Debian package nginx; .ci/dev-setup installs it)", EXIT.unavailable);
@@ -182,7 +188,7 @@ async function main(argv: string[]): Promise<number> {
   const port = await freePort();
   const mirrorPort = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const serve = Bun.spawn([process.execPath, join(ROOT, "cli/index.ts"), "serve", "--port", String(port), "-c", "/dev/null", "--log-level", "warn"], {
+  const serve = Bun.spawn([...(nice ? ["nice", "-n", String(nice)] : []), process.execPath, join(ROOT, "cli/index.ts"), "serve", "--port", String(port), "-c", "/dev/null", "--log-level", "warn"], {
     env: { ...process.env, MOAT_STORAGE_DATA_DIR: dir, MOAT_SECURITY_NGINX_CONF: "", MOAT_DETECT_MODE: "detect", MOAT_MIRROR_PORT: String(mirrorPort) },
     stdout: "ignore",
     stderr: "inherit",
@@ -257,7 +263,11 @@ async function main(argv: string[]): Promise<number> {
       { target: "moat", label: "nginx + `mirror` → moat", port: mirrorPort, mirror: true },
     ] as const;
     for (let run = 1; run <= pairs; run++) {
-      for (const t of targets) {
+      // Each run starts with another server, and each measurement after a pause: Moat may still be judging
+      // the copies of the run before, and whichever server came next would pay for it.
+      const order = targets.map((_, i) => targets[(i + run - 1) % targets.length]!);
+      for (const t of order) {
+        await Bun.sleep(SETTLE_MS);
         const server = await startMirrorNginx(t.port, { mirror: t.mirror });
         stops.push(() => server.stop());
         log(`${t.label}, run ${run} of ${pairs}: ${rate} requests/s for ${seconds} s`);
@@ -281,7 +291,7 @@ async function main(argv: string[]): Promise<number> {
 
   console.log(describeMachine().join("\n"));
   console.log(`- nginx ${nginxVersion()} (1 worker), libmodsecurity3 ${debVersion("libmodsecurity3")}, OWASP CRS ${crs.version}`);
-  console.log(`- wrk ${o.threads} thread(s), ${o.connections} connections, ${o.seconds} s per row; the requests rotate through ${MIX.length - attacks} benign requests and ${attacks} attacks; Moat with its generic model only`);
+  console.log(`- wrk ${o.threads} thread(s), ${o.connections} connections, ${o.seconds} s per row; the requests rotate through ${MIX.length - attacks} benign requests and ${attacks} attacks; Moat with its generic model only${nice ? `, at niceness ${nice}` : ""}`);
   // Fewer judged than completed would mean the snippet's fail-open let requests through unjudged.
   console.log(`- nginx + auth_request row: wrk completed ${thousands(judgedThroughNginx.sent)} requests; Moat judged ${thousands(judgedThroughNginx.judged)} subrequests meanwhile`);
   console.log(`- nginx + mirror row: wrk completed ${thousands(mirroredCopies.sent)} requests; Moat received ${thousands(mirroredCopies.received)} copies (the rest were given up by nginx's timeouts or dropped from a full queue)\n`);
@@ -291,7 +301,7 @@ async function main(argv: string[]): Promise<number> {
       rows.map((r) => [r.label, thousands(r.result.rps), `${r.result.p50.toFixed(2)} ms`, `${r.result.p99.toFixed(2)} ms`, thousands(r.result.non2xx), thousands(r.result.socketErrors), r.attacksBlocked]),
     ),
   );
-  console.log(`\nAt a fixed rate of ${thousands(rate)} requests/s for ${seconds} s a run, the servers in turn (the same mix with POST bodies; latency from each request's scheduled time):\n`);
+  console.log(`\nAt a fixed rate of ${thousands(rate)} requests/s for ${seconds} s a run, the servers in turn, each run starting with the next one and each measurement after a ${SETTLE_MS / 1000} s pause (the same mix with POST bodies; latency from each request's scheduled time):\n`);
   const ms = (x: number) => `${x.toFixed(2)} ms`;
   console.log(markdownTable(["path", "sent", "errors", "p50", "p99"], fixedRows.map((r) => [r.label, thousands(r.result.sent), thousands(r.result.errors), ms(r.result.p50), ms(r.result.p99)])));
   const medianP99 = (target: string) => median(fixedRows.filter((r) => r.target === target).map((r) => r.result.p99));
