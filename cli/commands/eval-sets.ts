@@ -3,8 +3,9 @@
  * benign traffic (`--blazehttp`) and the scorecard over the whole datasets folder (`--datasets`).
  * Every report names the split it measured.
  */
-import { existsSync } from "node:fs";
-import { loadBlazeHttp } from "../../src/training/corpus/blazehttp.ts";
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { BLAZEHTTP_REQUESTS, loadBlazeHttp } from "../../src/training/corpus/blazehttp.ts";
 import { loadCrsTests } from "../../src/training/corpus/crs.ts";
 import type { DevTest, EvalSplit } from "../../src/training/corpus/split.ts";
 import { evaluateBlazeHttp, renderBlazeHttp, renderFalsePositives } from "../../src/training/eval/blazehttp.ts";
@@ -33,6 +34,15 @@ function parseSplit(value: string | undefined, fallback: EvalSplit, allowed: Eva
   const split = (value ?? fallback) as EvalSplit;
   if (!allowed.includes(split)) throw new CliError(`--split must be one of ${allowed.join(", ")}, got ${value}`, EXIT.usage);
   return split;
+}
+
+/** `--blazehttp` names the requests file, or the folder that holds it (`blazehttp-benign/`). */
+function blazeHttpFile(path: string): string {
+  mustExist(path, "blazehttp requests file or folder");
+  if (!statSync(path).isDirectory()) return path;
+  const file = join(path, BLAZEHTTP_REQUESTS);
+  mustExist(file, "blazehttp requests file in the folder");
+  return file;
 }
 
 function mustExist(path: string, what: string): void {
@@ -74,7 +84,7 @@ export async function evaluateNamedSet(flags: SetFlags): Promise<string> {
   const showFp = flags.showFp === undefined ? 0 : Number(flags.showFp);
   if (!Number.isInteger(showFp) || showFp < 0) throw new CliError(`--show-fp must be a count, got ${flags.showFp}`, EXIT.usage);
   if (showFp && split !== "dev") throw new CliError("--show-fp lists the false positives of the dev sites only (--split dev): the test sites are for measuring, not for tuning", EXIT.usage);
-  mustExist(flags.blazehttp!, "blazehttp requests file");
-  const report = await evaluateBlazeHttp(await loadDetector(flags), loadBlazeHttp(flags.blazehttp!), split, progress("blazehttp"));
+  const file = blazeHttpFile(flags.blazehttp!);
+  const report = await evaluateBlazeHttp(await loadDetector(flags), loadBlazeHttp(file), split, progress("blazehttp"));
   return renderBlazeHttp(report) + (showFp ? `\n${renderFalsePositives(report.falsePositives, showFp)}` : "");
 }

@@ -65,7 +65,7 @@ export function evalCommand(): Command {
     .option("--out <prefix>", "write <prefix>.json and <prefix>.md (the named sets: <prefix>.md)")
     .option("--title <text>", "title of the Markdown table")
     .option("--crs-tests <dir>", "the OWASP CRS regression tests (crs-regression/): detection per CRS family and placement, FPR on the no-expect tests")
-    .option("--blazehttp <file>", "blazehttp benign requests (requests.jsonl.gz): FPR split by site and what the false positives are flagged on")
+    .option("--blazehttp <path>", "blazehttp benign requests (requests.jsonl.gz, or its folder blazehttp-benign/): FPR split by site and what the false positives are flagged on")
     .option("--datasets <dir>", "the shared datasets folder: every detection figure on its honest split (CRS, blazehttp, legit-queries, CSIC, payload lists)")
     .option("--split <side>", "which half of the set: dev, test or all (default: all; --datasets: test)")
     .option("--show-fp <n>", "with --blazehttp --split dev: list the first n false positives")

@@ -1,6 +1,8 @@
 /** `moat eval` on the named evaluation sets: the CRS tests and blazehttp's traffic, each report naming its split. */
 import { describe, expect, test } from "bun:test";
+import { dirname } from "node:path";
 import { runCli } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/tmp.ts";
 import { blazeFixture, crsFixture } from "../training/eval/fixtures.ts";
 
 describe("moat eval --crs-tests / --blazehttp", () => {
@@ -21,6 +23,15 @@ describe("moat eval --crs-tests / --blazehttp", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("## blazehttp benign traffic, split: test");
     expect(r.stdout).toMatch(/\| 2 \| 1 \| [01] \| [\d.]+% \| [01] \| 2 \|/);
+  });
+
+  test("--blazehttp takes the folder that holds the requests file too; a folder without it is a clear error", () => {
+    const r = runCli(["eval", "--blazehttp", dirname(blazeFixture()), "--split", "test"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("## blazehttp benign traffic, split: test");
+    const empty = runCli(["eval", "--blazehttp", tempDir("moat-blaze-empty-")]);
+    expect(empty.code).toBe(66);
+    expect(empty.stderr).toContain("blazehttp requests file in the folder not found");
   });
 
   test("false positives are listed for the dev sites only", () => {

@@ -9,6 +9,10 @@ import { isParseError, type HttpRequest } from "../../core/http-request.ts";
 import { rawHttpParser } from "../../parse/raw-http.ts";
 import { devOrTest, type DevTest } from "./split.ts";
 
+/** Where the shared datasets keep blazehttp's benign requests: this file in this folder. */
+export const BLAZEHTTP_DIR = "blazehttp-benign";
+export const BLAZEHTTP_REQUESTS = "requests.jsonl.gz";
+
 export interface SiteRequest {
   site: string;
   split: DevTest;

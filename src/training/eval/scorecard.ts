@@ -12,7 +12,7 @@ import { readRequests } from "../../ingest/read.ts";
 import { rawHttpParser } from "../../parse/raw-http.ts";
 import { Rejections } from "../../parse/rejections.ts";
 import { PAYLOAD_TEST_SHARE, splitPayloads } from "../corpus/attacks.ts";
-import { loadBlazeHttp } from "../corpus/blazehttp.ts";
+import { BLAZEHTTP_DIR, BLAZEHTTP_REQUESTS, loadBlazeHttp } from "../corpus/blazehttp.ts";
 import { CRS_FAMILIES, isAttackFamily, loadCrsTests } from "../corpus/crs.ts";
 import { LEGIT_QUERIES_FILE, legitQueries } from "../corpus/datasets.ts";
 import type { DevTest } from "../corpus/split.ts";
@@ -77,7 +77,7 @@ export async function scorecard(detector: Detector, o: ScorecardOptions): Promis
     rows.push({ figure: "CRS no-expect tests (FPR)", set: "crs-regression", split: o.split, n: neg.n, value: neg.flagged / neg.n, target: { atMost: 0.001 } });
   } else missing("crs-regression", `${crsDir} not found`);
 
-  const blazeFile = join(d, "blazehttp-benign", "requests.jsonl.gz");
+  const blazeFile = join(d, BLAZEHTTP_DIR, BLAZEHTTP_REQUESTS);
   if (existsSync(blazeFile)) {
     const r = await evaluateBlazeHttp(detector, loadBlazeHttp(blazeFile), o.split, o.progress?.("blazehttp"));
     rows.push({ figure: "blazehttp benign (FPR per request)", set: "blazehttp-benign", split: `${o.split} sites (by site)`, n: r.n, value: r.flagged / r.n, target: { atMost: 0.0007 }, note: `${r.sites} sites` });

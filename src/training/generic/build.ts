@@ -12,7 +12,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { readRequests } from "../../ingest/read.ts";
 import { Rejections } from "../../parse/rejections.ts";
-import { loadBlazeHttp, type SiteRequest } from "../corpus/blazehttp.ts";
+import { BLAZEHTTP_DIR, BLAZEHTTP_REQUESTS, loadBlazeHttp, type SiteRequest } from "../corpus/blazehttp.ts";
 import { CRS_FAMILY_CLASS, loadCrsTests } from "../corpus/crs.ts";
 import type { HttpRequest } from "../../core/http-request.ts";
 import { decompose } from "../../decompose/index.ts";
@@ -56,7 +56,6 @@ export interface GenericBuildOptions {
 export const CRS_TESTS_DIR = "crs-regression";
 
 /** blazehttp's benign requests, relative to the datasets folder. */
-export const BLAZEHTTP_FILE = "blazehttp-benign/requests.jsonl.gz";
 
 export const DEFAULT_GENERIC_BUILD: Omit<GenericBuildOptions, "datasets"> = { targetFpr: 0.0005, benignCount: 120_000, generatedCount: 11_200, epochs: 5, seed: 7 };
 
@@ -166,7 +165,7 @@ function queryRequest(query: string): HttpRequest | null {
 
 /** Real traffic from the datasets folder: blazehttp's sites (split by site) and CSIC's normal requests. */
 export async function realTraffic(datasets: string): Promise<Pick<GenericBuildOptions, "benignRequests" | "attackRequests" | "calibrationRequests" | "heldOutRequests">> {
-  const blaze = join(datasets, BLAZEHTTP_FILE);
+  const blaze = join(datasets, BLAZEHTTP_DIR, BLAZEHTTP_REQUESTS);
   const sites = existsSync(blaze) ? loadBlazeHttp(blaze).requests : [];
   // The dev sites are shared out: most teach, a tenth calibrate. Test sites are only measured.
   const calibrating = (s: SiteRequest) => splitPoint(`site:${s.site}`) < 0.6;
