@@ -1,6 +1,7 @@
 /**
  * The evaluation sets `moat eval` knows by name: the CRS regression tests (`--crs-tests`), blazehttp's
- * benign traffic (`--blazehttp`) and the scorecard over the whole datasets folder (`--datasets`).
+ * benign traffic (`--blazehttp`), the scorecard over the whole datasets folder (`--datasets`) and the
+ * payload lists in every part of a request (`--placements`).
  * Every report names the split it measured.
  */
 import { existsSync, statSync } from "node:fs";
@@ -10,6 +11,8 @@ import { loadCrsTests } from "../../src/training/corpus/crs.ts";
 import type { DevTest, EvalSplit } from "../../src/training/corpus/split.ts";
 import { evaluateBlazeHttp, renderBlazeHttp, renderFalsePositives } from "../../src/training/eval/blazehttp.ts";
 import { evaluateCrs, renderCrs } from "../../src/training/eval/crs.ts";
+import { evaluatePlacements, renderPlacements } from "../../src/training/eval/placements.ts";
+import { loadPayloadLines } from "../../src/training/corpus/attacks.ts";
 import { met, renderScorecard, scorecard } from "../../src/training/eval/scorecard.ts";
 import type { Progress } from "../../src/training/eval/run.ts";
 import { loadDetector, type DetectFlags } from "../detect-options.ts";
@@ -24,10 +27,15 @@ export interface SetFlags extends DetectFlags {
   split?: string;
   showFp?: string;
   csicModel?: string;
+  placements?: string;
+  perClass?: string;
 }
 
+/** Payloads per class in the placement matrix: 10 placements × 4 spellings × this × the classes. */
+const DEFAULT_PER_CLASS = 30;
+
 export function wantsNamedSet(flags: SetFlags): boolean {
-  return Boolean(flags.crsTests || flags.blazehttp || flags.datasets);
+  return Boolean(flags.crsTests || flags.blazehttp || flags.datasets || flags.placements);
 }
 
 function parseSplit(value: string | undefined, fallback: EvalSplit, allowed: EvalSplit[]): EvalSplit {
@@ -63,7 +71,7 @@ function stageProgress(): (stage: string) => Progress {
 
 /** Runs the named-set evaluation the flags ask for and returns its Markdown. */
 export async function evaluateNamedSet(flags: SetFlags): Promise<string> {
-  if ([flags.crsTests, flags.blazehttp, flags.datasets].filter(Boolean).length > 1) throw new CliError("give one of --crs-tests, --blazehttp, --datasets", EXIT.usage);
+  if ([flags.crsTests, flags.blazehttp, flags.datasets, flags.placements].filter(Boolean).length > 1) throw new CliError("give one of --crs-tests, --blazehttp, --datasets, --placements", EXIT.usage);
   const progress = stageProgress();
   if (flags.datasets) {
     if (flags.model) throw new CliError("--datasets judges with the generic model; give a site model trained on CSIC with --csic-model", EXIT.usage);
@@ -76,6 +84,15 @@ export async function evaluateNamedSet(flags: SetFlags): Promise<string> {
     return renderScorecard(rows, detector.generic.meta.version, split);
   }
   const split = parseSplit(flags.split, "all", ["dev", "test", "all"]);
+  if (flags.placements) {
+    mustExist(flags.placements, "datasets folder");
+    if (flags.split !== undefined && flags.split !== "test") throw new CliError("--placements measures the payload lists' test split only", EXIT.usage);
+    const perClass = Number(flags.perClass ?? DEFAULT_PER_CLASS);
+    if (!Number.isInteger(perClass) || perClass < 1) throw new CliError(`--per-class must be a positive count, got ${flags.perClass}`, EXIT.usage);
+    const lines = loadPayloadLines(flags.placements, "test");
+    if (!lines.length) throw new CliError(`no payload list in ${flags.placements} (payloads/<class>.txt or fuzzdb/)`, EXIT.noInput);
+    return renderPlacements(await evaluatePlacements(await loadDetector(flags), lines, perClass, progress("placements")));
+  }
   if (flags.crsTests) {
     mustExist(flags.crsTests, "CRS regression tests folder");
     const report = await evaluateCrs(await loadDetector(flags), loadCrsTests(flags.crsTests), split, progress("CRS tests"));

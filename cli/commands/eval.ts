@@ -69,7 +69,9 @@ export function evalCommand(): Command {
     .option("--datasets <dir>", "the shared datasets folder: every detection figure on its honest split (CRS, blazehttp, legit-queries, CSIC, payload lists)")
     .option("--split <side>", "which half of the set: dev, test or all (default: all; --datasets: test)")
     .option("--show-fp <n>", "with --blazehttp --split dev: list the first n false positives")
-    .option("--csic-model <dir>", "with --datasets: a site model trained on CSIC's training file, for the CSIC rows");
+    .option("--csic-model <dir>", "with --datasets: a site model trained on CSIC's training file, for the CSIC rows")
+    .option("--placements <dir>", "the shared datasets folder: payloads of the lists' test split in every part of a request (query, path, header, cookie, form, JSON, multipart, XML, SOAP, GraphQL), plain, URL-encoded, base64 and padded")
+    .option("--per-class <n>", "with --placements: payloads per class (default 30)");
   addInputOptions(cmd);
   addDetectOptions(cmd);
   return cmd.action(async (paths: string[], flags: EvalFlags) => {
