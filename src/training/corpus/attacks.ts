@@ -136,7 +136,9 @@ const PARAM_NAMES = ["id", "q", "search", "page", "file", "name", "user", "url",
 /** Puts a payload somewhere an attacker would. Path placement only for classes that work there. */
 function placePayload(r: () => number, cls: AttackClass, payload: string, source: string): Sample {
   const roll = r();
-  const pathOk = cls === "traversal" || cls === "scanner" || cls === "cmdi" || cls === "sqli" || cls === "xss";
+  // REST routes carry values in path segments, and servers log and route on them: every class but a
+  // whole XML document can arrive there.
+  const pathOk = cls !== "xxe";
   if (pathOk && roll < 0.15) {
     return { location: "path", name: "", raw: `/${pick(r, ["static", "files", "download", "api/v1/items", "images"])}/${encodeLike(r, payload, "path").replaceAll("%2F", "/")}`, label: cls, source };
   }
