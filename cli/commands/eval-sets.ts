@@ -34,8 +34,15 @@ export interface SetFlags extends DetectFlags {
 /** Payloads per class in the placement matrix: 10 placements × 4 spellings × this × the classes. */
 const DEFAULT_PER_CLASS = 30;
 
+/** The flags that name a set, and their spelling on the command line. */
+const NAMED_SETS = { crsTests: "--crs-tests", blazehttp: "--blazehttp", datasets: "--datasets", placements: "--placements" } as const;
+
+function namedSets(flags: SetFlags): string[] {
+  return (Object.keys(NAMED_SETS) as (keyof typeof NAMED_SETS)[]).filter((k) => flags[k]);
+}
+
 export function wantsNamedSet(flags: SetFlags): boolean {
-  return Boolean(flags.crsTests || flags.blazehttp || flags.datasets || flags.placements);
+  return namedSets(flags).length > 0;
 }
 
 function parseSplit(value: string | undefined, fallback: EvalSplit, allowed: EvalSplit[]): EvalSplit {
@@ -71,7 +78,7 @@ function stageProgress(): (stage: string) => Progress {
 
 /** Runs the named-set evaluation the flags ask for and returns its Markdown. */
 export async function evaluateNamedSet(flags: SetFlags): Promise<string> {
-  if ([flags.crsTests, flags.blazehttp, flags.datasets, flags.placements].filter(Boolean).length > 1) throw new CliError("give one of --crs-tests, --blazehttp, --datasets, --placements", EXIT.usage);
+  if (namedSets(flags).length > 1) throw new CliError(`give one of ${Object.values(NAMED_SETS).join(", ")}`, EXIT.usage);
   const progress = stageProgress();
   if (flags.datasets) {
     if (flags.model) throw new CliError("--datasets judges with the generic model; give a site model trained on CSIC with --csic-model", EXIT.usage);

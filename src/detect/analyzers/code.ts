@@ -248,7 +248,8 @@ const PATTERNS: Pattern[] = [
   { re: /\bnew\s+ProcessBuilder\s*\(|\bProcessBuilder\s*\(\s*(?:new\s|["'[{])/g, rule: "code.java-process-builder", strength: 0.9, needs: "(", words: ["ProcessBuilder"] },
   // Fully qualified classes that read files, run processes or load code: named in a value only to reach them.
   // Not value types or exceptions: a client's error report names `java.lang.Integer` and `java.io.IOException`.
-  { re: /\bjava\.(?:lang\.(?:Runtime|Process\w*|ClassLoader|Class|System|Thread|reflect|invoke)\b|(?:io|net|nio|beans|rmi|util\.(?:zip|jar))\.[A-Z]\w+\b(?<!Exception|Error))/g, rule: "code.java-class", strength: 0.7, needs: ".", words: ["java."] },
+  // (`java.lang.reflect` and `java.lang.invoke`, packages, are JAVA_PACKAGE's, in any case.)
+  { re: /\bjava\.(?:lang\.(?:Runtime|Process\w*|ClassLoader|Class|System|Thread)\b|(?:io|net|nio|beans|rmi|util\.(?:zip|jar))\.[A-Z]\w+\b(?<!Exception|Error))/g, rule: "code.java-class", strength: 0.7, needs: ".", words: ["java."] },
   // Packages an exploit reaches for (reflection, scripting, naming, remoting, the JDK's internal Xalan and
   // JNDI, Commons Collections, CORBA, Struts' xwork): named in a value, spelled however the
   // application's binder folds them (`java.lang.reflect`, `Org.Apache.Commons`).

@@ -75,7 +75,7 @@ const BASE64_GADGET_NAMES = [
 ];
 
 /** The base64 characters that spell `name` when it starts `offset` bytes into a 3-byte group. */
-export function base64Spelling(name: string, offset: number): string {
+function base64Spelling(name: string, offset: number): string {
   const bytes = Buffer.from(name, "latin1");
   // The same name between two different neighbours: the characters both encodings share are the name's own.
   const around = (fill: number) => Buffer.concat([Buffer.alloc(offset, fill), bytes, Buffer.alloc(3, fill)]).toString("base64");

@@ -241,9 +241,14 @@ function embeddedUrl(text: string, from: number): UrlParts | null {
 
 /** A web URL to this machine: what a fetch of it reaches that the outside cannot. */
 const LOOPBACK_WEB = 0.7;
+/**
+ * The same in a redirect parameter (`redirect_uri=http://localhost:3000/callback`): a developer's own
+ * machine as the browser's next stop (OAuth sign-ins in development), not an address the server fetches.
+ */
+const LOOPBACK_WEB_REDIRECT = 0.5;
 const EMBEDDED_WORTH_JUDGING = /^[\d[]|metadata|instance-data|[^\x00-\x7f]/i;
 
-function ssrfFindings(url: UrlParts, leading: boolean, out: Finding[]): void {
+function ssrfFindings(url: UrlParts, leading: boolean, out: Finding[], loopbackWeb = LOOPBACK_WEB): void {
   const protocolStrength = Object.hasOwn(PROTOCOL_SCHEMES, url.scheme) ? PROTOCOL_SCHEMES[url.scheme] : undefined;
   // Inside a value only metadata hosts and odd notations count: most hosts there need no closer look.
   const verdict = leading || EMBEDDED_WORTH_JUDGING.test(url.host) ? judgeHost(url.host) : null;
@@ -256,7 +261,7 @@ function ssrfFindings(url: UrlParts, leading: boolean, out: Finding[]): void {
   if (verdict.odd) out.push(find("ssrf", "ip-notation", 0.9, start, end));
   if (verdict.target === "metadata") out.push(find("ssrf", "metadata-host", leading ? 0.95 : 0.85, start, end));
   else if (!leading) return; // a loopback or LAN URL inside prose or code is too often honest
-  else if (verdict.target === "loopback") out.push(find("ssrf", "loopback-host", web ? LOOPBACK_WEB : 0.85, start, end));
+  else if (verdict.target === "loopback") out.push(find("ssrf", "loopback-host", web ? loopbackWeb : 0.85, start, end));
   else if (verdict.target === "internal") out.push(find("ssrf", "internal-host", web ? 0.6 : 0.8, start, end));
 }
 
@@ -538,8 +543,10 @@ export const ssrfAnalyzer: Analyzer = {
     const out: Finding[] = [];
     const leading = leadingUrl(text);
     const ownValue = input.location !== "header" && input.kind === "value";
+    const params = input.kind === "value" && (input.location === "query" || input.location === "body");
+    const nameWeight = params ? redirectNameWeight(input.name) : 0;
     if (leading) {
-      ssrfFindings(leading, true, out);
+      ssrfFindings(leading, true, out, nameWeight === 2 ? LOOPBACK_WEB_REDIRECT : LOOPBACK_WEB);
       ambiguousAuthority(text, leading, out);
       wrappedUrl(text, leading, out);
       if (ownValue) {
@@ -550,16 +557,12 @@ export const ssrfAnalyzer: Analyzer = {
     for (let url = embeddedUrl(text, leading ? leading.end : 0); url; url = embeddedUrl(text, Math.max(url.end, url.start + 1))) {
       ssrfFindings(url, false, out);
     }
-    if (input.kind === "value" && (input.location === "query" || input.location === "body")) {
-      const nameWeight = redirectNameWeight(input.name);
+    if (params) {
       const wrapped = leading ? null : pathWrappedUrl(text);
       const url = leading ?? wrapped;
       const escaped = url ? null : (escapedSchemeUrl(text) ?? strippedMarkupUrl(text));
       if (url) redirectFindings(text, url, wrapped !== null, nameWeight, out);
       else if (escaped) out.push(find("open-redirect", "obfuscated-url", nameWeight === 2 ? 0.85 : 0.7, 0, text.length));
-      // `redirect_uri=http://localhost:3000/callback`: a developer's own machine as the browser's next
-      // stop (OAuth sign-ins in development), not an address the server is made to fetch.
-      if (nameWeight === 2) return out.map((f) => (f.rule === "ssrf.loopback-host" && f.strength === LOOPBACK_WEB ? { ...f, strength: 0.5 } : f));
     }
     return out;
   },

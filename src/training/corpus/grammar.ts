@@ -24,16 +24,19 @@ const TEMPLATE_EXPRESSIONS = [
 const NOSQL_OPERATORS = ["$ne", "$gt", "$gte", "$lt", "$regex", "$where", "$exists", "$nin", "$in", "$or", "$expr"];
 const LDAP_ATTRIBUTES = ["uid", "cn", "sn", "objectClass", "mail", "userPassword", "password", "givenName", "memberOf", "description", "telephoneNumber", "sAMAccountName", "homeDirectory", "ou", "dc"];
 
-/** A host name that is not always the same word, so that a model learns the syntax around it, not the name. */
-function host(r: () => number): string {
-  const letters = "abcdefghijklmnopqrstuvwxyz";
-  const word = Array.from({ length: 3 + Math.floor(r() * 8) }, () => letters[Math.floor(r() * 26)]).join("");
-  return r() < 0.2 ? `${1 + Math.floor(r() * 223)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}` : `${word}.${pick(r, ["com", "net", "io", "ru", "xyz", "example"])}`;
+/** 3 to 10 random lower-case letters: a name that is not always the same, so that a model learns the syntax around it. */
+function letters(r: () => number): string {
+  return Array.from({ length: 3 + Math.floor(r() * 8) }, () => String.fromCharCode(97 + Math.floor(r() * 26))).join("");
 }
 
+function host(r: () => number): string {
+  const name = letters(r);
+  return r() < 0.2 ? `${1 + Math.floor(r() * 223)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}` : `${name}.${pick(r, ["com", "net", "io", "ru", "xyz", "example"])}`;
+}
+
+/** A class or property name: random letters, capitalised. */
 function word(r: () => number): string {
-  const letters = "abcdefghijklmnopqrstuvwxyz";
-  const w = Array.from({ length: 3 + Math.floor(r() * 8) }, () => letters[Math.floor(r() * 26)]).join("");
+  const w = letters(r);
   return w[0]!.toUpperCase() + w.slice(1);
 }
 
