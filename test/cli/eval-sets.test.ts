@@ -54,6 +54,8 @@ describe("moat eval --crs-tests / --blazehttp", () => {
     expect(r.stdout).toContain("classes: sqli, xss");
     for (const row of ["query", "path segment", "header", "cookie", "urlencoded", "JSON", "multipart", "XML", "SOAP", "GraphQL"]) expect(r.stdout).toMatch(new RegExp(`\\| ${row} \\| [\\d.]+% \\(\\d/6\\)`));
     expect(r.stdout).toMatch(/\| all \| [\d.]+% \(\d+\/60\) \|/);
+    expect(r.stdout).toContain("### By class, over every placement");
+    expect(r.stdout).toMatch(/\| sqli \| [\d.]+% \(\d+\/30\) \|/);
     // These payloads are plain attacks: the shipped model finds them in the query as sent.
     expect(r.stdout).toMatch(/\| query \| 100\.0% \(6\/6\)/);
   });

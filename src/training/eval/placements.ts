@@ -43,9 +43,11 @@ export const PLACEMENTS: Record<string, (v: string) => string> = {
   GraphQL: (v) => post("/graphql", "application/json", JSON.stringify({ query: "query Find($t: String) { search(term: $t) { id } }", variables: { t: v } })),
 };
 
+/** The requests of one placement, spelling and attack class. */
 export interface PlacementCell {
   placement: string;
   spelling: Spelling;
+  cls: string;
   n: number;
   detected: number;
 }
@@ -53,7 +55,6 @@ export interface PlacementCell {
 export interface PlacementReport {
   modelVersion: string;
   perClass: number;
-  classes: string[];
   payloads: number;
   cells: PlacementCell[];
 }
@@ -68,39 +69,52 @@ export async function evaluatePlacements(detector: Detector, lines: PayloadLine[
   const payloads = samplePayloads(lines, perClass);
   const cells: PlacementCell[] = [];
   const requests: HttpRequest[] = [];
+  const byClass = Map.groupBy(payloads, (p) => p.cls);
   for (const placement of Object.keys(PLACEMENTS)) {
     for (const spelling of Object.keys(SPELLINGS) as Spelling[]) {
-      const cell = { placement, spelling, n: 0, detected: 0 };
-      cells.push(cell);
-      for (const p of payloads) {
-        const parsed = rawHttpParser.parse(PLACEMENTS[placement]!(SPELLINGS[spelling](p.payload)), { source: `placements:${placement}:${spelling}` });
-        // A payload no client could send there (a NUL in a header) is left out of that cell, not counted.
-        if (isParseError(parsed)) continue;
-        requests.push(parsed);
-        cell.n++;
+      for (const [cls, ofClass] of byClass) {
+        const cell = { placement, spelling, cls, n: 0, detected: 0 };
+        cells.push(cell);
+        for (const p of ofClass) {
+          const parsed = rawHttpParser.parse(PLACEMENTS[placement]!(SPELLINGS[spelling](p.payload)), { source: `placements:${placement}:${spelling}` });
+          // A payload no client could send there (a NUL in a header) is left out of that cell, not counted.
+          if (isParseError(parsed)) continue;
+          requests.push(parsed);
+          cell.n++;
+        }
       }
     }
   }
   const verdicts = await judgeAll(detector, requests, progress);
   let k = 0;
   for (const cell of cells) for (let i = 0; i < cell.n; i++) if (verdicts[k++]!.isAnomaly) cell.detected++;
-  return { modelVersion: detector.modelVersion, perClass, classes: [...new Set(payloads.map((p) => p.cls))].sort(), payloads: payloads.length, cells };
+  return { modelVersion: detector.modelVersion, perClass, payloads: payloads.length, cells };
 }
 
 export function renderPlacements(r: PlacementReport): string {
   const spellings = Object.keys(SPELLINGS) as Spelling[];
-  const cell = (placement: string | null, spelling: Spelling | null) => {
-    const sel = r.cells.filter((c) => (placement === null || c.placement === placement) && (spelling === null || c.spelling === spelling));
+  const classes = [...new Set(r.cells.map((c) => c.cls))].sort();
+  /** Detected of the cells that match: a placement or a class (or all), and a spelling (or all). */
+  const share = (match: (c: PlacementCell) => boolean, spelling: Spelling | null) => {
+    const sel = r.cells.filter((c) => match(c) && (spelling === null || c.spelling === spelling));
     const n = sel.reduce((a, c) => a + c.n, 0);
     const d = sel.reduce((a, c) => a + c.detected, 0);
     return `${pct(d, n, 1)} (${d}/${n})`;
   };
+  const rows = (keys: string[], match: (key: string) => (c: PlacementCell) => boolean) => [
+    ...keys.map((k) => [k, ...spellings.map((s) => share(match(k), s)), share(match(k), null)]),
+    ["all", ...spellings.map((s) => share(() => true, s)), share(() => true, null)],
+  ];
   return [
     "## Payloads in every part of a request, in every spelling",
     "",
-    `Model ${r.modelVersion}. ${r.payloads} payloads of the payload lists' test split (at most ${r.perClass} per class, chosen by a hash of the payload; classes: ${r.classes.join(", ")}), each placed in every part below and spelled every way; detected = flagged.`,
+    `Model ${r.modelVersion}. ${r.payloads} payloads of the payload lists' test split (at most ${r.perClass} per class, chosen by a hash of the payload; classes: ${classes.join(", ")}), each placed in every part below and spelled every way; detected = flagged.`,
     "",
-    markdownTable(["placement", ...spellings, "all"], [...Object.keys(PLACEMENTS).map((p) => [p, ...spellings.map((s) => cell(p, s)), cell(p, null)]), ["all", ...spellings.map((s) => cell(null, s)), cell(null, null)]]),
+    markdownTable(["placement", ...spellings, "all"], rows(Object.keys(PLACEMENTS), (p) => (c) => c.placement === p)),
+    "",
+    "### By class, over every placement",
+    "",
+    markdownTable(["class", ...spellings, "all"], rows(classes, (k) => (c) => c.cls === k)),
     "",
   ].join("\n");
 }
