@@ -118,19 +118,20 @@ export function dbCommand(): Command {
       .option("--out <file>", "write to this file (created 0600) instead of standard output"),
   );
   addExamples(exportCmd, ["moat db export --range 24h", "moat db export -o csv --table alerts --out alerts.csv", "moat db export | jq -r .attack_type | sort | uniq -c"]);
-  exportCmd.action((flags: ConfigFlags & { output: ExportFormat; format?: ExportFormat; table: ExportTable; range?: string; out?: string }) =>
-    withStore(flags, async (store) => {
-      if (flags.format && exportCmd.getOptionValueSource("output") === "cli" && flags.format !== flags.output) {
-        throw new CliError(`-o ${flags.output} and --format ${flags.format} disagree: give one of them`, EXIT.usage);
+  exportCmd.action(async (flags: ConfigFlags & { output: ExportFormat; format?: ExportFormat; table: ExportTable; range?: string; out?: string }) => {
+    // Usage errors are found before the database is opened (or created).
+    if (flags.format && exportCmd.getOptionValueSource("output") === "cli" && flags.format !== flags.output) {
+      throw new CliError(`-o ${flags.output} and --format ${flags.format} disagree: give one of them`, EXIT.usage);
+    }
+    let since = 0;
+    if (flags.range) {
+      try {
+        since = Date.now() - parseRange(flags.range).ms;
+      } catch (e) {
+        throw new CliError((e as Error).message, EXIT.usage);
       }
-      let since = 0;
-      if (flags.range) {
-        try {
-          since = Date.now() - parseRange(flags.range).ms;
-        } catch (e) {
-          throw new CliError((e as Error).message, EXIT.usage);
-        }
-      }
+    }
+    return withStore(flags, async (store) => {
       // Opened and written synchronously: a bad path or a full disk is thrown here and mapped to its exit code (a stream would raise it as an uncaught event).
       // 0600: the threats hold what the database holds (see src/core/private-files.ts).
       const fd = flags.out ? openSync(flags.out, "w", PRIVATE_FILE_MODE) : null;
@@ -142,7 +143,7 @@ export function dbCommand(): Command {
       } finally {
         if (fd !== null) closeSync(fd);
       }
-    }),
-  );
+    });
+  });
   return cmd;
 }

@@ -125,8 +125,9 @@ export function openGeo(config: Config["geo"]): Geo {
     problems: [country, asn].filter((x): x is GeoProblem => x !== null && "message" in x),
     lookup(ip) {
       if (!countryDb && !asnDb) return NOTHING;
-      const canonical = typeof ip === "string" ? canonicalIp(ip) : null;
-      const address = canonical ? parseIp(canonical) : null;
+      // The canonical text, not the input, is parsed: an IPv4-mapped address is then looked up as IPv4 (family 4).
+      const canonical = canonicalIp(ip); // null for anything but one address, a non-string included
+      const address = canonical === null ? null : parseIp(canonical);
       if (!canonical || !address || LOCAL_RANGES.some((r) => rangeContains(r, address))) return NOTHING;
       return { country: countryOf(recordOf(countryDb, canonical, address.family)), ...asnOf(recordOf(asnDb, canonical, address.family)) };
     },

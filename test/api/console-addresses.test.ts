@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { createApi } from "../../src/api/app.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { openGeo } from "../../src/services/geo.ts";
+import { addressActivity } from "../../src/services/addresses.ts";
 import type { AddressProfileT, AttackerT, ConsoleTrafficT } from "../../src/api/console-contract.ts";
 import type { Ingest } from "../../src/pipeline/sources/tail.ts";
 import { formatTimeLocal } from "../../bench/lib/nginx-combined.ts";
@@ -59,9 +60,19 @@ afterAll(async () => {
 
 describe("an address's activity", () => {
   test("is read through the client-address index, not a scan of the traffic table", () => {
-    const plan = s.ctx.store.sqlite
-      .query("explain query plan select count(*), coalesce(sum(is_anomaly), 0), min(time), max(time) from traffic where client_ip = ?")
-      .all("203.0.113.8") as { detail: string }[];
+    // The plan of the statement addressActivity itself prepares, not of a copy written here.
+    const { sqlite } = s.ctx.store;
+    const prepared: string[] = [];
+    const prepare = sqlite.prepare.bind(sqlite);
+    sqlite.prepare = ((sql: string) => (prepared.push(sql), prepare(sql))) as typeof sqlite.prepare;
+    try {
+      addressActivity(s.ctx.store, "203.0.113.8");
+    } finally {
+      sqlite.prepare = prepare;
+    }
+    const sql = prepared.find((q) => /from "traffic"/.test(q));
+    expect(sql).toBeDefined();
+    const plan = sqlite.query(`explain query plan ${sql}`).all("203.0.113.8") as { detail: string }[];
     expect(plan.map((p) => p.detail).join("; ")).toContain("USING INDEX traffic_ip_time");
   });
 });

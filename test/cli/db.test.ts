@@ -1,6 +1,6 @@
 /** `moat db export` as a SIEM feed would run it, on a database written by the store's own writer. */
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { openStore } from "../../src/store/db.ts";
 import { StoreWriter } from "../../src/store/writer.ts";
@@ -75,6 +75,10 @@ describe("moat db export", () => {
     expect(exportDb("-o", "json").stderr).toContain("the formats are ndjson and csv (ndjson is JSON, an object a line)");
     const both = exportDb("-o", "csv", "--format", "ndjson");
     expect([both.code, both.stderr.trim()]).toEqual([2, "moat: -o csv and --format ndjson disagree: give one of them"]);
+    // A usage error: no database is opened, let alone created, for it.
+    const nowhere = join(tempDir(), "never.db");
+    expect(runCli(["db", "export", "--db", nowhere, "-c", "/dev/null", "-o", "csv", "--format", "ndjson"]).code).toBe(2);
+    expect(existsSync(nowhere)).toBe(false);
   });
 });
 
