@@ -46,6 +46,17 @@ function withLogFields(copy: HttpRequest, line: HttpRequest): HttpRequest {
 /** How long a log line waits at most for a copy that arrived but is still being judged. */
 const IN_FLIGHT_WAIT_MS = 5000;
 
+/** Removes a map's oldest entries (its insertion order) as long as `due` holds for the next one; returns their values. */
+function shiftWhile<K, V>(map: Map<K, V>, due: (value: V) => boolean): V[] {
+  const taken: V[] = [];
+  for (const [key, value] of map) {
+    if (!due(value)) break;
+    map.delete(key);
+    taken.push(value);
+  }
+  return taken;
+}
+
 export class MirrorJoin {
   /** Insertion order is arrival order: the oldest copies come first. */
   private readonly pending = new Map<string, { copy: JudgedCopy; at: number }>();
@@ -119,16 +130,13 @@ export class MirrorJoin {
     const alone: JudgedCopy[] = [];
     for (const copy of copies) {
       const id = requestIdOf(copy.request);
+      // No line to wait for: none can name it, a copy waits for it already, or it came first (and was stored).
       if (id === null || this.pending.has(id) || this.linesWithoutCopy.delete(id)) alone.push(copy);
       else this.pending.set(id, { copy, at: now });
     }
     for (const copy of copies) this.settle(requestIdOf(copy.request));
-    for (const [id, { copy }] of this.pending) {
-      if (this.pending.size <= this.options.maxPending) break;
-      this.pending.delete(id);
-      alone.push(copy);
-    }
-    this.store(alone);
+    const overflow = shiftWhile(this.pending, () => this.pending.size > this.options.maxPending);
+    this.store([...alone, ...overflow.map((p) => p.copy)]);
   }
 
   /** The copy of a log line's request, merged with the line, when it is waiting here. */
@@ -147,26 +155,14 @@ export class MirrorJoin {
   private rememberLine(id: string): void {
     this.linesWithoutCopy.delete(id);
     this.linesWithoutCopy.set(id, this.options.monotonic());
-    for (const oldest of this.linesWithoutCopy.keys()) {
-      if (this.linesWithoutCopy.size <= this.options.maxPending) break;
-      this.linesWithoutCopy.delete(oldest);
-    }
+    shiftWhile(this.linesWithoutCopy, () => this.linesWithoutCopy.size > this.options.maxPending);
   }
 
   /** Stores the copies that waited their time, and forgets the lines that waited as long for theirs. */
   sweep(): void {
     const cutoff = this.options.monotonic() - this.options.waitMs;
-    for (const [id, at] of this.linesWithoutCopy) {
-      if (at > cutoff) break;
-      this.linesWithoutCopy.delete(id);
-    }
-    const due: JudgedCopy[] = [];
-    for (const [id, { copy, at }] of this.pending) {
-      if (at > cutoff) break;
-      this.pending.delete(id);
-      due.push(copy);
-    }
-    this.store(due);
+    shiftWhile(this.linesWithoutCopy, (at) => at <= cutoff);
+    this.store(shiftWhile(this.pending, (p) => p.at <= cutoff).map((p) => p.copy));
   }
 
   /** Stops waiting: every held copy is stored alone (at shutdown). */

@@ -19,16 +19,14 @@ let asked: string | null = null;
 async function follow(request: JudgeRequest): Promise<Detector> {
   let current = await detector;
   const wanted = request.site?.version ?? null;
-  if (wanted !== asked) {
-    asked = wanted;
-    const change = siteChange(current.site?.meta.version ?? null, request.site);
-    if (change !== "keep") {
-      const previous = current;
-      const next = change === "replace-site" ? current.replaceSite(request.site!.dir).then(() => current) : Detector.load();
-      // A model that cannot be loaded leaves the one in use (the service keeps its own the same way).
-      detector = next.catch(() => previous);
-      current = await detector;
-    }
+  const change = wanted === asked ? "keep" : siteChange(current.site?.meta.version ?? null, request.site);
+  asked = wanted;
+  if (change !== "keep") {
+    const previous = current;
+    const next = change === "replace-site" ? current.replaceSite(request.site!.dir).then(() => current) : Detector.load();
+    // A model that cannot be loaded leaves the one in use (the service keeps its own the same way).
+    detector = next.catch(() => previous);
+    current = await detector;
   }
   current.setThreshold(request.threshold);
   return current;

@@ -130,24 +130,27 @@ export function checkGeo(config: Config): DoctorFinding[] {
  * while the service runs is not a failure), or taken by another program. The pid is the one written
  * in the configured database's lock (src/store/lock.ts), when that process runs.
  */
-async function checkPort(config: Config, fetchHealth: (url: string) => Promise<unknown>): Promise<DoctorFinding[]> {
+async function checkPort(config: Config, fetchHealth: (url: string) => Promise<unknown>): Promise<DoctorFinding & { moatServes: boolean }> {
   const { host, port } = config.server;
-  const mirror = config.mirror;
-  const mirrorFinding = (served: boolean): DoctorFinding[] => {
-    if (!mirror.enabled || mirror.port === 0) return [];
-    if (served) return [{ check: "mirror port", status: "ok", message: `${mirror.host}:${mirror.port}: moat serve's mirror listener` }];
-    const problem = cannotListen(mirror.host, mirror.port);
-    return [problem ? { check: "mirror port", status: "fail", message: `${mirror.host}:${mirror.port} cannot be used (${problem}): set mirror.port, or mirror.enabled = false` } : { check: "mirror port", status: "ok", message: `${mirror.host}:${mirror.port} is free` }];
-  };
-  if (port === 0) return [{ check: "port", status: "ok", message: "0: a free port is picked at start" }, ...mirrorFinding(false)];
+  if (port === 0) return { check: "port", status: "ok", message: "0: a free port is picked at start", moatServes: false };
   const problem = cannotListen(host, port);
-  if (!problem) return [{ check: "port", status: "ok", message: `${host}:${port} is free` }, ...mirrorFinding(false)];
+  if (!problem) return { check: "port", status: "ok", message: `${host}:${port} is free`, moatServes: false };
   const health = await fetchHealth(`http://${localUrlHost(host)}:${port}/health`).catch(() => null);
   if (isMoatHealth(health)) {
     const pid = livePid(lockHolderPid(config.storage.db));
-    return [{ check: "port", status: "ok", message: `${host}:${port} is in use by moat serve${pid ? `, pid ${pid}` : ""}` }, ...mirrorFinding(true)];
+    return { check: "port", status: "ok", message: `${host}:${port} is in use by moat serve${pid ? `, pid ${pid}` : ""}`, moatServes: true };
   }
-  return [{ check: "port", status: "fail", message: `${host}:${port} cannot be used (${problem}): set server.port or --port` }, ...mirrorFinding(false)];
+  return { check: "port", status: "fail", message: `${host}:${port} cannot be used (${problem}): set server.port or --port`, moatServes: false };
+}
+
+/** The mirror listener's port, when enabled and fixed: the running moat serve's own, free, or taken by another program. */
+function checkMirrorPort(config: Config, moatServes: boolean): DoctorFinding[] {
+  const { enabled, host, port } = config.mirror;
+  if (!enabled || port === 0) return [];
+  if (moatServes) return [{ check: "mirror port", status: "ok", message: `${host}:${port}: moat serve's mirror listener` }];
+  const problem = cannotListen(host, port);
+  if (problem) return [{ check: "mirror port", status: "fail", message: `${host}:${port} cannot be used (${problem}): set mirror.port, or mirror.enabled = false` }];
+  return [{ check: "mirror port", status: "ok", message: `${host}:${port} is free` }];
 }
 
 /** Why nothing can listen on host:port now, or null when it is free. */
@@ -207,7 +210,8 @@ export async function runDoctor(config: Config, nginx: { host: string; port: num
   // The port check and the mirror's ask the same /health: once.
   const asked = new Map<string, Promise<unknown>>();
   const healthOnce = (url: string) => asked.get(url) ?? asked.set(url, fetchHealth(url)).get(url)!;
-  findings.push(...(await checkPort(config, healthOnce)));
+  const { moatServes, ...port } = await checkPort(config, healthOnce);
+  findings.push(port, ...checkMirrorPort(config, moatServes));
   const up = await reachable(nginx.host, nginx.port);
   findings.push({ check: "nginx", status: up ? "ok" : "warn", message: up ? `answers on ${nginx.host}:${nginx.port}` : `nothing answers on ${nginx.host}:${nginx.port} (pass --nginx host:port if it listens elsewhere)` });
   findings.push(...(await checkMirror(config, healthOnce)));

@@ -3,8 +3,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
-import { NGINX_BIN, startNginx, type NginxInstance } from "../helpers/nginx.ts";
-import { startServe, waitForListening } from "../helpers/serve.ts";
+import { NGINX_BIN, freePort, startNginx, type NginxInstance } from "../helpers/nginx.ts";
+import { startServe, waitForListening, waitForMirrorListening } from "../helpers/serve.ts";
 
 const dir = tempDir();
 let nginx: NginxInstance | null = null;
@@ -19,7 +19,8 @@ describe("moat doctor", () => {
       nginx = await startNginx(`server { listen 127.0.0.1:{{PORT}}; location / { return 200; } }`);
       args.push("--nginx", `127.0.0.1:${nginx.port}`);
     }
-    const r = runCli(args);
+    const mirrorPort = await freePort();
+    const r = runCli(args, { env: { MOAT_MIRROR_PORT: String(mirrorPort) } });
     expect(r.code).toBe(0);
     const findings = JSON.parse(r.stdout) as { check: string; status: string; message: string }[];
     const by = (check: string) => findings.find((f) => f.check === check)!;
@@ -27,6 +28,7 @@ describe("moat doctor", () => {
     expect(by(`log ${join(dir, "later.log")}`).status).toBe("warn");
     expect(by("database").status).toBe("ok");
     expect(by("port").status).toBe("ok");
+    expect(by("mirror port")).toMatchObject({ status: "ok", message: `127.0.0.1:${mirrorPort} is free` });
     if (NGINX_BIN) expect(by("nginx").status).toBe("ok");
   });
 
@@ -55,9 +57,12 @@ describe("moat doctor", () => {
     const serve = startServe(["--log", log, "--db", db]);
     try {
       const port = new URL(await waitForListening(serve)).port;
-      const r = runCli(["doctor", "--log", log, "--db", db, "-c", "/dev/null", "--port", port, "--nginx", "127.0.0.1:1", "--json"]);
+      const mirrorPort = await waitForMirrorListening(serve);
+      const r = runCli(["doctor", "--log", log, "--db", db, "-c", "/dev/null", "--port", port, "--nginx", "127.0.0.1:1", "--json"], { env: { MOAT_MIRROR_PORT: String(mirrorPort) } });
       const findings = JSON.parse(r.stdout) as { check: string; status: string; message: string }[];
       expect(findings.find((f) => f.check === "port")).toEqual({ check: "port", status: "ok", message: `127.0.0.1:${port} is in use by moat serve, pid ${serve.proc.pid}` });
+      // Its mirror listener holds the mirror port: not a port taken by another program.
+      expect(findings.find((f) => f.check === "mirror port")).toEqual({ check: "mirror port", status: "ok", message: `127.0.0.1:${mirrorPort}: moat serve's mirror listener` });
       expect(r.code).toBe(0);
     } finally {
       serve.proc.kill("SIGTERM");

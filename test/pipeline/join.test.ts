@@ -74,6 +74,16 @@ describe("MirrorJoin", () => {
     expect(join.alone).toBe(5);
   });
 
+  test("memory is bounded for lines without their copy too: past maxPending the oldest is forgotten", () => {
+    const { join, alone } = setup(60_000, 3);
+    for (const n of [1, 2, 3, 4]) expect(join.claim(request(ID(n), { status: 200 }))).toBeUndefined();
+    // The line of 1 was forgotten: its copy waits as any other; 4's line is remembered, its copy stored at once.
+    join.offer([copy(ID(1)), copy(ID(4))]);
+    expect(alone.map((c) => c.request.extra.request_id)).toEqual([ID(4)]);
+    expect(join.size).toBe(1);
+    join.close();
+  });
+
   test("a second copy with an id already waiting is stored alone, not lost", () => {
     const { join, alone } = setup();
     join.offer([copy(ID(1)), copy(ID(1))]);

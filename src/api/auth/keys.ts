@@ -17,8 +17,8 @@ const SECRET_BYTES = 32;
 const base64urlLength = (bytes: number) => Math.ceil((bytes * 4) / 3);
 const PREFIX_LENGTH = base64urlLength(PREFIX_BYTES);
 const KEY_SHAPE = new RegExp(`^${KEY_TAG}[A-Za-z0-9_-]{${PREFIX_LENGTH + base64urlLength(SECRET_BYTES)}}$`);
-/** Writing lastUsedAt on every request would turn every read into a write. */
-const LAST_USED_RESOLUTION_MS = 60_000;
+/** Writing lastUsedAt on every request would turn every read into a write: a key is marked used to the minute. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** What may be shown about a key: everything but its hash. */
 export interface ApiKeyInfo {

@@ -90,13 +90,7 @@ async function readBounded(request: Request, limit: number): Promise<{ kept: Uin
     }
   }
   // A buffer of its own (not Buffer's shared pool): the listener moves it to the main thread.
-  const kept = new Uint8Array(used);
-  let at = 0;
-  for (const chunk of chunks) {
-    kept.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return { kept, total };
+  return { kept: new Uint8Array(Bun.concatArrayBuffers(chunks)), total };
 }
 
 /** Reads the copy's body (bounded): all that must happen before it is answered. */

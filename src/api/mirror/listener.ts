@@ -7,7 +7,7 @@ import type { HttpRequest } from "../../core/http-request.ts";
 import { mirroredRequest, TRANSIT_COPIES, TRANSIT_KIB, transitKib, type ReceivedCopy } from "./copy.ts";
 import { workerModule } from "../../core/worker-module.ts";
 import { browserPolicy, type BrowserPolicy } from "../auth/origin.ts";
-import { liveKeyHashes, markKeysUsed } from "../auth/keys.ts";
+import { LAST_USED_RESOLUTION_MS, liveKeyHashes, markKeysUsed } from "../auth/keys.ts";
 import { mirrorKeyRequired } from "../../config/exposure.ts";
 import type { ServiceContext } from "../../services/context.ts";
 import type { MirrorSource } from "../../pipeline/sources/mirror.ts";
@@ -56,8 +56,6 @@ export class MirrorListenError extends Error {
 
 export const KEY_REFRESH_MS = 2_000;
 
-/** A key copies come with is marked used at most this often. */
-const KEY_MARK_MS = 60_000;
 /** Refusals are logged at most this often: a scanner knocking on the port must not flood the log. */
 const REFUSAL_LOG_MS = 60_000;
 const STOP_WAIT_MS = 2_000;
@@ -199,7 +197,7 @@ export function listenForMirror(ctx: ServiceContext, source: MirrorSource): Prom
     keysUsed: (hashes) => {
       // Written at most once a minute a key, as the API's guard does: not on every batch of copies.
       const now = ctx.monotonic();
-      const due = hashes.filter((h) => !(now - (markedAt.get(h) ?? -Infinity) < KEY_MARK_MS));
+      const due = hashes.filter((h) => !(now - (markedAt.get(h) ?? -Infinity) < LAST_USED_RESOLUTION_MS));
       if (!due.length) return;
       for (const h of due) markedAt.set(h, now);
       markKeysUsed(store, due, ctx.now());
