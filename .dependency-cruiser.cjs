@@ -3,7 +3,7 @@
  * and the layers below it, never one above:
  *
  *   core < parse < config < ingest < decompose, detect < store < pipeline, services
- *        < api, jobs, scan, training < serve < cli
+ *        < api, jobs, scan, training, agent < serve < cli
  *
  * - config sits just above parse: its schema names the log formats (parse/formats.ts), and every stage
  *   from ingest up may read it.
@@ -26,7 +26,7 @@ const LAYERS = [
   ["decompose", "detect"],
   ["store"],
   ["pipeline", "services"],
-  ["api", "jobs", "scan", "training"],
+  ["api", "jobs", "scan", "training", "agent"],
   ["serve"],
 ];
 
@@ -36,6 +36,7 @@ const PEER_RULES = [
   { from: "jobs", to: ["api"], why: "the API drives jobs, not the reverse" },
   { from: "scan", to: ["api", "jobs", "training"], why: "scan judges files with the run-time detector only" },
   { from: "training", to: ["api", "jobs", "scan"], why: "offline ML is a library the jobs and the CLI call" },
+  { from: "agent", to: ["api", "jobs", "scan", "training"], why: "an agent is the hub API's client: the wire schema lives in agent/, and the hub's routes import it" },
 ];
 
 const dir = (names) => `^src/(${names.join("|")})/`;

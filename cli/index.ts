@@ -18,6 +18,7 @@ import { trainCommand } from "./commands/train.ts";
 import { evalCommand } from "./commands/eval.ts";
 import { modelCommand } from "./commands/model.ts";
 import { serveCommand } from "./commands/serve.ts";
+import { hubCommand } from "./commands/hub.ts";
 import { initCommand } from "./commands/init.ts";
 import { dbCommand } from "./commands/db.ts";
 import { doctorCommand } from "./commands/doctor.ts";
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
   program.addCommand(evalCommand());
   program.addCommand(modelCommand());
   program.addCommand(serveCommand());
+  program.addCommand(hubCommand());
   program.addCommand(initCommand());
   program.addCommand(dbCommand());
   program.addCommand(doctorCommand());

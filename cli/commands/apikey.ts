@@ -50,7 +50,7 @@ export function apikeyCommand(): Command {
     .command("create")
     .description("create a key; it is printed once and cannot be shown again")
     .argument("<name>", "what the key is for, e.g. ci, dashboard or nginx")
-    .addOption(new Option("--scope <scope>", "check: the inline check routes only (nginx, scripts); admin: everything, the dashboard included").choices(API_KEY_SCOPES).default(DEFAULT_KEY_ACCESS.scope))
+    .addOption(new Option("--scope <scope>", "check: the inline check routes only (nginx, scripts); agent: an agent sending its batches to this hub (moat serve --hub); admin: everything, the dashboard included").choices(API_KEY_SCOPES).default(DEFAULT_KEY_ACCESS.scope))
     .option("--rate-limit <n>", "inline checks per second for this key, 0 for no limit (default: server.check_rate_limit)");
   addConfigOptions(create).action((name: string, flags: ConfigFlags & { scope: ApiKeyScope; rateLimit?: string }) => {
     if (!name.trim()) throw new CliError("the key needs a name: moat apikey create <name>", EXIT.usage);

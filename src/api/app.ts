@@ -14,13 +14,14 @@ import { detectionRoutes } from "./routes/detection.ts";
 import { authRequestRoutes } from "./routes/auth-request.ts";
 import { wsRoute, WS_SERVER_OPTIONS } from "./ws/route.ts";
 import { uiRoutes } from "./routes/ui.ts";
+import { agentRoutes } from "./routes/agent.ts";
 import { authGuard } from "./auth/guard.ts";
 import { browserGuard, browserPolicy, corsOriginCheck } from "./auth/origin.ts";
 import { socketCredentialWatcher } from "./auth/socket-credentials.ts";
 import { InvalidRangeError } from "../services/range.ts";
 import { JsonDepthError } from "../core/json.ts";
 import { jsonDepthGuard, tooDeepMessage } from "./json-body.ts";
-import { bodyLimitGuard } from "./body-limit.ts";
+import { bodyLimitGuard, largestBody } from "./body-limit.ts";
 import { mirrorMoved } from "./mirror/moved.ts";
 import { UnknownMetricError } from "../services/analytics.ts";
 
@@ -46,7 +47,7 @@ export function createApi(base: Omit<ApiServices, "wsClients">) {
   const browsers = browserPolicy(config.server);
   // systemRouter off: Bun's own router matches the path as sent (`/api/keys/7\..\..\check`) while
   // request.url, which the guards read, has it resolved (`/check`); with Elysia's router both see one path.
-  return new Elysia({ serve: { maxRequestBodySize: config.server.max_body_bytes }, websocket: WS_SERVER_OPTIONS, systemRouter: false })
+  return new Elysia({ serve: { maxRequestBodySize: largestBody(config) }, websocket: WS_SERVER_OPTIONS, systemRouter: false })
     .use(cors({ origin: corsOriginCheck(browsers), credentials: true }))
     .onError(({ code, error, set }) => {
       if (error instanceof ApiError) {
@@ -98,5 +99,6 @@ export function createApi(base: Omit<ApiServices, "wsClients">) {
     .use(consoleRoutes(s))
     .use(detectionRoutes(s))
     .use(authRequestRoutes(s))
+    .use(agentRoutes(s))
     .use(uiRoutes());
 }

@@ -1,5 +1,6 @@
 /**
- * How large a request body the API takes: server.max_body_bytes. Bun refuses a larger body at the
+ * How large a request body the API takes: server.max_body_bytes, and AGENT_BATCH_BYTES for an agent's
+ * batches, whatever server.max_body_bytes says (an agent's outbox must always drain into its hub). Bun refuses a larger body at the
  * socket (a chunked one as it grows); this guard answers a larger declared body in Moat's envelope, a 413
  * before any route or parser reads it.
  * (nginx's mirrored copies, whose bodies may be larger, go to a listener of their own: src/api/mirror/.)
@@ -7,12 +8,23 @@
 import { Elysia } from "elysia";
 import type { Config } from "../config/schema.ts";
 import { failure } from "./envelope.ts";
+import { AGENT_ROUTE_PREFIX, WIRE_POST_BYTES } from "../agent/wire.ts";
+
+/** The most an agent's POST of batches holds (src/agent/wire.ts keeps its posts under WIRE_POST_BYTES). */
+const AGENT_BATCH_BYTES = 2 * WIRE_POST_BYTES;
+const AGENT_BATCHES_PATH = `${AGENT_ROUTE_PREFIX}batches`;
+
+/** The largest body any route takes: what Bun is told to read at most. */
+export function largestBody(config: Config): number {
+  return Math.max(config.server.max_body_bytes, AGENT_BATCH_BYTES);
+}
 
 export function bodyLimitGuard(config: Config) {
-  const limit = config.server.max_body_bytes;
   return new Elysia({ name: "body-limit" }).onRequest(({ request, set }) => {
     const declared = request.headers.get("content-length");
-    if (declared === null || Number(declared) <= limit) return;
+    if (declared === null || Number(declared) <= config.server.max_body_bytes) return;
+    const limit = URL.parse(request.url)?.pathname === AGENT_BATCHES_PATH ? AGENT_BATCH_BYTES : config.server.max_body_bytes;
+    if (Number(declared) <= limit) return;
     set.status = 413;
     return failure(`the body is larger than ${limit} bytes`);
   });

@@ -4,11 +4,10 @@
  * Times are ISO 8601 strings, as in the contract.
  */
 import { t, type Static } from "elysia";
-import { Type, type IntegerOptions } from "@sinclair/typebox";
 import { ConfigSchema } from "../config/schema.ts";
 import { DEFAULT_KEY_ACCESS, displayPrefix, MAX_KEY_RATE_LIMIT, type ApiKeyInfo } from "./auth/keys.ts";
-import { API_KEY_REQUIREMENTS, API_KEY_SCOPES, BAN_SOURCES, MODEL_KINDS, MODEL_STATES, THREAT_SEVERITIES, WAF_MODES } from "../core/enums.ts";
-import { literalUnion } from "./literal-union.ts";
+import { API_KEY_REQUIREMENTS, API_KEY_SCOPES, BAN_SOURCES, LOCAL_AGENT, MODEL_KINDS, MODEL_STATES, THREAT_SEVERITIES, WAF_MODES } from "../core/enums.ts";
+import { jsonInteger, literalUnion } from "../core/schema-types.ts";
 import { AlertData, iso, isoOrNull, ThreatData, toTrafficData, TrafficData, WholeNumber } from "./contract.ts";
 import { Reason } from "./inline-check.ts";
 import type { AllowRuleRow } from "../services/allowlist.ts";
@@ -16,14 +15,8 @@ import type { SourceStatus } from "../pipeline/sources/tail.ts";
 import type { ThreatListOptions } from "../services/threats.ts";
 import type { TrafficQuery } from "../services/traffic.ts";
 import type { TrafficRow } from "../store/rows.ts";
+import { isReporting, type AgentRow } from "../services/agents.ts";
 
-
-/**
- * Whole numbers in JSON bodies, asked and answered: TypeBox's own integer. (Elysia's `t.Integer` also
- * takes "5", which no JSON client needs, and shows in the OpenAPI document as a string with a default
- * of 0, below the minimum. Whole numbers in a URL are WholeNumber, contract.ts.)
- */
-const jsonInteger = (options: IntegerOptions) => Type.Integer(options);
 
 export const IdParam = t.Object({ id: WholeNumber({ minimum: 1, description: "a positive whole number" }) });
 
@@ -34,6 +27,7 @@ export const ThreatFilters = t.Object({
   type: t.Optional(t.String({ minLength: 1, maxLength: 64, description: "only this attack type (sqli, xss, anomaly, ...)" })),
   severity: t.Optional(literalUnion(THREAT_SEVERITIES, { description: "only this severity" })),
   q: t.Optional(t.String({ minLength: 1, maxLength: 256, description: "only endpoints containing this text (case-sensitive)" })),
+  agent: t.Optional(t.String({ minLength: 1, maxLength: 128, description: `only what this agent judged (on a hub: its key's name); "${LOCAL_AGENT}": only this Moat's own sources` })),
 });
 
 export const TrafficFilters = t.Object({
@@ -42,14 +36,15 @@ export const TrafficFilters = t.Object({
   status: t.Optional(WholeNumber({ minimum: 100, maximum: 599, description: "a response status from 100 to 599 (only requests answered with it)" })),
   path: t.Optional(t.String({ minLength: 1, maxLength: 2048, description: "only paths containing this text (case-sensitive)" })),
   verdict: t.Optional(t.Union([t.Literal("flagged"), t.Literal("benign")], { description: "only flagged, or only benign, requests" })),
+  agent: t.Optional(t.String({ minLength: 1, maxLength: 128, description: `only what this agent judged (on a hub: its key's name); "${LOCAL_AGENT}": only this Moat's own sources` })),
 });
 
-export function threatFilterOptions(q: Static<typeof ThreatFilters>): Pick<ThreatListOptions, "ip" | "type" | "severity" | "endpointContains"> {
-  return { ip: q.ip, type: q.type, severity: q.severity, endpointContains: q.q };
+export function threatFilterOptions(q: Static<typeof ThreatFilters>): Pick<ThreatListOptions, "ip" | "type" | "severity" | "endpointContains" | "agent"> {
+  return { ip: q.ip, type: q.type, severity: q.severity, endpointContains: q.q, agent: q.agent };
 }
 
-export function trafficFilterOptions(q: Static<typeof TrafficFilters>): Pick<TrafficQuery, "ip" | "method" | "status" | "pathContains" | "flagged"> {
-  return { ip: q.ip, method: q.method?.toUpperCase(), status: q.status, pathContains: q.path, flagged: q.verdict === undefined ? undefined : q.verdict === "flagged" };
+export function trafficFilterOptions(q: Static<typeof TrafficFilters>): Pick<TrafficQuery, "ip" | "method" | "status" | "pathContains" | "flagged" | "agent"> {
+  return { ip: q.ip, method: q.method?.toUpperCase(), status: q.status, pathContains: q.path, flagged: q.verdict === undefined ? undefined : q.verdict === "flagged", agent: q.agent };
 }
 
 // ── threat detail ───────────────────────────────────────────────────────────────────────────────────
@@ -269,7 +264,7 @@ export const Performance = t.Object({
 export const Decision = t.Object({
   ip: t.String({ description: "the banned address, or prefix such as 203.0.113.0/24" }),
   reason: t.String({ description: "why: the threats that crossed the threshold, or the operator's words" }),
-  source: literalUnion(BAN_SOURCES, { description: "auto: the threat threshold; manual: an operator" }),
+  source: literalUnion(BAN_SOURCES, { description: "auto: the threat threshold; manual: an operator; hub: the hub this agent reports to" }),
   createdAt: t.String(),
   expiresAt: t.Nullable(t.String({ description: "null: until lifted" })),
   simulated: t.Boolean({ description: "decided under ban.simulate: recorded, never written to the deny file" }),
@@ -362,3 +357,40 @@ export const AddressProfile = t.Object({
 export type AddressProfileT = Static<typeof AddressProfile>;
 
 export const DataAge = t.Object({ oldest: t.Nullable(t.String({ description: "the start of the oldest stored minute or hour of traffic; null before the first request" })) });
+
+/** An agent that reports to this Moat as its hub (moat serve --hub), as it last described itself. */
+export const Agent = t.Object({
+  name: t.String({ description: "its API key's name (moat apikey create NAME --scope agent)" }),
+  host: t.String({ description: "the host name it reported" }),
+  reporting: t.Boolean({ description: "heard from within the last minute (it reports every hub.heartbeat_seconds)" }),
+  version: t.String({ description: "its Moat version" }),
+  logs: t.Array(t.String(), { description: "the access logs it follows" }),
+  mirror: t.Boolean({ description: "whether it takes nginx's mirrored copies" }),
+  outboxBatches: t.Number({ description: "batches waiting in its outbox at its last report" }),
+  outboxRequests: t.Number({ description: "requests waiting in its outbox at its last report" }),
+  dropped: t.Number({ description: "requests its full outbox could not keep, ever: they never reached the hub" }),
+  lagSeconds: t.Number({ description: "how long its oldest unsent batch had waited at its last report" }),
+  firstSeenAt: t.String(),
+  lastSeenAt: t.String(),
+  lastBatchAt: t.Nullable(t.String({ description: "when its last batch was stored; null: none yet" })),
+});
+export type AgentT = Static<typeof Agent>;
+
+export function toAgent(row: AgentRow, now: number): AgentT {
+  const sources = JSON.parse(row.sources) as { logs?: string[]; mirror?: boolean };
+  return {
+    name: row.name,
+    host: row.host,
+    reporting: isReporting(row, now),
+    version: row.version,
+    logs: sources.logs ?? [],
+    mirror: sources.mirror ?? false,
+    outboxBatches: row.outboxBatches,
+    outboxRequests: row.outboxRequests,
+    dropped: row.dropped,
+    lagSeconds: row.lagSeconds,
+    firstSeenAt: iso(row.firstSeenAt),
+    lastSeenAt: iso(row.lastSeenAt),
+    lastBatchAt: isoOrNull(row.lastBatchAt),
+  };
+}

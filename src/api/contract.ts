@@ -9,7 +9,7 @@ import type { CheckRow } from "../services/security/checks.ts";
 import type { Reason } from "../detect/verdict.ts";
 import { FormatRegistry } from "@sinclair/typebox";
 import { ALERT_SEVERITIES, ALERT_TYPES, CHECK_STATUSES, THREAT_SEVERITIES, type ChartType, type WsStreamType } from "../core/enums.ts";
-import { literalUnion } from "./literal-union.ts";
+import { literalUnion } from "../core/schema-types.ts";
 
 /**
  * A whole number in a query string or a path: plain decimal digits, in range. Every integer the
@@ -90,6 +90,7 @@ export const TrafficData = t.Object({
   score: t.Number(),
   isAnomaly: t.Boolean(),
   attackType: t.Optional(t.String()),
+  agent: t.Optional(t.String({ description: "on a hub: the agent that judged it (its key's name); absent for this Moat's own sources" })),
 });
 export const ThreatData = t.Object({
   id: t.Number(),
@@ -102,6 +103,7 @@ export const ThreatData = t.Object({
   timestamp: t.String(),
   details: t.Optional(t.String()),
   score: t.Number(),
+  agent: t.Optional(t.String({ description: "on a hub: the agent that judged it (its key's name); absent for this Moat's own sources" })),
 });
 export const SecurityCheck = t.Object({
   id: t.Number(),
@@ -223,6 +225,7 @@ export function toTrafficData(r: TrafficRow, now: number): TrafficDataT {
     score: r.score,
     isAnomaly: r.isAnomaly,
     ...(r.attackType ? { attackType: r.attackType } : {}),
+    ...(r.agent ? { agent: r.agent } : {}),
   };
 }
 
@@ -250,6 +253,7 @@ export function toThreatData(r: ThreatRow, now: number): ThreatDataT {
     timestamp: iso(r.time),
     details: reasons.slice(0, 3).map(reasonText).join("; "),
     score: r.score,
+    ...(r.agent ? { agent: r.agent } : {}),
   };
 }
 

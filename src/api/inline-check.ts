@@ -7,7 +7,7 @@ import type { HttpRequest } from "../core/http-request.ts";
 import type { Verdict } from "../detect/verdict.ts";
 import type { ApiServices } from "./services.ts";
 import { SEVERITIES, VERDICT_DETECTORS } from "../core/enums.ts";
-import { literalUnion } from "./literal-union.ts";
+import { literalUnion } from "../core/schema-types.ts";
 
 /** The inline check routes (detection.ts, auth-request.ts): all a `check` key may call; the guard rate-limits them per key, /api/performance times them. */
 export const INLINE_CHECK_PATHS: ReadonlySet<string> = new Set(["/check", "/check/batch", "/api/waf/check", "/api/waf/check/batch", "/check/auth-request"]);

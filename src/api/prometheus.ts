@@ -4,6 +4,8 @@
  * list), the build, and the process.
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
+import { depth } from "../store/outbox.ts";
+import { isReporting, listAgents } from "../services/agents.ts";
 import { counterValue, dbBytes } from "../store/stats.ts";
 import { COMMIT, VERSION } from "../version.ts";
 import type { ApiServices } from "./services.ts";
@@ -59,6 +61,14 @@ function storeMetrics(registry: Registry, s: ApiServices): void {
     return rows.map((r) => [{ type: r.type.replace(/[^\w-]/g, "_") }, r.n]);
   }, ["type"]);
   readGauge(registry, "moat_db_bytes", "Database file plus WAL.", () => one(dbBytes(store)));
+  // An agent's outbox (moat serve --hub): what waits for the hub, and what never reaches it.
+  readGauge(registry, "moat_outbox_requests", "Requests waiting in the outbox for the hub (an agent: moat serve --hub).", () => one(depth(store).requests));
+  readCounter(registry, "moat_outbox_dropped_total", "Requests that never reach the hub: the outbox was full (hub.outbox_max_requests), or the hub refused their batch.", () => one(depth(store).dropped));
+  readGauge(registry, "moat_agents", "Agents that reported to this hub, by whether they still report (heard from within the last minute).", () => {
+    const agents = listAgents(store);
+    const up = agents.filter((a) => isReporting(a, s.ctx.now())).length;
+    return [[{ reporting: "true" }, up], [{ reporting: "false" }, agents.length - up]];
+  }, ["reporting"]);
 }
 
 function serviceMetrics(registry: Registry, s: ApiServices): void {

@@ -105,6 +105,12 @@ export const ConfigSchema = Type.Object(
         description: 'run on each new deny file before it replaces the live one, without a shell, with the candidate\'s path appended; failing keeps the old file and raises an alert. "auto": nginx -t of a throwaway configuration including it, when nginx is installed; empty: no test',
       }),
     }),
+    hub: section({
+      url: Type.String({ pattern: "^(https?://[^\\s?#]+)?$", default: "", description: "run as an agent of this hub (http(s)://host:port of a moat hub): judged batches are sent to it and its bans applied here; empty: a Moat of its own" }),
+      key: Type.String({ default: "", description: "the agent key the hub gave this agent (moat apikey create NAME --scope agent on the hub); better set in MOAT_HUB_KEY than in the file" }),
+      outbox_max_requests: Type.Integer({ minimum: 1000, default: 1_000_000, description: "requests kept for the hub while it cannot be reached; past it new batches are not queued and are counted (activity, metric moat_outbox_dropped_total, moat doctor)" }),
+      heartbeat_seconds: Type.Integer({ minimum: 1, maximum: 300, default: 5, description: "how often the agent reports to the hub and takes its bans" }),
+    }),
     geo: section({
       country_db: Type.String({ default: "", description: "a MaxMind-format country database (GeoLite2-Country or DB-IP's country lite .mmdb) on this host: the console shows each attacker's country; read at start, never downloaded; empty: off" }),
       asn_db: Type.String({ default: "", description: "a MaxMind-format ASN database (GeoLite2-ASN or DB-IP's ASN lite .mmdb) on this host: the console shows each attacker's network operator (AS number and name); read at start, never downloaded; empty: off" }),

@@ -23,8 +23,11 @@ export type WafMode = (typeof WAF_MODES)[number];
 /** When the API asks for a key: auto (beyond loopback only) or always. */
 export const API_KEY_REQUIREMENTS = ["auto", "always"] as const;
 
-/** check: the inline check routes (and /health) only, the key nginx holds; admin: everything. */
-export const API_KEY_SCOPES = ["check", "admin"] as const;
+/**
+ * check: the inline check routes (and /health) only, the key nginx holds; agent: the agent routes only
+ * (/api/agent/*), the key an agent sends its batches to a hub with; admin: everything.
+ */
+export const API_KEY_SCOPES = ["check", "agent", "admin"] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 export const ALERT_TYPES = ["critical", "warning", "info"] as const;
@@ -46,8 +49,12 @@ export const MODEL_STATES = [...SITE_MODEL_STATES, "bundled"] as const;
 export const VERDICT_DETECTORS = [...MODEL_KINDS, "allowlist"] as const;
 export type VerdictDetector = (typeof VERDICT_DETECTORS)[number];
 
-/** auto: block mode banned the address; manual: an operator did. */
-export const BAN_SOURCES = ["auto", "manual"] as const;
+/** auto: block mode banned the address; manual: an operator did; hub: the hub this agent reports to did (src/agent/). */
+export const BAN_SOURCES = ["auto", "manual", "hub"] as const;
+
+/** The agent filter's value for this Moat's own rows (on a hub, the rest carry their agent's name). */
+export const LOCAL_AGENT = "local";
+export type LocalAgent = typeof LOCAL_AGENT;
 
 /** The ranges the dashboard offers (the API takes any `<N>h` or `<N>d`). */
 export const RANGES = ["1h", "6h", "24h", "7d", "30d"] as const;

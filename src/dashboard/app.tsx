@@ -21,6 +21,7 @@ import { SecurityPage } from "./pages/security.tsx";
 import { AnalyticsPage } from "./pages/analytics.tsx";
 import { SettingsPage } from "./pages/settings.tsx";
 import { BansPage } from "./pages/bans.tsx";
+import { AgentsPage } from "./pages/agents.tsx";
 import { IncidentPage } from "./pages/incident.tsx";
 import { AddressPage } from "./pages/address.tsx";
 import { Page } from "./components/page.tsx";
@@ -43,6 +44,8 @@ function CurrentPage({ page, id, range, query }: { page: string; id: string | un
       return <AnalyticsPage range={range} />;
     case "bans":
       return <BansPage />;
+    case "agents":
+      return <AgentsPage />;
     case "incidents":
       return id ? <IncidentPage id={id} /> : <AlertsPage range={range} />;
     case "address":

@@ -10,7 +10,7 @@ import type { Redactor } from "../detect/redact.ts";
 import type { HttpRequest } from "../core/http-request.ts";
 import type { Verdict } from "../detect/verdict.ts";
 import type { MemoryGuard } from "../core/memory.ts";
-import { StoreWriter } from "../store/writer.ts";
+import { StoreWriter, type WriterOptions } from "../store/writer.ts";
 import type { ServiceContext } from "../services/context.ts";
 import type { MetricsService } from "../services/metrics.ts";
 import type { AlertService } from "../services/alerts.ts";
@@ -40,6 +40,10 @@ export interface LivePipelineOptions {
   alerts: AlertService;
   denyList: DenyList | null;
   memory: MemoryGuard;
+  /** An agent's outbox (src/agent/): every writer queues what it stores for the hub. */
+  writer?: WriterOptions;
+  /** A hub follows no log of its own: no warning that none is set. */
+  expectLogs?: boolean;
 }
 
 export interface LivePipeline {
@@ -87,7 +91,7 @@ export function startLivePipeline(o: LivePipelineOptions): LivePipeline {
     ...(denyList ? { denied: (ip: string) => denyList.denies(ip) } : {}),
   };
   const pipeline = createPipeline(pipelineOptions);
-  const writeBehind = new WriteBehind(store, bus, (e) => log.error("cannot store judged requests", { error: e.message }));
+  const writeBehind = new WriteBehind(store, bus, (e) => log.error("cannot store judged requests", { error: e.message }), o.writer);
   const join = config.mirror.enabled
     ? new MirrorJoin({
         waitMs: config.mirror.join_wait_ms,
@@ -108,7 +112,7 @@ export function startLivePipeline(o: LivePipelineOptions): LivePipeline {
         startAt: config.ingest.start_at,
         pipeline,
         join: join ?? undefined,
-        writer: new StoreWriter(store),
+        writer: new StoreWriter(store, o.writer),
         log,
         bus,
         activities: o.ctx.activities,
@@ -116,7 +120,7 @@ export function startLivePipeline(o: LivePipelineOptions): LivePipeline {
         memory: o.memory,
       })
     : null;
-  if (!tail) log.warn("no log to follow: set [ingest] logs or pass --log <path>");
+  if (!tail && o.expectLogs !== false) log.warn("no log to follow: set [ingest] logs or pass --log <path>");
   return {
     pipeline,
     writeBehind,

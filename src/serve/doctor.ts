@@ -19,6 +19,7 @@ import { checkIntegrity } from "../store/integrity.ts";
 import { isDatabaseLocked, lockHolderPid } from "../store/lock.ts";
 import { checkMirror } from "./doctor-mirror.ts";
 import type { DoctorFinding, DoctorStatus } from "./doctor-finding.ts";
+import { checkHub } from "./doctor-hub.ts";
 
 const HEAD_BYTES = 64 * 1024;
 
@@ -207,6 +208,7 @@ export async function runDoctor(config: Config, nginx: { host: string; port: num
   findings.push(...(await checkDatabase(config.storage.db)));
   findings.push(...checkDenyList(config));
   findings.push(...checkGeo(config));
+  findings.push(...(await checkHub(config)));
   // The port check and the mirror's ask the same /health: once.
   const asked = new Map<string, Promise<unknown>>();
   const healthOnce = (url: string) => asked.get(url) ?? asked.set(url, fetchHealth(url)).get(url)!;

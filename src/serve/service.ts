@@ -37,6 +37,7 @@ import { DenyList } from "../services/deny-list/service.ts";
 import { runSecurityChecks } from "../services/security/checks.ts";
 import { recordLiveSiteModel } from "../services/model-versions.ts";
 import { startGeo } from "../services/geo.ts";
+import { AgentConfigError, MISSING_HUB_KEY, outboxWriterOptions, startShipper } from "../agent/agent.ts";
 
 export interface Service {
   port: number;
@@ -49,7 +50,15 @@ export interface Service {
   close(): Promise<void>;
 }
 
-export async function startService(config: Config, log: Logger): Promise<Service> {
+/**
+ * serve: follows logs and takes nginx's copies (and, with hub.url set, is an agent of that hub);
+ * hub: follows nothing of its own and stores what its agents send (`moat hub`).
+ */
+export type ServiceRole = "serve" | "hub";
+
+export async function startService(config: Config, log: Logger, role: ServiceRole = "serve"): Promise<Service> {
+  if (role === "hub") config = { ...config, ingest: { ...config.ingest, logs: [] }, mirror: { ...config.mirror, enabled: false }, hub: { ...config.hub, url: "" } };
+  if (config.hub.url && !config.hub.key) throw new AgentConfigError(MISSING_HUB_KEY);
   // First: a second moat serve on the same database stops here (DatabaseInUseError), before it reads a line.
   const lock = config.storage.db === ":memory:" ? null : lockDatabase(config.storage.db);
   const store = openStore(config.storage.db);
@@ -111,7 +120,11 @@ export async function startService(config: Config, log: Logger): Promise<Service
     alerts,
     denyList,
     memory: new MemoryGuard(config.ingest.memory_soft_limit_mb * 2 ** 20),
+    expectLogs: role === "serve",
+    ...(config.hub.url ? { writer: outboxWriterOptions(config, log, activities, ctx.now) } : {}),
   });
+  const shipper = config.hub.url ? startShipper({ config, store, log, activities, denyList, now: ctx.now }) : null;
+  if (shipper) log.info("agent of a hub: judged batches go to it", { hub: config.hub.url });
 
   // A model trained or rolled back with the CLI while serving is picked up without a restart.
   const modelWatcher = watch(siteFile, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 500 } }).on("all", async (event) => {
@@ -148,6 +161,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       await app.stop();
       await mirrorListener?.close();
       await live.close();
+      await shipper?.close(); // after the last batches are queued: they wait in the outbox for the next start
       offThread?.close();
       await Promise.resolve(); // the alert rules run on a microtask after the flush's threats
       await denyList?.idle(); // a ban from the last threats is written before the store closes

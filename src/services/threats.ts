@@ -2,8 +2,8 @@
  * Queries over the flagged requests. Every answer is capped at MAX_THREAT_ROWS rows so that a large
  * database never makes a huge response; lists page with an id cursor (`beforeId`).
  */
-import { and, count, desc, eq, gte, lt, lte, max, min, ne, sql, type SQL } from "drizzle-orm";
-import type { Severity } from "../core/enums.ts";
+import { and, count, desc, eq, gte, isNull, lt, lte, max, min, ne, sql, type Column, type SQL } from "drizzle-orm";
+import { LOCAL_AGENT, type Severity } from "../core/enums.ts";
 import type { HttpRequest } from "../core/http-request.ts";
 import type { RedactedRequest } from "../detect/redact.ts";
 import type { Store } from "../store/db.ts";
@@ -26,6 +26,8 @@ export interface ThreatListOptions {
   type?: string;
   /** Only from this client. */
   ip?: string;
+  /** Only what this agent judged (on a hub); LOCAL_AGENT: only this Moat's own sources. */
+  agent?: string;
   severity?: Severity;
   /** Only endpoints containing this text. */
   endpointContains?: string;
@@ -57,6 +59,11 @@ const GROUP_COLUMNS = { ip: threats.clientIp, type: threats.attackType, endpoint
  * Newest first means highest id first: ids follow the order threats were stored, which is the order
  * they were seen, and unlike times they are unique, which makes the cursor exact.
  */
+/** A row of `agent` (an agent's name, or LOCAL_AGENT). */
+export function agentIs(column: Column, agent: string): SQL {
+  return agent === LOCAL_AGENT ? isNull(column) : eq(column, agent);
+}
+
 export class ThreatQueries {
   constructor(private readonly store: Store) {}
 
@@ -70,6 +77,7 @@ export class ThreatQueries {
       options.until !== undefined ? lte(threats.time, options.until) : undefined,
       options.type !== undefined ? eq(threats.attackType, options.type) : undefined,
       options.ip !== undefined ? eq(threats.clientIp, options.ip) : undefined,
+      options.agent !== undefined ? agentIs(threats.agent, options.agent) : undefined,
       options.severity !== undefined ? eq(threats.severity, options.severity) : undefined,
       options.endpointContains !== undefined ? sql`instr(${threats.endpoint}, ${options.endpointContains}) > 0` : undefined,
       options.beforeId !== undefined ? lt(threats.id, options.beforeId) : undefined,

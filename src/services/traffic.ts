@@ -3,7 +3,7 @@ import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
 import type { Store } from "../store/db.ts";
 import { traffic } from "../store/schema.ts";
 import type { TrafficRow } from "../store/rows.ts";
-import { clampLimit } from "./threats.ts";
+import { agentIs, clampLimit } from "./threats.ts";
 
 export const MAX_TRAFFIC_ROWS = 1000;
 
@@ -14,6 +14,8 @@ export interface TrafficQuery {
   /** Only paths containing this text. */
   pathContains?: string;
   ip?: string;
+  /** Only what this agent judged (on a hub); "local": only this Moat's own sources. */
+  agent?: string;
   method?: string;
   status?: number;
   /** Only flagged (true) or only benign (false) requests. */
@@ -29,6 +31,7 @@ export function listTraffic(store: Store, q: TrafficQuery): TrafficRow[] {
     q.endpoint !== undefined ? eq(traffic.path, q.endpoint) : undefined,
     q.pathContains !== undefined ? sql`instr(${traffic.path}, ${q.pathContains}) > 0` : undefined,
     q.ip !== undefined ? eq(traffic.clientIp, q.ip) : undefined,
+    q.agent !== undefined ? agentIs(traffic.agent, q.agent) : undefined,
     q.method !== undefined ? eq(traffic.method, q.method) : undefined,
     q.status !== undefined ? eq(traffic.status, q.status) : undefined,
     q.flagged !== undefined ? eq(traffic.isAnomaly, q.flagged) : undefined,

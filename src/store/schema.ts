@@ -35,6 +35,8 @@ export const traffic = sqliteTable(
     partial: text("partial"),
     /** The Host the request named (the vhost), when the source has it. */
     host: text("host"),
+    /** On a hub: the agent that judged it (its key's name); null: this Moat's own sources. */
+    agent: text("agent"),
   },
   (t) => [index("traffic_time").on(t.time), index("traffic_anomaly_time").on(t.isAnomaly, t.time), index("traffic_ip_time").on(t.clientIp, t.time), uniqueIndex("traffic_request_id").on(t.requestId)],
 );
@@ -65,6 +67,8 @@ export const threats = sqliteTable(
     incidentId: integer("incident_id"),
     /** When its incident was acknowledged (acknowledging an incident acknowledges its threats), or null. */
     acknowledgedAt: integer("acknowledged_at"),
+    /** On a hub: the agent that judged it; null: this Moat's own sources. */
+    agent: text("agent"),
   },
   (t) => [uniqueIndex("threats_request_id").on(t.requestId), index("threats_incident").on(t.incidentId), index("threats_time").on(t.time), index("threats_ip_time").on(t.clientIp, t.time), index("threats_type_time").on(t.attackType, t.time)],
 );
@@ -224,4 +228,50 @@ export const allowlist = sqliteTable("allowlist", {
   /** The threat that was marked as a false positive, when the rule came from one. */
   threatId: integer("threat_id"),
   createdAt: integer("created_at").notNull(),
+});
+
+/**
+ * An agent's outbox (src/agent/): each judged batch, written in the transaction that stores it
+ * locally, waits here until the hub has acknowledged it. `seq` orders the batches and is what the hub
+ * keys on to store each exactly once.
+ */
+export const outbox = sqliteTable("outbox", {
+  seq: integer("seq").primaryKey({ autoIncrement: true }),
+  /** Requests in the batch (what the outbox's limit counts). */
+  requests: integer("requests").notNull(),
+  /** The batch as the wire carries it (src/agent/wire.ts), JSON. */
+  payload: text("payload").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** On a hub: every agent batch stored, by agent and sequence: a batch sent twice is stored once. */
+export const agentBatches = sqliteTable(
+  "agent_batches",
+  {
+    agent: text("agent").notNull(),
+    seq: integer("seq").notNull(),
+    requests: integer("requests").notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.agent, t.seq] }), index("agent_batches_received").on(t.receivedAt)],
+);
+
+/** On a hub: the agents that reported, as each last described itself. */
+export const agents = sqliteTable("agents", {
+  /** The name of the agent's key (moat apikey create NAME --scope agent). */
+  name: text("name").primaryKey(),
+  host: text("host").notNull(),
+  version: text("version").notNull(),
+  /** The logs it follows and whether it takes mirrored copies, JSON. */
+  sources: text("sources").notNull(),
+  /** Batches and requests waiting in its outbox, and requests it could not keep there, at its last report. */
+  outboxBatches: integer("outbox_batches").notNull(),
+  outboxRequests: integer("outbox_requests").notNull(),
+  dropped: integer("dropped").notNull(),
+  /** Seconds its oldest unsent batch had waited at its last report. */
+  lagSeconds: real("lag_seconds").notNull(),
+  firstSeenAt: integer("first_seen_at").notNull(),
+  lastSeenAt: integer("last_seen_at").notNull(),
+  /** When its last batch was stored, or null. */
+  lastBatchAt: integer("last_batch_at"),
 });

@@ -9,9 +9,10 @@ import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { requestIdOf, type HttpRequest } from "../core/http-request.ts";
 import type { Verdict } from "../detect/verdict.ts";
 import type { TailCheckpoint } from "../ingest/tail.ts";
-import { counters, metricRollups, tailCheckpoints, threats, traffic } from "./schema.ts";
+import { agentBatches, counters, metricRollups, tailCheckpoints, threats, traffic } from "./schema.ts";
 import type { Store } from "./db.ts";
 import type { ThreatRow, TrafficRow } from "./rows.ts";
+import { enqueue } from "./outbox.ts";
 
 export interface JudgedBatch {
   requests: HttpRequest[];
@@ -23,6 +24,26 @@ export interface JudgedBatch {
   checkpoint?: TailCheckpoint;
   /** When the batch was judged (rows without a time of their own take it). */
   now?: number;
+  /**
+   * On a hub: the agent that sent the batch, and its number there. A batch whose number is stored
+   * already is skipped whole (the agent sent it again after a lost answer): each is stored once.
+   */
+  from?: { agent: string; seq: number };
+}
+
+/** What a write added: the new rows (with their ids) for the live bus; `duplicate` when the batch was an agent's, stored before. */
+export interface StoredRows {
+  traffic: TrafficRow[];
+  threats: ThreatRow[];
+  duplicate: boolean;
+}
+
+export interface WriterOptions {
+  /**
+   * An agent's outbox (src/store/outbox.ts): each batch is queued for the hub in the transaction that
+   * stores it; `entries` encodes it, and `onDropped` hears of requests the full outbox could not keep.
+   */
+  outbox?: { maxRequests: number; entries(batch: JudgedBatch, now: number): { requests: number; payload: string }[]; onDropped?(requests: number): void };
 }
 
 const MINUTE = 60_000;
@@ -80,6 +101,11 @@ function prepareStatements(store: Store) {
   };
 }
 const preparedStatements = new WeakMap<Store, ReturnType<typeof prepareStatements>>();
+
+/** Records an agent's batch as stored; false when it was stored before. */
+function firstTime(store: Store, from: { agent: string; seq: number }, requests: number, now: number): boolean {
+  return store.db.insert(agentBatches).values({ agent: from.agent, seq: from.seq, requests, receivedAt: now }).onConflictDoNothing().returning({ seq: agentBatches.seq }).all().length > 0;
+}
 
 /** The endpoint a request is stored under (threats.endpoint). */
 export function endpointOf(req: Pick<HttpRequest, "path">): string {
@@ -149,20 +175,26 @@ function mergeHalves(stored: TrafficRow, arriving: TrafficInsert): TrafficRow {
 }
 
 export class StoreWriter {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly options: WriterOptions = {},
+  ) {}
 
   /**
    * Writes the batch; returns the traffic and threat rows it added (with their ids) for the live bus.
    * A request whose `$request_id` is stored already (the other half of a mirrored request) is merged
    * into that row instead: it is counted once, and its threat, if any, is the one row too.
    */
-  write(batch: JudgedBatch): { traffic: TrafficRow[]; threats: ThreatRow[] } {
+  write(batch: JudgedBatch): StoredRows {
     const { db } = this.store;
     const now = batch.now ?? Date.now();
+    const agent = batch.from?.agent ?? null;
     const rows = batch.requests.map((r, i) => {
       const v = batch.verdicts[i]!;
       const blocked = batch.blocked?.[i] ?? false;
-      const requestId = requestIdOf(r);
+      // Request ids are joined per agent: one agent's id can never reach another agent's row.
+      const ownId = requestIdOf(r);
+      const requestId = ownId !== null && agent !== null ? `${agent}:${ownId}` : ownId;
       const time = r.time ?? now;
       const trafficRow: TrafficInsert = {
         time,
@@ -182,6 +214,7 @@ export class StoreWriter {
         requestId,
         partial: r.bodyBytes === undefined ? null : `body-oversize: the body is ${r.bodyBytes} bytes and only its start was judged`,
         host: r.host || null,
+        agent,
       };
       const threatRow: ThreatInsert | null = v.isAnomaly
         ? {
@@ -201,6 +234,7 @@ export class StoreWriter {
             requestId,
             incidentId: null,
             acknowledgedAt: null,
+            agent,
           }
         : null;
       return { trafficRow, threatRow };
@@ -209,7 +243,11 @@ export class StoreWriter {
     let statements = preparedStatements.get(this.store);
     if (!statements) preparedStatements.set(this.store, (statements = prepareStatements(this.store)));
     const { insertTraffic, insertThreat, trafficByRequestId, threatByRequestId, minuteByType, addToMinute, addToCounter, saveCheckpoint } = statements;
-    return db.transaction(() => {
+    const { outbox } = this.options;
+    let dropped = 0;
+    const stored = db.transaction(() => {
+      if (batch.from && !firstTime(this.store, batch.from, batch.requests.length, now)) return { traffic: [], threats: [], duplicate: true };
+      if (outbox) dropped = enqueue(this.store, outbox.entries(batch, now), outbox.maxRequests, now);
       const storedTraffic: TrafficRow[] = [];
       const storedThreats: ThreatRow[] = [];
       const minutes = minuteDeltas();
@@ -244,8 +282,10 @@ export class StoreWriter {
       add("threats", storedThreats.length);
       add("rejected", batch.rejected ?? 0);
       if (batch.checkpoint) saveCheckpoint.run({ path: batch.checkpoint.path, checkpoint: JSON.stringify(batch.checkpoint), now });
-      return { traffic: storedTraffic, threats: storedThreats };
+      return { traffic: storedTraffic, threats: storedThreats, duplicate: false };
     });
+    if (dropped) outbox?.onDropped?.(dropped);
+    return stored;
   }
 
   /** The checkpoints of the tailed logs, to resume where the last run stopped. */

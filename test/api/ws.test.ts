@@ -19,12 +19,12 @@ import { makeApiServices } from "../helpers/api.ts";
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 
 function trafficRow(id: number): TrafficRow {
-  return { id, time: T0 + id, clientIp: "203.0.113.7", method: "GET", path: `/products/${id}`, query: "", status: 200, bytesSent: 1536, requestTime: 0.012, userAgent: "curl/8.5.0", score: 0.02, isAnomaly: false, attackType: null, blocked: false, source: "test", requestId: null, partial: null, host: null };
+  return { id, time: T0 + id, clientIp: "203.0.113.7", method: "GET", path: `/products/${id}`, query: "", status: 200, bytesSent: 1536, requestTime: 0.012, userAgent: "curl/8.5.0", score: 0.02, isAnomaly: false, attackType: null, blocked: false, source: "test", requestId: null, partial: null, host: null, agent: null };
 }
 
 function threatRow(id: number, attackType: string, blocked: boolean): ThreatRow {
   const reasons = [{ field: "query.q", name: attackType, evidence: "' or 1=1--", detector: "generic", weight: 0.9, detail: "a SQL tautology" }];
-  return { id, time: T0, clientIp: "198.51.100.9", method: "GET", endpoint: "/search", attackType, severity: "critical", score: 0.97, threshold: 0.5, blocked, reasons: JSON.stringify(reasons), request: "{}", modelVersion: "test", source: "test", requestId: null, incidentId: null, acknowledgedAt: null };
+  return { id, time: T0, clientIp: "198.51.100.9", method: "GET", endpoint: "/search", attackType, severity: "critical", score: 0.97, threshold: 0.5, blocked, reasons: JSON.stringify(reasons), request: "{}", modelVersion: "test", source: "test", requestId: null, incidentId: null, acknowledgedAt: null, agent: null };
 }
 
 function alertRow(id: number): AlertRow {

@@ -82,7 +82,7 @@ describe("moat apikey", () => {
     const db = join(tempDir("moat-apikey-"), "moat.db");
     const scope = apikey(db, "create", "x", "--scope", "root");
     expect(scope.code).toBe(2);
-    expect(scope.stderr).toContain("check, admin");
+    expect(scope.stderr).toContain("check, agent, admin");
     for (const bad of ["0x10", "1.5", "-1", "", "2000000"]) {
       const r = apikey(db, "create", "x", "--rate-limit", bad);
       expect({ bad, code: r.code }).toEqual({ bad, code: 2 });

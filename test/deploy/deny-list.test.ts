@@ -213,7 +213,7 @@ describe("DenyList in process", () => {
   let id = 0;
   const threat = (clientIp: string, time: number): ThreatRow => ({
     id: ++id, time, clientIp, method: "GET", endpoint: "/search", attackType: "xss", severity: "high", score: 0.99, threshold: 0.9,
-    blocked: false, reasons: "[]", request: "{}", modelVersion: "test", source: "test", requestId: null, incidentId: null, acknowledgedAt: null,
+    blocked: false, reasons: "[]", request: "{}", modelVersion: "test", source: "test", requestId: null, incidentId: null, acknowledgedAt: null, agent: null,
   });
 
   test("a source over the threshold is banned, written, and lifted when the ban expires", async () => {

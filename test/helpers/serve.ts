@@ -1,4 +1,4 @@
-/** Runs `moat serve` from source as a child process, and waits on it. */
+/** Runs `moat serve` (or `moat hub`) from source as a child process, and waits on it. */
 import type { Subprocess } from "bun";
 import { CLI } from "./cli.ts";
 
@@ -15,10 +15,10 @@ export function stopLeftoverServes(): void {
   started.clear();
 }
 
-export function startServe(args: string[], env: Record<string, string> = {}): ServeProcess {
+export function startServe(args: string[], env: Record<string, string> = {}, command: "serve" | "hub" = "serve"): ServeProcess {
   let err = "";
   const decoder = new TextDecoder(); // one streaming decoder: a character may be split across chunks
-  const proc = Bun.spawn([process.execPath, CLI, "serve", "--port", "0", "-c", "/dev/null", ...args], {
+  const proc = Bun.spawn([process.execPath, CLI, command, "--port", "0", "-c", "/dev/null", ...args], {
     env: { ...process.env, MOAT_INGEST_START_AT: "beginning", MOAT_MIRROR_PORT: "0", ...env },
     stdout: "ignore",
     stderr: "pipe",

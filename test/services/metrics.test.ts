@@ -41,7 +41,7 @@ function write(store: Store, hits: Hit[], blocking = false): void {
 function trafficRow(isAnomaly: boolean, requestTime: number | null = null): TrafficRow {
   return {
     id: 1, time: 0, clientIp: "203.0.113.7", method: "GET", path: "/", query: "", status: 200, bytesSent: 10, requestTime,
-    userAgent: "test", score: isAnomaly ? 0.99 : 0.01, isAnomaly, attackType: isAnomaly ? "sqli" : null, blocked: false, source: "test", requestId: null, partial: null, host: null,
+    userAgent: "test", score: isAnomaly ? 0.99 : 0.01, isAnomaly, attackType: isAnomaly ? "sqli" : null, blocked: false, source: "test", requestId: null, partial: null, host: null, agent: null,
   };
 }
 

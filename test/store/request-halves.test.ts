@@ -40,7 +40,7 @@ describe("one row per request id", () => {
     const line = writer.write({ requests: [request("/login", { status: 500, bytesSent: 120, requestTime: 0.05, origin: { source: "tail:/var/log/nginx/access.log" } })], verdicts: [benign] });
     expect(line.traffic).toHaveLength(1);
     const copy = writer.write({ requests: [request("/login", { status: null, bytesSent: null, requestTime: null, body: "user=admin'--", origin: { source: "mirror" } })], verdicts: [sqli], blocked: [true] });
-    expect(copy).toEqual({ traffic: [], threats: [expect.objectContaining({ attackType: "sqli", requestId: ID, blocked: true })] });
+    expect(copy).toEqual({ duplicate: false, traffic: [], threats: [expect.objectContaining({ attackType: "sqli", requestId: ID, blocked: true })] });
     expect(q("select status, bytes_sent, is_anomaly, attack_type, blocked, request_id, source from traffic")).toEqual([
       { status: 500, bytes_sent: 120, is_anomaly: 1, attack_type: "sqli", blocked: 1, request_id: ID, source: "tail:/var/log/nginx/access.log" },
     ]);
@@ -54,7 +54,7 @@ describe("one row per request id", () => {
     const { store, writer, q, counter, minute } = setup();
     writer.write({ requests: [request("/login", { status: null, body: "user=admin'--" })], verdicts: [sqli] });
     const line = writer.write({ requests: [request("/login", { status: 200, requestTime: 0.01 })], verdicts: [benign] });
-    expect(line).toEqual({ traffic: [], threats: [] });
+    expect(line).toEqual({ traffic: [], threats: [], duplicate: false });
     expect(q("select status, is_anomaly, attack_type from traffic")).toEqual([{ status: 200, is_anomaly: 1, attack_type: "sqli" }]);
     expect(q("select count(*) as n from threats")).toEqual([{ n: 1 }]);
     expect([counter("requests"), counter("threats")]).toEqual([1, 1]);

@@ -28,6 +28,7 @@ import { INLINE_CHECK_PATHS, isInlineCheckPath } from "../inline-check.ts";
 import { headerKey } from "./presented-key.ts";
 import { checkBudget, type Payer } from "./rate-limit.ts";
 import { AuthState } from "../console-contract.ts";
+import { AGENT_ROUTE_PREFIX } from "../../agent/wire.ts";
 
 export const SESSION_COOKIE = "moat_session";
 /** How long a dashboard login lasts. */
@@ -41,7 +42,8 @@ const HOW_TO_AUTHENTICATE =
   "authentication required: send `Authorization: Bearer <key>` or `X-API-Key: <key>` (create a key with `moat apikey create <name>`), or log in with POST /api/auth/login";
 const INVALID_KEY = "the API key is invalid or revoked: check it, or create a new one with `moat apikey create <name>`";
 const CHECK_KEY_ONLY_CHECKS = `this API key has the check scope: it may call the inline check routes only (${[...INLINE_CHECK_PATHS].join(", ")}) and /health; use a key with the admin scope (moat apikey create <name> --scope admin)`;
-const CHECK_KEY_NO_LOGIN = "this API key has the check scope, which cannot log in to the dashboard: log in with a key with the admin scope (moat apikey create <name> --scope admin)";
+const AGENT_KEY_ONLY_AGENTS = `this API key has the agent scope: it may call the agent routes only (${AGENT_ROUTE_PREFIX}*) and /health; use a key with the admin scope (moat apikey create <name> --scope admin)`;
+const noLogin = (scope: string) => `this API key has the ${scope} scope, which cannot log in to the dashboard: log in with a key with the admin scope (moat apikey create <name> --scope admin)`;
 
 /** The authenticated caller: the key, whether it came in a header or through a session, and what it may do. */
 interface Caller extends KeyAccess {
@@ -119,6 +121,10 @@ export function authGuard(s: ApiServices) {
         set.status = 403;
         return failure(CHECK_KEY_ONLY_CHECKS);
       }
+      if (caller?.scope === "agent" && !path.startsWith(AGENT_ROUTE_PREFIX)) {
+        set.status = 403;
+        return failure(AGENT_KEY_ONLY_AGENTS);
+      }
       if (!inlineCheck) return;
       const refused = budget.admit(request, payerOf(caller, config.server.check_rate_limit));
       if (!refused) return;
@@ -138,9 +144,9 @@ export function authGuard(s: ApiServices) {
           return failure(INVALID_KEY);
         }
         if (key.scope !== "admin") {
-          log.warn("dashboard login refused: the key has the check scope", { key: displayPrefix(key.prefix), name: key.name, ip });
+          log.warn(`dashboard login refused: the key has the ${key.scope} scope`, { key: displayPrefix(key.prefix), name: key.name, ip });
           set.status = 403;
-          return failure(CHECK_KEY_NO_LOGIN);
+          return failure(noLogin(key.scope));
         }
         // Logins are rare and the delete is indexed: a convenient moment to keep the table small.
         pruneExpired(store, now);

@@ -1,6 +1,7 @@
 /** Filters kept in the link (so that a drill-down can be shared or reloaded); applied on submit. */
 import { useEffect, useState, type FormEvent } from "react";
 import { setQuery } from "../lib/router.ts";
+import type { LocalAgent } from "../../core/enums.ts";
 
 export interface FilterField {
   name: string;
@@ -9,6 +10,17 @@ export interface FilterField {
   options?: string[];
   placeholder?: string;
   inputMode?: "numeric" | "text";
+}
+
+/** The server's word for this Moat's own rows (src/core/enums.ts). */
+const LOCAL: LocalAgent = "local";
+
+/** On a hub: what one agent judged (LOCAL: this Moat's own sources). Every list that rows from agents reach has it. */
+export const AGENT_FIELD: FilterField = { name: "agent", label: "Agent", placeholder: `web-1 or ${LOCAL}` };
+
+/** The server's agent filter, for live rows (rows of this Moat's own sources carry no agent). */
+export function agentMatches(row: { agent?: string }, agent: string | undefined): boolean {
+  return !agent || (row.agent ?? LOCAL) === agent;
 }
 
 export function FilterBar({ fields, query }: { fields: FilterField[]; query: URLSearchParams }) {

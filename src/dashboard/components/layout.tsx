@@ -13,6 +13,7 @@ const PAGES = [
   { path: "/performance", id: "performance", label: "Performance" },
   { path: "/security", id: "security", label: "Security" },
   { path: "/bans", id: "bans", label: "Bans" },
+  { path: "/agents", id: "agents", label: "Agents" },
   { path: "/analytics", id: "analytics", label: "Analytics" },
   { path: "/settings", id: "settings", label: "Settings" },
 ] as const;

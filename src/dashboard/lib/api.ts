@@ -4,7 +4,7 @@
  * app to show the login form (`onUnauthorized`).
  */
 import type {
-  Activity, AddressProfile, Alert, AllowRule, Attacker, DataAge, TailRow, AnalyticsSummary, ApiKey, AuthState, ChartPoint, Posture, ConsoleSettings, Decision, DecisionCreate, Incident, KeyCreate, LogSource, Metrics, ModelVersion, Performance, Range, SecurityCheck, Threat, ThreatDetail, ThreatFilter, Traffic, TrafficFilter, WafConfig, WafSettingsChange,
+  Activity, AddressProfile, Agent, Alert, AllowRule, Attacker, DataAge, TailRow, AnalyticsSummary, ApiKey, AuthState, ChartPoint, Posture, ConsoleSettings, Decision, DecisionCreate, Incident, KeyCreate, LogSource, Metrics, ModelVersion, Performance, Range, SecurityCheck, Threat, ThreatDetail, ThreatFilter, Traffic, TrafficFilter, WafConfig, WafSettingsChange,
 } from "./types.ts";
 
 let unauthorized: () => void = () => {};
@@ -97,6 +97,7 @@ export const api = {
     rollback: () => post<ModelVersion>("/api/models/rollback"),
   },
   sources: () => get<LogSource[]>("/api/sources"),
+  agents: () => get<Agent[]>("/api/agents"),
   settings: {
     get: () => get<ConsoleSettings>("/api/settings"),
     retention: (change: Record<string, number>) => put<unknown>("/api/settings/retention", change),

@@ -9,7 +9,7 @@ import type {
 import type { RANGES as SERVER_RANGES, Range, WafMode, WsStreamType } from "../../core/enums.ts";
 import type { Static } from "elysia";
 import type {
-  AddressProfileT, AllowRule as AllowRuleSchema, ApiKey as ApiKeySchema, AttackerT, ConsoleTrafficT, DataAge as DataAgeSchema, AuthStateT, DecisionCreateBody, DecisionT, IncidentT, KeyCreateBody, ModelEntryT, Performance as PerformanceSchema, Settings as SettingsSchema, Source as SourceSchema, ThreatDetail as ThreatDetailSchema, ThreatFilters as ThreatFiltersSchema, TrafficFilters as TrafficFiltersSchema,
+  AddressProfileT, AgentT, AllowRule as AllowRuleSchema, ApiKey as ApiKeySchema, AttackerT, ConsoleTrafficT, DataAge as DataAgeSchema, AuthStateT, DecisionCreateBody, DecisionT, IncidentT, KeyCreateBody, ModelEntryT, Performance as PerformanceSchema, Settings as SettingsSchema, Source as SourceSchema, ThreatDetail as ThreatDetailSchema, ThreatFilters as ThreatFiltersSchema, TrafficFilters as TrafficFiltersSchema,
   WafConfigChangeT, WafConfigT,
 } from "../../api/console-contract.ts";
 
@@ -42,6 +42,7 @@ export type ConsoleSettings = Static<typeof SettingsSchema>;
 export type ApiKey = Static<typeof ApiKeySchema> & { key?: string };
 export type KeyCreate = Static<typeof KeyCreateBody>;
 export type Decision = DecisionT;
+export type Agent = AgentT;
 export type Incident = IncidentT;
 export type DecisionCreate = Static<typeof DecisionCreateBody>;
 export type Performance = Static<typeof PerformanceSchema>;

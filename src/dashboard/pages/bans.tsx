@@ -21,12 +21,14 @@ const DURATIONS = [
   ["0", "until lifted"],
 ] as const;
 
+const SOURCE_LABELS: Record<Decision["source"], string> = { auto: "automatic", manual: "by hand", hub: "from the hub" };
+
 function DecisionRow({ decision, onLifted }: { decision: Decision; onLifted: () => void }) {
   const action = useAction();
   return (
     <li className="key-row" data-decision={decision.ip}>
       <div>
-        <strong className="mono">{decision.ip}</strong> <Badge value={decision.source === "auto" ? "warning" : "info"} label={decision.source === "auto" ? "automatic" : "by hand"} />{" "}
+        <strong className="mono">{decision.ip}</strong> <Badge value={decision.source === "auto" ? "warning" : "info"} label={SOURCE_LABELS[decision.source]} />{" "}
         {decision.simulated && <Badge value="dismissed" label="simulated: not written" />}
         <div>{decision.reason}</div>
         <div className="muted small">

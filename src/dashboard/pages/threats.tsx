@@ -8,7 +8,7 @@ import { useApi } from "../lib/use-api.ts";
 import type { Range, Threat, ThreatFilter } from "../lib/types.ts";
 import type { THREAT_SEVERITIES } from "../../core/enums.ts";
 import { Badge } from "../components/badge.tsx";
-import { FilterBar, type FilterField } from "../components/filter-bar.tsx";
+import { AGENT_FIELD, FilterBar, agentMatches, type FilterField } from "../components/filter-bar.tsx";
 import { Page, Panel } from "../components/page.tsx";
 import { Empty, Load } from "../components/states.tsx";
 import { VirtualTable, type Column } from "../components/table.tsx";
@@ -18,11 +18,11 @@ const PAGE = 100;
 const SEVERITY_OPTIONS: string[] = ["critical", "high", "medium", "low"] satisfies typeof THREAT_SEVERITIES;
 
 function filterOf(query: URLSearchParams): ThreatFilter {
-  return { ip: query.get("ip") ?? undefined, type: query.get("type") ?? undefined, severity: query.get("severity") ?? undefined, q: query.get("q") ?? undefined };
+  return { ip: query.get("ip") ?? undefined, type: query.get("type") ?? undefined, severity: query.get("severity") ?? undefined, q: query.get("q") ?? undefined, agent: query.get("agent") ?? undefined };
 }
 
 function matches(t: Threat, f: ThreatFilter): boolean {
-  return (!f.ip || t.source === f.ip) && (!f.type || t.type === f.type) && (!f.severity || t.severity === f.severity) && (!f.q || t.endpoint.includes(f.q));
+  return (!f.ip || t.source === f.ip) && (!f.type || t.type === f.type) && (!f.severity || t.severity === f.severity) && (!f.q || t.endpoint.includes(f.q)) && agentMatches(t, f.agent);
 }
 
 const COLUMNS: Column<Threat>[] = [
@@ -77,6 +77,7 @@ export function ThreatsPage({ range, query }: { range: Range; query: URLSearchPa
     { name: "type", label: "Attack type", options: types.map(([t]) => t).concat(filter.type && !types.some(([t]) => t === filter.type) ? [filter.type] : []) },
     { name: "severity", label: "Severity", options: SEVERITY_OPTIONS },
     { name: "q", label: "Endpoint contains", placeholder: "/search" },
+    AGENT_FIELD,
   ];
   const filtered = Object.values(filter).some(Boolean);
   return (

@@ -12,7 +12,7 @@ import { useApi } from "../lib/use-api.ts";
 import type { Range, TailRow, Traffic, TrafficFilter } from "../lib/types.ts";
 import { Badge } from "../components/badge.tsx";
 import { EndpointPanel } from "../components/endpoint-panel.tsx";
-import { FilterBar, type FilterField } from "../components/filter-bar.tsx";
+import { AGENT_FIELD, FilterBar, agentMatches, type FilterField } from "../components/filter-bar.tsx";
 import { Page, Panel } from "../components/page.tsx";
 import { Empty, Load } from "../components/states.tsx";
 import { VirtualTable, type Column } from "../components/table.tsx";
@@ -24,6 +24,7 @@ const FIELDS: FilterField[] = [
   { name: "status", label: "Status", placeholder: "404", inputMode: "numeric" },
   { name: "path", label: "Path contains", placeholder: "/login" },
   { name: "verdict", label: "Verdict", options: ["flagged", "benign"] },
+  AGENT_FIELD,
 ];
 const PAGE = 200;
 /** Rows kept in the tail; older ones are a "load older" away. */
@@ -39,6 +40,7 @@ function filterOf(query: URLSearchParams): TrafficFilter {
     status: query.get("status") ?? undefined,
     path: query.get("path") ?? undefined,
     verdict: verdict === "flagged" || verdict === "benign" ? verdict : undefined,
+    agent: query.get("agent") ?? undefined,
   };
 }
 
@@ -49,7 +51,8 @@ function matches(t: Traffic, f: TrafficFilter): boolean {
     (!f.method || t.method === f.method.toUpperCase()) &&
     (!f.status || t.status === Number(f.status)) &&
     (!f.path || t.endpoint.includes(f.path)) &&
-    (!f.verdict || t.isAnomaly === (f.verdict === "flagged"))
+    (!f.verdict || t.isAnomaly === (f.verdict === "flagged")) &&
+    agentMatches(t, f.agent)
   );
 }
 

@@ -8,7 +8,7 @@ import type { HttpRequest } from "../../core/http-request.ts";
 import type { Verdict } from "../../detect/verdict.ts";
 import type { Bus } from "../bus.ts";
 import type { Store } from "../../store/db.ts";
-import { StoreWriter } from "../../store/writer.ts";
+import { StoreWriter, type WriterOptions } from "../../store/writer.ts";
 
 const FLUSH_MS = 10;
 const FLUSH_AT = 128;
@@ -21,8 +21,8 @@ export class WriteBehind {
   /** Write failures (e.g. a full disk), counted; the checks were answered already. */
   failures = 0;
 
-  constructor(store: Store, private readonly bus: Bus, private readonly onError: (e: Error) => void) {
-    this.writer = new StoreWriter(store);
+  constructor(store: Store, private readonly bus: Bus, private readonly onError: (e: Error) => void, writerOptions?: WriterOptions) {
+    this.writer = new StoreWriter(store, writerOptions);
   }
 
   add(requests: HttpRequest[], verdicts: Verdict[], blocked: boolean[]): void {

@@ -26,6 +26,9 @@ import { type BanRow, type BanConfig, BanError, banProblem, isActive, parseNever
 import { PROBLEM_KEY, banRowsOldestFirst, fileHolds, storedProblem, writeDenyFile, runCommand } from "./apply.ts";
 import { denyFileTest, type DenyFileTest } from "./file-test.ts";
 
+/** How an activity says who decided a ban. */
+const BAN_SOURCE_WORDS: Record<BanRow["source"], string> = { auto: "automatically", manual: "by hand", hub: "by the hub" };
+
 export type DenyListContext = Pick<ServiceContext, "config" | "store" | "activities" | "log" | "now" | "monotonic">;
 
 /** Reasons quote request paths, which are attacker-controlled: a bounded piece of one. */
@@ -170,7 +173,7 @@ export class DenyList {
     const values = { reason: ban.reason, source: ban.source, createdAt: now, expiresAt: ban.durationMs === null ? null : now + ban.durationMs, simulated };
     const row = this.ctx.store.db.insert(bans).values({ ip: canonical, ...values }).onConflictDoUpdate({ target: bans.ip, set: values }).returning().get();
     const title = simulated ? `Would ban ${canonical} (ban.simulate)` : `Banned ${canonical}`;
-    this.ctx.activities.record({ type: "ban.added", title, details: `${ban.source === "auto" ? "automatically" : "by hand"}, ${describeExpiry(row.expiresAt)}: ${ban.reason}`, ip: canonical });
+    this.ctx.activities.record({ type: "ban.added", title, details: `${BAN_SOURCE_WORDS[ban.source]}, ${describeExpiry(row.expiresAt)}: ${ban.reason}`, ip: canonical });
     this.ctx.log.info(simulated ? "ban decided (simulated: not written)" : "banned", { ip: canonical, source: ban.source, expires: describeExpiry(row.expiresAt), reason: ban.reason });
     return row;
   }
@@ -186,11 +189,46 @@ export class DenyList {
     return row;
   }
 
+  /**
+   * An agent takes its hub's decisions (src/agent/): each active ban the hub holds becomes a `hub` ban
+   * here, and a `hub` ban the hub no longer holds is lifted. A ban this Moat made itself (automatic or
+   * by hand) stands as it is; never_ban and the other refusals apply as to any ban. The file follows
+   * when anything changed; returns the number of bans added, changed or lifted.
+   */
+  adopt(hubBans: readonly { ip: string; reason: string; expiresAt: number | null }[]): number {
+    const now = this.ctx.now();
+    const held = new Map(this.ctx.store.db.select().from(bans).all().map((r) => [r.ip, r]));
+    const wanted = new Set<string>();
+    let changes = 0;
+    for (const ban of hubBans) {
+      const ip = canonicalIpOrRange(ban.ip);
+      if (!ip || (ban.expiresAt !== null && ban.expiresAt <= now)) continue;
+      wanted.add(ip);
+      const mine = held.get(ip);
+      if (mine && (mine.source !== "hub" || (mine.expiresAt === ban.expiresAt && mine.reason === ban.reason))) continue;
+      const refused = this.refusal(ip);
+      if (refused) {
+        if (refused.kind !== "protected") this.countRefusal(refused);
+        continue;
+      }
+      this.store(ip, { source: "hub", reason: ban.reason, durationMs: ban.expiresAt === null ? null : ban.expiresAt - now });
+      changes++;
+    }
+    for (const row of held.values()) {
+      if (row.source !== "hub" || wanted.has(row.ip)) continue;
+      this.ctx.store.db.delete(bans).where(eq(bans.ip, row.ip)).run();
+      this.ctx.activities.record({ type: "ban.removed", title: `Ban on ${row.ip} lifted by the hub`, details: `the hub no longer holds it: ${row.reason}`, ip: row.ip });
+      changes++;
+    }
+    if (changes) this.syncSoon();
+    return changes;
+  }
+
   /** Deletes the bans that expired by `now`; returns them. */
   expire(now: number): BanRow[] {
     const expired = this.ctx.store.db.delete(bans).where(and(isNotNull(bans.expiresAt), lte(bans.expiresAt, now))).returning().all();
     for (const row of expired) {
-      this.ctx.activities.record({ type: "ban.expired", title: `Ban on ${row.ip} expired`, details: `${row.source === "auto" ? "automatic" : "manual"} ban from ${new Date(row.createdAt).toISOString()}: ${row.reason}`, ip: row.ip });
+      this.ctx.activities.record({ type: "ban.expired", title: `Ban on ${row.ip} expired`, details: `decided ${BAN_SOURCE_WORDS[row.source]} at ${new Date(row.createdAt).toISOString()}: ${row.reason}`, ip: row.ip });
       this.ctx.log.info("ban expired", { ip: row.ip });
     }
     return expired;

@@ -1,0 +1,56 @@
+/**
+ * `moat doctor`'s checks of an agent (hub.url set): it has a key, the hub answers and takes the key,
+ * and the outbox is not holding or losing requests.
+ */
+import { existsSync } from "node:fs";
+import { Database } from "bun:sqlite";
+import type { Config } from "../config/schema.ts";
+import { AGENT_ROUTE_PREFIX } from "../agent/wire.ts";
+import { MISSING_HUB_KEY } from "../agent/agent.ts";
+import type { DoctorFinding } from "./doctor-finding.ts";
+
+const CHECK = "hub";
+
+/** What the hub says of the agent's key: the heartbeat route with an empty body is a 400 for a good key, a 401 or 403 for a bad one. */
+async function askHub(url: string, key: string): Promise<DoctorFinding> {
+  let status: number;
+  try {
+    const response = await fetch(new URL(`${AGENT_ROUTE_PREFIX}heartbeat`, url), { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: "{}", redirect: "error", signal: AbortSignal.timeout(5000) });
+    status = response.status;
+    await response.body?.cancel();
+  } catch (e) {
+    return { check: CHECK, status: "fail", message: `cannot reach the hub at ${url}: ${(e as Error).message}; batches wait in the outbox until it can be reached` };
+  }
+  if (status === 400) return { check: CHECK, status: "ok", message: `${url} answers and takes this agent's key` };
+  if (status === 401) return { check: CHECK, status: "fail", message: `${url} refuses hub.key (invalid or revoked): create one on the hub with moat apikey create NAME --scope agent` };
+  if (status === 403) return { check: CHECK, status: "fail", message: `${url} takes hub.key but not for agents: its scope must be agent (moat apikey create NAME --scope agent)` };
+  if (status === 404) return { check: CHECK, status: "fail", message: `${url} is no Moat hub (no ${AGENT_ROUTE_PREFIX} routes): check hub.url` };
+  return { check: CHECK, status: "warn", message: `${url} answered ${status}` };
+}
+
+/** The outbox as the last run left it: waiting requests, and requests that never reached the hub. */
+function outboxOf(dbPath: string): DoctorFinding | null {
+  if (!existsSync(dbPath)) return null;
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    db.exec("PRAGMA busy_timeout = 2000");
+    const row = db.query<{ waiting: number | null; oldest: number | null; dropped: number | null }, []>("select (select sum(requests) from outbox) as waiting, (select min(created_at) from outbox) as oldest, (select value from counters where key = 'outbox_dropped') as dropped").get();
+    const waiting = row?.waiting ?? 0;
+    const dropped = row?.dropped ?? 0;
+    const since = row?.oldest ? `, the oldest since ${new Date(row.oldest).toISOString()}` : "";
+    if (dropped) return { check: "outbox", status: "warn", message: `${dropped} request(s) never reached the hub (the outbox was full, or the hub refused their batch); ${waiting} waiting${since}` };
+    return { check: "outbox", status: "ok", message: `${waiting} request(s) waiting for the hub${since}` };
+  } catch {
+    return null; // a database from before agents (no outbox table): nothing to report yet
+  } finally {
+    db.close();
+  }
+}
+
+export async function checkHub(config: Config): Promise<DoctorFinding[]> {
+  const { url, key } = config.hub;
+  if (!url) return [];
+  if (!key) return [{ check: CHECK, status: "fail", message: MISSING_HUB_KEY }];
+  const outbox = outboxOf(config.storage.db);
+  return [await askHub(url, key), ...(outbox ? [outbox] : [])];
+}

@@ -1,0 +1,175 @@
+/**
+ * Many web servers, one console, end to end: a `moat hub` and two agents (`moat serve --hub`), each
+ * agent following the access log of its own real nginx.
+ * - an attacker seen on agent A is banned on agent B's nginx;
+ * - the hub stopped for 30 s while both agents ingest: every request reaches it once (0 lost, 0 doubled);
+ * - agent A SIGKILLed in the middle of a burst, then restarted: the same.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runCli } from "../helpers/cli.ts";
+import { openReadonly } from "../helpers/db.ts";
+import { freePort, NGINX_BIN, sendRaw, startNginx, type NginxInstance } from "../helpers/nginx.ts";
+import { serveDetail, startServe, waitFor, waitForListening, type ServeProcess } from "../helpers/serve.ts";
+import { tempDir } from "../helpers/tmp.ts";
+
+const describeNginx = NGINX_BIN ? describe : describe.skip;
+if (!NGINX_BIN) console.warn("hub.test.ts: skipped: nginx is not installed (Debian package nginx; .ci/dev-setup installs it)");
+
+/** A site whose client address comes from X-Forwarded-For (every test client is 127.0.0.1), and that includes a deny file. */
+const site = (denyFile: string) => `
+  set_real_ip_from 127.0.0.1;
+  real_ip_header X-Forwarded-For;
+  server {
+    listen 127.0.0.1:{{PORT}};
+    access_log {{PREFIX}}/logs/access.log combined;
+    include ${denyFile};
+    location / { empty_gif; }
+  }`;
+
+async function statusFor(nginx: NginxInstance, ip: string, target = "/"): Promise<number> {
+  const response = await sendRaw(nginx.port, `GET ${target} HTTP/1.1\r\nHost: shop.test\r\nX-Forwarded-For: ${ip}\r\nUser-Agent: Mozilla/5.0\r\nConnection: close\r\n\r\n`);
+  return Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1]);
+}
+
+interface Agent {
+  name: string;
+  dir: string;
+  nginx: NginxInstance;
+  denyFile: string;
+  proc: ServeProcess;
+}
+
+const hubDir = tempDir("moat-hub-");
+const hubDb = join(hubDir, "moat.db");
+let hubPort = 0;
+let hub: ServeProcess | null = null;
+const agents: Agent[] = [];
+const keys: Record<string, string> = {};
+
+function startHub(): ServeProcess {
+  return startServe(["--port", String(hubPort)], { MOAT_STORAGE_DATA_DIR: hubDir, MOAT_SECURITY_NGINX_CONF: "", MOAT_BAN_ENABLED: "true", MOAT_BAN_THRESHOLD: "3", MOAT_BAN_TEST_COMMAND: "" }, "hub");
+}
+
+function startAgent(a: Omit<Agent, "proc">): ServeProcess {
+  return startServe([], {
+    MOAT_STORAGE_DATA_DIR: a.dir,
+    MOAT_INGEST_LOGS: a.nginx.path("logs/access.log"),
+    MOAT_MIRROR_ENABLED: "false",
+    MOAT_SECURITY_NGINX_CONF: "",
+    MOAT_HUB_URL: `http://127.0.0.1:${hubPort}`,
+    MOAT_HUB_KEY: keys[a.name]!,
+    MOAT_HUB_HEARTBEAT_SECONDS: "1",
+    MOAT_BAN_ENABLED: "true",
+    MOAT_BAN_FILE: a.denyFile,
+    // Only the hub decides in this test: an agent's own threshold is out of reach.
+    MOAT_BAN_THRESHOLD: "100000",
+    MOAT_BAN_RELOAD_COMMAND: `${NGINX_BIN} -p ${a.nginx.prefix} -c ${a.nginx.path("nginx.conf")} -s reload`,
+  });
+}
+
+/** Rows the hub stored for paths starting with `prefix`: all of them, and the distinct ones. */
+function hubRows(prefix: string): { rows: number; distinct: number } {
+  const db = openReadonly(hubDb);
+  try {
+    return db.query<{ rows: number; distinct: number }, [string]>("select count(*) as rows, count(distinct agent || ' ' || path) as \"distinct\" from traffic where path like ? || '%'").get(prefix)!;
+  } finally {
+    db.close();
+  }
+}
+
+/** What the hub holds, then the end of the hub's and the agents' stderr. */
+const hubDetail = (what: () => unknown) => () => [serveDetail(hub!, what)(), ...agents.map((a) => `${a.name}: ${JSON.stringify(agentState(a))}; stderr:\n${a.proc.stderr().slice(-3000)}`)].join("\n");
+
+/** An agent's own rows and its outbox. */
+function agentState(a: Omit<Agent, "proc">): unknown {
+  const db = openReadonly(join(a.dir, "moat.db"));
+  try {
+    return db.query("select (select count(*) from traffic) as rows, (select count(*) from outbox) as waiting, (select value from counters where key = 'outbox_dropped') as dropped").get();
+  } finally {
+    db.close();
+  }
+}
+
+describeNginx("a hub and two agents, each with its own nginx", () => {
+  beforeAll(async () => {
+    hubPort = await freePort();
+    for (const name of ["agent-a", "agent-b"]) {
+      const created = runCli(["apikey", "create", name, "--scope", "agent", "--db", hubDb]);
+      expect(created.code).toBe(0);
+      keys[name] = created.stdout.trim();
+    }
+    hub = startHub();
+    await waitForListening(hub);
+    for (const name of ["agent-a", "agent-b"]) {
+      const dir = tempDir(`moat-${name}-`);
+      const denyFile = join(dir, "deny.conf");
+      writeFileSync(denyFile, ""); // nginx needs the include to exist before Moat first writes it
+      const nginx = await startNginx(site(denyFile));
+      const agent = { name, dir, nginx, denyFile };
+      const proc = startAgent(agent);
+      await waitForListening(proc);
+      agents.push({ ...agent, proc });
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const a of agents) {
+      a.proc.proc.kill("SIGTERM");
+      await a.proc.proc.exited;
+      await a.nginx.stop();
+    }
+    hub?.proc.kill("SIGTERM");
+    await hub?.proc.exited;
+  });
+
+  test("an attacker seen on agent A is banned on agent B's nginx; others still pass", async () => {
+    const [a, b] = agents as [Agent, Agent];
+    const attacker = "203.0.113.66";
+    expect(await statusFor(b.nginx, attacker)).toBe(200);
+    for (const target of ["/item?id=1%27%20UNION%20SELECT%20password%20FROM%20users--", "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", "/item?id=1%27%20OR%20%271%27%3D%271", "/search?q=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E"]) {
+      expect(await statusFor(a.nginx, attacker, target)).toBe(200);
+    }
+    await waitFor("the attacker in B's deny file", () => readFileSync(b.denyFile, "utf8").includes(`deny ${attacker};`), 30_000, serveDetail(b.proc, () => readFileSync(b.denyFile, "utf8")));
+    let last = 0;
+    await waitFor("B's nginx to refuse the attacker", async () => (last = await statusFor(b.nginx, attacker)) === 403, 30_000, () => `last status ${last}`);
+    expect(await statusFor(b.nginx, "198.51.100.23")).toBe(200);
+  }, 90_000);
+
+  test("the hub stopped for 30 s while both agents ingest: every request arrives once", async () => {
+    hub!.proc.kill("SIGTERM");
+    await hub!.proc.exited;
+    const perAgent = 150;
+    const until = Date.now() + 30_000;
+    for (let i = 0; i < perAgent; i++) {
+      for (const a of agents) expect(await statusFor(a.nginx, "198.51.100.7", `/away/${a.name}/${i}`)).toBe(200);
+      await Bun.sleep(Math.max(0, (until - Date.now()) / (perAgent - i)));
+    }
+    expect(hubRows("/away/")).toEqual({ rows: 0, distinct: 0 });
+    hub = startHub();
+    await waitForListening(hub);
+    const expected = { rows: 2 * perAgent, distinct: 2 * perAgent };
+    await waitFor("every request at the hub", () => hubRows("/away/").rows >= expected.rows, 60_000, hubDetail(() => hubRows("/away/")));
+    await Bun.sleep(2000); // a batch sent twice would land now
+    expect(hubRows("/away/")).toEqual(expected);
+  }, 120_000);
+
+  test("agent A SIGKILLed in the middle of a burst, then restarted: every line arrives once", async () => {
+    const a = agents[0]!;
+    const lines = 20_000;
+    const log = a.nginx.path("logs/access.log");
+    const chunk: string[] = [];
+    for (let i = 0; i < lines; i++) chunk.push(`198.51.100.8 - - [05/Dec/2026:10:00:00 +0000] "GET /burst/${i}?page=${i % 7} HTTP/1.1" 200 43 "-" "Mozilla/5.0"`);
+    appendFileSync(log, `${chunk.join("\n")}\n`);
+    await waitFor("part of the burst at the hub", () => hubRows("/burst/").rows > 0, 60_000, hubDetail(() => hubRows("/burst/")));
+    a.proc.proc.kill("SIGKILL");
+    await a.proc.proc.exited;
+    expect(hubRows("/burst/").rows).toBeLessThan(lines); // killed mid-way: the rest is for the restarted agent
+    a.proc = startAgent(a);
+    await waitForListening(a.proc);
+    await waitFor("the whole burst at the hub", () => hubRows("/burst/").rows >= lines, 90_000, hubDetail(() => hubRows("/burst/")));
+    await Bun.sleep(2000);
+    expect(hubRows("/burst/")).toEqual({ rows: lines, distinct: lines });
+  }, 150_000);
+});
