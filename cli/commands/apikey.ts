@@ -9,7 +9,7 @@
  * the thing named on the command line is not there.
  */
 import { Command, Option } from "commander";
-import { createKey, DEFAULT_KEY_ACCESS, displayPrefix, listKeys, MAX_KEY_RATE_LIMIT, revokeKey, type ApiKeyInfo } from "../../src/api/auth/keys.ts";
+import { createKey, DEFAULT_KEY_ACCESS, keyNameProblem, displayPrefix, listKeys, MAX_KEY_RATE_LIMIT, revokeKey, type ApiKeyInfo } from "../../src/api/auth/keys.ts";
 import { API_KEY_SCOPES, type ApiKeyScope } from "../../src/core/enums.ts";
 import { addConfigOptions, withStore, type ConfigFlags } from "../config-options.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
@@ -54,6 +54,8 @@ export function apikeyCommand(): Command {
     .option("--rate-limit <n>", "inline checks per second for this key, 0 for no limit (default: server.check_rate_limit)");
   addConfigOptions(create).action((name: string, flags: ConfigFlags & { scope: ApiKeyScope; rateLimit?: string }) => {
     if (!name.trim()) throw new CliError("the key needs a name: moat apikey create <name>", EXIT.usage);
+    const problem = keyNameProblem(name.trim(), flags.scope);
+    if (problem) throw new CliError(problem, EXIT.usage);
     const rateLimit = flags.rateLimit === undefined ? null : parseRateLimit(flags.rateLimit);
     return withStore(flags, async (store) => {
       const created = createKey(store, name.trim(), { scope: flags.scope, rateLimit });

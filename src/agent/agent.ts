@@ -1,15 +1,22 @@
 /**
  * `moat serve --hub URL`: the agent's pieces, wired once. Every writer of the live pipeline queues
- * what it stores in the outbox (in the same transaction), and the shipper drains it to the hub.
+ * what it stores in the outbox (in the same transaction), the shipper drains it to the hub, and what
+ * the hub answers on the heartbeat is applied here: its bans to the deny list, its detection settings,
+ * its site model.
  */
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../core/log.ts";
+import type { Detector } from "../detect/detector.ts";
+import { readSiteMetadata, runningLineage, SiteModel } from "../detect/site/model.ts";
+import { promote } from "../detect/site/model-dir.ts";
 import type { Activities } from "../services/activities.ts";
 import type { DenyList } from "../services/deny-list/service.ts";
+import type { WafSettings } from "../services/waf-settings.ts";
 import type { Store } from "../store/db.ts";
 import type { WriterOptions } from "../store/writer.ts";
 import { Shipper } from "./shipper.ts";
-import { toWireEntries } from "./wire.ts";
+import type { WireHubState } from "./wire.ts";
+import { toWireEntries } from "./wire-entries.ts";
 
 /** Drops are reported at most this often (each report gives the count since the last). */
 const DROP_REPORT_MS = 60_000;
@@ -18,31 +25,81 @@ export class AgentConfigError extends Error {}
 
 export const MISSING_HUB_KEY = "hub.url is set but hub.key is empty: create an agent key on the hub (moat apikey create NAME --scope agent) and pass it with --hub-key or MOAT_HUB_KEY";
 
-/** The writers' outbox: batches queued for the hub; a full outbox's drops are logged and recorded, once a minute at most. */
-export function outboxWriterOptions(config: Config, log: Logger, activities: Activities, now: () => number): WriterOptions {
+/** This run's id: the outbox entries it queues carry it, and the hub keeps the last seq it stored per run. */
+export function newInstanceId(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64url");
+}
+
+/**
+ * The writers' outbox: batches queued for the hub as `instance`'s. Requests a full outbox could not
+ * keep are logged and recorded at most once a minute, the ones of the last minute when it ends.
+ */
+export function outboxWriterOptions(config: Config, log: Logger, activities: Activities, instance: string): WriterOptions {
   let unreported = 0;
-  let reportedAt = Number.NEGATIVE_INFINITY;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const report = () => {
+    timer = null;
+    if (!unreported) return;
+    log.error("outbox full: requests will never reach the hub", { dropped: unreported, hub: config.hub.url });
+    activities.record({ type: "outbox.full", title: "Outbox full: requests not sent to the hub", details: `${unreported} request(s) judged and stored here were not queued for the hub: the outbox holds hub.outbox_max_requests (${config.hub.outbox_max_requests}) already. Is the hub reachable?` });
+    unreported = 0;
+    timer = setTimeout(report, DROP_REPORT_MS);
+    timer.unref?.();
+  };
   return {
     outbox: {
       maxRequests: config.hub.outbox_max_requests,
+      instance,
       entries: (batch, at) => toWireEntries({ ...batch, now: at }),
       onDropped(requests) {
         unreported += requests;
-        if (now() - reportedAt < DROP_REPORT_MS) return;
-        reportedAt = now();
-        const details = `${unreported} request(s) judged and stored here were not queued for the hub: the outbox holds hub.outbox_max_requests (${config.hub.outbox_max_requests}) already. Is the hub reachable?`;
-        log.error("outbox full: requests will never reach the hub", { dropped: unreported, hub: config.hub.url });
-        activities.record({ type: "outbox.full", title: "Outbox full: requests not sent to the hub", details });
-        unreported = 0;
+        if (!timer) report();
       },
     },
   };
 }
 
-export function startShipper(o: { config: Config; store: Store; log: Logger; activities: Activities; denyList: DenyList | null; now: () => number }): Shipper {
+export interface AgentParts {
+  config: Config;
+  store: Store;
+  log: Logger;
+  activities: Activities;
+  detector: Detector;
+  settings: WafSettings;
+  denyList: DenyList | null;
+  now: () => number;
+}
+
+/** Applies the hub's state: its bans, its settings (hub.pull_settings), its site model (hub.pull_site_model). */
+function followHub(o: AgentParts, shipper: () => Shipper): (state: WireHubState) => Promise<void> {
+  const { hub, detect } = o.config;
+  /** A model version the hub offered that this agent cannot use: not fetched again. */
+  let refused: string | null = null;
+  return async (state) => {
+    o.denyList?.adopt(state.bans);
+    if (hub.pull_settings) o.settings.update(state.settings);
+    const offered = state.siteModel?.version;
+    if (!hub.pull_site_model || !offered || offered === o.detector.site?.meta.version || offered === refused) return;
+    const model = await shipper().fetchSiteModel();
+    if (!model) return;
+    try {
+      if (readSiteMetadata(model.bytes)?.version !== model.version) throw new Error(`the file is not version ${model.version}`);
+      await SiteModel.fromBytes(model.bytes, runningLineage(o.detector.generic));
+    } catch (e) {
+      refused = offered;
+      o.log.error("cannot use the hub's site model: the current one stays", { version: offered, error: (e as Error).message });
+      o.activities.record({ type: "model.rejected", title: "The hub's site model cannot be used here", details: `${offered}: ${(e as Error).message}` });
+      return;
+    }
+    // The model watcher of moat serve loads it, as it loads one trained or rolled back by hand.
+    promote(detect.model_dir, model.bytes, model.version);
+    o.log.info("site model taken from the hub", { version: model.version });
+  };
+}
+
+export function startShipper(o: AgentParts): Shipper {
   const { hub, ingest, mirror } = o.config;
-  if (!hub.key) throw new AgentConfigError(MISSING_HUB_KEY);
-  const shipper = new Shipper({
+  const shipper: Shipper = new Shipper({
     store: o.store,
     url: hub.url,
     key: hub.key,
@@ -50,7 +107,7 @@ export function startShipper(o: { config: Config; store: Store; log: Logger; act
     log: o.log,
     activities: o.activities,
     sources: () => ({ logs: ingest.logs, mirror: mirror.enabled }),
-    adoptBans: o.denyList ? (bans) => void o.denyList!.adopt(bans) : null,
+    onHubState: followHub(o, () => shipper),
     now: o.now,
   });
   shipper.start();

@@ -1,27 +1,35 @@
 /**
  * An agent's link to its hub: it sends the outbox (src/store/outbox.ts) in order, removes what the hub
- * acknowledged, and reports itself on a heartbeat whose answer carries the hub's bans for the local
- * deny list. Detection never waits for it: the pipeline stores and queues locally, and this loop
- * drains the queue whenever the hub can be reached.
+ * acknowledged, and reports itself on a heartbeat whose answer carries the hub's bans, settings and
+ * site model version. Detection never waits for it: the pipeline stores and queues locally, and this
+ * loop drains the queue whenever the hub can be reached.
  *
- * Exactly once: an entry leaves the outbox only after the hub said it stored it, and the hub keys
- * every entry on (agent, seq), so an entry sent again (the answer was lost, the agent was killed
- * before it removed it) is stored once.
+ * Exactly once: an entry leaves the outbox only after the hub's answer says it has every entry of the
+ * POST (stored now or before), and the hub keys entries on (agent, instance, seq), so an entry sent
+ * again (the answer was lost, the agent was killed before it removed it) is stored once.
+ *
+ * Every answer is read as hostile input: checked against the wire schema before it is acted on.
  */
 import { hostname } from "node:os";
+import { TypeCompiler } from "@sinclair/typebox/compiler";
+import type { TSchema, Static } from "@sinclair/typebox";
 import type { Store } from "../store/db.ts";
 import { acknowledge, countDropped, depth, peek, type OutboxEntry } from "../store/outbox.ts";
-import { AGENT_ROUTE_PREFIX, WIRE_POST_BYTES, type WireDecisions, type WireHeartbeat } from "./wire.ts";
+import { AGENT_ROUTE_PREFIX, SITE_MODEL_ROUTE, SITE_MODEL_VERSION_HEADER, WIRE_ENTRY_CHARS, WireBatchesStored, WireHubState, type WireHeartbeat } from "./wire.ts";
 import type { Logger } from "../core/log.ts";
 import type { Activities } from "../services/activities.ts";
 import { VERSION } from "../version.ts";
 
 /** How often an empty outbox is looked at again: the lag a batch waits at most before it is sent. */
 const POLL_MS = 200;
-/** Waits after a failed send, doubling up to the last. */
+/** Waits after a failed send, the last repeated. */
 const BACKOFF_MS = [500, 1000, 2000, 5000, 10_000, 30_000];
 /** A hub that does not answer within this long is taken as unreachable for this try. */
 const REQUEST_TIMEOUT_MS = 15_000;
+/** A POST carries entries up to this many characters of payload (and at least one): see WIRE_POST_BYTES. */
+const POST_CHARS = WIRE_ENTRY_CHARS;
+/** The largest site model taken from a hub (the ones Moat trains are well under 1 MiB). */
+const MAX_MODEL_BYTES = 64 * 2 ** 20;
 
 export interface ShipperOptions {
   store: Store;
@@ -33,39 +41,53 @@ export interface ShipperOptions {
   activities: Activities;
   /** What the agent follows, for its heartbeat. */
   sources(): WireHeartbeat["sources"];
-  /** Applies the hub's bans to the local deny list (null: ban.enabled is off here). */
-  adoptBans: ((bans: WireDecisions["bans"]) => void) | null;
+  /** Acts on the hub's state from a heartbeat's answer (bans, settings, site model). */
+  onHubState(state: WireHubState): Promise<void>;
   now(): number;
   fetch?: typeof fetch;
 }
 
-/** What the hub answered, as the loop acts on it. */
-type Outcome = { kind: "ok"; data: unknown } | { kind: "refused"; status: number; message: string } | { kind: "unreachable"; message: string };
+/** What the hub answered, as the loop acts on it. `hub`: the answer is the hub's own error envelope, not a proxy's. */
+type Outcome<T> = { kind: "ok"; data: T } | { kind: "refused"; status: number; message: string; hub: boolean } | { kind: "unreachable"; message: string };
+
+const checkers = new WeakMap<TSchema, ReturnType<typeof TypeCompiler.Compile>>();
+function conforms<T extends TSchema>(schema: T, value: unknown): value is Static<T> {
+  let check = checkers.get(schema);
+  if (!check) checkers.set(schema, (check = TypeCompiler.Compile(schema)));
+  return check.Check(value);
+}
 
 export class Shipper {
   private stopped = false;
-  private failures = 0;
+  /** Failed sends in a row: the backoff. Only a stored batch resets it (a heartbeat may pass while batches fail). */
+  private sendFailures = 0;
+  /** After a refused POST of several entries, entries go one at a time until the refused one is found. */
+  private oneAtATime = false;
   private unreachableSince: number | null = null;
+  /** The last refusal reported, so that a persisting one is logged once. */
+  private lastRefusal: string | null = null;
   private loop: Promise<void> = Promise.resolve();
+  private beating: Promise<void> = Promise.resolve();
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private wake: (() => void) | null = null;
-  /** Entries sent and acknowledged since start, and sends that failed. */
-  readonly stats = { sent: 0, failedSends: 0 };
 
   constructor(private readonly o: ShipperOptions) {}
 
   start(): void {
     this.loop = this.run();
-    void this.beat();
-    this.heartbeat = setInterval(() => void this.beat(), this.o.heartbeatMs);
+    const beat = () => {
+      this.beating = this.beating.then(() => this.beat());
+    };
+    beat();
+    this.heartbeat = setInterval(beat, this.o.heartbeatMs);
   }
 
-  /** Stops after the send in flight; what is left stays in the outbox for the next start. */
+  /** Stops after the send and the heartbeat in flight; what is left stays in the outbox for the next start. */
   async close(): Promise<void> {
     this.stopped = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.wake?.();
-    await this.loop;
+    await Promise.all([this.loop, this.beating]);
   }
 
   private async run(): Promise<void> {
@@ -74,7 +96,7 @@ export class Shipper {
       try {
         const sent = await this.sendSome();
         if (sent === "sent") continue;
-        if (sent === "failed") wait = BACKOFF_MS[Math.min(this.failures - 1, BACKOFF_MS.length - 1)]!;
+        if (sent === "failed") wait = BACKOFF_MS[Math.min(this.sendFailures - 1, BACKOFF_MS.length - 1)]!;
       } catch (e) {
         // The local store failed (a full disk): logged, and tried again like a failed send.
         this.o.log.error("cannot read or clear the outbox", { error: (e as Error).message });
@@ -91,33 +113,54 @@ export class Shipper {
     }
   }
 
-  /** Sends the oldest entries (up to WIRE_POST_BYTES); "idle" when none waits. */
+  /** Sends the oldest entries; "idle" when none waits. */
   private async sendSome(): Promise<"sent" | "idle" | "failed"> {
-    const entries = peek(this.o.store, 0, WIRE_POST_BYTES / 3);
-    if (!entries.length) return "idle";
+    const entries = peek(this.o.store, POST_CHARS, this.oneAtATime ? 1 : undefined);
+    if (!entries.length) {
+      this.oneAtATime = false;
+      return "idle";
+    }
     const last = entries.at(-1)!.seq;
-    const outcome = await this.post("batches", postBody(entries));
-    if (outcome.kind === "ok") {
+    const outcome = await this.post("batches", postBody(entries), WireBatchesStored);
+    if (outcome.kind === "ok" && outcome.data.stored + outcome.data.duplicates === entries.length) {
       acknowledge(this.o.store, last);
-      this.stats.sent += entries.length;
+      this.sendFailures = 0;
+      if (this.oneAtATime && entries.length === 1) this.oneAtATime = false;
+      this.lastRefusal = null;
       this.reached();
       return "sent";
     }
-    this.stats.failedSends++;
-    if (outcome.kind === "refused" && (outcome.status === 400 || outcome.status === 413)) {
-      // The hub will never take these (another version's schema, a bug): kept, they would stop the
-      // outbox for good. They are dropped and counted like requests the full outbox could not keep.
-      const requests = entries.reduce((n, e) => n + e.requests, 0);
-      this.o.store.db.transaction(() => {
-        acknowledge(this.o.store, last);
-        countDropped(this.o.store, requests);
-      });
-      this.o.log.error("the hub refused batches: dropped and counted", { batches: entries.length, requests, error: outcome.message });
-      this.o.activities.record({ type: "outbox.full", title: "Batches refused by the hub", details: `${requests} request(s) in ${entries.length} batch(es) dropped: ${outcome.message}` });
+    this.sendFailures++;
+    if (outcome.kind === "ok") {
+      this.refused(`the hub acknowledged ${outcome.data.stored + outcome.data.duplicates} of ${entries.length} batches: kept, to be sent again`);
+      return "failed";
+    }
+    if (outcome.kind === "unreachable") {
+      this.unreachable(outcome.message);
+      return "failed";
+    }
+    // The hub itself says it will never take this POST (its schema, its size limit).
+    if (outcome.hub && (outcome.status === 400 || outcome.status === 413)) {
+      if (entries.length > 1) {
+        this.oneAtATime = true; // find the one it refuses; the others go through
+        return "sent";
+      }
+      this.drop(entries[0]!, outcome.message);
       return "sent";
     }
-    this.unreachable(outcome.kind === "refused" ? `${outcome.status}: ${outcome.message}` : outcome.message);
+    this.refused(`${outcome.status}: ${outcome.message}`);
     return "failed";
+  }
+
+  /** Kept, the entry would stop the outbox for good: it is dropped and counted, like requests a full outbox could not keep. */
+  private drop(entry: OutboxEntry, why: string): void {
+    this.o.store.db.transaction(() => {
+      acknowledge(this.o.store, entry.seq);
+      countDropped(this.o.store, entry.requests);
+    });
+    this.sendFailures = 0;
+    this.o.log.error("the hub refused a batch: dropped and counted", { seq: entry.seq, requests: entry.requests, error: why });
+    this.o.activities.record({ type: "hub.refused", title: "A batch refused by the hub", details: `${entry.requests} request(s) will not reach the hub (still stored here): ${why}` });
   }
 
   private async beat(): Promise<void> {
@@ -130,18 +173,32 @@ export class Shipper {
         sources: this.o.sources(),
         outbox: { batches: d.batches, requests: d.requests, dropped: d.dropped, lagSeconds: d.oldestAt === null ? 0 : Math.max(0, (this.o.now() - d.oldestAt) / 1000) },
       };
-      const outcome = await this.post("heartbeat", JSON.stringify(report));
-      if (outcome.kind !== "ok") return this.unreachable(outcome.kind === "refused" ? `${outcome.status}: ${outcome.message}` : outcome.message);
+      const outcome = await this.post("heartbeat", JSON.stringify(report), WireHubState);
+      if (outcome.kind === "unreachable") return this.unreachable(outcome.message);
+      if (outcome.kind === "refused") return this.refused(`${outcome.status}: ${outcome.message}`);
       this.reached();
-      const bans = (outcome.data as WireDecisions | null)?.bans;
-      if (Array.isArray(bans)) this.o.adoptBans?.(bans);
+      if (!this.stopped) await this.o.onHubState(outcome.data);
     } catch (e) {
       this.o.log.error("heartbeat failed", { error: (e as Error).message });
     }
   }
 
-  private async post(route: "batches" | "heartbeat", body: string): Promise<Outcome> {
+  /** The hub's live site model: its version and bytes (null when it has none). */
+  async fetchSiteModel(): Promise<{ version: string; bytes: Uint8Array } | null> {
+    const response = await (this.o.fetch ?? fetch)(new URL(SITE_MODEL_ROUTE, this.o.url), { headers: { authorization: `Bearer ${this.o.key}` }, redirect: "error", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    if (response.status === 404) return null;
+    if (!response.ok) throw new Error(`the hub answered ${response.status}`);
+    const version = response.headers.get(SITE_MODEL_VERSION_HEADER);
+    const declared = Number(response.headers.get("content-length") ?? 0);
+    if (!version || declared > MAX_MODEL_BYTES) throw new Error(`not a site model: ${version ? `${declared} bytes` : `no ${SITE_MODEL_VERSION_HEADER} header`}`);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.length > MAX_MODEL_BYTES) throw new Error(`${bytes.length} bytes: more than a site model`);
+    return { version, bytes };
+  }
+
+  private async post<T extends TSchema>(route: "batches" | "heartbeat", body: string, answer: T): Promise<Outcome<Static<T>>> {
     let response: Response;
+    let text: string;
     try {
       response = await (this.o.fetch ?? fetch)(new URL(`${AGENT_ROUTE_PREFIX}${route}`, this.o.url), {
         method: "POST",
@@ -150,30 +207,39 @@ export class Shipper {
         redirect: "error",
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
+      text = await response.text();
     } catch (e) {
       return { kind: "unreachable", message: (e as Error).message };
     }
-    const text = await response.text().catch(() => "");
-    let parsed: { data?: unknown; message?: string } | null = null;
+    let parsed: { success?: unknown; data?: unknown; message?: unknown } | null = null;
     try {
       parsed = JSON.parse(text);
     } catch {
-      // not our hub's envelope: a proxy's error page, say
+      // not the hub's envelope: a proxy's error page, say
     }
-    if (response.ok && parsed) return { kind: "ok", data: parsed.data };
-    return { kind: "refused", status: response.status, message: (typeof parsed?.message === "string" ? parsed.message : text).slice(0, 300) };
+    if (response.ok && parsed?.success === true && conforms(answer, parsed.data)) return { kind: "ok", data: parsed.data };
+    const hub = parsed?.success === false && typeof parsed.message === "string";
+    const message = hub ? (parsed!.message as string) : response.ok ? "an answer that is not the hub's (check hub.url)" : text;
+    return { kind: "refused", status: response.status, message: message.slice(0, 300).replace(/[\u0000-\u001f\u007f-\u009f]/g, " "), hub };
   }
 
   private unreachable(why: string): void {
-    this.failures++;
     if (this.unreachableSince !== null) return;
     this.unreachableSince = this.o.now();
     this.o.log.warn("cannot reach the hub: batches wait in the outbox", { hub: this.o.url, error: why });
     this.o.activities.record({ type: "hub.unreachable", title: "Hub unreachable", details: `${this.o.url}: ${why}; judged batches wait in the outbox` });
   }
 
+  /** The hub answers but refuses (a revoked key, a 5xx, a proxy's page): reported once per different reason. */
+  private refused(why: string): void {
+    if (why === this.lastRefusal) return;
+    this.lastRefusal = why;
+    this.o.log.error("the hub refuses this agent: batches wait in the outbox", { hub: this.o.url, error: why });
+    this.o.activities.record({ type: "hub.refused", title: "Hub refuses this agent", details: `${this.o.url}: ${why}` });
+  }
+
+  /** The hub answered: an outage is over (a refusal is over only when a batch is stored). */
   private reached(): void {
-    this.failures = 0;
     if (this.unreachableSince === null) return;
     const seconds = Math.round((this.o.now() - this.unreachableSince) / 1000);
     this.unreachableSince = null;
@@ -182,7 +248,7 @@ export class Shipper {
   }
 }
 
-/** `{"entries":[...]}` from the stored payloads, each given its seq, without parsing them again. */
+/** `{"entries":[...]}` from the stored payloads, each given its instance and seq, without parsing them again. */
 function postBody(entries: OutboxEntry[]): string {
-  return `{"entries":[${entries.map((e) => `{"seq":${e.seq},${e.payload.slice(1)}`).join(",")}]}`;
+  return `{"entries":[${entries.map((e) => `{"instance":${JSON.stringify(e.instance)},"seq":${e.seq},${e.payload.slice(1)}`).join(",")}]}`;
 }

@@ -10,20 +10,23 @@ import type { Config } from "../config/schema.ts";
 import { failure } from "./envelope.ts";
 import { AGENT_ROUTE_PREFIX, WIRE_POST_BYTES } from "../agent/wire.ts";
 
-/** The most an agent's POST of batches holds (src/agent/wire.ts keeps its posts under WIRE_POST_BYTES). */
-const AGENT_BATCH_BYTES = 2 * WIRE_POST_BYTES;
+/**
+ * The most an agent's POST of batches may hold: its entries' payloads come to at most WIRE_POST_BYTES
+ * (src/agent/wire.ts), and the room above it is for the envelope around them.
+ */
+const AGENT_BATCH_BYTES = WIRE_POST_BYTES + 64 * 1024;
 const AGENT_BATCHES_PATH = `${AGENT_ROUTE_PREFIX}batches`;
 
-/** The largest body any route takes: what Bun is told to read at most. */
-export function largestBody(config: Config): number {
-  return Math.max(config.server.max_body_bytes, AGENT_BATCH_BYTES);
+/** The largest body any route takes: what Bun is told to read at most (more only on a hub). */
+export function largestBody(config: Config, acceptsAgents: boolean): number {
+  return acceptsAgents ? Math.max(config.server.max_body_bytes, AGENT_BATCH_BYTES) : config.server.max_body_bytes;
 }
 
-export function bodyLimitGuard(config: Config) {
+export function bodyLimitGuard(config: Config, acceptsAgents: boolean) {
   return new Elysia({ name: "body-limit" }).onRequest(({ request, set }) => {
     const declared = request.headers.get("content-length");
     if (declared === null || Number(declared) <= config.server.max_body_bytes) return;
-    const limit = URL.parse(request.url)?.pathname === AGENT_BATCHES_PATH ? AGENT_BATCH_BYTES : config.server.max_body_bytes;
+    const limit = acceptsAgents && URL.parse(request.url)?.pathname === AGENT_BATCHES_PATH ? AGENT_BATCH_BYTES : config.server.max_body_bytes;
     if (Number(declared) <= limit) return;
     set.status = 413;
     return failure(`the body is larger than ${limit} bytes`);

@@ -45,4 +45,6 @@ export interface ApiServices {
   geo: Geo;
   /** The followed logs and how they are doing (empty when none is configured). */
   sources(): SourceStatus[];
+  /** A hub (`moat hub`): it serves the agent routes, and takes their larger bodies. */
+  acceptsAgents: boolean;
 }

@@ -109,7 +109,9 @@ export const ConfigSchema = Type.Object(
       url: Type.String({ pattern: "^(https?://[^\\s?#]+)?$", default: "", description: "run as an agent of this hub (http(s)://host:port of a moat hub): judged batches are sent to it and its bans applied here; empty: a Moat of its own" }),
       key: Type.String({ default: "", description: "the agent key the hub gave this agent (moat apikey create NAME --scope agent on the hub); better set in MOAT_HUB_KEY than in the file" }),
       outbox_max_requests: Type.Integer({ minimum: 1000, default: 1_000_000, description: "requests kept for the hub while it cannot be reached; past it new batches are not queued and are counted (activity, metric moat_outbox_dropped_total, moat doctor)" }),
-      heartbeat_seconds: Type.Integer({ minimum: 1, maximum: 300, default: 5, description: "how often the agent reports to the hub and takes its bans" }),
+      heartbeat_seconds: Type.Integer({ minimum: 1, maximum: 300, default: 5, description: "how often the agent reports to the hub and takes its bans, settings and site model" }),
+      pull_site_model: Type.Boolean({ default: true, description: "judge with the hub's site model (trained on every agent's traffic), taken when it changes; this agent then trains none of its own. false: for agents that serve other sites than the rest" }),
+      pull_settings: Type.Boolean({ default: true, description: "take the hub's detection mode and threshold (set on the hub's dashboard or API)" }),
     }),
     geo: section({
       country_db: Type.String({ default: "", description: "a MaxMind-format country database (GeoLite2-Country or DB-IP's country lite .mmdb) on this host: the console shows each attacker's country; read at start, never downloaded; empty: off" }),

@@ -4,6 +4,9 @@
  */
 import { existsSync } from "node:fs";
 import { Database } from "bun:sqlite";
+import { drizzle } from "drizzle-orm/bun-sqlite";
+import * as schema from "../store/schema.ts";
+import { depth } from "../store/outbox.ts";
 import type { Config } from "../config/schema.ts";
 import { AGENT_ROUTE_PREFIX } from "../agent/wire.ts";
 import { MISSING_HUB_KEY } from "../agent/agent.ts";
@@ -31,19 +34,17 @@ async function askHub(url: string, key: string): Promise<DoctorFinding> {
 /** The outbox as the last run left it: waiting requests, and requests that never reached the hub. */
 function outboxOf(dbPath: string): DoctorFinding | null {
   if (!existsSync(dbPath)) return null;
-  const db = new Database(dbPath, { readonly: true });
+  const sqlite = new Database(dbPath, { readonly: true });
   try {
-    db.exec("PRAGMA busy_timeout = 2000");
-    const row = db.query<{ waiting: number | null; oldest: number | null; dropped: number | null }, []>("select (select sum(requests) from outbox) as waiting, (select min(created_at) from outbox) as oldest, (select value from counters where key = 'outbox_dropped') as dropped").get();
-    const waiting = row?.waiting ?? 0;
-    const dropped = row?.dropped ?? 0;
-    const since = row?.oldest ? `, the oldest since ${new Date(row.oldest).toISOString()}` : "";
-    if (dropped) return { check: "outbox", status: "warn", message: `${dropped} request(s) never reached the hub (the outbox was full, or the hub refused their batch); ${waiting} waiting${since}` };
-    return { check: "outbox", status: "ok", message: `${waiting} request(s) waiting for the hub${since}` };
+    sqlite.exec("PRAGMA busy_timeout = 2000");
+    const d = depth({ db: drizzle(sqlite, { schema }) });
+    const since = d.oldestAt === null ? "" : `, the oldest since ${new Date(d.oldestAt).toISOString()}`;
+    if (d.dropped) return { check: "outbox", status: "warn", message: `${d.dropped} request(s) never reached the hub (the outbox was full, or the hub refused their batch); ${d.requests} waiting${since}` };
+    return { check: "outbox", status: "ok", message: `${d.requests} request(s) waiting for the hub${since}` };
   } catch {
     return null; // a database from before agents (no outbox table): nothing to report yet
   } finally {
-    db.close();
+    sqlite.close();
   }
 }
 

@@ -37,7 +37,7 @@ import { DenyList } from "../services/deny-list/service.ts";
 import { runSecurityChecks } from "../services/security/checks.ts";
 import { recordLiveSiteModel } from "../services/model-versions.ts";
 import { startGeo } from "../services/geo.ts";
-import { AgentConfigError, MISSING_HUB_KEY, outboxWriterOptions, startShipper } from "../agent/agent.ts";
+import { AgentConfigError, MISSING_HUB_KEY, newInstanceId, outboxWriterOptions, startShipper } from "../agent/agent.ts";
 
 export interface Service {
   port: number;
@@ -59,6 +59,8 @@ export type ServiceRole = "serve" | "hub";
 export async function startService(config: Config, log: Logger, role: ServiceRole = "serve"): Promise<Service> {
   if (role === "hub") config = { ...config, ingest: { ...config.ingest, logs: [] }, mirror: { ...config.mirror, enabled: false }, hub: { ...config.hub, url: "" } };
   if (config.hub.url && !config.hub.key) throw new AgentConfigError(MISSING_HUB_KEY);
+  // An agent that judges with its hub's site model trains none of its own: it would replace the hub's.
+  if (config.hub.url && config.hub.pull_site_model) config = { ...config, jobs: { ...config.jobs, retrain_cron: "", auto_train_min_requests: 0 } };
   // First: a second moat serve on the same database stops here (DatabaseInUseError), before it reads a line.
   const lock = config.storage.db === ":memory:" ? null : lockDatabase(config.storage.db);
   const store = openStore(config.storage.db);
@@ -121,9 +123,9 @@ export async function startService(config: Config, log: Logger, role: ServiceRol
     denyList,
     memory: new MemoryGuard(config.ingest.memory_soft_limit_mb * 2 ** 20),
     expectLogs: role === "serve",
-    ...(config.hub.url ? { writer: outboxWriterOptions(config, log, activities, ctx.now) } : {}),
+    ...(config.hub.url ? { writer: outboxWriterOptions(config, log, activities, newInstanceId()) } : {}),
   });
-  const shipper = config.hub.url ? startShipper({ config, store, log, activities, denyList, now: ctx.now }) : null;
+  const shipper = config.hub.url ? startShipper({ config, store, log, activities, detector, settings, denyList, now: ctx.now }) : null;
   if (shipper) log.info("agent of a hub: judged batches go to it", { hub: config.hub.url });
 
   // A model trained or rolled back with the CLI while serving is picked up without a restart.
@@ -138,7 +140,7 @@ export async function startService(config: Config, log: Logger, role: ServiceRol
       log.error("cannot load the new site model; the previous one stays", { error: (e as Error).message });
     }
   });
-  const app = createApi({ ctx, metrics, alerts, threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler, settings, writeBehind: live.writeBehind, inline: live.inline, mirror: live.mirror, allowlist, runtime, integrity, denyList, geo: startGeo(config.geo, log), sources: () => live.tail?.sources() ?? [] });
+  const app = createApi({ ctx, metrics, alerts, threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler, settings, writeBehind: live.writeBehind, inline: live.inline, mirror: live.mirror, allowlist, runtime, integrity, denyList, geo: startGeo(config.geo, log), sources: () => live.tail?.sources() ?? [], acceptsAgents: role === "hub" });
   // Elysia asks Bun for SO_REUSEPORT by default: a second server on the same port would then share the
   // connections instead of failing to bind.
   app.listen({ hostname: config.server.host, port: config.server.port, reusePort: false });

@@ -9,7 +9,7 @@ export type ActivityType =
   | "service.started" | "service.stopped" | "log.rotated" | "log.waiting" | "parse.errors" | "model.generic-only"
   | "model.trained" | "model.promoted" | "model.rejected" | "model.rolled-back" | "alert.acknowledged" | "alert.dismissed"
   | "alert.resolved" | "settings.changed" | "job.run" | "job.failed" | "threat.blocked" | "threat.allowed"
-  | "ban.added" | "ban.removed" | "ban.expired" | "ban.failed" | "db.damaged" | "agent.joined" | "hub.unreachable" | "hub.reached" | "outbox.full";
+  | "ban.added" | "ban.removed" | "ban.expired" | "ban.failed" | "db.damaged" | "agent.joined" | "hub.unreachable" | "hub.reached" | "hub.refused" | "outbox.full";
 
 export interface NewActivity {
   type: ActivityType;

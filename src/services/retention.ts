@@ -51,6 +51,9 @@ function deleteChunked(store: Store, sql: string, params: (string | number)[] = 
   }
 }
 
+/** See the agent_cursors delete in enforceRetention. */
+const AGENT_RUN_DAYS = 90;
+
 export function enforceRetention(store: Store, limits: RetentionLimits, now: number): RetentionReport {
   const before = usedBytes(store);
   const cutoff = now - limits.maxAgeDays * DAY_MS;
@@ -59,6 +62,9 @@ export function enforceRetention(store: Store, limits: RetentionLimits, now: num
   let otherDeleted = deleteChunked(store, "delete from activities where id in (select id from activities where time < ? limit {LIMIT})", [cutoff]);
   otherDeleted += deleteChunked(store, "delete from alerts where id in (select id from alerts where status in ('dismissed', 'resolved') and last_seen < ? limit {LIMIT})", [cutoff]);
   otherDeleted += store.sqlite.run("delete from metric_rollups where resolution = 'minute' and bucket < ?", [now - MINUTE_ROLLUP_DAYS * DAY_MS]).changes;
+  // A hub's cursor of an agent's run (src/store/writer.ts): needed while that run's batches may still
+  // come, which an outbox holds while the hub is away; a run unheard of for AGENT_RUN_DAYS is over.
+  otherDeleted += store.sqlite.run("delete from agent_cursors where updated_at < ?", [now - AGENT_RUN_DAYS * DAY_MS]).changes;
   // Rollups stay for the longest range a chart can ask for, or longer when the age limit is.
   otherDeleted += store.sqlite.run("delete from metric_rollups where bucket < ?", [now - Math.max(limits.maxAgeDays * DAY_MS, MAX_RANGE_MS)]).changes;
 

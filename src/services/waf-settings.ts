@@ -50,6 +50,11 @@ export class WafSettings {
     return this.modeSetting;
   }
 
+  /** The threshold as set: 0 for the model's calibrated one (what an agent of this hub takes). */
+  get thresholdSet(): number {
+    return this.thresholdSetting;
+  }
+
   /** Stores and applies the change; records a `settings.changed` activity when something changed. Returns whether it did. */
   update(change: WafSettingsChange): boolean {
     const before = { threshold: this.threshold, mode: this.modeSetting };

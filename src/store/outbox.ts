@@ -3,83 +3,92 @@
  * Entries are added inside the transaction that stores the batch locally (src/store/writer.ts), so a
  * crash leaves a batch both stored and queued or neither; they leave only when the hub has them.
  *
- * The outbox is bounded: past `maxRequests` waiting, a new batch is not queued, and its requests are
+ * The outbox is bounded: once `maxRequests` wait, a new batch is not queued, and its requests are
  * counted under OUTBOX_DROPPED_KEY. The oldest batches are kept, since they are the ones the hub lacks
  * longest; what could not be kept is never silent (the count shows in the activity log, the metrics
- * and moat doctor).
+ * and moat doctor). The requests waiting are a counter kept with the rows, not a sum over them.
  */
-import { asc, count, eq, gt, lte, sql, sum } from "drizzle-orm";
+import { asc, count, eq, inArray, lte, sql } from "drizzle-orm";
 import type { Store } from "./db.ts";
 import { counters, outbox } from "./schema.ts";
 
 export const OUTBOX_DROPPED_KEY = "outbox_dropped";
+const OUTBOX_WAITING_KEY = "outbox_requests";
 
 export interface OutboxEntry {
   seq: number;
+  instance: string;
   requests: number;
   payload: string;
-  createdAt: number;
 }
 
 export interface OutboxDepth {
   batches: number;
   requests: number;
-  /** Requests not queued because the outbox was full, ever. */
+  /** Requests that never reach the hub, ever: not queued (the outbox was full) or refused by the hub. */
   dropped: number;
   /** When the oldest waiting entry was queued, or null when none waits. */
   oldestAt: number | null;
 }
 
-/**
- * Queues the entries, or counts their requests as dropped when the outbox holds `maxRequests` or
- * more already. Call it inside the transaction that stores the batch. Returns the requests dropped.
- */
-export function enqueue(store: Store, entries: { requests: number; payload: string }[], maxRequests: number, now: number): number {
-  const { db } = store;
-  const waiting = Number(db.select({ n: sum(outbox.requests) }).from(outbox).get()?.n ?? 0);
-  let room = maxRequests - waiting;
-  let dropped = 0;
-  for (const e of entries) {
-    if (room <= 0) {
-      dropped += e.requests;
-      continue;
-    }
-    db.insert(outbox).values({ requests: e.requests, payload: e.payload, createdAt: now }).run();
-    room -= e.requests;
-  }
-  if (dropped) countDropped(store, dropped);
-  return dropped;
+type Db = Pick<Store, "db">;
+
+function counter(store: Db, key: string): number {
+  return store.db.select({ value: counters.value }).from(counters).where(eq(counters.key, key)).get()?.value ?? 0;
 }
 
-/** Adds to the requests that never reach the hub. */
-export function countDropped(store: Store, requests: number): void {
+function addTo(store: Db, key: string, n: number): void {
   store.db
     .insert(counters)
-    .values({ key: OUTBOX_DROPPED_KEY, value: requests })
-    .onConflictDoUpdate({ target: counters.key, set: { value: sql`${counters.value} + ${requests}` } })
+    .values({ key, value: n })
+    .onConflictDoUpdate({ target: counters.key, set: { value: sql`${counters.value} + ${n}` } })
     .run();
 }
 
-/** The oldest waiting entries after `afterSeq`, up to about `maxChars` of payload (always at least one). */
-export function peek(store: Store, afterSeq: number, maxChars: number, maxEntries = 1000): OutboxEntry[] {
-  const rows = store.db.select().from(outbox).where(gt(outbox.seq, afterSeq)).orderBy(asc(outbox.seq)).limit(maxEntries).all();
-  const out: OutboxEntry[] = [];
+/** Whether a new batch may be queued now. */
+export function hasRoom(store: Db, maxRequests: number): boolean {
+  return counter(store, OUTBOX_WAITING_KEY) < maxRequests;
+}
+
+/**
+ * Queues a batch's entries as `instance`'s; `entries` null (there was no room) counts the batch's
+ * `requests` as dropped instead. Call it inside the transaction that stores the batch.
+ */
+export function enqueue(store: Db, instance: string, entries: { requests: number; payload: string }[] | null, requests: number, now: number): void {
+  if (entries === null) return countDropped(store, requests);
+  for (const e of entries) store.db.insert(outbox).values({ instance, requests: e.requests, payload: e.payload, createdAt: now }).run();
+  addTo(store, OUTBOX_WAITING_KEY, entries.reduce((n, e) => n + e.requests, 0));
+}
+
+/** Adds to the requests that never reach the hub. */
+export function countDropped(store: Db, requests: number): void {
+  if (requests) addTo(store, OUTBOX_DROPPED_KEY, requests);
+}
+
+/**
+ * The oldest waiting entries, up to `maxChars` of payload in all (always at least one) and `maxEntries`.
+ * Sizes are read first: only the payloads that will be sent are loaded.
+ */
+export function peek(store: Db, maxChars: number, maxEntries = 1000): OutboxEntry[] {
+  const sizes = store.db.select({ seq: outbox.seq, chars: sql<number>`length(${outbox.payload})` }).from(outbox).orderBy(asc(outbox.seq)).limit(maxEntries).all();
+  const chosen: number[] = [];
   let chars = 0;
-  for (const row of rows) {
-    if (out.length && chars + row.payload.length > maxChars) break;
-    out.push(row);
-    chars += row.payload.length;
+  for (const { seq, chars: n } of sizes) {
+    if (chosen.length && chars + n > maxChars) break;
+    chosen.push(seq);
+    chars += n;
   }
-  return out;
+  if (!chosen.length) return [];
+  return store.db.select({ seq: outbox.seq, instance: outbox.instance, requests: outbox.requests, payload: outbox.payload }).from(outbox).where(inArray(outbox.seq, chosen)).orderBy(asc(outbox.seq)).all();
 }
 
-/** Removes the entries up to `seq`: the hub has stored them. */
-export function acknowledge(store: Store, seq: number): void {
-  store.db.delete(outbox).where(lte(outbox.seq, seq)).run();
+/** Removes the entries up to `seq`: the hub has stored them (or refused them for good). */
+export function acknowledge(store: Db, seq: number): void {
+  const gone = store.db.delete(outbox).where(lte(outbox.seq, seq)).returning({ requests: outbox.requests }).all();
+  addTo(store, OUTBOX_WAITING_KEY, -gone.reduce((n, r) => n + r.requests, 0));
 }
 
-export function depth(store: Store): OutboxDepth {
-  const row = store.db.select({ batches: count(), requests: sum(outbox.requests), oldestAt: sql<number | null>`min(${outbox.createdAt})` }).from(outbox).get();
-  const dropped = store.db.select({ value: counters.value }).from(counters).where(eq(counters.key, OUTBOX_DROPPED_KEY)).get()?.value ?? 0;
-  return { batches: row?.batches ?? 0, requests: Number(row?.requests ?? 0), dropped, oldestAt: row?.oldestAt ?? null };
+export function depth(store: Db): OutboxDepth {
+  const row = store.db.select({ batches: count(), oldestAt: sql<number | null>`min(${outbox.createdAt})` }).from(outbox).get();
+  return { batches: row?.batches ?? 0, requests: counter(store, OUTBOX_WAITING_KEY), dropped: counter(store, OUTBOX_DROPPED_KEY), oldestAt: row?.oldestAt ?? null };
 }

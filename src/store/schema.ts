@@ -232,11 +232,14 @@ export const allowlist = sqliteTable("allowlist", {
 
 /**
  * An agent's outbox (src/agent/): each judged batch, written in the transaction that stores it
- * locally, waits here until the hub has acknowledged it. `seq` orders the batches and is what the hub
- * keys on to store each exactly once.
+ * locally, waits here until the hub has acknowledged it. `seq` orders the batches; `instance` names
+ * the agent's run that queued it (a random id made at each start), so that the hub, which keeps the
+ * last seq it stored per (agent, instance), stores each batch once even when the agent's database is
+ * restored from a backup and its seq starts again lower.
  */
 export const outbox = sqliteTable("outbox", {
   seq: integer("seq").primaryKey({ autoIncrement: true }),
+  instance: text("instance").notNull(),
   /** Requests in the batch (what the outbox's limit counts). */
   requests: integer("requests").notNull(),
   /** The batch as the wire carries it (src/agent/wire.ts), JSON. */
@@ -244,16 +247,19 @@ export const outbox = sqliteTable("outbox", {
   createdAt: integer("created_at").notNull(),
 });
 
-/** On a hub: every agent batch stored, by agent and sequence: a batch sent twice is stored once. */
-export const agentBatches = sqliteTable(
-  "agent_batches",
+/**
+ * On a hub: the last batch stored from each run of each agent. An agent sends its batches in seq
+ * order and removes one only once stored, so a batch at or below this seq was stored before.
+ */
+export const agentCursors = sqliteTable(
+  "agent_cursors",
   {
     agent: text("agent").notNull(),
+    instance: text("instance").notNull(),
     seq: integer("seq").notNull(),
-    requests: integer("requests").notNull(),
-    receivedAt: integer("received_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.agent, t.seq] }), index("agent_batches_received").on(t.receivedAt)],
+  (t) => [primaryKey({ columns: [t.agent, t.instance] }), index("agent_cursors_updated").on(t.updatedAt)],
 );
 
 /** On a hub: the agents that reported, as each last described itself. */

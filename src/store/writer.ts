@@ -9,10 +9,10 @@ import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { requestIdOf, type HttpRequest } from "../core/http-request.ts";
 import type { Verdict } from "../detect/verdict.ts";
 import type { TailCheckpoint } from "../ingest/tail.ts";
-import { agentBatches, counters, metricRollups, tailCheckpoints, threats, traffic } from "./schema.ts";
+import { agentCursors, counters, metricRollups, tailCheckpoints, threats, traffic } from "./schema.ts";
 import type { Store } from "./db.ts";
 import type { ThreatRow, TrafficRow } from "./rows.ts";
-import { enqueue } from "./outbox.ts";
+import { enqueue, hasRoom } from "./outbox.ts";
 
 export interface JudgedBatch {
   requests: HttpRequest[];
@@ -25,10 +25,11 @@ export interface JudgedBatch {
   /** When the batch was judged (rows without a time of their own take it). */
   now?: number;
   /**
-   * On a hub: the agent that sent the batch, and its number there. A batch whose number is stored
-   * already is skipped whole (the agent sent it again after a lost answer): each is stored once.
+   * On a hub: the agent that sent the batch, its run (`instance`) and the batch's number in that run.
+   * A batch at or below the last number stored from that run is skipped whole (the agent sent it again
+   * after a lost answer, or a restart): each is stored once.
    */
-  from?: { agent: string; seq: number };
+  from?: AgentBatch;
 }
 
 /** What a write added: the new rows (with their ids) for the live bus; `duplicate` when the batch was an agent's, stored before. */
@@ -38,12 +39,19 @@ export interface StoredRows {
   duplicate: boolean;
 }
 
+export interface AgentBatch {
+  agent: string;
+  instance: string;
+  seq: number;
+}
+
 export interface WriterOptions {
   /**
-   * An agent's outbox (src/store/outbox.ts): each batch is queued for the hub in the transaction that
-   * stores it; `entries` encodes it, and `onDropped` hears of requests the full outbox could not keep.
+   * An agent's outbox (src/store/outbox.ts): each batch is queued for the hub, as `instance`'s, in the
+   * transaction that stores it; `entries` encodes it (only when there is room), and `onDropped` hears
+   * of requests the full outbox could not keep.
    */
-  outbox?: { maxRequests: number; entries(batch: JudgedBatch, now: number): { requests: number; payload: string }[]; onDropped?(requests: number): void };
+  outbox?: { maxRequests: number; instance: string; entries(batch: JudgedBatch, now: number): { requests: number; payload: string }[]; onDropped?(requests: number): void };
 }
 
 const MINUTE = 60_000;
@@ -102,9 +110,17 @@ function prepareStatements(store: Store) {
 }
 const preparedStatements = new WeakMap<Store, ReturnType<typeof prepareStatements>>();
 
-/** Records an agent's batch as stored; false when it was stored before. */
-function firstTime(store: Store, from: { agent: string; seq: number }, requests: number, now: number): boolean {
-  return store.db.insert(agentBatches).values({ agent: from.agent, seq: from.seq, requests, receivedAt: now }).onConflictDoNothing().returning({ seq: agentBatches.seq }).all().length > 0;
+/** Records an agent's batch as stored; false when it was stored before (its seq is not past its run's cursor). */
+function firstTime(store: Store, from: AgentBatch, now: number): boolean {
+  const run = and(eq(agentCursors.agent, from.agent), eq(agentCursors.instance, from.instance));
+  const last = store.db.select({ seq: agentCursors.seq }).from(agentCursors).where(run).get();
+  if (last && from.seq <= last.seq) return false;
+  store.db
+    .insert(agentCursors)
+    .values({ ...from, updatedAt: now })
+    .onConflictDoUpdate({ target: [agentCursors.agent, agentCursors.instance], set: { seq: from.seq, updatedAt: now } })
+    .run();
+  return true;
 }
 
 /** The endpoint a request is stored under (threats.endpoint). */
@@ -192,9 +208,10 @@ export class StoreWriter {
     const rows = batch.requests.map((r, i) => {
       const v = batch.verdicts[i]!;
       const blocked = batch.blocked?.[i] ?? false;
-      // Request ids are joined per agent: one agent's id can never reach another agent's row.
+      // Request ids are joined per agent: one agent's id can never reach another agent's row. An id
+      // never holds "/" (requestIdOf), so the last "/" parts the agent's name from it unambiguously.
       const ownId = requestIdOf(r);
-      const requestId = ownId !== null && agent !== null ? `${agent}:${ownId}` : ownId;
+      const requestId = ownId !== null && agent !== null ? `${agent}/${ownId}` : ownId;
       const time = r.time ?? now;
       const trafficRow: TrafficInsert = {
         time,
@@ -244,10 +261,11 @@ export class StoreWriter {
     if (!statements) preparedStatements.set(this.store, (statements = prepareStatements(this.store)));
     const { insertTraffic, insertThreat, trafficByRequestId, threatByRequestId, minuteByType, addToMinute, addToCounter, saveCheckpoint } = statements;
     const { outbox } = this.options;
-    let dropped = 0;
+    // Encoded before the transaction (it holds the database's lock), and only when it will be kept.
+    const queued = outbox && hasRoom(this.store, outbox.maxRequests) ? outbox.entries(batch, now) : null;
     const stored = db.transaction(() => {
-      if (batch.from && !firstTime(this.store, batch.from, batch.requests.length, now)) return { traffic: [], threats: [], duplicate: true };
-      if (outbox) dropped = enqueue(this.store, outbox.entries(batch, now), outbox.maxRequests, now);
+      if (batch.from && !firstTime(this.store, batch.from, now)) return { traffic: [], threats: [], duplicate: true };
+      if (outbox) enqueue(this.store, outbox.instance, queued, batch.requests.length, now);
       const storedTraffic: TrafficRow[] = [];
       const storedThreats: ThreatRow[] = [];
       const minutes = minuteDeltas();
@@ -284,7 +302,7 @@ export class StoreWriter {
       if (batch.checkpoint) saveCheckpoint.run({ path: batch.checkpoint.path, checkpoint: JSON.stringify(batch.checkpoint), now });
       return { traffic: storedTraffic, threats: storedThreats, duplicate: false };
     });
-    if (dropped) outbox?.onDropped?.(dropped);
+    if (outbox && !queued && batch.requests.length) outbox.onDropped?.(batch.requests.length);
     return stored;
   }
 

@@ -11,7 +11,8 @@ import { acknowledge, depth, peek } from "../../src/store/outbox.ts";
 import { rawHttpParser } from "../../src/parse/raw-http.ts";
 import type { HttpRequest } from "../../src/core/http-request.ts";
 import type { Verdict } from "../../src/detect/verdict.ts";
-import { toWireEntries, WIRE_BODY_CHARS, WIRE_ENTRY_CHARS, WireEntry } from "../../src/agent/wire.ts";
+import { WIRE_BODY_CHARS, WIRE_ENTRY_CHARS, WireEntry } from "../../src/agent/wire.ts";
+import { toWireEntries } from "../../src/agent/wire-entries.ts";
 import { storeAgentBatches, type AgentEntry } from "../../src/services/agents.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
@@ -30,12 +31,13 @@ const batchOf = (n: number, verdict = benign, prefix = "/p"): JudgedBatch & { no
 function agentWriter(maxRequests: number) {
   const store = openStore(join(tempDir(), "agent.db"));
   const dropped: number[] = [];
-  const options: WriterOptions = { outbox: { maxRequests, entries: (batch, now) => toWireEntries({ ...batch, now }), onDropped: (n) => dropped.push(n) } };
+  const options: WriterOptions = { outbox: { maxRequests, instance: RUN, entries: (batch, now) => toWireEntries({ ...batch, now }), onDropped: (n) => dropped.push(n) } };
   return { store, writer: new StoreWriter(store, options), dropped };
 }
 
+const RUN = "run-aaaaaaaa";
 /** An outbox entry as the hub receives it. */
-const asReceived = (seq: number, payload: string): AgentEntry => ({ seq, ...JSON.parse(payload) });
+const asReceived = (seq: number, payload: string, instance = RUN): AgentEntry => ({ instance, seq, ...JSON.parse(payload) });
 
 describe("the outbox", () => {
   test("each stored batch is queued in the same transaction, in order, and leaves only when acknowledged", () => {
@@ -43,10 +45,11 @@ describe("the outbox", () => {
     writer.write(batchOf(3));
     writer.write(batchOf(2, sqli, "/q"));
     expect(depth(store)).toMatchObject({ batches: 2, requests: 5, dropped: 0, oldestAt: expect.any(Number) });
-    const entries = peek(store, 0, 1_000_000);
-    expect(entries.map((e) => [e.seq, e.requests])).toEqual([[1, 3], [2, 2]]);
+    const entries = peek(store, 1_000_000);
+    expect(entries.map((e) => [e.seq, e.instance, e.requests])).toEqual([[1, RUN, 3], [2, RUN, 2]]);
+    expect(peek(store, 1).map((e) => e.seq)).toEqual([1]); // at least one, whatever the limit
     acknowledge(store, 1);
-    expect(peek(store, 0, 1_000_000).map((e) => e.seq)).toEqual([2]);
+    expect(peek(store, 1_000_000).map((e) => e.seq)).toEqual([2]);
     acknowledge(store, 2);
     expect(depth(store)).toMatchObject({ batches: 0, requests: 0, oldestAt: null });
     store.close();
@@ -68,7 +71,7 @@ describe("the outbox", () => {
     expect(depth(store)).toMatchObject({ requests: 1100, dropped: 7 });
     expect(dropped).toEqual([7]);
     expect(store.sqlite.query("select count(*) as n from traffic").get()).toEqual({ n: 1107 });
-    acknowledge(store, peek(store, 0, Infinity).at(-1)!.seq);
+    acknowledge(store, peek(store, Infinity).at(-1)!.seq);
     writer.write(batchOf(4, benign, "/d"));
     expect(depth(store)).toMatchObject({ batches: 1, requests: 4, dropped: 7 });
     store.close();
@@ -79,7 +82,7 @@ describe("the wire", () => {
   test("a benign request travels slim (no headers, cookies, body or parameters); a flagged one whole, within the hub's schema", () => {
     const [entry] = toWireEntries({ ...batchOf(1), requests: [request("/a"), request("/b")], verdicts: [benign, sqli] });
     const parsed = JSON.parse(entry!.payload);
-    expect(checkEntry.Check({ seq: 1, ...parsed })).toBe(true);
+    expect(checkEntry.Errors({ instance: RUN, seq: 1, ...parsed }).First()).toBeUndefined();
     expect(parsed.requests[0]).toMatchObject({ path: "/a", headers: [], cookies: [], body: null, params: [] });
     expect(parsed.requests[1]).toMatchObject({ path: "/b", body: "user=admin'--", cookies: [{ name: "session", value: "s3cr3t" }] });
     expect(parsed.verdicts[1].reasons[0].evidence).toBe("admin'--");
@@ -95,11 +98,29 @@ describe("the wire", () => {
     const verdict = { ...sqli, reasons: Array.from({ length: 100 }, () => ({ ...sqli.reasons[0]!, evidence: "e".repeat(200_000) })) };
     const entries = toWireEntries({ requests: [huge], verdicts: [verdict], now: NOW });
     const parsed = JSON.parse(entries[0]!.payload);
-    expect(checkEntry.Errors({ seq: 1, ...parsed }).First()).toBeUndefined();
+    expect(checkEntry.Errors({ instance: RUN, seq: 1, ...parsed }).First()).toBeUndefined();
     expect(entries[0]!.payload.length).toBeLessThanOrEqual(WIRE_ENTRY_CHARS);
-    expect(parsed.requests[0].body).toHaveLength(WIRE_BODY_CHARS);
+    expect(parsed.requests[0].body.length).toBeGreaterThan(0);
     expect(parsed.requests[0].bodyBytes).toBe(3 * WIRE_BODY_CHARS);
-    expect(parsed.requests[0].headers.length).toBeGreaterThan(0);
+  });
+
+  test("a flagged body of characters JSON escapes six times over, with long parameters and cookies, still fits in one entry", () => {
+    const controls = "\x01".repeat(440_000); // a form body within mirror.max_body_bytes, all control bytes
+    const hostile = request("/upload", {
+      body: controls,
+      params: Array.from({ length: 900 }, (_, i) => ({ name: `p${i}`, value: controls.slice(0, 60_000), rawName: `p${i}`, rawValue: controls.slice(0, 60_000), location: "body" as const })),
+      cookies: Array.from({ length: 900 }, (_, i) => ({ name: `c${i}`, value: controls.slice(0, 60_000) })),
+      referer: controls,
+      userAgent: controls,
+    });
+    const verdict = { ...sqli, reasons: Array.from({ length: 64 }, () => ({ ...sqli.reasons[0]!, evidence: controls.slice(0, 60_000), field: controls.slice(0, 4000), detail: controls.slice(0, 4000) })) };
+    const [entry, ...more] = toWireEntries({ requests: [hostile], verdicts: [verdict], now: NOW });
+    expect(more).toEqual([]);
+    expect(entry!.payload.length).toBeLessThanOrEqual(WIRE_ENTRY_CHARS);
+    const parsed = JSON.parse(entry!.payload);
+    expect(checkEntry.Errors({ instance: RUN, seq: 1, ...parsed }).First()).toBeUndefined();
+    expect(parsed.requests[0]).toMatchObject({ path: "/upload", method: "POST" });
+    expect(parsed.verdicts[0]).toMatchObject({ attackType: "sqli", isAnomaly: true });
   });
 
   test("a large batch is split into entries of at most WIRE_ENTRY_CHARS, none lost", () => {
@@ -108,6 +129,7 @@ describe("the wire", () => {
     const entries = toWireEntries(batch);
     expect(entries.length).toBeGreaterThan(1);
     for (const e of entries) expect(e.payload.length).toBeLessThanOrEqual(WIRE_ENTRY_CHARS);
+    expect(entries.flatMap((e) => JSON.parse(e.payload).requests.map((r: HttpRequest) => r.path))).toEqual(batch.requests.map((r) => r.path));
     expect(entries.reduce((n, e) => n + e.requests, 0)).toBe(40);
   });
 });
@@ -127,10 +149,22 @@ describe("the hub stores each agent batch exactly once", () => {
     expect(storeAgentBatches(store, writer, "web-2", [asReceived(1, payload!.payload)], NOW)).toMatchObject({ stored: 1, duplicates: 0 });
     expect(store.sqlite.query("select agent, count(*) as n from traffic group by agent order by agent").all()).toEqual([{ agent: "web-1", n: 2 }, { agent: "web-2", n: 2 }]);
     expect(store.sqlite.query("select agent, request_id from threats order by agent").all()).toEqual([
-      { agent: "web-1", request_id: `web-1:${id.request_id}` },
-      { agent: "web-2", request_id: `web-2:${id.request_id}` },
+      { agent: "web-1", request_id: `web-1/${id.request_id}` },
+      { agent: "web-2", request_id: `web-2/${id.request_id}` },
     ]);
     expect(store.sqlite.query("select value from counters where key = 'requests'").get()).toEqual({ value: 4 });
+    store.close();
+  });
+
+  test("seqs are per run: a batch at or below its run's last stored seq is a duplicate; a new run (a restored database) starting lower is not", () => {
+    const store = openStore(join(tempDir(), "hub.db"));
+    const writer = new StoreWriter(store);
+    const entry = (path: string) => toWireEntries({ requests: [request(path)], verdicts: [benign], now: NOW })[0]!.payload;
+    const stored = (seq: number, path: string, instance = RUN) => storeAgentBatches(store, writer, "web-1", [asReceived(seq, entry(path), instance)], NOW).stored;
+    expect([stored(5, "/a"), stored(6, "/b"), stored(6, "/b"), stored(4, "/old")]).toEqual([1, 1, 0, 0]);
+    // The agent's database restored from a backup: its seq starts lower again, in a run of its own.
+    expect(stored(3, "/after-restore", "run-bbbbbbbb")).toBe(1);
+    expect(store.sqlite.query("select path from traffic order by id").all()).toEqual([{ path: "/a" }, { path: "/b" }, { path: "/after-restore" }]);
     store.close();
   });
 
@@ -139,7 +173,7 @@ describe("the hub stores each agent batch exactly once", () => {
     const [payload] = toWireEntries({ ...batchOf(2), now: NOW });
     const entry = asReceived(1, payload!.payload);
     expect(() => storeAgentBatches(store, new StoreWriter(store), "web-1", [{ ...entry, verdicts: entry.verdicts.slice(1) }], NOW)).toThrow(/2 requests, 1 verdicts and 2 blocked flags/);
-    expect(store.sqlite.query("select count(*) as n from agent_batches").get()).toEqual({ n: 0 });
+    expect(store.sqlite.query("select count(*) as n from agent_cursors").get()).toEqual({ n: 0 });
     store.close();
   });
 });

@@ -43,7 +43,19 @@ const HOW_TO_AUTHENTICATE =
 const INVALID_KEY = "the API key is invalid or revoked: check it, or create a new one with `moat apikey create <name>`";
 const CHECK_KEY_ONLY_CHECKS = `this API key has the check scope: it may call the inline check routes only (${[...INLINE_CHECK_PATHS].join(", ")}) and /health; use a key with the admin scope (moat apikey create <name> --scope admin)`;
 const AGENT_KEY_ONLY_AGENTS = `this API key has the agent scope: it may call the agent routes only (${AGENT_ROUTE_PREFIX}*) and /health; use a key with the admin scope (moat apikey create <name> --scope admin)`;
+const ONLY_AGENT_KEYS = `only a key of the agent scope may call ${AGENT_ROUTE_PREFIX}* (moat apikey create NAME --scope agent)`;
+const HOW_AGENTS_AUTHENTICATE = "an agent key is required: moat apikey create NAME --scope agent on the hub, then moat serve --hub URL with MOAT_HUB_KEY";
 const noLogin = (scope: string) => `this API key has the ${scope} scope, which cannot log in to the dashboard: log in with a key with the admin scope (moat apikey create <name> --scope admin)`;
+
+/** The agent (its key's name) of each request to the agent routes, as the guard found it. */
+const agentCallers = new WeakMap<Request, string>();
+
+/** The agent calling an agent route: the guard let the request through only with an agent key. */
+export function agentOf(request: Request): string {
+  const name = agentCallers.get(request);
+  if (name === undefined) throw new Error("an agent route was reached without the auth guard's agent check");
+  return name;
+}
 
 /** The authenticated caller: the key, whether it came in a header or through a session, and what it may do. */
 interface Caller extends KeyAccess {
@@ -121,9 +133,16 @@ export function authGuard(s: ApiServices) {
         set.status = 403;
         return failure(CHECK_KEY_ONLY_CHECKS);
       }
-      if (caller?.scope === "agent" && !path.startsWith(AGENT_ROUTE_PREFIX)) {
+      const agentRoute = path.startsWith(AGENT_ROUTE_PREFIX);
+      if (caller?.scope === "agent" && !agentRoute) {
         set.status = 403;
         return failure(AGENT_KEY_ONLY_AGENTS);
+      }
+      // The agent routes take agent keys only, checked here, before any body is read.
+      if (agentRoute) {
+        if (caller?.scope === "agent") return void agentCallers.set(request, caller.keyName);
+        set.status = caller ? 403 : 401;
+        return failure(caller ? ONLY_AGENT_KEYS : HOW_AGENTS_AUTHENTICATE);
       }
       if (!inlineCheck) return;
       const refused = budget.admit(request, payerOf(caller, config.server.check_rate_limit));

@@ -7,7 +7,7 @@ import { and, eq, gt, inArray, isNull, lt, or } from "drizzle-orm";
 import { timingSafeEqual } from "node:crypto";
 import type { Store } from "../../store/db.ts";
 import { apiKeys, sessions } from "../../store/schema.ts";
-import type { ApiKeyScope } from "../../core/enums.ts";
+import { LOCAL_AGENT, type ApiKeyScope } from "../../core/enums.ts";
 import { sha256Hex } from "./presented-key.ts";
 
 const KEY_TAG = "moat_";
@@ -68,6 +68,18 @@ export function randomBase64url(bytes: number): string {
 export function displayPrefix(prefix: string): string {
   return `${KEY_TAG}${prefix}`;
 }
+
+/**
+ * Why `name` cannot name a key of `scope`, or null. An agent key's name is the agent's name on the hub
+ * (its rows, the agent filter): a plain token, and never the filter's word for the hub's own rows.
+ */
+export function keyNameProblem(name: string, scope: ApiKeyScope): string | null {
+  if (scope !== "agent") return null;
+  if (name === LOCAL_AGENT) return `"${LOCAL_AGENT}" means the hub's own sources: name the agent otherwise`;
+  return AGENT_NAME.test(name) ? null : "an agent's name is 1 to 64 letters, digits, dots, dashes or underscores (its host name, say)";
+}
+
+const AGENT_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
 export function createKey(store: Store, name: string, access: Partial<KeyAccess> = {}, now = Date.now()): CreatedKey {
   const prefix = randomBase64url(PREFIX_BYTES);

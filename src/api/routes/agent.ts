@@ -1,37 +1,30 @@
 /**
- * A hub's routes for its agents (`moat serve --hub URL --hub-key KEY`): an agent posts its judged
- * batches and its heartbeat, and gets back the hub's ban decisions for its own deny list. Only a key
- * of the agent scope may call them, and the agent is the key's name: one agent cannot write as another.
- * The console lists the agents at GET /api/agents.
+ * A hub's routes for its agents (`moat serve --hub URL`), served by `moat hub` only: an agent posts
+ * its judged batches and its heartbeat, and gets back the hub's bans, settings and site model. Only a
+ * key of the agent scope may call them (the auth guard checks it before the body is read), and the
+ * agent is the key's name: one agent cannot write as another.
  */
 import { JSON_BODY } from "../json-body.ts";
-import { Elysia, t } from "elysia";
-import { AGENT_ROUTE_PREFIX, WireBatches, WireBatchesStored, WireDecisions, WireHeartbeat } from "../../agent/wire.ts";
+import { Elysia } from "elysia";
+import { AGENT_ROUTE_PREFIX, SITE_MODEL_ROUTE, SITE_MODEL_VERSION_HEADER, WireBatches, WireBatchesStored, WireHeartbeat, WireHubState } from "../../agent/wire.ts";
 import { ApiError, envelope, ErrorEnvelope, ok } from "../envelope.ts";
 import type { ApiServices } from "../services.ts";
-import { identify } from "../auth/guard.ts";
-import { AgentBatchError, listAgents, recordAgentReport, storeAgentBatches } from "../../services/agents.ts";
+import { agentOf } from "../auth/guard.ts";
+import { AgentBatchError, recordAgentReport, storeAgentBatches } from "../../services/agents.ts";
 import { StoreWriter } from "../../store/writer.ts";
-import { Agent, toAgent } from "../console-contract.ts";
-
-/** The calling agent's name; anything but a live agent key is refused. */
-function agentOf(s: ApiServices, request: Request): string {
-  const caller = identify(s.ctx.store, request, s.ctx.now());
-  if (caller === null || caller === "invalid") throw new ApiError(401, "an agent key is required: moat apikey create NAME --scope agent on the hub, then moat serve --hub URL --hub-key KEY");
-  if (caller.scope !== "agent") throw new ApiError(403, "only a key of the agent scope may send batches (moat apikey create NAME --scope agent)");
-  return caller.keyName;
-}
+import { liveSiteModel } from "../../detect/site/model-dir.ts";
 
 export function agentRoutes(s: ApiServices) {
   const { store, bus, activities, log } = s.ctx;
   const writer = new StoreWriter(store);
   const tags = ["agents"];
   const refusals = { 401: ErrorEnvelope, 403: ErrorEnvelope };
+  if (!s.acceptsAgents) return new Elysia({ name: "agents" });
   return new Elysia({ name: "agents" })
     .post(
       `${AGENT_ROUTE_PREFIX}batches`,
       ({ body, request }) => {
-        const agent = agentOf(s, request);
+        const agent = agentOf(request);
         let result;
         try {
           result = storeAgentBatches(store, writer, agent, body.entries, s.ctx.now());
@@ -49,15 +42,24 @@ export function agentRoutes(s: ApiServices) {
     .post(
       `${AGENT_ROUTE_PREFIX}heartbeat`,
       ({ body, request }) => {
-        const agent = agentOf(s, request);
+        const agent = agentOf(request);
         recordAgentReport(store, activities, agent, body, s.ctx.now());
         const bans = (s.denyList?.list() ?? []).filter((b) => !b.simulated).map((b) => ({ ip: b.ip, reason: b.reason, source: b.source, expiresAt: b.expiresAt }));
-        return ok({ bans });
+        const site = s.ctx.detector.site;
+        return ok({ bans, settings: { mode: s.settings.mode, threshold: s.settings.thresholdSet }, siteModel: site ? { version: site.meta.version } : null });
       },
-      { parse: JSON_BODY, body: WireHeartbeat, response: { 200: envelope(WireDecisions), 400: ErrorEnvelope, ...refusals }, detail: { tags, summary: "An agent's heartbeat (host, version, sources, outbox); answered with the bans every agent enforces" } },
+      { parse: JSON_BODY, body: WireHeartbeat, response: { 200: envelope(WireHubState), 400: ErrorEnvelope, ...refusals }, detail: { tags, summary: "An agent's heartbeat (host, version, sources, outbox); answered with the bans every agent enforces, the detection settings and the live site model's version" } },
     )
-    .get("/api/agents", () => ok(listAgents(store).map((row) => toAgent(row, s.ctx.now()))), {
-      response: envelope(t.Array(Agent)),
-      detail: { tags, summary: "The agents reporting to this hub: health, lag, outbox, version, last batch" },
-    });
+    .get(
+      SITE_MODEL_ROUTE,
+      ({ request, set }) => {
+        agentOf(request);
+        const live = liveSiteModel(s.ctx.config.detect.model_dir);
+        if (!live) throw new ApiError(404, "the hub has no site model yet: it trains one once it has seen enough traffic (jobs.auto_train_min_requests)");
+        set.headers["content-type"] = "application/octet-stream";
+        set.headers[SITE_MODEL_VERSION_HEADER] = live.version;
+        return live.bytes;
+      },
+      { detail: { tags, summary: "The hub's live site model (ONNX), for agents that judge with it (hub.pull_site_model); its version in the x-moat-model-version header" } },
+    );
 }

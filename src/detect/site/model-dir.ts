@@ -35,6 +35,15 @@ interface HistoryEntry {
   mtimeMs: number;
 }
 
+/** The live model's bytes and version, or null when there is none (or it names no version). */
+export function liveSiteModel(dir: string): { bytes: Uint8Array; version: string } | null {
+  const live = join(dir, LIVE);
+  if (!existsSync(live)) return null;
+  const bytes = readFileSync(live);
+  const version = readSiteMetadata(bytes)?.version;
+  return version ? { bytes, version } : null;
+}
+
 /** Where a candidate the regression gate refused is kept, for a person to look at or force in. */
 export function rejectedPath(dir: string, version: string): string {
   return join(dir, `rejected-${safeName(version)}.onnx`);

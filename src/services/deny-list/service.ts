@@ -20,6 +20,7 @@ import type { ServiceContext } from "../context.ts";
 import { bans } from "../../store/schema.ts";
 import { deleteSetting, writeSetting } from "../../store/settings.ts";
 import { BurstTracker, clip, type AlertDraft } from "../alert-rules.ts";
+import { escapeControls } from "../../core/control-chars.ts";
 import type { AlertService } from "../alerts.ts";
 import type { ThreatRow } from "../../store/rows.ts";
 import { type BanRow, type BanConfig, BanError, banProblem, isActive, parseNeverBan, canonicalOrThrow, renderDenyFile, splitCommand, describeExpiry } from "./rules.ts";
@@ -31,6 +32,8 @@ const BAN_SOURCE_WORDS: Record<BanRow["source"], string> = { auto: "automaticall
 
 export type DenyListContext = Pick<ServiceContext, "config" | "store" | "activities" | "log" | "now" | "monotonic">;
 
+/** A hub's reasons are another machine's words: bounded, and made printable. */
+const MAX_HUB_REASON_CHARS = 500;
 /** Reasons quote request paths, which are attacker-controlled: a bounded piece of one. */
 const MAX_REASON_ENDPOINT_CHARS = 120;
 /**
@@ -82,6 +85,8 @@ export class DenyList {
   private gathering: ReturnType<typeof setTimeout> | null = null;
   /** monotonic() when a sync last wrote the file or ran the reload command. */
   private lastAppliedAt = Number.NEGATIVE_INFINITY;
+  /** Bans from the hub refused here (never_ban, a full list), by address and expiry: each is reported once. */
+  private refusedFromHub = new Set<string>();
   /** Automatic bans refused since the last report, by kind: a flood of them is reported as one log line and one alert. */
   private readonly refused = new Map<Refusal["kind"], { count: number; example: string }>();
 
@@ -192,26 +197,31 @@ export class DenyList {
   /**
    * An agent takes its hub's decisions (src/agent/): each active ban the hub holds becomes a `hub` ban
    * here, and a `hub` ban the hub no longer holds is lifted. A ban this Moat made itself (automatic or
-   * by hand) stands as it is; never_ban and the other refusals apply as to any ban. The file follows
-   * when anything changed; returns the number of bans added, changed or lifted.
+   * by hand) stands as it is; never_ban, ban.max_entries and ban.simulate apply as to any ban. A ban
+   * refused here is logged once, not again at every heartbeat. The file follows when anything changed;
+   * returns the number of bans added, changed or lifted.
    */
   adopt(hubBans: readonly { ip: string; reason: string; expiresAt: number | null }[]): number {
     const now = this.ctx.now();
     const held = new Map(this.ctx.store.db.select().from(bans).all().map((r) => [r.ip, r]));
     const wanted = new Set<string>();
+    const refusedNow = new Set<string>();
     let changes = 0;
     for (const ban of hubBans) {
       const ip = canonicalIpOrRange(ban.ip);
       if (!ip || (ban.expiresAt !== null && ban.expiresAt <= now)) continue;
       wanted.add(ip);
+      const reason = clip(escapeControls(ban.reason), MAX_HUB_REASON_CHARS);
       const mine = held.get(ip);
-      if (mine && (mine.source !== "hub" || (mine.expiresAt === ban.expiresAt && mine.reason === ban.reason))) continue;
-      const refused = this.refusal(ip);
-      if (refused) {
-        if (refused.kind !== "protected") this.countRefusal(refused);
+      if (mine && (mine.source !== "hub" || (mine.expiresAt === ban.expiresAt && mine.reason === reason))) continue;
+      const seen = `${ip} ${ban.expiresAt}`;
+      const refused = this.refusedFromHub.has(seen) ? null : this.refusal(ip);
+      if (this.refusedFromHub.has(seen) || refused) {
+        refusedNow.add(seen);
+        if (refused && refused.kind !== "protected") this.ctx.log.warn("a ban from the hub is refused here", { ip, why: refused.message });
         continue;
       }
-      this.store(ip, { source: "hub", reason: ban.reason, durationMs: ban.expiresAt === null ? null : ban.expiresAt - now });
+      this.store(ip, { source: "hub", reason, durationMs: ban.expiresAt === null ? null : ban.expiresAt - now, simulated: this.cfg.simulate });
       changes++;
     }
     for (const row of held.values()) {
@@ -220,7 +230,8 @@ export class DenyList {
       this.ctx.activities.record({ type: "ban.removed", title: `Ban on ${row.ip} lifted by the hub`, details: `the hub no longer holds it: ${row.reason}`, ip: row.ip });
       changes++;
     }
-    if (changes) this.syncSoon();
+    this.refusedFromHub = refusedNow; // the hub's list moves on: so does the memory of what was refused
+    if (changes && !this.cfg.simulate) this.syncSoon();
     return changes;
   }
 

@@ -1,12 +1,12 @@
-CREATE TABLE `agent_batches` (
+CREATE TABLE `agent_cursors` (
 	`agent` text NOT NULL,
+	`instance` text NOT NULL,
 	`seq` integer NOT NULL,
-	`requests` integer NOT NULL,
-	`received_at` integer NOT NULL,
-	PRIMARY KEY(`agent`, `seq`)
+	`updated_at` integer NOT NULL,
+	PRIMARY KEY(`agent`, `instance`)
 );
 --> statement-breakpoint
-CREATE INDEX `agent_batches_received` ON `agent_batches` (`received_at`);--> statement-breakpoint
+CREATE INDEX `agent_cursors_updated` ON `agent_cursors` (`updated_at`);--> statement-breakpoint
 CREATE TABLE `agents` (
 	`name` text PRIMARY KEY NOT NULL,
 	`host` text NOT NULL,
@@ -23,6 +23,7 @@ CREATE TABLE `agents` (
 --> statement-breakpoint
 CREATE TABLE `outbox` (
 	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`instance` text NOT NULL,
 	`requests` integer NOT NULL,
 	`payload` text NOT NULL,
 	`created_at` integer NOT NULL

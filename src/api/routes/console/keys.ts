@@ -1,7 +1,7 @@
 /** API keys from the dashboard (notes/console-api.md, item 7), through the same functions as `moat apikey`. */
 import { JSON_BODY } from "../../json-body.ts";
 import { Elysia, t } from "elysia";
-import { createKey, listKeys, revokeKey } from "../../auth/keys.ts";
+import { createKey, DEFAULT_KEY_ACCESS, keyNameProblem, listKeys, revokeKey } from "../../auth/keys.ts";
 import { ApiKey, CreatedApiKey, IdParam, KeyCreateBody, toApiKey } from "../../console-contract.ts";
 import { ApiError, envelope, ErrorEnvelope, ok } from "../../envelope.ts";
 import type { ApiServices } from "../../services.ts";
@@ -17,10 +17,12 @@ export function keyRoutes(s: ApiServices) {
     .post(
       "/keys",
       ({ body }) => {
+        const problem = keyNameProblem(body.name.trim(), body.scope ?? DEFAULT_KEY_ACCESS.scope);
+        if (problem) throw new ApiError(400, problem);
         const created = createKey(store, body.name.trim(), { scope: body.scope, rateLimit: body.rateLimit }, s.ctx.now());
         return ok({ ...toApiKey(created), key: created.key }, "store the key now: it cannot be shown again");
       },
-      { parse: JSON_BODY, body: KeyCreateBody, response: envelope(CreatedApiKey), detail: { tags, summary: "Create a key; the answer holds the whole key, shown this once" } },
+      { parse: JSON_BODY, body: KeyCreateBody, response: { 200: envelope(CreatedApiKey), 400: ErrorEnvelope }, detail: { tags, summary: "Create a key; the answer holds the whole key, shown this once" } },
     )
     .delete(
       "/keys/:id",

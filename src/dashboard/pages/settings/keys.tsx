@@ -13,7 +13,7 @@ import { SelectField } from "../../components/select-field.tsx";
 const SCOPES: Record<ApiKeyScope, string> = {
   admin: "admin: everything, the dashboard included",
   check: "check: inline checks only (nginx, scripts)",
-  agent: "agent: a web server sending its batches here (moat serve --hub)",
+  agent: "agent: a web server reporting here",
 };
 
 /** How a key's rate limit reads. */

@@ -1,0 +1,211 @@
+#!/usr/bin/env bun
+/**
+ * A hub and its agents (`moat hub`, `moat serve --hub`), on this machine.
+ *
+ *   bun run bench:hub <any access log> [--agents N] [--seconds S] [--rate R]
+ *
+ * 1. Ingest into the hub: N simulated agents (default 4), each posting its outbox as an agent does
+ *    (entries of judged requests, in order, one POST in flight per agent) for S seconds (default 20):
+ *    lines/s stored at the hub, and the time each POST took (p50 / p99). Judging is the agents' work and
+ *    is not in this figure: it is what the hub's store and sinks take.
+ * 2. End to end: two real agents each follow a log that gets R lines/s (default 1,000) for S seconds;
+ *    a line's lag is the time from its write to the first poll (every 50 ms) of the hub's database that
+ *    sees it stored: p50 / p99 / max.
+ * The hub stores in SQLite (PostgreSQL is not supported yet). Prints a Markdown table; progress on stderr.
+ */
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { EXIT } from "../cli/exit-codes.ts";
+import { AGENT_ROUTE_PREFIX } from "../src/agent/wire.ts";
+import { toWireEntries } from "../src/agent/wire-entries.ts";
+import { readRequests } from "../src/ingest/read.ts";
+import { Rejections } from "../src/parse/rejections.ts";
+import type { HttpRequest } from "../src/core/http-request.ts";
+import type { Verdict } from "../src/detect/verdict.ts";
+import { buildLog } from "./lib/build-log.ts";
+import { describeMachine } from "./lib/machine.ts";
+import { BenchError, runBench } from "./lib/run.ts";
+import { intOption, parseBenchArgs } from "./lib/args.ts";
+import { waitForHealth } from "./lib/health.ts";
+import { processMemory } from "./lib/measure.ts";
+import { markdownTable, thousands } from "./lib/table.ts";
+import { percentile } from "./lib/percentile.ts";
+import { freePort } from "../test/helpers/nginx.ts";
+import { openReadonly } from "../test/helpers/db.ts";
+
+const ROOT = resolve(import.meta.dir, "..");
+const CLI = join(ROOT, "cli/index.ts");
+const log = (msg: string) => process.stderr.write(`bench:hub: ${msg}\n`);
+const USAGE = "usage: bun run bench:hub <access log> [--agents N] [--seconds S] [--rate R]";
+/** Requests per simulated outbox entry: about what the tail stores per batch under load. */
+const ENTRY_REQUESTS = 500;
+const BENIGN: Verdict = { score: 0.01, isAnomaly: false, threshold: 0.99, attackType: null, severity: "none", reasons: [], modelVersion: "bench" };
+
+function moat(args: string[], dir: string, env: Record<string, string> = {}) {
+  return Bun.spawn([process.execPath, CLI, ...args, "-c", "/dev/null", "--log-level", "warn"], {
+    env: { ...process.env, MOAT_STORAGE_DATA_DIR: dir, MOAT_SECURITY_NGINX_CONF: "", MOAT_JOBS_AUTO_TRAIN_MIN_REQUESTS: "0", ...env },
+    stdout: "ignore",
+    stderr: "inherit",
+  });
+}
+
+function agentKey(hubDir: string, name: string): string {
+  const r = Bun.spawnSync([process.execPath, CLI, "apikey", "create", name, "--scope", "agent", "--db", join(hubDir, "moat.db")], { stdout: "pipe", stderr: "pipe" });
+  if (r.exitCode !== 0) throw new BenchError(`moat apikey create failed: ${r.stderr.toString()}`, EXIT.software);
+  return r.stdout.toString().trim();
+}
+
+async function startHub(dir: string) {
+  const port = await freePort();
+  const proc = moat(["hub", "--port", String(port)], dir);
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHealth("moat hub", url, proc);
+  return { proc, url };
+}
+
+function hubCount(dir: string, sql: string): number {
+  const db = openReadonly(join(dir, "moat.db"));
+  try {
+    return (db.query(sql).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+async function load(input: string, lines: number, dir: string): Promise<HttpRequest[]> {
+  const built = join(dir, "requests.log");
+  await buildLog(input, lines, built, log);
+  const out: HttpRequest[] = [];
+  for await (const batch of readRequests([built], { format: "auto" }, new Rejections())) out.push(...batch);
+  return out;
+}
+
+/** N simulated agents posting entries back to back for `seconds`: lines/s stored, POST times. */
+async function ingest(requests: HttpRequest[], agents: number, seconds: number, dir: string) {
+  const hubDir = join(dir, "ingest-hub");
+  const keys = Array.from({ length: agents }, (_, i) => agentKey(hubDir, `sim-${i + 1}`));
+  const hub = await startHub(hubDir);
+  // The entries every agent sends, serialized once (an agent's outbox holds them ready too).
+  const entries: string[] = [];
+  for (let i = 0; i + ENTRY_REQUESTS <= requests.length; i += ENTRY_REQUESTS) {
+    const slice = requests.slice(i, i + ENTRY_REQUESTS);
+    entries.push(...toWireEntries({ requests: slice, verdicts: slice.map(() => BENIGN), now: Date.now() }).map((e) => e.payload));
+  }
+  if (!entries.length) throw new BenchError(`the input gave ${requests.length} requests: fewer than one entry of ${ENTRY_REQUESTS}`, EXIT.dataError);
+  const postMs: number[] = [];
+  let sent = 0;
+  const until = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    keys.map(async (key) => {
+      for (let seq = 1; performance.now() < until; seq++) {
+        const payload = entries[(seq - 1) % entries.length]!;
+        const started = performance.now();
+        const response = await fetch(`${hub.url}${AGENT_ROUTE_PREFIX}batches`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body: `{"entries":[{"seq":${seq},${payload.slice(1)}]}` });
+        if (!response.ok) throw new BenchError(`the hub answered ${response.status}: ${await response.text()}`, EXIT.software);
+        await response.body?.cancel();
+        postMs.push(performance.now() - started);
+        sent += ENTRY_REQUESTS;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  const stored = hubCount(hubDir, "select count(*) as n from traffic");
+  const rss = processMemory(hub.proc.pid).peak;
+  hub.proc.kill("SIGTERM");
+  await hub.proc.exited;
+  if (stored !== sent) throw new BenchError(`${sent} requests acknowledged, ${stored} stored`, EXIT.software);
+  postMs.sort((a, b) => a - b);
+  return { agents, stored, elapsed, p50: percentile(postMs, 0.5), p99: percentile(postMs, 0.99), rss };
+}
+
+/** Two real agents following logs at `rate` lines/s each: each line's lag to the hub's database. */
+async function endToEnd(input: string, rate: number, seconds: number, dir: string) {
+  const hubDir = join(dir, "e2e-hub");
+  const names = ["agent-1", "agent-2"];
+  const keys = names.map((n) => agentKey(hubDir, n));
+  const hub = await startHub(hubDir);
+  const source = join(dir, "source.log");
+  const total = rate * seconds;
+  await buildLog(input, total, source, log);
+  const lines = readFileSync(source, "utf8").split("\n").filter(Boolean);
+  const agents = await Promise.all(
+    names.map(async (name, i) => {
+      const agentDir = join(dir, name);
+      const logPath = join(agentDir, "access.log");
+      Bun.spawnSync(["mkdir", "-p", agentDir]);
+      writeFileSync(logPath, "");
+      const port = await freePort();
+      const proc = moat(["serve", "--log", logPath, "--port", String(port), "--hub", hub.url], agentDir, { MOAT_HUB_KEY: keys[i]!, MOAT_MIRROR_ENABLED: "false", MOAT_INGEST_START_AT: "beginning", MOAT_HUB_HEARTBEAT_SECONDS: "1" });
+      await waitForHealth(`moat serve (${name})`, `http://127.0.0.1:${port}`, proc);
+      return { proc, logPath };
+    }),
+  );
+  const writtenAt: number[] = [];
+  const storedAt: number[] = [];
+  const poller = setInterval(() => {
+    const n = hubCount(hubDir, "select count(*) as n from traffic");
+    const now = performance.now();
+    while (storedAt.length < n && storedAt.length < writtenAt.length) storedAt.push(now);
+  }, 50);
+  const t0 = performance.now();
+  let written = 0;
+  while (written < lines.length) {
+    const due = Math.min(lines.length, Math.floor(((performance.now() - t0) / 1000) * rate));
+    if (due > written) {
+      // Each agent gets the same lines at the same moment: the hub receives 2 × rate lines/s.
+      for (const a of agents) appendFileSync(a.logPath, lines.slice(written, due).join("\n") + "\n");
+      const now = performance.now();
+      for (let i = written; i < due; i++) writtenAt.push(now, now);
+      written = due;
+    }
+    await Bun.sleep(10);
+  }
+  const deadline = performance.now() + 60_000;
+  while (storedAt.length < writtenAt.length && performance.now() < deadline) await Bun.sleep(50);
+  clearInterval(poller);
+  for (const a of [...agents, hub]) {
+    a.proc.kill("SIGTERM");
+    await a.proc.exited;
+  }
+  if (storedAt.length < writtenAt.length) throw new BenchError(`only ${storedAt.length} of ${writtenAt.length} lines at the hub 60 s after the last write`, EXIT.software);
+  const lags = writtenAt.map((w, i) => storedAt[i]! - w).sort((a, b) => a - b);
+  return { lines: writtenAt.length, rate, p50: percentile(lags, 0.5), p99: percentile(lags, 0.99), max: lags.at(-1)! };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseBenchArgs({ args: argv, allowPositionals: true, options: { agents: { type: "string" }, seconds: { type: "string" }, rate: { type: "string" } } }, USAGE);
+  const input = positionals[0];
+  if (!input) throw new BenchError(`no access log given\n${USAGE}`, EXIT.usage);
+  if (!existsSync(input)) throw new BenchError(`${input}: no such file`, EXIT.noInput);
+  const agents = intOption("--agents", values.agents, 4, USAGE, 64);
+  const seconds = intOption("--seconds", values.seconds, 20, USAGE);
+  const rate = intOption("--rate", values.rate, 1000, USAGE);
+  const dir = mkdtempSync(join(tmpdir(), "moat-bench-hub-"));
+  try {
+    log(`reading requests from ${input}`);
+    const requests = await load(input, 20 * ENTRY_REQUESTS, dir);
+    log(`ingest: ${agents} simulated agents for ${seconds} s`);
+    const i = await ingest(requests, agents, seconds, dir);
+    log(`end to end: 2 agents at ${rate} lines/s each for ${seconds} s`);
+    const e = await endToEnd(input, rate, seconds, dir);
+    console.log(describeMachine().join("\n"));
+    console.log(`- input: ${input}; the hub stores in SQLite; hub, agents and load generator share this machine\n`);
+    console.log(
+      markdownTable(
+        ["measure", "result", "goal (#16)"],
+        [
+          [`ingest into the hub from ${i.agents} simulated agents`, `${thousands(i.stored / i.elapsed)} lines/s (${thousands(i.stored)} lines in ${i.elapsed.toFixed(1)} s); POST of ${ENTRY_REQUESTS} lines p50 ${i.p50.toFixed(0)} ms, p99 ${i.p99.toFixed(0)} ms; hub peak RSS ${(i.rss / 2 ** 20).toFixed(0)} MB`, "≥ 50,000 lines/s"],
+          [`end-to-end lag, 2 agents at ${thousands(e.rate)} lines/s each`, `p50 ${e.p50.toFixed(0)} ms, p99 ${e.p99.toFixed(0)} ms, max ${e.max.toFixed(0)} ms (${thousands(e.lines)} lines)`, "p99 ≤ 2 s"],
+        ],
+        ["left", "left", "left"],
+      ),
+    );
+    return EXIT.ok;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) await runBench(main, log);
