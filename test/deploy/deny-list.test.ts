@@ -22,7 +22,7 @@ import { denyFileTest } from "../../src/services/deny-list/file-test.ts";
 import { runCli } from "../helpers/cli.ts";
 import { openStore } from "../../src/store/db.ts";
 import { bans } from "../../src/store/schema.ts";
-import { NGINX_BIN, sendRaw, startNginx, type NginxInstance } from "../helpers/nginx.ts";
+import { denyingSite, NGINX_BIN, startNginx, statusFor, type NginxInstance } from "../helpers/nginx.ts";
 import { serveDetail, startServe, waitFor, type ServeProcess } from "../helpers/serve.ts";
 import { openReadonly } from "../helpers/db.ts";
 import { tempDir } from "../helpers/tmp.ts";
@@ -461,28 +461,12 @@ afterAll(async () => {
   await nginx?.stop();
 });
 
-/** The status nginx answers a client at `ip` (realip takes it from X-Forwarded-For: nginx sees 127.0.0.1 for every local client). */
-async function statusFor(port: number, ip: string, target = "/"): Promise<number> {
-  const response = await sendRaw(port, `GET ${target} HTTP/1.1\r\nHost: shop.test\r\nX-Forwarded-For: ${ip}\r\nUser-Agent: Mozilla/5.0\r\nConnection: close\r\n\r\n`);
-  return Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1]);
-}
-
 describeNginx("deny list with a real nginx", () => {
   test("an attacking source lands in the deny file, gets 403 after the reload while others get 200, and 200 again once the ban expires", async () => {
     const dir = tempDir();
     const denyFile = join(dir, "deny.conf");
     writeFileSync(denyFile, ""); // nginx needs the include to exist before Moat first writes it
-    // nginx sees 127.0.0.1 for every local client: realip lets each test client present its own address.
-    nginx = await startNginx(`
-      set_real_ip_from 127.0.0.1;
-      real_ip_header X-Forwarded-For;
-      server {
-        listen 127.0.0.1:{{PORT}};
-        access_log {{PREFIX}}/logs/access.log combined;
-        include ${denyFile};
-        # A content handler, not "return 200": return answers in the rewrite phase, before deny is checked.
-        location / { empty_gif; }
-      }`);
+    nginx = await startNginx(denyingSite(denyFile));
     const attacker = "203.0.113.66";
     const bystander = "198.51.100.23";
     const status = (ip: string, target = "/") => statusFor(nginx!.port, ip, target);

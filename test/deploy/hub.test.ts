@@ -10,28 +10,14 @@ import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
 import { openReadonly } from "../helpers/db.ts";
-import { freePort, NGINX_BIN, sendRaw, startNginx, type NginxInstance } from "../helpers/nginx.ts";
+import { denyingSite, freePort, NGINX_BIN, startNginx, statusFor, type NginxInstance } from "../helpers/nginx.ts";
 import { serveDetail, startServe, waitFor, waitForListening, type ServeProcess } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const describeNginx = NGINX_BIN ? describe : describe.skip;
 if (!NGINX_BIN) console.warn("hub.test.ts: skipped: nginx is not installed (Debian package nginx; .ci/dev-setup installs it)");
 
-/** A site whose client address comes from X-Forwarded-For (every test client is 127.0.0.1), and that includes a deny file. */
-const site = (denyFile: string) => `
-  set_real_ip_from 127.0.0.1;
-  real_ip_header X-Forwarded-For;
-  server {
-    listen 127.0.0.1:{{PORT}};
-    access_log {{PREFIX}}/logs/access.log combined;
-    include ${denyFile};
-    location / { empty_gif; }
-  }`;
-
-async function statusFor(nginx: NginxInstance, ip: string, target = "/"): Promise<number> {
-  const response = await sendRaw(nginx.port, `GET ${target} HTTP/1.1\r\nHost: shop.test\r\nX-Forwarded-For: ${ip}\r\nUser-Agent: Mozilla/5.0\r\nConnection: close\r\n\r\n`);
-  return Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1]);
-}
+const status = (nginx: NginxInstance, ip: string, target?: string) => statusFor(nginx.port, ip, target);
 
 interface Agent {
   name: string;
@@ -106,7 +92,7 @@ describeNginx("a hub and two agents, each with its own nginx", () => {
       const dir = tempDir(`moat-${name}-`);
       const denyFile = join(dir, "deny.conf");
       writeFileSync(denyFile, ""); // nginx needs the include to exist before Moat first writes it
-      const nginx = await startNginx(site(denyFile));
+      const nginx = await startNginx(denyingSite(denyFile));
       const agent = { name, dir, nginx, denyFile };
       const proc = startAgent(agent);
       await waitForListening(proc);
@@ -127,14 +113,14 @@ describeNginx("a hub and two agents, each with its own nginx", () => {
   test("an attacker seen on agent A is banned on agent B's nginx; others still pass", async () => {
     const [a, b] = agents as [Agent, Agent];
     const attacker = "203.0.113.66";
-    expect(await statusFor(b.nginx, attacker)).toBe(200);
+    expect(await status(b.nginx, attacker)).toBe(200);
     for (const target of ["/item?id=1%27%20UNION%20SELECT%20password%20FROM%20users--", "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", "/item?id=1%27%20OR%20%271%27%3D%271", "/search?q=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E"]) {
-      expect(await statusFor(a.nginx, attacker, target)).toBe(200);
+      expect(await status(a.nginx, attacker, target)).toBe(200);
     }
     await waitFor("the attacker in B's deny file", () => readFileSync(b.denyFile, "utf8").includes(`deny ${attacker};`), 30_000, serveDetail(b.proc, () => readFileSync(b.denyFile, "utf8")));
     let last = 0;
-    await waitFor("B's nginx to refuse the attacker", async () => (last = await statusFor(b.nginx, attacker)) === 403, 30_000, () => `last status ${last}`);
-    expect(await statusFor(b.nginx, "198.51.100.23")).toBe(200);
+    await waitFor("B's nginx to refuse the attacker", async () => (last = await status(b.nginx, attacker)) === 403, 30_000, () => `last status ${last}`);
+    expect(await status(b.nginx, "198.51.100.23")).toBe(200);
   }, 90_000);
 
   test("the hub stopped for 30 s while both agents ingest: every request arrives once", async () => {
@@ -143,7 +129,7 @@ describeNginx("a hub and two agents, each with its own nginx", () => {
     const perAgent = 150;
     const until = Date.now() + 30_000;
     for (let i = 0; i < perAgent; i++) {
-      for (const a of agents) expect(await statusFor(a.nginx, "198.51.100.7", `/away/${a.name}/${i}`)).toBe(200);
+      for (const a of agents) expect(await status(a.nginx, "198.51.100.7", `/away/${a.name}/${i}`)).toBe(200);
       await Bun.sleep(Math.max(0, (until - Date.now()) / (perAgent - i)));
     }
     expect(hubRows("/away/")).toEqual({ rows: 0, distinct: 0 });

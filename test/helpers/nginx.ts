@@ -197,3 +197,26 @@ export async function startMirrorNginx(mirrorPort: number, options: { mirror?: b
   const nginx = await startNginx(`${site}\n  ${app}`);
   return { ...nginx, accessLog: nginx.path("logs/access.log") };
 }
+
+/**
+ * A site that includes a deny file, and takes each client's address from X-Forwarded-For (nginx sees
+ * 127.0.0.1 for every local client: realip lets each test client present its own).
+ */
+export function denyingSite(denyFile: string): string {
+  return `
+    set_real_ip_from 127.0.0.1;
+    real_ip_header X-Forwarded-For;
+    server {
+      listen 127.0.0.1:{{PORT}};
+      access_log {{PREFIX}}/logs/access.log combined;
+      include ${denyFile};
+      # A content handler, not "return 200": return answers in the rewrite phase, before deny is checked.
+      location / { empty_gif; }
+    }`;
+}
+
+/** The status nginx on `port` answers a client at `ip` (X-Forwarded-For, for denyingSite). */
+export async function statusFor(port: number, ip: string, target = "/"): Promise<number> {
+  const response = await sendRaw(port, `GET ${target} HTTP/1.1\r\nHost: shop.test\r\nX-Forwarded-For: ${ip}\r\nUser-Agent: Mozilla/5.0\r\nConnection: close\r\n\r\n`);
+  return Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1]);
+}
