@@ -18,6 +18,8 @@ import { waitFor } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { parsePrometheus, valueOf, type Family } from "./prometheus-text.ts";
 import type { CheckAnswerT } from "../../src/api/inline-check.ts";
+import { countDropped, enqueue } from "../../src/store/outbox.ts";
+import { recordAgentReport } from "../../src/services/agents.ts";
 
 const closers: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
@@ -119,5 +121,19 @@ describe("the ingest-lag histogram and a replayed log", () => {
     expect(valueOf(m, "moat_ingest_lag_seconds_count")).toBe(5);
     // Each measured line waited for a poll and a commit, not a day.
     expect(valueOf(m, "moat_ingest_lag_seconds_sum")! / 5).toBeLessThan(60);
+  });
+
+  test("an agent's outbox (waiting, never sent) and a hub's agents (reporting or silent)", async () => {
+    const s = await makeApiServices();
+    closers.push(() => s.ctx.store.close());
+    const app = createApi(s);
+    enqueue(s.ctx.store, "run-aaaaaaaa", [{ requests: 4, payload: "{}" }], 4, Date.now());
+    countDropped(s.ctx.store, 9);
+    const report = { host: "web", version: "0", sources: { logs: [], mirror: false }, outbox: { batches: 0, requests: 0, dropped: 0, lagSeconds: 0 } };
+    recordAgentReport(s.ctx.store, s.ctx.activities, "web-1", report, Date.now());
+    recordAgentReport(s.ctx.store, s.ctx.activities, "web-2", report, Date.now() - 3_600_000);
+    const m = await scrape(app);
+    expect([valueOf(m, "moat_outbox_requests"), valueOf(m, "moat_outbox_dropped_total")]).toEqual([4, 9]);
+    expect([valueOf(m, "moat_agents", { reporting: "true" }), valueOf(m, "moat_agents", { reporting: "false" })]).toEqual([1, 1]);
   });
 });
