@@ -73,27 +73,37 @@ export interface AgentParts {
 /** Applies the hub's state: its bans, its settings (hub.pull_settings), its site model (hub.pull_site_model). */
 function followHub(o: AgentParts, shipper: () => Shipper): (state: WireHubState) => Promise<void> {
   const { hub, detect } = o.config;
-  /** A model version the hub offered that this agent cannot use: not fetched again. */
-  let refused: string | null = null;
+  /** The last model version offered that was taken or refused: not fetched again (the watcher may not have loaded a taken one yet). */
+  let handled: string | null = null;
+  /** The last failed download, logged once: it is tried again at each heartbeat. */
+  let failedDownload: string | null = null;
   return async (state) => {
     o.denyList?.adopt(state.bans);
     if (hub.pull_settings) o.settings.update(state.settings);
     const offered = state.siteModel?.version;
-    if (!hub.pull_site_model || !offered || offered === o.detector.site?.meta.version || offered === refused) return;
-    const model = await shipper().fetchSiteModel();
-    if (!model) return;
+    if (!hub.pull_site_model || !offered || offered === o.detector.site?.meta.version || offered === handled) return;
+    let model;
     try {
-      if (readSiteMetadata(model.bytes)?.version !== model.version) throw new Error(`the file is not version ${model.version}`);
-      await SiteModel.fromBytes(model.bytes, runningLineage(o.detector.generic));
+      model = await shipper().fetchSiteModel();
     } catch (e) {
-      refused = offered;
-      o.log.error("cannot use the hub's site model: the current one stays", { version: offered, error: (e as Error).message });
-      o.activities.record({ type: "model.rejected", title: "The hub's site model cannot be used here", details: `${offered}: ${(e as Error).message}` });
+      const why = (e as Error).message;
+      if (why !== failedDownload) o.log.warn("cannot download the hub's site model: tried again at the next heartbeat", { version: offered, error: why });
+      failedDownload = why;
       return;
     }
-    // The model watcher of moat serve loads it, as it loads one trained or rolled back by hand.
-    promote(detect.model_dir, model.bytes, model.version);
-    o.log.info("site model taken from the hub", { version: model.version });
+    failedDownload = null;
+    handled = offered;
+    if (!model) return;
+    try {
+      if (model.version !== offered || readSiteMetadata(model.bytes)?.version !== offered) throw new Error(`the hub offered ${offered} but sent another model`);
+      await SiteModel.fromBytes(model.bytes, runningLineage(o.detector.generic));
+      // The model watcher of moat serve loads it, as it loads one trained or rolled back by hand.
+      promote(detect.model_dir, model.bytes, model.version);
+      o.log.info("site model taken from the hub", { version: model.version });
+    } catch (e) {
+      o.log.error("cannot take the hub's site model: the current one stays", { version: offered, error: (e as Error).message });
+      o.activities.record({ type: "model.rejected", title: "The hub's site model is not taken", details: `${offered}: ${(e as Error).message}` });
+    }
   };
 }
 

@@ -14,7 +14,7 @@ import { hostname } from "node:os";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import type { TSchema, Static } from "@sinclair/typebox";
 import type { Store } from "../store/db.ts";
-import { acknowledge, countDropped, depth, peek, type OutboxEntry } from "../store/outbox.ts";
+import { acknowledge, depth, peek, recount, type OutboxEntry } from "../store/outbox.ts";
 import { AGENT_ROUTE_PREFIX, SITE_MODEL_ROUTE, SITE_MODEL_VERSION_HEADER, WIRE_ENTRY_CHARS, WireBatchesStored, WireHubState, type WireHeartbeat } from "./wire.ts";
 import type { Logger } from "../core/log.ts";
 import type { Activities } from "../services/activities.ts";
@@ -30,6 +30,23 @@ const REQUEST_TIMEOUT_MS = 15_000;
 const POST_CHARS = WIRE_ENTRY_CHARS;
 /** The largest site model taken from a hub (the ones Moat trains are well under 1 MiB). */
 const MAX_MODEL_BYTES = 64 * 2 ** 20;
+/** The largest answer read from a hub (a heartbeat's answer lists every active ban: ban.max_entries is at most 1,000,000). */
+const MAX_ANSWER_BYTES = 256 * 2 ** 20;
+
+/** A body read up to `max` bytes: more is an error, whether the length was declared or not. */
+async function readCapped(response: Response, max: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of response.body ?? []) {
+    length += chunk.length;
+    if (length > max) {
+      await response.body?.cancel().catch(() => {});
+      throw new Error(`the hub's answer is over ${max} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
 
 export interface ShipperOptions {
   store: Store;
@@ -61,22 +78,29 @@ export class Shipper {
   private stopped = false;
   /** Failed sends in a row: the backoff. Only a stored batch resets it (a heartbeat may pass while batches fail). */
   private sendFailures = 0;
-  /** After a refused POST of several entries, entries go one at a time until the refused one is found. */
-  private oneAtATime = false;
+  /**
+   * After a POST of several entries is refused (or keeps timing out), entries go one at a time up to
+   * its last seq: the one the hub refuses is found, and the others go through.
+   */
+  private isolateUntil = 0;
+  /** Whether the hub stored anything since it last refused an entry for good: a refusal after another is the hub's problem, not the entry's. */
+  private storedSinceRefusal = true;
   private unreachableSince: number | null = null;
   /** The last refusal reported, so that a persisting one is logged once. */
   private lastRefusal: string | null = null;
   private loop: Promise<void> = Promise.resolve();
-  private beating: Promise<void> = Promise.resolve();
+  /** The heartbeat in flight, if any: a beat due meanwhile is skipped, not queued behind it. */
+  private beating: Promise<void> | null = null;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private wake: (() => void) | null = null;
 
   constructor(private readonly o: ShipperOptions) {}
 
   start(): void {
+    recount(this.o.store);
     this.loop = this.run();
     const beat = () => {
-      this.beating = this.beating.then(() => this.beat());
+      this.beating ??= this.beat().finally(() => (this.beating = null));
     };
     beat();
     this.heartbeat = setInterval(beat, this.o.heartbeatMs);
@@ -115,17 +139,15 @@ export class Shipper {
 
   /** Sends the oldest entries; "idle" when none waits. */
   private async sendSome(): Promise<"sent" | "idle" | "failed"> {
-    const entries = peek(this.o.store, POST_CHARS, this.oneAtATime ? 1 : undefined);
-    if (!entries.length) {
-      this.oneAtATime = false;
-      return "idle";
-    }
+    const first = peek(this.o.store, POST_CHARS, 1)[0];
+    if (!first) return "idle";
+    const entries = first.seq <= this.isolateUntil ? [first] : peek(this.o.store, POST_CHARS);
     const last = entries.at(-1)!.seq;
     const outcome = await this.post("batches", postBody(entries), WireBatchesStored);
     if (outcome.kind === "ok" && outcome.data.stored + outcome.data.duplicates === entries.length) {
       acknowledge(this.o.store, last);
       this.sendFailures = 0;
-      if (this.oneAtATime && entries.length === 1) this.oneAtATime = false;
+      this.storedSinceRefusal = true;
       this.lastRefusal = null;
       this.reached();
       return "sent";
@@ -136,14 +158,22 @@ export class Shipper {
       return "failed";
     }
     if (outcome.kind === "unreachable") {
+      // A POST that keeps timing out may be too large for the link: its entries go one at a time.
+      if (this.sendFailures >= 3 && entries.length > 1) this.isolateUntil = last;
       this.unreachable(outcome.message);
       return "failed";
     }
     // The hub itself says it will never take this POST (its schema, its size limit).
     if (outcome.hub && (outcome.status === 400 || outcome.status === 413)) {
       if (entries.length > 1) {
-        this.oneAtATime = true; // find the one it refuses; the others go through
+        this.isolateUntil = last; // find the one it refuses; the others go through
+        this.sendFailures = 0;
         return "sent";
+      }
+      // One refusal after another is systemic (an older hub): kept, not dropped, until the hub changes.
+      if (!this.storedSinceRefusal) {
+        this.refused(`every batch is refused (${outcome.status}: ${outcome.message}): is the hub an older version than this agent? Batches wait in the outbox`);
+        return "failed";
       }
       this.drop(entries[0]!, outcome.message);
       return "sent";
@@ -154,11 +184,9 @@ export class Shipper {
 
   /** Kept, the entry would stop the outbox for good: it is dropped and counted, like requests a full outbox could not keep. */
   private drop(entry: OutboxEntry, why: string): void {
-    this.o.store.db.transaction(() => {
-      acknowledge(this.o.store, entry.seq);
-      countDropped(this.o.store, entry.requests);
-    });
+    acknowledge(this.o.store, entry.seq, true);
     this.sendFailures = 0;
+    this.storedSinceRefusal = false;
     this.o.log.error("the hub refused a batch: dropped and counted", { seq: entry.seq, requests: entry.requests, error: why });
     this.o.activities.record({ type: "hub.refused", title: "A batch refused by the hub", details: `${entry.requests} request(s) will not reach the hub (still stored here): ${why}` });
   }
@@ -176,7 +204,8 @@ export class Shipper {
       const outcome = await this.post("heartbeat", JSON.stringify(report), WireHubState);
       if (outcome.kind === "unreachable") return this.unreachable(outcome.message);
       if (outcome.kind === "refused") return this.refused(`${outcome.status}: ${outcome.message}`);
-      this.reached();
+      // With batches waiting, only a stored batch says the hub is back for them.
+      if (!d.batches) this.reached();
       if (!this.stopped) await this.o.onHubState(outcome.data);
     } catch (e) {
       this.o.log.error("heartbeat failed", { error: (e as Error).message });
@@ -189,11 +218,8 @@ export class Shipper {
     if (response.status === 404) return null;
     if (!response.ok) throw new Error(`the hub answered ${response.status}`);
     const version = response.headers.get(SITE_MODEL_VERSION_HEADER);
-    const declared = Number(response.headers.get("content-length") ?? 0);
-    if (!version || declared > MAX_MODEL_BYTES) throw new Error(`not a site model: ${version ? `${declared} bytes` : `no ${SITE_MODEL_VERSION_HEADER} header`}`);
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (bytes.length > MAX_MODEL_BYTES) throw new Error(`${bytes.length} bytes: more than a site model`);
-    return { version, bytes };
+    if (!version) throw new Error(`not a site model: no ${SITE_MODEL_VERSION_HEADER} header`);
+    return { version, bytes: await readCapped(response, MAX_MODEL_BYTES) };
   }
 
   private async post<T extends TSchema>(route: "batches" | "heartbeat", body: string, answer: T): Promise<Outcome<Static<T>>> {
@@ -207,7 +233,7 @@ export class Shipper {
         redirect: "error",
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
-      text = await response.text();
+      text = new TextDecoder().decode(await readCapped(response, MAX_ANSWER_BYTES));
     } catch (e) {
       return { kind: "unreachable", message: (e as Error).message };
     }

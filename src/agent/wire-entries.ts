@@ -45,7 +45,8 @@ function cutRequest(r: HttpRequest, flagged: boolean, cut: Cut): HttpRequest {
     cookies: r.cookies.slice(0, cut.items).map((c) => ({ name: item(c.name), value: item(c.value) })),
     body,
     ...(body !== r.body ? { bodyBytes: r.bodyBytes ?? Buffer.byteLength(r.body!, "latin1") } : {}),
-    extra: Object.fromEntries(Object.entries(r.extra).slice(0, Math.max(cut.items, 1)).map(([k, value]) => [clip(k, 64), clip(value, 4096)])),
+    // The request id first, whatever the cut: it joins a mirrored copy to its log line on the hub too.
+    extra: { ...Object.fromEntries(Object.entries(r.extra).slice(0, cut.items).map(([k, value]) => [clip(k, 64), clip(value, 4096)])), ...extra },
   };
 }
 

@@ -11,6 +11,7 @@ import type { Config } from "../config/schema.ts";
 import { AGENT_ROUTE_PREFIX } from "../agent/wire.ts";
 import { MISSING_HUB_KEY } from "../agent/agent.ts";
 import type { DoctorFinding } from "./doctor-finding.ts";
+import { isLoopbackHost } from "../config/exposure.ts";
 
 const CHECK = "hub";
 
@@ -53,5 +54,7 @@ export async function checkHub(config: Config): Promise<DoctorFinding[]> {
   if (!url) return [];
   if (!key) return [{ check: CHECK, status: "fail", message: MISSING_HUB_KEY }];
   const outbox = outboxOf(config.storage.db);
-  return [await askHub(url, key), ...(outbox ? [outbox] : [])];
+  const clear = new URL(url).protocol === "http:" && !isLoopbackHost(new URL(url).hostname);
+  const tls: DoctorFinding[] = clear ? [{ check: "hub", status: "warn", message: `${url} is plain http beyond this host: the agent key and the requests travel in the clear, and anyone on the way could send bans and models; put the hub behind TLS (https://)` }] : [];
+  return [await askHub(url, key), ...tls, ...(outbox ? [outbox] : [])];
 }

@@ -53,7 +53,7 @@ export function storeAgentBatches(store: Store, writer: StoreWriter, agent: stri
   }
   const out = { stored: 0, duplicates: 0, traffic: [] as TrafficRow[], threats: [] as ThreatRow[] };
   for (const e of entries) {
-    const rows = writer.write({ requests: e.requests, verdicts: e.verdicts, blocked: e.blocked, rejected: e.rejected, now: e.now, from: { agent, instance: e.instance, seq: e.seq } });
+    const rows = writer.write({ requests: e.requests, verdicts: e.verdicts, blocked: e.blocked, rejected: e.rejected, now: e.now, from: { agent, instance: e.instance, seq: e.seq, receivedAt: now } });
     if (rows.duplicate) out.duplicates++;
     else out.stored++;
     out.traffic.push(...rows.traffic);

@@ -31,7 +31,7 @@ export interface OutboxDepth {
   oldestAt: number | null;
 }
 
-type Db = Pick<Store, "db">;
+type Db = { db: Pick<Store["db"], "select" | "insert" | "delete"> };
 
 function counter(store: Db, key: string): number {
   return store.db.select({ value: counters.value }).from(counters).where(eq(counters.key, key)).get()?.value ?? 0;
@@ -56,7 +56,7 @@ export function hasRoom(store: Db, maxRequests: number): boolean {
  */
 export function enqueue(store: Db, instance: string, entries: { requests: number; payload: string }[] | null, requests: number, now: number): void {
   if (entries === null) return countDropped(store, requests);
-  for (const e of entries) store.db.insert(outbox).values({ instance, requests: e.requests, payload: e.payload, createdAt: now }).run();
+  for (const e of entries) store.db.insert(outbox).values({ instance, requests: e.requests, payload: e.payload, chars: e.payload.length, createdAt: now }).run();
   addTo(store, OUTBOX_WAITING_KEY, entries.reduce((n, e) => n + e.requests, 0));
 }
 
@@ -70,7 +70,7 @@ export function countDropped(store: Db, requests: number): void {
  * Sizes are read first: only the payloads that will be sent are loaded.
  */
 export function peek(store: Db, maxChars: number, maxEntries = 1000): OutboxEntry[] {
-  const sizes = store.db.select({ seq: outbox.seq, chars: sql<number>`length(${outbox.payload})` }).from(outbox).orderBy(asc(outbox.seq)).limit(maxEntries).all();
+  const sizes = store.db.select({ seq: outbox.seq, chars: outbox.chars }).from(outbox).orderBy(asc(outbox.seq)).limit(maxEntries).all();
   const chosen: number[] = [];
   let chars = 0;
   for (const { seq, chars: n } of sizes) {
@@ -82,10 +82,23 @@ export function peek(store: Db, maxChars: number, maxEntries = 1000): OutboxEntr
   return store.db.select({ seq: outbox.seq, instance: outbox.instance, requests: outbox.requests, payload: outbox.payload }).from(outbox).where(inArray(outbox.seq, chosen)).orderBy(asc(outbox.seq)).all();
 }
 
-/** Removes the entries up to `seq`: the hub has stored them (or refused them for good). */
-export function acknowledge(store: Db, seq: number): void {
-  const gone = store.db.delete(outbox).where(lte(outbox.seq, seq)).returning({ requests: outbox.requests }).all();
-  addTo(store, OUTBOX_WAITING_KEY, -gone.reduce((n, r) => n + r.requests, 0));
+/**
+ * Removes the entries up to `seq`, in one transaction with the waiting count: the hub has stored them,
+ * or (`dropped`) refused them for good, and their requests are counted as never sent.
+ */
+export function acknowledge(store: Pick<Store, "db">, seq: number, dropped = false): void {
+  store.db.transaction((tx) => {
+    const gone = tx.delete(outbox).where(lte(outbox.seq, seq)).returning({ requests: outbox.requests }).all();
+    const requests = gone.reduce((n, r) => n + r.requests, 0);
+    addTo({ db: tx }, OUTBOX_WAITING_KEY, -requests);
+    if (dropped) countDropped({ db: tx }, requests);
+  });
+}
+
+/** Sets the waiting count from the rows (at start: a count and its rows must never part for good). */
+export function recount(store: Db): void {
+  const waiting = Number(store.db.select({ n: sql<number>`coalesce(sum(${outbox.requests}), 0)` }).from(outbox).get()?.n ?? 0);
+  store.db.insert(counters).values({ key: OUTBOX_WAITING_KEY, value: waiting }).onConflictDoUpdate({ target: counters.key, set: { value: waiting } }).run();
 }
 
 export function depth(store: Db): OutboxDepth {

@@ -244,6 +244,8 @@ export const outbox = sqliteTable("outbox", {
   requests: integer("requests").notNull(),
   /** The batch as the wire carries it (src/agent/wire.ts), JSON. */
   payload: text("payload").notNull(),
+  /** The payload's length: what a POST's size is reckoned from without reading the payloads. */
+  chars: integer("chars").notNull(),
   createdAt: integer("created_at").notNull(),
 });
 

@@ -43,6 +43,8 @@ export interface AgentBatch {
   agent: string;
   instance: string;
   seq: number;
+  /** The hub's clock when it arrived (the batch's own `now` is the agent's). */
+  receivedAt: number;
 }
 
 export interface WriterOptions {
@@ -111,14 +113,15 @@ function prepareStatements(store: Store) {
 const preparedStatements = new WeakMap<Store, ReturnType<typeof prepareStatements>>();
 
 /** Records an agent's batch as stored; false when it was stored before (its seq is not past its run's cursor). */
-function firstTime(store: Store, from: AgentBatch, now: number): boolean {
+function firstTime(store: Store, from: AgentBatch): boolean {
   const run = and(eq(agentCursors.agent, from.agent), eq(agentCursors.instance, from.instance));
   const last = store.db.select({ seq: agentCursors.seq }).from(agentCursors).where(run).get();
   if (last && from.seq <= last.seq) return false;
+  const values = { agent: from.agent, instance: from.instance, seq: from.seq, updatedAt: from.receivedAt };
   store.db
     .insert(agentCursors)
-    .values({ ...from, updatedAt: now })
-    .onConflictDoUpdate({ target: [agentCursors.agent, agentCursors.instance], set: { seq: from.seq, updatedAt: now } })
+    .values(values)
+    .onConflictDoUpdate({ target: [agentCursors.agent, agentCursors.instance], set: { seq: values.seq, updatedAt: values.updatedAt } })
     .run();
   return true;
 }
@@ -264,7 +267,7 @@ export class StoreWriter {
     // Encoded before the transaction (it holds the database's lock), and only when it will be kept.
     const queued = outbox && hasRoom(this.store, outbox.maxRequests) ? outbox.entries(batch, now) : null;
     const stored = db.transaction(() => {
-      if (batch.from && !firstTime(this.store, batch.from, now)) return { traffic: [], threats: [], duplicate: true };
+      if (batch.from && !firstTime(this.store, batch.from)) return { traffic: [], threats: [], duplicate: true };
       if (outbox) enqueue(this.store, outbox.instance, queued, batch.requests.length, now);
       const storedTraffic: TrafficRow[] = [];
       const storedThreats: ThreatRow[] = [];

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { existsSync, readFileSync } from "node:fs";
 import { createApi } from "../../src/api/app.ts";
-import { createKey } from "../../src/api/auth/keys.ts";
+import { createKey, revokeKey } from "../../src/api/auth/keys.ts";
 import { Shipper } from "../../src/agent/shipper.ts";
 import { outboxWriterOptions, startShipper } from "../../src/agent/agent.ts";
 import { loadConfig } from "../../src/config/load.ts";
@@ -62,21 +62,23 @@ async function startHub(env: Record<string, string> = {}): Promise<{ s: TestServ
 }
 
 /** An agent's store, writer (with its outbox) and deny list, pointed at `url`; its shipper is the test's to make. */
-function agentParts(url: string, key: string, env: Record<string, string> = {}) {
-  const dir = tempDir("moat-agent-");
+function agentParts(url: string, key: string, env: Record<string, string> = {}, dir = tempDir("moat-agent-")) {
   const config = loadConfig({ env: { MOAT_STORAGE_DATA_DIR: dir, MOAT_HUB_URL: url, MOAT_HUB_KEY: key, MOAT_BAN_ENABLED: "true", MOAT_BAN_TEST_COMMAND: "", ...env } }).config;
   const store: Store = openStore(join(dir, "moat.db"));
   const bus = new Bus();
   const activities = new Activities(store, bus);
   const ctx = { config, store, bus, activities, log, now: () => Date.now(), monotonic: () => performance.now() };
   const denyList = new DenyList(ctx);
-  const writer = new StoreWriter(store, outboxWriterOptions(config, log, activities, "run-aaaaaaaa"));
+  const writerOf = (instance: string) => new StoreWriter(store, outboxWriterOptions(config, log, activities, instance));
+  let writer = writerOf("run-aaaaaaaa");
   cleanups.push(async () => {
     await denyList.idle();
     store.close();
   });
   const write = (paths: string[], verdict = benign, clientIp?: string) => writer.write({ requests: paths.map((p) => request(p, clientIp)), verdicts: paths.map(() => verdict), now: Date.now() });
-  return { dir, store, write, denyList, config, ctx, activities: () => store.sqlite.query<{ type: string }, []>("select type from activities order by id").all().map((a) => a.type) };
+  /** A new run of this agent (a restart): what it writes next carries another instance. */
+  const restart = (instance: string) => (writer = writerOf(instance));
+  return { dir, store, write, restart, denyList, config, ctx, activities: () => store.sqlite.query<{ type: string }, []>("select type from activities order by id").all().map((a) => a.type) };
 }
 
 /** A shipper of `parts` (the transport alone: the hub's answer only adopts bans). */
@@ -101,6 +103,9 @@ describe("agent routes", () => {
     expect((await post(admin, "not json at all")).status).toBe(403); // refused before the body is parsed
     expect((await post(check)).status).toBe(403);
     expect((await post(`${agentKey}x`)).status).toBe(401);
+    const revoked = createKey(s.ctx.store, "web-9", { scope: "agent" });
+    revokeKey(s.ctx.store, revoked.id);
+    expect((await post(revoked.key)).status).toBe(401);
     const answer = await post(agentKey);
     expect(answer.status).toBe(200);
     expect(((await answer.json()) as { data: unknown }).data).toEqual({ bans: [], settings: { mode: "detect", threshold: 0 }, siteModel: null });
@@ -201,6 +206,32 @@ describe("the shipper", () => {
     expect(agent.activities()).toContain("hub.refused");
   });
 
+  test("a hub that refuses every batch (an older hub) costs one batch, not the outbox", async () => {
+    const { s, url, agentKey } = await startHub();
+    const agent = agentParts(url, agentKey);
+    const refusing = (async (input: string | URL | Request, init?: RequestInit) => {
+      if (String(input).endsWith("/batches")) return Response.json({ success: false, data: null, message: "invalid entries.0.verdicts", timestamp: "" }, { status: 400 });
+      return fetch(input, init);
+    }) as typeof fetch;
+    for (const path of ["/a", "/b", "/c"]) agent.write([path]);
+    ship(agent, { fetch: refusing });
+    await waitFor("the systemic refusal reported", () => agent.activities().filter((t) => t === "hub.refused").length >= 2, 20_000);
+    expect(depth(agent.store)).toMatchObject({ batches: 2, requests: 2, dropped: 1 });
+    expect(hubPaths(s.ctx.store)).toEqual([]);
+  }, 30_000);
+
+  test("batches of an earlier run and of this one, sent in one POST after a restart, are each stored once", async () => {
+    const { s, url, agentKey } = await startHub();
+    const agent = agentParts(url, agentKey);
+    agent.write(["/first-run"]);
+    agent.restart("run-bbbbbbbb");
+    agent.write(["/second-run"]);
+    ship(agent);
+    await waitFor("the outbox to drain", () => depth(agent.store).batches === 0, 10_000);
+    expect(hubPaths(s.ctx.store)).toEqual(["/first-run", "/second-run"]);
+    expect(s.ctx.store.sqlite.query("select instance, seq from agent_cursors order by seq").all()).toEqual([{ instance: "run-aaaaaaaa", seq: 1 }, { instance: "run-bbbbbbbb", seq: 2 }]);
+  });
+
   test("answers that are not the hub's (a proxy's error page, an empty 200) drop nothing and acknowledge nothing", async () => {
     const { s, url, agentKey } = await startHub();
     const agent = agentParts(url, agentKey);
@@ -243,6 +274,18 @@ describe("the hub's state on the agent", () => {
     s.denyList!.unban(attacker);
     await waitFor("the agent to lift it", () => agent.denyList.get(attacker) === null, 10_000);
     expect(agent.denyList.get("198.51.100.99")?.source).toBe("manual");
+  });
+
+  test("a hub ban taken once is not taken again at later heartbeats, however the clock moves", () => {
+    const agent = agentParts("http://127.0.0.1:9", "k");
+    let now = Date.UTC(2026, 11, 5, 12);
+    const denyList = new DenyList({ ...agent.ctx, now: () => now });
+    const bans = [{ ip: "198.51.100.77", reason: "3 threats within 60 s", expiresAt: now + 3_600_000 }];
+    expect(denyList.adopt(bans)).toBe(1);
+    now += 1234;
+    expect(denyList.adopt(bans)).toBe(0);
+    expect(denyList.get("198.51.100.77")).toMatchObject({ source: "hub", expiresAt: bans[0]!.expiresAt });
+    expect(agent.activities().filter((t) => t === "ban.added")).toHaveLength(1);
   });
 
   test("the agent's never_ban and ban.simulate hold against the hub's bans", async () => {

@@ -44,7 +44,8 @@ export function agentRoutes(s: ApiServices) {
       ({ body, request }) => {
         const agent = agentOf(request);
         recordAgentReport(store, activities, agent, body, s.ctx.now());
-        const bans = (s.denyList?.list() ?? []).filter((b) => !b.simulated).map((b) => ({ ip: b.ip, reason: b.reason, source: b.source, expiresAt: b.expiresAt }));
+        // Reasons are cut to the wire's bound: one long reason given by hand must not break every agent's heartbeat.
+        const bans = (s.denyList?.list() ?? []).filter((b) => !b.simulated).map((b) => ({ ip: b.ip, reason: b.reason.slice(0, 4096), source: b.source, expiresAt: b.expiresAt }));
         const site = s.ctx.detector.site;
         return ok({ bans, settings: { mode: s.settings.mode, threshold: s.settings.thresholdSet }, siteModel: site ? { version: site.meta.version } : null });
       },

@@ -21,7 +21,7 @@ import type { HttpRequest } from "../../core/http-request.ts";
 import { FEATURIZER_VERSION } from "../../detect/featurize.ts";
 import type { GenericMetadata } from "../../detect/generic/model.ts";
 import type { SiteMetadata } from "../../detect/site/model.ts";
-import { answerApiError, ApiError, envelope, ok } from "../envelope.ts";
+import { answerApiError, ApiError, envelope, ErrorEnvelope, ok } from "../envelope.ts";
 import type { ApiServices } from "../services.ts";
 import { counterValue } from "../../store/stats.ts";
 import { CheckAnswer, checkInline } from "../inline-check.ts";
@@ -234,6 +234,8 @@ export function detectionRoutes(s: ApiServices, options: DetectionRouteOptions =
       .put(
         "/api/waf/config",
         ({ body }) => {
+          // An agent's settings would be put back at its next heartbeat: they are changed on its hub.
+          if (s.ctx.config.hub.url && s.ctx.config.hub.pull_settings) throw new ApiError(409, "this Moat takes its mode and threshold from its hub (hub.pull_settings): change them on the hub");
           const changed = settings.update(body);
           return ok(config(), changed ? "settings changed" : "nothing changed");
         },
@@ -243,7 +245,7 @@ export function detectionRoutes(s: ApiServices, options: DetectionRouteOptions =
             c.body = parseConfigChange(c.body as string, c.request.headers.get("content-type"));
           },
           body: WafConfigChange,
-          response: envelope(WafConfig),
+          response: { 200: envelope(WafConfig), 409: ErrorEnvelope },
           detail: { tags, summary: "Change the threshold and/or mode", description: "Stored in the settings table (it outlives restarts) and applied to the live detector at once." },
         },
       )

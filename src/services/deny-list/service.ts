@@ -85,7 +85,7 @@ export class DenyList {
   private gathering: ReturnType<typeof setTimeout> | null = null;
   /** monotonic() when a sync last wrote the file or ran the reload command. */
   private lastAppliedAt = Number.NEGATIVE_INFINITY;
-  /** Bans from the hub refused here (never_ban, a full list), by address and expiry: each is reported once. */
+  /** Bans from the hub refused here (never_ban, a full list), by address: each refusal is logged once. */
   private refusedFromHub = new Set<string>();
   /** Automatic bans refused since the last report, by kind: a flood of them is reported as one log line and one alert. */
   private readonly refused = new Map<Refusal["kind"], { count: number; example: string }>();
@@ -172,10 +172,12 @@ export class DenyList {
     return this.store(canonical, ban);
   }
 
-  private store(canonical: string, ban: { reason: string; source: BanRow["source"]; durationMs: number | null; simulated?: boolean }): BanRow {
+  /** Stores a ban lasting `durationMs` from now, or (a hub's) until the given `expiresAt`. */
+  private store(canonical: string, ban: { reason: string; source: BanRow["source"]; simulated?: boolean } & ({ durationMs: number | null } | { expiresAt: number | null })): BanRow {
     const now = this.ctx.now();
     const simulated = ban.simulated ?? false;
-    const values = { reason: ban.reason, source: ban.source, createdAt: now, expiresAt: ban.durationMs === null ? null : now + ban.durationMs, simulated };
+    const expiresAt = "expiresAt" in ban ? ban.expiresAt : ban.durationMs === null ? null : now + ban.durationMs;
+    const values = { reason: ban.reason, source: ban.source, createdAt: now, expiresAt, simulated };
     const row = this.ctx.store.db.insert(bans).values({ ip: canonical, ...values }).onConflictDoUpdate({ target: bans.ip, set: values }).returning().get();
     const title = simulated ? `Would ban ${canonical} (ban.simulate)` : `Banned ${canonical}`;
     this.ctx.activities.record({ type: "ban.added", title, details: `${BAN_SOURCE_WORDS[ban.source]}, ${describeExpiry(row.expiresAt)}: ${ban.reason}`, ip: canonical });
@@ -196,10 +198,11 @@ export class DenyList {
 
   /**
    * An agent takes its hub's decisions (src/agent/): each active ban the hub holds becomes a `hub` ban
-   * here, and a `hub` ban the hub no longer holds is lifted. A ban this Moat made itself (automatic or
-   * by hand) stands as it is; never_ban, ban.max_entries and ban.simulate apply as to any ban. A ban
-   * refused here is logged once, not again at every heartbeat. The file follows when anything changed;
-   * returns the number of bans added, changed or lifted.
+   * here, until the hub's own expiry, and a `hub` ban the hub no longer holds is lifted. A ban this
+   * Moat made itself (automatic or by hand) stands as it is; never_ban, ban.max_entries and
+   * ban.simulate apply as to any ban, and a refusal is logged once while the hub holds that ban (it is
+   * tried again at each heartbeat: a full list may have room later). The file follows when anything
+   * changed; returns the number of bans added, changed or lifted.
    */
   adopt(hubBans: readonly { ip: string; reason: string; expiresAt: number | null }[]): number {
     const now = this.ctx.now();
@@ -214,14 +217,13 @@ export class DenyList {
       const reason = clip(escapeControls(ban.reason), MAX_HUB_REASON_CHARS);
       const mine = held.get(ip);
       if (mine && (mine.source !== "hub" || (mine.expiresAt === ban.expiresAt && mine.reason === reason))) continue;
-      const seen = `${ip} ${ban.expiresAt}`;
-      const refused = this.refusedFromHub.has(seen) ? null : this.refusal(ip);
-      if (this.refusedFromHub.has(seen) || refused) {
-        refusedNow.add(seen);
-        if (refused && refused.kind !== "protected") this.ctx.log.warn("a ban from the hub is refused here", { ip, why: refused.message });
+      const refused = this.refusal(ip);
+      if (refused) {
+        if (refused.kind !== "protected" && !this.refusedFromHub.has(ip)) this.ctx.log.warn("a ban from the hub is refused here", { ip, why: refused.message });
+        refusedNow.add(ip);
         continue;
       }
-      this.store(ip, { source: "hub", reason, durationMs: ban.expiresAt === null ? null : ban.expiresAt - now, simulated: this.cfg.simulate });
+      this.store(ip, { source: "hub", reason, expiresAt: ban.expiresAt, simulated: this.cfg.simulate });
       changes++;
     }
     for (const row of held.values()) {
@@ -230,7 +232,7 @@ export class DenyList {
       this.ctx.activities.record({ type: "ban.removed", title: `Ban on ${row.ip} lifted by the hub`, details: `the hub no longer holds it: ${row.reason}`, ip: row.ip });
       changes++;
     }
-    this.refusedFromHub = refusedNow; // the hub's list moves on: so does the memory of what was refused
+    this.refusedFromHub = refusedNow; // forgotten once the hub drops the ban or it is taken
     if (changes && !this.cfg.simulate) this.syncSoon();
     return changes;
   }

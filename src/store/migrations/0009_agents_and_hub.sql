@@ -26,6 +26,7 @@ CREATE TABLE `outbox` (
 	`instance` text NOT NULL,
 	`requests` integer NOT NULL,
 	`payload` text NOT NULL,
+	`chars` integer NOT NULL,
 	`created_at` integer NOT NULL
 );
 --> statement-breakpoint

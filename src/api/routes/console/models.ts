@@ -147,6 +147,10 @@ export function modelRoutes(s: ApiServices) {
   }
 
   const tags = ["models"];
+  // An agent that judges with its hub's site model would see any other replaced at the next heartbeat.
+  const notFromHub = () => {
+    if (ctx.config.hub.url && ctx.config.hub.pull_site_model) throw new ApiError(409, "this Moat judges with its hub's site model (hub.pull_site_model): train, promote and roll back on the hub");
+  };
   return new Elysia({ name: "console-models", prefix: "/api" })
     .get("/models", () => ok(list()), {
       response: envelope(t.Array(ModelEntry)),
@@ -155,6 +159,7 @@ export function modelRoutes(s: ApiServices) {
     .post(
       "/models/train",
       () => {
+        notFromHub();
         if (RETRAIN_JOBS.some((name) => s.scheduler.isRunning(name))) throw new ApiError(409, "a retrain is running already: its result will show up as an activity");
         void s.scheduler.run({
           name: "retrain",
@@ -171,6 +176,7 @@ export function modelRoutes(s: ApiServices) {
     .post(
       "/models/:version/promote",
       async ({ params }) => {
+        notFromHub();
         if (params.version === ctx.detector.generic.meta.version) throw new ApiError(400, "the generic model is bundled with Moat and always live; only site models are promoted");
         const found = siteModelFiles(dir(), MAX_KEPT_LISTED).find(({ file }) => siteMeta(file)?.version === params.version);
         if (!found) throw new ApiError(404, `no kept site model ${params.version} in ${dir()}`);
@@ -191,6 +197,7 @@ export function modelRoutes(s: ApiServices) {
     .post(
       "/models/rollback",
       async () => {
+        notFromHub();
         const restored = rollback(dir());
         if (!restored) throw new ApiError(409, `no earlier site model to roll back to in ${join(dir(), "history")}`);
         const version = restored.version ?? restored.file;
