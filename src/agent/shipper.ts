@@ -15,7 +15,7 @@ import { TypeCompiler } from "@sinclair/typebox/compiler";
 import type { TSchema, Static } from "@sinclair/typebox";
 import type { Store } from "../store/db.ts";
 import { acknowledge, depth, peek, recount, type OutboxEntry } from "../store/outbox.ts";
-import { AGENT_ROUTE_PREFIX, SITE_MODEL_ROUTE, SITE_MODEL_VERSION_HEADER, WIRE_ENTRY_CHARS, WireBatchesStored, WireHubState, type WireHeartbeat } from "./wire.ts";
+import { AGENT_ROUTE_PREFIX, hubRoute, SITE_MODEL_ROUTE, SITE_MODEL_VERSION_HEADER, WIRE_ENTRY_CHARS, WireBatchesStored, WireHubState, type WireHeartbeat } from "./wire.ts";
 import type { Logger } from "../core/log.ts";
 import type { Activities } from "../services/activities.ts";
 import { VERSION } from "../version.ts";
@@ -214,7 +214,7 @@ export class Shipper {
 
   /** The hub's live site model: its version and bytes (null when it has none). */
   async fetchSiteModel(): Promise<{ version: string; bytes: Uint8Array } | null> {
-    const response = await (this.o.fetch ?? fetch)(new URL(SITE_MODEL_ROUTE, this.o.url), { headers: { authorization: `Bearer ${this.o.key}` }, redirect: "error", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    const response = await (this.o.fetch ?? fetch)(hubRoute(this.o.url, SITE_MODEL_ROUTE), { headers: { authorization: `Bearer ${this.o.key}` }, redirect: "error", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     if (response.status === 404) return null;
     if (!response.ok) throw new Error(`the hub answered ${response.status}`);
     const version = response.headers.get(SITE_MODEL_VERSION_HEADER);
@@ -226,7 +226,7 @@ export class Shipper {
     let response: Response;
     let text: string;
     try {
-      response = await (this.o.fetch ?? fetch)(new URL(`${AGENT_ROUTE_PREFIX}${route}`, this.o.url), {
+      response = await (this.o.fetch ?? fetch)(hubRoute(this.o.url, `${AGENT_ROUTE_PREFIX}${route}`), {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${this.o.key}` },
         body,

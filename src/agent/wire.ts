@@ -10,6 +10,11 @@ import { jsonInteger, literalUnion } from "../core/schema-types.ts";
 /** Where a hub takes its agents' batches (POST batches) and heartbeats (POST heartbeat). */
 export const AGENT_ROUTE_PREFIX = "/api/agent/";
 
+/** A hub route under hub.url, which may carry a path of its own (a hub behind a proxy at https://console/moat). */
+export function hubRoute(hubUrl: string, route: string): URL {
+  return new URL(route.replace(/^\//, ""), hubUrl.endsWith("/") ? hubUrl : `${hubUrl}/`);
+}
+
 /** A flagged request's body travels up to this many characters; the hub stores it as partial beyond. */
 export const WIRE_BODY_CHARS = 64 * 1024;
 /**

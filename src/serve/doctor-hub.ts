@@ -8,7 +8,7 @@ import { drizzle } from "drizzle-orm/bun-sqlite";
 import * as schema from "../store/schema.ts";
 import { depth } from "../store/outbox.ts";
 import type { Config } from "../config/schema.ts";
-import { AGENT_ROUTE_PREFIX } from "../agent/wire.ts";
+import { AGENT_ROUTE_PREFIX, hubRoute } from "../agent/wire.ts";
 import { MISSING_HUB_KEY } from "../agent/agent.ts";
 import type { DoctorFinding } from "./doctor-finding.ts";
 import { isLoopbackHost } from "../config/exposure.ts";
@@ -19,7 +19,7 @@ const CHECK = "hub";
 async function askHub(url: string, key: string): Promise<DoctorFinding> {
   let status: number;
   try {
-    const response = await fetch(new URL(`${AGENT_ROUTE_PREFIX}heartbeat`, url), { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: "{}", redirect: "error", signal: AbortSignal.timeout(5000) });
+    const response = await fetch(hubRoute(url, `${AGENT_ROUTE_PREFIX}heartbeat`), { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: "{}", redirect: "error", signal: AbortSignal.timeout(5000) });
     status = response.status;
     await response.body?.cancel();
   } catch (e) {

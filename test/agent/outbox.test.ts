@@ -11,7 +11,7 @@ import { acknowledge, depth, peek } from "../../src/store/outbox.ts";
 import { rawHttpParser } from "../../src/parse/raw-http.ts";
 import type { HttpRequest } from "../../src/core/http-request.ts";
 import type { Verdict } from "../../src/detect/verdict.ts";
-import { WIRE_BODY_CHARS, WIRE_ENTRY_CHARS, WireEntry } from "../../src/agent/wire.ts";
+import { hubRoute, WIRE_BODY_CHARS, WIRE_ENTRY_CHARS, WireEntry } from "../../src/agent/wire.ts";
 import { toWireEntries } from "../../src/agent/wire-entries.ts";
 import { storeAgentBatches, type AgentEntry } from "../../src/services/agents.ts";
 import { tempDir } from "../helpers/tmp.ts";
@@ -121,6 +121,12 @@ describe("the wire", () => {
     expect(checkEntry.Errors({ instance: RUN, seq: 1, ...parsed }).First()).toBeUndefined();
     expect(parsed.requests[0]).toMatchObject({ path: "/upload", method: "POST" });
     expect(parsed.verdicts[0]).toMatchObject({ attackType: "sqli", isAnomaly: true });
+  });
+
+  test("hub routes sit under hub.url, with or without a path of its own", () => {
+    expect(String(hubRoute("http://hub:8080", "/api/agent/batches"))).toBe("http://hub:8080/api/agent/batches");
+    expect(String(hubRoute("https://console.example/moat", "/api/agent/batches"))).toBe("https://console.example/moat/api/agent/batches");
+    expect(String(hubRoute("https://console.example/moat/", "/api/agent/site-model"))).toBe("https://console.example/moat/api/agent/site-model");
   });
 
   test("a large batch is split into entries of at most WIRE_ENTRY_CHARS, none lost", () => {
