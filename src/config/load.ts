@@ -162,7 +162,9 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
   for (const error of Value.Errors(ConfigSchema, merged)) {
     const path = error.path.slice(1).replaceAll("/", ".");
     const allowed = allowedValues(error.schema);
-    const message = allowed ? `must be one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}` : error.message; // quoted as TOML writes them
+    // A schema's own words (`error`) say it better than TypeBox's pattern; a list of values is quoted as TOML writes them.
+    const custom = (error.schema as { error?: unknown }).error;
+    const message = typeof custom === "string" ? custom : allowed ? `must be one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}` : error.message;
     problems.push(`${path}: ${message}, got ${JSON.stringify(error.value)}${from(path.split(".").slice(0, 2).join("."))}`);
   }
   if (problems.length) throw new ConfigError([...new Set(problems)], warnings);

@@ -106,7 +106,7 @@ export const ConfigSchema = Type.Object(
       }),
     }),
     hub: section({
-      url: Type.String({ pattern: "^(https?://[^\\s?#]+)?$", default: "", description: "run as an agent of this hub (http(s)://host:port of a moat hub): judged batches are sent to it and its bans applied here; empty: a Moat of its own" }),
+      url: Type.String({ pattern: "^(https?://[^\\s?#]+)?$", error: "must be empty or the http(s) URL of a moat hub, such as https://console.example.com:8443", default: "", description: "run as an agent of this hub (http(s)://host:port of a moat hub): judged batches are sent to it and its bans applied here; empty: a Moat of its own" }),
       key: Type.String({ default: "", description: "the agent key the hub gave this agent (moat apikey create NAME --scope agent on the hub); better set in MOAT_HUB_KEY than in the file" }),
       outbox_max_requests: Type.Integer({ minimum: 1000, default: 1_000_000, description: "requests kept for the hub while it cannot be reached; past it new batches are not queued and are counted (activity, metric moat_outbox_dropped_total, moat doctor)" }),
       heartbeat_seconds: Type.Integer({ minimum: 1, maximum: 300, default: 5, description: "how often the agent reports to the hub and takes its bans, settings and site model" }),

@@ -116,4 +116,9 @@ describe("configuration", () => {
     expect(() => loadConfig({ file: join(dir, "absent.toml") })).not.toThrow();
     expect(() => loadConfig({ file: join(dir, "absent.toml"), fileRequired: true })).toThrow(ConfigError);
   });
+
+  test("a hub URL that is not http(s) is refused in words, naming where it came from", () => {
+    expect(() => loadConfig({ env: { MOAT_HUB_URL: "ftp://hub.example" } })).toThrow('hub.url: must be empty or the http(s) URL of a moat hub, such as https://console.example.com:8443, got "ftp://hub.example" (from MOAT_HUB_URL)');
+    expect(loadConfig({ env: { MOAT_HUB_URL: "https://hub.example/moat" } }).config.hub.url).toBe("https://hub.example/moat");
+  });
 });
