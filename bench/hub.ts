@@ -18,7 +18,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFil
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { EXIT } from "../cli/exit-codes.ts";
-import { AGENT_ROUTE_PREFIX } from "../src/agent/wire.ts";
+import { AGENT_ROUTE_PREFIX } from "../src/core/agent-wire.ts";
 import { toWireEntries } from "../src/agent/wire-entries.ts";
 import { readRequests } from "../src/ingest/read.ts";
 import { Rejections } from "../src/parse/rejections.ts";

@@ -15,7 +15,7 @@ import type { WafSettings } from "../services/waf-settings.ts";
 import type { Store } from "../store/db.ts";
 import type { WriterOptions } from "../store/writer.ts";
 import { Shipper } from "./shipper.ts";
-import type { WireHubState } from "./wire.ts";
+import type { WireHubState } from "../core/agent-wire.ts";
 import { toWireEntries } from "./wire-entries.ts";
 
 /** Drops are reported at most this often (each report gives the count since the last). */

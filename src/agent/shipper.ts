@@ -11,14 +11,15 @@
  * Every answer is read as hostile input: checked against the wire schema before it is acted on.
  */
 import { hostname } from "node:os";
-import { TypeCompiler } from "@sinclair/typebox/compiler";
 import type { TSchema, Static } from "@sinclair/typebox";
 import type { Store } from "../store/db.ts";
 import { acknowledge, depth, peek, recount, type OutboxEntry } from "../store/outbox.ts";
-import { AGENT_ROUTE_PREFIX, hubRoute, SITE_MODEL_ROUTE, SITE_MODEL_VERSION_HEADER, WIRE_ENTRY_CHARS, WireBatchesStored, WireHubState, type WireHeartbeat } from "./wire.ts";
+import { AGENT_ROUTE_PREFIX, hubRoute, SITE_MODEL_ROUTE, SITE_MODEL_VERSION_HEADER, WIRE_ENTRY_CHARS, WireBatchesStored, WireHubState, type WireHeartbeat } from "../core/agent-wire.ts";
 import type { Logger } from "../core/log.ts";
 import type { Activities } from "../services/activities.ts";
 import { VERSION } from "../version.ts";
+import { compiledCheck } from "../core/schema-types.ts";
+import { escapeControls } from "../core/control-chars.ts";
 
 /** How often an empty outbox is looked at again: the lag a batch waits at most before it is sent. */
 const POLL_MS = 200;
@@ -66,13 +67,6 @@ export interface ShipperOptions {
 
 /** What the hub answered, as the loop acts on it. `hub`: the answer is the hub's own error envelope, not a proxy's. */
 type Outcome<T> = { kind: "ok"; data: T } | { kind: "refused"; status: number; message: string; hub: boolean } | { kind: "unreachable"; message: string };
-
-const checkers = new WeakMap<TSchema, ReturnType<typeof TypeCompiler.Compile>>();
-function conforms<T extends TSchema>(schema: T, value: unknown): value is Static<T> {
-  let check = checkers.get(schema);
-  if (!check) checkers.set(schema, (check = TypeCompiler.Compile(schema)));
-  return check.Check(value);
-}
 
 export class Shipper {
   private stopped = false;
@@ -139,9 +133,9 @@ export class Shipper {
 
   /** Sends the oldest entries; "idle" when none waits. */
   private async sendSome(): Promise<"sent" | "idle" | "failed"> {
-    const first = peek(this.o.store, POST_CHARS, 1)[0];
-    if (!first) return "idle";
-    const entries = first.seq <= this.isolateUntil ? [first] : peek(this.o.store, POST_CHARS);
+    const waiting = peek(this.o.store, POST_CHARS);
+    if (!waiting.length) return "idle";
+    const entries = waiting[0]!.seq <= this.isolateUntil ? waiting.slice(0, 1) : waiting;
     const last = entries.at(-1)!.seq;
     const outcome = await this.post("batches", postBody(entries), WireBatchesStored);
     if (outcome.kind === "ok" && outcome.data.stored + outcome.data.duplicates === entries.length) {
@@ -243,10 +237,10 @@ export class Shipper {
     } catch {
       // not the hub's envelope: a proxy's error page, say
     }
-    if (response.ok && parsed?.success === true && conforms(answer, parsed.data)) return { kind: "ok", data: parsed.data };
+    if (response.ok && parsed?.success === true && compiledCheck(answer).Check(parsed.data)) return { kind: "ok", data: parsed.data };
     const hub = parsed?.success === false && typeof parsed.message === "string";
     const message = hub ? (parsed!.message as string) : response.ok ? "an answer that is not the hub's (check hub.url)" : text;
-    return { kind: "refused", status: response.status, message: message.slice(0, 300).replace(/[\u0000-\u001f\u007f-\u009f]/g, " "), hub };
+    return { kind: "refused", status: response.status, message: escapeControls(message.slice(0, 300)), hub };
   }
 
   private unreachable(why: string): void {

@@ -7,7 +7,7 @@
  */
 import type { HttpRequest } from "../core/http-request.ts";
 import type { Verdict } from "../detect/verdict.ts";
-import { WIRE_BODY_CHARS, WIRE_ENTRY_CHARS } from "./wire.ts";
+import { WIRE_BODY_CHARS, WIRE_ENTRY_CHARS } from "../core/agent-wire.ts";
 
 const clip = (text: string, max: number) => (text.length > max ? text.slice(0, max) : text);
 

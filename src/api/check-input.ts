@@ -6,11 +6,11 @@
  */
 import { t, type Static, type TSchema } from "elysia";
 import { ValueErrorType, type ValueError } from "@sinclair/typebox/value";
-import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
 import { isParseError, type HttpRequest, type RequestOrigin } from "../core/http-request.ts";
 import { assembleRequest } from "../parse/assemble.ts";
 import { rawHttpParser } from "../parse/raw-http.ts";
 import { ApiError } from "./envelope.ts";
+import { compiledCheck } from "../core/schema-types.ts";
 import { JsonDepthError, parseJson } from "../core/json.ts";
 import { tooDeepMessage } from "./json-body.ts";
 
@@ -57,13 +57,10 @@ function describeError(error: ValueError): string {
   return expected ? `${field} must be ${expected}` : `${field}: ${error.message}`;
 }
 
-const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
-
 /** The first thing wrong with a value against a schema, for a person, or null when it conforms. */
 export function schemaProblem(schema: TSchema, value: unknown): string | null {
-  // Compiled once: the check runs on every inline request, and the error walk only when it fails.
-  let check = compiled.get(schema);
-  if (!check) compiled.set(schema, (check = TypeCompiler.Compile(schema)));
+  // The error walk only when the check fails.
+  const check = compiledCheck(schema);
   if (check.Check(value)) return null;
   const first = check.Errors(value).First();
   return first ? describeError(first) : "the body does not match the schema";

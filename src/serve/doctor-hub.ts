@@ -8,7 +8,7 @@ import { drizzle } from "drizzle-orm/bun-sqlite";
 import * as schema from "../store/schema.ts";
 import { depth } from "../store/outbox.ts";
 import type { Config } from "../config/schema.ts";
-import { AGENT_ROUTE_PREFIX, hubRoute } from "../agent/wire.ts";
+import { AGENT_ROUTE_PREFIX, hubRoute } from "../core/agent-wire.ts";
 import { MISSING_HUB_KEY } from "../agent/agent.ts";
 import type { DoctorFinding } from "./doctor-finding.ts";
 import { isLoopbackHost } from "../config/exposure.ts";

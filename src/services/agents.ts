@@ -4,8 +4,7 @@
  * NAME --scope agent): revoking the key cuts it off.
  */
 import { desc, eq, sql } from "drizzle-orm";
-import type { HttpRequest } from "../core/http-request.ts";
-import type { Verdict } from "../detect/verdict.ts";
+import type { WireEntry, WireHeartbeat } from "../core/agent-wire.ts";
 import type { Store } from "../store/db.ts";
 import type { ThreatRow, TrafficRow } from "../store/rows.ts";
 import { agents } from "../store/schema.ts";
@@ -13,24 +12,6 @@ import type { StoreWriter } from "../store/writer.ts";
 import type { Activities } from "./activities.ts";
 
 export type AgentRow = typeof agents.$inferSelect;
-
-/** One agent batch as the hub received it (src/agent/wire.ts: WireEntry). */
-export interface AgentEntry {
-  instance: string;
-  seq: number;
-  now: number;
-  requests: HttpRequest[];
-  verdicts: Verdict[];
-  blocked: boolean[];
-  rejected: number;
-}
-
-export interface AgentReport {
-  host: string;
-  version: string;
-  sources: { logs: string[]; mirror: boolean };
-  outbox: { batches: number; requests: number; dropped: number; lagSeconds: number };
-}
 
 export class AgentBatchError extends Error {}
 
@@ -45,7 +26,7 @@ export function isReporting(agent: Pick<AgentRow, "lastSeenAt">, now: number): b
  * Stores an agent's batches in order; a batch stored before (sent again after a lost answer) is
  * skipped whole. Returns the counts and the rows now stored, for the live bus.
  */
-export function storeAgentBatches(store: Store, writer: StoreWriter, agent: string, entries: readonly AgentEntry[], now: number): { stored: number; duplicates: number; traffic: TrafficRow[]; threats: ThreatRow[] } {
+export function storeAgentBatches(store: Store, writer: StoreWriter, agent: string, entries: readonly WireEntry[], now: number): { stored: number; duplicates: number; traffic: TrafficRow[]; threats: ThreatRow[] } {
   for (const e of entries) {
     if (e.verdicts.length !== e.requests.length || e.blocked.length !== e.requests.length) {
       throw new AgentBatchError(`batch ${e.seq}: ${e.requests.length} requests, ${e.verdicts.length} verdicts and ${e.blocked.length} blocked flags; they must be as many`);
@@ -64,7 +45,7 @@ export function storeAgentBatches(store: Store, writer: StoreWriter, agent: stri
 }
 
 /** Records an agent's heartbeat; its first one is an activity. */
-export function recordAgentReport(store: Store, activities: Activities, agent: string, report: AgentReport, now: number): void {
+export function recordAgentReport(store: Store, activities: Activities, agent: string, report: WireHeartbeat, now: number): void {
   const values = {
     host: report.host,
     version: report.version,

@@ -242,7 +242,7 @@ export const outbox = sqliteTable("outbox", {
   instance: text("instance").notNull(),
   /** Requests in the batch (what the outbox's limit counts). */
   requests: integer("requests").notNull(),
-  /** The batch as the wire carries it (src/agent/wire.ts), JSON. */
+  /** The batch as the wire carries it (src/core/agent-wire.ts), JSON. */
   payload: text("payload").notNull(),
   /** The payload's length: what a POST's size is reckoned from without reading the payloads. */
   chars: integer("chars").notNull(),

@@ -11,9 +11,9 @@ import { acknowledge, depth, peek } from "../../src/store/outbox.ts";
 import { rawHttpParser } from "../../src/parse/raw-http.ts";
 import type { HttpRequest } from "../../src/core/http-request.ts";
 import type { Verdict } from "../../src/detect/verdict.ts";
-import { hubRoute, WIRE_BODY_CHARS, WIRE_ENTRY_CHARS, WireEntry } from "../../src/agent/wire.ts";
+import { hubRoute, WIRE_BODY_CHARS, WIRE_ENTRY_CHARS, WireEntry } from "../../src/core/agent-wire.ts";
 import { toWireEntries } from "../../src/agent/wire-entries.ts";
-import { storeAgentBatches, type AgentEntry } from "../../src/services/agents.ts";
+import { storeAgentBatches } from "../../src/services/agents.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const NOW = Date.UTC(2026, 11, 5, 10, 0, 0);
@@ -37,7 +37,7 @@ function agentWriter(maxRequests: number) {
 
 const RUN = "run-aaaaaaaa";
 /** An outbox entry as the hub receives it. */
-const asReceived = (seq: number, payload: string, instance = RUN): AgentEntry => ({ instance, seq, ...JSON.parse(payload) });
+const asReceived = (seq: number, payload: string, instance = RUN): WireEntry => ({ instance, seq, ...JSON.parse(payload) });
 
 describe("the outbox", () => {
   test("each stored batch is queued in the same transaction, in order, and leaves only when acknowledged", () => {

@@ -28,7 +28,7 @@ import { INLINE_CHECK_PATHS, isInlineCheckPath } from "../inline-check.ts";
 import { headerKey } from "./presented-key.ts";
 import { checkBudget, type Payer } from "./rate-limit.ts";
 import { AuthState } from "../console-contract.ts";
-import { AGENT_ROUTE_PREFIX } from "../../agent/wire.ts";
+import { AGENT_ROUTE_PREFIX } from "../../core/agent-wire.ts";
 
 export const SESSION_COOKIE = "moat_session";
 /** How long a dashboard login lasts. */

@@ -6,7 +6,7 @@
  */
 import { JSON_BODY } from "../json-body.ts";
 import { Elysia } from "elysia";
-import { AGENT_ROUTE_PREFIX, SITE_MODEL_ROUTE, SITE_MODEL_VERSION_HEADER, WireBatches, WireBatchesStored, WireHeartbeat, WireHubState } from "../../agent/wire.ts";
+import { AGENT_ROUTE_PREFIX, SITE_MODEL_ROUTE, SITE_MODEL_VERSION_HEADER, WIRE_REASON_CHARS, WireBatches, WireBatchesStored, WireHeartbeat, WireHubState } from "../../core/agent-wire.ts";
 import { ApiError, envelope, ErrorEnvelope, ok } from "../envelope.ts";
 import type { ApiServices } from "../services.ts";
 import { agentOf } from "../auth/guard.ts";
@@ -16,10 +16,10 @@ import { liveSiteModel } from "../../detect/site/model-dir.ts";
 
 export function agentRoutes(s: ApiServices) {
   const { store, bus, activities, log } = s.ctx;
+  if (!s.acceptsAgents) return new Elysia({ name: "agents" });
   const writer = new StoreWriter(store);
   const tags = ["agents"];
   const refusals = { 401: ErrorEnvelope, 403: ErrorEnvelope };
-  if (!s.acceptsAgents) return new Elysia({ name: "agents" });
   return new Elysia({ name: "agents" })
     .post(
       `${AGENT_ROUTE_PREFIX}batches`,
@@ -45,7 +45,7 @@ export function agentRoutes(s: ApiServices) {
         const agent = agentOf(request);
         recordAgentReport(store, activities, agent, body, s.ctx.now());
         // Reasons are cut to the wire's bound: one long reason given by hand must not break every agent's heartbeat.
-        const bans = (s.denyList?.list() ?? []).filter((b) => !b.simulated).map((b) => ({ ip: b.ip, reason: b.reason.slice(0, 4096), source: b.source, expiresAt: b.expiresAt }));
+        const bans = (s.denyList?.list() ?? []).filter((b) => !b.simulated).map((b) => ({ ip: b.ip, reason: b.reason.slice(0, WIRE_REASON_CHARS), source: b.source, expiresAt: b.expiresAt }));
         const site = s.ctx.detector.site;
         return ok({ bans, settings: { mode: s.settings.mode, threshold: s.settings.thresholdSet }, siteModel: site ? { version: site.meta.version } : null });
       },

@@ -1,11 +1,13 @@
 /**
  * What an agent sends its hub, and what the hub answers: one schema (Elysia's `t`) for both sides, so
  * the hub validates every batch against the shape the agent's types are built from, and the agent
- * checks every answer against it. How a judged batch becomes entries that fit it: wire-entries.ts.
+ * checks every answer against it. In core because both ends read it: the agent (src/agent/), the
+ * hub's routes and its service (src/services/agents.ts). How a judged batch becomes entries that fit
+ * it: src/agent/wire-entries.ts.
  */
 import { t, type Static } from "elysia";
-import { BAN_SOURCES, SEVERITIES, VERDICT_DETECTORS, WAF_MODES } from "../core/enums.ts";
-import { jsonInteger, literalUnion } from "../core/schema-types.ts";
+import { BAN_SOURCES, SEVERITIES, VERDICT_DETECTORS, WAF_MODES } from "./enums.ts";
+import { jsonInteger, literalUnion } from "./schema-types.ts";
 
 /** Where a hub takes its agents' batches (POST batches) and heartbeats (POST heartbeat). */
 export const AGENT_ROUTE_PREFIX = "/api/agent/";
@@ -93,8 +95,11 @@ export const WireHeartbeat = t.Object({
 });
 export type WireHeartbeat = Static<typeof WireHeartbeat>;
 
+/** A ban's reason travels up to this many characters (a hub cuts longer ones, given by hand). */
+export const WIRE_REASON_CHARS = 4096;
+
 /** A decision the hub holds, for the agent's deny list. */
-const WireBan = t.Object({ ip: Text(64), reason: Text(4096), source: literalUnion(BAN_SOURCES), expiresAt: NullableNumber });
+const WireBan = t.Object({ ip: Text(64), reason: Text(WIRE_REASON_CHARS), source: literalUnion(BAN_SOURCES), expiresAt: NullableNumber });
 export type WireBan = Static<typeof WireBan>;
 
 /**
