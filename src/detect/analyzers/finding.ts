@@ -1,7 +1,8 @@
 /**
  * What a semantic analyzer says about one value: the attack class it recognised, the construct that
  * proved it (a rule id), how sure it is on its own, and the exact span of the text that is the evidence.
- * Analyzers are plain functions of a value and its context; they never see the rest of the request.
+ * Analyzers are plain functions of a value and its context; they never see the rest of the request
+ * (the one rule that needs it, a session id from another site, runs after them: index.ts).
  */
 import type { AttackClass } from "../classes.ts";
 import type { Leaf } from "../../decompose/leaf.ts";

@@ -2,6 +2,7 @@
  * Every semantic analyzer, run over a leaf. A leaf's findings depend on its text and where it sat
  * (its kind and path: a Referer's query is not a redirect parameter), so that is what the cache keys on.
  */
+import type { HttpRequest } from "../../core/http-request.ts";
 import type { Leaf } from "../../decompose/leaf.ts";
 import { GenerationalCache } from "../../core/generational-cache.ts";
 import { isIdentifier } from "../identifiers.ts";
@@ -15,7 +16,7 @@ import { ldapAnalyzer } from "./ldap.ts";
 import { nosqlAnalyzer } from "./nosql.ts";
 import { pathAnalyzer } from "./path.ts";
 import { scannerAnalyzer } from "./scanner.ts";
-import { sessionFixationAnalyzer } from "./session-fixation.ts";
+import { sessionFixationAnalyzer, sessionIdFromElsewhere } from "./session-fixation.ts";
 import { shellAnalyzer } from "./shell.ts";
 import { sqlAnalyzer } from "./sql.ts";
 import { ssrfAnalyzer } from "./ssrf.ts";
@@ -43,6 +44,17 @@ export class LeafAnalysis {
     const key = `${leaf.kind}\0${leaf.path}\0${leaf.text}`;
     let findings = this.cache.get(key);
     if (!findings) this.cache.set(key, (findings = this.run(leaf)));
+    return findings;
+  }
+
+  /**
+   * Every leaf's findings, then the few rules that need the request around a value: a session id is
+   * only suspect when it comes from another site (session-fixation.ts).
+   */
+  analyzeRequest(req: Pick<HttpRequest, "host" | "referer">, leaves: readonly Leaf[]): Finding[][] {
+    const findings = leaves.map((l) => this.analyze(l));
+    // Cached arrays are shared between requests: a request's own finding goes into a copy.
+    for (const { at, finding } of sessionIdFromElsewhere(req, leaves)) findings[at] = [...findings[at]!, finding];
     return findings;
   }
 

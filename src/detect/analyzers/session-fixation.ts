@@ -4,9 +4,11 @@
  * - `<meta http-equiv="Set-Cookie" ...>`, which old browsers obey;
  * - cookie attribute syntax (`.cookie=...;expires=`, `; domain=.example`) written as code.
  * Whether a session-id parameter (`?PHPSESSID=...`) arrives from a foreign site is a matter of the
- * whole request (its Referer), not of one value: the site profile and the combiner weigh that. Here a
- * parameter named like a framework's session cookie gets only a weak mark for them to use.
+ * whole request (its Referer), not of one value: the analyzer gives such a parameter only a weak mark,
+ * and `sessionIdFromElsewhere` judges it with the request's Host and Referer.
  */
+import type { HttpRequest } from "../../core/http-request.ts";
+import type { Leaf } from "../../decompose/leaf.ts";
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { finding } from "./text.ts";
 
@@ -21,11 +23,69 @@ const META_SET_COOKIE = /<meta\b[^>]{0,200}?http-equiv\s*=\s*["']?set-cookie/i;
 const COOKIE_ATTRIBUTES = /\.cookie\b[^;]{0,200}?;\s*(?:expires|domain|path|max-age)\s*=/i;
 /** Session cookie names of common frameworks, as parameter names. */
 const FRAMEWORK_SESSION = /^(?:jsessionid|phpsessid|phpsession|aspsessionid\w*|asp\.net_sessionid|cfid|cftoken|cfsid|jservsession|connect\.sid|sails\.sid|koa[.:]sess|laravel_session|_flask_session|play_session|_rails_session|ci_session|cakephp|shiny-token|meteor_login_token|(?:__(?:host|secure)-)?next-auth\.session-token)$/i;
-/** Cheap check on the name: every session name above has one of these. */
-const SESSION_HINT = /s[ei]|cf|cake/i;
 const JSON_PATH = /^body\.json|~json/;
 /** Generic names, which analytics beacons also use for their own visit ids. */
 const GENERIC_SESSION = /^_?(?:session_?id|sessid)$/i;
+
+/** A query or body value named like a session id (a JSON key included: the caller decides whether that counts). */
+function isSessionParameter(input: AnalyzerInput): boolean {
+  return input.kind === "value" && (input.location === "query" || input.location === "body") && (FRAMEWORK_SESSION.test(input.name) || GENERIC_SESSION.test(input.name));
+}
+
+/** A host name without its port, lower-cased; "" when the text has none. */
+function hostName(host: string): string {
+  return host.replace(/:\d*$/, "").replace(/^\[|\]$/g, "").toLowerCase();
+}
+
+/** The Referer's host, "" when there is none or it is not an absolute URL. */
+function refererHost(referer: string): string {
+  if (!referer || referer === "-") return "";
+  try {
+    return hostName(new URL(referer).hostname);
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * The site a host belongs to: its last two labels, or three under a short second-level label
+ * (`shop.co.uk`, `ctrip.com.cn`). Without the public-suffix list this is an approximation that errs
+ * towards "same site", the side that raises nothing.
+ */
+function siteOf(host: string): string {
+  const labels = host.split(".");
+  if (labels.length <= 2 || /^[\d]+$/.test(labels.at(-1)!)) return host;
+  const keep = labels.at(-2)!.length <= 3 ? 3 : 2;
+  return labels.slice(-keep).join(".");
+}
+
+/** The same site: one host, or two hosts of one domain (`www.shop.example` links to `api.shop.example`). */
+function sameSite(a: string, b: string): boolean {
+  return a === b || siteOf(a) === siteOf(b);
+}
+
+/**
+ * Session fixation across the request: a framework's session id handed over in a link or a form that
+ * another site served (the Referer's host is not this site's), or with no Referer at all (a link in a
+ * mail or a chat). Only the frameworks' own cookie names count: analytics beacons send their own
+ * `sessionId` across sites all day. Judged only when the request names the site it was sent to (its
+ * Host): a log line without one cannot tell. The session-id leaf gets the finding; the value is the
+ * evidence. A JSON key counts only when the request comes from elsewhere: an API's own clients send no
+ * Referer.
+ */
+export function sessionIdFromElsewhere(req: Pick<HttpRequest, "host" | "referer">, leaves: readonly Leaf[]): { at: number; finding: Finding }[] {
+  const host = hostName(req.host);
+  if (!host) return [];
+  const from = refererHost(req.referer);
+  if (from && sameSite(from, host)) return [];
+  const out: { at: number; finding: Finding }[] = [];
+  leaves.forEach((leaf, at) => {
+    if (leaf.encodings.length || !leaf.text || !isSessionParameter(leaf) || !FRAMEWORK_SESSION.test(leaf.name)) return;
+    if (!from && JSON_PATH.test(leaf.path)) return;
+    out.push({ at, finding: from ? find("id-from-foreign-site", 0.9, 0, leaf.text.length) : find("id-without-referer", 0.6, 0, leaf.text.length) });
+  });
+  return out;
+}
 
 export const sessionFixationAnalyzer: Analyzer = {
   name: "session",
@@ -34,9 +94,8 @@ export const sessionFixationAnalyzer: Analyzer = {
     if (typeof text !== "string") return [];
     const out: Finding[] = [];
     // A session id a link or a form can carry: a query or form parameter (a JSON key is an API's own).
-    if (input.kind === "value" && (input.location === "query" || input.location === "body") && SESSION_HINT.test(input.name)) {
-      const strength = FRAMEWORK_SESSION.test(input.name) ? 0.45 : GENERIC_SESSION.test(input.name) ? 0.3 : 0;
-      if (strength && !JSON_PATH.test(input.path)) out.push(find("id-parameter", strength, 0, text.length));
+    if (isSessionParameter(input) && !JSON_PATH.test(input.path)) {
+      out.push(find("id-parameter", FRAMEWORK_SESSION.test(input.name) ? 0.45 : 0.3, 0, text.length));
     }
     if (text.indexOf("ookie") < 0 && text.indexOf("OOKIE") < 0) return out;
     const meta = META_SET_COOKIE.exec(text);

@@ -120,7 +120,7 @@ export class GenericModel {
   async scoreRequests(requests: HttpRequest[]): Promise<GenericScore[]> {
     const decomposed = requests.map((r) => decompose(r));
     const leaves = decomposed.flatMap((d) => d.leaves);
-    const findings = leaves.map((l) => this.analysis.analyze(l));
+    const findings = decomposed.flatMap((d, i) => this.analysis.analyzeRequest(requests[i]!, d.leaves));
     // A leaf without a finding has the combiner's empty vector (see combiner.ts), whose answer is the
     // same for all: computed once, and the lexical model runs only for the leaves with one.
     const found = findings.flatMap((f, i) => (f.length ? [i] : []));

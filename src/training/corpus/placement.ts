@@ -101,7 +101,8 @@ export function requestForTarget(target: string, source: string): HttpRequest | 
   return written("GET", target, HOSTS[0]!, [], null, source);
 }
 
-function written(method: string, target: string, host: string, placed: [string, string][], body: { type: string; text: string } | null, source: string): HttpRequest | null {
+/** A request written as raw HTTP (the template's Host, User-Agent and Accept unless `placed` sets them) and read back with Moat's parser. */
+export function written(method: string, target: string, host: string, placed: [string, string][], body: { type: string; text: string } | null, source: string): HttpRequest | null {
   if (/\s/.test(target)) return null;
   const template: [string, string][] = [["host", host], ["user-agent", BROWSER_UA], ["accept", "*/*"]];
   const headers = [...template.filter(([n]) => !placed.some(([p]) => p === n)), ...placed];

@@ -18,6 +18,7 @@ import type { HttpRequest } from "../../core/http-request.ts";
 import { decompose } from "../../decompose/index.ts";
 import type { Leaf } from "../../decompose/leaf.ts";
 import { LeafAnalysis } from "../../detect/analyzers/index.ts";
+import { sessionFixationRequests } from "../corpus/session-requests.ts";
 import type { Finding } from "../../detect/analyzers/finding.ts";
 import { CLASSES, type ClassLabel } from "../../detect/classes.ts";
 import { benignSamples } from "../corpus/benign.ts";
@@ -76,10 +77,14 @@ export interface GenericBuildResult {
 }
 
 /**
- * Classes the lexical model does not learn: whether a probe path, a URL in a parameter or a remote
- * file is an attack depends on where it sits and what the site serves, which n-grams cannot see.
+ * Classes the lexical model does not learn: whether a probe path, a URL in a parameter, a remote file
+ * or a session id is an attack depends on where it sits, what the site serves or where the request
+ * came from, which n-grams cannot see (a session id's text is random).
  */
-const CONTEXT_CLASSES = new Set(["scanner", "open-redirect", "ssrf", "rfi"].map((c) => CLASSES.indexOf(c as ClassLabel)));
+const CONTEXT_CLASSES = new Set(["scanner", "open-redirect", "ssrf", "rfi", "session-fixation"].map((c) => CLASSES.indexOf(c as ClassLabel)));
+
+/** Generated session-fixation requests (and as many benign twins): about what the grammar gives each class. */
+const SESSION_REQUESTS = 400;
 
 /** One training value: a leaf, what the analyzers found in it, its class. */
 interface LabelledLeaf {
@@ -117,7 +122,7 @@ function strongestFinding(findings: Finding[][], eligible: (i: number) => boolea
  */
 function labelledLeaves(analysis: LeafAnalysis, req: HttpRequest, label: ClassLabel, value: string, source: string): LabelledLeaf[] {
   const { leaves } = decompose(req);
-  const findings = leaves.map((l) => analysis.analyze(l));
+  const findings = analysis.analyzeRequest(req, leaves);
   const cls = CLASSES.indexOf(label);
   if (label === "benign") return leaves.map((leaf, i) => ({ leaf, findings: findings[i]!, label: cls, source }));
   let best = strongestFinding(findings)?.at ?? -1;
@@ -225,10 +230,15 @@ export async function buildGenericModel(options: GenericBuildOptions): Promise<G
     if (req) add(labelledLeaves(analysis, req, s.label, decodedValue(s), s.source));
   }
   for (const { source, requests } of options.benignRequests ?? []) for (const req of requests) add(labelledLeaves(analysis, req, "benign", "", source));
+  // Session fixation needs a whole request (session-requests.ts): these teach the combiner what the
+  // request-scope finding means, next to the same ids sent from the site's own pages.
+  const sessions = sessionFixationRequests(SESSION_REQUESTS, options.seed + 3);
+  for (const { request, label } of sessions.attacks) add(labelledLeaves(analysis, request, label, "", "grammar:session-fixation requests"));
+  for (const request of sessions.benign) add(labelledLeaves(analysis, request, "benign", "", "grammar:session ids from the site's own pages"));
   for (const { source, cases } of options.attackRequests ?? []) {
     const decomposed = cases.map((c) => decompose(c.request).leaves);
     const template = templateLeaves(decomposed);
-    decomposed.forEach((leaves, i) => add(suiteAttackLeaf(leaves, leaves.map((l) => analysis.analyze(l)), template, cases[i]!.label, source)));
+    decomposed.forEach((leaves, i) => add(suiteAttackLeaf(leaves, analysis.analyzeRequest(cases[i]!.request, leaves), template, cases[i]!.label, source)));
   }
   const all = [...unique.values()];
   // Context classes are the analyzers' and the combiner's alone: their look (a path ending in .php, a
