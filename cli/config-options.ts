@@ -17,7 +17,7 @@ export const DEFAULT_CONFIG_FILE = "moat.toml";
 export function addConfigOptions(cmd: Command): Command {
   return cmd
     .option("-c, --config <file>", `configuration file (default: $MOAT_CONFIG, else ./${DEFAULT_CONFIG_FILE} when present)`)
-    .option("--db <file>", "SQLite database (overrides storage.db)");
+    .option("--db <file|url>", "SQLite database file or postgres:// URL (overrides storage.db)");
 }
 
 /** Loads the configuration; `flags` maps extra command-line values onto config keys. */

@@ -6,8 +6,10 @@
 import { afterAll } from "bun:test";
 import { stopLeftoverServes } from "./helpers/serve.ts";
 import { removeTempDirs } from "./helpers/tmp.ts";
+import { stopPostgres } from "./helpers/postgres.ts";
 
-afterAll(() => {
+afterAll(async () => {
   stopLeftoverServes(); // those a failed test left running
+  await stopPostgres(); // before its data directory goes
   removeTempDirs();
 });

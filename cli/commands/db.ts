@@ -11,6 +11,7 @@ import { addConfigOptions, configFrom, withStore, type ConfigFlags } from "../co
 import { CliError, EXIT } from "../exit-codes.ts";
 import { addExamples, addOutputOptions, writeListing, writeOut, writeText, type Column, type OutputFlags } from "../output.ts";
 import { escapeControls, safeJson } from "../../src/core/control-chars.ts";
+import { isPostgresUrl } from "../../src/store/sql-client.ts";
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
 
@@ -77,6 +78,10 @@ export function dbCommand(): Command {
   );
   addConfigOptions(cmd.command("vacuum").description("give free space back to the file system (VACUUM) and optimize").option("--json", "print the sizes (bytes) as JSON")).action((flags: ConfigFlags & { json?: boolean }) =>
     withStore(flags, async (store) => {
+      if (!store.sqlite) {
+        compactIfDue(store, true);
+        return flags.json ? writeOut(safeJson({ db: store.path, vacuumed: true }, 2) + "\n") : writeText(`VACUUM ANALYZE done on ${escapeControls(store.path)} (PostgreSQL gives space back to its own files, not to the file system)\n`);
+      }
       const before = dbFileBytes(store);
       compactIfDue(store, true);
       // In WAL mode VACUUM writes the new copy of the database into the write-ahead log: the file
@@ -99,6 +104,7 @@ export function dbCommand(): Command {
     const maxErrors = Number(flags.maxErrors);
     if (!Number.isInteger(maxErrors) || maxErrors < 1) throw new CliError(`--max-errors must be a whole number from 1, got ${flags.maxErrors}`, EXIT.usage);
     const path = configFrom(flags).config.storage.db;
+    if (isPostgresUrl(path)) throw new CliError("db check runs SQLite's integrity_check; PostgreSQL checks its own pages (see its amcheck and pg_checksums)", EXIT.usage);
     if (!existsSync(path)) throw new CliError(`${path} does not exist (set storage.db or --db)`, EXIT.noInput);
     const report = await withElapsedTicker(`integrity_check of ${path}`, () => checkIntegrity(path, { pragma: "integrity_check", maxErrors })).catch((e: Error) => {
       throw e instanceof IntegrityCheckError ? new CliError(e.message, EXIT.noInput) : e;

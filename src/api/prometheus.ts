@@ -6,7 +6,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 import { depth } from "../store/outbox.ts";
 import { isReporting, listAgents } from "../services/agents.ts";
-import { counterValue, dbBytes } from "../store/stats.ts";
+import { counterValue, storeBytes } from "../store/stats.ts";
 import { COMMIT, VERSION } from "../version.ts";
 import type { ApiServices } from "./services.ts";
 
@@ -57,10 +57,10 @@ function storeMetrics(registry: Registry, s: ApiServices): void {
   const { store } = s.ctx;
   readCounter(registry, "moat_rejected_lines_total", "Log lines that did not parse (all time).", () => one(counterValue(store, "rejected")));
   readGauge(registry, "moat_threats_stored", "Flagged requests kept, by attack type.", () => {
-    const rows = store.sqlite.query("select attack_type as type, count(*) as n from threats group by attack_type").all() as { type: string; n: number }[];
+    const rows = store.sql.query("select attack_type as type, count(*) as n from threats group by attack_type").all() as { type: string; n: number }[];
     return rows.map((r) => [{ type: r.type.replace(/[^\w-]/g, "_") }, r.n]);
   }, ["type"]);
-  readGauge(registry, "moat_db_bytes", "Database file plus WAL.", () => one(dbBytes(store)));
+  readGauge(registry, "moat_db_bytes", "Database file plus WAL.", () => one(storeBytes(store)));
   // An agent's outbox (moat serve --hub): what waits for the hub, and what never reaches it.
   readGauge(registry, "moat_outbox_requests", "Requests waiting in the outbox for the hub (an agent: moat serve --hub).", () => one(depth(store).requests));
   readCounter(registry, "moat_outbox_dropped_total", "Requests that never reach the hub: the outbox was full (hub.outbox_max_requests), or the hub refused their batch.", () => one(depth(store).dropped));

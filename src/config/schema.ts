@@ -61,12 +61,12 @@ export const ConfigSchema = Type.Object(
     }),
     storage: section({
       data_dir: Type.String({ default: "", description: "where the database and models live; empty: $XDG_DATA_HOME/moat or ~/.local/share/moat" }),
-      db: Type.String({ default: "", description: "SQLite database file; empty: <data_dir>/moat.db" }),
+      db: Type.String({ default: "", description: "SQLite database file, or a postgres://user:password@host:port/database URL (a hub whose console several hubs share; put the password in MOAT_STORAGE_DB rather than in a file others read); empty: <data_dir>/moat.db" }),
     }),
     retention: section({
       traffic_rows: Type.Integer({ minimum: 1000, default: 1_000_000, description: "benign requests kept in the recent window (flagged ones are all kept)" }),
       max_age_days: Type.Integer({ minimum: 1, default: 30, description: "rows older than this are pruned" }),
-      max_db_mb: Type.Integer({ minimum: 16, default: 2048, description: "the database is kept under this size" }),
+      max_db_mb: Type.Integer({ minimum: 16, default: 2048, description: "the SQLite database is kept under this size (PostgreSQL's size is reported, not limited: its operator watches it)" }),
     }),
     alerts: section({
       burst_threats: Type.Integer({ minimum: 2, default: 20, description: "threats from one IP within burst_window_seconds that raise a burst alert" }),

@@ -1,10 +1,12 @@
 /**
  * Scheduled jobs (croner). A job never overlaps itself (croner's `protect`, and a run asked for while
  * one is going is skipped), is safe to run twice, and leaves a trace: a run that changed something,
- * and every failure, is recorded as an activity.
+ * and every failure, is recorded as an activity. Where several hubs share one database, a job runs on
+ * one of them at a time (src/store/job-claims.ts), unless its work is each process's own.
  */
 import { Cron } from "croner";
 import type { ServiceContext } from "../services/context.ts";
+import { JobClaims } from "../store/job-claims.ts";
 
 export interface Job {
   name: string;
@@ -12,14 +14,19 @@ export interface Job {
   pattern: string;
   /** Does the work; returns a summary worth an activity, or null when there was nothing to do. */
   run(now: number): Promise<string | null> | string | null;
+  /** Its work is this process's own (its live bus, its host's checks): it runs in every process sharing the database. */
+  perProcess?: boolean;
 }
 
 export class Scheduler {
   private readonly crons = new Map<string, Cron>();
   private readonly jobs = new Map<string, Job>();
   private readonly running = new Set<string>();
+  private readonly claims: JobClaims;
 
-  constructor(private readonly ctx: Pick<ServiceContext, "activities" | "log" | "now">) {}
+  constructor(private readonly ctx: Pick<ServiceContext, "activities" | "log" | "now" | "store">) {
+    this.claims = new JobClaims(ctx.store);
+  }
 
   add(job: Job): void {
     if (!job.pattern) return; // an empty pattern disables the job
@@ -47,6 +54,7 @@ export class Scheduler {
   async run(job: Job): Promise<string | null> {
     const name = job.name;
     if (this.running.has(name)) return null;
+    if (!job.perProcess && !this.tryClaim(name)) return null;
     this.running.add(name);
     const started = performance.now();
     try {
@@ -62,6 +70,16 @@ export class Scheduler {
       return null;
     } finally {
       this.running.delete(name);
+    }
+  }
+
+  /** Whether this process runs the job now; a database that cannot answer is a failed run, logged. */
+  private tryClaim(name: string): boolean {
+    try {
+      return this.claims.claim(name);
+    } catch (e) {
+      this.ctx.log.error("job not run: cannot take its lock", { job: name, error: (e as Error).message });
+      return false;
     }
   }
 

@@ -12,12 +12,12 @@ import type { Job, Scheduler } from "./scheduler.ts";
 
 /** SQLite's quick_check of the database: on its schedule, and by `moat serve` at every start. */
 export function integrityCheckJob(pattern: string, integrity: DatabaseIntegrity): Job {
-  return { name: "integrity-check", pattern, run: () => integrity.check() };
+  return { name: "integrity-check", pattern, run: () => integrity.check(), perProcess: true };
 }
 
 export function registerStandardJobs(scheduler: Scheduler, ctx: ServiceContext, services: { metrics: MetricsService; alerts: AlertService; integrity: DatabaseIntegrity; denyList?: DenyList | null }): void {
   const { config, store } = ctx;
-  scheduler.add({ name: "metrics", pattern: "*/5 * * * * *", run: () => (services.metrics.publish(), null) });
+  scheduler.add({ name: "metrics", pattern: "*/5 * * * * *", run: () => (services.metrics.publish(), null), perProcess: true });
   scheduler.add({
     name: "rollups",
     pattern: "5 * * * * *",
@@ -38,10 +38,12 @@ export function registerStandardJobs(scheduler: Scheduler, ctx: ServiceContext, 
     },
   });
   scheduler.add({ name: "compact", pattern: "30 4 * * *", run: () => (compactIfDue(store).vacuumed ? "database vacuumed" : null) });
-  scheduler.add(integrityCheckJob(config.jobs.integrity_check_cron, services.integrity));
+  // SQLite's quick_check of its file; PostgreSQL checks its own pages.
+  if (store.sqlite) scheduler.add(integrityCheckJob(config.jobs.integrity_check_cron, services.integrity));
   scheduler.add({
     name: "security-checks",
     pattern: config.jobs.security_checks_cron,
+    perProcess: true, // this host's nginx, files and exposure
     run: async () => {
       const { total, passed, failed } = complianceScore(await runSecurityChecks(ctx));
       return `${total} checks: ${passed} pass, ${total - passed - failed} warning, ${failed} fail`;

@@ -17,6 +17,9 @@ import { openGeo } from "../services/geo.ts";
 import { PRIVATE_DIR_MODE, readableByOthers } from "../core/private-files.ts";
 import { checkIntegrity } from "../store/integrity.ts";
 import { isDatabaseLocked, lockHolderPid } from "../store/lock.ts";
+import { isPostgresUrl } from "../store/sql-client.ts";
+import { openStore } from "../store/db.ts";
+import { rowCount } from "../store/stats.ts";
 import { checkMirror } from "./doctor-mirror.ts";
 import type { DoctorFinding, DoctorStatus } from "./doctor-finding.ts";
 import { checkHub } from "./doctor-hub.ts";
@@ -83,7 +86,22 @@ function servedBy(path: string): string {
   }
 }
 
+/** A PostgreSQL store: it answers, and its schema is this build's (opening it migrates it). */
+function checkPostgres(url: string): DoctorFinding[] {
+  try {
+    const store = openStore(url);
+    try {
+      return [{ check: "database", status: "ok", message: `${store.path} (PostgreSQL, ${rowCount(store, "traffic")} traffic rows)` }];
+    } finally {
+      store.close();
+    }
+  } catch (e) {
+    return [{ check: "database", status: "fail", message: `${(e as Error).message}: check storage.db, and that PostgreSQL runs and lets this user in` }];
+  }
+}
+
 async function checkDatabase(path: string): Promise<DoctorFinding[]> {
+  if (isPostgresUrl(path)) return checkPostgres(path);
   const problem = unwritable(dirname(path), PRIVATE_DIR_MODE);
   if (problem) return [{ check: "database", status: "fail", message: `${problem}: set storage.db or --db to a writable place` }];
   if (!existsSync(path)) return [{ check: "database", status: "ok", message: `${path} (will be created)` }];

@@ -14,6 +14,7 @@ import { tidyModelDir } from "../detect/site/model-dir.ts";
 import { openStore } from "../store/db.ts";
 import { loadRedactionKey } from "../store/redaction-key.ts";
 import { lockDatabase } from "../store/lock.ts";
+import { isPostgresUrl } from "../store/sql-client.ts";
 import { DatabaseIntegrity } from "../services/db-integrity.ts";
 import { startBackgroundCheckpoints } from "../store/checkpoints.ts";
 import { MemoryGuard } from "../core/memory.ts";
@@ -61,8 +62,9 @@ export async function startService(config: Config, log: Logger, role: ServiceRol
   if (config.hub.url && !config.hub.key) throw new AgentConfigError(MISSING_HUB_KEY);
   // An agent that judges with its hub's site model trains none of its own: it would replace the hub's.
   if (config.hub.url && config.hub.pull_site_model) config = { ...config, jobs: { ...config.jobs, retrain_cron: "", auto_train_min_requests: 0 } };
-  // First: a second moat serve on the same database stops here (DatabaseInUseError), before it reads a line.
-  const lock = config.storage.db === ":memory:" ? null : lockDatabase(config.storage.db);
+  // First: a second moat serve on the same SQLite file stops here (DatabaseInUseError), before it reads
+  // a line. Hubs share a PostgreSQL database by design: their jobs take turns by advisory locks.
+  const lock = config.storage.db === ":memory:" || isPostgresUrl(config.storage.db) ? null : lockDatabase(config.storage.db);
   const store = openStore(config.storage.db);
   log.info("database open", { path: store.path });
   const checkpoints = startBackgroundCheckpoints(store, log);
@@ -109,7 +111,8 @@ export async function startService(config: Config, log: Logger, role: ServiceRol
   registerStandardJobs(scheduler, ctx, { metrics, alerts, integrity, denyList });
   await scheduler.runNow("security-checks");
   // Not awaited: it reads the whole file on another thread, and start-up does not wait for it (src/store/integrity.ts).
-  void scheduler.run(integrityCheckJob("", integrity));
+  // SQLite's only: PostgreSQL checks its own pages.
+  if (store.sqlite) void scheduler.run(integrityCheckJob("", integrity));
   // The mirror's copies are judged on a thread of their own: nginx waits for each copy's answer.
   const offThread = config.mirror.enabled ? new WorkerJudge(detector, config.detect.model_dir, (why) => log.error("judging mirrored copies on the main thread from now on", { why })) : null;
   const live = startLivePipeline({

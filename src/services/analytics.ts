@@ -112,16 +112,16 @@ interface RecentRow {
  */
 const RECENT_TRAFFIC = `
 with recent as materialized (select client_ip, path, user_agent, status, is_anomaly, time from traffic where time >= ?1 order by time desc limit ?2)
-select * from (select 'path' as list, path as key, count(*) as requests, sum(is_anomaly) as flagged from recent group by path order by requests desc, key limit ?3)
-union all select * from (select 'ip', client_ip, count(*), sum(is_anomaly) from recent group by client_ip order by 3 desc, 2 limit ?3)
-union all select * from (select 'ua', user_agent, count(*), sum(is_anomaly) from recent group by user_agent order by 3 desc, 2 limit ?3)
-union all select * from (select 'status', case when status is null then 'none' else (status / 100) || 'xx' end, count(*), null from recent group by 2 order by 2)
-union all select 'window', min(time), count(*), null from recent`;
+select * from (select 'path' as list, path as key, count(*) as requests, sum(is_anomaly) as flagged from recent group by path order by requests desc, key limit ?3) as paths
+union all select * from (select 'ip', client_ip, count(*), sum(is_anomaly) from recent group by client_ip order by 3 desc, 2 limit ?3) as ips
+union all select * from (select 'ua', user_agent, count(*), sum(is_anomaly) from recent group by user_agent order by 3 desc, 2 limit ?3) as agents
+union all select * from (select 'status', case when status is null then 'none' else (status / 100) || 'xx' end, count(*), cast(null as integer) from recent group by 2 order by 2) as statuses
+union all select 'window', cast(min(time) as text), count(*), null from recent`;
 
 function recentTraffic(store: Store, since: number): RecentTraffic {
   const out: RecentTraffic = { trafficWindow: { rows: 0, oldest: null, truncated: false }, topEndpoints: [], topIps: [], topUserAgents: [], statusMix: {} };
   const tops = { path: out.topEndpoints, ip: out.topIps, ua: out.topUserAgents };
-  for (const r of store.sqlite.query<RecentRow, [number, number, number]>(RECENT_TRAFFIC).all(since, TRAFFIC_SCAN_CAP, SUMMARY_TOP)) {
+  for (const r of store.sql.query(RECENT_TRAFFIC).all(since, TRAFFIC_SCAN_CAP, SUMMARY_TOP) as RecentRow[]) {
     if (r.list === "status") out.statusMix[String(r.key)] = r.requests;
     else if (r.list === "window") out.trafficWindow = { rows: r.requests, oldest: r.key === null ? null : Number(r.key), truncated: r.requests >= TRAFFIC_SCAN_CAP };
     else tops[r.list].push({ key: String(r.key), requests: r.requests, flagged: r.flagged ?? 0 });

@@ -11,15 +11,15 @@ const PAGE = 5000;
 
 /** How many benign rows the traffic window holds: what a retrain could learn from. */
 export function benignTrafficCount(store: Store): number {
-  return (store.sqlite.query("select count(*) as n from traffic where is_anomaly = 0").get() as { n: number }).n;
+  return (store.sql.query("select count(*) as n from traffic where is_anomaly = 0").get() as { n: number }).n;
 }
 
 /** Up to `limit` of the most recent benign requests, oldest first, in batches. */
 export async function* recentBenignRequests(store: Store, limit: number): AsyncGenerator<HttpRequest[]> {
-  const newest = store.sqlite.query("select id from traffic where is_anomaly = 0 order by id desc limit 1 offset ?").get(Math.max(0, limit - 1)) as { id: number } | null;
+  const newest = store.sql.query("select id from traffic where is_anomaly = 0 order by id desc limit 1 offset ?").get(Math.max(0, limit - 1)) as { id: number } | null;
   let lastId = newest ? newest.id - 1 : 0;
   for (;;) {
-    const rows = store.sqlite
+    const rows = store.sql
       .query("select id, time, client_ip, method, path, query, status, bytes_sent, request_time, user_agent, source from traffic where is_anomaly = 0 and id > ? order by id limit ?")
       .all(lastId, PAGE) as { id: number; time: number; client_ip: string; method: string; path: string; query: string; status: number | null; bytes_sent: number | null; request_time: number | null; user_agent: string; source: string }[];
     if (!rows.length) return;

@@ -51,7 +51,9 @@ export interface BackgroundCheckpoints {
 }
 
 export function startBackgroundCheckpoints(store: Store, report: Pick<Logger, "warn" | "info">, intervalMs = 25): BackgroundCheckpoints {
-  if (store.path === ":memory:") return { stop() {} };
+  // PostgreSQL checkpoints itself; an in-memory SQLite has no log.
+  const { sqlite } = store;
+  if (!sqlite || store.path === ":memory:") return { stop() {} };
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "application/javascript" }));
   const worker = new Worker(url);
   const stop = () => {
@@ -68,8 +70,8 @@ export function startBackgroundCheckpoints(store: Store, report: Pick<Logger, "w
     else if (data.resumed) report.info("background WAL checkpoints work again");
   };
   worker.onerror = (e) => fail(e.message);
-  store.sqlite.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
-  store.sqlite.exec(`PRAGMA wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
+  sqlite.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+  sqlite.exec(`PRAGMA wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
   worker.postMessage({ path: store.path, intervalMs });
   return { stop };
 }

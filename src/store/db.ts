@@ -1,6 +1,8 @@
 /**
- * Opening the database: SQLite in WAL mode (readers never block the writer), migrated at start-up
- * from the embedded migrations, which upgrades an existing database in place.
+ * Opening the database, migrated at start-up from the embedded migrations (which upgrades an existing
+ * database in place): a file is SQLite in WAL mode (readers never block the writer); a `postgres://`
+ * URL is PostgreSQL, which several hubs may share (src/store/pg/). Both are used through the same
+ * drizzle SQLite builders and the same synchronous SQL interface (sql-client.ts).
  */
 import { Database } from "bun:sqlite";
 import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
@@ -11,12 +13,20 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import * as schema from "./schema.ts";
 import { JOURNAL, MIGRATION_SQL } from "./migrations/index.ts";
+import { isPostgresUrl, redactedDatabaseUrl, type SqlClient, type StoreDialect } from "./sql-client.ts";
+import { PgSyncClient } from "./pg/sync-client.ts";
+import { migratePostgres } from "./pg/migrate.ts";
 
 export type Db = BunSQLiteDatabase<typeof schema>;
 
 export interface Store {
-  sqlite: Database;
+  dialect: StoreDialect;
+  /** Plain SQL on either database. */
+  sql: SqlClient;
+  /** SQLite's own handle, for what only SQLite has (pragmas, checkpoints, vacuum); null on PostgreSQL. */
+  sqlite: Database | null;
   db: Db;
+  /** The file, or the URL without its password. */
   path: string;
   close(): void;
 }
@@ -45,7 +55,32 @@ function runMigrations(db: Db): void {
   }
 }
 
-export function openStore(path: string): Store {
+/** A file path opens SQLite; a `postgres://` URL, PostgreSQL. */
+export function openStore(target: string): Store {
+  return isPostgresUrl(target) ? openPostgres(target) : openSqlite(target);
+}
+
+function openPostgres(url: string): Store {
+  const shown = redactedDatabaseUrl(url);
+  const client = new PgSyncClient(url);
+  try {
+    client.exec("select 1");
+  } catch (e) {
+    client.close();
+    throw new StoreError(`cannot connect to ${shown}: ${(e as Error).message}`);
+  }
+  try {
+    migratePostgres(client);
+  } catch (e) {
+    client.close();
+    throw new StoreError(`cannot migrate the database ${shown}: ${(e as Error).message}`);
+  }
+  // drizzle's SQLite driver over PostgreSQL's client: it speaks bun:sqlite's interface (sync-client.ts).
+  const db = drizzle(client as unknown as Database, { schema });
+  return { dialect: "postgres", sql: client, sqlite: null, db, path: shown, close: () => client.close() };
+}
+
+function openSqlite(path: string): Store {
   try {
     if (path !== ":memory:") {
       makePrivateDir(dirname(path));
@@ -76,5 +111,5 @@ export function openStore(path: string): Store {
     sqlite.close();
     throw new StoreError(`cannot migrate the database ${path}: ${(e as Error).message}`);
   }
-  return { sqlite, db, path, close: () => sqlite.close() };
+  return { dialect: "sqlite", sql: sqlite, sqlite, db, path, close: () => sqlite.close() };
 }

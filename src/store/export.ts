@@ -29,7 +29,7 @@ export async function* exportRows(store: Store, table: ExportTable, format: Expo
   let lastId = 0;
   let header: string[] | null = null;
   for (;;) {
-    const rows = store.sqlite.query(`select * from ${table} where id > ? and ${TIME_COLUMN[table]} >= ? order by id limit ${PAGE}`).all(lastId, since) as Record<string, unknown>[];
+    const rows = store.sql.query(`select * from ${table} where id > ? and ${TIME_COLUMN[table]} >= ? order by id limit ${PAGE}`).all(lastId, since) as Record<string, unknown>[];
     if (!rows.length) return;
     let out = "";
     for (const row of rows) {

@@ -10,7 +10,7 @@ export interface DbStats {
   activities: number;
   trafficRows: number;
   rejectedLines: number;
-  /** The database file plus its write-ahead log. */
+  /** The database file plus its write-ahead log (PostgreSQL: the database's size). */
   dbBytes: number;
   db: string;
 }
@@ -21,12 +21,12 @@ function fileSize(path: string): number {
 
 /** A running total that outlives pruning (`requests`, `threats`, `rejected`); 0 before the first. */
 export function counterValue(store: Store, key: string): number {
-  return (store.sqlite.query("select value from counters where key = ?").get(key) as { value: number } | null)?.value ?? 0;
+  return (store.sql.query("select value from counters where key = ?").get(key) as { value: number } | null)?.value ?? 0;
 }
 
 /** The rows a table holds now (a whole-table count: for commands and checks, not for a scrape). */
 export function rowCount(store: Store, table: "traffic" | "threats" | "alerts" | "activities"): number {
-  return (store.sqlite.query(`select count(*) as n from ${table}`).get() as { n: number }).n;
+  return (store.sql.query(`select count(*) as n from ${table}`).get() as { n: number }).n;
 }
 
 /** The database file and its write-ahead log, each on its own (a path is enough: benchmarks measure a database another process has open). */
@@ -40,6 +40,16 @@ export function dbBytes(store: Pick<Store, "path">): number {
   return database + wal;
 }
 
+/** A PostgreSQL database's size on disk (pg_database_size). */
+export function postgresBytes(store: Store): number {
+  return (store.sql.query("select pg_database_size(current_database()) as n").get() as { n: number }).n;
+}
+
+/** The disk the store takes: the SQLite file and its log, or the PostgreSQL database. */
+export function storeBytes(store: Store): number {
+  return store.dialect === "postgres" ? postgresBytes(store) : dbBytes(store);
+}
+
 /** Everything at once; it counts whole tables, so it is for commands and checks, not for a scrape. */
 export function dbStats(store: Store): DbStats {
   return {
@@ -49,7 +59,7 @@ export function dbStats(store: Store): DbStats {
     activities: rowCount(store, "activities"),
     trafficRows: rowCount(store, "traffic"),
     rejectedLines: counterValue(store, "rejected"),
-    dbBytes: dbBytes(store),
+    dbBytes: storeBytes(store),
     db: store.path,
   };
 }

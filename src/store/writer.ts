@@ -3,7 +3,6 @@
  * flagged requests in full, the per-minute rollup, the running totals and the tail checkpoint — so
  * that a crash leaves either all of a batch or none of it, and a restart resumes right after it.
  */
-import type { Database, SQLQueryBindings } from "bun:sqlite";
 import { and, eq, getTableColumns, getTableName, sql, type InferInsertModel } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { requestIdOf, type HttpRequest } from "../core/http-request.ts";
@@ -11,6 +10,7 @@ import type { Verdict } from "../detect/verdict.ts";
 import type { TailCheckpoint } from "../ingest/tail.ts";
 import { agentCursors, counters, metricRollups, tailCheckpoints, threats, traffic } from "./schema.ts";
 import type { Store } from "./db.ts";
+import type { SqlClient, SqlParam } from "./sql-client.ts";
 import type { ThreatRow, TrafficRow } from "./rows.ts";
 import { enqueue, hasRoom } from "./outbox.ts";
 
@@ -61,18 +61,18 @@ const MINUTE = 60_000;
 /**
  * An insert of one row of `table` (every column but the `id` it returns), prepared once. The SQL is
  * derived from the drizzle table, and values go through each column's own encoder (booleans as 0/1),
- * but the statement runs on bun:sqlite directly: drizzle's per-call query building and placeholder
+ * but the statement runs on the SQL client directly: drizzle's per-call query building and placeholder
  * mapping cost more than SQLite's insert itself, and this is the one path every request takes.
  */
-function rowInsert<T extends SQLiteTable>(sqlite: Database, table: T): (row: InferInsertModel<T>) => number {
+function rowInsert<T extends SQLiteTable>(client: SqlClient, table: T): (row: InferInsertModel<T>) => number {
   const columns = Object.entries(getTableColumns(table)).filter(([key]) => key !== "id");
-  const statement = sqlite.prepare(`insert into "${getTableName(table)}" (${columns.map(([, c]) => `"${c.name}"`).join(", ")}) values (${columns.map(() => "?").join(", ")})`);
+  const statement = client.prepare(`insert into "${getTableName(table)}" (${columns.map(([, c]) => `"${c.name}"`).join(", ")}) values (${columns.map(() => "?").join(", ")}) returning "id"`);
   return (row) => {
     const values = columns.map(([key, column]) => {
       const value = (row as Record<string, unknown>)[key];
-      return value === null || value === undefined ? null : (column.mapToDriverValue(value) as SQLQueryBindings);
+      return value === null || value === undefined ? null : (column.mapToDriverValue(value) as SqlParam);
     });
-    return Number(statement.run(...values).lastInsertRowid);
+    return Number(statement.values(...values)[0]![0]);
   };
 }
 
@@ -83,10 +83,10 @@ const p = sql.placeholder;
  * check's write-behind) would otherwise spend more on building SQL than on writing.
  */
 function prepareStatements(store: Store) {
-  const { db, sqlite } = store;
+  const { db } = store;
   return {
-    insertTraffic: rowInsert(sqlite, traffic),
-    insertThreat: rowInsert(sqlite, threats),
+    insertTraffic: rowInsert(store.sql, traffic),
+    insertThreat: rowInsert(store.sql, threats),
     trafficByRequestId: db.select().from(traffic).where(eq(traffic.requestId, p("requestId"))).prepare(),
     threatByRequestId: db.select({ id: threats.id, score: threats.score }).from(threats).where(eq(threats.requestId, p("requestId"))).prepare(),
     minuteByType: db.select({ byType: metricRollups.byType }).from(metricRollups).where(and(eq(metricRollups.resolution, "minute"), eq(metricRollups.bucket, p("bucket")))).prepare(),

@@ -78,7 +78,7 @@ function agentParts(url: string, key: string, env: Record<string, string> = {}, 
   const write = (paths: string[], verdict = benign, clientIp?: string) => writer.write({ requests: paths.map((p) => request(p, clientIp)), verdicts: paths.map(() => verdict), now: Date.now() });
   /** A new run of this agent (a restart): what it writes next carries another instance. */
   const restart = (instance: string) => (writer = writerOf(instance));
-  return { dir, store, write, restart, denyList, config, ctx, activities: () => store.sqlite.query<{ type: string }, []>("select type from activities order by id").all().map((a) => a.type) };
+  return { dir, store, write, restart, denyList, config, ctx, activities: () => store.sqlite!.query<{ type: string }, []>("select type from activities order by id").all().map((a) => a.type) };
 }
 
 /** A shipper of `parts` (the transport alone: the hub's answer only adopts bans). */
@@ -89,7 +89,7 @@ function ship(parts: ReturnType<typeof agentParts>, options: { fetch?: typeof fe
   return shipper;
 }
 
-const hubPaths = (hub: Store, agent = "web-1") => hub.sqlite.query<{ path: string }, [string]>("select path from traffic where agent = ? order by id").all(agent).map((r) => r.path);
+const hubPaths = (hub: Store, agent = "web-1") => hub.sqlite!.query<{ path: string }, [string]>("select path from traffic where agent = ? order by id").all(agent).map((r) => r.path);
 
 describe("agent routes", () => {
   test("only a live agent key may call them, checked before the body is read; an agent key may call nothing else", async () => {
@@ -141,7 +141,7 @@ describe("agent routes", () => {
     const response = await fetch(`${url}/api/agent/batches`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${agentKey}` }, body: JSON.stringify({ entries: [{ instance: "run-aaaaaaaa", seq: 1, now: 0, requests: [{ path: 1 }], verdicts: [], blocked: [], rejected: 0 }] }) });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { message: string }).message).toMatch(/^invalid entries/);
-    expect(s.ctx.store.sqlite.query("select count(*) as n from agent_cursors").get()).toEqual({ n: 0 });
+    expect(s.ctx.store.sqlite!.query("select count(*) as n from agent_cursors").get()).toEqual({ n: 0 });
   });
 
   test("an agent key cannot be named like the hub's own rows, or with characters an agent's name does not take", async () => {
@@ -229,7 +229,7 @@ describe("the shipper", () => {
     ship(agent);
     await waitFor("the outbox to drain", () => depth(agent.store).batches === 0, 10_000);
     expect(hubPaths(s.ctx.store)).toEqual(["/first-run", "/second-run"]);
-    expect(s.ctx.store.sqlite.query("select instance, seq from agent_cursors order by seq").all()).toEqual([{ instance: "run-aaaaaaaa", seq: 1 }, { instance: "run-bbbbbbbb", seq: 2 }]);
+    expect(s.ctx.store.sqlite!.query("select instance, seq from agent_cursors order by seq").all()).toEqual([{ instance: "run-aaaaaaaa", seq: 1 }, { instance: "run-bbbbbbbb", seq: 2 }]);
   });
 
   test("answers that are not the hub's (a proxy's error page, an empty 200) drop nothing and acknowledge nothing", async () => {
@@ -295,7 +295,7 @@ describe("the hub's state on the agent", () => {
     s.denyList!.ban("198.51.100.77", { source: "manual", reason: "by hand on the hub \u001b[31m", durationMs: 3_600_000 });
     await waitFor("the agent to take the hub's bans", () => agent.denyList.list().length > 0, 10_000);
     await Bun.sleep(300); // a few heartbeats more: a refused ban is not tried again, nor written
-    const rows = agent.store.sqlite.query("select ip, source, simulated, reason from bans").all();
+    const rows = agent.store.sqlite!.query("select ip, source, simulated, reason from bans").all();
     expect(rows).toEqual([{ ip: "198.51.100.77", source: "hub", simulated: 1, reason: "by hand on the hub \\x1b[31m" }]);
     await agent.denyList.sync();
     expect(existsSync(agent.config.ban.file) ? readFileSync(agent.config.ban.file, "utf8") : "").not.toContain("198.51.100.77");

@@ -57,7 +57,7 @@ describe("the outbox", () => {
 
   test("a batch that fails to store is not queued either (one transaction)", () => {
     const { store, writer } = agentWriter(1000);
-    store.sqlite.exec("CREATE TRIGGER fail BEFORE INSERT ON traffic BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    store.sqlite!.exec("CREATE TRIGGER fail BEFORE INSERT ON traffic BEGIN SELECT RAISE(ABORT, 'disk full'); END");
     expect(() => writer.write(batchOf(2))).toThrow(/disk full/);
     expect(depth(store).batches).toBe(0);
     store.close();
@@ -70,7 +70,7 @@ describe("the outbox", () => {
     writer.write(batchOf(7, benign, "/c")); // full: dropped
     expect(depth(store)).toMatchObject({ requests: 1100, dropped: 7 });
     expect(dropped).toEqual([7]);
-    expect(store.sqlite.query("select count(*) as n from traffic").get()).toEqual({ n: 1107 });
+    expect(store.sqlite!.query("select count(*) as n from traffic").get()).toEqual({ n: 1107 });
     acknowledge(store, peek(store, Infinity).at(-1)!.seq);
     writer.write(batchOf(4, benign, "/d"));
     expect(depth(store)).toMatchObject({ batches: 1, requests: 4, dropped: 7 });
@@ -153,12 +153,12 @@ describe("the hub stores each agent batch exactly once", () => {
     expect(again).toMatchObject({ stored: 0, duplicates: 1, traffic: [], threats: [] });
     // Another agent's batch 1, with the same request id: its own rows, never merged into web-1's.
     expect(storeAgentBatches(store, writer, "web-2", [asReceived(1, payload!.payload)], NOW)).toMatchObject({ stored: 1, duplicates: 0 });
-    expect(store.sqlite.query("select agent, count(*) as n from traffic group by agent order by agent").all()).toEqual([{ agent: "web-1", n: 2 }, { agent: "web-2", n: 2 }]);
-    expect(store.sqlite.query("select agent, request_id from threats order by agent").all()).toEqual([
+    expect(store.sqlite!.query("select agent, count(*) as n from traffic group by agent order by agent").all()).toEqual([{ agent: "web-1", n: 2 }, { agent: "web-2", n: 2 }]);
+    expect(store.sqlite!.query("select agent, request_id from threats order by agent").all()).toEqual([
       { agent: "web-1", request_id: `web-1/${id.request_id}` },
       { agent: "web-2", request_id: `web-2/${id.request_id}` },
     ]);
-    expect(store.sqlite.query("select value from counters where key = 'requests'").get()).toEqual({ value: 4 });
+    expect(store.sqlite!.query("select value from counters where key = 'requests'").get()).toEqual({ value: 4 });
     store.close();
   });
 
@@ -170,7 +170,7 @@ describe("the hub stores each agent batch exactly once", () => {
     expect([stored(5, "/a"), stored(6, "/b"), stored(6, "/b"), stored(4, "/old")]).toEqual([1, 1, 0, 0]);
     // The agent's database restored from a backup: its seq starts lower again, in a run of its own.
     expect(stored(3, "/after-restore", "run-bbbbbbbb")).toBe(1);
-    expect(store.sqlite.query("select path from traffic order by id").all()).toEqual([{ path: "/a" }, { path: "/b" }, { path: "/after-restore" }]);
+    expect(store.sqlite!.query("select path from traffic order by id").all()).toEqual([{ path: "/a" }, { path: "/b" }, { path: "/after-restore" }]);
     store.close();
   });
 
@@ -179,7 +179,7 @@ describe("the hub stores each agent batch exactly once", () => {
     const [payload] = toWireEntries({ ...batchOf(2), now: NOW });
     const entry = asReceived(1, payload!.payload);
     expect(() => storeAgentBatches(store, new StoreWriter(store), "web-1", [{ ...entry, verdicts: entry.verdicts.slice(1) }], NOW)).toThrow(/2 requests, 1 verdicts and 2 blocked flags/);
-    expect(store.sqlite.query("select count(*) as n from agent_cursors").get()).toEqual({ n: 0 });
+    expect(store.sqlite!.query("select count(*) as n from agent_cursors").get()).toEqual({ n: 0 });
     store.close();
   });
 });

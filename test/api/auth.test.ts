@@ -52,7 +52,7 @@ describe("API keys", () => {
     const store = tempStore();
     const created = createKey(store, "ci", {}, T0);
     expect(created.key).toMatch(/^moat_[A-Za-z0-9_-]{51}$/);
-    const row = store.sqlite.query("select * from api_keys where id = ?").get(created.id) as Record<string, unknown>;
+    const row = store.sqlite!.query("select * from api_keys where id = ?").get(created.id) as Record<string, unknown>;
     expect(row.hash).toBe(sha256Hex(created.key));
     const secret = created.key.slice(13);
     for (const value of Object.values(row)) expect(String(value)).not.toContain(secret);
@@ -109,7 +109,7 @@ describe("sessions", () => {
     const store = tempStore();
     const key = createKey(store, "dash");
     const token = createSession(store, key.id, 60_000, T0);
-    expect(store.sqlite.query("select hash from sessions").all()).toEqual([{ hash: sha256Hex(token) }]);
+    expect(store.sqlite!.query("select hash from sessions").all()).toEqual([{ hash: sha256Hex(token) }]);
     expect(verifySession(store, token, T0 + 59_999)).toEqual({ keyId: key.id, keyName: "dash", scope: "admin", rateLimit: null, expiresAt: T0 + 60_000 });
     expect(verifySession(store, token, T0 + 60_000)).toBeNull();
     expect(verifySession(store, "not-a-token", T0)).toBeNull();
@@ -372,7 +372,7 @@ describe("the inline check rate limit", () => {
     expect(tooLarge.body?.message).toContain("at most 5 per batch");
     // What was judged and stored: the 3 + 5 items that went through.
     s.writeBehind.flush();
-    expect(s.ctx.store.sqlite.query<{ n: number }, []>("select count(*) as n from traffic where source = 'inline'").get()?.n).toBe(8);
+    expect(s.ctx.store.sqlite!.query<{ n: number }, []>("select count(*) as n from traffic where source = 'inline'").get()?.n).toBe(8);
   });
 
   test("a key's own limit replaces the server's: 0 is unlimited (for nginx), a number is the key's own budget", async () => {

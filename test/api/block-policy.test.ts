@@ -31,7 +31,7 @@ async function blockMode(env: Record<string, string> = {}) {
   };
   const storedBlocked = () => {
     s.writeBehind.flush();
-    return s.ctx.store.sqlite.query("select endpoint, blocked from threats order by endpoint").all();
+    return s.ctx.store.sqlite!.query("select endpoint, blocked from threats order by endpoint").all();
   };
   return { check, storedBlocked };
 }

@@ -48,7 +48,7 @@ beforeAll(async () => {
   ingest = followLogs(s, [join(dir, "access.log"), join(dir, "access.json.log")]);
   app = createApi(s);
   const stored = LINES.length + JSON_LINES.length;
-  await waitFor("the logs' rows stored", () => (s.ctx.store.sqlite.query("select count(*) as n from traffic").get() as { n: number }).n === stored);
+  await waitFor("the logs' rows stored", () => (s.ctx.store.sqlite!.query("select count(*) as n from traffic").get() as { n: number }).n === stored);
 });
 
 afterAll(async () => {
@@ -61,7 +61,7 @@ afterAll(async () => {
 describe("an address's activity", () => {
   test("is read through the client-address index, not a scan of the traffic table", () => {
     // The plan of the statement addressActivity itself prepares, not of a copy written here.
-    const { sqlite } = s.ctx.store;
+    const sqlite = s.ctx.store.sqlite!;
     const prepared: string[] = [];
     const prepare = sqlite.prepare.bind(sqlite);
     sqlite.prepare = ((sql: string) => (prepared.push(sql), prepare(sql))) as typeof sqlite.prepare;

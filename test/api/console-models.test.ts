@@ -99,7 +99,7 @@ test("list, train (409 while a retrain runs), promote a kept model, roll back; e
   expect(s.ctx.detector.modelVersion).toBe(`${generic!.version}+${first.version}`);
   expect(readdirSync(join(dir, "history"))).toEqual([`00000002-replaced-before-${first.version}.onnx`]);
   expect(activity("model.promoted")[0]!.title).toBe("Site model promoted by hand");
-  expect(s.ctx.store.sqlite.query("select version from model_versions where active = 1").all()).toEqual([{ version: first.version }]);
+  expect(s.ctx.store.sqlite!.query("select version from model_versions where active = 1").all()).toEqual([{ version: first.version }]);
 
   expect(await failure("POST", `/api/models/${first.version}/promote`)).toBe(409);
   expect(await failure("POST", "/api/models/site-1999-01-01/promote")).toBe(404);

@@ -56,7 +56,7 @@ afterAll(async () => {
 const data = apiData;
 const failure = apiFailure;
 
-const trafficRows = (s: ApiServices) => (s.ctx.store.sqlite.query("select count(*) as n from traffic").get() as { n: number }).n;
+const trafficRows = (s: ApiServices) => (s.ctx.store.sqlite!.query("select count(*) as n from traffic").get() as { n: number }).n;
 
 describe("the measurements behind /api/performance", () => {
   test("quantiles are nearest-rank over the latest measurements only; rates are per second over the last minute", () => {

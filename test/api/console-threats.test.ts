@@ -89,7 +89,7 @@ const failure = (method: string, path: string, body?: unknown) => apiFailure(app
 
 const check = async (request: unknown) => (await callApi<Answer>(app, "POST", "/check", request)).body as unknown as Answer;
 const threatsOf = async (query: string) => data<Threat[]>("GET", `/api/threats?range=1h&${query}`);
-const threatCount = () => (s.ctx.store.sqlite.query("select count(*) as n from threats").get() as { n: number }).n;
+const threatCount = () => (s.ctx.store.sqlite!.query("select count(*) as n from threats").get() as { n: number }).n;
 
 beforeAll(async () => {
   s = await makeApiServices();

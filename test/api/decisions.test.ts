@@ -32,7 +32,7 @@ describe("/api/decisions", () => {
     expect(readFileSync(s.ctx.config.ban.file, "utf8")).not.toContain("203.0.113.7");
     expect(await apiData(app, "GET", "/api/decisions")).toEqual([]);
     // A prefix ban is lifted by its prefix, its slash encoded.
-    s.ctx.store.sqlite.query("insert into bans (ip, reason, source, created_at, expires_at, simulated) values ('203.0.113.0/24', 'campaign', 'auto', ?, null, 0)").run(Date.now());
+    s.ctx.store.sqlite!.query("insert into bans (ip, reason, source, created_at, expires_at, simulated) values ('203.0.113.0/24', 'campaign', 'auto', ?, null, 0)").run(Date.now());
     expect(await apiData(app, "DELETE", "/api/decisions/203.0.113.0%2F24")).toMatchObject({ ip: "203.0.113.0/24" });
   });
 
@@ -51,7 +51,7 @@ describe("/api/decisions", () => {
   test("/metrics counts the active decisions, enforced and simulated", async () => {
     const { s, app } = await setup();
     s.denyList!.ban("203.0.113.7", { source: "manual", reason: "x", durationMs: null });
-    s.ctx.store.sqlite.query("insert into bans (ip, reason, source, created_at, expires_at, simulated) values ('198.51.100.9', 'y', 'auto', ?, null, 1)").run(Date.now());
+    s.ctx.store.sqlite!.query("insert into bans (ip, reason, source, created_at, expires_at, simulated) values ('198.51.100.9', 'y', 'auto', ?, null, 1)").run(Date.now());
     const text = await (await app.handle(new Request("http://127.0.0.1/metrics"))).text();
     expect(text).toContain('moat_bans_active{simulated="false"} 1');
     expect(text).toContain('moat_bans_active{simulated="true"} 1');

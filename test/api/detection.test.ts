@@ -57,8 +57,8 @@ async function setup(options: DetectionRouteOptions = {}, env: Record<string, st
 function storedInline(s: ApiServices) {
   s.writeBehind.flush();
   return {
-    traffic: s.ctx.store.sqlite.query("select path, is_anomaly as flagged, attack_type as type, source from traffic order by id").all() as { path: string; flagged: number; type: string | null; source: string }[],
-    threats: s.ctx.store.sqlite.query("select endpoint, attack_type as type, blocked, source from threats order by id").all() as { endpoint: string; type: string; blocked: number; source: string }[],
+    traffic: s.ctx.store.sqlite!.query("select path, is_anomaly as flagged, attack_type as type, source from traffic order by id").all() as { path: string; flagged: number; type: string | null; source: string }[],
+    threats: s.ctx.store.sqlite!.query("select endpoint, attack_type as type, blocked, source from threats order by id").all() as { endpoint: string; type: string; blocked: number; source: string }[],
   };
 }
 

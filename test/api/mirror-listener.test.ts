@@ -36,7 +36,7 @@ async function setup(env: Record<string, string> = {}) {
   const base = `http://127.0.0.1:${listener?.port}`;
   const mirror = (body: string | null, headers: Record<string, string> = {}, path = "/mirror") =>
     fetch(`${base}${path}`, { method: "POST", headers: { ...SNIPPET_HEADERS, ...headers }, ...(body === null ? {} : { body }) });
-  const rows = () => s.ctx.store.sqlite.query("select client_ip, method, path, query, is_anomaly, attack_type, source, request_id, partial from traffic").all() as Record<string, unknown>[];
+  const rows = () => s.ctx.store.sqlite!.query("select client_ip, method, path, query, is_anomaly, attack_type, source, request_id, partial from traffic").all() as Record<string, unknown>[];
   const stored = async (n: number) => {
     await waitFor(`${n} mirrored rows stored`, () => {
       s.writeBehind.flush();
@@ -59,7 +59,7 @@ describe("the mirror's listener", () => {
     const res = await mirror("user=admin&password=x' OR '1'='1' --");
     expect(res.status).toBe(204);
     expect(await stored(1)).toEqual([{ client_ip: "198.51.100.4", method: "POST", path: "/login", query: "next=%2Fhome", is_anomaly: 1, attack_type: "sqli", source: "mirror", request_id: ID, partial: null }]);
-    const threat = s.ctx.store.sqlite.query("select request from threats").get() as { request: string };
+    const threat = s.ctx.store.sqlite!.query("select request from threats").get() as { request: string };
     expect(JSON.parse(threat.request)).toMatchObject({ body: expect.stringContaining("password=") });
     expect(s.mirror!.status()).toMatchObject({ received: 1, judged: 1, dropped: 0, refused: 0, oversize: 0, storedAlone: 1 });
   });

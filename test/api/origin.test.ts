@@ -46,7 +46,7 @@ async function send(app: App, method: string, path: string, init: { body?: strin
 async function storedThreat(s: ApiServices, app: App): Promise<number> {
   expect((await callApi(app, "POST", "/check", SQLI_CHECK)).status).toBe(200);
   s.writeBehind.flush();
-  return (s.ctx.store.sqlite.query("select id from threats order by id desc limit 1").get() as { id: number }).id;
+  return (s.ctx.store.sqlite!.query("select id from threats order by id desc limit 1").get() as { id: number }).id;
 }
 
 

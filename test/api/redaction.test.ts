@@ -81,7 +81,7 @@ function expectRedactions(redacted: Redaction[]): void {
 }
 
 async function threatDetail(where: string): Promise<Detail> {
-  const row = s.ctx.store.sqlite.query(`select id from threats where ${where} order by id desc limit 1`).get() as { id: number };
+  const row = s.ctx.store.sqlite!.query(`select id from threats where ${where} order by id desc limit 1`).get() as { id: number };
   return apiData<Detail>(app, "GET", `/api/threats/${row.id}`);
 }
 
@@ -115,10 +115,10 @@ describe("redaction at ingestion", () => {
 
   for (const [path, where] of [["an inline check", "source = 'inline'"], ["a followed log", "source != 'inline'"]] as const) {
     test(`${path}: stored and served by /api/threats/{id} without the secrets, with names, lengths, keyed hashes and the evidence`, async () => {
-      const rows = s.ctx.store.sqlite.query(`select * from threats where ${where}`).all();
+      const rows = s.ctx.store.sqlite!.query(`select * from threats where ${where}`).all();
       expect(rows.length).toBe(1);
       expectNoSecret(`${path}: threat rows`, JSON.stringify(rows));
-      expectNoSecret(`${path}: traffic rows`, JSON.stringify(s.ctx.store.sqlite.query("select * from traffic").all()));
+      expectNoSecret(`${path}: traffic rows`, JSON.stringify(s.ctx.store.sqlite!.query("select * from traffic").all()));
 
       const d = await threatDetail(where);
       expectNoSecret(`${path}: /api/threats/{id}`, JSON.stringify(d));

@@ -189,8 +189,8 @@ describe("moat decisions (moat ban's own name)", () => {
     const { openStore } = await import("../../src/store/db.ts");
     const store = openStore(decisionsDb);
     const now = Date.now();
-    store.sqlite.query("insert into bans (ip, reason, source, created_at, expires_at, simulated) values (?, ?, 'auto', ?, null, ?)").run("203.0.113.0/24", "4 threats from 203.0.113.0/24 within 300 s", now, 0);
-    store.sqlite.query("insert into bans (ip, reason, source, created_at, expires_at, simulated) values (?, ?, 'auto', ?, null, ?)").run("198.51.100.9", "5 threats within 300 s", now - 1, 1);
+    store.sqlite!.query("insert into bans (ip, reason, source, created_at, expires_at, simulated) values (?, ?, 'auto', ?, null, ?)").run("203.0.113.0/24", "4 threats from 203.0.113.0/24 within 300 s", now, 0);
+    store.sqlite!.query("insert into bans (ip, reason, source, created_at, expires_at, simulated) values (?, ?, 'auto', ?, null, ?)").run("198.51.100.9", "5 threats within 300 s", now - 1, 1);
     store.close();
     const decisions = (...args: string[]) => runCli(["decisions", ...args, "--config", config, "--db", decisionsDb]);
     const listed = decisions("list");

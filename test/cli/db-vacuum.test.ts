@@ -26,9 +26,9 @@ describe("moat db vacuum", () => {
       const requests = Array.from({ length: 500 }, (_, i) => request(batch * 500 + i));
       writer.write({ requests, verdicts: requests.map(() => benign) });
     }
-    store.sqlite.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    store.sqlite!.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     // Free pages in the database file, and changes still in the write-ahead log (this connection stays open, as moat serve's would).
-    store.sqlite.exec("delete from traffic where id % 10 != 0");
+    store.sqlite!.exec("delete from traffic where id % 10 != 0");
     const before = { database: size(db), wal: size(`${db}-wal`) };
     expect(before.wal).toBeGreaterThan(0);
     try {

@@ -96,7 +96,7 @@ describe("moat db prune", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toStartWith("deleted 1500 traffic rows");
     const after = openStore(pruneDb);
-    expect(after.sqlite.query<{ n: number }, []>("select count(*) as n from traffic").get()!.n).toBe(1000);
+    expect(after.sqlite!.query<{ n: number }, []>("select count(*) as n from traffic").get()!.n).toBe(1000);
     after.close();
   });
 });

@@ -33,7 +33,7 @@ const FORMULA = '=HYPERLINK("http://evil.example","x")';
   const threat: Verdict = { score: 0.99, isAnomaly: true, threshold: 0.5, attackType: "sqli", severity: "critical", reasons: [], modelVersion: "m" };
   const requests = Array.from({ length: 3000 }, (_, i) => request(i));
   new StoreWriter(store).write({ requests, verdicts: requests.map(() => threat) });
-  const ban = store.sqlite.query("insert into bans (ip, reason, source, created_at, expires_at, simulated) values (?, ?, ?, ?, ?, 0)");
+  const ban = store.sqlite!.query("insert into bans (ip, reason, source, created_at, expires_at, simulated) values (?, ?, ?, ?, ?, 0)");
   ban.run("198.51.100.7", "banned by hand", "manual", now, null);
   ban.run("203.0.113.9", `5 threats, "quoted", the last ${FORMULA}`, "auto", now + 1, now + 3_600_000);
   createKey(store, "ci", { scope: "check", rateLimit: 0 });

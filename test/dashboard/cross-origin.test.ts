@@ -24,7 +24,7 @@ describe.skipIf(!CHROMIUM)("a cross-origin page in Chromium", () => {
     started.push(app);
     expect((await callApi(app, "POST", "/check", { method: "GET", path: "/login", query_params: { user: "admin' OR '1'='1' --" } })).status).toBe(200);
     s.writeBehind.flush();
-    const { id } = s.ctx.store.sqlite.query("select id from threats order by id desc limit 1").get() as { id: number };
+    const { id } = s.ctx.store.sqlite!.query("select id from threats order by id desc limit 1").get() as { id: number };
     const target = `http://127.0.0.1:${app.server!.port}/api/threats/${id}/false-positive`;
 
     const answered: string[] = [];

@@ -71,7 +71,7 @@ describe("GET /check/auth-request without the snippet's headers", () => {
     // `GET http://shop.test?q=...` gives $request_uri "?q=...": nginx serves /, and Moat judges /?q=...
     expect(await status({ "x-original-method": "GET", "x-original-uri": "?q=%3Cscript%3Ealert(1)%3C/script%3E" })).toBe(403);
     s.writeBehind.flush();
-    expect(s.ctx.store.sqlite.query("select method, path, query from traffic order by id").all()).toEqual([
+    expect(s.ctx.store.sqlite!.query("select method, path, query from traffic order by id").all()).toEqual([
       { method: "_" + "A".repeat(60), path: "/", query: "" },
       { method: "GET", path: "/", query: "q=%3Cscript%3Ealert(1)%3C/script%3E" },
     ]);

@@ -1,6 +1,8 @@
 /** Reads moat's database as a second process would (tests and benches). */
 import { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";
+import { PgSyncClient } from "../../src/store/pg/sync-client.ts";
+import { isPostgresUrl, type SqlClient } from "../../src/store/sql-client.ts";
 
 /** The database as a second process reads it: read-only, and waiting for a lock held for a moment, as moat itself does. */
 export function openReadonly(path: string): Database {
@@ -9,17 +11,32 @@ export function openReadonly(path: string): Database {
   return db;
 }
 
-export function dbCounts(path: string): { requests: number; trafficRows: number; threats: number } {
-  if (!existsSync(path)) return { requests: 0, trafficRows: 0, threats: 0 };
-  const db = openReadonly(path);
+/** One client a PostgreSQL database, kept for the run (a client is a thread and a connection). */
+const pgClients = new Map<string, PgSyncClient>();
+
+/** What moat stored, read as a second process would; `target` is a file or a postgres:// URL. */
+export function dbCounts(target: string): { requests: number; trafficRows: number; threats: number } {
+  if (isPostgresUrl(target)) {
+    let client = pgClients.get(target);
+    if (!client) pgClients.set(target, (client = new PgSyncClient(target)));
+    return counts(client);
+  }
+  if (!existsSync(target)) return { requests: 0, trafficRows: 0, threats: 0 };
+  const db = openReadonly(target);
   try {
-    const counter = db.query<{ value: number }, []>("select value from counters where key = 'requests'").get();
-    const traffic = db.query<{ n: number }, []>("select count(*) as n from traffic").get();
-    const threats = db.query<{ n: number }, []>("select count(*) as n from threats").get();
+    return counts(db);
+  } finally {
+    db.close();
+  }
+}
+
+function counts(db: SqlClient): { requests: number; trafficRows: number; threats: number } {
+  try {
+    const counter = db.query("select value from counters where key = 'requests'").get() as { value: number } | null;
+    const traffic = db.query("select count(*) as n from traffic").get() as { n: number } | null;
+    const threats = db.query("select count(*) as n from threats").get() as { n: number } | null;
     return { requests: counter?.value ?? 0, trafficRows: traffic?.n ?? 0, threats: threats?.n ?? 0 };
   } catch {
     return { requests: 0, trafficRows: 0, threats: 0 }; // not migrated yet
-  } finally {
-    db.close();
   }
 }

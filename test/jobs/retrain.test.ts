@@ -49,7 +49,7 @@ describe("retrain job", () => {
     const second = await retrainJob(ctx, Date.now());
     expect(second).toMatch(/^(promoted site-|retrain rejected: )/);
     if (second!.startsWith("promoted")) expect(readdirSync(join(config.detect.model_dir, "history"))).toHaveLength(1);
-    expect(store.sqlite.query("select version from model_versions where active = 1").all()).toEqual([{ version: detector.site!.meta.version }]);
+    expect(store.sqlite!.query("select version from model_versions where active = 1").all()).toEqual([{ version: detector.site!.meta.version }]);
     store.close();
   }, 60_000);
 });

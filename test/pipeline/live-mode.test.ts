@@ -33,8 +33,8 @@ function follow(s: TestServices, lines: string[]) {
 }
 
 const stored = (s: TestServices) => ({
-  traffic: s.ctx.store.sqlite.query("select path, blocked from traffic order by id").all(),
-  threats: s.ctx.store.sqlite.query("select endpoint, blocked from threats order by id").all(),
+  traffic: s.ctx.store.sqlite!.query("select path, blocked from traffic order by id").all(),
+  threats: s.ctx.store.sqlite!.query("select endpoint, blocked from threats order by id").all(),
 });
 
 describe("the live mode", () => {

@@ -39,7 +39,7 @@ afterAll(async () => {
 
 test("a full database stops ingestion without losing or doubling a line; it resumes when there is room", async () => {
   const s = await makeApiServices();
-  const { sqlite } = s.ctx.store;
+  const sqlite = s.ctx.store.sqlite!;
   const stored = () => sqlite.query<{ n: number }, []>("select count(*) as n from traffic").get()!.n;
   const pages = () => sqlite.query<{ page_count: number }, []>("pragma page_count").get()!.page_count;
   // Room for a few thousand rows, not for the whole log.

@@ -30,7 +30,7 @@ function soundDatabase(path: string): void {
     const requests = Array.from({ length: 500 }, (_, i) => request(batch * 500 + i));
     writer.write({ requests, verdicts: requests.map(() => benign) });
   }
-  store.sqlite.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  store.sqlite!.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   store.close();
 }
 

@@ -369,7 +369,7 @@ describe("incidents", () => {
     alerts.onThreats(storeThreats(store, [{ ip: "198.51.100.1" }]));
     clock.now = T0 + 60_000;
     alerts.acknowledge(incident!.id);
-    const rows = store.sqlite.query("select client_ip as ip, acknowledged_at as at from threats order by id").all();
+    const rows = store.sqlite!.query("select client_ip as ip, acknowledged_at as at from threats order by id").all();
     expect(rows).toEqual([{ ip: "45.83.64.1", at: T0 + 60_000 }, { ip: "45.83.64.2", at: T0 + 60_000 }, { ip: "198.51.100.1", at: null }]);
   });
 });

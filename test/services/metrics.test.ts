@@ -220,7 +220,7 @@ describe("historical", () => {
 });
 
 describe("rollupHours", () => {
-  const hourRow = (store: Store, hour: number) => store.sqlite.query("select * from metric_rollups where resolution = 'hour' and bucket = ?").get(hour);
+  const hourRow = (store: Store, hour: number) => store.sqlite!.query("select * from metric_rollups where resolution = 'hour' and bucket = ?").get(hour);
 
   test("makes each complete hour from its minutes, merging by_type, and a second run changes nothing", () => {
     const { store, metrics } = setup();

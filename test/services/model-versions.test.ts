@@ -6,7 +6,7 @@ import { tempDir } from "../helpers/tmp.ts";
 
 describe("recordLiveSiteModel", () => {
   const store = openStore(join(tempDir(), "moat.db"));
-  const rows = () => store.sqlite.query<{ version: string; path: string; active: number; metrics: string }, []>("select version, path, active, metrics from model_versions order by id").all();
+  const rows = () => store.sqlite!.query<{ version: string; path: string; active: number; metrics: string }, []>("select version, path, active, metrics from model_versions order by id").all();
 
   test("one live site model at a time; a version seen first without figures gets the retrain job's", () => {
     recordLiveSiteModel(store, { version: "site-a", path: "/m/site.onnx", metrics: '{"gate":1}' }, 1);

@@ -29,9 +29,9 @@ describe("retention", () => {
     const r = enforceRetention(store, { trafficRows: 1_000_000, maxAgeDays: 30, maxDbMb: 1024 }, now);
     expect(r.trafficDeleted).toBe(400);
     expect(r.threatsDeleted).toBe(40);
-    const count = (t: string) => (store.sqlite.query(`select count(*) as n from ${t}`).get() as { n: number }).n;
+    const count = (t: string) => (store.sqlite!.query(`select count(*) as n from ${t}`).get() as { n: number }).n;
     expect([count("traffic"), count("threats")]).toEqual([600, 60]);
-    expect((store.sqlite.query("select value from counters where key = 'requests'").get() as { value: number }).value).toBe(1000);
+    expect((store.sqlite!.query("select value from counters where key = 'requests'").get() as { value: number }).value).toBe(1000);
     store.close();
   });
 
@@ -39,8 +39,8 @@ describe("retention", () => {
     const store = openStore(join(tempDir(), "rows.db"));
     fill(new StoreWriter(store), 0, 3000, () => now, (i) => i % 100 === 0);
     enforceRetention(store, { trafficRows: 1000, maxAgeDays: 30, maxDbMb: 1024 }, now);
-    expect(store.sqlite.query("select count(*) as n, sum(is_anomaly) as bad from traffic").get()).toEqual({ n: 1000, bad: 30 });
-    expect((store.sqlite.query("select count(*) as n from threats").get() as { n: number }).n).toBe(30);
+    expect(store.sqlite!.query("select count(*) as n, sum(is_anomaly) as bad from traffic").get()).toEqual({ n: 1000, bad: 30 });
+    expect((store.sqlite!.query("select count(*) as n from threats").get() as { n: number }).n).toBe(30);
     store.close();
   });
 

@@ -6,12 +6,13 @@ import { Bus } from "../../src/pipeline/bus.ts";
 import { openStore } from "../../src/store/db.ts";
 import { createLogger } from "../../src/core/log.ts";
 import { tempDir } from "../helpers/tmp.ts";
+import { postgres, PG_SKIP } from "../helpers/postgres.ts";
 
 describe("scheduler", () => {
   const store = openStore(join(tempDir(), "s.db"));
   const activities = new Activities(store, new Bus());
   const lines: string[] = [];
-  const scheduler = new Scheduler({ activities, log: createLogger({ level: "debug", format: "json", write: (l) => lines.push(l) }), now: () => 1000 });
+  const scheduler = new Scheduler({ activities, store, log: createLogger({ level: "debug", format: "json", write: (l) => lines.push(l) }), now: () => 1000 });
 
   test("a run with a summary and every failure become activities; a quiet run does not", async () => {
     let calls = 0;
@@ -32,8 +33,8 @@ describe("scheduler", () => {
 
   test("a failure that cannot be stored as an activity either (a full disk) is reported, and the run still ends", async () => {
     const full = openStore(join(tempDir(), "full.db"));
-    const pages = full.sqlite.query<{ page_count: number }, []>("pragma page_count").get()!.page_count;
-    full.sqlite.exec(`PRAGMA max_page_count = ${pages}`);
+    const pages = full.sqlite!.query<{ page_count: number }, []>("pragma page_count").get()!.page_count;
+    full.sqlite!.exec(`PRAGMA max_page_count = ${pages}`);
     // Full up to the last byte of the activities table's last page: smaller and smaller rows.
     const filler = new Activities(full, new Bus());
     for (const size of [200, 20, 0]) {
@@ -42,7 +43,7 @@ describe("scheduler", () => {
       }).toThrow("database or disk is full");
     }
     const dropped: string[] = [];
-    const onFullDisk = new Scheduler({ activities: new Activities(full, new Bus(), (e, a) => dropped.push(`${a.type}: ${e.message}`)), log: createLogger({ level: "error", format: "json", write: () => {} }), now: () => 1000 });
+    const onFullDisk = new Scheduler({ activities: new Activities(full, new Bus(), (e, a) => dropped.push(`${a.type}: ${e.message}`)), store: full, log: createLogger({ level: "error", format: "json", write: () => {} }), now: () => 1000 });
     const job = { name: "writer", pattern: "", run: () => { throw new Error("database or disk is full"); } };
     expect(await onFullDisk.run(job)).toBeNull();
     expect(dropped).toEqual(["job.failed: database or disk is full"]);
@@ -71,4 +72,29 @@ describe("scheduler", () => {
     expect(runs).toBeGreaterThanOrEqual(2);
     expect(maxRunning).toBe(1);
   }, 20_000);
+
+  (PG_SKIP ? test.skip : test)("two hubs on one PostgreSQL: a shared job runs on one of them, a per-process job on both; when that hub goes, the other takes its jobs", async () => {
+    const url = await (await postgres()).database();
+    const quiet = createLogger({ level: "error", format: "json", write: () => {} });
+    const hubs = [openStore(url), openStore(url)];
+    const runs: string[] = [];
+    const jobs = (i: number) => ({
+      retention: { name: "retention", pattern: "", run: () => (runs.push(`retention@${i}`), null) },
+      metrics: { name: "metrics", pattern: "", run: () => (runs.push(`metrics@${i}`), null), perProcess: true },
+    });
+    const schedulers = hubs.map((store) => new Scheduler({ activities: new Activities(store, new Bus()), store, log: quiet, now: () => 1000 }));
+    for (let tick = 0; tick < 3; tick++) for (const [i, s] of schedulers.entries()) for (const job of Object.values(jobs(i))) await s.run(job);
+    expect(runs.filter((r) => r.startsWith("retention"))).toEqual(["retention@0", "retention@0", "retention@0"]);
+    expect(runs.filter((r) => r.startsWith("metrics")).length).toBe(6);
+    // Hub 0 is gone (its connection with it): hub 1 runs retention from its next tick, and alone.
+    hubs[0]!.close();
+    runs.length = 0;
+    for (let tick = 0; tick < 50 && !runs.length; tick++) {
+      await schedulers[1]!.run(jobs(1).retention);
+      if (!runs.length) await Bun.sleep(100); // PostgreSQL notices the closed connection
+    }
+    await schedulers[1]!.run(jobs(1).retention);
+    expect(runs).toEqual(["retention@1", "retention@1"]);
+    hubs[1]!.close();
+  });
 });

@@ -11,13 +11,13 @@ describe("background WAL checkpoints", () => {
     const path = join(tempDir(), "moat.db");
     const store = openStore(path);
     // Only the worker may checkpoint in this test: the writer's own automatic checkpoint is off.
-    store.sqlite.exec("PRAGMA wal_autocheckpoint = 0");
+    store.sqlite!.exec("PRAGMA wal_autocheckpoint = 0");
     const problems: string[] = [];
     const checkpoints = startBackgroundCheckpoints(store, { warn: (m) => problems.push(m), info: (m) => problems.push(m) }, 50);
     const before = statSync(path).size;
-    store.sqlite.exec("create table filler (x text)");
-    const insert = store.sqlite.prepare("insert into filler values (?)");
-    store.sqlite.transaction(() => {
+    store.sqlite!.exec("create table filler (x text)");
+    const insert = store.sqlite!.prepare("insert into filler values (?)");
+    store.sqlite!.transaction(() => {
       for (let i = 0; i < 5000; i++) insert.run("x".repeat(500));
     })();
     // Only a checkpoint moves committed pages from the WAL into the database file.
@@ -34,8 +34,8 @@ describe("background WAL checkpoints", () => {
     startBackgroundCheckpoints(broken, { warn: (m) => problems.push(m), info: (m) => problems.push(m) }, 50);
     await waitFor("the failure report", () => problems.length > 0, 20_000);
     expect(problems[0]).toContain("SQLite's own checkpoints carry on");
-    store.sqlite.exec("create table t (x); insert into t values (1)");
-    expect(store.sqlite.query<{ n: number }, []>("select count(*) as n from t").get()?.n).toBe(1);
+    store.sqlite!.exec("create table t (x); insert into t values (1)");
+    expect(store.sqlite!.query<{ n: number }, []>("select count(*) as n from t").get()?.n).toBe(1);
     store.close();
   });
 });

@@ -26,10 +26,10 @@ describe("store", () => {
   test("opens in WAL mode, migrates, and reopens an existing database", () => {
     const path = join(tempDir(), "sub", "moat.db");
     const first = openStore(path);
-    expect(first.sqlite.query<{ journal_mode: string }, []>("pragma journal_mode").get()?.journal_mode).toBe("wal");
+    expect(first.sqlite!.query<{ journal_mode: string }, []>("pragma journal_mode").get()?.journal_mode).toBe("wal");
     first.close();
     const again = openStore(path);
-    expect(again.sqlite.query<{ n: number }, []>("select count(*) as n from __drizzle_migrations").get()?.n).toBe(JOURNAL.entries.length);
+    expect(again.sqlite!.query<{ n: number }, []>("select count(*) as n from __drizzle_migrations").get()?.n).toBe(JOURNAL.entries.length);
     again.close();
   });
 
@@ -47,8 +47,8 @@ describe("store", () => {
     old.close();
 
     const store = openStore(path);
-    expect(store.sqlite.query("select name, scope, rate_limit from api_keys").all()).toEqual([{ name: "ci", scope: "admin", rate_limit: null }]);
-    expect(store.sqlite.query<{ n: number }, []>("select count(*) as n from __drizzle_migrations").get()?.n).toBe(JOURNAL.entries.length);
+    expect(store.sqlite!.query("select name, scope, rate_limit from api_keys").all()).toEqual([{ name: "ci", scope: "admin", rate_limit: null }]);
+    expect(store.sqlite!.query<{ n: number }, []>("select count(*) as n from __drizzle_migrations").get()?.n).toBe(JOURNAL.entries.length);
     store.close();
   });
 
@@ -72,7 +72,7 @@ describe("store", () => {
     await holder.stdin.flush();
     const store = openStore(path);
     // Opened once the holder had committed: its table is there.
-    expect(store.sqlite.query<{ n: number }, []>("select count(*) as n from sqlite_master where name = 'held'").get()?.n).toBe(1);
+    expect(store.sqlite!.query<{ n: number }, []>("select count(*) as n from sqlite_master where name = 'held'").get()?.n).toBe(1);
     store.close();
     expect(await holder.exited).toBe(0);
   });
@@ -87,7 +87,7 @@ describe("store", () => {
       rejected: 2,
       checkpoint: { path: "/var/log/a.log", files: [{ path: "/var/log/a.log", dev: 1, ino: 2, fingerprint: "f", offset: 300, line: 6 }] },
     });
-    const rows = (sql: string) => store.sqlite.query(sql).all();
+    const rows = (sql: string) => store.sqlite!.query(sql).all();
     expect(rows("select count(*) as n from traffic")).toEqual([{ n: 3 }]);
     expect(rows("select attack_type, endpoint from threats")).toEqual([{ attack_type: "sqli", endpoint: "/b" }]);
     expect(rows("select bucket, requests, flagged, by_type from metric_rollups order by bucket")).toEqual([

@@ -27,7 +27,7 @@ describe("file modes", () => {
     const db = join(root, "var", "moat", "moat.db");
     const lock = lockDatabase(db);
     const store = openStore(db);
-    store.sqlite.exec("insert into counters(key, value) values ('requests', 1)"); // the -wal and -shm exist once written
+    store.sqlite!.exec("insert into counters(key, value) values ('requests', 1)"); // the -wal and -shm exist once written
     try {
       expect({ parent: mode(join(root, "var")), dir: mode(join(root, "var", "moat")) }).toEqual({ parent: "700", dir: "700" });
       expect([db, `${db}-wal`, `${db}-shm`, `${db}.lock`].map((f) => [f, mode(f)])).toEqual([db, `${db}-wal`, `${db}-shm`, `${db}.lock`].map((f) => [f, "600"]));

@@ -24,9 +24,9 @@ const sqli: Verdict = { score: 0.99, isAnomaly: true, threshold: 0.9, attackType
 function setup() {
   const store = openStore(join(tempDir(), "moat.db"));
   const writer = new StoreWriter(store);
-  const q = <T>(sql: string) => store.sqlite.query(sql).all() as T[];
-  const counter = (key: string) => (store.sqlite.query("select value from counters where key = ?").get(key) as { value: number } | null)?.value ?? 0;
-  const minute = () => store.sqlite.query("select requests, flagged, blocked, errors_5xx as errors from metric_rollups").get();
+  const q = <T>(sql: string) => store.sqlite!.query(sql).all() as T[];
+  const counter = (key: string) => (store.sqlite!.query("select value from counters where key = ?").get(key) as { value: number } | null)?.value ?? 0;
+  const minute = () => store.sqlite!.query("select requests, flagged, blocked, errors_5xx as errors from metric_rollups").get();
   return { store, writer, q, counter, minute };
 }
 

@@ -23,20 +23,20 @@ describe("write-behind of inline checks", () => {
     writer.add([req("/a"), req("/b?id=1'--")], [verdict(false), verdict(true)], [false, false]);
     writer.flush();
     expect(events).toEqual(["traffic", "traffic", "threat"]);
-    expect(store.sqlite.query<{ n: number }, []>("select count(*) as n from traffic").get()?.n).toBe(2);
+    expect(store.sqlite!.query<{ n: number }, []>("select count(*) as n from traffic").get()?.n).toBe(2);
 
     // A database that refuses writes (as a full disk does) loses these rows: they are counted, not thrown.
-    store.sqlite.exec("PRAGMA query_only = ON");
+    store.sqlite!.exec("PRAGMA query_only = ON");
     writer.add([req("/c"), req("/d")], [verdict(false), verdict(false)], [false, false]);
     expect(() => writer.flush()).not.toThrow();
     expect(writer.failures).toBe(2);
     expect(errors).toHaveLength(1);
     expect(events).toHaveLength(3); // nothing published for rows that were not stored
 
-    store.sqlite.exec("PRAGMA query_only = OFF");
+    store.sqlite!.exec("PRAGMA query_only = OFF");
     writer.add([req("/e")], [verdict(false)], [false]);
     writer.flush();
-    expect(store.sqlite.query<{ n: number }, []>("select count(*) as n from traffic").get()?.n).toBe(3);
+    expect(store.sqlite!.query<{ n: number }, []>("select count(*) as n from traffic").get()?.n).toBe(3);
     store.close();
   });
 });

@@ -8,7 +8,9 @@ const Readiness = t.Object({ ready: t.Boolean(), model: t.String({ description: 
 function readiness(s: ApiServices) {
   const problems: string[] = [];
   try {
-    s.ctx.store.sqlite.exec("begin immediate; rollback");
+    // SQLite: the write lock can be taken (no other process holds the file); PostgreSQL: it answers.
+    const { store } = s.ctx;
+    store.sql.exec(store.dialect === "sqlite" ? "begin immediate; rollback" : "select 1");
   } catch (e) {
     problems.push(`database not writable: ${(e as Error).message}`);
   }

@@ -6,7 +6,7 @@
 import { existsSync, statSync } from "node:fs";
 import { asc, eq } from "drizzle-orm";
 import { securityChecks } from "../../store/schema.ts";
-import { dbBytes, rowCount } from "../../store/stats.ts";
+import { storeBytes, rowCount } from "../../store/stats.ts";
 import { authRequired } from "../../config/exposure.ts";
 import type { CheckStatus } from "../../core/enums.ts";
 import { DAY_MS, MINUTE_MS } from "../range.ts";
@@ -62,7 +62,7 @@ function retention(ctx: Ctx): CheckResult {
 }
 
 function dbSize(ctx: Ctx): CheckResult {
-  const bytes = dbBytes(ctx.store);
+  const bytes = storeBytes(ctx.store);
   const limit = ctx.config.retention.max_db_mb * 1024 * 1024;
   const share = bytes / limit;
   const status: CheckStatus = share > 1 ? "fail" : share > 0.8 ? "warning" : "pass";

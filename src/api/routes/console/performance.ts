@@ -9,7 +9,7 @@ import { Elysia } from "elysia";
 import { Performance } from "../../console-contract.ts";
 import { envelope, ok } from "../../envelope.ts";
 import type { ApiServices } from "../../services.ts";
-import { dbBytes } from "../../../store/stats.ts";
+import { storeBytes } from "../../../store/stats.ts";
 import { isInlineCheckPath } from "../../inline-check.ts";
 
 export function performanceRoutes(s: ApiServices) {
@@ -35,7 +35,7 @@ export function performanceRoutes(s: ApiServices) {
           cpuPercent: snap.cpuPercent,
           rssBytes: snap.rssBytes,
           heapBytes: process.memoryUsage().heapUsed,
-          dbBytes: dbBytes(s.ctx.store),
+          dbBytes: storeBytes(s.ctx.store),
           uptime: snap.uptimeSeconds,
         });
       },

@@ -1,0 +1,171 @@
+/**
+ * PostgreSQL with bun:sqlite's synchronous interface, so that the store's code (drizzle's SQLite
+ * query builders, the writer's prepared inserts, the services) runs unchanged on either database.
+ *
+ * The connection lives on a worker thread (worker.ts); a statement is posted to it and this thread
+ * waits on a shared flag for the answer, as it waits on the disk for SQLite. A round trip to a local
+ * PostgreSQL costs about 0.1 ms. The SQL drizzle writes for SQLite is PostgreSQL's too for what Moat
+ * does (quoted identifiers, INSERT .. ON CONFLICT .. DO UPDATE, RETURNING, LIMIT/OFFSET); what
+ * differs is translated here: `?` placeholders become `$n`, SQLite's `instr(a, b)` PostgreSQL's
+ * `strpos(a, b)`, a conflict target's columns lose their table's name, booleans are bound as 1 and 0
+ * (Moat's tables keep SQLite's integer columns on both).
+ */
+import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
+import { workerModule } from "../../core/worker-module.ts";
+import type { SqlClient, SqlParam, SqlStatement } from "../sql-client.ts";
+import type { PgAnswer, PgRequest, PgWorkerData } from "./protocol.ts";
+
+const WORKER = workerModule(import.meta.url, "src/store/pg/worker.ts");
+
+export class PgError extends Error {
+  constructor(message: string, readonly code: string) {
+    super(message);
+    this.name = "PgError";
+  }
+}
+
+type Transaction<A extends unknown[], T> = ((...args: A) => T) & { deferred(...args: A): T; immediate(...args: A): T; exclusive(...args: A): T };
+
+export interface PgClientOptions {
+  /** Seconds one statement may run (PostgreSQL cancels it past that). */
+  statementTimeoutSeconds?: number;
+}
+
+/** `?` placeholders as `$1, $2, ...` (and `?3` as `$3`), outside string literals, quoted names and comments. */
+export function numberPlaceholders(sql: string): string {
+  let out = "";
+  let n = 0;
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i]!;
+    if (c === "'" || c === '"') {
+      const end = sql.indexOf(c, i + 1);
+      const stop = end < 0 ? sql.length : end;
+      out += sql.slice(i, stop + 1);
+      i = stop;
+    } else if (c === "-" && sql[i + 1] === "-") {
+      const end = sql.indexOf("\n", i);
+      const stop = end < 0 ? sql.length - 1 : end;
+      out += sql.slice(i, stop + 1);
+      i = stop;
+    } else if (c === "?") {
+      // `?3` (SQLite's numbered form) is `$3`; a bare `?` the next number.
+      const digits = /^\d+/.exec(sql.slice(i + 1, i + 6))?.[0];
+      if (digits) {
+        out += `$${digits}`;
+        i += digits.length;
+      } else out += `$${++n}`;
+    } else out += c;
+  }
+  return out;
+}
+
+/** SQLite's functions that PostgreSQL spells differently (outside literals: names never hold these). */
+const FUNCTIONS: [RegExp, string][] = [[/\binstr\(/gi, "strpos("]];
+/** drizzle's SQLite dialect names a conflict target's columns with their table, which PostgreSQL refuses. */
+const CONFLICT_TARGET = /\bon conflict \(([^)]*)\)/gi;
+
+export function toPostgres(sql: string): string {
+  let text = numberPlaceholders(sql);
+  for (const [from, to] of FUNCTIONS) text = text.replace(from, to);
+  return text.replace(CONFLICT_TARGET, (_, columns: string) => `on conflict (${columns.replace(/"[^"]+"\."([^"]+)"/g, '"$1"')})`);
+}
+
+function bind(params: readonly unknown[]): unknown[] {
+  return params.map((p) => (p === true ? 1 : p === false ? 0 : p === undefined ? null : p));
+}
+
+export class PgSyncClient implements SqlClient {
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  private readonly translated = new Map<string, string>();
+  private readonly waitMs: number;
+  private closed = false;
+  private depth = 0;
+
+  constructor(url: string, options: PgClientOptions = {}) {
+    const timeout = options.statementTimeoutSeconds ?? 300;
+    // Longer than PostgreSQL's own statement timeout, which answers first: this one is for a worker that died.
+    this.waitMs = (timeout + 30) * 1000;
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1 as unknown as MessagePort;
+    const data: PgWorkerData = { url, port: port2 as unknown as MessagePort, flag: this.flag, statementTimeoutSeconds: timeout };
+    this.worker = new Worker(WORKER.startsWith("file:") ? new URL(WORKER) : WORKER, { workerData: data, transferList: [port2 as never] });
+    this.worker.unref();
+  }
+
+  /** Runs one statement and returns its rows as arrays, with the column names. */
+  execute(sql: string, params: readonly unknown[] = []): { columns: string[]; rows: unknown[][]; count: number } {
+    if (this.closed) throw new PgError("the PostgreSQL client is closed", "closed");
+    let text = this.translated.get(sql);
+    if (text === undefined) {
+      text = toPostgres(sql);
+      if (this.translated.size < 10_000) this.translated.set(sql, text);
+    }
+    Atomics.store(this.flag, 0, 0);
+    const request: PgRequest = { sql: text, params: bind(params) };
+    this.port.postMessage(request);
+    if (Atomics.wait(this.flag, 0, 0, this.waitMs) === "timed-out") throw new PgError(`PostgreSQL did not answer within ${this.waitMs / 1000} s`, "timeout");
+    const answer = receiveMessageOnPort(this.port as never)?.message as PgAnswer | undefined;
+    if (!answer) throw new PgError("PostgreSQL's thread gave no answer", "no-answer");
+    // The statement, not its values (which may hold what a request carried), says where it failed.
+    if (!answer.ok) throw new PgError(`${answer.message} (in: ${text.length > 300 ? `${text.slice(0, 300)}…` : text})`, answer.code);
+    return answer;
+  }
+
+  prepare(sql: string): SqlStatement & { all(...params: SqlParam[]): Record<string, unknown>[] } {
+    const objects = (params: SqlParam[]) => {
+      const { columns, rows } = this.execute(sql, params);
+      return rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i]])));
+    };
+    return {
+      // drizzle reads only `changes` of a run; SQLite's lastInsertRowid has no equivalent without RETURNING.
+      run: (...params) => ({ changes: this.execute(sql, params).count }),
+      all: (...params) => objects(params),
+      get: (...params) => objects(params)[0] ?? null,
+      values: (...params) => this.execute(sql, params).rows,
+    };
+  }
+
+  query(sql: string): SqlStatement {
+    return this.prepare(sql);
+  }
+
+  run(sql: string, params: SqlParam[]): { changes: number } {
+    return { changes: this.execute(sql, params).count };
+  }
+
+  exec(sql: string): void {
+    this.execute(sql);
+  }
+
+  /** bun:sqlite's transaction(): a function that runs `fn` between BEGIN and COMMIT (ROLLBACK when it throws); nested, a savepoint. */
+  transaction<A extends unknown[], T>(fn: (...args: A) => T): Transaction<A, T> {
+    const run = (...args: A): T => {
+      const savepoint = this.depth > 0 ? `moat_sp${this.depth}` : null;
+      this.exec(savepoint ? `savepoint ${savepoint}` : "begin");
+      this.depth++;
+      try {
+        const result = fn(...args);
+        this.depth--;
+        this.exec(savepoint ? `release savepoint ${savepoint}` : "commit");
+        return result;
+      } catch (e) {
+        this.depth--;
+        try {
+          this.exec(savepoint ? `rollback to savepoint ${savepoint}` : "rollback");
+        } catch {
+          // The connection is gone: PostgreSQL rolls the transaction back itself.
+        }
+        throw e;
+      }
+    };
+    return Object.assign(run, { deferred: run, immediate: run, exclusive: run });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    void this.worker.terminate();
+  }
+}
