@@ -14,20 +14,24 @@ export function openReadonly(path: string): Database {
 /** One client a PostgreSQL database, kept for the run (a client is a thread and a connection). */
 const pgClients = new Map<string, PgSyncClient>();
 
-/** What moat stored, read as a second process would; `target` is a file or a postgres:// URL. */
-export function dbCounts(target: string): { requests: number; trafficRows: number; threats: number } {
+/** Reads moat's database as a second process would: `target` is a SQLite file (opened read-only for the call) or a postgres:// URL. */
+export function readDatabase<T>(target: string, read: (db: SqlClient) => T): T {
   if (isPostgresUrl(target)) {
     let client = pgClients.get(target);
     if (!client) pgClients.set(target, (client = new PgSyncClient(target)));
-    return counts(client);
+    return read(client);
   }
-  if (!existsSync(target)) return { requests: 0, trafficRows: 0, threats: 0 };
   const db = openReadonly(target);
   try {
-    return counts(db);
+    return read(db);
   } finally {
     db.close();
   }
+}
+
+export function dbCounts(target: string): { requests: number; trafficRows: number; threats: number } {
+  if (!isPostgresUrl(target) && !existsSync(target)) return { requests: 0, trafficRows: 0, threats: 0 };
+  return readDatabase(target, counts);
 }
 
 function counts(db: SqlClient): { requests: number; trafficRows: number; threats: number } {
