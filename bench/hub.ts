@@ -2,7 +2,7 @@
 /**
  * A hub and its agents (`moat hub`, `moat serve --hub`), on this machine.
  *
- *   bun run bench:hub <any access log> [--agents N] [--seconds S] [--rate R]
+ *   bun run bench:hub <any access log> [--agents N] [--seconds S] [--rate R] [--postgres]
  *
  * 1. Ingest into the hub: N simulated agents (default 4), each posting its outbox as an agent does
  *    (entries of judged requests, in order, one POST in flight per agent) for S seconds (default 20):
@@ -11,7 +11,9 @@
  * 2. End to end: two real agents each follow a log that gets R lines/s (default 1,000) for S seconds;
  *    a line's lag is the time from its write to the first poll (every 50 ms) of the hub's database that
  *    sees it stored: p50 / p99 / max.
- * The hub stores in SQLite (PostgreSQL is not supported yet). Prints a Markdown table; progress on stderr.
+ * The hub stores in SQLite, or with --postgres in PostgreSQL: a cluster of the bench's own (Debian's
+ * package, as the tests start it: test/helpers/postgres.ts), stopped by its pid at the end. Prints a
+ * Markdown table; progress on stderr.
  */
 import type { Subprocess } from "bun";
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -33,12 +35,13 @@ import { processMemory } from "./lib/measure.ts";
 import { markdownTable, thousands } from "./lib/table.ts";
 import { percentile } from "./lib/percentile.ts";
 import { freePort } from "../test/helpers/nginx.ts";
-import { openReadonly } from "../test/helpers/db.ts";
+import { readDatabase } from "../test/helpers/db.ts";
+import { postgres, PG_BIN, stopPostgres } from "../test/helpers/postgres.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const CLI = join(ROOT, "cli/index.ts");
 const log = (msg: string) => process.stderr.write(`bench:hub: ${msg}\n`);
-const USAGE = "usage: bun run bench:hub <access log> [--agents N] [--seconds S] [--rate R]";
+const USAGE = "usage: bun run bench:hub <access log> [--agents N] [--seconds S] [--rate R] [--postgres]";
 /** Requests per simulated outbox entry: about what the tail stores per batch under load. */
 const ENTRY_REQUESTS = 500;
 const BENIGN: Verdict = { score: 0.01, isAnomaly: false, threshold: 0.99, attackType: null, severity: "none", reasons: [], modelVersion: "bench" };
@@ -61,27 +64,25 @@ function moat(args: string[], dir: string, env: Record<string, string> = {}) {
   return proc;
 }
 
-function agentKey(hubDir: string, name: string): string {
-  const r = Bun.spawnSync([process.execPath, CLI, "apikey", "create", name, "--scope", "agent", "--db", join(hubDir, "moat.db")], { stdout: "pipe", stderr: "pipe" });
+function agentKey(hubDb: string, name: string): string {
+  const r = Bun.spawnSync([process.execPath, CLI, "apikey", "create", name, "--scope", "agent", "--db", hubDb], { stdout: "pipe", stderr: "pipe" });
   if (r.exitCode !== 0) throw new BenchError(`moat apikey create failed: ${r.stderr.toString()}`, EXIT.software);
   return r.stdout.toString().trim();
 }
 
-async function startHub(dir: string) {
+/** A hub's database: a SQLite file in its directory, or a new database on the bench's PostgreSQL. */
+type HubDatabase = (dir: string) => Promise<string>;
+
+async function startHub(dir: string, db: string) {
   const port = await freePort();
-  const proc = moat(["hub", "--port", String(port)], dir);
+  const proc = moat(["hub", "--port", String(port), "--db", db], dir);
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth("moat hub", url, proc);
   return { proc, url };
 }
 
-function hubCount(dir: string, sql: string): number {
-  const db = openReadonly(join(dir, "moat.db"));
-  try {
-    return (db.query(sql).get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
+function hubCount(hubDb: string, sql: string): number {
+  return readDatabase(hubDb, (db) => (db.query(sql).get() as { n: number }).n);
 }
 
 async function load(input: string, lines: number, dir: string): Promise<HttpRequest[]> {
@@ -93,10 +94,11 @@ async function load(input: string, lines: number, dir: string): Promise<HttpRequ
 }
 
 /** N simulated agents posting entries back to back for `seconds`: lines/s stored, POST times. */
-async function ingest(requests: HttpRequest[], agents: number, seconds: number, dir: string) {
+async function ingest(requests: HttpRequest[], agents: number, seconds: number, dir: string, database: HubDatabase) {
   const hubDir = join(dir, "ingest-hub");
-  const keys = Array.from({ length: agents }, (_, i) => agentKey(hubDir, `sim-${i + 1}`));
-  const hub = await startHub(hubDir);
+  const hubDb = await database(hubDir);
+  const keys = Array.from({ length: agents }, (_, i) => agentKey(hubDb, `sim-${i + 1}`));
+  const hub = await startHub(hubDir, hubDb);
   // The entries every agent sends, serialized once (an agent's outbox holds them ready too).
   const entries: { requests: number; payload: string }[] = [];
   for (let i = 0; i + ENTRY_REQUESTS <= requests.length; i += ENTRY_REQUESTS) {
@@ -126,7 +128,7 @@ async function ingest(requests: HttpRequest[], agents: number, seconds: number, 
       }),
     );
     elapsed = (performance.now() - t0) / 1000;
-    stored = hubCount(hubDir, "select count(*) as n from traffic");
+    stored = hubCount(hubDb, "select count(*) as n from traffic");
     rss = processMemory(hub.proc.pid).peak;
   } finally {
     hub.proc.kill("SIGTERM");
@@ -138,11 +140,12 @@ async function ingest(requests: HttpRequest[], agents: number, seconds: number, 
 }
 
 /** Two real agents following logs at `rate` lines/s each: each line's lag to the hub's database. */
-async function endToEnd(input: string, rate: number, seconds: number, dir: string) {
+async function endToEnd(input: string, rate: number, seconds: number, dir: string, database: HubDatabase) {
   const hubDir = join(dir, "e2e-hub");
+  const hubDb = await database(hubDir);
   const names = ["agent-1", "agent-2"];
-  const keys = names.map((n) => agentKey(hubDir, n));
-  const hub = await startHub(hubDir);
+  const keys = names.map((n) => agentKey(hubDb, n));
+  const hub = await startHub(hubDir, hubDb);
   const source = join(dir, "source.log");
   const total = rate * seconds;
   await buildLog(input, total, source, log);
@@ -162,7 +165,7 @@ async function endToEnd(input: string, rate: number, seconds: number, dir: strin
   const writtenAt: number[] = [];
   const storedAt: number[] = [];
   const poller = setInterval(() => {
-    const n = hubCount(hubDir, "select count(*) as n from traffic");
+    const n = hubCount(hubDb, "select count(*) as n from traffic");
     const now = performance.now();
     while (storedAt.length < n && storedAt.length < writtenAt.length) storedAt.push(now);
   }, 50);
@@ -195,23 +198,26 @@ async function endToEnd(input: string, rate: number, seconds: number, dir: strin
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseBenchArgs({ args: argv, allowPositionals: true, options: { agents: { type: "string" }, seconds: { type: "string" }, rate: { type: "string" } } }, USAGE);
+  const { values, positionals } = parseBenchArgs({ args: argv, allowPositionals: true, options: { agents: { type: "string" }, seconds: { type: "string" }, rate: { type: "string" }, postgres: { type: "boolean" } } }, USAGE);
   const input = positionals[0];
   if (!input) throw new BenchError(`no access log given\n${USAGE}`, EXIT.usage);
   if (!existsSync(input)) throw new BenchError(`${input}: no such file`, EXIT.noInput);
   const agents = intOption("--agents", values.agents, 4, USAGE, 64);
   const seconds = intOption("--seconds", values.seconds, 20, USAGE);
   const rate = intOption("--rate", values.rate, 1000, USAGE);
+  if (values.postgres && !PG_BIN) throw new BenchError("--postgres: PostgreSQL is not installed (Debian's postgresql package; .ci/dev-setup installs it)", EXIT.unavailable);
+  const database: HubDatabase = values.postgres ? async () => (await postgres({ durable: true })).database() : async (hubDir) => join(hubDir, "moat.db");
+  const store = values.postgres ? "PostgreSQL (a cluster of the bench's own, with PostgreSQL's default durability)" : "SQLite";
   const dir = mkdtempSync(join(tmpdir(), "moat-bench-hub-"));
   try {
     log(`reading requests from ${input}`);
     const requests = await load(input, 20 * ENTRY_REQUESTS, dir);
     log(`ingest: ${agents} simulated agents for ${seconds} s`);
-    const i = await ingest(requests, agents, seconds, dir);
+    const i = await ingest(requests, agents, seconds, dir, database);
     log(`end to end: 2 agents at ${rate} lines/s each for ${seconds} s`);
-    const e = await endToEnd(input, rate, seconds, dir);
+    const e = await endToEnd(input, rate, seconds, dir, database);
     console.log(describeMachine().join("\n"));
-    console.log(`- input: ${input}; the hub stores in SQLite; hub, agents and load generator share this machine\n`);
+    console.log(`- input: ${input}; the hub stores in ${store}; hub, agents${values.postgres ? ", PostgreSQL" : ""} and load generator share this machine\n`);
     console.log(
       markdownTable(
         ["measure", "result", "goal (#16)"],
@@ -225,6 +231,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   } finally {
     await stopChildren();
+    await stopPostgres();
     rmSync(dir, { recursive: true, force: true });
   }
 }

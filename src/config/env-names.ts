@@ -13,6 +13,7 @@ export const OTHER_MOAT_VARIABLES = [
   "MOAT_CSIC_STEP",
   "MOAT_BENCH_SMOL",
   "MOAT_UPDATE_SCREENSHOTS",
+  "MOAT_REQUIRE_POSTGRES",
 ];
 
 /** Levenshtein distance: the number of one-character edits from a to b. */

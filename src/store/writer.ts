@@ -10,7 +10,7 @@ import type { Verdict } from "../detect/verdict.ts";
 import type { TailCheckpoint } from "../ingest/tail.ts";
 import { agentCursors, counters, metricRollups, tailCheckpoints, threats, traffic } from "./schema.ts";
 import type { Store } from "./db.ts";
-import type { SqlClient, SqlParam } from "./sql-client.ts";
+import type { SqlClient, SqlParam, SqlStatement } from "./sql-client.ts";
 import type { ThreatRow, TrafficRow } from "./rows.ts";
 import { enqueue, hasRoom } from "./outbox.ts";
 
@@ -58,21 +58,40 @@ export interface WriterOptions {
 
 const MINUTE = 60_000;
 
+/** Rows a multi-row insert takes at most (traffic has 18 columns: 1,800 values, far under either database's bound). */
+const INSERT_CHUNK = 100;
+
 /**
- * An insert of one row of `table` (every column but the `id` it returns), prepared once. The SQL is
- * derived from the drizzle table, and values go through each column's own encoder (booleans as 0/1),
- * but the statement runs on the SQL client directly: drizzle's per-call query building and placeholder
- * mapping cost more than SQLite's insert itself, and this is the one path every request takes.
+ * An insert of rows of `table` (every column but the `id` each gets back), up to INSERT_CHUNK in one
+ * statement: one round trip for a batch's rows on PostgreSQL. The SQL is derived from the drizzle
+ * table, and values go through each column's own encoder (booleans as 0/1), but the statement runs
+ * on the SQL client directly: drizzle's per-call query building and placeholder mapping cost more
+ * than SQLite's insert itself, and this is the path every request takes. The ids come back in
+ * ascending order, which is the rows' order: one statement numbers its rows as it inserts them.
  */
-function rowInsert<T extends SQLiteTable>(client: SqlClient, table: T): (row: InferInsertModel<T>) => number {
+function rowsInsert<T extends SQLiteTable>(client: SqlClient, table: T): (rows: InferInsertModel<T>[]) => number[] {
   const columns = Object.entries(getTableColumns(table)).filter(([key]) => key !== "id");
-  const statement = client.prepare(`insert into "${getTableName(table)}" (${columns.map(([, c]) => `"${c.name}"`).join(", ")}) values (${columns.map(() => "?").join(", ")}) returning "id"`);
-  return (row) => {
-    const values = columns.map(([key, column]) => {
-      const value = (row as Record<string, unknown>)[key];
-      return value === null || value === undefined ? null : (column.mapToDriverValue(value) as SqlParam);
-    });
-    return Number(statement.values(...values)[0]![0]);
+  const head = `insert into "${getTableName(table)}" (${columns.map(([, c]) => `"${c.name}"`).join(", ")}) values `;
+  const tuple = `(${columns.map(() => "?").join(", ")})`;
+  const statements = new Map<number, SqlStatement>();
+  const statementFor = (n: number) => {
+    let statement = statements.get(n);
+    if (!statement) statements.set(n, (statement = client.prepare(`${head}${Array.from({ length: n }, () => tuple).join(", ")} returning "id"`)));
+    return statement;
+  };
+  return (rows) => {
+    const ids: number[] = [];
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      const chunk = rows.slice(i, i + INSERT_CHUNK);
+      const values = chunk.flatMap((row) =>
+        columns.map(([key, column]) => {
+          const value = (row as Record<string, unknown>)[key];
+          return value === null || value === undefined ? null : (column.mapToDriverValue(value) as SqlParam);
+        }),
+      );
+      ids.push(...statementFor(chunk.length).values(...values).map((r) => Number(r[0])).sort((a, b) => a - b));
+    }
+    return ids;
   };
 }
 
@@ -85,8 +104,8 @@ const p = sql.placeholder;
 function prepareStatements(store: Store) {
   const { db } = store;
   return {
-    insertTraffic: rowInsert(store.sql, traffic),
-    insertThreat: rowInsert(store.sql, threats),
+    insertTraffic: rowsInsert(store.sql, traffic),
+    insertThreat: rowsInsert(store.sql, threats),
     trafficByRequestId: db.select().from(traffic).where(eq(traffic.requestId, p("requestId"))).prepare(),
     threatByRequestId: db.select({ id: threats.id, score: threats.score }).from(threats).where(eq(threats.requestId, p("requestId"))).prepare(),
     minuteByType: db.select({ byType: metricRollups.byType }).from(metricRollups).where(and(eq(metricRollups.resolution, "minute"), eq(metricRollups.bucket, p("bucket")))).prepare(),
@@ -272,14 +291,32 @@ export class StoreWriter {
       const storedTraffic: TrafficRow[] = [];
       const storedThreats: ThreatRow[] = [];
       const minutes = minuteDeltas();
-      for (const { trafficRow, threatRow } of rows) {
-        const stored = trafficRow.requestId === null ? undefined : trafficByRequestId.get({ requestId: trafficRow.requestId });
-        if (!stored) {
-          storedTraffic.push({ id: insertTraffic(trafficRow), ...trafficRow });
+      // New rows wait here and go in together; a row that may join a stored half goes after them.
+      let fresh: typeof rows = [];
+      const insertFresh = () => {
+        const trafficIds = insertTraffic(fresh.map((r) => r.trafficRow));
+        fresh.forEach(({ trafficRow }, i) => {
+          storedTraffic.push({ id: trafficIds[i]!, ...trafficRow });
           const d = minutes.of(trafficRow.time);
           d.requests++;
           countInto(d, trafficRow);
-          if (threatRow) storedThreats.push({ id: insertThreat(threatRow), ...threatRow });
+        });
+        const flagged = fresh.flatMap((r) => (r.threatRow ? [r.threatRow] : []));
+        const threatIds = insertThreat(flagged);
+        flagged.forEach((threatRow, i) => storedThreats.push({ id: threatIds[i]!, ...threatRow }));
+        fresh = [];
+      };
+      for (const row of rows) {
+        const { trafficRow, threatRow } = row;
+        if (trafficRow.requestId === null) {
+          fresh.push(row);
+          continue;
+        }
+        insertFresh();
+        const stored = trafficByRequestId.get({ requestId: trafficRow.requestId });
+        if (!stored) {
+          fresh.push(row);
+          insertFresh();
           continue;
         }
         const merged = mergeHalves(stored, trafficRow);
@@ -287,9 +324,10 @@ export class StoreWriter {
         countInto(minutes.of(stored.time), merged, stored);
         if (!threatRow) continue;
         const storedThreat = threatByRequestId.get({ requestId: trafficRow.requestId });
-        if (!storedThreat) storedThreats.push({ id: insertThreat({ ...threatRow, time: stored.time }), ...threatRow, time: stored.time });
+        if (!storedThreat) storedThreats.push({ id: insertThreat([{ ...threatRow, time: stored.time }])[0]!, ...threatRow, time: stored.time });
         else if (threatRow.score > storedThreat.score) db.update(threats).set({ ...threatRow, time: undefined, incidentId: undefined, acknowledgedAt: undefined }).where(eq(threats.id, storedThreat.id)).run();
       }
+      insertFresh();
       for (const [bucket, r] of minutes.byBucket) {
         const existing = minuteByType.get({ bucket });
         const byType: Record<string, number> = existing ? JSON.parse(existing.byType) : {};

@@ -2,8 +2,8 @@
  * A real PostgreSQL (Debian's package) for the tests: its own cluster in a temporary directory, on
  * loopback and a free port, started as the `postgres` user when the tests run as root (PostgreSQL
  * refuses root), and stopped by its pid. One cluster per test run; each test file takes a database
- * of its own. Without the package the tests that need it are skipped, saying why; under CI
- * (`CI=true`, which .ci/run sets after installing it) a missing PostgreSQL fails instead.
+ * of its own. Without the package the tests that need it are skipped, saying why; under .ci/run
+ * (MOAT_REQUIRE_POSTGRES=1, after dev-setup installed it) a missing PostgreSQL fails instead.
  */
 import { chownSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -21,8 +21,8 @@ function binDir(): string | null {
 
 export const PG_BIN = binDir();
 const PG_MISSING = PG_BIN ? null : "PostgreSQL is not installed (Debian's postgresql package; .ci/dev-setup installs it)";
-/** Why the PostgreSQL tests are skipped here, or null: under CI they run, and fail on a missing PostgreSQL. */
-export const PG_SKIP = PG_MISSING && process.env.CI !== "true" ? PG_MISSING : null;
+/** Why the PostgreSQL tests are skipped here, or null: under .ci/run they run, and fail on a missing PostgreSQL. */
+export const PG_SKIP = PG_MISSING && process.env.MOAT_REQUIRE_POSTGRES !== "1" ? PG_MISSING : null;
 if (PG_SKIP) console.warn(`skipping the PostgreSQL tests: ${PG_SKIP}`);
 
 /** As root, the command runs as `postgres` (setpriv execs it: the pid is PostgreSQL's own). */
@@ -48,7 +48,12 @@ export interface PgCluster {
 let running: Promise<PgCluster> | null = null;
 let databases = 0;
 
-async function start(): Promise<PgCluster> {
+export interface ClusterOptions {
+  /** PostgreSQL's own durability (fsync on every commit, its default); the tests turn it off for speed. */
+  durable?: boolean;
+}
+
+async function start(options: ClusterOptions): Promise<PgCluster> {
   if (!PG_BIN) throw new Error(PG_MISSING!);
   const dir = tempDir("moat-pg-");
   if (userInfo().uid === 0) {
@@ -56,10 +61,10 @@ async function start(): Promise<PgCluster> {
     chownSync(dir, uid, gid);
   }
   const data = join(dir, "data");
-  const init = Bun.spawnSync(asOwner([join(PG_BIN, "initdb"), "-D", data, "-U", "moat", "--auth=trust", "-E", "UTF8", "--no-sync"]), { stdout: "pipe", stderr: "pipe" });
+  const init = Bun.spawnSync(asOwner([join(PG_BIN, "initdb"), "-D", data, "-U", "moat", "--auth=trust", "-E", "UTF8", ...(options.durable ? [] : ["--no-sync"])]), { stdout: "pipe", stderr: "pipe" });
   if (init.exitCode !== 0) throw new Error(`initdb failed: ${init.stderr.toString()}`);
   const port = await freePort();
-  const proc = Bun.spawn(asOwner([join(PG_BIN, "postgres"), "-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200"]), { stdout: "ignore", stderr: "pipe" });
+  const proc = Bun.spawn(asOwner([join(PG_BIN, "postgres"), "-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", `fsync=${options.durable ? "on" : "off"}`, "-c", "max_connections=200"]), { stdout: "ignore", stderr: "pipe" });
   const admin = new SQL(`postgres://moat@127.0.0.1:${port}/postgres`, { max: 1, connectionTimeout: 2 });
   for (let i = 0; ; i++) {
     try {
@@ -85,9 +90,9 @@ async function start(): Promise<PgCluster> {
   return cluster;
 }
 
-/** The run's cluster, started on first use. */
-export function postgres(): Promise<PgCluster> {
-  running ??= start();
+/** The run's cluster, started on first use (with the options of that first call). */
+export function postgres(options: ClusterOptions = {}): Promise<PgCluster> {
+  running ??= start(options);
   return running;
 }
 
