@@ -166,6 +166,20 @@ function hubSuite(title: string, run: boolean, database: (dir: string) => Promis
 
 hubSuite("a hub and two agents, each with its own nginx", Boolean(NGINX_BIN), async (dir) => join(dir, "moat.db"));
 hubSuite("a hub on PostgreSQL and two agents, each with its own nginx", Boolean(NGINX_BIN) && !PG_SKIP, async () => (await postgres()).database(), () => {
+  test("PostgreSQL away for 10 s while both agents ingest: every request arrives once it is back, and the hub is ready again", async () => {
+    const cluster = await postgres();
+    const perAgent = 40;
+    const away = cluster.outage(10_000);
+    await Bun.sleep(500);
+    for (let i = 0; i < perAgent; i++) for (const a of agents) expect(await status(a.nginx, "198.51.100.9", `/pg-away/${a.name}/${i}`)).toBe(200);
+    await away;
+    const expected = { rows: 2 * perAgent, distinct: 2 * perAgent };
+    await waitFor("every request at the hub", () => hubRows("/pg-away/").rows >= expected.rows, 60_000, hubDetail(() => hubRows("/pg-away/")));
+    await Bun.sleep(2000); // a batch sent twice would land now
+    expect(hubRows("/pg-away/")).toEqual(expected);
+    expect((await fetch(`http://127.0.0.1:${hubPort}/ready`)).status).toBe(200);
+  }, 90_000);
+
   test("a second hub on the same PostgreSQL: both serve it; one killed, the other keeps serving and runs the jobs that run once", async () => {
     const second = startHub(await freePort(), tempDir("moat-hub2-"));
     const secondBase = await waitForListening(second);

@@ -42,6 +42,8 @@ export interface PgCluster {
   port: number;
   /** A new, empty database on the cluster: its URL. */
   database(name?: string): Promise<string>;
+  /** Stops the server and starts it again after `ms`, on the same data and port (a database that goes away). */
+  outage(ms: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -64,30 +66,41 @@ async function start(options: ClusterOptions): Promise<PgCluster> {
   const init = Bun.spawnSync(asOwner([join(PG_BIN, "initdb"), "-D", data, "-U", "moat", "--auth=trust", "-E", "UTF8", ...(options.durable ? [] : ["--no-sync"])]), { stdout: "pipe", stderr: "pipe" });
   if (init.exitCode !== 0) throw new Error(`initdb failed: ${init.stderr.toString()}`);
   const port = await freePort();
-  const proc = Bun.spawn(asOwner([join(PG_BIN, "postgres"), "-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", `fsync=${options.durable ? "on" : "off"}`, "-c", "max_connections=200"]), { stdout: "ignore", stderr: "pipe" });
-  const admin = new SQL(`postgres://moat@127.0.0.1:${port}/postgres`, { max: 1, connectionTimeout: 2 });
-  for (let i = 0; ; i++) {
-    try {
-      await admin.unsafe("select 1");
-      break;
-    } catch (e) {
-      if (proc.exitCode !== null || i > 150) throw new Error(`PostgreSQL did not start: ${(e as Error).message} ${await new Response(proc.stderr).text().catch(() => "")}`);
-      await Bun.sleep(100);
+  const server = () => Bun.spawn(asOwner([join(PG_BIN!, "postgres"), "-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", `fsync=${options.durable ? "on" : "off"}`, "-c", "max_connections=200"]), { stdout: "ignore", stderr: "pipe" });
+  let proc = server();
+  let admin = new SQL(`postgres://moat@127.0.0.1:${port}/postgres`, { max: 1, connectionTimeout: 2 });
+  const ready = async () => {
+    for (let i = 0; ; i++) {
+      try {
+        await admin.unsafe("select 1");
+        return;
+      } catch (e) {
+        if (proc.exitCode !== null || i > 150) throw new Error(`PostgreSQL did not start: ${(e as Error).message} ${await new Response(proc.stderr).text().catch(() => "")}`);
+        await Bun.sleep(100);
+      }
     }
-  }
-  const cluster: PgCluster = {
+  };
+  const halt = async () => {
+    await admin.close().catch(() => {});
+    proc.kill("SIGINT"); // fast shutdown: PostgreSQL's own pid, never a name
+    await proc.exited;
+  };
+  await ready();
+  return {
     port,
     async database(name = `moat_${process.pid}_${++databases}`) {
       await admin.unsafe(`create database "${name}"`);
       return `postgres://moat@127.0.0.1:${port}/${name}`;
     },
-    async stop() {
-      await admin.close().catch(() => {});
-      proc.kill("SIGINT"); // fast shutdown: PostgreSQL's own pid, never a name
-      await proc.exited;
+    async outage(ms) {
+      await halt();
+      await Bun.sleep(ms);
+      proc = server();
+      admin = new SQL(`postgres://moat@127.0.0.1:${port}/postgres`, { max: 1, connectionTimeout: 2 });
+      await ready();
     },
+    stop: halt,
   };
-  return cluster;
 }
 
 /** The run's cluster, started on first use (with the options of that first call). */
