@@ -22,12 +22,17 @@ export const IdParam = t.Object({ id: WholeNumber({ minimum: 1, description: "a 
 
 // ── list filters (GET /api/threats, GET /api/traffic) ─────────────────────────────────────────────
 
+/** `?agent=`: on a hub, one agent's figures or rows (every page's filter). */
+export const AgentFilter = t.Object({
+  agent: t.Optional(t.String({ minLength: 1, maxLength: 128, description: `only what this agent judged (on a hub: its key's name); "${LOCAL_AGENT}": only this Moat's own sources; absent: all` })),
+});
+
 export const ThreatFilters = t.Object({
   ip: t.Optional(t.String({ minLength: 1, maxLength: 64, description: "only threats from this client address" })),
   type: t.Optional(t.String({ minLength: 1, maxLength: 64, description: "only this attack type (sqli, xss, anomaly, ...)" })),
   severity: t.Optional(literalUnion(THREAT_SEVERITIES, { description: "only this severity" })),
   q: t.Optional(t.String({ minLength: 1, maxLength: 256, description: "only endpoints containing this text (case-sensitive)" })),
-  agent: t.Optional(t.String({ minLength: 1, maxLength: 128, description: `only what this agent judged (on a hub: its key's name); "${LOCAL_AGENT}": only this Moat's own sources` })),
+  ...AgentFilter.properties,
 });
 
 export const TrafficFilters = t.Object({
@@ -36,7 +41,7 @@ export const TrafficFilters = t.Object({
   status: t.Optional(WholeNumber({ minimum: 100, maximum: 599, description: "a response status from 100 to 599 (only requests answered with it)" })),
   path: t.Optional(t.String({ minLength: 1, maxLength: 2048, description: "only paths containing this text (case-sensitive)" })),
   verdict: t.Optional(t.Union([t.Literal("flagged"), t.Literal("benign")], { description: "only flagged, or only benign, requests" })),
-  agent: t.Optional(t.String({ minLength: 1, maxLength: 128, description: `only what this agent judged (on a hub: its key's name); "${LOCAL_AGENT}": only this Moat's own sources` })),
+  ...AgentFilter.properties,
 });
 
 export function threatFilterOptions(q: Static<typeof ThreatFilters>): Pick<ThreatListOptions, "ip" | "type" | "severity" | "endpointContains" | "agent"> {
@@ -341,6 +346,7 @@ export type AttackerT = Static<typeof Attacker>;
 export const AttackerQuery = t.Object({
   range: t.Optional(t.String({ description: "1h, 6h, 24h, 7d, 30d, <N>h or <N>d (default 24h)" })),
   limit: t.Optional(WholeNumber({ minimum: 1, maximum: 100, description: "a whole number of addresses from 1 to 100 (default 10)" })),
+  ...AgentFilter.properties,
 });
 
 export const AddressProfile = t.Object({

@@ -29,7 +29,7 @@ import { Page } from "./components/page.tsx";
 function CurrentPage({ page, id, range, query }: { page: string; id: string | undefined; range: Range; query: URLSearchParams }) {
   switch (page) {
     case "overview":
-      return <Overview range={range} />;
+      return <Overview range={range} query={query} />;
     case "traffic":
       return <TrafficPage range={range} query={query} />;
     case "threats":
@@ -37,11 +37,11 @@ function CurrentPage({ page, id, range, query }: { page: string; id: string | un
     case "alerts":
       return <AlertsPage range={range} />;
     case "performance":
-      return <PerformancePage range={range} />;
+      return <PerformancePage range={range} query={query} />;
     case "security":
       return <SecurityPage />;
     case "analytics":
-      return <AnalyticsPage range={range} />;
+      return <AnalyticsPage range={range} query={query} />;
     case "bans":
       return <BansPage />;
     case "agents":

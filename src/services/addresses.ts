@@ -3,9 +3,10 @@
  * did (its requests in the recent window, its threats, first and last seen), and how old the data
  * is (the dashboard picks its default range from that).
  */
-import { and, count, desc, eq, gte, max, min, sql } from "drizzle-orm";
+import { and, count, desc, eq, gte, max, min, sql, type SQL } from "drizzle-orm";
 import type { Store } from "../store/db.ts";
 import { metricRollups, threats, traffic } from "../store/schema.ts";
+import { agentIs } from "./threats.ts";
 
 export interface Attacker {
   ip: string;
@@ -16,23 +17,25 @@ export interface Attacker {
 }
 
 /** The addresses with the most threats since `since`, the most recent first among equals. */
-export function topAttackers(store: Store, since: number, limit: number): Attacker[] {
+/** The addresses with the most threats since `since` (on a hub: seen by one agent, when given). */
+export function topAttackers(store: Store, since: number, limit: number, agent?: string): Attacker[] {
+  const seenBy = agent === undefined ? undefined : agentIs(threats.agent, agent);
   const rows = store.db
     .select({ ip: threats.clientIp, threats: count(), lastSeen: max(threats.time) })
     .from(threats)
-    .where(gte(threats.time, since))
+    .where(and(gte(threats.time, since), seenBy))
     .groupBy(threats.clientIp)
     .orderBy(desc(count()), desc(max(threats.time)))
     .limit(limit)
     .all();
-  return rows.map((r) => ({ ip: r.ip, threats: r.threats, lastSeen: r.lastSeen ?? since, types: typesOf(store, r.ip, since) }));
+  return rows.map((r) => ({ ip: r.ip, threats: r.threats, lastSeen: r.lastSeen ?? since, types: typesOf(store, r.ip, since, seenBy) }));
 }
 
-function typesOf(store: Store, ip: string, since: number): string[] {
+function typesOf(store: Store, ip: string, since: number, seenBy: SQL | undefined): string[] {
   return store.db
     .select({ type: threats.attackType })
     .from(threats)
-    .where(and(eq(threats.clientIp, ip), gte(threats.time, since)))
+    .where(and(eq(threats.clientIp, ip), gte(threats.time, since), seenBy))
     .groupBy(threats.attackType)
     .orderBy(desc(count()))
     .all()

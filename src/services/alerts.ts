@@ -99,11 +99,13 @@ export class AlertService {
     if (minuteStart <= this.lastCheckedMinute) return [];
     this.lastCheckedMinute = minuteStart;
     const { db } = this.ctx.store;
-    const minute = db.select().from(metricRollups).where(and(eq(metricRollups.resolution, "minute"), eq(metricRollups.bucket, minuteStart))).get();
-    if (!minute) return [];
+    // The whole site's minute: on a hub, every agent's row of it summed.
+    const rows = db.select().from(metricRollups).where(and(eq(metricRollups.resolution, "minute"), eq(metricRollups.bucket, minuteStart))).all();
+    if (!rows.length) return [];
+    const minute = { ...rows[0]!, requests: rows.reduce((n, r) => n + r.requests, 0), errors5xx: rows.reduce((n, r) => n + r.errors5xx, 0) };
     // Minutes without traffic have no rollup, so the mean is over busy minutes only: it errs high, towards fewer jump alerts on a quiet site.
     const baseline = db
-      .select({ minutes: sql<number>`count(*)`, mean: sql<number | null>`avg(${metricRollups.requests})` })
+      .select({ minutes: sql<number>`count(distinct ${metricRollups.bucket})`, mean: sql<number | null>`sum(${metricRollups.requests}) * 1.0 / nullif(count(distinct ${metricRollups.bucket}), 0)` })
       .from(metricRollups)
       .where(and(eq(metricRollups.resolution, "minute"), gte(metricRollups.bucket, minuteStart - BASELINE_MINUTES * MINUTE_MS), lt(metricRollups.bucket, minuteStart)))
       .get();

@@ -16,6 +16,7 @@ import type { MetricsSnapshot } from "../pipeline/bus.ts";
 import type { TrafficRow } from "../store/rows.ts";
 import { bucketFor, bucketStarts, HOUR_MS, MINUTE_MS } from "./range.ts";
 import { StoredCounters } from "./stored-counters.ts";
+import { LOCAL_AGENT } from "../core/enums.ts";
 
 export const WINDOW_SECONDS = 60;
 /** One point per minute for 30 days: about 43k small objects (a few MB). */
@@ -25,6 +26,8 @@ export const PERFORMANCE_HISTORY_MINUTES = 30 * 24 * 60;
  * backlog carries old times) still reach their hour. Minute rollups must be kept longer than this.
  */
 export const HOUR_ROLLUP_LOOKBACK_MS = 48 * HOUR_MS;
+/** Live windows kept per agent (a hub's agents are a few keys). */
+const MAX_AGENT_WINDOWS = 1000;
 /** Shorter CPU samples are mostly scheduling noise: the previous figure is kept instead. */
 const MIN_CPU_SAMPLE_MS = 250;
 
@@ -101,11 +104,21 @@ function floorTo(time: number, step: number): number {
   return Math.floor(time / step) * step;
 }
 
-/** Minute rows whose hour has no hour row yet (a correlated subquery on the outer row's bucket). */
+/** Minute rows whose hour has no hour row yet for their agent (a correlated subquery on the outer row). */
 function hourNotRolledUp(db: Pick<Db, "select">) {
   const hourRow = alias(metricRollups, "hour_row");
   const hourOfMinute = sql`${metricRollups.bucket} - ${metricRollups.bucket} % ${HOUR_MS}`;
-  return notExists(db.select({ one: sql`1` }).from(hourRow).where(and(eq(hourRow.resolution, "hour"), eq(hourRow.bucket, hourOfMinute))));
+  return notExists(db.select({ one: sql`1` }).from(hourRow).where(and(eq(hourRow.resolution, "hour"), eq(hourRow.bucket, hourOfMinute), eq(hourRow.agent, metricRollups.agent))));
+}
+
+/**
+ * Whose figures: every agent's and this Moat's own summed (undefined), this Moat's own sources
+ * (LOCAL_AGENT), or one agent's (its name).
+ */
+export type AgentFilter = string | undefined;
+
+function ofAgent(agent: AgentFilter) {
+  return agent === undefined ? undefined : eq(metricRollups.agent, agent === LOCAL_AGENT ? "" : agent);
 }
 
 /**
@@ -113,9 +126,9 @@ function hourNotRolledUp(db: Pick<Db, "select">) {
  * it (always the current hour, and every hour when the roll-up job has not run), so charts are
  * complete whenever the job last ran.
  */
-function rollupRows(store: Store, resolution: "minute" | "hour", from: number, until: number): RollupRow[] {
+function rollupRows(store: Store, resolution: "minute" | "hour", from: number, until: number, agent: AgentFilter): RollupRow[] {
   const { db } = store;
-  const inRange = and(gte(metricRollups.bucket, from), lt(metricRollups.bucket, until));
+  const inRange = and(gte(metricRollups.bucket, from), lt(metricRollups.bucket, until), ofAgent(agent));
   const minutes = and(eq(metricRollups.resolution, "minute"), inRange);
   if (resolution === "minute") return db.select().from(metricRollups).where(minutes).all();
   return db
@@ -129,12 +142,12 @@ function rollupRows(store: Store, resolution: "minute" | "hour", from: number, u
  * The rollups of the last `rangeMs`, summed per chart bucket (see range.ts), oldest first; buckets
  * without rollups are there as zeros so that a chart's time axis is continuous.
  */
-export function rollupBuckets(store: Store, rangeMs: number, now: number): { bucketMs: number; buckets: RollupBucket[] } {
+export function rollupBuckets(store: Store, rangeMs: number, now: number, agent?: AgentFilter): { bucketMs: number; buckets: RollupBucket[] } {
   const { resolution, bucketMs } = bucketFor(rangeMs);
   const starts = bucketStarts(rangeMs, bucketMs, now);
   const buckets = new Map(starts.map((time) => [time, { time, ...emptyTotals() }]));
   const from = starts[0] ?? floorTo(now, bucketMs);
-  for (const row of rollupRows(store, resolution, from, from + starts.length * bucketMs)) {
+  for (const row of rollupRows(store, resolution, from, from + starts.length * bucketMs, agent)) {
     const bucket = buckets.get(floorTo(row.bucket, bucketMs));
     if (bucket) addTotals(bucket, totalsOf(row));
   }
@@ -369,6 +382,8 @@ export class MetricsService {
   /** Stored requests and threats, counted for Prometheus. */
   readonly stored: StoredCounters;
   private readonly window = new RollingWindow();
+  /** On a hub: each agent's live window (LOCAL_AGENT: this Moat's own sources), for the figures of one. */
+  private readonly agentWindows = new Map<string, RollingWindow>();
   private readonly cpu = new CpuMeter();
   private readonly history: PerformanceHistory;
 
@@ -385,7 +400,15 @@ export class MetricsService {
    * The window runs on the monotonic clock: setting the wall clock neither empties nor doubles it.
    */
   observe(traffic: TrafficRow[]): void {
-    if (traffic.length) this.window.add(this.ctx.monotonic(), traffic);
+    if (!traffic.length) return;
+    const now = this.ctx.monotonic();
+    this.window.add(now, traffic);
+    for (const [agent, rows] of Map.groupBy(traffic, (r) => r.agent ?? LOCAL_AGENT)) {
+      let window = this.agentWindows.get(agent);
+      // Agents are the hub's keys: a handful. The bound keeps a bug elsewhere from growing this.
+      if (!window && this.agentWindows.size < MAX_AGENT_WINDOWS) this.agentWindows.set(agent, (window = new RollingWindow()));
+      window?.add(now, rows);
+    }
   }
 
   /** Whole seconds since the service started, on the monotonic clock (so never negative). */
@@ -393,10 +416,11 @@ export class MetricsService {
     return Math.max(0, Math.floor((this.ctx.monotonic() - this.ctx.monotonicStart) / 1000));
   }
 
-  /** The live figures; each call also feeds the CPU and memory history. */
-  snapshot(): MetricsSnapshot {
+  /** The live figures (of one agent's traffic, when given; the process's CPU and memory whatever it is); each call also feeds the CPU and memory history. */
+  snapshot(agent?: AgentFilter): MetricsSnapshot {
     const now = this.ctx.now();
-    const w = this.window.totals(this.ctx.monotonic());
+    const window = agent === undefined ? this.window : this.agentWindows.get(agent);
+    const w = window ? window.totals(this.ctx.monotonic()) : emptyCounts();
     const rssBytes = process.memoryUsage.rss();
     const cpuPercent = this.cpu.percent();
     const memoryPercent = Math.min(100, percent(rssBytes, os.totalmem()));
@@ -424,8 +448,8 @@ export class MetricsService {
   }
 
   /** Traffic figures per bucket of the last `rangeMs`, from the rollups, oldest first, empty buckets as zeros. */
-  historical(rangeMs: number): HistoricalPoint[] {
-    const { bucketMs, buckets } = rollupBuckets(this.ctx.store, rangeMs, this.ctx.now());
+  historical(rangeMs: number, agent?: AgentFilter): HistoricalPoint[] {
+    const { bucketMs, buckets } = rollupBuckets(this.ctx.store, rangeMs, this.ctx.now(), agent);
     return buckets.map((b) => ({
       time: b.time,
       requests: b.requests,
@@ -438,9 +462,9 @@ export class MetricsService {
     }));
   }
 
-  /** Latency from the rollups; CPU and memory from the in-memory history (since this process started). */
-  performance(rangeMs: number): PerformancePoint[] {
-    const { bucketMs, buckets } = rollupBuckets(this.ctx.store, rangeMs, this.ctx.now());
+  /** Latency from the rollups (of one agent's traffic, when given); CPU and memory (this process's) from the in-memory history since it started. */
+  performance(rangeMs: number, agent?: AgentFilter): PerformancePoint[] {
+    const { bucketMs, buckets } = rollupBuckets(this.ctx.store, rangeMs, this.ctx.now(), agent);
     const usage = this.history.perBucket(buckets.map((b) => b.time), bucketMs);
     return buckets.map((b, i) => ({
       time: b.time,
@@ -467,11 +491,11 @@ export class MetricsService {
         .orderBy(asc(metricRollups.bucket))
         .all();
       let written = 0;
-      for (const [hour, totals] of totalsPerHour(minutes)) {
-        const row = { resolution: "hour" as const, bucket: hour, ...totals, byType: byTypeJson(totals.byType) };
-        const existing = tx.select().from(metricRollups).where(and(eq(metricRollups.resolution, "hour"), eq(metricRollups.bucket, hour))).get();
+      for (const { hour, agent, totals } of totalsPerHour(minutes)) {
+        const row = { resolution: "hour" as const, bucket: hour, agent, ...totals, byType: byTypeJson(totals.byType) };
+        const existing = tx.select().from(metricRollups).where(and(eq(metricRollups.resolution, "hour"), eq(metricRollups.bucket, hour), eq(metricRollups.agent, agent))).get();
         if (existing && sameRow(existing, row)) continue;
-        tx.insert(metricRollups).values(row).onConflictDoUpdate({ target: [metricRollups.resolution, metricRollups.bucket], set: row }).run();
+        tx.insert(metricRollups).values(row).onConflictDoUpdate({ target: [metricRollups.resolution, metricRollups.bucket, metricRollups.agent], set: row }).run();
         written++;
       }
       return written;
@@ -479,15 +503,17 @@ export class MetricsService {
   }
 }
 
-function totalsPerHour(minutes: RollupRow[]): Map<number, RollupTotals> {
-  const hours = new Map<number, RollupTotals>();
+/** The minutes summed per hour and agent. */
+function totalsPerHour(minutes: RollupRow[]): { hour: number; agent: string; totals: RollupTotals }[] {
+  const hours = new Map<string, { hour: number; agent: string; totals: RollupTotals }>();
   for (const minute of minutes) {
     const hour = floorTo(minute.bucket, HOUR_MS);
-    let totals = hours.get(hour);
-    if (!totals) hours.set(hour, (totals = emptyTotals()));
-    addTotals(totals, totalsOf(minute));
+    const key = `${hour}\0${minute.agent}`;
+    let entry = hours.get(key);
+    if (!entry) hours.set(key, (entry = { hour, agent: minute.agent, totals: emptyTotals() }));
+    addTotals(entry.totals, totalsOf(minute));
   }
-  return hours;
+  return [...hours.values()];
 }
 
 function sameRow(a: RollupRow, b: RollupRow): boolean {

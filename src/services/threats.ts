@@ -89,9 +89,14 @@ export class ThreatQueries {
     return this.store.db.select().from(threats).where(eq(threats.id, id)).get();
   }
 
-  /** How many threats of each attack type since `since`. */
-  stats(since: number): Record<string, number> {
-    const rows = this.store.db.select({ type: threats.attackType, n: count() }).from(threats).where(gte(threats.time, since)).groupBy(threats.attackType).all();
+  /** How many threats of each attack type since `since` (of one agent, when given). */
+  stats(since: number, agent?: string): Record<string, number> {
+    const rows = this.store.db
+      .select({ type: threats.attackType, n: count() })
+      .from(threats)
+      .where(and(gte(threats.time, since), agent === undefined ? undefined : agentIs(threats.agent, agent)))
+      .groupBy(threats.attackType)
+      .all();
     return Object.fromEntries(rows.map((r) => [r.type, r.n]));
   }
 

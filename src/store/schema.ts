@@ -113,6 +113,11 @@ export const metricRollups = sqliteTable(
   {
     resolution: text("resolution", { enum: ["minute", "hour"] }).notNull(),
     bucket: integer("bucket").notNull(),
+    /**
+     * On a hub: the agent whose traffic it counts ("" for this Moat's own sources; a key column cannot
+     * be null), so that every figure can be read per agent; a total is the sum over agents.
+     */
+    agent: text("agent").notNull().default(""),
     requests: integer("requests").notNull().default(0),
     flagged: integer("flagged").notNull().default(0),
     blocked: integer("blocked").notNull().default(0),
@@ -122,7 +127,7 @@ export const metricRollups = sqliteTable(
     /** Flagged requests per attack type, JSON object. */
     byType: text("by_type").notNull().default("{}"),
   },
-  (t) => [primaryKey({ columns: [t.resolution, t.bucket] })],
+  (t) => [primaryKey({ columns: [t.resolution, t.bucket, t.agent] })],
 );
 
 export const securityChecks = sqliteTable("security_checks", {

@@ -108,12 +108,12 @@ function prepareStatements(store: Store) {
     insertThreat: rowsInsert(store.sql, threats),
     trafficByRequestId: db.select().from(traffic).where(eq(traffic.requestId, p("requestId"))).prepare(),
     threatByRequestId: db.select({ id: threats.id, score: threats.score }).from(threats).where(eq(threats.requestId, p("requestId"))).prepare(),
-    minuteByType: db.select({ byType: metricRollups.byType }).from(metricRollups).where(and(eq(metricRollups.resolution, "minute"), eq(metricRollups.bucket, p("bucket")))).prepare(),
+    minuteByType: db.select({ byType: metricRollups.byType }).from(metricRollups).where(and(eq(metricRollups.resolution, "minute"), eq(metricRollups.bucket, p("bucket")), eq(metricRollups.agent, p("agent")))).prepare(),
     addToMinute: db
       .insert(metricRollups)
-      .values({ resolution: "minute", bucket: p("bucket"), requests: p("requests"), flagged: p("flagged"), blocked: p("blocked"), errors5xx: p("errors5xx"), responseTimeSum: p("rtSum"), responseTimeCount: p("rtCount"), byType: p("byType") })
+      .values({ resolution: "minute", bucket: p("bucket"), agent: p("agent"), requests: p("requests"), flagged: p("flagged"), blocked: p("blocked"), errors5xx: p("errors5xx"), responseTimeSum: p("rtSum"), responseTimeCount: p("rtCount"), byType: p("byType") })
       .onConflictDoUpdate({
-        target: [metricRollups.resolution, metricRollups.bucket],
+        target: [metricRollups.resolution, metricRollups.bucket, metricRollups.agent],
         set: {
           requests: sql`${metricRollups.requests} + ${p("requests")}`,
           flagged: sql`${metricRollups.flagged} + ${p("flagged")}`,
@@ -328,11 +328,13 @@ export class StoreWriter {
         else if (threatRow.score > storedThreat.score) db.update(threats).set({ ...threatRow, time: undefined, incidentId: undefined, acknowledgedAt: undefined }).where(eq(threats.id, storedThreat.id)).run();
       }
       insertFresh();
+      // A hub counts each agent's traffic apart (its figures filter by agent); "" is this Moat's own.
+      const rollupAgent = agent ?? "";
       for (const [bucket, r] of minutes.byBucket) {
-        const existing = minuteByType.get({ bucket });
+        const existing = minuteByType.get({ bucket, agent: rollupAgent });
         const byType: Record<string, number> = existing ? JSON.parse(existing.byType) : {};
         for (const [t, n] of Object.entries(r.byType)) byType[t] = (byType[t] ?? 0) + n;
-        addToMinute.run({ bucket, requests: r.requests, flagged: r.flagged, blocked: r.blocked, errors5xx: r.errors5xx, rtSum: r.rtSum, rtCount: r.rtCount, byType: JSON.stringify(byType) });
+        addToMinute.run({ bucket, agent: rollupAgent, requests: r.requests, flagged: r.flagged, blocked: r.blocked, errors5xx: r.errors5xx, rtSum: r.rtSum, rtCount: r.rtCount, byType: JSON.stringify(byType) });
       }
       const add = (key: string, n: number) => {
         if (n) addToCounter.run({ key, n });

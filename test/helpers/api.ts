@@ -42,7 +42,8 @@ export type TestServices = ApiServices & {
  */
 export async function makeApiServices(env: Record<string, string> = {}, dir = tempDir("moat-api-")): Promise<TestServices> {
   const config = loadConfig({ env: { MOAT_STORAGE_DATA_DIR: dir, MOAT_SECURITY_NGINX_CONF: "", ...env } }).config;
-  const store = openStore(join(dir, "moat.db"));
+  // The data directory's file, unless the test names a database (MOAT_STORAGE_DB: a postgres:// URL).
+  const store = openStore(env.MOAT_STORAGE_DB ?? join(dir, "moat.db"));
   const bus = new Bus();
   const detector = await Detector.load();
   const ctx: ServiceContext = { config, store, bus, activities: new Activities(store, bus), detector, log: createLogger({ level: "error", format: "json" }), monotonicStart: performance.now(), now: () => Date.now(), monotonic: () => performance.now() };

@@ -79,8 +79,8 @@ function storeThreats(store: Store, specs: ThreatSpec[]): ThreatRow[] {
   return store.db.insert(threats).values(rows).returning().all();
 }
 
-function storeMinute(store: Store, bucket: number, requests: number, errors5xx = 0): void {
-  store.db.insert(metricRollups).values({ resolution: "minute", bucket, requests, errors5xx }).run();
+function storeMinute(store: Store, bucket: number, requests: number, errors5xx = 0, agent = ""): void {
+  store.db.insert(metricRollups).values({ resolution: "minute", bucket, agent, requests, errors5xx }).run();
 }
 
 const alertEvents = (events: BusEvent[]): AlertRow[] => events.flatMap((e) => (e.type === "alert" ? [e.data] : []));
@@ -180,6 +180,18 @@ describe("traffic alerts", () => {
     expect(alerts.active(10).map((a) => a.count)).toEqual([1]);
     alerts.checkTraffic(afterMinute + MINUTE);
     expect(alerts.active(10).map((a) => a.count)).toEqual([2]);
+  });
+
+  test("on a hub, the rules judge the whole site's minute: every agent's row of it, and of the baseline, summed", () => {
+    const { store, alerts } = harness({ error_rate_percent: 20, rate_jump_factor: 5 });
+    // Each agent alone is under the 20 requests a rule needs; together they are 30, a third of them 5xx.
+    storeMinute(store, minute, 15, 5, "web-1");
+    storeMinute(store, minute, 15, 5, "web-2");
+    for (let i = 1; i <= 10; i++) for (const agent of ["web-1", "web-2"]) storeMinute(store, minute - i * MINUTE, 1, 0, agent); // 2 a minute
+    const raised = alerts.checkTraffic(afterMinute);
+    expect(raised.map((a) => a.groupKey).sort()).toEqual(["traffic:5xx", "traffic:rate-jump"]);
+    expect(raised.find((a) => a.groupKey === "traffic:5xx")?.description).toContain("33.3% of 30 requests");
+    expect(raised.find((a) => a.groupKey === "traffic:rate-jump")?.description).toContain("15.0x the usual 2.0 per minute");
   });
 
   test("no 5xx alert below 20 requests or below the share", () => {

@@ -233,7 +233,7 @@ describe("rollupHours", () => {
       { time: HOUR_START + MINUTE_MS, attack: "cmdi" }, // the current hour is not complete
     ], true);
     expect(metrics.rollupHours(NOW)).toBe(1);
-    const expected = { resolution: "hour", bucket: h, requests: 4, flagged: 3, blocked: 3, errors_5xx: 1, response_time_sum: 200 + 400 + 10, response_time_count: 3, by_type: '{"sqli":2,"xss":1}' };
+    const expected = { resolution: "hour", bucket: h, agent: "", requests: 4, flagged: 3, blocked: 3, errors_5xx: 1, response_time_sum: 200 + 400 + 10, response_time_count: 3, by_type: '{"sqli":2,"xss":1}' };
     expect(hourRow(store, h)).toEqual(expected);
     expect(hourRow(store, HOUR_START)).toBeNull();
     expect(metrics.rollupHours(NOW)).toBe(0);

@@ -27,6 +27,7 @@ test("placeholders become PostgreSQL's, outside literals, quoted names and comme
   expect(numberPlaceholders(`select * from "a?" where x = ? and y = '?' -- ?\nand z = ?`)).toBe(`select * from "a?" where x = $1 and y = '?' -- ?\nand z = $2`);
   expect(numberPlaceholders("select ?1 where a < ?2 limit ?1")).toBe("select $1 where a < $2 limit $1");
   expect(toPostgres("where instr(path, ?) > 0")).toBe("where strpos(path, $1) > 0");
+  expect(toPostgres(`select json_group_array(distinct "t"."a") from t`)).toBe(`select json_agg(distinct "t"."a")::text from t`);
   expect(toPostgres(`insert into "m" ("a", "b") values (?, ?) on conflict ("m"."a", "m"."b") do update set "b" = "m"."b" + ?`)).toBe(`insert into "m" ("a", "b") values ($1, $2) on conflict ("a", "b") do update set "b" = "m"."b" + $3`);
 });
 

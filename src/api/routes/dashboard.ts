@@ -10,10 +10,12 @@ import { parseRange } from "../../services/range.ts";
 import { rollupBuckets } from "../../services/metrics.ts";
 import { listTraffic } from "../../services/traffic.ts";
 import { activityFeed } from "../feed.ts";
-import { IdParam, ThreatFilters, TrafficFilters, threatFilterOptions, trafficFilterOptions } from "../console-contract.ts";
+import { AgentFilter, IdParam, ThreatFilters, TrafficFilters, threatFilterOptions, trafficFilterOptions } from "../console-contract.ts";
 import { checkById, complianceScore, listSecurityChecks, runSecurityChecks } from "../../services/security/checks.ts";
 
 const RangeQuery = t.Object({ range: t.Optional(t.String({ description: "1h, 6h, 24h, 7d, 30d, <N>h or <N>d (default 24h)" })) });
+/** The figures of a range, of every agent or of one (on a hub). */
+const RangeAgentQuery = t.Object({ ...RangeQuery.properties, ...AgentFilter.properties });
 const limitQuery = (fallback: number) => t.Object({ limit: t.Optional(WholeNumber({ minimum: 1, maximum: 1000, description: `a whole number of rows from 1 to 1000 (default ${fallback})` })) });
 const RangeLimitQuery = t.Object({
   ...RangeQuery.properties,
@@ -46,16 +48,16 @@ export function dashboardRoutes(s: ApiServices) {
   const trafficAt = (endpoint: string, query: Static<typeof RangeLimitQuery>) =>
     ok(listTraffic(s.ctx.store, { since: since(query.range), endpoint: endpoint.startsWith("/") ? endpoint : `/${endpoint}`, limit: query.limit ?? 1000, beforeId: query.before }).map((r) => toTrafficData(r, now())));
   return new Elysia({ name: "dashboard", prefix: "/api" })
-    .get("/metrics/realtime", () => ok(toRealTimeMetrics(s.metrics.snapshot(), s.wsClients())), { response: envelope(RealTimeMetrics), detail: { tags: ["metrics"] } })
+    .get("/metrics/realtime", ({ query }) => ok(toRealTimeMetrics(s.metrics.snapshot(query.agent), s.wsClients())), { query: AgentFilter, response: envelope(RealTimeMetrics), detail: { tags: ["metrics"] } })
     .get(
       "/metrics/historical",
       ({ query }) => {
         const range = parseRange(query.range);
         const { uptimeSeconds } = s.metrics.snapshot();
         const clients = s.wsClients();
-        return ok(s.metrics.historical(range.ms).map((p) => toRealTimeMetrics({ ...p, uptimeSeconds }, clients)));
+        return ok(s.metrics.historical(range.ms, query.agent).map((p) => toRealTimeMetrics({ ...p, uptimeSeconds }, clients)));
       },
-      { query: RangeQuery, response: envelope(t.Array(RealTimeMetrics)), detail: { tags: ["metrics"] } },
+      { query: RangeAgentQuery, response: envelope(t.Array(RealTimeMetrics)), detail: { tags: ["metrics"] } },
     )
     .get("/alerts/active", ({ query }) => ok(s.alerts.active(query.limit ?? 1000).map((a) => toAlertData(a, now()))), { query: limitQuery(1000), response: envelope(t.Array(AlertData)), detail: { tags: ["alerts"] } })
     .get("/alerts/history", ({ query }) => ok(s.alerts.history({ since: since(query.range), limit: query.limit ?? 1000 }).map((a) => toAlertData(a, now()))), { query: RangeLimitQuery, response: envelope(t.Array(AlertData)), detail: { tags: ["alerts"] } })
@@ -67,26 +69,26 @@ export function dashboardRoutes(s: ApiServices) {
       "/charts/requests",
       ({ query }) => {
         const range = parseRange(query.range);
-        return ok(s.analytics.overview(range.ms).map((p) => ({ time: label(p.time, range.ms), date: iso(p.time), requests: p.requests, blocked: shownBlocked(p) })));
+        return ok(s.analytics.overview(range.ms, query.agent).map((p) => ({ time: label(p.time, range.ms), date: iso(p.time), requests: p.requests, blocked: shownBlocked(p) })));
       },
-      { query: RangeQuery, response: envelope(t.Array(ChartDataPoint)), detail: { tags: ["charts"] } },
+      { query: RangeAgentQuery, response: envelope(t.Array(ChartDataPoint)), detail: { tags: ["charts"] } },
     )
     .get(
       "/charts/threats",
       ({ query }) => {
         const range = parseRange(query.range);
-        return ok(rollupBuckets(s.ctx.store, range.ms, now()).buckets.map((b) => ({ time: label(b.time, range.ms), date: iso(b.time), ...threatColumns(b.byType) })));
+        return ok(rollupBuckets(s.ctx.store, range.ms, now(), query.agent).buckets.map((b) => ({ time: label(b.time, range.ms), date: iso(b.time), ...threatColumns(b.byType) })));
       },
-      { query: RangeQuery, response: envelope(t.Array(ChartDataPoint)), detail: { tags: ["charts"] } },
+      { query: RangeAgentQuery, response: envelope(t.Array(ChartDataPoint)), detail: { tags: ["charts"] } },
     )
     .get(
       "/charts/performance",
       ({ query }) => {
         const range = parseRange(query.range);
         // CPU and memory history is kept in memory since start-up: earlier buckets read 0.
-        return ok(s.metrics.performance(range.ms).map((p) => ({ time: label(p.time, range.ms), date: iso(p.time), latency: p.latencyMs, cpu: p.cpuPercent ?? 0, memory: p.memoryPercent ?? 0 })));
+        return ok(s.metrics.performance(range.ms, query.agent).map((p) => ({ time: label(p.time, range.ms), date: iso(p.time), latency: p.latencyMs, cpu: p.cpuPercent ?? 0, memory: p.memoryPercent ?? 0 })));
       },
-      { query: RangeQuery, response: envelope(t.Array(ChartDataPoint)), detail: { tags: ["charts"] } },
+      { query: RangeAgentQuery, response: envelope(t.Array(ChartDataPoint)), detail: { tags: ["charts"] } },
     )
     .get("/traffic/recent", ({ query }) => ok(listTraffic(s.ctx.store, { limit: query.limit ?? 50 }).map((r) => toTrafficData(r, now()))), { query: limitQuery(50), response: envelope(t.Array(TrafficData)), detail: { tags: ["traffic"] } })
     .get("/traffic", ({ query }) => ok(listTraffic(s.ctx.store, { since: since(query.range), limit: query.limit ?? 1000, beforeId: query.before, ...trafficFilterOptions(query) }).map((r) => toTrafficData(r, now()))), { query: TrafficListQuery, response: envelope(t.Array(TrafficData)), detail: { tags: ["traffic"] } })
@@ -101,7 +103,7 @@ export function dashboardRoutes(s: ApiServices) {
     // parameters, not the wildcard.
     .get("/traffic/endpoint/*", ({ params, query }) => trafficAt(decodedEndpoint(params["*"]), query), { query: RangeLimitQuery, response: envelope(t.Array(TrafficData)), detail: { hide: true } })
     .get("/threats/recent", ({ query }) => ok(s.threats.recent(query.limit ?? 20).map((r) => toThreatData(r, now()))), { query: limitQuery(20), response: envelope(t.Array(ThreatData)), detail: { tags: ["threats"] } })
-    .get("/threats/stats", ({ query }) => ok(s.threats.stats(since(query.range))), { query: RangeQuery, response: envelope(t.Record(t.String(), t.Number())), detail: { tags: ["threats"] } })
+    .get("/threats/stats", ({ query }) => ok(s.threats.stats(since(query.range), query.agent)), { query: RangeAgentQuery, response: envelope(t.Record(t.String(), t.Number())), detail: { tags: ["threats"] } })
     .get(
       "/threats/type/:type",
       ({ params, query }) => ok(s.threats.list({ since: since(query.range), type: params.type, limit: query.limit ?? 1000, beforeId: query.before }).map((r) => toThreatData(r, now()))),
@@ -128,17 +130,17 @@ export function dashboardRoutes(s: ApiServices) {
       "/analytics/overview",
       ({ query }) => {
         const range = parseRange(query.range);
-        return ok(s.analytics.overview(range.ms).map((p) => ({ time: label(p.time, range.ms), date: iso(p.time), requests: p.requests, blocked: shownBlocked(p), allowed: p.requests - shownBlocked(p) })));
+        return ok(s.analytics.overview(range.ms, query.agent).map((p) => ({ time: label(p.time, range.ms), date: iso(p.time), requests: p.requests, blocked: shownBlocked(p), allowed: p.requests - shownBlocked(p) })));
       },
-      { query: RangeQuery, response: envelope(t.Array(ChartDataPoint)), detail: { tags: ["analytics"] } },
+      { query: RangeAgentQuery, response: envelope(t.Array(ChartDataPoint)), detail: { tags: ["analytics"] } },
     )
     .get(
       "/analytics/trends/:metric",
       ({ params, query }) => {
         const range = parseRange(query.range);
-        return ok(s.analytics.trends(params.metric, range.ms).map((p) => ({ time: label(p.time, range.ms), date: iso(p.time), value: p.value })));
+        return ok(s.analytics.trends(params.metric, range.ms, query.agent).map((p) => ({ time: label(p.time, range.ms), date: iso(p.time), value: p.value })));
       },
-      { params: t.Object({ metric: t.String({ maxLength: 64 }) }), query: RangeQuery, response: envelope(t.Array(ChartDataPoint)), detail: { tags: ["analytics"] } },
+      { params: t.Object({ metric: t.String({ maxLength: 64 }) }), query: RangeAgentQuery, response: envelope(t.Array(ChartDataPoint)), detail: { tags: ["analytics"] } },
     )
-    .get("/analytics/summary", ({ query }) => ok(s.analytics.summary(parseRange(query.range).ms)), { query: RangeQuery, detail: { tags: ["analytics"] } });
+    .get("/analytics/summary", ({ query }) => ok(s.analytics.summary(parseRange(query.range).ms, query.agent)), { query: RangeAgentQuery, detail: { tags: ["analytics"] } });
 }

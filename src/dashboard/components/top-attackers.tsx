@@ -14,8 +14,8 @@ const SHOWN = 10;
 /** The decision's reason, within the 200 characters the API takes. */
 const reasonOf = (a: Attacker) => `${a.threats} threat${a.threats > 1 ? "s" : ""} (${a.types.join(", ")}), banned from the top attackers`.slice(0, 200);
 
-export function TopAttackers({ range }: { range: Range }) {
-  const attackers = useApi(() => api.attackers(range, SHOWN), [range]);
+export function TopAttackers({ range, agent }: { range: Range; agent?: string }) {
+  const attackers = useApi(() => api.attackers(range, SHOWN, agent), [range, agent]);
   return (
     <Load of={attackers} empty={<Empty title="No attacker in this range." />}>
       {(list) => (

@@ -52,7 +52,7 @@ export const api = {
     login: (key: string) => post<{ keyName: string }>("/api/auth/login", { key }),
     logout: () => post<null>("/api/auth/logout"),
   },
-  realtime: () => get<Metrics>("/api/metrics/realtime"),
+  realtime: (agent?: string) => get<Metrics>(`/api/metrics/realtime${query({ agent })}`),
   alerts: {
     active: () => get<Alert[]>("/api/alerts/active"),
     history: (range: Range) => get<Alert[]>(`/api/alerts/history${query({ range })}`),
@@ -61,9 +61,9 @@ export const api = {
   },
   activities: (limit: number) => get<Activity[]>(`/api/activities/recent${query({ limit })}`),
   charts: {
-    requests: (range: Range) => get<ChartPoint[]>(`/api/charts/requests${query({ range })}`),
-    threats: (range: Range) => get<ChartPoint[]>(`/api/charts/threats${query({ range })}`),
-    performance: (range: Range) => get<ChartPoint[]>(`/api/charts/performance${query({ range })}`),
+    requests: (range: Range, agent?: string) => get<ChartPoint[]>(`/api/charts/requests${query({ range, agent })}`),
+    threats: (range: Range, agent?: string) => get<ChartPoint[]>(`/api/charts/threats${query({ range, agent })}`),
+    performance: (range: Range, agent?: string) => get<ChartPoint[]>(`/api/charts/performance${query({ range, agent })}`),
   },
   traffic: {
     list: (range: Range, limit: number, filter: TrafficFilter = {}, before?: number) => get<Traffic[]>(`/api/traffic${query({ range, limit, before, ...filter })}`),
@@ -82,9 +82,9 @@ export const api = {
     posture: () => get<Posture>("/api/security/compliance-score"),
   },
   analytics: {
-    overview: (range: Range) => get<ChartPoint[]>(`/api/analytics/overview${query({ range })}`),
-    trend: (metric: string, range: Range) => get<ChartPoint[]>(`/api/analytics/trends/${encodeURIComponent(metric)}${query({ range })}`),
-    summary: (range: Range) => get<AnalyticsSummary>(`/api/analytics/summary${query({ range })}`),
+    overview: (range: Range, agent?: string) => get<ChartPoint[]>(`/api/analytics/overview${query({ range, agent })}`),
+    trend: (metric: string, range: Range, agent?: string) => get<ChartPoint[]>(`/api/analytics/trends/${encodeURIComponent(metric)}${query({ range, agent })}`),
+    summary: (range: Range, agent?: string) => get<AnalyticsSummary>(`/api/analytics/summary${query({ range, agent })}`),
   },
   waf: {
     config: () => get<WafConfig>("/api/waf/config"),
@@ -116,7 +116,7 @@ export const api = {
   /** The traffic tail's rows: GET /api/traffic's, with the query string and response time. */
   requests: (range: Range, limit: number, filter: TrafficFilter = {}, before?: number) => get<TailRow[]>(`/api/requests${query({ range, limit, before, ...filter })}`),
   dataAge: () => get<DataAge>("/api/data-age"),
-  attackers: (range: Range, limit: number) => get<Attacker[]>(`/api/attackers${query({ range, limit })}`),
+  attackers: (range: Range, limit: number, agent?: string) => get<Attacker[]>(`/api/attackers${query({ range, limit, agent })}`),
   address: (ip: string) => get<AddressProfile>(`/api/addresses/${encodeURIComponent(ip)}`),
   incident: (id: number) => get<Incident>(`/api/incidents/${id}`),
   decisions: {

@@ -9,6 +9,7 @@ import type { TREND_METRICS } from "../../core/enums.ts";
 import { TimeChart, type SeriesSpec } from "../components/chart.tsx";
 import { Kpi, Page, Panel } from "../components/page.tsx";
 import { Empty, Load } from "../components/states.tsx";
+import { AGENT_FIELD, FilterBar } from "../components/filter-bar.tsx";
 
 const OVERVIEW_SERIES: SeriesSpec[] = [
   { key: "allowed", label: "allowed", color: "#4ade80" },
@@ -97,14 +98,16 @@ function Summary({ s, range }: { s: AnalyticsSummary; range: Range }) {
   );
 }
 
-export function AnalyticsPage({ range }: { range: Range }) {
+export function AnalyticsPage({ range, query }: { range: Range; query: URLSearchParams }) {
   const [metric, setMetric] = useState("requests");
-  const summary = useApi(() => api.analytics.summary(range), [range]);
-  const overview = useApi(() => api.analytics.overview(range), [range]);
-  const trend = useApi(() => api.analytics.trend(metric, range), [metric, range]);
+  const agent = query.get("agent") ?? undefined;
+  const summary = useApi(() => api.analytics.summary(range, agent), [range, agent]);
+  const overview = useApi(() => api.analytics.overview(range, agent), [range, agent]);
+  const trend = useApi(() => api.analytics.trend(metric, range, agent), [metric, range, agent]);
   const types = summary.data?.topAttackTypes.map((t) => t.type) ?? [];
   return (
     <Page title="Analytics">
+      <FilterBar fields={[AGENT_FIELD]} query={query} />
       <div className="grid">
         <Panel title="Allowed and flagged requests">
           <Load of={overview} isEmpty={(p) => p.every((x) => !x.requests)} empty={<Empty title="No requests in this range." />}>

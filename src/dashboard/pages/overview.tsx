@@ -15,6 +15,7 @@ import { Empty, Load } from "../components/states.tsx";
 import { NoTraffic } from "../components/no-traffic.tsx";
 import { Health } from "../components/health.tsx";
 import { TopAttackers } from "../components/top-attackers.tsx";
+import { AGENT_FIELD, FilterBar } from "../components/filter-bar.tsx";
 
 const REQUEST_SERIES: SeriesSpec[] = [
   { key: "requests", label: "requests", color: "#38bdf8" },
@@ -28,26 +29,30 @@ const THREAT_SERIES: SeriesSpec[] = [
   { key: "other", label: "other attacks", color: "#a78bfa" },
 ];
 
-export function Overview({ range }: { range: Range }) {
-  const summary = useApi(() => api.analytics.summary(range), [range]);
-  const now = useApi(() => api.realtime(), []);
-  const requests = useApi(() => api.charts.requests(range), [range]);
-  const threats = useApi(() => api.charts.threats(range), [range]);
+export function Overview({ range, query }: { range: Range; query: URLSearchParams }) {
+  const agent = query.get("agent") ?? undefined;
+  const summary = useApi(() => api.analytics.summary(range, agent), [range, agent]);
+  const now = useApi(() => api.realtime(agent), [agent]);
+  const requests = useApi(() => api.charts.requests(range, agent), [range, agent]);
+  const threats = useApi(() => api.charts.threats(range, agent), [range, agent]);
   const alerts = useApi(() => api.alerts.active(), []);
-  useLive("metrics", (m: Metrics) => now.update(() => m));
+  // The live figures are every agent's: one agent's are fetched with the rest below.
+  useLive("metrics", (m: Metrics) => agent === undefined && now.update(() => m));
   useLive("alert", (a: Alert) => alerts.update((list) => mergeAlert(list, a)));
   // The range's figures come from the rollups: refresh them while the page is open.
   useInterval(() => {
     summary.reload();
     requests.reload();
     threats.reload();
+    if (agent !== undefined) now.reload();
   }, 15_000);
 
   const s = summary.data;
   const live = now.data;
   return (
     <Page title="Overview">
-      {s && s.requests === 0 && <NoTraffic />}
+      <FilterBar fields={[AGENT_FIELD]} query={query} />
+      {s && s.requests === 0 && !agent && <NoTraffic />}
       <Health />
       <div className="kpis" aria-label="Key figures">
         <Kpi label={`Requests (${range})`} value={count(s?.requests)} sub={live ? `${count(live.requests)} in the last minute` : undefined} />
@@ -68,7 +73,7 @@ export function Overview({ range }: { range: Range }) {
           </Load>
         </Panel>
         <Panel title="Top attackers" wide>
-          <TopAttackers range={range} />
+          <TopAttackers range={range} agent={agent} />
         </Panel>
         <Panel title="Active alerts">
           <Load of={alerts} empty={<Empty title="No active alerts.">Alerts are raised for high-severity threats, bursts from one address, 5xx spikes and request-rate jumps.</Empty>}>

@@ -1,4 +1,8 @@
-/** Performance: Moat's own health — throughput, ingestion lag, check latency, model time, CPU and memory. */
+/**
+ * Performance: Moat's own health — throughput, ingestion lag, check latency, model time, CPU and
+ * memory. On a hub the agent filter narrows the traffic charts (throughput, response time) to one
+ * agent; the figures of the process itself are this Moat's, and each agent's lag is on the Agents page.
+ */
 import { api } from "../lib/api.ts";
 import { bytes, count, decimal, duration, ms, percent } from "../lib/format.ts";
 import { useApi, useInterval } from "../lib/use-api.ts";
@@ -6,6 +10,7 @@ import type { Range } from "../lib/types.ts";
 import { TimeChart, type SeriesSpec } from "../components/chart.tsx";
 import { Kpi, Page, Panel } from "../components/page.tsx";
 import { Empty, Load } from "../components/states.tsx";
+import { AGENT_FIELD, FilterBar } from "../components/filter-bar.tsx";
 
 const RESOURCE_SERIES: SeriesSpec[] = [
   { key: "cpu", label: "CPU %", color: "#38bdf8" },
@@ -19,15 +24,17 @@ function QuantileKpi({ label, q }: { label: string; q: { p50: number; p99: numbe
   return q.samples ? <Kpi label={label} value={`p50 ${ms(q.p50)}`} sub={`p99 ${ms(q.p99)} · ${count(q.samples)} samples`} /> : <Kpi label={label} value="–" sub="no samples yet" />;
 }
 
-export function PerformancePage({ range }: { range: Range }) {
+export function PerformancePage({ range, query }: { range: Range; query: URLSearchParams }) {
+  const agent = query.get("agent") ?? undefined;
   const perf = useApi(() => api.performance(), []);
-  const resources = useApi(() => api.charts.performance(range), [range]);
-  const throughput = useApi(() => api.charts.requests(range), [range]);
+  const resources = useApi(() => api.charts.performance(range, agent), [range, agent]);
+  const throughput = useApi(() => api.charts.requests(range, agent), [range, agent]);
   useInterval(perf.reload, 5000);
   // Buckets that ended before Moat started have no sample: gaps, where the contract's points say 0.
   const startedAt = perf.data ? Date.now() - perf.data.uptime * 1000 : undefined;
   return (
     <Page title="Performance">
+      <FilterBar fields={[AGENT_FIELD]} query={query} />
       <Load of={perf}>
         {(p) => (
           <div className="kpis">

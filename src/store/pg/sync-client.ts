@@ -7,7 +7,8 @@
  * PostgreSQL costs about 0.1 ms. The SQL drizzle writes for SQLite is PostgreSQL's too for what Moat
  * does (quoted identifiers, INSERT .. ON CONFLICT .. DO UPDATE, RETURNING, LIMIT/OFFSET); what
  * differs is translated here: `?` placeholders become `$n`, SQLite's `instr(a, b)` PostgreSQL's
- * `strpos(a, b)`, a conflict target's columns lose their table's name, booleans are bound as 1 and 0
+ * `strpos(a, b)` and `json_group_array(x)` its `json_agg(x)::text`, a conflict target's columns lose
+ * their table's name, booleans are bound as 1 and 0
  * (Moat's tables keep SQLite's integer columns on both).
  */
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
@@ -60,7 +61,11 @@ export function numberPlaceholders(sql: string): string {
 }
 
 /** SQLite's functions that PostgreSQL spells differently (outside literals: names never hold these). */
-const FUNCTIONS: [RegExp, string][] = [[/\binstr\(/gi, "strpos("]];
+const FUNCTIONS: [RegExp, string][] = [
+  [/\binstr\(/gi, "strpos("],
+  // SQLite's JSON array of a group is text; so is PostgreSQL's, cast.
+  [/\bjson_group_array\(([^()]*)\)/gi, "json_agg($1)::text"],
+];
 /** drizzle's SQLite dialect names a conflict target's columns with their table, which PostgreSQL refuses. */
 const CONFLICT_TARGET = /\bon conflict \(([^)]*)\)/gi;
 

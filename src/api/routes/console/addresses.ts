@@ -25,7 +25,7 @@ export function addressRoutes(s: ApiServices) {
       ({ query }) => {
         const since = s.ctx.now() - parseRange(query.range).ms;
         return ok(
-          topAttackers(s.ctx.store, since, query.limit ?? 10).map((a) => {
+          topAttackers(s.ctx.store, since, query.limit ?? 10, query.agent).map((a) => {
             const prefix = campaignPrefix(a.ip);
             return { ...a, prefix, ...s.geo.lookup(a.ip), lastSeen: iso(a.lastSeen), ban: banOf(a.ip, prefix) };
           }),
