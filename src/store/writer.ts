@@ -10,7 +10,8 @@ import type { Verdict } from "../detect/verdict.ts";
 import type { TailCheckpoint } from "../ingest/tail.ts";
 import { agentCursors, counters, metricRollups, tailCheckpoints, threats, traffic } from "./schema.ts";
 import type { Store } from "./db.ts";
-import type { SqlClient, SqlParam, SqlStatement } from "./sql-client.ts";
+import type { SqlParam, SqlStatement } from "./sql-client.ts";
+import type { SQLQueryBindings } from "bun:sqlite";
 import type { ThreatRow, TrafficRow } from "./rows.ts";
 import { enqueue, hasRoom } from "./outbox.ts";
 
@@ -58,38 +59,44 @@ export interface WriterOptions {
 
 const MINUTE = 60_000;
 
-/** Rows a multi-row insert takes at most (traffic has 18 columns: 1,800 values, far under either database's bound). */
-const INSERT_CHUNK = 100;
+/** Rows a multi-row insert takes at most (traffic has 18 columns: 9,000 values, under PostgreSQL's 65,535). */
+const INSERT_CHUNK = 500;
 
 /**
- * An insert of rows of `table` (every column but the `id` each gets back), up to INSERT_CHUNK in one
- * statement: one round trip for a batch's rows on PostgreSQL. The SQL is derived from the drizzle
- * table, and values go through each column's own encoder (booleans as 0/1), but the statement runs
- * on the SQL client directly: drizzle's per-call query building and placeholder mapping cost more
- * than SQLite's insert itself, and this is the path every request takes. The ids come back in
- * ascending order, which is the rows' order: one statement numbers its rows as it inserts them.
+ * An insert of rows of `table` (every column but the `id` each gets back). The SQL is derived from the
+ * drizzle table, and values go through each column's own encoder (booleans as 0/1), but the statement
+ * runs on the SQL client directly: drizzle's per-call query building and placeholder mapping cost
+ * more than SQLite's insert itself, and this is the path every request takes. Each database gets its
+ * fastest form: SQLite one prepared row at a time (its id is the last rowid; a multi-row insert is
+ * slower there, and RETURNING doubles the cost), PostgreSQL up to INSERT_CHUNK rows a statement, one
+ * round trip, the ids back in ascending order, which is the rows' order (one statement numbers its rows
+ * as it inserts them).
  */
-function rowsInsert<T extends SQLiteTable>(client: SqlClient, table: T): (rows: InferInsertModel<T>[]) => number[] {
+function rowsInsert<T extends SQLiteTable>(store: Pick<Store, "dialect" | "sql" | "sqlite">, table: T): (rows: InferInsertModel<T>[]) => number[] {
   const columns = Object.entries(getTableColumns(table)).filter(([key]) => key !== "id");
   const head = `insert into "${getTableName(table)}" (${columns.map(([, c]) => `"${c.name}"`).join(", ")}) values `;
   const tuple = `(${columns.map(() => "?").join(", ")})`;
+  const valuesOf = (row: InferInsertModel<T>) =>
+    columns.map(([key, column]) => {
+      const value = (row as Record<string, unknown>)[key];
+      return value === null || value === undefined ? null : (column.mapToDriverValue(value) as SqlParam);
+    });
+  const { sqlite } = store;
+  if (sqlite) {
+    const one = sqlite.prepare(`${head}${tuple}`);
+    return (rows) => rows.map((row) => Number(one.run(...(valuesOf(row) as SQLQueryBindings[])).lastInsertRowid));
+  }
   const statements = new Map<number, SqlStatement>();
   const statementFor = (n: number) => {
     let statement = statements.get(n);
-    if (!statement) statements.set(n, (statement = client.prepare(`${head}${Array.from({ length: n }, () => tuple).join(", ")} returning "id"`)));
+    if (!statement) statements.set(n, (statement = store.sql.prepare(`${head}${Array.from({ length: n }, () => tuple).join(", ")} returning "id"`)));
     return statement;
   };
   return (rows) => {
     const ids: number[] = [];
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
       const chunk = rows.slice(i, i + INSERT_CHUNK);
-      const values = chunk.flatMap((row) =>
-        columns.map(([key, column]) => {
-          const value = (row as Record<string, unknown>)[key];
-          return value === null || value === undefined ? null : (column.mapToDriverValue(value) as SqlParam);
-        }),
-      );
-      ids.push(...statementFor(chunk.length).values(...values).map((r) => Number(r[0])).sort((a, b) => a - b));
+      ids.push(...statementFor(chunk.length).values(...chunk.flatMap(valuesOf)).map((r) => Number(r[0])).sort((a, b) => a - b));
     }
     return ids;
   };
@@ -104,8 +111,8 @@ const p = sql.placeholder;
 function prepareStatements(store: Store) {
   const { db } = store;
   return {
-    insertTraffic: rowsInsert(store.sql, traffic),
-    insertThreat: rowsInsert(store.sql, threats),
+    insertTraffic: rowsInsert(store, traffic),
+    insertThreat: rowsInsert(store, threats),
     trafficByRequestId: db.select().from(traffic).where(eq(traffic.requestId, p("requestId"))).prepare(),
     threatByRequestId: db.select({ id: threats.id, score: threats.score }).from(threats).where(eq(threats.requestId, p("requestId"))).prepare(),
     minuteByType: db.select({ byType: metricRollups.byType }).from(metricRollups).where(and(eq(metricRollups.resolution, "minute"), eq(metricRollups.bucket, p("bucket")), eq(metricRollups.agent, p("agent")))).prepare(),
