@@ -117,6 +117,7 @@ export function startShipper(o: AgentParts): Shipper {
     log: o.log,
     activities: o.activities,
     sources: () => ({ logs: ingest.logs, mirror: mirror.enabled }),
+    site: hub.site,
     onHubState: followHub(o, () => shipper),
     now: o.now,
   });

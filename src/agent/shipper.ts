@@ -59,6 +59,8 @@ export interface ShipperOptions {
   activities: Activities;
   /** What the agent follows, for its heartbeat. */
   sources(): WireHeartbeat["sources"];
+  /** The site it serves (hub.site; "" the hub's default). */
+  site: string;
   /** Acts on the hub's state from a heartbeat's answer (bans, settings, site model). */
   onHubState(state: WireHubState): Promise<void>;
   now(): number;
@@ -192,6 +194,7 @@ export class Shipper {
       const report: WireHeartbeat = {
         host: hostname().slice(0, 255),
         version: VERSION,
+        site: this.o.site,
         sources: this.o.sources(),
         outbox: { batches: d.batches, requests: d.requests, dropped: d.dropped, lagSeconds: d.oldestAt === null ? 0 : Math.max(0, (this.o.now() - d.oldestAt) / 1000) },
       };

@@ -110,7 +110,8 @@ export const ConfigSchema = Type.Object(
       key: Type.String({ default: "", description: "the agent key the hub gave this agent (moat apikey create NAME --scope agent on the hub); better set in MOAT_HUB_KEY than in the file" }),
       outbox_max_requests: Type.Integer({ minimum: 1000, default: 1_000_000, description: "requests kept for the hub while it cannot be reached; past it new batches are not queued and are counted (activity, metric moat_outbox_dropped_total, moat doctor)" }),
       heartbeat_seconds: Type.Integer({ minimum: 1, maximum: 300, default: 5, description: "how often the agent reports to the hub and takes its bans, settings and site model" }),
-      pull_site_model: Type.Boolean({ default: true, description: "judge with the hub's site model (trained on every agent's traffic), taken when it changes; this agent then trains none of its own. false: for agents that serve other sites than the rest" }),
+      site: Type.String({ pattern: "^[A-Za-z0-9._-]{0,64}$", error: "must be empty or a plain name (letters, digits, . _ -; at most 64)", default: "", description: "the site this agent serves, when a hub's agents serve several (shop, blog): the hub trains a site model per site from the traffic of that site's agents, and each agent takes its own site's; empty: the hub's default site" }),
+      pull_site_model: Type.Boolean({ default: true, description: "judge with the hub's site model of this agent's site (hub.site), trained on the traffic of every agent of that site, taken when it changes; this agent then trains none of its own" }),
       pull_settings: Type.Boolean({ default: true, description: "take the hub's detection mode and threshold (set on the hub's dashboard or API)" }),
     }),
     geo: section({

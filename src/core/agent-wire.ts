@@ -86,9 +86,14 @@ export const WireBatchesStored = t.Object({
 });
 
 /** What an agent says of itself on every heartbeat. */
+/** A site's name (hub.site): a plain token; "" is the hub's default site. */
+export const SITE_NAME_PATTERN = "^[A-Za-z0-9._-]{0,64}$";
+
 export const WireHeartbeat = t.Object({
   host: Text(255),
   version: Text(64),
+  /** The site it serves (hub.site): the hub trains a site model per site from its agents' traffic. Absent: the default site (an agent older than sites). */
+  site: t.Optional(t.String({ pattern: SITE_NAME_PATTERN })),
   /** The logs it follows, and whether it takes nginx's mirrored copies. */
   sources: t.Object({ logs: t.Array(Text(4096), { maxItems: 1000 }), mirror: t.Boolean() }),
   outbox: t.Object({ batches: Integer(0), requests: Integer(0), dropped: Integer(0), lagSeconds: t.Number({ minimum: 0 }) }),

@@ -49,6 +49,7 @@ export function recordAgentReport(store: Store, activities: Activities, agent: s
   const values = {
     host: report.host,
     version: report.version,
+    site: report.site ?? "",
     sources: JSON.stringify(report.sources),
     outboxBatches: report.outbox.batches,
     outboxRequests: report.outbox.requests,
@@ -57,7 +58,7 @@ export function recordAgentReport(store: Store, activities: Activities, agent: s
     lastSeenAt: now,
   };
   const row = store.db.insert(agents).values({ name: agent, firstSeenAt: now, ...values }).onConflictDoUpdate({ target: agents.name, set: values }).returning({ firstSeenAt: agents.firstSeenAt }).get();
-  if (row?.firstSeenAt === now) activities.record({ type: "agent.joined", title: `Agent ${agent} joined`, details: `${report.host}, Moat ${report.version}, following ${report.sources.logs.length} log(s)${report.sources.mirror ? " and nginx's mirror" : ""}` });
+  if (row?.firstSeenAt === now) activities.record({ type: "agent.joined", title: `Agent ${agent} joined`, details: `${report.host}, Moat ${report.version}${report.site ? `, site ${report.site}` : ""}, following ${report.sources.logs.length} log(s)${report.sources.mirror ? " and nginx's mirror" : ""}` });
 }
 
 /** The agents that ever reported, most recently seen first. */

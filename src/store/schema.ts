@@ -275,6 +275,8 @@ export const agents = sqliteTable("agents", {
   name: text("name").primaryKey(),
   host: text("host").notNull(),
   version: text("version").notNull(),
+  /** The site it serves (hub.site): its site model is that site's; "" the hub's default site. */
+  site: text("site").notNull().default(""),
   /** The logs it follows and whether it takes mirrored copies, JSON. */
   sources: text("sources").notNull(),
   /** Batches and requests waiting in its outbox, and requests it could not keep there, at its last report. */

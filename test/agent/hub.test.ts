@@ -29,6 +29,7 @@ import { rawHttpParser } from "../../src/parse/raw-http.ts";
 import type { Verdict } from "../../src/detect/verdict.ts";
 import { makeApiServices, type TestServices } from "../helpers/api.ts";
 import { shopLogLines } from "../helpers/site-traffic.ts";
+import { siteModelDir, siteOfAgent, siteTraffic } from "../../src/services/site-models.ts";
 import { waitFor } from "../helpers/serve.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
@@ -83,7 +84,7 @@ function agentParts(url: string, key: string, env: Record<string, string> = {}, 
 
 /** A shipper of `parts` (the transport alone: the hub's answer only adopts bans). */
 function ship(parts: ReturnType<typeof agentParts>, options: { fetch?: typeof fetch } = {}): Shipper {
-  const shipper = new Shipper({ store: parts.store, url: parts.config.hub.url, key: parts.config.hub.key, heartbeatMs: 100, log, activities: parts.ctx.activities, sources: () => ({ logs: ["/var/log/nginx/access.log"], mirror: false }), onHubState: async (state) => void parts.denyList.adopt(state.bans), now: Date.now, ...options });
+  const shipper = new Shipper({ store: parts.store, url: parts.config.hub.url, key: parts.config.hub.key, heartbeatMs: 100, log, activities: parts.ctx.activities, sources: () => ({ logs: ["/var/log/nginx/access.log"], mirror: false }), site: parts.config.hub.site, onHubState: async (state) => void parts.denyList.adopt(state.bans), now: Date.now, ...options });
   cleanups.push(() => shipper.close());
   shipper.start();
   return shipper;
@@ -313,5 +314,24 @@ describe("the hub's state on the agent", () => {
     expect(agent.settings.thresholdSet).toBe(0.97);
     await waitFor("the hub's model in the agent's model directory", () => existsSync(join(agent.config.detect.model_dir, "site.onnx")), 20_000);
     expect(readFileSync(join(agent.config.detect.model_dir, "site.onnx"))).toEqual(Buffer.from(model.bytes));
+  }, 60_000);
+
+  test("an agent of a named site takes that site's model, an agent of no site the hub's own", async () => {
+    const { s, url, agentKey } = await startHub();
+    const blogKey = createKey(s.ctx.store, "blog-1", { scope: "agent" }).key;
+    const parse = (lines: string[]) => lines.map((l) => createCombinedParser().parse(l, { source: "t" })).filter((r): r is HttpRequest => !isParseError(r));
+    const shop = await trainSiteModel(parse(shopLogLines(1500, 5)), s.ctx.detector.generic, { targetFpr: 0.01, seed: 5 });
+    const blog = await trainSiteModel(parse(shopLogLines(1500, 9)), s.ctx.detector.generic, { targetFpr: 0.01, seed: 9 });
+    promote(s.ctx.config.detect.model_dir, shop.bytes, shop.meta.version);
+    await s.ctx.detector.replaceSite(s.ctx.config.detect.model_dir);
+    promote(siteModelDir(s.ctx.config.detect.model_dir, "blog"), blog.bytes, blog.meta.version);
+    const shopAgent = await followingAgent(url, agentKey);
+    const blogAgent = await followingAgent(url, blogKey, { MOAT_HUB_SITE: "blog" });
+    const live = (a: { config: { detect: { model_dir: string } } }) => join(a.config.detect.model_dir, "site.onnx");
+    await waitFor("both agents to take a model", () => existsSync(live(shopAgent)) && existsSync(live(blogAgent)), 20_000);
+    expect(readFileSync(live(blogAgent))).toEqual(Buffer.from(blog.bytes));
+    expect(readFileSync(live(shopAgent))).toEqual(Buffer.from(shop.bytes));
+    expect(siteOfAgent(s.ctx.store, "blog-1")).toBe("blog");
+    expect(siteTraffic(s.ctx.store).named.get("blog")).toEqual({ agents: ["blog-1"] });
   }, 60_000);
 });

@@ -14,6 +14,7 @@ import m0007 from "./0007_host_and_acknowledged.sql" with { type: "text" };
 import m0008 from "./0008_traffic_ip_time.sql" with { type: "text" };
 import m0009 from "./0009_agents_and_hub.sql" with { type: "text" };
 import m0010 from "./0010_rollups_per_agent.sql" with { type: "text" };
+import m0011 from "./0011_agent_sites.sql" with { type: "text" };
 
 export const JOURNAL = journal;
 export const MIGRATION_SQL: Record<string, string> = {
@@ -28,4 +29,5 @@ export const MIGRATION_SQL: Record<string, string> = {
   "0008_traffic_ip_time": m0008,
   "0009_agents_and_hub": m0009,
   "0010_rollups_per_agent": m0010,
+  "0011_agent_sites": m0011,
 };

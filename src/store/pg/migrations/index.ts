@@ -7,10 +7,12 @@ import journal from "./meta/_journal.json" with { type: "json" };
 import m0000 from "./0000_initial.sql" with { type: "text" };
 import m0001 from "./0001_null_takes_the_identity.sql" with { type: "text" };
 import m0002 from "./0002_rollups_per_agent.sql" with { type: "text" };
+import m0003 from "./0003_agent_sites.sql" with { type: "text" };
 
 export const PG_JOURNAL = journal;
 export const PG_MIGRATION_SQL: Record<string, string> = {
   "0000_initial": m0000,
   "0001_null_takes_the_identity": m0001,
   "0002_rollups_per_agent": m0002,
+  "0003_agent_sites": m0003,
 };

@@ -1,0 +1,1 @@
+ALTER TABLE `agents` ADD `site` text DEFAULT '' NOT NULL;
