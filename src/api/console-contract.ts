@@ -368,6 +368,7 @@ export const DataAge = t.Object({ oldest: t.Nullable(t.String({ description: "th
 export const Agent = t.Object({
   name: t.String({ description: "its API key's name (moat apikey create NAME --scope agent)" }),
   host: t.String({ description: "the host name it reported" }),
+  site: t.String({ description: "the site it serves (hub.site), whose site model it takes; \"\": the hub's default site" }),
   reporting: t.Boolean({ description: "heard from within the last minute (it reports every hub.heartbeat_seconds)" }),
   version: t.String({ description: "its Moat version" }),
   logs: t.Array(t.String(), { description: "the access logs it follows" }),
@@ -387,6 +388,7 @@ export function toAgent(row: AgentRow, now: number): AgentT {
   return {
     name: row.name,
     host: row.host,
+    site: row.site,
     reporting: isReporting(row, now),
     version: row.version,
     logs: sources.logs ?? [],

@@ -332,6 +332,8 @@ describe("the hub's state on the agent", () => {
     expect(readFileSync(live(blogAgent))).toEqual(Buffer.from(blog.bytes));
     expect(readFileSync(live(shopAgent))).toEqual(Buffer.from(shop.bytes));
     expect(siteOfAgent(s.ctx.store, "blog-1")).toBe("blog");
+    const listed = ((await (await fetch(`${url}/api/agents`)).json()) as { data: { name: string; site: string }[] }).data;
+    expect(listed.map((a) => [a.name, a.site]).sort()).toEqual([["blog-1", "blog"], ["web-1", ""]]);
     expect(siteTraffic(s.ctx.store).named.get("blog")).toEqual({ agents: ["blog-1"] });
   }, 60_000);
 });

@@ -20,6 +20,7 @@ function AgentRow({ agent, now }: { agent: Agent; now: number }) {
         <Badge value={silent ? "fail" : "pass"} label={silent ? "silent" : "reporting"} /> <span className="muted small">seen <time dateTime={agent.lastSeenAt}>{ago(agent.lastSeenAt, now)}</time></span>
       </td>
       <td>{agent.host}</td>
+      <td>{agent.site || <span className="muted">default</span>}</td>
       <td className="mono">{agent.version}</td>
       <td>{agent.logs.length} log(s){agent.mirror ? " + mirror" : ""}</td>
       <td>{duration(agent.lagSeconds)}</td>
@@ -51,6 +52,7 @@ export function AgentsPage() {
                   <th scope="col">Agent</th>
                   <th scope="col">Health</th>
                   <th scope="col">Host</th>
+                  <th scope="col">Site</th>
                   <th scope="col">Version</th>
                   <th scope="col">Sources</th>
                   <th scope="col">Lag</th>
