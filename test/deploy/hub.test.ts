@@ -180,31 +180,42 @@ hubSuite("a hub on PostgreSQL and two agents, each with its own nginx", Boolean(
     expect((await fetch(`http://127.0.0.1:${hubPort}/ready`)).status).toBe(200);
   }, 90_000);
 
-  test("a second hub on the same PostgreSQL: both serve it; one killed, the other keeps serving and runs the jobs that run once", async () => {
+  test("a second hub on the same PostgreSQL: both serve it; the one running a job killed, the other keeps serving and takes the job over", async () => {
+    for (const a of agents) expect(await status(a.nginx, "198.51.100.12", `/two-hubs/${a.name}`)).toBe(200);
+    await waitFor("both requests at the hub", () => hubRows("/two-hubs/").rows === 2, 30_000, hubDetail(() => hubRows("/two-hubs/")));
     const second = startHub(await freePort(), tempDir("moat-hub2-"));
     const secondBase = await waitForListening(second);
+    const rows = async (base: string) => ((await (await fetch(`${base}/api/traffic?range=24h&limit=1000&path=/two-hubs/`)).json()) as { data: unknown[] }).data.length;
+    expect([await rows(secondBase), await rows(`http://127.0.0.1:${hubPort}`)]).toEqual([2, 2]);
+    // The ban expiry (every 5 s) runs on the hub that holds its advisory lock; each hub's connection
+    // names its process (application_name "moat <pid>").
+    const sweeper = () =>
+      readDatabase(hubDb, (db) => db.query("select a.application_name as holder from pg_locks l join pg_stat_activity a on a.pid = l.pid where l.locktype = 'advisory' and l.granted and l.objid = (hashtext('moat.job:ban-expiry')::bigint & 4294967295)::oid").all() as { holder: string }[]);
+    await waitFor("a hub to run the ban expiry", () => sweeper().length > 0, 20_000);
+    expect(sweeper()).toHaveLength(1);
+    const holderPid = Number(sweeper()[0]!.holder.replace("moat ", ""));
+    const [killed, survivor] = holderPid === second.proc.pid ? [second, hub!] : [hub!, second];
+    expect([hub!.proc.pid, second.proc.pid]).toContain(holderPid);
+    // A ban that expires once that hub is gone: the other sweeps it, once.
+    expect(runCli(["decisions", "add", "192.0.2.77", "--duration", "5s", "--db", hubDb]).code).toBe(0);
+    killed.proc.kill("SIGKILL");
+    await killed.proc.exited;
     try {
-      const rows = async (base: string) => ((await (await fetch(`${base}/api/traffic?range=24h&limit=1000`)).json()) as { data: unknown[] }).data.length;
-      expect(await rows(secondBase)).toBe(await rows(`http://127.0.0.1:${hubPort}`));
-      // The jobs that must run once are each held by one hub (a session advisory lock).
-      const holders = () => readDatabase(hubDb, (db) => db.query("select count(*) as locks, count(distinct pid) as hubs from pg_locks where locktype = 'advisory' and granted").get() as { locks: number; hubs: number });
-      await waitFor("the first hub to hold the shared jobs", () => holders().locks > 0, 20_000);
-      expect(holders().hubs).toBe(1);
-      // A ban that expires once the first hub is gone: the second sweeps it, once.
-      expect(runCli(["decisions", "add", "192.0.2.77", "--duration", "5s", "--db", hubDb]).code).toBe(0);
-      hub!.proc.kill("SIGKILL");
-      await hub!.proc.exited;
-      await waitFor("the second hub to sweep the expired ban", () => readDatabase(hubDb, (db) => (db.query("select count(*) as n from bans where ip = '192.0.2.77'").get() as { n: number }).n === 0), 30_000, serveDetail(second, holders));
-      const expired = readDatabase(hubDb, (db) => db.query("select count(*) as n from activities where type = 'ban.expired' and ip = '192.0.2.77'").get());
-      expect(expired).toEqual({ n: 1 });
-      expect(holders().hubs).toBe(1);
-      expect(await rows(secondBase)).toBeGreaterThan(0);
+      await waitFor("the other hub to sweep the expired ban", () => readDatabase(hubDb, (db) => (db.query("select count(*) as n from bans where ip = '192.0.2.77'").get() as { n: number }).n === 0), 30_000, serveDetail(survivor, sweeper));
+      expect(sweeper().map((s) => Number(s.holder.replace("moat ", "")))).toEqual([survivor.proc.pid]);
+      expect(readDatabase(hubDb, (db) => db.query("select count(*) as n from activities where type = 'ban.expired' and ip = '192.0.2.77'").get())).toEqual({ n: 1 });
+      expect(await rows(survivor === second ? secondBase : `http://127.0.0.1:${hubPort}`)).toBe(2);
     } finally {
-      // The first hub comes back for the afterAll, the second goes.
-      second.proc.kill("SIGTERM");
-      await second.proc.exited;
-      hub = startHub();
-      await waitForListening(hub);
+      // The suite's hub is on hubPort for the afterAll: the second goes, the first comes back if it was the one killed.
+      if (survivor === second) {
+        second.proc.kill("SIGTERM");
+        await second.proc.exited;
+        hub = startHub();
+        await waitForListening(hub);
+      } else {
+        second.proc.kill("SIGTERM");
+        await second.proc.exited;
+      }
     }
   }, 90_000);
 });

@@ -22,15 +22,20 @@ import { tempDir } from "../helpers/tmp.ts";
 
 const parser = compileLogFormat({ name: "combined", format: COMBINED_FORMAT });
 
+/** A Moat's services over a new store, with no site model yet. */
+async function setup() {
+  const dir = tempDir();
+  const store = openStore(join(dir, "moat.db"));
+  const bus = new Bus();
+  const config = loadConfig({ env: { MOAT_STORAGE_DATA_DIR: dir } }).config;
+  const detector = await Detector.load();
+  const ctx: ServiceContext = { config, store, bus, activities: new Activities(store, bus), detector, log: createLogger({ level: "error", format: "json" }), monotonicStart: performance.now(), now: () => Date.now(), monotonic: () => performance.now() };
+  return { store, config, detector, ctx, writer: new StoreWriter(store) };
+}
+
 describe("retrain job", () => {
   test("needs enough benign traffic, then trains, gates, promotes and swaps the live model", async () => {
-    const dir = tempDir();
-    const store = openStore(join(dir, "moat.db"));
-    const bus = new Bus();
-    const config = loadConfig({ env: { MOAT_STORAGE_DATA_DIR: dir } }).config;
-    const detector = await Detector.load();
-    const ctx: ServiceContext = { config, store, bus, activities: new Activities(store, bus), detector, log: createLogger({ level: "error", format: "json" }), monotonicStart: performance.now(), now: () => Date.now(), monotonic: () => performance.now() };
-    const writer = new StoreWriter(store);
+    const { store, config, detector, ctx, writer } = await setup();
     const ingest = async (lines: string[]) => {
       const requests = lines.map((l, i) => parser.parse(l, { source: "shop", line: i + 1 }) as HttpRequest);
       writer.write({ requests, verdicts: await detector.judge(requests) });
@@ -58,13 +63,7 @@ describe("retrain job", () => {
   }, 60_000);
 
   test("on a hub, one model per site: a named site's from its agents' traffic only, the default site's from the rest", async () => {
-    const dir = tempDir();
-    const store = openStore(join(dir, "moat.db"));
-    const bus = new Bus();
-    const config = loadConfig({ env: { MOAT_STORAGE_DATA_DIR: dir } }).config;
-    const detector = await Detector.load();
-    const ctx: ServiceContext = { config, store, bus, activities: new Activities(store, bus), detector, log: createLogger({ level: "error", format: "json" }), monotonicStart: performance.now(), now: () => Date.now(), monotonic: () => performance.now() };
-    const writer = new StoreWriter(store);
+    const { store, config, detector, ctx, writer } = await setup();
     const now = Date.now();
     for (const [agent, site] of [["web-1", ""], ["blog-1", "blog"], ["blog-2", "blog"]] as const) {
       recordAgentReport(store, ctx.activities, agent, { host: agent, version: "t", site, sources: { logs: [], mirror: false }, outbox: { batches: 0, requests: 0, dropped: 0, lagSeconds: 0 } }, now);

@@ -32,6 +32,8 @@ let configured = false;
 async function run({ sql, params }: PgRequest): Promise<PgAnswer> {
   if (!configured) {
     await client.unsafe(`set statement_timeout = ${Math.max(1, Math.trunc(statementTimeoutSeconds)) * 1000}`);
+    // Which process a connection is (pg_stat_activity): several hubs share the database.
+    await client.unsafe(`set application_name = 'moat ${process.pid}'`);
     configured = true;
   }
   const result = (await client.unsafe(sql, params).values()) as unknown[][] & { columns?: { name: string; type: number }[]; count?: number | null };
