@@ -63,7 +63,7 @@ async function start(options: ClusterOptions): Promise<PgCluster> {
     chownSync(dir, uid, gid);
   }
   const data = join(dir, "data");
-  const init = Bun.spawnSync(asOwner([join(PG_BIN, "initdb"), "-D", data, "-U", "moat", "--auth=trust", "-E", "UTF8", ...(options.durable ? [] : ["--no-sync"])]), { stdout: "pipe", stderr: "pipe" });
+  const init = Bun.spawnSync(asOwner([join(PG_BIN, "initdb"), "-D", data, "-U", "moat", "--auth=trust", "-E", "UTF8", "--no-locale", ...(options.durable ? [] : ["--no-sync"])]), { stdout: "pipe", stderr: "pipe" });
   if (init.exitCode !== 0) throw new Error(`initdb failed: ${init.stderr.toString()}`);
   const port = await freePort();
   const server = () => Bun.spawn(asOwner([join(PG_BIN!, "postgres"), "-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", `fsync=${options.durable ? "on" : "off"}`, "-c", "max_connections=200"]), { stdout: "ignore", stderr: "pipe" });
