@@ -7,6 +7,7 @@ import { ROOT } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { freePort } from "../helpers/nginx.ts";
 import { waitFor } from "../helpers/serve.ts";
+import { postgres, PG_SKIP } from "../helpers/postgres.ts";
 
 const dir = tempDir("moat-bin-");
 const bin = join(dir, "moat");
@@ -50,6 +51,13 @@ describe("compiled dist/moat", () => {
     const r = run(["db", "check", "--db", join(dir, "moat.db"), "--config", "/dev/null"]);
     expect([r.code, r.stderr]).toEqual([0, ""]);
     expect(r.stdout).toStartWith(`ok: integrity_check found no problem in ${join(dir, "moat.db")}`);
+  });
+
+  (PG_SKIP ? test.skip : test)("a postgres:// database: its connection's worker thread is embedded too, and PostgreSQL's migrations", async () => {
+    const url = await (await postgres()).database();
+    const r = run(["db", "stats", "--json", "--db", url, "--config", "/dev/null"]);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(JSON.parse(r.stdout)).toMatchObject({ requests: 0, threats: 0, db: url });
   });
 
   test("the offline training code stays out: no faker in the binary, and train --generic points to a source checkout", () => {
