@@ -6,26 +6,25 @@
  */
 import type { Store } from "./db.ts";
 
-/** A job's lock key: a fixed prefix and a hash of its name, in PostgreSQL's own hashtext. */
-const KEY = "hashtext('moat.job:' || ?)::bigint";
+/** The lock's first key: Moat's jobs, apart from any other user of advisory locks ("moat" in ASCII). */
+const NAMESPACE = 0x6d6f6174;
+
+/**
+ * Whether this connection holds the job's lock, taking it when it is free. Asked of PostgreSQL every
+ * time: a connection opened again (PostgreSQL restarted, the network dropped) holds nothing, whatever
+ * this process remembers. Taken only when not held, so the lock's count stays at one.
+ */
+const CLAIM = `select case when exists (
+  select 1 from pg_locks where locktype = 'advisory' and granted and pid = pg_backend_pid()
+    and objsubid = 2 and classid::bigint = ${NAMESPACE} and objid::bigint = (hashtext(?1)::bigint & 4294967295)
+) then true else pg_try_advisory_lock(${NAMESPACE}, hashtext(?1)) end as got`;
 
 export class JobClaims {
-  private readonly held = new Set<string>();
-
   constructor(private readonly store: Pick<Store, "dialect" | "sql">) {}
 
   /** Whether this process runs `job` now; false: another process holds it. */
   claim(job: string): boolean {
     if (this.store.dialect === "sqlite") return true;
-    const got = Boolean((this.store.sql.query(`select pg_try_advisory_lock(${KEY}) as got`).get(job) as { got: boolean }).got);
-    if (!got) {
-      // Held elsewhere: also after this process's connection was lost and opened again.
-      this.held.delete(job);
-      return false;
-    }
-    // Taken again by its holder: the lock counts, and stays at one.
-    if (this.held.has(job)) this.store.sql.query(`select pg_advisory_unlock(${KEY})`).get(job);
-    this.held.add(job);
-    return true;
+    return Boolean((this.store.sql.query(CLAIM).get(`moat.job:${job}`) as { got: boolean }).got);
   }
 }

@@ -190,7 +190,7 @@ hubSuite("a hub on PostgreSQL and two agents, each with its own nginx", Boolean(
     // The ban expiry (every 5 s) runs on the hub that holds its advisory lock; each hub's connection
     // names its process (application_name "moat <pid>").
     const sweeper = () =>
-      readDatabase(hubDb, (db) => db.query("select a.application_name as holder from pg_locks l join pg_stat_activity a on a.pid = l.pid where l.locktype = 'advisory' and l.granted and l.objid = (hashtext('moat.job:ban-expiry')::bigint & 4294967295)::oid").all() as { holder: string }[]);
+      readDatabase(hubDb, (db) => db.query("select a.application_name as holder from pg_locks l join pg_stat_activity a on a.pid = l.pid where l.locktype = 'advisory' and l.granted and l.objsubid = 2 and l.objid::bigint = (hashtext('moat.job:ban-expiry')::bigint & 4294967295)").all() as { holder: string }[]);
     await waitFor("a hub to run the ban expiry", () => sweeper().length > 0, 20_000);
     expect(sweeper()).toHaveLength(1);
     const holderPid = Number(sweeper()[0]!.holder.replace("moat ", ""));

@@ -97,4 +97,24 @@ describe("scheduler", () => {
     expect(runs).toEqual(["retention@1", "retention@1"]);
     hubs[1]!.close();
   });
+
+  (PG_SKIP ? test.skip : test)("a hub whose connection drops holds its jobs again only once it has taken them again: never two hubs running one", async () => {
+    const url = await (await postgres()).database();
+    const quiet = createLogger({ level: "error", format: "json", write: () => {} });
+    const [a, b] = [openStore(url), openStore(url)];
+    const runs: string[] = [];
+    const job = (name: string) => ({ name: "retention", pattern: "", run: () => (runs.push(name), null) });
+    const [ha, hb] = [a, b].map((store) => new Scheduler({ activities: new Activities(store, new Bus()), store, log: quiet, now: () => 1000 }));
+    await ha!.run(job("a"));
+    await ha!.run(job("a"));
+    // a's connection ends (PostgreSQL restarted, the network dropped): its lock with it.
+    expect(() => a.sql.exec("select pg_terminate_backend(pg_backend_pid())")).toThrow();
+    await ha!.run(job("a")); // a new connection: a takes the lock again, and holds it
+    await hb!.run(job("b"));
+    await ha!.run(job("a"));
+    await hb!.run(job("b"));
+    expect(runs).toEqual(["a", "a", "a", "a"]);
+    a.close();
+    b.close();
+  });
 });

@@ -9,8 +9,9 @@ import { workerData } from "node:worker_threads";
 import type { PgAnswer, PgRequest, PgWorkerData } from "./protocol.ts";
 
 const { url, port, flag, statementTimeoutSeconds } = workerData as PgWorkerData;
-/** One connection: statements run in order, and a transaction is the connection's. */
-const client = new SQL(url, { max: 1, bigint: true, connectionTimeout: 10 });
+let configured = false;
+/** One connection: statements run in order, and a transaction is the connection's. A new one (after a drop) is set up again. */
+const client = new SQL(url, { max: 1, bigint: true, connectionTimeout: 10, onconnect: () => void (configured = false) });
 
 const INT8 = 20;
 const NUMERIC = 1700;
@@ -26,8 +27,6 @@ function toNumber(v: unknown): unknown {
   if (typeof v === "string") return Number(v);
   return v;
 }
-
-let configured = false;
 
 async function run({ sql, params }: PgRequest): Promise<PgAnswer> {
   if (!configured) {
@@ -50,7 +49,6 @@ port.on("message", (request: PgRequest) => {
   run(request).then(answer, (e: unknown) => {
     const err = e as { message?: string; errno?: string; code?: string };
     // A lost connection is opened again by the next statement; the statement that met it fails.
-    if (err?.code === "ERR_POSTGRES_CONNECTION_CLOSED") configured = false;
     answer({ ok: false, message: String(err?.message ?? e), code: String(err?.errno ?? err?.code ?? "") });
   });
 });
