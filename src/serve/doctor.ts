@@ -18,8 +18,8 @@ import { PRIVATE_DIR_MODE, readableByOthers } from "../core/private-files.ts";
 import { checkIntegrity } from "../store/integrity.ts";
 import { isDatabaseLocked, lockHolderPid } from "../store/lock.ts";
 import { isPostgresUrl } from "../store/sql-client.ts";
-import { openStore } from "../store/db.ts";
-import { rowCount } from "../store/stats.ts";
+import { inspectPostgres } from "../store/db.ts";
+import { PG_JOURNAL } from "../store/pg/migrations/index.ts";
 import { checkMirror } from "./doctor-mirror.ts";
 import type { DoctorFinding, DoctorStatus } from "./doctor-finding.ts";
 import { checkHub } from "./doctor-hub.ts";
@@ -86,15 +86,15 @@ function servedBy(path: string): string {
   }
 }
 
-/** A PostgreSQL store: it answers, and its schema is this build's (opening it migrates it). */
+/**
+ * A PostgreSQL store: it answers, and how far its schema is from this build's. Nothing is migrated
+ * here: doctor run from a newer binary must not change the tables under hubs still running the older.
+ */
 function checkPostgres(url: string): DoctorFinding[] {
   try {
-    const store = openStore(url);
-    try {
-      return [{ check: "database", status: "ok", message: `${store.path} (PostgreSQL, ${rowCount(store, "traffic")} traffic rows)` }];
-    } finally {
-      store.close();
-    }
+    const { shown, pending } = inspectPostgres(url);
+    const schema = !pending.length ? "schema up to date" : pending.length === PG_JOURNAL.entries.length ? "empty: moat makes its tables at its first start" : `${pending.length} migration(s) to apply at the next start`;
+    return [{ check: "database", status: "ok", message: `${shown} (PostgreSQL; ${schema})` }];
   } catch (e) {
     return [{ check: "database", status: "fail", message: `${(e as Error).message}: check storage.db, and that PostgreSQL runs and lets this user in` }];
   }

@@ -15,7 +15,7 @@ import * as schema from "./schema.ts";
 import { JOURNAL, MIGRATION_SQL } from "./migrations/index.ts";
 import { isPostgresUrl, redactedDatabaseUrl, type SqlClient, type StoreDialect } from "./sql-client.ts";
 import { PgSyncClient } from "./pg/sync-client.ts";
-import { migratePostgres } from "./pg/migrate.ts";
+import { migratePostgres, pendingMigrations } from "./pg/migrate.ts";
 
 export type Db = BunSQLiteDatabase<typeof schema>;
 
@@ -60,7 +60,8 @@ export function openStore(target: string): Store {
   return isPostgresUrl(target) ? openPostgres(target) : openSqlite(target);
 }
 
-function openPostgres(url: string): Store {
+/** A client that has reached the database (a clear StoreError when it cannot), and the URL to show. */
+function connectPostgres(url: string): { client: PgSyncClient; shown: string } {
   const shown = redactedDatabaseUrl(url);
   const client = new PgSyncClient(url);
   try {
@@ -69,6 +70,21 @@ function openPostgres(url: string): Store {
     client.close();
     throw new StoreError(`cannot connect to ${shown}: ${(e as Error).message}`);
   }
+  return { client, shown };
+}
+
+/** What `moat doctor` says of a PostgreSQL database, changing nothing: it answers, and the migrations it has not had yet. */
+export function inspectPostgres(url: string): { shown: string; pending: string[] } {
+  const { client, shown } = connectPostgres(url);
+  try {
+    return { shown, pending: pendingMigrations(client) };
+  } finally {
+    client.close();
+  }
+}
+
+function openPostgres(url: string): Store {
+  const { client, shown } = connectPostgres(url);
   try {
     migratePostgres(client);
   } catch (e) {

@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { runCli } from "../helpers/cli.ts";
 import { postgres, PG_SKIP } from "../helpers/postgres.ts";
+import { readDatabase } from "../helpers/db.ts";
 
 describe.skipIf(Boolean(PG_SKIP))("moat db on PostgreSQL", () => {
   let url = "";
@@ -46,5 +47,17 @@ describe.skipIf(Boolean(PG_SKIP))("moat db on PostgreSQL", () => {
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toContain("cannot connect to postgres://moat:***@");
     expect(`${wrong.stdout}${wrong.stderr}`).not.toContain("hunter2");
+  });
+
+  test("moat doctor on a URL says whether the schema is this build's, and migrates nothing", async () => {
+    const empty = await (await postgres()).database();
+    const doctor = (db: string) => {
+      const r = runCli(["doctor", "--db", db, "--config", "/dev/null", "--json"]);
+      return (JSON.parse(r.stdout) as { check: string; status: string; message: string }[]).find((f) => f.check === "database");
+    };
+    expect(doctor(empty)).toMatchObject({ status: "ok", message: expect.stringContaining("empty: moat makes its tables at its first start") });
+    expect(readDatabase(empty, (db) => db.query("select to_regclass('moat_migrations') is not null as made").get())).toEqual({ made: false });
+    expect(doctor(url)).toMatchObject({ status: "ok", message: expect.stringContaining("schema up to date") });
+    expect(doctor(url.replace(/\/[^/]+$/, "/no_such_db"))).toMatchObject({ status: "fail" });
   });
 });

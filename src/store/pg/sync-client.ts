@@ -27,10 +27,10 @@ export class PgError extends Error {
 
 type Transaction<A extends unknown[], T> = ((...args: A) => T) & { deferred(...args: A): T; immediate(...args: A): T; exclusive(...args: A): T };
 
-export interface PgClientOptions {
-  /** Seconds one statement may run (PostgreSQL cancels it past that). */
-  statementTimeoutSeconds?: number;
-}
+/** Seconds one statement may run: PostgreSQL cancels it past that. */
+const STATEMENT_TIMEOUT_SECONDS = 300;
+/** Longer than the statement timeout, which answers first: this one is for a worker that died or hangs. */
+const WAIT_MS = (STATEMENT_TIMEOUT_SECONDS + 30) * 1000;
 
 /** `?` placeholders as `$1, $2, ...` (and `?3` as `$3`), outside string literals, quoted names and comments. */
 export function numberPlaceholders(sql: string): string {
@@ -84,17 +84,13 @@ export class PgSyncClient implements SqlClient {
   private readonly port: MessagePort;
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
   private readonly translated = new Map<string, string>();
-  private readonly waitMs: number;
   private closed = false;
   private depth = 0;
 
-  constructor(url: string, options: PgClientOptions = {}) {
-    const timeout = options.statementTimeoutSeconds ?? 300;
-    // Longer than PostgreSQL's own statement timeout, which answers first: this one is for a worker that died.
-    this.waitMs = (timeout + 30) * 1000;
+  constructor(url: string) {
     const { port1, port2 } = new MessageChannel();
     this.port = port1 as unknown as MessagePort;
-    const data: PgWorkerData = { url, port: port2 as unknown as MessagePort, flag: this.flag, statementTimeoutSeconds: timeout };
+    const data: PgWorkerData = { url, port: port2 as unknown as MessagePort, flag: this.flag, statementTimeoutSeconds: STATEMENT_TIMEOUT_SECONDS };
     this.worker = new Worker(WORKER.startsWith("file:") ? new URL(WORKER) : WORKER, { workerData: data, transferList: [port2 as never] });
     this.worker.unref();
   }
@@ -110,7 +106,11 @@ export class PgSyncClient implements SqlClient {
     Atomics.store(this.flag, 0, 0);
     const request: PgRequest = { sql: text, params: bind(params) };
     this.port.postMessage(request);
-    if (Atomics.wait(this.flag, 0, 0, this.waitMs) === "timed-out") throw new PgError(`PostgreSQL did not answer within ${this.waitMs / 1000} s`, "timeout");
+    if (Atomics.wait(this.flag, 0, 0, WAIT_MS) === "timed-out") {
+      // Its answer may still come, and would be taken for the next statement's: this client is done.
+      this.close();
+      throw new PgError(`PostgreSQL's thread did not answer within ${WAIT_MS / 1000} s; the client is closed`, "timeout");
+    }
     const answer = receiveMessageOnPort(this.port as never)?.message as PgAnswer | undefined;
     if (!answer) throw new PgError("PostgreSQL's thread gave no answer", "no-answer");
     // The statement, not its values (which may hold what a request carried), says where it failed.
@@ -118,7 +118,7 @@ export class PgSyncClient implements SqlClient {
     return answer;
   }
 
-  prepare(sql: string): SqlStatement & { all(...params: SqlParam[]): Record<string, unknown>[] } {
+  prepare(sql: string): SqlStatement {
     const objects = (params: SqlParam[]) => {
       const { columns, rows } = this.execute(sql, params);
       return rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i]])));
