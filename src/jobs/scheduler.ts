@@ -6,7 +6,7 @@
  */
 import { Cron } from "croner";
 import type { ServiceContext } from "../services/context.ts";
-import { JobClaims } from "../store/job-claims.ts";
+import { claimJob } from "../store/job-claims.ts";
 
 export interface Job {
   name: string;
@@ -22,11 +22,7 @@ export class Scheduler {
   private readonly crons = new Map<string, Cron>();
   private readonly jobs = new Map<string, Job>();
   private readonly running = new Set<string>();
-  private readonly claims: JobClaims;
-
-  constructor(private readonly ctx: Pick<ServiceContext, "activities" | "log" | "now" | "store">) {
-    this.claims = new JobClaims(ctx.store);
-  }
+  constructor(private readonly ctx: Pick<ServiceContext, "activities" | "log" | "now" | "store">) {}
 
   add(job: Job): void {
     if (!job.pattern) return; // an empty pattern disables the job
@@ -76,7 +72,7 @@ export class Scheduler {
   /** Whether this process runs the job now; a database that cannot answer is a failed run, logged. */
   private tryClaim(name: string): boolean {
     try {
-      return this.claims.claim(name);
+      return claimJob(this.ctx.store, name);
     } catch (e) {
       this.ctx.log.error("job not run: cannot take its lock", { job: name, error: (e as Error).message });
       return false;

@@ -4,11 +4,11 @@
  * bounded window of recent rows (benign rows are pruned first), so those figures cover recent traffic
  * only and lean towards flagged requests once pruning has begun.
  */
-import { LOCAL_AGENT, TREND_METRICS } from "../core/enums.ts";
+import { TREND_METRICS } from "../core/enums.ts";
 import { ATTACK_CLASSES } from "../detect/classes.ts";
 import type { ServiceContext } from "./context.ts";
 import type { Store } from "../store/db.ts";
-import { addTotals, emptyTotals, meanResponseTimeMs, percent, rollupBuckets, type AgentFilter, type RollupBucket, type RollupTotals } from "./metrics.ts";
+import { addTotals, emptyTotals, meanResponseTimeMs, percent, rollupAgent, rollupBuckets, type AgentFilter, type RollupBucket, type RollupTotals } from "./metrics.ts";
 
 /** Attack types a trend can follow even when none were seen: every class, and the site model's `anomaly`. */
 export const TREND_ATTACK_TYPES: readonly string[] = [...ATTACK_CLASSES, "anomaly"];
@@ -123,7 +123,7 @@ function recentTraffic(store: Store, since: number, agent: AgentFilter): RecentT
   const out: RecentTraffic = { trafficWindow: { rows: 0, oldest: null, truncated: false }, topEndpoints: [], topIps: [], topUserAgents: [], statusMix: {} };
   const tops = { path: out.topEndpoints, ip: out.topIps, ua: out.topUserAgents };
   // ?4: null for every agent, "" for this Moat's own rows (their agent is null), else an agent's name.
-  const who = agent === undefined ? null : agent === LOCAL_AGENT ? "" : agent;
+  const who = agent === undefined ? null : rollupAgent(agent);
   for (const r of store.sql.query(RECENT_TRAFFIC).all(since, TRAFFIC_SCAN_CAP, SUMMARY_TOP, who) as RecentRow[]) {
     if (r.list === "status") out.statusMix[String(r.key)] = r.requests;
     else if (r.list === "window") out.trafficWindow = { rows: r.requests, oldest: r.key === null ? null : Number(r.key), truncated: r.requests >= TRAFFIC_SCAN_CAP };

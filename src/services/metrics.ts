@@ -117,8 +117,13 @@ function hourNotRolledUp(db: Pick<Db, "select">) {
  */
 export type AgentFilter = string | undefined;
 
+/** An agent as the rollups name it: "" for this Moat's own sources (a key column cannot be null). */
+export function rollupAgent(agent: string): string {
+  return agent === LOCAL_AGENT ? "" : agent;
+}
+
 function ofAgent(agent: AgentFilter) {
-  return agent === undefined ? undefined : eq(metricRollups.agent, agent === LOCAL_AGENT ? "" : agent);
+  return agent === undefined ? undefined : eq(metricRollups.agent, rollupAgent(agent));
 }
 
 /**

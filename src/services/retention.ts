@@ -87,12 +87,15 @@ export function enforceRetention(store: Store, limits: RetentionLimits, now: num
     }
   }
 
-  // Size limit, on SQLite (PostgreSQL's size is its operator's to watch: see usedBytes): the oldest
-  // benign traffic first, then the oldest traffic and threats.
-  const { sqlite } = store;
-  if (!sqlite) return { trafficDeleted, threatsDeleted, otherDeleted, usedBytesBefore: before, usedBytesAfter: usedBytes(store), threatsTrimmedForSize: false };
-  const maxBytes = limits.maxDbMb * 1024 * 1024;
-  let threatsTrimmedForSize = false;
+  // Size limit, on SQLite only: PostgreSQL's size is its operator's to watch (see usedBytes).
+  const trimmed = store.sqlite ? trimToSize(store, store.sqlite, limits.maxDbMb * 1024 * 1024) : { traffic: 0, threats: 0 };
+  trafficDeleted += trimmed.traffic;
+  threatsDeleted += trimmed.threats;
+  return { trafficDeleted, threatsDeleted, otherDeleted, usedBytesBefore: before, usedBytesAfter: usedBytes(store), threatsTrimmedForSize: trimmed.threats > 0 };
+}
+
+/** Deletes the oldest benign traffic first, then the oldest traffic and threats, until the SQLite file's data fits `maxBytes`. */
+function trimToSize(store: Store, sqlite: Database, maxBytes: number): { traffic: number; threats: number } {
   const shrink = (sql: string) => {
     let deleted = 0;
     while (usedBytes(store) > maxBytes) {
@@ -102,17 +105,12 @@ export function enforceRetention(store: Store, limits: RetentionLimits, now: num
     }
     return deleted;
   };
-  trafficDeleted += shrink("delete from traffic where id in (select id from traffic where is_anomaly = 0 order by id limit ?)");
-  trafficDeleted += shrink("delete from traffic where id in (select id from traffic order by id limit ?)");
-  const trimmed = shrink("delete from threats where id in (select id from threats order by id limit ?)");
-  if (trimmed) {
-    threatsDeleted += trimmed;
-    threatsTrimmedForSize = true;
-  }
+  const traffic = shrink("delete from traffic where id in (select id from traffic where is_anomaly = 0 order by id limit ?)") + shrink("delete from traffic where id in (select id from traffic order by id limit ?)");
+  const threats = shrink("delete from threats where id in (select id from threats order by id limit ?)");
   // Hand the freed pages back (auto_vacuum is incremental) and fold the WAL into the file.
   sqlite.exec("pragma incremental_vacuum");
   sqlite.exec("pragma wal_checkpoint(TRUNCATE)");
-  return { trafficDeleted, threatsDeleted, otherDeleted, usedBytesBefore: before, usedBytesAfter: usedBytes(store), threatsTrimmedForSize };
+  return { traffic, threats };
 }
 
 /**

@@ -22,13 +22,8 @@ export function siteOfAgent(store: Store, agent: string): string {
 }
 
 /** Each named site with its agents, and the traffic the default site learns from. */
-export function siteTraffic(store: Store): { named: Map<string, TrafficOf & { agents: string[] }>; defaultSite: TrafficOf } {
+export function siteTraffic(store: Store): { named: Map<string, { agents: string[] }>; defaultSite: TrafficOf } {
   const rows = store.db.select({ name: agents.name, site: agents.site }).from(agents).where(ne(agents.site, "")).all();
-  const named = new Map<string, { agents: string[] }>();
-  for (const { name, site } of rows) {
-    const entry = named.get(site) ?? { agents: [] };
-    entry.agents.push(name);
-    named.set(site, entry);
-  }
+  const named = new Map([...Map.groupBy(rows, (r) => r.site)].map(([site, of]) => [site, { agents: of.map((r) => r.name) }]));
   return { named, defaultSite: { allBut: rows.map((r) => r.name) } };
 }

@@ -55,15 +55,15 @@ export function clampLimit(limit: number, cap = MAX_THREAT_ROWS): number {
 
 const GROUP_COLUMNS = { ip: threats.clientIp, type: threats.attackType, endpoint: threats.endpoint } as const;
 
-/**
- * Newest first means highest id first: ids follow the order threats were stored, which is the order
- * they were seen, and unlike times they are unique, which makes the cursor exact.
- */
 /** A row of `agent` (an agent's name, or LOCAL_AGENT). */
 export function agentIs(column: Column, agent: string): SQL {
   return agent === LOCAL_AGENT ? isNull(column) : eq(column, agent);
 }
 
+/**
+ * Newest first means highest id first: ids follow the order threats were stored, which is the order
+ * they were seen, and unlike times they are unique, which makes the cursor exact.
+ */
 export class ThreatQueries {
   constructor(private readonly store: Store) {}
 

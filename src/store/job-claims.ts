@@ -19,12 +19,8 @@ const CLAIM = `select case when exists (
     and objsubid = 2 and classid::bigint = ${NAMESPACE} and objid::bigint = (hashtext(?1)::bigint & 4294967295)
 ) then true else pg_try_advisory_lock(${NAMESPACE}, hashtext(?1)) end as got`;
 
-export class JobClaims {
-  constructor(private readonly store: Pick<Store, "dialect" | "sql">) {}
-
-  /** Whether this process runs `job` now; false: another process holds it. */
-  claim(job: string): boolean {
-    if (this.store.dialect === "sqlite") return true;
-    return Boolean((this.store.sql.query(CLAIM).get(`moat.job:${job}`) as { got: boolean }).got);
-  }
+/** Whether this process runs `job` now; false: another process holds it. */
+export function claimJob(store: Pick<Store, "dialect" | "sql">, job: string): boolean {
+  if (store.dialect === "sqlite") return true;
+  return Boolean((store.sql.query(CLAIM).get(`moat.job:${job}`) as { got: boolean }).got);
 }
