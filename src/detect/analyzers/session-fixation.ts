@@ -74,17 +74,16 @@ function sameSite(a: string, b: string): boolean {
  * Referer.
  */
 export function sessionIdFromElsewhere(req: Pick<HttpRequest, "host" | "referer">, leaves: readonly Leaf[]): { at: number; finding: Finding }[] {
+  // Most requests carry no framework's session id: the URLs are parsed only for one that does.
+  const ids = leaves.flatMap((leaf, at) => (!leaf.encodings.length && leaf.text && isSessionParameter(leaf) && FRAMEWORK_SESSION.test(leaf.name) ? [at] : []));
+  if (!ids.length) return [];
   const host = hostName(req.host);
   if (!host) return [];
   const from = refererHost(req.referer);
   if (from && sameSite(from, host)) return [];
-  const out: { at: number; finding: Finding }[] = [];
-  leaves.forEach((leaf, at) => {
-    if (leaf.encodings.length || !leaf.text || !isSessionParameter(leaf) || !FRAMEWORK_SESSION.test(leaf.name)) return;
-    if (!from && JSON_PATH.test(leaf.path)) return;
-    out.push({ at, finding: from ? find("id-from-foreign-site", 0.9, 0, leaf.text.length) : find("id-without-referer", 0.6, 0, leaf.text.length) });
-  });
-  return out;
+  return ids
+    .filter((at) => from || !JSON_PATH.test(leaves[at]!.path))
+    .map((at) => ({ at, finding: from ? find("id-from-foreign-site", 0.9, 0, leaves[at]!.text.length) : find("id-without-referer", 0.6, 0, leaves[at]!.text.length) }));
 }
 
 export const sessionFixationAnalyzer: Analyzer = {
