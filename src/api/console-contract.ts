@@ -261,7 +261,7 @@ export const Performance = t.Object({
   cpuPercent: t.Number({ description: "of the whole machine" }),
   rssBytes: t.Number(),
   heapBytes: t.Number({ description: "JavaScript heap in use" }),
-  dbBytes: t.Number({ description: "the database file plus its write-ahead log" }),
+  dbBytes: t.Number({ description: "the SQLite file plus its write-ahead log; on PostgreSQL, the database's size" }),
   uptime: t.Number({ description: "seconds" }),
 });
 

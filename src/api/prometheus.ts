@@ -60,7 +60,7 @@ function storeMetrics(registry: Registry, s: ApiServices): void {
     const rows = store.sql.query("select attack_type as type, count(*) as n from threats group by attack_type").all() as { type: string; n: number }[];
     return rows.map((r) => [{ type: r.type.replace(/[^\w-]/g, "_") }, r.n]);
   }, ["type"]);
-  readGauge(registry, "moat_db_bytes", "Database file plus WAL.", () => one(storeBytes(store)));
+  readGauge(registry, "moat_db_bytes", "Database file plus WAL (PostgreSQL: the database's size).", () => one(storeBytes(store)));
   // An agent's outbox (moat serve --hub): what waits for the hub, and what never reaches it.
   readGauge(registry, "moat_outbox_requests", "Requests waiting in the outbox for the hub (an agent: moat serve --hub).", () => one(depth(store).requests));
   readCounter(registry, "moat_outbox_dropped_total", "Requests that never reach the hub: the outbox was full (hub.outbox_max_requests), or the hub refused their batch.", () => one(depth(store).dropped));

@@ -44,7 +44,7 @@ export function PerformancePage({ range, query }: { range: Range; query: URLSear
             <QuantileKpi label="Model time" q={p.modelTimeMs} />
             <Kpi label="CPU" value={percent(p.cpuPercent)} sub="of the whole machine" />
             <Kpi label="Memory" value={bytes(p.rssBytes)} sub={`heap ${bytes(p.heapBytes)}`} />
-            <Kpi label="Database" value={bytes(p.dbBytes)} sub="file and write-ahead log" />
+            <Kpi label="Database" value={bytes(p.dbBytes)} sub="SQLite file and log, or PostgreSQL's size" />
             <Kpi label="Uptime" value={duration(p.uptime)} />
           </div>
         )}
