@@ -24,7 +24,7 @@ const UNIX_TOOLS = `whoami uname wget curl nc ncat netcat socat telnet bash zsh 
   rmt flock chattr lsattr setfacl getfacl shred mktemp dmesg lsblk lsmod insmod modprobe rmmod ldd ldconfig nproc lscpu blkid
   fdisk mkfs chroot tcpdump tshark masscan hping3 sqlmap msfconsole msfvenom tmux systemd-run nsupdate whois rlogin rsh sftp
   smbclient rpcclient ldapsearch mysqldump pg_dump sqlcmd readlink realpath pgrep pidof chpasswd groupadd adduser deluser
-  userdel setcap getcap gpg`;
+  userdel setcap getcap gpg killall pkill whereis unzip poweroff ifdown ifup iwconfig`;
 /** Interpreters: also the names of languages, which tag lists (`python|php`) join with separators. */
 const UNIX_LANGS = "python python2 python3 perl php ruby node lua java sh";
 /**
@@ -37,14 +37,16 @@ const UNIX_STACK = `mysql psql sqlite3 mongo mongosh redis-cli docker kubectl po
 /** Commands that are also English words or common abbreviations: they need shell-like arguments or a break-out. */
 const UNIX_WORDS = `id ls cat echo ping sleep set env dir type time kill who which date head tail more less sort find file touch
   test exec eval export unset ps pwd rm cp mv ln cut diff tr wc uniq locate history alias awk sed mail tar zip gzip
-  dig ssh ftp scp tee dd rev printf top vi umount tac`;
+  dig ssh ftp scp tee dd rev printf top vi umount tac timeout route arp df du reboot shutdown mkdir
+  rmdir nl od`;
 /** cmd.exe and PowerShell, matched without regard to case as Windows does (a trailing `.exe` dropped). */
 const WINDOWS_TOOLS = `cmd powershell pwsh certutil bitsadmin wmic mshta rundll32 regsvr32 cscript wscript systeminfo tasklist
   taskkill ipconfig netsh schtasks whoami nslookup findstr icacls invoke-expression invoke-webrequest start-process
   new-object get-content set-content get-childitem iex iwr invoke-restmethod invoke-command invoke-item start-job
   start-bitstransfer get-process stop-process get-wmiobject get-ciminstance invoke-wmimethod remove-item copy-item add-type
-  set-executionpolicy out-file import-module get-credential get-localuser get-acl new-item get-service`;
-const WINDOWS_WORDS = "dir type ver net echo set ping start call copy move del erase ren vol more find sort reg";
+  set-executionpolicy out-file import-module get-credential get-localuser get-acl new-item get-service nltest dsquery quser
+  qwinsta wevtutil vssadmin bcdedit fsutil driverquery gpresult klist setspn xcopy robocopy forfiles msiexec attrib cacls`;
+const WINDOWS_WORDS = "dir type ver net echo set ping start call copy move del erase ren vol more find sort reg timeout route arp";
 
 function tierMap(lists: [string, Tier][]): Map<string, Tier> {
   const m = new Map<string, Tier>();
@@ -466,6 +468,8 @@ interface Spelling {
   globbed: boolean;
   /** Run through a prefix command (`time`, `nohup`, `sudo`). */
   prefixed: boolean;
+  /** Spaced from its arguments by `${IFS}` or `$IFS` (`cat${IFS}/etc/passwd`): only a shell reads that as a space. */
+  ifsSpaced: boolean;
 }
 
 /** A flag (`-la`, `--help`) or a URL among the arguments. */
@@ -498,6 +502,7 @@ function judgeWholeCommand(s: string, word: Word, cmd: { name: string; tier: Tie
   if (how.globbed) strength = Math.max(strength, 0.9);
   if (how.split && (cmd.tier !== "word" || args.shape === "shell")) strength = Math.max(strength, 0.85);
   if (how.prefixed && cmd.tier !== "word") strength = Math.max(strength, 0.8);
+  if (how.ifsSpaced) strength = Math.max(strength, 0.9);
   return strength;
 }
 
@@ -533,6 +538,7 @@ function commandAt(s: string, i: number, inBrace: boolean): { word: Word; cmd: {
       split: word.obfuscated && !/^(['"])[^'"]*\1$/.test(raw),
       globbed: /[?*[]/.test(word.text),
       prefixed,
+      ifsSpaced: ifsAt(s, word.end) > 0,
     };
     if (!PREFIXES.has(cmd.name)) return { word, cmd, how };
     // `time sh -c id`: the prefix is the first word, the command the next one.
@@ -574,7 +580,7 @@ function judgePosition(s: string, p: Position, plainList: () => boolean, script:
 
   if (p.kind === "start") {
     const strength = judgeWholeCommand(s, word, cmd, args, how);
-    return strength ? finding("cmdi", word.obfuscated || how.globbed ? "shell.obfuscated-command" : "shell.command", strength, i, end) : null;
+    return strength ? finding("cmdi", word.obfuscated || how.globbed || how.ifsSpaced ? "shell.obfuscated-command" : "shell.command", strength, i, end) : null;
   }
   let strength = AFTER_SEPARATOR[cmd.tier][args.shape];
   if (args.shape === "none" && cmd.tier !== "tool" && breaksOut(s, p.sep)) strength += 0.25;
@@ -591,11 +597,12 @@ function judgePosition(s: string, p: Position, plainList: () => boolean, script:
   }
   if (pipedIntoShell(s, p, cmd, args)) strength = Math.max(strength, 0.9);
   if (how.prefixed && cmd.tier !== "word") strength = Math.max(strength, 0.85);
-  if (word.obfuscated && args.shape !== "words") strength = Math.max(0.9, strength);
+  const obfuscated = (word.obfuscated && args.shape !== "words") || how.ifsSpaced;
+  if (obfuscated) strength = Math.max(0.9, strength);
   if (noisyBefore(s, p.sep)) strength = Math.min(strength, NOISY_CAP);
   const c = s.charCodeAt(p.sep);
   if ((c === 10 || c === 13 || c === 92) && script()) strength = Math.min(strength, SCRIPT_CAP);
-  if (word.obfuscated && args.shape !== "words") return finding("cmdi", "shell.obfuscated-command", strength, p.sep, end);
+  if (obfuscated) return finding("cmdi", "shell.obfuscated-command", strength, p.sep, end);
   const rule = p.kind === "op" ? "shell.separator-command" : "shell.substitution";
   return finding("cmdi", rule, strength, p.sep, end);
 }

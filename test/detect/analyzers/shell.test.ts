@@ -40,6 +40,19 @@ describe("shell analyzer", () => {
     expect(s("a `` b")).toBe(0);
   });
 
+  test("a command spaced from its arguments by ${IFS} or $IFS is the shell's alone, at the start of a value too", () => {
+    for (const v of ["echo${IFS}pwned", "cat${IFS}/etc/passwd", "ls$IFS$9-la", "x;echo${IFS}hi", "1|sleep${IFS}5"]) {
+      expect(strongest(shellAnalyzer, v)).toMatchObject({ rule: "shell.obfuscated-command", strength: 0.9 });
+    }
+    // ${IFS} that spaces no command, and a command word that ${IFS} does not touch, stay as they were.
+    expect(s("price${IFS}")).toBe(0);
+    expect(s("cat ${IFS}")).toBe(0);
+  });
+
+  test("reconnaissance commands of Windows and Unix after a separator", () => {
+    for (const v of ["| timeout /T 10", "& arp -a", "|nltest /domain_trusts", "; df -h", "&& vssadmin delete shadows /all /quiet", "; killall -HUP nginx"]) expect(s(v)).toBeGreaterThanOrEqual(0.8);
+  });
+
   test("Windows commands, by absolute path too", () => {
     expect(s("& C:\\Windows\\System32\\cmd.exe /c dir")).toBeGreaterThanOrEqual(0.9);
     expect(s("| powershell -enc SQBFAFgA")).toBeGreaterThanOrEqual(0.9);
