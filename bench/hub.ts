@@ -2,12 +2,14 @@
 /**
  * A hub and its agents (`moat hub`, `moat serve --hub`), on this machine.
  *
- *   bun run bench:hub <any access log> [--agents N] [--seconds S] [--rate R] [--postgres]
+ *   bun run bench:hub <any access log> [--agents N] [--hubs H] [--seconds S] [--rate R] [--postgres]
  *
  * 1. Ingest into the hub: N simulated agents (default 4), each posting its outbox as an agent does
  *    (entries of judged requests, in order, one POST in flight per agent) for S seconds (default 20):
  *    lines/s stored at the hub, and the time each POST took (p50 / p99). Judging is the agents' work and
- *    is not in this figure: it is what the hub's store and sinks take.
+ *    is not in this figure: it is what the hub's store and sinks take. With --hubs H (PostgreSQL only:
+ *    a SQLite file has one hub) H hubs share the database and the agents are dealt out among them, as a
+ *    load balancer in front of several hubs would.
  * 2. End to end: two real agents each follow a log that gets R lines/s (default 1,000) for S seconds;
  *    a line's lag is the time from its write to the first poll (every 50 ms) of the hub's database that
  *    sees it stored: p50 / p99 / max.
@@ -41,7 +43,7 @@ import { postgres, PG_BIN, stopPostgres } from "../test/helpers/postgres.ts";
 const ROOT = resolve(import.meta.dir, "..");
 const CLI = join(ROOT, "cli/index.ts");
 const log = (msg: string) => process.stderr.write(`bench:hub: ${msg}\n`);
-const USAGE = "usage: bun run bench:hub <access log> [--agents N] [--seconds S] [--rate R] [--postgres]";
+const USAGE = "usage: bun run bench:hub <access log> [--agents N] [--hubs H] [--seconds S] [--rate R] [--postgres]";
 /** Requests per simulated outbox entry: about what the tail stores per batch under load. */
 const ENTRY_REQUESTS = 500;
 const BENIGN: Verdict = { score: 0.01, isAnomaly: false, threshold: 0.99, attackType: null, severity: "none", reasons: [], modelVersion: "bench" };
@@ -94,11 +96,11 @@ async function load(input: string, lines: number, dir: string): Promise<HttpRequ
 }
 
 /** N simulated agents posting entries back to back for `seconds`: lines/s stored, POST times. */
-async function ingest(requests: HttpRequest[], agents: number, seconds: number, dir: string, database: HubDatabase) {
-  const hubDir = join(dir, "ingest-hub");
-  const hubDb = await database(hubDir);
+async function ingest(requests: HttpRequest[], agents: number, hubsWanted: number, seconds: number, dir: string, database: HubDatabase) {
+  const hubDb = await database(join(dir, "ingest-hub"));
   const keys = Array.from({ length: agents }, (_, i) => agentKey(hubDb, `sim-${i + 1}`));
-  const hub = await startHub(hubDir, hubDb);
+  const hubs: Awaited<ReturnType<typeof startHub>>[] = [];
+  for (let h = 0; h < hubsWanted; h++) hubs.push(await startHub(join(dir, `ingest-hub-${h + 1}`), hubDb));
   // The entries every agent sends, serialized once (an agent's outbox holds them ready too).
   const entries: { requests: number; payload: string }[] = [];
   for (let i = 0; i + ENTRY_REQUESTS <= requests.length; i += ENTRY_REQUESTS) {
@@ -115,7 +117,8 @@ async function ingest(requests: HttpRequest[], agents: number, seconds: number, 
   let rss: number;
   try {
     await Promise.all(
-      keys.map(async (key) => {
+      keys.map(async (key, k) => {
+        const hub = hubs[k % hubs.length]!;
         for (let seq = 1; performance.now() < until; seq++) {
           const entry = entries[(seq - 1) % entries.length]!;
           const started = performance.now();
@@ -129,14 +132,16 @@ async function ingest(requests: HttpRequest[], agents: number, seconds: number, 
     );
     elapsed = (performance.now() - t0) / 1000;
     stored = hubCount(hubDb, "select count(*) as n from traffic");
-    rss = processMemory(hub.proc.pid).peak;
+    rss = Math.max(...hubs.map((h) => processMemory(h.proc.pid).peak));
   } finally {
-    hub.proc.kill("SIGTERM");
-    await hub.proc.exited;
+    for (const hub of hubs) {
+      hub.proc.kill("SIGTERM");
+      await hub.proc.exited;
+    }
   }
   if (stored !== sent) throw new BenchError(`${sent} requests acknowledged, ${stored} stored`, EXIT.software);
   postMs.sort((a, b) => a - b);
-  return { agents, stored, elapsed, perEntry: stored / postMs.length, p50: percentile(postMs, 0.5), p99: percentile(postMs, 0.99), rss };
+  return { agents, hubs: hubsWanted, stored, elapsed, perEntry: stored / postMs.length, p50: percentile(postMs, 0.5), p99: percentile(postMs, 0.99), rss };
 }
 
 /** Two real agents following logs at `rate` lines/s each: each line's lag to the hub's database. */
@@ -198,11 +203,13 @@ async function endToEnd(input: string, rate: number, seconds: number, dir: strin
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseBenchArgs({ args: argv, allowPositionals: true, options: { agents: { type: "string" }, seconds: { type: "string" }, rate: { type: "string" }, postgres: { type: "boolean" } } }, USAGE);
+  const { values, positionals } = parseBenchArgs({ args: argv, allowPositionals: true, options: { agents: { type: "string" }, hubs: { type: "string" }, seconds: { type: "string" }, rate: { type: "string" }, postgres: { type: "boolean" } } }, USAGE);
   const input = positionals[0];
   if (!input) throw new BenchError(`no access log given\n${USAGE}`, EXIT.usage);
   if (!existsSync(input)) throw new BenchError(`${input}: no such file`, EXIT.noInput);
   const agents = intOption("--agents", values.agents, 4, USAGE, 64);
+  const hubs = intOption("--hubs", values.hubs, 1, USAGE, 8);
+  if (hubs > 1 && !values.postgres) throw new BenchError(`--hubs ${hubs}: several hubs share a PostgreSQL database (--postgres); a SQLite file has one hub`, EXIT.usage);
   const seconds = intOption("--seconds", values.seconds, 20, USAGE);
   const rate = intOption("--rate", values.rate, 1000, USAGE);
   if (values.postgres && !PG_BIN) throw new BenchError("--postgres: PostgreSQL is not installed (Debian's postgresql package; .ci/dev-setup installs it)", EXIT.unavailable);
@@ -212,8 +219,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     log(`reading requests from ${input}`);
     const requests = await load(input, 20 * ENTRY_REQUESTS, dir);
-    log(`ingest: ${agents} simulated agents for ${seconds} s`);
-    const i = await ingest(requests, agents, seconds, dir, database);
+    log(`ingest: ${agents} simulated agents into ${hubs} hub(s) for ${seconds} s`);
+    const i = await ingest(requests, agents, hubs, seconds, dir, database);
     log(`end to end: 2 agents at ${rate} lines/s each for ${seconds} s`);
     const e = await endToEnd(input, rate, seconds, dir, database);
     console.log(describeMachine().join("\n"));
@@ -222,7 +229,7 @@ async function main(argv: string[]): Promise<number> {
       markdownTable(
         ["measure", "result", "goal (#16)"],
         [
-          [`ingest into the hub from ${i.agents} simulated agents`, `${thousands(i.stored / i.elapsed)} lines/s (${thousands(i.stored)} lines in ${i.elapsed.toFixed(1)} s); POST of one outbox entry (${thousands(i.perEntry)} lines on average) p50 ${i.p50.toFixed(0)} ms, p99 ${i.p99.toFixed(0)} ms; hub peak RSS ${(i.rss / 2 ** 20).toFixed(0)} MB`, "≥ 50,000 lines/s"],
+          [`ingest into ${i.hubs === 1 ? "the hub" : `${i.hubs} hubs on one database`} from ${i.agents} simulated agents`, `${thousands(i.stored / i.elapsed)} lines/s (${thousands(i.stored)} lines in ${i.elapsed.toFixed(1)} s); POST of one outbox entry (${thousands(i.perEntry)} lines on average) p50 ${i.p50.toFixed(0)} ms, p99 ${i.p99.toFixed(0)} ms; ${i.hubs === 1 ? "hub" : "largest hub's"} peak RSS ${(i.rss / 2 ** 20).toFixed(0)} MB`, "≥ 50,000 lines/s"],
           [`end-to-end lag, 2 agents at ${thousands(e.rate)} lines/s each`, `p50 ${e.p50.toFixed(0)} ms, p99 ${e.p99.toFixed(0)} ms, max ${e.max.toFixed(0)} ms (${thousands(e.lines)} lines)`, "p99 ≤ 2 s"],
         ],
         ["left", "left", "left"],
