@@ -133,22 +133,23 @@ function prepareStatements(store: Store) {
       })
       .prepare(),
     addToCounter: db.insert(counters).values({ key: p("key"), value: p("n") }).onConflictDoUpdate({ target: counters.key, set: { value: sql`${counters.value} + ${p("n")}` } }).prepare(),
+    cursorOf: db.select({ seq: agentCursors.seq }).from(agentCursors).where(and(eq(agentCursors.agent, p("agent")), eq(agentCursors.instance, p("instance")))).prepare(),
+    advanceCursor: db
+      .insert(agentCursors)
+      .values({ agent: p("agent"), instance: p("instance"), seq: p("seq"), updatedAt: p("now") })
+      .onConflictDoUpdate({ target: [agentCursors.agent, agentCursors.instance], set: { seq: sql`${p("seq")}`, updatedAt: sql`${p("now")}` } })
+      .prepare(),
     saveCheckpoint: db.insert(tailCheckpoints).values({ path: p("path"), checkpoint: p("checkpoint"), updatedAt: p("now") }).onConflictDoUpdate({ target: tailCheckpoints.path, set: { checkpoint: sql`${p("checkpoint")}`, updatedAt: sql`${p("now")}` } }).prepare(),
   };
 }
 const preparedStatements = new WeakMap<Store, ReturnType<typeof prepareStatements>>();
 
 /** Records an agent's batch as stored; false when it was stored before (its seq is not past its run's cursor). */
-function firstTime(store: Store, from: AgentBatch): boolean {
-  const run = and(eq(agentCursors.agent, from.agent), eq(agentCursors.instance, from.instance));
-  const last = store.db.select({ seq: agentCursors.seq }).from(agentCursors).where(run).get();
+function firstTime(statements: Pick<ReturnType<typeof prepareStatements>, "cursorOf" | "advanceCursor">, from: AgentBatch): boolean {
+  const run = { agent: from.agent, instance: from.instance };
+  const last = statements.cursorOf.get(run);
   if (last && from.seq <= last.seq) return false;
-  const values = { agent: from.agent, instance: from.instance, seq: from.seq, updatedAt: from.receivedAt };
-  store.db
-    .insert(agentCursors)
-    .values(values)
-    .onConflictDoUpdate({ target: [agentCursors.agent, agentCursors.instance], set: { seq: values.seq, updatedAt: values.updatedAt } })
-    .run();
+  statements.advanceCursor.run({ ...run, seq: from.seq, now: from.receivedAt });
   return true;
 }
 
@@ -293,7 +294,7 @@ export class StoreWriter {
     // Encoded before the transaction (it holds the database's lock), and only when it will be kept.
     const queued = outbox && hasRoom(this.store, outbox.maxRequests) ? outbox.entries(batch, now) : null;
     const stored = db.transaction(() => {
-      if (batch.from && !firstTime(this.store, batch.from)) return { traffic: [], threats: [], duplicate: true };
+      if (batch.from && !firstTime(statements, batch.from)) return { traffic: [], threats: [], duplicate: true };
       if (outbox) enqueue(this.store, outbox.instance, queued, batch.requests.length, now);
       const storedTraffic: TrafficRow[] = [];
       const storedThreats: ThreatRow[] = [];

@@ -145,6 +145,18 @@ describe("agent routes", () => {
     expect(s.ctx.store.sqlite!.query("select count(*) as n from agent_cursors").get()).toEqual({ n: 0 });
   });
 
+  test("an agent's body that is no JSON, or nested too deep, is a 400 that says so, on every agent route", async () => {
+    const { s, url, agentKey } = await startHub();
+    const post = (route: string, body: string) => fetch(`${url}/api/agent/${route}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${agentKey}` }, body });
+    for (const route of ["batches", "heartbeat"]) {
+      const broken = await post(route, '{"entries": [');
+      expect([route, broken.status, ((await broken.json()) as { message: string }).message]).toEqual([route, 400, expect.stringContaining("could not be parsed")]);
+      const deep = await post(route, `{"entries":${"[".repeat(100)}${"]".repeat(100)}}`);
+      expect([route, deep.status, ((await deep.json()) as { message: string }).message]).toEqual([route, 400, expect.stringContaining("nested deeper than 64 levels")]);
+    }
+    expect(s.ctx.store.sqlite!.query("select count(*) as n from agent_cursors").get()).toEqual({ n: 0 });
+  });
+
   test("an agent key cannot be named like the hub's own rows, or with characters an agent's name does not take", async () => {
     const { url } = await startHub();
     for (const name of ["local", "web 1", "a/b", "x".repeat(65)]) {

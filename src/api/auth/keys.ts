@@ -3,7 +3,7 @@
  * and logs, the secret (32 random bytes) is what makes it unguessable. Only the prefix and a SHA-256 of
  * the whole key are stored, so the key itself is shown once, when it is created.
  */
-import { and, eq, gt, inArray, isNull, lt, or } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { timingSafeEqual } from "node:crypto";
 import type { Store } from "../../store/db.ts";
 import { apiKeys, sessions } from "../../store/schema.ts";
@@ -132,11 +132,21 @@ export function revokeKey(store: Store, idOrPrefix: string | number, now = Date.
   return { key: { ...found, revokedAt: now }, alreadyRevoked: false };
 }
 
+/** A live key by its prefix: prepared once per store, since every request with a key looks it up. */
+const prepareLiveKey = (store: Store) => store.db.select().from(apiKeys).where(and(eq(apiKeys.prefix, sql.placeholder("prefix")), isNull(apiKeys.revokedAt))).prepare();
+const liveKeyStatements = new WeakMap<Store, ReturnType<typeof prepareLiveKey>>();
+
+function liveKeyByPrefix(store: Store): ReturnType<typeof prepareLiveKey> {
+  let statement = liveKeyStatements.get(store);
+  if (!statement) liveKeyStatements.set(store, (statement = prepareLiveKey(store)));
+  return statement;
+}
+
 /** The key's row when `key` is a live key, else null. Marks it used (to the minute). */
 export function verifyKey(store: Store, key: string, now = Date.now()): ApiKeyInfo | null {
   if (!KEY_SHAPE.test(key)) return null;
   const prefix = key.slice(KEY_TAG.length, KEY_TAG.length + PREFIX_LENGTH);
-  const row = store.db.select().from(apiKeys).where(and(eq(apiKeys.prefix, prefix), isNull(apiKeys.revokedAt))).get();
+  const row = liveKeyByPrefix(store).get({ prefix });
   if (!row) return null;
   // The prefix is public; comparing the hashes in constant time leaks nothing about the secret.
   if (!timingSafeEqual(Buffer.from(sha256Hex(key), "hex"), Buffer.from(row.hash, "hex"))) return null;
