@@ -40,9 +40,25 @@ export function storeAgentBatches(store: Store, writer: StoreWriter, agent: stri
     out.traffic.push(...rows.traffic);
     out.threats.push(...rows.threats);
   }
-  store.db.update(agents).set({ lastBatchAt: now }).where(eq(agents.name, agent)).run();
+  markLastBatch(store, agent, now);
   return out;
 }
+
+/**
+ * An agent's last batch, to the second: written at most once a second per agent, since on PostgreSQL
+ * each write is a commit of its own, and an agent posts many times a second under load.
+ */
+function markLastBatch(store: Store, agent: string, now: number): void {
+  let marked = lastBatchMarks.get(store);
+  if (!marked) lastBatchMarks.set(store, (marked = new Map()));
+  const last = marked.get(agent);
+  // Either way: a wall clock set back must not freeze the column at a time still to come.
+  if (last !== undefined && Math.abs(now - last) < LAST_BATCH_RESOLUTION_MS) return;
+  store.db.update(agents).set({ lastBatchAt: now }).where(eq(agents.name, agent)).run();
+  marked.set(agent, now);
+}
+const LAST_BATCH_RESOLUTION_MS = 1000;
+const lastBatchMarks = new WeakMap<Store, Map<string, number>>();
 
 /** Records an agent's heartbeat; its first one is an activity. */
 export function recordAgentReport(store: Store, activities: Activities, agent: string, report: WireHeartbeat, now: number): void {

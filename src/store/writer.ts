@@ -133,11 +133,12 @@ function prepareStatements(store: Store) {
       })
       .prepare(),
     addToCounter: db.insert(counters).values({ key: p("key"), value: p("n") }).onConflictDoUpdate({ target: counters.key, set: { value: sql`${counters.value} + ${p("n")}` } }).prepare(),
-    cursorOf: db.select({ seq: agentCursors.seq }).from(agentCursors).where(and(eq(agentCursors.agent, p("agent")), eq(agentCursors.instance, p("instance")))).prepare(),
+    // One statement, one round trip: the run's cursor moves only forward, and a row comes back only when it moved.
     advanceCursor: db
       .insert(agentCursors)
       .values({ agent: p("agent"), instance: p("instance"), seq: p("seq"), updatedAt: p("now") })
-      .onConflictDoUpdate({ target: [agentCursors.agent, agentCursors.instance], set: { seq: sql`${p("seq")}`, updatedAt: sql`${p("now")}` } })
+      .onConflictDoUpdate({ target: [agentCursors.agent, agentCursors.instance], set: { seq: sql`${p("seq")}`, updatedAt: sql`${p("now")}` }, setWhere: sql`${agentCursors.seq} < ${p("seq")}` })
+      .returning({ seq: agentCursors.seq })
       .prepare(),
     saveCheckpoint: db.insert(tailCheckpoints).values({ path: p("path"), checkpoint: p("checkpoint"), updatedAt: p("now") }).onConflictDoUpdate({ target: tailCheckpoints.path, set: { checkpoint: sql`${p("checkpoint")}`, updatedAt: sql`${p("now")}` } }).prepare(),
   };
@@ -145,12 +146,8 @@ function prepareStatements(store: Store) {
 const preparedStatements = new WeakMap<Store, ReturnType<typeof prepareStatements>>();
 
 /** Records an agent's batch as stored; false when it was stored before (its seq is not past its run's cursor). */
-function firstTime(statements: Pick<ReturnType<typeof prepareStatements>, "cursorOf" | "advanceCursor">, from: AgentBatch): boolean {
-  const run = { agent: from.agent, instance: from.instance };
-  const last = statements.cursorOf.get(run);
-  if (last && from.seq <= last.seq) return false;
-  statements.advanceCursor.run({ ...run, seq: from.seq, now: from.receivedAt });
-  return true;
+function firstTime(statements: Pick<ReturnType<typeof prepareStatements>, "advanceCursor">, from: AgentBatch): boolean {
+  return statements.advanceCursor.get({ agent: from.agent, instance: from.instance, seq: from.seq, now: from.receivedAt }) !== undefined;
 }
 
 /** The endpoint a request is stored under (threats.endpoint). */

@@ -15,6 +15,7 @@ import { hubRoute, WIRE_BODY_CHARS, WIRE_ENTRY_CHARS, WireEntry } from "../../sr
 import { toWireEntries } from "../../src/agent/wire-entries.ts";
 import { storeAgentBatches } from "../../src/services/agents.ts";
 import { tempDir } from "../helpers/tmp.ts";
+import { agents } from "../../src/store/schema.ts";
 
 const NOW = Date.UTC(2026, 11, 5, 10, 0, 0);
 const benign: Verdict = { score: 0.02, isAnomaly: false, threshold: 0.9, attackType: null, severity: "none", reasons: [], modelVersion: "m" };
@@ -171,6 +172,23 @@ describe("the hub stores each agent batch exactly once", () => {
     // The agent's database restored from a backup: its seq starts lower again, in a run of its own.
     expect(stored(3, "/after-restore", "run-bbbbbbbb")).toBe(1);
     expect(store.sqlite!.query("select path from traffic order by id").all()).toEqual([{ path: "/a" }, { path: "/b" }, { path: "/after-restore" }]);
+    store.close();
+  });
+
+  test("an agent's last batch time is written at most once a second (each write is a commit on PostgreSQL)", () => {
+    const store = openStore(join(tempDir(), "hub.db"));
+    const writer = new StoreWriter(store);
+    store.db.insert(agents).values({ name: "web-1", host: "h", version: "0", sources: "{}", outboxBatches: 0, outboxRequests: 0, dropped: 0, lagSeconds: 0, firstSeenAt: NOW, lastSeenAt: NOW }).run();
+    const entry = (seq: number) => asReceived(seq, toWireEntries({ requests: [request(`/${seq}`)], verdicts: [benign], now: NOW })[0]!.payload);
+    const lastBatchAt = () => store.db.select({ at: agents.lastBatchAt }).from(agents).get()!.at;
+    storeAgentBatches(store, writer, "web-1", [entry(1)], NOW);
+    storeAgentBatches(store, writer, "web-1", [entry(2)], NOW + 400);
+    expect(lastBatchAt()).toBe(NOW);
+    storeAgentBatches(store, writer, "web-1", [entry(3)], NOW + 1000);
+    expect(lastBatchAt()).toBe(NOW + 1000);
+    // A clock set back is written at once, not held until it passes the time last written.
+    storeAgentBatches(store, writer, "web-1", [entry(4)], NOW - 60_000);
+    expect(lastBatchAt()).toBe(NOW - 60_000);
     store.close();
   });
 

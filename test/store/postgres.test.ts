@@ -157,6 +157,15 @@ describePg("PostgreSQL", () => {
       expect(store.sql.query("select agent, count(*) as n from traffic where agent is not null group by agent").all()).toEqual([{ agent: "web-1", n: 1 }]);
     });
 
+    test("an agent's run moves only forward: a lower seq is a duplicate, a new run starting lower is not", () => {
+      const writer = new StoreWriter(store);
+      const write = (seq: number, instance = "run-cccccccc") => writer.write({ requests: [req(`/run/${instance}/${seq}`)], verdicts: [benign], from: { agent: "web-2", instance, seq, receivedAt: NOW }, now: NOW }).duplicate;
+      expect([write(5), write(6), write(6), write(4), write(3, "run-dddddddd")]).toEqual([false, false, true, true, false]);
+      expect(store.sql.query("select seq from agent_cursors where agent = 'web-2' order by instance").all()).toEqual([{ seq: 6 }, { seq: 3 }]);
+      // The tests after this one count the traffic the ones before wrote.
+      store.sql.run("delete from traffic where agent = 'web-2'");
+    });
+
     test("retention prunes by age and rows; the size limit is SQLite's only", () => {
       const r = enforceRetention(store, { trafficRows: 2, maxAgeDays: 30, maxDbMb: 16 }, NOW);
       expect(r.trafficDeleted).toBe(2);
