@@ -163,7 +163,7 @@ describePg("PostgreSQL", () => {
       expect([write(5), write(6), write(6), write(4), write(3, "run-dddddddd")]).toEqual([false, false, true, true, false]);
       expect(store.sql.query("select seq from agent_cursors where agent = 'web-2' order by instance").all()).toEqual([{ seq: 6 }, { seq: 3 }]);
       // The tests after this one count the traffic the ones before wrote.
-      store.sql.run("delete from traffic where agent = 'web-2'");
+      store.sql.run("delete from traffic where agent = 'web-2'", []);
     });
 
     test("retention prunes by age and rows; the size limit is SQLite's only", () => {
