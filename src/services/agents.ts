@@ -6,6 +6,7 @@
 import { desc, eq, sql } from "drizzle-orm";
 import type { WireEntry, WireHeartbeat } from "../core/agent-wire.ts";
 import type { Store } from "../store/db.ts";
+import { perStore } from "../store/per-store.ts";
 import type { ThreatRow, TrafficRow } from "../store/rows.ts";
 import { agents } from "../store/schema.ts";
 import type { StoreWriter } from "../store/writer.ts";
@@ -49,8 +50,7 @@ export function storeAgentBatches(store: Store, writer: StoreWriter, agent: stri
  * each write is a commit of its own, and an agent posts many times a second under load.
  */
 function markLastBatch(store: Store, agent: string, now: number): void {
-  let marked = lastBatchMarks.get(store);
-  if (!marked) lastBatchMarks.set(store, (marked = new Map()));
+  const marked = lastBatchMarks(store);
   const last = marked.get(agent);
   // Either way: a wall clock set back must not freeze the column at a time still to come.
   if (last !== undefined && Math.abs(now - last) < LAST_BATCH_RESOLUTION_MS) return;
@@ -58,7 +58,8 @@ function markLastBatch(store: Store, agent: string, now: number): void {
   marked.set(agent, now);
 }
 const LAST_BATCH_RESOLUTION_MS = 1000;
-const lastBatchMarks = new WeakMap<Store, Map<string, number>>();
+/** When this process last wrote each agent's last batch time. */
+const lastBatchMarks = perStore(() => new Map<string, number>());
 
 /** Records an agent's heartbeat; its first one is an activity. */
 export function recordAgentReport(store: Store, activities: Activities, agent: string, report: WireHeartbeat, now: number): void {

@@ -14,6 +14,7 @@ import type { SqlParam, SqlStatement } from "./sql-client.ts";
 import type { SQLQueryBindings } from "bun:sqlite";
 import type { ThreatRow, TrafficRow } from "./rows.ts";
 import { enqueue, hasRoom } from "./outbox.ts";
+import { perStore } from "./per-store.ts";
 
 export interface JudgedBatch {
   requests: HttpRequest[];
@@ -143,7 +144,7 @@ function prepareStatements(store: Store) {
     saveCheckpoint: db.insert(tailCheckpoints).values({ path: p("path"), checkpoint: p("checkpoint"), updatedAt: p("now") }).onConflictDoUpdate({ target: tailCheckpoints.path, set: { checkpoint: sql`${p("checkpoint")}`, updatedAt: sql`${p("now")}` } }).prepare(),
   };
 }
-const preparedStatements = new WeakMap<Store, ReturnType<typeof prepareStatements>>();
+const preparedStatements = perStore(prepareStatements);
 
 /** Records an agent's batch as stored; false when it was stored before (its seq is not past its run's cursor). */
 function firstTime(statements: Pick<ReturnType<typeof prepareStatements>, "advanceCursor">, from: AgentBatch): boolean {
@@ -284,8 +285,7 @@ export class StoreWriter {
       return { trafficRow, threatRow };
     });
 
-    let statements = preparedStatements.get(this.store);
-    if (!statements) preparedStatements.set(this.store, (statements = prepareStatements(this.store)));
+    const statements = preparedStatements(this.store);
     const { insertTraffic, insertThreat, trafficByRequestId, threatByRequestId, minuteByType, addToMinute, addToCounter, saveCheckpoint } = statements;
     const { outbox } = this.options;
     // Encoded before the transaction (it holds the database's lock), and only when it will be kept.

@@ -6,6 +6,7 @@
 import { and, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { timingSafeEqual } from "node:crypto";
 import type { Store } from "../../store/db.ts";
+import { perStore } from "../../store/per-store.ts";
 import { apiKeys, sessions } from "../../store/schema.ts";
 import { LOCAL_AGENT, type ApiKeyScope } from "../../core/enums.ts";
 import { sha256Hex } from "./presented-key.ts";
@@ -133,14 +134,7 @@ export function revokeKey(store: Store, idOrPrefix: string | number, now = Date.
 }
 
 /** A live key by its prefix: prepared once per store, since every request with a key looks it up. */
-const prepareLiveKey = (store: Store) => store.db.select().from(apiKeys).where(and(eq(apiKeys.prefix, sql.placeholder("prefix")), isNull(apiKeys.revokedAt))).prepare();
-const liveKeyStatements = new WeakMap<Store, ReturnType<typeof prepareLiveKey>>();
-
-function liveKeyByPrefix(store: Store): ReturnType<typeof prepareLiveKey> {
-  let statement = liveKeyStatements.get(store);
-  if (!statement) liveKeyStatements.set(store, (statement = prepareLiveKey(store)));
-  return statement;
-}
+const liveKeyByPrefix = perStore((store) => store.db.select().from(apiKeys).where(and(eq(apiKeys.prefix, sql.placeholder("prefix")), isNull(apiKeys.revokedAt))).prepare());
 
 /** The key's row when `key` is a live key, else null. Marks it used (to the minute). */
 export function verifyKey(store: Store, key: string, now = Date.now()): ApiKeyInfo | null {
