@@ -25,6 +25,8 @@ export interface Store {
   sql: SqlClient;
   /** SQLite's own handle, for what only SQLite has (pragmas, checkpoints, vacuum); null on PostgreSQL. */
   sqlite: Database | null;
+  /** PostgreSQL's client, for what only PostgreSQL has (array parameters); null on SQLite. */
+  postgres: PgSyncClient | null;
   db: Db;
   /** The file, or the URL without its password. */
   path: string;
@@ -93,7 +95,7 @@ function openPostgres(url: string): Store {
   }
   // drizzle's SQLite driver over PostgreSQL's client: it speaks bun:sqlite's interface (sync-client.ts).
   const db = drizzle(client as unknown as Database, { schema });
-  return { dialect: "postgres", sql: client, sqlite: null, db, path: shown, close: () => client.close() };
+  return { dialect: "postgres", sql: client, sqlite: null, postgres: client, db, path: shown, close: () => client.close() };
 }
 
 function openSqlite(path: string): Store {
@@ -127,5 +129,5 @@ function openSqlite(path: string): Store {
     sqlite.close();
     throw new StoreError(`cannot migrate the database ${path}: ${(e as Error).message}`);
   }
-  return { dialect: "sqlite", sql: sqlite, sqlite, db, path, close: () => sqlite.close() };
+  return { dialect: "sqlite", sql: sqlite, sqlite, postgres: null, db, path, close: () => sqlite.close() };
 }
