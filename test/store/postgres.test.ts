@@ -166,6 +166,23 @@ describePg("PostgreSQL", () => {
       store.sql.run("delete from traffic where agent = 'web-2'", []);
     });
 
+    test("rows go in as one array a column: text that looks like array syntax or NULL comes back as it was, and a batch over one statement keeps its rows' order", () => {
+      const writer = new StoreWriter(store);
+      const odd = ['a"b', "c,d", "{e}", "f\\g", "NULL", "", " sp ", "ü€😀", "x'y", "tab\tnl\nend"];
+      const requests = Array.from({ length: 1_001 }, (_, i) => req(`/odd/${i}`, { userAgent: odd[i % odd.length]!, extra: { request_id: `odd-${i}` } }));
+      const stored = writer.write({ requests, verdicts: requests.map((_, i) => (i === 1_000 ? sqli : benign)), now: NOW });
+      expect(stored.traffic.map((t) => t.path)).toEqual(requests.map((r) => r.path));
+      const rows = store.sql.query("select id, path, user_agent, status, request_time from traffic where path like '/odd/%' order by id").all() as { id: number; path: string; user_agent: string; status: number | null; request_time: number | null }[];
+      expect(rows.map((r) => r.id)).toEqual(stored.traffic.map((t) => t.id));
+      expect(rows.map((r) => r.path)).toEqual(requests.map((r) => r.path));
+      expect(rows.slice(0, odd.length).map((r) => r.user_agent)).toEqual(odd);
+      expect(rows[0]).toMatchObject({ status: null, request_time: null });
+      expect(stored.threats).toEqual([expect.objectContaining({ endpoint: "/odd/1000" })]);
+      // The tests after this one count the traffic the ones before wrote.
+      store.sql.run("delete from traffic where path like '/odd/%'", []);
+      store.sql.run("delete from threats where endpoint like '/odd/%'", []);
+    });
+
     test("retention prunes by age and rows; the size limit is SQLite's only", () => {
       const r = enforceRetention(store, { trafficRows: 2, maxAgeDays: 30, maxDbMb: 16 }, NOW);
       expect(r.trafficDeleted).toBe(2);
