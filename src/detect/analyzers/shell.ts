@@ -334,6 +334,15 @@ function breaksOut(s: string, sep: number): boolean {
   return c === 39 || c === 34 || isAsciiDigit(c) || c === 41 || c === 93 || c === 125;
 }
 
+/** Nothing but blanks and quotes before the separator at `sep`. */
+function opensWithSeparator(s: string, sep: number): boolean {
+  for (let k = 0; k < sep; k++) {
+    const c = s.charCodeAt(k);
+    if (c !== 32 && c !== 9 && c !== 39 && c !== 34) return false;
+  }
+  return true;
+}
+
 /** Whole values made of plain items between one repeated separator (`python|php|ruby`, `a; b; c`). */
 function isPlainList(s: string): boolean {
   return /^[\w .+#-]+(?:([;|,&])[\w .+#-]+)(?:\1[\w .+#-]+)*$/.test(s);
@@ -584,6 +593,8 @@ function judgePosition(s: string, p: Position, plainList: () => boolean, script:
   }
   let strength = AFTER_SEPARATOR[cmd.tier][args.shape];
   if (args.shape === "none" && cmd.tier !== "tool" && breaksOut(s, p.sep)) strength += 0.25;
+  // `;echo vulnerable`, `'| ping attacker`: a value that opens with a separator was written to end a command.
+  else if (args.shape === "words" && cmd.tier !== "tool" && opensWithSeparator(s, p.sep)) strength += 0.2;
   if (args.shape === "none" && cmd.tier === "lang" && plainList()) strength = Math.min(strength, 0.5);
   if (p.kind === "subst") {
     strength = Math.min(0.95, strength + (args.shape === "words" ? 0.2 : 0.3));

@@ -18,6 +18,12 @@ describe("shell analyzer", () => {
     expect(s("x;echo 'hi there'")).toBeGreaterThanOrEqual(0.8);
   });
 
+  test("a value that opens with a separator ends a command: an English-word command with plain words after it counts more there", () => {
+    for (const v of [";echo vulnerable", "& echo hacked &", "'| ping attacker"]) expect(s(v)).toBeGreaterThanOrEqual(0.6);
+    // The same words after text are prose's semicolon more often.
+    expect(s("ok; echo vulnerable")).toBeLessThan(0.5);
+  });
+
   test("system tools that are no English word, after a separator", () => {
     for (const v of [";rmt --version", ";flock -u / whoami", "x;ldd /bin/sh", "1|lsmod", ";chattr -i /etc/passwd", "a&&tcpdump -i eth0"]) expect(s(v)).toBeGreaterThanOrEqual(0.8);
   });
