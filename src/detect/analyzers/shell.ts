@@ -593,8 +593,8 @@ function judgePosition(s: string, p: Position, plainList: () => boolean, script:
   }
   let strength = AFTER_SEPARATOR[cmd.tier][args.shape];
   if (args.shape === "none" && cmd.tier !== "tool" && breaksOut(s, p.sep)) strength += 0.25;
-  // `;echo vulnerable`, `'| ping attacker`: a value that opens with a separator was written to end a command.
-  else if (args.shape === "words" && cmd.tier !== "tool" && opensWithSeparator(s, p.sep)) strength += 0.2;
+  // `;echo vulnerable`, `& netsh firewall set opmode disable`: a value that opens with a separator was written to end a command.
+  else if (args.shape === "words" && opensWithSeparator(s, p.sep)) strength += 0.2;
   if (args.shape === "none" && cmd.tier === "lang" && plainList()) strength = Math.min(strength, 0.5);
   if (p.kind === "subst") {
     strength = Math.min(0.95, strength + (args.shape === "words" ? 0.2 : 0.3));

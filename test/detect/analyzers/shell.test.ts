@@ -18,8 +18,9 @@ describe("shell analyzer", () => {
     expect(s("x;echo 'hi there'")).toBeGreaterThanOrEqual(0.8);
   });
 
-  test("a value that opens with a separator ends a command: an English-word command with plain words after it counts more there", () => {
+  test("a value that opens with a separator ends a command: a command with plain words after it counts more there", () => {
     for (const v of [";echo vulnerable", "& echo hacked &", "'| ping attacker"]) expect(s(v)).toBeGreaterThanOrEqual(0.6);
+    expect(s("& netsh firewall set opmode disable")).toBeGreaterThanOrEqual(0.85);
     // The same words after text are prose's semicolon more often.
     expect(s("ok; echo vulnerable")).toBeLessThan(0.5);
   });
