@@ -123,7 +123,35 @@ function analyzeAscii(text: string): Finding[] {
     }
   }
   bare.text = quoted.text = "";
+  if (!best.size) breakerProbe(text, report);
   return best.size ? [...best.values()] : NONE;
+}
+
+/** Characters a scanner strings together to break whatever context a value lands in. */
+const BREAKERS = new Uint8Array(128);
+for (const c of "'\"`(),.;") BREAKERS[c.charCodeAt(0)] = 1;
+
+/**
+ * An error probe: both quotes and a bracket in one run of breaking characters (`1'"(`, `1.)('",`).
+ * It is a scanner's first request to a parameter (sqlmap's heuristic check, wapiti, active scans),
+ * sent to see whether the database's syntax error comes back; no prose or data puts both quotes
+ * side by side with brackets.
+ */
+function breakerProbe(text: string, report: (construct: string, strength: number, start: number, end: number) => void): void {
+  let start = 0;
+  let quotes = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0;
+    if (c < 128 && BREAKERS[c]) {
+      if (c === 39) quotes |= 1;
+      else if (c === 34) quotes |= 2;
+      else if (c === 40 || c === 41) quotes |= 4;
+      continue;
+    }
+    if (quotes === 7) return report("error-probe", 0.8, start, i);
+    start = i + 1;
+    quotes = 0;
+  }
 }
 
 /** Characters a plain path segment does not have but injected SQL does. */

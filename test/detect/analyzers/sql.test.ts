@@ -137,6 +137,13 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     expect(ruleStrength("'+SLEEP(5)+'", "sql.time")).toBeGreaterThanOrEqual(0.8);
   });
 
+  test("an error probe: both quotes and a bracket in one run of breaking characters, as scanners send first", () => {
+    expect(strongest(`1\u00bf'"(`)).toEqual({ rule: "sql.error-probe", strength: 0.8, evidence: `'"(` });
+    expect(strongest(`1.)('",`)?.rule).toBe("sql.error-probe");
+    // Quotes inside quotes, a quoted comma, an apostrophe and a bracket apart: prose and data.
+    for (const v of [`say "'hi'"`, `a,"'",b`, `it's ("fine")`]) expect(strongest(v)).toBeNull();
+  });
+
   test("evidence spans point into the original text", () => {
     const text = "id=5' OR 'a'='a";
     const f = analyzeSql(text).find((x) => x.rule === "sql.tautology")!;
