@@ -10,7 +10,7 @@
  * function definitions and server-side includes.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { finding, isAsciiDigit, isAsciiLetter, isSpaceCode, isWideSpace, isWordCode, plusAsSpace, strongestPerRule } from "./text.ts";
+import { asciiSet, finding, fromInjectedSegment, isAsciiDigit, isAsciiLetter, isSpaceCode, isWideSpace, isWordCode, plusAsSpace, strongestPerRule } from "./text.ts";
 
 /** How much a command word alone says. */
 type Tier = "tool" | "lang" | "word";
@@ -795,12 +795,18 @@ function analyzeShell(s: string): Finding[] {
   return strongestPerRule(out);
 }
 
+/** Characters that open a command in a path segment (`/files/;id`, `/x/|id`, `/x/`id``, `/x/\nid`). */
+const SEGMENT_BREAK = asciiSet(";|&`$'\"\\\n");
+
+const analyzePath = (path: string) => fromInjectedSegment(path, SEGMENT_BREAK, analyzeShell);
+
 export const shellAnalyzer: Analyzer = {
   name: "shell",
   analyze(input: AnalyzerInput): Finding[] {
-    const found = analyzeShell(input.text);
+    if (input.kind !== "path") return analyzeShell(input.text);
     // A path is judged as sent and, when it has `+` for spaces, as a server that decodes them reads it.
-    const spaced = input.kind === "path" ? plusAsSpace(input.text) : null;
-    return spaced === null ? found : strongestPerRule([...found, ...analyzeShell(spaced)]);
+    const found = analyzePath(input.text);
+    const spaced = plusAsSpace(input.text);
+    return spaced === null ? found : strongestPerRule([...found, ...analyzePath(spaced)]);
   },
 };

@@ -10,7 +10,7 @@ import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { closureRules, findClosure } from "./sql/closure.ts";
 import { constructRules } from "./sql/constructs.ts";
 import { escapedFirstQuote, PLAIN_LITERAL, SqlTokens, tokenize } from "./sql/tokens.ts";
-import { plusAsSpace, strongestPerRule } from "./text.ts";
+import { asciiSet, fromInjectedSegment, plusAsSpace, strongestPerRule } from "./text.ts";
 
 /** Characters SQL injection cannot do without, but for a few keyword-only constructs (`1 UNION SELECT 1`). */
 const SQL_CHARS = new Uint8Array(128);
@@ -91,13 +91,12 @@ export function analyzeSql(text: string): Finding[] {
     return lo > 0 && dashes[lo - 1]! + lo === r ? dashes[lo - 1]! : r - lo;
   };
   const mapped = analyzeAscii(read).map((f) => ({ ...f, start: toValue(f.start), end: f.end > 0 ? toValue(f.end - 1) + 1 : 0 }));
-  return strongest(found, mapped, 0);
+  return strongest(found, mapped);
 }
 
-/** The strongest finding of each rule from both lists, the second one's spans shifted by `offset`. */
-function strongest(first: Finding[], second: Finding[], offset: number): Finding[] {
-  if (!second.length) return first;
-  return strongestPerRule([...first, ...second.map((f) => ({ ...f, start: f.start + offset, end: f.end + offset }))]);
+/** The strongest finding of each rule from both lists. */
+function strongest(first: Finding[], second: Finding[]): Finding[] {
+  return second.length ? strongestPerRule([...first, ...second]) : first;
 }
 
 function analyzeAscii(text: string): Finding[] {
@@ -128,8 +127,7 @@ function analyzeAscii(text: string): Finding[] {
 }
 
 /** Characters a scanner strings together to break whatever context a value lands in. */
-const BREAKERS = new Uint8Array(128);
-for (const c of "'\"`(),.;") BREAKERS[c.charCodeAt(0)] = 1;
+const BREAKERS = asciiSet("'\"`(),.;");
 
 /**
  * An error probe: both quotes and a bracket in one run of breaking characters (`1'"(`, `1.)('",`).
@@ -155,29 +153,15 @@ function breakerProbe(text: string, report: (construct: string, strength: number
 }
 
 /** Characters a plain path segment does not have but injected SQL does. */
-const SEGMENT_BREAK = new Uint8Array(128);
-for (const c of "'\"`;()=<>|, \t#") SEGMENT_BREAK[c.charCodeAt(0)] = 1;
+const SEGMENT_BREAK = asciiSet("'\"`;()=<>|, \t#");
 
-/**
- * The whole path is one leaf, so a value injected into a segment (`/post/1 OR 1=1`) does not stand at
- * the text's start, where the closure rules look. The segment that holds the first such character is
- * judged again from its start (with the rest of the path: the payload may hold `/` itself).
- */
-function analyzeSegments(path: string): Finding[] {
-  const whole = analyzeSql(path);
-  let from = -1;
-  for (let i = 0; i < path.length && from < 0; i++) {
-    const c = path.charCodeAt(i);
-    if (c < 128 && SEGMENT_BREAK[c]) from = path.lastIndexOf("/", i) + 1;
-  }
-  return from <= 0 ? whole : strongest(whole, analyzeSql(path.slice(from)), from);
-}
+const analyzeSegments = (path: string) => fromInjectedSegment(path, SEGMENT_BREAK, analyzeSql);
 
 /** A path is judged as sent and, when it has `+` for spaces, as a server that decodes them reads it. */
 function analyzePath(path: string): Finding[] {
   const found = analyzeSegments(path);
   const spaced = plusAsSpace(path);
-  return spaced === null ? found : strongest(found, analyzeSegments(spaced), 0);
+  return spaced === null ? found : strongest(found, analyzeSegments(spaced));
 }
 
 export const sqlAnalyzer: Analyzer = {

@@ -48,3 +48,28 @@ export const isWideSpace = (c: number) =>
 export function plusAsSpace(path: string): string | null {
   return path.indexOf("+") === -1 || path.indexOf(" ") !== -1 ? null : path.replaceAll("+", " ");
 }
+
+/** A table of ASCII characters, for a quick membership test by character code. */
+export function asciiSet(chars: string): Uint8Array {
+  const set = new Uint8Array(128);
+  for (const c of chars) set[c.charCodeAt(0)] = 1;
+  return set;
+}
+
+/**
+ * The whole path is one leaf, so a value injected into a segment (`/post/1 OR 1=1`, `/files/;id`) does
+ * not stand at the text's start, where analyzers judge how a value opens. `analyze` runs on the path as
+ * a whole and again from the segment that holds the first of the `breaks` characters (with the rest of
+ * the path: the payload may hold `/` itself); the strongest finding of each rule is kept, spans on the path.
+ */
+export function fromInjectedSegment(path: string, breaks: Uint8Array, analyze: (text: string) => Finding[]): Finding[] {
+  const whole = analyze(path);
+  let from = -1;
+  for (let i = 0; i < path.length && from < 0; i++) {
+    const c = path.charCodeAt(i);
+    if (c < 128 && breaks[c]) from = path.lastIndexOf("/", i) + 1;
+  }
+  if (from <= 0) return whole;
+  const segment = analyze(path.slice(from));
+  return segment.length ? strongestPerRule([...whole, ...segment.map((f) => ({ ...f, start: f.start + from, end: f.end + from }))]) : whole;
+}

@@ -209,6 +209,18 @@ describe("shell analyzer", () => {
     expect(s("|+uname+-a")).toBeLessThan(0.8);
   });
 
+  test("a command injected into a path segment is judged from the segment's start, as a value's would be", () => {
+    const found = (text: string) => shellAnalyzer.analyze({ text, location: "path", path: "path", name: "", kind: "path" });
+    const path = (text: string) => Math.max(0, ...found(text).map((f) => f.strength));
+    for (const p of ["/shop/items/;id", "/files/|id", "/files/';id;'"]) expect(path(p)).toBe(s(p.slice(p.lastIndexOf("/") + 1)));
+    expect(path("/shop/items/;id")).toBeGreaterThanOrEqual(0.8);
+    // Evidence spans point into the whole path.
+    const f = found("/shop/items/;id")[0]!;
+    expect("/shop/items/;id".slice(f.start, f.end)).toBe(";id");
+    // Matrix parameters and words joined by `&` in a segment are no command.
+    for (const p of ["/shop/item;jsessionid=A1B2C3", "/wiki/Tom&Jerry", "/tags/rock|pop"]) expect(path(p)).toBeLessThan(0.5);
+  });
+
   test("English with separators is not a strong finding", () => {
     for (const v of ["see you; bye", "Tom & Jerry", "rock|pop", "python|php|ruby", "I love my dog; cat food", "hello;Cat /x", "Loading; please wait", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"]) {
       expect(s(v)).toBeLessThan(0.8);
