@@ -137,6 +137,12 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     expect(ruleStrength("'+SLEEP(5)+'", "sql.time")).toBeGreaterThanOrEqual(0.8);
   });
 
+  test("MySQL's empty exponent before a bracket or comma (`1.e(`) is read as nothing, as MySQL reads it", () => {
+    expect(strongest("1' or 1.e(1) or '1'='1")).toMatchObject({ rule: "sql.tautology", strength: 0.9 });
+    expect(strongest("1.e(select password from users limit 1 1.e,1 1.e)")?.strength).toBeGreaterThanOrEqual(0.8);
+    expect(strongest("price 1.e(3)")).toBeNull();
+  });
+
   test("an error probe: both quotes and a bracket in one run of breaking characters, as scanners send first", () => {
     expect(strongest(`1\u00bf'"(`)).toEqual({ rule: "sql.error-probe", strength: 0.8, evidence: `'"(` });
     expect(strongest(`1.)('",`)?.rule).toBe("sql.error-probe");

@@ -307,6 +307,12 @@ export function tokenize(text: string, quote: number, out: SqlTokens, bare?: Sql
         continue;
       case C.DIGIT:
         i = numberEnd(text, i);
+        // `1.e(`, `1.e)`, `1.e,`: MySQL reads a number with an empty exponent before these as nothing,
+        // a known way past filters (`1' or 1.e(1) or '1'='1`); it is skipped as a space would be.
+        if (text.charCodeAt(i - 1) === 46 && (text.charCodeAt(i) | 0x20) === 101 && EMPTY_EXPONENT_BEFORE.test(text[i + 1] ?? "")) {
+          i++;
+          continue;
+        }
         out.push(K.NUM, start, i, c === 48 && (next === 120 || next === 88 || next === 98 || next === 66) && i > start + 2 ? 1 : 0);
         continue;
       case C.DOT:
@@ -454,6 +460,8 @@ function followsName(out: SqlTokens): boolean {
   if (kind === K.WORD) return (wordFlags(out.aux(last)) & KEYWORD) === 0;
   return kind === K.IDENT || kind === K.CLOSE;
 }
+
+const EMPTY_EXPONENT_BEFORE = /^[(),]$/;
 
 function numberEnd(text: string, i: number): number {
   const n = text.length;
