@@ -12,6 +12,7 @@ import { withoutServedProbes } from "./site/served-probes.ts";
 import { runningLineage, SiteModel } from "./site/model.ts";
 import { severityOf, type Reason, type Verdict } from "./verdict.ts";
 import type { Finding } from "./analyzers/finding.ts";
+import { withProof } from "./generic/proof.ts";
 import type { RequestFlag } from "../decompose/leaf.ts";
 import bundledGeneric from "../../models/generic/model.onnx" with { type: "file" };
 
@@ -97,13 +98,13 @@ export class Detector {
     // One site model for the whole batch: a replaceSite() during the awaits below must not pair one
     // model's scores with another's threshold and version.
     const siteModel = this.siteModel;
-    const scored = await this.generic.scoreRequests(requests);
+    const genericThreshold = this.generic.meta.threshold;
+    const scored = (await this.generic.scoreRequests(requests)).map((g) => withProof(g, genericThreshold, this.generic.classes));
     const scanner = this.generic.classes.indexOf("scanner");
     const generic = siteModel ? scored.map((g, i) => withoutServedProbes(g, requests[i]!, siteModel.profile, scanner)) : scored;
     const site = siteModel ? await siteModel.score(requests, generic.map((g) => g.score)) : null;
     const threshold = this.threshold;
     const modelVersion = this.versionWith(siteModel);
-    const genericThreshold = this.generic.meta.threshold;
     return requests.map((_, i) => {
       const g = generic[i]!;
       // A site model only adds: what the generic model flags stays flagged, with its class.

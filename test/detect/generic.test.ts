@@ -46,6 +46,14 @@ describe("generic model", () => {
     });
   }
 
+  test("a command injected into a path segment is flagged: the analyzer's proof is not talked down by the rest of the path", async () => {
+    const [v] = await detector.judge([get("/tienda1/publico/%3Bnetstat%20-a%3B")]);
+    expect(v!.isAnomaly).toBe(true);
+    expect(v!.attackType).toBe("cmdi");
+    expect(v!.reasons[0]).toMatchObject({ field: "path", detector: "generic" });
+    expect(v!.reasons[0]!.evidence).toContain("netstat");
+  });
+
   test("the evidence is the substring that carries the attack", async () => {
     const [v] = await detector.judge([get("/search?q=blue+shoes+%27+OR+1%3D1--+&page=2")]);
     expect(v!.reasons[0]!.evidence.toLowerCase()).toContain("or 1=1");

@@ -18,6 +18,15 @@ export interface Finding {
   end: number;
 }
 
+/**
+ * A finding this strong is proof on its own: a construct of the target language that benign values do
+ * not have (measured: no benign request of the shared sets has an unflagged one). The combiner weighs
+ * it with the rest of the value, and may score it higher, never below the threshold
+ * (src/detect/generic/proof.ts): character n-grams learn what training lists look like, and must not
+ * talk a parsed attack down.
+ */
+export const PROOF_STRENGTH = 0.85;
+
 /** What an analyzer sees: the leaf's text and where it sat. */
 export type AnalyzerInput = Pick<Leaf, "text" | "location" | "path" | "name" | "kind">;
 

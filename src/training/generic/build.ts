@@ -33,6 +33,7 @@ import { metricsAt, rocAuc, thresholdForFpr, type Scored } from "../eval/metrics
 import { combinerVector, COMBINER_SIZE, COMBINER_VERSION } from "../../detect/generic/combiner.ts";
 import { LexicalModel, valueField, WINDOW_CHARS } from "../../detect/generic/lexical.ts";
 import { encodeGenericModel, GenericModel, MODEL_INPUT_VERSION, type GenericMetadata } from "../../detect/generic/model.ts";
+import { withProof } from "../../detect/generic/proof.ts";
 import { DEFAULT_TRAIN, trainSoftmax, type SoftmaxWeights } from "../../detect/generic/softmax.ts";
 
 export interface GenericBuildOptions {
@@ -293,9 +294,13 @@ export async function buildGenericModel(options: GenericBuildOptions): Promise<G
   };
   // The scores do not depend on the threshold: this one model serves calibration and evaluation.
   const model = await GenericModel.fromBytes(encodeGenericModel(lexicalWeights, combinerWeights, provisional));
-  const score = async (requests: HttpRequest[]) => {
+  // Calibration reads the combiner's scores; the evaluation, the detector's (an analyzer's proof under each: proof.ts).
+  const score = async (requests: HttpRequest[], proofAt?: number) => {
     const out: number[] = [];
-    for (let i = 0; i < requests.length; i += 2048) out.push(...(await model.scoreRequests(requests.slice(i, i + 2048))).map((s) => s.score));
+    for (let i = 0; i < requests.length; i += 2048) {
+      const scored = await model.scoreRequests(requests.slice(i, i + 2048));
+      out.push(...scored.map((s) => (proofAt === undefined ? s : withProof(s, proofAt, provisional.classes)).score));
+    }
     return out;
   };
   const legit = (side: "calibration" | "test") => legitQueries(datasets, side).flatMap((q) => queryRequest(q) ?? []);
@@ -308,24 +313,25 @@ export async function buildGenericModel(options: GenericBuildOptions): Promise<G
   progress?.("evaluate");
   const evaluation: EvalRow[] = [];
   const flaggedShare = (scores: number[]) => scores.filter((s) => s >= meta.threshold).length / Math.max(1, scores.length);
-  const legitTest = await score(legit("test"));
+  const judged = (requests: HttpRequest[]) => score(requests, meta.threshold);
+  const legitTest = await judged(legit("test"));
   evaluation.push({ set: "legit-queries (benign, per query)", split: "test 30%", n: legitTest.length, flagged: flaggedShare(legitTest) });
   for (const s of options.heldOutRequests ?? []) {
-    const scores = await score(s.requests);
+    const scores = await judged(s.requests);
     evaluation.push({ set: `${s.source} (benign, per request)`, split: s.split, n: scores.length, flagged: flaggedShare(scores) });
   }
   // Test payloads as a query parameter, the placement the held-back collection uses.
   const payloadTest = payloadSamples(datasets, "test", options.seed + 3).map((s) => ({ ...s, location: "query" as const }));
   for (const [source, group] of [...Map.groupBy(payloadTest, (s) => s.source)].sort()) {
     const requests = group.flatMap((s) => queryRequest(`id=1&${s.name || "q"}=${s.raw}`) ?? []);
-    const scores = await score(requests);
+    const scores = await judged(requests);
     evaluation.push({ set: source, split: "test side of the content split", n: scores.length, flagged: flaggedShare(scores) });
   }
   const hp = httpParamsSamples(datasets, "payload_test.csv").flatMap((s) => {
     const req = queryRequest(`p=${s.raw}`);
     return req ? [{ req, positive: s.label !== "benign" }] : [];
   });
-  const hpScores = await score(hp.map((h) => h.req));
+  const hpScores = await judged(hp.map((h) => h.req));
   const hpItems: Scored[] = hp.map((h, i) => ({ score: hpScores[i]!, positive: h.positive }));
   const hpAt = metricsAt(hpItems, meta.threshold);
   const auc = rocAuc(hpItems);

@@ -20,6 +20,7 @@ import { rng } from "../../core/random.ts";
 import { splitPoint } from "../corpus/sample.ts";
 import { grammarPayloads } from "../corpus/grammar.ts";
 import type { GenericModel } from "../../detect/generic/model.ts";
+import { withProof } from "../../detect/generic/proof.ts";
 import { thresholdForFpr } from "../eval/metrics.ts";
 import { exportDenseLogisticOnnx } from "../../detect/onnx/dense.ts";
 import { SITE_FEATURES, siteFeatures } from "../../detect/site/features.ts";
@@ -58,7 +59,8 @@ async function genericScores(generic: GenericModel, requests: HttpRequest[]): Pr
   const out: number[] = [];
   for (let i = 0; i < requests.length; i += BATCH) {
     const batch = requests.slice(i, i + BATCH);
-    out.push(...(await generic.scoreRequests(batch)).map((s) => s.score));
+    // The score the detector gives (with an analyzer's proof under it), which the site model is fed at run time.
+    out.push(...(await generic.scoreRequests(batch)).map((s) => withProof(s, generic.meta.threshold, generic.classes).score));
   }
   return out;
 }

@@ -32,7 +32,8 @@ function trafficWithCopies(): HttpRequest[] {
 /** The generic model's part in training is screening; here it passes everything. */
 const passEverything = {
   meta: { version: "generic-test", inputVersion: "d0.f0.c0", threshold: 0.9 },
-  scoreRequests: async (requests: unknown[]) => requests.map(() => ({ score: 0 })),
+  classes: ["benign"],
+  scoreRequests: async (requests: unknown[]) => requests.map(() => ({ score: 0, cls: 0, top: -1, leaves: [], flags: [] })),
 } as unknown as GenericModel;
 
 describe("site split by content", () => {

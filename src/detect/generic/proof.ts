@@ -1,0 +1,29 @@
+/**
+ * The floor that an analyzer's proof puts under a leaf's score: a leaf with a finding at or above
+ * PROOF_STRENGTH scores at least the calibrated threshold, in that finding's class. The combiner's
+ * score stays the model's own (it does not depend on the threshold, so calibration reads it as it
+ * is); this is the policy the detector and the model's evaluation apply on top of it.
+ */
+import { PROOF_STRENGTH, type Finding } from "../analyzers/finding.ts";
+import type { GenericScore, LeafScore } from "./model.ts";
+
+function proofOf(leaf: LeafScore): Finding | null {
+  let best: Finding | null = null;
+  for (const f of leaf.findings) if (f.strength >= PROOF_STRENGTH && (!best || f.strength > best.strength)) best = f;
+  return best;
+}
+
+export function withProof(g: GenericScore, threshold: number, classes: readonly string[]): GenericScore {
+  if (g.score >= threshold) return g;
+  let out: GenericScore | null = null;
+  for (let k = 0; k < g.leaves.length; k++) {
+    const leaf = g.leaves[k]!;
+    const proof = proofOf(leaf);
+    if (!proof) continue;
+    const cls = classes.indexOf(proof.class);
+    out ??= { ...g, leaves: [...g.leaves] };
+    out.leaves[k] = { ...leaf, attack: threshold, cls: cls > 0 ? cls : leaf.cls };
+    if (out.score < threshold) [out.score, out.cls, out.top] = [threshold, out.leaves[k]!.cls, k];
+  }
+  return out ?? g;
+}
