@@ -139,7 +139,7 @@ describe("-o table|json|csv", () => {
 
 describe("a closed pipe", () => {
   /** Runs `moat <args> | head -1` under `set -o pipefail`: moat's own exit code and stderr decide. */
-  const headOne = (args: string) => Bun.spawnSync(["bash", "-c", `set -o pipefail; ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} ${args} | head -1`], { stdout: "pipe", stderr: "pipe" });
+  const headOne = (args: string) => Bun.spawnSync(["bash", "-c", `set -o pipefail; ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} ${args} | head -1`], { env: process.env, stdout: "pipe", stderr: "pipe" });
 
   test("moat db export | head -1 exits 0 and says nothing, in NDJSON and CSV", () => {
     for (const format of ["ndjson", "csv"]) {

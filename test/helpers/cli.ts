@@ -13,7 +13,9 @@ export interface RunResult {
 export function runCli(args: string[], options: { stdin?: Uint8Array | string; cwd?: string; env?: Record<string, string> } = {}): RunResult {
   const r = Bun.spawnSync([process.execPath, CLI, ...args], {
     cwd: options.cwd ?? ROOT,
-    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+    // Always given: a child started without `env` gets the environment the test process started with,
+    // not process.env as test/setup.ts changed it.
+    env: { ...process.env, ...options.env },
     stdin: options.stdin === undefined ? "ignore" : typeof options.stdin === "string" ? Buffer.from(options.stdin) : options.stdin,
     stdout: "pipe",
     stderr: "pipe",
