@@ -93,16 +93,25 @@ function rowsInsert<T extends SQLiteTable>(store: Pick<Store, "sqlite" | "postgr
   const { postgres } = store;
   if (!postgres) throw new Error("a store is SQLite or PostgreSQL");
   const types = postgresTypes(table);
+  const integer = columns.map(([, c]) => types.get(c.name) === "bigint");
   const insert = `insert into "${getTableName(table)}" (${columns.map(([, c]) => `"${c.name}"`).join(", ")}) select * from unnest(${columns.map(([, c], i) => `$${i + 1}::${types.get(c.name)}[]`).join(", ")}) returning "id"`;
   return (rows) => {
     const ids: number[] = [];
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
       const tuples = rows.slice(i, i + INSERT_CHUNK).map(valuesOf);
-      const arrays = columns.map((_, c) => tuples.map((tuple) => tuple[c]));
+      const arrays = columns.map((_, c) => (integer[c] ? tuples.map((tuple) => wholeNumber(tuple[c])) : tuples.map((tuple) => tuple[c])));
       ids.push(...postgres.execute(insert, arrays).rows.map((r) => Number(r[0])).sort((a, b) => a - b));
     }
     return ids;
   };
+}
+
+/**
+ * A number for a bigint column, rounded as PostgreSQL rounds a numeric literal there: an array element
+ * is text to it, and `200.5` is no bigint (a JSON log's `"size": 1.5`, an agent's wire value).
+ */
+function wholeNumber(value: SqlParam | undefined): SqlParam | undefined {
+  return typeof value === "number" && Number.isFinite(value) ? Math.round(value) : value;
 }
 
 /** Each column's type in PostgreSQL (its twin in src/store/pg/schema.ts), by column name. */

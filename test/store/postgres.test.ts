@@ -178,6 +178,9 @@ describePg("PostgreSQL", () => {
       expect(rows.slice(0, odd.length).map((r) => r.user_agent)).toEqual(odd);
       expect(rows[0]).toMatchObject({ status: null, request_time: null });
       expect(stored.threats).toEqual([expect.objectContaining({ endpoint: "/odd/1000" })]);
+      // A fraction where a whole number is stored (a JSON log's `"size": 1.5`) is rounded, as PostgreSQL rounds a literal.
+      writer.write({ requests: [req("/odd/fraction", { status: 200.5, bytesSent: 10.25, time: NOW + 0.5 })], verdicts: [benign], now: NOW });
+      expect(store.sql.query("select status, bytes_sent, time from traffic where path = '/odd/fraction'").get()).toEqual({ status: 201, bytes_sent: 10, time: NOW + 1 });
       // The tests after this one count the traffic the ones before wrote.
       store.sql.run("delete from traffic where path like '/odd/%'", []);
       store.sql.run("delete from threats where endpoint like '/odd/%'", []);

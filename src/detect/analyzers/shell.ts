@@ -334,8 +334,12 @@ function breaksOut(s: string, sep: number): boolean {
   return c === 39 || c === 34 || isAsciiDigit(c) || c === 41 || c === 93 || c === 125;
 }
 
-/** Nothing but blanks and quotes before the separator at `sep`. */
+const OPENING_SEPARATOR_CAP = 0.8;
+
+/** The separator at `sep` is `;`, `|` or `&`, with nothing but blanks and quotes before it. */
 function opensWithSeparator(s: string, sep: number): boolean {
+  const c = s.charCodeAt(sep);
+  if (c !== 59 && c !== 124 && c !== 38) return false;
   for (let k = 0; k < sep; k++) {
     const c = s.charCodeAt(k);
     if (c !== 32 && c !== 9 && c !== 39 && c !== 34) return false;
@@ -593,8 +597,10 @@ function judgePosition(s: string, p: Position, plainList: () => boolean, script:
   }
   let strength = AFTER_SEPARATOR[cmd.tier][args.shape];
   if (args.shape === "none" && cmd.tier !== "tool" && breaksOut(s, p.sep)) strength += 0.25;
-  // `;echo vulnerable`, `& netsh firewall set opmode disable`: a value that opens with a separator was written to end a command.
-  else if (args.shape === "words" && opensWithSeparator(s, p.sep)) strength += 0.2;
+  // `;echo vulnerable`, `& netsh firewall set opmode disable`: a value that opens with `;`, `|` or `&` was
+  // written to end a command (one that opens with a line break is a text's first line). Plain words
+  // after it stay below proof strength: `&whois lookup` may still be a search.
+  else if (args.shape === "words" && opensWithSeparator(s, p.sep)) strength = Math.min(strength + 0.2, OPENING_SEPARATOR_CAP);
   if (args.shape === "none" && cmd.tier === "lang" && plainList()) strength = Math.min(strength, 0.5);
   if (p.kind === "subst") {
     strength = Math.min(0.95, strength + (args.shape === "words" ? 0.2 : 0.3));
@@ -796,7 +802,7 @@ function analyzeShell(s: string): Finding[] {
 }
 
 /** Characters that open a command in a path segment (`/files/;id`, `/x/|id`, `/x/`id``, `/x/\nid`). */
-const SEGMENT_BREAK = asciiSet(";|&`$'\"\\\n");
+const SEGMENT_BREAK = asciiSet(";|&`$'\"\\\n\r");
 
 const analyzePath = (path: string) => fromInjectedSegment(path, SEGMENT_BREAK, analyzeShell);
 

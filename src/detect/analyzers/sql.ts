@@ -10,7 +10,7 @@ import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { closureRules, findClosure } from "./sql/closure.ts";
 import { constructRules } from "./sql/constructs.ts";
 import { escapedFirstQuote, PLAIN_LITERAL, SqlTokens, tokenize } from "./sql/tokens.ts";
-import { asciiSet, fromInjectedSegment, plusAsSpace, strongestPerRule } from "./text.ts";
+import { asciiSet, fromInjectedSegment, isSpaceCode, plusAsSpace, strongestPerRule } from "./text.ts";
 
 /** Characters SQL injection cannot do without, but for a few keyword-only constructs (`1 UNION SELECT 1`). */
 const SQL_CHARS = new Uint8Array(128);
@@ -130,26 +130,29 @@ function analyzeAscii(text: string): Finding[] {
 const BREAKERS = asciiSet("'\"`(),.;");
 
 /**
- * An error probe: both quotes and a bracket in one run of breaking characters (`1'"(`, `1.)('",`).
- * It is a scanner's first request to a parameter (sqlmap's heuristic check, wapiti, active scans),
- * sent to see whether the database's syntax error comes back; no prose or data puts both quotes
- * side by side with brackets.
+ * An error probe: a run of breaking characters that ends the value, with both quotes side by side, in
+ * a value whose brackets do not balance (`1'"(`, `1.)('",`). It is a scanner's first request to a parameter
+ * (sqlmap's heuristic check, wapiti, active scans), sent to see whether the database's syntax error
+ * comes back. Prose and code close what they open (`"see (the 'notes')"`, `s.strip('"')`) or go on
+ * after it (`replace("'", "''")`).
  */
 function breakerProbe(text: string, report: (construct: string, strength: number, start: number, end: number) => void): void {
-  let start = 0;
-  let quotes = 0;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 0;
-    if (c < 128 && BREAKERS[c]) {
-      if (c === 39) quotes |= 1;
-      else if (c === 34) quotes |= 2;
-      else if (c === 40 || c === 41) quotes |= 4;
-      continue;
-    }
-    if (quotes === 7) return report("error-probe", 0.8, start, i);
-    start = i + 1;
-    quotes = 0;
+  let end = text.length;
+  while (end > 0 && isSpaceCode(text.charCodeAt(end - 1))) end--;
+  let start = end;
+  while (start > 0 && text.charCodeAt(start - 1) < 128 && BREAKERS[text.charCodeAt(start - 1)]) start--;
+  if (end - start < 3) return;
+  const run = text.slice(start, end);
+  if (!run.includes(`'"`) && !run.includes(`"'`)) return;
+  // Brackets counted over the whole value: code opens its call before the quotes.
+  let depth = 0;
+  let unbalanced = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 40) depth++;
+    else if (c === 41 && --depth < 0) unbalanced = true;
   }
+  if (unbalanced || depth !== 0) report("error-probe", 0.8, start, end);
 }
 
 /** Characters a plain path segment does not have but injected SQL does. */

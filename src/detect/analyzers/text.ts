@@ -56,20 +56,29 @@ export function asciiSet(chars: string): Uint8Array {
   return set;
 }
 
+/** Segments of one path judged again from their start, at most: a path is short, and each is a pass over its rest. */
+const MAX_INJECTED_SEGMENTS = 8;
+
 /**
  * The whole path is one leaf, so a value injected into a segment (`/post/1 OR 1=1`, `/files/;id`) does
  * not stand at the text's start, where analyzers judge how a value opens. `analyze` runs on the path as
- * a whole and again from the segment that holds the first of the `breaks` characters (with the rest of
- * the path: the payload may hold `/` itself); the strongest finding of each rule is kept, spans on the path.
+ * a whole and again from each segment that holds one of the `breaks` characters (with the rest of the
+ * path: the payload may hold `/` itself); the strongest finding of each rule is kept, spans on the path.
  */
 export function fromInjectedSegment(path: string, breaks: Uint8Array, analyze: (text: string) => Finding[]): Finding[] {
   const whole = analyze(path);
-  let from = -1;
-  for (let i = 0; i < path.length && from < 0; i++) {
+  const found: Finding[] = [];
+  let segment = 0;
+  let judged = 0;
+  let passes = 0;
+  for (let i = 0; i < path.length && passes < MAX_INJECTED_SEGMENTS; i++) {
     const c = path.charCodeAt(i);
-    if (c < 128 && breaks[c]) from = path.lastIndexOf("/", i) + 1;
+    if (c === 47) segment = i + 1;
+    else if (c < 128 && breaks[c] && segment > 0 && segment !== judged) {
+      judged = segment;
+      passes++;
+      for (const f of analyze(path.slice(segment))) found.push({ ...f, start: f.start + segment, end: f.end + segment });
+    }
   }
-  if (from <= 0) return whole;
-  const segment = analyze(path.slice(from));
-  return segment.length ? strongestPerRule([...whole, ...segment.map((f) => ({ ...f, start: f.start + from, end: f.end + from }))]) : whole;
+  return found.length ? strongestPerRule([...whole, ...found]) : whole;
 }

@@ -13,11 +13,16 @@ function proofOf(leaf: LeafScore): Finding | null {
   return best;
 }
 
+/**
+ * Every leaf is floored, not only when the request's score is under the threshold: a later step may
+ * set a leaf aside (a probe path the site serves: src/detect/site/served-probes.ts) and score the
+ * request from the others again.
+ */
 export function withProof(g: GenericScore, threshold: number, classes: readonly string[]): GenericScore {
-  if (g.score >= threshold) return g;
   let out: GenericScore | null = null;
   for (let k = 0; k < g.leaves.length; k++) {
     const leaf = g.leaves[k]!;
+    if (leaf.attack >= threshold) continue;
     const proof = proofOf(leaf);
     if (!proof) continue;
     const cls = classes.indexOf(proof.class);

@@ -20,7 +20,10 @@ describe("shell analyzer", () => {
 
   test("a value that opens with a separator ends a command: a command with plain words after it counts more there", () => {
     for (const v of [";echo vulnerable", "& echo hacked &", "'| ping attacker"]) expect(s(v)).toBeGreaterThanOrEqual(0.6);
-    expect(s("& netsh firewall set opmode disable")).toBeGreaterThanOrEqual(0.85);
+    expect(s("& netsh firewall set opmode disable")).toBe(0.8);
+    // Plain words stay below proof strength (a search may start with `&`), and a text's first line break opens nothing.
+    expect(s("&whois lookup")).toBeLessThan(0.85);
+    expect(s("\nCmd line tools are great")).toBe(s("x\nCmd line tools are great"));
     // The same words after text are prose's semicolon more often.
     expect(s("ok; echo vulnerable")).toBeLessThan(0.5);
   });
@@ -213,6 +216,8 @@ describe("shell analyzer", () => {
     const found = (text: string) => shellAnalyzer.analyze({ text, location: "path", path: "path", name: "", kind: "path" });
     const path = (text: string) => Math.max(0, ...found(text).map((f) => f.strength));
     for (const p of ["/shop/items/;id", "/files/|id", "/files/';id;'"]) expect(path(p)).toBe(s(p.slice(p.lastIndexOf("/") + 1)));
+    // A harmless break character in an earlier segment hides nothing; a carriage return opens a command as a line feed does.
+    for (const p of ["/shop/it&m/;id", "/shop/o'neil/;id", "/x/\rid"]) expect(path(p)).toBe(path("/shop/items/;id"));
     expect(path("/shop/items/;id")).toBeGreaterThanOrEqual(0.8);
     // Evidence spans point into the whole path.
     const f = found("/shop/items/;id")[0]!;

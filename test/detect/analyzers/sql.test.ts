@@ -143,11 +143,11 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     expect(strongest("price 1.e(3)")).toBeNull();
   });
 
-  test("an error probe: both quotes and a bracket in one run of breaking characters, as scanners send first", () => {
+  test("an error probe: a run of breaking characters that ends the value, both quotes side by side, brackets that do not balance", () => {
     expect(strongest(`1\u00bf'"(`)).toEqual({ rule: "sql.error-probe", strength: 0.8, evidence: `'"(` });
     expect(strongest(`1.)('",`)?.rule).toBe("sql.error-probe");
     // Quotes inside quotes, a quoted comma, an apostrophe and a bracket apart: prose and data.
-    for (const v of [`say "'hi'"`, `a,"'",b`, `it's ("fine")`]) expect(strongest(v)).toBeNull();
+    for (const v of [`say "'hi'"`, `a,"'",b`, `it's ("fine")`, `He said "see (the 'notes')"`, `s.strip('"')`, `str.replace("'", "''")`, `confirm('Sure?')"`]) expect(strongest(v)).toBeNull();
   });
 
   test("evidence spans point into the original text", () => {

@@ -5,11 +5,14 @@ import type { GenericScore, LeafScore } from "../../../src/detect/generic/model.
 import type { Finding } from "../../../src/detect/analyzers/finding.ts";
 import type { AttackClass } from "../../../src/detect/classes.ts";
 import type { Leaf } from "../../../src/decompose/leaf.ts";
+import { withoutServedProbes } from "../../../src/detect/site/served-probes.ts";
+import { ProfileBuilder } from "../../../src/detect/site/profile.ts";
+import { requestForTarget } from "../../../src/training/corpus/placement.ts";
 
-const CLASSES = ["benign", "sqli", "xss", "cmdi"];
+const CLASSES = ["benign", "sqli", "xss", "cmdi", "scanner"];
 const THRESHOLD = 0.99;
 const finding = (cls: AttackClass, strength: number): Finding => ({ class: cls, rule: `${cls}.rule`, strength, start: 0, end: 1 });
-const leaf = (path: string, attack: number, cls: number, findings: Finding[]): LeafScore => ({ leaf: { path } as Leaf, attack, cls, findings });
+const leaf = (path: string, attack: number, cls: number, findings: Finding[]): LeafScore => ({ leaf: { path, location: path === "path" ? "path" : "query" } as Leaf, attack, cls, findings });
 function score(leaves: LeafScore[]): GenericScore {
   const top = leaves.reduce((best, l, k) => (best < 0 || l.attack > leaves[best]!.attack ? k : best), -1);
   return { score: top < 0 ? 0 : leaves[top]!.attack, cls: top < 0 ? 0 : leaves[top]!.cls, top, leaves, flags: [] };
@@ -26,11 +29,23 @@ describe("proof floor", () => {
     expect(g.score).toBe(0.92);
   });
 
-  test("findings below proof strength, and requests already flagged, are left as the combiner scored them", () => {
+  test("findings below proof strength are left as the combiner scored them; a flagged request keeps its top leaf", () => {
     const weak = score([leaf("query.q", 0.95, 2, [finding("xss", 0.8)])]);
     expect(withProof(weak, THRESHOLD, CLASSES)).toBe(weak);
-    const flagged = score([leaf("query.q", 0.999, 1, [finding("sqli", 0.95)]), leaf("query.x", 0.3, 2, [finding("xss", 0.9)])]);
-    expect(withProof(flagged, THRESHOLD, CLASSES)).toBe(flagged);
+    const flagged = withProof(score([leaf("query.q", 0.999, 1, [finding("sqli", 0.95)]), leaf("query.x", 0.3, 2, [finding("xss", 0.9)])]), THRESHOLD, CLASSES);
+    expect(flagged).toMatchObject({ score: 0.999, top: 0, cls: 1 });
+    // Every leaf with proof is floored, the top one or not.
+    expect(flagged.leaves[1]).toMatchObject({ attack: THRESHOLD, cls: 2 });
+  });
+
+  test("proof in a request to a probe path the site serves still counts once the probe is set aside", () => {
+    const builder = new ProfileBuilder();
+    const get = (target: string) => requestForTarget(target, "test")!;
+    for (let i = 0; i < 50; i++) for (const t of ["/.git/config", "/", "/products?id=1"]) builder.add(get(t));
+    const req = get("/.git/config?c=x%3Bnetstat%20-an");
+    const g = score([leaf("path", 0.999, 4, [finding("scanner", 0.9)]), leaf("query.c", 0.5, 3, [finding("cmdi", 0.9)])]);
+    const judged = withoutServedProbes(withProof(g, THRESHOLD, CLASSES), req, builder.build(), 4);
+    expect(judged).toMatchObject({ score: THRESHOLD, top: 1, cls: 3 });
   });
 
   test("with proof in several leaves, the first stays the top one", () => {
