@@ -6,7 +6,8 @@
  * - node functions with no arguments compared or used after a quote breakout: `' or name()='admin`,
  *   `[position()=1]`, `text()='x'` (jQuery's `.text()` is a method call, not this);
  * - axes: `child::node()`, `descendant-or-self::*`, `following-sibling::user`;
- * - predicates on a descendant path: `//user[@name=...]`, `//*[1]`.
+ * - predicates on a descendant path: `//user[@name=...]`, `//*[1]`;
+ * - a predicate closed and a second path joined by the union: `'] | //user/*`.
  * Honest requests carry XPath too: click analytics record the clicked element's path
  * (`//*[@id="nav"]/li[position()=2]`), scraping APIs take selectors (`//div[contains(@class,'price')]`).
  * So each construct is strong only after a breakout, a closed quote (or bracket) followed by `or`,
@@ -24,8 +25,10 @@ const NODE_FUNCTION = /(^|[^\w.$])(?:name|local-name|text|node|position|last|com
 const AXIS = /\b(?:ancestor|ancestor-or-self|descendant|descendant-or-self|following|following-sibling|preceding|preceding-sibling|child|attribute)::(?:\*|node\s*\(\s*\)|text\s*\(\s*\)|[A-Za-z_])/gi;
 /** Not after a host or a path (`example.com//a[1]` is a URL). */
 const PREDICATE = /(?:^|[^\w.:/%-])\/\/(?:\*|[A-Za-z_][\w.-]*)\[\s*(?:@|position\s*\(|last\s*\(|text\s*\(|contains\s*\(|\d+\s*\])/g;
+/** `'] | //user/*`: a quoted string and its predicate closed, then a second path joined by the union. */
+const UNION_BREAKOUT = /['"]\s*\]\s*\|\s*\/\/?(?:\*|[A-Za-z_][\w.-]*)/;
 /** Cheap check, one pass: something each construct below needs. */
-const XPATH_HINT = /\(\s*(?:\)|name\s*\(|[/.@*]|child::|parent::|self::|descendant::|ancestor::)|::|\/\/[\w*][\w.-]*\[/;
+const XPATH_HINT = /\(\s*(?:\)|name\s*\(|[/.@*]|child::|parent::|self::|descendant::|ancestor::)|::|\/\/[\w*][\w.-]*\[|\]\s*\|/;
 /**
  * Just before a construct: a quoted string (and any predicate or call it sat in) closed, then `or`,
  * `and` or `|`; or the union `|` alone, which joins a second path to the query.
@@ -72,6 +75,8 @@ export const xpathAnalyzer: Analyzer = {
     }
     const axis = firstMatch(AXIS, text);
     if (axis) out.push(find("axis", breakoutBefore(text, axis.index) ? 0.85 : 0.45, axis.index, axis.index + axis[0].length));
+    const union = UNION_BREAKOUT.exec(text);
+    if (union) out.push(find("union-breakout", 0.85, union.index, union.index + union[0].length));
     const predicate = firstMatch(PREDICATE, text);
     if (predicate) {
       const start = predicate.index + predicate[0].indexOf("//");

@@ -25,6 +25,13 @@ describe("xpath analyzer", () => {
     }
   });
 
+  test("a predicate closed and a second path joined by the union, with no predicate after it", () => {
+    for (const text of ["'] | //user/* | //*['", "\"]|//password"]) expect([text, rules(xpathAnalyzer, leaf(text))]).toEqual([text, ["xpath.union-breakout"]]);
+    expect(maxStrength(xpathAnalyzer, leaf("'] | //user/*"))).toBe(0.85);
+    // An index and a pipe, no quote closed: no breakout.
+    expect(maxStrength(xpathAnalyzer, leaf("items[1] | total"))).toBe(0);
+  });
+
   test("selectors that analytics and scraping APIs send are weak without a breakout", () => {
     const selectors = ['//*[@id="nav"]/li[position()=2]/a', "//div[contains(@class,'price')]", "//a[text()='Next']", "string(//title)", "//table/tr/td[1]/following-sibling::td", "count(*)"];
     for (const text of selectors) expect([text, maxStrength(xpathAnalyzer, leaf(text)) < 0.5]).toEqual([text, true]);
