@@ -137,6 +137,13 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     expect(ruleStrength("'+SLEEP(5)+'", "sql.time")).toBeGreaterThanOrEqual(0.8);
   });
 
+  test("a name that lands bare, then ORDER BY, GROUP BY or HAVING, goes on as the query (a column, in a numeric context)", () => {
+    expect(strongest("price ORDER BY 10-- ")).toMatchObject({ rule: "sql.order-by", strength: expect.closeTo(0.7) });
+    expect(strongest("price HAVING 1=1")).toMatchObject({ rule: "sql.tautology", strength: expect.closeTo(0.7) });
+    // Prose that orders by a word, with no column count or comment, stays weak.
+    expect(strongest("pizza order by phone")!.strength).toBeLessThan(0.5);
+  });
+
   test("MySQL's empty exponent before a bracket or comma (`1.e(`) is read as nothing, as MySQL reads it", () => {
     expect(strongest("1' or 1.e(1) or '1'='1")).toMatchObject({ rule: "sql.tautology", strength: 0.9 });
     expect(strongest("1.e(select password from users limit 1 1.e,1 1.e)")?.strength).toBeGreaterThanOrEqual(0.8);

@@ -45,8 +45,8 @@ export function findClosure(t: SqlTokens, quote: number): Closure | null {
     if (i < t.count && t.kind(i) === K.NUM) {
       kind = "number";
       i++;
-    } else if (isPlainWord(t, i) && isLogic(t, sig(t, i + 1))) {
-      // `hi or a=a`: in a numeric context the word is a column name.
+    } else if (isPlainWord(t, i) && followsOperand(t, sig(t, i + 1))) {
+      // `hi or a=a`, `hi ORDER BY 3--`: in a numeric context the word is a column name.
       kind = "word";
       i++;
     } else kind = "none";
@@ -59,6 +59,11 @@ export function findClosure(t: SqlTokens, quote: number): Closure | null {
     i = j + 1;
   }
   return { at: i, from, kind, parens, prefixed: quote !== 0 && t.end(0) > 1 };
+}
+
+/** What may follow an operand and go on as the query: a condition, or a clause that orders or groups. */
+function followsOperand(t: SqlTokens, i: number): boolean {
+  return isLogic(t, i) || isWord(t, i, WORD.order) || isWord(t, i, WORD.group) || isWord(t, i, WORD.having);
 }
 
 /** Strength of a finding by what closed: a quote proves an escape best, a name less, nothing at all least. */
