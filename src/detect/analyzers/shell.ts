@@ -10,7 +10,7 @@
  * function definitions and server-side includes.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { asciiSet, finding, fromInjectedSegment, isAsciiDigit, isAsciiLetter, isSpaceCode, isWideSpace, isWordCode, plusAsSpace, strongestPerRule } from "./text.ts";
+import { asciiSet, finding, isAsciiDigit, isAsciiLetter, isSpaceCode, isWideSpace, isWordCode, judgePath, strongestPerRule } from "./text.ts";
 
 /** How much a command word alone says. */
 type Tier = "tool" | "lang" | "word";
@@ -145,10 +145,10 @@ function plainRunEnd(s: string, i: number, inBrace: boolean, limit: number): num
   return i;
 }
 
-/** Reads one shell word at i; `inBrace` for `{cat,/etc/passwd}`, where a comma separates words. */
 /** A substring expansion that gives `/`: the first character of a variable every shell sets to an absolute path. */
 const SLASH_EXPANSION = /^(?:PATH|HOME|PWD|OLDPWD|SHELL):0:1$/;
 
+/** Reads one shell word at i; `inBrace` for `{cat,/etc/passwd}`, where a comma separates words. */
 function readWord(s: string, i: number, inBrace: boolean): Word {
   let text = "";
   let obfuscated = false;
@@ -343,8 +343,8 @@ const OPENING_SEPARATOR_CAP = 0.8;
 
 /** The separator at `sep` is `;`, `|` or `&`, with nothing but blanks and quotes before it. */
 function opensWithSeparator(s: string, sep: number): boolean {
-  const c = s.charCodeAt(sep);
-  if (c !== 59 && c !== 124 && c !== 38) return false;
+  const separator = s.charCodeAt(sep);
+  if (separator !== 59 && separator !== 124 && separator !== 38) return false;
   for (let k = 0; k < sep; k++) {
     const c = s.charCodeAt(k);
     if (c !== 32 && c !== 9 && c !== 39 && c !== 34) return false;
@@ -809,15 +809,7 @@ function analyzeShell(s: string): Finding[] {
 /** Characters that open a command in a path segment (`/files/;id`, `/x/|id`, `/x/`id``, `/x/\nid`). */
 const SEGMENT_BREAK = asciiSet(";|&`$'\"\\\n\r");
 
-const analyzePath = (path: string) => fromInjectedSegment(path, SEGMENT_BREAK, analyzeShell);
-
 export const shellAnalyzer: Analyzer = {
   name: "shell",
-  analyze(input: AnalyzerInput): Finding[] {
-    if (input.kind !== "path") return analyzeShell(input.text);
-    // A path is judged as sent and, when it has `+` for spaces, as a server that decodes them reads it.
-    const found = analyzePath(input.text);
-    const spaced = plusAsSpace(input.text);
-    return spaced === null ? found : strongestPerRule([...found, ...analyzePath(spaced)]);
-  },
+  analyze: (input: AnalyzerInput) => (input.kind === "path" ? judgePath(input.text, SEGMENT_BREAK, analyzeShell) : analyzeShell(input.text)),
 };

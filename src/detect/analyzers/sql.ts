@@ -10,11 +10,10 @@ import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { closureRules, findClosure } from "./sql/closure.ts";
 import { constructRules } from "./sql/constructs.ts";
 import { escapedFirstQuote, PLAIN_LITERAL, SqlTokens, tokenize } from "./sql/tokens.ts";
-import { asciiSet, fromInjectedSegment, isSpaceCode, plusAsSpace, strongestPerRule } from "./text.ts";
+import { asciiSet, isSpaceCode, judgePath, strongestPerRule } from "./text.ts";
 
 /** Characters SQL injection cannot do without, but for a few keyword-only constructs (`1 UNION SELECT 1`). */
-const SQL_CHARS = new Uint8Array(128);
-for (const c of "'\"`;()#-/*=<>|&@,") SQL_CHARS[c.charCodeAt(0)] = 1;
+const SQL_CHARS = asciiSet("'\"`;()#-/*=<>|&@,");
 const KEYWORD_ONLY = /union|order|group|xp_|sp_|information_schema|except|intersect/i;
 
 const QUOTES = [0, 39 /* ' */, 34 /* " */];
@@ -91,12 +90,7 @@ export function analyzeSql(text: string): Finding[] {
     return lo > 0 && dashes[lo - 1]! + lo === r ? dashes[lo - 1]! : r - lo;
   };
   const mapped = analyzeAscii(read).map((f) => ({ ...f, start: toValue(f.start), end: f.end > 0 ? toValue(f.end - 1) + 1 : 0 }));
-  return strongest(found, mapped);
-}
-
-/** The strongest finding of each rule from both lists. */
-function strongest(first: Finding[], second: Finding[]): Finding[] {
-  return second.length ? strongestPerRule([...first, ...second]) : first;
+  return mapped.length ? strongestPerRule([...found, ...mapped]) : found;
 }
 
 function analyzeAscii(text: string): Finding[] {
@@ -158,16 +152,7 @@ function breakerProbe(text: string, report: (construct: string, strength: number
 /** Characters a plain path segment does not have but injected SQL does. */
 const SEGMENT_BREAK = asciiSet("'\"`;()=<>|, \t#");
 
-const analyzeSegments = (path: string) => fromInjectedSegment(path, SEGMENT_BREAK, analyzeSql);
-
-/** A path is judged as sent and, when it has `+` for spaces, as a server that decodes them reads it. */
-function analyzePath(path: string): Finding[] {
-  const found = analyzeSegments(path);
-  const spaced = plusAsSpace(path);
-  return spaced === null ? found : strongest(found, analyzeSegments(spaced));
-}
-
 export const sqlAnalyzer: Analyzer = {
   name: "sql",
-  analyze: (input: AnalyzerInput) => (input.kind === "path" ? analyzePath(input.text) : analyzeSql(input.text)),
+  analyze: (input: AnalyzerInput) => (input.kind === "path" ? judgePath(input.text, SEGMENT_BREAK, analyzeSql) : analyzeSql(input.text)),
 };

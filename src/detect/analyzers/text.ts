@@ -45,7 +45,7 @@ export const isWideSpace = (c: number) =>
  * write a space in a path as `+` (`/item/1+OR+1=1`, `/x/;+id`), as in a query string, and servers that
  * route paths through a query-string parser read it so. Same length: evidence spans still hold.
  */
-export function plusAsSpace(path: string): string | null {
+function plusAsSpace(path: string): string | null {
   return path.indexOf("+") === -1 || path.indexOf(" ") !== -1 ? null : path.replaceAll("+", " ");
 }
 
@@ -60,14 +60,22 @@ export function asciiSet(chars: string): Uint8Array {
 const MAX_INJECTED_SEGMENTS = 8;
 
 /**
- * The whole path is one leaf, so a value injected into a segment (`/post/1 OR 1=1`, `/files/;id`) does
- * not stand at the text's start, where analyzers judge how a value opens. `analyze` runs on the path as
- * a whole and again from each segment that holds one of the `breaks` characters (with the rest of the
- * path: the payload may hold `/` itself); the strongest finding of each rule is kept, spans on the path.
+ * How an analyzer judges a path. The whole path is one leaf, so a value injected into a segment
+ * (`/post/1 OR 1=1`, `/files/;id`) does not stand at the text's start, where analyzers judge how a
+ * value opens: `analyze` runs on the path as a whole and again from each segment that holds one of the
+ * `breaks` characters (with the rest of the path: the payload may hold `/` itself). All of it is done
+ * on the path as sent and, when it has `+` for spaces, as a server that decodes them reads it. The
+ * strongest finding of each rule is kept, spans on the path (`plusAsSpace` keeps the length).
  */
-export function fromInjectedSegment(path: string, breaks: Uint8Array, analyze: (text: string) => Finding[]): Finding[] {
-  const whole = analyze(path);
-  const found: Finding[] = [];
+export function judgePath(path: string, breaks: Uint8Array, analyze: (text: string) => Finding[]): Finding[] {
+  const found = [...fromSegments(path, breaks, analyze)];
+  const spaced = plusAsSpace(path);
+  if (spaced !== null) found.push(...fromSegments(spaced, breaks, analyze));
+  return strongestPerRule(found);
+}
+
+function fromSegments(path: string, breaks: Uint8Array, analyze: (text: string) => Finding[]): Finding[] {
+  const found = [...analyze(path)];
   let segment = 0;
   let judged = 0;
   let passes = 0;
@@ -80,5 +88,5 @@ export function fromInjectedSegment(path: string, breaks: Uint8Array, analyze: (
       for (const f of analyze(path.slice(segment))) found.push({ ...f, start: f.start + segment, end: f.end + segment });
     }
   }
-  return found.length ? strongestPerRule([...whole, ...found]) : whole;
+  return found;
 }

@@ -309,7 +309,7 @@ export function tokenize(text: string, quote: number, out: SqlTokens, bare?: Sql
         i = numberEnd(text, i);
         // `1.e(`, `1.e)`, `1.e,`: MySQL reads a number with an empty exponent before these as nothing,
         // a known way past filters (`1' or 1.e(1) or '1'='1`); it is skipped as a space would be.
-        if (text.charCodeAt(i - 1) === 46 && (text.charCodeAt(i) | 0x20) === 101 && EMPTY_EXPONENT_BEFORE.test(text[i + 1] ?? "")) {
+        if (text.charCodeAt(i - 1) === 46 && (text.charCodeAt(i) | 0x20) === 101 && emptyExponentBefore(text.charCodeAt(i + 1))) {
           i++;
           continue;
         }
@@ -461,7 +461,8 @@ function followsName(out: SqlTokens): boolean {
   return kind === K.IDENT || kind === K.CLOSE;
 }
 
-const EMPTY_EXPONENT_BEFORE = /^[(),]$/;
+/** `(`, `)` or `,`: what MySQL lets a number with an empty exponent (`1.e`) stand before as nothing. */
+const emptyExponentBefore = (c: number) => c === 40 || c === 41 || c === 44;
 
 function numberEnd(text: string, i: number): number {
   const n = text.length;
