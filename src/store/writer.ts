@@ -15,8 +15,7 @@ import type { SQLQueryBindings } from "bun:sqlite";
 import type { ThreatRow, TrafficRow } from "./rows.ts";
 import { enqueue, hasRoom } from "./outbox.ts";
 import { perStore } from "./per-store.ts";
-import * as pgSchema from "./pg/schema.ts";
-import { getTableConfig as getPgTableConfig } from "drizzle-orm/pg-core";
+import { postgresColumnTypes } from "./pg/schema.ts";
 
 export interface JudgedBatch {
   requests: HttpRequest[];
@@ -72,14 +71,14 @@ const INSERT_CHUNK = 500;
  * more than SQLite's insert itself, and this is the path every request takes. Each database gets its
  * fastest form: SQLite one prepared row at a time (its id is the last rowid; a multi-row insert is
  * slower there, and RETURNING doubles the cost), PostgreSQL up to INSERT_CHUNK rows a statement as one
- * array a column (`select * from unnest($1::bigint[], ...)`: 18 parameters instead of 9,000 to bind
- * and parse, about 40% more rows a second than a VALUES list), one round trip, the ids back in
- * ascending order, which is the rows' order (one statement numbers its rows as it inserts them).
+ * array a column (`select * from unnest($1::bigint[], ...)`: 18 parameters instead of 9,000 to bind,
+ * post to PostgreSQL's thread and parse; bench:hub's figures are in docs/benchmarks.md), one round trip,
+ * the ids back in ascending order, which is the rows' order (one statement numbers its rows as it
+ * inserts them).
  */
 function rowsInsert<T extends SQLiteTable>(store: Pick<Store, "sqlite" | "postgres">, table: T): (rows: InferInsertModel<T>[]) => number[] {
   const columns = Object.entries(getTableColumns(table)).filter(([key]) => key !== "id");
-  const head = `insert into "${getTableName(table)}" (${columns.map(([, c]) => `"${c.name}"`).join(", ")}) values `;
-  const tuple = `(${columns.map(() => "?").join(", ")})`;
+  const into = `insert into "${getTableName(table)}" (${columns.map(([, c]) => `"${c.name}"`).join(", ")})`;
   const valuesOf = (row: InferInsertModel<T>) =>
     columns.map(([key, column]) => {
       const value = (row as Record<string, unknown>)[key];
@@ -87,14 +86,14 @@ function rowsInsert<T extends SQLiteTable>(store: Pick<Store, "sqlite" | "postgr
     });
   const { sqlite } = store;
   if (sqlite) {
-    const one = sqlite.prepare(`${head}${tuple}`);
+    const one = sqlite.prepare(`${into} values (${columns.map(() => "?").join(", ")})`);
     return (rows) => rows.map((row) => Number(one.run(...(valuesOf(row) as SQLQueryBindings[])).lastInsertRowid));
   }
   const { postgres } = store;
   if (!postgres) throw new Error("a store is SQLite or PostgreSQL");
-  const types = postgresTypes(table);
+  const types = postgresColumnTypes(table);
   const integer = columns.map(([, c]) => types.get(c.name) === "bigint");
-  const insert = `insert into "${getTableName(table)}" (${columns.map(([, c]) => `"${c.name}"`).join(", ")}) select * from unnest(${columns.map(([, c], i) => `$${i + 1}::${types.get(c.name)}[]`).join(", ")}) returning "id"`;
+  const insert = `${into} select * from unnest(${columns.map(([, c], i) => `$${i + 1}::${types.get(c.name)}[]`).join(", ")}) returning "id"`;
   return (rows) => {
     const ids: number[] = [];
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
@@ -112,13 +111,6 @@ function rowsInsert<T extends SQLiteTable>(store: Pick<Store, "sqlite" | "postgr
  */
 function wholeNumber(value: SqlParam | undefined): SqlParam | undefined {
   return typeof value === "number" && Number.isFinite(value) ? Math.round(value) : value;
-}
-
-/** Each column's type in PostgreSQL (its twin in src/store/pg/schema.ts), by column name. */
-function postgresTypes(table: SQLiteTable): Map<string, string> {
-  const twin = Object.values(pgSchema).find((t) => getTableName(t) === getTableName(table));
-  if (!twin) throw new Error(`table ${getTableName(table)} has no PostgreSQL twin`);
-  return new Map(getPgTableConfig(twin).columns.map((c) => [c.name, c.getSQLType()]));
 }
 
 const p = sql.placeholder;

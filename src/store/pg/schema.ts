@@ -6,7 +6,7 @@
  * PostgreSQL's migrations (`bun run db:generate`).
  */
 import { getTableConfig, type SQLiteColumn, type SQLiteTable } from "drizzle-orm/sqlite-core";
-import { bigint, doublePrecision, index, pgTable, primaryKey, text, uniqueIndex, type PgColumnBuilderBase } from "drizzle-orm/pg-core";
+import { bigint, doublePrecision, getTableConfig as getPgTableConfig, index, pgTable, primaryKey, text, uniqueIndex, type PgColumnBuilderBase } from "drizzle-orm/pg-core";
 import { is, SQL, sql } from "drizzle-orm";
 import * as sqliteSchema from "../schema.ts";
 
@@ -50,6 +50,11 @@ function twin(table: SQLiteTable) {
       ...config.primaryKeys.map((k) => primaryKey({ columns: k.columns.map(col) as [never, ...never[]] })),
     ];
   });
+}
+
+/** Each column's type in PostgreSQL, by column name: what SQL written by hand casts a value to (the writer's `unnest`). */
+export function postgresColumnTypes(table: SQLiteTable): Map<string, string> {
+  return new Map(getPgTableConfig(twin(table)).columns.map((c) => [c.name, c.getSQLType()]));
 }
 
 // One line a table (drizzle-kit finds tables among a module's exports); a test checks none is missing.
