@@ -72,14 +72,12 @@ export async function runService(config: Config, role: ServiceRole): Promise<voi
     if ((e as NodeJS.ErrnoException).code === "EADDRINUSE") throw new CliError(`${config.server.host}:${config.server.port} is in use by another program: stop it, or set server.port or --port`, EXIT.tempFail);
     throw e;
   }
-  // For the person who started it (`npm start`): where to look, on stdout, besides the "listening" log line on
-  // stderr. Nobody has to read it: a stdout that cannot be written does not stop the service.
-  const mirror = service.mirrorPort === null ? "" : `; nginx's mirror copies go to http://${localUrlHost(config.mirror.host)}:${service.mirrorPort}/mirror`;
-  await writeText(`Moat is running: open the dashboard at http://${localUrlHost(config.server.host)}:${service.port}/${mirror} (Ctrl-C stops it)\n`).catch(() => {});
   // Graceful shutdown: stop reading, let the batch in flight be written with its checkpoint, close.
   // A stop that fails is an error of the command (exit 70), not a process left running. Stopping is
-  // started once: a second SIGINT or SIGTERM while it runs ends the process at once.
-  await new Promise<void>((resolve, reject) => {
+  // started once: a second SIGINT or SIGTERM while it runs ends the process at once. The handlers are
+  // in place before anything else is awaited: the service already listens and ingests, and a stop
+  // that came in between would end it without the batch in flight.
+  const stopped = new Promise<void>((resolve, reject) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) process.exit(128 + os.constants.signals[signal]); // as the signal itself would
@@ -89,4 +87,9 @@ export async function runService(config: Config, role: ServiceRole): Promise<voi
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+  // For the person who started it (`npm start`): where to look, on stdout, besides the "listening" log line on
+  // stderr. Nobody has to read it: a stdout that cannot be written does not stop the service.
+  const mirror = service.mirrorPort === null ? "" : `; nginx's mirror copies go to http://${localUrlHost(config.mirror.host)}:${service.mirrorPort}/mirror`;
+  await writeText(`Moat is running: open the dashboard at http://${localUrlHost(config.server.host)}:${service.port}/${mirror} (Ctrl-C stops it)\n`).catch(() => {});
+  await stopped;
 }
