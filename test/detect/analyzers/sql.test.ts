@@ -255,6 +255,14 @@ describe("sql analyzer: adjacent literals, fragments after the closure", () => {
     expect(ruleStrength("Tom's union select", "sql.union")).toBeLessThan(0.8);
   });
 
+  test("a lone word of prose in another script after UNION SELECT is a search about SQL, not a column read", () => {
+    expect(ruleStrength("site:example.com union select 关键字怎么用", "sql.union")).toBeLessThan(0.5);
+    expect(ruleStrength("union select クエリ", "sql.union")).toBeLessThan(0.5);
+    // The same words as a real select list still read as SQL.
+    expect(ruleStrength("1 union select 名前, 年齢 from users", "sql.union")).toBe(0.95);
+    expect(ruleStrength("-1 union select password", "sql.union")).toBe(0.8);
+  });
+
   test("a value that is a whole statement and closes no context is weak; one that cuts the rest of the query is not", () => {
     expect(ruleStrength("SELECT name FROM users WHERE id = ?", "sql.statement")).toBe(0.5);
     expect(ruleStrength("select * from users;", "sql.statement")).toBe(0.6);

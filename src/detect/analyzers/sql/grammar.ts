@@ -269,7 +269,9 @@ function parenthesized(t: SqlTokens, open: number, depth: number): Condition | n
 /**
  * How well what follows SELECT reads as a select list, not prose ("select the best one"): 2 for a
  * literal, a call, `*`, a variable, a subquery, DISTINCT/TOP/CASE, or a name followed by `,`, `.`,
- * FROM, AS or WHERE; 1 for a lone name that ends the text or a clause; 0 otherwise.
+ * FROM, AS or WHERE; 1 for a lone name that ends the text or a clause; 0 otherwise. A lone name
+ * with letters beyond ASCII is a word of prose ("union select 怎么用", how to use UNION SELECT): an
+ * injection reads columns it can name in ASCII, numbers or calls.
  */
 export function selectListFollows(t: SqlTokens, i: number): 0 | 1 | 2 {
   i = sigSpace(t, i);
@@ -292,11 +294,16 @@ export function selectListFollows(t: SqlTokens, i: number): 0 | 1 | 2 {
       const after = sigSpace(t, i + 1);
       // A name then a quoted alias (`table_name \`t\``) is a select list too; prose has no backticks.
       if (after < t.count && (t.kind(after) === K.COMMA || t.kind(after) === K.DOT || t.kind(after) === K.IDENT || isWord(t, after, WORD.from) || isWord(t, after, WORD.as) || isWord(t, after, WORD.where))) return 2;
-      return endsClause(t, i + 1) ? 1 : 0;
+      return endsClause(t, i + 1) && !beyondAscii(t, i) ? 1 : 0;
     }
     default:
       return 0;
   }
+}
+
+function beyondAscii(t: SqlTokens, i: number): boolean {
+  for (let c = t.start(i); c < t.end(i); c++) if (t.text.charCodeAt(c) > 127) return true;
+  return false;
 }
 
 /** The next token is where a clause may stop: the end, a comment, `;`, `)` or a clause keyword. */
