@@ -56,14 +56,16 @@ export function asciiSet(chars: string): Uint8Array {
   return set;
 }
 
-/** Segments of one path judged again from their start, at most: a path is short, and each is a pass over its rest. */
+/** Segments of one path judged again from their start, at most: a path is short, and each is up to two passes over its rest. */
 const MAX_INJECTED_SEGMENTS = 8;
 
 /**
  * How an analyzer judges a path. The whole path is one leaf, so a value injected into a segment
  * (`/post/1 OR 1=1`, `/files/;id`) does not stand at the text's start, where analyzers judge how a
  * value opens: `analyze` runs on the path as a whole and again from each segment that holds one of the
- * `breaks` characters (with the rest of the path: the payload may hold `/` itself). All of it is done
+ * `breaks` characters, with the rest of the path (the payload may hold `/` itself: `/x/;cat /etc/passwd`)
+ * and, when more of the path follows, alone (a route parameter: `/files/;id/view`, where `id/view`
+ * would read as one program's path). All of it is done
  * on the path as sent and, when it has `+` for spaces, as a server that decodes them reads it. The
  * strongest finding of each rule is kept, spans on the path (`plusAsSpace` keeps the length).
  */
@@ -86,6 +88,8 @@ function fromSegments(path: string, breaks: Uint8Array, analyze: (text: string) 
       judged = segment;
       passes++;
       for (const f of analyze(path.slice(segment))) found.push({ ...f, start: f.start + segment, end: f.end + segment });
+      const next = path.indexOf("/", i + 1);
+      if (next > 0) for (const f of analyze(path.slice(segment, next))) found.push({ ...f, start: f.start + segment, end: f.end + segment });
     }
   }
   return found;

@@ -226,6 +226,14 @@ describe("shell analyzer", () => {
     for (const p of ["/shop/item;jsessionid=A1B2C3", "/wiki/Tom&Jerry", "/tags/rock|pop"]) expect(path(p)).toBeLessThan(0.5);
   });
 
+  test("a command in a route parameter, with more of the path after it, is judged as that segment alone", () => {
+    const path = (text: string) => Math.max(0, ...shellAnalyzer.analyze({ text, location: "path", path: "path", name: "", kind: "path" }).map((f) => f.strength));
+    // `;id/view` read whole is a program `id/view`; the segment is `;id`.
+    for (const p of ["/files/;id/view", "/api/users/|id/profile", "/files/a);id/view"]) expect(path(p)).toBe(path(p.slice(0, p.lastIndexOf("/"))));
+    expect(path("/files/;id/view")).toBeGreaterThanOrEqual(0.8);
+    for (const p of ["/shop/item;jsessionid=A1B2C3/reviews", "/wiki/Tom&Jerry/talk", "/tags/rock|pop/page/2"]) expect(path(p)).toBeLessThan(0.5);
+  });
+
   test("English with separators is not a strong finding", () => {
     for (const v of ["see you; bye", "Tom & Jerry", "rock|pop", "python|php|ruby", "I love my dog; cat food", "hello;Cat /x", "Loading; please wait", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"]) {
       expect(s(v)).toBeLessThan(0.8);
