@@ -418,6 +418,17 @@ function junkClimb(s: string): Finding | null {
   return null;
 }
 
+/** Trailing segments a climb in a route parameter may be followed by (`/files/..%c0%af../etc/passwd/view`). */
+const ROUTE_TAIL_SEGMENTS = 3;
+
+/** A junk climb that ends the value; in a path, also one that ends a route parameter a few segments before the path's end. */
+function climbOf(s: string, input: AnalyzerInput): Finding | null {
+  let climb = junkClimb(s);
+  if (input.kind !== "path") return climb;
+  for (let end = s.lastIndexOf("/"), n = 0; !climb && end > 0 && n < ROUTE_TAIL_SEGMENTS; end = s.lastIndexOf("/", end - 1), n++) climb = junkClimb(s.slice(0, end));
+  return climb;
+}
+
 /** The file's earlier segments, each behind junk, then the climb before them: its start and what it holds. */
 function junkClimbTo(s: string, lastStart: number, parts: string[]): { start: number; atoms: number; rooted: boolean } | null {
   let at = lastStart;
@@ -565,7 +576,7 @@ export const pathAnalyzer: Analyzer = {
     const s = input.text;
     if (input.kind === "key" || s.length < 3) return [];
     const marks = pathMarks(s);
-    const climb = junkClimb(s);
+    const climb = climbOf(s, input);
     if (!(marks & SEPARATOR_MARK) && !climb && !((marks & NAME_MARK) && /\.(?:ini|env|htaccess|htpasswd|config|conf|cnf)\b|id_[rde]|0x(?:2e|2f|5c)/i.test(s))) return [];
     const hasScheme = s.indexOf("://") !== -1;
     const out: Finding[] = climb ? [climb] : [];
@@ -578,7 +589,7 @@ export const pathAnalyzer: Analyzer = {
       // whole value as evidence (the offsets of that reading are not the value's).
       const found: Finding[] = [];
       for (const run of pathRuns(spelled)) judgeRun(run, input, spelled.trim().length, found);
-      const spelledClimb = junkClimb(spelled);
+      const spelledClimb = climbOf(spelled, input);
       if (spelledClimb) found.push(spelledClimb);
       // A climb whose dots or slashes were spelled out is no accident of a relative link.
       for (const f of found) {

@@ -146,6 +146,12 @@ describe("climbs spelled in junk, up to a system file", () => {
     expect(climb("./etc/passwd")).toBe(0);
   });
 
+  test("in a path, a climb in a route parameter counts with a few more segments after it", () => {
+    for (const path of ["/files/À.À./À.À./etc/shadow/view", "/dl/..%c0%qf..%c0%qfetc%c0%qfpasswd/raw/1", "/x/?.0x2f?.0x2fetc0x2fpasswd/view"]) expect(p(path)).toBeGreaterThanOrEqual(0.8);
+    // The path's own names after a word with dots are no climb.
+    for (const path of ["/docs/wait.../etc/passwd-manual/view", "/blog/v1.2...etc/hosts/comments"]) expect(p(path)).toBeLessThan(0.8);
+  });
+
   test("a 1 MB run of junk is read once", () => {
     expect(climb("%c0%qf".repeat(170_000) + "etc%c0%qfpasswd")).toBe(0.9);
     expect(climb("%c0%qf".repeat(170_000) + "xpasswd")).toBe(0);
