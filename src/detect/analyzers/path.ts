@@ -11,7 +11,7 @@
  */
 import { hexByteAt } from "../../parse/decode.ts";
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { finding, isAsciiDigit, isAsciiLetter, isSpaceCode, isWordCode, lowerAscii, lowerAsciiCode, strongestPerRule } from "./text.ts";
+import { finding, isAsciiDigit, isAsciiLetter, isSpaceCode, isWordCode, lowerAscii, lowerAsciiCode, routeTailSlashes, strongestPerRule } from "./text.ts";
 
 /**
  * Files an application never has a reason to read for a request, as lower-case segment paths. `abs`:
@@ -418,14 +418,11 @@ function junkClimb(s: string): Finding | null {
   return null;
 }
 
-/** Trailing segments a climb in a route parameter may be followed by (`/files/..%c0%af../etc/passwd/view`). */
-const ROUTE_TAIL_SEGMENTS = 3;
-
 /** A junk climb that ends the value; in a path, also one that ends a route parameter a few segments before the path's end. */
 function climbOf(s: string, input: AnalyzerInput): Finding | null {
   let climb = junkClimb(s);
   if (input.kind !== "path") return climb;
-  for (let end = s.lastIndexOf("/"), n = 0; !climb && end > 0 && n < ROUTE_TAIL_SEGMENTS; end = s.lastIndexOf("/", end - 1), n++) climb = junkClimb(s.slice(0, end));
+  for (const end of routeTailSlashes(s)) climb ??= junkClimb(s.slice(0, end));
   return climb;
 }
 

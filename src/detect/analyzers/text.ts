@@ -56,18 +56,25 @@ export function asciiSet(chars: string): Uint8Array {
   return set;
 }
 
-/** Segments of one path judged again from their start, at most: a path is short, and each is up to two passes over its rest. */
+/** Segments of one path judged again from their start, at most: a path is short, and each is a few passes over its rest. */
 const MAX_INJECTED_SEGMENTS = 8;
+
+/**
+ * Segments of a route that may follow a value injected into a path (`/files/{name}/view`): where the
+ * value ends is not known, so a reading ending at each of the last few slashes is tried.
+ */
+export const ROUTE_TAIL_SEGMENTS = 3;
 
 /**
  * How an analyzer judges a path. The whole path is one leaf, so a value injected into a segment
  * (`/post/1 OR 1=1`, `/files/;id`) does not stand at the text's start, where analyzers judge how a
  * value opens: `analyze` runs on the path as a whole and again from each segment that holds one of the
- * `breaks` characters, with the rest of the path (the payload may hold `/` itself: `/x/;cat /etc/passwd`)
- * and, when more of the path follows, alone (a route parameter: `/files/;id/view`, where `id/view`
- * would read as one program's path). All of it is done
- * on the path as sent and, when it has `+` for spaces, as a server that decodes them reads it. The
- * strongest finding of each rule is kept, spans on the path (`plusAsSpace` keeps the length).
+ * `breaks` characters, to the path's end (the payload may hold `/` itself: `/x/;cat /etc/passwd`), to
+ * the segment's end, and to each of the last ROUTE_TAIL_SEGMENTS slashes after it (a route parameter
+ * with more of the route after it: `/files/;id/view`, where `id/view` would read as one program's
+ * path; `/files/|/usr/bin/id/view`). All of it is done on the path as sent and, when it has `+` for
+ * spaces, as a server that decodes them reads it. The strongest finding of each rule is kept, spans
+ * on the path (`plusAsSpace` keeps the length).
  */
 export function judgePath(path: string, breaks: Uint8Array, analyze: (text: string) => Finding[]): Finding[] {
   const found = [...fromSegments(path, breaks, analyze)];
@@ -78,6 +85,7 @@ export function judgePath(path: string, breaks: Uint8Array, analyze: (text: stri
 
 function fromSegments(path: string, breaks: Uint8Array, analyze: (text: string) => Finding[]): Finding[] {
   const found = [...analyze(path)];
+  const tail = routeTailSlashes(path);
   let segment = 0;
   let judged = 0;
   let passes = 0;
@@ -87,10 +95,18 @@ function fromSegments(path: string, breaks: Uint8Array, analyze: (text: string) 
     else if (c < 128 && breaks[c] && segment > 0 && segment !== judged) {
       judged = segment;
       passes++;
-      for (const f of analyze(path.slice(segment))) found.push({ ...f, start: f.start + segment, end: f.end + segment });
       const next = path.indexOf("/", i + 1);
-      if (next > 0) for (const f of analyze(path.slice(segment, next))) found.push({ ...f, start: f.start + segment, end: f.end + segment });
+      const ends = new Set([path.length, ...tail.filter((end) => end > i)]);
+      if (next > 0) ends.add(next);
+      for (const end of ends) for (const f of analyze(path.slice(segment, end))) found.push({ ...f, start: f.start + segment, end: f.end + segment });
     }
   }
   return found;
+}
+
+/** Where the last ROUTE_TAIL_SEGMENTS slashes of a path are (a leading `/` is no route tail). */
+export function routeTailSlashes(path: string): number[] {
+  const out: number[] = [];
+  for (let end = path.lastIndexOf("/"); end > 0 && out.length < ROUTE_TAIL_SEGMENTS; end = path.lastIndexOf("/", end - 1)) out.push(end);
+  return out;
 }

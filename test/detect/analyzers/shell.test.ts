@@ -231,6 +231,8 @@ describe("shell analyzer", () => {
     // `;id/view` read whole is a program `id/view`; the segment is `;id`.
     for (const p of ["/files/;id/view", "/api/users/|id/profile", "/files/a);id/view"]) expect(path(p)).toBe(path(p.slice(0, p.lastIndexOf("/"))));
     expect(path("/files/;id/view")).toBeGreaterThanOrEqual(0.8);
+    // A payload that holds slashes itself, with the route's tail after it.
+    for (const p of ["/files/|/usr/bin/id/view", "/api/v1/a;cat /etc/passwd/raw/1"]) expect(path(p)).toBeGreaterThanOrEqual(0.8);
     for (const p of ["/shop/item;jsessionid=A1B2C3/reviews", "/wiki/Tom&Jerry/talk", "/tags/rock|pop/page/2"]) expect(path(p)).toBeLessThan(0.5);
   });
 
