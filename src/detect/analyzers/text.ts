@@ -64,6 +64,12 @@ const MAX_INJECTED_SEGMENTS = 8;
  * value ends is not known, so a reading ending at each of the last few slashes is tried.
  */
 export const ROUTE_TAIL_SEGMENTS = 3;
+/**
+ * Longest path whose route tails are read: each is another pass over the rest of the path, and
+ * nginx refuses a request line over 8 KB by default (`large_client_header_buffers 4 8k`), so a
+ * longer path is no route and its passes would only multiply the work a hostile line costs.
+ */
+const ROUTE_TAIL_MAX_PATH = 8192;
 
 /**
  * How an analyzer judges a path. The whole path is one leaf, so a value injected into a segment
@@ -104,9 +110,10 @@ function fromSegments(path: string, breaks: Uint8Array, analyze: (text: string) 
   return found;
 }
 
-/** Where the last ROUTE_TAIL_SEGMENTS slashes of a path are (a leading `/` is no route tail). */
+/** Where the last ROUTE_TAIL_SEGMENTS slashes of a path are (a leading `/` is no route tail; none past ROUTE_TAIL_MAX_PATH). */
 export function routeTailSlashes(path: string): number[] {
   const out: number[] = [];
+  if (path.length > ROUTE_TAIL_MAX_PATH) return out;
   for (let end = path.lastIndexOf("/"); end > 0 && out.length < ROUTE_TAIL_SEGMENTS; end = path.lastIndexOf("/", end - 1)) out.push(end);
   return out;
 }
