@@ -91,7 +91,7 @@ export function judgePath(path: string, breaks: Uint8Array, analyze: (text: stri
 
 function fromSegments(path: string, breaks: Uint8Array, analyze: (text: string) => Finding[]): Finding[] {
   const found = [...analyze(path)];
-  const tail = routeTailSlashes(path);
+  let tail: number[] | null = null; // found on the first injected segment: most paths have none
   let segment = 0;
   let judged = 0;
   let passes = 0;
@@ -102,6 +102,7 @@ function fromSegments(path: string, breaks: Uint8Array, analyze: (text: string) 
       judged = segment;
       passes++;
       const next = path.indexOf("/", i + 1);
+      tail ??= routeTailSlashes(path);
       const ends = new Set([path.length, ...tail.filter((end) => end > i)]);
       if (next > 0) ends.add(next);
       for (const end of ends) for (const f of analyze(path.slice(segment, end))) found.push({ ...f, start: f.start + segment, end: f.end + segment });

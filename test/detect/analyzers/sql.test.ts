@@ -243,7 +243,7 @@ describe("sql analyzer: typographic quotes and dashes, `+` for spaces in paths",
     for (const path of ["/search/c++/or+more", "/tags/a+b=c", "/wiki/Rock+or+Roll", "/p/1+1=2"]) expect(pathStrength(path)).toBeLessThan(0.5);
   });
 
-  test("an injection in a route parameter, with more of the path after it, is judged as that segment alone", () => {
+  test("an injection in a route parameter, with more of the path after it, is judged where the route's tail starts", () => {
     // Read with the rest of the path, `1=1/view` is a division and `-- /view` no longer ends the query.
     expect(pathStrength("/files/' or 1=1/view")).toBeGreaterThanOrEqual(0.85);
     expect(pathStrength("/api/users/admin' --/profile")).toBeGreaterThanOrEqual(0.85);

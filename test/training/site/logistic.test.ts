@@ -10,8 +10,13 @@ describe("site scorer training", () => {
     const X: Float32Array[] = [];
     const y: number[] = [];
     const w: number[] = [];
-    for (let i = 0; i < 1000; i++) X.push(Float32Array.of(0, i % 10 === 0 ? Math.LN2 : 0)), y.push(0), w.push(4);
-    for (let i = 0; i < 1000; i++) X.push(Float32Array.of(i % 2 ? Math.LN2 : 0, i % 2 ? 0 : Math.LN2)), y.push(1), w.push(1);
+    const add = (x: Float32Array, label: number, weight: number) => {
+      X.push(x);
+      y.push(label);
+      w.push(weight);
+    };
+    for (let i = 0; i < 1000; i++) add(Float32Array.of(0, i % 10 === 0 ? Math.LN2 : 0), 0, 4);
+    for (let i = 0; i < 1000; i++) add(Float32Array.of(i % 2 ? Math.LN2 : 0, i % 2 ? 0 : Math.LN2), 1, 1);
     const m = await trainLogistic(X, Uint8Array.from(y), Float32Array.from(w));
     const unknownParam = score(m, [Math.LN2, 0]);
     const outlier = score(m, [0, Math.LN2]);

@@ -301,6 +301,7 @@ export function selectListFollows(t: SqlTokens, i: number): 0 | 1 | 2 {
   }
 }
 
+/** Does token i hold a character beyond ASCII (a letter of another script, an accented one)? */
 function beyondAscii(t: SqlTokens, i: number): boolean {
   for (let c = t.start(i); c < t.end(i); c++) if (t.text.charCodeAt(c) > 127) return true;
   return false;
