@@ -11,11 +11,13 @@
  * One reading per layer: JSON and a URL with a query are structural (their parts become the children);
  * otherwise the first whole-text decoding that changes the text (URL, JS escapes, HTML entities, in that
  * order) makes one child that goes on from there; only a text none of those apply to is searched for
- * base64 and hex runs. So the same inner value is not found twice along two paths.
+ * base64 and hex runs, and split at filler runs (filler.ts). So the same inner value is not found twice
+ * along two paths.
  */
 import { decodeHTML, DecodingMode } from "entities";
 import { isUtf8 } from "node:buffer";
 import { bytesToText, foldOverlongLatin1, hexByteAt, hexUnitAt, hexValue, percentDecodeLenient } from "../parse/decode.ts";
+import { fillerPieces } from "./filler.ts";
 import { addJsonLeaves, looksLikeJsonContainer, parseJsonLimited } from "./body/json.ts";
 import type { Encoding, Leaf } from "./leaf.ts";
 import type { Expander, LeafSink } from "./sink.ts";
@@ -73,6 +75,12 @@ export const expandEncodings: Expander = (sink, leaf, layer) => {
     addChild(sink, leaf, whole.text, whole.encoding, `~${whole.encoding}`, layer);
     return;
   }
+
+  // Once no whole-text decoding applies, each piece between filler runs is also a value of its own
+  // (filler.ts), beside the runs decoded below.
+  const pieces = fillerPieces(text);
+  if (pieces.length && atLimit) return sink.flag("too-deep");
+  pieces.forEach((piece, i) => sink.add({ ...leaf, path: `${leaf.path}~unpadded${i ? `#${i + 1}` : ""}`, text: piece }, layer + 1));
 
   if (text.length < MIN_PREFIXED_HEX_RUN || (rawHeader && isVocabularyHeader(leaf.name))) return;
   const hex = decodeHexRuns(text);

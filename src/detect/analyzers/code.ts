@@ -5,9 +5,11 @@
  * `ProcessBuilder`, Spring's `class.module.classLoader` property paths, `Class.forName`), Python
  * (`__import__`, `os.system`, `subprocess`) and Ruby (`Kernel.exec`, `%x()`, `IO.popen`).
  * A function name alone is a word (`system(s)`, `the eval`): a call counts when its argument is code
- * (a string, a variable, another call), or when the function needs none (`phpinfo()`).
+ * (a string, a variable, another call, or a command for a function that runs one: `system(whoami)`,
+ * which PHP before 8 reads as the string), or when the function needs none (`phpinfo()`).
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
+import { commandOf } from "./shell.ts";
 import { finding, isSpaceCode, isWideSpace, isWordCode, strongestPerRule } from "./text.ts";
 
 /** PHP functions by what a call of them does, with the strength of a call with a code argument. */
@@ -78,9 +80,26 @@ function phpCalls(s: string, out: Finding[]): void {
     if (strength === undefined) continue;
     // The argument is code: a string, a variable, a command in backticks, or another call.
     let codeArg = next === "'" || next === '"' || next === "$" || next === "`";
-    if (!codeArg && /[a-z_]/i.test(next)) codeArg = /^[a-z_][a-z0-9_]*\s*\(/i.test(s.slice(m.index + m[0].length - 1, m.index + m[0].length + 40));
+    const rest = s.slice(m.index + m[0].length - 1, m.index + m[0].length + 40);
+    if (!codeArg && /[a-z_]/i.test(next)) codeArg = /^[a-z_][a-z0-9_]*\s*\(/i.test(rest);
     if (codeArg) out.push(finding("code-injection", "code.php-call", strength, m.index, m.index + m[0].length));
+    else if (RUNS_COMMAND.has(name)) {
+      const command = commandArgument(rest);
+      if (command) out.push(finding("code-injection", "code.php-command", command === "tool" ? 0.85 : 0.7, m.index, m.index + m[0].length + rest.indexOf(")")));
+    }
   }
+}
+
+/** PHP functions that hand their argument to a shell. */
+const RUNS_COMMAND = new Set(["system", "passthru", "shell_exec", "exec", "popen", "proc_open", "pcntl_exec"]);
+/** A bare word and the call's end: `whoami)`, `/usr/bin/id )`. */
+const BARE_WORD_ARGUMENT = /^([\w./\\-]{1,40})\s*\)/;
+
+/** The tier of a command that stands bare as a call's whole argument (`system(whoami)`), or null. */
+function commandArgument(rest: string): "tool" | "word" | null {
+  const m = BARE_WORD_ARGUMENT.exec(rest);
+  const tier = m ? commandOf(m[1]!)?.tier : undefined;
+  return tier === "tool" ? "tool" : tier ? "word" : null;
 }
 
 /** Functions that run commands or code: the callee a dynamic PHP call spells. */

@@ -13,7 +13,7 @@ import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { asciiSet, finding, isAsciiDigit, isAsciiLetter, isSpaceCode, isWideSpace, isWordCode, judgePath, strongestPerRule } from "./text.ts";
 
 /** How much a command word alone says. */
-type Tier = "tool" | "lang" | "word";
+export type Tier = "tool" | "lang" | "word";
 
 /** Commands that are no English word: their name after a separator is already strong. */
 const UNIX_TOOLS = `whoami uname wget curl nc ncat netcat socat telnet bash zsh ksh csh tcsh dash busybox ifconfig netstat
@@ -242,7 +242,7 @@ function globRegExp(pattern: string): RegExp | null {
 }
 
 /** The command a word names, through a binary directory or a glob, with its tier; null when none. */
-function commandOf(word: string): { name: string; tier: Tier } | null {
+export function commandOf(word: string): { name: string; tier: Tier } | null {
   const tier = UNIX.get(word);
   if (tier) return { name: word, tier };
   const lower = word.toLowerCase();

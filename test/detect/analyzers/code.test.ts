@@ -56,6 +56,17 @@ describe("code analyzer", () => {
     expect(s("index.php")).toBe(0);
   });
 
+  test("PHP: a function that runs a command, called with a bare command (PHP before 8 reads it as a string)", () => {
+    expect(s("system(whoami)")).toBe(0.85);
+    expect(s("exec( /usr/bin/id )")).toBe(0.85);
+    expect(strongest(codeAnalyzer, "system(whoami)")!.rule).toBe("code.php-command");
+    // A command that is also an English word counts less.
+    expect(s("passthru(ls)")).toBe(0.7);
+    // Not a command, or not a function that runs one.
+    for (const v of ["system(s)", "exec(utive)", "include(whoami)", "system(whoami and more)"]) expect(s(v)).toBe(0);
+    expect(evidence(codeAnalyzer, "x=system(whoami);")).toBe("system(whoami)");
+  });
+
   test("a function name in prose is no call", () => {
     for (const v of ["system(s)", "the system (for now)", "exec(utive) summary", "include (optional)", "my_system('x')", "obj.eval(1)", "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"]) {
       expect(s(v)).toBe(0);
