@@ -4,7 +4,7 @@
  * variable defaults) as a value leaf `<base>.<field path>.<argument>`, since that is where the
  * application's resolvers take client text from. Variables are JSON and are walked as JSON by the caller.
  */
-import { Kind, parse, type ArgumentNode, type DirectiveNode, type SelectionSetNode, type ValueNode } from "graphql";
+import { Kind, parse, type ArgumentNode, type DirectiveNode, type DocumentNode, type SelectionSetNode, type ValueNode } from "graphql";
 import type { Encoding, FieldLocation } from "../leaf.ts";
 import type { LeafSink } from "../sink.ts";
 
@@ -32,17 +32,22 @@ interface Walk {
   base: GraphqlBase;
 }
 
+/** The document, or null when the text is not GraphQL, has too many tokens or nests past the parser's stack. */
+export function parseGraphql(text: string): DocumentNode | null {
+  try {
+    return parse(text, { noLocation: true, maxLexicalTokens: MAX_GRAPHQL_TOKENS });
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Adds the document and its strings; false when the text does not parse as GraphQL (nothing is added
  * then, and the caller judges the text as it is).
  */
 export function addGraphqlLeaves(sink: LeafSink, text: string, base: GraphqlBase): boolean {
-  let doc;
-  try {
-    doc = parse(text, { noLocation: true, maxLexicalTokens: MAX_GRAPHQL_TOKENS });
-  } catch {
-    return false; // not GraphQL, too many tokens, or nested past the parser's stack
-  }
+  const doc = parseGraphql(text);
+  if (!doc) return false;
   const w: Walk = { sink, base };
   if (!sink.value(base.location, base.path, base.name, text, "graphql", base.encodings, base.layer)) return true;
   for (const def of doc.definitions) {

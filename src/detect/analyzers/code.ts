@@ -302,6 +302,18 @@ const POLLUTING_IN_VALUE = /["'[]__proto__["'\]]|__proto__\s*[[.]|["']constructo
  */
 const POLLUTING_PATH = /(?:^|[.[])(?:__proto__|constructor[.[\]'"]{1,3}prototype)(?:$|[.[\]])/;
 
+/**
+ * PHP functions that run commands or code, or reach files and sockets, named by no word of prose: a
+ * value that is one of them alone names the function for an application that calls what it is given
+ * (`function=call_user_func_array&vars[0]=system`, a dispatcher's `callback=shell_exec`).
+ */
+const DISPATCHED_FUNCTIONS = new Set(
+  `call_user_func call_user_func_array shell_exec proc_open pcntl_exec passthru create_function popen fsockopen pfsockopen
+  base64_decode str_rot13 gzinflate assert_options preg_replace_callback register_shutdown_function array_walk_recursive
+  file_put_contents file_get_contents move_uploaded_file phpinfo php_uname highlight_file show_source`.split(/\s+/).filter(Boolean),
+);
+const LONGEST_DISPATCHED = Math.max(...Array.from(DISPATCHED_FUNCTIONS, (f) => f.length));
+
 /** Characters without which nothing here can match. */
 const TRIGGER = /[(<$_%]|classloader|process|runtime|prototype|java\w?\.|\b(?:com|org)\./i;
 
@@ -321,6 +333,9 @@ export const codeAnalyzer: Analyzer = {
     }
     if (input.kind !== "key" && input.location !== "header" && input.path.indexOf("proto") !== -1 && POLLUTING_PATH.test(input.path)) {
       out.push(finding("code-injection", "code.prototype-pollution", 0.9, 0, s.length));
+    }
+    if (input.kind === "value" && s.length <= LONGEST_DISPATCHED + 2 && DISPATCHED_FUNCTIONS.has(s.trim().toLowerCase())) {
+      out.push(finding("code-injection", "code.php-function-name", 0.75, 0, s.length));
     }
     if (!TRIGGER.test(s)) return out;
     if (input.kind === "key") {

@@ -11,6 +11,7 @@ import { codeAnalyzer } from "./code.ts";
 import { crlfAnalyzer } from "./crlf.ts";
 import { deserializationAnalyzer } from "./deserialization.ts";
 import { expressionAnalyzer } from "./expression.ts";
+import { graphqlAnalyzer } from "./graphql.ts";
 import { htmlAnalyzer } from "./html.ts";
 import { ldapAnalyzer } from "./ldap.ts";
 import { nosqlAnalyzer } from "./nosql.ts";
@@ -25,7 +26,7 @@ import { xpathAnalyzer } from "./xpath.ts";
 
 export const ANALYZERS: readonly Analyzer[] = [
   sqlAnalyzer, htmlAnalyzer, expressionAnalyzer, shellAnalyzer, pathAnalyzer, codeAnalyzer, xmlAnalyzer, ssrfAnalyzer,
-  ldapAnalyzer, nosqlAnalyzer, crlfAnalyzer, xpathAnalyzer, sessionFixationAnalyzer, deserializationAnalyzer, scannerAnalyzer,
+  ldapAnalyzer, nosqlAnalyzer, crlfAnalyzer, xpathAnalyzer, sessionFixationAnalyzer, deserializationAnalyzer, scannerAnalyzer, graphqlAnalyzer,
 ];
 
 /** Findings remembered: user agents, paths and many values repeat across requests. */

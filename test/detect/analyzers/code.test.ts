@@ -67,6 +67,15 @@ describe("code analyzer", () => {
     expect(evidence(codeAnalyzer, "x=system(whoami);")).toBe("system(whoami)");
   });
 
+  test("PHP: a value that is only the name of a function that runs code or commands, for a dispatcher that calls it", () => {
+    expect(s("call_user_func_array")).toBe(0.75);
+    expect(s(" Shell_Exec ")).toBe(0.75);
+    expect(strongest(codeAnalyzer, "passthru")!.rule).toBe("code.php-function-name");
+    // Ordinary words and other functions, a name inside prose, a key.
+    for (const v of ["system", "exec", "eval", "array_map", "call_user_func_array is deprecated"]) expect(s(v)).toBe(0);
+    expect(key("call_user_func_array")).toBe(0);
+  });
+
   test("a function name in prose is no call", () => {
     for (const v of ["system(s)", "the system (for now)", "exec(utive) summary", "include (optional)", "my_system('x')", "obj.eval(1)", "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"]) {
       expect(s(v)).toBe(0);
