@@ -2,11 +2,11 @@
  * Template and expression-language injection (class `ssti`): code inside a template engine's
  * delimiters, EL/OGNL/SpEL/Velocity/Freemarker syntax (expression/constructs.ts, judged by
  * expression/content.ts); and Log4Shell (class `log4shell`): a JNDI lookup after Log4j's nested
- * lookups are resolved (expression/jndi.ts). Every finding carries its span in the value.
+ * lookups are resolved, or another Log4j lookup that leaks a secret or hides letters (expression/jndi.ts). Every finding carries its span in the value.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { expressionHits } from "./expression/constructs.ts";
-import { jndiHits } from "./expression/jndi.ts";
+import { jndiHits, log4jLookupHit } from "./expression/jndi.ts";
 import { finding } from "./text.ts";
 
 /** Findings weaker than this are noise, not features. */
@@ -18,6 +18,8 @@ export const expressionAnalyzer: Analyzer = {
     const s = input.text;
     const out: Finding[] = [];
     for (const h of jndiHits(s)) out.push(finding("log4shell", "expression.jndi-lookup", h.strength, h.start, h.end));
+    const lookup = out.length ? null : log4jLookupHit(s);
+    if (lookup) out.push(finding("log4shell", `expression.${lookup.rule}`, lookup.strength, lookup.start, lookup.end));
     for (const h of expressionHits(s)) {
       if (h.strength >= MIN_STRENGTH) out.push(finding("ssti", `expression.${h.construct}`, h.strength, h.start, h.end));
     }

@@ -436,6 +436,9 @@ function confusingSpelling(text: string, url: UrlParts, withFarHost: boolean): b
   return !honest && looksLikeHost(url.host);
 }
 
+/** The SSRF findings of a host inside the server's network. */
+const INTERNAL_HOST_RULES = new Set(["ssrf.loopback-host", "ssrf.internal-host", "ssrf.metadata-host"]);
+
 /** A literal IPv4 or IPv6 address: no site sends its users to one. */
 function addressHost(host: string): boolean {
   return host.startsWith("[") || parseIp(host)?.family === 4;
@@ -482,7 +485,8 @@ function redirectFindings(text: string, url: UrlParts, wrapped: boolean, nameWei
   } else if (wrapped) {
     out.push(find("open-redirect", "path-wrapped-url", plain ? 0.45 : 0.35, url.start, url.end));
   } else if (addressHost(url.host)) {
-    out.push(find("open-redirect", "address-host", plain ? 0.6 : 0.5, url.start, url.end));
+    // An internal address (loopback, private, metadata) is the SSRF reading's: a browser sent there reaches nothing of the site's.
+    if (!out.some((f) => INTERNAL_HOST_RULES.has(f.rule))) out.push(find("open-redirect", "address-host", plain ? 0.6 : 0.5, url.start, url.end));
   } else {
     out.push(find("open-redirect", url.scheme ? "absolute-url" : "protocol-relative", plain ? 0.45 : 0.35, url.start, url.end));
   }

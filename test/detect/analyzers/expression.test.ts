@@ -118,7 +118,16 @@ describe("expression analyzer: Log4Shell", () => {
   });
 
   test("lookups that resolve to something else are not JNDI", () => {
-    for (const s of ["${env:HOME}", "${lower:JNDI}", "${sys:user.name:-jn}di", "${java:version}"]) expect(top(s, "log4shell")).toBe(0);
+    for (const s of ["${env:HOME}", "${lower:JNDI}", "${sys:user.name:-jn}di", "${java:version}"]) expect(jndiHits(s)).toEqual([]);
+    expect(top("${lower:JNDI}", "log4shell")).toBe(0);
+  });
+
+  test("Log4j's own lookups: one that reads a secret counts some, one that only hides letters counts as proof", () => {
+    for (const s of ["${env:AWS_SECRET_ACCESS_KEY}", "x-${sys:user.name}", "${ctx:loginId}", "${env:NOPE:-j}"]) expect(top(s, "log4shell")).toBe(0.7);
+    for (const s of ["${::-j}", "${${::-${::-$${::-j}}}}", "${:1337:-x}"]) expect(top(s, "log4shell")).toBe(0.85);
+    expect(analyze("a ${env:HOME} b").find((f) => f.class === "log4shell")!.rule).toBe("expression.log4j-secret-lookup");
+    // Other template languages: bash and Compose defaults, Spring placeholders, JS templates.
+    for (const s of ["${HOME:-/root}", "${SERVER_PORT:8080}", "Hello ${user.name}", "${a}:-b"]) expect(top(s, "log4shell")).toBe(0);
   });
 });
 

@@ -128,6 +128,9 @@ describe("ssrf analyzer: open redirects", () => {
     // An address instead of a name is moderate.
     expect(rules(ssrfAnalyzer, redirect("https://203.0.113.7/login"))).toEqual(["ssrf.address-host", "redirect.address-host"]);
     expect(maxStrength(ssrfAnalyzer, redirect("https://203.0.113.7/login"))).toBe(0.6);
+    // An internal address is the server's to reach, not a browser's: SSRF, not a redirect.
+    expect(rules(ssrfAnalyzer, redirect("http://169.254.169.254/latest/meta-data/", "url"))).toEqual(["ssrf.metadata-host"]);
+    expect(rules(ssrfAnalyzer, redirect("http://127.0.0.1:8080/admin"))).not.toContain("redirect.address-host");
   });
 
   test("parser-confusing spellings are strong", () => {

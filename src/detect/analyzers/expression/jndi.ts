@@ -1,5 +1,6 @@
 /**
- * Log4Shell: a `${jndi:<protocol>://...}` lookup, however it is hidden. Log4j resolves nested lookups
+ * Log4Shell: a `${jndi:<protocol>://...}` lookup, however it is hidden (and, at the end, Log4j's other
+ * lookups that leak a secret or only hide letters). Log4j resolves nested lookups
  * before it reads the outer one, so `${${lower:j}${::-n}di:ldap://...}` and `${${env:X:-j}ndi:...}`
  * are `${jndi:ldap://...}`. This resolves the same lookups the same way, in one pass with a stack:
  * `lower`, `upper`, `::-x` and any `prefix:name:-default` (env, sys, java, ctx, ... whose value the
@@ -111,4 +112,23 @@ export function jndiHits(s: string, passes = MAX_PASSES): JndiHit[] {
   let strongest = 0;
   for (const h of jndiHits(flat, passes - 1)) strongest = Math.max(strongest, h.strength);
   return strongest > 0 ? [{ strength: strongest, start: first, end: s.length }] : [];
+}
+
+/**
+ * Log4j's other lookups, which no other template language writes. `${env:AWS_SECRET_ACCESS_KEY}`,
+ * `${sys:user.name}`, `${ctx:...}` put a secret into a log line (and, inside a host name, out by
+ * DNS). A lookup with a default behind an empty name, `${::-j}` or `${:x:-j}`, exists only to hide letters
+ * from filters; nested (`${${::-${::-$${::-j}}}}`) it made Log4j recurse until it died (CVE-2021-45105).
+ */
+const SECRET_LOOKUP = /\$\{\s*(?:env|sys|java|ctx|main|k8s|docker|web|spring|bundle|jvmrunargs|sd|log4j)\s*:[^{}\s]{1,128}\}/i;
+/** `${::-`, `${:x:-`, `${x::-`: a default behind an empty prefix or an empty name. */
+const HIDING_LOOKUP = /\$\{(?::[^{}$:\s]{0,16}|[^{}$:\s]{0,16}:):-/;
+
+/** Log4j lookups that are no JNDI call: the strongest, or null. */
+export function log4jLookupHit(s: string): (JndiHit & { rule: "log4j-hiding-lookup" | "log4j-secret-lookup" }) | null {
+  if (s.indexOf("${") === -1) return null;
+  const hiding = HIDING_LOOKUP.exec(s);
+  if (hiding) return { rule: "log4j-hiding-lookup", strength: 0.85, start: hiding.index, end: hiding.index + hiding[0].length };
+  const secret = SECRET_LOOKUP.exec(s);
+  return secret ? { rule: "log4j-secret-lookup", strength: 0.7, start: secret.index, end: secret.index + secret[0].length } : null;
 }
