@@ -121,11 +121,13 @@ function analyzeAscii(text: string): Finding[] {
 }
 
 /** Characters a scanner strings together to break whatever context a value lands in. */
+const MIN_SCATTERED_RUN = 5;
 const BREAKERS = asciiSet("'\"`(),.;");
 
 /**
- * An error probe: a run of breaking characters that ends the value, with both quotes side by side, in
- * a value whose brackets do not balance (`1'"(`, `1.)('",`). It is a scanner's first request to a parameter
+ * An error probe: a run of breaking characters that ends the value, with both quotes side by side (or
+ * anywhere in a run of five or more), in a value whose brackets do not balance (`1'"(`, `1.)('",`,
+ * `1.,))',..,"`: sqlmap draws ten of `.,()'"` at random). It is a scanner's first request to a parameter
  * (sqlmap's heuristic check, wapiti, active scans), sent to see whether the database's syntax error
  * comes back. Prose and code close what they open (`"see (the 'notes')"`, `s.strip('"')`) or go on
  * after it (`replace("'", "''")`).
@@ -137,7 +139,9 @@ function breakerProbe(text: string, report: (construct: string, strength: number
   while (start > 0 && text.charCodeAt(start - 1) < 128 && BREAKERS[text.charCodeAt(start - 1)]) start--;
   if (end - start < 3) return;
   const run = text.slice(start, end);
-  if (!run.includes(`'"`) && !run.includes(`"'`)) return;
+  // Side by side in any run, or apart in a long one: prose ends a quote and a sentence in two or three (`'notes'."`).
+  const sideBySide = run.includes(`'"`) || run.includes(`"'`);
+  if (!sideBySide && !(run.length >= MIN_SCATTERED_RUN && run.includes("'") && run.includes('"'))) return;
   // Brackets counted over the whole value: code opens its call before the quotes.
   let depth = 0;
   let unbalanced = false;

@@ -157,6 +157,12 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     for (const v of [`say "'hi'"`, `a,"'",b`, `it's ("fine")`, `He said "see (the 'notes')"`, `s.strip('"')`, `str.replace("'", "''")`, `confirm('Sure?')"`]) expect(strongest(v)).toBeNull();
   });
 
+  test("an error probe with its quotes apart needs a run of five or more breaking characters (sqlmap's heuristic check)", () => {
+    expect(strongest(`1.,))',..,"`)).toEqual({ rule: "sql.error-probe", strength: 0.8, evidence: `.,))',..,"` });
+    // A sentence that ends a quote and a bracket-less aside: three characters.
+    expect(strongest(`see (the 'notes'."`)).toBeNull();
+  });
+
   test("evidence spans point into the original text", () => {
     const text = "id=5' OR 'a'='a";
     const f = analyzeSql(text).find((x) => x.rule === "sql.tautology")!;
