@@ -2,18 +2,11 @@ import { describe, expect, test } from "bun:test";
 import { decodeBase64Runs, decodeHexRuns, decodeJsEscapes, decodeWholeText } from "../../src/decompose/encodings.ts";
 import { percentDecode } from "../../src/parse/decode.ts";
 import { decompose } from "../../src/decompose/index.ts";
-import { leafAt, paths, request, sink } from "./fixtures.ts";
+import { expandedQueryValue as expand, leafAt, paths, request, sink } from "./fixtures.ts";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 const b64url = (s: string) => Buffer.from(s).toString("base64url");
 const hex = (s: string) => Buffer.from(s).toString("hex");
-
-/** The leaves a query value gets, encodings expanded. */
-function expand(text: string, limits = {}) {
-  const s = sink({ expand: true, limits });
-  s.value("query", "query.q", "q", text);
-  return s;
-}
 
 describe("whole-text decodings", () => {
   test("a further URL decoding (double encoding)", () => {

@@ -1,15 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { FILLER_RUN, fillerPieces } from "../../src/decompose/filler.ts";
-import { leafAt, paths, sink } from "./fixtures.ts";
+import { expandedQueryValue as expand, leafAt, paths } from "./fixtures.ts";
 
 const pad = (n = 4100, c = "a") => c.repeat(n);
-
-/** The leaves a query value gets, encodings expanded. */
-function expand(text: string, limits = {}) {
-  const s = sink({ expand: true, limits });
-  s.value("query", "query.q", "q", text);
-  return s;
-}
 
 describe("padding", () => {
   test("the pieces between runs of one character, trimmed, before and after", () => {

@@ -18,6 +18,13 @@ export function sink(options: { expand?: boolean; limits?: Partial<DecomposeLimi
   return new LeafSink({ ...DEFAULT_DECOMPOSE_LIMITS, ...options.limits }, options.expand ? expandEncodings : () => {});
 }
 
+/** The leaves a query value `q` gets, its encodings expanded. */
+export function expandedQueryValue(text: string, limits: Partial<DecomposeLimits> = {}): LeafSink {
+  const s = sink({ expand: true, limits });
+  s.value("query", "query.q", "q", text);
+  return s;
+}
+
 /** The leaf at a path (of a kind, when given); throws when there is none, so a test says what it missed. */
 export function leafAt(leaves: Leaf[], path: string, kind?: Leaf["kind"]): Leaf {
   const found = leaves.find((l) => l.path === path && (kind === undefined || l.kind === kind));
