@@ -237,6 +237,30 @@ describe("DenyList in process", () => {
     expect(activityTypes()).toEqual([`ban.added ${attacker}`, `ban.expired ${attacker}`]);
   });
 
+  test("an expired ban and the record of its expiry are seen together: one transaction, whoever reads the database", async () => {
+    const { dir, store, clock, denyList, activities } = setup();
+    denyList.onThreat(threat("203.0.113.60", clock.now - 2000));
+    denyList.onThreat(threat("203.0.113.60", clock.now - 1000));
+    denyList.onThreat(threat("203.0.113.60", clock.now));
+    await denyList.idle();
+    // What another connection (another hub, the console) sees while the expiry's activity is written.
+    const other = openReadonly(join(dir, "moat.db"));
+    const seenWhileRecording: number[] = [];
+    const record = activities.record.bind(activities);
+    activities.record = (a) => {
+      if (a.type === "ban.expired") seenWhileRecording.push((other.query("select count(*) as n from bans").get() as { n: number }).n);
+      record(a);
+    };
+    clock.now += 600_000;
+    expect((await denyList.sweep(clock.now))?.addresses).toBe(0);
+    // Not yet committed when the record is written: the other connection still sees the ban.
+    expect(seenWhileRecording).toEqual([1]);
+    expect(other.query("select count(*) as n from bans").get()).toEqual({ n: 0 });
+    expect(other.query("select count(*) as n from activities where type = 'ban.expired'").get()).toEqual({ n: 1 });
+    other.close();
+    store.close();
+  });
+
   test("the reason quotes a bounded piece of the path, without control characters", () => {
     const { clock, denyList } = setup({ MOAT_BAN_THRESHOLD: "1" });
     denyList.onThreat({ ...threat("192.0.2.30", clock.now), endpoint: `/\u001b]0;pwned\u0007${"a".repeat(300)}` });

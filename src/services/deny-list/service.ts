@@ -237,13 +237,19 @@ export class DenyList {
     return changes;
   }
 
-  /** Deletes the bans that expired by `now`; returns them. */
+  /**
+   * Deletes the bans that expired by `now`, each with its activity in the same transaction: whoever
+   * reads the database (another hub, the console) sees a ban gone only with the record of why.
+   */
   expire(now: number): BanRow[] {
-    const expired = this.ctx.store.db.delete(bans).where(and(isNotNull(bans.expiresAt), lte(bans.expiresAt, now))).returning().all();
-    for (const row of expired) {
-      this.ctx.activities.record({ type: "ban.expired", title: `Ban on ${row.ip} expired`, details: `decided ${BAN_SOURCE_WORDS[row.source]} at ${new Date(row.createdAt).toISOString()}: ${row.reason}`, ip: row.ip });
-      this.ctx.log.info("ban expired", { ip: row.ip });
-    }
+    const expired = this.ctx.store.db.transaction(() => {
+      const rows = this.ctx.store.db.delete(bans).where(and(isNotNull(bans.expiresAt), lte(bans.expiresAt, now))).returning().all();
+      for (const row of rows) {
+        this.ctx.activities.record({ type: "ban.expired", title: `Ban on ${row.ip} expired`, details: `decided ${BAN_SOURCE_WORDS[row.source]} at ${new Date(row.createdAt).toISOString()}: ${row.reason}`, ip: row.ip });
+      }
+      return rows;
+    });
+    for (const row of expired) this.ctx.log.info("ban expired", { ip: row.ip });
     return expired;
   }
 
