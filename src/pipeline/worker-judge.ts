@@ -15,6 +15,8 @@ export interface JudgeRequest {
   threshold: number | undefined;
   /** The live site model: where it is and which version, or null when there is none. */
   site: { dir: string; version: string } | null;
+  /** The judging thread's niceness (`mirror.judge_nice`). */
+  niceness: number;
 }
 
 /**
@@ -42,8 +44,12 @@ export class WorkerJudge {
   private readonly pending = new Map<number, { requests: HttpRequest[]; resolve: (v: Promise<Verdict[]> | Verdict[]) => void; reject: (e: Error) => void }>();
   private nextId = 1;
 
-  /** `onFallback` is told once when the worker is lost and judging moves to this thread. */
-  constructor(private readonly detector: Detector, private readonly modelDir: string, private readonly onFallback: (why: string) => void) {}
+  /**
+   * `niceness` is the judging thread's (`mirror.judge_nice`; on this thread, when judging falls back
+   * here, nothing is reniced: it also answers the API). `onFallback` is told once when the worker is
+   * lost and judging moves to this thread.
+   */
+  constructor(private readonly detector: Detector, private readonly modelDir: string, private readonly niceness: number, private readonly onFallback: (why: string) => void) {}
 
   /** Whether the judging thread has been started (by a first batch). */
   get started(): boolean {
@@ -67,7 +73,7 @@ export class WorkerJudge {
     if (!this.worker) return this.detector.judge(requests);
     const id = this.nextId++;
     const site = this.detector.site;
-    const request: JudgeRequest = { id, requests, threshold: this.detector.thresholdSetting, site: site ? { dir: this.modelDir, version: site.meta.version } : null };
+    const request: JudgeRequest = { id, requests, threshold: this.detector.thresholdSetting, site: site ? { dir: this.modelDir, version: site.meta.version } : null, niceness: this.niceness };
     return new Promise<Verdict[]>((resolve, reject) => {
       this.pending.set(id, { requests, resolve, reject });
       this.worker!.postMessage(request);

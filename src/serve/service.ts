@@ -114,7 +114,7 @@ export async function startService(config: Config, log: Logger, role: ServiceRol
   // SQLite's only: PostgreSQL checks its own pages.
   if (store.sqlite) void scheduler.run(integrityCheckJob("", integrity));
   // The mirror's copies are judged on a thread of their own: nginx waits for each copy's answer.
-  const offThread = config.mirror.enabled ? new WorkerJudge(detector, config.detect.model_dir, (why) => log.error("judging mirrored copies on the main thread from now on", { why })) : null;
+  const offThread = config.mirror.enabled ? new WorkerJudge(detector, config.detect.model_dir, config.mirror.judge_nice, (why) => log.error("judging mirrored copies on the main thread from now on", { why })) : null;
   const live = startLivePipeline({
     ctx,
     live: settings,
