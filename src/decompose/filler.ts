@@ -21,21 +21,20 @@ const MIN_PIECE = 3;
 export function fillerPieces(text: string): string[] {
   if (text.length < FILLER_RUN + MIN_PIECE) return [];
   const pieces: string[] = [];
+  // Where the piece after the last filler run starts: 0 while none was found.
   let pieceStart = 0;
-  let found = false;
   let i = 0;
   while (i < text.length && pieces.length < MAX_PIECES) {
     const c = text.charCodeAt(i);
     let j = i + 1;
     while (j < text.length && text.charCodeAt(j) === c) j++;
     if (j - i >= FILLER_RUN) {
-      found = true;
       keepPiece(text.slice(pieceStart, i), pieces);
       pieceStart = j;
     }
     i = j;
   }
-  if (!found) return [];
+  if (pieceStart === 0) return [];
   if (pieces.length < MAX_PIECES) keepPiece(text.slice(pieceStart), pieces);
   return pieces;
 }

@@ -16,10 +16,22 @@ import { finding } from "./text.ts";
 /** One mutation field asked for this often in one operation is a batch, not a form being saved. */
 const BATCH_ALIASES = 10;
 const INTROSPECTION = /__schema\b|__type\s*\(/;
+/** Selection sets nested deeper are not searched (the parser's token bound keeps documents far shallower in practice). */
+const MAX_SELECTION_DEPTH = 64;
+
+/**
+ * Whether a mutation may hold a batch: each alias is written `alias:`, so a batch has at least
+ * BATCH_ALIASES colons after the keyword. Ordinary mutations (a form saved) are not parsed again.
+ */
+function mayBatch(s: string, mutation: number): boolean {
+  let colons = 0;
+  for (let i = s.indexOf(":", mutation); i !== -1 && colons < BATCH_ALIASES; i = s.indexOf(":", i + 1)) colons++;
+  return colons >= BATCH_ALIASES;
+}
 
 /** Whether a selection set, at any depth (fragments' own sets included), asks for an introspection field. */
 function asksIntrospection(set: SelectionSetNode | undefined, depth = 0): boolean {
-  if (!set || depth > 64) return false;
+  if (!set || depth > MAX_SELECTION_DEPTH) return false;
   for (const sel of set.selections) {
     if (sel.kind === Kind.FIELD && (sel.name.value === "__schema" || sel.name.value === "__type")) return true;
     if (sel.kind !== Kind.FRAGMENT_SPREAD && asksIntrospection(sel.selectionSet, depth + 1)) return true;
@@ -50,14 +62,15 @@ export const graphqlAnalyzer: Analyzer = {
     const s = input.text;
     const introspection = INTROSPECTION.exec(s);
     const mutation = s.indexOf("mutation");
-    if (!introspection && mutation === -1) return [];
+    const batch = mutation !== -1 && mayBatch(s, mutation);
+    if (!introspection && !batch) return [];
     const doc = parseGraphql(s);
     if (!doc) return [];
     const out: Finding[] = [];
     if (introspection && doc.definitions.some((d) => (d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION) && asksIntrospection(d.selectionSet))) {
       out.push(finding("scanner", "graphql.introspection", 0.85, introspection.index, introspection.index + introspection[0].length));
     }
-    if (mutation !== -1 && largestMutationBatch(doc) >= BATCH_ALIASES) out.push(finding("scanner", "graphql.alias-batch", 0.85, mutation, s.length));
+    if (batch && largestMutationBatch(doc) >= BATCH_ALIASES) out.push(finding("scanner", "graphql.alias-batch", 0.85, mutation, s.length));
     return out;
   },
 };

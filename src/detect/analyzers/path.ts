@@ -389,7 +389,8 @@ function junkBefore(s: string, i: number): number {
 }
 
 /**
- * A value that ends at a system file reached through parent directories spelled in any junk:
+ * A value (read to `valueEnd`: a route parameter ends before the path does) that ends at a system file
+ * reached through parent directories spelled in any junk:
  * `..%c0%qf..%c0%qfetc%c0%qfpasswd`, `%c0.%c0.%uEFC8boot.ini`, `?./?./windows/system32/drivers/etc/hosts`,
  * `%%32%%65%%32%%65%c1%pcetc%c1%pcissue`. Few of these spellings resolve on any server, but a run of
  * dots, broken escapes and stray bytes right before `etc/passwd` says what the sender wanted: the
@@ -397,8 +398,8 @@ function junkBefore(s: string, i: number): number {
  * file ends the value, and the junk before it starts the value (or a word, or follows a separator),
  * so `wait...etc/hosts` and `see the docs... etc. passwd` are no climb.
  */
-function junkClimb(s: string): Finding | null {
-  let end = s.length;
+function junkClimb(s: string, valueEnd = s.length): Finding | null {
+  let end = valueEnd;
   // A NUL or `%00` after the file cuts off the extension the application appends.
   for (;;) {
     if (end > 0 && (s.charCodeAt(end - 1) === 0 || isSpaceCode(s.charCodeAt(end - 1)))) end--;
@@ -422,7 +423,7 @@ function junkClimb(s: string): Finding | null {
 function climbOf(s: string, input: AnalyzerInput): Finding | null {
   let climb = junkClimb(s);
   if (input.kind !== "path") return climb;
-  for (const end of routeTailSlashes(s)) climb ??= junkClimb(s.slice(0, end));
+  for (const end of routeTailSlashes(s)) climb ??= junkClimb(s, end);
   return climb;
 }
 

@@ -121,8 +121,9 @@ function analyzeAscii(text: string): Finding[] {
 }
 
 /** Characters a scanner strings together to break whatever context a value lands in. */
-const MIN_SCATTERED_RUN = 5;
 const BREAKERS = asciiSet("'\"`(),.;");
+/** A run of breakers this long holds both quotes apart only when it was drawn to break things (sqlmap draws ten). */
+const MIN_SCATTERED_RUN = 5;
 
 /**
  * An error probe: a run of breaking characters that ends the value, with both quotes side by side (or
