@@ -237,26 +237,26 @@ describe("DenyList in process", () => {
     expect(activityTypes()).toEqual([`ban.added ${attacker}`, `ban.expired ${attacker}`]);
   });
 
-  test("an expired ban and the record of its expiry are seen together: one transaction, whoever reads the database", async () => {
+  test("a ban added, lifted or expired is seen together with its record: one transaction, whoever reads the database", async () => {
     const { dir, store, clock, denyList, activities } = setup();
-    denyList.onThreat(threat("203.0.113.60", clock.now - 2000));
-    denyList.onThreat(threat("203.0.113.60", clock.now - 1000));
-    denyList.onThreat(threat("203.0.113.60", clock.now));
-    await denyList.idle();
-    // What another connection (another hub, the console) sees while the expiry's activity is written.
+    // What another connection (another hub, the console) sees of the bans while each record is written.
     const other = openReadonly(join(dir, "moat.db"));
-    const seenWhileRecording: number[] = [];
+    const bansSeen = () => (other.query("select count(*) as n from bans").get() as { n: number }).n;
+    const seenWhileRecording: string[] = [];
     const record = activities.record.bind(activities);
     activities.record = (a) => {
-      if (a.type === "ban.expired") seenWhileRecording.push((other.query("select count(*) as n from bans").get() as { n: number }).n);
+      seenWhileRecording.push(`${a.type} ${bansSeen()}`);
       record(a);
     };
+    denyList.ban("203.0.113.60", { reason: "test", source: "manual", durationMs: 600_000 });
+    denyList.ban("203.0.113.61", { reason: "test", source: "manual", durationMs: null });
+    denyList.unban("203.0.113.61");
     clock.now += 600_000;
     expect((await denyList.sweep(clock.now))?.addresses).toBe(0);
-    // Not yet committed when the record is written: the other connection still sees the ban.
-    expect(seenWhileRecording).toEqual([1]);
-    expect(other.query("select count(*) as n from bans").get()).toEqual({ n: 0 });
-    expect(other.query("select count(*) as n from activities where type = 'ban.expired'").get()).toEqual({ n: 1 });
+    // Not yet committed while each record is written: the other connection sees the bans as before the change.
+    expect(seenWhileRecording).toEqual(["ban.added 0", "ban.added 1", "ban.removed 2", "ban.expired 1"]);
+    expect(bansSeen()).toBe(0);
+    expect(other.query("select type from activities order by id").all()).toEqual([{ type: "ban.added" }, { type: "ban.added" }, { type: "ban.removed" }, { type: "ban.expired" }]);
     other.close();
     store.close();
   });

@@ -17,6 +17,7 @@ import { and, count, desc, eq, gt, isNotNull, isNull, lte, ne, or } from "drizzl
 import { campaignPrefix, canonicalIp, canonicalIpOrRange, parseCidr, parseIp, rangeContains, type IpRange } from "../../core/ip.ts";
 import { atLeastSeverity } from "../../core/enums.ts";
 import type { ServiceContext } from "../context.ts";
+import type { NewActivity } from "../activities.ts";
 import { bans } from "../../store/schema.ts";
 import { deleteSetting, writeSetting } from "../../store/settings.ts";
 import { BurstTracker, clip, type AlertDraft } from "../alert-rules.ts";
@@ -178,9 +179,11 @@ export class DenyList {
     const simulated = ban.simulated ?? false;
     const expiresAt = "expiresAt" in ban ? ban.expiresAt : ban.durationMs === null ? null : now + ban.durationMs;
     const values = { reason: ban.reason, source: ban.source, createdAt: now, expiresAt, simulated };
-    const row = this.ctx.store.db.insert(bans).values({ ip: canonical, ...values }).onConflictDoUpdate({ target: bans.ip, set: values }).returning().get();
     const title = simulated ? `Would ban ${canonical} (ban.simulate)` : `Banned ${canonical}`;
-    this.ctx.activities.record({ type: "ban.added", title, details: `${BAN_SOURCE_WORDS[ban.source]}, ${describeExpiry(row.expiresAt)}: ${ban.reason}`, ip: canonical });
+    const row = this.recorded(
+      () => this.ctx.store.db.insert(bans).values({ ip: canonical, ...values }).onConflictDoUpdate({ target: bans.ip, set: values }).returning().get(),
+      (row) => [{ type: "ban.added", title, details: `${BAN_SOURCE_WORDS[ban.source]}, ${describeExpiry(row.expiresAt)}: ${ban.reason}`, ip: canonical }],
+    );
     this.ctx.log.info(simulated ? "ban decided (simulated: not written)" : "banned", { ip: canonical, source: ban.source, expires: describeExpiry(row.expiresAt), reason: ban.reason });
     return row;
   }
@@ -189,9 +192,11 @@ export class DenyList {
   unban(ip: string): BanRow | null {
     const canonical = canonicalIpOrRange(ip);
     if (!canonical) throw new BanError(`"${ip}" is neither an IP address nor a prefix such as 203.0.113.0/24`);
-    const row = this.ctx.store.db.delete(bans).where(eq(bans.ip, canonical)).returning().get();
+    const row = this.recorded(
+      () => this.ctx.store.db.delete(bans).where(eq(bans.ip, canonical)).returning().get(),
+      (row) => (row ? [{ type: "ban.removed", title: `Ban on ${canonical} removed`, details: `by hand (it was ${row.source}: ${row.reason})`, ip: canonical }] : []),
+    );
     if (!row) return null;
-    this.ctx.activities.record({ type: "ban.removed", title: `Ban on ${canonical} removed`, details: `by hand (it was ${row.source}: ${row.reason})`, ip: canonical });
     this.ctx.log.info("ban removed", { ip: canonical });
     return row;
   }
@@ -228,8 +233,10 @@ export class DenyList {
     }
     for (const row of held.values()) {
       if (row.source !== "hub" || wanted.has(row.ip)) continue;
-      this.ctx.store.db.delete(bans).where(eq(bans.ip, row.ip)).run();
-      this.ctx.activities.record({ type: "ban.removed", title: `Ban on ${row.ip} lifted by the hub`, details: `the hub no longer holds it: ${row.reason}`, ip: row.ip });
+      this.recorded(
+        () => this.ctx.store.db.delete(bans).where(eq(bans.ip, row.ip)).run(),
+        () => [{ type: "ban.removed", title: `Ban on ${row.ip} lifted by the hub`, details: `the hub no longer holds it: ${row.reason}`, ip: row.ip }],
+      );
       changes++;
     }
     this.refusedFromHub = refusedNow; // forgotten once the hub drops the ban or it is taken
@@ -237,20 +244,27 @@ export class DenyList {
     return changes;
   }
 
-  /**
-   * Deletes the bans that expired by `now`, each with its activity in the same transaction: whoever
-   * reads the database (another hub, the console) sees a ban gone only with the record of why.
-   */
+  /** Deletes the bans that expired by `now`; returns them. */
   expire(now: number): BanRow[] {
-    const expired = this.ctx.store.db.transaction(() => {
-      const rows = this.ctx.store.db.delete(bans).where(and(isNotNull(bans.expiresAt), lte(bans.expiresAt, now))).returning().all();
-      for (const row of rows) {
-        this.ctx.activities.record({ type: "ban.expired", title: `Ban on ${row.ip} expired`, details: `decided ${BAN_SOURCE_WORDS[row.source]} at ${new Date(row.createdAt).toISOString()}: ${row.reason}`, ip: row.ip });
-      }
-      return rows;
-    });
+    const expired = this.recorded(
+      () => this.ctx.store.db.delete(bans).where(and(isNotNull(bans.expiresAt), lte(bans.expiresAt, now))).returning().all(),
+      (rows) => rows.map((row) => ({ type: "ban.expired", title: `Ban on ${row.ip} expired`, details: `decided ${BAN_SOURCE_WORDS[row.source]} at ${new Date(row.createdAt).toISOString()}: ${row.reason}`, ip: row.ip })),
+    );
     for (const row of expired) this.ctx.log.info("ban expired", { ip: row.ip });
     return expired;
+  }
+
+  /**
+   * A change to the bans and the activities that record it, in one transaction: whoever reads the
+   * database (another hub, the console, moat ban list) sees a ban added, lifted or expired only with
+   * the record of it. Nested in a caller's transaction it is a savepoint.
+   */
+  private recorded<T>(change: () => T, records: (result: T) => NewActivity[]): T {
+    return this.ctx.store.db.transaction(() => {
+      const result = change();
+      for (const activity of records(result)) this.ctx.activities.record(activity);
+      return result;
+    });
   }
 
   /** The expiry sweep (a job): drops expired bans and rewrites the file when that changed it or an earlier write or reload failed. */
