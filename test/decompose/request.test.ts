@@ -3,10 +3,27 @@ import { addCookieLeaves, addHeaderLeaves, addPathLeaf, addQueryLeaves } from ".
 import { leafAt, paths, request, sink } from "./fixtures.ts";
 
 describe("path and query", () => {
-  test("the path is decoded once and kept whole", () => {
+  test("the path is decoded once and kept whole; a segment with escapes is also the value a route reads", () => {
     const s = sink();
     addPathLeaf(s, request(["GET /files/..%2F..%252Fetc/passwd;x=1 HTTP/1.1", "Host: x"]));
-    expect(s.leaves).toEqual([{ location: "path", path: "path", name: "", text: "/files/../..%2Fetc/passwd;x=1", kind: "path", encodings: [] }]);
+    expect(s.leaves).toEqual([
+      { location: "path", path: "path", name: "", text: "/files/../..%2Fetc/passwd;x=1", kind: "path", encodings: [] },
+      { location: "path", path: "path.segment[2]", name: "", text: "../..%2Fetc", kind: "value", encodings: [] },
+    ]);
+  });
+
+  test("route values: each escaped segment by its position, none for a path without escapes, at most 16", () => {
+    const s = sink();
+    addPathLeaf(s, request(["GET /files/%2Fvar%2Flog%2Fauth.log/view/net%20view HTTP/1.1", "Host: x"]));
+    expect(paths(s.leaves)).toEqual(["path", "path.segment[2]", "path.segment[4]"]);
+    expect(leafAt(s.leaves, "path.segment[2]").text).toBe("/var/log/auth.log");
+    expect(leafAt(s.leaves, "path.segment[4]").text).toBe("net view");
+    const plain = sink();
+    addPathLeaf(plain, request(["GET /files/report.pdf/view HTTP/1.1", "Host: x"]));
+    expect(paths(plain.leaves)).toEqual(["path"]);
+    const many = sink();
+    addPathLeaf(many, request([`GET /${Array.from({ length: 40 }, (_, i) => `a%20${i}`).join("/")} HTTP/1.1`, "Host: x"]));
+    expect(many.leaves).toHaveLength(1 + 16);
   });
 
   test("query values as query.<name>; names that are not plain words as key leaves too", () => {

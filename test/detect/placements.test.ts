@@ -38,6 +38,14 @@ describe("ordinary page views of sites never seen", () => {
   });
 });
 
+describe("escaped path segments of ordinary pages", () => {
+  test("names with spaces, brackets and phrases that start with a command's name: not flagged", async () => {
+    const views = ["/wiki/New%20York%20City", "/docs/My%20Report%20(final).pdf", "/search/cat%20videos", "/files/docs%2F2026%2Freport.pdf/view"];
+    const verdicts = await detector.judge(views.map((p) => req(`GET ${p} HTTP/1.1\r\nHost: shop.example.com\r\n\r\n`)));
+    expect(verdicts.map((v) => v.isAnomaly)).toEqual([false, false, false, false]);
+  });
+});
+
 describe("attacks wherever they sit", () => {
   const cases: [string, string, string, string][] = [
     ["in a Referer's query", "GET / HTTP/1.1\r\nHost: a\r\nReferer: https://shop.example.com/search?id=1%27%20UNION%20SELECT%20password%20FROM%20users--\r\n\r\n", "sqli", "header.referer.query.id"],
@@ -48,6 +56,9 @@ describe("attacks wherever they sit", () => {
     ["in a parameter's name (a framework's property path)", "POST /x HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nclass.module.classLoader.resources.context.parent.pipeline.first.pattern=x", "code-injection", "body.class.module.classLoader.resources.context.parent.pipeline.first.pattern"],
     ["in a multipart file name", "POST /upload HTTP/1.1\r\nHost: a\r\nContent-Type: multipart/form-data; boundary=XX\r\n\r\n--XX\r\nContent-Disposition: form-data; name=\"f\"; filename=\"<img src=x onerror=alert(1)>.png\"\r\n\r\nhello\r\n--XX--\r\n", "xss", ""],
     ["in a SOAP body's DOCTYPE", "POST /ws HTTP/1.1\r\nHost: a\r\nContent-Type: text/xml\r\n\r\n<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><a>&x;</a></soap:Body></soap:Envelope>", "xxe", ""],
+    ["as a route's value, a system file behind escaped slashes", "GET /files/%2Fvar%2Flog%2Fapache2%2Ferror.log/view HTTP/1.1\r\nHost: a\r\n\r\n", "traversal", "path.segment[2]"],
+    ["as a route's value, a command line in the middle of the path", "GET /files/ls%20-l%20%2Fvar%2Fwww%2F%2A/view HTTP/1.1\r\nHost: a\r\n\r\n", "cmdi", "path.segment[2]"],
+    ["in a cookie, a URL spelled to pass a redirect check", "GET / HTTP/1.1\r\nHost: a\r\nCookie: sid=1; back=%2F%09%2Fevil.example\r\n\r\n", "open-redirect", "cookie.back"],
     ["as a short base64 token (the whole value)", `GET /q?c=${Buffer.from("| id").toString("base64")} HTTP/1.1\r\nHost: a\r\n\r\n`, "cmdi", "query.c~base64"],
     ["as base64 in a path segment", `GET /files/${Buffer.from("<script>alert(document.cookie)</script>").toString("base64url")} HTTP/1.1\r\nHost: a\r\n\r\n`, "xss", "path~base64"],
     ["in a double-encoded form body", "POST /post HTTP/1.1\r\nHost: a\r\n\r\npay%3DAND%202771%3D1709%29", "sqli", "body~url~url-in-value.query.pay"],

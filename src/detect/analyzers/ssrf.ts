@@ -546,6 +546,7 @@ export const ssrfAnalyzer: Analyzer = {
     if (typeof text !== "string" || text.length < 3 || !mayHoldUrl(text) || (input.location === "header" && REFERRER_PATH.test(input.path))) return [];
     const out: Finding[] = [];
     const leading = leadingUrl(text);
+    // A value of its own: a parameter, a cookie or a route's path segment, not a header's text.
     const ownValue = input.location !== "header" && input.kind === "value";
     const params = input.kind === "value" && (input.location === "query" || input.location === "body");
     const nameWeight = params ? redirectNameWeight(input.name) : 0;
@@ -561,7 +562,9 @@ export const ssrfAnalyzer: Analyzer = {
     for (let url = embeddedUrl(text, leading ? leading.end : 0); url; url = embeddedUrl(text, Math.max(url.end, url.start + 1))) {
       ssrfFindings(url, false, out);
     }
-    if (params) {
+    // A spelling that fools a validator is the attack in any value an application may redirect to;
+    // a plain URL only in a parameter whose name says it is one.
+    if (ownValue) {
       const wrapped = leading ? null : pathWrappedUrl(text);
       const url = leading ?? wrapped;
       const escaped = url ? null : (escapedSchemeUrl(text) ?? strippedMarkupUrl(text));
