@@ -13,13 +13,19 @@ export type Expander = (sink: LeafSink, leaf: Leaf, layer: number) => void;
 const PLAIN_NAME = /^[\w.:[\]-]*$/;
 /** Three or more dotted parts: a property path that Spring, Struts and OGNL bind (`class.module.classLoader`). */
 const PROPERTY_PATH = /^[^.]+\.[^.]+\./;
+/**
+ * JavaScript's way to an object's prototype (`__proto__`, `constructor.prototype`): a key that merges
+ * into it pollutes every object, whatever value it carries (`{"__proto__": {"isAdmin": true}}` has no
+ * string value to be a leaf).
+ */
+const PROTOTYPE_NAME = /__proto__|prototype/;
 
 /**
- * A name worth judging as a key leaf (`<script>`, `$where`, `a'or'1`, `java.lang.Runtime`), unlike
- * `user_id` or `soap:Body`.
+ * A name worth judging as a key leaf (`<script>`, `$where`, `a'or'1`, `java.lang.Runtime`,
+ * `__proto__`), unlike `user_id` or `soap:Body`.
  */
 export function isPlainName(name: string): boolean {
-  return PLAIN_NAME.test(name) && !PROPERTY_PATH.test(name);
+  return PLAIN_NAME.test(name) && !PROPERTY_PATH.test(name) && !PROTOTYPE_NAME.test(name);
 }
 
 export class LeafSink {

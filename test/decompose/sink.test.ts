@@ -8,6 +8,8 @@ describe("LeafSink", () => {
     for (const odd of ["$where", "<script>", "a'or'1", "a b", "x=1"]) expect(isPlainName(odd)).toBe(false);
     // A property path that frameworks bind is judged: Spring4Shell's and OGNL's payloads are names.
     for (const path of ["class.module.classLoader", "java.lang.Runtime", "a.b.c"]) expect(isPlainName(path)).toBe(false);
+    // The way to an object's prototype, judged even when the value under it is no string.
+    for (const proto of ["__proto__", "prototype", "__proto__[isAdmin]"]) expect(isPlainName(proto)).toBe(false);
     const s = sink();
     s.key("query", "query.id", "id");
     s.key("query", "query.$ne", "$ne");

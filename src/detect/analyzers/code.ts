@@ -296,9 +296,8 @@ const POLLUTING_KEY = /__proto__|\bconstructor\b\W{0,4}\bprototype\b/;
 const POLLUTING_IN_VALUE = /["'[]__proto__["'\]]|__proto__\s*[[.]|["']constructor["']\s*:\s*\{\s*["']prototype["']|constructor\s*\[\s*['"]?prototype/;
 
 /**
- * A leaf's path through a polluting key (`query.__proto__.admin`, `body.json.a.__proto__.b`): a
- * parameter name like `__proto__.x` is a plain name with no key leaf of its own, so its value is where
- * the key is seen.
+ * A leaf's path through a polluting key (`query.__proto__.admin`, `body.json.a.__proto__.b`), or a key
+ * leaf that is one (`body.json.constructor.prototype`: the key `prototype` alone is no pollution).
  */
 const POLLUTING_PATH = /(?:^|[.[])(?:__proto__|constructor[.[\]'"]{1,3}prototype)(?:$|[.[\]])/;
 
@@ -331,7 +330,7 @@ export const codeAnalyzer: Analyzer = {
     if ((input.kind === "filename" || (input.location === "header" && FILENAME_HEADER.test(input.name))) && SCRIPT_FILE.test(s)) {
       out.push(finding("code-injection", "code.script-upload", 0.85, 0, s.length));
     }
-    if (input.kind !== "key" && input.location !== "header" && input.path.indexOf("proto") !== -1 && POLLUTING_PATH.test(input.path)) {
+    if (input.location !== "header" && input.path.indexOf("proto") !== -1 && POLLUTING_PATH.test(input.path)) {
       out.push(finding("code-injection", "code.prototype-pollution", 0.9, 0, s.length));
     }
     if (input.kind === "value" && s.length <= LONGEST_DISPATCHED + 2 && DISPATCHED_FUNCTIONS.has(s.trim().toLowerCase())) {

@@ -95,6 +95,9 @@ describe("code analyzer", () => {
     const under = (path: string) => strength(codeAnalyzer, "1", { path, name: path.slice(path.lastIndexOf(".") + 1) });
     for (const p of ["query.__proto__.admin", "query.__proto__[jquery]", "body.json.title.__proto__.where.name", "query.constructor[prototype][x]"]) expect(under(p)).toBe(0.9);
     for (const p of ["query.proto", "query.prototype", "body.json.constructor.name", "query.my__proto__field"]) expect(under(p)).toBe(0);
+    // A key leaf that is the polluting key itself (`{"constructor": {"prototype": {...}}}`).
+    expect(strength(codeAnalyzer, "prototype", { kind: "key", path: "body.json.constructor.prototype", name: "prototype" })).toBe(0.9);
+    expect(strength(codeAnalyzer, "prototype", { kind: "key", path: "body.json.product.prototype", name: "prototype" })).toBe(0);
     // A header named so is no object being merged.
     expect(strength(codeAnalyzer, "1", { path: "header.__proto__", location: "header" })).toBe(0);
   });

@@ -19,6 +19,13 @@ describe("deserialization analyzer", () => {
     expect(s("rO0AB")).toBe(0);
   });
 
+  test("classes a polymorphic JSON binder can be made to build, which load code or a JNDI name", () => {
+    expect(s("org.springframework.context.support.ClassPathXmlApplicationContext")).toBe(0.9);
+    expect(s("com.zaxxer.hikari.HikariConfig")).toBe(0.9);
+    expect(s("ch.qos.logback.core.db.JNDIConnectionSource")).toBe(0.9);
+    for (const v of ["org.springframework.context.ApplicationContext", "com.zaxxer.hikari.pool", "HikariConfig"]) expect(s(v)).toBe(0);
+  });
+
   test("Commons Collections gadget names, however cased", () => {
     expect(s("x.invokertransformer")).toBe(0.85);
     expect(s("ChainedTransformer")).toBe(0.85);
