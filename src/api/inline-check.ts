@@ -18,7 +18,7 @@ export function isInlineCheckPath(path: string): boolean {
 }
 
 export const Reason = t.Object({
-  field: t.String({ description: "path, query.<name>, body.<name>, cookie.<name>, header.<name> or method" }),
+  field: t.String({ description: "where the value sat: path, path.segment[<i>] (an escaped segment, as a route reads it), query.<name>, body.<name> (body.json.a.b[0], body.multipart.<part>), cookie.<name>, header.<name> (header.referer.query.<name>), a reading decoded from one of those (query.q~base64), or method" }),
   name: t.String({ description: "an attack class (generic detector) or a departure from the site profile (site detector)" }),
   evidence: t.String(),
   detector: literalUnion(VERDICT_DETECTORS, { description: "allowlist: an operator's rule covers the request, which is not flagged" }),

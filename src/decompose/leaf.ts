@@ -50,6 +50,17 @@ export interface Leaf {
   encodings: Encoding[];
 }
 
+/**
+ * The request field a leaf belongs to, from its path: a reading derived from a value (`query.q~base64`,
+ * `path~unpadded`, `body.json.a~json.b`) is its value's, and a route value (`path.segment[2]`) is the
+ * path's. What an operator allows or a report groups by is the field, whichever reading scored.
+ */
+export function fieldOfLeaf(path: string): string {
+  const derived = path.indexOf("~");
+  const base = derived === -1 ? path : path.slice(0, derived);
+  return base.startsWith("path.segment[") ? "path" : base;
+}
+
 /** Counted conditions of the request as a whole. */
 export const REQUEST_FLAGS = [
   "body-oversize", // more body than the decompose limit: the rest was not looked at, and that is flagged

@@ -36,26 +36,25 @@ export function isVocabularyHeader(name: string): boolean {
   return VOCABULARY_HEADERS.has(name) || name.startsWith("sec-ch-") || name.startsWith("sec-fetch-");
 }
 
-/** Route values read per path: a path of more encoded segments is still judged whole. */
-const MAX_SEGMENT_VALUES = 16;
-
 /**
  * The URL path, decoded once and kept whole; and each segment that held percent escapes, decoded, as
  * the value of its own that a route reads (`/files/{name}/view` gets `name` after splitting on the
  * literal slashes): `/files/%2Fvar%2Flog%2Fauth.log/view` names a system file, `/run/net%20view` a
  * command, though neither starts the path. A client escapes a segment's slashes, spaces and quotes
- * only when the segment is one value.
+ * only when the segment is one value. No count is capped (escaped filler segments would push a
+ * payload past it); the request's leaf limit bounds them, and a text repeated is read once.
  */
 export function addPathLeaf(sink: LeafSink, req: HttpRequest): void {
   if (!sink.value("path", "path", "", percentDecode(req.path), "path") || req.path.indexOf("%") === -1) return;
   const segments = req.path.split("/");
-  let read = 0;
-  for (let i = 1; i < segments.length && read < MAX_SEGMENT_VALUES; i++) {
+  const read = new Set<string>();
+  // From 0: a request target need not start with a slash (`..%2f..%2fetc`).
+  for (let i = 0; i < segments.length; i++) {
     const raw = segments[i]!;
     if (raw.indexOf("%") === -1) continue;
     const text = percentDecode(raw);
-    if (text === raw) continue;
-    read++;
+    if (text === raw || read.has(text)) continue;
+    read.add(text);
     if (!sink.value("path", `path.segment[${i}]`, "", text)) return;
   }
 }

@@ -18,7 +18,7 @@ const PROPERTY_PATH = /^[^.]+\.[^.]+\./;
  * into it pollutes every object, whatever value it carries (`{"__proto__": {"isAdmin": true}}` has no
  * string value to be a leaf).
  */
-const PROTOTYPE_NAME = /__proto__|prototype/;
+const PROTOTYPE_NAME = /__proto__|(?:^|[.[])prototype(?:$|[.\]])/;
 
 /**
  * A name worth judging as a key leaf (`<script>`, `$where`, `a'or'1`, `java.lang.Runtime`,

