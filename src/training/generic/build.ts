@@ -4,15 +4,19 @@
  * 2. the leaves are split in two by content: the lexical model learns from one half, and the
  *    combiner learns from the other half how far to trust the lexical model next to the analyzers
  *    (trained on the lexical model's own training half, it would learn to trust it blindly);
- * 3. the request threshold is calibrated on benign requests of neither half, and the model is
- *    evaluated on held-out sets. Every number it reports names its split.
+ * 3. the request threshold is calibrated on benign requests no model trained on: legit-queries'
+ *    calibration side, and the dev sites of real traffic cross-fitted (each half of the sites scored
+ *    by models trained without it, while the shipped model learns from all of them), so that the
+ *    threshold rests on thousands of unseen requests rather than on the one or two a small held-out
+ *    share happens to hold; then the model is evaluated on held-out sets. Every number it reports
+ *    names its split.
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { readRequests } from "../../ingest/read.ts";
 import { Rejections } from "../../parse/rejections.ts";
-import { BLAZEHTTP_DIR, BLAZEHTTP_REQUESTS, loadBlazeHttp, type SiteRequest } from "../corpus/blazehttp.ts";
+import { BLAZEHTTP_DIR, BLAZEHTTP_REQUESTS, loadBlazeHttp } from "../corpus/blazehttp.ts";
 import { CRS_FAMILY_CLASS, loadCrsTests } from "../corpus/crs.ts";
 import type { HttpRequest } from "../../core/http-request.ts";
 import { decompose } from "../../decompose/index.ts";
@@ -49,6 +53,11 @@ export interface GenericBuildOptions {
   attackRequests?: { source: string; cases: { request: HttpRequest; label: ClassLabel }[] }[];
   /** Benign requests the threshold is calibrated on (besides legit-queries' calibration side). */
   calibrationRequests?: { source: string; requests: HttpRequest[] }[];
+  /**
+   * Benign requests of sites that both teach and calibrate, cross-fitted: the shipped model learns from
+   * all of them, and each fold of sites is scored for calibration by models trained without it.
+   */
+  crossFitRequests?: { source: string; requests: { site: string; request: HttpRequest }[] }[];
   /** Benign requests of sites held out of training and calibration, for the evaluation table. */
   heldOutRequests?: { source: string; split: string; requests: HttpRequest[] }[];
   progress?(stage: string, detail?: string): void;
@@ -93,7 +102,13 @@ interface LabelledLeaf {
   findings: Finding[];
   label: number;
   source: string;
+  /** The cross-fitting fold of the one site it came from; undefined for every other leaf (and one two folds share). */
+  fold?: number;
 }
+
+/** Folds of the cross-fitted sites. */
+const FOLDS = 2;
+const foldOf = (site: string) => Math.min(FOLDS - 1, Math.floor(splitPoint(`fold:${site}`) * FOLDS));
 
 /** Per-sample weights: benign carries half the total; attack classes share the rest by √count, so rare classes count without one sample weighing a hundred. */
 function classWeights(labels: ArrayLike<number>): Float32Array {
@@ -170,11 +185,10 @@ function queryRequest(query: string): HttpRequest | null {
 }
 
 /** Real traffic from the datasets folder: blazehttp's sites (split by site) and CSIC's normal requests. */
-export async function realTraffic(datasets: string): Promise<Pick<GenericBuildOptions, "benignRequests" | "attackRequests" | "calibrationRequests" | "heldOutRequests">> {
+export async function realTraffic(datasets: string): Promise<Pick<GenericBuildOptions, "benignRequests" | "attackRequests" | "crossFitRequests" | "heldOutRequests">> {
   const blaze = join(datasets, BLAZEHTTP_DIR, BLAZEHTTP_REQUESTS);
   const sites = existsSync(blaze) ? loadBlazeHttp(blaze).requests : [];
-  // The dev sites are shared out: most teach, a tenth calibrate. Test sites are only measured.
-  const calibrating = (s: SiteRequest) => splitPoint(`site:${s.site}`) < 0.6;
+  // The dev sites teach and, cross-fitted, calibrate. Test sites are only measured.
   const csic = async (file: string, limit: number) => {
     const out: HttpRequest[] = [];
     const path = join(datasets, file);
@@ -191,10 +205,9 @@ export async function realTraffic(datasets: string): Promise<Pick<GenericBuildOp
     // Only the dev side: the test side of the CRS tests is what `moat eval --crs-tests` reports.
     attackRequests: [{ source: "crs-regression dev attacks", cases: crs.flatMap((c) => (c.split === "dev" && c.positive && CRS_FAMILY_CLASS[c.family] ? [{ request: c.request, label: CRS_FAMILY_CLASS[c.family]! }] : [])) }],
     benignRequests: [
-      { source: "blazehttp-benign dev sites", requests: sites.filter((s) => s.split === "dev" && !calibrating(s)).map((s) => s.request) },
       { source: "csic2010 normal training", requests: await csic("csic2010/normalTrafficTraining.txt.gz", 8000) },
     ],
-    calibrationRequests: [{ source: "blazehttp-benign calibration sites", requests: sites.filter((s) => s.split === "dev" && calibrating(s)).map((s) => s.request) }],
+    crossFitRequests: [{ source: "blazehttp-benign dev sites", requests: sites.filter((s) => s.split === "dev").map((s) => ({ site: s.site, request: s.request })) }],
     heldOutRequests: [
       { source: "blazehttp-benign", split: "test sites (split by site)", requests: sites.filter((s) => s.split === "test").map((s) => s.request) },
       { source: "csic2010 normal", split: "normalTrafficTest", requests: await csic("csic2010/normalTrafficTest.txt.gz", Infinity) },
@@ -202,46 +215,13 @@ export async function realTraffic(datasets: string): Promise<Pick<GenericBuildOp
   };
 }
 
-export async function buildGenericModel(options: GenericBuildOptions): Promise<GenericBuildResult> {
-  const { datasets, progress } = options;
-  const analysis = new LeafAnalysis();
-  const r = rng(options.seed);
-  progress?.("corpus");
-  const samples: Sample[] = [
-    ...benignSamples(options.benignCount, options.seed),
-    ...legitQuerySamples(datasets, "train"),
-    ...httpParamsSamples(datasets, "payload_train.csv"),
-    ...payloadSamples(datasets, "train", options.seed + 1),
-    ...generatedAttacks(options.generatedCount, options.seed + 2),
-  ];
-  const training: Record<string, number> = {};
-  const count = (key: string, n = 1) => (training[key] = (training[key] ?? 0) + n);
-  // Leaves keyed by class and content: a header every request repeats is one sample, not thousands.
-  const unique = new Map<string, LabelledLeaf>();
-  const add = (ls: LabelledLeaf[]) => {
-    for (const l of ls) {
-      const key = `${l.label}\0${l.leaf.location}\0${l.leaf.kind}\0${l.leaf.text}`;
-      if (unique.has(key)) continue;
-      unique.set(key, l);
-      count(`${l.source} (${CLASSES[l.label]})`);
-    }
-  };
-  for (const s of samples) {
-    const req = requestFromSample(r, s);
-    if (req) add(labelledLeaves(analysis, req, s.label, decodedValue(s), s.source));
-  }
-  for (const { source, requests } of options.benignRequests ?? []) for (const req of requests) add(labelledLeaves(analysis, req, "benign", "", source));
-  // Session fixation needs a whole request (session-requests.ts): these teach the combiner what the
-  // request-scope finding means, next to the same ids sent from the site's own pages.
-  const sessions = sessionFixationRequests(SESSION_REQUESTS, options.seed + 3);
-  for (const { request, label } of sessions.attacks) add(labelledLeaves(analysis, request, label, "", "grammar:session-fixation requests"));
-  for (const request of sessions.benign) add(labelledLeaves(analysis, request, "benign", "", "grammar:session ids from the site's own pages"));
-  for (const { source, cases } of options.attackRequests ?? []) {
-    const decomposed = cases.map((c) => decompose(c.request).leaves);
-    const template = templateLeaves(decomposed);
-    decomposed.forEach((leaves, i) => add(suiteAttackLeaf(leaves, analysis.analyzeRequest(cases[i]!.request, leaves), template, cases[i]!.label, source)));
-  }
-  const all = [...unique.values()];
+/**
+ * The lexical model and the combiner, trained on `all`: the leaves are split in two by content, the
+ * lexical model learns from one half and the combiner, from the other, how far to trust it. `fold`
+ * names a cross-fitting model in the progress messages.
+ */
+async function trainModels(all: LabelledLeaf[], options: GenericBuildOptions, fold?: string): Promise<{ lexicalWeights: SoftmaxWeights; combinerWeights: SoftmaxWeights }> {
+  const progress = options.progress && ((stage: string, detail?: string) => options.progress!(stage, fold ? `${fold}${detail ? `, ${detail}` : ""}` : detail));
   // Context classes are the analyzers' and the combiner's alone: their look (a path ending in .php, a
   // URL in a parameter) is what ordinary traffic looks like too.
   const half = (l: LabelledLeaf) => (CONTEXT_CLASSES.has(l.label) || splitPoint(`half:${l.leaf.text}`) >= 0.5 ? "combiner" : "lexical");
@@ -278,6 +258,56 @@ export async function buildGenericModel(options: GenericBuildOptions): Promise<G
     onEpoch: (e, loss) => progress?.("combiner", `epoch ${e}/12, loss ${loss.toFixed(4)}`),
   });
 
+  return { lexicalWeights, combinerWeights };
+}
+
+export async function buildGenericModel(options: GenericBuildOptions): Promise<GenericBuildResult> {
+  const { datasets, progress } = options;
+  const analysis = new LeafAnalysis();
+  const r = rng(options.seed);
+  progress?.("corpus");
+  const samples: Sample[] = [
+    ...benignSamples(options.benignCount, options.seed),
+    ...legitQuerySamples(datasets, "train"),
+    ...httpParamsSamples(datasets, "payload_train.csv"),
+    ...payloadSamples(datasets, "train", options.seed + 1),
+    ...generatedAttacks(options.generatedCount, options.seed + 2),
+  ];
+  const training: Record<string, number> = {};
+  const count = (key: string, n = 1) => (training[key] = (training[key] ?? 0) + n);
+  // Leaves keyed by class and content: a header every request repeats is one sample, not thousands.
+  const unique = new Map<string, LabelledLeaf>();
+  const add = (ls: LabelledLeaf[], fold?: number) => {
+    for (const l of ls) {
+      const key = `${l.label}\0${l.leaf.location}\0${l.leaf.kind}\0${l.leaf.text}`;
+      const known = unique.get(key);
+      // A value seen outside one fold's sites is no fold's own: every model learns it.
+      if (known) {
+        if (known.fold !== fold) known.fold = undefined;
+        continue;
+      }
+      unique.set(key, { ...l, fold });
+      count(`${l.source} (${CLASSES[l.label]})`);
+    }
+  };
+  for (const s of samples) {
+    const req = requestFromSample(r, s);
+    if (req) add(labelledLeaves(analysis, req, s.label, decodedValue(s), s.source));
+  }
+  for (const { source, requests } of options.benignRequests ?? []) for (const req of requests) add(labelledLeaves(analysis, req, "benign", "", source));
+  for (const { source, requests } of options.crossFitRequests ?? []) for (const { site, request } of requests) add(labelledLeaves(analysis, request, "benign", "", source), foldOf(site));
+  // Session fixation needs a whole request (session-requests.ts): these teach the combiner what the
+  // request-scope finding means, next to the same ids sent from the site's own pages.
+  const sessions = sessionFixationRequests(SESSION_REQUESTS, options.seed + 3);
+  for (const { request, label } of sessions.attacks) add(labelledLeaves(analysis, request, label, "", "grammar:session-fixation requests"));
+  for (const request of sessions.benign) add(labelledLeaves(analysis, request, "benign", "", "grammar:session ids from the site's own pages"));
+  for (const { source, cases } of options.attackRequests ?? []) {
+    const decomposed = cases.map((c) => decompose(c.request).leaves);
+    const template = templateLeaves(decomposed);
+    decomposed.forEach((leaves, i) => add(suiteAttackLeaf(leaves, analysis.analyzeRequest(cases[i]!.request, leaves), template, cases[i]!.label, source)));
+  }
+  const all = [...unique.values()];
+  const { lexicalWeights, combinerWeights } = await trainModels(all, options);
   // Calibrate through the real ONNX path, on requests neither half saw.
   progress?.("calibrate");
   const provisional: GenericMetadata = {
@@ -295,18 +325,29 @@ export async function buildGenericModel(options: GenericBuildOptions): Promise<G
   // The scores do not depend on the threshold: this one model serves calibration and evaluation.
   const model = await GenericModel.fromBytes(encodeGenericModel(lexicalWeights, combinerWeights, provisional));
   // Calibration reads the combiner's scores; the evaluation, the detector's (an analyzer's proof under each: proof.ts).
-  const score = async (requests: HttpRequest[], proofAt?: number) => {
+  const scoreWith = async (m: GenericModel, requests: HttpRequest[], proofAt?: number) => {
     const out: number[] = [];
     for (let i = 0; i < requests.length; i += 2048) {
-      const scored = await model.scoreRequests(requests.slice(i, i + 2048));
+      const scored = await m.scoreRequests(requests.slice(i, i + 2048));
       out.push(...scored.map((s) => (proofAt === undefined ? s : withProof(s, proofAt, provisional.classes)).score));
     }
     return out;
   };
+  const score = (requests: HttpRequest[], proofAt?: number) => scoreWith(model, requests, proofAt);
   const legit = (side: "calibration" | "test") => legitQueries(datasets, side).flatMap((q) => queryRequest(q) ?? []);
   const calibrationSets = [{ source: "legit-queries", requests: legit("calibration") }, ...(options.calibrationRequests ?? [])];
   const calibration = (await Promise.all(calibrationSets.map((s) => score(s.requests)))).flat();
   for (const s of calibrationSets) count(`${s.source} (calibration)`, s.requests.length);
+  // Each fold of the cross-fitted sites, scored by models trained without its sites' own values.
+  for (const c of options.crossFitRequests ?? []) {
+    for (let f = 0; f < FOLDS; f++) {
+      const requests = c.requests.filter((r) => foldOf(r.site) === f).map((r) => r.request);
+      if (!requests.length) continue;
+      const weights = await trainModels(all.filter((l) => l.fold !== f), options, `calibration fold ${f + 1}/${FOLDS}`);
+      calibration.push(...(await scoreWith(await GenericModel.fromBytes(encodeGenericModel(weights.lexicalWeights, weights.combinerWeights, provisional)), requests)));
+    }
+    count(`${c.source} (calibration, cross-fitted in ${FOLDS} folds of sites)`, c.requests.length);
+  }
   const meta: GenericMetadata = { ...provisional, threshold: thresholdForFpr(calibration, options.targetFpr) };
   const bytes = encodeGenericModel(lexicalWeights, combinerWeights, meta);
 
