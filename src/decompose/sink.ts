@@ -25,7 +25,8 @@ const PROTOTYPE_NAME = /__proto__|(?:^|[.[])prototype(?:$|[.\]])/;
  * `__proto__`), unlike `user_id` or `soap:Body`.
  */
 export function isPlainName(name: string): boolean {
-  return PLAIN_NAME.test(name) && !PROPERTY_PATH.test(name) && !PROTOTYPE_NAME.test(name);
+  // `proto` first: most names are no prototype, and a key is tested for every JSON member.
+  return PLAIN_NAME.test(name) && !PROPERTY_PATH.test(name) && !(name.indexOf("proto") !== -1 && PROTOTYPE_NAME.test(name));
 }
 
 export class LeafSink {
