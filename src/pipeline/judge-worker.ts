@@ -5,26 +5,19 @@
  * the threshold setting and the live site model's version, and a different version is loaded first.
  */
 import { setPriority } from "node:os";
+import { workerData } from "node:worker_threads";
 import { Detector } from "../detect/detector.ts";
-import { siteChange, type JudgeReply, type JudgeRequest } from "./worker-judge.ts";
+import { siteChange, type JudgeReply, type JudgeRequest, type JudgeWorkerData } from "./worker-judge.ts";
 
 declare const self: Worker;
 
-/**
- * The thread's niceness, set once (on Linux a thread's own: the listener that answers nginx and the
- * service's main thread keep theirs). Judging is out of band, so when the cores are busy it is what
- * should wait: nginx holds a client's connection until its copy is answered.
- */
-let reniced = false;
-
-function renice(niceness: number): void {
-  if (reniced) return;
-  reniced = true;
-  try {
-    setPriority(niceness);
-  } catch {
-    // A platform that refuses keeps the thread as it was: judging still works, only its priority does not change.
-  }
+// The thread's niceness, set before its first batch (on Linux a thread's own: the listener that
+// answers nginx and the service's main thread keep theirs). Judging is out of band, so when the cores
+// are busy it is what should wait: nginx holds a client's connection until its copy is answered.
+try {
+  setPriority((workerData as JudgeWorkerData).niceness);
+} catch {
+  // A platform that refuses keeps the thread as it was: judging still works, only its priority does not change.
 }
 
 let detector: Promise<Detector> = Detector.load();
@@ -35,7 +28,6 @@ let detector: Promise<Detector> = Detector.load();
 let asked: string | null = null;
 
 async function follow(request: JudgeRequest): Promise<Detector> {
-  renice(request.niceness);
   let current = await detector;
   const wanted = request.site?.version ?? null;
   const change = wanted === asked ? "keep" : siteChange(current.site?.meta.version ?? null, request.site);

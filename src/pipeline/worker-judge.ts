@@ -15,7 +15,11 @@ export interface JudgeRequest {
   threshold: number | undefined;
   /** The live site model: where it is and which version, or null when there is none. */
   site: { dir: string; version: string } | null;
-  /** The judging thread's niceness (`mirror.judge_nice`). */
+}
+
+/** What the judging thread is started with. */
+export interface JudgeWorkerData {
+  /** Its niceness (`mirror.judge_nice`). */
   niceness: number;
 }
 
@@ -57,7 +61,9 @@ export class WorkerJudge {
   }
 
   private start(): Worker {
-    const worker = new Worker(WORKER);
+    // Bun's Worker hands node's `workerData` to the thread (the DOM's WorkerOptions type does not list it).
+    const options: WorkerOptions & { workerData: JudgeWorkerData } = { workerData: { niceness: this.niceness } };
+    const worker = new Worker(WORKER, options);
     worker.onmessage = (event: MessageEvent<JudgeReply>) => this.settle(event.data);
     worker.onerror = (event) => this.lose(`the judging thread failed: ${event.message}`);
     return worker;
@@ -73,7 +79,7 @@ export class WorkerJudge {
     if (!this.worker) return this.detector.judge(requests);
     const id = this.nextId++;
     const site = this.detector.site;
-    const request: JudgeRequest = { id, requests, threshold: this.detector.thresholdSetting, site: site ? { dir: this.modelDir, version: site.meta.version } : null, niceness: this.niceness };
+    const request: JudgeRequest = { id, requests, threshold: this.detector.thresholdSetting, site: site ? { dir: this.modelDir, version: site.meta.version } : null };
     return new Promise<Verdict[]>((resolve, reject) => {
       this.pending.set(id, { requests, resolve, reject });
       this.worker!.postMessage(request);
