@@ -31,6 +31,7 @@ import { httpParamsSamples, legitQueries, legitQuerySamples } from "../corpus/da
 import { decodedValue, requestForTarget, requestFromSample } from "../corpus/placement.ts";
 import { rng } from "../../core/random.ts";
 import { splitPoint, type Sample } from "../corpus/sample.ts";
+import { CALIBRATION_FOLDS, foldOf, LeafCorpus, type LabelledLeaf } from "./leaf-corpus.ts";
 import { DEFAULT_FEATURIZER, FEATURIZER_VERSION, featurizeField, type SparseVector } from "../../detect/featurize.ts";
 import { exportLinearOnnx } from "../../detect/onnx/linear.ts";
 import { metricsAt, rocAuc, thresholdForFpr, type Scored } from "../eval/metrics.ts";
@@ -51,8 +52,6 @@ export interface GenericBuildOptions {
   benignRequests?: { source: string; requests: HttpRequest[] }[];
   /** Attack requests of real test suites (the CRS regression tests' dev side), with the class each teaches when no analyzer names one. */
   attackRequests?: { source: string; cases: { request: HttpRequest; label: ClassLabel }[] }[];
-  /** Benign requests the threshold is calibrated on (besides legit-queries' calibration side). */
-  calibrationRequests?: { source: string; requests: HttpRequest[] }[];
   /**
    * Benign requests of sites that both teach and calibrate, cross-fitted: the shipped model learns from
    * all of them, and each fold of sites is scored for calibration by models trained without it.
@@ -95,20 +94,6 @@ const CONTEXT_CLASSES = new Set(["scanner", "open-redirect", "ssrf", "rfi", "ses
 
 /** Generated session-fixation requests (and as many benign twins): about what the grammar gives each class. */
 const SESSION_REQUESTS = 400;
-
-/** One training value: a leaf, what the analyzers found in it, its class. */
-interface LabelledLeaf {
-  leaf: Leaf;
-  findings: Finding[];
-  label: number;
-  source: string;
-  /** The cross-fitting fold of the one site it came from; undefined for every other leaf (and one two folds share). */
-  fold?: number;
-}
-
-/** Folds of the cross-fitted sites. */
-const FOLDS = 2;
-const foldOf = (site: string) => Math.min(FOLDS - 1, Math.floor(splitPoint(`fold:${site}`) * FOLDS));
 
 /** Per-sample weights: benign carries half the total; attack classes share the rest by √count, so rare classes count without one sample weighing a hundred. */
 function classWeights(labels: ArrayLike<number>): Float32Array {
@@ -275,20 +260,9 @@ export async function buildGenericModel(options: GenericBuildOptions): Promise<G
   ];
   const training: Record<string, number> = {};
   const count = (key: string, n = 1) => (training[key] = (training[key] ?? 0) + n);
-  // Leaves keyed by class and content: a header every request repeats is one sample, not thousands.
-  const unique = new Map<string, LabelledLeaf>();
+  const corpus = new LeafCorpus();
   const add = (ls: LabelledLeaf[], fold?: number) => {
-    for (const l of ls) {
-      const key = `${l.label}\0${l.leaf.location}\0${l.leaf.kind}\0${l.leaf.text}`;
-      const known = unique.get(key);
-      // A value seen outside one fold's sites is no fold's own: every model learns it.
-      if (known) {
-        if (known.fold !== fold) known.fold = undefined;
-        continue;
-      }
-      unique.set(key, { ...l, fold });
-      count(`${l.source} (${CLASSES[l.label]})`);
-    }
+    for (const l of corpus.add(ls, fold)) count(`${l.source} (${CLASSES[l.label]})`);
   };
   for (const s of samples) {
     const req = requestFromSample(r, s);
@@ -306,9 +280,8 @@ export async function buildGenericModel(options: GenericBuildOptions): Promise<G
     const template = templateLeaves(decomposed);
     decomposed.forEach((leaves, i) => add(suiteAttackLeaf(leaves, analysis.analyzeRequest(cases[i]!.request, leaves), template, cases[i]!.label, source)));
   }
-  const all = [...unique.values()];
-  const { lexicalWeights, combinerWeights } = await trainModels(all, options);
-  // Calibrate through the real ONNX path, on requests neither half saw.
+  const { lexicalWeights, combinerWeights } = await trainModels(corpus.all(), options);
+  // Calibrate through the real ONNX path, on requests no model that scores them learned from.
   progress?.("calibrate");
   const provisional: GenericMetadata = {
     kind: "generic",
@@ -335,19 +308,18 @@ export async function buildGenericModel(options: GenericBuildOptions): Promise<G
   };
   const score = (requests: HttpRequest[], proofAt?: number) => scoreWith(model, requests, proofAt);
   const legit = (side: "calibration" | "test") => legitQueries(datasets, side).flatMap((q) => queryRequest(q) ?? []);
-  const calibrationSets = [{ source: "legit-queries", requests: legit("calibration") }, ...(options.calibrationRequests ?? [])];
-  const calibration = (await Promise.all(calibrationSets.map((s) => score(s.requests)))).flat();
-  for (const s of calibrationSets) count(`${s.source} (calibration)`, s.requests.length);
-  // Each fold of the cross-fitted sites, scored by models trained without its sites' own values.
-  for (const c of options.crossFitRequests ?? []) {
-    for (let f = 0; f < FOLDS; f++) {
-      const requests = c.requests.filter((r) => foldOf(r.site) === f).map((r) => r.request);
-      if (!requests.length) continue;
-      const weights = await trainModels(all.filter((l) => l.fold !== f), options, `calibration fold ${f + 1}/${FOLDS}`);
-      calibration.push(...(await scoreWith(await GenericModel.fromBytes(encodeGenericModel(weights.lexicalWeights, weights.combinerWeights, provisional)), requests)));
-    }
-    count(`${c.source} (calibration, cross-fitted in ${FOLDS} folds of sites)`, c.requests.length);
+  const calibrationQueries = legit("calibration");
+  const calibration = await score(calibrationQueries);
+  count("legit-queries (calibration)", calibrationQueries.length);
+  // Each fold of the cross-fitted sites (of every source), scored by models trained without its sites' own values.
+  const crossFit = options.crossFitRequests ?? [];
+  for (let f = 0; f < CALIBRATION_FOLDS; f++) {
+    const requests = crossFit.flatMap((c) => c.requests.filter((r) => foldOf(r.site) === f).map((r) => r.request));
+    if (!requests.length) continue;
+    const weights = await trainModels(corpus.without(f), options, `calibration fold ${f + 1}/${CALIBRATION_FOLDS}`);
+    calibration.push(...(await scoreWith(await GenericModel.fromBytes(encodeGenericModel(weights.lexicalWeights, weights.combinerWeights, provisional)), requests)));
   }
+  for (const c of crossFit) count(`${c.source} (calibration, cross-fitted in ${CALIBRATION_FOLDS} folds of sites)`, c.requests.length);
   const meta: GenericMetadata = { ...provisional, threshold: thresholdForFpr(calibration, options.targetFpr) };
   const bytes = encodeGenericModel(lexicalWeights, combinerWeights, meta);
 

@@ -1,5 +1,6 @@
 /** The generic model's card: what it was trained on, the command that rebuilt it, and its evaluation. */
 import type { GenericBuildResult } from "./build.ts";
+import { CALIBRATION_FOLDS } from "./leaf-corpus.ts";
 
 export function renderGenericCard(r: GenericBuildResult, command: string): string {
   const m = r.meta;
@@ -19,8 +20,8 @@ Classes: ${m.classes.join(", ")}.
 
 Threshold **${m.threshold.toFixed(6)}**, calibrated for a false-positive rate of ${m.targetFpr} per request
 on benign requests no model trained on: the calibration share (20%) of open-appsec's legitimate
-queries, and blazehttp's dev sites cross-fitted (each half of the sites scored by models trained
-without it; this model learns from all of them). Trained ${m.trainedAt}.
+queries, and blazehttp's dev sites cross-fitted (each of ${CALIBRATION_FOLDS} folds of the sites scored by models
+trained without it; this model learns from all of them). Trained ${m.trainedAt}.
 
 ## Rebuild
 
@@ -34,7 +35,7 @@ Every split is by content, never by line number or file:
 - payload lists (payloads/ and fuzzdb) by normalized content across all lists: 70% train, 30% test;
   a test line the project's generators can produce is dropped;
 - open-appsec's legitimate queries by a hash of the query: 50% train, 20% calibration, 30% test;
-- blazehttp-benign by site: the dev half of the sites trains and, cross-fitted in two folds of
+- blazehttp-benign by site: the dev half of the sites trains and, cross-fitted in ${CALIBRATION_FOLDS} folds of
   sites, calibrates; the test half is only measured;
 - the OWASP CRS regression tests by a hash of the request: only the dev half is trained on;
 - HttpParamsDataset by its own train and test files; CSIC's normal training file (8,000 requests);
