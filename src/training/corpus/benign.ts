@@ -75,12 +75,19 @@ function benignPath(f: Faker, r: () => number): string {
   }
 }
 
+/**
+ * The day Faker's dates (`recent()`, `past()`) count back from. Left to Faker, that is the clock: the
+ * samples, and the generic model trained on them, then changed from one build to the next.
+ */
+const REFERENCE_DATE = new Date("2026-01-01T00:00:00Z");
+
 /** `count` benign samples over all locations, deterministic per seed. */
 export function benignSamples(count: number, seed: number): Sample[] {
   const r = rng(seed);
   const fakers = LOCALES.map((locale, i) => {
     const f = new Faker({ locale: [locale, en, base] });
     f.seed(seed + i);
+    f.setDefaultRefDate(REFERENCE_DATE);
     return f;
   });
   const out: Sample[] = [];
