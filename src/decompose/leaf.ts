@@ -50,6 +50,13 @@ export interface Leaf {
   encodings: Encoding[];
 }
 
+const ROUTE_VALUE_PREFIX = "path.segment[";
+
+/** A path segment read as a route's value (`path.segment[2]`: the third segment, counted from 0). */
+export function routeValuePath(segment: number): string {
+  return `${ROUTE_VALUE_PREFIX}${segment}]`;
+}
+
 /**
  * The request field a leaf belongs to, from its path: a reading derived from a value (`query.q~base64`,
  * `path~unpadded`, `body.json.a~json.b`) is its value's, and a route value (`path.segment[2]`) is the
@@ -58,7 +65,7 @@ export interface Leaf {
 export function fieldOfLeaf(path: string): string {
   const derived = path.indexOf("~");
   const base = derived === -1 ? path : path.slice(0, derived);
-  return base.startsWith("path.segment[") ? "path" : base;
+  return base.startsWith(ROUTE_VALUE_PREFIX) ? "path" : base;
 }
 
 /** Counted conditions of the request as a whole. */

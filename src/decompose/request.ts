@@ -13,6 +13,7 @@
 import type { HttpRequest } from "../core/http-request.ts";
 import { percentDecode } from "../parse/decode.ts";
 import { addGraphqlLeaves, looksLikeGraphql } from "./body/graphql.ts";
+import { routeValuePath } from "./leaf.ts";
 import type { LeafSink } from "./sink.ts";
 import { addSourceUrlLeaves } from "./url.ts";
 
@@ -55,7 +56,7 @@ export function addPathLeaf(sink: LeafSink, req: HttpRequest): void {
     const text = percentDecode(raw);
     if (text === raw || read.has(text)) continue;
     read.add(text);
-    if (!sink.value("path", `path.segment[${i}]`, "", text)) return;
+    if (!sink.value("path", routeValuePath(i), "", text)) return;
   }
 }
 
