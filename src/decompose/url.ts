@@ -75,15 +75,21 @@ export function addUrlQueryLeaves(sink: LeafSink, query: string, base: UrlLeafBa
   }
 }
 
+/** `host/path?query` without a scheme: what a hand-made Referer looks like (no space before the `?`). */
+const SCHEMELESS_QUERY = /^[^\s?#]+\?([^#]*)/;
+
 /**
  * A Referer or Origin header: its path (`header.referer.path`, unless it is just `/`) and its query
- * parameters; a value that is not a URL is judged whole, as any header is.
+ * parameters; a value that is not a URL is judged whole, as any header is, and its query (after a
+ * scheme-less `host/path?`) is read too: an application that parses the header decodes it like any.
  */
 export function addSourceUrlLeaves(sink: LeafSink, header: string, value: string): void {
   const url = splitUrl(value);
   const path = `header.${header}`;
   if (!url) {
-    sink.value("header", path, header, value);
+    if (!sink.value("header", path, header, value)) return;
+    const query = SCHEMELESS_QUERY.exec(value)?.[1];
+    if (query) addUrlQueryLeaves(sink, query, { location: "header", path, encodings: [], layer: 0 });
     return;
   }
   if (url.path !== "" && url.path !== "/") sink.value("header", `${path}.path`, header, percentDecode(url.path), "path");

@@ -48,4 +48,15 @@ describe("Referer and Origin", () => {
     addSourceUrlLeaves(s, "referer", "() { :; }; /bin/cat /etc/passwd");
     expect(leafAt(s.leaves, "header.referer").text).toBe("() { :; }; /bin/cat /etc/passwd");
   });
+
+  test("a referer without a scheme is judged whole, and its query's parameters are decoded as any query's", () => {
+    const s = sink();
+    addSourceUrlLeaves(s, "referer", "www.example.com/?param=;/bin/cat+/etc/passwd#x");
+    expect(leafAt(s.leaves, "header.referer").text).toBe("www.example.com/?param=;/bin/cat+/etc/passwd#x");
+    expect(leafAt(s.leaves, "header.referer.query.param").text).toBe(";/bin/cat /etc/passwd");
+    // Text with a space before its `?` is no URL reference: judged whole only.
+    const prose = sink();
+    addSourceUrlLeaves(prose, "referer", "what is this?a=1");
+    expect(paths(prose.leaves)).toEqual(["header.referer"]);
+  });
 });

@@ -47,12 +47,13 @@ describe("escaped path segments of ordinary pages", () => {
 });
 
 describe("attacks wherever they sit", () => {
-  const cases: [string, string, string, string][] = [
+  // The leaf named first; a RegExp where two leaves carry the same piece (the path's, and the route value's).
+  const cases: [string, string, string, string | RegExp][] = [
     ["in a Referer's query", "GET / HTTP/1.1\r\nHost: a\r\nReferer: https://shop.example.com/search?id=1%27%20UNION%20SELECT%20password%20FROM%20users--\r\n\r\n", "sqli", "header.referer.query.id"],
     ["as base64 of JSON inside a parameter", `GET /q?data=${Buffer.from(JSON.stringify({ q: "1' OR '1'='1" })).toString("base64")} HTTP/1.1\r\nHost: a\r\n\r\n`, "sqli", "query.data~base64"],
     ["after 5,000 characters of padding", `GET /q?x=${"a".repeat(5000)}%27%20UNION%20SELECT%20password%20FROM%20users-- HTTP/1.1\r\nHost: a\r\n\r\n`, "sqli", "query.x~unpadded"],
     ["after 4 KB of padding and a space, where the value no longer starts with it", `GET /q?x=${"a".repeat(4100)}+0+or+1%3D1 HTTP/1.1\r\nHost: a\r\n\r\n`, "sqli", "query.x~unpadded"],
-    ["after 4 KB of padding in a path segment", `GET /files/${"a".repeat(4100)}%20%3Bcat%20%2Fetc%2Fpasswd/view HTTP/1.1\r\nHost: a\r\n\r\n`, "cmdi", "path~unpadded#2"],
+    ["after 4 KB of padding in a path segment", `GET /files/${"a".repeat(4100)}%20%3Bcat%20%2Fetc%2Fpasswd/view HTTP/1.1\r\nHost: a\r\n\r\n`, "cmdi", /^path(?:\.segment\[2\])?~unpadded(?:#2)?$/],
     ["in a parameter's name (a framework's property path)", "POST /x HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nclass.module.classLoader.resources.context.parent.pipeline.first.pattern=x", "code-injection", "body.class.module.classLoader.resources.context.parent.pipeline.first.pattern"],
     ["in a multipart file name", "POST /upload HTTP/1.1\r\nHost: a\r\nContent-Type: multipart/form-data; boundary=XX\r\n\r\n--XX\r\nContent-Disposition: form-data; name=\"f\"; filename=\"<img src=x onerror=alert(1)>.png\"\r\n\r\nhello\r\n--XX--\r\n", "xss", ""],
     ["in a SOAP body's DOCTYPE", "POST /ws HTTP/1.1\r\nHost: a\r\nContent-Type: text/xml\r\n\r\n<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><a>&x;</a></soap:Body></soap:Envelope>", "xxe", ""],
@@ -72,7 +73,8 @@ describe("attacks wherever they sit", () => {
       const [v] = await detector.judge([req(raw)]);
       expect(v!.isAnomaly).toBe(true);
       expect(v!.attackType).toBe(cls);
-      if (field) expect(v!.reasons[0]!.field).toBe(field);
+      if (field instanceof RegExp) expect(v!.reasons[0]!.field).toMatch(field);
+      else if (field) expect(v!.reasons[0]!.field).toBe(field);
       expect(v!.reasons[0]!.evidence.length).toBeGreaterThan(0);
     });
   }

@@ -106,11 +106,12 @@ function commandArgument(rest: string): "tool" | "word" | null {
 const DANGEROUS_CALLEE = "system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func|phpinfo|base64_decode";
 
 /**
- * PHP calls whose callee is computed: a variable (`$a(1)`, `@$__[o](4)`, `${'a'}(1)`), or a dangerous
+ * PHP calls whose callee is computed: a variable (`$a(1)`, `@$__[o](4)`, `${'a'}(1)`, `$__[$_[1]](7)`, with
+ * comments of any of PHP's three kinds between its parts), or a dangerous
  * name in quotes, parentheses or an array (`"system"(ls)`, `(system)(ls)`, `[system][0](ls)`), or
  * glued from strings (`'sys'.'tem'`). PHP runs these; prose and other languages do not write them.
  */
-const VARIABLE_CALL = /(?:^|[\s;=(,{@!])@?\$+(?:\{[^}\n]{1,40}\}|[a-z_]\w{0,40})(?:\s*(?:\[[^\]\n]{0,40}\]|\{[^}\n]{0,40}\})|\s*\/\*[^*]{0,40}\*\/){0,6}\s*\(/gi;
+const VARIABLE_CALL = /(?:^|[\s;=(,{@!])@?\$+(?:\{[^}\n]{1,40}\}|[a-z_]\w{0,40})(?:\s*(?:\[(?:[^[\]\n]|\[[^[\]\n]{0,40}\]){0,40}\]|\{[^}\n]{0,40}\})|\s*\/\*[^*]{0,40}\*\/|\s*(?:#|\/\/)[^\n]{0,40}\n){0,6}\s*\(/gi;
 const QUOTED_CALLEE = new RegExp(`(?:["'(\\[]\\s*){1,2}(?:${DANGEROUS_CALLEE})\\s*(?:["')\\]]\\s*){1,2}(?:\\s*\\[\\s*\\d+\\s*\\])*\\s*(?:\\/\\*[^*]{0,40}\\*\\/\\s*)?\\(`, "gi");
 const BARE_ARGUMENT = /^\s*[\w.-]{1,40}\s*\)/;
 const GLUED_NAME = /(['"])([a-z_]{1,12})\1\s*\.\s*(['"])([a-z_]{1,12})\3/gi;
@@ -259,6 +260,9 @@ const PATTERNS: Pattern[] = [
   // `process.env`, `process['env']`: a template or a sandbox asked for the server's secrets.
   { re: /\bprocess\s*(?:\.\s*|\[\s*['"`])env\b/g, rule: "code.node-process", strength: 0.6, needs: "", words: ["process"] },
   { re: /\bconstructor\s*\.\s*constructor\s*\(/g, rule: "code.node-sandbox-escape", strength: 0.85, needs: ".(", words: ["constructor"] },
+  // A React Server Components (Flight) reference, `$<id>:<key>:<key>`, that walks into the prototype chain
+  // (`$1:__proto__:then`, `$3:constructor:constructor`): the decoder follows it to Function (CVE-2025-55182).
+  { re: /\$[0-9a-fA-F]{0,8}:(?:[\w$]{1,40}:){0,8}(?:__proto__|constructor:constructor)\b/g, rule: "code.flight-reference", strength: 0.9, needs: ":", words: ["constructor", "__proto__"] },
   { re: /\bjava\.lang\.(?:Runtime|ProcessBuilder)\b/g, rule: "code.java-runtime", strength: 0.9, needs: ".", words: ["java.lang."] },
   // `Runtime.getRuntime`, `ProcessBuilder.start`, `ProcessBuilder.evil...`: a property chain off the process classes.
   { re: /\b(?:ProcessBuilder|java\.lang\.Runtime)\s*\.\s*[a-z_]\w*/gi, rule: "code.java-process-builder", strength: 0.85, needs: ".", words: ["processbuilder", "java.lang.runtime"], fold: true },

@@ -25,8 +25,11 @@ const SENSITIVE_FILES: { path: string; abs: boolean; strength: number }[] = [
     var/log/httpd/error_log var/log/nginx/access.log var/log/nginx/error.log var/run/secrets/kubernetes.io root/.bash_history
     windows/system32/drivers/etc/hosts windows/system32/config/sam windows/repair/sam windows/system.ini inetpub/wwwroot/web.config`
     .split(/\s+/).map((path) => ({ path, abs: true, strength: 0.9 })),
+  // Credentials and histories that developer tools keep in dotfiles (registry tokens, cluster and
+  // deployment keys, coding agents' MCP servers with their API keys).
   ...`win.ini boot.ini .htpasswd id_rsa id_dsa id_ecdsa id_ed25519 .bash_history authorized_keys web-inf/web.xml .git/config
-    .git/head .svn/entries .aws/credentials .ssh/id_rsa .docker/config.json`
+    .git/head .svn/entries .aws/credentials .ssh/id_rsa .docker/config.json .git-credentials .npmrc .pypirc .netrc .s3cfg
+    .kube/config .vscode/sftp.json .cursor/mcp.json .mcp.json .zsh_history .mysql_history .psql_history`
     .split(/\s+/).map((path) => ({ path, abs: false, strength: 0.85 })),
   // Files a site may well hold in its own tree (and a link may name): weaker alone.
   ...".htaccess .env wp-config.php web.config php.ini httpd.conf my.cnf".split(/\s+/).map((path) => ({ path, abs: false, strength: 0.6 })),

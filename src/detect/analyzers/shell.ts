@@ -38,7 +38,7 @@ const UNIX_STACK = `mysql psql sqlite3 mongo mongosh redis-cli docker kubectl po
 const UNIX_WORDS = `id ls cat echo ping sleep set env dir type time kill who which date head tail more less sort find file touch
   test exec eval export unset ps pwd rm cp mv ln cut diff tr wc uniq locate history alias awk sed mail tar zip gzip
   dig ssh ftp scp tee dd rev printf top vi umount tac timeout route arp df du reboot shutdown mkdir
-  rmdir nl od`;
+  rmdir nl od cd trap`;
 /** cmd.exe and PowerShell, matched without regard to case as Windows does (a trailing `.exe` dropped). */
 const WINDOWS_TOOLS = `cmd powershell pwsh certutil bitsadmin wmic mshta rundll32 regsvr32 cscript wscript systeminfo tasklist
   taskkill ipconfig netsh schtasks whoami nslookup findstr icacls invoke-expression invoke-webrequest start-process
@@ -480,8 +480,10 @@ const INLINE_RUNNERS = new Set(["perl", "python", "python2", "python3", "php", "
 
 /** How a command word was spelled, beyond its name. */
 interface Spelling {
-  /** Quotes, escapes or empty variables inside the name (`'wh'oami`, `c$@at`), not just quotes around it. */
+  /** Quotes, escapes or empty variables inside the name (`'wh'oami`, `c$@at`), not just quotes around it; or a dropped word before it. */
   split: boolean;
+  /** An empty word before it, dropped by the shell (`$u cat`): no text writes one there. */
+  dropped: boolean;
   /** Glob characters resolved against binary directories (`/???/??t`). */
   globbed: boolean;
   /** Run through a prefix command (`time`, `nohup`, `sudo`). */
@@ -543,17 +545,33 @@ function shellVariableAt(s: string, i: number): Word | null {
   return null;
 }
 
-/** The command word at i (through prefix commands), its command and how it was spelled; null when none. */
+/**
+ * A word made only of unquoted expansions that give nothing (an unset `$u` or `${u}`, `$@` and `$*` with
+ * no arguments): the shell drops it, and the next word is the command (`;$u cat /etc/passwd`). Not `$5`
+ * (prose's price), nor `$?`, `$#`, `$$` or `$-`, which give text; `${IFS}` ends a word before this, and
+ * `${PATH:0:1}` gives `/`.
+ */
+const EMPTY_EXPANSIONS = /^(?:\$(?:[A-Za-z_]\w*|\{[A-Za-z_]\w*\}|[@*]))+$/;
+
+/** The command word at i (through prefix commands and dropped empty words), its command and how it was spelled; null when none. */
 function commandAt(s: string, i: number, inBrace: boolean): { word: Word; cmd: { name: string; tier: Tier }; how: Spelling } | null {
   let prefixed = false;
+  let dropped = false;
   for (let hops = 0; hops < 3; hops++) {
     const word = shellVariableAt(s, i) ?? readWord(s, i, inBrace);
-    if (!word.text) return null;
+    if (!word.text) {
+      const next = skipBlanks(s, word.end);
+      if (!EMPTY_EXPANSIONS.test(s.slice(i, word.end)) || next === word.end || next >= s.length || isOperator(s.charCodeAt(next))) return null;
+      i = next;
+      dropped = true;
+      continue;
+    }
     const cmd = commandOf(word.text);
     if (!cmd) return null;
     const raw = s.slice(i, word.end);
     const how: Spelling = {
-      split: word.obfuscated && !/^(['"])[^'"]*\1$/.test(raw),
+      split: dropped || (word.obfuscated && !/^(['"])[^'"]*\1$/.test(raw)),
+      dropped,
       globbed: /[?*[]/.test(word.text),
       prefixed,
       ifsSpaced: ifsAt(s, word.end) > 0,
@@ -598,7 +616,7 @@ function judgePosition(s: string, p: Position, plainList: () => boolean, script:
 
   if (p.kind === "start") {
     const strength = judgeWholeCommand(s, word, cmd, args, how);
-    return strength ? finding("cmdi", word.obfuscated || how.globbed || how.ifsSpaced ? "shell.obfuscated-command" : "shell.command", strength, i, end) : null;
+    return strength ? finding("cmdi", word.obfuscated || how.dropped || how.globbed || how.ifsSpaced ? "shell.obfuscated-command" : "shell.command", strength, i, end) : null;
   }
   let strength = AFTER_SEPARATOR[cmd.tier][args.shape];
   if (args.shape === "none" && cmd.tier !== "tool" && breaksOut(s, p.sep)) strength += 0.25;
@@ -619,7 +637,7 @@ function judgePosition(s: string, p: Position, plainList: () => boolean, script:
   }
   if (pipedIntoShell(s, p, cmd, args)) strength = Math.max(strength, 0.9);
   if (how.prefixed && cmd.tier !== "word") strength = Math.max(strength, 0.85);
-  const obfuscated = (word.obfuscated && args.shape !== "words") || how.ifsSpaced;
+  const obfuscated = ((word.obfuscated || how.dropped) && args.shape !== "words") || how.ifsSpaced;
   if (obfuscated) strength = Math.max(0.9, strength);
   if (noisyBefore(s, p.sep)) strength = Math.min(strength, NOISY_CAP);
   const c = s.charCodeAt(p.sep);

@@ -41,6 +41,9 @@ describe("code analyzer", () => {
     for (const v of ["@$__[o](4)", "$$b(2)", "${@a}(10)", "$O00{0}(15)", "$GLOBALS['x'](1)"]) expect(s(v)).toBe(0.85);
     for (const v of ["(system)(ls);", '"system"(ls);', "[system][0](ls);", "(string)'exec'('id');", '("system")("id")']) expect(s(v)).toBe(0.9);
     expect(s("$y = 'sys'.'tem'; $y('id');")).toBe(0.85);
+    // An index that is itself indexed, and PHP's three kinds of comment between the callee's parts.
+    for (const v of ["$__[$_[1]](7)", "$_aB_4c #foo\r\n\t[5]//bar\r\n\t['d'] /*foo*/ (17)"]) expect(s(v)).toBe(0.85);
+    expect(s("$a //x\n()")).toBe(0.8);
     expect(strongest(codeAnalyzer, "$a(1)")!.rule).toBe("code.php-variable-call");
     // Prices, jQuery, a template helper with a string key, other glued strings.
     for (const v of ["costs $100(USD)", "$(document).ready(f)", "jQuery $.ajax(u)", "'foo'.'bar'", "the (system) (in use)", 'the "eval" (evaluation) form']) expect(s(v)).toBe(0);
@@ -89,6 +92,13 @@ describe("code analyzer", () => {
     expect(key("__proto__[isAdmin]")).toBe(0.9);
     expect(key("a[constructor][prototype][x]")).toBe(0.9);
     expect(key("constructorName")).toBe(0);
+  });
+
+  test("React Server Components: a Flight reference that walks into the prototype chain", () => {
+    for (const v of ["$1:__proto__:then", "$3:constructor:constructor", "$b:_response:constructor:constructor"]) expect(s(v)).toBe(0.9);
+    expect(strongest(codeAnalyzer, "$1:__proto__:then")!.rule).toBe("code.flight-reference");
+    // An ordinary reference, and a time before the word.
+    for (const v of ["$1:props:children", "$5:constructor", "at 10:30 constructor"]) expect(s(v)).toBeLessThan(0.5);
   });
 
   test("a value stored under a polluting key in its path, where the key is no leaf of its own", () => {

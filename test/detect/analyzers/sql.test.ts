@@ -82,6 +82,10 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     // PostgreSQL JSON and array operators, chained comparisons
     ["1 OR '{\"a\":1}'::jsonb @> '{}'::jsonb", "sql.tautology", 0.8],
     ["2 AND doc -> 'k' = 7", "sql.tautology", 0.8],
+    // array constructors and subscripts as operands
+    ["1' OR '{\"name\":\"a\"}' ?| array['a','name']--", "sql.tautology", 0.9],
+    ["1' OR x[1] = 1--", "sql.tautology", 0.9],
+    ["' or ids[1:2] = '{1}'--", "sql.tautology", 0.9],
     // a delay that runs under a condition
     ["IF(length(user())>1,SLEEP(3),0)", "sql.time", 0.9],
     ["ORDER BY IF(2>1,1,SLEEP(1))", "sql.time", 0.9],
@@ -223,6 +227,8 @@ describe("sql analyzer: benign text stays benign", () => {
     "std::vector<int> v",
     "I'd say 'yes' or 'no",
     "case when you can then call",
+    "see [1] and [2] for details",
+    "items[0]=a&items[1]=b",
   ];
   for (const text of benign) {
     test(JSON.stringify(text), () => {

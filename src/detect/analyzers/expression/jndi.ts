@@ -5,7 +5,7 @@
  * are `${jndi:ldap://...}`. This resolves the same lookups the same way, in one pass with a stack:
  * `lower`, `upper`, `::-x` and any `prefix:name:-default` (env, sys, java, ctx, ... whose value the
  * attacker cannot count on, so only the default is taken), `date:'j'` (a quoted literal in a date
- * pattern), and then looks for `jndi:` followed by a protocol.
+ * pattern), `base64:` (decoded), and then looks for `jndi:` followed by a protocol.
  */
 
 export interface JndiHit {
@@ -19,6 +19,10 @@ const PROTOCOLS = ["ldap", "ldaps", "rmi", "dns", "iiop", "corba", "nds", "nis",
 
 /** Deeper nesting is left unresolved: it bounds the work on hostile input (Log4j itself recursed). */
 const MAX_DEPTH = 32;
+
+/** Longest `${base64:...}` text decoded: a lookup is a few dozen characters. */
+const MAX_BASE64 = 4096;
+const BASE64_LOOKUP = /^\s*base64\s*:/i;
 
 /** What Log4j makes of one lookup's inside (its nested lookups already resolved). */
 function resolve(inner: string): string {
@@ -35,6 +39,8 @@ function resolve(inner: string): string {
     return out;
   }
   if (prefix === "jndi") return `\${jndi:${rest}}`;
+  // `${base64:JHtqbmRp...}`: Log4j decodes the text, and reads what it gives again.
+  if (prefix === "base64") return rest.length <= MAX_BASE64 ? Buffer.from(rest.trim(), "base64").toString("latin1") : "";
   // `${::-j}`, `${env:NOPE:-j}`, `${sys:x:-j}`: the default after `:-`.
   const dflt = inner.indexOf(":-");
   return dflt === -1 ? "" : inner.slice(dflt + 2);
@@ -65,8 +71,12 @@ export function jndiHits(s: string, passes = MAX_PASSES): JndiHit[] {
   let text = "";
   // The whole value as Log4j leaves it after this pass: the text outside lookups, and what they resolved to.
   let flat = s.slice(0, first);
+  // A lookup inside the outermost one that resolved to text with a lookup of its own (`${base64:...}`
+  // decoded): Log4j substitutes that text again, so what it holds counts for the outermost.
+  let nested = 0;
   const report = (start: number, end: number, resolved: string) => {
-    const strength = isJndiCall(resolved);
+    const strength = Math.max(isJndiCall(resolved), nested);
+    nested = 0;
     if (strength > 0) out.push({ strength, start, end });
   };
   let i = first;
@@ -86,6 +96,9 @@ export function jndiHits(s: string, passes = MAX_PASSES): JndiHit[] {
     } else if (c === 125 /* } */ && stack.length > 0) {
       const open = stack.pop()!;
       const resolved = resolve(text);
+      // Only a decoded lookup makes new text (linear: it is shorter than its base64); a default's `$`
+      // joined with the text after it is read by the next pass over the whole value.
+      if (passes > 1 && BASE64_LOOKUP.test(text) && resolved.indexOf("${") !== -1) for (const h of jndiHits(resolved, passes - 1)) nested = Math.max(nested, h.strength);
       text = open.text + resolved;
       if (stack.length === 0) {
         report(open.start, i + 1, resolved);

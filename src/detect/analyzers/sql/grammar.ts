@@ -126,8 +126,42 @@ function nameEnd(t: SqlTokens, i: number): number {
   return i;
 }
 
-/** One operand: a literal, a name, a variable, a call, a parenthesized group or a CASE. */
+const OPEN_BRACKET = new Set([opCode("[")]);
+const CLOSE_BRACKET = new Set([opCode("]")]);
+/** Tokens a subscript may hold: `ARRAY['a','name']` is short, and a long run of brackets is no SQL. */
+const MAX_SUBSCRIPT = 64;
+
+/**
+ * PostgreSQL subscripts and array constructors after an operand: `ARRAY['a','name']`, `col[1]`,
+ * `x[1:2]`. The tokenizer reads `[1]` as an MSSQL `[name]`, and `['a']` as brackets around tokens.
+ */
+function subscriptsEnd(t: SqlTokens, end: number): number {
+  while (end < t.count) {
+    if (t.kind(end) === K.IDENT && t.text.charCodeAt(t.start(end)) === 91) {
+      end++;
+      continue;
+    }
+    if (!isOp(t, end, OPEN_BRACKET)) return end;
+    let depth = 0;
+    let j = end;
+    for (; j < t.count && j - end < MAX_SUBSCRIPT; j++) {
+      if (isOp(t, j, OPEN_BRACKET)) depth++;
+      else if (isOp(t, j, CLOSE_BRACKET) && --depth === 0) break;
+      else if (t.kind(j) === K.SEMI) return end;
+    }
+    if (depth !== 0 || j >= t.count || j - end >= MAX_SUBSCRIPT) return end;
+    end = j + 1;
+  }
+  return end;
+}
+
+/** One operand (a literal, a name, a variable, a call, a parenthesized group or a CASE), with its subscripts. */
 export function operand(t: SqlTokens, i: number): number {
+  const end = operandBase(t, i);
+  return end > 0 ? subscriptsEnd(t, end) : end;
+}
+
+function operandBase(t: SqlTokens, i: number): number {
   i = sig(t, i);
   while (isOp(t, i, UNARY) || isWord(t, i, WORD.not)) i = sig(t, i + 1);
   if (i >= t.count) return -1;
