@@ -33,18 +33,35 @@ export const ANALYZERS: readonly Analyzer[] = [
 const CACHE_ENTRIES = 100_000;
 /** Longer values are rarely repeated: they are always analyzed. */
 const CACHE_MAX_CHARS = 256;
+/** Places remembered per text: a value seen under more paths than this (`true`, `1`) is judged again there. */
+const MAX_PLACES = 4;
 const NONE: Finding[] = [];
 
+/** A value's findings where it sat, and the next place its text was seen (the same text is judged again under another kind or path). */
+interface Placed {
+  kind: Leaf["kind"];
+  path: string;
+  findings: Finding[];
+  next: Placed | undefined;
+}
+
 export class LeafAnalysis {
-  private readonly cache = new GenerationalCache<string, Finding[]>(CACHE_ENTRIES);
+  /**
+   * By text, then by kind and path among the few places a text is seen: a key made by joining the three
+   * would be a new string to hash at every leaf, which cost more than the analyzers on repeated traffic.
+   */
+  private readonly cache = new GenerationalCache<string, Placed>(CACHE_ENTRIES);
 
   constructor(private readonly analyzers: readonly Analyzer[] = ANALYZERS) {}
 
   analyze(leaf: Leaf): Finding[] {
     if (leaf.text.length > CACHE_MAX_CHARS) return this.run(leaf);
-    const key = `${leaf.kind}\0${leaf.path}\0${leaf.text}`;
-    let findings = this.cache.get(key);
-    if (!findings) this.cache.set(key, (findings = this.run(leaf)));
+    const first = this.cache.get(leaf.text);
+    let places = 0;
+    for (let p = first; p; p = p.next, places++) if (p.kind === leaf.kind && p.path === leaf.path) return p.findings;
+    const findings = this.run(leaf);
+    if (!first) this.cache.set(leaf.text, { kind: leaf.kind, path: leaf.path, findings, next: undefined });
+    else if (places < MAX_PLACES) first.next = { kind: leaf.kind, path: leaf.path, findings, next: first.next };
     return findings;
   }
 

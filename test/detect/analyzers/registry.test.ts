@@ -36,3 +36,18 @@ test("a finding whose strength is not in [0, 1] is dropped and counted", () => {
   expect(analysis.analyze(leaf("x")).map((f) => f.rule)).toEqual(["odd.ok"]);
   expect(analysis.failures.get("odd")).toBe(1);
 });
+
+test("the same text is remembered per kind and path: each place gets its own findings, each analyzed once", () => {
+  const calls: string[] = [];
+  const byPath: Analyzer = { name: "by-path", analyze: (l) => (calls.push(`${l.kind}:${l.path}`), l.path === "query.next" ? [{ class: "open-redirect", rule: "by-path.next", strength: 0.9, start: 0, end: 1 }] : []) };
+  const analysis = new LeafAnalysis([byPath]);
+  const at = (path: string, kind: Leaf["kind"] = "value"): Leaf => ({ ...leaf("https://evil.example/"), path, kind });
+  const places = [at("query.next"), at("header.referer"), at("query.next", "key"), at("query.next"), at("header.referer")];
+  const rules = places.map((l) => analysis.analyze(l).map((f) => f.rule));
+  expect(rules).toEqual([["by-path.next"], [], ["by-path.next"], ["by-path.next"], []]);
+  expect(calls).toEqual(["value:query.next", "value:header.referer", "key:query.next"]);
+  // A text seen in more places than are remembered is judged again there, never given another place's findings.
+  for (let i = 0; i < 10; i++) analysis.analyze(at(`body.a${i}`));
+  expect(analysis.analyze(at("body.a9"))).toEqual([]);
+  expect(analysis.analyze(at("query.next")).map((f) => f.rule)).toEqual(["by-path.next"]);
+});
