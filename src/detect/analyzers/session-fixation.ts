@@ -75,7 +75,12 @@ function sameSite(a: string, b: string): boolean {
  */
 export function sessionIdFromElsewhere(req: Pick<HttpRequest, "host" | "referer">, leaves: readonly Leaf[]): { at: number; finding: Finding }[] {
   // Most requests carry no framework's session id: the URLs are parsed only for one that does.
-  const ids = leaves.flatMap((leaf, at) => (!leaf.encodings.length && leaf.text && isSessionParameter(leaf) && FRAMEWORK_SESSION.test(leaf.name) ? [at] : []));
+  // A plain loop: this runs over every leaf of every request, and a flatMap made an array for each.
+  const ids: number[] = [];
+  for (let at = 0; at < leaves.length; at++) {
+    const leaf = leaves[at]!;
+    if (!leaf.encodings.length && leaf.text && isSessionParameter(leaf) && FRAMEWORK_SESSION.test(leaf.name)) ids.push(at);
+  }
   if (!ids.length) return [];
   const host = hostName(req.host);
   if (!host) return [];
