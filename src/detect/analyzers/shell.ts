@@ -561,7 +561,8 @@ function commandAt(s: string, i: number, inBrace: boolean): { word: Word; cmd: {
     const word = shellVariableAt(s, i) ?? readWord(s, i, inBrace);
     if (!word.text) {
       const next = skipBlanks(s, word.end);
-      if (!EMPTY_EXPANSIONS.test(s.slice(i, word.end)) || next === word.end || next >= s.length || isOperator(s.charCodeAt(next))) return null;
+      // A longer run of expansions is no word a shell user writes before a command (and the test stays cheap).
+      if (word.end - i > MAX_WORD || !EMPTY_EXPANSIONS.test(s.slice(i, word.end)) || next === word.end || next >= s.length || isOperator(s.charCodeAt(next))) return null;
       i = next;
       dropped = true;
       continue;
