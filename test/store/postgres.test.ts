@@ -32,6 +32,17 @@ test("placeholders become PostgreSQL's, outside literals, quoted names and comme
   expect(toPostgres(`insert into "m" ("a", "b") values (?, ?) on conflict ("m"."a", "m"."b") do update set "b" = "m"."b" + ?`)).toBe(`insert into "m" ("a", "b") values ($1, $2) on conflict ("a", "b") do update set "b" = "m"."b" + $3`);
 });
 
+test("an answer that reaches the client after its flag is waited for: each statement gets its own answer, never the one before's", () => {
+  const client = new PgSyncClient("postgres://unused", join(import.meta.dir, "fixtures/late-answer-pg-worker.ts"));
+  try {
+    expect(client.execute("select 1").rows).toEqual([["select 1"]]);
+    expect(client.execute("select 2").rows).toEqual([["select 2"]]);
+    expect(client.execute("select ?", [3]).rows).toEqual([["select $1"]]);
+  } finally {
+    client.close();
+  }
+});
+
 test("a URL shown anywhere has no password", () => {
   expect(redactedDatabaseUrl("postgres://moat:s3cret@db.internal:5432/moat")).toBe("postgres://moat:***@db.internal:5432/moat");
   expect(redactedDatabaseUrl("/var/lib/moat/moat.db")).toBe("/var/lib/moat/moat.db");

@@ -31,6 +31,13 @@ type Transaction<A extends unknown[], T> = ((...args: A) => T) & { deferred(...a
 const STATEMENT_TIMEOUT_SECONDS = 300;
 /** Longer than the statement timeout, which answers first: this one is for a worker that died or hangs. */
 const WAIT_MS = (STATEMENT_TIMEOUT_SECONDS + 30) * 1000;
+/**
+ * How long an answer may take to reach this thread's port after its flag is up. The worker posts, then
+ * raises the flag, but the message travels apart from the flag: on a loaded machine it was seen to
+ * arrive after the wake-up (the statement then failed for "no answer", and its late answer was taken
+ * for the next statement's, and so on, every answer one statement off).
+ */
+const ANSWER_TRANSIT_MS = 10_000;
 
 /** `?` placeholders as `$1, $2, ...` (and `?3` as `$3`), outside string literals, quoted names and comments. */
 export function numberPlaceholders(sql: string): string {
@@ -83,15 +90,18 @@ export class PgSyncClient implements SqlClient {
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  /** Never raised: waited on for a millisecond at a time while an answer is in transit. */
+  private readonly pause = new Int32Array(new SharedArrayBuffer(4));
   private readonly translated = new Map<string, string>();
   private closed = false;
   private depth = 0;
 
-  constructor(url: string) {
+  /** `worker`: the module that holds the connection (a test gives a stand-in). */
+  constructor(url: string, worker: string = WORKER) {
     const { port1, port2 } = new MessageChannel();
     this.port = port1 as unknown as MessagePort;
     const data: PgWorkerData = { url, port: port2 as unknown as MessagePort, flag: this.flag, statementTimeoutSeconds: STATEMENT_TIMEOUT_SECONDS };
-    this.worker = new Worker(WORKER.startsWith("file:") ? new URL(WORKER) : WORKER, { workerData: data, transferList: [port2 as never] });
+    this.worker = new Worker(worker.startsWith("file:") ? new URL(worker) : worker, { workerData: data, transferList: [port2 as never] });
     this.worker.unref();
   }
 
@@ -111,11 +121,26 @@ export class PgSyncClient implements SqlClient {
       this.close();
       throw new PgError(`PostgreSQL's thread did not answer within ${WAIT_MS / 1000} s; the client is closed`, "timeout");
     }
-    const answer = receiveMessageOnPort(this.port as never)?.message as PgAnswer | undefined;
-    if (!answer) throw new PgError("PostgreSQL's thread gave no answer", "no-answer");
+    const answer = this.receive();
+    if (!answer) {
+      // As for a timeout: an answer that still comes would be taken for the next statement's.
+      this.close();
+      throw new PgError(`PostgreSQL's thread raised its flag, but no answer reached this thread within ${ANSWER_TRANSIT_MS / 1000} s; the client is closed`, "no-answer");
+    }
     // The statement, not its values (which may hold what a request carried), says where it failed.
     if (!answer.ok) throw new PgError(`${answer.message} (in: ${text.length > 300 ? `${text.slice(0, 300)}…` : text})`, answer.code);
     return answer;
+  }
+
+  /** The answer posted before the flag went up, waited for while it is in transit (ANSWER_TRANSIT_MS). */
+  private receive(): PgAnswer | undefined {
+    const deadline = performance.now() + ANSWER_TRANSIT_MS;
+    for (;;) {
+      const received = receiveMessageOnPort(this.port as never);
+      if (received) return received.message as PgAnswer;
+      if (performance.now() > deadline) return undefined;
+      Atomics.wait(this.pause, 0, 0, 1);
+    }
   }
 
   prepare(sql: string): SqlStatement {
