@@ -261,8 +261,9 @@ const PATTERNS: Pattern[] = [
   { re: /\bprocess\s*(?:\.\s*|\[\s*['"`])env\b/g, rule: "code.node-process", strength: 0.6, needs: "", words: ["process"] },
   { re: /\bconstructor\s*\.\s*constructor\s*\(/g, rule: "code.node-sandbox-escape", strength: 0.85, needs: ".(", words: ["constructor"] },
   // A React Server Components (Flight) reference, `$<id>:<key>:<key>`, that walks into the prototype chain
-  // (`$1:__proto__:then`, `$3:constructor:constructor`): the decoder follows it to Function (CVE-2025-55182).
-  { re: /\$[0-9a-fA-F]{0,8}:(?:[\w$]{1,40}:){0,8}(?:__proto__|constructor:constructor)\b/g, rule: "code.flight-reference", strength: 0.9, needs: ":", words: ["constructor", "__proto__"] },
+  // (`$1:__proto__:then`, `$3:constructor:constructor`; a key on the way may hold any character but `:`):
+  // the decoder follows it to Function (CVE-2025-55182).
+  { re: /\$[0-9a-fA-F]{0,8}:(?:[^:\s"'{}]{1,40}:){0,8}(?:__proto__|constructor:constructor)\b/g, rule: "code.flight-reference", strength: 0.9, needs: ":", words: ["constructor", "__proto__"] },
   { re: /\bjava\.lang\.(?:Runtime|ProcessBuilder)\b/g, rule: "code.java-runtime", strength: 0.9, needs: ".", words: ["java.lang."] },
   // `Runtime.getRuntime`, `ProcessBuilder.start`, `ProcessBuilder.evil...`: a property chain off the process classes.
   { re: /\b(?:ProcessBuilder|java\.lang\.Runtime)\s*\.\s*[a-z_]\w*/gi, rule: "code.java-process-builder", strength: 0.85, needs: ".", words: ["processbuilder", "java.lang.runtime"], fold: true },

@@ -60,6 +60,8 @@ const BIN_DIRS = ["/bin", "/usr/bin", "/sbin", "/usr/sbin", "/usr/local/bin", "/
 const SHELL_BINARIES = /(?:\/bin\/(?:ba|z|k|c|da)?sh|cmd(?:\.exe)?|powershell(?:\.exe)?)(?![\w.])/i;
 /** Shells: a pipe into one runs whatever came before it as a script. */
 const SHELLS = new Set(["sh", "bash", "zsh", "ksh", "dash", "csh", "tcsh", "busybox"]);
+/** Builtins that do nothing an attacker wants without arguments (`cd`, `trap`): only shell-like arguments make them a step of one. */
+const NEEDS_ARGUMENTS = new Set(["cd", "trap"]);
 /** Commands that run the command after them (`time`, `nohup`, `sudo`): what matters is that next command. */
 const PREFIXES = new Set(["time", "nohup", "strace", "ltrace", "sudo", "doas", "env", "nice", "timeout", "exec", "command", "xargs", "stdbuf"]);
 
@@ -552,27 +554,32 @@ function shellVariableAt(s: string, i: number): Word | null {
  * `${PATH:0:1}` gives `/`.
  */
 const EMPTY_EXPANSIONS = /^(?:\$(?:[A-Za-z_]\w*|\{[A-Za-z_]\w*\}|[@*]))+$/;
+/** Dropped words read before a command at most. */
+const MAX_DROPPED = 8;
 
 /** The command word at i (through prefix commands and dropped empty words), its command and how it was spelled; null when none. */
 function commandAt(s: string, i: number, inBrace: boolean): { word: Word; cmd: { name: string; tier: Tier }; how: Spelling } | null {
   let prefixed = false;
-  let dropped = false;
+  let dropped = 0;
   for (let hops = 0; hops < 3; hops++) {
     const word = shellVariableAt(s, i) ?? readWord(s, i, inBrace);
     if (!word.text) {
-      const next = skipBlanks(s, word.end);
+      // In braces the next word starts after the comma (`{$u,cat,/etc/passwd}`).
+      const next = inBrace && s.charCodeAt(word.end) === 44 ? word.end + 1 : skipBlanks(s, word.end);
       // A longer run of expansions is no word a shell user writes before a command (and the test stays cheap).
       if (word.end - i > MAX_WORD || !EMPTY_EXPANSIONS.test(s.slice(i, word.end)) || next === word.end || next >= s.length || isOperator(s.charCodeAt(next))) return null;
+      // Dropped words are no hop of their own: a few of them must not use up the prefix commands' count.
+      if (++dropped > MAX_DROPPED) return null;
+      hops--;
       i = next;
-      dropped = true;
       continue;
     }
     const cmd = commandOf(word.text);
     if (!cmd) return null;
     const raw = s.slice(i, word.end);
     const how: Spelling = {
-      split: dropped || (word.obfuscated && !/^(['"])[^'"]*\1$/.test(raw)),
-      dropped,
+      split: dropped > 0 || (word.obfuscated && !/^(['"])[^'"]*\1$/.test(raw)),
+      dropped: dropped > 0,
       globbed: /[?*[]/.test(word.text),
       prefixed,
       ifsSpaced: ifsAt(s, word.end) > 0,
@@ -611,6 +618,7 @@ function judgePosition(s: string, p: Position, plainList: () => boolean, script:
   const { word, cmd, how } = found;
   const braceList = inBrace && (s.charCodeAt(word.end) === 44 || s.charCodeAt(i - 1) === 44);
   const args = braceList && s.charCodeAt(word.end) === 44 ? { shape: "shell" as const, end: indexWithin(s, "}", word.end, MAX_ARGS) + 1 || word.end } : argShape(s, word.end, cmd.name);
+  if (args.shape !== "shell" && NEEDS_ARGUMENTS.has(cmd.name)) return null;
   const end = Math.max(word.end, args.end);
   // Brace expansion that spells a command (`{cat,/etc/passwd}`, `{,ifconfig}`) is the shell's alone.
   if (braceList && (cmd.tier !== "word" || /[/-]/.test(s.slice(word.end, args.end)))) return finding("cmdi", "shell.obfuscated-command", 0.9, p.sep, end);

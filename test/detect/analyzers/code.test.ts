@@ -95,7 +95,7 @@ describe("code analyzer", () => {
   });
 
   test("React Server Components: a Flight reference that walks into the prototype chain", () => {
-    for (const v of ["$1:__proto__:then", "$3:constructor:constructor", "$b:_response:constructor:constructor"]) expect(s(v)).toBe(0.9);
+    for (const v of ["$1:__proto__:then", "$3:constructor:constructor", "$b:_response:constructor:constructor", "$1:x-y:__proto__:then", "$1:a.b:__proto__"]) expect(s(v)).toBe(0.9);
     expect(strongest(codeAnalyzer, "$1:__proto__:then")!.rule).toBe("code.flight-reference");
     // An ordinary reference, and a time before the word.
     for (const v of ["$1:props:children", "$5:constructor", "at 10:30 constructor"]) expect(s(v)).toBeLessThan(0.5);

