@@ -33,11 +33,24 @@ test("placeholders become PostgreSQL's, outside literals, quoted names and comme
 });
 
 test("an answer that reaches the client after its flag is waited for: each statement gets its own answer, never the one before's", () => {
-  const client = new PgSyncClient("postgres://unused", join(import.meta.dir, "fixtures/late-answer-pg-worker.ts"));
+  const client = new PgSyncClient("postgres://unused", { worker: join(import.meta.dir, "fixtures/late-answer-pg-worker.ts") });
   try {
     expect(client.execute("select 1").rows).toEqual([["select 1"]]);
     expect(client.execute("select 2").rows).toEqual([["select 2"]]);
     expect(client.execute("select ?", [3]).rows).toEqual([["select $1"]]);
+  } finally {
+    client.close();
+  }
+});
+
+test("an answer that never arrives fails its statement and replaces the connection's thread: the next statement gets its own answer", async () => {
+  const client = new PgSyncClient("postgres://unused", { worker: join(import.meta.dir, "fixtures/late-answer-pg-worker.ts"), answerTransitMs: 200 });
+  try {
+    expect(() => client.execute("lost")).toThrow(expect.objectContaining({ code: "no-answer" }));
+    // The lost answer comes 500 ms after it was asked for, to the replaced thread's port, not to this statement.
+    await Bun.sleep(600);
+    expect(client.execute("select 2").rows).toEqual([["select 2"]]);
+    expect(client.execute("select 3").rows).toEqual([["select 3"]]);
   } finally {
     client.close();
   }

@@ -86,23 +86,53 @@ function bind(params: readonly unknown[]): unknown[] {
   return params.map((p) => (p === true ? 1 : p === false ? 0 : p === undefined ? null : p));
 }
 
+/** Stand-ins for tests: the module that holds the connection, and how long an answer may be in transit. */
+export interface PgSyncClientOptions {
+  worker?: string;
+  answerTransitMs?: number;
+}
+
 export class PgSyncClient implements SqlClient {
-  private readonly worker: Worker;
-  private readonly port: MessagePort;
-  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  private worker!: Worker;
+  private port!: MessagePort;
+  private flag!: Int32Array;
   /** Never raised: waited on for a millisecond at a time while an answer is in transit. */
   private readonly pause = new Int32Array(new SharedArrayBuffer(4));
   private readonly translated = new Map<string, string>();
+  private readonly workerModule: string;
+  private readonly answerTransitMs: number;
   private closed = false;
   private depth = 0;
 
-  /** `worker`: the module that holds the connection (a test gives a stand-in). */
-  constructor(url: string, worker: string = WORKER) {
+  constructor(
+    private readonly url: string,
+    options: PgSyncClientOptions = {},
+  ) {
+    this.workerModule = options.worker ?? WORKER;
+    this.answerTransitMs = options.answerTransitMs ?? ANSWER_TRANSIT_MS;
+    this.startWorker();
+  }
+
+  /** A thread with a connection of its own, and a channel and flag of their own: nothing of an earlier one can reach this one. */
+  private startWorker(): void {
     const { port1, port2 } = new MessageChannel();
     this.port = port1 as unknown as MessagePort;
-    const data: PgWorkerData = { url, port: port2 as unknown as MessagePort, flag: this.flag, statementTimeoutSeconds: STATEMENT_TIMEOUT_SECONDS };
-    this.worker = new Worker(worker.startsWith("file:") ? new URL(worker) : worker, { workerData: data, transferList: [port2 as never] });
+    this.flag = new Int32Array(new SharedArrayBuffer(4));
+    const data: PgWorkerData = { url: this.url, port: port2 as unknown as MessagePort, flag: this.flag, statementTimeoutSeconds: STATEMENT_TIMEOUT_SECONDS };
+    const module = this.workerModule;
+    this.worker = new Worker(module.startsWith("file:") ? new URL(module) : module, { workerData: data, transferList: [port2 as never] });
     this.worker.unref();
+  }
+
+  /**
+   * After a statement whose answer never came: its answer may still come, and would be taken for the
+   * next statement's, so the thread and its connection are replaced (PostgreSQL rolls back what the
+   * old connection had open, and releases its locks). The next statement runs on the new one.
+   */
+  private replaceWorker(): void {
+    void this.worker.terminate();
+    this.port.close();
+    this.startWorker();
   }
 
   /** Runs one statement and returns its rows as arrays, with the column names. */
@@ -117,15 +147,13 @@ export class PgSyncClient implements SqlClient {
     const request: PgRequest = { sql: text, params: bind(params) };
     this.port.postMessage(request);
     if (Atomics.wait(this.flag, 0, 0, WAIT_MS) === "timed-out") {
-      // Its answer may still come, and would be taken for the next statement's: this client is done.
-      this.close();
-      throw new PgError(`PostgreSQL's thread did not answer within ${WAIT_MS / 1000} s; the client is closed`, "timeout");
+      this.replaceWorker();
+      throw new PgError(`PostgreSQL's thread did not answer within ${WAIT_MS / 1000} s; its connection is replaced`, "timeout");
     }
     const answer = this.receive();
     if (!answer) {
-      // As for a timeout: an answer that still comes would be taken for the next statement's.
-      this.close();
-      throw new PgError(`PostgreSQL's thread raised its flag, but no answer reached this thread within ${ANSWER_TRANSIT_MS / 1000} s; the client is closed`, "no-answer");
+      this.replaceWorker();
+      throw new PgError(`PostgreSQL's thread raised its flag, but no answer reached this thread within ${this.answerTransitMs / 1000} s; its connection is replaced`, "no-answer");
     }
     // The statement, not its values (which may hold what a request carried), says where it failed.
     if (!answer.ok) throw new PgError(`${answer.message} (in: ${text.length > 300 ? `${text.slice(0, 300)}…` : text})`, answer.code);
@@ -134,7 +162,7 @@ export class PgSyncClient implements SqlClient {
 
   /** The answer posted before the flag went up, waited for while it is in transit (ANSWER_TRANSIT_MS). */
   private receive(): PgAnswer | undefined {
-    const deadline = performance.now() + ANSWER_TRANSIT_MS;
+    const deadline = performance.now() + this.answerTransitMs;
     for (;;) {
       const received = receiveMessageOnPort(this.port as never);
       if (received) return received.message as PgAnswer;
