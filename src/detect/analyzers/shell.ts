@@ -281,6 +281,8 @@ function windowsVariableAt(s: string, i: number): boolean {
 }
 
 const NET_VERBS = /^(?:user|localgroup|group|view|share|use|session|accounts|config|stop|start)\b/i;
+/** A Windows registry hive (`HKLM\Software`, `HKEY_CURRENT_USER`): an argument of `reg` and PowerShell, no word of prose. */
+const REGISTRY_HIVE = /^HK(?:LM|CU|CR|CC|U|EY_(?:LOCAL_MACHINE|CURRENT_USER|CLASSES_ROOT|USERS|CURRENT_CONFIG))(?:[\\:\s]|$)/i;
 
 /** What follows a command word up to the next operator: nothing, shell-looking arguments, or prose. */
 function argShape(s: string, i: number, command: string): { shape: ArgShape; end: number } {
@@ -313,6 +315,7 @@ function argShape(s: string, i: number, command: string): { shape: ArgShape; end
       if ((c === 45 && (isAsciiLetter(next) || next === 45)) || c === 47 || c === 92 || c === 36 || c === 42 || c === 126 || c === 46 || isAsciiDigit(c)) shell = true;
       else if ((c === 39 || c === 34) && indexWithin(s, s[j]!, j + 1, MAX_ARGS) !== -1) shell = true;
       else if (c === 37 && windowsVariableAt(s, j)) shell = true;
+      else if ((c === 72 || c === 104) && REGISTRY_HIVE.test(s.slice(j, j + 24))) shell = true;
       else if (isAsciiLetter(c) && next === 58 && (s.charCodeAt(j + 2) === 92 || s.charCodeAt(j + 2) === 47 || j + 2 >= stop)) shell = true;
     } else if (c === 47 || c === 36) {
       shell = true;

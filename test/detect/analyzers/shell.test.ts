@@ -67,6 +67,9 @@ describe("shell analyzer", () => {
     expect(s("& C:\\Windows\\System32\\cmd.exe /c dir")).toBeGreaterThanOrEqual(0.9);
     expect(s("| powershell -enc SQBFAFgA")).toBeGreaterThanOrEqual(0.9);
     expect(s("& net user hacker P4ss /add")).toBeGreaterThanOrEqual(0.8);
+    // A registry hive is an argument only reg and PowerShell take.
+    for (const v of ["& reg query HKLM\\Software", "| reg add HKCU\\Software\\x /v y", "1;reg query HKEY_LOCAL_MACHINE\\SYSTEM"]) expect(s(v)).toBeGreaterThanOrEqual(0.85);
+    expect(s("see the reg; reg form")).toBeLessThan(0.5);
   });
 
   test("redirection to /dev/tcp, Shellshock and server-side includes", () => {
