@@ -20,14 +20,17 @@ const PROTOCOLS = ["ldap", "ldaps", "rmi", "dns", "iiop", "corba", "nds", "nis",
 /** Deeper nesting is left unresolved: it bounds the work on hostile input (Log4j itself recursed). */
 const MAX_DEPTH = 32;
 
-const BASE64_LOOKUP = /^\s*base64\s*:/i;
+/** A lookup's prefix (lower-cased) and the text after its colon; null when it has no colon. */
+function lookupParts(inner: string): { prefix: string; rest: string } | null {
+  const colon = inner.indexOf(":");
+  return colon === -1 ? null : { prefix: inner.slice(0, colon).toLowerCase().trim(), rest: inner.slice(colon + 1) };
+}
 
 /** What Log4j makes of one lookup's inside (its nested lookups already resolved). */
 function resolve(inner: string): string {
-  const colon = inner.indexOf(":");
-  if (colon === -1) return "";
-  const prefix = inner.slice(0, colon).toLowerCase().trim();
-  const rest = inner.slice(colon + 1);
+  const parts = lookupParts(inner);
+  if (!parts) return "";
+  const { prefix, rest } = parts;
   if (prefix === "lower") return rest.toLowerCase();
   if (prefix === "upper") return rest.toUpperCase();
   if (prefix === "date") {
@@ -97,7 +100,7 @@ export function jndiHits(s: string, passes = MAX_PASSES): JndiHit[] {
       const resolved = resolve(text);
       // Only a decoded lookup makes new text (linear: it is shorter than its base64); a default's `$`
       // joined with the text after it is read by the next pass over the whole value.
-      if (passes > 1 && BASE64_LOOKUP.test(text) && resolved.indexOf("${") !== -1) for (const h of jndiHits(resolved, passes - 1)) nested = Math.max(nested, h.strength);
+      if (passes > 1 && resolved.indexOf("${") !== -1 && lookupParts(text)?.prefix === "base64") for (const h of jndiHits(resolved, passes - 1)) nested = Math.max(nested, h.strength);
       text = open.text + resolved;
       if (stack.length === 0) {
         report(open.start, i + 1, resolved);
