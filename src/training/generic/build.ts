@@ -314,12 +314,17 @@ export async function buildGenericModel(options: GenericBuildOptions): Promise<G
   // Each fold of the cross-fitted sites (of every source), scored by models trained without its sites' own values.
   const crossFit = options.crossFitRequests ?? [];
   for (let f = 0; f < CALIBRATION_FOLDS; f++) {
-    const requests = crossFit.flatMap((c) => c.requests.filter((r) => foldOf(r.site) === f).map((r) => r.request));
-    if (!requests.length) continue;
+    const sets = crossFit.map((c) => ({ source: c.source, requests: c.requests.filter((r) => foldOf(r.site) === f).map((r) => r.request) }));
+    if (!sets.some((set) => set.requests.length)) continue;
     const weights = await trainModels(corpus.without(f), options, `calibration fold ${f + 1}/${CALIBRATION_FOLDS}`);
-    calibration.push(...(await scoreWith(await GenericModel.fromBytes(encodeGenericModel(weights.lexicalWeights, weights.combinerWeights, provisional)), requests)));
+    const foldModel = await GenericModel.fromBytes(encodeGenericModel(weights.lexicalWeights, weights.combinerWeights, provisional));
+    for (const set of sets) {
+      // Counted as scored: the card's count is what the threshold rests on.
+      const scores = await scoreWith(foldModel, set.requests);
+      calibration.push(...scores);
+      count(`${set.source} (calibration, cross-fitted in ${CALIBRATION_FOLDS} folds of sites)`, scores.length);
+    }
   }
-  for (const c of crossFit) count(`${c.source} (calibration, cross-fitted in ${CALIBRATION_FOLDS} folds of sites)`, c.requests.length);
   const meta: GenericMetadata = { ...provisional, threshold: thresholdForFpr(calibration, options.targetFpr) };
   const bytes = encodeGenericModel(lexicalWeights, combinerWeights, meta);
 
