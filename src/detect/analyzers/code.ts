@@ -256,9 +256,9 @@ const PATTERNS: Pattern[] = [
   { re: /\{\$\{\s*@?[a-z_]\w*\s*\(|\$\{\s*@[a-z_]\w*\s*\(/gi, rule: "code.php-interpolation", strength: 0.85, needs: "(", words: ["${"] },
   { re: /require\s*\(\s*['"`](?:node:)?child_process['"`]\s*\)/g, rule: "code.node-child-process", strength: 0.95, needs: "(", words: ["child_process"] },
   { re: /child_process['"`]?\s*\)?\s*\.\s*(?:exec|execSync|spawn|spawnSync|execFile|fork)\s*\(/g, rule: "code.node-child-process", strength: 0.95, needs: ".(", words: ["child_process"] },
-  { re: /\bprocess\s*(?:\.\s*|\[\s*['"`])(?:mainModule|binding\s*\(|dlopen\s*\()/g, rule: "code.node-process", strength: 0.9, needs: "", words: ["process"] },
+  { re: /\bprocess\s*(?:\.\s*|\[\s*['"`])(?:mainModule|binding\s*\(|dlopen\s*\()/g, rule: "code.node-process", strength: 0.9, needs: "", words: ["process"], fold: true },
   // `process.env`, `process['env']`: a template or a sandbox asked for the server's secrets.
-  { re: /\bprocess\s*(?:\.\s*|\[\s*['"`])env\b/g, rule: "code.node-process", strength: 0.6, needs: "", words: ["process"] },
+  { re: /\bprocess\s*(?:\.\s*|\[\s*['"`])env\b/g, rule: "code.node-process", strength: 0.6, needs: "", words: ["process"], fold: true },
   { re: /\bconstructor\s*\.\s*constructor\s*\(/g, rule: "code.node-sandbox-escape", strength: 0.85, needs: ".(", words: ["constructor"] },
   // A React Server Components (Flight) reference, `$<id>:<key>:<key>`, that walks into the prototype chain
   // (`$1:__proto__:then`, `$3:constructor:constructor`; a key on the way may hold any character but `:`):
@@ -288,6 +288,8 @@ const PATTERNS: Pattern[] = [
   { re: /\.__(?:subclasses|globals|builtins|mro|bases)__\b/g, rule: "code.python-dunder", strength: 0.8, needs: "", words: [".__"] },
   { re: /\bKernel\s*\.\s*(?:exec|system|spawn|open|eval|`)/g, rule: "code.ruby-kernel", strength: 0.9, needs: ".", words: ["Kernel"] },
   { re: /\bIO\s*\.\s*popen\s*\(|\bOpen3\s*\.\s*(?:popen[23e]?|capture[23e]?)\b/g, rule: "code.ruby-popen", strength: 0.9, needs: ".", words: ["IO", "Open3"] },
+  // Node's `process` above shares this anchor, folded: the anchors' bits are all taken.
+  { re: /\bProcess\s*\.\s*(?:spawn|exec)\s*\(/g, rule: "code.ruby-process", strength: 0.9, needs: ".(", words: ["process"], fold: true },
   { re: /%x[({[][^)}\]\n]{1,200}[)}\]]/g, rule: "code.ruby-backtick", strength: 0.8, needs: "", words: ["%x"] },
 ];
 

@@ -6,7 +6,7 @@
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { expressionHits } from "./expression/constructs.ts";
-import { jndiHits, log4jLookupHit } from "./expression/jndi.ts";
+import { jndiHits, jndiUrlHit, log4jLookupHit } from "./expression/jndi.ts";
 import { finding } from "./text.ts";
 
 /** Findings weaker than this are noise, not features. */
@@ -20,6 +20,8 @@ export const expressionAnalyzer: Analyzer = {
     for (const h of jndiHits(s)) out.push(finding("log4shell", "expression.jndi-lookup", h.strength, h.start, h.end));
     const lookup = out.length ? null : log4jLookupHit(s);
     if (lookup) out.push(finding("log4shell", `expression.${lookup.rule}`, lookup.strength, lookup.start, lookup.end));
+    const url = out.length ? null : jndiUrlHit(s);
+    if (url) out.push(finding("log4shell", "expression.jndi-url", url.strength, url.start, url.end));
     for (const h of expressionHits(s)) {
       if (h.strength >= MIN_STRENGTH) out.push(finding("ssti", `expression.${h.construct}`, h.strength, h.start, h.end));
     }

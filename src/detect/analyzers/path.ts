@@ -29,7 +29,8 @@ const SENSITIVE_FILES: { path: string; abs: boolean; strength: number }[] = [
   // deployment keys, coding agents' MCP servers with their API keys).
   ...`win.ini boot.ini .htpasswd id_rsa id_dsa id_ecdsa id_ed25519 .bash_history authorized_keys web-inf/web.xml .git/config
     .git/head .svn/entries .aws/credentials .ssh/id_rsa .docker/config.json .git-credentials .npmrc .pypirc .netrc .s3cfg
-    .kube/config .vscode/sftp.json .cursor/mcp.json .mcp.json .zsh_history .mysql_history .psql_history`
+    .kube/config .vscode/sftp.json .cursor/mcp.json .vscode/mcp.json .roo/mcp.json .mcp.json .n8n/config .zsh_history
+    .mysql_history .psql_history`
     .split(/\s+/).map((path) => ({ path, abs: false, strength: 0.85 })),
   // Files a site may well hold in its own tree (and a link may name): weaker alone.
   ...".htaccess .env wp-config.php web.config php.ini httpd.conf my.cnf".split(/\s+/).map((path) => ({ path, abs: false, strength: 0.6 })),

@@ -33,8 +33,10 @@ const PROBES: { re: RegExp; strength: number }[] = [
   // Backups and editor leftovers of scripts and configs: `index.php.bak`, `config.php~`, `.wp-config.php.swp`.
   { re: /\.(?:php\d?|asp|aspx|jsp|cgi|pl|py|inc|conf|config|ini|env|yml|yaml|json|xml)(?:\.(?:bak|old|orig|save|swp|swo|tmp|backup|copy|dist|1)|~)$/, strength: 0.7 },
   { re: /\/(?:backup|backups|dump|db|database|site|www|wwwroot|htdocs)\.(?:sql|tar|tgz|zip|rar|7z)(?:\.gz)?$|\.sql(?:\.gz|\.zip)?$/, strength: 0.6 },
-  // Version-control and environment files; developer tools' credentials (registry tokens, cluster keys, MCP servers).
-  { re: /\/\.(?:git|svn|hg|bzr)\/|\/\.(?:env|ds_store|htpasswd)(?:\.\w+)?$|\/\.(?:aws|ssh|kube|docker|cursor)\/|\/\.(?:git-credentials|npmrc|pypirc|netrc|s3cfg|mcp\.json)$|\/\.vscode\/sftp\.json$/, strength: 0.7 },
+  // Version-control and environment files; developer tools' credentials (registry tokens, cluster keys,
+  // an automation server's encryption key); MCP servers with their API keys, in any tool's hidden folder
+  // (`.cursor/mcp.json`, `.roo/mcp.json`, `.codeium/windsurf/mcp_config.json`).
+  { re: /\/\.(?:git|svn|hg|bzr)\/|\/\.(?:env|ds_store|htpasswd)(?:\.\w+)?$|\/\.(?:aws|ssh|kube|docker|cursor|n8n)\/|\/\.(?:git-credentials|npmrc|pypirc|netrc|s3cfg|mcp\.json)$|\/\.vscode\/sftp\.json$|\/\.[\w-]+\/(?:[\w-]+\/)*mcp(?:_config)?\.json$/, strength: 0.7 },
   // Admin consoles and status pages of servers and frameworks.
   { re: /\/(?:phpmyadmin|pma|myadmin|mysqladmin|adminer)(?:[\d.-]*)(?:\/|\.php$|$)/, strength: 0.6 },
   { re: /\/(?:server-status|server-info)$|\/actuator\/(?:env|heapdump|configprops|mappings|jolokia|gateway)|\/jolokia\/|\/_profiler\/phpinfo|\/phpinfo\.php$|\/(?:info|test|i)\.php$/, strength: 0.6 },

@@ -49,8 +49,16 @@ const LOOPBACK_NAMES = new Set([
   "ip6-localhost", "ipv6-localhost", "ip6-loopback", "localtest.me", "lvh.me", "vcap.me",
 ]);
 const LOOPBACK_SUFFIXES = [".localhost", ".localtest.me", ".lvh.me", ".vcap.me"];
-/** Names only an internal network resolves: container hosts, Kubernetes services, cloud-internal zones. */
-const INTERNAL_NAMES = new Set(["host.docker.internal", "gateway.docker.internal", "kubernetes.docker.internal", "host.containers.internal", "kubernetes.default", "kubernetes.default.svc"]);
+/**
+ * Names that a container resolves to what runs it: the host's own services (Docker's and Podman's
+ * host gateway) and the cluster's API server. From inside a container they are what `localhost` is
+ * outside one, and an SSRF aims at them for the same reason: judged as loopback.
+ */
+const RUNTIME_HOST_NAMES = new Set([
+  "host.docker.internal", "gateway.docker.internal", "kubernetes.docker.internal", "host.containers.internal",
+  "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local",
+]);
+/** Zones only an internal network resolves: Kubernetes services, cloud-internal names. */
 const INTERNAL_SUFFIXES = [".internal", ".cluster.local", ".svc"];
 /** Wildcard DNS services that answer with the address spelt in the name (`10.0.0.1.nip.io`). */
 const ADDRESS_IN_NAME = /^(?:.*?[.-])?(\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-](\d{1,3})\.(?:nip\.io|sslip\.io|xip\.io)$/;
@@ -95,8 +103,8 @@ function ipv6Verdict(inner: string): HostVerdict | null {
 
 function nameTarget(name: string): Target {
   if (METADATA_NAMES.has(name)) return "metadata";
-  if (LOOPBACK_NAMES.has(name) || LOOPBACK_SUFFIXES.some((s) => name.endsWith(s))) return "loopback";
-  if (INTERNAL_NAMES.has(name) || INTERNAL_SUFFIXES.some((s) => name.endsWith(s))) return "internal";
+  if (LOOPBACK_NAMES.has(name) || RUNTIME_HOST_NAMES.has(name) || LOOPBACK_SUFFIXES.some((s) => name.endsWith(s))) return "loopback";
+  if (INTERNAL_SUFFIXES.some((s) => name.endsWith(s))) return "internal";
   const spelt = name.endsWith(".io") ? ADDRESS_IN_NAME.exec(name) : null;
   if (spelt) {
     const address = spelt.slice(1, 5).join(".");

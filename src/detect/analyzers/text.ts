@@ -41,12 +41,13 @@ export const isWideSpace = (c: number) =>
   c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 
 /**
- * A path with each `+` read as a space, or null when it has no `+` or has real spaces. Tools and people
- * write a space in a path as `+` (`/item/1+OR+1=1`, `/x/;+id`), as in a query string, and servers that
- * route paths through a query-string parser read it so. Same length: evidence spans still hold.
+ * A text with each `+` read as a space, or null when it has no `+` or has real spaces. Tools and people
+ * write a space as `+` (`/item/1+OR+1=1`, `/x/;+id`, `;cat+/etc/passwd`), as in a query string, and a
+ * server that routes paths through a query-string parser, or an application that form-decodes a value
+ * once more, reads it so. Same length: evidence spans still hold.
  */
-function plusAsSpace(path: string): string | null {
-  return path.indexOf("+") === -1 || path.indexOf(" ") !== -1 ? null : path.replaceAll("+", " ");
+export function plusAsSpace(text: string): string | null {
+  return text.indexOf("+") === -1 || text.indexOf(" ") !== -1 ? null : text.replaceAll("+", " ");
 }
 
 /** A table of ASCII characters, for a quick membership test by character code. */

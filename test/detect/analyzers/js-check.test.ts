@@ -92,4 +92,11 @@ describe("js check", () => {
   test("long chains of calls stay linear", () => {
     expect(constructs("f()".repeat(200_000) + ";';alert(1)//")).toContain("dialog-call");
   });
+
+  test("a block comment between a name and its call or member is a space, as JavaScript reads it", () => {
+    for (const v of ['";alert/*x*/(1)//', "';alert /* y */ (1);//", "';x=document/*a*/.cookie;//"]) expect(top(v)).toBeGreaterThanOrEqual(0.7);
+    expect(top("alert/*x*/(1)")).toBeLessThan(0.8);
+    // Comments are stepped over only up to a bound: a megabyte of unclosed ones stays linear and quiet.
+    expect(top("alert/*".repeat(150_000))).toBe(0);
+  });
 });

@@ -77,7 +77,7 @@ describe("path analyzer", () => {
     expect(p("/.git/config")).toBe(0.7);
     expect(p("/.claude/settings.json")).toBe(0.6);
     // Developer tools' credentials are sensitive files, not just hidden ones.
-    for (const v of ["/.npmrc", "/.kube/config", "/.cursor/mcp.json", "/.vscode/sftp.json"]) expect(p(v)).toBe(0.7);
+    for (const v of ["/.npmrc", "/.kube/config", "/.cursor/mcp.json", "/.vscode/sftp.json", "/.roo/mcp.json", "/.n8n/config"]) expect(p(v)).toBe(0.7);
     expect(p("/.vscode/settings.json")).toBe(0.6);
     expect(p("/.well-known/security.txt")).toBe(0);
     expect(p("/cgi-bin/x.cgi")).toBe(0);

@@ -33,6 +33,9 @@ describe("scanner analyzer", () => {
     for (const v of ["/.npmrc", "/.git-credentials", "/.kube/config", "/.docker/config.json", "/.vscode/sftp.json", "/.cursor/mcp.json", "/app/.mcp.json"]) expect(path(v)).toBe(0.7);
     // An editor's settings and files that only share a name's tail hold no credentials.
     for (const v of ["/.vscode/settings.json", "/static/app.npmrc.js", "/docs/netrc", "/mcp.json"]) expect(path(v)).toBe(0);
+    // Any tool's MCP config in its hidden folder, and an automation server's key file.
+    for (const v of ["/.roo/mcp.json", "/.codeium/windsurf/mcp_config.json", "/home/app/.vscode/mcp.json", "/.n8n/config"]) expect(path(v)).toBe(0.7);
+    for (const v of ["/docs/mcp.json", "/api/mcp_config.json", "/n8n/config"]) expect(path(v)).toBe(0);
   });
 
   test("a 1 MB user agent or path, and binary junk, give a correct answer", () => {

@@ -269,6 +269,14 @@ describe("sql analyzer: adjacent literals, fragments after the closure", () => {
     expect(analyzeSql("it's 'a' 'b' c")).toEqual([]);
   });
 
+  test("MySQL's DIV and MOD are arithmetic: on the closed literal before a cut, and inside a condition", () => {
+    expect(strongest("x' mod id--")).toMatchObject({ rule: "sql.concatenation", evidence: "' mod id--" });
+    expect(ruleStrength("x' DIV 2--", "sql.concatenation")).toBeGreaterThan(0);
+    expect(ruleStrength("1 or 5 mod 2=1", "sql.tautology")).toBeGreaterThanOrEqual(0.8);
+    // A name elsewhere: markup and prose with the words stay quiet.
+    for (const v of ["<div class=x>", "the div mod", "1 div 0", "a mod for the game; v2"]) expect(analyzeSql(v)).toEqual([]);
+  });
+
   test("UNION SELECT right after the closed literal is a probe even cut short", () => {
     expect(ruleStrength("' UNION ALL SELECT", "sql.union")).toBe(0.85);
     expect(ruleStrength("Tom's union select", "sql.union")).toBeLessThan(0.8);

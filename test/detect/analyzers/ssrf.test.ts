@@ -14,7 +14,8 @@ describe("ssrf analyzer: where a URL points", () => {
     expect(judgeHost("[0:0:0:0:0:0:169.254.169.254]")).toEqual({ target: "metadata", odd: true });
     expect(judgeHost("10.1.2.3")?.target).toBe("internal");
     expect(judgeHost("[fe80::1%25eth0]")?.target).toBe("internal");
-    expect(judgeHost("host.docker.internal")?.target).toBe("internal");
+    expect(judgeHost("build-7.c.project.internal")?.target).toBe("internal");
+    expect(judgeHost("payments.shop.svc.cluster.local")?.target).toBe("internal");
     expect(judgeHost("10.0.0.7.nip.io")?.target).toBe("internal");
     expect(judgeHost("www.example.com")).toEqual({ target: "public", odd: false });
     // No WHATWG address, but parsers that wrap 32 bits read one: odd however it resolves.
@@ -30,6 +31,14 @@ describe("ssrf analyzer: where a URL points", () => {
     expect(maxStrength(ssrfAnalyzer, leaf("dict://10.0.0.5:11211/stats"))).toBeGreaterThanOrEqual(0.8);
     // userinfo hides the real host: the part after the last @ is where the request goes.
     expect(rules(ssrfAnalyzer, leaf("http://images.example.com@169.254.169.254/"))).toContain("ssrf.metadata-host");
+  });
+
+  test("a container's names for what runs it (the host gateway, the cluster's API) are loopback", () => {
+    for (const host of ["host.docker.internal", "gateway.docker.internal", "host.containers.internal", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"]) {
+      expect(judgeHost(host)?.target).toBe("loopback");
+    }
+    expect(maxStrength(ssrfAnalyzer, leaf("http://host.docker.internal:2375/containers/json", { name: "url" }))).toBe(maxStrength(ssrfAnalyzer, leaf("http://localhost:2375/containers/json", { name: "url" })));
+    expect(rules(ssrfAnalyzer, leaf("https://kubernetes.default.svc/api/v1/secrets", { name: "url" }))).toContain("ssrf.loopback-host");
   });
 
   test("plain loopback and LAN URLs are moderate; a bare host only with a path", () => {

@@ -170,6 +170,22 @@ function signatureHits(s: string, marks: number, out: ExpressionHit[]): void {
 /** Characters without one of which no mark can be present. */
 const MAY_HOLD_EXPRESSION = /[{%(\[@?#]/;
 
+/** The openers of different engines' delimiters, as marks. */
+const OPENERS = [MUSTACHE, STATEMENT, DOLLAR, HASH, SELECTION, OGNL, SCRIPTLET, INLINE, RAZOR];
+/** Longest value read as a probe: a template or a page about templates is longer, a probe is a handful of characters. */
+const MAX_PROBE = 64;
+
+/**
+ * `${{<%[%'"}}%\.`: a short value that opens the delimiters of three engines or more is a polyglot sent
+ * to see which engine throws (the first step of every template-injection scan), not a template of any.
+ */
+function polyglotProbe(s: string, marks: number, out: ExpressionHit[]): void {
+  if (s.length > MAX_PROBE) return;
+  let engines = 0;
+  for (const mark of OPENERS) if ((marks & mark) !== 0) engines++;
+  if (engines >= 3) out.push({ construct: "template-probe", strength: 0.8, start: 0, end: s.length });
+}
+
 export function expressionHits(s: string): ExpressionHit[] {
   if (!MAY_HOLD_EXPRESSION.test(s)) return [];
   const marks = marksOf(s);
@@ -178,5 +194,6 @@ export function expressionHits(s: string): ExpressionHit[] {
   for (const d of DELIMITERS) if ((marks & d.mark) !== 0) delimitedHits(s, d, out);
   if ((marks & TYPE) !== 0) typeOperatorHits(s, out);
   signatureHits(s, marks, out);
+  polyglotProbe(s, marks, out);
   return out;
 }

@@ -17,6 +17,19 @@ export interface JndiHit {
 /** Protocols a JNDI lookup reaches out with (DNS alone is the usual probe). */
 const PROTOCOLS = ["ldap", "ldaps", "rmi", "dns", "iiop", "corba", "nds", "nis", "http", "https", "jms"];
 
+/**
+ * `jndi:ldap://host/x` written out, whatever surrounds it: no web client has a use for the `jndi:`
+ * scheme, and a lookup hidden in a way not resolved here (a transformation, a new nesting) still spells
+ * it once the filter's view is stripped of the rest.
+ */
+const JNDI_URL = new RegExp(`jndi\\s*:\\s*(?:${PROTOCOLS.join("|")}):\\/\\/[^\\s"'<>{}]*`, "i");
+
+/** A JNDI URL outside any lookup, or null. */
+export function jndiUrlHit(s: string): JndiHit | null {
+  const m = s.length >= 12 ? JNDI_URL.exec(s) : null;
+  return m ? { strength: 0.85, start: m.index, end: m.index + m[0].length } : null;
+}
+
 /** Deeper nesting is left unresolved: it bounds the work on hostile input (Log4j itself recursed). */
 const MAX_DEPTH = 32;
 

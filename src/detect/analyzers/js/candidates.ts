@@ -13,14 +13,43 @@ for (let c = 0; c < 128; c++) IDENT[c] = (c >= 97 && c <= 122) || (c >= 65 && c 
 const isIdent = (c: number) => c < 128 && IDENT[c] === 1;
 const isBlank = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
 
+/**
+ * Longest block comment stepped over around a name (`alert/*x*\/(1)`, `document/*a*\/.cookie`): a
+ * bound, so that a megabyte of unclosed `alert/*` costs a short look per name, not a search to the end.
+ */
+const MAX_COMMENT = 64;
+
+/** The index after the block comment that opens at i (`/*`), or -1 when none closes within MAX_COMMENT. */
+function commentEndAt(s: string, i: number): number {
+  const limit = Math.min(s.length - 1, i + MAX_COMMENT);
+  for (let k = i + 2; k < limit; k++) if (s.charCodeAt(k) === 42 && s.charCodeAt(k + 1) === 47) return k + 2;
+  return -1;
+}
+
+/** The index where the block comment that closes just before i (`*\/`) opens, or -1. */
+function commentStartBefore(s: string, i: number): number {
+  const limit = Math.max(0, i - MAX_COMMENT);
+  for (let k = i - 3; k >= limit; k--) if (s.charCodeAt(k) === 47 && s.charCodeAt(k + 1) === 42) return k;
+  return -1;
+}
+
+/** The next character that is no blank and in no block comment (JavaScript reads a comment as a space). */
 function nextNonBlank(s: string, i: number): number {
-  while (i < s.length && isBlank(s.charCodeAt(i))) i++;
-  return s.charCodeAt(i);
+  for (;;) {
+    while (i < s.length && isBlank(s.charCodeAt(i))) i++;
+    const after = s.charCodeAt(i) === 47 && s.charCodeAt(i + 1) === 42 ? commentEndAt(s, i) : -1;
+    if (after === -1) return s.charCodeAt(i);
+    i = after;
+  }
 }
 
 function prevNonBlank(s: string, i: number): number {
-  while (i > 0 && isBlank(s.charCodeAt(i - 1))) i--;
-  return i > 0 ? s.charCodeAt(i - 1) : -1;
+  for (;;) {
+    while (i > 0 && isBlank(s.charCodeAt(i - 1))) i--;
+    const open = i >= 4 && s.charCodeAt(i - 1) === 47 && s.charCodeAt(i - 2) === 42 ? commentStartBefore(s, i) : -1;
+    if (open === -1) return i > 0 ? s.charCodeAt(i - 1) : -1;
+    i = open;
+  }
 }
 
 /** Called (`(`, a template), called indirectly (`.call`), or passed as a value (`=alert`, `(alert)`, `,eval`). */
@@ -62,7 +91,8 @@ const KEY_STARTS = ["atob", "String", "unescape", "decodeURI"];
 /** `x[` followed by a string, a group, a regex or a decoder call: a key that may fold to a name. */
 function foldableKey(s: string, at: number): boolean {
   const before = prevNonBlank(s, at);
-  // A name, `)` or `]` indexed; `/` too, the end of a comment between them (`self/*x*/["alert"]`).
+  // A name, `)` or `]` indexed (a comment between them is stepped over: `self/*x*/["alert"]`); a `/` that
+  // ends a longer comment than prevNonBlank steps over still counts.
   if (!(isIdent(before) || before === 41 || before === 93 || before === 47)) return false;
   let k = at + 1;
   while (k < s.length && isBlank(s.charCodeAt(k))) k++;

@@ -207,12 +207,17 @@ function caseEnd(t: SqlTokens, i: number): number {
   return -1;
 }
 
+/** An arithmetic operator, a symbol (`+`, `||`, `::`) or a word (`DIV`, `MOD`). */
+export function isArithmetic(t: SqlTokens, i: number): boolean {
+  return isOp(t, i, ARITHMETIC) || (flagsAt(t, i) & W.ARITHMETIC) !== 0;
+}
+
 /** Operands joined by arithmetic or concatenation. */
 export function expression(t: SqlTokens, i: number): number {
   let end = operand(t, i);
   while (end > 0) {
     const op = sig(t, end);
-    if (!isOp(t, op, ARITHMETIC)) return end;
+    if (!isArithmetic(t, op)) return end;
     const next = operand(t, op + 1);
     if (next < 0) return end;
     end = next;
@@ -297,7 +302,7 @@ function parenthesized(t: SqlTokens, open: number, depth: number): Condition | n
   const after = sig(t, close + 1);
   if (isComparison(t, after) || flagsAt(t, after) & W.COMPARE) return null;
   // `(8459=8459)*4906`: arithmetic on a truth value is still that condition.
-  return { end: isOp(t, after, ARITHMETIC) ? expression(t, open) : close + 1, compared: inner.compared };
+  return { end: isArithmetic(t, after) ? expression(t, open) : close + 1, compared: inner.compared };
 }
 
 /**

@@ -38,6 +38,8 @@ export const W = {
   TYPE: 1 << 14,
   /** What GRANT gives and REVOKE takes: `GRANT connect, resource TO x`. */
   PRIVILEGE: 1 << 15,
+  /** Arithmetic spelt as a word (MySQL's DIV and MOD): an operator between operands, and a name elsewhere. */
+  ARITHMETIC: 1 << 16,
 } as const;
 
 /** What makes a word a keyword of the grammar, not a name: reserved, a statement, a logic or compare word, NOT. */
@@ -59,6 +61,7 @@ const GROUPS: [number, string][] = [
   [W.CONDITION_FUNCTION, "elt make_set iif if ifnull nullif coalesce decode"],
   [W.PROBE_FUNCTION, "ascii ord substring substr mid left right length count version database user current_user system_user session_user schema banner db_name user_name is_srvrolemember has_dbaccess object_id col_name current_setting pg_backend_pid connection_id last_insert_id row_count found_rows"],
   [W.PRIVILEGE, "all select insert update delete execute exec connect resource dba usage create drop alter file process super references privileges role"],
+  [W.ARITHMETIC, "div mod"],
   [W.TYPE, "int integer bigint smallint tinyint varchar nvarchar char nchar text binary varbinary decimal numeric float real double datetime date sysname signed unsigned"],
 ];
 
