@@ -123,7 +123,9 @@ export const deserializationAnalyzer: Analyzer = {
   // A Java stream written in hex (`aced0005…`) is an identifier to look at.
   readsIdentifiers: true,
   analyze(input: AnalyzerInput): Finding[] {
-    const s = input.text;
+    // In a URL path `/` separates segments (a stream's own `/` arrives escaped, in a segment leaf of
+    // its own): read as a space there, a stream that starts a segment starts a base64 run. Same length.
+    const s = input.kind === "path" ? input.text.replaceAll("/", " ") : input.text;
     const out: Finding[] = [];
     // A JSON leaf named `$type` holds just the type name.
     if ((input.name === "$type" || input.name === "__type") && input.kind === "value" && ASSEMBLY_QUALIFIED.test(s)) {

