@@ -167,9 +167,30 @@ function phpDynamicCalls(s: string, out: Finding[]): void {
   }
 }
 
-/** File names a server runs rather than serves: an upload of one is a web shell. Trailing dots and spaces are dropped by Windows. */
-const SCRIPT_FILE = /\.(?:php\d?|phtml|phar|phps|pht|jspx?|jspf|aspx?|ashx|asmx|asa|cer|cfm)[.\s]*$/i;
+/** Extensions a server runs rather than serves. */
+const SCRIPT_EXTENSION = "\\.(?:php\\d?|phtml|phar|phps|pht|jspx?|jspf|aspx?|ashx|asmx|asa|cer|cfm)";
+/**
+ * File names a server runs: an upload of one is a web shell. Trailing dots and spaces are dropped by
+ * Windows; a NUL (sent raw, as `%00` or `\0`) ends the name where C code reads it, whatever extension
+ * follows for the upload's own check (`shell.php%00.jpg`).
+ */
+const SCRIPT_FILE = new RegExp(`${SCRIPT_EXTENSION}(?:[.\\s]*$|(?:\\x00|%00|\\\\0))`, "i");
+/**
+ * `shell.php.jpg`: Apache's mod_mime runs a file with a script extension anywhere in its name, and an
+ * image's extension passes an upload form's check. Weaker: a name may just say what the image shows.
+ */
+const SCRIPT_INNER_EXTENSION = new RegExp(`${SCRIPT_EXTENSION}\\.(?:jpe?g|png|gif|bmp|webp|ico)$`, "i");
+/** A server's per-directory configuration: an upload of one makes the directory run what it holds (`AddType ... .jpg`). */
+const SERVER_CONFIG_FILE = /(?:^|[\\/])(?:\.htaccess|\.user\.ini|web\.config)[.\s]*$/i;
 const FILENAME_HEADER = /^x[-_.]?file[-_.]?name$/i;
+/** A word every directive below has: most values have none, and skip the search. */
+const MAY_HOLD_DIRECTIVE = /type|handler|_file/i;
+/**
+ * Directives that make a server run files as scripts, what an uploaded `.htaccess` or `.user.ini`
+ * holds: a handler or type for PHP or CGI, or PHP's prepend and append files.
+ */
+const HANDLER_DIRECTIVE =
+  /\b(?:AddType|AddHandler|SetHandler|ForceType)\s[^\n]{0,80}?(?:x-httpd-php|php\d?-script|application\/x-httpd|cgi-script)|\b(?:php_value\s+)?auto_(?:prepend|append)_file\s*[=\s]\s*\S/i;
 
 interface Pattern {
   re: RegExp;
@@ -323,6 +344,13 @@ const LONGEST_DISPATCHED = Math.max(...Array.from(DISPATCHED_FUNCTIONS, (f) => f
 /** Characters without which nothing here can match. */
 const TRIGGER = /[(<$_%]|classloader|process|runtime|prototype|java\w?\.|\b(?:com|org)\./i;
 
+/** What an uploaded file's name says it will be to the server. */
+function uploadName(s: string, out: Finding[]): void {
+  if (SCRIPT_FILE.test(s)) out.push(finding("code-injection", "code.script-upload", 0.85, 0, s.length));
+  else if (SCRIPT_INNER_EXTENSION.test(s)) out.push(finding("code-injection", "code.script-upload", 0.6, 0, s.length));
+  if (SERVER_CONFIG_FILE.test(s)) out.push(finding("code-injection", "code.config-upload", 0.85, 0, s.length));
+}
+
 function firstMatch(re: RegExp, s: string, rule: string, strength: number, out: Finding[]): void {
   re.lastIndex = 0;
   const m = re.exec(s);
@@ -334,9 +362,8 @@ export const codeAnalyzer: Analyzer = {
   analyze(input: AnalyzerInput): Finding[] {
     const s = input.text;
     const out: Finding[] = [];
-    if ((input.kind === "filename" || (input.location === "header" && FILENAME_HEADER.test(input.name))) && SCRIPT_FILE.test(s)) {
-      out.push(finding("code-injection", "code.script-upload", 0.85, 0, s.length));
-    }
+    if (input.kind === "filename" || (input.location === "header" && FILENAME_HEADER.test(input.name))) uploadName(s, out);
+    if (s.length >= 14 && MAY_HOLD_DIRECTIVE.test(s)) firstMatch(HANDLER_DIRECTIVE, s, "code.handler-directive", 0.7, out);
     if (input.location !== "header" && input.path.indexOf("proto") !== -1 && POLLUTING_PATH.test(input.path)) {
       out.push(finding("code-injection", "code.prototype-pollution", 0.9, 0, s.length));
     }

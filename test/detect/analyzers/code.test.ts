@@ -4,6 +4,8 @@ import { evidence, junk, strength, strongest } from "./helpers.ts";
 
 const s = (text: string) => strength(codeAnalyzer, text);
 const key = (text: string) => strength(codeAnalyzer, text, { kind: "key", name: text });
+/** The strength of one rule's finding in a value (0 without one). */
+const analyzeRule = (text: string, rule: string) => codeAnalyzer.analyze({ text, location: "query", path: "query.q", name: "q", kind: "value" }).find((f) => f.rule === rule)?.strength ?? 0;
 
 describe("code analyzer", () => {
   test("PHP: tags, calls with a code argument, superglobals, interpolation", () => {
@@ -57,6 +59,20 @@ describe("code analyzer", () => {
     for (const v of ["photo.jpg", "notes.php.txt", "report.pdf"]) expect(file(v)).toBe(0);
     // A value that names a script is a link, not an upload.
     expect(s("index.php")).toBe(0);
+    // A NUL ends the name where C code reads it; an image's extension after a script's passes a form's check.
+    for (const v of ["shell.php%00.jpg", "shell.php\u0000.jpg", "shell.jsp\\0.png"]) expect(file(v)).toBe(0.85);
+    expect(file("shell.php.jpg")).toBe(0.6);
+    expect(file("my.photos.png")).toBe(0);
+  });
+
+  test("an upload of a server's per-directory configuration, and the directives that make a directory run scripts", () => {
+    const file = (name: string) => strength(codeAnalyzer, name, { kind: "filename", location: "body", name: "file" });
+    for (const v of [".htaccess", "uploads/.user.ini", "web.config", "..\\web.config"]) expect(file(v)).toBe(0.85);
+    for (const v of ["web.config.bak", "htaccess.txt", "my.user.ini.md"]) expect(file(v)).toBe(0);
+    for (const v of ["AddType application/x-httpd-php .jpg", "SetHandler application/x-httpd-php", "addhandler cgi-script .txt", "PHP_VALUE auto_prepend_file=php://input"]) {
+      expect(analyzeRule(v, "code.handler-directive")).toBe(0.7);
+    }
+    for (const v of ["AddType text/html .shtml", "This type of handler is great", "content_type=application/json; upload_file=cv.pdf"]) expect(analyzeRule(v, "code.handler-directive")).toBe(0);
   });
 
   test("PHP: a function that runs a command, called with a bare command (PHP before 8 reads it as a string)", () => {
