@@ -208,7 +208,7 @@ function caseEnd(t: SqlTokens, i: number): number {
 }
 
 /** An arithmetic operator, a symbol (`+`, `||`, `::`) or a word (`DIV`, `MOD`). */
-export function isArithmetic(t: SqlTokens, i: number): boolean {
+function isArithmetic(t: SqlTokens, i: number): boolean {
   return isOp(t, i, ARITHMETIC) || (flagsAt(t, i) & W.ARITHMETIC) !== 0;
 }
 
