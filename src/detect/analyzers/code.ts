@@ -174,7 +174,7 @@ const SCRIPT_EXTENSION = "\\.(?:php\\d?|phtml|phar|phps|pht|jspx?|jspf|aspx?|ash
  * Windows; a NUL (sent raw, as `%00` or `\0`) ends the name where C code reads it, whatever extension
  * follows for the upload's own check (`shell.php%00.jpg`).
  */
-const SCRIPT_FILE = new RegExp(`${SCRIPT_EXTENSION}(?:[.\\s]*$|(?:\\x00|%00|\\\\0))`, "i");
+const SCRIPT_FILE = new RegExp(`${SCRIPT_EXTENSION}(?:[.\\s]*$|\\x00|%00|\\\\0)`, "i");
 /**
  * `shell.php.jpg`: Apache's mod_mime runs a file with a script extension anywhere in its name, and an
  * image's extension passes an upload form's check. Weaker: a name may just say what the image shows.

@@ -26,7 +26,8 @@ const JNDI_URL = new RegExp(`jndi\\s*:\\s*(?:${PROTOCOLS.join("|")}):\\/\\/[^\\s
 
 /** A JNDI URL outside any lookup, or null. */
 export function jndiUrlHit(s: string): JndiHit | null {
-  const m = s.length >= 12 ? JNDI_URL.exec(s) : null;
+  // `://` first: a plain search, where the case-blind pattern would be tried at every character.
+  const m = s.length >= 12 && s.indexOf("://") !== -1 ? JNDI_URL.exec(s) : null;
   return m ? { strength: 0.85, start: m.index, end: m.index + m[0].length } : null;
 }
 

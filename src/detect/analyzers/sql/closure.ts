@@ -4,17 +4,16 @@
  * rest of the query (`admin'--`), a WHERE, an ORDER BY or GROUP BY. Prose that merely contains a quote
  * ("Tom's and Mary's") goes on with words, which is none of these.
  */
-import { condition, endsClause, expression, flagsAt, isComparison, isLogic, isOp, isPlainWord, isWord, sig, WORD } from "./grammar.ts";
+import { condition, endsClause, expression, isArithmetic, isComparison, isLogic, isPlainWord, isWord, sig, WORD } from "./grammar.ts";
 import { statementShape } from "./statements.ts";
 import { CLOSED, COMMENT_BLOCK, COMMENT_DASH, K, opCode, type SqlTokens } from "./tokens.ts";
-import { W, wordIndex } from "./words.ts";
+import { wordIndex } from "./words.ts";
 import type { Report } from "./report.ts";
 
 const BOOLEAN = wordIndex("boolean");
 const IF = wordIndex("if");
 /** Operators that splice a value into a string: concatenation, and arithmetic that coerces it (`DIV` and `MOD` too). */
 const SPLICING = new Set(["||", "+", "-", "*", "/", "%", "&", "|", "^"].map(opCode));
-const isSplicing = (t: SqlTokens, i: number) => isOp(t, i, SPLICING) || (flagsAt(t, i) & W.ARITHMETIC) !== 0;
 
 export interface Closure {
   /** The first token after the closed context (and the parentheses it closed). */
@@ -94,7 +93,7 @@ export function closureRules(t: SqlTokens, c: Closure, report: Report): void {
     return;
   }
   // `||` both joins conditions (MySQL) and concatenates (Oracle, PostgreSQL): both readings are tried.
-  if (isSplicing(t, at) && c.kind === "quote") concatenationRule(t, c, at, report);
+  if (isArithmetic(t, at, SPLICING) && c.kind === "quote") concatenationRule(t, c, at, report);
   if (isLogic(t, at) || isWord(t, at, WORD.where) || isWord(t, at, WORD.having)) conditionRule(t, c, at, report);
   else if (isComparison(t, at) && c.kind === "quote") comparisonRule(t, c, at, report);
   else if (isWord(t, at, WORD.order) || isWord(t, at, WORD.group)) orderRule(t, c, at, report);

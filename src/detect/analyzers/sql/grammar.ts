@@ -207,9 +207,9 @@ function caseEnd(t: SqlTokens, i: number): number {
   return -1;
 }
 
-/** An arithmetic operator, a symbol (`+`, `||`, `::`) or a word (`DIV`, `MOD`). */
-function isArithmetic(t: SqlTokens, i: number): boolean {
-  return isOp(t, i, ARITHMETIC) || (flagsAt(t, i) & W.ARITHMETIC) !== 0;
+/** An arithmetic operator: one of `ops` (all of them by default) or a word (`DIV`, `MOD`). */
+export function isArithmetic(t: SqlTokens, i: number, ops: Set<number> = ARITHMETIC): boolean {
+  return isOp(t, i, ops) || (flagsAt(t, i) & W.ARITHMETIC) !== 0;
 }
 
 /** Operands joined by arithmetic or concatenation. */
