@@ -94,6 +94,29 @@ function injectedLine(text: string, at: number, i: number, blankLine: boolean, i
   return inBody ? null : find("header-line", 0.6, at, end);
 }
 
+const strongest = (a: Finding | null, b: Finding | null) => (!a || (b && b.strength > a.strength) ? b : a);
+
+/** `\r\n` written out, up to two line ends. */
+const ESCAPED_BREAKS = /(?:\\r|\\n){1,4}/g;
+/** What an escaped break must inject to count: a header or a second message, not any `Name:` line. */
+const ESCAPED_RULES = new Set(["crlf.header-injection", "crlf.mail-header-injection", "crlf.response-splitting", "crlf.request-splitting"]);
+
+/**
+ * `\r\nSet-Cookie: ...` with the breaks written out: an application that unescapes the value (a
+ * string literal in PHP, Python or a template, a JSON fragment it decodes) writes real ones. Weaker
+ * than a real break, since most write the backslashes as they are.
+ */
+function escapedBreaks(text: string, inBody: boolean): Finding | null {
+  if (text.indexOf("\\") === -1) return null;
+  let best: Finding | null = null;
+  for (const m of text.matchAll(ESCAPED_BREAKS)) {
+    const lineEnds = m[0].split("\\n").length - 1;
+    const found = injectedLine(text, m.index, m.index + m[0].length, lineEnds >= 2, inBody);
+    if (found && ESCAPED_RULES.has(found.rule)) best = strongest(best, { ...found, strength: Math.round((found.strength - 0.1) * 100) / 100 });
+  }
+  return best;
+}
+
 /**
  * `%0%0d%0ad`: a CR/LF escape split by another one, so that a filter that deletes line breaks (or
  * their escapes) once joins the halves into `%0d`/`%0a`, decoded later into a real break. Read on the
@@ -109,15 +132,15 @@ export const crlfAnalyzer: Analyzer = {
     const split = text.indexOf("%0") >= 0 ? SPLIT_ESCAPE.exec(text) : null;
     const splitFinding = split ? [find("split-escape", 0.7, split.index, split.index + split[0].length)] : [];
     const first = text.search(LINE_BREAK);
-    if (first < 0) return splitFinding;
     // A value that starts with a header line is a header block someone reports (telemetry of a
     // response, a pasted request), not a value broken out of one.
     // So is a multipart body the decompose stage could not split (it starts with its boundary).
     if (headerAt(text, 0) || text.startsWith("--")) return splitFinding;
+    const inBody = input.location === "body";
+    let best: Finding | null = strongest(splitFinding[0] ?? null, escapedBreaks(text, inBody));
+    if (first < 0) return best ? [best] : [];
     // A URL path has no line in it: a break there is only ever sent on purpose.
     if (input.kind === "path") return [find("break-in-path", 0.6, first, first + 1)];
-    const inBody = input.location === "body";
-    let best: Finding | null = splitFinding[0] ?? null;
     for (let i = first; i < text.length; i++) {
       if (!isBreak(text.charCodeAt(i))) continue;
       // A run of breaks: CR LF, or CR LF CR LF before a body.
@@ -127,8 +150,7 @@ export const crlfAnalyzer: Analyzer = {
         if (text.charCodeAt(j) !== 13 && text.charCodeAt(j) !== 0x560d) breaks++;
         j++;
       }
-      const found = injectedLine(text, i, j, breaks >= 2 || j - i >= 3, inBody);
-      if (found && (!best || found.strength > best.strength)) best = found;
+      best = strongest(best, injectedLine(text, i, j, breaks >= 2 || j - i >= 3, inBody));
       i = j - 1;
     }
     return best ? [best] : [];

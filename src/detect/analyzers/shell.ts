@@ -544,9 +544,12 @@ function noisyBefore(s: string, sep: number): boolean {
 const NOISY_CAP = 0.6;
 const SCRIPT_CAP = 0.7;
 
-/** `$SHELL` and `${SHELL}`: the user's shell, named by the variable that holds it. */
+/** The end of the value, a blank or an operator: a command word ends at k (`$0$h` is one word, not `$0`). */
+const endsCommandWord = (s: string, k: number) => k >= s.length || " \t\n<>|;&)`".includes(s[k]!);
+
+/** `$SHELL` and `${SHELL}` (the user's shell), `$0` and `${0}` (the shell that runs the command line): a shell named by a parameter. */
 function shellVariableAt(s: string, i: number): Word | null {
-  for (const v of ["${SHELL}", "$SHELL"]) if (s.startsWith(v, i) && !isAsciiLetter(s.charCodeAt(i + v.length))) return { text: "sh", end: i + v.length, obfuscated: true };
+  for (const v of ["${SHELL}", "$SHELL", "${0}", "$0"]) if (s.startsWith(v, i) && endsCommandWord(s, i + v.length)) return { text: "sh", end: i + v.length, obfuscated: true };
   return null;
 }
 

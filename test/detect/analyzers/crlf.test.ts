@@ -57,10 +57,21 @@ describe("crlf analyzer", () => {
     expect(found[0]!.strength).toBeLessThan(0.8);
   });
 
+  test("line breaks written out as escapes inject a header where the value is unescaped: a little weaker", () => {
+    const text = "x\\r\\nSet-Cookie: sid=attacker";
+    const [f] = crlfAnalyzer.analyze(leaf(text));
+    expect(f).toMatchObject({ rule: "crlf.header-injection", strength: 0.8 });
+    expect(text.slice(f!.start, f!.end)).toBe("\\r\\nSet-Cookie:");
+    expect(rules(crlfAnalyzer, leaf("a\\r\\n\\r\\n<html>x"))).toEqual(["crlf.response-splitting"]);
+    // A path with backslashes, an escaped line of any other name: nothing.
+    for (const v of ["C:\\new\\test", "line1\\nline2: ok", "\\n"]) expect(crlfAnalyzer.analyze(leaf(v))).toEqual([]);
+  });
+
   test("a megabyte value and binary junk: a correct answer, no throw", () => {
     expect(crlfAnalyzer.analyze(leaf(HUGE))).toEqual([]);
     expect(crlfAnalyzer.analyze(body("\n".repeat(1 << 20)))).toEqual([]);
     expect(rules(crlfAnalyzer, leaf(`${HUGE}\r\nSet-Cookie: a=1`))).toEqual(["crlf.header-injection"]);
+    expect(rules(crlfAnalyzer, leaf(`${"\\r".repeat(500_000)}Set-Cookie: a=1`))).toEqual(["crlf.header-injection"]);
     const j = wideJunk();
     expect(spansValid(crlfAnalyzer.analyze(leaf(j)), j)).toBe(true);
   });

@@ -130,11 +130,18 @@ describe("expression analyzer: Log4Shell", () => {
   });
 
   test("Log4j's own lookups: one that reads a secret counts some, one that only hides letters counts as proof", () => {
-    for (const s of ["${env:AWS_SECRET_ACCESS_KEY}", "x-${sys:user.name}", "${ctx:loginId}", "${env:NOPE:-j}"]) expect(top(s, "log4shell")).toBe(0.7);
+    for (const s of ["${env:AWS_SECRET_ACCESS_KEY}", "x-${sys:user.name}", "${ctx:loginId}", "${env:NOPE:-j}"]) expect(top(s, "log4shell")).toBe(0.8);
     for (const s of ["${::-j}", "${${::-${::-$${::-j}}}}", "${:1337:-x}"]) expect(top(s, "log4shell")).toBe(0.85);
     expect(analyze("a ${env:HOME} b").find((f) => f.class === "log4shell")!.rule).toBe("expression.log4j-secret-lookup");
     // Other template languages: bash and Compose defaults, Spring placeholders, JS templates.
     for (const s of ["${HOME:-/root}", "${SERVER_PORT:8080}", "Hello ${user.name}", "${a}:-b"]) expect(top(s, "log4shell")).toBe(0);
+  });
+
+  test("Commons Text interpolator lookups that run a script, resolve a host, fetch a URL or read a file", () => {
+    for (const s of ["${script:javascript:java.lang.Runtime.getRuntime().exec('id')}", "${dns:address|x.example}", "a ${url:UTF-8:http://198.51.100.7/} b", "${file:UTF-8:/etc/passwd}"]) {
+      expect(analyze(s).find((f) => f.rule === "expression.interpolator-lookup")).toMatchObject({ class: "ssti", strength: 0.85 });
+    }
+    for (const s of ["${file:cfg}", "${url}", "${dns}", "Hello ${name}", "${script:x}", "${url:/home}"]) expect(analyze(s).find((f) => f.rule === "expression.interpolator-lookup")).toBeUndefined();
   });
 
   test("a lookup sent in base64: Log4j decodes it and substitutes what it gives", () => {

