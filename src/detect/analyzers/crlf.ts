@@ -96,23 +96,29 @@ function injectedLine(text: string, at: number, i: number, blankLine: boolean, i
 
 const strongest = (a: Finding | null, b: Finding | null) => (!a || (b && b.strength > a.strength) ? b : a);
 
-/** `\r\n` written out, up to two line ends. */
-const ESCAPED_BREAKS = /(?:\\r|\\n){1,4}/g;
+/** Escaped breaks read in one run at most: two line ends (`\r\n\r\n`). */
+const MAX_ESCAPED_RUN = 4;
 /** What an escaped break must inject to count: a header or a second message, not any `Name:` line. */
 const ESCAPED_RULES = new Set(["crlf.header-injection", "crlf.mail-header-injection", "crlf.response-splitting", "crlf.request-splitting"]);
+
+/** Is there an escaped break (`\r`, `\n`) at i? */
+const escapedBreakAt = (text: string, i: number) => text.charCodeAt(i) === 92 && (text.charCodeAt(i + 1) === 114 || text.charCodeAt(i + 1) === 110);
 
 /**
  * `\r\nSet-Cookie: ...` with the breaks written out: an application that unescapes the value (a
  * string literal in PHP, Python or a template, a JSON fragment it decodes) writes real ones. Weaker
- * than a real break, since most write the backslashes as they are.
+ * than a real break, since most write the backslashes as they are. One pass from backslash to backslash.
  */
 function escapedBreaks(text: string, inBody: boolean): Finding | null {
-  if (text.indexOf("\\") === -1) return null;
   let best: Finding | null = null;
-  for (const m of text.matchAll(ESCAPED_BREAKS)) {
-    const lineEnds = m[0].split("\\n").length - 1;
-    const found = injectedLine(text, m.index, m.index + m[0].length, lineEnds >= 2, inBody);
+  for (let i = text.indexOf("\\"); i !== -1; i = text.indexOf("\\", i + 1)) {
+    if (!escapedBreakAt(text, i)) continue;
+    let j = i;
+    let lineEnds = 0;
+    for (let n = 0; n < MAX_ESCAPED_RUN && escapedBreakAt(text, j); n++, j += 2) if (text.charCodeAt(j + 1) === 110) lineEnds++;
+    const found = injectedLine(text, i, j, lineEnds >= 2, inBody);
     if (found && ESCAPED_RULES.has(found.rule)) best = strongest(best, { ...found, strength: Math.round((found.strength - 0.1) * 100) / 100 });
+    i = j - 1;
   }
   return best;
 }
@@ -132,6 +138,7 @@ export const crlfAnalyzer: Analyzer = {
     const split = text.indexOf("%0") >= 0 ? SPLIT_ESCAPE.exec(text) : null;
     const splitFinding = split ? [find("split-escape", 0.7, split.index, split.index + split[0].length)] : [];
     const first = text.search(LINE_BREAK);
+    if (first < 0 && text.indexOf("\\") === -1) return splitFinding;
     // A value that starts with a header line is a header block someone reports (telemetry of a
     // response, a pasted request), not a value broken out of one.
     // So is a multipart body the decompose stage could not split (it starts with its boundary).

@@ -33,6 +33,10 @@ const PATTERNS: Pattern[] = [
   { re: /<java\b[^>]{0,200}class\s*=\s*["']java\.beans\.XMLDecoder["']/gi, rule: "deserialization.java-xmldecoder", strength: 0.95 },
   { re: /<object\b[^>]{0,100}class\s*=\s*["']java\.lang\.(?:ProcessBuilder|Runtime)["']/gi, rule: "deserialization.java-xmldecoder", strength: 0.95 },
   { re: /<(?:dynamic-proxy|sorted-set)>\s*<(?:interface|dynamic-proxy)>/gi, rule: "deserialization.xstream", strength: 0.85 },
+  // XStream names an element by the class it makes: `<java.util.PriorityQueue serialization='custom'>`
+  // (not a generic type's argument: `java.util.List<java.lang.Integer>`).
+  { re: /(?<![\w$.])<(?:java|javax|jdk|sun|com\.sun)(?:\.[\w$]+){2,}\s+serialization\s*=\s*["']custom["']/g, rule: "deserialization.xstream", strength: 0.9 },
+  { re: /(?<![\w$.])<(?:java|javax|jdk|sun|com\.sun)(?:\.[\w$]+){2,}\s*>/g, rule: "deserialization.xstream", strength: 0.7 },
   // YAML language tags build arbitrary objects of that language.
   { re: /!!(?:python\/(?:object|name|module)|ruby\/|js\/function|javax?\.|com\.sun\.|org\.|net\.|sun\.)/g, rule: "deserialization.yaml-tag", strength: 0.9 },
   { re: /(?<![\w!])!ruby\/(?:object|hash|struct|marshal):/g, rule: "deserialization.yaml-tag", strength: 0.9 },
@@ -115,8 +119,15 @@ function binderGadget(s: string, out: Finding[]): void {
   out.push(finding("deserialization", "deserialization.java-gadget", whole || typed ? 0.9 : 0.6, m.index, end));
 }
 
+/**
+ * An XML element named by a class of the Java platform (`<java.util.PriorityQueue>`), or XStream's
+ * `<dynamic-proxy>`: XStream writes an object as elements named by its classes, and reads them back
+ * into whatever they name. A document of honest data names its elements by what they mean.
+ */
+const XSTREAM_ELEMENT = /^(?:(?:java|javax|jdk|sun|com\.sun)(?:\.[\w$]+){2,}|dynamic-proxy)$/;
+
 /** Characters one of the forms needs. */
-const TRIGGER = /_FUNC\$|__js_|rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|type|System\.|<java|<object|gA[JNRSVW]|\n|\.\w+\.\w+\.\w+|sorted-set|dynamic-proxy/i;
+const TRIGGER = /_FUNC\$|__js_|rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|type|System\.|<java|<object|gA[JNRSVW]|\n|\.\w+\.\w+\.\w+|sorted-set|dynamic-proxy|<(?:sun|com\.sun|jdk)\./i;
 
 export const deserializationAnalyzer: Analyzer = {
   name: "deserialization",
@@ -135,6 +146,9 @@ export const deserializationAnalyzer: Analyzer = {
       BASE64_GADGET.lastIndex = 0;
       const m = BASE64_GADGET.exec(s);
       if (m) out.push(finding("deserialization", "deserialization.java-gadget-base64", 0.85, m.index, m.index + m[0].length));
+    }
+    if (input.kind === "key" && input.location === "body" && input.path.startsWith("body.xml") && !input.path.includes("@") && XSTREAM_ELEMENT.test(s)) {
+      out.push(finding("deserialization", "deserialization.xstream", 0.9, 0, s.length));
     }
     if (s.length < 4 || !TRIGGER.test(s)) return out;
     for (const p of PATTERNS) {

@@ -4,6 +4,7 @@
  * request paths that probe for files sites do not serve (backups of scripts, VCS metadata, admin
  * consoles). A probe path is weak evidence on purpose: whether a site serves `/server-status` or
  * `/phpmyadmin/` is the site profile's to say, and ordinary paths (`/cgi-bin/x.cgi`) say nothing.
+ * A host of an out-of-band testing service, in any field, is a scanner's blind payload.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { finding, lowerAscii } from "./text.ts";
@@ -55,11 +56,27 @@ function probePath(s: string): Finding[] {
   return best ? [best] : [];
 }
 
+/**
+ * Out-of-band testing services (OAST): a scanner's blind payload names a host under one of these, so
+ * that a lookup or a fetch of it proves the injection ran (Burp Collaborator, ProjectDiscovery's
+ * interactsh, Acunetix and Invicti, DNS logs). Only testers send them, whatever the field.
+ */
+const OAST_HOST = /(?<![\w-])(?:[\w-]+\.)*(?:oastify\.com|burpcollaborator\.net|interact\.sh|interactsh\.com|oast\.(?:fun|me|pro|live|site|online)|dnslog\.cn|ceye\.io|bxss\.me|r87\.me|canarytokens\.com|requestrepo\.com)(?![\w-]|\.[\w-])/i;
+/** Each name above has one of these. */
+const OAST_HINT = /oast|collab|interact|dnslog|ceye|bxss|r87|canary|requestrepo/i;
+
+function oastHost(s: string): Finding[] {
+  if (s.length < 8 || s.indexOf(".") === -1 || !OAST_HINT.test(s)) return [];
+  const m = OAST_HOST.exec(s);
+  return m ? [finding("scanner", "scanner.oast-host", 0.95, m.index, m.index + m[0].length)] : [];
+}
+
 export const scannerAnalyzer: Analyzer = {
   name: "scanner",
   analyze(input: AnalyzerInput): Finding[] {
-    if (input.kind === "path") return input.text.length > 1 ? probePath(input.text) : [];
-    if (input.location === "header" && input.name.toLowerCase() === "user-agent" && input.kind === "value") return userAgent(input.text);
-    return [];
+    const oast = oastHost(input.text);
+    if (input.kind === "path") return input.text.length > 1 ? [...oast, ...probePath(input.text)] : oast;
+    if (input.location === "header" && input.name.toLowerCase() === "user-agent" && input.kind === "value") return [...oast, ...userAgent(input.text)];
+    return oast;
   },
 };

@@ -25,8 +25,11 @@ const NODE_FUNCTION = /(^|[^\w.$])(?:name|local-name|text|node|position|last|com
 const AXIS = /\b(?:ancestor|ancestor-or-self|descendant|descendant-or-self|following|following-sibling|preceding|preceding-sibling|child|attribute)::(?:\*|node\s*\(\s*\)|text\s*\(\s*\)|[A-Za-z_])/gi;
 /** Not after a host or a path (`example.com//a[1]` is a URL). */
 const PREDICATE = /(?:^|[^\w.:/%-])\/\/(?:\*|[A-Za-z_][\w.-]*)\[\s*(?:@|position\s*\(|last\s*\(|text\s*\(|contains\s*\(|\d+\s*\])/g;
-/** `'] | //user/*`: a quoted string and its predicate closed, then a second path joined by the union. */
-const UNION_BREAKOUT = /['"]\s*\]\s*\|\s*\/\/?(?:\*|[A-Za-z_][\w.-]*)/;
+/**
+ * `'] | //user/*`, `')] | //*`: a quoted string, the calls and the predicate it sat in closed, then a
+ * second path joined by the union.
+ */
+const UNION_BREAKOUT = /['"][\s)]*\]\s*\|\s*\/\/?(?:\*|[A-Za-z_][\w.-]*)/;
 /** Cheap check, one pass: something each construct below needs. */
 const XPATH_HINT = /\(\s*(?:\)|name\s*\(|[/.@*]|child::|parent::|self::|descendant::|ancestor::)|::|\/\/[\w*][\w.-]*\[|\]\s*\|/;
 /**

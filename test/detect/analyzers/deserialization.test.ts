@@ -19,6 +19,20 @@ describe("deserialization analyzer", () => {
     expect(s("rO0AB")).toBe(0);
   });
 
+  test("XStream: elements named by Java classes, whether the document is read whole or element by element", () => {
+    expect(s("<java.util.PriorityQueue serialization='custom'><unserializable-parents/>")).toBe(0.9);
+    expect(s("<map><entry><jdk.nashorn.internal.objects.NativeString>")).toBe(0.7);
+    // An XML body's element name, as the decompose stage hands it over: a key leaf.
+    const element = (name: string) => strength(deserializationAnalyzer, name, { location: "body", kind: "key", path: `body.xml.map.${name}`, name });
+    for (const name of ["java.util.PriorityQueue", "jdk.nashorn.internal.objects.NativeString", "dynamic-proxy"]) expect(element(name)).toBe(0.9);
+    for (const name of ["java.version", "item", "com.example.Order"]) expect(element(name)).toBe(0);
+    // XStream names no attribute by a class.
+    expect(strength(deserializationAnalyzer, "java.util.HashMap", { location: "body", kind: "key", path: "body.xml.map@java.util.HashMap", name: "java.util.HashMap" })).toBe(0);
+    // A generic type in an error message, and the same name as a JSON key or a query value.
+    expect(s("cannot deserialize instance of `java.util.ArrayList<java.lang.Integer>` out of VALUE_STRING")).toBe(0);
+    expect(strength(deserializationAnalyzer, "java.util.PriorityQueue", { location: "body", kind: "key", path: "body.json.java.util.PriorityQueue", name: "java.util.PriorityQueue" })).toBe(0);
+  });
+
   test("a stream that starts a segment of a URL path: `/` separates segments there", () => {
     const path = (text: string) => strength(deserializationAnalyzer, text, { kind: "path", location: "path", path: "path", name: "" });
     expect(path("/files/rO0ABXNyABFqYXZhLnV0aWwuSGFzaE1hcA/view")).toBe(0.95);

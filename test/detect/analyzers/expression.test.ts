@@ -33,6 +33,12 @@ describe("expression analyzer: template injection", () => {
     for (const v of ["{{name}} costs ${price}", "a #{x} and {{y}}", `{{ user }} ${"x".repeat(60)} \${total} <% if a %>`]) expect(top(v)).toBe(0);
   });
 
+  test("a member that leads to Function, reached by name where the engine hides it, is an escape", () => {
+    expect(top('{{this.push (lookup string.sub "constructor")}}')).toBeGreaterThanOrEqual(0.9);
+    expect(top("{{x['__proto__']}}")).toBeGreaterThanOrEqual(0.7);
+    expect(top('{{lookup person "name"}}')).toBe(0);
+  });
+
   test("engine globals are a sign, a call on them more", () => {
     expect(top("{{config}}")).toBeGreaterThan(0);
     expect(top("{{config.items()}}")).toBeGreaterThan(top("{{config}}"));

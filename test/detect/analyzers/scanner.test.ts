@@ -20,6 +20,16 @@ describe("scanner analyzer", () => {
     expect(strength(scannerAnalyzer, "sqlmap/1.8", { location: "header", name: "referer" })).toBe(0);
   });
 
+  test("a host of an out-of-band testing service, in any field, is a scanner's blind payload", () => {
+    for (const [v, over] of [["http://x1y2.oastify.com/", { name: "url" }], [";nslookup abc.interact.sh", { name: "host" }], ["${jndi:ldap://c0ffee.oast.fun/a}", { location: "header", name: "x-api-version" }], ["Mozilla/5.0 abc.burpcollaborator.net", { location: "header", name: "user-agent" }]] as const) {
+      expect(strength(scannerAnalyzer, v, over)).toBe(0.95);
+    }
+    expect(path("/redirect/abc.oastify.com")).toBe(0.95);
+    expect(evidence(scannerAnalyzer, "x=http://a1.oastify.com/p", { name: "u" })).toBe("a1.oastify.com");
+    // A longer name that ends elsewhere, a word inside another, prose.
+    for (const v of ["cxyz.oast.pro.example.org", "notoastify.com", "a canary in a coal mine", "interact.shop"]) expect(strength(scannerAnalyzer, v, { name: "q" })).toBe(0);
+  });
+
   test("probe paths are weak findings; ordinary paths none", () => {
     for (const v of ["/wp-config.php.bak", "/.git/HEAD", "/.env", "/index.php~", "/phpmyadmin/", "/server-status", "/actuator/env", "/backup.sql.gz"]) {
       const x = path(v);

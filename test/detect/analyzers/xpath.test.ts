@@ -26,7 +26,7 @@ describe("xpath analyzer", () => {
   });
 
   test("a predicate closed and a second path joined by the union, with no predicate after it", () => {
-    for (const text of ["'] | //user/* | //*['", "\"]|//password"]) expect([text, rules(xpathAnalyzer, leaf(text))]).toEqual([text, ["xpath.union-breakout"]]);
+    for (const text of ["'] | //user/* | //*['", "\"]|//password", "')] | //user/*[contains(*,'"]) expect([text, rules(xpathAnalyzer, leaf(text))]).toEqual([text, ["xpath.union-breakout"]]);
     expect(maxStrength(xpathAnalyzer, leaf("'] | //user/*"))).toBe(0.85);
     // An index and a pipe, no quote closed: no breakout.
     expect(maxStrength(xpathAnalyzer, leaf("items[1] | total"))).toBe(0);

@@ -24,6 +24,9 @@ const EXEC_NAMES = new Set([
   "constructor",
 ]);
 
+/** Members that lead to Function or to every object's prototype, when a string names them. */
+const NAMED_MEMBERS = new Set(["constructor", "__proto__", "prototype"]);
+
 /** Template engines' own globals: reaching them is how a sandbox escape starts. */
 const TEMPLATE_GLOBALS = new Set([
   "config", "self", "request", "app", "settings", "lipsum", "cycler", "joiner", "namespace", "url_for", "get_flashed_messages",
@@ -119,6 +122,8 @@ export function judgeContent(s: string, start: number, end: number): ContentVerd
       // A class named in a string, for `forName`/`inspect`/`?new()` to load: `'java.lang.Runtime'`.
       if (QUOTED_CLASS.test(v)) javaClass = true;
       if (SENSITIVE_PATH.test(v)) exec = true;
+      // A member reached by name where the engine hides it: Handlebars' `lookup string.sub "constructor"`.
+      if (NAMED_MEMBERS.has(v)) exec = true;
       continue;
     }
     if (SYSTEM_OBJECTS.has(v) && isPunct(tokens[i + 1], ".")) exec = true;
