@@ -96,10 +96,15 @@ function injectedLine(text: string, at: number, i: number, blankLine: boolean, i
 
 const strongest = (a: Finding | null, b: Finding | null) => (!a || (b && b.strength > a.strength) ? b : a);
 
-/** Escaped breaks read in one run at most: two line ends (`\r\n\r\n`). */
-const MAX_ESCAPED_RUN = 4;
 /** What an escaped break must inject to count: a header or a second message, not any `Name:` line. */
 const ESCAPED_RULES = new Set(["crlf.header-injection", "crlf.mail-header-injection", "crlf.response-splitting", "crlf.request-splitting"]);
+/**
+ * Text before the first escaped break, at most: an injection breaks out of a short value (`en`, a
+ * path, a URL). A long text before it is code or a message that spells its breaks out.
+ */
+const MAX_ESCAPED_PREFIX = 64;
+/** A header or a status line before the escaped break: a header block written out (`From: a@b\r\nTo: ...`), not an injection into one. */
+const WRITTEN_HEADERS = /[\w-]:[ \t]|HTTP\/\d/;
 
 /** Is there an escaped break (`\r`, `\n`) at i? */
 const escapedBreakAt = (text: string, i: number) => text.charCodeAt(i) === 92 && (text.charCodeAt(i + 1) === 114 || text.charCodeAt(i + 1) === 110);
@@ -107,20 +112,19 @@ const escapedBreakAt = (text: string, i: number) => text.charCodeAt(i) === 92 &&
 /**
  * `\r\nSet-Cookie: ...` with the breaks written out: an application that unescapes the value (a
  * string literal in PHP, Python or a template, a JSON fragment it decodes) writes real ones. Weaker
- * than a real break, since most write the backslashes as they are. One pass from backslash to backslash.
+ * than a real break, since most write the backslashes as they are; and only early in a value that
+ * is no header block itself. One pass from backslash to backslash.
  */
 function escapedBreaks(text: string, inBody: boolean): Finding | null {
-  let best: Finding | null = null;
-  for (let i = text.indexOf("\\"); i !== -1; i = text.indexOf("\\", i + 1)) {
-    if (!escapedBreakAt(text, i)) continue;
-    let j = i;
-    let lineEnds = 0;
-    for (let n = 0; n < MAX_ESCAPED_RUN && escapedBreakAt(text, j); n++, j += 2) if (text.charCodeAt(j + 1) === 110) lineEnds++;
-    const found = injectedLine(text, i, j, lineEnds >= 2, inBody);
-    if (found && ESCAPED_RULES.has(found.rule)) best = strongest(best, { ...found, strength: Math.round((found.strength - 0.1) * 100) / 100 });
-    i = j - 1;
-  }
-  return best;
+  // The first escaped break: every later one is in the header block it opened.
+  let i = text.indexOf("\\");
+  while (i !== -1 && i <= MAX_ESCAPED_PREFIX && !escapedBreakAt(text, i)) i = text.indexOf("\\", i + 1);
+  if (i === -1 || i > MAX_ESCAPED_PREFIX || WRITTEN_HEADERS.test(text.slice(0, i))) return null;
+  let j = i;
+  let lineEnds = 0;
+  for (; escapedBreakAt(text, j); j += 2) if (text.charCodeAt(j + 1) === 110) lineEnds++;
+  const found = injectedLine(text, i, j, lineEnds >= 2, inBody);
+  return found && ESCAPED_RULES.has(found.rule) ? { ...found, strength: Math.round((found.strength - 0.1) * 100) / 100 } : null;
 }
 
 /**

@@ -57,18 +57,29 @@ function probePath(s: string): Finding[] {
 }
 
 /**
- * Out-of-band testing services (OAST): a scanner's blind payload names a host under one of these, so
- * that a lookup or a fetch of it proves the injection ran (Burp Collaborator, ProjectDiscovery's
- * interactsh, Acunetix and Invicti, DNS logs). Only testers send them, whatever the field.
+ * Out-of-band testing services (OAST): a scanner's blind payload names a host under one of these, a
+ * label of its own in front (`c0ffee.oastify.com`), so that a lookup or a fetch of it proves the
+ * injection ran (Burp Collaborator, ProjectDiscovery's interactsh, Acunetix and Invicti, DNS logs). Only
+ * testers send them, whatever the field. The service's name alone (`scripts/interact.sh`) is none.
  */
-const OAST_HOST = /(?<![\w-])(?:[\w-]+\.)*(?:oastify\.com|burpcollaborator\.net|interact\.sh|interactsh\.com|oast\.(?:fun|me|pro|live|site|online)|dnslog\.cn|ceye\.io|bxss\.me|r87\.me|canarytokens\.com|requestrepo\.com)(?![\w-]|\.[\w-])/i;
+const OAST_SERVICE = /\.(?:oastify\.com|burpcollaborator\.net|interact\.sh|interactsh\.com|oast\.(?:fun|me|pro|live|site|online)|dnslog\.cn|ceye\.io|bxss\.me|r87\.me|requestrepo\.com)(?![\w-]|\.[\w-])/gi;
 /** Each name above has one of these. */
-const OAST_HINT = /oast|collab|interact|dnslog|ceye|bxss|r87|canary|requestrepo/i;
+const OAST_HINT = /oast|collab|interact|dnslog|ceye|bxss|r87|requestrepo/i;
+const isLabelChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 95;
 
+/**
+ * The first host under a service: the suffix found by a search that never backtracks into the host,
+ * then the labels in front of it read backwards by hand (a value of a million dots stays linear).
+ */
 function oastHost(s: string): Finding[] {
   if (s.length < 8 || s.indexOf(".") === -1 || !OAST_HINT.test(s)) return [];
-  const m = OAST_HOST.exec(s);
-  return m ? [finding("scanner", "scanner.oast-host", 0.95, m.index, m.index + m[0].length)] : [];
+  OAST_SERVICE.lastIndex = 0;
+  for (let m = OAST_SERVICE.exec(s); m; m = OAST_SERVICE.exec(s)) {
+    let start = m.index;
+    while (start > 0 && (isLabelChar(s.charCodeAt(start - 1)) || (s.charCodeAt(start - 1) === 46 && start - 1 > 0 && isLabelChar(s.charCodeAt(start - 2))))) start--;
+    if (start < m.index) return [finding("scanner", "scanner.oast-host", 0.95, start, m.index + m[0].length)];
+  }
+  return [];
 }
 
 export const scannerAnalyzer: Analyzer = {

@@ -544,12 +544,30 @@ function noisyBefore(s: string, sep: number): boolean {
 const NOISY_CAP = 0.6;
 const SCRIPT_CAP = 0.7;
 
-/** The end of the value, a blank or an operator: a command word ends at k (`$0$h` is one word, not `$0`). */
-const endsCommandWord = (s: string, k: number) => k >= s.length || " \t\n<>|;&)`".includes(s[k]!);
+/**
+ * Where a parameter that names a shell ends its word: the value's end, a blank or `${IFS}`, an operator,
+ * a quote, or a brace expansion's `,` and `}` (`;$SHELL${IFS}-c${IFS}id`, `{$0,-c,id}`). `$0$h`, in a
+ * GIF's bytes, is one longer word.
+ */
+const endsCommandWord = (s: string, k: number) => k >= s.length || " \t\n<>|;&)`,}'\"".includes(s[k]!) || ifsAt(s, k) > 0;
 
-/** `$SHELL` and `${SHELL}` (the user's shell), `$0` and `${0}` (the shell that runs the command line): a shell named by a parameter. */
+/** Is there more than blanks before i (a separator, a prefix command)? */
+function followsSomething(s: string, i: number): boolean {
+  let k = i - 1;
+  while (k >= 0 && (s.charCodeAt(k) === 32 || s.charCodeAt(k) === 9)) k--;
+  return k >= 0;
+}
+
+/**
+ * `$SHELL` and `${SHELL}` (the user's shell), `$0` and `${0}` (the shell that runs the command line): a
+ * shell named by a parameter. `$0` opening a value is a price (`$0 - $50`), not a command.
+ */
 function shellVariableAt(s: string, i: number): Word | null {
-  for (const v of ["${SHELL}", "$SHELL", "${0}", "$0"]) if (s.startsWith(v, i) && endsCommandWord(s, i + v.length)) return { text: "sh", end: i + v.length, obfuscated: true };
+  for (const v of ["${SHELL}", "$SHELL", "${0}", "$0"]) {
+    if (!s.startsWith(v, i) || !endsCommandWord(s, i + v.length)) continue;
+    if (v.includes("0") && !followsSomething(s, i)) return null;
+    return { text: "sh", end: i + v.length, obfuscated: true };
+  }
   return null;
 }
 

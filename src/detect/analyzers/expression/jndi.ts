@@ -150,11 +150,6 @@ export function jndiHits(s: string, passes = MAX_PASSES): JndiHit[] {
  * from filters; nested (`${${::-${::-$${::-j}}}}`) it made Log4j recurse until it died (CVE-2021-45105).
  */
 const SECRET_LOOKUP = /\$\{\s*(?:env|sys|java|ctx|main|k8s|docker|web|spring|bundle|jvmrunargs|sd|log4j)\s*:[^{}\s]{1,128}\}/i;
-/**
- * A secret lookup alone is a probe: Log4j writes the secret into a log line, which an attacker may
- * read back or which is sent on (inside a host name, by DNS). No other language spells `${env:`.
- */
-const SECRET_STRENGTH = 0.8;
 /** `${::-`, `${:x:-`, `${x::-`: a default behind an empty prefix or an empty name. */
 const HIDING_LOOKUP = /\$\{(?::[^{}$:\s]{0,16}|[^{}$:\s]{0,16}:):-/;
 
@@ -164,5 +159,5 @@ export function log4jLookupHit(s: string): (JndiHit & { rule: "log4j-hiding-look
   const hiding = HIDING_LOOKUP.exec(s);
   if (hiding) return { rule: "log4j-hiding-lookup", strength: 0.85, start: hiding.index, end: hiding.index + hiding[0].length };
   const secret = SECRET_LOOKUP.exec(s);
-  return secret ? { rule: "log4j-secret-lookup", strength: SECRET_STRENGTH, start: secret.index, end: secret.index + secret[0].length } : null;
+  return secret ? { rule: "log4j-secret-lookup", strength: 0.7, start: secret.index, end: secret.index + secret[0].length } : null;
 }

