@@ -34,7 +34,8 @@ function human(req: HttpRequest, v: Verdict): string {
     `score     ${v.score.toFixed(6)} (threshold ${v.threshold.toFixed(6)})`,
     `model     ${v.modelVersion}`,
   ];
-  if (v.reasons.length) lines.push("reasons");
+  // No reason: no value holds anything an analyzer recognises, and no site model saw a departure.
+  lines.push(v.reasons.length ? "reasons" : "reasons   none");
   for (const r of v.reasons) lines.push(`  [${r.detector}] ${r.field}: ${r.name} — evidence ${JSON.stringify(r.evidence)} (weight ${r.weight.toFixed(3)}; ${r.detail})`);
   return lines.map(escapeControls).join("\n") + "\n";
 }

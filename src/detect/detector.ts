@@ -128,23 +128,19 @@ export class Detector {
   }
 
   /**
-   * The most suspicious leaves, each explained by its analyzer's evidence span (a flagged leaf always
-   * has a finding); a leaf explained on request without one, by the lexical model's densest substring.
+   * The most suspicious leaves, each explained by its analyzer's evidence span. A leaf without a
+   * finding is benign by construction (its score is the combiner's constant, whatever its text), so it
+   * explains nothing: a benign request with no finding has no generic reason, even on request.
    */
   private genericReasons(g: GenericScore): Reason[] {
     const reasons: Reason[] = [];
     const order = g.leaves.map((l, k) => [l.attack, k] as const).sort((a, b) => b[0] - a[0]);
-    for (const [attack, k] of order.slice(0, MAX_LEAF_REASONS)) {
-      if (attack < 0.5 && !(reasons.length === 0 && this.options.explainAll)) break;
+    for (const [attack, k] of order) {
+      if (reasons.length >= MAX_LEAF_REASONS || (attack < 0.5 && !(reasons.length === 0 && this.options.explainAll))) break;
       const { leaf, findings, cls } = g.leaves[k]!;
       const name = this.generic.classes[cls]!;
       const finding = strongest(findings, name) ?? strongest(findings);
-      if (finding) {
-        reasons.push({ field: leaf.path, name, evidence: leaf.text.slice(finding.start, finding.end), detector: "generic", weight: attack, detail: `${finding.rule} (p=${attack.toFixed(3)})` });
-      } else {
-        const evidence = this.generic.explain(leaf, cls);
-        reasons.push({ field: leaf.path, name, evidence: evidence.text, detector: "generic", weight: attack, detail: `looks like ${name} (p=${attack.toFixed(3)})` });
-      }
+      if (finding) reasons.push({ field: leaf.path, name, evidence: leaf.text.slice(finding.start, finding.end), detector: "generic", weight: attack, detail: `${finding.rule} (p=${attack.toFixed(3)})` });
     }
     return reasons;
   }

@@ -77,11 +77,8 @@ function flagTokens(flags: NormalizeFlags): string[] {
   return out;
 }
 
-/**
- * Calls `emit(bucket, start, end)` for every feature of the field. The one walk over the text serves
- * both scoring (counts) and explanation (spans).
- */
-export function walkFeatures(field: Field, s: FeaturizerSettings, emit: (bucket: number, start: number, end: number) => void): void {
+/** Calls `emit(bucket)` for every feature of the field. */
+function walkFeatures(field: Field, s: FeaturizerSettings, emit: (bucket: number) => void): void {
   const mask = s.buckets - 1;
   const text = field.norm.text;
   // Character n-grams, with the text's edges as part of the n-gram (`^'` is not `'` mid-value).
@@ -90,34 +87,30 @@ export function walkFeatures(field: Field, s: FeaturizerSettings, emit: (bucket:
     let h = FNV_OFFSET;
     for (let n = 1; n <= s.ngramMax && i + n <= padded.length; n++) {
       h = Math.imul(h ^ padded.charCodeAt(i + n - 1), FNV_PRIME);
-      if (n >= s.ngramMin) {
-        const start = Math.max(0, i - 1);
-        emit(((h ^ n) >>> 0) & mask, start, Math.min(text.length, i + n - 1));
-      }
+      if (n >= s.ngramMin) emit(((h ^ n) >>> 0) & mask);
     }
   }
   // Word and symbol-run tokens (hashed as they are scanned), and token bigrams.
   let prevHash = 0;
-  let prevStart = -1;
+  let first = true;
   for (let i = 0; i < text.length; ) {
     const cls = charClass(text.charCodeAt(i));
     if (cls === 0) {
       i++;
       continue;
     }
-    const start = i;
     let h = (FNV_OFFSET ^ SEED_TOKEN) >>> 0;
     while (i < text.length && charClass(text.charCodeAt(i)) === cls) h = Math.imul(h ^ text.charCodeAt(i++), FNV_PRIME);
     h >>>= 0;
-    emit(h & mask, start, i);
-    if (prevStart >= 0) emit((Math.imul(prevHash ^ SEED_BIGRAM, FNV_PRIME) ^ h) & mask, prevStart, i);
+    emit(h & mask);
+    if (!first) emit((Math.imul(prevHash ^ SEED_BIGRAM, FNV_PRIME) ^ h) & mask);
     prevHash = h;
-    prevStart = start;
+    first = false;
   }
-  // Where the text was and what had to be undone: spans cover the whole value.
-  emit(locationHash(field.location) & mask, 0, text.length);
-  emit(lengthHashes[Math.min(MAX_LENGTH_TOKEN, Math.floor(Math.log2(text.length + 1)))]! & mask, 0, text.length);
-  for (const t of flagTokens(field.norm.flags)) emit(metaHash(t) & mask, 0, text.length);
+  // Where the text was, how long it is, and what had to be undone.
+  emit(locationHash(field.location) & mask);
+  emit(lengthHashes[Math.min(MAX_LENGTH_TOKEN, Math.floor(Math.log2(text.length + 1)))]! & mask);
+  for (const t of flagTokens(field.norm.flags)) emit(metaHash(t) & mask);
 }
 
 // Scratch space for counting features without a Map: a bucket's count is valid while its stamp is

@@ -53,6 +53,7 @@ describe("moat train / scan / check / eval", () => {
     const good = runCli(["check", "GET /products?id=42&color=red", "--model", modelDir]);
     expect(good.code).toBe(0);
     expect(good.stdout).toContain("verdict   benign");
+    expect(runCli(["check", "GET /search?q=hello"]).stdout).toContain("reasons   none");
     const raw = join(dir, "req.txt");
     writeFileSync(raw, "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nuser=admin%27--&pw=x\r\n");
     expect(runCli(["check", "--file", raw]).code).toBe(1);

@@ -75,6 +75,16 @@ describe("generic model", () => {
     expect(verdicts.map((v) => v.isAnomaly)).toEqual(benign.map(() => false));
   });
 
+  test("a benign request is explained only by what an analyzer found: no value with a finding, no generic reason", async () => {
+    const explaining = await Detector.load({ explainAll: true });
+    const [plain] = await explaining.judge([get("/search?q=hello"), get("/products/p41?utm_campaign=xmas-2026")]);
+    expect(plain!.isAnomaly).toBe(false);
+    expect(plain!.reasons).toEqual([]);
+    // A weak finding on a benign request is still shown, with its evidence.
+    const [weak] = await explaining.judge([get("/search?q=document.write(1)")]);
+    expect(weak!.reasons[0]).toMatchObject({ field: "query.q", detector: "generic", evidence: "document.write(1)" });
+  });
+
   test("scores a batch in order", async () => {
     const batch = [get("/a?x=1"), get("/b?x=%3Cscript%3Ealert(1)%3C/script%3E"), get("/c")];
     const verdicts = await detector.judge(batch);

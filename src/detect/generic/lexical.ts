@@ -9,7 +9,6 @@ import { makeField } from "../fields.ts";
 import { featurizeField, type FeaturizerSettings } from "../featurize.ts";
 import { SparseLinearSession } from "../onnx/session.ts";
 import type { SoftmaxWeights } from "./softmax.ts";
-import { explainField, type Evidence } from "./explain.ts";
 import { GenerationalCache } from "../../core/generational-cache.ts";
 import { isIdentifier } from "../identifiers.ts";
 
@@ -19,7 +18,6 @@ const WINDOW_STEP = WINDOW_CHARS - 512;
 
 /** Values scored, remembered: real traffic repeats its user agents, paths and many values. */
 const CACHE_ENTRIES = 100_000;
-const EXPLANATION_ENTRIES = 10_000;
 /** Longer values are rarely repeated and would make the cache heavy: they are always scored. */
 const CACHE_MAX_CHARS = 256;
 
@@ -36,7 +34,6 @@ export function windowsOf(text: string): string[] {
 export class LexicalModel {
   /** By location and text: the same text can mean another thing in a path than in a cookie. */
   private readonly cache = new GenerationalCache<string, Float32Array>(CACHE_ENTRIES);
-  private readonly explanations = new GenerationalCache<string, Evidence>(EXPLANATION_ENTRIES);
   /** What an identifier gets: certainly benign. */
   private readonly identifier: Float32Array;
   cacheHits = 0;
@@ -101,19 +98,6 @@ export class LexicalModel {
       if (key !== undefined) this.cache.set(key, p);
     });
     return out;
-  }
-
-  /** The substring that pushed a value toward `cls` (in its most suspicious window). */
-  explain(location: FieldLocation, text: string, cls: number): Evidence {
-    const key = text.length <= CACHE_MAX_CHARS ? `${location}\0${cls}\0${text}` : undefined;
-    let evidence = key === undefined ? undefined : this.explanations.get(key);
-    if (!evidence) {
-      evidence = windowsOf(text)
-        .map((w) => explainField(this.weights, this.settings, valueField(location, w), cls))
-        .reduce((a, b) => (b.weight > a.weight ? b : a));
-      if (key !== undefined) this.explanations.set(key, evidence);
-    }
-    return evidence;
   }
 }
 

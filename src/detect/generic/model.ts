@@ -16,7 +16,6 @@ import { SparseLinearSession } from "../onnx/session.ts";
 import { combinerVector, COMBINER_SIZE, COMBINER_VERSION } from "./combiner.ts";
 import { LexicalModel } from "./lexical.ts";
 import type { SoftmaxWeights } from "./softmax.ts";
-import type { Evidence } from "./explain.ts";
 import { tensorFloats } from "../onnx/proto.ts";
 
 /**
@@ -153,10 +152,5 @@ export class GenericModel {
     let cls = 1;
     for (let c = 2; c < C; c++) if (probs[base + c]! > probs[base + cls]!) cls = c;
     return [1 - probs[base]!, cls];
-  }
-
-  /** The lexical model's evidence for a leaf that no analyzer explains. */
-  explain(leaf: Leaf, cls: number): Evidence {
-    return this.lexical.explain(leaf.location, leaf.text, cls);
   }
 }
