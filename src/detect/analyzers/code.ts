@@ -185,12 +185,20 @@ const SERVER_CONFIG_FILE = /(?:^|[\\/])(?:\.htaccess|\.user\.ini|web\.config)[.\
 const FILENAME_HEADER = /^x[-_.]?file[-_.]?name$/i;
 /** A word every directive below has: most values have none, and skip the search. */
 const MAY_HOLD_DIRECTIVE = /type|handler|_file/i;
+const MAY_HOLD_CGI_ARGUMENT = /[-\u00ad]d/i;
 /**
  * Directives that make a server run files as scripts, what an uploaded `.htaccess` or `.user.ini`
  * holds: a handler or type for PHP or CGI, or PHP's prepend and append files.
  */
 const HANDLER_DIRECTIVE =
   /\b(?:AddType|AddHandler|SetHandler|ForceType)\s[^\n]{0,80}?(?:x-httpd-php|php\d?-script|application\/x-httpd|cgi-script)|\b(?:php_value\s+)?auto_(?:prepend|append)_file\s*[=\s]\s*\S/i;
+
+/**
+ * PHP's CGI binary reads a query string without `=` as its command line (CVE-2012-1823; CVE-2024-4577
+ * where a soft hyphen, U+00AD, passes for `-`): `-d` then an ini directive that runs what the request
+ * sends (`-d allow_url_include=1 -d auto_prepend_file=php://input`).
+ */
+const PHP_CGI_ARGUMENT = /(?:^|[\s+])[-\u00ad]d[\s+]*(?:allow_url_include|auto_prepend_file|auto_append_file|disable_functions|open_basedir|safe_mode|cgi\.force_redirect)\s*=/i;
 
 interface Pattern {
   re: RegExp;
@@ -364,6 +372,7 @@ export const codeAnalyzer: Analyzer = {
     const out: Finding[] = [];
     if (input.kind === "filename" || (input.location === "header" && FILENAME_HEADER.test(input.name))) uploadName(s, out);
     if (s.length >= 14 && MAY_HOLD_DIRECTIVE.test(s)) firstMatch(HANDLER_DIRECTIVE, s, "code.handler-directive", 0.7, out);
+    if (s.length >= 14 && MAY_HOLD_CGI_ARGUMENT.test(s)) firstMatch(PHP_CGI_ARGUMENT, s, "code.php-cgi-argument", 0.9, out);
     if (input.location !== "header" && input.path.indexOf("proto") !== -1 && POLLUTING_PATH.test(input.path)) {
       out.push(finding("code-injection", "code.prototype-pollution", 0.9, 0, s.length));
     }

@@ -306,7 +306,10 @@ function judgeRun(run: Run, input: AnalyzerInput, wholeLength: number, out: Find
   if (run.escape > 0) {
     // A browser sends an upload's file name without its directories: a parent directory there is aimed at where it is written.
     const uploadName = input.kind === "filename" || input.kind === "part-header";
-    let strength = isPath ? 0.9 : run.escape >= 3 || uploadName ? 0.85 : run.escape === 2 ? 0.7 : 0.5;
+    // A route's segment read as a value had its separators escaped (`..%2f`, `%252e%252e%252f`): a
+    // climb inside one is sent past the router on purpose.
+    const inSegment = input.location === "path" && !isPath;
+    let strength = isPath ? 0.9 : run.escape >= 3 || uploadName || inSegment ? 0.85 : run.escape === 2 ? 0.7 : 0.5;
     if (run.evasive) strength = Math.max(strength, 0.8);
     if (found && (rooted || !found.file.abs)) strength = 0.95;
     out.push(finding("traversal", "path.traversal", strength, run.escapeAt, run.end));

@@ -16,6 +16,7 @@
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { finding } from "./text.ts";
+import { utf7Reading } from "./html/charsets.ts";
 
 /** Entity references in entity values past which the declarations are an expansion bomb, not a convenience. */
 const NESTED_REFERENCES = 4;
@@ -242,15 +243,28 @@ function legacyScriptFindings(text: string, inBody: boolean, findings: Finding[]
   if (ie) findings.push(finding("xss", "xml.ie-markup-binding", 0.8, ie.index, ie.index + ie[0].length));
 }
 
+/** What makes the parser fetch, read or expand: the findings a document's declarations and includes give. */
+function parserFindings(text: string, findings: Finding[]): void {
+  if (text.includes("<!")) entityFindings(text, findings);
+  if (text.includes(":include")) xincludeFindings(text, findings);
+  if (text.includes("xsl")) xsltFindings(text, findings);
+}
+
 export const xmlAnalyzer: Analyzer = {
   name: "xml",
   analyze(input: AnalyzerInput): Finding[] {
     const text = input.text;
-    if (typeof text !== "string" || text.indexOf("<") < 0) return [];
+    if (typeof text !== "string") return [];
     const findings: Finding[] = [];
-    if (text.includes("<!")) entityFindings(text, findings);
-    if (text.includes(":include")) xincludeFindings(text, findings);
-    if (text.includes("xsl")) xsltFindings(text, findings);
+    // A document in UTF-7 (`+ADwAIQ-DOCTYPE`) is read as its parser reads it: the evidence is the whole value.
+    const utf7 = utf7Reading(text);
+    if (utf7 !== null) {
+      const decoded: Finding[] = [];
+      parserFindings(utf7, decoded);
+      for (const f of decoded) findings.push({ ...f, start: 0, end: text.length });
+    }
+    if (text.indexOf("<") < 0) return findings;
+    parserFindings(text, findings);
     if (text.includes("<![CDATA[")) cdataFindings(text, findings);
     legacyScriptFindings(text, input.location === "body", findings);
     return findings;

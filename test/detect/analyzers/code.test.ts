@@ -75,6 +75,13 @@ describe("code analyzer", () => {
     for (const v of ["AddType text/html .shtml", "This type of handler is great", "content_type=application/json; upload_file=cv.pdf"]) expect(analyzeRule(v, "code.handler-directive")).toBe(0);
   });
 
+  test("PHP-CGI's command line in a query string: -d (or a soft hyphen) with a directive that runs what the request sends", () => {
+    for (const v of ["-d allow_url_include=1 -d auto_prepend_file=php://input", "\u00add allow_url_include=1 \u00add auto_prepend_file=php://input", "-d+safe_mode%3d0"]) {
+      expect([v, analyzeRule(v.replace("%3d", "="), "code.php-cgi-argument")]).toEqual([v, 0.9]);
+    }
+    for (const v of ["add allow_url_include=1", "the -d option sets safe_mode = off in docs", "id=-d&x=1"]) expect(analyzeRule(v, "code.php-cgi-argument")).toBe(0);
+  });
+
   test("PHP: a function that runs a command, called with a bare command (PHP before 8 reads it as a string)", () => {
     expect(s("system(whoami)")).toBe(0.85);
     expect(s("exec( /usr/bin/id )")).toBe(0.85);

@@ -155,6 +155,15 @@ describe("climbs spelled in junk, up to a system file", () => {
     for (const path of ["/docs/wait.../etc/passwd-manual/view", "/blog/v1.2...etc/hosts/comments"]) expect(p(path)).toBeLessThan(0.8);
   });
 
+  test("a climb inside one route segment, its slash escaped past the router, is strong wherever it leads", () => {
+    const segment = (text: string, path = "path.segment[3]~url") => strength(pathAnalyzer, text, { location: "path", kind: "value", path, name: "" });
+    expect(segment("../console.portal")).toBe(0.85);
+    expect(segment("..\\admin", "path.segment[1]")).toBe(0.85);
+    // The same one-level climb in a parameter is a relative link's.
+    expect(s("../console.portal")).toBe(0.5);
+    expect(segment("report.2024.pdf")).toBe(0);
+  });
+
   test("a 1 MB run of junk is read once", () => {
     expect(climb("%c0%qf".repeat(170_000) + "etc%c0%qfpasswd")).toBe(0.9);
     expect(climb("%c0%qf".repeat(170_000) + "xpasswd")).toBe(0);

@@ -74,6 +74,14 @@ describe("xml analyzer (XXE)", () => {
     }
   });
 
+  test("a document in UTF-7 is read as its parser reads it: the DOCTYPE that only that reading has counts, the whole value its evidence", () => {
+    const text = '<?xml version="1.0" encoding="UTF-7"?>+ADwAIQ-DOCTYPE r +AFs-+ADwAIQ-ENTITY x SYSTEM +ACI-file:///etc/passwd+ACI-+AD4-+AF0-+AD4-';
+    const [f] = xmlAnalyzer.analyze(leaf(text));
+    expect(f).toMatchObject({ rule: "xml.external-entity", start: 0, end: text.length });
+    // UTF-7 markup that declares nothing, and a plus in prose: nothing.
+    for (const v of ["+ADw-b+AD4-bold+ADw-/b+AD4-", "C++ and A+B tests"]) expect(xmlAnalyzer.analyze(leaf(v))).toEqual([]);
+  });
+
   test("ordinary XML, SOAP and text are no finding", () => {
     for (const text of ["<?xml version=\"1.0\"?><order><id>42</id><note>a &amp; b</note></order>", "plain words 123", "a <b> tag & more", "<!-- comment --><x/>"]) {
       expect(xmlAnalyzer.analyze(leaf(text))).toEqual([]);

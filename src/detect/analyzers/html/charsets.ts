@@ -29,6 +29,15 @@ function decodeUtf7(s: string, run: RegExp): string {
   return s.replace(run, (text, b64: string) => (b64 === "" ? (text.endsWith("-") ? text.slice(0, 1) : text) : utf16FromBase64(b64)));
 }
 
+/**
+ * The value read as UTF-7 when it carries UTF-7's markup (`+ADw-`), or null. An XML document that
+ * declares `encoding="UTF-7"` is read so by the parser that declared charset reaches: its DOCTYPE may
+ * exist only in this reading.
+ */
+export function utf7Reading(s: string): string | null {
+  return s.indexOf("+A") !== -1 && UTF7_MARKUP.test(s) ? decodeUtf7(s, UTF7_RUN) : null;
+}
+
 /** `¼` (0xBC) before a letter or `/`: a `<` with its high bit set. */
 const HIGH_BIT_TAG = /\xbc[A-Za-z/]/;
 
@@ -44,7 +53,8 @@ const dropHighBit = (s: string) => s.replace(/[\x80-\xff]/g, (c) => String.fromC
 /** The other readings of s that may hold markup (none for almost every value). */
 export function charsetReadings(s: string): string[] {
   const out: string[] = [];
-  if (UTF7_MARKUP.test(s)) out.push(decodeUtf7(s, UTF7_RUN));
+  const utf7 = utf7Reading(s);
+  if (utf7 !== null) out.push(utf7);
   if (IMAP_UTF7_MARKUP.test(s)) out.push(decodeUtf7(s, IMAP_UTF7_RUN));
   if (HIGH_BIT_TAG.test(s) && mostlyAscii(s)) out.push(dropHighBit(s));
   if (s.indexOf("\uff1c") !== -1) out.push(s.normalize("NFKC"));
