@@ -349,6 +349,12 @@ const DISPATCHED_FUNCTIONS = new Set(
 );
 const LONGEST_DISPATCHED = Math.max(...Array.from(DISPATCHED_FUNCTIONS, (f) => f.length));
 
+/**
+ * Groovy runs a string, or a list of strings, as a command: `"id".execute()`, `["sh","-c","id"].execute()`
+ * (Jenkins' script console, Groovy templates). No other language calls `execute()` on a string literal.
+ */
+const GROOVY_EXECUTE = /(?:["'][^"'\n]{1,256}["']|["']\s*\])\s*\.\s*execute\s*\(\s*\)/;
+
 /** Characters without which nothing here can match. */
 const TRIGGER = /[(<$_%]|classloader|process|runtime|prototype|java\w?\.|\b(?:com|org)\./i;
 
@@ -387,6 +393,7 @@ export const codeAnalyzer: Analyzer = {
       if (s.indexOf("(") !== -1) {
         phpCalls(s, out);
         phpDynamicCalls(s, out);
+        if (s.indexOf("execute") !== -1) firstMatch(GROOVY_EXECUTE, s, "code.groovy-execute", 0.85, out);
       }
 
       if (s.indexOf("__proto__") !== -1 || s.indexOf("prototype") !== -1) firstMatch(POLLUTING_IN_VALUE, s, "code.prototype-pollution", 0.85, out);

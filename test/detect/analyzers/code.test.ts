@@ -75,6 +75,12 @@ describe("code analyzer", () => {
     for (const v of ["AddType text/html .shtml", "This type of handler is great", "content_type=application/json; upload_file=cv.pdf"]) expect(analyzeRule(v, "code.handler-directive")).toBe(0);
   });
 
+  test("Groovy: a string, or a list of strings, run as a command by execute()", () => {
+    for (const v of ['println "id".execute().text', '["sh","-c","id"].execute()', "def p = 'cat /etc/passwd'.execute()"]) expect([v, analyzeRule(v, "code.groovy-execute")]).toEqual([v, 0.85]);
+    // A method of an object, a prepared statement, an element of a list.
+    for (const v of ["tasks[0].execute()", "stmt.execute()", 'db.prepare("select 1").execute()']) expect(analyzeRule(v, "code.groovy-execute")).toBe(0);
+  });
+
   test("PHP-CGI's command line in a query string: -d (or a soft hyphen) with a directive that runs what the request sends", () => {
     for (const v of ["-d allow_url_include=1 -d auto_prepend_file=php://input", "\u00add allow_url_include=1 \u00add auto_prepend_file=php://input", "-d+safe_mode%3d0"]) {
       expect([v, analyzeRule(v.replace("%3d", "="), "code.php-cgi-argument")]).toEqual([v, 0.9]);
