@@ -34,8 +34,9 @@ function human(req: HttpRequest, v: Verdict): string {
     `score     ${v.score.toFixed(6)} (threshold ${v.threshold.toFixed(6)})`,
     `model     ${v.modelVersion}`,
   ];
-  // No reason: no value holds anything an analyzer recognises, and no site model saw a departure.
-  lines.push(v.reasons.length ? "reasons" : "reasons   none");
+  // A benign verdict without reasons: no value holds anything an analyzer recognises, and no site model saw a departure.
+  if (v.reasons.length) lines.push("reasons");
+  else if (!v.isAnomaly) lines.push("reasons   none");
   for (const r of v.reasons) lines.push(`  [${r.detector}] ${r.field}: ${r.name} — evidence ${JSON.stringify(r.evidence)} (weight ${r.weight.toFixed(3)}; ${r.detail})`);
   return lines.map(escapeControls).join("\n") + "\n";
 }

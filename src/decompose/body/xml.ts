@@ -7,6 +7,7 @@
  */
 import { XMLParser } from "fast-xml-parser";
 import type { LeafSink } from "../sink.ts";
+import { declaresUtf7, decodeUtf7 } from "../../parse/utf7.ts";
 
 const BASE = "body.xml";
 
@@ -67,7 +68,9 @@ const parsers = new Map<number, XMLParser>();
  * Adds the document's leaves. "unparsed" when fast-xml-parser rejects it (the caller judges the body as
  * text then; the DOCTYPE and instructions found before are kept), "too-deep" past the nesting limit.
  */
-export function addXmlLeaves(sink: LeafSink, xml: string): "ok" | "unparsed" | "too-deep" {
+export function addXmlLeaves(sink: LeafSink, sent: string): "ok" | "unparsed" | "too-deep" {
+  // A document that declares UTF-7 is read as its parser reads it: its markup may exist only so.
+  const xml = declaresUtf7(sent) ? decodeUtf7(sent) : sent;
   const doctype = findDoctype(xml);
   if (doctype) sink.value("body", `${BASE}.doctype`, "", xml.slice(doctype[0], doctype[1]), "xml-doctype");
   for (const pi of processingInstructions(xml)) sink.value("body", `${BASE}.pi`, pi.target, pi.text, "xml-pi");

@@ -196,9 +196,10 @@ const HANDLER_DIRECTIVE =
 /**
  * PHP's CGI binary reads a query string without `=` as its command line (CVE-2012-1823; CVE-2024-4577
  * where a soft hyphen, U+00AD, passes for `-`): `-d` then an ini directive that runs what the request
- * sends (`-d allow_url_include=1 -d auto_prepend_file=php://input`).
+ * sends (`-d allow_url_include=1 -d auto_prepend_file=php://input`). Only a query's own parameter
+ * that starts with it: the command line is the query string, and prose about the flag is no query.
  */
-const PHP_CGI_ARGUMENT = /(?:^|[\s+])[-\u00ad]d[\s+]*(?:allow_url_include|auto_prepend_file|auto_append_file|disable_functions|open_basedir|safe_mode|cgi\.force_redirect)\s*=/i;
+const PHP_CGI_ARGUMENT = /^[\s+]*[-\u00ad]d[\s+]*(?:allow_url_include|auto_prepend_file|auto_append_file|disable_functions|open_basedir|safe_mode|cgi\.force_redirect)\s*=/i;
 
 interface Pattern {
   re: RegExp;
@@ -351,9 +352,10 @@ const LONGEST_DISPATCHED = Math.max(...Array.from(DISPATCHED_FUNCTIONS, (f) => f
 
 /**
  * Groovy runs a string, or a list of strings, as a command: `"id".execute()`, `["sh","-c","id"].execute()`
- * (Jenkins' script console, Groovy templates). No other language calls `execute()` on a string literal.
+ * (Jenkins' script console, Groovy templates). No other language calls `execute()` on a string literal;
+ * a string as a subscript (`tasks['clean'].execute()`, Gradle's idiom) is a lookup, not one.
  */
-const GROOVY_EXECUTE = /(?:["'][^"'\n]{1,256}["']|["']\s*\])\s*\.\s*execute\s*\(\s*\)/;
+const GROOVY_EXECUTE = /(?:(?<![\w$\])]\s*\[\s*)["'][^"'\n]{1,256}["']|(?<![\w$\])])\[\s*["'][^\]\n]{0,256}["']\s*\])\s*\.\s*execute\s*\(/;
 
 /** Characters without which nothing here can match. */
 const TRIGGER = /[(<$_%]|classloader|process|runtime|prototype|java\w?\.|\b(?:com|org)\./i;
@@ -378,7 +380,7 @@ export const codeAnalyzer: Analyzer = {
     const out: Finding[] = [];
     if (input.kind === "filename" || (input.location === "header" && FILENAME_HEADER.test(input.name))) uploadName(s, out);
     if (s.length >= 14 && MAY_HOLD_DIRECTIVE.test(s)) firstMatch(HANDLER_DIRECTIVE, s, "code.handler-directive", 0.7, out);
-    if (s.length >= 14 && MAY_HOLD_CGI_ARGUMENT.test(s)) firstMatch(PHP_CGI_ARGUMENT, s, "code.php-cgi-argument", 0.9, out);
+    if (input.location === "query" && s.length >= 14 && MAY_HOLD_CGI_ARGUMENT.test(s)) firstMatch(PHP_CGI_ARGUMENT, s, "code.php-cgi-argument", 0.9, out);
     if (input.location !== "header" && input.path.indexOf("proto") !== -1 && POLLUTING_PATH.test(input.path)) {
       out.push(finding("code-injection", "code.prototype-pollution", 0.9, 0, s.length));
     }

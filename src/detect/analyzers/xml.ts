@@ -15,8 +15,8 @@
  * stage makes and an XML payload in a plain parameter value are read alike.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { finding } from "./text.ts";
-import { utf7Reading } from "./html/charsets.ts";
+import { finding, strongestPerRule } from "./text.ts";
+import { declaresUtf7, decodeUtf7 } from "../../parse/utf7.ts";
 
 /** Entity references in entity values past which the declarations are an expansion bomb, not a convenience. */
 const NESTED_REFERENCES = 4;
@@ -254,16 +254,15 @@ export const xmlAnalyzer: Analyzer = {
   name: "xml",
   analyze(input: AnalyzerInput): Finding[] {
     const text = input.text;
-    if (typeof text !== "string") return [];
+    if (typeof text !== "string" || text.indexOf("<") < 0) return [];
     const findings: Finding[] = [];
-    // A document in UTF-7 (`+ADwAIQ-DOCTYPE`) is read as its parser reads it: the evidence is the whole value.
-    const utf7 = utf7Reading(text);
-    if (utf7 !== null) {
+    // A document that declares UTF-7 (`+ADwAIQ-DOCTYPE`) is read as its parser reads it: the strongest
+    // finding of each rule, the whole value its evidence.
+    if (declaresUtf7(text)) {
       const decoded: Finding[] = [];
-      parserFindings(utf7, decoded);
-      for (const f of decoded) findings.push({ ...f, start: 0, end: text.length });
+      parserFindings(decodeUtf7(text), decoded);
+      for (const f of strongestPerRule(decoded)) findings.push({ ...f, start: 0, end: text.length });
     }
-    if (text.indexOf("<") < 0) return findings;
     parserFindings(text, findings);
     if (text.includes("<![CDATA[")) cdataFindings(text, findings);
     legacyScriptFindings(text, input.location === "body", findings);

@@ -12,6 +12,18 @@ const SOAP_XXE = `<?xml version="1.0" encoding="UTF-8"?>
 </soap:Envelope>`;
 
 describe("XML", () => {
+  test("a document that declares UTF-7 is read as its parser reads it: its DOCTYPE and elements are leaves", () => {
+    const s = sink();
+    const utf7 = '<?xml version="1.0" encoding="UTF-7"?>+ADwAIQ-DOCTYPE r +AFs-+ADwAIQ-ENTITY x SYSTEM +ACI-file:///etc/passwd+ACI-+AD4-+AF0-+AD4-+ADw-r+AD4-+ACY-x+ADs-+ADw-/r+AD4-';
+    expect(addXmlLeaves(s, utf7)).toBe("ok");
+    expect(leafAt(s.leaves, "body.xml.doctype", "xml-doctype").text).toBe('<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>');
+    expect(leafAt(s.leaves, "body.xml.r", "value").text).toBe("&x;");
+    // Without the declaration a `+` run is text.
+    const plain = sink();
+    addXmlLeaves(plain, "<r>C+AD4-x</r>");
+    expect(leafAt(plain.leaves, "body.xml.r", "value").text).toBe("C+AD4-x");
+  });
+
   test("a SOAP envelope with a DOCTYPE ENTITY: the DOCTYPE whole, the PI, text, CDATA and attributes", () => {
     const s = sink();
     expect(addXmlLeaves(s, SOAP_XXE)).toBe("ok");

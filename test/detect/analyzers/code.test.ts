@@ -78,14 +78,20 @@ describe("code analyzer", () => {
   test("Groovy: a string, or a list of strings, run as a command by execute()", () => {
     for (const v of ['println "id".execute().text', '["sh","-c","id"].execute()', "def p = 'cat /etc/passwd'.execute()"]) expect([v, analyzeRule(v, "code.groovy-execute")]).toEqual([v, 0.85]);
     // A method of an object, a prepared statement, an element of a list.
-    for (const v of ["tasks[0].execute()", "stmt.execute()", 'db.prepare("select 1").execute()']) expect(analyzeRule(v, "code.groovy-execute")).toBe(0);
+    // A method of an object, a prepared statement, an element of a list, a string subscript (Gradle's `tasks['clean']`).
+    for (const v of ["tasks[0].execute()", "stmt.execute()", 'db.prepare("select 1").execute()', "tasks['clean'].execute()", 'commands["deploy"].execute()']) {
+      expect([v, analyzeRule(v, "code.groovy-execute")]).toEqual([v, 0]);
+    }
   });
 
   test("PHP-CGI's command line in a query string: -d (or a soft hyphen) with a directive that runs what the request sends", () => {
     for (const v of ["-d allow_url_include=1 -d auto_prepend_file=php://input", "\u00add allow_url_include=1 \u00add auto_prepend_file=php://input", "-d+safe_mode%3d0"]) {
       expect([v, analyzeRule(v.replace("%3d", "="), "code.php-cgi-argument")]).toEqual([v, 0.9]);
     }
-    for (const v of ["add allow_url_include=1", "the -d option sets safe_mode = off in docs", "id=-d&x=1"]) expect(analyzeRule(v, "code.php-cgi-argument")).toBe(0);
+    // Prose about the flag, the flag inside a value, a form field rather than the query.
+    for (const v of ["add allow_url_include=1", "the -d option sets safe_mode = off in docs", "Set -d safe_mode=0 in your ini", "id=-d&x=1"]) expect(analyzeRule(v, "code.php-cgi-argument")).toBe(0);
+    const inBody = codeAnalyzer.analyze({ text: "-d allow_url_include=1", location: "body", path: "body.q", name: "q", kind: "value" });
+    expect(inBody.find((f) => f.rule === "code.php-cgi-argument")).toBeUndefined();
   });
 
   test("PHP: a function that runs a command, called with a bare command (PHP before 8 reads it as a string)", () => {

@@ -78,8 +78,14 @@ describe("xml analyzer (XXE)", () => {
     const text = '<?xml version="1.0" encoding="UTF-7"?>+ADwAIQ-DOCTYPE r +AFs-+ADwAIQ-ENTITY x SYSTEM +ACI-file:///etc/passwd+ACI-+AD4-+AF0-+AD4-';
     const [f] = xmlAnalyzer.analyze(leaf(text));
     expect(f).toMatchObject({ rule: "xml.external-entity", start: 0, end: text.length });
-    // UTF-7 markup that declares nothing, and a plus in prose: nothing.
-    for (const v of ["+ADw-b+AD4-bold+ADw-/b+AD4-", "C++ and A+B tests"]) expect(xmlAnalyzer.analyze(leaf(v))).toEqual([]);
+    // However the markup is shifted: a line break encoded with the `<!`.
+    const shifted = '<?xml version="1.0" encoding="UTF-7"?>+AAoAPAAh-DOCTYPE r [+AAoAPAAh-ENTITY x SYSTEM "file:///etc/passwd"+AD4-]+AD4-';
+    expect(rules(xmlAnalyzer, leaf(shifted))).toEqual(["xml.external-entity"]);
+    // UTF-7 that no declaration makes the parser read, and a plus in prose: nothing.
+    for (const v of ["+ADwAIQ-DOCTYPE r +AFs-+ADwAIQ-ENTITY x SYSTEM +ACI-file:///x+ACI-+AD4-+AF0-+AD4-", "C++ and A+B tests"]) expect(xmlAnalyzer.analyze(leaf(v))).toEqual([]);
+    // One finding per rule, however many declarations the reading holds.
+    const many = `<?xml version="1.0" encoding="UTF-7"?>${"+ADwAIQ-ENTITY x SYSTEM +ACI-file:///x+ACI-+AD4-".repeat(20_000)}`;
+    expect(xmlAnalyzer.analyze(leaf(many)).length).toBeLessThanOrEqual(3);
   });
 
   test("ordinary XML, SOAP and text are no finding", () => {

@@ -6,37 +6,13 @@
  * (`＜script＞`, which best-fit mappings of .NET and IIS turn into `<script>`). Each reading is made
  * only when the value carries that charset's sign, so ordinary text costs one search per charset.
  */
+import { decodeUtf7 } from "../../../parse/utf7.ts";
 
 /** `+ADw-`, `+AD4-`, `+ACI-`, `+ACc-`: UTF-7 for `<`, `>`, `"`, `'` (the marks of markup). */
 const UTF7_MARKUP = /\+A[CD][0-9A-Za-z+/]/;
 
-/** One UTF-7 shifted run (`+` base64 `-`); `+-` is a plus sign. */
-const UTF7_RUN = /\+([0-9A-Za-z+/]*)-?/g;
-
 /** The same in IMAP's modified UTF-7 (`x-imap4-modified-utf7`, a charset old Firefox took): `&` shifts, `,` is `/`. */
 const IMAP_UTF7_MARKUP = /&A[CD][0-9A-Za-z+,]/;
-const IMAP_UTF7_RUN = /&([0-9A-Za-z+,]*)-?/g;
-
-/** A shifted run's base64 read as big-endian UTF-16 units (left-over bits dropped, as decoders do); IMAP's `,` is `/`. */
-function utf16FromBase64(b64: string): string {
-  const bytes = Buffer.from(b64.replaceAll(",", "/"), "base64");
-  let out = "";
-  for (let i = 0; i + 1 < bytes.length; i += 2) out += String.fromCharCode((bytes[i]! << 8) | bytes[i + 1]!);
-  return out;
-}
-
-function decodeUtf7(s: string, run: RegExp): string {
-  return s.replace(run, (text, b64: string) => (b64 === "" ? (text.endsWith("-") ? text.slice(0, 1) : text) : utf16FromBase64(b64)));
-}
-
-/**
- * The value read as UTF-7 when it carries UTF-7's markup (`+ADw-`), or null. An XML document that
- * declares `encoding="UTF-7"` is read so by the parser that declared charset reaches: its DOCTYPE may
- * exist only in this reading.
- */
-export function utf7Reading(s: string): string | null {
-  return s.indexOf("+A") !== -1 && UTF7_MARKUP.test(s) ? decodeUtf7(s, UTF7_RUN) : null;
-}
 
 /** `¼` (0xBC) before a letter or `/`: a `<` with its high bit set. */
 const HIGH_BIT_TAG = /\xbc[A-Za-z/]/;
@@ -53,9 +29,8 @@ const dropHighBit = (s: string) => s.replace(/[\x80-\xff]/g, (c) => String.fromC
 /** The other readings of s that may hold markup (none for almost every value). */
 export function charsetReadings(s: string): string[] {
   const out: string[] = [];
-  const utf7 = utf7Reading(s);
-  if (utf7 !== null) out.push(utf7);
-  if (IMAP_UTF7_MARKUP.test(s)) out.push(decodeUtf7(s, IMAP_UTF7_RUN));
+  if (UTF7_MARKUP.test(s)) out.push(decodeUtf7(s));
+  if (IMAP_UTF7_MARKUP.test(s)) out.push(decodeUtf7(s, true));
   if (HIGH_BIT_TAG.test(s) && mostlyAscii(s)) out.push(dropHighBit(s));
   if (s.indexOf("\uff1c") !== -1) out.push(s.normalize("NFKC"));
   return out.filter((r) => r.indexOf("<") !== -1);
