@@ -134,13 +134,12 @@ export class Detector {
    */
   private genericReasons(g: GenericScore): Reason[] {
     const reasons: Reason[] = [];
-    const order = g.leaves.map((l, k) => [l.attack, k] as const).sort((a, b) => b[0] - a[0]);
-    for (const [attack, k] of order) {
-      if (reasons.length >= MAX_LEAF_REASONS || (attack < 0.5 && !(reasons.length === 0 && this.options.explainAll))) break;
-      const { leaf, findings, cls } = g.leaves[k]!;
+    const found = g.leaves.filter((l) => l.findings.length > 0).sort((a, b) => b.attack - a.attack);
+    for (const { leaf, findings, cls, attack } of found.slice(0, MAX_LEAF_REASONS)) {
+      if (attack < 0.5 && !(reasons.length === 0 && this.options.explainAll)) break;
       const name = this.generic.classes[cls]!;
-      const finding = strongest(findings, name) ?? strongest(findings);
-      if (finding) reasons.push({ field: leaf.path, name, evidence: leaf.text.slice(finding.start, finding.end), detector: "generic", weight: attack, detail: `${finding.rule} (p=${attack.toFixed(3)})` });
+      const finding = strongest(findings, name) ?? strongest(findings)!;
+      reasons.push({ field: leaf.path, name, evidence: leaf.text.slice(finding.start, finding.end), detector: "generic", weight: attack, detail: `${finding.rule} (p=${attack.toFixed(3)})` });
     }
     return reasons;
   }

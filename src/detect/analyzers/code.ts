@@ -185,7 +185,6 @@ const SERVER_CONFIG_FILE = /(?:^|[\\/])(?:\.htaccess|\.user\.ini|web\.config)[.\
 const FILENAME_HEADER = /^x[-_.]?file[-_.]?name$/i;
 /** A word every directive below has: most values have none, and skip the search. */
 const MAY_HOLD_DIRECTIVE = /type|handler|_file/i;
-const MAY_HOLD_CGI_ARGUMENT = /[-\u00ad]d/i;
 /**
  * Directives that make a server run files as scripts, what an uploaded `.htaccess` or `.user.ini`
  * holds: a handler or type for PHP or CGI, or PHP's prepend and append files.
@@ -380,7 +379,7 @@ export const codeAnalyzer: Analyzer = {
     const out: Finding[] = [];
     if (input.kind === "filename" || (input.location === "header" && FILENAME_HEADER.test(input.name))) uploadName(s, out);
     if (s.length >= 14 && MAY_HOLD_DIRECTIVE.test(s)) firstMatch(HANDLER_DIRECTIVE, s, "code.handler-directive", 0.7, out);
-    if (input.location === "query" && s.length >= 14 && MAY_HOLD_CGI_ARGUMENT.test(s)) firstMatch(PHP_CGI_ARGUMENT, s, "code.php-cgi-argument", 0.9, out);
+    if (input.location === "query") firstMatch(PHP_CGI_ARGUMENT, s, "code.php-cgi-argument", 0.9, out);
     if (input.location !== "header" && input.path.indexOf("proto") !== -1 && POLLUTING_PATH.test(input.path)) {
       out.push(finding("code-injection", "code.prototype-pollution", 0.9, 0, s.length));
     }

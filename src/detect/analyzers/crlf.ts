@@ -142,7 +142,11 @@ export const crlfAnalyzer: Analyzer = {
     const split = text.indexOf("%0") >= 0 ? SPLIT_ESCAPE.exec(text) : null;
     const splitFinding = split ? [find("split-escape", 0.7, split.index, split.index + split[0].length)] : [];
     const first = text.search(LINE_BREAK);
-    if (first < 0 && text.indexOf("\\") === -1) return splitFinding;
+    if (first < 0) {
+      // Without a real break, only an escaped one early in the value can inject (escapedBreaks).
+      const backslash = text.indexOf("\\");
+      if (backslash === -1 || backslash > MAX_ESCAPED_PREFIX) return splitFinding;
+    }
     // A value that starts with a header line is a header block someone reports (telemetry of a
     // response, a pasted request), not a value broken out of one.
     // So is a multipart body the decompose stage could not split (it starts with its boundary).

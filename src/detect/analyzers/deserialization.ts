@@ -16,6 +16,9 @@ interface Pattern {
   strength: number;
 }
 
+/** A class of the Java platform by its full name (`java.util.PriorityQueue`): how XStream names an element. */
+const JAVA_PLATFORM_CLASS = String.raw`(?:java|javax|jdk|sun|com\.sun)(?:\.[\w$]+){2,}`;
+
 /** A base64 token starts here: not in the middle of another one. */
 const B64_START = "(?<![A-Za-z0-9+/])";
 
@@ -35,8 +38,8 @@ const PATTERNS: Pattern[] = [
   { re: /<(?:dynamic-proxy|sorted-set)>\s*<(?:interface|dynamic-proxy)>/gi, rule: "deserialization.xstream", strength: 0.85 },
   // XStream names an element by the class it makes: `<java.util.PriorityQueue serialization='custom'>`
   // (not a generic type's argument: `java.util.List<java.lang.Integer>`).
-  { re: /(?<![\w$.])<(?:java|javax|jdk|sun|com\.sun)(?:\.[\w$]+){2,}\s+serialization\s*=\s*["']custom["']/g, rule: "deserialization.xstream", strength: 0.9 },
-  { re: /(?<![\w$.])<(?:java|javax|jdk|sun|com\.sun)(?:\.[\w$]+){2,}\s*>/g, rule: "deserialization.xstream", strength: 0.7 },
+  { re: new RegExp(String.raw`(?<![\w$.])<${JAVA_PLATFORM_CLASS}\s+serialization\s*=\s*["']custom["']`, "g"), rule: "deserialization.xstream", strength: 0.9 },
+  { re: new RegExp(String.raw`(?<![\w$.])<${JAVA_PLATFORM_CLASS}\s*>`, "g"), rule: "deserialization.xstream", strength: 0.7 },
   // YAML language tags build arbitrary objects of that language.
   { re: /!!(?:python\/(?:object|name|module)|ruby\/|js\/function|javax?\.|com\.sun\.|org\.|net\.|sun\.)/g, rule: "deserialization.yaml-tag", strength: 0.9 },
   { re: /(?<![\w!])!ruby\/(?:object|hash|struct|marshal):/g, rule: "deserialization.yaml-tag", strength: 0.9 },
@@ -124,7 +127,7 @@ function binderGadget(s: string, out: Finding[]): void {
  * `<dynamic-proxy>`: XStream writes an object as elements named by its classes, and reads them back
  * into whatever they name. A document of honest data names its elements by what they mean.
  */
-const XSTREAM_ELEMENT = /^(?:(?:java|javax|jdk|sun|com\.sun)(?:\.[\w$]+){2,}|dynamic-proxy)$/;
+const XSTREAM_ELEMENT = new RegExp(`^(?:${JAVA_PLATFORM_CLASS}|dynamic-proxy)$`);
 
 /** Characters one of the forms needs. */
 const TRIGGER = /_FUNC\$|__js_|rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|type|System\.|<java|<object|gA[JNRSVW]|\n|\.\w+\.\w+\.\w+|sorted-set|dynamic-proxy|<(?:sun|com\.sun|jdk)\./i;

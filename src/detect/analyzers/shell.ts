@@ -559,14 +559,16 @@ function followsSomething(s: string, i: number): boolean {
 }
 
 /**
- * `$SHELL` and `${SHELL}` (the user's shell), `$0` and `${0}` (the shell that runs the command line): a
- * shell named by a parameter. `$0` opening a value is a price (`$0 - $50`), not a command.
+ * Parameters that name a shell, and whether one may open the value: `$SHELL` and `${SHELL}` (the
+ * user's shell), `$0` and `${0}` (the shell that runs the command line; opening a value it is a price,
+ * `$0 - $50`, not a command).
  */
+const SHELL_PARAMETERS: [spelling: string, opensValue: boolean][] = [["${SHELL}", true], ["$SHELL", true], ["${0}", false], ["$0", false]];
+
 function shellVariableAt(s: string, i: number): Word | null {
-  for (const v of ["${SHELL}", "$SHELL", "${0}", "$0"]) {
+  for (const [v, opensValue] of SHELL_PARAMETERS) {
     if (!s.startsWith(v, i) || !endsCommandWord(s, i + v.length)) continue;
-    if (v.includes("0") && !followsSomething(s, i)) return null;
-    return { text: "sh", end: i + v.length, obfuscated: true };
+    return opensValue || followsSomething(s, i) ? { text: "sh", end: i + v.length, obfuscated: true } : null;
   }
   return null;
 }
