@@ -66,6 +66,7 @@ describe("attacks wherever they sit", () => {
     ["as base64 in a path segment", `GET /files/${Buffer.from("<script>alert(document.cookie)</script>").toString("base64url")} HTTP/1.1\r\nHost: a\r\n\r\n`, "xss", "path~base64"],
     ["in a double-encoded form body", "POST /post HTTP/1.1\r\nHost: a\r\n\r\npay%3DAND%202771%3D1709%29", "sqli", "body~url~url-in-value.query.pay"],
     ["as a Java serialized object in base64", "GET /q?state=rO0ABXNyABFqYXZhLnV0aWwuSGFzaE1hcAUH2sHDFmDRAwACRgAKbG9hZEZhY3Rvcg HTTP/1.1\r\nHost: a\r\n\r\n", "deserialization", "query.state"],
+    ["as a scanner's error probe in a query (sqlmap's and wapiti's first request to a parameter)", "GET /item?id=1%C2%BF%27%22%28 HTTP/1.1\r\nHost: a\r\n\r\n", "sqli", "query.id"],
     ["in a GraphQL argument", "POST /graphql HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n\r\n{\"query\":\"{ user(name: \\\"x' OR 1=1--\\\") { id } }\"}", "sqli", ""],
   ];
   for (const [where, raw, cls, field] of cases) {

@@ -131,7 +131,8 @@ const MIN_SCATTERED_RUN = 5;
  * `1.,))',..,"`: sqlmap draws ten of `.,()'"` at random). It is a scanner's first request to a parameter
  * (sqlmap's heuristic check, wapiti, active scans), sent to see whether the database's syntax error
  * comes back. Prose and code close what they open (`"see (the 'notes')"`, `s.strip('"')`) or go on
- * after it (`replace("'", "''")`).
+ * after it (`replace("'", "''")`). Strong (0.85): no ordinary value ends in such a run (none of the
+ * benign corpora's values does), and a scanner that gets its error back goes on to the real injection.
  */
 function breakerProbe(text: string, report: (construct: string, strength: number, start: number, end: number) => void): void {
   let end = text.length;
@@ -151,7 +152,7 @@ function breakerProbe(text: string, report: (construct: string, strength: number
     if (c === 40) depth++;
     else if (c === 41 && --depth < 0) unbalanced = true;
   }
-  if (unbalanced || depth !== 0) report("error-probe", 0.8, start, end);
+  if (unbalanced || depth !== 0) report("error-probe", 0.85, start, end);
 }
 
 /** Characters a plain path segment does not have but injected SQL does. */

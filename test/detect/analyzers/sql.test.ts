@@ -155,14 +155,14 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
   });
 
   test("an error probe: a run of breaking characters that ends the value, both quotes side by side, brackets that do not balance", () => {
-    expect(strongest(`1\u00bf'"(`)).toEqual({ rule: "sql.error-probe", strength: 0.8, evidence: `'"(` });
+    expect(strongest(`1\u00bf'"(`)).toEqual({ rule: "sql.error-probe", strength: 0.85, evidence: `'"(` });
     expect(strongest(`1.)('",`)?.rule).toBe("sql.error-probe");
     // Quotes inside quotes, a quoted comma, an apostrophe and a bracket apart: prose and data.
     for (const v of [`say "'hi'"`, `a,"'",b`, `it's ("fine")`, `He said "see (the 'notes')"`, `s.strip('"')`, `str.replace("'", "''")`, `confirm('Sure?')"`]) expect(strongest(v)).toBeNull();
   });
 
   test("an error probe with its quotes apart needs a run of five or more breaking characters (sqlmap's heuristic check)", () => {
-    expect(strongest(`1.,))',..,"`)).toEqual({ rule: "sql.error-probe", strength: 0.8, evidence: `.,))',..,"` });
+    expect(strongest(`1.,))',..,"`)).toEqual({ rule: "sql.error-probe", strength: 0.85, evidence: `.,))',..,"` });
     // A sentence that ends a quote and a bracket-less aside: three characters.
     expect(strongest(`see (the 'notes'."`)).toBeNull();
   });
