@@ -15,7 +15,7 @@
  * and `嘍` (U+560D) act as LF and CR: they count as breaks too.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { finding } from "./text.ts";
+import { escapedBreakAt, finding } from "./text.ts";
 
 const find = (rule: string, strength: number, start: number, end: number): Finding => finding("crlf", `crlf.${rule}`, strength, start, end);
 
@@ -106,18 +106,15 @@ const MAX_ESCAPED_PREFIX = 64;
 /** A header or a status line before the escaped break: a header block written out (`From: a@b\r\nTo: ...`), not an injection into one. */
 const WRITTEN_HEADERS = /[\w-]:[ \t]|HTTP\/\d/;
 
-/** Is there an escaped break (`\r`, `\n`) at i? */
-const escapedBreakAt = (text: string, i: number) => text.charCodeAt(i) === 92 && (text.charCodeAt(i + 1) === 114 || text.charCodeAt(i + 1) === 110);
-
 /**
  * `\r\nSet-Cookie: ...` with the breaks written out: an application that unescapes the value (a
  * string literal in PHP, Python or a template, a JSON fragment it decodes) writes real ones. Weaker
  * than a real break, since most write the backslashes as they are; and only early in a value that
- * is no header block itself. One pass from backslash to backslash.
+ * is no header block itself. One pass from backslash to backslash, from the first one (`backslash`).
  */
-function escapedBreaks(text: string, inBody: boolean): Finding | null {
+function escapedBreaks(text: string, backslash: number, inBody: boolean): Finding | null {
   // The first escaped break: every later one is in the header block it opened.
-  let i = text.indexOf("\\");
+  let i = backslash;
   while (i !== -1 && i <= MAX_ESCAPED_PREFIX && !escapedBreakAt(text, i)) i = text.indexOf("\\", i + 1);
   if (i === -1 || i > MAX_ESCAPED_PREFIX || WRITTEN_HEADERS.test(text.slice(0, i))) return null;
   let j = i;
@@ -142,17 +139,16 @@ export const crlfAnalyzer: Analyzer = {
     const split = text.indexOf("%0") >= 0 ? SPLIT_ESCAPE.exec(text) : null;
     const splitFinding = split ? [find("split-escape", 0.7, split.index, split.index + split[0].length)] : [];
     const first = text.search(LINE_BREAK);
-    if (first < 0) {
-      // Without a real break, only an escaped one early in the value can inject (escapedBreaks).
-      const backslash = text.indexOf("\\");
-      if (backslash === -1 || backslash > MAX_ESCAPED_PREFIX) return splitFinding;
-    }
+    // Without a real break, only an escaped one early in the value can inject (escapedBreaks).
+    const backslash = text.indexOf("\\");
+    const mayEscape = backslash !== -1 && backslash <= MAX_ESCAPED_PREFIX;
+    if (first < 0 && !mayEscape) return splitFinding;
     // A value that starts with a header line is a header block someone reports (telemetry of a
     // response, a pasted request), not a value broken out of one.
     // So is a multipart body the decompose stage could not split (it starts with its boundary).
     if (headerAt(text, 0) || text.startsWith("--")) return splitFinding;
     const inBody = input.location === "body";
-    let best: Finding | null = strongest(splitFinding[0] ?? null, escapedBreaks(text, inBody));
+    let best: Finding | null = strongest(splitFinding[0] ?? null, mayEscape ? escapedBreaks(text, backslash, inBody) : null);
     if (first < 0) return best ? [best] : [];
     // A URL path has no line in it: a break there is only ever sent on purpose.
     if (input.kind === "path") return [find("break-in-path", 0.6, first, first + 1)];

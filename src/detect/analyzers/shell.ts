@@ -10,7 +10,7 @@
  * function definitions and server-side includes.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { asciiSet, finding, isAsciiDigit, isAsciiLetter, isSpaceCode, isWideSpace, isWordCode, judgePath, strongestPerRule } from "./text.ts";
+import { asciiSet, escapedBreakAt, finding, isAsciiDigit, isAsciiLetter, isSpaceCode, isWideSpace, isWordCode, judgePath, strongestPerRule } from "./text.ts";
 
 /** How much a command word alone says. */
 export type Tier = "tool" | "lang" | "word";
@@ -78,17 +78,6 @@ const MAX_WORD = 64;
 /** Arguments looked at after a command word. */
 const MAX_ARGS = 200;
 
-/**
- * A line break written as the escape `\n` or `\r`: payloads carry it so, and whatever builds the
- * command with escapes read (printf, `echo -e`, a JSON or template string) turns it into a line break.
- * Only when no letter follows the escape does a word end at it: `C:\new` is a path.
- */
-function escapedBreakAt(s: string, i: number): boolean {
-  if (s.charCodeAt(i) !== 92) return false;
-  const c = s.charCodeAt(i + 1);
-  return c === 110 || c === 114;
-}
-
 const isOperator = (c: number) =>
   c === 59 /* ; */ || c === 124 /* | */ || c === 38 /* & */ || c === 10 || c === 13 || c === 96 /* ` */ || c === 60 /* < */ ||
   c === 62 /* > */ || c === 40 /* ( */ || c === 41; /* ) */
@@ -107,6 +96,13 @@ function ifsAt(s: string, i: number): number {
   if (s.startsWith("${IFS}", i)) return 6;
   if (s.startsWith("$IFS", i)) return s.charCodeAt(i + 4) === 36 && isAsciiDigit(s.charCodeAt(i + 5)) ? 6 : 4;
   return 0;
+}
+
+/** The last character before i that is no space or tab; -1 when there is none. */
+function lastNonBlankBefore(s: string, i: number): number {
+  let k = i - 1;
+  while (k >= 0 && (s.charCodeAt(k) === 32 || s.charCodeAt(k) === 9)) k--;
+  return k;
 }
 
 function skipBlanks(s: string, i: number): number {
@@ -203,6 +199,9 @@ function readWord(s: string, i: number, inBrace: boolean): Word {
         continue;
       }
     }
+    // A line break written as the escape `\n` or `\r`: payloads carry it so, and whatever builds the
+    // command with escapes read turns it into a break. It ends the word only when no letter follows
+    // (`C:\new` is a path).
     if (text !== "" && escapedBreakAt(s, i) && !isAsciiLetter(s.charCodeAt(i + 2))) break;
     if (c === 92 /* \ */ && i + 1 < s.length && !isSpaceCode(s.charCodeAt(i + 1))) {
       // A backslash before a letter is an escape to the shell, but a Windows path separator too.
@@ -337,8 +336,7 @@ const AFTER_SEPARATOR: Record<Tier, Record<ArgShape, number>> = {
 
 /** The separator breaks out of a value: nothing but quotes before it, or a quote, digit or bracket right before. */
 function breaksOut(s: string, sep: number): boolean {
-  let k = sep - 1;
-  while (k >= 0 && (s.charCodeAt(k) === 32 || s.charCodeAt(k) === 9)) k--;
+  const k = lastNonBlankBefore(s, sep);
   if (k < 0) return true;
   const c = s.charCodeAt(k);
   return c === 39 || c === 34 || isAsciiDigit(c) || c === 41 || c === 93 || c === 125;
@@ -551,12 +549,6 @@ const SCRIPT_CAP = 0.7;
  */
 const endsCommandWord = (s: string, k: number) => k >= s.length || " \t\n<>|;&)`,}'\"".includes(s[k]!) || ifsAt(s, k) > 0;
 
-/** Is there more than blanks before i (a separator, a prefix command)? */
-function followsSomething(s: string, i: number): boolean {
-  let k = i - 1;
-  while (k >= 0 && (s.charCodeAt(k) === 32 || s.charCodeAt(k) === 9)) k--;
-  return k >= 0;
-}
 
 /**
  * Parameters that name a shell, and whether one may open the value: `$SHELL` and `${SHELL}` (the
@@ -568,7 +560,8 @@ const SHELL_PARAMETERS: [spelling: string, opensValue: boolean][] = [["${SHELL}"
 function shellVariableAt(s: string, i: number): Word | null {
   for (const [v, opensValue] of SHELL_PARAMETERS) {
     if (!s.startsWith(v, i) || !endsCommandWord(s, i + v.length)) continue;
-    return opensValue || followsSomething(s, i) ? { text: "sh", end: i + v.length, obfuscated: true } : null;
+    // Opening the value, only `$SHELL`; after a separator or a prefix command, either.
+    return opensValue || lastNonBlankBefore(s, i) >= 0 ? { text: "sh", end: i + v.length, obfuscated: true } : null;
   }
   return null;
 }

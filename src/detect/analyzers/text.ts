@@ -50,6 +50,16 @@ export function plusAsSpace(text: string): string | null {
   return text.indexOf("+") === -1 || text.indexOf(" ") !== -1 ? null : text.replaceAll("+", " ");
 }
 
+/**
+ * A line break written as the escape `\n` or `\r` at i: what a string literal, printf, `echo -e` or a
+ * JSON decoder turns into a real one. Whether it ends a word or a line is each analyzer's to say.
+ */
+export function escapedBreakAt(s: string, i: number): boolean {
+  if (s.charCodeAt(i) !== 92) return false;
+  const c = s.charCodeAt(i + 1);
+  return c === 110 || c === 114;
+}
+
 /** A table of ASCII characters, for a quick membership test by character code. */
 export function asciiSet(chars: string): Uint8Array {
   const set = new Uint8Array(128);

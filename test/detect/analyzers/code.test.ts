@@ -77,7 +77,6 @@ describe("code analyzer", () => {
 
   test("Groovy: a string, or a list of strings, run as a command by execute()", () => {
     for (const v of ['println "id".execute().text', '["sh","-c","id"].execute()', "def p = 'cat /etc/passwd'.execute()"]) expect([v, analyzeRule(v, "code.groovy-execute")]).toEqual([v, 0.85]);
-    // A method of an object, a prepared statement, an element of a list.
     // A method of an object, a prepared statement, an element of a list, a string subscript (Gradle's `tasks['clean']`).
     for (const v of ["tasks[0].execute()", "stmt.execute()", 'db.prepare("select 1").execute()', "tasks['clean'].execute()", 'commands["deploy"].execute()']) {
       expect([v, analyzeRule(v, "code.groovy-execute")]).toEqual([v, 0]);

@@ -85,7 +85,9 @@ describe("xml analyzer (XXE)", () => {
     for (const v of ["+ADwAIQ-DOCTYPE r +AFs-+ADwAIQ-ENTITY x SYSTEM +ACI-file:///x+ACI-+AD4-+AF0-+AD4-", "C++ and A+B tests"]) expect(xmlAnalyzer.analyze(leaf(v))).toEqual([]);
     // One finding per rule, however many declarations the reading holds.
     const many = `<?xml version="1.0" encoding="UTF-7"?>${"+ADwAIQ-ENTITY x SYSTEM +ACI-file:///x+ACI-+AD4-".repeat(20_000)}`;
-    expect(xmlAnalyzer.analyze(leaf(many)).length).toBeLessThanOrEqual(3);
+    const found = rules(xmlAnalyzer, leaf(many));
+    expect(found).toContain("xml.external-entity");
+    expect(new Set(found).size).toBe(found.length);
   });
 
   test("ordinary XML, SOAP and text are no finding", () => {

@@ -7,7 +7,7 @@
  * in a `<script>`, a handler or a `javascript:` URL any of them is script; in a bare value it
  * counts most when the value first closes a string it was placed in (`';alert(1)//`).
  */
-import { lexJs, type Token } from "./lexer.ts";
+import { lexJs, lexString, type Token } from "./lexer.ts";
 import { fold, matchBrackets } from "./constant.ts";
 import { ASSIGN_SINKS, DIALOG_CALLS, DOCUMENT_SINKS, EVAL_CALLS, GLOBAL_OBJECTS, INDIRECT_CALLS, SENDING_CALLS, SENDING_TARGETS, SENSITIVE_MEMBERS, TIMER_CALLS, URL_SOURCES, WRITE_CALLS } from "./names.ts";
 import { jsfuckRuns } from "./jsfuck.ts";
@@ -221,23 +221,12 @@ function noteAlias(tokens: Token[], i: number, aliases: Map<string, string>): vo
   if (isPunct(tokens[i - 1], "=") && target?.type === "name" && !isPunct(tokens[i - 3], ".")) aliases.set(target.value ?? "", tokens[i]!.value ?? "");
 }
 
-/** The index just past the string that opens at i (its quote), or `end` when it does not close. */
-function skipString(text: string, i: number, end: number): number {
-  const quote = text.charCodeAt(i);
-  for (let k = i + 1; k < end; k++) {
-    const c = text.charCodeAt(k);
-    if (c === 92 /* \ */) k++;
-    else if (c === quote) return k + 1;
-  }
-  return end;
-}
-
 /** Where the substitution whose code starts at i ends (its `}`), strings inside read over; `last` when it does not close. */
 function substitutionEnd(text: string, i: number, last: number): number {
   let depth = 1;
   for (let j = i; j < last; j++) {
     const c = text.charCodeAt(j);
-    if (c === 39 || c === 34) j = skipString(text, j, last) - 1;
+    if (c === 39 || c === 34) j = lexString(text, j, last).end - 1;
     else if (c === 123) depth++;
     else if (c === 125 && --depth === 0) return j;
   }

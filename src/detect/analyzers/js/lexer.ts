@@ -62,7 +62,8 @@ function stringEscape(s: string, i: number): [string, number] {
   return [SIMPLE_ESCAPES[c] ?? c, 2];
 }
 
-function lexString(s: string, i: number, end: number): Token {
+/** The string whose quote is at i, read as the lexer reads it (an unterminated one ends at its line). */
+export function lexString(s: string, i: number, end: number): Token {
   const quote = s.charCodeAt(i);
   let out = "";
   let k = i + 1;
