@@ -17,7 +17,8 @@ const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /**
  * Headers that belong to the subrequest, not to the client's request: the snippet's own, Moat's
  * credentials, and hop-by-hop ones (nginx's connection to Moat). The client's Host arrives as
- * X-Original-Host (the subrequest's Host names Moat's upstream).
+ * X-Original-Host (the subrequest's Host names Moat's upstream), its Authorization as
+ * X-Original-Authorization (the subrequest's Authorization is Moat's credential, blanked by the snippet).
  */
 const SUBREQUEST_HEADERS = new Set([
   "x-moat-request-id",
@@ -25,6 +26,7 @@ const SUBREQUEST_HEADERS = new Set([
   "x-original-uri",
   "x-original-remote-addr",
   "x-original-host",
+  "x-original-authorization",
   "x-api-key",
   "authorization",
   "host",
@@ -44,6 +46,7 @@ export const SubrequestHeaders = t.Object(
     "x-original-uri": t.String({ minLength: 1, description: "the client's request target with its query: `proxy_set_header X-Original-URI $request_uri;`" }),
     "x-original-remote-addr": t.Optional(t.String({ description: "the client's address: `proxy_set_header X-Original-Remote-Addr $remote_addr;` (else X-Real-IP or X-Forwarded-For)" })),
     "x-original-host": t.Optional(t.String({ description: "the client's Host header: `proxy_set_header X-Original-Host $http_host;`" })),
+    "x-original-authorization": t.Optional(t.String({ description: "the client's Authorization header, judged with the request (a forged token, an injection in Basic credentials) and stored redacted: `proxy_set_header X-Original-Authorization $http_authorization;` (the subrequest's own Authorization is blanked, so that a client's never authenticates to Moat)" })),
     "x-moat-request-id": t.Optional(t.String({ description: "mirror only: nginx's request id, which joins the copy to its access-log line: `proxy_set_header X-Moat-Request-Id $request_id;`" })),
   },
   { additionalProperties: true, description: "the snippet's headers; every other header is the client's own and is judged with the request" },
@@ -70,6 +73,9 @@ export function originalRequest(headers: Headers): CheckRequestT {
   for (const [name, value] of headers) if (!SUBREQUEST_HEADERS.has(name)) clientHeaders[name] = value;
   const host = headers.get("x-original-host");
   if (host) clientHeaders.host = host;
+  // The client's Authorization comes renamed: under its own name it would be a credential for Moat.
+  const authorization = headers.get("x-original-authorization");
+  if (authorization) clientHeaders.authorization = authorization;
   // Without X-Original-Remote-Addr, the client's X-Real-IP or X-Forwarded-For, as for POST /check.
   const remoteAddr = headers.get("x-original-remote-addr")?.trim();
   return { method: headers.get("x-original-method")!, path: uri.startsWith("/") ? uri : `/${uri}`, headers: clientHeaders, ...(remoteAddr ? { client_ip: remoteAddr } : {}) };

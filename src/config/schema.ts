@@ -44,7 +44,7 @@ export const ConfigSchema = Type.Object(
       mode: Type.Union(WAF_MODES.map((m) => Type.Literal(m)), { default: "detect", description: "detect only, or block (inline checks answer 403; the deny list acts on tailed and mirrored threats)" }),
       block_min_severity: Type.Union(THREAT_SEVERITIES.map((s) => Type.Literal(s)), {
         default: "high",
-        description: "block mode blocks a known attack class flagged at this severity or above: high blocks every flagged sqli, cmdi, xxe, ssti, log4shell, code-injection, rfi and deserialization, and xss, traversal, ssrf, nosqli, ldapi, xpath at score 0.9 or more; medium adds scanners, open redirects, crlf",
+        description: "block mode blocks a known attack class flagged at this severity or above: high blocks every flagged sqli, cmdi, xxe, ssti, log4shell, code-injection, rfi, deserialization, xss, traversal, ssrf, nosqli, ldapi, xpath and auth-bypass; medium adds scanners, open redirects, crlf and session fixation",
       }),
       block_anomaly_endpoints: Type.Array(Type.String({ pattern: "^/", description: "a path pattern: `*` or `{name}` is one segment, `**` any number" }), {
         default: [],

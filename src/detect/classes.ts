@@ -2,8 +2,9 @@
 export const ATTACK_CLASSES = [
   "sqli", "xss", "traversal", "cmdi", "ssti", "xxe", "nosqli", "ldapi", "open-redirect", "log4shell", "ssrf", "crlf", "scanner",
   // Code in the application's own language (PHP, Node.js, Java), remote file inclusion, serialized objects,
-  // XPath injection, and a session id forced on a victim.
-  "code-injection", "rfi", "deserialization", "xpath", "session-fixation",
+  // XPath injection, a session id forced on a victim, and a request that tries to get past access control
+  // (a token with its signature switched off, a header that reroutes the path, a client claiming to be the server).
+  "code-injection", "rfi", "deserialization", "xpath", "session-fixation", "auth-bypass",
 ] as const;
 export type AttackClass = (typeof ATTACK_CLASSES)[number];
 export const CLASSES = ["benign", ...ATTACK_CLASSES] as const;

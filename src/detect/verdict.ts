@@ -28,7 +28,7 @@ export interface Verdict {
 }
 
 const CRITICAL = new Set(["sqli", "cmdi", "xxe", "ssti", "log4shell", "code-injection", "rfi", "deserialization"]);
-const HIGH = new Set(["xss", "traversal", "ssrf", "nosqli", "ldapi", "xpath"]);
+const HIGH = new Set(["xss", "traversal", "ssrf", "nosqli", "ldapi", "xpath", "auth-bypass"]);
 
 /**
  * A flagged request's severity. A known class of the two upper sets is at least high whatever its

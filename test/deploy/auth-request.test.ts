@@ -70,10 +70,14 @@ describe("GET /check/auth-request without the snippet's headers", () => {
     expect(await status({ "x-original-method": "_" + "A".repeat(60), "x-original-uri": "/" })).toBe(204);
     // `GET http://shop.test?q=...` gives $request_uri "?q=...": nginx serves /, and Moat judges /?q=...
     expect(await status({ "x-original-method": "GET", "x-original-uri": "?q=%3Cscript%3Ealert(1)%3C/script%3E" })).toBe(403);
+    // The client's Authorization, renamed by the snippet, is judged as the client's own header.
+    const forged = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from('{"sub":"admin"}').toString("base64url")}.`;
+    expect(await status({ "x-original-method": "GET", "x-original-uri": "/account", "x-original-authorization": `Bearer ${forged}` })).toBe(403);
     s.writeBehind.flush();
     expect(s.ctx.store.sqlite!.query("select method, path, query from traffic order by id").all()).toEqual([
       { method: "_" + "A".repeat(60), path: "/", query: "" },
       { method: "GET", path: "/", query: "q=%3Cscript%3Ealert(1)%3C/script%3E" },
+      { method: "GET", path: "/account", query: "" },
     ]);
   });
 
@@ -198,6 +202,20 @@ describe.skipIf(!NGINX_BIN)("nginx auth_request → moat serve (real nginx, the 
     // and it cannot forge the original request either: the snippet's headers replace the client's
     expect((await get(failOpen.port, sqli.target, sqli.ua, "X-Original-URI: /harmless\r\n")).status).toBe(403);
     expect((await waitForThreats(before + 3)).slice(before).map((t) => [t.endpoint, t.type, t.blocked])).toEqual([["/items", "sqli", 1], ["/items", "sqli", 1], ["/items", "sqli", 1]]);
+  });
+
+  test("the client's Authorization is judged as the client sent it: a forged token is blocked and stored redacted, a signed one passes", async () => {
+    const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    const forged = `${part({ alg: "none", typ: "JWT" })}.${part({ sub: "admin", role: "admin" })}.`;
+    const signed = `${part({ alg: "HS256", typ: "JWT" })}.${part({ sub: "u1" })}.${"s1gnatureXy".repeat(4)}`;
+    const before = threats().length;
+    expect((await get(failOpen.port, "/account", "Mozilla/5.0", `Authorization: Bearer ${signed}\r\n`)).status).toBe(200);
+    expect((await get(failOpen.port, "/account", "Mozilla/5.0", `Authorization: Bearer ${forged}\r\n`)).status).toBe(403);
+    const stored = (await waitForThreats(before + 1)).slice(before);
+    expect(stored.map((t) => [t.endpoint, t.type, t.blocked])).toEqual([["/account", "auth-bypass", 1]]);
+    expect(stored[0]!.request).toContain("authorization");
+    expect(stored[0]!.request).not.toContain(forged.split(".")[1]!);
+    expect(stored[0]!.request.toLowerCase()).not.toContain("x-original-");
   });
 
   test("requests shaped to make Moat fail do not slip through fail-open", async () => {

@@ -67,6 +67,8 @@ describe("attacks wherever they sit", () => {
     ["in a double-encoded form body", "POST /post HTTP/1.1\r\nHost: a\r\n\r\npay%3DAND%202771%3D1709%29", "sqli", "body~url~url-in-value.query.pay"],
     ["as a Java serialized object in base64", "GET /q?state=rO0ABXNyABFqYXZhLnV0aWwuSGFzaE1hcAUH2sHDFmDRAwACRgAKbG9hZEZhY3Rvcg HTTP/1.1\r\nHost: a\r\n\r\n", "deserialization", "query.state"],
     ["as a scanner's error probe in a query (sqlmap's and wapiti's first request to a parameter)", "GET /item?id=1%C2%BF%27%22%28 HTTP/1.1\r\nHost: a\r\n\r\n", "sqli", "query.id"],
+    ["as a token with its signature switched off, in a cookie", `GET /account HTTP/1.1\r\nHost: a\r\nCookie: theme=dark; jwt=${Buffer.from('{"alg":"None","typ":"JWT"}').toString("base64url")}.${Buffer.from('{"sub":"admin"}').toString("base64url")}.\r\n\r\n`, "auth-bypass", "cookie.jwt~base64~json.alg"],
+    ["as a header that reroutes the path past the front end's check", "GET /index.php HTTP/1.1\r\nHost: a\r\nX-Original-URL: /admin/users\r\n\r\n", "auth-bypass", "header.x-original-url"],
     ["in a GraphQL argument", "POST /graphql HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n\r\n{\"query\":\"{ user(name: \\\"x' OR 1=1--\\\") { id } }\"}", "sqli", ""],
   ];
   for (const [where, raw, cls, field] of cases) {
@@ -79,6 +81,13 @@ describe("attacks wherever they sit", () => {
       expect(v!.reasons[0]!.evidence.length).toBeGreaterThan(0);
     });
   }
+});
+
+test("a client claiming to be the server itself is flagged over a connection from elsewhere, not over a loopback one (local proxies)", async () => {
+  const claim = (peer: string) => Object.assign(req("GET /admin HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 127.0.0.1\r\n\r\n"), { clientIp: peer });
+  const [remote, local] = await detector.judge([claim("203.0.113.9"), claim("127.0.0.1")]);
+  expect([remote!.isAnomaly, remote!.attackType, remote!.severity, remote!.reasons[0]?.field]).toEqual([true, "auth-bypass", "high", "header.x-forwarded-for"]);
+  expect(local!.isAnomaly).toBe(false);
 });
 
 test("a site model never clears a generic flag: a JNDI lookup in the User-Agent stays flagged on a site whose profile knows the page", async () => {

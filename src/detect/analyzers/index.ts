@@ -7,6 +7,7 @@ import type { Leaf } from "../../decompose/leaf.ts";
 import { GenerationalCache } from "../../core/generational-cache.ts";
 import { isIdentifier } from "../identifiers.ts";
 import type { Analyzer, Finding } from "./finding.ts";
+import { accessOverrides, authBypassAnalyzer } from "./auth-bypass.ts";
 import { plusAsSpace, strongestPerRule } from "./text.ts";
 import { codeAnalyzer } from "./code.ts";
 import { crlfAnalyzer } from "./crlf.ts";
@@ -28,6 +29,7 @@ import { xpathAnalyzer } from "./xpath.ts";
 export const ANALYZERS: readonly Analyzer[] = [
   sqlAnalyzer, htmlAnalyzer, expressionAnalyzer, shellAnalyzer, pathAnalyzer, codeAnalyzer, xmlAnalyzer, ssrfAnalyzer,
   ldapAnalyzer, nosqlAnalyzer, crlfAnalyzer, xpathAnalyzer, sessionFixationAnalyzer, deserializationAnalyzer, scannerAnalyzer, graphqlAnalyzer,
+  authBypassAnalyzer,
 ];
 
 /** Findings remembered: user agents, paths and many values repeat across requests. */
@@ -68,12 +70,13 @@ export class LeafAnalysis {
 
   /**
    * Every leaf's findings, then the few rules that need the request around a value: a session id is
-   * only suspect when it comes from another site (session-fixation.ts).
+   * only suspect when it comes from another site (session-fixation.ts), a path override when it names
+   * another path, and a loopback client when the peer is not one (auth-bypass.ts).
    */
-  analyzeRequest(req: Pick<HttpRequest, "host" | "referer">, leaves: readonly Leaf[]): Finding[][] {
+  analyzeRequest(req: Pick<HttpRequest, "host" | "referer" | "path" | "clientIp">, leaves: readonly Leaf[]): Finding[][] {
     const findings = leaves.map((l) => this.analyze(l));
     // Cached arrays are shared between requests: a request's own finding goes into a copy.
-    for (const { at, finding } of sessionIdFromElsewhere(req, leaves)) findings[at] = [...findings[at]!, finding];
+    for (const { at, finding } of [...sessionIdFromElsewhere(req, leaves), ...accessOverrides(req, leaves)]) findings[at] = [...findings[at]!, finding];
     return findings;
   }
 

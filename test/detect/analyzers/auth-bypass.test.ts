@@ -1,0 +1,84 @@
+import { describe, expect, test } from "bun:test";
+import { accessOverrides, authBypassAnalyzer } from "../../../src/detect/analyzers/auth-bypass.ts";
+import { LeafAnalysis } from "../../../src/detect/analyzers/index.ts";
+import { decompose } from "../../../src/decompose/index.ts";
+import { isParseError, type HttpRequest } from "../../../src/core/http-request.ts";
+import { rawHttpParser } from "../../../src/parse/raw-http.ts";
+import { HUGE, leaf, wideJunk } from "./helpers.ts";
+
+const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+const token = (header: unknown, signature = "") => `${b64(header)}.${b64({ sub: "admin", role: "admin" })}.${signature}`;
+
+function request(head: string, peer = "203.0.113.9", body = ""): HttpRequest {
+  const r = rawHttpParser.parse(`${head}\r\n${body ? `Content-Length: ${body.length}\r\n` : ""}\r\n${body}`, { source: "test" });
+  if (isParseError(r)) throw new Error(r.reason);
+  r.clientIp = peer;
+  return r;
+}
+
+/** Every auth finding of the request, as [leaf path, rule, evidence]. */
+function authFindings(req: HttpRequest): [string, string, string][] {
+  const { leaves } = decompose(req);
+  const found = new LeafAnalysis().analyzeRequest(req, leaves);
+  return found.flatMap((fs, i) => fs.filter((f) => f.class === "auth-bypass").map((f): [string, string, string] => [leaves[i]!.path, f.rule, leaves[i]!.text.slice(f.start, f.end)]));
+}
+
+describe("a token with its signature switched off", () => {
+  test("found wherever the token travels, in any spelling of none, with or without a signature", () => {
+    const none = token({ alg: "none", typ: "JWT" });
+    expect(authFindings(request(`GET /api/me HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer ${none}`))).toEqual([["header.authorization~base64~json.alg", "auth.unsigned-token", "none"]]);
+    expect(authFindings(request(`GET /api/me HTTP/1.1\r\nHost: a\r\nCookie: jwt=${token({ typ: "JWT", alg: "NoNe" }, "c2lnbmF0dXJl")}`))).toEqual([["cookie.jwt~base64~json.alg", "auth.unsigned-token", "NoNe"]]);
+    expect(authFindings(request(`GET /api/me?access_token=${token({ alg: "NONE" })} HTTP/1.1\r\nHost: a`))).toEqual([["query.access_token~base64~json.alg", "auth.unsigned-token", "NONE"]]);
+    const json = JSON.stringify({ token: none });
+    expect(authFindings(request(`POST /login HTTP/1.1\r\nHost: a\r\nContent-Type: application/json`, "203.0.113.9", json)).map(([, rule]) => rule)).toEqual(["auth.unsigned-token"]);
+  });
+
+  test("a signed token, and an `alg` that is no token's header, are nothing", () => {
+    for (const alg of ["HS256", "RS256", "EdDSA", "none-such"]) {
+      expect(authFindings(request(`GET /api/me HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer ${token({ alg, typ: "JWT" }, "c2ln")}`))).toEqual([]);
+    }
+    // An API's own JSON that names an algorithm, in the clear.
+    expect(authFindings(request(`POST /keys HTTP/1.1\r\nHost: a\r\nContent-Type: application/json`, "203.0.113.9", `{"alg":"none","use":"sig"}`))).toEqual([]);
+    expect(authBypassAnalyzer.analyze(leaf("none", { name: "alg", path: "query.alg" }))).toEqual([]);
+  });
+
+  test("a megabyte value and binary junk: nothing, no throw", () => {
+    expect(authBypassAnalyzer.analyze(leaf(HUGE, { name: "alg", path: "cookie.t~base64~json.alg" }))).toEqual([]);
+    expect(authBypassAnalyzer.analyze(leaf(wideJunk(), { name: "alg", path: "cookie.t~base64~json.alg" }))).toEqual([]);
+  });
+});
+
+describe("headers that reroute the path or claim the server's own address", () => {
+  test("X-Original-URL or X-Rewrite-URL naming another path is found; the request's own path (a proxy's) is not", () => {
+    expect(authFindings(request("GET / HTTP/1.1\r\nHost: a\r\nX-Original-URL: /admin/users?delete=1"))).toEqual([["header.x-original-url", "auth.path-override", "/admin/users?delete=1"]]);
+    expect(authFindings(request("GET /index.php HTTP/1.1\r\nHost: a\r\nX-Rewrite-URL: /console"))).toEqual([["header.x-rewrite-url", "auth.path-override", "/console"]]);
+    expect(authFindings(request("GET /shop/cart?x=1 HTTP/1.1\r\nHost: a\r\nX-Original-URL: /shop/cart?x=1"))).toEqual([]);
+    expect(authFindings(request("GET /shop/cart HTTP/1.1\r\nHost: a\r\nX-Original-URL: https://a/shop/cart"))).toEqual([]);
+  });
+
+  test("a loopback client claimed over a connection from elsewhere is found, the first entry of a chain read", () => {
+    const claims: [string, string][] = [
+      ["X-Forwarded-For: 127.0.0.1", "header.x-forwarded-for"],
+      ["X-Forwarded-For: 127.0.0.1, 198.51.100.4", "header.x-forwarded-for"],
+      ["X-Real-IP: localhost", "header.x-real-ip"],
+      ["X-Client-IP: ::1", "header.x-client-ip"],
+      ["Forwarded: for=\"[::1]:8080\";proto=https", "header.forwarded"],
+      ["X-Originating-IP: 127.1", "header.x-originating-ip"],
+    ];
+    for (const [header, path] of claims) expect(authFindings(request(`GET /admin HTTP/1.1\r\nHost: a\r\n${header}`)).map(([p, rule]) => [p, rule])).toEqual([[path, "auth.loopback-claim"]]);
+  });
+
+  test("the same claim over a loopback connection (local proxies), with no known peer, or of a public client, is nothing", () => {
+    expect(authFindings(request("GET /admin HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 127.0.0.1", "127.0.0.1"))).toEqual([]);
+    expect(authFindings(request("GET /admin HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 127.0.0.1", "::1"))).toEqual([]);
+    expect(authFindings(request("GET /admin HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 127.0.0.1", ""))).toEqual([]);
+    expect(authFindings(request("GET /admin HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 198.51.100.4, 127.0.0.1"))).toEqual([]);
+    expect(authFindings(request("GET /admin HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 10.0.0.7\r\nUser-Agent: localhost"))).toEqual([]);
+  });
+
+  test("only the header's own leaf counts, and a hostile value costs no throw", () => {
+    const req = request(`GET / HTTP/1.1\r\nHost: a\r\nX-Original-URL: ${"/%".repeat(50_000)}\r\nX-Forwarded-For: ${"[".repeat(10_000)}`);
+    const { leaves } = decompose(req);
+    expect(accessOverrides(req, leaves).map(({ at }) => leaves[at]!.path)).toEqual(["header.x-original-url"]);
+  });
+});
