@@ -14,30 +14,31 @@ import { LeafSink } from "./sink.ts";
 export { DEFAULT_DECOMPOSE_LIMITS, type DecomposeLimits } from "./limits.ts";
 
 export function decompose(req: HttpRequest, limits?: Partial<DecomposeLimits>): Decomposed {
-  let body: string | null = null;
-  const sink = new LeafSink(limits ? { ...DEFAULT_DECOMPOSE_LIMITS, ...limits } : DEFAULT_DECOMPOSE_LIMITS, expandEncodings);
+  const bounds = limits ? { ...DEFAULT_DECOMPOSE_LIMITS, ...limits } : DEFAULT_DECOMPOSE_LIMITS;
+  const sink = new LeafSink(bounds, expandEncodings, restBudget(req, bounds));
   try {
     addPathLeaf(sink, req);
     addQueryLeaves(sink, req);
     addCookieLeaves(sink, req);
     addHeaderLeaves(sink, req);
-    body = addBodyLeaves(sink, req);
+    addBodyLeaves(sink, req);
   } catch {
     // Every reader above is written not to throw; should one still (a parser's unforeseen edge, a stack
     // overflow), the leaves found so far are kept and the request is flagged rather than lost.
     sink.flag("body-unparsed");
   }
-  if (sink.flags.includes("too-many-leaves")) readPastTheLimit(sink, req, body);
+  // Past the leaf limit: what each part held after it, one text leaf a part (beyond the limit: five at most).
+  sink.leaves.push(...sink.restLeaves());
   return { leaves: sink.leaves, flags: sink.flags };
 }
 
 /**
- * Past the leaf limit, an attacker could pad a body with harmless keys and put the payload after
- * them: the query and the body are then also judged whole, as text leaves (beyond the limit: two more).
+ * What the values past the leaf limit can hold at most: a part's values are no longer than the part
+ * (decoding shortens), and a GraphQL document is read twice, whole and as its arguments. So the
+ * budget is never reached by a request as it came; it bounds the work should a reader misbehave.
  */
-function readPastTheLimit(sink: LeafSink, req: HttpRequest, body: string | null): void {
-  const whole = (path: string) => sink.leaves.some((l) => l.path === path && l.kind === "text");
-  if (req.query && !whole("query")) sink.leaves.push({ location: "query", path: "query", name: "", text: req.query, kind: "text", encodings: [] });
-  // The body as it was read (a gzip body inflated), unless it was judged as text already.
-  if (body && !whole("body")) sink.leaves.push({ location: "body", path: "body", name: "", text: body, kind: "text", encodings: [] });
+function restBudget(req: HttpRequest, limits: DecomposeLimits): number {
+  let head = req.path.length + req.query.length;
+  for (const [name, value] of req.headers) head += name.length + value.length;
+  return 2 * (limits.maxBodyBytes + head);
 }

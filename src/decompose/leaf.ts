@@ -3,7 +3,7 @@
  * as one Leaf with the path that says where it sat. Analyzers and models judge leaves, never requests.
  */
 /** Bumped whenever what decompose makes of a request changes: models record the version they learned from. */
-export const DECOMPOSE_VERSION = 7;
+export const DECOMPOSE_VERSION = 8;
 
 /** The request parts a value can come from. */
 export const FIELD_LOCATIONS = ["path", "query", "body", "cookie", "header"] as const;
@@ -72,7 +72,7 @@ export function fieldOfLeaf(path: string): string {
 export const REQUEST_FLAGS = [
   "body-oversize", // more body than the decompose limit: the rest was not looked at, and that is flagged
   "body-unparsed", // the body claimed a structure (JSON, XML, multipart, GraphQL) it does not have
-  "too-many-leaves", // the leaf limit was reached: the rest was not looked at
+  "too-many-leaves", // the leaf limit was reached: the rest was judged as one text a request part
   "too-deep", // nesting (JSON, XML, encodings) went past the depth limit
 ] as const;
 export type RequestFlag = (typeof REQUEST_FLAGS)[number];

@@ -3,8 +3,8 @@ export interface DecomposeLimits {
   /** Body characters looked at (after inflating a gzip/deflate body); more is flagged "body-oversize". */
   maxBodyBytes: number;
   /**
-   * Leaves per request; more is flagged "too-many-leaves", and the body (and the query) past it is
-   * still judged, as one text leaf each: nothing a request carries goes unread.
+   * Leaves per request; more is flagged "too-many-leaves", and what each request part holds past it
+   * is still judged, as one text leaf a part: nothing a request carries goes unread.
    */
   maxLeaves: number;
   /** Nesting of JSON and XML; deeper is flagged "too-deep". */

@@ -43,7 +43,8 @@ export function isVocabularyHeader(name: string): boolean {
  * literal slashes): `/files/%2Fvar%2Flog%2Fauth.log/view` names a system file, `/run/net%20view` a
  * command, though neither starts the path. A client escapes a segment's slashes, spaces and quotes
  * only when the segment is one value. No count is capped (escaped filler segments would push a
- * payload past it); the request's leaf limit bounds them, and a text repeated is read once.
+ * payload past it): past the request's leaf limit they are judged together, and a text repeated is
+ * read once.
  */
 export function addPathLeaf(sink: LeafSink, req: HttpRequest): void {
   if (!sink.value("path", "path", "", percentDecode(req.path), "path") || req.path.indexOf("%") === -1) return;
@@ -87,7 +88,6 @@ export function addCookieLeaves(sink: LeafSink, req: HttpRequest): void {
 export function addHeaderLeaves(sink: LeafSink, req: HttpRequest): void {
   for (const [name, value] of req.headers) {
     if (SKIPPED_HEADERS.has(name) || !value) continue;
-    if (sink.full) return sink.flag("too-many-leaves");
     if (SOURCE_URL_HEADERS.has(name)) addSourceUrlLeaves(sink, name, value);
     else if (!sink.key("header", `header.${name}`, name) || !sink.value("header", `header.${name}`, name, value)) return;
   }

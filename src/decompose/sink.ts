@@ -2,6 +2,10 @@
  * Where the decompose stage puts what it finds: the leaves in order, the request flags, and the leaf
  * limit. Every leaf added is handed to the expander (the nested-encodings pass), so each part's walker
  * only says what it found and the decodings of every value happen in one place.
+ *
+ * Past the leaf limit the walkers go on, and what they find is kept by request part as it was read, to
+ * be judged as one text leaf a part (`restLeaves`): an attacker who pads a body with harmless keys and
+ * puts the payload after them is still judged, and what was already read is not read again.
  */
 import type { Encoding, FieldLocation, Leaf, LeafKind, RequestFlag } from "./leaf.ts";
 import type { DecomposeLimits } from "./limits.ts";
@@ -32,34 +36,57 @@ export function isPlainName(name: string): boolean {
 export class LeafSink {
   readonly leaves: Leaf[] = [];
   readonly flags: RequestFlag[] = [];
+  /** Texts found past the leaf limit, by request part. */
+  private readonly rest = new Map<FieldLocation, string[]>();
+  private restChars = 0;
 
+  /**
+   * `restBudget`: characters kept past the leaf limit. The caller gives what the request's own parts
+   * can hold (decompose.ts); past it the rest is not kept, flagged as `body-oversize`.
+   */
   constructor(
     readonly limits: DecomposeLimits,
     private readonly expand: Expander,
+    private readonly restBudget = 2 * limits.maxBodyBytes,
   ) {}
-
-  /** True once the leaf limit is reached: walkers stop looking. */
-  get full(): boolean {
-    return this.leaves.length >= this.limits.maxLeaves;
-  }
 
   flag(flag: RequestFlag): void {
     if (!this.flags.includes(flag)) this.flags.push(flag);
   }
 
   /**
-   * Adds a leaf, then its decoded children. An empty text is no leaf (nothing to judge). Returns false
-   * once the limit is reached, which is flagged.
+   * Adds a leaf, then its decoded children. An empty text is no leaf (nothing to judge). Past the leaf
+   * limit (flagged) a value goes to its part's rest as its part decoded it; its further readings
+   * (base64, hex, the pieces between padding) are not kept, the value itself being judged. Returns
+   * false only when even the rest is full, and walkers stop.
    */
   add(leaf: Leaf, layer = 0): boolean {
-    if (this.full) {
-      this.flag("too-many-leaves");
+    if (leaf.text === "") return true;
+    if (this.leaves.length < this.limits.maxLeaves) {
+      this.leaves.push(leaf);
+      this.expand(this, leaf, layer);
+      return true;
+    }
+    this.flag("too-many-leaves");
+    if (layer > 0) return true;
+    if (this.restChars + leaf.text.length > this.restBudget) {
+      this.flag("body-oversize");
       return false;
     }
-    if (leaf.text === "") return true;
-    this.leaves.push(leaf);
-    this.expand(this, leaf, layer);
+    this.restChars += leaf.text.length + 1;
+    const texts = this.rest.get(leaf.location);
+    if (texts) texts.push(leaf.text);
+    else this.rest.set(leaf.location, [leaf.text]);
     return true;
+  }
+
+  /**
+   * The texts found past the leaf limit: one text leaf a request part (`query`, `body`, ...), joined by
+   * spaces. Not by line breaks: to a shell each line is a new command, and a value such as `id` or
+   * `sort` would be one.
+   */
+  restLeaves(): Leaf[] {
+    return [...this.rest].map(([location, texts]) => ({ location, path: location, name: "", text: texts.join(" "), kind: "text", encodings: [] }));
   }
 
   /** A value leaf. */

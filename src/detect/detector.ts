@@ -155,7 +155,7 @@ function strongest(findings: readonly Finding[], cls?: string): Finding | undefi
 const REQUEST_FLAG_DETAIL: Record<RequestFlag, string> = {
   "body-oversize": "the body is longer than Moat reads: the rest was not judged",
   "body-unparsed": "the body is not the structure its Content-Type claims",
-  "too-many-leaves": "more values than Moat reads: the rest were not judged",
+  "too-many-leaves": "more values than Moat judges one by one: the rest were judged together, as one text a request part",
   "too-deep": "nested deeper than Moat reads: the deeper values were not judged",
 };
 

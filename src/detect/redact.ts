@@ -140,11 +140,19 @@ function lastKey(label: string): string {
 
 export type Redactor = (req: HttpRequest, reasons: Reason[], raw?: string) => RedactedRequest;
 
+/**
+ * Past the leaf limit each request part's values are judged together, as one text leaf named after
+ * the part (src/decompose/sink.ts). Headers and cookies hold credentials, and which value a span of
+ * that text came from is not known: evidence found there is not kept.
+ */
+const CREDENTIAL_PARTS = new Set(["header", "cookie"]);
+
 /** A redactor for one installation: `key` is its secret (store/redaction-key.ts). */
 export function createRedactor(key: Uint8Array): Redactor {
   const sha = (value: string) => new Bun.CryptoHasher("sha256", key).update(value).digest("hex").slice(0, 12);
 
   return (req, reasons, raw) => {
+    for (const r of reasons) if (CREDENTIAL_PARTS.has(r.field)) r.evidence = "";
     const redacted: Redaction[] = [];
     /** Wire text of a whole field → its redacted text, for the raw line. */
     const replaced = new Map<string, string>();
@@ -159,7 +167,8 @@ export function createRedactor(key: Uint8Array): Redactor {
         const name = field.slice("body.json:".length);
         return reasons.filter((r) => r.field.startsWith("body.") && lastKey(r.field) === name && r.evidence);
       }
-      return reasons.filter((r) => r.field === field && r.evidence);
+      // A reading derived from the value (`header.authorization~base64~json.alg`) is the value's too.
+      return reasons.filter((r) => (r.field === field || r.field.startsWith(`${field}~`)) && r.evidence);
     };
     /** Markers made so far, by field and value: a cookie is met in the cookie list and in its header. */
     const markers = new Map<string, string>();

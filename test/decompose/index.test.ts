@@ -31,9 +31,9 @@ describe("decompose", () => {
     expect(DEFAULT_DECOMPOSE_LIMITS).toEqual({ maxBodyBytes: 1 << 20, maxLeaves: 10_000, maxDepth: 32, maxEncodingLayers: 6 });
     const many = request([`GET /?${Array.from({ length: 50 }, (_, i) => `p${i}=${i}`).join("&")} HTTP/1.1`, "Host: a"]);
     const d = decompose(many, { maxLeaves: 10 });
-    // Ten leaves, then the query read whole past the limit.
+    // Ten leaves, then the query's values past the limit, together.
     expect(d.leaves).toHaveLength(11);
-    expect(d.leaves.at(-1)).toMatchObject({ path: "query", kind: "text" });
+    expect(d.leaves.at(-1)).toMatchObject({ path: "query", kind: "text", text: Array.from({ length: 41 }, (_, i) => i + 9).join(" ") });
     expect(d.flags).toEqual(["too-many-leaves"]);
   });
 
@@ -62,13 +62,23 @@ describe("decompose", () => {
 });
 
 describe("past the leaf limit", () => {
-  test("the body and the query are still judged whole, as text leaves: padding cannot hide a payload after the limit", () => {
+  test("each part's values after the limit are still judged, together as one text: padding cannot hide a payload after it", () => {
     const keys = Array.from({ length: 20 }, (_, i) => `"k${i}":"v${i}"`).join(",");
     const body = `{${keys},"q":"1' UNION SELECT password FROM users--"}`;
-    const { leaves, flags } = decompose(request(["POST /api?a=1&b=2&c=3 HTTP/1.1", "Host: a", "Content-Type: application/json"], body), { maxLeaves: 5 });
+    const { leaves, flags } = decompose(request(["POST /api?a=1&b=2&c=3 HTTP/1.1", "Host: a", "X-Pad: 1", "Content-Type: application/json"], body), { maxLeaves: 4 });
     expect(flags).toContain("too-many-leaves");
+    // What was read one by one (the path, three query values) is not read again.
+    expect(paths(leaves)).toEqual(["path", "query.a", "query.b", "query.c", "header", "body"]);
     const text = leaves.filter((l) => l.kind === "text").map((l) => [l.path, l.text]);
-    expect(text).toEqual([["query", "a=1&b=2&c=3"], ["body", body]]);
+    expect(text).toEqual([["header", "1 application/json"], ["body", [...Array.from({ length: 20 }, (_, i) => `v${i}`), "1' UNION SELECT password FROM users--"].join(" ")]]);
+  });
+
+  test("past the limit values are read as their part decodes them: JSON escapes and form encoding hide nothing", () => {
+    const pad = Array.from({ length: 20 }, (_, i) => `"k${i}":"v${i}"`).join(",");
+    const json = decompose(request(["POST /api HTTP/1.1", "Host: a", "Content-Type: application/json"], `{${pad},"q":"\\u003cscript\\u003ealert(1)\\u003c/script\\u003e"}`), { maxLeaves: 5 });
+    expect(json.leaves.at(-1)!.text).toEndWith("<script>alert(1)</script>");
+    const form = decompose(request(["POST /api HTTP/1.1", "Host: a", "Content-Type: application/x-www-form-urlencoded"], `${Array.from({ length: 20 }, (_, i) => `k${i}=v`).join("&")}&q=%3Cscript%3E`), { maxLeaves: 5 });
+    expect(form.leaves.at(-1)!.text).toEndWith("<script>");
   });
 
   test("under the limit nothing is read twice", () => {
@@ -79,18 +89,30 @@ describe("past the leaf limit", () => {
 });
 
 describe("past the leaf limit, whatever the body", () => {
-  test("a GraphQL body that reaches the limit is flagged and read whole", () => {
+  test("a GraphQL body that reaches the limit is flagged and its arguments after it judged", () => {
     const doc = `{ a(x: "1") b(y: "2") c(z: "3") d(w: "4") e(v: "<script>alert(1)</script>") }`;
     const body = JSON.stringify({ query: doc });
     const { flags, leaves } = decompose(request(["POST /graphql HTTP/1.1", "Host: a", "Content-Type: application/json"], body), { maxLeaves: 3 });
     expect(flags).toContain("too-many-leaves");
-    expect(leaves.at(-1)).toMatchObject({ path: "body", kind: "text", text: body });
+    expect(leaves.at(-1)).toMatchObject({ path: "body", kind: "text" });
+    expect(leaves.at(-1)!.text).toEndWith("<script>alert(1)</script>");
   });
 
   test("a gzip body past the limit is read inflated, not as its compressed bytes", () => {
     const json = JSON.stringify(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, `v${i}`])));
     const req = request(["POST /api HTTP/1.1", "Host: a", "Content-Type: application/json", "Content-Encoding: gzip"], "");
     const { leaves } = decompose({ ...req, body: Buffer.from(gzipSync(json)).toString("latin1") }, { maxLeaves: 5 });
-    expect(leaves.at(-1)).toMatchObject({ path: "body", kind: "text", text: json });
+    expect(leaves.at(-1)).toMatchObject({ path: "body", kind: "text", text: Array.from({ length: 18 }, (_, i) => `v${i + 2}`).join(" ") });
+  });
+
+  test("past the limit a value is kept as its part decoded it, not its further readings, so none can crowd out what follows", () => {
+    // The value that fills the limit is read every way (hex, base64, the pieces between its padding):
+    // those readings are leaves only while there is room; past it, the values after it are all kept.
+    const big = `${"41".repeat(3000)} ${Buffer.from("x".repeat(30_000)).toString("base64")} ${"z".repeat(300)} end`;
+    const body = JSON.stringify({ a: "1", b: "2", big, q: "<script>alert(1)</script>" });
+    const { leaves, flags } = decompose(request(["POST /api HTTP/1.1", "Host: a", "Content-Type: application/json"], body), { maxLeaves: 5 });
+    expect(flags).toEqual(["too-many-leaves"]);
+    expect(leaves.at(-2)).toMatchObject({ path: "body.json.big", text: big });
+    expect(leaves.at(-1)).toMatchObject({ path: "body", kind: "text", text: "<script>alert(1)</script>" });
   });
 });

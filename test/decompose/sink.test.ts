@@ -23,13 +23,17 @@ describe("LeafSink", () => {
     expect(s.leaves).toEqual([]);
   });
 
-  test("the leaf limit stops adding and is flagged once", () => {
-    const s = sink({ limits: { maxLeaves: 2 } });
+  test("past the leaf limit (flagged once) texts are kept by part, one text leaf each; past the rest's budget the walk stops, flagged", () => {
+    const s = sink({ limits: { maxLeaves: 2, maxBodyBytes: 4 } });
     expect(s.value("query", "query.a", "a", "1")).toBe(true);
     expect(s.value("query", "query.b", "b", "2")).toBe(true);
-    expect(s.value("query", "query.c", "c", "3")).toBe(false);
-    expect(s.value("query", "query.d", "d", "4")).toBe(false);
+    expect(s.value("query", "query.c", "c", "3")).toBe(true);
+    expect(s.value("body", "body.d", "d", "4")).toBe(true);
+    expect(s.value("query", "query.e", "e", "5")).toBe(true);
+    expect(s.value("query", "query.f", "f", "6")).toBe(true);
+    expect(s.value("query", "query.g", "g", "7")).toBe(false);
     expect(s.leaves.length).toBe(2);
-    expect(s.flags).toEqual(["too-many-leaves"]);
+    expect(s.flags).toEqual(["too-many-leaves", "body-oversize"]);
+    expect(s.restLeaves().map((l) => [l.location, l.path, l.kind, l.text])).toEqual([["query", "query", "text", "3 5 6"], ["body", "body", "text", "4"]]);
   });
 });

@@ -69,6 +69,7 @@ describe("attacks wherever they sit", () => {
     ["as a scanner's error probe in a query (sqlmap's and wapiti's first request to a parameter)", "GET /item?id=1%C2%BF%27%22%28 HTTP/1.1\r\nHost: a\r\n\r\n", "sqli", "query.id"],
     ["as a token with its signature switched off, in a cookie", `GET /account HTTP/1.1\r\nHost: a\r\nCookie: theme=dark; jwt=${Buffer.from('{"alg":"None","typ":"JWT"}').toString("base64url")}.${Buffer.from('{"sub":"admin"}').toString("base64url")}.\r\n\r\n`, "auth-bypass", "cookie.jwt~base64~json.alg"],
     ["as a header that reroutes the path past the front end's check", "GET /index.php HTTP/1.1\r\nHost: a\r\nX-Original-URL: /admin/users\r\n\r\n", "auth-bypass", "header.x-original-url"],
+    ["past the leaf limit, after 12,000 harmless keys, spelled with JSON's escapes", `POST /api HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n\r\n{${Array.from({ length: 12_000 }, (_, i) => `"k${i}":"v${i}"`).join(",")},"q":"\\u003cscript\\u003ealert(document.cookie)\\u003c/script\\u003e"}`, "xss", "body"],
     ["in a GraphQL argument", "POST /graphql HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n\r\n{\"query\":\"{ user(name: \\\"x' OR 1=1--\\\") { id } }\"}", "sqli", ""],
   ];
   for (const [where, raw, cls, field] of cases) {

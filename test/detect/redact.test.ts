@@ -81,6 +81,24 @@ describe("createRedactor", () => {
     expect(reasons.map((x) => x.evidence)).toEqual(["' or …", "<script>"]);
   });
 
+  test("evidence found in a reading of a secret (Basic credentials decoded) is cut as the secret's own is", () => {
+    const credentials = Buffer.from("admin:' UNION SELECT password FROM users WHERE name='MySecretPassword2026").toString("base64");
+    const reasons: Reason[] = [{ field: "header.authorization~base64", name: "sqli", evidence: "' UNION SELECT password FROM users WHERE name='MySecretPassword2026", detector: "generic", weight: 0.99, detail: "sql.union" }];
+    const r = redact(request({}, [["authorization", `Basic ${credentials}`]]), reasons);
+    expect(reasons[0]!.evidence).toBe("' UNION SELECT password FROM use…");
+    expect(JSON.stringify(r)).not.toContain("MySecretPassword2026");
+  });
+
+  test("evidence found in the headers or cookies read together past the leaf limit is not kept: credentials sit among them", () => {
+    const reasons: Reason[] = [
+      { field: "cookie", name: "sqli", evidence: "s3ss10n-t0ken' or 1=1", detector: "generic", weight: 0.99, detail: "sql.tautology" },
+      { field: "header", name: "xss", evidence: "Bearer abc<script>", detector: "generic", weight: 0.99, detail: "html.script-tag" },
+      { field: "body", name: "xss", evidence: "<script>", detector: "generic", weight: 0.99, detail: "html.script-tag" },
+    ];
+    redact(request({}), reasons);
+    expect(reasons.map((r) => r.evidence)).toEqual(["", "", "<script>"]);
+  });
+
   test("log variables: $cookie_NAME and secret-named ones are redacted, the others kept", () => {
     const r = redact(request({ cookie_session: "abcdef123456", arg_token: "t-999999", upstream_addr: "10.0.0.2:8080" }), []);
     expect(r.extra).toEqual({ cookie_session: marker("abcdef123456"), arg_token: marker("t-999999"), upstream_addr: "10.0.0.2:8080" });

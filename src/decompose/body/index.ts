@@ -103,10 +103,10 @@ function addAs(sink: LeafSink, format: BodyFormat, body: Body): boolean {
   }
 }
 
-/** Adds the body's leaves; returns the text it read (inflated, cut at the size limit), or null without a body. */
-export function addBodyLeaves(sink: LeafSink, req: HttpRequest): string | null {
+/** Adds the body's leaves, read inflated and cut at the size limit (both flagged). */
+export function addBodyLeaves(sink: LeafSink, req: HttpRequest): void {
   let text = req.body;
-  if (!text) return null;
+  if (!text) return;
   if (req.bodyBytes !== undefined) sink.flag("body-oversize"); // the source kept only its start
   const encodings: Encoding[] = [];
   let inflated = false;
@@ -134,17 +134,16 @@ export function addBodyLeaves(sink: LeafSink, req: HttpRequest): string | null {
     // Content-Type; a form reading of `<?xml ...>` or of a multipart body would be one nonsense parameter).
     if (claimed === "urlencoded") {
       const sniffed = sniffFormat(text);
-      if ((sniffed === "json" || sniffed === "xml" || sniffed === "multipart") && addAs(sink, sniffed, body)) return text;
+      if ((sniffed === "json" || sniffed === "xml" || sniffed === "multipart") && addAs(sink, sniffed, body)) return;
     }
-    if (addAs(sink, claimed, body)) return text;
+    if (addAs(sink, claimed, body)) return;
   }
   const sniffed = sniffFormat(text);
   if (sniffed !== claimed && addAs(sink, sniffed, body)) {
     if (claimed !== "text" && claimed !== "urlencoded") sink.flag("body-unparsed");
-    return text;
+    return;
   }
   // Claimed a structure it does not have (a body cut at the limit is not expected to parse).
   if (claimed !== "text" && !sink.flags.includes("body-oversize")) sink.flag("body-unparsed");
   sink.value("body", "body", "", text, "text", encodings);
-  return text;
 }

@@ -47,7 +47,7 @@ export interface JsonWalkOptions {
   graphql?: boolean;
 }
 
-/** Adds the document's leaves; false once the leaf limit is reached. */
+/** Adds the document's leaves; false when the walk stopped (the values past the leaf limit outgrew what they can hold: sink.ts). */
 export function addJsonLeaves(sink: LeafSink, value: unknown, base: JsonBase, options: JsonWalkOptions = {}): boolean {
   return walk(sink, value, base.path, base.name, base, options.graphql ? 0 : -1);
 }

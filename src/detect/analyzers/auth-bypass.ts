@@ -5,19 +5,23 @@
  *   that honours it accepts whatever claims the token makes (CVE-2015-9235 and its kin). The decompose
  *   stage decodes a token's parts wherever it travels (a cookie, a parameter, a body, a header), so the
  *   header's `alg` is a leaf of its own, under a base64 reading.
- * - `X-Original-URL` or `X-Rewrite-URL` naming another path than the request's: frameworks that honour
- *   them (Symfony, Zend, IIS URL Rewrite) route to that path after the front end allowed the request's
- *   own. A proxy that sets one for the path it forwards sets the same path: that is nothing.
+ * - `X-Original-URL`, `X-Rewrite-URL` or `X-Override-URL` naming another path than the request's:
+ *   frameworks that honour them (Symfony, Zend, IIS URL Rewrite) route to that path after the front end
+ *   allowed the request's own. A proxy that sets one for the path it forwards sets the same path: that
+ *   is nothing.
  * - A client-address header (`X-Forwarded-For`, `X-Real-IP`, `Forwarded`, ...) whose client is the
- *   server itself (loopback) while the connection did not come from it: an allowlist by address believes
- *   the header. A local client through local proxies has a loopback peer too: that is nothing.
+ *   server itself (a loopback address or `localhost`) on a connection from beyond the server's own
+ *   networks: an allowlist by address believes the header. A local client through local proxies (a
+ *   loopback, private or socket peer) is nothing, and so is a request whose peer is not known apart
+ *   from those headers (a raw check takes its client from them).
  * The last two need the request around the header (its path, its peer): `accessOverrides` judges them
  * after the analyzers, as `sessionIdFromElsewhere` does.
  */
+import ipaddr from "ipaddr.js";
 import type { HttpRequest } from "../../core/http-request.ts";
+import { parseIp } from "../../core/ip.ts";
 import type { Leaf } from "../../decompose/leaf.ts";
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { judgeHost } from "./ssrf.ts";
 import { finding } from "./text.ts";
 
 const find = (rule: string, strength: number, start: number, end: number): Finding => finding("auth-bypass", `auth.${rule}`, strength, start, end);
@@ -33,58 +37,67 @@ const CLIENT_ADDRESS_HEADERS = new Set([
   "x-forwarded-for", "x-real-ip", "x-client-ip", "client-ip", "x-originating-ip", "x-remote-ip", "x-remote-addr",
   "x-cluster-client-ip", "true-client-ip", "cf-connecting-ip", "fastly-client-ip", "x-custom-ip-authorization", "forwarded",
 ]);
+/** Where a peer is one of the server's own networks: a proxy in front of nginx (a container bridge, a VPN's shared range) sits there. */
+const LOCAL_RANGES = new Set(["loopback", "unspecified", "private", "linkLocal", "uniqueLocal", "carrierGradeNat"]);
+/** An address entry longer than this is none (the longest IPv6 form with brackets, a port and quotes is 55). */
+const MAX_ENTRY = 64;
 
-/** The path an override header names: its own path part, a full URL's path, without query or fragment. */
-function overridePath(value: string): string {
-  let path = value.trim();
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) {
-    try {
-      path = new URL(path).pathname;
-    } catch {
-      return path;
-    }
+/**
+ * The path a request line or an override header names, as a router reads it: dot segments resolved,
+ * without query or fragment. Only `scheme://` opens an authority: `//admin/users` is a path.
+ */
+function routedPath(target: string): string | null {
+  const text = target.trim();
+  try {
+    return (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? new URL(text) : new URL(`http://moat.invalid${text.startsWith("/") ? "" : "/"}${text}`)).pathname;
+  } catch {
+    return null;
   }
-  const end = path.search(/[?#]/);
-  return end === -1 ? path : path.slice(0, end);
 }
 
-/** The host of a client-address entry: `127.0.0.1:8080` → `127.0.0.1`, `"[::1]:80"` and `::1` → `[::1]`, `for=...` read. */
-function claimedHost(entry: string): string {
-  let s = entry.trim();
-  if (/^for=/i.test(s)) s = s.slice(4);
-  s = s.replace(/^"|"$/g, "");
-  if (s.startsWith("[")) return s.slice(0, s.indexOf("]") + 1);
-  if (s.indexOf(":") !== s.lastIndexOf(":")) return `[${s}]`;
-  return s.replace(/:\d+$/, "");
+/** The range ipaddr.js names for an address (`loopback`, `private`, `unicast`, ...); null for no address (parsed strictly first). */
+function addressRange(text: string): string | null {
+  return parseIp(text) ? ipaddr.process(text).range() : null;
 }
 
-function isLoopback(host: string): boolean {
-  return host !== "" && judgeHost(host)?.target === "loopback";
-}
-
-/** The client a client-address header claims: its first entry (`Forwarded`: the first element's `for=`). */
+/** The client a client-address header claims: its first entry (`Forwarded`: the first element's `for=`), without quotes, brackets or port. */
 function claimedClient(name: string, value: string): string {
-  const first = value.split(",")[0]!;
-  if (name !== "forwarded") return claimedHost(first);
-  const forParameter = first.split(";").find((p) => /^\s*for=/i.test(p));
-  return forParameter ? claimedHost(forParameter) : "";
+  const comma = value.indexOf(",");
+  let entry = (comma === -1 ? value : value.slice(0, comma)).trim();
+  if (name === "forwarded") entry = /(?:^|;)\s*for=([^;]*)/i.exec(entry)?.[1]?.trim() ?? "";
+  if (entry.length > MAX_ENTRY) return "";
+  entry = entry.replace(/^"|"$/g, "");
+  if (entry.startsWith("[")) return entry.slice(1, entry.indexOf("]"));
+  // One colon is a port after an IPv4 address or a name; more are an IPv6 address.
+  return entry.indexOf(":") === entry.lastIndexOf(":") ? entry.replace(/:\d*$/, "") : entry;
+}
+
+function claimsLoopback(client: string): boolean {
+  if (client.toLowerCase() === "localhost") return true;
+  const range = addressRange(client);
+  return range === "loopback" || range === "unspecified";
 }
 
 /**
  * The request-scope findings: a path override that names another path than the request's, and a
- * loopback client claimed by a request whose peer is known and is not loopback. Each goes on its
- * header's leaf, the whole value its evidence.
+ * loopback client claimed on a connection from beyond the server's own networks. Each goes on its header's leaf, the
+ * whole value its evidence.
  */
 export function accessOverrides(req: Pick<HttpRequest, "path" | "clientIp">, leaves: readonly Leaf[]): { at: number; finding: Finding }[] {
   const out: { at: number; finding: Finding }[] = [];
+  let publicPeer: boolean | undefined;
   for (let at = 0; at < leaves.length; at++) {
     const leaf = leaves[at]!;
     if (leaf.location !== "header" || leaf.kind !== "value" || leaf.path !== `header.${leaf.name}`) continue;
     if (PATH_OVERRIDE_HEADERS.has(leaf.name)) {
-      const named = overridePath(leaf.text);
-      if (named !== "" && named !== overridePath(req.path)) out.push({ at, finding: find("path-override", 0.8, 0, leaf.text.length) });
-    } else if (CLIENT_ADDRESS_HEADERS.has(leaf.name) && req.clientIp && !isLoopback(claimedHost(req.clientIp))) {
-      if (isLoopback(claimedClient(leaf.name, leaf.text))) out.push({ at, finding: find("loopback-claim", 0.7, 0, leaf.text.length) });
+      const named = routedPath(leaf.text);
+      if (named !== null && named !== routedPath(req.path)) out.push({ at, finding: find("path-override", 0.8, 0, leaf.text.length) });
+    } else if (CLIENT_ADDRESS_HEADERS.has(leaf.name) && claimsLoopback(claimedClient(leaf.name, leaf.text))) {
+      if (publicPeer === undefined) {
+        const range = addressRange(req.clientIp.trim());
+        publicPeer = range !== null && !LOCAL_RANGES.has(range);
+      }
+      if (publicPeer) out.push({ at, finding: find("loopback-claim", 0.7, 0, leaf.text.length) });
     }
   }
   return out;

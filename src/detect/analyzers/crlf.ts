@@ -67,12 +67,14 @@ function mailCommand(text: string, at: number, i: number, inBody: boolean): Find
   const end = (m: RegExpExecArray) => i + m[0].trimEnd().length;
   let m = SMTP_ENVELOPE.exec(line);
   if (m) return find("mail-command", 0.85, at, end(m));
-  // A value that starts with the break is one breaking out of its line; a break inside text may be a letter's.
-  const inside = at > 0 ? 0.1 : 0;
-  m = IMAP_COMMAND.exec(line);
-  if (m) return find("mail-command", (inBody ? 0.7 : 0.8) - inside, at, end(m));
-  m = POP3_NUMBERED.exec(line) ?? CAPITAL_VERB.exec(line);
-  return m ? find("mail-command", (inBody ? 0.6 : 0.7) - inside, at, end(m)) : null;
+  const imap = IMAP_COMMAND.exec(line);
+  m = imap ?? POP3_NUMBERED.exec(line) ?? CAPITAL_VERB.exec(line);
+  if (!m) return null;
+  // A parameter or header that starts with the break breaks out of its line at once, into the
+  // protocol's own syntax: proof. A break inside text may be a letter's, and a body has lines of its
+  // own; there an IMAP command's tag makes the line the surer.
+  if (at === 0 && !inBody) return find("mail-command", 0.85, at, end(m));
+  return find("mail-command", (inBody ? 0.6 : 0.7) + (imap ? 0.1 : 0) - (at > 0 ? 0.1 : 0), at, end(m));
 }
 
 /** What the line starting at i injects (the break run began at `at`; `blankLine`: it ended a header block). */

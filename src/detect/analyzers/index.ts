@@ -76,7 +76,9 @@ export class LeafAnalysis {
   analyzeRequest(req: Pick<HttpRequest, "host" | "referer" | "path" | "clientIp">, leaves: readonly Leaf[]): Finding[][] {
     const findings = leaves.map((l) => this.analyze(l));
     // Cached arrays are shared between requests: a request's own finding goes into a copy.
-    for (const { at, finding } of [...sessionIdFromElsewhere(req, leaves), ...accessOverrides(req, leaves)]) findings[at] = [...findings[at]!, finding];
+    for (const found of [sessionIdFromElsewhere(req, leaves), accessOverrides(req, leaves)]) {
+      for (const { at, finding } of found) findings[at] = [...findings[at]!, finding];
+    }
     return findings;
   }
 

@@ -16,8 +16,8 @@ import { ENCODINGS, FIELD_LOCATIONS, LEAF_KINDS, type Leaf } from "../../decompo
 import type { Finding } from "../analyzers/finding.ts";
 import type { SparseVector } from "../featurize.ts";
 
-/** Bumped whenever the layout below changes: a model stores the version it was trained with. */
-export const COMBINER_VERSION = 4;
+/** Bumped whenever the layout below changes, a class added or removed included: a model stores the version it was trained with. */
+export const COMBINER_VERSION = 5;
 
 const C = CLASSES.length;
 const A = ATTACK_CLASSES.length;

@@ -4,7 +4,7 @@
  * request's, and a client-address header claiming loopback over a connection from elsewhere; a
  * JSON Web Token with its signature switched off, in the places tokens travel. Their benign twins are
  * the same requests as honest deployments send them: the override naming the request's own path (a
- * proxy's), the loopback claim over a loopback connection (local proxies), the token signed.
+ * proxy's), the loopback claim from a peer on the server's own networks (local proxies), the token signed.
  */
 import type { HttpRequest } from "../../core/http-request.ts";
 import { rng } from "../../core/random.ts";
@@ -15,9 +15,9 @@ import { pick } from "./sample.ts";
 const SITES = ["shop.example.com", "portal.example.org", "api.example.net", "intranet.example.io"];
 const PUBLIC_PATHS = ["/", "/index.php", "/login", "/products/42", "/api/v1/status", "/static/app.js", "/home"];
 const GUARDED_PATHS = ["/admin", "/admin/users", "/admin/config.php", "/console", "/api/internal/users", "/manage/delete?id=7", "/actuator/env", "/server-status"];
-const OVERRIDE_HEADERS = ["x-original-url", "x-rewrite-url"];
+const OVERRIDE_HEADERS = ["x-original-url", "x-rewrite-url", "x-override-url"];
 const ADDRESS_HEADERS = ["x-forwarded-for", "x-real-ip", "x-client-ip", "x-originating-ip", "x-remote-addr", "true-client-ip", "forwarded"];
-const LOOPBACK = ["127.0.0.1", "localhost", "::1", "127.0.0.2", "0.0.0.0", "[::1]:8080", "127.1"];
+const LOOPBACK = ["127.0.0.1", "localhost", "::1", "127.0.0.2", "0.0.0.0", "[::1]:8080", "::ffff:127.0.0.1"];
 const TOKEN_NAMES = ["token", "access_token", "jwt", "id_token", "auth"];
 const SIGNED_ALGORITHMS = ["HS256", "RS256", "ES256", "PS256", "EdDSA"];
 
@@ -80,7 +80,7 @@ export function accessRequests(count: number, seed: number): AccessRequests {
       const header = pick(r, ADDRESS_HEADERS);
       const path = pick(r, [...PUBLIC_PATHS, ...GUARDED_PATHS]);
       const claimed = [[header, claim(header, pick(r, LOOPBACK), r)]] as [string, string][];
-      keep(fromPeer(written("GET", path, site, claimed, null, "auth-bypass"), peerAddress(r)), fromPeer(written("GET", path, site, claimed, null, "auth-bypass"), "127.0.0.1"));
+      keep(fromPeer(written("GET", path, site, claimed, null, "auth-bypass"), peerAddress(r)), fromPeer(written("GET", path, site, claimed, null, "auth-bypass"), pick(r, ["127.0.0.1", "172.17.0.1", "10.0.0.2"])));
     }
   }
   return out;

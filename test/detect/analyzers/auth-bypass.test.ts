@@ -54,6 +54,12 @@ describe("headers that reroute the path or claim the server's own address", () =
     expect(authFindings(request("GET /index.php HTTP/1.1\r\nHost: a\r\nX-Rewrite-URL: /console"))).toEqual([["header.x-rewrite-url", "auth.path-override", "/console"]]);
     expect(authFindings(request("GET /shop/cart?x=1 HTTP/1.1\r\nHost: a\r\nX-Original-URL: /shop/cart?x=1"))).toEqual([]);
     expect(authFindings(request("GET /shop/cart HTTP/1.1\r\nHost: a\r\nX-Original-URL: https://a/shop/cart"))).toEqual([]);
+    // Both sides read as a router reads them: dot segments resolved, characters escaped alike.
+    expect(authFindings(request("GET /a/./b HTTP/1.1\r\nHost: a\r\nX-Original-URL: https://a/a/./b"))).toEqual([]);
+    expect(authFindings(request("GET /s/{id} HTTP/1.1\r\nHost: a\r\nX-Override-URL: /s/{id}"))).toEqual([]);
+    expect(authFindings(request("GET /s/1 HTTP/1.1\r\nHost: a\r\nX-Override-URL: /s/1/../../admin"))).toEqual([["header.x-override-url", "auth.path-override", "/s/1/../../admin"]]);
+    // Two slashes open no authority in a path: `//admin/users` is not `/users` on a host named admin.
+    expect(authFindings(request("GET /users HTTP/1.1\r\nHost: a\r\nX-Original-URL: //admin/users"))).toEqual([["header.x-original-url", "auth.path-override", "//admin/users"]]);
   });
 
   test("a loopback client claimed over a connection from elsewhere is found, the first entry of a chain read", () => {
@@ -63,7 +69,9 @@ describe("headers that reroute the path or claim the server's own address", () =
       ["X-Real-IP: localhost", "header.x-real-ip"],
       ["X-Client-IP: ::1", "header.x-client-ip"],
       ["Forwarded: for=\"[::1]:8080\";proto=https", "header.forwarded"],
-      ["X-Originating-IP: 127.1", "header.x-originating-ip"],
+      ["Forwarded: proto=https;for=127.0.0.1, for=198.51.100.4", "header.forwarded"],
+      ["X-Originating-IP: ::ffff:127.0.0.1", "header.x-originating-ip"],
+      ["True-Client-IP: 127.0.0.1:8443", "header.true-client-ip"],
     ];
     for (const [header, path] of claims) expect(authFindings(request(`GET /admin HTTP/1.1\r\nHost: a\r\n${header}`)).map(([p, rule]) => [p, rule])).toEqual([[path, "auth.loopback-claim"]]);
   });
@@ -71,13 +79,19 @@ describe("headers that reroute the path or claim the server's own address", () =
   test("the same claim over a loopback connection (local proxies), with no known peer, or of a public client, is nothing", () => {
     expect(authFindings(request("GET /admin HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 127.0.0.1", "127.0.0.1"))).toEqual([]);
     expect(authFindings(request("GET /admin HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 127.0.0.1", "::1"))).toEqual([]);
-    expect(authFindings(request("GET /admin HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 127.0.0.1", ""))).toEqual([]);
+    // A peer on the server's own networks: a proxy in front of nginx (a container bridge), a Unix socket.
+    for (const peer of ["", "172.17.0.1", "10.0.0.3", "fd00::5", "unix:", "-"]) {
+      expect([peer, authFindings(request("GET /admin HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 127.0.0.1", peer))]).toEqual([peer, []]);
+    }
+    // Only a loopback address or localhost is the server itself: a name that resolves there is none.
+    expect(authFindings(request("GET /admin HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: host.docker.internal\r\nX-Real-IP: 127.1"))).toEqual([]);
+    expect(authFindings(request("GET /admin HTTP/1.1\r\nHost: a\r\nForwarded: for=198.51.100.4, for=127.0.0.1"))).toEqual([]);
     expect(authFindings(request("GET /admin HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 198.51.100.4, 127.0.0.1"))).toEqual([]);
     expect(authFindings(request("GET /admin HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 10.0.0.7\r\nUser-Agent: localhost"))).toEqual([]);
   });
 
-  test("only the header's own leaf counts, and a hostile value costs no throw", () => {
-    const req = request(`GET / HTTP/1.1\r\nHost: a\r\nX-Original-URL: ${"/%".repeat(50_000)}\r\nX-Forwarded-For: ${"[".repeat(10_000)}`);
+  test("only the header's own leaf counts, and hostile values are no address and cost no throw", () => {
+    const req = request(`GET / HTTP/1.1\r\nHost: a\r\nX-Original-URL: ${"/%".repeat(50_000)}\r\nX-Forwarded-For: ${"[".repeat(10_000)}\r\nX-Real-IP: ${"1:".repeat(100_000)}\r\nX-Client-IP: 127.0.0.1`, "1:".repeat(100_000));
     const { leaves } = decompose(req);
     expect(accessOverrides(req, leaves).map(({ at }) => leaves[at]!.path)).toEqual(["header.x-original-url"]);
   });
