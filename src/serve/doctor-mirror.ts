@@ -1,7 +1,8 @@
 /**
  * `moat doctor`'s checks of the mirror path (assets/deploy/nginx/mirror.conf): nginx copies requests
- * to Moat's /mirror, the access log Moat follows carries $request_id (without it a copy and its log
- * line cannot be joined, and each request is stored twice), and copies are arriving.
+ * to Moat's /mirror and passes the client's Authorization on, the access log Moat follows carries
+ * $request_id (without it a copy and its log line cannot be joined, and each request is stored
+ * twice), and copies are arriving.
  */
 import { existsSync } from "node:fs";
 import type { Config } from "../config/schema.ts";
@@ -30,6 +31,9 @@ async function checkNginxSide(config: Config): Promise<{ installed: boolean; fin
   const mirrors = findDirectives(directives, "mirror").filter((d) => targets.has(d.args[0]));
   if (!mirrors.length) return { installed: false, findings: [{ check: CHECK, status: "warn", message: `no \`mirror\` to Moat's /mirror in ${path} and its includes: install ${SNIPPET} to judge request bodies` }] };
   const findings: DoctorFinding[] = [{ check: CHECK, status: "ok", message: `nginx copies requests to Moat (${mirrors.map(at).join(", ")})` }];
+  // A snippet from before the client's Authorization was passed on: tokens and Basic credentials go unjudged.
+  const authorization = toMoat.some((loc) => (loc.children ?? []).some((d) => d.name === "proxy_set_header" && d.args[0]?.toLowerCase() === "x-original-authorization"));
+  if (!authorization) findings.push({ check: CHECK, status: "warn", message: `the location that copies to Moat (${toMoat.map(at).join(", ")}) does not pass X-Original-Authorization: the client's tokens and Basic credentials are not judged (add the \`map\` and the \`proxy_set_header X-Original-Authorization\` line of ${SNIPPET})` });
   const bodies = findDirectives(directives, "mirror_request_body").filter((d) => d.args[0] === "off");
   if (bodies.length) findings.push({ check: CHECK, status: "warn", message: `mirror_request_body off at ${bodies.map(at).join(", ")}: the copies carry no body there` });
   const formats = findDirectives(directives, "log_format");

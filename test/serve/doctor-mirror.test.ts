@@ -47,6 +47,13 @@ describe("moat doctor: mirror", () => {
     expect(findings.find((f) => f.status === "fail")?.message).toContain("no log_format");
   });
 
+  test("a snippet that does not pass the client's Authorization on is said, with what to add", async () => {
+    const older = SNIPPET.split("\n").filter((line) => !line.includes("X-Original-Authorization")).join("\n");
+    const findings = await checkMirror(config(nginxConf(older)), arriving);
+    expect(findings.map((f) => f.status)).toEqual(["ok", "warn", "ok", "ok"]);
+    expect(findings[1]!.message).toContain("does not pass X-Original-Authorization: the client's tokens and Basic credentials are not judged");
+  });
+
   test("mirror.enabled = false: nothing to check", async () => {
     expect(await checkMirror(config(nginxConf(SNIPPET), { MOAT_MIRROR_ENABLED: "false" }), arriving)).toEqual([]);
   });
