@@ -46,7 +46,7 @@ export const SubrequestHeaders = t.Object(
     "x-original-uri": t.String({ minLength: 1, description: "the client's request target with its query: `proxy_set_header X-Original-URI $request_uri;`" }),
     "x-original-remote-addr": t.Optional(t.String({ description: "the client's address: `proxy_set_header X-Original-Remote-Addr $remote_addr;` (else X-Real-IP or X-Forwarded-For)" })),
     "x-original-host": t.Optional(t.String({ description: "the client's Host header: `proxy_set_header X-Original-Host $http_host;`" })),
-    "x-original-authorization": t.Optional(t.String({ description: "the client's Authorization header, judged with the request (a forged token, an injection in Basic credentials) and stored redacted: `proxy_set_header X-Original-Authorization $http_authorization;` (the subrequest's own Authorization is blanked, so that a client's never authenticates to Moat)" })),
+    "x-original-authorization": t.Optional(t.String({ description: "the client's Authorization header, judged with the request (a forged token, an injection in Basic credentials) and stored redacted: `proxy_set_header X-Original-Authorization $moat_inline_authorization;` (`$moat_mirror_authorization` for the mirror: the snippet's map passes Basic and Bearer values up to 4 KB; the subrequest's own Authorization is blanked, so that a client's never authenticates to Moat)" })),
     "x-moat-request-id": t.Optional(t.String({ description: "mirror only: nginx's request id, which joins the copy to its access-log line: `proxy_set_header X-Moat-Request-Id $request_id;`" })),
   },
   { additionalProperties: true, description: "the snippet's headers; every other header is the client's own and is judged with the request" },

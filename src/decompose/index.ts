@@ -15,7 +15,7 @@ export { DEFAULT_DECOMPOSE_LIMITS, type DecomposeLimits } from "./limits.ts";
 
 export function decompose(req: HttpRequest, limits?: Partial<DecomposeLimits>): Decomposed {
   const bounds = limits ? { ...DEFAULT_DECOMPOSE_LIMITS, ...limits } : DEFAULT_DECOMPOSE_LIMITS;
-  const sink = new LeafSink(bounds, expandEncodings, restBudget(req, bounds));
+  const sink = new LeafSink(bounds, expandEncodings, () => restBudget(req, bounds));
   try {
     addPathLeaf(sink, req);
     addQueryLeaves(sink, req);

@@ -39,15 +39,17 @@ export class LeafSink {
   /** Texts found past the leaf limit, by request part. */
   private readonly rest = new Map<FieldLocation, string[]>();
   private restChars = 0;
+  /** Worked out when the first value goes past the leaf limit: most requests never get there. */
+  private restBudget: number | undefined;
 
   /**
-   * `restBudget`: characters kept past the leaf limit. The caller gives what the request's own parts
-   * can hold (decompose.ts); past it the rest is not kept, flagged as `body-oversize`.
+   * `budgetOfRest`: characters kept past the leaf limit. The caller gives what the request's own parts
+   * can hold (index.ts); past it the rest is not kept, flagged as `body-oversize`.
    */
   constructor(
     readonly limits: DecomposeLimits,
     private readonly expand: Expander,
-    private readonly restBudget = 2 * limits.maxBodyBytes,
+    private readonly budgetOfRest = () => 2 * limits.maxBodyBytes,
   ) {}
 
   flag(flag: RequestFlag): void {
@@ -69,6 +71,7 @@ export class LeafSink {
     }
     this.flag("too-many-leaves");
     if (layer > 0) return true;
+    this.restBudget ??= this.budgetOfRest();
     if (this.restChars + leaf.text.length > this.restBudget) {
       this.flag("body-oversize");
       return false;

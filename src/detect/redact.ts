@@ -17,6 +17,7 @@
 import { GenerationalCache } from "../core/generational-cache.ts";
 import type { HttpRequest, Param } from "../core/http-request.ts";
 import { parseCookies, percentDecode } from "../parse/decode.ts";
+import { fieldOfLeaf } from "../decompose/leaf.ts";
 import type { Reason } from "./verdict.ts";
 
 /**
@@ -168,7 +169,7 @@ export function createRedactor(key: Uint8Array): Redactor {
         return reasons.filter((r) => r.field.startsWith("body.") && lastKey(r.field) === name && r.evidence);
       }
       // A reading derived from the value (`header.authorization~base64~json.alg`) is the value's too.
-      return reasons.filter((r) => (r.field === field || r.field.startsWith(`${field}~`)) && r.evidence);
+      return reasons.filter((r) => fieldOfLeaf(r.field) === field && r.evidence);
     };
     /** Markers made so far, by field and value: a cookie is met in the cookie list and in its header. */
     const markers = new Map<string, string>();

@@ -8,7 +8,7 @@
  */
 import type { HttpRequest } from "../../core/http-request.ts";
 import { rng } from "../../core/random.ts";
-import { grammarPayload } from "./grammar.ts";
+import { base64url, grammarPayload } from "./grammar.ts";
 import { written } from "./placement.ts";
 import { pick } from "./sample.ts";
 
@@ -50,7 +50,7 @@ function withToken(r: () => number, site: string, token: string): HttpRequest | 
 /** The same token signed: its header names an algorithm, its signature is there. */
 function signed(token: string, r: () => number): string {
   const [, claims] = token.split(".");
-  const header = Buffer.from(JSON.stringify({ alg: pick(r, SIGNED_ALGORITHMS), typ: "JWT" })).toString("base64url");
+  const header = base64url(JSON.stringify({ alg: pick(r, SIGNED_ALGORITHMS), typ: "JWT" }));
   return `${header}.${claims}.${Buffer.from(Array.from({ length: 32 }, () => Math.floor(r() * 256))).toString("base64url")}`;
 }
 

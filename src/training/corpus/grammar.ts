@@ -60,7 +60,7 @@ function javaStream(r: () => number): string {
 }
 
 /** base64url without padding, as JSON Web Tokens write their parts. */
-const base64url = (text: string) => Buffer.from(text).toString("base64url");
+export const base64url = (text: string) => Buffer.from(text).toString("base64url");
 
 /**
  * A JSON Web Token whose header switches the signature off (`alg` none, in the spellings libraries
