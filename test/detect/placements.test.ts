@@ -70,6 +70,12 @@ describe("attacks wherever they sit", () => {
     ["as a token with its signature switched off, in a cookie", `GET /account HTTP/1.1\r\nHost: a\r\nCookie: theme=dark; jwt=${Buffer.from('{"alg":"None","typ":"JWT"}').toString("base64url")}.${Buffer.from('{"sub":"admin"}').toString("base64url")}.\r\n\r\n`, "auth-bypass", "cookie.jwt~base64~json.alg"],
     ["as a header that reroutes the path past the front end's check", "GET /index.php HTTP/1.1\r\nHost: a\r\nX-Original-URL: /admin/users\r\n\r\n", "auth-bypass", "header.x-original-url"],
     ["past the leaf limit, after 12,000 harmless keys, spelled with JSON's escapes", `POST /api HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n\r\n{${Array.from({ length: 12_000 }, (_, i) => `"k${i}":"v${i}"`).join(",")},"q":"\\u003cscript\\u003ealert(document.cookie)\\u003c/script\\u003e"}`, "xss", "body"],
+    ["as a scanner's reflection probe (sqlmap's check for a page that writes its quotes and brackets back)", "GET /item?id=1%27kGxyzR%3C%27%22%3EabCd HTTP/1.1\r\nHost: a\r\n\r\n", "xss", "query.id"],
+    ["as a header line in a query value that starts with a line break", "GET /lang?l=%0d%0aX-Scan-Probe:%201 HTTP/1.1\r\nHost: a\r\n\r\n", "crlf", "query.l"],
+    ["as a JSON body's URL to an SSH port on this machine", "POST /api/hooks HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n\r\n{\"url\":\"http://[::1]:22/\"}", "ssrf", "body.json.url"],
+    ["as a PHP dispatcher named with the function it is to call", "GET /index.php?function=call_user_func_array&vars[0]=system&vars[1][]=id HTTP/1.1\r\nHost: a\r\n\r\n", "code-injection", "query.vars[0]"],
+    ["as a route to a framework's own PHP class", "GET /index.php?s=index/%5Cthink%5CRequest/input&filter=strrev&data=abc HTTP/1.1\r\nHost: a\r\n\r\n", "code-injection", "query.s"],
+    ["as one GraphQL mutation batched in a JSON array", `POST /graphql HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(Array.from({ length: 12 }, (_, i) => ({ query: `mutation { verifyOtp(code: "${1000 + i}") { ok } }` })))}`, "scanner", "body.json[0].query"],
     ["in a GraphQL argument", "POST /graphql HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n\r\n{\"query\":\"{ user(name: \\\"x' OR 1=1--\\\") { id } }\"}", "sqli", ""],
   ];
   for (const [where, raw, cls, field] of cases) {

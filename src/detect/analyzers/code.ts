@@ -8,6 +8,7 @@
  * (a string, a variable, another call, or a command for a function that runs one: `system(whoami)`,
  * which PHP before 8 reads as the string), or when the function needs none (`phpinfo()`).
  */
+import type { Leaf } from "../../decompose/leaf.ts";
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { commandOf } from "./shell.ts";
 import { finding, isSpaceCode, isWideSpace, isWordCode, strongestPerRule } from "./text.ts";
@@ -348,6 +349,38 @@ const DISPATCHED_FUNCTIONS = new Set(
   file_put_contents file_get_contents move_uploaded_file phpinfo php_uname highlight_file show_source`.split(/\s+/).filter(Boolean),
 );
 const LONGEST_DISPATCHED = Math.max(...Array.from(DISPATCHED_FUNCTIONS, (f) => f.length));
+/**
+ * What a dispatcher is asked to call in the same request as a function name: PHP's functions that run
+ * a command or code. `system` alone is a word (a font family, a theme); beside a dispatched function
+ * (`function=call_user_func_array&vars[0]=system`) it is the target.
+ */
+const EXEC_TARGETS = new Set(["system", "exec", "passthru", "shell_exec", "popen", "proc_open", "pcntl_exec", "assert", "eval", "phpinfo", "create_function"]);
+
+/**
+ * The request-scope rule: a value that names a dispatched function and another that names an exec
+ * target, in the query or the body. The finding goes on the target, the whole value its evidence.
+ */
+export function phpDispatch(leaves: readonly Leaf[]): { at: number; finding: Finding }[] {
+  let dispatcher = false;
+  let target = -1;
+  for (let at = 0; at < leaves.length; at++) {
+    const leaf = leaves[at]!;
+    if (leaf.kind !== "value" || (leaf.location !== "query" && leaf.location !== "body") || leaf.text.length > LONGEST_DISPATCHED + 2) continue;
+    const name = leaf.text.trim().toLowerCase();
+    if (DISPATCHED_FUNCTIONS.has(name)) dispatcher = true;
+    else if (target === -1 && EXEC_TARGETS.has(name)) target = at;
+  }
+  return dispatcher && target !== -1 ? [{ at: target, finding: finding("code-injection", "code.php-dispatch", 0.9, 0, leaves[target]!.text.length) }] : [];
+}
+
+/**
+ * A route to a namespaced PHP class and its method (`s=/index/\think\app/invokefunction`): frameworks
+ * that route by path info load the class a request names, so naming one that the routes never offer
+ * (a container, the request object, the app) calls into the framework itself. The class is written
+ * from PHP's root namespace (a leading backslash) after a slash or at the start; `\xd0\xb0` byte
+ * escapes are no class.
+ */
+const PHP_CLASS_ROUTE = /(?:^|\/)\\(?!x[0-9a-f]{2}\\)[A-Za-z_]\w*(?:\\[A-Za-z_]\w*)+(?:\/|::)[A-Za-z_]\w*/;
 
 /**
  * Groovy runs a string, or a list of strings, as a command: `"id".execute()`, `["sh","-c","id"].execute()`
@@ -380,6 +413,7 @@ export const codeAnalyzer: Analyzer = {
     if (input.kind === "filename" || (input.location === "header" && FILENAME_HEADER.test(input.name))) uploadName(s, out);
     if (s.length >= 14 && MAY_HOLD_DIRECTIVE.test(s)) firstMatch(HANDLER_DIRECTIVE, s, "code.handler-directive", 0.7, out);
     if (input.location === "query") firstMatch(PHP_CGI_ARGUMENT, s, "code.php-cgi-argument", 0.9, out);
+    if (input.kind === "value" && s.indexOf("\\") !== -1) firstMatch(PHP_CLASS_ROUTE, s, "code.php-class-route", 0.85, out);
     if (input.location !== "header" && input.path.indexOf("proto") !== -1 && POLLUTING_PATH.test(input.path)) {
       out.push(finding("code-injection", "code.prototype-pollution", 0.9, 0, s.length));
     }

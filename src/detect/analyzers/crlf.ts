@@ -10,7 +10,8 @@
  * - a response header that changes what the browser does (`Set-Cookie`, `Location`, `Content-Type`,
  *   `Content-Length`, `Refresh`, ...): strong;
  * - mail recipient headers (`Bcc:`, `Cc:`): strong, other mail headers moderate;
- * - any other `Name: value` line: only outside a body, where a value has no business spanning lines.
+ * - any other `Name: value` line: only outside a body, where a value has no business spanning lines;
+ *   stronger when the value starts with the break.
  * Some servers keep only the low byte of a UTF-16 character when they write a header, so `嘊` (U+560A)
  * and `嘍` (U+560D) act as LF and CR: they count as breaks too.
  */
@@ -93,7 +94,10 @@ function injectedLine(text: string, at: number, i: number, blankLine: boolean, i
   if (RESPONSE_HEADERS.has(name)) return find("header-injection", !inBody ? 0.9 : BROWSER_STATE_HEADERS.has(name) ? 0.8 : 0.6, at, end);
   if (MAIL_RECIPIENTS.has(name)) return find("mail-header-injection", name === "to" ? 0.7 : 0.85, at, end);
   if (MAIL_HEADERS.has(name)) return find("mail-header-injection", inBody ? 0.5 : 0.7, at, end);
-  return inBody ? null : find("header-line", 0.6, at, end);
+  if (inBody) return null;
+  // A parameter or header that starts with the break has no line of its own before the header it
+  // adds: it was written to break out of one.
+  return find("header-line", at === 0 ? 0.8 : 0.6, at, end);
 }
 
 const strongest = (a: Finding | null, b: Finding | null) => (!a || (b && b.strength > a.strength) ? b : a);

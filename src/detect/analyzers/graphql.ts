@@ -6,10 +6,14 @@
  * - batching by aliases, one mutation field asked for under many aliases in one request
  *   (`a0: login(...) a1: login(...) ...`): how one request tries thousands of passwords or one-time
  *   codes past a rate limit that counts requests.
- * Both are the reconnaissance and automation of an attack tool, the scanner class.
+ * - batching by a JSON array of operations (`[{"query":"mutation { login(...) }"}, ...]`, the batch
+ *   that Apollo's and other servers accept), the same mutation field in many of them: the same
+ *   attempt, many operations to a request (a request-scope rule, `operationBatch`).
+ * All are the reconnaissance and automation of an attack tool, the scanner class.
  */
 import { Kind, type DocumentNode, type SelectionSetNode } from "graphql";
 import { parseGraphql } from "../../decompose/body/graphql.ts";
+import type { Leaf } from "../../decompose/leaf.ts";
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { finding } from "./text.ts";
 
@@ -39,12 +43,11 @@ function asksIntrospection(set: SelectionSetNode | undefined, depth = 0): boolea
   return false;
 }
 
-/** The most times one field is asked for at the root of a mutation. */
-function largestMutationBatch(doc: DocumentNode): number {
+/** Adds each field asked for at the root of the document's mutations to `counts`; the most times one was. */
+function countMutationFields(doc: DocumentNode, counts = new Map<string, number>()): number {
   let most = 0;
   for (const def of doc.definitions) {
     if (def.kind !== Kind.OPERATION_DEFINITION || def.operation !== "mutation") continue;
-    const counts = new Map<string, number>();
     for (const sel of def.selectionSet.selections) {
       if (sel.kind !== Kind.FIELD) continue;
       const n = (counts.get(sel.name.value) ?? 0) + 1;
@@ -53,6 +56,33 @@ function largestMutationBatch(doc: DocumentNode): number {
     }
   }
   return most;
+}
+
+/**
+ * The request-scope rule: one mutation field asked for BATCH_ALIASES times or more across a request's
+ * documents (a JSON array batch; aliases in each add up). The finding goes on the first document, the
+ * whole of it its evidence.
+ */
+export function operationBatch(leaves: readonly Leaf[]): { at: number; finding: Finding }[] {
+  const documents: number[] = [];
+  let calls = 0;
+  for (let at = 0; at < leaves.length; at++) {
+    const text = leaves[at]!.text;
+    if (leaves[at]!.kind !== "graphql" || !text.includes("mutation")) continue;
+    documents.push(at);
+    for (let i = text.indexOf("("); i !== -1 && calls < BATCH_ALIASES; i = text.indexOf("(", i + 1)) calls++;
+  }
+  // Only a batch of documents is read again, and only when it calls fields (with arguments) often enough.
+  if (documents.length < 2 || calls < BATCH_ALIASES) return [];
+  const counts = new Map<string, number>();
+  let most = 0;
+  for (const at of documents) {
+    const doc = parseGraphql(leaves[at]!.text);
+    if (doc) most = Math.max(most, countMutationFields(doc, counts));
+  }
+  if (most < BATCH_ALIASES) return [];
+  const first = documents[0]!;
+  return [{ at: first, finding: finding("scanner", "graphql.operation-batch", 0.85, 0, leaves[first]!.text.length) }];
 }
 
 export const graphqlAnalyzer: Analyzer = {
@@ -70,7 +100,7 @@ export const graphqlAnalyzer: Analyzer = {
     if (introspection && doc.definitions.some((d) => (d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION) && asksIntrospection(d.selectionSet))) {
       out.push(finding("scanner", "graphql.introspection", 0.85, introspection.index, introspection.index + introspection[0].length));
     }
-    if (batch && largestMutationBatch(doc) >= BATCH_ALIASES) out.push(finding("scanner", "graphql.alias-batch", 0.85, mutation, s.length));
+    if (batch && countMutationFields(doc) >= BATCH_ALIASES) out.push(finding("scanner", "graphql.alias-batch", 0.85, mutation, s.length));
     return out;
   },
 };

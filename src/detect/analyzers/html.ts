@@ -2,8 +2,8 @@
  * Cross-site scripting, judged as a browser would run it: new markup that runs script or loads
  * content (html/markup.ts), a value breaking out of an attribute into a handler (html/breakout.ts),
  * a bare or embedded `javascript:`/`data:` URL, markup in another charset's reading (html/charsets.ts),
- * and JavaScript however spelled, in a script context or after closing a string (js/check.ts). Every
- * finding carries its span in the value.
+ * JavaScript however spelled, in a script context or after closing a string (js/check.ts), and a
+ * scanner's reflection probe (html/probe.ts). Every finding carries its span in the value.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { dtdDefaultHits, markupHits } from "./html/markup.ts";
@@ -12,6 +12,7 @@ import type { Hit } from "./html/attributes.ts";
 import { isNoOpScript, scriptUrl } from "./html/url-scheme.ts";
 import { checkJs } from "./js/check.ts";
 import { charsetReadings } from "./html/charsets.ts";
+import { reflectionProbeHits } from "./html/probe.ts";
 import { finding, strongestPerRule } from "./text.ts";
 
 /** Without one of these characters no markup, URL scheme, call or breakout is possible. */
@@ -104,7 +105,7 @@ export const htmlAnalyzer: Analyzer = {
     if (!MAY_HOLD_SCRIPT.test(s)) return toFindings(charset);
     const hits: Hit[] = [];
     // In this order: on ties the first span of a construct is kept.
-    for (const found of [markupHits(s), attributeBreakoutHits(s), bareUrlHits(s), embeddedUrlHits(s), plusReadingHits(s), dtdDefaultHits(s)]) for (const h of found) hits.push(h);
+    for (const found of [markupHits(s), attributeBreakoutHits(s), bareUrlHits(s), embeddedUrlHits(s), plusReadingHits(s), dtdDefaultHits(s), reflectionProbeHits(s)]) for (const h of found) hits.push(h);
     for (const h of checkJs(s, 0, s.length, "bare")) hits.push({ ...h, construct: `js-${h.construct}` });
     for (const h of charset) hits.push(h);
     return toFindings(hits);

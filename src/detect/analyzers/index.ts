@@ -9,11 +9,11 @@ import { isIdentifier } from "../identifiers.ts";
 import type { Analyzer, Finding } from "./finding.ts";
 import { accessOverrides, authBypassAnalyzer } from "./auth-bypass.ts";
 import { plusAsSpace, strongestPerRule } from "./text.ts";
-import { codeAnalyzer } from "./code.ts";
+import { codeAnalyzer, phpDispatch } from "./code.ts";
 import { crlfAnalyzer } from "./crlf.ts";
 import { deserializationAnalyzer } from "./deserialization.ts";
 import { expressionAnalyzer } from "./expression.ts";
-import { graphqlAnalyzer } from "./graphql.ts";
+import { graphqlAnalyzer, operationBatch } from "./graphql.ts";
 import { htmlAnalyzer } from "./html.ts";
 import { ldapAnalyzer } from "./ldap.ts";
 import { nosqlAnalyzer } from "./nosql.ts";
@@ -71,12 +71,14 @@ export class LeafAnalysis {
   /**
    * Every leaf's findings, then the few rules that need the request around a value: a session id is
    * only suspect when it comes from another site (session-fixation.ts), a path override when it names
-   * another path, and a loopback client when the peer is not one (auth-bypass.ts).
+   * another path, a loopback client when the peer is not one (auth-bypass.ts), one GraphQL
+   * mutation sent over and over in a batch of operations (graphql.ts), and a PHP dispatcher named
+   * with the function it is to call (code.ts).
    */
   analyzeRequest(req: Pick<HttpRequest, "host" | "referer" | "path" | "clientIp">, leaves: readonly Leaf[]): Finding[][] {
     const findings = leaves.map((l) => this.analyze(l));
     // Cached arrays are shared between requests: a request's own finding goes into a copy.
-    for (const found of [sessionIdFromElsewhere(req, leaves), accessOverrides(req, leaves)]) {
+    for (const found of [sessionIdFromElsewhere(req, leaves), accessOverrides(req, leaves), operationBatch(leaves), phpDispatch(leaves)]) {
       for (const { at, finding } of found) findings[at] = [...findings[at]!, finding];
     }
     return findings;

@@ -159,6 +159,8 @@ interface UrlParts {
   separator: string;
   userinfo: string;
   host: string;
+  /** The port written after the host, or null. */
+  port: number | null;
   /** Where the authority starts (after the separator). */
   at: number;
   /** End of the authority. */
@@ -198,7 +200,8 @@ function readAuthority(text: string, scheme: string, start: number, separator: s
   const atSign = authority.lastIndexOf("@");
   const hostPort = authority.slice(atSign + 1);
   const host = hostPort.startsWith("[") ? hostPort.slice(0, hostPort.indexOf("]") + 1 || undefined) : withoutPort(hostPort);
-  return { scheme, start, separator, userinfo: atSign < 0 ? "" : authority.slice(0, atSign), host, at, end };
+  const port = /^:(\d{1,5})$/.exec(hostPort.slice(host.length));
+  return { scheme, start, separator, userinfo: atSign < 0 ? "" : authority.slice(0, atSign), host, port: port ? Number(port[1]) : null, at, end };
 }
 
 /** A scheme name ending at the `:` at `colon` (read backwards), or "" when there is none. */
@@ -225,7 +228,7 @@ function leadingUrl(text: string): UrlParts | null {
     while (isSeparator(text[j])) j++;
     const separator = text.slice(i + 1, j);
     if (separator.length > 0 || WEB_SCHEMES.has(scheme)) return readAuthority(text, scheme, s, separator, j);
-    return { scheme, start: s, separator, userinfo: "", host: "", at: j, end: j };
+    return { scheme, start: s, separator, userinfo: "", host: "", port: null, at: j, end: j };
   }
   if (i > s || !isSeparator(text[s])) return null;
   let j = s;
@@ -254,6 +257,13 @@ const LOOPBACK_WEB = 0.7;
  * machine as the browser's next stop (OAuth sign-ins in development), not an address the server fetches.
  */
 const LOOPBACK_WEB_REDIRECT = 0.5;
+/**
+ * Ports of services that speak no HTTP or run a machine's insides (SSH, mail, SMB, databases, Redis,
+ * memcached, Docker's, etcd's and the kubelet's APIs, Elasticsearch): a URL naming one on this machine or
+ * its network asks the server to reach that service for the client, as SSRF probes and exploits do
+ * (`http://127.0.0.1:6379/`). A web app's own URLs name web ports (3000, 8080).
+ */
+const SERVICE_PORTS = new Set([21, 22, 23, 25, 110, 111, 135, 139, 143, 389, 445, 1433, 1521, 2375, 2376, 2379, 3306, 3389, 5432, 5984, 6379, 9200, 10250, 11211, 27017]);
 const EMBEDDED_WORTH_JUDGING = /^[\d[]|metadata|instance-data|[^\x00-\x7f]/i;
 
 function ssrfFindings(url: UrlParts, leading: boolean, out: Finding[], loopbackWeb = LOOPBACK_WEB): void {
@@ -271,6 +281,10 @@ function ssrfFindings(url: UrlParts, leading: boolean, out: Finding[], loopbackW
   else if (!leading) return; // a loopback or LAN URL inside prose or code is too often honest
   else if (verdict.target === "loopback") out.push(find("ssrf", "loopback-host", web ? loopbackWeb : 0.85, start, end));
   else if (verdict.target === "internal") out.push(find("ssrf", "internal-host", web ? 0.6 : 0.8, start, end));
+  // Other schemes (gopher, dict) are strong already for what they can send.
+  if (web && (verdict.target === "loopback" || verdict.target === "internal") && url.port !== null && SERVICE_PORTS.has(url.port)) {
+    out.push(find("ssrf", "internal-service", 0.85, start, end));
+  }
 }
 
 /**

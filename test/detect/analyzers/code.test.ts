@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { codeAnalyzer } from "../../../src/detect/analyzers/code.ts";
+import { codeAnalyzer, phpDispatch } from "../../../src/detect/analyzers/code.ts";
+import { decompose } from "../../../src/decompose/index.ts";
+import { isParseError } from "../../../src/core/http-request.ts";
+import { rawHttpParser } from "../../../src/parse/raw-http.ts";
 import { evidence, junk, strength, strongest } from "./helpers.ts";
 
 const s = (text: string) => strength(codeAnalyzer, text);
@@ -112,6 +115,26 @@ describe("code analyzer", () => {
     // Ordinary words and other functions, a name inside prose, a key.
     for (const v of ["system", "exec", "eval", "array_map", "call_user_func_array is deprecated"]) expect(s(v)).toBe(0);
     expect(key("call_user_func_array")).toBe(0);
+  });
+
+  test("PHP: a dispatched function named beside the function it is to call, in one request, on the target", () => {
+    const dispatch = (target: string) => {
+      const req = rawHttpParser.parse(`GET ${target} HTTP/1.1\r\nHost: a\r\n\r\n`, { source: "t" });
+      if (isParseError(req)) throw new Error(req.reason);
+      const { leaves } = decompose(req);
+      return phpDispatch(leaves).map(({ at, finding }) => [leaves[at]!.path, finding.rule, finding.strength]);
+    };
+    expect(dispatch("/index.php?function=call_user_func_array&vars[0]=system&vars[1][]=id")).toEqual([["query.vars[0]", "code.php-dispatch", 0.9]]);
+    expect(dispatch("/api?cb=Shell_Exec&f=assert")).toEqual([["query.f", "code.php-dispatch", 0.9]]);
+    // One of the two alone is a word or the 0.75 name.
+    for (const t of ["/fonts?family=system", "/docs?q=call_user_func_array", "/a?theme=system&mode=exec"]) expect([t, dispatch(t)]).toEqual([t, []]);
+  });
+
+  test("PHP: a route to a namespaced class and its method; byte escapes and Windows paths are none", () => {
+    expect(analyzeRule("/index/\\think\\app/invokefunction", "code.php-class-route")).toBe(0.85);
+    expect(analyzeRule("index/\\Vendor\\Http\\Request::input", "code.php-class-route")).toBe(0.85);
+    expect(evidence(codeAnalyzer, "index/\\think\\Container/invokefunction")).toBe("/\\think\\Container/invokefunction");
+    for (const v of ["\\xd0\\xb0\\xd0\\xb1/x", "C:\\Users\\ann\\notes/todo", "\\\\server\\share/dir", "\\frac\\alpha"]) expect([v, analyzeRule(v, "code.php-class-route")]).toEqual([v, 0]);
   });
 
   test("a function name in prose is no call", () => {

@@ -36,6 +36,13 @@ describe("crlf analyzer", () => {
     expect(maxStrength(crlfAnalyzer, body("Dear team\r\nQuit smoking\r\nDATA\r\n"))).toBeLessThanOrEqual(0.5);
   });
 
+  test("any header line in a parameter that starts with the break is strong; after text, or in a body, it is not", () => {
+    expect(crlfAnalyzer.analyze(leaf("\r\nX-Scanner-Probe: 1"))).toMatchObject([{ rule: "crlf.header-line", strength: 0.8 }]);
+    expect(maxStrength(crlfAnalyzer, leaf("\nFoo-Bar: baz", { location: "header", path: "header.x-data", name: "x-data" }))).toBe(0.8);
+    expect(maxStrength(crlfAnalyzer, leaf("Hello\nName: John"))).toBe(0.6);
+    expect(crlfAnalyzer.analyze(body("\nName: John\nPhone: 555"))).toEqual([]);
+  });
+
   test("multi-line form text, header blocks someone reports, and a header with no value are not strong", () => {
     expect(crlfAnalyzer.analyze(body("Hello,\nName: John\nPhone: 555\nThanks"))).toEqual([]);
     expect(maxStrength(crlfAnalyzer, body("Forwarded letter:\nSubject: lunch\nsee you"))).toBeLessThan(0.8);

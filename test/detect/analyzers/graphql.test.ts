@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { graphqlAnalyzer } from "../../../src/detect/analyzers/graphql.ts";
+import { graphqlAnalyzer, operationBatch } from "../../../src/detect/analyzers/graphql.ts";
+import { decompose } from "../../../src/decompose/index.ts";
+import { isParseError } from "../../../src/core/http-request.ts";
+import { rawHttpParser } from "../../../src/parse/raw-http.ts";
 import { evidence, strength, strongest } from "./helpers.ts";
 
 const doc = (text: string) => strength(graphqlAnalyzer, text, { kind: "graphql", location: "body", path: "body.json.query", name: "query" });
@@ -26,6 +29,24 @@ describe("GraphQL analyzer", () => {
     expect(doc(batch("verifyOtp", 9))).toBe(0);
     expect(doc(`{ ${Array.from({ length: 20 }, (_, i) => `p${i}: product(id: ${i}) { name }`).join(" ")} }`)).toBe(0);
     expect(doc("mutation { saveName(v: \"a\") { ok } saveCity(v: \"b\") { ok } saveZip(v: \"c\") { ok } }")).toBe(0);
+  });
+
+  test("one mutation field ten times or more across a JSON array batch is a batch, on the first document", () => {
+    const batched = (operations: string[]) => {
+      const body = JSON.stringify(operations.map((query) => ({ query })));
+      const req = rawHttpParser.parse(`POST /graphql HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`, { source: "t" });
+      if (isParseError(req)) throw new Error(req.reason);
+      const { leaves } = decompose(req);
+      return operationBatch(leaves).map(({ at, finding }) => [leaves[at]!.path, finding.rule, finding.strength]);
+    };
+    const login = (i: number) => `mutation { login(user: "admin", pass: "p${i}") { token } }`;
+    expect(batched(Array.from({ length: 10 }, (_, i) => login(i)))).toEqual([["body.json[0].query", "graphql.operation-batch", 0.85]]);
+    // Aliases and operations add up: five operations of two aliases each.
+    expect(batched(Array.from({ length: 5 }, (_, i) => `mutation { a: login(pass: "a${i}") { token } b: login(pass: "b${i}") { token } }`))).toHaveLength(1);
+    expect(batched(Array.from({ length: 9 }, (_, i) => login(i)))).toEqual([]);
+    // A page's queries batched together, or different mutations, are what clients send.
+    expect(batched(Array.from({ length: 20 }, (_, i) => `query Q${i} { product(id: ${i}) { name } }`))).toEqual([]);
+    expect(batched(Array.from({ length: 12 }, (_, i) => `mutation { save${i}(v: "x") { ok } }`))).toEqual([]);
   });
 
   test("only a GraphQL document is read: a value that mentions the words, or text that does not parse, is not", () => {

@@ -231,3 +231,18 @@ describe("html analyzer: hostile input", () => {
     expect(() => analyze(junk)).not.toThrow();
   });
 });
+
+describe("html analyzer: a scanner's reflection probe", () => {
+  test("both quotes and both angle brackets strung together are a probe, with the run as evidence", () => {
+    for (const [text, run] of [["1'kqXbZt<'\">vPmW", "<'\">"], ["x'\"><", "'\"><"], ["\"'<>", "\"'<>"]] as const) {
+      const f = analyze(text).find((x) => x.rule === "html.reflection-probe");
+      expect([text, f?.strength, f && evidence(text, f)]).toEqual([text, 0.85, run]);
+    }
+  });
+
+  test("three of the four, the four apart, or a character class in code are not", () => {
+    for (const text of ['class=""><a href="/">', "a < b and 'c' > \"d\"", 'html.replace(/[<>"\']/g, esc)', "s.replace(/[&<>\"']/g, f)", "<<<<>>>>"]) {
+      expect([text, rules(text).has("html.reflection-probe")]).toEqual([text, false]);
+    }
+  });
+});

@@ -51,6 +51,17 @@ describe("ssrf analyzer: where a URL points", () => {
     expect(rules(ssrfAnalyzer, leaf("169.254.169.254/latest/user-data"))).toEqual(["ssrf.metadata-host"]);
   });
 
+  test("a URL naming a service port that speaks no HTTP on this machine or its network is strong; a web port or a public host is not", () => {
+    for (const url of ["http://[::1]:22/", "http://localhost:6379/", "http://10.0.0.5:2375/containers/json", "http://192.168.1.10:9200/_cat/indices", "//127.0.0.1:11211"]) {
+      expect([url, rules(ssrfAnalyzer, leaf(url)).includes("ssrf.internal-service"), maxStrength(ssrfAnalyzer, leaf(url))]).toEqual([url, true, 0.85]);
+    }
+    for (const url of ["http://localhost:8080/admin", "http://localhost:3000/callback", "http://db.example.com:5432/", "http://203.0.113.5:6379/", "http://localhost:6379x/"]) {
+      expect([url, rules(ssrfAnalyzer, leaf(url)).includes("ssrf.internal-service")]).toEqual([url, false]);
+    }
+    // Inside prose, as before, a loopback URL counts for nothing.
+    expect(ssrfAnalyzer.analyze(leaf("start redis, then open http://localhost:6379 in the CLI"))).toEqual([]);
+  });
+
   test("a loopback web URL in a redirect parameter is the browser's next stop (OAuth in development), weaker than in any other", () => {
     const strengthOf = (name: string, text: string) => ssrfAnalyzer.analyze(leaf(text, { name })).find((f) => f.rule === "ssrf.loopback-host")?.strength;
     expect(strengthOf("redirect_uri", "http://localhost:3000/callback")).toBe(0.5);
