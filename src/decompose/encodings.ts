@@ -6,7 +6,8 @@
  * Cost: a value with none of `% \ & { [ :` and no run of 12+ base64/hex characters costs a few indexOf
  * calls, one regex test and the run scans; every decoder runs only after a cheap check says it may
  * apply, is linear, and the child it makes is checked again (up to `maxEncodingLayers`, then flagged
- * "too-deep"). Headers of browser vocabulary (request.ts) skip the run scans.
+ * "too-deep"). Headers of browser vocabulary (request.ts) skip the run scans unless the whole value is
+ * one token.
  *
  * One reading per layer: JSON and a URL with a query are structural (their parts become the children);
  * otherwise the first whole-text decoding that changes the text (URL, JS escapes, HTML entities, in that
@@ -35,6 +36,12 @@ const MIN_BASE64_TOKEN = 8;
 const MIN_HEX_RUN = 12;
 /** `0x` says what follows is hex: `0x61646d696e` (SQL, PHP) is worth decoding from two bytes on. */
 const MIN_PREFIXED_HEX_RUN = 4;
+/**
+ * A value that is one base64 or hex token as a whole. Headers of browser vocabulary are searched for
+ * runs only when they are one: no browser sends a User-Agent or an Accept that is a single token of
+ * that alphabet, and a client that does is not a browser.
+ */
+const ONE_TOKEN = /^[A-Za-z0-9+/_=-]+$/;
 /** Base64 runs decoded per value: tokens (JWT parts, signed blobs) rarely have more. */
 const MAX_BASE64_RUNS = 8;
 
@@ -82,7 +89,7 @@ export const expandEncodings: Expander = (sink, leaf, layer) => {
   if (pieces.length && atLimit) return sink.flag("too-deep");
   pieces.forEach((piece, i) => sink.add({ ...leaf, path: `${leaf.path}~unpadded${i ? `#${i + 1}` : ""}`, text: piece }, layer + 1));
 
-  if (text.length < MIN_PREFIXED_HEX_RUN || (rawHeader && isVocabularyHeader(leaf.name))) return;
+  if (text.length < MIN_PREFIXED_HEX_RUN || (rawHeader && isVocabularyHeader(leaf.name) && !ONE_TOKEN.test(text))) return;
   const hex = decodeHexRuns(text);
   if (hex !== null) {
     if (atLimit) return sink.flag("too-deep");

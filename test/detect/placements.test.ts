@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { EBCDIC_TABLES } from "../../src/decompose/body/ebcdic-tables.ts";
 import { Detector } from "../../src/detect/detector.ts";
 import { rawHttpParser } from "../../src/parse/raw-http.ts";
 import { isParseError, type HttpRequest } from "../../src/core/http-request.ts";
@@ -76,6 +77,9 @@ describe("attacks wherever they sit", () => {
     ["as a PHP dispatcher named with the function it is to call", "GET /index.php?function=call_user_func_array&vars[0]=system&vars[1][]=id HTTP/1.1\r\nHost: a\r\n\r\n", "code-injection", "query.vars[0]"],
     ["as a route to a framework's own PHP class", "GET /index.php?s=index/%5Cthink%5CRequest/input&filter=strrev&data=abc HTTP/1.1\r\nHost: a\r\n\r\n", "code-injection", "query.s"],
     ["as one GraphQL mutation batched in a JSON array", `POST /graphql HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(Array.from({ length: 12 }, (_, i) => ({ query: `mutation { verifyOtp(code: "${1000 + i}") { ok } }` })))}`, "scanner", "body.json[0].query"],
+    ["in a JSON body sent as UTF-16 without saying so (JSON parsers detect it by its NULs)", `POST /api HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n\r\n${Buffer.from(JSON.stringify({ q: "1' UNION SELECT password FROM users--" }), "utf16le").toString("latin1")}`, "sqli", "body.json.q"],
+    ["in a form body in an EBCDIC charset the Content-Type names (as IIS reads it)", `POST /a.aspx HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded; charset=ibm037\r\n\r\n%98=${[..."<script>alert(document.cookie)</script>"].map((c) => `%${EBCDIC_TABLES.cp037!.indexOf(c).toString(16)}`).join("")}`, "xss", "body~charset~url-in-value.query.q"],
+    ["as a User-Agent that is one base64 token", `GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: ${Buffer.from("() { :; }; /bin/bash -c 'cat /etc/passwd'").toString("base64")}\r\n\r\n`, "cmdi", "header.user-agent~base64"],
     ["in a GraphQL argument", "POST /graphql HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n\r\n{\"query\":\"{ user(name: \\\"x' OR 1=1--\\\") { id } }\"}", "sqli", ""],
   ];
   for (const [where, raw, cls, field] of cases) {

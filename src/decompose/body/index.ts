@@ -1,7 +1,7 @@
 /**
  * The body, read by what its Content-Type claims and, when that is missing or wrong, by what it looks
  * like: urlencoded, multipart, JSON (GraphQL-over-HTTP included), XML, GraphQL, or text judged whole.
- * Gzip/deflate bodies are inflated first. A body that does not have the structure it claims gives what
+ * Gzip/deflate bodies are inflated first, and a body in UTF-16, UTF-32 or EBCDIC is decoded. A body that does not have the structure it claims gives what
  * can be read and the flag "body-unparsed"; a body over the limit is looked at up to the limit and
  * flagged "body-oversize".
  */
@@ -9,6 +9,7 @@ import { headerValue, type HttpRequest } from "../../core/http-request.ts";
 import { parseParams } from "../../parse/decode.ts";
 import type { Encoding } from "../leaf.ts";
 import type { LeafSink } from "../sink.ts";
+import { decodeBodyCharset } from "./charset.ts";
 import { compressionOf, inflateBody, isGzip } from "./gzip.ts";
 import { addGraphqlLeaves, looksLikeGraphql } from "./graphql.ts";
 import { addJsonLeaves, looksLikeJsonContainer, parseJsonLimited } from "./json.ts";
@@ -52,8 +53,8 @@ export function sniffFormat(body: string): BodyFormat {
 interface Body {
   req: HttpRequest;
   text: string;
-  /** The body was inflated (its urlencoded params are not in req.params then). */
-  inflated: boolean;
+  /** The body was inflated or decoded from its charset (its urlencoded params are not in req.params then). */
+  rewritten: boolean;
   contentType: string;
   encodings: Encoding[];
 }
@@ -63,7 +64,7 @@ function addAs(sink: LeafSink, format: BodyFormat, body: Body): boolean {
   const { text, encodings } = body;
   switch (format) {
     case "urlencoded": {
-      const params = body.inflated ? parseParams(text, "body") : body.req.params.filter((p) => p.location === "body");
+      const params = body.rewritten ? parseParams(text, "body") : body.req.params.filter((p) => p.location === "body");
       const fromBody = params.length ? params : parseParams(text, "body");
       for (const p of fromBody) {
         const path = `body.${p.name}`;
@@ -103,47 +104,64 @@ function addAs(sink: LeafSink, format: BodyFormat, body: Body): boolean {
   }
 }
 
-/** Adds the body's leaves, read inflated and cut at the size limit (both flagged). */
+/**
+ * Adds the body's leaves, read inflated, decoded from its charset (charset.ts) and cut at the size limit
+ * (flagged). A body whose bytes show UTF-16 or UTF-32 is read decoded; one that only declares a charset
+ * is read as sent and, decoded, once more (`body~charset`): a server that ignores the declaration reads
+ * the bytes as they are, one that honours it reads the other text.
+ */
 export function addBodyLeaves(sink: LeafSink, req: HttpRequest): void {
   let text = req.body;
   if (!text) return;
   if (req.bodyBytes !== undefined) sink.flag("body-oversize"); // the source kept only its start
   const encodings: Encoding[] = [];
-  let inflated = false;
+  let rewritten = false;
   const compression = compressionOf(headerValue(req, "content-encoding")) ?? (isGzip(text) ? "gzip" : null);
   if (compression) {
     const result = inflateBody(text, compression, sink.limits.maxBodyBytes);
     if (result) {
       text = result.text;
-      inflated = true;
+      rewritten = true;
       encodings.push("gzip");
       if (result.oversize) sink.flag("body-oversize");
     } else {
       sink.flag("body-unparsed"); // it said it was compressed and is not: judged as sent
     }
   }
+  const contentType = headerValue(req, "content-type") ?? "";
+  const claimed = claimedFormat(contentType);
+  // A charset shrinks the text at most fourfold (UTF-32): what lies past that would be cut below anyway.
+  const decoded = decodeBodyCharset(text.slice(0, 4 * sink.limits.maxBodyBytes), contentType, claimed === "urlencoded");
+  if (decoded?.shownByBytes) {
+    text = decoded.text;
+    rewritten = true;
+  }
   if (text.length > sink.limits.maxBodyBytes) {
     sink.flag("body-oversize");
     text = text.slice(0, sink.limits.maxBodyBytes);
   }
-  const contentType = headerValue(req, "content-type") ?? "";
-  const body: Body = { req, text, inflated, contentType, encodings };
-  const claimed = claimedFormat(contentType);
+  if (!addStructure(sink, { req, text, rewritten, contentType, encodings }, claimed)) return;
+  if (decoded && !decoded.shownByBytes) sink.value("body", "body~charset", "", decoded.text.slice(0, sink.limits.maxBodyBytes), "value", encodings);
+}
+
+/** The body read by its claimed or sniffed format, else as one text; false once the sink is full. */
+function addStructure(sink: LeafSink, body: Body, claimed: BodyFormat): boolean {
+  const { text, encodings } = body;
   if (claimed !== "text") {
     // A form body that is JSON, XML or multipart is read as that (clients post JSON under a form
     // Content-Type; a form reading of `<?xml ...>` or of a multipart body would be one nonsense parameter).
     if (claimed === "urlencoded") {
       const sniffed = sniffFormat(text);
-      if ((sniffed === "json" || sniffed === "xml" || sniffed === "multipart") && addAs(sink, sniffed, body)) return;
+      if ((sniffed === "json" || sniffed === "xml" || sniffed === "multipart") && addAs(sink, sniffed, body)) return true;
     }
-    if (addAs(sink, claimed, body)) return;
+    if (addAs(sink, claimed, body)) return true;
   }
   const sniffed = sniffFormat(text);
   if (sniffed !== claimed && addAs(sink, sniffed, body)) {
     if (claimed !== "text" && claimed !== "urlencoded") sink.flag("body-unparsed");
-    return;
+    return true;
   }
   // Claimed a structure it does not have (a body cut at the limit is not expected to parse).
   if (claimed !== "text" && !sink.flags.includes("body-oversize")) sink.flag("body-unparsed");
-  sink.value("body", "body", "", text, "text", encodings);
+  return sink.value("body", "body", "", text, "text", encodings);
 }

@@ -88,8 +88,11 @@ export function accessOverrides(req: Pick<HttpRequest, "path" | "clientIp">, lea
   let publicPeer: boolean | undefined;
   for (let at = 0; at < leaves.length; at++) {
     const leaf = leaves[at]!;
-    if (leaf.location !== "header" || leaf.kind !== "value" || leaf.path !== `header.${leaf.name}`) continue;
-    if (PATH_OVERRIDE_HEADERS.has(leaf.name)) {
+    // The header's own leaf (`header.<name>`, not a reading of it); the names first, a cheap test on every leaf.
+    if (leaf.location !== "header" || leaf.kind !== "value") continue;
+    const override = PATH_OVERRIDE_HEADERS.has(leaf.name);
+    if ((!override && !CLIENT_ADDRESS_HEADERS.has(leaf.name)) || leaf.path.length !== leaf.name.length + 7) continue;
+    if (override) {
       const named = routedPath(leaf.text);
       if (named !== null && named !== routedPath(req.path)) out.push({ at, finding: find("path-override", 0.8, 0, leaf.text.length) });
     } else if (CLIENT_ADDRESS_HEADERS.has(leaf.name) && claimsLoopback(claimedClient(leaf.name, leaf.text))) {

@@ -91,6 +91,21 @@ function phpCalls(s: string, out: Finding[]): void {
   }
 }
 
+/**
+ * A value that ends the statement it lands in and makes a call as one of its own (`;print(md5(1));`,
+ * `';die(md5(x));$a='`, `1;foo(1);`): what reaches an `eval` of a string the value is spliced into, in
+ * PHP, Perl or JavaScript alike, and how scanners confirm one (the hash of a marker printed back). A
+ * short token and a closing quote or bracket may come first; the call follows the `;` at once, as code
+ * written to be short does (prose puts a space there: `Tom; Jerry(cat);`), and ends its statement too.
+ * No benign corpus value starts so. A call of a call or of a variable is code for sure.
+ */
+const STATEMENT_CALL = /^\s*[\w'"]{0,12}\s*\)*\s*;[A-Za-z_]\w*\(\s*(\$|[A-Za-z_]\w*\s*\()?[^;]{0,256}\)\s*;/;
+
+function statementCall(s: string, out: Finding[]): void {
+  const m = STATEMENT_CALL.exec(s);
+  if (m) out.push(finding("code-injection", "code.statement-call", m[1] ? 0.85 : 0.75, s.indexOf(";"), m[0].length));
+}
+
 /** PHP functions that hand their argument to a shell. */
 const RUNS_COMMAND = new Set(["system", "passthru", "shell_exec", "exec", "popen", "proc_open", "pcntl_exec"]);
 /** A bare word and the call's end: `whoami)`, `/usr/bin/id )`. */
@@ -428,6 +443,7 @@ export const codeAnalyzer: Analyzer = {
       if (s.indexOf("(") !== -1) {
         phpCalls(s, out);
         phpDynamicCalls(s, out);
+        if (s.indexOf(";") !== -1) statementCall(s, out);
         if (s.indexOf("execute") !== -1) firstMatch(GROOVY_EXECUTE, s, "code.groovy-execute", 0.85, out);
       }
 

@@ -96,8 +96,8 @@ function injectedLine(text: string, at: number, i: number, blankLine: boolean, i
   if (MAIL_HEADERS.has(name)) return find("mail-header-injection", inBody ? 0.5 : 0.7, at, end);
   if (inBody) return null;
   // A parameter or header that starts with the break has no line of its own before the header it
-  // adds: it was written to break out of one.
-  return find("header-line", at === 0 ? 0.8 : 0.6, at, end);
+  // adds: it was written to break out of one (proof, as a mail command there is).
+  return find("header-line", at === 0 ? 0.85 : 0.6, at, end);
 }
 
 const strongest = (a: Finding | null, b: Finding | null) => (!a || (b && b.strength > a.strength) ? b : a);

@@ -137,6 +137,18 @@ describe("code analyzer", () => {
     for (const v of ["\\xd0\\xb0\\xd0\\xb1/x", "C:\\Users\\ann\\notes/todo", "\\\\server\\share/dir", "\\frac\\alpha"]) expect([v, analyzeRule(v, "code.php-class-route")]).toEqual([v, 0]);
   });
 
+  test("a value that ends its statement and makes a call as one of its own: strong when the call's argument is code", () => {
+    for (const v of [";print(md5(1));", "';die(md5(marker));$a='", "\";var_dump(md5(1));//", "1;print(md5(scanner_marker));", ");echo($x);"]) {
+      expect([v, analyzeRule(v, "code.statement-call")]).toEqual([v, 0.85]);
+    }
+    expect(analyzeRule(";foo(1);", "code.statement-call")).toBe(0.75);
+    expect(evidence(codeAnalyzer, "';die(md5(marker));$a='")).toBe(";die(md5(marker));");
+    // A call that ends no statement, a statement that makes no call, prose and CSS.
+    for (const v of [";print(md5(1))", "a; b(c); d", "1; print(md5(1));", "see foo(); then bar();", "color:red;font(x);", "x;y;z", "Hello; call(me) maybe;"]) {
+      expect([v, analyzeRule(v, "code.statement-call")]).toEqual([v, 0]);
+    }
+  });
+
   test("a function name in prose is no call", () => {
     for (const v of ["system(s)", "the system (for now)", "exec(utive) summary", "include (optional)", "my_system('x')", "obj.eval(1)", "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"]) {
       expect(s(v)).toBe(0);

@@ -37,8 +37,8 @@ describe("crlf analyzer", () => {
   });
 
   test("any header line in a parameter that starts with the break is strong; after text, or in a body, it is not", () => {
-    expect(crlfAnalyzer.analyze(leaf("\r\nX-Scanner-Probe: 1"))).toMatchObject([{ rule: "crlf.header-line", strength: 0.8 }]);
-    expect(maxStrength(crlfAnalyzer, leaf("\nFoo-Bar: baz", { location: "header", path: "header.x-data", name: "x-data" }))).toBe(0.8);
+    expect(crlfAnalyzer.analyze(leaf("\r\nX-Scanner-Probe: 1"))).toMatchObject([{ rule: "crlf.header-line", strength: 0.85 }]);
+    expect(maxStrength(crlfAnalyzer, leaf("\nFoo-Bar: baz", { location: "header", path: "header.x-data", name: "x-data" }))).toBe(0.85);
     expect(maxStrength(crlfAnalyzer, leaf("Hello\nName: John"))).toBe(0.6);
     expect(crlfAnalyzer.analyze(body("\nName: John\nPhone: 555"))).toEqual([]);
   });
