@@ -20,7 +20,7 @@ import { isUtf8 } from "node:buffer";
 import { bytesToText, foldOverlongLatin1, hexByteAt, hexUnitAt, hexValue, percentDecodeLenient } from "../parse/decode.ts";
 import { fillerPieces } from "./filler.ts";
 import { addJsonLeaves, looksLikeJsonContainer, parseJsonLimited } from "./body/json.ts";
-import type { Encoding, Leaf } from "./leaf.ts";
+import { isHeaderOwnLeaf, type Encoding, type Leaf } from "./leaf.ts";
 import type { Expander, LeafSink } from "./sink.ts";
 import { isVocabularyHeader } from "./request.ts";
 import { addUrlQueryLeaves, queryOfUrlValue } from "./url.ts";
@@ -75,7 +75,7 @@ export const expandEncodings: Expander = (sink, leaf, layer) => {
     sink.add({ ...leaf, path: `${leaf.path}~url-in-value`, kind: "value", text: text.slice(inPath), encodings: [...leaf.encodings, "url-in-value"] }, layer + 1);
   }
 
-  const rawHeader = layer === 0 && leaf.location === "header" && leaf.path.length === leaf.name.length + 7; // `header.<name>`
+  const rawHeader = layer === 0 && isHeaderOwnLeaf(leaf);
   const whole = decodeWholeText(text, !rawHeader && wasPercentDecoded(leaf));
   if (whole) {
     if (atLimit) return sink.flag("too-deep");

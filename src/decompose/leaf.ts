@@ -81,3 +81,8 @@ export interface Decomposed {
   leaves: Leaf[];
   flags: RequestFlag[];
 }
+
+/** A header's own leaf (`header.<name>`), not a reading of it (`~base64`) nor a part of a Referer's URL. */
+export function isHeaderOwnLeaf(leaf: Pick<Leaf, "location" | "path" | "name">): boolean {
+  return leaf.location === "header" && leaf.path.length === leaf.name.length + "header.".length;
+}

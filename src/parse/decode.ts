@@ -213,6 +213,21 @@ function overlongLength(bytes: ArrayLike<number>, i: number): number {
 const HIGH_BYTE_CHARS = latin1.decode(Uint8Array.from({ length: 128 }, (_, i) => 0x80 + i));
 const BYTE_OF_HIGH_CHAR = new Map([...HIGH_BYTE_CHARS].map((c, i) => [c.charCodeAt(0), 0x80 + i]));
 
+/**
+ * The bytes a body's text was read from: one a character where a source read them one a byte
+ * (`bytesToText`'s windows-1252, or plain Latin-1), else the text's UTF-8 (it was read as UTF-8).
+ */
+export function textToBytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const b = c <= 0xff ? c : BYTE_OF_HIGH_CHAR.get(c);
+    if (b === undefined) return encoder.encode(text);
+    out[i] = b;
+  }
+  return out;
+}
+
 /** A regex character class of the characters the bytes from..to read as. */
 function highByteClass(from: number, to: number): string {
   return `[${[...HIGH_BYTE_CHARS.slice(from - 0x80, to - 0x80 + 1)].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("")}]`;

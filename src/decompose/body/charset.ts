@@ -1,72 +1,98 @@
 /**
  * A body in another character encoding than the text the sources hand over (UTF-8 when the bytes are
- * that, else one character a byte): read as the server reads it, so that a filter reading the bytes as
- * ASCII is no way past Moat.
- * - The charset its Content-Type names: UTF-16 and UTF-32 in either byte order, and the EBCDIC code
- *   pages IIS and ASP.NET decode a body with (`charset=ibm037`, `ibm500`, ...).
- * - Undeclared UTF-16 or UTF-32 that the first bytes show: a byte-order mark, or the NULs of ASCII text
- *   in those encodings (`{\0"\0`), by which JSON parsers such as Jackson detect it (RFC 4627).
+ * that, else one character a byte), read as a server that honours it reads it:
+ * - the charset its Content-Type names: UTF-16 and UTF-32 in either byte order, and the EBCDIC code
+ *   pages IIS and ASP.NET decode a body with (`charset=ibm037`, `ibm500`, ...);
+ * - else UTF-16 or UTF-32 that the first bytes show: a byte-order mark, or the NULs of ASCII text in
+ *   those encodings (`{\0"\0`), by which JSON parsers such as Jackson detect it (RFC 4627).
+ * The decoded text is a further reading of the body (decompose adds it beside the body as sent): a
+ * server that ignores the declaration, or parses past a byte-order mark, reads the bytes as they are.
  * A form body whose bytes are ASCII keeps its `&` and `=`: its names and values are percent-decoded to
- * bytes and decoded one by one, as ASP.NET does; any other body is decoded whole.
+ * bytes and decoded one by one, as ASP.NET does (`+` is the byte 0x20 first, as .NET's UrlDecode makes it).
  */
-import { hexByteAt } from "../../parse/decode.ts";
+import { hexByteAt, textToBytes } from "../../parse/decode.ts";
 import { EBCDIC_TABLES } from "./ebcdic-tables.ts";
 
 type UnicodeCharset = "utf-16le" | "utf-16be" | "utf-32le" | "utf-32be";
 export type BodyCharset = UnicodeCharset | keyof typeof EBCDIC_TABLES;
 
-/** Names (lower-cased, without `-`, `_`, spaces and leading zeros of the number) → charset; "utf-16" alone is resolved by the bytes. */
+/** Names (lower-cased, without `-`, `_` and spaces, a number without its leading zeros) → charset; "utf-16" alone is resolved by the bytes. */
 const NAMED: Record<string, BodyCharset | "utf-16" | "utf-32"> = {
   utf16: "utf-16", ucs2: "utf-16", utf16le: "utf-16le", unicode: "utf-16le", utf16be: "utf-16be", unicodefffe: "utf-16be",
   utf32: "utf-32", ucs4: "utf-32", utf32le: "utf-32le", utf32be: "utf-32be",
-  ibm37: "cp037", cp37: "cp037", ebcdiccpus: "cp037", ebcdiccpca: "cp037", ebcdiccpwt: "cp037", ebcdiccpnl: "cp037", csibm37: "cp037",
-  ibm273: "cp273", cp273: "cp273", csibm273: "cp273",
-  ibm500: "cp500", cp500: "cp500", ebcdiccpbe: "cp500", ebcdiccpch: "cp500", csibm500: "cp500",
-  ibm875: "cp875", cp875: "cp875",
-  ibm1026: "cp1026", cp1026: "cp1026", csibm1026: "cp1026",
-  ibm1140: "cp1140", cp1140: "cp1140", ccsid1140: "cp1140",
+  ebcdiccpus: "cp037", ebcdiccpca: "cp037", ebcdiccpwt: "cp037", ebcdiccpnl: "cp037", ebcdiccpbe: "cp500", ebcdiccpch: "cp500",
+};
+/**
+ * EBCDIC code pages by number (`ibm037`, `cp500`, `ccsid01140`). The Latin ones without a table of their
+ * own agree with cp037 on letters and digits, where a payload's words are.
+ */
+const EBCDIC_PAGES: Record<number, BodyCharset> = {
+  37: "cp037", 273: "cp273", 500: "cp500", 875: "cp875", 1026: "cp1026", 1140: "cp1140",
+  ...Object.fromEntries([277, 278, 280, 284, 285, 297, 871, 924, 1047, 1141, 1142, 1143, 1144, 1145, 1146, 1147, 1148, 1149].map((n) => [n, "cp037"])),
 };
 
 /** The charset a Content-Type names, when it is one this module decodes. */
 function declaredCharset(contentType: string): BodyCharset | "utf-16" | "utf-32" | null {
   const m = /;\s*charset\s*=\s*"?([^";\s]{1,40})/i.exec(contentType);
   if (!m) return null;
-  const name = m[1]!.toLowerCase().replace(/[-_\s]/g, "").replace(/(\D)0+(?=\d)/, "$1");
-  return Object.hasOwn(NAMED, name) ? NAMED[name]! : null;
+  const name = m[1]!.toLowerCase().replace(/[-_\s]/g, "");
+  if (Object.hasOwn(NAMED, name)) return NAMED[name]!;
+  const page = /^(?:ibm|cp|csibm|ccsid)0*(\d{1,5})$/.exec(name);
+  return page && Object.hasOwn(EBCDIC_PAGES, Number(page[1])) ? EBCDIC_PAGES[Number(page[1])]! : null;
 }
 
-/** UTF-16 or UTF-32 that the first four bytes show (a byte-order mark, or the NULs of ASCII in them), or null. */
-function sniffedUnicode(b: Uint8Array): UnicodeCharset | null {
-  if (b.length < 4) return null;
-  const [b0, b1, b2, b3] = [b[0]!, b[1]!, b[2]!, b[3]!];
-  if (b0 === 0xff && b1 === 0xfe) return b2 === 0 && b3 === 0 ? "utf-32le" : "utf-16le";
-  if (b0 === 0xfe && b1 === 0xff) return "utf-16be";
-  if (b0 === 0 && b1 === 0 && b2 === 0xfe && b3 === 0xff) return "utf-32be";
-  if (b0 === 0 && b1 === 0 && b2 === 0 && b3 !== 0) return "utf-32be";
-  if (b0 !== 0 && b1 === 0 && b2 === 0 && b3 === 0) return "utf-32le";
-  if (b0 === 0 && b1 !== 0 && b2 === 0 && b3 !== 0) return "utf-16be";
-  if (b0 !== 0 && b1 === 0 && b2 !== 0 && b3 === 0) return "utf-16le";
+interface Sniffed {
+  charset: UnicodeCharset;
+  /** Bytes of a byte-order mark to skip (0 when the NULs showed the charset). */
+  bom: number;
+}
+
+/** UTF-16 or UTF-32 that the first four bytes show, or null. */
+function sniffedUnicode(b: ArrayLike<number>): Sniffed | null {
+  const [b0, b1, b2, b3] = [b[0], b[1], b[2], b[3]];
+  if (b0 === 0xff && b1 === 0xfe) return b2 === 0 && b3 === 0 ? { charset: "utf-32le", bom: 4 } : { charset: "utf-16le", bom: 2 };
+  if (b0 === 0xfe && b1 === 0xff) return { charset: "utf-16be", bom: 2 };
+  if (b0 === 0 && b1 === 0 && b2 === 0xfe && b3 === 0xff) return { charset: "utf-32be", bom: 4 };
+  if (b3 === undefined) return null;
+  if (b0 === 0 && b1 === 0 && b2 === 0 && b3 !== 0) return { charset: "utf-32be", bom: 0 };
+  if (b0 !== 0 && b1 === 0 && b2 === 0 && b3 === 0) return { charset: "utf-32le", bom: 0 };
+  if (b0 === 0 && b1 !== 0 && b2 === 0 && b3 !== 0) return { charset: "utf-16be", bom: 0 };
+  if (b0 !== 0 && b1 === 0 && b2 !== 0 && b3 === 0) return { charset: "utf-16le", bom: 0 };
   return null;
 }
 
-/** The bytes a body's text stands for: one a character when every character is one byte (binary read as latin1), else its UTF-8. */
-function bytesOf(text: string): Uint8Array {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0xff) return Buffer.from(text, "utf8");
-  return Buffer.from(text, "latin1");
-}
-
-function decodeUtf32(b: Uint8Array, littleEndian: boolean): string {
-  const view = new DataView(b.buffer, b.byteOffset, b.byteLength - (b.byteLength % 4));
-  let out = "";
-  for (let i = 0; i < view.byteLength; i += 4) {
-    const cp = view.getUint32(i, littleEndian);
-    out += cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff) ? String.fromCodePoint(cp) : "\ufffd";
-  }
-  return out;
+/** Bytes per character unit of a charset: how much of a body's bytes make `max` characters at most. */
+function unitBytes(charset: BodyCharset): number {
+  return charset.startsWith("utf-32") ? 4 : charset.startsWith("utf-16") ? 2 : 1;
 }
 
 const utf16le = new TextDecoder("utf-16le");
 const utf16be = new TextDecoder("utf-16be");
+
+/** Code units → text, through one decoder call instead of a string built a character at a time. */
+function fromUnits(units: Uint16Array): string {
+  return utf16le.decode(units);
+}
+
+function decodeUtf32(b: Uint8Array, littleEndian: boolean): string {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength - (b.byteLength % 4));
+  const units = new Uint16Array(view.byteLength / 2);
+  let n = 0;
+  for (let i = 0; i < view.byteLength; i += 4) {
+    const cp = view.getUint32(i, littleEndian);
+    if (cp > 0xffff && cp <= 0x10ffff) {
+      units[n++] = 0xd800 + ((cp - 0x10000) >> 10);
+      units[n++] = 0xdc00 + ((cp - 0x10000) & 0x3ff);
+    } else units[n++] = cp <= 0xffff && (cp < 0xd800 || cp > 0xdfff) ? cp : 0xfffd;
+  }
+  return fromUnits(units.subarray(0, n));
+}
+
+function decodeEbcdic(b: Uint8Array, table: string): string {
+  const units = new Uint16Array(b.length);
+  for (let i = 0; i < b.length; i++) units[i] = table.charCodeAt(b[i]!);
+  return fromUnits(units);
+}
 
 function decodeBytes(b: Uint8Array, charset: BodyCharset): string {
   switch (charset) {
@@ -78,23 +104,20 @@ function decodeBytes(b: Uint8Array, charset: BodyCharset): string {
       return decodeUtf32(b, true);
     case "utf-32be":
       return decodeUtf32(b, false);
-    default: {
-      const table = EBCDIC_TABLES[charset]!;
-      let out = "";
-      for (let i = 0; i < b.length; i++) out += table[b[i]!];
-      return out;
-    }
+    default:
+      return decodeEbcdic(b, EBCDIC_TABLES[charset]!);
   }
 }
 
-/** Share of a decoded text that is control characters or U+FFFD: a wrong guess decodes to mostly those. */
-function garbled(text: string): boolean {
+/** A guess from NULs alone that decodes to control characters is binary, not text: its first characters tell. */
+function garbledStart(text: string): boolean {
+  const head = text.slice(0, 64);
   let bad = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+  for (let i = 0; i < head.length; i++) {
+    const c = head.charCodeAt(i);
     if ((c < 0x20 && c !== 9 && c !== 10 && c !== 13) || c === 0xfffd || (c >= 0x7f && c < 0xa0)) bad++;
   }
-  return bad > text.length / 10;
+  return bad > head.length / 10;
 }
 
 /** `name=value&...` whose bytes are ASCII without NULs: a form that kept its separators. */
@@ -107,50 +130,62 @@ function asciiForm(b: Uint8Array): boolean {
   return eq;
 }
 
-/** A space in each charset, for a form's `+` (EBCDIC's is 0x40). */
-const SPACE_BYTES: Partial<Record<BodyCharset, number[]>> = {
-  "utf-16le": [0x20, 0], "utf-16be": [0, 0x20], "utf-32le": [0x20, 0, 0, 0], "utf-32be": [0, 0, 0, 0x20],
-};
-
-/** One form name or value: `%XX` escapes and plain characters to bytes (`+` the charset's space), then decoded. */
+/** One form name or value: `%XX` escapes and plain characters to bytes (`+` the byte 0x20), then decoded. */
 function decodeFormPiece(piece: string, charset: BodyCharset): string {
-  const bytes: number[] = [];
+  const bytes = new Uint8Array(piece.length);
+  let n = 0;
   for (let i = 0; i < piece.length; i++) {
     const c = piece.charCodeAt(i);
     const escaped = c === 37 ? hexByteAt(piece, i + 1) : -1;
-    if (escaped >= 0) {
-      bytes.push(escaped);
-      i += 2;
-    } else if (c === 43) {
-      for (const s of SPACE_BYTES[charset] ?? [0x40]) bytes.push(s);
-    } else bytes.push(c);
+    if (escaped >= 0) i += 2;
+    bytes[n++] = escaped >= 0 ? escaped : c === 43 ? 0x20 : c;
   }
-  return decodeBytes(Uint8Array.from(bytes), charset);
+  return decodeBytes(bytes.subarray(0, n), charset);
+}
+
+/** The form's pairs decoded and spelled again as UTF-8 `name=value&...`, up to `max` characters. */
+function decodeForm(text: string, charset: BodyCharset, max: number): string {
+  let out = "";
+  for (const pair of text.split("&")) {
+    if (out.length >= max) break;
+    const eq = pair.indexOf("=");
+    const [name, value] = eq < 0 ? [pair, ""] : [pair.slice(0, eq), pair.slice(eq + 1)];
+    out += `${out ? "&" : ""}${encodeURIComponent(decodeFormPiece(name, charset))}=${encodeURIComponent(decodeFormPiece(value, charset))}`;
+  }
+  return out;
+}
+
+/** The charset to read a body in: the Content-Type's, resolved by the bytes for "utf-16"/"utf-32"; else what the bytes show. */
+function chosenCharset(declared: BodyCharset | "utf-16" | "utf-32" | null, sniffed: Sniffed | null): { charset: BodyCharset; bom: number; guessed: boolean } | null {
+  if (declared === "utf-16" || declared === "utf-32") {
+    const shown = sniffed?.charset.startsWith(declared) ? sniffed : null;
+    return { charset: shown?.charset ?? `${declared}le`, bom: shown?.bom ?? 0, guessed: false };
+  }
+  if (declared) return { charset: declared, bom: sniffed?.charset === declared ? sniffed.bom : 0, guessed: false };
+  return sniffed ? { charset: sniffed.charset, bom: sniffed.bom, guessed: sniffed.bom === 0 } : null;
 }
 
 /**
- * The body as its charset makes it (a form re-spelled as UTF-8 `name=value&...`), that charset, and
- * whether the bytes show it (UTF-16 or UTF-32 by a byte-order mark or their NULs: the bytes as sent are
- * no text then) or only the Content-Type says so. Null when the Content-Type names no charset this
- * module decodes and the bytes show none, or when the bytes do not decode to text.
+ * The body read in its charset (a form spelled again as UTF-8 `name=value&...`), at most `max`
+ * characters, and whether the bytes went on past what that reading holds (the body is oversize then).
+ * Null when the Content-Type names no charset this module decodes and the bytes show none, or when a
+ * guess from NULs alone decodes to control characters.
  */
-export function decodeBodyCharset(text: string, contentType: string, form: boolean): { text: string; charset: BodyCharset; shownByBytes: boolean } | null {
+export function decodeBodyCharset(text: string, contentType: string, form: boolean, max: number): { text: string; charset: BodyCharset; cut: boolean } | null {
   const declared = declaredCharset(contentType);
-  const bytes = declared || text.charCodeAt(0) === 0 || text.charCodeAt(1) === 0 || text.charCodeAt(0) >= 0xfe ? bytesOf(text) : null;
-  if (!bytes) return null;
-  const sniffed = sniffedUnicode(bytes);
-  const charset = declared === "utf-16" ? (sniffed?.startsWith("utf-16") ? sniffed : "utf-16le") : declared === "utf-32" ? (sniffed?.startsWith("utf-32") ? sniffed : "utf-32le") : declared ?? sniffed;
-  if (!charset) return null;
-  if (form && asciiForm(bytes)) {
-    const pairs = text.split("&").map((pair) => {
-      const eq = pair.indexOf("=");
-      const [name, value] = eq < 0 ? [pair, ""] : [pair.slice(0, eq), pair.slice(eq + 1)];
-      return `${encodeURIComponent(decodeFormPiece(name, charset))}=${encodeURIComponent(decodeFormPiece(value, charset))}`;
-    });
-    return { text: pairs.join("&"), charset, shownByBytes: false };
+  // The first characters say whether the bytes may show a charset: most bodies cost no conversion.
+  const sniffed = sniffedUnicode(textToBytes(text.slice(0, 4)));
+  const chosen = chosenCharset(declared, sniffed);
+  if (!chosen) return null;
+  const { charset, bom, guessed } = chosen;
+  const limit = bom + unitBytes(charset) * max;
+  const cut = text.length > limit;
+  const sent = cut ? text.slice(0, limit) : text;
+  const bytes = textToBytes(sent);
+  if (form && !guessed && asciiForm(bytes)) {
+    const decoded = decodeForm(sent, charset, max);
+    return { text: decoded.slice(0, max), charset, cut: cut || decoded.length > max };
   }
-  let start = 0;
-  if (charset.startsWith("utf-") && sniffed === charset && (bytes[0] === 0xff || bytes[0] === 0xfe || (bytes[2] === 0xfe && bytes[3] === 0xff))) start = charset.startsWith("utf-32") ? 4 : 2; // the byte-order mark
-  const decoded = decodeBytes(bytes.subarray(start), charset);
-  return garbled(decoded) ? null : { text: decoded, charset, shownByBytes: sniffed === charset };
+  const decoded = decodeBytes(bytes.subarray(bom), charset);
+  return guessed && garbledStart(decoded) ? null : { text: decoded.slice(0, max), charset, cut: cut || decoded.length > max };
 }

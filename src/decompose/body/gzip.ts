@@ -4,7 +4,7 @@
  * bounded attempts and gives the first part of its output, flagged oversize, never a full expansion.
  */
 import { constants, gunzipSync, inflateRawSync, inflateSync, type ZlibOptions } from "node:zlib";
-import { bytesToText } from "../../parse/decode.ts";
+import { bytesToText, textToBytes } from "../../parse/decode.ts";
 
 /** The gzip magic number at the start of a body. */
 export function isGzip(body: string): boolean {
@@ -35,7 +35,7 @@ function tooLarge(e: unknown): boolean {
  * given); null when the body is not a valid stream of that compression.
  */
 export function inflateBody(body: string, compression: Compression, limit: number): { text: string; oversize: boolean } | null {
-  const bytes = Buffer.from(body, "latin1");
+  const bytes = textToBytes(body);
   const inflaters: Inflate[] = compression === "gzip" ? [gunzipSync] : [inflateSync, inflateRawSync]; // "deflate" is zlib-wrapped or, from some clients, raw
   for (const inflate of inflaters) {
     try {

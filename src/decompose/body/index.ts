@@ -1,7 +1,7 @@
 /**
  * The body, read by what its Content-Type claims and, when that is missing or wrong, by what it looks
  * like: urlencoded, multipart, JSON (GraphQL-over-HTTP included), XML, GraphQL, or text judged whole.
- * Gzip/deflate bodies are inflated first, and a body in UTF-16, UTF-32 or EBCDIC is decoded. A body that does not have the structure it claims gives what
+ * Gzip/deflate bodies are inflated first; a body in UTF-16, UTF-32 or EBCDIC is also read decoded. A body that does not have the structure it claims gives what
  * can be read and the flag "body-unparsed"; a body over the limit is looked at up to the limit and
  * flagged "body-oversize".
  */
@@ -53,8 +53,8 @@ export function sniffFormat(body: string): BodyFormat {
 interface Body {
   req: HttpRequest;
   text: string;
-  /** The body was inflated or decoded from its charset (its urlencoded params are not in req.params then). */
-  rewritten: boolean;
+  /** The body was inflated (its urlencoded params are not in req.params then). */
+  inflated: boolean;
   contentType: string;
   encodings: Encoding[];
 }
@@ -64,7 +64,7 @@ function addAs(sink: LeafSink, format: BodyFormat, body: Body): boolean {
   const { text, encodings } = body;
   switch (format) {
     case "urlencoded": {
-      const params = body.rewritten ? parseParams(text, "body") : body.req.params.filter((p) => p.location === "body");
+      const params = body.inflated ? parseParams(text, "body") : body.req.params.filter((p) => p.location === "body");
       const fromBody = params.length ? params : parseParams(text, "body");
       for (const p of fromBody) {
         const path = `body.${p.name}`;
@@ -105,23 +105,23 @@ function addAs(sink: LeafSink, format: BodyFormat, body: Body): boolean {
 }
 
 /**
- * Adds the body's leaves, read inflated, decoded from its charset (charset.ts) and cut at the size limit
- * (flagged). A body whose bytes show UTF-16 or UTF-32 is read decoded; one that only declares a charset
- * is read as sent and, decoded, once more (`body~charset`): a server that ignores the declaration reads
- * the bytes as they are, one that honours it reads the other text.
+ * Adds the body's leaves, read inflated and cut at the size limit (flagged); a body in another charset
+ * (charset.ts) is read as sent and, decoded, once more (`body~charset`): a server that ignores the
+ * charset, or parses past a byte-order mark, reads the bytes as they are, one that honours it the other
+ * text.
  */
 export function addBodyLeaves(sink: LeafSink, req: HttpRequest): void {
   let text = req.body;
   if (!text) return;
   if (req.bodyBytes !== undefined) sink.flag("body-oversize"); // the source kept only its start
   const encodings: Encoding[] = [];
-  let rewritten = false;
+  let inflated = false;
   const compression = compressionOf(headerValue(req, "content-encoding")) ?? (isGzip(text) ? "gzip" : null);
   if (compression) {
     const result = inflateBody(text, compression, sink.limits.maxBodyBytes);
     if (result) {
       text = result.text;
-      rewritten = true;
+      inflated = true;
       encodings.push("gzip");
       if (result.oversize) sink.flag("body-oversize");
     } else {
@@ -130,21 +130,14 @@ export function addBodyLeaves(sink: LeafSink, req: HttpRequest): void {
   }
   const contentType = headerValue(req, "content-type") ?? "";
   const claimed = claimedFormat(contentType);
-  // A charset shrinks the text at most fourfold (UTF-32): what lies past that would be cut below anyway.
-  const decoded = decodeBodyCharset(text.slice(0, 4 * sink.limits.maxBodyBytes), contentType, claimed === "urlencoded");
-  if (decoded?.shownByBytes) {
-    text = decoded.text;
-    rewritten = true;
-  }
-  if (text.length > sink.limits.maxBodyBytes) {
-    sink.flag("body-oversize");
-    text = text.slice(0, sink.limits.maxBodyBytes);
-  }
-  if (!addStructure(sink, { req, text, rewritten, contentType, encodings }, claimed)) return;
-  if (decoded && !decoded.shownByBytes) sink.value("body", "body~charset", "", decoded.text.slice(0, sink.limits.maxBodyBytes), "value", encodings);
+  const decoded = decodeBodyCharset(text, contentType, claimed === "urlencoded", sink.limits.maxBodyBytes);
+  if (text.length > sink.limits.maxBodyBytes || decoded?.cut) sink.flag("body-oversize");
+  if (text.length > sink.limits.maxBodyBytes) text = text.slice(0, sink.limits.maxBodyBytes);
+  if (!addStructure(sink, { req, text, inflated, contentType, encodings }, claimed)) return;
+  if (decoded) sink.value("body", "body~charset", "", decoded.text, "value", encodings);
 }
 
-/** The body read by its claimed or sniffed format, else as one text; false once the sink is full. */
+/** The body read by its claimed or sniffed format, else as one text; false when the sink took no more. */
 function addStructure(sink: LeafSink, body: Body, claimed: BodyFormat): boolean {
   const { text, encodings } = body;
   if (claimed !== "text") {

@@ -20,7 +20,7 @@
 import ipaddr from "ipaddr.js";
 import type { HttpRequest } from "../../core/http-request.ts";
 import { parseIp } from "../../core/ip.ts";
-import type { Leaf } from "../../decompose/leaf.ts";
+import { isHeaderOwnLeaf, type Leaf } from "../../decompose/leaf.ts";
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { finding } from "./text.ts";
 
@@ -88,14 +88,14 @@ export function accessOverrides(req: Pick<HttpRequest, "path" | "clientIp">, lea
   let publicPeer: boolean | undefined;
   for (let at = 0; at < leaves.length; at++) {
     const leaf = leaves[at]!;
-    // The header's own leaf (`header.<name>`, not a reading of it); the names first, a cheap test on every leaf.
+    // The header's own leaf, not a reading of it; the names first, a cheap test on every leaf.
     if (leaf.location !== "header" || leaf.kind !== "value") continue;
     const override = PATH_OVERRIDE_HEADERS.has(leaf.name);
-    if ((!override && !CLIENT_ADDRESS_HEADERS.has(leaf.name)) || leaf.path.length !== leaf.name.length + 7) continue;
+    if ((!override && !CLIENT_ADDRESS_HEADERS.has(leaf.name)) || !isHeaderOwnLeaf(leaf)) continue;
     if (override) {
       const named = routedPath(leaf.text);
       if (named !== null && named !== routedPath(req.path)) out.push({ at, finding: find("path-override", 0.8, 0, leaf.text.length) });
-    } else if (CLIENT_ADDRESS_HEADERS.has(leaf.name) && claimsLoopback(claimedClient(leaf.name, leaf.text))) {
+    } else if (claimsLoopback(claimedClient(leaf.name, leaf.text))) {
       if (publicPeer === undefined) {
         const range = addressRange(req.clientIp.trim());
         publicPeer = range !== null && !LOCAL_RANGES.has(range);

@@ -97,9 +97,10 @@ function phpCalls(s: string, out: Finding[]): void {
  * PHP, Perl or JavaScript alike, and how scanners confirm one (the hash of a marker printed back). A
  * short token and a closing quote or bracket may come first; the call follows the `;` at once, as code
  * written to be short does (prose puts a space there: `Tom; Jerry(cat);`), and ends its statement too.
- * No benign corpus value starts so. A call of a call or of a variable is code for sure.
+ * No benign corpus value starts so. A call of a call or of a variable is code for sure. (Each space run
+ * has one place to go: a long run of spaces before `(;` costs one pass, not a cubic backtrack.)
  */
-const STATEMENT_CALL = /^\s*[\w'"]{0,12}\s*\)*\s*;[A-Za-z_]\w*\(\s*(\$|[A-Za-z_]\w*\s*\()?[^;]{0,256}\)\s*;/;
+const STATEMENT_CALL = /^\s*(?:[\w'"]{1,12}\s*)?(?:\)+\s*)?;[A-Za-z_]\w*\(\s*(\$|[A-Za-z_]\w*\s*\()?[^;]{0,256}\)\s*;/;
 
 function statementCall(s: string, out: Finding[]): void {
   const m = STATEMENT_CALL.exec(s);
@@ -372,20 +373,24 @@ const LONGEST_DISPATCHED = Math.max(...Array.from(DISPATCHED_FUNCTIONS, (f) => f
 const EXEC_TARGETS = new Set(["system", "exec", "passthru", "shell_exec", "popen", "proc_open", "pcntl_exec", "assert", "eval", "phpinfo", "create_function"]);
 
 /**
- * The request-scope rule: a value that names a dispatched function and another that names an exec
- * target, in the query or the body. The finding goes on the target, the whole value its evidence.
+ * The request-scope rule: a value that names a dispatched function (its `code.php-function-name`
+ * finding, so that a request without one costs a look at its findings only) and another value, in the
+ * query or the body, that names an exec target. The finding goes on the target, the whole value its
+ * evidence.
  */
-export function phpDispatch(leaves: readonly Leaf[]): { at: number; finding: Finding }[] {
-  let dispatcher = false;
-  let target = -1;
+export function phpDispatch(leaves: readonly Leaf[], findings: readonly (readonly Finding[])[]): { at: number; finding: Finding }[] {
+  const dispatchers: number[] = [];
+  for (let at = 0; at < findings.length; at++) if (findings[at]!.some((f) => f.rule === "code.php-function-name")) dispatchers.push(at);
+  if (!dispatchers.length) return [];
   for (let at = 0; at < leaves.length; at++) {
     const leaf = leaves[at]!;
     if (leaf.kind !== "value" || (leaf.location !== "query" && leaf.location !== "body") || leaf.text.length > LONGEST_DISPATCHED + 2) continue;
-    const name = leaf.text.trim().toLowerCase();
-    if (DISPATCHED_FUNCTIONS.has(name)) dispatcher = true;
-    else if (target === -1 && EXEC_TARGETS.has(name)) target = at;
+    // A target beside a dispatcher other than itself (`q=shell_exec` alone is the 0.75 name, no more).
+    if (EXEC_TARGETS.has(leaf.text.trim().toLowerCase()) && dispatchers.some((d) => d !== at)) {
+      return [{ at, finding: finding("code-injection", "code.php-dispatch", 0.9, 0, leaf.text.length) }];
+    }
   }
-  return dispatcher && target !== -1 ? [{ at: target, finding: finding("code-injection", "code.php-dispatch", 0.9, 0, leaves[target]!.text.length) }] : [];
+  return [];
 }
 
 /**
@@ -393,9 +398,9 @@ export function phpDispatch(leaves: readonly Leaf[]): { at: number; finding: Fin
  * that route by path info load the class a request names, so naming one that the routes never offer
  * (a container, the request object, the app) calls into the framework itself. The class is written
  * from PHP's root namespace (a leading backslash) after a slash or at the start; `\xd0\xb0` byte
- * escapes are no class.
+ * escapes are no class. Names and namespaces are bounded, so that a long run of `\a` costs one pass.
  */
-const PHP_CLASS_ROUTE = /(?:^|\/)\\(?!x[0-9a-f]{2}\\)[A-Za-z_]\w*(?:\\[A-Za-z_]\w*)+(?:\/|::)[A-Za-z_]\w*/;
+const PHP_CLASS_ROUTE = /(?:^|\/)\\(?![xX][0-9a-fA-F]{2}\\)[A-Za-z_]\w{0,63}(?:\\[A-Za-z_]\w{0,63}){1,16}(?:\/|::)[A-Za-z_]\w{0,63}/;
 
 /**
  * Groovy runs a string, or a list of strings, as a command: `"id".execute()`, `["sh","-c","id"].execute()`

@@ -11,7 +11,7 @@
  *   `Content-Length`, `Refresh`, ...): strong;
  * - mail recipient headers (`Bcc:`, `Cc:`): strong, other mail headers moderate;
  * - any other `Name: value` line: only outside a body, where a value has no business spanning lines;
- *   stronger when the value starts with the break.
+ *   proof when the value starts with the break and the name is hyphenated as header names are.
  * Some servers keep only the low byte of a UTF-16 character when they write a header, so `嘊` (U+560A)
  * and `嘍` (U+560D) act as LF and CR: they count as breaks too.
  */
@@ -30,6 +30,9 @@ const RESPONSE_HEADERS = new Set([
 const BROWSER_STATE_HEADERS = new Set(["set-cookie", "set-cookie2", "location", "refresh"]);
 const MAIL_RECIPIENTS = new Set(["bcc", "cc", "to"]);
 const MAIL_HEADERS = new Set(["from", "subject", "reply-to", "sender", "return-path", "content-transfer-encoding", "mime-version", "x-mailer"]);
+
+/** Words joined by hyphens, as header names are written. */
+const HEADER_SHAPED = /^[a-z0-9]+(?:-[a-z0-9]+)+$/;
 
 /** A second request smuggled after the break: `GET / HTTP/1.1`. */
 const REQUEST_LINE = /^[A-Z]{3,10} [^\s]{1,256} HTTP\/\d(?:\.\d)?\b/;
@@ -96,8 +99,9 @@ function injectedLine(text: string, at: number, i: number, blankLine: boolean, i
   if (MAIL_HEADERS.has(name)) return find("mail-header-injection", inBody ? 0.5 : 0.7, at, end);
   if (inBody) return null;
   // A parameter or header that starts with the break has no line of its own before the header it
-  // adds: it was written to break out of one (proof, as a mail command there is).
-  return find("header-line", at === 0 ? 0.85 : 0.6, at, end);
+  // adds: it was written to break out of one (proof, as a mail command there is), when the name is
+  // shaped as header names are (`X-Probe`, `Wapiti-Header`), not a word a note starts with (`Re:`, `Note:`).
+  return find("header-line", at === 0 && HEADER_SHAPED.test(name) ? 0.85 : 0.6, at, end);
 }
 
 const strongest = (a: Finding | null, b: Finding | null) => (!a || (b && b.strength > a.strength) ? b : a);

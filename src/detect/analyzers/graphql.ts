@@ -43,44 +43,48 @@ function asksIntrospection(set: SelectionSetNode | undefined, depth = 0): boolea
   return false;
 }
 
-/** Adds each field asked for at the root of the document's mutations to `counts`; the most times one was. */
-function countMutationFields(doc: DocumentNode, counts = new Map<string, number>()): number {
-  let most = 0;
+/**
+ * How often each field is asked for at the root of one mutation of the document, the most of any of
+ * its mutations (a document may hold many operations, of which a request runs one).
+ */
+function mutationFieldCounts(doc: DocumentNode): Map<string, number> {
+  const most = new Map<string, number>();
   for (const def of doc.definitions) {
     if (def.kind !== Kind.OPERATION_DEFINITION || def.operation !== "mutation") continue;
-    for (const sel of def.selectionSet.selections) {
-      if (sel.kind !== Kind.FIELD) continue;
-      const n = (counts.get(sel.name.value) ?? 0) + 1;
-      counts.set(sel.name.value, n);
-      most = Math.max(most, n);
-    }
+    const counts = new Map<string, number>();
+    for (const sel of def.selectionSet.selections) if (sel.kind === Kind.FIELD) counts.set(sel.name.value, (counts.get(sel.name.value) ?? 0) + 1);
+    for (const [field, n] of counts) most.set(field, Math.max(most.get(field) ?? 0, n));
   }
   return most;
 }
 
+const largest = (counts: Map<string, number>) => Math.max(0, ...counts.values());
+
 /**
  * The request-scope rule: one mutation field asked for BATCH_ALIASES times or more across a request's
- * documents (a JSON array batch; aliases in each add up). The finding goes on the first document, the
+ * documents (a JSON array batch; aliases in each add up). A document's decoded readings (`~js-escape`,
+ * `~unpadded`) are that document again, not one more. The finding goes on the first document, the
  * whole of it its evidence.
  */
 export function operationBatch(leaves: readonly Leaf[]): { at: number; finding: Finding }[] {
   const documents: number[] = [];
   let calls = 0;
   for (let at = 0; at < leaves.length; at++) {
-    const text = leaves[at]!.text;
-    if (leaves[at]!.kind !== "graphql" || !text.includes("mutation")) continue;
+    const { kind, text, path } = leaves[at]!;
+    if (kind !== "graphql" || !text.includes("mutation")) continue;
+    const last = documents.length ? leaves[documents[documents.length - 1]!]!.path : null;
+    if (last !== null && path.startsWith(`${last}~`)) continue;
     documents.push(at);
     for (let i = text.indexOf("("); i !== -1 && calls < BATCH_ALIASES; i = text.indexOf("(", i + 1)) calls++;
   }
   // Only a batch of documents is read again, and only when it calls fields (with arguments) often enough.
   if (documents.length < 2 || calls < BATCH_ALIASES) return [];
-  const counts = new Map<string, number>();
-  let most = 0;
+  const total = new Map<string, number>();
   for (const at of documents) {
     const doc = parseGraphql(leaves[at]!.text);
-    if (doc) most = Math.max(most, countMutationFields(doc, counts));
+    if (doc) for (const [field, n] of mutationFieldCounts(doc)) total.set(field, (total.get(field) ?? 0) + n);
   }
-  if (most < BATCH_ALIASES) return [];
+  if (largest(total) < BATCH_ALIASES) return [];
   const first = documents[0]!;
   return [{ at: first, finding: finding("scanner", "graphql.operation-batch", 0.85, 0, leaves[first]!.text.length) }];
 }
@@ -100,7 +104,7 @@ export const graphqlAnalyzer: Analyzer = {
     if (introspection && doc.definitions.some((d) => (d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION) && asksIntrospection(d.selectionSet))) {
       out.push(finding("scanner", "graphql.introspection", 0.85, introspection.index, introspection.index + introspection[0].length));
     }
-    if (batch && countMutationFields(doc) >= BATCH_ALIASES) out.push(finding("scanner", "graphql.alias-batch", 0.85, mutation, s.length));
+    if (batch && largest(mutationFieldCounts(doc)) >= BATCH_ALIASES) out.push(finding("scanner", "graphql.alias-batch", 0.85, mutation, s.length));
     return out;
   },
 };

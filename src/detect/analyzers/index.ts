@@ -78,7 +78,7 @@ export class LeafAnalysis {
   analyzeRequest(req: Pick<HttpRequest, "host" | "referer" | "path" | "clientIp">, leaves: readonly Leaf[]): Finding[][] {
     const findings = leaves.map((l) => this.analyze(l));
     // Cached arrays are shared between requests: a request's own finding goes into a copy.
-    for (const found of [sessionIdFromElsewhere(req, leaves), accessOverrides(req, leaves), operationBatch(leaves), phpDispatch(leaves)]) {
+    for (const found of [sessionIdFromElsewhere(req, leaves), accessOverrides(req, leaves), operationBatch(leaves), phpDispatch(leaves, findings)]) {
       for (const { at, finding } of found) findings[at] = [...findings[at]!, finding];
     }
     return findings;

@@ -258,12 +258,13 @@ const LOOPBACK_WEB = 0.7;
  */
 const LOOPBACK_WEB_REDIRECT = 0.5;
 /**
- * Ports of services that speak no HTTP or run a machine's insides (SSH, mail, SMB, databases, Redis,
- * memcached, Docker's, etcd's and the kubelet's APIs, Elasticsearch): a URL naming one on this machine or
- * its network asks the server to reach that service for the client, as SSRF probes and exploits do
- * (`http://127.0.0.1:6379/`). A web app's own URLs name web ports (3000, 8080).
+ * Ports of services that speak no HTTP (FTP, SSH, telnet, mail, RPC, SMB, LDAP, databases, RDP, Redis,
+ * memcached): a web URL naming one on this machine or its network asks the server to reach that
+ * service for the client, as SSRF probes and exploits do (`http://127.0.0.1:6379/`). The HTTP APIs on
+ * a network (Elasticsearch, CouchDB, Docker's, the kubelet's) are what admin tools' data-source URLs
+ * name every day: those stay internal hosts.
  */
-const SERVICE_PORTS = new Set([21, 22, 23, 25, 110, 111, 135, 139, 143, 389, 445, 1433, 1521, 2375, 2376, 2379, 3306, 3389, 5432, 5984, 6379, 9200, 10250, 11211, 27017]);
+const SERVICE_PORTS = new Set([21, 22, 23, 25, 110, 111, 135, 139, 143, 389, 445, 1433, 1521, 3306, 3389, 5432, 6379, 11211, 27017]);
 const EMBEDDED_WORTH_JUDGING = /^[\d[]|metadata|instance-data|[^\x00-\x7f]/i;
 
 function ssrfFindings(url: UrlParts, leading: boolean, out: Finding[], loopbackWeb = LOOPBACK_WEB): void {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { compressionOf, inflateBody, isGzip } from "../../../src/decompose/body/gzip.ts";
+import { bytesToText } from "../../../src/parse/decode.ts";
 
 const latin1 = (b: Uint8Array) => Buffer.from(b).toString("latin1");
 
@@ -10,6 +11,13 @@ describe("gzip/deflate bodies", () => {
     expect(inflateBody(latin1(gzipSync(text)), "gzip", 1 << 20)).toEqual({ text, oversize: false });
     expect(inflateBody(latin1(deflateSync(text)), "deflate", 1 << 20)).toEqual({ text, oversize: false });
     expect(inflateBody(latin1(deflateRawSync(text)), "deflate", 1 << 20)).toEqual({ text, oversize: false });
+  });
+
+  test("a gzip body as a log source hands it over (windows-1252 for 0x80-0x9F) inflates too", () => {
+    const text = `{"q":"${"1 union select 1,2 ".repeat(50)}"}`;
+    const compressed = gzipSync(text);
+    expect(compressed.some((b) => b >= 0x80 && b <= 0x9f)).toBe(true);
+    expect(inflateBody(bytesToText(compressed), "gzip", 1 << 20)).toEqual({ text, oversize: false });
   });
 
   test("a zip bomb stops at the limit, flagged oversize, with the first part of its output", () => {

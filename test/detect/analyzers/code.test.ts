@@ -122,12 +122,13 @@ describe("code analyzer", () => {
       const req = rawHttpParser.parse(`GET ${target} HTTP/1.1\r\nHost: a\r\n\r\n`, { source: "t" });
       if (isParseError(req)) throw new Error(req.reason);
       const { leaves } = decompose(req);
-      return phpDispatch(leaves).map(({ at, finding }) => [leaves[at]!.path, finding.rule, finding.strength]);
+      return phpDispatch(leaves, leaves.map((l) => codeAnalyzer.analyze(l))).map(({ at, finding }) => [leaves[at]!.path, finding.rule, finding.strength]);
     };
     expect(dispatch("/index.php?function=call_user_func_array&vars[0]=system&vars[1][]=id")).toEqual([["query.vars[0]", "code.php-dispatch", 0.9]]);
     expect(dispatch("/api?cb=Shell_Exec&f=assert")).toEqual([["query.f", "code.php-dispatch", 0.9]]);
+    expect(dispatch("/api?cb=call_user_func&f=passthru")).toEqual([["query.f", "code.php-dispatch", 0.9]]);
     // One of the two alone is a word or the 0.75 name.
-    for (const t of ["/fonts?family=system", "/docs?q=call_user_func_array", "/a?theme=system&mode=exec"]) expect([t, dispatch(t)]).toEqual([t, []]);
+    for (const t of ["/fonts?family=system", "/docs?q=call_user_func_array", "/docs?q=shell_exec", "/a?theme=system&mode=exec"]) expect([t, dispatch(t)]).toEqual([t, []]);
   });
 
   test("PHP: a route to a namespaced class and its method; byte escapes and Windows paths are none", () => {

@@ -36,10 +36,13 @@ describe("crlf analyzer", () => {
     expect(maxStrength(crlfAnalyzer, body("Dear team\r\nQuit smoking\r\nDATA\r\n"))).toBeLessThanOrEqual(0.5);
   });
 
-  test("any header line in a parameter that starts with the break is strong; after text, or in a body, it is not", () => {
+  test("a hyphenated header line in a parameter that starts with the break is proof; a word, after text, or in a body, it is not", () => {
     expect(crlfAnalyzer.analyze(leaf("\r\nX-Scanner-Probe: 1"))).toMatchObject([{ rule: "crlf.header-line", strength: 0.85 }]);
     expect(maxStrength(crlfAnalyzer, leaf("\nFoo-Bar: baz", { location: "header", path: "header.x-data", name: "x-data" }))).toBe(0.85);
     expect(maxStrength(crlfAnalyzer, leaf("Hello\nName: John"))).toBe(0.6);
+    // A note that opens with a line break and a word and a colon is no header's shape.
+    expect(maxStrength(crlfAnalyzer, leaf("\nNote: call me"))).toBe(0.6);
+    expect(maxStrength(crlfAnalyzer, leaf("\nRe: hello"))).toBe(0.6);
     expect(crlfAnalyzer.analyze(body("\nName: John\nPhone: 555"))).toEqual([]);
   });
 

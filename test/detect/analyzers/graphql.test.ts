@@ -47,6 +47,13 @@ describe("GraphQL analyzer", () => {
     // A page's queries batched together, or different mutations, are what clients send.
     expect(batched(Array.from({ length: 20 }, (_, i) => `query Q${i} { product(id: ${i}) { name } }`))).toEqual([]);
     expect(batched(Array.from({ length: 12 }, (_, i) => `mutation { save${i}(v: "x") { ok } }`))).toEqual([]);
+    // One document with escapes is read decoded too: that reading is the same document, not a second one.
+    expect(batched([`mutation { ${Array.from({ length: 5 }, (_, i) => `r${i}: updateRow(id: ${i}, note: "caf\\u00e9") { ok }`).join(" ")} }`])).toEqual([]);
+  });
+
+  test("named operations of one document are counted each alone: a request runs one of them", () => {
+    const named = Array.from({ length: 10 }, (_, i) => `mutation Op${i} { updateItem(id: ${i}) { ok } }`).join(" ");
+    expect(doc(named)).toBe(0);
   });
 
   test("only a GraphQL document is read: a value that mentions the words, or text that does not parse, is not", () => {

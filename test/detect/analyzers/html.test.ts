@@ -240,8 +240,9 @@ describe("html analyzer: a scanner's reflection probe", () => {
     }
   });
 
-  test("three of the four, the four apart, or a character class in code are not", () => {
-    for (const text of ['class=""><a href="/">', "a < b and 'c' > \"d\"", 'html.replace(/[<>"\']/g, esc)', "s.replace(/[&<>\"']/g, f)", "<<<<>>>>"]) {
+  test("three of the four, the four apart, a character class in code, or prose naming them are not", () => {
+    const letter = `Dear support, your form rejects my text. ${"It worked last week. ".repeat(4)}Characters like <>'" are all escaped now.`;
+    for (const text of ['class=""><a href="/">', "a < b and 'c' > \"d\"", 'html.replace(/[<>"\']/g, esc)', "s.replace(/[&<>\"']/g, f)", "<<<<>>>>", letter]) {
       expect([text, rules(text).has("html.reflection-probe")]).toEqual([text, false]);
     }
   });

@@ -51,11 +51,12 @@ describe("ssrf analyzer: where a URL points", () => {
     expect(rules(ssrfAnalyzer, leaf("169.254.169.254/latest/user-data"))).toEqual(["ssrf.metadata-host"]);
   });
 
-  test("a URL naming a service port that speaks no HTTP on this machine or its network is strong; a web port or a public host is not", () => {
-    for (const url of ["http://[::1]:22/", "http://localhost:6379/", "http://10.0.0.5:2375/containers/json", "http://192.168.1.10:9200/_cat/indices", "//127.0.0.1:11211"]) {
+  test("a URL naming a service port that speaks no HTTP on this machine or its network is strong; a web port, an HTTP API or a public host is not", () => {
+    for (const url of ["http://[::1]:22/", "http://localhost:6379/", "http://10.0.0.5:3306/", "http://192.168.1.10:445/", "//127.0.0.1:11211"]) {
       expect([url, rules(ssrfAnalyzer, leaf(url)).includes("ssrf.internal-service"), maxStrength(ssrfAnalyzer, leaf(url))]).toEqual([url, true, 0.85]);
     }
-    for (const url of ["http://localhost:8080/admin", "http://localhost:3000/callback", "http://db.example.com:5432/", "http://203.0.113.5:6379/", "http://localhost:6379x/"]) {
+    // Web ports, HTTP APIs on the network (a dashboard's data source), public hosts.
+    for (const url of ["http://localhost:8080/admin", "http://localhost:3000/callback", "http://10.0.0.12:9200", "http://10.0.0.5:2375/containers/json", "http://db.example.com:5432/", "http://203.0.113.5:6379/", "http://localhost:6379x/"]) {
       expect([url, rules(ssrfAnalyzer, leaf(url)).includes("ssrf.internal-service")]).toEqual([url, false]);
     }
     // Inside prose, as before, a loopback URL counts for nothing.
