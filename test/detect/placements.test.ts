@@ -47,6 +47,14 @@ describe("escaped path segments of ordinary pages", () => {
   });
 });
 
+describe("a question about web pages in a comment", () => {
+  test("a <script> tag named in prose, whose text is no JavaScript: not flagged", async () => {
+    const body = JSON.stringify({ comment: "Use <script> tags to include JavaScript in HTML pages, or a file of its own." });
+    const [v] = await detector.judge([req(`POST /api/comments HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n\r\n${body}`)]);
+    expect(v!.isAnomaly).toBe(false);
+  });
+});
+
 describe("attacks wherever they sit", () => {
   // The leaf named first; a RegExp where two leaves carry the same piece (the path's, and the route value's).
   const cases: [string, string, string, string | RegExp][] = [

@@ -247,3 +247,30 @@ describe("html analyzer: a scanner's reflection probe", () => {
     }
   });
 });
+
+describe("html analyzer: a script element whose text cannot run", () => {
+  test("a <script> tag named in prose, its text no JavaScript, is no script tag; an injected one is, closed or not", () => {
+    for (const text of ["Use <script> tags to include JavaScript in HTML pages.", "put a <script> block is how old pages did it", "Use <script> blocks wisely </script> in old pages"]) {
+      expect([text, rules(text).has("html.script-tag")]).toEqual([text, false]);
+    }
+    // A module's text, and an SVG script's with its character references decoded, are scripts too.
+    for (const text of ["<script>alert(1)", "<script>", "<script>//", '"><script>x = "abc', "<script>alert`1", "<script>a=1;b=2</script>", "<script><!-- alert(1) --></script>", '<script type=module>import x from "//e.example/x.js"</script>', "<svg><script>alert&#40;1&#41;</script>"]) {
+      expect([text, rules(text).has("html.script-tag")]).toEqual([text, true]);
+    }
+  });
+
+  test("only a bare tag with no markup around its text is judged: where a browser could read the body otherwise, it stays a script tag", () => {
+    const quiet = "document.documentElement.dataset.ran=1";
+    for (const text of [
+      `<!--><script>x="-->";${quiet}</script>`, // a comment a browser ends at once
+      `<?x y="><script>x='">';${quiet}</script>`, // a bogus comment that ends at the first >
+      '<script x=`a`y="b>' + quiet + '//">Use words here</script>', // an attribute a browser ends elsewhere
+      `<script>x="</scripty>";${quiet}</script>`, // no end tag: </scripty> is text
+      `<script><!--<script>\nx="</script>";${quiet}</script>`, // an escaped script text
+      `<script>${quiet};f()=1</script>`, // V8's run-time error, acorn's early one
+      `<svg><script><![CDATA[${quiet}]]></script></svg>`, // XML text
+    ]) {
+      expect([text, rules(text).has("html.script-tag")]).toEqual([text, true]);
+    }
+  });
+});

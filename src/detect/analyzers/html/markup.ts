@@ -13,6 +13,7 @@ import { URL_ATTRS, attributeHits, type Hit } from "./attributes.ts";
 import { cssThreat } from "./css.ts";
 import { dataUrlPayload, isDataUrl } from "./url-scheme.ts";
 import { isEventHandlerName } from "./events.ts";
+import { inertScript } from "./script-body.ts";
 import { checkJs } from "../js/check.ts";
 
 /** Markup nested in markup (srcdoc, data: URLs) is read this many levels deep at most. */
@@ -121,7 +122,10 @@ function tagHits(s: string, tag: Tag, depth: number, out: Hit[]): void {
   const name = tag.name.slice(tag.name.lastIndexOf(":") + 1);
   if (name === "script" || (name === "style" && isScriptStyle(tag))) {
     const src = name === "script" && scriptSource(tag);
-    out.push({ construct: src ? "script-src" : "script-tag", strength: src || tag.closed ? 0.9 : 0.8, ...span });
+    // A script whose text cannot parse runs nothing: a tag named in prose, not one injected.
+    if (src || !tag.closed || !inertScript(s, tag.start, tag.bodyStart, tag.bodyEnd, tag.attrs.length === 0)) {
+      out.push({ construct: src ? "script-src" : "script-tag", strength: src || tag.closed ? 0.9 : 0.8, ...span });
+    }
     for (const h of checkJs(s, tag.bodyStart, tag.bodyEnd, "script")) out.push({ ...h, construct: `js-${h.construct}` });
   } else if (name === "style" && tag.bodyEnd > tag.bodyStart) {
     const css = cssThreat(s.slice(tag.bodyStart, tag.bodyEnd));
