@@ -143,17 +143,20 @@ export type Redactor = (req: HttpRequest, reasons: Reason[], raw?: string) => Re
 
 /**
  * Past the leaf limit each request part's values are judged together, as one text leaf named after
- * the part (src/decompose/sink.ts). Headers and cookies hold credentials, and which value a span of
- * that text came from is not known: evidence found there is not kept.
+ * the part (src/decompose/sink.ts), and which value a span of that text came from is not known.
+ * Evidence found there is not kept where a secret may be among the values: always in the headers and
+ * cookies, which hold credentials; in the query and the body when one of their values was redacted.
  */
-const CREDENTIAL_PARTS = new Set(["header", "cookie"]);
+function blankPartWideEvidence(reasons: Reason[], redacted: readonly Redaction[]): void {
+  const secretParts = new Set(["header", "cookie", ...redacted.map((e) => e.field.split(".", 1)[0]!)]);
+  for (const r of reasons) if (secretParts.has(r.field)) r.evidence = "";
+}
 
 /** A redactor for one installation: `key` is its secret (store/redaction-key.ts). */
 export function createRedactor(key: Uint8Array): Redactor {
   const sha = (value: string) => new Bun.CryptoHasher("sha256", key).update(value).digest("hex").slice(0, 12);
 
   return (req, reasons, raw) => {
-    for (const r of reasons) if (CREDENTIAL_PARTS.has(r.field)) r.evidence = "";
     const redacted: Redaction[] = [];
     /** Wire text of a whole field → its redacted text, for the raw line. */
     const replaced = new Map<string, string>();
@@ -266,6 +269,7 @@ export function createRedactor(key: Uint8Array): Redactor {
       extra[name] = isSecretName(name) || name.startsWith("cookie_") ? replace(value, marker(`extra.${name}`, value)) : value;
     }
 
+    blankPartWideEvidence(reasons, redacted);
     const out: RedactedRequest = { ...req, query, params, referer: req.referer ? url(req.referer) : req.referer, headers, cookies, body, extra, redacted };
     if (raw !== undefined) {
       const kept = redactRaw(raw, replaced, secrets);

@@ -99,6 +99,18 @@ describe("createRedactor", () => {
     expect(reasons.map((r) => r.evidence)).toEqual(["", "", "<script>"]);
   });
 
+  test("evidence found in the query read together past the leaf limit is not kept when a query value is a secret", () => {
+    const tautology = (): Reason[] => [{ field: "query", name: "sqli", evidence: "MySecretPassword2026' or 1=1", detector: "generic", weight: 0.99, detail: "sql.tautology" }];
+    const withSecret = tautology();
+    const r = redact(request({ request: "GET /login?a=1&password=MySecretPassword2026%27%20or%201%3D1-- HTTP/1.1" }), withSecret);
+    expect(withSecret[0]!.evidence).toBe("");
+    expect(JSON.stringify(r)).not.toContain("MySecretPassword2026");
+    // No secret among the query's values: the evidence explains the verdict.
+    const without = tautology();
+    redact(request({ request: "GET /search?a=1&q=x HTTP/1.1" }), without);
+    expect(without[0]!.evidence).toBe("MySecretPassword2026' or 1=1");
+  });
+
   test("log variables: $cookie_NAME and secret-named ones are redacted, the others kept", () => {
     const r = redact(request({ cookie_session: "abcdef123456", arg_token: "t-999999", upstream_addr: "10.0.0.2:8080" }), []);
     expect(r.extra).toEqual({ cookie_session: marker("abcdef123456"), arg_token: marker("t-999999"), upstream_addr: "10.0.0.2:8080" });

@@ -370,7 +370,8 @@ const LONGEST_DISPATCHED = Math.max(...Array.from(DISPATCHED_FUNCTIONS, (f) => f
  * a command or code. `system` alone is a word (a font family, a theme); beside a dispatched function
  * (`function=call_user_func_array&vars[0]=system`) it is the target.
  */
-const EXEC_TARGETS = new Set(["system", "exec", "passthru", "shell_exec", "popen", "proc_open", "pcntl_exec", "assert", "eval", "phpinfo", "create_function"]);
+const EXEC_TARGETS = new Set([...RUNS_COMMAND, "assert", "eval", "phpinfo", "create_function"]);
+const LONGEST_TARGET = Math.max(...Array.from(EXEC_TARGETS, (f) => f.length));
 
 /**
  * The request-scope rule: a value that names a dispatched function (its `code.php-function-name`
@@ -384,7 +385,7 @@ export function phpDispatch(leaves: readonly Leaf[], findings: readonly (readonl
   if (!dispatchers.length) return [];
   for (let at = 0; at < leaves.length; at++) {
     const leaf = leaves[at]!;
-    if (leaf.kind !== "value" || (leaf.location !== "query" && leaf.location !== "body") || leaf.text.length > LONGEST_DISPATCHED + 2) continue;
+    if (leaf.kind !== "value" || (leaf.location !== "query" && leaf.location !== "body") || leaf.text.length > LONGEST_TARGET + 2) continue;
     // A target beside a dispatcher other than itself (`q=shell_exec` alone is the 0.75 name, no more).
     if (EXEC_TARGETS.has(leaf.text.trim().toLowerCase()) && dispatchers.some((d) => d !== at)) {
       return [{ at, finding: finding("code-injection", "code.php-dispatch", 0.9, 0, leaf.text.length) }];

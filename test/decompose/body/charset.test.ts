@@ -43,8 +43,12 @@ describe("body charsets", () => {
     expect(textAt("application/x-www-form-urlencoded; charset=ibm037", form, "body~charset~url-in-value.query.q")).toBe(PAYLOAD);
     const padded = decomposed("application/x-www-form-urlencoded; charset=ibm037", `${form}&p=${"\x20".repeat(50)}`).leaves;
     expect(padded.some((l) => l.path.startsWith("body~charset") && l.text.includes(PAYLOAD))).toBe(true);
-    for (const name of ["cp037", "IBM037", "ibm37", "ebcdic-cp-us", "IBM01140", "cp1026", "ibm273", "cp875", "IBM01047", "ibm01141"]) {
-      expect([name, decodeBodyCharset("a=b", `application/x-www-form-urlencoded; charset=${name}`, true, MAX)?.charset]).toEqual([name, expect.any(String)]);
+    const pages: [string, string][] = [
+      ["cp037", "cp037"], ["IBM037", "cp037"], ["ibm37", "cp037"], ["ebcdic-cp-us", "cp037"], ["IBM01140", "cp1140"], ["cp1026", "cp1026"],
+      ["ibm273", "cp273"], ["cp875", "cp875"], ["ebcdic-cp-be", "cp500"], ["IBM01047", "cp037"], ["ibm01141", "cp037"],
+    ];
+    for (const [name, charset] of pages) {
+      expect([name, decodeBodyCharset("a=b", `application/x-www-form-urlencoded; charset=${name}`, true, MAX)?.charset]).toEqual([name, charset]);
     }
     // ASCII-based code pages are no EBCDIC.
     for (const name of ["cp1252", "ibm437", "cp850"]) expect([name, decodeBodyCharset("a=b", `text/plain; charset=${name}`, false, MAX)]).toEqual([name, null]);
@@ -77,6 +81,15 @@ describe("body charsets", () => {
     ] as const) {
       expect([type, decodeBodyCharset(body, type, false, MAX)]).toEqual([type, null]);
     }
+  });
+
+  test("a form within the limit whose decoded reading outgrows it is cut and flagged oversize", () => {
+    // Escaped cp875 bytes of Greek letters: three characters each as sent, six each spelled again as UTF-8.
+    const form = `q=${escaped(ebcdic("ΑΒΓΔΕ".repeat(12), "cp875"))}`;
+    expect(form.length).toBeLessThan(200);
+    expect(decodeBodyCharset(form, "application/x-www-form-urlencoded; charset=cp875", true, 200)).toMatchObject({ cut: true });
+    const { flags } = decompose(request(["POST /x HTTP/1.1", "Host: a", "Content-Type: application/x-www-form-urlencoded; charset=cp875"], form), { maxBodyBytes: 200 });
+    expect(flags).toContain("body-oversize");
   });
 
   test("past the body limit the reading is cut and the body flagged oversize, whatever the charset", () => {

@@ -269,6 +269,7 @@ describe("html analyzer: a script element whose text cannot run", () => {
       `<script><!--<script>\nx="</script>";${quiet}</script>`, // an escaped script text
       `<script>${quiet};f()=1</script>`, // V8's run-time error, acorn's early one
       `<svg><script><![CDATA[${quiet}]]></script></svg>`, // XML text
+      "<script>Use words here</script>", // a value that opens with the tag
     ]) {
       expect([text, rules(text).has("html.script-tag")]).toEqual([text, true]);
     }

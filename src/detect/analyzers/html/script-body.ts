@@ -44,7 +44,8 @@ function fails(body: string, options: Options, closedInValue: boolean): boolean 
  * no attributes.
  */
 export function inertScript(s: string, tagStart: number, bodyStart: number, bodyEnd: number, bare: boolean): boolean {
-  if (!bare || s.lastIndexOf("<", tagStart - 1) !== -1) return false;
+  // A value that opens with the tag is markup from its first character, not prose naming a tag.
+  if (!bare || tagStart === 0 || s.lastIndexOf("<", tagStart - 1) !== -1) return false;
   const body = s.slice(bodyStart, bodyEnd);
   if (body.length > MAX_BODY || body.trim() === "" || body.indexOf("<") !== -1) return false;
   const closedInValue = bodyEnd < s.length;
