@@ -13,7 +13,9 @@
 import type { HttpRequest } from "../core/http-request.ts";
 import { percentDecode } from "../parse/decode.ts";
 import { addGraphqlLeaves, looksLikeGraphql } from "./body/graphql.ts";
-import { routeValuePath } from "./leaf.ts";
+import { routeValuePath, type Leaf } from "./leaf.ts";
+import { DEFAULT_DECOMPOSE_LIMITS } from "./limits.ts";
+import { GenerationalCache } from "../core/generational-cache.ts";
 import type { LeafSink } from "./sink.ts";
 import { addSourceUrlLeaves } from "./url.ts";
 
@@ -89,7 +91,40 @@ export function addCookieLeaves(sink: LeafSink, req: HttpRequest): void {
 export function addHeaderLeaves(sink: LeafSink, req: HttpRequest): void {
   for (const [name, value] of req.headers) {
     if (SKIPPED_HEADERS.has(name) || !value) continue;
-    if (SOURCE_URL_HEADERS.has(name)) addSourceUrlLeaves(sink, name, value);
-    else if (!sink.key("header", `header.${name}`, name) || !sink.value("header", `header.${name}`, name, value)) return;
+    if (!addHeader(sink, name, value)) return;
   }
+}
+
+/**
+ * The leaves a header line gave, by the line: a client sends its User-Agent, Accept and Referer word
+ * for word request after request, and their readings (decodings, URL parts) are the same each time.
+ * Only lines short enough and readings that met no limit are kept, so memory stays bounded whatever
+ * is sent and a reading cut by a limit is always done again.
+ */
+const recentHeaders = new GenerationalCache<string, readonly Leaf[]>(4096);
+const CACHED_HEADER_CHARS = 320;
+const CACHED_HEADER_LEAVES = 8;
+
+function addHeader(sink: LeafSink, name: string, value: string): boolean {
+  // Other limits (a test's, a caller's) read differently: only the defaults' readings are shared.
+  const key = sink.limits === DEFAULT_DECOMPOSE_LIMITS && value.length <= CACHED_HEADER_CHARS ? `${name}\n${value}` : null;
+  const seen = key === null ? undefined : recentHeaders.get(key);
+  if (seen && sink.replay(seen)) return true;
+  const leaves = sink.leaves.length;
+  const flags = sink.flagsRaised;
+  const more = readHeader(sink, name, value);
+  const read = sink.leaves.length - leaves;
+  if (key !== null && more && sink.flagsRaised === flags && read <= CACHED_HEADER_LEAVES && sink.leaves.length < sink.limits.maxLeaves) {
+    recentHeaders.set(key, sink.leaves.slice(leaves));
+  }
+  return more;
+}
+
+function readHeader(sink: LeafSink, name: string, value: string): boolean {
+  if (SOURCE_URL_HEADERS.has(name)) {
+    addSourceUrlLeaves(sink, name, value);
+    return true;
+  }
+  const path = `header.${name}`;
+  return sink.key("header", path, name) && sink.value("header", path, name, value);
 }

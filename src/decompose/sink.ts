@@ -9,6 +9,7 @@
  */
 import type { Encoding, FieldLocation, Leaf, LeafKind, RequestFlag } from "./leaf.ts";
 import type { DecomposeLimits } from "./limits.ts";
+import { GenerationalCache } from "../core/generational-cache.ts";
 
 /** Adds a leaf's decoded children; `layer` is how many encodings were undone to reach the leaf. */
 export type Expander = (sink: LeafSink, leaf: Leaf, layer: number) => void;
@@ -29,6 +30,17 @@ const PROTOTYPE_NAME = /__proto__|(?:^|[.[])prototype(?:$|[.\]])/;
  * `__proto__`), unlike `user_id` or `soap:Body`.
  */
 export function isPlainName(name: string): boolean {
+  if (name.length > CACHED_NAME_CHARS) return judgeName(name);
+  let plain = recentNames.get(name);
+  if (plain === undefined) recentNames.set(name, (plain = judgeName(name)));
+  return plain;
+}
+
+/** Names come back in every request (headers, cookies, parameters, JSON keys): judged once while they do. */
+const recentNames = new GenerationalCache<string, boolean>(4096);
+const CACHED_NAME_CHARS = 64;
+
+function judgeName(name: string): boolean {
   // `proto` first: most names are no prototype, and a key is tested for every JSON member.
   return PLAIN_NAME.test(name) && !PROPERTY_PATH.test(name) && !(name.indexOf("proto") !== -1 && PROTOTYPE_NAME.test(name));
 }
@@ -52,7 +64,15 @@ export class LeafSink {
     private readonly budgetOfRest = () => 2 * limits.maxBodyBytes,
   ) {}
 
+  /** Times a flag was raised, again or not: whether a reading met a limit, though its flag was already up. */
+  private raised = 0;
+
+  get flagsRaised(): number {
+    return this.raised;
+  }
+
   flag(flag: RequestFlag): void {
+    this.raised++;
     if (!this.flags.includes(flag)) this.flags.push(flag);
   }
 
@@ -80,6 +100,16 @@ export class LeafSink {
     const texts = this.rest.get(leaf.location);
     if (texts) texts.push(leaf.text);
     else this.rest.set(leaf.location, [leaf.text]);
+    return true;
+  }
+
+  /**
+   * Leaves read before, with their readings, taken as they are when they all fit under the leaf limit
+   * (the header cache, request.ts). False when they do not: the caller reads them afresh.
+   */
+  replay(leaves: readonly Leaf[]): boolean {
+    if (this.leaves.length + leaves.length > this.limits.maxLeaves) return false;
+    this.leaves.push(...leaves);
     return true;
   }
 

@@ -116,3 +116,35 @@ describe("past the leaf limit, whatever the body", () => {
     expect(leaves.at(-1)).toMatchObject({ path: "body", kind: "text", text: "<script>alert(1)</script>" });
   });
 });
+
+describe("a header line read again", () => {
+  /** Seven URL encodings of markup: one more than the default limits undo in a value. */
+  const sevenTimes = (text: string) => Array.from({ length: 7 }).reduce<string>((t) => encodeURIComponent(t), text);
+  const get = (query: string, headers: string[]) => request([`GET /a?${query} HTTP/1.1`, "Host: x", ...headers]);
+
+  test("gives the leaves and flags its first reading gave, request after request", () => {
+    const headers = ["User-Agent: Mozilla/5.0 (cache test 1)", "Referer: https://x/list?page=2&q=%3Cb%3E", "X-Token: eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."];
+    const first = decompose(get("id=1", headers));
+    const again = decompose(get("id=2", headers));
+    expect(again.leaves.filter((l) => l.location === "header")).toEqual(first.leaves.filter((l) => l.location === "header"));
+    expect(first.leaves.some((l) => l.path === "header.referer.query.q" && l.text === "<b>")).toBe(true);
+    expect(again.flags).toEqual(first.flags);
+  });
+
+  test("a reading that met a limit is done again each time, even when the request had raised that flag before it", () => {
+    const deep = sevenTimes("<b>cache test 2</b>");
+    // The query meets the encoding limit first, so the header's own meeting of it adds no new flag.
+    expect(decompose(get(`q=${encodeURIComponent(deep)}`, [`X-Deep: ${deep}`])).flags).toContain("too-deep");
+    expect(decompose(get("q=1", [`X-Deep: ${deep}`])).flags).toContain("too-deep");
+  });
+
+  test("is not taken past the leaf limit: what no longer fits is judged in the part's rest", () => {
+    const header = "X-Probe: <script>cache test 3</script>";
+    decompose(get("id=1", [header]));
+    // The path and 9,999 parameters fill the limit: the header's value goes to the headers' rest.
+    const full = decompose(get(Array.from({ length: DEFAULT_DECOMPOSE_LIMITS.maxLeaves - 1 }, (_, i) => `p${i}=1`).join("&"), [header]));
+    expect(full.leaves).toHaveLength(DEFAULT_DECOMPOSE_LIMITS.maxLeaves + 1);
+    expect(full.leaves.at(-1)).toMatchObject({ location: "header", kind: "text", text: "<script>cache test 3</script>" });
+    expect(full.flags).toContain("too-many-leaves");
+  });
+});

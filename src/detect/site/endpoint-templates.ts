@@ -9,6 +9,7 @@ import type { HttpRequest } from "../../core/http-request.ts";
 import { percentDecode } from "../../parse/decode.ts";
 import { HEX_ID, UUID } from "../identifiers.ts";
 import { canonicalPath } from "../normalize.ts";
+import { GenerationalCache } from "../../core/generational-cache.ts";
 
 /** A slug of letters and digits, with `-`, `_` or `.` between its parts. */
 const SLUG = /^[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*$/;
@@ -33,9 +34,24 @@ export function foldSegment(segment: string): string {
   return segment;
 }
 
+/**
+ * Keys of the paths seen lately: a site's traffic asks for the same few thousand paths over and over,
+ * and a key costs a decoding, a canonical form and a regex test of every segment.
+ */
+const recentKeys = new GenerationalCache<string, string>(20_000);
+/** Longer paths are keyed afresh each time: the cache's memory stays bounded whatever paths are sent. */
+const CACHED_PATH_CHARS = 512;
+
 /** `/api/users/123/orders` → `/api/users/{n}/orders`: ids are not endpoints. */
 export function endpointKey(req: Pick<HttpRequest, "path">): string {
-  return canonicalPath(percentDecode(req.path)).split("/").map(foldSegment).join("/");
+  if (req.path.length > CACHED_PATH_CHARS) return keyOf(req.path);
+  let key = recentKeys.get(req.path);
+  if (key === undefined) recentKeys.set(req.path, (key = keyOf(req.path)));
+  return key;
+}
+
+function keyOf(path: string): string {
+  return canonicalPath(percentDecode(path)).split("/").map(foldSegment).join("/");
 }
 
 /** A position generalizes when it holds at least this many distinct segments (the root: `ROOT_MIN_DISTINCT`). */

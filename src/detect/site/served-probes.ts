@@ -12,10 +12,14 @@ function servesEndpoint(profile: SiteProfile, req: Pick<HttpRequest, "path">): b
   return templateOf(profile.endpoints, endpointKey(req)) !== null;
 }
 
-/** `g` without the scanner verdict of a path the site serves (the same object when there is none). */
+/**
+ * `g` without the scanner verdict of a path the site serves (the same object when there is none). A
+ * leaf without a finding has the combiner's constant verdict, whatever its class: there is nothing to
+ * take away, and most requests stop at that check, before the path is folded and looked up.
+ */
 export function withoutServedProbes(g: GenericScore, req: HttpRequest, profile: SiteProfile, scannerClass: number): GenericScore {
   const probe = (k: number) => g.leaves[k]!.cls === scannerClass && g.leaves[k]!.leaf.location === "path";
-  if (g.top < 0 || !probe(g.top) || !servesEndpoint(profile, req)) return g;
+  if (g.top < 0 || g.leaves[g.top]!.findings.length === 0 || !probe(g.top) || !servesEndpoint(profile, req)) return g;
   const out: GenericScore = { ...g, score: 0, cls: 0, top: -1 };
   g.leaves.forEach((l, k) => {
     if (!probe(k) && l.attack > out.score) [out.score, out.cls, out.top] = [l.attack, l.cls, k];
