@@ -36,18 +36,23 @@ export const LEAF_KINDS = [
 ] as const;
 export type LeafKind = (typeof LEAF_KINDS)[number];
 
+/**
+ * One value of a request and where it sat. Read-only: the decompose stage shares one reading of a
+ * repeated header line between requests (request.ts), so a leaf is never changed once made; a
+ * stage that needs another text makes another leaf.
+ */
 export interface Leaf {
   /** The request part it came from (what the site profile and the location features know). */
-  location: FieldLocation;
+  readonly location: FieldLocation;
   /** Where it sat: `path`, `query.id`, `header.referer.query.q`, `body.json.user.name`, `body.multipart.f.filename`. */
-  path: string;
+  readonly path: string;
   /** Its own name: the parameter, key, header or part name; "" for the path and a whole body. */
-  name: string;
+  readonly name: string;
   /** The value as the application reads it (after the part's own decoding: a query value is URL-decoded once). */
-  text: string;
-  kind: LeafKind;
+  readonly text: string;
+  readonly kind: LeafKind;
   /** The decodings that led from the part's text to this one, outermost first; [] for a plain value. */
-  encodings: Encoding[];
+  readonly encodings: readonly Encoding[];
 }
 
 const ROUTE_VALUE_PREFIX = "path.segment[";

@@ -96,26 +96,43 @@ export function addHeaderLeaves(sink: LeafSink, req: HttpRequest): void {
 }
 
 /**
- * The leaves a header line gave, by the line: a client sends its User-Agent, Accept and Referer word
- * for word request after request, and their readings (decodings, URL parts) are the same each time.
- * Only lines short enough and readings that met no limit are kept, so memory stays bounded whatever
- * is sent and a reading cut by a limit is always done again.
+ * The leaves a header line gave: a client sends its User-Agent, Accept and Referer word for word
+ * request after request, and their readings (decodings, URL parts) are the same each time. Kept by
+ * the value, then by the names it came under (a few), so that no separator can join a name and a
+ * value into another line's key. Only short lines and readings that met no limit are kept, so memory
+ * stays bounded whatever is sent and a reading cut by a limit is always done again. Every request
+ * that replays a reading gets the very same objects: a Leaf is read-only (leaf.ts). Not frozen: a
+ * frozen object's other shape slowed every analyzer that reads leaves of both kinds by a tenth.
  */
-const recentHeaders = new GenerationalCache<string, readonly Leaf[]>(4096);
-const CACHED_HEADER_CHARS = 320;
+interface HeaderReading {
+  name: string;
+  leaves: readonly Leaf[];
+  next: HeaderReading | undefined;
+}
+
+const recentHeaders = new GenerationalCache<string, HeaderReading>(4096);
+/** Name and value together: what one kept line may hold, its leaves holding the value's readings. */
+const CACHED_LINE_CHARS = 320;
 const CACHED_HEADER_LEAVES = 8;
+const NAMES_PER_VALUE = 4;
 
 function addHeader(sink: LeafSink, name: string, value: string): boolean {
   // Other limits (a test's, a caller's) read differently: only the defaults' readings are shared.
-  const key = sink.limits === DEFAULT_DECOMPOSE_LIMITS && value.length <= CACHED_HEADER_CHARS ? `${name}\n${value}` : null;
-  const seen = key === null ? undefined : recentHeaders.get(key);
-  if (seen && sink.replay(seen)) return true;
+  const cacheable = sink.limits === DEFAULT_DECOMPOSE_LIMITS && name.length + value.length <= CACHED_LINE_CHARS;
+  const first = cacheable ? recentHeaders.get(value) : undefined;
+  let names = 0;
+  for (let seen = first; seen; seen = seen.next, names++) {
+    // A reading that no longer fits under the leaf limit is done afresh: what does not fit goes to the part's rest.
+    if (seen.name === name) return sink.replay(seen.leaves) || readHeader(sink, name, value);
+  }
   const leaves = sink.leaves.length;
   const flags = sink.flagsRaised;
   const more = readHeader(sink, name, value);
   const read = sink.leaves.length - leaves;
-  if (key !== null && more && sink.flagsRaised === flags && read <= CACHED_HEADER_LEAVES && sink.leaves.length < sink.limits.maxLeaves) {
-    recentHeaders.set(key, sink.leaves.slice(leaves));
+  if (cacheable && more && sink.flagsRaised === flags && read <= CACHED_HEADER_LEAVES && sink.leaves.length < sink.limits.maxLeaves) {
+    const reading = { name, leaves: sink.leaves.slice(leaves), next: undefined };
+    if (!first) recentHeaders.set(value, reading);
+    else if (names < NAMES_PER_VALUE) first.next = { ...reading, next: first.next };
   }
   return more;
 }

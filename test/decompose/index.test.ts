@@ -131,6 +131,36 @@ describe("a header line read again", () => {
     expect(again.flags).toEqual(first.flags);
   });
 
+  test("is replayed: the second request gets the very leaves the first read", () => {
+    const headers = ["User-Agent: Mozilla/5.0 (cache test 4)", "Referer: https://x/list?page=4"];
+    const first = decompose(get("id=1", headers)).leaves.filter((l) => l.location === "header");
+    const again = decompose(get("id=2", headers)).leaves.filter((l) => l.location === "header");
+    expect(again).toHaveLength(first.length);
+    again.forEach((leaf, i) => expect(leaf).toBe(first[i]!));
+  });
+
+  test("only under the default limits: a caller's own limits read the line afresh", () => {
+    const deep = "X-Twice: " + encodeURIComponent(encodeURIComponent("<b>cache test 5</b>"));
+    expect(decompose(get("id=1", [deep])).flags).toEqual([]);
+    expect(decompose(get("id=1", [deep]), { maxEncodingLayers: 1 }).flags).toContain("too-deep");
+  });
+
+  test("a name and a value are never taken for another line's: no separator joins them", () => {
+    const base = get("id=1", []);
+    const withHeader = (name: string, value: string): HttpRequest => ({ ...base, headers: [["host", "x"], [name, value]] });
+    decompose(withHeader("x-a\n' union", "select password from users--"));
+    const read = decompose(withHeader("x-a", "' union\nselect password from users--")).leaves;
+    expect(read.find((l) => l.path === "header.x-a")?.text).toBe("' union\nselect password from users--");
+  });
+
+  test("a long line is not kept: its name counts with its value", () => {
+    const long = `X-${"n".repeat(400)}: v=cache-test-6`;
+    const first = decompose(get("id=1", [long])).leaves.filter((l) => l.location === "header");
+    const again = decompose(get("id=1", [long])).leaves.filter((l) => l.location === "header");
+    expect(again).toEqual(first);
+    expect(again[0]).not.toBe(first[0]);
+  });
+
   test("a reading that met a limit is done again each time, even when the request had raised that flag before it", () => {
     const deep = sevenTimes("<b>cache test 2</b>");
     // The query meets the encoding limit first, so the header's own meeting of it adds no new flag.
