@@ -34,7 +34,11 @@ export const ANALYZERS: readonly Analyzer[] = [
 
 /** Findings remembered: user agents, paths and many values repeat across requests. */
 const CACHE_ENTRIES = 100_000;
-/** Longer values are rarely repeated: they are always analyzed. */
+/**
+ * Longer values are rarely repeated: they are always analyzed. The same bound holds for the path a
+ * value is kept under, which names can make as long as a request allows: a flood of long names must
+ * not fill the cache's memory.
+ */
 const CACHE_MAX_CHARS = 256;
 /** Places remembered per text: a value seen under more paths than this (`true`, `1`) is judged again there. */
 const MAX_PLACES = 4;
@@ -58,7 +62,7 @@ export class LeafAnalysis {
   constructor(private readonly analyzers: readonly Analyzer[] = ANALYZERS) {}
 
   analyze(leaf: Leaf): Finding[] {
-    if (leaf.text.length > CACHE_MAX_CHARS) return this.run(leaf);
+    if (leaf.text.length > CACHE_MAX_CHARS || leaf.path.length > CACHE_MAX_CHARS) return this.run(leaf);
     const first = this.cache.get(leaf.text);
     let places = 0;
     for (let p = first; p; p = p.next, places++) if (p.kind === leaf.kind && p.path === leaf.path) return p.findings;

@@ -52,6 +52,19 @@ test("the same text is remembered per kind and path: each place gets its own fin
   expect(analysis.analyze(at("query.next")).map((f) => f.rule)).toEqual(["by-path.next"]);
 });
 
+test("a value under a long path is analyzed each time, never remembered: names cannot fill the cache", () => {
+  let calls = 0;
+  const counting: Analyzer = { name: "counting", analyze: () => (calls++, []) };
+  const analysis = new LeafAnalysis([counting]);
+  const long: Leaf = { ...leaf("v"), path: `header.x-${"n".repeat(300)}` };
+  analysis.analyze(long);
+  analysis.analyze(long);
+  expect(calls).toBe(2);
+  analysis.analyze(leaf("v"));
+  analysis.analyze(leaf("v"));
+  expect(calls).toBe(3);
+});
+
 test("a value with `+` for its spaces is read both ways by every analyzer, with spans on the value", () => {
   const analysis = new LeafAnalysis();
   const strongest = (text: string) => analysis.analyze(leaf(text)).reduce((m, f) => Math.max(m, f.strength), 0);
