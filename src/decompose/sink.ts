@@ -9,7 +9,6 @@
  */
 import type { Encoding, FieldLocation, Leaf, LeafKind, RequestFlag } from "./leaf.ts";
 import type { DecomposeLimits } from "./limits.ts";
-import { GenerationalCache } from "../core/generational-cache.ts";
 
 /** Adds a leaf's decoded children; `layer` is how many encodings were undone to reach the leaf. */
 export type Expander = (sink: LeafSink, leaf: Leaf, layer: number) => void;
@@ -30,17 +29,6 @@ const PROTOTYPE_NAME = /__proto__|(?:^|[.[])prototype(?:$|[.\]])/;
  * `__proto__`), unlike `user_id` or `soap:Body`.
  */
 export function isPlainName(name: string): boolean {
-  if (name.length > CACHED_NAME_CHARS) return judgeName(name);
-  let plain = recentNames.get(name);
-  if (plain === undefined) recentNames.set(name, (plain = judgeName(name)));
-  return plain;
-}
-
-/** Names come back in every request (headers, cookies, parameters, JSON keys): judged once while they do. */
-const recentNames = new GenerationalCache<string, boolean>(4096);
-const CACHED_NAME_CHARS = 64;
-
-function judgeName(name: string): boolean {
   // `proto` first: most names are no prototype, and a key is tested for every JSON member.
   return PLAIN_NAME.test(name) && !PROPERTY_PATH.test(name) && !(name.indexOf("proto") !== -1 && PROTOTYPE_NAME.test(name));
 }

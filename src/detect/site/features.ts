@@ -35,6 +35,20 @@ function setsOf(pp: ParamProfile) {
   return sets;
 }
 
+/** Set views of a profile's header and extension lists, and the known extensions as a person reads them. */
+const profileSets = new WeakMap<SiteProfile, { headers: Set<string>; extensions: Set<string>; knownExtensions: string }>();
+function profileSetsOf(profile: SiteProfile) {
+  let sets = profileSets.get(profile);
+  if (!sets) {
+    const knownExtensions = profile.extensions.slice(0, 8).map((e) => `.${e || "(none)"}`).join(" ");
+    profileSets.set(profile, (sets = { headers: new Set(profile.headers), extensions: new Set(profile.extensions), knownExtensions }));
+  }
+  return sets;
+}
+
+/** Each feature's place in the vector. */
+const FEATURE_INDEX = Object.fromEntries(SITE_FEATURES.map((f, i) => [f, i])) as Record<SiteFeature, number>;
+
 /** Generic score → a bounded logit, so that the scorer can weigh it linearly. */
 function genericLogit(p: number): number {
   const q = Math.min(Math.max(p, 1e-6), 1 - 1e-6);
@@ -44,8 +58,9 @@ function genericLogit(p: number): number {
 export function siteFeatures(profile: SiteProfile, req: HttpRequest, genericScore: number): { vector: Float32Array; findings: SiteFinding[] } {
   const v = new Float32Array(SITE_FEATURES.length);
   const findings: SiteFinding[] = [];
+  const known = profileSetsOf(profile);
   const set = (f: SiteFeature, value: number, finding: Omit<SiteFinding, "feature" | "value"> | null) => {
-    const i = SITE_FEATURES.indexOf(f);
+    const i = FEATURE_INDEX[f];
     if (value > v[i]!) v[i] = value;
     if (finding && value > 0) findings.push({ feature: f, value, ...finding });
   };
@@ -56,7 +71,7 @@ export function siteFeatures(profile: SiteProfile, req: HttpRequest, genericScor
   if (!ep) {
     set("unknownEndpoint", 1, { field: "path", evidence: key, detail: `endpoint never seen in ${profile.requests} training requests` });
     const ext = extensionOf(key);
-    if (!profile.extensions.includes(ext)) set("unknownExtension", 1, { field: "path", evidence: ext ? `.${ext}` : key, detail: `file type never served (known: ${profile.extensions.slice(0, 8).map((e) => `.${e || "(none)"}`).join(" ")})` });
+    if (!known.extensions.has(ext)) set("unknownExtension", 1, { field: "path", evidence: ext ? `.${ext}` : key, detail: `file type never served (known: ${known.knownExtensions})` });
   } else if (!ep.methods.includes(req.method)) {
     set("unusualMethod", 1, { field: "method", evidence: req.method, detail: `this endpoint takes ${ep.methods.join(", ")}` });
   }
@@ -102,7 +117,7 @@ export function siteFeatures(profile: SiteProfile, req: HttpRequest, genericScor
     if (pp.enumValues && !sets.enumValues!.has(value)) set("enumViolation", 1, { field, evidence: value.slice(0, 60), detail: `this parameter takes one of ${pp.enumValues.slice(0, 5).map((e) => JSON.stringify(e)).join(", ")}` });
   }
   set("unknownParams", Math.log1p(unknownParams), null);
-  const unknownHeaders = profile.headers.length ? req.headers.filter(([h]) => !profile.headers.includes(h)) : [];
+  const unknownHeaders = profile.headers.length ? req.headers.filter(([h]) => !known.headers.has(h)) : [];
   if (unknownHeaders.length) set("unknownHeaders", Math.log1p(unknownHeaders.length), { field: `header.${unknownHeaders[0]![0]}`, evidence: unknownHeaders.map(([h]) => h).join(", "), detail: "headers never seen in training traffic" });
   return { vector: v, findings };
 }
