@@ -118,11 +118,21 @@ export class GenericModel {
   /** Decomposes, analyzes and scores a batch of requests in one lexical and one combiner call. */
   async scoreRequests(requests: HttpRequest[]): Promise<GenericScore[]> {
     const decomposed = requests.map((r) => decompose(r));
-    const leaves = decomposed.flatMap((d) => d.leaves);
-    const findings = decomposed.flatMap((d, i) => this.analysis.analyzeRequest(requests[i]!, d.leaves));
+    // Every leaf of the batch in order, its findings, and which have any. Plain loops: a flatMap makes
+    // an array for each request and each leaf, and a batch holds thousands of leaves.
+    const leaves: Leaf[] = [];
+    const findings: Finding[][] = [];
     // A leaf without a finding has the combiner's empty vector (see combiner.ts), whose answer is the
     // same for all: computed once, and the lexical model runs only for the leaves with one.
-    const found = findings.flatMap((f, i) => (f.length ? [i] : []));
+    const found: number[] = [];
+    decomposed.forEach((d, r) => {
+      const judged = this.analysis.analyzeRequest(requests[r]!, d.leaves);
+      for (let i = 0; i < d.leaves.length; i++) {
+        if (judged[i]!.length) found.push(leaves.length);
+        leaves.push(d.leaves[i]!);
+        findings.push(judged[i]!);
+      }
+    });
     const lexical = await this.lexical.probabilities(found.map((i) => leaves[i]!));
     const probs = await this.combiner.run(found.map((i, k) => combinerVector(leaves[i]!, findings[i]!, lexical[k]!)));
     this.unremarkable ??= this.verdictAt(await this.combiner.run([{ idx: new Int32Array(0), val: new Float32Array(0) }]), 0);
