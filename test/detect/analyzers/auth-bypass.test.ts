@@ -48,6 +48,27 @@ describe("a token with its signature switched off", () => {
   });
 });
 
+
+describe("a token that brings the key to check it with", () => {
+  const bearer = (header: unknown) => request(`GET /api/me HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer ${token(header, "c2ln")}`);
+
+  test("its own key (jwk) or a URL to fetch one from (jku, x5u), wherever the token travels", () => {
+    expect(authFindings(bearer({ alg: "RS256", jwk: { kty: "RSA", e: "AQAB", n: "u1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0_IzW7yWR7QkrmBL7jTKEn5u-qKhbwKfBstIs-bMY2Zkp18gnTxKLxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW_VDL5AaWTg0nLVkjRo9z-40RQzuVaE8AkAFmxZzow3x-VJYKdjykkJ0iT9wCS0DRTXu269V264Vf_3jvredZiKRkgwlL9xNAwxXFg0x_XFw005UWVRIkdgcKWTjpBP2dPwVZ4WWC-9aGVd-Gyn1o0CLelf4rEjGoXbAAEgAqeGUxrcIlbjXfbcmw" } }))).toEqual([["header.authorization~base64~json.jwk.kty", "auth.token-brings-key", "RSA"]]);
+    expect(authFindings(bearer({ alg: "RS256", typ: "JWT", jku: "https://attacker.example/jwks.json" }))).toEqual([["header.authorization~base64~json.jku", "auth.token-brings-key", "https://attacker.example/jwks.json"]]);
+    expect(authFindings(request(`GET /api/me HTTP/1.1\r\nHost: a\r\nCookie: jwt=${token({ alg: "RS256", x5u: "http://attacker.example/cert.pem" }, "c2ln")}`)).map(([path, rule]) => [path, rule])).toEqual([["cookie.jwt~base64~json.x5u", "auth.token-brings-key"]]);
+  });
+
+  test("a token naming its key by kid, a DPoP proof's own key, a key in the claims, and JWKS documents in the clear are nothing", () => {
+    expect(authFindings(bearer({ alg: "RS256", typ: "JWT", kid: "2024-key-1" }))).toEqual([]);
+    const proof = token({ typ: "dpop+jwt", alg: "ES256", jwk: { kty: "EC", crv: "P-256", x: "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs", y: "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA" } }, "c2ln");
+    expect(authFindings(request(`GET /api/me HTTP/1.1\r\nHost: a\r\nDPoP: ${proof}`))).toEqual([]);
+    const popClaims = `${b64({ alg: "RS256", kid: "k" })}.${b64({ sub: "x", cnf: { jwk: { kty: "EC", crv: "P-256", x: "a", y: "b" } } })}.c2ln`;
+    expect(authFindings(request(`GET /api/me HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer ${popClaims}`))).toEqual([]);
+    expect(authFindings(request(`POST /keys HTTP/1.1\r\nHost: a\r\nContent-Type: application/json`, "203.0.113.9", `{"keys":[{"kty":"RSA","e":"AQAB","n":"abc"}],"jku":"https://idp.example/jwks"}`))).toEqual([]);
+    // A header that names a key URL that is no URL.
+    expect(authFindings(bearer({ alg: "RS256", jku: "key-1" }))).toEqual([]);
+  });
+});
 describe("headers that reroute the path or claim the server's own address", () => {
   test("X-Original-URL or X-Rewrite-URL naming another path is found; the request's own path (a proxy's) is not", () => {
     expect(authFindings(request("GET / HTTP/1.1\r\nHost: a\r\nX-Original-URL: /admin/users?delete=1"))).toEqual([["header.x-original-url", "auth.path-override", "/admin/users?delete=1"]]);

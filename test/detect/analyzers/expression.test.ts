@@ -136,8 +136,9 @@ describe("expression analyzer: Log4Shell", () => {
     expect(top("${lower:JNDI}", "log4shell")).toBe(0);
   });
 
-  test("Log4j's own lookups: one that reads a secret counts some, one that only hides letters counts as proof", () => {
-    for (const s of ["${env:AWS_SECRET_ACCESS_KEY}", "x-${sys:user.name}", "${ctx:loginId}", "${env:NOPE:-j}"]) expect(top(s, "log4shell")).toBe(0.7);
+  test("Log4j's own lookups: env and sys count some, one only Log4j resolves or one that only hides letters counts as proof", () => {
+    for (const s of ["${env:AWS_SECRET_ACCESS_KEY}", "x-${sys:user.name}", "${env:NOPE:-j}", "${env:PATH}"]) expect(top(s, "log4shell")).toBe(0.7);
+    for (const s of ["${java:version}", "${ctx:loginId}", "x ${jvmrunargs:0} y", "${JAVA:os}", "${k8s:podName}"]) expect(analyze(s).find((f) => f.class === "log4shell")).toMatchObject({ rule: "expression.log4j-only-lookup", strength: 0.85 });
     for (const s of ["${::-j}", "${${::-${::-$${::-j}}}}", "${:1337:-x}"]) expect(top(s, "log4shell")).toBe(0.85);
     expect(analyze("a ${env:HOME} b").find((f) => f.class === "log4shell")!.rule).toBe("expression.log4j-secret-lookup");
     // Other template languages: bash and Compose defaults, Spring placeholders, JS templates.

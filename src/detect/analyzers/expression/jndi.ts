@@ -144,20 +144,25 @@ export function jndiHits(s: string, passes = MAX_PASSES): JndiHit[] {
 }
 
 /**
- * Log4j's other lookups, which no other template language writes. `${env:AWS_SECRET_ACCESS_KEY}`,
- * `${sys:user.name}`, `${ctx:...}` put a secret into a log line (and, inside a host name, out by
- * DNS). A lookup with a default behind an empty name, `${::-j}` or `${:x:-j}`, exists only to hide letters
+ * Log4j's other lookups. `${java:version}`, `${ctx:loginId}`, `${jvmrunargs:...}` are written by no
+ * other template language: in a request they are a probe for lookups (proof). `${env:...}` and
+ * `${sys:...}` put a secret into a log line (and, inside a host name, out by DNS) too, but Commons
+ * Configuration, PowerShell (`${env:PATH}`) and editors' settings write them as well: they count some.
+ * A lookup with a default behind an empty name, `${::-j}` or `${:x:-j}`, exists only to hide letters
  * from filters; nested (`${${::-${::-$${::-j}}}}`) it made Log4j recurse until it died (CVE-2021-45105).
  */
-const SECRET_LOOKUP = /\$\{\s*(?:env|sys|java|ctx|main|k8s|docker|web|spring|bundle|jvmrunargs|sd|log4j)\s*:[^{}\s]{1,128}\}/i;
+const LOG4J_ONLY_LOOKUP = /\$\{\s*(?:java|ctx|main|k8s|docker|web|spring|bundle|jvmrunargs|sd|log4j|marker|event)\s*:[^{}\s]{1,128}\}/i;
+const SECRET_LOOKUP = /\$\{\s*(?:env|sys)\s*:[^{}\s]{1,128}\}/i;
 /** `${::-`, `${:x:-`, `${x::-`: a default behind an empty prefix or an empty name. */
 const HIDING_LOOKUP = /\$\{(?::[^{}$:\s]{0,16}|[^{}$:\s]{0,16}:):-/;
 
 /** Log4j lookups that are no JNDI call: the strongest, or null. */
-export function log4jLookupHit(s: string): (JndiHit & { rule: "log4j-hiding-lookup" | "log4j-secret-lookup" }) | null {
+export function log4jLookupHit(s: string): (JndiHit & { rule: "log4j-hiding-lookup" | "log4j-only-lookup" | "log4j-secret-lookup" }) | null {
   if (s.indexOf("${") === -1) return null;
   const hiding = HIDING_LOOKUP.exec(s);
   if (hiding) return { rule: "log4j-hiding-lookup", strength: 0.85, start: hiding.index, end: hiding.index + hiding[0].length };
+  const own = LOG4J_ONLY_LOOKUP.exec(s);
+  if (own) return { rule: "log4j-only-lookup", strength: 0.85, start: own.index, end: own.index + own[0].length };
   const secret = SECRET_LOOKUP.exec(s);
   return secret ? { rule: "log4j-secret-lookup", strength: 0.7, start: secret.index, end: secret.index + secret[0].length } : null;
 }
