@@ -312,8 +312,15 @@ function groupsLookLikeText(s: string, start: number, end: number): boolean {
   return ascii * 5 >= groups * 4;
 }
 
+/**
+ * `eyJ`: the base64 of `{"`, how every token header and JSON document in base64 starts. Such a run is
+ * decoded whatever its other groups look like: non-ASCII text in it (a name, or padding put there to
+ * look binary) must not hide a token's header; bytesAsText still turns away what is no UTF-8 text.
+ */
+const startsAsJsonObject = (s: string, start: number) => s.startsWith("eyJ", start);
+
 function decodeBase64Run(s: string, start: number, end: number, min = MIN_BASE64_RUN): string | null {
-  if (end - start < min || (end - start) % 4 === 1 || !groupsLookLikeText(s, start, end)) return null;
+  if (end - start < min || (end - start) % 4 === 1 || !(groupsLookLikeText(s, start, end) || startsAsJsonObject(s, start))) return null;
   // Node's base64 decoder reads the standard and the URL-safe alphabets alike, padding or not.
   return bytesAsText(Buffer.from(s.slice(start, end), "base64"));
 }

@@ -5,11 +5,13 @@
  *   that honours it accepts whatever claims the token makes (CVE-2015-9235 and its kin). The decompose
  *   stage decodes a token's parts wherever it travels (a cookie, a parameter, a body, a header), so the
  *   header's `alg` is a leaf of its own, under a base64 reading.
- * - A token whose header brings the key to check it with: a key of its own (`jwk`, CVE-2018-0114) or
- *   a URL to fetch one from (`jku`, `x5u`). A library that trusts it verifies the attacker's signature
- *   with the attacker's key. Issuers name their keys by `kid` in tokens they hand out; a key inside
- *   the header belongs only in a DPoP proof (RFC 9449), sent in its own `DPoP` header, which is
- *   nothing. A key in the claims (`cnf.jwk`, proof of possession) is not at the top of a part.
+ * - A token sent as the bearer's credential (the `Authorization` header, a header named for a token,
+ *   a cookie) whose header brings the key to check it with: a key of its own (`jwk`, CVE-2018-0114)
+ *   or a URL to fetch one from (`jku`, `x5u`). A library that trusts it verifies the attacker's
+ *   signature with the attacker's key. Issuers name the keys of the tokens they hand out by `kid`.
+ *   Protocols that carry a key in a JWS header do so elsewhere, and are nothing: a DPoP proof in its
+ *   `DPoP` header, ACME's requests and OpenID4VCI's proofs in JSON bodies, client assertions in forms,
+ *   STIR/SHAKEN's `Identity` header; so is a key in the claims (the token's second part).
  * - `X-Original-URL`, `X-Rewrite-URL` or `X-Override-URL` naming another path than the request's:
  *   frameworks that honour them (Symfony, Zend, IIS URL Rewrite) route to that path after the front end
  *   allowed the request's own. A proxy that sets one for the path it forwards sets the same path: that
@@ -34,11 +36,13 @@ const find = (rule: string, strength: number, start: number, end: number): Findi
 /** A token header's `alg`, as decompose reads a base64 part as JSON: `cookie.jwt~base64~json.alg`, `~base64#2~json.alg`. */
 const TOKEN_ALG_PATH = /~base64(?:#\d+)?~json\.alg$/;
 const NO_ALGORITHM = /^\s*none\s*$/i;
-/** A token header's own key (`~json.jwk.kty`: every JWK names its type) or where to fetch one (`~json.jku`, `~json.x5u`). */
-const TOKEN_KEY_PATH = /~base64(?:#\d+)?~json\.(?:jwk\.kty|jku|x5u)$/;
+/**
+ * A credential token's header (its first part) holding its own key (`~json.jwk.kty`: every JWK names
+ * its type) or where to fetch one (`~json.jku`, `~json.x5u`), in the `Authorization` header, a header
+ * named for a token or for authentication, or a cookie.
+ */
+const TOKEN_KEY_PATH = /^(?:header\.(?:authorization|[\w-]*(?:token|auth)[\w-]*)|cookie\.[^~]*)~base64~json\.(?:jwk\.kty|jku|x5u)$/;
 const FETCHED_KEY = /^\s*https?:\/\//i;
-/** DPoP proofs carry their key in their header by design. */
-const DPOP_HEADER = /^header\.dpop~/;
 
 /** Headers that make some frameworks route to another path than the request line's. */
 const PATH_OVERRIDE_HEADERS = new Set(["x-original-url", "x-rewrite-url", "x-override-url"]);
@@ -127,7 +131,7 @@ export const authBypassAnalyzer: Analyzer = {
       return [find("unsigned-token", 0.9, start, start + 4)];
     }
     if (name !== "kty" && name !== "jku" && name !== "x5u") return [];
-    if (!TOKEN_KEY_PATH.test(input.path) || DPOP_HEADER.test(input.path) || (name !== "kty" && !FETCHED_KEY.test(input.text))) return [];
+    if (!TOKEN_KEY_PATH.test(input.path) || (name !== "kty" && !FETCHED_KEY.test(input.text))) return [];
     return [find("token-brings-key", 0.85, 0, input.text.length)];
   },
 };

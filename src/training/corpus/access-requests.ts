@@ -2,13 +2,14 @@
  * Access-control bypass as whole requests: the forms that are a property of the request, not of one
  * value, which the value generators cannot teach. A path override header naming another path than the
  * request's, and a client-address header claiming loopback over a connection from elsewhere; a
- * JSON Web Token with its signature switched off, in the places tokens travel. Their benign twins are
+ * JSON Web Token with its signature switched off, in the places tokens travel, or bringing its own key,
+ * as a credential. Their benign twins are
  * the same requests as honest deployments send them: the override naming the request's own path (a
  * proxy's), the loopback claim from a peer on the server's own networks (local proxies), the token signed.
  */
 import type { HttpRequest } from "../../core/http-request.ts";
 import { rng } from "../../core/random.ts";
-import { base64url, grammarPayload } from "./grammar.ts";
+import { base64url, grammarPayload, keyBringingToken } from "./grammar.ts";
 import { written } from "./placement.ts";
 import { pick } from "./sample.ts";
 
@@ -36,11 +37,14 @@ function claim(header: string, client: string, r: () => number): string {
   return header === "x-forwarded-for" && r() < 0.4 ? `${client}, ${peerAddress(r)}` : client;
 }
 
-/** The token in one of the places a client sends it: the Authorization header, a cookie, a parameter, a JSON body. */
-function withToken(r: () => number, site: string, token: string): HttpRequest | null {
+/**
+ * The token in one of the places a client sends it: the Authorization header, a cookie, a parameter, a
+ * JSON body; `credential`: only where it is the bearer's credential (the header or a cookie).
+ */
+function withToken(r: () => number, site: string, token: string, credential = false): HttpRequest | null {
   const path = pick(r, ["/api/v1/me", "/api/orders", "/account", "/admin"]);
   const name = pick(r, TOKEN_NAMES);
-  const place = r();
+  const place = credential ? r() * 0.65 : r();
   if (place < 0.4) return written("GET", path, site, [["authorization", `Bearer ${token}`]], null, "auth-bypass");
   if (place < 0.65) return written("GET", path, site, [["cookie", `${name}=${token}; theme=dark`]], null, "auth-bypass");
   if (place < 0.85) return written("GET", `${path}?${name}=${token}`, site, [], null, "auth-bypass");
@@ -70,8 +74,10 @@ export function accessRequests(count: number, seed: number): AccessRequests {
     const site = pick(r, SITES);
     const form = i % 3;
     if (form === 0) {
-      const token = grammarPayload(r, "auth-bypass");
-      keep(withToken(r, site, token), withToken(r, site, signed(token, r)));
+      // A token with its signature switched off, anywhere; or one that brings its own key, as a credential.
+      const brings = r() < 0.4;
+      const token = brings ? keyBringingToken(r) : grammarPayload(r, "auth-bypass");
+      keep(withToken(r, site, token, brings), withToken(r, site, signed(token, r), brings));
     } else if (form === 1) {
       const header = pick(r, OVERRIDE_HEADERS);
       const path = pick(r, PUBLIC_PATHS);

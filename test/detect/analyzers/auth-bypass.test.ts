@@ -68,6 +68,24 @@ describe("a token that brings the key to check it with", () => {
     // A header that names a key URL that is no URL.
     expect(authFindings(bearer({ alg: "RS256", jku: "key-1" }))).toEqual([]);
   });
+
+  test("protocols that carry a key in a JWS header where no credential travels are nothing (ACME, OpenID4VCI, client assertions, STIR/SHAKEN), nor a key in the claims", () => {
+    const jws = (header: unknown) => `${b64(header)}.${b64({ sub: "x" })}.c2ln`;
+    const acme = JSON.stringify({ protected: b64({ alg: "ES256", jwk: { kty: "EC", crv: "P-256", x: "a", y: "b" }, nonce: "n", url: "https://acme.example/new-acct" }), payload: b64({ termsOfServiceAgreed: true }), signature: "c2ln" });
+    expect(authFindings(request(`POST /acme/new-acct HTTP/1.1\r\nHost: a\r\nContent-Type: application/jose+json`, "203.0.113.9", acme))).toEqual([]);
+    const vci = JSON.stringify({ format: "jwt_vc_json", proof: { proof_type: "jwt", jwt: jws({ typ: "openid4vci-proof+jwt", alg: "ES256", jwk: { kty: "EC", crv: "P-256", x: "a", y: "b" } }) } });
+    expect(authFindings(request(`POST /credential HTTP/1.1\r\nHost: a\r\nContent-Type: application/json`, "203.0.113.9", vci))).toEqual([]);
+    const assertion = `grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=${jws({ alg: "RS384", kid: "k", jku: "https://client.example/jwks.json" })}`;
+    expect(authFindings(request(`POST /token HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded`, "203.0.113.9", assertion))).toEqual([]);
+    expect(authFindings(request(`INVITE /sip HTTP/1.1\r\nHost: a\r\nIdentity: ${jws({ alg: "ES256", typ: "passport", ppt: "shaken", x5u: "https://cert.example/sp.pem" })};info=<https://cert.example/sp.pem>`))).toEqual([]);
+    expect(authFindings(request(`GET /api/me HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer ${b64({ alg: "RS256", kid: "k1" })}.${b64({ sub: "x", jwk: { kty: "RSA", e: "AQAB", n: "abc" } })}.c2ln`))).toEqual([]);
+  });
+
+  test("a header padded with text beyond ASCII is still read: a token's header is decoded whatever its other bytes", () => {
+    const padded = { alg: "RS256", jku: "https://attacker.example/jwks.json", x: "é".repeat(12) };
+    expect(authFindings(bearer(padded)).map(([path, rule]) => [path, rule])).toEqual([["header.authorization~base64~json.jku", "auth.token-brings-key"]]);
+    expect(authFindings(bearer({ alg: "none", x: "ü".repeat(16) })).map(([, rule]) => rule)).toEqual(["auth.unsigned-token"]);
+  });
 });
 describe("headers that reroute the path or claim the server's own address", () => {
   test("X-Original-URL or X-Rewrite-URL naming another path is found; the request's own path (a proxy's) is not", () => {

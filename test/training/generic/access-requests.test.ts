@@ -19,7 +19,7 @@ describe("generated access-control bypass requests", () => {
 
   test("they cover the three forms, tokens in several places, and a seed repeats them", () => {
     const rules = new Set(attacks.flatMap((a) => [...authRules(a)]));
-    expect([...rules].sort()).toEqual(["auth.loopback-claim", "auth.path-override", "auth.unsigned-token"]);
+    expect([...rules].sort()).toEqual(["auth.loopback-claim", "auth.path-override", "auth.token-brings-key", "auth.unsigned-token"]);
     expect(attacks.some((a) => a.headers.some(([n]) => n === "authorization"))).toBe(true);
     expect(attacks.some((a) => a.cookies.length > 0)).toBe(true);
     expect(attacks.some((a) => a.body?.startsWith("{"))).toBe(true);

@@ -151,10 +151,16 @@ export function jndiHits(s: string, passes = MAX_PASSES): JndiHit[] {
  * A lookup with a default behind an empty name, `${::-j}` or `${:x:-j}`, exists only to hide letters
  * from filters; nested (`${${::-${::-$${::-j}}}}`) it made Log4j recurse until it died (CVE-2021-45105).
  */
-const LOG4J_ONLY_LOOKUP = /\$\{\s*(?:java|ctx|main|k8s|docker|web|spring|bundle|jvmrunargs|sd|log4j|marker|event)\s*:[^{}\s]{1,128}\}/i;
+const LOG4J_ONLY_LOOKUP = /\$\{\s*(?:java|ctx|main|k8s|docker|web|spring|bundle|jvmrunargs|sd|log4j|marker|event)\s*:(?![-=?+]|\d+:)[^}\s]{1,128}\}/iu;
 const SECRET_LOOKUP = /\$\{\s*(?:env|sys)\s*:[^{}\s]{1,128}\}/i;
-/** `${::-`, `${:x:-`, `${x::-`: a default behind an empty prefix or an empty name. */
-const HIDING_LOOKUP = /\$\{(?::[^{}$:\s]{0,16}|[^{}$:\s]{0,16}:):-/;
+/**
+ * `${::-`, `${:x:-`, `${x::-`: a default behind an empty prefix or an empty name; or a lookup whose
+ * name a case or date lookup spells (`${${lower:j}ava:version}`), which no shell or template
+ * language writes (bash calls `${${x}}` a bad substitution).
+ */
+const HIDING_LOOKUP = /\$\{(?::[^{}$:\s]{0,16}|[^{}$:\s]{0,16}:):-|\$\{\s*\$\{\s*(?:lower|upper|date)\s*:/iu;
+/** `${base64:...}`: Log4j decodes it and reads what it gives again; decoded here up to this length. */
+const BASE64_LOOKUP = /\$\{\s*base64\s*:([A-Za-z0-9+/=_-]{8,4096})\}/iu;
 
 /** Log4j lookups that are no JNDI call: the strongest, or null. */
 export function log4jLookupHit(s: string): (JndiHit & { rule: "log4j-hiding-lookup" | "log4j-only-lookup" | "log4j-secret-lookup" }) | null {
@@ -163,6 +169,10 @@ export function log4jLookupHit(s: string): (JndiHit & { rule: "log4j-hiding-look
   if (hiding) return { rule: "log4j-hiding-lookup", strength: 0.85, start: hiding.index, end: hiding.index + hiding[0].length };
   const own = LOG4J_ONLY_LOOKUP.exec(s);
   if (own) return { rule: "log4j-only-lookup", strength: 0.85, start: own.index, end: own.index + own[0].length };
+  const encoded = BASE64_LOOKUP.exec(s);
+  if (encoded && LOG4J_ONLY_LOOKUP.test(Buffer.from(encoded[1]!, "base64").toString("latin1"))) {
+    return { rule: "log4j-only-lookup", strength: 0.85, start: encoded.index, end: encoded.index + encoded[0].length };
+  }
   const secret = SECRET_LOOKUP.exec(s);
   return secret ? { rule: "log4j-secret-lookup", strength: 0.7, start: secret.index, end: secret.index + secret[0].length } : null;
 }
