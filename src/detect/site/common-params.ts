@@ -15,9 +15,8 @@ const NAMES = new Set([
 ]);
 
 /** Prefixes of whole families (`utm_source`, `utm_campaign`, `pk_campaign`, ...). */
-const PREFIXES = ["utm_", "pk_", "mtm_", "matomo_", "piwik_"];
+const PREFIXES = /^(?:utm_|pk_|mtm_|matomo_|piwik_)/i;
 
 export function isCommonParam(name: string): boolean {
-  const lower = name.toLowerCase();
-  return NAMES.has(lower) || PREFIXES.some((p) => lower.startsWith(p));
+  return PREFIXES.test(name) || NAMES.has(name.toLowerCase());
 }

@@ -3,7 +3,7 @@
  * as findings that name the field and the text that departed (for the verdict's reasons).
  */
 import type { HttpRequest } from "../../core/http-request.ts";
-import { own, shapeGrams, valueShape, type ParamProfile, type SiteProfile } from "./profile.ts";
+import { gramTree, own, unseenGramShare, valueShape, type GramTree, type ParamProfile, type SiteProfile } from "./profile.ts";
 import { endpointKey, extensionOf, templateOf } from "./endpoint-templates.ts";
 import { isCommonParam } from "./common-params.ts";
 import { isSecretName } from "../redact.ts";
@@ -28,10 +28,10 @@ export interface SiteFinding {
 const RISKY = new Set(["'", '"', "<", ">", ";", "|", "&", "$", "`", "(", ")", "{", "}", "[", "]", "%", "\\", "*", "=", "#", "!", "~", "^", "ctl", "\n", "\r"]);
 
 /** Set views of a parameter's profile, built once per profile object (the profile itself stays plain JSON). */
-const paramSets = new WeakMap<ParamProfile, { kinds: Set<string>; shapes: Set<string>; enumValues: Set<string> | null }>();
+const paramSets = new WeakMap<ParamProfile, { kinds: Set<string>; shapes: GramTree; enumValues: Set<string> | null }>();
 function setsOf(pp: ParamProfile) {
   let sets = paramSets.get(pp);
-  if (!sets) paramSets.set(pp, (sets = { kinds: new Set(pp.kinds), shapes: new Set(pp.shapes), enumValues: pp.enumValues && new Set(pp.enumValues) }));
+  if (!sets) paramSets.set(pp, (sets = { kinds: new Set(pp.kinds), shapes: gramTree(pp.shapes), enumValues: pp.enumValues && new Set(pp.enumValues) }));
   return sets;
 }
 
@@ -106,13 +106,8 @@ export function siteFeatures(profile: SiteProfile, req: HttpRequest, genericScor
       set("novelKinds", Math.log1p(novel.length), { field, evidence, detail: `characters never seen in this parameter (value ${JSON.stringify(value.slice(0, 60))})` });
       if (risky.length) set("riskyNovelKinds", Math.log1p(risky.length), { field, evidence: risky.join(" "), detail: "unusual special characters for this parameter" });
     }
-    const grams = shapeGrams(shape);
-    if (grams.length) {
-      let unseenGrams = 0;
-      for (const g of grams) if (!sets.shapes.has(g)) unseenGrams++;
-      const unseen = unseenGrams / grams.length;
-      if (unseen > 0) set("shapeNovelty", unseen, { field, evidence: value.slice(0, 60), detail: `${Math.round(unseen * 100)}% of the value's shape never seen here` });
-    }
+    const unseen = unseenGramShare(shape, sets.shapes);
+    if (unseen > 0) set("shapeNovelty", unseen, { field, evidence: value.slice(0, 60), detail: `${Math.round(unseen * 100)}% of the value's shape never seen here` });
     if (pp.numeric >= 0.99 && value !== "" && !/^\d+$/.test(value)) set("typeViolation", 1, { field, evidence: value.slice(0, 60), detail: "this parameter is always a number" });
     if (pp.enumValues && !sets.enumValues!.has(value)) set("enumViolation", 1, { field, evidence: value.slice(0, 60), detail: `this parameter takes one of ${pp.enumValues.slice(0, 5).map((e) => JSON.stringify(e)).join(", ")}` });
   }

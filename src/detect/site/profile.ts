@@ -80,13 +80,44 @@ export function valueShape(value: string): string[] {
   return out;
 }
 
-/** 3-grams of the shape with its edges (`^`, `$`), as strings. */
+/** Between a 3-gram's kinds in its stored form: no kind holds it (a control character's kind is `ctl`). */
+const GRAM_SEPARATOR = "\u0001";
+
+/** The kind at position `i` of the shape with its edges (`^`, `$`) around it. */
+function kindAt(shape: readonly string[], i: number): string {
+  return i === 0 ? "^" : i === shape.length + 1 ? "$" : shape[i - 1]!;
+}
+
+/** 3-grams of the shape with its edges (`^`, `$`), as strings (how the profile stores them). */
 export function shapeGrams(shape: string[]): string[] {
   const out: string[] = [];
-  const n = shape.length + 2;
-  const at = (i: number) => (i === 0 ? "^" : i === n - 1 ? "$" : shape[i - 1]!);
-  for (let i = 0; i + 3 <= n; i++) out.push(`${at(i)}\u0001${at(i + 1)}\u0001${at(i + 2)}`);
+  for (let i = 0; i + 3 <= shape.length + 2; i++) out.push(`${kindAt(shape, i)}${GRAM_SEPARATOR}${kindAt(shape, i + 1)}${GRAM_SEPARATOR}${kindAt(shape, i + 2)}`);
   return out;
+}
+
+/** Stored 3-grams as a tree of their kinds, to look a shape's grams up without making their strings. */
+export type GramTree = Map<string, Map<string, Set<string>>>;
+
+export function gramTree(grams: readonly string[]): GramTree {
+  const tree: GramTree = new Map();
+  for (const gram of grams) {
+    const [a, b, c] = gram.split(GRAM_SEPARATOR) as [string, string, string];
+    let second = tree.get(a);
+    if (!second) tree.set(a, (second = new Map()));
+    let third = second.get(b);
+    if (!third) second.set(b, (third = new Set()));
+    third.add(c);
+  }
+  return tree;
+}
+
+/** The share of the shape's 3-grams (those shapeGrams makes) not in the tree; 0 for a shape with none. */
+export function unseenGramShare(shape: readonly string[], tree: GramTree): number {
+  const grams = shape.length;
+  if (grams < 1) return 0;
+  let unseen = 0;
+  for (let i = 0; i < grams; i++) if (!tree.get(kindAt(shape, i))?.get(kindAt(shape, i + 1))?.has(kindAt(shape, i + 2))) unseen++;
+  return unseen / grams;
 }
 
 interface EndpointAccumulator {
