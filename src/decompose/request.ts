@@ -130,9 +130,9 @@ function addHeader(sink: LeafSink, name: string, value: string): boolean {
   const more = readHeader(sink, name, value);
   const read = sink.leaves.length - leaves;
   if (cacheable && more && sink.flagsRaised === flags && read <= CACHED_HEADER_LEAVES && sink.leaves.length < sink.limits.maxLeaves) {
-    const reading = { name, leaves: sink.leaves.slice(leaves), next: undefined };
+    const reading: HeaderReading = { name, leaves: sink.leaves.slice(leaves), next: first?.next };
     if (!first) recentHeaders.set(value, reading);
-    else if (names < NAMES_PER_VALUE) first.next = { ...reading, next: first.next };
+    else if (names < NAMES_PER_VALUE) first.next = reading;
   }
   return more;
 }

@@ -11,7 +11,7 @@ import { fuseScores } from "./site/fusion.ts";
 import { withoutServedProbes } from "./site/served-probes.ts";
 import { runningLineage, SiteModel } from "./site/model.ts";
 import { severityOf, type Reason, type Verdict } from "./verdict.ts";
-import type { Finding } from "./analyzers/finding.ts";
+import { strongest } from "./analyzers/finding.ts";
 import { withProof } from "./generic/proof.ts";
 import type { RequestFlag } from "../decompose/leaf.ts";
 import bundledGeneric from "../../models/generic/model.onnx" with { type: "file" };
@@ -143,13 +143,6 @@ export class Detector {
     }
     return reasons;
   }
-}
-
-/** The strongest finding (of a class, when given). */
-function strongest(findings: readonly Finding[], cls?: string): Finding | undefined {
-  let best: Finding | undefined;
-  for (const f of findings) if ((cls === undefined || f.class === cls) && (!best || f.strength > best.strength)) best = f;
-  return best;
 }
 
 const REQUEST_FLAG_DETAIL: Record<RequestFlag, string> = {

@@ -27,6 +27,13 @@ export interface Finding {
  */
 export const PROOF_STRENGTH = 0.85;
 
+/** The strongest finding (of a class, when given; the first of equals). */
+export function strongest(findings: readonly Finding[], cls?: string): Finding | undefined {
+  let best: Finding | undefined;
+  for (const f of findings) if ((cls === undefined || f.class === cls) && (!best || f.strength > best.strength)) best = f;
+  return best;
+}
+
 /** What an analyzer sees: the leaf's text and where it sat. */
 export type AnalyzerInput = Pick<Leaf, "text" | "location" | "path" | "name" | "kind">;
 

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import type { HttpRequest } from "../../core/http-request.ts";
 import { decompose } from "../../decompose/index.ts";
 import { DECOMPOSE_VERSION, type Leaf, type RequestFlag } from "../../decompose/leaf.ts";
-import type { Finding } from "../analyzers/finding.ts";
+import { strongest, type Finding } from "../analyzers/finding.ts";
 import { LeafAnalysis } from "../analyzers/index.ts";
 import { FEATURIZER_VERSION, type FeaturizerSettings } from "../featurize.ts";
 import { exportLinearOnnx, readLinearOnnx } from "../onnx/linear.ts";
@@ -82,9 +82,8 @@ const WEAK_EVIDENCE = 0.5;
  * on the payload lists' train side 9 of 19,723), and benign prose about SQL or shell on it.
  */
 function boundByWeakEvidence([attack, cls]: [number, number], findings: readonly Finding[]): [number, number] {
-  let strongest = 0;
-  for (const f of findings) if (f.strength > strongest) strongest = f.strength;
-  return strongest < WEAK_EVIDENCE && attack > strongest ? [strongest, cls] : [attack, cls];
+  const most = strongest(findings)?.strength ?? 0;
+  return most < WEAK_EVIDENCE && attack > most ? [most, cls] : [attack, cls];
 }
 
 export class GenericModel {

@@ -4,13 +4,12 @@
  * score stays the model's own (it does not depend on the threshold, so calibration reads it as it
  * is); this is the policy the detector and the model's evaluation apply on top of it.
  */
-import { PROOF_STRENGTH, type Finding } from "../analyzers/finding.ts";
+import { PROOF_STRENGTH, strongest, type Finding } from "../analyzers/finding.ts";
 import type { GenericScore, LeafScore } from "./model.ts";
 
 function proofOf(leaf: LeafScore): Finding | null {
-  let best: Finding | null = null;
-  for (const f of leaf.findings) if (f.strength >= PROOF_STRENGTH && (!best || f.strength > best.strength)) best = f;
-  return best;
+  const best = strongest(leaf.findings);
+  return best && best.strength >= PROOF_STRENGTH ? best : null;
 }
 
 /**
