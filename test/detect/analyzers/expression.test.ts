@@ -22,6 +22,14 @@ describe("expression analyzer: template injection", () => {
     ["@{[keys %ENV]}"],
     ["{% if True %}49{% endif %}"],
     ["<%= if 7*7==49 %>ok<% end %>"],
+    // Output and whitespace-control signs are syntax: doT's `{{=`, Handlebars' `~`, Jinja's `-`, EJS's `-%>`.
+    ["{{= 7*7}}"], ["{{~7*7~}}"], ["{%- if 1 == 1 -%}x{% endif %}"], ["<%- 7*7 -%>"],
+    // A constant computed into a name, or by a filter that computes (Liquid, Django).
+    ["{% set x = 7*7 %}{{x}}"], ["#set($x = 7*7)$x"], ["{{ 7 | times: 7 }}"],
+    // Smarty's reserved variable and math function; a JSP directive planting a page.
+    ["{$smarty.version}"], ['{math equation="7*7"}'], ['<%@ page import="java.io.*" %>'], ['<%@ include file="/etc/passwd" %>'],
+    // A module that runs commands, imported inside a template (Mako, Tornado).
+    ["<% import os %>${os.getcwd()}"], ["{% import subprocess %}"], ["<% from os import popen %>"],
   ])("%s", (text) => {
     expect(top(text)).toBeGreaterThanOrEqual(0.8);
   });
@@ -40,8 +48,15 @@ describe("expression analyzer: template injection", () => {
     for (const v of ['{{#if (eq stage "prototype")}}x{{/if}}', '{{t "prototype"}}', '{{ "constructor" }}']) expect([v, top(v)]).toEqual([v, 0]);
   });
 
+  test("a constant added rather than multiplied is a weaker sign (7+7 also reads as text)", () => {
+    expect(top("{{7|add:7}}")).toBe(0.6);
+    expect(top("{{ 7 + 7 }}")).toBe(0.6);
+  });
+
   test("engine globals are a sign, a call on them more", () => {
     expect(top("{{config}}")).toBeGreaterThan(0);
+    // JSP EL's implicit scopes print every attribute they hold.
+    for (const v of ["${sessionScope}", "${applicationScope}", "${initParam}"]) expect([v, top(v)]).toEqual([v, 0.5]);
     expect(top("{{config.items()}}")).toBeGreaterThan(top("{{config}}"));
   });
 
@@ -63,6 +78,12 @@ describe("expression analyzer: template injection", () => {
     ["100%{width}"],
     ["{% if user.is_admin %}Admin{% endif %}"],
     ["email me @ {[note]}"],
+    ["{{ price | times: 2 }}"],
+    ["{% set total = cart.total %}"],
+    ["{$user.name} and { $smarty.now }"],
+    ["{{=name}} {{~name~}}"],
+    ["a <%@ b %>"],
+    ["{% import 'forms.html' as forms %}"],
   ])("benign: %s", (text) => {
     expect(top(text)).toBeLessThan(0.8);
   });

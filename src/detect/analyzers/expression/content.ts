@@ -31,6 +31,8 @@ const NAMED_MEMBERS = new Set(["constructor", "__proto__", "prototype"]);
 const TEMPLATE_GLOBALS = new Set([
   "config", "self", "request", "app", "settings", "lipsum", "cycler", "joiner", "namespace", "url_for", "get_flashed_messages",
   "_self", "_context", "environment", "application", "session", "servletcontext", "facescontext", "pagecontext",
+  // JSP EL's implicit scopes: `${sessionScope}` prints every attribute of the session.
+  "applicationscope", "sessionscope", "requestscope", "pagescope", "initparam",
 ]);
 
 /** Filters that call a function named by a string. */
@@ -62,12 +64,29 @@ function qualifiedClassAt(tokens: Token[], i: number): boolean {
   return parts >= 3;
 }
 
-/** Only numbers (or quoted numbers), arithmetic and parentheses: `7*7`, `7*'7'`, `(3*3)`. */
+/** Filters that compute, in Liquid (`{{ 7 | times: 7 }}`) and Django (`{{ 7|add:7 }}`), as the operator they are. */
+const ARITH_FILTERS = new Map([["times", "*"], ["multiply", "*"], ["plus", "+"], ["add", "+"], ["minus", "-"], ["divided_by", "/"], ["modulo", "%"]]);
+
+/** Keywords that assign in template statements: `{% set x = 7*7 %}`, Velocity's `#set($x = 7*7)`. */
+const ASSIGNING = new Set(["set", "assign"]);
+
+/**
+ * Only numbers (or quoted numbers), arithmetic and parentheses: `7*7`, `7*'7'`, `(3*3)`, `7 | times: 7`,
+ * or that assigned to a name (`set x = 7*7`, `$x = 7*7`): a value that computes a constant.
+ */
 function arithmetic(tokens: Token[]): string | null {
+  let from = 0;
+  if (tokens[0]?.type === "name" && ASSIGNING.has(tokens[0].value ?? "")) from = 1;
+  if (tokens[from]?.type === "name" && isPunct(tokens[from + 1], "=")) from += 2;
   let operands = 0;
   let op = "";
-  for (const t of tokens) {
-    if (t.type === "number" || (t.type === "string" && /^\d+$/.test(t.value ?? ""))) operands++;
+  for (let i = from; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const filter = isPunct(t, "|") && tokens[i + 1]?.type === "name" ? ARITH_FILTERS.get(tokens[i + 1]!.value ?? "") : undefined;
+    if (filter) {
+      op = op === "*" ? op : filter;
+      i += isPunct(tokens[i + 2], ":") ? 2 : 1;
+    } else if (t.type === "number" || (t.type === "string" && /^\d+$/.test(t.value ?? ""))) operands++;
     else if (t.type === "punct" && ARITH.has(t.value ?? "")) op = op === "*" ? op : t.value!;
     else if (!isPunct(t, "(") && !isPunct(t, ")")) return null;
   }
@@ -98,6 +117,15 @@ function constantCondition(tokens: Token[]): boolean {
 /** A command named right after a call word, as Perl and Ruby call without parentheses: `system 'id'`, `exec qq{ls}`. */
 const calledWithoutParens = (t: Token | undefined) => t !== undefined && (t.type === "string" || (t.type === "name" && (t.value === "qq" || t.value === "qx" || t.value === "q")));
 
+/** Python modules that run commands or load code: a template that imports one (Mako's `<% import os %>`, Tornado's `{% import os %}`) can call them next. */
+const COMMAND_MODULES = new Set(["os", "subprocess", "sys", "pty", "socket", "commands", "posix", "builtins", "importlib", "ctypes", "platform"]);
+
+/** `import os`, `from subprocess import ...`: a statement bringing in a module that runs commands. */
+function importsCommandModule(tokens: Token[]): boolean {
+  const t = tokens[0];
+  return t?.type === "name" && (t.value === "import" || t.value === "from") && tokens[1]?.type === "name" && COMMAND_MODULES.has(tokens[1].value ?? "");
+}
+
 /** The strongest verdict on an expression's inside s[start, end), or null when it looks like a plain placeholder. */
 export function judgeContent(s: string, start: number, end: number): ContentVerdict | null {
   const tokens = lexJs(s, start, end);
@@ -105,6 +133,7 @@ export function judgeContent(s: string, start: number, end: number): ContentVerd
   const op = arithmetic(tokens);
   if (op) return { construct: "arithmetic", strength: op === "*" ? 0.85 : 0.6 };
   if (constantCondition(tokens)) return { construct: "constant-condition", strength: 0.8 };
+  if (importsCommandModule(tokens)) return { construct: "command-import", strength: 0.85 };
   let dunders = 0;
   let exec = false;
   let calls = 0;
