@@ -24,12 +24,13 @@ describe("expression analyzer: template injection", () => {
     ["<%= if 7*7==49 %>ok<% end %>"],
     // Output and whitespace-control signs are syntax: doT's `{{=`, Handlebars' `~`, Jinja's `-`, EJS's `-%>`.
     ["{{= 7*7}}"], ["{{~7*7~}}"], ["{%- if 1 == 1 -%}x{% endif %}"], ["<%- 7*7 -%>"],
-    // A constant computed into a name, or by a filter that computes (Liquid, Django).
-    ["{% set x = 7*7 %}{{x}}"], ["#set($x = 7*7)$x"], ["{{ 7 | times: 7 }}"],
-    // Smarty's reserved variable and math function; a JSP directive planting a page.
-    ["{$smarty.version}"], ['{math equation="7*7"}'], ['<%@ page import="java.io.*" %>'], ['<%@ include file="/etc/passwd" %>'],
-    // A module that runs commands, imported inside a template (Mako, Tornado).
-    ["<% import os %>${os.getcwd()}"], ["{% import subprocess %}"], ["<% from os import popen %>"],
+    ["{%+ if 1 == 1 %}x{% endif %}"],
+    // A constant computed by a filter that computes (Liquid).
+    ["{{ 7 | times: 7 }}"],
+    // What Smarty scans send: the engine's version, its template object, arithmetic of constants.
+    ["{$smarty.version}"], ["{$smarty.template_object}"], ['{math equation="7*7"}'],
+    // An ERB scriptlet whose code starts with an instance variable is code, not a JSP directive.
+    ["<%@o=Kernel.send(:exec,'id')%>"],
   ])("%s", (text) => {
     expect(top(text)).toBeGreaterThanOrEqual(0.8);
   });
@@ -53,10 +54,19 @@ describe("expression analyzer: template injection", () => {
     expect(top("{{ 7 + 7 }}")).toBe(0.6);
   });
 
+  test("a constant assigned to a name is a weak sign: templates name their constants so", () => {
+    for (const v of ["{% set x = 7*7 %}{{x}}", "#set($x = 7*7)$x", "{%- set columns = 12 * 1 -%}"]) expect([v, top(v)]).toEqual([v, 0.6]);
+  });
+
+  test("a module that runs commands imported in a template is a sign, not proof (code hosting shows such templates)", () => {
+    for (const v of ["<%! import os %>", "<% import json, os %>", "{% import subprocess %}", "<% from os import popen %>"]) expect([v, top(v)]).toEqual([v, 0.7]);
+    for (const v of ["<% import json, re %>", "{% from 'macros.html' import field %}"]) expect([v, top(v)]).toEqual([v, 0]);
+  });
+
   test("engine globals are a sign, a call on them more", () => {
     expect(top("{{config}}")).toBeGreaterThan(0);
-    // JSP EL's implicit scopes print every attribute they hold.
-    for (const v of ["${sessionScope}", "${applicationScope}", "${initParam}"]) expect([v, top(v)]).toEqual([v, 0.5]);
+    // Whitespace control is syntax: the global is the content.
+    expect(top("{{- config -}}")).toBe(0.5);
     expect(top("{{config.items()}}")).toBeGreaterThan(top("{{config}}"));
   });
 
@@ -81,8 +91,14 @@ describe("expression analyzer: template injection", () => {
     ["{{ price | times: 2 }}"],
     ["{% set total = cart.total %}"],
     ["{$user.name} and { $smarty.now }"],
+    ['&copy; {$smarty.now|date_format:"%Y"} Acme Ltd. {$smarty.const._PS_BASE_URL_}'],
+    ['{math equation="(x / y) * 100" x=$sold y=$total format="%.2f"}'],
     ["{{=name}} {{~name~}}"],
     ["a <%@ b %>"],
+    ['<%@ page contentType="text/html;charset=UTF-8" language="java" %><%@ taglib prefix="c" uri="http://java.sun.com/jsp/jstl/core" %>'],
+    ['<%@ Page Language="C#" AutoEventWireup="true" CodeBehind="Default.aspx.cs" Inherits="App._Default" %>'],
+    ["{% set seconds_per_day = 60 * 60 * 24 %}"],
+    ["<% ttl = 60 * 60 %>"],
     ["{% import 'forms.html' as forms %}"],
   ])("benign: %s", (text) => {
     expect(top(text)).toBeLessThan(0.8);

@@ -2,11 +2,10 @@
  * Where template and expression-language code sits in a value: between the delimiters of each engine
  * (`{{ }}`, `{% %}`, `${ }`, `#{ }`, `*{ }`, `%{ }`, `<% %>`, `[[ ]]`, `@( )`), after a directive that
  * takes an expression (Velocity `#set(`, SpEL `T(`), or in syntax only one engine has (Freemarker
- * `?new()`, OGNL `#_memberAccess` and `@class@member`, Smarty `{php}` and `{$smarty.…}`, JSP `<%@ page`).
- * Each opener is found with
- * indexOf and the scan resumes after its close, so every pass is linear.
+ * `?new()`, OGNL `#_memberAccess` and `@class@member`, Smarty `{php}` and `{$smarty.version}`).
+ * Each opener is found with indexOf and the scan resumes after its close, so every pass is linear.
  */
-import { judgeContent, type ContentVerdict } from "./content.ts";
+import { judgeContent } from "./content.ts";
 import { isAsciiLetter } from "../text.ts";
 
 export interface ExpressionHit {
@@ -94,20 +93,20 @@ interface Delimiter {
   nested: boolean;
   /** The mark its opener sets. */
   mark: number;
-  /** Characters right after the opener that are syntax, not content: `<%=`, doT's `{{=`, Handlebars' `{{~`. */
+  /** Characters right after the opener that are syntax, not content: `<%=`, Mako's `<%!`, doT's `{{=`, Handlebars' `{{~`, Jinja's `{%-`. */
   outputSigns?: string;
   /** Characters right before the close that are syntax: whitespace control, Handlebars' `~}}`, EJS's `-%>`. */
   closeSigns?: string;
 }
 
 const DELIMITERS: Delimiter[] = [
-  { open: "{{", close: "}}", construct: "mustache", nested: false, mark: MUSTACHE, outputSigns: "=~", closeSigns: "~" },
-  { open: "{%", close: "%}", construct: "template-statement", nested: false, mark: STATEMENT, outputSigns: "-~", closeSigns: "-~" },
+  { open: "{{", close: "}}", construct: "mustache", nested: false, mark: MUSTACHE, outputSigns: "=~-", closeSigns: "~-" },
+  { open: "{%", close: "%}", construct: "template-statement", nested: false, mark: STATEMENT, outputSigns: "-~+", closeSigns: "-~+" },
   { open: "${", close: "}", construct: "dollar-expression", nested: true, mark: DOLLAR },
   { open: "#{", close: "}", construct: "hash-expression", nested: true, mark: HASH },
   { open: "*{", close: "}", construct: "selection-expression", nested: true, mark: SELECTION },
   { open: "%{", close: "}", construct: "ognl-expression", nested: true, mark: OGNL },
-  { open: "<%", close: "%>", construct: "scriptlet", nested: false, mark: SCRIPTLET, outputSigns: "=-#", closeSigns: "-" },
+  { open: "<%", close: "%>", construct: "scriptlet", nested: false, mark: SCRIPTLET, outputSigns: "=-#!_", closeSigns: "-_" },
   { open: "[[", close: "]]", construct: "inline-expression", nested: false, mark: INLINE },
   { open: "@(", close: ")", construct: "razor-expression", nested: true, mark: RAZOR },
   { open: "#set(", close: ")", construct: "velocity-set", nested: true, mark: VELOCITY },
@@ -116,30 +115,26 @@ const DELIMITERS: Delimiter[] = [
   { open: "@{[", close: "]}", construct: "perl-interpolation", nested: false, mark: PERL },
 ];
 
-/**
- * `<%@ page import="java.io.*" %>`: a JSP directive sets up the page it opens (imports, included files,
- * tag libraries). A value that holds one is a page being planted, not text about one (that would be
- * escaped, or longer than the directive).
- */
-const JSP_DIRECTIVE = /^\s*(?:page|include|taglib|tag)\s+[a-z]+\s*=/i;
-function jspDirective(s: string, from: number, to: number): ContentVerdict | null {
-  return JSP_DIRECTIVE.test(s.slice(from, Math.min(to, from + 64))) ? { construct: "directive", strength: 0.85 } : null;
-}
-
 /** Perl's `@{[ ]}` exists only to run code inside a string: any expression in it is code. */
 const PERL_CODE = 0.8;
 
 const isSign = (s: string, i: number, signs: string | undefined) => signs !== undefined && i < s.length && signs.includes(s[i]!);
+
+/** Where a construct's content starts and ends: after its output sign, before its closing sign; to the end when it has no close. */
+function contentSpan(s: string, d: Delimiter, from: number, closeAt: number): [number, number] {
+  const start = isSign(s, from, d.outputSigns) ? from + 1 : from;
+  if (closeAt === -1) return [start, s.length];
+  return [start, closeAt - 1 > start && isSign(s, closeAt - 1, d.closeSigns) ? closeAt - 1 : closeAt];
+}
 
 function delimitedHits(s: string, d: Delimiter, out: ExpressionHit[]): void {
   let i = s.indexOf(d.open);
   while (i !== -1) {
     const from = i + d.open.length;
     const closeAt = d.nested ? matchingClose(s, from, d.open[d.open.length - 1]!, d.close) : s.indexOf(d.close, from);
-    const contentFrom = isSign(s, from, d.outputSigns) ? from + 1 : from;
     // No close: nothing later closes either, so this is the last one; judge it to the end.
-    const to = closeAt === -1 ? s.length : closeAt - 1 > contentFrom && isSign(s, closeAt - 1, d.closeSigns) ? closeAt - 1 : closeAt;
-    const verdict = d.construct === "scriptlet" && s[from] === "@" ? jspDirective(s, from + 1, to) : judgeContent(s, contentFrom, to);
+    const [contentFrom, to] = contentSpan(s, d, from, closeAt);
+    const verdict = judgeContent(s, contentFrom, to);
     const end = closeAt === -1 ? s.length : closeAt + d.close.length;
     if (verdict) out.push({ construct: `${d.construct}-${verdict.construct}`, strength: closeAt === -1 ? verdict.strength - 0.1 : verdict.strength, start: i, end });
     else if (d.construct === "velocity-set" && closeAt !== -1) out.push({ construct: "velocity-set", strength: 0.55, start: i, end });
@@ -175,9 +170,10 @@ const SIGNATURES: [RegExp, string, number, number][] = [
   [/#_memberAccess|@ognl\.OgnlContext@|#context\s*\[\s*['"]xwork/gi, "ognl-member-access", 0.95, MEMBER_ACCESS],
   [/@(?:java|javax|ognl|org|com|sun)(?:\.[\w$]+)+@[\w$]+/gi, "ognl-static-member", 0.9, STATIC_MEMBER],
   [/\{\/?php\}/gi, "smarty-php", 0.85, PHP],
-  // Smarty's reserved variable (`{$smarty.version}`, `{$smarty.now}`) and its math function: what a
-  // scan sends to learn whether Smarty renders the value. Smarty reads no tag with a space after `{`.
-  [/\{(?:\$smarty\.[a-z_]\w*|math\s+equation\s*=)/gi, "smarty-probe", 0.85, SMARTY],
+  // What a scan sends to learn whether Smarty renders the value: the engine's version, the template
+  // object (the way to PHP), and arithmetic of constants. Themes print `{$smarty.now}` and compute with
+  // their variables (`{math equation="x*y" ...}`); a probe has nothing to compute with.
+  [/\{\$smarty\.(?:version|template_object)\b|\{math\b[^{}]{0,64}?\bequation\s*=\s*(["'])[\d\s*+\/%().-]+\1/g, "smarty-probe", 0.85, SMARTY],
 ];
 
 function signatureHits(s: string, marks: number, out: ExpressionHit[]): void {

@@ -31,8 +31,6 @@ const NAMED_MEMBERS = new Set(["constructor", "__proto__", "prototype"]);
 const TEMPLATE_GLOBALS = new Set([
   "config", "self", "request", "app", "settings", "lipsum", "cycler", "joiner", "namespace", "url_for", "get_flashed_messages",
   "_self", "_context", "environment", "application", "session", "servletcontext", "facescontext", "pagecontext",
-  // JSP EL's implicit scopes: `${sessionScope}` prints every attribute of the session.
-  "applicationscope", "sessionscope", "requestscope", "pagescope", "initparam",
 ]);
 
 /** Filters that call a function named by a string. */
@@ -67,17 +65,8 @@ function qualifiedClassAt(tokens: Token[], i: number): boolean {
 /** Filters that compute, in Liquid (`{{ 7 | times: 7 }}`) and Django (`{{ 7|add:7 }}`), as the operator they are. */
 const ARITH_FILTERS = new Map([["times", "*"], ["multiply", "*"], ["plus", "+"], ["add", "+"], ["minus", "-"], ["divided_by", "/"], ["modulo", "%"]]);
 
-/** Keywords that assign in template statements: `{% set x = 7*7 %}`, Velocity's `#set($x = 7*7)`. */
-const ASSIGNING = new Set(["set", "assign"]);
-
-/**
- * Only numbers (or quoted numbers), arithmetic and parentheses: `7*7`, `7*'7'`, `(3*3)`, `7 | times: 7`,
- * or that assigned to a name (`set x = 7*7`, `$x = 7*7`): a value that computes a constant.
- */
-function arithmetic(tokens: Token[]): string | null {
-  let from = 0;
-  if (tokens[0]?.type === "name" && ASSIGNING.has(tokens[0].value ?? "")) from = 1;
-  if (tokens[from]?.type === "name" && isPunct(tokens[from + 1], "=")) from += 2;
+/** Only numbers (or quoted numbers), arithmetic and parentheses from token `from`: `7*7`, `7*'7'`, `(3*3)`, `7 | times: 7`. */
+function arithmetic(tokens: Token[], from = 0): string | null {
   let operands = 0;
   let op = "";
   for (let i = from; i < tokens.length; i++) {
@@ -117,13 +106,30 @@ function constantCondition(tokens: Token[]): boolean {
 /** A command named right after a call word, as Perl and Ruby call without parentheses: `system 'id'`, `exec qq{ls}`. */
 const calledWithoutParens = (t: Token | undefined) => t !== undefined && (t.type === "string" || (t.type === "name" && (t.value === "qq" || t.value === "qx" || t.value === "q")));
 
-/** Python modules that run commands or load code: a template that imports one (Mako's `<% import os %>`, Tornado's `{% import os %}`) can call them next. */
-const COMMAND_MODULES = new Set(["os", "subprocess", "sys", "pty", "socket", "commands", "posix", "builtins", "importlib", "ctypes", "platform"]);
+/** Keywords that assign in template statements: `{% set x = 7*7 %}`, Velocity's `#set($x = 7*7)` (its `$x` is the first token). */
+const ASSIGNING = new Set(["set", "assign"]);
 
-/** `import os`, `from subprocess import ...`: a statement bringing in a module that runs commands. */
+/**
+ * Where the assigned expression of `set x = ...` or `$x = ...` starts, or -1. Templates name constants
+ * this way (`{% set seconds_per_day = 60 * 60 * 24 %}`), so a constant assigned is weak evidence.
+ */
+function assignedFrom(tokens: Token[]): number {
+  const name = tokens[0]?.type === "name" && ASSIGNING.has(tokens[0].value ?? "") ? 1 : tokens[0]?.value?.startsWith("$") ? 0 : -1;
+  return name !== -1 && tokens[name]?.type === "name" && isPunct(tokens[name + 1], "=") ? name + 2 : -1;
+}
+
+/** Python modules that run commands or load code: a template that imports one (Mako's `<%! import os %>`, Tornado's `{% import os %}`) can call them next. */
+const COMMAND_MODULES = new Set(["os", "subprocess", "sys", "pty", "socket", "commands", "posix", "builtins", "importlib", "ctypes", "platform", "shutil", "pickle", "runpy", "multiprocessing"]);
+
+/** `import json, os`, `from subprocess import ...`: a statement bringing in a module that runs commands. */
 function importsCommandModule(tokens: Token[]): boolean {
-  const t = tokens[0];
-  return t?.type === "name" && (t.value === "import" || t.value === "from") && tokens[1]?.type === "name" && COMMAND_MODULES.has(tokens[1].value ?? "");
+  const first = tokens[0]?.value;
+  if (tokens[0]?.type !== "name" || (first !== "import" && first !== "from")) return false;
+  for (let i = 1; tokens[i]?.type === "name"; i += 2) {
+    if (COMMAND_MODULES.has(tokens[i]!.value ?? "")) return true;
+    if (first === "from" || !isPunct(tokens[i + 1], ",")) return false;
+  }
+  return false;
 }
 
 /** The strongest verdict on an expression's inside s[start, end), or null when it looks like a plain placeholder. */
@@ -133,7 +139,9 @@ export function judgeContent(s: string, start: number, end: number): ContentVerd
   const op = arithmetic(tokens);
   if (op) return { construct: "arithmetic", strength: op === "*" ? 0.85 : 0.6 };
   if (constantCondition(tokens)) return { construct: "constant-condition", strength: 0.8 };
-  if (importsCommandModule(tokens)) return { construct: "command-import", strength: 0.85 };
+  const assigned = assignedFrom(tokens);
+  if (assigned !== -1 && arithmetic(tokens, assigned)) return { construct: "assigned-arithmetic", strength: 0.6 };
+  if (importsCommandModule(tokens)) return { construct: "command-import", strength: 0.7 };
   let dunders = 0;
   let exec = false;
   let calls = 0;
