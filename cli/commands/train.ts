@@ -6,7 +6,7 @@ import { readRequests } from "../../src/ingest/read.ts";
 import { Rejections } from "../../src/parse/rejections.ts";
 import { GenericModel } from "../../src/detect/generic/model.ts";
 import { BUNDLED_GENERIC_MODEL } from "../../src/detect/detector.ts";
-import { trainSiteModel, type SiteTrainResult } from "../../src/training/site/train.ts";
+import { SITE_TARGET_FPR, trainSiteModel, type SiteTrainResult } from "../../src/training/site/train.ts";
 import { retrainWithGate, type GateReport } from "../../src/training/site/retrain.ts";
 import { promote, rejectedPath } from "../../src/detect/site/model-dir.ts";
 import { tidyModelDirSaying } from "./model.ts";
@@ -19,7 +19,7 @@ import { warn, writeText } from "../output.ts";
 interface TrainFlags extends InputFlags {
   from?: string[];
   out: string;
-  targetFpr: string;
+  targetFpr?: string;
   payloads?: string;
   generic?: boolean;
   data?: string;
@@ -83,7 +83,7 @@ export function trainCommand(): Command {
     .description("learn a site model from the site's own traffic (--from), or rebuild the generic model (--generic)")
     .option("--from <paths...>", "access logs or raw requests of the site (mostly benign; a few percent of attacks are tolerated)")
     .option("-o, --out <dir>", "where to write the model", "moat-model")
-    .option("--target-fpr <x>", "false-positive rate the threshold is calibrated to, on held-out traffic", "0.001")
+    .option("--target-fpr <x>", `false-positive rate the threshold is calibrated to, on held-out traffic (default: ${SITE_TARGET_FPR} for a site model, the shipped model's for --generic)`)
     .option("--payloads <dir>", "payload lists (<class>.txt) to inject when sharpening the site model; only their training split is used (default: the built-in grammar)")
     .option("--generic", "rebuild the generic attack model from the shared datasets (--data)")
     .option("--data <dir>", "the datasets folder, for --generic")
@@ -91,15 +91,18 @@ export function trainCommand(): Command {
     .option("--force", "replace the live model even when the candidate fails the regression gate");
   addInputOptions(cmd);
   return cmd.action(async (flags: TrainFlags) => {
-    const targetFpr = Number(flags.targetFpr);
-    if (!(targetFpr > 0 && targetFpr < 0.5)) throw new CliError(`--target-fpr must be between 0 and 0.5, got ${flags.targetFpr}`, EXIT.usage);
+    const targetFprFlag = flags.targetFpr === undefined ? undefined : Number(flags.targetFpr);
+    if (targetFprFlag !== undefined && !(targetFprFlag > 0 && targetFprFlag < 0.5)) throw new CliError(`--target-fpr must be between 0 and 0.5, got ${flags.targetFpr}`, EXIT.usage);
     const seed = Number(flags.seed);
     // A site model is learned from the site's traffic: only Moat's user may read it (a generic build too, for simplicity).
     makePrivateDir(flags.out);
     if (flags.generic) {
       if (!flags.data) throw new CliError("--generic needs --data <datasets folder>", EXIT.usage);
-      const { buildGenericModel, DEFAULT_GENERIC_BUILD, realTraffic, renderGenericCard } = await loadGenericBuild();
-      const result = await buildGenericModel({ ...DEFAULT_GENERIC_BUILD, ...(await realTraffic(flags.data)), datasets: flags.data, targetFpr, seed, progress: stage("generic") });
+      const { buildGenericModel, DEFAULT_GENERIC_BUILD, NoCalibrationData, realTraffic, renderGenericCard } = await loadGenericBuild();
+      const targetFpr = targetFprFlag ?? DEFAULT_GENERIC_BUILD.targetFpr;
+      const result = await buildGenericModel({ ...DEFAULT_GENERIC_BUILD, ...(await realTraffic(flags.data)), datasets: flags.data, targetFpr, seed, progress: stage("generic") }).catch((e: unknown) => {
+        throw e instanceof NoCalibrationData ? new CliError(e.message, EXIT.dataError) : e;
+      });
       writeFileSync(join(flags.out, "model.onnx"), result.bytes);
       const card = renderGenericCard(result, process.argv.slice(2).join(" "));
       writeFileSync(join(flags.out, "MODEL_CARD.md"), card);
@@ -113,6 +116,7 @@ export function trainCommand(): Command {
     const generic = await GenericModel.fromFile(BUNDLED_GENERIC_MODEL);
     const payloads = flags.payloads ? payloadLinesFrom(flags.payloads, "train").map((p) => p.payload) : undefined;
     const liveFile = join(flags.out, "site.onnx");
+    const targetFpr = targetFprFlag ?? SITE_TARGET_FPR;
     const options = { targetFpr, seed, payloads, progress: quietRead(stage("train")) };
     const traffic = readTraffic(flags.from, flags, rejections, counted);
     let result: SiteTrainResult;

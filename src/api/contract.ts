@@ -221,7 +221,7 @@ export function toTrafficData(r: TrafficRow, now: number): TrafficDataT {
     time: timeAgo(r.time, now),
     timestamp: iso(r.time),
     userAgent: r.userAgent,
-    wasBlocked: false,
+    wasBlocked: r.blocked,
     score: r.score,
     isAnomaly: r.isAnomaly,
     ...(r.attackType ? { attackType: r.attackType } : {}),

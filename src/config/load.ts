@@ -11,6 +11,7 @@ import { Value } from "@sinclair/typebox/value";
 import type { TObject, TSchema } from "@sinclair/typebox";
 import { ConfigSchema, RENAMED_KEYS, type Config } from "./schema.ts";
 import { outboundUrlProblem } from "../core/outbound-url.ts";
+import { createParser } from "../parse/formats.ts";
 import { keyLines, tomlErrorLine } from "./toml-lines.ts";
 import { OTHER_MOAT_VARIABLES, unknownMoatVariables } from "./env-names.ts";
 
@@ -177,11 +178,26 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
   if (config.mirror.enabled && config.mirror.port !== 0 && config.mirror.port === config.server.port) {
     throw new ConfigError([`mirror.port: must differ from server.port, both ${config.server.port}${from("mirror.port")}: the mirror's listener has a port of its own`], warnings);
   }
+  // A log format that cannot be built would have every line counted as rejected: refused now instead.
+  const formatProblem = unusableFormat(config.ingest);
+  if (formatProblem) throw new ConfigError([`${formatProblem}${from(config.ingest.log_format ? "ingest.log_format" : "ingest.format")}`], warnings);
   config.storage.data_dir ||= defaultDataDir(env);
   config.storage.db ||= join(config.storage.data_dir, "moat.db");
   config.detect.model_dir ||= join(config.storage.data_dir, "model");
   config.ban.file ||= join(config.storage.data_dir, "deny.conf");
   return { config, origins, file, warnings };
+}
+
+/** Why the ingest section's format cannot read a line (nginx without its log_format, a log_format with no variables), or null. */
+function unusableFormat(ingest: Config["ingest"]): string | null {
+  if (ingest.format === "nginx" && !ingest.log_format) return "ingest.format: nginx needs ingest.log_format (--log-format), the log_format string from nginx.conf";
+  if (ingest.format === "auto" && !ingest.log_format) return null;
+  try {
+    createParser({ format: ingest.format, logFormat: ingest.log_format || undefined });
+    return null;
+  } catch (e) {
+    return `ingest.log_format: ${(e as Error).message}`;
+  }
 }
 
 /** The default configuration file, with every key commented by its description. */

@@ -5,7 +5,7 @@
  * directory is fsynced so the rename itself survives a power cut. A kill before the rename leaves the
  * temporary file behind: removeStrayTemps() clears those at the next start.
  */
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, fchmodSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 /** `<name>.<pid>.tmp`: the pid says whether the writer may still be at work. */
@@ -27,7 +27,8 @@ function syncDirectory(dir: string): void {
 
 /**
  * Writes `bytes` to `path` atomically and durably (see the file's comment). The directory must exist.
- * `mode` is the new file's (Moat's files are its user's alone unless another reader needs them).
+ * `mode` is the new file's, whatever the umask (Moat's files are its user's alone unless another
+ * reader needs them: the deny file is nginx's to read, and a umask of 0027 would hide it).
  */
 export function replaceFileAtomically(path: string, bytes: Uint8Array | string, mode = 0o600): void {
   const tmp = `${path}.${process.pid}.tmp`;
@@ -35,6 +36,7 @@ export function replaceFileAtomically(path: string, bytes: Uint8Array | string, 
   try {
     const fd = openSync(tmp, "w", mode);
     try {
+      fchmodSync(fd, mode);
       for (let done = 0; done < data.length; ) done += writeSync(fd, data, done);
       fsyncSync(fd);
     } finally {

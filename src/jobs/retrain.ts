@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { benignTrafficCount, recentBenignRequests } from "../services/recent-benign.ts";
 import { retrainWithGate } from "../training/site/retrain.ts";
+import { SITE_TARGET_FPR } from "../training/site/train.ts";
 import { promote } from "../detect/site/model-dir.ts";
 import { recordLiveSiteModel } from "../services/model-versions.ts";
 import type { ServiceContext } from "../services/context.ts";
@@ -36,7 +37,7 @@ export async function retrainJob(ctx: ServiceContext, now: number): Promise<stri
 async function retrainSite(ctx: ServiceContext, now: number, site: string, dir: string, of: TrafficOf | undefined): Promise<string | null> {
   if (benignTrafficCount(ctx.store, of) < RETRAIN_MIN_REQUESTS) return null;
   const { trained, gate } = await retrainWithGate(recentBenignRequests(ctx.store, RETRAIN_MAX_REQUESTS, of), ctx.detector.generic, {
-    targetFpr: 0.001,
+    targetFpr: SITE_TARGET_FPR,
     seed: now % 100_000,
     liveDir: dir,
   });

@@ -11,6 +11,7 @@ import type { Logger } from "../core/log.ts";
 import { Detector } from "../detect/detector.ts";
 import { createRedactor } from "../detect/redact.ts";
 import { tidyModelDir } from "../detect/site/model-dir.ts";
+import { IncompatibleSiteModel } from "../detect/site/model.ts";
 import { openStore } from "../store/db.ts";
 import { loadRedactionKey } from "../store/redaction-key.ts";
 import { lockDatabase } from "../store/lock.ts";
@@ -57,6 +58,22 @@ export interface Service {
  */
 export type ServiceRole = "serve" | "hub";
 
+/**
+ * The detector with the site model on disk, if any. One trained for another generic model (the binary
+ * was upgraded) is refused, and the generic model judges alone until a retrain: an upgrade must not
+ * stop the service, and a restart loop would judge nothing at all.
+ */
+async function loadDetector(config: Config, siteFile: string): Promise<{ detector: Detector; siteRefused: string | null }> {
+  const threshold = config.detect.threshold || undefined;
+  if (!existsSync(siteFile)) return { detector: await Detector.load({ threshold }), siteRefused: null };
+  try {
+    return { detector: await Detector.load({ site: siteFile, threshold }), siteRefused: null };
+  } catch (e) {
+    if (!(e instanceof IncompatibleSiteModel)) throw e;
+    return { detector: await Detector.load({ threshold }), siteRefused: e.message };
+  }
+}
+
 export async function startService(config: Config, log: Logger, role: ServiceRole = "serve"): Promise<Service> {
   if (role === "hub") config = { ...config, ingest: { ...config.ingest, logs: [] }, mirror: { ...config.mirror, enabled: false }, hub: { ...config.hub, url: "" } };
   if (config.hub.url && !config.hub.key) throw new AgentConfigError(MISSING_HUB_KEY);
@@ -70,8 +87,8 @@ export async function startService(config: Config, log: Logger, role: ServiceRol
   const checkpoints = startBackgroundCheckpoints(store, log);
   const siteFile = join(config.detect.model_dir, "site.onnx");
   for (const file of tidyModelDir(config.detect.model_dir)) log.warn("removed a file left by an interrupted model write", { file });
-  const hasSite = existsSync(siteFile);
-  const detector = await Detector.load({ site: hasSite ? config.detect.model_dir : undefined, threshold: config.detect.threshold || undefined });
+  const { detector, siteRefused } = await loadDetector(config, siteFile);
+  const hasSite = detector.site !== null;
   // The versions table follows the model on disk, whoever put it there (a retrain, the CLI). It is
   // bookkeeping: a write that fails (a full disk) is logged, and the model judges all the same.
   const recordLive = () => {
@@ -83,13 +100,15 @@ export async function startService(config: Config, log: Logger, role: ServiceRol
     }
   };
   recordLive();
+  const retrain = `moat train --from <access logs> --out ${config.detect.model_dir}`;
   if (hasSite) log.info("models loaded", { version: detector.modelVersion, threshold: detector.threshold });
-  else log.warn("no site model yet: running on the generic model alone", { version: detector.modelVersion, hint: `moat train --from <access logs> --out ${config.detect.model_dir}` });
+  else if (siteRefused) log.error("site model refused: running on the generic model alone until one is trained for it", { version: detector.modelVersion, reason: siteRefused, hint: retrain });
+  else log.warn("no site model yet: running on the generic model alone", { version: detector.modelVersion, hint: retrain });
 
   const bus = new Bus();
   const activities = new Activities(store, bus, (e, a) => log.warn("cannot store an activity", { type: a.type, title: a.title, error: e.message }));
   activities.record({ type: "service.started", title: "Moat started", details: `models ${detector.modelVersion}, threshold ${detector.threshold.toFixed(4)}` });
-  if (!hasSite) activities.record({ type: "model.generic-only", title: "Running on the generic model", details: `no site model in ${config.detect.model_dir}: train one with moat train --from <access logs> --out ${config.detect.model_dir}` });
+  if (!hasSite) activities.record({ type: "model.generic-only", title: "Running on the generic model", details: siteRefused ? `${siteRefused} (the generic model judges alone meanwhile)` : `no site model in ${config.detect.model_dir}: train one with ${retrain}` });
   const ctx: ServiceContext = { config, store, bus, activities, detector, log, monotonicStart: performance.now(), now: () => Date.now(), monotonic: () => performance.now() };
   const settings = new WafSettings(ctx);
   // Retention and webhook changed from the dashboard override the config file: applied before the services read it.

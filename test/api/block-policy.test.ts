@@ -9,6 +9,8 @@ import type { HttpRequest } from "../../src/core/http-request.ts";
 import { severityOf, type Verdict } from "../../src/detect/verdict.ts";
 import { callApi, makeApiServices } from "../helpers/api.ts";
 import type { CheckAnswerT } from "../../src/api/inline-check.ts";
+import { toTrafficData } from "../../src/api/contract.ts";
+import { listTraffic } from "../../src/services/traffic.ts";
 
 /** What a site model says of the requests: the new pages and campaigns depart from the profile. */
 function anomalyJudge(requests: HttpRequest[]): Promise<Verdict[]> {
@@ -33,16 +35,23 @@ async function blockMode(env: Record<string, string> = {}) {
     s.writeBehind.flush();
     return s.ctx.store.sqlite!.query("select endpoint, blocked from threats order by endpoint").all();
   };
-  return { check, storedBlocked };
+  /** The traffic rows as the contract's clients read them (`/api/traffic`), by endpoint. */
+  const shownTraffic = () => {
+    s.writeBehind.flush();
+    return listTraffic(s.ctx.store, { limit: 100 }).map((r) => toTrafficData(r, Date.now())).map((t) => [t.endpoint, t.wasBlocked]).sort();
+  };
+  return { check, storedBlocked, shownTraffic };
 }
 
 describe("block mode and anomalies", () => {
   test("new pages and campaigns judged anomalies pass (200, stored as flagged, not blocked); an sqli is blocked", async () => {
-    const { check, storedBlocked } = await blockMode();
+    const { check, storedBlocked, shownTraffic } = await blockMode();
     expect(await check("/blog/winter-sale-2026")).toEqual({ status: 200, blocked: false });
     expect(await check("/landing", { utm_campaign: "xmas-2026" })).toEqual({ status: 200, blocked: false });
     expect(await check("/", { lang: "fr" })).toEqual({ status: 200, blocked: false });
     expect(await check("/items", { id: "1 UNION SELECT password FROM users" })).toEqual({ status: 403, blocked: true });
+    // The traffic the contract's clients list says which request was blocked.
+    expect(shownTraffic()).toEqual([["/", false], ["/blog/winter-sale-2026", false], ["/items", true], ["/landing", false]]);
     expect(storedBlocked()).toEqual([
       { endpoint: "/", blocked: 0 },
       { endpoint: "/blog/winter-sale-2026", blocked: 0 },

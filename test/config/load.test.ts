@@ -31,6 +31,13 @@ describe("configuration", () => {
     expect(loadConfig({ env: { MOAT_SERVER_PORT: "9100", MOAT_MIRROR_PORT: "9100", MOAT_MIRROR_ENABLED: "false" } }).config.mirror.enabled).toBe(false);
   });
 
+  test("a log format that cannot read a line is refused at start, not a stream of rejected lines", () => {
+    expect(() => loadConfig({ env: { MOAT_INGEST_FORMAT: "nginx" } })).toThrow("ingest.format: nginx needs ingest.log_format (--log-format), the log_format string from nginx.conf (from MOAT_INGEST_FORMAT)");
+    expect(() => loadConfig({ env: { MOAT_INGEST_LOG_FORMAT: "no variables here" } })).toThrow('ingest.log_format: log format "no variables here" has no $variables (from MOAT_INGEST_LOG_FORMAT)');
+    const nginx = { MOAT_INGEST_FORMAT: "nginx", MOAT_INGEST_LOG_FORMAT: '$remote_addr [$time_local] "$request" $status' };
+    expect(loadConfig({ env: nginx }).config.ingest.format).toBe("nginx");
+  });
+
   test("a boolean from the environment is exactly true or false", () => {
     expect(loadConfig({ env: { MOAT_BAN_ENABLED: "false" } }).config.ban.enabled).toBe(false);
     expect(loadConfig({ env: { MOAT_BAN_ENABLED: "true" } }).config.ban.enabled).toBe(true);

@@ -4,15 +4,16 @@
  * ingestion: every request must be stored exactly once.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { appendFileSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NGINX_BIN, sendRaw, startNginx, waitForLines, type NginxInstance } from "../helpers/nginx.ts";
-import { serveDetail, startServe, waitFor } from "../helpers/serve.ts";
+import { serveDetail, startServe, waitFor, waitForListening } from "../helpers/serve.ts";
 import { dbCounts, openReadonly } from "../helpers/db.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { runCli } from "../helpers/cli.ts";
 import { shopLogLines } from "../helpers/site-traffic.ts";
 import { readSiteMetadata } from "../../src/detect/site/model.ts";
+import { siteModelBytes } from "../helpers/site-model.ts";
 
 const describeNginx = NGINX_BIN ? describe : describe.skip;
 let nginx: NginxInstance | null = null;
@@ -179,6 +180,24 @@ describe("moat serve and the site model on disk", () => {
     await waitFor(`${second} recorded as live`, () => live().join() === second, 30_000, seen);
     // Recorded first, logged next: the line may reach the pipe a moment after the row.
     await waitFor("the reload logged", () => moat.stderr().includes("msg=\"site model reloaded\""), 10_000, seen);
+    moat.proc.kill("SIGTERM");
+    await moat.proc.exited;
+  }, 120_000);
+
+  test("a site model trained for another generic model (an upgrade): serve starts on the generic model alone and says why", async () => {
+    const dir = tempDir();
+    const models = join(dir, "models");
+    mkdirSync(models);
+    writeFileSync(join(models, "site.onnx"), siteModelBytes({ genericVersion: "generic-from-another-release", featurizerVersion: "1" }));
+    const moat = startServe(["--db", join(dir, "moat.db")], { MOAT_DETECT_MODEL_DIR: models });
+    const base = await waitForListening(moat);
+    expect(moat.stderr()).toContain("site model refused: running on the generic model alone");
+    expect(moat.stderr()).toContain("was trained with generic model generic-from-another-release");
+    // It judges: a request is answered by the generic model alone.
+    const res = await fetch(`${base}/check`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ method: "GET", path: "/search", query_params: { q: "' UNION SELECT password FROM users--" } }) });
+    const verdict = (await res.json()) as { is_anomaly?: boolean; model_version?: string };
+    expect(verdict.is_anomaly).toBe(true);
+    expect(verdict.model_version).toMatch(/^generic-[^+]*$/);
     moat.proc.kill("SIGTERM");
     await moat.proc.exited;
   }, 120_000);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { openStore } from "../../src/store/db.ts";
+import { writeDenyFile } from "../../src/services/deny-list/apply.ts";
 import { lockDatabase } from "../../src/store/lock.ts";
 import { runCli } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/tmp.ts";
@@ -34,6 +35,17 @@ describe("file modes", () => {
     } finally {
       store.close();
       lock.release();
+    }
+  });
+
+  test("the deny file is 0644 whatever the umask: nginx, often another user, reads it (the systemd unit's UMask is 0027)", () => {
+    const previous = process.umask(0o027);
+    try {
+      const file = join(tempDir(), "deny.conf");
+      writeDenyFile(file, "deny 192.0.2.1;\n");
+      expect(mode(file)).toBe("644");
+    } finally {
+      process.umask(previous);
     }
   });
 

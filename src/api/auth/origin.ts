@@ -37,7 +37,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i;
 
 export const FOREIGN_HOST =
-  "this Host is not one of Moat's names (loopback names, IP addresses, server.host, server.allowed_hosts): add the name to server.allowed_hosts to reach Moat by it. Unknown names are refused so that DNS rebinding cannot reach Moat";
+  "this Host is not one of Moat's names (loopback names, IP addresses, names without a dot, server.host, server.allowed_hosts): add the name to server.allowed_hosts to reach Moat by it. Unknown names are refused so that DNS rebinding cannot reach Moat";
 const FOREIGN_ORIGIN =
   "cross-origin request refused: its Origin (or Referer) is not Moat's own, a loopback origin or one in server.allowed_origins. A web page elsewhere may not drive Moat; if that dashboard is yours, add its origin to server.allowed_origins";
 const NOT_JSON = "send the body as JSON with `Content-Type: application/json`: Moat accepts no forms, as any web page could submit one to it";

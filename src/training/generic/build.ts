@@ -28,7 +28,7 @@ import type { Finding } from "../../detect/analyzers/finding.ts";
 import { CLASSES, type ClassLabel } from "../../detect/classes.ts";
 import { benignSamples } from "../corpus/benign.ts";
 import { generatedAttacks, payloadSamples } from "../corpus/attacks.ts";
-import { httpParamsSamples, legitQueries, legitQuerySamples } from "../corpus/datasets.ts";
+import { httpParamsSamples, LEGIT_QUERIES_FILE, legitQueries, legitQuerySamples } from "../corpus/datasets.ts";
 import { decodedValue, requestForTarget, requestFromSample } from "../corpus/placement.ts";
 import { rng } from "../../core/random.ts";
 import { splitPoint, type Sample } from "../corpus/sample.ts";
@@ -249,8 +249,17 @@ async function trainModels(all: LabelledLeaf[], options: GenericBuildOptions, fo
   return { lexicalWeights, combinerWeights };
 }
 
+/** A datasets folder without the benign requests a threshold is calibrated on: no build could be trusted. */
+export class NoCalibrationData extends Error {
+  override name = "NoCalibrationData";
+}
+
 export async function buildGenericModel(options: GenericBuildOptions): Promise<GenericBuildResult> {
   const { datasets, progress } = options;
+  // Checked first: a build without them would train for minutes and calibrate its threshold to 0.
+  if (!legitQueries(datasets, "calibration").length && !(options.crossFitRequests ?? []).some((c) => c.requests.length)) {
+    throw new NoCalibrationData(`${datasets} holds no benign requests to calibrate the threshold on: it needs ${LEGIT_QUERIES_FILE} or ${BLAZEHTTP_DIR}/${BLAZEHTTP_REQUESTS}`);
+  }
   const analysis = new LeafAnalysis();
   const r = rng(options.seed);
   progress?.("corpus");

@@ -31,6 +31,9 @@ import { Reservoir } from "../../detect/site/reservoir.ts";
 import { fuseScores } from "../../detect/site/fusion.ts";
 import { runningLineage, SITE_META_KEY, SITE_PROFILE_KEY, SiteModel, type SiteMetadata } from "../../detect/site/model.ts";
 
+/** The false-positive rate a site model's threshold is calibrated to unless told otherwise (`moat train`, the retrain job). */
+export const SITE_TARGET_FPR = 0.001;
+
 export interface SiteTrainOptions {
   targetFpr: number;
   seed: number;
