@@ -288,8 +288,13 @@ function anchorBits(s: string): number {
 /** Spring binds request parameter names to bean properties: `class.module.classLoader...` reaches the class loader. */
 const CLASS_LOADER_PATH = /\bclass\s*(?:\.\s*module\s*)?(?:\.|\[\s*['"]?)\s*classLoader\b/i;
 
+/**
+ * Each alternative reads a name one way only: `java.(\w+.){0,8}runtime` (a segment must end at its
+ * dot), not `java(.\w+)*.runtime`, whose segments could also end at `runtime` and which backtracked
+ * over a run of `java.x.` in quadratic time, until the engine gave up and matched nothing at all.
+ */
 const JAVA_PACKAGE =
-  /\b(?:java\.lang\.(?:reflect|invoke)|javax?\.(?:script|naming|management|rmi)\.|java\.rmi\b|java(?:\.\w+)*\.(?:runtime|processbuilder)\b|com\.sun\.(?:org\.apache|jndi|rowset|management)|org\.apache\.(?:commons\.collections|xalan|bcel)|org\.omg\.corba|com\.opensymphony\.xwork2)/gi;
+  /\b(?:java\.lang\.(?:reflect|invoke)|javax?\.(?:script|naming|management|rmi)\.|java\.rmi\b|java\.(?:\w+\.){0,8}(?:runtime|processbuilder)\b|com\.sun\.(?:org\.apache|jndi|rowset|management)|org\.apache\.(?:commons\.collections|xalan|bcel)|org\.omg\.corba|com\.opensymphony\.xwork2)/gi;
 
 /** Constructs that are code wherever they appear (spelled the way their language spells them). */
 const PATTERNS: Pattern[] = [

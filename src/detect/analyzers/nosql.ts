@@ -76,14 +76,19 @@ function valueOperatorFindings(text: string, out: Finding[]): void {
   }
 }
 
-/** A quoted string closed, then JavaScript: a statement (`;return`, `;sleep(`) or a condition on `this`. */
-const JS_BREAKOUT = /^\s*[\w.]{0,16}['"]?\s*(?:;|&&|\|\|)\s*(?:return\b|sleep\s*\(|while\s*\(|do\s*\{|this\.|emit\s*\(|[A-Za-z_$][\w$]*\s*=\s*new\s+Date\b)/;
+/**
+ * A quoted string closed, then JavaScript: a statement (`;return`, `;sleep(`) or a condition on `this`.
+ * Sticky, from the value's first character that is not a space: a leading `\s*` here would share a run
+ * of spaces with the one before the separator, and a value of spaces alone would take quadratic time.
+ */
+const JS_BREAKOUT = /[\w.]{0,16}['"]?\s*(?:;|&&|\|\|)\s*(?:return\b|sleep\s*\(|while\s*\(|do\s*\{|this\.|emit\s*\(|[A-Za-z_$][\w$]*\s*=\s*new\s+Date\b)/y;
 /** `|| 1==1`, `&& 'a'=='a'`: an always-true comparison in JavaScript's `==`. */
 const JS_TAUTOLOGY = /(?:\|\||&&)\s*(['"]?)(\w+)\1\s*===?\s*\1\2(?!\w)/;
 /** The mongo shell's collection and database calls. */
 const SHELL_CALL = /\bdb\.(?:[A-Za-z_$][\w$]*\.)?(?:find|findOne|insert|insertOne|insertMany|update|updateOne|updateMany|remove|deleteOne|deleteMany|drop|dropDatabase|mapReduce|aggregate|getCollection|getCollectionNames|runCommand|eval)\s*\(/;
 
 function javascriptFindings(text: string, out: Finding[]): void {
+  JS_BREAKOUT.lastIndex = text.length - text.trimStart().length;
   const breakout = JS_BREAKOUT.exec(text);
   if (breakout) out.push(find("js-breakout", 0.85, breakout.index, breakout.index + breakout[0].length));
   const tautology = text.indexOf("||") >= 0 || text.indexOf("&&") >= 0 ? JS_TAUTOLOGY.exec(text) : null;

@@ -228,6 +228,13 @@ describe("code analyzer", () => {
     expect(evidence(codeAnalyzer, "name=x&cb=require('child_process')")).toBe("require('child_process')");
   });
 
+  test("a run of dotted names before a package is no cover: the regex reads it once (it backtracked until the engine gave up and matched nothing)", () => {
+    expect(analyzeRule(`${"java.x.".repeat(15_000)} javax.naming.InitialContext`, "code.java-class")).toBe(0.7);
+    expect(analyzeRule("java.x.".repeat(15_000), "code.java-class")).toBe(0);
+    expect(analyzeRule("x=java.lang.Runtime", "code.java-class")).toBe(0.7);
+    expect(analyzeRule("JAVA.LANG.PROCESSBUILDER", "code.java-class")).toBe(0.7);
+  });
+
   test("a 1 MB value is judged whole, and binary junk gives no throw", () => {
     expect(s("(".repeat(500_000) + "x".repeat(500_000) + " passthru($c)")).toBe(0.9);
     expect(s("system( s) ".repeat(100_000))).toBe(0);

@@ -248,6 +248,13 @@ describe("html analyzer: a scanner's reflection probe", () => {
   });
 });
 
+describe("html analyzer: hostile lengths", () => {
+  test("a javascript: URL of a long run of `;` before code is read once and is no no-op (the trailing-`;` regex retried at each one)", () => {
+    expect(rules(`<a href="javascript:${";".repeat(400_000)}!">`).has("html.script-url")).toBe(true);
+    expect(rules('<a href="javascript:;;">').has("html.script-url")).toBe(false);
+  });
+});
+
 describe("html analyzer: a script element whose text cannot run", () => {
   test("a <script> tag named in prose, its text no JavaScript, is no script tag; an injected one is, closed or not", () => {
     for (const text of ["Use <script> tags to include JavaScript in HTML pages.", "put a <script> block is how old pages did it", "Use <script> blocks wisely </script> in old pages"]) {

@@ -32,6 +32,11 @@ describe("nosql analyzer", () => {
     }
   });
 
+  test("a long run of leading whitespace is read once: none alone, a breakout after it found (the regex's two spaces once shared it, in quadratic time)", () => {
+    expect(nosqlAnalyzer.analyze(leaf(" ".repeat(400_000)))).toEqual([]);
+    expect(nosqlAnalyzer.analyze(leaf(`${"\n".repeat(400_000)}';return true;//`)).map((f) => f.rule)).toEqual(["nosql.js-breakout"]);
+  });
+
   test("a megabyte value and binary junk: a correct answer, no throw", () => {
     expect(nosqlAnalyzer.analyze(leaf(HUGE))).toEqual([]);
     expect(nosqlAnalyzer.analyze(leaf(`|| ${"a".repeat(1 << 20)}`))).toEqual([]);
