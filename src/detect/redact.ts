@@ -14,6 +14,7 @@
  * requests, but a leaked database or export cannot be brute-forced back to short passwords, as a
  * plain hash could (an 8-character password falls to a GPU in hours).
  */
+import { containsText, replaceText } from "../core/text-search.ts";
 import { GenerationalCache } from "../core/generational-cache.ts";
 import type { HttpRequest, Param } from "../core/http-request.ts";
 import { parseCookies, percentDecode } from "../parse/decode.ts";
@@ -135,8 +136,17 @@ function redactKeyValues(text: string, redact: (name: string, value: string, key
 }
 
 /** The last key of a JSON leaf label (`body.user.tokens[0]` → `tokens`). */
-function lastKey(label: string): string {
-  return label.replace(/(\[\d+\])+$/, "").split(".").pop() ?? "";
+export function lastKey(label: string): string {
+  // Array indexes cut from the end by hand: `/(\[\d+\])+$/`, tried at every `[` of a long run of
+  // them, took quadratic time, and past the engine's backtracking limit matched nothing.
+  let end = label.length;
+  for (let i = end; i > 0 && label[i - 1] === "]"; ) {
+    let k = i - 1;
+    while (k > 0 && label.charCodeAt(k - 1) >= 48 && label.charCodeAt(k - 1) <= 57) k--;
+    if (k === i - 1 || k === 0 || label[k - 1] !== "[") break;
+    end = i = k - 1;
+  }
+  return label.slice(0, end).split(".").pop() ?? "";
 }
 
 export type Redactor = (req: HttpRequest, reasons: Reason[], raw?: string) => RedactedRequest;
@@ -288,8 +298,8 @@ function redactRaw(raw: string, replaced: Map<string, string>, secrets: Set<stri
   let text = raw;
   for (const [before, after] of [...replaced].sort((a, b) => b[0].length - a[0].length)) {
     const forms = wireForms(after);
-    wireForms(before).forEach((form, i) => (text = text.replaceAll(form, forms[i]!)));
+    wireForms(before).forEach((form, i) => (text = replaceText(text, form, forms[i]!)));
   }
-  for (const s of secrets) for (const form of wireForms(s)) if (text.includes(form)) return null;
+  for (const s of secrets) for (const form of wireForms(s)) if (containsText(text, form)) return null;
   return text;
 }

@@ -39,9 +39,11 @@ function splitRequestLine(line: string): { method: string; target: string; proto
 
 /** `http://host/p?q` (absolute form, as in CSIC) → `/p?q`; origin form is returned as is. */
 function originForm(target: string): { target: string; host: string } {
-  const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^/?#]*)(.*)$/.exec(target);
+  // The scheme and authority only; the rest is sliced. A `(.*)$` after the host would share it with
+  // `[^/?#]*` and backtrack in quadratic time before a line break, where `.` stops.
+  const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^/?#]*)/.exec(target);
   if (!m) return { target, host: "" };
-  return { target: m[2] || "/", host: m[1]! };
+  return { target: target.slice(m[0].length) || "/", host: m[1]! };
 }
 
 function splitTarget(target: string): { path: string; query: string } {

@@ -22,7 +22,8 @@ const DIGITS = plus(DIGIT);
 const NUMBER = alt(DIGITS, lit("-"));
 const DECIMAL = alt(seq(DIGITS, opt(seq(lit("."), DIGITS))), lit("-"));
 const TOKEN = star(cls('[^\\s"]'));
-const ANY = cls(".");
+/** Any code unit, line separators and a lone CR included: a field that holds one (escape=none or json) is still a field. */
+const ANY = cls("[\\s\\S]");
 const SIGN = cls("[+-]");
 const d = (n: number) => times(DIGIT, n);
 const UPSTREAM_TIMES = seq(DECIMAL, star(seq(alt(lit(", "), lit(" : ")), DECIMAL)));

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import type { HttpRequest } from "../../src/core/http-request.ts";
 import type { Reason } from "../../src/detect/verdict.ts";
-import { createRedactor, isSecretName } from "../../src/detect/redact.ts";
+import { lastKey, createRedactor, isSecretName } from "../../src/detect/redact.ts";
 import { assembleRequest } from "../../src/parse/assemble.ts";
 import { ProfileBuilder } from "../../src/detect/site/profile.ts";
 import { siteFeatures } from "../../src/detect/site/features.ts";
@@ -16,6 +16,18 @@ function request(vars: Record<string, string>, headers?: [string, string][]): Ht
 
 const sha = (value: string, key = KEY) => new Bun.CryptoHasher("sha256", key).update(value).digest("hex").slice(0, 12);
 const marker = (value: string) => `[redacted len=${value.length} sha=${sha(value)}]`;
+
+describe("lastKey", () => {
+  test("a JSON leaf's last key, its array indexes cut, however many lead up to it", () => {
+    expect(lastKey("body.user.tokens[0]")).toBe("tokens");
+    expect(lastKey("body.json.a[1][22]")).toBe("a");
+    expect(lastKey("body.json.a[1]x[2]")).toBe("a[1]x");
+    expect(lastKey("body.json.[x]")).toBe("[x]");
+    expect(lastKey("[1]")).toBe("");
+    // A run of indexes before the key: read once (the pattern once backtracked over it, then matched nothing).
+    expect(lastKey(`body.json.${"[1]".repeat(40_000)}x.token[0]`)).toBe("token");
+  });
+});
 
 describe("isSecretName", () => {
   test("the names an operator expects, in any case and spelling", () => {
@@ -114,6 +126,13 @@ describe("createRedactor", () => {
   test("log variables: $cookie_NAME and secret-named ones are redacted, the others kept", () => {
     const r = redact(request({ cookie_session: "abcdef123456", arg_token: "t-999999", upstream_addr: "10.0.0.2:8080" }), []);
     expect(r.extra).toEqual({ cookie_session: marker("abcdef123456"), arg_token: marker("t-999999"), upstream_addr: "10.0.0.2:8080" });
+  });
+
+  test("a long secret is found in a line that almost repeats it in linear time (the engine's search took line × secret steps)", () => {
+    const secret = `ab${"a".repeat(400_000)}`;
+    const line = `GET /login?x=${"a".repeat(800_000)}&password=${secret} HTTP/1.1`;
+    const r = redact(request({ request: line }), [], line);
+    expect(r.raw).toBe(`GET /login?x=${"a".repeat(800_000)}&password=${marker(secret)} HTTP/1.1`);
   });
 
   test("a raw line the secret cannot be found in by field is dropped rather than kept with the secret", () => {

@@ -59,6 +59,19 @@ describe("custom log_format", () => {
     expect(r.time).toBe(Date.UTC(2026, 10, 24, 11, 54, 54));
   });
 
+  test("a field holding a line separator or a lone CR (nginx writes them as they are under escape=json and none) is still read: the request is judged, not rejected", () => {
+    const json = compileLogFormat({ name: "nginx", format: '{"ip":"$remote_addr","user":"$remote_user","r":"$request","s":$status,"ua":"$http_user_agent"}', escape: "json" });
+    const r = json.parse(`{"ip":"203.0.113.9","user":"\u2028","r":"GET /?q=1%27%20or%201=1-- HTTP/1.1","s":200,"ua":"x"}`, origin);
+    if (isParseError(r)) throw new Error(r.reason);
+    expect(r.query).toBe("q=1%27%20or%201=1--");
+    const none = compileLogFormat({ name: "nginx", format: '$remote_addr $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"', escape: "none" });
+    for (const ua of ["a\u2028b", "a\rb", "a\u2029b"]) {
+      const n = none.parse(`203.0.113.9 ${ua} [24/Nov/2026:11:54:54 +0000] "GET /?q=x HTTP/1.1" 200 5 "-" "${ua}"`, origin);
+      if (isParseError(n)) throw new Error(`${JSON.stringify(ua)}: ${n.reason}`);
+      expect(n.userAgent).toBe(ua);
+    }
+  });
+
   test("$host, $request_time, X-Forwarded-For, unknown variables go to extra", () => {
     const p = compileLogFormat({ name: "nginx", format: '$remote_addr $host [$time_local] "$request" $status $body_bytes_sent $request_time "$http_x_forwarded_for" $upstream_addr ${msec}' });
     const r = p.parse('::1 shop.example [01/Jan/2026:00:00:00 -0200] "GET /x HTTP/2.0" 404 0 0.001 "203.0.113.9, 10.0.0.1" 127.0.0.1:8080 1767232800.5', origin);

@@ -98,8 +98,10 @@ export function siteFeatures(profile: SiteProfile, req: HttpRequest, genericScor
       set("lengthExcess", Math.log2((value.length + 1) / (p995 + 1)), { field, evidence: value.length > 80 ? `${value.slice(0, 80)}…` : value, detail: `${value.length} characters, usually at most ${p995}` });
     }
     const shape = valueShape(value);
-    const novel: string[] = [];
-    for (const k of shape) if (!sets.kinds.has(k) && !novel.includes(k)) novel.push(k);
+    // A set: a value of many distinct symbols (each its own kind) would make a list's lookups quadratic.
+    const novelKinds = new Set<string>();
+    for (const k of shape) if (!sets.kinds.has(k)) novelKinds.add(k);
+    const novel = [...novelKinds];
     if (novel.length) {
       const risky = novel.filter((k) => RISKY.has(k));
       const evidence = novel.map((k) => (k.length === 1 ? k : `<${k}>`)).join(" ");

@@ -1,5 +1,6 @@
 /** Block mode's decision: known attack classes by severity; anomalies only where an endpoint opted in. */
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { blockPolicy, endpointPattern, matchesEndpoint, shouldBlock } from "../../../src/detect/site/block-policy.ts";
 import type { Severity } from "../../../src/core/enums.ts";
 
@@ -48,5 +49,30 @@ describe("endpoint patterns", () => {
     expect(m("/admin/**", "/administrator")).toBe(false);
     expect(m("/**/login", "/a/b/login")).toBe(true);
     expect(m("/api/login", "/api/login/")).toBe(true);
+  });
+
+  test("several ** answer as trying every split would, in pattern × path steps: a path of thousands of segments is no work", () => {
+    // The reference: every number of segments for every `**`, as the matcher once did.
+    const reference = (pattern: string[], pi: number, path: string[], si: number): boolean => {
+      for (; pi < pattern.length; pi++, si++) {
+        const p = pattern[pi]!;
+        if (p === "**") {
+          for (let skip = si; skip <= path.length; skip++) if (reference(pattern, pi + 1, path, skip)) return true;
+          return false;
+        }
+        if (si >= path.length || (p !== "*" && !(p.startsWith("{") && p.endsWith("}")) && p !== path[si])) return false;
+      }
+      return si === path.length;
+    };
+    const segment = fc.constantFrom("a", "b", "x");
+    fc.assert(
+      fc.property(fc.array(fc.oneof(segment, fc.constantFrom("*", "**", "{id}")), { maxLength: 6 }), fc.array(segment, { maxLength: 8 }), (pattern, path) => {
+        expect(matchesEndpoint(pattern, `/${path.join("/")}`)).toBe(reference(pattern, 0, path, 0));
+      }),
+      { numRuns: 3000 },
+    );
+    const long = "/a".repeat(4000);
+    expect(matchesEndpoint(endpointPattern("/**/a/**/a/**/x"), long)).toBe(false);
+    expect(matchesEndpoint(endpointPattern("/**/a/**/a/**/x"), `${long}/x`)).toBe(true);
   });
 });

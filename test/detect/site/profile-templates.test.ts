@@ -31,6 +31,19 @@ function findingsOf(profile: ReturnType<ProfileBuilder["build"]>, target: string
   return siteFeatures(profile, at(target), 0).findings.map((f) => `${f.feature} ${f.field}`);
 }
 
+describe("a value's new character kinds", () => {
+  test("many distinct symbols, each its own kind, are counted once each (a list's lookups were quadratic)", () => {
+    const profile = (() => {
+      const b = new ProfileBuilder();
+      for (const r of shopTraffic()) b.add(r);
+      return b.build();
+    })();
+    const symbols = Array.from({ length: 250_000 }, (_, i) => String.fromCodePoint(0x40000 + i)).join("");
+    const novel = siteFeatures(profile, at(`/search?q=${encodeURIComponent(symbols)}&page=1`), 0).findings.find((f) => f.feature === "novelKinds");
+    expect(novel?.value).toBeCloseTo(Math.log1p(250_000), 6);
+  });
+});
+
 describe("endpoint templates", () => {
   test("identifier-like segments fold: numbers, hex, uuids, tokens and slugs with digits; words and extensions stay", () => {
     expect(["42", "p41", "winter-sale-2026", "0f3a9c2e7b1d4a6f", "123e4567-e89b-12d3-a456-426614174000", "app.4f3a2b1c.js", "about", "index.php", ".env"].map(foldSegment))
