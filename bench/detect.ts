@@ -27,7 +27,7 @@ import { isParseError, type HttpRequest } from "../src/core/http-request.ts";
 import { rawHttpParser } from "../src/parse/raw-http.ts";
 import { GenericModel } from "../src/detect/generic/model.ts";
 import { BUNDLED_GENERIC_MODEL, Detector } from "../src/detect/detector.ts";
-import { trainSiteModel } from "../src/training/site/train.ts";
+import { SITE_TARGET_FPR, trainSiteModel } from "../src/training/site/train.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { measureCommand } from "./lib/measure.ts";
 import { markdownTable, thousands } from "./lib/table.ts";
@@ -92,7 +92,7 @@ async function main(argv: string[]): Promise<number> {
     const train = await load(trainInput);
     const test = await load(testInput);
     log(`training a site model on ${thousands(train.length)} requests`);
-    const site = await trainSiteModel(train, await GenericModel.fromFile(BUNDLED_GENERIC_MODEL), { targetFpr: 0.001, seed: 7 });
+    const site = await trainSiteModel(train, await GenericModel.fromFile(BUNDLED_GENERIC_MODEL), { targetFpr: SITE_TARGET_FPR, seed: 7 });
     writeFileSync(join(dir, "site.onnx"), site.bytes);
     const detector = await Detector.load({ site: dir });
 

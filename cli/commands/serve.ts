@@ -6,6 +6,7 @@ import { AgentConfigError } from "../../src/agent/agent.ts";
 import { FORMAT_NAMES } from "../../src/parse/formats.ts";
 import { StoreError } from "../../src/store/db.ts";
 import { DatabaseInUseError } from "../../src/store/lock.ts";
+import { IncompatibleSiteModel } from "../../src/detect/site/model.ts";
 import { addConfigOptions, configFrom, type ConfigFlags } from "../config-options.ts";
 import os from "node:os";
 import { CliError, EXIT } from "../exit-codes.ts";
@@ -64,6 +65,8 @@ export async function runService(config: Config, role: ServiceRole): Promise<voi
     if (e instanceof AgentConfigError) throw new CliError(e.message, EXIT.usage);
     if (e instanceof StoreError) throw new CliError(e.message, EXIT.ioError);
     if (e instanceof DatabaseInUseError) throw new CliError(e.message, EXIT.tempFail);
+    // One of another release is not thrown (the generic model judges alone): this file is no site model.
+    if (e instanceof IncompatibleSiteModel) throw new CliError(`cannot load the site model in ${config.detect.model_dir}: ${e.message}`, EXIT.dataError);
     if (e instanceof MirrorListenError && e.inUse) {
       throw new CliError(`${config.mirror.host}:${config.mirror.port}, the mirror's listener, is in use by another program: stop it, or set mirror.port (or mirror.enabled = false)`, EXIT.tempFail);
     }

@@ -23,6 +23,8 @@ import { PG_JOURNAL } from "../store/pg/migrations/index.ts";
 import { checkMirror } from "./doctor-mirror.ts";
 import type { DoctorFinding, DoctorStatus } from "./doctor-finding.ts";
 import { checkHub } from "./doctor-hub.ts";
+import { Detector } from "../detect/detector.ts";
+import { SiteModelOfAnotherRelease } from "../detect/site/model.ts";
 
 const HEAD_BYTES = 64 * 1024;
 
@@ -235,7 +237,19 @@ export async function runDoctor(config: Config, nginx: { host: string; port: num
   const up = await reachable(nginx.host, nginx.port);
   findings.push({ check: "nginx", status: up ? "ok" : "warn", message: up ? `answers on ${nginx.host}:${nginx.port}` : `nothing answers on ${nginx.host}:${nginx.port} (pass --nginx host:port if it listens elsewhere)` });
   findings.push(...(await checkMirror(config, healthOnce)));
-  const hasSite = existsSync(join(config.detect.model_dir, "site.onnx"));
-  findings.push({ check: "site model", status: hasSite ? "ok" : "warn", message: hasSite ? config.detect.model_dir : `none yet in ${config.detect.model_dir}: moat train --from <access logs> --out ${config.detect.model_dir}` });
+  findings.push(await checkSiteModel(config.detect.model_dir));
   return findings;
+}
+
+/** Whether serve would judge with the site model on disk: one of another release is refused (the generic model judges alone). */
+async function checkSiteModel(dir: string): Promise<DoctorFinding> {
+  const check = "site model";
+  if (!existsSync(join(dir, "site.onnx"))) return { check, status: "warn", message: `none yet in ${dir}: moat train --from <access logs> --out ${dir}` };
+  try {
+    const detector = await Detector.load({ site: dir });
+    return { check, status: "ok", message: `${detector.site!.meta.version} in ${dir}` };
+  } catch (e) {
+    if (e instanceof SiteModelOfAnotherRelease) return { check, status: "fail", message: `${e.message} (until then moat serve judges with the generic model alone)` };
+    return { check, status: "fail", message: `cannot load ${join(dir, "site.onnx")}: ${(e as Error).message}` };
+  }
 }

@@ -11,7 +11,7 @@ import type { Logger } from "../core/log.ts";
 import { Detector } from "../detect/detector.ts";
 import { createRedactor } from "../detect/redact.ts";
 import { tidyModelDir } from "../detect/site/model-dir.ts";
-import { IncompatibleSiteModel } from "../detect/site/model.ts";
+import { SiteModelOfAnotherRelease } from "../detect/site/model.ts";
 import { openStore } from "../store/db.ts";
 import { loadRedactionKey } from "../store/redaction-key.ts";
 import { lockDatabase } from "../store/lock.ts";
@@ -59,9 +59,9 @@ export interface Service {
 export type ServiceRole = "serve" | "hub";
 
 /**
- * The detector with the site model on disk, if any. One trained for another generic model (the binary
- * was upgraded) is refused, and the generic model judges alone until a retrain: an upgrade must not
- * stop the service, and a restart loop would judge nothing at all.
+ * The detector with the site model on disk, if any. One trained for another release (the binary was
+ * upgraded) is refused, and the generic model judges alone until a retrain: an upgrade must not stop
+ * the service, and a restart loop would judge nothing at all. A file that is no site model still stops it.
  */
 async function loadDetector(config: Config, siteFile: string): Promise<{ detector: Detector; siteRefused: string | null }> {
   const threshold = config.detect.threshold || undefined;
@@ -69,7 +69,7 @@ async function loadDetector(config: Config, siteFile: string): Promise<{ detecto
   try {
     return { detector: await Detector.load({ site: siteFile, threshold }), siteRefused: null };
   } catch (e) {
-    if (!(e instanceof IncompatibleSiteModel)) throw e;
+    if (!(e instanceof SiteModelOfAnotherRelease)) throw e;
     return { detector: await Detector.load({ threshold }), siteRefused: e.message };
   }
 }

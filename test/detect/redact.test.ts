@@ -135,6 +135,11 @@ describe("createRedactor", () => {
     expect(r.raw).toBe(`GET /login?x=${"a".repeat(800_000)}&password=${marker(secret)} HTTP/1.1`);
   });
 
+  test("the raw line keeps what the client sent around a redacted value, `$` sequences included (no replacement pattern is expanded)", () => {
+    const line = "GET /login?a=$'&b=$&&password=MySecret2026 HTTP/1.1";
+    expect(redact(request({ request: line }), [], line).raw).toBe(`GET /login?a=$'&b=$&&password=${marker("MySecret2026")} HTTP/1.1`);
+  });
+
   test("a raw line the secret cannot be found in by field is dropped rather than kept with the secret", () => {
     const req = request({ request: "GET /x HTTP/1.1" }, [["authorization", "Basic dXNlcjpwYXNz"]]);
     // The log wrote the header in a way no field matches (here: a different separator around it).

@@ -14,6 +14,7 @@ import { runCli } from "../helpers/cli.ts";
 import { shopLogLines } from "../helpers/site-traffic.ts";
 import { readSiteMetadata } from "../../src/detect/site/model.ts";
 import { siteModelBytes } from "../helpers/site-model.ts";
+import { exportDenseLogisticOnnx } from "../../src/detect/onnx/dense.ts";
 
 const describeNginx = NGINX_BIN ? describe : describe.skip;
 let nginx: NginxInstance | null = null;
@@ -200,5 +201,20 @@ describe("moat serve and the site model on disk", () => {
     expect(verdict.model_version).toMatch(/^generic-[^+]*$/);
     moat.proc.kill("SIGTERM");
     await moat.proc.exited;
+    // moat doctor says so too.
+    const doctor = runCli(["doctor", "--db", join(dir, "doctor.db"), "-c", "/dev/null", "--log", "/dev/null", "--port", "0", "--nginx", "127.0.0.1:1"], { env: { MOAT_DETECT_MODEL_DIR: models } });
+    expect(doctor.stdout).toContain("was trained with generic model generic-from-another-release");
+    expect(doctor.stdout).toContain("until then moat serve judges with the generic model alone");
   }, 120_000);
+
+  test("a file that is no site model at all still stops serve, saying so (not an upgrade's leftover)", () => {
+    const dir = tempDir();
+    const models = join(dir, "models");
+    mkdirSync(models);
+    writeFileSync(join(models, "site.onnx"), exportDenseLogisticOnnx({ w: new Float32Array(2), b: 0 }, {}));
+    const r = runCli(["serve", "--db", join(dir, "moat.db"), "--port", "0", "-c", "/dev/null"], { env: { MOAT_DETECT_MODEL_DIR: models } });
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain("cannot load the site model in");
+    expect(r.stderr).toContain("not a Moat site model");
+  }, 60_000);
 });

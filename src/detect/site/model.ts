@@ -60,6 +60,17 @@ export class IncompatibleSiteModel extends Error {
 }
 
 /**
+ * A Moat site model built for another release (its generic model, featurizer or site features):
+ * what an upgrade leaves behind, and what a retrain replaces. Not a file that is no site model at all.
+ */
+export class SiteModelOfAnotherRelease extends IncompatibleSiteModel {
+  constructor(message: string) {
+    super(message);
+    this.name = "SiteModelOfAnotherRelease";
+  }
+}
+
+/**
  * The lineage of a site model trained, or loadable, now: on top of `generic`, whose inputs version
  * (decomposition, featurizer, combiner: see MODEL_INPUT_VERSION) is the running Moat's, since a
  * generic model of any other is refused at load.
@@ -70,11 +81,11 @@ export function runningLineage(generic: { meta: { version: string; inputVersion:
 
 const RETRAIN = "retrain it on the site's traffic: moat train --from <access logs> --out <model dir>";
 
-/** Throws IncompatibleSiteModel unless `meta` was trained on top of `running`. */
+/** Throws SiteModelOfAnotherRelease unless `meta` was trained on top of `running`. */
 export function checkLineage(meta: Pick<SiteMetadata, "version" | "genericVersion" | "featurizerVersion">, running: SiteLineage): void {
   const featurizer = meta.featurizerVersion ?? "unrecorded";
   if (meta.genericVersion === running.genericVersion && featurizer === running.featurizerVersion) return;
-  throw new IncompatibleSiteModel(
+  throw new SiteModelOfAnotherRelease(
     `site model ${meta.version} was trained with generic model ${meta.genericVersion} and featurizer ${featurizer}; ` +
       `this Moat runs generic model ${running.genericVersion} and featurizer ${running.featurizerVersion}: ${RETRAIN}`,
   );
@@ -105,7 +116,7 @@ export class SiteModel {
     const profile = metadata[SITE_PROFILE_KEY];
     if (!meta || !profile) throw new IncompatibleSiteModel("the ONNX file has no site profile: not a Moat site model");
     const parsed = JSON.parse(meta) as SiteMetadata;
-    if (parsed.features.join(",") !== SITE_FEATURES.join(",")) throw new IncompatibleSiteModel(`site model ${parsed.version} was trained with other site features: ${RETRAIN}`);
+    if (parsed.features.join(",") !== SITE_FEATURES.join(",")) throw new SiteModelOfAnotherRelease(`site model ${parsed.version} was trained with other site features: ${RETRAIN}`);
     if (running) checkLineage(parsed, running);
     return new SiteModel(parsed, JSON.parse(profile) as SiteProfile, model, await DenseSession.create(bytes, SITE_FEATURES.length));
   }

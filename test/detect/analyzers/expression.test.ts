@@ -60,7 +60,11 @@ describe("expression analyzer: template injection", () => {
 
   test("a module that runs commands imported in a template is a sign, not proof (code hosting shows such templates)", () => {
     for (const v of ["<%! import os %>", "<% import json, os %>", "{% import subprocess %}", "<% from os import popen %>"]) expect([v, top(v)]).toEqual([v, 0.7]);
-    for (const v of ["<% import json, re %>", "{% from 'macros.html' import field %}"]) expect([v, top(v)]).toEqual([v, 0]);
+    for (const v of ["<% import json, re %>", "{% from 'macros.html' import field %}", "<%! import os.path %>"]) expect([v, top(v)]).toEqual([v, 0]);
+    // Imported and run in the same block: code that runs commands, as without the import.
+    for (const v of ["<% import os; os.system('id') %>", "<% from os import popen; popen('id') %>", "{% import subprocess; subprocess.check_output('id', shell=True) %}"]) {
+      expect([v, top(v)]).toEqual([v, 0.95]);
+    }
   });
 
   test("engine globals are a sign, a call on them more", () => {

@@ -126,7 +126,8 @@ function importsCommandModule(tokens: Token[]): boolean {
   const first = tokens[0]?.value;
   if (tokens[0]?.type !== "name" || (first !== "import" && first !== "from")) return false;
   for (let i = 1; tokens[i]?.type === "name"; i += 2) {
-    if (COMMAND_MODULES.has(tokens[i]!.value ?? "")) return true;
+    // `import os.path`: a submodule that reads paths, not the module that runs commands.
+    if (COMMAND_MODULES.has(tokens[i]!.value ?? "") && !isPunct(tokens[i + 1], ".")) return true;
     if (first === "from" || !isPunct(tokens[i + 1], ",")) return false;
   }
   return false;
@@ -141,7 +142,6 @@ export function judgeContent(s: string, start: number, end: number): ContentVerd
   if (constantCondition(tokens)) return { construct: "constant-condition", strength: 0.8 };
   const assigned = assignedFrom(tokens);
   if (assigned !== -1 && arithmetic(tokens, assigned)) return { construct: "assigned-arithmetic", strength: 0.6 };
-  if (importsCommandModule(tokens)) return { construct: "command-import", strength: 0.7 };
   let dunders = 0;
   let exec = false;
   let calls = 0;
@@ -190,6 +190,8 @@ export function judgeContent(s: string, start: number, end: number): ContentVerd
   if (callingFilter) return { construct: "calling-filter", strength: 0.85 };
   if (dunders === 1) return { construct: "python-escape", strength: 0.8 };
   if (exec) return { construct: "code-exec", strength: 0.7 };
+  // After the calls: a block that imports a module and runs it (`<% import os; os.system('id') %>`) is code-exec above.
+  if (importsCommandModule(tokens)) return { construct: "command-import", strength: 0.7 };
   if (global && tokens.length > 1) return { construct: "engine-global", strength: calls > 0 ? 0.75 : 0.6 };
   if (global) return { construct: "engine-global", strength: 0.5 };
   return null;
