@@ -37,7 +37,7 @@ describe("configuration", () => {
     const nginx = { MOAT_INGEST_FORMAT: "nginx", MOAT_INGEST_LOG_FORMAT: '$remote_addr [$time_local] "$request" $status' };
     expect(loadConfig({ env: nginx }).config.ingest.format).toBe("nginx");
     // The formats that need no log_format, and auto with one, load as before.
-    for (const format of ["auto", "combined", "json", "apache", "raw-http"]) expect(loadConfig({ env: { MOAT_INGEST_FORMAT: format } }).config.ingest.format).toBe(format);
+    for (const format of ["auto", "combined", "json", "apache", "raw-http"] as const) expect(loadConfig({ env: { MOAT_INGEST_FORMAT: format } }).config.ingest.format).toBe(format);
     expect(loadConfig({ env: { MOAT_INGEST_LOG_FORMAT: nginx.MOAT_INGEST_LOG_FORMAT } }).config.ingest.format).toBe("auto");
   });
 
