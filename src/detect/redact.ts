@@ -140,11 +140,11 @@ export function lastKey(label: string): string {
   // Array indexes cut from the end by hand: `/(\[\d+\])+$/`, tried at every `[` of a long run of
   // them, took quadratic time, and past the engine's backtracking limit matched nothing.
   let end = label.length;
-  for (let i = end; i > 0 && label[i - 1] === "]"; ) {
-    let k = i - 1;
-    while (k > 0 && label.charCodeAt(k - 1) >= 48 && label.charCodeAt(k - 1) <= 57) k--;
-    if (k === i - 1 || k === 0 || label[k - 1] !== "[") break;
-    end = i = k - 1;
+  while (label[end - 1] === "]") {
+    let digits = end - 1;
+    while (digits > 0 && label.charCodeAt(digits - 1) >= 48 && label.charCodeAt(digits - 1) <= 57) digits--;
+    if (digits === end - 1 || label[digits - 1] !== "[") break;
+    end = digits - 1;
   }
   return label.slice(0, end).split(".").pop() ?? "";
 }

@@ -23,8 +23,7 @@ import { PG_JOURNAL } from "../store/pg/migrations/index.ts";
 import { checkMirror } from "./doctor-mirror.ts";
 import type { DoctorFinding, DoctorStatus } from "./doctor-finding.ts";
 import { checkHub } from "./doctor-hub.ts";
-import { Detector } from "../detect/detector.ts";
-import { SiteModelOfAnotherRelease } from "../detect/site/model.ts";
+import { loadDetector } from "./load-detector.ts";
 
 const HEAD_BYTES = 64 * 1024;
 
@@ -244,12 +243,13 @@ export async function runDoctor(config: Config, nginx: { host: string; port: num
 /** Whether serve would judge with the site model on disk: one of another release is refused (the generic model judges alone). */
 async function checkSiteModel(dir: string): Promise<DoctorFinding> {
   const check = "site model";
-  if (!existsSync(join(dir, "site.onnx"))) return { check, status: "warn", message: `none yet in ${dir}: moat train --from <access logs> --out ${dir}` };
+  const siteFile = join(dir, "site.onnx");
+  if (!existsSync(siteFile)) return { check, status: "warn", message: `none yet in ${dir}: moat train --from <access logs> --out ${dir}` };
   try {
-    const detector = await Detector.load({ site: dir });
+    const { detector, siteRefused } = await loadDetector(siteFile);
+    if (siteRefused) return { check, status: "fail", message: `${siteRefused} (until then moat serve judges with the generic model alone)` };
     return { check, status: "ok", message: `${detector.site!.meta.version} in ${dir}` };
   } catch (e) {
-    if (e instanceof SiteModelOfAnotherRelease) return { check, status: "fail", message: `${e.message} (until then moat serve judges with the generic model alone)` };
-    return { check, status: "fail", message: `cannot load ${join(dir, "site.onnx")}: ${(e as Error).message}` };
+    return { check, status: "fail", message: `cannot load ${siteFile}: ${(e as Error).message}` };
   }
 }

@@ -2,16 +2,14 @@
  * `moat serve` as a function: opens the store, loads the models, starts the live pipeline and the
  * HTTP server, and stops them in order (flushing and checkpointing) when asked.
  */
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { watch } from "chokidar";
 import type { Config } from "../config/schema.ts";
 import { localUrlHost } from "../config/exposure.ts";
 import type { Logger } from "../core/log.ts";
-import { Detector } from "../detect/detector.ts";
 import { createRedactor } from "../detect/redact.ts";
 import { tidyModelDir } from "../detect/site/model-dir.ts";
-import { SiteModelOfAnotherRelease } from "../detect/site/model.ts";
+import { loadDetector } from "./load-detector.ts";
 import { openStore } from "../store/db.ts";
 import { loadRedactionKey } from "../store/redaction-key.ts";
 import { lockDatabase } from "../store/lock.ts";
@@ -58,22 +56,6 @@ export interface Service {
  */
 export type ServiceRole = "serve" | "hub";
 
-/**
- * The detector with the site model on disk, if any. One trained for another release (the binary was
- * upgraded) is refused, and the generic model judges alone until a retrain: an upgrade must not stop
- * the service, and a restart loop would judge nothing at all. A file that is no site model still stops it.
- */
-async function loadDetector(config: Config, siteFile: string): Promise<{ detector: Detector; siteRefused: string | null }> {
-  const threshold = config.detect.threshold || undefined;
-  if (!existsSync(siteFile)) return { detector: await Detector.load({ threshold }), siteRefused: null };
-  try {
-    return { detector: await Detector.load({ site: siteFile, threshold }), siteRefused: null };
-  } catch (e) {
-    if (!(e instanceof SiteModelOfAnotherRelease)) throw e;
-    return { detector: await Detector.load({ threshold }), siteRefused: e.message };
-  }
-}
-
 export async function startService(config: Config, log: Logger, role: ServiceRole = "serve"): Promise<Service> {
   if (role === "hub") config = { ...config, ingest: { ...config.ingest, logs: [] }, mirror: { ...config.mirror, enabled: false }, hub: { ...config.hub, url: "" } };
   if (config.hub.url && !config.hub.key) throw new AgentConfigError(MISSING_HUB_KEY);
@@ -87,7 +69,7 @@ export async function startService(config: Config, log: Logger, role: ServiceRol
   const checkpoints = startBackgroundCheckpoints(store, log);
   const siteFile = join(config.detect.model_dir, "site.onnx");
   for (const file of tidyModelDir(config.detect.model_dir)) log.warn("removed a file left by an interrupted model write", { file });
-  const { detector, siteRefused } = await loadDetector(config, siteFile);
+  const { detector, siteRefused } = await loadDetector(siteFile, config.detect.threshold || undefined);
   const hasSite = detector.site !== null;
   // The versions table follows the model on disk, whoever put it there (a retrain, the CLI). It is
   // bookkeeping: a write that fails (a full disk) is logged, and the model judges all the same.
