@@ -18,23 +18,37 @@ export class JsonDepthError extends Error {
 }
 
 /**
- * True when `text` nests `[` and `{` (outside strings) deeper than `maxDepth`. One pass, stops at
- * the first level too deep; it does not check the syntax, `JSON.parse` does that.
+ * One pass over `text` as JSON's lexer reads it, strings told apart from what is outside them: the
+ * number of strings it holds (keys and values), or -1 as soon as `[` and `{` nest deeper than
+ * `maxDepth`. It does not check the syntax, `JSON.parse` does that.
  */
-export function nestsDeeperThan(text: string, maxDepth: number): boolean {
+function scan(text: string, maxDepth: number): number {
   let depth = 0;
+  let strings = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
       if (c === 0x5c) i++; // a backslash escapes the next character, `\"` included
       else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > maxDepth) return true;
+    } else if (c === 0x22) {
+      inString = true;
+      strings++;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) return -1;
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
-  return false;
+  return strings;
+}
+
+/** True when `text` nests `[` and `{` (outside strings) deeper than `maxDepth`; stops at the first level too deep. */
+export function nestsDeeperThan(text: string, maxDepth: number): boolean {
+  return scan(text, maxDepth) < 0;
+}
+
+/** The strings (keys and values) a JSON text holds, whatever its nesting. */
+export function stringsInJson(text: string): number {
+  return scan(text, Infinity);
 }
 
 /**

@@ -51,12 +51,21 @@ export const expandEncodings: Expander = (sink, leaf, layer) => {
   const atLimit = layer >= sink.limits.maxEncodingLayers;
   const next = (enc: Encoding) => ({ encodings: [...leaf.encodings, enc], layer: layer + 1 });
 
-  // A body of no known structure was already tried as JSON by the body stage.
-  if (!(leaf.kind === "text" && layer === 0) && looksLikeJsonContainer(text)) {
-    const doc = parseJsonLimited(sink, text);
+  if (looksLikeJsonContainer(text)) {
+    // A body of no known structure was already tried as JSON by the body stage.
+    const doc = leaf.kind === "text" && layer === 0 ? undefined : parseJsonLimited(sink, text);
     if (doc !== undefined && typeof doc === "object" && doc !== null) {
       if (atLimit) return sink.flag("too-deep");
       addJsonLeaves(sink, doc, { location: leaf.location, path: `${leaf.path}~json`, name: leaf.name, ...next("json") });
+      return;
+    }
+    // JSON that JSON.parse refuses and a lenient parser reads (Python's NaN, Jackson's trailing tokens,
+    // Go's first document of several): its strings as that parser gives them to the application.
+    // Once: the reading's own backslashes are what the strings hold (`C:\\new` is `C:\new`, no line break).
+    const strings = text.indexOf("\\") === -1 || leaf.encodings.at(-1) === "js-escape" ? text : decodeJsEscapes(text, true);
+    if (strings !== text) {
+      if (atLimit) return sink.flag("too-deep");
+      addChild(sink, leaf, strings, "js-escape", "~js-escape", layer);
       return;
     }
   }
@@ -136,6 +145,24 @@ function wasPercentDecoded(leaf: Leaf): boolean {
   return !UNDECODED_BODY.test(leaf.path) || leaf.encodings.includes("url-in-value");
 }
 
+/**
+ * The whole-text decodings of a leaf that no expander reads (a part's values past the leaf limit,
+ * judged together: sink.ts), one after the other up to `layers` and `budget` characters in all: padding
+ * that pushes a URL-encoded or entity-escaped payload past the limit does not keep it encoded.
+ */
+export function wholeTextReadings(leaf: Leaf, layers: number, budget: number): Leaf[] {
+  const out: Leaf[] = [];
+  let current = leaf;
+  // `budget`: characters of readings at most (each layer is a copy of the part's rest).
+  for (let layer = 0, chars = 0; layer < layers; layer++) {
+    const whole = decodeWholeText(current.text, wasPercentDecoded(current));
+    if (!whole || (chars += whole.text.length) > budget) break;
+    current = { ...current, path: `${current.path}~${whole.encoding}`, text: whole.text, encodings: [...current.encodings, whole.encoding] };
+    out.push(current);
+  }
+  return out;
+}
+
 function addChild(sink: LeafSink, parent: Leaf, text: string, encoding: Encoding, suffix: string, layer: number): void {
   sink.add({ ...parent, path: parent.path + suffix, text, encodings: [...parent.encodings, encoding] }, layer + 1);
 }
@@ -186,14 +213,20 @@ function braceEscape(s: string, i: number): [number, number] | null {
   return [cp, j + 1 - i];
 }
 
-/** `\xNN`, `\uXXXX`, `\u{...}` and three-digit octal `\NNN`, as JavaScript (and PHP, Python) read them. */
-export function decodeJsEscapes(s: string): string {
+/** The one-character escapes of JSON strings, by the letter after the backslash. */
+const JSON_SINGLE_ESCAPES: Record<string, string> = { '"': '"', "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+
+/**
+ * `\xNN`, `\uXXXX`, `\u{...}` and three-digit octal `\NNN`, as JavaScript (and PHP, Python) read them;
+ * with `jsonSingles`, also JSON's `\n`, `\t`, `\"`, `\/`, ... and `\\` (a backslash).
+ */
+export function decodeJsEscapes(s: string, jsonSingles = false): string {
   let out = "";
   let last = 0;
   for (let i = s.indexOf("\\"); i !== -1 && i < s.length - 1; i = s.indexOf("\\", i + 1)) {
     const c = s.charCodeAt(i + 1);
     let cp = -1;
-    let len = 0;
+    let len = 2;
     if (c === 0x78 /* x */) {
       cp = hexByteAt(s, i + 2);
       len = 4;
@@ -210,8 +243,14 @@ export function decodeJsEscapes(s: string): string {
       const d3 = s.charCodeAt(i + 3) - 0x30;
       if (d2 >= 0 && d2 <= 7 && d3 >= 0 && d3 <= 7) [cp, len] = [(c - 0x30) * 64 + d2 * 8 + d3, 4];
     } else if (c === 0x5c) {
-      i++; // `\\` is an escaped backslash: what follows it is no escape
-      continue;
+      // `\\` is an escaped backslash: what follows it is no escape (and JSON's reading is one backslash).
+      if (!jsonSingles) {
+        i++;
+        continue;
+      }
+      cp = 0x5c;
+    } else if (jsonSingles && JSON_SINGLE_ESCAPES[s[i + 1]!] !== undefined) {
+      cp = JSON_SINGLE_ESCAPES[s[i + 1]!]!.charCodeAt(0);
     }
     if (cp < 0) continue;
     out += s.slice(last, i) + String.fromCodePoint(cp);

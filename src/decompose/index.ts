@@ -5,7 +5,7 @@
  */
 import type { HttpRequest } from "../core/http-request.ts";
 import { addBodyLeaves } from "./body/index.ts";
-import { expandEncodings } from "./encodings.ts";
+import { expandEncodings, wholeTextReadings } from "./encodings.ts";
 import type { Decomposed } from "./leaf.ts";
 import { DEFAULT_DECOMPOSE_LIMITS, type DecomposeLimits } from "./limits.ts";
 import { addCookieLeaves, addHeaderLeaves, addPathLeaf, addQueryLeaves } from "./request.ts";
@@ -27,8 +27,9 @@ export function decompose(req: HttpRequest, limits?: Partial<DecomposeLimits>): 
     // overflow), the leaves found so far are kept and the request is flagged rather than lost.
     sink.flag("body-unparsed");
   }
-  // Past the leaf limit: what each part held after it, one text leaf a part (beyond the limit: five at most).
-  sink.leaves.push(...sink.restLeaves());
+  // Past the leaf limit: what each part held after it, one text leaf a part (beyond the limit: five at
+  // most), each with its whole-text decodings.
+  for (const rest of sink.restLeaves()) sink.leaves.push(rest, ...wholeTextReadings(rest, bounds.maxEncodingLayers, 2 * rest.text.length));
   return { leaves: sink.leaves, flags: sink.flags };
 }
 

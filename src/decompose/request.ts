@@ -16,7 +16,7 @@ import { addGraphqlLeaves, looksLikeGraphql } from "./body/graphql.ts";
 import { routeValuePath, type Leaf } from "./leaf.ts";
 import { DEFAULT_DECOMPOSE_LIMITS } from "./limits.ts";
 import { GenerationalCache } from "../core/generational-cache.ts";
-import type { LeafSink } from "./sink.ts";
+import { isPlainName, type LeafSink } from "./sink.ts";
 import { addSourceUrlLeaves } from "./url.ts";
 
 const SKIPPED_HEADERS = new Set(["host", "content-length", "connection", "cookie"]);
@@ -69,13 +69,22 @@ export function addPathLeaf(sink: LeafSink, req: HttpRequest): void {
  * also read as a document, its strings as leaves.
  */
 export function addQueryLeaves(sink: LeafSink, req: HttpRequest): void {
+  let bare: Set<string> | undefined;
   for (const p of req.params) {
     if (p.location !== "query") continue;
     const path = `query.${p.name}`;
     if (!sink.key("query", path, p.name)) return;
+    // A piece with no `=` (`/cgi-bin/view?../../etc/passwd`) is a value to an application that reads its
+    // query string as it came (CGI's QUERY_STRING, PHP's $_SERVER['QUERY_STRING']): judged as one too.
+    if (p.rawValue === "" && !isPlainName(p.name) && (bare ??= bareQueryPieces(req.query)).has(p.rawName) && !sink.value("query", `${path}~bare`, p.name, p.name)) return;
     if (p.name === "query" && looksLikeGraphql(p.value) && addGraphqlLeaves(sink, p.value, { location: "query", path, name: p.name, encodings: [], layer: 0 })) continue;
     if (!sink.value("query", path, p.name, p.value)) return;
   }
+}
+
+/** The query's pieces without `=`, as sent. */
+function bareQueryPieces(query: string): Set<string> {
+  return new Set(query.split("&").filter((piece) => piece !== "" && piece.indexOf("=") === -1));
 }
 
 /** Cookies (`cookie.<name>`), percent-decoded once as server frameworks read them. */

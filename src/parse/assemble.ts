@@ -131,7 +131,8 @@ export function assembleRequest({ vars, origin, headers: given }: AssembleInput)
     host,
     requestTime: toNumber(vars.request_time),
     headers,
-    cookies: parseCookies(header("cookie") ?? ""),
+    // Every Cookie header: HTTP/2 clients split the cookies over several, and a server reads them all.
+    cookies: headers.filter(([n]) => n === "cookie").flatMap(([, v]) => parseCookies(v)),
     body,
     extra,
     origin,

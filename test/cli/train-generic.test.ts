@@ -19,5 +19,10 @@ test("without --target-fpr the threshold is calibrated to the shipped model's ra
   const out = join(tempDir(), "generic");
   const r = runCli(["train", "--generic", "--data", miniDatasets(), "--out", out]);
   expect([r.code, r.stderr.includes("internal error")]).toEqual([0, false]);
-  expect(readFileSync(join(out, "MODEL_CARD.md"), "utf8")).toContain(`calibrated for a false-positive rate of ${DEFAULT_GENERIC_BUILD.targetFpr} per request`);
+  const card = readFileSync(join(out, "MODEL_CARD.md"), "utf8");
+  expect(card).toContain(`calibrated for a false-positive rate of ${DEFAULT_GENERIC_BUILD.targetFpr} per request`);
+  // What the threshold rests on is shown: calibration's highest scores, highest first.
+  const top = /Its highest scores were ([\d., ]+):/.exec(card)![1]!.split(", ").map(Number);
+  expect(top.length).toBeGreaterThan(0);
+  expect(top).toEqual([...top].sort((a, b) => b - a));
 }, 180_000);

@@ -136,6 +136,18 @@ describe("runs", () => {
 });
 
 describe("expandEncodings", () => {
+  test("JSON that JSON.parse refuses is also read with its strings' escapes undone, as a lenient parser reads it", () => {
+    const s = expand('{"q":"1\'\\nUNION\\nSELECT\\t1--","n":NaN}');
+    expect(leafAt(s.leaves, "query.q~js-escape").text).toBe('{"q":"1\'\nUNION\nSELECT\t1--","n":NaN}');
+    // A body: the text the body stage could not parse.
+    const body = decompose(request(["POST /api HTTP/1.1", "Host: a", "Content-Type: application/json"], '{"q":"<img\\nsrc=x>"}{}'));
+    expect(leafAt(body.leaves, "body~js-escape").text).toBe('{"q":"<img\nsrc=x>"}{}');
+    // The reading is made once: its own backslashes are what the strings hold.
+    expect(paths(expand('["C:\\\\new", NaN]').leaves).filter((p) => p.includes("js-escape"))).toEqual(["query.q~js-escape"]);
+    // A backslash escaped is one backslash, and no escape of what follows it.
+    expect(decodeJsEscapes('["a\\\\nb\\"c"]', true)).toBe('["a\\nb"c"]');
+  });
+
   test("base64 of JSON of a payload in a query parameter: each layer a child leaf", () => {
     const s = expand(b64(JSON.stringify({ user: { name: "admin' OR '1'='1" } })));
     const leaf = leafAt(s.leaves, "query.q~base64~json.user.name");

@@ -81,6 +81,16 @@ describe("past the leaf limit", () => {
     expect(form.leaves.at(-1)!.text).toEndWith("<script>");
   });
 
+  test("past the limit a part's values are also read with their whole-text decodings: an encoded payload is not kept encoded", () => {
+    const pad = Array.from({ length: 20 }, (_, i) => `"k${i}":"v${i}"`).join(",");
+    const { leaves } = decompose(request(["POST /api HTTP/1.1", "Host: a", "Content-Type: application/json"], `{${pad},"q":"%253Cscript%253E"}`), { maxLeaves: 5 });
+    expect(leaves.slice(-3).map((l) => [l.path, l.text.split(" ").at(-1), l.encodings])).toEqual([
+      ["body", "%253Cscript%253E", []],
+      ["body~url", "%3Cscript%3E", ["url"]],
+      ["body~url~url", "<script>", ["url", "url"]],
+    ]);
+  });
+
   test("under the limit nothing is read twice", () => {
     const { leaves, flags } = decompose(request(["POST /api?a=1 HTTP/1.1", "Host: a", "Content-Type: application/json"], '{"x":"y"}'));
     expect(flags).toEqual([]);

@@ -15,3 +15,12 @@ test("an absolute-form target is split into host and origin form, whatever its p
   const host = "a".repeat(400_000);
   expect(target(`GET http://${host}/\u2028 HTTP/1.1`).host).toBe(host);
 });
+
+test("the cookies of every Cookie header are read (HTTP/2 clients split them; one hid a payload behind a first one)", () => {
+  const r = assembleRequest({
+    vars: { remote_addr: "203.0.113.9", request: "GET / HTTP/1.1" },
+    headers: [["host", "shop.example"], ["cookie", "sid=1"], ["cookie", "q=;cat /etc/passwd; t=2"]],
+    origin: { source: "test" },
+  });
+  expect(r.cookies).toEqual([{ name: "sid", value: "1" }, { name: "q", value: "" }, { name: "", value: "cat /etc/passwd" }, { name: "t", value: "2" }]);
+});

@@ -5,14 +5,14 @@
  * can be read and the flag "body-unparsed"; a body over the limit is looked at up to the limit and
  * flagged "body-oversize".
  */
-import { headerValue, type HttpRequest } from "../../core/http-request.ts";
+import { headerValue, type HttpRequest, type Param } from "../../core/http-request.ts";
 import { parseParams } from "../../parse/decode.ts";
 import type { Encoding } from "../leaf.ts";
 import type { LeafSink } from "../sink.ts";
 import { decodeBodyCharset } from "./charset.ts";
 import { compressionOf, inflateBody, isGzip } from "./gzip.ts";
 import { addGraphqlLeaves, looksLikeGraphql } from "./graphql.ts";
-import { addJsonLeaves, looksLikeJsonContainer, parseJsonLimited } from "./json.ts";
+import { addJsonLeaves, looksLikeJsonContainer, parseJsonLimited, repeatsKeys } from "./json.ts";
 import { addMultipartLeaves, boundaryOf, sniffBoundary } from "./multipart.ts";
 import { addXmlLeaves } from "./xml.ts";
 
@@ -59,19 +59,29 @@ interface Body {
   encodings: Encoding[];
 }
 
+/** The body's form parameters, as the request's source parsed them (or from the inflated text). */
+function formParams(body: Body): Param[] {
+  const params = body.inflated ? [] : body.req.params.filter((p) => p.location === "body");
+  return params.length ? params : parseParams(body.text, "body");
+}
+
+function addFormParams(sink: LeafSink, params: Param[], encodings: Encoding[]): boolean {
+  for (const p of params) {
+    const path = `body.${p.name}`;
+    if (!sink.key("body", path, p.name, encodings) || !sink.value("body", path, p.name, p.value, "value", encodings)) break;
+  }
+  return params.length > 0;
+}
+
+/** A form field's name: what a pair of a form reading of a body in another format must have to count. */
+const FORM_NAME = /^[\w.%+:$@*!~[\]-]{1,512}$/;
+
 /** Reads the body as one format; false when it does not have that structure (nothing was added then). */
 function addAs(sink: LeafSink, format: BodyFormat, body: Body): boolean {
   const { text, encodings } = body;
   switch (format) {
-    case "urlencoded": {
-      const params = body.inflated ? parseParams(text, "body") : body.req.params.filter((p) => p.location === "body");
-      const fromBody = params.length ? params : parseParams(text, "body");
-      for (const p of fromBody) {
-        const path = `body.${p.name}`;
-        if (!sink.key("body", path, p.name, encodings) || !sink.value("body", path, p.name, p.value, "value", encodings)) break;
-      }
-      return fromBody.length > 0;
-    }
+    case "urlencoded":
+      return addFormParams(sink, formParams(body), encodings);
     case "multipart": {
       // The Content-Type's boundary, else (missing, or not the one the body uses) the body's own.
       const claimed = boundaryOf(body.contentType);
@@ -90,12 +100,21 @@ function addAs(sink: LeafSink, format: BodyFormat, body: Body): boolean {
       const doc = parseJsonLimited(sink, text);
       if (doc === undefined) return false;
       addJsonLeaves(sink, doc, { location: "body", path: "body.json", name: "", encodings, layer: 0 }, { graphql: true });
+      // The values a repeated key hid from the parse are judged in the body as sent (a parameter holding
+      // JSON is a leaf of its own already).
+      if (repeatsKeys(text, doc)) sink.value("body", "body", "", text, "text", encodings);
       return true;
     }
     case "xml": {
       const result = addXmlLeaves(sink, text);
       if (result === "too-deep") sink.flag("too-deep");
-      return result === "ok";
+      if (result === "lenient") {
+        // Markup that is not well-formed XML (HTML, or a document with more after its root): what the
+        // parser dropped is judged in the body as sent. Only a body that claimed XML broke a promise.
+        if (claimedFormat(body.contentType) === "xml") sink.flag("body-unparsed");
+        sink.value("body", "body", "", text, "text", encodings);
+      }
+      return result === "ok" || result === "lenient";
     }
     case "graphql":
       return looksLikeGraphql(text) && addGraphqlLeaves(sink, text, { location: "body", path: "body.graphql", name: "", encodings, layer: 0 });
@@ -145,7 +164,12 @@ function addStructure(sink: LeafSink, body: Body, claimed: BodyFormat): boolean 
     // Content-Type; a form reading of `<?xml ...>` or of a multipart body would be one nonsense parameter).
     if (claimed === "urlencoded") {
       const sniffed = sniffFormat(text);
-      if ((sniffed === "json" || sniffed === "xml" || sniffed === "multipart") && addAs(sink, sniffed, body)) return true;
+      if ((sniffed === "json" || sniffed === "xml" || sniffed === "multipart") && addAs(sink, sniffed, body)) {
+        // The application's form parser still splits this body on `&` and `=`: its pairs named as form
+        // fields are judged too (`--a\n=1&q=<payload>` read as a multipart of no parts hid `q`).
+        addFormParams(sink, formParams(body).filter((p) => p.rawValue !== "" && FORM_NAME.test(p.rawName)), encodings);
+        return true;
+      }
     }
     if (addAs(sink, claimed, body)) return true;
   }

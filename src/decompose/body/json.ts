@@ -3,7 +3,7 @@
  * `<base>.a.b[0].c`, and keys that are not plain words (`$where`, `<img ...>`) as key leaves. Numbers,
  * booleans and null are typed values an application cannot read as code, so they are no leaves.
  */
-import { JsonDepthError, parseJson } from "../../core/json.ts";
+import { JsonDepthError, parseJson, stringsInJson } from "../../core/json.ts";
 import type { Encoding, FieldLocation } from "../leaf.ts";
 import type { LeafSink } from "../sink.ts";
 import { addGraphqlLeaves, looksLikeGraphql } from "./graphql.ts";
@@ -40,6 +40,25 @@ export function parseJsonLimited(sink: LeafSink, text: string): unknown {
     if (e instanceof JsonDepthError) sink.flag("too-deep");
     return undefined;
   }
+}
+
+/** Strings (keys and values) the parsed document holds; its depth is bounded by the parse's limit. */
+function stringsInDocument(value: unknown): number {
+  if (typeof value === "string") return 1;
+  if (value === null || typeof value !== "object") return 0;
+  let count = 0;
+  if (Array.isArray(value)) for (const item of value) count += stringsInDocument(item);
+  else for (const key in value) count += 1 + stringsInDocument((value as Record<string, unknown>)[key]);
+  return count;
+}
+
+/**
+ * The text names a key twice in one object: `JSON.parse` keeps the last value, and an application
+ * whose parser keeps the first (or merges them) reads one Moat never saw. The parse dropped strings
+ * then, so the text holds more than the document.
+ */
+export function repeatsKeys(text: string, doc: unknown): boolean {
+  return stringsInJson(text) !== stringsInDocument(doc);
 }
 
 export interface JsonWalkOptions {

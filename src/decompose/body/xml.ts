@@ -5,11 +5,12 @@
  * kind "xml-pi" leaf. The DOCTYPE is cut out before fast-xml-parser sees the document, and entities are
  * not expanded: `&xxe;` stays as written, so nothing an attacker declares is ever resolved here.
  */
-import { XMLParser } from "fast-xml-parser";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
 import type { LeafSink } from "../sink.ts";
 import { declaresUtf7, decodeUtf7 } from "../../parse/utf7.ts";
 
 const BASE = "body.xml";
+const COMMENT = "#comment";
 
 /** `<!DOCTYPE ...>` with its `[...]` internal subset: [start, end) or null. Quotes and brackets are honoured. */
 export function findDoctype(xml: string): [number, number] | null {
@@ -57,7 +58,10 @@ function parser(maxDepth: number): XMLParser {
     htmlEntities: false,
     ignoreDeclaration: true,
     ignorePiTags: true,
-    trimValues: true,
+    // Text is trimmed once joined (walk): trimming each node lost the blanks between CDATA sections.
+    trimValues: false,
+    // Kept as nodes so that the text on either side of a comment stays two nodes (walk), as a DOM has them.
+    commentPropName: COMMENT,
     maxNestedTags: maxDepth,
   });
 }
@@ -67,8 +71,11 @@ const parsers = new Map<number, XMLParser>();
 /**
  * Adds the document's leaves. "unparsed" when fast-xml-parser rejects it (the caller judges the body as
  * text then; the DOCTYPE and instructions found before are kept), "too-deep" past the nesting limit.
+ * "lenient" when the parser read a document that is not well-formed: it reads such markup by dropping
+ * what it cannot place (an unquoted attribute, text after the root element), so `<img src=x
+ * onerror=...>` gave an element and nothing to judge. The caller judges the body as text too then.
  */
-export function addXmlLeaves(sink: LeafSink, sent: string): "ok" | "unparsed" | "too-deep" {
+export function addXmlLeaves(sink: LeafSink, sent: string): "ok" | "lenient" | "unparsed" | "too-deep" {
   // A document that declares UTF-7 is read as its parser reads it: its markup may exist only so.
   const xml = declaresUtf7(sent) ? decodeUtf7(sent) : sent;
   const doctype = findDoctype(xml);
@@ -86,17 +93,26 @@ export function addXmlLeaves(sink: LeafSink, sent: string): "ok" | "unparsed" | 
   }
   if (!Array.isArray(nodes) || nodes.length === 0) return "unparsed";
   walk(sink, nodes, BASE);
-  return "ok";
+  // Blanks before the declaration are no content the parser dropped.
+  return XMLValidator.validate(body.trimStart()) === true ? "ok" : "lenient";
 }
 
-/** The nesting is bounded by maxNestedTags, so the recursion is too. */
+/**
+ * An element's text nodes are one value, joined as they were sent and then trimmed: adjacent CDATA
+ * sections, and text around comments and child elements, are one text to an application that reads
+ * the element's text (DOM's textContent, JAXB), so a payload split over them (`<![CDATA[1' UNI]]>
+ * <![CDATA[ON SELECT ...]]>`) is judged whole. One that reads the first node only (`getFirstChild()`,
+ * XPath's `text()`) gets each node alone: with more than one, each is a leaf too. The nesting is
+ * bounded by maxNestedTags, so the recursion is too.
+ */
 function walk(sink: LeafSink, nodes: OrderedNode[], path: string): boolean {
+  const texts: string[] = [];
   for (const node of nodes) {
     for (const tag in node) {
-      if (tag === ":@") continue;
+      if (tag === ":@" || tag === COMMENT) continue;
       const child = node[tag];
       if (tag === "#text") {
-        if (!sink.value("body", path, lastName(path), String(child))) return false;
+        texts.push(String(child));
         continue;
       }
       const elPath = `${path}.${tag}`;
@@ -105,12 +121,17 @@ function walk(sink: LeafSink, nodes: OrderedNode[], path: string): boolean {
       if (attrs) {
         for (const name in attrs) {
           const attrPath = `${elPath}@${name}`;
-          if (!sink.key("body", attrPath, name) || !sink.value("body", attrPath, name, String(attrs[name]))) return false;
+          if (!sink.key("body", attrPath, name) || !sink.value("body", attrPath, name, String(attrs[name]).trim())) return false;
         }
       }
       if (Array.isArray(child) && !walk(sink, child as OrderedNode[], elPath)) return false;
     }
   }
+  const name = lastName(path);
+  const joined = texts.join("").trim();
+  if (joined !== "" && !sink.value("body", path, name, joined)) return false;
+  const pieces = texts.map((t) => t.trim()).filter((t) => t !== "");
+  if (pieces.length > 1) for (const piece of pieces) if (!sink.value("body", path, name, piece)) return false;
   return true;
 }
 

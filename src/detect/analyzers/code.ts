@@ -226,6 +226,8 @@ interface Pattern {
   /** Words the construct holds (any one of them), as written, or in any ASCII case with `fold`. */
   words: string[];
   fold?: boolean;
+  /** The call runs its argument (`os.system(cmd)`): called with none, it is named, not used. */
+  runsArgument?: boolean;
 }
 
 /**
@@ -334,8 +336,8 @@ const PATTERNS: Pattern[] = [
   { re: /\bjavax\.script\.ScriptEngineManager\b/g, rule: "code.java-script-engine", strength: 0.85, needs: ".", words: ["javax.script."] },
   { re: CLASS_LOADER_PATH, rule: "code.java-classloader", strength: 0.9, needs: "", words: ["classloader"], fold: true },
   { re: /\b__import__\s*\(\s*['"]/g, rule: "code.python-import", strength: 0.9, needs: "(", words: ["__import__"] },
-  { re: /\bos\s*\.\s*(?:system|popen|exec[lv]p?e?|spawn[lv]p?e?)\s*\(/g, rule: "code.python-os", strength: 0.9, needs: ".(", words: ["os"] },
-  { re: /\bsubprocess\s*\.\s*(?:Popen|call|check_call|check_output|run|getoutput|getstatusoutput)\s*\(/g, rule: "code.python-subprocess", strength: 0.9, needs: ".(", words: ["subprocess"] },
+  { re: /\bos\s*\.\s*(?:system|popen|exec[lv]p?e?|spawn[lv]p?e?)\s*\(/g, rule: "code.python-os", strength: 0.9, needs: ".(", words: ["os"], runsArgument: true },
+  { re: /\bsubprocess\s*\.\s*(?:Popen|call|check_call|check_output|run|getoutput|getstatusoutput)\s*\(/g, rule: "code.python-subprocess", strength: 0.9, needs: ".(", words: ["subprocess"], runsArgument: true },
   { re: /\.__(?:subclasses|globals|builtins|mro|bases)__\b/g, rule: "code.python-dunder", strength: 0.8, needs: "", words: [".__"] },
   { re: /\bKernel\s*\.\s*(?:exec|system|spawn|open|eval|`)/g, rule: "code.ruby-kernel", strength: 0.9, needs: ".", words: ["Kernel"] },
   { re: /\bIO\s*\.\s*popen\s*\(|\bOpen3\s*\.\s*(?:popen[23e]?|capture[23e]?)\b/g, rule: "code.ruby-popen", strength: 0.9, needs: ".", words: ["IO", "Open3"] },
@@ -431,6 +433,26 @@ function firstMatch(re: RegExp, s: string, rule: string, strength: number, out: 
   if (m) out.push(finding("code-injection", rule, strength, m.index, m.index + m[0].length));
 }
 
+/** A call that runs its argument, named with none (`os.system()` in a question), is a mention. */
+const MENTIONED_CALL = 0.5;
+/** `()` and no chain after it. */
+const EMPTY_CALL = /^\s*\)(?!\s*[.([])/;
+
+/** The first call of `re` given something to run, else the first one named only (MENTIONED_CALL). */
+function firstRunningCall(re: RegExp, s: string, rule: string, strength: number, out: Finding[]): void {
+  re.lastIndex = 0;
+  let mention: Finding | null = null;
+  for (let m = re.exec(s); m; m = re.exec(s)) {
+    const end = m.index + m[0].length;
+    if (!EMPTY_CALL.test(s.slice(end, end + 16))) {
+      out.push(finding("code-injection", rule, strength, m.index, end));
+      return;
+    }
+    mention ??= finding("code-injection", rule, Math.min(strength, MENTIONED_CALL), m.index, end);
+  }
+  if (mention) out.push(mention);
+}
+
 export const codeAnalyzer: Analyzer = {
   name: "code",
   analyze(input: AnalyzerInput): Finding[] {
@@ -464,7 +486,7 @@ export const codeAnalyzer: Analyzer = {
     const found = anchorBits(s);
     for (let k = 0; k < PATTERNS.length; k++) {
       const p = PATTERNS[k]!;
-      if ((found & PATTERN_NEEDS[k]!) === PATTERN_NEEDS[k] && (found & PATTERN_WORDS[k]!) !== 0) firstMatch(p.re, s, p.rule, p.strength, out);
+      if ((found & PATTERN_NEEDS[k]!) === PATTERN_NEEDS[k] && (found & PATTERN_WORDS[k]!) !== 0) (p.runsArgument ? firstRunningCall : firstMatch)(p.re, s, p.rule, p.strength, out);
     }
     return strongestPerRule(out);
   },

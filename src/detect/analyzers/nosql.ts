@@ -56,8 +56,30 @@ function keyFindings(input: AnalyzerInput, out: Finding[]): void {
   }
 }
 
-/** Operator syntax inside a value: `{$ne: 1}`, `{"$gt": ""}`, `', $where: '1 == 1'`, `[$ne]=1`. */
-function valueOperatorFindings(text: string, out: Finding[]): void {
+/** Characters of a field's name, read back from its colon (at most 64). */
+const isFieldChar = (c: string | undefined) => c !== undefined && /[\w.-]/.test(c);
+
+/** `"score": {` before the operator's object at `open`: the field it tests, else the value's own name. */
+function operatorField(text: string, open: number, name: string): string {
+  let i = open - 1;
+  while (text[i] === " ") i--;
+  if (text[i] !== ":") return name;
+  i--;
+  while (text[i] === " ") i--;
+  if (text[i] === '"' || text[i] === "'") i--;
+  const end = i + 1;
+  while (end - i <= 64 && isFieldChar(text[i])) i--;
+  return end - i > 1 ? text.slice(i + 1, end) : name;
+}
+
+/**
+ * Operator syntax inside a value: `{$ne: 1}`, `{"$gt": ""}`, `', $where: '1 == 1'`, `[$ne]=1`. A
+ * comparison on a field that is no credential (`{"score": {"$gte": 1000}}`) is how APIs such as Parse
+ * Server filter: weaker, as for a key (keyFindings).
+ */
+function valueOperatorFindings(input: AnalyzerInput, out: Finding[]): void {
+  const text = input.text;
+  let best: Finding | null = null;
   for (let d = text.indexOf("$"); d >= 0; d = text.indexOf("$", d + 1)) {
     const op = operatorAt(text, d);
     if (!op) continue;
@@ -71,9 +93,13 @@ function valueOperatorFindings(text: string, out: Finding[]): void {
     const bracketed = text[d - 1] === "[" && text[op[1]] === "]";
     if (!(opensObject && text[after] === ":") && !bracketed) continue;
     const code = CODE_OPERATORS.has(op[0]);
-    out.push(find(code ? "code-operator" : "query-operator", code ? 0.9 : 0.75, Math.max(before, 0), op[1]));
-    return;
+    const credential = CREDENTIAL_FIELD.test(text[before] === "{" ? operatorField(text, before, input.name) : input.name);
+    const strength = code ? 0.9 : credential ? 0.85 : 0.6;
+    // Every operator is read: a filter's first one hides no credential's or code's after it.
+    if (!best || strength > best.strength) best = find(code ? "code-operator" : "query-operator", strength, Math.max(before, 0), op[1]);
+    if (strength >= 0.9) break;
   }
+  if (best) out.push(best);
 }
 
 /**
@@ -108,7 +134,7 @@ export const nosqlAnalyzer: Analyzer = {
       if (dollar) keyFindings(input, out);
       return out;
     }
-    if (dollar) valueOperatorFindings(text, out);
+    if (dollar) valueOperatorFindings(input, out);
     javascriptFindings(text, out);
     return out;
   },

@@ -297,6 +297,11 @@ function systemPath(run: Run, isPath: boolean, wholeLength: number, out: Finding
   if (strength) out.push(finding("traversal", "path.system-file", strength, run.start, run.end));
 }
 
+/** Files a page links to for display: styles, images, fonts, media, Markdown and source maps. */
+const STATIC_FILE = /\.(?:css|s[ac]ss|less|png|jpe?g|gif|svg|webp|avif|ico|bmp|woff2?|ttf|otf|eot|mp[34]|webm|md|map)$/i;
+/** A short climb to such a file, inside a larger text, is weak evidence. */
+const STATIC_CLIMB = 0.3;
+
 /** `wholeLength`: the value's length without surrounding whitespace (a run that long is the whole value). */
 function judgeRun(run: Run, input: AnalyzerInput, wholeLength: number, out: Finding[]): void {
   const isPath = input.kind === "path";
@@ -311,6 +316,10 @@ function judgeRun(run: Run, input: AnalyzerInput, wholeLength: number, out: Find
     const inSegment = input.location === "path" && !isPath;
     let strength = isPath ? 0.9 : run.escape >= 3 || uploadName || inSegment ? 0.85 : run.escape === 2 ? 0.7 : 0.5;
     if (run.evasive) strength = Math.max(strength, 0.8);
+    // `<img src="../../images/logo.png">`: a page's or a document's own relative link to a static file,
+    // inside the markup or Markdown around it. A whole value that climbs (`file=../../uploads/x.png`)
+    // is what a file parameter is sent, whatever it names.
+    else if (!found && run.escape <= 2 && !isPath && !uploadName && !inSegment && run.end - run.start < wholeLength && STATIC_FILE.test(run.resolved.at(-1) ?? "")) strength = Math.min(strength, STATIC_CLIMB);
     if (found && (rooted || !found.file.abs)) strength = 0.95;
     out.push(finding("traversal", "path.traversal", strength, run.escapeAt, run.end));
   } else if (run.parents > 0 && isPath) {

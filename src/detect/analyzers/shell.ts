@@ -9,6 +9,7 @@
  * separator breaks out of a value (`1;id`, `';id`). Also: redirections to `/dev/tcp`, Shellshock
  * function definitions and server-side includes.
  */
+import { decodeHTML } from "entities";
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { asciiSet, escapedBreakAt, finding, isAsciiDigit, isAsciiLetter, isSpaceCode, isWideSpace, isWordCode, judgePath, strongestPerRule } from "./text.ts";
 
@@ -283,13 +284,22 @@ const NET_VERBS = /^(?:user|localgroup|group|view|share|use|session|accounts|con
 /** A Windows registry hive (`HKLM\Software`, `HKEY_CURRENT_USER`): an argument of `reg` and PowerShell, no word of prose. */
 const REGISTRY_HIVE = /^HK(?:LM|CU|CR|CC|U|EY_(?:LOCAL_MACHINE|CURRENT_USER|CLASSES_ROOT|USERS|CURRENT_CONFIG))(?:[\\:\s]|$)/i;
 
-/** What follows a command word up to the next operator: nothing, shell-looking arguments, or prose. */
-function argShape(s: string, i: number, command: string): { shape: ArgShape; end: number } {
+/**
+ * What follows a command word up to the next operator: nothing, shell-looking arguments, or prose. A
+ * command that is also an English word takes numbers as shell arguments only when they are all it has
+ * (`;kill 9 1234`), or when a number or an address is what it acts on (NUMBER_TAKERS: `;sleep 10 x`,
+ * `;ping 10.0.0.1 x`): otherwise, with words among them, they are prose's (`; top 10 deals`, `; date
+ * 06/15, time 8pm`), and a number's own `/` or `.` is no path.
+ */
+function argShape(s: string, i: number, command: string, tier: Tier): { shape: ArgShape; end: number } {
   i = skipBlanks(s, i);
   const stop = Math.min(s.length, i + MAX_ARGS);
   let j = i;
   let shell = false;
   let atTokenStart = true;
+  let numbers = 0;
+  let words = 0;
+  let inNumber = false;
   for (; j < stop; j++) {
     const c = s.charCodeAt(j);
     if (c === 59 || c === 124 || c === 38 || c === 10 || c === 13 || c === 96 || c === 41) break;
@@ -309,23 +319,30 @@ function argShape(s: string, i: number, command: string): { shape: ArgShape; end
       if (target === 47 || target === 38 || target === 36 || target === 46 || isAsciiDigit(target) || isAsciiDigit(s.charCodeAt(j + 1))) shell = true;
     } else if (atTokenStart) {
       const next = s.charCodeAt(j + 1);
-      // A flag (`-la`, `--help`, `/c`), a path (`/etc`, `C:\`, `~/`), a variable, a quoted argument, a glob, a number.
+      inNumber = isAsciiDigit(c);
+      // A flag (`-la`, `--help`, `/c`), a path (`/etc`, `C:\`, `~/`), a variable, a quoted argument, a glob.
       // A quote that never closes is prose's apostrophe (`id's notes`), not a quoted argument.
-      if ((c === 45 && (isAsciiLetter(next) || next === 45)) || c === 47 || c === 92 || c === 36 || c === 42 || c === 126 || c === 46 || isAsciiDigit(c)) shell = true;
+      if ((c === 45 && (isAsciiLetter(next) || next === 45)) || c === 47 || c === 92 || c === 36 || c === 42 || c === 126 || c === 46) shell = true;
+      else if (inNumber) numbers++;
       else if ((c === 39 || c === 34) && indexWithin(s, s[j]!, j + 1, MAX_ARGS) !== -1) shell = true;
       else if (c === 37 && windowsVariableAt(s, j)) shell = true;
       else if ((c === 72 || c === 104) && REGISTRY_HIVE.test(s.slice(j, j + 24))) shell = true;
       else if (isAsciiLetter(c) && next === 58 && (s.charCodeAt(j + 2) === 92 || s.charCodeAt(j + 2) === 47 || j + 2 >= stop)) shell = true;
-    } else if (c === 47 || c === 36) {
+      else if (isAsciiLetter(c)) words++;
+    } else if ((c === 47 || c === 36) && !inNumber) {
       shell = true;
     }
     atTokenStart = false;
   }
   if (j === i) return { shape: "none", end: i };
+  if (numbers > 0 && (tier !== "word" || words === 0 || NUMBER_TAKERS.has(command))) shell = true;
   // `net user`, `net view`: Windows' net command is known by its verb.
   if (!shell && command === "net" && NET_VERBS.test(s.slice(i, i + 12))) shell = true;
   return { shape: shell ? "shell" : "words", end: j };
 }
+
+/** Commands that act on a number or an address: a number among their arguments is what they were sent for. */
+const NUMBER_TAKERS = new Set(["sleep", "ping", "kill", "timeout", "usleep", "seq"]);
 
 /** Strength of a command after a separator, by the command's tier and its arguments. */
 const AFTER_SEPARATOR: Record<Tier, Record<ArgShape, number>> = {
@@ -366,6 +383,8 @@ interface Position {
   /** First character after it. */
   at: number;
   kind: "op" | "subst" | "backtick" | "start";
+  /** A `;` that closes a character reference (`&gt;id`): a separator to a shell, and markup's to a page. */
+  afterReference?: boolean;
 }
 
 /** What a value holds, in one pass: which constructs can be there at all (bits of `shellChars`). */
@@ -430,6 +449,7 @@ function shellChars(s: string): number {
  */
 function forEachCommandPosition(s: string, visit: (p: Position) => void): void {
   let backticks = 0;
+  let fence = -1;
   const lastBacktick = s.lastIndexOf("`");
   for (let i = nextPositionChar(s, 0); i !== -1; ) {
     const c = s.charCodeAt(i);
@@ -438,8 +458,12 @@ function forEachCommandPosition(s: string, visit: (p: Position) => void): void {
     if (c === 59 || c === 10 || c === 13) at = i + 1;
     // After a letter, `\n` is more likely a path's backslash (`C:\data\nid`) than a line break.
     else if (escapedBreakAt(s, i) && !isAsciiLetter(s.charCodeAt(i - 1))) at = escapedBreakAt(s, i + 2) ? i + 4 : i + 2;
-    else if (c === 124 || c === 38) {
+    else if (c === 124 || (c === 38 && characterReferenceAt(s, i) === 0)) {
       at = i + (s.charCodeAt(i + 1) === c ? 2 : 1);
+    } else if (c === 96 && (fence = fenceEnd(s, i)) !== -1) {
+      // A Markdown code fence (a line of ```bash) opens no substitution.
+      i = nextPositionChar(s, fence);
+      continue;
     } else if (c === 96) {
       backticks++;
       // An opening backtick is a substitution only when it is closed.
@@ -454,11 +478,90 @@ function forEachCommandPosition(s: string, visit: (p: Position) => void): void {
     if (at !== -1) {
       const next = s.charCodeAt(at === s.length ? at - 1 : at);
       if (at < s.length && (isAsciiLetter(next) || next === 32 || next === 9 || next === 47 || next === 92 || next === 39 || next === 34 || next === 36 || next === 123 || next === 40 || next === 37)) {
-        visit({ sep: i, at, kind });
+        visit({ sep: i, at, kind, afterReference: c === 59 && endsCharacterReference(s, i) });
       }
     }
     i = nextPositionChar(s, Math.max(i, at - 1) + 1);
   }
+}
+
+/** A command that is also a word, without arguments, where prose and markup put one. */
+const PROSE_CAP = 0.4;
+/** Prose before a backtick: a blank right before it. */
+const BLANK_BEFORE = /\s$/;
+/** Prose after the closing backtick: a blank and a word, or a sentence's punctuation. */
+const PROSE_AFTER = /^`(?:\s+[A-Za-z]|[.,!?:)])/;
+/** Words of prose around inline code, at least: `ab \`id\` ok` is too little to be a sentence. */
+const PROSE_WORDS = 3;
+const PROSE_WORD = /[A-Za-z]{2,}/g;
+
+/**
+ * ``The `ls` command lists files``: backticks that open after a blank and close before more words or
+ * a sentence's end, in a sentence of a few words. A shell runs them too, but the value is a sentence
+ * that quotes code; an injection puts them where a shell's word begins (`;`id``, `x`id``) or ends the value.
+ */
+function inlineCodeInProse(s: string, open: number, close: number): boolean {
+  if (s.charCodeAt(close) !== 96 || !BLANK_BEFORE.test(s.slice(Math.max(0, open - 1), open)) || !PROSE_AFTER.test(s.slice(close, close + 3))) return false;
+  const around = s.slice(Math.max(0, open - 60), open) + " " + s.slice(close + 1, close + 61);
+  return (around.match(PROSE_WORD)?.length ?? 0) >= PROSE_WORDS;
+}
+
+/** A command on a line of a Markdown code block. */
+const FENCED_CAP = 0.5;
+
+/**
+ * Where the Markdown code fence at i ends, or -1: three or more backticks that open a line with no other
+ * backtick on it (```bash). Elsewhere backticks are substitutions, empty or not: a shell runs
+ * x```id``` as `` then `id` then ``.
+ */
+function fenceEnd(s: string, i: number): number {
+  if (!(i === 0 || s.charCodeAt(i - 1) === 10 || s.charCodeAt(i - 1) === 13) || !s.startsWith("```", i)) return -1;
+  let end = i + 3;
+  while (s.charCodeAt(end) === 96) end++;
+  for (let k = end; k < s.length && s.charCodeAt(k) !== 10 && s.charCodeAt(k) !== 13; k++) if (s.charCodeAt(k) === 96) return -1;
+  return end;
+}
+
+/** Where the value's Markdown code fences start, in order. */
+function codeFences(s: string): number[] {
+  const out: number[] = [];
+  for (let i = s.indexOf("```"); i !== -1; i = s.indexOf("```", i + 3)) if (fenceEnd(s, i) !== -1) out.push(i);
+  return out;
+}
+
+/**
+ * Whether `at` lies inside a closed Markdown code block: after an odd number of fences, with one more
+ * after it (a binary search, so a value of many stays linear).
+ */
+function inCodeFence(fences: readonly number[], at: number): boolean {
+  let lo = 0;
+  let hi = fences.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (fences[mid]! < at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo % 2 === 1 && lo < fences.length;
+}
+
+/** `&copy;`, `&#169;`, `&#xA9;`: markup's character reference, whose `&` separates no command (`&reg;`). */
+const CHARACTER_REFERENCE = /&(?:#\d{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});/y;
+
+/** The length of the character reference at i, or 0. */
+function characterReferenceAt(s: string, i: number): number {
+  CHARACTER_REFERENCE.lastIndex = i;
+  const m = CHARACTER_REFERENCE.exec(s);
+  // A name only when HTML knows it: `&id;` is no reference, and a shell runs `id` after it.
+  return m !== null && (m[0].charCodeAt(1) === 35 || decodeHTML(m[0]) !== m[0]) ? m[0].length : 0;
+}
+
+/** The `;` at i closes a character reference (`&gt;dash`): it separates no command either. */
+function endsCharacterReference(s: string, i: number): boolean {
+  // A reference is at most 34 characters long: looked for that far back only (a value of many `;` stays linear).
+  for (let amp = i - 1; amp >= 0 && i - amp <= 33; amp--) {
+    if (s.charCodeAt(amp) === 38) return characterReferenceAt(s, amp) === i - amp + 1;
+  }
+  return false;
 }
 
 /** The characters with HAS.POSITION, for long values (a regex search outruns a loop per character). */
@@ -624,7 +727,7 @@ function pipedIntoShell(s: string, p: Position, cmd: { name: string }, args: { s
 }
 
 /** The command at one position, as a finding, or null. */
-function judgePosition(s: string, p: Position, plainList: () => boolean, script: () => boolean): Finding | null {
+function judgePosition(s: string, p: Position, plainList: () => boolean, script: () => boolean, fences: () => readonly number[]): Finding | null {
   let i = skipBlanks(s, p.at);
   // A subshell or a brace group: `;(id)`, `;{cat,/etc/passwd}`, `{,ifconfig}`.
   let inBrace = false;
@@ -636,7 +739,7 @@ function judgePosition(s: string, p: Position, plainList: () => boolean, script:
   if (!found) return null;
   const { word, cmd, how } = found;
   const braceList = inBrace && (s.charCodeAt(word.end) === 44 || s.charCodeAt(i - 1) === 44);
-  const args = braceList && s.charCodeAt(word.end) === 44 ? { shape: "shell" as const, end: indexWithin(s, "}", word.end, MAX_ARGS) + 1 || word.end } : argShape(s, word.end, cmd.name);
+  const args = braceList && s.charCodeAt(word.end) === 44 ? { shape: "shell" as const, end: indexWithin(s, "}", word.end, MAX_ARGS) + 1 || word.end } : argShape(s, word.end, cmd.name, cmd.tier);
   if (args.shape !== "shell" && NEEDS_ARGUMENTS.has(cmd.name)) return null;
   const end = Math.max(word.end, args.end);
   // Brace expansion that spells a command (`{cat,/etc/passwd}`, `{,ifconfig}`) is the shell's alone.
@@ -670,6 +773,14 @@ function judgePosition(s: string, p: Position, plainList: () => boolean, script:
   if (noisyBefore(s, p.sep)) strength = Math.min(strength, NOISY_CAP);
   const c = s.charCodeAt(p.sep);
   if ((c === 10 || c === 13 || c === 92) && script()) strength = Math.min(strength, SCRIPT_CAP);
+  // What prose and markup write around a command that is also a word, without a shell's arguments:
+  // Markdown's inline code in a sentence (`The \`ls\` command`), a line of a closed code block, the
+  // word after a character reference (`&gt;id&lt;`). A tool, or a shell's arguments, stay as they are.
+  if (!obfuscated && args.shape !== "shell" && cmd.tier !== "tool") {
+    const prose = cmd.tier === "word" && ((p.kind === "backtick" && inlineCodeInProse(s, p.sep, args.end)) || p.afterReference === true);
+    if (prose) strength = Math.min(strength, PROSE_CAP);
+    else if ((c === 10 || c === 13) && inCodeFence(fences(), p.sep)) strength = Math.min(strength, FENCED_CAP);
+  }
   if (obfuscated) return finding("cmdi", "shell.obfuscated-command", strength, p.sep, end);
   const rule = p.kind === "op" ? "shell.separator-command" : "shell.substitution";
   return finding("cmdi", rule, strength, p.sep, end);
@@ -835,15 +946,17 @@ function analyzeShell(s: string): Finding[] {
   }
   let list: boolean | undefined;
   const plainList = () => (list ??= isPlainList(s));
-  const whole = judgePosition(s, { sep: 0, at: 0, kind: "start" }, plainList, () => false);
+  const whole = judgePosition(s, { sep: 0, at: 0, kind: "start" }, plainList, () => false, () => []);
   if (whole) out.push(whole);
   if (!(chars & HAS.POSITION)) return strongestPerRule(out);
   // A value that starts as a command line (or a script) runs its next lines too: they are that script, not an injection.
   let startsScript: boolean | undefined;
   const script = () => (startsScript ??= whole !== null || s.startsWith("#!") || commandOf(readWord(s, skipBlanks(s, 0), false).text) !== null);
+  let fenceIndex: number[] | undefined;
+  const fences = () => (fenceIndex ??= codeFences(s));
   let assigned: Map<string, Assignment> | undefined;
   forEachCommandPosition(s, (p) => {
-    const f = judgePosition(s, p, plainList, script);
+    const f = judgePosition(s, p, plainList, script, fences);
     if (f) out.push(f);
     if (s.charCodeAt(skipBlanks(s, p.at)) !== 36) return;
     const run = variableRun(s, p, (assigned ??= assignments(s)));

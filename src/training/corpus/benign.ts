@@ -2,10 +2,11 @@
  * Benign samples: what real sites receive and a generic model must not flag. Values come from
  * @faker-js/faker in many locales (names, addresses, search text in several scripts), plus the
  * shapes that trip naive detectors: JSON in parameters, JWTs, base64, tracking beacons, URLs,
- * file names, apostrophes in names and prose.
+ * file names, apostrophes in names and prose, and developer and content text (dev-text.ts).
  */
 import { Faker, base, de, en, es, fr, ja, ko, ru, zh_CN, ar, pt_BR, tr, pl } from "@faker-js/faker";
 import { rng } from "../../core/random.ts";
+import { devTextParam } from "./dev-text.ts";
 import { encodeLike, pick, type Sample } from "./sample.ts";
 
 const LOCALES = [en, de, es, fr, ja, ko, ru, zh_CN, ar, pt_BR, tr, pl];
@@ -22,7 +23,7 @@ const MERGE_FIELDS = ["first_name", "FNAME", "name", "contact.first_name", "user
 
 /** One realistic parameter name and value. */
 function param(f: Faker, r: () => number): [string, string] {
-  const kind = Math.floor(r() * 32);
+  const kind = Math.floor(r() * 33);
   switch (kind) {
     case 0: return ["q", f.commerce.productName()];
     case 1: return ["search", f.lorem.words({ min: 1, max: 5 })];
@@ -57,6 +58,7 @@ function param(f: Faker, r: () => number): [string, string] {
     case 29: return [pick(r, ["ref", "next", "return_to", "url", "u", "redirect_uri", "utm_referrer", "from", "continue"]), `${pick(r, ["https://", "http://", "https://www.", ""])}${pick(r, POPULAR_HOSTS)}${pick(r, ["", "/", `/search?q=${f.word.noun()}`, `/${f.lorem.slug(2)}`, `/watch?v=${f.string.alphanumeric(11)}`])}`];
     // Merge tags that a mailing tool failed to fill: common in campaign links, and not template injection.
     case 30: return [pick(r, ["utm_content", "name", "greeting", "subject", "tpl", "msg"]), pick(r, [`{{${pick(r, MERGE_FIELDS)}}}`, `{{ ${pick(r, MERGE_FIELDS)} }}`, `Hi {{${pick(r, MERGE_FIELDS)}}}`, `*|${pick(r, MERGE_FIELDS).toUpperCase()}|*`, `%%${pick(r, MERGE_FIELDS)}%%`, `{${pick(r, MERGE_FIELDS)}}`, `[${pick(r, MERGE_FIELDS)}]`])];
+    case 31: return devTextParam(f, r);
     default: return ["v", f.string.alphanumeric({ length: { min: 1, max: 24 } })];
   }
 }

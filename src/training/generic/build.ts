@@ -84,7 +84,20 @@ export interface GenericBuildResult {
   meta: GenericMetadata;
   training: Record<string, number>;
   evaluation: EvalRow[];
+  /** Calibration's highest benign scores, highest first, and how many it scored: what the threshold rests on. */
+  calibrationTop: { scores: number[]; of: number };
 }
+
+/** Calibration scores shown on the card. */
+const CALIBRATION_TOP = 8;
+
+/**
+ * The lowest threshold a build may calibrate to. Calibration's few highest benign scores decide it,
+ * and when a wide gap follows them, one more request in the set (a higher allowed count) would move it
+ * from the top of the gap to its bottom: from 0.98 to 0.4 in one build, flagging what the model itself
+ * calls benign. A leaf must be an attack to the model, 9 to 1 on its training mix, whatever the set.
+ */
+export const MIN_THRESHOLD = 0.9;
 
 /**
  * Classes the lexical model does not learn: whether a probe path, a URL in a parameter, a remote file,
@@ -341,7 +354,7 @@ export async function buildGenericModel(options: GenericBuildOptions): Promise<G
       count(`${set.source} (calibration, cross-fitted in ${CALIBRATION_FOLDS} folds of sites)`, scores.length);
     }
   }
-  const meta: GenericMetadata = { ...provisional, threshold: thresholdForFpr(calibration, options.targetFpr) };
+  const meta: GenericMetadata = { ...provisional, threshold: Math.max(MIN_THRESHOLD, thresholdForFpr(calibration, options.targetFpr)) };
   const bytes = encodeGenericModel(lexicalWeights, combinerWeights, meta);
 
   progress?.("evaluate");
@@ -371,5 +384,5 @@ export async function buildGenericModel(options: GenericBuildOptions): Promise<G
   const auc = rocAuc(hpItems);
   evaluation.push({ set: "httpparams attacks", split: "payload_test.csv", n: hpAt.tp + hpAt.fn, flagged: hpAt.tpr, auc });
   evaluation.push({ set: "httpparams norm (benign)", split: "payload_test.csv", n: hpAt.fp + hpAt.tn, flagged: hpAt.fpr, auc });
-  return { bytes, meta, training, evaluation };
+  return { bytes, meta, training, evaluation, calibrationTop: { scores: [...calibration].sort((a, b) => b - a).slice(0, CALIBRATION_TOP), of: calibration.length } };
 }

@@ -120,6 +120,38 @@ describe("addBodyLeaves", () => {
     expect(bodyLeaves("text/plain", "{not json}").flags).toEqual([]);
   });
 
+  test("markup that is not well-formed XML is judged as sent too: the lenient parse drops unquoted attributes and text after the root", () => {
+    const html = bodyLeaves("text/plain", "<img src=x onerror=alert(1)>");
+    expect(leafAt(html.leaves, "body", "text").text).toBe("<img src=x onerror=alert(1)>");
+    // text/plain promised no structure.
+    expect(html.flags).toEqual([]);
+    const trailing = bodyLeaves("application/xml", "<r><a>1</a></r>tail <svg onload=alert(1)>");
+    expect(leafAt(trailing.leaves, "body.xml.r.a").text).toBe("1");
+    expect(leafAt(trailing.leaves, "body", "text").text).toBe("<r><a>1</a></r>tail <svg onload=alert(1)>");
+    expect(trailing.flags).toEqual(["body-unparsed"]);
+    // A well-formed document is read once, as XML.
+    const doc = bodyLeaves("application/xml", '<?xml version="1.0"?><r a="1">x &amp; y</r>');
+    expect(paths(doc.leaves)).not.toContain("body");
+    expect(doc.flags).toEqual([]);
+  });
+
+  test("a form body read as another format is read as a form too: a form parser still finds its named pairs", () => {
+    const multipart = bodyLeaves("application/x-www-form-urlencoded", "--a\n=1&q=%3Bcat%20%2Fetc%2Fpasswd");
+    expect(leafAt(multipart.leaves, "body.q").text).toBe(";cat /etc/passwd");
+    const xml = bodyLeaves("application/x-www-form-urlencoded", "<!--=1&q=%3Bid&z=--><a/>");
+    expect(leafAt(xml.leaves, "body.q").text).toBe(";id");
+    // The pairs of JSON under a form type have no form field's name, but for one after a `&` in a value.
+    expect(paths(bodyLeaves("application/x-www-form-urlencoded", '{"u":"/p?a=1&b=2"}').leaves)).toEqual(["body.json.u", "body.b"]);
+  });
+
+  test("a JSON body that repeats a key is judged as sent too: the value the parse dropped is in it", () => {
+    const body = '{"q":"<svg onload=alert(1)>","q":"ok"}';
+    const s = bodyLeaves("application/json", body);
+    expect(leafAt(s.leaves, "body.json.q").text).toBe("ok");
+    expect(leafAt(s.leaves, "body", "text").text).toBe(body);
+    expect(paths(bodyLeaves("application/json", '{"q":"a","r":"b"}').leaves)).toEqual(["body.json.q", "body.json.r"]);
+  });
+
   test("a gzip body (by Content-Encoding or by its magic) is inflated; the leaves record it", () => {
     const gz = gzipSync(JSON.stringify({ cmd: "; cat /etc/passwd" })).toString("latin1");
     for (const headers of [["Content-Encoding: gzip"], []]) {

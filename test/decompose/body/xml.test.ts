@@ -50,8 +50,29 @@ describe("XML", () => {
     expect(processingInstructions('<?xml version="1.0"?><?php system($_GET[1]); ?>')).toEqual([{ target: "php", text: "<?php system($_GET[1]); ?>" }]);
   });
 
+  test("an element's text nodes are one value: CDATA sections and text around comments and children, joined as sent", () => {
+    const s = sink();
+    expect(addXmlLeaves(s, "<r><q><![CDATA[1' UNION ]]><![CDATA[SELECT password FROM users--]]></q><p>a <b>x</b> b</p>\n  <c> y </c>\n</r>")).toBe("ok");
+    expect(leafAt(s.leaves, "body.xml.r.q").text).toBe("1' UNION SELECT password FROM users--");
+    expect(leafAt(s.leaves, "body.xml.r.p").text).toBe("a  b");
+    expect(leafAt(s.leaves, "body.xml.r.c").text).toBe("y");
+    // With more than one node, each is also a value, as an application reading the first node alone sees it.
+    expect(s.leaves.filter((l) => l.path === "body.xml.r.p").map((l) => l.text)).toEqual(["a  b", "a", "b"]);
+    expect(s.leaves.filter((l) => l.path === "body.xml.r.c")).toHaveLength(1);
+    // A comment between two texts leaves them two nodes, as a DOM has them.
+    const commented = sink();
+    addXmlLeaves(commented, "<a><q>127.0.0.1;whoami<!---->x</q></a>");
+    expect(commented.leaves.filter((l) => l.path === "body.xml.a.q").map((l) => l.text)).toEqual(["127.0.0.1;whoamix", "127.0.0.1;whoami", "x"]);
+    // The blanks between elements are no value.
+    expect(s.leaves.some((l) => l.path === "body.xml.r" && l.kind === "value")).toBe(false);
+  });
+
   test("nesting past the limit is too-deep; non-XML is unparsed", () => {
     expect(addXmlLeaves(sink({ limits: { maxDepth: 32 } }), `${"<a>".repeat(40)}x${"</a>".repeat(40)}`)).toBe("too-deep");
     expect(addXmlLeaves(sink(), "not xml at all")).toBe("unparsed");
+    // Markup the parser reads only by dropping parts of it.
+    for (const v of ["<img src=x onerror=alert(1)>", "<r>a</r>more", "<p>a<br>b</p>"]) expect(addXmlLeaves(sink(), v)).toBe("lenient");
+    // Blanks before the declaration are no part dropped.
+    expect(addXmlLeaves(sink(), '\n  <?xml version="1.0"?><r>a</r>')).toBe("ok");
   });
 });

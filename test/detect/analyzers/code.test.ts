@@ -78,6 +78,14 @@ describe("code analyzer", () => {
     for (const v of ["AddType text/html .shtml", "This type of handler is great", "content_type=application/json; upload_file=cv.pdf"]) expect(analyzeRule(v, "code.handler-directive")).toBe(0);
   });
 
+  test("Python's command runners: a call with a command is code, one named with nothing to run is a mention", () => {
+    for (const v of ["os.system('id')", "os.popen('ls').read()", "subprocess.run(['id'])"]) expect(analyzeRule(v, v.includes("subprocess") ? "code.python-subprocess" : "code.python-os")).toBe(0.9);
+    expect(analyzeRule("how to use os.system() in python", "code.python-os")).toBe(0.5);
+    expect(analyzeRule("Why is subprocess.run() considered safe?", "code.python-subprocess")).toBe(0.5);
+    // A call named first hides no call that runs something after it.
+    expect(analyzeRule("os.system() or os.system('id')", "code.python-os")).toBe(0.9);
+  });
+
   test("Groovy: a string, or a list of strings, run as a command by execute()", () => {
     for (const v of ['println "id".execute().text', '["sh","-c","id"].execute()', "def p = 'cat /etc/passwd'.execute()"]) expect([v, analyzeRule(v, "code.groovy-execute")]).toEqual([v, 0.85]);
     // A method of an object, a prepared statement, an element of a list, a string subscript (Gradle's `tasks['clean']`).

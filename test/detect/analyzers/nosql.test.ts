@@ -26,6 +26,15 @@ describe("nosql analyzer", () => {
     expect(text.slice(shell.start, shell.end)).toBe("db.accounts.find(");
   });
 
+  test("operators inside a value: strong on a credential field, moderate on a field an API filters by", () => {
+    expect(maxStrength(nosqlAnalyzer, leaf('{"password": {"$ne": null}}'))).toBe(0.85);
+    expect(maxStrength(nosqlAnalyzer, leaf('{"$gt": ""}', { name: "user" }))).toBe(0.85);
+    expect(maxStrength(nosqlAnalyzer, leaf('{"score":{"$gte":1000,"$lte":3000}}', { name: "where" }))).toBe(0.6);
+    expect(maxStrength(nosqlAnalyzer, leaf('{"age": {"$where": "sleep(100)"}}'))).toBe(0.9);
+    // A filter's operator first hides no credential's after it.
+    expect(maxStrength(nosqlAnalyzer, leaf('{"age":{"$gt":0},"password":{"$ne":1}}'))).toBe(0.85);
+  });
+
   test("prices, SQL tautologies and code prose are no finding", () => {
     for (const text of ["$100 off", "a=1&b=2", "' or 1=1 --", "if (a || b) { run(); }", "Tom & Jerry; again", "{\"price\": \"$5\"}"]) {
       expect([text, nosqlAnalyzer.analyze(leaf(text))]).toEqual([text, []]);

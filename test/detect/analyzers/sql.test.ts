@@ -50,6 +50,10 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     // column counting, files, subqueries, catalogues, string building
     ["1' ORDER BY 3--", "sql.order-by", 0.8],
     ["1 GROUP BY id HAVING 1=1--", "sql.order-by", 0.8],
+    // a `#` with markup after it is still a comment when no tag's attribute opened the quote
+    ["admin'#\">x</a>", "sql.comment-truncation", 0.6],
+    // an error probe's HAVING compares nothing: the comment that cuts the query says it is one
+    ["1' group by concat(version(),floor(rand(0)*2)) having min(0) or 1--", "sql.order-by", 0.85],
     ["' UNION SELECT '<?php system($_GET[c]); ?>' INTO OUTFILE '/var/www/x.php'--", "sql.file-access", 0.9],
     ["1 AND LOAD_FILE('/etc/passwd')", "sql.file-access", 0.8],
     ["1'||(SELECT name FROM sqlite_master)||'", "sql.subquery", 0.8],
@@ -229,6 +233,13 @@ describe("sql analyzer: benign text stays benign", () => {
     "case when you can then call",
     "see [1] and [2] for details",
     "items[0]=a&items[1]=b",
+    "Top 5 group by team having most wins -- 2024",
+    "we group by city having fun -- see you",
+    'Mr. & Mrs. Smith - "Order by phone"',
+    // an attribute's fragment or colour after its opening quote is no comment after a closing one
+    '<p>See <a href="#">details</a>.</p>',
+    '<a href="#section-2">Jump</a>',
+    '<font color="#ff0000">red</font>',
   ];
   for (const text of benign) {
     test(JSON.stringify(text), () => {

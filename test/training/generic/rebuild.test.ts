@@ -4,7 +4,7 @@
  * it writes loads, flags attacks of the lists' test side and passes benign requests.
  */
 import { expect, test } from "bun:test";
-import { buildGenericModel } from "../../../src/training/generic/build.ts";
+import { buildGenericModel, MIN_THRESHOLD } from "../../../src/training/generic/build.ts";
 import { GenericModel } from "../../../src/detect/generic/model.ts";
 import { requestForTarget } from "../../../src/training/corpus/placement.ts";
 import { miniDatasets } from "../../helpers/mini-datasets.ts";
@@ -26,6 +26,9 @@ test("a generic model rebuilt from a few lines loads and tells attacks from beni
   expect(result.training["mini sites (benign)"]).toBeGreaterThan(0);
   const model = await GenericModel.fromBytes(result.bytes);
   expect(model.meta.version).toBe(result.meta.version);
+  // However few the calibration's benign requests (40 here, at 1%), the threshold never falls below the floor.
+  expect(model.meta.threshold).toBeGreaterThanOrEqual(MIN_THRESHOLD);
+  expect(result.calibrationTop.scores.length).toBeGreaterThan(0);
   const requests = ["/search?q=1%27%20UNION%20SELECT%20password%20FROM%20users--", "/p?x=%3Cscript%3Ealert(7)%3C/script%3E", "/search?q=red+shoes&page=2", "/news?page=4"].map((t) => requestForTarget(t, "test")!);
   const scores = await model.scoreRequests(requests);
   expect(scores.map((s) => s.score >= model.meta.threshold)).toEqual([true, true, false, false]);

@@ -80,7 +80,7 @@ export function closureRules(t: SqlTokens, c: Closure, report: Report): void {
   if (i >= t.count) return;
   const at = sig(t, i);
   const kind = t.kind(i);
-  if (kind === K.COMMENT && c.kind === "quote" && cutsQuery(t, i, at)) {
+  if (kind === K.COMMENT && c.kind === "quote" && cutsQuery(t, i, at) && !markupFragment(t, c, i)) {
     // `admin'--`, `admin'#`: a value, its quote closed, and a bare comment marker that ends the value
     // cuts the rest of the query (the password check of a login): what prose never ends with.
     const bareCut = i === t.count - 1 && t.end(i) - t.start(i) <= 3;
@@ -149,6 +149,19 @@ function cutsQuery(t: SqlTokens, i: number, next: number): boolean {
   if (t.aux(i) !== COMMENT_DASH) return true;
   const after = t.text.charCodeAt(t.start(i) + 2);
   return Number.isNaN(after) || after <= 32 || after === 45 || after === 43;
+}
+
+/** A tag closed then another opened (`">x</a>`): what follows an attribute value in markup. */
+const MARKUP_AFTER = />[^<]*<\/?[A-Za-z]/;
+/** A tag's attribute opened right before the quote (`<a href=`). */
+const ATTRIBUTE_BEFORE = /<[A-Za-z][^<>]*=\s*$/;
+
+/**
+ * `<a href="#">x</a>`, `<font color="#f00">`: the quote opened a tag's attribute and the `#` starts its
+ * fragment or colour, with markup after it: no comment after an injected quote (`admin'#">` has no tag before).
+ */
+function markupFragment(t: SqlTokens, c: Closure, comment: number): boolean {
+  return t.text.charCodeAt(t.start(comment)) === 35 && ATTRIBUTE_BEFORE.test(t.text.slice(Math.max(0, c.from - 200), c.from)) && MARKUP_AFTER.test(t.text.slice(t.start(comment), t.end(comment)));
 }
 
 /** `) AS alias`, `' COLLATE "utf8mb4_bin"`: the index after the name, or `as` itself when none follows. */
@@ -251,7 +264,12 @@ function orderRule(t: SqlTokens, c: Closure, at: number, report: Report): void {
   const last = i >= t.count ? t.count : i;
   if (isWord(t, last, WORD.having)) {
     const chain = conditionChain(t, last);
-    if (chain?.compared) report("order-by", byClosure(c, 0.9, 0.9, 0.8), c.from, t.end(chain.end - 1));
+    if (!chain) return;
+    // `' GROUP BY x HAVING min(0) OR 1--`: an error probe compares nothing, and the comment that cuts
+    // the query after a value closed by a quote or a number says it is one (prose has neither).
+    const endsInComment = chain.end < t.count && t.kind(chain.end) === K.COMMENT;
+    if (chain.compared) report("order-by", byClosure(c, 0.9, 0.9, 0.8), c.from, t.end(chain.end - 1));
+    else if (endsInComment && (c.kind === "quote" || c.kind === "number")) report("order-by", byClosure(c, 0.85, 0.8, 0), c.from, t.end(chain.end - 1));
     return;
   }
   // `i` skipped comments: look at what really follows the list.
@@ -259,6 +277,8 @@ function orderRule(t: SqlTokens, c: Closure, at: number, report: Report): void {
   while (end > 0 && t.kind(end - 1) === K.COMMENT) end--;
   if (!endsClause(t, end)) return;
   const endsInComment = end < t.count && t.kind(end) === K.COMMENT;
-  const strength = numeric ? (endsInComment ? byClosure(c, 0.95, 0.9, 0.8) : byClosure(c, 0.9, 0.85, 0.7)) : endsInComment ? byClosure(c, 0.8, 0.7, 0.4) : byClosure(c, 0.6, 0.3, 0.2);
+  // `" Order by phone"`: a name to order by, and nothing that cuts the application's own rest of the
+  // query (which its quote would break), is how a sentence goes on as often: weak.
+  const strength = numeric ? (endsInComment ? byClosure(c, 0.95, 0.9, 0.8) : byClosure(c, 0.9, 0.85, 0.7)) : endsInComment ? byClosure(c, 0.8, 0.7, 0.4) : byClosure(c, 0.45, 0.3, 0.2);
   report("order-by", strength, c.from, t.end(Math.max(end, by + 1) - 1));
 }
