@@ -60,9 +60,10 @@ export const expandEncodings: Expander = (sink, leaf, layer) => {
       return;
     }
     // JSON that JSON.parse refuses and a lenient parser reads (Python's NaN, Jackson's trailing tokens,
-    // Go's first document of several): its strings as that parser gives them to the application.
+    // Go's first document of several): its strings as that parser gives them to the application. JSON's
+    // strings are in double quotes (a Python dict's repr, in single ones, is no JSON to any of them).
     // Once: the reading's own backslashes are what the strings hold (`C:\\new` is `C:\new`, no line break).
-    const strings = text.indexOf("\\") === -1 || leaf.encodings.at(-1) === "js-escape" ? text : decodeJsEscapes(text, true);
+    const strings = text.indexOf("\\") === -1 || leaf.encodings.at(-1) === "js-escape" || !opensWithString(text) ? text : decodeJsEscapes(text, true);
     if (strings !== text) {
       if (atLimit) return sink.flag("too-deep");
       addChild(sink, leaf, strings, "js-escape", "~js-escape", layer);
@@ -153,12 +154,18 @@ function wasPercentDecoded(leaf: Leaf): boolean {
 export function wholeTextReadings(leaf: Leaf, layers: number, budget: number): Leaf[] {
   const out: Leaf[] = [];
   let current = leaf;
-  // `budget`: characters of readings at most (each layer is a copy of the part's rest).
+  // Each layer applies every decoding that changes the text, in turn: a decoy that needs many layers of
+  // one (`%25252541`) must not use up the layers another one needs.
   for (let layer = 0, chars = 0; layer < layers; layer++) {
-    const whole = decodeWholeText(current.text, wasPercentDecoded(current));
-    if (!whole || (chars += whole.text.length) > budget) break;
-    current = { ...current, path: `${current.path}~${whole.encoding}`, text: whole.text, encodings: [...current.encodings, whole.encoding] };
-    out.push(current);
+    const before = current;
+    for (const decode of WHOLE_TEXT_DECODINGS) {
+      const reading = decode(current.text, wasPercentDecoded(current));
+      // `budget`: characters of readings at most (each is a copy of the part's rest).
+      if (!reading || (chars += reading.text.length) > budget) continue;
+      current = { ...current, path: `${current.path}~${reading.encoding}`, text: reading.text, encodings: [...current.encodings, reading.encoding] };
+      out.push(current);
+    }
+    if (current === before) break;
   }
   return out;
 }
@@ -180,25 +187,38 @@ const HTML_REFERENCE = /&(?:#[0-9]|#[xX][0-9A-Fa-f]|[A-Za-z][A-Za-z0-9]{0,31};?)
  * `percentDecoded` says the text came out of a percent decoding (a parameter, the path, a cookie).
  */
 export function decodeWholeText(text: string, percentDecoded = true): { encoding: Encoding; text: string } | null {
-  if (text.indexOf("%") !== -1 && PERCENT_ESCAPE.test(text)) {
-    // Without whitespace the text is still form-encoded, `+` for a space (as PHP's urldecode and Java's
-    // URLDecoder read it); with whitespace it was decoded before and a `+` is a plus.
-    const t = percentDecodeLenient(text, !WHITESPACE.test(text));
-    if (t !== text) return { encoding: "url", text: t };
-  }
-  const folded = percentDecoded ? foldOverlongLatin1(text) : null;
-  if (folded !== null) return { encoding: "url", text: folded };
-  if (text.indexOf("\\") !== -1 && JS_ESCAPE.test(text)) {
-    const t = decodeJsEscapes(text);
-    if (t !== text) return { encoding: "js-escape", text: t };
-  }
-  if (text.indexOf("&") !== -1 && HTML_REFERENCE.test(text)) {
-    // Attribute mode, as a browser reads an attribute value: `&notify=` in a URL stays as it is, `&#60` and `&lt;` decode.
-    const t = decodeHTML(text, DecodingMode.Attribute);
-    if (t !== text) return { encoding: "html-entity", text: t };
+  for (const decode of WHOLE_TEXT_DECODINGS) {
+    const reading = decode(text, percentDecoded);
+    if (reading) return reading;
   }
   return null;
 }
+
+type WholeTextDecoding = (text: string, percentDecoded: boolean) => { encoding: Encoding; text: string } | null;
+
+const WHOLE_TEXT_DECODINGS: WholeTextDecoding[] = [
+  (text, percentDecoded) => {
+    if (text.indexOf("%") !== -1 && PERCENT_ESCAPE.test(text)) {
+      // Without whitespace the text is still form-encoded, `+` for a space (as PHP's urldecode and Java's
+      // URLDecoder read it); with whitespace it was decoded before and a `+` is a plus.
+      const t = percentDecodeLenient(text, !WHITESPACE.test(text));
+      if (t !== text) return { encoding: "url", text: t };
+    }
+    const folded = percentDecoded ? foldOverlongLatin1(text) : null;
+    return folded === null ? null : { encoding: "url", text: folded };
+  },
+  (text) => {
+    if (text.indexOf("\\") === -1 || !JS_ESCAPE.test(text)) return null;
+    const t = decodeJsEscapes(text);
+    return t === text ? null : { encoding: "js-escape", text: t };
+  },
+  (text) => {
+    if (text.indexOf("&") === -1 || !HTML_REFERENCE.test(text)) return null;
+    // Attribute mode, as a browser reads an attribute value: `&notify=` in a URL stays as it is, `&#60` and `&lt;` decode.
+    const t = decodeHTML(text, DecodingMode.Attribute);
+    return t === text ? null : { encoding: "html-entity", text: t };
+  },
+];
 
 /** The code point of `\u{...}` at i (i at the backslash) and the escape's length, or null. */
 function braceEscape(s: string, i: number): [number, number] | null {
@@ -211,6 +231,15 @@ function braceEscape(s: string, i: number): [number, number] | null {
   }
   if (j === i + 3 || s.charCodeAt(j) !== 0x7d || cp > 0x10ffff) return null;
   return [cp, j + 1 - i];
+}
+
+/** `{"` or `["` (blanks aside): a container whose first member is a double-quoted string, as JSON writes one. */
+function opensWithString(text: string): boolean {
+  let i = 0;
+  while (text.charCodeAt(i) <= 0x20) i++;
+  i++;
+  while (text.charCodeAt(i) <= 0x20) i++;
+  return text.charCodeAt(i) === 0x22;
 }
 
 /** The one-character escapes of JSON strings, by the letter after the backslash. */

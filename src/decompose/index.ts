@@ -29,7 +29,7 @@ export function decompose(req: HttpRequest, limits?: Partial<DecomposeLimits>): 
   }
   // Past the leaf limit: what each part held after it, one text leaf a part (beyond the limit: five at
   // most), each with its whole-text decodings.
-  for (const rest of sink.restLeaves()) sink.leaves.push(rest, ...wholeTextReadings(rest, bounds.maxEncodingLayers, 2 * rest.text.length));
+  for (const rest of sink.restLeaves()) sink.leaves.push(rest, ...wholeTextReadings(rest, bounds.maxEncodingLayers, bounds.maxEncodingLayers * rest.text.length));
   return { leaves: sink.leaves, flags: sink.flags };
 }
 

@@ -74,9 +74,13 @@ export function addQueryLeaves(sink: LeafSink, req: HttpRequest): void {
     if (p.location !== "query") continue;
     const path = `query.${p.name}`;
     if (!sink.key("query", path, p.name)) return;
-    // A piece with no `=` (`/cgi-bin/view?../../etc/passwd`) is a value to an application that reads its
-    // query string as it came (CGI's QUERY_STRING, PHP's $_SERVER['QUERY_STRING']): judged as one too.
-    if (p.rawValue === "" && !isPlainName(p.name) && (bare ??= bareQueryPieces(req.query)).has(p.rawName) && !sink.value("query", `${path}~bare`, p.name, p.name)) return;
+    // A piece whose name is no plain word (`/cgi-bin/view?../../etc/passwd`, `?' or 1=1--`) is a value,
+    // whole, to an application that reads its query string as it came (CGI's QUERY_STRING, PHP's
+    // $_SERVER['QUERY_STRING']): judged as one too, `=` and all.
+    if (!isPlainName(p.name)) {
+      const whole = p.rawValue === "" && (bare ??= bareQueryPieces(req.query)).has(p.rawName) ? p.name : `${p.name}=${p.value}`;
+      if (!sink.value("query", `${path}~bare`, p.name, whole)) return;
+    }
     if (p.name === "query" && looksLikeGraphql(p.value) && addGraphqlLeaves(sink, p.value, { location: "query", path, name: p.name, encodings: [], layer: 0 })) continue;
     if (!sink.value("query", path, p.name, p.value)) return;
   }

@@ -142,6 +142,8 @@ describe("expandEncodings", () => {
     // A body: the text the body stage could not parse.
     const body = decompose(request(["POST /api HTTP/1.1", "Host: a", "Content-Type: application/json"], '{"q":"<img\\nsrc=x>"}{}'));
     expect(leafAt(body.leaves, "body~js-escape").text).toBe('{"q":"<img\nsrc=x>"}{}');
+    // JSON's strings are in double quotes: a Python dict's repr is no JSON to any parser.
+    expect(paths(expand("{'msg': 'Line one\\nid card', 'ok': True}").leaves).some((p) => p.includes("js-escape"))).toBe(false);
     // The reading is made once: its own backslashes are what the strings hold.
     expect(paths(expand('["C:\\\\new", NaN]').leaves).filter((p) => p.includes("js-escape"))).toEqual(["query.q~js-escape"]);
     // A backslash escaped is one backslash, and no escape of what follows it.

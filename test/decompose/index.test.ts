@@ -91,6 +91,13 @@ describe("past the leaf limit", () => {
     ]);
   });
 
+  test("past the limit each layer applies every decoding that changes the text: a decoy needing many layers of one uses up none of another's", () => {
+    const pad = Array.from({ length: 20 }, (_, i) => `k${i}=v`).join("&");
+    // The form decodes `%252525252541` once; five more URL layers would be needed, and the entity reading is the first one's.
+    const { leaves } = decompose(request(["POST /api HTTP/1.1", "Host: a", "Content-Type: application/x-www-form-urlencoded"], `${pad}&x=%252525252541&q=%26lt%3Bscript%26gt%3B`), { maxLeaves: 5 });
+    expect(leaves.some((l) => l.path.startsWith("body~") && l.encodings.includes("html-entity") && l.text.includes("<script>"))).toBe(true);
+  });
+
   test("under the limit nothing is read twice", () => {
     const { leaves, flags } = decompose(request(["POST /api?a=1 HTTP/1.1", "Host: a", "Content-Type: application/json"], '{"x":"y"}'));
     expect(flags).toEqual([]);

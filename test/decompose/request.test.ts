@@ -41,12 +41,13 @@ describe("path and query", () => {
     expect(s.leaves.filter((l) => l.kind === "key")).toHaveLength(2);
   });
 
-  test("a query piece with no `=` is also a value, as an application reading its query string as sent sees it", () => {
+  test("a query piece whose name is no plain word is also a value, whole, as an application reading its query string as sent sees it", () => {
     const s = sink();
-    addQueryLeaves(s, request(["GET /cgi-bin/view?../../etc/passwd&x=1&debug&%3Cb%3E= HTTP/1.1", "Host: x"]));
+    addQueryLeaves(s, request(["GET /cgi-bin/view?../../etc/passwd&x=1&debug&'%20or%201=1-- HTTP/1.1", "Host: x"]));
     expect(leafAt(s.leaves, "query.../../etc/passwd~bare")).toMatchObject({ kind: "value", text: "../../etc/passwd" });
-    // A plain flag, and a name given an empty value, are no values.
-    expect(paths(s.leaves).filter((p) => p.endsWith("~bare"))).toHaveLength(1);
+    expect(leafAt(s.leaves, "query.' or 1~bare")).toMatchObject({ kind: "value", text: "' or 1=1--" });
+    // Plain names (a flag, a parameter) are read as they are.
+    expect(paths(s.leaves).filter((p) => p.endsWith("~bare"))).toHaveLength(2);
   });
 
   test("GraphQL over GET: a `query` parameter that parses is a document", () => {

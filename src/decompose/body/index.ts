@@ -167,7 +167,8 @@ function addStructure(sink: LeafSink, body: Body, claimed: BodyFormat): boolean 
       if ((sniffed === "json" || sniffed === "xml" || sniffed === "multipart") && addAs(sink, sniffed, body)) {
         // The application's form parser still splits this body on `&` and `=`: its pairs named as form
         // fields are judged too (`--a\n=1&q=<payload>` read as a multipart of no parts hid `q`).
-        addFormParams(sink, formParams(body).filter((p) => p.rawValue !== "" && FORM_NAME.test(p.rawName)), encodings);
+        // PHP drops a name's leading blanks: `& cmd=|id` is `cmd` to it.
+        addFormParams(sink, formParams(body).filter((p) => p.rawValue !== "" && FORM_NAME.test(p.rawName.trimStart())), encodings);
         return true;
       }
     }

@@ -93,8 +93,9 @@ export function addXmlLeaves(sink: LeafSink, sent: string): "ok" | "lenient" | "
   }
   if (!Array.isArray(nodes) || nodes.length === 0) return "unparsed";
   walk(sink, nodes, BASE);
-  // Blanks before the declaration are no content the parser dropped.
-  return XMLValidator.validate(body.trimStart()) === true ? "ok" : "lenient";
+  // Blanks before the declaration are no content the parser dropped; text after the last tag is
+  // (`<a/>' UNION ...`: the validator accepts it, the parser drops it).
+  return XMLValidator.validate(body.trimStart()) === true && !textAfterLastTag(body) ? "ok" : "lenient";
 }
 
 /**
@@ -133,6 +134,10 @@ function walk(sink: LeafSink, nodes: OrderedNode[], path: string): boolean {
   const pieces = texts.map((t) => t.trim()).filter((t) => t !== "");
   if (pieces.length > 1) for (const piece of pieces) if (!sink.value("body", path, name, piece)) return false;
   return true;
+}
+
+function textAfterLastTag(xml: string): boolean {
+  return xml.slice(xml.lastIndexOf(">") + 1).trim() !== "";
 }
 
 function lastName(path: string): string {

@@ -383,8 +383,6 @@ interface Position {
   /** First character after it. */
   at: number;
   kind: "op" | "subst" | "backtick" | "start";
-  /** A `;` that closes a character reference (`&gt;id`): a separator to a shell, and markup's to a page. */
-  afterReference?: boolean;
 }
 
 /** What a value holds, in one pass: which constructs can be there at all (bits of `shellChars`). */
@@ -478,15 +476,15 @@ function forEachCommandPosition(s: string, visit: (p: Position) => void): void {
     if (at !== -1) {
       const next = s.charCodeAt(at === s.length ? at - 1 : at);
       if (at < s.length && (isAsciiLetter(next) || next === 32 || next === 9 || next === 47 || next === 92 || next === 39 || next === 34 || next === 36 || next === 123 || next === 40 || next === 37)) {
-        visit({ sep: i, at, kind, afterReference: c === 59 && endsCharacterReference(s, i) });
+        visit({ sep: i, at, kind });
       }
     }
     i = nextPositionChar(s, Math.max(i, at - 1) + 1);
   }
 }
 
-/** A command that is also a word, without arguments, where prose and markup put one. */
-const PROSE_CAP = 0.4;
+/** A command that is also a word, alone in backticks in a sentence. */
+const PROSE_CAP = 0.55;
 /** Prose before a backtick: a blank right before it. */
 const BLANK_BEFORE = /\s$/;
 /** Prose after the closing backtick: a blank and a word, or a sentence's punctuation. */
@@ -553,15 +551,6 @@ function characterReferenceAt(s: string, i: number): number {
   const m = CHARACTER_REFERENCE.exec(s);
   // A name only when HTML knows it: `&id;` is no reference, and a shell runs `id` after it.
   return m !== null && (m[0].charCodeAt(1) === 35 || decodeHTML(m[0]) !== m[0]) ? m[0].length : 0;
-}
-
-/** The `;` at i closes a character reference (`&gt;dash`): it separates no command either. */
-function endsCharacterReference(s: string, i: number): boolean {
-  // A reference is at most 34 characters long: looked for that far back only (a value of many `;` stays linear).
-  for (let amp = i - 1; amp >= 0 && i - amp <= 33; amp--) {
-    if (s.charCodeAt(amp) === 38) return characterReferenceAt(s, amp) === i - amp + 1;
-  }
-  return false;
 }
 
 /** The characters with HAS.POSITION, for long values (a regex search outruns a loop per character). */
@@ -773,13 +762,12 @@ function judgePosition(s: string, p: Position, plainList: () => boolean, script:
   if (noisyBefore(s, p.sep)) strength = Math.min(strength, NOISY_CAP);
   const c = s.charCodeAt(p.sep);
   if ((c === 10 || c === 13 || c === 92) && script()) strength = Math.min(strength, SCRIPT_CAP);
-  // What prose and markup write around a command that is also a word, without a shell's arguments:
-  // Markdown's inline code in a sentence (`The \`ls\` command`), a line of a closed code block, the
-  // word after a character reference (`&gt;id&lt;`). A tool, or a shell's arguments, stay as they are.
-  if (!obfuscated && args.shape !== "shell" && cmd.tier !== "tool") {
-    const prose = cmd.tier === "word" && ((p.kind === "backtick" && inlineCodeInProse(s, p.sep, args.end)) || p.afterReference === true);
-    if (prose) strength = Math.min(strength, PROSE_CAP);
-    else if ((c === 10 || c === 13) && inCodeFence(fences(), p.sep)) strength = Math.min(strength, FENCED_CAP);
+  // What prose writes around a command that is also a word: Markdown's inline code in a sentence (`The
+  // \`ls\` command`, the word alone: moderate, for the model to weigh), a line of a closed code block
+  // (without a shell's arguments). A tool, or arguments a shell reads, stay as they are.
+  if (!obfuscated && cmd.tier !== "tool") {
+    if (cmd.tier === "word" && args.shape === "none" && p.kind === "backtick" && inlineCodeInProse(s, p.sep, args.end)) strength = Math.min(strength, PROSE_CAP);
+    else if (args.shape !== "shell" && (c === 10 || c === 13) && inCodeFence(fences(), p.sep)) strength = Math.min(strength, FENCED_CAP);
   }
   if (obfuscated) return finding("cmdi", "shell.obfuscated-command", strength, p.sep, end);
   const rule = p.kind === "op" ? "shell.separator-command" : "shell.substitution";

