@@ -160,8 +160,9 @@ export function wholeTextReadings(leaf: Leaf, layers: number, budget: number): L
     const before = current;
     for (const decode of WHOLE_TEXT_DECODINGS) {
       const reading = decode(current.text, wasPercentDecoded(current));
+      if (!reading) continue;
       // `budget`: characters of readings at most (each is a copy of the part's rest).
-      if (!reading || (chars += reading.text.length) > budget) continue;
+      if ((chars += reading.text.length) > budget) return out;
       current = { ...current, path: `${current.path}~${reading.encoding}`, text: reading.text, encodings: [...current.encodings, reading.encoding] };
       out.push(current);
     }

@@ -59,6 +59,11 @@ interface Body {
   encodings: Encoding[];
 }
 
+/** The body as one text leaf: what a structure's reading did not hold, or the body of none. */
+function addBodyAsSent(sink: LeafSink, body: Body): boolean {
+  return sink.value("body", "body", "", body.text, "text", body.encodings);
+}
+
 /** The body's form parameters, as the request's source parsed them (or from the inflated text). */
 function formParams(body: Body): Param[] {
   const params = body.inflated ? [] : body.req.params.filter((p) => p.location === "body");
@@ -102,7 +107,7 @@ function addAs(sink: LeafSink, format: BodyFormat, body: Body): boolean {
       addJsonLeaves(sink, doc, { location: "body", path: "body.json", name: "", encodings, layer: 0 }, { graphql: true });
       // The values a repeated key hid from the parse are judged in the body as sent (a parameter holding
       // JSON is a leaf of its own already).
-      if (repeatsKeys(text, doc)) sink.value("body", "body", "", text, "text", encodings);
+      if (repeatsKeys(text, doc)) addBodyAsSent(sink, body);
       return true;
     }
     case "xml": {
@@ -112,7 +117,7 @@ function addAs(sink: LeafSink, format: BodyFormat, body: Body): boolean {
         // Markup that is not well-formed XML (HTML, or a document with more after its root): what the
         // parser dropped is judged in the body as sent. Only a body that claimed XML broke a promise.
         if (claimedFormat(body.contentType) === "xml") sink.flag("body-unparsed");
-        sink.value("body", "body", "", text, "text", encodings);
+        addBodyAsSent(sink, body);
       }
       return result === "ok" || result === "lenient";
     }
@@ -181,5 +186,5 @@ function addStructure(sink: LeafSink, body: Body, claimed: BodyFormat): boolean 
   }
   // Claimed a structure it does not have (a body cut at the limit is not expected to parse).
   if (claimed !== "text" && !sink.flags.includes("body-oversize")) sink.flag("body-unparsed");
-  return sink.value("body", "body", "", text, "text", encodings);
+  return addBodyAsSent(sink, body);
 }

@@ -427,24 +427,22 @@ function uploadName(s: string, out: Finding[]): void {
   if (SERVER_CONFIG_FILE.test(s)) out.push(finding("code-injection", "code.config-upload", 0.85, 0, s.length));
 }
 
-function firstMatch(re: RegExp, s: string, rule: string, strength: number, out: Finding[]): void {
-  re.lastIndex = 0;
-  const m = re.exec(s);
-  if (m) out.push(finding("code-injection", rule, strength, m.index, m.index + m[0].length));
-}
-
 /** A call that runs its argument, named with none (`os.system()` in a question), is a mention. */
 const MENTIONED_CALL = 0.5;
 /** `()` and no chain after it. */
 const EMPTY_CALL = /^\s*\)(?!\s*[.([])/;
 
-/** The first call of `re` given something to run, else the first one named only (MENTIONED_CALL). */
-function firstRunningCall(re: RegExp, s: string, rule: string, strength: number, out: Finding[]): void {
+/**
+ * The first match of `re`. For a call that runs its argument (`runsArgument`), the first one given
+ * something to run, else the first named only, as a mention (MENTIONED_CALL): `os.system() or
+ * os.system('id')` is the second one.
+ */
+function firstMatch(re: RegExp, s: string, rule: string, strength: number, out: Finding[], runsArgument = false): void {
   re.lastIndex = 0;
   let mention: Finding | null = null;
-  for (let m = re.exec(s); m; m = re.exec(s)) {
+  for (let m = re.exec(s); m; m = re.global ? re.exec(s) : null) {
     const end = m.index + m[0].length;
-    if (!EMPTY_CALL.test(s.slice(end, end + 16))) {
+    if (!runsArgument || !EMPTY_CALL.test(s.slice(end, end + 16))) {
       out.push(finding("code-injection", rule, strength, m.index, end));
       return;
     }
@@ -486,7 +484,7 @@ export const codeAnalyzer: Analyzer = {
     const found = anchorBits(s);
     for (let k = 0; k < PATTERNS.length; k++) {
       const p = PATTERNS[k]!;
-      if ((found & PATTERN_NEEDS[k]!) === PATTERN_NEEDS[k] && (found & PATTERN_WORDS[k]!) !== 0) (p.runsArgument ? firstRunningCall : firstMatch)(p.re, s, p.rule, p.strength, out);
+      if ((found & PATTERN_NEEDS[k]!) === PATTERN_NEEDS[k] && (found & PATTERN_WORDS[k]!) !== 0) firstMatch(p.re, s, p.rule, p.strength, out, p.runsArgument);
     }
     return strongestPerRule(out);
   },

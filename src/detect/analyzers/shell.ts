@@ -11,7 +11,7 @@
  */
 import { decodeHTML } from "entities";
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { asciiSet, escapedBreakAt, finding, isAsciiDigit, isAsciiLetter, isSpaceCode, isWideSpace, isWordCode, judgePath, strongestPerRule } from "./text.ts";
+import { asciiSet, escapedBreakAt, finding, isAsciiDigit, isAsciiLetter, isSpaceCode, isWideSpace, isWordCode, judgePath, partitionPoint, strongestPerRule } from "./text.ts";
 
 /** How much a command word alone says. */
 export type Tier = "tool" | "lang" | "word";
@@ -298,7 +298,7 @@ function argShape(s: string, i: number, command: string, tier: Tier): { shape: A
   let shell = false;
   let atTokenStart = true;
   let numbers = 0;
-  let words = 0;
+  let hasWord = false;
   let inNumber = false;
   for (; j < stop; j++) {
     const c = s.charCodeAt(j);
@@ -328,14 +328,14 @@ function argShape(s: string, i: number, command: string, tier: Tier): { shape: A
       else if (c === 37 && windowsVariableAt(s, j)) shell = true;
       else if ((c === 72 || c === 104) && REGISTRY_HIVE.test(s.slice(j, j + 24))) shell = true;
       else if (isAsciiLetter(c) && next === 58 && (s.charCodeAt(j + 2) === 92 || s.charCodeAt(j + 2) === 47 || j + 2 >= stop)) shell = true;
-      else if (isAsciiLetter(c)) words++;
+      else if (isAsciiLetter(c)) hasWord = true;
     } else if ((c === 47 || c === 36) && !inNumber) {
       shell = true;
     }
     atTokenStart = false;
   }
   if (j === i) return { shape: "none", end: i };
-  if (numbers > 0 && (tier !== "word" || words === 0 || NUMBER_TAKERS.has(command))) shell = true;
+  if (numbers > 0 && (tier !== "word" || !hasWord || NUMBER_TAKERS.has(command))) shell = true;
   // `net user`, `net view`: Windows' net command is known by its verb.
   if (!shell && command === "net" && NET_VERBS.test(s.slice(i, i + 12))) shell = true;
   return { shape: shell ? "shell" : "words", end: j };
@@ -485,8 +485,6 @@ function forEachCommandPosition(s: string, visit: (p: Position) => void): void {
 
 /** A command that is also a word, alone in backticks in a sentence. */
 const PROSE_CAP = 0.55;
-/** Prose before a backtick: a blank right before it. */
-const BLANK_BEFORE = /\s$/;
 /** Prose after the closing backtick: a blank and a word, or a sentence's punctuation. */
 const PROSE_AFTER = /^`(?:\s+[A-Za-z]|[.,!?:)])/;
 /** Words of prose around inline code, at least: `ab \`id\` ok` is too little to be a sentence. */
@@ -499,7 +497,7 @@ const PROSE_WORD = /[A-Za-z]{2,}/g;
  * that quotes code; an injection puts them where a shell's word begins (`;`id``, `x`id``) or ends the value.
  */
 function inlineCodeInProse(s: string, open: number, close: number): boolean {
-  if (s.charCodeAt(close) !== 96 || !BLANK_BEFORE.test(s.slice(Math.max(0, open - 1), open)) || !PROSE_AFTER.test(s.slice(close, close + 3))) return false;
+  if (s.charCodeAt(close) !== 96 || !isSpaceCode(s.charCodeAt(open - 1)) || !PROSE_AFTER.test(s.slice(close, close + 3))) return false;
   const around = s.slice(Math.max(0, open - 60), open) + " " + s.slice(close + 1, close + 61);
   return (around.match(PROSE_WORD)?.length ?? 0) >= PROSE_WORDS;
 }
@@ -532,14 +530,8 @@ function codeFences(s: string): number[] {
  * after it (a binary search, so a value of many stays linear).
  */
 function inCodeFence(fences: readonly number[], at: number): boolean {
-  let lo = 0;
-  let hi = fences.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (fences[mid]! < at) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo % 2 === 1 && lo < fences.length;
+  const before = partitionPoint(fences.length, (k) => fences[k]! < at);
+  return before % 2 === 1 && before < fences.length;
 }
 
 /** `&copy;`, `&#169;`, `&#xA9;`: markup's character reference, whose `&` separates no command (`&reg;`). */

@@ -10,7 +10,7 @@ import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { closureRules, findClosure } from "./sql/closure.ts";
 import { constructRules } from "./sql/constructs.ts";
 import { escapedFirstQuote, PLAIN_LITERAL, SqlTokens, tokenize } from "./sql/tokens.ts";
-import { asciiSet, isSpaceCode, judgePath, strongestPerRule } from "./text.ts";
+import { asciiSet, isSpaceCode, judgePath, partitionPoint, strongestPerRule } from "./text.ts";
 
 /** Characters SQL injection cannot do without, but for a few keyword-only constructs (`1 UNION SELECT 1`). */
 const SQL_CHARS = asciiSet("'\"`;()#-/*=<>|&@,");
@@ -80,13 +80,7 @@ export function analyzeSql(text: string): Finding[] {
   const { read, dashes } = readTypographic(text);
   // Spans in the read text are moved back onto the value: dash j stands at dashes[j] + j and the next index.
   const toValue = (r: number) => {
-    let lo = 0;
-    let hi = dashes.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (dashes[mid]! + mid < r) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = partitionPoint(dashes.length, (mid) => dashes[mid]! + mid < r);
     return lo > 0 && dashes[lo - 1]! + lo === r ? dashes[lo - 1]! : r - lo;
   };
   const mapped = analyzeAscii(read).map((f) => ({ ...f, start: toValue(f.start), end: f.end > 0 ? toValue(f.end - 1) + 1 : 0 }));

@@ -36,6 +36,18 @@ export const isAsciiDigit = (c: number) => c >= 48 && c <= 57;
 export const isWordCode = (c: number) => isAsciiLetter(c) || isAsciiDigit(c) || c === 95;
 /** Space, tab, CR, LF, VT, FF. */
 export const isSpaceCode = (c: number) => c === 32 || (c >= 9 && c <= 13);
+
+/** The first index in [0, n) where `before` turns false, `before` holding for a prefix only (a binary search). */
+export function partitionPoint(n: number, before: (i: number) => boolean): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (before(mid)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 /** Whitespace above ASCII, as a regex's `\s` reads it. */
 export const isWideSpace = (c: number) =>
   c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;

@@ -63,10 +63,14 @@ export function rocAuc(items: Scored[]): number {
  */
 export function thresholdForFpr(negativeScores: number[], targetFpr: number): number {
   const sorted = [...negativeScores].sort((a, b) => b - a);
-  const allowed = Math.floor(targetFpr * sorted.length);
-  const boundary = sorted[allowed];
+  const boundary = sorted[allowedAbove(sorted.length, targetFpr)];
   if (boundary === undefined) return 0;
   return nextUp(boundary);
+}
+
+/** How many of `n` negatives a threshold calibrated for `targetFpr` may leave at or above it. */
+export function allowedAbove(n: number, targetFpr: number): number {
+  return Math.floor(targetFpr * n);
 }
 
 /** The smallest float64 above x (so that `x >= threshold` is false). */

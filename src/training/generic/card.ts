@@ -1,6 +1,7 @@
 /** The generic model's card: what it was trained on, the command that rebuilt it, and its evaluation. */
 import { MIN_THRESHOLD, type GenericBuildResult } from "./build.ts";
 import { CALIBRATION_FOLDS } from "./leaf-corpus.ts";
+import { allowedAbove } from "../eval/metrics.ts";
 
 export function renderGenericCard(r: GenericBuildResult, command: string): string {
   const m = r.meta;
@@ -23,7 +24,7 @@ on benign requests no model trained on: the calibration share (20%) of open-apps
 queries, and blazehttp's dev sites cross-fitted (each of ${CALIBRATION_FOLDS} folds of the sites scored by models
 trained without it; this model learns from all of them). Trained ${m.trainedAt}.
 
-The threshold sits just above the calibration score that leaves at most ${Math.floor(m.targetFpr * r.calibrationTop.of)} of its ${r.calibrationTop.of}
+The threshold sits just above the calibration score that leaves at most ${allowedAbove(r.calibrationTop.of, m.targetFpr)} of its ${r.calibrationTop.of}
 requests above it. Its highest scores were ${r.calibrationTop.scores.map((x) => x.toFixed(4)).join(", ")}: where one lone
 benign request stands between the two nearest decides where the threshold falls, so a small change of the
 code or the data can move it far (docs/evaluation.md, on the threshold's spread); it is never below

