@@ -4,6 +4,7 @@
  * language as the API's (Elysia's `t`).
  */
 import { FormatRegistry, Type, type Static, type TProperties } from "@sinclair/typebox";
+import { MAX_KEPT_BODY_BYTES } from "../core/http-request.ts";
 import { parseCidr } from "../core/ip.ts";
 import { FORMAT_NAMES } from "../parse/formats.ts";
 import { API_KEY_REQUIREMENTS, THREAT_SEVERITIES, WAF_MODES } from "../core/enums.ts";
@@ -55,7 +56,7 @@ export const ConfigSchema = Type.Object(
       enabled: Type.Boolean({ default: true, description: "accept request copies from nginx's mirror at POST /mirror on mirror.host:mirror.port (assets/deploy/nginx/mirror.conf): bodies judged out of band" }),
       host: Type.String({ default: "127.0.0.1", description: "address of the mirror's own listener; beyond loopback (or with server.require_api_key = \"always\") each copy must carry a live API key" }),
       port: Type.Integer({ minimum: 0, maximum: 65535, default: 8081, description: "port of the mirror's own listener, apart from the API's so that copies are answered on a thread of their own (0 picks a free one)" }),
-      max_body_bytes: Type.Integer({ minimum: 1024, maximum: 64 * 1_048_576, default: 1_048_576, description: "a mirrored body is judged up to this many bytes; the rest is read and discarded, and the request is stored as partial (body-oversize)" }),
+      max_body_bytes: Type.Integer({ minimum: 1024, maximum: MAX_KEPT_BODY_BYTES, default: 1_048_576, description: "a mirrored body is judged up to this many bytes; the rest is read and discarded, and the request is stored as partial (body-oversize)" }),
       judge_nice: Type.Integer({ minimum: 0, maximum: 19, default: 10, description: "niceness of the thread that judges mirrored copies: above 0, nginx and the listener that answers its copies go first when the cores are busy (judging is out of band; only it waits)" }),
       join_wait_ms: Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000, description: "how long a judged copy waits for its access-log line (joined on $request_id) before it is stored alone; a line that comes later still joins its row" }),
       max_queued: Type.Integer({ minimum: 100, maximum: 1_000_000, default: 10_000, description: "copies waiting to be judged at most, and on their way from the listener to the judging queue at most (with at most 256 MiB of bodies); past it copies are dropped and counted (their log lines are still stored)" }),

@@ -26,6 +26,12 @@ export interface RequestOrigin {
   offset?: number;
 }
 
+/**
+ * The largest body a source may keep (the ceiling of mirror.max_body_bytes). Each source keeps up to its
+ * own configured limit; the decompose stage reads all a source kept, so that limit is the operator's.
+ */
+export const MAX_KEPT_BODY_BYTES = 64 * 1_048_576;
+
 export interface HttpRequest {
   /** Epoch milliseconds, or null when the source does not say. */
   time: number | null;

@@ -10,8 +10,8 @@
  * one token.
  *
  * One reading per layer: JSON and a URL with a query are structural (their parts become the children);
- * otherwise the first whole-text decoding that changes the text (URL, JS escapes, HTML entities, in that
- * order) makes one child that goes on from there; only a text none of those apply to is searched for
+ * otherwise the first whole-text decoding that changes the text (URL, JS escapes, HTML entities,
+ * fullwidth forms, in that order) makes one child that goes on from there; only a text none of those apply to is searched for
  * base64 and hex runs, and split at filler runs (filler.ts). So the same inner value is not found twice
  * along two paths.
  */
@@ -20,6 +20,7 @@ import { isUtf8 } from "node:buffer";
 import { bytesToText, foldOverlongLatin1, hexByteAt, hexUnitAt, hexValue, percentDecodeLenient } from "../parse/decode.ts";
 import { fillerPieces } from "./filler.ts";
 import { addJsonLeaves, looksLikeJsonContainer, parseJsonLimited } from "./body/json.ts";
+import { inflateEmbedded } from "./body/gzip.ts";
 import { isHeaderOwnLeaf, type Encoding, type Leaf } from "./leaf.ts";
 import type { Expander, LeafSink } from "./sink.ts";
 import { isVocabularyHeader } from "./request.ts";
@@ -42,6 +43,12 @@ const MIN_PREFIXED_HEX_RUN = 4;
  * that alphabet, and a client that does is not a browser.
  */
 const ONE_TOKEN = /^[A-Za-z0-9+/_=-]+$/;
+/** The shortest base64 of a gzip or zlib stream of some text (their headers and checksums alone are 8-18 bytes). */
+const MIN_COMPRESSED_RUN = 24;
+/** What a compressed run inside a value may inflate to: more is cut (a bomb costs bounded attempts). */
+const MAX_INFLATED_BYTES = 1 << 16;
+/** SAML's HTTP-Redirect binding sends its messages in these parameters as raw deflate, then base64. */
+const SAML_DEFLATED = /^SAML(?:Request|Response)$/i;
 /** Base64 runs decoded per value: tokens (JWT parts, signed blobs) rarely have more. */
 const MAX_BASE64_RUNS = 8;
 
@@ -106,7 +113,7 @@ export const expandEncodings: Expander = (sink, leaf, layer) => {
     addChild(sink, leaf, hex, "hex", "~hex", layer);
   }
   if (text.length < MIN_BASE64_TOKEN) return;
-  const decoded = decodeBase64Runs(text);
+  const decoded = decodeBase64Runs(text, SAML_DEFLATED.test(leaf.name));
   if (decoded.length && atLimit) return sink.flag("too-deep");
   decoded.forEach((d, i) => addChild(sink, leaf, d, "base64", i === 0 ? "~base64" : `~base64#${i + 1}`, layer));
 };
@@ -182,7 +189,7 @@ const JS_ESCAPE = /\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|u\{[0-9A-Fa-f]{1,6}\}|[0
 const HTML_REFERENCE = /&(?:#[0-9]|#[xX][0-9A-Fa-f]|[A-Za-z][A-Za-z0-9]{0,31};?)/;
 
 /**
- * The first of URL decoding, JS escapes and HTML entities that applies and changes the text. URL
+ * The first of URL decoding, JS escapes, HTML entities and fullwidth forms that applies and changes the text. URL
  * decoding is read as lenient servers read it (`%uXXXX`, overlong UTF-8), and a text already decoded
  * once that holds an overlong sequence (`..%c0%af` reaches a leaf as `..À¯`) is folded: both are "url".
  * `percentDecoded` says the text came out of a percent decoding (a parameter, the path, a cookie).
@@ -219,7 +226,20 @@ const WHOLE_TEXT_DECODINGS: WholeTextDecoding[] = [
     const t = decodeHTML(text, DecodingMode.Attribute);
     return t === text ? null : { encoding: "html-entity", text: t };
   },
+  (text) => (FULLWIDTH_SIGNAL.test(text) ? { encoding: "fullwidth", text: foldFullwidth(text) } : null),
 ];
+
+/**
+ * Fullwidth forms of ASCII (`＇ ＵＮＩＯＮ`, `..／`): NFKC folds them to ASCII, and so do servers that
+ * convert text to a legacy code page by best fit (IIS, .NET). CJK prose uses the fullwidth punctuation
+ * (`，（）：`) every day, so only a fullwidth Latin letter or a character that opens or breaks out of a
+ * context (quotes, `< > / \ | $ \``) makes the folded reading worth judging.
+ */
+const FULLWIDTH_SIGNAL = /[\uff21-\uff3a\uff41-\uff5a\uff02\uff07\uff1c\uff1e\uff0f\uff3c\uff5c\uff04\uff40]/;
+
+function foldFullwidth(text: string): string {
+  return text.replace(/[\uff01-\uff5e\u3000]/g, (c) => (c === "\u3000" ? " " : String.fromCharCode(c.charCodeAt(0) - 0xfee0)));
+}
 
 /** The code point of `\u{...}` at i (i at the backslash) and the escape's length, or null. */
 function braceEscape(s: string, i: number): [number, number] | null {
@@ -388,10 +408,14 @@ function groupsLookLikeText(s: string, start: number, end: number): boolean {
  */
 const startsAsJsonObject = (s: string, start: number) => s.startsWith("eyJ", start);
 
-function decodeBase64Run(s: string, start: number, end: number, min = MIN_BASE64_RUN): string | null {
-  if (end - start < min || (end - start) % 4 === 1 || !(groupsLookLikeText(s, start, end) || startsAsJsonObject(s, start))) return null;
+function decodeBase64Run(s: string, start: number, end: number, min = MIN_BASE64_RUN, rawDeflate = false): string | null {
+  if (end - start < min || (end - start) % 4 === 1) return null;
   // Node's base64 decoder reads the standard and the URL-safe alphabets alike, padding or not.
-  return bytesAsText(Buffer.from(s.slice(start, end), "base64"));
+  if (groupsLookLikeText(s, start, end) || startsAsJsonObject(s, start)) return bytesAsText(Buffer.from(s.slice(start, end), "base64"));
+  // Compressed bytes look like no text: gzip or deflate in base64 (a state blob, a SAML request) is inflated.
+  if (end - start < MIN_COMPRESSED_RUN) return null;
+  const inflated = inflateEmbedded(Buffer.from(s.slice(start, end), "base64"), MAX_INFLATED_BYTES, rawDeflate);
+  return inflated && bytesAsText(inflated);
 }
 
 /**
@@ -442,7 +466,7 @@ function isToken(s: string, start: number, end: number): boolean {
  * alone from 8 on). A run that does not, but holds `-`, `_` or `/`, is tried piece by piece too:
  * `XYW_eyJ...` is a prefix and a base64 token, `/files/PHNjcmlwdD4` a path with one.
  */
-export function decodeBase64Runs(s: string): string[] {
+export function decodeBase64Runs(s: string, rawDeflate = false): string[] {
   const found: string[] = [];
   let i = 0;
   while (i < s.length && found.length < MAX_BASE64_RUNS) {
@@ -459,7 +483,7 @@ export function decodeBase64Runs(s: string): string[] {
     }
     const end = i;
     while (i < s.length && s.charCodeAt(i) === 0x3d && i - end < 2) i++; // `=` padding
-    const whole = decodeBase64Run(s, start, end, isToken(s, start, i) ? MIN_BASE64_TOKEN - (i - end) : MIN_BASE64_RUN);
+    const whole = decodeBase64Run(s, start, end, isToken(s, start, i) ? MIN_BASE64_TOKEN - (i - end) : MIN_BASE64_RUN, rawDeflate);
     if (whole !== null) {
       found.push(whole);
       continue;

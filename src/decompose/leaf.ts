@@ -3,7 +3,7 @@
  * as one Leaf with the path that says where it sat. Analyzers and models judge leaves, never requests.
  */
 /** Bumped whenever what decompose makes of a request changes: models record the version they learned from. */
-export const DECOMPOSE_VERSION = 11;
+export const DECOMPOSE_VERSION = 12;
 
 /** The request parts a value can come from. */
 export const FIELD_LOCATIONS = ["path", "query", "body", "cookie", "header"] as const;
@@ -19,6 +19,8 @@ export const ENCODINGS = [
   "gzip", // a gzip or deflate body
   "json", // JSON found inside a parameter or a header
   "url-in-value", // a URL or a query string found inside a value (its query parameters become leaves)
+  "quoted-printable", // a multipart part's Content-Transfer-Encoding
+  "fullwidth", // fullwidth forms of ASCII folded (NFKC, a legacy code page's best fit)
 ] as const;
 export type Encoding = (typeof ENCODINGS)[number];
 

@@ -1,6 +1,12 @@
+import { MAX_KEPT_BODY_BYTES } from "../core/http-request.ts";
+
 /** How much of a request the decompose stage looks at: enough for any real request, bounded for hostile ones. */
 export interface DecomposeLimits {
-  /** Body characters looked at (after inflating a gzip/deflate body); more is flagged "body-oversize". */
+  /**
+   * Body characters looked at (after inflating a gzip/deflate body); more is flagged "body-oversize".
+   * By default all a source may keep: each source bounds the body by its own setting
+   * (mirror.max_body_bytes, server.max_body_bytes), and what it kept is judged whole.
+   */
   maxBodyBytes: number;
   /**
    * Leaves per request; more is flagged "too-many-leaves", and what each request part holds past it
@@ -14,7 +20,7 @@ export interface DecomposeLimits {
 }
 
 export const DEFAULT_DECOMPOSE_LIMITS: Readonly<DecomposeLimits> = Object.freeze({
-  maxBodyBytes: 1 << 20,
+  maxBodyBytes: MAX_KEPT_BODY_BYTES,
   maxLeaves: 10_000,
   maxDepth: 32,
   maxEncodingLayers: 6,

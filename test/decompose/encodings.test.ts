@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { decodeBase64Runs, decodeHexRuns, decodeJsEscapes, decodeWholeText } from "../../src/decompose/encodings.ts";
 import { percentDecode } from "../../src/parse/decode.ts";
 import { decompose } from "../../src/decompose/index.ts";
@@ -110,6 +111,26 @@ describe("runs", () => {
     for (const plain of ["internationalization", "6461efa60000000012033e4c", "Mozilla/5.0 AppleWebKit/537.36", "/nav/Documentation/Amazon", "d41d8cd98f00b204e9800998ecf8427e"]) {
       expect(decodeBase64Runs(plain)).toEqual([]);
     }
+  });
+
+  test("gzip, zlib and raw deflate in base64 are inflated; random bytes and bombs are not read as text", () => {
+    const sqli = "' UNION SELECT username,password FROM users-- -";
+    expect(decodeBase64Runs(gzipSync(sqli).toString("base64"))).toEqual([sqli]);
+    expect(decodeBase64Runs(deflateSync(sqli).toString("base64url"))).toEqual([sqli]);
+    // SAML's redirect binding: raw deflate, no header to announce it.
+    const saml = `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_1" Version="2.0"><r>x</r></samlp:AuthnRequest>`;
+    expect(decodeBase64Runs(deflateRawSync(saml).toString("base64"), true)).toEqual([saml]);
+    const redirect = sink({ expand: true });
+    redirect.value("query", "query.SAMLRequest", "SAMLRequest", deflateRawSync(saml).toString("base64"));
+    expect(redirect.leaves.map((l) => l.text)).toContain(saml);
+    // Elsewhere raw deflate is not tried: it announces itself with no header, and every binary token would cost a zlib call.
+    expect(decodeBase64Runs(deflateRawSync(saml).toString("base64"))).toEqual([]);
+    const random = Buffer.from(Array.from({ length: 96 }, (_, i) => (i * 73 + 11) % 256)).toString("base64");
+    expect(decodeBase64Runs(random, true)).toEqual([]);
+    // A bomb inflates to its first 64 KiB, no more.
+    const bomb = decodeBase64Runs(gzipSync("A".repeat(50_000_000)).toString("base64"));
+    expect(bomb.length).toBe(1);
+    expect(bomb[0]!.length).toBeLessThanOrEqual(1 << 16);
   });
 
   test("a short base64 token is decoded when it stands alone: the whole value, or a path segment", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { gzipSync } from "node:zlib";
-import type { HttpRequest } from "../../src/core/http-request.ts";
+import { MAX_KEPT_BODY_BYTES, type HttpRequest } from "../../src/core/http-request.ts";
 import { decompose, DEFAULT_DECOMPOSE_LIMITS } from "../../src/decompose/index.ts";
 import { addBodyLeaves } from "../../src/decompose/body/index.ts";
 import { addCookieLeaves, addHeaderLeaves, addPathLeaf, addQueryLeaves } from "../../src/decompose/request.ts";
@@ -28,7 +28,8 @@ describe("decompose", () => {
   });
 
   test("default limits, and limits given in part", () => {
-    expect(DEFAULT_DECOMPOSE_LIMITS).toEqual({ maxBodyBytes: 1 << 20, maxLeaves: 10_000, maxDepth: 32, maxEncodingLayers: 6 });
+    // The body: all a source may keep (each source bounds it by its own setting).
+    expect(DEFAULT_DECOMPOSE_LIMITS).toEqual({ maxBodyBytes: MAX_KEPT_BODY_BYTES, maxLeaves: 10_000, maxDepth: 32, maxEncodingLayers: 6 });
     const many = request([`GET /?${Array.from({ length: 50 }, (_, i) => `p${i}=${i}`).join("&")} HTTP/1.1`, "Host: a"]);
     const d = decompose(many, { maxLeaves: 10 });
     // Ten leaves, then the query's values past the limit, together.

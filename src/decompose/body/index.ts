@@ -128,6 +128,14 @@ function addAs(sink: LeafSink, format: BodyFormat, body: Body): boolean {
   }
 }
 
+/** A compressed body inflates to a megabyte, or four times what was sent: a bomb costs what its sender sent. */
+const INFLATE_FLOOR = 1 << 20;
+const INFLATE_RATIO = 4;
+
+function inflateLimit(sent: number, limit: number): number {
+  return Math.min(limit, Math.max(INFLATE_FLOOR, INFLATE_RATIO * sent));
+}
+
 /**
  * Adds the body's leaves, read inflated and cut at the size limit (flagged); a body in another charset
  * (charset.ts) is read as sent and, decoded, once more (`body~charset`): a server that ignores the
@@ -142,7 +150,7 @@ export function addBodyLeaves(sink: LeafSink, req: HttpRequest): void {
   let inflated = false;
   const compression = compressionOf(headerValue(req, "content-encoding")) ?? (isGzip(text) ? "gzip" : null);
   if (compression) {
-    const result = inflateBody(text, compression, sink.limits.maxBodyBytes);
+    const result = inflateBody(text, compression, inflateLimit(text.length, sink.limits.maxBodyBytes));
     if (result) {
       text = result.text;
       inflated = true;

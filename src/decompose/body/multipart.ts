@@ -4,7 +4,7 @@
  * tick, so it cannot give leaves synchronously from a string, and it needs a boundary in Content-Type,
  * where this one also finds the boundary in the body when the header is missing or wrong.
  */
-import { percentDecode } from "../../parse/decode.ts";
+import { bytesToText, hexByteAt, percentDecode } from "../../parse/decode.ts";
 import type { LeafSink } from "../sink.ts";
 
 /** RFC 2046 allows 70 characters; more leeway costs nothing. */
@@ -132,9 +132,41 @@ function extendedValue(v: string): string {
 }
 
 /**
- * Adds each part as leaves under `body.multipart.<name>`: the name (when not a plain word), the value,
- * the filename (kind "filename") and every part header (kind "part-header", `.header.<name>`). Says
- * whether any part was found and whether the closing delimiter was.
+ * RFC 2045 quoted-printable: `=XX` is a byte, `=` at a line's end a soft line break; the bytes read as
+ * UTF-8 (Latin-1 when they are not). A `=` that starts neither stays as it is, as lenient decoders keep it.
+ */
+export function decodeQuotedPrintable(s: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x3d) {
+      const byte = hexByteAt(s, i + 1);
+      if (byte >= 0) {
+        bytes.push(byte);
+        i += 2;
+        continue;
+      }
+      const soft = s.charCodeAt(i + 1) === 13 && s.charCodeAt(i + 2) === 10 ? 2 : s.charCodeAt(i + 1) === 10 ? 1 : 0;
+      if (soft) {
+        i += soft;
+        continue;
+      }
+    }
+    if (c < 0x80) bytes.push(c);
+    else for (const b of Buffer.from(s[i]!, "utf8")) bytes.push(b);
+  }
+  return bytesToText(Uint8Array.from(bytes));
+}
+
+function isQuotedPrintable(part: Part): boolean {
+  return part.headers.some(([n, v]) => n === "content-transfer-encoding" && v.trim().toLowerCase() === "quoted-printable");
+}
+
+/**
+ * Adds each part as leaves under `body.multipart.<name>`: the name (when not a plain word), the value
+ * (and, for a part in quoted-printable, the value decoded: `~quoted-printable`), the filename (kind
+ * "filename") and every part header (kind "part-header", `.header.<name>`). Says whether any part was
+ * found and whether the closing delimiter was.
  */
 export function addMultipartLeaves(sink: LeafSink, body: string, boundary: string): { parsed: boolean; closed: boolean } {
   const { parts, closed } = parseMultipart(body, boundary);
@@ -144,6 +176,7 @@ export function addMultipartLeaves(sink: LeafSink, body: string, boundary: strin
     for (const [name, value] of part.headers) sink.value("body", `${path}.header.${name}`, name, value, "part-header");
     if (part.filename !== null) sink.value("body", `${path}.filename`, part.name, part.filename, "filename");
     if (!sink.value("body", path, part.name, part.value)) break;
+    if (isQuotedPrintable(part) && !sink.value("body", `${path}~quoted-printable`, part.name, decodeQuotedPrintable(part.value), "value", ["quoted-printable"])) break;
   }
   return { parsed: parts.length > 0, closed };
 }

@@ -99,7 +99,7 @@ export function addXmlLeaves(sink: LeafSink, sent: string): "ok" | "lenient" | "
 }
 
 /**
- * An element's text nodes are one value, joined as they were sent and then trimmed: adjacent CDATA
+ * An element's text nodes are one value, joined as they were sent and then trimmed (trimText): adjacent CDATA
  * sections, and text around comments and child elements, are one text to an application that reads
  * the element's text (DOM's textContent, JAXB), so a payload split over them (`<![CDATA[1' UNI]]>
  * <![CDATA[ON SELECT ...]]>`) is judged whole. One that reads the first node only (`getFirstChild()`,
@@ -129,12 +129,25 @@ function walk(sink: LeafSink, nodes: OrderedNode[], path: string): boolean {
     }
   }
   const name = lastName(path);
-  const joined = texts.join("").trim();
+  const joined = trimText(texts.join(""));
   if (joined !== "" && !sink.value("body", path, name, joined)) return false;
-  const pieces = texts.map((t) => t.trim()).filter((t) => t !== "");
+  const pieces = texts.map(trimText).filter((t) => t !== "");
   if (pieces.length > 1) for (const piece of pieces) if (!sink.value("body", path, name, piece)) return false;
   return true;
 }
+
+/**
+ * An element's text without the blanks around it, which pretty-printing puts there (a line break and
+ * indentation). A line break right before the text is kept: no indentation follows it, and the
+ * application writes it where the value goes (`<id>\r\nLocation: ...</id>` into a header).
+ */
+function trimText(text: string): string {
+  const trimmed = text.trim();
+  const lead = LEADING_BREAK.exec(text);
+  return lead && trimmed !== "" ? lead[1]! + trimmed : trimmed;
+}
+
+const LEADING_BREAK = /^[ \t]*([\r\n]+)(?=[^\s])/;
 
 function textAfterLastTag(xml: string): boolean {
   return xml.slice(xml.lastIndexOf(">") + 1).trim() !== "";

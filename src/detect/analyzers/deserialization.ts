@@ -4,8 +4,10 @@
  * offset; `XMLDecoder` documents), PHP
  * (`O:8:"stdClass":1:{...}` with a length that matches its class name, `C:` custom objects), YAML
  * language tags (`!!python/object`, `!!javax.script.ScriptEngineManager`, `!ruby/object`), .NET type
- * names (`$type` or `__type` with an assembly-qualified type), Node.js serialized functions and
- * Python pickles (base64 of the protocol header, or the opcodes that import a callable: `cos\nsystem\n`).
+ * names (`$type` or `__type` with an assembly-qualified type), BinaryFormatter streams and XAML that
+ * starts a process, Ruby Marshal objects and gadget classes, Node.js serialized functions, Python pickles
+ * (base64 of the protocol header, or the opcodes that import a callable: `cos\nsystem\n`) and jsonpickle
+ * objects that name a callable of `os` or `subprocess`; JDBC URLs whose driver properties run or load code.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { finding, strongestPerRule } from "./text.ts";
@@ -46,6 +48,24 @@ const PATTERNS: Pattern[] = [
   // .NET: a polymorphic type name with its assembly (`Namespace.Type, Assembly`), or a well-known gadget.
   { re: /["']?(?:\$type|__type)["']?\s*:\s*["'][\w.`+[\]]+\.\w+\s*,\s*[\w.]+/g, rule: "deserialization.dotnet-type", strength: 0.9 },
   { re: /\bSystem\.(?:Windows\.Data\.ObjectDataProvider|Diagnostics\.Process|Security\.Principal\.WindowsIdentity|Management\.Automation\.PSObject|Configuration\.Install\.AssemblyInstaller|Activities\.Presentation\.WorkflowDesigner|Windows\.Forms\.AxHost)\b/g, rule: "deserialization.dotnet-gadget", strength: 0.9 },
+  // .NET BinaryFormatter: the stream header (`00 01 00 00 00 FF FF FF FF 01 ...`) in base64 or hex.
+  { re: new RegExp(`${B64_START}AAEAAAD/////`, "g"), rule: "deserialization.dotnet-binary", strength: 0.9 },
+  { re: /(?<![0-9a-f])0001000000ffffffff01/gi, rule: "deserialization.dotnet-binary", strength: 0.9 },
+  // XAML that builds a process: ObjectDataProvider calling a method, or the System.Diagnostics namespace bound.
+  { re: /<(?:\w+:)?ObjectDataProvider\b[^>]{0,300}\bMethodName\s*=|clr-namespace:System\.Diagnostics\b/g, rule: "deserialization.dotnet-gadget", strength: 0.9 },
+  // Ruby Marshal (`04 08`) of an object (`o:` and its class's symbol), in base64 or as bytes; and the
+  // classes Ruby gadget chains are made of (RubyGems' and Net's, which run a command when read back).
+  // A Rails session cookie is a Marshal hash (`BAh7`), not an object.
+  { re: new RegExp(`${B64_START}BAhvO[g-v]`, "g"), rule: "deserialization.ruby-marshal", strength: 0.85 },
+  { re: /\x04\x08o:/g, rule: "deserialization.ruby-marshal", strength: 0.9 },
+  { re: /\b(?:Net::WriteAdapter|Gem::(?:StubSpecification|Source::SpecificFile|Package::TarReader|RequestSet::Lockfile)|DeprecatedInstanceVariableProxy)\b/g, rule: "deserialization.ruby-gadget", strength: 0.85 },
+  // Python's jsonpickle builds the object (`py/object`), calls the callable (`py/reduce`, `py/function`) it names.
+  { re: /["']py\/(?:object|type|function|reduce|newobj)["']\s*:\s*(?:\[\s*\{\s*["']py\/(?:function|type)["']\s*:\s*)?["'](?:os|posix|nt|subprocess|builtins|__builtin__|commands|pty|socket|sys|importlib|pickle)\.\w+/g, rule: "deserialization.jsonpickle", strength: 0.95 },
+  { re: /["']py\/(?:reduce|function)["']\s*:/g, rule: "deserialization.jsonpickle", strength: 0.8 },
+  // A JDBC URL whose driver properties run a script (H2's INIT), deserialize what the server sends
+  // (MySQL's autoDeserialize, its interceptors) or load a class it names (PostgreSQL's socketFactory):
+  // an application that connects where a request says becomes the attacker's server's client.
+  { re: /jdbc:(?:h2:[^\s'"]*?;\s*INIT\s*=|(?:mysql|mariadb)(?::[\w-]+)?:\/\/[^\s'"]*?[?&](?:autoDeserialize=true|queryInterceptors=|statementInterceptors=|allowLoadLocalInfile=true|allowUrlInLocalInfile=true)|postgresql:[^\s'"]*?[?&](?:socketFactory|sslfactory|loggerFile|sslhostnameverifier)=)/gi, rule: "deserialization.jdbc-url", strength: 0.9 },
   // Node.js: node-serialize's function marker (the function is built with eval when read) and funcster's.
   { re: /_\$\$ND_FUNC\$\$_|\b__js_function\b/g, rule: "deserialization.node-function", strength: 0.9 },
   // Python pickle: base64 of the protocol 2-5 header, or a GLOBAL opcode importing a dangerous callable.
@@ -129,8 +149,12 @@ function binderGadget(s: string, out: Finding[]): void {
  */
 const XSTREAM_ELEMENT = new RegExp(`^(?:${JAVA_PLATFORM_CLASS}|dynamic-proxy)$`);
 
+/** jsonpickle's keys that name what to build or call, and the modules whose callables run a command or code. */
+const JSONPICKLE_KEY = /^py\/(?:object|type|function|reduce|newobj)$/;
+const PYTHON_RUNNER = /^(?:os|posix|nt|subprocess|builtins|__builtin__|commands|pty|socket|sys|importlib|pickle)\.\w+/;
+
 /** Characters one of the forms needs. */
-const TRIGGER = /_FUNC\$|__js_|rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|type|System\.|<java|<object|gA[JNRSVW]|\n|\.\w+\.\w+\.\w+|sorted-set|dynamic-proxy|<(?:sun|com\.sun|jdk)\./i;
+const TRIGGER = /_FUNC\$|__js_|rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|type|System\.|<java|<object|gA[JNRSVW]|\n|\.\w+\.\w+\.\w+|sorted-set|dynamic-proxy|<(?:sun|com\.sun|jdk)\.|AAEAAAD|0001000000ff|ObjectDataProvider|clr-namespace|BAhvO|\x04\x08o:|::|py\/|jdbc:/i;
 
 export const deserializationAnalyzer: Analyzer = {
   name: "deserialization",
@@ -152,6 +176,10 @@ export const deserializationAnalyzer: Analyzer = {
     }
     if (input.kind === "key" && input.location === "body" && input.path.startsWith("body.xml") && !input.path.includes("@") && XSTREAM_ELEMENT.test(s)) {
       out.push(finding("deserialization", "deserialization.xstream", 0.9, 0, s.length));
+    }
+    // A JSON leaf under jsonpickle's keys holds just the callable's or class's name.
+    if (input.kind === "value" && JSONPICKLE_KEY.test(input.name) && PYTHON_RUNNER.test(s)) {
+      out.push(finding("deserialization", "deserialization.jsonpickle", 0.95, 0, s.length));
     }
     if (s.length < 4 || !TRIGGER.test(s)) return out;
     for (const p of PATTERNS) {

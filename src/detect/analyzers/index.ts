@@ -17,6 +17,7 @@ import { graphqlAnalyzer, operationBatch } from "./graphql.ts";
 import { htmlAnalyzer } from "./html.ts";
 import { ldapAnalyzer } from "./ldap.ts";
 import { nosqlAnalyzer } from "./nosql.ts";
+import { optionInjectionAnalyzer } from "./option-injection.ts";
 import { pathAnalyzer } from "./path.ts";
 import { scannerAnalyzer } from "./scanner.ts";
 import { sessionFixationAnalyzer, sessionIdFromElsewhere } from "./session-fixation.ts";
@@ -29,7 +30,7 @@ import { xpathAnalyzer } from "./xpath.ts";
 export const ANALYZERS: readonly Analyzer[] = [
   sqlAnalyzer, htmlAnalyzer, expressionAnalyzer, shellAnalyzer, pathAnalyzer, codeAnalyzer, xmlAnalyzer, ssrfAnalyzer,
   ldapAnalyzer, nosqlAnalyzer, crlfAnalyzer, xpathAnalyzer, sessionFixationAnalyzer, deserializationAnalyzer, scannerAnalyzer, graphqlAnalyzer,
-  authBypassAnalyzer,
+  authBypassAnalyzer, optionInjectionAnalyzer,
 ];
 
 /** Findings remembered: user agents, paths and many values repeat across requests. */

@@ -148,6 +148,11 @@ function plainRunEnd(s: string, i: number, inBrace: boolean, limit: number): num
 const SLASH_EXPANSION = /^(?:PATH|HOME|PWD|OLDPWD|SHELL):0:1$/;
 
 /** Reads one shell word at i; `inBrace` for `{cat,/etc/passwd}`, where a comma separates words. */
+/** A word spelled with cmd.exe's caret before its letters, the first one too. */
+const CARET_SPELLED = /^\^[A-Za-z]\w*\^[A-Za-z]/;
+/** `%SystemRoot%`, `%ComSpec%`: a Windows variable, which a path may start with (`%SystemRoot%\system32`). */
+const WINDOWS_VARIABLE = /^%\w+%/;
+
 function readWord(s: string, i: number, inBrace: boolean): Word {
   let text = "";
   let obfuscated = false;
@@ -206,7 +211,7 @@ function readWord(s: string, i: number, inBrace: boolean): Word {
     if (text !== "" && escapedBreakAt(s, i) && !isAsciiLetter(s.charCodeAt(i + 2))) break;
     if (c === 92 /* \ */ && i + 1 < s.length && !isSpaceCode(s.charCodeAt(i + 1))) {
       // A backslash before a letter is an escape to the shell, but a Windows path separator too.
-      const windowsPath = isAsciiLetter(s.charCodeAt(i + 1)) && (text.indexOf(":") !== -1 || text.indexOf("\\") !== -1);
+      const windowsPath = isAsciiLetter(s.charCodeAt(i + 1)) && (text.indexOf(":") !== -1 || text.indexOf("\\") !== -1 || WINDOWS_VARIABLE.test(text));
       if (isAsciiLetter(s.charCodeAt(i + 1)) && !windowsPath) obfuscated = true;
       text += windowsPath ? "\\" + s[i + 1] : s[i + 1];
       i += 2;
@@ -214,13 +219,21 @@ function readWord(s: string, i: number, inBrace: boolean): Word {
     }
     if (c === 39 /* ' */ || c === 34 /* " */) {
       const close = indexWithin(s, s[i]!, i + 1, MAX_WORD);
-      if (close === -1) break;
+      if (close === -1) {
+        // cmd.exe drops the quotes in a program's name, an unclosed last one too (`w"h"o"a"m"i`).
+        if (text === "" || c !== 34) break;
+        i++;
+        obfuscated = true;
+        continue;
+      }
       text += s.slice(i + 1, close);
       i = close + 1;
       obfuscated = true;
       continue;
     }
-    if (c === 94 /* ^ */ && text !== "") {
+    // cmd.exe's escape character, which it drops before a plain letter: `w^h^o^a^m^i`, `^w^h^o^a^m^i`
+    // (leading only among more carets: `^abc` alone is a regular expression's anchor).
+    if (c === 94 /* ^ */ && (text !== "" || CARET_SPELLED.test(s.slice(i, i + MAX_WORD)))) {
       i++;
       obfuscated = true;
       continue;
@@ -249,10 +262,11 @@ export function commandOf(word: string): { name: string; tier: Tier } | null {
   if (tier) return { name: word, tier };
   const lower = word.toLowerCase();
   const program = lower.endsWith(".exe") ? lower.slice(0, -4) : lower;
-  const winBase = program.slice(program.lastIndexOf("\\") + 1);
+  // `%ComSpec%` holds the path of cmd.exe.
+  const winBase = program === "%comspec%" ? "cmd" : program.slice(program.lastIndexOf("\\") + 1);
   const win = WINDOWS.get(winBase);
   // `cmd`, `C:\Windows\System32\cmd.exe`, `%SystemRoot%\system32\cmd.exe`.
-  if (win && (winBase === program || /^(?:[a-z]:|%\w+%)\\/.test(program))) return { name: winBase, tier: winBase === program ? win : "tool" };
+  if (win && (winBase === program || /^(?:[a-z]:|%\w+%)\\/.test(program) || program === "%comspec%")) return { name: winBase, tier: winBase === program ? win : "tool" };
   const slash = word.lastIndexOf("/");
   if (slash < 0) return null;
   const dir = word.slice(0, slash);
@@ -901,6 +915,11 @@ function batchAndFunctions(s: string, chars: number, out: Finding[]): void {
 }
 
 const SSI = /<!--\s*#\s*(exec|include|echo|config|printenv|set|fsize|flastmod)\b/gi;
+/**
+ * Edge Side Includes: a cache in front of the site (Varnish, Squid, a CDN) runs these in a response it
+ * caches, so a reflected one fetches what it names or prints the request's cookies and headers.
+ */
+const ESI = /<esi:(include|inline|eval|vars|assign|choose|when|otherwise|try|attempt|except|remove|comment|text|debug)\b|<!--esi\b/gi;
 const SHELLSHOCK = /^\s*\(\s*\)\s*\{/;
 const DEV_TCP = /\/dev\/(?:tcp|udp)\/[\w.-]+\/\d+/g;
 
@@ -916,6 +935,12 @@ function analyzeShell(s: string): Finding[] {
     for (const m of s.matchAll(SSI)) {
       const directive = m[1]!.toLowerCase();
       out.push(finding("cmdi", "shell.ssi", directive === "exec" ? 0.95 : directive === "include" ? 0.85 : 0.8, m.index, m.index + m[0].length));
+    }
+  }
+  if (chars & HAS.LESS && /<(?:esi:|!--esi)/i.test(s)) {
+    for (const m of s.matchAll(ESI)) {
+      const directive = m[1]?.toLowerCase();
+      out.push(finding("cmdi", "shell.esi", directive === "include" || directive === "inline" || directive === "eval" ? 0.9 : 0.85, m.index, m.index + m[0].length));
     }
   }
   if (chars & HAS.SLASH && s.indexOf("/dev/") !== -1) {

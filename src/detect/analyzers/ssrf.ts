@@ -171,6 +171,13 @@ function isSeparator(c: string | undefined): boolean {
   return c === "/" || c === "\\" || c === "\t" || c === "\n" || c === "\r";
 }
 
+/** The slashes and backslashes of a separator (its blanks aside). */
+function slashes(separator: string): number {
+  let n = 0;
+  for (const c of separator) if (c === "/" || c === "\\") n++;
+  return n;
+}
+
 /** Hosts have at most 253 characters: a longer run is no bare host. */
 const MAX_BARE_HOST = 300;
 const AUTHORITY_STOP_CODES = new Set(Array.from("/\\?# \"'<>\n\r\t", (c) => c.charCodeAt(0)));
@@ -227,7 +234,11 @@ function leadingUrl(text: string): UrlParts | null {
     let j = i + 1;
     while (isSeparator(text[j])) j++;
     const separator = text.slice(i + 1, j);
-    if (separator.length > 0 || WEB_SCHEMES.has(scheme)) return readAuthority(text, scheme, s, separator, j);
+    // Web and protocol schemes take an authority after any separator, as lenient URL parsers read
+    // them (`http:\t127.1`); any other scheme only after a `//`. A label before a line break
+    // (`Address:\r\n12 Elm St`, `Steps:\n1. Open`) is no scheme with a host.
+    const known = WEB_SCHEMES.has(scheme) || Object.hasOwn(PROTOCOL_SCHEMES, scheme);
+    if (known || slashes(separator) >= 2) return readAuthority(text, scheme, s, separator, j);
     return { scheme, start: s, separator, userinfo: "", host: "", port: null, at: j, end: j };
   }
   if (i > s || !isSeparator(text[s])) return null;
@@ -235,7 +246,7 @@ function leadingUrl(text: string): UrlParts | null {
   while (isSeparator(text[j])) j++;
   const separator = text.slice(s, j);
   // One slash starts a path; two or more (or a backslash among them) start an authority.
-  if (separator.replace(/[\t\n\r]/g, "").length >= 2) return readAuthority(text, "", s, separator, j);
+  if (slashes(separator) >= 2) return readAuthority(text, "", s, separator, j);
   return null;
 }
 

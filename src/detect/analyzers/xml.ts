@@ -64,9 +64,20 @@ function literalReader(text: string): (i: number) => [number, number, number] | 
   };
 }
 
-/** Standard public DTDs (XHTML, SVG, Apple plists) name themselves `-//Owner//...` and live at http(s) URLs. */
+/**
+ * Where standard public DTDs live: the standards bodies and the frameworks whose configuration files
+ * name one (XHTML and SVG, Apple plists, DocBook, Java EE, Struts, Hibernate, Spring, MyBatis).
+ */
+const DTD_HOSTS = ["w3.org", "apple.com", "oasis-open.org", "docbook.org", "sun.com", "oracle.com", "jcp.org", "apache.org", "hibernate.org", "springframework.org", "mybatis.org", "jboss.org", "freedesktop.org", "netbeans.org", "eclipse.org"];
+
+/**
+ * A standard public DTD (`-//W3C//DTD XHTML 1.0//EN`) at its owner's http(s) address. The public
+ * identifier is the sender's words: one that names a standard and points elsewhere is an external DTD.
+ */
 function isStandardPublicDtd(publicId: string, systemId: string): boolean {
-  return publicId.startsWith("-//") && /^https?:\/\//i.test(systemId);
+  if (!publicId.startsWith("-//")) return false;
+  const host = /^https?:\/\/([^/?#:@\\]+)(?::\d*)?(?:[/?#]|$)/i.exec(systemId)?.[1]?.toLowerCase();
+  return host !== undefined && DTD_HOSTS.some((d) => host === d || host.endsWith(`.${d}`));
 }
 
 /** Counts `&name;`/`%name;` references in [start, end). */

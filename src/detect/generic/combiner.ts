@@ -17,7 +17,7 @@ import type { Finding } from "../analyzers/finding.ts";
 import type { SparseVector } from "../featurize.ts";
 
 /** Bumped whenever the layout below changes, a class added or removed included: a model stores the version it was trained with. */
-export const COMBINER_VERSION = 5;
+export const COMBINER_VERSION = 6;
 
 const C = CLASSES.length;
 const A = ATTACK_CLASSES.length;

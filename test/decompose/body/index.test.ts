@@ -167,6 +167,21 @@ describe("addBodyLeaves", () => {
     const s = bodyLeaves(null, gzipSync(Buffer.alloc(32 << 20, "a")).toString("latin1"), { limits: { maxBodyBytes: 1 << 20 } });
     expect(s.flags).toContain("body-oversize");
     expect(s.leaves.every((l) => l.text.length <= 1 << 20)).toBe(true);
+    // Under the default limit too: a compressed body inflates to a megabyte or four times its size, no more.
+    const bomb = gzipSync(Buffer.alloc(32 << 20, "a")).toString("latin1");
+    const d = bodyLeaves(null, bomb);
+    expect(d.flags).toContain("body-oversize");
+    expect(d.leaves.every((l) => l.text.length <= Math.max(1 << 20, 4 * bomb.length))).toBe(true);
+  });
+
+  test("a body past a megabyte is read whole: an upload's file part does not hide the field after it", () => {
+    const photo = "\xff\xd8\xff\xe0".padEnd(1_400_000, "\x11\x93\xa7");
+    const body = ["--B", 'Content-Disposition: form-data; name="photo"; filename="p.jpg"', "Content-Type: image/jpeg", "", photo, "--B", 'Content-Disposition: form-data; name="caption"', "", "<img src=x onerror=alert(1)>", "--B--", ""].join("\r\n");
+    const s = bodyLeaves("multipart/form-data; boundary=B", body);
+    expect(s.flags).toEqual([]);
+    expect(leafAt(s.leaves, "body.multipart.caption").text).toBe("<img src=x onerror=alert(1)>");
+    const json = bodyLeaves("application/json", `{"image":"${"QUJD".repeat(400_000)}","q":"' UNION SELECT 1--"}`);
+    expect(leafAt(json.leaves, "body.json.q").text).toBe("' UNION SELECT 1--");
   });
 
   test("a body over the limit: flagged, and the part looked at is still decomposed", () => {

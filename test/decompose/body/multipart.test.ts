@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { addMultipartLeaves, boundaryOf, dispositionParam, parseMultipart, sniffBoundary } from "../../../src/decompose/body/multipart.ts";
+import { addMultipartLeaves, boundaryOf, decodeQuotedPrintable, dispositionParam, parseMultipart, sniffBoundary } from "../../../src/decompose/body/multipart.ts";
 import { leafAt, sink } from "../fixtures.ts";
 
 const BODY = [
@@ -43,6 +43,15 @@ describe("multipart", () => {
     expect(leafAt(s.leaves, "body.multipart.upload.filename", "filename").text).toBe("<script>alert(1)</script>.php");
     expect(leafAt(s.leaves, "body.multipart.upload.header.content-type", "part-header").text).toBe("image/png; x=${jndi:ldap://e/a}");
     expect(leafAt(s.leaves, "body.multipart.upload").text).toBe("<?php system($_GET['c']); ?>");
+  });
+
+  test("a part in quoted-printable is also read decoded: `=XX` bytes, soft line breaks, UTF-8", () => {
+    expect(decodeQuotedPrintable("=27=20UNION=20SELECT pass=\r\nword FROM users-- caf=C3=A9 a=b =zz")).toBe("' UNION SELECT password FROM users-- café a=b =zz");
+    const body = ["--B", 'Content-Disposition: form-data; name="q"', "Content-Transfer-Encoding: quoted-printable", "", "=3Csvg onload=3Dalert(1)=3E", "--B", 'Content-Disposition: form-data; name="plain"', "", "a=3Cb", "--B--", ""].join("\r\n");
+    const s = sink();
+    addMultipartLeaves(s, body, "B");
+    expect(leafAt(s.leaves, "body.multipart.q~quoted-printable")).toMatchObject({ text: "<svg onload=alert(1)>", encodings: ["quoted-printable"] });
+    expect(s.leaves.some((l) => l.path === "body.multipart.plain~quoted-printable")).toBe(false);
   });
 
   test("Content-Disposition parameters: escapes in quotes, bare tokens, filename* wins", () => {

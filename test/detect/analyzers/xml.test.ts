@@ -33,6 +33,14 @@ describe("xml analyzer (XXE)", () => {
     const xhtml = `<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd"><html></html>`;
     expect(xmlAnalyzer.analyze(leaf(xhtml))).toEqual([]);
     expect(xmlAnalyzer.analyze(leaf("<!doctype html><p>hi</p>"))).toEqual([]);
+    const plist = `<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd"><plist/>`;
+    expect(xmlAnalyzer.analyze(leaf(plist))).toEqual([]);
+  });
+
+  test("a public identifier that names a standard is the sender's words: at another host it is an external DTD", () => {
+    for (const system of ["http://evil.example/x.dtd", "http://www.w3.org@evil.example/x.dtd", "http://www.w3.org.evil.example/x.dtd", "http://evil.example/www.w3.org/x.dtd"]) {
+      expect(rules(xmlAnalyzer, leaf(`<!DOCTYPE r PUBLIC "-//W3C//DTD XHTML 1.0//EN" "${system}"><r/>`))).toContain("xml.external-dtd");
+    }
   });
 
   test("XInclude with its namespace, and XSLT that reads documents", () => {

@@ -82,6 +82,9 @@ function arithmetic(tokens: Token[], from = 0): string | null {
   return operands >= 2 && op ? op : null;
 }
 
+/** Statements that print their expression: Jinja's and Nunjucks' `{% print 7*7 %}`, Velocity's and PHP templates' `echo`. */
+const PRINTING = new Set(["print", "echo"]);
+
 /** Keywords that open a conditional or loop statement in the template languages. */
 const CONDITIONALS = new Set(["if", "elif", "elsif", "while", "unless"]);
 
@@ -137,7 +140,7 @@ function importsCommandModule(tokens: Token[]): boolean {
 export function judgeContent(s: string, start: number, end: number): ContentVerdict | null {
   const tokens = lexJs(s, start, end);
   if (tokens.length === 0) return null;
-  const op = arithmetic(tokens);
+  const op = arithmetic(tokens) ?? (tokens[0]!.type === "name" && PRINTING.has(tokens[0]!.value ?? "") ? arithmetic(tokens, 1) : null);
   if (op) return { construct: "arithmetic", strength: op === "*" ? 0.85 : 0.6 };
   if (constantCondition(tokens)) return { construct: "constant-condition", strength: 0.8 };
   const assigned = assignedFrom(tokens);

@@ -133,9 +133,9 @@ function concatenationRule(t: SqlTokens, c: Closure, at: number, report: Report)
     return;
   }
   if (end !== t.count) return;
-  const rejoined = t.kind(t.count - 1) === K.STR && !(t.aux(t.count - 1) & CLOSED);
+  const open = rejoined(t, c);
   const call = t.kind(first) === K.FUNC || t.kind(first) === K.OPEN || (t.kind(first) === K.WORD && t.kind(first + 1) === K.DOT);
-  const strength = call ? (rejoined ? 0.85 : 0.6) : rejoined && first === t.count - 1 ? 0.5 : 0;
+  const strength = call ? (open ? 0.85 : 0.6) : open && first === t.count - 1 ? 0.5 : 0;
   if (strength > 0) report("concatenation", strength, c.from, t.end(t.count - 1));
 }
 
@@ -203,11 +203,11 @@ function conditionRule(t: SqlTokens, c: Closure, at: number, report: Report): vo
   let strength = 0;
   if ((chain.compared || truth) && endsClause(t, end)) strength = byClosure(c, 0.9, 0.85, 0.8);
   else if (endsInComment) strength = byClosure(c, 0.8, 0.6, 0.5);
-  else if (c.kind === "quote" && (end >= t.count ? rejoined(t) : t.kind(end) === K.SEMI) && hasCall(t, at, end)) {
+  else if (c.kind === "quote" && (end >= t.count ? rejoined(t, c) : t.kind(end) === K.SEMI) && hasCall(t, at, end)) {
     // `' AND f(col) AND 'x`, `' or json(id);`: a call tested as a condition, up to where the query ends
     // (the application's own quote closes the last literal, or `;` ends the statement).
     strength = 0.8;
-  } else if (c.kind === "quote" && end >= t.count && rejoined(t)) {
+  } else if (c.kind === "quote" && end >= t.count && rejoined(t, c)) {
     // `' OR 'x`: the application's own quote closes the last literal.
     strength = 0.6;
   } else if (end >= t.count || t.kind(end) === K.SEMI) strength = byClosure(c, 0.45, 0.3, 0.2);
@@ -218,9 +218,13 @@ function isTruth(t: SqlTokens, i: number): boolean {
   return isWord(t, i, WORD.true) || isWord(t, i, WORD.false);
 }
 
-/** The value ends in a literal left open: the application's closing quote completes it. */
-function rejoined(t: SqlTokens): boolean {
-  return t.count > 1 && t.kind(t.count - 1) === K.STR && !(t.aux(t.count - 1) & CLOSED);
+/**
+ * The value ends in a literal left open with the quote it broke out of: the application's closing
+ * quote completes it. One opened with the other quote stays open (`Use ' or " for strings` is prose).
+ */
+function rejoined(t: SqlTokens, c: Closure): boolean {
+  const last = t.count - 1;
+  return last > 0 && t.kind(last) === K.STR && t.aux(last) === t.text.charCodeAt(c.from);
 }
 
 /** A call among the tokens [from, end). */

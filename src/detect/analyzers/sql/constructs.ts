@@ -191,7 +191,8 @@ function delay(t: SqlTokens, i: number, quoted: boolean, report: Report): void {
   let strength = 0;
   switch (wordText(t.aux(i))) {
     case "benchmark":
-      strength = arg > 0 && t.kind(sig(t, arg)) === K.COMMA ? (inSql ? 0.95 : 0.75) : t.kind(sig(t, open + 1)) === K.NUM ? 0.7 : 0;
+      // BENCHMARK takes a count and an expression: with one argument (`Benchmark (2019)`) it is no call MySQL runs.
+      strength = arg > 0 && t.kind(sig(t, arg)) === K.COMMA ? (inSql ? 0.95 : 0.75) : t.kind(sig(t, open + 1)) === K.NUM && !oneArg ? 0.7 : 0;
       break;
     case "pg_sleep":
       strength = oneArg ? 0.95 : 0.7;

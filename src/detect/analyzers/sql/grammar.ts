@@ -96,7 +96,7 @@ export function isComparison(t: SqlTokens, i: number): boolean {
 }
 
 /** A word the grammar reserves (so it cannot be a column name). */
-function isReserved(flags: number): boolean {
+export function isReserved(flags: number): boolean {
   return (flags & KEYWORD) !== 0;
 }
 
@@ -317,10 +317,11 @@ export function selectListFollows(t: SqlTokens, i: number): 0 | 1 | 2 {
   if (isWord(t, i, WORD.all) || isWord(t, i, WORD.distinct) || isWord(t, i, WORD.distinctrow) || isWord(t, i, WORD.top)) i = sigSpace(t, i + 1);
   if (i >= t.count) return 0;
   switch (t.kind(i)) {
+    case K.FUNC:
+      return spacedUnknownCall(t, i) ? listGoesOn(t, groupEnd(t, sig(t, i + 1))) : 2;
     case K.NUM:
     case K.STR:
     case K.VAR:
-    case K.FUNC:
     case K.OPEN:
     case K.IDENT:
       return 2;
@@ -338,6 +339,23 @@ export function selectListFollows(t: SqlTokens, i: number): 0 | 1 | 2 {
     default:
       return 0;
   }
+}
+
+/**
+ * A name SQL does not know, a space before its parenthesis: `Select size (US)` is a dropdown's label.
+ * A call in a select list is a known function (`version()`, `load_file(...)`) or a name right at its
+ * parenthesis; a spaced unknown one counts only when the list goes on as SQL.
+ */
+function spacedUnknownCall(t: SqlTokens, i: number): boolean {
+  return t.aux(i) < 0 && t.text.charCodeAt(t.end(i)) !== 40;
+}
+
+/** After a select-list item: a comma, FROM, AS, INTO, UNION or a cut comment goes on as SQL. */
+function listGoesOn(t: SqlTokens, end: number): 0 | 2 {
+  if (end < t.count && t.kind(end) === K.COMMENT) return 2;
+  const i = sigSpace(t, end);
+  if (i < t.count && (t.kind(i) === K.COMMA || t.kind(i) === K.SEMI)) return 2;
+  return isWord(t, i, WORD.from) || isWord(t, i, WORD.as) || isWord(t, i, WORD.into) || isWord(t, i, WORD.union) ? 2 : 0;
 }
 
 /** Does token i hold a character beyond ASCII (a letter of another script, an accented one)? */

