@@ -30,7 +30,7 @@ export const ConfigSchema = Type.Object(
       }),
       require_api_key: Type.Union(API_KEY_REQUIREMENTS.map((r) => Type.Literal(r)), { default: "auto", description: "auto: API keys are required when listening beyond loopback, optional on loopback; always: required everywhere" }),
       check_rate_limit: Type.Integer({ minimum: 0, default: 0, description: "inline checks per second allowed per API key without a rate limit of its own (moat apikey create --rate-limit), and to the callers without a key together (0: no limit)" }),
-      max_body_bytes: Type.Integer({ minimum: 1024, default: 1_048_576, description: "largest request body the API accepts" }),
+      max_body_bytes: Type.Integer({ minimum: 1024, maximum: MAX_KEPT_BODY_BYTES, default: 1_048_576, description: "largest request body the API accepts" }),
     }),
     ingest: section({
       logs: Type.Array(Type.String({ minLength: 1 }), { default: [], description: "access logs to follow (files that do not exist yet are waited for)" }),

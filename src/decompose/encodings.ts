@@ -11,7 +11,7 @@
  *
  * One reading per layer: JSON and a URL with a query are structural (their parts become the children);
  * otherwise the first whole-text decoding that changes the text (URL, JS escapes, HTML entities,
- * fullwidth forms, in that order) makes one child that goes on from there; only a text none of those apply to is searched for
+ * compatibility forms folded by NFKC, in that order) makes one child that goes on from there; only a text none of those apply to is searched for
  * base64 and hex runs, and split at filler runs (filler.ts). So the same inner value is not found twice
  * along two paths.
  */
@@ -20,7 +20,6 @@ import { isUtf8 } from "node:buffer";
 import { bytesToText, foldOverlongLatin1, hexByteAt, hexUnitAt, hexValue, percentDecodeLenient } from "../parse/decode.ts";
 import { fillerPieces } from "./filler.ts";
 import { addJsonLeaves, looksLikeJsonContainer, parseJsonLimited } from "./body/json.ts";
-import { inflateEmbedded } from "./body/gzip.ts";
 import { isHeaderOwnLeaf, type Encoding, type Leaf } from "./leaf.ts";
 import type { Expander, LeafSink } from "./sink.ts";
 import { isVocabularyHeader } from "./request.ts";
@@ -45,8 +44,6 @@ const MIN_PREFIXED_HEX_RUN = 4;
 const ONE_TOKEN = /^[A-Za-z0-9+/_=-]+$/;
 /** The shortest base64 of a gzip or zlib stream of some text (their headers and checksums alone are 8-18 bytes). */
 const MIN_COMPRESSED_RUN = 24;
-/** What a compressed run inside a value may inflate to: more is cut (a bomb costs bounded attempts). */
-const MAX_INFLATED_BYTES = 1 << 16;
 /** SAML's HTTP-Redirect binding sends its messages in these parameters as raw deflate, then base64. */
 const SAML_DEFLATED = /^SAML(?:Request|Response)$/i;
 /** Base64 runs decoded per value: tokens (JWT parts, signed blobs) rarely have more. */
@@ -113,7 +110,8 @@ export const expandEncodings: Expander = (sink, leaf, layer) => {
     addChild(sink, leaf, hex, "hex", "~hex", layer);
   }
   if (text.length < MIN_BASE64_TOKEN) return;
-  const decoded = decodeBase64Runs(text, SAML_DEFLATED.test(leaf.name));
+  const raw = SAML_DEFLATED.test(leaf.name);
+  const decoded = decodeBase64Runs(text, (bytes) => sink.inflate(bytes, raw));
   if (decoded.length && atLimit) return sink.flag("too-deep");
   decoded.forEach((d, i) => addChild(sink, leaf, d, "base64", i === 0 ? "~base64" : `~base64#${i + 1}`, layer));
 };
@@ -189,7 +187,7 @@ const JS_ESCAPE = /\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|u\{[0-9A-Fa-f]{1,6}\}|[0
 const HTML_REFERENCE = /&(?:#[0-9]|#[xX][0-9A-Fa-f]|[A-Za-z][A-Za-z0-9]{0,31};?)/;
 
 /**
- * The first of URL decoding, JS escapes, HTML entities and fullwidth forms that applies and changes the text. URL
+ * The first of URL decoding, JS escapes, HTML entities and NFKC (compatibility forms of ASCII) that applies and changes the text. URL
  * decoding is read as lenient servers read it (`%uXXXX`, overlong UTF-8), and a text already decoded
  * once that holds an overlong sequence (`..%c0%af` reaches a leaf as `..À¯`) is folded: both are "url".
  * `percentDecoded` says the text came out of a percent decoding (a parameter, the path, a cookie).
@@ -226,20 +224,23 @@ const WHOLE_TEXT_DECODINGS: WholeTextDecoding[] = [
     const t = decodeHTML(text, DecodingMode.Attribute);
     return t === text ? null : { encoding: "html-entity", text: t };
   },
-  (text) => (FULLWIDTH_SIGNAL.test(text) ? { encoding: "fullwidth", text: foldFullwidth(text) } : null),
+  (text) => {
+    if (!COMPATIBILITY_FORM.test(text)) return null;
+    const folded = text.normalize("NFKC");
+    return folded === text ? null : { encoding: "nfkc", text: folded };
+  },
 ];
 
 /**
- * Fullwidth forms of ASCII (`＇ ＵＮＩＯＮ`, `..／`): NFKC folds them to ASCII, and so do servers that
+ * Compatibility forms of ASCII (fullwidth `＇ ＵＮＩＯＮ` and `..／`, small `﹤script﹥`, mathematical
+ * `𝐔𝐍𝐈𝐎𝐍`): NFKC folds them to ASCII, and so do applications that normalize input and servers that
  * convert text to a legacy code page by best fit (IIS, .NET). CJK prose uses the fullwidth punctuation
- * (`，（）：`) every day, so only a fullwidth Latin letter or a character that opens or breaks out of a
- * context (quotes, `< > / \ | $ \``) makes the folded reading worth judging.
+ * (`，（）；：－`) every day: those count only before ASCII or after a letter or quote (`127.0.0.1；id`,
+ * `1）or（1`, `admin'－－`; not `100；数量`), the others
+ * (a fullwidth letter, quote, `< > / \ | $ & =` or backtick, a small form, a mathematical letter) always.
  */
-const FULLWIDTH_SIGNAL = /[\uff21-\uff3a\uff41-\uff5a\uff02\uff07\uff1c\uff1e\uff0f\uff3c\uff5c\uff04\uff40]/;
-
-function foldFullwidth(text: string): string {
-  return text.replace(/[\uff01-\uff5e\u3000]/g, (c) => (c === "\u3000" ? " " : String.fromCharCode(c.charCodeAt(0) - 0xfee0)));
-}
+const COMPATIBILITY_FORM =
+  /[\uff21-\uff3a\uff41-\uff5a\uff02\uff07\uff1c\uff1e\uff0f\uff3c\uff5c\uff04\uff40\uff06\uff1d\ufe50-\ufe6b]|\ud835[\udc00-\udfff]|['"A-Za-z][\uff08\uff09\uff0d\uff1b]|[\uff08\uff09\uff0d\uff1b][\x21-\x7e]/;
 
 /** The code point of `\u{...}` at i (i at the backslash) and the escape's length, or null. */
 function braceEscape(s: string, i: number): [number, number] | null {
@@ -408,13 +409,21 @@ function groupsLookLikeText(s: string, start: number, end: number): boolean {
  */
 const startsAsJsonObject = (s: string, start: number) => s.startsWith("eyJ", start);
 
-function decodeBase64Run(s: string, start: number, end: number, min = MIN_BASE64_RUN, rawDeflate = false): string | null {
+/** Inflates compressed bytes found in a value (LeafSink.inflate, within the request's budget), or gives null. */
+export type Inflater = (bytes: Uint8Array) => Uint8Array | null;
+
+function decodeBase64Run(s: string, start: number, end: number, min: number, inflate?: Inflater): string | null {
   if (end - start < min || (end - start) % 4 === 1) return null;
+  const textual = groupsLookLikeText(s, start, end) || startsAsJsonObject(s, start);
+  const compressed = inflate !== undefined && end - start >= MIN_COMPRESSED_RUN;
+  if (!textual && !compressed) return null;
   // Node's base64 decoder reads the standard and the URL-safe alphabets alike, padding or not.
-  if (groupsLookLikeText(s, start, end) || startsAsJsonObject(s, start)) return bytesAsText(Buffer.from(s.slice(start, end), "base64"));
-  // Compressed bytes look like no text: gzip or deflate in base64 (a state blob, a SAML request) is inflated.
-  if (end - start < MIN_COMPRESSED_RUN) return null;
-  const inflated = inflateEmbedded(Buffer.from(s.slice(start, end), "base64"), MAX_INFLATED_BYTES, rawDeflate);
+  const bytes = Buffer.from(s.slice(start, end), "base64");
+  const text = textual ? bytesAsText(bytes) : null;
+  if (text !== null || !compressed) return text;
+  // Bytes that are no text may be compressed: gzip or deflate in base64 (a state blob, a SAML request),
+  // whatever its groups look like (a gzip stream may open with a file name in plain letters).
+  const inflated = inflate(bytes);
   return inflated && bytesAsText(inflated);
 }
 
@@ -423,10 +432,10 @@ function decodeBase64Run(s: string, start: number, end: number, min = MIN_BASE64
  * that does not decode either, between its `-` and `_` (`XYW_eyJ...`: a prefix and a token). The last
  * piece takes the run's padding (`padded`: where the padding ends).
  */
-function decodePieces(s: string, start: number, end: number, padded: number, found: string[]): void {
+function decodePieces(s: string, start: number, end: number, padded: number, found: string[], inflate?: Inflater): void {
   const piece = (from: number, to: number) => {
     const withPadding = to === end ? padded : to;
-    return decodeBase64Run(s, from, to, isToken(s, from, withPadding) ? MIN_BASE64_TOKEN - (withPadding - to) : MIN_BASE64_RUN);
+    return decodeBase64Run(s, from, to, isToken(s, from, withPadding) ? MIN_BASE64_TOKEN - (withPadding - to) : MIN_BASE64_RUN, inflate);
   };
   for (let from = start; from <= end && found.length < MAX_BASE64_RUNS; ) {
     let to = s.indexOf("/", from);
@@ -466,7 +475,7 @@ function isToken(s: string, start: number, end: number): boolean {
  * alone from 8 on). A run that does not, but holds `-`, `_` or `/`, is tried piece by piece too:
  * `XYW_eyJ...` is a prefix and a base64 token, `/files/PHNjcmlwdD4` a path with one.
  */
-export function decodeBase64Runs(s: string, rawDeflate = false): string[] {
+export function decodeBase64Runs(s: string, inflate?: Inflater): string[] {
   const found: string[] = [];
   let i = 0;
   while (i < s.length && found.length < MAX_BASE64_RUNS) {
@@ -483,12 +492,12 @@ export function decodeBase64Runs(s: string, rawDeflate = false): string[] {
     }
     const end = i;
     while (i < s.length && s.charCodeAt(i) === 0x3d && i - end < 2) i++; // `=` padding
-    const whole = decodeBase64Run(s, start, end, isToken(s, start, i) ? MIN_BASE64_TOKEN - (i - end) : MIN_BASE64_RUN, rawDeflate);
+    const whole = decodeBase64Run(s, start, end, isToken(s, start, i) ? MIN_BASE64_TOKEN - (i - end) : MIN_BASE64_RUN, inflate);
     if (whole !== null) {
       found.push(whole);
       continue;
     }
-    if (separators && i - start >= MIN_BASE64_TOKEN) decodePieces(s, start, end, i, found);
+    if (separators && i - start >= MIN_BASE64_TOKEN) decodePieces(s, start, end, i, found, inflate);
   }
   return found;
 }

@@ -4,7 +4,7 @@
  * value; limits bound the work on hostile input and are flagged when reached.
  */
 import type { HttpRequest } from "../core/http-request.ts";
-import { addBodyLeaves } from "./body/index.ts";
+import { addBodyLeaves, inflateLimit } from "./body/index.ts";
 import { expandEncodings, wholeTextReadings } from "./encodings.ts";
 import type { Decomposed } from "./leaf.ts";
 import { DEFAULT_DECOMPOSE_LIMITS, type DecomposeLimits } from "./limits.ts";
@@ -35,11 +35,12 @@ export function decompose(req: HttpRequest, limits?: Partial<DecomposeLimits>): 
 
 /**
  * What the values past the leaf limit can hold at most: a part's values are no longer than the part
- * (decoding shortens), and a GraphQL document is read twice, whole and as its arguments. So the
- * budget is never reached by a request as it came; it bounds the work should a reader misbehave.
+ * (decoding shortens; an inflated body is at most the body limit), and a GraphQL document is read
+ * twice, whole and as its arguments. So the budget is never reached by a request as it came; it bounds
+ * the work should a reader misbehave.
  */
 function restBudget(req: HttpRequest, limits: DecomposeLimits): number {
   let head = req.path.length + req.query.length;
   for (const [name, value] of req.headers) head += name.length + value.length;
-  return 2 * (limits.maxBodyBytes + head);
+  return 2 * (inflateLimit(req.body?.length ?? 0, limits.maxBodyBytes) + head);
 }

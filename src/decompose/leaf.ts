@@ -20,7 +20,7 @@ export const ENCODINGS = [
   "json", // JSON found inside a parameter or a header
   "url-in-value", // a URL or a query string found inside a value (its query parameters become leaves)
   "quoted-printable", // a multipart part's Content-Transfer-Encoding
-  "fullwidth", // fullwidth forms of ASCII folded (NFKC, a legacy code page's best fit)
+  "nfkc", // compatibility forms of ASCII folded by NFKC (fullwidth, small, mathematical; a legacy code page's best fit too)
 ] as const;
 export type Encoding = (typeof ENCODINGS)[number];
 

@@ -7,8 +7,18 @@
  * be judged as one text leaf a part (`restLeaves`): an attacker who pads a body with harmless keys and
  * puts the payload after them is still judged, and what was already read is not read again.
  */
+import { embeddedInflate } from "./body/gzip.ts";
 import type { Encoding, FieldLocation, Leaf, LeafKind, RequestFlag } from "./leaf.ts";
 import type { DecomposeLimits } from "./limits.ts";
+
+/**
+ * Compressed runs inside values (gzip in base64, and gzip in that...) inflate within one budget per
+ * request: at most this many bytes in all, at most this many zlib calls, each run at most a quarter of
+ * the bytes. A request of a few kilobytes must not make the decompose stage inflate gigabytes.
+ */
+const INFLATE_BUDGET_BYTES = 1 << 20;
+const INFLATE_CALLS = 32;
+const INFLATE_RUN_BYTES = INFLATE_BUDGET_BYTES / 4;
 
 /** Adds a leaf's decoded children; `layer` is how many encodings were undone to reach the leaf. */
 export type Expander = (sink: LeafSink, leaf: Leaf, layer: number) => void;
@@ -51,6 +61,27 @@ export class LeafSink {
     private readonly expand: Expander,
     private readonly budgetOfRest = () => 2 * limits.maxBodyBytes,
   ) {}
+
+  private inflateLeft = INFLATE_BUDGET_BYTES;
+  private inflateCalls = INFLATE_CALLS;
+
+  /**
+   * The bytes a compressed run found inside a value inflates to, within the request's budget; null
+   * when they are no compressed stream, or when the budget is spent (flagged too-deep: a reading not
+   * taken).
+   */
+  inflate(bytes: Uint8Array, raw: boolean): Uint8Array | null {
+    const inflate = embeddedInflate(bytes, raw);
+    if (!inflate) return null;
+    if (this.inflateCalls <= 0 || this.inflateLeft <= 0) {
+      this.flag("too-deep");
+      return null;
+    }
+    this.inflateCalls--;
+    const out = inflate(bytes, Math.min(INFLATE_RUN_BYTES, this.inflateLeft));
+    if (out) this.inflateLeft -= Math.max(1, out.length);
+    return out;
+  }
 
   /** Times a flag was raised, again or not: whether a reading met a limit, though its flag was already up. */
   private raised = 0;

@@ -8,11 +8,30 @@ import { expandedQueryValue as expand, leafAt, paths, request, sink } from "./fi
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 const b64url = (s: string) => Buffer.from(s).toString("base64url");
 const hex = (s: string) => Buffer.from(s).toString("hex");
+/** An inflater with a request's budget, as the decompose stage hands one to decodeBase64Runs. */
+const inflating = (raw = false) => {
+  const s = sink();
+  return (bytes: Uint8Array) => s.inflate(bytes, raw);
+};
 
 describe("whole-text decodings", () => {
   test("a further URL decoding (double encoding)", () => {
     expect(decodeWholeText("%3Cscript%3E")).toEqual({ encoding: "url", text: "<script>" });
     expect(decodeWholeText("100% sure")).toBeNull();
+  });
+
+  test("compatibility forms of ASCII are folded as NFKC folds them; CJK prose's own punctuation is not a reason to", () => {
+    const folds: [string, string][] = [
+      ["＇ ＵＮＩＯＮ ＳＥＬＥＣＴ 1--", "' UNION SELECT 1--"],
+      ["..／..／etc／passwd", "../../etc/passwd"],
+      ["﹤script﹥alert(1)﹤/script﹥", "<script>alert(1)</script>"],
+      ["𝐔𝐍𝐈𝐎𝐍 𝐒𝐄𝐋𝐄𝐂𝐓", "UNION SELECT"],
+      ["127.0.0.1；id", "127.0.0.1;id"],
+      ["x＆＆whoami", "x&&whoami"],
+    ];
+    for (const [sent, folded] of folds) expect(decodeWholeText(sent)).toEqual({ encoding: "nfkc", text: folded });
+    expect(decodeWholeText("admin'－－")).toEqual({ encoding: "nfkc", text: "admin'--" });
+    for (const prose of ["价格（元）：100；数量：2", "東京（とうきょう）－大阪"]) expect(decodeWholeText(prose)).toBeNull();
   });
 
   test("URL decoding reads each run of escapes as UTF-8, or Latin-1 when it is not; other text is kept as it is", () => {
@@ -113,24 +132,40 @@ describe("runs", () => {
     }
   });
 
-  test("gzip, zlib and raw deflate in base64 are inflated; random bytes and bombs are not read as text", () => {
+  test("gzip, zlib and raw deflate in base64 are inflated, whatever their groups look like; random bytes are not read as text", () => {
     const sqli = "' UNION SELECT username,password FROM users-- -";
-    expect(decodeBase64Runs(gzipSync(sqli).toString("base64"))).toEqual([sqli]);
-    expect(decodeBase64Runs(deflateSync(sqli).toString("base64url"))).toEqual([sqli]);
-    // SAML's redirect binding: raw deflate, no header to announce it.
+    expect(decodeBase64Runs(gzipSync(sqli).toString("base64"), inflating())).toEqual([sqli]);
+    expect(decodeBase64Runs(deflateSync(sqli).toString("base64url"), inflating())).toEqual([sqli]);
+    // A gzip stream whose header names a file in plain letters, a zlib stream that opens with a stored
+    // block of plain text: their groups look like text, and they are still inflated.
+    const named = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 8, 0, 0, 0, 0, 0, 3]), Buffer.from(`${"a".repeat(120)}\0`), gzipSync(sqli).subarray(10)]);
+    expect(decodeBase64Runs(named.toString("base64"), inflating())).toEqual([sqli]);
+    // Without an inflater (a caller that gives none), no compressed run is read.
+    expect(decodeBase64Runs(gzipSync(sqli).toString("base64"))).toEqual([]);
+    // SAML's redirect binding: raw deflate, no header to announce it, at any level (a stored block too).
     const saml = `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_1" Version="2.0"><r>x</r></samlp:AuthnRequest>`;
-    expect(decodeBase64Runs(deflateRawSync(saml).toString("base64"), true)).toEqual([saml]);
+    expect(decodeBase64Runs(deflateRawSync(saml).toString("base64"), inflating(true))).toEqual([saml]);
+    expect(decodeBase64Runs(deflateRawSync(saml, { level: 0 }).toString("base64"), inflating(true))).toEqual([saml]);
     const redirect = sink({ expand: true });
     redirect.value("query", "query.SAMLRequest", "SAMLRequest", deflateRawSync(saml).toString("base64"));
     expect(redirect.leaves.map((l) => l.text)).toContain(saml);
     // Elsewhere raw deflate is not tried: it announces itself with no header, and every binary token would cost a zlib call.
-    expect(decodeBase64Runs(deflateRawSync(saml).toString("base64"))).toEqual([]);
+    expect(decodeBase64Runs(deflateRawSync(saml).toString("base64"), inflating())).toEqual([]);
     const random = Buffer.from(Array.from({ length: 96 }, (_, i) => (i * 73 + 11) % 256)).toString("base64");
-    expect(decodeBase64Runs(random, true)).toEqual([]);
-    // A bomb inflates to its first 64 KiB, no more.
-    const bomb = decodeBase64Runs(gzipSync("A".repeat(50_000_000)).toString("base64"));
-    expect(bomb.length).toBe(1);
-    expect(bomb[0]!.length).toBeLessThanOrEqual(1 << 16);
+    expect(decodeBase64Runs(random, inflating(true))).toEqual([]);
+  });
+
+  test("compressed runs inflate within one budget per request: a bomb, or bombs nested in bombs, cost a bounded amount", () => {
+    const one = decodeBase64Runs(gzipSync("A".repeat(50_000_000)).toString("base64"), inflating());
+    expect(one).toHaveLength(1);
+    expect(one[0]!.length).toBeLessThanOrEqual(1 << 18);
+    // Eight runs of gzip in base64 a value, each holding eight more, four levels deep: a 4 KB request.
+    let inner = gzipSync(`${"x".repeat(800)}' UNION SELECT 1--`).toString("base64");
+    for (let depth = 0; depth < 4; depth++) inner = gzipSync(Array.from({ length: 8 }, () => inner).join(" ")).toString("base64");
+    const s = sink({ expand: true });
+    s.value("query", "query.q", "q", Array.from({ length: 8 }, () => inner).join(" "));
+    expect(s.leaves.reduce((n, l) => n + l.text.length, 0)).toBeLessThan(4 << 20);
+    expect(s.flags).toContain("too-deep");
   });
 
   test("a short base64 token is decoded when it stands alone: the whole value, or a path segment", () => {

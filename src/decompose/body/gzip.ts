@@ -64,25 +64,29 @@ function inflatePrefix(bytes: Uint8Array, inflate: Inflate, limit: number): Uint
 /** Shorter raw-deflate candidates are tokens and hashes far more often than compressed text. */
 const MIN_RAW_DEFLATE_BYTES = 48;
 
+export type EmbeddedInflate = (bytes: Uint8Array, limit: number) => Uint8Array | null;
+
 /**
- * The bytes a compressed value inside another encoding inflates to (`H4sI...` in base64 is gzip), up
- * to `limit` bytes; null when they are no compressed stream. gzip and zlib announce themselves; raw
- * deflate does not, and trying it on every binary token would cost a zlib call each (session ids,
- * signatures): only where a protocol says the value is raw deflate (`raw`), on longer input whose first
- * block is a compressed one.
+ * How to inflate bytes found inside another encoding (`H4sI...` in base64 is gzip), or null when they
+ * are no compressed stream: a check of their first bytes, no zlib call. gzip and zlib announce
+ * themselves; raw deflate does not, and trying it on every binary token would cost a zlib call each
+ * (session ids, signatures): only where a protocol says the value is raw deflate (`raw`), on longer
+ * input whose first block has a valid type.
  */
-export function inflateEmbedded(bytes: Uint8Array, limit: number, raw: boolean): Uint8Array | null {
+export function embeddedInflate(bytes: Uint8Array, raw: boolean): EmbeddedInflate | null {
   const [b0 = 0, b1 = 0] = bytes;
   const inflate: Inflate | null =
     b0 === 0x1f && b1 === 0x8b ? gunzipSync
     : (b0 & 0x0f) === 8 && b0 >> 4 <= 7 && ((b0 << 8) | b1) % 31 === 0 ? inflateSync
-    : raw && bytes.length >= MIN_RAW_DEFLATE_BYTES && ((b0 >> 1) & 3) !== 0 && ((b0 >> 1) & 3) !== 3 ? inflateRawSync
+    : raw && bytes.length >= MIN_RAW_DEFLATE_BYTES && ((b0 >> 1) & 3) !== 3 ? inflateRawSync
     : null;
   if (!inflate) return null;
-  try {
-    return inflate(bytes, { maxOutputLength: limit, finishFlush: constants.Z_SYNC_FLUSH });
-  } catch (e) {
-    return tooLarge(e) ? inflatePrefix(bytes, inflate, limit) : null;
-  }
+  // Up to `limit` bytes: a stream that goes on past it gives its first part.
+  return (data, limit) => {
+    try {
+      return inflate(data, { maxOutputLength: limit, finishFlush: constants.Z_SYNC_FLUSH });
+    } catch (e) {
+      return tooLarge(e) ? inflatePrefix(data, inflate, limit) : null;
+    }
+  };
 }
-

@@ -132,7 +132,8 @@ function addAs(sink: LeafSink, format: BodyFormat, body: Body): boolean {
 const INFLATE_FLOOR = 1 << 20;
 const INFLATE_RATIO = 4;
 
-function inflateLimit(sent: number, limit: number): number {
+/** The most body text a request of `sent` characters is read as: inflated or not, within the body limit. */
+export function inflateLimit(sent: number, limit: number): number {
   return Math.min(limit, Math.max(INFLATE_FLOOR, INFLATE_RATIO * sent));
 }
 

@@ -132,34 +132,53 @@ function extendedValue(v: string): string {
 }
 
 /**
- * RFC 2045 quoted-printable: `=XX` is a byte, `=` at a line's end a soft line break; the bytes read as
- * UTF-8 (Latin-1 when they are not). A `=` that starts neither stays as it is, as lenient decoders keep it.
+ * RFC 2045 quoted-printable: `=XX` is a byte, `=` at a line's end (blanks a mailer left after it
+ * aside; CR LF, LF or CR) a soft line break; the bytes read as UTF-8 (Latin-1 when they are not). A `=`
+ * that starts neither stays as it is, as lenient decoders keep it. Bytes in one array, grown only for
+ * characters beyond ASCII: a part can be megabytes.
  */
 export function decodeQuotedPrintable(s: string): string {
-  const bytes: number[] = [];
+  let out = new Uint8Array(s.length + 16);
+  let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 0x3d) {
       const byte = hexByteAt(s, i + 1);
       if (byte >= 0) {
-        bytes.push(byte);
+        out[n++] = byte;
         i += 2;
         continue;
       }
-      const soft = s.charCodeAt(i + 1) === 13 && s.charCodeAt(i + 2) === 10 ? 2 : s.charCodeAt(i + 1) === 10 ? 1 : 0;
-      if (soft) {
-        i += soft;
+      let j = i + 1;
+      while (s.charCodeAt(j) === 32 || s.charCodeAt(j) === 9) j++;
+      const lineEnd = s.charCodeAt(j);
+      if (lineEnd === 13 || lineEnd === 10) {
+        i = lineEnd === 13 && s.charCodeAt(j + 1) === 10 ? j + 1 : j;
         continue;
       }
     }
-    if (c < 0x80) bytes.push(c);
-    else for (const b of Buffer.from(s[i]!, "utf8")) bytes.push(b);
+    if (c < 0x80) {
+      out[n++] = c;
+      continue;
+    }
+    // A character beyond ASCII (a part's text that was not encoded after all), a surrogate pair whole.
+    if (n + 4 > out.length) {
+      const grown = new Uint8Array(out.length * 2);
+      grown.set(out);
+      out = grown;
+    }
+    const char = String.fromCodePoint(s.codePointAt(i)!);
+    n += utf8.encodeInto(char, out.subarray(n)).written;
+    i += char.length - 1;
   }
-  return bytesToText(Uint8Array.from(bytes));
+  return bytesToText(out.subarray(0, n));
 }
 
+const utf8 = new TextEncoder();
+
 function isQuotedPrintable(part: Part): boolean {
-  return part.headers.some(([n, v]) => n === "content-transfer-encoding" && v.trim().toLowerCase() === "quoted-printable");
+  // Quoted or not: a lenient parser reads `"quoted-printable"` as the encoding too.
+  return part.headers.some(([n, v]) => n === "content-transfer-encoding" && /^\s*"?quoted-printable"?\s*$/i.test(v));
 }
 
 /**

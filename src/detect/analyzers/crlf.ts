@@ -31,6 +31,21 @@ const BROWSER_STATE_HEADERS = new Set(["set-cookie", "set-cookie2", "location", 
 const MAIL_RECIPIENTS = new Set(["bcc", "cc", "to"]);
 const MAIL_HEADERS = new Set(["from", "subject", "reply-to", "sender", "return-path", "content-transfer-encoding", "mime-version", "x-mailer"]);
 
+/**
+ * The value a browser acts on, shaped as that header's: a URL or path to go to, a cookie's `name=`, a
+ * refresh's seconds. A line of a note (`Location: Building 5, second floor`) moves no browser.
+ */
+const STATE_VALUES: Record<string, RegExp> = {
+  location: /^[ \t]*(?:\/|[a-z][a-z0-9+.-]*:)/i,
+  refresh: /^[ \t]*\d/,
+  "set-cookie": /^[ \t]*[^\s=;,]+=/,
+  "set-cookie2": /^[ \t]*[^\s=;,]+=/,
+};
+
+function stateValue(name: string, value: string): boolean {
+  return Object.hasOwn(STATE_VALUES, name) && STATE_VALUES[name]!.test(value);
+}
+
 /** Words joined by hyphens, as header names are written. */
 const HEADER_SHAPED = /^[a-z0-9]+(?:-[a-z0-9]+)+$/;
 
@@ -94,7 +109,7 @@ function injectedLine(text: string, at: number, i: number, blankLine: boolean, i
   const [name, end] = header;
   // `Name:` with nothing after it on the line sets nothing.
   if (/^[ \t]*(?:[\r\n\u560a\u560d]|$)/.test(text.slice(end, end + 8))) return inBody ? null : find("header-line", 0.5, at, end);
-  if (RESPONSE_HEADERS.has(name)) return find("header-injection", !inBody ? 0.9 : BROWSER_STATE_HEADERS.has(name) ? 0.8 : 0.6, at, end);
+  if (RESPONSE_HEADERS.has(name)) return find("header-injection", !inBody ? 0.9 : BROWSER_STATE_HEADERS.has(name) && stateValue(name, text.slice(end, end + 64)) ? 0.8 : 0.6, at, end);
   if (MAIL_RECIPIENTS.has(name)) return find("mail-header-injection", name === "to" ? 0.7 : 0.85, at, end);
   if (MAIL_HEADERS.has(name)) return find("mail-header-injection", inBody ? 0.5 : 0.7, at, end);
   if (inBody) return null;

@@ -62,10 +62,6 @@ const PATTERNS: Pattern[] = [
   // Python's jsonpickle builds the object (`py/object`), calls the callable (`py/reduce`, `py/function`) it names.
   { re: /["']py\/(?:object|type|function|reduce|newobj)["']\s*:\s*(?:\[\s*\{\s*["']py\/(?:function|type)["']\s*:\s*)?["'](?:os|posix|nt|subprocess|builtins|__builtin__|commands|pty|socket|sys|importlib|pickle)\.\w+/g, rule: "deserialization.jsonpickle", strength: 0.95 },
   { re: /["']py\/(?:reduce|function)["']\s*:/g, rule: "deserialization.jsonpickle", strength: 0.8 },
-  // A JDBC URL whose driver properties run a script (H2's INIT), deserialize what the server sends
-  // (MySQL's autoDeserialize, its interceptors) or load a class it names (PostgreSQL's socketFactory):
-  // an application that connects where a request says becomes the attacker's server's client.
-  { re: /jdbc:(?:h2:[^\s'"]*?;\s*INIT\s*=|(?:mysql|mariadb)(?::[\w-]+)?:\/\/[^\s'"]*?[?&](?:autoDeserialize=true|queryInterceptors=|statementInterceptors=|allowLoadLocalInfile=true|allowUrlInLocalInfile=true)|postgresql:[^\s'"]*?[?&](?:socketFactory|sslfactory|loggerFile|sslhostnameverifier)=)/gi, rule: "deserialization.jdbc-url", strength: 0.9 },
   // Node.js: node-serialize's function marker (the function is built with eval when read) and funcster's.
   { re: /_\$\$ND_FUNC\$\$_|\b__js_function\b/g, rule: "deserialization.node-function", strength: 0.9 },
   // Python pickle: base64 of the protocol 2-5 header, or a GLOBAL opcode importing a dangerous callable.
@@ -84,6 +80,64 @@ function phpObjects(s: string, out: Finding[]): void {
   for (const m of s.matchAll(PHP_OBJECT)) {
     if (Number(m[2]) !== m[3]!.length) continue;
     out.push(finding("deserialization", "deserialization.php-object", 0.9, m.index, m.index + m[0].length));
+  }
+}
+
+/**
+ * Ruby Marshal in base64 (`04 08` is `BAh`) of an array, an object, a user-marshalled object or one
+ * with instance variables (`BAhb`, `BAhv`, `BAhV`, `BAhJ`): the gadget chains dump an array of them.
+ * Decoded (its first few kilobytes), it names the classes to build: a class in a namespace
+ * (`Gem::Requirement`) or a known gadget. A Rails session is a hash (`BAh7`).
+ */
+const RUBY_MARSHAL_BASE64 = new RegExp(`${B64_START}BAh[bvVJ][A-Za-z0-9+/=]{8,}`, "g");
+const RUBY_MARSHAL_CLASS = /[oUcm]:.{0,2}[A-Z]\w*::[A-Z]|Net::WriteAdapter|Gem::[A-Z]/;
+const RUBY_MARSHAL_READ = 4096;
+
+function rubyMarshal(s: string, out: Finding[]): void {
+  RUBY_MARSHAL_BASE64.lastIndex = 0;
+  for (let m = RUBY_MARSHAL_BASE64.exec(s), runs = 0; m && runs < 8; m = RUBY_MARSHAL_BASE64.exec(s), runs++) {
+    const bytes = Buffer.from(m[0].slice(0, RUBY_MARSHAL_READ), "base64").toString("latin1");
+    if (RUBY_MARSHAL_CLASS.test(bytes)) {
+      out.push(finding("deserialization", "deserialization.ruby-marshal", 0.9, m.index, m.index + m[0].length));
+      return;
+    }
+  }
+}
+
+/** A JDBC URL's longest run read: connection strings are short. */
+const JDBC_URL_CHARS = 2000;
+/**
+ * Driver properties that run a script (H2's INIT, its `\` escapes undone), deserialize what the server
+ * sends or load a class it names (MySQL's autoDeserialize and interceptors, in the URL's query or in
+ * its `address=(...)` form; PostgreSQL's socketFactory, sslfactory, loggerFile; DB2's JNDI reroute).
+ */
+const JDBC_PROPERTY: Record<string, RegExp> = {
+  h2: /;\s*INIT\s*=/i,
+  mysql: /[?&(](?:autoDeserialize\s*=\s*(?:true|yes|1)|(?:queryInterceptors|statementInterceptors|exceptionInterceptors)\s*=|allow(?:Load|Url(?:In)?)LocalInfile\s*=\s*(?:true|yes|1))/i,
+  postgresql: /[?&](?:socketFactory|sslfactory|loggerFile|sslhostnameverifier|sslpasswordcallback)\s*=/i,
+  db2: /clientRerouteServerListJNDIName\s*=/i,
+};
+JDBC_PROPERTY.mariadb = JDBC_PROPERTY.mysql!;
+
+/** A blank, a quote or an angle bracket: where a URL written in text ends. */
+const endsUrl = (c: number) => c <= 32 || c === 34 || c === 39 || c === 60 || c === 62;
+
+/**
+ * A JDBC URL whose driver properties run or load code: an application that connects where a request
+ * says becomes the attacker's server's client. Each `jdbc:` is read once, up to the next blank or quote.
+ */
+function jdbcUrls(s: string, out: Finding[]): void {
+  for (let at = s.indexOf("jdbc:"); at !== -1; at = s.indexOf("jdbc:", at + 5)) {
+    let end = at + 5;
+    while (end < s.length && end - at < JDBC_URL_CHARS && !endsUrl(s.charCodeAt(end))) end++;
+    const url = s.slice(at, end);
+    const driver = /^jdbc:([a-z0-9]+):/i.exec(url)?.[1]?.toLowerCase();
+    const property = driver && Object.hasOwn(JDBC_PROPERTY, driver) ? JDBC_PROPERTY[driver]! : null;
+    if (property?.test(driver === "h2" ? url.replaceAll("\\", "") : url)) {
+      out.push(finding("deserialization", "deserialization.jdbc-url", 0.9, at, end));
+      return;
+    }
+    at = end - 5;
   }
 }
 
@@ -154,7 +208,7 @@ const JSONPICKLE_KEY = /^py\/(?:object|type|function|reduce|newobj)$/;
 const PYTHON_RUNNER = /^(?:os|posix|nt|subprocess|builtins|__builtin__|commands|pty|socket|sys|importlib|pickle)\.\w+/;
 
 /** Characters one of the forms needs. */
-const TRIGGER = /_FUNC\$|__js_|rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|type|System\.|<java|<object|gA[JNRSVW]|\n|\.\w+\.\w+\.\w+|sorted-set|dynamic-proxy|<(?:sun|com\.sun|jdk)\.|AAEAAAD|0001000000ff|ObjectDataProvider|clr-namespace|BAhvO|\x04\x08o:|::|py\/|jdbc:/i;
+const TRIGGER = /_FUNC\$|__js_|rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|type|System\.|<java|<object|gA[JNRSVW]|\n|\.\w+\.\w+\.\w+|sorted-set|dynamic-proxy|<(?:sun|com\.sun|jdk)\.|AAEAAAD|0001000000ff|ObjectDataProvider|clr-namespace|BAh[bvVJ]|\x04\x08o:|::|py\/|jdbc:/i;
 
 export const deserializationAnalyzer: Analyzer = {
   name: "deserialization",
@@ -189,6 +243,8 @@ export const deserializationAnalyzer: Analyzer = {
     }
     binderGadget(s, out);
     phpObjects(s, out);
+    jdbcUrls(s, out);
+    rubyMarshal(s, out);
     return strongestPerRule(out);
   },
 };

@@ -5,36 +5,51 @@
  * program (`--checkpoint-action=exec=sh x`, `-oProxyCommand=...`, `--upload-pack=...`), or read or write
  * a file it should not (`--post-file=/etc/passwd`, sendmail's `-X/var/www/x.php` log).
  *
- * Only a value that starts with a dash is looked at: an option anywhere else is a command line quoted
- * in prose, which the shell analyzer judges.
+ * Only a value that opens with an option (`-x`, `--name`: not a Markdown bullet's `- `, a rule's `---`
+ * or a signature's `-- `) is looked at, and only its first line up to a `--` that ends the options: an
+ * option further on is a command line quoted in prose, which the shell analyzer judges.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { finding } from "./text.ts";
 
+/** A value that opens with an option: a dash and a letter, or two dashes and a letter. */
+const OPENS_WITH_OPTION = /^[ \t]*--?[A-Za-z]/;
+/** Where the options end: a line break, or `--` on its own. */
+const OPTIONS_END = /[\r\n]|\s--(?=\s|$)/;
+
 /**
  * Options whose argument the tool runs as a command: tar's checkpoint action, command filter and
  * compressor; ssh's and scp's ProxyCommand and LocalCommand; git's pack programs and the config keys
- * that name a command; rsync's remote shell; zip's test command; find's -exec.
+ * that name a command; rsync's remote shell; zip's test command; find's -exec up to its `;` or `+`; an
+ * interpreter given to a tool's `-e`. Long options also abbreviated, as getopt_long takes any unique
+ * prefix, with `=` or a blank before the argument.
  */
-const RUNS_COMMAND =
-  /(?:^|\s)(?:--checkpoint-action=exec=|--to-command=|--use-compress-program=|--rsh=|--rsync-path=|--upload-pack=|--receive-pack=|-o\s*['"]?(?:ProxyCommand|LocalCommand|PermitLocalCommand=yes)|(?:-c\s*|--config[=\s])core\.(?:sshCommand|pager|editor|fsmonitor|hooksPath)=|--unzip-command=|-TT\s*=?\s*\S|-e\s*['"]?(?:sh|bash)\b|-exec(?:dir)?\s+\S)/i;
+const RUNS_COMMAND = new RegExp(
+  String.raw`(?:^|\s)(?:--checkpoint-a[a-z]*[=\s]+['"]?exec=|--to-c[a-z]*[=\s]|--use-compress-p[a-z]*[=\s]|--rsh[=\s]|--rsync-p[a-z]*[=\s]|--upload-p[a-z]*[=\s]|--receive-p[a-z]*[=\s]|` +
+    String.raw`-o\s*['"]?(?:ProxyCommand|LocalCommand|PermitLocalCommand=yes)|(?:-c\s*|--config[=\s])['"]?(?:core\.(?:sshCommand|pager|editor|fsmonitor|hooksPath)|protocol\.ext\.allow)=|` +
+    String.raw`--unzip-c[a-z]*[=\s]|-TT\s*=?\s*\S|-e\s*['"]?(?:sh|bash|zsh|dash|ksh|python[0-9.]*|perl|ruby|node|php)\b|-exec(?:dir)?\s+\S[^\r\n]{0,200}?(?:\\?;|\s\+)(?=\s|$))`,
+  "i",
+);
 
 /**
  * Options that send a local file away or write one where the tool should not: wget's --post-file and
- * --body-file, curl's form upload and --upload-file of an absolute path, sendmail's log file (`-X`),
- * and an output file or directory under a web root or a system directory.
+ * --body-file, curl's form and data uploads and --upload-file of an absolute path, sendmail's log file
+ * (`-X`) and queue directory, find's -fprintf, and an output file or directory under a web root or a
+ * system directory.
  */
-const MOVES_FILE =
-  /(?:^|\s)(?:--(?:post|body)-file=\/|-F\s*['"]?[\w-]+=@\/|(?:--upload-file|-T)\s+\/\w|-X\s*\/|-O\s*QueueDirectory=|(?:-o|-O|--output(?:-document)?[=\s]|--directory-prefix=|-P)\s*\/(?:var\/www|srv|etc|root|home|usr|tmp)\/)/;
+const MOVES_FILE = new RegExp(
+  String.raw`(?:^|\s)(?:--(?:post|body)-f[a-z]*[=\s]+\/|(?:-F|--form)\s*['"]?[\w-]+=@\/|(?:-d|--data(?:-binary|-raw|-urlencode)?)[=\s]*['"]?@\/|(?:--upload-f[a-z]*[=\s]+|-T\s*)\/\w|` +
+    String.raw`-X\s*\/|-O\s*QueueDirectory=|-fprintf\s+\/|(?:-o|-O|--output(?:-document)?[=\s]|--directory-prefix=|-P)\s*\/(?:var\/www|srv|etc|root|usr)\/)`,
+);
 
 function analyzeOptions(input: AnalyzerInput): Finding[] {
   const text = input.text;
-  let i = 0;
-  while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
-  if (text.charCodeAt(i) !== 45 /* - */) return [];
-  const runs = RUNS_COMMAND.exec(text);
+  if (!OPENS_WITH_OPTION.test(text)) return [];
+  const end = OPTIONS_END.exec(text)?.index ?? text.length;
+  const options = text.slice(0, end);
+  const runs = RUNS_COMMAND.exec(options);
   if (runs) return [finding("cmdi", "options.runs-command", 0.9, runs.index, runs.index + runs[0].length)];
-  const moves = MOVES_FILE.exec(text);
+  const moves = MOVES_FILE.exec(options);
   return moves ? [finding("cmdi", "options.moves-file", 0.85, moves.index, moves.index + moves[0].length)] : [];
 }
 

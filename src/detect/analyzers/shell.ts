@@ -147,12 +147,12 @@ function plainRunEnd(s: string, i: number, inBrace: boolean, limit: number): num
 /** A substring expansion that gives `/`: the first character of a variable every shell sets to an absolute path. */
 const SLASH_EXPANSION = /^(?:PATH|HOME|PWD|OLDPWD|SHELL):0:1$/;
 
-/** Reads one shell word at i; `inBrace` for `{cat,/etc/passwd}`, where a comma separates words. */
 /** A word spelled with cmd.exe's caret before its letters, the first one too. */
 const CARET_SPELLED = /^\^[A-Za-z]\w*\^[A-Za-z]/;
 /** `%SystemRoot%`, `%ComSpec%`: a Windows variable, which a path may start with (`%SystemRoot%\system32`). */
 const WINDOWS_VARIABLE = /^%\w+%/;
 
+/** Reads one shell word at i; `inBrace` for `{cat,/etc/passwd}`, where a comma separates words. */
 function readWord(s: string, i: number, inBrace: boolean): Word {
   let text = "";
   let obfuscated = false;
@@ -919,7 +919,10 @@ const SSI = /<!--\s*#\s*(exec|include|echo|config|printenv|set|fsize|flastmod)\b
  * Edge Side Includes: a cache in front of the site (Varnish, Squid, a CDN) runs these in a response it
  * caches, so a reflected one fetches what it names or prints the request's cookies and headers.
  */
-const ESI = /<esi:(include|inline|eval|vars|assign|choose|when|otherwise|try|attempt|except|remove|comment|text|debug)\b|<!--esi\b/gi;
+const ESI_FETCH = /<esi:(?:include|inline|eval)\b[^<>]{0,200}?\bsrc\s*=/i;
+/** An ESI variable (`$(HTTP_COOKIE)`, `$(QUERY_STRING{a})`) in a value that has an ESI element. */
+const ESI_VARIABLE = /\$\((?:HTTP_[A-Z_]+|QUERY_STRING|REMOTE_ADDR)\b/;
+
 const SHELLSHOCK = /^\s*\(\s*\)\s*\{/;
 const DEV_TCP = /\/dev\/(?:tcp|udp)\/[\w.-]+\/\d+/g;
 
@@ -937,11 +940,15 @@ function analyzeShell(s: string): Finding[] {
       out.push(finding("cmdi", "shell.ssi", directive === "exec" ? 0.95 : directive === "include" ? 0.85 : 0.8, m.index, m.index + m[0].length));
     }
   }
-  if (chars & HAS.LESS && /<(?:esi:|!--esi)/i.test(s)) {
-    for (const m of s.matchAll(ESI)) {
-      const directive = m[1]?.toLowerCase();
-      out.push(finding("cmdi", "shell.esi", directive === "include" || directive === "inline" || directive === "eval" ? 0.9 : 0.85, m.index, m.index + m[0].length));
-    }
+  const esiAt = chars & HAS.LESS ? s.search(/<esi:/i) : -1;
+  if (esiAt !== -1) {
+    // A fetch from where `src` points, an ESI variable printed, or an element opened and closed: a tag
+    // named in prose (`Our CDN supports <esi:include> tags`) is none of them.
+    const fetch = ESI_FETCH.exec(s);
+    const closed = s.indexOf("</esi:", esiAt);
+    if (fetch) out.push(finding("cmdi", "shell.esi", 0.9, fetch.index, fetch.index + fetch[0].length));
+    else if (ESI_VARIABLE.test(s)) out.push(finding("cmdi", "shell.esi", 0.85, esiAt, s.indexOf(">", esiAt) + 1 || s.length));
+    else if (closed !== -1) out.push(finding("cmdi", "shell.esi", 0.8, esiAt, closed + 6));
   }
   if (chars & HAS.SLASH && s.indexOf("/dev/") !== -1) {
     for (const m of s.matchAll(DEV_TCP)) {

@@ -151,6 +151,12 @@ const PROTOCOL_SCHEMES: Record<string, number> = {
   gopher: 0.9, dict: 0.9, netdoc: 0.9, jar: 0.85, tftp: 0.85, local_file: 0.9, ldap: 0.75, ldaps: 0.75, file: 0.7,
 };
 
+/**
+ * Other network schemes (libcurl's, and Java's RMI): lenient clients read a host after any separator
+ * there too, as for the web's (`sftp:/127.0.0.1:22`). Naming one is no finding by itself.
+ */
+const NETWORK_SCHEMES = new Set(["sftp", "scp", "ftps", "smb", "smbs", "telnet", "imap", "imaps", "pop3", "pop3s", "smtp", "smtps", "rtsp", "mqtt", "mqtts", "rmi", "ssh", "svn", "git", "nfs", "redis", "mongodb", "mysql", "postgres", "postgresql", "amqp"]);
+
 interface UrlParts {
   /** Lower-cased scheme, "" for a protocol-relative URL. */
   scheme: string;
@@ -234,10 +240,10 @@ function leadingUrl(text: string): UrlParts | null {
     let j = i + 1;
     while (isSeparator(text[j])) j++;
     const separator = text.slice(i + 1, j);
-    // Web and protocol schemes take an authority after any separator, as lenient URL parsers read
-    // them (`http:\t127.1`); any other scheme only after a `//`. A label before a line break
+    // Web, protocol and network schemes take an authority after any separator, as lenient URL parsers
+    // read them (`http:\t127.1`); any other scheme only after a `//`. A label before a line break
     // (`Address:\r\n12 Elm St`, `Steps:\n1. Open`) is no scheme with a host.
-    const known = WEB_SCHEMES.has(scheme) || Object.hasOwn(PROTOCOL_SCHEMES, scheme);
+    const known = WEB_SCHEMES.has(scheme) || Object.hasOwn(PROTOCOL_SCHEMES, scheme) || NETWORK_SCHEMES.has(scheme);
     if (known || slashes(separator) >= 2) return readAuthority(text, scheme, s, separator, j);
     return { scheme, start: s, separator, userinfo: "", host: "", port: null, at: j, end: j };
   }

@@ -76,7 +76,7 @@ const DTD_HOSTS = ["w3.org", "apple.com", "oasis-open.org", "docbook.org", "sun.
  */
 function isStandardPublicDtd(publicId: string, systemId: string): boolean {
   if (!publicId.startsWith("-//")) return false;
-  const host = /^https?:\/\/([^/?#:@\\]+)(?::\d*)?(?:[/?#]|$)/i.exec(systemId)?.[1]?.toLowerCase();
+  const host = /^https?:\/\/([A-Za-z0-9.-]+?)\.?(?::\d*)?(?:[/?#]|$)/i.exec(systemId)?.[1]?.toLowerCase();
   return host !== undefined && DTD_HOSTS.some((d) => host === d || host.endsWith(`.${d}`));
 }
 

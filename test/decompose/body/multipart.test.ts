@@ -47,11 +47,17 @@ describe("multipart", () => {
 
   test("a part in quoted-printable is also read decoded: `=XX` bytes, soft line breaks, UTF-8", () => {
     expect(decodeQuotedPrintable("=27=20UNION=20SELECT pass=\r\nword FROM users-- caf=C3=A9 a=b =zz")).toBe("' UNION SELECT password FROM users-- café a=b =zz");
+    // A soft break with the blanks a mailer left before it, and a bare CR or LF; characters beyond ASCII kept whole.
+    expect(decodeQuotedPrintable("1 UNI= \r\nON SEL=\t\r\nECT pass=\rword FR=\nOM users")).toBe("1 UNION SELECT password FROM users");
+    expect(decodeQuotedPrintable("a😀b é")).toBe("a😀b é");
     const body = ["--B", 'Content-Disposition: form-data; name="q"', "Content-Transfer-Encoding: quoted-printable", "", "=3Csvg onload=3Dalert(1)=3E", "--B", 'Content-Disposition: form-data; name="plain"', "", "a=3Cb", "--B--", ""].join("\r\n");
     const s = sink();
     addMultipartLeaves(s, body, "B");
     expect(leafAt(s.leaves, "body.multipart.q~quoted-printable")).toMatchObject({ text: "<svg onload=alert(1)>", encodings: ["quoted-printable"] });
     expect(s.leaves.some((l) => l.path === "body.multipart.plain~quoted-printable")).toBe(false);
+    const quoted = sink();
+    addMultipartLeaves(quoted, body.replace("Transfer-Encoding: quoted-printable", 'Transfer-Encoding: "Quoted-Printable"'), "B");
+    expect(leafAt(quoted.leaves, "body.multipart.q~quoted-printable").text).toBe("<svg onload=alert(1)>");
   });
 
   test("Content-Disposition parameters: escapes in quotes, bare tokens, filename* wins", () => {

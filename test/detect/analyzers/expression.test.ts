@@ -77,6 +77,10 @@ describe("expression analyzer: template injection", () => {
     // Whitespace control is syntax: the global is the content.
     expect(top("{{- config -}}")).toBe(0.5);
     expect(top("{{config.items()}}")).toBeGreaterThan(top("{{config}}"));
+    // A secret read off one is the leak itself; EL's implicit scopes are such globals.
+    for (const v of ["{{settings.SECRET_KEY}}", "{{ config.SECRET_KEY }}", "${applicationScope.dbPassword}"]) expect([v, top(v)]).toEqual([v, 0.85]);
+    expect(top("${applicationScope}")).toBe(0.5);
+    expect(top("{{ settings.theme }}")).toBe(0.6);
   });
 
   test("the evidence is the whole construct", () => {

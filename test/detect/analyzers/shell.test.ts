@@ -121,9 +121,14 @@ describe("shell analyzer", () => {
   test("Edge Side Includes, which a cache in front of the site runs", () => {
     const esi = strongest(shellAnalyzer, '<esi:include src="http://198.51.100.7/"/>')!;
     expect([esi.rule, esi.strength]).toEqual(["shell.esi", 0.9]);
-    expect(s("x<esi:vars>$(HTTP_COOKIE)</esi:vars>")).toBeGreaterThanOrEqual(0.85);
-    expect(s('<!--esi <esi:assign name="a" value="1"/> -->')).toBeGreaterThanOrEqual(0.85);
-    expect(s("ESI tags such as esi:include are what Varnish reads")).toBe(0);
+    expect(s("x<esi:vars>$(HTTP_COOKIE)</esi:vars>")).toBe(0.85);
+    expect(s('<!--esi <esi:assign name="a" value="$(HTTP_HOST)"/> -->')).toBe(0.85);
+    expect(s("<esi:choose><esi:when test=\"1==1\">x</esi:when></esi:choose>")).toBe(0.8);
+    // A tag named in prose fetches nothing, prints nothing, and is not closed.
+    for (const v of ["ESI tags such as esi:include are what Varnish reads", "Our CDN supports <esi:include> tags for fragments"]) expect([v, s(v)]).toEqual([v, 0]);
+    // Linear on hostile repetition.
+    expect(s("<esi:a>".repeat(150_000))).toBe(0);
+    expect(s(`<esi:include ${"a".repeat(190)}`.repeat(5_000))).toBe(0);
   });
 
   test("a value that is the whole command counts only with shell syntax around it", () => {

@@ -123,6 +123,10 @@ describe("ssrf analyzer: where a URL points", () => {
     expect(rules(ssrfAnalyzer, leaf("http:\n//127.0.0.1:6379/"))).toContain("ssrf.internal-service");
     expect(rules(ssrfAnalyzer, leaf("gopher:\n127.0.0.1:6379/_x"))).toContain("ssrf.protocol-scheme");
     expect(rules(ssrfAnalyzer, leaf("svc://10.0.0.1/"))).toContain("ssrf.internal-host");
+    // Network schemes a lenient client reads a host in after one slash, or a blank.
+    expect(rules(ssrfAnalyzer, leaf("sftp:/127.0.0.1:22"))).toContain("ssrf.loopback-host");
+    expect(rules(ssrfAnalyzer, leaf("rmi:/127.0.0.1:1099/Exploit"))).toContain("ssrf.loopback-host");
+    expect(rules(ssrfAnalyzer, leaf("svn:\n169.254.169.254"))).toContain("ssrf.metadata-host");
   });
 
   test("Referer and Origin, and leaves made from them, are never judged", () => {

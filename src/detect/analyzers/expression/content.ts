@@ -31,7 +31,12 @@ const NAMED_MEMBERS = new Set(["constructor", "__proto__", "prototype"]);
 const TEMPLATE_GLOBALS = new Set([
   "config", "self", "request", "app", "settings", "lipsum", "cycler", "joiner", "namespace", "url_for", "get_flashed_messages",
   "_self", "_context", "environment", "application", "session", "servletcontext", "facescontext", "pagecontext",
+  // JSP and JSF expression language's implicit objects: the application's, session's and request's attributes
+  "applicationscope", "sessionscope", "requestscope", "initparam",
 ]);
+
+/** A member that names a secret: `{{ config.SECRET_KEY }}`, `{{ settings.DATABASES }}` read off an engine global is the secret leaked. */
+const SECRET_MEMBER = /secret|passw|credential|api_?key|private_?key|databases/i;
 
 /** Filters that call a function named by a string. */
 const CALLING_FILTERS = new Set(["attr", "filter", "map", "reduce", "sort", "select", "reject", "selectattr", "rejectattr", "apply", "call"]);
@@ -195,6 +200,7 @@ export function judgeContent(s: string, start: number, end: number): ContentVerd
   if (exec) return { construct: "code-exec", strength: 0.7 };
   // After the calls: a block that imports a module and runs it (`<% import os; os.system('id') %>`) is code-exec above.
   if (importsCommandModule(tokens)) return { construct: "command-import", strength: 0.7 };
+  if (global && tokens.some((t, k) => t.type === "name" && isPunct(tokens[k - 1], ".") && SECRET_MEMBER.test(t.value ?? ""))) return { construct: "engine-global-secret", strength: 0.85 };
   if (global && tokens.length > 1) return { construct: "engine-global", strength: calls > 0 ? 0.75 : 0.6 };
   if (global) return { construct: "engine-global", strength: 0.5 };
   return null;

@@ -4,7 +4,7 @@
  * read, or -1 when the tokens are not that construct. Parenthesized groups are skipped in one step
  * (the tokenizer matched them), so reading is linear.
  */
-import { K, opCode, type SqlTokens } from "./tokens.ts";
+import { isSpace, K, opCode, type SqlTokens } from "./tokens.ts";
 import { KEYWORD, W, wordFlags, wordIndex } from "./words.ts";
 
 export const WORD = {
@@ -312,13 +312,13 @@ function parenthesized(t: SqlTokens, open: number, depth: number): Condition | n
  * with letters beyond ASCII is a word of prose ("union select 怎么用", how to use UNION SELECT): an
  * injection reads columns it can name in ASCII, numbers or calls.
  */
-export function selectListFollows(t: SqlTokens, i: number): 0 | 1 | 2 {
+export function selectListFollows(t: SqlTokens, i: number, opensValue = false): 0 | 1 | 2 {
   i = sigSpace(t, i);
   if (isWord(t, i, WORD.all) || isWord(t, i, WORD.distinct) || isWord(t, i, WORD.distinctrow) || isWord(t, i, WORD.top)) i = sigSpace(t, i + 1);
   if (i >= t.count) return 0;
   switch (t.kind(i)) {
     case K.FUNC:
-      return spacedUnknownCall(t, i) ? listGoesOn(t, groupEnd(t, sig(t, i + 1))) : 2;
+      return opensValue && spacedUnknownCall(t, i) ? listGoesOn(t, groupEnd(t, sig(t, i + 1))) : 2;
     case K.NUM:
     case K.STR:
     case K.VAR:
@@ -342,12 +342,17 @@ export function selectListFollows(t: SqlTokens, i: number): 0 | 1 | 2 {
 }
 
 /**
- * A name SQL does not know, a space before its parenthesis: `Select size (US)` is a dropdown's label.
- * A call in a select list is a known function (`version()`, `load_file(...)`) or a name right at its
- * parenthesis; a spaced unknown one counts only when the list goes on as SQL.
+ * A name SQL does not know, blanks before its parenthesis: `Select size (US)` is a dropdown's label.
+ * In a SELECT that opens the value (selectListFollows' `opensValue`: after a UNION, a `;` or inside a
+ * subquery a select list is SQL whatever it calls, user-defined functions included), a call in the list
+ * is a known function (`version()`), a name right at its parenthesis or behind a comment
+ * (`sys_exec/**\/('id')`); a name spaced from it counts only when the list goes on as SQL.
  */
 function spacedUnknownCall(t: SqlTokens, i: number): boolean {
-  return t.aux(i) < 0 && t.text.charCodeAt(t.end(i)) !== 40;
+  if (t.aux(i) >= 0) return false;
+  let j = t.end(i);
+  while (j < t.text.length && isSpace(t.text.charCodeAt(j))) j++;
+  return j > t.end(i) && t.text.charCodeAt(j) === 40;
 }
 
 /** After a select-list item: a comma, FROM, AS, INTO, UNION or a cut comment goes on as SQL. */

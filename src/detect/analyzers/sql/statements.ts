@@ -6,6 +6,9 @@ import { condition, flagsAt, groupEnd, isOp, isPlainWord, isReserved, JOINING, s
 import { K, type SqlTokens } from "./tokens.ts";
 import { W, wordText } from "./words.ts";
 
+/** Reserved words EXEC is followed by in a statement: T-SQL's `EXECUTE AS LOGIN = 'sa'`, `EXECUTE IMMEDIATE`, `EXEC PROCEDURE`. */
+const EXECUTE_TAKES = new Set(["as", "immediate", "procedure", "proc"]);
+
 /** What DROP, CREATE, ALTER and TRUNCATE act on. */
 const OBJECTS = new Set(["table", "database", "schema", "user", "view", "index", "trigger", "procedure", "function", "login"]);
 
@@ -30,7 +33,7 @@ export function statementShape(t: SqlTokens, s: number): 0 | 1 | 2 {
   switch (wordText(t.aux(s))) {
     case "select":
       // `select(...)` is also a call in code (jQuery, Go); the delay or subquery inside is what SQL rules find.
-      return t.kind(s) === K.FUNC ? 0 : selectListFollows(t, s + 1);
+      return t.kind(s) === K.FUNC ? 0 : selectListFollows(t, s + 1, s === sig(t, 0));
     case "insert":
     case "replace":
       return nextWord === "into" || rowsFollow(t, next) ? 2 : 0;
@@ -91,8 +94,9 @@ function execShape(t: SqlTokens, next: number): 0 | 1 | 2 {
     return t.kind(inner) === K.STR && isOp(t, sig(t, inner + 1), JOINING) ? 2 : 0;
   }
   if (kind === K.STR) return 1;
-  // A procedure's name is no reserved word: `Execute order 66` is a film's line.
-  if (isReserved(flagsAt(t, next))) return 0;
+  // A procedure's name is no reserved word: `Execute order 66` is a film's line. EXECUTE AS (T-SQL's
+  // impersonation) and EXECUTE IMMEDIATE (Oracle's and Db2's dynamic SQL) take one after them.
+  if (isReserved(flagsAt(t, next)) && !EXECUTE_TAKES.has(wordAt(t, next))) return 0;
   return kind === K.FUNC || (isName(t, next) && !isPlainWord(t, sig(t, next + 1))) ? 1 : 0;
 }
 

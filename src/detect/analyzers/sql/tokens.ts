@@ -166,7 +166,7 @@ function classOf(c: number): number {
   return c < 128 ? CLASS[c]! : c === 0xa0 ? C.SPACE : C.WORD;
 }
 
-function isSpace(c: number): boolean {
+export function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13) || c === 0xa0;
 }
 
