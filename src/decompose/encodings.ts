@@ -233,14 +233,14 @@ const WHOLE_TEXT_DECODINGS: WholeTextDecoding[] = [
 
 /**
  * Compatibility forms of ASCII (fullwidth `＇ ＵＮＩＯＮ` and `..／`, small `﹤script﹥`, mathematical
- * `𝐔𝐍𝐈𝐎𝐍`): NFKC folds them to ASCII, and so do applications that normalize input and servers that
+ * `𝐔𝐍𝐈𝐎𝐍`, circled `ⓤⓝⓘⓞⓝ`, superscript `ᵘⁿⁱᵒⁿ`, vertical `︰`): NFKC folds them to ASCII, and so do applications that normalize input and servers that
  * convert text to a legacy code page by best fit (IIS, .NET). CJK prose uses the fullwidth punctuation
  * (`，（）；：－`) every day: those count only before ASCII or after a letter or quote (`127.0.0.1；id`,
  * `1）or（1`, `admin'－－`; not `100；数量`), the others
  * (a fullwidth letter, quote, `< > / \ | $ & =` or backtick, a small form, a mathematical letter) always.
  */
 const COMPATIBILITY_FORM =
-  /[\uff21-\uff3a\uff41-\uff5a\uff02\uff07\uff1c\uff1e\uff0f\uff3c\uff5c\uff04\uff40\uff06\uff1d\ufe50-\ufe6b]|\ud835[\udc00-\udfff]|['"A-Za-z][\uff08\uff09\uff0d\uff1b]|[\uff08\uff09\uff0d\uff1b][\x21-\x7e]/;
+  /[\uff21-\uff3a\uff41-\uff5a\uff02\uff07\uff1c\uff1e\uff0f\uff3c\uff5c\uff04\uff40\uff06\uff1d\ufe50-\ufe6b\ufe10-\ufe1f\ufe30-\ufe4f\u24b6-\u24e9\u02b0-\u02b8\u02e0-\u02e4\u1d2c-\u1d6a\u1d9c-\u1dbf\u2070-\u209c]|\ud835[\udc00-\udfff]|['"A-Za-z][\uff08\uff09\uff0d\uff1b]|[\uff08\uff09\uff0d\uff1b][\x21-\x7e]/;
 
 /** The code point of `\u{...}` at i (i at the backslash) and the escape's length, or null. */
 function braceEscape(s: string, i: number): [number, number] | null {

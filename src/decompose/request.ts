@@ -112,7 +112,7 @@ export function addHeaderLeaves(sink: LeafSink, req: HttpRequest): void {
  * The leaves a header line gave: a client sends its User-Agent, Accept and Referer word for word
  * request after request, and their readings (decodings, URL parts) are the same each time. Kept by
  * the value, then by the names it came under (a few), so that no separator can join a name and a
- * value into another line's key. Only short lines and readings that met no limit are kept, so memory
+ * value into another line's key. Only short lines and readings that met no limit and inflated nothing are kept, so memory
  * stays bounded whatever is sent and a reading cut by a limit is always done again. Every request
  * that replays a reading gets the very same objects: a Leaf is read-only (leaf.ts). Not frozen: a
  * frozen object's other shape slowed every analyzer that reads leaves of both kinds by a tenth.
@@ -140,9 +140,13 @@ function addHeader(sink: LeafSink, name: string, value: string): boolean {
   }
   const leaves = sink.leaves.length;
   const flags = sink.flagsRaised;
+  const inflations = sink.inflations;
   const more = readHeader(sink, name, value);
   const read = sink.leaves.length - leaves;
-  if (cacheable && more && sink.flagsRaised === flags && read <= CACHED_HEADER_LEAVES && sink.leaves.length < sink.limits.maxLeaves) {
+  // A reading that inflated a compressed run is done again each time, within each request's budget:
+  // replayed, a line repeated a few hundred times would bring megabytes each past the budget.
+  const kept = sink.flagsRaised === flags && sink.inflations === inflations;
+  if (cacheable && more && kept && read <= CACHED_HEADER_LEAVES && sink.leaves.length < sink.limits.maxLeaves) {
     const reading: HeaderReading = { name, leaves: sink.leaves.slice(leaves), next: first?.next };
     if (!first) recentHeaders.set(value, reading);
     else if (names < NAMES_PER_VALUE) first.next = reading;

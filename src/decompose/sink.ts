@@ -65,6 +65,11 @@ export class LeafSink {
   private inflateLeft = INFLATE_BUDGET_BYTES;
   private inflateCalls = INFLATE_CALLS;
 
+  /** zlib calls made so far: a reading that made one is charged to its request, never replayed from a memo. */
+  get inflations(): number {
+    return INFLATE_CALLS - this.inflateCalls;
+  }
+
   /**
    * The bytes a compressed run found inside a value inflates to, within the request's budget; null
    * when they are no compressed stream, or when the budget is spent (flagged too-deep: a reading not

@@ -28,6 +28,8 @@ describe("whole-text decodings", () => {
       ["𝐔𝐍𝐈𝐎𝐍 𝐒𝐄𝐋𝐄𝐂𝐓", "UNION SELECT"],
       ["127.0.0.1；id", "127.0.0.1;id"],
       ["x＆＆whoami", "x&&whoami"],
+      ["ⓤⓝⓘⓞⓝ ⓢⓔⓛⓔⓒⓣ", "union select"],
+      ["1 ᵘⁿⁱᵒⁿ ˢᵉˡᵉᶜᵗ", "1 union select"],
     ];
     for (const [sent, folded] of folds) expect(decodeWholeText(sent)).toEqual({ encoding: "nfkc", text: folded });
     expect(decodeWholeText("admin'－－")).toEqual({ encoding: "nfkc", text: "admin'--" });

@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { gzipSync } from "node:zlib";
+import { decompose } from "../../src/decompose/index.ts";
 import { addCookieLeaves, addHeaderLeaves, addPathLeaf, addQueryLeaves } from "../../src/decompose/request.ts";
 import { leafAt, paths, request, sink } from "./fixtures.ts";
 
@@ -94,5 +96,19 @@ describe("headers", () => {
     addHeaderLeaves(s, req);
     expect(leafAt(s.leaves, "header.referer.query.page")).toMatchObject({ location: "header", name: "page", text: "2'" });
     expect(paths(s.leaves).some((p) => p === "header.referer" || p.startsWith("header.origin"))).toBe(false);
+  });
+});
+
+describe("header lines read again", () => {
+  test("a line whose reading inflated a compressed run is read again each time, within the request's budget", () => {
+    // A short line of gzip in base64 that inflates to 120 KB, sent 100 times: replayed from the memo
+    // of header lines, it would bring 12 MB past the budget of 1 MiB a request.
+    const value = gzipSync(`' UNION SELECT 1-- ${"a".repeat(120_000)}`).toString("base64");
+    const lines = Array.from({ length: 100 }, () => `X-State: ${value}`);
+    for (let round = 0; round < 2; round++) {
+      const d = decompose(request(["GET / HTTP/1.1", "Host: x", ...lines]));
+      expect(d.leaves.reduce((n, l) => n + l.text.length, 0)).toBeLessThan(3 << 20);
+      expect(d.flags).toContain("too-deep");
+    }
   });
 });

@@ -32,11 +32,12 @@ const MAIL_RECIPIENTS = new Set(["bcc", "cc", "to"]);
 const MAIL_HEADERS = new Set(["from", "subject", "reply-to", "sender", "return-path", "content-transfer-encoding", "mime-version", "x-mailer"]);
 
 /**
- * The value a browser acts on, shaped as that header's: a URL or path to go to, a cookie's `name=`, a
- * refresh's seconds. A line of a note (`Location: Building 5, second floor`) moves no browser.
+ * The value a browser acts on, shaped as that header's: a URL to go elsewhere, a cookie's `name=`, a
+ * refresh's seconds. A line of a note (`Location: Building 5`, `Location: /floor2/room5`) moves no
+ * browser off the site.
  */
 const STATE_VALUES: Record<string, RegExp> = {
-  location: /^[ \t]*(?:\/|[a-z][a-z0-9+.-]*:)/i,
+  location: /^[ \t]*(?:\/\/|[a-z][a-z0-9+.-]*:)/i,
   refresh: /^[ \t]*\d/,
   "set-cookie": /^[ \t]*[^\s=;,]+=/,
   "set-cookie2": /^[ \t]*[^\s=;,]+=/,

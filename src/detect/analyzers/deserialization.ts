@@ -84,60 +84,68 @@ function phpObjects(s: string, out: Finding[]): void {
 }
 
 /**
- * Ruby Marshal in base64 (`04 08` is `BAh`) of an array, an object, a user-marshalled object or one
- * with instance variables (`BAhb`, `BAhv`, `BAhV`, `BAhJ`): the gadget chains dump an array of them.
- * Decoded (its first few kilobytes), it names the classes to build: a class in a namespace
- * (`Gem::Requirement`) or a known gadget. A Rails session is a hash (`BAh7`).
+ * Ruby Marshal in base64 (`04 08` is `BAh`) of an array, an object, a user-marshalled object, one with
+ * instance variables or a hash (`BAhb`, `BAhv`, `BAhV`, `BAhJ`, `BAh7`): gadget chains dump them, and a
+ * forged Rails session is a hash holding one. Decoded (its first 64 KiB), it names the classes to
+ * build: a known gadget, or for anything but a hash a class in a namespace (`Gem::Requirement`). A
+ * Rails session's own hash names the framework's classes (`ActionDispatch::Flash::FlashHash`), not
+ * gadgets.
  */
-const RUBY_MARSHAL_BASE64 = new RegExp(`${B64_START}BAh[bvVJ][A-Za-z0-9+/=]{8,}`, "g");
-const RUBY_MARSHAL_CLASS = /[oUcm]:.{0,2}[A-Z]\w*::[A-Z]|Net::WriteAdapter|Gem::[A-Z]/;
-const RUBY_MARSHAL_READ = 4096;
+const RUBY_MARSHAL_BASE64 = new RegExp(`${B64_START}BAh[bvVJ7][A-Za-z0-9+/=]{8,}`, "g");
+const RUBY_GADGET_CLASS = /Net::WriteAdapter|Gem::(?:Requirement|Installer|SpecFetcher|StubSpecification|Source::SpecificFile|Package::TarReader|RequestSet)|DeprecatedInstanceVariableProxy|\bERB\b/;
+const RUBY_NAMESPACED_OBJECT = /[oUcm]:.{0,2}[A-Z]\w*::[A-Z]/;
+const RUBY_MARSHAL_READ = 87_384; // base64 characters of 64 KiB
 
 function rubyMarshal(s: string, out: Finding[]): void {
   RUBY_MARSHAL_BASE64.lastIndex = 0;
   for (let m = RUBY_MARSHAL_BASE64.exec(s), runs = 0; m && runs < 8; m = RUBY_MARSHAL_BASE64.exec(s), runs++) {
     const bytes = Buffer.from(m[0].slice(0, RUBY_MARSHAL_READ), "base64").toString("latin1");
-    if (RUBY_MARSHAL_CLASS.test(bytes)) {
+    if (RUBY_GADGET_CLASS.test(bytes) || (m[0][3] !== "7" && RUBY_NAMESPACED_OBJECT.test(bytes))) {
       out.push(finding("deserialization", "deserialization.ruby-marshal", 0.9, m.index, m.index + m[0].length));
       return;
     }
   }
 }
 
-/** A JDBC URL's longest run read: connection strings are short. */
-const JDBC_URL_CHARS = 2000;
 /**
  * Driver properties that run a script (H2's INIT, its `\` escapes undone), deserialize what the server
  * sends or load a class it names (MySQL's autoDeserialize and interceptors, in the URL's query or in
- * its `address=(...)` form; PostgreSQL's socketFactory, sslfactory, loggerFile; DB2's JNDI reroute).
+ * its `address=(...)` and `(host=...,...)` forms; PostgreSQL's socketFactory, sslfactory, loggerFile;
+ * DB2's JNDI reroute), by the driver the URL names (after `jdbc:`, a wrapper's name may come first:
+ * `jdbc:p6spy:mysql:`, `jdbc:mysql+srv:`).
  */
-const JDBC_PROPERTY: Record<string, RegExp> = {
-  h2: /;\s*INIT\s*=/i,
-  mysql: /[?&(](?:autoDeserialize\s*=\s*(?:true|yes|1)|(?:queryInterceptors|statementInterceptors|exceptionInterceptors)\s*=|allow(?:Load|Url(?:In)?)LocalInfile\s*=\s*(?:true|yes|1))/i,
-  postgresql: /[?&](?:socketFactory|sslfactory|loggerFile|sslhostnameverifier|sslpasswordcallback)\s*=/i,
-  db2: /clientRerouteServerListJNDIName\s*=/i,
-};
-JDBC_PROPERTY.mariadb = JDBC_PROPERTY.mysql!;
+const MYSQL_PROPERTIES = /[?&(,](?:autoDeserialize\s*=\s*(?:true|yes|1)|(?:queryInterceptors|statementInterceptors|exceptionInterceptors)\s*=|allow(?:Load|Url(?:In)?)LocalInfile\s*=\s*(?:true|yes|1))/i;
+const JDBC_PROPERTIES: [string, RegExp][] = [
+  ["h2:", /;\s*INIT\s*=/i],
+  ["mysql", MYSQL_PROPERTIES],
+  ["mariadb", MYSQL_PROPERTIES],
+  ["postgresql", /[?&](?:socketFactory|sslfactory|loggerFile|sslhostnameverifier|sslpasswordcallback)\s*=/i],
+  ["db2", /clientRerouteServerListJNDIName\s*=/i],
+];
+/** Where a driver's name may sit after `jdbc:`: a wrapper's name and a `+srv` before it. */
+const JDBC_DRIVER_HEAD = 40;
 
-/** A blank, a quote or an angle bracket: where a URL written in text ends. */
-const endsUrl = (c: number) => c <= 32 || c === 34 || c === 39 || c === 60 || c === 62;
+/** A quote, an angle bracket or a line break: where a JDBC URL written in text ends (H2's settings may hold blanks). */
+const endsUrl = (c: number) => c === 10 || c === 13 || c === 34 || c === 39 || c === 60 || c === 62;
 
 /**
  * A JDBC URL whose driver properties run or load code: an application that connects where a request
- * says becomes the attacker's server's client. Each `jdbc:` is read once, up to the next blank or quote.
+ * says becomes the attacker's server's client. `jdbc:` in any case; each URL read once, to its end.
  */
 function jdbcUrls(s: string, out: Finding[]): void {
-  for (let at = s.indexOf("jdbc:"); at !== -1; at = s.indexOf("jdbc:", at + 5)) {
+  const lower = s.toLowerCase();
+  for (let at = lower.indexOf("jdbc:"); at !== -1; ) {
     let end = at + 5;
-    while (end < s.length && end - at < JDBC_URL_CHARS && !endsUrl(s.charCodeAt(end))) end++;
+    while (end < s.length && !endsUrl(s.charCodeAt(end))) end++;
+    const head = lower.slice(at + 5, at + 5 + JDBC_DRIVER_HEAD);
     const url = s.slice(at, end);
-    const driver = /^jdbc:([a-z0-9]+):/i.exec(url)?.[1]?.toLowerCase();
-    const property = driver && Object.hasOwn(JDBC_PROPERTY, driver) ? JDBC_PROPERTY[driver]! : null;
-    if (property?.test(driver === "h2" ? url.replaceAll("\\", "") : url)) {
-      out.push(finding("deserialization", "deserialization.jdbc-url", 0.9, at, end));
-      return;
+    for (const [driver, property] of JDBC_PROPERTIES) {
+      if (head.includes(driver) && property.test(driver === "h2:" ? url.replaceAll("\\", "") : url)) {
+        out.push(finding("deserialization", "deserialization.jdbc-url", 0.9, at, end));
+        return;
+      }
     }
-    at = end - 5;
+    at = lower.indexOf("jdbc:", Math.max(end, at + 5));
   }
 }
 
@@ -208,7 +216,7 @@ const JSONPICKLE_KEY = /^py\/(?:object|type|function|reduce|newobj)$/;
 const PYTHON_RUNNER = /^(?:os|posix|nt|subprocess|builtins|__builtin__|commands|pty|socket|sys|importlib|pickle)\.\w+/;
 
 /** Characters one of the forms needs. */
-const TRIGGER = /_FUNC\$|__js_|rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|type|System\.|<java|<object|gA[JNRSVW]|\n|\.\w+\.\w+\.\w+|sorted-set|dynamic-proxy|<(?:sun|com\.sun|jdk)\.|AAEAAAD|0001000000ff|ObjectDataProvider|clr-namespace|BAh[bvVJ]|\x04\x08o:|::|py\/|jdbc:/i;
+const TRIGGER = /_FUNC\$|__js_|rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|type|System\.|<java|<object|gA[JNRSVW]|\n|\.\w+\.\w+\.\w+|sorted-set|dynamic-proxy|<(?:sun|com\.sun|jdk)\.|AAEAAAD|0001000000ff|ObjectDataProvider|clr-namespace|BAh[bvVJ7]|\x04\x08o:|::|py\/|jdbc:/i;
 
 export const deserializationAnalyzer: Analyzer = {
   name: "deserialization",

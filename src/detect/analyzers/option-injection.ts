@@ -26,8 +26,8 @@ const OPTIONS_END = /[\r\n]|\s--(?=\s|$)/;
  */
 const RUNS_COMMAND = new RegExp(
   String.raw`(?:^|\s)(?:--checkpoint-a[a-z]*[=\s]+['"]?exec=|--to-c[a-z]*[=\s]|--use-compress-p[a-z]*[=\s]|--rsh[=\s]|--rsync-p[a-z]*[=\s]|--upload-p[a-z]*[=\s]|--receive-p[a-z]*[=\s]|` +
-    String.raw`-o\s*['"]?(?:ProxyCommand|LocalCommand|PermitLocalCommand=yes)|(?:-c\s*|--config[=\s])['"]?(?:core\.(?:sshCommand|pager|editor|fsmonitor|hooksPath)|protocol\.ext\.allow)=|` +
-    String.raw`--unzip-c[a-z]*[=\s]|-TT\s*=?\s*\S|-e\s*['"]?(?:sh|bash|zsh|dash|ksh|python[0-9.]*|perl|ruby|node|php)\b|-exec(?:dir)?\s+\S[^\r\n]{0,200}?(?:\\?;|\s\+)(?=\s|$))`,
+    String.raw`-o\s*['"]?(?:ProxyCommand|LocalCommand|PermitLocalCommand=yes)|(?:-c\s*|--config[=\s])['"]?(?:core\.(?:sshCommand|pager|fsmonitor|hooksPath)|protocol\.ext\.allow)=|` +
+    String.raw`--unzip-c[a-z]*[=\s]|-TT[\s=]*\S|-e\s*(?:['"](?:sh|bash|zsh|dash|ksh|python[0-9.]*|perl|ruby|node|php)\b|(?:sh|bash|zsh|dash|ksh|python[0-9.]*|perl|ruby|node|php)(?=\s*$|\s+-))|-exec(?:dir)?\s+\S[^\r\n]{0,200}?(?:\\?;|\s\+)(?=\s|$))`,
   "i",
 );
 

@@ -919,7 +919,7 @@ const SSI = /<!--\s*#\s*(exec|include|echo|config|printenv|set|fsize|flastmod)\b
  * Edge Side Includes: a cache in front of the site (Varnish, Squid, a CDN) runs these in a response it
  * caches, so a reflected one fetches what it names or prints the request's cookies and headers.
  */
-const ESI_FETCH = /<esi:(?:include|inline|eval)\b[^<>]{0,200}?\bsrc\s*=/i;
+const ESI_FETCH = /<esi:(?:include|inline|eval)\b[^<>]{0,2000}?\bsrc\s*=/i;
 /** An ESI variable (`$(HTTP_COOKIE)`, `$(QUERY_STRING{a})`) in a value that has an ESI element. */
 const ESI_VARIABLE = /\$\((?:HTTP_[A-Z_]+|QUERY_STRING|REMOTE_ADDR)\b/;
 

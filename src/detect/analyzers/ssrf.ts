@@ -155,7 +155,10 @@ const PROTOCOL_SCHEMES: Record<string, number> = {
  * Other network schemes (libcurl's, and Java's RMI): lenient clients read a host after any separator
  * there too, as for the web's (`sftp:/127.0.0.1:22`). Naming one is no finding by itself.
  */
-const NETWORK_SCHEMES = new Set(["sftp", "scp", "ftps", "smb", "smbs", "telnet", "imap", "imaps", "pop3", "pop3s", "smtp", "smtps", "rtsp", "mqtt", "mqtts", "rmi", "ssh", "svn", "git", "nfs", "redis", "mongodb", "mysql", "postgres", "postgresql", "amqp"]);
+const NETWORK_SCHEMES = new Set([
+  "sftp", "scp", "ftps", "smb", "smbs", "telnet", "imap", "imaps", "pop3", "pop3s", "smtp", "smtps", "rtsp", "rtsps", "rtmp", "rtmps", "mqtt", "mqtts",
+  "gophers", "rmi", "ssh", "svn", "git", "nfs", "redis", "mongodb", "mysql", "postgres", "postgresql", "amqp",
+]);
 
 interface UrlParts {
   /** Lower-cased scheme, "" for a protocol-relative URL. */

@@ -55,8 +55,8 @@ describe("crlf analyzer", () => {
   });
 
   test("in a body, a header that moves the browser is strong only with a value shaped as that header's", () => {
-    for (const v of ["\nLocation: https://198.51.100.7/", "\r\nLocation: /admin", "x\nSet-Cookie: sid=1", "\nRefresh: 0; url=//e.example"]) expect([v, maxStrength(crlfAnalyzer, body(v))]).toEqual([v, 0.8]);
-    for (const v of ["\nLocation: Building 5, second floor", "\nSet-Cookie: session expired, log in again", "\nRefresh: soon"]) expect([v, maxStrength(crlfAnalyzer, body(v))]).toEqual([v, 0.6]);
+    for (const v of ["\nLocation: https://198.51.100.7/", "\r\nLocation: //198.51.100.7/", "x\nSet-Cookie: sid=1", "\nRefresh: 0; url=//e.example"]) expect([v, maxStrength(crlfAnalyzer, body(v))]).toEqual([v, 0.8]);
+    for (const v of ["\nLocation: Building 5, second floor", "\nLocation: /floor2/room5", "\nSet-Cookie: session expired, log in again", "\nRefresh: soon"]) expect([v, maxStrength(crlfAnalyzer, body(v))]).toEqual([v, 0.6]);
   });
 
   test("a line-break escape split by another, which a filter deleting breaks once joins, is moderate", () => {

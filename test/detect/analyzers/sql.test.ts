@@ -311,7 +311,7 @@ describe("sql analyzer: adjacent literals, fragments after the closure", () => {
     expect(ruleStrength("1 and benchmark(5000000,md5(1))", "sql.time")).toBeGreaterThanOrEqual(0.9);
     expect(ruleStrength("1;exec master..xp_dirtree '//x/a'--", "sql.procedure")).toBeGreaterThanOrEqual(0.9);
     // A user-defined function spaced from its parenthesis, after UNION, `;` or in a subquery; or behind a comment.
-    for (const v of ["1; select sys_eval ('id')", "1 union select sys_eval ('id')", "1 and (select sys_eval ('id'))", "-1 UNION SELECT sys_exec/**/('id')", "select sys_exec/**/('id')"]) {
+    for (const v of ["1; select sys_eval ('id')", "1 union select sys_eval ('id')", "1 and (select sys_eval ('id'))", "-1 UNION SELECT sys_exec/**/('id')", "select sys_exec/**/('id')", "/**/select sys_eval ('id')"]) {
       expect([v, (strongest(v)?.strength ?? 0) >= 0.5]).toEqual([v, true]);
     }
     expect(strongest("'; EXECUTE AS LOGIN = 'sa'; --")!.strength).toBeGreaterThanOrEqual(0.8);

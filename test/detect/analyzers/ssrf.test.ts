@@ -127,6 +127,7 @@ describe("ssrf analyzer: where a URL points", () => {
     expect(rules(ssrfAnalyzer, leaf("sftp:/127.0.0.1:22"))).toContain("ssrf.loopback-host");
     expect(rules(ssrfAnalyzer, leaf("rmi:/127.0.0.1:1099/Exploit"))).toContain("ssrf.loopback-host");
     expect(rules(ssrfAnalyzer, leaf("svn:\n169.254.169.254"))).toContain("ssrf.metadata-host");
+    for (const v of ["gophers:/127.0.0.1:70/x", "rtmp:/127.0.0.1:1935/live"]) expect([v, rules(ssrfAnalyzer, leaf(v))]).toEqual([v, expect.arrayContaining(["ssrf.loopback-host"])]);
   });
 
   test("Referer and Origin, and leaves made from them, are never judged", () => {

@@ -33,7 +33,7 @@ export function statementShape(t: SqlTokens, s: number): 0 | 1 | 2 {
   switch (wordText(t.aux(s))) {
     case "select":
       // `select(...)` is also a call in code (jQuery, Go); the delay or subquery inside is what SQL rules find.
-      return t.kind(s) === K.FUNC ? 0 : selectListFollows(t, s + 1, s === sig(t, 0));
+      return t.kind(s) === K.FUNC ? 0 : selectListFollows(t, s + 1, s === 0);
     case "insert":
     case "replace":
       return nextWord === "into" || rowsFollow(t, next) ? 2 : 0;
