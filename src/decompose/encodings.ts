@@ -11,9 +11,10 @@
  *
  * One reading per layer: JSON and a URL with a query are structural (their parts become the children);
  * otherwise the first whole-text decoding that changes the text (URL, JS escapes, HTML entities,
- * compatibility forms folded by NFKC, in that order) makes one child that goes on from there; only a text none of those apply to is searched for
- * base64 and hex runs, and split at filler runs (filler.ts). So the same inner value is not found twice
- * along two paths.
+ * compatibility forms folded by NFKC, in that order) makes one child that goes on from there; only a
+ * text none of those apply to is searched for base64 and hex runs (a compressed run inflated, within
+ * the request's budget: LeafSink.inflate), and split at filler runs (filler.ts). So the same inner
+ * value is not found twice along two paths.
  */
 import { decodeHTML, DecodingMode } from "entities";
 import { isUtf8 } from "node:buffer";
@@ -187,8 +188,8 @@ const JS_ESCAPE = /\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|u\{[0-9A-Fa-f]{1,6}\}|[0
 const HTML_REFERENCE = /&(?:#[0-9]|#[xX][0-9A-Fa-f]|[A-Za-z][A-Za-z0-9]{0,31};?)/;
 
 /**
- * The first of URL decoding, JS escapes, HTML entities and NFKC (compatibility forms of ASCII) that applies and changes the text. URL
- * decoding is read as lenient servers read it (`%uXXXX`, overlong UTF-8), and a text already decoded
+ * The first of URL decoding, JS escapes, HTML entities and NFKC (compatibility forms of ASCII) that
+ * applies and changes the text. URL decoding is read as lenient servers read it (`%uXXXX`, overlong UTF-8), and a text already decoded
  * once that holds an overlong sequence (`..%c0%af` reaches a leaf as `..À¯`) is folded: both are "url".
  * `percentDecoded` says the text came out of a percent decoding (a parameter, the path, a cookie).
  */
@@ -233,11 +234,12 @@ const WHOLE_TEXT_DECODINGS: WholeTextDecoding[] = [
 
 /**
  * Compatibility forms of ASCII (fullwidth `＇ ＵＮＩＯＮ` and `..／`, small `﹤script﹥`, mathematical
- * `𝐔𝐍𝐈𝐎𝐍`, circled `ⓤⓝⓘⓞⓝ`, superscript `ᵘⁿⁱᵒⁿ`, vertical `︰`): NFKC folds them to ASCII, and so do applications that normalize input and servers that
- * convert text to a legacy code page by best fit (IIS, .NET). CJK prose uses the fullwidth punctuation
- * (`，（）；：－`) every day: those count only before ASCII or after a letter or quote (`127.0.0.1；id`,
- * `1）or（1`, `admin'－－`; not `100；数量`), the others
- * (a fullwidth letter, quote, `< > / \ | $ & =` or backtick, a small form, a mathematical letter) always.
+ * `𝐔𝐍𝐈𝐎𝐍`, circled `ⓤⓝⓘⓞⓝ`, superscript `ᵘⁿⁱᵒⁿ`, vertical `︰`): NFKC folds them to ASCII, and so do
+ * applications that normalize input and servers that convert text to a legacy code page by best fit
+ * (IIS, .NET). CJK prose uses the fullwidth punctuation (`，（）；：－`) every day: those count only
+ * before ASCII or after a letter or quote (`127.0.0.1；id`, `1）or（1`, `admin'－－`; not `100；数量`),
+ * the others (a fullwidth letter, quote, `< > / \ | $ & =` or backtick, a small form, a mathematical
+ * letter) always.
  */
 const COMPATIBILITY_FORM =
   /[\uff21-\uff3a\uff41-\uff5a\uff02\uff07\uff1c\uff1e\uff0f\uff3c\uff5c\uff04\uff40\uff06\uff1d\ufe50-\ufe6b\ufe10-\ufe1f\ufe30-\ufe4f\u24b6-\u24e9\u02b0-\u02b8\u02e0-\u02e4\u1d2c-\u1d6a\u1d9c-\u1dbf\u2070-\u209c]|\ud835[\udc00-\udfff]|['"A-Za-z][\uff08\uff09\uff0d\uff1b]|[\uff08\uff09\uff0d\uff1b][\x21-\x7e]/;

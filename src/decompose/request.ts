@@ -112,8 +112,9 @@ export function addHeaderLeaves(sink: LeafSink, req: HttpRequest): void {
  * The leaves a header line gave: a client sends its User-Agent, Accept and Referer word for word
  * request after request, and their readings (decodings, URL parts) are the same each time. Kept by
  * the value, then by the names it came under (a few), so that no separator can join a name and a
- * value into another line's key. Only short lines and readings that met no limit and inflated nothing are kept, so memory
- * stays bounded whatever is sent and a reading cut by a limit is always done again. Every request
+ * value into another line's key. Only short lines and readings that met no limit and inflated nothing
+ * are kept, so memory stays bounded whatever is sent, and a reading cut by a limit or charged to a
+ * request's inflate budget is always done again. Every request
  * that replays a reading gets the very same objects: a Leaf is read-only (leaf.ts). Not frozen: a
  * frozen object's other shape slowed every analyzer that reads leaves of both kinds by a tenth.
  */

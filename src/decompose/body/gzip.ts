@@ -38,13 +38,22 @@ export function inflateBody(body: string, compression: Compression, limit: numbe
   const bytes = textToBytes(body);
   const inflaters: Inflate[] = compression === "gzip" ? [gunzipSync] : [inflateSync, inflateRawSync]; // "deflate" is zlib-wrapped or, from some clients, raw
   for (const inflate of inflaters) {
-    try {
-      return { text: bytesToText(inflate(bytes, { maxOutputLength: limit })), oversize: false };
-    } catch (e) {
-      if (tooLarge(e)) return { text: bytesToText(inflatePrefix(bytes, inflate, limit)), oversize: true };
-    }
+    const result = inflateWithin(bytes, inflate, { maxOutputLength: limit });
+    if (result) return { text: bytesToText(result.bytes), oversize: result.cut };
   }
   return null;
+}
+
+/**
+ * The output of `inflate` up to `options.maxOutputLength` bytes, and whether the stream went on past
+ * it (then its first part is given); null when the input is no valid stream.
+ */
+function inflateWithin(bytes: Uint8Array, inflate: Inflate, options: ZlibOptions & { maxOutputLength: number }): { bytes: Uint8Array; cut: boolean } | null {
+  try {
+    return { bytes: inflate(bytes, options), cut: false };
+  } catch (e) {
+    return tooLarge(e) ? { bytes: inflatePrefix(bytes, inflate, options.maxOutputLength), cut: true } : null;
+  }
 }
 
 /** The output of the longest quarter-shortened prefix of the input that stays within the limit. */
@@ -81,12 +90,6 @@ export function embeddedInflate(bytes: Uint8Array, raw: boolean): EmbeddedInflat
     : raw && bytes.length >= MIN_RAW_DEFLATE_BYTES && ((b0 >> 1) & 3) !== 3 ? inflateRawSync
     : null;
   if (!inflate) return null;
-  // Up to `limit` bytes: a stream that goes on past it gives its first part.
-  return (data, limit) => {
-    try {
-      return inflate(data, { maxOutputLength: limit, finishFlush: constants.Z_SYNC_FLUSH });
-    } catch (e) {
-      return tooLarge(e) ? inflatePrefix(data, inflate, limit) : null;
-    }
-  };
+  // Up to `limit` bytes: a stream that goes on past it gives its first part, and so does one cut short.
+  return (data, limit) => inflateWithin(data, inflate, { maxOutputLength: limit, finishFlush: constants.Z_SYNC_FLUSH })?.bytes ?? null;
 }

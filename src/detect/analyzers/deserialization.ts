@@ -24,6 +24,15 @@ const JAVA_PLATFORM_CLASS = String.raw`(?:java|javax|jdk|sun|com\.sun)(?:\.[\w$]
 /** A base64 token starts here: not in the middle of another one. */
 const B64_START = "(?<![A-Za-z0-9+/])";
 
+/**
+ * The classes Ruby gadget chains are made of (RubyGems' and Net's, which run a command when read back),
+ * named by nothing else: proof in any text. Inside a Marshal stream RUBY_GADGET_CLASS adds the ones
+ * gemspecs and Ruby code name too.
+ */
+const RUBY_GADGETS = String.raw`Net::WriteAdapter|Gem::(?:StubSpecification|Source::SpecificFile|Package::TarReader|RequestSet::Lockfile)|DeprecatedInstanceVariableProxy`;
+/** Python modules whose callables run a command or load code: what a jsonpickle object names to be called. */
+const PYTHON_RUNNERS = "os|posix|nt|subprocess|builtins|__builtin__|commands|pty|socket|sys|importlib|pickle";
+
 const PATTERNS: Pattern[] = [
   { re: new RegExp(`${B64_START}rO0AB[A-Za-z0-9+/]`, "g"), rule: "deserialization.java-base64", strength: 0.95 },
   // The same magic one or two bytes into a base64 stream: `AC ED 00 05` after one byte is `?[Kaq6]ztAA[U-X]`, after two `??[CGKOSWaeimquy26+]s7QAF`.
@@ -54,13 +63,12 @@ const PATTERNS: Pattern[] = [
   // XAML that builds a process: ObjectDataProvider calling a method, or the System.Diagnostics namespace bound.
   { re: /<(?:\w+:)?ObjectDataProvider\b[^>]{0,300}\bMethodName\s*=|clr-namespace:System\.Diagnostics\b/g, rule: "deserialization.dotnet-gadget", strength: 0.9 },
   // Ruby Marshal (`04 08`) of an object (`o:` and its class's symbol), in base64 or as bytes; and the
-  // classes Ruby gadget chains are made of (RubyGems' and Net's, which run a command when read back).
-  // A Rails session cookie is a Marshal hash (`BAh7`), not an object.
+  // gadget classes. A Rails session cookie is a Marshal hash (`BAh7`), not an object (rubyMarshal).
   { re: new RegExp(`${B64_START}BAhvO[g-v]`, "g"), rule: "deserialization.ruby-marshal", strength: 0.85 },
   { re: /\x04\x08o:/g, rule: "deserialization.ruby-marshal", strength: 0.9 },
-  { re: /\b(?:Net::WriteAdapter|Gem::(?:StubSpecification|Source::SpecificFile|Package::TarReader|RequestSet::Lockfile)|DeprecatedInstanceVariableProxy)\b/g, rule: "deserialization.ruby-gadget", strength: 0.85 },
+  { re: new RegExp(String.raw`\b(?:${RUBY_GADGETS})\b`, "g"), rule: "deserialization.ruby-gadget", strength: 0.85 },
   // Python's jsonpickle builds the object (`py/object`), calls the callable (`py/reduce`, `py/function`) it names.
-  { re: /["']py\/(?:object|type|function|reduce|newobj)["']\s*:\s*(?:\[\s*\{\s*["']py\/(?:function|type)["']\s*:\s*)?["'](?:os|posix|nt|subprocess|builtins|__builtin__|commands|pty|socket|sys|importlib|pickle)\.\w+/g, rule: "deserialization.jsonpickle", strength: 0.95 },
+  { re: new RegExp(String.raw`["']py\/(?:object|type|function|reduce|newobj)["']\s*:\s*(?:\[\s*\{\s*["']py\/(?:function|type)["']\s*:\s*)?["'](?:${PYTHON_RUNNERS})\.\w+`, "g"), rule: "deserialization.jsonpickle", strength: 0.95 },
   { re: /["']py\/(?:reduce|function)["']\s*:/g, rule: "deserialization.jsonpickle", strength: 0.8 },
   // Node.js: node-serialize's function marker (the function is built with eval when read) and funcster's.
   { re: /_\$\$ND_FUNC\$\$_|\b__js_function\b/g, rule: "deserialization.node-function", strength: 0.9 },
@@ -92,7 +100,7 @@ function phpObjects(s: string, out: Finding[]): void {
  * gadgets.
  */
 const RUBY_MARSHAL_BASE64 = new RegExp(`${B64_START}BAh[bvVJ7][A-Za-z0-9+/=]{8,}`, "g");
-const RUBY_GADGET_CLASS = /Net::WriteAdapter|Gem::(?:Requirement|Installer|SpecFetcher|StubSpecification|Source::SpecificFile|Package::TarReader|RequestSet)|DeprecatedInstanceVariableProxy|\bERB\b/;
+const RUBY_GADGET_CLASS = new RegExp(String.raw`${RUBY_GADGETS}|Gem::(?:Requirement|Installer|SpecFetcher|RequestSet)|\bERB\b`);
 const RUBY_NAMESPACED_OBJECT = /[oUcm]:.{0,2}[A-Z]\w*::[A-Z]/;
 const RUBY_MARSHAL_READ = 87_384; // base64 characters of 64 KiB
 
@@ -213,7 +221,7 @@ const XSTREAM_ELEMENT = new RegExp(`^(?:${JAVA_PLATFORM_CLASS}|dynamic-proxy)$`)
 
 /** jsonpickle's keys that name what to build or call, and the modules whose callables run a command or code. */
 const JSONPICKLE_KEY = /^py\/(?:object|type|function|reduce|newobj)$/;
-const PYTHON_RUNNER = /^(?:os|posix|nt|subprocess|builtins|__builtin__|commands|pty|socket|sys|importlib|pickle)\.\w+/;
+const PYTHON_RUNNER = new RegExp(String.raw`^(?:${PYTHON_RUNNERS})\.\w+`);
 
 /** Characters one of the forms needs. */
 const TRIGGER = /_FUNC\$|__js_|rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|type|System\.|<java|<object|gA[JNRSVW]|\n|\.\w+\.\w+\.\w+|sorted-set|dynamic-proxy|<(?:sun|com\.sun|jdk)\.|AAEAAAD|0001000000ff|ObjectDataProvider|clr-namespace|BAh[bvVJ7]|\x04\x08o:|::|py\/|jdbc:/i;

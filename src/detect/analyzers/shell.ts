@@ -261,12 +261,12 @@ export function commandOf(word: string): { name: string; tier: Tier } | null {
   const tier = UNIX.get(word);
   if (tier) return { name: word, tier };
   const lower = word.toLowerCase();
-  const program = lower.endsWith(".exe") ? lower.slice(0, -4) : lower;
   // `%ComSpec%` holds the path of cmd.exe.
-  const winBase = program === "%comspec%" ? "cmd" : program.slice(program.lastIndexOf("\\") + 1);
+  const program = lower === "%comspec%" ? "%systemroot%\\system32\\cmd" : lower.endsWith(".exe") ? lower.slice(0, -4) : lower;
+  const winBase = program.slice(program.lastIndexOf("\\") + 1);
   const win = WINDOWS.get(winBase);
   // `cmd`, `C:\Windows\System32\cmd.exe`, `%SystemRoot%\system32\cmd.exe`.
-  if (win && (winBase === program || /^(?:[a-z]:|%\w+%)\\/.test(program) || program === "%comspec%")) return { name: winBase, tier: winBase === program ? win : "tool" };
+  if (win && (winBase === program || /^(?:[a-z]:|%\w+%)\\/.test(program))) return { name: winBase, tier: winBase === program ? win : "tool" };
   const slash = word.lastIndexOf("/");
   if (slash < 0) return null;
   const dir = word.slice(0, slash);
