@@ -189,8 +189,9 @@ const HTML_REFERENCE = /&(?:#[0-9]|#[xX][0-9A-Fa-f]|[A-Za-z][A-Za-z0-9]{0,31};?)
 
 /**
  * The first of URL decoding, JS escapes, HTML entities and NFKC (compatibility forms of ASCII) that
- * applies and changes the text. URL decoding is read as lenient servers read it (`%uXXXX`, overlong UTF-8), and a text already decoded
- * once that holds an overlong sequence (`..%c0%af` reaches a leaf as `..À¯`) is folded: both are "url".
+ * applies and changes the text. URL decoding is read as lenient servers read it (`%uXXXX`, overlong
+ * UTF-8, ASP's dropped lone `%`), and a text already decoded once that holds an overlong sequence
+ * (`..%c0%af` reaches a leaf as `..À¯`) is folded: both are "url".
  * `percentDecoded` says the text came out of a percent decoding (a parameter, the path, a cookie).
  */
 export function decodeWholeText(text: string, percentDecoded = true): { encoding: Encoding; text: string } | null {
@@ -203,12 +204,27 @@ export function decodeWholeText(text: string, percentDecoded = true): { encoding
 
 type WholeTextDecoding = (text: string, percentDecoded: boolean) => { encoding: Encoding; text: string } | null;
 
+/**
+ * A `%` that starts no escape before a letter or digit (`%S%E%L%E%C%T`): classic ASP on IIS drops it,
+ * so that a value spelled with one before each character reaches the application as the word.
+ */
+const LONE_PERCENT = /%(?![0-9A-Fa-f]{2}|[uU][0-9A-Fa-f]{4})/g;
+const LONE_PERCENT_IN_WORD = /%(?![0-9A-Fa-f]{2}|[uU][0-9A-Fa-f]{4})(?=[A-Za-z0-9])/g;
+/** Lone percents before a letter or digit a value needs for that reading: prose has a `50%` or two, not a word spelled so. */
+const MIN_LONE_PERCENTS = 3;
+
+function withoutLonePercents(text: string): string {
+  const inWords = text.match(LONE_PERCENT_IN_WORD);
+  return inWords !== null && inWords.length >= MIN_LONE_PERCENTS ? text.replace(LONE_PERCENT, "") : text;
+}
+
 const WHOLE_TEXT_DECODINGS: WholeTextDecoding[] = [
   (text, percentDecoded) => {
-    if (text.indexOf("%") !== -1 && PERCENT_ESCAPE.test(text)) {
+    const source = text.indexOf("%") === -1 ? text : withoutLonePercents(text);
+    if (source !== text || (text.indexOf("%") !== -1 && PERCENT_ESCAPE.test(text))) {
       // Without whitespace the text is still form-encoded, `+` for a space (as PHP's urldecode and Java's
       // URLDecoder read it); with whitespace it was decoded before and a `+` is a plus.
-      const t = percentDecodeLenient(text, !WHITESPACE.test(text));
+      const t = percentDecodeLenient(source, !WHITESPACE.test(source));
       if (t !== text) return { encoding: "url", text: t };
     }
     const folded = percentDecoded ? foldOverlongLatin1(text) : null;
@@ -426,7 +442,27 @@ function decodeBase64Run(s: string, start: number, end: number, min: number, inf
   // Bytes that are no text may be compressed: gzip or deflate in base64 (a state blob, a SAML request),
   // whatever its groups look like (a gzip stream may open with a file name in plain letters).
   const inflated = inflate(bytes);
-  return inflated && bytesAsText(inflated);
+  if (inflated) return bytesAsText(inflated) ?? serializedObjects(inflated);
+  return serializedObjects(bytes);
+}
+
+/**
+ * Binary streams that rebuild objects when read: Java serialization (`AC ED 00 05`), .NET's
+ * BinaryFormatter (`00 01 00 00 00 FF FF FF FF`) and an ObjectStateFormatter stream holding one
+ * (`FF 01 32`: a LosFormatter payload, a forged ViewState), Python pickle protocols 2 to 5 (`80 02`..`80 05`).
+ * They are no text, but the classes they name and their headers are the deserialization analyzer's
+ * evidence, also once compressed: they are read byte for byte (latin1). Other binary stays unread.
+ */
+const SERIALIZED_MAGIC: readonly (readonly number[])[] = [
+  [0xac, 0xed, 0x00, 0x05],
+  [0x00, 0x01, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff],
+  [0xff, 0x01, 0x32],
+  [0x80, 0x02], [0x80, 0x03], [0x80, 0x04], [0x80, 0x05],
+];
+
+function serializedObjects(bytes: Uint8Array): string | null {
+  const opens = SERIALIZED_MAGIC.some((magic) => magic.every((b, i) => bytes[i] === b));
+  return opens ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1") : null;
 }
 
 /**

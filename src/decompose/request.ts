@@ -4,8 +4,10 @@
  *
  * Headers: every header an attacker can fill is judged (Shellshock works in any header, SQLi sits in
  * X-Forwarded-For, XSS in Accept), whatever browsers usually send in it. Only these are left out:
- * - `host`: it chose this server and site; judging it would make every request to an IP address or
- *   `localhost` look like SSRF;
+ * - `host` when it is a host name or address with a port, as every client sends it: it chose this
+ *   server and site, and judging it would make every request to an IP address or `localhost` look
+ *   like SSRF. Anything else in it (`ELT(1=1,SLEEP(5))`, `x'<"`) is what a scanner put there for an
+ *   application that writes the host into a query, a link or a log, and is judged;
  * - `content-length`, `connection`: framing read by the server itself before any application sees it;
  * - `cookie`: judged cookie by cookie;
  * - `referer`, `origin`: judged as URLs (their path and query), never whole (see url.ts).
@@ -19,7 +21,9 @@ import { GenerationalCache } from "../core/generational-cache.ts";
 import { isPlainName, type LeafSink } from "./sink.ts";
 import { addSourceUrlLeaves } from "./url.ts";
 
-const SKIPPED_HEADERS = new Set(["host", "content-length", "connection", "cookie"]);
+const SKIPPED_HEADERS = new Set(["content-length", "connection", "cookie"]);
+/** A host name, IPv4 or bracketed IPv6 address, with a port or not: the Host every client sends. */
+const PLAIN_HOST = /^(?:[A-Za-z0-9_-]+\.)*[A-Za-z0-9_-]*\.?(?::\d{0,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{0,5})?$/;
 const SOURCE_URL_HEADERS = new Set(["referer", "origin"]);
 
 /**
@@ -103,7 +107,7 @@ export function addCookieLeaves(sink: LeafSink, req: HttpRequest): void {
 /** Headers (`header.<name>`), Referer and Origin as URLs. */
 export function addHeaderLeaves(sink: LeafSink, req: HttpRequest): void {
   for (const [name, value] of req.headers) {
-    if (SKIPPED_HEADERS.has(name) || !value) continue;
+    if (SKIPPED_HEADERS.has(name) || !value || (name === "host" && PLAIN_HOST.test(value))) continue;
     if (!addHeader(sink, name, value)) return;
   }
 }

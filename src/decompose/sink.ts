@@ -33,6 +33,12 @@ const PROPERTY_PATH = /^[^.]+\.[^.]+\./;
  * string value to be a leaf).
  */
 const PROTOTYPE_NAME = /__proto__|(?:^|[.[])prototype(?:$|[.\]])/;
+/**
+ * A long name in the base64 alphabet, in both cases and with a digit: base64 of a payload sent as a
+ * parameter's name (an application that reads its parameters' names, as PHP's `$_GET` gives them, or
+ * logs them). A key leaf, so that it is decoded; names such as `productId` or `g-recaptcha-response` are not.
+ */
+const BASE64_NAME = /^(?=[^]*[A-Z])(?=[^]*[a-z])(?=[^]*\d)[A-Za-z0-9_-]+$/;
 
 /**
  * A name worth judging as a key leaf (`<script>`, `$where`, `a'or'1`, `java.lang.Runtime`,
@@ -40,7 +46,7 @@ const PROTOTYPE_NAME = /__proto__|(?:^|[.[])prototype(?:$|[.\]])/;
  */
 export function isPlainName(name: string): boolean {
   // `proto` first: most names are no prototype, and a key is tested for every JSON member.
-  return PLAIN_NAME.test(name) && !PROPERTY_PATH.test(name) && !(name.indexOf("proto") !== -1 && PROTOTYPE_NAME.test(name));
+  return PLAIN_NAME.test(name) && !PROPERTY_PATH.test(name) && !(name.indexOf("proto") !== -1 && PROTOTYPE_NAME.test(name)) && !(name.length >= 16 && BASE64_NAME.test(name));
 }
 
 export class LeafSink {

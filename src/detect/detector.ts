@@ -12,7 +12,7 @@ import { withoutServedProbes } from "./site/served-probes.ts";
 import { runningLineage, SiteModel } from "./site/model.ts";
 import { severityOf, type Reason, type Verdict } from "./verdict.ts";
 import { strongest } from "./analyzers/finding.ts";
-import { withProof } from "./generic/proof.ts";
+import { withProof, withSeverestClass } from "./generic/proof.ts";
 import type { RequestFlag } from "../decompose/leaf.ts";
 import bundledGeneric from "../../models/generic/model.onnx" with { type: "file" };
 
@@ -101,9 +101,10 @@ export class Detector {
     const genericThreshold = this.generic.meta.threshold;
     const scored = (await this.generic.scoreRequests(requests)).map((g) => withProof(g, genericThreshold, this.generic.classes));
     const scanner = this.generic.classes.indexOf("scanner");
-    const generic = siteModel ? scored.map((g, i) => withoutServedProbes(g, requests[i]!, siteModel.profile, scanner)) : scored;
-    const site = siteModel ? await siteModel.score(requests, generic.map((g) => g.score)) : null;
+    const served = siteModel ? scored.map((g, i) => withoutServedProbes(g, requests[i]!, siteModel.profile, scanner)) : scored;
+    const site = siteModel ? await siteModel.score(requests, served.map((g) => g.score)) : null;
     const threshold = this.threshold;
+    const generic = served.map((g) => withSeverestClass(g, threshold, this.generic.classes));
     const modelVersion = this.versionWith(siteModel);
     return requests.map((_, i) => {
       const g = generic[i]!;
@@ -134,7 +135,11 @@ export class Detector {
    */
   private genericReasons(g: GenericScore): Reason[] {
     const reasons: Reason[] = [];
-    const found = g.leaves.filter((l) => l.findings.length > 0).sort((a, b) => b.attack - a.attack);
+    // The leaf the request's class came from first (withSeverestClass may have chosen it over a
+    // higher-scoring one), in that class; then the others, most suspicious first.
+    const top = g.top >= 0 ? g.leaves[g.top]! : null;
+    const found = g.leaves.filter((l) => l.findings.length > 0 && l !== top).sort((a, b) => b.attack - a.attack);
+    if (top?.findings.length) found.unshift({ ...top, cls: g.cls });
     for (const { leaf, findings, cls, attack } of found.slice(0, MAX_LEAF_REASONS)) {
       if (attack < 0.5 && !(reasons.length === 0 && this.options.explainAll)) break;
       const name = this.generic.classes[cls]!;

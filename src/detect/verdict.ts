@@ -36,6 +36,11 @@ const HIGH = new Set(["xss", "traversal", "ssrf", "nosqli", "ldapi", "xpath", "a
  * context-dependent classes (scanner, open redirect, CRLF, session fixation) are medium and the site
  * model's anomalies low or medium.
  */
+/** How severe a class is whatever its score: 2 for the critical set, 1 for the high one, 0 for the context-dependent rest. */
+export function classRank(attackType: string): number {
+  return CRITICAL.has(attackType) ? 2 : HIGH.has(attackType) ? 1 : 0;
+}
+
 export function severityOf(attackType: string | null, score: number, isAnomaly: boolean): Severity {
   if (!isAnomaly || !attackType) return "none";
   if (CRITICAL.has(attackType)) return score >= 0.9 ? "critical" : "high";

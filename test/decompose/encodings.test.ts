@@ -20,6 +20,14 @@ describe("whole-text decodings", () => {
     expect(decodeWholeText("100% sure")).toBeNull();
   });
 
+  test("a value spelled with a lone % before each character is read as ASP on IIS reads it, the % dropped", () => {
+    expect(decodeWholeText("%S%E%L%E%C%T %S%L%E%E%P(%5)")).toEqual({ encoding: "url", text: "SELECT SLEEP(5)" });
+    expect(decodeWholeText("%(%/%*%!%C%A%S%E%*%/%2F")).toEqual({ encoding: "url", text: "(/*!CASE*//" });
+    // Prose's percentages spell no word.
+    expect(decodeWholeText("50% off and 5% more, 20%!")).toBeNull();
+    expect(decodeWholeText("up 5%a day, 3%b")).toBeNull();
+  });
+
   test("compatibility forms of ASCII are folded as NFKC folds them; CJK prose's own punctuation is not a reason to", () => {
     const folds: [string, string][] = [
       ["＇ ＵＮＩＯＮ ＳＥＬＥＣＴ 1--", "' UNION SELECT 1--"],
@@ -155,6 +163,18 @@ describe("runs", () => {
     expect(decodeBase64Runs(deflateRawSync(saml).toString("base64"), inflating())).toEqual([]);
     const random = Buffer.from(Array.from({ length: 96 }, (_, i) => (i * 73 + 11) % 256)).toString("base64");
     expect(decodeBase64Runs(random, inflating(true))).toEqual([]);
+  });
+
+  test("a serialized object stream (Java, .NET BinaryFormatter or ObjectStateFormatter, pickle) is read byte for byte, also compressed; other binary is not", () => {
+    const java = Buffer.concat([Buffer.from([0xac, 0xed, 0, 5, 0x73, 0x72, 0, 0x3a]), Buffer.from("org.apache.commons.collections.functors.InvokerTransformer")]);
+    expect(decodeBase64Runs(gzipSync(java).toString("base64"), inflating())).toEqual([java.toString("latin1")]);
+    const binaryFormatter = Buffer.concat([Buffer.from([0, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0, 0, 0, 0, 0, 0x0c, 2]), Buffer.from("Microsoft.PowerShell.Editor, Version=3.0.0.0")]);
+    const losFormatter = Buffer.concat([Buffer.from([0xff, 1, 0x32, binaryFormatter.length]), binaryFormatter]);
+    expect(decodeBase64Runs(losFormatter.toString("base64"), inflating())).toEqual([losFormatter.toString("latin1")]);
+    // An ordinary ViewState (a Pair, `FF 01 0F`) and other binary stay unread.
+    const viewState = Buffer.concat([Buffer.from([0xff, 1, 0x0f, 0x0f, 0x05, 0x0a, 0x2d, 0x31, 0x35, 0x39, 0x34, 0x0f, 0x16, 2, 0x1e]), Buffer.from(Array.from({ length: 40 }, (_, i) => (i * 37) % 256))]);
+    expect(decodeBase64Runs(viewState.toString("base64"), inflating())).toEqual([]);
+    expect(decodeBase64Runs(gzipSync(Buffer.from(Array.from({ length: 200 }, (_, i) => (i * 73 + 11) % 256))).toString("base64"), inflating())).toEqual([]);
   });
 
   test("compressed runs inflate within one budget per request: a bomb, or bombs nested in bombs, cost a bounded amount", () => {

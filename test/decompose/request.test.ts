@@ -84,11 +84,21 @@ describe("headers", () => {
     "Origin: http://127.0.0.1:8080",
   ]);
 
-  test("every header that can carry client text is a leaf; host, framing and cookie are not", () => {
+  test("every header that can carry client text is a leaf; a plain host, framing and cookie are not", () => {
     const s = sink();
     addHeaderLeaves(s, req);
     expect(paths(s.leaves)).toEqual(["header.user-agent", "header.accept", "header.x-forwarded-for", "header.accept-language", "header.referer.path", "header.referer.query.page"]);
     expect(leafAt(s.leaves, "header.accept")).toMatchObject({ location: "header", name: "accept", text: "<script>alert(1)</script>" });
+  });
+
+  test("a Host that is no host name or address with a port is judged; a plain one is not", () => {
+    const hostLeaves = (host: string) => {
+      const s = sink();
+      addHeaderLeaves(s, request(["GET / HTTP/1.1", `Host: ${host}`]));
+      return s.leaves.map((l) => [l.path, l.text]);
+    };
+    for (const plain of ["shop.example.com", "127.0.0.1:18490", "[::1]:8080", "localhost", "xn--bcher-kva.example."]) expect(hostLeaves(plain)).toEqual([]);
+    for (const odd of ["ELT(8030=8030,SLEEP(5))", "127.0.0.1:18490'IakkvP<'\">MXsIyU", "<script>alert(1)</script>"]) expect(hostLeaves(odd)).toEqual([["header.host", odd]]);
   });
 
   test("the Referer's query is judged like the site's own; the Referer and Origin URLs are not leaves", () => {

@@ -11,6 +11,13 @@ describe("LeafSink", () => {
     // The way to an object's prototype, judged even when the value under it is no string.
     for (const proto of ["__proto__", "prototype", "__proto__[isAdmin]", "a[constructor][prototype][x]"]) expect(isPlainName(proto)).toBe(false);
     for (const plain of ["prototypeId", "isPrototype", "prototypes"]) expect(isPlainName(plain)).toBe(true);
+    // A long name in the base64 alphabet, both cases and a digit, may be a payload sent as a name: decoded as a key leaf.
+    const payload = Buffer.from("' UNION SELECT password FROM users--").toString("base64url");
+    expect(isPlainName(payload)).toBe(false);
+    for (const plain of ["selectedProductId", "g-recaptcha-response", "__RequestVerificationToken", "utm_campaign_2026"]) expect(isPlainName(plain)).toBe(true);
+    const named = sink({ expand: true });
+    named.key("query", `query.${payload}`, payload);
+    expect(named.leaves.map((l) => l.text)).toContain("' UNION SELECT password FROM users--");
     const s = sink();
     s.key("query", "query.id", "id");
     s.key("query", "query.$ne", "$ne");

@@ -47,6 +47,19 @@ describe("generic model", () => {
     });
   }
 
+  test("a scanner's User-Agent does not hide the injection it sends: the request is reported, and blocked, as the severer class", async () => {
+    const [v] = await detector.judge([get("/products?id=1", "User-Agent: sqlmap/1.7.2#stable (https://sqlmap.org)\nReferer: http://shop.test/products AND 6042=9830-- wCYy")]);
+    expect(v).toMatchObject({ isAnomaly: true, attackType: "sqli", severity: "critical" });
+    expect(v!.reasons[0]).toMatchObject({ field: "header.referer.path", name: "sqli" });
+    expect(v!.reasons.some((r) => r.field === "header.user-agent" && r.name === "scanner")).toBe(true);
+  });
+
+  test("a Host that is no host name is judged", async () => {
+    const [v] = await detector.judge([req("GET / HTTP/1.1\nHost: ELT(8030=8030,SLEEP(5))\n")]);
+    expect(v).toMatchObject({ isAnomaly: true, attackType: "sqli" });
+    expect(v!.reasons[0]!.field).toBe("header.host");
+  });
+
   test("a command injected into a path segment is flagged: the analyzer's proof is not talked down by the rest of the path", async () => {
     const [v] = await detector.judge([get("/tienda1/publico/%3Bnetstat%20-a%3B")]);
     expect(v!.isAnomaly).toBe(true);

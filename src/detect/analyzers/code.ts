@@ -93,18 +93,20 @@ function phpCalls(s: string, out: Finding[]): void {
 
 /**
  * A value that ends the statement it lands in and makes a call as one of its own (`;print(md5(1));`,
- * `';die(md5(x));$a='`, `1;foo(1);`): what reaches an `eval` of a string the value is spliced into, in
- * PHP, Perl or JavaScript alike, and how scanners confirm one (the hash of a marker printed back). A
+ * `';die(md5(x));$a='`, `1;foo(1);`), or joins one to the string it closed (`'.exit(md5(x));//`):
+ * what reaches an `eval` of a string the value is spliced into, in PHP, Perl or JavaScript alike, and
+ * how scanners confirm one (the hash of a marker printed back). A
  * short token and a closing quote or bracket may come first; the call follows the `;` at once, as code
  * written to be short does (prose puts a space there: `Tom; Jerry(cat);`), and ends its statement too.
  * No benign corpus value starts so. A call of a call or of a variable is code for sure. (Each space run
  * has one place to go: a long run of spaces before `(;` costs one pass, not a cubic backtrack.)
  */
-const STATEMENT_CALL = /^\s*(?:[\w'"]{1,12}\s*)?(?:\)+\s*)?;[A-Za-z_]\w*\(\s*(\$|[A-Za-z_]\w*\s*\()?[^;]{0,256}\)\s*;/;
+const STATEMENT_CALL = /^\s*(?:[\w'"]{1,12}\s*)?(?:\)+\s*)?(?:;|(?<=['"])\.)[A-Za-z_]\w*\(\s*(\$|[A-Za-z_]\w*\s*\()?[^;]{0,256}\)\s*;/;
 
 function statementCall(s: string, out: Finding[]): void {
   const m = STATEMENT_CALL.exec(s);
-  if (m) out.push(finding("code-injection", "code.statement-call", m[1] ? 0.85 : 0.75, s.indexOf(";"), m[0].length));
+  // The evidence starts at the separator: what comes before it (a short token, a quote) is no code.
+  if (m) out.push(finding("code-injection", "code.statement-call", m[1] ? 0.85 : 0.75, m[0].search(/[;.]/), m[0].length));
 }
 
 /** PHP functions that hand their argument to a shell. */

@@ -53,6 +53,7 @@ const HEADER_SHAPED = /^[a-z0-9]+(?:-[a-z0-9]+)+$/;
 /** A second request smuggled after the break: `GET / HTTP/1.1`. */
 const REQUEST_LINE = /^[A-Z]{3,10} [^\s]{1,256} HTTP\/\d(?:\.\d)?\b/;
 const LINE_BREAK = /[\r\n\u560a\u560d]/;
+const URL_START = /^[A-Za-z][\w+.-]*:\/\//;
 
 function isBreak(code: number): boolean {
   return code === 10 || code === 13 || code === 0x560a || code === 0x560d;
@@ -172,7 +173,8 @@ export const crlfAnalyzer: Analyzer = {
     // A value that starts with a header line is a header block someone reports (telemetry of a
     // response, a pasted request), not a value broken out of one.
     // So is a multipart body the decompose stage could not split (it starts with its boundary).
-    if (headerAt(text, 0) || text.startsWith("--")) return splitFinding;
+    // A URL's scheme (`http://site\r\nX: y`) is no header name.
+    if ((headerAt(text, 0) && !URL_START.test(text)) || text.startsWith("--")) return splitFinding;
     const inBody = input.location === "body";
     let best: Finding | null = strongest(splitFinding[0] ?? null, mayEscape ? escapedBreaks(text, backslash, inBody) : null);
     if (first < 0) return best ? [best] : [];

@@ -60,6 +60,7 @@ const PATTERNS: Pattern[] = [
   // .NET BinaryFormatter: the stream header (`00 01 00 00 00 FF FF FF FF 01 ...`) in base64 or hex.
   { re: new RegExp(`${B64_START}AAEAAAD/////`, "g"), rule: "deserialization.dotnet-binary", strength: 0.9 },
   { re: /(?<![0-9a-f])0001000000ffffffff01/gi, rule: "deserialization.dotnet-binary", strength: 0.9 },
+  { re: /\x00\x01\x00\x00\x00\xff\xff\xff\xff\x01/g, rule: "deserialization.dotnet-binary", strength: 0.9 },
   // XAML that builds a process: ObjectDataProvider calling a method, or the System.Diagnostics namespace bound.
   { re: /<(?:\w+:)?ObjectDataProvider\b[^>]{0,300}\bMethodName\s*=|clr-namespace:System\.Diagnostics\b/g, rule: "deserialization.dotnet-gadget", strength: 0.9 },
   // Ruby Marshal (`04 08`) of an object (`o:` and its class's symbol), in base64 or as bytes; and the
@@ -224,7 +225,7 @@ const JSONPICKLE_KEY = /^py\/(?:object|type|function|reduce|newobj)$/;
 const PYTHON_RUNNER = new RegExp(String.raw`^(?:${PYTHON_RUNNERS})\.\w+`);
 
 /** Characters one of the forms needs. */
-const TRIGGER = /_FUNC\$|__js_|rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|type|System\.|<java|<object|gA[JNRSVW]|\n|\.\w+\.\w+\.\w+|sorted-set|dynamic-proxy|<(?:sun|com\.sun|jdk)\.|AAEAAAD|0001000000ff|ObjectDataProvider|clr-namespace|BAh[bvVJ7]|\x04\x08o:|::|py\/|jdbc:/i;
+const TRIGGER = /_FUNC\$|__js_|rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|type|System\.|<java|<object|gA[JNRSVW]|\n|\.\w+\.\w+\.\w+|sorted-set|dynamic-proxy|<(?:sun|com\.sun|jdk)\.|AAEAAAD|0001000000ff|\x00\x01\x00\x00\x00\xff|ObjectDataProvider|clr-namespace|BAh[bvVJ7]|\x04\x08o:|::|py\/|jdbc:/i;
 
 export const deserializationAnalyzer: Analyzer = {
   name: "deserialization",

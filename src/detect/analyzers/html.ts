@@ -90,6 +90,19 @@ function plusReadingHits(s: string): Hit[] {
   return PLUS_IN_TAG.test(s) ? markupHits(s.replaceAll("+", " ")) : [];
 }
 
+/**
+ * A tag's name split by a whole tag (`<scr<script>ipt src=...>`): a filter that deletes `<script>` once
+ * joins the halves into the tag it meant to remove. The value is read as that filter leaves it; its
+ * spans are not the value's, so the whole value is the evidence.
+ */
+const SPLIT_TAG_NAME = /(<\/?[A-Za-z]+)<\/?[A-Za-z][^<>]{0,64}>(?=[A-Za-z])/g;
+
+function strippedReadingHits(s: string): Hit[] {
+  SPLIT_TAG_NAME.lastIndex = 0;
+  if (!SPLIT_TAG_NAME.test(s)) return [];
+  return markupHits(s.replace(SPLIT_TAG_NAME, "$1")).map((h) => ({ ...h, start: 0, end: s.length }));
+}
+
 /** The strongest finding of each construct (its first span on ties): a value with 200,000 `eval(` is one finding, not 200,000. */
 function toFindings(hits: Hit[]): Finding[] {
   const findings: Finding[] = [];
@@ -105,7 +118,7 @@ export const htmlAnalyzer: Analyzer = {
     if (!MAY_HOLD_SCRIPT.test(s)) return toFindings(charset);
     const hits: Hit[] = [];
     // In this order: on ties the first span of a construct is kept.
-    for (const found of [markupHits(s), attributeBreakoutHits(s), bareUrlHits(s), embeddedUrlHits(s), plusReadingHits(s), dtdDefaultHits(s), reflectionProbeHits(s)]) for (const h of found) hits.push(h);
+    for (const found of [markupHits(s), attributeBreakoutHits(s), bareUrlHits(s), embeddedUrlHits(s), plusReadingHits(s), strippedReadingHits(s), dtdDefaultHits(s), reflectionProbeHits(s)]) for (const h of found) hits.push(h);
     for (const h of checkJs(s, 0, s.length, "bare")) hits.push({ ...h, construct: `js-${h.construct}` });
     for (const h of charset) hits.push(h);
     return toFindings(hits);

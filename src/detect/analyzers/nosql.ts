@@ -22,6 +22,12 @@ const CODE_OPERATORS = new Set(["where", "function", "accumulator"]);
 const QUERY_OPERATORS = new Set([
   "ne", "gt", "gte", "lt", "lte", "nin", "in", "eq", "regex", "exists", "not", "or", "nor", "and", "elemmatch", "expr", "type", "all", "size", "mod", "text", "options", "jsonschema",
 ]);
+/**
+ * Aggregation stages that reach past the query's own collection: `$lookup`, `$graphLookup` and
+ * `$unionWith` read another one (`users`), `$out` and `$merge` write one. An application that passes a
+ * client's pipeline to `aggregate` hands over every collection.
+ */
+const STAGE_OPERATORS = new Set(["lookup", "graphlookup", "unionwith", "out", "merge"]);
 /** Field names whose comparison decides a login or a token check. */
 const CREDENTIAL_FIELD = /pass|pwd|user|login|email|token|secret|auth|session|pin$|otp|code$/i;
 
@@ -29,7 +35,14 @@ function operatorAt(text: string, dollar: number): [string, number] | null {
   let j = dollar + 1;
   while (j < text.length && j - dollar <= 16 && /[A-Za-z]/.test(text[j]!)) j++;
   const op = text.slice(dollar + 1, j).toLowerCase();
-  return CODE_OPERATORS.has(op) || QUERY_OPERATORS.has(op) ? [op, j] : null;
+  return CODE_OPERATORS.has(op) || QUERY_OPERATORS.has(op) || STAGE_OPERATORS.has(op) ? [op, j] : null;
+}
+
+/** The finding of an operator: code runs; a stage reaches other collections; a comparison widens a match, most on a credential. */
+function operatorFinding(op: string, credential: () => boolean, start: number, end: number): Finding {
+  if (CODE_OPERATORS.has(op)) return find("code-operator", 0.9, start, end);
+  if (STAGE_OPERATORS.has(op)) return find("pipeline-stage", 0.85, start, end);
+  return find("query-operator", credential() ? 0.85 : 0.6, start, end);
 }
 
 /** The field an operator key applies to: `password` in `password[$ne]` or `body.json.password.$ne`. */
@@ -50,8 +63,7 @@ function keyFindings(input: AnalyzerInput, out: Finding[]): void {
     if (d !== 0 && text[d - 1] !== "[") continue;
     const op = operatorAt(text, d);
     if (!op || (d !== 0 && text[op[1]] !== "]") || (d === 0 && op[1] !== text.length)) continue;
-    const strength = CODE_OPERATORS.has(op[0]) ? 0.9 : CREDENTIAL_FIELD.test(fieldOf(input, d)) ? 0.85 : 0.6;
-    out.push(find(CODE_OPERATORS.has(op[0]) ? "code-operator" : "query-operator", strength, d, op[1]));
+    out.push(operatorFinding(op[0], () => CREDENTIAL_FIELD.test(fieldOf(input, d)), d, op[1]));
     return;
   }
 }
@@ -92,12 +104,10 @@ function valueOperatorFindings(input: AnalyzerInput, out: Finding[]): void {
     const opensObject = text[before] === "{" || text[before] === ",";
     const bracketed = text[d - 1] === "[" && text[op[1]] === "]";
     if (!(opensObject && text[after] === ":") && !bracketed) continue;
-    const code = CODE_OPERATORS.has(op[0]);
-    const credential = CREDENTIAL_FIELD.test(text[before] === "{" ? operatorField(text, before, input.name) : input.name);
-    const strength = code ? 0.9 : credential ? 0.85 : 0.6;
+    const found = operatorFinding(op[0], () => CREDENTIAL_FIELD.test(text[before] === "{" ? operatorField(text, before, input.name) : input.name), Math.max(before, 0), op[1]);
     // Every operator is read: a filter's first one hides no credential's or code's after it.
-    if (!best || strength > best.strength) best = find(code ? "code-operator" : "query-operator", strength, Math.max(before, 0), op[1]);
-    if (strength >= 0.9) break;
+    if (!best || found.strength > best.strength) best = found;
+    if (found.strength >= 0.9) break;
   }
   if (best) out.push(best);
 }

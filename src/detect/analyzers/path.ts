@@ -536,6 +536,7 @@ const INCLUDE_NAME = /(?:^|[_\-[.])(?:file|page|inc|include|path|dir|root|templa
 const CONFIG_NAME = /(?:^|[_[.])(?:inc|include|path|dir|root|template|tpl|conf|config|module)(?:$|[\]_])/i;
 const SCRIPT_EXT = /\.(?:php\d?|phtml|txt|inc|sh|pl|py|cgi|asp|aspx|jsp|jspx|rb|gif|jpg|png)$/i;
 const IMAGE_EXT = /\.(?:gif|jpe?g|png)$/i;
+const CODE_EXT = /\.(?:php\d?|phtml|asp|aspx|jsp|jspx|cgi|pl)$/i;
 const REMOTE_URL = /^\s*(?:https?|ftps?):\/\/([^/?#\s]*)([^?#\s]*)(\?[^#\s]*)?/i;
 
 /** Remote file inclusion: a parameter that is a URL the application would fetch and run. */
@@ -555,7 +556,9 @@ function remoteInclusion(s: string, input: AnalyzerInput, out: Finding[]): void 
   else if (/\0/.test(s)) strength = 0.85;
   else if (SCRIPT_EXT.test(urlPath)) {
     const ipHost = /^\[?[\d.:a-f]+\]?(?::\d+)?$/i.test(host) && /\d/.test(host);
-    strength = INCLUDE_NAME.test(input.name) ? (ipHost ? 0.85 : 0.7) : ipHost ? 0.6 : 0;
+    // A server-side script by name (not a text file or an image a page may link to): what an include runs.
+    const named = INCLUDE_NAME.test(input.name) ? (CODE_EXT.test(urlPath) ? 0.8 : 0.7) : 0;
+    strength = ipHost ? Math.max(named && 0.85, 0.6) : named;
   } else if (CONFIG_NAME.test(input.name)) {
     // `_CONF[path]=https://...`, `mosConfig_absolute_path=...`: a PHP setting that names a directory, overwritten with a URL.
     strength = 0.5;
@@ -581,6 +584,12 @@ function pathMarks(s: string): number {
   return marks;
 }
 
+/**
+ * `index.php::$DATA`: a file's default NTFS data stream, named so that Windows opens the file while a
+ * server that maps handlers by extension serves its source.
+ */
+const DATA_STREAM = /[\w.-]::\$DATA\b/i;
+
 /** `\\host\share\file`: Windows fetches it over SMB. */
 const UNC = /^\s*\\\\[\w.-]+\\[\w$.-]+/;
 
@@ -591,9 +600,11 @@ export const pathAnalyzer: Analyzer = {
     if (input.kind === "key" || s.length < 3) return [];
     const marks = pathMarks(s);
     const climb = climbOf(s, input);
-    if (!(marks & SEPARATOR_MARK) && !climb && !((marks & NAME_MARK) && /\.(?:ini|env|htaccess|htpasswd|config|conf|cnf)\b|id_[rde]|0x(?:2e|2f|5c)/i.test(s))) return [];
+    const stream = s.indexOf("::") !== -1 ? DATA_STREAM.exec(s) : null;
+    const streamFinding = stream ? [finding("traversal", "path.data-stream", 0.85, stream.index + 1, stream.index + stream[0].length)] : [];
+    if (!(marks & SEPARATOR_MARK) && !climb && !((marks & NAME_MARK) && /\.(?:ini|env|htaccess|htpasswd|config|conf|cnf)\b|id_[rde]|0x(?:2e|2f|5c)/i.test(s))) return streamFinding;
     const hasScheme = s.indexOf("://") !== -1;
-    const out: Finding[] = climb ? [climb] : [];
+    const out: Finding[] = climb ? [climb, ...streamFinding] : streamFinding;
     const wholeLength = s.trim().length;
     for (const run of pathRuns(s)) judgeRun(run, input, wholeLength, out);
     const spelled = marks & NAME_MARK ? spelledEscapes(s) : null;

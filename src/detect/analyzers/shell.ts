@@ -12,6 +12,7 @@
 import { decodeHTML } from "entities";
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { asciiSet, escapedBreakAt, finding, isAsciiDigit, isAsciiLetter, isSpaceCode, isWideSpace, isWordCode, judgePath, partitionPoint, strongestPerRule } from "./text.ts";
+import { powershellFindings } from "./powershell.ts";
 
 /** How much a command word alone says. */
 export type Tier = "tool" | "lang" | "word";
@@ -932,6 +933,7 @@ function analyzeShell(s: string): Finding[] {
   if (!(chars & (HAS.TRIGGER | HAS.WHOLE))) return [];
   const out: Finding[] = [];
   batchAndFunctions(s, chars, out);
+  powershellFindings(s, out);
   const shock = chars & HAS.PAREN && chars & HAS.BRACE ? SHELLSHOCK.exec(s) : null;
   if (shock) out.push(finding("cmdi", "shell.shellshock", 0.95, shock.index, shock.index + shock[0].length));
   if (chars & HAS.LESS && s.indexOf("<!--") !== -1) {

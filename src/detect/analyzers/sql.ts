@@ -7,16 +7,24 @@
  * decompose stage; comments, executable comments and case are handled by the tokenizer.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { closureRules, findClosure } from "./sql/closure.ts";
+import { appendedProbeRule, closureRules, findClosure } from "./sql/closure.ts";
 import { constructRules } from "./sql/constructs.ts";
 import { escapedFirstQuote, PLAIN_LITERAL, SqlTokens, tokenize } from "./sql/tokens.ts";
 import { asciiSet, isSpaceCode, judgePath, partitionPoint, strongestPerRule } from "./text.ts";
 
-/** Characters SQL injection cannot do without, but for a few keyword-only constructs (`1 UNION SELECT 1`). */
+/**
+ * Characters SQL injection cannot do without, but for a few keyword-only constructs (`1 UNION SELECT
+ * 1`, `1 AND 69 BETWEEN 69 AND 69`, `1 AND 8755 LIKE 8755`).
+ */
 const SQL_CHARS = asciiSet("'\"`;()#-/*=<>|&@,");
-const KEYWORD_ONLY = /union|order|group|xp_|sp_|information_schema|except|intersect/i;
+const KEYWORD_ONLY = /union|order|group|xp_|sp_|information_schema|except|intersect|between|\d\s+(?:not\s+)?(?:r?like|regexp|glob)\b/i;
 
-const QUOTES = [0, 39 /* ' */, 34 /* " */];
+/**
+ * Where the value may sit: in code (a number), in a literal quoted with `'` or `"`, or in a MySQL
+ * identifier quoted with a backtick (`ORDER BY \`<value>\``, where `` 1`,sleep(7)# `` escapes).
+ */
+const QUOTES = [0, 39 /* ' */, 34 /* " */, 96 /* ` */];
+const BACKTICK = 96;
 const NONE: Finding[] = [];
 
 /** Reused across calls: analysis is synchronous, and a megabyte of text needs no fresh token arrays. */
@@ -96,19 +104,25 @@ function analyzeAscii(text: string): Finding[] {
   };
   tokenize(text, 0, bare);
   for (const quote of QUOTES) {
-    if (quote !== 0 && text.indexOf(String.fromCharCode(quote)) < 0) continue;
+    const first = quote === 0 ? 0 : text.indexOf(String.fromCharCode(quote));
+    if (first < 0) continue;
+    // A name in backticks is one word (`price`, `terms.txt`): before a first backtick after words, the
+    // value is prose quoting code (Markdown's `code` spans), not an identifier escaped.
+    if (quote === BACKTICK && /\s/.test(text.slice(0, first))) continue;
     // `\'`: closes the literal for most databases, not for MySQL; both readings are tried.
     const readings = quote !== 0 && escapedFirstQuote(text, quote) ? 2 : 1;
     for (let r = 0; r < readings; r++) {
       // The quoted readings differ from the bare one only until they fall in step with it.
       const tokens = quote === 0 ? bare : quoted;
-      if (quote !== 0) tokenize(text, r === 0 ? quote : quote | PLAIN_LITERAL, quoted, bare);
+      // An identifier knows no backslash escape: it ends at its first lone backtick.
+      if (quote !== 0) tokenize(text, r === 0 && quote !== BACKTICK ? quote : quote | PLAIN_LITERAL, quoted, bare);
       const closure = findClosure(tokens, quote);
       if (closure) closureRules(tokens, closure, report);
       else if (quote !== 0) continue;
       constructRules(tokens, quote !== 0, report);
     }
   }
+  appendedProbeRule(bare, report);
   bare.text = quoted.text = "";
   if (!best.size) breakerProbe(text, report);
   return best.size ? [...best.values()] : NONE;

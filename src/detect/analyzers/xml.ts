@@ -132,22 +132,28 @@ function readEntity(text: string, at: number, i: number, scan: DeclarationScan):
   return lit[2];
 }
 
-/** `<!DOCTYPE` at `at`: an external DTD is a finding unless it is a standard public one. */
+/**
+ * A DTD read from the server's own files or through a scheme only an exploit uses: `file:`, `jar:`,
+ * `netdoc:`, PHP's wrappers, `gopher:`, or a bare absolute path. How error-based XXE reads a local
+ * file (a DTD that redefines one of the system's own DTDs' entities).
+ */
+const LOCAL_DTD = /^\s*(?:(?:file|jar|netdoc|php|expect|gopher|phar):|\/|[A-Za-z]:[\\/]|\\\\)/i;
+
+/**
+ * `<!DOCTYPE` at `at`: an external DTD is a finding unless it is a standard public one; one read from
+ * a local file is the strongest.
+ */
 function readDoctype(text: string, at: number, i: number, scan: DeclarationScan): number {
   i = skipSpaces(text, nameEnd(text, skipSpaces(text, i)));
   const isSystem = wordAt(text, i, "SYSTEM");
   if (!isSystem && !wordAt(text, i, "PUBLIC")) return i;
   const first = scan.literalAt(skipSpaces(text, i + 6));
   if (!first) return i + 6;
-  if (isSystem) {
-    scan.findings.push(find("external-dtd", 0.85, at, first[2]));
-    return first[2];
-  }
-  const second = scan.literalAt(skipSpaces(text, first[2]));
-  const publicId = text.slice(first[0], first[1]);
-  const systemId = second ? text.slice(second[0], second[1]) : "";
+  const second = isSystem ? null : scan.literalAt(skipSpaces(text, first[2]));
+  const systemId = isSystem ? text.slice(first[0], first[1]) : second ? text.slice(second[0], second[1]) : "";
   const end = second ? second[2] : first[2];
-  if (second && !isStandardPublicDtd(publicId, systemId)) scan.findings.push(find("external-dtd", 0.8, at, end));
+  if (!isSystem && (!second || isStandardPublicDtd(text.slice(first[0], first[1]), systemId))) return end;
+  scan.findings.push(find("external-dtd", LOCAL_DTD.test(systemId) ? 0.95 : 0.85, at, end));
   return end;
 }
 

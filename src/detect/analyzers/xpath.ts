@@ -40,8 +40,26 @@ const BREAKOUT_BEFORE = /(?:['"][\s\])]*(?:or|and)\b|['"]?[\s\])]*\|)\s*$/i;
 /** How far back a breakout is looked for. */
 const BREAKOUT_REACH = 16;
 
-function breakoutBefore(text: string, at: number): boolean {
-  return BREAKOUT_BEFORE.test(text.slice(Math.max(0, at - BREAKOUT_REACH), at));
+function breakoutBefore(text: string, at: number, unopened: number): boolean {
+  return (unopened !== -1 && unopened < at) || BREAKOUT_BEFORE.test(text.slice(Math.max(0, at - BREAKOUT_REACH), at));
+}
+
+const UNOPENED_CLOSE = /^\]\s*(?:\/|\|)/;
+
+/**
+ * Where the value closes a predicate it never opened and goes on as a path (`1 or 1=1]/parent::*`), or
+ * -1: it broke out of the predicate it was put in, a number's, with no quote to break out of. A selector
+ * a scraping API takes opens every predicate it closes. Constructs after it are after a breakout.
+ */
+function unopenedClose(text: string): number {
+  if (text.indexOf("]") === -1) return -1;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 91) depth++;
+    else if (c === 93 && --depth < 0) return UNOPENED_CLOSE.test(text.slice(i, i + 4)) ? i : -1;
+  }
+  return -1;
 }
 
 function firstMatch(re: RegExp, text: string): RegExpExecArray | null {
@@ -49,8 +67,8 @@ function firstMatch(re: RegExp, text: string): RegExpExecArray | null {
   return re.exec(text);
 }
 
-function pathFunctionStrength(text: string, m: RegExpExecArray): number {
-  if (breakoutBefore(text, m.index)) return 0.9;
+function pathFunctionStrength(text: string, m: RegExpExecArray, unopened: number): number {
+  if (breakoutBefore(text, m.index, unopened)) return 0.9;
   const argument = m[1]!;
   // `count(/*)`, `name(/*[1])`: the document's root, what blind extraction walks. `count(*)` is SQL's.
   if (argument === "/" || /^name/i.test(argument)) return 0.75;
@@ -63,13 +81,14 @@ export const xpathAnalyzer: Analyzer = {
     const text = input.text;
     if (typeof text !== "string" || !XPATH_HINT.test(text)) return [];
     const out: Finding[] = [];
+    const unopened = unopenedClose(text);
     const fn = firstMatch(PATH_FUNCTION, text);
-    const fnStrength = fn ? pathFunctionStrength(text, fn) : 0;
+    const fnStrength = fn ? pathFunctionStrength(text, fn, unopened) : 0;
     if (fn && fnStrength) out.push(find("path-function", fnStrength, fn.index, fn.index + fn[0].length));
     for (let m = firstMatch(NODE_FUNCTION, text); m; m = NODE_FUNCTION.exec(text)) {
       const start = m.index + m[1]!.length;
       const end = m.index + m[0].length;
-      const breakout = breakoutBefore(text, start);
+      const breakout = breakoutBefore(text, start, unopened);
       const compared = /^\s*(?:[=<>]|!=)/.test(text.slice(end, end + 4)) || text[start - 1] === "[";
       if (breakout || compared) {
         out.push(find("node-function", breakout ? 0.85 : 0.45, start, end));
@@ -77,13 +96,13 @@ export const xpathAnalyzer: Analyzer = {
       }
     }
     const axis = firstMatch(AXIS, text);
-    if (axis) out.push(find("axis", breakoutBefore(text, axis.index) ? 0.85 : 0.45, axis.index, axis.index + axis[0].length));
+    if (axis) out.push(find("axis", breakoutBefore(text, axis.index, unopened) ? 0.85 : 0.45, axis.index, axis.index + axis[0].length));
     const union = UNION_BREAKOUT.exec(text);
     if (union) out.push(find("union-breakout", 0.85, union.index, union.index + union[0].length));
     const predicate = firstMatch(PREDICATE, text);
     if (predicate) {
       const start = predicate.index + predicate[0].indexOf("//");
-      out.push(find("descendant-predicate", breakoutBefore(text, start) ? 0.85 : 0.3, start, predicate.index + predicate[0].length));
+      out.push(find("descendant-predicate", breakoutBefore(text, start, unopened) ? 0.85 : 0.3, start, predicate.index + predicate[0].length));
     }
     return out;
   },

@@ -12,6 +12,9 @@ describe("crlf analyzer", () => {
     expect(f!.strength).toBeGreaterThanOrEqual(0.8);
     expect(text.slice(f!.start, f!.end)).toBe("\r\nSet-Cookie:");
     expect(maxStrength(crlfAnalyzer, leaf("\nLocation: https://evil.example/"))).toBeGreaterThanOrEqual(0.8);
+    // After a URL, whose scheme is no header name that would make the value a header block.
+    expect(maxStrength(crlfAnalyzer, leaf("http://www.example.org\r\nSet-Cookie: sid=attacker"))).toBe(0.9);
+    expect(rules(crlfAnalyzer, leaf("http://www.example.org\r\nx-probe: 3.0.4 version"))).toEqual(["crlf.header-line"]);
   });
 
   test("a second status line, a smuggled request and a body after a blank line split the message", () => {

@@ -107,6 +107,8 @@ describe("deserialization analyzer", () => {
     const binary = Buffer.from([0, 1, 0, 0, 0, 255, 255, 255, 255, 1, 0, 0, 0, 0, 0, 0, 0, 12, 2]);
     expect(s(binary.toString("base64"))).toBe(0.9);
     expect(s(binary.toString("hex"))).toBe(0.9);
+    // Its bytes, as the decompose stage reads a stream found in base64 or compressed (inside an ObjectStateFormatter's here).
+    expect(s(Buffer.concat([Buffer.from([0xff, 1, 0x32, binary.length]), binary]).toString("latin1"))).toBe(0.9);
     expect(s('<ObjectDataProvider x:Key="a" ObjectType="{x:Type sd:Process}" MethodName="Start">')).toBe(0.9);
     expect(s("clr-namespace:System.Diagnostics;assembly=System")).toBe(0.9);
     const marshal = Buffer.from("\x04\bo:\x15Gem::Requirement\x06:\x10@requirements", "latin1");

@@ -29,6 +29,13 @@ describe("html analyzer: markup that runs script", () => {
     expect(top(text)).toBeGreaterThanOrEqual(0.8);
   });
 
+  test("a tag name split by a whole tag is read as a filter that deletes the inner tag once leaves it", () => {
+    expect(rules("<scr<script>ipt src=https://cdn.example.net/x.js></script>").has("html.script-src")).toBe(true);
+    expect(top("<scr<script>ipt src=//evil.example/x.js></scr</script>ipt>")).toBeGreaterThanOrEqual(0.9);
+    // Nested markup that splits no name.
+    for (const v of ["a<b>c<i>d</i></b>", "<div<span>x</span>", "x<br>y"]) expect(top(v)).toBeLessThan(0.5);
+  });
+
   test("evidence spans point at the construct in the given text", () => {
     const text = "hello <img src=x onerror=alert(1)> bye";
     const f = analyze(text).find((x) => x.rule === "html.event-handler")!;

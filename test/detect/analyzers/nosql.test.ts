@@ -15,6 +15,14 @@ describe("nosql analyzer", () => {
     expect(nosqlAnalyzer.analyze(key("$price", "body.json.$price"))).toEqual([]);
   });
 
+  test("aggregation stages that read or write other collections, as keys or inside a value", () => {
+    for (const stage of ["$lookup", "$graphLookup", "$unionWith", "$out", "$merge"]) {
+      expect(rules(nosqlAnalyzer, key(stage, `body.json.pipeline[0].${stage}`))).toEqual(["nosql.pipeline-stage"]);
+    }
+    expect(maxStrength(nosqlAnalyzer, leaf('[{"$lookup":{"from":"users","localField":"x","foreignField":"x","as":"u"}}]'))).toBe(0.85);
+    expect(nosqlAnalyzer.analyze(leaf("price: $out of stock, $merge later"))).toEqual([]);
+  });
+
   test("operator syntax and JavaScript inside a value", () => {
     expect(rules(nosqlAnalyzer, leaf("{\"$gt\": \"\"}"))).toEqual(["nosql.query-operator"]);
     expect(maxStrength(nosqlAnalyzer, leaf("x', $where: 'sleep(100)"))).toBeGreaterThanOrEqual(0.9);

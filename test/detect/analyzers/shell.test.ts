@@ -217,6 +217,16 @@ describe("shell analyzer", () => {
     expect(s("$(document).ready(f)")).toBe(0);
   });
 
+  test("PowerShell that runs a command no word names: the call operator on an expression, $env:ComSpec, an alias for a runner, [ScriptBlock]::Create, character codes", () => {
+    const ps = (text: string) => Math.max(0, ...shellAnalyzer.analyze({ text, location: "query", path: "query.q", name: "q", kind: "value" }).filter((f) => f.rule === "shell.powershell").map((f) => f.strength));
+    for (const v of ["; & ('who'+'ami')", "; &(gcm *ke-e*) 'whoami'", "; .($env:ComSpec[4,15,25]-join'') 'whoami'", "; $env:ComSpec /c whoami", "; sal x iex; x 'whoami'", "; ([scriptblock]::Create('whoami')).Invoke()", "[System.Diagnostics.Process]::Start('calc')"]) {
+      expect(ps(v)).toBeGreaterThanOrEqual(0.9);
+    }
+    expect(s("; iex ([char]119+[char]104+[char]111+[char]97+[char]109+[char]105)")).toBeGreaterThanOrEqual(0.8);
+    // Prose and other languages' `::`, `&` and `$env`.
+    for (const v of ["Tom & ('Jerry' + friends)", "Use [char]65 in PowerShell", "The ratio is 2::1", "Ben & Jerry's. (new)", "$env:PATH is set", "std::vector<int> v; v.push_back(1);", "Q&A. (see below)"]) expect(s(v)).toBeLessThan(0.5);
+  });
+
   test("cmd.exe batch constructs: FOR loops and IF comparisons of batch variables", () => {
     expect(strongest(shellAnalyzer, "for /f \"tokens=*\" %G in ('dir /b') do echo %G")!.rule).toBe("shell.batch");
     expect(s("FOR /L %%i IN (1,1,9) DO ping 10.0.0.%%i")).toBe(0.9);

@@ -62,6 +62,24 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     ["1' AND ELT(5953=5953,1)--", "sql.conditional-function", 0.8],
     ["1'||UTL_HTTP.REQUEST('http://x.example/')||'", "sql.concatenation", 0.8],
     ["1' AND (CASE WHEN 1=1 THEN 1 ELSE 0 END)=1--", "sql.conditional-function", 0.8],
+    // a value replaced by a CASE on two constants (sqlmap's boolean probe of a header), whatever its branches hold
+    ["(CASE WHEN 3923=3923 THEN 'Mozilla/5.0 (X11; Linux)' ELSE NULL END)", "sql.conditional-function", 0.9],
+    // a control character ends what the database reads (a C string's NUL): the condition before it is whole
+    ["1 AND 7137=7137\x16", "sql.tautology", 0.85],
+    // a condition of constants with no character SQL needs: BETWEEN, LIKE (sqlmap's tamper scripts)
+    ["1 AND 69 BETWEEN 69 AND 69", "sql.tautology", 0.85],
+    ["1 AND 8755 LIKE 8755", "sql.tautology", 0.85],
+    // line comments a line break ends are spaces: the condition after them counts
+    ["1'#oGwZ\nAND#YrbD\n#NaAX\n2505=9528-- tVWQ", "sql.tautology", 0.9],
+    // a word closed by parentheses in a numeric context
+    ["shoes) AND 3664=1714-- rwlj", "sql.tautology", 0.85],
+    // CASE on constants: compared in parentheses, or the simple CASE form
+    ["(SELECT CONCAT('q',(CASE WHEN (5371=5371) THEN '1' ELSE '0' END)))", "sql.conditional-function", 0.9],
+    ["1'||(CASE 1766 WHEN 1766 THEN 1 ELSE 0 END)||'", "sql.conditional-function", 0.9],
+    // a MySQL identifier in backticks escaped (`ORDER BY \`<value>\``)
+    ["1`,sleep(7)#1", "sql.time", 0.9],
+    ["terms.txt`,sleep(7)#1", "sql.time", 0.9],
+    ["1') AND 7137=7137\x00", "sql.tautology", 0.85],
   ];
   for (const [text, rule, min] of attacks) {
     test(`${rule}: ${text}`, () => {
@@ -152,6 +170,16 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     expect(strongest("pizza order by phone")!.strength).toBeLessThan(0.5);
   });
 
+  test("a probe appended to a value that closes nothing (a header): two numbers compared, or a column count, at the end", () => {
+    const ua = "Mozilla/5.0 (X11; Linux i686; rv:1.8.1.2) Gecko/20070220 Firefox/2.0.0.2";
+    for (const tail of [") AND 4687=4636-- Yjeq", ")) AND 4261=6438 AND ((1095=1095", " HAVING 6447=6447# yISG", " OR NOT 5837=6179", ") WHERE 7835=7835 OR NOT 1230=6566-- x"]) {
+      expect([tail, strongest(ua + tail)?.strength]).toEqual([tail, 0.7]);
+    }
+    expect(strongest(`${ua} ORDER BY 1#`)).toMatchObject({ rule: "sql.order-by", strength: 0.7 });
+    // Prose compares no two numbers after `and`, and counts no columns before more words.
+    for (const v of ["ages 3 and 4 years", "sort by price, order by 2 and more", "Buy 2 and get 1 free", ua]) expect(strongest(v)?.strength ?? 0).toBeLessThan(0.5);
+  });
+
   test("MySQL's empty exponent before a bracket or comma (`1.e(`) is read as nothing, as MySQL reads it", () => {
     expect(strongest("1' or 1.e(1) or '1'='1")).toMatchObject({ rule: "sql.tautology", strength: 0.9 });
     expect(strongest("1.e(select password from users limit 1 1.e,1 1.e)")?.strength).toBeGreaterThanOrEqual(0.8);
@@ -238,6 +266,11 @@ describe("sql analyzer: benign text stays benign", () => {
     "I'd say 'yes' or 'no",
     "case when you can then call",
     "see [1] and [2] for details",
+    // Markdown's code spans in prose are no backtick-quoted identifier
+    "Use `SELECT name FROM users` to list them",
+    "Run `npm install`, then wait -- ok",
+    "I like it between us",
+    "sizes 10 like 12, and more",
     "items[0]=a&items[1]=b",
     "Top 5 group by team having most wins -- 2024",
     "we group by city having fun -- see you",

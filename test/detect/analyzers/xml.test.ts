@@ -37,6 +37,15 @@ describe("xml analyzer (XXE)", () => {
     expect(xmlAnalyzer.analyze(leaf(plist))).toEqual([]);
   });
 
+  test("an external DTD read from the server's own files (error-based XXE) is stronger than one fetched; PUBLIC or SYSTEM alike", () => {
+    for (const system of ["file:///etc/passwd", "/usr/share/yelp/dtd/docbookx.dtd", "jar:file:///x.jar!/a.dtd", "C:\\Windows\\System32\\wbem\\xml\\cim20.dtd"]) {
+      expect(maxStrength(xmlAnalyzer, leaf(`<!DOCTYPE r SYSTEM "${system}"><r/>`))).toBe(0.95);
+      expect(maxStrength(xmlAnalyzer, leaf(`<!DOCTYPE r PUBLIC "x" "${system}"><r/>`))).toBe(0.95);
+    }
+    expect(maxStrength(xmlAnalyzer, leaf(`<!DOCTYPE r PUBLIC "-//A//B" "http://evil.example/x.dtd"><r/>`))).toBe(0.85);
+    expect(maxStrength(xmlAnalyzer, leaf(`<!DOCTYPE r SYSTEM "http://evil.example/x.dtd"><r/>`))).toBe(0.85);
+  });
+
   test("a public identifier that names a standard is the sender's words: at another host it is an external DTD", () => {
     for (const system of ["http://evil.example/x.dtd", "http://www.w3.org@evil.example/x.dtd", "http://www.w3.org.evil.example/x.dtd", "http://evil.example/www.w3.org/x.dtd"]) {
       expect(rules(xmlAnalyzer, leaf(`<!DOCTYPE r PUBLIC "-//W3C//DTD XHTML 1.0//EN" "${system}"><r/>`))).toContain("xml.external-dtd");

@@ -25,6 +25,14 @@ describe("xpath analyzer", () => {
     }
   });
 
+  test("a predicate the value closes but never opened, then a path step: a number's breakout, with no quote", () => {
+    expect(maxStrength(xpathAnalyzer, leaf("1 or 1=1]/parent::*/child::node()|//*[1"))).toBe(0.85);
+    expect(maxStrength(xpathAnalyzer, leaf("2]/descendant::*"))).toBe(0.85);
+    // A selector opens what it closes; a stray bracket in prose is followed by no path step.
+    expect(maxStrength(xpathAnalyzer, leaf("//*[@id='nav']/child::li"))).toBeLessThan(0.5);
+    expect(maxStrength(xpathAnalyzer, leaf("a] b/child::c"))).toBeLessThan(0.5);
+  });
+
   test("a predicate closed and a second path joined by the union, with no predicate after it", () => {
     for (const text of ["'] | //user/* | //*['", "\"]|//password", "')] | //user/*[contains(*,'"]) expect([text, rules(xpathAnalyzer, leaf(text))]).toEqual([text, ["xpath.union-breakout"]]);
     expect(maxStrength(xpathAnalyzer, leaf("'] | //user/*"))).toBe(0.85);

@@ -1,6 +1,6 @@
 /** The floor an analyzer's proof puts under a leaf's score (src/detect/generic/proof.ts). */
 import { describe, expect, test } from "bun:test";
-import { withProof } from "../../../src/detect/generic/proof.ts";
+import { withProof, withSeverestClass } from "../../../src/detect/generic/proof.ts";
 import type { GenericScore, LeafScore } from "../../../src/detect/generic/model.ts";
 import type { Finding } from "../../../src/detect/analyzers/finding.ts";
 import type { AttackClass } from "../../../src/detect/classes.ts";
@@ -52,5 +52,26 @@ describe("proof floor", () => {
     const out = withProof(score([leaf("query.a", 0.5, 1, [finding("sqli", 0.9)]), leaf("query.b", 0.6, 2, [finding("xss", 0.95)])]), THRESHOLD, CLASSES);
     expect(out).toMatchObject({ score: THRESHOLD, top: 0, cls: 1 });
     expect(out.leaves[1]).toMatchObject({ attack: THRESHOLD, cls: 2 });
+  });
+});
+
+describe("the severest flagged class", () => {
+  test("a scanner's User-Agent at the top does not hide an injection flagged in another leaf", () => {
+    const g = score([leaf("header.user-agent", 0.99999, 4, [finding("scanner", 0.95)]), leaf("header.referer.path", 0.999, 1, [finding("sqli", 0.8)])]);
+    expect(withSeverestClass(g, THRESHOLD, CLASSES)).toMatchObject({ score: 0.99999, cls: 1, top: 1 });
+  });
+
+  test("nor a proof-strength finding of a severer class in the same leaf", () => {
+    const g = score([leaf("header.user-agent", 0.99999, 4, [finding("scanner", 0.95), finding("sqli", 0.9)])]);
+    expect(withSeverestClass(g, THRESHOLD, CLASSES)).toMatchObject({ cls: 1, top: 0 });
+  });
+
+  test("leaves under the threshold, weak findings and a benign request change nothing; ties keep the top leaf", () => {
+    const under = score([leaf("header.user-agent", 0.99999, 4, [finding("scanner", 0.95), finding("sqli", 0.6)]), leaf("query.id", 0.5, 1, [finding("sqli", 0.9)])]);
+    expect(withSeverestClass(under, THRESHOLD, CLASSES)).toBe(under);
+    const benign = score([leaf("query.id", 0.5, 1, [finding("sqli", 0.9)])]);
+    expect(withSeverestClass(benign, THRESHOLD, CLASSES)).toBe(benign);
+    const tie = score([leaf("query.a", 0.999, 1, []), leaf("query.b", 0.995, 3, [finding("cmdi", 0.9)])]);
+    expect(withSeverestClass(tie, THRESHOLD, CLASSES)).toBe(tie);
   });
 });

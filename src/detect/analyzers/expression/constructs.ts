@@ -47,7 +47,7 @@ function marksOf(s: string): number {
         if (c === 123) marks |= MUSTACHE;
         else if (c === 37) marks |= STATEMENT;
         else if (c === 112 || c === 80 || c === 47) marks |= PHP;
-        else if (c === 36 || c === 109 || c === 77) marks |= SMARTY;
+        else if (c === 36 || c === 109 || c === 77 || c === 102 || c === 70 || c === 105 || c === 73) marks |= SMARTY;
         break;
       case 36 /* $ */:
         if (c === 123) marks |= DOLLAR;
@@ -174,6 +174,9 @@ const SIGNATURES: [RegExp, string, number, number][] = [
   // object (the way to PHP), and arithmetic of constants. Themes print `{$smarty.now}` and compute with
   // their variables (`{math equation="x*y" ...}`); a probe has nothing to compute with.
   [/\{\$smarty\.(?:version|template_object)\b|\{math\b[^{}]{0,64}?\bequation\s*=\s*(["'])[\d\s*+\/%().-]+\1/g, "smarty-probe", 0.85, SMARTY],
+  // Smarty tags that read a file or a URL into the page: an absolute path, a climb or a scheme is no
+  // template of the theme's (`{include file='header.tpl'}`).
+  [/\{(?:fetch|include|include_php)\s+file\s*=\s*["']?(?:\/|\.\.[\/\\]|[A-Za-z][\w+.-]*:)/gi, "smarty-file", 0.9, SMARTY],
 ];
 
 function signatureHits(s: string, marks: number, out: ExpressionHit[]): void {

@@ -6,7 +6,7 @@
  */
 import { condition, endsClause, expression, isArithmetic, isComparison, isLogic, isPlainWord, isWord, sig, WORD } from "./grammar.ts";
 import { statementShape } from "./statements.ts";
-import { CLOSED, COMMENT_BLOCK, COMMENT_DASH, K, opCode, type SqlTokens } from "./tokens.ts";
+import { CLOSED, COMMENT_DASH, K, opCode, type SqlTokens } from "./tokens.ts";
 import { wordIndex } from "./words.ts";
 import type { Report } from "./report.ts";
 
@@ -45,8 +45,8 @@ export function findClosure(t: SqlTokens, quote: number): Closure | null {
     if (i < t.count && t.kind(i) === K.NUM) {
       kind = "number";
       i++;
-    } else if (isPlainWord(t, i) && followsOperand(t, sig(t, i + 1))) {
-      // `hi or a=a`, `hi ORDER BY 3--`: in a numeric context the word is a column name.
+    } else if (isPlainWord(t, i) && followsOperand(t, pastCloses(t, sig(t, i + 1)))) {
+      // `hi or a=a`, `hi ORDER BY 3--`, `shoes) AND 1=1--`: in a numeric context the word is a column name.
       kind = "word";
       i++;
     } else kind = "none";
@@ -59,6 +59,12 @@ export function findClosure(t: SqlTokens, quote: number): Closure | null {
     i = j + 1;
   }
   return { at: i, from, kind, parens, prefixed: quote !== 0 && t.end(0) > 1 };
+}
+
+/** The first token from i that closes no parenthesis. */
+function pastCloses(t: SqlTokens, i: number): number {
+  while (i < t.count && t.kind(i) === K.CLOSE) i = sig(t, i + 1);
+  return i;
 }
 
 /** What may follow an operand and go on as the query: a condition, or a clause that orders or groups. */
@@ -141,11 +147,12 @@ function concatenationRule(t: SqlTokens, c: Closure, at: number, report: Report)
 
 /**
  * A comment that cuts the rest of the query: `#`, `/*`, or `--` followed by a space, `-`, `+` or the end
- * (as MySQL requires); `"--"` inside CSS or JSON is text.
+ * (as MySQL requires), with no SQL after it; `"--"` inside CSS or JSON is text.
  */
 function cutsQuery(t: SqlTokens, i: number, next: number): boolean {
-  // `'/**/OR/**/1=1`: a closed block comment before more SQL is only a space.
-  if (t.aux(i) === COMMENT_BLOCK) return next >= t.count;
+  // `'/**/OR/**/1=1`: a closed block comment before more SQL is only a space; so is a line comment
+  // that a line break ends (`'#x\nAND#y\n1=1`: MySQL reads on after it).
+  if (next < t.count) return false;
   if (t.aux(i) !== COMMENT_DASH) return true;
   const after = t.text.charCodeAt(t.start(i) + 2);
   return Number.isNaN(after) || after <= 32 || after === 45 || after === 43;
@@ -285,4 +292,40 @@ function orderRule(t: SqlTokens, c: Closure, at: number, report: Report): void {
   // query (which its quote would break), is how a sentence goes on as often: weak.
   const strength = numeric ? (endsInComment ? byClosure(c, 0.95, 0.9, 0.8) : byClosure(c, 0.9, 0.85, 0.7)) : endsInComment ? byClosure(c, 0.8, 0.7, 0.4) : byClosure(c, 0.45, 0.3, 0.2);
   report("order-by", strength, c.from, t.end(Math.max(end, by + 1) - 1));
+}
+
+/** As strong as a name that lands bare before the same SQL (`price HAVING 1=1`): what precedes is unknown. */
+const APPENDED_PROBE = 0.7;
+/** How many tokens from a value's end an appended probe is looked for in: a bound, so long texts stay linear. */
+const TAIL_TOKENS = 24;
+
+/**
+ * `<user agent>) AND 7137=7137-- x`, `<referer> HAVING 6447=6447#`, `<name> ORDER BY 1#`: a condition
+ * of two numbers, or a column count, joined to the end of a value that closes nothing the analyzer can
+ * see (a header, a name), with the rest of the query cut or nothing after it. How a scanner probes a
+ * value whichever context it lands in; prose compares no two numbers after `and`, and counts no columns.
+ */
+export function appendedProbeRule(t: SqlTokens, report: Report): void {
+  for (let i = Math.max(1, t.count - TAIL_TOKENS); i < t.count; i++) {
+    const order = isWord(t, i, WORD.order) && isWord(t, sig(t, i + 1), WORD.by);
+    if (!order && !(isLogic(t, i) || isWord(t, i, WORD.where) || isWord(t, i, WORD.having))) continue;
+    if (t.kind(i) === K.OP) continue; // `&&`, `||`: operators of many languages
+    let k = sig(t, order ? sig(t, i + 1) + 1 : i + 1);
+    if (isWord(t, k, WORD.not)) k = sig(t, k + 1);
+    while (k < t.count && t.kind(k) === K.OPEN) k = sig(t, k + 1);
+    if (t.kind(k) !== K.NUM) continue;
+    let end = k + 1;
+    if (!order) {
+      const op = sig(t, k + 1);
+      const right = sig(t, op + 1);
+      if (!isComparison(t, op) || t.kind(right) !== K.NUM) continue;
+      end = right + 1;
+    }
+    // Then the end (a comment may cut what follows); after a condition also more conditions
+    // (`AND (8004=8004`) or a parenthesis closed.
+    const after = sig(t, end);
+    if (after < t.count && (order || (!isLogic(t, after) && t.kind(after) !== K.CLOSE))) continue;
+    report(order ? "order-by" : "tautology", APPENDED_PROBE, t.start(i), t.end(Math.min(t.count, end) - 1));
+    return;
+  }
 }

@@ -342,16 +342,36 @@ function conditionFunction(t: SqlTokens, i: number, report: Report): void {
   if (strength > 0) report("conditional-function", strength, t.start(i), t.end(close - 1));
 }
 
-/** CASE WHEN 1=1 THEN ...: a boolean-blind probe (prose says "in case when", without a comparison and THEN). */
+/**
+ * CASE WHEN 1=1 THEN ...: a boolean-blind probe (prose says "in case when", without a comparison and
+ * THEN). Two constants compared (`WHEN 3923=3923`, `WHEN (3923=3923)`, the simple `CASE 1766 WHEN
+ * 1766`) decide nothing a query needs: the probe's tell.
+ */
 function caseWhen(t: SqlTokens, i: number, report: Report): void {
-  const when = sig(t, i + 1);
+  const isLiteral = (k: number) => t.kind(k) === K.NUM || t.kind(k) === K.STR;
+  const subject = sig(t, i + 1);
+  const simple = isLiteral(subject) && isWord(t, sig(t, subject + 1), WHEN);
+  const when = simple ? sig(t, subject + 1) : subject;
   if (!isWord(t, when, WHEN)) return;
+  if (simple) {
+    const value = sig(t, when + 1);
+    const then = sig(t, value + 1);
+    if (!isLiteral(value) || !isWord(t, then, THEN)) return;
+    report("conditional-function", 0.9, t.start(i), t.end(then));
+    delayInBranches(t, then + 1, Math.min(t.count, then + CASE_BRANCH_TOKENS), report);
+    return;
+  }
   const test = condition(t, when + 1);
   const then = test?.compared ? sig(t, test.end) : -1;
-  // `CASE WHEN 5=5`: a literal compared is a probe; `case when x == y then` may be Ruby.
-  const literal = t.kind(sig(t, when + 1)) === K.NUM || t.kind(sig(t, when + 1)) === K.STR;
   if (!isWord(t, then, THEN)) return;
-  report("conditional-function", literal ? 0.8 : 0.6, t.start(i), t.end(then));
+  // `CASE WHEN 5=5`: a literal compared is a probe; `case when x == y then` may be Ruby.
+  const open = sig(t, when + 1);
+  const grouped = t.kind(open) === K.OPEN && t.match(open) === sig(t, then - 1) ? 1 : 0;
+  const left = sig(t, open + grouped);
+  const right = sig(t, sig(t, left + 1) + 1);
+  const literal = isLiteral(left);
+  const constant = literal && t.kind(sig(t, left + 1)) === K.OP && isLiteral(right) && sig(t, right + 1 + grouped) === then;
+  report("conditional-function", constant ? 0.9 : literal ? 0.8 : 0.6, t.start(i), t.end(then));
   delayInBranches(t, then + 1, Math.min(t.count, then + CASE_BRANCH_TOKENS), report);
 }
 

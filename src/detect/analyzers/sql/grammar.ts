@@ -373,7 +373,9 @@ function beyondAscii(t: SqlTokens, i: number): boolean {
 export function endsClause(t: SqlTokens, i: number): boolean {
   if (i >= t.count) return true;
   const kind = t.kind(i);
-  if (kind === K.COMMENT || kind === K.SEMI || kind === K.CLOSE) return true;
+  // A control character (K.OTHER) is no SQL: a C string ends at a NUL, and a database stops reading at
+  // any other, so what comes before it is a clause whole (`1 AND 7137=7137\x16`).
+  if (kind === K.COMMENT || kind === K.SEMI || kind === K.CLOSE || kind === K.OTHER) return true;
   if (kind === K.STR && i === t.count - 1) return true;
   return isWord(t, i, WORD.order) || isWord(t, i, WORD.group) || isWord(t, i, WORD.limit) || isWord(t, i, WORD.union) || isWord(t, i, WORD.into) || isWord(t, i, WORD.having) || isLogic(t, i);
 }
