@@ -114,7 +114,9 @@ export const expandEncodings: Expander = (sink, leaf, layer) => {
   const raw = SAML_DEFLATED.test(leaf.name);
   const decoded = decodeBase64Runs(text, (bytes) => sink.inflate(bytes, raw));
   if (decoded.length && atLimit) return sink.flag("too-deep");
-  decoded.forEach((d, i) => addChild(sink, leaf, d, "base64", i === 0 ? "~base64" : `~base64#${i + 1}`, layer));
+  // What a name decodes to is the payload it carries, judged as a value (a path's analyzer reads no names).
+  const carrier = leaf.kind === "key" ? { ...leaf, kind: "value" as const } : leaf;
+  decoded.forEach((d, i) => addChild(sink, carrier, d, "base64", i === 0 ? "~base64" : `~base64#${i + 1}`, layer));
 };
 
 /**

@@ -17,7 +17,7 @@ describe("LeafSink", () => {
     for (const plain of ["selectedProductId", "g-recaptcha-response", "__RequestVerificationToken", "utm_campaign_2026"]) expect(isPlainName(plain)).toBe(true);
     const named = sink({ expand: true });
     named.key("query", `query.${payload}`, payload);
-    expect(named.leaves.map((l) => l.text)).toContain("' UNION SELECT password FROM users--");
+    expect(named.leaves.find((l) => l.text === "' UNION SELECT password FROM users--")).toMatchObject({ kind: "value", encodings: ["base64"] });
     const s = sink();
     s.key("query", "query.id", "id");
     s.key("query", "query.$ne", "$ne");

@@ -93,15 +93,16 @@ function phpCalls(s: string, out: Finding[]): void {
 
 /**
  * A value that ends the statement it lands in and makes a call as one of its own (`;print(md5(1));`,
- * `';die(md5(x));$a='`, `1;foo(1);`), or joins one to the string it closed (`'.exit(md5(x));//`):
- * what reaches an `eval` of a string the value is spliced into, in PHP, Perl or JavaScript alike, and
- * how scanners confirm one (the hash of a marker printed back). A
- * short token and a closing quote or bracket may come first; the call follows the `;` at once, as code
- * written to be short does (prose puts a space there: `Tom; Jerry(cat);`), and ends its statement too.
- * No benign corpus value starts so. A call of a call or of a variable is code for sure. (Each space run
- * has one place to go: a long run of spaces before `(;` costs one pass, not a cubic backtrack.)
+ * `';die(md5(x));$a='`, `1;foo(1);`), or joins one to the string it closed, its only quote
+ * (`'.exit(md5(x));//`, `'.print(md5(1)).'`; not a string's method, `"".join(parts);`): what reaches
+ * an `eval` of a string the value is spliced into, in PHP, Perl or JavaScript alike, and how scanners
+ * confirm one (the hash of a marker printed back). A short token and a closing quote or bracket may
+ * come first; the call follows the `;` at once, as code written to be short does (prose puts a space
+ * there: `Tom; Jerry(cat);`), and ends its statement too, or joins the string again. No benign corpus
+ * value starts so. A call of a call or of a variable is code for sure. (Each space run has one place to
+ * go: a long run of spaces before `(;` costs one pass, not a cubic backtrack.)
  */
-const STATEMENT_CALL = /^\s*(?:[\w'"]{1,12}\s*)?(?:\)+\s*)?(?:;|(?<=['"])\.)[A-Za-z_]\w*\(\s*(\$|[A-Za-z_]\w*\s*\()?[^;]{0,256}\)\s*;/;
+const STATEMENT_CALL = /^\s*(?:(?:[\w'"]{1,12}\s*)?(?:\)+\s*)?;|\w{0,12}['"]\.)[A-Za-z_]\w*\(\s*(\$|[A-Za-z_]\w*\s*\()?[^;]{0,256}\)\s*(?:;|\.\s*['"])/;
 
 function statementCall(s: string, out: Finding[]): void {
   const m = STATEMENT_CALL.exec(s);
@@ -476,7 +477,7 @@ export const codeAnalyzer: Analyzer = {
       if (s.indexOf("(") !== -1) {
         phpCalls(s, out);
         phpDynamicCalls(s, out);
-        if (s.indexOf(";") !== -1) statementCall(s, out);
+        statementCall(s, out);
         if (s.indexOf("execute") !== -1) firstMatch(GROOVY_EXECUTE, s, "code.groovy-execute", 0.85, out);
       }
 

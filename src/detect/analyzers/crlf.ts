@@ -173,9 +173,10 @@ export const crlfAnalyzer: Analyzer = {
     // A value that starts with a header line is a header block someone reports (telemetry of a
     // response, a pasted request), not a value broken out of one.
     // So is a multipart body the decompose stage could not split (it starts with its boundary).
-    // A URL's scheme (`http://site\r\nX: y`) is no header name.
-    if ((headerAt(text, 0) && !URL_START.test(text)) || text.startsWith("--")) return splitFinding;
+    // A URL's scheme (`http://site\r\nX: y`) is no header name, in a parameter or header. A body's
+    // field that starts with a URL and goes on in lines is a bug report or a pasted trace.
     const inBody = input.location === "body";
+    if ((headerAt(text, 0) && (inBody || !URL_START.test(text))) || text.startsWith("--")) return splitFinding;
     let best: Finding | null = strongest(splitFinding[0] ?? null, mayEscape ? escapedBreaks(text, backslash, inBody) : null);
     if (first < 0) return best ? [best] : [];
     // A URL path has no line in it: a break there is only ever sent on purpose.

@@ -25,7 +25,8 @@ const QUERY_OPERATORS = new Set([
 /**
  * Aggregation stages that reach past the query's own collection: `$lookup`, `$graphLookup` and
  * `$unionWith` read another one (`users`), `$out` and `$merge` write one. An application that passes a
- * client's pipeline to `aggregate` hands over every collection.
+ * client's pipeline to `aggregate` hands over every collection; but dashboards and database consoles
+ * send pipelines by design, so a stage is moderate evidence (0.6), for the model to weigh.
  */
 const STAGE_OPERATORS = new Set(["lookup", "graphlookup", "unionwith", "out", "merge"]);
 /** Field names whose comparison decides a login or a token check. */
@@ -41,7 +42,7 @@ function operatorAt(text: string, dollar: number): [string, number] | null {
 /** The finding of an operator: code runs; a stage reaches other collections; a comparison widens a match, most on a credential. */
 function operatorFinding(op: string, credential: () => boolean, start: number, end: number): Finding {
   if (CODE_OPERATORS.has(op)) return find("code-operator", 0.9, start, end);
-  if (STAGE_OPERATORS.has(op)) return find("pipeline-stage", 0.85, start, end);
+  if (STAGE_OPERATORS.has(op)) return find("pipeline-stage", 0.6, start, end);
   return find("query-operator", credential() ? 0.85 : 0.6, start, end);
 }
 
@@ -94,7 +95,8 @@ function valueOperatorFindings(input: AnalyzerInput, out: Finding[]): void {
   let best: Finding | null = null;
   for (let d = text.indexOf("$"); d >= 0; d = text.indexOf("$", d + 1)) {
     const op = operatorAt(text, d);
-    if (!op) continue;
+    // A stage inside a text is a pipeline quoted (a docs search, a note): only a key builds one.
+    if (!op || STAGE_OPERATORS.has(op[0])) continue;
     let before = d - 1;
     if (text[before] === '"' || text[before] === "'") before--;
     while (before >= 0 && text[before] === " ") before--;

@@ -536,7 +536,6 @@ const INCLUDE_NAME = /(?:^|[_\-[.])(?:file|page|inc|include|path|dir|root|templa
 const CONFIG_NAME = /(?:^|[_[.])(?:inc|include|path|dir|root|template|tpl|conf|config|module)(?:$|[\]_])/i;
 const SCRIPT_EXT = /\.(?:php\d?|phtml|txt|inc|sh|pl|py|cgi|asp|aspx|jsp|jspx|rb|gif|jpg|png)$/i;
 const IMAGE_EXT = /\.(?:gif|jpe?g|png)$/i;
-const CODE_EXT = /\.(?:php\d?|phtml|asp|aspx|jsp|jspx|cgi|pl)$/i;
 const REMOTE_URL = /^\s*(?:https?|ftps?):\/\/([^/?#\s]*)([^?#\s]*)(\?[^#\s]*)?/i;
 
 /** Remote file inclusion: a parameter that is a URL the application would fetch and run. */
@@ -556,9 +555,7 @@ function remoteInclusion(s: string, input: AnalyzerInput, out: Finding[]): void 
   else if (/\0/.test(s)) strength = 0.85;
   else if (SCRIPT_EXT.test(urlPath)) {
     const ipHost = /^\[?[\d.:a-f]+\]?(?::\d+)?$/i.test(host) && /\d/.test(host);
-    // A server-side script by name (not a text file or an image a page may link to): what an include runs.
-    const named = INCLUDE_NAME.test(input.name) ? (CODE_EXT.test(urlPath) ? 0.8 : 0.7) : 0;
-    strength = ipHost ? Math.max(named && 0.85, 0.6) : named;
+    strength = INCLUDE_NAME.test(input.name) ? (ipHost ? 0.85 : 0.7) : ipHost ? 0.6 : 0;
   } else if (CONFIG_NAME.test(input.name)) {
     // `_CONF[path]=https://...`, `mosConfig_absolute_path=...`: a PHP setting that names a directory, overwritten with a URL.
     strength = 0.5;
@@ -586,9 +583,10 @@ function pathMarks(s: string): number {
 
 /**
  * `index.php::$DATA`: a file's default NTFS data stream, named so that Windows opens the file while a
- * server that maps handlers by extension serves its source.
+ * server that maps handlers by extension serves its source. As Windows spells it, ending the name: a
+ * PHP class's static `self::$data` or `Config::$DATA['db']` is code.
  */
-const DATA_STREAM = /[\w.-]::\$DATA\b/i;
+const DATA_STREAM = /[\w.-]::\$DATA(?=$|[\s/?#])/;
 
 /** `\\host\share\file`: Windows fetches it over SMB. */
 const UNC = /^\s*\\\\[\w.-]+\\[\w$.-]+/;

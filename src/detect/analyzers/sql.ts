@@ -7,9 +7,9 @@
  * decompose stage; comments, executable comments and case are handled by the tokenizer.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { appendedProbeRule, closureRules, findClosure } from "./sql/closure.ts";
+import { appendedProbeRule, closureRules, comparedConstantsRule, findClosure } from "./sql/closure.ts";
 import { constructRules } from "./sql/constructs.ts";
-import { escapedFirstQuote, PLAIN_LITERAL, SqlTokens, tokenize } from "./sql/tokens.ts";
+import { COMMENT_HASH, escapedFirstQuote, HASH_NO_COMMENT, K, PLAIN_LITERAL, SqlTokens, tokenize } from "./sql/tokens.ts";
 import { asciiSet, isSpaceCode, judgePath, partitionPoint, strongestPerRule } from "./text.ts";
 
 /**
@@ -26,6 +26,17 @@ const KEYWORD_ONLY = /union|order|group|xp_|sp_|information_schema|except|inters
 const QUOTES = [0, 39 /* ' */, 34 /* " */, 96 /* ` */];
 const BACKTICK = 96;
 const NONE: Finding[] = [];
+
+function hasHashComment(t: SqlTokens): boolean {
+  for (let i = 0; i < t.count; i++) if (t.kind(i) === K.COMMENT && t.aux(i) === COMMENT_HASH) return true;
+  return false;
+}
+
+function countOf(text: string, code: number): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === code) n++;
+  return n;
+}
 
 /** Reused across calls: analysis is synchronous, and a megabyte of text needs no fresh token arrays. */
 const bare = new SqlTokens();
@@ -82,8 +93,9 @@ function readTypographic(text: string): { read: string; dashes: number[] } {
   return { read: utf16.decode(units), dashes };
 }
 
-export function analyzeSql(text: string): Finding[] {
-  const found = analyzeAscii(text);
+/** `inHeader`: the value is a header's, where a probe appended to it is no sentence's end (appendedProbeRule). */
+export function analyzeSql(text: string, inHeader = false): Finding[] {
+  const found = analyzeAscii(text, inHeader);
   if (!TYPOGRAPHIC.test(text)) return found;
   const { read, dashes } = readTypographic(text);
   // Spans in the read text are moved back onto the value: dash j stands at dashes[j] + j and the next index.
@@ -91,11 +103,11 @@ export function analyzeSql(text: string): Finding[] {
     const lo = partitionPoint(dashes.length, (mid) => dashes[mid]! + mid < r);
     return lo > 0 && dashes[lo - 1]! + lo === r ? dashes[lo - 1]! : r - lo;
   };
-  const mapped = analyzeAscii(read).map((f) => ({ ...f, start: toValue(f.start), end: f.end > 0 ? toValue(f.end - 1) + 1 : 0 }));
+  const mapped = analyzeAscii(read, inHeader).map((f) => ({ ...f, start: toValue(f.start), end: f.end > 0 ? toValue(f.end - 1) + 1 : 0 }));
   return mapped.length ? strongestPerRule([...found, ...mapped]) : found;
 }
 
-function analyzeAscii(text: string): Finding[] {
+function analyzeAscii(text: string, inHeader: boolean): Finding[] {
   if (!mightBeSql(text)) return NONE;
   const best = new Map<string, Finding>();
   const report = (construct: string, strength: number, start: number, end: number) => {
@@ -106,9 +118,10 @@ function analyzeAscii(text: string): Finding[] {
   for (const quote of QUOTES) {
     const first = quote === 0 ? 0 : text.indexOf(String.fromCharCode(quote));
     if (first < 0) continue;
-    // A name in backticks is one word (`price`, `terms.txt`): before a first backtick after words, the
-    // value is prose quoting code (Markdown's `code` spans), not an identifier escaped.
-    if (quote === BACKTICK && /\s/.test(text.slice(0, first))) continue;
+    // A name in backticks is one word (`price`, `terms.txt`), never empty. Before a first backtick
+    // after words, or at the start, the value is prose or Markdown quoting code (`code` spans, in
+    // pairs), not an identifier escaped; unless a backtick is left over (`<user agent>` WHERE 1=1--`).
+    if (quote === BACKTICK && (first === 0 || (/\s/.test(text.slice(0, first)) && countOf(text, BACKTICK) % 2 === 0))) continue;
     // `\'`: closes the literal for most databases, not for MySQL; both readings are tried.
     const readings = quote !== 0 && escapedFirstQuote(text, quote) ? 2 : 1;
     for (let r = 0; r < readings; r++) {
@@ -122,7 +135,16 @@ function analyzeAscii(text: string): Finding[] {
       constructRules(tokens, quote !== 0, report);
     }
   }
-  appendedProbeRule(bare, report);
+  if (inHeader) appendedProbeRule(bare, report);
+  comparedConstantsRule(bare, report);
+  if (hasHashComment(bare)) {
+    // Read again with `#` as other databases read it (HASH_NO_COMMENT): what MySQL would skip, they run.
+    tokenize(text, HASH_NO_COMMENT, quoted);
+    const closure = findClosure(quoted, 0);
+    if (closure) closureRules(quoted, closure, report);
+    constructRules(quoted, false, report);
+    if (inHeader) appendedProbeRule(quoted, report);
+  }
   bare.text = quoted.text = "";
   if (!best.size) breakerProbe(text, report);
   return best.size ? [...best.values()] : NONE;
@@ -168,5 +190,5 @@ const SEGMENT_BREAK = asciiSet("'\"`;()=<>|, \t#");
 
 export const sqlAnalyzer: Analyzer = {
   name: "sql",
-  analyze: (input: AnalyzerInput) => (input.kind === "path" ? judgePath(input.text, SEGMENT_BREAK, analyzeSql) : analyzeSql(input.text)),
+  analyze: (input: AnalyzerInput) => (input.kind === "path" ? judgePath(input.text, SEGMENT_BREAK, analyzeSql) : analyzeSql(input.text, input.location === "header")),
 };

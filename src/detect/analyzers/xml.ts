@@ -133,15 +133,17 @@ function readEntity(text: string, at: number, i: number, scan: DeclarationScan):
 }
 
 /**
- * A DTD read from the server's own files or through a scheme only an exploit uses: `file:`, `jar:`,
- * `netdoc:`, PHP's wrappers, `gopher:`, or a bare absolute path. How error-based XXE reads a local
- * file (a DTD that redefines one of the system's own DTDs' entities).
+ * A "DTD" that is a file of the server's own and no DTD (`file:///etc/passwd`, `/etc/hostname`,
+ * `php://filter/...`, `C:\\windows\\win.ini`): the parser fails on it and its error shows the file.
+ * A real DTD on the local disk (DocBook's `/usr/share/xml/.../docbookx.dtd`) is an external DTD like
+ * any other.
  */
 const LOCAL_DTD = /^\s*(?:(?:file|jar|netdoc|php|expect|gopher|phar):|\/|[A-Za-z]:[\\/]|\\\\)/i;
+const DTD_FILE = /\.(?:dtd|ent|mod)\s*$/i;
 
 /**
- * `<!DOCTYPE` at `at`: an external DTD is a finding unless it is a standard public one; one read from
- * a local file is the strongest.
+ * `<!DOCTYPE` at `at`: an external DTD is a finding unless it is a standard public one; a local file
+ * that is no DTD is the strongest.
  */
 function readDoctype(text: string, at: number, i: number, scan: DeclarationScan): number {
   i = skipSpaces(text, nameEnd(text, skipSpaces(text, i)));
@@ -153,7 +155,8 @@ function readDoctype(text: string, at: number, i: number, scan: DeclarationScan)
   const systemId = isSystem ? text.slice(first[0], first[1]) : second ? text.slice(second[0], second[1]) : "";
   const end = second ? second[2] : first[2];
   if (!isSystem && (!second || isStandardPublicDtd(text.slice(first[0], first[1]), systemId))) return end;
-  scan.findings.push(find("external-dtd", LOCAL_DTD.test(systemId) ? 0.95 : 0.85, at, end));
+  const strength = LOCAL_DTD.test(systemId) && !DTD_FILE.test(systemId) ? 0.95 : isSystem ? 0.85 : 0.8;
+  scan.findings.push(find("external-dtd", strength, at, end));
   return end;
 }
 

@@ -22,7 +22,11 @@ const find = (rule: string, strength: number, start: number, end: number): Findi
 /** Group 1: the argument's start. `/` alone or `name(/` reads the root; `//`, `@`, `.`, `*` are what selectors use. */
 const PATH_FUNCTION = /\b(?:count|name|local-name|namespace-uri|string-length|substring|string|normalize-space|contains|starts-with|translate|boolean|number|sum)\s*\(\s*(name\s*\(\s*\/|\/\/|\/|\.\.?\/|@|\*\s*\)|(?:child|parent|self|descendant|ancestor)::)/gi;
 const NODE_FUNCTION = /(^|[^\w.$])(?:name|local-name|text|node|position|last|comment)\s*\(\s*\)/gi;
-const AXIS = /\b(?:ancestor|ancestor-or-self|descendant|descendant-or-self|following|following-sibling|preceding|preceding-sibling|child|attribute)::(?:\*|node\s*\(\s*\)|text\s*\(\s*\)|[A-Za-z_])/gi;
+/**
+ * `parent` and `self` only before a node test of XPath's own (`parent::*`, `self::node()`): PHP and C++
+ * write `parent::__construct()` and `self::$data`.
+ */
+const AXIS = /\b(?:(?:ancestor|ancestor-or-self|descendant|descendant-or-self|following|following-sibling|preceding|preceding-sibling|child|attribute)::(?:\*|node\s*\(\s*\)|text\s*\(\s*\)|[A-Za-z_])|(?:parent|self)::(?:\*|node\s*\(\s*\)|text\s*\(\s*\)))/gi;
 /** Not after a host or a path (`example.com//a[1]` is a URL). */
 const PREDICATE = /(?:^|[^\w.:/%-])\/\/(?:\*|[A-Za-z_][\w.-]*)\[\s*(?:@|position\s*\(|last\s*\(|text\s*\(|contains\s*\(|\d+\s*\])/g;
 /**
@@ -45,6 +49,8 @@ function breakoutBefore(text: string, at: number, unopened: number): boolean {
 }
 
 const UNOPENED_CLOSE = /^\]\s*(?:\/|\|)/;
+/** A predicate closed unopened, then a second path joined by the union: `1] | //user/*`. */
+const UNOPENED_UNION = /^\]\s*\|\s*\/\/?(?:\*|[A-Za-z_][\w.-]*)/;
 
 /**
  * Where the value closes a predicate it never opened and goes on as a path (`1 or 1=1]/parent::*`), or
@@ -56,6 +62,8 @@ function unopenedClose(text: string): number {
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    // A path before it is a selector with a typo (`//ul/li[1]]/text()`), not a value in a predicate.
+    if (c === 47) return -1;
     if (c === 91) depth++;
     else if (c === 93 && --depth < 0) return UNOPENED_CLOSE.test(text.slice(i, i + 4)) ? i : -1;
   }
@@ -98,7 +106,9 @@ export const xpathAnalyzer: Analyzer = {
     const axis = firstMatch(AXIS, text);
     if (axis) out.push(find("axis", breakoutBefore(text, axis.index, unopened) ? 0.85 : 0.45, axis.index, axis.index + axis[0].length));
     const union = UNION_BREAKOUT.exec(text);
+    const unopenedUnion = !union && unopened !== -1 ? UNOPENED_UNION.exec(text.slice(unopened)) : null;
     if (union) out.push(find("union-breakout", 0.85, union.index, union.index + union[0].length));
+    else if (unopenedUnion) out.push(find("union-breakout", 0.85, unopened, unopened + unopenedUnion[0].length));
     const predicate = firstMatch(PREDICATE, text);
     if (predicate) {
       const start = predicate.index + predicate[0].indexOf("//");

@@ -152,11 +152,11 @@ describe("code analyzer", () => {
     }
     expect(analyzeRule(";foo(1);", "code.statement-call")).toBe(0.75);
     // Or joins the call to the string it closed (a scanner's probe of a PHP eval).
-    for (const v of ["\".exit(md5('w4p1t1_md5'));//", "'.exit(md5('x'));#"]) expect([v, analyzeRule(v, "code.statement-call")]).toEqual([v, 0.85]);
+    for (const v of ["\".exit(md5('w4p1t1_md5'));//", "'.exit(md5('x'));#", "'.die(md5(1)).'"]) expect([v, analyzeRule(v, "code.statement-call")]).toEqual([v, 0.85]);
     expect(evidence(codeAnalyzer, "'.exit(md5('x'));#")).toBe(".exit(md5('x'));");
     expect(evidence(codeAnalyzer, "';die(md5(marker));$a='")).toBe(";die(md5(marker));");
     // A call that ends no statement, a statement that makes no call, prose and CSS.
-    for (const v of [";print(md5(1))", "a; b(c); d", "1; print(md5(1));", "see foo(); then bar();", "color:red;font(x);", "x;y;z", "Hello; call(me) maybe;", "v1.2(beta);"]) {
+    for (const v of [";print(md5(1))", "a; b(c); d", "1; print(md5(1));", "see foo(); then bar();", "color:red;font(x);", "x;y;z", "Hello; call(me) maybe;", "v1.2(beta);", "\"\".join(parts);", "''.join(reversed(s));", "\"hello\".toUpperCase();"]) {
       expect([v, analyzeRule(v, "code.statement-call")]).toEqual([v, 0]);
     }
   });

@@ -15,6 +15,8 @@ describe("crlf analyzer", () => {
     // After a URL, whose scheme is no header name that would make the value a header block.
     expect(maxStrength(crlfAnalyzer, leaf("http://www.example.org\r\nSet-Cookie: sid=attacker"))).toBe(0.9);
     expect(rules(crlfAnalyzer, leaf("http://www.example.org\r\nx-probe: 3.0.4 version"))).toEqual(["crlf.header-line"]);
+    // A body's field that starts with a URL and goes on in lines: a bug report's steps, a pasted trace.
+    expect(crlfAnalyzer.analyze(body("http://example.com/\nSet-Cookie: test=1 is sent twice"))).toEqual([]);
   });
 
   test("a second status line, a smuggled request and a body after a blank line split the message", () => {

@@ -19,8 +19,8 @@ describe("nosql analyzer", () => {
     for (const stage of ["$lookup", "$graphLookup", "$unionWith", "$out", "$merge"]) {
       expect(rules(nosqlAnalyzer, key(stage, `body.json.pipeline[0].${stage}`))).toEqual(["nosql.pipeline-stage"]);
     }
-    expect(maxStrength(nosqlAnalyzer, leaf('[{"$lookup":{"from":"users","localField":"x","foreignField":"x","as":"u"}}]'))).toBe(0.85);
-    expect(nosqlAnalyzer.analyze(leaf("price: $out of stock, $merge later"))).toEqual([]);
+    // Inside a text, a pipeline is quoted (a docs search, a note): only keys build one.
+    for (const v of ['[{"$lookup":{"from":"users","localField":"x","foreignField":"x","as":"u"}}]', "price: $out of stock, $merge later"]) expect(nosqlAnalyzer.analyze(leaf(v))).toEqual([]);
   });
 
   test("operator syntax and JavaScript inside a value", () => {

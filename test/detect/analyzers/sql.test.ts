@@ -75,7 +75,13 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     ["shoes) AND 3664=1714-- rwlj", "sql.tautology", 0.85],
     // CASE on constants: compared in parentheses, or the simple CASE form
     ["(SELECT CONCAT('q',(CASE WHEN (5371=5371) THEN '1' ELSE '0' END)))", "sql.conditional-function", 0.9],
-    ["1'||(CASE 1766 WHEN 1766 THEN 1 ELSE 0 END)||'", "sql.conditional-function", 0.9],
+    // a comparison of constants computed with as a number (a boolean probe in a numeric context)
+    ["(5131=5055)*5055", "sql.tautology", 0.8],
+    ["1-(7=7)", "sql.tautology", 0.8],
+    // `#` is a comment to MySQL alone: the SQL after it runs on other databases
+    ["sqlmap/1.7.2#stable (https://sqlmap.org) AND SLEEP(5)", "sql.time", 0.9],
+    // a backtick left over after prose's pairs closes an identifier (a header with SQL appended)
+    ["Mozilla/5.0 (X11; Linux) Firefox/3.6.20` WHERE 5406=5406 AND 8133=1140-- IyOR", "sql.tautology", 0.9],
     // a MySQL identifier in backticks escaped (`ORDER BY \`<value>\``)
     ["1`,sleep(7)#1", "sql.time", 0.9],
     ["terms.txt`,sleep(7)#1", "sql.time", 0.9],
@@ -170,14 +176,17 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     expect(strongest("pizza order by phone")!.strength).toBeLessThan(0.5);
   });
 
-  test("a probe appended to a value that closes nothing (a header): two numbers compared, or a column count, at the end", () => {
+  test("a probe appended to a header that closes nothing: two numbers compared, or a column count, at the end", () => {
+    const header = (text: string) => sqlAnalyzer.analyze({ text, location: "header", path: "header.user-agent", name: "user-agent", kind: "value" });
+    const top = (text: string) => header(text).reduce((m, f) => Math.max(m, f.strength), 0);
     const ua = "Mozilla/5.0 (X11; Linux i686; rv:1.8.1.2) Gecko/20070220 Firefox/2.0.0.2";
     for (const tail of [") AND 4687=4636-- Yjeq", ")) AND 4261=6438 AND ((1095=1095", " HAVING 6447=6447# yISG", " OR NOT 5837=6179", ") WHERE 7835=7835 OR NOT 1230=6566-- x"]) {
-      expect([tail, strongest(ua + tail)?.strength]).toEqual([tail, 0.7]);
+      expect([tail, top(ua + tail)]).toEqual([tail, 0.8]);
     }
-    expect(strongest(`${ua} ORDER BY 1#`)).toMatchObject({ rule: "sql.order-by", strength: 0.7 });
-    // Prose compares no two numbers after `and`, and counts no columns before more words.
-    for (const v of ["ages 3 and 4 years", "sort by price, order by 2 and more", "Buy 2 and get 1 free", ua]) expect(strongest(v)?.strength ?? 0).toBeLessThan(0.5);
+    expect(header(`${ua} ORDER BY 1#`).map((f) => [f.rule, f.strength])).toEqual([["sql.order-by", 0.8]]);
+    // Not in a header, where a sentence may end so; and no two numbers compared, no column count, is none.
+    for (const v of ["Please deliver by Friday, order by 5", "Is it true that 1 < 2 and 3 > 2", "Prove that x=2 and 2=2"]) expect(strongest(v)?.strength ?? 0).toBeLessThan(0.5);
+    for (const v of ["ages 3 and 4 years", "sort by price, order by 2 and more", "Buy 2 and get 1 free", ua]) expect(top(v)).toBeLessThan(0.5);
   });
 
   test("MySQL's empty exponent before a bracket or comma (`1.e(`) is read as nothing, as MySQL reads it", () => {
@@ -270,6 +279,11 @@ describe("sql analyzer: benign text stays benign", () => {
     "Use `SELECT name FROM users` to list them",
     "Run `npm install`, then wait -- ok",
     "I like it between us",
+    "it's `x` and `y` -- ok",
+    "Issue #42 is fixed, see page#section and more",
+    "(2+3)*4 = 20",
+    "width=100 and height=100\x1b[m",
+    "x (1=1) y",
     "sizes 10 like 12, and more",
     "items[0]=a&items[1]=b",
     "Top 5 group by team having most wins -- 2024",

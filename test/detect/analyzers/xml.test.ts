@@ -37,12 +37,14 @@ describe("xml analyzer (XXE)", () => {
     expect(xmlAnalyzer.analyze(leaf(plist))).toEqual([]);
   });
 
-  test("an external DTD read from the server's own files (error-based XXE) is stronger than one fetched; PUBLIC or SYSTEM alike", () => {
-    for (const system of ["file:///etc/passwd", "/usr/share/yelp/dtd/docbookx.dtd", "jar:file:///x.jar!/a.dtd", "C:\\Windows\\System32\\wbem\\xml\\cim20.dtd"]) {
+  test("a DTD that is a local file and no DTD (its parse error shows the file) is stronger than an external DTD; PUBLIC or SYSTEM alike", () => {
+    for (const system of ["file:///etc/passwd", "/etc/hostname", "php://filter/resource=index.php", "C:\\Windows\\win.ini"]) {
       expect(maxStrength(xmlAnalyzer, leaf(`<!DOCTYPE r SYSTEM "${system}"><r/>`))).toBe(0.95);
       expect(maxStrength(xmlAnalyzer, leaf(`<!DOCTYPE r PUBLIC "x" "${system}"><r/>`))).toBe(0.95);
     }
-    expect(maxStrength(xmlAnalyzer, leaf(`<!DOCTYPE r PUBLIC "-//A//B" "http://evil.example/x.dtd"><r/>`))).toBe(0.85);
+    // A real DTD, local or not: SYSTEM 0.85, a PUBLIC one at another host than its owner's 0.8.
+    expect(maxStrength(xmlAnalyzer, leaf(`<!DOCTYPE book SYSTEM "/usr/share/xml/docbook/schema/dtd/4.5/docbookx.dtd"><book/>`))).toBe(0.85);
+    expect(maxStrength(xmlAnalyzer, leaf(`<!DOCTYPE module PUBLIC "-//Checkstyle//DTD Checkstyle Configuration 1.3//EN" "https://checkstyle.org/dtds/configuration_1_3.dtd"><module/>`))).toBe(0.8);
     expect(maxStrength(xmlAnalyzer, leaf(`<!DOCTYPE r SYSTEM "http://evil.example/x.dtd"><r/>`))).toBe(0.85);
   });
 

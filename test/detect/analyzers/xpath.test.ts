@@ -28,6 +28,12 @@ describe("xpath analyzer", () => {
   test("a predicate the value closes but never opened, then a path step: a number's breakout, with no quote", () => {
     expect(maxStrength(xpathAnalyzer, leaf("1 or 1=1]/parent::*/child::node()|//*[1"))).toBe(0.85);
     expect(maxStrength(xpathAnalyzer, leaf("2]/descendant::*"))).toBe(0.85);
+    expect(rules(xpathAnalyzer, leaf("1] | //user/*"))).toContain("xpath.union-breakout");
+    expect(rules(xpathAnalyzer, leaf("x]/parent::*"))).toContain("xpath.axis");
+    // `parent::` and `self::` of PHP and C++ are no axes.
+    for (const code of ["parent::__construct()", "return self::$data;"]) expect(xpathAnalyzer.analyze(leaf(code))).toEqual([]);
+    // A selector with a stray bracket has its path before it.
+    expect(maxStrength(xpathAnalyzer, leaf("//ul[@id='x']/li[1]]/text()"))).toBeLessThan(0.5);
     // A selector opens what it closes; a stray bracket in prose is followed by no path step.
     expect(maxStrength(xpathAnalyzer, leaf("//*[@id='nav']/child::li"))).toBeLessThan(0.5);
     expect(maxStrength(xpathAnalyzer, leaf("a] b/child::c"))).toBeLessThan(0.5);

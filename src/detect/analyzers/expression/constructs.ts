@@ -174,9 +174,10 @@ const SIGNATURES: [RegExp, string, number, number][] = [
   // object (the way to PHP), and arithmetic of constants. Themes print `{$smarty.now}` and compute with
   // their variables (`{math equation="x*y" ...}`); a probe has nothing to compute with.
   [/\{\$smarty\.(?:version|template_object)\b|\{math\b[^{}]{0,64}?\bequation\s*=\s*(["'])[\d\s*+\/%().-]+\1/g, "smarty-probe", 0.85, SMARTY],
-  // Smarty tags that read a file or a URL into the page: an absolute path, a climb or a scheme is no
-  // template of the theme's (`{include file='header.tpl'}`).
-  [/\{(?:fetch|include|include_php)\s+file\s*=\s*["']?(?:\/|\.\.[\/\\]|[A-Za-z][\w+.-]*:)/gi, "smarty-file", 0.9, SMARTY],
+  // Smarty tags that read a system file into the page, by path or by `file:///`/`php:` URL. Themes
+  // include their own templates, by climbs and by resource names (`{include file='module:x/y.tpl'}`,
+  // `file:header.tpl`, `extends:`, `db:`), and the manual fetches `http://` pages.
+  [/\{(?:fetch|include|include_php)\s+file\s*=\s*["']?(?:file:)?(?:(?:php|phar|expect):|\/\/\/|\/(?:etc|proc|root|home|var|usr|tmp|dev|sys|windows)\/|[A-Za-z]:[\/\\])/gi, "smarty-file", 0.9, SMARTY],
 ];
 
 function signatureHits(s: string, marks: number, out: ExpressionHit[]): void {

@@ -4,7 +4,7 @@
  * rest of the query (`admin'--`), a WHERE, an ORDER BY or GROUP BY. Prose that merely contains a quote
  * ("Tom's and Mary's") goes on with words, which is none of these.
  */
-import { condition, endsClause, expression, isArithmetic, isComparison, isLogic, isPlainWord, isWord, sig, WORD } from "./grammar.ts";
+import { condition, endsClause, expression, isArithmetic, isComparison, isLogic, isPlainWord, isWord, previous, sig, WORD } from "./grammar.ts";
 import { statementShape } from "./statements.ts";
 import { CLOSED, COMMENT_DASH, K, opCode, type SqlTokens } from "./tokens.ts";
 import { wordIndex } from "./words.ts";
@@ -294,16 +294,20 @@ function orderRule(t: SqlTokens, c: Closure, at: number, report: Report): void {
   report("order-by", strength, c.from, t.end(Math.max(end, by + 1) - 1));
 }
 
-/** As strong as a name that lands bare before the same SQL (`price HAVING 1=1`): what precedes is unknown. */
-const APPENDED_PROBE = 0.7;
+/**
+ * Below proof: what precedes is unknown, as for a name that lands bare (`price HAVING 1=1`: 0.7), but a
+ * header (where alone this is read) ends in no sentence.
+ */
+const APPENDED_PROBE = 0.8;
 /** How many tokens from a value's end an appended probe is looked for in: a bound, so long texts stay linear. */
 const TAIL_TOKENS = 24;
 
 /**
- * `<user agent>) AND 7137=7137-- x`, `<referer> HAVING 6447=6447#`, `<name> ORDER BY 1#`: a condition
- * of two numbers, or a column count, joined to the end of a value that closes nothing the analyzer can
- * see (a header, a name), with the rest of the query cut or nothing after it. How a scanner probes a
- * value whichever context it lands in; prose compares no two numbers after `and`, and counts no columns.
+ * `<user agent>) AND 7137=7137-- x`, `<referer> HAVING 6447=6447#`, `<language> ORDER BY 1#`: a
+ * condition of two numbers, or a column count, joined to the end of a header's value that closes
+ * nothing the analyzer can see, with the rest of the query cut or nothing after it: how a scanner
+ * probes a header whichever context it lands in. Only headers: a sentence may end so
+ * (`deliver by Friday, order by 5`, `is it true that 1 < 2 and 3 > 2`).
  */
 export function appendedProbeRule(t: SqlTokens, report: Report): void {
   for (let i = Math.max(1, t.count - TAIL_TOKENS); i < t.count; i++) {
@@ -326,6 +330,27 @@ export function appendedProbeRule(t: SqlTokens, report: Report): void {
     const after = sig(t, end);
     if (after < t.count && (order || (!isLogic(t, after) && t.kind(after) !== K.CLOSE))) continue;
     report(order ? "order-by" : "tautology", APPENDED_PROBE, t.start(i), t.end(Math.min(t.count, end) - 1));
+    return;
+  }
+}
+
+/**
+ * `(5131=5055)*5055`, `1-(7=7)`: a comparison of two constants, in parentheses, computed with as a
+ * number (MySQL and SQLite make it 1 or 0): a boolean probe in a numeric context, which no arithmetic
+ * a person writes needs.
+ */
+export function comparedConstantsRule(t: SqlTokens, report: Report): void {
+  for (let i = 0; i < t.count; i++) {
+    if (t.kind(i) !== K.OPEN) continue;
+    const left = sig(t, i + 1);
+    const op = sig(t, left + 1);
+    const right = sig(t, op + 1);
+    const close = sig(t, right + 1);
+    if (t.kind(left) !== K.NUM || !isComparison(t, op) || t.kind(right) !== K.NUM || t.kind(close) !== K.CLOSE) continue;
+    const after = sig(t, close + 1);
+    const before = previous(t, i);
+    if (!(isArithmetic(t, after) && t.kind(sig(t, after + 1)) === K.NUM) && !(before > 0 && isArithmetic(t, before) && t.kind(previous(t, before)) === K.NUM)) continue;
+    report("tautology", 0.8, t.start(i), t.end(close));
     return;
   }
 }

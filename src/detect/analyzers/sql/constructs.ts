@@ -4,7 +4,7 @@
  * subqueries, catalogue lookups, strings built from character codes, conditional functions. One pass
  * over the tokens; each check looks a bounded way ahead (groups are skipped whole), so it is linear.
  */
-import { callEnd, condition, expression, flagsAt, groupEnd, isLogic, isOp, isWord, JOINING, selectListFollows, sig, sigSpace, WORD } from "./grammar.ts";
+import { callEnd, condition, expression, flagsAt, groupEnd, isLogic, isOp, isWord, JOINING, previous, selectListFollows, sig, sigSpace, WORD } from "./grammar.ts";
 import { K, opCode, type SqlTokens } from "./tokens.ts";
 import { KEYWORD, W, wordIndex, wordText } from "./words.ts";
 import type { Report } from "./report.ts";
@@ -28,12 +28,6 @@ const SET_OPERATORS = new Set([WORD.union, wordIndex("except"), wordIndex("inter
 const COMMON_CATALOGS = new Set([wordIndex("sys"), wordIndex("mysql")]);
 const FROM_LIKE = new Set([WORD.from, wordIndex("join")]);
 
-/** The index of the last token before i that is not a comment, or -1. */
-function previous(t: SqlTokens, i: number): number {
-  i--;
-  while (i >= 0 && t.kind(i) === K.COMMENT) i--;
-  return i;
-}
 
 /** Like previous, also skipping `+` (a space the client never decoded). */
 function previousSpace(t: SqlTokens, i: number): number {
@@ -344,33 +338,24 @@ function conditionFunction(t: SqlTokens, i: number, report: Report): void {
 
 /**
  * CASE WHEN 1=1 THEN ...: a boolean-blind probe (prose says "in case when", without a comparison and
- * THEN). Two constants compared (`WHEN 3923=3923`, `WHEN (3923=3923)`, the simple `CASE 1766 WHEN
- * 1766`) decide nothing a query needs: the probe's tell.
+ * THEN). Two constants compared (`WHEN 3923=3923`, `WHEN (3923=3923)`) decide nothing a query needs:
+ * the probe's tell.
  */
 function caseWhen(t: SqlTokens, i: number, report: Report): void {
   const isLiteral = (k: number) => t.kind(k) === K.NUM || t.kind(k) === K.STR;
-  const subject = sig(t, i + 1);
-  const simple = isLiteral(subject) && isWord(t, sig(t, subject + 1), WHEN);
-  const when = simple ? sig(t, subject + 1) : subject;
+  const when = sig(t, i + 1);
   if (!isWord(t, when, WHEN)) return;
-  if (simple) {
-    const value = sig(t, when + 1);
-    const then = sig(t, value + 1);
-    if (!isLiteral(value) || !isWord(t, then, THEN)) return;
-    report("conditional-function", 0.9, t.start(i), t.end(then));
-    delayInBranches(t, then + 1, Math.min(t.count, then + CASE_BRANCH_TOKENS), report);
-    return;
-  }
   const test = condition(t, when + 1);
   const then = test?.compared ? sig(t, test.end) : -1;
   if (!isWord(t, then, THEN)) return;
   // `CASE WHEN 5=5`: a literal compared is a probe; `case when x == y then` may be Ruby.
   const open = sig(t, when + 1);
-  const grouped = t.kind(open) === K.OPEN && t.match(open) === sig(t, then - 1) ? 1 : 0;
-  const left = sig(t, open + grouped);
-  const right = sig(t, sig(t, left + 1) + 1);
+  const grouped = t.kind(open) === K.OPEN && t.match(open) === previous(t, then);
+  const left = grouped ? sig(t, open + 1) : open;
+  const op = sig(t, left + 1);
+  const right = sig(t, op + 1);
   const literal = isLiteral(left);
-  const constant = literal && t.kind(sig(t, left + 1)) === K.OP && isLiteral(right) && sig(t, right + 1 + grouped) === then;
+  const constant = literal && t.kind(op) === K.OP && isLiteral(right) && previous(t, then) === (grouped ? t.match(open) : right);
   report("conditional-function", constant ? 0.9 : literal ? 0.8 : 0.6, t.start(i), t.end(then));
   delayInBranches(t, then + 1, Math.min(t.count, then + CASE_BRANCH_TOKENS), report);
 }

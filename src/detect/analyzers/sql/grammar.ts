@@ -59,6 +59,13 @@ export function sig(t: SqlTokens, i: number): number {
   return i;
 }
 
+/** The index of the last token before i that is not a comment, or -1. */
+export function previous(t: SqlTokens, i: number): number {
+  i--;
+  while (i >= 0 && t.kind(i) === K.COMMENT) i--;
+  return i;
+}
+
 /** Like sig, also skipping `+`: outside a query string `+` is often a space the client never decoded. */
 export function sigSpace(t: SqlTokens, i: number): number {
   for (;;) {
@@ -370,12 +377,19 @@ function beyondAscii(t: SqlTokens, i: number): boolean {
 }
 
 /** The next token is where a clause may stop: the end, a comment, `;`, `)` or a clause keyword. */
+function onlyControlAfter(t: SqlTokens, i: number): boolean {
+  for (let k = i; k < t.count; k++) if (t.kind(k) !== K.OTHER && t.kind(k) !== K.COMMENT) return false;
+  return true;
+}
+
 export function endsClause(t: SqlTokens, i: number): boolean {
   if (i >= t.count) return true;
   const kind = t.kind(i);
-  // A control character (K.OTHER) is no SQL: a C string ends at a NUL, and a database stops reading at
-  // any other, so what comes before it is a clause whole (`1 AND 7137=7137\x16`).
-  if (kind === K.COMMENT || kind === K.SEMI || kind === K.CLOSE || kind === K.OTHER) return true;
+  if (kind === K.COMMENT || kind === K.SEMI || kind === K.CLOSE) return true;
+  // A control character (K.OTHER) is no SQL: a C string ends at a NUL, and the statement errors at any
+  // other, so the clause before it is whole when nothing but such characters follows
+  // (`1 AND 7137=7137\x16`; not `width=100 and height=100\x1b[m`, a log line's colour code).
+  if (kind === K.OTHER) return t.text.charCodeAt(t.start(i)) === 0 || onlyControlAfter(t, i);
   if (kind === K.STR && i === t.count - 1) return true;
   return isWord(t, i, WORD.order) || isWord(t, i, WORD.group) || isWord(t, i, WORD.limit) || isWord(t, i, WORD.union) || isWord(t, i, WORD.into) || isWord(t, i, WORD.having) || isLogic(t, i);
 }

@@ -43,6 +43,11 @@ export const CLOSED = 0x10000;
  * standard SQL (PostgreSQL, SQLite, MSSQL, Oracle) does, so `\'` closes it; MySQL reads it as an escape.
  */
 export const PLAIN_LITERAL = 0x100;
+/**
+ * With or without a quote: `#` is no comment, as to every database but MySQL (PostgreSQL's XOR, SQL
+ * Server's temporary tables, SQLite's nothing): `sqlmap/1.7#stable AND SLEEP(5)` runs its SLEEP there.
+ */
+export const HASH_NO_COMMENT = 0x200;
 
 /** Does the first `quote` in text follow a backslash (so that the two readings of a literal differ)? */
 export function escapedFirstQuote(text: string, quote: number): boolean {
@@ -217,6 +222,8 @@ export function tokenize(text: string, quote: number, out: SqlTokens, bare?: Sql
   out.text = text;
   const n = text.length;
   let i = 0;
+  const hashComments = (quote & HASH_NO_COMMENT) === 0;
+  quote &= ~HASH_NO_COMMENT;
   if (quote & PLAIN_LITERAL) {
     // The application's literal, read without backslash escapes: it ends at its first lone quote.
     quote &= 0xff;
@@ -284,6 +291,7 @@ export function tokenize(text: string, quote: number, out: SqlTokens, bare?: Sql
         out.push(K.COMMENT, start, i, COMMENT_DASH);
         continue;
       case C.HASH:
+        if (!hashComments) break;
         i = lineEnd(text, i);
         out.push(K.COMMENT, start, i, COMMENT_HASH);
         continue;
