@@ -25,6 +25,7 @@ const KEYWORD_ONLY = /union|order|group|xp_|sp_|information_schema|except|inters
  */
 const QUOTES = [0, 39 /* ' */, 34 /* " */, 96 /* ` */];
 const BACKTICK = 96;
+const OPENS_AFTER_IDENTIFIER = /^`\s*[,;)]/;
 const NONE: Finding[] = [];
 
 function hasHashComment(t: SqlTokens): boolean {
@@ -118,10 +119,11 @@ function analyzeAscii(text: string, inHeader: boolean): Finding[] {
   for (const quote of QUOTES) {
     const first = quote === 0 ? 0 : text.indexOf(String.fromCharCode(quote));
     if (first < 0) continue;
-    // A name in backticks is one word (`price`, `terms.txt`), never empty. Before a first backtick
-    // after words, or at the start, the value is prose or Markdown quoting code (`code` spans, in
-    // pairs), not an identifier escaped; unless a backtick is left over (`<user agent>` WHERE 1=1--`).
-    if (quote === BACKTICK && (first === 0 || (/\s/.test(text.slice(0, first)) && countOf(text, BACKTICK) % 2 === 0))) continue;
+    // A name in backticks is one word (`price`, `terms.txt`). Before a first backtick after words, or
+    // at the start before a word, the value is prose or Markdown quoting code (`code` spans, in pairs),
+    // not an identifier escaped; unless a backtick is left over (`<user agent>` WHERE 1=1--`), or what
+    // follows a first backtick goes on as a list or a statement (`` `,sleep(7)#1 ``, appended to a name).
+    if (quote === BACKTICK && (first === 0 ? !OPENS_AFTER_IDENTIFIER.test(text) : /\s/.test(text.slice(0, first)) && countOf(text, BACKTICK) % 2 === 0)) continue;
     // `\'`: closes the literal for most databases, not for MySQL; both readings are tried.
     const readings = quote !== 0 && escapedFirstQuote(text, quote) ? 2 : 1;
     for (let r = 0; r < readings; r++) {
@@ -190,5 +192,9 @@ const SEGMENT_BREAK = asciiSet("'\"`;()=<>|, \t#");
 
 export const sqlAnalyzer: Analyzer = {
   name: "sql",
-  analyze: (input: AnalyzerInput) => (input.kind === "path" ? judgePath(input.text, SEGMENT_BREAK, analyzeSql) : analyzeSql(input.text, input.location === "header")),
+  analyze(input: AnalyzerInput): Finding[] {
+    // A Referer's path is a header's too: a probe appended to it is no sentence's end.
+    const inHeader = input.location === "header";
+    return input.kind === "path" ? judgePath(input.text, SEGMENT_BREAK, (segment) => analyzeSql(segment, inHeader)) : analyzeSql(input.text, inHeader);
+  },
 };

@@ -85,6 +85,11 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     // a MySQL identifier in backticks escaped (`ORDER BY \`<value>\``)
     ["1`,sleep(7)#1", "sql.time", 0.9],
     ["terms.txt`,sleep(7)#1", "sql.time", 0.9],
+    // appended to a name in backticks: the value opens with the backtick that closes it
+    ["`,sleep(7)#1", "sql.time", 0.9],
+    // a constant tested against one, in a probe's parentheses; a name closed before WHERE
+    ["1'||(CASE 1766 WHEN 1766 THEN 1 ELSE 0 END)||'", "sql.conditional-function", 0.8],
+    ["shoes) WHERE 7359=7359 AND 1901=7816-- x", "sql.tautology", 0.85],
     ["1') AND 7137=7137\x00", "sql.tautology", 0.85],
   ];
   for (const [text, rule, min] of attacks) {
@@ -181,9 +186,12 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     const top = (text: string) => header(text).reduce((m, f) => Math.max(m, f.strength), 0);
     const ua = "Mozilla/5.0 (X11; Linux i686; rv:1.8.1.2) Gecko/20070220 Firefox/2.0.0.2";
     for (const tail of [") AND 4687=4636-- Yjeq", ")) AND 4261=6438 AND ((1095=1095", " HAVING 6447=6447# yISG", " OR NOT 5837=6179", ") WHERE 7835=7835 OR NOT 1230=6566-- x"]) {
-      expect([tail, top(ua + tail)]).toEqual([tail, 0.8]);
+      expect([tail, top(ua + tail)]).toEqual([tail, 0.85]);
     }
-    expect(header(`${ua} ORDER BY 1#`).map((f) => [f.rule, f.strength])).toEqual([["sql.order-by", 0.8]]);
+    expect(header(`${ua} ORDER BY 1#`).map((f) => [f.rule, f.strength])).toEqual([["sql.order-by", 0.85]]);
+    // A Referer's path is a header's, judged segment by segment.
+    const refererPath = sqlAnalyzer.analyze({ text: "/products) WHERE 7359=7359 AND 1901=7816-- x", location: "header", path: "header.referer.path", name: "referer", kind: "path" });
+    expect(refererPath.some((f) => f.rule === "sql.tautology" && f.strength >= 0.85)).toBe(true);
     // Not in a header, where a sentence may end so; and no two numbers compared, no column count, is none.
     for (const v of ["Please deliver by Friday, order by 5", "Is it true that 1 < 2 and 3 > 2", "Prove that x=2 and 2=2"]) expect(strongest(v)?.strength ?? 0).toBeLessThan(0.5);
     for (const v of ["ages 3 and 4 years", "sort by price, order by 2 and more", "Buy 2 and get 1 free", ua]) expect(top(v)).toBeLessThan(0.5);
@@ -279,6 +287,8 @@ describe("sql analyzer: benign text stays benign", () => {
     "Use `SELECT name FROM users` to list them",
     "Run `npm install`, then wait -- ok",
     "I like it between us",
+    "Use SELECT CASE grade WHEN 1 THEN 'A' END in lesson 4",
+    "filter where 5 > 3",
     "it's `x` and `y` -- ok",
     "Issue #42 is fixed, see page#section and more",
     "(2+3)*4 = 20",

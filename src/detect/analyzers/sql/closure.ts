@@ -45,7 +45,7 @@ export function findClosure(t: SqlTokens, quote: number): Closure | null {
     if (i < t.count && t.kind(i) === K.NUM) {
       kind = "number";
       i++;
-    } else if (isPlainWord(t, i) && followsOperand(t, pastCloses(t, sig(t, i + 1)))) {
+    } else if (isPlainWord(t, i) && wordCloses(t, sig(t, i + 1))) {
       // `hi or a=a`, `hi ORDER BY 3--`, `shoes) AND 1=1--`: in a numeric context the word is a column name.
       kind = "word";
       i++;
@@ -61,10 +61,14 @@ export function findClosure(t: SqlTokens, quote: number): Closure | null {
   return { at: i, from, kind, parens, prefixed: quote !== 0 && t.end(0) > 1 };
 }
 
-/** The first token from i that closes no parenthesis. */
-function pastCloses(t: SqlTokens, i: number): number {
+/**
+ * A name goes on as the query at `next`: a condition or a clause after it, past the parentheses it
+ * closes; a WHERE only after a parenthesis closed (`shoes) WHERE 1=1--`: a sentence says `x where 1=1`).
+ */
+function wordCloses(t: SqlTokens, next: number): boolean {
+  let i = next;
   while (i < t.count && t.kind(i) === K.CLOSE) i = sig(t, i + 1);
-  return i;
+  return followsOperand(t, i) || (i !== next && isWord(t, i, WORD.where));
 }
 
 /** What may follow an operand and go on as the query: a condition, or a clause that orders or groups. */
@@ -295,10 +299,10 @@ function orderRule(t: SqlTokens, c: Closure, at: number, report: Report): void {
 }
 
 /**
- * Below proof: what precedes is unknown, as for a name that lands bare (`price HAVING 1=1`: 0.7), but a
- * header (where alone this is read) ends in no sentence.
+ * Proof: what precedes is unknown, as for a name that lands bare (`price HAVING 1=1`: 0.7), but a
+ * header (where alone this is read) ends in no sentence, and two numbers compared are no header's.
  */
-const APPENDED_PROBE = 0.8;
+const APPENDED_PROBE = 0.85;
 /** How many tokens from a value's end an appended probe is looked for in: a bound, so long texts stay linear. */
 const TAIL_TOKENS = 24;
 

@@ -339,11 +339,24 @@ function conditionFunction(t: SqlTokens, i: number, report: Report): void {
 /**
  * CASE WHEN 1=1 THEN ...: a boolean-blind probe (prose says "in case when", without a comparison and
  * THEN). Two constants compared (`WHEN 3923=3923`, `WHEN (3923=3923)`) decide nothing a query needs:
- * the probe's tell.
+ * the probe's tell; so does a constant tested against one in parentheses (`(CASE 1766 WHEN 1766`).
  */
 function caseWhen(t: SqlTokens, i: number, report: Report): void {
   const isLiteral = (k: number) => t.kind(k) === K.NUM || t.kind(k) === K.STR;
-  const when = sig(t, i + 1);
+  const subject = sig(t, i + 1);
+  if (isLiteral(subject) && t.kind(previous(t, i)) === K.OPEN) {
+    // `(CASE 1766 WHEN 1766 THEN`: the simple form on a constant, in the parentheses a probe puts
+    // around it; a lesson writes `SELECT CASE grade WHEN ...` in a select list.
+    const when = sig(t, subject + 1);
+    const value = sig(t, when + 1);
+    const then = sig(t, value + 1);
+    if (isWord(t, when, WHEN) && isLiteral(value) && isWord(t, then, THEN)) {
+      report("conditional-function", 0.8, t.start(i), t.end(then));
+      delayInBranches(t, then + 1, Math.min(t.count, then + CASE_BRANCH_TOKENS), report);
+    }
+    return;
+  }
+  const when = subject;
   if (!isWord(t, when, WHEN)) return;
   const test = condition(t, when + 1);
   const then = test?.compared ? sig(t, test.end) : -1;
