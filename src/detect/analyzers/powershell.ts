@@ -22,15 +22,16 @@ const TRIGGER = /::|\$env:|\[char|\b(?:sal|set-alias|nal|new-alias)\s|[&.]\s*[($
 
 /**
  * A separator (`;`, `|`, `||`, `&&`, a line break) at the value's start or after one short token: where
- * an injected command begins. A single `&` is left to the forms: it is PowerShell's call operator.
+ * an injected command begins. A line break counts only after a value (`127.0.0.1`, `ping`), not after
+ * a ticket's label (`Steps:`, `{`). A single `&` is left to the forms: it is PowerShell's call operator.
  */
-const INJECTED_START = /^\s*([^\s;|&`$()]{0,64}\s*(?:;|\|\|?|&&|\r?\n))?\s*/;
+const INJECTED_START = /^\s*((?:[^\s;|&`$()]{0,64}\s*(?:;|\|\|?|&&)|[\w.@-]{0,64}[ \t]*\r?\n))?\s*/;
 /** How much of the command after that start the forms read. */
 const COMMAND_REACH = 512;
 
 const FORMS: { re: RegExp; strength: number }[] = [
   // The call operator on an expression that names or builds the command.
-  { re: /^[&.]\s*\(\s*(?:gcm|get-command|get-alias|\$env:|\[char|\(?\s*['"][^'"\n]{0,40}['"]\s*(?:\+|-f\b))/i, strength: 0.9 },
+  { re: /^[&.]\s*\(\s*(?:gcm|gal|get-command|get-alias|\$env:|\[char|\[scriptblock\]|\(?\s*['"][^'"\n]{0,40}['"]\s*(?:\+|-f\b))/i, strength: 0.9 },
   { re: /^[&.]\s*\(?[^()\n]{0,80}-join\s*['"(]/i, strength: 0.9 },
   // An environment variable run as a command: `$env:ComSpec /c`, `& $env:ComSpec`, `$env:SystemRoot\System32\cmd.exe`.
   { re: /^(?:&\s*)?\$env:(?:ComSpec|SystemRoot|windir|PSHOME)\b(?:\s+\/[ck]\b|\\[\w\\]*\.exe\b|\[)/i, strength: 0.9 },

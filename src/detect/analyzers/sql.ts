@@ -25,7 +25,10 @@ const KEYWORD_ONLY = /union|order|group|xp_|sp_|information_schema|except|inters
  */
 const QUOTES = [0, 39 /* ' */, 34 /* " */, 96 /* ` */];
 const BACKTICK = 96;
+/** A parameter of the query of a Referer or Origin URL. */
+const SOURCE_QUERY = /^header\.(?:referer|origin)\.query\./;
 const OPENS_AFTER_IDENTIFIER = /^`\s*[,;)]/;
+const IDENTIFIER = /^[\w.$-]{1,64}$/;
 const NONE: Finding[] = [];
 
 function hasHashComment(t: SqlTokens): boolean {
@@ -94,7 +97,10 @@ function readTypographic(text: string): { read: string; dashes: number[] } {
   return { read: utf16.decode(units), dashes };
 }
 
-/** `inHeader`: the value is a header's, where a probe appended to it is no sentence's end (appendedProbeRule). */
+/**
+ * `inHeader`: the value is a header's, where a probe appended to it is no sentence's end
+ * (appendedProbeRule) and `#` opens no prose (the second reading, with `#` as no comment).
+ */
 export function analyzeSql(text: string, inHeader = false): Finding[] {
   const found = analyzeAscii(text, inHeader);
   if (!TYPOGRAPHIC.test(text)) return found;
@@ -119,11 +125,11 @@ function analyzeAscii(text: string, inHeader: boolean): Finding[] {
   for (const quote of QUOTES) {
     const first = quote === 0 ? 0 : text.indexOf(String.fromCharCode(quote));
     if (first < 0) continue;
-    // A name in backticks is one word (`price`, `terms.txt`). Before a first backtick after words, or
-    // at the start before a word, the value is prose or Markdown quoting code (`code` spans, in pairs),
-    // not an identifier escaped; unless a backtick is left over (`<user agent>` WHERE 1=1--`), or what
+    // A name in backticks is one word (`price`, `terms.txt`). After other text, or at the start before
+    // a word, a first backtick opens prose's or Markdown's quoted code (`code` spans, in pairs), not
+    // an identifier escaped; unless a backtick is left over (`<user agent>` WHERE 1=1--`), or what
     // follows a first backtick goes on as a list or a statement (`` `,sleep(7)#1 ``, appended to a name).
-    if (quote === BACKTICK && (first === 0 ? !OPENS_AFTER_IDENTIFIER.test(text) : /\s/.test(text.slice(0, first)) && countOf(text, BACKTICK) % 2 === 0)) continue;
+    if (quote === BACKTICK && !(first === 0 ? OPENS_AFTER_IDENTIFIER.test(text) : IDENTIFIER.test(text.slice(0, first)) || countOf(text, BACKTICK) % 2 === 1)) continue;
     // `\'`: closes the literal for most databases, not for MySQL; both readings are tried.
     const readings = quote !== 0 && escapedFirstQuote(text, quote) ? 2 : 1;
     for (let r = 0; r < readings; r++) {
@@ -139,8 +145,9 @@ function analyzeAscii(text: string, inHeader: boolean): Finding[] {
   }
   if (inHeader) appendedProbeRule(bare, report);
   comparedConstantsRule(bare, report);
-  if (hasHashComment(bare)) {
-    // Read again with `#` as other databases read it (HASH_NO_COMMENT): what MySQL would skip, they run.
+  if (inHeader && hasHashComment(bare)) {
+    // Read again with `#` as other databases read it (HASH_NO_COMMENT): what MySQL would skip, they
+    // run. Only in headers: elsewhere `#` opens an issue number, C#, a preprocessor line, a heading.
     tokenize(text, HASH_NO_COMMENT, quoted);
     const closure = findClosure(quoted, 0);
     if (closure) closureRules(quoted, closure, report);
@@ -193,8 +200,9 @@ const SEGMENT_BREAK = asciiSet("'\"`;()=<>|, \t#");
 export const sqlAnalyzer: Analyzer = {
   name: "sql",
   analyze(input: AnalyzerInput): Finding[] {
-    // A Referer's path is a header's too: a probe appended to it is no sentence's end.
-    const inHeader = input.location === "header";
+    // A Referer's path is a header's too: a probe appended to it is no sentence's end. Its query's
+    // parameters are the site's own (a search's words), read as any query's.
+    const inHeader = input.location === "header" && !SOURCE_QUERY.test(input.path);
     return input.kind === "path" ? judgePath(input.text, SEGMENT_BREAK, (segment) => analyzeSql(segment, inHeader)) : analyzeSql(input.text, inHeader);
   },
 };

@@ -30,7 +30,7 @@ describe("expression analyzer: template injection", () => {
     // What Smarty scans send: the engine's version, its template object, arithmetic of constants.
     ["{$smarty.version}"], ["{$smarty.template_object}"], ['{math equation="7*7"}'],
     // Smarty tags that read a system file, a climb or a URL into the page.
-    ["{fetch file='/etc/passwd'}"], ["{include file='file:///var/www/.env'}"], ["{include file='file:/etc/passwd'}"], ['{FETCH file="php://filter/resource=index.php"}'],
+    ["{fetch file='/etc/passwd'}"], ["{include file='file:///etc/passwd'}"], ["{include file='file:/etc/passwd'}"], ['{FETCH file="php://filter/resource=index.php"}'],
     // An ERB scriptlet whose code starts with an instance variable is code, not a JSP directive.
     ["<%@o=Kernel.send(:exec,'id')%>"],
   ])("%s", (text) => {
@@ -108,7 +108,7 @@ describe("expression analyzer: template injection", () => {
     ["{$user.name} and { $smarty.now }"],
     ['&copy; {$smarty.now|date_format:"%Y"} Acme Ltd. {$smarty.const._PS_BASE_URL_}'],
     ['{math equation="(x / y) * 100" x=$sold y=$total format="%.2f"}'],
-    ["{include file='header.tpl'}"], ["{include file='file:header.tpl'}"], ["{include file='module:ps_shoppingcart/ps_shoppingcart.tpl'}"], ["{include file='../common/header.tpl'}"], ["{extends file='extends:layout.tpl'}"],
+    ["{include file='header.tpl'}"], ["{include file='file:header.tpl'}"], ["{include file='file:/usr/local/share/templates/navigation.tpl'}"], ["{fetch file='/var/data/news.txt'}"], ["{include file='module:ps_shoppingcart/ps_shoppingcart.tpl'}"], ["{include file='../common/header.tpl'}"], ["{extends file='extends:layout.tpl'}"],
     ["{{=name}} {{~name~}}"],
     ["a <%@ b %>"],
     ['<%@ page contentType="text/html;charset=UTF-8" language="java" %><%@ taglib prefix="c" uri="http://java.sun.com/jsp/jstl/core" %>'],

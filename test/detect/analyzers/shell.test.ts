@@ -231,6 +231,10 @@ describe("shell analyzer", () => {
     for (const v of ["Please run [Diagnostics.Process]::Start('explorer.exe') to open it", "Primero sal de PowerShell y reinicia", "Try & $env:ComSpec /c \"dir\" in the console", "Set-Alias -Name posh -Value powershell", "Output: [char[]](72,101,108,108,111) -join ''"]) expect(ps(v)).toBe(0);
     // A PowerShell line as the whole value is a script quoted (a ticket that opens with the command it ran).
     for (const v of ["& $env:ComSpec /c dir", "[ScriptBlock]::Create($code).Invoke()", "New-Alias -Name exec -Value Invoke-Expression"]) expect(ps(v)).toBe(0);
+    // A ticket's label on its first line, then the command it ran: no injection broke out of a value.
+    for (const v of ["Steps:\n[Diagnostics.Process]::Start('notepad.exe')", "Script:\n& $env:ComSpec /c \"mklink /J a b\"", "{\n[Reflection.Assembly]::LoadWithPartialName('x')"]) expect(ps(v)).toBe(0);
+    expect(ps("127.0.0.1\n& $env:ComSpec /c whoami")).toBe(0.9);
+    expect(ps("127.0.0.1;&([scriptblock]::Create('whoami'))")).toBe(0.9);
     // Only the start of an injected command is read: a long run of line breaks costs one pass.
     expect(ps(`::${"\n".repeat(1 << 20)}`)).toBe(0);
   });

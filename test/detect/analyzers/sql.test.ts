@@ -78,8 +78,6 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     // a comparison of constants computed with as a number (a boolean probe in a numeric context)
     ["(5131=5055)*5055", "sql.tautology", 0.8],
     ["1-(7=7)", "sql.tautology", 0.8],
-    // `#` is a comment to MySQL alone: the SQL after it runs on other databases
-    ["sqlmap/1.7.2#stable (https://sqlmap.org) AND SLEEP(5)", "sql.time", 0.9],
     // a backtick left over after prose's pairs closes an identifier (a header with SQL appended)
     ["Mozilla/5.0 (X11; Linux) Firefox/3.6.20` WHERE 5406=5406 AND 8133=1140-- IyOR", "sql.tautology", 0.9],
     // a MySQL identifier in backticks escaped (`ORDER BY \`<value>\``)
@@ -189,6 +187,11 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
       expect([tail, top(ua + tail)]).toEqual([tail, 0.85]);
     }
     expect(header(`${ua} ORDER BY 1#`).map((f) => [f.rule, f.strength])).toEqual([["sql.order-by", 0.85]]);
+    // `#` is a comment to MySQL alone: in a header, the SQL after it runs on other databases (sqlmap's own User-Agent).
+    expect(header("sqlmap/1.7.2#stable (https://sqlmap.org) AND SLEEP(5)").some((f) => f.rule === "sql.time" && f.strength >= 0.9)).toBe(true);
+    // A Referer's query is the site's own parameters: a search's words, not a header's end.
+    const refererQuery = sqlAnalyzer.analyze({ text: "please deliver by friday order by 5", location: "header", path: "header.referer.query.q", name: "q", kind: "value" });
+    expect(refererQuery.reduce((m, f) => Math.max(m, f.strength), 0)).toBeLessThan(0.5);
     // A Referer's path is a header's, judged segment by segment.
     const refererPath = sqlAnalyzer.analyze({ text: "/products) WHERE 7359=7359 AND 1901=7816-- x", location: "header", path: "header.referer.path", name: "referer", kind: "path" });
     expect(refererPath.some((f) => f.rule === "sql.tautology" && f.strength >= 0.85)).toBe(true);
@@ -289,6 +292,11 @@ describe("sql analyzer: benign text stays benign", () => {
     "I like it between us",
     "Use SELECT CASE grade WHEN 1 THEN 'A' END in lesson 4",
     "filter where 5 > 3",
+    "C# Thread.Sleep(5000) not working",
+    "Refs #77; update users set locale on signup",
+    "=SUMPRODUCT((1=1)*5)",
+    "Why does (1 == 1) + 1 equal 2 in JavaScript?",
+    "先跑`SELECT * FROM orders WHERE id = 1`看看",
     "it's `x` and `y` -- ok",
     "Issue #42 is fixed, see page#section and more",
     "(2+3)*4 = 20",

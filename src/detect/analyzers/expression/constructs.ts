@@ -174,10 +174,11 @@ const SIGNATURES: [RegExp, string, number, number][] = [
   // object (the way to PHP), and arithmetic of constants. Themes print `{$smarty.now}` and compute with
   // their variables (`{math equation="x*y" ...}`); a probe has nothing to compute with.
   [/\{\$smarty\.(?:version|template_object)\b|\{math\b[^{}]{0,64}?\bequation\s*=\s*(["'])[\d\s*+\/%().-]+\1/g, "smarty-probe", 0.85, SMARTY],
-  // Smarty tags that read a system file into the page, by path or by `file:///`/`php:` URL. Themes
-  // include their own templates, by climbs and by resource names (`{include file='module:x/y.tpl'}`,
-  // `file:header.tpl`, `extends:`, `db:`), and the manual fetches `http://` pages.
-  [/\{(?:fetch|include|include_php)\s+file\s*=\s*["']?(?:file:)?(?:(?:php|phar|expect):|\/\/\/|\/(?:etc|proc|root|home|var|usr|tmp|dev|sys|windows)\/|[A-Za-z]:[\/\\])/gi, "smarty-file", 0.9, SMARTY],
+  // Smarty tags that read a system file into the page (`/etc/`, `/proc/`, Windows' own) or a `php:`
+  // URL. Themes include their own templates, by climbs, absolute paths and resource names
+  // (`{include file='module:x/y.tpl'}`, `file:/usr/local/share/templates/nav.tpl`, `extends:`), and the
+  // manual fetches `http://` pages and files under `/var`.
+  [/\{(?:fetch|include|include_php)\b[^{}]{0,64}?\bfile\s*=\s*["']?(?:file:\/*)?(?:(?:php|phar|expect):|\/?(?:etc|proc|root|sys|dev)\/|[A-Za-z]:[\/\\]windows[\/\\])/gi, "smarty-file", 0.9, SMARTY],
 ];
 
 function signatureHits(s: string, marks: number, out: ExpressionHit[]): void {

@@ -340,21 +340,21 @@ export function appendedProbeRule(t: SqlTokens, report: Report): void {
 
 /**
  * `(5131=5055)*5055`, `1-(7=7)`: a comparison of two constants, in parentheses, computed with as a
- * number (MySQL and SQLite make it 1 or 0): a boolean probe in a numeric context, which no arithmetic
- * a person writes needs.
+ * number (MySQL and SQLite make it 1 or 0) as the whole value: a boolean probe in a numeric context.
  */
 export function comparedConstantsRule(t: SqlTokens, report: Report): void {
-  for (let i = 0; i < t.count; i++) {
-    if (t.kind(i) !== K.OPEN) continue;
-    const left = sig(t, i + 1);
-    const op = sig(t, left + 1);
-    const right = sig(t, op + 1);
-    const close = sig(t, right + 1);
-    if (t.kind(left) !== K.NUM || !isComparison(t, op) || t.kind(right) !== K.NUM || t.kind(close) !== K.CLOSE) continue;
-    const after = sig(t, close + 1);
-    const before = previous(t, i);
-    if (!(isArithmetic(t, after) && t.kind(sig(t, after + 1)) === K.NUM) && !(before > 0 && isArithmetic(t, before) && t.kind(previous(t, before)) === K.NUM)) continue;
-    report("tautology", 0.8, t.start(i), t.end(close));
-    return;
-  }
+  // The value is the expression, as a number parameter's replacement is: `(a=b)*c` or `c-(a=b)`, and
+  // nothing around it (code and spreadsheet formulas compute so inside more text: `=SUMPRODUCT((1=1)*5)`).
+  const first = sig(t, 0);
+  const open = t.kind(first) === K.OPEN ? first : t.kind(first) === K.NUM && isArithmetic(t, sig(t, first + 1)) ? sig(t, sig(t, first + 1) + 1) : -1;
+  if (open < 0 || t.kind(open) !== K.OPEN) return;
+  const left = sig(t, open + 1);
+  const op = sig(t, left + 1);
+  const right = sig(t, op + 1);
+  const close = sig(t, right + 1);
+  if (t.kind(left) !== K.NUM || !isComparison(t, op) || t.kind(right) !== K.NUM || t.kind(close) !== K.CLOSE) return;
+  const after = sig(t, close + 1);
+  const operand = open === first ? (isArithmetic(t, after) && t.kind(sig(t, after + 1)) === K.NUM ? sig(t, after + 1) : -1) : close;
+  if (operand < 0 || sig(t, operand + 1) < t.count) return;
+  report("tautology", 0.8, t.start(open), t.end(close));
 }
