@@ -222,12 +222,14 @@ function withoutLonePercents(text: string): string {
 
 const WHOLE_TEXT_DECODINGS: WholeTextDecoding[] = [
   (text, percentDecoded) => {
-    const source = text.indexOf("%") === -1 ? text : withoutLonePercents(text);
-    if (source !== text || (text.indexOf("%") !== -1 && PERCENT_ESCAPE.test(text))) {
-      // Without whitespace the text is still form-encoded, `+` for a space (as PHP's urldecode and Java's
-      // URLDecoder read it); with whitespace it was decoded before and a `+` is a plus.
-      const t = percentDecodeLenient(source, !WHITESPACE.test(source));
-      if (t !== text) return { encoding: "url", text: t };
+    if (text.indexOf("%") !== -1) {
+      const source = withoutLonePercents(text);
+      if (source !== text || PERCENT_ESCAPE.test(text)) {
+        // Without whitespace the text is still form-encoded, `+` for a space (as PHP's urldecode and
+        // Java's URLDecoder read it); with whitespace it was decoded before and a `+` is a plus.
+        const t = percentDecodeLenient(source, !WHITESPACE.test(source));
+        if (t !== text) return { encoding: "url", text: t };
+      }
     }
     const folded = percentDecoded ? foldOverlongLatin1(text) : null;
     return folded === null ? null : { encoding: "url", text: folded };

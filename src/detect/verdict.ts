@@ -30,17 +30,17 @@ export interface Verdict {
 const CRITICAL = new Set(["sqli", "cmdi", "xxe", "ssti", "log4shell", "code-injection", "rfi", "deserialization"]);
 const HIGH = new Set(["xss", "traversal", "ssrf", "nosqli", "ldapi", "xpath", "auth-bypass"]);
 
+/** How severe a class is whatever its score: 2 for the critical set, 1 for the high one, 0 for the context-dependent rest. */
+export function classRank(attackType: string): number {
+  return CRITICAL.has(attackType) ? 2 : HIGH.has(attackType) ? 1 : 0;
+}
+
 /**
  * A flagged request's severity. A known class of the two upper sets is at least high whatever its
  * score (block mode's default bar, so a flagged injection is blocked even near the threshold);
  * context-dependent classes (scanner, open redirect, CRLF, session fixation) are medium and the site
  * model's anomalies low or medium.
  */
-/** How severe a class is whatever its score: 2 for the critical set, 1 for the high one, 0 for the context-dependent rest. */
-export function classRank(attackType: string): number {
-  return CRITICAL.has(attackType) ? 2 : HIGH.has(attackType) ? 1 : 0;
-}
-
 export function severityOf(attackType: string | null, score: number, isAnomaly: boolean): Severity {
   if (!isAnomaly || !attackType) return "none";
   if (CRITICAL.has(attackType)) return score >= 0.9 ? "critical" : "high";

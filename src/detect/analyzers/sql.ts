@@ -9,6 +9,7 @@
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { appendedProbeRule, closureRules, comparedConstantsRule, findClosure } from "./sql/closure.ts";
 import { constructRules } from "./sql/constructs.ts";
+import type { Report } from "./sql/report.ts";
 import { COMMENT_HASH, escapedFirstQuote, HASH_NO_COMMENT, K, PLAIN_LITERAL, SqlTokens, tokenize } from "./sql/tokens.ts";
 import { asciiSet, isSpaceCode, judgePath, partitionPoint, strongestPerRule } from "./text.ts";
 
@@ -114,6 +115,14 @@ export function analyzeSql(text: string, inHeader = false): Finding[] {
   return mapped.length ? strongestPerRule([...found, ...mapped]) : found;
 }
 
+/** One reading of the value: where it leaves its context, and what follows; a quoted reading that never leaves it says nothing. */
+function judgeReading(tokens: SqlTokens, quote: number, report: Report): void {
+  const closure = findClosure(tokens, quote);
+  if (closure) closureRules(tokens, closure, report);
+  else if (quote !== 0) return;
+  constructRules(tokens, quote !== 0, report);
+}
+
 function analyzeAscii(text: string, inHeader: boolean): Finding[] {
   if (!mightBeSql(text)) return NONE;
   const best = new Map<string, Finding>();
@@ -134,25 +143,21 @@ function analyzeAscii(text: string, inHeader: boolean): Finding[] {
     const readings = quote !== 0 && escapedFirstQuote(text, quote) ? 2 : 1;
     for (let r = 0; r < readings; r++) {
       // The quoted readings differ from the bare one only until they fall in step with it.
-      const tokens = quote === 0 ? bare : quoted;
       // An identifier knows no backslash escape: it ends at its first lone backtick.
       if (quote !== 0) tokenize(text, r === 0 && quote !== BACKTICK ? quote : quote | PLAIN_LITERAL, quoted, bare);
-      const closure = findClosure(tokens, quote);
-      if (closure) closureRules(tokens, closure, report);
-      else if (quote !== 0) continue;
-      constructRules(tokens, quote !== 0, report);
+      judgeReading(quote === 0 ? bare : quoted, quote, report);
     }
   }
-  if (inHeader) appendedProbeRule(bare, report);
   comparedConstantsRule(bare, report);
-  if (inHeader && hasHashComment(bare)) {
-    // Read again with `#` as other databases read it (HASH_NO_COMMENT): what MySQL would skip, they
-    // run. Only in headers: elsewhere `#` opens an issue number, C#, a preprocessor line, a heading.
-    tokenize(text, HASH_NO_COMMENT, quoted);
-    const closure = findClosure(quoted, 0);
-    if (closure) closureRules(quoted, closure, report);
-    constructRules(quoted, false, report);
-    if (inHeader) appendedProbeRule(quoted, report);
+  if (inHeader) {
+    appendedProbeRule(bare, report);
+    if (hasHashComment(bare)) {
+      // Read again with `#` as other databases read it (HASH_NO_COMMENT): what MySQL would skip, they
+      // run. Only in headers: elsewhere `#` opens an issue number, C#, a preprocessor line, a heading.
+      tokenize(text, HASH_NO_COMMENT, quoted);
+      judgeReading(quoted, 0, report);
+      appendedProbeRule(quoted, report);
+    }
   }
   bare.text = quoted.text = "";
   if (!best.size) breakerProbe(text, report);

@@ -28,7 +28,6 @@ const SET_OPERATORS = new Set([WORD.union, wordIndex("except"), wordIndex("inter
 const COMMON_CATALOGS = new Set([wordIndex("sys"), wordIndex("mysql")]);
 const FROM_LIKE = new Set([WORD.from, wordIndex("join")]);
 
-
 /** Like previous, also skipping `+` (a space the client never decoded). */
 function previousSpace(t: SqlTokens, i: number): number {
   let p = previous(t, i);

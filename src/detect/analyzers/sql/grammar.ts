@@ -376,12 +376,12 @@ function beyondAscii(t: SqlTokens, i: number): boolean {
   return false;
 }
 
-/** The next token is where a clause may stop: the end, a comment, `;`, `)` or a clause keyword. */
 function onlyControlAfter(t: SqlTokens, i: number): boolean {
   for (let k = i; k < t.count; k++) if (t.kind(k) !== K.OTHER && t.kind(k) !== K.COMMENT) return false;
   return true;
 }
 
+/** The next token is where a clause may stop: the end, a comment, `;`, `)`, a clause keyword, or control characters that end the text. */
 export function endsClause(t: SqlTokens, i: number): boolean {
   if (i >= t.count) return true;
   const kind = t.kind(i);
