@@ -583,10 +583,11 @@ function pathMarks(s: string): number {
 
 /**
  * `index.php::$DATA`: a file's default NTFS data stream, named so that Windows opens the file while a
- * server that maps handlers by extension serves its source. As Windows spells it, ending the name: a
- * PHP class's static `self::$data` or `Config::$DATA['db']` is code.
+ * server that maps handlers by extension serves its source. As Windows spells it, ending the name, or
+ * in any case after a file's extension (NTFS reads `index.php::$data` alike): a PHP class's static
+ * `self::$data` or `Config::$DATA['db']` is code, and a class name has no extension.
  */
-const DATA_STREAM = /[\w.-]::\$DATA(?=$|[\s/?#])/;
+const DATA_STREAM = /[\w.-]::\$DATA(?=$|[\s/?#])|\.[A-Za-z0-9]{1,8}::\$[Dd][Aa][Tt][Aa](?=$|[\s/?#])/;
 
 /** `\\host\share\file`: Windows fetches it over SMB. */
 const UNC = /^\s*\\\\[\w.-]+\\[\w$.-]+/;

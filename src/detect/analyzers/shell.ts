@@ -899,12 +899,34 @@ function forkBomb(s: string): Finding | null {
   return null;
 }
 
+/**
+ * cmd.exe's substring of a variable, `%COMSPEC:~0,1%`: one character of a known value, which spells a
+ * command's name without writing it (`%COMSPEC:~0,1%%COMSPEC:~-4,1%d` is `cmd`). Only batch syntax has
+ * it; a script that trims a date (`%date:~10,4%`) uses one, a name pieced together uses several in a row.
+ */
+const CMD_SUBSTRING = /%[A-Za-z_][\w()]{0,31}:~-?\d{1,4}(?:,-?\d{1,4})?%/g;
+
+function cmdSubstrings(s: string, out: Finding[]): void {
+  let first = -1;
+  let end = -1;
+  let joined = 1;
+  CMD_SUBSTRING.lastIndex = 0;
+  for (let m = CMD_SUBSTRING.exec(s); m; m = CMD_SUBSTRING.exec(s)) {
+    if (m.index === end) joined++;
+    else if (joined < 2) first = m.index;
+    end = m.index + m[0].length;
+    if (joined >= 2) break;
+  }
+  if (first !== -1) out.push(finding("cmdi", "shell.batch-substring", joined >= 2 ? 0.9 : 0.6, first, end));
+}
+
 function batchAndFunctions(s: string, chars: number, out: Finding[]): void {
   if (chars & HAS.PERCENT) {
     const loop = /do\b/i.test(s) ? CMD_FOR.exec(s) : null;
     if (loop) out.push(finding("cmdi", "shell.batch", 0.9, loop.index, loop.index + loop[0].length));
     const cond = CMD_IF.exec(s);
     if (cond) out.push(finding("cmdi", "shell.batch", 0.8, cond.index, cond.index + cond[0].length));
+    if (s.indexOf(":~") !== -1) cmdSubstrings(s, out);
   }
   // IF tests with a `%var%` are found above; these forms need only the keywords.
   const cond = chars & HAS.WHOLE && /\bif\s/i.test(s) ? batchIf(s) : null;
@@ -921,6 +943,8 @@ const SSI = /<!--\s*#\s*(exec|include|echo|config|printenv|set|fsize|flastmod)\b
  * caches, so a reflected one fetches what it names or prints the request's cookies and headers.
  */
 const ESI_FETCH = /<esi:(?:include|inline|eval)\b[^<>]{0,2000}?\bsrc\s*=/i;
+/** An ESI element closed on itself (`<esi:debug/>`, `<esi:vars />`): markup to run, not a tag named in prose. */
+const ESI_SELF_CLOSED = /<esi:[a-z]+\b[^<>]{0,2000}?\/>/i;
 /** An ESI variable (`$(HTTP_COOKIE)`, `$(QUERY_STRING{a})`) in a value that has an ESI element. */
 const ESI_VARIABLE = /\$\((?:HTTP_[A-Z_]+|QUERY_STRING|REMOTE_ADDR)\b/;
 
@@ -951,6 +975,10 @@ function analyzeShell(s: string): Finding[] {
     if (fetch) out.push(finding("cmdi", "shell.esi", 0.9, fetch.index, fetch.index + fetch[0].length));
     else if (ESI_VARIABLE.test(s)) out.push(finding("cmdi", "shell.esi", 0.85, esiAt, s.indexOf(">", esiAt) + 1 || s.length));
     else if (closed !== -1) out.push(finding("cmdi", "shell.esi", 0.8, esiAt, closed + 6));
+    else {
+      const selfClosed = ESI_SELF_CLOSED.exec(s);
+      if (selfClosed) out.push(finding("cmdi", "shell.esi", 0.8, selfClosed.index, selfClosed.index + selfClosed[0].length));
+    }
   }
   if (chars & HAS.SLASH && s.indexOf("/dev/") !== -1) {
     for (const m of s.matchAll(DEV_TCP)) {

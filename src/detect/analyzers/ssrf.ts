@@ -439,29 +439,43 @@ function looksLikeHost(host: string): boolean {
   return (host.includes(".") || host.startsWith("[") || SINGLE_LABEL_NAMES.has(lowerAscii(host))) && judgeHost(host) !== null;
 }
 
+/** A dot that ends a sentence right after a URL: ASCII, ideographic, full-width or half-width. */
+const TRAILING_DOT = /[.\u3002\uff0e\uff61]$/;
+/** What a host may not hold once a browser has decoded its escapes: with one, it goes nowhere. */
+const DECODED_DELIMITER = /[/\\?#@\x00-\x20\x7f]/;
+
+const isAsciiText = (s: string) => !/[^\x00-\x7f]/.test(s);
+
 /**
  * A host whose text a browser folds into other ASCII characters: percent-escapes (`evil%2ecom`), control
- * characters, full-width or enclosed letters and dots (`ｅｖｉｌ。com`). An internationalized name that
- * becomes punycode (`例子.测试`) is honest: the browser goes where it says.
+ * characters, full-width or enclosed letters and dots (`ｅｖｉｌ。com`), when what the browser goes to is
+ * then a plain ASCII name or address: that is the name a validator did not see. An internationalized
+ * name that becomes punycode (`例子.测试`) is honest, and so is prose running on after a URL, which
+ * folds into a label of punycode or a comma (`example.com。谢谢`, `example.com，http://...`) or only
+ * ends the sentence (`example.com。`, `example.com%E3%80%82` escaped once more), and so is an escaped
+ * delimiter (`example.com%2Fa%2Fb`), which the browser refuses in a host: no one can own where that goes.
  */
 function foldedHost(host: string): boolean {
-  let nonAscii = false;
   for (let i = 0; i < host.length; i++) {
     const c = host.charCodeAt(i);
-    if (c === 37 || c <= 32 || c === 127) return true;
-    if (c > 127) nonAscii = true;
+    if (c <= 32 || c === 127) return true; // browsers drop tabs and line breaks anywhere in a URL
   }
-  if (!nonAscii) return false;
+  const escaped = host.indexOf("%");
+  let name = host.replace(TRAILING_DOT, "");
+  if (escaped !== -1) {
+    const decoded = percentDecode(host);
+    if (DECODED_DELIMITER.test(decoded)) return false;
+    name = decoded.replace(TRAILING_DOT, "");
+    if (name === host.slice(0, escaped)) return false;
+    if (isAsciiText(name)) return true;
+  } else if (isAsciiText(name)) return false;
   let parsed: string;
   try {
-    parsed = new URL(`http://${host}/`).hostname;
+    parsed = new URL(`http://${name}/`).hostname;
   } catch {
     return false;
   }
-  const raw = host.split(".");
-  const labels = parsed.split(".");
-  if (raw.length !== labels.length) return true; // a full-width or ideographic dot became a label separator
-  return raw.some((label, i) => /[^\x00-\x7f]/.test(label) && !labels[i]!.startsWith("xn--"));
+  return DNS_NAME.test(parsed) && !parsed.split(".").some((label) => label.startsWith("xn--"));
 }
 
 /**

@@ -76,9 +76,9 @@ describe("path analyzer", () => {
   });
 
   test("a file's NTFS data stream named (a source read past a handler mapped by extension)", () => {
-    for (const v of ["view::$DATA", "index.php::$DATA", "/files/web.config::$DATA"]) expect(s(v)).toBe(0.85);
+    for (const v of ["view::$DATA", "index.php::$DATA", "/files/web.config::$DATA", "index.php::$data", "login.aspx::$Data"]) expect([v, s(v)]).toEqual([v, 0.85]);
     expect(p("/index.asp::$DATA")).toBe(0.85);
-    for (const v of ["std::vector", "Foo::$bar", "a::$DATABASE", "return self::$data;", "static::$DATA['db']", "Config::$DATA;"]) expect(s(v)).toBe(0);
+    for (const v of ["std::vector", "Foo::$bar", "a::$DATABASE", "return self::$data;", "static::$DATA['db']", "Config::$DATA;", "Foo::$data", "$this->x = parent::$data", "a.php::$database"]) expect([v, s(v)]).toEqual([v, 0]);
   });
 
   test("UNC paths", () => {

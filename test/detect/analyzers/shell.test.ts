@@ -126,6 +126,9 @@ describe("shell analyzer", () => {
     expect(s("<esi:choose><esi:when test=\"1==1\">x</esi:when></esi:choose>")).toBe(0.8);
     // A tag named in prose fetches nothing, prints nothing, and is not closed.
     for (const v of ["ESI tags such as esi:include are what Varnish reads", "Our CDN supports <esi:include> tags for fragments"]) expect([v, s(v)]).toEqual([v, 0]);
+    // An element closed on itself is markup to run: the cache prints its debug page or its variables.
+    for (const v of ["<esi:debug/>", "x<esi:vars />", "<ESI:Debug\t/>"]) expect([v, s(v)]).toEqual([v, 0.8]);
+    expect(s("Our CDN reads <esi:include> and <esi:debug> tags / elements")).toBe(0);
     // Linear on hostile repetition.
     expect(s("<esi:a>".repeat(150_000))).toBe(0);
     expect(s(`<esi:include ${"a".repeat(190)}`.repeat(5_000))).toBe(0);
@@ -245,6 +248,18 @@ describe("shell analyzer", () => {
     expect(s("FOR /L %%i IN (1,1,9) DO ping 10.0.0.%%i")).toBe(0.9);
     expect(s("IF \"%~1\" == \"\" (EXIT /B 1)")).toBe(0.8);
     for (const v of ["for the kids in (new) do it", "if 50% == half", "If not defined, the default is used"]) expect(s(v)).toBe(0);
+  });
+
+  test("cmd.exe substrings of a variable: a name pieced together from them is a command hidden from a word list", () => {
+    const hidden = strongest(shellAnalyzer, "& %COMSPEC:~0,1%%COMSPEC:~-4,1%d /c whoami")!;
+    expect([hidden.rule, hidden.strength]).toEqual(["shell.batch-substring", 0.9]);
+    expect(evidence(shellAnalyzer, "& %COMSPEC:~0,1%%COMSPEC:~-4,1%d /c whoami")).toBe("%COMSPEC:~0,1%%COMSPEC:~-4,1%");
+    expect(s("%ProgramFiles:~10,1%%ProgramFiles:~6,1%")).toBe(0.9);
+    // One substring is what a script that trims a date does: batch syntax, weak on its own.
+    expect(s("set y=%date:~10,4%")).toBe(0.6);
+    expect(s("%a:~1% and later %b:~2%")).toBe(0.6);
+    // Percentages and format strings are no substrings.
+    for (const v of ["50%:~ok", "up 10%: ~3,5% down", "%s:~%d"]) expect([v, s(v)]).toEqual([v, 0]);
   });
 
   test("cmd.exe IF forms without batch variables: EXIST, ERRORLEVEL, DEFINED, comparisons, then a block or a command", () => {

@@ -189,6 +189,16 @@ describe("ssrf analyzer: open redirects", () => {
     expect(maxStrength(ssrfAnalyzer, redirect("/https://evil.example"))).toBeLessThan(0.5);
   });
 
+  test("prose after a URL confuses no browser", () => {
+    // CJK text runs on after a link: its punctuation folds into a label of punycode, a comma, or ends the sentence.
+    for (const text of ["http://www.example.com。谢谢", "http://www.example.com。", "详情 http://www.example.cn，http://www.example.net", "https://www.example.com．", "https://ｅｖｉｌ.例子/", "https://www.example.com%E3%80%82", "http://www.example.com%2Fa%2Fb", "https://www.example.com%EF%BC%8C%E8%B0%A2"]) {
+      expect([text, rules(ssrfAnalyzer, redirect(text, "q"))]).toEqual([text, []]);
+    }
+    for (const text of ["https://www.trusted.com@evil.example/", "http://google.com:80@evil.example/", "http://127.0.0.1@evil.example/", "https://ｅｖｉｌ。example/", "http://ｅｖｉｌ。com。/", "https://evil%2ecom/", "https://%65vil.example/", "https://evil%E3%80%82example/"]) {
+      expect([text, rules(ssrfAnalyzer, redirect(text, "q"))]).toEqual([text, ["redirect.obfuscated-url"]]);
+    }
+  });
+
   test("a confusing spelling is an attack in any parameter; a plain URL there is nothing", () => {
     for (const text of ["/\\evil.example", "///evil.example/", "//a.example@evil.example/", "\\/\\/evil.example/", "//https://evil.example/", "/\t/evil.example", "https:evil.example"]) {
       expect([text, rules(ssrfAnalyzer, redirect(text, "q")), maxStrength(ssrfAnalyzer, redirect(text, "q"))]).toEqual([text, ["redirect.obfuscated-url"], 0.7]);
