@@ -281,8 +281,29 @@ const SYSTEM_SUBDIR_TOPS = new Set([...SYSTEM_SUBDIRS.keys()].map((path) => path
 const SERVER_LOG = /^(?:access|error)[._]log$/;
 const LOG_FILE = /\.(?:log|err)$|_log$/;
 
+/**
+ * A path named beside words of prose (`check /var/log/syslog for errors`, `/etc/hosts 修改`), or run
+ * into a CJK sentence (`/etc/hosts文件怎么改`: the system's directories name no file in CJK): the words
+ * would be part of any file name the value is read as, so no file is reached. Under the combiner's
+ * bound on weak evidence: a forum post or a search that names a system file is no attempt to read it.
+ * Punctuation or another path beside it (`/etc/passwd?`, `/etc/passwd /etc/shadow`) is no prose.
+ */
+const PROSE_MENTION = 0.4;
+const IDEOGRAPH = /[\u3400-\u9fff]/;
+/** A word of two letters or more standing alone between spaces, or a CJK ideograph. */
+const PROSE_WORD = /(?:^|\s)[A-Za-z]{2,}(?=\s|$)|[\u3400-\u9fff]/;
+/** Text read on each side of a run for prose: enough for a word or two, and linear however many runs a value holds. */
+const PROSE_REACH = 32;
+
+function besideProse(s: string, run: Run): boolean {
+  return IDEOGRAPH.test(s.slice(run.start, run.end)) || PROSE_WORD.test(s.slice(Math.max(0, run.start - PROSE_REACH), run.start)) || PROSE_WORD.test(s.slice(run.end, run.end + PROSE_REACH));
+}
+
+/** The cap on the strength of a path that is not the whole value: named among words, or beside other text. */
+const mentionCap = (s: string, run: Run) => (besideProse(s, run) ? PROSE_MENTION : 0.5);
+
 /** A whole value that is an absolute path into the system's own directories (`/etc/hostname`, `C:\Windows\...`) or to a server's log. */
-function systemPath(run: Run, isPath: boolean, wholeLength: number, out: Finding[]): void {
+function systemPath(run: Run, s: string, isPath: boolean, wholeLength: number, out: Finding[]): void {
   const r = run.resolved;
   const from = run.roots[run.roots.length - 1]!;
   if (r.length - from < 2) return;
@@ -291,10 +312,12 @@ function systemPath(run: Run, isPath: boolean, wholeLength: number, out: Finding
   const last = r[r.length - 1]!;
   if (SERVER_LOG.test(last)) strength = Math.max(strength, 0.8);
   else if (LOG_FILE.test(last) && r.some((seg, k) => k >= from && (seg === "log" || seg === "logs"))) strength = Math.max(strength, 0.6);
+  if (!strength) return;
   if (isPath) strength = Math.min(strength, 0.7);
-  // Named in a sentence or a command line (`cat /etc/subuid`) rather than being the value.
-  else if (wholeLength !== run.end - run.start) strength = Math.min(strength, 0.5);
-  if (strength) out.push(finding("traversal", "path.system-file", strength, run.start, run.end));
+  // Named in a sentence or a command line (`cat /etc/subuid`) rather than being the value, or run into a CJK one.
+  else if (wholeLength !== run.end - run.start) strength = Math.min(strength, mentionCap(s, run));
+  else if (besideProse(s, run)) strength = Math.min(strength, PROSE_MENTION);
+  out.push(finding("traversal", "path.system-file", strength, run.start, run.end));
 }
 
 /** Files a page links to for display: styles, images, fonts, media, Markdown and source maps. */
@@ -331,7 +354,7 @@ function judgeRun(run: Run, input: AnalyzerInput, wholeLength: number, out: Find
   if (unreached && run.escape === 0 && run.roots.length > 0) {
     const globbed = globbedSensitiveFile(run.resolved);
     if (globbed) out.push(finding("traversal", "path.sensitive-file", 0.9, run.start, run.end));
-    else systemPath(run, isPath, wholeLength, out);
+    else systemPath(run, input.text, isPath, wholeLength, out);
   }
   if (!found || run.escape > 0) return;
   if (found.file.abs && !rooted) {
@@ -344,7 +367,7 @@ function judgeRun(run: Run, input: AnalyzerInput, wholeLength: number, out: Find
   const wholeValue = wholeLength === run.end - run.start || isPath;
   let strength = found.file.strength;
   if (isPath && !found.file.abs) strength = Math.min(strength, 0.7);
-  if (!wholeValue) strength = Math.min(strength, 0.5);
+  if (!wholeValue) strength = Math.min(strength, mentionCap(input.text, run));
   if (strength >= 0.5) out.push(finding("traversal", "path.sensitive-file", strength, run.start, run.end));
 }
 
@@ -533,6 +556,13 @@ function wrappers(s: string, input: AnalyzerInput, out: Finding[]): void {
 
 /** Parameter names of include-like purpose (what PHP apps pass to `include`). */
 const INCLUDE_NAME = /(?:^|[_\-[.])(?:file|page|inc|include|path|dir|root|template|tpl|doc|conf|config|module|mod|lang|style|layout|content|load|show|view|site|src|base)|(?:path|dir|root|folder|file|include|theme|skin)s?\]?$/i;
+/**
+ * A name that ends by saying its value is an address (`pageUrl`, `file_url`, `site_link`): what a
+ * beacon reports or a page links to, the page it was sent from ending in `.php`, `.jsp` or `.aspx`.
+ */
+const LINK_NAME = /(?:url|uri|link|href)\]?$/i;
+/** Of the include-like names, those that as often name what a page shows or offers (`src`, `file`, `view`). */
+const SHOWN_NAME = /(?:^|[_\-[.])(?:src|file|show|view|content|load|doc)/i;
 const CONFIG_NAME = /(?:^|[_[.])(?:inc|include|path|dir|root|template|tpl|conf|config|module)(?:$|[\]_])/i;
 const SCRIPT_EXT = /\.(?:php\d?|phtml|txt|inc|sh|pl|py|cgi|asp|aspx|jsp|jspx|rb|gif|jpg|png)$/i;
 const IMAGE_EXT = /\.(?:gif|jpe?g|png)$/i;
@@ -555,7 +585,12 @@ function remoteInclusion(s: string, input: AnalyzerInput, out: Finding[]): void 
   else if (/\0/.test(s)) strength = 0.85;
   else if (SCRIPT_EXT.test(urlPath)) {
     const ipHost = /^\[?[\d.:a-f]+\]?(?::\d+)?$/i.test(host) && /\d/.test(host);
-    strength = INCLUDE_NAME.test(input.name) ? (ipHost ? 0.85 : 0.7) : ipHost ? 0.6 : 0;
+    const includeName = INCLUDE_NAME.test(input.name) && !LINK_NAME.test(input.name);
+    // An image on a site's host under such a name is what the page shows (an image proxy's `src`, a
+    // preview's `file`), as with a trailing `?` above; `page=` or `include=` an image, or one on a bare
+    // address, is still a shell hidden in a picture.
+    if (IMAGE_EXT.test(urlPath) && !ipHost && SHOWN_NAME.test(input.name)) strength = 0;
+    else strength = includeName ? (ipHost ? 0.85 : 0.7) : ipHost ? 0.6 : 0;
   } else if (CONFIG_NAME.test(input.name)) {
     // `_CONF[path]=https://...`, `mosConfig_absolute_path=...`: a PHP setting that names a directory, overwritten with a URL.
     strength = 0.5;

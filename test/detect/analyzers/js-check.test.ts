@@ -141,4 +141,16 @@ describe("js check", () => {
     // Comments are stepped over only up to a bound: a megabyte of unclosed ones stays linear and quiet.
     expect(top("alert/*".repeat(150_000))).toBe(0);
   });
+  test("a name glued to a word before it on the same line is no call: a stack frame or prose, which never parses", () => {
+    for (const v of ["TypeError: a is undefined\n    at eval (<anonymous>)", "at eval (https://www.example.com/js/app.js:1:234)", "at eval (eval at <anonymous> (https://www.example.com/app.js:1:2), <anonymous>:1:1)", "at setTimeout (native)", "please confirm (yes/no)"]) {
+      expect([v, top(v)]).toEqual([v, 0]);
+    }
+    // After a keyword that takes an expression, or on a line of its own, it is still the call.
+    for (const v of ["';return eval(name)//", "';else alert(1)//", "';typeof alert(1)//", "x\nalert(1)"]) expect([v, top(v) > 0]).toEqual([v, true]);
+    expect(top("';alert(1)//")).toBeGreaterThanOrEqual(0.8);
+    expect(top("at\neval(location.hash.slice(1))")).toBeGreaterThanOrEqual(0.85);
+    expect(top("at eval(1)", "script")).toBe(0);
+    // A megabyte of glued names stays linear.
+    expect(top("at eval (x) ".repeat(90_000))).toBe(0);
+  });
 });

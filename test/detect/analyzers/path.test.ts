@@ -38,8 +38,21 @@ describe("path analyzer", () => {
     expect(s("c:\\boot.ini")).toBeGreaterThanOrEqual(0.85);
     expect(s("/etc/hostname.ge2")).toBe(0.8);
     // The same file named in a sentence is weak; a relative `etc/passwd` is a word.
-    expect(s("how do I edit /etc/hosts on a mac")).toBe(0.5);
+    expect(s("how do I edit /etc/hosts on a mac")).toBe(0);
     expect(s("docs/etc/passwd-policy")).toBe(0);
+  });
+
+  test("a system path named among words of prose reaches no file: under the bound on weak evidence", () => {
+    for (const v of ["check /var/log/syslog for errors", "/etc/hosts 修改", "请检查 /etc/hosts。", "日志路径在 /var/log/app/error.log，我看了一下全是 timeout。", "C:\\Windows\\System32\\cmd.exe 打不开", "/etc/passwd 文件格式是什么", "/etc/hosts文件怎么改"]) {
+      expect([v, s(v) < 0.5]).toEqual([v, true]);
+    }
+    // Punctuation, a single letter or another path beside it is no prose: the mention stays at 0.5; the whole value is the read.
+    for (const v of ["/etc/passwd?", "/etc/passwd|", "x /etc/passwd", "/etc/passwd /etc/shadow", "/etc/passwd .jpg"]) expect([v, s(v)]).toEqual([v, 0.5]);
+    expect(s("/etc/passwd")).toBe(0.9);
+    expect(s("/var/log/nginx/access.log")).toBe(0.9);
+    // Words far from the path are not read: a megabyte of runs stays linear.
+    expect(s("/etc/passwd?" + "?".repeat(40) + " and more words")).toBe(0.5);
+    expect(s("/etc/x ".repeat(150_000))).toBe(0.5);
   });
 
   test("bracket globs that a shell resolves to a sensitive file", () => {
@@ -73,6 +86,20 @@ describe("path analyzer", () => {
     expect(s("https://www.example.com/products/index.php", "url")).toBe(0);
     expect(s("https://p1.example-cdn.com/img/a~tplv:240.awebp?", "name")).toBe(0);
     expect(s("https://www.google.com/search?q=x", "ref")).toBe(0);
+  });
+
+  test("an image on a site's host under a name that shows it, or a page under a name that says it is an address, is no inclusion", () => {
+    expect(s("https://img.example.com/a/b/c.jpg", "src")).toBe(0);
+    expect(s("https://cdn.example.com/upload/2023/12/a.png", "file")).toBe(0);
+    expect(s("https://www.example.com/static/a.gif", "show")).toBe(0);
+    expect(s("https://www.example.com/list.jsp", "page_url")).toBe(0);
+    expect(s("https://www.example.com/index.php?id=1", "pageUrl")).toBe(0);
+    // A shell in a picture under an include's name, or on a bare address; a script or text file anywhere.
+    expect(s("http://evil.example/shell.jpg", "page")).toBe(0.7);
+    expect(s("http://evil.example/shell.png", "include")).toBe(0.7);
+    expect(s("http://198.51.100.7/a.jpg", "src")).toBe(0.85);
+    expect(s("https://evil.example/shell.txt", "src")).toBe(0.7);
+    expect(s("http://evil.example/c99.php", "file")).toBe(0.7);
   });
 
   test("a file's NTFS data stream named (a source read past a handler mapped by extension)", () => {
@@ -202,7 +229,7 @@ describe("absolute paths inside a value, and server logs", () => {
   test("an absolute path into the system directories counts even when it names a file deeper down", () => {
     expect(v("/proc/self/fd/35/etc/passwd")).toBe(0.8);
     expect(v("/sys/class/net/eth0/address")).toBe(0.8);
-    expect(v("cat /sys/class/net/eth0/address")).toBe(0.5);
+    expect(v("cat /sys/class/net/eth0/address")).toBe(0.4);
   });
 
   test("a web server's access or error log by absolute path: what log poisoning reads back", () => {
@@ -211,7 +238,7 @@ describe("absolute paths inside a value, and server logs", () => {
     expect(v("/opt/lampp/logs/ssl_request_log")).toBe(0.6);
     expect(v("access.log")).toBe(0);
     expect(v("logs/error.log")).toBe(0);
-    expect(v("see /var/log/nginx/error.log for details")).toBe(0.5);
+    expect(v("see /var/log/nginx/error.log for details")).toBe(0);
   });
 
   test("a climb spelled with 0x escapes is no relative link", () => {

@@ -7,7 +7,7 @@
  * in a `<script>`, a handler or a `javascript:` URL any of them is script; in a bare value it
  * counts most when the value first closes a string it was placed in (`';alert(1)//`).
  */
-import { lexJs, lexString, type Token } from "./lexer.ts";
+import { isLineEnd, lexJs, lexString, type Token } from "./lexer.ts";
 import { fold, matchBrackets } from "./constant.ts";
 import { ASSIGN_SINKS, DIALOG_CALLS, DOCUMENT_SINKS, EVAL_CALLS, GLOBAL_OBJECTS, INDIRECT_CALLS, SENDING_CALLS, SENDING_TARGETS, SENSITIVE_MEMBERS, TIMER_CALLS, URL_SOURCES, WRITE_CALLS } from "./names.ts";
 import { jsfuckRuns } from "./jsfuck.ts";
@@ -76,6 +76,24 @@ function calleeAt(tokens: Token[], match: Int32Array, text: string, j: number, n
     if (inner && (inner.name === "Function" || inner.name === "constructor")) return { ...inner, name: null, madeFunction: true };
   }
   return null;
+}
+
+/** Words after which an expression may start on the same line (`return eval(x)`, `else alert(1)`). */
+const EXPRESSION_KEYWORDS = new Set(["return", "typeof", "void", "delete", "await", "yield", "new", "in", "of", "instanceof", "case", "do", "else", "throw", "default", "extends"]);
+
+/**
+ * Is the callee a plain name (`eval`, not `x['ev'+'al']`) with another plain name before it on the same
+ * line? Two names in a row with no line end between them are no JavaScript (automatic semicolons come
+ * only at a line end), so the text fails to parse and runs nothing: a stack frame (`at eval
+ * (<anonymous>)`, `at setTimeout (native)`) or prose (`please confirm (yes/no)`), not a call.
+ */
+function afterWord(tokens: Token[], text: string, c: Callee): boolean {
+  const k = c.startTok;
+  if (c.hidden || c.receiver !== "" || tokens[k]!.type !== "name") return false;
+  const prev = tokens[k - 1];
+  if (prev?.type !== "name" || EXPRESSION_KEYWORDS.has(prev.value ?? "")) return false;
+  for (let i = prev.end; i < tokens[k]!.start; i++) if (isLineEnd(text.charCodeAt(i))) return false;
+  return true;
 }
 
 interface Judged {
@@ -275,7 +293,7 @@ function scanTokens(text: string, start: number, end: number, context: JsContext
     let last = i;
     if (i > 0 && (isPunct(t, "(") || t.type === "template")) {
       const c = calleeAt(tokens, match, text, i - 1);
-      if (c) {
+      if (c && !afterWord(tokens, text, c)) {
         judged = judgeCall(c, tokens, match, i, aliases);
         first = c.startTok;
         last = t.type === "template" ? i : match[i]! > i ? match[i]! : i;

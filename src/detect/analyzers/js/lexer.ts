@@ -21,7 +21,7 @@ export interface Token {
   value: string | null;
 }
 
-const isLineEnd = (c: number) => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+export const isLineEnd = (c: number) => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
 const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0xfeff || c === 0x2028 || c === 0x2029;
 function isIdentStart(c: number): boolean {
   return isAsciiLetter(c) || c === 36 || c === 95 || c >= 0x80;
