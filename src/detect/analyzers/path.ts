@@ -296,7 +296,21 @@ const PROSE_WORD = /(?:^|\s)[A-Za-z]{2,}(?=\s|$)|[\u3400-\u9fff]/;
 const PROSE_REACH = 32;
 
 function besideProse(s: string, run: Run): boolean {
-  return IDEOGRAPH.test(s.slice(run.start, run.end)) || PROSE_WORD.test(s.slice(Math.max(0, run.start - PROSE_REACH), run.start)) || PROSE_WORD.test(s.slice(run.end, run.end + PROSE_REACH));
+  const text = s.slice(run.start, run.end);
+  const nul = text.indexOf("\0");
+  if (nul !== -1) return IDEOGRAPH.test(text.slice(0, nul)) || PROSE_WORD.test(s.slice(Math.max(0, run.start - PROSE_REACH), run.start));
+  return IDEOGRAPH.test(text) || PROSE_WORD.test(s.slice(Math.max(0, run.start - PROSE_REACH), run.start)) || PROSE_WORD.test(nameAfter(s, run));
+}
+
+/**
+ * The text after a run that a file name read from the value would still hold: a NUL ends it, as it
+ * ends the C string the system opens (`/etc/passwd%00 words`: the truncation an old PHP allowed).
+ * Words after it, or in the run after one, are no part of the name.
+ */
+function nameAfter(s: string, run: Run): string {
+  const after = s.slice(run.end, run.end + PROSE_REACH);
+  const nul = after.indexOf("\0");
+  return nul === -1 ? after : after.slice(0, nul);
 }
 
 /** The cap on the strength of a path that is not the whole value: named among words, or beside other text. */

@@ -900,11 +900,16 @@ function forkBomb(s: string): Finding | null {
 }
 
 /**
- * cmd.exe's substring of a variable, `%COMSPEC:~0,1%`: one character of a known value, which spells a
+ * cmd.exe's substring of a variable, `%COMSPEC:~0,1%`: a piece of a known value, which spells a
  * command's name without writing it (`%COMSPEC:~0,1%%COMSPEC:~-4,1%d` is `cmd`). Only batch syntax has
- * it; a script that trims a date (`%date:~10,4%`) uses one, a name pieced together uses several in a row.
+ * it; a script that trims a string (`%str:~1,-1%`) uses one, a name pieced together several in a row.
  */
-const CMD_SUBSTRING = /%[A-Za-z_][\w()]{0,31}:~-?\d{1,4}(?:,-?\d{1,4})?%/g;
+const CMD_SUBSTRING = /%([A-Za-z_][\w()]{0,31}):~-?\d{1,4}(?:,-?\d{1,4})?%/g;
+/**
+ * cmd.exe's dynamic variables: their value changes (the date, the time, a random number, the current
+ * directory), so their pieces spell no fixed name; `%DATE:~10,4%%DATE:~4,2%` is a batch file's timestamp.
+ */
+const DYNAMIC_VARIABLES = new Set(["date", "time", "random", "cd", "errorlevel", "cmdcmdline", "cmdextversion", "highestnumanodenumber"]);
 
 function cmdSubstrings(s: string, out: Finding[]): void {
   let first = -1;
@@ -912,6 +917,7 @@ function cmdSubstrings(s: string, out: Finding[]): void {
   let joined = 1;
   CMD_SUBSTRING.lastIndex = 0;
   for (let m = CMD_SUBSTRING.exec(s); m; m = CMD_SUBSTRING.exec(s)) {
+    if (DYNAMIC_VARIABLES.has(m[1]!.toLowerCase())) continue;
     if (m.index === end) joined++;
     else if (joined < 2) first = m.index;
     end = m.index + m[0].length;
@@ -943,8 +949,11 @@ const SSI = /<!--\s*#\s*(exec|include|echo|config|printenv|set|fsize|flastmod)\b
  * caches, so a reflected one fetches what it names or prints the request's cookies and headers.
  */
 const ESI_FETCH = /<esi:(?:include|inline|eval)\b[^<>]{0,2000}?\bsrc\s*=/i;
-/** An ESI element closed on itself (`<esi:debug/>`, `<esi:vars />`): markup to run, not a tag named in prose. */
-const ESI_SELF_CLOSED = /<esi:[a-z]+\b[^<>]{0,2000}?\/>/i;
+/**
+ * An ESI element closed on itself (`<esi:debug/>`, `<esi:vars />`): markup to run, not a tag named in
+ * prose; but `<esi:comment .../>` is a page author's note, which the cache drops.
+ */
+const ESI_SELF_CLOSED = /<esi:(?!comment\b)[a-z]+\b[^<>]{0,2000}?\/>/i;
 /** An ESI variable (`$(HTTP_COOKIE)`, `$(QUERY_STRING{a})`) in a value that has an ESI element. */
 const ESI_VARIABLE = /\$\((?:HTTP_[A-Z_]+|QUERY_STRING|REMOTE_ADDR)\b/;
 

@@ -452,8 +452,8 @@ const isAsciiText = (s: string) => !/[^\x00-\x7f]/.test(s);
  * then a plain ASCII name or address: that is the name a validator did not see. An internationalized
  * name that becomes punycode (`例子.测试`) is honest, and so is prose running on after a URL, which
  * folds into a label of punycode or a comma (`example.com。谢谢`, `example.com，http://...`) or only
- * ends the sentence (`example.com。`, `example.com%E3%80%82` escaped once more), and so is an escaped
- * delimiter (`example.com%2Fa%2Fb`), which the browser refuses in a host: no one can own where that goes.
+ * ends the sentence (`example.com。`, `example.com%E3%80%82` escaped once more). An escaped delimiter,
+ * which the browser refuses in a host, counts only as a second decoding reads it (below).
  */
 function foldedHost(host: string): boolean {
   for (let i = 0; i < host.length; i++) {
@@ -464,7 +464,7 @@ function foldedHost(host: string): boolean {
   let name = host.replace(TRAILING_DOT, "");
   if (escaped !== -1) {
     const decoded = percentDecode(host);
-    if (DECODED_DELIMITER.test(decoded)) return false;
+    if (DECODED_DELIMITER.test(decoded)) return decodedTwice(host, decoded);
     name = decoded.replace(TRAILING_DOT, "");
     if (name === host.slice(0, escaped)) return false;
     if (isAsciiText(name)) return true;
@@ -476,6 +476,30 @@ function foldedHost(host: string): boolean {
     return false;
   }
   return DNS_NAME.test(parsed) && !parsed.split(".").some((label) => label.startsWith("xn--"));
+}
+
+/** A dotted name (after the dot or `@` that joins it): what a validator reading the raw authority takes its end for. */
+const JOINED_NAME = /^[.@]?[a-z0-9_-]+(?:\.[a-z0-9_-]+)+$/i;
+/** A page's or a file's extension, which ends a partly escaped link's path (`%2Fnews%2Findex.html`), not a host. */
+const FILE_EXTENSION = /\.(?:s?html?|php\d?|aspx?|jspx?|do|action|cgi|js|css|json|xml|txt|pdf|png|jpe?g|gif|svg|webp|ico|zip)$/i;
+
+/**
+ * A host with an escaped delimiter (`evil.example%2F.good.example`, `evil%2Eexample%2F%2F`): the browser
+ * refuses it as written, but an application that decodes the target once more before it redirects
+ * sends the browser to the name before the delimiter, while a validator that does not decode read one
+ * host ending in the name after it. It counts when a name comes before the delimiter and that name was
+ * itself escaped or another name ends the host: a partly escaped link (`example.com%2Fa%2Fb`,
+ * `example.com%2Fnews%2Findex.html`) has a path after its host, and a traversal (`%2e%2e%2fetc`) no
+ * name before its slash.
+ */
+function decodedTwice(host: string, decoded: string): boolean {
+  const head = decoded.slice(0, decoded.search(DECODED_DELIMITER));
+  if (!looksLikeHost(head)) return false;
+  if (!host.startsWith(head)) return true;
+  let last = decoded.length - 1;
+  while (last >= 0 && !DECODED_DELIMITER.test(decoded[last]!)) last--;
+  const tail = decoded.slice(last + 1);
+  return JOINED_NAME.test(tail) && !FILE_EXTENSION.test(tail);
 }
 
 /**

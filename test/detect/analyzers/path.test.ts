@@ -55,6 +55,15 @@ describe("path analyzer", () => {
     expect(s("/etc/x ".repeat(150_000))).toBe(0.5);
   });
 
+  test("words after a NUL byte are no part of the file name: the path is still a mention, not prose", () => {
+    // A C string ends at the NUL (what `%00` truncation relies on): the file opened is the path alone.
+    for (const v of ["/etc/passwd\0 hello world", "/etc/hostname\0 ab cd", "/etc/hosts\0 修改"]) expect([v, s(v)]).toEqual([v, 0.5]);
+    // Run into the path after the NUL, CJK text is cut off with the rest: the whole value reads the file.
+    expect(s("/etc/shadow\0文件")).toBe(0.9);
+    // Before the path, or before the NUL, the words are still the name's.
+    expect(s("check /etc/passwd\0 for errors")).toBe(0);
+  });
+
   test("bracket globs that a shell resolves to a sensitive file", () => {
     expect(s("/[e]tc/pa[s]swd")).toBe(0.9);
     expect(s("/etc/sh[a]dow")).toBe(0.9);

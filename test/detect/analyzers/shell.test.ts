@@ -128,6 +128,8 @@ describe("shell analyzer", () => {
     for (const v of ["ESI tags such as esi:include are what Varnish reads", "Our CDN supports <esi:include> tags for fragments"]) expect([v, s(v)]).toEqual([v, 0]);
     // An element closed on itself is markup to run: the cache prints its debug page or its variables.
     for (const v of ["<esi:debug/>", "x<esi:vars />", "<ESI:Debug\t/>"]) expect([v, s(v)]).toEqual([v, 0.8]);
+    // A page author's note, which the cache drops.
+    expect(s('<esi:comment text="cache for 5m"/>')).toBe(0);
     expect(s("Our CDN reads <esi:include> and <esi:debug> tags / elements")).toBe(0);
     // Linear on hostile repetition.
     expect(s("<esi:a>".repeat(150_000))).toBe(0);
@@ -255,9 +257,11 @@ describe("shell analyzer", () => {
     expect([hidden.rule, hidden.strength]).toEqual(["shell.batch-substring", 0.9]);
     expect(evidence(shellAnalyzer, "& %COMSPEC:~0,1%%COMSPEC:~-4,1%d /c whoami")).toBe("%COMSPEC:~0,1%%COMSPEC:~-4,1%");
     expect(s("%ProgramFiles:~10,1%%ProgramFiles:~6,1%")).toBe(0.9);
-    // One substring is what a script that trims a date does: batch syntax, weak on its own.
-    expect(s("set y=%date:~10,4%")).toBe(0.6);
+    // One substring is what a script that trims a string does: batch syntax, weak on its own.
+    expect(s("set v=%str:~1,-1%")).toBe(0.6);
     expect(s("%a:~1% and later %b:~2%")).toBe(0.6);
+    // The date's, the time's or a random number's pieces change: a batch file's timestamp spells no command.
+    for (const v of ["set TIMESTAMP=%DATE:~10,4%%DATE:~4,2%%DATE:~7,2%", "echo %TIME:~0,2%%TIME:~3,2%", "mkdir backup_%date:~-4,4%%date:~3,2%"]) expect([v, s(v)]).toEqual([v, 0]);
     // Percentages and format strings are no substrings.
     for (const v of ["50%:~ok", "up 10%: ~3,5% down", "%s:~%d"]) expect([v, s(v)]).toEqual([v, 0]);
   });

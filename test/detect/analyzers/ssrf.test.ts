@@ -191,11 +191,22 @@ describe("ssrf analyzer: open redirects", () => {
 
   test("prose after a URL confuses no browser", () => {
     // CJK text runs on after a link: its punctuation folds into a label of punycode, a comma, or ends the sentence.
-    for (const text of ["http://www.example.com。谢谢", "http://www.example.com。", "详情 http://www.example.cn，http://www.example.net", "https://www.example.com．", "https://ｅｖｉｌ.例子/", "https://www.example.com%E3%80%82", "http://www.example.com%2Fa%2Fb", "https://www.example.com%EF%BC%8C%E8%B0%A2"]) {
+    for (const text of ["http://www.example.com。谢谢", "http://www.example.com。", "详情 http://www.example.cn，http://www.example.net", "https://www.example.com．", "https://ｅｖｉｌ.例子/", "https://www.example.com%E3%80%82", "http://www.example.com%2Fa%2Fb", "https://www.example.com%2Fnews%2F2026%2Findex.html", "https://www.example.com%EF%BC%8C%E8%B0%A2"]) {
       expect([text, rules(ssrfAnalyzer, redirect(text, "q"))]).toEqual([text, []]);
     }
     for (const text of ["https://www.trusted.com@evil.example/", "http://google.com:80@evil.example/", "http://127.0.0.1@evil.example/", "https://ｅｖｉｌ。example/", "http://ｅｖｉｌ。com。/", "https://evil%2ecom/", "https://%65vil.example/", "https://evil%E3%80%82example/"]) {
       expect([text, rules(ssrfAnalyzer, redirect(text, "q"))]).toEqual([text, ["redirect.obfuscated-url"]]);
+    }
+  });
+
+  test("an escaped delimiter between two names, or after an escaped name, is what a second decoding sends elsewhere", () => {
+    // A validator reads one host ending in the trusted name; decoded once more, the browser goes to the first.
+    for (const text of ["https://evil.example%2F.trusted.example", "//evil.example%2f%2f.trusted.example", "https://evil.example%23.trusted.example", "https://evil.example%3F.trusted.example", "https://evil.example%5C.trusted.example", "https://evil.example%40trusted.example", "//evil%2Eexample%2F%2F"]) {
+      expect([text, rules(ssrfAnalyzer, redirect(text))]).toEqual([text, ["redirect.obfuscated-url"]]);
+    }
+    // A partly escaped link has a path after its host; a traversal has no name before its slash.
+    for (const text of ["http://www.example.com%2Fa%2Fb", "https://www.example.com%2Fnews%2F2026%2Findex.html", "https://www.example.com%2Fdocs%2Fguide", "///%2e%2e%2f%2e%2e%2fetc/passwd", "https://www.example.com%09"]) {
+      expect([text, rules(ssrfAnalyzer, redirect(text)).includes("redirect.obfuscated-url")]).toEqual([text, false]);
     }
   });
 
