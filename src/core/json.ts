@@ -46,16 +46,17 @@ export function nestsDeeperThan(text: string, maxDepth: number): boolean {
   return scan(text, maxDepth) < 0;
 }
 
-/** The strings (keys and values) a JSON text holds, whatever its nesting. */
-export function stringsInJson(text: string): number {
-  return scan(text, Infinity);
-}
-
 /**
  * `JSON.parse` for untrusted text: throws `JsonDepthError` when it nests deeper than `maxDepth`,
  * `SyntaxError` when it is not JSON.
  */
 export function parseJson(text: string, maxDepth = DEFAULT_MAX_JSON_DEPTH): unknown {
-  if (nestsDeeperThan(text, maxDepth)) throw new JsonDepthError(maxDepth);
-  return JSON.parse(text);
+  return parseJsonCountingStrings(text, maxDepth).doc;
+}
+
+/** `parseJson`, with the strings (keys and values) the text holds, counted by the same pre-scan: no second pass over a large body. */
+export function parseJsonCountingStrings(text: string, maxDepth = DEFAULT_MAX_JSON_DEPTH): { doc: unknown; strings: number } {
+  const strings = scan(text, maxDepth);
+  if (strings < 0) throw new JsonDepthError(maxDepth);
+  return { doc: JSON.parse(text), strings };
 }

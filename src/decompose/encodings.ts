@@ -246,7 +246,7 @@ const WHOLE_TEXT_DECODINGS: WholeTextDecoding[] = [
     return t === text ? null : { encoding: "html-entity", text: t };
   },
   (text) => {
-    if (!COMPATIBILITY_FORM.test(text)) return null;
+    if (!BEYOND_MODIFIER_LETTERS.test(text) || !COMPATIBILITY_FORM.test(text)) return null;
     const folded = text.normalize("NFKC");
     return folded === text ? null : { encoding: "nfkc", text: folded };
   },
@@ -263,6 +263,11 @@ const WHOLE_TEXT_DECODINGS: WholeTextDecoding[] = [
  */
 const COMPATIBILITY_FORM =
   /[\uff21-\uff3a\uff41-\uff5a\uff02\uff07\uff1c\uff1e\uff0f\uff3c\uff5c\uff04\uff40\uff06\uff1d\ufe50-\ufe6b\ufe10-\ufe1f\ufe30-\ufe4f\u24b6-\u24e9\u02b0-\u02b8\u02e0-\u02e4\u1d2c-\u1d6a\u1d9c-\u1dbf\u2070-\u209c]|\ud835[\udc00-\udfff]|['"A-Za-z][\uff08\uff09\uff0d\uff1b]|[\uff08\uff09\uff0d\uff1b][\x21-\x7e]/;
+/**
+ * A code unit from U+02B0 up: every alternative of COMPATIBILITY_FORM needs one, and this one-class
+ * scan rejects the common Latin text several times faster than the whole pattern does.
+ */
+const BEYOND_MODIFIER_LETTERS = /[^\u0000-\u02af]/;
 
 /** The code point of `\u{...}` at i (i at the backslash) and the escape's length, or null. */
 function braceEscape(s: string, i: number): [number, number] | null {

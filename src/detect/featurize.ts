@@ -77,8 +77,8 @@ function flagTokens(flags: NormalizeFlags): string[] {
   return out;
 }
 
-/** Calls `emit(bucket)` for every feature of the field. */
-function walkFeatures(field: Field, s: FeaturizerSettings, emit: (bucket: number) => void): void {
+/** Counts every feature of the field (`countFeature`). */
+function walkFeatures(field: Field, s: FeaturizerSettings): void {
   const mask = s.buckets - 1;
   const text = field.norm.text;
   // Character n-grams, with the text's edges as part of the n-gram (`^'` is not `'` mid-value).
@@ -87,7 +87,7 @@ function walkFeatures(field: Field, s: FeaturizerSettings, emit: (bucket: number
     let h = FNV_OFFSET;
     for (let n = 1; n <= s.ngramMax && i + n <= padded.length; n++) {
       h = Math.imul(h ^ padded.charCodeAt(i + n - 1), FNV_PRIME);
-      if (n >= s.ngramMin) emit(((h ^ n) >>> 0) & mask);
+      if (n >= s.ngramMin) countFeature(((h ^ n) >>> 0) & mask);
     }
   }
   // Word and symbol-run tokens (hashed as they are scanned), and token bigrams.
@@ -102,55 +102,88 @@ function walkFeatures(field: Field, s: FeaturizerSettings, emit: (bucket: number
     let h = (FNV_OFFSET ^ SEED_TOKEN) >>> 0;
     while (i < text.length && charClass(text.charCodeAt(i)) === cls) h = Math.imul(h ^ text.charCodeAt(i++), FNV_PRIME);
     h >>>= 0;
-    emit(h & mask);
-    if (!first) emit((Math.imul(prevHash ^ SEED_BIGRAM, FNV_PRIME) ^ h) & mask);
+    countFeature(h & mask);
+    if (!first) countFeature((Math.imul(prevHash ^ SEED_BIGRAM, FNV_PRIME) ^ h) & mask);
     prevHash = h;
     first = false;
   }
   // Where the text was, how long it is, and what had to be undone.
-  emit(locationHash(field.location) & mask);
-  emit(lengthHashes[Math.min(MAX_LENGTH_TOKEN, Math.floor(Math.log2(text.length + 1)))]! & mask);
-  for (const t of flagTokens(field.norm.flags)) emit(metaHash(t) & mask);
+  countFeature(locationHash(field.location) & mask);
+  countFeature(lengthHashes[Math.min(MAX_LENGTH_TOKEN, Math.floor(Math.log2(text.length + 1)))]! & mask);
+  for (const t of flagTokens(field.norm.flags)) countFeature(metaHash(t) & mask);
 }
 
-// Scratch space for counting features without a Map: a bucket's count is valid while its stamp is
-// the current field's. Featurization is synchronous, so one set of arrays serves every call.
-let scratchBuckets = 0;
-let stamp = new Int32Array(0);
-let counts = new Float32Array(0);
-let touched = new Int32Array(1024);
-let epoch = 0;
+// Scratch space for counting a field's features without a Map: a small open-addressing table from
+// bucket to count, sized to the field. A field has a few hundred features; counted in a table of every
+// bucket (a megabyte or more) nearly each one missed the processor's cache, which cost more than the
+// hashing. Featurization is synchronous, so one table serves every call, and only the slots a field
+// used are cleared after it.
+const FIRST_SLOTS = 1024;
+/** bucket + 1 in a used slot, 0 in a free one. */
+let slotBucket = new Int32Array(FIRST_SLOTS);
+let slotCount = new Int32Array(FIRST_SLOTS);
+let slotMask = 0;
+/** The slots of the field's distinct features, in the order they were first counted (the vector's order). */
+let touched = new Int32Array(FIRST_SLOTS / 2);
+let touchedCount = 0;
+/**
+ * Slots kept between calls: enough for a lexical window (4,096 characters). The table of a longer text
+ * (a window that NFKC lengthened) is let go after it, so that one such text does not hold megabytes.
+ */
+const RETAINED_SLOTS = 1 << 16;
+
+/** Readies the table for a text: at most half full with every feature it can have distinct. */
+function prepareScratch(textLength: number, s: FeaturizerSettings): void {
+  // N-grams, tokens and their bigrams, the location, the length and the flags (flagTokens has nine).
+  const most = s.ngramMax * (textLength + 2) + 2 * textLength + 16;
+  let size = FIRST_SLOTS;
+  while (size < 2 * most) size *= 2;
+  if (size > slotBucket.length) {
+    slotBucket = new Int32Array(size);
+    slotCount = new Int32Array(size);
+  }
+  if (most > touched.length) touched = new Int32Array(most);
+  slotMask = size - 1;
+  touchedCount = 0;
+}
+
+/** Counts one feature (a bucket) of the field being featurized. */
+function countFeature(b: number): void {
+  let slot = b & slotMask;
+  for (;;) {
+    const held = slotBucket[slot]!;
+    if (held === b + 1) break;
+    if (held === 0) {
+      slotBucket[slot] = b + 1;
+      slotCount[slot] = 0;
+      touched[touchedCount++] = slot;
+      break;
+    }
+    slot = (slot + 1) & slotMask;
+  }
+  slotCount[slot]!++;
+}
 
 /** Counts → log(1+count) → L2-normalized sparse vector (short texts are not scaled up: the norm is floored). */
 export function featurizeField(field: Field, s: FeaturizerSettings = DEFAULT_FEATURIZER): SparseVector {
-  if (scratchBuckets !== s.buckets) {
-    scratchBuckets = s.buckets;
-    stamp = new Int32Array(s.buckets);
-    counts = new Float32Array(s.buckets);
-    epoch = 0;
-  }
-  epoch++;
-  let n = 0;
-  walkFeatures(field, s, (b) => {
-    if (stamp[b] !== epoch) {
-      stamp[b] = epoch;
-      counts[b] = 0;
-      if (n === touched.length) {
-        const grown = new Int32Array(n * 2);
-        grown.set(touched);
-        touched = grown;
-      }
-      touched[n++] = b;
-    }
-    counts[b] = counts[b]! + 1;
-  });
-  const idx = touched.slice(0, n);
+  prepareScratch(field.norm.text.length, s);
+  walkFeatures(field, s);
+  const n = touchedCount;
+  const idx = new Int32Array(n);
   const val = new Float32Array(n);
   let norm = 0;
   for (let k = 0; k < n; k++) {
-    const v = Math.log1p(counts[idx[k]!]!);
+    const slot = touched[k]!;
+    idx[k] = slotBucket[slot]! - 1;
+    const v = Math.log1p(slotCount[slot]!);
+    slotBucket[slot] = 0;
     val[k] = v;
     norm += v * v;
+  }
+  if (slotBucket.length > RETAINED_SLOTS) {
+    slotBucket = new Int32Array(FIRST_SLOTS);
+    slotCount = new Int32Array(FIRST_SLOTS);
+    touched = new Int32Array(FIRST_SLOTS / 2);
   }
   const inv = norm > 0 ? 1 / Math.sqrt(Math.max(norm, 64)) : 0;
   for (let k = 0; k < n; k++) val[k]! *= inv;

@@ -12,7 +12,7 @@ import type { LeafSink } from "../sink.ts";
 import { decodeBodyCharset } from "./charset.ts";
 import { compressionOf, inflateBody, isGzip } from "./gzip.ts";
 import { addGraphqlLeaves, looksLikeGraphql } from "./graphql.ts";
-import { addJsonLeaves, looksLikeJsonContainer, parseJsonLimited, repeatsKeys } from "./json.ts";
+import { addJsonLeaves, looksLikeJsonContainer, parseJsonDocument, repeatsKeys } from "./json.ts";
 import { addMultipartLeaves, boundaryOf, sniffBoundary } from "./multipart.ts";
 import { addXmlLeaves } from "./xml.ts";
 
@@ -102,12 +102,12 @@ function addAs(sink: LeafSink, format: BodyFormat, body: Body): boolean {
     }
     case "json": {
       if (!looksLikeJsonContainer(text)) return false;
-      const doc = parseJsonLimited(sink, text);
-      if (doc === undefined) return false;
-      addJsonLeaves(sink, doc, { location: "body", path: "body.json", name: "", encodings, layer: 0 }, { graphql: true });
+      const parsed = parseJsonDocument(sink, text);
+      if (parsed === undefined) return false;
+      addJsonLeaves(sink, parsed.doc, { location: "body", path: "body.json", name: "", encodings, layer: 0 }, { graphql: true });
       // The values a repeated key hid from the parse are judged in the body as sent (a parameter holding
       // JSON is a leaf of its own already).
-      if (repeatsKeys(text, doc)) addBodyAsSent(sink, body);
+      if (repeatsKeys(parsed.strings, parsed.doc)) addBodyAsSent(sink, body);
       return true;
     }
     case "xml": {

@@ -3,7 +3,7 @@
  * `<base>.a.b[0].c`, and keys that are not plain words (`$where`, `<img ...>`) as key leaves. Numbers,
  * booleans and null are typed values an application cannot read as code, so they are no leaves.
  */
-import { JsonDepthError, parseJson, stringsInJson } from "../../core/json.ts";
+import { JsonDepthError, parseJsonCountingStrings } from "../../core/json.ts";
 import type { Encoding, FieldLocation } from "../leaf.ts";
 import type { LeafSink } from "../sink.ts";
 import { addGraphqlLeaves, looksLikeGraphql } from "./graphql.ts";
@@ -34,8 +34,13 @@ export function looksLikeJsonContainer(text: string): boolean {
  * "too-deep" (and the text is then judged as it is).
  */
 export function parseJsonLimited(sink: LeafSink, text: string): unknown {
+  return parseJsonDocument(sink, text)?.doc;
+}
+
+/** `parseJsonLimited`, with the strings the text holds (see repeatsKeys), or undefined when the text is not JSON. */
+export function parseJsonDocument(sink: LeafSink, text: string): { doc: unknown; strings: number } | undefined {
   try {
-    return parseJson(text, sink.limits.maxDepth);
+    return parseJsonCountingStrings(text, sink.limits.maxDepth);
   } catch (e) {
     if (e instanceof JsonDepthError) sink.flag("too-deep");
     return undefined;
@@ -55,10 +60,10 @@ function stringsInDocument(value: unknown): number {
 /**
  * The text names a key twice in one object: `JSON.parse` keeps the last value, and an application
  * whose parser keeps the first (or merges them) reads one Moat never saw. The parse dropped strings
- * then, so the text holds more than the document.
+ * then, so the text holds more strings (`textStrings`, counted by parseJsonDocument) than the document.
  */
-export function repeatsKeys(text: string, doc: unknown): boolean {
-  return stringsInJson(text) !== stringsInDocument(doc);
+export function repeatsKeys(textStrings: number, doc: unknown): boolean {
+  return textStrings !== stringsInDocument(doc);
 }
 
 export interface JsonWalkOptions {

@@ -44,6 +44,11 @@ const CACHE_MAX_CHARS = 256;
 /** Places remembered per text: a value seen under more paths than this (`true`, `1`) is judged again there. */
 const MAX_PLACES = 4;
 const NONE: Finding[] = [];
+/** Readings analyzed together (see runAll): 64 to 1,024 measured alike, 16 or all of a large body slower. */
+const READINGS_AT_ONCE = 256;
+
+/** A strength the combiner can take: a number in [0, 1]. */
+const isValidStrength = (f: Finding) => f.strength >= 0 && f.strength <= 1;
 
 /** A value's findings where it sat, and the next place its text was seen (the same text is judged again under another kind or path). */
 interface Placed {
@@ -63,14 +68,7 @@ export class LeafAnalysis {
   constructor(private readonly analyzers: readonly Analyzer[] = ANALYZERS) {}
 
   analyze(leaf: Leaf): Finding[] {
-    if (leaf.text.length > CACHE_MAX_CHARS || leaf.path.length > CACHE_MAX_CHARS) return this.run(leaf);
-    const first = this.cache.get(leaf.text);
-    let places = 0;
-    for (let p = first; p; p = p.next, places++) if (p.kind === leaf.kind && p.path === leaf.path) return p.findings;
-    const findings = this.run(leaf);
-    if (!first) this.cache.set(leaf.text, { kind: leaf.kind, path: leaf.path, findings, next: undefined });
-    else if (places < MAX_PLACES) first.next = { kind: leaf.kind, path: leaf.path, findings, next: first.next };
-    return findings;
+    return this.analyzeLeaves([leaf])[0]!;
   }
 
   /**
@@ -81,7 +79,7 @@ export class LeafAnalysis {
    * with the function it is to call (code.ts).
    */
   analyzeRequest(req: Pick<HttpRequest, "host" | "referer" | "path" | "clientIp">, leaves: readonly Leaf[]): Finding[][] {
-    const findings = leaves.map((l) => this.analyze(l));
+    const findings = this.analyzeLeaves(leaves);
     // Cached arrays are shared between requests: a request's own finding goes into a copy.
     for (const found of [sessionIdFromElsewhere(req, leaves), accessOverrides(req, leaves), operationBatch(leaves), phpDispatch(leaves, findings)]) {
       for (const { at, finding } of found) findings[at] = [...findings[at]!, finding];
@@ -93,38 +91,100 @@ export class LeafAnalysis {
   readonly failures = new Map<string, number>();
 
   /**
+   * Each leaf's findings, through the cache. The places of the leaves it cannot answer are taken in leaf
+   * order, as one leaf after the other would take them (a leaf with the text, kind and path of an
+   * earlier one shares its findings), and those leaves are then analyzed together (runAll).
+   */
+  private analyzeLeaves(leaves: readonly Leaf[]): Finding[][] {
+    const places: Placed[] = new Array(leaves.length);
+    const unknown: Leaf[] = [];
+    const unknownPlaces: Placed[] = [];
+    for (let i = 0; i < leaves.length; i++) {
+      const leaf = leaves[i]!;
+      const cacheable = leaf.text.length <= CACHE_MAX_CHARS && leaf.path.length <= CACHE_MAX_CHARS;
+      const first = cacheable ? this.cache.get(leaf.text) : undefined;
+      let seen = 0;
+      let place = first;
+      while (place && !(place.kind === leaf.kind && place.path === leaf.path)) {
+        place = place.next;
+        seen++;
+      }
+      if (!place) {
+        // Its findings are filled in below, before any leaf reads them.
+        place = { kind: leaf.kind, path: leaf.path, findings: NONE, next: undefined };
+        if (cacheable && !first) this.cache.set(leaf.text, place);
+        else if (cacheable && seen < MAX_PLACES) {
+          place.next = first!.next;
+          first!.next = place;
+        }
+        unknown.push(leaf);
+        unknownPlaces.push(place);
+      }
+      places[i] = place;
+    }
+    const found = this.run(unknown);
+    for (let k = 0; k < unknown.length; k++) unknownPlaces[k]!.findings = found[k]!;
+    return places.map((p) => p.findings);
+  }
+
+  /**
    * A value with `+` for its spaces and no space of its own (`'+or+'1'='1`, `;cat+/etc/passwd`) is
    * one word to the language it targets, and that language's text to an application that form-decodes
    * it once more: every analyzer reads it both ways (a path's readings are judgePath's). The second
    * reading has the value's length, so its spans are the value's.
    */
-  private run(leaf: Leaf): Finding[] {
-    const found = this.runAll(leaf);
-    const spaced = leaf.kind === "path" ? null : plusAsSpace(leaf.text);
-    if (spaced === null) return found;
-    const more = this.runAll({ ...leaf, text: spaced });
-    return more.length ? strongestPerRule([...found, ...more]) : found;
+  private run(leaves: readonly Leaf[]): Finding[][] {
+    const readings: Leaf[] = [];
+    /** Per leaf, the index of its own reading and of its `+` reading (-1 when it has none). */
+    const own: number[] = [];
+    const spacedAt: number[] = [];
+    for (const leaf of leaves) {
+      own.push(readings.push(leaf) - 1);
+      const spaced = leaf.kind === "path" ? null : plusAsSpace(leaf.text);
+      spacedAt.push(spaced === null ? -1 : readings.push({ ...leaf, text: spaced }) - 1);
+    }
+    const found = this.runAll(readings);
+    return own.map((r, k) => {
+      const more = spacedAt[k]! === -1 ? NONE : found[spacedAt[k]!]!;
+      return more.length ? strongestPerRule([...found[r]!, ...more]) : found[r]!;
+    });
   }
 
-  private runAll(leaf: Leaf): Finding[] {
-    let out = NONE;
-    const identifier = isIdentifier(leaf.text);
-    for (const a of this.analyzers) {
-      if (identifier && !a.readsIdentifiers) continue;
+  /**
+   * Every analyzer's findings for each reading, in the analyzers' order. The readings are taken a few
+   * hundred at a time, and one analyzer reads them all before the next one starts: its code and tables
+   * stay in the processor's caches, and so do the readings' texts (those of a whole large body would
+   * not). The leaves of a 1 MB JSON body were analyzed a quarter faster so than with every analyzer
+   * over one leaf at a time. Each analyzer still sees the readings in their order.
+   */
+  private runAll(readings: readonly Leaf[]): Finding[][] {
+    const out: Finding[][] = new Array(readings.length).fill(NONE);
+    const identifier = readings.map((r) => isIdentifier(r.text));
+    for (let from = 0; from < readings.length; from += READINGS_AT_ONCE) {
+      const to = Math.min(readings.length, from + READINGS_AT_ONCE);
+      for (const a of this.analyzers) this.runOne(a, readings, identifier, from, to, out);
+    }
+    return out;
+  }
+
+  /** One analyzer's findings for readings [from, to), added to `out`. */
+  private runOne(a: Analyzer, readings: readonly Leaf[], identifier: readonly boolean[], from: number, to: number, out: Finding[][]): void {
+    for (let r = from; r < to; r++) {
+      if (identifier[r] && !a.readsIdentifiers) continue;
       let found: Finding[];
       try {
-        found = a.analyze(leaf);
+        found = a.analyze(readings[r]!);
       } catch {
         this.failures.set(a.name, (this.failures.get(a.name) ?? 0) + 1);
         continue;
       }
       // A strength that is not a number would poison the combiner's input: a bug, counted like a throw.
-      if (found.some((f) => !(f.strength >= 0 && f.strength <= 1))) {
+      // (Most calls find nothing: the check costs them no call.)
+      if (found.length && !found.every(isValidStrength)) {
         this.failures.set(a.name, (this.failures.get(a.name) ?? 0) + 1);
-        found = found.filter((f) => f.strength >= 0 && f.strength <= 1);
+        found = found.filter(isValidStrength);
       }
-      if (found.length) out = out === NONE ? [...found] : out.concat(found);
+      if (found.length) out[r] = out[r] === NONE ? [...found] : out[r]!.concat(found);
     }
-    return out;
   }
 }

@@ -11,29 +11,41 @@
  */
 import { hexByteAt } from "../../parse/decode.ts";
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { finding, isAsciiDigit, isAsciiLetter, isSpaceCode, isWordCode, lowerAscii, lowerAsciiCode, routeTailSlashes, strongestPerRule } from "./text.ts";
+import { asciiSet, finding, isAsciiDigit, isAsciiLetter, isSpaceCode, isWordCode, lowerAscii, lowerAsciiCode, routeTailSlashes, strongestPerRule } from "./text.ts";
+
+interface SensitiveFile {
+  path: string;
+  abs: boolean;
+  strength: number;
+  /** `path` split at its `/`, once: what resolved segments are compared with. */
+  segments: string[];
+}
+
+/** The files of a blank-separated list, each with the same `abs` and strength. */
+const sensitiveFiles = (list: string, abs: boolean, strength: number): SensitiveFile[] =>
+  list.split(/\s+/).map((path) => ({ path, abs, strength, segments: path.split("/") }));
 
 /**
  * Files an application never has a reason to read for a request, as lower-case segment paths. `abs`:
  * it means that file only as an absolute path or reached by traversal (`etc/passwd` alone is a word).
  */
-const SENSITIVE_FILES: { path: string; abs: boolean; strength: number }[] = [
-  ...`etc/passwd etc/shadow etc/group etc/hosts etc/issue etc/motd etc/hostname etc/crontab etc/sudoers etc/master.passwd
+const SENSITIVE_FILES: SensitiveFile[] = [
+  ...sensitiveFiles(`etc/passwd etc/shadow etc/group etc/hosts etc/issue etc/motd etc/hostname etc/crontab etc/sudoers etc/master.passwd
     etc/security/passwd etc/httpd/conf/httpd.conf etc/apache2/apache2.conf etc/nginx/nginx.conf etc/my.cnf etc/mysql/my.cnf
     etc/php.ini etc/resolv.conf etc/fstab proc/self/environ proc/self/cmdline proc/self/status proc/self/maps proc/self/fd
     proc/version proc/self/cwd var/log/apache2/access.log var/log/apache2/error.log var/log/apache/access.log var/log/httpd/access_log
     var/log/httpd/error_log var/log/nginx/access.log var/log/nginx/error.log var/run/secrets/kubernetes.io root/.bash_history
-    windows/system32/drivers/etc/hosts windows/system32/config/sam windows/repair/sam windows/system.ini inetpub/wwwroot/web.config`
-    .split(/\s+/).map((path) => ({ path, abs: true, strength: 0.9 })),
+    windows/system32/drivers/etc/hosts windows/system32/config/sam windows/repair/sam windows/system.ini inetpub/wwwroot/web.config`,
+    true, 0.9),
   // Credentials and histories that developer tools keep in dotfiles (registry tokens, cluster and
   // deployment keys, coding agents' MCP servers with their API keys).
-  ...`win.ini boot.ini .htpasswd id_rsa id_dsa id_ecdsa id_ed25519 .bash_history authorized_keys web-inf/web.xml .git/config
+  ...sensitiveFiles(`win.ini boot.ini .htpasswd id_rsa id_dsa id_ecdsa id_ed25519 .bash_history authorized_keys web-inf/web.xml .git/config
     .git/head .svn/entries .aws/credentials .ssh/id_rsa .docker/config.json .git-credentials .npmrc .pypirc .netrc .s3cfg
     .kube/config .vscode/sftp.json .cursor/mcp.json .vscode/mcp.json .roo/mcp.json .mcp.json .n8n/config .zsh_history
-    .mysql_history .psql_history`
-    .split(/\s+/).map((path) => ({ path, abs: false, strength: 0.85 })),
+    .mysql_history .psql_history`,
+    false, 0.85),
   // Files a site may well hold in its own tree (and a link may name): weaker alone.
-  ...".htaccess .env wp-config.php web.config php.ini httpd.conf my.cnf".split(/\s+/).map((path) => ({ path, abs: false, strength: 0.6 })),
+  ...sensitiveFiles(".htaccess .env wp-config.php web.config php.ini httpd.conf my.cnf", false, 0.6),
 ].filter((f) => f.path !== "");
 
 const SENSITIVE_BY_LAST = new Map<string, typeof SENSITIVE_FILES>();
@@ -60,10 +72,9 @@ for (const name of SENSITIVE_BY_LAST.keys()) {
   LAST_NAME_LENGTHS.set(key, lengths);
 }
 
-/** Characters that end a path: what follows them is another value or another path. */
-const isRunBoundary = (c: number) =>
-  c === 32 || c === 9 || c === 10 || c === 13 || c === 61 /* = */ || c === 63 /* ? */ || c === 38 /* & */ || c === 39 || c === 34 ||
-  c === 60 || c === 62 || c === 40 || c === 41 || c === 44 /* , */ || c === 124 /* | */ || c === 35; /* # */
+/** Characters that end a path: what follows them is another value or another path (a table: every character of a value is tested). */
+const RUN_BOUNDARIES = asciiSet(" \t\n\r=?&'\"<>(),|#");
+const isRunBoundary = (c: number) => c < 128 && RUN_BOUNDARIES[c] === 1;
 
 /**
  * Separators and dots as Windows also reads them: IIS maps look-alikes (`∕` U+2215, `∖` U+2216, fullwidth
@@ -236,7 +247,7 @@ function sensitiveFile(resolved: string[]): { file: (typeof SENSITIVE_FILES)[num
     const candidates = SENSITIVE_BY_LAST.get(resolved[k]!);
     if (!candidates) continue;
     for (const file of candidates) {
-      const parts = file.path.split("/");
+      const parts = file.segments;
       const from = k - parts.length + 1;
       if (from >= 0 && parts.every((p, n) => resolved[from + n] === p)) return { file, depth: from };
     }
@@ -259,7 +270,7 @@ function bracketGlobMatches(segment: string, name: string): boolean {
 function globbedSensitiveFile(resolved: string[]): (typeof SENSITIVE_FILES)[number] | null {
   if (resolved.length > 8 || !resolved.some((seg) => seg.indexOf("[") !== -1)) return null;
   for (const file of SENSITIVE_FILES) {
-    const parts = file.path.split("/");
+    const parts = file.segments;
     if (parts.length === resolved.length && parts.every((p, n) => bracketGlobMatches(resolved[n]!, p))) return file;
   }
   return null;
@@ -464,7 +475,7 @@ function junkClimb(s: string, valueEnd = s.length): Finding | null {
     if (len > end || !nameStartsAt(s, end - len)) continue;
     const candidates = SENSITIVE_BY_LAST.get(lowerAscii(s.slice(end - len, end)));
     for (const file of candidates ?? []) {
-      const found = junkClimbTo(s, end - len, file.path.split("/"));
+      const found = junkClimbTo(s, end - len, file.segments);
       const strength = found ? climbStrength(found.atoms, found.rooted, file) : 0;
       if (strength) return finding("traversal", "path.traversal", strength, found!.start, end);
     }

@@ -17,6 +17,9 @@ for (const c of [9, 10, 11, 12, 13, 32, 47, 0, 34, 39, 96]) BEFORE_NAME[c] = 1;
 
 /** What an interesting name starts with (`xlin`: a Kelvin sign lower-cases to the `k` of `xlink:href`). */
 const INTERESTING_STARTS = ["on", "style", "href", "src", "action", "formaction", "xlin"];
+/** Their first letters: a name starting with another cannot match one, and most words are passed over on it. */
+const INTERESTING_FIRST = new Uint8Array(128);
+for (const start of INTERESTING_STARTS) INTERESTING_FIRST[start.charCodeAt(0)] = 1;
 
 /** Does s[at...] start with `prefix` (lower-case ASCII), ASCII case ignored? */
 function startsFolded(s: string, at: number, prefix: string): boolean {
@@ -36,7 +39,10 @@ function mayNameInteresting(s: string): boolean {
   if (s.indexOf("\0") !== -1) return true;
   for (let i = 1; i < s.length; i++) {
     const prev = s.charCodeAt(i - 1);
-    if (prev < 128 && BEFORE_NAME[prev] === 1) for (const start of INTERESTING_STARTS) if (startsFolded(s, i, start)) return true;
+    if (!(prev < 128 && BEFORE_NAME[prev] === 1)) continue;
+    const c = s.charCodeAt(i);
+    const first = c >= 65 && c <= 90 ? c + 32 : c;
+    if (first < 128 && INTERESTING_FIRST[first] === 1) for (const start of INTERESTING_STARTS) if (startsFolded(s, i, start)) return true;
   }
   return false;
 }
