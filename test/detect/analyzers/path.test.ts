@@ -98,11 +98,11 @@ describe("path analyzer", () => {
   });
 
   test("an image on a site's host under a name that shows it, or a page under a name that says it is an address, is no inclusion", () => {
-    expect(s("https://img.example.com/a/b/c.jpg", "src")).toBe(0);
-    expect(s("https://cdn.example.com/upload/2023/12/a.png", "file")).toBe(0);
-    expect(s("https://www.example.com/static/a.gif", "show")).toBe(0);
-    expect(s("https://www.example.com/list.jsp", "page_url")).toBe(0);
-    expect(s("https://www.example.com/index.php?id=1", "pageUrl")).toBe(0);
+    const shown: [string, string][] = [
+      ["https://img.example.com/a/b/c.jpg", "src"], ["https://cdn.example.com/upload/2023/12/a.png", "file"], ["https://www.example.com/static/a.gif", "show"],
+      ["https://www.example.com/list.jsp", "page_url"], ["https://www.example.com/index.php?id=1", "pageUrl"],
+    ];
+    for (const [v, name] of shown) expect([v, name, s(v, name)]).toEqual([v, name, 0]);
     // A shell in a picture under an include's name, or on a bare address; a script or text file anywhere.
     expect(s("http://evil.example/shell.jpg", "page")).toBe(0.7);
     expect(s("http://evil.example/shell.png", "include")).toBe(0.7);
