@@ -306,11 +306,24 @@ const PROSE_WORD = /(?:^|\s)[A-Za-z]{2,}(?=\s|$)|[\u3400-\u9fff]/;
 /** Text read on each side of a run for prose: enough for a word or two, and linear however many runs a value holds. */
 const PROSE_REACH = 32;
 
+/**
+ * Commands and directives that read or show the file they are given (`cat /etc/passwd`, PowerShell's
+ * `gc`, cmd's `type`, PHP's `include`): the word right before the path makes a command line, not prose.
+ */
+const FILE_READERS = new Set(["cat", "tac", "nl", "head", "tail", "more", "less", "od", "xxd", "hexdump", "strings", "base64", "sort", "uniq", "grep", "egrep", "awk", "sed", "vi", "vim", "view", "nano", "source", "type", "gc", "get-content", "findstr", "include", "include_once", "require", "require_once"]);
+const LAST_WORD = /([A-Za-z][\w-]*)\s+$/;
+
+function proseBefore(s: string, run: Run): boolean {
+  const before = s.slice(Math.max(0, run.start - PROSE_REACH), run.start);
+  const last = LAST_WORD.exec(before);
+  return !(last && FILE_READERS.has(last[1]!.toLowerCase())) && PROSE_WORD.test(before);
+}
+
 function besideProse(s: string, run: Run): boolean {
   const text = s.slice(run.start, run.end);
   const nul = text.indexOf("\0");
-  if (nul !== -1) return IDEOGRAPH.test(text.slice(0, nul)) || PROSE_WORD.test(s.slice(Math.max(0, run.start - PROSE_REACH), run.start));
-  return IDEOGRAPH.test(text) || PROSE_WORD.test(s.slice(Math.max(0, run.start - PROSE_REACH), run.start)) || PROSE_WORD.test(nameAfter(s, run));
+  if (nul !== -1) return IDEOGRAPH.test(text.slice(0, nul)) || proseBefore(s, run);
+  return IDEOGRAPH.test(text) || proseBefore(s, run) || PROSE_WORD.test(nameAfter(s, run));
 }
 
 /**

@@ -48,6 +48,8 @@ describe("path analyzer", () => {
     }
     // Punctuation, a single letter or another path beside it is no prose: the mention stays at 0.5; the whole value is the read.
     for (const v of ["/etc/passwd?", "/etc/passwd|", "x /etc/passwd", "/etc/passwd /etc/shadow", "/etc/passwd .jpg"]) expect([v, s(v)]).toEqual([v, 0.5]);
+    // A command that reads the file it is given makes a command line: `; gc C:\Windows\win.ini` is PowerShell's Get-Content.
+    for (const v of ["; gc C:\\Windows\\win.ini", "type C:\\Windows\\win.ini", "sudo cat /etc/shadow", "include /etc/passwd"]) expect([v, s(v)]).toEqual([v, 0.5]);
     expect(s("/etc/passwd")).toBe(0.9);
     expect(s("/var/log/nginx/access.log")).toBe(0.9);
     // Words far from the path are not read: a megabyte of runs stays linear.
@@ -238,7 +240,7 @@ describe("absolute paths inside a value, and server logs", () => {
   test("an absolute path into the system directories counts even when it names a file deeper down", () => {
     expect(v("/proc/self/fd/35/etc/passwd")).toBe(0.8);
     expect(v("/sys/class/net/eth0/address")).toBe(0.8);
-    expect(v("cat /sys/class/net/eth0/address")).toBe(0.4);
+    expect(v("cat /sys/class/net/eth0/address")).toBe(0.5);
   });
 
   test("a web server's access or error log by absolute path: what log poisoning reads back", () => {
