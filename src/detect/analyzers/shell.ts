@@ -490,7 +490,8 @@ function forEachCommandPosition(s: string, visit: (p: Position) => void): void {
     }
     if (at !== -1) {
       const next = s.charCodeAt(at === s.length ? at - 1 : at);
-      if (at < s.length && (isAsciiLetter(next) || next === 32 || next === 9 || next === 47 || next === 92 || next === 39 || next === 34 || next === 36 || next === 123 || next === 40 || next === 37)) {
+      // `<` opens only a substitution's input redirection (`$(</etc/passwd)`, see substitutedFile).
+      if (at < s.length && (isAsciiLetter(next) || next === 32 || next === 9 || next === 47 || next === 92 || next === 39 || next === 34 || next === 36 || next === 123 || next === 40 || next === 37 || (next === 60 && kind !== "op"))) {
         visit({ sep: i, at, kind });
       }
     }
@@ -723,8 +724,24 @@ function pipedIntoShell(s: string, p: Position, cmd: { name: string }, args: { s
 }
 
 /** The command at one position, as a finding, or null. */
+/**
+ * A substitution that is only an input redirection from a file, `$(</etc/passwd)` or `` `<~/.ssh/id_rsa` ``:
+ * bash reads the file into the command line, `cat` without `cat`. No prose writes `$(<` or a backtick
+ * before `<` and a path.
+ */
+function substitutedFile(s: string, p: Position, i: number): Finding | null {
+  if ((p.kind !== "subst" && p.kind !== "backtick") || s.charCodeAt(i) !== 60) return null;
+  const word = readWord(s, skipBlanks(s, i + 1), false);
+  if (!/^(?:~|\.{0,2}\/)/.test(word.text) || word.text.length < 2) return null;
+  const after = skipBlanks(s, word.end);
+  const closed = s.charCodeAt(after) === (p.kind === "subst" ? 41 : 96);
+  return finding("cmdi", "shell.substitution", closed ? 0.9 : 0.8, p.sep, closed ? after + 1 : word.end);
+}
+
 function judgePosition(s: string, p: Position, plainList: () => boolean, script: () => boolean, fences: () => readonly number[]): Finding | null {
   let i = skipBlanks(s, p.at);
+  const read = substitutedFile(s, p, i);
+  if (read) return read;
   // A subshell or a brace group: `;(id)`, `;{cat,/etc/passwd}`, `{,ifconfig}`.
   let inBrace = false;
   while (i < s.length && (s.charCodeAt(i) === 40 || s.charCodeAt(i) === 123 || s.charCodeAt(i) === 32 || (inBrace && s.charCodeAt(i) === 44))) {

@@ -252,6 +252,18 @@ describe("shell analyzer", () => {
     for (const v of ["for the kids in (new) do it", "if 50% == half", "If not defined, the default is used"]) expect(s(v)).toBe(0);
   });
 
+  test("a substitution that only redirects a file in reads it into the command line: `cat` without `cat`", () => {
+    for (const v of ["$(</etc/passwd)", "$(<\\/etc/passwd)", "x$(< /etc/shadow)", "`</etc/passwd`", "$(<~/.ssh/id_rsa)", "a $(< ./config.php) b"]) {
+      expect([v, strongest(shellAnalyzer, v)?.rule, s(v)]).toEqual([v, "shell.substitution", 0.9]);
+    }
+    // Not closed, it still reads the file if the rest of the command line closes it.
+    expect(s("$(</etc/passwd")).toBe(0.8);
+    // A bare word after `<`, an emoticon or markup in backticks is no path.
+    for (const v of ["I <3 $(<) you", "`<b>` tag", "$(<x) y"]) expect([v, s(v)]).toEqual([v, 0]);
+    // Linear on hostile repetition.
+    expect(s("$(<".repeat(300_000))).toBe(0);
+  });
+
   test("cmd.exe substrings of a variable: a name pieced together from them is a command hidden from a word list", () => {
     const hidden = strongest(shellAnalyzer, "& %COMSPEC:~0,1%%COMSPEC:~-4,1%d /c whoami")!;
     expect([hidden.rule, hidden.strength]).toEqual(["shell.batch-substring", 0.9]);
