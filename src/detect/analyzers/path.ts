@@ -242,6 +242,13 @@ function pathRuns(s: string): Run[] {
 }
 
 /** The sensitive file a resolved path ends with (or holds, for a file followed by more), or null. */
+/**
+ * A Java web application's private directory: its classes, libraries and configuration
+ * (`WEB-INF/classes/application.properties`, `WEB-INF/lib/app.jar`), which the container never serves.
+ * A file in it named by a request is one the request wants read.
+ */
+const WEB_INF: SensitiveFile = { path: "web-inf", abs: false, strength: 0.85, segments: ["web-inf"] };
+
 function sensitiveFile(resolved: string[]): { file: (typeof SENSITIVE_FILES)[number]; depth: number } | null {
   for (let k = resolved.length - 1; k >= 0; k--) {
     const candidates = SENSITIVE_BY_LAST.get(resolved[k]!);
@@ -252,7 +259,8 @@ function sensitiveFile(resolved: string[]): { file: (typeof SENSITIVE_FILES)[num
       if (from >= 0 && parts.every((p, n) => resolved[from + n] === p)) return { file, depth: from };
     }
   }
-  return null;
+  const webInf = resolved.indexOf("web-inf");
+  return webInf !== -1 && webInf < resolved.length - 1 && resolved.at(-1) !== "" ? { file: WEB_INF, depth: webInf } : null;
 }
 
 /** `[...]` in a segment, as the shell's bracket glob, against a file name: `pa[s]swd` is `passwd`. */
@@ -376,7 +384,8 @@ function judgeRun(run: Run, input: AnalyzerInput, wholeLength: number, out: Find
     // climb inside one is sent past the router on purpose.
     const inSegment = input.location === "path" && !isPath;
     let strength = isPath ? 0.9 : run.escape >= 3 || uploadName || inSegment ? 0.85 : run.escape === 2 ? 0.7 : 0.5;
-    if (run.evasive) strength = Math.max(strength, 0.8);
+    // `..;/` (Tomcat drops a segment's path parameter after the proxy checked the path) no text has; `...` prose has.
+    if (run.evasive) strength = Math.max(strength, run.pathParameter ? 0.85 : 0.8);
     // `<img src="../../images/logo.png">`: a page's or a document's own relative link to a static file,
     // inside the markup or Markdown around it. A whole value that climbs (`file=../../uploads/x.png`)
     // is what a file parameter is sent, whatever it names.

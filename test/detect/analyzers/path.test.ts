@@ -123,6 +123,17 @@ describe("path analyzer", () => {
     expect(evidence(pathAnalyzer, "\\\\198.51.100.7\\share\\x.php")).toBe("\\\\198.51.100.7\\share");
   });
 
+  test("Tomcat's `..;/` climbs in a value too, at proof strength: no text writes it; an ellipsis stays weaker", () => {
+    for (const v of ["..;/manager/html", "..;/..;/admin"]) expect([v, s(v)]).toEqual([v, 0.85]);
+    expect(s(".../admin")).toBeLessThan(0.85);
+  });
+
+  test("a file in a Java web application's private WEB-INF directory, which the container never serves", () => {
+    for (const v of ["WEB-INF/classes/application.properties", "/WEB-INF/lib/app.jar", "web-inf/classes/db.properties"]) expect([v, s(v)]).toEqual([v, 0.85]);
+    // The directory alone names no file; in a sentence it is a mention.
+    for (const v of ["WEB-INF", "WEB-INF/", "see WEB-INF/classes for the config"]) expect([v, s(v) < 0.5]).toEqual([v, true]);
+  });
+
   test("the URL path: traversal, dot segments, Tomcat's ..;, sensitive and hidden files", () => {
     expect(p("/static/../../etc/passwd")).toBe(0.95);
     expect(p("/a/../b")).toBe(0.6);
