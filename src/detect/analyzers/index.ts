@@ -167,6 +167,10 @@ export class LeafAnalysis {
     return out;
   }
 
+  private countFailure(analyzer: string): void {
+    this.failures.set(analyzer, (this.failures.get(analyzer) ?? 0) + 1);
+  }
+
   /** One analyzer's findings for readings [from, to), added to `out`. */
   private runOne(a: Analyzer, readings: readonly Leaf[], identifier: readonly boolean[], from: number, to: number, out: Finding[][]): void {
     for (let r = from; r < to; r++) {
@@ -175,13 +179,13 @@ export class LeafAnalysis {
       try {
         found = a.analyze(readings[r]!);
       } catch {
-        this.failures.set(a.name, (this.failures.get(a.name) ?? 0) + 1);
+        this.countFailure(a.name);
         continue;
       }
       // A strength that is not a number would poison the combiner's input: a bug, counted like a throw.
       // (Most calls find nothing: the check costs them no call.)
       if (found.length && !found.every(isValidStrength)) {
-        this.failures.set(a.name, (this.failures.get(a.name) ?? 0) + 1);
+        this.countFailure(a.name);
         found = found.filter(isValidStrength);
       }
       if (found.length) out[r] = out[r] === NONE ? [...found] : out[r]!.concat(found);

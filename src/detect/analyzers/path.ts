@@ -241,7 +241,6 @@ function pathRuns(s: string): Run[] {
   return runs;
 }
 
-/** The sensitive file a resolved path ends with (or holds, for a file followed by more), or null. */
 /**
  * A Java web application's private directory: its classes, libraries and configuration
  * (`WEB-INF/classes/application.properties`, `WEB-INF/lib/app.jar`), which the container never serves.
@@ -249,6 +248,7 @@ function pathRuns(s: string): Run[] {
  */
 const WEB_INF: SensitiveFile = { path: "web-inf", abs: false, strength: 0.85, segments: ["web-inf"] };
 
+/** The sensitive file a resolved path ends with (or holds, for a file followed by more), or null. */
 function sensitiveFile(resolved: string[]): { file: (typeof SENSITIVE_FILES)[number]; depth: number } | null {
   for (let k = resolved.length - 1; k >= 0; k--) {
     const candidates = SENSITIVE_BY_LAST.get(resolved[k]!);
@@ -310,7 +310,7 @@ const LOG_FILE = /\.(?:log|err)$|_log$/;
 const PROSE_MENTION = 0.4;
 const IDEOGRAPH = /[\u3400-\u9fff]/;
 /** A word of two letters or more standing alone between spaces, or a CJK ideograph. */
-const PROSE_WORD = /(?:^|\s)[A-Za-z]{2,}(?=\s|$)|[\u3400-\u9fff]/;
+const PROSE_WORD = new RegExp(String.raw`(?:^|\s)[A-Za-z]{2,}(?=\s|$)|${IDEOGRAPH.source}`);
 /** Text read on each side of a run for prose: enough for a word or two, and linear however many runs a value holds. */
 const PROSE_REACH = 32;
 
@@ -330,8 +330,9 @@ function proseBefore(s: string, run: Run): boolean {
 function besideProse(s: string, run: Run): boolean {
   const text = s.slice(run.start, run.end);
   const nul = text.indexOf("\0");
-  if (nul !== -1) return IDEOGRAPH.test(text.slice(0, nul)) || proseBefore(s, run);
-  return IDEOGRAPH.test(text) || proseBefore(s, run) || PROSE_WORD.test(nameAfter(s, run));
+  // Past a NUL inside the run, nothing is the name's: neither the rest of the run nor what follows it.
+  const name = nul === -1 ? text : text.slice(0, nul);
+  return IDEOGRAPH.test(name) || proseBefore(s, run) || (nul === -1 && PROSE_WORD.test(nameAfter(s, run)));
 }
 
 /**

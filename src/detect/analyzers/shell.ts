@@ -723,7 +723,6 @@ function pipedIntoShell(s: string, p: Position, cmd: { name: string }, args: { s
   return /\S[ \t]+\S[^;&|\n]*$/.test(before.trimEnd());
 }
 
-/** The command at one position, as a finding, or null. */
 /**
  * A substitution that is only an input redirection from a file, `$(</etc/passwd)` or `` `<~/.ssh/id_rsa` ``:
  * bash reads the file into the command line, `cat` without `cat`. No prose writes `$(<` or a backtick
@@ -738,6 +737,7 @@ function substitutedFile(s: string, p: Position, i: number): Finding | null {
   return finding("cmdi", "shell.substitution", closed ? 0.9 : 0.8, p.sep, closed ? after + 1 : word.end);
 }
 
+/** The command at one position, as a finding, or null. */
 function judgePosition(s: string, p: Position, plainList: () => boolean, script: () => boolean, fences: () => readonly number[]): Finding | null {
   let i = skipBlanks(s, p.at);
   const read = substitutedFile(s, p, i);

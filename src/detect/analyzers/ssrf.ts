@@ -443,6 +443,10 @@ function looksLikeHost(host: string): boolean {
 const TRAILING_DOT = /[.\u3002\uff0e\uff61]$/;
 /** What a host may not hold once a browser has decoded its escapes: with one, it goes nowhere. */
 const DECODED_DELIMITER = /[/\\?#@\x00-\x20\x7f]/;
+/** What follows the last such delimiter. */
+const AFTER_LAST_DELIMITER = /[^/\\?#@\x00-\x20\x7f]*$/;
+/** Tabs, line breaks and other controls, which browsers drop anywhere in a URL. */
+const CONTROL = /[\x00-\x20\x7f]/;
 
 const isAsciiText = (s: string) => !/[^\x00-\x7f]/.test(s);
 
@@ -456,10 +460,7 @@ const isAsciiText = (s: string) => !/[^\x00-\x7f]/.test(s);
  * which the browser refuses in a host, counts only as a second decoding reads it (below).
  */
 function foldedHost(host: string): boolean {
-  for (let i = 0; i < host.length; i++) {
-    const c = host.charCodeAt(i);
-    if (c <= 32 || c === 127) return true; // browsers drop tabs and line breaks anywhere in a URL
-  }
+  if (CONTROL.test(host)) return true;
   const escaped = host.indexOf("%");
   let name = host.replace(TRAILING_DOT, "");
   if (escaped !== -1) {
@@ -496,9 +497,7 @@ function decodedTwice(host: string, decoded: string): boolean {
   const head = decoded.slice(0, decoded.search(DECODED_DELIMITER));
   if (!looksLikeHost(head)) return false;
   if (!host.startsWith(head)) return true;
-  let last = decoded.length - 1;
-  while (last >= 0 && !DECODED_DELIMITER.test(decoded[last]!)) last--;
-  const tail = decoded.slice(last + 1);
+  const tail = AFTER_LAST_DELIMITER.exec(decoded)![0];
   return JOINED_NAME.test(tail) && !FILE_EXTENSION.test(tail);
 }
 

@@ -141,6 +141,7 @@ describe("js check", () => {
     // Comments are stepped over only up to a bound: a megabyte of unclosed ones stays linear and quiet.
     expect(top("alert/*".repeat(150_000))).toBe(0);
   });
+
   test("a name glued to a word before it on the same line is no call: a stack frame or prose, which never parses", () => {
     for (const v of ["TypeError: a is undefined\n    at eval (<anonymous>)", "at eval (https://www.example.com/js/app.js:1:234)", "at eval (eval at <anonymous> (https://www.example.com/app.js:1:2), <anonymous>:1:1)", "at setTimeout (native)", "please confirm (yes/no)"]) {
       expect([v, top(v)]).toEqual([v, 0]);

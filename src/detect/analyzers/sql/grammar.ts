@@ -376,6 +376,7 @@ function beyondAscii(t: SqlTokens, i: number): boolean {
   return false;
 }
 
+/** Nothing but control characters and comments from i on: the end of what the database reads. */
 function onlyControlAfter(t: SqlTokens, i: number): boolean {
   for (let k = i; k < t.count; k++) if (t.kind(k) !== K.OTHER && t.kind(k) !== K.COMMENT) return false;
   return true;
