@@ -129,12 +129,18 @@ const DANGEROUS_CALLEE = "system|exec|passthru|shell_exec|popen|proc_open|pcntl_
  * PHP calls whose callee is computed: a variable (`$a(1)`, `@$__[o](4)`, `${'a'}(1)`, `$__[$_[1]](7)`, with
  * comments of any of PHP's three kinds between its parts), or a dangerous
  * name in quotes, parentheses or an array (`"system"(ls)`, `(system)(ls)`, `[system][0](ls)`), or
- * glued from strings (`'sys'.'tem'`). PHP runs these; prose and other languages do not write them.
+ * glued from strings (`'sys'.'tem'`, `(sy.(st).em)(`). PHP runs these; prose and other languages do not write them.
  */
 const VARIABLE_CALL = /(?:^|[\s;=(,{@!])@?\$+(?:\{[^}\n]{1,40}\}|[a-z_]\w{0,40})(?:\s*(?:\[(?:[^[\]\n]|\[[^[\]\n]{0,40}\]){0,40}\]|\{[^}\n]{0,40}\})|\s*\/\*[^*]{0,40}\*\/|\s*(?:#|\/\/)[^\n]{0,40}\n){0,6}\s*\(/gi;
 const QUOTED_CALLEE = new RegExp(`(?:["'(\\[]\\s*){1,2}(?:${DANGEROUS_CALLEE})\\s*(?:["')\\]]\\s*){1,2}(?:\\s*\\[\\s*\\d+\\s*\\])*\\s*(?:\\/\\*[^*]{0,40}\\*\\/\\s*)?\\(`, "gi");
 const BARE_ARGUMENT = /^\s*[\w.-]{1,40}\s*\)/;
 const GLUED_NAME = /(['"])([a-z_]{1,12})\1\s*\.\s*(['"])([a-z_]{1,12})\3/gi;
+/**
+ * A callee in parentheses glued from pieces, bare or quoted, some in parentheses of their own
+ * (`(sy.(st).em)('id')`: PHP 7 reads an unknown bare word as its own name in a string), then called.
+ * Bounded runs between the pieces keep a value of many `(` linear.
+ */
+const GLUED_CALLEE = /\(((?:[\s'"(]{0,3}[a-z_]{1,12}[\s'")]{0,3}\.){1,8}[\s'"(]{0,3}[a-z_]{1,12}[\s'")]{0,3})\)\s{0,8}\(/gi;
 const DANGEROUS_NAMES = new Set(DANGEROUS_CALLEE.split("|"));
 const DANGEROUS_BY_FIRST = Map.groupBy(DANGEROUS_NAMES, (name) => name.charCodeAt(0));
 
@@ -178,7 +184,16 @@ function phpDynamicCalls(s: string, out: Finding[]): void {
   // The argument is code (a string, a variable, a command in backticks), or one bare word right after the callee: `(system) (in use)` is prose.
   const argument = q ? s.slice(q.index + q[0].length, q.index + q[0].length + 42) : "";
   if (q && (/^\s*["'$`]/.test(argument) || (!/\s\($/.test(q[0]) && BARE_ARGUMENT.test(argument)))) out.push(finding("code-injection", "code.php-variable-call", 0.9, q.index, q.index + q[0].length));
-  if (s.indexOf(".") === -1 || (s.indexOf("'") === -1 && s.indexOf('"') === -1)) return;
+  if (s.indexOf(".") === -1) return;
+  if (s.indexOf(")(") !== -1 || s.indexOf(") (") !== -1) {
+    for (const m of s.matchAll(GLUED_CALLEE)) {
+      if (DANGEROUS_NAMES.has(m[1]!.replace(/[^a-z_]/gi, "").toLowerCase())) {
+        out.push(finding("code-injection", "code.php-variable-call", 0.85, m.index, m.index + m[0].length));
+        return;
+      }
+    }
+  }
+  if (s.indexOf("'") === -1 && s.indexOf('"') === -1) return;
   for (const m of s.matchAll(GLUED_NAME)) {
     if (DANGEROUS_NAMES.has((m[2]! + m[4]!).toLowerCase())) {
       out.push(finding("code-injection", "code.php-variable-call", 0.85, m.index, m.index + m[0].length));
@@ -191,15 +206,21 @@ function phpDynamicCalls(s: string, out: Finding[]): void {
 const SCRIPT_EXTENSION = "\\.(?:php\\d?|phtml|phar|phps|pht|jspx?|jspf|aspx?|ashx|asmx|asa|cer|cfm)";
 /**
  * File names a server runs: an upload of one is a web shell. Trailing dots and spaces are dropped by
- * Windows; a NUL (sent raw, as `%00` or `\0`) ends the name where C code reads it, whatever extension
- * follows for the upload's own check (`shell.php%00.jpg`).
+ * Windows; a NUL (sent raw, as `%00` or `\0`) ends the name where C code reads it, and IIS ends it at a
+ * `;`, whatever extension follows for the upload's own check (`shell.php%00.jpg`, `shell.asp;.jpg`).
  */
-const SCRIPT_FILE = new RegExp(`${SCRIPT_EXTENSION}(?:[.\\s]*$|\\x00|%00|\\\\0)`, "i");
+const SCRIPT_FILE = new RegExp(`${SCRIPT_EXTENSION}(?:[.\\s]*$|\\x00|%00|\\\\0|;)`, "i");
 /**
  * `shell.php.jpg`: Apache's mod_mime runs a file with a script extension anywhere in its name, and an
  * image's extension passes an upload form's check. Weaker: a name may just say what the image shows.
  */
 const SCRIPT_INNER_EXTENSION = new RegExp(`${SCRIPT_EXTENSION}\\.(?:jpe?g|png|gif|bmp|webp|ico)$`, "i");
+/**
+ * An upload named by an absolute path with a directory (`/tmp/sess_x`, `/var/www/html/x.jpg`): a
+ * browser sends a file's base name only (old Internet Explorer a Windows path, `C:\Users\...`), so
+ * this name was written to choose where an application that keeps names as given stores the file.
+ */
+const ABSOLUTE_UPLOAD_NAME = /^\s*\/+[^/\s]+\/[^/]/;
 /** A server's per-directory configuration: an upload of one makes the directory run what it holds (`AddType ... .jpg`). */
 const SERVER_CONFIG_FILE = /(?:^|[\\/])(?:\.htaccess|\.user\.ini|web\.config)[.\s]*$/i;
 const FILENAME_HEADER = /^x[-_.]?file[-_.]?name$/i;
@@ -428,6 +449,7 @@ function uploadName(s: string, out: Finding[]): void {
   if (SCRIPT_FILE.test(s)) out.push(finding("code-injection", "code.script-upload", 0.85, 0, s.length));
   else if (SCRIPT_INNER_EXTENSION.test(s)) out.push(finding("code-injection", "code.script-upload", 0.6, 0, s.length));
   if (SERVER_CONFIG_FILE.test(s)) out.push(finding("code-injection", "code.config-upload", 0.85, 0, s.length));
+  if (ABSOLUTE_UPLOAD_NAME.test(s)) out.push(finding("traversal", "code.upload-to-path", 0.85, 0, s.length));
 }
 
 /** A call that runs its argument, named with none (`os.system()` in a question), is a mention. */

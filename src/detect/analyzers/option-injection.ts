@@ -19,13 +19,13 @@ const OPTIONS_END = /[\r\n]|\s--(?=\s|$)/;
 
 /**
  * Options whose argument the tool runs as a command: tar's checkpoint action, command filter and
- * compressor; ssh's and scp's ProxyCommand and LocalCommand; git's pack programs and the config keys
- * that name a command; rsync's remote shell; zip's test command; find's -exec up to its `;` or `+`; an
- * interpreter given to a tool's `-e`. Long options also abbreviated, as getopt_long takes any unique
- * prefix, with `=` or a blank before the argument.
+ * compressor; ssh's and scp's ProxyCommand and LocalCommand; git's pack programs, `--exec` (the program
+ * it runs on the other side) and the config keys that name a command; rsync's remote shell; zip's test
+ * command; find's -exec up to its `;` or `+`; an interpreter given to a tool's `-e`. Long options also
+ * abbreviated, as getopt_long takes any unique prefix, with `=` or a blank before the argument.
  */
 const RUNS_COMMAND = new RegExp(
-  String.raw`(?:^|\s)(?:--checkpoint-a[a-z]*[=\s]+['"]?exec=|--to-c[a-z]*[=\s]|--use-compress-p[a-z]*[=\s]|--rsh[=\s]|--rsync-p[a-z]*[=\s]|--upload-p[a-z]*[=\s]|--receive-p[a-z]*[=\s]|` +
+  String.raw`(?:^|\s)(?:--exec(?:=|\s+)\S|--checkpoint-a[a-z]*[=\s]+['"]?exec=|--to-c[a-z]*[=\s]|--use-compress-p[a-z]*[=\s]|--rsh[=\s]|--rsync-p[a-z]*[=\s]|--upload-p[a-z]*[=\s]|--receive-p[a-z]*[=\s]|` +
     String.raw`-o\s*['"]?(?:ProxyCommand|LocalCommand|PermitLocalCommand=yes)|(?:-c\s*|--config[=\s])['"]?(?:core\.(?:sshCommand|pager|fsmonitor|hooksPath)|protocol\.ext\.allow)=|` +
     String.raw`--unzip-c[a-z]*[=\s]|-TT[\s=]*\S|-e\s*(?:['"](?:sh|bash|zsh|dash|ksh|python[0-9.]*|perl|ruby|node|php)\b|(?:sh|bash|zsh|dash|ksh|python[0-9.]*|perl|ruby|node|php)(?=\s*$|\s+-))|-exec(?:dir)?\s+\S[^\r\n]{0,200}?(?:\\?;|\s\+)(?=\s|$))`,
   "i",

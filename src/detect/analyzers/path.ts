@@ -671,6 +671,12 @@ function pathMarks(s: string): number {
  * `self::$data` or `Config::$DATA['db']` is code, and a class name has no extension.
  */
 const DATA_STREAM = /[\w.-]::\$DATA(?=$|[\s/?#])|\.[A-Za-z0-9]{1,8}::\$[Dd][Aa][Tt][Aa](?=$|[\s/?#])/;
+/**
+ * `admin::$INDEX_ALLOCATION`, `admin:$i30:$index_allocation`: a directory's index stream, which Windows
+ * opens as the directory itself, to reach a folder a rule on its name guards or to make one where only
+ * files can be written. No word of code or prose has this name; NTFS takes it in any case.
+ */
+const INDEX_STREAM = /[\w.-]:(?:\$I30)?:\$INDEX_ALLOCATION(?![\w$])/i;
 
 /** `\\host\share\file`: Windows fetches it over SMB. */
 const UNC = /^\s*\\\\[\w.-]+\\[\w$.-]+/;
@@ -682,7 +688,7 @@ export const pathAnalyzer: Analyzer = {
     if (input.kind === "key" || s.length < 3) return [];
     const marks = pathMarks(s);
     const climb = climbOf(s, input);
-    const stream = s.indexOf("::") !== -1 ? DATA_STREAM.exec(s) : null;
+    const stream = s.indexOf(":$") !== -1 ? (DATA_STREAM.exec(s) ?? INDEX_STREAM.exec(s)) : null;
     const streamFinding = stream ? [finding("traversal", "path.data-stream", 0.85, stream.index + 1, stream.index + stream[0].length)] : [];
     if (!(marks & SEPARATOR_MARK) && !climb && !((marks & NAME_MARK) && /\.(?:ini|env|htaccess|htpasswd|config|conf|cnf)\b|id_[rde]|0x(?:2e|2f|5c)/i.test(s))) return streamFinding;
     const hasScheme = s.indexOf("://") !== -1;

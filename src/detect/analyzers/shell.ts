@@ -342,6 +342,7 @@ function argShape(s: string, i: number, command: string, tier: Tier): { shape: A
       else if ((c === 39 || c === 34) && indexWithin(s, s[j]!, j + 1, MAX_ARGS) !== -1) shell = true;
       else if (c === 37 && windowsVariableAt(s, j)) shell = true;
       else if ((c === 72 || c === 104) && REGISTRY_HIVE.test(s.slice(j, j + 24))) shell = true;
+      else if (tier !== "word" && isAsciiLetter(c) && WINDOWS_PROGRAM.test(s.slice(j, j + MAX_WORD))) shell = true;
       else if (isAsciiLetter(c) && next === 58 && (s.charCodeAt(j + 2) === 92 || s.charCodeAt(j + 2) === 47 || j + 2 >= stop)) shell = true;
       else if (isAsciiLetter(c)) hasWord = true;
     } else if ((c === 47 || c === 36) && !inNumber) {
@@ -355,6 +356,12 @@ function argShape(s: string, i: number, command: string, tier: Tier): { shape: A
   if (!shell && command === "net" && NET_VERBS.test(s.slice(i, i + 12))) shell = true;
   return { shape: shell ? "shell" : "words", end: j };
 }
+
+/**
+ * A Windows program or script by its file name (`calc.exe`, `x.ps1`): what `Start-Process` or `cmd /c`
+ * is given to run. After a command that is also a word (`& start setup.exe`) it may be a sentence's.
+ */
+const WINDOWS_PROGRAM = /^[\w.-]{1,48}\.(?:exe|bat|cmd|com|ps1|vbs|hta|msi|scr)(?![\w.])/i;
 
 /** Commands that act on a number or an address: a number among their arguments is what they were sent for. */
 const NUMBER_TAKERS = new Set(["sleep", "ping", "kill", "timeout", "usleep", "seq"]);

@@ -46,6 +46,9 @@ describe("code analyzer", () => {
     for (const v of ["@$__[o](4)", "$$b(2)", "${@a}(10)", "$O00{0}(15)", "$GLOBALS['x'](1)"]) expect(s(v)).toBe(0.85);
     for (const v of ["(system)(ls);", '"system"(ls);', "[system][0](ls);", "(string)'exec'('id');", '("system")("id")']) expect(s(v)).toBe(0.9);
     expect(s("$y = 'sys'.'tem'; $y('id');")).toBe(0.85);
+    // Glued from bare words (PHP 7 reads an unknown one as its name), pieces in parentheses of their own.
+    for (const v of ["(sy.(st).em)('uname');", "(sy.st.em) ('id')", "('sy'.('st').'em')($_GET[1])"]) expect([v, s(v)]).toEqual([v, 0.85]);
+    for (const v of ["(see p.5) (and p.6)", "(v1.2.3)(beta)", "(a.b)(c)", "(Mr. Smith) (the owner)"]) expect([v, s(v)]).toEqual([v, 0]);
     // An index that is itself indexed, and PHP's three kinds of comment between the callee's parts.
     for (const v of ["$__[$_[1]](7)", "$_aB_4c #foo\r\n\t[5]//bar\r\n\t['d'] /*foo*/ (17)"]) expect(s(v)).toBe(0.85);
     expect(s("$a //x\n()")).toBe(0.8);
@@ -66,6 +69,16 @@ describe("code analyzer", () => {
     for (const v of ["shell.php%00.jpg", "shell.php\u0000.jpg", "shell.jsp\\0.png"]) expect(file(v)).toBe(0.85);
     expect(file("shell.php.jpg")).toBe(0.6);
     expect(file("my.photos.png")).toBe(0);
+    // IIS ends a name at `;`.
+    for (const v of ["shell.asp;.jpg", "x.aspx;1.png"]) expect(file(v)).toBe(0.85);
+    expect(file("my;photo.jpg")).toBe(0);
+  });
+
+  test("an upload named by an absolute path chooses where the file lands", () => {
+    const rule = (name: string) => strongest(codeAnalyzer, name, { kind: "filename", location: "body", name: "file" });
+    for (const v of ["/tmp/sess_d8ew88tq", "/var/www/html/x.jpg", "//etc/cron.d/job"]) expect([v, rule(v)?.rule, rule(v)?.strength]).toEqual([v, "code.upload-to-path", 0.85]);
+    // A base name, a folder upload's relative path, old Internet Explorer's Windows path.
+    for (const v of ["photo.jpg", "/photo.jpg", "photos/2024/a.jpg", "C:\\Users\\bob\\Desktop\\photo.jpg"]) expect([v, rule(v)]).toEqual([v, null]);
   });
 
   test("an upload of a server's per-directory configuration, and the directives that make a directory run scripts", () => {

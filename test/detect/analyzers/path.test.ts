@@ -116,6 +116,9 @@ describe("path analyzer", () => {
   test("a file's NTFS data stream named (a source read past a handler mapped by extension)", () => {
     for (const v of ["view::$DATA", "index.php::$DATA", "/files/web.config::$DATA", "index.php::$data", "login.aspx::$Data"]) expect([v, s(v)]).toEqual([v, 0.85]);
     expect(p("/index.asp::$DATA")).toBe(0.85);
+    // A directory's index stream opens the directory itself, in any case, with or without its name $I30.
+    for (const v of ["admin::$INDEX_ALLOCATION", "/uploads/x::$index_allocation/", "files:$I30:$INDEX_ALLOCATION", "a.php::$INDEX_ALLOCATION"]) expect([v, s(v)]).toEqual([v, 0.85]);
+    for (const v of ["$INDEX_ALLOCATION", "index allocation", "Foo::$index_allocations"]) expect([v, s(v)]).toEqual([v, 0]);
     for (const v of ["std::vector", "Foo::$bar", "a::$DATABASE", "return self::$data;", "static::$DATA['db']", "Config::$DATA;", "Foo::$data", "$this->x = parent::$data", "a.php::$database"]) expect([v, s(v)]).toEqual([v, 0]);
   });
 

@@ -28,6 +28,13 @@ describe("shell analyzer", () => {
     expect(s("ok; echo vulnerable")).toBeLessThan(0.5);
   });
 
+  test("a Windows program's file name is what a runner is given to run, not a word", () => {
+    for (const v of ["; Start-Process calc.exe", "| start-process notepad.exe", "; msiexec evil.msi", "& wscript payload.vbs", "; mshta x.hta"]) expect([v, s(v)]).toEqual([v, 0.9]);
+    // After a command that is also a word, a sentence's (`download & start setup.exe`).
+    expect(s("Please download & start setup.exe from the site")).toBeLessThan(0.5);
+    expect(s("; Start-Process calc")).toBe(0.8);
+  });
+
   test("numbers are shell arguments of a command that is also a word when they are all it has, or what it acts on", () => {
     for (const v of [";sleep 5", "x;ping 10.0.0.1", "1;kill 9 1234", "1|timeout 9 id", "127.0.0.1;sleep 10 x", ";ping 1.2.3.4 x"]) expect(s(v)).toBeGreaterThanOrEqual(0.8);
     // A tool's number among words is still its argument (a port).
