@@ -267,6 +267,11 @@ describe("html analyzer: a script element whose text cannot run", () => {
     for (const text of ["Use <script> tags to include JavaScript in HTML pages.", "put a <script> block is how old pages did it", "Use <script> blocks wisely </script> in old pages"]) {
       expect([text, rules(text).has("html.script-tag")]).toEqual([text, false]);
     }
+    // A tag quoted in a sentence: its text opens a string the value never closes, so all the rest is text.
+    for (const text of ['Your site shows "<script>" text in my profile bio', "it said '<script>' then stopped", 'a "<script>" tag\nand more']) {
+      expect([text, rules(text).has("html.script-tag")]).toEqual([text, false]);
+    }
+    for (const text of ['x <script>alert(1);"abc', 'x <script>"a";alert(1)', "x <script>`${alert(1)}"]) expect([text, rules(text).size > 0]).toEqual([text, true]);
     // A module's text, and an SVG script's with its character references decoded, are scripts too.
     for (const text of ["<script>alert(1)", "<script>", "<script>//", '"><script>x = "abc', "<script>alert`1", "<script>a=1;b=2</script>", "<script><!-- alert(1) --></script>", '<script type=module>import x from "//e.example/x.js"</script>', "<svg><script>alert&#40;1&#41;</script>"]) {
       expect([text, rules(text).has("html.script-tag")]).toEqual([text, true]);

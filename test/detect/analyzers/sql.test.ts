@@ -172,6 +172,11 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     expect(ruleStrength("'+SLEEP(5)+'", "sql.time")).toBeGreaterThanOrEqual(0.8);
   });
 
+  test("a quote inside a call the value itself opens and closes is the call's argument: a spreadsheet's formula closes nothing", () => {
+    for (const v of ['=COUNTIF(C:C,"<>")', '=COUNTIFS(A:A,"<>",B:B,"<>")', "f(x'<>'1')"]) expect([v, strongest(v)]).toEqual([v, null]);
+    for (const v of ["x'<>'", 'C:C,"<>")', "a(b'<>'c"]) expect([v, ruleStrength(v, "sql.tautology")]).toEqual([v, 0.6]);
+  });
+
   test("a name that lands bare, then ORDER BY, GROUP BY or HAVING, goes on as the query (a column, in a numeric context)", () => {
     expect(strongest("price ORDER BY 10-- ")).toMatchObject({ rule: "sql.order-by", strength: expect.closeTo(0.7) });
     expect(strongest("price HAVING 1=1")).toMatchObject({ rule: "sql.tautology", strength: expect.closeTo(0.7) });

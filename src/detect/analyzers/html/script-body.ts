@@ -7,7 +7,8 @@
  * is: a bare `<script>` (no attributes) with no other markup before it in the value, a body without a
  * `<` of its own, ended by a real `</script>` end tag or by the value's end. A body the value does not
  * close goes on, in the page, up to the page's next `</script>`: there only an unexpected token inside
- * the value counts, which the rest of the page cannot mend. And only the errors of a text that is no
+ * the value counts, which the rest of the page cannot mend, or a string opened at the body's start and
+ * never closed, which holds the whole rest of the value as text. And only the errors of a text that is no
  * JavaScript at all count (an unexpected token or character, an unterminated literal): V8 runs code
  * that acorn refuses for its early errors (`f()=1` is a run-time error there). Every way a browser may
  * read the body must fail: as a classic script and as a module, as sent and with its character
@@ -34,6 +35,9 @@ function fails(body: string, options: Options, closedInValue: boolean): boolean 
     const { pos, message } = e as { pos?: unknown; message?: unknown };
     if (typeof pos !== "number" || typeof message !== "string") return false;
     if (closedInValue) return message.startsWith("Unexpected") || message.startsWith("Unterminated");
+    // A body that opens a quoted string it never closes holds all of the value inside that string: the
+    // page may close it, but only the page's own text comes after (`Your site shows "<script>" text`).
+    if (message.startsWith("Unterminated string")) return pos === body.length - body.trimStart().length;
     return message.startsWith("Unexpected") && pos < body.trimEnd().length;
   }
 }

@@ -254,7 +254,24 @@ function comparisonRule(t: SqlTokens, c: Closure, at: number, report: Report): v
     if (chain && chain.compared && endsClause(t, chain.end)) report("tautology", 0.85, c.from, t.end(chain.end - 1));
     return;
   }
-  if (endsClause(t, right)) report("tautology", 0.6, c.from, t.end(right - 1));
+  if (endsClause(t, right) && !insideOwnCall(t, c)) report("tautology", 0.6, c.from, t.end(right - 1));
+}
+
+/**
+ * `=COUNTIF(C:C,"<>")`: the quote sits inside a `(` the value itself opened before it, and the value
+ * closes that parenthesis again: the quote opened an argument of the value's own call (a spreadsheet's
+ * formula) and closed nothing.
+ */
+function insideOwnCall(t: SqlTokens, c: Closure): boolean {
+  let depth = 0;
+  let before = 0;
+  for (let k = 0; k < t.text.length; k++) {
+    if (k === c.from) before = depth;
+    const ch = t.text.charCodeAt(k);
+    if (ch === 40) depth++;
+    else if (ch === 41 && depth > 0) depth--;
+  }
+  return before > 0 && depth === 0;
 }
 
 /** `' ORDER BY 3--`, `1 GROUP BY x HAVING 1=1`: column counting and error probes. */
