@@ -5,6 +5,7 @@
  */
 import type { SourceLine } from "../core/source-line.ts";
 import { assembleRequest } from "./assemble.ts";
+import { dechunk } from "./chunked.ts";
 import { parseError, type ExplainedField, type Parser } from "./parser.ts";
 import type { RequestOrigin } from "../core/http-request.ts";
 
@@ -71,6 +72,11 @@ export async function* frameRawHttp(batches: AsyncIterable<SourceLine[]>): Async
   if (block) yield [finish(block)];
 }
 
+/** The last transfer coding is `chunked`: the body is framed in chunks, joined before it is read. */
+function isChunked(headers: [string, string][]): boolean {
+  return headers.some(([name, value]) => name === "transfer-encoding" && /(?:^|,)\s*chunked\s*$/i.test(value));
+}
+
 function splitBlock(text: string) {
   const lines = text.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
   const requestLine = lines[0] ?? "";
@@ -91,7 +97,8 @@ function splitBlock(text: string) {
     headers.push([name, value]);
     fields.push({ name: `header ${name}`, raw: line, value });
   }
-  const body = i < lines.length ? lines.slice(i + 1).join("\r\n") : "";
+  const sent = i < lines.length ? lines.slice(i + 1).join("\r\n") : "";
+  const body = sent && isChunked(headers) ? (dechunk(sent) ?? sent) : sent;
   if (body) fields.push({ name: "body", raw: body, value: body });
   return { requestLine, headers, body, fields };
 }
