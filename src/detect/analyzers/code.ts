@@ -134,6 +134,13 @@ const DANGEROUS_CALLEE = "system|exec|passthru|shell_exec|popen|proc_open|pcntl_
 const VARIABLE_CALL = /(?:^|[\s;=(,{@!])@?\$+(?:\{[^}\n]{1,40}\}|[a-z_]\w{0,40})(?:\s*(?:\[(?:[^[\]\n]|\[[^[\]\n]{0,40}\]){0,40}\]|\{[^}\n]{0,40}\})|\s*\/\*[^*]{0,40}\*\/|\s*(?:#|\/\/)[^\n]{0,40}\n){0,6}\s*\(/gi;
 const QUOTED_CALLEE = new RegExp(`(?:["'(\\[]\\s*){1,2}(?:${DANGEROUS_CALLEE})\\s*(?:["')\\]]\\s*){1,2}(?:\\s*\\[\\s*\\d+\\s*\\])*\\s*(?:\\/\\*[^*]{0,40}\\*\\/\\s*)?\\(`, "gi");
 const BARE_ARGUMENT = /^\s*[\w.-]{1,40}\s*\)/;
+/**
+ * A callee spelled by PHP's bitwise NOT of a string of high bytes (`(~%8C%86%8C%8B%9A%92)(~%96%9B)` is
+ * `system('id')`): a name that never shows a letter. Only PHP calls a negated string. The bytes as a
+ * request's text holds them: Latin-1 or Windows-1252 characters, or the replacement character.
+ */
+const HIGH_BYTE = "\\u0080-\\u00ff\\u0152\\u0153\\u0160\\u0161\\u0178\\u017d\\u017e\\u0192\\u02c6\\u02dc\\u2013\\u2014\\u2018-\\u201e\\u2020-\\u2022\\u2026\\u2030\\u2039\\u203a\\u20ac\\u2122\\ufffd";
+const NEGATED_CALLEE = new RegExp(`\\(\\s*~\\s*['"]?[${HIGH_BYTE}]{2,24}['"]?\\s*\\)\\s*\\(`);
 const GLUED_NAME = /(['"])([a-z_]{1,12})\1\s*\.\s*(['"])([a-z_]{1,12})\3/gi;
 /**
  * A callee in parentheses glued from pieces, bare or quoted, some in parentheses of their own
@@ -184,6 +191,8 @@ function phpDynamicCalls(s: string, out: Finding[]): void {
   // The argument is code (a string, a variable, a command in backticks), or one bare word right after the callee: `(system) (in use)` is prose.
   const argument = q ? s.slice(q.index + q[0].length, q.index + q[0].length + 42) : "";
   if (q && (/^\s*["'$`]/.test(argument) || (!/\s\($/.test(q[0]) && BARE_ARGUMENT.test(argument)))) out.push(finding("code-injection", "code.php-variable-call", 0.9, q.index, q.index + q[0].length));
+  const negated = s.indexOf("~") === -1 ? null : NEGATED_CALLEE.exec(s);
+  if (negated) out.push(finding("code-injection", "code.php-variable-call", 0.85, negated.index, negated.index + negated[0].length));
   if (s.indexOf(".") === -1) return;
   if (s.indexOf(")(") !== -1 || s.indexOf(") (") !== -1) {
     for (const m of s.matchAll(GLUED_CALLEE)) {
@@ -311,8 +320,11 @@ function anchorBits(s: string): number {
   return found;
 }
 
-/** Spring binds request parameter names to bean properties: `class.module.classLoader...` reaches the class loader. */
-const CLASS_LOADER_PATH = /\bclass\s*(?:\.\s*module\s*)?(?:\.|\[\s*['"]?)\s*classLoader\b/i;
+/**
+ * Spring binds request parameter names to bean properties: `class.module.classLoader...` reaches the
+ * class loader, in dots or in brackets (`class['module']['classLoader']`).
+ */
+const CLASS_LOADER_PATH = /\bclass\s*(?:(?:\.\s*|\[\s*['"]?\s*)module\s*['"]?\s*\]?\s*)?(?:\.|\[\s*['"]?)\s*classLoader\b/i;
 
 /**
  * Each alternative reads a name one way only: `java.(\w+.){0,8}runtime` (a segment must end at its

@@ -6,14 +6,19 @@
  * a file it should not (`--post-file=/etc/passwd`, sendmail's `-X/var/www/x.php` log).
  *
  * Only a value that opens with an option (`-x`, `--name`: not a Markdown bullet's `- `, a rule's `---`
- * or a signature's `-- `) is looked at, and only its first line up to a `--` that ends the options: an
- * option further on is a command line quoted in prose, which the shell analyzer judges.
+ * or a signature's `-- `), or with one token and then an option, is looked at, and only its first line
+ * up to a `--` that ends the options: an option further on is a command line quoted in prose, which
+ * the shell analyzer judges.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { finding } from "./text.ts";
 
-/** A value that opens with an option: a dash and a letter, or two dashes and a letter. */
-const OPENS_WITH_OPTION = /^[ \t]*--?[A-Za-z]/;
+/**
+ * A value that opens with an option (a dash and a letter, or two dashes and a letter), or with one
+ * token and then an option: the address that sendmail's `-f` was given (`a@b.c -X/var/www/x.php`), the
+ * name that find's `-name` was (`x -exec id ;`).
+ */
+const OPENS_WITH_OPTION = /^[ \t]*(?:[^\s-][^\s]{0,63}[ \t]+)?--?[A-Za-z]/;
 /** Where the options end: a line break, or `--` on its own. */
 const OPTIONS_END = /[\r\n]|\s--(?=\s|$)/;
 
@@ -27,23 +32,31 @@ const OPTIONS_END = /[\r\n]|\s--(?=\s|$)/;
 const RUNS_COMMAND = new RegExp(
   String.raw`(?:^|\s)(?:--exec(?:=|\s+)\S|--checkpoint-a[a-z]*[=\s]+['"]?exec=|--to-c[a-z]*[=\s]|--use-compress-p[a-z]*[=\s]|--rsh[=\s]|--rsync-p[a-z]*[=\s]|--upload-p[a-z]*[=\s]|--receive-p[a-z]*[=\s]|` +
     String.raw`-o\s*['"]?(?:ProxyCommand|LocalCommand|PermitLocalCommand=yes)|(?:-c\s*|--config[=\s])['"]?(?:core\.(?:sshCommand|pager|fsmonitor|hooksPath)|protocol\.ext\.allow)=|` +
-    String.raw`--unzip-c[a-z]*[=\s]|-TT[\s=]*\S|-e\s*(?:['"](?:sh|bash|zsh|dash|ksh|python[0-9.]*|perl|ruby|node|php)\b|(?:sh|bash|zsh|dash|ksh|python[0-9.]*|perl|ruby|node|php)(?=\s*$|\s+-))|-exec(?:dir)?\s+\S[^\r\n]{0,200}?(?:\\?;|\s\+)(?=\s|$))`,
+    String.raw`--unzip-c[a-z]*[=\s]|-TT[\s=]*\S|-e\s*(?:['"]?\/(?:usr\/(?:local\/)?)?s?bin\/(?:ba|z|da|k|c|tc)?sh\b|['"](?:sh|bash|zsh|dash|ksh|python[0-9.]*|perl|ruby|node|php)\b|(?:sh|bash|zsh|dash|ksh|python[0-9.]*|perl|ruby|node|php)(?=\s*$|\s+-))|-exec(?:dir)?\s+\S[^\r\n]{0,200}?(?:\\?;|\s\+)(?=\s|$))`,
   "i",
 );
 
 /**
  * Options that send a local file away or write one where the tool should not: wget's --post-file and
  * --body-file, curl's form and data uploads and --upload-file of an absolute path, sendmail's log file
- * (`-X`) and queue directory, find's -fprintf, and an output file or directory under a web root or a
- * system directory.
+ * (`-X`) and queue directory, find's -fprintf, and an output file or directory (ImageMagick's `-write`
+ * among them) under a web root or a system directory.
  */
 const MOVES_FILE = new RegExp(
   String.raw`(?:^|\s)(?:--(?:post|body)-f[a-z]*[=\s]+\/|(?:-F|--form)\s*['"]?[\w-]+=@\/|(?:-d|--data(?:-binary|-raw|-urlencode)?)[=\s]*['"]?@\/|(?:--upload-f[a-z]*[=\s]+|-T\s*)\/\w|` +
-    String.raw`-X\s*\/|-O\s*QueueDirectory=|-fprintf\s+\/|(?:-o|-O|--output(?:-document)?[=\s]|--directory-prefix=|-P)\s*\/(?:var\/www|srv|etc|root|usr)\/)`,
+    String.raw`-X\s*\/|-O\s*QueueDirectory=|-fprintf\s+\/|(?:-o|-O|--output(?:-document)?[=\s]|--directory-prefix=|-P|-write\s)\s*\/(?:var\/www|srv|etc|root|usr)\/)`,
 );
+
+/**
+ * Exim's string expansion that runs a program, `${run{/bin/sh -c id}}`: what an address or a header
+ * that Exim expands executes (CVE-2019-10149), and what `-be` evaluates. No other language spells it.
+ */
+const EXIM_RUN = /\$\{run\s*\{/i;
 
 function analyzeOptions(input: AnalyzerInput): Finding[] {
   const text = input.text;
+  const exim = text.indexOf("${") !== -1 ? EXIM_RUN.exec(text) : null;
+  if (exim) return [finding("cmdi", "options.exim-run", 0.9, exim.index, exim.index + exim[0].length)];
   if (!OPENS_WITH_OPTION.test(text)) return [];
   const end = OPTIONS_END.exec(text)?.index ?? text.length;
   const options = text.slice(0, end);

@@ -681,43 +681,57 @@ const INDEX_STREAM = /[\w.-]:(?:\$I30)?:\$INDEX_ALLOCATION(?![\w$])/i;
 /** `\\host\share\file`: Windows fetches it over SMB. */
 const UNC = /^\s*\\\\[\w.-]+\\[\w$.-]+/;
 
+/**
+ * Of a key (a JSON member's, a parameter's or a cookie's name) only a strong climb and a stream
+ * wrapper count: lockfiles and maps name files and folders by key (`node_modules/x`, `/usr/lib/y.so`,
+ * a workspace's `../lib`), and no key of an honest request climbs three levels or to a system file,
+ * or opens `php://filter`.
+ */
+const KEY_RULES = new Set(["path.traversal", "path.wrapper"]);
+const KEY_FLOOR = 0.8;
+
 export const pathAnalyzer: Analyzer = {
   name: "path",
   analyze(input: AnalyzerInput): Finding[] {
-    const s = input.text;
-    if (input.kind === "key" || s.length < 3) return [];
-    const marks = pathMarks(s);
-    const climb = climbOf(s, input);
-    const stream = s.indexOf(":$") !== -1 ? (DATA_STREAM.exec(s) ?? INDEX_STREAM.exec(s)) : null;
-    const streamFinding = stream ? [finding("traversal", "path.data-stream", 0.85, stream.index + 1, stream.index + stream[0].length)] : [];
-    if (!(marks & SEPARATOR_MARK) && !climb && !((marks & NAME_MARK) && /\.(?:ini|env|htaccess|htpasswd|config|conf|cnf)\b|id_[rde]|0x(?:2e|2f|5c)/i.test(s))) return streamFinding;
-    const hasScheme = s.indexOf("://") !== -1;
-    const out: Finding[] = climb ? [climb, ...streamFinding] : streamFinding;
-    const wholeLength = s.trim().length;
-    for (const run of pathRuns(s)) judgeRun(run, input, wholeLength, out);
-    const spelled = marks & NAME_MARK ? spelledEscapes(s) : null;
-    if (spelled !== null) {
-      // Dots and slashes spelled as `0x2e`/`0x2f`/`0x5c`: no server decodes them, but a value built
-      // that way to climb to a system file says what it wants. Judged on the spelled-out reading, the
-      // whole value as evidence (the offsets of that reading are not the value's).
-      const found: Finding[] = [];
-      for (const run of pathRuns(spelled)) judgeRun(run, input, spelled.trim().length, found);
-      const spelledClimb = climbOf(spelled, input);
-      if (spelledClimb) found.push(spelledClimb);
-      // A climb whose dots or slashes were spelled out is no accident of a relative link.
-      for (const f of found) {
-        if (f.rule === "path.traversal") out.push({ ...f, strength: Math.max(f.strength, 0.8), start: 0, end: s.length });
-        else if (f.rule === "path.sensitive-file") out.push({ ...f, start: 0, end: s.length });
-      }
-    }
-    if (hasScheme) {
-      wrappers(s, input, out);
-      if (input.kind !== "path") remoteInclusion(s, input, out);
-    }
-    const hidden = input.kind === "path" ? HIDDEN_SEGMENT.exec(s) : null;
-    if (hidden && out.length === 0) out.push(finding("traversal", "path.hidden-file", 0.6, hidden.index + 1, hidden.index + hidden[0].length));
-    const unc = UNC.exec(s);
-    if (unc && input.kind !== "path") out.push(finding("traversal", "path.unc", 0.75, unc.index, unc.index + unc[0].length));
-    return strongestPerRule(out);
+    if (input.text.length < 3) return [];
+    const found = analyzePath(input);
+    return input.kind === "key" ? found.filter((f) => KEY_RULES.has(f.rule) && f.strength >= KEY_FLOOR) : found;
   },
 };
+
+function analyzePath(input: AnalyzerInput): Finding[] {
+  const s = input.text;
+  const marks = pathMarks(s);
+  const climb = climbOf(s, input);
+  const stream = s.indexOf(":$") !== -1 ? (DATA_STREAM.exec(s) ?? INDEX_STREAM.exec(s)) : null;
+  const streamFinding = stream ? [finding("traversal", "path.data-stream", 0.85, stream.index + 1, stream.index + stream[0].length)] : [];
+  if (!(marks & SEPARATOR_MARK) && !climb && !((marks & NAME_MARK) && /\.(?:ini|env|htaccess|htpasswd|config|conf|cnf)\b|id_[rde]|0x(?:2e|2f|5c)/i.test(s))) return streamFinding;
+  const hasScheme = s.indexOf("://") !== -1;
+  const out: Finding[] = climb ? [climb, ...streamFinding] : streamFinding;
+  const wholeLength = s.trim().length;
+  for (const run of pathRuns(s)) judgeRun(run, input, wholeLength, out);
+  const spelled = marks & NAME_MARK ? spelledEscapes(s) : null;
+  if (spelled !== null) {
+    // Dots and slashes spelled as `0x2e`/`0x2f`/`0x5c`: no server decodes them, but a value built
+    // that way to climb to a system file says what it wants. Judged on the spelled-out reading, the
+    // whole value as evidence (the offsets of that reading are not the value's).
+    const found: Finding[] = [];
+    for (const run of pathRuns(spelled)) judgeRun(run, input, spelled.trim().length, found);
+    const spelledClimb = climbOf(spelled, input);
+    if (spelledClimb) found.push(spelledClimb);
+    // A climb whose dots or slashes were spelled out is no accident of a relative link.
+    for (const f of found) {
+      if (f.rule === "path.traversal") out.push({ ...f, strength: Math.max(f.strength, 0.8), start: 0, end: s.length });
+      else if (f.rule === "path.sensitive-file") out.push({ ...f, start: 0, end: s.length });
+    }
+  }
+  if (hasScheme) {
+    wrappers(s, input, out);
+    if (input.kind !== "path") remoteInclusion(s, input, out);
+  }
+  const hidden = input.kind === "path" ? HIDDEN_SEGMENT.exec(s) : null;
+  if (hidden && out.length === 0) out.push(finding("traversal", "path.hidden-file", 0.6, hidden.index + 1, hidden.index + hidden[0].length));
+  const unc = UNC.exec(s);
+  if (unc && input.kind !== "path") out.push(finding("traversal", "path.unc", 0.75, unc.index, unc.index + unc[0].length));
+  return strongestPerRule(out);
+}

@@ -8,7 +8,9 @@
  * - an alias made for a runner (`sal x iex; x 'whoami'`);
  * - a .NET type whose static members build and run code (`[ScriptBlock]::Create('whoami')`,
  *   `[Diagnostics.Process]::Start('cmd')`, `[Reflection.Assembly]::Load(...)`);
- * - a word spelled by character codes (`[char]119+[char]104+[char]111`).
+ * - a word spelled by character codes (`[char]119+[char]104+[char]111`), or with backticks inside
+ *   (``I`E`X``);
+ * - .NET's socket or web client made (`$c=New-Object Net.Sockets.TCPClient(...)`).
  * Helpdesk tickets and forum posts quote all of these, with prose before them or as the whole value.
  * Only where an injected command starts is read: the first separator, at the value's start or after one
  * short token (`; ...`, `127.0.0.1; ...`, `x|...`). That one position, and a bounded stretch after it,
@@ -18,7 +20,15 @@ import type { Finding } from "./finding.ts";
 import { finding } from "./text.ts";
 
 /** Characters one of the forms needs: checked first, so that most values cost one scan. */
-const TRIGGER = /::|\$env:|\[char|\b(?:sal|set-alias|nal|new-alias)\s|[&.]\s*[($'"]/i;
+const TRIGGER = /::|\$env:|\[char|\b(?:sal|set-alias|nal|new-alias)\s|[&.]\s*[($'"]|new-object|[a-z-]`[a-z]/i;
+
+/**
+ * Cmdlets and aliases that run or fetch code, to be read through backticks: PowerShell drops a backtick
+ * before a letter it does not escape, so ``I`E`X`` and ``Inv`oke-Exp`ression`` run as `IEX`.
+ */
+const RUNNERS = new Set("iex invoke-expression iwr invoke-webrequest irm invoke-restmethod start-process saps new-object invoke-command icm invoke-item start-job add-type set-executionpolicy".split(" "));
+/** A word with a backtick inside it. */
+const TICKED_WORD = /^[a-z][a-z-]*`[a-z`-]*/i;
 
 /**
  * A separator (`;`, `|`, `||`, `&&`, a line break) at the value's start or after one short token: where
@@ -39,6 +49,8 @@ const FORMS: { re: RegExp; strength: number }[] = [
   { re: /^(?:sal|set-alias|nal|new-alias)\s+(?:-\w+\s+)?['"]?\w+['"]?\s+(?:-\w+\s+)?['"]?(?:iex|invoke-expression|icm|invoke-command)\b/i, strength: 0.9 },
   // Types whose static members build, load or start code: a script opens so too, so below proof.
   { re: /^[(\s]*\[(?:System\.)?(?:Management\.Automation\.)?(?:ScriptBlock|Diagnostics\.Process|Reflection\.Assembly|Activator|AppDomain|Runtime\.InteropServices\.Marshal)\]::\w+/i, strength: 0.8 },
+  // .NET's socket and web clients made from the command line: a reverse shell's or a download cradle's first step.
+  { re: /^(?:\$\w+\s*=\s*)?\(?\s*new-object\s+(?:-typename\s+)?(?:system\.)?net\.(?:sockets\.tcpclient|webclient)\b/i, strength: 0.9 },
   // A word spelled by character codes, added up or listed, anywhere in the command.
   { re: /\[char\]\s*(?:\d{2,3}|0x[0-9a-f]{2})(?:\s*\+\s*\[char\]\s*(?:\d{2,3}|0x[0-9a-f]{2})){2}|\[char\[\]\]\s*\(\s*\d{2,3}(?:\s*,\s*\d{2,3}){2}/i, strength: 0.85 },
 ];
@@ -51,6 +63,8 @@ export function powershellFindings(s: string, out: Finding[]): void {
   if (start[1] === undefined) return;
   const at = start[0].length;
   const command = s.slice(at, at + COMMAND_REACH);
+  const ticked = TICKED_WORD.exec(command);
+  if (ticked && RUNNERS.has(ticked[0].replaceAll("`", "").toLowerCase())) out.push(finding("cmdi", "shell.powershell", 0.9, at, at + ticked[0].length));
   for (const { re, strength } of FORMS) {
     const m = re.exec(command);
     if (m) out.push(finding("cmdi", "shell.powershell", strength, at + m.index, at + m.index + m[0].length));

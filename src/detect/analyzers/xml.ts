@@ -142,6 +142,19 @@ const LOCAL_DTD = /^\s*(?:(?:file|jar|netdoc|php|expect|gopher|phar):|\/|[A-Za-z
 const DTD_FILE = /\.(?:dtd|ent|mod)\s*$/i;
 
 /**
+ * A public identifier's owner (`-//Checkstyle//DTD ...`) that names the host serving the DTD
+ * (`https://checkstyle.org/dtds/...`): a vendor's own DTD, a little less suspect than one at a host no
+ * owner names (`-//X//Y` at `evil.example`), which is an external DTD like SYSTEM's.
+ */
+function ownerServesDtd(publicId: string, systemId: string): boolean {
+  const owner = /^[-+]\/\/([^/]+)\/\//.exec(publicId.trim())?.[1];
+  const host = /^\s*[a-z][a-z0-9+.-]*:\/\/(?:[^/@\s]*@)?([^/:?#\s]+)/i.exec(systemId)?.[1];
+  if (!owner || !host) return false;
+  const labels = host.toLowerCase().split(".");
+  return owner.toLowerCase().split(/[^a-z0-9]+/).some((word) => word.length >= 3 && labels.some((label) => label.startsWith(word)));
+}
+
+/**
  * `<!DOCTYPE` at `at`: an external DTD is a finding unless it is a standard public one; a local file
  * that is no DTD is the strongest.
  */
@@ -155,7 +168,8 @@ function readDoctype(text: string, at: number, i: number, scan: DeclarationScan)
   const systemId = isSystem ? text.slice(first[0], first[1]) : second ? text.slice(second[0], second[1]) : "";
   const end = second ? second[2] : first[2];
   if (!isSystem && (!second || isStandardPublicDtd(text.slice(first[0], first[1]), systemId))) return end;
-  const strength = LOCAL_DTD.test(systemId) && !DTD_FILE.test(systemId) ? 0.95 : isSystem ? 0.85 : 0.8;
+  const publicId = isSystem ? "" : text.slice(first[0], first[1]);
+  const strength = LOCAL_DTD.test(systemId) && !DTD_FILE.test(systemId) ? 0.95 : !isSystem && ownerServesDtd(publicId, systemId) ? 0.8 : 0.85;
   scan.findings.push(find("external-dtd", strength, at, end));
   return end;
 }

@@ -46,6 +46,9 @@ describe("code analyzer", () => {
     for (const v of ["@$__[o](4)", "$$b(2)", "${@a}(10)", "$O00{0}(15)", "$GLOBALS['x'](1)"]) expect(s(v)).toBe(0.85);
     for (const v of ["(system)(ls);", '"system"(ls);', "[system][0](ls);", "(string)'exec'('id');", '("system")("id")']) expect(s(v)).toBe(0.9);
     expect(s("$y = 'sys'.'tem'; $y('id');")).toBe(0.85);
+    // A callee by bitwise NOT of high bytes, as a decoded query holds them (Windows-1252).
+    for (const v of ["(~\u0152\u2020\u0152\u2039\u0161\u2019)(~\u2013\u203a);", "(~'\u00ab\u00ac')('x')"]) expect([v, s(v)]).toEqual([v, 0.85]);
+    for (const v of ["(~東京)(x)", "price (~€20) (approx)", "(~ab)(c)"]) expect([v, s(v)]).toEqual([v, 0]);
     // Glued from bare words (PHP 7 reads an unknown one as its name), pieces in parentheses of their own.
     for (const v of ["(sy.(st).em)('uname');", "(sy.st.em) ('id')", "('sy'.('st').'em')($_GET[1])"]) expect([v, s(v)]).toEqual([v, 0.85]);
     for (const v of ["(see p.5) (and p.6)", "(v1.2.3)(beta)", "(a.b)(c)", "(Mr. Smith) (the owner)"]) expect([v, s(v)]).toEqual([v, 0]);
@@ -213,6 +216,7 @@ describe("code analyzer", () => {
     expect(s("Class.forName('java.lang.Runtime')")).toBe(0.9);
     expect(key("class.module.classLoader.resources.context.parent.pipeline.first.pattern")).toBe(0.95);
     expect(key("class['classLoader'].URLs[0]")).toBe(0.95);
+    for (const v of ["class['module']['classLoader']['resources']", "class[module][classLoader].x", 'class["module"].classLoader']) expect([v, key(v)]).toEqual([v, 0.95]);
     expect(s("java.io.FileInputStream")).toBe(0.7);
     expect(s("ProcessBuilder.start")).toBe(0.85);
     expect(s("the ProcessBuilder class")).toBe(0.6);

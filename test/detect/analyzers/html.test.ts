@@ -262,6 +262,13 @@ describe("html analyzer: hostile lengths", () => {
   });
 });
 
+describe("html analyzer: DOM clobbering", () => {
+  test("an element named or id'd as one of the document's methods or properties shadows it", () => {
+    for (const text of ["<img name=getElementById>", "<img id=__proto__ name=src>", "<form name=\"cookie\"></form>", "<a id=&#99;ookie href=x>"]) expect([text, rules(text).has("html.dom-clobbering")]).toEqual([text, true]);
+    for (const text of ['<input name="body">', '<div id="constructor-bio">', '<a id="top" href="#">', '<input name="domain">']) expect([text, rules(text).has("html.dom-clobbering")]).toEqual([text, false]);
+  });
+});
+
 describe("html analyzer: a script element whose text cannot run", () => {
   test("a <script> tag named in prose, its text no JavaScript, is no script tag; an injected one is, closed or not", () => {
     for (const text of ["Use <script> tags to include JavaScript in HTML pages.", "put a <script> block is how old pages did it", "Use <script> blocks wisely </script> in old pages"]) {

@@ -151,8 +151,11 @@ describe("path analyzer", () => {
     expect(p("/v1.0/me/drive/root:/report (1).pdf:/content")).toBe(0);
   });
 
-  test("keys are not paths", () => {
-    expect(strength(pathAnalyzer, "../../etc/passwd", { kind: "key" })).toBe(0);
+  test("keys name files and folders (a lockfile's, a map's); only a climb out or a stream wrapper counts there", () => {
+    const key = (text: string) => strongest(pathAnalyzer, text, { kind: "key" })?.rule ?? null;
+    for (const v of ["node_modules/@babel/core", "/usr/lib/x.so", "/etc/passwd", "C:\\Windows\\win.ini", "src/a.ts", "../lib", "../../packages/a"]) expect([v, key(v)]).toEqual([v, null]);
+    expect(key("../../../../root/.bash_history")).toBe("path.traversal");
+    expect(key("php://filter/convert.base64-encode/resource")).toBe("path.wrapper");
   });
 
   test("a 1 MB value is judged whole, and binary junk gives no throw", () => {

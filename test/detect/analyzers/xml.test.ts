@@ -42,10 +42,11 @@ describe("xml analyzer (XXE)", () => {
       expect(maxStrength(xmlAnalyzer, leaf(`<!DOCTYPE r SYSTEM "${system}"><r/>`))).toBe(0.95);
       expect(maxStrength(xmlAnalyzer, leaf(`<!DOCTYPE r PUBLIC "x" "${system}"><r/>`))).toBe(0.95);
     }
-    // A real DTD, local or not: SYSTEM 0.85, a PUBLIC one at another host than its owner's 0.8.
+    // A real DTD, local or not: SYSTEM 0.85, a PUBLIC one at a host its owner names 0.8, at any other as SYSTEM.
     expect(maxStrength(xmlAnalyzer, leaf(`<!DOCTYPE book SYSTEM "/usr/share/xml/docbook/schema/dtd/4.5/docbookx.dtd"><book/>`))).toBe(0.85);
     expect(maxStrength(xmlAnalyzer, leaf(`<!DOCTYPE module PUBLIC "-//Checkstyle//DTD Checkstyle Configuration 1.3//EN" "https://checkstyle.org/dtds/configuration_1_3.dtd"><module/>`))).toBe(0.8);
     expect(maxStrength(xmlAnalyzer, leaf(`<!DOCTYPE r SYSTEM "http://evil.example/x.dtd"><r/>`))).toBe(0.85);
+    for (const pub of ["-//X//Y", "-//Checkstyle//DTD", "nonsense"]) expect([pub, maxStrength(xmlAnalyzer, leaf(`<!DOCTYPE r PUBLIC "${pub}" "http://evil.example/a.dtd"><r/>`))]).toEqual([pub, 0.85]);
   });
 
   test("a public identifier that names a standard is the sender's words: at another host it is an external DTD", () => {

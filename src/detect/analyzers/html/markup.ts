@@ -116,6 +116,24 @@ const scriptSource = (tag: Tag) => attr(tag, "src") ?? attr(tag, "href") ?? attr
 /** Netscape ran `<style type="text/javascript">` as script. */
 const isScriptStyle = (tag: Tag) => /script/i.test(attr(tag, "type")?.value ?? "");
 
+/**
+ * DOM clobbering: an element named or id'd as one of the document's methods or properties, which
+ * `document.NAME` (and `window.NAME`) then returns instead (`<img name=getElementById>`, `<form
+ * id=__proto__>`), breaking a page's own script or steering it (`<img name=cookie>`). Only names no
+ * form field or anchor means for itself.
+ */
+const CLOBBERED_NAMES = new Set(
+  "getElementById getElementsByName getElementsByTagName getElementsByClassName querySelector querySelectorAll createElement createRange write writeln currentScript defaultView documentElement ownerDocument __proto__ constructor prototype attributes cookie".split(" "),
+);
+
+function clobbersDocument(tag: Tag): Attr | null {
+  for (const key of ["name", "id"]) {
+    const a = attr(tag, key);
+    if (a && CLOBBERED_NAMES.has(decoded(a).trim())) return a;
+  }
+  return null;
+}
+
 function tagHits(s: string, tag: Tag, depth: number, out: Hit[]): void {
   const span = { start: tag.start, end: tag.closed ? tag.end : Math.min(tag.end, tag.start + tag.name.length + 1) };
   // `<x:script xmlns:x="http://www.w3.org/1999/xhtml">` is a script in an XML document.
@@ -152,6 +170,8 @@ function tagHits(s: string, tag: Tag, depth: number, out: Hit[]): void {
     animationHits(s, tag, depth, out);
   }
   if (name === "?xml-stylesheet" || (name === "link" && /\bstylesheet\b/i.test(attr(tag, "rel")?.value ?? ""))) stylesheetHits(tag, span, out);
+  const clobbered = clobbersDocument(tag);
+  if (clobbered) out.push({ construct: "dom-clobbering", strength: 0.8, start: clobbered.start, end: clobbered.valueEnd });
   if (attr(tag, "datasrc") && /^\s*html\s*$/i.test(attr(tag, "dataformatas")?.value ?? "")) out.push({ construct: "data-binding", strength: 0.7, ...span });
   if (localAttr(tag, "event") && localAttr(tag, "handler")) out.push({ construct: "xml-events", strength: 0.6, ...span });
   const expr = (name === "if" || name === "when") && attr(tag, "expr");
