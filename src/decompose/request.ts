@@ -22,8 +22,18 @@ import { isPlainName, type LeafSink } from "./sink.ts";
 import { addSourceUrlLeaves } from "./url.ts";
 
 const SKIPPED_HEADERS = new Set(["content-length", "connection", "cookie"]);
-/** A host name, IPv4 or bracketed IPv6 address, with a port or not: the Host every client sends. */
-const PLAIN_HOST = /^(?:[A-Za-z0-9_-]+\.)*[A-Za-z0-9_-]*\.?(?::\d{0,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{0,5})?$/;
+/**
+ * A host name, with a port or not: the Host every browser sends, nothing to judge. An address is kept
+ * (`Host: 169.254.169.254` asks a proxy that routes by Host for the cloud's metadata service), and so is
+ * anything that is no plain name.
+ */
+const HOST_LABELS = /^(?:[A-Za-z0-9_-]+\.)*([A-Za-z0-9_-]+)\.?(?::\d{0,5})?$/;
+
+/** A host name: labels, the last one starting with a letter (`0xa9fea9fe`, an address in hex, is none). */
+function plainHostName(value: string): boolean {
+  const last = HOST_LABELS.exec(value)?.[1];
+  return last !== undefined && /^[A-Za-z]/.test(last);
+}
 const SOURCE_URL_HEADERS = new Set(["referer", "origin"]);
 
 /**
@@ -107,7 +117,7 @@ export function addCookieLeaves(sink: LeafSink, req: HttpRequest): void {
 /** Headers (`header.<name>`), Referer and Origin as URLs. */
 export function addHeaderLeaves(sink: LeafSink, req: HttpRequest): void {
   for (const [name, value] of req.headers) {
-    if (SKIPPED_HEADERS.has(name) || !value || (name === "host" && PLAIN_HOST.test(value))) continue;
+    if (SKIPPED_HEADERS.has(name) || !value || (name === "host" && plainHostName(value))) continue;
     if (!addHeader(sink, name, value)) return;
   }
 }

@@ -77,6 +77,17 @@ function isChunked(headers: [string, string][]): boolean {
   return headers.some(([name, value]) => name === "transfer-encoding" && /(?:^|,)\s*chunked\s*$/i.test(value));
 }
 
+/** The text after its first `count` lines, as it came. */
+function textAfterLines(text: string, count: number): string {
+  let at = 0;
+  for (let k = 0; k < count; k++) {
+    const lf = text.indexOf("\n", at);
+    if (lf === -1) return "";
+    at = lf + 1;
+  }
+  return text.slice(at);
+}
+
 function splitBlock(text: string) {
   const lines = text.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
   const requestLine = lines[0] ?? "";
@@ -98,7 +109,8 @@ function splitBlock(text: string) {
     fields.push({ name: `header ${name}`, raw: line, value });
   }
   const sent = i < lines.length ? lines.slice(i + 1).join("\r\n") : "";
-  const body = sent && isChunked(headers) ? (dechunk(sent) ?? sent) : sent;
+  // Chunk sizes count the bytes as sent: the chunks are joined from the text before its line breaks were made CRLF.
+  const body = sent && isChunked(headers) ? (dechunk(textAfterLines(text, i + 1)) ?? dechunk(sent) ?? sent) : sent;
   if (body) fields.push({ name: "body", raw: body, value: body });
   return { requestLine, headers, body, fields };
 }

@@ -59,7 +59,7 @@ describe("attacks wherever they sit", () => {
   // The leaf named first; a RegExp where two leaves carry the same piece (the path's, and the route value's).
   const cases: [string, string, string, string | RegExp][] = [
     ["in a Referer's query", "GET / HTTP/1.1\r\nHost: a\r\nReferer: https://shop.example.com/search?id=1%27%20UNION%20SELECT%20password%20FROM%20users--\r\n\r\n", "sqli", "header.referer.query.id"],
-    ["as base64 of JSON inside a parameter", `GET /q?data=${Buffer.from(JSON.stringify({ q: "1' OR '1'='1" })).toString("base64")} HTTP/1.1\r\nHost: a\r\n\r\n`, "sqli", "query.data~base64"],
+    ["as base64 of JSON inside a parameter", `GET /q?data=${Buffer.from(JSON.stringify({ q: "1' OR '1'='1" })).toString("base64")} HTTP/1.1\r\nHost: a\r\n\r\n`, "sqli", /^query\.data~base64(?:~json\.q)?$/],
     ["after 5,000 characters of padding", `GET /q?x=${"a".repeat(5000)}%27%20UNION%20SELECT%20password%20FROM%20users-- HTTP/1.1\r\nHost: a\r\n\r\n`, "sqli", "query.x~unpadded"],
     ["after 4 KB of padding and a space, where the value no longer starts with it", `GET /q?x=${"a".repeat(4100)}+0+or+1%3D1 HTTP/1.1\r\nHost: a\r\n\r\n`, "sqli", "query.x~unpadded"],
     ["after 4 KB of padding in a path segment", `GET /files/${"a".repeat(4100)}%20%3Bcat%20%2Fetc%2Fpasswd/view HTTP/1.1\r\nHost: a\r\n\r\n`, "cmdi", /^path(?:\.segment\[2\])?~unpadded(?:#2)?$/],

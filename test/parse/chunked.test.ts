@@ -39,6 +39,8 @@ describe("chunked bodies", () => {
 
   test("the raw-HTTP parser joins a chunked body before it is read, and only when chunked is the last coding", () => {
     expect(request(chunked("q=' OR '1'='1", 4)).body).toBe("q=' OR '1'='1");
+    // A bare LF inside a chunk's data counts one byte, as sent.
+    expect(request("c\r\nx=\n&id=1 UNI\r\n6\r\nON SEL\r\n0\r\n\r\n").body).toBe("x=\n&id=1 UNION SEL");
     const body = chunked("q=x", 2);
     expect(request(body, "Transfer-Encoding: chunked, gzip").body).toBe(body);
     expect(request(body, "Content-Type: text/plain").body).toBe(body);

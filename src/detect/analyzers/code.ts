@@ -225,11 +225,12 @@ const SCRIPT_FILE = new RegExp(`${SCRIPT_EXTENSION}(?:[.\\s]*$|\\x00|%00|\\\\0|;
  */
 const SCRIPT_INNER_EXTENSION = new RegExp(`${SCRIPT_EXTENSION}\\.(?:jpe?g|png|gif|bmp|webp|ico)$`, "i");
 /**
- * An upload named by an absolute path with a directory (`/tmp/sess_x`, `/var/www/html/x.jpg`): a
- * browser sends a file's base name only (old Internet Explorer a Windows path, `C:\Users\...`), so
- * this name was written to choose where an application that keeps names as given stores the file.
+ * An upload named by an absolute path into a web root or a system directory (`/tmp/sess_x`,
+ * `/var/www/html/x.jpg`): a browser sends a file's base name only (old Internet Explorer a Windows
+ * path, `C:\Users\...`; mobile apps their own storage, `/storage/emulated/0/DCIM/...`), so this
+ * name was written to choose where an application that keeps names as given stores the file.
  */
-const ABSOLUTE_UPLOAD_NAME = /^\s*\/+[^/\s]+\/[^/]/;
+const ABSOLUTE_UPLOAD_NAME = /^\s*\/+(?:var\/(?:www|tmp|lib|spool)|srv|etc|tmp|root|usr|opt|home|dev\/shm|proc|boot|bin|sbin)\/[^/]/i;
 /** A server's per-directory configuration: an upload of one makes the directory run what it holds (`AddType ... .jpg`). */
 const SERVER_CONFIG_FILE = /(?:^|[\\/])(?:\.htaccess|\.user\.ini|web\.config)[.\s]*$/i;
 const FILENAME_HEADER = /^x[-_.]?file[-_.]?name$/i;
@@ -322,9 +323,10 @@ function anchorBits(s: string): number {
 
 /**
  * Spring binds request parameter names to bean properties: `class.module.classLoader...` reaches the
- * class loader, in dots or in brackets (`class['module']['classLoader']`).
+ * class loader, in dots or in brackets (`class['module']['classLoader']`). Each run of blanks and quotes
+ * sits between two characters that must be there, so no two runs share a stretch to split (cubic time).
  */
-const CLASS_LOADER_PATH = /\bclass\s*(?:(?:\.\s*|\[\s*['"]?\s*)module\s*['"]?\s*\]?\s*)?(?:\.|\[\s*['"]?)\s*classLoader\b/i;
+const CLASS_LOADER_PATH = /\bclass\s*(?:[.[][\s'"]*module[\s'"\]]*)?[.[][\s'"]*classLoader\b/i;
 
 /**
  * Each alternative reads a name one way only: `java.(\w+.){0,8}runtime` (a segment must end at its

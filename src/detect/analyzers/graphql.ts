@@ -9,6 +9,9 @@
  * - batching by a JSON array of operations (`[{"query":"mutation { login(...) }"}, ...]`, the batch
  *   that Apollo's and other servers accept), the same mutation field in many of them: the same
  *   attempt, many operations to a request (a request-scope rule, `operationBatch`).
+ * - a field nested in itself again and again (`friends{friends{...}}`, eight times), each level multiplying
+ *   the work, and one directive repeated on a field (`@include(if:true)` ten times): queries written
+ *   to exhaust the server, not to read data.
  * All are the reconnaissance and automation of an attack tool, the scanner class.
  */
 import { Kind, type DocumentNode, type SelectionSetNode } from "graphql";
@@ -60,6 +63,60 @@ function mutationFieldCounts(doc: DocumentNode): Map<string, number> {
 
 const largest = (counts: Map<string, number>) => Math.max(0, ...counts.values());
 
+/** One field this often on one path of nested selections is a cycle walked for its cost. */
+const CYCLE_REPEATS = 8;
+/**
+ * Fields that nest by design: Relay's connections (`edges{node{...}}` at every level), and the edges of
+ * trees a page walks down (a menu's `children`, a thread's `replies`, breadcrumbs' `parent`).
+ */
+const CONNECTION_FIELDS = new Set(["edges", "node", "nodes", "children", "parent", "parents", "replies", "comments", "childitems", "ancestors", "descendants", "subcategories", "items"]);
+/** One directive this often on one field. */
+const DIRECTIVE_REPEATS = 5;
+
+/** Whether some field appears CYCLE_REPEATS times among its own ancestors, or carries a directive DIRECTIVE_REPEATS times. */
+function exhausting(set: SelectionSetNode | undefined, path: Map<string, number>, depth = 0): "cycle" | "directives" | null {
+  if (!set || depth > MAX_SELECTION_DEPTH) return null;
+  for (const sel of set.selections) {
+    const directives = new Map<string, number>();
+    for (const d of sel.directives ?? []) directives.set(d.name.value, (directives.get(d.name.value) ?? 0) + 1);
+    if (largest(directives) >= DIRECTIVE_REPEATS) return "directives";
+    if (sel.kind !== Kind.FIELD) {
+      const inner = sel.kind === Kind.INLINE_FRAGMENT ? exhausting(sel.selectionSet, path, depth + 1) : null;
+      if (inner) return inner;
+      continue;
+    }
+    const name = sel.name.value;
+    const seen = CONNECTION_FIELDS.has(name.toLowerCase()) ? 0 : (path.get(name) ?? 0) + 1;
+    if (seen >= CYCLE_REPEATS) return "cycle";
+    if (seen) path.set(name, seen);
+    const inner = exhausting(sel.selectionSet, path, depth + 1);
+    if (seen) path.set(name, seen - 1);
+    if (inner) return inner;
+  }
+  return null;
+}
+
+/** A field that opens a selection set: its name (from a word's start: a match begun inside one would be tried at every letter), arguments between. */
+const OPENING_FIELD = /(?<!\w)([_A-Za-z]\w*)\s*(?:\([^(){}]*\)\s*)?\{/g;
+
+/**
+ * Cheap signs a document may nest a cycle or repeat a directive: one field name opening a selection
+ * set CYCLE_REPEATS times, or that many `@`. Other documents are not parsed again.
+ */
+function mayExhaust(s: string): boolean {
+  let ats = 0;
+  for (let i = s.indexOf("@"); i !== -1 && ats < DIRECTIVE_REPEATS; i = s.indexOf("@", i + 1)) ats++;
+  if (ats >= DIRECTIVE_REPEATS) return true;
+  const opened = new Map<string, number>();
+  for (const m of s.matchAll(OPENING_FIELD)) {
+    if (CONNECTION_FIELDS.has(m[1]!.toLowerCase())) continue;
+    const n = (opened.get(m[1]!) ?? 0) + 1;
+    if (n >= CYCLE_REPEATS) return true;
+    opened.set(m[1]!, n);
+  }
+  return false;
+}
+
 /**
  * The request-scope rule: one mutation field asked for BATCH_ALIASES times or more across a request's
  * documents (a JSON array batch; aliases in each add up). A document's decoded readings (`~js-escape`,
@@ -97,7 +154,8 @@ export const graphqlAnalyzer: Analyzer = {
     const introspection = INTROSPECTION.exec(s);
     const mutation = s.indexOf("mutation");
     const batch = mutation !== -1 && mayBatch(s, mutation);
-    if (!introspection && !batch) return [];
+    const costly = mayExhaust(s);
+    if (!introspection && !batch && !costly) return [];
     const doc = parseGraphql(s);
     if (!doc) return [];
     const out: Finding[] = [];
@@ -105,6 +163,8 @@ export const graphqlAnalyzer: Analyzer = {
       out.push(finding("scanner", "graphql.introspection", 0.85, introspection.index, introspection.index + introspection[0].length));
     }
     if (batch && largest(mutationFieldCounts(doc)) >= BATCH_ALIASES) out.push(finding("scanner", "graphql.alias-batch", 0.85, mutation, s.length));
+    const cost = costly ? doc.definitions.map((d) => (d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION ? exhausting(d.selectionSet, new Map()) : null)).find((c) => c) : null;
+    if (cost) out.push(finding("scanner", cost === "cycle" ? "graphql.cyclic-query" : "graphql.directive-overload", 0.85, 0, s.length));
     return out;
   },
 };

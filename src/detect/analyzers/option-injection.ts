@@ -11,14 +11,16 @@
  * the shell analyzer judges.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
+import { commandOf } from "./shell.ts";
 import { finding } from "./text.ts";
 
 /**
  * A value that opens with an option (a dash and a letter, or two dashes and a letter), or with one
  * token and then an option: the address that sendmail's `-f` was given (`a@b.c -X/var/www/x.php`), the
- * name that find's `-name` was (`x -exec id ;`).
+ * name that find's `-name` was (`x -exec id ;`). A token that is itself a command's name makes a
+ * command line (`git -c core.sshCommand=... clone`, quoted in help text), which the shell analyzer judges.
  */
-const OPENS_WITH_OPTION = /^[ \t]*(?:[^\s-][^\s]{0,63}[ \t]+)?--?[A-Za-z]/;
+const OPENS_WITH_OPTION = /^[ \t]*(?:([^\s-][^\s]{0,63})[ \t]+)?--?[A-Za-z]/;
 /** Where the options end: a line break, or `--` on its own. */
 const OPTIONS_END = /[\r\n]|\s--(?=\s|$)/;
 
@@ -26,13 +28,14 @@ const OPTIONS_END = /[\r\n]|\s--(?=\s|$)/;
  * Options whose argument the tool runs as a command: tar's checkpoint action, command filter and
  * compressor; ssh's and scp's ProxyCommand and LocalCommand; git's pack programs, `--exec` (the program
  * it runs on the other side) and the config keys that name a command; rsync's remote shell; zip's test
- * command; find's -exec up to its `;` or `+`; an interpreter given to a tool's `-e`. Long options also
+ * command; find's -exec up to its `;` or `+`; an interpreter given to a tool's `-e` (a shell or cmd.exe
+ * also to nc's `-e` and `-c` and ncat's `--sh-exec`). Long options also
  * abbreviated, as getopt_long takes any unique prefix, with `=` or a blank before the argument.
  */
 const RUNS_COMMAND = new RegExp(
   String.raw`(?:^|\s)(?:--exec(?:=|\s+)\S|--checkpoint-a[a-z]*[=\s]+['"]?exec=|--to-c[a-z]*[=\s]|--use-compress-p[a-z]*[=\s]|--rsh[=\s]|--rsync-p[a-z]*[=\s]|--upload-p[a-z]*[=\s]|--receive-p[a-z]*[=\s]|` +
     String.raw`-o\s*['"]?(?:ProxyCommand|LocalCommand|PermitLocalCommand=yes)|(?:-c\s*|--config[=\s])['"]?(?:core\.(?:sshCommand|pager|fsmonitor|hooksPath)|protocol\.ext\.allow)=|` +
-    String.raw`--unzip-c[a-z]*[=\s]|-TT[\s=]*\S|-e\s*(?:['"]?\/(?:usr\/(?:local\/)?)?s?bin\/(?:ba|z|da|k|c|tc)?sh\b|['"](?:sh|bash|zsh|dash|ksh|python[0-9.]*|perl|ruby|node|php)\b|(?:sh|bash|zsh|dash|ksh|python[0-9.]*|perl|ruby|node|php)(?=\s*$|\s+-))|-exec(?:dir)?\s+\S[^\r\n]{0,200}?(?:\\?;|\s\+)(?=\s|$))`,
+    String.raw`--unzip-c[a-z]*[=\s]|-TT[\s=]*\S|(?:-e|-c|--sh-exec[=\s]|--exec[=\s])\s*(?:['"]?\/(?:usr\/(?:local\/)?)?s?bin\/(?:ba|z|da|k|c|tc)?sh\b|['"]?(?:cmd|powershell|pwsh)(?:\.exe)?(?=['"\s]|$)|['"](?:sh|bash|zsh|dash|ksh|python[0-9.]*|perl|ruby|node|php)\b|(?:sh|bash|zsh|dash|ksh|python[0-9.]*|perl|ruby|node|php)(?=\s*$|\s+-))|-exec(?:dir)?\s+\S[^\r\n]{0,200}?(?:\\?;|\s\+)(?=\s|$))`,
   "i",
 );
 
@@ -44,20 +47,26 @@ const RUNS_COMMAND = new RegExp(
  */
 const MOVES_FILE = new RegExp(
   String.raw`(?:^|\s)(?:--(?:post|body)-f[a-z]*[=\s]+\/|(?:-F|--form)\s*['"]?[\w-]+=@\/|(?:-d|--data(?:-binary|-raw|-urlencode)?)[=\s]*['"]?@\/|(?:--upload-f[a-z]*[=\s]+|-T\s*)\/\w|` +
-    String.raw`-X\s*\/|-O\s*QueueDirectory=|-fprintf\s+\/|(?:-o|-O|--output(?:-document)?[=\s]|--directory-prefix=|-P|-write\s)\s*\/(?:var\/www|srv|etc|root|usr)\/)`,
+    String.raw`-X\s*\/|-O\s*QueueDirectory=|-fprintf\s+\/|(?:-o|-O|--output(?:-document)?[=\s]|--directory-prefix=|-P|[-+]write\s)\s*\/(?:var\/www|srv|etc|root|usr)\/)`,
 );
 
 /**
- * Exim's string expansion that runs a program, `${run{/bin/sh -c id}}`: what an address or a header
- * that Exim expands executes (CVE-2019-10149), and what `-be` evaluates. No other language spells it.
+ * Exim's string expansion that runs a program or reads a file or socket, `${run{/bin/sh -c id}}`,
+ * `${readfile{/etc/passwd}}`: what an address or a header that Exim expands executes (CVE-2019-10149),
+ * and what `-be` evaluates. No other language spells it.
  */
-const EXIM_RUN = /\$\{run\s*\{/i;
+const EXIM_RUN = /\$\{\s*(?:run|readfile|readsocket)\s*\{/i;
+
+/** The tools whose options these are, and every command the shell analyzer knows: a value that opens with one is a command line. */
+const OPTION_TOOLS = new Set("git ssh scp sftp tar rsync zip unzip find sendmail exim wget curl convert magick mogrify nc ncat netcat".split(" "));
+const namesTool = (token: string) => OPTION_TOOLS.has(token.slice(token.lastIndexOf("/") + 1).toLowerCase()) || commandOf(token) !== null;
 
 function analyzeOptions(input: AnalyzerInput): Finding[] {
   const text = input.text;
   const exim = text.indexOf("${") !== -1 ? EXIM_RUN.exec(text) : null;
   if (exim) return [finding("cmdi", "options.exim-run", 0.9, exim.index, exim.index + exim[0].length)];
-  if (!OPENS_WITH_OPTION.test(text)) return [];
+  const opening = OPENS_WITH_OPTION.exec(text);
+  if (!opening || (opening[1] !== undefined && namesTool(opening[1]))) return [];
   const end = OPTIONS_END.exec(text)?.index ?? text.length;
   const options = text.slice(0, end);
   const runs = RUNS_COMMAND.exec(options);

@@ -626,9 +626,11 @@ function remoteInclusion(s: string, input: AnalyzerInput, out: Finding[]): void 
   let strength = 0;
   // `http://evil/shell.txt?` : the `?` turns the suffix the application appends into a query.
   if (query === "?" && /^[\s\0]*$/.test(s.slice(m.index + m[0].length))) {
-    // Not an image or a page a link points to: a script, a text file, or a bare host or name.
+    // Not an image or a page a link points to: a script, a text file, or a bare host or name (a paste
+    // site's raw text, `/raw/AbCd12?`), the latter strong under a name an include takes.
     const last = urlPath.slice(urlPath.lastIndexOf("/") + 1);
-    strength = SCRIPT_EXT.test(last) && !IMAGE_EXT.test(last) ? 0.85 : last.indexOf(".") === -1 ? 0.6 : 0;
+    const includeName = INCLUDE_NAME.test(input.name) && !LINK_NAME.test(input.name);
+    strength = SCRIPT_EXT.test(last) && !IMAGE_EXT.test(last) ? 0.85 : last.indexOf(".") === -1 ? (includeName ? 0.85 : 0.6) : 0;
   }
   else if (/\0/.test(s)) strength = 0.85;
   else if (SCRIPT_EXT.test(urlPath)) {
@@ -646,8 +648,11 @@ function remoteInclusion(s: string, input: AnalyzerInput, out: Finding[]): void 
   if (strength) out.push(finding("rfi", "path.remote-include", strength, m.index, m.index + m[0].length));
 }
 
-/** A hidden file or folder in a URL path (`/.cursor/mcp.json`): tools keep settings and secrets there, sites serve none. */
-const HIDDEN_SEGMENT = /\/\.(?!well-known\/)[^/.][^/]*/;
+/**
+ * A hidden file or folder in a URL path (`/.cursor/mcp.json`): tools keep settings and secrets there,
+ * sites serve none, but for the standard `/.well-known/` and Azure App Service's sign-in routes (`/.auth/`).
+ */
+const HIDDEN_SEGMENT = /\/\.(?!well-known\/|auth\/)[^/.][^/]*/;
 
 const SEPARATOR_MARK = 1;
 /** `.`, `_` or `0`: what a config file's extension, a key file's name or a spelled-out `0x2f` is written with. */
@@ -684,11 +689,11 @@ const UNC = /^\s*\\\\[\w.-]+\\[\w$.-]+/;
 /**
  * Of a key (a JSON member's, a parameter's or a cookie's name) only a strong climb and a stream
  * wrapper count: lockfiles and maps name files and folders by key (`node_modules/x`, `/usr/lib/y.so`,
- * a workspace's `../lib`), and no key of an honest request climbs three levels or to a system file,
- * or opens `php://filter`.
+ * a workspace's `../../../shared/utils`), and no key of an honest request climbs to a system file or
+ * opens `php://filter`.
  */
 const KEY_RULES = new Set(["path.traversal", "path.wrapper"]);
-const KEY_FLOOR = 0.8;
+const KEY_FLOOR = 0.9;
 
 export const pathAnalyzer: Analyzer = {
   name: "path",

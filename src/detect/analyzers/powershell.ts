@@ -26,9 +26,9 @@ const TRIGGER = /::|\$env:|\[char|\b(?:sal|set-alias|nal|new-alias)\s|[&.]\s*[($
  * Cmdlets and aliases that run or fetch code, to be read through backticks: PowerShell drops a backtick
  * before a letter it does not escape, so ``I`E`X`` and ``Inv`oke-Exp`ression`` run as `IEX`.
  */
-const RUNNERS = new Set("iex invoke-expression iwr invoke-webrequest irm invoke-restmethod start-process saps new-object invoke-command icm invoke-item start-job add-type set-executionpolicy".split(" "));
-/** A word with a backtick inside it. */
-const TICKED_WORD = /^[a-z][a-z-]*`[a-z`-]*/i;
+const RUNNERS = new Set("iex invoke-expression iwr invoke-webrequest irm invoke-restmethod start-process saps new-object invoke-command icm invoke-item start-job add-type set-executionpolicy powershell pwsh".split(" "));
+/** A word with a backtick inside it (or before it: ``` `i`e`x ```). */
+const TICKED_WORD = /^`?[a-z][a-z-]*`[a-z`-]*/i;
 
 /**
  * A separator (`;`, `|`, `||`, `&&`, a line break) at the value's start or after one short token: where
@@ -50,7 +50,9 @@ const FORMS: { re: RegExp; strength: number }[] = [
   // Types whose static members build, load or start code: a script opens so too, so below proof.
   { re: /^[(\s]*\[(?:System\.)?(?:Management\.Automation\.)?(?:ScriptBlock|Diagnostics\.Process|Reflection\.Assembly|Activator|AppDomain|Runtime\.InteropServices\.Marshal)\]::\w+/i, strength: 0.8 },
   // .NET's socket and web clients made from the command line: a reverse shell's or a download cradle's first step.
-  { re: /^(?:\$\w+\s*=\s*)?\(?\s*new-object\s+(?:-typename\s+)?(?:system\.)?net\.(?:sockets\.tcpclient|webclient)\b/i, strength: 0.9 },
+  { re: /^(?:\$\w+\s*=\s*)?\(?\s*new-object\s+(?:-t[a-z]*\s+)?['"]?(?:system\.)?net\.(?:sockets\.tcp(?:client|listener)|webclient)\b/i, strength: 0.9 },
+  // A COM object that runs commands or fetches code.
+  { re: /^(?:\$\w+\s*=\s*)?\(?\s*new-object\s+-com[a-z]*\s+['"]?(?:wscript\.shell|shell\.application|msxml2\.xmlhttp|microsoft\.xmlhttp)\b/i, strength: 0.9 },
   // A word spelled by character codes, added up or listed, anywhere in the command.
   { re: /\[char\]\s*(?:\d{2,3}|0x[0-9a-f]{2})(?:\s*\+\s*\[char\]\s*(?:\d{2,3}|0x[0-9a-f]{2})){2}|\[char\[\]\]\s*\(\s*\d{2,3}(?:\s*,\s*\d{2,3}){2}/i, strength: 0.85 },
 ];

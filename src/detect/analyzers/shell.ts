@@ -359,9 +359,10 @@ function argShape(s: string, i: number, command: string, tier: Tier): { shape: A
 
 /**
  * A Windows program or script by its file name (`calc.exe`, `x.ps1`): what `Start-Process` or `cmd /c`
- * is given to run. After a command that is also a word (`& start setup.exe`) it may be a sentence's.
+ * is given to run. After a command that is also a word (`& start setup.exe`) it may be a sentence's;
+ * `.com` is left out, which every domain ends with (`nslookup example.com`).
  */
-const WINDOWS_PROGRAM = /^[\w.-]{1,48}\.(?:exe|bat|cmd|com|ps1|vbs|hta|msi|scr)(?![\w.])/i;
+const WINDOWS_PROGRAM = /^[\w.-]{1,48}\.(?:exe|bat|cmd|ps1|vbs|hta|msi|scr)(?![\w.])/i;
 
 /** Commands that act on a number or an address: a number among their arguments is what they were sent for. */
 const NUMBER_TAKERS = new Set(["sleep", "ping", "kill", "timeout", "usleep", "seq"]);
@@ -605,6 +606,29 @@ interface Spelling {
 /** A flag (`-la`, `--help`) or a URL among the arguments. */
 const FLAG_OR_URL = /(?:^|\s)(?:--?[a-z]|(?:https?|ftp):\/\/)/i;
 
+/** A word of a sentence: letters, maybe a sentence's punctuation after them; or a number. */
+const SENTENCE_TOKEN = /^(?:[A-Za-z]{2,}[.,!?;:]?|\d+[.,]?)$/;
+/** Files an attacker reads for what they hold (credentials, keys, logs): named with words after them, still read. */
+const SECRET_TARGET = /\/etc\/(?:shadow|gshadow|passwd|master\.passwd|sudoers)\b|\/\.ssh\/|id_(?:rsa|dsa|ecdsa|ed25519)\b|\/var\/log\/|\/proc\/self\/|win\.ini|\.env\b|\.htpasswd/i;
+
+/**
+ * `cat /proc/cpuinfo shows 4 cores but your app uses 1`: a command that is also a word, its first
+ * argument a system file, then a sentence (three words or more, two of them of three letters or more,
+ * nothing a shell would read as a flag, a path or an operator). A shell would run it, but the value is someone writing about
+ * the file; a credential, a key or a log (SECRET_TARGET) is read whatever words follow it.
+ */
+function sentenceAfterTarget(rest: string): boolean {
+  const tokens = rest.trim().split(/\s+/).slice(1);
+  let words = 0;
+  let long = 0;
+  for (const t of tokens) {
+    if (!SENTENCE_TOKEN.test(t)) return false;
+    if (/[A-Za-z]/.test(t)) words++;
+    if (/[A-Za-z]{3}/.test(t)) long++;
+  }
+  return words >= 3 && long >= 2;
+}
+
 /**
  * A value that is itself a command line (a parameter a site hands to a shell): the command alone is
  * not enough, since a site may take one; what surrounds it decides. Strong: a system path or a glob
@@ -618,7 +642,7 @@ function judgeWholeCommand(s: string, word: Word, cmd: { name: string; tier: Tie
   const rest = s.slice(word.end, args.end + 1);
   let strength = 0;
   if (args.shape === "shell") {
-    if (shellSpelling && SYSTEM_TARGET.test(rest)) strength = 0.9;
+    if (shellSpelling && SYSTEM_TARGET.test(rest)) strength = cmd.tier === "word" && !SECRET_TARGET.test(rest) && sentenceAfterTarget(rest) ? PROSE_CAP : 0.9;
     else if (cmd.tier === "tool" && SHELL_BINARIES.test(rest)) strength = 0.9;
     else if (INLINE_RUNNERS.has(cmd.name) && INLINE_CODE.test(rest)) strength = 0.85;
     else if (cmd.name.indexOf("-") > 0) strength = 0.85; // a PowerShell cmdlet (`Invoke-WebRequest http://...`)

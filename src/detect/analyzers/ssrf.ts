@@ -619,11 +619,57 @@ function mayHoldUrl(text: string): boolean {
 /** `header.referer` and `header.origin`, and the leaves the decompose stage makes from them. */
 const REFERRER_PATH = /^header\.(?:referer|origin)(?:$|[.~])/;
 
+/**
+ * An identity claim of a signed token's payload (the second base64 part of `header.payload.signature`,
+ * read as JSON): `iss`, `aud`, `azp` and `sub` name the identity provider and the services, which
+ * inside a company are internal hosts (`https://keycloak.corp.internal`), and are compared, not
+ * fetched. Claims that are addresses to fetch (`request_uri`, `jwks_uri`, `logo_uri`) and the header's
+ * `jku` and `x5u` stay judged.
+ */
+const TOKEN_CLAIM_PATH = /~base64#2~json\.(?:iss|aud|azp|sub)(?:\[\d+\])?$/;
+
+/** A routed host list read this far: proxies append a host each, and no chain is longer. */
+const MAX_ROUTED_HOSTS = 16;
+const MAX_ROUTED_HOSTS_TEXT = 4096;
+
+/** Headers whose value is the host a proxy that routes by it connects to (`Host`, `X-Forwarded-Host`, `Forwarded`'s `host=`, ...). */
+const ROUTED_HOST_PATH = /^header\.(?:host|x-forwarded-host|x-host|x-original-host|forwarded-host|forwarded)$/;
+const FORWARDED_HOST = /((?:^|[;,])\s*host\s*=\s*"?)([^;,"\s]+)/gi;
+
+/**
+ * A routed host that is the cloud's metadata service, or an address in a notation no client writes
+ * (`Host: 169.254.169.254`, `X-Forwarded-Host: 0x7f000001`): a proxy that connects to the host a request
+ * names would fetch it. Loopback and LAN addresses are what health checks and internal clients send.
+ */
+function routedHostFindings(text: string, forwarded: boolean): Finding[] {
+  const out: Finding[] = [];
+  const judge = (host: string, start: number) => {
+    const verdict = judgeHost(host);
+    if (verdict?.target === "metadata") out.push(find("ssrf", "metadata-host", 0.9, start, start + host.length));
+    else if (verdict?.odd && verdict.target !== "public") out.push(find("ssrf", "ip-notation", 0.85, start, start + host.length));
+  };
+  const read = text.slice(0, MAX_ROUTED_HOSTS_TEXT);
+  if (forwarded) {
+    // RFC 7239: `Forwarded: for=...;host=169.254.169.254;proto=http`, a `host=` a hop.
+    let hops = 0;
+    for (const m of read.matchAll(FORWARDED_HOST)) if (hops++ < MAX_ROUTED_HOSTS) judge(withoutPort(m[2]!), m.index + m[1]!.length);
+    return out;
+  }
+  let at = 0;
+  for (const part of read.split(",", MAX_ROUTED_HOSTS)) {
+    judge(withoutPort(part.trim()), at + part.length - part.trimStart().length);
+    at += part.length + 1;
+  }
+  return out;
+}
+
 export const ssrfAnalyzer: Analyzer = {
   name: "ssrf",
   analyze(input: AnalyzerInput): Finding[] {
     const text = input.text;
-    if (typeof text !== "string" || text.length < 3 || !mayHoldUrl(text) || (input.location === "header" && REFERRER_PATH.test(input.path))) return [];
+    if (typeof text !== "string" || text.length < 3) return [];
+    if (input.location === "header" && ROUTED_HOST_PATH.test(input.path)) return routedHostFindings(text, input.path === "header.forwarded");
+    if (!mayHoldUrl(text) || (input.location === "header" && REFERRER_PATH.test(input.path))) return [];
     const out: Finding[] = [];
     const leading = leadingUrl(text);
     // A value of its own: a parameter, a cookie or a route's path segment, not a header's text.
@@ -651,6 +697,6 @@ export const ssrfAnalyzer: Analyzer = {
       if (url) redirectFindings(text, url, wrapped !== null, nameWeight, out);
       else if (escaped) out.push(find("open-redirect", "obfuscated-url", nameWeight === 2 ? 0.85 : 0.7, 0, text.length));
     }
-    return out;
+    return TOKEN_CLAIM_PATH.test(input.path) ? out.filter((f) => f.rule !== "ssrf.loopback-host" && f.rule !== "ssrf.internal-host") : out;
   },
 };

@@ -147,12 +147,20 @@ const DTD_FILE = /\.(?:dtd|ent|mod)\s*$/i;
  * owner names (`-//X//Y` at `evil.example`), which is an external DTD like SYSTEM's.
  */
 function ownerServesDtd(publicId: string, systemId: string): boolean {
-  const owner = /^[-+]\/\/([^/]+)\/\//.exec(publicId.trim())?.[1];
-  const host = /^\s*[a-z][a-z0-9+.-]*:\/\/(?:[^/@\s]*@)?([^/:?#\s]+)/i.exec(systemId)?.[1];
+  const owner = /^[-+]\/\/([^/]{1,80})\/\//.exec(publicId.trim())?.[1];
+  const host = /^\s*[a-z][a-z0-9+.-]{0,16}:\/\/(?:[^/@\s]{0,80}@)?([^/:?#\s]{1,253})/i.exec(systemId)?.[1];
   if (!owner || !host) return false;
-  const labels = host.toLowerCase().split(".");
-  return owner.toLowerCase().split(/[^a-z0-9]+/).some((word) => word.length >= 3 && labels.some((label) => label.startsWith(word)));
+  const labels = host.toLowerCase().split(".").slice(0, OWNER_READ);
+  const words = owner.toLowerCase().split(/[^a-z0-9]+/).slice(0, OWNER_READ);
+  return words.some((word) => word.length >= 3 && !GENERIC_LABELS.has(word) && labels.some((label) => label.startsWith(word)));
 }
+/** Words of an owner and labels of a host compared: enough for any real name, and bounded however long the ids. */
+const OWNER_READ = 8;
+/** Labels every host may have: an owner named so names no host. */
+const GENERIC_LABELS = new Set(["www", "com", "org", "net", "dtd", "xml", "http", "https"]);
+
+/** A system id with no scheme and host: a DTD beside the document (`"office.dtd"`), which the parser reads from disk. */
+const RELATIVE_SYSTEM_ID = /^\s*[\w.-]+\s*$/;
 
 /**
  * `<!DOCTYPE` at `at`: an external DTD is a finding unless it is a standard public one; a local file
@@ -169,7 +177,8 @@ function readDoctype(text: string, at: number, i: number, scan: DeclarationScan)
   const end = second ? second[2] : first[2];
   if (!isSystem && (!second || isStandardPublicDtd(text.slice(first[0], first[1]), systemId))) return end;
   const publicId = isSystem ? "" : text.slice(first[0], first[1]);
-  const strength = LOCAL_DTD.test(systemId) && !DTD_FILE.test(systemId) ? 0.95 : !isSystem && ownerServesDtd(publicId, systemId) ? 0.8 : 0.85;
+  const vendor = !isSystem && (ownerServesDtd(publicId, systemId) || RELATIVE_SYSTEM_ID.test(systemId));
+  const strength = LOCAL_DTD.test(systemId) && !DTD_FILE.test(systemId) ? 0.95 : vendor ? 0.8 : 0.85;
   scan.findings.push(find("external-dtd", strength, at, end));
   return end;
 }

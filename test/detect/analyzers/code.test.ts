@@ -80,8 +80,8 @@ describe("code analyzer", () => {
   test("an upload named by an absolute path chooses where the file lands", () => {
     const rule = (name: string) => strongest(codeAnalyzer, name, { kind: "filename", location: "body", name: "file" });
     for (const v of ["/tmp/sess_d8ew88tq", "/var/www/html/x.jpg", "//etc/cron.d/job"]) expect([v, rule(v)?.rule, rule(v)?.strength]).toEqual([v, "code.upload-to-path", 0.85]);
-    // A base name, a folder upload's relative path, old Internet Explorer's Windows path.
-    for (const v of ["photo.jpg", "/photo.jpg", "photos/2024/a.jpg", "C:\\Users\\bob\\Desktop\\photo.jpg"]) expect([v, rule(v)]).toEqual([v, null]);
+    // A base name, a folder upload's relative path, mobile apps' own storage, old Internet Explorer's Windows path.
+    for (const v of ["photo.jpg", "/photo.jpg", "photos/2024/a.jpg", "/storage/emulated/0/DCIM/Camera/IMG_1.jpg", "/private/var/mobile/Containers/Data/photo.jpg", "/data/user/0/com.acme.app/cache/a.jpg", "C:\\Users\\bob\\Desktop\\photo.jpg"]) expect([v, rule(v)]).toEqual([v, null]);
   });
 
   test("an upload of a server's per-directory configuration, and the directives that make a directory run scripts", () => {

@@ -31,6 +31,18 @@ describe("GraphQL analyzer", () => {
     expect(doc("mutation { saveName(v: \"a\") { ok } saveCity(v: \"b\") { ok } saveZip(v: \"c\") { ok } }")).toBe(0);
   });
 
+  test("queries written to exhaust the server: a field nested in itself eight times, one directive five times on a field", () => {
+    const nested = (field: string, n: number) => `query { user(id: 1) { ${`${field} { `.repeat(n)}id${" }".repeat(n)} } }`;
+    expect(strongest(graphqlAnalyzer, nested("friends", 8), { kind: "graphql" })!).toMatchObject({ class: "scanner", rule: "graphql.cyclic-query", strength: 0.85 });
+    expect(doc(nested("friends", 7))).toBe(0);
+    expect(strongest(graphqlAnalyzer, `{ me { name${" @include(if: true)".repeat(5)} } }`, { kind: "graphql" })!.rule).toBe("graphql.directive-overload");
+    expect(doc("{ me { name @include(if: $a) @skip(if: $b) avatar @include(if: $a) } }")).toBe(0);
+    // Relay's connections and the trees a page walks nest by design; one field under many parents is no cycle.
+    expect(doc(`{ viewer { ${"edges { node { items { ".repeat(4)}id${" } } }".repeat(4)} } }`)).toBe(0);
+    for (const field of ["children", "replies", "parent", "childItems"]) expect([field, doc(nested(field, 9))]).toEqual([field, 0]);
+    expect(doc(`{ ${["a", "b", "c", "d", "e", "f", "g", "h", "i"].map((p) => `${p} { price { amount } }`).join(" ")} }`)).toBe(0);
+  });
+
   test("one mutation field ten times or more across a JSON array batch is a batch, on the first document", () => {
     const batched = (operations: string[]) => {
       const body = JSON.stringify(operations.map((query) => ({ query })));

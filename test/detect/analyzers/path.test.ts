@@ -93,6 +93,9 @@ describe("path analyzer", () => {
     expect([rfi.class, rfi.rule, rfi.strength]).toEqual(["rfi", "path.remote-include", 0.85]);
     expect(s("http://198.51.100.7/c99.php", "include")).toBe(0.85);
     expect(s("https://foo.example", "_CONF[path]")).toBe(0.5);
+    // A bare name ending in ? (a paste site's raw text): strong under a name an include takes, moderate elsewhere.
+    expect(s("https://pastebin.example/raw/AbCdEf12?", "page")).toBe(0.85);
+    expect(s("https://pastebin.example/raw/AbCdEf12?", "ref")).toBe(0.6);
     // Links are not inclusions: a page, an image with a trailing ?, a search URL.
     expect(s("https://www.example.com/products/index.php", "url")).toBe(0);
     expect(s("https://p1.example-cdn.com/img/a~tplv:240.awebp?", "name")).toBe(0);
@@ -147,13 +150,15 @@ describe("path analyzer", () => {
     for (const v of ["/.npmrc", "/.kube/config", "/.cursor/mcp.json", "/.vscode/sftp.json", "/.roo/mcp.json", "/.n8n/config"]) expect(p(v)).toBe(0.7);
     expect(p("/.vscode/settings.json")).toBe(0.6);
     expect(p("/.well-known/security.txt")).toBe(0);
+    expect(p("/.auth/login/aad/callback")).toBe(0);
+    expect(p("/.authorized_keys")).toBe(0.6);
     expect(p("/cgi-bin/x.cgi")).toBe(0);
     expect(p("/v1.0/me/drive/root:/report (1).pdf:/content")).toBe(0);
   });
 
   test("keys name files and folders (a lockfile's, a map's); only a climb out or a stream wrapper counts there", () => {
     const key = (text: string) => strongest(pathAnalyzer, text, { kind: "key" })?.rule ?? null;
-    for (const v of ["node_modules/@babel/core", "/usr/lib/x.so", "/etc/passwd", "C:\\Windows\\win.ini", "src/a.ts", "../lib", "../../packages/a"]) expect([v, key(v)]).toEqual([v, null]);
+    for (const v of ["node_modules/@babel/core", "/usr/lib/x.so", "/etc/passwd", "C:\\Windows\\win.ini", "src/a.ts", "../lib", "../../packages/a", "../../../shared/utils"]) expect([v, key(v)]).toEqual([v, null]);
     expect(key("../../../../root/.bash_history")).toBe("path.traversal");
     expect(key("php://filter/convert.base64-encode/resource")).toBe("path.wrapper");
   });

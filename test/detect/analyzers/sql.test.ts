@@ -172,9 +172,18 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     expect(ruleStrength("'+SLEEP(5)+'", "sql.time")).toBeGreaterThanOrEqual(0.8);
   });
 
+  test("a subquery in a sentence's parenthesis (an error message quoting its query) is weak; where a value stands it is not", () => {
+    for (const v of ["Error: pq: canceling statement due to statement timeout (SELECT * FROM orders WHERE id = 5)", "the query (SELECT * FROM orders WHERE id = 5)"]) expect([v, ruleStrength(v, "sql.subquery")]).toEqual([v, 0.5]);
+    for (const v of ["id = (SELECT * FROM orders WHERE id = 5)", "(SELECT password FROM users LIMIT 1)", "1 EXISTS (SELECT 1 FROM x)", "1 > ANY (SELECT 1 FROM x)", "foo(SELECT x FROM y)", "1 DIV (SELECT COUNT(*) FROM users)", "hex/**/(SELECT/**/password/**/FROM/**/users)", "x = ANY (ARRAY (SELECT id FROM t))", "concat (SELECT 1 FROM x)"]) {
+      expect([v, ruleStrength(v, "sql.subquery")]).toEqual([v, 0.8]);
+    }
+    expect(ruleStrength("x' AND NOT EXISTS (SELECT 1 FROM x)-- ", "sql.subquery")).toBe(0.9);
+  });
+
   test("a quote inside a call the value itself opens and closes is the call's argument: a spreadsheet's formula closes nothing", () => {
     for (const v of ['=COUNTIF(C:C,"<>")', '=COUNTIFS(A:A,"<>",B:B,"<>")', "f(x'<>'1')"]) expect([v, strongest(v)]).toEqual([v, null]);
-    for (const v of ["x'<>'", 'C:C,"<>")', "a(b'<>'c"]) expect([v, ruleStrength(v, "sql.tautology")]).toEqual([v, 0.6]);
+    // No call of the value's own around it, or a comment that cuts the query: a breakout.
+    for (const v of ["x'<>'", 'C:C,"<>")', "a(b'<>'c", "1 AND (x'<>'y')", "foo(a'<>'b') -- ", "1) AND (1'<>'2')-- "]) expect([v, ruleStrength(v, "sql.tautology")]).toEqual([v, 0.6]);
   });
 
   test("a name that lands bare, then ORDER BY, GROUP BY or HAVING, goes on as the query (a column, in a numeric context)", () => {

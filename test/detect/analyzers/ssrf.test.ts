@@ -33,6 +33,26 @@ describe("ssrf analyzer: where a URL points", () => {
     expect(rules(ssrfAnalyzer, leaf("http://images.example.com@169.254.169.254/"))).toContain("ssrf.metadata-host");
   });
 
+  test("a routed host (Host, X-Forwarded-Host) that is the metadata service or an odd notation; loopback and LAN hosts are health checks", () => {
+    const routed = (name: string, text: string) => rules(ssrfAnalyzer, { text, location: "header", path: `header.${name}`, name, kind: "value" });
+    for (const [name, text] of [["host", "169.254.169.254"], ["host", "169.254.169.254:80"], ["x-forwarded-host", "metadata.google.internal"], ["x-forwarded-host", "shop.example.com, [fd00:ec2::254]"]]) {
+      expect([text, routed(name!, text!)]).toEqual([text, ["ssrf.metadata-host"]]);
+    }
+    expect(routed("x-forwarded-host", "0x7f000001")).toEqual(["ssrf.ip-notation"]);
+    expect(routed("forwarded", 'for=192.0.2.60;proto=http;host="169.254.169.254"')).toEqual(["ssrf.metadata-host"]);
+    expect(routed("forwarded", "for=192.0.2.60;host=shop.example.com, for=10.0.0.1;host=10.0.0.2")).toEqual([]);
+    for (const text of ["10.0.0.5:8080", "127.0.0.1", "[::1]:80", "localhost:3000", "shop.example.com"]) expect([text, routed("host", text)]).toEqual([text, []]);
+  });
+
+  test("a signed token's identity claims name hosts, internal ones too, without asking for them to be fetched; its address claims and header's key URLs are fetched", () => {
+    const at = (path: string, text: string) => rules(ssrfAnalyzer, { text, location: "header", path, name: "authorization", kind: "value" });
+    expect(at("header.authorization~base64#2~json.iss", "https://keycloak.corp.internal/realms/acme")).toEqual([]);
+    expect(at("header.authorization~base64#2~json.iss", "http://169.254.169.254/latest/meta-data/")).toContain("ssrf.metadata-host");
+    expect(at("header.authorization~base64~json.jku", "https://keycloak.corp.internal/keys")).toContain("ssrf.internal-host");
+    expect(at("header.authorization~base64#2~json.aud[1]", "https://api.corp.internal")).toEqual([]);
+    for (const claim of ["request_uri", "jwks_uri", "logo_uri"]) expect(at(`body.request~base64#2~json.${claim}`, "http://127.0.0.1:2375/containers/json")).toContain("ssrf.loopback-host");
+  });
+
   test("a container's names for what runs it (the host gateway, the cluster's API) are loopback", () => {
     for (const host of ["host.docker.internal", "gateway.docker.internal", "host.containers.internal", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"]) {
       expect(judgeHost(host)?.target).toBe("loopback");

@@ -46,7 +46,8 @@ describe("xml analyzer (XXE)", () => {
     expect(maxStrength(xmlAnalyzer, leaf(`<!DOCTYPE book SYSTEM "/usr/share/xml/docbook/schema/dtd/4.5/docbookx.dtd"><book/>`))).toBe(0.85);
     expect(maxStrength(xmlAnalyzer, leaf(`<!DOCTYPE module PUBLIC "-//Checkstyle//DTD Checkstyle Configuration 1.3//EN" "https://checkstyle.org/dtds/configuration_1_3.dtd"><module/>`))).toBe(0.8);
     expect(maxStrength(xmlAnalyzer, leaf(`<!DOCTYPE r SYSTEM "http://evil.example/x.dtd"><r/>`))).toBe(0.85);
-    for (const pub of ["-//X//Y", "-//Checkstyle//DTD", "nonsense"]) expect([pub, maxStrength(xmlAnalyzer, leaf(`<!DOCTYPE r PUBLIC "${pub}" "http://evil.example/a.dtd"><r/>`))]).toEqual([pub, 0.85]);
+    expect(maxStrength(xmlAnalyzer, leaf(`<!DOCTYPE office:document PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "office.dtd"><r/>`))).toBe(0.8);
+    for (const pub of ["-//X//Y", "-//Checkstyle//DTD", "nonsense", "-//www//DTD X//EN"]) expect([pub, maxStrength(xmlAnalyzer, leaf(`<!DOCTYPE r PUBLIC "${pub}" "http://evil.example/a.dtd"><r/>`))]).toEqual([pub, 0.85]);
   });
 
   test("a public identifier that names a standard is the sender's words: at another host it is an external DTD", () => {

@@ -117,21 +117,29 @@ const scriptSource = (tag: Tag) => attr(tag, "src") ?? attr(tag, "href") ?? attr
 const isScriptStyle = (tag: Tag) => /script/i.test(attr(tag, "type")?.value ?? "");
 
 /**
- * DOM clobbering: an element named or id'd as one of the document's methods or properties, which
- * `document.NAME` (and `window.NAME`) then returns instead (`<img name=getElementById>`, `<form
- * id=__proto__>`), breaking a page's own script or steering it (`<img name=cookie>`). Only names no
- * form field or anchor means for itself.
+ * DOM clobbering: an element that `document.NAME` returns instead of the document's own method or
+ * property (`<img name=getElementById>`, `<form name=cookie>`), breaking a page's script or steering
+ * it; and a form control that shadows its form's own DOM property (`<form><input name=attributes>`),
+ * how sanitizers are led past their own checks. Only the elements the document exposes by name (and an
+ * image's or object's id), and only names no form field or anchor means for itself: `<div
+ * id=cookie>` is a cookie banner, `<input name=submit>` a button.
  */
-const CLOBBERED_NAMES = new Set(
-  "getElementById getElementsByName getElementsByTagName getElementsByClassName querySelector querySelectorAll createElement createRange write writeln currentScript defaultView documentElement ownerDocument __proto__ constructor prototype attributes cookie".split(" "),
+const DOCUMENT_MEMBERS = new Set(
+  "getElementById getElementsByName getElementsByTagName getElementsByClassName querySelector querySelectorAll createElement createRange write writeln currentScript defaultView documentElement ownerDocument cookie __proto__".split(" "),
 );
+const ELEMENT_MEMBERS = new Set(
+  "attributes nodeName nodeType parentNode childNodes firstChild lastChild removeChild appendChild insertBefore innerHTML outerHTML namespaceURI localName tagName getAttribute setAttribute ownerDocument __proto__".split(" "),
+);
+const NAMED_BY_DOCUMENT = new Set(["img", "form", "embed", "object", "iframe"]);
+const FORM_CONTROLS = new Set(["input", "button", "select", "textarea", "fieldset", "output", "object", "img"]);
 
-function clobbersDocument(tag: Tag): Attr | null {
-  for (const key of ["name", "id"]) {
-    const a = attr(tag, key);
-    if (a && CLOBBERED_NAMES.has(decoded(a).trim())) return a;
-  }
-  return null;
+function clobbersDocument(tag: Tag, name: string): Attr | null {
+  const named = attr(tag, "name");
+  const value = named ? decoded(named).trim() : "";
+  if (named && NAMED_BY_DOCUMENT.has(name) && DOCUMENT_MEMBERS.has(value)) return named;
+  if (named && FORM_CONTROLS.has(name) && ELEMENT_MEMBERS.has(value)) return named;
+  const id = (name === "img" || name === "object") && attr(tag, "id");
+  return id && DOCUMENT_MEMBERS.has(decoded(id).trim()) ? id : null;
 }
 
 function tagHits(s: string, tag: Tag, depth: number, out: Hit[]): void {
@@ -170,7 +178,7 @@ function tagHits(s: string, tag: Tag, depth: number, out: Hit[]): void {
     animationHits(s, tag, depth, out);
   }
   if (name === "?xml-stylesheet" || (name === "link" && /\bstylesheet\b/i.test(attr(tag, "rel")?.value ?? ""))) stylesheetHits(tag, span, out);
-  const clobbered = clobbersDocument(tag);
+  const clobbered = clobbersDocument(tag, name);
   if (clobbered) out.push({ construct: "dom-clobbering", strength: 0.8, start: clobbered.start, end: clobbered.valueEnd });
   if (attr(tag, "datasrc") && /^\s*html\s*$/i.test(attr(tag, "dataformatas")?.value ?? "")) out.push({ construct: "data-binding", strength: 0.7, ...span });
   if (localAttr(tag, "event") && localAttr(tag, "handler")) out.push({ construct: "xml-events", strength: 0.6, ...span });

@@ -258,21 +258,23 @@ function comparisonRule(t: SqlTokens, c: Closure, at: number, report: Report): v
 }
 
 /**
- * `=COUNTIF(C:C,"<>")`: the quote sits inside a `(` the value itself opened before it, and the value
- * closes that parenthesis again: the quote opened an argument of the value's own call (a spreadsheet's
- * formula) and closed nothing.
+ * `=COUNTIF(C:C,"<>")`: the quote sits inside a call the value itself makes (a name glued to the `(`)
+ * and closes again, and no comment cuts the query: the quote opened an argument of the value's own call
+ * (a spreadsheet's formula) and closed nothing. `1 AND (x'<>'y')` opens no call, `f(a'<>'b') -- ` cuts.
  */
 function insideOwnCall(t: SqlTokens, c: Closure): boolean {
-  let depth = 0;
-  let before = 0;
+  if (SQL_COMMENT.test(t.text)) return false;
+  const opens: number[] = [];
+  let call = -1;
   for (let k = 0; k < t.text.length; k++) {
-    if (k === c.from) before = depth;
+    if (k === c.from) call = opens.length ? opens[opens.length - 1]! : -1;
     const ch = t.text.charCodeAt(k);
-    if (ch === 40) depth++;
-    else if (ch === 41 && depth > 0) depth--;
+    if (ch === 40) opens.push(k);
+    else if (ch === 41 && opens.length) opens.pop();
   }
-  return before > 0 && depth === 0;
+  return call > 0 && opens.length === 0 && /\w/.test(t.text[call - 1]!);
 }
+const SQL_COMMENT = /--|#|\/\*/;
 
 /** `' ORDER BY 3--`, `1 GROUP BY x HAVING 1=1`: column counting and error probes. */
 function orderRule(t: SqlTokens, c: Closure, at: number, report: Report): void {

@@ -114,14 +114,33 @@ function stacked(t: SqlTokens, semi: number, report: Report): void {
   if (shape > 0) report("stacked", shape === 2 ? 0.9 : 0.8, t.start(semi), t.end(Math.min(sig(t, s + 1), t.count - 1)));
 }
 
-/** `(SELECT ...)` as a value: a subquery an attacker reads data with. "(select 2 options)" has no FROM and no SQL before it. */
+/**
+ * `(SELECT ...)` as a value: a subquery an attacker reads data with. "(select 2 options)" has no FROM
+ * and no SQL before it. Right after a word that is no SQL (`statement timeout (SELECT * FROM ...)`,
+ * an error message quoting its query) it is a sentence's parenthesis: a subquery stands where a value
+ * does, after an operator, a keyword (`IN`, `EXISTS`) or at the start.
+ */
 function subquery(t: SqlTokens, open: number, quoted: boolean, report: Report): void {
   const s = sigSpace(t, open + 1);
   if (!isWord(t, s, WORD.select) || selectListFollows(t, s + 1) !== 2) return;
   const end = groupEnd(t, open);
-  const strength = sqlBefore(t, open, quoted) ? 0.9 : hasFrom(t, s + 1, end) ? 0.8 : 0.6;
+  const before = previous(t, open);
+  // The tokenizer reads `word (` as a call; blanks before the parenthesis (no comment) and a word SQL's list does not know make it prose.
+  const parenthesis =
+    before >= 0 &&
+    (t.kind(before) === K.WORD || t.kind(before) === K.FUNC) &&
+    t.aux(before) < 0 &&
+    BLANKS_ONLY.test(t.text.slice(t.end(before), t.start(open))) &&
+    !TAKES_SUBQUERY.test(t.text.slice(t.start(before), t.end(before)));
+  const strength = parenthesis ? PARENTHESIS : sqlBefore(t, open, quoted) ? 0.9 : hasFrom(t, s + 1, end) ? 0.8 : 0.6;
   report("subquery", strength, t.start(open), t.end(end - 1));
 }
+
+/** A subquery in a sentence's parenthesis: what the model weighs, below the strong range. */
+const PARENTHESIS = 0.5;
+/** Predicates and constructors that take a subquery and that the word list leaves out as English (`EXISTS (SELECT`, `ANY (ARRAY (SELECT`). */
+const TAKES_SUBQUERY = /^(?:exists|any|some|all|array)$/i;
+const BLANKS_ONLY = /^[ \t\r\n]+$/;
 
 /** A FROM at the top level of [i, end) (nested groups skipped, so each token is looked at once overall). */
 function hasFrom(t: SqlTokens, i: number, end: number): boolean {
