@@ -147,7 +147,9 @@ const GLUED_NAME = /(['"])([a-z_]{1,12})\1\s*\.\s*(['"])([a-z_]{1,12})\3/gi;
  * (`(sy.(st).em)('id')`: PHP 7 reads an unknown bare word as its own name in a string), then called.
  * Bounded runs between the pieces keep a value of many `(` linear.
  */
-const GLUED_CALLEE = /\(((?:[\s'"(]{0,3}[a-z_]{1,12}[\s'")]{0,3}\.){1,8}[\s'"(]{0,3}[a-z_]{1,12}[\s'")]{0,3})\)\s{0,8}\(/gi;
+const GLUED_CALLEE = /\(((?:[\s'"(]{0,3}[a-z_]{1,12}[\s'")]{0,3}\.){1,8}[\s'"(]{0,3}[a-z_]{1,12}[\s'")]{0,3})\)\s{0,8}(?:\/\*[^*]{0,40}\*\/\s{0,8})?\(/gi;
+/** A `)` then a `(`, blanks or a comment between: where a parenthesised callee is called. */
+const CALL_AFTER_PARENTHESIS = /\)\s{0,8}(?:\/\*[^*]{0,40}\*\/\s{0,8})?\(/;
 const DANGEROUS_NAMES = new Set(DANGEROUS_CALLEE.split("|"));
 const DANGEROUS_BY_FIRST = Map.groupBy(DANGEROUS_NAMES, (name) => name.charCodeAt(0));
 
@@ -194,7 +196,7 @@ function phpDynamicCalls(s: string, out: Finding[]): void {
   const negated = s.indexOf("~") === -1 ? null : NEGATED_CALLEE.exec(s);
   if (negated) out.push(finding("code-injection", "code.php-variable-call", 0.85, negated.index, negated.index + negated[0].length));
   if (s.indexOf(".") === -1) return;
-  if (s.indexOf(")(") !== -1 || s.indexOf(") (") !== -1) {
+  if (CALL_AFTER_PARENTHESIS.test(s)) {
     for (const m of s.matchAll(GLUED_CALLEE)) {
       if (DANGEROUS_NAMES.has(m[1]!.replace(/[^a-z_]/gi, "").toLowerCase())) {
         out.push(finding("code-injection", "code.php-variable-call", 0.85, m.index, m.index + m[0].length));

