@@ -20,11 +20,24 @@ export interface NginxInstance {
   stop(): Promise<void>;
 }
 
+/**
+ * Ports this process has handed out. The kernel may give a port it just released again: two servers
+ * handed one port before either binds it (an nginx's own listen and its upstream's) would share it, and
+ * requests meant for one would reach the other.
+ */
+const handedOut = new Set<number>();
+
+/** A port free now and not handed out before by this process. */
 export async function freePort(): Promise<number> {
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = server.port;
-  server.stop(true);
-  return port;
+  for (;;) {
+    const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const port = server.port;
+    server.stop(true);
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 /**
