@@ -49,6 +49,11 @@ export interface HttpRequest {
   referer: string;
   userAgent: string;
   host: string;
+  /**
+   * The authority of an absolute-form request target (`GET http://169.254.169.254/ HTTP/1.1`), which a
+   * server or proxy goes by instead of `Host` (RFC 9112, 3.2.2); absent for the usual origin form.
+   */
+  targetHost?: string;
   /** Seconds, as nginx's `$request_time`. */
   requestTime: number | null;
   /** Header names lower-cased, in the order seen; repeated headers kept. */

@@ -114,8 +114,13 @@ export function addCookieLeaves(sink: LeafSink, req: HttpRequest): void {
   }
 }
 
-/** Headers (`header.<name>`), Referer and Origin as URLs. */
+/**
+ * Headers (`header.<name>`), Referer and Origin as URLs. An absolute-form target's authority is the
+ * Host a server or a proxy goes by (`GET http://169.254.169.254/ HTTP/1.1`): judged as one, whatever
+ * the `Host` header says.
+ */
 export function addHeaderLeaves(sink: LeafSink, req: HttpRequest): void {
+  if (req.targetHost && !plainHostName(req.targetHost) && !addHeader(sink, "host", req.targetHost)) return;
   for (const [name, value] of req.headers) {
     if (SKIPPED_HEADERS.has(name) || !value || (name === "host" && plainHostName(value))) continue;
     if (!addHeader(sink, name, value)) return;

@@ -111,6 +111,7 @@ export function assembleRequest({ vars, origin, headers: given }: AssembleInput)
   if (!given && present(vars.content_type)) headers.push(["content-type", vars.content_type]);
   const header = (name: string) => headers.find(([n]) => n === name)?.[1];
 
+  const targetHost = host;
   host = (present(vars.host) ? vars.host : "") || header("host") || (present(vars.http_host) ? vars.http_host : "") || host;
   const body = present(vars.request_body) ? vars.request_body : null;
   const params: Param[] = parseParams(query, "query");
@@ -129,6 +130,7 @@ export function assembleRequest({ vars, origin, headers: given }: AssembleInput)
     referer: header("referer") ?? "",
     userAgent: header("user-agent") ?? "",
     host,
+    ...(targetHost ? { targetHost } : {}),
     requestTime: toNumber(vars.request_time),
     headers,
     // Every Cookie header: HTTP/2 clients split the cookies over several, and a server reads them all.

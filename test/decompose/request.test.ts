@@ -102,6 +102,17 @@ describe("headers", () => {
     for (const odd of ["169.254.169.254", "127.0.0.1:18490", "[::1]:8080", "ELT(8030=8030,SLEEP(5))", "127.0.0.1:18490'IakkvP<'\">MXsIyU", "<script>alert(1)</script>", "a.example.com/x"]) expect(hostLeaves(odd)).toEqual([["header.host", odd]]);
   });
 
+  test("an absolute-form target's authority is judged as the Host it is, whatever the Host header says", () => {
+    const hostLeaves = (line: string) => {
+      const s = sink();
+      addHeaderLeaves(s, request([line, "Host: shop.example"]));
+      return s.leaves.map((l) => [l.path, l.text]);
+    };
+    expect(hostLeaves("GET http://169.254.169.254/latest/meta-data/ HTTP/1.1")).toEqual([["header.host", "169.254.169.254"]]);
+    expect(hostLeaves("GET http://0xa9fea9fe/ HTTP/1.1")).toEqual([["header.host", "0xa9fea9fe"]]);
+    for (const plain of ["GET http://localhost:8080/tienda1/ HTTP/1.1", "GET http://shop.example/a HTTP/1.1", "GET /a HTTP/1.1"]) expect(hostLeaves(plain)).toEqual([]);
+  });
+
   test("the Referer's query is judged like the site's own; the Referer and Origin URLs are not leaves", () => {
     const s = sink();
     addHeaderLeaves(s, req);

@@ -16,6 +16,12 @@ test("an absolute-form target is split into host and origin form, whatever its p
   expect(target(`GET http://${host}/\u2028 HTTP/1.1`).host).toBe(host);
 });
 
+test("an absolute-form target's authority is kept as the target host, beside a Host header that says otherwise", () => {
+  const r = assembleRequest({ vars: { remote_addr: "203.0.113.9", request: "GET http://169.254.169.254/latest/meta-data/ HTTP/1.1" }, headers: [["host", "shop.example"]], origin: { source: "test" } });
+  expect([r.host, r.targetHost, r.path]).toEqual(["shop.example", "169.254.169.254", "/latest/meta-data/"]);
+  expect(assembleRequest({ vars: { remote_addr: "203.0.113.9", request: "GET /a HTTP/1.1" }, origin: { source: "test" } }).targetHost).toBeUndefined();
+});
+
 test("the cookies of every Cookie header are read (HTTP/2 clients split them; one hid a payload behind a first one)", () => {
   const r = assembleRequest({
     vars: { remote_addr: "203.0.113.9", request: "GET / HTTP/1.1" },

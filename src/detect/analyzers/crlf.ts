@@ -80,8 +80,24 @@ function headerAt(text: string, i: number): [string, number] | null {
 const SMTP_ENVELOPE = /^(?:MAIL[ \t]+FROM|RCPT[ \t]+TO)[ \t]*:[ \t]*</i;
 const IMAP_COMMAND =
   /^[A-Za-z]{1,4}\d{1,6}[ \t]+(?:UID[ \t]+)?(?:APPEND|STATUS|STORE|COPY|MOVE|LIST|LSUB|SEARCH|EXAMINE|SELECT|FETCH|LOGIN|LOGOUT|AUTHENTICATE|CAPABILITY|CREATE|DELETE|RENAME|SUBSCRIBE|UNSUBSCRIBE|EXPUNGE|CLOSE|NOOP|IDLE|QUIT)\b/i;
+/**
+ * What only IMAP writes after a command: a mailbox named `INBOX`, an empty reference (`LIST "" *`), a
+ * message set first and data items after it (`1:* (FLAGS)`, `4 BODY[]`), data items or flags in
+ * parentheses or behind a backslash (`(MESSAGES)`, `\Deleted`), or nothing at all after a command that
+ * takes no argument. A note's line (`A1 Create the report`, `B2 Search from 10:30`) has words there.
+ */
+const IMAP_SYNTAX =
+  /^[ \t]+(?:(?:\d+|\*)(?::(?:\d+|\*))?(?:,(?:\d+|\*)(?::(?:\d+|\*))?)*[ \t]+(?:\(|[+-]?FLAGS\b|BODY|RFC822|ALL\b|FAST\b|FULL\b|ENVELOPE\b)|[^\r\n]{0,80}?(?:\bINBOX\b|""|\((?:FLAGS|BODY|RFC822|UID|ENVELOPE|INTERNALDATE|MESSAGES|UNSEEN|RECENT)\b|\\(?:Seen|Deleted|Flagged|Draft|Answered)\b))/i;
+const IMAP_BARE = /^(?:CAPABILITY|LOGOUT|NOOP|EXPUNGE|CLOSE|IDLE)[ \t]*(?:[\r\n\u560a\u560d]|$)/i;
+
 const POP3_NUMBERED = /^(?:RETR|DELE|LIST|UIDL|TOP[ \t]+\d{1,6})[ \t]+\d{1,6}[ \t]*(?:[\r\n\u560a\u560d]|$)/i;
 const CAPITAL_VERB = /^(?:DATA|QUIT|RSET|NOOP|STARTTLS|STAT|(?:HELO|EHLO|HELP|VRFY|EXPN|USER|PASS|APOP)[ \t]+[^\s]{1,64})[ \t]*(?:[\r\n\u560a\u560d]|$)/;
+
+function imapSyntax(line: string, command: RegExpExecArray): boolean {
+  const verb = command[0].slice(command[0].search(/[ \t]/)).trimStart().replace(/^UID[ \t]+/i, "");
+  const after = line.slice(command[0].length);
+  return IMAP_SYNTAX.test(after) || IMAP_BARE.test(verb + after);
+}
 
 function mailCommand(text: string, at: number, i: number, inBody: boolean): Finding | null {
   const line = text.slice(i, i + 200);
@@ -95,6 +111,8 @@ function mailCommand(text: string, at: number, i: number, inBody: boolean): Find
   // protocol's own syntax: proof. A break inside text may be a letter's, and a body has lines of its
   // own; there an IMAP command's tag makes the line the surer.
   if (at === 0 && !inBody) return find("mail-command", 0.85, at, end(m));
+  // Behind its tag, with the protocol's own argument syntax: no line of a letter reads so.
+  if (imap && imapSyntax(line, imap)) return find("mail-command", inBody ? 0.7 : 0.85, at, end(m));
   return find("mail-command", (inBody ? 0.6 : 0.7) + (imap ? 0.1 : 0) - (at > 0 ? 0.1 : 0), at, end(m));
 }
 

@@ -11,7 +11,8 @@
  *   attempt, many operations to a request (a request-scope rule, `operationBatch`).
  * - a field nested in itself again and again (`friends{friends{...}}`, eight times), each level multiplying
  *   the work, and one directive repeated on a field (`@include(if:true)` ten times): queries written
- *   to exhaust the server, not to read data.
+ *   to exhaust the server, not to read data; so are fragments that spread themselves (a cycle) or
+ *   multiply one another past a hundred thousand fields.
  * All are the reconnaissance and automation of an attack tool, the scanner class.
  */
 import { Kind, type DocumentNode, type SelectionSetNode } from "graphql";
@@ -96,6 +97,57 @@ function exhausting(set: SelectionSetNode | undefined, path: Map<string, number>
   return null;
 }
 
+/** Fields a document may ask for once its fragments are spread: beyond this, it was written to be expanded, not read. */
+const MAX_EXPANDED_FIELDS = 100_000;
+
+/** The fields a selection set asks for itself, and the fragments it spreads, counted. */
+function fragmentUse(set: SelectionSetNode | undefined, spreads: Map<string, number>, depth = 0): number {
+  if (!set || depth > MAX_SELECTION_DEPTH) return 0;
+  let fields = 0;
+  for (const sel of set.selections) {
+    if (sel.kind === Kind.FRAGMENT_SPREAD) spreads.set(sel.name.value, (spreads.get(sel.name.value) ?? 0) + 1);
+    else fields += (sel.kind === Kind.FIELD ? 1 : 0) + fragmentUse(sel.selectionSet, spreads, depth + 1);
+  }
+  return fields;
+}
+
+/**
+ * Fragments that spread themselves, through others or directly (`fragment A on T { f { ...B } }
+ * fragment B on T { g { ...A } }`), which the specification forbids and only a server that expands
+ * before it validates walks for ever; or fragments that spread the one before twice, ten deep, a
+ * thousand fields from a few lines (GraphQL's billion laughs). Either is written to exhaust a server.
+ */
+function fragmentBomb(doc: DocumentNode): "cycle" | "expansion" | null {
+  const fragments = new Map<string, { fields: number; spreads: Map<string, number> }>();
+  for (const d of doc.definitions) {
+    if (d.kind !== Kind.FRAGMENT_DEFINITION) continue;
+    const spreads = new Map<string, number>();
+    fragments.set(d.name.value, { fields: fragmentUse(d.selectionSet, spreads), spreads });
+  }
+  const sizes = new Map<string, number>();
+  const open = new Set<string>();
+  let cycle = false;
+  // Fields asked for once a fragment is expanded; a fragment already being expanded is a cycle.
+  const size = (name: string): number => {
+    const known = sizes.get(name);
+    if (known !== undefined) return known;
+    const f = fragments.get(name);
+    if (!f) return 0;
+    if (open.has(name) || open.size > MAX_SELECTION_DEPTH) {
+      cycle ||= open.has(name);
+      return 0;
+    }
+    open.add(name);
+    let total = f.fields;
+    for (const [spread, n] of f.spreads) total = Math.min(total + n * size(spread), Number.MAX_SAFE_INTEGER);
+    open.delete(name);
+    sizes.set(name, total);
+    return total;
+  };
+  for (const name of fragments.keys()) if (size(name) > MAX_EXPANDED_FIELDS && !cycle) return "expansion";
+  return cycle ? "cycle" : null;
+}
+
 /** A field that opens a selection set: its name (from a word's start: a match begun inside one would be tried at every letter), arguments between. */
 const OPENING_FIELD = /(?<!\w)([_A-Za-z]\w*)\s*(?:\([^(){}]*\)\s*)?\{/g;
 
@@ -155,7 +207,9 @@ export const graphqlAnalyzer: Analyzer = {
     const mutation = s.indexOf("mutation");
     const batch = mutation !== -1 && mayBatch(s, mutation);
     const costly = mayExhaust(s);
-    if (!introspection && !batch && !costly) return [];
+    // Only a document that defines fragments and spreads them can loop or multiply through them.
+    const spreadsFragments = s.indexOf("fragment") !== -1 && s.indexOf("...") !== -1;
+    if (!introspection && !batch && !costly && !spreadsFragments) return [];
     const doc = parseGraphql(s);
     if (!doc) return [];
     const out: Finding[] = [];
@@ -165,6 +219,8 @@ export const graphqlAnalyzer: Analyzer = {
     if (batch && largest(mutationFieldCounts(doc)) >= BATCH_ALIASES) out.push(finding("scanner", "graphql.alias-batch", 0.85, mutation, s.length));
     const cost = costly ? doc.definitions.map((d) => (d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION ? exhausting(d.selectionSet, new Map()) : null)).find((c) => c) : null;
     if (cost) out.push(finding("scanner", cost === "cycle" ? "graphql.cyclic-query" : "graphql.directive-overload", 0.85, 0, s.length));
+    const bomb = spreadsFragments ? fragmentBomb(doc) : null;
+    if (bomb) out.push(finding("scanner", bomb === "cycle" ? "graphql.fragment-cycle" : "graphql.fragment-expansion", 0.85, 0, s.length));
     return out;
   },
 };

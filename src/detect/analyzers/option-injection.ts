@@ -42,12 +42,14 @@ const RUNS_COMMAND = new RegExp(
 /**
  * Options that send a local file away or write one where the tool should not: wget's --post-file and
  * --body-file, curl's form and data uploads and --upload-file of an absolute path, sendmail's log file
- * (`-X`) and queue directory, find's -fprintf, and an output file or directory (ImageMagick's `-write`
- * among them) under a web root or a system directory.
+ * (`-X`) and queue directory, find's -fprintf, curl's and wget's options read from a file
+ * (`--config=/tmp/x`, `-K`: a config file uploaded first sets the output and the URL), and an output
+ * file or directory (ImageMagick's `-write` among them) under a web root or a system directory.
  */
 const MOVES_FILE = new RegExp(
   String.raw`(?:^|\s)(?:--(?:post|body)-f[a-z]*[=\s]+\/|(?:-F|--form)\s*['"]?[\w-]+=@\/|(?:-d|--data(?:-binary|-raw|-urlencode)?)[=\s]*['"]?@\/|(?:--upload-f[a-z]*[=\s]+|-T\s*)\/\w|` +
-    String.raw`-X\s*\/|-O\s*QueueDirectory=|-fprintf\s+\/|(?:-o|-O|--output(?:-document)?[=\s]|--directory-prefix=|-P|[-+]write\s)\s*\/(?:var\/www|srv|etc|root|usr)\/)`,
+    String.raw`-X\s*\/|-O\s*QueueDirectory=|-fprintf\s+\/|(?:-K\s*|--config[=\s]+)['"]?\/\w|` +
+    String.raw`(?:-o|-O|--output(?:-document)?[=\s]|--directory-prefix=|-P|[-+]write\s)\s*\/(?:var\/www|srv|etc|root|usr)\/)`,
 );
 
 /**

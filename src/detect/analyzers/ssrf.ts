@@ -60,8 +60,31 @@ const RUNTIME_HOST_NAMES = new Set([
 ]);
 /** Zones only an internal network resolves: Kubernetes services, cloud-internal names. */
 const INTERNAL_SUFFIXES = [".internal", ".cluster.local", ".svc"];
-/** Wildcard DNS services that answer with the address spelt in the name (`10.0.0.1.nip.io`). */
-const ADDRESS_IN_NAME = /^(?:.*?[.-])?(\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-](\d{1,3})\.(?:nip\.io|sslip\.io|xip\.io)$/;
+/**
+ * Wildcard DNS services that answer with an address spelt in the name: `10.0.0.1.nip.io`,
+ * `app-7f000001.sslip.io`, and the rebinding services that alternate between two
+ * (`7f000001.c0a80001.rbndr.us`, `make-1.2.3.4-rebind-127.0.0.1-rr.1u.ms`): the name passes a check
+ * that resolves it once, and the request goes to the second address.
+ */
+const ADDRESS_NAME_SERVICES = [".nip.io", ".sslip.io", ".xip.io", ".rbndr.us", ".1u.ms", ".traefik.me"];
+/** An address spelt in a name: four decimal parts joined by dots or dashes, or eight hex digits as one label part. */
+const SPELT_ADDRESS = /(?:^|[.-])(?:(\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-](\d{1,3})|([0-9a-f]{8}))(?=[.-]|$)/g;
+const TARGET_RANK: Record<Target, number> = { public: 0, internal: 1, loopback: 2, metadata: 3 };
+
+/** The most inward-pointing of the addresses a wildcard or rebinding service's name spells; public when none. */
+function speltTarget(name: string, service: string): Target {
+  let worst: Target = "public";
+  SPELT_ADDRESS.lastIndex = 0;
+  const labels = name.slice(0, -service.length);
+  for (let m = SPELT_ADDRESS.exec(labels); m; m = SPELT_ADDRESS.exec(labels)) {
+    const hex = m[5];
+    const address = hex ? [0, 2, 4, 6].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(".") : m.slice(1, 5).join(".");
+    if (!ipaddr.IPv4.isValidFourPartDecimal(address)) continue;
+    const target = addressTarget(ipaddr.IPv4.parse(address));
+    if (TARGET_RANK[target] > TARGET_RANK[worst]) worst = target;
+  }
+  return worst;
+}
 
 const PLAIN_NAME = /^(?:[a-z0-9_-]+\.)*[a-z][a-z-]*$/;
 const DNS_NAME = /^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$/;
@@ -105,12 +128,8 @@ function nameTarget(name: string): Target {
   if (METADATA_NAMES.has(name)) return "metadata";
   if (LOOPBACK_NAMES.has(name) || RUNTIME_HOST_NAMES.has(name) || LOOPBACK_SUFFIXES.some((s) => name.endsWith(s))) return "loopback";
   if (INTERNAL_SUFFIXES.some((s) => name.endsWith(s))) return "internal";
-  const spelt = name.endsWith(".io") ? ADDRESS_IN_NAME.exec(name) : null;
-  if (spelt) {
-    const address = spelt.slice(1, 5).join(".");
-    if (ipaddr.IPv4.isValidFourPartDecimal(address)) return addressTarget(ipaddr.IPv4.parse(address));
-  }
-  return "public";
+  const service = ADDRESS_NAME_SERVICES.find((s) => name.endsWith(s));
+  return service ? speltTarget(name, service) : "public";
 }
 
 /** Where a host (as written in a URL, without userinfo or port) points, as a server's URL parser reads it. */

@@ -7,7 +7,8 @@
  *   `[position()=1]`, `text()='x'` (jQuery's `.text()` is a method call, not this);
  * - axes: `child::node()`, `descendant-or-self::*`, `following-sibling::user`;
  * - predicates on a descendant path: `//user[@name=...]`, `//*[1]`;
- * - a predicate closed and a second path joined by the union: `'] | //user/*`.
+ * - a predicate closed and a second path joined by the union: `'] | //user/*`;
+ * - a predicate made true for every node by an `or`: `[name='admin' or '1'='1']`.
  * Honest requests carry XPath too: click analytics record the clicked element's path
  * (`//*[@id="nav"]/li[position()=2]`), scraping APIs take selectors (`//div[contains(@class,'price')]`).
  * So each construct is strong only after a breakout, a closed quote (or bracket) followed by `or`,
@@ -34,8 +35,14 @@ const PREDICATE = /(?:^|[^\w.:/%-])\/\/(?:\*|[A-Za-z_][\w.-]*)\[\s*(?:@|position
  * second path joined by the union.
  */
 const UNION_BREAKOUT = /['"][\s)]*\]\s*\|\s*\/\/?(?:\*|[A-Za-z_][\w.-]*)/;
+/**
+ * A predicate that an `or` makes true for every node: `[name/text()='admin' or '1'='1']`,
+ * `[@id=5 or 1=1]`, `[x or true()]`. A selector picks nodes by what they hold; only an injected query
+ * asks for all of them this way.
+ */
+const PREDICATE_TAUTOLOGY = /\[[^\][]{0,200}?\bor\s+(?:'([^']{0,20})'\s*=\s*'\1'|"([^"]{0,20})"\s*=\s*"\2"|(\d{1,9})\s*=\s*\3(?![\w.])|true\s*\(\s*\))/i;
 /** Cheap check, one pass: something each construct below needs. */
-const XPATH_HINT = /\(\s*(?:\)|name\s*\(|[/.@*]|child::|parent::|self::|descendant::|ancestor::)|::|\/\/[\w*][\w.-]*\[|\]\s*\|/;
+const XPATH_HINT = /\[[^\][]{0,200}?\bor\s|\(\s*(?:\)|name\s*\(|[/.@*]|child::|parent::|self::|descendant::|ancestor::)|::|\/\/[\w*][\w.-]*\[|\]\s*\|/;
 /**
  * Just before a construct: a quoted string (and any predicate or call it sat in) closed, then `or`,
  * `and` or `|`; or the union `|` alone, which joins a second path to the query.
@@ -109,6 +116,8 @@ export const xpathAnalyzer: Analyzer = {
     const unopenedUnion = !union && unopened !== -1 ? UNOPENED_UNION.exec(text.slice(unopened)) : null;
     if (union) out.push(find("union-breakout", 0.85, union.index, union.index + union[0].length));
     else if (unopenedUnion) out.push(find("union-breakout", 0.85, unopened, unopened + unopenedUnion[0].length));
+    const tautology = PREDICATE_TAUTOLOGY.exec(text);
+    if (tautology) out.push(find("predicate-tautology", 0.85, tautology.index, tautology.index + tautology[0].length));
     const predicate = firstMatch(PREDICATE, text);
     if (predicate) {
       const start = predicate.index + predicate[0].indexOf("//");

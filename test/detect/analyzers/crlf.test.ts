@@ -35,10 +35,18 @@ describe("crlf analyzer", () => {
     expect(maxStrength(crlfAnalyzer, leaf("\r\nRCPT TO:<Postmaster>"))).toBe(0.85);
     // A parameter that starts with the break: proof, whichever protocol; inside its text, weaker.
     for (const v of ["\r\na001 STATUS INBOX (MESSAGES)", "\r\nA1 QUIT", "\r\nRETR 123", "\r\nTOP 1 2", "\r\nDATA", "\r\nlist 3"]) expect([v, maxStrength(crlfAnalyzer, leaf(v))]).toEqual([v, 0.85]);
-    for (const v of ["x\r\na001 STATUS INBOX", "x\r\nRETR 123"]) expect([v, maxStrength(crlfAnalyzer, leaf(v))]).toEqual([v, v.includes("a001") ? 0.7 : 0.6]);
+    for (const v of ["x\r\na001 SELECT Drafts", "x\r\nRETR 123"]) expect([v, maxStrength(crlfAnalyzer, leaf(v))]).toEqual([v, v.includes("a001") ? 0.7 : 0.6]);
     // A letter's lines have the words, not the protocol's syntax.
     expect(crlfAnalyzer.analyze(body("Hello,\r\nData is attached.\r\nTop 10 reasons\r\nlist of items\r\nHelp me please\r\nMail from: john"))).toEqual([]);
     expect(maxStrength(crlfAnalyzer, body("Dear team\r\nQuit smoking\r\nDATA\r\n"))).toBeLessThanOrEqual(0.5);
+  });
+
+  test("a tagged IMAP command after text is proof when IMAP's own argument syntax follows it, not a note's words", () => {
+    for (const v of ['INBOX\r\nA002 LIST "" *', "x\r\nA001 DELETE INBOX", "INBOX.Sent\r\nV100 CAPABILITY\r\nV101 FETCH 4791", "x\r\nb7 UID FETCH 1:* (FLAGS)", "x\r\nc1 STORE 4 +FLAGS (\\Deleted)", "x\r\na2 STATUS Sent (MESSAGES)"]) {
+      expect([v, maxStrength(crlfAnalyzer, leaf(v))]).toEqual([v, 0.85]);
+    }
+    expect(maxStrength(crlfAnalyzer, body("x\r\nA001 DELETE INBOX"))).toBe(0.7);
+    for (const v of ["Tasks\r\nA1 Create the report", "Plan\r\nB2 Search from 10:30 on", "Todo\r\nC3 Close the ticket today"]) expect([v, maxStrength(crlfAnalyzer, leaf(v))]).toEqual([v, 0.7]);
   });
 
   test("a hyphenated header line in a parameter that starts with the break is proof; a word, after text, or in a body, it is not", () => {

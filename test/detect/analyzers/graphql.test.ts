@@ -43,6 +43,19 @@ describe("GraphQL analyzer", () => {
     expect(doc(`{ ${["a", "b", "c", "d", "e", "f", "g", "h", "i"].map((p) => `${p} { price { amount } }`).join(" ")} }`)).toBe(0);
   });
 
+  test("fragments that spread themselves, directly or through others, or multiply one another, are written to exhaust a server", () => {
+    const rule = (text: string) => strongest(graphqlAnalyzer, text, { kind: "graphql" })?.rule ?? null;
+    expect(rule("query { me { ...A } } fragment A on User { friends { ...B } } fragment B on User { name ...A }")).toBe("graphql.fragment-cycle");
+    expect(rule("{ ...F } fragment F on Query { ...F }")).toBe("graphql.fragment-cycle");
+    const laughs = ["fragment L0 on Q { a b c d e f g h i j }", ...Array.from({ length: 12 }, (_, i) => `fragment L${i + 1} on Q { ...L${i} ...L${i} ...L${i} }`), "{ ...L12 }"].join(" ");
+    expect(rule(laughs)).toBe("graphql.fragment-expansion");
+    // What clients send: fragments reused across a query, nested, spread more than once, and inline ones.
+    const apollo = "query Feed { feed { ...Post author { ...User } comments { ...Comment } } } fragment User on User { id name avatar } fragment Post on Post { id title author { ...User } } fragment Comment on Comment { id body author { ...User } }";
+    expect(doc(apollo)).toBe(0);
+    expect(doc("{ node(id: 1) { ... on User { name } ... on Page { title } } }")).toBe(0);
+    expect(doc("{ ...Missing } fragment F on Q { ...Missing2 }")).toBe(0);
+  });
+
   test("one mutation field ten times or more across a JSON array batch is a batch, on the first document", () => {
     const batched = (operations: string[]) => {
       const body = JSON.stringify(operations.map((query) => ({ query })));

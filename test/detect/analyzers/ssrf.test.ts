@@ -18,6 +18,13 @@ describe("ssrf analyzer: where a URL points", () => {
     expect(judgeHost("payments.shop.svc.cluster.local")?.target).toBe("internal");
     expect(judgeHost("10.0.0.7.nip.io")?.target).toBe("internal");
     expect(judgeHost("www.example.com")).toEqual({ target: "public", odd: false });
+    // Wildcard and rebinding services: the most inward of the addresses the name spells, in dots, dashes or hex.
+    const spelt: [string, string][] = [
+      ["7f000001.c0a80001.rbndr.us", "loopback"], ["c0a80001.08080808.rbndr.us", "internal"], ["make-1.2.3.4-rebind-169.254.169.254-rr.1u.ms", "metadata"],
+      ["app-7f000001.sslip.io", "loopback"], ["magic-127-0-0-1.nip.io", "loopback"], ["a9fea9fe.nip.io", "metadata"], ["127.0.0.1.traefik.me", "loopback"],
+      ["08080808.01010101.rbndr.us", "public"], ["www.example.com.nip.io", "public"], ["deadbeef.nip.io", "public"], ["7f000001.example.com", "public"],
+    ];
+    for (const [host, target] of spelt) expect([host, judgeHost(host)?.target]).toEqual([host, target]);
     // No WHATWG address, but parsers that wrap 32 bits read one: odd however it resolves.
     expect(judgeHost("7147006462")?.odd).toBe(true);
   });

@@ -46,6 +46,16 @@ describe("xpath analyzer", () => {
     expect(maxStrength(xpathAnalyzer, leaf("items[1] | total"))).toBe(0);
   });
 
+  test("a predicate an `or` makes true for every node is strong; a selector's `or` between real tests is not", () => {
+    for (const text of ["//user[name/text()='admin' or '1'='1']", '//item[@id=5 or "a"="a"]', "/accounts/account[login='x' or 1=1]/password", "//*[x or true()]"]) {
+      expect([text, rules(xpathAnalyzer, leaf(text)), maxStrength(xpathAnalyzer, leaf(text))]).toEqual([text, expect.arrayContaining(["xpath.predicate-tautology"]), 0.85]);
+    }
+    for (const text of ["//div[contains(@class,'price') or @id='total']", "//li[position()=1 or position()=11]", "[a] or 1=1", "tags[news or 2=2x]"]) {
+      expect([text, rules(xpathAnalyzer, leaf(text)).includes("xpath.predicate-tautology")]).toEqual([text, false]);
+    }
+    expect(xpathAnalyzer.analyze(leaf("[" + " or x".repeat(200_000)))).toEqual([]);
+  });
+
   test("selectors that analytics and scraping APIs send are weak without a breakout", () => {
     const selectors = ['//*[@id="nav"]/li[position()=2]/a', "//div[contains(@class,'price')]", "//a[text()='Next']", "string(//title)", "//table/tr/td[1]/following-sibling::td", "count(*)"];
     for (const text of selectors) expect([text, maxStrength(xpathAnalyzer, leaf(text)) < 0.5]).toEqual([text, true]);
