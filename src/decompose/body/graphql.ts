@@ -32,13 +32,24 @@ interface Walk {
   base: GraphqlBase;
 }
 
+/**
+ * The last document parsed: the decompose stage parses a document, then the GraphQL analyzer asks for
+ * the same text again (documents that define fragments, nest or batch), so one entry saves the second
+ * parse. Documents are only read, never changed.
+ */
+let last: { text: string; doc: DocumentNode | null } | null = null;
+
 /** The document, or null when the text is not GraphQL, has too many tokens or nests past the parser's stack. */
 export function parseGraphql(text: string): DocumentNode | null {
+  if (last?.text === text) return last.doc;
+  let doc: DocumentNode | null;
   try {
-    return parse(text, { noLocation: true, maxLexicalTokens: MAX_GRAPHQL_TOKENS });
+    doc = parse(text, { noLocation: true, maxLexicalTokens: MAX_GRAPHQL_TOKENS });
   } catch {
-    return null;
+    doc = null;
   }
+  last = { text, doc };
+  return doc;
 }
 
 /**

@@ -54,6 +54,9 @@ const HEADER_SHAPED = /^[a-z0-9]+(?:-[a-z0-9]+)+$/;
 const REQUEST_LINE = /^[A-Z]{3,10} [^\s]{1,256} HTTP\/\d(?:\.\d)?\b/;
 const LINE_BREAK = /[\r\n\u560a\u560d]/;
 const URL_START = /^[A-Za-z][\w+.-]*:\/\//;
+/** A URL and nothing else, on one line: what a redirect parameter holds. */
+const WHOLE_URL = /^[A-Za-z][\w+.-]*:\/\/[^\s]+$/;
+const MAX_URL_LINE = 2048;
 
 function isBreak(code: number): boolean {
   return code === 10 || code === 13 || code === 0x560a || code === 0x560d;
@@ -136,7 +139,10 @@ function injectedLine(text: string, at: number, i: number, blankLine: boolean, i
   // A parameter or header that starts with the break has no line of its own before the header it
   // adds: it was written to break out of one (proof, as a mail command there is), when the name is
   // shaped as header names are (`X-Probe`, `Wapiti-Header`), not a word a note starts with (`Re:`, `Note:`).
-  return find("header-line", at === 0 && HEADER_SHAPED.test(name) ? 0.85 : 0.6, at, end);
+  // Nor has one that is a single URL before the break, which a redirect writes into `Location`
+  // (`http://www.example.org%0d%0awapiti: 3.0.4 version`): a note's first line is words.
+  const proof = at === 0 ? HEADER_SHAPED.test(name) : at <= MAX_URL_LINE && WHOLE_URL.test(text.slice(0, at));
+  return find("header-line", proof ? 0.85 : 0.6, at, end);
 }
 
 const strongest = (a: Finding | null, b: Finding | null) => (!a || (b && b.strength > a.strength) ? b : a);

@@ -30,6 +30,12 @@ const BACKTICK = 96;
 const SOURCE_QUERY = /^header\.(?:referer|origin)\.query\./;
 const OPENS_AFTER_IDENTIFIER = /^`\s*[,;)]/;
 const IDENTIFIER = /^[\w.$-]{1,64}$/;
+/**
+ * An identifier closed and compared with one opened again, `` X`=`X ``: what a scanner writes to break
+ * out of a backtick-quoted name whatever the name holds (a whole User-Agent), so the backtick reading
+ * is tried then too.
+ */
+const IDENTIFIER_COMPARED = /`[ \t]*(?:=|<>|!=|<=>)[ \t]*`/;
 const NONE: Finding[] = [];
 
 function hasHashComment(t: SqlTokens): boolean {
@@ -136,9 +142,10 @@ function analyzeAscii(text: string, inHeader: boolean): Finding[] {
     if (first < 0) continue;
     // A name in backticks is one word (`price`, `terms.txt`). After other text, or at the start before
     // a word, a first backtick opens prose's or Markdown's quoted code (`code` spans, in pairs), not
-    // an identifier escaped; unless a backtick is left over (`<user agent>` WHERE 1=1--`), or what
-    // follows a first backtick goes on as a list or a statement (`` `,sleep(7)#1 ``, appended to a name).
-    if (quote === BACKTICK && !(first === 0 ? OPENS_AFTER_IDENTIFIER.test(text) : IDENTIFIER.test(text.slice(0, first)) || countOf(text, BACKTICK) % 2 === 1)) continue;
+    // an identifier escaped; unless a backtick is left over (`<user agent>` WHERE 1=1--`), what
+    // follows a first backtick goes on as a list or a statement (`` `,sleep(7)#1 ``, appended to a name),
+    // or a closed name is compared with one opened again (`` X`=`X` AND 1=2 AND `X`=`X ``).
+    if (quote === BACKTICK && !(first === 0 ? OPENS_AFTER_IDENTIFIER.test(text) : IDENTIFIER.test(text.slice(0, first)) || countOf(text, BACKTICK) % 2 === 1 || IDENTIFIER_COMPARED.test(text))) continue;
     // `\'`: closes the literal for most databases, not for MySQL; both readings are tried.
     const readings = quote !== 0 && escapedFirstQuote(text, quote) ? 2 : 1;
     for (let r = 0; r < readings; r++) {
@@ -180,7 +187,8 @@ const MIN_SCATTERED_RUN = 5;
  */
 function breakerProbe(text: string, report: (construct: string, strength: number, start: number, end: number) => void): void {
   let end = text.length;
-  while (end > 0 && isSpaceCode(text.charCodeAt(end - 1))) end--;
+  // Blanks and control characters after the run end nothing: sqlmap appends a NUL (`1)"((')(.))\0`).
+  while (end > 0 && (isSpaceCode(text.charCodeAt(end - 1)) || text.charCodeAt(end - 1) < 32)) end--;
   let start = end;
   while (start > 0 && text.charCodeAt(start - 1) < 128 && BREAKERS[text.charCodeAt(start - 1)]) start--;
   if (end - start < 3) return;

@@ -15,6 +15,9 @@ describe("crlf analyzer", () => {
     // After a URL, whose scheme is no header name that would make the value a header block.
     expect(maxStrength(crlfAnalyzer, leaf("http://www.example.org\r\nSet-Cookie: sid=attacker"))).toBe(0.9);
     expect(rules(crlfAnalyzer, leaf("http://www.example.org\r\nx-probe: 3.0.4 version"))).toEqual(["crlf.header-line"]);
+    // A single URL before the break, as a redirect parameter holds, then any header line: proof.
+    expect(maxStrength(crlfAnalyzer, leaf("http://www.google.fr\r\nwapiti: 3.0.4 version"))).toBe(0.85);
+    expect(maxStrength(crlfAnalyzer, leaf("see http://www.google.fr\r\nNote: call me"))).toBe(0.6);
     // A body's field that starts with a URL and goes on in lines: a bug report's steps, a pasted trace.
     expect(crlfAnalyzer.analyze(body("http://example.com/\nSet-Cookie: test=1 is sent twice"))).toEqual([]);
   });

@@ -76,8 +76,8 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     // CASE on constants: compared in parentheses, or the simple CASE form
     ["(SELECT CONCAT('q',(CASE WHEN (5371=5371) THEN '1' ELSE '0' END)))", "sql.conditional-function", 0.9],
     // a comparison of constants computed with as a number (a boolean probe in a numeric context)
-    ["(5131=5055)*5055", "sql.tautology", 0.8],
-    ["1-(7=7)", "sql.tautology", 0.8],
+    ["(5131=5055)*5055", "sql.tautology", 0.85],
+    ["1-(7=7)", "sql.tautology", 0.85],
     // a backtick left over after prose's pairs closes an identifier (a header with SQL appended)
     ["Mozilla/5.0 (X11; Linux) Firefox/3.6.20` WHERE 5406=5406 AND 8133=1140-- IyOR", "sql.tautology", 0.9],
     // a MySQL identifier in backticks escaped (`ORDER BY \`<value>\``)
@@ -89,6 +89,9 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     ["1'||(CASE 1766 WHEN 1766 THEN 1 ELSE 0 END)||'", "sql.conditional-function", 0.8],
     ["shoes) WHERE 7359=7359 AND 1901=7816-- x", "sql.tautology", 0.85],
     ["1') AND 7137=7137\x00", "sql.tautology", 0.85],
+    // out of a backtick-quoted name that holds anything (a whole User-Agent): the name closed and compared with one opened again
+    ["Mozilla/5.0 (X11; Linux) Firefox/5.0`=`Mozilla/5.0 (X11; Linux) Firefox/5.0` AND SLEEP(5) AND `Mozilla/5.0 (X11; Linux) Firefox/5.0`=`Mozilla/5.0", "sql.time", 0.9],
+    ["a b`=`a b` AND 2030=3904 AND `a b`=`a b", "sql.tautology", 0.85],
   ];
   for (const [text, rule, min] of attacks) {
     test(`${rule}: ${text}`, () => {
@@ -197,7 +200,7 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     const header = (text: string) => sqlAnalyzer.analyze({ text, location: "header", path: "header.user-agent", name: "user-agent", kind: "value" });
     const top = (text: string) => header(text).reduce((m, f) => Math.max(m, f.strength), 0);
     const ua = "Mozilla/5.0 (X11; Linux i686; rv:1.8.1.2) Gecko/20070220 Firefox/2.0.0.2";
-    for (const tail of [") AND 4687=4636-- Yjeq", ")) AND 4261=6438 AND ((1095=1095", " HAVING 6447=6447# yISG", " OR NOT 5837=6179", ") WHERE 7835=7835 OR NOT 1230=6566-- x"]) {
+    for (const tail of [") AND 4687=4636-- Yjeq", ")) AND 4261=6438 AND ((1095=1095", " HAVING 6447=6447# yISG", " OR NOT 5837=6179", ") WHERE 7835=7835 OR NOT 1230=6566-- x", ") AND 8260=4754%16", " AND 4392=4392%16"]) {
       expect([tail, top(ua + tail)]).toEqual([tail, 0.85]);
     }
     expect(header(`${ua} ORDER BY 1#`).map((f) => [f.rule, f.strength])).toEqual([["sql.order-by", 0.85]]);
@@ -211,7 +214,7 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     expect(refererPath.some((f) => f.rule === "sql.tautology" && f.strength >= 0.85)).toBe(true);
     // Not in a header, where a sentence may end so; and no two numbers compared, no column count, is none.
     for (const v of ["Please deliver by Friday, order by 5", "Is it true that 1 < 2 and 3 > 2", "Prove that x=2 and 2=2"]) expect(strongest(v)?.strength ?? 0).toBeLessThan(0.5);
-    for (const v of ["ages 3 and 4 years", "sort by price, order by 2 and more", "Buy 2 and get 1 free", ua]) expect(top(v)).toBeLessThan(0.5);
+    for (const v of ["ages 3 and 4 years", "sort by price, order by 2 and more", "Buy 2 and get 1 free", ua, `${ua} and 2=2%16 more`]) expect(top(v)).toBeLessThan(0.5);
   });
 
   test("MySQL's empty exponent before a bracket or comma (`1.e(`) is read as nothing, as MySQL reads it", () => {
@@ -223,6 +226,8 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
   test("an error probe: a run of breaking characters that ends the value, both quotes side by side, brackets that do not balance", () => {
     expect(strongest(`1\u00bf'"(`)).toEqual({ rule: "sql.error-probe", strength: 0.85, evidence: `'"(` });
     expect(strongest(`1.)('",`)?.rule).toBe("sql.error-probe");
+    // A NUL or control character after the run (sqlmap's appended null byte) ends nothing.
+    expect(strongest(`1)"((')(.))\x00`)).toEqual({ rule: "sql.error-probe", strength: 0.85, evidence: `)"((')(.))` });
     // Quotes inside quotes, a quoted comma, an apostrophe and a bracket apart: prose and data.
     for (const v of [`say "'hi'"`, `a,"'",b`, `it's ("fine")`, `He said "see (the 'notes')"`, `s.strip('"')`, `str.replace("'", "''")`, `confirm('Sure?')"`]) expect(strongest(v)).toBeNull();
   });
@@ -303,6 +308,7 @@ describe("sql analyzer: benign text stays benign", () => {
     // Markdown's code spans in prose are no backtick-quoted identifier
     "Use `SELECT name FROM users` to list them",
     "Run `npm install`, then wait -- ok",
+    "Set `x`=`y` in the config, and 1=1 there is true",
     "I like it between us",
     "Use SELECT CASE grade WHEN 1 THEN 'A' END in lesson 4",
     "filter where 5 > 3",

@@ -347,6 +347,9 @@ export function appendedProbeRule(t: SqlTokens, report: Report): void {
       const right = sig(t, op + 1);
       if (!isComparison(t, op) || t.kind(right) !== K.NUM) continue;
       end = right + 1;
+      // Arithmetic on the right number (`AND 8260=4754%16`: a suffix the scanner meant as a control
+      // character, which a header does not decode, reads as a modulo).
+      for (let a = sig(t, end); isArithmetic(t, a) && t.kind(sig(t, a + 1)) === K.NUM; a = sig(t, end)) end = sig(t, a + 1) + 1;
     }
     // Then the end (a comment may cut what follows); after a condition also more conditions
     // (`AND (8004=8004`) or a parenthesis closed.
@@ -375,5 +378,5 @@ export function comparedConstantsRule(t: SqlTokens, report: Report): void {
   const after = sig(t, close + 1);
   const operand = open === first ? (isArithmetic(t, after) && t.kind(sig(t, after + 1)) === K.NUM ? sig(t, after + 1) : -1) : close;
   if (operand < 0 || sig(t, operand + 1) < t.count) return;
-  report("tautology", 0.8, t.start(open), t.end(close));
+  report("tautology", 0.85, t.start(open), t.end(close));
 }
