@@ -178,15 +178,33 @@ function startsWithFold(s: string, at: number, word: string): boolean {
   return true;
 }
 
+/**
+ * `$f(x)$`, `$P(A \mid B) = 0.3$`: LaTeX's inline math, which a `$` closes later on the same line (no
+ * name after it) with no statement's `;` before it, around a call whose argument holds no PHP (no quote, variable,
+ * backtick or `@`). A PHP call of a variable takes a string or a variable (`$a('id')`, `$a($_GET[1])`).
+ */
+function inlineMath(s: string, argAt: number): boolean {
+  const arg = s.charCodeAt(argAt);
+  if (arg === 39 || arg === 34 || arg === 36 || arg === 96 || arg === 64) return false;
+  const close = s.indexOf("$", argAt);
+  // A `$` that opens a name (`$_POST`) is PHP's variable, not the math's end.
+  if (close === -1 || /[\w$]/.test(s.charAt(close + 1))) return false;
+  const semicolon = s.indexOf(";", argAt);
+  const lineEnd = s.indexOf("\n", argAt);
+  return (semicolon === -1 || semicolon > close) && (lineEnd === -1 || lineEnd > close);
+}
+
 function phpDynamicCalls(s: string, out: Finding[]): void {
   VARIABLE_CALL.lastIndex = 0;
   const v = s.indexOf("$") === -1 ? null : VARIABLE_CALL.exec(s);
   if (v) {
     const start = v.index + (/^[\s;=(,{!]/.test(v[0]) ? 1 : 0);
     // `$$a(`, `@$a(`, `$a[..](` only PHP writes; `$t('key')` is also how templates call a helper with a string.
-    const arg = s.charCodeAt(skipSpaces(s, v.index + v[0].length));
-    const strength = /\$\$|@|[[{]/.test(v[0]) ? 0.85 : arg === 39 || arg === 34 ? 0.75 : 0.8;
-    out.push(finding("code-injection", "code.php-variable-call", strength, start, v.index + v[0].length));
+    const argAt = skipSpaces(s, v.index + v[0].length);
+    const arg = s.charCodeAt(argAt);
+    const phpOnly = /\$\$|@|[[{]/.test(v[0]);
+    const strength = phpOnly ? 0.85 : arg === 39 || arg === 34 ? 0.75 : 0.8;
+    if (phpOnly || !inlineMath(s, argAt)) out.push(finding("code-injection", "code.php-variable-call", strength, start, v.index + v[0].length));
   }
   QUOTED_CALLEE.lastIndex = 0;
   const q = mayQuoteCallee(s) ? QUOTED_CALLEE.exec(s) : null;

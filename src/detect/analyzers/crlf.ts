@@ -115,8 +115,18 @@ function mailCommand(text: string, at: number, i: number, inBody: boolean): Find
   // own; there an IMAP command's tag makes the line the surer.
   if (at === 0 && !inBody) return find("mail-command", 0.85, at, end(m));
   // Behind its tag, with the protocol's own argument syntax: no line of a letter reads so.
-  if (imap && imapSyntax(line, imap)) return find("mail-command", inBody ? 0.7 : 0.85, at, end(m));
+  const syntax = imap !== null && imapSyntax(line, imap);
+  // A field of one token (an address, a mailbox's name) broken after it, the command in the protocol's
+  // own syntax (a tag alone is not: `Tasks` then `A1 Create the report` is a note's heading and item).
+  if (firstLine(text, at) && /^\S+$/.test(text.slice(0, at)) && (imap === null || syntax)) return find("mail-command", 0.85, at, end(m));
+  if (syntax) return find("mail-command", inBody ? 0.7 : 0.85, at, end(m));
   return find("mail-command", (inBody ? 0.6 : 0.7) + (imap ? 0.1 : 0) - (at > 0 ? 0.1 : 0), at, end(m));
+}
+
+/** Whether the break at `at` ends the value's first line. */
+function firstLine(text: string, at: number): boolean {
+  for (let k = 0; k < at; k++) if (isBreak(text.charCodeAt(k))) return false;
+  return true;
 }
 
 /** What the line starting at i injects (the break run began at `at`; `blankLine`: it ended a header block). */
@@ -133,7 +143,10 @@ function injectedLine(text: string, at: number, i: number, blankLine: boolean, i
   // `Name:` with nothing after it on the line sets nothing.
   if (/^[ \t]*(?:[\r\n\u560a\u560d]|$)/.test(text.slice(end, end + 8))) return inBody ? null : find("header-line", 0.5, at, end);
   if (RESPONSE_HEADERS.has(name)) return find("header-injection", !inBody ? 0.9 : BROWSER_STATE_HEADERS.has(name) && stateValue(name, text.slice(end, end + 64)) ? 0.8 : 0.6, at, end);
-  if (MAIL_RECIPIENTS.has(name)) return find("mail-header-injection", name === "to" ? 0.7 : 0.85, at, end);
+  // A recipient header after the value's first line is in a header block the text quotes (a reply's
+  // `From: … To: … Cc: …` pasted into a ticket or a mail's body), not one the value broke out of:
+  // an injection adds its header right after the one line the field holds.
+  if (MAIL_RECIPIENTS.has(name)) return find("mail-header-injection", !firstLine(text, at) ? (inBody ? 0.5 : 0.6) : name === "to" ? 0.7 : 0.85, at, end);
   if (MAIL_HEADERS.has(name)) return find("mail-header-injection", inBody ? 0.5 : 0.7, at, end);
   if (inBody) return null;
   // A parameter or header that starts with the break has no line of its own before the header it

@@ -29,26 +29,27 @@ const OPTIONS_END = /[\r\n]|\s--(?=\s|$)/;
  * compressor; ssh's and scp's ProxyCommand and LocalCommand; git's pack programs, `--exec` (the program
  * it runs on the other side) and the config keys that name a command; rsync's remote shell; zip's test
  * command; find's -exec up to its `;` or `+`; an interpreter given to a tool's `-e` (a shell or cmd.exe
- * also to nc's `-e` and `-c` and ncat's `--sh-exec`). Long options also
+ * also to nc's `-e` and `-c` and ncat's `--sh-exec`); a shell as tar's `-I` compressor; git grep's pager
+ * (`--open-files-in-pager`), wget's `--use-askpass` program, nmap's `--script`. Long options also
  * abbreviated, as getopt_long takes any unique prefix, with `=` or a blank before the argument.
  */
 const RUNS_COMMAND = new RegExp(
   String.raw`(?:^|\s)(?:--exec(?:=|\s+)\S|--checkpoint-a[a-z]*[=\s]+['"]?exec=|--to-c[a-z]*[=\s]|--use-compress-p[a-z]*[=\s]|--rsh[=\s]|--rsync-p[a-z]*[=\s]|--upload-p[a-z]*[=\s]|--receive-p[a-z]*[=\s]|` +
     String.raw`-o\s*['"]?(?:ProxyCommand|LocalCommand|PermitLocalCommand=yes)|(?:-c\s*|--config[=\s])['"]?(?:core\.(?:sshCommand|pager|fsmonitor|hooksPath)|protocol\.ext\.allow)=|` +
-    String.raw`--unzip-c[a-z]*[=\s]|-TT[\s=]*\S|(?:-e|-c|--sh-exec[=\s]|--exec[=\s])\s*(?:['"]?\/(?:usr\/(?:local\/)?)?s?bin\/(?:ba|z|da|k|c|tc)?sh\b|['"]?(?:cmd|powershell|pwsh)(?:\.exe)?(?=['"\s]|$)|['"](?:sh|bash|zsh|dash|ksh|python[0-9.]*|perl|ruby|node|php)\b|(?:sh|bash|zsh|dash|ksh|python[0-9.]*|perl|ruby|node|php)(?=\s*$|\s+-))|-exec(?:dir)?\s+\S[^\r\n]{0,200}?(?:\\?;|\s\+)(?=\s|$))`,
+    String.raw`--unzip-c[a-z]*[=\s]|-TT[\s=]*\S|--open-files-in-p[a-z]*[=\s]|--use-askp[a-z]*[=\s]|--script[=\s]+\S|-I\s*['"]?(?:\/(?:usr\/(?:local\/)?)?s?bin\/)?(?:ba|z|da|k)?sh\b|(?:-e|-c|--sh-exec[=\s]|--exec[=\s])\s*(?:['"]?\/(?:usr\/(?:local\/)?)?s?bin\/(?:ba|z|da|k|c|tc)?sh\b|['"]?(?:cmd|powershell|pwsh)(?:\.exe)?(?=['"\s]|$)|['"](?:sh|bash|zsh|dash|ksh|python[0-9.]*|perl|ruby|node|php)\b|(?:sh|bash|zsh|dash|ksh|python[0-9.]*|perl|ruby|node|php)(?=\s*$|\s+-))|-exec(?:dir)?\s+\S[^\r\n]{0,200}?(?:\\?;|\s\+)(?=\s|$))`,
   "i",
 );
 
 /**
  * Options that send a local file away or write one where the tool should not: wget's --post-file and
  * --body-file, curl's form and data uploads and --upload-file of an absolute path, sendmail's log file
- * (`-X`) and queue directory, find's -fprintf, curl's and wget's options read from a file
+ * (`-X`) and queue directory, find's -fprint, -fprintf and -fls, curl's and wget's options read from a file
  * (`--config=/tmp/x`, `-K`: a config file uploaded first sets the output and the URL), and an output
  * file or directory (ImageMagick's `-write` among them) under a web root or a system directory.
  */
 const MOVES_FILE = new RegExp(
   String.raw`(?:^|\s)(?:--(?:post|body)-f[a-z]*[=\s]+\/|(?:-F|--form)\s*['"]?[\w-]+=@\/|(?:-d|--data(?:-binary|-raw|-urlencode)?)[=\s]*['"]?@\/|(?:--upload-f[a-z]*[=\s]+|-T\s*)\/\w|` +
-    String.raw`-X\s*\/|-O\s*QueueDirectory=|-fprintf\s+\/|(?:-K\s*|--config[=\s]+)['"]?\/\w|` +
+    String.raw`-X\s*\/|-O\s*QueueDirectory=|-f(?:printf?|print0|ls)\s+\/|(?:-K\s*|--config[=\s]+)['"]?\/\w|` +
     String.raw`(?:-o|-O|--output(?:-document)?[=\s]|--directory-prefix=|-P|[-+]write\s)\s*\/(?:var\/www|srv|etc|root|usr)\/)`,
 );
 
@@ -59,6 +60,15 @@ const MOVES_FILE = new RegExp(
  */
 const EXIM_RUN = /\$\{\s*(?:run|readfile|readsocket)\s*\{/i;
 
+/**
+ * Values that are a tool's own syntax for running a program or reading a file, whatever the options:
+ * git's `ext::` remote helper runs its command (`ext::sh -c id`, as a repository URL); ImageMagick
+ * reads a file as a caption's or label's text (`caption:@/etc/passwd`) and runs an MSL script
+ * (`msl:/tmp/x.msl`); Ghostscript's `%pipe%` output runs a command. Each at the value's start, where
+ * the tool reads its argument, except `%pipe%`, which a PostScript document holds anywhere.
+ */
+const TOOL_SYNTAX = /^\s*(?:ext::\s*\S|(?:caption|label|text|pango):@\/|(?:msl|ephemeral):\S)|%pipe%\s*\S/i;
+
 /** The tools whose options these are, and every command the shell analyzer knows: a value that opens with one is a command line. */
 const OPTION_TOOLS = new Set("git ssh scp sftp tar rsync zip unzip find sendmail exim wget curl convert magick mogrify nc ncat netcat".split(" "));
 const namesTool = (token: string) => OPTION_TOOLS.has(token.slice(token.lastIndexOf("/") + 1).toLowerCase()) || commandOf(token) !== null;
@@ -67,6 +77,8 @@ function analyzeOptions(input: AnalyzerInput): Finding[] {
   const text = input.text;
   const exim = text.indexOf("${") !== -1 ? EXIM_RUN.exec(text) : null;
   if (exim) return [finding("cmdi", "options.exim-run", 0.9, exim.index, exim.index + exim[0].length)];
+  const tool = text.indexOf(":") !== -1 || text.indexOf("%pipe%") !== -1 ? TOOL_SYNTAX.exec(text) : null;
+  if (tool) return [finding("cmdi", "options.tool-syntax", 0.85, tool.index, tool.index + tool[0].length)];
   const opening = OPENS_WITH_OPTION.exec(text);
   if (!opening || (opening[1] !== undefined && namesTool(opening[1]))) return [];
   const end = OPTIONS_END.exec(text)?.index ?? text.length;

@@ -306,10 +306,18 @@ const LOOPBACK_WEB_REDIRECT = 0.5;
 const SERVICE_PORTS = new Set([21, 22, 23, 25, 110, 111, 135, 139, 143, 389, 445, 1433, 1521, 3306, 3389, 5432, 6379, 11211, 27017]);
 const EMBEDDED_WORTH_JUDGING = /^[\d[]|metadata|instance-data|[^\x00-\x7f]/i;
 
+/**
+ * `redis:7`, `postgres:16.4`, `mysql:8.0`: a name and its version, as image tags and dependency lists
+ * write them. With no slash before it such a number is no address to a scheme other than a web one
+ * (`http:127.1`, which browsers read as `http://127.1`, `http:0x7f.1` and `mysql://127.1` still are).
+ */
+const VERSION = /^\d{1,4}(?:\.\d{1,4}){0,2}$/;
+
 function ssrfFindings(url: UrlParts, leading: boolean, out: Finding[], loopbackWeb = LOOPBACK_WEB): void {
   const protocolStrength = Object.hasOwn(PROTOCOL_SCHEMES, url.scheme) ? PROTOCOL_SCHEMES[url.scheme] : undefined;
+  const version = slashes(url.separator) === 0 && url.scheme !== "" && !WEB_SCHEMES.has(url.scheme) && VERSION.test(url.host);
   // Inside a value only metadata hosts and odd notations count: most hosts there need no closer look.
-  const verdict = leading || EMBEDDED_WORTH_JUDGING.test(url.host) ? judgeHost(url.host) : null;
+  const verdict = !version && (leading || EMBEDDED_WORTH_JUDGING.test(url.host)) ? judgeHost(url.host) : null;
   const web = url.scheme === "" || WEB_SCHEMES.has(url.scheme);
   const { start, end } = url;
   if (protocolStrength !== undefined && (leading || protocolStrength >= 0.85)) {
@@ -560,6 +568,17 @@ function hiddenClimb(text: string, url: UrlParts): boolean {
 }
 
 /**
+ * Three words after `///` and nothing else: a what3words location (`///filled.count.soap`), no host,
+ * unless the last word is one of the top-level domains most hosts end in (`///evil.example.com`).
+ */
+const THREE_WORDS = /^[a-z]{2,}\.[a-z]{2,}\.(?!(?:com|net|org|io|co|info|biz|xyz|me|app|dev|ru|cn|de|uk|jp|fr|br|in|us|eu|example|test|local|localhost|internal)$)[a-z]{2,}$/;
+
+/** A what3words address as a whole value (a map's or a delivery form's field); a redirect parameter still reads it as a host. */
+function threeWordAddress(text: string, url: UrlParts): boolean {
+  return url.scheme === "" && url.start === 0 && url.separator === "///" && url.end === text.length && THREE_WORDS.test(url.host);
+}
+
+/**
  * An absolute URL is what single sign-on and payment flows put in redirect parameters every day: weak,
  * and nothing at all in other parameters. A spelling that sends the browser to another host than the
  * one a validator reads is the attack in any parameter (no application needs one), strongest where
@@ -573,7 +592,7 @@ function redirectFindings(text: string, url: UrlParts, wrapped: boolean, nameWei
   const plain = nameWeight === 2;
   const lessIfWrapped = wrapped ? 0.05 : 0;
   // Outside redirect parameters an ambiguous authority is the SSRF reading's (above).
-  if (confusingSpelling(text, url, nameWeight > 0)) {
+  if (confusingSpelling(text, url, nameWeight > 0) && !(nameWeight === 0 && threeWordAddress(text, url))) {
     // `\\fileserver.corp.example\share` is also how Windows names a file share.
     const share = nameWeight === 0 && url.scheme === "" && url.separator === "\\\\";
     out.push(find("open-redirect", "obfuscated-url", (plain ? 0.85 : share ? 0.5 : 0.7) - lessIfWrapped, url.start, url.end));

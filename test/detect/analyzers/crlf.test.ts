@@ -30,6 +30,10 @@ describe("crlf analyzer", () => {
 
   test("mail header injection; a truncated UTF-16 line break counts", () => {
     expect(maxStrength(crlfAnalyzer, body("me@example.com\nBcc: list@example.net"))).toBeGreaterThanOrEqual(0.8);
+    // A reply's header block quoted after the text's first line is no header the value broke out of.
+    const reply = "Thanks, see below.\n\n-----Original Message-----\nFrom: Ann <ann@acme-corp.example>\nSent: Monday, 3 March 2026 10:00\nTo: Bob <bob@x.example>\nCc: team@acme-corp.example\nSubject: RE: invoice\n\nHi";
+    expect(maxStrength(crlfAnalyzer, body(reply))).toBe(0.5);
+    expect(maxStrength(crlfAnalyzer, leaf(reply))).toBe(0.7);
     expect(rules(crlfAnalyzer, leaf("x\u560a\u560dSet-Cookie: a=1"))).toEqual(["crlf.header-injection"]);
   });
 
@@ -38,7 +42,7 @@ describe("crlf analyzer", () => {
     expect(maxStrength(crlfAnalyzer, leaf("\r\nRCPT TO:<Postmaster>"))).toBe(0.85);
     // A parameter that starts with the break: proof, whichever protocol; inside its text, weaker.
     for (const v of ["\r\na001 STATUS INBOX (MESSAGES)", "\r\nA1 QUIT", "\r\nRETR 123", "\r\nTOP 1 2", "\r\nDATA", "\r\nlist 3"]) expect([v, maxStrength(crlfAnalyzer, leaf(v))]).toEqual([v, 0.85]);
-    for (const v of ["x\r\na001 SELECT Drafts", "x\r\nRETR 123"]) expect([v, maxStrength(crlfAnalyzer, leaf(v))]).toEqual([v, v.includes("a001") ? 0.7 : 0.6]);
+    for (const v of ["see x\r\na001 SELECT Drafts", "see x\r\nRETR 123"]) expect([v, maxStrength(crlfAnalyzer, leaf(v))]).toEqual([v, v.includes("a001") ? 0.7 : 0.6]);
     // A letter's lines have the words, not the protocol's syntax.
     expect(crlfAnalyzer.analyze(body("Hello,\r\nData is attached.\r\nTop 10 reasons\r\nlist of items\r\nHelp me please\r\nMail from: john"))).toEqual([]);
     expect(maxStrength(crlfAnalyzer, body("Dear team\r\nQuit smoking\r\nDATA\r\n"))).toBeLessThanOrEqual(0.5);
@@ -48,7 +52,9 @@ describe("crlf analyzer", () => {
     for (const v of ['INBOX\r\nA002 LIST "" *', "x\r\nA001 DELETE INBOX", "INBOX.Sent\r\nV100 CAPABILITY\r\nV101 FETCH 4791", "x\r\nb7 UID FETCH 1:* (FLAGS)", "x\r\nc1 STORE 4 +FLAGS (\\Deleted)", "x\r\na2 STATUS Sent (MESSAGES)"]) {
       expect([v, maxStrength(crlfAnalyzer, leaf(v))]).toEqual([v, 0.85]);
     }
-    expect(maxStrength(crlfAnalyzer, body("x\r\nA001 DELETE INBOX"))).toBe(0.7);
+    expect(maxStrength(crlfAnalyzer, body("see x\r\nA001 DELETE INBOX"))).toBe(0.7);
+    // A field of one token (a mailbox, an address) broken after it, then a command in the protocol's syntax: proof in a body too.
+    for (const v of ["INBOX\r\nA002 CREATE INBOX.pwned", "a@b.example\r\nDATA\r\n", "INBOX\r\nRETR 1"]) expect([v, maxStrength(crlfAnalyzer, body(v))]).toEqual([v, 0.85]);
     for (const v of ["Tasks\r\nA1 Create the report", "Plan\r\nB2 Search from 10:30 on", "Todo\r\nC3 Close the ticket today"]) expect([v, maxStrength(crlfAnalyzer, leaf(v))]).toEqual([v, 0.7]);
   });
 

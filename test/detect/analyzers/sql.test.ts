@@ -320,6 +320,10 @@ describe("sql analyzer: benign text stays benign", () => {
     "it's `x` and `y` -- ok",
     "Issue #42 is fixed, see page#section and more",
     "(2+3)*4 = 20",
+    // a formula's prime: the comparison ends in a name or a number, which leaves the application's quote open
+    "p' = 1 - p",
+    "a' = a * (1 - r)",
+    "n' = n + 1",
     "width=100 and height=100\x1b[m",
     "x (1=1) y",
     "sizes 10 like 12, and more",

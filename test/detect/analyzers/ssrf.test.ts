@@ -29,6 +29,11 @@ describe("ssrf analyzer: where a URL points", () => {
     expect(judgeHost("7147006462")?.odd).toBe(true);
   });
 
+  test("a name and a version with no slash between (an image tag) is no address; an odd notation with or without slashes is", () => {
+    for (const text of ["postgres:16", "redis:7.4", "mysql:8.0", "postgres:16.4"]) expect([text, ssrfAnalyzer.analyze(leaf(text))]).toEqual([text, []]);
+    for (const text of ["http:2130706433", "mysql://127.1", "dict:2130706433:6379"]) expect([text, rules(ssrfAnalyzer, leaf(text))]).toEqual([text, expect.arrayContaining(["ssrf.ip-notation"])]);
+  });
+
   test("metadata, odd notations and protocol schemes are strong", () => {
     expect(maxStrength(ssrfAnalyzer, leaf("http://169.254.169.254/latest/meta-data/"))).toBeGreaterThanOrEqual(0.9);
     expect(maxStrength(ssrfAnalyzer, leaf("http://metadata.google.internal/computeMetadata/v1/"))).toBeGreaterThanOrEqual(0.9);
@@ -248,6 +253,10 @@ describe("ssrf analyzer: open redirects", () => {
     }
     // `\\host\share` is also a Windows file share.
     expect(maxStrength(ssrfAnalyzer, redirect("\\\\fileserver.corp.example\\reports", "q"))).toBe(0.5);
+    // A what3words location is three words after `///`, no host, unless a redirect parameter holds it or the last word is a common top-level domain.
+    for (const text of ["///filled.count.soap", "///index.home.raft"]) expect([text, ssrfAnalyzer.analyze(redirect(text, "q"))]).toEqual([text, []]);
+    expect(maxStrength(ssrfAnalyzer, redirect("///filled.count.soap", "next"))).toBe(0.85);
+    for (const text of ["///evil.example.com", "///a.b.c/x", "///evil.example"]) expect([text, maxStrength(ssrfAnalyzer, redirect(text, "q"))]).toEqual([text, 0.7]);
   });
 
   test("a confusing spelling is an attack in a cookie or a route's path segment too; a plain URL there, and any header, give nothing", () => {
