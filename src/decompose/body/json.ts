@@ -89,14 +89,55 @@ function walk(sink: LeafSink, value: unknown, path: string, name: string, base: 
     }
     return true;
   }
-  for (const key in value as Record<string, unknown>) {
-    const child = (value as Record<string, unknown>)[key];
+  const record = value as Record<string, unknown>;
+  const pair = pairName(record);
+  const wrapped = typedWrapper(record);
+  for (const key in record) {
+    const child = record[key];
     const childPath = `${path}.${key}`;
     if (!sink.key(base.location, childPath, key, base.encodings, base.layer)) return false;
     if ((graphqlDepth === 0 || graphqlDepth === 1) && key === "query" && typeof child === "string" && looksLikeGraphql(child)) {
       if (addGraphqlLeaves(sink, child, { ...base, path: childPath, name: key })) continue;
     }
-    if (!walk(sink, child, childPath, key, base, -1)) return false;
+    const childName = wrapped ? name : pair !== null && (key === "value" || key === "Value") ? pair : key;
+    if (!walk(sink, child, childPath, childName, base, -1)) return false;
   }
   return true;
 }
+
+/**
+ * A name–value pair, `{"key": "db.statement", "value": ...}` or `{"name": "password", "value": ...}`:
+ * how OpenTelemetry's attributes, Kubernetes' environment, AWS's tags, HAR files and form builders
+ * list named values. The application reads the value under the pair's name, so its leaves carry that
+ * name (the path stays the document's). Null when the object is no such pair.
+ */
+function pairName(record: Record<string, unknown>): string | null {
+  let keys = 0;
+  let name: unknown;
+  let hasValue = false;
+  for (const key in record) {
+    if (++keys > 3) return null;
+    if (key === "key" || key === "name" || key === "Key" || key === "Name") name = record[key];
+    else if (key === "value" || key === "Value") hasValue = true;
+  }
+  return hasValue && typeof name === "string" && name.length > 0 && name.length <= MAX_PAIR_NAME ? name : null;
+}
+
+/** Longer names are text, not a field's name. */
+const MAX_PAIR_NAME = 64;
+
+/**
+ * Protobuf's JSON wraps a value in an object whose one key says its type (`{"stringValue": "..."}`:
+ * OpenTelemetry's AnyValue, Firestore's and Google APIs' Value): the value inside is the field the
+ * wrapper stands for, known by that field's name.
+ */
+function typedWrapper(record: Record<string, unknown>): boolean {
+  let only: string | undefined;
+  for (const key in record) {
+    if (only !== undefined) return false;
+    only = key;
+  }
+  return only !== undefined && TYPED_WRAPPER.test(only);
+}
+
+const TYPED_WRAPPER = /^(?:string|int|double|bool|bytes|integer|boolean|timestamp|reference|array|kvlist|map)Value$/;

@@ -12,7 +12,7 @@
  *   compares with a single `=`), and mongo shell calls (`db.users.find(`).
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { finding } from "./text.ts";
+import { finding, reportsStatement } from "./text.ts";
 
 const find = (rule: string, strength: number, start: number, end: number): Finding => finding("nosqli", `nosql.${rule}`, strength, start, end);
 
@@ -139,7 +139,7 @@ export const nosqlAnalyzer: Analyzer = {
   name: "nosql",
   analyze(input: AnalyzerInput): Finding[] {
     const text = input.text;
-    if (typeof text !== "string" || text.length < 3) return [];
+    if (typeof text !== "string" || text.length < 3 || reportsStatement(input)) return [];
     const out: Finding[] = [];
     const dollar = text.indexOf("$") >= 0;
     if (input.kind === "key") {

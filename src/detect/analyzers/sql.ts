@@ -11,7 +11,7 @@ import { appendedProbeRule, closureRules, comparedConstantsRule, findClosure } f
 import { constructRules } from "./sql/constructs.ts";
 import type { Report } from "./sql/report.ts";
 import { COMMENT_HASH, escapedFirstQuote, HASH_NO_COMMENT, K, PLAIN_LITERAL, SqlTokens, tokenize } from "./sql/tokens.ts";
-import { asciiSet, isSpaceCode, judgePath, partitionPoint, strongestPerRule } from "./text.ts";
+import { asciiSet, isSpaceCode, judgePath, partitionPoint, reportsStatement, strongestPerRule } from "./text.ts";
 
 /**
  * Characters SQL injection cannot do without, but for a few keyword-only constructs (`1 UNION SELECT
@@ -216,6 +216,7 @@ export const sqlAnalyzer: Analyzer = {
     // A Referer's path is a header's too: a probe appended to it is no sentence's end. Its query's
     // parameters are the site's own (a search's words), read as any query's.
     const inHeader = input.location === "header" && !SOURCE_QUERY.test(input.path);
+    if (reportsStatement(input)) return NONE;
     return input.kind === "path" ? judgePath(input.text, SEGMENT_BREAK, (segment) => analyzeSql(segment, inHeader)) : analyzeSql(input.text, inHeader);
   },
 };

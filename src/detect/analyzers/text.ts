@@ -141,3 +141,16 @@ export function routeTailSlashes(path: string): number[] {
   for (let end = path.lastIndexOf("/"); end > 0 && out.length < ROUTE_TAIL_SEGMENTS; end = path.lastIndexOf("/", end - 1)) out.push(end);
   return out;
 }
+
+/** The statement fields of tracing and logging conventions (OpenTelemetry, Datadog), lower case. */
+const REPORTED_STATEMENTS = new Set(["db.statement", "db.query.text", "db.query", "sql.query"]);
+const REPORTED_STATEMENT_PATH = /(?:^|[.\]])(?:db\.statement|db\.query\.text|db\.query|sql\.query)$/i;
+
+/**
+ * A field where instrumentation reports the statement a database ran (`db.statement`, as a key, a
+ * nested path or an attribute pair's name): trace and log shippers send SQL and Mongo queries there on
+ * every span, and the collector that receives them runs none. The SQL and NoSQL analyzers leave it.
+ */
+export function reportsStatement(input: { name: string; path: string }): boolean {
+  return REPORTED_STATEMENTS.has(input.name.toLowerCase()) || REPORTED_STATEMENT_PATH.test(input.path);
+}

@@ -25,6 +25,20 @@ describe("JSON leaves", () => {
     expect(leafAt(s.leaves, "body.json[0].ids[0]").name).toBe("ids");
   });
 
+  test("a name-value pair's value is known by the pair's name; a typed wrapper's by the field it stands for", () => {
+    const s = sink();
+    addJsonLeaves(s, { attributes: [{ key: "db.statement", value: { stringValue: "SELECT 1" } }], env: [{ name: "PASSWORD", value: "x" }], Tags: [{ Key: "team", Value: "ops" }], fields: { title: { stringValue: "hi" } } }, base);
+    expect(leafAt(s.leaves, "body.json.attributes[0].value.stringValue").name).toBe("db.statement");
+    expect(leafAt(s.leaves, "body.json.env[0].value").name).toBe("PASSWORD");
+    expect(leafAt(s.leaves, "body.json.Tags[0].Value").name).toBe("team");
+    expect(leafAt(s.leaves, "body.json.fields.title.stringValue").name).toBe("title");
+    // Not a pair: more keys, a name that is no string or is text, no value.
+    const t = sink();
+    addJsonLeaves(t, { a: { name: "n", value: "v", x: "1", y: "2" }, b: { name: 5, value: "v" }, c: { name: "x".repeat(65), value: "v" }, d: { name: "n", label: "v" } }, base);
+    expect(["a", "b", "c"].map((k) => leafAt(t.leaves, `body.json.${k}.value`).name)).toEqual(["value", "value", "value"]);
+    expect(leafAt(t.leaves, "body.json.d.label").name).toBe("label");
+  });
+
   test("nesting past the depth limit is flagged too-deep and gives no document", () => {
     const s = sink({ limits: { maxDepth: 32 } });
     expect(parseJsonLimited(s, `${"[".repeat(33)}"x"${"]".repeat(33)}`)).toBeUndefined();

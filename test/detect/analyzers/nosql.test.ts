@@ -43,6 +43,12 @@ describe("nosql analyzer", () => {
     expect(maxStrength(nosqlAnalyzer, leaf('{"age":{"$gt":0},"password":{"$ne":1}}'))).toBe(0.85);
   });
 
+  test("a trace's statement field reports a query the database ran", () => {
+    const text = 'db.orders.find({"status":"open","$where":"this.a > 1"})';
+    expect(nosqlAnalyzer.analyze(leaf(text, { name: "db.statement", path: "body.json.attributes[0].value.stringValue" }))).toEqual([]);
+    expect(maxStrength(nosqlAnalyzer, leaf(text, { name: "q", path: "body.json.q" }))).toBeGreaterThan(0);
+  });
+
   test("prices, SQL tautologies and code prose are no finding", () => {
     for (const text of ["$100 off", "a=1&b=2", "' or 1=1 --", "if (a || b) { run(); }", "Tom & Jerry; again", "{\"price\": \"$5\"}"]) {
       expect([text, nosqlAnalyzer.analyze(leaf(text))]).toEqual([text, []]);

@@ -352,6 +352,17 @@ describe("sql analyzer: benign text stays benign", () => {
   }
 });
 
+describe("sql analyzer: where instrumentation reports a statement", () => {
+  test("a trace's or log's statement field holds SQL by design: by its name, a pair's name or a nested path", () => {
+    const at = (name: string, path: string) => sqlAnalyzer.analyze({ text: "SELECT * FROM users WHERE id = 1 UNION SELECT password FROM admins", location: "body", path, name, kind: "value" });
+    expect(at("db.statement", "body.json.attributes[1].value.stringValue")).toEqual([]);
+    expect(at("statement", "body.json[0].db.statement")).toEqual([]);
+    expect(at("db.query.text", "body.json.db.query.text")).toEqual([]);
+    expect(at("statement", "body.json.statement").length).toBeGreaterThan(0);
+    expect(at("comment", "body.json.comment").length).toBeGreaterThan(0);
+  });
+});
+
 describe("sql analyzer: typographic quotes and dashes, `+` for spaces in paths", () => {
   const pathStrength = (path: string) => Math.max(0, ...sqlAnalyzer.analyze({ text: path, location: "path", path: "path", name: "", kind: "path" }).map((f) => f.strength));
 
