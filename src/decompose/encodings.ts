@@ -61,7 +61,9 @@ export const expandEncodings: Expander = (sink, leaf, layer) => {
     const doc = leaf.kind === "text" && layer === 0 ? undefined : parseJsonLimited(sink, text);
     if (doc !== undefined && typeof doc === "object" && doc !== null) {
       if (atLimit) return sink.flag("too-deep");
-      addJsonLeaves(sink, doc, { location: leaf.location, path: `${leaf.path}~json`, name: leaf.name, ...next("json") });
+      // GraphQL's multipart uploads carry the operation as JSON in a form field (`operations`), as do
+      // forms that post one: a top-level `query` that parses as GraphQL is read as a document there too.
+      addJsonLeaves(sink, doc, { location: leaf.location, path: `${leaf.path}~json`, name: leaf.name, ...next("json") }, { graphql: true });
       return;
     }
     // JSON that JSON.parse refuses and a lenient parser reads (Python's NaN, Jackson's trailing tokens,

@@ -242,6 +242,12 @@ describe("expandEncodings", () => {
     expect(leafAt(s.leaves, "query.q~json.list[0]").text).toBe("<img src=x onerror=alert(1)>");
   });
 
+  test("JSON in a parameter whose top-level query is GraphQL (a multipart upload's operations) gives a GraphQL document", () => {
+    const s = expand(JSON.stringify({ query: "query { __schema { types { name } } }", variables: { id: "1" } }));
+    expect(leafAt(s.leaves, "query.q~json.query", "graphql").text).toBe("query { __schema { types { name } } }");
+    expect(leafAt(s.leaves, "query.q~json.query", "graphql").kind).toBe("graphql");
+  });
+
   test("a URL in a value keeps its leaf and gets its query parameters as children", () => {
     const s = expand("https://evil.example/cb?next=%2F%2F169.254.169.254%2Flatest&x=1");
     expect(leafAt(s.leaves, "query.q").text).toStartWith("https://evil.example/cb");

@@ -21,8 +21,11 @@ interface Pattern {
 /** A class of the Java platform by its full name (`java.util.PriorityQueue`): how XStream names an element. */
 const JAVA_PLATFORM_CLASS = String.raw`(?:java|javax|jdk|sun|com\.sun)(?:\.[\w$]+){2,}`;
 
-/** A base64 token starts here: not in the middle of another one. */
-const B64_START = "(?<![A-Za-z0-9+/])";
+/**
+ * A base64 token starts here: not in the middle of another one, base64url's (`_`, `-`) included, where
+ * a header's four characters turn up by chance (`…N0_gAJj7dYc…` in a random cookie's ciphertext).
+ */
+const B64_START = "(?<![A-Za-z0-9+/_-])";
 
 /**
  * The classes Ruby gadget chains are made of (RubyGems' and Net's, which run a command when read back),

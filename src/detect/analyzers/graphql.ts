@@ -74,24 +74,40 @@ const CONNECTION_FIELDS = new Set(["edges", "node", "nodes", "children", "parent
 /** One directive this often on one field. */
 const DIRECTIVE_REPEATS = 5;
 
-/** Whether some field appears CYCLE_REPEATS times among its own ancestors, or carries a directive DIRECTIVE_REPEATS times. */
-function exhausting(set: SelectionSetNode | undefined, path: Map<string, number>, depth = 0): "cycle" | "directives" | null {
+/**
+ * Whether fields repeat their ancestors' names CYCLE_REPEATS - 1 times on one path (one field nested
+ * in itself eight times, `friends{friends{...}}`, or two taking turns, `posts{author{posts{...}}}`), or
+ * one carries a directive DIRECTIVE_REPEATS times. `repeats`: how often the path so far repeated a name.
+ */
+function exhausting(set: SelectionSetNode | undefined, path: Map<string, number>, depth = 0, repeats = 0): "cycle" | "directives" | null {
   if (!set || depth > MAX_SELECTION_DEPTH) return null;
   for (const sel of set.selections) {
     const directives = new Map<string, number>();
     for (const d of sel.directives ?? []) directives.set(d.name.value, (directives.get(d.name.value) ?? 0) + 1);
     if (largest(directives) >= DIRECTIVE_REPEATS) return "directives";
     if (sel.kind !== Kind.FIELD) {
-      const inner = sel.kind === Kind.INLINE_FRAGMENT ? exhausting(sel.selectionSet, path, depth + 1) : null;
+      const inner = sel.kind === Kind.INLINE_FRAGMENT ? exhausting(sel.selectionSet, path, depth + 1, repeats) : null;
       if (inner) return inner;
       continue;
     }
     const name = sel.name.value;
-    const seen = CONNECTION_FIELDS.has(name.toLowerCase()) ? 0 : (path.get(name) ?? 0) + 1;
-    if (seen >= CYCLE_REPEATS) return "cycle";
-    if (seen) path.set(name, seen);
-    const inner = exhausting(sel.selectionSet, path, depth + 1);
-    if (seen) path.set(name, seen - 1);
+    // A leaf that repeats an ancestor's name ends the path one repeat further.
+    if (!sel.selectionSet) {
+      if (path.has(name) && repeats + 1 >= CYCLE_REPEATS - 1) return "cycle";
+      continue;
+    }
+    if (CONNECTION_FIELDS.has(name.toLowerCase())) {
+      const inner = exhausting(sel.selectionSet, path, depth + 1, repeats);
+      if (inner) return inner;
+      continue;
+    }
+    const before = path.get(name) ?? 0;
+    const total = repeats + (before > 0 ? 1 : 0);
+    if (total >= CYCLE_REPEATS - 1) return "cycle";
+    path.set(name, before + 1);
+    const inner = exhausting(sel.selectionSet, path, depth + 1, total);
+    if (before) path.set(name, before);
+    else path.delete(name);
     if (inner) return inner;
   }
   return null;
@@ -152,19 +168,21 @@ function fragmentBomb(doc: DocumentNode): "cycle" | "expansion" | null {
 const OPENING_FIELD = /(?<!\w)([_A-Za-z]\w*)\s*(?:\([^(){}]*\)\s*)?\{/g;
 
 /**
- * Cheap signs a document may nest a cycle or repeat a directive: one field name opening a selection
- * set CYCLE_REPEATS times, or that many `@`. Other documents are not parsed again.
+ * Cheap signs a document may nest a cycle or repeat a directive: field names opening a selection set
+ * again CYCLE_REPEATS - 1 times in all (one name eight times, or two names four times each), or that
+ * many `@`. Other documents are not parsed again.
  */
 function mayExhaust(s: string): boolean {
   let ats = 0;
   for (let i = s.indexOf("@"); i !== -1 && ats < DIRECTIVE_REPEATS; i = s.indexOf("@", i + 1)) ats++;
   if (ats >= DIRECTIVE_REPEATS) return true;
-  const opened = new Map<string, number>();
+  const opened = new Set<string>();
+  let again = 0;
   for (const m of s.matchAll(OPENING_FIELD)) {
     if (CONNECTION_FIELDS.has(m[1]!.toLowerCase())) continue;
-    const n = (opened.get(m[1]!) ?? 0) + 1;
-    if (n >= CYCLE_REPEATS) return true;
-    opened.set(m[1]!, n);
+    if (opened.has(m[1]!)) {
+      if (++again >= CYCLE_REPEATS - 1) return true;
+    } else opened.add(m[1]!);
   }
   return false;
 }

@@ -35,6 +35,10 @@ describe("GraphQL analyzer", () => {
     const nested = (field: string, n: number) => `query { user(id: 1) { ${`${field} { `.repeat(n)}id${" }".repeat(n)} } }`;
     expect(strongest(graphqlAnalyzer, nested("friends", 8), { kind: "graphql" })!).toMatchObject({ class: "scanner", rule: "graphql.cyclic-query", strength: 0.85 });
     expect(doc(nested("friends", 7))).toBe(0);
+    // Two fields taking turns, each seven times: twelve repeats on one path.
+    const alternating = `query { ${"posts { author { ".repeat(7)}id${" } }".repeat(7)} }`;
+    expect(strongest(graphqlAnalyzer, alternating, { kind: "graphql" })?.rule).toBe("graphql.cyclic-query");
+    expect(doc(`query { ${"posts { author { ".repeat(3)}id${" } }".repeat(3)} }`)).toBe(0);
     expect(strongest(graphqlAnalyzer, `{ me { name${" @include(if: true)".repeat(5)} } }`, { kind: "graphql" })!.rule).toBe("graphql.directive-overload");
     expect(doc("{ me { name @include(if: $a) @skip(if: $b) avatar @include(if: $a) } }")).toBe(0);
     // Relay's connections and the trees a page walks nest by design; one field under many parents is no cycle.
