@@ -69,11 +69,14 @@ const INTERNAL_SUFFIXES = [".internal", ".cluster.local", ".svc"];
 const ADDRESS_NAME_SERVICES = [".nip.io", ".sslip.io", ".xip.io", ".rbndr.us", ".1u.ms", ".traefik.me"];
 /** An address spelt in a name: four decimal parts joined by dots or dashes, or eight hex digits as one label part. */
 const SPELT_ADDRESS = /(?:^|[.-])(?:(\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-](\d{1,3})|([0-9a-f]{8}))(?=[.-]|$)/g;
+const MAX_DNS_NAME = 253;
 const TARGET_RANK: Record<Target, number> = { public: 0, internal: 1, loopback: 2, metadata: 3 };
 
 /** The most inward-pointing of the addresses a wildcard or rebinding service's name spells; public when none. */
 function speltTarget(name: string, service: string): Target {
   let worst: Target = "public";
+  // A DNS name is 253 characters at most: a longer one resolves nowhere.
+  if (name.length > MAX_DNS_NAME) return worst;
   SPELT_ADDRESS.lastIndex = 0;
   const labels = name.slice(0, -service.length);
   for (let m = SPELT_ADDRESS.exec(labels); m; m = SPELT_ADDRESS.exec(labels)) {
@@ -701,12 +704,23 @@ function routedHostFindings(text: string, forwarded: boolean): Finding[] {
   return out;
 }
 
+/**
+ * A redirect target that starts with `@` or `.` and then a host (`@evil.example`, `.evil.example/x`):
+ * an application that puts its own origin before the target (`"https://shop.example" + next`) sends the
+ * browser to `https://shop.example@evil.example` (userinfo, then the attacker's host) or to a name under
+ * the attacker's domain. An honest target is a path or a whole URL.
+ */
+const JOINED_TARGET = /^[@.]((?:[a-z0-9-]{1,63}\.){1,8}[a-z]{2,63})(?=[/?#:]|$)/i;
+
 export const ssrfAnalyzer: Analyzer = {
   name: "ssrf",
   analyze(input: AnalyzerInput): Finding[] {
     const text = input.text;
     if (typeof text !== "string" || text.length < 3) return [];
     if (input.location === "header" && ROUTED_HOST_PATH.test(input.path)) return routedHostFindings(text, input.path === "header.forwarded");
+    const redirectTarget = input.kind === "value" && (input.location === "query" || input.location === "body") && redirectNameWeight(input.name) === 2;
+    const joined = redirectTarget ? JOINED_TARGET.exec(text) : null;
+    if (joined && looksLikeHost(joined[1]!)) return [find("open-redirect", "joined-host", 0.85, 0, joined[0].length)];
     if (!mayHoldUrl(text) || (input.location === "header" && REFERRER_PATH.test(input.path))) return [];
     const out: Finding[] = [];
     const leading = leadingUrl(text);

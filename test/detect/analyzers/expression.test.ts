@@ -37,6 +37,16 @@ describe("expression analyzer: template injection", () => {
     expect(top(text)).toBeGreaterThanOrEqual(0.8);
   });
 
+  test("OGNL's context map called, Velocity's reference walked to reflection, Thymeleaf's preprocessing, FreeMarker's special variables", () => {
+    const rule = (text: string) => analyze(text).map((f) => f.rule);
+    expect(rule("redirect:${#req=#context.get('co'+'m.open'+'symphony.xwork2.dispatcher.HttpServletRequest'),#req.getRealPath('/')}")).toContain("expression.ognl-context");
+    expect(rule("$request.getClass().getClassLoader()")).toContain("expression.velocity-reflection");
+    expect(rule("$!{foo.bar.getClass().forName('x')}")).toContain("expression.velocity-reflection");
+    expect(rule('__|$${#response.setHeader("X","1")}|__::')).toContain("expression.thymeleaf-preprocess");
+    expect(rule("${.data_model?keys}")).toContain("expression.freemarker-special-variable");
+    for (const text of ["#context .item { color: red }", "Price $price.total for $user.name", 'this.getClass().getClassLoader().getResource("x")', "${data_model}", "__init__::x"]) expect([text, top(text)]).toEqual([text, 0]);
+  });
+
   test("a short polyglot of three engines' delimiters is a probe for which engine runs", () => {
     expect(analyze(`\${{<%[%'"}}%\\.`).map((f) => f.rule)).toEqual(["expression.template-probe"]);
     expect(top("{{=<% ${ #{")).toBe(0.8);

@@ -242,6 +242,13 @@ describe("ssrf analyzer: open redirects", () => {
     }
   });
 
+  test("a redirect target that starts with @ or . and a host is joined to the application's own origin", () => {
+    for (const [text, name] of [["@evil.example.com", "next"], [".evil.example.com/x", "return_to"], ["@evil.example", "redirect_uri"]]) {
+      expect([text, rules(ssrfAnalyzer, redirect(text, name)), maxStrength(ssrfAnalyzer, redirect(text, name))]).toEqual([text, ["redirect.joined-host"], 0.85]);
+    }
+    for (const [text, name] of [["@evil.example.com", "q"], ["@me", "next"], [".htaccess", "next"], ["/account", "next"]]) expect([text, ssrfAnalyzer.analyze(redirect(text, name))]).toEqual([text, []]);
+  });
+
   test("a confusing spelling is an attack in any parameter; a plain URL there is nothing", () => {
     for (const text of ["/\\evil.example", "///evil.example/", "//a.example@evil.example/", "\\/\\/evil.example/", "//https://evil.example/", "/\t/evil.example", "https:evil.example"]) {
       expect([text, rules(ssrfAnalyzer, redirect(text, "q")), maxStrength(ssrfAnalyzer, redirect(text, "q"))]).toEqual([text, ["redirect.obfuscated-url"], 0.7]);

@@ -34,6 +34,7 @@ function matchingClose(s: string, i: number, open: string, close: string): numbe
 const MUSTACHE = 1 << 0, STATEMENT = 1 << 1, DOLLAR = 1 << 2, HASH = 1 << 3, SELECTION = 1 << 4, OGNL = 1 << 5;
 const SCRIPTLET = 1 << 6, INLINE = 1 << 7, RAZOR = 1 << 8, VELOCITY = 1 << 9, PERL = 1 << 10, TYPE = 1 << 11;
 const NEW = 1 << 12, ASSIGN = 1 << 13, MEMBER_ACCESS = 1 << 14, STATIC_MEMBER = 1 << 15, PHP = 1 << 16, SMARTY = 1 << 17;
+const REFERENCE = 1 << 18;
 
 /** The marks of the constructs below present in s: a character and the one before it. */
 function marksOf(s: string): number {
@@ -51,6 +52,7 @@ function marksOf(s: string): number {
         break;
       case 36 /* $ */:
         if (c === 123) marks |= DOLLAR;
+        else if (c === 33 || isAsciiLetter(c)) marks |= REFERENCE;
         break;
       case 35 /* # */:
         if (c === 123) marks |= HASH;
@@ -168,6 +170,18 @@ const SIGNATURES: [RegExp, string, number, number][] = [
   [/[<[]#assign\b/gi, "freemarker-assign", 0.6, ASSIGN],
   // OGNL: the member-access switch Struts exploits, and static members `@java.lang.Runtime@getRuntime()`.
   [/#_memberAccess|@ognl\.OgnlContext@|#context\s*\[\s*['"]xwork/gi, "ognl-member-access", 0.95, MEMBER_ACCESS],
+  // OGNL's context map read for the request or response objects (`#context.get('com.opensymphony…')`,
+  // `#resp=#context[…]`, Struts' S2-016 after `redirect:`): a CSS id (`#context .item`) is no call.
+  [/#context\s*(?:\.\s*get\s*\(|\[)/gi, "ognl-context", 0.9, MEMBER_ACCESS],
+  // Velocity's reference walked to Java's reflection (`$request.getClass().getClassLoader()`, also
+  // `$!{x.getClass()}`): the way from a template's object to any class.
+  [/\$!?\{?[A-Za-z_]\w{0,40}(?:\s*\.\s*[A-Za-z_]\w{0,40}(?:\s*\([^()]{0,64}\))?){0,4}\s*\.\s*getClass\s*\(\s*\)/g, "velocity-reflection", 0.9, REFERENCE],
+  // Thymeleaf's preprocessing in a view name or fragment selector (`__${…}__::.x`, `__|$${…}|__::`):
+  // the expression runs while the view is resolved (Spring view manipulation).
+  [/__\s*\|?\s*\$\$?\{[^{}]{1,200}\}\s*\|?\s*__\s*(?:::|\.)/g, "thymeleaf-preprocess", 0.9, DOLLAR],
+  // FreeMarker's special variables, which only a template reads: the data model, the globals, the
+  // namespaces (`${.data_model?keys}`, `${.vars}`): what a scan reads to learn the engine and its objects.
+  [/\$\{\s*\.(?:data_model|globals|main|namespace|vars|locals|current_template_name|main_template_name|template_name|api_builtin_enabled|version)\b/g, "freemarker-special-variable", 0.85, DOLLAR],
   [/@(?:java|javax|ognl|org|com|sun)(?:\.[\w$]+)+@[\w$]+/gi, "ognl-static-member", 0.9, STATIC_MEMBER],
   [/\{\/?php\}/gi, "smarty-php", 0.85, PHP],
   // What a scan sends to learn whether Smarty renders the value: the engine's version, the template
