@@ -135,6 +135,11 @@ const VARIABLE_CALL = /(?:^|[\s;=(,{@!])@?\$+(?:\{[^}\n]{1,40}\}|[a-z_]\w{0,40})
 const QUOTED_CALLEE = new RegExp(`(?:["'(\\[]\\s*){1,2}(?:${DANGEROUS_CALLEE})\\s*(?:["')\\]]\\s*){1,2}(?:\\s*\\[\\s*\\d+\\s*\\])*\\s*(?:\\/\\*[^*]{0,40}\\*\\/\\s*)?\\(`, "gi");
 const BARE_ARGUMENT = /^\s*[\w.-]{1,40}\s*\)/;
 /**
+ * XSLT's call of a PHP function by name (`php:function('system','id')` in a stylesheet's `select`):
+ * how a stylesheet the client sends runs a command where PHP registered its functions for XSLT.
+ */
+const XSLT_PHP_FUNCTION = new RegExp(`php:function\\s*\\(\\s*["'](?:${DANGEROUS_CALLEE}|file_get_contents|file_put_contents|readfile|fopen|include|require)["']`, "i");
+/**
  * A callee spelled by PHP's bitwise NOT of a string of high bytes (`(~%8C%86%8C%8B%9A%92)(~%96%9B)` is
  * `system('id')`): a name that never shows a letter. Only PHP calls a negated string. The bytes as a
  * request's text holds them: Latin-1 or Windows-1252 characters, or the replacement character.
@@ -533,6 +538,7 @@ export const codeAnalyzer: Analyzer = {
       if (s.indexOf("(") !== -1) {
         phpCalls(s, out);
         phpDynamicCalls(s, out);
+        if (s.indexOf("php:function") !== -1) firstMatch(XSLT_PHP_FUNCTION, s, "code.php-call", 0.9, out);
         statementCall(s, out);
         if (s.indexOf("execute") !== -1) firstMatch(GROOVY_EXECUTE, s, "code.groovy-execute", 0.85, out);
       }
