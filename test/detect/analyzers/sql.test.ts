@@ -92,6 +92,8 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     // out of a backtick-quoted name that holds anything (a whole User-Agent): the name closed and compared with one opened again
     ["Mozilla/5.0 (X11; Linux) Firefox/5.0`=`Mozilla/5.0 (X11; Linux) Firefox/5.0` AND SLEEP(5) AND `Mozilla/5.0 (X11; Linux) Firefox/5.0`=`Mozilla/5.0", "sql.time", 0.9],
     ["a b`=`a b` AND 2030=3904 AND `a b`=`a b", "sql.tautology", 0.85],
+    // a comparison that ends in a literal of the other quote, which the next field's value closes (a login form's two fields)
+    ["'=\"or'", "sql.tautology", 0.6],
   ];
   for (const [text, rule, min] of attacks) {
     test(`${rule}: ${text}`, () => {

@@ -254,10 +254,10 @@ function comparisonRule(t: SqlTokens, c: Closure, at: number, report: Report): v
     if (chain && chain.compared && endsClause(t, chain.end)) report("tautology", 0.85, c.from, t.end(chain.end - 1));
     return;
   }
-  // At the value's end a quote's comparison must end in a literal the application's quote closes
-  // (`x'='x`); one that ends in a name or a number leaves that quote open, an error, and is a formula's
-  // prime (`p' = 1 - p`, `n' = n + 1`).
-  if (c.kind === "quote" && right >= t.count && !rejoined(t, c)) return;
+  // At the value's end a quote's comparison must end in a literal that the application's quote closes
+  // (`x'='x`) or that another field's value does (`'="or'`, twice in a login form); one that ends in a
+  // name or a number leaves that quote open, an error, and is a formula's prime (`p' = 1 - p`).
+  if (c.kind === "quote" && right >= t.count && t.kind(t.count - 1) !== K.STR) return;
   if (endsClause(t, right) && !insideOwnCall(t, c)) report("tautology", 0.6, c.from, t.end(right - 1));
 }
 
