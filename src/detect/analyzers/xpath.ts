@@ -7,7 +7,8 @@
  *   `[position()=1]`, `text()='x'` (jQuery's `.text()` is a method call, not this);
  * - axes: `child::node()`, `descendant-or-self::*`, `following-sibling::user`;
  * - predicates on a descendant path: `//user[@name=...]`, `//*[1]`;
- * - a predicate closed and a second path joined by the union: `'] | //user/*`;
+ * - a predicate closed and a second path joined by the union: `'] | //user/*`, or the path going on
+ *   from the selected node: `')]/../*`;
  * - a predicate made true for every node by an `or`: `[name='admin' or '1'='1']`.
  * Honest requests carry XPath too: click analytics record the clicked element's path
  * (`//*[@id="nav"]/li[position()=2]`), scraping APIs take selectors (`//div[contains(@class,'price')]`).
@@ -36,13 +37,19 @@ const PREDICATE = /(?:^|[^\w.:/%-])\/\/(?:\*|[A-Za-z_][\w.-]*)\[\s*(?:@|position
  */
 const UNION_BREAKOUT = /['"][\s)]*\]\s*\|\s*\/\/?(?:\*|[A-Za-z_][\w.-]*)/;
 /**
+ * `')]/../*[contains(.,'`, `"]//*`: a quoted string and the predicate it sat in closed, then the path
+ * going on from the selected node (its parent, every child, an attribute, a step with a predicate of
+ * its own) to read what the query never asked for.
+ */
+const PATH_BREAKOUT = /['"][\s)]*\]\s*\/\/?(?:\.\.|\*|@[\w*]|[A-Za-z_][\w.-]*\s*\[)/;
+/**
  * A predicate that an `or` makes true for every node: `[name/text()='admin' or '1'='1']`,
  * `[@id=5 or 1=1]`, `[x or true()]`. A selector picks nodes by what they hold; only an injected query
  * asks for all of them this way.
  */
 const PREDICATE_TAUTOLOGY = /\[[^\][]{0,200}?\bor\s+(?:'([^']{0,20})'\s*=\s*'\1'|"([^"]{0,20})"\s*=\s*"\2"|(\d{1,9})\s*=\s*\3(?![\w.])|true\s*\(\s*\))/i;
 /** Cheap check, one pass: something each construct below needs. */
-const XPATH_HINT = /\[[^\][]{0,200}?\bor\s|\(\s*(?:\)|name\s*\(|[/.@*]|child::|parent::|self::|descendant::|ancestor::)|::|\/\/[\w*][\w.-]*\[|\]\s*\|/;
+const XPATH_HINT = /\[[^\][]{0,200}?\bor\s|['"][\s)]*\]\s*\/|\(\s*(?:\)|name\s*\(|[/.@*]|child::|parent::|self::|descendant::|ancestor::)|::|\/\/[\w*][\w.-]*\[|\]\s*\|/;
 /**
  * Just before a construct: a quoted string (and any predicate or call it sat in) closed, then `or`,
  * `and` or `|`; or the union `|` alone, which joins a second path to the query.
@@ -114,6 +121,8 @@ export const xpathAnalyzer: Analyzer = {
     if (axis) out.push(find("axis", breakoutBefore(text, axis.index, unopened) ? 0.85 : 0.45, axis.index, axis.index + axis[0].length));
     const union = UNION_BREAKOUT.exec(text);
     const unopenedUnion = !union && unopened !== -1 ? UNOPENED_UNION.exec(text.slice(unopened)) : null;
+    const path = union ? null : PATH_BREAKOUT.exec(text);
+    if (path) out.push(find("path-breakout", 0.85, path.index, path.index + path[0].length));
     if (union) out.push(find("union-breakout", 0.85, union.index, union.index + union[0].length));
     else if (unopenedUnion) out.push(find("union-breakout", 0.85, unopened, unopened + unopenedUnion[0].length));
     const tautology = PREDICATE_TAUTOLOGY.exec(text);

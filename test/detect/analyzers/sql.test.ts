@@ -92,6 +92,13 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     // out of a backtick-quoted name that holds anything (a whole User-Agent): the name closed and compared with one opened again
     ["Mozilla/5.0 (X11; Linux) Firefox/5.0`=`Mozilla/5.0 (X11; Linux) Firefox/5.0` AND SLEEP(5) AND `Mozilla/5.0 (X11; Linux) Firefox/5.0`=`Mozilla/5.0", "sql.time", 0.9],
     ["a b`=`a b` AND 2030=3904 AND `a b`=`a b", "sql.tautology", 0.85],
+    // CREATE with its modifiers (PostgreSQL's C function is a command's way in), and CREATE EXTENSION
+    ["1;CREATE OR REPLACE FUNCTION sys(cstring) RETURNS int AS '/lib/libc.so.6', 'system' LANGUAGE 'c' STRICT--", "sql.stacked", 0.9],
+    ["1;CREATE TEMPORARY TABLE t(a text)--", "sql.stacked", 0.9],
+    ["1;CREATE EXTENSION dblink--", "sql.stacked", 0.8],
+    // IF on two constants (a sort order's boolean probe), or on the database's name read a character at a time
+    ["IF(1=1,name,price)", "sql.conditional-function", 0.85],
+    ["if(ascii(substr(database(),1,1))>64,name,price)", "sql.conditional-function", 0.85],
     // a comparison that ends in a literal of the other quote, which the next field's value closes (a login form's two fields)
     ["'=\"or'", "sql.tautology", 0.6],
   ];
@@ -322,6 +329,10 @@ describe("sql analyzer: benign text stays benign", () => {
     "it's `x` and `y` -- ok",
     "Issue #42 is fixed, see page#section and more",
     "(2+3)*4 = 20",
+    // a spreadsheet's IF on its cells, and prose that creates
+    '=IF(A1=1,"yes","no")',
+    "=IF(B2>100, B2*0.9, B2)",
+    "create or replace your profile photo",
     // a formula's prime: the comparison ends in a name or a number, which leaves the application's quote open
     "p' = 1 - p",
     "a' = a * (1 - r)",

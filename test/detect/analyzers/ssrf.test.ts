@@ -243,10 +243,10 @@ describe("ssrf analyzer: open redirects", () => {
   });
 
   test("a redirect target that starts with @ or . and a host is joined to the application's own origin", () => {
-    for (const [text, name] of [["@evil.example.com", "next"], [".evil.example.com/x", "return_to"], ["@evil.example", "redirect_uri"]]) {
+    for (const [text, name] of [["@evil.example.com", "next"], [".evil.example.com/x", "return_to"], ["@evil.example", "redirect_uri"]] as const) {
       expect([text, rules(ssrfAnalyzer, redirect(text, name)), maxStrength(ssrfAnalyzer, redirect(text, name))]).toEqual([text, ["redirect.joined-host"], 0.85]);
     }
-    for (const [text, name] of [["@evil.example.com", "q"], ["@me", "next"], [".htaccess", "next"], ["/account", "next"]]) expect([text, ssrfAnalyzer.analyze(redirect(text, name))]).toEqual([text, []]);
+    for (const [text, name] of [["@evil.example.com", "q"], ["@me", "next"], [".htaccess", "next"], ["/account", "next"]] as const) expect([text, ssrfAnalyzer.analyze(redirect(text, name))]).toEqual([text, []]);
   });
 
   test("a confusing spelling is an attack in any parameter; a plain URL there is nothing", () => {

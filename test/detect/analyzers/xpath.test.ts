@@ -46,6 +46,12 @@ describe("xpath analyzer", () => {
     expect(maxStrength(xpathAnalyzer, leaf("items[1] | total"))).toBe(0);
   });
 
+  test("a quoted string and its predicate closed, then the path going on from the selected node", () => {
+    for (const text of ["')]/../*[contains(.,'", '"]//*', "x']/@password", "a']/user[1]"]) expect([text, rules(xpathAnalyzer, leaf(text))]).toEqual([text, ["xpath.path-breakout"]]);
+    expect(maxStrength(xpathAnalyzer, leaf("')]/../*"))).toBe(0.85);
+    for (const text of ['tags["a"]/b', "['x']/y", "see arr['k']/2 for ratio"]) expect([text, xpathAnalyzer.analyze(leaf(text))]).toEqual([text, []]);
+  });
+
   test("a predicate an `or` makes true for every node is strong; a selector's `or` between real tests is not", () => {
     for (const text of ["//user[name/text()='admin' or '1'='1']", '//item[@id=5 or "a"="a"]', "/accounts/account[login='x' or 1=1]/password", "//*[x or true()]"]) {
       expect([text, rules(xpathAnalyzer, leaf(text)), maxStrength(xpathAnalyzer, leaf(text))]).toEqual([text, expect.arrayContaining(["xpath.predicate-tautology"]), 0.85]);

@@ -348,9 +348,20 @@ function conditionFunction(t: SqlTokens, i: number, report: Report): void {
   if (!test?.compared || t.kind(sig(t, test.end)) !== K.COMMA) return;
   const close = groupEnd(t, open);
   delayInBranches(t, test.end, close, report);
-  const literal = t.kind(first) === K.NUM || t.kind(first) === K.STR;
+  const isLiteral = (k: number) => t.kind(k) === K.NUM || t.kind(k) === K.STR;
+  const literal = isLiteral(first);
   const name = wordText(t.aux(i));
-  const strength = name === "elt" || name === "make_set" ? 0.85 : !literal ? 0 : name === "iif" ? 0.85 : inExpressionPosition(t, i) ? 0.7 : 0;
+  // `IF(1=1, name, price)` as a sort order, `IF(ASCII(SUBSTR(DATABASE(),1,1))>64, ...)`: two constants
+  // compared decide nothing a query needs, and a condition on the database's own name, user or version
+  // read a character at a time is blind extraction, wherever the call stands.
+  const right = sig(t, sig(t, first + 1) + 1);
+  const constant = literal && isLiteral(right) && sig(t, right + 1) === sig(t, test.end);
+  const probe = () => {
+    for (let k = first; k < test.end; k++) if (t.kind(k) === K.FUNC && flagsAt(t, k) & W.PROBE_FUNCTION) return true;
+    return false;
+  };
+  const ifLike = name === "if" || name === "iif";
+  const strength = name === "elt" || name === "make_set" || (ifLike && (constant || probe())) ? 0.85 : !literal ? 0 : name === "iif" ? 0.85 : inExpressionPosition(t, i) ? 0.7 : 0;
   if (strength > 0) report("conditional-function", strength, t.start(i), t.end(close - 1));
 }
 

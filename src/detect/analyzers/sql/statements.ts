@@ -10,10 +10,19 @@ import { W, wordText } from "./words.ts";
 const EXECUTE_TAKES = new Set(["as", "immediate", "procedure", "proc"]);
 
 /** What DROP, CREATE, ALTER and TRUNCATE act on. */
-const OBJECTS = new Set(["table", "database", "schema", "user", "view", "index", "trigger", "procedure", "function", "login"]);
+const OBJECTS = new Set(["table", "database", "schema", "user", "view", "index", "trigger", "procedure", "function", "login", "extension", "language"]);
+/** Words between CREATE and what it creates: `CREATE OR REPLACE FUNCTION`, `CREATE TEMPORARY TABLE`, `CREATE UNIQUE INDEX`. */
+const CREATE_MODIFIERS = new Set(["or", "replace", "temporary", "temp", "unique", "trusted"]);
 
 function wordAt(t: SqlTokens, i: number): string {
   return flagsAt(t, i) ? wordText(t.aux(i)) : "";
+}
+
+/** The word at a token in lower case, known to the word table or not (`temporary`, `extension`); "" for no word. */
+function plainWordAt(t: SqlTokens, i: number): string {
+  if (i >= t.count || (t.kind(i) !== K.WORD && !flagsAt(t, i))) return "";
+  const end = t.end(i);
+  return end - t.start(i) > 16 ? "" : t.text.slice(t.start(i), end).toLowerCase();
 }
 
 function isName(t: SqlTokens, i: number): boolean {
@@ -41,8 +50,11 @@ export function statementShape(t: SqlTokens, s: number): 0 | 1 | 2 {
       return isName(t, next) && wordAt(t, sig(t, next + 1)) === "set" ? 2 : 0;
     case "delete":
       return nextWord === "from" ? 2 : 0;
-    case "create":
-      return !OBJECTS.has(nextWord) ? 0 : t.kind(sig(t, sig(t, next + 1) + 1)) === K.OPEN ? 2 : 1;
+    case "create": {
+      let object = next;
+      for (let k = 0; k < 3 && CREATE_MODIFIERS.has(plainWordAt(t, object)); k++) object = sig(t, object + 1);
+      return !OBJECTS.has(plainWordAt(t, object)) ? 0 : t.kind(sig(t, sig(t, object + 1) + 1)) === K.OPEN ? 2 : 1;
+    }
     case "drop":
     case "alter":
     case "truncate":
