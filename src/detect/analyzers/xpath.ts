@@ -48,6 +48,16 @@ const PATH_BREAKOUT = /['"][\s)]*\]\s*\/\/?(?:\.\.|\*|@[\w*]|[A-Za-z_][\w.-]*\s*
  * asks for all of them this way.
  */
 const PREDICATE_TAUTOLOGY = /\[[^\][]{0,200}?\bor\s+(?:'([^']{0,20})'\s*=\s*'\1'|"([^"]{0,20})"\s*=\s*"\2"|(\d{1,9})\s*=\s*\3(?![\w.])|true\s*\(\s*\))/i;
+/**
+ * PATH_BREAKOUT where its quote is the value's first of that kind and no `[` comes before it: the string
+ * and the predicate it closes were the query's, not the value's own (a selector closes what it opens,
+ * `//*[@id="nav"]/li`).
+ */
+function pathBreakout(text: string): RegExpExecArray | null {
+  const m = PATH_BREAKOUT.exec(text);
+  return m && text.lastIndexOf("[", m.index) === -1 && text.indexOf(text[m.index]!) === m.index ? m : null;
+}
+
 /** Cheap check, one pass: something each construct below needs. */
 const XPATH_HINT = /\[[^\][]{0,200}?\bor\s|['"][\s)]*\]\s*\/|\(\s*(?:\)|name\s*\(|[/.@*]|child::|parent::|self::|descendant::|ancestor::)|::|\/\/[\w*][\w.-]*\[|\]\s*\|/;
 /**
@@ -121,7 +131,7 @@ export const xpathAnalyzer: Analyzer = {
     if (axis) out.push(find("axis", breakoutBefore(text, axis.index, unopened) ? 0.85 : 0.45, axis.index, axis.index + axis[0].length));
     const union = UNION_BREAKOUT.exec(text);
     const unopenedUnion = !union && unopened !== -1 ? UNOPENED_UNION.exec(text.slice(unopened)) : null;
-    const path = union ? null : PATH_BREAKOUT.exec(text);
+    const path = union ? null : pathBreakout(text);
     if (path) out.push(find("path-breakout", 0.85, path.index, path.index + path[0].length));
     if (union) out.push(find("union-breakout", 0.85, union.index, union.index + union[0].length));
     else if (unopenedUnion) out.push(find("union-breakout", 0.85, unopened, unopened + unopenedUnion[0].length));
