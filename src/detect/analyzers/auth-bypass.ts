@@ -39,9 +39,13 @@ const NO_ALGORITHM = /^\s*none\s*$/i;
 /**
  * A credential token's header (its first part) holding its own key (`~json.jwk.kty`: every JWK names
  * its type) or where to fetch one (`~json.jku`, `~json.x5u`), in the `Authorization` header, a header
- * named for a token or for authentication, or a cookie.
+ * named for a token or for authentication, or a cookie; and a URL to fetch the key from in a parameter or
+ * JSON member named for a token (`token`, `id_token`, `jwt`: how an API takes one in its body). A key
+ * carried along in a body is how proofs of possession work (OpenID4VCI's `proof.jwt`, DPoP), and a
+ * client assertion names its own key set by design: neither is this.
  */
 const TOKEN_KEY_PATH = /^(?:header\.(?:authorization|[\w-]*(?:token|auth)[\w-]*)|cookie\.[^~]*)~base64~json\.(?:jwk\.kty|jku|x5u)$/;
+const BODY_TOKEN_KEY_URL_PATH = /^(?:query|body)\.(?:.*[.~])?[\w-]*(?:token|jwt)(?:\[\d+\])?~base64~json\.(?:jku|x5u)$/i;
 const FETCHED_KEY = /^\s*https?:\/\//i;
 
 /** Headers that make some frameworks route to another path than the request line's. */
@@ -131,7 +135,7 @@ export const authBypassAnalyzer: Analyzer = {
       return [find("unsigned-token", 0.9, start, start + 4)];
     }
     if (name !== "kty" && name !== "jku" && name !== "x5u") return [];
-    if (!TOKEN_KEY_PATH.test(input.path) || (name !== "kty" && !FETCHED_KEY.test(input.text))) return [];
+    if (!(TOKEN_KEY_PATH.test(input.path) || BODY_TOKEN_KEY_URL_PATH.test(input.path)) || (name !== "kty" && !FETCHED_KEY.test(input.text))) return [];
     return [find("token-brings-key", 0.85, 0, input.text.length)];
   },
 };

@@ -588,16 +588,25 @@ function mayWrap(s: string): boolean {
   return /ssh2\./i.test(s);
 }
 
+/** What markup or CSS loads a resource from, just before its URL. */
+const LOADING_ATTRIBUTE = /(?:\b(?:src|href|data|background|poster)\s*=\s*["']?\s*|\burl\(\s*["']?\s*)$/i;
+/** A `file:` URL to a system location. */
+const SYSTEM_FILE_URL = /^file:\/\/(?:localhost)?\/+(?:(?:etc|proc|root|sys|dev|var|home|usr|boot)\/|[a-z]:[\\/](?:windows|boot\.ini|inetpub)\b)/i;
+
 function wrappers(s: string, input: AnalyzerInput, out: Finding[]): void {
   if (!mayWrap(s)) return;
   for (const m of s.matchAll(WRAPPER)) {
     const scheme = m[1]!.toLowerCase();
     const start = m.index + m[0].length - m[1]!.length - 3;
     const atStart = s.slice(0, start).trim() === "";
-    // `file://host/...` in prose is a link; `file:///etc/...` or `file://C:/` at a value's start is a read.
-    if (scheme === "file" && !(atStart && /^file:\/\/(?:\/|[a-z]:|localhost\/)/i.test(s.slice(start)))) continue;
+    // `file://host/...` in prose is a link; `file:///etc/...` or `file://C:/` at a value's start is a read,
+    // and so is a system location as the resource markup loads (`<image xlink:href="file:///etc/passwd">`,
+    // `url(file:///proc/self/environ)`), which a server that renders the markup (SVG to PNG, HTML to
+    // PDF) reads. A document pasted from a desktop loads the user's own files (`file:///C:/Users/...`).
+    const loaded = scheme === "file" && !atStart && LOADING_ATTRIBUTE.test(s.slice(Math.max(0, start - 24), start)) && SYSTEM_FILE_URL.test(s.slice(start, start + 40));
+    if (scheme === "file" && !loaded && !(atStart && /^file:\/\/(?:\/|[a-z]:|localhost\/)/i.test(s.slice(start)))) continue;
     let strength = WRAPPER_STRENGTH[scheme] ?? 0.8;
-    if (!atStart && input.kind !== "text") strength -= 0.1;
+    if (!atStart && !loaded && input.kind !== "text") strength -= 0.1;
     out.push(finding("traversal", "path.wrapper", strength, start, Math.min(s.length, start + m[1]!.length + 3 + 16)));
   }
 }

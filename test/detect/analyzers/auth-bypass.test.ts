@@ -58,6 +58,15 @@ describe("a token that brings the key to check it with", () => {
     expect(authFindings(request(`GET /api/me HTTP/1.1\r\nHost: a\r\nCookie: jwt=${token({ alg: "RS256", x5u: "http://attacker.example/cert.pem" }, "c2ln")}`)).map(([path, rule]) => [path, rule])).toEqual([["cookie.jwt~base64~json.x5u", "auth.token-brings-key"]]);
   });
 
+  test("a token that brings its key in a parameter or JSON member named for a token, as an API takes one in its body", () => {
+    const t = token({ alg: "RS256", x5u: "http://attacker.example/cert.pem" }, "c2ln");
+    const body = JSON.stringify({ id_token: t });
+    expect(authFindings(request(`POST /api/login HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`)).map(([path, rule]) => [path, rule])).toEqual([["body.json.id_token~base64~json.x5u", "auth.token-brings-key"]]);
+    expect(authFindings(request(`GET /a?q=${encodeURIComponent(JSON.stringify({ jwt: t }))} HTTP/1.1\r\nHost: a\r\n\r\n`)).map(([path, rule]) => [path, rule])).toEqual([["query.q~json.jwt~base64~json.x5u", "auth.token-brings-key"]]);
+    // A parameter named for something else holds no credential.
+    expect(authFindings(request(`GET /a?data=${t} HTTP/1.1\r\nHost: a\r\n\r\n`))).toEqual([]);
+  });
+
   test("a token naming its key by kid, a DPoP proof's own key, a key in the claims, and JWKS documents in the clear are nothing", () => {
     expect(authFindings(bearer({ alg: "RS256", typ: "JWT", kid: "2024-key-1" }))).toEqual([]);
     const proof = token({ typ: "dpop+jwt", alg: "ES256", jwk: { kty: "EC", crv: "P-256", x: "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs", y: "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA" } }, "c2ln");

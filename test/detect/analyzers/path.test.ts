@@ -86,6 +86,10 @@ describe("path analyzer", () => {
     }
     expect(s("file:///etc/passwd")).toBeGreaterThanOrEqual(0.85);
     expect(s("data:image/png;base64,iVBORw0KGgo=")).toBe(0);
+    // A system location as the resource markup or CSS loads: what a server that renders it reads.
+    for (const v of ['<svg><image xlink:href="file:///etc/passwd" width="9"/></svg>', "body{background:url(file:///proc/self/environ)}", "<img src='file:///C:/Windows/win.ini'>"]) expect([v, s(v, "doc")]).toEqual([v, 0.85]);
+    // A document pasted from a desktop loads the user's own files; a link to a share is a link.
+    for (const v of ['<img src="file:///C:/Users/ann/Desktop/photo.jpg">', '<a href="file://fileserver/share/doc.pdf">doc</a>']) expect([v, s(v, "doc")]).toEqual([v, 0]);
   });
 
   test("remote file inclusion: a URL to a script, or ending in ? to cut the suffix", () => {
