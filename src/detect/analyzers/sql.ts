@@ -105,10 +105,18 @@ function readTypographic(text: string): { read: string; dashes: number[] } {
 }
 
 /**
+ * An e-mail address and nothing else: `exec@example.com` is no `EXEC @example`, `select@…` no statement.
+ * It has no blank, quote or separator to go on as SQL with.
+ */
+const EMAIL = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+$/;
+const MAX_EMAIL = 254;
+
+/**
  * `inHeader`: the value is a header's, where a probe appended to it is no sentence's end
  * (appendedProbeRule) and `#` opens no prose (the second reading, with `#` as no comment).
  */
 export function analyzeSql(text: string, inHeader = false): Finding[] {
+  if (text.length <= MAX_EMAIL && text.indexOf("@") > 0 && EMAIL.test(text)) return NONE;
   const found = analyzeAscii(text, inHeader);
   if (!TYPOGRAPHIC.test(text)) return found;
   const { read, dashes } = readTypographic(text);

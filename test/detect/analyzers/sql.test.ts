@@ -95,6 +95,8 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     // CREATE with its modifiers (PostgreSQL's C function is a command's way in), and CREATE EXTENSION
     ["1;CREATE OR REPLACE FUNCTION sys(cstring) RETURNS int AS '/lib/libc.so.6', 'system' LANGUAGE 'c' STRICT--", "sql.stacked", 0.9],
     ["1;CREATE TEMPORARY TABLE t(a text)--", "sql.stacked", 0.9],
+    // an address with SQL after it is no address
+    ["exec@x.example;drop table users--", "sql.stacked", 0.8],
     ["1;CREATE EXTENSION dblink--", "sql.stacked", 0.8],
     // IF on two constants (a sort order's boolean probe), or on the database's name read a character at a time
     ["IF(1=1,name,price)", "sql.conditional-function", 0.85],
@@ -333,6 +335,10 @@ describe("sql analyzer: benign text stays benign", () => {
     '=IF(A1=1,"yes","no")',
     "=IF(B2>100, B2*0.9, B2)",
     "create or replace your profile photo",
+    // an e-mail address whose local part is a statement's or a procedure's word
+    "exec@example.com",
+    "execute@select-realty.example",
+    "select@example.com",
     // a formula's prime: the comparison ends in a name or a number, which leaves the application's quote open
     "p' = 1 - p",
     "a' = a * (1 - r)",
