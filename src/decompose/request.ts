@@ -120,7 +120,9 @@ export function addCookieLeaves(sink: LeafSink, req: HttpRequest): void {
  * the `Host` header says.
  */
 export function addHeaderLeaves(sink: LeafSink, req: HttpRequest): void {
-  if (req.targetHost && !plainHostName(req.targetHost) && !addHeader(sink, "host", req.targetHost)) return;
+  const target = req.targetHost;
+  // Once when the Host header says the same.
+  if (target && !plainHostName(target) && !req.headers.some(([n, v]) => n === "host" && v === target) && !addHeader(sink, "host", target)) return;
   for (const [name, value] of req.headers) {
     if (SKIPPED_HEADERS.has(name) || !value || (name === "host" && plainHostName(value))) continue;
     if (!addHeader(sink, name, value)) return;

@@ -111,8 +111,9 @@ export function assembleRequest({ vars, origin, headers: given }: AssembleInput)
   if (!given && present(vars.content_type)) headers.push(["content-type", vars.content_type]);
   const header = (name: string) => headers.find(([n]) => n === name)?.[1];
 
-  const targetHost = host;
-  host = (present(vars.host) ? vars.host : "") || header("host") || (present(vars.http_host) ? vars.http_host : "") || host;
+  // The authority without its userinfo (`http://user:secret@169.254.169.254/`): the host, and no credential kept.
+  const targetHost = host.slice(host.lastIndexOf("@") + 1);
+  host = (present(vars.host) ? vars.host : "") || header("host") || (present(vars.http_host) ? vars.http_host : "") || targetHost;
   const body = present(vars.request_body) ? vars.request_body : null;
   const params: Param[] = parseParams(query, "query");
   if (isFormBody(header("content-type"), body)) params.push(...parseParams(body!, "body"));

@@ -111,6 +111,14 @@ describe("headers", () => {
     expect(hostLeaves("GET http://169.254.169.254/latest/meta-data/ HTTP/1.1")).toEqual([["header.host", "169.254.169.254"]]);
     expect(hostLeaves("GET http://0xa9fea9fe/ HTTP/1.1")).toEqual([["header.host", "0xa9fea9fe"]]);
     for (const plain of ["GET http://localhost:8080/tienda1/ HTTP/1.1", "GET http://shop.example/a HTTP/1.1", "GET /a HTTP/1.1"]) expect(hostLeaves(plain)).toEqual([]);
+    // Without its userinfo; once when the Host header says the same; also with no Host header at all.
+    expect(hostLeaves("GET http://user:secret@169.254.169.254/ HTTP/1.1")).toEqual([["header.host", "169.254.169.254"]]);
+    const once = sink();
+    addHeaderLeaves(once, request(["GET http://169.254.169.254/ HTTP/1.1", "Host: 169.254.169.254"]));
+    expect(once.leaves.map((l) => l.path)).toEqual(["header.host"]);
+    const bare = sink();
+    addHeaderLeaves(bare, request(["GET http://169.254.169.254/ HTTP/1.1"]));
+    expect(bare.leaves.map((l) => [l.path, l.text])).toEqual([["header.host", "169.254.169.254"]]);
   });
 
   test("the Referer's query is judged like the site's own; the Referer and Origin URLs are not leaves", () => {

@@ -20,6 +20,9 @@ test("an absolute-form target's authority is kept as the target host, beside a H
   const r = assembleRequest({ vars: { remote_addr: "203.0.113.9", request: "GET http://169.254.169.254/latest/meta-data/ HTTP/1.1" }, headers: [["host", "shop.example"]], origin: { source: "test" } });
   expect([r.host, r.targetHost, r.path]).toEqual(["shop.example", "169.254.169.254", "/latest/meta-data/"]);
   expect(assembleRequest({ vars: { remote_addr: "203.0.113.9", request: "GET /a HTTP/1.1" }, origin: { source: "test" } }).targetHost).toBeUndefined();
+  // The userinfo is no part of the host, and its credential is not kept.
+  const withUser = assembleRequest({ vars: { remote_addr: "203.0.113.9", request: "GET http://user:secret@169.254.169.254/ HTTP/1.1" }, origin: { source: "test" } });
+  expect([withUser.targetHost, withUser.host]).toEqual(["169.254.169.254", "169.254.169.254"]);
 });
 
 test("the cookies of every Cookie header are read (HTTP/2 clients split them; one hid a payload behind a first one)", () => {

@@ -38,6 +38,7 @@ interface Walk {
  * parse. Documents are only read, never changed.
  */
 let last: { text: string; doc: DocumentNode | null } | null = null;
+const MAX_KEPT_DOCUMENT = 64 * 1024;
 
 /** The document, or null when the text is not GraphQL, has too many tokens or nests past the parser's stack. */
 export function parseGraphql(text: string): DocumentNode | null {
@@ -48,7 +49,8 @@ export function parseGraphql(text: string): DocumentNode | null {
   } catch {
     doc = null;
   }
-  last = { text, doc };
+  // A large document is not held on to past its request.
+  last = text.length <= MAX_KEPT_DOCUMENT ? { text, doc } : null;
   return doc;
 }
 

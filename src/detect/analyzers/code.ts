@@ -135,10 +135,11 @@ const VARIABLE_CALL = /(?:^|[\s;=(,{@!])@?\$+(?:\{[^}\n]{1,40}\}|[a-z_]\w{0,40})
 const QUOTED_CALLEE = new RegExp(`(?:["'(\\[]\\s*){1,2}(?:${DANGEROUS_CALLEE})\\s*(?:["')\\]]\\s*){1,2}(?:\\s*\\[\\s*\\d+\\s*\\])*\\s*(?:\\/\\*[^*]{0,40}\\*\\/\\s*)?\\(`, "gi");
 const BARE_ARGUMENT = /^\s*[\w.-]{1,40}\s*\)/;
 /**
- * XSLT's call of a PHP function by name (`php:function('system','id')` in a stylesheet's `select`):
- * how a stylesheet the client sends runs a command where PHP registered its functions for XSLT.
+ * XSLT's call of a PHP function by name (`php:function('system','id')` in a stylesheet's `select`,
+ * under whatever prefix the stylesheet binds PHP's namespace to, `functionString` too): how a
+ * stylesheet the client sends runs a command where PHP registered its functions for XSLT.
  */
-const XSLT_PHP_FUNCTION = new RegExp(`php:function\\s*\\(\\s*["'](?:${DANGEROUS_CALLEE}|file_get_contents|file_put_contents|readfile|fopen|include|require)["']`, "i");
+const XSLT_PHP_FUNCTION = new RegExp(`(?<=[\\w.-]):function(?:String)?\\s*\\(\\s*["'](?:${DANGEROUS_CALLEE}|file_get_contents|file_put_contents|readfile|fopen|include|require)["']`, "i");
 /**
  * A callee spelled by PHP's bitwise NOT of a string of high bytes (`(~%8C%86%8C%8B%9A%92)(~%96%9B)` is
  * `system('id')`): a name that never shows a letter. Only PHP calls a negated string. The bytes as a
@@ -188,28 +189,32 @@ function startsWithFold(s: string, at: number, word: string): boolean {
  * name after it) with no statement's `;` before it, around a call whose argument holds no PHP (no quote, variable,
  * backtick or `@`). A PHP call of a variable takes a string or a variable (`$a('id')`, `$a($_GET[1])`).
  */
+const MATH_BREAKERS = /[;\n#]|\/\*|\/\/|\?>/;
+
 function inlineMath(s: string, argAt: number): boolean {
   const arg = s.charCodeAt(argAt);
   if (arg === 39 || arg === 34 || arg === 36 || arg === 96 || arg === 64) return false;
   const close = s.indexOf("$", argAt);
   // A `$` that opens a name (`$_POST`) is PHP's variable, not the math's end.
   if (close === -1 || /[\w$]/.test(s.charAt(close + 1))) return false;
-  const semicolon = s.indexOf(";", argAt);
-  const lineEnd = s.indexOf("\n", argAt);
-  return (semicolon === -1 || semicolon > close) && (lineEnd === -1 || lineEnd > close);
+  // No statement's end, line end or comment before the math's close (`$a(id)/*$*/` is PHP's).
+  return !MATH_BREAKERS.test(s.slice(argAt, close));
 }
 
 function phpDynamicCalls(s: string, out: Finding[]): void {
   VARIABLE_CALL.lastIndex = 0;
-  const v = s.indexOf("$") === -1 ? null : VARIABLE_CALL.exec(s);
-  if (v) {
+  // The first call that is no inline math's (`$f(x)$ $$b(id)`: the second is PHP's).
+  for (let v = s.indexOf("$") === -1 ? null : VARIABLE_CALL.exec(s); v; v = VARIABLE_CALL.exec(s)) {
     const start = v.index + (/^[\s;=(,{!]/.test(v[0]) ? 1 : 0);
     // `$$a(`, `@$a(`, `$a[..](` only PHP writes; `$t('key')` is also how templates call a helper with a string.
     const argAt = skipSpaces(s, v.index + v[0].length);
     const arg = s.charCodeAt(argAt);
     const phpOnly = /\$\$|@|[[{]/.test(v[0]);
     const strength = phpOnly ? 0.85 : arg === 39 || arg === 34 ? 0.75 : 0.8;
-    if (phpOnly || !inlineMath(s, argAt)) out.push(finding("code-injection", "code.php-variable-call", strength, start, v.index + v[0].length));
+    if (phpOnly || !inlineMath(s, argAt)) {
+      out.push(finding("code-injection", "code.php-variable-call", strength, start, v.index + v[0].length));
+      break;
+    }
   }
   QUOTED_CALLEE.lastIndex = 0;
   const q = mayQuoteCallee(s) ? QUOTED_CALLEE.exec(s) : null;
@@ -538,7 +543,7 @@ export const codeAnalyzer: Analyzer = {
       if (s.indexOf("(") !== -1) {
         phpCalls(s, out);
         phpDynamicCalls(s, out);
-        if (s.indexOf("php:function") !== -1) firstMatch(XSLT_PHP_FUNCTION, s, "code.php-call", 0.9, out);
+        if (s.indexOf(":function") !== -1) firstMatch(XSLT_PHP_FUNCTION, s, "code.php-call", 0.9, out);
         statementCall(s, out);
         if (s.indexOf("execute") !== -1) firstMatch(GROOVY_EXECUTE, s, "code.groovy-execute", 0.85, out);
       }

@@ -53,6 +53,8 @@ const HEADER_SHAPED = /^[a-z0-9]+(?:-[a-z0-9]+)+$/;
 /** A second request smuggled after the break: `GET / HTTP/1.1`. */
 const REQUEST_LINE = /^[A-Z]{3,10} [^\s]{1,256} HTTP\/\d(?:\.\d)?\b/;
 const LINE_BREAK = /[\r\n\u560a\u560d]/;
+/** A line with nothing on it but blanks. */
+const BLANK_LINE = /\n[ \t]*\r?\n/;
 const URL_START = /^[A-Za-z][\w+.-]*:\/\//;
 /** A URL and nothing else, on one line: what a redirect parameter holds. */
 const WHOLE_URL = /^[A-Za-z][\w+.-]*:\/\/[^\s]+$/;
@@ -90,19 +92,34 @@ const IMAP_COMMAND =
  * takes no argument. A note's line (`A1 Create the report`, `B2 Search from 10:30`) has words there.
  */
 const IMAP_SYNTAX =
-  /^[ \t]+(?:(?:\d+|\*)(?::(?:\d+|\*))?(?:,(?:\d+|\*)(?::(?:\d+|\*))?)*[ \t]+(?:\(|[+-]?FLAGS\b|BODY|RFC822|ALL\b|FAST\b|FULL\b|ENVELOPE\b)|[^\r\n]{0,80}?(?:\bINBOX\b|""|\((?:FLAGS|BODY|RFC822|UID|ENVELOPE|INTERNALDATE|MESSAGES|UNSEEN|RECENT)\b|\\(?:Seen|Deleted|Flagged|Draft|Answered)\b))/i;
+  /^[ \t]+(?:(?:\d+|\*)(?::(?:\d+|\*))?(?:,(?:\d+|\*)(?::(?:\d+|\*))?)*[ \t]+(?:\(|[+-]?FLAGS\b|BODY|RFC822|ALL\b|FAST\b|FULL\b|ENVELOPE\b)|[^\r\n]{0,80}?(?:""|\((?:FLAGS|BODY|RFC822|UID|ENVELOPE|INTERNALDATE|MESSAGES|UNSEEN|RECENT)\b|\\(?:Seen|Deleted|Flagged|Draft|Answered)\b))/i;
 const IMAP_BARE = /^(?:CAPABILITY|LOGOUT|NOOP|EXPUNGE|CLOSE|IDLE)[ \t]*(?:[\r\n\u560a\u560d]|$)/i;
 
 const POP3_NUMBERED = /^(?:RETR|DELE|LIST|UIDL|TOP[ \t]+\d{1,6})[ \t]+\d{1,6}[ \t]*(?:[\r\n\u560a\u560d]|$)/i;
 const CAPITAL_VERB = /^(?:DATA|QUIT|RSET|NOOP|STARTTLS|STAT|(?:HELO|EHLO|HELP|VRFY|EXPN|USER|PASS|APOP)[ \t]+[^\s]{1,64})[ \t]*(?:[\r\n\u560a\u560d]|$)/;
 
+/** The mailbox every IMAP server has, as clients write it (a note's "inbox" is a word). */
+const INBOX = /^[ \t]+[^\r\n]{0,80}?\bINBOX\b/;
+
 function imapSyntax(line: string, command: RegExpExecArray): boolean {
   const verb = command[0].slice(command[0].search(/[ \t]/)).trimStart().replace(/^UID[ \t]+/i, "");
   const after = line.slice(command[0].length);
-  return IMAP_SYNTAX.test(after) || IMAP_BARE.test(verb + after);
+  return IMAP_SYNTAX.test(after) || INBOX.test(after) || IMAP_BARE.test(verb + after);
 }
 
-function mailCommand(text: string, at: number, i: number, inBody: boolean): Finding | null {
+/** Where the value's first line break and its first blank line are (-1: none), found once per value. */
+interface Lines {
+  firstBreak: number;
+  firstBlank: number;
+}
+
+/**
+ * A field of one token that a mail session takes as it is: an address (`a@b.example`) or a mailbox's
+ * name (`INBOX`, `INBOX.Sent`, `Archive/2024`). A heading (`Checklist`, `Urgent!`) is a note's.
+ */
+const MAIL_FIELD_TOKEN = /^(?:[^\s@]+@[^\s@]+|INBOX(?:[./][^\s]*)?|[^\s]*[./][^\s]*)$/;
+
+function mailCommand(text: string, at: number, i: number, inBody: boolean, lines: Lines): Finding | null {
   const line = text.slice(i, i + 200);
   const end = (m: RegExpExecArray) => i + m[0].trimEnd().length;
   let m = SMTP_ENVELOPE.exec(line);
@@ -118,19 +135,13 @@ function mailCommand(text: string, at: number, i: number, inBody: boolean): Find
   const syntax = imap !== null && imapSyntax(line, imap);
   // A field of one token (an address, a mailbox's name) broken after it, the command in the protocol's
   // own syntax (a tag alone is not: `Tasks` then `A1 Create the report` is a note's heading and item).
-  if (firstLine(text, at) && /^\S+$/.test(text.slice(0, at)) && (imap === null || syntax)) return find("mail-command", 0.85, at, end(m));
+  if (at === lines.firstBreak && MAIL_FIELD_TOKEN.test(text.slice(0, at)) && (imap === null || syntax)) return find("mail-command", 0.85, at, end(m));
   if (syntax) return find("mail-command", inBody ? 0.7 : 0.85, at, end(m));
   return find("mail-command", (inBody ? 0.6 : 0.7) + (imap ? 0.1 : 0) - (at > 0 ? 0.1 : 0), at, end(m));
 }
 
-/** Whether the break at `at` ends the value's first line. */
-function firstLine(text: string, at: number): boolean {
-  for (let k = 0; k < at; k++) if (isBreak(text.charCodeAt(k))) return false;
-  return true;
-}
-
 /** What the line starting at i injects (the break run began at `at`; `blankLine`: it ended a header block). */
-function injectedLine(text: string, at: number, i: number, blankLine: boolean, inBody: boolean): Finding | null {
+function injectedLine(text: string, at: number, i: number, blankLine: boolean, inBody: boolean, lines: Lines): Finding | null {
   if (/^HTTP\/\d(?:\.\d)? \d{3}/.test(text.slice(i, i + 13))) return find("response-splitting", 0.95, at, i + 12);
   const requestLine = REQUEST_LINE.exec(text.slice(i, i + 300));
   if (requestLine) return find("request-splitting", 0.9, at, i + requestLine[0].length);
@@ -138,23 +149,22 @@ function injectedLine(text: string, at: number, i: number, blankLine: boolean, i
     return find("response-splitting", 0.9, at, i + 1);
   }
   const header = headerAt(text, i);
-  if (!header) return mailCommand(text, at, i, inBody);
+  if (!header) return mailCommand(text, at, i, inBody, lines);
   const [name, end] = header;
   // `Name:` with nothing after it on the line sets nothing.
   if (/^[ \t]*(?:[\r\n\u560a\u560d]|$)/.test(text.slice(end, end + 8))) return inBody ? null : find("header-line", 0.5, at, end);
   if (RESPONSE_HEADERS.has(name)) return find("header-injection", !inBody ? 0.9 : BROWSER_STATE_HEADERS.has(name) && stateValue(name, text.slice(end, end + 64)) ? 0.8 : 0.6, at, end);
-  // A recipient header after the value's first line is in a header block the text quotes (a reply's
-  // `From: … To: … Cc: …` pasted into a ticket or a mail's body), not one the value broke out of:
-  // an injection adds its header right after the one line the field holds.
-  if (MAIL_RECIPIENTS.has(name)) return find("mail-header-injection", !firstLine(text, at) ? (inBody ? 0.5 : 0.6) : name === "to" ? 0.7 : 0.85, at, end);
+  // A recipient header after a blank line is in the mail's body, where the text quotes a header block
+  // (a reply's `From: … To: … Cc: …` pasted into a ticket), not among its headers: a blank line ends them.
+  if (MAIL_RECIPIENTS.has(name)) return find("mail-header-injection", lines.firstBlank !== -1 && lines.firstBlank < at ? (inBody ? 0.5 : 0.6) : name === "to" ? 0.7 : 0.85, at, end);
   if (MAIL_HEADERS.has(name)) return find("mail-header-injection", inBody ? 0.5 : 0.7, at, end);
   if (inBody) return null;
   // A parameter or header that starts with the break has no line of its own before the header it
   // adds: it was written to break out of one (proof, as a mail command there is), when the name is
   // shaped as header names are (`X-Probe`, `Wapiti-Header`), not a word a note starts with (`Re:`, `Note:`).
   // Nor has one that is a single URL before the break, which a redirect writes into `Location`
-  // (`http://www.example.org%0d%0awapiti: 3.0.4 version`): a note's first line is words.
-  const proof = at === 0 ? HEADER_SHAPED.test(name) : at <= MAX_URL_LINE && WHOLE_URL.test(text.slice(0, at));
+  // (`http://www.example.org%0d%0aX-Scan: 1`); a word there is a note's (`Price: 20 EUR`).
+  const proof = HEADER_SHAPED.test(name) && (at === 0 || (at <= MAX_URL_LINE && WHOLE_URL.test(text.slice(0, at))));
   return find("header-line", proof ? 0.85 : 0.6, at, end);
 }
 
@@ -184,7 +194,7 @@ function escapedBreaks(text: string, backslash: number, inBody: boolean): Findin
   let j = i;
   let lineEnds = 0;
   for (; escapedBreakAt(text, j); j += 2) if (text.charCodeAt(j + 1) === 110) lineEnds++;
-  const found = injectedLine(text, i, j, lineEnds >= 2, inBody);
+  const found = injectedLine(text, i, j, lineEnds >= 2, inBody, { firstBreak: i, firstBlank: -1 });
   return found && ESCAPED_RULES.has(found.rule) ? { ...found, strength: Math.round((found.strength - 0.1) * 100) / 100 } : null;
 }
 
@@ -218,6 +228,7 @@ export const crlfAnalyzer: Analyzer = {
     if (first < 0) return best ? [best] : [];
     // A URL path has no line in it: a break there is only ever sent on purpose.
     if (input.kind === "path") return [find("break-in-path", 0.6, first, first + 1)];
+    const lines: Lines = { firstBreak: first, firstBlank: text.search(BLANK_LINE) };
     for (let i = first; i < text.length; i++) {
       if (!isBreak(text.charCodeAt(i))) continue;
       // A run of breaks: CR LF, or CR LF CR LF before a body.
@@ -227,7 +238,7 @@ export const crlfAnalyzer: Analyzer = {
         if (text.charCodeAt(j) !== 13 && text.charCodeAt(j) !== 0x560d) breaks++;
         j++;
       }
-      best = strongest(best, injectedLine(text, i, j, breaks >= 2 || j - i >= 3, inBody));
+      best = strongest(best, injectedLine(text, i, j, breaks >= 2 || j - i >= 3, inBody, lines));
       i = j - 1;
     }
     return best ? [best] : [];

@@ -21,11 +21,8 @@ interface Pattern {
 /** A class of the Java platform by its full name (`java.util.PriorityQueue`): how XStream names an element. */
 const JAVA_PLATFORM_CLASS = String.raw`(?:java|javax|jdk|sun|com\.sun)(?:\.[\w$]+){2,}`;
 
-/**
- * A base64 token starts here: not in the middle of another one, base64url's (`_`, `-`) included, where
- * a header's four characters turn up by chance (`…N0_gAJj7dYc…` in a random cookie's ciphertext).
- */
-const B64_START = "(?<![A-Za-z0-9+/_-])";
+/** A base64 token starts here: not in the middle of another one. */
+const B64_START = "(?<![A-Za-z0-9+/])";
 
 /**
  * The classes Ruby gadget chains are made of (RubyGems' and Net's, which run a command when read back),
@@ -33,6 +30,48 @@ const B64_START = "(?<![A-Za-z0-9+/_-])";
  * gemspecs and Ruby code name too.
  */
 const RUBY_GADGETS = String.raw`Net::WriteAdapter|Gem::(?:StubSpecification|Source::SpecificFile|Package::TarReader|RequestSet::Lockfile)|DeprecatedInstanceVariableProxy`;
+/** The base64 of a pickle's protocol 2-5 header and the opcode after it, where a token starts (after `_` or `-` too: `sess-gASV…`). */
+const PICKLE_BASE64 = /(?<![A-Za-z0-9+/])gA(?:[JNRV][j9V]|[SW]V)[A-Za-z0-9+/_-]{4}/g;
+/** Headers looked at per value: a value of many near-headers is not read for ever. */
+const MAX_PICKLE_HEADERS = 16;
+/** Opcodes a protocol 2 or 3 pickle's object starts with after `}`, `]` or `)`: a memo put, a mark, the end. */
+const AFTER_EMPTY = new Set([0x71, 0x72, 0x28, 0x2e, 0x94]);
+
+/**
+ * A pickle in base64 or base64url, read far enough to be sure: protocol 4 and 5 open with a FRAME whose
+ * length fits in four bytes, or (as protocol 2 and 3 do) with a GLOBAL that names a module (`cos\n…`)
+ * or an empty container and then a memo or a mark. Four characters alone turn up by chance in a long random token
+ * (`…N0_gAJj7dYc…` in a cookie's ciphertext); what follows them in a real pickle does not.
+ */
+function pickleBase64(s: string, out: Finding[]): void {
+  PICKLE_BASE64.lastIndex = 0;
+  let seen = 0;
+  for (let m = PICKLE_BASE64.exec(s); m && seen < MAX_PICKLE_HEADERS; m = PICKLE_BASE64.exec(s), seen++) {
+    const chunk = s.slice(m.index, m.index + 64).match(/^[A-Za-z0-9+/_-]*/)![0];
+    const bytes = Buffer.from(chunk.slice(0, chunk.length - (chunk.length % 4)).replace(/-/g, "+").replace(/_/g, "/"), "base64");
+    if (isPickleStart(bytes)) {
+      out.push(finding("deserialization", "deserialization.pickle", 0.85, m.index, m.index + m[0].length));
+      return;
+    }
+  }
+}
+
+function isPickleStart(b: Uint8Array): boolean {
+  if (b.length < 12 || b[0] !== 0x80 || b[1]! < 2 || b[1]! > 5) return false;
+  if (b[2] === 0x95) return b[1]! >= 4 && b[7] === 0 && b[8] === 0 && b[9] === 0 && b[10] === 0;
+  if (b[2] === 0x63) {
+    // GLOBAL: a module's name and an attribute's, each ended by a line break.
+    const name = (from: number) => {
+      let k = from;
+      while (k < b.length && ((b[k]! >= 0x30 && b[k]! <= 0x39) || (b[k]! >= 0x41 && b[k]! <= 0x5a) || (b[k]! >= 0x61 && b[k]! <= 0x7a) || b[k] === 0x5f || b[k] === 0x2e)) k++;
+      return k > from && b[k] === 0x0a ? k + 1 : -1;
+    };
+    const attribute = name(3);
+    return attribute !== -1 && (attribute >= b.length || name(attribute) !== -1 || attribute + 16 > b.length);
+  }
+  return (b[2] === 0x7d || b[2] === 0x5d || b[2] === 0x29) && AFTER_EMPTY.has(b[3]!);
+}
+
 /** Python modules whose callables run a command or load code: what a jsonpickle object names to be called. */
 const PYTHON_RUNNERS = "os|posix|nt|subprocess|builtins|__builtin__|commands|pty|socket|sys|importlib|pickle";
 
@@ -78,7 +117,6 @@ const PATTERNS: Pattern[] = [
   { re: /_\$\$ND_FUNC\$\$_|\b__js_function\b/g, rule: "deserialization.node-function", strength: 0.9 },
   // Python pickle: base64 of the protocol 2-5 header, or a GLOBAL opcode importing a dangerous callable.
   // The PROTO opcode of protocols 2-5 (`\x80\x02`..`\x80\x05`), then a GLOBAL (`c`), an empty dict or a FRAME.
-  { re: new RegExp(`${B64_START}gA(?:[JNRV][j9V]|[SW]V)[A-Za-z0-9+/]{4}`, "g"), rule: "deserialization.pickle", strength: 0.85 },
   { re: /(?:^|[(\n.]|\x80[\x02-\x05])c(?:os|posix|nt|subprocess|builtins|__builtin__|commands|sys|pty|socket)\n\w+\n/g, rule: "deserialization.pickle", strength: 0.95 },
 ];
 
@@ -261,6 +299,7 @@ export const deserializationAnalyzer: Analyzer = {
       const m = p.re.exec(s);
       if (m) out.push(finding("deserialization", p.rule, p.strength, m.index, m.index + m[0].length));
     }
+    if (s.indexOf("gA") !== -1) pickleBase64(s, out);
     binderGadget(s, out);
     phpObjects(s, out);
     jdbcUrls(s, out);

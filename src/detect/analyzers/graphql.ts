@@ -135,33 +135,50 @@ function fragmentUse(set: SelectionSetNode | undefined, spreads: Map<string, num
  */
 function fragmentBomb(doc: DocumentNode): "cycle" | "expansion" | null {
   const fragments = new Map<string, { fields: number; spreads: Map<string, number> }>();
+  const operations: { fields: number; spreads: Map<string, number> }[] = [];
   for (const d of doc.definitions) {
-    if (d.kind !== Kind.FRAGMENT_DEFINITION) continue;
+    if (d.kind !== Kind.FRAGMENT_DEFINITION && d.kind !== Kind.OPERATION_DEFINITION) continue;
     const spreads = new Map<string, number>();
-    fragments.set(d.name.value, { fields: fragmentUse(d.selectionSet, spreads), spreads });
+    const use = { fields: fragmentUse(d.selectionSet, spreads), spreads };
+    if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, use);
+    else operations.push(use);
   }
   const sizes = new Map<string, number>();
   const open = new Set<string>();
   let cycle = false;
-  // Fields asked for once a fragment is expanded; a fragment already being expanded is a cycle.
+  let tooDeep = false;
+  const expanded = (use: { fields: number; spreads: Map<string, number> }): number => {
+    let total = use.fields;
+    for (const [spread, n] of use.spreads) total = Math.min(total + n * size(spread), Number.MAX_SAFE_INTEGER);
+    return total;
+  };
+  // Fields asked for once a fragment is expanded; a fragment already being expanded is a cycle, and
+  // fragments spread through more than MAX_SELECTION_DEPTH others are a chain no client writes.
   const size = (name: string): number => {
     const known = sizes.get(name);
     if (known !== undefined) return known;
     const f = fragments.get(name);
     if (!f) return 0;
-    if (open.has(name) || open.size > MAX_SELECTION_DEPTH) {
-      cycle ||= open.has(name);
+    if (open.has(name)) {
+      cycle = true;
+      return 0;
+    }
+    if (open.size > MAX_SELECTION_DEPTH) {
+      tooDeep = true;
       return 0;
     }
     open.add(name);
-    let total = f.fields;
-    for (const [spread, n] of f.spreads) total = Math.min(total + n * size(spread), Number.MAX_SAFE_INTEGER);
+    const total = expanded(f);
     open.delete(name);
     sizes.set(name, total);
     return total;
   };
-  for (const name of fragments.keys()) if (size(name) > MAX_EXPANDED_FIELDS && !cycle) return "expansion";
-  return cycle ? "cycle" : null;
+  let largestSize = 0;
+  for (const name of fragments.keys()) largestSize = Math.max(largestSize, size(name));
+  // What each operation asks for, its fragments expanded: a fragment spread many times under aliases.
+  for (const op of operations) largestSize = Math.max(largestSize, expanded(op));
+  if (cycle) return "cycle";
+  return tooDeep || largestSize > MAX_EXPANDED_FIELDS ? "expansion" : null;
 }
 
 /** A field that opens a selection set: its name (from a word's start: a match begun inside one would be tried at every letter), arguments between. */

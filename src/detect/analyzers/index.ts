@@ -1,6 +1,6 @@
 /**
  * Every semantic analyzer, run over a leaf. A leaf's findings depend on its text and where it sat
- * (its kind and path: a Referer's query is not a redirect parameter), so that is what the cache keys on.
+ * (its kind, path and name: a Referer's query is not a redirect parameter), so that is what the cache keys on.
  */
 import type { HttpRequest } from "../../core/http-request.ts";
 import type { Leaf } from "../../decompose/leaf.ts";
@@ -54,6 +54,8 @@ const isValidStrength = (f: Finding) => f.strength >= 0 && f.strength <= 1;
 interface Placed {
   kind: Leaf["kind"];
   path: string;
+  /** The name too: a name-value pair's value is known by its sibling's name, which the path does not hold. */
+  name: string;
   findings: Finding[];
   next: Placed | undefined;
 }
@@ -101,17 +103,17 @@ export class LeafAnalysis {
     const unknownPlaces: Placed[] = [];
     for (let i = 0; i < leaves.length; i++) {
       const leaf = leaves[i]!;
-      const cacheable = leaf.text.length <= CACHE_MAX_CHARS && leaf.path.length <= CACHE_MAX_CHARS;
+      const cacheable = leaf.text.length <= CACHE_MAX_CHARS && leaf.path.length <= CACHE_MAX_CHARS && leaf.name.length <= CACHE_MAX_CHARS;
       const first = cacheable ? this.cache.get(leaf.text) : undefined;
       let seen = 0;
       let place = first;
-      while (place && !(place.kind === leaf.kind && place.path === leaf.path)) {
+      while (place && !(place.kind === leaf.kind && place.path === leaf.path && place.name === leaf.name)) {
         place = place.next;
         seen++;
       }
       if (!place) {
         // Its findings are filled in below, before any leaf reads them.
-        place = { kind: leaf.kind, path: leaf.path, findings: NONE, next: undefined };
+        place = { kind: leaf.kind, path: leaf.path, name: leaf.name, findings: NONE, next: undefined };
         if (cacheable && !first) this.cache.set(leaf.text, place);
         else if (cacheable && seen < MAX_PLACES) {
           place.next = first!.next;

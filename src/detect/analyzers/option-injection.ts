@@ -30,13 +30,13 @@ const OPTIONS_END = /[\r\n]|\s--(?=\s|$)/;
  * it runs on the other side) and the config keys that name a command; rsync's remote shell; zip's test
  * command; find's -exec up to its `;` or `+`; an interpreter given to a tool's `-e` (a shell or cmd.exe
  * also to nc's `-e` and `-c` and ncat's `--sh-exec`); a shell as tar's `-I` compressor; git grep's pager
- * (`--open-files-in-pager`), wget's `--use-askpass` program, nmap's `--script`. Long options also
+ * (`--open-files-in-pager`), wget's `--use-askpass` program. Long options also
  * abbreviated, as getopt_long takes any unique prefix, with `=` or a blank before the argument.
  */
 const RUNS_COMMAND = new RegExp(
   String.raw`(?:^|\s)(?:--exec(?:=|\s+)\S|--checkpoint-a[a-z]*[=\s]+['"]?exec=|--to-c[a-z]*[=\s]|--use-compress-p[a-z]*[=\s]|--rsh[=\s]|--rsync-p[a-z]*[=\s]|--upload-p[a-z]*[=\s]|--receive-p[a-z]*[=\s]|` +
     String.raw`-o\s*['"]?(?:ProxyCommand|LocalCommand|PermitLocalCommand=yes)|(?:-c\s*|--config[=\s])['"]?(?:core\.(?:sshCommand|pager|fsmonitor|hooksPath)|protocol\.ext\.allow)=|` +
-    String.raw`--unzip-c[a-z]*[=\s]|-TT[\s=]*\S|--open-files-in-p[a-z]*[=\s]|--use-askp[a-z]*[=\s]|--script[=\s]+\S|-I\s*['"]?(?:\/(?:usr\/(?:local\/)?)?s?bin\/)?(?:ba|z|da|k)?sh\b|(?:-e|-c|--sh-exec[=\s]|--exec[=\s])\s*(?:['"]?\/(?:usr\/(?:local\/)?)?s?bin\/(?:ba|z|da|k|c|tc)?sh\b|['"]?(?:cmd|powershell|pwsh)(?:\.exe)?(?=['"\s]|$)|['"](?:sh|bash|zsh|dash|ksh|python[0-9.]*|perl|ruby|node|php)\b|(?:sh|bash|zsh|dash|ksh|python[0-9.]*|perl|ruby|node|php)(?=\s*$|\s+-))|-exec(?:dir)?\s+\S[^\r\n]{0,200}?(?:\\?;|\s\+)(?=\s|$))`,
+    String.raw`--unzip-c[a-z]*[=\s]|-TT[\s=]*\S|--open-files-in-p[a-z]*[=\s]|--use-askp[a-z]*[=\s]|-I\s*['"]?(?:\/(?:usr\/(?:local\/)?)?s?bin\/)?(?:ba|z|da|k)?sh\b|(?:-e|-c|--sh-exec[=\s]|--exec[=\s])\s*(?:['"]?\/(?:usr\/(?:local\/)?)?s?bin\/(?:ba|z|da|k|c|tc)?sh\b|['"]?(?:cmd|powershell|pwsh)(?:\.exe)?(?=['"\s]|$)|['"](?:sh|bash|zsh|dash|ksh|python[0-9.]*|perl|ruby|node|php)\b|(?:sh|bash|zsh|dash|ksh|python[0-9.]*|perl|ruby|node|php)(?=\s*$|\s+-))|-exec(?:dir)?\s+\S[^\r\n]{0,200}?(?:\\?;|\s\+)(?=\s|$))`,
   "i",
 );
 
@@ -44,12 +44,13 @@ const RUNS_COMMAND = new RegExp(
  * Options that send a local file away or write one where the tool should not: wget's --post-file and
  * --body-file, curl's form and data uploads and --upload-file of an absolute path, sendmail's log file
  * (`-X`) and queue directory, find's -fprint, -fprintf and -fls, curl's and wget's options read from a file
- * (`--config=/tmp/x`, `-K`: a config file uploaded first sets the output and the URL), and an output
+ * where anyone may write or uploads land (`--config=/tmp/x`, `-K /var/www/uploads/x`: a config file
+ * uploaded first sets the output and the URL; a CI job's `--config /etc/app/config.yaml` is its own), and an output
  * file or directory (ImageMagick's `-write` among them) under a web root or a system directory.
  */
 const MOVES_FILE = new RegExp(
   String.raw`(?:^|\s)(?:--(?:post|body)-f[a-z]*[=\s]+\/|(?:-F|--form)\s*['"]?[\w-]+=@\/|(?:-d|--data(?:-binary|-raw|-urlencode)?)[=\s]*['"]?@\/|(?:--upload-f[a-z]*[=\s]+|-T\s*)\/\w|` +
-    String.raw`-X\s*\/|-O\s*QueueDirectory=|-f(?:printf?|print0|ls)\s+\/|(?:-K\s*|--config[=\s]+)['"]?\/\w|` +
+    String.raw`-X\s*\/|-O\s*QueueDirectory=|-f(?:printf?|print0|ls)\s+\/|(?:-K\s*|--config[=\s]+)['"]?\/(?:tmp|var\/tmp|dev\/shm)\/|(?:-K\s*|--config[=\s]+)['"]?\/\S*upload|` +
     String.raw`(?:-o|-O|--output(?:-document)?[=\s]|--directory-prefix=|-P|[-+]write\s)\s*\/(?:var\/www|srv|etc|root|usr)\/)`,
 );
 
@@ -67,7 +68,7 @@ const EXIM_RUN = /\$\{\s*(?:run|readfile|readsocket)\s*\{/i;
  * (`msl:/tmp/x.msl`); Ghostscript's `%pipe%` output runs a command. Each at the value's start, where
  * the tool reads its argument, except `%pipe%`, which a PostScript document holds anywhere.
  */
-const TOOL_SYNTAX = /^\s*(?:ext::\s*\S|(?:caption|label|text|pango):@\/|(?:msl|ephemeral):\S)|%pipe%\s*\S/i;
+const TOOL_SYNTAX = /^\s*(?:ext::\s*\S|(?:caption|label|text|pango):@(?:\/|\.\.)|(?:msl|ephemeral):(?:\/|\.\.?\/|[A-Za-z]:[\\/]))|%pipe%\s*\S/i;
 
 /** The tools whose options these are, and every command the shell analyzer knows: a value that opens with one is a command line. */
 const OPTION_TOOLS = new Set("git ssh scp sftp tar rsync zip unzip find sendmail exim wget curl convert magick mogrify nc ncat netcat".split(" "));

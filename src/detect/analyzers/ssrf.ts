@@ -85,6 +85,8 @@ function speltTarget(name: string, service: string): Target {
     if (!ipaddr.IPv4.isValidFourPartDecimal(address)) continue;
     const target = addressTarget(ipaddr.IPv4.parse(address));
     if (TARGET_RANK[target] > TARGET_RANK[worst]) worst = target;
+    // Matches may overlap: a number before the address (`1.169.254.169.254.nip.io`) must not take its place.
+    SPELT_ADDRESS.lastIndex = m.index + 1;
   }
   return worst;
 }
@@ -574,7 +576,8 @@ function hiddenClimb(text: string, url: UrlParts): boolean {
  * Three words after `///` and nothing else: a what3words location (`///filled.count.soap`), no host,
  * unless the last word is one of the top-level domains most hosts end in (`///evil.example.com`).
  */
-const THREE_WORDS = /^[a-z]{2,}\.[a-z]{2,}\.(?!(?:com|net|org|io|co|info|biz|xyz|me|app|dev|ru|cn|de|uk|jp|fr|br|in|us|eu|example|test|local|localhost|internal)$)[a-z]{2,}$/;
+const THREE_WORDS =
+  /^(?!www\.)[a-z]{2,}\.[a-z]{2,}\.(?!(?:com|net|org|io|co|info|biz|xyz|me|app|dev|ru|cn|de|uk|jp|fr|br|in|us|eu|tk|ml|ga|cf|gq|top|shop|site|online|store|club|live|example|test|local|localhost|internal)$)[a-z]{2,}$/;
 
 /** A what3words address as a whole value (a map's or a delivery form's field); a redirect parameter still reads it as a host. */
 function threeWordAddress(text: string, url: UrlParts): boolean {
@@ -710,7 +713,7 @@ function routedHostFindings(text: string, forwarded: boolean): Finding[] {
  * browser to `https://shop.example@evil.example` (userinfo, then the attacker's host) or to a name under
  * the attacker's domain. An honest target is a path or a whole URL.
  */
-const JOINED_TARGET = /^[@.]((?:[a-z0-9-]{1,63}\.){1,8}[a-z]{2,63})(?=[/?#:]|$)/i;
+const JOINED_TARGET = /^[@.]((?:[a-z0-9-]{1,63}\.){1,8}[a-z]{2,63}\.?|\d{1,3}(?:\.\d{1,3}){3})(?=[/?#:\\]|$)/i;
 
 export const ssrfAnalyzer: Analyzer = {
   name: "ssrf",

@@ -147,10 +147,12 @@ const REPORTED_STATEMENTS = new Set(["db.statement", "db.query.text", "db.query"
 const REPORTED_STATEMENT_PATH = /(?:^|[.\]])(?:db\.statement|db\.query\.text|db\.query|sql\.query)$/i;
 
 /**
- * A field where instrumentation reports the statement a database ran (`db.statement`, as a key, a
- * nested path or an attribute pair's name): trace and log shippers send SQL and Mongo queries there on
- * every span, and the collector that receives them runs none. The SQL and NoSQL analyzers leave it.
+ * A field of a JSON body where instrumentation reports the statement a database ran (`db.statement`, as
+ * a key, a nested path or an attribute pair's name): trace and log shippers post SQL and Mongo queries
+ * there on every span, and the collector that receives them runs none. The SQL and NoSQL analyzers leave
+ * it. Only a JSON body's: a query, a form or JSON inside another value is where an application reads
+ * parameters, and there the name is the attacker's to choose.
  */
 export function reportsStatement(input: { name: string; path: string }): boolean {
-  return REPORTED_STATEMENTS.has(input.name.toLowerCase()) || REPORTED_STATEMENT_PATH.test(input.path);
+  return input.path.startsWith("body.json") && input.path.indexOf("~") === -1 && (REPORTED_STATEMENTS.has(input.name.toLowerCase()) || REPORTED_STATEMENT_PATH.test(input.path));
 }

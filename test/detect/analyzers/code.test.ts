@@ -60,11 +60,11 @@ describe("code analyzer", () => {
     for (const v of ["costs $100(USD)", "$(document).ready(f)", "jQuery $.ajax(u)", "'foo'.'bar'", "the (system) (in use)", 'the "eval" (evaluation) form']) expect(s(v)).toBe(0);
     expect(s("$t('menu.home')")).toBeLessThan(0.8);
     // XSLT's call of a PHP function by name, as an attribute of a stylesheet's element holds it.
-    for (const v of ["php:function('system','id')", 'php:function( "file_get_contents" , "/etc/passwd")']) expect([v, strongest(codeAnalyzer, v)?.rule, s(v)]).toEqual([v, "code.php-call", 0.9]);
+    for (const v of ["php:function('system','id')", 'php:function( "file_get_contents" , "/etc/passwd")', "x:function('system','id')", "php:functionString('passthru','ls')"]) expect([v, strongest(codeAnalyzer, v)?.rule, s(v)]).toEqual([v, "code.php-call", 0.9]);
     expect(s("php:function('strtoupper', string(.))")).toBe(0);
     // LaTeX's inline math closes its `$` on the line, around an argument with no PHP in it.
     for (const v of ["Compute $E(X)$ for a die", "$P(A \\mid B) = 0.3$", "let $f(x)$ be continuous, $T(n) = 2T(n/2) + n$"]) expect([v, s(v)]).toEqual([v, 0]);
-    for (const v of ["$a(base64_decode($_POST[x]))", "$x(whoami);$y", "$f(x) = x^2"]) expect([v, s(v) >= 0.8]).toEqual([v, true]);
+    for (const v of ["$a(base64_decode($_POST[x]))", "$x(whoami);$y", "$f(x) = x^2", "$f(x)$ $$b(id)", "$a(id)/*$*/", "$a(id)#$"]) expect([v, s(v) >= 0.8]).toEqual([v, true]);
   });
 
   test("an upload named as a server script is a web shell", () => {

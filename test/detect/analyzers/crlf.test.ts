@@ -15,9 +15,9 @@ describe("crlf analyzer", () => {
     // After a URL, whose scheme is no header name that would make the value a header block.
     expect(maxStrength(crlfAnalyzer, leaf("http://www.example.org\r\nSet-Cookie: sid=attacker"))).toBe(0.9);
     expect(rules(crlfAnalyzer, leaf("http://www.example.org\r\nx-probe: 3.0.4 version"))).toEqual(["crlf.header-line"]);
-    // A single URL before the break, as a redirect parameter holds, then any header line: proof.
-    expect(maxStrength(crlfAnalyzer, leaf("http://www.google.fr\r\nwapiti: 3.0.4 version"))).toBe(0.85);
-    expect(maxStrength(crlfAnalyzer, leaf("see http://www.google.fr\r\nNote: call me"))).toBe(0.6);
+    // A single URL before the break, as a redirect parameter holds, then a header-shaped line: proof; a word's line is a note's.
+    expect(maxStrength(crlfAnalyzer, leaf("http://www.google.fr\r\nX-Scan-Probe: 3.0.4"))).toBe(0.85);
+    for (const v of ["http://www.google.fr\r\nwapiti: 3.0.4 version", "https://shop.example/p/123\nPrice: 20 EUR", "see http://www.google.fr\r\nX-Note: call me"]) expect([v, maxStrength(crlfAnalyzer, leaf(v))]).toEqual([v, 0.6]);
     // A body's field that starts with a URL and goes on in lines: a bug report's steps, a pasted trace.
     expect(crlfAnalyzer.analyze(body("http://example.com/\nSet-Cookie: test=1 is sent twice"))).toEqual([]);
   });
@@ -34,6 +34,8 @@ describe("crlf analyzer", () => {
     const reply = "Thanks, see below.\n\n-----Original Message-----\nFrom: Ann <ann@acme-corp.example>\nSent: Monday, 3 March 2026 10:00\nTo: Bob <bob@x.example>\nCc: team@acme-corp.example\nSubject: RE: invoice\n\nHi";
     expect(maxStrength(crlfAnalyzer, body(reply))).toBe(0.5);
     expect(maxStrength(crlfAnalyzer, leaf(reply))).toBe(0.7);
+    // Only a blank line ends the headers: a header before the recipient's is still among them.
+    expect(maxStrength(crlfAnalyzer, leaf("me@example.com\r\nX-A: 1\r\nBcc: many@evil.example"))).toBe(0.85);
     expect(rules(crlfAnalyzer, leaf("x\u560a\u560dSet-Cookie: a=1"))).toEqual(["crlf.header-injection"]);
   });
 
@@ -55,6 +57,8 @@ describe("crlf analyzer", () => {
     expect(maxStrength(crlfAnalyzer, body("see x\r\nA001 DELETE INBOX"))).toBe(0.7);
     // A field of one token (a mailbox, an address) broken after it, then a command in the protocol's syntax: proof in a body too.
     for (const v of ["INBOX\r\nA002 CREATE INBOX.pwned", "a@b.example\r\nDATA\r\n", "INBOX\r\nRETR 1"]) expect([v, maxStrength(crlfAnalyzer, body(v))]).toEqual([v, 0.85]);
+    // A heading of one word is a note's, and "inbox" in lower case a word.
+    for (const v of ["Urgent!\r\nHELP PLEASE\r\nmy account is locked", "Checklist\r\nA1 Search inbox for receipts"]) expect([v, maxStrength(crlfAnalyzer, leaf(v)) < 0.85]).toEqual([v, true]);
     for (const v of ["Tasks\r\nA1 Create the report", "Plan\r\nB2 Search from 10:30 on", "Todo\r\nC3 Close the ticket today"]) expect([v, maxStrength(crlfAnalyzer, leaf(v))]).toEqual([v, 0.7]);
   });
 

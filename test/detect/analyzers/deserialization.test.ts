@@ -96,9 +96,9 @@ describe("deserialization analyzer", () => {
     expect(s('{"$type":"System.Windows.Data.ObjectDataProvider, PresentationFramework","MethodName":"Start"}')).toBe(0.9);
     expect(strength(deserializationAnalyzer, "Foo.Bar.Baz, FooAssembly", { name: "$type" })).toBe(0.9);
     expect(s("gASVKAAAAAAAAACMBXBvc2l4lIwGc3lzdGVtlJOU")).toBe(0.85);
-    // A header's characters inside a base64url token (a random cookie's ciphertext) start no pickle.
+    // A header's characters inside a random token (a cookie's ciphertext) start no pickle: what follows them is checked.
     expect(s("CfDJ8Nq3xLm2b-N0_gAJj7dYcQe4Lw9kT2vR5sU1aH6pZ0yX3cB8nM")).toBe(0);
-    expect(s("x.gASVKAAAAAAAAACMBXBvc2l4lIwGc3lzdGVtlJOU")).toBe(0.85);
+    for (const v of ["x.gASVKAAAAAAAAACMBXBvc2l4lIwGc3lzdGVtlJOU", "v1_gAJjcG9zaXgKc3lzdGVtCnEALg==", "sess-gAJ9cQBYAQAAAGFxAUsBcy4="]) expect([v, s(v)]).toEqual([v, 0.85]);
     expect(evidence(deserializationAnalyzer, "cos\nsystem\n(S'id'\ntR.")).toBe("cos\nsystem\n");
     // Protocols 2-5 open with PROTO; protocol 4 without a frame goes straight to GLOBAL: `\x80\x04cos\nsystem\n`.
     const pickle4 = Buffer.from("\x80\x04cos\nsystem\n(S'id'\ntR.", "latin1");

@@ -53,6 +53,10 @@ describe("GraphQL analyzer", () => {
     expect(rule("{ ...F } fragment F on Query { ...F }")).toBe("graphql.fragment-cycle");
     const laughs = ["fragment L0 on Q { a b c d e f g h i j }", ...Array.from({ length: 12 }, (_, i) => `fragment L${i + 1} on Q { ...L${i} ...L${i} ...L${i} }`), "{ ...L12 }"].join(" ");
     expect(rule(laughs)).toBe("graphql.fragment-expansion");
+    // A chain deeper than the walk goes, defined from its top, and one fragment spread under many aliases of an operation.
+    expect(rule(["{ ...F0 }", ...Array.from({ length: 70 }, (_, i) => `fragment F${i} on Q { ...F${i + 1} }`), "fragment F70 on Q { a }"].join(" "))).toBe("graphql.fragment-expansion");
+    const wide = `fragment B on Q { ${Array.from({ length: 700 }, (_, i) => `f${i}`).join(" ")} } query { ${Array.from({ length: 200 }, (_, i) => `a${i}: x { ...B }`).join(" ")} }`;
+    expect(rule(wide)).toBe("graphql.fragment-expansion");
     // What clients send: fragments reused across a query, nested, spread more than once, and inline ones.
     const apollo = "query Feed { feed { ...Post author { ...User } comments { ...Comment } } } fragment User on User { id name avatar } fragment Post on Post { id title author { ...User } } fragment Comment on Comment { id body author { ...User } }";
     expect(doc(apollo)).toBe(0);

@@ -34,15 +34,16 @@ describe("option-injection analyzer: a value that is a tool's options", () => {
     expect(strongest(optionInjectionAnalyzer, "-write /var/www/html/x.php")?.rule).toBe("options.moves-file");
   });
 
-  test("more tools' options that run a program or write a file: tar's -I, git grep's pager, wget's askpass, nmap's scripts, find's -fprint", () => {
-    for (const v of ["-I 'sh -c id'", "-I /bin/bash x.tgz", "--open-files-in-pager=id", "--use-askpass=/tmp/x", "--script=http-shellshock 10.0.0.1"]) expect([v, strongest(optionInjectionAnalyzer, v)?.rule]).toEqual([v, "options.runs-command"]);
+  test("more tools' options that run a program or write a file: tar's -I, git grep's pager, wget's askpass, find's -fprint", () => {
+    for (const v of ["-I 'sh -c id'", "-I /bin/bash x.tgz", "--open-files-in-pager=id", "--use-askpass=/tmp/x"]) expect([v, strongest(optionInjectionAnalyzer, v)?.rule]).toEqual([v, "options.runs-command"]);
     for (const v of ["-fprint /var/www/html/x.php", "-fls /var/www/x"]) expect([v, s(v)]).toEqual([v, 0.85]);
-    for (const v of ["-I include/", "--scripts", "-Ishared"]) expect([v, s(v)]).toEqual([v, 0]);
+    for (const v of ["-I include/", "--scripts", "-Ishared", "--script=default", "--config /etc/app/config.yaml"]) expect([v, s(v)]).toEqual([v, 0]);
+    expect(s("-K /var/www/html/uploads/a.txt http://x/")).toBe(0.85);
   });
 
   test("a tool's own syntax for running a program or reading a file: git's ext::, ImageMagick's coders, Ghostscript's %pipe%", () => {
-    for (const v of ["ext::sh -c id% >&2", "caption:@/etc/passwd", "label:@/var/www/.env", "msl:/tmp/x.msl", "%!PS\n/OutputFile (%pipe%id) def"]) expect([v, strongest(optionInjectionAnalyzer, v)?.rule]).toEqual([v, "options.tool-syntax"]);
-    for (const v of ["text: hello", "label: 42", "ext:: ", "message: caption:@me see you", "IDE: ext::x", "50%pipe"]) expect([v, strongest(optionInjectionAnalyzer, v)]).toEqual([v, null]);
+    for (const v of ["ext::sh -c id% >&2", "caption:@/etc/passwd", "caption:@../../etc/passwd", "label:@/var/www/.env", "msl:/tmp/x.msl", "%!PS\n/OutputFile (%pipe%id) def"]) expect([v, strongest(optionInjectionAnalyzer, v)?.rule]).toEqual([v, "options.tool-syntax"]);
+    for (const v of ["text: hello", "label: 42", "ext:: ", "message: caption:@me see you", "IDE: ext::x", "50%pipe", "ephemeral:true", "msl:3500ft"]) expect([v, strongest(optionInjectionAnalyzer, v)]).toEqual([v, null]);
   });
 
   test("Exim's expansion that runs a program, wherever it stands", () => {

@@ -22,6 +22,7 @@ describe("ssrf analyzer: where a URL points", () => {
     const spelt: [string, string][] = [
       ["7f000001.c0a80001.rbndr.us", "loopback"], ["c0a80001.08080808.rbndr.us", "internal"], ["make-1.2.3.4-rebind-169.254.169.254-rr.1u.ms", "metadata"],
       ["app-7f000001.sslip.io", "loopback"], ["magic-127-0-0-1.nip.io", "loopback"], ["a9fea9fe.nip.io", "metadata"], ["127.0.0.1.traefik.me", "loopback"],
+      ["1.169.254.169.254.nip.io", "metadata"], ["app-1.10.0.0.1.nip.io", "internal"], ["1-10-0-0-1.nip.io", "internal"],
       ["08080808.01010101.rbndr.us", "public"], ["www.example.com.nip.io", "public"], ["deadbeef.nip.io", "public"], ["7f000001.example.com", "public"],
     ];
     for (const [host, target] of spelt) expect([host, judgeHost(host)?.target]).toEqual([host, target]);
@@ -243,7 +244,7 @@ describe("ssrf analyzer: open redirects", () => {
   });
 
   test("a redirect target that starts with @ or . and a host is joined to the application's own origin", () => {
-    for (const [text, name] of [["@evil.example.com", "next"], [".evil.example.com/x", "return_to"], ["@evil.example", "redirect_uri"]] as const) {
+    for (const [text, name] of [["@evil.example.com", "next"], [".evil.example.com/x", "return_to"], ["@evil.example", "redirect_uri"], ["@169.254.169.254", "next"], ["@127.0.0.1/admin", "next"], ["@evil.example.com.", "next"]] as const) {
       expect([text, rules(ssrfAnalyzer, redirect(text, name)), maxStrength(ssrfAnalyzer, redirect(text, name))]).toEqual([text, ["redirect.joined-host"], 0.85]);
     }
     for (const [text, name] of [["@evil.example.com", "q"], ["@me", "next"], [".htaccess", "next"], ["/account", "next"]] as const) expect([text, ssrfAnalyzer.analyze(redirect(text, name))]).toEqual([text, []]);
@@ -263,7 +264,7 @@ describe("ssrf analyzer: open redirects", () => {
     // A what3words location is three words after `///`, no host, unless a redirect parameter holds it or the last word is a common top-level domain.
     for (const text of ["///filled.count.soap", "///index.home.raft"]) expect([text, ssrfAnalyzer.analyze(redirect(text, "q"))]).toEqual([text, []]);
     expect(maxStrength(ssrfAnalyzer, redirect("///filled.count.soap", "next"))).toBe(0.85);
-    for (const text of ["///evil.example.com", "///a.b.c/x", "///evil.example"]) expect([text, maxStrength(ssrfAnalyzer, redirect(text, "q"))]).toEqual([text, 0.7]);
+    for (const text of ["///evil.example.com", "///a.b.c/x", "///evil.example", "///www.evil.soap", "///evil.example.tk"]) expect([text, maxStrength(ssrfAnalyzer, redirect(text, "q"))]).toEqual([text, 0.7]);
   });
 
   test("a confusing spelling is an attack in a cookie or a route's path segment too; a plain URL there, and any header, give nothing", () => {

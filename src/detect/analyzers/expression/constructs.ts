@@ -171,17 +171,19 @@ const SIGNATURES: [RegExp, string, number, number][] = [
   // OGNL: the member-access switch Struts exploits, and static members `@java.lang.Runtime@getRuntime()`.
   [/#_memberAccess|@ognl\.OgnlContext@|#context\s*\[\s*['"]xwork/gi, "ognl-member-access", 0.95, MEMBER_ACCESS],
   // OGNL's context map read for the request or response objects (`#context.get('com.opensymphony…')`,
-  // `#resp=#context[…]`, Struts' S2-016 after `redirect:`): a CSS id (`#context .item`) is no call.
-  [/#context\s*(?:\.\s*get\s*\(|\[)/gi, "ognl-context", 0.9, MEMBER_ACCESS],
-  // Velocity's reference walked to Java's reflection (`$request.getClass().getClassLoader()`, also
-  // `$!{x.getClass()}`): the way from a template's object to any class.
-  [/\$!?\{?[A-Za-z_]\w{0,40}(?:\s*\.\s*[A-Za-z_]\w{0,40}(?:\s*\([^()]{0,64}\))?){0,4}\s*\.\s*getClass\s*\(\s*\)/g, "velocity-reflection", 0.9, REFERENCE],
+  // `#resp=#context['…']`, Struts' S2-016 after `redirect:`): a CSS id (`#context .item`,
+  // `#context[data-role=main]`) is no call and holds no quoted key.
+  [/#context[ \t]*(?:\.[ \t]*get[ \t]*\(|\[[ \t]*['"])/gi, "ognl-context", 0.9, MEMBER_ACCESS],
+  // Velocity's reference walked to Java's reflection (`$request.getClass().getClassLoader()`,
+  // `$x.class.forName(...)`): the way from a template's object to any class. Prose naming a method
+  // (`use $obj.getClass()`) goes no further.
+  [/\$!?\{?[A-Za-z_]\w{0,40}(?:[ \t]*\.[ \t]*[A-Za-z_]\w{0,40}(?:[ \t]*\([^()]{0,64}\))?){0,8}?[ \t]*\.[ \t]*(?:getClass[ \t]*\([ \t]*\)|class)[ \t]*\.[ \t]*(?:forName|getClassLoader|classLoader|getMethods?|getDeclaredMethods?|getDeclaredFields?|getConstructors?|newInstance|getProtectionDomain|getResource)\b/g, "velocity-reflection", 0.9, REFERENCE],
   // Thymeleaf's preprocessing in a view name or fragment selector (`__${…}__::.x`, `__|$${…}|__::`):
   // the expression runs while the view is resolved (Spring view manipulation).
-  [/__\s*\|?\s*\$\$?\{[^{}]{1,200}\}\s*\|?\s*__\s*(?:::|\.)/g, "thymeleaf-preprocess", 0.9, DOLLAR],
+  [/__[ \t]{0,8}(?:\|[ \t]{0,8})?\$\$?\{[^{}]{1,200}\}[ \t]{0,8}(?:\|[ \t]{0,8})?__[ \t]{0,8}(?:::|\.)/g, "thymeleaf-preprocess", 0.9, DOLLAR],
   // FreeMarker's special variables, which only a template reads: the data model, the globals, the
   // namespaces (`${.data_model?keys}`, `${.vars}`): what a scan reads to learn the engine and its objects.
-  [/\$\{\s*\.(?:data_model|globals|main|namespace|vars|locals|current_template_name|main_template_name|template_name|api_builtin_enabled|version)\b/g, "freemarker-special-variable", 0.85, DOLLAR],
+  [/\$\{\s*\.(?:data_model|globals|main|namespace|vars|locals|current_template_name|main_template_name|template_name|api_builtin_enabled)\b/g, "freemarker-special-variable", 0.85, DOLLAR],
   [/@(?:java|javax|ognl|org|com|sun)(?:\.[\w$]+)+@[\w$]+/gi, "ognl-static-member", 0.9, STATIC_MEMBER],
   [/\{\/?php\}/gi, "smarty-php", 0.85, PHP],
   // What a scan sends to learn whether Smarty renders the value: the engine's version, the template

@@ -4,7 +4,7 @@
  * rest of the query (`admin'--`), a WHERE, an ORDER BY or GROUP BY. Prose that merely contains a quote
  * ("Tom's and Mary's") goes on with words, which is none of these.
  */
-import { condition, endsClause, expression, isArithmetic, isComparison, isLogic, isPlainWord, isWord, previous, sig, WORD } from "./grammar.ts";
+import { condition, endsClause, expression, isArithmetic, isComparison, isLogic, isOp, isPlainWord, isWord, previous, sig, WORD } from "./grammar.ts";
 import { statementShape } from "./statements.ts";
 import { CLOSED, COMMENT_DASH, K, opCode, type SqlTokens } from "./tokens.ts";
 import { wordIndex } from "./words.ts";
@@ -368,6 +368,8 @@ export function appendedProbeRule(t: SqlTokens, report: Report): void {
  * `(5131=5055)*5055`, `1-(7=7)`: a comparison of two constants, in parentheses, computed with as a
  * number (MySQL and SQLite make it 1 or 0) as the whole value: a boolean probe in a numeric context.
  */
+const EQUALITY = new Set(["=", "==", "<>", "!="].map(opCode));
+
 export function comparedConstantsRule(t: SqlTokens, report: Report): void {
   // The value is the expression, as a number parameter's replacement is: `(a=b)*c` or `c-(a=b)`, and
   // nothing around it (code and spreadsheet formulas compute so inside more text: `=SUMPRODUCT((1=1)*5)`).
@@ -382,5 +384,6 @@ export function comparedConstantsRule(t: SqlTokens, report: Report): void {
   const after = sig(t, close + 1);
   const operand = open === first ? (isArithmetic(t, after) && t.kind(sig(t, after + 1)) === K.NUM ? sig(t, after + 1) : -1) : close;
   if (operand < 0 || sig(t, operand + 1) < t.count) return;
-  report("tautology", 0.85, t.start(open), t.end(close));
+  // Equality is the probe's (`(5131=5055)*5055`); a calculator's input compares with `>` or `<` too (`(2>1)*100`).
+  report("tautology", isOp(t, op, EQUALITY) ? 0.85 : 0.8, t.start(open), t.end(close));
 }

@@ -340,6 +340,11 @@ function stringBuilding(t: SqlTokens, i: number, report: Report): void {
   if (links >= 2) report("string-building", 0.8, t.start(i), t.end(end));
 }
 
+/** What a blind extraction reads a character at a time: the database's own name, user and version. */
+const IDENTITY_FUNCTIONS = new Set(["database", "user", "current_user", "system_user", "session_user", "version", "schema", "db_name", "user_name"].map(wordIndex));
+/** Tokens of an IF's condition looked through for them. */
+const PROBE_TOKENS = 32;
+
 /** ELT(1=1, ...), MAKE_SET(5=5, ...), IIF(1=1, ...), IF(1=1, ...): a boolean-blind probe. */
 function conditionFunction(t: SqlTokens, i: number, report: Report): void {
   const open = sig(t, i + 1);
@@ -353,11 +358,12 @@ function conditionFunction(t: SqlTokens, i: number, report: Report): void {
   const name = wordText(t.aux(i));
   // `IF(1=1, name, price)` as a sort order, `IF(ASCII(SUBSTR(DATABASE(),1,1))>64, ...)`: two constants
   // compared decide nothing a query needs, and a condition on the database's own name, user or version
-  // read a character at a time is blind extraction, wherever the call stands.
+  // is blind extraction, wherever the call stands (a formula's `IF(LEFT({SKU},2)="AB",1,0)` reads its own data).
   const right = sig(t, sig(t, first + 1) + 1);
   const constant = literal && isLiteral(right) && sig(t, right + 1) === sig(t, test.end);
+  // Bounded: extraction conditions are short, and nested IFs must not each read all the ones inside.
   const probe = () => {
-    for (let k = first; k < test.end; k++) if (t.kind(k) === K.FUNC && flagsAt(t, k) & W.PROBE_FUNCTION) return true;
+    for (let k = first, end = Math.min(test.end, first + PROBE_TOKENS); k < end; k++) if (t.kind(k) === K.FUNC && IDENTITY_FUNCTIONS.has(t.aux(k))) return true;
     return false;
   };
   const ifLike = name === "if" || name === "iif";
