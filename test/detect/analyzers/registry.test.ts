@@ -52,6 +52,14 @@ test("the same text is remembered per kind and path: each place gets its own fin
   expect(analysis.analyze(at("query.next")).map((f) => f.rule)).toEqual(["by-path.next"]);
 });
 
+test("a value under one path and two names (a name-value pair's name comes from its sibling) is judged under each name", () => {
+  const byName: Analyzer = { name: "by-name", analyze: (l) => (l.name === "db.statement" ? [] : [{ class: "sqli", rule: "by-name.x", strength: 1, start: 0, end: 1 }]) };
+  const analysis = new LeafAnalysis([byName]);
+  const at = (name: string): Leaf => ({ ...leaf("x' UNION SELECT 1--"), path: "body.json.fields[0].value", name });
+  expect(analysis.analyze(at("db.statement"))).toEqual([]);
+  expect(analysis.analyze(at("email")).map((f) => f.rule)).toEqual(["by-name.x"]);
+});
+
 test("a value under a long path is analyzed each time, never remembered: names cannot fill the cache", () => {
   let calls = 0;
   const counting: Analyzer = { name: "counting", analyze: () => (calls++, []) };
