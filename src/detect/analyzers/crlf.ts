@@ -114,10 +114,11 @@ interface Lines {
 }
 
 /**
- * A field of one token that a mail session takes as it is: an address (`a@b.example`) or a mailbox's
- * name (`INBOX`, `INBOX.Sent`, `Archive/2024`). A heading (`Checklist`, `Urgent!`) is a note's.
+ * A field of one token that a mail session takes as it is: an address (`a@b.example`), a mailbox's
+ * name (`INBOX`, `INBOX.Sent`, `Archive/2024`, or `INBOX"` closing the quote it was put in) or a
+ * message's number. A heading (`Checklist`, `Urgent!`) is a note's.
  */
-const MAIL_FIELD_TOKEN = /^(?:[^\s@]+@[^\s@]+|INBOX(?:[./][^\s]*)?|[^\s]*[./][^\s]*)$/;
+const MAIL_FIELD_TOKEN = /^(?:[^\s@]+@[^\s@]+|INBOX(?:[./][^\s"]*)?"?\)?|\d{1,12}|[^\s]*[./][^\s]*)$/;
 
 function mailCommand(text: string, at: number, i: number, inBody: boolean, lines: Lines): Finding | null {
   const line = text.slice(i, i + 200);

@@ -245,7 +245,16 @@ const BINDER_GADGET =
 /** `"@type":"` or `"@class": "` just before a class name. */
 const TYPE_KEY_BEFORE = /["']@(?:type|class)["']\s*:\s*["']$/;
 
+/**
+ * fastjson's probes: a class that resolves a name or opens a URL as it is built (`{"@type":
+ * "java.net.Inet4Address", "val": "x.dnslog.example"}`), sent to learn from the DNS query whether the
+ * binder builds what `@type` names. An honest JSON document names no Java class under `@type`.
+ */
+const BINDER_PROBE = /["']@(?:type|class)["']\s*:\s*["']java\.net\.(?:Inet[46]?Address|InetSocketAddress|URL)["']/;
+
 function binderGadget(s: string, out: Finding[]): void {
+  const probe = s.indexOf("@") !== -1 ? BINDER_PROBE.exec(s) : null;
+  if (probe) out.push(finding("deserialization", "deserialization.binder-probe", 0.85, probe.index, probe.index + probe[0].length));
   const m = BINDER_GADGET.exec(s);
   if (!m) return;
   const end = m.index + m[0].length;

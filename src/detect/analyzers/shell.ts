@@ -862,6 +862,9 @@ function variableRefAt(s: string, i: number): { name: string; end: number } | nu
   return { name, end };
 }
 
+/** A cell's DDE call, at a cell's start (the value's, a line's or after a CSV's comma or tab): `=cmd|' /C calc'!A0`, `@SUM(1+1)*cmd|'…'!A0`. */
+const DDE_FORMULA = /(?:^|[\n,;\t"])[ \t]*[=+\-@][^\n|]{0,64}?\b[A-Za-z][\w.]{0,31}[ \t]*\|[ \t]*['"][^'"\n]{0,256}['"][ \t]*![ \t]*[A-Za-z$]*\$?\d*/;
+
 /** Most variables joined into one command word (`$c1$c2$c3`). */
 const MAX_JOINED = 16;
 
@@ -1037,6 +1040,10 @@ function analyzeShell(s: string): Finding[] {
       if (selfClosed) out.push(finding("cmdi", "shell.esi", 0.8, selfClosed.index, selfClosed.index + selfClosed[0].length));
     }
   }
+  // A spreadsheet's Dynamic Data Exchange: `=cmd|' /C calc'!A0` in a cell runs the program when an
+  // exported CSV is opened (formula injection). No honest formula names a program before `|'…'!`.
+  const dde = s.indexOf("|") !== -1 && s.indexOf("!") !== -1 ? DDE_FORMULA.exec(s) : null;
+  if (dde) out.push(finding("cmdi", "shell.dde-formula", 0.9, dde.index, dde.index + dde[0].length));
   if (chars & HAS.SLASH && s.indexOf("/dev/") !== -1) {
     for (const m of s.matchAll(DEV_TCP)) {
       const before = s.slice(Math.max(0, m.index - 4), m.index);

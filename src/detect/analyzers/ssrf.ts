@@ -309,6 +309,15 @@ const LOOPBACK_WEB_REDIRECT = 0.5;
  * name every day: those stay internal hosts.
  */
 const SERVICE_PORTS = new Set([21, 22, 23, 25, 110, 111, 135, 139, 143, 389, 445, 1433, 1521, 3306, 3389, 5432, 6379, 11211, 27017]);
+/**
+ * The endpoints of those HTTP APIs that hand out secrets or control, named as a path after an
+ * internal host (`http://127.0.0.1:8080/actuator/env`, `http://10.96.0.1/api/v1/namespaces/x/secrets`,
+ * the kubelet's `/pods`, Docker's `/containers/json`, Consul's `/v1/kv/`, Apache's `/server-status`,
+ * RabbitMQ's and ngrok's `/api/overview`, `/api/tunnels`): a data source's URL names the service, an
+ * SSRF names what it wants from it.
+ */
+const ADMIN_API_PATH =
+  /^\/(?:actuator\/(?:env|heapdump|jolokia|gateway|shutdown|mappings|configprops|threaddump)|api\/v1\/(?:namespaces|pods|secrets|nodes)|(?:running)?pods\b|(?:v\d\.\d+\/)?containers\/json|v1\/(?:kv|agent|catalog)\b|server-(?:status|info)\b|api\/(?:overview|tunnels)\b|jolokia\b|manager\/html|_cat\/|_nodes\b|_cluster\/)/i;
 const EMBEDDED_WORTH_JUDGING = /^[\d[]|metadata|instance-data|[^\x00-\x7f]/i;
 
 /**
@@ -318,7 +327,8 @@ const EMBEDDED_WORTH_JUDGING = /^[\d[]|metadata|instance-data|[^\x00-\x7f]/i;
  */
 const VERSION = /^\d{1,4}(?:\.\d{1,4}){0,2}$/;
 
-function ssrfFindings(url: UrlParts, leading: boolean, out: Finding[], loopbackWeb = LOOPBACK_WEB): void {
+/** `path`: what follows a leading URL's authority (its path and query), for ADMIN_API_PATH. */
+function ssrfFindings(url: UrlParts, leading: boolean, out: Finding[], loopbackWeb = LOOPBACK_WEB, path = ""): void {
   const protocolStrength = Object.hasOwn(PROTOCOL_SCHEMES, url.scheme) ? PROTOCOL_SCHEMES[url.scheme] : undefined;
   const version = slashes(url.separator) === 0 && url.scheme !== "" && !WEB_SCHEMES.has(url.scheme) && VERSION.test(url.host);
   // Inside a value only metadata hosts and odd notations count: most hosts there need no closer look.
@@ -336,6 +346,8 @@ function ssrfFindings(url: UrlParts, leading: boolean, out: Finding[], loopbackW
   else if (verdict.target === "internal") out.push(find("ssrf", "internal-host", web ? 0.6 : 0.8, start, end));
   // Other schemes (gopher, dict) are strong already for what they can send.
   if (web && (verdict.target === "loopback" || verdict.target === "internal") && url.port !== null && SERVICE_PORTS.has(url.port)) {
+    out.push(find("ssrf", "internal-service", 0.85, start, end));
+  } else if (web && (verdict.target === "loopback" || verdict.target === "internal") && path && ADMIN_API_PATH.test(path)) {
     out.push(find("ssrf", "internal-service", 0.85, start, end));
   }
 }
@@ -732,7 +744,7 @@ export const ssrfAnalyzer: Analyzer = {
     const params = input.kind === "value" && (input.location === "query" || input.location === "body");
     const nameWeight = params ? redirectNameWeight(input.name) : 0;
     if (leading) {
-      ssrfFindings(leading, true, out, nameWeight === 2 ? LOOPBACK_WEB_REDIRECT : LOOPBACK_WEB);
+      ssrfFindings(leading, true, out, nameWeight === 2 ? LOOPBACK_WEB_REDIRECT : LOOPBACK_WEB, text.slice(leading.end, leading.end + 96));
       ambiguousAuthority(text, leading, out);
       wrappedUrl(text, leading, out);
       if (ownValue) {

@@ -56,7 +56,7 @@ describe("crlf analyzer", () => {
     }
     expect(maxStrength(crlfAnalyzer, body("see x\r\nA001 DELETE INBOX"))).toBe(0.7);
     // A field of one token (a mailbox, an address) broken after it, then a command in the protocol's syntax: proof in a body too.
-    for (const v of ["INBOX\r\nA002 CREATE INBOX.pwned", "a@b.example\r\nDATA\r\n", "INBOX\r\nRETR 1"]) expect([v, maxStrength(crlfAnalyzer, body(v))]).toEqual([v, 0.85]);
+    for (const v of ["INBOX\r\nA002 CREATE INBOX.pwned", "a@b.example\r\nDATA\r\n", "INBOX\r\nRETR 1", "1\r\nV100 CAPABILITY\r\nV101 FETCH 1 BODY[HEADER]", 'INBOX"\r\na1 LOGOUT\r\n']) expect([v, maxStrength(crlfAnalyzer, body(v))]).toEqual([v, 0.85]);
     // A heading of one word is a note's, and "inbox" in lower case a word.
     for (const v of ["Urgent!\r\nHELP PLEASE\r\nmy account is locked", "Checklist\r\nA1 Search inbox for receipts"]) expect([v, maxStrength(crlfAnalyzer, leaf(v)) < 0.85]).toEqual([v, true]);
     for (const v of ["Tasks\r\nA1 Create the report", "Plan\r\nB2 Search from 10:30 on", "Todo\r\nC3 Close the ticket today"]) expect([v, maxStrength(crlfAnalyzer, leaf(v))]).toEqual([v, 0.7]);

@@ -148,6 +148,13 @@ describe("deserialization analyzer", () => {
     for (const v of ["jdbc:h2:".repeat(62_500), "jdbc:mysql://".repeat(40_000), `${"jdbc:postgresql:x".repeat(30_000)}?`]) expect(s(v)).toBe(0);
   });
 
+  test("fastjson's probes: a class that resolves a name or opens a URL as it is built, under @type", () => {
+    for (const v of ['{"@type":"java.net.Inet4Address","val":"x.dnslog.example"}', '{"a":{"@type": "java.net.URL","val":"http://probe.example"}}', "{'@type':'java.net.InetSocketAddress'{'address':,'val':'x.example'}}"]) {
+      expect([v, strongest(deserializationAnalyzer, v)?.rule]).toEqual([v, "deserialization.binder-probe"]);
+    }
+    for (const v of ['{"@type":"Person","name":"java.net.URL"}', "java.net.URL is a class"]) expect([v, strongest(deserializationAnalyzer, v)?.rule]).toEqual([v, undefined]);
+  });
+
   test("ordinary values are not serialized objects", () => {
     // A Rails session cookie (a Marshal hash), jsonpickle of the application's own class, ViewState-like
     // base64, C++ and Ruby names in prose.

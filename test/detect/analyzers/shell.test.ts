@@ -77,6 +77,11 @@ describe("shell analyzer", () => {
     expect(s("Thanks for the help\n```\nid")).toBeGreaterThanOrEqual(0.55);
   });
 
+  test("a spreadsheet's DDE call in a cell runs a program when an exported CSV is opened", () => {
+    for (const v of ["=cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "name,email\n=cmd|' /C calc'!A0,a@b.c", '"x",+msexcel|\'\\..\\..\\Windows\\System32\\cmd.exe /c calc\'!A1']) expect([v, s(v)]).toEqual([v, 0.9]);
+    for (const v of ["=SUM(A1:A3)", "name,email,total", "Hey!! is it 'x'|'y' !", "a|'b'!"]) expect([v, s(v)]).toEqual([v, 0]);
+  });
+
   test("system tools that are no English word, after a separator", () => {
     for (const v of [";rmt --version", ";flock -u / whoami", "x;ldd /bin/sh", "1|lsmod", ";chattr -i /etc/passwd", "a&&tcpdump -i eth0"]) expect(s(v)).toBeGreaterThanOrEqual(0.8);
   });

@@ -66,6 +66,13 @@ describe("ssrf analyzer: where a URL points", () => {
     for (const claim of ["request_uri", "jwks_uri", "logo_uri"]) expect(at(`body.request~base64#2~json.${claim}`, "http://127.0.0.1:2375/containers/json")).toContain("ssrf.loopback-host");
   });
 
+  test("an internal host with the path of an admin API that hands out secrets or control is an internal service", () => {
+    for (const v of ["http://127.0.0.1:8080/actuator/env", "https://10.96.0.1/api/v1/namespaces/default/secrets", "http://127.0.0.1:10250/pods", "http://172.17.0.1:2375/v1.41/containers/json", "http://10.0.0.1:8500/v1/kv/?recurse", "http://localhost.localdomain/server-status", "http://localhost:15672/api/overview"]) {
+      expect([v, rules(ssrfAnalyzer, leaf(v))]).toEqual([v, expect.arrayContaining(["ssrf.internal-service"])]);
+    }
+    for (const v of ["http://10.0.0.5:9200", "http://127.0.0.1:3000/api/users", "https://api.example.com/api/v1/pods"]) expect([v, rules(ssrfAnalyzer, leaf(v)).includes("ssrf.internal-service")]).toEqual([v, false]);
+  });
+
   test("a container's names for what runs it (the host gateway, the cluster's API) are loopback", () => {
     for (const host of ["host.docker.internal", "gateway.docker.internal", "host.containers.internal", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"]) {
       expect(judgeHost(host)?.target).toBe("loopback");
@@ -88,8 +95,8 @@ describe("ssrf analyzer: where a URL points", () => {
     for (const url of ["http://[::1]:22/", "http://localhost:6379/", "http://10.0.0.5:3306/", "http://192.168.1.10:445/", "//127.0.0.1:11211"]) {
       expect([url, rules(ssrfAnalyzer, leaf(url)).includes("ssrf.internal-service"), maxStrength(ssrfAnalyzer, leaf(url))]).toEqual([url, true, 0.85]);
     }
-    // Web ports, HTTP APIs on the network (a dashboard's data source), public hosts.
-    for (const url of ["http://localhost:8080/admin", "http://localhost:3000/callback", "http://10.0.0.12:9200", "http://10.0.0.5:2375/containers/json", "http://db.example.com:5432/", "http://203.0.113.5:6379/", "http://localhost:6379x/"]) {
+    // Web ports, HTTP APIs on the network named as a dashboard's data source (the service, not one of its admin endpoints), public hosts.
+    for (const url of ["http://localhost:8080/admin", "http://localhost:3000/callback", "http://10.0.0.12:9200", "http://10.0.0.5:2375", "http://db.example.com:5432/", "http://203.0.113.5:6379/", "http://localhost:6379x/"]) {
       expect([url, rules(ssrfAnalyzer, leaf(url)).includes("ssrf.internal-service")]).toEqual([url, false]);
     }
     // Inside prose, as before, a loopback URL counts for nothing.
