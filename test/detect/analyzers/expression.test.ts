@@ -44,6 +44,7 @@ describe("expression analyzer: template injection", () => {
     expect(rule("$!{foo.bar.getClass().forName('x')}")).toContain("expression.velocity-reflection");
     expect(rule('__|$${#response.setHeader("X","1")}|__::')).toContain("expression.thymeleaf-preprocess");
     expect(rule("${.data_model?keys}")).toContain("expression.freemarker-special-variable");
+    expect(rule('<#assign classloader=object?api.class.protectionDomain.classLoader><#assign owc=classloader.loadClass("freemarker.template.ObjectWrapper")>')).toContain("expression.freemarker-api-escape");
     for (const text of ["#context .item { color: red }", "Price $price.total for $user.name", 'this.getClass().getClassLoader().getResource("x")', "${data_model}", "__init__::x"]) expect([text, top(text)]).toEqual([text, 0]);
   });
 

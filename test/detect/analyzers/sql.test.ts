@@ -98,6 +98,8 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     // an address with SQL after it is no address
     ["exec@x.example;drop table users--", "sql.stacked", 0.8],
     ["1;CREATE EXTENSION dblink--", "sql.stacked", 0.8],
+    // T-SQL's own shutdown
+    ["1; SHUTDOWN WITH NOWAIT--", "sql.stacked", 0.9],
     // IF on two constants (a sort order's boolean probe), or on the database's name read a character at a time
     ["IF(1=1,name,price)", "sql.conditional-function", 0.85],
     ["if(ascii(substr(database(),1,1))>64,name,price)", "sql.conditional-function", 0.85],

@@ -22,7 +22,7 @@ describe("ssrf analyzer: where a URL points", () => {
     const spelt: [string, string][] = [
       ["7f000001.c0a80001.rbndr.us", "loopback"], ["c0a80001.08080808.rbndr.us", "internal"], ["make-1.2.3.4-rebind-169.254.169.254-rr.1u.ms", "metadata"],
       ["app-7f000001.sslip.io", "loopback"], ["magic-127-0-0-1.nip.io", "loopback"], ["a9fea9fe.nip.io", "metadata"], ["127.0.0.1.traefik.me", "loopback"],
-      ["1.169.254.169.254.nip.io", "metadata"], ["app-1.10.0.0.1.nip.io", "internal"], ["1-10-0-0-1.nip.io", "internal"],
+      ["1.169.254.169.254.nip.io", "metadata"], ["a.93.184.216.34.1time.169.254.169.254.1time.repeat.rebind.network", "metadata"], ["app-1.10.0.0.1.nip.io", "internal"], ["1-10-0-0-1.nip.io", "internal"],
       ["08080808.01010101.rbndr.us", "public"], ["www.example.com.nip.io", "public"], ["deadbeef.nip.io", "public"], ["7f000001.example.com", "public"],
     ];
     for (const [host, target] of spelt) expect([host, judgeHost(host)?.target]).toEqual([host, target]);

@@ -168,6 +168,9 @@ const SIGNATURES: [RegExp, string, number, number][] = [
   // Freemarker builds an object from a class name: `"freemarker.template.utility.Execute"?new()`.
   [/\?\s*new\s*\(\s*\)/g, "freemarker-new", 0.9, NEW],
   [/[<[]#assign\b/gi, "freemarker-assign", 0.6, ASSIGN],
+  // FreeMarker's `?api` walked to the class loader (`object?api.class.protectionDomain.classLoader`):
+  // the way out of its sandbox to any class.
+  [/\?api\.(?:class|getClass\s*\(\s*\))\.(?:protectionDomain|getProtectionDomain|classLoader|getClassLoader|forName)\b/g, "freemarker-api-escape", 0.9, NEW],
   // OGNL: the member-access switch Struts exploits, and static members `@java.lang.Runtime@getRuntime()`.
   [/#_memberAccess|@ognl\.OgnlContext@|#context\s*\[\s*['"]xwork/gi, "ognl-member-access", 0.95, MEMBER_ACCESS],
   // OGNL's context map read for the request or response objects (`#context.get('com.opensymphony…')`,

@@ -68,6 +68,8 @@ export function statementShape(t: SqlTokens, s: number): 0 | 1 | 2 {
     case "waitfor":
       return nextWord === "delay" || nextWord === "time" ? 2 : 0;
     case "shutdown":
+      // T-SQL's `SHUTDOWN WITH NOWAIT` is no sentence's.
+      if (nextWord === "with" && plainWordAt(t, sig(t, next + 1)) === "nowait") return 2;
       return next >= t.count || nextWord === "with" || nextKind === K.SEMI || t.kind(s + 1) === K.COMMENT ? 1 : 0;
     case "call":
       return nextKind === K.FUNC ? 1 : 0;
