@@ -21,14 +21,23 @@ const NAMED: Record<string, BodyCharset | "utf-16" | "utf-32"> = {
   utf16: "utf-16", ucs2: "utf-16", utf16le: "utf-16le", unicode: "utf-16le", utf16be: "utf-16be", unicodefffe: "utf-16be",
   utf32: "utf-32", ucs4: "utf-32", utf32le: "utf-32le", utf32be: "utf-32be",
   ebcdiccpus: "cp037", ebcdiccpca: "cp037", ebcdiccpwt: "cp037", ebcdiccpnl: "cp037", ebcdiccpbe: "cp500", ebcdiccpch: "cp500",
+  // The other names .NET and Java know for EBCDIC pages (their numbers below).
+  ebcdiccpfi: "cp037", ebcdiccpse: "cp037", ebcdiccpdk: "cp037", ebcdiccpno: "cp037", ebcdiccpit: "cp037", ebcdiccpes: "cp037",
+  ebcdiccpgb: "cp037", ebcdiccpfr: "cp037", ebcdiccpis: "cp037", ebcdiccphe: "cp037", ebcdiccproece: "cp037", ebcdiccpyu: "cp037",
+  ebcdiccpar1: "cp037", ebcdiccpgr: "cp037", ebcdicjpkana: "cp037", ibmthai: "cp037", xebcdickoreanextended: "cp037",
+  ebcdicde273euro: "cp273", ebcdiclatin9euro: "cp037", xebcdicjapaneseandkana: "cp037",
 };
 /**
- * EBCDIC code pages by number (`ibm037`, `cp500`, `ccsid01140`). The Latin ones without a table of their
- * own agree with cp037 on letters and digits, where a payload's words are.
+ * EBCDIC code pages by number (`ibm037`, `cp500`, `ccsid01140`). The ones without a table of their own
+ * agree with cp037 on EBCDIC's invariant characters (letters, digits and the punctuation SQL, markup
+ * and shells need; the Latin pages on small letters too), where a payload's words are: the Latin
+ * pages, and the Arabic, Hebrew, Greek, Cyrillic, Thai, Katakana and Korean ones a server also knows.
  */
 const EBCDIC_PAGES: Record<number, BodyCharset> = {
   37: "cp037", 273: "cp273", 500: "cp500", 875: "cp875", 1026: "cp1026", 1140: "cp1140",
-  ...Object.fromEntries([277, 278, 280, 284, 285, 297, 871, 924, 1047, 1141, 1142, 1143, 1144, 1145, 1146, 1147, 1148, 1149].map((n) => [n, "cp037"])),
+  ...Object.fromEntries(
+    [277, 278, 280, 284, 285, 290, 297, 420, 423, 424, 833, 838, 870, 871, 880, 905, 924, 1025, 1047, 1141, 1142, 1143, 1144, 1145, 1146, 1147, 1148, 1149].map((n) => [n, "cp037"]),
+  ),
 };
 
 /** The charset a Content-Type names, when it is one this module decodes. */

@@ -3,7 +3,7 @@
  * string holds the bytes as latin1. Inflation stops at the body limit: a zip bomb costs at most a few
  * bounded attempts and gives the first part of its output, flagged oversize, never a full expansion.
  */
-import { constants, gunzipSync, inflateRawSync, inflateSync, type ZlibOptions } from "node:zlib";
+import { brotliDecompressSync, constants, gunzipSync, inflateRawSync, inflateSync, type ZlibOptions } from "node:zlib";
 import { bytesToText, textToBytes } from "../../parse/decode.ts";
 
 /** The gzip magic number at the start of a body. */
@@ -11,14 +11,27 @@ export function isGzip(body: string): boolean {
   return body.charCodeAt(0) === 0x1f && body.charCodeAt(1) === 0x8b;
 }
 
-export type Compression = "gzip" | "deflate";
+export type Compression = "gzip" | "deflate" | "br";
 
-/** The compression a Content-Encoding names (`gzip`, `x-gzip`, `deflate`), or null. */
-export function compressionOf(contentEncoding: string | undefined): Compression | null {
-  const ce = contentEncoding?.trim().toLowerCase();
-  if (ce === "gzip" || ce === "x-gzip") return "gzip";
-  if (ce === "deflate") return "deflate";
-  return null;
+/** Codings undone at most: a body compressed more often than this is no client's. */
+const MAX_CODINGS = 3;
+
+/**
+ * The compressions a Content-Encoding names, in the order they were applied (`gzip`, `x-gzip`,
+ * `deflate`, `br`, or several: `gzip, gzip`), or null when it names none or one this module does not
+ * undo. `identity` is no coding.
+ */
+export function compressionsOf(contentEncoding: string | undefined): Compression[] | null {
+  if (!contentEncoding) return null;
+  const out: Compression[] = [];
+  for (const part of contentEncoding.split(",", MAX_CODINGS + 1)) {
+    const ce = part.trim().toLowerCase();
+    if (ce === "gzip" || ce === "x-gzip") out.push("gzip");
+    else if (ce === "deflate") out.push("deflate");
+    else if (ce === "br") out.push("br");
+    else if (ce !== "identity" && ce !== "") return null;
+  }
+  return out.length && out.length <= MAX_CODINGS ? out : null;
 }
 
 /** Attempts at a shorter input when the whole one inflates past the limit (each input a quarter of the last). */
@@ -36,7 +49,8 @@ function tooLarge(e: unknown): boolean {
  */
 export function inflateBody(body: string, compression: Compression, limit: number): { text: string; oversize: boolean } | null {
   const bytes = textToBytes(body);
-  const inflaters: Inflate[] = compression === "gzip" ? [gunzipSync] : [inflateSync, inflateRawSync]; // "deflate" is zlib-wrapped or, from some clients, raw
+  // "deflate" is zlib-wrapped or, from some clients, raw.
+  const inflaters: Inflate[] = compression === "gzip" ? [gunzipSync] : compression === "br" ? [brotliDecompressSync] : [inflateSync, inflateRawSync];
   for (const inflate of inflaters) {
     const result = inflateWithin(bytes, inflate, { maxOutputLength: limit });
     if (result) return { text: bytesToText(result.bytes), oversize: result.cut };

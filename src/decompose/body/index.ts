@@ -10,7 +10,7 @@ import { parseParams } from "../../parse/decode.ts";
 import type { Encoding } from "../leaf.ts";
 import type { LeafSink } from "../sink.ts";
 import { decodeBodyCharset } from "./charset.ts";
-import { compressionOf, inflateBody, isGzip } from "./gzip.ts";
+import { compressionsOf, inflateBody, isGzip } from "./gzip.ts";
 import { addGraphqlLeaves, looksLikeGraphql } from "./graphql.ts";
 import { addJsonLeaves, looksLikeJsonContainer, parseJsonDocument, repeatsKeys } from "./json.ts";
 import { addMultipartLeaves, boundaryOf, sniffBoundary } from "./multipart.ts";
@@ -149,14 +149,20 @@ export function addBodyLeaves(sink: LeafSink, req: HttpRequest): void {
   if (req.bodyBytes !== undefined) sink.flag("body-oversize"); // the source kept only its start
   const encodings: Encoding[] = [];
   let inflated = false;
-  const compression = compressionOf(headerValue(req, "content-encoding")) ?? (isGzip(text) ? "gzip" : null);
-  if (compression) {
-    const result = inflateBody(text, compression, inflateLimit(text.length, sink.limits.maxBodyBytes));
-    if (result) {
-      text = result.text;
+  const compressions = compressionsOf(headerValue(req, "content-encoding")) ?? (isGzip(text) ? ["gzip" as const] : null);
+  if (compressions) {
+    // The last coding applied is the first undone; the limit is the first body's.
+    const limit = inflateLimit(text.length, sink.limits.maxBodyBytes);
+    let inflatedText: string | null = text;
+    for (let k = compressions.length - 1; k >= 0 && inflatedText !== null; k--) {
+      const result = inflateBody(inflatedText, compressions[k]!, limit);
+      inflatedText = result?.text ?? null;
+      if (result?.oversize) sink.flag("body-oversize");
+    }
+    if (inflatedText !== null) {
+      text = inflatedText;
       inflated = true;
       encodings.push("gzip");
-      if (result.oversize) sink.flag("body-oversize");
     } else {
       sink.flag("body-unparsed"); // it said it was compressed and is not: judged as sent
     }

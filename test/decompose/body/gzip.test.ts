@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { deflateRawSync, deflateSync, gzipSync } from "node:zlib";
-import { compressionOf, inflateBody, isGzip } from "../../../src/decompose/body/gzip.ts";
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
+import { compressionsOf, inflateBody, isGzip } from "../../../src/decompose/body/gzip.ts";
 import { bytesToText } from "../../../src/parse/decode.ts";
 
 const latin1 = (b: Uint8Array) => Buffer.from(b).toString("latin1");
@@ -11,6 +11,7 @@ describe("gzip/deflate bodies", () => {
     expect(inflateBody(latin1(gzipSync(text)), "gzip", 1 << 20)).toEqual({ text, oversize: false });
     expect(inflateBody(latin1(deflateSync(text)), "deflate", 1 << 20)).toEqual({ text, oversize: false });
     expect(inflateBody(latin1(deflateRawSync(text)), "deflate", 1 << 20)).toEqual({ text, oversize: false });
+    expect(inflateBody(latin1(brotliCompressSync(text)), "br", 1 << 20)).toEqual({ text, oversize: false });
   });
 
   test("a gzip body as a log source hands it over (windows-1252 for 0x80-0x9F) inflates too", () => {
@@ -34,8 +35,12 @@ describe("gzip/deflate bodies", () => {
     expect(inflateBody("not deflate", "deflate", 1 << 20)).toBeNull();
     expect(isGzip(latin1(gzipSync("x")))).toBe(true);
     expect(isGzip("x")).toBe(false);
-    expect(compressionOf(" GZIP ")).toBe("gzip");
-    expect(compressionOf("x-gzip")).toBe("gzip");
-    expect(compressionOf("br")).toBeNull();
+    expect(compressionsOf(" GZIP ")).toEqual(["gzip"]);
+    expect(compressionsOf("x-gzip")).toEqual(["gzip"]);
+    expect(compressionsOf("br")).toEqual(["br"]);
+    expect(compressionsOf("gzip, gzip")).toEqual(["gzip", "gzip"]);
+    expect(compressionsOf("deflate, identity")).toEqual(["deflate"]);
+    expect(compressionsOf("compress")).toBeNull();
+    expect(compressionsOf("gzip, gzip, gzip, gzip")).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { gzipSync } from "node:zlib";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { addBodyLeaves, claimedFormat, sniffFormat } from "../../../src/decompose/body/index.ts";
 import { leafAt, paths, request, sink } from "../fixtures.ts";
 
@@ -161,6 +161,12 @@ describe("addBodyLeaves", () => {
       expect(leafAt(s.leaves, "body.json.cmd")).toMatchObject({ text: "; cat /etc/passwd", encodings: ["gzip"] });
     }
     expect(bodyLeaves("text/plain", "plain", { headers: ["Content-Encoding: gzip"] }).flags).toEqual(["body-unparsed"]);
+    // Brotli, and codings applied twice (the last applied undone first).
+    const json = JSON.stringify({ cmd: "; cat /etc/passwd" });
+    const br = brotliCompressSync(json).toString("latin1");
+    expect(leafAt(bodyLeaves("application/json", br, { headers: ["Content-Encoding: br"] }).leaves, "body.json.cmd").text).toBe("; cat /etc/passwd");
+    const twice = gzipSync(deflateSync(json)).toString("latin1");
+    expect(leafAt(bodyLeaves("application/json", twice, { headers: ["Content-Encoding: deflate, gzip"] }).leaves, "body.json.cmd").text).toBe("; cat /etc/passwd");
   });
 
   test("a zip bomb hits the body limit and is flagged", () => {
