@@ -38,13 +38,13 @@ describe("expression analyzer: template injection", () => {
   });
 
   test("OGNL's context map called, Velocity's reference walked to reflection, Thymeleaf's preprocessing, FreeMarker's special variables", () => {
-    const rule = (text: string) => analyze(text).map((f) => f.rule);
-    expect(rule("redirect:${#req=#context.get('co'+'m.open'+'symphony.xwork2.dispatcher.HttpServletRequest'),#req.getRealPath('/')}")).toContain("expression.ognl-context");
-    expect(rule("$request.getClass().getClassLoader()")).toContain("expression.velocity-reflection");
-    expect(rule("$!{foo.bar.getClass().forName('x')}")).toContain("expression.velocity-reflection");
-    expect(rule('__|$${#response.setHeader("X","1")}|__::')).toContain("expression.thymeleaf-preprocess");
-    expect(rule("${.data_model?keys}")).toContain("expression.freemarker-special-variable");
-    expect(rule('<#assign classloader=object?api.class.protectionDomain.classLoader><#assign owc=classloader.loadClass("freemarker.template.ObjectWrapper")>')).toContain("expression.freemarker-api-escape");
+    const found: [string, string][] = [
+      ["redirect:${#req=#context.get('co'+'m.open'+'symphony.xwork2.dispatcher.HttpServletRequest'),#req.getRealPath('/')}", "ognl-context"],
+      ["$request.getClass().getClassLoader()", "velocity-reflection"], ["$!{foo.bar.getClass().forName('x')}", "velocity-reflection"],
+      ['__|$${#response.setHeader("X","1")}|__::', "thymeleaf-preprocess"], ["${.data_model?keys}", "freemarker-special-variable"],
+      ['<#assign classloader=object?api.class.protectionDomain.classLoader><#assign owc=classloader.loadClass("freemarker.template.ObjectWrapper")>', "freemarker-api-escape"],
+    ];
+    for (const [text, rule] of found) expect([text, analyze(text).map((f) => f.rule)]).toEqual([text, expect.arrayContaining([`expression.${rule}`])]);
     for (const text of ["#context .item { color: red }", "Price $price.total for $user.name", 'this.getClass().getClassLoader().getResource("x")', "${data_model}", "__init__::x"]) expect([text, top(text)]).toEqual([text, 0]);
   });
 
