@@ -4,7 +4,8 @@
  * - the charset its Content-Type names: UTF-16 and UTF-32 in either byte order, and the EBCDIC code
  *   pages IIS and ASP.NET decode a body with (`charset=ibm037`, `ibm500`, ...);
  * - else UTF-16 or UTF-32 that the first bytes show: a byte-order mark, or the NULs of ASCII text in
- *   those encodings (`{\0"\0`), by which JSON parsers such as Jackson detect it (RFC 4627).
+ *   those encodings (`{\0"\0`), by which JSON parsers such as Jackson detect it (RFC 4627); or an XML
+ *   document that opens with `<?xm` in EBCDIC, in the page its declaration names.
  * The decoded text is a further reading of the body (decompose adds it beside the body as sent): a
  * server that ignores the declaration, or parses past a byte-order mark, reads the bytes as they are.
  * A form body whose bytes are ASCII keeps its `&` and `=`: its names and values are percent-decoded to
@@ -43,11 +44,32 @@ const EBCDIC_PAGES: Record<number, BodyCharset> = {
 /** The charset a Content-Type names, when it is one this module decodes. */
 function declaredCharset(contentType: string): BodyCharset | "utf-16" | "utf-32" | null {
   const m = /;\s*charset\s*=\s*"?([^";\s]{1,40})/i.exec(contentType);
-  if (!m) return null;
-  const name = m[1]!.toLowerCase().replace(/[-_\s]/g, "");
+  return m ? charsetNamed(m[1]!) : null;
+}
+
+/** A charset by one of its names, when it is one this module decodes. */
+function charsetNamed(given: string): BodyCharset | "utf-16" | "utf-32" | null {
+  const name = given.toLowerCase().replace(/[-_\s]/g, "");
   if (Object.hasOwn(NAMED, name)) return NAMED[name]!;
   const page = /^(?:ibm|cp|csibm|ccsid)0*(\d{1,5})$/.exec(name);
   return page && Object.hasOwn(EBCDIC_PAGES, Number(page[1])) ? EBCDIC_PAGES[Number(page[1])]! : null;
+}
+
+/** `<?xm` in EBCDIC. */
+const EBCDIC_XML_START = [0x4c, 0x6f, 0xa7, 0x94];
+
+/**
+ * An XML document in an EBCDIC page that says so only in its declaration (`<?xml version="1.0"
+ * encoding="IBM037"?>`, no charset in the Content-Type): XML parsers (Xerces, .NET's) know the page by
+ * its first bytes, `<?xm` in EBCDIC (XML 1.0, appendix F), and read it in the page the declaration
+ * names. Null for any other body.
+ */
+function sniffedEbcdicXml(first: Uint8Array, text: string): BodyCharset | null {
+  if (!EBCDIC_XML_START.every((b, i) => first[i] === b)) return null;
+  const prolog = decodeEbcdic(textToBytes(text.slice(0, 128)), EBCDIC_TABLES.cp037!);
+  const named = /encoding\s*=\s*["']([^"']{1,40})["']/.exec(prolog);
+  const page = named ? charsetNamed(named[1]!) : null;
+  return page && Object.hasOwn(EBCDIC_TABLES, page) ? (page as BodyCharset) : "cp037";
 }
 
 interface Sniffed {
@@ -181,9 +203,10 @@ function chosenCharset(declared: BodyCharset | "utf-16" | "utf-32" | null, sniff
  * guess from NULs alone decodes to control characters.
  */
 export function decodeBodyCharset(text: string, contentType: string, form: boolean, max: number): { text: string; charset: BodyCharset; cut: boolean } | null {
-  const declared = declaredCharset(contentType);
   // The first characters say whether the bytes may show a charset: most bodies cost no conversion.
-  const sniffed = sniffedUnicode(textToBytes(text.slice(0, 4)));
+  const first = textToBytes(text.slice(0, 4));
+  const declared = declaredCharset(contentType) ?? sniffedEbcdicXml(first, text);
+  const sniffed = sniffedUnicode(first);
   const chosen = chosenCharset(declared, sniffed);
   if (!chosen) return null;
   const { charset, bom, guessed } = chosen;

@@ -56,6 +56,16 @@ describe("body charsets", () => {
     for (const name of ["cp1252", "ibm437", "cp850"]) expect([name, decodeBodyCharset("a=b", `text/plain; charset=${name}`, false, MAX)]).toEqual([name, null]);
   });
 
+  test("an XML document that opens with `<?xm` in EBCDIC is read in the page its declaration names, with no charset declared", () => {
+    const xml = (encoding: string) => `<?xml version="1.0" encoding="${encoding}"?><r><q>${PAYLOAD}</q></r>`;
+    expect(decodeBodyCharset(ebcdic(xml("IBM037")), "text/xml", false, MAX)).toEqual({ text: xml("IBM037"), charset: "cp037", cut: false });
+    expect(decodeBodyCharset(ebcdic(xml("IBM500"), "cp500"), "application/xml", false, MAX)?.charset).toBe("cp500");
+    expect(decodeBodyCharset(ebcdic(xml("EBCDIC-CP-FI")), "", false, MAX)?.charset).toBe("cp037");
+    // ASCII XML, and bytes that only start like it, are left as they are.
+    expect(decodeBodyCharset(xml("UTF-8"), "text/xml", false, MAX)).toBeNull();
+    expect(decodeBodyCharset("\x4c\x6fhello", "text/xml", false, MAX)).toBeNull();
+  });
+
   test("the bytes as a log source or an inflated body hand them over (windows-1252 for 0x80-0x9F) decode the same", () => {
     const bytes = ebcdicBytes(JSON.stringify({ q: PAYLOAD }));
     expect(decodeBodyCharset(bytesToText(bytes), "application/json; charset=ibm037", false, MAX)?.text).toBe(JSON.stringify({ q: PAYLOAD }));
