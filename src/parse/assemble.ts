@@ -43,7 +43,8 @@ function originForm(target: string): { target: string; host: string } {
   // `[^/?#]*` and backtrack in quadratic time before a line break, where `.` stops.
   const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^/?#]*)/.exec(target);
   if (!m) return { target, host: "" };
-  return { target: target.slice(m[0].length) || "/", host: m[1]! };
+  // The authority without its userinfo (`http://user:secret@169.254.169.254/`): the host, and no credential kept.
+  return { target: target.slice(m[0].length) || "/", host: m[1]!.slice(m[1]!.lastIndexOf("@") + 1) };
 }
 
 function splitTarget(target: string): { path: string; query: string } {
@@ -111,8 +112,7 @@ export function assembleRequest({ vars, origin, headers: given }: AssembleInput)
   if (!given && present(vars.content_type)) headers.push(["content-type", vars.content_type]);
   const header = (name: string) => headers.find(([n]) => n === name)?.[1];
 
-  // The authority without its userinfo (`http://user:secret@169.254.169.254/`): the host, and no credential kept.
-  const targetHost = host.slice(host.lastIndexOf("@") + 1);
+  const targetHost = host;
   host = (present(vars.host) ? vars.host : "") || header("host") || (present(vars.http_host) ? vars.http_host : "") || targetHost;
   const body = present(vars.request_body) ? vars.request_body : null;
   const params: Param[] = parseParams(query, "query");

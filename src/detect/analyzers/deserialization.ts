@@ -10,7 +10,7 @@
  * objects that name a callable of `os` or `subprocess`; JDBC URLs whose driver properties run or load code.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { finding, strongestPerRule } from "./text.ts";
+import { finding, isWordCode, strongestPerRule } from "./text.ts";
 
 interface Pattern {
   re: RegExp;
@@ -48,7 +48,8 @@ function pickleBase64(s: string, out: Finding[]): void {
   let seen = 0;
   for (let m = PICKLE_BASE64.exec(s); m && seen < MAX_PICKLE_HEADERS; m = PICKLE_BASE64.exec(s), seen++) {
     const chunk = s.slice(m.index, m.index + 64).match(/^[A-Za-z0-9+/_-]*/)![0];
-    const bytes = Buffer.from(chunk.slice(0, chunk.length - (chunk.length % 4)).replace(/-/g, "+").replace(/_/g, "/"), "base64");
+    // Node's and Bun's base64 decoder reads base64url's `-` and `_` too.
+    const bytes = Buffer.from(chunk.slice(0, chunk.length - (chunk.length % 4)), "base64");
     if (isPickleStart(bytes)) {
       out.push(finding("deserialization", "deserialization.pickle", 0.85, m.index, m.index + m[0].length));
       return;
@@ -63,7 +64,7 @@ function isPickleStart(b: Uint8Array): boolean {
     // GLOBAL: a module's name and an attribute's, each ended by a line break.
     const name = (from: number) => {
       let k = from;
-      while (k < b.length && ((b[k]! >= 0x30 && b[k]! <= 0x39) || (b[k]! >= 0x41 && b[k]! <= 0x5a) || (b[k]! >= 0x61 && b[k]! <= 0x7a) || b[k] === 0x5f || b[k] === 0x2e)) k++;
+      while (k < b.length && (isWordCode(b[k]!) || b[k] === 0x2e)) k++;
       return k > from && b[k] === 0x0a ? k + 1 : -1;
     };
     const attribute = name(3);
@@ -115,8 +116,8 @@ const PATTERNS: Pattern[] = [
   { re: /["']py\/(?:reduce|function)["']\s*:/g, rule: "deserialization.jsonpickle", strength: 0.8 },
   // Node.js: node-serialize's function marker (the function is built with eval when read) and funcster's.
   { re: /_\$\$ND_FUNC\$\$_|\b__js_function\b/g, rule: "deserialization.node-function", strength: 0.9 },
-  // Python pickle: base64 of the protocol 2-5 header, or a GLOBAL opcode importing a dangerous callable.
-  // The PROTO opcode of protocols 2-5 (`\x80\x02`..`\x80\x05`), then a GLOBAL (`c`), an empty dict or a FRAME.
+  // Python pickle (its base64 is pickleBase64's): a GLOBAL opcode importing a dangerous callable, after
+  // the PROTO opcode of protocols 2-5 (`\x80\x02`..`\x80\x05`) or where an object starts.
   { re: /(?:^|[(\n.]|\x80[\x02-\x05])c(?:os|posix|nt|subprocess|builtins|__builtin__|commands|sys|pty|socket)\n\w+\n/g, rule: "deserialization.pickle", strength: 0.95 },
 ];
 

@@ -50,7 +50,7 @@ const RUNS_COMMAND = new RegExp(
  */
 const MOVES_FILE = new RegExp(
   String.raw`(?:^|\s)(?:--(?:post|body)-f[a-z]*[=\s]+\/|(?:-F|--form)\s*['"]?[\w-]+=@\/|(?:-d|--data(?:-binary|-raw|-urlencode)?)[=\s]*['"]?@\/|(?:--upload-f[a-z]*[=\s]+|-T\s*)\/\w|` +
-    String.raw`-X\s*\/|-O\s*QueueDirectory=|-f(?:printf?|print0|ls)\s+\/|(?:-K\s*|--config[=\s]+)['"]?\/(?:tmp|var\/tmp|dev\/shm)\/|(?:-K\s*|--config[=\s]+)['"]?\/\S*upload|` +
+    String.raw`-X\s*\/|-O\s*QueueDirectory=|-f(?:printf?|print0|ls)\s+\/|(?:-K\s*|--config[=\s]+)['"]?\/(?:(?:tmp|var\/tmp|dev\/shm)\/|\S*upload)|` +
     String.raw`(?:-o|-O|--output(?:-document)?[=\s]|--directory-prefix=|-P|[-+]write\s)\s*\/(?:var\/www|srv|etc|root|usr)\/)`,
 );
 

@@ -345,9 +345,8 @@ function ssrfFindings(url: UrlParts, leading: boolean, out: Finding[], loopbackW
   else if (verdict.target === "loopback") out.push(find("ssrf", "loopback-host", web ? loopbackWeb : 0.85, start, end));
   else if (verdict.target === "internal") out.push(find("ssrf", "internal-host", web ? 0.6 : 0.8, start, end));
   // Other schemes (gopher, dict) are strong already for what they can send.
-  if (web && (verdict.target === "loopback" || verdict.target === "internal") && url.port !== null && SERVICE_PORTS.has(url.port)) {
-    out.push(find("ssrf", "internal-service", 0.85, start, end));
-  } else if (web && (verdict.target === "loopback" || verdict.target === "internal") && path && ADMIN_API_PATH.test(path)) {
+  const inside = verdict.target === "loopback" || verdict.target === "internal";
+  if (web && inside && ((url.port !== null && SERVICE_PORTS.has(url.port)) || (path !== "" && ADMIN_API_PATH.test(path)))) {
     out.push(find("ssrf", "internal-service", 0.85, start, end));
   }
 }
@@ -733,16 +732,15 @@ export const ssrfAnalyzer: Analyzer = {
     const text = input.text;
     if (typeof text !== "string" || text.length < 3) return [];
     if (input.location === "header" && ROUTED_HOST_PATH.test(input.path)) return routedHostFindings(text, input.path === "header.forwarded");
-    const redirectTarget = input.kind === "value" && (input.location === "query" || input.location === "body") && redirectNameWeight(input.name) === 2;
-    const joined = redirectTarget ? JOINED_TARGET.exec(text) : null;
+    const params = input.kind === "value" && (input.location === "query" || input.location === "body");
+    const nameWeight = params ? redirectNameWeight(input.name) : 0;
+    const joined = nameWeight === 2 ? JOINED_TARGET.exec(text) : null;
     if (joined && looksLikeHost(joined[1]!)) return [find("open-redirect", "joined-host", 0.85, 0, joined[0].length)];
     if (!mayHoldUrl(text) || (input.location === "header" && REFERRER_PATH.test(input.path))) return [];
     const out: Finding[] = [];
     const leading = leadingUrl(text);
     // A value of its own: a parameter, a cookie or a route's path segment, not a header's text.
     const ownValue = input.location !== "header" && input.kind === "value";
-    const params = input.kind === "value" && (input.location === "query" || input.location === "body");
-    const nameWeight = params ? redirectNameWeight(input.name) : 0;
     if (leading) {
       ssrfFindings(leading, true, out, nameWeight === 2 ? LOOPBACK_WEB_REDIRECT : LOOPBACK_WEB, text.slice(leading.end, leading.end + 96));
       ambiguousAuthority(text, leading, out);

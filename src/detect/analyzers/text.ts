@@ -144,7 +144,8 @@ export function routeTailSlashes(path: string): number[] {
 
 /** The statement fields of tracing and logging conventions (OpenTelemetry, Datadog), lower case. */
 const REPORTED_STATEMENTS = new Set(["db.statement", "db.query.text", "db.query", "sql.query"]);
-const REPORTED_STATEMENT_PATH = /(?:^|[.\]])(?:db\.statement|db\.query\.text|db\.query|sql\.query)$/i;
+/** The same fields as a path's end: a key with dots in it or nested objects (`{"db": {"statement": …}}`). */
+const REPORTED_STATEMENT_PATH = new RegExp(`(?:^|[.\\]])(?:${[...REPORTED_STATEMENTS].map((f) => f.replaceAll(".", "\\.")).join("|")})$`, "i");
 
 /**
  * A field of a JSON body where instrumentation reports the statement a database ran (`db.statement`, as

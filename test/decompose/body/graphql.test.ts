@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { addGraphqlLeaves, looksLikeGraphql } from "../../../src/decompose/body/graphql.ts";
+import { addGraphqlLeaves, looksLikeGraphql, parseGraphql } from "../../../src/decompose/body/graphql.ts";
 import { leafAt, paths, sink } from "../fixtures.ts";
 
 const base = { location: "body" as const, path: "body.graphql", name: "", encodings: [], layer: 0 };
@@ -26,6 +26,12 @@ describe("GraphQL", () => {
     expect(leafAt(s.leaves, "body.graphql.Find.user.posts.title@deprecated.reason").text).toBe("{{7*7}}");
     expect(leafAt(s.leaves, "body.graphql.Find.$q").text).toBe("default'--");
     expect(paths(s.leaves)).toHaveLength(5);
+  });
+
+  test("a document parsed again right after (the analyzer after the decompose stage) is the first parse's; a large one is not kept", () => {
+    const text = "query { me { ...F } } fragment F on User { id }";
+    expect(parseGraphql(text)).toBe(parseGraphql(text));
+    expect(parseGraphql(`${text}${" ".repeat(70_000)}`)).not.toBe(parseGraphql(`${text}${" ".repeat(70_000)}`));
   });
 
   test("text that does not parse adds nothing", () => {

@@ -345,6 +345,11 @@ const IDENTITY_FUNCTIONS = new Set(["database", "user", "current_user", "system_
 /** Tokens of an IF's condition looked through for them. */
 const PROBE_TOKENS = 32;
 
+/** A number or a string: a constant a condition compares. */
+function isLiteral(t: SqlTokens, i: number): boolean {
+  return t.kind(i) === K.NUM || t.kind(i) === K.STR;
+}
+
 /** ELT(1=1, ...), MAKE_SET(5=5, ...), IIF(1=1, ...), IF(1=1, ...): a boolean-blind probe. */
 function conditionFunction(t: SqlTokens, i: number, report: Report): void {
   const open = sig(t, i + 1);
@@ -353,14 +358,13 @@ function conditionFunction(t: SqlTokens, i: number, report: Report): void {
   if (!test?.compared || t.kind(sig(t, test.end)) !== K.COMMA) return;
   const close = groupEnd(t, open);
   delayInBranches(t, test.end, close, report);
-  const isLiteral = (k: number) => t.kind(k) === K.NUM || t.kind(k) === K.STR;
-  const literal = isLiteral(first);
+  const literal = isLiteral(t, first);
   const name = wordText(t.aux(i));
   // `IF(1=1, name, price)` as a sort order, `IF(ASCII(SUBSTR(DATABASE(),1,1))>64, ...)`: two constants
   // compared decide nothing a query needs, and a condition on the database's own name, user or version
   // is blind extraction, wherever the call stands (a formula's `IF(LEFT({SKU},2)="AB",1,0)` reads its own data).
   const right = sig(t, sig(t, first + 1) + 1);
-  const constant = literal && isLiteral(right) && sig(t, right + 1) === sig(t, test.end);
+  const constant = literal && isLiteral(t, right) && sig(t, right + 1) === sig(t, test.end);
   // Bounded: extraction conditions are short, and nested IFs must not each read all the ones inside.
   const probe = () => {
     for (let k = first, end = Math.min(test.end, first + PROBE_TOKENS); k < end; k++) if (t.kind(k) === K.FUNC && IDENTITY_FUNCTIONS.has(t.aux(k))) return true;
@@ -377,15 +381,14 @@ function conditionFunction(t: SqlTokens, i: number, report: Report): void {
  * the probe's tell; so does a constant tested against one in parentheses (`(CASE 1766 WHEN 1766`).
  */
 function caseWhen(t: SqlTokens, i: number, report: Report): void {
-  const isLiteral = (k: number) => t.kind(k) === K.NUM || t.kind(k) === K.STR;
   const subject = sig(t, i + 1);
-  if (isLiteral(subject) && t.kind(previous(t, i)) === K.OPEN) {
+  if (isLiteral(t, subject) && t.kind(previous(t, i)) === K.OPEN) {
     // `(CASE 1766 WHEN 1766 THEN`: the simple form on a constant, in the parentheses a probe puts
     // around it; a lesson writes `SELECT CASE grade WHEN ...` in a select list.
     const when = sig(t, subject + 1);
     const value = sig(t, when + 1);
     const then = sig(t, value + 1);
-    if (isWord(t, when, WHEN) && isLiteral(value) && isWord(t, then, THEN)) {
+    if (isWord(t, when, WHEN) && isLiteral(t, value) && isWord(t, then, THEN)) {
       report("conditional-function", 0.8, t.start(i), t.end(then));
       delayInBranches(t, then + 1, Math.min(t.count, then + CASE_BRANCH_TOKENS), report);
     }
@@ -402,8 +405,8 @@ function caseWhen(t: SqlTokens, i: number, report: Report): void {
   const left = grouped ? sig(t, open + 1) : open;
   const op = sig(t, left + 1);
   const right = sig(t, op + 1);
-  const literal = isLiteral(left);
-  const constant = literal && t.kind(op) === K.OP && isLiteral(right) && previous(t, then) === (grouped ? t.match(open) : right);
+  const literal = isLiteral(t, left);
+  const constant = literal && t.kind(op) === K.OP && isLiteral(t, right) && previous(t, then) === (grouped ? t.match(open) : right);
   report("conditional-function", constant ? 0.9 : literal ? 0.8 : 0.6, t.start(i), t.end(then));
   delayInBranches(t, then + 1, Math.min(t.count, then + CASE_BRANCH_TOKENS), report);
 }
