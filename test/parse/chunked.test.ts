@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { dechunk } from "../../src/parse/chunked.ts";
 import { rawHttpParser } from "../../src/parse/raw-http.ts";
+import { bytesToText } from "../../src/parse/decode.ts";
 import { isParseError, type HttpRequest } from "../../src/core/http-request.ts";
 import { Detector } from "../../src/detect/detector.ts";
 
@@ -29,6 +30,14 @@ describe("chunked bodies", () => {
     // Multi-byte characters are counted in bytes.
     const pieces = ["name=Zoë", " 東京"];
     expect(dechunk(pieces.map((p) => `${Buffer.byteLength(p).toString(16)}\r\n${p}\r\n`).join("") + "0\r\n\r\n")).toBe("name=Zoë 東京");
+  });
+
+  test("sizes padded with leading zeros are read as servers read them, and a body that was no UTF-8 is counted in its bytes", () => {
+    expect(dechunk(`${"0".repeat(40)}5\r\nq=' O\r\n0000000000000000000008\r\nR '1'='1\r\n${"0".repeat(30)}\r\n\r\n`)).toBe("q=' OR '1'='1");
+    expect(dechunk("1000000000000a\r\nabc\r\n0\r\n\r\n")).toBeNull();
+    // Latin-1 bytes (no UTF-8), as bytesToText hands them over: one byte each, not the two of their UTF-8.
+    const latin1 = Buffer.from("4\r\nq=\xe9<\r\n8\r\nscript>\xff\r\n0\r\n\r\n", "latin1");
+    expect(dechunk(bytesToText(latin1))).toBe(bytesToText(Buffer.from("q=\xe9<script>\xff", "latin1")));
   });
 
   test("a body that breaks the framing is judged as sent; one cut short keeps what arrived", () => {

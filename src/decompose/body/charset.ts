@@ -197,6 +197,15 @@ function chosenCharset(declared: BodyCharset | "utf-16" | "utf-32" | null, sniff
 }
 
 /**
+ * A multipart part's value read in the charset its own Content-Type names (`text/plain;
+ * charset=ibm037`), as Commons FileUpload and ASP.NET read a field; null when it names none this module
+ * decodes. The bytes alone are not sniffed: a part is often a file, whose NULs say nothing of a charset.
+ */
+export function decodeDeclaredCharset(text: string, contentType: string, max: number): { text: string; cut: boolean } | null {
+  return declaredCharset(contentType) ? decodeBodyCharset(text, contentType, false, max) : null;
+}
+
+/**
  * The body read in its charset (a form spelled again as UTF-8 `name=value&...`), at most `max`
  * characters, and whether the bytes went on past what that reading holds (the body is oversize then).
  * Null when the Content-Type names no charset this module decodes and the bytes show none, or when a

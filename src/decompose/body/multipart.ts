@@ -6,6 +6,7 @@
  */
 import { bytesToText, hexByteAt, percentDecode } from "../../parse/decode.ts";
 import type { LeafSink } from "../sink.ts";
+import { decodeDeclaredCharset } from "./charset.ts";
 
 /** RFC 2046 allows 70 characters; more leeway costs nothing. */
 const MAX_BOUNDARY = 200;
@@ -77,11 +78,16 @@ export function parseMultipart(body: string, boundary: string): { parts: Part[];
     const nextAt = findDelimiter(body, delimiter, i);
     let valueEnd = nextAt === -1 ? body.length : nextAt;
     if (nextAt !== -1) valueEnd -= body.charCodeAt(nextAt - 2) === 13 ? 2 : 1; // the line break before the delimiter is the delimiter's
-    const disposition = headers.find(([n]) => n === "content-disposition")?.[1] ?? "";
+    const disposition = headerOf({ headers }, "content-disposition");
     parts.push({ headers, name: dispositionParam(disposition, "name") ?? "", filename: dispositionParam(disposition, "filename"), value: body.slice(i, Math.max(i, valueEnd)) });
     at = nextAt;
   }
   return { parts, closed: false };
+}
+
+/** A part header's value ("" when absent). */
+function headerOf(part: Pick<Part, "headers">, name: string): string {
+  return part.headers.find(([n]) => n === name)?.[1] ?? "";
 }
 
 /** The next delimiter at the start of a line from `from` on, or -1. */
@@ -183,7 +189,8 @@ function isQuotedPrintable(part: Part): boolean {
 
 /**
  * Adds each part as leaves under `body.multipart.<name>`: the name (when not a plain word), the value
- * (and, for a part in quoted-printable, the value decoded: `~quoted-printable`), the filename (kind
+ * (and, for a part in quoted-printable, the value decoded: `~quoted-printable`; for a part whose
+ * Content-Type names a charset such as EBCDIC or UTF-16, the value read in it: `~charset`), the filename (kind
  * "filename") and every part header (kind "part-header", `.header.<name>`). Says whether any part was
  * found and whether the closing delimiter was.
  */
@@ -196,6 +203,8 @@ export function addMultipartLeaves(sink: LeafSink, body: string, boundary: strin
     if (part.filename !== null) sink.value("body", `${path}.filename`, part.name, part.filename, "filename");
     if (!sink.value("body", path, part.name, part.value)) break;
     if (isQuotedPrintable(part) && !sink.value("body", `${path}~quoted-printable`, part.name, decodeQuotedPrintable(part.value), "value", ["quoted-printable"])) break;
+    const decoded = decodeDeclaredCharset(part.value, headerOf(part, "content-type"), sink.limits.maxBodyBytes);
+    if (decoded && !sink.value("body", `${path}~charset`, part.name, decoded.text)) break;
   }
   return { parsed: parts.length > 0, closed };
 }

@@ -66,6 +66,18 @@ describe("body charsets", () => {
     expect(decodeBodyCharset("\x4c\x6fhello", "text/xml", false, MAX)).toBeNull();
   });
 
+  test("a multipart part is read in the charset its own Content-Type names; a file part's bytes alone are not sniffed", () => {
+    const part = (headers: string[], value: string) => ["--b", 'Content-Disposition: form-data; name="q"', ...headers, "", value].join("\r\n");
+    const body = (...parts: string[]) => `${parts.join("\r\n")}\r\n--b--\r\n`;
+    for (const [type, value] of [["text/plain; charset=ibm037", ebcdic(PAYLOAD)], ["text/plain; charset=IBM500", ebcdic(PAYLOAD, "cp500")], ["text/plain; charset=utf-16le", utf16le(PAYLOAD)]] as const) {
+      expect([type, textAt("multipart/form-data; boundary=b", body(part([`Content-Type: ${type}`], value)), "body.multipart.q~charset")]).toEqual([type, PAYLOAD]);
+    }
+    // UTF-8 is how the part is read already; a binary file's NULs are no UTF-16.
+    for (const [headers, value] of [[["Content-Type: text/plain; charset=utf-8"], "héllo"], [["Content-Type: application/octet-stream"], utf16le("no charset declared")]] as const) {
+      expect(decomposed("multipart/form-data; boundary=b", body(part([...headers], value))).leaves.some((l) => l.path.endsWith("~charset"))).toBe(false);
+    }
+  });
+
   test("the bytes as a log source or an inflated body hand them over (windows-1252 for 0x80-0x9F) decode the same", () => {
     const bytes = ebcdicBytes(JSON.stringify({ q: PAYLOAD }));
     expect(decodeBodyCharset(bytesToText(bytes), "application/json; charset=ibm037", false, MAX)?.text).toBe(JSON.stringify({ q: PAYLOAD }));
