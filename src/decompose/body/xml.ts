@@ -3,7 +3,9 @@
  * `body.xml.<el>@<attr>`, element and attribute names that are not plain words as key leaves, the
  * DOCTYPE with its internal subset as one kind "xml-doctype" leaf, and each processing instruction as a
  * kind "xml-pi" leaf. The DOCTYPE is cut out before fast-xml-parser sees the document, and entities are
- * not expanded: `&xxe;` stays as written, so nothing an attacker declares is ever resolved here.
+ * not resolved: `&xxe;` stays as written, so nothing outside the document is ever fetched here. A value
+ * that names internal entities the DOCTYPE declares (`<!ENTITY a "' UNI">`) is also read with them
+ * replaced, as the application's parser hands it over (internalEntities, expandEntities).
  */
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import type { LeafSink } from "../sink.ts";
@@ -82,6 +84,7 @@ export function addXmlLeaves(sink: LeafSink, sent: string): "ok" | "lenient" | "
   if (doctype) sink.value("body", `${BASE}.doctype`, "", xml.slice(doctype[0], doctype[1]), "xml-doctype");
   for (const pi of processingInstructions(xml)) sink.value("body", `${BASE}.pi`, pi.target, pi.text, "xml-pi");
   const body = doctype ? xml.slice(0, doctype[0]) + xml.slice(doctype[1]) : xml;
+  const entities = doctype ? internalEntities(xml.slice(doctype[0], doctype[1])) : NO_ENTITIES;
   const maxDepth = sink.limits.maxDepth;
   let p = parsers.get(maxDepth);
   if (!p) parsers.set(maxDepth, (p = parser(maxDepth)));
@@ -92,7 +95,7 @@ export function addXmlLeaves(sink: LeafSink, sent: string): "ok" | "lenient" | "
     return e instanceof Error && e.message.includes("nested") ? "too-deep" : "unparsed";
   }
   if (!Array.isArray(nodes) || nodes.length === 0) return "unparsed";
-  walk(sink, nodes, BASE);
+  walk(sink, nodes, BASE, entities);
   // Blanks before the declaration are no content the parser dropped; text after the last tag is
   // (`<a/>' UNION ...`: the validator accepts it, the parser drops it).
   return XMLValidator.validate(body.trimStart()) === true && !textAfterLastTag(body) ? "ok" : "lenient";
@@ -106,7 +109,7 @@ export function addXmlLeaves(sink: LeafSink, sent: string): "ok" | "lenient" | "
  * XPath's `text()`) gets each node alone: with more than one, each is a leaf too. The nesting is
  * bounded by maxNestedTags, so the recursion is too.
  */
-function walk(sink: LeafSink, nodes: OrderedNode[], path: string): boolean {
+function walk(sink: LeafSink, nodes: OrderedNode[], path: string, entities: Entities): boolean {
   const texts: string[] = [];
   for (const node of nodes) {
     for (const tag in node) {
@@ -122,18 +125,71 @@ function walk(sink: LeafSink, nodes: OrderedNode[], path: string): boolean {
       if (attrs) {
         for (const name in attrs) {
           const attrPath = `${elPath}@${name}`;
-          if (!sink.key("body", attrPath, name) || !sink.value("body", attrPath, name, String(attrs[name]).trim())) return false;
+          if (!sink.key("body", attrPath, name) || !addValue(sink, attrPath, name, String(attrs[name]).trim(), entities)) return false;
         }
       }
-      if (Array.isArray(child) && !walk(sink, child as OrderedNode[], elPath)) return false;
+      if (Array.isArray(child) && !walk(sink, child as OrderedNode[], elPath, entities)) return false;
     }
   }
   const name = lastName(path);
   const joined = trimText(texts.join(""));
-  if (joined !== "" && !sink.value("body", path, name, joined)) return false;
+  if (joined !== "" && !addValue(sink, path, name, joined, entities)) return false;
   const pieces = texts.map(trimText).filter((t) => t !== "");
   if (pieces.length > 1) for (const piece of pieces) if (!sink.value("body", path, name, piece)) return false;
   return true;
+}
+
+type Entities = ReadonlyMap<string, string>;
+const NO_ENTITIES: Entities = new Map();
+
+/**
+ * The internal general entities a DOCTYPE declares, by name: `<!ENTITY name "text">` (or '...'). Not
+ * the parameter entities (`%`), which only the DTD itself uses, nor the external ones (SYSTEM, PUBLIC),
+ * which are never fetched: the xml analyzer judges those in the DOCTYPE's leaf. The first declaration
+ * of a name binds, as in XML 1.0.
+ */
+export function internalEntities(doctype: string): Entities {
+  const out = new Map<string, string>();
+  for (const m of doctype.matchAll(/<!ENTITY\s+([^\s%"'<>]+)\s+(?:"([^"]*)"|'([^']*)')\s*>/g)) {
+    if (!out.has(m[1]!)) out.set(m[1]!, m[2] ?? m[3]!);
+  }
+  return out;
+}
+
+/** Entity references replaced this many times over at most (an entity's text may name others). */
+const MAX_ENTITY_DEPTH = 8;
+/** Characters an expansion may reach: `&lol9;` of a billion laughs must cost no more. */
+const MAX_EXPANDED = 1 << 16;
+
+/**
+ * The text with the references to declared entities replaced, their own references too, up to
+ * MAX_ENTITY_DEPTH levels and MAX_EXPANDED characters (cut there); null when it names none. Character
+ * references and undeclared names stay as written: the sink decodes the former.
+ */
+export function expandEntities(text: string, entities: Entities): string | null {
+  if (!entities.size || !text.includes("&")) return null;
+  let out = text;
+  for (let depth = 0; depth < MAX_ENTITY_DEPTH; depth++) {
+    let replaced = false;
+    let length = 0;
+    const next = out.replace(/&([^\s&;#]{1,100});/g, (ref, name: string) => {
+      const value = length < MAX_EXPANDED ? entities.get(name) : undefined;
+      if (value === undefined) return ref;
+      replaced = true;
+      length += value.length;
+      return value;
+    });
+    if (!replaced) break;
+    out = next.length > MAX_EXPANDED ? next.slice(0, MAX_EXPANDED) : next;
+  }
+  return out === text ? null : out;
+}
+
+/** A value as sent and, when it names declared entities, as the application's parser expands it. */
+function addValue(sink: LeafSink, path: string, name: string, text: string, entities: Entities): boolean {
+  if (!sink.value("body", path, name, text)) return false;
+  const expanded = expandEntities(text, entities);
+  return expanded === null || sink.value("body", path, name, expanded);
 }
 
 /**

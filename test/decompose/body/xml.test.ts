@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { addXmlLeaves, findDoctype, processingInstructions } from "../../../src/decompose/body/xml.ts";
+import { addXmlLeaves, expandEntities, findDoctype, internalEntities, processingInstructions } from "../../../src/decompose/body/xml.ts";
 import { leafAt, sink } from "../fixtures.ts";
 
 const SOAP_XXE = `<?xml version="1.0" encoding="UTF-8"?>
@@ -34,6 +34,27 @@ describe("XML", () => {
     expect(leafAt(s.leaves, "body.xml.soap:Envelope.soap:Body.login.pass").text).toBe("<script>alert(1)</script>");
     expect(leafAt(s.leaves, "body.xml.soap:Envelope.soap:Body.login@user-type")).toMatchObject({ name: "user-type", text: "admin' --" });
     expect(s.leaves.some((l) => l.kind === "key")).toBe(false); // soap:Envelope, user-type are plain names
+  });
+
+  test("a value naming internal entities the DOCTYPE declares is read with them expanded too, as the application's parser hands it over", () => {
+    const s = sink();
+    const doc = `<!DOCTYPE r [<!ENTITY a "1' UNI"><!ENTITY b 'ON SELECT &c; FROM users--'><!ENTITY c "password"><!ENTITY x SYSTEM "file:///etc/passwd"><!ENTITY % p "ignored">]><r k="&a;&b;"><q>&a;&b;</q><z>&x;&p;&lt;</z></r>`;
+    expect(addXmlLeaves(s, doc)).toBe("ok");
+    const at = (path: string) => s.leaves.filter((l) => l.path === path).map((l) => l.text);
+    expect(at("body.xml.r.q")).toEqual(["&a;&b;", "1' UNION SELECT password FROM users--"]);
+    expect(at("body.xml.r@k")).toEqual(["&a;&b;", "1' UNION SELECT password FROM users--"]);
+    // External and parameter entities are never expanded (nothing is fetched); nor are the predefined ones here (the sink decodes them).
+    expect(at("body.xml.r.z")).toEqual(["&x;&p;&lt;"]);
+    expect([...internalEntities(`<!DOCTYPE r [<!ENTITY a "one"><!ENTITY a "two">]>`)]).toEqual([["a", "one"]]);
+  });
+
+  test("a billion laughs expands no further than its bound, and a cycle ends", () => {
+    const decls = ['<!ENTITY l0 "lol">', ...Array.from({ length: 9 }, (_, i) => `<!ENTITY l${i + 1} "${`&l${i};`.repeat(10)}">`)].join("");
+    const expanded = expandEntities("&l9;", internalEntities(`<!DOCTYPE r [${decls}]>`))!;
+    expect(expanded.length).toBeLessThanOrEqual(1 << 16);
+    expect(expanded.startsWith("&l1;") || expanded.startsWith("lol")).toBe(true);
+    expect([null, "&b;"]).toContain(expandEntities("&a;", internalEntities(`<!DOCTYPE r [<!ENTITY a "&b;"><!ENTITY b "&a;">]>`)));
+    expect(expandEntities("no references", internalEntities(`<!DOCTYPE r [<!ENTITY a "x">]>`))).toBeNull();
   });
 
   test("element names that are not plain words are key leaves", () => {
