@@ -5,9 +5,12 @@
  *   attacking it. Client libraries add `__typename` to every selection, which is no introspection;
  * - batching by aliases, one mutation field asked for under many aliases in one request
  *   (`a0: login(...) a1: login(...) ...`): how one request tries thousands of passwords or one-time
- *   codes past a rate limit that counts requests.
+ *   codes past a rate limit that counts requests. APIs that check a secret in a query
+ *   (`query { a0: checkPin(pin: "0000") ... }`) are batched alike: a query field counts when it takes a
+ *   secret (guessesSecret); other queries batch by aliases in ordinary use (a page's products by id).
  * - batching by a JSON array of operations (`[{"query":"mutation { login(...) }"}, ...]`, the batch
- *   that Apollo's and other servers accept), the same mutation field in many of them: the same
+ *   that Apollo's and other servers accept), the same mutation field (or query field checking a
+ *   secret) in many of them: the same
  *   attempt, many operations to a request (a request-scope rule, `operationBatch`).
  * - a field nested in itself again and again (`friends{friends{...}}`, eight times), each level multiplying
  *   the work, and one directive repeated on a field (`@include(if:true)` ten times): queries written
@@ -15,26 +18,37 @@
  *   multiply one another past a hundred thousand fields.
  * All are the reconnaissance and automation of an attack tool, the scanner class.
  */
-import { Kind, type DocumentNode, type SelectionSetNode } from "graphql";
+import { Kind, type DocumentNode, type FieldNode, type SelectionSetNode } from "graphql";
 import { parseGraphql } from "../../decompose/body/graphql.ts";
 import type { Leaf } from "../../decompose/leaf.ts";
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { finding } from "./text.ts";
 
-/** One mutation field asked for this often in one operation is a batch, not a form being saved. */
+/** One mutation field (or secret-checking query field) asked for this often in one operation is a batch, not a form being saved. */
 const BATCH_ALIASES = 10;
 const INTROSPECTION = /__schema\b|__type\s*\(/;
 /** Selection sets nested deeper are not searched (the parser's token bound keeps documents far shallower in practice). */
 const MAX_SELECTION_DEPTH = 64;
 
 /**
- * Whether a mutation may hold a batch: each alias is written `alias:`, so a batch has at least
- * BATCH_ALIASES colons after the keyword. Ordinary mutations (a form saved) are not parsed again.
+ * Whether a document may hold a batch: each alias is written `alias:`, so a batch has at least
+ * BATCH_ALIASES colons after `from` (its `mutation` keyword, or where a secret is named). Ordinary
+ * operations (a form saved) are not parsed again.
  */
-function mayBatch(s: string, mutation: number): boolean {
+function mayBatch(s: string, from: number): boolean {
   let colons = 0;
-  for (let i = s.indexOf(":", mutation); i !== -1 && colons < BATCH_ALIASES; i = s.indexOf(":", i + 1)) colons++;
+  for (let i = s.indexOf(":", from); i !== -1 && colons < BATCH_ALIASES; i = s.indexOf(":", i + 1)) colons++;
   return colons >= BATCH_ALIASES;
+}
+
+/** Names of a field or argument that checks a secret: a password, a PIN, a one-time or recovery code. */
+const SECRET = /pass(?:word|wd|code|phrase)?$|^pwd$|^pin$|pin_?code$|otp|totp|mfa|2fa|two_?factor|verification_?code|recovery_?code|secret_?answer|^login$|^sign_?in$|^authenticate$/i;
+/** The cheap check for a query that may batch SECRET fields (a superset of its words, any case). */
+const NAMES_SECRET = /pass|pwd|pin|otp|mfa|2fa|factor|verification|recovery|secret|login|sign_?in|authenticate/i;
+
+/** A field that checks a secret: its name says so, or one of its arguments'. */
+function guessesSecret(field: FieldNode): boolean {
+  return SECRET.test(field.name.value) || (field.arguments ?? []).some((a) => SECRET.test(a.name.value));
 }
 
 /** Whether a selection set, at any depth (fragments' own sets included), asks for an introspection field. */
@@ -48,15 +62,18 @@ function asksIntrospection(set: SelectionSetNode | undefined, depth = 0): boolea
 }
 
 /**
- * How often each field is asked for at the root of one mutation of the document, the most of any of
- * its mutations (a document may hold many operations, of which a request runs one).
+ * How often each field is asked for at the root of one operation of the document, the most of any of
+ * its operations (a document may hold many, of which a request runs one): every field of a mutation,
+ * the fields of a query that check a secret.
  */
-function mutationFieldCounts(doc: DocumentNode): Map<string, number> {
+function batchedFieldCounts(doc: DocumentNode): Map<string, number> {
   const most = new Map<string, number>();
   for (const def of doc.definitions) {
-    if (def.kind !== Kind.OPERATION_DEFINITION || def.operation !== "mutation") continue;
+    if (def.kind !== Kind.OPERATION_DEFINITION || def.operation === "subscription") continue;
     const counts = new Map<string, number>();
-    for (const sel of def.selectionSet.selections) if (sel.kind === Kind.FIELD) counts.set(sel.name.value, (counts.get(sel.name.value) ?? 0) + 1);
+    for (const sel of def.selectionSet.selections) {
+      if (sel.kind === Kind.FIELD && (def.operation === "mutation" || guessesSecret(sel))) counts.set(sel.name.value, (counts.get(sel.name.value) ?? 0) + 1);
+    }
     for (const [field, n] of counts) most.set(field, Math.max(most.get(field) ?? 0, n));
   }
   return most;
@@ -205,7 +222,7 @@ function mayExhaust(s: string): boolean {
 }
 
 /**
- * The request-scope rule: one mutation field asked for BATCH_ALIASES times or more across a request's
+ * The request-scope rule: one batched field (batchedFieldCounts) asked for BATCH_ALIASES times or more across a request's
  * documents (a JSON array batch; aliases in each add up). A document's decoded readings (`~js-escape`,
  * `~unpadded`) are that document again, not one more. The finding goes on the first document, the
  * whole of it its evidence.
@@ -215,7 +232,7 @@ export function operationBatch(leaves: readonly Leaf[]): { at: number; finding: 
   let calls = 0;
   for (let at = 0; at < leaves.length; at++) {
     const { kind, text, path } = leaves[at]!;
-    if (kind !== "graphql" || !text.includes("mutation")) continue;
+    if (kind !== "graphql" || !(text.includes("mutation") || NAMES_SECRET.test(text))) continue;
     const last = documents.length ? leaves[documents[documents.length - 1]!]!.path : null;
     if (last !== null && path.startsWith(`${last}~`)) continue;
     documents.push(at);
@@ -226,7 +243,7 @@ export function operationBatch(leaves: readonly Leaf[]): { at: number; finding: 
   const total = new Map<string, number>();
   for (const at of documents) {
     const doc = parseGraphql(leaves[at]!.text);
-    if (doc) for (const [field, n] of mutationFieldCounts(doc)) total.set(field, (total.get(field) ?? 0) + n);
+    if (doc) for (const [field, n] of batchedFieldCounts(doc)) total.set(field, (total.get(field) ?? 0) + n);
   }
   if (largest(total) < BATCH_ALIASES) return [];
   const first = documents[0]!;
@@ -240,7 +257,9 @@ export const graphqlAnalyzer: Analyzer = {
     const s = input.text;
     const introspection = INTROSPECTION.exec(s);
     const mutation = s.indexOf("mutation");
-    const batch = mutation !== -1 && mayBatch(s, mutation);
+    const secret = mutation === -1 ? NAMES_SECRET.exec(s) : null;
+    const batchFrom = mutation !== -1 ? mutation : secret ? secret.index : -1;
+    const batch = batchFrom !== -1 && mayBatch(s, batchFrom);
     const costly = mayExhaust(s);
     // Only a document that defines fragments and spreads them can loop or multiply through them.
     const spreadsFragments = s.indexOf("fragment") !== -1 && s.indexOf("...") !== -1;
@@ -251,7 +270,7 @@ export const graphqlAnalyzer: Analyzer = {
     if (introspection && doc.definitions.some((d) => (d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION) && asksIntrospection(d.selectionSet))) {
       out.push(finding("scanner", "graphql.introspection", 0.85, introspection.index, introspection.index + introspection[0].length));
     }
-    if (batch && largest(mutationFieldCounts(doc)) >= BATCH_ALIASES) out.push(finding("scanner", "graphql.alias-batch", 0.85, mutation, s.length));
+    if (batch && largest(batchedFieldCounts(doc)) >= BATCH_ALIASES) out.push(finding("scanner", "graphql.alias-batch", 0.85, batchFrom, s.length));
     const cost = costly ? doc.definitions.map((d) => (d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION ? exhausting(d.selectionSet, new Map()) : null)).find((c) => c) : null;
     if (cost) out.push(finding("scanner", cost === "cycle" ? "graphql.cyclic-query" : "graphql.directive-overload", 0.85, 0, s.length));
     const bomb = spreadsFragments ? fragmentBomb(doc) : null;

@@ -31,6 +31,17 @@ describe("GraphQL analyzer", () => {
     expect(doc("mutation { saveName(v: \"a\") { ok } saveCity(v: \"b\") { ok } saveZip(v: \"c\") { ok } }")).toBe(0);
   });
 
+  test("a query field that checks a secret (by its name or an argument's) under ten aliases is a batch too; other queries batch in ordinary use", () => {
+    const aliased = (call: (i: number) => string, n = 12) => `query { ${Array.from({ length: n }, (_, i) => `a${i}: ${call(i)} { ok }`).join(" ")} }`;
+    const calls = [(i: number) => `login(user: "admin", password: "p${i}")`, (i: number) => `checkPin(pin: "${String(i).padStart(4, "0")}")`, (i: number) => `validateTotp(token: "${100000 + i}")`, (i: number) => `account(email: "a@b.c", passcode: "${i}")`];
+    for (const call of calls) expect([call(0), strongest(graphqlAnalyzer, aliased(call), { kind: "graphql" })?.rule]).toEqual([call(0), "graphql.alias-batch"]);
+    expect(doc(aliased((i) => `login(user: "admin", password: "p${i}")`, 9))).toBe(0);
+    // A page's products, countries or prices by alias, and one login among other fields.
+    expect(doc(aliased((i) => `product(id: ${i})`, 30))).toBe(0);
+    expect(doc(aliased((i) => `country(code: "C${i}")`, 30))).toBe(0);
+    expect(doc(`query { me { id } settings { passwordPolicy { minLength } } ${Array.from({ length: 12 }, (_, i) => `p${i}: price(sku: "${i}") { amount }`).join(" ")} }`)).toBe(0);
+  });
+
   test("queries written to exhaust the server: a field nested in itself eight times, one directive five times on a field", () => {
     const nested = (field: string, n: number) => `query { user(id: 1) { ${`${field} { `.repeat(n)}id${" }".repeat(n)} } }`;
     expect(strongest(graphqlAnalyzer, nested("friends", 8), { kind: "graphql" })!).toMatchObject({ class: "scanner", rule: "graphql.cyclic-query", strength: 0.85 });
@@ -77,6 +88,8 @@ describe("GraphQL analyzer", () => {
     // Aliases and operations add up: five operations of two aliases each.
     expect(batched(Array.from({ length: 5 }, (_, i) => `mutation { a: login(pass: "a${i}") { token } b: login(pass: "b${i}") { token } }`))).toHaveLength(1);
     expect(batched(Array.from({ length: 9 }, (_, i) => login(i)))).toEqual([]);
+    // A query that checks a secret, batched alike.
+    expect(batched(Array.from({ length: 10 }, (_, i) => `query { checkPin(pin: "${i}") { ok } }`))).toEqual([["body.json[0].query", "graphql.operation-batch", 0.85]]);
     // A page's queries batched together, or different mutations, are what clients send.
     expect(batched(Array.from({ length: 20 }, (_, i) => `query Q${i} { product(id: ${i}) { name } }`))).toEqual([]);
     expect(batched(Array.from({ length: 12 }, (_, i) => `mutation { save${i}(v: "x") { ok } }`))).toEqual([]);
