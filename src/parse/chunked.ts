@@ -9,7 +9,7 @@
  * declared: null, and it is judged as sent. One that stops short (a capture cut mid-chunk) keeps what
  * arrived. Linear in the body's length.
  */
-import { bytesToText, textToBytes } from "./decode.ts";
+import { bytesToText, textByteReadings } from "./decode.ts";
 
 const CR = 13;
 const LF = 10;
@@ -39,10 +39,11 @@ const CHUNK_SIZE = /^0*([0-9A-Fa-f]{1,12})$/;
  * bytesToText's reading).
  */
 export function dechunk(body: string): string | null {
-  const joined = joinChunks(Buffer.from(body, "utf8"));
+  const [utf8Bytes, asRead] = textByteReadings(body);
+  const joined = joinChunks(utf8Bytes!);
   if (joined) return joined.toString("utf8");
-  const asRead = /[^\x00-\x7f]/.test(body) ? joinChunks(Buffer.from(textToBytes(body))) : null;
-  return asRead && bytesToText(asRead);
+  const fromRead = asRead ? joinChunks(asRead) : null;
+  return fromRead && bytesToText(fromRead);
 }
 
 function joinChunks(bytes: Buffer): Buffer | null {

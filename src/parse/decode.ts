@@ -228,6 +228,18 @@ export function textToBytes(text: string): Uint8Array {
   return out;
 }
 
+/**
+ * The bytes a text may have been read from, the likelier first: its UTF-8 and, when it has characters
+ * beyond ASCII, one byte a character (textToBytes: how a source hands over bytes that were no UTF-8).
+ * A framing that counts bytes (chunk sizes, protobuf lengths) tries each.
+ */
+export function textByteReadings(text: string): Buffer[] {
+  const utf8Bytes = Buffer.from(text, "utf8");
+  if (utf8Bytes.length === text.length) return [utf8Bytes];
+  const asRead = textToBytes(text);
+  return [utf8Bytes, Buffer.from(asRead.buffer, asRead.byteOffset, asRead.byteLength)];
+}
+
 /** A regex character class of the characters the bytes from..to read as. */
 function highByteClass(from: number, to: number): string {
   return `[${[...HIGH_BYTE_CHARS.slice(from - 0x80, to - 0x80 + 1)].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("")}]`;

@@ -18,6 +18,8 @@ interface Block {
   /** Body bytes still expected (from Content-Length), or null while in headers / when unknown. */
   bodyLeft: number | null;
   inBody: boolean;
+  /** Where the body's lines start (after the blank line), once the head has ended. */
+  bodyAt?: number;
 }
 
 function contentLength(headerLine: string): number | null {
@@ -25,9 +27,16 @@ function contentLength(headerLine: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/**
+ * The block's text. A file's reader gave its lines without their line breaks: the head's are LF, which
+ * the parser reads either way, and the body's CRLF, what HTTP's own text (a multipart body, a form
+ * typed over several lines) has on the wire.
+ */
 function finish(block: Block): SourceLine {
   while (block.lines.length > 1 && block.lines[block.lines.length - 1] === "") block.lines.pop();
-  const out: SourceLine = { text: block.lines.join("\n"), source: block.first.source, line: block.first.line, offset: block.first.offset };
+  const head = block.bodyAt === undefined ? block.lines : block.lines.slice(0, block.bodyAt);
+  const text = block.bodyAt === undefined || block.bodyAt >= block.lines.length ? head.join("\n") : `${head.join("\n")}\n${block.lines.slice(block.bodyAt).join("\r\n")}`;
+  const out: SourceLine = { text, source: block.first.source, line: block.first.line, offset: block.first.offset };
   if (block.tooLong !== undefined) out.tooLong = block.tooLong;
   return out;
 }
@@ -62,6 +71,7 @@ export async function* frameRawHttp(batches: AsyncIterable<SourceLine[]>): Async
       block.lines.push(text);
       if (text === "") {
         block.inBody = true;
+        block.bodyAt = block.lines.length;
         block.bodyLeft = declaredLength;
       } else {
         declaredLength = contentLength(text) ?? declaredLength;
@@ -108,9 +118,11 @@ function splitBlock(text: string) {
     headers.push([name, value]);
     fields.push({ name: `header ${name}`, raw: line, value });
   }
-  const sent = i < lines.length ? lines.slice(i + 1).join("\r\n") : "";
-  // Chunk sizes count the bytes as sent: the chunks are joined from the text before its line breaks were made CRLF.
-  const body = sent && isChunked(headers) ? (dechunk(textAfterLines(text, i + 1)) ?? dechunk(sent) ?? sent) : sent;
+  // The body as it came: its bare LFs are the application's bytes (a protobuf's field key, a multipart
+  // written on Unix), not line breaks to make CRLF.
+  const sent = textAfterLines(text, i + 1);
+  // A file's reader gave its lines without their CRs: a chunk's size counted them, so that reading is tried too.
+  const body = sent && isChunked(headers) ? (dechunk(sent) ?? dechunk(lines.slice(i + 1).join("\r\n")) ?? sent) : sent;
   if (body) fields.push({ name: "body", raw: body, value: body });
   return { requestLine, headers, body, fields };
 }

@@ -84,6 +84,13 @@ describe("raw HTTP", () => {
     expect(blocks).toHaveLength(2);
     expect(ok(rawHttpParser.parse(blocks[0]!.text, origin)).body).toBe("<a>\r\n</a>");
   });
+  test("a request given whole (the check API, a corpus) keeps its body's bytes: a bare LF is no line break to make CRLF", () => {
+    // A protobuf message: field 1's key is the byte 0x0A.
+    const message = "\x0a\x09admin' --\x10\x01";
+    const parsed = ok(rawHttpParser.parse(`POST /x HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-protobuf\r\n\r\n${message}`, origin));
+    expect(parsed.body).toBe(message);
+    expect(ok(rawHttpParser.parse("POST /x HTTP/1.1\nHost: a\n\nline one\nline two\r\nthree", origin)).body).toBe("line one\nline two\r\nthree");
+  });
   test("stray text is rejected with a reason", async () => {
     const [block] = await collect(["hello world", ""]);
     const r = rawHttpParser.parse(block!.text, origin);

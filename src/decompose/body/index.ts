@@ -1,6 +1,7 @@
 /**
  * The body, read by what its Content-Type claims and, when that is missing or wrong, by what it looks
- * like: urlencoded, multipart, JSON (GraphQL-over-HTTP included), XML, GraphQL, or text judged whole.
+ * like: urlencoded, multipart, JSON (GraphQL-over-HTTP included), XML, GraphQL, protobuf (gRPC and
+ * gRPC-Web included, by Content-Type only), or text judged whole.
  * Gzip/deflate bodies are inflated first; a body in UTF-16, UTF-32 or EBCDIC is also read decoded. A body that does not have the structure it claims gives what
  * can be read and the flag "body-unparsed"; a body over the limit is looked at up to the limit and
  * flagged "body-oversize".
@@ -14,18 +15,25 @@ import { compressionsOf, inflateBody, isGzip } from "./gzip.ts";
 import { addGraphqlLeaves, looksLikeGraphql } from "./graphql.ts";
 import { addJsonLeaves, looksLikeJsonContainer, parseJsonDocument, repeatsKeys } from "./json.ts";
 import { addMultipartLeaves, boundaryOf, sniffBoundary } from "./multipart.ts";
+import { addProtobufLeaves, protobufFraming } from "./protobuf.ts";
 import { addXmlLeaves } from "./xml.ts";
 
-export type BodyFormat = "urlencoded" | "multipart" | "json" | "xml" | "graphql" | "text";
+export type BodyFormat = "urlencoded" | "multipart" | "json" | "xml" | "graphql" | "protobuf" | "text";
+
+/** A Content-Type's media type, lower-cased, without its parameters. */
+function mediaOf(contentType: string): string {
+  return contentType.split(";", 1)[0]!.trim().toLowerCase();
+}
 
 /** The format a Content-Type claims; "text" for none, text/plain and anything unknown (then the body is sniffed). */
 export function claimedFormat(contentType: string): BodyFormat {
-  const media = contentType.split(";", 1)[0]!.trim().toLowerCase();
+  const media = mediaOf(contentType);
   if (media === "application/x-www-form-urlencoded") return "urlencoded";
   if (media.startsWith("multipart/")) return "multipart";
   if (media === "application/graphql") return "graphql";
   if (media.endsWith("/json") || media.endsWith("+json") || media === "application/x-json") return "json";
   if (media.endsWith("/xml") || media.endsWith("+xml")) return "xml";
+  if (protobufFraming(media)) return "protobuf";
   return "text";
 }
 
@@ -120,6 +128,13 @@ function addAs(sink: LeafSink, format: BodyFormat, body: Body): boolean {
         addBodyAsSent(sink, body);
       }
       return result === "ok" || result === "lenient";
+    }
+    case "protobuf": {
+      // Read without its schema, a guess: the body as sent is judged too, as it was before.
+      const framing = protobufFraming(mediaOf(body.contentType));
+      if (!framing || !addProtobufLeaves(sink, text, framing)) return false;
+      addBodyAsSent(sink, body);
+      return true;
     }
     case "graphql":
       return looksLikeGraphql(text) && addGraphqlLeaves(sink, text, { location: "body", path: "body.graphql", name: "", encodings, layer: 0 });
