@@ -769,6 +769,14 @@ function substitutedFile(s: string, p: Position, i: number): Finding | null {
 }
 
 /** The command at one position, as a finding, or null. */
+/**
+ * After a command's name: a configuration's key assigned (`type = "ingress"`, `time = 5`, `level := info`:
+ * INI, TOML, HCL, Makefiles). A shell runs no such line as that command: `=` is its first argument.
+ * Nor does it run a command that is also a word called as a function (jq's `del(.password)`,
+ * `sort(list)`): `(` is a syntax error there. PowerShell calls its tools so (`iex(...)`): those stay.
+ */
+const ASSIGNED = /^[ \t]*[+:?]?=(?!=)/;
+
 function judgePosition(s: string, p: Position, plainList: () => boolean, script: () => boolean, fences: () => readonly number[]): Finding | null {
   let i = skipBlanks(s, p.at);
   const read = substitutedFile(s, p, i);
@@ -781,6 +789,8 @@ function judgePosition(s: string, p: Position, plainList: () => boolean, script:
   }
   const found = commandAt(s, i, inBrace);
   if (!found) return null;
+  const after = s.slice(found.word.end, found.word.end + MAX_WORD);
+  if (ASSIGNED.test(after) || (found.cmd.tier === "word" && after.startsWith("("))) return null;
   const { word, cmd, how } = found;
   const braceList = inBrace && (s.charCodeAt(word.end) === 44 || s.charCodeAt(i - 1) === 44);
   const args = braceList && s.charCodeAt(word.end) === 44 ? { shape: "shell" as const, end: indexWithin(s, "}", word.end, MAX_ARGS) + 1 || word.end } : argShape(s, word.end, cmd.name, cmd.tier);

