@@ -369,10 +369,11 @@ function farHost(text: string, url: UrlParts): { host: string; end: number } | n
   return looksLikeHost(host) ? { host, end: atSign + 1 + host.length } : null;
 }
 
-/** Strong when the far host is internal. */
+/** Strong when the far host is internal, or an address spelled in a notation only parsers fold (`0330.072.0326.0316`), as ip-notation is. */
 function ambiguousAuthority(text: string, url: UrlParts, out: Finding[]): void {
   const far = farHost(text, url);
-  if (far) out.push(find("ssrf", "ambiguous-authority", judgeHost(far.host)!.target === "public" ? 0.5 : 0.9, url.start, far.end));
+  const verdict = far && judgeHost(far.host)!;
+  if (far) out.push(find("ssrf", "ambiguous-authority", verdict!.target === "public" && !verdict!.odd ? 0.5 : 0.9, url.start, far.end));
 }
 
 /** Java's `url:` prefix (`url:file:///etc/passwd`): `new URL()` drops it, filters that check the scheme do not. */
@@ -559,6 +560,13 @@ function confusingSpelling(text: string, url: UrlParts, withFarHost: boolean): b
   return !honest && looksLikeHost(url.host);
 }
 
+/**
+ * Userinfo that is itself a host name (`www.good.example@evil.example`, `good.com@evil.example`): written
+ * so that a reader, or a check that the URL starts with the trusted name, takes it for the host. A user
+ * name with a dot (`john.doe@`) ends in no top-level domain.
+ */
+const USERINFO_HOST = /^(?:www\.[\w-]+(?:\.[\w-]+)*|(?:[\w-]+\.)+(?:com|net|org|edu|gov|mil|int|io|co|info|biz|app|dev|cloud|xyz|online|site|tld|example|test|local|localhost|internal|[a-z]{2}))(?::[^@]*)?$/i;
+
 /** The SSRF findings of a host inside the server's network. */
 const INTERNAL_HOST_RULES = new Set(["ssrf.loopback-host", "ssrf.internal-host", "ssrf.metadata-host"]);
 
@@ -612,7 +620,7 @@ function redirectFindings(text: string, url: UrlParts, wrapped: boolean, nameWei
   if (confusingSpelling(text, url, nameWeight > 0) && !(nameWeight === 0 && threeWordAddress(text, url))) {
     // `\\fileserver.corp.example\share` is also how Windows names a file share.
     const share = nameWeight === 0 && url.scheme === "" && url.separator === "\\\\";
-    out.push(find("open-redirect", "obfuscated-url", (plain ? 0.85 : share ? 0.5 : 0.7) - lessIfWrapped, url.start, url.end));
+    out.push(find("open-redirect", "obfuscated-url", (plain || USERINFO_HOST.test(url.userinfo) ? 0.85 : share ? 0.5 : 0.7) - lessIfWrapped, url.start, url.end));
   } else if (hiddenClimb(text, url)) {
     out.push(find("open-redirect", "hidden-climb", (plain ? 0.8 : 0.6) - lessIfWrapped, url.start, url.end));
   } else if (nameWeight === 0) {

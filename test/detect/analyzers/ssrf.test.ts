@@ -123,6 +123,8 @@ describe("ssrf analyzer: where a URL points", () => {
     expect(found.map((f) => [f.rule, f.strength])).toEqual([["ssrf.ambiguous-authority", 0.9]]);
     expect(maxStrength(ssrfAnalyzer, leaf("http://a.example\\@10.0.0.5/", { name: "data" }))).toBe(0.9);
     expect(maxStrength(ssrfAnalyzer, leaf("http://a.example#@b.example/", { name: "data" }))).toBe(0.5);
+    // A far host spelled in a notation only parsers fold is as strong as that notation alone.
+    expect(maxStrength(ssrfAnalyzer, leaf("http://XY>.7d8T\\205pZM@0330.072.0326.0316", { name: "data" }))).toBe(0.9);
     // An email address in a query, or a mention after a path, is not this.
     for (const honest of ["https://a.example/?to=me@b.example", "https://t.example/x @user.name", "https://a.example#top"]) {
       expect([honest, ssrfAnalyzer.analyze(leaf(honest, { name: "data" }))]).toEqual([honest, []]);
@@ -258,8 +260,12 @@ describe("ssrf analyzer: open redirects", () => {
   });
 
   test("a confusing spelling is an attack in any parameter; a plain URL there is nothing", () => {
-    for (const text of ["/\\evil.example", "///evil.example/", "//a.example@evil.example/", "\\/\\/evil.example/", "//https://evil.example/", "/\t/evil.example", "https:evil.example"]) {
+    for (const text of ["/\\evil.example", "///evil.example/", "//a.b@evil.example/", "\\/\\/evil.example/", "//https://evil.example/", "/\t/evil.example", "https:evil.example", "https://john.doe@example.com/"]) {
       expect([text, rules(ssrfAnalyzer, redirect(text, "q")), maxStrength(ssrfAnalyzer, redirect(text, "q"))]).toEqual([text, ["redirect.obfuscated-url"], 0.7]);
+    }
+    // Userinfo that is itself a host name, written to be taken for the host: proof in any parameter.
+    for (const text of ["//a.example@evil.example/", "//www.trusted.tld@evil.example/", "https://good.com@evil.example/", "https://good.com:x@evil.example/"]) {
+      expect([text, maxStrength(ssrfAnalyzer, redirect(text, "q"))]).toEqual([text, 0.85]);
     }
     // Behind a slash, only an application that strips it follows.
     expect(maxStrength(ssrfAnalyzer, redirect("/https:/\\evil.example/", "q"))).toBe(0.65);
