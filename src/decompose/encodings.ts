@@ -242,6 +242,11 @@ const WHOLE_TEXT_DECODINGS: WholeTextDecoding[] = [
     return t === text ? null : { encoding: "js-escape", text: t };
   },
   (text) => {
+    if (text.indexOf("\\") === -1) return null;
+    const t = withoutLetterEscapes(text);
+    return t === null ? null : { encoding: "js-escape", text: t };
+  },
+  (text) => {
     if (text.indexOf("&") === -1 || !HTML_REFERENCE.test(text)) return null;
     // Attribute mode, as a browser reads an attribute value: `&notify=` in a URL stays as it is, `&#60` and `&lt;` decode.
     const t = decodeHTML(text, DecodingMode.Attribute);
@@ -253,6 +258,32 @@ const WHOLE_TEXT_DECODINGS: WholeTextDecoding[] = [
     return folded === text ? null : { encoding: "nfkc", text: folded };
   },
 ];
+
+/** `\b \f \n \r \t \v`: text with escaped line breaks and tabs (`line1\nline2`) escapes these, which count for no letter escaped. */
+const CONTROL_ESCAPE_LETTERS = new Set([..."bfnrtv"].map((c) => c.charCodeAt(0)));
+/** Letters escaped so (other than those), at least, and at least this share of the text's letters. */
+const MIN_ESCAPED_LETTERS = 3;
+const ESCAPED_LETTER_SHARE = 0.4;
+
+/**
+ * A backslash before most letters (`\j\av\a\s\cr\i\pt\:`, `u\n\a\m\e`): a shell drops each such
+ * backslash, and JavaScript drops it before the letters it gives no meaning (a payload for it avoids
+ * `\n`, `\t`, ...), so both read the word. The text with every backslash dropped that escapes a
+ * character (`\\` is one backslash), or null when fewer of its letters are escaped: a Windows path, a
+ * regular expression, LaTeX or text with escaped line breaks escapes a letter here and there.
+ */
+function withoutLetterEscapes(text: string): string | null {
+  let letters = 0;
+  let escaped = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i) | 0x20;
+    if (c < 0x61 || c > 0x7a) continue;
+    letters++;
+    if (text.charCodeAt(i - 1) === 0x5c && text.charCodeAt(i - 2) !== 0x5c && !CONTROL_ESCAPE_LETTERS.has(c)) escaped++;
+  }
+  if (escaped < MIN_ESCAPED_LETTERS || escaped < letters * ESCAPED_LETTER_SHARE) return null;
+  return text.replace(/\\([\s\S])/g, "$1");
+}
 
 /**
  * Compatibility forms of ASCII (fullwidth `＇ ＵＮＩＯＮ` and `..／`, small `﹤script﹥`, mathematical

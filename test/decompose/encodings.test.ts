@@ -102,6 +102,13 @@ describe("URL decodings lenient servers apply", () => {
     expect(leafAt(expand("1+1 %3D 2").leaves, "query.q~url").text).toBe("1+1 = 2");
   });
 
+  test("a backslash before most letters, which a shell and JavaScript drop, is read without them; a path, LaTeX or a regular expression is not", () => {
+    expect(decodeWholeText("\\j\\av\\a\\s\\cr\\i\\pt\\:\\a\\l\\ert\\(1\\)")).toEqual({ encoding: "js-escape", text: "javascript:alert(1)" });
+    expect(decodeWholeText(";u\\n\\a\\m\\e -a")?.text).toBe(";uname -a");
+    expect(decodeWholeText(";c\\a\\t /e\\t\\c/p\\a\\s\\s\\w\\d")?.text).toBe(";cat /etc/passwd");
+    for (const text of ["C:\\Users\\john\\Documents\\report.docx", "\\frac{1}{2} + \\alpha", "line one\\nline two\\tend", "a\\nb\\r\\tc"]) expect([text, decodeWholeText(text)]).toEqual([text, null]);
+  });
+
   test("HTML numeric references without semicolons decode", () => {
     expect(decodeWholeText("&#60script&#62alert(1)&#x3c/script&#x3e")?.text).toBe("<script>alert(1)</script>");
   });
