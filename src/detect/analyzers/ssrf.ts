@@ -372,8 +372,9 @@ function farHost(text: string, url: UrlParts): { host: string; end: number } | n
 /** Strong when the far host is internal, or an address spelled in a notation only parsers fold (`0330.072.0326.0316`), as ip-notation is. */
 function ambiguousAuthority(text: string, url: UrlParts, out: Finding[]): void {
   const far = farHost(text, url);
-  const verdict = far && judgeHost(far.host)!;
-  if (far) out.push(find("ssrf", "ambiguous-authority", verdict!.target === "public" && !verdict!.odd ? 0.5 : 0.9, url.start, far.end));
+  if (!far) return;
+  const { target, odd } = judgeHost(far.host)!;
+  out.push(find("ssrf", "ambiguous-authority", target === "public" && !odd ? 0.5 : 0.9, url.start, far.end));
 }
 
 /** Java's `url:` prefix (`url:file:///etc/passwd`): `new URL()` drops it, filters that check the scheme do not. */
