@@ -279,6 +279,9 @@ describe("sql analyzer: benign text stays benign", () => {
   const benign = [
     "select the best one; drop it in the box",
     "Tom's and Mary's",
+    // Words quoted in prose, keywords among them.
+    "Chapter 3 - 'Or' and 'And' operators",
+    "use 'select' or 'insert' here",
     "O'Reilly or 1 other",
     "--help",
     "1-1",

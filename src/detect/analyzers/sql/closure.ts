@@ -28,13 +28,25 @@ export interface Closure {
   prefixed: boolean;
 }
 
+/**
+ * A quote that opens a quoted word of prose (`Chapter 3 - 'Or' and 'And' operators`): after a blank
+ * or the value's start, one word, the same quote, then a blank, punctuation or the end. A value that
+ * closes its literal does so right after the text it was given (`admin'`, `1'`), and a quoted keyword
+ * written to break out runs on (`'or'1'='1`).
+ */
+const QUOTED_WORD = /^(['"`])[A-Za-z][A-Za-z-]*\1(?=[\s.,;:!?)]|$)/;
+function quotesProseWord(text: string, at: number): boolean {
+  const before = text.charCodeAt(at - 1);
+  return (at === 0 || before === 32 || before === 9 || before === 10 || before === 13) && QUOTED_WORD.test(text.slice(at, at + 40));
+}
+
 /** Where the value leaves its context, or null when it never does (a quoted value without that quote). */
 export function findClosure(t: SqlTokens, quote: number): Closure | null {
   let i: number;
   let kind: Closure["kind"];
   let from: number;
   if (quote !== 0) {
-    if (t.count === 0 || !(t.aux(0) & CLOSED)) return null;
+    if (t.count === 0 || !(t.aux(0) & CLOSED) || quotesProseWord(t.text, t.end(0) - 1)) return null;
     i = 1;
     kind = "quote";
     from = t.end(0) - 1;
