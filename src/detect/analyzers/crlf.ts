@@ -10,6 +10,8 @@
  * - a response header that changes what the browser does (`Set-Cookie`, `Location`, `Content-Type`,
  *   `Content-Length`, `Refresh`, ...): strong;
  * - mail recipient headers (`Bcc:`, `Cc:`): strong, other mail headers moderate;
+ * - a mail protocol's or a key-value store's command on a line of its own, in that protocol's syntax
+ *   (`MAIL FROM:<…>`, `a001 STATUS INBOX`, `FLUSHALL`, `SLAVEOF host 6379`), and Redis's own framing;
  * - any other `Name: value` line: only outside a body, where a value has no business spanning lines;
  *   proof when the value starts with the break and the name is hyphenated as header names are.
  * Some servers keep only the low byte of a UTF-16 character when they write a header, so `嘊` (U+560A)
@@ -141,6 +143,32 @@ function mailCommand(text: string, at: number, i: number, inBody: boolean, lines
   return find("mail-command", (inBody ? 0.6 : 0.7) + (imap ? 0.1 : 0) - (at > 0 ? 0.1 : 0), at, end(m));
 }
 
+/**
+ * A key-value store's command on a line of its own: a value a cache or a gopher URL writes into a
+ * Redis or memcached connection that breaks a line goes on as a command (server-side request
+ * forgery's favourite target). Each in the store's own syntax: a command that is no English word
+ * (`FLUSHALL`, `flush_all`), one with the arguments it takes (`CONFIG SET dir /var/www`, `SLAVEOF
+ * evil.example 6379`, `MODULE LOAD /tmp/x.so`, `EVAL "…" 0`, memcached's `set k 0 0 5`), or a
+ * capitalised verb as the documentation writes it, alone or with one key (`SAVE`, `KEYS *`).
+ */
+const STORE_COMMAND =
+  /^(?:(?:FLUSHALL|FLUSHDB)(?:[ \t]+A?SYNC)?|flush_all(?:[ \t]+\d+)?|CONFIG[ \t]+(?:SET[ \t]+\S+[ \t]+\S|GET[ \t]+\S|REWRITE|RESETSTAT)[^\r\n]*|(?:SLAVEOF|REPLICAOF)[ \t]+\S+[ \t]+\d{1,5}|MODULE[ \t]+LOAD[ \t]+\S+|EVAL(?:SHA)?[ \t]+\S[^\r\n]*[ \t]\d{1,3}|SCRIPT[ \t]+(?:LOAD|FLUSH)\b[^\r\n]*|DEBUG[ \t]+(?:SEGFAULT|SLEEP|OBJECT)\b[^\r\n]*|(?:set|add|replace|append|prepend|cas)[ \t]+\S{1,250}[ \t]+\d+[ \t]+\d+[ \t]+\d+)[ \t]*(?=[\r\n\u560a\u560d]|$)/i;
+const STORE_CAPITAL_VERB = /^(?:SAVE|BGSAVE|BGREWRITEAOF|SHUTDOWN(?:[ \t]+NO)?SAVE?|INFO|KEYS[ \t]+\S{1,64}|DEL[ \t]+\S{1,64}|AUTH[ \t]+\S{1,128}|SET[ \t]+\S{1,64}[ \t]+\S[^\r\n]{0,200})[ \t]*(?=[\r\n\u560a\u560d]|$)/;
+/** Redis's own framing, an array of bulk strings (`*3\r\n$3\r\nSET\r\n…`): what a gopher URL smuggles whole. */
+const RESP_FRAME = /\*\d{1,4}\r?\n\$\d{1,9}\r?\n/;
+
+function storeCommand(text: string, at: number, i: number, inBody: boolean, lines: Lines): Finding | null {
+  const line = text.slice(i, i + 300);
+  const own = STORE_COMMAND.exec(line);
+  const m = own ?? STORE_CAPITAL_VERB.exec(line);
+  if (!m) return null;
+  // Right at the value's start, or, in the store's own syntax, after a field of one token (a key):
+  // the value was written to break out of its line, as a mail command's is. A capitalised word after
+  // a greeting (`Hello` then `SAVE`) may be a note's.
+  const brokeOut = (at === 0 && !inBody) || (own !== null && at === lines.firstBreak && /^\S{1,250}$/.test(text.slice(0, at)));
+  return find("store-command", brokeOut ? 0.85 : inBody ? 0.6 : 0.7, at, i + m[0].length);
+}
+
 /** What the line starting at i injects (the break run began at `at`; `blankLine`: it ended a header block). */
 function injectedLine(text: string, at: number, i: number, blankLine: boolean, inBody: boolean, lines: Lines): Finding | null {
   if (/^HTTP\/\d(?:\.\d)? \d{3}/.test(text.slice(i, i + 13))) return find("response-splitting", 0.95, at, i + 12);
@@ -150,7 +178,7 @@ function injectedLine(text: string, at: number, i: number, blankLine: boolean, i
     return find("response-splitting", 0.9, at, i + 1);
   }
   const header = headerAt(text, i);
-  if (!header) return mailCommand(text, at, i, inBody, lines);
+  if (!header) return strongest(mailCommand(text, at, i, inBody, lines), storeCommand(text, at, i, inBody, lines));
   const [name, end] = header;
   // `Name:` with nothing after it on the line sets nothing.
   if (/^[ \t]*(?:[\r\n\u560a\u560d]|$)/.test(text.slice(end, end + 8))) return inBody ? null : find("header-line", 0.5, at, end);
@@ -211,21 +239,24 @@ export const crlfAnalyzer: Analyzer = {
   analyze(input: AnalyzerInput): Finding[] {
     const text = input.text;
     if (typeof text !== "string") return [];
+    // What counts wherever it sits: an escape split to pass a filter, Redis's framing.
     const split = text.indexOf("%0") >= 0 ? SPLIT_ESCAPE.exec(text) : null;
-    const splitFinding = split ? [find("split-escape", 0.7, split.index, split.index + split[0].length)] : [];
+    const resp = text.indexOf("$") >= 0 ? RESP_FRAME.exec(text) : null;
+    const anywhere = strongest(split && find("split-escape", 0.7, split.index, split.index + split[0].length), resp && find("store-command", 0.9, resp.index, resp.index + resp[0].length));
+    const early = anywhere ? [anywhere] : [];
     const first = text.search(LINE_BREAK);
     // Without a real break, only an escaped one early in the value can inject (escapedBreaks).
     const backslash = text.indexOf("\\");
     const mayEscape = backslash !== -1 && backslash <= MAX_ESCAPED_PREFIX;
-    if (first < 0 && !mayEscape) return splitFinding;
+    if (first < 0 && !mayEscape) return early;
     // A value that starts with a header line is a header block someone reports (telemetry of a
     // response, a pasted request), not a value broken out of one.
     // So is a multipart body the decompose stage could not split (it starts with its boundary).
     // A URL's scheme (`http://site\r\nX: y`) is no header name, in a parameter or header. A body's
     // field that starts with a URL and goes on in lines is a bug report or a pasted trace.
     const inBody = input.location === "body";
-    if ((headerAt(text, 0) && (inBody || !URL_START.test(text))) || text.startsWith("--")) return splitFinding;
-    let best: Finding | null = strongest(splitFinding[0] ?? null, mayEscape ? escapedBreaks(text, backslash, inBody) : null);
+    if ((headerAt(text, 0) && (inBody || !URL_START.test(text))) || text.startsWith("--")) return early;
+    let best: Finding | null = strongest(early[0] ?? null, mayEscape ? escapedBreaks(text, backslash, inBody) : null);
     if (first < 0) return best ? [best] : [];
     // A URL path has no line in it: a break there is only ever sent on purpose.
     if (input.kind === "path") return [find("break-in-path", 0.6, first, first + 1)];

