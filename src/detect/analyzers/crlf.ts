@@ -15,7 +15,10 @@
  * - any other `Name: value` line: only outside a body, where a value has no business spanning lines;
  *   proof when the value starts with the break and the name is hyphenated as header names are.
  * Some servers keep only the low byte of a UTF-16 character when they write a header, so `嘊` (U+560A)
- * and `嘍` (U+560D) act as LF and CR: they count as breaks too.
+ * and `嘍` (U+560D) act as LF and CR: they count as breaks too, and so does any pair of characters whose
+ * low bytes make CR LF (`čĊ`, U+010D U+010A). Unicode's own line and paragraph separators and NEL
+ * (U+2028, U+2029, U+0085) end a line for the JavaScript, log viewers and mail tools that split on
+ * them.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { escapedBreakAt, finding } from "./text.ts";
@@ -61,6 +64,18 @@ const URL_START = /^[A-Za-z][\w+.-]*:\/\//;
 /** A URL and nothing else, on one line: what a redirect parameter holds. */
 const WHOLE_URL = /^[A-Za-z][\w+.-]*:\/\/[^\s]+$/;
 const MAX_URL_LINE = 2048;
+
+/** Characters beyond Latin-1 whose low byte is CR (or LF): pairs of them are CR LF to a server that truncates. */
+const highWithLowByte = (low: number) => Array.from({ length: 0xff }, (_, k) => ((k + 1) << 8) | low).filter((c) => c < 0xd800 || c > 0xdfff).map((c) => String.fromCharCode(c)).join("");
+/** The cheap check: what withReadersBreaks changes is all beyond ASCII. */
+const NON_ASCII = /[^\u0000-\u007f]/;
+const HIGH_CRLF = new RegExp(`[${highWithLowByte(13)}][${highWithLowByte(10)}]`, "g");
+const UNICODE_BREAK = /[\u2028\u2029\u0085]/g;
+
+/** The text with the breaks other readers see made CR LF and LF, the same length (spans stay the value's). */
+function withReadersBreaks(text: string): string {
+  return text.replace(HIGH_CRLF, "\r\n").replace(UNICODE_BREAK, "\n");
+}
 
 function isBreak(code: number): boolean {
   return code === 10 || code === 13 || code === 0x560a || code === 0x560d;
@@ -237,8 +252,8 @@ const SPLIT_ESCAPE = /%0(?:%0[ad]|[\r\n])+[ad]/i;
 export const crlfAnalyzer: Analyzer = {
   name: "crlf",
   analyze(input: AnalyzerInput): Finding[] {
-    const text = input.text;
-    if (typeof text !== "string") return [];
+    if (typeof input.text !== "string") return [];
+    const text = input.text.length && NON_ASCII.test(input.text) ? withReadersBreaks(input.text) : input.text;
     // What counts wherever it sits: an escape split to pass a filter, Redis's framing.
     const split = text.indexOf("%0") >= 0 ? SPLIT_ESCAPE.exec(text) : null;
     const resp = text.indexOf("$") >= 0 ? RESP_FRAME.exec(text) : null;

@@ -39,6 +39,16 @@ describe("crlf analyzer", () => {
     expect(rules(crlfAnalyzer, leaf("x\u560a\u560dSet-Cookie: a=1"))).toEqual(["crlf.header-injection"]);
   });
 
+  test("the breaks other readers see: any pair of characters whose low bytes make CR LF, Unicode's line and paragraph separators, NEL", () => {
+    for (const v of ["en\u010d\u010aSet-Cookie: a=1", "en\u0a0d\u0b0aSet-Cookie: a=1", "en\u2028Set-Cookie: a=1", "en\u2029Location: //evil.example", "en\u0085Set-Cookie: a=1"]) {
+      expect([v, rules(crlfAnalyzer, leaf(v))]).toEqual([v, ["crlf.header-injection"]]);
+    }
+    // Czech, Chinese and Korean text with such characters one at a time breaks no line; evidence stays on the value's characters.
+    for (const v of ["Děčín: čtvrtek", "上海: 25°C 上Set", "ĊČ Set-Cookie"]) expect([v, crlfAnalyzer.analyze(leaf(v))]).toEqual([v, []]);
+    const [f] = crlfAnalyzer.analyze(leaf("en\u010d\u010aSet-Cookie: a=1"));
+    expect([f!.start, f!.end]).toEqual([2, 15]);
+  });
+
   test("mail protocol commands after a break: SMTP envelope, tagged IMAP, numbered POP3, capital verbs", () => {
     expect(rules(crlfAnalyzer, leaf("\r\nMAIL FROM:<a@b.com>"))).toEqual(["crlf.mail-command"]);
     expect(maxStrength(crlfAnalyzer, leaf("\r\nRCPT TO:<Postmaster>"))).toBe(0.85);
