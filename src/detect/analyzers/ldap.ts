@@ -4,7 +4,9 @@
  * has to close the current group with `)` and continue with a new group: `(attr=`, `(&`, `(|`, `(!`,
  * as in `*)(uid=*))(|(uid=*` or `admin)(&)`. A whole filter with an operator group
  * (`*(|(mail=*))`) is the other form. Prose has parentheses, but almost never `)(` followed by
- * `attr=` or by an operator and another parenthesis.
+ * `attr=` or by an operator and another parenthesis. A value that closes groups and then cuts the
+ * filter off with a NUL (`admin)\0`) is the third; one that adds components to a distinguished name
+ * (`jdoe,ou=admins`, pasted into `uid=VALUE,ou=users,dc=example`) the fourth.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { finding } from "./text.ts";
@@ -71,12 +73,33 @@ const METACHARACTER_PROBE = /^[\s*()|&!'"=\\]{4,16}$/;
 
 const BREAKOUT_STRENGTH = { operator: 0.9, common: 0.85, attribute: 0.65 };
 
+/** A term, the groups it closes, then a NUL that ends the filter there for a C library (`admin)\0`, `x))\0`). */
+const CLOSED_THEN_CUT = /^[^()\0]{0,64}\)+[ \t]*\0/;
+
+/**
+ * A name with components of a distinguished name after it (`jdoe,ou=admins`, `admin,ou=Administrators,dc=example,dc=com`,
+ * `x\,ou=system`): pasted into `uid=VALUE,ou=users,...`, it moves the entry to bind as or look up into
+ * another branch of the directory.
+ */
+const DN_COMPONENTS = /^[^,=()\s]{1,64}\\?,[ \t]*(?:(?:ou|dc|cn|o|uid|l|st|c)[ \t]*=[^,]{1,64}(?:\\?,[ \t]*|$)){1,8}$/i;
+/** Fields that hold a login name, where a distinguished name is built from the value. */
+const ACCOUNT_FIELD = /user|login|account|uid|principal|bind|member|owner|^dn$|^cn$|^name$/i;
+
+/** The findings that need no `)(`: a group closed then cut off, a distinguished name extended. */
+function withoutGroups(input: AnalyzerInput): Finding[] {
+  const text = input.text;
+  const cut = text.indexOf("\0") > 0 ? CLOSED_THEN_CUT.exec(text) : null;
+  if (cut) return [find("closed-then-cut", 0.85, 0, cut[0].length)];
+  if (text.indexOf("=") > 0 && DN_COMPONENTS.test(text)) return [find("dn-injection", ACCOUNT_FIELD.test(input.name) ? 0.85 : 0.5, text.indexOf(text.includes("\\,") ? "\\," : ","), text.length)];
+  return metacharacterProbe(text);
+}
+
 export const ldapAnalyzer: Analyzer = {
   name: "ldap",
   analyze(input: AnalyzerInput): Finding[] {
     const text = input.text;
     if (typeof text !== "string") return [];
-    if (!LDAP_HINT.test(text)) return metacharacterProbe(text);
+    if (!LDAP_HINT.test(text)) return withoutGroups(input);
     const out: Finding[] = [];
     // `)(`: the value closes a group and opens the next (spaces are legal between filter components);
     // `)&(`, `)|(`, `)!(`: it closes one and wraps the rest of the filter in an operator.
@@ -99,7 +122,7 @@ export const ldapAnalyzer: Analyzer = {
       const group = groupAt(text, i + 3);
       if (group && group.kind !== "attribute") return [find("filter", 0.8, i, group.end)];
     }
-    return metacharacterProbe(text);
+    return withoutGroups(input);
   },
 };
 

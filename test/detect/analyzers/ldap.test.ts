@@ -23,6 +23,16 @@ describe("ldap analyzer", () => {
     for (const text of ["(*)", "(a*) and (b*)", "x (see*) y", "(cn=a*)"]) expect([text, ldapAnalyzer.analyze(leaf(text))]).toEqual([text, []]);
   });
 
+  test("groups closed and the filter cut off by a NUL; a distinguished name extended, proof in an account's field", () => {
+    for (const v of ["admin)\0", "x))\0", "admin) \0"]) expect([v, rules(ldapAnalyzer, leaf(v)), maxStrength(ldapAnalyzer, leaf(v))]).toEqual([v, ["ldap.closed-then-cut"], 0.85]);
+    for (const v of ["admin,ou=Administrators,dc=example,dc=com", "jdoe,ou=admins", "x\\,ou=system"]) {
+      expect([v, rules(ldapAnalyzer, leaf(v, { name: "username" })), maxStrength(ldapAnalyzer, leaf(v, { name: "username" }))]).toEqual([v, ["ldap.dn-injection"], 0.85]);
+    }
+    expect(maxStrength(ldapAnalyzer, leaf("jdoe,ou=admins", { name: "q" }))).toBe(0.5);
+    // A name with a comma, a whole distinguished name (an LDAP tool's field), a list item with a NUL after it.
+    for (const v of ["Smith, John", "John Smith, CEO", "Doe,Jane", "uid=admin,ou=system", "1) first\0"]) expect([v, ldapAnalyzer.analyze(leaf(v, { name: "user" }))]).toEqual([v, []]);
+  });
+
   test("the filter metacharacters on their own are a weak probe", () => {
     for (const text of ["*()|&'", "&|()*", "( * | & )"]) expect([text, rules(ldapAnalyzer, leaf(text)), maxStrength(ldapAnalyzer, leaf(text))]).toEqual([text, ["ldap.metacharacter-probe"], 0.5]);
     for (const text of ["()", "(*)", "*|*", ":-) (^_^)", "a*(b)|c&d", "||&&"]) expect([text, ldapAnalyzer.analyze(leaf(text))]).toEqual([text, []]);
