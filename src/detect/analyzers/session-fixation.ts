@@ -10,7 +10,7 @@
 import type { HttpRequest } from "../../core/http-request.ts";
 import type { Leaf } from "../../decompose/leaf.ts";
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { finding } from "./text.ts";
+import { finding, hostName } from "./text.ts";
 
 const find = (rule: string, strength: number, start: number, end: number): Finding => finding("session-fixation", `session.${rule}`, strength, start, end);
 
@@ -30,11 +30,6 @@ const GENERIC_SESSION = /^_?(?:session_?id|sessid)$/i;
 /** A query or body value named like a session id (a JSON key included: the caller decides whether that counts). */
 function isSessionParameter(input: AnalyzerInput): boolean {
   return input.kind === "value" && (input.location === "query" || input.location === "body") && (FRAMEWORK_SESSION.test(input.name) || GENERIC_SESSION.test(input.name));
-}
-
-/** A host name without its port, lower-cased; "" when the text has none. */
-function hostName(host: string): string {
-  return host.replace(/:\d*$/, "").replace(/^\[|\]$/g, "").toLowerCase();
 }
 
 /** The Referer's host, "" when there is none or it is not an absolute URL. */

@@ -19,9 +19,11 @@
 import ipaddr from "ipaddr.js";
 import { parseIp } from "../../core/ip.ts";
 import { hexByteAt, percentDecode } from "../../parse/decode.ts";
+import type { HttpRequest } from "../../core/http-request.ts";
+import type { Leaf } from "../../decompose/leaf.ts";
 import type { AttackClass } from "../classes.ts";
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { finding, isAsciiDigit, isAsciiLetter, lowerAscii } from "./text.ts";
+import { finding, hostName, isAsciiDigit, isAsciiLetter, lowerAscii } from "./text.ts";
 
 function find(cls: AttackClass, rule: string, strength: number, start: number, end: number): Finding {
   return finding(cls, `${cls === "open-redirect" ? "redirect" : "ssrf"}.${rule}`, strength, start, end);
@@ -567,6 +569,30 @@ function confusingSpelling(text: string, url: UrlParts, withFarHost: boolean): b
  * name with a dot (`john.doe@`) ends in no top-level domain.
  */
 const USERINFO_HOST = /^(?:www\.[\w-]+(?:\.[\w-]+)*|(?:[\w-]+\.)+(?:com|net|org|edu|gov|mil|int|io|co|info|biz|app|dev|cloud|xyz|online|site|tld|example|test|local|localhost|internal|[a-z]{2}))(?::[^@]*)?$/i;
+
+/**
+ * The request-scope rule: a redirect target whose host starts with the request's own host and goes on
+ * into another domain (`https://app.example.org.evil.example/` sent to app.example.org): written to
+ * pass an allow-list that checks the target starts with the site's name. A subdomain of the site
+ * ends with its name instead, and the site under a country's domain (`example.com.au`) is the site's.
+ * On the value, the URL as evidence.
+ */
+/** What makes a site's name its own country's (`example.com` → `example.com.au`, `.co.uk`, `.de`): the site, not another domain. */
+const COUNTRY_SUFFIX = /^(?:(?:co|com|net|org|gov|edu|ac|or|ne|go)\.)?[a-z]{2}\.?$/;
+
+export function ownHostPrefixed(req: Pick<HttpRequest, "host">, leaves: readonly Leaf[]): { at: number; finding: Finding }[] {
+  const own = hostName(req.host);
+  if (!own.includes(".")) return [];
+  const out: { at: number; finding: Finding }[] = [];
+  for (let at = 0; at < leaves.length; at++) {
+    const { text, location, kind } = leaves[at]!;
+    if (location === "header" || kind !== "value" || text.indexOf("//") === -1) continue;
+    const url = leadingUrl(text);
+    const host = url ? withoutPort(lowerAscii(url.host)) : "";
+    if (url && host.startsWith(`${own}.`) && !COUNTRY_SUFFIX.test(host.slice(own.length + 1))) out.push({ at, finding: find("open-redirect", "own-host-prefix", 0.85, url.start, url.end) });
+  }
+  return out;
+}
 
 /** The SSRF findings of a host inside the server's network. */
 const INTERNAL_HOST_RULES = new Set(["ssrf.loopback-host", "ssrf.internal-host", "ssrf.metadata-host"]);

@@ -157,3 +157,8 @@ const REPORTED_STATEMENT_PATH = new RegExp(`(?:^|[.\\]])(?:${[...REPORTED_STATEM
 export function reportsStatement(input: { name: string; path: string }): boolean {
   return input.path.startsWith("body.json") && input.path.indexOf("~") === -1 && (REPORTED_STATEMENTS.has(input.name.toLowerCase()) || REPORTED_STATEMENT_PATH.test(input.path));
 }
+
+/** A host name without its port or an IPv6 address's brackets, lower-cased; "" when the text has none. */
+export function hostName(host: string): string {
+  return host.replace(/:\d*$/, "").replace(/^\[|\]$/g, "").toLowerCase();
+}

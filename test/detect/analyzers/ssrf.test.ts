@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { judgeHost, ssrfAnalyzer } from "../../../src/detect/analyzers/ssrf.ts";
+import { judgeHost, ownHostPrefixed, ssrfAnalyzer } from "../../../src/detect/analyzers/ssrf.ts";
+import { decompose } from "../../../src/decompose/index.ts";
+import { request } from "../../decompose/fixtures.ts";
 import { HUGE, leaf, maxStrength, rules, spansValid, wideJunk } from "./helpers.ts";
 
 describe("ssrf analyzer: where a URL points", () => {
@@ -331,4 +333,22 @@ test("a scheme named like a property of plain objects is no protocol finding (no
   for (const text of ["constructor://x.example/", "toString://x.example/a", "__proto__://x/"]) {
     for (const f of ssrfAnalyzer.analyze({ text, location: "query", path: "query.u", name: "u", kind: "value" })) expect(Number.isFinite(f.strength)).toBe(true);
   }
+});
+
+describe("ssrf analyzer: a redirect target that starts with the site's own name", () => {
+  const prefixed = (host: string, target: string) => {
+    const { leaves } = decompose(request([`GET /login?next=${encodeURIComponent(target)} HTTP/1.1`, `Host: ${host}`]));
+    return ownHostPrefixed({ host }, leaves).map(({ at, finding }) => [leaves[at]!.path, finding.rule, finding.strength]);
+  };
+
+  test("and goes on into another domain is proof, on the value; the site, its subdomains and its country domains are not", () => {
+    for (const target of ["https://app.example.org.evil.example/", "//APP.EXAMPLE.ORG.evil.example/x", "https://app.example.org.evil.example:8443/"]) {
+      expect([target, prefixed("app.example.org:443", target)]).toEqual([target, [["query.next", "redirect.own-host-prefix", 0.85]]]);
+    }
+    for (const target of ["https://app.example.org/account", "https://cdn.app.example.org/x", "https://app.example.org.au/", "https://app.example.org.co.uk/", "/account"]) {
+      expect([target, prefixed("app.example.org", target)]).toEqual([target, []]);
+    }
+    // A host of one label (`localhost`) names no site to pass for.
+    expect(prefixed("localhost", "https://localhost.evil.example/")).toEqual([]);
+  });
 });
