@@ -12,6 +12,7 @@
  * - mail recipient headers (`Bcc:`, `Cc:`): strong, other mail headers moderate;
  * - a mail protocol's or a key-value store's command on a line of its own, in that protocol's syntax
  *   (`MAIL FROM:<…>`, `a001 STATUS INBOX`, `FLUSHALL`, `SLAVEOF host 6379`), and Redis's own framing;
+ * - a log entry's timestamp after a field of one token: the next line of a log forged;
  * - any other `Name: value` line: only outside a body, where a value has no business spanning lines;
  *   proof when the value starts with the break and the name is hyphenated as header names are.
  * Some servers keep only the low byte of a UTF-16 character when they write a header, so `嘊` (U+560A)
@@ -184,6 +185,29 @@ function storeCommand(text: string, at: number, i: number, inBody: boolean, line
   return find("store-command", brokeOut ? 0.85 : inBody ? 0.6 : 0.7, at, i + m[0].length);
 }
 
+/**
+ * A line shaped as a log entry: a timestamp to the second first (`2026-01-01 12:00:00`,
+ * `2026-01-01T12:00:00Z`, `[01/Jan/2026:12:00:00 +0000]`, syslog's `Jan  1 12:00:00`) and then a level
+ * or syslog's program, or an access log's `client - - [time]`.
+ * A value written into a log that breaks a line forges the next entry.
+ */
+const LOG_TIME = /^(?:\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}\S*|\[?\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}\S*|[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2})/;
+/** What follows a log's timestamp, and a note's date and time lacks: a level, or syslog's `host program[pid]:`. */
+const LOG_TAIL = /^[^\r\n]{0,40}?\b(?:INFO|WARN(?:ING)?|ERROR|DEBUG|TRACE|FATAL|NOTICE|CRIT(?:ICAL)?|SEVERE)\b|^[ \t]+\S{1,64}[ \t]+[\w./-]{1,64}\[\d{1,7}\]:/;
+/** An access log's line: `client - user [time]`. */
+const ACCESS_LOG_ENTRY = /^\S{1,64} - \S{1,64} \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}[^\]]{0,8}\]/;
+
+function logEntry(text: string, at: number, i: number, inBody: boolean, lines: Lines): Finding | null {
+  const line = text.slice(i, i + 200);
+  const time = LOG_TIME.exec(line);
+  const m = time && LOG_TAIL.exec(line.slice(time[0].length)) ? time : ACCESS_LOG_ENTRY.exec(line);
+  if (!m) return null;
+  // After a field of one token (a user name) or at a parameter's start: written to forge a line. A
+  // body's text may quote a log it pasted.
+  const brokeOut = (at === 0 && !inBody) || (at === lines.firstBreak && /^\S{1,250}$/.test(text.slice(0, at)));
+  return find("log-forging", brokeOut ? 0.85 : inBody ? 0.5 : 0.6, at, i + m[0].length);
+}
+
 /** What the line starting at i injects (the break run began at `at`; `blankLine`: it ended a header block). */
 function injectedLine(text: string, at: number, i: number, blankLine: boolean, inBody: boolean, lines: Lines): Finding | null {
   if (/^HTTP\/\d(?:\.\d)? \d{3}/.test(text.slice(i, i + 13))) return find("response-splitting", 0.95, at, i + 12);
@@ -193,7 +217,7 @@ function injectedLine(text: string, at: number, i: number, blankLine: boolean, i
     return find("response-splitting", 0.9, at, i + 1);
   }
   const header = headerAt(text, i);
-  if (!header) return strongest(mailCommand(text, at, i, inBody, lines), storeCommand(text, at, i, inBody, lines));
+  if (!header) return strongest(strongest(mailCommand(text, at, i, inBody, lines), storeCommand(text, at, i, inBody, lines)), logEntry(text, at, i, inBody, lines));
   const [name, end] = header;
   // `Name:` with nothing after it on the line sets nothing.
   if (/^[ \t]*(?:[\r\n\u560a\u560d]|$)/.test(text.slice(end, end + 8))) return inBody ? null : find("header-line", 0.5, at, end);

@@ -71,6 +71,15 @@ describe("crlf analyzer", () => {
     for (const v of ["Meeting notes\nSAVE the date\nINFO: room 5", "Dear Bob,\nSet the table please\nthanks", "todo:\nsave\nkeys"]) expect([v, crlfAnalyzer.analyze(body(v))]).toEqual([v, []]);
   });
 
+  test("a log entry forged after a field of one token: a timestamp to the second and a level, syslog's program, an access log's line", () => {
+    for (const v of ["admin\n2026-01-01 12:00:00 INFO login success", "x\r\n127.0.0.1 - - [01/Jan/2026:12:00:00 +0000] \"GET /admin HTTP/1.1\" 200", "bob\nJan  1 12:00:00 host sshd[1]: Accepted password for root"]) {
+      expect([v, rules(crlfAnalyzer, leaf(v)), maxStrength(crlfAnalyzer, leaf(v))]).toEqual([v, ["crlf.log-forging"], 0.85]);
+    }
+    // A log pasted into a message, and a note's date and time.
+    expect(maxStrength(crlfAnalyzer, body("Hi, the job failed:\n2026-01-01 12:00:00 ERROR timeout\nplease help"))).toBe(0.5);
+    for (const v of ["Meeting\n2026-01-02 10:00 room 4", "Meeting\n2026-01-02 10:00:00 room 4"]) expect([v, crlfAnalyzer.analyze(body(v))]).toEqual([v, []]);
+  });
+
   test("a tagged IMAP command after text is proof when IMAP's own argument syntax follows it, not a note's words", () => {
     for (const v of ['INBOX\r\nA002 LIST "" *', "x\r\nA001 DELETE INBOX", "INBOX.Sent\r\nV100 CAPABILITY\r\nV101 FETCH 4791", "x\r\nb7 UID FETCH 1:* (FLAGS)", "x\r\nc1 STORE 4 +FLAGS (\\Deleted)", "x\r\na2 STATUS Sent (MESSAGES)"]) {
       expect([v, maxStrength(crlfAnalyzer, leaf(v))]).toEqual([v, 0.85]);
