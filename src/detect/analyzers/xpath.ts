@@ -7,8 +7,8 @@
  *   `[position()=1]`, `text()='x'` (jQuery's `.text()` is a method call, not this);
  * - axes: `child::node()`, `descendant-or-self::*`, `following-sibling::user`;
  * - predicates on a descendant path: `//user[@name=...]`, `//*[1]`;
- * - a predicate closed and a second path joined by the union: `'] | //user/*`, or the path going on
- *   from the selected node: `')]/../*`;
+ * - a predicate closed and a second path joined by the union: `'] | //user/*`, `'] | //@*`, or the path
+ *   going on from the selected node: `')]/../*`, or a second predicate on it: `'][@role='admin`;
  * - a predicate made true for every node by an `or`: `[name='admin' or '1'='1']`.
  * Honest requests carry XPath too: click analytics record the clicked element's path
  * (`//*[@id="nav"]/li[position()=2]`), scraping APIs take selectors (`//div[contains(@class,'price')]`).
@@ -35,13 +35,14 @@ const PREDICATE = /(?:^|[^\w.:/%-])\/\/(?:\*|[A-Za-z_][\w.-]*)\[\s*(?:@|position
  * `'] | //user/*`, `')] | //*`: a quoted string, the calls and the predicate it sat in closed, then a
  * second path joined by the union.
  */
-const UNION_BREAKOUT = /['"][\s)]*\]\s*\|\s*\/\/?(?:\*|[A-Za-z_][\w.-]*)/;
+const UNION_BREAKOUT = /['"][\s)]*\]\s*\|\s*\/\/?@?(?:\*|[A-Za-z_][\w.-]*)/;
 /**
  * `')]/../*[contains(.,'`, `"]//*`: a quoted string and the predicate it sat in closed, then the path
  * going on from the selected node (its parent, every child, an attribute, a step with a predicate of
- * its own) to read what the query never asked for.
+ * its own) to read what the query never asked for; or a second predicate opened on the same node
+ * (`'][@role='admin`, `'][1]`), which picks it by what the query never checked.
  */
-const PATH_BREAKOUT = /['"][\s)]*\]\s*\/\/?(?:\.\.|\*|@[\w*]|[A-Za-z_][\w.-]*\s*\[)/;
+const PATH_BREAKOUT = /['"][\s)]*\]\s*(?:\/\/?(?:\.\.|\*|@[\w*]|[A-Za-z_][\w.-]*\s*\[)|\[\s*(?:@[\w*]|position\s*\(|last\s*\(|\d+\s*\]|[A-Za-z_][\w.-]*\s*!?=))/;
 /**
  * A predicate that an `or` makes true for every node: `[name/text()='admin' or '1'='1']`,
  * `[@id=5 or 1=1]`, `[x or true()]`. A selector picks nodes by what they hold; only an injected query
@@ -59,7 +60,7 @@ function pathBreakout(text: string): RegExpExecArray | null {
 }
 
 /** Cheap check, one pass: something each construct below needs. */
-const XPATH_HINT = /\[[^\][]{0,200}?\bor\s|['"][\s)]*\]\s*\/|\(\s*(?:\)|name\s*\(|[/.@*]|child::|parent::|self::|descendant::|ancestor::)|::|\/\/[\w*][\w.-]*\[|\]\s*\|/;
+const XPATH_HINT = /\[[^\][]{0,200}?\bor\s|['"][\s)]*\]\s*[/[]|\(\s*(?:\)|name\s*\(|[/.@*]|child::|parent::|self::|descendant::|ancestor::)|::|\/\/[\w*][\w.-]*\[|\]\s*\|/;
 /**
  * Just before a construct: a quoted string (and any predicate or call it sat in) closed, then `or`,
  * `and` or `|`; or the union `|` alone, which joins a second path to the query.
@@ -74,7 +75,7 @@ function breakoutBefore(text: string, at: number, unopened: number): boolean {
 
 const UNOPENED_CLOSE = /^\]\s*(?:\/|\|)/;
 /** A predicate closed unopened, then a second path joined by the union: `1] | //user/*`. */
-const UNOPENED_UNION = /^\]\s*\|\s*\/\/?(?:\*|[A-Za-z_][\w.-]*)/;
+const UNOPENED_UNION = /^\]\s*\|\s*\/\/?@?(?:\*|[A-Za-z_][\w.-]*)/;
 
 /**
  * Where the value closes a predicate it never opened and goes on as a path (`1 or 1=1]/parent::*`), or

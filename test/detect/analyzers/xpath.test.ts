@@ -40,10 +40,15 @@ describe("xpath analyzer", () => {
   });
 
   test("a predicate closed and a second path joined by the union, with no predicate after it", () => {
-    for (const text of ["'] | //user/* | //*['", "\"]|//password", "')] | //user/*[contains(*,'"]) expect([text, rules(xpathAnalyzer, leaf(text))]).toEqual([text, ["xpath.union-breakout"]]);
+    for (const text of ["'] | //user/* | //*['", "\"]|//password", "')] | //user/*[contains(*,'", "'] | //@* | //x['", "'] | //@password | //x['"]) expect([text, rules(xpathAnalyzer, leaf(text))]).toEqual([text, ["xpath.union-breakout"]]);
     expect(maxStrength(xpathAnalyzer, leaf("'] | //user/*"))).toBe(0.85);
     // An index and a pipe, no quote closed: no breakout.
     expect(maxStrength(xpathAnalyzer, leaf("items[1] | total"))).toBe(0);
+  });
+
+  test("a quoted string and its predicate closed, then a second predicate on the same node; a selector's own predicates and code's indexes are not", () => {
+    for (const text of ["'][@role='admin", "x'][1]", "'][position()=1"]) expect([text, rules(xpathAnalyzer, leaf(text)).includes("xpath.path-breakout"), maxStrength(xpathAnalyzer, leaf(text))]).toEqual([text, true, 0.85]);
+    for (const text of ["//div[@class='a'][@id='b']", "array['key'][0]", "a['b'][c=1]"]) expect([text, maxStrength(xpathAnalyzer, leaf(text)) < 0.5]).toEqual([text, true]);
   });
 
   test("a quoted string and its predicate closed, then the path going on from the selected node", () => {
