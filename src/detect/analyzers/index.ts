@@ -23,7 +23,7 @@ import { scannerAnalyzer } from "./scanner.ts";
 import { sessionFixationAnalyzer, sessionIdFromElsewhere } from "./session-fixation.ts";
 import { shellAnalyzer } from "./shell.ts";
 import { sqlAnalyzer } from "./sql.ts";
-import { ownHostPrefixed, ssrfAnalyzer } from "./ssrf.ts";
+import { ownHostMimicked, ssrfAnalyzer } from "./ssrf.ts";
 import { xmlAnalyzer } from "./xml.ts";
 import { xpathAnalyzer } from "./xpath.ts";
 
@@ -78,13 +78,13 @@ export class LeafAnalysis {
    * only suspect when it comes from another site (session-fixation.ts), a path override when it names
    * another path, a loopback client when the peer is not one (auth-bypass.ts), one GraphQL
    * mutation sent over and over in a batch of operations (graphql.ts), a PHP dispatcher named
-   * with the function it is to call (code.ts), and a redirect target that starts with the site's own
-   * name and goes on into another domain (ssrf.ts).
+   * with the function it is to call (code.ts), and a redirect target written to pass for the site
+   * (ssrf.ts).
    */
   analyzeRequest(req: Pick<HttpRequest, "host" | "referer" | "path" | "clientIp">, leaves: readonly Leaf[]): Finding[][] {
     const findings = this.analyzeLeaves(leaves);
     // Cached arrays are shared between requests: a request's own finding goes into a copy.
-    for (const found of [sessionIdFromElsewhere(req, leaves), accessOverrides(req, leaves), operationBatch(leaves), phpDispatch(leaves, findings), ownHostPrefixed(req, leaves)]) {
+    for (const found of [sessionIdFromElsewhere(req, leaves), accessOverrides(req, leaves), operationBatch(leaves), phpDispatch(leaves, findings), ownHostMimicked(req, leaves)]) {
       for (const { at, finding } of found) findings[at] = [...findings[at]!, finding];
     }
     return findings;

@@ -570,26 +570,44 @@ function confusingSpelling(text: string, url: UrlParts, withFarHost: boolean): b
  */
 const USERINFO_HOST = /^(?:www\.[\w-]+(?:\.[\w-]+)*|(?:[\w-]+\.)+(?:com|net|org|edu|gov|mil|int|io|co|info|biz|app|dev|cloud|xyz|online|site|tld|example|test|local|localhost|internal|[a-z]{2}))(?::[^@]*)?$/i;
 
-/**
- * The request-scope rule: a redirect target whose host starts with the request's own host and goes on
- * into another domain (`https://app.example.org.evil.example/` sent to app.example.org): written to
- * pass an allow-list that checks the target starts with the site's name. A subdomain of the site
- * ends with its name instead, and the site under a country's domain (`example.com.au`) is the site's.
- * On the value, the URL as evidence.
- */
 /** What makes a site's name its own country's (`example.com` → `example.com.au`, `.co.uk`, `.de`): the site, not another domain. */
 const COUNTRY_SUFFIX = /^(?:(?:co|com|net|org|gov|edu|ac|or|ne|go)\.)?[a-z]{2}\.?$/;
 
-export function ownHostPrefixed(req: Pick<HttpRequest, "host">, leaves: readonly Leaf[]): { at: number; finding: Finding }[] {
+/**
+ * Whether a foreign host is written to pass for the site `own`: its name inside a longer one
+ * (`app.example.org.evil.example`, `app.example.org-login.evil.example`, `wwwapp.example.org.evil.example`),
+ * or spelled with hyphens (`app-example-org.evil.example`). The site itself, its subdomains and the
+ * site under a country's domain (`app.example.org.au`, `cdn.app.example.org.au`) are the site's.
+ */
+function mimicsHost(host: string, own: string): boolean {
+  const at = host.indexOf(own);
+  if (at === -1) return host.includes(own.replaceAll(".", "-"));
+  const after = host.slice(at + own.length);
+  if (after === "") return false;
+  return !(after.startsWith(".") && COUNTRY_SUFFIX.test(after.slice(1)) && (at === 0 || host[at - 1] === "."));
+}
+
+/**
+ * The request-scope rule: a redirect target written to pass an allow-list that checks for the site's
+ * name: a host that mimics it (mimicsHost), or, in a redirect parameter, a foreign host with the
+ * site's name in its path (`https://evil.example/app.example.org`, `https://evil.example/https://app.example.org/`).
+ * A link to another site whose query carries the site's address (a sign-in service's `?return=`) is not this.
+ * On the value, the URL as evidence.
+ */
+export function ownHostMimicked(req: Pick<HttpRequest, "host">, leaves: readonly Leaf[]): { at: number; finding: Finding }[] {
   const own = hostName(req.host);
   if (!own.includes(".")) return [];
   const out: { at: number; finding: Finding }[] = [];
   for (let at = 0; at < leaves.length; at++) {
-    const { text, location, kind } = leaves[at]!;
+    const { text, location, kind, name } = leaves[at]!;
     if (location === "header" || kind !== "value" || text.indexOf("//") === -1) continue;
     const url = leadingUrl(text);
-    const host = url ? withoutPort(lowerAscii(url.host)) : "";
-    if (url && host.startsWith(`${own}.`) && !COUNTRY_SUFFIX.test(host.slice(own.length + 1))) out.push({ at, finding: find("open-redirect", "own-host-prefix", 0.85, url.start, url.end) });
+    if (!url?.host) continue;
+    const host = withoutPort(lowerAscii(url.host));
+    if (host === own || host.endsWith(`.${own}`)) continue;
+    // A path that names the site is a profile's or a share link's too (`github.com/org/app.example.org`): only a redirect target's counts.
+    const inPath = () => redirectNameWeight(name) > 0 && lowerAscii(text.slice(url.end).split(/[?#]/, 1)[0]!).includes(own);
+    if (mimicsHost(host, own) || inPath()) out.push({ at, finding: find("open-redirect", "own-host-mimicked", 0.85, url.start, url.end) });
   }
   return out;
 }

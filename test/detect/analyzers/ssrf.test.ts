@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { judgeHost, ownHostPrefixed, ssrfAnalyzer } from "../../../src/detect/analyzers/ssrf.ts";
+import { judgeHost, ownHostMimicked, ssrfAnalyzer } from "../../../src/detect/analyzers/ssrf.ts";
 import { decompose } from "../../../src/decompose/index.ts";
 import { request } from "../../decompose/fixtures.ts";
 import { HUGE, leaf, maxStrength, rules, spansValid, wideJunk } from "./helpers.ts";
@@ -335,19 +335,22 @@ test("a scheme named like a property of plain objects is no protocol finding (no
   }
 });
 
-describe("ssrf analyzer: a redirect target that starts with the site's own name", () => {
+describe("ssrf analyzer: a redirect target written to pass for the site", () => {
   const prefixed = (host: string, target: string) => {
     const { leaves } = decompose(request([`GET /login?next=${encodeURIComponent(target)} HTTP/1.1`, `Host: ${host}`]));
-    return ownHostPrefixed({ host }, leaves).map(({ at, finding }) => [leaves[at]!.path, finding.rule, finding.strength]);
+    return ownHostMimicked({ host }, leaves).map(({ at, finding }) => [leaves[at]!.path, finding.rule, finding.strength]);
   };
 
-  test("and goes on into another domain is proof, on the value; the site, its subdomains and its country domains are not", () => {
-    for (const target of ["https://app.example.org.evil.example/", "//APP.EXAMPLE.ORG.evil.example/x", "https://app.example.org.evil.example:8443/"]) {
-      expect([target, prefixed("app.example.org:443", target)]).toEqual([target, [["query.next", "redirect.own-host-prefix", 0.85]]]);
+  test("its name inside a longer host, with hyphens, or in a foreign path is proof, on the value; the site, its subdomains and its country domains are not", () => {
+    for (const target of ["https://app.example.org.evil.example/", "//APP.EXAMPLE.ORG.evil.example/x", "https://app.example.org.evil.example:8443/", "https://app.example.org-login.evil.example/", "https://wwwapp.example.org.evil.example", "https://app-example-org.evil.example/", "https://evil.example/app.example.org", "https://evil.example/https://app.example.org/"]) {
+      expect([target, prefixed("app.example.org:443", target)]).toEqual([target, [["query.next", "redirect.own-host-mimicked", 0.85]]]);
     }
-    for (const target of ["https://app.example.org/account", "https://cdn.app.example.org/x", "https://app.example.org.au/", "https://app.example.org.co.uk/", "/account"]) {
+    for (const target of ["https://app.example.org/account", "https://cdn.app.example.org/x", "https://app.example.org.au/", "https://cdn.app.example.org.au/", "https://app.example.org.co.uk/", "/account", "https://idp.example.net/login?return=https://app.example.org/"]) {
       expect([target, prefixed("app.example.org", target)]).toEqual([target, []]);
     }
+    // The site's name in a foreign path counts in a redirect parameter only: a profile's link may name it.
+    const { leaves } = decompose(request(["GET /profile?website=https%3A%2F%2Fgithub.com%2Forg%2Fapp.example.org HTTP/1.1", "Host: app.example.org"]));
+    expect(ownHostMimicked({ host: "app.example.org" }, leaves)).toEqual([]);
     // A host of one label (`localhost`) names no site to pass for.
     expect(prefixed("localhost", "https://localhost.evil.example/")).toEqual([]);
   });
