@@ -9,7 +9,8 @@
  * - predicates on a descendant path: `//user[@name=...]`, `//*[1]`;
  * - a predicate closed and a second path joined by the union: `'] | //user/*`, `'] | //@*`, or the path
  *   going on from the selected node: `')]/../*`, or a second predicate on it: `'][@role='admin`;
- * - a predicate made true for every node by an `or`: `[name='admin' or '1'='1']`.
+ * - a predicate made true for every node by an `or`: `[name='admin' or '1'='1']`;
+ * - a quoted string closed, then an XPath comment where a blank would be, then `or`: `'(: c :)or`.
  * Honest requests carry XPath too: click analytics record the clicked element's path
  * (`//*[@id="nav"]/li[position()=2]`), scraping APIs take selectors (`//div[contains(@class,'price')]`).
  * So each construct is strong only after a breakout, a closed quote (or bracket) followed by `or`,
@@ -59,8 +60,15 @@ function pathBreakout(text: string): RegExpExecArray | null {
   return m && text.lastIndexOf("[", m.index) === -1 && text.indexOf(text[m.index]!) === m.index ? m : null;
 }
 
+/**
+ * A quoted string closed, then an XPath 2.0 comment (`(: ... :)`, which SQL and prose never write) where
+ * a blank would do, then `or`, `and` or the union: `'(: c :)or(: c :)'1'='1`, spelled so to pass a filter
+ * that looks for ` or `.
+ */
+const COMMENT_BREAKOUT = /['"][\s)\]]*\(:[^\r\n]{0,200}?:\)\s*(?:or|and|\|)/i;
+
 /** Cheap check, one pass: something each construct below needs. */
-const XPATH_HINT = /\[[^\][]{0,200}?\bor\s|['"][\s)]*\]\s*[/[]|\(\s*(?:\)|name\s*\(|[/.@*]|child::|parent::|self::|descendant::|ancestor::)|::|\/\/[\w*][\w.-]*\[|\]\s*\|/;
+const XPATH_HINT = /\(:|\[[^\][]{0,200}?\bor\s|['"][\s)]*\]\s*[/[]|\(\s*(?:\)|name\s*\(|[/.@*]|child::|parent::|self::|descendant::|ancestor::)|::|\/\/[\w*][\w.-]*\[|\]\s*\|/;
 /**
  * Just before a construct: a quoted string (and any predicate or call it sat in) closed, then `or`,
  * `and` or `|`; or the union `|` alone, which joins a second path to the query.
@@ -136,6 +144,8 @@ export const xpathAnalyzer: Analyzer = {
     if (path) out.push(find("path-breakout", 0.85, path.index, path.index + path[0].length));
     if (union) out.push(find("union-breakout", 0.85, union.index, union.index + union[0].length));
     else if (unopenedUnion) out.push(find("union-breakout", 0.85, unopened, unopened + unopenedUnion[0].length));
+    const commented = text.indexOf("(:") === -1 ? null : COMMENT_BREAKOUT.exec(text);
+    if (commented) out.push(find("comment-breakout", 0.85, commented.index, commented.index + commented[0].length));
     const tautology = PREDICATE_TAUTOLOGY.exec(text);
     if (tautology) out.push(find("predicate-tautology", 0.85, tautology.index, tautology.index + tautology[0].length));
     const predicate = firstMatch(PREDICATE, text);

@@ -46,6 +46,11 @@ describe("xpath analyzer", () => {
     expect(maxStrength(xpathAnalyzer, leaf("items[1] | total"))).toBe(0);
   });
 
+  test("a quoted string closed, then XPath comments where blanks would be, then `or` or `and`; smileys in prose are not", () => {
+    for (const text of ["'(: c :)or(: c :)'1'='1", "x'(:x:)and(:x:)'a'='a"]) expect([text, rules(xpathAnalyzer, leaf(text)), maxStrength(xpathAnalyzer, leaf(text))]).toEqual([text, ["xpath.comment-breakout"], 0.85]);
+    for (const text of ["great (: see you :) or not", "it's fine (: or :) ok"]) expect([text, xpathAnalyzer.analyze(leaf(text))]).toEqual([text, []]);
+  });
+
   test("a quoted string and its predicate closed, then a second predicate on the same node; a selector's own predicates and code's indexes are not", () => {
     for (const text of ["'][@role='admin", "x'][1]", "'][position()=1"]) expect([text, rules(xpathAnalyzer, leaf(text)).includes("xpath.path-breakout"), maxStrength(xpathAnalyzer, leaf(text))]).toEqual([text, true, 0.85]);
     for (const text of ["//div[@class='a'][@id='b']", "array['key'][0]", "a['b'][c=1]"]) expect([text, maxStrength(xpathAnalyzer, leaf(text)) < 0.5]).toEqual([text, true]);
