@@ -19,14 +19,29 @@ const COMMON_ATTRIBUTES = new Set([
 
 const find = (rule: string, strength: number, start: number, end: number): Finding => finding("ldapi", `ldap.${rule}`, strength, start, end);
 
-/** An attribute description (`uid`, `mail;lang-en`) and a comparison (`=`, `~=`, `>=`, `<=`) at i: [name, end] or null. */
+/**
+ * An attribute description (`uid`, `mail;lang-en`) and a comparison (`=`, `~=`, `>=`, `<=`, or an
+ * extensible match's `:=` after a rule: `uid:2.5.13.2:=`, `userAccountControl:1.2.840.113556.1.4.803:=`,
+ * `cn:dn:caseIgnoreMatch:=`) at i, blanks allowed around the comparison as lenient servers read it:
+ * [name, end] or null.
+ */
 function attributeAssertion(text: string, i: number): [string, number] | null {
   let j = i;
   while (j < text.length && j - i <= 64 && /[A-Za-z0-9;.-]/.test(text[j]!)) j++;
   if (j === i || !/[A-Za-z]/.test(text[i]!)) return null;
+  const name = text.slice(i, j).replace(/;.*$/, "");
+  const rule = EXTENSIBLE_RULE.exec(text.slice(j, j + 96));
+  if (rule) return [name, j + rule[0].length];
+  // Blanks before the comparison only after an attribute every directory has: `(y = 2)` is arithmetic's.
+  const named = j;
+  while (isBlank(text[j])) j++;
+  if (j > named && !COMMON_ATTRIBUTES.has(name.toLowerCase())) return null;
   const op = text[j] === "=" ? 1 : /[~<>]/.test(text[j] ?? "") && text[j + 1] === "=" ? 2 : 0;
-  return op ? [text.slice(i, j).replace(/;.*$/, ""), j + op] : null;
+  return op ? [name, j + op] : null;
 }
+
+/** An extensible match's `:dn`, its matching rule (a name or an OID) and `:=`. */
+const EXTENSIBLE_RULE = /^(?::dn)?(?::[A-Za-z][\w-]{0,63}|:\d+(?:\.\d+){1,20})?:=/;
 
 /**
  * What follows a `(` at i: an operator group (`&`, `|`, `!` then `(`, `)` or the end of the value, where
@@ -36,16 +51,18 @@ function groupAt(text: string, i: number): { kind: "operator" | "common" | "attr
   const c = text[i];
   if (c === "&" || c === "|" || c === "!") {
     let j = i + 1;
-    while (text[j] === " ") j++;
+    while (isBlank(text[j])) j++;
     return j === text.length || text[j] === "(" || text[j] === ")" ? { kind: "operator", end: j } : null;
   }
   const assertion = attributeAssertion(text, i);
   if (!assertion) return null;
-  return { kind: COMMON_ATTRIBUTES.has(assertion[0].toLowerCase()) ? "common" : "attribute", end: assertion[1] };
+  // An extensible match (`:1.2.840.113556.1.4.803:=`) is LDAP's own syntax, whatever the attribute.
+  const ldapOwn = COMMON_ATTRIBUTES.has(assertion[0].toLowerCase()) || text[assertion[1] - 2] === ":";
+  return { kind: ldapOwn ? "common" : "attribute", end: assertion[1] };
 }
 
 /** Cheap check, one pass: a group closed and another opened, a wildcard closing one, or an operator group. */
-const LDAP_HINT = /\)\s*[&|!]?\(|\*\)|\([&|]\(/;
+const LDAP_HINT = /\)\s*[&|!]?\s*\(|\*\)|\([&|]\s*\(/;
 /** A wildcard term (`*`, `admin*`) closed by `)`, and what may follow: the end, a NUL, another group or term. */
 const WILDCARD_CLOSE = /(?<=^|[()])[\w.@-]{0,64}\*\)+(?=$|[\0(*&|])/g;
 
@@ -72,6 +89,9 @@ function unopenedWildcardClose(text: string): [number, number] | null {
 const METACHARACTER_PROBE = /^[\s*()|&!'"=\\]{4,16}$/;
 
 const BREAKOUT_STRENGTH = { operator: 0.9, common: 0.85, attribute: 0.65 };
+
+/** Blanks between filter components, which lenient servers skip. */
+const isBlank = (c: string | undefined) => c === " " || c === "\t";
 
 /** A term, the groups it closes, then a NUL that ends the filter there for a C library (`admin)\0`, `x))\0`). */
 const CLOSED_THEN_CUT = /^[^()\0]{0,64}\)+[ \t]*\0/;
@@ -105,9 +125,15 @@ export const ldapAnalyzer: Analyzer = {
     // `)&(`, `)|(`, `)!(`: it closes one and wraps the rest of the filter in an operator.
     for (let i = text.indexOf(")"); i >= 0 && out.length < 4; i = text.indexOf(")", i + 1)) {
       let j = i + 1;
-      while (text[j] === ")" || text[j] === " ") j++;
-      if ((text[j] === "&" || text[j] === "|" || text[j] === "!") && text[j + 1] === "(") j++;
-      const group = text[j] === "(" ? groupAt(text, j + 1) : null;
+      while (text[j] === ")" || isBlank(text[j])) j++;
+      if (text[j] === "&" || text[j] === "|" || text[j] === "!") {
+        let k = j + 1;
+        while (isBlank(text[k])) k++;
+        if (text[k] === "(") j = k;
+      }
+      let open = j + 1;
+      while (text[j] === "(" && isBlank(text[open])) open++;
+      const group = text[j] === "(" ? groupAt(text, open) : null;
       if (group) out.push(find("filter-breakout", BREAKOUT_STRENGTH[group.kind], i, group.end));
       i = j - 1; // the run of `)` and spaces is read once
     }

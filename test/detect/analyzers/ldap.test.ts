@@ -23,6 +23,14 @@ describe("ldap analyzer", () => {
     for (const text of ["(*)", "(a*) and (b*)", "x (see*) y", "(cn=a*)"]) expect([text, ldapAnalyzer.analyze(leaf(text))]).toEqual([text, []]);
   });
 
+  test("an extensible match after the breakout (a matching rule's name or OID), and the blanks lenient servers skip between components", () => {
+    for (const v of ["*)(userAccountControl:1.2.840.113556.1.4.803:=2)", "admin)(uid:2.5.13.2:=*", "x)(cn:dn:caseIgnoreMatch:=admin", "*)\t(|\t(cn=*", "admin ) ( | ( uid = * )", "x) (cn = admin"]) {
+      expect([v, rules(ldapAnalyzer, leaf(v)), maxStrength(ldapAnalyzer, leaf(v)) >= 0.85]).toEqual([v, ["ldap.filter-breakout"], true]);
+    }
+    // Arithmetic in parentheses is no assertion.
+    expect(ldapAnalyzer.analyze(leaf("f(x) (y = 2)"))).toEqual([]);
+  });
+
   test("groups closed and the filter cut off by a NUL; a distinguished name extended, proof in an account's field", () => {
     for (const v of ["admin)\0", "x))\0", "admin) \0"]) expect([v, rules(ldapAnalyzer, leaf(v)), maxStrength(ldapAnalyzer, leaf(v))]).toEqual([v, ["ldap.closed-then-cut"], 0.85]);
     for (const v of ["admin,ou=Administrators,dc=example,dc=com", "jdoe,ou=admins", "x\\,ou=system"]) {
