@@ -297,9 +297,15 @@ export const crlfAnalyzer: Analyzer = {
     if ((headerAt(text, 0) && (inBody || !URL_START.test(text))) || text.startsWith("--")) return early;
     let best: Finding | null = strongest(early[0] ?? null, mayEscape ? escapedBreaks(text, backslash, inBody) : null);
     if (first < 0) return best ? [best] : [];
-    // A URL path has no line in it: a break there is only ever sent on purpose.
-    if (input.kind === "path") return [find("break-in-path", 0.6, first, first + 1)];
     const lines: Lines = { firstBreak: first, firstBlank: text.search(BLANK_LINE) };
+    // A URL path has no line in it: a break there is only ever sent on purpose, and what it injects
+    // (`/go/\r\nLocation: //evil.example`, a redirect that echoes its path) is judged as a parameter's.
+    if (input.kind === "path") {
+      let j = first;
+      while (j < text.length && isBreak(text.charCodeAt(j))) j++;
+      const injected = injectedLine(text, first, j, j - first >= 3, false, lines);
+      return [strongest(find("break-in-path", 0.6, first, first + 1), injected)!];
+    }
     for (let i = first; i < text.length; i++) {
       if (!isBreak(text.charCodeAt(i))) continue;
       // A run of breaks: CR LF, or CR LF CR LF before a body.

@@ -124,10 +124,12 @@ describe("crlf analyzer", () => {
     for (const text of ["100%0a", "50%0d", "%0%0a", "a%0d%0ab", "%0ad"]) expect([text, crlfAnalyzer.analyze(leaf(text))]).toEqual([text, []]);
   });
 
-  test("a line break in a URL path is moderate", () => {
-    const found = crlfAnalyzer.analyze(leaf("/index.php/X\nY", { kind: "path", location: "path", path: "path", name: "" }));
+  test("a line break in a URL path is moderate, and a header it injects (a redirect that echoes its path) as strong as a parameter's", () => {
+    const path = (text: string) => leaf(text, { kind: "path", location: "path", path: "path", name: "" });
+    const found = crlfAnalyzer.analyze(path("/index.php/X\nY"));
     expect(found.map((f) => f.rule)).toEqual(["crlf.break-in-path"]);
     expect(found[0]!.strength).toBeLessThan(0.8);
+    expect(crlfAnalyzer.analyze(path("/set-lang//\r\nLocation: //evil.example/details")).map((f) => [f.rule, f.strength])).toEqual([["crlf.header-injection", 0.9]]);
   });
 
   test("line breaks written out as escapes inject a header where the value is unescaped: a little weaker", () => {
