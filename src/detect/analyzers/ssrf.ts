@@ -654,9 +654,10 @@ function threeWordAddress(text: string, url: UrlParts): boolean {
  * one a validator reads is the attack in any parameter (no application needs one), strongest where
  * the name says the value is a redirect target; a hidden climb in the path is moderate; an address
  * instead of a name is moderate in redirect parameters. `wrapped`: the URL sits behind a slash
- * (`/https:/\\evil.example`), which only an application that strips it follows.
+ * (`/https:/\\evil.example`), which only an application that strips it follows. `plainCounts`: an
+ * honest spelling counts at all (a parameter's, not a cookie's or a header's).
  */
-function redirectFindings(text: string, url: UrlParts, wrapped: boolean, nameWeight: 0 | 1 | 2, out: Finding[]): void {
+function redirectFindings(text: string, url: UrlParts, wrapped: boolean, nameWeight: 0 | 1 | 2, plainCounts: boolean, out: Finding[]): void {
   if (!url.host) return;
   if (url.scheme !== "" && !WEB_SCHEMES.has(url.scheme)) return;
   const plain = nameWeight === 2;
@@ -668,7 +669,7 @@ function redirectFindings(text: string, url: UrlParts, wrapped: boolean, nameWei
     out.push(find("open-redirect", "obfuscated-url", (plain || USERINFO_HOST.test(url.userinfo) ? 0.85 : share ? 0.5 : 0.7) - lessIfWrapped, url.start, url.end));
   } else if (hiddenClimb(text, url)) {
     out.push(find("open-redirect", "hidden-climb", (plain ? 0.8 : 0.6) - lessIfWrapped, url.start, url.end));
-  } else if (nameWeight === 0) {
+  } else if (nameWeight === 0 || !plainCounts) {
     return;
   } else if (wrapped) {
     out.push(find("open-redirect", "path-wrapped-url", plain ? 0.45 : 0.35, url.start, url.end));
@@ -785,8 +786,11 @@ export const ssrfAnalyzer: Analyzer = {
     const text = input.text;
     if (typeof text !== "string" || text.length < 3) return [];
     if (input.location === "header" && ROUTED_HOST_PATH.test(input.path)) return routedHostFindings(text, input.path === "header.forwarded");
-    const params = input.kind === "value" && (input.location === "query" || input.location === "body");
-    const nameWeight = params ? redirectNameWeight(input.name) : 0;
+    // A parameter's or a cookie's name says whether it holds a redirect target; so does a custom
+    // header's (`X-Return-To`), which an application reads as one.
+    const named = input.kind === "value" && input.location !== "path";
+    const nameWeight = named ? redirectNameWeight(input.name) : 0;
+    const redirectHeader = input.location === "header" && nameWeight === 2;
     const joined = nameWeight === 2 ? JOINED_TARGET.exec(text) : null;
     if (joined && looksLikeHost(joined[1]!)) return [find("open-redirect", "joined-host", 0.85, 0, joined[0].length)];
     if (!mayHoldUrl(text) || (input.location === "header" && REFERRER_PATH.test(input.path))) return [];
@@ -808,11 +812,13 @@ export const ssrfAnalyzer: Analyzer = {
     }
     // A spelling that fools a validator is the attack in any value an application may redirect to;
     // a plain URL only in a parameter whose name says it is one.
-    if (ownValue) {
+    if (ownValue || redirectHeader) {
       const wrapped = leading ? null : pathWrappedUrl(text);
       const url = leading ?? wrapped;
       const escaped = url ? null : (escapedSchemeUrl(text) ?? strippedMarkupUrl(text));
-      if (url) redirectFindings(text, url, wrapped !== null, nameWeight, out);
+      // A plain URL is weak evidence in a redirect parameter only: a cookie or a header that holds one
+      // was most likely set by the site itself.
+      if (url) redirectFindings(text, url, wrapped !== null, nameWeight, input.location === "query" || input.location === "body", out);
       else if (escaped) out.push(find("open-redirect", "obfuscated-url", nameWeight === 2 ? 0.85 : 0.7, 0, text.length));
     }
     return TOKEN_CLAIM_PATH.test(input.path) ? out.filter((f) => f.rule !== "ssrf.loopback-host" && f.rule !== "ssrf.internal-host") : out;

@@ -282,15 +282,21 @@ describe("ssrf analyzer: open redirects", () => {
     for (const text of ["///evil.example.com", "///a.b.c/x", "///evil.example", "///www.evil.soap", "///evil.example.tk"]) expect([text, maxStrength(ssrfAnalyzer, redirect(text, "q"))]).toEqual([text, 0.7]);
   });
 
-  test("a confusing spelling is an attack in a cookie or a route's path segment too; a plain URL there, and any header, give nothing", () => {
-    const cookie = (text: string) => leaf(text, { location: "cookie", path: "cookie.back", name: "back" });
+  test("a confusing spelling is an attack in a cookie or a route's path segment too, strong under a redirect's name (a custom header's too); a plain URL there, and other headers, give nothing", () => {
+    const cookie = (text: string) => leaf(text, { location: "cookie", path: "cookie.theme", name: "theme" });
     const segment = (text: string) => leaf(text, { location: "path", path: "path.segment[2]", name: "" });
     for (const at of [cookie, segment]) {
       expect(rules(ssrfAnalyzer, at("/\t/evil.example"))).toEqual(["redirect.obfuscated-url"]);
       expect(maxStrength(ssrfAnalyzer, at("///evil.example/%2f.."))).toBe(0.7);
       expect(ssrfAnalyzer.analyze(at("https://evil.example/next"))).toEqual([]);
     }
-    expect(ssrfAnalyzer.analyze(leaf("///evil.example/%2f..", { location: "header", path: "header.x-back", name: "x-back" }))).toEqual([]);
+    const returnCookie = (text: string) => leaf(text, { location: "cookie", path: "cookie.returnUrl", name: "returnUrl" });
+    const returnHeader = (text: string) => leaf(text, { location: "header", path: "header.x-return-to", name: "x-return-to" });
+    for (const at of [returnCookie, returnHeader]) {
+      for (const text of ["///evil.example", "\\\\evil.example", "https:/\\evil.example"]) expect([text, maxStrength(ssrfAnalyzer, at(text))]).toEqual([text, 0.85]);
+      expect(ssrfAnalyzer.analyze(at("https://evil.example/next"))).toEqual([]);
+    }
+    expect(ssrfAnalyzer.analyze(leaf("///evil.example/%2f..", { location: "header", path: "header.x-theme", name: "x-theme" }))).toEqual([]);
   });
 
   test("a `..` segment hidden in a URL's path is moderate, strong in a redirect parameter", () => {
