@@ -8,7 +8,6 @@
  */
 import { bytesToText, textByteReadings } from "../../parse/decode.ts";
 import type { LeafSink } from "../sink.ts";
-import { embeddedInflate } from "./gzip.ts";
 
 const BASE = "body.protobuf";
 
@@ -71,7 +70,10 @@ function messageFields(b: Uint8Array, start: number, end: number): Field[] | nul
   return at === end ? out : null;
 }
 
-/** Text a person or a program wrote: valid UTF-8 without control characters other than blanks and line breaks. */
+/**
+ * Text a person or a program wrote: no control characters other than blanks and line breaks, read as
+ * UTF-8 (Latin-1 when the bytes are no UTF-8, as bytesToText reads them).
+ */
 function textOf(b: Uint8Array): string | null {
   const text = bytesToText(b);
   for (let i = 0; i < text.length; i++) {
@@ -82,25 +84,37 @@ function textOf(b: Uint8Array): string | null {
 }
 
 /**
- * Adds the message's text fields as leaves and walks the ones that are messages. A field that is text
- * may also parse as a message by chance (`hi` is field 13 and a varint): it is walked too only when its
- * first byte is a length-delimited key, as a nested message's usually is. False when the sink took no more.
+ * Adds the message's text fields as leaves and walks the ones that are messages: each field is read
+ * one way, so that a message nested many times gives its text once. A field is a message when its bytes
+ * parse whole as one and start with a length-delimited key, as a nested message's usually do (`hi`
+ * parses too, as field 13 and a varint: it stays text), or when they parse and are no text. False
+ * when the sink took no more.
  */
 function walk(sink: LeafSink, b: Uint8Array, fields: Field[], path: string, depth: number): boolean {
   for (const { number, start, end } of fields) {
-    const bytes = b.subarray(start, end);
     const fieldPath = `${path}.${number}`;
-    const text = textOf(bytes);
+    const nested = end > start ? messageFields(b, start, end) : null;
+    if (nested && depth >= sink.limits.maxDepth) {
+      sink.flag("too-deep");
+      continue;
+    }
+    if (nested && (b[start]! & 7) === 2) {
+      if (!walk(sink, b, nested, fieldPath, depth + 1)) return false;
+      continue;
+    }
+    const text = textOf(b.subarray(start, end));
     if (text !== null && text !== "" && !sink.value("body", fieldPath, String(number), text)) return false;
-    if (depth >= sink.limits.maxDepth || end === start || (text !== null && (b[start]! & 7) !== 2)) continue;
-    const nested = messageFields(b, start, end);
-    if (nested && !walk(sink, b, nested, fieldPath, depth + 1)) return false;
+    if (text === null && nested && !walk(sink, b, nested, fieldPath, depth + 1)) return false;
   }
   return true;
 }
 
-/** The messages of gRPC frames (flag byte, four-byte length, message), inflated when flagged compressed; null when the bytes are no frames. */
-function grpcMessages(b: Uint8Array, limit: number): Uint8Array[] | null {
+/**
+ * The messages of gRPC frames (flag byte, four-byte length, message), null when the bytes are no
+ * frames. One flagged compressed is inflated within the request's budget (the sink's), however many
+ * frames there are: a few kilobytes of frames must not inflate to gigabytes.
+ */
+function grpcMessages(b: Uint8Array, sink: LeafSink): Uint8Array[] | null {
   const out: Uint8Array[] = [];
   let at = 0;
   while (at + 5 <= b.length) {
@@ -111,8 +125,7 @@ function grpcMessages(b: Uint8Array, limit: number): Uint8Array[] | null {
     const message = b.subarray(at + 5, Math.min(b.length, at + 5 + length));
     at += 5 + length;
     if (flag & 0x80) continue; // gRPC-Web's trailers: headers, not a message
-    const inflate = flag & 1 ? embeddedInflate(message, false) : null;
-    const read = flag & 1 ? (inflate ? inflate(message, limit) : null) : message;
+    const read = flag & 1 ? sink.inflate(message, false) : message;
     if (read) out.push(read);
   }
   return at >= b.length && out.length ? out : null;
@@ -131,7 +144,7 @@ function fromBase64Chunks(text: string): Uint8Array {
 export function addProtobufLeaves(sink: LeafSink, text: string, framing: ProtobufFraming): boolean {
   const readings = framing === "grpc-text" ? [fromBase64Chunks(text)] : textByteReadings(text);
   for (const b of readings) {
-    const messages = framing === "message" ? [b] : grpcMessages(b, sink.limits.maxBodyBytes);
+    const messages = framing === "message" ? [b] : grpcMessages(b, sink);
     const parsed = messages?.map((m) => ({ m, fields: messageFields(m, 0, m.length) }));
     if (!parsed?.length || parsed.some((p) => p.fields === null)) continue;
     for (const { m, fields } of parsed) if (!walk(sink, m, fields!, BASE, 1)) break;

@@ -5,7 +5,8 @@
  * kind "xml-pi" leaf. The DOCTYPE is cut out before fast-xml-parser sees the document, and entities are
  * not resolved: `&xxe;` stays as written, so nothing outside the document is ever fetched here. A value
  * that names internal entities the DOCTYPE declares (`<!ENTITY a "' UNI">`) is also read with them
- * replaced, as the application's parser hands it over (internalEntities, expandEntities).
+ * replaced, as the application's parser hands it over (internalEntities, expandEntities), within one
+ * budget a document.
  */
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import type { LeafSink } from "../sink.ts";
@@ -84,7 +85,7 @@ export function addXmlLeaves(sink: LeafSink, sent: string): "ok" | "lenient" | "
   if (doctype) sink.value("body", `${BASE}.doctype`, "", xml.slice(doctype[0], doctype[1]), "xml-doctype");
   for (const pi of processingInstructions(xml)) sink.value("body", `${BASE}.pi`, pi.target, pi.text, "xml-pi");
   const body = doctype ? xml.slice(0, doctype[0]) + xml.slice(doctype[1]) : xml;
-  const entities = doctype ? internalEntities(xml.slice(doctype[0], doctype[1])) : NO_ENTITIES;
+  const expand = entityExpander(doctype ? internalEntities(xml.slice(doctype[0], doctype[1])) : NO_ENTITIES, sink);
   const maxDepth = sink.limits.maxDepth;
   let p = parsers.get(maxDepth);
   if (!p) parsers.set(maxDepth, (p = parser(maxDepth)));
@@ -95,7 +96,7 @@ export function addXmlLeaves(sink: LeafSink, sent: string): "ok" | "lenient" | "
     return e instanceof Error && e.message.includes("nested") ? "too-deep" : "unparsed";
   }
   if (!Array.isArray(nodes) || nodes.length === 0) return "unparsed";
-  walk(sink, nodes, BASE, entities);
+  walk(sink, nodes, BASE, expand);
   // Blanks before the declaration are no content the parser dropped; text after the last tag is
   // (`<a/>' UNION ...`: the validator accepts it, the parser drops it).
   return XMLValidator.validate(body.trimStart()) === true && !textAfterLastTag(body) ? "ok" : "lenient";
@@ -109,7 +110,7 @@ export function addXmlLeaves(sink: LeafSink, sent: string): "ok" | "lenient" | "
  * XPath's `text()`) gets each node alone: with more than one, each is a leaf too. The nesting is
  * bounded by maxNestedTags, so the recursion is too.
  */
-function walk(sink: LeafSink, nodes: OrderedNode[], path: string, entities: Entities): boolean {
+function walk(sink: LeafSink, nodes: OrderedNode[], path: string, expand: Expand): boolean {
   const texts: string[] = [];
   for (const node of nodes) {
     for (const tag in node) {
@@ -125,15 +126,15 @@ function walk(sink: LeafSink, nodes: OrderedNode[], path: string, entities: Enti
       if (attrs) {
         for (const name in attrs) {
           const attrPath = `${elPath}@${name}`;
-          if (!sink.key("body", attrPath, name) || !addValue(sink, attrPath, name, String(attrs[name]).trim(), entities)) return false;
+          if (!sink.key("body", attrPath, name) || !addValue(sink, attrPath, name, String(attrs[name]).trim(), expand)) return false;
         }
       }
-      if (Array.isArray(child) && !walk(sink, child as OrderedNode[], elPath, entities)) return false;
+      if (Array.isArray(child) && !walk(sink, child as OrderedNode[], elPath, expand)) return false;
     }
   }
   const name = lastName(path);
   const joined = trimText(texts.join(""));
-  if (joined !== "" && !addValue(sink, path, name, joined, entities)) return false;
+  if (joined !== "" && !addValue(sink, path, name, joined, expand)) return false;
   const pieces = texts.map(trimText).filter((t) => t !== "");
   if (pieces.length > 1) for (const piece of pieces) if (!sink.value("body", path, name, piece)) return false;
   return true;
@@ -158,37 +159,57 @@ export function internalEntities(doctype: string): Entities {
 
 /** Entity references replaced this many times over at most (an entity's text may name others). */
 const MAX_ENTITY_DEPTH = 8;
-/** Characters an expansion may reach: `&lol9;` of a billion laughs must cost no more. */
+/**
+ * Characters the expansions of one document may reach, all its values together: a billion laughs'
+ * `&lol9;`, or a thousand elements that each name it, must cost no more.
+ */
 const MAX_EXPANDED = 1 << 16;
 
 /**
  * The text with the references to declared entities replaced, their own references too, up to
- * MAX_ENTITY_DEPTH levels and MAX_EXPANDED characters (cut there); null when it names none. Character
+ * MAX_ENTITY_DEPTH levels and `limit` characters (cut there); null when it names none. Character
  * references and undeclared names stay as written: the sink decodes the former.
  */
-export function expandEntities(text: string, entities: Entities): string | null {
+export function expandEntities(text: string, entities: Entities, limit = MAX_EXPANDED): string | null {
   if (!entities.size || !text.includes("&")) return null;
   let out = text;
   for (let depth = 0; depth < MAX_ENTITY_DEPTH; depth++) {
     let replaced = false;
     let length = 0;
     const next = out.replace(/&([^\s&;#]{1,100});/g, (ref, name: string) => {
-      const value = length < MAX_EXPANDED ? entities.get(name) : undefined;
+      const value = length < limit ? entities.get(name) : undefined;
       if (value === undefined) return ref;
       replaced = true;
       length += value.length;
       return value;
     });
     if (!replaced) break;
-    out = next.length > MAX_EXPANDED ? next.slice(0, MAX_EXPANDED) : next;
+    out = next.length > limit ? next.slice(0, limit) : next;
   }
   return out === text ? null : out;
 }
 
+/** A document's values expanded within one budget of MAX_EXPANDED characters; past it, flagged too-deep (a reading not taken). */
+type Expand = (text: string) => string | null;
+
+function entityExpander(entities: Entities, sink: LeafSink): Expand {
+  let left = MAX_EXPANDED;
+  return (text) => {
+    if (!entities.size || !text.includes("&")) return null;
+    if (left <= 0) {
+      sink.flag("too-deep");
+      return null;
+    }
+    const expanded = expandEntities(text, entities, left);
+    if (expanded !== null) left -= expanded.length;
+    return expanded;
+  };
+}
+
 /** A value as sent and, when it names declared entities, as the application's parser expands it. */
-function addValue(sink: LeafSink, path: string, name: string, text: string, entities: Entities): boolean {
+function addValue(sink: LeafSink, path: string, name: string, text: string, expand: Expand): boolean {
   if (!sink.value("body", path, name, text)) return false;
-  const expanded = expandEntities(text, entities);
+  const expanded = expand(text);
   return expanded === null || sink.value("body", path, name, expanded);
 }
 

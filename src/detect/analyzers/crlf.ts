@@ -70,7 +70,8 @@ const MAX_URL_LINE = 2048;
 const highWithLowByte = (low: number) => Array.from({ length: 0xff }, (_, k) => ((k + 1) << 8) | low).filter((c) => c < 0xd800 || c > 0xdfff).map((c) => String.fromCharCode(c)).join("");
 /** The cheap check: what withReadersBreaks changes is all beyond ASCII. */
 const NON_ASCII = /[^\u0000-\u007f]/;
-const HIGH_CRLF = new RegExp(`[${highWithLowByte(13)}][${highWithLowByte(10)}]`, "g");
+/** Only before a line's first letter: Chinese writes 不上 (U+4E0D U+4E0A) every day, no header after it. */
+const HIGH_CRLF = new RegExp(`[${highWithLowByte(13)}][${highWithLowByte(10)}](?=[A-Za-z])`, "g");
 const UNICODE_BREAK = /[\u2028\u2029\u0085]/g;
 
 /** The text with the breaks other readers see made CR LF and LF, the same length (spans stay the value's). */
@@ -160,6 +161,15 @@ function mailCommand(text: string, at: number, i: number, inBody: boolean, lines
 }
 
 /**
+ * Whether the break at `at` ends the value's first line, and that line is one token: a key, a user
+ * name, an address, as a field holds one. In a body a message's first line is often one word too, a
+ * greeting (`Hi,`, `Thanks!`): there the token must be a name's characters, no sentence's punctuation.
+ */
+function afterOneToken(text: string, at: number, inBody: boolean, lines: Lines): boolean {
+  return at === lines.firstBreak && (inBody ? /^[\w.@:/+-]{1,250}$/ : /^\S{1,250}$/).test(text.slice(0, at));
+}
+
+/**
  * A key-value store's command on a line of its own: a value a cache or a gopher URL writes into a
  * Redis or memcached connection that breaks a line goes on as a command (server-side request
  * forgery's favourite target). Each in the store's own syntax: a command that is no English word
@@ -169,7 +179,7 @@ function mailCommand(text: string, at: number, i: number, inBody: boolean, lines
  */
 const STORE_COMMAND =
   /^(?:(?:FLUSHALL|FLUSHDB)(?:[ \t]+A?SYNC)?|flush_all(?:[ \t]+\d+)?|CONFIG[ \t]+(?:SET[ \t]+\S+[ \t]+\S|GET[ \t]+\S|REWRITE|RESETSTAT)[^\r\n]*|(?:SLAVEOF|REPLICAOF)[ \t]+\S+[ \t]+\d{1,5}|MODULE[ \t]+LOAD[ \t]+\S+|EVAL(?:SHA)?[ \t]+\S[^\r\n]*[ \t]\d{1,3}|SCRIPT[ \t]+(?:LOAD|FLUSH)\b[^\r\n]*|DEBUG[ \t]+(?:SEGFAULT|SLEEP|OBJECT)\b[^\r\n]*|(?:set|add|replace|append|prepend|cas)[ \t]+\S{1,250}[ \t]+\d+[ \t]+\d+[ \t]+\d+)[ \t]*(?=[\r\n\u560a\u560d]|$)/i;
-const STORE_CAPITAL_VERB = /^(?:SAVE|BGSAVE|BGREWRITEAOF|SHUTDOWN(?:[ \t]+NO)?SAVE?|INFO|KEYS[ \t]+\S{1,64}|DEL[ \t]+\S{1,64}|AUTH[ \t]+\S{1,128}|SET[ \t]+\S{1,64}[ \t]+\S[^\r\n]{0,200})[ \t]*(?=[\r\n\u560a\u560d]|$)/;
+const STORE_CAPITAL_VERB = /^(?:SAVE|BGSAVE|BGREWRITEAOF|SHUTDOWN(?:[ \t]+(?:NO)?SAVE)?|INFO|KEYS[ \t]+\S{1,64}|DEL[ \t]+\S{1,64}|AUTH[ \t]+\S{1,128}|SET[ \t]+\S{1,64}[ \t]+\S[^\r\n]{0,200})[ \t]*(?=[\r\n\u560a\u560d]|$)/;
 /** Redis's own framing, an array of bulk strings (`*3\r\n$3\r\nSET\r\n…`): what a gopher URL smuggles whole. */
 const RESP_FRAME = /\*\d{1,4}\r?\n\$\d{1,9}\r?\n/;
 
@@ -181,7 +191,7 @@ function storeCommand(text: string, at: number, i: number, inBody: boolean, line
   // Right at the value's start, or, in the store's own syntax, after a field of one token (a key):
   // the value was written to break out of its line, as a mail command's is. A capitalised word after
   // a greeting (`Hello` then `SAVE`) may be a note's.
-  const brokeOut = (at === 0 && !inBody) || (own !== null && at === lines.firstBreak && /^\S{1,250}$/.test(text.slice(0, at)));
+  const brokeOut = (at === 0 && !inBody) || (own !== null && afterOneToken(text, at, inBody, lines));
   return find("store-command", brokeOut ? 0.85 : inBody ? 0.6 : 0.7, at, i + m[0].length);
 }
 
@@ -204,7 +214,7 @@ function logEntry(text: string, at: number, i: number, inBody: boolean, lines: L
   if (!m) return null;
   // After a field of one token (a user name) or at a parameter's start: written to forge a line. A
   // body's text may quote a log it pasted.
-  const brokeOut = (at === 0 && !inBody) || (at === lines.firstBreak && /^\S{1,250}$/.test(text.slice(0, at)));
+  const brokeOut = (at === 0 && !inBody) || afterOneToken(text, at, inBody, lines);
   return find("log-forging", brokeOut ? 0.85 : inBody ? 0.5 : 0.6, at, i + m[0].length);
 }
 
@@ -298,14 +308,10 @@ export const crlfAnalyzer: Analyzer = {
     let best: Finding | null = strongest(early[0] ?? null, mayEscape ? escapedBreaks(text, backslash, inBody) : null);
     if (first < 0) return best ? [best] : [];
     const lines: Lines = { firstBreak: first, firstBlank: text.search(BLANK_LINE) };
-    // A URL path has no line in it: a break there is only ever sent on purpose, and what it injects
-    // (`/go/\r\nLocation: //evil.example`, a redirect that echoes its path) is judged as a parameter's.
-    if (input.kind === "path") {
-      let j = first;
-      while (j < text.length && isBreak(text.charCodeAt(j))) j++;
-      const injected = injectedLine(text, first, j, j - first >= 3, false, lines);
-      return [strongest(find("break-in-path", 0.6, first, first + 1), injected)!];
-    }
+    // A URL path has no line in it: a break there is only ever sent on purpose (at least moderate), and
+    // what it injects (`/go/\r\nLocation: //evil.example`, a redirect that echoes its path) is judged as
+    // a parameter's.
+    if (input.kind === "path") best = strongest(best, find("break-in-path", 0.6, first, first + 1));
     for (let i = first; i < text.length; i++) {
       if (!isBreak(text.charCodeAt(i))) continue;
       // A run of breaks: CR LF, or CR LF CR LF before a body.

@@ -41,14 +41,24 @@ function mayBatch(s: string, from: number): boolean {
   return colons >= BATCH_ALIASES;
 }
 
-/** Names of a field or argument that checks a secret: a password, a PIN, a one-time or recovery code. */
-const SECRET = /pass(?:word|wd|code|phrase)?$|^pwd$|^pin$|pin_?code$|otp|totp|mfa|2fa|two_?factor|verification_?code|recovery_?code|secret_?answer|^login$|^sign_?in$|^authenticate$/i;
+/**
+ * Words of a field's or argument's name that say it checks a secret: a password, a PIN, a one-time or
+ * recovery code, a sign-in. Whole words of the name (camelCase and snake_case split): `hotProducts`
+ * holds no `otp`, `boardingPass` no password.
+ */
+const SECRET_WORDS = new Set(["password", "passwd", "passcode", "passphrase", "pwd", "pin", "pincode", "otp", "totp", "mfa", "2fa", "login", "signin", "authenticate"]);
+const SECRET_PAIRS = /\b(?:two factor|verification code|recovery code|secret answer|sign in|pin code|one time)\b/;
+
+function namesSecret(name: string): boolean {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase().split(/[\s_-]+/);
+  return name.toLowerCase() === "pass" || words.some((w) => SECRET_WORDS.has(w)) || SECRET_PAIRS.test(words.join(" "));
+}
 /** The cheap check for a query that may batch SECRET fields (a superset of its words, any case). */
 const NAMES_SECRET = /pass|pwd|pin|otp|mfa|2fa|factor|verification|recovery|secret|login|sign_?in|authenticate/i;
 
 /** A field that checks a secret: its name says so, or one of its arguments'. */
 function guessesSecret(field: FieldNode): boolean {
-  return SECRET.test(field.name.value) || (field.arguments ?? []).some((a) => SECRET.test(a.name.value));
+  return namesSecret(field.name.value) || (field.arguments ?? []).some((a) => namesSecret(a.name.value));
 }
 
 /** Whether a selection set, at any depth (fragments' own sets included), asks for an introspection field. */
@@ -270,7 +280,8 @@ export const graphqlAnalyzer: Analyzer = {
     if (introspection && doc.definitions.some((d) => (d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION) && asksIntrospection(d.selectionSet))) {
       out.push(finding("scanner", "graphql.introspection", 0.85, introspection.index, introspection.index + introspection[0].length));
     }
-    if (batch && largest(batchedFieldCounts(doc)) >= BATCH_ALIASES) out.push(finding("scanner", "graphql.alias-batch", 0.85, batchFrom, s.length));
+    // The whole operation from its keyword (a query's shorthand has none: the document) is the evidence.
+    if (batch && largest(batchedFieldCounts(doc)) >= BATCH_ALIASES) out.push(finding("scanner", "graphql.alias-batch", 0.85, Math.max(0, mutation), s.length));
     const cost = costly ? doc.definitions.map((d) => (d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION ? exhausting(d.selectionSet, new Map()) : null)).find((c) => c) : null;
     if (cost) out.push(finding("scanner", cost === "cycle" ? "graphql.cyclic-query" : "graphql.directive-overload", 0.85, 0, s.length));
     const bomb = spreadsFragments ? fragmentBomb(doc) : null;

@@ -22,8 +22,7 @@ const find = (rule: string, strength: number, start: number, end: number): Findi
 /**
  * An attribute description (`uid`, `mail;lang-en`) and a comparison (`=`, `~=`, `>=`, `<=`, or an
  * extensible match's `:=` after a rule: `uid:2.5.13.2:=`, `userAccountControl:1.2.840.113556.1.4.803:=`,
- * `cn:dn:caseIgnoreMatch:=`) at i, blanks allowed around the comparison as lenient servers read it:
- * [name, end] or null.
+ * `cn:dn:caseIgnoreMatch:=`) at i: [name, end] or null.
  */
 function attributeAssertion(text: string, i: number): [string, number] | null {
   let j = i;
@@ -32,16 +31,12 @@ function attributeAssertion(text: string, i: number): [string, number] | null {
   const name = text.slice(i, j).replace(/;.*$/, "");
   const rule = EXTENSIBLE_RULE.exec(text.slice(j, j + 96));
   if (rule) return [name, j + rule[0].length];
-  // Blanks before the comparison only after an attribute every directory has: `(y = 2)` is arithmetic's.
-  const named = j;
-  while (isBlank(text[j])) j++;
-  if (j > named && !COMMON_ATTRIBUTES.has(name.toLowerCase())) return null;
   const op = text[j] === "=" ? 1 : /[~<>]/.test(text[j] ?? "") && text[j + 1] === "=" ? 2 : 0;
   return op ? [name, j + op] : null;
 }
 
-/** An extensible match's `:dn`, its matching rule (a name or an OID) and `:=`. */
-const EXTENSIBLE_RULE = /^(?::dn)?(?::[A-Za-z][\w-]{0,63}|:\d+(?:\.\d+){1,20})?:=/;
+/** An extensible match's `:dn` and its matching rule (a name or an OID), at least one of them, then `:=`. */
+const EXTENSIBLE_RULE = /^(?::dn(?::[A-Za-z][\w-]{0,63}|:\d+(?:\.\d+){1,20})?|:[A-Za-z][\w-]{0,63}|:\d+(?:\.\d+){1,20}):=/;
 
 /**
  * What follows a `(` at i: an operator group (`&`, `|`, `!` then `(`, `)` or the end of the value, where
@@ -110,7 +105,11 @@ function withoutGroups(input: AnalyzerInput): Finding[] {
   const text = input.text;
   const cut = text.indexOf("\0") > 0 ? CLOSED_THEN_CUT.exec(text) : null;
   if (cut) return [find("closed-then-cut", 0.85, 0, cut[0].length)];
-  if (text.indexOf("=") > 0 && DN_COMPONENTS.test(text)) return [find("dn-injection", ACCOUNT_FIELD.test(input.name) ? 0.85 : 0.5, text.indexOf(text.includes("\\,") ? "\\," : ","), text.length)];
+  if (text.indexOf("=") > 0 && DN_COMPONENTS.test(text)) {
+    // The evidence: the components after the name (from its `,`, or the `\` that escapes it).
+    const comma = text.indexOf(",");
+    return [find("dn-injection", ACCOUNT_FIELD.test(input.name) ? 0.85 : 0.5, text[comma - 1] === "\\" ? comma - 1 : comma, text.length)];
+  }
   return metacharacterProbe(text);
 }
 

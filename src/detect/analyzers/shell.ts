@@ -302,6 +302,18 @@ const REGISTRY_HIVE = /^HK(?:LM|CU|CR|CC|U|EY_(?:LOCAL_MACHINE|CURRENT_USER|CLAS
 const isProseBeforeSlash = (c: number) => isAsciiLetter(c) || isAsciiDigit(c) || c === 46;
 
 /**
+ * A relative path to a file through the slash at j: `config/database.yml`, `WEB-INF/web.xml`,
+ * `a/b/c` (a second slash). A site's address before it (`example.com/index.html`) is prose's link.
+ */
+const RELATIVE_FILE = /^[\w.-]*\/(?:[\w.-]*\/[\w./-]*|[\w-]+\.[A-Za-z0-9]{1,5})(?=$|[\s;|&)`'"])/;
+const SITE_BEFORE = /[\w-]\.[A-Za-z]{2,}$/;
+function namesFile(s: string, j: number): boolean {
+  let start = j;
+  while (start > 0 && /[\w.-]/.test(s[start - 1]!)) start--;
+  return !SITE_BEFORE.test(s.slice(start, j)) && RELATIVE_FILE.test(s.slice(start, start + MAX_WORD * 2));
+}
+
+/**
  * What follows a command word up to the next operator: nothing, shell-looking arguments, or prose. A
  * command that is also an English word takes numbers as shell arguments only when they are all it has
  * (`;kill 9 1234`), or when a number or an address is what it acts on (NUMBER_TAKERS: `;sleep 10 x`,
@@ -347,10 +359,10 @@ function argShape(s: string, i: number, command: string, tier: Tier): { shape: A
       else if (tier !== "word" && isAsciiLetter(c) && WINDOWS_PROGRAM.test(s.slice(j, j + MAX_WORD))) shell = true;
       else if (isAsciiLetter(c) && next === 58 && (s.charCodeAt(j + 2) === 92 || s.charCodeAt(j + 2) === 47 || j + 2 >= stop)) shell = true;
       else if (isAsciiLetter(c)) hasWord = true;
-    } else if (!inNumber && (c === 36 || (c === 47 && (tier !== "word" || !isProseBeforeSlash(s.charCodeAt(j - 1)))))) {
+    } else if (!inNumber && (c === 36 || (c === 47 && (tier !== "word" || !isProseBeforeSlash(s.charCodeAt(j - 1)) || namesFile(s, j))))) {
       // A slash right after a letter, digit or dot is prose's after a command that is also a word
-      // (`and/or`, `date/time`, `example.com/help`); a path a shell reads starts a word or follows `=`
-      // (`if=/proc/self/environ`).
+      // (`and/or`, `date/time`, `example.com/help`), unless the word goes on to a file (namesFile); a
+      // path a shell reads starts a word or follows `=` (`if=/proc/self/environ`).
       shell = true;
     }
     atTokenStart = false;
@@ -773,15 +785,28 @@ function substitutedFile(s: string, p: Position, i: number): Finding | null {
   return finding("cmdi", "shell.substitution", closed ? 0.9 : 0.8, p.sep, closed ? after + 1 : word.end);
 }
 
-/** The command at one position, as a finding, or null. */
 /**
- * After a command's name: a configuration's key assigned (`type = "ingress"`, `time = 5`, `level := info`:
- * INI, TOML, HCL, Makefiles). A shell runs no such line as that command: `=` is its first argument.
- * Nor does it run a command that is also a word called as a function (jq's `del(.password)`,
- * `sort(list)`): `(` is a syntax error there. PowerShell calls its tools so (`iex(...)`): those stay.
+ * After a command's name on a line of its own: a configuration's key assigned (`type = "ingress"`,
+ * `time = 5`, `level := info`: INI, TOML, HCL, Makefiles). A shell would run it, `=` its first argument
+ * (`; cat = /home/app/.env` reads the file all the same): after `;`, `|` or `&` it stays a command.
  */
 const ASSIGNED = /^[ \t]*[+:?]?=(?!=)/;
 
+/**
+ * Whether the command at p is no command but a line of another language: a configuration's key at
+ * a line's start (ASSIGNED), or a command that is also a word called as a function (jq's
+ * `del(.password)`, `sort(list)`: `(` is a syntax error to a shell; PowerShell calls its tools so,
+ * `iex(...)`, and those stay).
+ */
+function anotherLanguage(s: string, p: Position, found: { word: Word; cmd: { tier: Tier } }): boolean {
+  const after = s.slice(found.word.end, found.word.end + MAX_WORD);
+  const c = s.charCodeAt(p.sep);
+  // A line break, or one written out (`\n`): the positions forEachCommandPosition starts a line at.
+  const lineStart = p.kind === "start" || c === 10 || c === 13 || c === 92;
+  return (lineStart && ASSIGNED.test(after)) || (found.cmd.tier === "word" && after.startsWith("("));
+}
+
+/** The command at one position, as a finding, or null. */
 function judgePosition(s: string, p: Position, plainList: () => boolean, script: () => boolean, fences: () => readonly number[]): Finding | null {
   let i = skipBlanks(s, p.at);
   const read = substitutedFile(s, p, i);
@@ -793,9 +818,7 @@ function judgePosition(s: string, p: Position, plainList: () => boolean, script:
     i++;
   }
   const found = commandAt(s, i, inBrace);
-  if (!found) return null;
-  const after = s.slice(found.word.end, found.word.end + MAX_WORD);
-  if (ASSIGNED.test(after) || (found.cmd.tier === "word" && after.startsWith("("))) return null;
+  if (!found || anotherLanguage(s, p, found)) return null;
   const { word, cmd, how } = found;
   const braceList = inBrace && (s.charCodeAt(word.end) === 44 || s.charCodeAt(i - 1) === 44);
   const args = braceList && s.charCodeAt(word.end) === 44 ? { shape: "shell" as const, end: indexWithin(s, "}", word.end, MAX_ARGS) + 1 || word.end } : argShape(s, word.end, cmd.name, cmd.tier);

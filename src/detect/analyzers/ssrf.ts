@@ -566,37 +566,49 @@ function confusingSpelling(text: string, url: UrlParts, withFarHost: boolean): b
 /**
  * Userinfo that is itself a host name (`www.good.example@evil.example`, `good.com@evil.example`): written
  * so that a reader, or a check that the URL starts with the trusted name, takes it for the host. A user
- * name with a dot (`john.doe@`) ends in no top-level domain.
+ * name with a dot (`john.doe@`, `wei.li@`) ends in none of the top-level domains listed.
  */
-const USERINFO_HOST = /^(?:www\.[\w-]+(?:\.[\w-]+)*|(?:[\w-]+\.)+(?:com|net|org|edu|gov|mil|int|io|co|info|biz|app|dev|cloud|xyz|online|site|tld|example|test|local|localhost|internal|[a-z]{2}))(?::[^@]*)?$/i;
+const USERINFO_HOST = /^(?:www\.[\w-]+(?:\.[\w-]+)*|(?:[\w-]+\.)+(?:com|net|org|edu|gov|mil|int|io|co|info|biz|app|dev|cloud|xyz|online|site|tld|example|test|local|localhost|internal|uk|de|fr|ru|cn|jp|br|in|au|ca|nl|it|es|ch|se|pl|us|eu))(?::[^@]*)?$/i;
+/** A host name's most characters (RFC 1035): a longer userinfo names no host, and is not matched at all. */
+const MAX_HOST_NAME = 253;
+
+function userinfoNamesHost(userinfo: string): boolean {
+  return userinfo.length <= MAX_HOST_NAME && USERINFO_HOST.test(userinfo);
+}
 
 /** What makes a site's name its own country's (`example.com` → `example.com.au`, `.co.uk`, `.de`): the site, not another domain. */
 const COUNTRY_SUFFIX = /^(?:(?:co|com|net|org|gov|edu|ac|or|ne|go)\.)?[a-z]{2}\.?$/;
 
 /**
- * Whether a foreign host is written to pass for the site `own`: its name inside a longer one
- * (`app.example.org.evil.example`, `app.example.org-login.evil.example`, `wwwapp.example.org.evil.example`),
- * or spelled with hyphens (`app-example-org.evil.example`). The site itself, its subdomains and the
- * site under a country's domain (`app.example.org.au`, `cdn.app.example.org.au`) are the site's.
+ * Services that name a host after the site it serves, by design: a storage bucket
+ * (`example.com.s3.amazonaws.com`, S3's static sites), a CDN's or a proxy's name for it.
+ */
+const HOSTING_SUFFIX = /\.(?:amazonaws\.com|cloudfront\.net|azureedge\.net|akamaized\.net|edgekey\.net|edgesuite\.net|fastly\.net|cdn\.cloudflare\.net|ampproject\.org|translate\.goog|googleusercontent\.com|herokudns\.com)$/;
+
+/**
+ * Whether a foreign host is written to pass for the site `own`: a host that starts with the site's
+ * name and goes on, its last label joined to more (`app.example.org.evil.example`,
+ * `app.example.org-login.evil.example`). The site's subdomains, the site under a country's domain
+ * (`app.example.org.au`) and a hosting service's name for it are the site's; a site known by its
+ * address has no name to mimic.
  */
 function mimicsHost(host: string, own: string): boolean {
-  const at = host.indexOf(own);
-  if (at === -1) return host.includes(own.replaceAll(".", "-"));
-  const after = host.slice(at + own.length);
-  if (after === "") return false;
-  return !(after.startsWith(".") && COUNTRY_SUFFIX.test(after.slice(1)) && (at === 0 || host[at - 1] === "."));
+  if (!host.startsWith(own) || host.length === own.length) return false;
+  const next = host[own.length];
+  if (next !== "." && next !== "-") return false;
+  return !(next === "." && COUNTRY_SUFFIX.test(host.slice(own.length + 1))) && !HOSTING_SUFFIX.test(host);
 }
 
 /**
  * The request-scope rule: a redirect target written to pass an allow-list that checks for the site's
- * name: a host that mimics it (mimicsHost), or, in a redirect parameter, a foreign host with the
+ * name: a host that starts with it and goes on (mimicsHost), or, in a redirect parameter, a foreign host with the
  * site's name in its path (`https://evil.example/app.example.org`, `https://evil.example/https://app.example.org/`).
  * A link to another site whose query carries the site's address (a sign-in service's `?return=`) is not this.
  * On the value, the URL as evidence.
  */
 export function ownHostMimicked(req: Pick<HttpRequest, "host">, leaves: readonly Leaf[]): { at: number; finding: Finding }[] {
   const own = hostName(req.host);
-  if (!own.includes(".")) return [];
+  if (!own.includes(".") || parseIp(own) !== null) return [];
   const out: { at: number; finding: Finding }[] = [];
   for (let at = 0; at < leaves.length; at++) {
     const { text, location, kind, name } = leaves[at]!;
@@ -666,7 +678,7 @@ function redirectFindings(text: string, url: UrlParts, wrapped: boolean, nameWei
   if (confusingSpelling(text, url, nameWeight > 0) && !(nameWeight === 0 && threeWordAddress(text, url))) {
     // `\\fileserver.corp.example\share` is also how Windows names a file share.
     const share = nameWeight === 0 && url.scheme === "" && url.separator === "\\\\";
-    out.push(find("open-redirect", "obfuscated-url", (plain || USERINFO_HOST.test(url.userinfo) ? 0.85 : share ? 0.5 : 0.7) - lessIfWrapped, url.start, url.end));
+    out.push(find("open-redirect", "obfuscated-url", (plain || userinfoNamesHost(url.userinfo) ? 0.85 : share ? 0.5 : 0.7) - lessIfWrapped, url.start, url.end));
   } else if (hiddenClimb(text, url)) {
     out.push(find("open-redirect", "hidden-climb", (plain ? 0.8 : 0.6) - lessIfWrapped, url.start, url.end));
   } else if (nameWeight === 0 || !plainCounts) {

@@ -69,10 +69,11 @@ const FETCH_FUNCTION = /\b(?:doc|doc-available|unparsed-text|unparsed-text-avail
 
 /**
  * A quoted string closed, then an XPath 2.0 comment (`(: ... :)`, which SQL and prose never write) where
- * a blank would do, then `or`, `and` or the union: `'(: c :)or(: c :)'1'='1`, spelled so to pass a filter
- * that looks for ` or `.
+ * a blank would do, then `or`, `and` or the union and an operand (a quote, a number, a call, a path):
+ * `'(: c :)or(: c :)'1'='1`, spelled so to pass a filter that looks for ` or `. A smiley in prose
+ * (`"hi" (: see you :) and left`) goes on with words.
  */
-const COMMENT_BREAKOUT = /['"][\s)\]]*\(:[^\r\n]{0,200}?:\)\s*(?:or|and|\|)/i;
+const COMMENT_BREAKOUT = /['"][\s)\]]*\(:[^\r\n]{0,200}?:\)\s*(?:or\b|and\b|\|)\s*(?:\(:[^\r\n]{0,200}?:\)\s*)?['"\d(@/]/i;
 
 /** Cheap check, one pass: something each construct below needs. */
 const XPATH_HINT = /\(:|\b(?:doc|doc-available|unparsed-text[\w-]*|collection)\s*\(|\[[^\][]{0,200}?\bor\s|['"][\s)]*\]\s*[/[]|\(\s*(?:\)|name\s*\(|[/.@*]|child::|parent::|self::|descendant::|ancestor::)|::|\/\/[\w*][\w.-]*\[|\]\s*\|/;

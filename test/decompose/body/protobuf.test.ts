@@ -72,6 +72,20 @@ describe("protobuf bodies", () => {
       expect(addProtobufLeaves(sink(), bad, "message")).toBe(false);
     }
     expect(addProtobufLeaves(sink(), "\x00\xff\xff\xff\xff\x0a\x01a", "grpc")).toBe(true);
+    // A message nested twenty times gives its text once, not once a level; past the nesting limit, it is flagged.
+    let nested = message([[1, "x".repeat(100_000)]]);
+    for (let i = 0; i < 20; i++) nested = message([[1, nested]]);
+    const once = sink();
+    addProtobufLeaves(once, nested.toString("latin1"), "message");
+    expect(once.leaves.reduce((n, l) => n + l.text.length, 0)).toBe(100_000);
+    for (let i = 0; i < 20; i++) nested = message([[1, nested]]);
+    const tooDeep = sink();
+    addProtobufLeaves(tooDeep, nested.toString("latin1"), "message");
+    expect(tooDeep.flags).toContain("too-deep");
+    // Compressed frames inflate within the request's budget, however many there are.
+    const bomb = gzipSync(message([[1, "A".repeat(8 << 20)]]));
+    const framed = decompose(request(["POST /x HTTP/1.1", "Host: a", "Content-Type: application/grpc"], frames([bomb, 1], [bomb, 1], [bomb, 1], [bomb, 1]).toString("latin1")));
+    expect(framed.leaves.reduce((n, l) => n + l.text.length, 0)).toBeLessThan(8 << 20);
     expect(() => addProtobufLeaves(sink(), "A".repeat(100_000), "grpc-text")).not.toThrow();
   });
 });

@@ -55,6 +55,11 @@ describe("XML", () => {
     expect(expanded.startsWith("&l1;") || expanded.startsWith("lol")).toBe(true);
     expect([null, "&b;"]).toContain(expandEntities("&a;", internalEntities(`<!DOCTYPE r [<!ENTITY a "&b;"><!ENTITY b "&a;">]>`)));
     expect(expandEntities("no references", internalEntities(`<!DOCTYPE r [<!ENTITY a "x">]>`))).toBeNull();
+    // A thousand elements that each name it share the document's one budget, flagged once spent.
+    const s = sink();
+    addXmlLeaves(s, `<!DOCTYPE r [${decls}]><r>${"<a>&l9;</a>".repeat(1000)}</r>`);
+    expect(s.leaves.reduce((n, l) => n + l.text.length, 0)).toBeLessThan(2 * (1 << 16));
+    expect(s.flags).toContain("too-deep");
   });
 
   test("element names that are not plain words are key leaves", () => {

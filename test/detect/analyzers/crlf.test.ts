@@ -69,6 +69,9 @@ describe("crlf analyzer", () => {
     // A note's capitalised words after a greeting, and its sentences, are no command.
     expect(maxStrength(crlfAnalyzer, body("Hello\nSAVE\nbye"))).toBeLessThan(0.7);
     for (const v of ["Meeting notes\nSAVE the date\nINFO: room 5", "Dear Bob,\nSet the table please\nthanks", "todo:\nsave\nkeys"]) expect([v, crlfAnalyzer.analyze(body(v))]).toEqual([v, []]);
+    // A message's one-word greeting is no field of one token.
+    expect(maxStrength(crlfAnalyzer, body("Thanks!\nCONFIG SET maxmemory 2gb"))).toBe(0.6);
+    for (const v of ["\r\nSHUTDOWN", "\r\nSHUTDOWN NOSAVE", "\r\nSHUTDOWN SAVE"]) expect([v, maxStrength(crlfAnalyzer, leaf(v))]).toEqual([v, 0.85]);
   });
 
   test("a log entry forged after a field of one token: a timestamp to the second and a level, syslog's program, an access log's line", () => {
@@ -77,6 +80,7 @@ describe("crlf analyzer", () => {
     }
     // A log pasted into a message, and a note's date and time.
     expect(maxStrength(crlfAnalyzer, body("Hi, the job failed:\n2026-01-01 12:00:00 ERROR timeout\nplease help"))).toBe(0.5);
+    expect(maxStrength(crlfAnalyzer, body("Hi,\n2024-05-01 12:00:01 ERROR Connection refused"))).toBe(0.5);
     for (const v of ["Meeting\n2026-01-02 10:00 room 4", "Meeting\n2026-01-02 10:00:00 room 4"]) expect([v, crlfAnalyzer.analyze(body(v))]).toEqual([v, []]);
   });
 
@@ -130,6 +134,9 @@ describe("crlf analyzer", () => {
     expect(found.map((f) => f.rule)).toEqual(["crlf.break-in-path"]);
     expect(found[0]!.strength).toBeLessThan(0.8);
     expect(crlfAnalyzer.analyze(path("/set-lang//\r\nLocation: //evil.example/details")).map((f) => [f.rule, f.strength])).toEqual([["crlf.header-injection", 0.9]]);
+    expect(maxStrength(crlfAnalyzer, path("/go/\r\nX-A: 1\r\nLocation: //evil.example"))).toBe(0.9);
+    // Chinese 不上 (U+4E0D U+4E0A) breaks no line.
+    expect(crlfAnalyzer.analyze(path("/tags/跟不上"))).toEqual([]);
   });
 
   test("line breaks written out as escapes inject a header where the value is unescaped: a little weaker", () => {

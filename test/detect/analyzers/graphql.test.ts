@@ -39,6 +39,10 @@ describe("GraphQL analyzer", () => {
     // A page's products, countries or prices by alias, and one login among other fields.
     expect(doc(aliased((i) => `product(id: ${i})`, 30))).toBe(0);
     expect(doc(aliased((i) => `country(code: "C${i}")`, 30))).toBe(0);
+    // Whole words of a name: `hotProducts` holds no `otp`, `formFactor` no `mfa`, `boardingPass` no password.
+    for (const call of [(i: number) => `hotProducts(category: "${i}")`, (i: number) => `spotPrice(sku: "${i}")`, (i: number) => `product(formFactor: "${i}")`, (i: number) => `boardingPass(id: ${i})`]) {
+      expect([call(0), doc(aliased(call))]).toEqual([call(0), 0]);
+    }
     expect(doc(`query { me { id } settings { passwordPolicy { minLength } } ${Array.from({ length: 12 }, (_, i) => `p${i}: price(sku: "${i}") { amount }`).join(" ")} }`)).toBe(0);
   });
 

@@ -34,6 +34,8 @@ describe("html analyzer: markup that runs script", () => {
       expect([v, rules(v).has("html.css-exfiltration"), top(v)]).toEqual([v, true, 0.85]);
     }
     expect(top("<style>a[href^=http]{background:url(//cdn.example/ext.png)}</style>")).toBeLessThan(0.8);
+    // A button styled by its label guesses no character.
+    expect(top('<style>input[type=submit][value*="Search"]{background:url(https://cdn.example.com/i.png)}</style>')).toBeLessThan(0.8);
   });
 
   test("a tag name split by a whole tag is read as a filter that deletes the inner tag once leaves it", () => {

@@ -24,11 +24,11 @@ describe("ldap analyzer", () => {
   });
 
   test("an extensible match after the breakout (a matching rule's name or OID), and the blanks lenient servers skip between components", () => {
-    for (const v of ["*)(userAccountControl:1.2.840.113556.1.4.803:=2)", "admin)(uid:2.5.13.2:=*", "x)(cn:dn:caseIgnoreMatch:=admin", "*)\t(|\t(cn=*", "admin ) ( | ( uid = * )", "x) (cn = admin"]) {
+    for (const v of ["*)(userAccountControl:1.2.840.113556.1.4.803:=2)", "admin)(uid:2.5.13.2:=*", "x)(cn:dn:caseIgnoreMatch:=admin", "*)\t(|\t(cn=*", "admin ) ( | ( uid = * )"]) {
       expect([v, rules(ldapAnalyzer, leaf(v)), maxStrength(ldapAnalyzer, leaf(v)) >= 0.85]).toEqual([v, ["ldap.filter-breakout"], true]);
     }
-    // Arithmetic in parentheses is no assertion.
-    expect(ldapAnalyzer.analyze(leaf("f(x) (y = 2)"))).toEqual([]);
+    // Arithmetic in parentheses is no assertion, nor is a bare `:=` an extensible match.
+    for (const v of ["f(x) (y = 2)", "f(x) (o = 2)", "Fields (optional) (name = display name)", "foo()(a:=1)"]) expect([v, ldapAnalyzer.analyze(leaf(v))]).toEqual([v, []]);
   });
 
   test("groups closed and the filter cut off by a NUL; a distinguished name extended, proof in an account's field", () => {

