@@ -34,8 +34,9 @@ function contentLength(headerLine: string): number | null {
  */
 function finish(block: Block): SourceLine {
   while (block.lines.length > 1 && block.lines[block.lines.length - 1] === "") block.lines.pop();
-  const head = block.bodyAt === undefined ? block.lines : block.lines.slice(0, block.bodyAt);
-  const text = block.bodyAt === undefined || block.bodyAt >= block.lines.length ? head.join("\n") : `${head.join("\n")}\n${block.lines.slice(block.bodyAt).join("\r\n")}`;
+  const bodyAt = block.bodyAt ?? block.lines.length;
+  const head = block.lines.slice(0, bodyAt).join("\n");
+  const text = bodyAt < block.lines.length ? `${head}\n${block.lines.slice(bodyAt).join("\r\n")}` : head;
   const out: SourceLine = { text, source: block.first.source, line: block.first.line, offset: block.first.offset };
   if (block.tooLong !== undefined) out.tooLong = block.tooLong;
   return out;
@@ -121,8 +122,10 @@ function splitBlock(text: string) {
   // The body as it came: its bare LFs are the application's bytes (a protobuf's field key, a multipart
   // written on Unix), not line breaks to make CRLF.
   const sent = textAfterLines(text, i + 1);
-  // A file's reader gave its lines without their CRs: a chunk's size counted them, so that reading is tried too.
-  const body = sent && isChunked(headers) ? (dechunk(sent) ?? dechunk(lines.slice(i + 1).join("\r\n")) ?? sent) : sent;
+  // Chunk sizes count the data's line breaks as the client sent them, which a file's reader lost (its
+  // blocks give a body CRLF lines, finish) and a hand-typed request may write either way: each is tried.
+  const joined = (eol: string) => dechunk(lines.slice(i + 1).join(eol));
+  const body = sent && isChunked(headers) ? (dechunk(sent) ?? joined("\r\n") ?? joined("\n") ?? sent) : sent;
   if (body) fields.push({ name: "body", raw: body, value: body });
   return { requestLine, headers, body, fields };
 }
