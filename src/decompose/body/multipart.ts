@@ -78,7 +78,7 @@ export function parseMultipart(body: string, boundary: string): { parts: Part[];
     const nextAt = findDelimiter(body, delimiter, i);
     let valueEnd = nextAt === -1 ? body.length : nextAt;
     if (nextAt !== -1) valueEnd -= body.charCodeAt(nextAt - 2) === 13 ? 2 : 1; // the line break before the delimiter is the delimiter's
-    const disposition = headerOf({ headers }, "content-disposition");
+    const disposition = headerOf(headers, "content-disposition");
     parts.push({ headers, name: dispositionParam(disposition, "name") ?? "", filename: dispositionParam(disposition, "filename"), value: body.slice(i, Math.max(i, valueEnd)) });
     at = nextAt;
   }
@@ -86,8 +86,8 @@ export function parseMultipart(body: string, boundary: string): { parts: Part[];
 }
 
 /** A part header's value ("" when absent). */
-function headerOf(part: Pick<Part, "headers">, name: string): string {
-  return part.headers.find(([n]) => n === name)?.[1] ?? "";
+function headerOf(headers: Part["headers"], name: string): string {
+  return headers.find(([n]) => n === name)?.[1] ?? "";
 }
 
 /** The next delimiter at the start of a line from `from` on, or -1. */
@@ -184,7 +184,7 @@ const utf8 = new TextEncoder();
 
 function isQuotedPrintable(part: Part): boolean {
   // Quoted or not: a lenient parser reads `"quoted-printable"` as the encoding too.
-  return part.headers.some(([n, v]) => n === "content-transfer-encoding" && /^\s*"?quoted-printable"?\s*$/i.test(v));
+  return /^\s*"?quoted-printable"?\s*$/i.test(headerOf(part.headers, "content-transfer-encoding"));
 }
 
 /**
@@ -203,7 +203,7 @@ export function addMultipartLeaves(sink: LeafSink, body: string, boundary: strin
     if (part.filename !== null) sink.value("body", `${path}.filename`, part.name, part.filename, "filename");
     if (!sink.value("body", path, part.name, part.value)) break;
     if (isQuotedPrintable(part) && !sink.value("body", `${path}~quoted-printable`, part.name, decodeQuotedPrintable(part.value), "value", ["quoted-printable"])) break;
-    const decoded = decodeDeclaredCharset(part.value, headerOf(part, "content-type"), sink.limits.maxBodyBytes);
+    const decoded = decodeDeclaredCharset(part.value, headerOf(part.headers, "content-type"), sink.limits.maxBodyBytes);
     if (decoded && !sink.value("body", `${path}~charset`, part.name, decoded.text)) break;
   }
   return { parsed: parts.length > 0, closed };

@@ -189,19 +189,16 @@ export function expandEntities(text: string, entities: Entities, limit = MAX_EXP
   return out === text ? null : out;
 }
 
-/** A document's values expanded within one budget of MAX_EXPANDED characters; past it, flagged too-deep (a reading not taken). */
+/** A document's values expanded within one budget of MAX_EXPANDED characters; the one that spends it flags too-deep (the readings not taken). */
 type Expand = (text: string) => string | null;
 
 function entityExpander(entities: Entities, sink: LeafSink): Expand {
   let left = MAX_EXPANDED;
   return (text) => {
-    if (!entities.size || !text.includes("&")) return null;
-    if (left <= 0) {
-      sink.flag("too-deep");
-      return null;
-    }
-    const expanded = expandEntities(text, entities, left);
-    if (expanded !== null) left -= expanded.length;
+    const expanded = left > 0 ? expandEntities(text, entities, left) : null;
+    if (expanded === null) return null;
+    left -= expanded.length;
+    if (left <= 0) sink.flag("too-deep");
     return expanded;
   };
 }

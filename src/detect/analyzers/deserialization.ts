@@ -31,7 +31,7 @@ const B64_START = "(?<![A-Za-z0-9+/])";
  */
 const RUBY_GADGETS = String.raw`Net::WriteAdapter|Gem::(?:StubSpecification|Source::SpecificFile|Package::TarReader|RequestSet::Lockfile)|DeprecatedInstanceVariableProxy`;
 /** The base64 of a pickle's protocol 2-5 header and the opcode after it, where a token starts (after `_` or `-` too: `sess-gASV…`). */
-const PICKLE_BASE64 = /(?<![A-Za-z0-9+/])gA(?:[JNRV][j9V]|[SW]V)[A-Za-z0-9+/_-]{4}/g;
+const PICKLE_BASE64 = new RegExp(`${B64_START}gA(?:[JNRV][j9V]|[SW]V)[A-Za-z0-9+/_-]{4}`, "g");
 /** Headers looked at per value: a value of many near-headers is not read for ever. */
 const MAX_PICKLE_HEADERS = 16;
 /** Opcodes a protocol 2 or 3 pickle's object starts with after `}`, `]` or `)`: a memo put, a mark, the end. */

@@ -53,7 +53,7 @@ function namesSecret(name: string): boolean {
   const words = name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase().split(/[\s_-]+/);
   return name.toLowerCase() === "pass" || words.some((w) => SECRET_WORDS.has(w)) || SECRET_PAIRS.test(words.join(" "));
 }
-/** The cheap check for a query that may batch SECRET fields (a superset of its words, any case). */
+/** The cheap check for a query that may batch fields naming a secret (a superset of namesSecret's words, any case). */
 const NAMES_SECRET = /pass|pwd|pin|otp|mfa|2fa|factor|verification|recovery|secret|login|sign_?in|authenticate/i;
 
 /** A field that checks a secret: its name says so, or one of its arguments'. */

@@ -45,8 +45,7 @@ const EXTENSIBLE_RULE = /^(?::dn(?::[A-Za-z][\w-]{0,63}|:\d+(?:\.\d+){1,20})?|:[
 function groupAt(text: string, i: number): { kind: "operator" | "common" | "attribute"; end: number } | null {
   const c = text[i];
   if (c === "&" || c === "|" || c === "!") {
-    let j = i + 1;
-    while (isBlank(text[j])) j++;
+    const j = pastBlanks(text, i + 1);
     return j === text.length || text[j] === "(" || text[j] === ")" ? { kind: "operator", end: j } : null;
   }
   const assertion = attributeAssertion(text, i);
@@ -88,6 +87,12 @@ const BREAKOUT_STRENGTH = { operator: 0.9, common: 0.85, attribute: 0.65 };
 /** Blanks between filter components, which lenient servers skip. */
 const isBlank = (c: string | undefined) => c === " " || c === "\t";
 
+/** The index of the first character from i on that is no blank. */
+function pastBlanks(text: string, i: number): number {
+  while (isBlank(text[i])) i++;
+  return i;
+}
+
 /** A term, the groups it closes, then a NUL that ends the filter there for a C library (`admin)\0`, `x))\0`). */
 const CLOSED_THEN_CUT = /^[^()\0]{0,64}\)+[ \t]*\0/;
 
@@ -126,13 +131,10 @@ export const ldapAnalyzer: Analyzer = {
       let j = i + 1;
       while (text[j] === ")" || isBlank(text[j])) j++;
       if (text[j] === "&" || text[j] === "|" || text[j] === "!") {
-        let k = j + 1;
-        while (isBlank(text[k])) k++;
-        if (text[k] === "(") j = k;
+        const open = pastBlanks(text, j + 1);
+        if (text[open] === "(") j = open;
       }
-      let open = j + 1;
-      while (text[j] === "(" && isBlank(text[open])) open++;
-      const group = text[j] === "(" ? groupAt(text, open) : null;
+      const group = text[j] === "(" ? groupAt(text, pastBlanks(text, j + 1)) : null;
       if (group) out.push(find("filter-breakout", BREAKOUT_STRENGTH[group.kind], i, group.end));
       i = j - 1; // the run of `)` and spaces is read once
     }

