@@ -275,8 +275,12 @@ const XSTREAM_ELEMENT = new RegExp(`^(?:${JAVA_PLATFORM_CLASS}|dynamic-proxy)$`)
 const JSONPICKLE_KEY = /^py\/(?:object|type|function|reduce|newobj)$/;
 const PYTHON_RUNNER = new RegExp(String.raw`^(?:${PYTHON_RUNNERS})\.\w+`);
 
-/** Characters one of the forms needs. */
-const TRIGGER = /_FUNC\$|__js_|rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|type|System\.|<java|<object|gA[JNRSVW]|\n|\.\w+\.\w+\.\w+|sorted-set|dynamic-proxy|<(?:sun|com\.sun|jdk)\.|AAEAAAD|0001000000ff|\x00\x01\x00\x00\x00\xff|ObjectDataProvider|clr-namespace|BAh[bvVJ7]|\x04\x08o:|::|py\/|jdbc:/i;
+/**
+ * Characters one of the forms needs. A Java class is named in full from its package's top (`org.`,
+ * `com.`, `ch.`, `sun.`, `ysoserial.`; `java.` and `jdk.` only as an element): any three dots would let
+ * every IP address, version and host name through. A type key is `$type`, `__type` or `@type`.
+ */
+const TRIGGER = /_FUNC\$|__js_|rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|[$_@]type|System\.|<java|<object|gA[JNRSVW]|\n|(?:org|com|ch|sun|ysoserial)\.\w+\.|sorted-set|dynamic-proxy|<(?:sun|com\.sun|jdk)\.|AAEAAAD|0001000000ff|\x00\x01\x00\x00\x00\xff|ObjectDataProvider|clr-namespace|BAh[bvVJ7]|\x04\x08o:|::|py\/|jdbc:/i;
 
 export const deserializationAnalyzer: Analyzer = {
   name: "deserialization",
