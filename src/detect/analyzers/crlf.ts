@@ -32,6 +32,15 @@ const RESPONSE_HEADERS = new Set([
   "x-xss-protection", "content-security-policy", "access-control-allow-origin", "access-control-allow-credentials",
   "link", "cache-control", "x-frame-options", "strict-transport-security", "content-encoding", "set-cookie2",
 ]);
+/**
+ * Request headers that decide where a request goes or whom it comes from: a value the application
+ * forwards into a request of its own (request splitting) reroutes it or forges its client. Only
+ * outside a body: a config or manifest pasted into a form has `host:` lines of its own.
+ */
+const ROUTING_HEADERS = new Set([
+  "host", "x-forwarded-host", "x-forwarded-for", "x-forwarded-server", "x-forwarded-proto", "forwarded", "via", "x-real-ip",
+  "x-remote-ip", "x-remote-addr", "x-originating-ip", "x-client-ip", "x-original-url", "x-rewrite-url", "x-host",
+]);
 /** The ones that plant state or move the browser: worth injecting even through a stored body value. */
 const BROWSER_STATE_HEADERS = new Set(["set-cookie", "set-cookie2", "location", "refresh"]);
 const MAIL_RECIPIENTS = new Set(["bcc", "cc", "to"]);
@@ -207,14 +216,22 @@ const LOG_TAIL = /^[^\r\n]{0,40}?\b(?:INFO|WARN(?:ING)?|ERROR|DEBUG|TRACE|FATAL|
 /** An access log's line: `client - user [time]`. */
 const ACCESS_LOG_ENTRY = /^\S{1,64} - \S{1,64} \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}[^\]]{0,8}\]/;
 
+/**
+ * A line that opens with a log level as loggers write it, in capitals (`INFO: User admin logged in`,
+ * `[ERROR] ...`): the entry's time is often the logger's own prefix, not the value's to forge.
+ */
+const LOG_LEVEL_LINE = /^(?:\[(?:INFO|WARN(?:ING)?|ERROR|DEBUG|TRACE|FATAL|NOTICE|CRIT(?:ICAL)?|SEVERE)\]|(?:INFO|WARN(?:ING)?|ERROR|DEBUG|TRACE|FATAL|NOTICE|CRIT(?:ICAL)?|SEVERE):)[ \t]+\S/;
+
 function logEntry(text: string, at: number, i: number, inBody: boolean, lines: Lines): Finding | null {
   const line = text.slice(i, i + 200);
   const time = LOG_TIME.exec(line);
-  const m = time && LOG_TAIL.exec(line.slice(time[0].length)) ? time : ACCESS_LOG_ENTRY.exec(line);
+  const stamped = time && LOG_TAIL.exec(line.slice(time[0].length)) ? time : ACCESS_LOG_ENTRY.exec(line);
+  const m = stamped ?? LOG_LEVEL_LINE.exec(line);
   if (!m) return null;
   // After a field of one token (a user name) or at a parameter's start: written to forge a line. A
-  // body's text may quote a log it pasted.
+  // body's text may quote a log it pasted; a level alone, without the time, may open a note's line.
   const brokeOut = (at === 0 && !inBody) || afterOneToken(text, at, inBody, lines);
+  if (!stamped && !brokeOut) return null;
   return find("log-forging", brokeOut ? 0.85 : inBody ? 0.5 : 0.6, at, i + m[0].length);
 }
 
@@ -236,15 +253,21 @@ function injectedLine(text: string, at: number, i: number, blankLine: boolean, i
   // (a reply's `From: … To: … Cc: …` pasted into a ticket), not among its headers: a blank line ends them.
   if (MAIL_RECIPIENTS.has(name)) return find("mail-header-injection", lines.firstBlank !== -1 && lines.firstBlank < at ? (inBody ? 0.5 : 0.6) : name === "to" ? 0.7 : 0.85, at, end);
   if (MAIL_HEADERS.has(name)) return find("mail-header-injection", inBody ? 0.5 : 0.7, at, end);
-  if (inBody) return null;
+  // `INFO: …` reads as a header's name too: a forged log line is the stronger reading.
+  const log = logEntry(text, at, i, inBody, lines);
+  if (inBody) return log;
+  if (ROUTING_HEADERS.has(name)) return find("header-injection", 0.85, at, end);
   // A parameter or header that starts with the break has no line of its own before the header it
   // adds: it was written to break out of one (proof, as a mail command there is), when the name is
   // shaped as header names are (`X-Probe`, `Wapiti-Header`), not a word a note starts with (`Re:`, `Note:`).
   // Nor has one that is a single URL before the break, which a redirect writes into `Location`
   // (`http://www.example.org%0d%0aX-Scan: 1`); a word there is a note's (`Price: 20 EUR`).
   const proof = HEADER_SHAPED.test(name) && (at === 0 || (at <= MAX_URL_LINE && WHOLE_URL.test(text.slice(0, at))));
-  return find("header-line", proof ? 0.85 : 0.6, at, end);
+  return strongest(find("header-line", proof ? 0.85 : 0.6, at, end), log);
 }
+
+/** Blanks skipped after a break: an indent, not a column of text. */
+const MAX_LINE_INDENT = 8;
 
 const strongest = (a: Finding | null, b: Finding | null) => (!a || (b && b.strength > a.strength) ? b : a);
 
@@ -321,7 +344,11 @@ export const crlfAnalyzer: Analyzer = {
         if (text.charCodeAt(j) !== 13 && text.charCodeAt(j) !== 0x560d) breaks++;
         j++;
       }
-      best = strongest(best, injectedLine(text, i, j, breaks >= 2 || j - i >= 3, inBody, lines));
+      // Blanks and NULs after the break start no line of their own: a folded header line (`\r\n\tSet-Cookie:`)
+      // or a NUL a writer drops still puts the header where a filter that reads `\r\nName:` misses it.
+      let k = j;
+      while (k < text.length && k - j < MAX_LINE_INDENT && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9 || text.charCodeAt(k) === 0)) k++;
+      best = strongest(best, injectedLine(text, i, k, breaks >= 2 || j - i >= 3, inBody, lines));
       i = j - 1;
     }
     return best ? [best] : [];

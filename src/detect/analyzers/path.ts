@@ -623,34 +623,48 @@ const SHOWN_NAME = /(?:^|[_\-[.])(?:src|file|show|view|content|load|doc)/i;
 const CONFIG_NAME = /(?:^|[_[.])(?:inc|include|path|dir|root|template|tpl|conf|config|module)(?:$|[\]_])/i;
 const SCRIPT_EXT = /\.(?:php\d?|phtml|txt|inc|sh|pl|py|cgi|asp|aspx|jsp|jspx|rb|gif|jpg|png)$/i;
 const IMAGE_EXT = /\.(?:gif|jpe?g|png)$/i;
-const REMOTE_URL = /^\s*(?:https?|ftps?):\/\/([^/?#\s]*)([^?#\s]*)(\?[^#\s]*)?/i;
+/** A share's address at the value's start: `//host/…` or `\\host\…`. */
+const SHARE_START = /^\s*(?:\/\/|\\\\)[^/\\]/;
+/** Source served as text, which no page a beacon reports or a link opens is: only an include runs it. */
+const SOURCE_TEXT_EXT = /\.(?:txt|inc|sh|pl|py|rb)$/i;
+/**
+ * A remote address: with its scheme, or without one as a share (`//10.0.0.5/share/x.php`,
+ * `\\10.0.0.5\share\x.php`), which PHP's include opens over SMB on Windows. Then its path, and a
+ * query or fragment after it: `?` or `#` alone at the end turns the suffix the application appends
+ * (`.php`) into a query or a fragment, which the fetch drops.
+ */
+const REMOTE_URL = /^\s*(?:(?:https?|ftps?):\/\/|(\/\/|\\\\))([^/\\?#\s]*)([^?#\s]*)([?#][^\s]*)?/i;
 
 /** Remote file inclusion: a parameter that is a URL the application would fetch and run. */
 function remoteInclusion(s: string, input: AnalyzerInput, out: Finding[]): void {
   const m = REMOTE_URL.exec(s);
   if (!m) return;
-  const host = m[1]!;
-  const urlPath = m[2]!;
-  const query = m[3] ?? "";
+  const share = m[1] !== undefined;
+  const host = m[2]!;
+  const urlPath = m[3]!;
+  const query = m[4] ?? "";
   let strength = 0;
   // `http://evil/shell.txt?` : the `?` turns the suffix the application appends into a query.
-  if (query === "?" && /^[\s\0]*$/.test(s.slice(m.index + m[0].length))) {
+  if (!share && /^(?:\?+|#)$/.test(query) && /^[\s\0]*$/.test(s.slice(m.index + m[0].length))) {
     // Not an image or a page a link points to: a script, a text file, or a bare host or name (a paste
     // site's raw text, `/raw/AbCd12?`), the latter strong under a name an include takes.
     const last = urlPath.slice(urlPath.lastIndexOf("/") + 1);
     const includeName = INCLUDE_NAME.test(input.name) && !LINK_NAME.test(input.name);
     strength = SCRIPT_EXT.test(last) && !IMAGE_EXT.test(last) ? 0.85 : last.indexOf(".") === -1 ? (includeName ? 0.85 : 0.6) : 0;
   }
-  else if (/\0/.test(s)) strength = 0.85;
+  else if (!share && /\0/.test(s)) strength = 0.85;
   else if (SCRIPT_EXT.test(urlPath)) {
     const ipHost = /^\[?[\d.:a-f]+\]?(?::\d+)?$/i.test(host) && /\d/.test(host);
     const includeName = INCLUDE_NAME.test(input.name) && !LINK_NAME.test(input.name);
+    const shown = SHOWN_NAME.test(input.name);
     // An image on a site's host under such a name is what the page shows (an image proxy's `src`, a
     // preview's `file`), as with a trailing `?` above; `page=` or `include=` an image, or one on a bare
-    // address, is still a shell hidden in a picture.
-    if (IMAGE_EXT.test(urlPath) && !ipHost && SHOWN_NAME.test(input.name)) strength = 0;
-    else strength = includeName ? (ipHost ? 0.85 : 0.7) : ipHost ? 0.6 : 0;
-  } else if (CONFIG_NAME.test(input.name)) {
+    // address, is still a shell hidden in a picture. Source served as text under a name only an
+    // include takes (`page=`, `template=`, not `src=`) is the include's.
+    if (IMAGE_EXT.test(urlPath) && !ipHost && shown) strength = 0;
+    else if (share) strength = includeName && !IMAGE_EXT.test(urlPath) ? (ipHost ? 0.85 : 0.7) : 0;
+    else strength = includeName ? (ipHost || (SOURCE_TEXT_EXT.test(urlPath) && !shown) ? 0.85 : 0.7) : ipHost ? 0.6 : 0;
+  } else if (!share && CONFIG_NAME.test(input.name)) {
     // `_CONF[path]=https://...`, `mosConfig_absolute_path=...`: a PHP setting that names a directory, overwritten with a URL.
     strength = 0.5;
   }
@@ -739,10 +753,8 @@ function analyzePath(input: AnalyzerInput): Finding[] {
       else if (f.rule === "path.sensitive-file") out.push({ ...f, start: 0, end: s.length });
     }
   }
-  if (hasScheme) {
-    wrappers(s, input, out);
-    if (input.kind !== "path") remoteInclusion(s, input, out);
-  }
+  if (hasScheme) wrappers(s, input, out);
+  if (input.kind !== "path" && (hasScheme || SHARE_START.test(s))) remoteInclusion(s, input, out);
   const hidden = input.kind === "path" ? HIDDEN_SEGMENT.exec(s) : null;
   if (hidden && out.length === 0) out.push(finding("traversal", "path.hidden-file", 0.6, hidden.index + 1, hidden.index + hidden[0].length));
   const unc = UNC.exec(s);

@@ -84,6 +84,34 @@ describe("crlf analyzer", () => {
     for (const v of ["Meeting\n2026-01-02 10:00 room 4", "Meeting\n2026-01-02 10:00:00 room 4"]) expect([v, crlfAnalyzer.analyze(body(v))]).toEqual([v, []]);
   });
 
+  test("a line that opens with a log level as loggers write it, after a field of one token: the logger adds the time", () => {
+    for (const v of ["user1\nINFO: User admin logged in successfully", "bob\r\n[ERROR] payment service down", "x\nWARNING: disk full"]) {
+      expect([v, rules(crlfAnalyzer, leaf(v)), maxStrength(crlfAnalyzer, leaf(v))]).toEqual([v, ["crlf.log-forging"], 0.85]);
+    }
+    expect(rules(crlfAnalyzer, body("user1\nINFO: User admin logged in"))).toEqual(["crlf.log-forging"]);
+    // A greeting's line, a level word in prose, a lower-case label: a note's.
+    expect(crlfAnalyzer.analyze(body("Hi,\nINFO: the shop closes at 6"))).toEqual([]);
+    for (const v of ["Steps\nInfo: see the wiki", "a\nerror: none"]) expect([v, rules(crlfAnalyzer, leaf(v))]).toEqual([v, ["crlf.header-line"]]);
+  });
+
+  test("blanks or a NUL between the break and the header still inject it: a folded line, a writer that drops the NUL", () => {
+    for (const v of ["\r\n Set-Cookie: x=1", "\r\n\tSet-Cookie: x=1", "\r\n\u0000Set-Cookie: x=1", "/\r\n\tLocation: https://evil.example"]) {
+      expect([JSON.stringify(v), rules(crlfAnalyzer, leaf(v)), maxStrength(crlfAnalyzer, leaf(v))]).toEqual([JSON.stringify(v), ["crlf.header-injection"], 0.9]);
+    }
+    expect(maxStrength(crlfAnalyzer, body("\r\n\tSet-Cookie: session=fixated; Path=/"))).toBe(0.8);
+    // An indented line of pasted text in a body stays a note's; a column of text is no indent.
+    expect(maxStrength(crlfAnalyzer, body("Our office\n    Location: Building 5"))).toBe(0.6);
+    expect(crlfAnalyzer.analyze(leaf("a\n                    Set-Cookie: x=1")).map((f) => f.rule)).not.toContain("crlf.header-injection");
+  });
+
+  test("a request header that reroutes a forwarded request or forges its client, outside a body", () => {
+    for (const v of ["home\r\nX-Forwarded-Host: evil.example", "en\r\nHost: internal.example", "x\nX-Forwarded-For: 127.0.0.1", "a\r\nX-Original-URL: /admin"]) {
+      expect([v, rules(crlfAnalyzer, leaf(v)), maxStrength(crlfAnalyzer, leaf(v))]).toEqual([v, ["crlf.header-injection"], 0.85]);
+    }
+    // A config pasted into a form has host lines of its own.
+    expect(crlfAnalyzer.analyze(body("server:\nhost: db.internal\nport: 5432"))).toEqual([]);
+  });
+
   test("a tagged IMAP command after text is proof when IMAP's own argument syntax follows it, not a note's words", () => {
     for (const v of ['INBOX\r\nA002 LIST "" *', "x\r\nA001 DELETE INBOX", "INBOX.Sent\r\nV100 CAPABILITY\r\nV101 FETCH 4791", "x\r\nb7 UID FETCH 1:* (FLAGS)", "x\r\nc1 STORE 4 +FLAGS (\\Deleted)", "x\r\na2 STATUS Sent (MESSAGES)"]) {
       expect([v, maxStrength(crlfAnalyzer, leaf(v))]).toEqual([v, 0.85]);

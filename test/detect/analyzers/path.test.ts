@@ -120,6 +120,23 @@ describe("path analyzer", () => {
     expect(s("http://evil.example/c99.php", "file")).toBe(0.7);
   });
 
+  test("source served as text under a name only an include takes, a fragment that cuts the suffix, an include from a share", () => {
+    for (const [v, name] of <[string, string][]>[["https://transfer.example/get/Hk3kq/sh.txt", "page"], ["http://evil.example/r57.inc", "template"], ["https://gist.example/raw/x.sh", "module"]]) {
+      expect([v, name, s(v, name)]).toEqual([v, name, 0.85]);
+    }
+    // `#` drops the appended `.php` as `?` does.
+    expect(s("http://evil.example/shell.txt#", "template_url")).toBe(0.85);
+    expect(s("https://pastebin.example/raw/AbCdEf12#", "page")).toBe(0.85);
+    // PHP's include opens a share (`//host/share/x.php`, `\\host\share\x.php`) over SMB on Windows.
+    expect(s("//198.51.100.7/share/shell.php", "lang")).toBe(0.85);
+    expect(s("\\\\198.51.100.7\\share\\shell.php", "page")).toBe(0.85);
+    expect(s("//files.example/share/shell.php", "include")).toBe(0.7);
+    // A page or a link under other names, an image a page shows, a share's page with a query: no inclusion.
+    for (const [v, name] of <[string, string][]>[["//cdn.example.com/x/about.php", "next"], ["//img.example.com/a.png", "page"], ["//cdn.example.com/about?", "page"], ["https://www.example.com/news#top", "page"]]) {
+      expect([v, name, s(v, name)]).toEqual([v, name, 0]);
+    }
+  });
+
   test("a file's NTFS data stream named (a source read past a handler mapped by extension)", () => {
     for (const v of ["view::$DATA", "index.php::$DATA", "/files/web.config::$DATA", "index.php::$data", "login.aspx::$Data"]) expect([v, s(v)]).toEqual([v, 0.85]);
     expect(p("/index.asp::$DATA")).toBe(0.85);
