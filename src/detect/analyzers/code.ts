@@ -485,6 +485,29 @@ const PHP_CLASS_ROUTE = /(?:^|\/)\\(?![xX][0-9a-fA-F]{2}\\)[A-Za-z_]\w{0,63}(?:\
  */
 const GROOVY_EXECUTE = /(?:(?<![\w$\])]\s*\[\s*)["'][^"'\n]{1,256}["']|(?<![\w$\])])\[\s*["'][^\]\n]{0,256}["']\s*\])\s*\.\s*execute\s*\(/;
 
+/**
+ * Calls a payload makes and code written for its purpose does not, each behind a word it cannot be
+ * written without (`gate`, as sent: the languages' own case):
+ * - PHP's eval probe, a marker's hash printed back (`print(md5(31337))`, `die(sha1('x'))`): how
+ *   scanners confirm an `eval` they reached; PHP's names know no case;
+ * - Node's `process` told to end or change the server (`process.kill(process.pid)`, `process.exit()`),
+ *   and its module system reached by quoted keys, as a sandbox escape spells it to pass a filter of
+ *   names (`global['pro'+'cess']['mainModule']`, `x['require']('child_process')`);
+ * - Ruby's `send` of a method named by its symbol (`send(:system, 'id')`, `method(:exec)`);
+ * - the COM objects ASP and JScript start a command or reach files with (`CreateObject("WScript.Shell")`);
+ * - a loop that never ends and does nothing, the denial of service an expression evaluator is sent
+ *   (`while(true){}`, `for(;;);`): code written to do something has a body.
+ */
+const PAYLOAD_CALLS: { gate: string; re: RegExp; rule: string; strength: number }[] = [
+  { gate: "(", re: /\b(?:print|echo|die|exit|var_dump|print_r)\s*(?:\/\*[^*]{0,40}\*\/\s*)?\(?\s*(?:\/\*[^*]{0,40}\*\/\s*)?(?:md5|sha1|crc32)\s*(?:\/\*[^*]{0,40}\*\/\s*)?\(/i, rule: "code.php-probe", strength: 0.85 },
+  { gate: "process", re: /\bprocess\s*(?:\.\s*|\[\s*['"`])(?:kill|exit|abort|reallyExit|setuid|setgid|chdir)['"`]?\s*\]?\s*\(/, rule: "code.node-process", strength: 0.85 },
+  { gate: "mainModule", re: /\[\s*['"`]mainModule['"`]\s*\]/, rule: "code.node-process", strength: 0.9 },
+  { gate: "require", re: /\[\s*['"`]require['"`]\s*\]\s*\(\s*['"`](?:node:)?(?:child_process|fs|vm|net)['"`]/, rule: "code.node-child-process", strength: 0.95 },
+  { gate: ":", re: /\b(?:__send__|public_send|send|method|instance_exec|instance_eval|class_eval)\s*\(?\s*:(?:system|exec|spawn|eval|syscall|popen|open|`)/, rule: "code.ruby-send", strength: 0.9 },
+  { gate: "bject", re: /\b(?:CreateObject|ActiveXObject)\s*\(\s*["'](?:WScript\.Shell|Shell\.Application|WScript\.Network|Scripting\.FileSystemObject|ADODB\.Stream)["']/i, rule: "code.com-object", strength: 0.9 },
+  { gate: ";", re: /\bwhile\s*\(\s*(?:true|1|!0|!!1)\s*\)\s*(?:\{\s*\}|;)|\bfor\s*\(\s*;\s*;\s*\)\s*(?:\{\s*\}|;)/, rule: "code.empty-endless-loop", strength: 0.85 },
+];
+
 /** Characters without which nothing here can match. */
 const TRIGGER = /[(<$_%]|classloader|process|runtime|prototype|java\w?\.|\b(?:com|org)\./i;
 
@@ -547,6 +570,7 @@ export const codeAnalyzer: Analyzer = {
         statementCall(s, out);
         if (s.indexOf("execute") !== -1) firstMatch(GROOVY_EXECUTE, s, "code.groovy-execute", 0.85, out);
       }
+      for (const p of PAYLOAD_CALLS) if (s.indexOf(p.gate) !== -1) firstMatch(p.re, s, p.rule, p.strength, out);
 
       if (s.indexOf("__proto__") !== -1 || s.indexOf("prototype") !== -1) firstMatch(POLLUTING_IN_VALUE, s, "code.prototype-pollution", 0.85, out);
     }

@@ -258,6 +258,22 @@ describe("code analyzer", () => {
     expect(s("the Process. spawn of salmon")).toBe(0);
   });
 
+  test("calls a payload makes: PHP's eval probe, Node's process ended or its modules reached by quoted keys, Ruby's send of a symbol, COM objects, an empty endless loop", () => {
+    const cases: [string, number][] = [
+      ["print(md5(31337));", 0.85], ["'.print/**/(md5 (31337)).'", 0.85], ["${die(SHA1('x'))}", 0.85], ["echo md5('probe');", 0.85],
+      ["process.kill(process.pid)", 0.85], ["1;process.exit(1)", 0.85], ["process['chdir']('/tmp')", 0.85],
+      ["global['pro'+'cess']['mainModule'].require('fs')", 0.9], ["this['require']('child_process').exec('id')", 0.95],
+      ["send(:system,'id')", 0.9], ["Kernel.public_send :exec, 'id'", 0.9], ["method(:system).call('id')", 0.9],
+      ['Response.Write(CreateObject("WScript.Shell").Exec("cmd /c whoami").StdOut.ReadAll())', 0.9], ["new ActiveXObject('Scripting.FileSystemObject')", 0.9],
+      ["price*1;while(true){}", 0.85], ["x;for(;;);", 0.85], ["1;while (1) ;", 0.85],
+    ];
+    for (const [v, want] of cases) expect([v, s(v)]).toEqual([v, want]);
+    // Code that does something, and prose: no payload.
+    for (const v of ["while (true) { poll(); }", "for (;;) { step(); }", "md5(password) is weak", "the process exits when done", "send(:email_confirmation)", "Use CreateObject to make a Word document", "process.exitCode = 1"]) {
+      expect([v, s(v)]).toEqual([v, 0]);
+    }
+  });
+
   test("evidence is the construct", () => {
     expect(evidence(codeAnalyzer, "name=x&cb=require('child_process')")).toBe("require('child_process')");
   });
