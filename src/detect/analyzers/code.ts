@@ -420,8 +420,13 @@ const PATTERN_WORDS = PATTERNS.map((p) => p.words.map((w) => anchorBit(w, p.fold
 
 /** Keys (a parameter or JSON key name) that write to an object's prototype when merged. */
 const POLLUTING_KEY = /__proto__|\bconstructor\b\W{0,4}\bprototype\b/;
-/** The same inside a value that holds JSON or a query string. */
-const POLLUTING_IN_VALUE = /["'[]__proto__["'\]]|__proto__\s*[[.]|["']constructor["']\s*:\s*\{\s*["']prototype["']|constructor\s*\[\s*['"]?prototype/;
+/**
+ * The same inside a value that holds JSON or a query string, or names a property path for an
+ * application to set (JSON Patch's `/__proto__/isAdmin`, a route's `/a/__proto__/b`, lodash's
+ * `constructor.prototype.admin` as the whole value; not prose about `Foo.constructor.prototype`).
+ */
+const POLLUTING_IN_VALUE =
+  /["'[]__proto__["'\]]|__proto__\s*[[.]|["']constructor["']\s*:\s*\{\s*["']prototype["']|constructor\s*\[\s*['"]?prototype|(?:^|\/)__proto__(?:\/|$)|\/constructor\/prototype(?:\/|$)|^\s*constructor\.prototype(?:\.[\w$]+)*\s*$/;
 
 /**
  * A leaf's path through a polluting key (`query.__proto__.admin`, `body.json.a.__proto__.b`), or a key

@@ -258,10 +258,11 @@ function isSchemeCode(c: number): boolean {
   return isAsciiLetter(c) || isAsciiDigit(c) || c === 43 || c === 45 || c === 46 || c === 95;
 }
 
-/** The URL the value starts with (after spaces), if it starts like one. */
+/** The URL the value starts with (after blanks and controls), if it starts like one. */
 function leadingUrl(text: string): UrlParts | null {
+  // A URL parser drops the controls and spaces before a URL (WHATWG's "C0 control or space").
   let s = 0;
-  while (s < text.length && (text[s] === " " || text[s] === "\t")) s++;
+  while (s < text.length && text.charCodeAt(s) <= 32) s++;
   let i = s;
   while (i < text.length && i - s < 32 && isSchemeCode(text.charCodeAt(i))) i++;
   if (i > s && text[i] === ":" && /[A-Za-z]/.test(text[s]!)) {

@@ -196,6 +196,9 @@ describe("code analyzer", () => {
     expect(key("__proto__[isAdmin]")).toBe(0.9);
     expect(key("a[constructor][prototype][x]")).toBe(0.9);
     expect(key("constructorName")).toBe(0);
+    // A property path for the application to set: JSON Patch's pointer, a route's segments, a dotted path alone.
+    for (const v of ["/__proto__/isAdmin", "/api/settings/a/__proto__/polluted", "__proto__", "/constructor/prototype/admin", "constructor.prototype.admin"]) expect([v, s(v)]).toEqual([v, 0.85]);
+    for (const v of ["Why is Foo.constructor.prototype undefined?", "my__proto__name", "/docs/proto/intro"]) expect([v, s(v)]).toEqual([v, 0]);
   });
 
   test("React Server Components: a Flight reference that walks into the prototype chain", () => {

@@ -93,6 +93,13 @@ describe("ssrf analyzer: where a URL points", () => {
     expect(rules(ssrfAnalyzer, leaf("169.254.169.254/latest/user-data"))).toEqual(["ssrf.metadata-host"]);
   });
 
+  test("controls and blanks before a URL are dropped, as a URL parser drops them", () => {
+    for (const v of ["\n http://127.0.0.1:8080/admin", "\r\n\thttp://localhost:8080/admin", "\u0000http://127.0.0.1:8080/admin"]) {
+      expect([JSON.stringify(v), rules(ssrfAnalyzer, leaf(v)).filter((r) => r.startsWith("ssrf."))]).toEqual([JSON.stringify(v), ["ssrf.loopback-host"]]);
+    }
+    expect(rules(ssrfAnalyzer, leaf("\n\nhttp://169.254.169.254/latest/meta-data/"))).toEqual(["ssrf.metadata-host"]);
+  });
+
   test("a URL naming a service port that speaks no HTTP on this machine or its network is strong; a web port, an HTTP API or a public host is not", () => {
     for (const url of ["http://[::1]:22/", "http://localhost:6379/", "http://10.0.0.5:3306/", "http://192.168.1.10:445/", "//127.0.0.1:11211"]) {
       expect([url, rules(ssrfAnalyzer, leaf(url)).includes("ssrf.internal-service"), maxStrength(ssrfAnalyzer, leaf(url))]).toEqual([url, true, 0.85]);
