@@ -499,7 +499,9 @@ const GROOVY_EXECUTE = /(?:(?<![\w$\])]\s*\[\s*)["'][^"'\n]{1,256}["']|(?<![\w$\
  *   and its module system reached by quoted keys, as a sandbox escape spells it to pass a filter of
  *   names (`global['pro'+'cess']['mainModule']`, `x['require']('child_process')`);
  * - Ruby's `send` of a method named by its symbol (`send(:system, 'id')`, `method(:exec)`);
- * - the COM objects ASP and JScript start a command or reach files with (`CreateObject("WScript.Shell")`);
+ * - the COM objects ASP and JScript start a command or reach files with (`CreateObject("WScript.Shell")`),
+ *   ASP's one-line web shell that runs what a request sends (`<%eval request("pass")%>`), and .NET's
+ *   `Process.Start` of a shell;
  * - a loop that never ends and does nothing, the denial of service an expression evaluator is sent
  *   (`while(true){}`, `for(;;);`): code written to do something has a body.
  */
@@ -510,6 +512,8 @@ const PAYLOAD_CALLS: { gate: string; re: RegExp; rule: string; strength: number 
   { gate: "require", re: /\[\s*['"`]require['"`]\s*\]\s*\(\s*['"`](?:node:)?(?:child_process|fs|vm|net)['"`]/, rule: "code.node-child-process", strength: 0.95 },
   { gate: ":", re: /\b(?:__send__|public_send|send|method|instance_exec|instance_eval|class_eval)\s*\(?\s*:(?:system|exec|spawn|eval|syscall|popen|open|`)/, rule: "code.ruby-send", strength: 0.9 },
   { gate: "bject", re: /\b(?:CreateObject|ActiveXObject)\s*\(\s*["'](?:WScript\.Shell|Shell\.Application|WScript\.Network|Scripting\.FileSystemObject|ADODB\.Stream)["']/i, rule: "code.com-object", strength: 0.9 },
+  { gate: "equest", re: /\b(?:eval|execute|executeglobal)\s*\(?\s*request\s*(?:\.\s*(?:form|querystring|item)\s*)?[("]/i, rule: "code.asp-eval", strength: 0.9 },
+  { gate: "Start", re: /\bProcess\s*\.\s*Start\s*\(\s*(?:new\s+ProcessStartInfo\s*\(\s*)?@?["'](?:cmd|powershell|pwsh|\/bin\/(?:ba)?sh|bash|sh)(?:\.exe)?["']/i, rule: "code.dotnet-process", strength: 0.9 },
   { gate: ";", re: /\bwhile\s*\(\s*(?:true|1|!0|!!1)\s*\)\s*(?:\{\s*\}|;)|\bfor\s*\(\s*;\s*;\s*\)\s*(?:\{\s*\}|;)/, rule: "code.empty-endless-loop", strength: 0.85 },
 ];
 

@@ -119,6 +119,9 @@ const PATTERNS: Pattern[] = [
   // Python pickle (its base64 is pickleBase64's): a GLOBAL opcode importing a dangerous callable, after
   // the PROTO opcode of protocols 2-5 (`\x80\x02`..`\x80\x05`) or where an object starts.
   { re: /(?:^|[(\n.]|\x80[\x02-\x05])c(?:os|posix|nt|subprocess|builtins|__builtin__|commands|sys|pty|socket)\n\w+\n/g, rule: "deserialization.pickle", strength: 0.95 },
+  // Protocol 4 and 5 import by STACK_GLOBAL: the module's and the callable's names as short strings
+  // (`\x8c` and a length byte), each memoized (`\x94`) or not, then `\x93`.
+  { re: /\x8c[\x01-\x20](?:os|posix|nt|subprocess|builtins|__builtin__|commands|sys|pty|socket)\x94?\x8c[\x01-\x40]\w{1,64}\x94?\x93/g, rule: "deserialization.pickle", strength: 0.95 },
 ];
 
 /**
@@ -280,7 +283,7 @@ const PYTHON_RUNNER = new RegExp(String.raw`^(?:${PYTHON_RUNNERS})\.\w+`);
  * `com.`, `ch.`, `sun.`, `ysoserial.`; `java.` and `jdk.` only as an element): any three dots would let
  * every IP address, version and host name through. A type key is `$type`, `__type` or `@type`.
  */
-const TRIGGER = /_FUNC\$|__js_|rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|[$_@]type|System\.|<java|<object|gA[JNRSVW]|\n|(?:org|com|ch|sun|ysoserial)\.\w+\.|sorted-set|dynamic-proxy|<(?:sun|com\.sun|jdk)\.|AAEAAAD|0001000000ff|\x00\x01\x00\x00\x00\xff|ObjectDataProvider|clr-namespace|BAh[bvVJ7]|\x04\x08o:|::|py\/|jdbc:/i;
+const TRIGGER = /_FUNC\$|__js_|rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|[$_@]type|System\.|<java|<object|gA[JNRSVW]|\n|(?:org|com|ch|sun|ysoserial)\.\w+\.|sorted-set|dynamic-proxy|<(?:sun|com\.sun|jdk)\.|AAEAAAD|0001000000ff|\x00\x01\x00\x00\x00\xff|ObjectDataProvider|clr-namespace|BAh[bvVJ7]|\x04\x08o:|::|py\/|jdbc:|\x93/i;
 
 export const deserializationAnalyzer: Analyzer = {
   name: "deserialization",

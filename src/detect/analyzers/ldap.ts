@@ -15,6 +15,9 @@ import { finding } from "./text.ts";
 const COMMON_ATTRIBUTES = new Set([
   "uid", "cn", "sn", "ou", "o", "dc", "mail", "objectclass", "userpassword", "givenname", "samaccountname", "member", "memberof",
   "description", "telephonenumber", "displayname", "userprincipalname", "homedirectory", "name", "password", "user", "username",
+  // Active Directory's and POSIX accounts' own: what an injection reads secrets or privileges from.
+  "ms-mcs-admpwd", "unicodepwd", "useraccountcontrol", "admincount", "serviceprincipalname", "objectsid", "pwdlastset",
+  "memberuid", "uidnumber", "gidnumber", "loginshell", "sshpublickey",
 ]);
 
 const find = (rule: string, strength: number, start: number, end: number): Finding => finding("ldapi", `ldap.${rule}`, strength, start, end);
@@ -57,8 +60,8 @@ function groupAt(text: string, i: number): { kind: "operator" | "common" | "attr
 
 /** Cheap check, one pass: a group closed and another opened, a wildcard closing one, or an operator group. */
 const LDAP_HINT = /\)\s*[&|!]?\s*\(|\*\)|\([&|]\s*\(/;
-/** A wildcard term (`*`, `admin*`) closed by `)`, and what may follow: the end, a NUL, another group or term. */
-const WILDCARD_CLOSE = /(?<=^|[()])[\w.@-]{0,64}\*\)+(?=$|[\0(*&|])/g;
+/** A wildcard term (`*`, `admin*`, after blanks) closed by `)`, and what may follow: the end, a NUL, another group or term. */
+const WILDCARD_CLOSE = /(?<=^[ \t]{0,16}|[()])[\w.@-]{0,64}\*\)+(?=$|[\0(*&|])/g;
 
 /**
  * A wildcard term whose `)` closes a group the value never opened (`*)`, `admin*)`, `(*)*)`): the value

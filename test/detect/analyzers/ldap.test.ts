@@ -21,6 +21,13 @@ describe("ldap analyzer", () => {
     // After a group of its own, the `)` still closes one the value never opened.
     expect(rules(ldapAnalyzer, leaf("(*)*)"))).toEqual(["ldap.wildcard-close"]);
     for (const text of ["(*)", "(a*) and (b*)", "x (see*) y", "(cn=a*)"]) expect([text, ldapAnalyzer.analyze(leaf(text))]).toEqual([text, []]);
+    // Blanks before the term pad the value; they do not open a group.
+    for (const text of ["\tadmin*)((|userpassword=*)   ", "  *)"]) expect([text, rules(ldapAnalyzer, leaf(text))]).toEqual([text, ["ldap.wildcard-close"]]);
+  });
+
+  test("a breakout naming a directory's secret or privilege attribute (Active Directory's, POSIX accounts') is plainly aimed at LDAP", () => {
+    for (const v of ["*)(ms-Mcs-AdmPwd=*", "x)(unicodePwd=*", "*)(adminCount=1", "*)(sshPublicKey=*"]) expect([v, maxStrength(ldapAnalyzer, leaf(v))]).toEqual([v, 0.85]);
+    expect(maxStrength(ldapAnalyzer, leaf("*)(favouriteColour=*"))).toBe(0.65);
   });
 
   test("an extensible match after the breakout (a matching rule's name or OID), and the blanks lenient servers skip between components", () => {

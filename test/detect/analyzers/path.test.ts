@@ -124,6 +124,10 @@ describe("path analyzer", () => {
     for (const [v, name] of <[string, string][]>[["https://transfer.example/get/Hk3kq/sh.txt", "page"], ["http://evil.example/r57.inc", "template"], ["https://gist.example/raw/x.sh", "module"]]) {
       expect([v, name, s(v, name)]).toEqual([v, name, 0.85]);
     }
+    // A query that is only a file's name makes the URL end as an upload or include check wants.
+    expect(s("https://evil.example/?.jpg", "page")).toBe(0.85);
+    expect(s("https://evil.example/shell?x.png", "template")).toBe(0.85);
+    expect(s("https://cdn.example.com/photo?w=200&fmt=.png", "page")).toBe(0);
     // `#` drops the appended `.php` as `?` does.
     expect(s("http://evil.example/shell.txt#", "template_url")).toBe(0.85);
     expect(s("https://pastebin.example/raw/AbCdEf12#", "page")).toBe(0.85);
