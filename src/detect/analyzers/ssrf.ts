@@ -550,14 +550,22 @@ function decodedTwice(host: string, decoded: string): boolean {
 }
 
 /**
+ * `https://evil.example\.good.example`: a browser reads the backslash as a slash, so the host ends
+ * before it, while a validator that reads the raw text sees one host ending in the trusted name.
+ */
+const BACKSLASH_JOINED = /^\\+\.[a-z0-9_-]+(?:\.[a-z0-9_-]+)+(?=$|[/?#:\\])/i;
+
+/**
  * The spellings a validator and a browser read differently, so that the browser leaves for another
  * host than the one checked: slashes, backslashes and control characters instead of `//` (`/\host`,
- * `https:/\host`, `https:///host`, `https:host`), userinfo (`good.example@evil.example`; honest
+ * `https:/\host`, `https:///host`, `https:host`), a backslash before a dotted name that the host seems to
+ * go on with (above), userinfo (`good.example@evil.example`; honest
  * redirect targets carry none with a dot), a second URL as the authority (`//https://host`), an
  * authority parsers end in different places (above), and a host the browser folds (above).
  */
 function confusingSpelling(text: string, url: UrlParts, withFarHost: boolean): boolean {
   if (foldedHost(url.host) || url.userinfo.includes(".") || (withFarHost && farHost(text, url))) return true;
+  if (text.charCodeAt(url.end) === 92 && url.host && BACKSLASH_JOINED.test(text.slice(url.end, url.end + MAX_BARE_HOST))) return true;
   if (url.scheme === "" && WEB_SCHEMES.has(lowerAscii(url.host.replace(/:$/, ""))) && text.startsWith("//", url.end)) return true;
   const honest = url.separator === "//" || (url.scheme !== "" && url.separator === JSON_ESCAPED_SLASHES);
   // `https:///static/app.js` is a template with an empty host: the browser's "host" has no dot.

@@ -222,7 +222,8 @@ describe("ssrf analyzer: open redirects", () => {
 
   test("parser-confusing spellings are strong", () => {
     const tricks = ["/\\evil.example", "\\/\\/evil.example/", "http:/\\evil.example", "///evil.example/%2e%2e", "https:evil.example", "https:///evil.example/",
-      "https://good.example@evil.example/", "https://good.example:443@evil.example/", "//\tevil.example", "https://evil%2eexample/", "https://ｅｖｉｌ。example/"];
+      "https://good.example@evil.example/", "https://good.example:443@evil.example/", "//\tevil.example", "https://evil%2eexample/", "https://ｅｖｉｌ。example/",
+      "https://evil.example\\.good.example", "https://evil.example\\.good.example/login"];
     for (const text of tricks) {
       expect([text, rules(ssrfAnalyzer, redirect(text)), maxStrength(ssrfAnalyzer, redirect(text))]).toEqual([text, ["redirect.obfuscated-url"], 0.85]);
     }
@@ -232,7 +233,7 @@ describe("ssrf analyzer: open redirects", () => {
 
   test("spellings a browser reads as written are not confusing", () => {
     // A JSON-escaped URL, an internationalized name, a template with an empty host, userinfo without a host in it.
-    for (const text of ["https:\\/\\/www.example.com\\/x", "https://例子.测试/", "https:///static/app.js", "https://user:secret@example.com/"]) {
+    for (const text of ["https:\\/\\/www.example.com\\/x", "https://例子.测试/", "https:///static/app.js", "https://user:secret@example.com/", "https://www.example.com\\path"]) {
       expect([text, maxStrength(ssrfAnalyzer, redirect(text)) < 0.5]).toEqual([text, true]);
     }
     // `/https://...` keeps a browser on the site: only an application that strips the slash leaves.
