@@ -135,11 +135,30 @@ function javascriptFindings(text: string, out: Finding[]): void {
   if (shell) out.push(find("shell-call", 0.85, shell.index, shell.index + shell[0].length));
 }
 
+/** The operator a bracketed parameter's name ends with (`q[$regex]`, `a[b][$ne]`), as body parsers build it. */
+const NAMED_OPERATOR = /\[\$(ne|regex|gt|gte)\]$/i;
+/**
+ * Operands that make the operator match every document: a pattern of anything (`.*`, `^`, `.+`),
+ * "not equal to null", "greater than the empty string". An API's filter names a value to compare with;
+ * these name none, which is how an injected operator turns a lookup into all of it (nosqlmap's first
+ * probes). A note: `$ne` with an empty value, or `$gt` with none, sends no leaf.
+ */
+const MATCH_ALL: Record<string, RegExp> = { ne: /^(?:null|undefined)$/i, regex: /^\^?(?:\.[*+]?)?\$?$|^\[\\s\\S\][*+]$/, gt: /^(?:''|"")$/, gte: /^(?:''|"")$/ };
+
+function matchAllOperand(input: AnalyzerInput): Finding | null {
+  const op = input.kind === "value" && input.name.indexOf("[$") !== -1 ? NAMED_OPERATOR.exec(input.name) : null;
+  if (!op || !MATCH_ALL[op[1]!.toLowerCase()]!.test(input.text.trim())) return null;
+  return find("match-all", 0.85, 0, input.text.length);
+}
+
 export const nosqlAnalyzer: Analyzer = {
   name: "nosql",
   analyze(input: AnalyzerInput): Finding[] {
     const text = input.text;
-    if (typeof text !== "string" || text.length < 3 || reportsStatement(input)) return [];
+    if (typeof text !== "string" || reportsStatement(input)) return [];
+    const matchAll = matchAllOperand(input);
+    if (matchAll) return [matchAll];
+    if (text.length < 3) return [];
     const out: Finding[] = [];
     const dollar = text.indexOf("$") >= 0;
     if (input.kind === "key") {

@@ -43,6 +43,17 @@ describe("nosql analyzer", () => {
     expect(maxStrength(nosqlAnalyzer, leaf('{"age":{"$gt":0},"password":{"$ne":1}}'))).toBe(0.85);
   });
 
+  test("an operator built from a parameter's name with an operand that matches every document", () => {
+    const named = (name: string, text: string) => maxStrength(nosqlAnalyzer, leaf(text, { name, path: `body.${name}`, location: "body" }));
+    for (const [name, text] of <[string, string][]>[["q[$regex]", ".*"], ["user[$regex]", "^"], ["a[b][$regex]", ".+"], ["category[$ne]", "null"], ["title[$gt]", "''"]]) {
+      expect([name, text, named(name, text)]).toEqual([name, text, 0.85]);
+    }
+    // A filter that names what it compares with: an API's own syntax.
+    for (const [name, text] of <[string, string][]>[["filters[title][$regex]", "^The"], ["filters[status][$ne]", "draft"], ["price[$gt]", "100"], ["q", ".*"]]) {
+      expect([name, text, named(name, text)]).toEqual([name, text, 0]);
+    }
+  });
+
   test("a trace's statement field reports a query the database ran", () => {
     const text = 'db.orders.find({"status":"open","$where":"this.a > 1"})';
     expect(nosqlAnalyzer.analyze(leaf(text, { name: "db.statement", path: "body.json.attributes[0].value.stringValue" }))).toEqual([]);
