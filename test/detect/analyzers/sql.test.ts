@@ -191,6 +191,13 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     expect(ruleStrength("'+SLEEP(5)+'", "sql.time")).toBeGreaterThanOrEqual(0.8);
   });
 
+  test("a delay named in a sentence is a mention; after a condition's word, a clause's or what the value closed, it is the probe", () => {
+    for (const v of ["Having issues with sleep(5) in my Arduino sketch", "how to use sleep(5) in python", "why does pg_sleep(2) block the table"]) expect([v, ruleStrength(v, "sql.time")]).toEqual([v, 0.5]);
+    for (const v of ["1 and sleep(5)", "1 order by sleep(5) desc", "select sleep(5) from dual", "1) or sleep(5) limit 1", "admin' xor sleep(5) or 'z", "1 rlike sleep(5)"]) {
+      expect([v, ruleStrength(v, "sql.time") >= 0.9]).toEqual([v, true]);
+    }
+  });
+
   test("a subquery in a sentence's parenthesis (an error message quoting its query) is weak; where a value stands it is not", () => {
     for (const v of ["Error: pq: canceling statement due to statement timeout (SELECT * FROM orders WHERE id = 5)", "the query (SELECT * FROM orders WHERE id = 5)"]) expect([v, ruleStrength(v, "sql.subquery")]).toEqual([v, 0.5]);
     for (const v of ["id = (SELECT * FROM orders WHERE id = 5)", "(SELECT password FROM users LIMIT 1)", "1 EXISTS (SELECT 1 FROM x)", "1 > ANY (SELECT 1 FROM x)", "foo(SELECT x FROM y)", "1 DIV (SELECT COUNT(*) FROM users)", "hex/**/(SELECT/**/password/**/FROM/**/users)", "x = ANY (ARRAY (SELECT id FROM t))", "concat (SELECT 1 FROM x)"]) {

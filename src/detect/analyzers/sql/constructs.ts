@@ -187,6 +187,24 @@ function waitfor(t: SqlTokens, i: number, report: Report): void {
   report("time", literal ? 0.95 : 0.7, t.start(i), t.end(literal ? k : j));
 }
 
+/** Words before a call that make it a clause's: `ORDER BY sleep(5)`, `SELECT sleep(5)`, `THEN pg_sleep(5)`. */
+const CLAUSE_WORDS = new Set(["by", "select", "then", "else", "when", "where", "having", "do", "return", "call", "exec", "execute", "union", "all", "distinct", "values", "set"]);
+
+/**
+ * A delay named in a sentence: a word before it that joins no condition and starts no clause, and a
+ * word after it (`issues with sleep(5) in my sketch`, `how to use sleep(5) in python`). An injected
+ * delay follows what the value closed, a condition's `AND`, or a clause.
+ */
+function mentionedInProse(t: SqlTokens, i: number, end: number): boolean {
+  const before = previous(t, i);
+  const after = sig(t, end);
+  if (before < 0 || t.kind(before) !== K.WORD || after >= t.count || t.kind(after) !== K.WORD || isLogic(t, after)) return false;
+  return (flagsAt(t, before) & (W.LOGIC | W.NOT)) === 0 && !CLAUSE_WORDS.has(wordText(t.aux(before)));
+}
+
+/** A delay named in prose counts for no more than this. */
+const MENTIONED_DELAY = 0.5;
+
 /** SLEEP(5), BENCHMARK(n, expr), PG_SLEEP(5), DBMS_PIPE.RECEIVE_MESSAGE(..), RANDOMBLOB(n). */
 function delay(t: SqlTokens, i: number, quoted: boolean, report: Report): void {
   const end = callEnd(t, i);
@@ -219,7 +237,7 @@ function delay(t: SqlTokens, i: number, quoted: boolean, report: Report): void {
       strength = !oneArg ? 0 : qualified ? 0.95 : inSql ? 0.9 : 0.7;
       break;
   }
-  if (strength > 0) report("time", strength, t.start(i), t.end(end - 1));
+  if (strength > 0) report("time", mentionedInProse(t, i, end) ? Math.min(strength, MENTIONED_DELAY) : strength, t.start(i), t.end(end - 1));
 }
 
 /** EXTRACTVALUE, UPDATEXML, UTL_INADDR.GET_HOST_ADDRESS, CONVERT(INT, ...): errors that carry data out. */
