@@ -60,8 +60,11 @@ function groupAt(text: string, i: number): { kind: "operator" | "common" | "attr
 
 /** Cheap check, one pass: a group closed and another opened, a wildcard closing one, or an operator group. */
 const LDAP_HINT = /\)\s*[&|!]?\s*\(|\*\)|\([&|]\s*\(/;
-/** A wildcard term (`*`, `admin*`, after blanks) closed by `)`, and what may follow: the end, a NUL, another group or term. */
-const WILDCARD_CLOSE = /(?<=^[ \t]{0,16}|[()])[\w.@-]{0,64}\*\)+(?=$|[\0(*&|])/g;
+/**
+ * A wildcard term (`*`, `admin*`, after blanks, or a route's segment: `/users/admin*)`) closed by `)`,
+ * and what may follow: the end, a NUL, another group or term.
+ */
+const WILDCARD_CLOSE = /(?<=^[ \t]{0,16}|[()/])[\w.@-]{0,64}\*\)+(?=$|[\0(*&|])/g;
 
 /**
  * A wildcard term whose `)` closes a group the value never opened (`*)`, `admin*)`, `(*)*)`): the value

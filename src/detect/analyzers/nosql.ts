@@ -119,7 +119,7 @@ function valueOperatorFindings(input: AnalyzerInput, out: Finding[]): void {
  * Sticky, from the value's first character that is not a space: a leading `\s*` here would share a run
  * of spaces with the one before the separator, and a value of spaces alone would take quadratic time.
  */
-const JS_BREAKOUT = /[\w.]{0,16}['"]?\s*(?:;|&&|\|\|)\s*(?:return\b|sleep\s*\(|while\s*\(|do\s*\{|this\.|emit\s*\(|[A-Za-z_$][\w$]*\s*=\s*new\s+Date\b)/y;
+const JS_BREAKOUT = /[\w.]{0,16}['"]?\s*(?:;|&&|\|\|)\s*(?:return\b|sleep\s*\(|while\s*\(|do\s*\{|this\.|emit\s*\(|(?:(?:var|let|const)\s+)?[A-Za-z_$][\w$]*\s*=\s*new\s+Date\b)/y;
 /** `|| 1==1`, `&& 'a'=='a'`: an always-true comparison in JavaScript's `==`. */
 const JS_TAUTOLOGY = /(?:\|\||&&)\s*(['"]?)(\w+)\1\s*===?\s*\1\2(?!\w)/;
 /** The mongo shell's collection and database calls. */

@@ -23,6 +23,9 @@ describe("ldap analyzer", () => {
     for (const text of ["(*)", "(a*) and (b*)", "x (see*) y", "(cn=a*)"]) expect([text, ldapAnalyzer.analyze(leaf(text))]).toEqual([text, []]);
     // Blanks before the term pad the value; they do not open a group.
     for (const text of ["\tadmin*)((|userpassword=*)   ", "  *)"]) expect([text, rules(ldapAnalyzer, leaf(text))]).toEqual([text, ["ldap.wildcard-close"]]);
+    // A route's segment starts after its slash.
+    expect(rules(ldapAnalyzer, leaf("/users/admin*)((|userpassword=*)", { kind: "path", location: "path", path: "path", name: "" }))).toEqual(["ldap.wildcard-close"]);
+    expect(ldapAnalyzer.analyze(leaf("(see /docs/*)"))).toEqual([]);
   });
 
   test("a breakout naming a directory's secret or privilege attribute (Active Directory's, POSIX accounts') is plainly aimed at LDAP", () => {

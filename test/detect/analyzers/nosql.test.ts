@@ -28,6 +28,8 @@ describe("nosql analyzer", () => {
     expect(maxStrength(nosqlAnalyzer, leaf("x', $where: 'sleep(100)"))).toBeGreaterThanOrEqual(0.9);
     expect(rules(nosqlAnalyzer, leaf("'; return true; var y='"))).toContain("nosql.js-breakout");
     expect(rules(nosqlAnalyzer, leaf("' && this.secret.match(/^a/)//"))).toContain("nosql.js-breakout");
+    // A busy-wait declared as JavaScript declares it.
+    expect(rules(nosqlAnalyzer, leaf(" \n 1;var d=new Date();do{var c=new Date();}while(c-d<5000);"))).toContain("nosql.js-breakout");
     expect(rules(nosqlAnalyzer, leaf("x' || 'b'=='b"))).toContain("nosql.js-tautology");
     const text = "1; db.accounts.find({})";
     const shell = nosqlAnalyzer.analyze(leaf(text)).find((f) => f.rule === "nosql.shell-call")!;
