@@ -12,6 +12,12 @@
  *   Protocols that carry a key in a JWS header do so elsewhere, and are nothing: a DPoP proof in its
  *   `DPoP` header, ACME's requests and OpenID4VCI's proofs in JSON bodies, client assertions in forms,
  *   STIR/SHAKEN's `Identity` header; so is a key in the claims (the token's second part).
+ * - A token whose signature was cut off (`eyJ….eyJ….`, nothing after the second dot) while its header
+ *   names an algorithm: a library that skips the check for an empty signature takes the claims as
+ *   they are. Every issued token is signed; an unsigned one says so by `alg` (above).
+ * - A token header's `kid` that is a file's path (`/dev/null`, `../../public/css/main.css`): libraries
+ *   that read the key from the file the token names sign with a file's known content (an empty one, a
+ *   public stylesheet). Issuers name keys by opaque ids, thumbprints or URLs.
  * - `X-Original-URL`, `X-Rewrite-URL` or `X-Override-URL` naming another path than the request's:
  *   frameworks that honour them (Symfony, Zend, IIS URL Rewrite) route to that path after the front end
  *   allowed the request's own. A proxy that sets one for the path it forwards sets the same path: that
@@ -47,6 +53,24 @@ const NO_ALGORITHM = /^\s*none\s*$/i;
 const TOKEN_KEY_PATH = /^(?:header\.(?:authorization|[\w-]*(?:token|auth)[\w-]*)|cookie\.[^~]*)~base64~json\.(?:jwk\.kty|jku|x5u)$/;
 const BODY_TOKEN_KEY_URL_PATH = /^(?:query|body)\.(?:.*[.~])?[\w-]*(?:token|jwt)(?:\[\d+\])?~base64~json\.(?:jku|x5u)$/i;
 const FETCHED_KEY = /^\s*https?:\/\//i;
+
+/** A token of two parts and an empty signature, as a value or after a scheme word (`Bearer`) or a name (`jwt=`). */
+const STRIPPED_SIGNATURE = /(?:^|[\s=:])eyJ[\w-]{8,}\.eyJ[\w-]{2,}\.(?=$|[\s;,&])/;
+/** Whether the token's header names an algorithm other than none (`alg: none` is the unsigned token's own rule). */
+function namesAlgorithm(token: string): boolean {
+  const part = token.slice(token.indexOf("eyJ"), token.indexOf("."));
+  try {
+    const alg = (JSON.parse(Buffer.from(part, "base64url").toString("utf8")) as { alg?: unknown }).alg;
+    return typeof alg === "string" && !NO_ALGORITHM.test(alg);
+  } catch {
+    return false;
+  }
+}
+
+/** A token header's `kid` (its first part), as decompose reads it. */
+const TOKEN_KID_PATH = /~base64~json\.kid$/;
+/** A key id that is a file's path: absolute, a Windows drive's, or climbing. */
+const KEY_FILE_PATH = /^\s*(?:\/|\\|[a-z]:[\\/])|(?:^|[\\/])\.\.(?:[\\/]|$)/i;
 
 /** Headers that make some frameworks route to another path than the request line's. */
 const PATH_OVERRIDE_HEADERS = new Set(["x-original-url", "x-rewrite-url", "x-override-url"]);
@@ -127,8 +151,13 @@ export function accessOverrides(req: Pick<HttpRequest, "path" | "clientIp">, lea
 export const authBypassAnalyzer: Analyzer = {
   name: "auth",
   analyze(input: AnalyzerInput): Finding[] {
-    // Only a token header's `alg`, `kty`, `jku` or `x5u`: every other leaf is a comparison or two.
+    // Only a token, or its header's `alg`, `kid`, `kty`, `jku` or `x5u`: every other leaf is a comparison or two.
     const name = input.name;
+    if (input.text.indexOf("eyJ") !== -1) {
+      const stripped = STRIPPED_SIGNATURE.exec(input.text);
+      if (stripped && namesAlgorithm(stripped[0])) return [find("stripped-signature", 0.85, stripped.index, stripped.index + stripped[0].length)];
+    }
+    if (name === "kid") return TOKEN_KID_PATH.test(input.path) && KEY_FILE_PATH.test(input.text) ? [find("key-id-path", 0.85, 0, input.text.length)] : [];
     if (name === "alg") {
       if (!TOKEN_ALG_PATH.test(input.path) || !NO_ALGORITHM.test(input.text)) return [];
       const start = input.text.search(/\S/);

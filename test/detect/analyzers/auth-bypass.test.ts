@@ -33,6 +33,24 @@ describe("a token with its signature switched off", () => {
     expect(authFindings(request(`POST /login HTTP/1.1\r\nHost: a\r\nContent-Type: application/json`, "203.0.113.9", json)).map(([, rule]) => rule)).toEqual(["auth.unsigned-token"]);
   });
 
+  test("a token whose signature was cut off while its header names an algorithm, wherever it travels", () => {
+    const stripped = token({ alg: "HS256", typ: "JWT" });
+    expect(authFindings(request(`GET /api/me HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer ${stripped}`))).toEqual([["header.authorization", "auth.stripped-signature", ` ${stripped}`]]);
+    expect(authFindings(request(`GET /api/me HTTP/1.1\r\nHost: a\r\nCookie: jwt=${stripped}; theme=dark`)).map(([, rule]) => rule)).toEqual(["auth.stripped-signature"]);
+    // Signed, or a dotted text that is no token.
+    expect(authFindings(request(`GET /api/me HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer ${token({ alg: "HS256" }, "c2ln")}`))).toEqual([]);
+    expect(authFindings(request(`GET /a?v=eyJhbGciOiJIUzI1NiJ9.notjson. HTTP/1.1\r\nHost: a`))).toEqual([]);
+  });
+
+  test("a token header's kid that is a file's path (an empty or public file's content signs); opaque ids and URLs are nothing", () => {
+    for (const kid of ["/dev/null", "../../public/css/main.css", "C:\\Windows\\win.ini", "keys/../../../etc/hostname"]) {
+      expect([kid, authFindings(request(`GET /api/me HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer ${token({ alg: "HS256", kid }, "c2ln")}`))]).toEqual([kid, [["header.authorization~base64~json.kid", "auth.key-id-path", kid]]]);
+    }
+    for (const kid of ["2024-05-key1", "a8f9c1e2d3", "https://issuer.example/keys/1", "rsa/2024"]) {
+      expect([kid, authFindings(request(`GET /api/me HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer ${token({ alg: "RS256", kid }, "c2ln")}`))]).toEqual([kid, []]);
+    }
+  });
+
   test("a signed token, and an `alg` that is no token's header, are nothing", () => {
     for (const alg of ["HS256", "RS256", "EdDSA", "none-such"]) {
       expect(authFindings(request(`GET /api/me HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer ${token({ alg, typ: "JWT" }, "c2ln")}`))).toEqual([]);
