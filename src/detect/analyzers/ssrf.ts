@@ -69,6 +69,12 @@ const INTERNAL_SUFFIXES = [".internal", ".cluster.local", ".svc"];
  * that resolves it once, and the request goes to the second address.
  */
 const ADDRESS_NAME_SERVICES = [".nip.io", ".sslip.io", ".xip.io", ".rbndr.us", ".1u.ms", ".rebind.network", ".traefik.me"];
+/**
+ * Of those, the ones that exist to rebind (their answers alternate): a name under one that spells an
+ * inward address is odd, as a folded notation is. The wildcard ones (`nip.io`) also name developers'
+ * own machines.
+ */
+const REBINDING_SERVICES = [".rbndr.us", ".1u.ms", ".rebind.network"];
 /** An address spelt in a name: four decimal parts joined by dots or dashes, or eight hex digits as one label part. */
 const SPELT_ADDRESS = /(?:^|[.-])(?:(\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-](\d{1,3})|([0-9a-f]{8}))(?=[.-]|$)/g;
 const MAX_DNS_NAME = 253;
@@ -139,17 +145,22 @@ function nameTarget(name: string): Target {
   return service ? speltTarget(name, service) : "public";
 }
 
+function nameVerdict(name: string): HostVerdict {
+  const target = nameTarget(name);
+  return { target, odd: target !== "public" && REBINDING_SERVICES.some((s) => name.endsWith(s)) };
+}
+
 /** Where a host (as written in a URL, without userinfo or port) points, as a server's URL parser reads it. */
 export function judgeHost(host: string): HostVerdict | null {
   if (!host || /[@\s/\\?#]/.test(host) || (host.includes(":") && !host.startsWith("["))) return null;
   const lower = lowerAscii(host.endsWith(".") ? host.slice(0, -1) : host);
   if (lower.startsWith("[")) return ipv6Verdict(lower.slice(1, lower.endsWith("]") ? -1 : undefined));
   // The common case: a name whose last label is letters (`www.example.com`) is no address in any notation.
-  if (PLAIN_NAME.test(lower)) return { target: nameTarget(lower), odd: false };
+  if (PLAIN_NAME.test(lower)) return nameVerdict(lower);
   const plain = parseIp(lower);
   if (plain?.family === 4) return { target: addressTarget(ipaddr.IPv4.parse(lower)), odd: false };
   const numeric = NUMERIC_HOST.test(lower);
-  if (!numeric && DNS_NAME.test(lower)) return { target: nameTarget(lower), odd: false };
+  if (!numeric && DNS_NAME.test(lower)) return nameVerdict(lower);
   // Anything else goes through WHATWG host parsing, as the server's URL library would: it folds dotless,
   // octal and hex IPv4, IDNA (full-width and enclosed characters) and percent-escapes.
   let parsed: string;
@@ -315,12 +326,14 @@ const SERVICE_PORTS = new Set([21, 22, 23, 25, 110, 111, 135, 139, 143, 389, 445
 /**
  * The endpoints of those HTTP APIs that hand out secrets or control, named as a path after an
  * internal host (`http://127.0.0.1:8080/actuator/env`, `http://10.96.0.1/api/v1/namespaces/x/secrets`,
- * the kubelet's `/pods`, Docker's `/containers/json`, Consul's `/v1/kv/`, Apache's `/server-status`,
- * RabbitMQ's and ngrok's `/api/overview`, `/api/tunnels`): a data source's URL names the service, an
- * SSRF names what it wants from it.
+ * the kubelet's `/pods`, Docker's `/containers/json` and `/images/json`, Consul's and Vault's `/v1/kv/`,
+ * `/v1/sys/`, etcd's `/v2/keys`, Apache's `/server-status`, RabbitMQ's and ngrok's `/api/overview`,
+ * `/api/tunnels`, CouchDB's `/_all_dbs`, Solr's, MinIO's and Nacos' admin APIs, Jenkins'
+ * `/script`, a router's `/cgi-bin/luci`): a data source's URL names the service, an SSRF names what it
+ * wants from it.
  */
 const ADMIN_API_PATH =
-  /^\/(?:actuator\/(?:env|heapdump|jolokia|gateway|shutdown|mappings|configprops|threaddump)|api\/v1\/(?:namespaces|pods|secrets|nodes)|(?:running)?pods\b|(?:v\d\.\d+\/)?containers\/json|v1\/(?:kv|agent|catalog)\b|server-(?:status|info)\b|api\/(?:overview|tunnels)\b|jolokia\b|manager\/html|_cat\/|_nodes\b|_cluster\/)/i;
+  /^\/(?:actuator\/(?:env|heapdump|jolokia|gateway|shutdown|mappings|configprops|threaddump)|api\/v1\/(?:namespaces|pods|secrets|nodes)|(?:running)?pods\b|(?:v\d\.\d+\/)?(?:containers|images)\/json|v1\/(?:kv|agent|catalog|sys|secret)\b|v[23]\/(?:keys|kv)\b|server-(?:status|info)\b|api\/(?:overview|tunnels)\b|jolokia\b|manager\/html|_cat\/|_nodes\b|_cluster\/|_all_dbs\b|solr\/admin\b|minio\/admin\b|nacos\/v1\/auth\b|script(?:Text)?\b|cgi-bin\/luci\b)/i;
 const EMBEDDED_WORTH_JUDGING = /^[\d[]|metadata|instance-data|[^\x00-\x7f]/i;
 
 /**

@@ -28,6 +28,9 @@ describe("ssrf analyzer: where a URL points", () => {
       ["08080808.01010101.rbndr.us", "public"], ["www.example.com.nip.io", "public"], ["deadbeef.nip.io", "public"], ["7f000001.example.com", "public"],
     ];
     for (const [host, target] of spelt) expect([host, judgeHost(host)?.target]).toEqual([host, target]);
+    // A rebinding service exists to alternate its answers: an inward name under one is odd; a wildcard service names developers' machines.
+    for (const host of ["7f000001.c0a80001.rbndr.us", "make-1.2.3.4-rebind-169.254.169.254-rr.1u.ms"]) expect([host, judgeHost(host)?.odd]).toEqual([host, true]);
+    for (const host of ["magic-127-0-0-1.nip.io", "08080808.01010101.rbndr.us"]) expect([host, judgeHost(host)?.odd]).toEqual([host, false]);
     // No WHATWG address, but parsers that wrap 32 bits read one: odd however it resolves.
     expect(judgeHost("7147006462")?.odd).toBe(true);
   });
@@ -69,7 +72,9 @@ describe("ssrf analyzer: where a URL points", () => {
   });
 
   test("an internal host with the path of an admin API that hands out secrets or control is an internal service", () => {
-    for (const v of ["http://127.0.0.1:8080/actuator/env", "https://10.96.0.1/api/v1/namespaces/default/secrets", "http://127.0.0.1:10250/pods", "http://172.17.0.1:2375/v1.41/containers/json", "http://10.0.0.1:8500/v1/kv/?recurse", "http://localhost.localdomain/server-status", "http://localhost:15672/api/overview"]) {
+    for (const v of ["http://127.0.0.1:8080/actuator/env", "https://10.96.0.1/api/v1/namespaces/default/secrets", "http://127.0.0.1:10250/pods", "http://172.17.0.1:2375/v1.41/containers/json", "http://10.0.0.1:8500/v1/kv/?recurse", "http://localhost.localdomain/server-status", "http://localhost:15672/api/overview",
+      "http://127.0.0.1:2379/v2/keys/?recursive=true", "http://localhost:8983/solr/admin/cores", "http://127.0.0.1:9000/minio/admin/v3/info", "http://172.17.0.1:4243/images/json",
+      "http://10.0.0.4:8200/v1/sys/mounts", "http://couch.svc:5984/_all_dbs", "http://192.168.1.1/cgi-bin/luci"]) {
       expect([v, rules(ssrfAnalyzer, leaf(v))]).toEqual([v, expect.arrayContaining(["ssrf.internal-service"])]);
     }
     for (const v of ["http://10.0.0.5:9200", "http://127.0.0.1:3000/api/users", "https://api.example.com/api/v1/pods"]) expect([v, rules(ssrfAnalyzer, leaf(v)).includes("ssrf.internal-service")]).toEqual([v, false]);
