@@ -16,6 +16,11 @@
  *   the work, and one directive repeated on a field (`@include(if:true)` ten times): queries written
  *   to exhaust the server, not to read data; so are fragments that spread themselves (a cycle) or
  *   multiply one another past a hundred thousand fields.
+ * - one field asked for FIELD_REPEATS times in one selection set, as itself (`me { id id id ... }`) or
+ *   under aliases (`q0: search(...) q1: search(...) ...`): one answer multiplied for its cost, which
+ *   a client that reads the answer never writes (its aliases fetch different things, a few dozen at most);
+ * - a mutation sent in a URL's query string: GraphQL over HTTP runs none from a GET, and no client
+ *   sends one so; a link or an image that makes a browser send one is cross-site request forgery.
  * All are the reconnaissance and automation of an attack tool, the scanner class.
  */
 import { Kind, type DocumentNode, type FieldNode, type SelectionSetNode } from "graphql";
@@ -100,14 +105,45 @@ const CYCLE_REPEATS = 8;
 const CONNECTION_FIELDS = new Set(["edges", "node", "nodes", "children", "parent", "parents", "replies", "comments", "childitems", "ancestors", "descendants", "subcategories", "items"]);
 /** One directive this often on one field. */
 const DIRECTIVE_REPEATS = 5;
+/** One field this often in one selection set, as itself or under aliases. */
+const FIELD_REPEATS = 50;
+
+/**
+ * Whether some name occurs FIELD_REPEATS times in the text: a field repeated so in one selection set
+ * needs it. One pass, counting each word, ended as soon as one gets there.
+ */
+function mayRepeatField(s: string): boolean {
+  if (s.length < FIELD_REPEATS * 2) return false;
+  const counts = new Map<string, number>();
+  for (const m of s.matchAll(WORD)) {
+    const n = (counts.get(m[0]) ?? 0) + 1;
+    if (n >= FIELD_REPEATS) return true;
+    counts.set(m[0], n);
+  }
+  return false;
+}
+const WORD = /[_A-Za-z]\w*/g;
+
+/** Whether a selection set asks for one field FIELD_REPEATS times (aliased or not). */
+function repeatsField(set: SelectionSetNode): boolean {
+  const counts = new Map<string, number>();
+  for (const sel of set.selections) {
+    if (sel.kind !== Kind.FIELD) continue;
+    const n = (counts.get(sel.name.value) ?? 0) + 1;
+    if (n >= FIELD_REPEATS) return true;
+    counts.set(sel.name.value, n);
+  }
+  return false;
+}
 
 /**
  * Whether fields repeat their ancestors' names CYCLE_REPEATS - 1 times on one path (one field nested
  * in itself eight times, `friends{friends{...}}`, or two taking turns, `posts{author{posts{...}}}`), or
  * one carries a directive DIRECTIVE_REPEATS times. `repeats`: how often the path so far repeated a name.
  */
-function exhausting(set: SelectionSetNode | undefined, path: Map<string, number>, depth = 0, repeats = 0): "cycle" | "directives" | null {
+function exhausting(set: SelectionSetNode | undefined, path: Map<string, number>, depth = 0, repeats = 0): "cycle" | "directives" | "fields" | null {
   if (!set || depth > MAX_SELECTION_DEPTH) return null;
+  if (repeatsField(set)) return "fields";
   for (const sel of set.selections) {
     const directives = new Map<string, number>();
     for (const d of sel.directives ?? []) directives.set(d.name.value, (directives.get(d.name.value) ?? 0) + 1);
@@ -260,6 +296,8 @@ export function operationBatch(leaves: readonly Leaf[]): { at: number; finding: 
   return [{ at: first, finding: finding("scanner", "graphql.operation-batch", 0.85, 0, leaves[first]!.text.length) }];
 }
 
+const COST_RULES = { cycle: "graphql.cyclic-query", directives: "graphql.directive-overload", fields: "graphql.field-overload" } as const;
+
 export const graphqlAnalyzer: Analyzer = {
   name: "graphql",
   analyze(input: AnalyzerInput): Finding[] {
@@ -270,10 +308,11 @@ export const graphqlAnalyzer: Analyzer = {
     const secret = mutation === -1 ? NAMES_SECRET.exec(s) : null;
     const batchFrom = mutation !== -1 ? mutation : secret ? secret.index : -1;
     const batch = batchFrom !== -1 && mayBatch(s, batchFrom);
-    const costly = mayExhaust(s);
+    const costly = mayExhaust(s) || mayRepeatField(s);
+    const inUrl = input.location === "query" && mutation !== -1;
     // Only a document that defines fragments and spreads them can loop or multiply through them.
     const spreadsFragments = s.indexOf("fragment") !== -1 && s.indexOf("...") !== -1;
-    if (!introspection && !batch && !costly && !spreadsFragments) return [];
+    if (!introspection && !batch && !costly && !spreadsFragments && !inUrl) return [];
     const doc = parseGraphql(s);
     if (!doc) return [];
     const out: Finding[] = [];
@@ -283,7 +322,10 @@ export const graphqlAnalyzer: Analyzer = {
     // The whole operation from its keyword (a query's shorthand has none: the document) is the evidence.
     if (batch && largest(batchedFieldCounts(doc)) >= BATCH_ALIASES) out.push(finding("scanner", "graphql.alias-batch", 0.85, Math.max(0, mutation), s.length));
     const cost = costly ? doc.definitions.map((d) => (d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION ? exhausting(d.selectionSet, new Map()) : null)).find((c) => c) : null;
-    if (cost) out.push(finding("scanner", cost === "cycle" ? "graphql.cyclic-query" : "graphql.directive-overload", 0.85, 0, s.length));
+    if (cost) out.push(finding("scanner", COST_RULES[cost], 0.85, 0, s.length));
+    if (inUrl && doc.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === "mutation")) {
+      out.push(finding("scanner", "graphql.mutation-in-url", 0.85, mutation, s.length));
+    }
     const bomb = spreadsFragments ? fragmentBomb(doc) : null;
     if (bomb) out.push(finding("scanner", bomb === "cycle" ? "graphql.fragment-cycle" : "graphql.fragment-expansion", 0.85, 0, s.length));
     return out;

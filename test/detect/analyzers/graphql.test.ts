@@ -62,6 +62,24 @@ describe("GraphQL analyzer", () => {
     expect(doc(`{ ${["a", "b", "c", "d", "e", "f", "g", "h", "i"].map((p) => `${p} { price { amount } }`).join(" ")} }`)).toBe(0);
   });
 
+  test("one field fifty times in one selection set, as itself or under aliases, multiplies one answer for its cost", () => {
+    expect(doc(`query { me { ${Array(60).fill("id").join(" ")} } }`)).toBe(0.85);
+    expect(doc(`query { ${Array.from({ length: 55 }, (_, i) => `q${i}: search(term: "a", first: 100) { id title }`).join(" ")} }`)).toBe(0.85);
+    expect(strongest(graphqlAnalyzer, `{ me { ${Array(60).fill("id").join(" ")} } }`, { kind: "graphql" })!.rule).toBe("graphql.field-overload");
+    // A page's products by alias, and a big app query whose fields repeat across its selection sets.
+    expect(doc(`query { ${Array.from({ length: 30 }, (_, i) => `p${i}: product(id: ${i}) { id name }`).join(" ")} }`)).toBe(0);
+    expect(doc(`query { ${Array.from({ length: 60 }, (_, i) => `f${i} { id name }`).join(" ")} }`)).toBe(0);
+  });
+
+  test("a mutation in a URL's query string, which no client sends and no server runs from a GET; a query there is ordinary", () => {
+    const inUrl = (text: string) => strength(graphqlAnalyzer, text, { kind: "graphql", location: "query", path: "query.query", name: "query" });
+    expect(inUrl("mutation { deleteAccount(confirm: true) { ok } }")).toBe(0.85);
+    expect(inUrl('mutation ChangeEmail { changeEmail(email: "a@b.example") { ok } }')).toBe(0.85);
+    expect(inUrl("query { me { id } }")).toBe(0);
+    expect(inUrl("{ search(term: \"mutation testing\") { id } }")).toBe(0);
+    expect(doc("mutation { deleteAccount(confirm: true) { ok } }")).toBe(0);
+  });
+
   test("fragments that spread themselves, directly or through others, or multiply one another, are written to exhaust a server", () => {
     const rule = (text: string) => strongest(graphqlAnalyzer, text, { kind: "graphql" })?.rule ?? null;
     expect(rule("query { me { ...A } } fragment A on User { friends { ...B } } fragment B on User { name ...A }")).toBe("graphql.fragment-cycle");
@@ -71,7 +89,8 @@ describe("GraphQL analyzer", () => {
     // A chain deeper than the walk goes, defined from its top, and one fragment spread under many aliases of an operation.
     expect(rule(["{ ...F0 }", ...Array.from({ length: 70 }, (_, i) => `fragment F${i} on Q { ...F${i + 1} }`), "fragment F70 on Q { a }"].join(" "))).toBe("graphql.fragment-expansion");
     const wide = `fragment B on Q { ${Array.from({ length: 700 }, (_, i) => `f${i}`).join(" ")} } query { ${Array.from({ length: 200 }, (_, i) => `a${i}: x { ...B }`).join(" ")} }`;
-    expect(rule(wide)).toBe("graphql.fragment-expansion");
+    // (Two hundred aliases of one field are an overload of their own too.)
+    expect(graphqlAnalyzer.analyze({ text: wide, kind: "graphql", location: "body", path: "body.json.query", name: "query" }).map((f) => f.rule)).toEqual(expect.arrayContaining(["graphql.fragment-expansion", "graphql.field-overload"]));
     // What clients send: fragments reused across a query, nested, spread more than once, and inline ones.
     const apollo = "query Feed { feed { ...Post author { ...User } comments { ...Comment } } } fragment User on User { id name avatar } fragment Post on Post { id title author { ...User } } fragment Comment on Comment { id body author { ...User } }";
     expect(doc(apollo)).toBe(0);
