@@ -111,12 +111,24 @@ const DN_COMPONENTS = /^[^,=()\s]{1,64}\\?,[ \t]*(?:(?:ou|dc|cn|o|uid|l|st|c)[ \
 /** Fields that hold a login name, where a distinguished name is built from the value. */
 const ACCOUNT_FIELD = /user|login|account|uid|principal|bind|member|owner|^dn$|^cn$|^name$/i;
 
+/** A distinguished name's attribute types, as its first component names one (`CN=`, `uid=`). */
+const RDN_TYPE = /^(?:cn|ou|dc|o|uid|l|st|c|street|dnqualifier)$/i;
+
+/**
+ * A whole distinguished name (`CN=svc,OU=Service Accounts,DC=corp`) read as a query string of one
+ * parameter (the decompose stage's `~url-in-value.query.CN` reading): the "name" and the components
+ * after it are the DN an LDAP settings form holds, not a value extended.
+ */
+function readingOfDn(input: AnalyzerInput): boolean {
+  return input.path.includes("~url-in-value.query.") && RDN_TYPE.test(input.name);
+}
+
 /** The findings that need no `)(`: a group closed then cut off, a distinguished name extended. */
 function withoutGroups(input: AnalyzerInput): Finding[] {
   const text = input.text;
   const cut = text.indexOf("\0") > 0 ? CLOSED_THEN_CUT.exec(text) : null;
   if (cut) return [find("closed-then-cut", 0.85, 0, cut[0].length)];
-  if (text.indexOf("=") > 0 && DN_COMPONENTS.test(text)) {
+  if (text.indexOf("=") > 0 && DN_COMPONENTS.test(text) && !readingOfDn(input)) {
     // The evidence: the components after the name (from its `,`, or the `\` that escapes it).
     const comma = text.indexOf(",");
     return [find("dn-injection", ACCOUNT_FIELD.test(input.name) ? 0.85 : 0.5, text[comma - 1] === "\\" ? comma - 1 : comma, text.length)];
@@ -124,40 +136,68 @@ function withoutGroups(input: AnalyzerInput): Finding[] {
   return metacharacterProbe(text);
 }
 
+/**
+ * A filter written whole, its parentheses balanced from the first to the last (`(&(objectClass=user)(memberOf=cn=Staff,...))`):
+ * what a directory's settings form holds, not a value that breaks out of the filter it lands in. It
+ * still reads secrets when it tests a secret's attribute (`(&(uid=*)(userPassword=*))`, an API that
+ * takes a filter asked for every password).
+ */
+function wholeFilter(text: string): boolean {
+  const t = text.trim();
+  if (t.length < 3 || t[0] !== "(" || t[t.length - 1] !== ")") return false;
+  let depth = 0;
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] === "(") depth++;
+    else if (t[i] === ")" && --depth === 0 && i !== t.length - 1) return false;
+  }
+  return depth === 0;
+}
+const SECRET_ASSERTION = /\(\s*(?:userpassword|unicodepwd|ms-mcs-admpwd|sambantpassword|sambalmpassword|sshpublickey)\s*[~<>]?=/i;
+/** What a whole filter without a secret's attribute counts for. */
+const WHOLE_FILTER = 0.5;
+
 export const ldapAnalyzer: Analyzer = {
   name: "ldap",
   analyze(input: AnalyzerInput): Finding[] {
     const text = input.text;
     if (typeof text !== "string") return [];
     if (!LDAP_HINT.test(text)) return withoutGroups(input);
-    const out: Finding[] = [];
-    // `)(`: the value closes a group and opens the next (spaces are legal between filter components);
-    // `)&(`, `)|(`, `)!(`: it closes one and wraps the rest of the filter in an operator.
-    for (let i = text.indexOf(")"); i >= 0 && out.length < 4; i = text.indexOf(")", i + 1)) {
-      let j = i + 1;
-      while (text[j] === ")" || isBlank(text[j])) j++;
-      if (text[j] === "&" || text[j] === "|" || text[j] === "!") {
-        const open = pastBlanks(text, j + 1);
-        if (text[open] === "(") j = open;
-      }
-      const group = text[j] === "(" ? groupAt(text, pastBlanks(text, j + 1)) : null;
-      if (group) out.push(find("filter-breakout", BREAKOUT_STRENGTH[group.kind], i, group.end));
-      i = j - 1; // the run of `)` and spaces is read once
-    }
-    if (out.length) return out;
-    // A wildcard that closes the group (`*)`, `admin*)`, `*))` then a NUL that cuts the rest of the filter off).
-    const wildcard = unopenedWildcardClose(text);
-    if (wildcard) return [find("wildcard-close", text.includes("\0") ? 0.85 : 0.7, wildcard[0], wildcard[1])];
-    // A filter of its own: an operator group holding an assertion, `(|(mail=*))`, `(&(objectClass=*)`.
-    for (let i = text.indexOf("("); i >= 0; i = text.indexOf("(", i + 1)) {
-      const c = text[i + 1];
-      if ((c !== "&" && c !== "|") || text[i + 2] !== "(") continue;
-      const group = groupAt(text, i + 3);
-      if (group && group.kind !== "attribute") return [find("filter", 0.8, i, group.end)];
-    }
-    return withoutGroups(input);
+    const found = groupFindings(input);
+    if (!found.length || !wholeFilter(text) || SECRET_ASSERTION.test(text)) return found;
+    return found.map((f) => ({ ...f, strength: Math.min(f.strength, WHOLE_FILTER) }));
   },
 };
+
+/** The findings of a value with groups: a breakout, a wildcard that closes one, a filter of its own. */
+function groupFindings(input: AnalyzerInput): Finding[] {
+  const text = input.text;
+  const out: Finding[] = [];
+  // `)(`: the value closes a group and opens the next (spaces are legal between filter components);
+  // `)&(`, `)|(`, `)!(`: it closes one and wraps the rest of the filter in an operator.
+  for (let i = text.indexOf(")"); i >= 0 && out.length < 4; i = text.indexOf(")", i + 1)) {
+    let j = i + 1;
+    while (text[j] === ")" || isBlank(text[j])) j++;
+    if (text[j] === "&" || text[j] === "|" || text[j] === "!") {
+      const open = pastBlanks(text, j + 1);
+      if (text[open] === "(") j = open;
+    }
+    const group = text[j] === "(" ? groupAt(text, pastBlanks(text, j + 1)) : null;
+    if (group) out.push(find("filter-breakout", BREAKOUT_STRENGTH[group.kind], i, group.end));
+    i = j - 1; // the run of `)` and spaces is read once
+  }
+  if (out.length) return out;
+  // A wildcard that closes the group (`*)`, `admin*)`, `*))` then a NUL that cuts the rest of the filter off).
+  const wildcard = unopenedWildcardClose(text);
+  if (wildcard) return [find("wildcard-close", text.includes("\0") ? 0.85 : 0.7, wildcard[0], wildcard[1])];
+  // A filter of its own: an operator group holding an assertion, `(|(mail=*))`, `(&(objectClass=*)`.
+  for (let i = text.indexOf("("); i >= 0; i = text.indexOf("(", i + 1)) {
+    const c = text[i + 1];
+    if ((c !== "&" && c !== "|") || text[i + 2] !== "(") continue;
+    const group = groupAt(text, i + 3);
+    if (group && group.kind !== "attribute") return [find("filter", 0.8, i, group.end)];
+  }
+  return withoutGroups(input);
+}
 
 function metacharacterProbe(text: string): Finding[] {
   if (text.length > 16 || !METACHARACTER_PROBE.test(text)) return [];

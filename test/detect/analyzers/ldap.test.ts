@@ -49,6 +49,19 @@ describe("ldap analyzer", () => {
     expect(maxStrength(ldapAnalyzer, leaf("jdoe,ou=admins", { name: "q" }))).toBe(0.5);
     // A name with a comma, a whole distinguished name (an LDAP tool's field), a list item with a NUL after it.
     for (const v of ["Smith, John", "John Smith, CEO", "Doe,Jane", "uid=admin,ou=system", "1) first\0"]) expect([v, ldapAnalyzer.analyze(leaf(v, { name: "user" }))]).toEqual([v, []]);
+    // A whole DN read as a query string of one parameter (`CN=svc,OU=...` in a settings form) is that DN; a
+    // query string's own account field is still read.
+    const reading = (name: string, text: string) => ldapAnalyzer.analyze(leaf(text, { name, path: `body.json.bindDn~url-in-value.query.${name}` })).map((f) => f.rule);
+    expect(reading("CN", "svc-moat,OU=Service Accounts,DC=corp,DC=example,DC=com")).toEqual([]);
+    expect(reading("uid", "svc,ou=services,dc=example,dc=com")).toEqual([]);
+    expect(reading("username", "jdoe,ou=admins,dc=example")).toEqual(["ldap.dn-injection"]);
+  });
+
+  test("a filter written whole (a directory's settings) is weak, unless it tests a secret's attribute", () => {
+    for (const v of ["(&(objectClass=user)(memberOf=CN=Staff,OU=Groups,DC=corp,DC=example,DC=com))", "(|(mail=*))", " (&(uid=*)(cn=a*)) "]) expect([v, maxStrength(ldapAnalyzer, leaf(v))]).toEqual([v, 0.5]);
+    for (const v of ["(&(uid=*)(userPassword=*))", "(|(unicodePwd=*)(cn=x))"]) expect([v, maxStrength(ldapAnalyzer, leaf(v)) >= 0.85]).toEqual([v, true]);
+    // Not whole: closed before the end, or a wildcard first.
+    for (const v of ["(cn=a)(uid=*)", "*(|(mail=*))", "x)(uid=*)(|(cn=*"]) expect([v, maxStrength(ldapAnalyzer, leaf(v)) >= 0.8]).toEqual([v, true]);
   });
 
   test("the filter metacharacters on their own are a weak probe", () => {
