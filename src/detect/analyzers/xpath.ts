@@ -32,12 +32,14 @@ const NODE_FUNCTION = /(^|[^\w.$])(?:name|local-name|text|node|position|last|com
  */
 const AXIS = /\b(?:(?:ancestor|ancestor-or-self|descendant|descendant-or-self|following|following-sibling|preceding|preceding-sibling|child|attribute)::(?:\*|node\s*\(\s*\)|text\s*\(\s*\)|[A-Za-z_])|(?:parent|self)::(?:\*|node\s*\(\s*\)|text\s*\(\s*\)))/gi;
 /** Not after a host or a path (`example.com//a[1]` is a URL). */
-const PREDICATE = /(?:^|[^\w.:/%-])\/\/(?:\*|[A-Za-z_][\w.-]*)\[\s*(?:@|position\s*\(|last\s*\(|text\s*\(|contains\s*\(|\d+\s*\]|[A-Za-z_][\w.-]*\s*!?=)/g;
+const PREDICATE = /(?:^|[^\w.:/%-])\/\/(?:\*|[A-Za-z_][\w.-]*)\[\s*(?:@|position\s*\(|last\s*\(|text\s*\(|contains\s*\(|\d+\s*\]|[A-Za-z_][\w.-]*(?:\/(?:[A-Za-z_][\w.-]*|text\s*\(\s*\)))*\s*!?=)/g;
+/** The same from the document's root (`/*[1]/*[2]`, `/users[@id]`): counted only after a breakout, as paths from the root are what selectors write too. */
+const ROOT_PREDICATE = /(?:^|[^\w.:/%\])'"-])\/(?:\*|[A-Za-z_][\w.-]*)\[\s*(?:@|position\s*\(|last\s*\(|\d+\s*\])/g;
 /**
  * `'] | //user/*`, `')] | //*`: a quoted string, the calls and the predicate it sat in closed, then a
- * second path joined by the union.
+ * second path joined by the union; or a string closed and a descendant path joined to it (`'|//password|'`).
  */
-const UNION_BREAKOUT = /['"][\s)]*\]\s*\|\s*\/\/?@?(?:\*|[A-Za-z_][\w.-]*)/;
+const UNION_BREAKOUT = /['"][\s)]*\]\s*\|\s*\/\/?@?(?:\*|[A-Za-z_][\w.-]*)|['"]\s*\|\s*\/\/@?(?:\*|[A-Za-z_][\w.-]*)/;
 /**
  * `')]/../*[contains(.,'`, `"]//*`: a quoted string and the predicate it sat in closed, then the path
  * going on from the selected node (its parent, every child, an attribute, a step with a predicate of
@@ -76,7 +78,7 @@ const FETCH_FUNCTION = /\b(?:doc|doc-available|unparsed-text(?:-available|-lines
 const COMMENT_BREAKOUT = /['"][\s)\]]*\(:[^\r\n]{0,200}?:\)\s*(?:or\b|and\b|\|)\s*(?:\(:[^\r\n]{0,200}?:\)\s*)?['"\d(@/]/i;
 
 /** Cheap check, one pass: something each construct below needs. */
-const XPATH_HINT = new RegExp(`${FETCH_FUNCTION.source}|${/\(:|\[[^\][]{0,200}?\bor\s|['"][\s)]*\]\s*[/[]|\(\s*(?:\)|name\s*\(|[/.@*]|child::|parent::|self::|descendant::|ancestor::)|::|\/\/[\w*][\w.-]*\[|\]\s*\|/.source}`);
+const XPATH_HINT = new RegExp(`${FETCH_FUNCTION.source}|${/\(:|\[[^\][]{0,200}?\bor\s|['"][\s)]*\]\s*[/[]|\(\s*(?:\)|name\s*\(|[/.@*]|child::|parent::|self::|descendant::|ancestor::)|::|\/\/[\w*][\w.-]*\[|\]\s*\||['"]\s*\|\s*\//.source}`);
 /**
  * Just before a construct: a quoted string (and any predicate or call it sat in) closed, then `or`,
  * `and` or `|`; or the union `|` alone, which joins a second path to the query.
@@ -158,6 +160,11 @@ export const xpathAnalyzer: Analyzer = {
     if (commented) out.push(find("comment-breakout", 0.85, commented.index, commented.index + commented[0].length));
     const tautology = PREDICATE_TAUTOLOGY.exec(text);
     if (tautology) out.push(find("predicate-tautology", 0.85, tautology.index, tautology.index + tautology[0].length));
+    const root = text.indexOf("/") === -1 ? null : firstMatch(ROOT_PREDICATE, text);
+    if (root) {
+      const start = root.index + root[0].indexOf("/");
+      if (breakoutBefore(text, start, unopened)) out.push(find("root-predicate", 0.85, start, root.index + root[0].length));
+    }
     const predicate = firstMatch(PREDICATE, text);
     if (predicate) {
       const start = predicate.index + predicate[0].indexOf("//");

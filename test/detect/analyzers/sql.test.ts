@@ -191,6 +191,11 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     expect(ruleStrength("'+SLEEP(5)+'", "sql.time")).toBeGreaterThanOrEqual(0.8);
   });
 
+  test("a value that starts with the quote closes an empty literal: compared with an empty one, `''=''` is true", () => {
+    expect(ruleStrength("'=''or'", "sql.tautology")).toBe(0.85);
+    for (const v of ["''=''", "x'=''or'", "O'Reilly", "Its '' = '' empty"]) expect([v, ruleStrength(v, "sql.tautology") >= 0.85]).toEqual([v, false]);
+  });
+
   test("a delay named in a sentence is a mention; after a condition's word, a clause's or what the value closed, it is the probe", () => {
     for (const v of ["Having issues with sleep(5) in my Arduino sketch", "how to use sleep(5) in python", "why does pg_sleep(2) block the table"]) expect([v, ruleStrength(v, "sql.time")]).toEqual([v, 0.5]);
     for (const v of ["1 and sleep(5)", "1 order by sleep(5) desc", "select sleep(5) from dual", "1) or sleep(5) limit 1", "admin' xor sleep(5) or 'z", "1 rlike sleep(5)"]) {

@@ -20,7 +20,8 @@ describe("xpath analyzer", () => {
   });
 
   test("a descendant predicate or an axis after a breakout (closed quote, then or/and/union) is strong", () => {
-    for (const text of ["')] | //user[@name='admin", "'] | //*[1]", "x\" or //*[position()=1]", "a | //user[@role]", "' and following-sibling::password", "' and //user[username='admin']/password/text()='secret' or 'a'='"]) {
+    for (const text of ["')] | //user[@name='admin", "'] | //*[1]", "x\" or //*[position()=1]", "a | //user[@role]", "' and following-sibling::password", "' and //user[username='admin']/password/text()='secret' or 'a'='",
+      "' or //user[username/text()='admin' and starts-with(password/text(),'p')] or '", "' or /*[1]/*[2]/text()='x' or '", "'|//password|'", "\"|//*|\""]) {
       expect([text, maxStrength(xpathAnalyzer, leaf(text))]).toEqual([text, 0.85]);
     }
   });
@@ -79,7 +80,7 @@ describe("xpath analyzer", () => {
   });
 
   test("selectors that analytics and scraping APIs send are weak without a breakout", () => {
-    const selectors = ['//*[@id="nav"]/li[position()=2]/a', "//div[contains(@class,'price')]", "//a[text()='Next']", "string(//title)", "//table/tr/td[1]/following-sibling::td", "count(*)", "//book[author='Tolkien']/title"];
+    const selectors = ['//*[@id="nav"]/li[position()=2]/a', "//div[contains(@class,'price')]", "//a[text()='Next']", "string(//title)", "//table/tr/td[1]/following-sibling::td", "count(*)", "//book[author='Tolkien']/title", "/html/body/div[1]/p[2]", "//book[author/name='Tolkien']"];
     for (const text of selectors) expect([text, maxStrength(xpathAnalyzer, leaf(text)) < 0.5]).toEqual([text, true]);
     // A function over the document's root is what blind extraction walks, not a selector.
     expect(maxStrength(xpathAnalyzer, leaf("count(/*)"))).toBe(0.75);

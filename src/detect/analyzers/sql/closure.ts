@@ -266,8 +266,19 @@ function hasCall(t: SqlTokens, from: number, end: number): boolean {
   return false;
 }
 
+/**
+ * `'=''or'`: the value starts with the quote, so the literal it closed is empty, and it is compared
+ * with an empty literal: `''=''`, true for every row (MySQL then compares that with the column's
+ * comparison, `name=''=''`, true again). A login form's classic bypass, with no `1=1` to see.
+ */
+function emptyCompared(t: SqlTokens, c: Closure, at: number): boolean {
+  const right = sig(t, at + 1);
+  return c.kind === "quote" && t.kind(0) === K.STR && t.end(0) === 1 && isOp(t, at, EQUALITY) && t.kind(right) === K.STR && t.end(right) - t.start(right) === 2;
+}
+
 /** `x'='x`: the closed literal itself is the left side of a comparison. */
 function comparisonRule(t: SqlTokens, c: Closure, at: number, report: Report): void {
+  if (emptyCompared(t, c, at)) report("tautology", 0.85, c.from, t.end(sig(t, at + 1)));
   const right = expression(t, at + 1);
   if (right < 0) return;
   const after = sig(t, right);
