@@ -375,7 +375,7 @@ const PATTERNS: Pattern[] = [
   { re: /\$GLOBALS\s*\[/g, rule: "code.php-superglobal", strength: 0.75, needs: "", words: ["$GLOBALS"] },
   // `{${phpinfo()}}`, `${@print(...)}`: PHP runs the call to find the variable's name.
   { re: /\{\$\{\s*@?[a-z_]\w*\s*\(|\$\{\s*@[a-z_]\w*\s*\(/gi, rule: "code.php-interpolation", strength: 0.85, needs: "(", words: ["${"] },
-  { re: /require\s*\(\s*['"`](?:node:)?child_process['"`]\s*\)/g, rule: "code.node-child-process", strength: 0.95, needs: "(", words: ["child_process"] },
+  { re: /(?:require|import)\s*\(\s*['"`](?:node:)?child_process['"`]\s*\)/g, rule: "code.node-child-process", strength: 0.95, needs: "(", words: ["child_process"] },
   { re: /child_process['"`]?\s*\)?\s*\.\s*(?:exec|execSync|spawn|spawnSync|execFile|fork)\s*\(/g, rule: "code.node-child-process", strength: 0.95, needs: ".(", words: ["child_process"] },
   { re: /\bprocess\s*(?:\.\s*|\[\s*['"`])(?:mainModule|binding\s*\(|dlopen\s*\()/g, rule: "code.node-process", strength: 0.9, needs: "", words: ["process"], fold: true },
   // `process.env`, `process['env']`: a template or a sandbox asked for the server's secrets.
@@ -431,8 +431,11 @@ const POLLUTING_IN_VALUE =
 /**
  * A leaf's path through a polluting key (`query.__proto__.admin`, `body.json.a.__proto__.b`), or a key
  * leaf that is one (`body.json.constructor.prototype`: the key `prototype` alone is no pollution).
+ * Python's class pollution walks the same way from an object to its class, its constructor and the
+ * module's globals (`{"__class__": {"__init__": {"__globals__": {...}}}}`, merged by a recursive
+ * `setattr`); a `__class__` key alone is a serializer's type tag.
  */
-const POLLUTING_PATH = /(?:^|[.[])(?:__proto__|constructor[.[\]'"]{1,3}prototype)(?:$|[.[\]])/;
+const POLLUTING_PATH = /(?:^|[.[])(?:__proto__|constructor[.[\]'"]{1,3}prototype|__class__[.[\]'"]{1,3}__(?:init|base|bases|mro|dict)__|__globals__)(?:$|[.[\]])/;
 
 /**
  * PHP functions that run commands or code, or reach files and sockets, named by no word of prose: a
@@ -498,7 +501,10 @@ const GROOVY_EXECUTE = /(?:(?<![\w$\])]\s*\[\s*)["'][^"'\n]{1,256}["']|(?<![\w$\
  * - Node's `process` told to end or change the server (`process.kill(process.pid)`, `process.exit()`),
  *   and its module system reached by quoted keys, as a sandbox escape spells it to pass a filter of
  *   names (`global['pro'+'cess']['mainModule']`, `x['require']('child_process')`);
- * - Ruby's `send` of a method named by its symbol (`send(:system, 'id')`, `method(:exec)`);
+ * - Ruby's `send` of a method named by its symbol (`send(:system, 'id')`, `method(:exec)`), its
+ *   `instance_eval` of a string, and Ruby's and Perl's `open` of a pipe (`open('|id')`);
+ * - PHP's callback functions handed a command runner by name (`array_map('system', ['id'])`);
+ * - Python's builtins reached through their module (`__builtins__.__dict__['__import__']`);
  * - the COM objects ASP and JScript start a command or reach files with (`CreateObject("WScript.Shell")`),
  *   ASP's one-line web shell that runs what a request sends (`<%eval request("pass")%>`), and .NET's
  *   `Process.Start` of a shell;
@@ -512,6 +518,10 @@ const PAYLOAD_CALLS: { gate: string; re: RegExp; rule: string; strength: number 
   { gate: "require", re: /\[\s*['"`]require['"`]\s*\]\s*\(\s*['"`](?:node:)?(?:child_process|fs|vm|net)['"`]/, rule: "code.node-child-process", strength: 0.95 },
   { gate: ":", re: /\b(?:__send__|public_send|send|method|instance_exec|instance_eval|class_eval)\s*\(?\s*:(?:system|exec|spawn|eval|syscall|popen|open|`)/, rule: "code.ruby-send", strength: 0.9 },
   { gate: "bject", re: /\b(?:CreateObject|ActiveXObject)\s*\(\s*["'](?:WScript\.Shell|Shell\.Application|WScript\.Network|Scripting\.FileSystemObject|ADODB\.Stream)["']/i, rule: "code.com-object", strength: 0.9 },
+  { gate: "open", re: /\bopen\s*\(?\s*(?:[A-Za-z_]\w*\s*,\s*)?['"]\s*\|\s*[\w./]/, rule: "code.pipe-open", strength: 0.9 },
+  { gate: "_eval", re: /\b(?:instance|class|module)_eval\s*\(?\s*["'%]/, rule: "code.ruby-eval", strength: 0.85 },
+  { gate: "(", re: /\b(?:array_map|array_filter|array_walk(?:_recursive)?|call_user_func(?:_array)?|u[ak]?sort|register_shutdown_function|iterator_apply)\s*\(\s*['"](?:system|exec|passthru|shell_exec|assert|popen|proc_open|pcntl_exec|create_function)['"]/i, rule: "code.php-callback", strength: 0.9 },
+  { gate: "__builtins__", re: /\b__builtins__\s*(?:\.|\[)/, rule: "code.python-builtins", strength: 0.85 },
   { gate: "equest", re: /\b(?:eval|execute|executeglobal)\s*\(?\s*request\s*(?:\.\s*(?:form|querystring|item)\s*)?[("]/i, rule: "code.asp-eval", strength: 0.9 },
   { gate: "Start", re: /\bProcess\s*\.\s*Start\s*\(\s*(?:new\s+ProcessStartInfo\s*\(\s*)?@?["'](?:cmd|powershell|pwsh|\/bin\/(?:ba)?sh|bash|sh)(?:\.exe)?["']/i, rule: "code.dotnet-process", strength: 0.9 },
   { gate: ";", re: /\bwhile\s*\(\s*(?:true|1|!0|!!1)\s*\)\s*(?:\{\s*\}|;)|\bfor\s*\(\s*;\s*;\s*\)\s*(?:\{\s*\}|;)/, rule: "code.empty-endless-loop", strength: 0.85 },
@@ -561,7 +571,7 @@ export const codeAnalyzer: Analyzer = {
     if (s.length >= 14 && MAY_HOLD_DIRECTIVE.test(s)) firstMatch(HANDLER_DIRECTIVE, s, "code.handler-directive", 0.7, out);
     if (input.location === "query") firstMatch(PHP_CGI_ARGUMENT, s, "code.php-cgi-argument", 0.9, out);
     if (input.kind === "value" && s.indexOf("\\") !== -1) firstMatch(PHP_CLASS_ROUTE, s, "code.php-class-route", 0.85, out);
-    if (input.location !== "header" && input.path.indexOf("proto") !== -1 && POLLUTING_PATH.test(input.path)) {
+    if (input.location !== "header" && (input.path.indexOf("proto") !== -1 || input.path.indexOf("__") !== -1) && POLLUTING_PATH.test(input.path)) {
       out.push(finding("code-injection", "code.prototype-pollution", 0.9, 0, s.length));
     }
     if (input.kind === "value" && s.length <= LONGEST_DISPATCHED + 2 && DISPATCHED_FUNCTIONS.has(s.trim().toLowerCase())) {

@@ -212,6 +212,9 @@ describe("code analyzer", () => {
     const under = (path: string) => strength(codeAnalyzer, "1", { path, name: path.slice(path.lastIndexOf(".") + 1) });
     for (const p of ["query.__proto__.admin", "query.__proto__[jquery]", "body.json.title.__proto__.where.name", "query.constructor[prototype][x]"]) expect(under(p)).toBe(0.9);
     for (const p of ["query.proto", "query.prototype", "body.json.constructor.name", "query.my__proto__field"]) expect(under(p)).toBe(0);
+    // Python's class pollution: from an object to its class's constructor and the module's globals; a type tag alone is none.
+    for (const p of ["body.json.__class__.__init__.__globals__.app.config.SECRET_KEY", "body.json.x.__globals__.y"]) expect(under(p)).toBe(0.9);
+    for (const p of ["body.json.__class__", "body.json.__init__.x", "body.json.__typename"]) expect(under(p)).toBe(0);
     // A key leaf that is the polluting key itself (`{"constructor": {"prototype": {...}}}`).
     expect(strength(codeAnalyzer, "prototype", { kind: "key", path: "body.json.constructor.prototype", name: "prototype" })).toBe(0.9);
     expect(strength(codeAnalyzer, "prototype", { kind: "key", path: "body.json.product.prototype", name: "prototype" })).toBe(0);
@@ -269,11 +272,16 @@ describe("code analyzer", () => {
       ["send(:system,'id')", 0.9], ["Kernel.public_send :exec, 'id'", 0.9], ["method(:system).call('id')", 0.9],
       ['Response.Write(CreateObject("WScript.Shell").Exec("cmd /c whoami").StdOut.ReadAll())', 0.9], ["new ActiveXObject('Scripting.FileSystemObject')", 0.9],
       ["price*1;while(true){}", 0.85], ["x;for(;;);", 0.85], ["1;while (1) ;", 0.85],
+      ["open('|id').read", 0.9], ['open(FH, "|/bin/sh -c id")', 0.9], ["instance_eval(\"sys'.'tem('whoami')\")", 0.85],
+      ["array_map('system',array('id'));", 0.9], ["call_user_func('passthru', 'id')", 0.9], ["__builtins__.__dict__['__imp'+'ort__']('os')", 0.85],
+      ["import('child_process').then(m=>m.execSync('id'))", 0.95],
       ['<%eval request("pass")%>', 0.9], ['<% Execute(Request.Form("c")) %>', 0.9], ['System.Diagnostics.Process.Start("cmd.exe", "/c " + c)', 0.9],
     ];
     for (const [v, want] of cases) expect([v, s(v)]).toEqual([v, want]);
     // Code that does something, and prose: no payload.
-    for (const v of ["while (true) { poll(); }", "for (;;) { step(); }", "md5(password) is weak", "the process exits when done", "send(:email_confirmation)", "Use CreateObject to make a Word document", "process.exitCode = 1", "Process.Start(url) opens the browser", "we evaluate requests (eval) daily"]) {
+    // A callback that is no command runner stays the call it is (PHP_CALLS' own strength).
+    expect(s("array_map('trim', $a)")).toBe(0.75);
+    for (const v of ["while (true) { poll(); }", "for (;;) { step(); }", "md5(password) is weak", "the process exits when done", "send(:email_confirmation)", "Use CreateObject to make a Word document", "process.exitCode = 1", "Process.Start(url) opens the browser", "we evaluate requests (eval) daily", "please open | close the door", "window.open('|')", "import('./chart.js')"]) {
       expect([v, s(v)]).toEqual([v, 0]);
     }
   });
