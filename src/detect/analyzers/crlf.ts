@@ -271,6 +271,13 @@ const MAX_LINE_INDENT = 8;
 
 const strongest = (a: Finding | null, b: Finding | null) => (!a || (b && b.strength > a.strength) ? b : a);
 
+/**
+ * Body fields whose value an application writes into a header line, not a text: a mail's recipients,
+ * sender and subject (a contact form), a file's name (`Content-Disposition`), a header's value named
+ * so. A break there breaks the header as in a parameter, not a letter's line.
+ */
+const HEADER_BOUND_FIELD = /^(?:e-?mail(?:_?address)?|subject|from|to|cc|bcc|reply[-_]?to|sender|file_?name|header_?value)$/i;
+
 /** What an escaped break must inject to count: a header or a second message, not any `Name:` line. */
 const ESCAPED_RULES = new Set(["crlf.header-injection", "crlf.mail-header-injection", "crlf.response-splitting", "crlf.request-splitting"]);
 /**
@@ -326,7 +333,7 @@ export const crlfAnalyzer: Analyzer = {
     // So is a multipart body the decompose stage could not split (it starts with its boundary).
     // A URL's scheme (`http://site\r\nX: y`) is no header name, in a parameter or header. A body's
     // field that starts with a URL and goes on in lines is a bug report or a pasted trace.
-    const inBody = input.location === "body";
+    const inBody = input.location === "body" && !HEADER_BOUND_FIELD.test(input.name);
     if ((headerAt(text, 0) && (inBody || !URL_START.test(text))) || text.startsWith("--")) return early;
     let best: Finding | null = strongest(early[0] ?? null, mayEscape ? escapedBreaks(text, backslash, inBody) : null);
     if (first < 0) return best ? [best] : [];

@@ -104,6 +104,15 @@ describe("crlf analyzer", () => {
     expect(crlfAnalyzer.analyze(leaf("a\n                    Set-Cookie: x=1")).map((f) => f.rule)).not.toContain("crlf.header-injection");
   });
 
+  test("a body field written into a header line (a mail's subject or recipient, a file's name) breaks that header as a parameter would", () => {
+    const field = (name: string, text: string) => maxStrength(crlfAnalyzer, leaf(text, { location: "body", path: `body.json.${name}`, name }));
+    expect(field("subject", "Monthly report\r\nX-Mailer: pwn\r\nContent-Type: text/html")).toBe(0.9);
+    expect(field("headerValue", "report.pdf\r\nContent-Disposition: attachment; filename=evil.html")).toBe(0.9);
+    expect(field("fileName", "a.pdf\r\nContent-Type: text/html")).toBe(0.9);
+    // A message's own lines stay a letter's.
+    expect(field("message", "Monthly report\r\nX-Mailer: pwn\r\nContent-Type: text/html")).toBe(0.6);
+  });
+
   test("a request header that reroutes a forwarded request or forges its client, outside a body", () => {
     for (const v of ["home\r\nX-Forwarded-Host: evil.example", "en\r\nHost: internal.example", "x\nX-Forwarded-For: 127.0.0.1", "a\r\nX-Original-URL: /admin"]) {
       expect([v, rules(crlfAnalyzer, leaf(v)), maxStrength(crlfAnalyzer, leaf(v))]).toEqual([v, ["crlf.header-injection"], 0.85]);
