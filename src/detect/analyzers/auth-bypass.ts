@@ -6,8 +6,9 @@
  *   stage decodes a token's parts wherever it travels (a cookie, a parameter, a body, a header), so the
  *   header's `alg` is a leaf of its own, under a base64 reading.
  * - A token sent as the bearer's credential (the `Authorization` header, a header named for a token,
- *   a cookie) whose header brings the key to check it with: a key of its own (`jwk`, CVE-2018-0114)
- *   or a URL to fetch one from (`jku`, `x5u`). A library that trusts it verifies the attacker's
+ *   a cookie) whose header brings the key to check it with: a key of its own (`jwk`, CVE-2018-0114, or
+ *   a certificate chain, `x5c`, which a library that builds no path to a trusted root takes as is) or a
+ *   URL to fetch one from (`jku`, `x5u`). A library that trusts it verifies the attacker's
  *   signature with the attacker's key. Issuers name the keys of the tokens they hand out by `kid`.
  *   Protocols that carry a key in a JWS header do so elsewhere, and are nothing: a DPoP proof in its
  *   `DPoP` header, ACME's requests and OpenID4VCI's proofs in JSON bodies, client assertions in forms,
@@ -15,6 +16,7 @@
  * - A token whose signature was cut off (`eyJ….eyJ….`, nothing after the second dot) while its header
  *   names an algorithm: a library that skips the check for an empty signature takes the claims as
  *   they are. Every issued token is signed; an unsigned one says so by `alg` (above).
+ * - An ECDSA-signed token whose signature's numbers are zero (CVE-2022-21449, below).
  * - A token header's `kid` that is a file's path (`/dev/null`, `../../public/css/main.css`): libraries
  *   that read the key from the file the token names sign with a file's known content (an empty one, a
  *   public stylesheet). Issuers name keys by opaque ids, thumbprints or URLs.
@@ -50,7 +52,7 @@ const NO_ALGORITHM = /^\s*none\s*$/i;
  * carried along in a body is how proofs of possession work (OpenID4VCI's `proof.jwt`, DPoP), and a
  * client assertion names its own key set by design: neither is this.
  */
-const TOKEN_KEY_PATH = /^(?:header\.(?:authorization|[\w-]*(?:token|auth)[\w-]*)|cookie\.[^~]*)~base64~json\.(?:jwk\.kty|jku|x5u)$/;
+const TOKEN_KEY_PATH = /^(?:header\.(?:authorization|[\w-]*(?:token|auth)[\w-]*)|cookie\.[^~]*)~base64~json\.(?:jwk\.kty|jku|x5u|x5c\[0\])$/;
 const BODY_TOKEN_KEY_URL_PATH = /^(?:query|body)\.(?:.*[.~])?[\w-]*(?:token|jwt)(?:\[\d+\])?~base64~json\.(?:jku|x5u)$/i;
 const FETCHED_KEY = /^\s*https?:\/\//i;
 
@@ -65,6 +67,32 @@ function namesAlgorithm(token: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A signed token: its header (group 1) and its signature (group 2). */
+const SIGNED_TOKEN = /(?:^|[\s=:])(eyJ[\w-]{8,})\.eyJ[\w-]{2,}\.([\w-]{8,200})(?=$|[\s;,&])/;
+
+/**
+ * An ECDSA signature whose two numbers are zero (`MAYCAQACAQA`, DER of r = s = 0, or as many zero bytes as
+ * the curve's raw signature has): Java 15 to 18 verified it for any message and any key (CVE-2022-21449,
+ * "psychic signatures"). No signer makes one.
+ */
+function zeroSignature(header: string, signature: string): boolean {
+  let alg: unknown;
+  try {
+    alg = (JSON.parse(Buffer.from(header, "base64url").toString("utf8")) as { alg?: unknown }).alg;
+  } catch {
+    return false;
+  }
+  if (typeof alg !== "string" || !/^ES\d{3}K?$/.test(alg)) return false;
+  const b = Buffer.from(signature, "base64url");
+  if (b.length >= 8 && b[0] === 0x30 && b[2] === 0x02) {
+    const r = b.subarray(4, 4 + b[3]!);
+    const at = 4 + b[3]!;
+    const s = b[at] === 0x02 ? b.subarray(at + 2, at + 2 + b[at + 1]!) : null;
+    return s !== null && r.every((x) => x === 0) && s.every((x) => x === 0);
+  }
+  return b.length >= 32 && b.every((x) => x === 0);
 }
 
 /** A token header's `kid` (its first part), as decompose reads it. */
@@ -156,6 +184,8 @@ export const authBypassAnalyzer: Analyzer = {
     if (input.text.indexOf("eyJ") !== -1) {
       const stripped = STRIPPED_SIGNATURE.exec(input.text);
       if (stripped && namesAlgorithm(stripped[0])) return [find("stripped-signature", 0.85, stripped.index, stripped.index + stripped[0].length)];
+      const signed = SIGNED_TOKEN.exec(input.text);
+      if (signed && zeroSignature(signed[1]!, signed[2]!)) return [find("zero-signature", 0.9, signed.index, signed.index + signed[0].length)];
     }
     if (name === "kid") return TOKEN_KID_PATH.test(input.path) && KEY_FILE_PATH.test(input.text) ? [find("key-id-path", 0.85, 0, input.text.length)] : [];
     if (name === "alg") {
@@ -163,8 +193,9 @@ export const authBypassAnalyzer: Analyzer = {
       const start = input.text.search(/\S/);
       return [find("unsigned-token", 0.9, start, start + 4)];
     }
-    if (name !== "kty" && name !== "jku" && name !== "x5u") return [];
-    if (!(TOKEN_KEY_PATH.test(input.path) || BODY_TOKEN_KEY_URL_PATH.test(input.path)) || (name !== "kty" && !FETCHED_KEY.test(input.text))) return [];
+    if (name !== "kty" && name !== "jku" && name !== "x5u" && name !== "x5c") return [];
+    const fetched = name === "jku" || name === "x5u";
+    if (!(TOKEN_KEY_PATH.test(input.path) || BODY_TOKEN_KEY_URL_PATH.test(input.path)) || (fetched && !FETCHED_KEY.test(input.text))) return [];
     return [find("token-brings-key", 0.85, 0, input.text.length)];
   },
 };

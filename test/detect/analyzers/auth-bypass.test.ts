@@ -74,6 +74,17 @@ describe("a token that brings the key to check it with", () => {
     expect(authFindings(bearer({ alg: "RS256", jwk: { kty: "RSA", e: "AQAB", n: "u1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0_IzW7yWR7QkrmBL7jTKEn5u-qKhbwKfBstIs-bMY2Zkp18gnTxKLxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW_VDL5AaWTg0nLVkjRo9z-40RQzuVaE8AkAFmxZzow3x-VJYKdjykkJ0iT9wCS0DRTXu269V264Vf_3jvredZiKRkgwlL9xNAwxXFg0x_XFw005UWVRIkdgcKWTjpBP2dPwVZ4WWC-9aGVd-Gyn1o0CLelf4rEjGoXbAAEgAqeGUxrcIlbjXfbcmw" } }))).toEqual([["header.authorization~base64~json.jwk.kty", "auth.token-brings-key", "RSA"]]);
     expect(authFindings(bearer({ alg: "RS256", typ: "JWT", jku: "https://attacker.example/jwks.json" }))).toEqual([["header.authorization~base64~json.jku", "auth.token-brings-key", "https://attacker.example/jwks.json"]]);
     expect(authFindings(request(`GET /api/me HTTP/1.1\r\nHost: a\r\nCookie: jwt=${token({ alg: "RS256", x5u: "http://attacker.example/cert.pem" }, "c2ln")}`)).map(([path, rule]) => [path, rule])).toEqual([["cookie.jwt~base64~json.x5u", "auth.token-brings-key"]]);
+    // A certificate chain of its own, which a library that builds no path to a trusted root takes as is.
+    expect(authFindings(bearer({ alg: "RS256", x5c: ["MIIBxTCCAWugAwIBAgIJAK", "MIIBxTCCAWugAwIBAgIJAL"] }))).toEqual([["header.authorization~base64~json.x5c[0]", "auth.token-brings-key", "MIIBxTCCAWugAwIBAgIJAK"]]);
+  });
+
+  test("an ECDSA-signed token whose signature's numbers are zero (psychic signatures), as DER or raw; a real signature is nothing", () => {
+    const zeros = Buffer.alloc(64).toString("base64url");
+    for (const sig of ["MAYCAQACAQA", zeros]) {
+      expect([sig, authFindings(request(`GET /api/me HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer ${token({ alg: "ES256", typ: "JWT" }, sig)}`)).map(([, rule]) => rule)]).toEqual([sig, ["auth.zero-signature"]]);
+    }
+    expect(authFindings(request(`GET /api/me HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer ${token({ alg: "ES256" }, Buffer.from(Array.from({ length: 64 }, (_, i) => i + 1)).toString("base64url"))}`))).toEqual([]);
+    expect(authFindings(request(`GET /api/me HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer ${token({ alg: "HS256" }, zeros)}`))).toEqual([]);
   });
 
   test("a token that brings its key in a parameter or JSON member named for a token, as an API takes one in its body", () => {
