@@ -623,7 +623,7 @@ function mimicsHost(host: string, own: string): boolean {
 
 /**
  * The request-scope rule: a redirect target written to pass an allow-list that checks for the site's
- * name: a host that starts with it and goes on (mimicsHost), or, in a redirect parameter, a foreign host with the
+ * name: a host that starts with it, or with the site's own domain, and goes on (mimicsHost), or, in a redirect parameter, a foreign host with the
  * site's name in its path (`https://evil.example/app.example.org`, `https://evil.example/https://app.example.org/`).
  * A link to another site whose query carries the site's address (a sign-in service's `?return=`) is not this.
  * On the value, the URL as evidence.
@@ -631,6 +631,9 @@ function mimicsHost(host: string, own: string): boolean {
 export function ownHostMimicked(req: Pick<HttpRequest, "host">, leaves: readonly Leaf[]): { at: number; finding: Finding }[] {
   const own = hostName(req.host);
   if (!own.includes(".") || parseIp(own) !== null) return [];
+  // The site's own domain too (`shop.example.com` → `example.com`), unless that is a suffix (`co.uk`).
+  const dot = own.indexOf(".");
+  const parent = own.indexOf(".", dot + 1) !== -1 && !COUNTRY_SUFFIX.test(own.slice(dot + 1)) ? own.slice(dot + 1) : null;
   const out: { at: number; finding: Finding }[] = [];
   for (let at = 0; at < leaves.length; at++) {
     const { text, location, kind, name } = leaves[at]!;
@@ -638,10 +641,10 @@ export function ownHostMimicked(req: Pick<HttpRequest, "host">, leaves: readonly
     const url = leadingUrl(text);
     if (!url?.host) continue;
     const host = withoutPort(lowerAscii(url.host));
-    if (host === own || host.endsWith(`.${own}`)) continue;
+    if (host === own || host.endsWith(`.${own}`) || (parent !== null && (host === parent || host.endsWith(`.${parent}`)))) continue;
     // A path that names the site is a profile's or a share link's too (`github.com/org/app.example.org`): only a redirect target's counts.
     const inPath = () => redirectNameWeight(name) > 0 && lowerAscii(text.slice(url.end).split(/[?#]/, 1)[0]!).includes(own);
-    if (mimicsHost(host, own) || inPath()) out.push({ at, finding: find("open-redirect", "own-host-mimicked", 0.85, url.start, url.end) });
+    if (mimicsHost(host, own) || (parent !== null && mimicsHost(host, parent)) || inPath()) out.push({ at, finding: find("open-redirect", "own-host-mimicked", 0.85, url.start, url.end) });
   }
   return out;
 }

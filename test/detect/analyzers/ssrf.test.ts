@@ -374,6 +374,10 @@ describe("ssrf analyzer: a redirect target written to pass for the site", () => 
     // The site's name in a foreign path counts in a redirect parameter only: a profile's link may name it.
     const { leaves } = decompose(request(["GET /profile?website=https%3A%2F%2Fgithub.com%2Forg%2Fapp.example.org HTTP/1.1", "Host: app.example.org"]));
     expect(ownHostMimicked({ host: "app.example.org" }, leaves)).toEqual([]);
+    // The site's own domain mimicked (`app.example.org` serves `example.org`); its other hosts, its country domains, a suffix are not.
+    expect(prefixed("app.example.org", "https://example.org.evil.example/")).toEqual([["query.next", "redirect.own-host-mimicked", 0.85]]);
+    for (const target of ["https://www.example.org/x", "https://example.org/x", "https://example.org.au/x"]) expect([target, prefixed("app.example.org", target)]).toEqual([target, []]);
+    expect(prefixed("example.co.uk", "https://co.uk.evil.example/")).toEqual([]);
     // A host of one label (`localhost`), or an address, names no site to pass for.
     expect(prefixed("localhost", "https://localhost.evil.example/")).toEqual([]);
     expect(prefixed("192.168.1.1", "http://192.168.1.10/")).toEqual([]);
