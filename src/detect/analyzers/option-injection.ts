@@ -74,8 +74,11 @@ const TOOL_SYNTAX = /^\s*(?:ext::\s*\S|(?:caption|label|text|pango):@(?:\/|\.\.)
 const OPTION_TOOLS = new Set("git ssh scp sftp tar rsync zip unzip find sendmail exim wget curl convert magick mogrify nc ncat netcat".split(" "));
 const namesTool = (token: string) => OPTION_TOOLS.has(token.slice(token.lastIndexOf("/") + 1).toLowerCase()) || commandOf(token) !== null;
 
+/** The shell's word separator spelled out (`${IFS}`, `$IFS`, `$IFS$9`, whose `$9` is empty): blanks of the same length to the options it separates. */
+const IFS = /\$\{IFS\}|\$IFS(?:\$\d)?/g;
+
 function analyzeOptions(input: AnalyzerInput): Finding[] {
-  const text = input.text;
+  const text = input.text.indexOf("IFS") === -1 ? input.text : input.text.replace(IFS, (m) => " ".repeat(m.length));
   const exim = text.indexOf("${") !== -1 ? EXIM_RUN.exec(text) : null;
   if (exim) return [finding("cmdi", "options.exim-run", 0.9, exim.index, exim.index + exim[0].length)];
   const tool = text.indexOf(":") !== -1 || text.indexOf("%pipe%") !== -1 ? TOOL_SYNTAX.exec(text) : null;

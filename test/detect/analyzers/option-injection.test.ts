@@ -11,6 +11,8 @@ describe("option-injection analyzer: a value that is a tool's options", () => {
       "--upload-pack=touch /tmp/pwned", "--to-command=id", "-c core.sshCommand=id", "-exec sh -c id ;", "--use-compress-program=sh x.sh", " -TT=id",
       // a blank for `=`, getopt_long's abbreviations, an interpreter for -e
       "--checkpoint-action exec=sh x", "--upload-pack touch /tmp/x", "--checkpoint-act=exec=sh x", "--to-comm=id", "-e 'python -c import os'", "-e sh", "-e sh -v", "-c protocol.ext.allow=always", "--exec=id", "--exec /bin/sh -c id", "-e /bin/sh", "-e/usr/bin/bash", "x -exec id ;", "10.0.0.1 4444 -e /bin/sh", "-e cmd.exe", "-c /bin/sh", '--sh-exec "/bin/sh"',
+      // the shell's separator spelled out between the options
+      "--checkpoint=1$IFS$9--checkpoint-action=exec=sh$IFS$9shell.sh", "--checkpoint=1${IFS}--checkpoint-action=exec=sh",
     ]) {
       expect([v, strongest(optionInjectionAnalyzer, v)?.rule]).toEqual([v, "options.runs-command"]);
       expect(s(v)).toBe(0.9);
