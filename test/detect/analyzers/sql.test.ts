@@ -196,6 +196,15 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     for (const v of ["''=''", "x'=''or'", "O'Reilly", "Its '' = '' empty"]) expect([v, ruleStrength(v, "sql.tautology") >= 0.85]).toEqual([v, false]);
   });
 
+  test("MySQL's executable comments may close between a name and its call; a call SQL knows is an operand as a number is", () => {
+    expect(ruleStrength("1' /*!AND*/ /*!12345BENCHMARK*/(50000000,MD5(0x41))#", "sql.time")).toBe(0.95);
+    expect(ruleStrength("1 and /*!50000sleep*/(5)", "sql.time")).toBe(0.9);
+    expect(ruleStrength("COUNT(*) or 1=1", "sql.tautology")).toBe(0.85);
+    // A comment closed after a word with no executable comment before it is no call; code's calls are no operand.
+    expect(ruleStrength("x*/(5)", "sql.time")).toBe(0);
+    expect(ruleStrength("len(x) or y == z", "sql.tautology")).toBeLessThan(0.85);
+  });
+
   test("a delay named in a sentence is a mention; after a condition's word, a clause's or what the value closed, it is the probe", () => {
     for (const v of ["Having issues with sleep(5) in my Arduino sketch", "how to use sleep(5) in python", "why does pg_sleep(2) block the table"]) expect([v, ruleStrength(v, "sql.time")]).toEqual([v, 0.5]);
     for (const v of ["1 and sleep(5)", "1 order by sleep(5) desc", "select sleep(5) from dual", "1) or sleep(5) limit 1", "admin' xor sleep(5) or 'z", "1 rlike sleep(5)"]) {

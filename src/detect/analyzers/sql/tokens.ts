@@ -547,7 +547,9 @@ function scanWord(text: string, i: number, out: SqlTokens): number {
   const known = length > 1 && length <= LONGEST_WORD ? lookupWord(text, start, i, hash) : -1;
   // Most words are followed by a space or punctuation other than `(`: skip the space-and-comment scan then.
   const c = text.charCodeAt(i);
-  const call = c === 40 || ((isSpace(c) || c === 47) && text.charCodeAt(skipSpace(text, i)) === 40);
+  // An executable comment may close between a name and its `(` (`/*!12345BENCHMARK*/(...)`): MySQL runs the call.
+  const closesExecutable = c === 42 && text.charCodeAt(i + 1) === 47 && text.lastIndexOf("/*!", start) !== -1;
+  const call = c === 40 || ((isSpace(c) || c === 47) && text.charCodeAt(skipSpace(text, i)) === 40) || (closesExecutable && text.charCodeAt(skipSpace(text, i + 2)) === 40);
   out.push(call ? K.FUNC : K.WORD, start, i, known);
   return i;
 }
