@@ -541,7 +541,7 @@ function foldedHost(host: string): boolean {
 }
 
 /** A dotted name (after the dot or `@` that joins it): what a validator reading the raw authority takes its end for. */
-const JOINED_NAME = /^[.@]?[a-z0-9_-]+(?:\.[a-z0-9_-]+)+$/i;
+const JOINED_NAME = /^[.@]{0,4}[a-z0-9_-]+(?:\.[a-z0-9_-]+)+$/i;
 /** A page's or a file's extension, which ends a partly escaped link's path (`%2Fnews%2Findex.html`), not a host. */
 const FILE_EXTENSION = /\.(?:s?html?|php\d?|aspx?|jspx?|do|action|cgi|js|css|json|xml|txt|pdf|png|jpe?g|gif|svg|webp|ico|zip)$/i;
 
