@@ -124,17 +124,15 @@ describe("path analyzer", () => {
     for (const [v, name] of <[string, string][]>[["https://transfer.example/get/Hk3kq/sh.txt", "page"], ["http://evil.example/r57.inc", "template"], ["https://gist.example/raw/x.sh", "module"]]) {
       expect([v, name, s(v, name)]).toEqual([v, name, 0.85]);
     }
-    // A query that is only a file's name makes the URL end as an upload or include check wants.
-    expect(s("https://evil.example/?.jpg", "page")).toBe(0.85);
-    expect(s("https://evil.example/shell?x.png", "template")).toBe(0.85);
-    expect(s("https://cdn.example.com/photo?w=200&fmt=.png", "page")).toBe(0);
-    // `#` drops the appended `.php` as `?` does.
-    expect(s("http://evil.example/shell.txt#", "template_url")).toBe(0.85);
-    expect(s("https://pastebin.example/raw/AbCdEf12#", "page")).toBe(0.85);
-    // PHP's include opens a share (`//host/share/x.php`, `\\host\share\x.php`) over SMB on Windows.
-    expect(s("//198.51.100.7/share/shell.php", "lang")).toBe(0.85);
-    expect(s("\\\\198.51.100.7\\share\\shell.php", "page")).toBe(0.85);
-    expect(s("//files.example/share/shell.php", "include")).toBe(0.7);
+    const cases: [string, string, number][] = [
+      // A query that is only a file's name makes the URL end as an upload or include check wants.
+      ["https://evil.example/?.jpg", "page", 0.85], ["https://evil.example/shell?x.png", "template", 0.85], ["https://cdn.example.com/photo?w=200&fmt=.png", "page", 0],
+      // `#` drops the appended `.php` as `?` does.
+      ["http://evil.example/shell.txt#", "template_url", 0.85], ["https://pastebin.example/raw/AbCdEf12#", "page", 0.85],
+      // PHP's include opens a share (`//host/share/x.php`, `\\host\share\x.php`) over SMB on Windows.
+      ["//198.51.100.7/share/shell.php", "lang", 0.85], ["\\\\198.51.100.7\\share\\shell.php", "page", 0.85], ["//files.example/share/shell.php", "include", 0.7],
+    ];
+    for (const [v, name, want] of cases) expect([v, name, s(v, name)]).toEqual([v, name, want]);
     // A page or a link under other names, an image a page shows, a share's page with a query: no inclusion.
     for (const [v, name] of <[string, string][]>[["//cdn.example.com/x/about.php", "next"], ["//img.example.com/a.png", "page"], ["//cdn.example.com/about?", "page"], ["https://www.example.com/news#top", "page"]]) {
       expect([v, name, s(v, name)]).toEqual([v, name, 0]);
