@@ -313,10 +313,25 @@ function escapedBreaks(text: string, backslash: number, inBody: boolean): Findin
  */
 const SPLIT_ESCAPE = /%0(?:%0[ad]|[\r\n])+[ad]/i;
 
+/**
+ * A request's `Transfer-Encoding` that a server may read as chunked while another does not: anything
+ * but a list of codings ending in `chunked` as RFC 9112 spells it (`xchunked`, `chunk`, `chunked, x`,
+ * a coding with no chunked after it). The front end and the back end then frame the body differently,
+ * and what one takes for the body's end the other takes for the next request (request smuggling).
+ * Clients send `chunked`, at most after a compression.
+ */
+const CHUNKED_FRAMING = /^(?:(?:gzip|x-gzip|deflate|compress|br|zstd)[ \t]*,[ \t]*)*chunked$/i;
+
+function smugglingFraming(input: AnalyzerInput): Finding[] {
+  const value = input.text.trim();
+  return value && !CHUNKED_FRAMING.test(value) ? [find("smuggling-framing", 0.85, 0, input.text.length)] : [];
+}
+
 export const crlfAnalyzer: Analyzer = {
   name: "crlf",
   analyze(input: AnalyzerInput): Finding[] {
     if (typeof input.text !== "string") return [];
+    if (input.location === "header" && input.path === "header.transfer-encoding") return smugglingFraming(input);
     const text = input.text.length && NON_ASCII.test(input.text) ? withReadersBreaks(input.text) : input.text;
     // What counts wherever it sits: an escape split to pass a filter, Redis's framing.
     const split = text.indexOf("%0") >= 0 ? SPLIT_ESCAPE.exec(text) : null;

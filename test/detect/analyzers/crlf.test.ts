@@ -113,6 +113,12 @@ describe("crlf analyzer", () => {
     expect(field("message", "Monthly report\r\nX-Mailer: pwn\r\nContent-Type: text/html")).toBe(0.6);
   });
 
+  test("a Transfer-Encoding two servers may frame differently is request smuggling's; a coding list ending in chunked is a client's", () => {
+    const te = (text: string) => rules(crlfAnalyzer, leaf(text, { location: "header", path: "header.transfer-encoding", name: "transfer-encoding" }));
+    for (const v of ["xchunked", "chunk", "chunked, identity", "gzip", "chunked\u000bx"]) expect([v, te(v)]).toEqual([v, ["crlf.smuggling-framing"]]);
+    for (const v of ["chunked", "CHUNKED", " chunked ", "gzip, chunked", "br,chunked"]) expect([v, te(v)]).toEqual([v, []]);
+  });
+
   test("a request header that reroutes a forwarded request or forges its client, outside a body", () => {
     for (const v of ["home\r\nX-Forwarded-Host: evil.example", "en\r\nHost: internal.example", "x\nX-Forwarded-For: 127.0.0.1", "a\r\nX-Original-URL: /admin"]) {
       expect([v, rules(crlfAnalyzer, leaf(v)), maxStrength(crlfAnalyzer, leaf(v))]).toEqual([v, ["crlf.header-injection"], 0.85]);
