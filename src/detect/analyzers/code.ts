@@ -504,7 +504,8 @@ const GROOVY_EXECUTE = /(?:(?<![\w$\])]\s*\[\s*)["'][^"'\n]{1,256}["']|(?<![\w$\
  * - Ruby's `send` of a method named by its symbol (`send(:system, 'id')`, `method(:exec)`), its
  *   `instance_eval` of a string, and Ruby's and Perl's `open` of a pipe (`open('|id')`);
  * - PHP's callback functions handed a command runner by name (`array_map('system', ['id'])`);
- * - Python's builtins reached through their module (`__builtins__.__dict__['__import__']`);
+ * - Python's builtins reached through their module (`__builtins__.__dict__['__import__']`,
+ *   `globals()['__builtins__']`);
  * - the COM objects ASP and JScript start a command or reach files with (`CreateObject("WScript.Shell")`),
  *   ASP's one-line web shell that runs what a request sends (`<%eval request("pass")%>`), and .NET's
  *   `Process.Start` of a shell;
@@ -521,7 +522,7 @@ const PAYLOAD_CALLS: { gate: string; re: RegExp; rule: string; strength: number 
   { gate: "open", re: /\bopen\s*\(?\s*(?:[A-Za-z_]\w*\s*,\s*)?['"]\s*\|\s*[\w./]/, rule: "code.pipe-open", strength: 0.9 },
   { gate: "_eval", re: /\b(?:instance|class|module)_eval\s*\(?\s*["'%]/, rule: "code.ruby-eval", strength: 0.85 },
   { gate: "(", re: /\b(?:array_map|array_filter|array_walk(?:_recursive)?|call_user_func(?:_array)?|u[ak]?sort|register_shutdown_function|iterator_apply)\s*\(\s*['"](?:system|exec|passthru|shell_exec|assert|popen|proc_open|pcntl_exec|create_function)['"]/i, rule: "code.php-callback", strength: 0.9 },
-  { gate: "__builtins__", re: /\b__builtins__\s*(?:\.|\[)/, rule: "code.python-builtins", strength: 0.85 },
+  { gate: "__builtins__", re: /\b__builtins__(?:\s*[.[]|['"]\s*\])/, rule: "code.python-builtins", strength: 0.85 },
   { gate: "equest", re: /\b(?:eval|execute|executeglobal)\s*\(?\s*request\s*(?:\.\s*(?:form|querystring|item)\s*)?[("]/i, rule: "code.asp-eval", strength: 0.9 },
   { gate: "Start", re: /\bProcess\s*\.\s*Start\s*\(\s*(?:new\s+ProcessStartInfo\s*\(\s*)?@?["'](?:cmd|powershell|pwsh|\/bin\/(?:ba)?sh|bash|sh)(?:\.exe)?["']/i, rule: "code.dotnet-process", strength: 0.9 },
   { gate: ";", re: /\bwhile\s*\(\s*(?:true|1|!0|!!1)\s*\)\s*(?:\{\s*\}|;)|\bfor\s*\(\s*;\s*;\s*\)\s*(?:\{\s*\}|;)/, rule: "code.empty-endless-loop", strength: 0.85 },

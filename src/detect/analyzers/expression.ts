@@ -14,6 +14,8 @@ import { finding } from "./text.ts";
 
 /** Findings weaker than this are noise, not features. */
 const MIN_STRENGTH = 0.3;
+/** A template expression that computes, in a URL path. */
+const PATH_ARITHMETIC = 0.85;
 
 export const expressionAnalyzer: Analyzer = {
   name: "expression",
@@ -28,7 +30,10 @@ export const expressionAnalyzer: Analyzer = {
     const interpolated = interpolatorHit(s);
     if (interpolated) out.push(finding("ssti", "expression.interpolator-lookup", interpolated.strength, interpolated.start, interpolated.end));
     for (const h of expressionHits(s)) {
-      if (h.strength >= MIN_STRENGTH) out.push(finding("ssti", `expression.${h.construct}`, h.strength, h.start, h.end));
+      // A URL path's own template expression that computes (`/${(111+111)}/x.action`, Struts' S2-057
+      // probe): no route holds one; a front end's failed interpolation leaves a name (`/api/${id}`), not a sum.
+      const strength = input.kind === "path" && h.construct.endsWith("-arithmetic") ? Math.max(h.strength, PATH_ARITHMETIC) : h.strength;
+      if (strength >= MIN_STRENGTH) out.push(finding("ssti", `expression.${h.construct}`, strength, h.start, h.end));
     }
     return out;
   },

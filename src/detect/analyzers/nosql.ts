@@ -30,7 +30,7 @@ const QUERY_OPERATORS = new Set([
  */
 const STAGE_OPERATORS = new Set(["lookup", "graphlookup", "unionwith", "out", "merge"]);
 /** Field names whose comparison decides a login or a token check. */
-const CREDENTIAL_FIELD = /pass|pwd|user|login|email|token|secret|auth|session|pin$|otp|code$/i;
+const CREDENTIAL_FIELD = /pass|pwd|user|login|email|token|secret|auth|session|pin$|otp|code$|api_?key/i;
 
 function operatorAt(text: string, dollar: number): [string, number] | null {
   let j = dollar + 1;

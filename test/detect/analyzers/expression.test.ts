@@ -67,6 +67,12 @@ describe("expression analyzer: template injection", () => {
     expect(top("{{ 7 + 7 }}")).toBe(0.6);
   });
 
+  test("a template expression that computes, in a URL path, is Struts' OGNL probe; a failed interpolation's name is not", () => {
+    const path = (text: string) => expressionAnalyzer.analyze({ text, location: "path", path: "path", name: "", kind: "path" }).reduce((m, f) => Math.max(m, f.strength), 0);
+    expect(path("/${(111+111)}/actionChain1.action")).toBe(0.85);
+    expect(path("/api/${id}/items")).toBeLessThan(0.5);
+  });
+
   test("a statement that prints a constant product is the probe `{{7*7}}` is, spaces or none", () => {
     for (const v of ["{%print(7*7)%}", "{% print 7*7 %}", "{% echo 3*3 %}"]) expect([v, top(v)]).toEqual([v, 0.85]);
     expect(top("{% print total %}")).toBe(0);

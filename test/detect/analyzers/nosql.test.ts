@@ -39,6 +39,7 @@ describe("nosql analyzer", () => {
   test("operators inside a value: strong on a credential field, moderate on a field an API filters by", () => {
     expect(maxStrength(nosqlAnalyzer, leaf('{"password": {"$ne": null}}'))).toBe(0.85);
     expect(maxStrength(nosqlAnalyzer, leaf('{"$gt": ""}', { name: "user" }))).toBe(0.85);
+    expect(maxStrength(nosqlAnalyzer, leaf('{"apiKey": {"$gte": ""}}'))).toBe(0.85);
     expect(maxStrength(nosqlAnalyzer, leaf('{"score":{"$gte":1000,"$lte":3000}}', { name: "where" }))).toBe(0.6);
     expect(maxStrength(nosqlAnalyzer, leaf('{"age": {"$where": "sleep(100)"}}'))).toBe(0.9);
     // A filter's operator first hides no credential's after it.

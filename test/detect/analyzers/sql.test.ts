@@ -201,6 +201,8 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     const cases: [string, string, number][] = [
       ["1' /*!AND*/ /*!12345BENCHMARK*/(50000000,MD5(0x41))#", "sql.time", 0.95], ["1 and /*!50000sleep*/(5)", "sql.time", 0.9], ["COUNT(*) or 1=1", "sql.tautology", 0.85],
       ["x*/(5)", "sql.time", 0], ["len(x) or y == z", "sql.tautology", 0],
+      // Dynamic SQL from a hex string, stacked after the quote.
+      ["';EXEC(0x786F705F636D647368656C6C202777686F616D6927)--", "sql.stacked", 0.9],
     ];
     for (const [v, rule, want] of cases) expect([v, ruleStrength(v, rule)]).toEqual([v, want]);
   });

@@ -104,7 +104,8 @@ function execShape(t: SqlTokens, next: number): 0 | 1 | 2 {
   if (kind === K.OPEN) {
     const inner = sig(t, next + 1);
     if (inner >= t.count) return 0;
-    if (t.kind(inner) === K.VAR) return 2;
+    // `EXEC(@q)`, `EXEC(0x78705F...)`: dynamic SQL from a variable or a hex string, what hides the statement run.
+    if (t.kind(inner) === K.VAR || (t.kind(inner) === K.NUM && t.aux(inner) === 1)) return 2;
     return t.kind(inner) === K.STR && isOp(t, sig(t, inner + 1), JOINING) ? 2 : 0;
   }
   if (kind === K.STR) return 1;
