@@ -512,18 +512,20 @@ const GROOVY_EXECUTE = /(?:(?<![\w$\])]\s*\[\s*)["'][^"'\n]{1,256}["']|(?<![\w$\
  * - a loop that never ends and does nothing, the denial of service an expression evaluator is sent
  *   (`while(true){}`, `for(;;);`): code written to do something has a body.
  */
+/* Each blank run sits between characters it needs (`\s*(?:\(\s*)?`, never `\s*\(?\s*`): two runs that could
+ * share one stretch of blanks would be tried at every split of it, in quadratic time on a megabyte of them. */
 const PAYLOAD_CALLS: { gate: string; re: RegExp; rule: string; strength: number }[] = [
-  { gate: "(", re: /\b(?:print|echo|die|exit|var_dump|print_r)\s*(?:\/\*[^*]{0,40}\*\/\s*)?\(?\s*(?:\/\*[^*]{0,40}\*\/\s*)?(?:md5|sha1|crc32)\s*(?:\/\*[^*]{0,40}\*\/\s*)?\(/i, rule: "code.php-probe", strength: 0.85 },
-  { gate: "process", re: /\bprocess\s*(?:\.\s*|\[\s*['"`])(?:kill|exit|abort|reallyExit|setuid|setgid|chdir)['"`]?\s*\]?\s*\(/, rule: "code.node-process", strength: 0.85 },
+  { gate: "(", re: /\b(?:print|echo|die|exit|var_dump|print_r)\s*(?:\/\*[^*]{0,40}\*\/\s*)?(?:\(\s*)?(?:\/\*[^*]{0,40}\*\/\s*)?(?:md5|sha1|crc32)\s*(?:\/\*[^*]{0,40}\*\/\s*)?\(/i, rule: "code.php-probe", strength: 0.85 },
+  { gate: "process", re: /\bprocess\s*(?:\.\s*|\[\s*['"`])(?:kill|exit|abort|reallyExit|setuid|setgid|chdir)(?:['"`]\s*\])?\s*\(/, rule: "code.node-process", strength: 0.85 },
   { gate: "mainModule", re: /\[\s*['"`]mainModule['"`]\s*\]/, rule: "code.node-process", strength: 0.9 },
   { gate: "require", re: /\[\s*['"`]require['"`]\s*\]\s*\(\s*['"`](?:node:)?(?:child_process|fs|vm|net)['"`]/, rule: "code.node-child-process", strength: 0.95 },
-  { gate: ":", re: /\b(?:__send__|public_send|send|method|instance_exec|instance_eval|class_eval)\s*\(?\s*:(?:system|exec|spawn|eval|syscall|popen|open|`)/, rule: "code.ruby-send", strength: 0.9 },
+  { gate: ":", re: /\b(?:__send__|public_send|send|method|instance_exec|instance_eval|class_eval)\s*(?:\(\s*)?:(?:system|exec|spawn|eval|syscall|popen|open|`)/, rule: "code.ruby-send", strength: 0.9 },
   { gate: "bject", re: /\b(?:CreateObject|ActiveXObject)\s*\(\s*["'](?:WScript\.Shell|Shell\.Application|WScript\.Network|Scripting\.FileSystemObject|ADODB\.Stream)["']/i, rule: "code.com-object", strength: 0.9 },
-  { gate: "open", re: /\bopen\s*\(?\s*(?:[A-Za-z_]\w*\s*,\s*)?['"]\s*\|\s*[\w./]/, rule: "code.pipe-open", strength: 0.9 },
-  { gate: "_eval", re: /\b(?:instance|class|module)_eval\s*\(?\s*["'%]/, rule: "code.ruby-eval", strength: 0.85 },
+  { gate: "open", re: /\bopen\s*(?:\(\s*)?(?:[A-Za-z_]\w*\s*,\s*)?['"]\s*\|\s*[\w./]/, rule: "code.pipe-open", strength: 0.9 },
+  { gate: "_eval", re: /\b(?:instance|class|module)_eval\s*(?:\(\s*)?["'%]/, rule: "code.ruby-eval", strength: 0.85 },
   { gate: "(", re: /\b(?:array_map|array_filter|array_walk(?:_recursive)?|call_user_func(?:_array)?|u[ak]?sort|register_shutdown_function|iterator_apply)\s*\(\s*['"](?:system|exec|passthru|shell_exec|assert|popen|proc_open|pcntl_exec|create_function)['"]/i, rule: "code.php-callback", strength: 0.9 },
   { gate: "__builtins__", re: /\b__builtins__(?:\s*[.[]|['"]\s*\])/, rule: "code.python-builtins", strength: 0.85 },
-  { gate: "equest", re: /\b(?:eval|execute|executeglobal)\s*\(?\s*request\s*(?:\.\s*(?:form|querystring|item)\s*)?[("]/i, rule: "code.asp-eval", strength: 0.9 },
+  { gate: "equest", re: /\b(?:eval|execute|executeglobal)\s*(?:\(\s*)?request\s*(?:\.\s*(?:form|querystring|item)\s*)?[("]/i, rule: "code.asp-eval", strength: 0.9 },
   { gate: "Start", re: /\bProcess\s*\.\s*Start\s*\(\s*(?:new\s+ProcessStartInfo\s*\(\s*)?@?["'](?:cmd|powershell|pwsh|\/bin\/(?:ba)?sh|bash|sh)(?:\.exe)?["']/i, rule: "code.dotnet-process", strength: 0.9 },
   { gate: ";", re: /\bwhile\s*\(\s*(?:true|1|!0|!!1)\s*\)\s*(?:\{\s*\}|;)|\bfor\s*\(\s*;\s*;\s*\)\s*(?:\{\s*\}|;)/, rule: "code.empty-endless-loop", strength: 0.85 },
 ];

@@ -263,9 +263,15 @@ function sensitiveFile(resolved: string[]): { file: (typeof SENSITIVE_FILES)[num
   return webInf !== -1 && webInf < resolved.length - 1 && resolved.at(-1) !== "" ? { file: WEB_INF, depth: webInf } : null;
 }
 
+/** The longest bracket a glob's character may be (`[` and `]` around at most 16). */
+const MAX_BRACKET = 18;
+
 /** `[...]` in a segment, as the shell's bracket glob, against a file name: `pa[s]swd` is `passwd`. */
 function bracketGlobMatches(segment: string, name: string): boolean {
   if (segment.indexOf("[") === -1) return segment === name;
+  // Each of the name's characters is one character of the glob or a bracket of at most 18: a longer
+  // segment matches nothing, and is not rewritten into a pattern (a megabyte of it, once per file).
+  if (segment.length > name.length * MAX_BRACKET) return false;
   const re = segment.replace(/\[([^\]]{1,16})\]|[^[]/g, (m, set: string | undefined) => (set !== undefined ? `[${set.replace(/[\\\]^]/g, "\\$&")}]` : m.replace(/[.*+?^${}()|\\]/g, "\\$&")));
   try {
     return new RegExp(`^${re}$`).test(name);

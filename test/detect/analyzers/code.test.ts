@@ -303,6 +303,13 @@ describe("code analyzer", () => {
     expect(() => codeAnalyzer.analyze({ text: junk(200_000), location: "body", path: "body", name: "", kind: "text" })).not.toThrow();
   });
 
+  test("a long run of blanks after a payload call's name is read once, and the call after it still found", () => {
+    // Two blank runs around an optional `(` could share this stretch: tried at every split, it took quadratic time.
+    const blanks = " ".repeat(300_000);
+    for (const head of ["print", "process.kill", "instance_eval", "eval", "send", "open"]) expect([head, s(`${head}${blanks}x(`)]).toEqual([head, 0]);
+    expect(s(`print${blanks}(md5(1))`)).toBe(0.85);
+  });
+
   test("the cheap first checks keep every spelling: Unicode spaces, comments, any case where the regex ignores it", () => {
     expect(s("system\u00a0('id')")).toBe(0.9);
     expect(s("SYSTEM/*x*/('id')")).toBe(0.9);
