@@ -58,7 +58,25 @@ export function serveCommand(): Command {
 /** Starts the service in a role, says where it listens, and runs it until SIGINT or SIGTERM. */
 export async function runService(config: Config, role: ServiceRole): Promise<void> {
   const log = createLogger({ level: config.log.level as Level, format: config.log.format });
-  let service;
+  // Graceful shutdown: stop reading, let the batch in flight be written with its checkpoint, close.
+  // A stop that fails is an error of the command (exit 70), not a process left running. Stopping is
+  // started once: a second SIGINT or SIGTERM while it runs ends the process at once. The handlers are
+  // in place before the service starts: it listens and ingests before startService returns (the
+  // mirror's listener, the jobs come after), and a stop that came in between would end the process
+  // with the default action, without the batch in flight. A stop asked for while it starts closes it
+  // as soon as it is up.
+  let service: Awaited<ReturnType<typeof startService>> | undefined;
+  let stopping = false;
+  let settle: { resolve: () => void; reject: (e: unknown) => void } | undefined;
+  const stopped = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+  const close = () => void service!.close().then(settle!.resolve, settle!.reject);
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(128 + os.constants.signals[signal]); // as the signal itself would
+    stopping = true;
+    if (service) close();
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
   try {
     service = await startService(config, log, role);
   } catch (e) {
@@ -73,21 +91,7 @@ export async function runService(config: Config, role: ServiceRole): Promise<voi
     if ((e as NodeJS.ErrnoException).code === "EADDRINUSE") throw new CliError(`${config.server.host}:${config.server.port} is in use by another program: stop it, or set server.port or --port`, EXIT.tempFail);
     throw e;
   }
-  // Graceful shutdown: stop reading, let the batch in flight be written with its checkpoint, close.
-  // A stop that fails is an error of the command (exit 70), not a process left running. Stopping is
-  // started once: a second SIGINT or SIGTERM while it runs ends the process at once. The handlers are
-  // in place before anything else is awaited: the service already listens and ingests, and a stop
-  // that came in between would end it without the batch in flight.
-  const stopped = new Promise<void>((resolve, reject) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) process.exit(128 + os.constants.signals[signal]); // as the signal itself would
-      stopping = true;
-      void service.close().then(resolve, reject);
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  if (stopping) close();
   // For the person who started it (`npm start`): where to look, on stdout, besides the "listening" log line on
   // stderr. Nobody has to read it: a stdout that cannot be written does not stop the service.
   const mirror = service.mirrorPort === null ? "" : `; nginx's mirror copies go to http://${localUrlHost(config.mirror.host)}:${service.mirrorPort}/mirror`;
