@@ -67,9 +67,8 @@ export async function runService(config: Config, role: ServiceRole): Promise<voi
   // as soon as it is up.
   let service: Awaited<ReturnType<typeof startService>> | undefined;
   let stopping = false;
-  let settle: { resolve: () => void; reject: (e: unknown) => void } | undefined;
-  const stopped = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-  const close = () => void service!.close().then(settle!.resolve, settle!.reject);
+  const stopped = Promise.withResolvers<void>();
+  const close = () => void service!.close().then(stopped.resolve, stopped.reject);
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) process.exit(128 + os.constants.signals[signal]); // as the signal itself would
     stopping = true;
@@ -96,5 +95,5 @@ export async function runService(config: Config, role: ServiceRole): Promise<voi
   // stderr. Nobody has to read it: a stdout that cannot be written does not stop the service.
   const mirror = service.mirrorPort === null ? "" : `; nginx's mirror copies go to http://${localUrlHost(config.mirror.host)}:${service.mirrorPort}/mirror`;
   await writeText(`Moat is running: open the dashboard at http://${localUrlHost(config.server.host)}:${service.port}/${mirror} (Ctrl-C stops it)\n`).catch(() => {});
-  await stopped;
+  await stopped.promise;
 }

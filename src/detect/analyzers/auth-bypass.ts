@@ -56,35 +56,28 @@ const TOKEN_KEY_PATH = /^(?:header\.(?:authorization|[\w-]*(?:token|auth)[\w-]*)
 const BODY_TOKEN_KEY_URL_PATH = /^(?:query|body)\.(?:.*[.~])?[\w-]*(?:token|jwt)(?:\[\d+\])?~base64~json\.(?:jku|x5u)$/i;
 const FETCHED_KEY = /^\s*https?:\/\//i;
 
-/** A token of two parts and an empty signature, as a value or after a scheme word (`Bearer`) or a name (`jwt=`). */
-const STRIPPED_SIGNATURE = /(?:^|[\s=:])eyJ[\w-]{8,}\.eyJ[\w-]{2,}\.(?=$|[\s;,&])/;
-/** Whether the token's header names an algorithm other than none (`alg: none` is the unsigned token's own rule). */
-function namesAlgorithm(token: string): boolean {
-  const part = token.slice(token.indexOf("eyJ"), token.indexOf("."));
+/**
+ * A token as a value or after a scheme word (`Bearer`) or a name (`jwt=`): its header (group 1) and its
+ * signature (group 2, empty when it was cut off; a long RSA one is no ECDSA signature to look at).
+ */
+const TOKEN = /(?:^|[\s=:])(eyJ[\w-]{8,})\.eyJ[\w-]{2,}\.([\w-]{0,200})(?=$|[\s;,&])/;
+
+/** The algorithm a token's header (its base64url first part) names, or null. */
+function headerAlgorithm(header: string): string | null {
   try {
-    const alg = (JSON.parse(Buffer.from(part, "base64url").toString("utf8")) as { alg?: unknown }).alg;
-    return typeof alg === "string" && !NO_ALGORITHM.test(alg);
+    const alg = (JSON.parse(Buffer.from(header, "base64url").toString("utf8")) as { alg?: unknown }).alg;
+    return typeof alg === "string" ? alg : null;
   } catch {
-    return false;
+    return null;
   }
 }
-
-/** A signed token: its header (group 1) and its signature (group 2). */
-const SIGNED_TOKEN = /(?:^|[\s=:])(eyJ[\w-]{8,})\.eyJ[\w-]{2,}\.([\w-]{8,200})(?=$|[\s;,&])/;
 
 /**
  * An ECDSA signature whose two numbers are zero (`MAYCAQACAQA`, DER of r = s = 0, or as many zero bytes as
  * the curve's raw signature has): Java 15 to 18 verified it for any message and any key (CVE-2022-21449,
  * "psychic signatures"). No signer makes one.
  */
-function zeroSignature(header: string, signature: string): boolean {
-  let alg: unknown;
-  try {
-    alg = (JSON.parse(Buffer.from(header, "base64url").toString("utf8")) as { alg?: unknown }).alg;
-  } catch {
-    return false;
-  }
-  if (typeof alg !== "string" || !/^ES\d{3}K?$/.test(alg)) return false;
+function zeroSignature(signature: string): boolean {
   const b = Buffer.from(signature, "base64url");
   if (b.length >= 8 && b[0] === 0x30 && b[2] === 0x02) {
     const r = b.subarray(4, 4 + b[3]!);
@@ -93,6 +86,17 @@ function zeroSignature(header: string, signature: string): boolean {
     return s !== null && r.every((x) => x === 0) && s.every((x) => x === 0);
   }
   return b.length >= 32 && b.every((x) => x === 0);
+}
+
+/** A token whose signature was cut off under a named algorithm, or whose ECDSA signature is zero. */
+function forgedSignature(text: string): Finding | null {
+  const m = TOKEN.exec(text);
+  const alg = m ? headerAlgorithm(m[1]!) : null;
+  if (!m || alg === null) return null;
+  const [start, end] = [m.index, m.index + m[0].length];
+  // `alg: none` is the unsigned token's own rule.
+  if (m[2] === "") return NO_ALGORITHM.test(alg) ? null : find("stripped-signature", 0.85, start, end);
+  return /^ES\d{3}K?$/.test(alg) && m[2]!.length >= 8 && zeroSignature(m[2]!) ? find("zero-signature", 0.9, start, end) : null;
 }
 
 /** A token header's `kid` (its first part), as decompose reads it. */
@@ -181,12 +185,8 @@ export const authBypassAnalyzer: Analyzer = {
   analyze(input: AnalyzerInput): Finding[] {
     // Only a token, or its header's `alg`, `kid`, `kty`, `jku` or `x5u`: every other leaf is a comparison or two.
     const name = input.name;
-    if (input.text.indexOf("eyJ") !== -1) {
-      const stripped = STRIPPED_SIGNATURE.exec(input.text);
-      if (stripped && namesAlgorithm(stripped[0])) return [find("stripped-signature", 0.85, stripped.index, stripped.index + stripped[0].length)];
-      const signed = SIGNED_TOKEN.exec(input.text);
-      if (signed && zeroSignature(signed[1]!, signed[2]!)) return [find("zero-signature", 0.9, signed.index, signed.index + signed[0].length)];
-    }
+    const forged = input.text.indexOf("eyJ") === -1 ? null : forgedSignature(input.text);
+    if (forged) return [forged];
     if (name === "kid") return TOKEN_KID_PATH.test(input.path) && KEY_FILE_PATH.test(input.text) ? [find("key-id-path", 0.85, 0, input.text.length)] : [];
     if (name === "alg") {
       if (!TOKEN_ALG_PATH.test(input.path) || !NO_ALGORITHM.test(input.text)) return [];

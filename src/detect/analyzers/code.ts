@@ -295,12 +295,14 @@ interface Pattern {
 }
 
 /**
- * The needed characters and words of all patterns, each a bit: one pass over a value tells which
- * patterns can match at all, so that most values run none of their regexes.
+ * The needed characters and words of all patterns, each a bit of a set of 32-bit words: one pass over a
+ * value tells which patterns can match at all, so that most values run none of their regexes.
  */
 interface Anchor {
   text: string;
   fold: boolean;
+  /** Its bit: which word of a set, and the bit in that word. */
+  word: number;
   bit: number;
 }
 const anchors: Anchor[] = [];
@@ -309,11 +311,10 @@ const ANCHORS_BY_FIRST: Anchor[][] = Array.from({ length: 128 }, () => []);
 /** 1 where some anchor starts with that character code. */
 const STARTS_ANCHOR = new Uint8Array(128);
 
-function anchorBit(text: string, fold: boolean): number {
+function anchorOf(text: string, fold: boolean): Anchor {
   let anchor = anchors.find((a) => a.text === text && a.fold === fold);
   if (!anchor) {
-    if (anchors.length === 31) throw new Error("code analyzer: more anchors than bits");
-    anchor = { text, fold, bit: 1 << anchors.length };
+    anchor = { text, fold, word: anchors.length >>> 5, bit: 1 << (anchors.length & 31) };
     anchors.push(anchor);
     const first = text.charCodeAt(0);
     ANCHORS_BY_FIRST[first]!.push(anchor);
@@ -323,7 +324,7 @@ function anchorBit(text: string, fold: boolean): number {
       STARTS_ANCHOR[first ^ 32] = 1;
     }
   }
-  return anchor.bit;
+  return anchor;
 }
 
 function anchorAt(s: string, i: number, a: Anchor): boolean {
@@ -336,19 +337,29 @@ function anchorAt(s: string, i: number, a: Anchor): boolean {
   return true;
 }
 
-/** The bits of the anchors the value holds. */
-function anchorBits(s: string): number {
-  let found = 0;
+/** The anchors the value holds, into `found` (cleared first). */
+function anchorBits(s: string, found: Uint32Array): Uint32Array {
+  found.fill(0);
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 128 || !STARTS_ANCHOR[c]) continue;
     const list = ANCHORS_BY_FIRST[c]!;
     for (let n = 0; n < list.length; n++) {
       const a = list[n]!;
-      if ((found & a.bit) === 0 && anchorAt(s, i, a)) found |= a.bit;
+      if ((found[a.word]! & a.bit) === 0 && anchorAt(s, i, a)) found[a.word]! |= a.bit;
     }
   }
   return found;
+}
+
+/** Whether `found` holds every anchor of `needs` and one of `words` at least. */
+function holds(found: Uint32Array, needs: Uint32Array, words: Uint32Array): boolean {
+  let any = false;
+  for (let w = 0; w < found.length; w++) {
+    if (((found[w]! & needs[w]!) >>> 0) !== needs[w]) return false;
+    if ((found[w]! & words[w]!) !== 0) any = true;
+  }
+  return any;
 }
 
 /**
@@ -365,6 +376,44 @@ const CLASS_LOADER_PATH = /\bclass\s*(?:[.[][\s'"]*module[\s'"\]]*)?[.[][\s'"]*c
  */
 const JAVA_PACKAGE =
   /\b(?:java\.lang\.(?:reflect|invoke)|javax?\.(?:script|naming|management|rmi)\.|java\.rmi\b|java\.(?:\w+\.){0,8}(?:runtime|processbuilder)\b|com\.sun\.(?:org\.apache|jndi|rowset|management)|org\.apache\.(?:commons\.collections|xalan|bcel)|org\.omg\.corba|com\.opensymphony\.xwork2)/gi;
+
+/**
+ * Calls a payload makes and code written for its purpose does not, each behind a word it cannot be
+ * written without (its anchors):
+ * - PHP's eval probe, a marker's hash printed back (`print(md5(31337))`, `die(sha1('x'))`): how
+ *   scanners confirm an `eval` they reached; PHP's names know no case;
+ * - Node's `process` told to end or change the server (`process.kill(process.pid)`, `process.exit()`),
+ *   and its module system reached by quoted keys, as a sandbox escape spells it to pass a filter of
+ *   names (`global['pro'+'cess']['mainModule']`, `x['require']('child_process')`);
+ * - Ruby's `send` of a method named by its symbol (`send(:system, 'id')`, `method(:exec)`), its
+ *   `instance_eval` of a string, and Ruby's and Perl's `open` of a pipe (`open('|id')`);
+ * - PHP's callback functions handed a command runner by name (`array_map('system', ['id'])`);
+ * - Python's builtins reached through their module (`__builtins__.__dict__['__import__']`,
+ *   `globals()['__builtins__']`);
+ * - the COM objects ASP and JScript start a command or reach files with (`CreateObject("WScript.Shell")`),
+ *   ASP's one-line web shell that runs what a request sends (`<%eval request("pass")%>`), and .NET's
+ *   `Process.Start` of a shell;
+ * - a loop that never ends and does nothing, the denial of service an expression evaluator is sent
+ *   (`while(true){}`, `for(;;);`): code written to do something has a body.
+ * Each blank run sits between characters it needs (`\s*(?:\(\s*)?`, never `\s*\(?\s*`): two runs that could
+ * share one stretch of blanks would be tried at every split of it, in quadratic time on a megabyte of them.
+ */
+const PAYLOAD_CALLS: Pattern[] = [
+  { re: /\b(?:print|echo|die|exit|var_dump|print_r)\s*(?:\/\*[^*]{0,40}\*\/\s*)?(?:\(\s*)?(?:\/\*[^*]{0,40}\*\/\s*)?(?:md5|sha1|crc32)\s*(?:\/\*[^*]{0,40}\*\/\s*)?\(/i, rule: "code.php-probe", strength: 0.85, needs: "(", words: ["md5", "sha1", "crc32"], fold: true },
+  { re: /\bprocess\s*(?:\.\s*|\[\s*['"`])(?:kill|exit|abort|reallyExit|setuid|setgid|chdir)(?:['"`]\s*\])?\s*\(/, rule: "code.node-process", strength: 0.85, needs: "(", words: ["process"], fold: true },
+  { re: /\[\s*['"`]mainModule['"`]\s*\]/, rule: "code.node-process", strength: 0.9, needs: "[", words: ["mainModule"] },
+  { re: /\[\s*['"`]require['"`]\s*\]\s*\(\s*['"`](?:node:)?(?:child_process|fs|vm|net)['"`]/, rule: "code.node-child-process", strength: 0.95, needs: "[(", words: ["require"] },
+  { re: /\b(?:__send__|public_send|send|method|instance_exec|instance_eval|class_eval)\s*(?:\(\s*)?:(?:system|exec|spawn|eval|syscall|popen|open|`)/, rule: "code.ruby-send", strength: 0.9, needs: ":", words: ["send", "method", "instance_exec", "_eval"] },
+  { re: /\b(?:CreateObject|ActiveXObject)\s*\(\s*["'](?:WScript\.Shell|Shell\.Application|WScript\.Network|Scripting\.FileSystemObject|ADODB\.Stream)["']/i, rule: "code.com-object", strength: 0.9, needs: "(", words: ["createobject", "activexobject"], fold: true },
+  { re: /\bopen\s*(?:\(\s*)?(?:[A-Za-z_]\w*\s*,\s*)?['"]\s*\|\s*[\w./]/, rule: "code.pipe-open", strength: 0.9, needs: "|", words: ["open"] },
+  { re: /\b(?:instance|class|module)_eval\s*(?:\(\s*)?["'%]/, rule: "code.ruby-eval", strength: 0.85, needs: "", words: ["_eval"] },
+  { re: /\b(?:array_map|array_filter|array_walk(?:_recursive)?|call_user_func(?:_array)?|u[ak]?sort|register_shutdown_function|iterator_apply)\s*\(\s*['"](?:system|exec|passthru|shell_exec|assert|popen|proc_open|pcntl_exec|create_function)['"]/i, rule: "code.php-callback", strength: 0.9, needs: "(", words: ["system", "exec", "passthru", "assert", "popen", "proc_open", "create_function"], fold: true },
+  { re: /\b__builtins__(?:\s*[.[]|['"]\s*\])/, rule: "code.python-builtins", strength: 0.85, needs: "", words: ["__builtins__"] },
+  { re: /\b(?:eval|execute|executeglobal)\s*(?:\(\s*)?request\s*(?:\.\s*(?:form|querystring|item)\s*)?[("]/i, rule: "code.asp-eval", strength: 0.9, needs: "", words: ["request"], fold: true },
+  { re: /\bProcess\s*\.\s*Start\s*\(\s*(?:new\s+ProcessStartInfo\s*\(\s*)?@?["'](?:cmd|powershell|pwsh|\/bin\/(?:ba)?sh|bash|sh)(?:\.exe)?["']/i, rule: "code.dotnet-process", strength: 0.9, needs: "(", words: ["process"], fold: true },
+  { re: /\bwhile\s*\(\s*(?:true|1|!0|!!1)\s*\)\s*(?:\{\s*\}|;)|\bfor\s*\(\s*;\s*;\s*\)\s*(?:\{\s*\}|;)/, rule: "code.empty-endless-loop", strength: 0.85, needs: "(", words: ["while", "for"] },
+];
+
 
 /** Constructs that are code wherever they appear (spelled the way their language spells them). */
 const PATTERNS: Pattern[] = [
@@ -409,14 +458,24 @@ const PATTERNS: Pattern[] = [
   { re: /\.__(?:subclasses|globals|builtins|mro|bases)__\b/g, rule: "code.python-dunder", strength: 0.8, needs: "", words: [".__"] },
   { re: /\bKernel\s*\.\s*(?:exec|system|spawn|open|eval|`)/g, rule: "code.ruby-kernel", strength: 0.9, needs: ".", words: ["Kernel"] },
   { re: /\bIO\s*\.\s*popen\s*\(|\bOpen3\s*\.\s*(?:popen[23e]?|capture[23e]?)\b/g, rule: "code.ruby-popen", strength: 0.9, needs: ".", words: ["IO", "Open3"] },
-  // Node's `process` above shares this anchor, folded: the anchors' bits are all taken.
+  // Node's `process` above shares this anchor, folded.
   { re: /\bProcess\s*\.\s*(?:spawn|exec)\s*\(/g, rule: "code.ruby-process", strength: 0.9, needs: ".(", words: ["process"], fold: true },
   { re: /%x[({[][^)}\]\n]{1,200}[)}\]]/g, rule: "code.ruby-backtick", strength: 0.8, needs: "", words: ["%x"] },
+  ...PAYLOAD_CALLS,
 ];
 
-/** Each pattern's needed characters and words as bits of `anchorBits`. */
-const PATTERN_NEEDS = PATTERNS.map((p) => Array.from(p.needs, (c) => anchorBit(c, false)).reduce((a, b) => a | b, 0));
-const PATTERN_WORDS = PATTERNS.map((p) => p.words.map((w) => anchorBit(w, p.fold === true)).reduce((a, b) => a | b, 0));
+/** Each pattern's needed characters and words as sets of `anchorBits`, once every anchor is known. */
+const NEEDED = PATTERNS.map((p) => Array.from(p.needs, (c) => anchorOf(c, false)));
+const WORDED = PATTERNS.map((p) => p.words.map((w) => anchorOf(w, p.fold === true)));
+const anchorSet = (of: Anchor[]) => {
+  const set = new Uint32Array(Math.ceil(anchors.length / 32));
+  for (const a of of) set[a.word]! |= a.bit;
+  return set;
+};
+const PATTERN_NEEDS = NEEDED.map(anchorSet);
+const PATTERN_WORDS = WORDED.map(anchorSet);
+/** The anchors of the value being judged (the analyzer runs one value at a time). */
+const FOUND = new Uint32Array(Math.ceil(anchors.length / 32));
 
 /** Keys (a parameter or JSON key name) that write to an object's prototype when merged. */
 const POLLUTING_KEY = /__proto__|\bconstructor\b\W{0,4}\bprototype\b/;
@@ -493,43 +552,6 @@ const PHP_CLASS_ROUTE = /(?:^|\/)\\(?![xX][0-9a-fA-F]{2}\\)[A-Za-z_]\w{0,63}(?:\
  */
 const GROOVY_EXECUTE = /(?:(?<![\w$\])]\s*\[\s*)["'][^"'\n]{1,256}["']|(?<![\w$\])])\[\s*["'][^\]\n]{0,256}["']\s*\])\s*\.\s*execute\s*\(/;
 
-/**
- * Calls a payload makes and code written for its purpose does not, each behind a word it cannot be
- * written without (`gate`, as sent: the languages' own case):
- * - PHP's eval probe, a marker's hash printed back (`print(md5(31337))`, `die(sha1('x'))`): how
- *   scanners confirm an `eval` they reached; PHP's names know no case;
- * - Node's `process` told to end or change the server (`process.kill(process.pid)`, `process.exit()`),
- *   and its module system reached by quoted keys, as a sandbox escape spells it to pass a filter of
- *   names (`global['pro'+'cess']['mainModule']`, `x['require']('child_process')`);
- * - Ruby's `send` of a method named by its symbol (`send(:system, 'id')`, `method(:exec)`), its
- *   `instance_eval` of a string, and Ruby's and Perl's `open` of a pipe (`open('|id')`);
- * - PHP's callback functions handed a command runner by name (`array_map('system', ['id'])`);
- * - Python's builtins reached through their module (`__builtins__.__dict__['__import__']`,
- *   `globals()['__builtins__']`);
- * - the COM objects ASP and JScript start a command or reach files with (`CreateObject("WScript.Shell")`),
- *   ASP's one-line web shell that runs what a request sends (`<%eval request("pass")%>`), and .NET's
- *   `Process.Start` of a shell;
- * - a loop that never ends and does nothing, the denial of service an expression evaluator is sent
- *   (`while(true){}`, `for(;;);`): code written to do something has a body.
- */
-/* Each blank run sits between characters it needs (`\s*(?:\(\s*)?`, never `\s*\(?\s*`): two runs that could
- * share one stretch of blanks would be tried at every split of it, in quadratic time on a megabyte of them. */
-const PAYLOAD_CALLS: { gate: string; re: RegExp; rule: string; strength: number }[] = [
-  { gate: "(", re: /\b(?:print|echo|die|exit|var_dump|print_r)\s*(?:\/\*[^*]{0,40}\*\/\s*)?(?:\(\s*)?(?:\/\*[^*]{0,40}\*\/\s*)?(?:md5|sha1|crc32)\s*(?:\/\*[^*]{0,40}\*\/\s*)?\(/i, rule: "code.php-probe", strength: 0.85 },
-  { gate: "process", re: /\bprocess\s*(?:\.\s*|\[\s*['"`])(?:kill|exit|abort|reallyExit|setuid|setgid|chdir)(?:['"`]\s*\])?\s*\(/, rule: "code.node-process", strength: 0.85 },
-  { gate: "mainModule", re: /\[\s*['"`]mainModule['"`]\s*\]/, rule: "code.node-process", strength: 0.9 },
-  { gate: "require", re: /\[\s*['"`]require['"`]\s*\]\s*\(\s*['"`](?:node:)?(?:child_process|fs|vm|net)['"`]/, rule: "code.node-child-process", strength: 0.95 },
-  { gate: ":", re: /\b(?:__send__|public_send|send|method|instance_exec|instance_eval|class_eval)\s*(?:\(\s*)?:(?:system|exec|spawn|eval|syscall|popen|open|`)/, rule: "code.ruby-send", strength: 0.9 },
-  { gate: "bject", re: /\b(?:CreateObject|ActiveXObject)\s*\(\s*["'](?:WScript\.Shell|Shell\.Application|WScript\.Network|Scripting\.FileSystemObject|ADODB\.Stream)["']/i, rule: "code.com-object", strength: 0.9 },
-  { gate: "open", re: /\bopen\s*(?:\(\s*)?(?:[A-Za-z_]\w*\s*,\s*)?['"]\s*\|\s*[\w./]/, rule: "code.pipe-open", strength: 0.9 },
-  { gate: "_eval", re: /\b(?:instance|class|module)_eval\s*(?:\(\s*)?["'%]/, rule: "code.ruby-eval", strength: 0.85 },
-  { gate: "(", re: /\b(?:array_map|array_filter|array_walk(?:_recursive)?|call_user_func(?:_array)?|u[ak]?sort|register_shutdown_function|iterator_apply)\s*\(\s*['"](?:system|exec|passthru|shell_exec|assert|popen|proc_open|pcntl_exec|create_function)['"]/i, rule: "code.php-callback", strength: 0.9 },
-  { gate: "__builtins__", re: /\b__builtins__(?:\s*[.[]|['"]\s*\])/, rule: "code.python-builtins", strength: 0.85 },
-  { gate: "equest", re: /\b(?:eval|execute|executeglobal)\s*(?:\(\s*)?request\s*(?:\.\s*(?:form|querystring|item)\s*)?[("]/i, rule: "code.asp-eval", strength: 0.9 },
-  { gate: "Start", re: /\bProcess\s*\.\s*Start\s*\(\s*(?:new\s+ProcessStartInfo\s*\(\s*)?@?["'](?:cmd|powershell|pwsh|\/bin\/(?:ba)?sh|bash|sh)(?:\.exe)?["']/i, rule: "code.dotnet-process", strength: 0.9 },
-  { gate: ";", re: /\bwhile\s*\(\s*(?:true|1|!0|!!1)\s*\)\s*(?:\{\s*\}|;)|\bfor\s*\(\s*;\s*;\s*\)\s*(?:\{\s*\}|;)/, rule: "code.empty-endless-loop", strength: 0.85 },
-];
-
 /** Characters without which nothing here can match. */
 const TRIGGER = /[(<$_%]|classloader|process|runtime|prototype|java\w?\.|\b(?:com|org)\./i;
 
@@ -592,15 +614,14 @@ export const codeAnalyzer: Analyzer = {
         statementCall(s, out);
         if (s.indexOf("execute") !== -1) firstMatch(GROOVY_EXECUTE, s, "code.groovy-execute", 0.85, out);
       }
-      for (const p of PAYLOAD_CALLS) if (s.indexOf(p.gate) !== -1) firstMatch(p.re, s, p.rule, p.strength, out);
 
       if (s.indexOf("__proto__") !== -1 || s.indexOf("prototype") !== -1) firstMatch(POLLUTING_IN_VALUE, s, "code.prototype-pollution", 0.85, out);
     }
     // A key is judged like a value too: a JSON key can carry the payload.
-    const found = anchorBits(s);
+    const found = anchorBits(s, FOUND);
     for (let k = 0; k < PATTERNS.length; k++) {
       const p = PATTERNS[k]!;
-      if ((found & PATTERN_NEEDS[k]!) === PATTERN_NEEDS[k] && (found & PATTERN_WORDS[k]!) !== 0) firstMatch(p.re, s, p.rule, p.strength, out, p.runsArgument);
+      if (holds(found, PATTERN_NEEDS[k]!, PATTERN_WORDS[k]!)) firstMatch(p.re, s, p.rule, p.strength, out, p.runsArgument);
     }
     return strongestPerRule(out);
   },

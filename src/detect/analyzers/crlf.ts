@@ -210,9 +210,11 @@ function storeCommand(text: string, at: number, i: number, inBody: boolean, line
  * or syslog's program, or an access log's `client - - [time]`.
  * A value written into a log that breaks a line forges the next entry.
  */
+/** The levels loggers write, in capitals. */
+const LOG_LEVELS = "INFO|WARN(?:ING)?|ERROR|DEBUG|TRACE|FATAL|NOTICE|CRIT(?:ICAL)?|SEVERE";
 const LOG_TIME = /^(?:\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}\S*|\[?\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}\S*|[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2})/;
 /** What follows a log's timestamp, and a note's date and time lacks: a level, or syslog's `host program[pid]:`. */
-const LOG_TAIL = /^[^\r\n]{0,40}?\b(?:INFO|WARN(?:ING)?|ERROR|DEBUG|TRACE|FATAL|NOTICE|CRIT(?:ICAL)?|SEVERE)\b|^[ \t]+\S{1,64}[ \t]+[\w./-]{1,64}\[\d{1,7}\]:/;
+const LOG_TAIL = new RegExp(String.raw`^[^\r\n]{0,40}?\b(?:${LOG_LEVELS})\b|^[ \t]+\S{1,64}[ \t]+[\w./-]{1,64}\[\d{1,7}\]:`);
 /** An access log's line: `client - user [time]`. */
 const ACCESS_LOG_ENTRY = /^\S{1,64} - \S{1,64} \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}[^\]]{0,8}\]/;
 
@@ -220,7 +222,7 @@ const ACCESS_LOG_ENTRY = /^\S{1,64} - \S{1,64} \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{
  * A line that opens with a log level as loggers write it, in capitals (`INFO: User admin logged in`,
  * `[ERROR] ...`): the entry's time is often the logger's own prefix, not the value's to forge.
  */
-const LOG_LEVEL_LINE = /^(?:\[(?:INFO|WARN(?:ING)?|ERROR|DEBUG|TRACE|FATAL|NOTICE|CRIT(?:ICAL)?|SEVERE)\]|(?:INFO|WARN(?:ING)?|ERROR|DEBUG|TRACE|FATAL|NOTICE|CRIT(?:ICAL)?|SEVERE):)[ \t]+\S/;
+const LOG_LEVEL_LINE = new RegExp(String.raw`^(?:\[(?:${LOG_LEVELS})\]|(?:${LOG_LEVELS}):)[ \t]+\S`);
 
 function logEntry(text: string, at: number, i: number, inBody: boolean, lines: Lines): Finding | null {
   const line = text.slice(i, i + 200);
@@ -253,10 +255,10 @@ function injectedLine(text: string, at: number, i: number, blankLine: boolean, i
   // (a reply's `From: … To: … Cc: …` pasted into a ticket), not among its headers: a blank line ends them.
   if (MAIL_RECIPIENTS.has(name)) return find("mail-header-injection", lines.firstBlank !== -1 && lines.firstBlank < at ? (inBody ? 0.5 : 0.6) : name === "to" ? 0.7 : 0.85, at, end);
   if (MAIL_HEADERS.has(name)) return find("mail-header-injection", inBody ? 0.5 : 0.7, at, end);
+  if (!inBody && ROUTING_HEADERS.has(name)) return find("header-injection", 0.85, at, end);
   // `INFO: …` reads as a header's name too: a forged log line is the stronger reading.
   const log = logEntry(text, at, i, inBody, lines);
   if (inBody) return log;
-  if (ROUTING_HEADERS.has(name)) return find("header-injection", 0.85, at, end);
   // A parameter or header that starts with the break has no line of its own before the header it
   // adds: it was written to break out of one (proof, as a mail command there is), when the name is
   // shaped as header names are (`X-Probe`, `Wapiti-Header`), not a word a note starts with (`Re:`, `Note:`).

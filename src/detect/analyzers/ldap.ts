@@ -11,13 +11,15 @@
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { finding } from "./text.ts";
 
+/** Attributes that hold a secret: passwords and their hashes, Windows' local administrator password, SSH keys. */
+const SECRET_ATTRIBUTES = ["userpassword", "unicodepwd", "ms-mcs-admpwd", "sambantpassword", "sambalmpassword", "sshpublickey"];
 /** Attributes every directory has: a breakout naming one is plainly aimed at LDAP. */
 const COMMON_ATTRIBUTES = new Set([
-  "uid", "cn", "sn", "ou", "o", "dc", "mail", "objectclass", "userpassword", "givenname", "samaccountname", "member", "memberof",
+  "uid", "cn", "sn", "ou", "o", "dc", "mail", "objectclass", "givenname", "samaccountname", "member", "memberof",
   "description", "telephonenumber", "displayname", "userprincipalname", "homedirectory", "name", "password", "user", "username",
   // Active Directory's and POSIX accounts' own: what an injection reads secrets or privileges from.
-  "ms-mcs-admpwd", "unicodepwd", "useraccountcontrol", "admincount", "serviceprincipalname", "objectsid", "pwdlastset",
-  "memberuid", "uidnumber", "gidnumber", "loginshell", "sshpublickey",
+  "useraccountcontrol", "admincount", "serviceprincipalname", "objectsid", "pwdlastset", "memberuid", "uidnumber", "gidnumber", "loginshell",
+  ...SECRET_ATTRIBUTES,
 ]);
 
 const find = (rule: string, strength: number, start: number, end: number): Finding => finding("ldapi", `ldap.${rule}`, strength, start, end);
@@ -99,6 +101,10 @@ function pastBlanks(text: string, i: number): number {
   return i;
 }
 
+/** The attribute types a distinguished name's components name (`CN=`, `OU=`, `uid=`). */
+const RDN_TYPES = "ou|dc|cn|o|uid|l|st|c|street|dnqualifier";
+const RDN_TYPE = new RegExp(`^(?:${RDN_TYPES})$`, "i");
+
 /** A term, the groups it closes, then a NUL that ends the filter there for a C library (`admin)\0`, `x))\0`). */
 const CLOSED_THEN_CUT = /^[^()\0]{0,64}\)+[ \t]*\0/;
 
@@ -107,12 +113,10 @@ const CLOSED_THEN_CUT = /^[^()\0]{0,64}\)+[ \t]*\0/;
  * `x\,ou=system`): pasted into `uid=VALUE,ou=users,...`, it moves the entry to bind as or look up into
  * another branch of the directory.
  */
-const DN_COMPONENTS = /^[^,=()\s]{1,64}\\?,[ \t]*(?:(?:ou|dc|cn|o|uid|l|st|c)[ \t]*=[^,]{1,64}(?:\\?,[ \t]*|$)){1,8}$/i;
+const DN_COMPONENTS = new RegExp(String.raw`^[^,=()\s]{1,64}\\?,[ \t]*(?:(?:${RDN_TYPES})[ \t]*=[^,]{1,64}(?:\\?,[ \t]*|$)){1,8}$`, "i");
 /** Fields that hold a login name, where a distinguished name is built from the value. */
 const ACCOUNT_FIELD = /user|login|account|uid|principal|bind|member|owner|^dn$|^cn$|^name$/i;
 
-/** A distinguished name's attribute types, as its first component names one (`CN=`, `uid=`). */
-const RDN_TYPE = /^(?:cn|ou|dc|o|uid|l|st|c|street|dnqualifier)$/i;
 
 /**
  * A whole distinguished name (`CN=svc,OU=Service Accounts,DC=corp`) read as a query string of one
@@ -152,7 +156,7 @@ function wholeFilter(text: string): boolean {
   }
   return depth === 0;
 }
-const SECRET_ASSERTION = /\(\s*(?:userpassword|unicodepwd|ms-mcs-admpwd|sambantpassword|sambalmpassword|sshpublickey)\s*[~<>]?=/i;
+const SECRET_ASSERTION = new RegExp(String.raw`\(\s*(?:${SECRET_ATTRIBUTES.join("|")})\s*[~<>]?=`, "i");
 /** What a whole filter without a secret's attribute counts for. */
 const WHOLE_FILTER = 0.5;
 

@@ -143,7 +143,8 @@ const NAMED_OPERATOR = /\[\$(ne|regex|gt|gte)\]$/i;
  * these name none, which is how an injected operator turns a lookup into all of it (nosqlmap's first
  * probes). A note: `$ne` with an empty value, or `$gt` with none, sends no leaf.
  */
-const MATCH_ALL: Record<string, RegExp> = { ne: /^(?:null|undefined)$/i, regex: /^\^?(?:\.[*+]?)?\$?$|^\[\\s\\S\][*+]$/, gt: /^(?:''|"")$/, gte: /^(?:''|"")$/ };
+const EMPTY_STRING = /^(?:''|"")$/;
+const MATCH_ALL: Record<string, RegExp> = { ne: /^(?:null|undefined)$/i, regex: /^\^?(?:\.[*+]?)?\$?$|^\[\\s\\S\][*+]$/, gt: EMPTY_STRING, gte: EMPTY_STRING };
 
 function matchAllOperand(input: AnalyzerInput): Finding | null {
   const op = input.kind === "value" && input.name.indexOf("[$") !== -1 ? NAMED_OPERATOR.exec(input.name) : null;

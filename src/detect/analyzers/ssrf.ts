@@ -631,9 +631,12 @@ function mimicsHost(host: string, own: string): boolean {
 export function ownHostMimicked(req: Pick<HttpRequest, "host">, leaves: readonly Leaf[]): { at: number; finding: Finding }[] {
   const own = hostName(req.host);
   if (!own.includes(".") || parseIp(own) !== null) return [];
-  // The site's own domain too (`shop.example.com` → `example.com`), unless that is a suffix (`co.uk`).
+  // The site's own domain too (`shop.example.com` → `example.com`), unless that is a suffix (`co.uk`):
+  // a host under it is the site's, one that starts with either and goes on mimics it.
   const dot = own.indexOf(".");
   const parent = own.indexOf(".", dot + 1) !== -1 && !COUNTRY_SUFFIX.test(own.slice(dot + 1)) ? own.slice(dot + 1) : null;
+  const site = parent ?? own;
+  const names = parent ? [own, parent] : [own];
   const out: { at: number; finding: Finding }[] = [];
   for (let at = 0; at < leaves.length; at++) {
     const { text, location, kind, name } = leaves[at]!;
@@ -641,10 +644,10 @@ export function ownHostMimicked(req: Pick<HttpRequest, "host">, leaves: readonly
     const url = leadingUrl(text);
     if (!url?.host) continue;
     const host = withoutPort(lowerAscii(url.host));
-    if (host === own || host.endsWith(`.${own}`) || (parent !== null && (host === parent || host.endsWith(`.${parent}`)))) continue;
+    if (host === site || host.endsWith(`.${site}`)) continue;
     // A path that names the site is a profile's or a share link's too (`github.com/org/app.example.org`): only a redirect target's counts.
     const inPath = () => redirectNameWeight(name) > 0 && lowerAscii(text.slice(url.end).split(/[?#]/, 1)[0]!).includes(own);
-    if (mimicsHost(host, own) || (parent !== null && mimicsHost(host, parent)) || inPath()) out.push({ at, finding: find("open-redirect", "own-host-mimicked", 0.85, url.start, url.end) });
+    if (names.some((siteName) => mimicsHost(host, siteName)) || inPath()) out.push({ at, finding: find("open-redirect", "own-host-mimicked", 0.85, url.start, url.end) });
   }
   return out;
 }

@@ -271,7 +271,7 @@ describe("code analyzer", () => {
       ["global['pro'+'cess']['mainModule'].require('fs')", 0.9], ["this['require']('child_process').exec('id')", 0.95],
       ["send(:system,'id')", 0.9], ["Kernel.public_send :exec, 'id'", 0.9], ["method(:system).call('id')", 0.9],
       ['Response.Write(CreateObject("WScript.Shell").Exec("cmd /c whoami").StdOut.ReadAll())', 0.9], ["new ActiveXObject('Scripting.FileSystemObject')", 0.9],
-      ["price*1;while(true){}", 0.85], ["x;for(;;);", 0.85], ["1;while (1) ;", 0.85],
+      ["price*1;while(true){}", 0.85], ["x;for(;;);", 0.85], ["1;while (1) ;", 0.85], ["while(true){}", 0.85],
       ["open('|id').read", 0.9], ['open(FH, "|/bin/sh -c id")', 0.9], ["instance_eval(\"sys'.'tem('whoami')\")", 0.85],
       ["array_map('system',array('id'));", 0.9], ["call_user_func('passthru', 'id')", 0.9], ["__builtins__.__dict__['__imp'+'ort__']('os')", 0.85], ["globals()['__builtins__']['__import__']('os').system('ls')", 0.85],
       ["import('child_process').then(m=>m.execSync('id'))", 0.95],

@@ -4,7 +4,7 @@
  * rest of the query (`admin'--`), a WHERE, an ORDER BY or GROUP BY. Prose that merely contains a quote
  * ("Tom's and Mary's") goes on with words, which is none of these.
  */
-import { condition, endsClause, expression, isArithmetic, isComparison, isLogic, isOp, isPlainWord, isWord, previous, sig, WORD } from "./grammar.ts";
+import { callEnd, condition, endsClause, expression, isArithmetic, isComparison, isLogic, isOp, isPlainWord, isWord, previous, sig, WORD } from "./grammar.ts";
 import { statementShape } from "./statements.ts";
 import { CLOSED, COMMENT_DASH, K, opCode, type SqlTokens } from "./tokens.ts";
 import { wordIndex } from "./words.ts";
@@ -67,10 +67,10 @@ export function findClosure(t: SqlTokens, quote: number): Closure | null {
     if (i < t.count && t.kind(i) === K.NUM) {
       kind = "number";
       i++;
-    } else if (t.kind(i) === K.FUNC && t.aux(i) >= 0 && sqlCallEnd(t, i) > 0 && followsOperand(t, sig(t, sqlCallEnd(t, i)))) {
+    } else if (t.kind(i) === K.FUNC && t.aux(i) >= 0 && knownCallOperand(t, i)) {
       // `COUNT(*) OR 1=1`: a call of a function SQL knows, in a numeric context, is the operand as a number is.
       kind = "number";
-      i = sqlCallEnd(t, i);
+      i = callEnd(t, i);
     } else if (isPlainWord(t, i) && wordCloses(t, sig(t, i + 1))) {
       // `hi or a=a`, `hi ORDER BY 3--`, `shoes) AND 1=1--`: in a numeric context the word is a column name.
       kind = "word";
@@ -87,11 +87,10 @@ export function findClosure(t: SqlTokens, quote: number): Closure | null {
   return { at: i, from, kind, parens, prefixed: quote !== 0 && t.end(0) > 1 };
 }
 
-/** The index after the `)` that closes the call at i (its `(` the next significant token), or -1. */
-function sqlCallEnd(t: SqlTokens, i: number): number {
-  const open = sig(t, i + 1);
-  const close = t.kind(open) === K.OPEN ? t.match(open) : -1;
-  return close > open ? close + 1 : -1;
+/** Whether the call at i closes and a condition or a clause follows it, as after an operand. */
+function knownCallOperand(t: SqlTokens, i: number): boolean {
+  const end = callEnd(t, i);
+  return end > 0 && end < t.count && followsOperand(t, sig(t, end));
 }
 
 /**
