@@ -85,26 +85,26 @@ function textOf(b: Uint8Array): string | null {
 
 /**
  * Adds the message's text fields as leaves and walks the ones that are messages: each field is read
- * one way, so that a message nested many times gives its text once. A field is a message when its bytes
- * parse whole as one and start with a length-delimited key, as a nested message's usually do (`hi`
- * parses too, as field 13 and a varint: it stays text), or when they parse and are no text. False
- * when the sink took no more.
+ * one way, so that a message nested many times gives its text once. A field that starts with a
+ * length-delimited key, as a nested message's usually does, is a message when its bytes parse whole as
+ * one; any other is text when it reads as text (`hi` parses too, as field 13 and a varint), and a
+ * message when it parses and is no text. Only a message is cut at the nesting limit: text there is
+ * still a leaf. False when the sink took no more.
  */
 function walk(sink: LeafSink, b: Uint8Array, fields: Field[], path: string, depth: number): boolean {
   for (const { number, start, end } of fields) {
     const fieldPath = `${path}.${number}`;
-    const nested = end > start ? messageFields(b, start, end) : null;
-    if (nested && depth >= sink.limits.maxDepth) {
-      sink.flag("too-deep");
+    const lengthKey = end > start && (b[start]! & 7) === 2;
+    const asMessage = lengthKey ? messageFields(b, start, end) : null;
+    const text = asMessage ? null : textOf(b.subarray(start, end));
+    if (text !== null) {
+      if (text !== "" && !sink.value("body", fieldPath, String(number), text)) return false;
       continue;
     }
-    if (nested && (b[start]! & 7) === 2) {
-      if (!walk(sink, b, nested, fieldPath, depth + 1)) return false;
-      continue;
-    }
-    const text = textOf(b.subarray(start, end));
-    if (text !== null && text !== "" && !sink.value("body", fieldPath, String(number), text)) return false;
-    if (text === null && nested && !walk(sink, b, nested, fieldPath, depth + 1)) return false;
+    const nested = asMessage ?? (end > start && !lengthKey ? messageFields(b, start, end) : null);
+    if (!nested) continue;
+    if (depth >= sink.limits.maxDepth) sink.flag("too-deep");
+    else if (!walk(sink, b, nested, fieldPath, depth + 1)) return false;
   }
   return true;
 }

@@ -82,6 +82,10 @@ describe("protobuf bodies", () => {
     const tooDeep = sink();
     addProtobufLeaves(tooDeep, nested.toString("latin1"), "message");
     expect(tooDeep.flags).toContain("too-deep");
+    // Text at the nesting limit is still a leaf, though it parses as a message too (`hi`: field 13, a varint).
+    const atLimit = sink({ limits: { maxDepth: 2 } });
+    addProtobufLeaves(atLimit, message([[1, message([[1, "hi"]])]]).toString("latin1"), "message");
+    expect(atLimit.leaves.map((l) => [l.path, l.text])).toEqual([["body.protobuf.1.1", "hi"]]);
     // Compressed frames inflate within the request's budget, however many there are.
     const bomb = gzipSync(message([[1, "A".repeat(8 << 20)]]));
     const framed = decompose(request(["POST /x HTTP/1.1", "Host: a", "Content-Type: application/grpc"], frames([bomb, 1], [bomb, 1], [bomb, 1], [bomb, 1]).toString("latin1")));
