@@ -414,7 +414,6 @@ const PAYLOAD_CALLS: Pattern[] = [
   { re: /\bwhile\s*\(\s*(?:true|1|!0|!!1)\s*\)\s*(?:\{\s*\}|;)|\bfor\s*\(\s*;\s*;\s*\)\s*(?:\{\s*\}|;)/, rule: "code.empty-endless-loop", strength: 0.85, needs: "(", words: ["while", "for"] },
 ];
 
-
 /** Constructs that are code wherever they appear (spelled the way their language spells them). */
 const PATTERNS: Pattern[] = [
   { re: /<\?php\b/gi, rule: "code.php-tag", strength: 0.9, needs: "", words: ["<?"] },

@@ -204,14 +204,14 @@ function storeCommand(text: string, at: number, i: number, inBody: boolean, line
   return find("store-command", brokeOut ? 0.85 : inBody ? 0.6 : 0.7, at, i + m[0].length);
 }
 
+/** The levels loggers write, in capitals. */
+const LOG_LEVELS = "INFO|WARN(?:ING)?|ERROR|DEBUG|TRACE|FATAL|NOTICE|CRIT(?:ICAL)?|SEVERE";
 /**
  * A line shaped as a log entry: a timestamp to the second first (`2026-01-01 12:00:00`,
  * `2026-01-01T12:00:00Z`, `[01/Jan/2026:12:00:00 +0000]`, syslog's `Jan  1 12:00:00`) and then a level
- * or syslog's program, or an access log's `client - - [time]`.
+ * or syslog's program (LOG_TAIL), or an access log's `client - - [time]` (ACCESS_LOG_ENTRY).
  * A value written into a log that breaks a line forges the next entry.
  */
-/** The levels loggers write, in capitals. */
-const LOG_LEVELS = "INFO|WARN(?:ING)?|ERROR|DEBUG|TRACE|FATAL|NOTICE|CRIT(?:ICAL)?|SEVERE";
 const LOG_TIME = /^(?:\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}\S*|\[?\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}\S*|[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2})/;
 /** What follows a log's timestamp, and a note's date and time lacks: a level, or syslog's `host program[pid]:`. */
 const LOG_TAIL = new RegExp(String.raw`^[^\r\n]{0,40}?\b(?:${LOG_LEVELS})\b|^[ \t]+\S{1,64}[ \t]+[\w./-]{1,64}\[\d{1,7}\]:`);

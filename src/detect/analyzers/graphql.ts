@@ -108,6 +108,9 @@ const DIRECTIVE_REPEATS = 5;
 /** One field this often in one selection set, as itself or under aliases. */
 const FIELD_REPEATS = 50;
 
+/** A GraphQL name. */
+const WORD = /[_A-Za-z]\w*/g;
+
 /**
  * Whether some name occurs FIELD_REPEATS times in the text: a field repeated so in one selection set
  * needs it. One pass, counting each word, ended as soon as one gets there.
@@ -122,7 +125,6 @@ function mayRepeatField(s: string): boolean {
   }
   return false;
 }
-const WORD = /[_A-Za-z]\w*/g;
 
 /** Whether a selection set asks for one field FIELD_REPEATS times (aliased or not). */
 function repeatsField(set: SelectionSetNode): boolean {

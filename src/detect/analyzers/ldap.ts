@@ -117,7 +117,6 @@ const DN_COMPONENTS = new RegExp(String.raw`^[^,=()\s]{1,64}\\?,[ \t]*(?:(?:${RD
 /** Fields that hold a login name, where a distinguished name is built from the value. */
 const ACCOUNT_FIELD = /user|login|account|uid|principal|bind|member|owner|^dn$|^cn$|^name$/i;
 
-
 /**
  * A whole distinguished name (`CN=svc,OU=Service Accounts,DC=corp`) read as a query string of one
  * parameter (the decompose stage's `~url-in-value.query.CN` reading): the "name" and the components
