@@ -125,6 +125,36 @@ describe("the mirror's listener", () => {
     }
   });
 
+  test("a steady trickle of copies reaches the main thread in few hand-overs, not one a copy (each wakes Moat's threads)", async () => {
+    // A hand-over is one message: the copies it carries are accepted in one turn of this thread's loop.
+    const turns: number[] = [];
+    let turn = 0;
+    let turnEnding = false;
+    const accept = () => {
+      if (!turnEnding) {
+        turnEnding = true;
+        setImmediate(() => {
+          turnEnding = false;
+          turn++;
+        });
+      }
+      turns.push(turn);
+    };
+    const listener = await bareListener({ accept });
+    try {
+      // Six copies a millisecond or two apart, each answered before the next is sent, as nginx sends them at a few hundred requests a second.
+      for (let i = 0; i < 6; i++) {
+        const res = await fetch(`http://127.0.0.1:${listener.port}/mirror`, { method: "POST", headers: { "x-original-method": "GET", "x-original-uri": `/p?i=${i}` } });
+        expect(res.status).toBe(204);
+        await Bun.sleep(1);
+      }
+      await waitFor("every copy taken", () => turns.length === 6, 10_000);
+      expect(new Set(turns).size).toBeLessThanOrEqual(2);
+    } finally {
+      await listener.close();
+    }
+  });
+
   test("mirror.enabled = false: no mirror source, and /health says nothing of copies", async () => {
     const { s } = await setup({ MOAT_MIRROR_ENABLED: "false" });
     expect(s.mirror).toBeNull();
