@@ -8,7 +8,7 @@ import { createApi } from "../../src/api/app.ts";
 import { SESSION_COOKIE } from "../../src/api/auth/guard.ts";
 import { authRequired, isLoopbackHost } from "../../src/config/exposure.ts";
 import { createRateLimiter } from "../../src/api/auth/rate-limit.ts";
-import { createKey, displayPrefix, listKeys, revokeKey, verifyKey } from "../../src/api/auth/keys.ts";
+import { createKey, displayPrefix, KEY_MEMORY_MS, listKeys, revokeKey, verifyKey } from "../../src/api/auth/keys.ts";
 import { sha256Hex } from "../../src/api/auth/presented-key.ts";
 import { createSession, deleteSession, pruneExpired, verifySession } from "../../src/api/auth/sessions.ts";
 import type { ApiServices } from "../../src/api/services.ts";
@@ -101,6 +101,24 @@ describe("API keys", () => {
     expect(revokeKey(store, "999")).toBeNull();
     expect(revokeKey(store, "moat_nothing")).toBeNull();
     expect(listKeys(store).map((k) => k.revokedAt)).toEqual([T0, T0]);
+  });
+
+  test("a live key is looked up once per KEY_MEMORY_MS: a revocation by another process applies within it, one by this process at once", async () => {
+    const store = tempStore();
+    const a = createKey(store, "a");
+    const b = createKey(store, "b");
+    expect(verifyKey(store, a.key)?.id).toBe(a.id);
+    expect(verifyKey(store, b.key)?.id).toBe(b.id);
+    // Revoked behind this process's back, as `moat apikey revoke` or another hub does.
+    store.sqlite!.run("update api_keys set revoked_at = ? where id = ?", [T0, a.id]);
+    expect(verifyKey(store, a.key)?.id).toBe(a.id);
+    // A wrong secret under a remembered prefix is still refused.
+    expect(verifyKey(store, a.key.slice(0, -4) + "AAAA")).toBeNull();
+    await Bun.sleep(KEY_MEMORY_MS + 50);
+    expect(verifyKey(store, a.key)).toBeNull();
+    // Revoked by this process: refused at once.
+    revokeKey(store, String(b.id), T0);
+    expect(verifyKey(store, b.key)).toBeNull();
   });
 });
 

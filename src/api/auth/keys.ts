@@ -130,25 +130,52 @@ export function revokeKey(store: Store, idOrPrefix: string | number, now = Date.
     tx.update(apiKeys).set({ revokedAt: now }).where(eq(apiKeys.id, found.id)).run();
     tx.delete(sessions).where(eq(sessions.keyId, found.id)).run();
   });
+  recentKeys(store).clear();
   return { key: { ...found, revokedAt: now }, alreadyRevoked: false };
 }
 
 /** A live key by its prefix: prepared once per store, since every request with a key looks it up. */
 const liveKeyByPrefix = perStore((store) => store.db.select().from(apiKeys).where(and(eq(apiKeys.prefix, sql.placeholder("prefix")), isNull(apiKeys.revokedAt))).prepare());
 
+/**
+ * How long a live key's row is taken from memory rather than looked up again. Every request with a key
+ * looks it up, and on PostgreSQL each lookup is a round trip: a hub's agents post many times a second,
+ * and a third of a hub's thread went to waiting for these (bench:hub). A key revoked by another
+ * process (a second hub, `moat apikey revoke`) stops working here within this time; one revoked by
+ * this process, at once.
+ */
+export const KEY_MEMORY_MS = 1_000;
+/** Live keys' rows by prefix, each with the monotonic time until which it is taken from here. */
+const recentKeys = perStore(() => new Map<string, { row: typeof apiKeys.$inferSelect; until: number }>());
+const MAX_RECENT_KEYS = 1_000;
+
+function liveKeyRow(store: Store, prefix: string): typeof apiKeys.$inferSelect | undefined {
+  const recent = recentKeys(store);
+  const known = recent.get(prefix);
+  const clock = performance.now();
+  if (known && known.until > clock) return known.row;
+  const row = liveKeyByPrefix(store).get({ prefix });
+  // Only live keys are kept: a made-up prefix must not grow the map, nor keep a key out once it exists.
+  if (row) {
+    if (recent.size >= MAX_RECENT_KEYS) recent.clear();
+    recent.set(prefix, { row, until: clock + KEY_MEMORY_MS });
+  } else recent.delete(prefix);
+  return row;
+}
+
 /** The key's row when `key` is a live key, else null. Marks it used (to the minute). */
 export function verifyKey(store: Store, key: string, now = Date.now()): ApiKeyInfo | null {
   if (!KEY_SHAPE.test(key)) return null;
   const prefix = key.slice(KEY_TAG.length, KEY_TAG.length + PREFIX_LENGTH);
-  const row = liveKeyByPrefix(store).get({ prefix });
+  const row = liveKeyRow(store, prefix);
   if (!row) return null;
   // The prefix is public; comparing the hashes in constant time leaks nothing about the secret.
   if (!timingSafeEqual(Buffer.from(sha256Hex(key), "hex"), Buffer.from(row.hash, "hex"))) return null;
-  const { hash: _hash, ...info } = row;
   // Either way: a wall clock set back must not freeze the column at a time still to come.
-  if (info.lastUsedAt === null || Math.abs(now - info.lastUsedAt) >= LAST_USED_RESOLUTION_MS) {
-    store.db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, info.id)).run();
-    info.lastUsedAt = now;
+  if (row.lastUsedAt === null || Math.abs(now - row.lastUsedAt) >= LAST_USED_RESOLUTION_MS) {
+    store.db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.id)).run();
+    row.lastUsedAt = now;
   }
+  const { hash: _hash, ...info } = row;
   return info;
 }
