@@ -47,7 +47,7 @@ export function createApi(base: Omit<ApiServices, "wsClients">) {
   const browsers = browserPolicy(config.server);
   // systemRouter off: Bun's own router matches the path as sent (`/api/keys/7\..\..\check`) while
   // request.url, which the guards read, has it resolved (`/check`); with Elysia's router both see one path.
-  return new Elysia({ serve: { maxRequestBodySize: largestBody(config, s.agentBatches !== null) }, websocket: WS_SERVER_OPTIONS, systemRouter: false })
+  return new Elysia({ serve: { maxRequestBodySize: largestBody(config, s.acceptsAgents) }, websocket: WS_SERVER_OPTIONS, systemRouter: false })
     .use(cors({ origin: corsOriginCheck(browsers), credentials: true }))
     .onError(({ code, error, set }) => {
       if (error instanceof ApiError) {
@@ -88,7 +88,7 @@ export function createApi(base: Omit<ApiServices, "wsClients">) {
       }
     })
     .use(mirrorMoved(s.ctx)) // copies sent to the old place: refused and said so, before the browser rules
-    .use(bodyLimitGuard(config, s.agentBatches !== null)) // the size of a body first, whatever else is wrong with it
+    .use(bodyLimitGuard(config, s.acceptsAgents)) // the size of a body first, whatever else is wrong with it
     .use(jsonDepthGuard()) // before every route with a body, the auth guard's login among them
     .use(browserGuard(browsers)) // request hooks run in order: Host, Origin and body type before credentials
     .use(authGuard(s))

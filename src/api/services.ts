@@ -15,7 +15,6 @@ import type { SourceStatus } from "../pipeline/sources/tail.ts";
 import type { DatabaseIntegrity } from "../services/db-integrity.ts";
 import type { DenyList } from "../services/deny-list/service.ts";
 import type { Geo } from "../services/geo.ts";
-import type { AgentBatchStore } from "../services/agent-batch-store.ts";
 
 export interface ApiServices {
   ctx: ServiceContext;
@@ -46,6 +45,6 @@ export interface ApiServices {
   geo: Geo;
   /** The followed logs and how they are doing (empty when none is configured). */
   sources(): SourceStatus[];
-  /** On a hub (`moat hub`), where its agents' batches are stored: it serves the agent routes, and takes their larger bodies. Null elsewhere. */
-  agentBatches: AgentBatchStore | null;
+  /** A hub (`moat hub`): it serves the agent routes, and takes their larger bodies. */
+  acceptsAgents: boolean;
 }

@@ -18,7 +18,6 @@ import { DatabaseIntegrity } from "../services/db-integrity.ts";
 import { startBackgroundCheckpoints } from "../store/checkpoints.ts";
 import { MemoryGuard } from "../core/memory.ts";
 import { Bus } from "../pipeline/bus.ts";
-import { agentBatchStore } from "../services/agent-batch-store.ts";
 import { startLivePipeline } from "../pipeline/live.ts";
 import { WorkerJudge } from "../pipeline/worker-judge.ts";
 import { listenForMirror, type MirrorListener } from "../api/mirror/listener.ts";
@@ -145,8 +144,7 @@ export async function startService(config: Config, log: Logger, role: ServiceRol
       log.error("cannot load the new site model; the previous one stays", { error: (e as Error).message });
     }
   });
-  const agentBatches = role === "hub" ? agentBatchStore(store, config.storage.db) : null;
-  const app = createApi({ ctx, metrics, alerts, threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler, settings, writeBehind: live.writeBehind, inline: live.inline, mirror: live.mirror, allowlist, runtime, integrity, denyList, geo: startGeo(config.geo, log), sources: () => live.tail?.sources() ?? [], agentBatches });
+  const app = createApi({ ctx, metrics, alerts, threats: new ThreatQueries(store), analytics: new AnalyticsService(ctx), scheduler, settings, writeBehind: live.writeBehind, inline: live.inline, mirror: live.mirror, allowlist, runtime, integrity, denyList, geo: startGeo(config.geo, log), sources: () => live.tail?.sources() ?? [], acceptsAgents: role === "hub" });
   // Elysia asks Bun for SO_REUSEPORT by default: a second server on the same port would then share the
   // connections instead of failing to bind.
   app.listen({ hostname: config.server.host, port: config.server.port, reusePort: false });
@@ -167,7 +165,6 @@ export async function startService(config: Config, log: Logger, role: ServiceRol
       app.decorator.wsHub.close(); // a graceful stop waits for open sockets: close them first
       await modelWatcher.close();
       await app.stop();
-      await agentBatches?.close(); // after the batches being stored: each is answered or failed, never half stored
       await mirrorListener?.close();
       await live.close();
       await shipper?.close(); // after the last batches are queued: they wait in the outbox for the next start

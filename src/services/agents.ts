@@ -27,20 +27,13 @@ export function isReporting(agent: Pick<AgentRow, "lastSeenAt">, now: number): b
  * Stores an agent's batches in order; a batch stored before (sent again after a lost answer) is
  * skipped whole. Returns the counts and the rows now stored, for the live bus.
  */
-export interface StoredAgentBatches {
-  stored: number;
-  duplicates: number;
-  traffic: TrafficRow[];
-  threats: ThreatRow[];
-}
-
-export function storeAgentBatches(store: Store, writer: StoreWriter, agent: string, entries: readonly WireEntry[], now: number): StoredAgentBatches {
+export function storeAgentBatches(store: Store, writer: StoreWriter, agent: string, entries: readonly WireEntry[], now: number): { stored: number; duplicates: number; traffic: TrafficRow[]; threats: ThreatRow[] } {
   for (const e of entries) {
     if (e.verdicts.length !== e.requests.length || e.blocked.length !== e.requests.length) {
       throw new AgentBatchError(`batch ${e.seq}: ${e.requests.length} requests, ${e.verdicts.length} verdicts and ${e.blocked.length} blocked flags; they must be as many`);
     }
   }
-  const out: StoredAgentBatches = { stored: 0, duplicates: 0, traffic: [], threats: [] };
+  const out = { stored: 0, duplicates: 0, traffic: [] as TrafficRow[], threats: [] as ThreatRow[] };
   for (const e of entries) {
     const rows = writer.write({ requests: e.requests, verdicts: e.verdicts, blocked: e.blocked, rejected: e.rejected, now: e.now, from: { agent, instance: e.instance, seq: e.seq, receivedAt: now } });
     if (rows.duplicate) out.duplicates++;

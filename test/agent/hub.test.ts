@@ -4,7 +4,6 @@
  * answers that are not the hub's), and what the hub's heartbeat answer changes on the agent: its deny
  * list, its settings, its site model.
  */
-import { agentBatchStore } from "../../src/services/agent-batch-store.ts";
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { existsSync, readFileSync } from "node:fs";
@@ -52,7 +51,7 @@ afterEach(async () => {
 async function startHub(env: Record<string, string> = {}): Promise<{ s: TestServices; app: App; url: string; agentKey: string }> {
   const dir = tempDir("moat-hub-");
   const s = await makeApiServices({ MOAT_BAN_ENABLED: "true", MOAT_BAN_THRESHOLD: "3", MOAT_BAN_FILE: join(dir, "deny.conf"), MOAT_BAN_TEST_COMMAND: "", ...env }, dir);
-  s.agentBatches = agentBatchStore(s.ctx.store, s.ctx.config.storage.db);
+  s.acceptsAgents = true;
   const app = createApi(s);
   app.listen({ hostname: "127.0.0.1", port: 0 });
   cleanups.push(async () => {

@@ -76,7 +76,7 @@ export async function makeApiServices(env: Record<string, string> = {}, dir = te
     denyList,
     geo: openGeo(config.geo),
     sources: () => [],
-    agentBatches: null,
+    acceptsAgents: false,
   };
   return s;
 }

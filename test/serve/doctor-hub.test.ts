@@ -1,5 +1,4 @@
 /** `moat doctor` on an agent: the key, the hub's answer to it, and what the outbox holds or lost. */
-import { agentBatchStore } from "../../src/services/agent-batch-store.ts";
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { createApi } from "../../src/api/app.ts";
@@ -19,7 +18,7 @@ afterEach(async () => {
 
 async function hub() {
   const s = await makeApiServices();
-  s.agentBatches = agentBatchStore(s.ctx.store, s.ctx.config.storage.db);
+  s.acceptsAgents = true;
   const app = createApi(s);
   app.listen({ hostname: "127.0.0.1", port: 0 });
   cleanups.push(async () => {

@@ -10,7 +10,8 @@ import { AGENT_ROUTE_PREFIX, SITE_MODEL_ROUTE, SITE_MODEL_VERSION_HEADER, WIRE_R
 import { ApiError, envelope, ErrorEnvelope, ok } from "../envelope.ts";
 import type { ApiServices } from "../services.ts";
 import { agentOf } from "../auth/guard.ts";
-import { AgentBatchError, recordAgentReport } from "../../services/agents.ts";
+import { AgentBatchError, recordAgentReport, storeAgentBatches } from "../../services/agents.ts";
+import { StoreWriter } from "../../store/writer.ts";
 import { liveSiteModel } from "../../detect/site/model-dir.ts";
 import { siteModelDir, siteOfAgent } from "../../services/site-models.ts";
 import { statSync } from "node:fs";
@@ -18,8 +19,8 @@ import { join } from "node:path";
 
 export function agentRoutes(s: ApiServices) {
   const { store, bus, activities, log } = s.ctx;
-  const batches = s.agentBatches;
-  if (!batches) return new Elysia({ name: "agents" });
+  if (!s.acceptsAgents) return new Elysia({ name: "agents" });
+  const writer = new StoreWriter(store);
   const tags = ["agents"];
   /**
    * The version of a site's live model, for the heartbeat's answer: the default site's is the model
@@ -38,11 +39,11 @@ export function agentRoutes(s: ApiServices) {
   return new Elysia({ name: "agents" })
     .post(
       `${AGENT_ROUTE_PREFIX}batches`,
-      async ({ body, request }) => {
+      ({ body, request }) => {
         const agent = agentOf(request);
         let result;
         try {
-          result = await batches.store(agent, body.entries, s.ctx.now());
+          result = storeAgentBatches(store, writer, agent, body.entries, s.ctx.now());
         } catch (e) {
           if (e instanceof AgentBatchError) throw new ApiError(400, e.message);
           throw e;
