@@ -25,20 +25,35 @@ export class JsonDepthError extends Error {
 function scan(text: string, maxDepth: number): number {
   let depth = 0;
   let strings = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // a backslash escapes the next character, `\"` included
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) {
-      inString = true;
+    if (c === 0x22) {
       strings++;
+      // Strings are most of a body's text: jump from quote to quote rather than read every character.
+      const end = closingQuote(text, i);
+      if (end < 0) return strings; // never closed: JSON.parse says so
+      i = end;
     } else if (c === 0x5b || c === 0x7b) {
       if (++depth > maxDepth) return -1;
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
   return strings;
+}
+
+/**
+ * The index of the quote that closes the string opened at `open`, or -1: the next `"` after an even
+ * run of backslashes (`\"` is escaped, `\\"` is not). Each backslash is read back once at most, so a
+ * whole scan stays linear.
+ */
+function closingQuote(text: string, open: number): number {
+  for (let from = open + 1; ; ) {
+    const quote = text.indexOf('"', from);
+    if (quote < 0) return -1;
+    let before = quote - 1;
+    while (before > open && text.charCodeAt(before) === 0x5c) before--;
+    if ((quote - 1 - before) % 2 === 0) return quote;
+    from = quote + 1;
+  }
 }
 
 /** True when `text` nests `[` and `{` (outside strings) deeper than `maxDepth`; stops at the first level too deep. */
