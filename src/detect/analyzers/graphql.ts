@@ -111,31 +111,25 @@ const FIELD_REPEATS = 50;
 /** A GraphQL name. */
 const WORD = /[_A-Za-z]\w*/g;
 
-/**
- * Whether some name occurs FIELD_REPEATS times in the text: a field repeated so in one selection set
- * needs it. One pass, counting each word, ended as soon as one gets there.
- */
-function mayRepeatField(s: string): boolean {
-  if (s.length < FIELD_REPEATS * 2) return false;
+/** Whether some name comes FIELD_REPEATS times among `names`: stops as soon as one does. */
+function someNameRepeats(names: Iterable<string>): boolean {
   const counts = new Map<string, number>();
-  for (const m of s.matchAll(WORD)) {
-    const n = (counts.get(m[0]) ?? 0) + 1;
+  for (const name of names) {
+    const n = (counts.get(name) ?? 0) + 1;
     if (n >= FIELD_REPEATS) return true;
-    counts.set(m[0], n);
+    counts.set(name, n);
   }
   return false;
 }
 
+/** The cheap check: some word of the text comes FIELD_REPEATS times, as a field repeated so in one selection set needs. */
+function mayRepeatField(s: string): boolean {
+  return s.length >= FIELD_REPEATS * 2 && someNameRepeats(Iterator.from(s.matchAll(WORD)).map((m) => m[0]));
+}
+
 /** Whether a selection set asks for one field FIELD_REPEATS times (aliased or not). */
 function repeatsField(set: SelectionSetNode): boolean {
-  const counts = new Map<string, number>();
-  for (const sel of set.selections) {
-    if (sel.kind !== Kind.FIELD) continue;
-    const n = (counts.get(sel.name.value) ?? 0) + 1;
-    if (n >= FIELD_REPEATS) return true;
-    counts.set(sel.name.value, n);
-  }
-  return false;
+  return someNameRepeats(set.selections.flatMap((sel) => (sel.kind === Kind.FIELD ? [sel.name.value] : [])));
 }
 
 /**
