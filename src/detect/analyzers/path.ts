@@ -35,7 +35,8 @@ const SENSITIVE_FILES: SensitiveFile[] = [
     etc/php.ini etc/resolv.conf etc/fstab proc/self/environ proc/self/cmdline proc/self/status proc/self/maps proc/self/fd
     proc/version proc/self/cwd var/log/apache2/access.log var/log/apache2/error.log var/log/apache/access.log var/log/httpd/access_log
     var/log/httpd/error_log var/log/nginx/access.log var/log/nginx/error.log var/run/secrets/kubernetes.io root/.bash_history
-    windows/system32/drivers/etc/hosts windows/system32/config/sam windows/repair/sam windows/system.ini inetpub/wwwroot/web.config`,
+    windows/system32/drivers/etc/hosts windows/system32/config/sam windows/repair/sam windows/system.ini inetpub/wwwroot/web.config
+    var/lib/mysql/mysql/user.myd`,
     true, 0.9),
   // Credentials and histories that developer tools keep in dotfiles (registry tokens, cluster and
   // deployment keys, coding agents' MCP servers with their API keys).
@@ -44,8 +45,10 @@ const SENSITIVE_FILES: SensitiveFile[] = [
     .kube/config .vscode/sftp.json .cursor/mcp.json .vscode/mcp.json .roo/mcp.json .mcp.json .n8n/config .zsh_history
     .mysql_history .psql_history`,
     false, 0.85),
-  // Files a site may well hold in its own tree (and a link may name): weaker alone.
-  ...sensitiveFiles(".htaccess .env wp-config.php web.config php.ini httpd.conf my.cnf", false, 0.6),
+  // Files a site may well hold in its own tree (and a link may name), the credentials of its database
+  // and server among them: weaker alone.
+  ...sensitiveFiles(`.htaccess .env wp-config.php web.config php.ini httpd.conf my.cnf database.yml secrets.yml tomcat-users.xml
+    appsettings.json parameters.yml configuration.php localsettings.php config.inc.php`, false, 0.6),
 ].filter((f) => f.path !== "");
 
 const SENSITIVE_BY_LAST = new Map<string, typeof SENSITIVE_FILES>();
@@ -373,6 +376,9 @@ function systemPath(run: Run, s: string, isPath: boolean, wholeLength: number, o
   out.push(finding("traversal", "path.system-file", strength, run.start, run.end));
 }
 
+/** Where servers keep sites and their configuration: the top of an absolute path to a site's own files. */
+const SERVER_TREES = new Set(["var", "opt", "usr", "srv", "app", "www", "home", "data"]);
+
 /** Files a page links to for display: styles, images, fonts, media, Markdown and source maps. */
 const STATIC_FILE = /\.(?:css|s[ac]ss|less|png|jpe?g|gif|svg|webp|avif|ico|bmp|woff2?|ttf|otf|eot|mp[34]|webm|md|map)$/i;
 /** A short climb to such a file, inside a larger text, is weak evidence. */
@@ -420,6 +426,9 @@ function judgeRun(run: Run, input: AnalyzerInput, wholeLength: number, out: Find
   // A whole value that is this path is an attempt to read it; a path mentioned in prose much less.
   const wholeValue = wholeLength === run.end - run.start || isPath;
   let strength = found.file.strength;
+  // `/var/www/html/wp-config.php`, `/opt/tomcat/conf/tomcat-users.xml`: the full path of a site's secrets
+  // on its server, where a link would name the file from the site's root.
+  if (!isPath && wholeValue && run.roots[0] === 0 && found.depth >= 1 && SERVER_TREES.has(run.resolved[0]!)) strength = Math.max(strength, 0.85);
   if (isPath && !found.file.abs) strength = Math.min(strength, 0.7);
   if (!wholeValue) strength = Math.min(strength, mentionCap(input.text, run));
   if (strength >= 0.5) out.push(finding("traversal", "path.sensitive-file", strength, run.start, run.end));

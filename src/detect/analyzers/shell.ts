@@ -26,7 +26,7 @@ const UNIX_TOOLS = `whoami uname wget curl nc ncat netcat socat telnet bash zsh 
   rmt flock chattr lsattr setfacl getfacl shred mktemp dmesg lsblk lsmod insmod modprobe rmmod ldd ldconfig nproc lscpu blkid
   fdisk mkfs chroot tcpdump tshark masscan hping3 sqlmap msfconsole msfvenom tmux systemd-run nsupdate whois rlogin rsh sftp
   smbclient rpcclient ldapsearch mysqldump pg_dump sqlcmd readlink realpath pgrep pidof chpasswd groupadd adduser deluser
-  userdel setcap getcap gpg whereis unzip poweroff ifdown ifup iwconfig`;
+  userdel setcap getcap gpg whereis unzip poweroff ifdown ifup iwconfig killall pkill ssh-keygen`;
 /** Interpreters: also the names of languages, which tag lists (`python|php`) join with separators. */
 const UNIX_LANGS = "python python2 python3 perl php ruby node lua java sh";
 /**
@@ -40,7 +40,7 @@ const UNIX_STACK = `mysql psql sqlite3 mongo mongosh redis-cli docker kubectl po
 const UNIX_WORDS = `id ls cat echo ping sleep set env dir type time kill who which date head tail more less sort find file touch
   test exec eval export unset ps pwd rm cp mv ln cut diff tr wc uniq locate history alias awk sed mail tar zip gzip
   dig ssh ftp scp tee dd rev printf top vi umount tac timeout route arp df du reboot shutdown mkdir
-  rmdir nl od cd trap`;
+  rmdir nl od cd trap service mount`;
 /** cmd.exe and PowerShell, matched without regard to case as Windows does (a trailing `.exe` dropped). */
 const WINDOWS_TOOLS = `cmd powershell pwsh certutil bitsadmin wmic mshta rundll32 regsvr32 cscript wscript systeminfo tasklist
   taskkill ipconfig netsh schtasks whoami nslookup findstr icacls invoke-expression invoke-webrequest start-process
@@ -48,7 +48,7 @@ const WINDOWS_TOOLS = `cmd powershell pwsh certutil bitsadmin wmic mshta rundll3
   start-bitstransfer get-process stop-process get-wmiobject get-ciminstance invoke-wmimethod remove-item copy-item add-type
   set-executionpolicy out-file import-module get-credential get-localuser get-acl new-item get-service nltest dsquery quser
   qwinsta wevtutil vssadmin bcdedit fsutil driverquery gpresult klist setspn xcopy robocopy forfiles msiexec attrib cacls`;
-const WINDOWS_WORDS = "dir type ver net echo set ping start call copy move del erase ren vol more find sort reg timeout route arp";
+const WINDOWS_WORDS = "dir type ver net echo set ping start call copy move del erase ren vol more find sort reg timeout route arp sc";
 
 function tierMap(lists: [string, Tier][]): Map<string, Tier> {
   const m = new Map<string, Tier>();
@@ -320,7 +320,7 @@ function namesFile(s: string, j: number): boolean {
  * `;ping 10.0.0.1 x`): otherwise, with words among them, they are prose's (`; top 10 deals`, `; date
  * 06/15, time 8pm`), and a number's own `/` or `.` is no path.
  */
-function argShape(s: string, i: number, command: string, tier: Tier): { shape: ArgShape; end: number } {
+function argShape(s: string, i: number, command: string, tier: Tier): { shape: ArgShape; end: number; comment: boolean } {
   i = skipBlanks(s, i);
   const stop = Math.min(s.length, i + MAX_ARGS);
   let j = i;
@@ -329,6 +329,7 @@ function argShape(s: string, i: number, command: string, tier: Tier): { shape: A
   let numbers = 0;
   let hasWord = false;
   let inNumber = false;
+  let comment = false;
   for (; j < stop; j++) {
     const c = s.charCodeAt(j);
     if (c === 59 || c === 124 || c === 38 || c === 10 || c === 13 || c === 96 || c === 41) break;
@@ -344,8 +345,14 @@ function argShape(s: string, i: number, command: string, tier: Tier): { shape: A
     }
     if (c === 62 || c === 60) {
       // A redirection, when its target is a file, a descriptor or a variable (`>/tmp/x`, `2>&1`, `<$f`).
+      // `<3` is a heart: a descriptor is written to (`>2`), not read from.
       const target = s.charCodeAt(skipBlanks(s, j + (s.charCodeAt(j + 1) === c || s.charCodeAt(j + 1) === 38 ? 2 : 1)));
-      if (target === 47 || target === 38 || target === 36 || target === 46 || isAsciiDigit(target) || isAsciiDigit(s.charCodeAt(j + 1))) shell = true;
+      if (target === 47 || target === 38 || target === 36 || target === 46 || (c === 62 && (isAsciiDigit(target) || isAsciiDigit(s.charCodeAt(j + 1))))) shell = true;
+    } else if (atTokenStart && c === 35 && !isWordCode(s.charCodeAt(j + 1))) {
+      // `; id #`, `; id #'`: a word that starts with `#` opens a comment, which drops the rest of the
+      // line the value was put into. A hashtag (`#devlife`) goes on with a letter: prose's.
+      comment = true;
+      break;
     } else if (atTokenStart) {
       const next = s.charCodeAt(j + 1);
       inNumber = isAsciiDigit(c);
@@ -353,7 +360,12 @@ function argShape(s: string, i: number, command: string, tier: Tier): { shape: A
       // A quote that never closes is prose's apostrophe (`id's notes`), not a quoted argument.
       if ((c === 45 && (isAsciiLetter(next) || next === 45)) || c === 47 || c === 92 || c === 36 || c === 42 || c === 126 || c === 46) shell = true;
       else if (inNumber) numbers++;
-      else if ((c === 39 || c === 34) && indexWithin(s, s[j]!, j + 1, MAX_ARGS) !== -1) shell = true;
+      else if ((c === 39 || c === 34) && indexWithin(s, s[j]!, j + 1, MAX_ARGS) !== -1) {
+        // A quoted argument; but a command that is also a word, given a quoted plain word, is a sentence
+        // quoting it (`& call "Mike"`, `& type "reset"`), unless printing it is what the command does.
+        if (tier !== "word" || PRINTERS.has(command) || !PLAIN_QUOTED.test(s.slice(j, j + MAX_WORD))) shell = true;
+        else hasWord = true;
+      }
       else if (c === 37 && windowsVariableAt(s, j)) shell = true;
       else if ((c === 72 || c === 104) && REGISTRY_HIVE.test(s.slice(j, j + 24))) shell = true;
       else if (tier !== "word" && isAsciiLetter(c) && WINDOWS_PROGRAM.test(s.slice(j, j + MAX_WORD))) shell = true;
@@ -367,11 +379,11 @@ function argShape(s: string, i: number, command: string, tier: Tier): { shape: A
     }
     atTokenStart = false;
   }
-  if (j === i) return { shape: "none", end: i };
+  if (j === i) return { shape: "none", end: i, comment };
   if (numbers > 0 && (tier !== "word" || !hasWord || NUMBER_TAKERS.has(command))) shell = true;
   // `net user`, `net view`: Windows' net command is known by its verb.
   if (!shell && command === "net" && NET_VERBS.test(s.slice(i, i + 12))) shell = true;
-  return { shape: shell ? "shell" : "words", end: j };
+  return { shape: shell ? "shell" : "words", end: j, comment };
 }
 
 /**
@@ -380,6 +392,11 @@ function argShape(s: string, i: number, command: string, tier: Tier): { shape: A
  * `.com` is left out, which every domain ends with (`nslookup example.com`).
  */
 const WINDOWS_PROGRAM = /^[\w.-]{1,48}\.(?:exe|bat|cmd|ps1|vbs|hta|msi|scr)(?![\w.])/i;
+
+/** `"Mike"`, `'reset'`: a quotation of plain words. */
+const PLAIN_QUOTED = /^(["'])[A-Za-z][A-Za-z ]{0,40}\1/;
+/** Commands that print their arguments: a quoted word is what they were sent to print (`;echo "pwned"`). */
+const PRINTERS = new Set(["echo", "printf"]);
 
 /** Commands that act on a number or an address: a number among their arguments is what they were sent for. */
 const NUMBER_TAKERS = new Set(["sleep", "ping", "kill", "timeout", "usleep", "seq"]);
@@ -390,6 +407,22 @@ const AFTER_SEPARATOR: Record<Tier, Record<ArgShape, number>> = {
   lang: { none: 0.6, shell: 0.85, words: 0.5 },
   word: { none: 0.55, shell: 0.85, words: 0.4 },
 };
+
+/** Windows tools that are no Unix command and no word: their verbs are plain words (`wmic process call create`). */
+const WINDOWS_ONLY_TOOLS = new Set([...WINDOWS].filter(([name, tier]) => tier === "tool" && !UNIX.has(name)).map(([name]) => name));
+
+const IPV4_ALONE = /^\s*['"]?\d{1,3}(?:\.\d{1,3}){3}['"]?\s*$/;
+const HOST_GLUED = /^\s*['"]?[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,24}['"]?$/;
+
+/**
+ * All before the separator is an IPv4 address (any arguments), or a host name glued to the separator
+ * with no plain words after the command: what a ping or DNS-lookup form is given.
+ */
+function hostBefore(s: string, sep: number, shape: ArgShape): boolean {
+  if (sep < 7 || sep > 260) return false;
+  const before = s.slice(0, sep);
+  return IPV4_ALONE.test(before) || (shape !== "words" && HOST_GLUED.test(before));
+}
 
 /** The separator breaks out of a value: nothing but quotes before it, or a quote, digit or bracket right before. */
 function breaksOut(s: string, sep: number): boolean {
@@ -821,7 +854,7 @@ function judgePosition(s: string, p: Position, plainList: () => boolean, script:
   if (!found || anotherLanguage(s, p, found)) return null;
   const { word, cmd, how } = found;
   const braceList = inBrace && (s.charCodeAt(word.end) === 44 || s.charCodeAt(i - 1) === 44);
-  const args = braceList && s.charCodeAt(word.end) === 44 ? { shape: "shell" as const, end: indexWithin(s, "}", word.end, MAX_ARGS) + 1 || word.end } : argShape(s, word.end, cmd.name, cmd.tier);
+  const args = braceList && s.charCodeAt(word.end) === 44 ? { shape: "shell" as const, end: indexWithin(s, "}", word.end, MAX_ARGS) + 1 || word.end, comment: false } : argShape(s, word.end, cmd.name, cmd.tier);
   if (args.shape !== "shell" && NEEDS_ARGUMENTS.has(cmd.name)) return null;
   const end = Math.max(word.end, args.end);
   // Brace expansion that spells a command (`{cat,/etc/passwd}`, `{,ifconfig}`) is the shell's alone.
@@ -833,10 +866,19 @@ function judgePosition(s: string, p: Position, plainList: () => boolean, script:
   }
   let strength = AFTER_SEPARATOR[cmd.tier][args.shape];
   if (args.shape === "none" && cmd.tier !== "tool" && breaksOut(s, p.sep)) strength += 0.25;
-  // `;echo vulnerable`, `& netsh firewall set opmode disable`: a value that opens with `;`, `|` or `&` was
-  // written to end a command (one that opens with a line break is a text's first line). Plain words
-  // after it stay below proof strength: `&whois lookup` may still be a search.
+  // `;echo vulnerable`: a value that opens with `;`, `|` or `&` was written to end a command (one that
+  // opens with a line break is a text's first line). Plain words after it stay below proof strength:
+  // `&whois lookup` may still be a search.
   else if (args.shape === "words" && opensWithSeparator(s, p.sep)) strength = Math.min(strength + 0.2, OPENING_SEPARATOR_CAP);
+  // `& wmic process call create calc`, `& netsh firewall set opmode disable`: Windows' own tools take
+  // plain words for verbs, and no sentence names them after a separator.
+  if (args.shape === "words" && WINDOWS_ONLY_TOOLS.has(cmd.name)) strength = Math.max(strength, 0.85);
+  // `; id #`, `127.0.0.1 && id #'`: the command's line commented out after it is the template it was put into.
+  if (args.comment && args.shape !== "words") strength = Math.max(strength, 0.85);
+  // `8.8.8.8;id`, `127.0.0.1; ps aux`, `example.com|id`: the address a ping or lookup form asks for, then a
+  // command: the first thing sent to such a form. A site's name glued to the separator only (a title
+  // writes `Example.com | Find a home`).
+  if (p.kind === "op" && hostBefore(s, p.sep, args.shape)) strength = Math.max(strength, 0.9);
   if (args.shape === "none" && cmd.tier === "lang" && plainList()) strength = Math.min(strength, 0.5);
   if (p.kind === "subst") {
     strength = Math.min(0.95, strength + (args.shape === "words" ? 0.2 : 0.3));

@@ -7,7 +7,7 @@
  * decompose stage; comments, executable comments and case are handled by the tokenizer.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { appendedProbeRule, closureRules, comparedConstantsRule, findClosure } from "./sql/closure.ts";
+import { appendedProbeRule, closureRules, comparedConstantsRule, findClosure, numericTruthRule } from "./sql/closure.ts";
 import { constructRules } from "./sql/constructs.ts";
 import type { Report } from "./sql/report.ts";
 import { COMMENT_HASH, escapedFirstQuote, HASH_NO_COMMENT, K, PLAIN_LITERAL, SqlTokens, tokenize } from "./sql/tokens.ts";
@@ -15,10 +15,10 @@ import { asciiSet, isSpaceCode, judgePath, partitionPoint, reportsStatement, str
 
 /**
  * Characters SQL injection cannot do without, but for a few keyword-only constructs (`1 UNION SELECT
- * 1`, `1 AND 69 BETWEEN 69 AND 69`, `1 AND 8755 LIKE 8755`).
+ * 1`, `1 AND 69 BETWEEN 69 AND 69`, `1 AND 8755 LIKE 8755`, `1 OR true`).
  */
 const SQL_CHARS = asciiSet("'\"`;()#-/*=<>|&@,");
-const KEYWORD_ONLY = /union|order|group|xp_|sp_|information_schema|except|intersect|between|\d\s+(?:not\s+)?(?:r?like|regexp|glob)\b/i;
+const KEYWORD_ONLY = /union|order|group|xp_|sp_|information_schema|except|intersect|between|\d\s+(?:not\s+)?(?:r?like|regexp|glob)\b|^\s*\d+\s+(?:x?or|and)\s/i;
 
 /**
  * Where the value may sit: in code (a number), in a literal quoted with `'` or `"`, or in a MySQL
@@ -164,6 +164,7 @@ function analyzeAscii(text: string, inHeader: boolean): Finding[] {
     }
   }
   comparedConstantsRule(bare, report);
+  numericTruthRule(bare, report);
   if (inHeader) {
     appendedProbeRule(bare, report);
     if (hasHashComment(bare)) {

@@ -60,8 +60,11 @@ const RUNTIME_HOST_NAMES = new Set([
   "host.docker.internal", "gateway.docker.internal", "kubernetes.docker.internal", "host.containers.internal",
   "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local",
 ]);
-/** Zones only an internal network resolves: Kubernetes services, cloud-internal names. */
-const INTERNAL_SUFFIXES = [".internal", ".cluster.local", ".svc"];
+/**
+ * Zones only an internal network resolves: Kubernetes services, cloud-internal names, Consul's service
+ * names, multicast DNS and the names offices give their own networks.
+ */
+const INTERNAL_SUFFIXES = [".internal", ".cluster.local", ".svc", ".consul", ".local", ".lan", ".corp", ".intranet", ".home.arpa"];
 /**
  * Wildcard DNS services that answer with an address spelt in the name: `10.0.0.1.nip.io`,
  * `app-7f000001.sslip.io`, and the rebinding services that alternate between two
@@ -329,11 +332,11 @@ const SERVICE_PORTS = new Set([21, 22, 23, 25, 110, 111, 135, 139, 143, 389, 445
  * the kubelet's `/pods`, Docker's `/containers/json` and `/images/json`, Consul's and Vault's `/v1/kv/`,
  * `/v1/sys/`, etcd's `/v2/keys`, Apache's `/server-status`, RabbitMQ's and ngrok's `/api/overview`,
  * `/api/tunnels`, CouchDB's `/_all_dbs`, Solr's, MinIO's and Nacos' admin APIs, Jenkins'
- * `/script`, a router's `/cgi-bin/luci`): a data source's URL names the service, an SSRF names what it
- * wants from it.
+ * `/script`, a router's `/cgi-bin/luci`), under the service's own context path or not
+ * (`/jenkins/script`): a data source's URL names the service, an SSRF names what it wants from it.
  */
 const ADMIN_API_PATH =
-  /^\/(?:actuator\/(?:env|heapdump|jolokia|gateway|shutdown|mappings|configprops|threaddump)|api\/v1\/(?:namespaces|pods|secrets|nodes)|(?:running)?pods\b|(?:v\d\.\d+\/)?(?:containers|images)\/json|v1\/(?:kv|agent|catalog|sys|secret)\b|v[23]\/(?:keys|kv)\b|server-(?:status|info)\b|api\/(?:overview|tunnels)\b|jolokia\b|manager\/html|_cat\/|_nodes\b|_cluster\/|_all_dbs\b|solr\/admin\b|minio\/admin\b|nacos\/v1\/auth\b|script(?:Text)?\b|cgi-bin\/luci\b)/i;
+  /^\/(?:[\w.-]+\/)?(?:actuator\/(?:env|heapdump|jolokia|gateway|shutdown|mappings|configprops|threaddump)|api\/v1\/(?:namespaces|pods|secrets|nodes)|(?:running)?pods\b|(?:v\d\.\d+\/)?(?:containers|images)\/json|v1\/(?:kv|agent|catalog|sys|secret)\b|v[23]\/(?:keys|kv)\b|server-(?:status|info)\b|api\/(?:overview|tunnels)\b|jolokia\b|manager\/html|_cat\/|_nodes\b|_cluster\/|_all_dbs\b|solr\/admin\b|minio\/admin\b|nacos\/v1\/auth\b|script(?:Text)?\b|cgi-bin\/luci\b)/i;
 const EMBEDDED_WORTH_JUDGING = /^[\d[]|metadata|instance-data|[^\x00-\x7f]/i;
 
 /**
@@ -343,13 +346,23 @@ const EMBEDDED_WORTH_JUDGING = /^[\d[]|metadata|instance-data|[^\x00-\x7f]/i;
  */
 const VERSION = /^\d{1,4}(?:\.\d{1,4}){0,2}$/;
 
+/**
+ * `http://redis:6379/`, `http://consul:8500/v1/kv/`: a name of one label and a port, as a container
+ * network names its neighbours (by service name) and their services. A one-label name alone says
+ * less: a placeholder (`http://host/`), or what a malformed link leaves after its `@`.
+ */
+function serviceName(url: UrlParts, verdict: HostVerdict, web: boolean): boolean {
+  return web && verdict.target === "public" && !verdict.odd && url.port !== null && url.separator === "//" && /^[a-z][a-z0-9_-]*$/i.test(url.host);
+}
+
 /** `path`: what follows a leading URL's authority (its path and query), for ADMIN_API_PATH. */
 function ssrfFindings(url: UrlParts, leading: boolean, out: Finding[], loopbackWeb = LOOPBACK_WEB, path = ""): void {
   const protocolStrength = Object.hasOwn(PROTOCOL_SCHEMES, url.scheme) ? PROTOCOL_SCHEMES[url.scheme] : undefined;
   const version = slashes(url.separator) === 0 && url.scheme !== "" && !WEB_SCHEMES.has(url.scheme) && VERSION.test(url.host);
   // Inside a value only metadata hosts and odd notations count: most hosts there need no closer look.
-  const verdict = !version && (leading || EMBEDDED_WORTH_JUDGING.test(url.host)) ? judgeHost(url.host) : null;
+  const judged = !version && (leading || EMBEDDED_WORTH_JUDGING.test(url.host)) ? judgeHost(url.host) : null;
   const web = url.scheme === "" || WEB_SCHEMES.has(url.scheme);
+  const verdict = judged && serviceName(url, judged, web) ? { ...judged, target: "internal" as const } : judged;
   const { start, end } = url;
   if (protocolStrength !== undefined && (leading || protocolStrength >= 0.85)) {
     out.push(find("ssrf", "protocol-scheme", leading ? protocolStrength : protocolStrength - 0.1, start, end));

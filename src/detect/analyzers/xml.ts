@@ -241,11 +241,18 @@ function xincludeFindings(text: string, findings: Finding[]): void {
  */
 const XSLT_RUNTIME_NAMESPACE = /xmlns:[\w.-]+\s*=\s*["']?(?:https?:\/\/php\.net\/xsl|https?:\/\/xml\.apache\.org\/xalan\/java|https?:\/\/xml\.apache\.org\/xslt\/java|xalan:\/\/|java:|https?:\/\/saxon\.sf\.net\/java-type|urn:schemas-microsoft-com:xslt)/i;
 
+/** `document('file:///etc/passwd')`, `unparsed-text('/etc/passwd')`: the document read is a file of the server's, not another stylesheet. */
+const LOCAL_FILE_ARGUMENT = /^\s*["']\s*(?:file:|\/|\\|[a-z]:[\\/])/i;
+
 function xsltFindings(text: string, findings: Finding[]): void {
   if (!text.includes(XSLT_NAMESPACE) && !text.includes("<xsl:")) return;
   XSLT_READS.lastIndex = 0;
   const m = XSLT_READS.exec(text);
-  if (m) findings.push(find("xslt-read", 0.8, m.index, m.index + m[0].length));
+  if (m) {
+    const end = m.index + m[0].length;
+    const local = m[0].endsWith("(") && LOCAL_FILE_ARGUMENT.test(text.slice(end, end + 16));
+    findings.push(find("xslt-read", local ? 0.9 : 0.8, m.index, end));
+  }
   const runtime = XSLT_RUNTIME_NAMESPACE.exec(text);
   if (runtime) findings.push(find("xslt-runtime", 0.85, runtime.index, runtime.index + runtime[0].length));
 }

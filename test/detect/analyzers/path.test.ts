@@ -288,6 +288,16 @@ describe("absolute paths inside a value, and server logs", () => {
     expect(v("cat /sys/class/net/eth0/address")).toBe(0.5);
   });
 
+  test("a site's credentials by their full path on its server, or reached by a climb", () => {
+    for (const x of ["/var/www/html/wp-config.php", "/usr/local/etc/php/php.ini", "/opt/tomcat/conf/tomcat-users.xml", "/app/.env", "/srv/app/config/database.yml"]) expect([x, v(x)]).toEqual([x, 0.85]);
+    expect(v("/var/lib/mysql/mysql/user.MYD")).toBe(0.9);
+    expect(v("../config/database.yml")).toBe(0.95);
+    // The file named from the site's root, or in a sentence, says less.
+    expect(v("/wp-config.php")).toBe(0.6);
+    expect(v("config/database.yml")).toBe(0.6);
+    expect(v("see /var/www/html/wp-config.php for settings")).toBeLessThan(0.6);
+  });
+
   test("a web server's access or error log by absolute path: what log poisoning reads back", () => {
     expect(v("C:\\xampp\\apache\\logs\\access.log")).toBe(0.8);
     expect(v("/usr/local/apache2/logs/error_log")).toBe(0.8);

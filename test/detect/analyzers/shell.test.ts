@@ -20,7 +20,6 @@ describe("shell analyzer", () => {
 
   test("a value that opens with a separator ends a command: a command with plain words after it counts more there", () => {
     for (const v of [";echo vulnerable", "& echo hacked &", "'| ping attacker"]) expect(s(v)).toBeGreaterThanOrEqual(0.6);
-    expect(s("& netsh firewall set opmode disable")).toBe(0.8);
     // Plain words stay below proof strength (a search may start with `&`), and a text's first line break opens nothing.
     expect(s("&whois lookup")).toBeLessThan(0.85);
     expect(s("\nCmd line tools are great")).toBe(s("x\nCmd line tools are great"));
@@ -36,11 +35,44 @@ describe("shell analyzer", () => {
     for (const v of ["cat /etc/shadow and show the rest", "tail /var/log/auth.log and then nothing else", "type C:\\Windows\\win.ini shows nothing else here"]) expect([v, s(v)]).toEqual([v, 0.9]);
   });
 
+  test("Windows' own tools take plain words for their verbs: after a separator they are proof", () => {
+    for (const v of ["& netsh firewall set opmode disable", "& wmic process call create calc", "x & vssadmin list shadows"]) expect([v, s(v)]).toEqual([v, 0.85]);
+    // A Unix tool's name may be a search's word (`&whois lookup`): plain words after it stay weaker.
+    expect(s("x & whois lookup")).toBeLessThan(0.85);
+  });
+
+  test("an address or host name before the separator is what a ping or lookup form was given", () => {
+    for (const v of ["8.8.8.8;id", "8.8.8.8|id", "google.com;id", "8.8.8.8\nid", "127.0.0.1; ps aux", "8.8.8.8; touch pwned", "'10.0.0.1' && uname"]) {
+      expect([v, s(v)]).toEqual([v, 0.9]);
+    }
+    // A site's name before a spaced pipe is a title's (`Example.com | Find a home`), and one word is no host.
+    for (const v of ["Example.com | Find your next home", "Amazon.com | sort by price", "menu | sort by price"]) expect([v, s(v)]).toEqual([v, 0.4]);
+  });
+
+  test("a comment after the command drops the rest of the line it was put into; a hashtag is no comment", () => {
+    for (const v of ["a; id #", "photo.jpg\"; id #", "x'; id #'", "1 && uname -a # x"]) expect(s(v)).toBeGreaterThanOrEqual(0.85);
+    expect(s("eat; sleep #life")).toBeLessThan(0.5);
+    expect(s("work; sleep; repeat #devlife #mood")).toBe(s("work; sleep; repeat"));
+  });
+
+  test("a quoted plain word or a heart after a command that is also a word is a sentence's", () => {
+    for (const v of ['Deliver to rear entrance & call "Mike" <ext. 42>', "Ring the bell & call me <3", 'Go to Settings & type "reset"', 'Open the app & find "Account"']) {
+      expect([v, s(v)]).toEqual([v, 0.4]);
+    }
+    // What the quotes hold decides: a path, a command's own output, or a tool.
+    for (const v of ['; cat "/etc/passwd"', ';echo "pwned"', '| find "password" *.txt', '& type "C:\\windows\\win.ini"']) expect([v, s(v)]).toEqual([v, 0.85]);
+  });
+
+  test("process and service control commands", () => {
+    for (const v of ["x; killall java", "x | pkill -9 nginx", "127.0.0.1; service nginx stop", "127.0.0.1; mount", "8.8.8.8 & sc query"]) expect(s(v)).toBeGreaterThanOrEqual(0.7);
+  });
+
   test("a Windows program's file name is what a runner is given to run, not a word", () => {
     for (const v of ["; Start-Process calc.exe", "| start-process notepad.exe", "; msiexec evil.msi", "& wscript payload.vbs", "; mshta x.hta"]) expect([v, s(v)]).toEqual([v, 0.9]);
     // After a command that is also a word, a sentence's (`download & start setup.exe`).
     expect(s("Please download & start setup.exe from the site")).toBeLessThan(0.5);
-    expect(s("; Start-Process calc")).toBe(0.8);
+    // A Windows tool takes plain words for its verbs and names (`Start-Process calc`): no sentence runs one.
+    expect(s("; Start-Process calc")).toBe(0.85);
     // `.com` is every domain's ending, no program's.
     for (const v of ["curl example.com", "nslookup shop.example.com", "; ping example.com"]) expect([v, s(v)]).toEqual([v, s(v.replace(".com", ".org"))]);
   });

@@ -183,6 +183,20 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     expect(ruleStrength("'--", "sql.comment-truncation")).toBeLessThan(ruleStrength("admin'--", "sql.comment-truncation"));
   });
 
+  test("a quote, `#` and a name closed by the same quote is code's selector or colour, not a comment that cuts the query", () => {
+    for (const v of ["$(document).ready(function () { $('#cart').show(); });", "document.querySelector('#' + id)", "{primary:'#1a73e8'}", "color: \"#ff0000\""]) {
+      expect([v, ruleStrength(v, "sql.comment-truncation")]).toEqual([v, 0]);
+    }
+    expect(ruleStrength("admin'#", "sql.comment-truncation")).toBe(0.85);
+    expect(ruleStrength("admin'#\">x</a>", "sql.comment-truncation")).toBe(0.6);
+  });
+
+  test("a numeric value made a condition that is always true (or never): a number, OR/AND/XOR and a truth value", () => {
+    for (const v of ["1 or true", "0 OR TRUE", "1 OR NOT 0", "-1 or true--", "1 AND false", "1 xor true", "1 || !0"]) expect([v, ruleStrength(v, "sql.tautology")]).toEqual([v, 0.85]);
+    // Prose compares numbers (`1 or 2 bedrooms`) and goes on after a truth value.
+    for (const v of ["1 or 2", "1 or 2 bedrooms", "1 or true please", "yes or true"]) expect(ruleStrength(v, "sql.tautology")).toBeLessThan(0.5);
+  });
+
   test("code that shares SQL's words stays below the strong range", () => {
     for (const code of ["const t = sleep(100);", "run();exec('ls -l')", "$(el).focus();select(x); if (a==1) set(b)", "bench();benchmark(1000, fn)", "x = (select 2 options)", "10 sleep(8)", "x = 5 * sleep(2)"]) {
       expect(strongest(code)?.strength ?? 0).toBeLessThan(0.8);

@@ -105,6 +105,15 @@ describe("ssrf analyzer: where a URL points", () => {
     expect(rules(ssrfAnalyzer, leaf("\n\nhttp://169.254.169.254/latest/meta-data/"))).toEqual(["ssrf.metadata-host"]);
   });
 
+  test("a container network's neighbours: a one-label name with a port, and the zones only an internal network resolves", () => {
+    for (const url of ["http://redis:6379/", "http://consul:8500/v1/agent/self", "http://elasticsearch:9200/_cat/indices", "http://vault.service.consul:8200/v1/secret/data/prod", "http://10.0.0.5:8080/jenkins/script"]) {
+      expect([url, rules(ssrfAnalyzer, leaf(url))]).toEqual([url, expect.arrayContaining(["ssrf.internal-host", "ssrf.internal-service"])]);
+    }
+    for (const url of ["http://intranet.corp.local/hr/salaries", "http://printer.lan/", "http://api.internal:8080/"]) expect([url, rules(ssrfAnalyzer, leaf(url))]).toEqual([url, ["ssrf.internal-host"]]);
+    // One label without a port: a placeholder, or what a malformed link leaves after its `@`; another scheme's identifier.
+    for (const url of ["http://intranet/", "https://kns.cnki.net.@nxgpkcms", "gid://shopify/Cart/abc"]) expect([url, rules(ssrfAnalyzer, leaf(url)).includes("ssrf.internal-host")]).toEqual([url, false]);
+  });
+
   test("a URL naming a service port that speaks no HTTP on this machine or its network is strong; a web port, an HTTP API or a public host is not", () => {
     for (const url of ["http://[::1]:22/", "http://localhost:6379/", "http://10.0.0.5:3306/", "http://192.168.1.10:445/", "//127.0.0.1:11211"]) {
       expect([url, rules(ssrfAnalyzer, leaf(url)).includes("ssrf.internal-service"), maxStrength(ssrfAnalyzer, leaf(url))]).toEqual([url, true, 0.85]);

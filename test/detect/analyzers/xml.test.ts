@@ -61,6 +61,10 @@ describe("xml analyzer (XXE)", () => {
     expect(rules(xmlAnalyzer, leaf(xi))).toContain("xml.xinclude");
     const xsl = `<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"><xsl:template match="/"><xsl:copy-of select="document('/etc/hostname')"/></xsl:template></xsl:stylesheet>`;
     expect(rules(xmlAnalyzer, leaf(xsl))).toContain("xml.xslt-read");
+    // A server's own file read, rather than another stylesheet: stronger.
+    expect(maxStrength(xmlAnalyzer, leaf(xsl))).toBe(0.9);
+    expect(maxStrength(xmlAnalyzer, leaf(xsl.replace("/etc/hostname", "file:///etc/passwd")))).toBe(0.9);
+    expect(maxStrength(xmlAnalyzer, leaf(xsl.replace("/etc/hostname", "common.xml")))).toBe(0.8);
   });
 
   test("a stylesheet that binds a language runtime's namespace runs code", () => {

@@ -122,7 +122,7 @@ export function closureRules(t: SqlTokens, c: Closure, report: Report): void {
   if (i >= t.count) return;
   const at = sig(t, i);
   const kind = t.kind(i);
-  if (kind === K.COMMENT && c.kind === "quote" && cutsQuery(t, i, at) && !markupFragment(t, c, i)) {
+  if (kind === K.COMMENT && c.kind === "quote" && cutsQuery(t, i, at) && !markupFragment(t, c, i) && !quotedHashName(t, c, i)) {
     // `admin'--`, `admin'#`: a value, its quote closed, and a bare comment marker that ends the value
     // cuts the rest of the query (the password check of a login): what prose never ends with.
     const bareCut = i === t.count - 1 && t.end(i) - t.start(i) <= 3;
@@ -205,6 +205,21 @@ const ATTRIBUTE_BEFORE = /<[A-Za-z][^<>]*=\s*$/;
  */
 function markupFragment(t: SqlTokens, c: Closure, comment: number): boolean {
   return t.text.charCodeAt(t.start(comment)) === 35 && ATTRIBUTE_BEFORE.test(t.text.slice(Math.max(0, c.from - 200), c.from)) && MARKUP_AFTER.test(t.text.slice(t.start(comment), t.end(comment)));
+}
+
+/** `#cart`, `#`, `#1a73e8`: a `#` and a name, and what follows. */
+const HASH_NAME = /^#[\w-]*/;
+
+/**
+ * `$('#cart')`, `querySelector('#' + id)`, `color: '#ff0000'`: code's quoted selector or colour, the
+ * quote before the `#` opening it and the same quote after the name closing it. An injected quote's
+ * comment (`admin'#`, `admin' -- x`, `admin'#">`) does not close a string of its own.
+ */
+function quotedHashName(t: SqlTokens, c: Closure, comment: number): boolean {
+  const at = t.start(comment);
+  if (t.text.charCodeAt(at) !== 35) return false;
+  const name = HASH_NAME.exec(t.text.slice(at, at + 65))![0];
+  return t.text.charCodeAt(at + name.length) === t.text.charCodeAt(c.from);
 }
 
 /** `) AS alias`, `' COLLATE "utf8mb4_bin"`: the index after the name, or `as` itself when none follows. */
@@ -429,4 +444,25 @@ export function comparedConstantsRule(t: SqlTokens, report: Report): void {
   if (operand < 0 || sig(t, operand + 1) < t.count) return;
   // Equality is the probe's (`(5131=5055)*5055`); a calculator's input compares with `>` or `<` too (`(2>1)*100`).
   report("tautology", isOp(t, op, EQUALITY) ? 0.85 : 0.8, t.start(open), t.end(close));
+}
+
+const MINUS = opCode("-");
+const BANG = opCode("!");
+
+/**
+ * `1 or true`, `0 OR NOT 0`, `-1 or true--`: the whole value a number, then OR, AND or XOR and a truth
+ * value (TRUE, FALSE, or NOT before a number), with nothing after it but a comment: a numeric
+ * parameter made a condition that holds for every row, or for none. Prose writes `1 or 2`, not `1 or true`.
+ */
+export function numericTruthRule(t: SqlTokens, report: Report): void {
+  const first = sig(t, 0);
+  const number = t.kind(first) === K.OP && t.aux(first) === MINUS ? sig(t, first + 1) : first;
+  if (t.kind(number) !== K.NUM) return;
+  const logic = sig(t, number + 1);
+  if (!isLogic(t, logic)) return;
+  let k = sig(t, logic + 1);
+  const negated = isWord(t, k, WORD.not) || (t.kind(k) === K.OP && t.aux(k) === BANG);
+  if (negated) k = sig(t, k + 1);
+  const truth = isWord(t, k, WORD.true) || isWord(t, k, WORD.false) || (negated && t.kind(k) === K.NUM);
+  if (truth && sig(t, k + 1) >= t.count) report("tautology", 0.85, t.start(first), t.end(k));
 }
