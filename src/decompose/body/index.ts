@@ -1,6 +1,6 @@
 /**
  * The body, read by what its Content-Type claims and, when that is missing or wrong, by what it looks
- * like: urlencoded, multipart, JSON (GraphQL-over-HTTP included), XML, GraphQL, protobuf (gRPC and
+ * like: urlencoded, multipart, JSON (GraphQL-over-HTTP and JSON lines included), XML, GraphQL, protobuf (gRPC and
  * gRPC-Web included, by Content-Type only), or text judged whole.
  * Gzip/deflate bodies are inflated first; a body in UTF-16, UTF-32 or EBCDIC is also read decoded. A body that does not have the structure it claims gives what
  * can be read and the flag "body-unparsed"; a body over the limit is looked at up to the limit and
@@ -13,7 +13,7 @@ import type { LeafSink } from "../sink.ts";
 import { decodeBodyCharset } from "./charset.ts";
 import { compressionsOf, inflateBody, isGzip } from "./gzip.ts";
 import { addGraphqlLeaves, looksLikeGraphql } from "./graphql.ts";
-import { addJsonLeaves, looksLikeJsonContainer, parseJsonDocument, repeatsKeys } from "./json.ts";
+import { addJsonLeaves, looksLikeJsonContainer, parseJsonDocument, parseJsonLines, repeatsKeys } from "./json.ts";
 import { addMultipartLeaves, boundaryOf, sniffBoundary } from "./multipart.ts";
 import { addProtobufLeaves, protobufFraming } from "./protobuf.ts";
 import { addXmlLeaves } from "./xml.ts";
@@ -111,11 +111,13 @@ function addAs(sink: LeafSink, format: BodyFormat, body: Body): boolean {
     case "json": {
       if (!looksLikeJsonContainer(text)) return false;
       const parsed = parseJsonDocument(sink, text);
-      if (parsed === undefined) return false;
-      addJsonLeaves(sink, parsed.doc, { location: "body", path: "body.json", name: "", encodings, layer: 0 }, { graphql: true });
+      // One document, or one a line (`body.json[0]`, `body.json[1]`, ...).
+      const docs = parsed ? [parsed] : parseJsonLines(sink, text);
+      if (docs === undefined) return false;
+      docs.forEach((d, i) => addJsonLeaves(sink, d.doc, { location: "body", path: parsed ? "body.json" : `body.json[${i}]`, name: "", encodings, layer: 0 }, { graphql: true }));
       // The values a repeated key hid from the parse are judged in the body as sent (a parameter holding
       // JSON is a leaf of its own already).
-      if (repeatsKeys(parsed.strings, parsed.doc)) addBodyAsSent(sink, body);
+      if (docs.some((d) => repeatsKeys(d.strings, d.doc))) addBodyAsSent(sink, body);
       return true;
     }
     case "xml": {

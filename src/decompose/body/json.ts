@@ -47,6 +47,30 @@ export function parseJsonDocument(sink: LeafSink, text: string): { doc: unknown;
   }
 }
 
+/** Documents read from one body of JSON lines at most: a body of more lines is judged as its text. */
+const MAX_JSON_LINES = 1000;
+
+/**
+ * JSON lines (NDJSON, JSON Lines, Sentry's envelopes, Elasticsearch's bulk API): every non-blank line
+ * one document, `{...}` or `[...]`, two at least. The documents with the strings their text held,
+ * or undefined when a line is no such document (the first that fails stops the reading).
+ */
+export function parseJsonLines(sink: LeafSink, text: string): { doc: unknown; strings: number }[] | undefined {
+  if (text.indexOf("\n") === -1) return undefined;
+  const docs: { doc: unknown; strings: number }[] = [];
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf("\n", start);
+    if (end === -1) end = text.length;
+    const line = text.slice(start, end);
+    start = end + 1;
+    if (line.trim() === "") continue;
+    const parsed = docs.length < MAX_JSON_LINES && looksLikeJsonContainer(line) ? parseJsonDocument(sink, line) : undefined;
+    if (parsed === undefined) return undefined;
+    docs.push(parsed);
+  }
+  return docs.length >= 2 ? docs : undefined;
+}
+
 /** Strings (keys and values) the parsed document holds; its depth is bounded by the parse's limit. */
 function stringsInDocument(value: unknown): number {
   if (typeof value === "string") return 1;

@@ -50,6 +50,20 @@ describe("addBodyLeaves", () => {
     expect(s.flags).toEqual([]);
   });
 
+  test("JSON lines (NDJSON, Sentry's envelopes, Elasticsearch's bulk API): each line a document of its own", () => {
+    const body = '{"event_id":"abc"}\n{"type":"event"}\r\n\n{"extra":{"src":"<script>alert(1)</script>"}}\n';
+    for (const type of ["application/x-ndjson", "text/plain;charset=UTF-8", "application/x-sentry-envelope", "application/json", null]) {
+      const s = bodyLeaves(type, body);
+      expect([type, paths(s.leaves)]).toEqual([type, ["body.json[0].event_id", "body.json[1].type", "body.json[2].extra.src"]]);
+      expect(s.flags).toEqual([]);
+    }
+    expect(leafAt(bodyLeaves(null, '{"index":{}}\n{"q":"1 union select 1"}').leaves, "body.json[1].q").text).toBe("1 union select 1");
+    // A line that is no document: the body is its text (and, claimed JSON, unparsed); one line is one document.
+    const broken = bodyLeaves("application/json", '{"a":"x"}\nnot json\n{"b":"y"}');
+    expect([paths(broken.leaves), broken.flags]).toEqual([["body"], ["body-unparsed"]]);
+    expect(paths(bodyLeaves("text/plain", '{"a":"x"}\n').leaves)).toEqual(["body.json.a"]);
+  });
+
   test("a `query` string that is not GraphQL stays a plain value", () => {
     const s = bodyLeaves("application/json", '{"query":"red shoes"}');
     expect(leafAt(s.leaves, "body.json.query").kind).toBe("value");
