@@ -248,8 +248,7 @@ const WHOLE_TEXT_DECODINGS: WholeTextDecoding[] = [
   },
   (text) => {
     if (text.indexOf("&") === -1 || !HTML_REFERENCE.test(text)) return null;
-    // Attribute mode, as a browser reads an attribute value: `&notify=` in a URL stays as it is, `&#60` and `&lt;` decode.
-    const t = decodeHTML(text, DecodingMode.Attribute);
+    const t = decodeEntities(text);
     return t === text ? null : { encoding: "html-entity", text: t };
   },
   (text) => {
@@ -258,6 +257,29 @@ const WHOLE_TEXT_DECODINGS: WholeTextDecoding[] = [
     return folded === text ? null : { encoding: "nfkc", text: folded };
   },
 ];
+
+/** An opening tag: the value is markup already. */
+const MARKUP_TAG = /<[A-Za-z][A-Za-z0-9-]*[\s/>]/;
+/** How markup writes `<`, `>`, `&` and `"` as text (what an editor sends when its user types them). */
+const TEXT_ESCAPES = /&(?:lt|gt|amp|quot|LT|GT|AMP|QUOT);/g;
+
+/**
+ * The text with its character references decoded, in attribute mode as a browser reads an attribute
+ * value (`&notify=` in a URL stays as it is, `&#60` and `&lt;` decode). In a value that is markup
+ * already (`<p>Use the &lt;script&gt; tag</p>`, a rich-text editor's), `&lt;`, `&gt;`, `&amp;` and `&quot;`
+ * are that markup's text, which its parser never makes a tag: they stay; numeric and other references
+ * (`&#106;avascript&colon;`) are decoded, which no editor writes for text.
+ */
+function decodeEntities(text: string): string {
+  if (!MARKUP_TAG.test(text)) return decodeHTML(text, DecodingMode.Attribute);
+  let out = "";
+  let last = 0;
+  for (const m of text.matchAll(TEXT_ESCAPES)) {
+    out += decodeHTML(text.slice(last, m.index), DecodingMode.Attribute) + m[0];
+    last = m.index + m[0].length;
+  }
+  return out + decodeHTML(text.slice(last), DecodingMode.Attribute);
+}
 
 /** `\b \f \n \r \t \v`: text with escaped line breaks and tabs (`line1\nline2`) escapes these, which count for no letter escaped. */
 const CONTROL_ESCAPE_LETTERS = new Set([..."bfnrtv"].map((c) => c.charCodeAt(0)));

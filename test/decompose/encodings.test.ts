@@ -63,6 +63,14 @@ describe("whole-text decodings", () => {
     // as in an attribute: a query string's `&notify=` is no `&not` entity
     expect(decodeWholeText("a=1&notify=2")).toBeNull();
   });
+
+  test("in a value that is markup already, &lt; &gt; &amp; &quot; are its text (a rich-text editor's); other references still decode", () => {
+    for (const v of ['<pre><code>&lt;script src="app.js"&gt;&lt;/script&gt;</code></pre>', "<p>Use the &lt;script&gt; tag</p>", "<p>Tom &amp; Jerry</p>"]) expect([v, decodeWholeText(v)]).toEqual([v, null]);
+    expect(decodeWholeText("<p>&#60;script&#62;alert(1)</p>")?.text).toBe("<p><script>alert(1)</p>");
+    expect(decodeWholeText('<a href="&#106;avascript&colon;x()">&lt;b&gt;</a>')?.text).toBe('<a href="javascript:x()">&lt;b&gt;</a>');
+    // Without markup around them, they are what hides the markup.
+    expect(decodeWholeText("&lt;script&gt;alert(1)&lt;/script&gt;")?.text).toBe("<script>alert(1)</script>");
+  });
 });
 
 /** Leaves of a GET request to `target` (sent as written) with extra header lines. */
