@@ -258,8 +258,13 @@ const WHOLE_TEXT_DECODINGS: WholeTextDecoding[] = [
   },
 ];
 
-/** An opening tag: the value is markup already. */
-const MARKUP_TAG = /<[A-Za-z][A-Za-z0-9-]*[\s/>]/;
+const OPENS_WITH_TAG = /^\s*<[A-Za-z][A-Za-z0-9-]*[\s/>]/;
+const CLOSING_TAG = /^<\/[A-Za-z][A-Za-z0-9-]*\s*>\s*$/;
+
+/** A value that is markup already: it opens with a tag and ends with one closed, as an editor's content does. */
+function wrappedInMarkup(text: string): boolean {
+  return OPENS_WITH_TAG.test(text) && CLOSING_TAG.test(text.slice(text.lastIndexOf("</")));
+}
 /** How markup writes `<`, `>`, `&` and `"` as text (what an editor sends when its user types them). */
 const TEXT_ESCAPES = /&(?:lt|gt|amp|quot|LT|GT|AMP|QUOT);/g;
 
@@ -268,10 +273,11 @@ const TEXT_ESCAPES = /&(?:lt|gt|amp|quot|LT|GT|AMP|QUOT);/g;
  * value (`&notify=` in a URL stays as it is, `&#60` and `&lt;` decode). In a value that is markup
  * already (`<p>Use the &lt;script&gt; tag</p>`, a rich-text editor's), `&lt;`, `&gt;`, `&amp;` and `&quot;`
  * are that markup's text, which its parser never makes a tag: they stay; numeric and other references
- * (`&#106;avascript&colon;`) are decoded, which no editor writes for text.
+ * (`&#106;avascript&colon;`) are decoded, which no editor writes for text. A tag put before escaped
+ * markup (`<br>&lt;script ...&gt;`) makes no editor's content: it is decoded whole.
  */
 function decodeEntities(text: string): string {
-  if (!MARKUP_TAG.test(text)) return decodeHTML(text, DecodingMode.Attribute);
+  if (!wrappedInMarkup(text)) return decodeHTML(text, DecodingMode.Attribute);
   let out = "";
   let last = 0;
   for (const m of text.matchAll(TEXT_ESCAPES)) {

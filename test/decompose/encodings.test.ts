@@ -68,8 +68,9 @@ describe("whole-text decodings", () => {
     for (const v of ['<pre><code>&lt;script src="app.js"&gt;&lt;/script&gt;</code></pre>', "<p>Use the &lt;script&gt; tag</p>", "<p>Tom &amp; Jerry</p>"]) expect([v, decodeWholeText(v)]).toEqual([v, null]);
     expect(decodeWholeText("<p>&#60;script&#62;alert(1)</p>")?.text).toBe("<p><script>alert(1)</p>");
     expect(decodeWholeText('<a href="&#106;avascript&colon;x()">&lt;b&gt;</a>')?.text).toBe('<a href="javascript:x()">&lt;b&gt;</a>');
-    // Without markup around them, they are what hides the markup.
+    // Without markup around them, they are what hides the markup; a tag put before them makes no editor's content.
     expect(decodeWholeText("&lt;script&gt;alert(1)&lt;/script&gt;")?.text).toBe("<script>alert(1)</script>");
+    expect(decodeWholeText("<br>&lt;script src=//e.example/x.js&gt;&lt;/script&gt;")?.text).toBe("<br><script src=//e.example/x.js></script>");
   });
 });
 

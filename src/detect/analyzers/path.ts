@@ -377,7 +377,9 @@ function systemPath(run: Run, s: string, isPath: boolean, wholeLength: number, o
 }
 
 /** Where servers keep sites and their configuration: the top of an absolute path to a site's own files. */
-const SERVER_TREES = new Set(["var", "opt", "usr", "srv", "app", "www", "home", "data"]);
+const SERVER_TREES = new Set(["var", "opt", "usr", "srv", "app", "www", "data"]);
+/** A leaf inside a stack trace, as error reporters send one (`exception.values[0].stacktrace.frames[2].abs_path`). */
+const STACK_TRACE = /(?:^|[.~])(?:frames|stacktrace|backtrace|stack_trace|trace)(?:\[|\.|$)/i;
 
 /** Files a page links to for display: styles, images, fonts, media, Markdown and source maps. */
 const STATIC_FILE = /\.(?:css|s[ac]ss|less|png|jpe?g|gif|svg|webp|avif|ico|bmp|woff2?|ttf|otf|eot|mp[34]|webm|md|map)$/i;
@@ -427,8 +429,9 @@ function judgeRun(run: Run, input: AnalyzerInput, wholeLength: number, out: Find
   const wholeValue = wholeLength === run.end - run.start || isPath;
   let strength = found.file.strength;
   // `/var/www/html/wp-config.php`, `/opt/tomcat/conf/tomcat-users.xml`: the full path of a site's secrets
-  // on its server, where a link would name the file from the site's root.
-  if (!isPath && wholeValue && run.roots[0] === 0 && found.depth >= 1 && SERVER_TREES.has(run.resolved[0]!)) strength = Math.max(strength, 0.85);
+  // on its server, where a link would name the file from the site's root. A stack trace's frame names
+  // the file the error happened in (an error reporter's `frames[3].abs_path`), not one asked for.
+  if (!isPath && wholeValue && run.roots[0] === 0 && found.depth >= 1 && SERVER_TREES.has(run.resolved[0]!) && !STACK_TRACE.test(input.path)) strength = Math.max(strength, 0.85);
   if (isPath && !found.file.abs) strength = Math.min(strength, 0.7);
   if (!wholeValue) strength = Math.min(strength, mentionCap(input.text, run));
   if (strength >= 0.5) out.push(finding("traversal", "path.sensitive-file", strength, run.start, run.end));

@@ -295,7 +295,14 @@ function windowsVariableAt(s: string, i: number): boolean {
   return s.charCodeAt(k) === 37;
 }
 
-const NET_VERBS = /^(?:user|localgroup|group|view|share|use|session|accounts|config|stop|start)\b/i;
+/** The verbs of commands whose plain-word arguments are how they are used. */
+const COMMAND_VERBS: Record<string, RegExp> = {
+  net: /^(?:user|localgroup|group|view|share|use|session|accounts|config|stop|start)\b/i,
+  sc: /^(?:query|queryex|qc|start|stop|config|create|delete|sdshow|sdset|control|failure)\b/i,
+  service: /^[\w@.-]+\s+(?:start|stop|restart|reload|status)\b|^--status-all\b/,
+};
+/** Words that come before a number in addresses and prose (`SC 29201`, `service 24/7`, `Mount 3`): a number after them is no argument. */
+const NAMES_BEFORE_NUMBERS = new Set(["sc", "service", "mount"]);
 /** A Windows registry hive (`HKLM\Software`, `HKEY_CURRENT_USER`): an argument of `reg` and PowerShell, no word of prose. */
 const REGISTRY_HIVE = /^HK(?:LM|CU|CR|CC|U|EY_(?:LOCAL_MACHINE|CURRENT_USER|CLASSES_ROOT|USERS|CURRENT_CONFIG))(?:[\\:\s]|$)/i;
 
@@ -345,12 +352,13 @@ function argShape(s: string, i: number, command: string, tier: Tier): { shape: A
     }
     if (c === 62 || c === 60) {
       // A redirection, when its target is a file, a descriptor or a variable (`>/tmp/x`, `2>&1`, `<$f`).
-      // `<3` is a heart: a descriptor is written to (`>2`), not read from.
-      const target = s.charCodeAt(skipBlanks(s, j + (s.charCodeAt(j + 1) === c || s.charCodeAt(j + 1) === 38 ? 2 : 1)));
-      if (target === 47 || target === 38 || target === 36 || target === 46 || (c === 62 && (isAsciiDigit(target) || isAsciiDigit(s.charCodeAt(j + 1))))) shell = true;
-    } else if (atTokenStart && c === 35 && !isWordCode(s.charCodeAt(j + 1))) {
+      // `<3` is a heart: a descriptor is written to (`>2`) or duplicated (`<&3`), not read from as a file.
+      const duplicated = s.charCodeAt(j + 1) === 38;
+      const target = s.charCodeAt(skipBlanks(s, j + (s.charCodeAt(j + 1) === c || duplicated ? 2 : 1)));
+      if (target === 47 || target === 38 || target === 36 || target === 46 || ((c === 62 || duplicated) && (isAsciiDigit(target) || isAsciiDigit(s.charCodeAt(j + 1))))) shell = true;
+    } else if (atTokenStart && c === 35 && EMPTY_COMMENT.test(s.slice(j + 1, j + 1 + MAX_WORD))) {
       // `; id #`, `; id #'`: a word that starts with `#` opens a comment, which drops the rest of the
-      // line the value was put into. A hashtag (`#devlife`) goes on with a letter: prose's.
+      // line the value was put into. One that says something (`#devlife`, `set # 2 was hard`) is prose's.
       comment = true;
       break;
     } else if (atTokenStart) {
@@ -380,9 +388,9 @@ function argShape(s: string, i: number, command: string, tier: Tier): { shape: A
     atTokenStart = false;
   }
   if (j === i) return { shape: "none", end: i, comment };
-  if (numbers > 0 && (tier !== "word" || !hasWord || NUMBER_TAKERS.has(command))) shell = true;
-  // `net user`, `net view`: Windows' net command is known by its verb.
-  if (!shell && command === "net" && NET_VERBS.test(s.slice(i, i + 12))) shell = true;
+  if (numbers > 0 && !NAMES_BEFORE_NUMBERS.has(command) && (tier !== "word" || !hasWord || NUMBER_TAKERS.has(command))) shell = true;
+  // `net user`, `sc query`, `service nginx stop`: commands known by their verbs.
+  if (!shell && Object.hasOwn(COMMAND_VERBS, command) && COMMAND_VERBS[command]!.test(s.slice(i, i + 48))) shell = true;
   return { shape: shell ? "shell" : "words", end: j, comment };
 }
 
@@ -393,8 +401,10 @@ function argShape(s: string, i: number, command: string, tier: Tier): { shape: A
  */
 const WINDOWS_PROGRAM = /^[\w.-]{1,48}\.(?:exe|bat|cmd|ps1|vbs|hta|msi|scr)(?![\w.])/i;
 
-/** `"Mike"`, `'reset'`: a quotation of plain words. */
-const PLAIN_QUOTED = /^(["'])[A-Za-z][A-Za-z ]{0,40}\1/;
+/** `"Mike"`, `'reset'`: a quotation of plain words, standing alone (not a quote spliced into a word, `'e'tc`). */
+const PLAIN_QUOTED = /^(["'])[A-Za-z][A-Za-z ]{0,40}\1(?=$|[\s.,!?<>])/;
+/** What follows a comment's `#` when it only cuts the line: nothing, or the quotes and brackets the value was put between. */
+const EMPTY_COMMENT = /^[\s'"`;)]*(?:$|[\r\n])/;
 /** Commands that print their arguments: a quoted word is what they were sent to print (`;echo "pwned"`). */
 const PRINTERS = new Set(["echo", "printf"]);
 
@@ -408,20 +418,29 @@ const AFTER_SEPARATOR: Record<Tier, Record<ArgShape, number>> = {
   word: { none: 0.55, shell: 0.85, words: 0.4 },
 };
 
-/** Windows tools that are no Unix command and no word: their verbs are plain words (`wmic process call create`). */
-const WINDOWS_ONLY_TOOLS = new Set([...WINDOWS].filter(([name, tier]) => tier === "tool" && !UNIX.has(name)).map(([name]) => name));
+/**
+ * Windows' administration tools whose verbs are plain words (`wmic process call create`, `netsh
+ * firewall set`, `vssadmin list shadows`), and PowerShell's cmdlets (`Start-Process calc`). Not the
+ * shells and interpreters (`cmd`, `powershell`, `iex`), which prose names (`Mac & Cmd key shortcuts`)
+ * and whose real arguments (`/c`, `-enc`) read as shell already, nor the tools given a file.
+ */
+const WINDOWS_VERB_TOOLS = new Set(["wmic", "netsh", "vssadmin", "schtasks", "bcdedit", "wevtutil", "fsutil", "bitsadmin", "nltest", "dsquery", "setspn", "gpresult", "qwinsta", "quser"]);
+const takesVerbs = (name: string) => WINDOWS_VERB_TOOLS.has(name) || (name.includes("-") && WINDOWS.get(name) === "tool");
 
 const IPV4_ALONE = /^\s*['"]?\d{1,3}(?:\.\d{1,3}){3}['"]?\s*$/;
 const HOST_GLUED = /^\s*['"]?[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,24}['"]?$/;
 
 /**
- * All before the separator is an IPv4 address (any arguments), or a host name glued to the separator
- * with no plain words after the command: what a ping or DNS-lookup form is given.
+ * All before the separator is an IPv4 address, or a host name glued to the separator: what a ping or
+ * DNS-lookup form is given. Plain words after the command only after an address and `;`, `|` or `&`:
+ * a text's first line may be an address or a version number (`1.0.0.0\ntest fixes`), a title a site's
+ * name.
  */
 function hostBefore(s: string, sep: number, shape: ArgShape): boolean {
   if (sep < 7 || sep > 260) return false;
   const before = s.slice(0, sep);
-  return IPV4_ALONE.test(before) || (shape !== "words" && HOST_GLUED.test(before));
+  const lineBreak = s.charCodeAt(sep) === 10 || s.charCodeAt(sep) === 13 || s.charCodeAt(sep) === 92;
+  return shape === "words" ? !lineBreak && IPV4_ALONE.test(before) : IPV4_ALONE.test(before) || HOST_GLUED.test(before);
 }
 
 /** The separator breaks out of a value: nothing but quotes before it, or a quote, digit or bracket right before. */
@@ -872,7 +891,7 @@ function judgePosition(s: string, p: Position, plainList: () => boolean, script:
   else if (args.shape === "words" && opensWithSeparator(s, p.sep)) strength = Math.min(strength + 0.2, OPENING_SEPARATOR_CAP);
   // `& wmic process call create calc`, `& netsh firewall set opmode disable`: Windows' own tools take
   // plain words for verbs, and no sentence names them after a separator.
-  if (args.shape === "words" && WINDOWS_ONLY_TOOLS.has(cmd.name)) strength = Math.max(strength, 0.85);
+  if (args.shape === "words" && takesVerbs(cmd.name)) strength = Math.max(strength, 0.85);
   // `; id #`, `127.0.0.1 && id #'`: the command's line commented out after it is the template it was put into.
   if (args.comment && args.shape !== "words") strength = Math.max(strength, 0.85);
   // `8.8.8.8;id`, `127.0.0.1; ps aux`, `example.com|id`: the address a ping or lookup form asks for, then a

@@ -332,11 +332,11 @@ const SERVICE_PORTS = new Set([21, 22, 23, 25, 110, 111, 135, 139, 143, 389, 445
  * the kubelet's `/pods`, Docker's `/containers/json` and `/images/json`, Consul's and Vault's `/v1/kv/`,
  * `/v1/sys/`, etcd's `/v2/keys`, Apache's `/server-status`, RabbitMQ's and ngrok's `/api/overview`,
  * `/api/tunnels`, CouchDB's `/_all_dbs`, Solr's, MinIO's and Nacos' admin APIs, Jenkins'
- * `/script`, a router's `/cgi-bin/luci`), under the service's own context path or not
- * (`/jenkins/script`): a data source's URL names the service, an SSRF names what it wants from it.
+ * `/script`, under its context path too, `/jenkins/script`, but no `script.js`; a router's
+ * `/cgi-bin/luci`): a data source's URL names the service, an SSRF names what it wants from it.
  */
 const ADMIN_API_PATH =
-  /^\/(?:[\w.-]+\/)?(?:actuator\/(?:env|heapdump|jolokia|gateway|shutdown|mappings|configprops|threaddump)|api\/v1\/(?:namespaces|pods|secrets|nodes)|(?:running)?pods\b|(?:v\d\.\d+\/)?(?:containers|images)\/json|v1\/(?:kv|agent|catalog|sys|secret)\b|v[23]\/(?:keys|kv)\b|server-(?:status|info)\b|api\/(?:overview|tunnels)\b|jolokia\b|manager\/html|_cat\/|_nodes\b|_cluster\/|_all_dbs\b|solr\/admin\b|minio\/admin\b|nacos\/v1\/auth\b|script(?:Text)?\b|cgi-bin\/luci\b)/i;
+  /^\/(?:actuator\/(?:env|heapdump|jolokia|gateway|shutdown|mappings|configprops|threaddump)|api\/v1\/(?:namespaces|pods|secrets|nodes)|(?:running)?pods(?![\w.-])|(?:v\d\.\d+\/)?(?:containers|images)\/json|v1\/(?:kv|agent|catalog|sys|secret)\b|v[23]\/(?:keys|kv)\b|server-(?:status|info)\b|api\/(?:overview|tunnels)\b|jolokia\b|manager\/html|_cat\/|_nodes(?![\w.-])|_cluster\/|_all_dbs\b|solr\/admin\b|minio\/admin\b|nacos\/v1\/auth\b|(?:[\w.-]+\/)?script(?:Text)?(?![\w.-])|cgi-bin\/luci\b)/i;
 const EMBEDDED_WORTH_JUDGING = /^[\d[]|metadata|instance-data|[^\x00-\x7f]/i;
 
 /**
@@ -539,6 +539,8 @@ function foldedHost(host: string): boolean {
   let name = host.replace(TRAILING_DOT, "");
   if (escaped !== -1) {
     const decoded = percentDecode(host);
+    // A `%` that starts no escape (`https:/%example.com/`) folds nothing: a browser refuses the host.
+    if (decoded === host) return false;
     if (DECODED_DELIMITER.test(decoded)) return decodedTwice(host, decoded);
     name = decoded.replace(TRAILING_DOT, "");
     if (name === host.slice(0, escaped)) return false;

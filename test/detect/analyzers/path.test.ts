@@ -296,6 +296,9 @@ describe("absolute paths inside a value, and server logs", () => {
     expect(v("/wp-config.php")).toBe(0.6);
     expect(v("config/database.yml")).toBe(0.6);
     expect(v("see /var/www/html/wp-config.php for settings")).toBeLessThan(0.6);
+    // A stack trace's frame names the file an error happened in; a home directory is a file manager's.
+    expect(strength(pathAnalyzer, "/var/www/html/wp-config.php", { location: "body", name: "abs_path", path: "body.json.exception.values[0].stacktrace.frames[3].abs_path" })).toBe(0.6);
+    expect(v("/home/user/.env")).toBe(0.6);
   });
 
   test("a web server's access or error log by absolute path: what log poisoning reads back", () => {

@@ -37,21 +37,26 @@ describe("shell analyzer", () => {
 
   test("Windows' own tools take plain words for their verbs: after a separator they are proof", () => {
     for (const v of ["& netsh firewall set opmode disable", "& wmic process call create calc", "x & vssadmin list shadows"]) expect([v, s(v)]).toEqual([v, 0.85]);
-    // A Unix tool's name may be a search's word (`&whois lookup`): plain words after it stay weaker.
-    expect(s("x & whois lookup")).toBeLessThan(0.85);
+    // A Unix tool's name may be a search's word (`&whois lookup`), a shell's a product's: plain words after them stay weaker.
+    for (const v of ["x & whois lookup", "Mac & Cmd key shortcuts", "Skills: Bash & PowerShell scripting", "Elixir & iex shell tips"]) expect([v, s(v) < 0.85]).toEqual([v, true]);
   });
 
   test("an address or host name before the separator is what a ping or lookup form was given", () => {
     for (const v of ["8.8.8.8;id", "8.8.8.8|id", "google.com;id", "8.8.8.8\nid", "127.0.0.1; ps aux", "8.8.8.8; touch pwned", "'10.0.0.1' && uname"]) {
       expect([v, s(v)]).toEqual([v, 0.9]);
     }
-    // A site's name before a spaced pipe is a title's (`Example.com | Find a home`), and one word is no host.
-    for (const v of ["Example.com | Find your next home", "Amazon.com | sort by price", "menu | sort by price"]) expect([v, s(v)]).toEqual([v, 0.4]);
+    // A site's name before a spaced pipe is a title's (`Example.com | Find a home`), and one word is no host;
+    // plain words on the line after an address or a version number are a text's.
+    for (const v of ["Example.com | Find your next home", "Amazon.com | sort by price", "menu | sort by price", "10.0.0.5\nservice restarted after the update", "1.0.0.0\ntest fixes"]) {
+      expect([v, s(v)]).toEqual([v, 0.4]);
+    }
   });
 
   test("a comment after the command drops the rest of the line it was put into; a hashtag is no comment", () => {
     for (const v of ["a; id #", "photo.jpg\"; id #", "x'; id #'", "1 && uname -a # x"]) expect(s(v)).toBeGreaterThanOrEqual(0.85);
     expect(s("eat; sleep #life")).toBeLessThan(0.5);
+    // A comment that says something is prose's `#`.
+    for (const v of ["Bench press 3x10; set # 2 was hard", "Step 1 passed\ntest # 2 failed"]) expect([v, s(v)]).toEqual([v, 0.4]);
     expect(s("work; sleep; repeat #devlife #mood")).toBe(s("work; sleep; repeat"));
   });
 
@@ -60,11 +65,13 @@ describe("shell analyzer", () => {
       expect([v, s(v)]).toEqual([v, 0.4]);
     }
     // What the quotes hold decides: a path, a command's own output, or a tool.
-    for (const v of ['; cat "/etc/passwd"', ';echo "pwned"', '| find "password" *.txt', '& type "C:\\windows\\win.ini"']) expect([v, s(v)]).toEqual([v, 0.85]);
+    for (const v of ['; cat "/etc/passwd"', ';echo "pwned"', '| find "password" *.txt', '& type "C:\\windows\\win.ini"', ";cat 'e'tc", "x; sh <&3 >&3"]) expect([v, s(v)]).toEqual([v, 0.85]);
   });
 
   test("process and service control commands", () => {
-    for (const v of ["x; killall java", "x | pkill -9 nginx", "127.0.0.1; service nginx stop", "127.0.0.1; mount", "8.8.8.8 & sc query"]) expect(s(v)).toBeGreaterThanOrEqual(0.7);
+    for (const v of ["x; killall java", "x | pkill -9 nginx", "127.0.0.1; service nginx stop", "127.0.0.1; mount", "8.8.8.8 & sc query", "x & sc stop WinDefend"]) expect(s(v)).toBeGreaterThanOrEqual(0.7);
+    // Addresses and prose put numbers after these words: a number is no argument of theirs.
+    for (const v of ["123 Main St\nColumbia\nSC 29201", "Great food; service 24/7", "Mount Vernon; mount 3"]) expect([v, s(v)]).toEqual([v, 0.4]);
   });
 
   test("a Windows program's file name is what a runner is given to run, not a word", () => {

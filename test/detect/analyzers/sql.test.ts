@@ -189,6 +189,8 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     }
     expect(ruleStrength("admin'#", "sql.comment-truncation")).toBe(0.85);
     expect(ruleStrength("admin'#\">x</a>", "sql.comment-truncation")).toBe(0.6);
+    // A quote after the comment does not make an injected one code's: a value, not code, stands before it.
+    for (const v of ["admin'#'", "admin' #'", "admin'#x'"]) expect([v, ruleStrength(v, "sql.comment-truncation")]).toEqual([v, 0.85]);
   });
 
   test("a numeric value made a condition that is always true (or never): a number, OR/AND/XOR and a truth value", () => {

@@ -112,6 +112,8 @@ describe("ssrf analyzer: where a URL points", () => {
     for (const url of ["http://intranet.corp.local/hr/salaries", "http://printer.lan/", "http://api.internal:8080/"]) expect([url, rules(ssrfAnalyzer, leaf(url))]).toEqual([url, ["ssrf.internal-host"]]);
     // One label without a port: a placeholder, or what a malformed link leaves after its `@`; another scheme's identifier.
     for (const url of ["http://intranet/", "https://kns.cnki.net.@nxgpkcms", "gid://shopify/Cart/abc"]) expect([url, rules(ssrfAnalyzer, leaf(url)).includes("ssrf.internal-host")]).toEqual([url, false]);
+    // A script file or a blog's page is no admin endpoint.
+    for (const url of ["http://localhost:3000/static/script.js", "http://127.0.0.1:3000/script.js", "http://myshop.local/blog/pods"]) expect([url, rules(ssrfAnalyzer, leaf(url)).includes("ssrf.internal-service")]).toEqual([url, false]);
   });
 
   test("a URL naming a service port that speaks no HTTP on this machine or its network is strong; a web port, an HTTP API or a public host is not", () => {
@@ -274,6 +276,14 @@ describe("ssrf analyzer: open redirects", () => {
     for (const text of ["http://www.example.com%2Fa%2Fb", "https://www.example.com%2Fnews%2F2026%2Findex.html", "https://www.example.com%2Fdocs%2Fguide", "///%2e%2e%2f%2e%2e%2fetc/passwd", "https://www.example.com%09"]) {
       expect([text, rules(ssrfAnalyzer, redirect(text)).includes("redirect.obfuscated-url")]).toEqual([text, false]);
     }
+  });
+
+  test("a `%` that starts no escape folds nothing: a browser refuses the host, and goes nowhere", () => {
+    // An analytics beacon's page address mangled so (blazehttp's benign traffic has them by the dozen).
+    for (const [text, name] of [["https:/%example.com/workbench", "p"], ["https:/%example.com/?continueFlag=ed33", "p"], ["https://%zzexample.com/", "next"]] as const) {
+      expect([text, rules(ssrfAnalyzer, redirect(text, name)).includes("redirect.obfuscated-url")]).toEqual([text, false]);
+    }
+    expect(rules(ssrfAnalyzer, redirect("https://evil%2ecom/", "q"))).toEqual(["redirect.obfuscated-url"]);
   });
 
   test("a redirect target that starts with @ or . and a host is joined to the application's own origin", () => {

@@ -65,6 +65,8 @@ describe("xml analyzer (XXE)", () => {
     expect(maxStrength(xmlAnalyzer, leaf(xsl))).toBe(0.9);
     expect(maxStrength(xmlAnalyzer, leaf(xsl.replace("/etc/hostname", "file:///etc/passwd")))).toBe(0.9);
     expect(maxStrength(xmlAnalyzer, leaf(xsl.replace("/etc/hostname", "common.xml")))).toBe(0.8);
+    // Every read is looked at: a server's file after the stylesheet's own document.
+    expect(maxStrength(xmlAnalyzer, leaf(xsl.replace("document('/etc/hostname')", "document('')/x | document('/etc/passwd')")))).toBe(0.9);
   });
 
   test("a stylesheet that binds a language runtime's namespace runs code", () => {

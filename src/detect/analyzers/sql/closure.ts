@@ -209,15 +209,17 @@ function markupFragment(t: SqlTokens, c: Closure, comment: number): boolean {
 
 /** `#cart`, `#`, `#1a73e8`: a `#` and a name, and what follows. */
 const HASH_NAME = /^#[\w-]*/;
+/** What code writes right before a string it opens: a call's `(`, an item's `[` or `,`, a key's `:`, `=`, `+`. */
+const CODE_BEFORE_STRING = /[([,:=+]\s*$/;
 
 /**
- * `$('#cart')`, `querySelector('#' + id)`, `color: '#ff0000'`: code's quoted selector or colour, the
- * quote before the `#` opening it and the same quote after the name closing it. An injected quote's
- * comment (`admin'#`, `admin' -- x`, `admin'#">`) does not close a string of its own.
+ * `$('#cart')`, `querySelector('#' + id)`, `color: '#ff0000'`: code's quoted selector or colour, code
+ * opening the quote before the `#` and the same quote after the name closing it. An injected quote
+ * follows a value, not code (`admin'#'`, `admin'#">`), and its comment closes no string of its own.
  */
 function quotedHashName(t: SqlTokens, c: Closure, comment: number): boolean {
   const at = t.start(comment);
-  if (t.text.charCodeAt(at) !== 35) return false;
+  if (t.text.charCodeAt(at) !== 35 || !CODE_BEFORE_STRING.test(t.text.slice(Math.max(0, c.from - 8), c.from))) return false;
   const name = HASH_NAME.exec(t.text.slice(at, at + 65))![0];
   return t.text.charCodeAt(at + name.length) === t.text.charCodeAt(c.from);
 }
