@@ -33,6 +33,12 @@ export class GenerationalCache<K, V> {
     this.young.set(key, value);
   }
 
+  /** Drops every entry. */
+  clear(): void {
+    this.young = new Map();
+    this.old = new Map();
+  }
+
   /** Entries held (an entry present in both generations counts twice; at most `capacity`). */
   get size(): number {
     return this.young.size + this.old.size;

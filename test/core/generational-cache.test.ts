@@ -29,4 +29,11 @@ describe("GenerationalCache", () => {
     expect(cache.get("a")).toBe(2);
     expect(cache.size).toBe(1);
   });
+
+  test("clear drops the entries of both generations", () => {
+    const cache = new GenerationalCache<string, number>(4);
+    for (const k of ["a", "b", "c", "d", "e"]) cache.set(k, 1);
+    cache.clear();
+    expect([cache.size, cache.get("a"), cache.get("e")]).toEqual([0, undefined, undefined]);
+  });
 });

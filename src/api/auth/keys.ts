@@ -7,6 +7,7 @@ import { and, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { timingSafeEqual } from "node:crypto";
 import type { Store } from "../../store/db.ts";
 import { perStore } from "../../store/per-store.ts";
+import { GenerationalCache } from "../../core/generational-cache.ts";
 import { apiKeys, sessions } from "../../store/schema.ts";
 import { LOCAL_AGENT, type ApiKeyScope } from "../../core/enums.ts";
 import { sha256Hex } from "./presented-key.ts";
@@ -146,8 +147,7 @@ const liveKeyByPrefix = perStore((store) => store.db.select().from(apiKeys).wher
  */
 export const KEY_MEMORY_MS = 1_000;
 /** Live keys' rows by prefix, each with the monotonic time until which it is taken from here. */
-const recentKeys = perStore(() => new Map<string, { row: typeof apiKeys.$inferSelect; until: number }>());
-const MAX_RECENT_KEYS = 1_000;
+const recentKeys = perStore(() => new GenerationalCache<string, { row: typeof apiKeys.$inferSelect; until: number }>(1_000));
 
 function liveKeyRow(store: Store, prefix: string): typeof apiKeys.$inferSelect | undefined {
   const recent = recentKeys(store);
@@ -155,11 +155,9 @@ function liveKeyRow(store: Store, prefix: string): typeof apiKeys.$inferSelect |
   const clock = performance.now();
   if (known && known.until > clock) return known.row;
   const row = liveKeyByPrefix(store).get({ prefix });
-  // Only live keys are kept: a made-up prefix must not grow the map, nor keep a key out once it exists.
-  if (row) {
-    if (recent.size >= MAX_RECENT_KEYS) recent.clear();
-    recent.set(prefix, { row, until: clock + KEY_MEMORY_MS });
-  } else recent.delete(prefix);
+  // Only live keys are kept: a made-up prefix must not fill the cache, nor keep a key out once it exists
+  // (an expired row is looked up again, and found revoked or not).
+  if (row) recent.set(prefix, { row, until: clock + KEY_MEMORY_MS });
   return row;
 }
 

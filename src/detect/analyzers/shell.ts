@@ -17,7 +17,11 @@ import { powershellFindings } from "./powershell.ts";
 /** How much a command word alone says. */
 export type Tier = "tool" | "lang" | "word";
 
-/** Commands that are no English word: their name after a separator is already strong. */
+/**
+ * The command names below are what the analyzer recognizes in a request's values (`; killall nginx` sent
+ * to a form); Moat runs none of them. Commands that are no English word: their name after a separator
+ * is already strong.
+ */
 const UNIX_TOOLS = `whoami uname wget curl nc ncat netcat socat telnet bash zsh ksh csh tcsh dash busybox ifconfig netstat
   nslookup printenv chmod chown chgrp useradd usermod crontab nohup sudo base64 xxd hexdump hostname lsof mkfifo mknod
   tftp rsync grep egrep fgrep gawk xargs nmap getent sysctl iptables traceroute passwd systemctl uptime lastlog htop aptitude
@@ -428,6 +432,9 @@ const WINDOWS_VERB_TOOLS = new Set(["wmic", "netsh", "vssadmin", "schtasks", "bc
 const takesVerbs = (name: string) => WINDOWS_VERB_TOOLS.has(name) || (name.includes("-") && WINDOWS.get(name) === "tool");
 
 const IPV4_ALONE = /^\s*['"]?\d{1,3}(?:\.\d{1,3}){3}['"]?\s*$/;
+/** `1.1.1.1`; and a host name's 253 characters with quotes and blanks around: what may stand before the separator. */
+const SHORTEST_ADDRESS = 7;
+const MAX_HOST_BEFORE = 260;
 const HOST_GLUED = /^\s*['"]?[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,24}['"]?$/;
 
 /**
@@ -437,7 +444,7 @@ const HOST_GLUED = /^\s*['"]?[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,24}[
  * name.
  */
 function hostBefore(s: string, sep: number, shape: ArgShape): boolean {
-  if (sep < 7 || sep > 260) return false;
+  if (sep < SHORTEST_ADDRESS || sep > MAX_HOST_BEFORE) return false;
   const before = s.slice(0, sep);
   const lineBreak = s.charCodeAt(sep) === 10 || s.charCodeAt(sep) === 13 || s.charCodeAt(sep) === 92;
   return shape === "words" ? !lineBreak && IPV4_ALONE.test(before) : IPV4_ALONE.test(before) || HOST_GLUED.test(before);

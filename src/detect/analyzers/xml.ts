@@ -246,12 +246,12 @@ const LOCAL_FILE_ARGUMENT = /^\s*["']\s*(?:file:|\/|\\|[a-z]:[\\/])/i;
 
 function xsltFindings(text: string, findings: Finding[]): void {
   if (!text.includes(XSLT_NAMESPACE) && !text.includes("<xsl:")) return;
-  // The strongest read: one of a server's files (`document('file:///etc/passwd')`) after another stylesheet's.
+  // The first read, or the first of a server's files (`document('file:///etc/passwd')`) after another stylesheet's.
   let read: Finding | null = null;
   for (const m of text.matchAll(XSLT_READS)) {
     const end = m.index + m[0].length;
     const local = m[0].endsWith("(") && LOCAL_FILE_ARGUMENT.test(text.slice(end, end + 16));
-    if (!read || (local && read.strength < 0.9)) read = find("xslt-read", local ? 0.9 : 0.8, m.index, end);
+    if (!read || local) read = find("xslt-read", local ? 0.9 : 0.8, m.index, end);
     if (local) break;
   }
   if (read) findings.push(read);

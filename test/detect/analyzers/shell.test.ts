@@ -69,6 +69,7 @@ describe("shell analyzer", () => {
   });
 
   test("process and service control commands", () => {
+    // Payloads judged as a form's values, never run.
     for (const v of ["x; killall java", "x | pkill -9 nginx", "127.0.0.1; service nginx stop", "127.0.0.1; mount", "8.8.8.8 & sc query", "x & sc stop WinDefend"]) expect(s(v)).toBeGreaterThanOrEqual(0.7);
     // Addresses and prose put numbers after these words: a number is no argument of theirs.
     for (const v of ["123 Main St\nColumbia\nSC 29201", "Great food; service 24/7", "Mount Vernon; mount 3"]) expect([v, s(v)]).toEqual([v, 0.4]);
