@@ -17,7 +17,7 @@ import { percentDecode } from "../parse/decode.ts";
 import { addGraphqlLeaves, looksLikeGraphql } from "./body/graphql.ts";
 import { routeValuePath, type Leaf } from "./leaf.ts";
 import { DEFAULT_DECOMPOSE_LIMITS } from "./limits.ts";
-import { GenerationalCache } from "../core/generational-cache.ts";
+import { RepeatCache } from "../core/generational-cache.ts";
 import { isPlainName, type LeafSink } from "./sink.ts";
 import { addSourceUrlLeaves } from "./url.ts";
 
@@ -145,7 +145,7 @@ interface HeaderReading {
   next: HeaderReading | undefined;
 }
 
-const recentHeaders = new GenerationalCache<string, HeaderReading>(4096);
+const recentHeaders = new RepeatCache<HeaderReading>(4096);
 /** Name and value together: what one kept line may hold, its leaves holding the value's readings. */
 const CACHED_LINE_CHARS = 320;
 const CACHED_HEADER_LEAVES = 8;

@@ -4,7 +4,7 @@
  */
 import type { HttpRequest } from "../../core/http-request.ts";
 import type { Leaf } from "../../decompose/leaf.ts";
-import { GenerationalCache } from "../../core/generational-cache.ts";
+import { RepeatCache } from "../../core/generational-cache.ts";
 import { isIdentifier } from "../identifiers.ts";
 import type { Analyzer, Finding } from "./finding.ts";
 import { accessOverrides, authBypassAnalyzer } from "./auth-bypass.ts";
@@ -65,7 +65,7 @@ export class LeafAnalysis {
    * By text, then by kind and path among the few places a text is seen: a key made by joining the three
    * would be a new string to hash at every leaf, which cost more than the analyzers on repeated traffic.
    */
-  private readonly cache = new GenerationalCache<string, Placed>(CACHE_ENTRIES);
+  private readonly cache = new RepeatCache<Placed>(CACHE_ENTRIES);
 
   constructor(private readonly analyzers: readonly Analyzer[] = ANALYZERS) {}
 

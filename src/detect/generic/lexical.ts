@@ -9,7 +9,7 @@ import { makeField } from "../fields.ts";
 import { featurizeField, type FeaturizerSettings } from "../featurize.ts";
 import { SparseLinearSession } from "../onnx/session.ts";
 import type { SoftmaxWeights } from "./softmax.ts";
-import { GenerationalCache } from "../../core/generational-cache.ts";
+import { RepeatCache } from "../../core/generational-cache.ts";
 import { isIdentifier } from "../identifiers.ts";
 
 /** Window length and step: every 512-character stretch of a long value lies whole inside some window. */
@@ -33,7 +33,7 @@ export function windowsOf(text: string): string[] {
 
 export class LexicalModel {
   /** By location and text: the same text can mean another thing in a path than in a cookie. */
-  private readonly cache = new GenerationalCache<string, Float32Array>(CACHE_ENTRIES);
+  private readonly cache = new RepeatCache<Float32Array>(CACHE_ENTRIES);
   /** What an identifier gets: certainly benign. */
   private readonly identifier: Float32Array;
   cacheHits = 0;

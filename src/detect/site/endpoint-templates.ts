@@ -9,7 +9,7 @@ import type { HttpRequest } from "../../core/http-request.ts";
 import { percentDecode } from "../../parse/decode.ts";
 import { HEX_ID, UUID } from "../identifiers.ts";
 import { canonicalPath } from "../normalize.ts";
-import { GenerationalCache } from "../../core/generational-cache.ts";
+import { RepeatCache } from "../../core/generational-cache.ts";
 
 /** A slug of letters and digits, with `-`, `_` or `.` between its parts. */
 const SLUG = /^[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*$/;
@@ -38,7 +38,7 @@ export function foldSegment(segment: string): string {
  * Keys of the paths seen lately: a site's traffic asks for the same few thousand paths over and over,
  * and a key costs a decoding, a canonical form and a regex test of every segment.
  */
-const recentKeys = new GenerationalCache<string, string>(20_000);
+const recentKeys = new RepeatCache<string>(20_000);
 /** Longer paths are keyed afresh each time: the cache's memory stays bounded whatever paths are sent. */
 const CACHED_PATH_CHARS = 512;
 
