@@ -22,6 +22,7 @@
  * them.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
+import { isRedirectName } from "./ssrf.ts";
 import { escapedBreakAt, finding } from "./text.ts";
 
 const find = (rule: string, strength: number, start: number, end: number): Finding => finding("crlf", `crlf.${rule}`, strength, start, end);
@@ -71,8 +72,8 @@ const LINE_BREAK = /[\r\n\u560a\u560d]/;
 /** A line with nothing on it but blanks. */
 const BLANK_LINE = /\n[ \t]*\r?\n/;
 const URL_START = /^[A-Za-z][\w+.-]*:\/\//;
-/** A URL and nothing else, on one line: what a redirect parameter holds. */
-const WHOLE_URL = /^[A-Za-z][\w+.-]*:\/\/[^\s]+$/;
+/** A URL or an absolute path and nothing else, on one line: what a redirect parameter holds. */
+const WHOLE_URL = /^(?:[A-Za-z][\w+.-]*:\/\/|\/)[^\s]*$/;
 const MAX_URL_LINE = 2048;
 
 /** Characters beyond Latin-1 whose low byte is CR (or LF): pairs of them are CR LF to a server that truncates. */
@@ -262,8 +263,8 @@ function injectedLine(text: string, at: number, i: number, blankLine: boolean, i
   // A parameter or header that starts with the break has no line of its own before the header it
   // adds: it was written to break out of one (proof, as a mail command there is), when the name is
   // shaped as header names are (`X-Probe`, `Wapiti-Header`), not a word a note starts with (`Re:`, `Note:`).
-  // Nor has one that is a single URL before the break, which a redirect writes into `Location`
-  // (`http://www.example.org%0d%0aX-Scan: 1`); a word there is a note's (`Price: 20 EUR`).
+  // Nor has one that is a single URL or path before the break, which a redirect writes into `Location`
+  // (`http://www.example.org%0d%0aX-Scan: 1`, `/%0d%0aX-Scan: 1`); a word there is a note's (`Price: 20 EUR`).
   const proof = HEADER_SHAPED.test(name) && (at === 0 || (at <= MAX_URL_LINE && WHOLE_URL.test(text.slice(0, at))));
   return strongest(find("header-line", proof ? 0.85 : 0.6, at, end), log);
 }
@@ -275,10 +276,12 @@ const strongest = (a: Finding | null, b: Finding | null) => (!a || (b && b.stren
 
 /**
  * Body fields whose value an application writes into a header line, not a text: a mail's recipients,
- * sender and subject (a contact form), a file's name (`Content-Disposition`), a header's value named
- * so. A break there breaks the header as in a parameter, not a letter's line.
+ * sender and subject (a contact form), a file's name (`Content-Disposition`), a language
+ * (`Content-Language`, a cookie), a header's value named so; and where the user is sent next, which
+ * goes into `Location` (isRedirectName). A break there breaks the header as in a parameter, not a
+ * letter's line.
  */
-const HEADER_BOUND_FIELD = /^(?:e-?mail(?:_?address)?|subject|from|to|cc|bcc|reply[-_]?to|sender|file_?name|header_?value)$/i;
+const HEADER_BOUND_FIELD = /^(?:e-?mail(?:_?address)?|subject|from|to|cc|bcc|reply[-_]?to|sender|file_?name|header_?value|lang|language|locale)$/i;
 
 /** What an escaped break must inject to count: a header or a second message, not any `Name:` line. */
 const ESCAPED_RULES = new Set(["crlf.header-injection", "crlf.mail-header-injection", "crlf.response-splitting", "crlf.request-splitting"]);
@@ -350,7 +353,7 @@ export const crlfAnalyzer: Analyzer = {
     // So is a multipart body the decompose stage could not split (it starts with its boundary).
     // A URL's scheme (`http://site\r\nX: y`) is no header name, in a parameter or header. A body's
     // field that starts with a URL and goes on in lines is a bug report or a pasted trace.
-    const inBody = input.location === "body" && !HEADER_BOUND_FIELD.test(input.name);
+    const inBody = input.location === "body" && !HEADER_BOUND_FIELD.test(input.name) && !isRedirectName(input.name);
     if ((headerAt(text, 0) && (inBody || !URL_START.test(text))) || text.startsWith("--")) return early;
     let best: Finding | null = strongest(early[0] ?? null, mayEscape ? escapedBreaks(text, backslash, inBody) : null);
     if (first < 0) return best ? [best] : [];

@@ -31,6 +31,13 @@ import { finding } from "./text.ts";
 
 /** One mutation field (or secret-checking query field) asked for this often in one operation is a batch, not a form being saved. */
 const BATCH_ALIASES = 10;
+/**
+ * A field whose own name says it checks a secret (`login`, `verifyOtp`, `checkPin`) this often: a client
+ * signs in or checks a code once an operation, so three tries in one request are guessing. (A field that
+ * only takes a secret-named argument keeps the higher count: GitHub's `user(login: ...)` names an account,
+ * and a page asks for a few.)
+ */
+const SECRET_BATCH_ALIASES = 3;
 const INTROSPECTION = /__schema\b|__type\s*\(/;
 /** Selection sets nested deeper are not searched (the parser's token bound keeps documents far shallower in practice). */
 const MAX_SELECTION_DEPTH = 64;
@@ -40,10 +47,10 @@ const MAX_SELECTION_DEPTH = 64;
  * BATCH_ALIASES colons after `from` (its `mutation` keyword, or where a secret is named). Ordinary
  * operations (a form saved) are not parsed again.
  */
-function mayBatch(s: string, from: number): boolean {
+function mayBatch(s: string, from: number, needed: number): boolean {
   let colons = 0;
-  for (let i = s.indexOf(":", from); i !== -1 && colons < BATCH_ALIASES; i = s.indexOf(":", i + 1)) colons++;
-  return colons >= BATCH_ALIASES;
+  for (let i = s.indexOf(":", from); i !== -1 && colons < needed; i = s.indexOf(":", i + 1)) colons++;
+  return colons >= needed;
 }
 
 /**
@@ -95,6 +102,9 @@ function batchedFieldCounts(doc: DocumentNode): Map<string, number> {
 }
 
 const largest = (counts: Map<string, number>) => Math.max(0, ...counts.values());
+
+/** Whether one field is asked for often enough to be a batch: SECRET_BATCH_ALIASES times when its name checks a secret, else BATCH_ALIASES. */
+const isBatch = (counts: Map<string, number>) => [...counts].some(([field, n]) => n >= (namesSecret(field) ? SECRET_BATCH_ALIASES : BATCH_ALIASES));
 
 /** One field this often on one path of nested selections is a cycle walked for its cost. */
 const CYCLE_REPEATS = 8;
@@ -264,7 +274,7 @@ function mayExhaust(s: string): boolean {
 }
 
 /**
- * The request-scope rule: one batched field (batchedFieldCounts) asked for BATCH_ALIASES times or more across a request's
+ * The request-scope rule: one batched field (batchedFieldCounts) asked for often enough (isBatch) across a request's
  * documents (a JSON array batch; aliases in each add up). A document's decoded readings (`~js-escape`,
  * `~unpadded`) are that document again, not one more. The finding goes on the first document, the
  * whole of it its evidence.
@@ -281,13 +291,13 @@ export function operationBatch(leaves: readonly Leaf[]): { at: number; finding: 
     for (let i = text.indexOf("("); i !== -1 && calls < BATCH_ALIASES; i = text.indexOf("(", i + 1)) calls++;
   }
   // Only a batch of documents is read again, and only when it calls fields (with arguments) often enough.
-  if (documents.length < 2 || calls < BATCH_ALIASES) return [];
+  if (documents.length < 2 || calls < SECRET_BATCH_ALIASES) return [];
   const total = new Map<string, number>();
   for (const at of documents) {
     const doc = parseGraphql(leaves[at]!.text);
     if (doc) for (const [field, n] of batchedFieldCounts(doc)) total.set(field, (total.get(field) ?? 0) + n);
   }
-  if (largest(total) < BATCH_ALIASES) return [];
+  if (!isBatch(total)) return [];
   const first = documents[0]!;
   return [{ at: first, finding: finding("scanner", "graphql.operation-batch", 0.85, 0, leaves[first]!.text.length) }];
 }
@@ -303,7 +313,7 @@ export const graphqlAnalyzer: Analyzer = {
     const mutation = s.indexOf("mutation");
     const secret = mutation === -1 ? NAMES_SECRET.exec(s) : null;
     const batchFrom = mutation !== -1 ? mutation : secret ? secret.index : -1;
-    const batch = batchFrom !== -1 && mayBatch(s, batchFrom);
+    const batch = batchFrom !== -1 && mayBatch(s, batchFrom, NAMES_SECRET.test(s) ? SECRET_BATCH_ALIASES : BATCH_ALIASES);
     const costly = mayExhaust(s) || mayRepeatField(s);
     const inUrl = input.location === "query" && mutation !== -1;
     // Only a document that defines fragments and spreads them can loop or multiply through them.
@@ -316,7 +326,7 @@ export const graphqlAnalyzer: Analyzer = {
       out.push(finding("scanner", "graphql.introspection", 0.85, introspection.index, introspection.index + introspection[0].length));
     }
     // The whole operation from its keyword (a query's shorthand has none: the document) is the evidence.
-    if (batch && largest(batchedFieldCounts(doc)) >= BATCH_ALIASES) out.push(finding("scanner", "graphql.alias-batch", 0.85, Math.max(0, mutation), s.length));
+    if (batch && isBatch(batchedFieldCounts(doc))) out.push(finding("scanner", "graphql.alias-batch", 0.85, Math.max(0, mutation), s.length));
     const cost = costly ? doc.definitions.map((d) => (d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION ? exhausting(d.selectionSet, new Map()) : null)).find((c) => c) : null;
     if (cost) out.push(finding("scanner", COST_RULES[cost], 0.85, 0, s.length));
     if (inUrl && doc.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === "mutation")) {

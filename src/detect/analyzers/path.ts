@@ -86,15 +86,20 @@ const isRunBoundary = (c: number) => c < 128 && RUN_BOUNDARIES[c] === 1;
 const isSeparator = (c: number) => c === 47 || c === 92 || c === 0x2215 || c === 0x2216 || c === 0xff0f || c === 0xff3c;
 const isDot = (c: number) => c === 46 || c === 0xff0e;
 
-/** `..` and what filters fail to strip: `...`, `....`, `..;x` (Tomcat), a NUL, control characters or spaces after the dots. */
-function parentKind(seg: string): "plain" | "evasive" | null {
+/**
+ * `..` and what filters fail to strip: `...`, `....`, `..;x` (Tomcat), a NUL, control characters or
+ * spaces after the dots. A run's last segment of three dots or more, with no separator after it, is an
+ * ellipsis or Go's package pattern (`go test ./...`): a filter-evading parent leads to a next step.
+ */
+function parentKind(seg: string, last: boolean): "plain" | "evasive" | null {
   if (seg === "..") return "plain";
   let k = 0;
   while (k < seg.length && isDot(seg.charCodeAt(k))) k++;
   if (k < 2) return null;
   const rest = seg.slice(k);
+  if (rest === "") return last && k > 2 ? null : "evasive";
   // eslint-disable-next-line no-control-regex
-  if (rest === "" || rest.startsWith(";") || /^[\u0000-\u001f ]+$/.test(rest)) return "evasive";
+  if (rest.startsWith(";") || /^[\u0000-\u001f ]+$/.test(rest)) return "evasive";
   return null;
 }
 
@@ -154,7 +159,7 @@ function pathRuns(s: string): Run[] {
   // Names are cut from the value lower-cased once, but one a NUL or `;` may cut short (`segmentName`).
   let lower: string | null = null;
   let segmentCut = false;
-  const closeSegment = (end: number) => {
+  const closeSegment = (end: number, last = false) => {
     if (!run) return;
     if (!isDot(s.charCodeAt(segStart)) || end === segStart) {
       // Only a segment that starts with a dot can be a parent (or `.`): the rest are names or empty.
@@ -163,7 +168,7 @@ function pathRuns(s: string): Run[] {
       return;
     }
     const seg = s.slice(segStart, end);
-    const parent = parentKind(seg);
+    const parent = parentKind(seg, last);
     const climbs = parent === null ? gluedParents(seg) : 0;
     if (climbs > 0) {
       // `......etc`, `..\uEFC8..\uEFC8proc`: parents glued to a name by what a filter took for no
@@ -205,7 +210,7 @@ function pathRuns(s: string): Run[] {
   for (let i = 0; i <= s.length; i++) {
     const c = i < s.length ? s.charCodeAt(i) : -1;
     if (c === -1 || isRunBoundary(c)) {
-      closeSegment(i);
+      closeSegment(i, true);
       if (run) {
         run.end = i;
         // A run without a separator is a word (an ellipsis is no parent directory), unless dots glued

@@ -505,6 +505,11 @@ function nameWeightOf(name: string): 0 | 1 | 2 {
   return URL_NAMES.has(n) ? 1 : 0;
 }
 
+/** A parameter that plainly names where the user is sent next (`next`, `redirect_uri`, `returnTo`): its value goes into `Location`. */
+export function isRedirectName(name: string): boolean {
+  return redirectNameWeight(name) === 2;
+}
+
 /** `https:\/\/host`: a JSON-escaped `//`, which browsers read as written. */
 const JSON_ESCAPED_SLASHES = "\\/\\/";
 

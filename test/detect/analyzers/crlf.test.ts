@@ -3,6 +3,8 @@ import { crlfAnalyzer } from "../../../src/detect/analyzers/crlf.ts";
 import { HUGE, leaf, maxStrength, rules, spansValid, wideJunk } from "./helpers.ts";
 
 const body = (text: string) => leaf(text, { location: "body", path: "body.message", name: "message" });
+/** The strongest finding in a JSON body's field of that name. */
+const field = (name: string, text: string) => maxStrength(crlfAnalyzer, leaf(text, { location: "body", path: `body.json.${name}`, name }));
 
 describe("crlf analyzer", () => {
   test("a response header after a line break is strong, with the break and header as evidence", () => {
@@ -105,12 +107,20 @@ describe("crlf analyzer", () => {
   });
 
   test("a body field written into a header line (a mail's subject or recipient, a file's name) breaks that header as a parameter would", () => {
-    const field = (name: string, text: string) => maxStrength(crlfAnalyzer, leaf(text, { location: "body", path: `body.json.${name}`, name }));
     expect(field("subject", "Monthly report\r\nX-Mailer: pwn\r\nContent-Type: text/html")).toBe(0.9);
     expect(field("headerValue", "report.pdf\r\nContent-Disposition: attachment; filename=evil.html")).toBe(0.9);
     expect(field("fileName", "a.pdf\r\nContent-Type: text/html")).toBe(0.9);
     // A message's own lines stay a letter's.
     expect(field("message", "Monthly report\r\nX-Mailer: pwn\r\nContent-Type: text/html")).toBe(0.6);
+  });
+
+  test("a body field that says where the user goes next, or a language, is written into a header too (Location, Content-Language)", () => {
+    expect(field("next", "/\r\nX-Injected: yes")).toBe(0.85);
+    expect(field("redirect_uri", "\r\nX-Forwarded-Host: attacker.example")).toBe(0.85);
+    expect(field("returnTo", "/\r\nAccess-Control-Allow-Origin: https://attacker.example")).toBe(0.9);
+    expect(field("lang", "en\r\nX-Debug: 1")).toBe(0.6);
+    // A note's field keeps a letter's lines.
+    expect(field("comment", "/\r\nX-Injected: yes")).toBe(0);
   });
 
   test("a Transfer-Encoding two servers may frame differently is request smuggling's; a coding list ending in chunked is a client's", () => {
@@ -142,6 +152,9 @@ describe("crlf analyzer", () => {
   test("a hyphenated header line in a parameter that starts with the break is proof; a word, after text, or in a body, it is not", () => {
     expect(crlfAnalyzer.analyze(leaf("\r\nX-Scanner-Probe: 1"))).toMatchObject([{ rule: "crlf.header-line", strength: 0.85 }]);
     expect(maxStrength(crlfAnalyzer, leaf("\nFoo-Bar: baz", { location: "header", path: "header.x-data", name: "x-data" }))).toBe(0.85);
+    // After a single URL or path, as a redirect writes it into `Location`.
+    expect(maxStrength(crlfAnalyzer, leaf("/\r\nX-Scan: 1"))).toBe(0.85);
+    expect(maxStrength(crlfAnalyzer, leaf("/a b\r\nX-Scan: 1"))).toBe(0.6);
     expect(maxStrength(crlfAnalyzer, leaf("Hello\nName: John"))).toBe(0.6);
     // A note that opens with a line break and a word and a colon is no header's shape.
     expect(maxStrength(crlfAnalyzer, leaf("\nNote: call me"))).toBe(0.6);

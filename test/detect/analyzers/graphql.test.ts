@@ -24,18 +24,27 @@ describe("GraphQL analyzer", () => {
   });
 
   test("one mutation field under ten aliases or more is a batch; fewer, or a query, is not", () => {
-    expect(doc(batch("verifyOtp", 10))).toBe(0.85);
+    expect(doc(batch("updateRow", 10))).toBe(0.85);
     expect(strongest(graphqlAnalyzer, batch("login", 50), { kind: "graphql" })!.rule).toBe("graphql.alias-batch");
-    expect(doc(batch("verifyOtp", 9))).toBe(0);
+    expect(doc(batch("updateRow", 9))).toBe(0);
     expect(doc(`{ ${Array.from({ length: 20 }, (_, i) => `p${i}: product(id: ${i}) { name }`).join(" ")} }`)).toBe(0);
     expect(doc("mutation { saveName(v: \"a\") { ok } saveCity(v: \"b\") { ok } saveZip(v: \"c\") { ok } }")).toBe(0);
+  });
+
+  test("a field whose name checks a secret is a batch from three aliases: nobody signs in or checks a code twice in one operation", () => {
+    for (const field of ["login", "signIn", "verifyOtp", "checkPin", "resetPassword"]) expect([field, doc(batch(field, 3))]).toEqual([field, 0.85]);
+    expect(doc(batch("verifyOtp", 2))).toBe(0);
+    const aliased = (call: (i: number) => string, n: number) => `query { ${Array.from({ length: n }, (_, i) => `a${i}: ${call(i)} { ok }`).join(" ")} }`;
+    expect(doc(aliased((i) => `checkPin(pin: "${i}")`, 3))).toBe(0.85);
+    // A field that only takes a secret-named argument names an account: a page asks for a few.
+    expect(doc(aliased((i) => `user(login: "dev${i}")`, 9))).toBe(0);
   });
 
   test("a query field that checks a secret (by its name or an argument's) under ten aliases is a batch too; other queries batch in ordinary use", () => {
     const aliased = (call: (i: number) => string, n = 12) => `query { ${Array.from({ length: n }, (_, i) => `a${i}: ${call(i)} { ok }`).join(" ")} }`;
     const calls = [(i: number) => `login(user: "admin", password: "p${i}")`, (i: number) => `checkPin(pin: "${String(i).padStart(4, "0")}")`, (i: number) => `validateTotp(token: "${100000 + i}")`, (i: number) => `account(email: "a@b.c", passcode: "${i}")`];
     for (const call of calls) expect([call(0), strongest(graphqlAnalyzer, aliased(call), { kind: "graphql" })?.rule]).toEqual([call(0), "graphql.alias-batch"]);
-    expect(doc(aliased((i) => `login(user: "admin", password: "p${i}")`, 9))).toBe(0);
+    expect(doc(aliased((i) => `account(email: "a@b.c", passcode: "${i}")`, 9))).toBe(0);
     // A page's products, countries or prices by alias, and one login among other fields.
     expect(doc(aliased((i) => `product(id: ${i})`, 30))).toBe(0);
     expect(doc(aliased((i) => `country(code: "C${i}")`, 30))).toBe(0);
@@ -110,7 +119,11 @@ describe("GraphQL analyzer", () => {
     expect(batched(Array.from({ length: 10 }, (_, i) => login(i)))).toEqual([["body.json[0].query", "graphql.operation-batch", 0.85]]);
     // Aliases and operations add up: five operations of two aliases each.
     expect(batched(Array.from({ length: 5 }, (_, i) => `mutation { a: login(pass: "a${i}") { token } b: login(pass: "b${i}") { token } }`))).toHaveLength(1);
-    expect(batched(Array.from({ length: 9 }, (_, i) => login(i)))).toEqual([]);
+    expect(batched(Array.from({ length: 9 }, (_, i) => `mutation { updateItem(id: ${i}) { ok } }`))).toEqual([]);
+    expect(batched(Array.from({ length: 10 }, (_, i) => `mutation { updateItem(id: ${i}) { ok } }`))).toHaveLength(1);
+    // A field whose name checks a secret, from three operations.
+    expect(batched(Array.from({ length: 3 }, (_, i) => login(i)))).toHaveLength(1);
+    expect(batched(Array.from({ length: 2 }, (_, i) => login(i)))).toEqual([]);
     // A query that checks a secret, batched alike.
     expect(batched(Array.from({ length: 10 }, (_, i) => `query { checkPin(pin: "${i}") { ok } }`))).toEqual([["body.json[0].query", "graphql.operation-batch", 0.85]]);
     // A page's queries batched together, or different mutations, are what clients send.

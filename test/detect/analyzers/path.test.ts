@@ -217,6 +217,14 @@ describe("climbs a filter did not see", () => {
     expect(climb("....and then")).toBe(0);
     expect(climb("color 0x2e0x2f is a code")).toBe(0);
   });
+
+  test("three dots or more that end a path lead nowhere: Go's package pattern and an ellipsis; before a step they still climb", () => {
+    for (const v of ["go test ./...", "go build ./... && go test ./...", "run: go vet ./...", "see ./..."]) expect([v, s(v)]).toEqual([v, 0]);
+    expect(s(".../.../.../etc/passwd")).toBeGreaterThanOrEqual(0.9);
+    expect(s("....//....//etc/passwd")).toBeGreaterThanOrEqual(0.9);
+    expect(s(".../...//...")).toBeGreaterThanOrEqual(0.8);
+    expect(s("../../...")).toBeGreaterThanOrEqual(0.7);
+  });
 });
 
 describe("climbs spelled in junk, up to a system file", () => {

@@ -26,6 +26,10 @@ describe("sql analyzer: a value that closes its context and goes on as SQL", () 
     ["'or'1'='1", "sql.tautology", 0.8],
     ["x 'or' ' or 1=1 -- ", "sql.tautology", 0.8],
     ["1') AND (8459=8459)*4906 AND ('x'='x", "sql.tautology", 0.8],
+    // ordered with <= or >=, or against a literal worth more than 0: true for the other rows, or all
+    ["a'>='", "sql.tautology", 0.6],
+    ["a'<='", "sql.tautology", 0.6],
+    ["x'<'1", "sql.tautology", 0.6],
     ["7 AND ASCII(SUBSTRING((SELECT pass FROM users LIMIT 1),1,1))>64", "sql.tautology", 0.8],
     ["x') AS t WHERE 1=1 AND (SELECT 1)=1--", "sql.tautology", 0.8],
     ["' or ''&'", "sql.tautology", 0.8],
@@ -390,6 +394,10 @@ describe("sql analyzer: benign text stays benign", () => {
     "p' = 1 - p",
     "a' = a * (1 - r)",
     "n' = n + 1",
+    // a parser's error message: ordered by < or > against a literal worth 0, no row's match widens
+    "Unexpected token '<'",
+    "Unexpected token '>'",
+    "Unexpected character '<' at line 1",
     "width=100 and height=100\x1b[m",
     "x (1=1) y",
     "sizes 10 like 12, and more",

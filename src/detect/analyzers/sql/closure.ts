@@ -303,6 +303,19 @@ function emptyCompared(t: SqlTokens, c: Closure, at: number): boolean {
   return c.kind === "quote" && t.kind(0) === K.STR && t.end(0) === 1 && isOp(t, at, EQUALITY) && t.kind(right) === K.STR && t.end(right) - t.start(right) === 2;
 }
 
+/**
+ * `token '<'`, `character '>' at line 1` (a parser's error message): the closed literal ordered by `<` or
+ * `>` against the literal the application's quote completes, one that reads as the number 0. MySQL
+ * compares the column's match with it: `(col = 'x') < ''` holds for no row, `> ''` only where the column
+ * is 'x' already. (`<=` and `>=` hold for the other rows or all, and a literal that reads as a
+ * number above 0 too: those stay tautologies.)
+ */
+function strictOrderWithZero(t: SqlTokens, at: number): boolean {
+  const last = t.count - 1;
+  const op = t.text.slice(t.start(at), t.end(at));
+  return (op === "<" || op === ">") && t.kind(last) === K.STR && !/^\s*[-+]?\.?\d/.test(t.text.slice(t.start(last) + 1, t.end(last)));
+}
+
 /** `x'='x`: the closed literal itself is the left side of a comparison. */
 function comparisonRule(t: SqlTokens, c: Closure, at: number, report: Report): void {
   if (emptyCompared(t, c, at)) report("tautology", 0.85, c.from, t.end(sig(t, at + 1)));
@@ -318,6 +331,7 @@ function comparisonRule(t: SqlTokens, c: Closure, at: number, report: Report): v
   // (`x'='x`) or that another field's value does (`'="or'`, twice in a login form); one that ends in a
   // name or a number leaves that quote open, an error, and is a formula's prime (`p' = 1 - p`).
   if (c.kind === "quote" && right >= t.count && t.kind(t.count - 1) !== K.STR) return;
+  if (right >= t.count && strictOrderWithZero(t, at)) return;
   if (endsClause(t, right) && !insideOwnCall(t, c)) report("tautology", 0.6, c.from, t.end(right - 1));
 }
 
