@@ -43,9 +43,17 @@ export class GenerationalCache<K, V> {
     this.old = new Map();
   }
 
-  /** Whether entries have been let go since the cache was made or cleared: it is full and evicting. */
-  protected get evicting(): boolean {
+  /**
+   * Whether the generations have turned since the cache was made or cleared (its first half filled):
+   * from now on each turn lets the oldest entries go.
+   */
+  protected get turned(): boolean {
     return this.old.size > 0;
+  }
+
+  /** Whether the key is held, in either generation. */
+  protected holds(key: K): boolean {
+    return this.young.has(key) || this.old.has(key);
   }
 
   /** Entries held (an entry present in both generations counts twice; at most `capacity`). */
@@ -54,28 +62,37 @@ export class GenerationalCache<K, V> {
   }
 }
 
-/** Slots of the filter below: 64 Ki hashes, 256 KB. */
+/** Slots of the filter below: 64 Ki fingerprints, 256 KB. */
 const SEEN_SLOTS = 1 << 16;
 
 /**
- * A cache of request values that, once full, keeps a value only when it comes a second time. While
- * there is room a value is kept at once: that costs no other value its place. Once full, every value
- * kept pushes older ones towards eviction, and real traffic's repeated values were pushed out by the
- * ones sent once (an unseen body's, a scanner's, a flood's); each kept value was also memory the
- * collector had to carry: with 8 KB bodies of new values, one request in forty paused for 3 to 10 ms.
- * A value's first sighting is remembered as a 32-bit hash in a fixed table, where another value can
- * overwrite it: that costs a repeat one more miss, never a wrong answer. (Admitting only repeats from
- * the start cost batch scoring a tenth: a site's first pass over its values judged each twice.)
+ * A value's fingerprint in its slot: the crc32's high half (the slot is its low half), with a bit set
+ * that no empty slot has. A hash of 0, which four appended bytes can force, must not read as seen.
+ */
+const seenTag = (hash: number) => (hash >>> 16) | 0x10000;
+
+/**
+ * A cache of request values that, once its generations turn (its first half filled, so that each turn
+ * lets entries go), keeps a new value only when it comes a second time. Before that a value is kept at
+ * once: that costs no other value its place. After, every value kept pushes older ones towards
+ * eviction, and real traffic's repeated values were pushed out by the ones sent once (an unseen
+ * body's, a scanner's, a flood's); each kept value was also memory the collector had to carry: with
+ * 8 KB bodies of new values, one request in forty paused for 3 to 10 ms. A value's first sighting is
+ * remembered as a fingerprint in a fixed table, where another value can overwrite it: that costs a
+ * repeat one more miss, never a wrong answer (the entries are keyed by the whole value). A key already
+ * held is updated as in any cache. (Admitting only repeats from the start cost batch scoring a tenth:
+ * a site's first pass over its values judged each twice.)
  */
 export class RepeatCache<V> extends GenerationalCache<string, V> {
   private readonly seen = new Uint32Array(SEEN_SLOTS);
 
   override set(key: string, value: V): void {
-    if (this.evicting) {
+    if (this.turned && !this.holds(key)) {
       const hash = Bun.hash.crc32(key);
       const slot = hash & (SEEN_SLOTS - 1);
-      if (this.seen[slot] !== hash) {
-        this.seen[slot] = hash;
+      const tag = seenTag(hash);
+      if (this.seen[slot] !== tag) {
+        this.seen[slot] = tag;
         return;
       }
     }

@@ -39,7 +39,7 @@ describe("GenerationalCache", () => {
 });
 
 describe("RepeatCache", () => {
-  /** A cache of `capacity` already full, so evicting: its generations have turned once. */
+  /** A cache of `capacity` whose generations have turned once: from now on each turn lets entries go. */
   const full = (capacity: number) => {
     const cache = new RepeatCache<number>(capacity);
     for (let i = 0; i <= capacity / 2; i++) cache.set(`fill-${i}`, 0);
@@ -67,6 +67,29 @@ describe("RepeatCache", () => {
     for (let i = 0; i < 1_000; i++) cache.set(`once-${i}`, i);
     expect(cache.get("hot")).toBe(1);
     expect(cache.get("once-999")).toBeUndefined();
+  });
+
+  test("a value whose crc32 is 0 (four appended bytes force it) is not taken for one seen before", () => {
+    const forged = "user-agent-6-TpC\u0002";
+    expect(Bun.hash.crc32(forged)).toBe(0);
+    const cache = full(10);
+    cache.set(forged, 1);
+    expect(cache.get(forged)).toBeUndefined();
+  });
+
+  test("a key already held is updated at once, as in any cache", () => {
+    const cache = full(10);
+    cache.set("a", 1);
+    cache.set("a", 1);
+    cache.set("a", 2);
+    expect(cache.get("a")).toBe(2);
+  });
+
+  test("cleared, it keeps values at once again until its generations turn", () => {
+    const cache = full(10);
+    cache.clear();
+    cache.set("a", 1);
+    expect(cache.get("a")).toBe(1);
   });
 
   test("a kept value read from the old generation stays kept, whatever the filter has seen since", () => {

@@ -72,8 +72,10 @@ const LINE_BREAK = /[\r\n\u560a\u560d]/;
 /** A line with nothing on it but blanks. */
 const BLANK_LINE = /\n[ \t]*\r?\n/;
 const URL_START = /^[A-Za-z][\w+.-]*:\/\//;
-/** A URL or an absolute path and nothing else, on one line: what a redirect parameter holds. */
-const WHOLE_URL = /^(?:[A-Za-z][\w+.-]*:\/\/|\/)[^\s]*$/;
+/** A URL and nothing else, on one line: what a redirect parameter holds. */
+const WHOLE_URL = /^[A-Za-z][\w+.-]*:\/\/[^\s]+$/;
+/** An absolute path and nothing else: a redirect's target on the same site. */
+const WHOLE_PATH = /^\/[^\s]*$/;
 const MAX_URL_LINE = 2048;
 
 /** Characters beyond Latin-1 whose low byte is CR (or LF): pairs of them are CR LF to a server that truncates. */
@@ -140,6 +142,8 @@ function imapSyntax(line: string, command: RegExpExecArray): boolean {
 interface Lines {
   firstBreak: number;
   firstBlank: number;
+  /** The value is where a redirect sends the user (isRedirectName): a path before the break is its target. */
+  redirect: boolean;
 }
 
 /**
@@ -263,9 +267,11 @@ function injectedLine(text: string, at: number, i: number, blankLine: boolean, i
   // A parameter or header that starts with the break has no line of its own before the header it
   // adds: it was written to break out of one (proof, as a mail command there is), when the name is
   // shaped as header names are (`X-Probe`, `Wapiti-Header`), not a word a note starts with (`Re:`, `Note:`).
-  // Nor has one that is a single URL or path before the break, which a redirect writes into `Location`
-  // (`http://www.example.org%0d%0aX-Scan: 1`, `/%0d%0aX-Scan: 1`); a word there is a note's (`Price: 20 EUR`).
-  const proof = HEADER_SHAPED.test(name) && (at === 0 || (at <= MAX_URL_LINE && WHOLE_URL.test(text.slice(0, at))));
+  // Nor has one that is a single URL before the break, or in a redirect's parameter a path, which a
+  // redirect writes into `Location` (`http://www.example.org%0d%0aX-Scan: 1`, `next=/%0d%0aX-Scan: 1`);
+  // a word there is a note's (`Price: 20 EUR`), a path elsewhere a file's (`path=/var/log/a.log`).
+  const before = at <= MAX_URL_LINE ? text.slice(0, at) : "";
+  const proof = HEADER_SHAPED.test(name) && (at === 0 || WHOLE_URL.test(before) || (lines.redirect && WHOLE_PATH.test(before)));
   return strongest(find("header-line", proof ? 0.85 : 0.6, at, end), log);
 }
 
@@ -299,7 +305,7 @@ const WRITTEN_HEADERS = /[\w-]:[ \t]|HTTP\/\d/;
  * than a real break, since most write the backslashes as they are; and only early in a value that
  * is no header block itself. One pass from backslash to backslash, from the first one (`backslash`).
  */
-function escapedBreaks(text: string, backslash: number, inBody: boolean): Finding | null {
+function escapedBreaks(text: string, backslash: number, inBody: boolean, redirect: boolean): Finding | null {
   // The first escaped break: every later one is in the header block it opened.
   let i = backslash;
   while (i !== -1 && i <= MAX_ESCAPED_PREFIX && !escapedBreakAt(text, i)) i = text.indexOf("\\", i + 1);
@@ -307,7 +313,7 @@ function escapedBreaks(text: string, backslash: number, inBody: boolean): Findin
   let j = i;
   let lineEnds = 0;
   for (; escapedBreakAt(text, j); j += 2) if (text.charCodeAt(j + 1) === 110) lineEnds++;
-  const found = injectedLine(text, i, j, lineEnds >= 2, inBody, { firstBreak: i, firstBlank: -1 });
+  const found = injectedLine(text, i, j, lineEnds >= 2, inBody, { firstBreak: i, firstBlank: -1, redirect });
   return found && ESCAPED_RULES.has(found.rule) ? { ...found, strength: Math.round((found.strength - 0.1) * 100) / 100 } : null;
 }
 
@@ -353,11 +359,12 @@ export const crlfAnalyzer: Analyzer = {
     // So is a multipart body the decompose stage could not split (it starts with its boundary).
     // A URL's scheme (`http://site\r\nX: y`) is no header name, in a parameter or header. A body's
     // field that starts with a URL and goes on in lines is a bug report or a pasted trace.
-    const inBody = input.location === "body" && !HEADER_BOUND_FIELD.test(input.name) && !isRedirectName(input.name);
+    const redirect = isRedirectName(input.name);
+    const inBody = input.location === "body" && !HEADER_BOUND_FIELD.test(input.name) && !redirect;
     if ((headerAt(text, 0) && (inBody || !URL_START.test(text))) || text.startsWith("--")) return early;
-    let best: Finding | null = strongest(early[0] ?? null, mayEscape ? escapedBreaks(text, backslash, inBody) : null);
+    let best: Finding | null = strongest(early[0] ?? null, mayEscape ? escapedBreaks(text, backslash, inBody, redirect) : null);
     if (first < 0) return best ? [best] : [];
-    const lines: Lines = { firstBreak: first, firstBlank: text.search(BLANK_LINE) };
+    const lines: Lines = { firstBreak: first, firstBlank: text.search(BLANK_LINE), redirect };
     // A URL path has no line in it: a break there is only ever sent on purpose (at least moderate), and
     // what it injects (`/go/\r\nLocation: //evil.example`, a redirect that echoes its path) is judged as
     // a parameter's.

@@ -32,10 +32,11 @@ import { finding } from "./text.ts";
 /** One mutation field (or secret-checking query field) asked for this often in one operation is a batch, not a form being saved. */
 const BATCH_ALIASES = 10;
 /**
- * A field whose own name says it checks a secret (`login`, `verifyOtp`, `checkPin`) this often: a client
- * signs in or checks a code once an operation, so three tries in one request are guessing. (A field that
- * only takes a secret-named argument keeps the higher count: GitHub's `user(login: ...)` names an account,
- * and a page asks for a few.)
+ * A field that checks a secret outright, three times in one request: a mutation whose own name says so
+ * (`login`, `signIn`, `verifyOtp`), or a field whose name and an argument's both do (`checkPin(pin: …)`).
+ * A client signs in or checks a code once an operation. A query field named so without such an argument
+ * reads settings (`passwordPolicy`, `loginHistory`: a page's components may batch three), and one that
+ * only takes such an argument names an account (GitHub's `user(login: …)`): those keep BATCH_ALIASES.
  */
 const SECRET_BATCH_ALIASES = 3;
 const INTROSPECTION = /__schema\b|__type\s*\(/;
@@ -43,9 +44,9 @@ const INTROSPECTION = /__schema\b|__type\s*\(/;
 const MAX_SELECTION_DEPTH = 64;
 
 /**
- * Whether a document may hold a batch: each alias is written `alias:`, so a batch has at least
- * BATCH_ALIASES colons after `from` (its `mutation` keyword, or where a secret is named). Ordinary
- * operations (a form saved) are not parsed again.
+ * Whether a document may hold a batch: each alias is written `alias:`, so a batch has at least `needed`
+ * colons after `from` (its `mutation` keyword or where a secret is named, whichever comes first).
+ * Ordinary operations (a form saved) are not parsed again.
  */
 function mayBatch(s: string, from: number, needed: number): boolean {
   let colons = 0;
@@ -83,28 +84,45 @@ function asksIntrospection(set: SelectionSetNode | undefined, depth = 0): boolea
   return false;
 }
 
+/** How often one field is asked for at an operation's root, and whether it checks a secret outright (SECRET_BATCH_ALIASES). */
+interface Batched {
+  n: number;
+  checksSecret: boolean;
+}
+
 /**
  * How often each field is asked for at the root of one operation of the document, the most of any of
  * its operations (a document may hold many, of which a request runs one): every field of a mutation,
  * the fields of a query that check a secret.
  */
-function batchedFieldCounts(doc: DocumentNode): Map<string, number> {
-  const most = new Map<string, number>();
+function batchedFieldCounts(doc: DocumentNode): Map<string, Batched> {
+  const most = new Map<string, Batched>();
   for (const def of doc.definitions) {
     if (def.kind !== Kind.OPERATION_DEFINITION || def.operation === "subscription") continue;
-    const counts = new Map<string, number>();
+    const counts = new Map<string, Batched>();
     for (const sel of def.selectionSet.selections) {
-      if (sel.kind === Kind.FIELD && (def.operation === "mutation" || guessesSecret(sel))) counts.set(sel.name.value, (counts.get(sel.name.value) ?? 0) + 1);
+      if (sel.kind !== Kind.FIELD || !(def.operation === "mutation" || guessesSecret(sel))) continue;
+      const name = sel.name.value;
+      const checksSecret = namesSecret(name) && (def.operation === "mutation" || (sel.arguments ?? []).some((a) => namesSecret(a.name.value)));
+      const seen = counts.get(name);
+      if (seen) {
+        seen.n++;
+        seen.checksSecret ||= checksSecret;
+      } else counts.set(name, { n: 1, checksSecret });
     }
-    for (const [field, n] of counts) most.set(field, Math.max(most.get(field) ?? 0, n));
+    for (const [field, c] of counts) {
+      const known = most.get(field);
+      if (!known || c.n > known.n) most.set(field, { n: c.n, checksSecret: c.checksSecret || (known?.checksSecret ?? false) });
+      else known.checksSecret ||= c.checksSecret;
+    }
   }
   return most;
 }
 
 const largest = (counts: Map<string, number>) => Math.max(0, ...counts.values());
 
-/** Whether one field is asked for often enough to be a batch: SECRET_BATCH_ALIASES times when its name checks a secret, else BATCH_ALIASES. */
-const isBatch = (counts: Map<string, number>) => [...counts].some(([field, n]) => n >= (namesSecret(field) ? SECRET_BATCH_ALIASES : BATCH_ALIASES));
+/** Whether one field is asked for often enough to be a batch. */
+const isBatch = (counts: Map<string, Batched>) => [...counts.values()].some((c) => c.n >= (c.checksSecret ? SECRET_BATCH_ALIASES : BATCH_ALIASES));
 
 /** One field this often on one path of nested selections is a cycle walked for its cost. */
 const CYCLE_REPEATS = 8;
@@ -292,10 +310,14 @@ export function operationBatch(leaves: readonly Leaf[]): { at: number; finding: 
   }
   // Only a batch of documents is read again, and only when it calls fields (with arguments) often enough.
   if (documents.length < 2 || calls < SECRET_BATCH_ALIASES) return [];
-  const total = new Map<string, number>();
+  const total = new Map<string, Batched>();
   for (const at of documents) {
     const doc = parseGraphql(leaves[at]!.text);
-    if (doc) for (const [field, n] of batchedFieldCounts(doc)) total.set(field, (total.get(field) ?? 0) + n);
+    if (!doc) continue;
+    for (const [field, c] of batchedFieldCounts(doc)) {
+      const known = total.get(field);
+      total.set(field, { n: (known?.n ?? 0) + c.n, checksSecret: c.checksSecret || (known?.checksSecret ?? false) });
+    }
   }
   if (!isBatch(total)) return [];
   const first = documents[0]!;
@@ -311,9 +333,10 @@ export const graphqlAnalyzer: Analyzer = {
     const s = input.text;
     const introspection = INTROSPECTION.exec(s);
     const mutation = s.indexOf("mutation");
-    const secret = mutation === -1 ? NAMES_SECRET.exec(s) : null;
-    const batchFrom = mutation !== -1 ? mutation : secret ? secret.index : -1;
-    const batch = batchFrom !== -1 && mayBatch(s, batchFrom, NAMES_SECRET.test(s) ? SECRET_BATCH_ALIASES : BATCH_ALIASES);
+    const secret = NAMES_SECRET.exec(s);
+    // From the first of the two: a `# mutation` comment after a query's aliases must not hide them.
+    const batchFrom = mutation === -1 ? (secret?.index ?? -1) : Math.min(mutation, secret?.index ?? mutation);
+    const batch = batchFrom !== -1 && mayBatch(s, batchFrom, secret ? SECRET_BATCH_ALIASES : BATCH_ALIASES);
     const costly = mayExhaust(s) || mayRepeatField(s);
     const inUrl = input.location === "query" && mutation !== -1;
     // Only a document that defines fragments and spreads them can loop or multiply through them.

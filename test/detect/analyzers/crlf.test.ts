@@ -152,9 +152,12 @@ describe("crlf analyzer", () => {
   test("a hyphenated header line in a parameter that starts with the break is proof; a word, after text, or in a body, it is not", () => {
     expect(crlfAnalyzer.analyze(leaf("\r\nX-Scanner-Probe: 1"))).toMatchObject([{ rule: "crlf.header-line", strength: 0.85 }]);
     expect(maxStrength(crlfAnalyzer, leaf("\nFoo-Bar: baz", { location: "header", path: "header.x-data", name: "x-data" }))).toBe(0.85);
-    // After a single URL or path, as a redirect writes it into `Location`.
-    expect(maxStrength(crlfAnalyzer, leaf("/\r\nX-Scan: 1"))).toBe(0.85);
-    expect(maxStrength(crlfAnalyzer, leaf("/a b\r\nX-Scan: 1"))).toBe(0.6);
+    // After a redirect parameter's path, as the redirect writes it into `Location`; a path elsewhere is a file's.
+    const next = (text: string) => maxStrength(crlfAnalyzer, leaf(text, { path: "query.next", name: "next" }));
+    expect(next("/\r\nX-Scan: 1")).toBe(0.85);
+    expect(next("/a b\r\nX-Scan: 1")).toBe(0.6);
+    expect(maxStrength(crlfAnalyzer, leaf("/var/log/app.log\nError-Code: 5", { path: "query.path", name: "path" }))).toBe(0.6);
+    expect(maxStrength(crlfAnalyzer, leaf("http://\r\nX-Scan: 1"))).toBe(0.6);
     expect(maxStrength(crlfAnalyzer, leaf("Hello\nName: John"))).toBe(0.6);
     // A note that opens with a line break and a word and a colon is no header's shape.
     expect(maxStrength(crlfAnalyzer, leaf("\nNote: call me"))).toBe(0.6);

@@ -38,6 +38,11 @@ describe("GraphQL analyzer", () => {
     expect(doc(aliased((i) => `checkPin(pin: "${i}")`, 3))).toBe(0.85);
     // A field that only takes a secret-named argument names an account: a page asks for a few.
     expect(doc(aliased((i) => `user(login: "dev${i}")`, 9))).toBe(0);
+    // A query field named so without such an argument reads settings: a page's components may batch three.
+    expect(doc(aliased(() => "passwordPolicy", 3))).toBe(0);
+    expect(doc(aliased(() => "loginHistory(first: 10)", 3))).toBe(0);
+    // A comment that names a mutation after the aliases does not move where they are counted from.
+    expect(doc(`${aliased((i) => `login(user: "admin", password: "p${i}")`, 3)} # mutation`)).toBe(0.85);
   });
 
   test("a query field that checks a secret (by its name or an argument's) under ten aliases is a batch too; other queries batch in ordinary use", () => {

@@ -305,7 +305,7 @@ function emptyCompared(t: SqlTokens, c: Closure, at: number): boolean {
 
 /**
  * `token '<'`, `character '>' at line 1` (a parser's error message): the closed literal ordered by `<` or
- * `>` against the literal the application's quote completes, one that reads as the number 0. MySQL
+ * `>` against the literal the application's quote completes, alone on its side and reading as the number 0. MySQL
  * compares the column's match with it: `(col = 'x') < ''` holds for no row, `> ''` only where the column
  * is 'x' already. (`<=` and `>=` hold for the other rows or all, and a literal that reads as a
  * number above 0 too: those stay tautologies.)
@@ -313,7 +313,8 @@ function emptyCompared(t: SqlTokens, c: Closure, at: number): boolean {
 function strictOrderWithZero(t: SqlTokens, at: number): boolean {
   const last = t.count - 1;
   const op = t.text.slice(t.start(at), t.end(at));
-  return (op === "<" || op === ">") && t.kind(last) === K.STR && !/^\s*[-+]?\.?\d/.test(t.text.slice(t.start(last) + 1, t.end(last)));
+  // The literal must be the whole right side: `x'>-1+'` compares with -1, true for every row.
+  return (op === "<" || op === ">") && sig(t, at + 1) === last && t.kind(last) === K.STR && !/^\s*[-+]?\.?\d/.test(t.text.slice(t.start(last) + 1, t.end(last)));
 }
 
 /** `x'='x`: the closed literal itself is the left side of a comparison. */
