@@ -18,8 +18,8 @@ import { powershellFindings } from "./powershell.ts";
 export type Tier = "tool" | "lang" | "word";
 
 /**
- * The command names below are what the analyzer recognizes in a request's values (`; killall nginx` sent
- * to a form); Moat runs none of them. Commands that are no English word: their name after a separator
+ * The command names below are what the analyzer recognizes in a request's values (`; uname -a` sent to
+ * a form); Moat runs none of them. Commands that are no English word: their name after a separator
  * is already strong.
  */
 const UNIX_TOOLS = `whoami uname wget curl nc ncat netcat socat telnet bash zsh ksh csh tcsh dash busybox ifconfig netstat
@@ -30,7 +30,7 @@ const UNIX_TOOLS = `whoami uname wget curl nc ncat netcat socat telnet bash zsh 
   rmt flock chattr lsattr setfacl getfacl shred mktemp dmesg lsblk lsmod insmod modprobe rmmod ldd ldconfig nproc lscpu blkid
   fdisk mkfs chroot tcpdump tshark masscan hping3 sqlmap msfconsole msfvenom tmux systemd-run nsupdate whois rlogin rsh sftp
   smbclient rpcclient ldapsearch mysqldump pg_dump sqlcmd readlink realpath pgrep pidof chpasswd groupadd adduser deluser
-  userdel setcap getcap gpg whereis unzip poweroff ifdown ifup iwconfig killall pkill ssh-keygen`;
+  userdel setcap getcap gpg whereis unzip poweroff ifdown ifup iwconfig ssh-keygen`;
 /** Interpreters: also the names of languages, which tag lists (`python|php`) join with separators. */
 const UNIX_LANGS = "python python2 python3 perl php ruby node lua java sh";
 /**
