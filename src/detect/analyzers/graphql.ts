@@ -110,13 +110,17 @@ function batchedFieldCounts(doc: DocumentNode): Map<string, Batched> {
         seen.checksSecret ||= checksSecret;
       } else counts.set(name, { n: 1, checksSecret });
     }
-    for (const [field, c] of counts) {
-      const known = most.get(field);
-      if (!known || c.n > known.n) most.set(field, { n: c.n, checksSecret: c.checksSecret || (known?.checksSecret ?? false) });
-      else known.checksSecret ||= c.checksSecret;
-    }
+    mergeBatched(most, counts, Math.max);
   }
   return most;
+}
+
+/** `from`'s fields added into `into`: counts joined by `join` (the most of one operation, or the sum across documents), a secret check kept if either saw one. */
+function mergeBatched(into: Map<string, Batched>, from: Map<string, Batched>, join: (a: number, b: number) => number): void {
+  for (const [field, c] of from) {
+    const known = into.get(field);
+    into.set(field, known ? { n: join(known.n, c.n), checksSecret: known.checksSecret || c.checksSecret } : { ...c });
+  }
 }
 
 const largest = (counts: Map<string, number>) => Math.max(0, ...counts.values());
@@ -313,11 +317,7 @@ export function operationBatch(leaves: readonly Leaf[]): { at: number; finding: 
   const total = new Map<string, Batched>();
   for (const at of documents) {
     const doc = parseGraphql(leaves[at]!.text);
-    if (!doc) continue;
-    for (const [field, c] of batchedFieldCounts(doc)) {
-      const known = total.get(field);
-      total.set(field, { n: (known?.n ?? 0) + c.n, checksSecret: c.checksSecret || (known?.checksSecret ?? false) });
-    }
+    if (doc) mergeBatched(total, batchedFieldCounts(doc), (a, b) => a + b);
   }
   if (!isBatch(total)) return [];
   const first = documents[0]!;

@@ -303,6 +303,9 @@ function emptyCompared(t: SqlTokens, c: Closure, at: number): boolean {
   return c.kind === "quote" && t.kind(0) === K.STR && t.end(0) === 1 && isOp(t, at, EQUALITY) && t.kind(right) === K.STR && t.end(right) - t.start(right) === 2;
 }
 
+/** A literal's text that MySQL reads as a number: a digit first, after a sign or a point. */
+const READS_AS_NUMBER = /^\s*[-+]?\.?\d/;
+
 /**
  * `token '<'`, `character '>' at line 1` (a parser's error message): the closed literal ordered by `<` or
  * `>` against the literal the application's quote completes, alone on its side and reading as the number 0. MySQL
@@ -314,7 +317,7 @@ function strictOrderWithZero(t: SqlTokens, at: number): boolean {
   const last = t.count - 1;
   const op = t.text.slice(t.start(at), t.end(at));
   // The literal must be the whole right side: `x'>-1+'` compares with -1, true for every row.
-  return (op === "<" || op === ">") && sig(t, at + 1) === last && t.kind(last) === K.STR && !/^\s*[-+]?\.?\d/.test(t.text.slice(t.start(last) + 1, t.end(last)));
+  return (op === "<" || op === ">") && sig(t, at + 1) === last && t.kind(last) === K.STR && !READS_AS_NUMBER.test(t.text.slice(t.start(last) + 1, t.end(last)));
 }
 
 /** `x'='x`: the closed literal itself is the left side of a comparison. */
