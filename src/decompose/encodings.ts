@@ -418,6 +418,21 @@ function bytesAsText(bytes: Uint8Array): string | null {
   return bad * 10 <= text.length ? text : null;
 }
 
+/**
+ * UTF-16LE text, every second byte zero under ASCII: what PowerShell's `-EncodedCommand` takes in
+ * base64, and .NET writes. Read so when nine in ten of its code units are ASCII text (as bytesAsText
+ * asks nine in ten bytes of UTF-8 to be); other UTF-16 is left to bytesAsText's refusal.
+ */
+function utf16leAsText(bytes: Uint8Array): string | null {
+  if (bytes.length < 4 || bytes.length % 2 !== 0) return null;
+  let ascii = 0;
+  for (let i = 0; i < bytes.length; i += 2) {
+    const b = bytes[i]!;
+    if (bytes[i + 1] === 0 && ((b >= 0x20 && b < 0x7f) || b === 9 || b === 10 || b === 13)) ascii++;
+  }
+  return ascii * 20 >= bytes.length * 9 ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf16le") : null;
+}
+
 /** Character classes of ASCII, looked up once per character by the run scanners. */
 const ALNUM = 1;
 const BASE64 = 2; // A-Z a-z 0-9 + / - _
@@ -507,7 +522,7 @@ function decodeBase64Run(s: string, start: number, end: number, min: number, inf
   if (!textual && !compressed) return null;
   // Node's base64 decoder reads the standard and the URL-safe alphabets alike, padding or not.
   const bytes = Buffer.from(s.slice(start, end), "base64");
-  const text = textual ? bytesAsText(bytes) : null;
+  const text = textual ? (bytesAsText(bytes) ?? utf16leAsText(bytes)) : null;
   if (text !== null || !compressed) return text;
   // Bytes that are no text may be compressed: gzip or deflate in base64 (a state blob, a SAML request),
   // whatever its groups look like (a gzip stream may open with a file name in plain letters).

@@ -3,7 +3,7 @@
  * as one Leaf with the path that says where it sat. Analyzers and models judge leaves, never requests.
  */
 /** Bumped whenever what decompose makes of a request changes: models record the version they learned from. */
-export const DECOMPOSE_VERSION = 19;
+export const DECOMPOSE_VERSION = 20;
 
 /** The request parts a value can come from. */
 export const FIELD_LOCATIONS = ["path", "query", "body", "cookie", "header"] as const;

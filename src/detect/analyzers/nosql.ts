@@ -53,17 +53,27 @@ function fieldOf(input: AnalyzerInput, dollar: number): string {
     const open = text.lastIndexOf("[", dollar - 2);
     return text.slice(open + 1, dollar - 1).replace(/]$/, "") || text.slice(0, dollar - 1);
   }
+  if (dollar > 0 && text[dollar - 1] === ".") return text.slice(Math.max(text.lastIndexOf(".", dollar - 2), text.lastIndexOf("[", dollar - 2)) + 1, dollar - 1).replace(/]$/, "");
   const segments = input.path.split(".");
   return segments.length >= 2 ? segments[segments.length - 2]! : "";
 }
 
-/** A key that is an operator (`$ne`), or a parameter name that builds one (`user[$ne]`, `a[b][$regex]`). */
+/**
+ * A key that is an operator (`$ne`), or a parameter name that builds one (`user[$ne]`, `a[b][$regex]`,
+ * and with `qs`'s `allowDots`, `user.$ne`, in a query or a form: a JSON key's dots are a field path).
+ */
 function keyFindings(input: AnalyzerInput, out: Finding[]): void {
   const text = input.text;
+  const dots = !input.path.startsWith("body.json");
   for (let d = text.indexOf("$"); d >= 0; d = text.indexOf("$", d + 1)) {
-    if (d !== 0 && text[d - 1] !== "[") continue;
+    const dotted = dots && d > 0 && text[d - 1] === ".";
+    if (d !== 0 && text[d - 1] !== "[" && !dotted) continue;
     const op = operatorAt(text, d);
-    if (!op || (d !== 0 && text[op[1]] !== "]") || (d === 0 && op[1] !== text.length)) continue;
+    if (dotted && op && (op[1] === text.length || text[op[1]] === "." || text[op[1]] === "[")) {
+      out.push(operatorFinding(op[0], () => CREDENTIAL_FIELD.test(fieldOf(input, d)), d, op[1]));
+      return;
+    }
+    if (!op || dotted || (d !== 0 && text[op[1]] !== "]") || (d === 0 && op[1] !== text.length)) continue;
     out.push(operatorFinding(op[0], () => CREDENTIAL_FIELD.test(fieldOf(input, d)), d, op[1]));
     return;
   }
@@ -152,6 +162,22 @@ function matchAllOperand(input: AnalyzerInput): Finding | null {
   return find("match-all", 0.85, 0, input.text.length);
 }
 
+/**
+ * An ORM's filter written into a parameter's name or a JSON body's path, on a secret's column: Django's
+ * lookups (`password__startswith=p`, `created_by__user__password__regex=^a`) and Prisma's nested
+ * filters (`{"where": {"password": {"startsWith": "a"}}}`, `where[resetToken][startsWith]=a`). An API
+ * that hands its client's filter to the ORM lets it guess a hash or a reset token a piece at a time (an
+ * "ORM leak"): 0.85 for a lookup by a piece, 0.6 for a comparison. The secret is a whole column's name
+ * (a hash or a token only as a password's, a reset's, an access's: `commit_hash`, a word list's `token`
+ * are data). Filtering other columns is what such APIs are for (`username__istartswith`, `price__gte`).
+ */
+const ORM_SECRET_LOOKUP = /(?:^|__|[._[\]])(?:password|passwd|pwd|secret|salt|otp|api_?key|(?:password|reset|access|refresh|auth|session|api)_?(?:hash|token|key))(?:__(?:(i?startswith|i?endswith|i?contains|i?regex)|i?exact|gte?|lte?|in|isnull|range)|(?:\.|\]\[)(startsWith|endsWith|contains))(?:$|[^\w])/i;
+
+function ormSecretLookup(input: AnalyzerInput): Finding | null {
+  const m = input.kind === "value" ? ORM_SECRET_LOOKUP.exec(input.path) : null;
+  return m ? find("orm-lookup", m[1] || m[2] ? 0.85 : 0.6, 0, input.text.length) : null;
+}
+
 export const nosqlAnalyzer: Analyzer = {
   name: "nosql",
   analyze(input: AnalyzerInput): Finding[] {
@@ -159,8 +185,9 @@ export const nosqlAnalyzer: Analyzer = {
     if (typeof text !== "string" || reportsStatement(input)) return [];
     const matchAll = matchAllOperand(input);
     if (matchAll) return [matchAll];
-    if (text.length < 3) return [];
-    const out: Finding[] = [];
+    const orm = ormSecretLookup(input);
+    if (text.length < 3) return orm ? [orm] : [];
+    const out: Finding[] = orm ? [orm] : [];
     const dollar = text.indexOf("$") >= 0;
     if (input.kind === "key") {
       if (dollar) keyFindings(input, out);

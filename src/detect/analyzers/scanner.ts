@@ -41,6 +41,9 @@ const PROBES: { re: RegExp; strength: number }[] = [
   // Admin consoles and status pages of servers and frameworks.
   { re: /\/(?:phpmyadmin|pma|myadmin|mysqladmin|adminer)(?:[\d.-]*)(?:\/|\.php$|$)/, strength: 0.6 },
   { re: /\/(?:server-status|server-info)$|\/actuator\/(?:env|heapdump|configprops|mappings|jolokia|gateway)|\/jolokia\/|\/_profiler\/phpinfo|\/phpinfo\.php$|\/(?:info|test|i)\.php$/, strength: 0.6 },
+  // Diagnostics that leak requests, stack traces and secrets: ASP.NET's error and trace handlers, Go's
+  // profiler, Magento's and WordPress's configuration and debug log.
+  { re: /\/(?:elmah|trace)\.axd(?:\/|$)|\/debug\/pprof(?:\/|$)|\/app\/etc\/(?:local\.xml|env\.php)$|\/wp-content\/debug\.log$/, strength: 0.6 },
   { re: /\/wp-config\.php$|\/configuration\.php$|\/config\.inc\.php$|\/vendor\/phpunit\/|\/eval-stdin\.php$|\/hnap1\/?$|\/boaform\/|\/cgi-bin\/(?:test-cgi|php\d?|printenv)$/, strength: 0.7 },
   { re: /\/(?:web-inf|meta-inf)\//, strength: 0.6 },
   { re: /\/(?:manager\/html|solr\/admin|console\/login|jmx-console|web-console|invoker\/jmxinvokerservlet|axis2?\/)/, strength: 0.5 },

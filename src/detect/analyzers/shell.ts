@@ -328,10 +328,11 @@ function namesFile(s: string, j: number): boolean {
  * What follows a command word up to the next operator: nothing, shell-looking arguments, or prose. A
  * command that is also an English word takes numbers as shell arguments only when they are all it has
  * (`;kill 9 1234`), or when a number or an address is what it acts on (NUMBER_TAKERS: `;sleep 10 x`,
- * `;ping 10.0.0.1 x`): otherwise, with words among them, they are prose's (`; top 10 deals`, `; date
- * 06/15, time 8pm`), and a number's own `/` or `.` is no path.
+ * `;ping 10.0.0.1 x`) after a separator or spelled for a shell (`sl''eep 10 x`): otherwise, with words among them, they are prose's (`; top 10
+ * deals`, `; date 06/15, time 8pm`, and a whole value's `sleep 10 hours`, a search), and a number's own
+ * `/` or `.` is no path.
  */
-function argShape(s: string, i: number, command: string, tier: Tier): { shape: ArgShape; end: number; comment: boolean } {
+function argShape(s: string, i: number, command: string, tier: Tier, shellMeant: boolean): { shape: ArgShape; end: number; comment: boolean } {
   i = skipBlanks(s, i);
   const stop = Math.min(s.length, i + MAX_ARGS);
   let j = i;
@@ -392,7 +393,7 @@ function argShape(s: string, i: number, command: string, tier: Tier): { shape: A
     atTokenStart = false;
   }
   if (j === i) return { shape: "none", end: i, comment };
-  if (numbers > 0 && !NAMES_BEFORE_NUMBERS.has(command) && (tier !== "word" || !hasWord || NUMBER_TAKERS.has(command))) shell = true;
+  if (numbers > 0 && !NAMES_BEFORE_NUMBERS.has(command) && (tier !== "word" || !hasWord || (shellMeant && NUMBER_TAKERS.has(command)))) shell = true;
   // `net user`, `sc query`, `service nginx stop`: commands known by their verbs.
   if (!shell && Object.hasOwn(COMMAND_VERBS, command) && COMMAND_VERBS[command]!.test(s.slice(i, i + 48))) shell = true;
   return { shape: shell ? "shell" : "words", end: j, comment };
@@ -661,8 +662,11 @@ function nextPositionChar(s: string, from: number): number {
   return -1;
 }
 
-/** Interpreters and shells told to run code given inline: `perl -e`, `sh -c`, `cmd /c`, `powershell -enc`. */
-const INLINE_CODE = /^\s*(?:-[ecr]\b|\/c\b|-(?:command|encodedcommand|enc)\b)/i;
+/**
+ * Interpreters and shells told to run code given inline: `perl -e`, `sh -c`, `cmd /c`, `powershell -enc`,
+ * also after a few other options (`powershell -nop -w hidden -enc ...`, `python3 -u -c ...`).
+ */
+const INLINE_CODE = /^(?:\s+-[\w-]{1,20}(?:\s+[A-Za-z][\w-]{0,20})?){0,6}?\s*(?:-[ecr]\b|\/c\b|-(?:command|encodedcommand|enc)\b)/i;
 const INLINE_RUNNERS = new Set(["perl", "python", "python2", "python3", "php", "ruby", "node", "bash", "sh", "zsh", "ksh", "dash", "cmd", "powershell", "pwsh"]);
 
 /** How a command word was spelled, beyond its name. */
@@ -880,7 +884,7 @@ function judgePosition(s: string, p: Position, plainList: () => boolean, script:
   if (!found || anotherLanguage(s, p, found)) return null;
   const { word, cmd, how } = found;
   const braceList = inBrace && (s.charCodeAt(word.end) === 44 || s.charCodeAt(i - 1) === 44);
-  const args = braceList && s.charCodeAt(word.end) === 44 ? { shape: "shell" as const, end: indexWithin(s, "}", word.end, MAX_ARGS) + 1 || word.end, comment: false } : argShape(s, word.end, cmd.name, cmd.tier);
+  const args = braceList && s.charCodeAt(word.end) === 44 ? { shape: "shell" as const, end: indexWithin(s, "}", word.end, MAX_ARGS) + 1 || word.end, comment: false } : argShape(s, word.end, cmd.name, cmd.tier, p.kind !== "start" || word.obfuscated || how.dropped || how.globbed || how.ifsSpaced);
   if (args.shape !== "shell" && NEEDS_ARGUMENTS.has(cmd.name)) return null;
   const end = Math.max(word.end, args.end);
   // Brace expansion that spells a command (`{cat,/etc/passwd}`, `{,ifconfig}`) is the shell's alone.

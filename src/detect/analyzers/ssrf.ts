@@ -319,6 +319,13 @@ const LOOPBACK_WEB = 0.7;
  */
 const LOOPBACK_WEB_REDIRECT = 0.5;
 /**
+ * OAuth's redirect parameter: a native app (a CLI, a desktop app) signs in through the browser and is
+ * sent back to a port it listens on at the user's own machine (`redirect_uri=http://127.0.0.1:53682/`,
+ * RFC 8252 §7.3). The identity provider redirects the browser there and never fetches it: with a port,
+ * a loopback address in it is no finding.
+ */
+const NATIVE_APP_REDIRECT = /^redirect_?ur[il]$/i;
+/**
  * Ports of services that speak no HTTP (FTP, SSH, telnet, mail, RPC, SMB, LDAP, databases, RDP, Redis,
  * memcached): a web URL naming one on this machine or its network asks the server to reach that
  * service for the client, as SSRF probes and exploits do (`http://127.0.0.1:6379/`). The HTTP APIs on
@@ -371,7 +378,10 @@ function ssrfFindings(url: UrlParts, leading: boolean, out: Finding[], loopbackW
   if (verdict.odd) out.push(find("ssrf", "ip-notation", 0.9, start, end));
   if (verdict.target === "metadata") out.push(find("ssrf", "metadata-host", leading ? 0.95 : 0.85, start, end));
   else if (!leading) return; // a loopback or LAN URL inside prose or code is too often honest
-  else if (verdict.target === "loopback") out.push(find("ssrf", "loopback-host", web ? loopbackWeb : 0.85, start, end));
+  else if (verdict.target === "loopback") {
+    const strength = web ? loopbackWeb : 0.85;
+    if (strength > 0) out.push(find("ssrf", "loopback-host", strength, start, end));
+  }
   else if (verdict.target === "internal") out.push(find("ssrf", "internal-host", web ? 0.6 : 0.8, start, end));
   // Other schemes (gopher, dict) are strong already for what they can send.
   const inside = verdict.target === "loopback" || verdict.target === "internal";
@@ -801,6 +811,11 @@ const TOKEN_CLAIM_PATH = /~base64#2~json\.(?:iss|aud|azp|sub)(?:\[\d+\])?$/;
 const MAX_ROUTED_HOSTS = 16;
 const MAX_ROUTED_HOSTS_TEXT = 4096;
 
+/** A routed host written as a URL: its authority (the `@` rule above reads a userinfo). */
+const ROUTED_URL = /^[a-z][a-z0-9+.-]{0,15}:\/\/([^/?#\s]*)/i;
+/** The host named after an `@`. */
+const HOST_AFTER = /^[^\s,;/?#]*/;
+
 /** Headers whose value is the host a proxy that routes by it connects to (`Host`, `X-Forwarded-Host`, `Forwarded`'s `host=`, ...). */
 const ROUTED_HOST_PATH = /^header\.(?:host|x-forwarded-host|x-host|x-original-host|forwarded-host|forwarded)$/;
 const FORWARDED_HOST = /((?:^|[;,])\s*host\s*=\s*"?)([^;,"\s]+)/gi;
@@ -818,16 +833,26 @@ function routedHostFindings(text: string, forwarded: boolean): Finding[] {
     else if (verdict?.odd && verdict.target !== "public") out.push(find("ssrf", "ip-notation", 0.85, start, start + host.length));
   };
   const read = text.slice(0, MAX_ROUTED_HOSTS_TEXT);
+  // `Host: shop.example:@evil.example`: no host holds an `@`. An application that builds its links
+  // from the header (a password reset's) writes `https://shop.example:@evil.example/...`, whose host is
+  // the one after the `@`.
+  const at = read.indexOf("@");
+  if (at >= 0) out.push(find("open-redirect", "host-userinfo", 0.85, 0, Math.min(read.length, at + 1 + (HOST_AFTER.exec(read.slice(at + 1))?.[0].length ?? 0))));
   if (forwarded) {
     // RFC 7239: `Forwarded: for=...;host=169.254.169.254;proto=http`, a `host=` a hop.
     let hops = 0;
     for (const m of read.matchAll(FORWARDED_HOST)) if (hops++ < MAX_ROUTED_HOSTS) judge(withoutPort(m[2]!), m.index + m[1]!.length);
     return out;
   }
-  let at = 0;
+  let from = 0;
   for (const part of read.split(",", MAX_ROUTED_HOSTS)) {
-    judge(withoutPort(part.trim()), at + part.length - part.trimStart().length);
-    at += part.length + 1;
+    // `X-Forwarded-Host: http://169.254.169.254/`: a URL where a host belongs, for an application that
+    // builds its own URL from the header and fetches it.
+    const trimmed = part.trim();
+    const url = ROUTED_URL.exec(trimmed);
+    const offset = from + part.length - part.trimStart().length;
+    judge(withoutPort(url ? url[1]! : trimmed), url ? offset + url[0].length - url[1]!.length : offset);
+    from += part.length + 1;
   }
   return out;
 }
@@ -859,7 +884,8 @@ export const ssrfAnalyzer: Analyzer = {
     // A value of its own: a parameter, a cookie or a route's path segment, not a header's text.
     const ownValue = input.location !== "header" && input.kind === "value";
     if (leading) {
-      ssrfFindings(leading, true, out, nameWeight === 2 ? LOOPBACK_WEB_REDIRECT : LOOPBACK_WEB, text.slice(leading.end, leading.end + 96));
+      const loopbackWeb = nameWeight !== 2 ? LOOPBACK_WEB : leading.port !== null && NATIVE_APP_REDIRECT.test(input.name) ? 0 : LOOPBACK_WEB_REDIRECT;
+      ssrfFindings(leading, true, out, loopbackWeb, text.slice(leading.end, leading.end + 96));
       ambiguousAuthority(text, leading, out);
       wrappedUrl(text, leading, out);
       if (ownValue) {

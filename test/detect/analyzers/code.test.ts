@@ -320,3 +320,35 @@ describe("code analyzer", () => {
     expect(s("Tom's order #3: 2 x shoes (size 3), ship via \"express\"; ok?")).toBe(0);
   });
 });
+
+describe("code analyzer: round s22's fixes", () => {
+  test("a function that runs commands, named in a parameter the application calls, is dispatch", () => {
+    const named = (text: string, name: string) => codeAnalyzer.analyze({ text, location: "query", path: `query.${name}`, name, kind: "value" }).map((f) => f.rule);
+    for (const [value, name] of [["exec", "hhook"], ["exec", "mail[#post_render][]"], ["system", "callback"], ["system", "filter[cb][]"], ["assert", "func"]] as const) {
+      expect([name, named(value, name)]).toEqual([name, expect.arrayContaining(["code.php-callback"])]);
+    }
+    // A name that only holds such a word, a word in any other parameter, and a JSONP callback's own name, are not.
+    for (const [value, name] of [["system", "hook_type"], ["exec", "job_function"], ["system", "log_handler"], ["system", "dysfunction"], ["system", "font"], ["jQuery123_456", "callback"]] as const) {
+      expect([name, named(value, name)]).toEqual([name, []]);
+    }
+  });
+});
+
+describe("code analyzer: Node's loader kept in a name", () => {
+  test("the module loader reached through mainModule from any object, then handed child_process, loads the command runner", () => {
+    const pug = "- var x = root.process\n- x = x.mainModule.require\n- x = x('child_process')\n= x.execSync('id')";
+    expect(codeAnalyzer.analyze({ text: pug, location: "body", path: "body.json.tpl", name: "tpl", kind: "value" }).map((f) => f.rule)).toContain("code.node-process");
+    // A test's mock of the module, and prose naming it, are not.
+    for (const v of ["the child_process module", "npm i child_process", "mainModule", "You need jest.mock('child_process') at the top", "vi.mock(\"node:child_process\")"]) expect([v, s(v)]).toEqual([v, 0]);
+  });
+});
+
+describe("code analyzer: an empty loop on any constant", () => {
+  test("a loop on a constant with no body is the denial of service an evaluator is sent, however the constant is spelled", () => {
+    for (const v of ['while(!"");', "while(Infinity);", "while(new Date);", "while(!!{});", "while(!NaN)", "while((true)))", "while(String);"]) expect([v, analyzeRule(v, "code.empty-endless-loop")]).toEqual([v, 0.85]);
+    // A loop that ends (a false constant, a do-while's own `while (0)`), one with a body, and a search naming one are not.
+    for (const v of ["while(i < 10) {}", "while (x) {}", "while(true) { step(); }", "loop while(1) says", "while(false);", "do { int t=a; a=b; b=t; } while (0);", "java while(true)", "how to exit while(1)"]) {
+      expect([v, analyzeRule(v, "code.empty-endless-loop")]).toEqual([v, 0]);
+    }
+  });
+});

@@ -251,3 +251,22 @@ describe("expression analyzer: sandbox walks without dunders", () => {
     expect(top("{{ user.class }}")).toBe(0);
   });
 });
+
+describe("expression analyzer: round s22's fixes", () => {
+  test("a FreeMarker directive that reads the template's special variables is a probe, as the interpolation is", () => {
+    for (const v of ["<#list .data_model?keys as k>${k}</#list>", "[#list .vars?keys as k]", "<#if (.vars?size > 0)>", "${ .vars}"]) expect([v, top(v)]).toEqual([v, 0.85]);
+    // A variable's own member named so is the template's data, not the special variable.
+    for (const v of ["<#if user.main??>", "<#list items as item>${item.name}</#list>"]) expect([v, top(v)]).toEqual([v, 0]);
+    // A CSS selector in a directive's string is no special variable.
+    expect(analyze('<#assign sel = "#app .main">').map((f) => f.rule)).not.toContain("expression.freemarker-special-variable");
+  });
+});
+
+describe("expression analyzer: Django's tags that dump the context", () => {
+  test("`{% debug %}` and `{% get_admin_log %}` print what the page was given", () => {
+    for (const v of ["{%debug%}", " {%- debug -%} ", "{% get_admin_log 10 as admin_log for_user user %}"]) expect([v, top(v)]).toEqual([v, 0.85]);
+    // Inside a template saved whole (its own debug block) it is weak.
+    expect(top("{% if debug %}<pre>{% debug %}</pre>{% endif %}")).toBe(0.5);
+    for (const v of ["{% if debug %}", "{% debugger %}"]) expect([v, top(v)]).toEqual([v, 0]);
+  });
+});

