@@ -180,9 +180,21 @@ export function accessOverrides(req: Pick<HttpRequest, "path" | "clientIp">, lea
   return out;
 }
 
+/**
+ * A comment inside a SAML assertion's NameID (`admin@corp.example<!---->.evil.example`): the signature
+ * covers the text around it, and libraries that read only the first text node (python-saml, ruby-saml,
+ * OneLogin's, CVE-2017-11427 and its kin) take the user to be `admin@corp.example`. No identity
+ * provider writes one there.
+ */
+const SAML_NAMEID_COMMENT = /<(?:[\w-]{1,32}:)?NameID\b[^<>]{0,512}>[^<]{0,512}<!--/;
+
 export const authBypassAnalyzer: Analyzer = {
   name: "auth",
   analyze(input: AnalyzerInput): Finding[] {
+    if (input.text.indexOf("<!--") !== -1 && input.text.indexOf("NameID") !== -1) {
+      const comment = SAML_NAMEID_COMMENT.exec(input.text);
+      if (comment) return [find("saml-nameid-comment", 0.85, comment.index, comment.index + comment[0].length)];
+    }
     // Only a token, or its header's `alg`, `kid`, `kty`, `jku` or `x5u`: every other leaf is a comparison or two.
     const name = input.name;
     const forged = input.text.indexOf("eyJ") === -1 ? null : forgedSignature(input.text);

@@ -19,6 +19,7 @@ import { ldapAnalyzer } from "./ldap.ts";
 import { nosqlAnalyzer } from "./nosql.ts";
 import { optionInjectionAnalyzer } from "./option-injection.ts";
 import { pathAnalyzer } from "./path.ts";
+import { rpcBatch } from "./rpc-batch.ts";
 import { scannerAnalyzer } from "./scanner.ts";
 import { sessionFixationAnalyzer, sessionIdFromElsewhere } from "./session-fixation.ts";
 import { shellAnalyzer } from "./shell.ts";
@@ -77,14 +78,15 @@ export class LeafAnalysis {
    * Every leaf's findings, then the few rules that need the request around a value: a session id is
    * only suspect when it comes from another site (session-fixation.ts), a path override when it names
    * another path, a loopback client when the peer is not one (auth-bypass.ts), one GraphQL
-   * mutation sent over and over in a batch of operations (graphql.ts), a PHP dispatcher named
+   * mutation sent over and over in a batch of operations (graphql.ts), as a sign-in method is in an
+   * RPC batch (rpc-batch.ts), a PHP dispatcher named
    * with the function it is to call (code.ts), and a redirect target written to pass for the site
    * (ssrf.ts).
    */
   analyzeRequest(req: Pick<HttpRequest, "host" | "referer" | "path" | "clientIp">, leaves: readonly Leaf[]): Finding[][] {
     const findings = this.analyzeLeaves(leaves);
     // Cached arrays are shared between requests: a request's own finding goes into a copy.
-    for (const found of [sessionIdFromElsewhere(req, leaves), accessOverrides(req, leaves), operationBatch(leaves), phpDispatch(leaves, findings), ownHostMimicked(req, leaves)]) {
+    for (const found of [sessionIdFromElsewhere(req, leaves), accessOverrides(req, leaves), operationBatch(leaves), rpcBatch(leaves), phpDispatch(leaves, findings), ownHostMimicked(req, leaves)]) {
       for (const { at, finding } of found) findings[at] = [...findings[at]!, finding];
     }
     return findings;

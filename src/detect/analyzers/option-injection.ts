@@ -65,10 +65,12 @@ const EXIM_RUN = /\$\{\s*(?:run|readfile|readsocket)\s*\{/i;
  * Values that are a tool's own syntax for running a program or reading a file, whatever the options:
  * git's `ext::` remote helper runs its command (`ext::sh -c id`, as a repository URL); ImageMagick
  * reads a file as a caption's or label's text (`caption:@/etc/passwd`) and runs an MSL script
- * (`msl:/tmp/x.msl`); Ghostscript's `%pipe%` output runs a command. Each at the value's start, where
+ * (`msl:/tmp/x.msl`); Ghostscript's `%pipe%` output runs a command; an SSH URL whose host starts with
+ * `-` is ssh's option when a client hands the host on (`ssh://-oProxyCommand=id/x`: git, hg and svn's
+ * clone of a URL, CVE-2017-1000117), as no host name starts so. Each at the value's start, where
  * the tool reads its argument, except `%pipe%`, which a PostScript document holds anywhere.
  */
-const TOOL_SYNTAX = /^\s*(?:ext::\s*\S|(?:caption|label|text|pango):@(?:\/|\.\.)|(?:msl|ephemeral):(?:\/|\.\.?\/|[A-Za-z]:[\\/]))|%pipe%\s*\S/i;
+const TOOL_SYNTAX = /^\s*(?:ext::\s*\S|(?:ssh|git\+ssh|ssh\+git|svn\+ssh|hg\+ssh|bzr\+ssh|sftp|scp|rsync):\/\/-\w|(?:caption|label|text|pango):@(?:\/|\.\.)|(?:msl|ephemeral):(?:\/|\.\.?\/|[A-Za-z]:[\\/]))|%pipe%\s*\S/i;
 
 /** The tools whose options these are, and every command the shell analyzer knows: a value that opens with one is a command line. */
 const OPTION_TOOLS = new Set("git ssh scp sftp tar rsync zip unzip find sendmail exim wget curl convert magick mogrify nc ncat netcat".split(" "));

@@ -173,3 +173,14 @@ describe("headers that reroute the path or claim the server's own address", () =
     expect(accessOverrides(req, leaves).map(({ at }) => leaves[at]!.path)).toEqual(["header.x-original-url"]);
   });
 });
+
+describe("auth-bypass analyzer: a comment inside SAML's NameID", () => {
+  const saml = (nameId: string) => `<samlp:Response><saml:Assertion><saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">${nameId}</saml:NameID></saml:Subject></saml:Assertion></samlp:Response>`;
+  const at = (text: string) => authBypassAnalyzer.analyze({ text, location: "body", path: "body.SAMLResponse~base64", name: "SAMLResponse", kind: "value" });
+  test("splits the identity a library reads from the one the signature covers", () => {
+    expect(at(saml("admin@corp.example<!---->.evil.example")).map((f) => [f.rule, f.strength])).toEqual([["auth.saml-nameid-comment", 0.85]]);
+    // A comment elsewhere in the document, and a plain NameID, are none.
+    expect(at(saml("user@corp.example") + "<!-- signed by idp -->")).toEqual([]);
+    expect(at(saml("admin@corp.example"))).toEqual([]);
+  });
+});

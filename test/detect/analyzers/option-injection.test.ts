@@ -47,6 +47,10 @@ describe("option-injection analyzer: a value that is a tool's options", () => {
     for (const v of ["ext::sh -c id% >&2", "caption:@/etc/passwd", "caption:@../../etc/passwd", "label:@/var/www/.env", "msl:/tmp/x.msl", "%!PS\n/OutputFile (%pipe%id) def"]) expect([v, strongest(optionInjectionAnalyzer, v)?.rule]).toEqual([v, "options.tool-syntax"]);
     for (const v of ["text: hello", "label: 42", "ext:: ", "message: caption:@me see you", "IDE: ext::x", "50%pipe", "ephemeral:true", "msl:3500ft"]) expect([v, strongest(optionInjectionAnalyzer, v)]).toEqual([v, null]);
   });
+  test("an SSH URL whose host starts with `-` is ssh's option (CVE-2017-1000117); a host never starts so", () => {
+    for (const v of ["ssh://-oProxyCommand=id/x", "git+ssh://-oProxyCommand=touch%20/tmp/x/repo", "svn+ssh://-oProxyCommand=id/r"]) expect([v, strongest(optionInjectionAnalyzer, v)?.rule]).toEqual([v, "options.tool-syntax"]);
+    for (const v of ["ssh://git@github.com/x/y.git", "https://-example.com/", "ssh://host/-oProxyCommand"]) expect([v, strongest(optionInjectionAnalyzer, v)]).toEqual([v, null]);
+  });
 
   test("Exim's expansion that runs a program, wherever it stands", () => {
     for (const v of ["${run{/bin/sh -c 'id'}}", "-be ${run{/bin/bash -c id}}", "x@y.z ${RUN {/usr/bin/id}}", "${readfile{/etc/passwd}}", "${ run{/bin/id}}"]) expect([v, strongest(optionInjectionAnalyzer, v)?.rule]).toEqual([v, "options.exim-run"]);

@@ -600,3 +600,12 @@ describe("sql analyzer: arithmetic on constants between the two quotes", () => {
     for (const v of ["love you (*'-3-')", "omg '-0-' really?", "(ﾉ'-0-')ﾉ"]) expect(ruleStrength(v, "sql.concatenation")).toBeLessThan(0.85);
   });
 });
+
+describe("sql analyzer: OData's comparison words", () => {
+  test("two constants compared with eq, ne, gt, ... after a breakout are a tautology, as with = in SQL", () => {
+    for (const v of ["x' or 1 eq 1", "x' or 'a' eq 'a", "x' and 1 eq 2--"]) expect([v, ruleStrength(v, "sql.tautology")]).toEqual([v, expect.any(Number)]);
+    for (const v of ["x' or 1 eq 1", "x' or 'a' eq 'a", "x' and 1 eq 2--"]) expect(ruleStrength(v, "sql.tautology")).toBeGreaterThanOrEqual(0.85);
+    // A filter's own comparison of a column, and French prose's `le`, are none.
+    for (const v of ["Name eq 'Jean-Luc'", "l'homme le plus grand", "it's 'a' ne 'b' here"]) expect([v, analyzeSql(v)]).toEqual([v, []]);
+  });
+});

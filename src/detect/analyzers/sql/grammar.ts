@@ -247,6 +247,11 @@ function computedString(t: SqlTokens, i: number, end: number): boolean {
   return t.kind(first) === K.STR && operand(t, first) < end;
 }
 
+const ODATA_COMPARISON = new Set(["eq", "ne", "gt", "ge", "lt", "le"]);
+/** A number or a literal (the last one may be the application's quote's to close) as the one token [from, end). */
+const isConstant = (t: SqlTokens, from: number, end: number) => end === from + 1 && (t.kind(from) === K.NUM || t.kind(from) === K.STR);
+const lowerWordAt = (t: SqlTokens, i: number) => (i < t.count && t.kind(i) === K.WORD && t.end(i) - t.start(i) === 2 ? t.text.slice(t.start(i), t.end(i)).toLowerCase() : "");
+
 /** An expression, compared or not: `1=1`, `'a' LIKE 'a`, `x IS NOT NULL`, `1 IN (1)`, `5`. */
 export function condition(t: SqlTokens, i: number, depth = 0): Condition | null {
   const group = depth < MAX_NESTING ? parenthesized(t, sig(t, i), depth + 1) : null;
@@ -264,6 +269,12 @@ export function condition(t: SqlTokens, i: number, depth = 0): Condition | null 
       right = next;
     }
     return { end: right, compared: true };
+  }
+  // `1 eq 1`, `'a' eq 'a'`: OData's comparison words, between two constants (a value spliced into a
+  // `$filter`; words of prose, `le`, `ne`, never stand between two constants).
+  if (isConstant(t, sig(t, i), left) && ODATA_COMPARISON.has(lowerWordAt(t, j))) {
+    const right = operand(t, sig(t, j + 1));
+    if (right > 0 && isConstant(t, sig(t, j + 1), right)) return { end: right, compared: true };
   }
   // `x NOTNULL`, `x ISNULL` (PostgreSQL, SQLite): a comparison with no right side.
   if (isWord(t, j, WORD.notnull) || isWord(t, j, WORD.isnull)) return { end: j + 1, compared: true };
