@@ -586,15 +586,15 @@ describe("sql analyzer: round s22's fixes", () => {
   test("a quoted formula is no comparison: a number or a name before the closing literal is no SQL", () => {
     for (const v of ['"=1"', "'=1'", "'=B2'", '"=INDEX(A:A,MATCH(MAX(B:B),B:B,0))"']) expect([v, ruleStrength(v, "sql.tautology")]).toEqual([v, 0]);
     // A string there is (adjacent literals concatenate), and so is the bare probe.
-    for (const v of ["'='", '"="', "x'='x", "' = 'a' '"]) expect([v, ruleStrength(v, "sql.tautology")]).toEqual([v, 0.6]);
+    for (const v of ["x'='x", "' = 'a' '"]) expect([v, ruleStrength(v, "sql.tautology")]).toEqual([v, 0.6]);
   });
 });
 
 describe("sql analyzer: arithmetic on constants between the two quotes", () => {
   test("MySQL's login bypass without a keyword: the closed literal, constants spliced, the application's quote reopened", () => {
     for (const v of ["'-0-'", "'+0+'", "'-''-'", "'*0*'", "admin'-0-'"]) expect([v, ruleStrength(v, "sql.concatenation")]).toEqual([v, 0.85]);
-    // The bare probe stays weak; a quoted signed number, a name in it and prose are none.
-    expect(ruleStrength("'-'", "sql.concatenation")).toBe(0.5);
+    // The bare probe among other words stays weak; a quoted signed number, a name in it and prose are none.
+    expect(ruleStrength("a '-' b", "sql.concatenation")).toBe(0.5);
     for (const v of ["'-1'", "'+1'", "O'Neil-3-'x", '"-",1920,1040,1920,1080,0,0,"-","-"]']) expect([v, ruleStrength(v, "sql.concatenation")]).toEqual([v, 0]);
     // Kaomoji in a message: text around the quotes.
     for (const v of ["love you (*'-3-')", "omg '-0-' really?", "(ﾉ'-0-')ﾉ"]) expect(ruleStrength(v, "sql.concatenation")).toBeLessThan(0.85);
@@ -607,5 +607,13 @@ describe("sql analyzer: OData's comparison words", () => {
     for (const v of ["x' or 1 eq 1", "x' or 'a' eq 'a", "x' and 1 eq 2--"]) expect(ruleStrength(v, "sql.tautology")).toBeGreaterThanOrEqual(0.85);
     // A filter's own comparison of a column, and French prose's `le`, are none.
     for (const v of ["Name eq 'Jean-Luc'", "l'homme le plus grand", "it's 'a' ne 'b' here"]) expect([v, analyzeSql(v)]).toEqual([v, []]);
+  });
+});
+
+describe("sql analyzer: one operator between two quotes as the whole value", () => {
+  test("MySQL's login bypass: '=' is true, '-' and its kin 0, which every string that is no number equals", () => {
+    for (const v of ["'='", '"="', "' = '", "'-'", "'*'", "'|'", "'&'", "'^'", "'+'", "'/'"]) expect([v, strongest(v)?.strength]).toEqual([v, 0.85]);
+    // An empty literal, a quoted word, and the operator among other words are not the payload.
+    for (const v of ["''", "'a'", "use '=' to assign"]) expect(strongest(v)?.strength ?? 0).toBeLessThan(0.85);
   });
 });
