@@ -75,6 +75,11 @@ export function fieldOfLeaf(path: string): string {
   return base.startsWith(ROUTE_VALUE_PREFIX) ? "path" : base;
 }
 
+/** Whether the leaf at `path` is a reading derived from the value at `of` (`query.q~base64` of `query.q`): that value again. */
+export function isReadingOf(path: string, of: string): boolean {
+  return path.length > of.length && path.charCodeAt(of.length) === 0x7e && path.startsWith(of);
+}
+
 /** Counted conditions of the request as a whole. */
 export const REQUEST_FLAGS = [
   "body-oversize", // more body than the decompose limit: the rest was not looked at, and that is flagged

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { gzipSync } from "node:zlib";
 import { MAX_KEPT_BODY_BYTES, type HttpRequest } from "../../src/core/http-request.ts";
 import { decompose, DEFAULT_DECOMPOSE_LIMITS } from "../../src/decompose/index.ts";
+import { isReadingOf } from "../../src/decompose/leaf.ts";
 import { addBodyLeaves } from "../../src/decompose/body/index.ts";
 import { addCookieLeaves, addHeaderLeaves, addPathLeaf, addQueryLeaves } from "../../src/decompose/request.ts";
 import { leafAt, paths, request, sink } from "./fixtures.ts";
@@ -196,5 +197,13 @@ describe("a header line read again", () => {
     expect(full.leaves).toHaveLength(DEFAULT_DECOMPOSE_LIMITS.maxLeaves + 1);
     expect(full.leaves.at(-1)).toMatchObject({ location: "header", kind: "text", text: "<script>cache test 3</script>" });
     expect(full.flags).toContain("too-many-leaves");
+  });
+});
+
+describe("isReadingOf", () => {
+  test("a reading derived from a value is that value's; a sibling whose name only starts the same is not", () => {
+    expect(isReadingOf("query.q~base64", "query.q")).toBe(true);
+    expect(isReadingOf("body.json[0].query~js-escape~unpadded", "body.json[0].query")).toBe(true);
+    for (const [path, of] of [["query.q", "query.q"], ["query.qq", "query.q"], ["query.q.x", "query.q"], ["query.p~base64", "query.q"]] as const) expect([path, isReadingOf(path, of)]).toEqual([path, false]);
   });
 });

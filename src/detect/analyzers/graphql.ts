@@ -25,7 +25,7 @@
  */
 import { Kind, type DocumentNode, type FieldNode, type SelectionSetNode } from "graphql";
 import { parseGraphql } from "../../decompose/body/graphql.ts";
-import type { Leaf } from "../../decompose/leaf.ts";
+import { isReadingOf, type Leaf } from "../../decompose/leaf.ts";
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { finding } from "./text.ts";
 
@@ -307,8 +307,7 @@ export function operationBatch(leaves: readonly Leaf[]): { at: number; finding: 
   for (let at = 0; at < leaves.length; at++) {
     const { kind, text, path } = leaves[at]!;
     if (kind !== "graphql" || !(text.includes("mutation") || NAMES_SECRET.test(text))) continue;
-    const last = documents.length ? leaves[documents[documents.length - 1]!]!.path : null;
-    if (last !== null && path.startsWith(`${last}~`)) continue;
+    if (documents.length && isReadingOf(path, leaves[documents[documents.length - 1]!]!.path)) continue;
     documents.push(at);
     for (let i = text.indexOf("("); i !== -1 && calls < BATCH_ALIASES; i = text.indexOf("(", i + 1)) calls++;
   }

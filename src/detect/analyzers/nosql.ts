@@ -69,11 +69,11 @@ function keyFindings(input: AnalyzerInput, out: Finding[]): void {
     const dotted = dots && d > 0 && text[d - 1] === ".";
     if (d !== 0 && text[d - 1] !== "[" && !dotted) continue;
     const op = operatorAt(text, d);
-    if (dotted && op && (op[1] === text.length || text[op[1]] === "." || text[op[1]] === "[")) {
-      out.push(operatorFinding(op[0], () => CREDENTIAL_FIELD.test(fieldOf(input, d)), d, op[1]));
-      return;
-    }
-    if (!op || dotted || (d !== 0 && text[op[1]] !== "]") || (d === 0 && op[1] !== text.length)) continue;
+    if (!op) continue;
+    // The operator's name ends the key (`$ne`), its bracket (`[$ne]`), or its dotted segment (`.$ne`, `.$ne.x`).
+    const after = text[op[1]];
+    const ends = d === 0 ? op[1] === text.length : dotted ? after === undefined || after === "." || after === "[" : after === "]";
+    if (!ends) continue;
     out.push(operatorFinding(op[0], () => CREDENTIAL_FIELD.test(fieldOf(input, d)), d, op[1]));
     return;
   }

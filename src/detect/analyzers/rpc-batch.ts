@@ -4,7 +4,7 @@
  * (`[{"method": "auth.login", ...}, ...]`). A limit that counts requests sees one; nobody signs in three
  * times in one call. GraphQL's own batches are graphql.ts's (operationBatch).
  */
-import type { Leaf } from "../../decompose/leaf.ts";
+import { isReadingOf, type Leaf } from "../../decompose/leaf.ts";
 import type { Finding } from "./finding.ts";
 import { finding } from "./text.ts";
 
@@ -33,7 +33,7 @@ export function rpcBatch(leaves: readonly Leaf[]): { at: number; finding: Findin
     const leaf = leaves[at]!;
     const { kind, text, path } = leaf;
     if (kind !== "value" || text.length > MAX_METHOD || !SIGN_IN_METHOD.test(text) || !isMethodPlace(leaf)) continue;
-    if (lastPath !== null && path.startsWith(`${lastPath}~`)) continue;
+    if (lastPath !== null && isReadingOf(path, lastPath)) continue;
     lastPath = path;
     const method = text.toLowerCase();
     const seen = calls.get(method) ?? { first: at, count: 0 };

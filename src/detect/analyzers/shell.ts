@@ -328,9 +328,9 @@ function namesFile(s: string, j: number): boolean {
  * What follows a command word up to the next operator: nothing, shell-looking arguments, or prose. A
  * command that is also an English word takes numbers as shell arguments only when they are all it has
  * (`;kill 9 1234`), or when a number or an address is what it acts on (NUMBER_TAKERS: `;sleep 10 x`,
- * `;ping 10.0.0.1 x`) after a separator or spelled for a shell (`sl''eep 10 x`): otherwise, with words among them, they are prose's (`; top 10
- * deals`, `; date 06/15, time 8pm`, and a whole value's `sleep 10 hours`, a search), and a number's own
- * `/` or `.` is no path.
+ * `;ping 10.0.0.1 x`) after a separator or spelled for a shell (`sl''eep 10 x`): otherwise, with words
+ * among them, they are prose's (`; top 10 deals`, `; date 06/15, time 8pm`, and a whole value's
+ * `sleep 10 hours`, a search), and a number's own `/` or `.` is no path.
  */
 function argShape(s: string, i: number, command: string, tier: Tier, shellMeant: boolean): { shape: ArgShape; end: number; comment: boolean } {
   i = skipBlanks(s, i);

@@ -112,14 +112,6 @@ const EMAIL = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}
 const MAX_EMAIL = 254;
 
 /**
- * `'='`, `'-'`, `'*'`, `'|'`: the whole value one operator between two quotes, MySQL's login bypass
- * (`pass = ''=''` is true, `pass = ''-''` is 0, which every string that is no number equals). The
- * closure rules see the bare probe in it (0.5, 0.6: prose has `'-'` among other words); alone, in a
- * field, it is the payload.
- */
-const OPERATOR_BYPASS = /^\s*(['"])\s*([-+*\/&|^=%])\s*\1\s*$/;
-
-/**
  * `inHeader`: the value is a header's, where a probe appended to it is no sentence's end
  * (appendedProbeRule) and `#` opens no prose (the second reading, with `#` as no comment).
  */
@@ -171,8 +163,6 @@ function analyzeAscii(text: string, inHeader: boolean): Finding[] {
       judgeReading(quote === 0 ? bare : quoted, quote, report);
     }
   }
-  const bypass = OPERATOR_BYPASS.exec(text);
-  if (bypass) report(bypass[2] === "=" ? "tautology" : "concatenation", 0.85, 0, text.length);
   comparedConstantsRule(bare, report);
   numericTruthRule(bare, report);
   if (inHeader) {

@@ -508,8 +508,7 @@ describe("shell analyzer: round s22's fixes", () => {
     expect(s(";sleep 10 x")).toBeGreaterThanOrEqual(0.85);
     expect(s("sleep 10")).toBe(0.5);
     // A whole value spelled for a shell stays a command.
-    for (const v of ["sl''eep 10 x", "s$@leep 10 x"]) expect([v, s(v)]).toEqual([v, expect.any(Number)]);
-    for (const v of ["sl''eep 10 x", "s$@leep 10 x"]) expect(s(v)).toBeGreaterThanOrEqual(0.85);
+    for (const v of ["sl''eep 10 x", "s$@leep 10 x"]) expect([v, s(v) >= 0.85]).toEqual([v, true]);
   });
   test("PowerShell and interpreters told to run inline code after other options", () => {
     const enc = Buffer.from("whoami /all", "utf16le").toString("base64");

@@ -603,8 +603,7 @@ describe("sql analyzer: arithmetic on constants between the two quotes", () => {
 
 describe("sql analyzer: OData's comparison words", () => {
   test("two constants compared with eq, ne, gt, ... after a breakout are a tautology, as with = in SQL", () => {
-    for (const v of ["x' or 1 eq 1", "x' or 'a' eq 'a", "x' and 1 eq 2--"]) expect([v, ruleStrength(v, "sql.tautology")]).toEqual([v, expect.any(Number)]);
-    for (const v of ["x' or 1 eq 1", "x' or 'a' eq 'a", "x' and 1 eq 2--"]) expect(ruleStrength(v, "sql.tautology")).toBeGreaterThanOrEqual(0.85);
+    for (const v of ["x' or 1 eq 1", "x' or 'a' eq 'a", "x' and 1 eq 2--"]) expect([v, ruleStrength(v, "sql.tautology") >= 0.85]).toEqual([v, true]);
     // A filter's own comparison of a column, and French prose's `le`, are none.
     for (const v of ["Name eq 'Jean-Luc'", "l'homme le plus grand", "it's 'a' ne 'b' here"]) expect([v, analyzeSql(v)]).toEqual([v, []]);
   });

@@ -218,21 +218,22 @@ function concatenationRule(t: SqlTokens, c: Closure, at: number, report: Report)
   if (end !== t.count) return;
   const open = rejoined(t, c);
   const call = t.kind(first) === K.FUNC || t.kind(first) === K.OPEN || (t.kind(first) === K.WORD && t.kind(first + 1) === K.DOT);
-  const strength = call ? (open ? 0.85 : 0.6) : open && first === t.count - 1 ? 0.5 : open && splicedConstants(t, c, first) ? 0.85 : 0;
+  const strength = call ? (open ? 0.85 : 0.6) : open && splicedConstants(t, c, first) ? 0.85 : open && first === t.count - 1 ? 0.5 : 0;
   if (strength > 0) report("concatenation", strength, c.from, t.end(t.count - 1));
 }
 
 /**
- * `'-0-'`, `'+0+'`, `'-''-'`: the closed literal, arithmetic on numbers and empty literals only, and
- * the literal the application's quote closes. MySQL makes the password check `pass = ''-0-''`, a number
- * that every string that is no number equals: the login bypass written without a keyword or a comment.
- * A few tokens at most: JSON's `"-",1920,"-"` splices texts, not constants.
+ * `'-0-'`, `'+0+'`, `'-''-'`, `'-'`: the closed literal, arithmetic on numbers and empty literals only
+ * (or none: the operator alone between the quotes), and the literal the application's quote closes.
+ * MySQL makes the password check `pass = ''-0-''`, a number that every string that is no number equals:
+ * the login bypass written without a keyword or a comment. A few tokens at most: JSON's `"-",1920,"-"`
+ * splices texts, not constants.
  */
 function splicedConstants(t: SqlTokens, c: Closure, from: number): boolean {
   const to = t.count - 1;
-  // The value is the login field's: a word at most before the quote, the quote alone at its end
-  // (a kaomoji in a message, `love you (*'-3-')`, has text around it).
-  if (from >= to || to - from > MAX_SPLICED || /\s/.test(t.text.slice(0, c.from)) || t.end(to) - t.start(to) !== 1 || t.end(to) !== t.text.length) return false;
+  // The operator alone is the payload only as the whole value (prose has `'-'` among other words).
+  const bare = from === to;
+  if (from > to || to - from > MAX_SPLICED || !loginField(t, c, bare)) return false;
   for (let i = from; i < to; i++) {
     const kind = t.kind(i);
     if (!(kind === K.NUM || (kind === K.STR && t.end(i) - t.start(i) === 2) || isOp(t, i, SPLICING))) return false;
@@ -240,6 +241,18 @@ function splicedConstants(t: SqlTokens, c: Closure, from: number): boolean {
   return true;
 }
 const MAX_SPLICED = 7;
+
+/**
+ * The value is a login field's, where these bypasses are typed: at most a word before the closing quote
+ * (`admin'-0-'`; only blanks when `whole`), and the application's quote to close alone at its end, blanks
+ * after it when `whole` (a kaomoji in a message, `love you (*'-3-')`, has text around it).
+ */
+function loginField(t: SqlTokens, c: Closure, whole: boolean): boolean {
+  const last = t.count - 1;
+  const before = t.text.slice(0, c.from);
+  const after = t.text.slice(t.start(last) + 1);
+  return t.kind(last) === K.STR && (whole ? before.trim() === "" && after.trim() === "" : !/\s/.test(before) && after === "");
+}
 
 /**
  * A comment that cuts the rest of the query: `#`, `/*`, or `--` followed by a space, `-`, `+` or the end
@@ -360,8 +373,11 @@ function hasCall(t: SqlTokens, from: number, end: number): boolean {
  */
 function emptyCompared(t: SqlTokens, c: Closure, at: number): boolean {
   const right = sig(t, at + 1);
-  return c.kind === "quote" && t.kind(0) === K.STR && t.end(0) === 1 && isOp(t, at, EQUALITY) && t.kind(right) === K.STR && t.end(right) - t.start(right) === 2;
+  if (c.kind !== "quote" || t.kind(0) !== K.STR || t.text.slice(0, t.end(0) - 1).trim() !== "" || !isOp(t, at, EQUALITY) || t.kind(right) !== K.STR) return false;
+  // `'='` as the whole value: the application's quote closes the empty literal (with `=` only: `''<>''` is false).
+  return t.end(right) - t.start(right) === 2 ? t.end(0) === 1 : right === t.count - 1 && t.aux(at) === EQUALS && loginField(t, c, true);
 }
+const EQUALS = opCode("=");
 
 /** A literal's text that MySQL reads as a number: a digit first, after a sign or a point. */
 const READS_AS_NUMBER = /^\s*[-+]?\.?\d/;
