@@ -80,6 +80,12 @@ export function isReadingOf(path: string, of: string): boolean {
   return path.length > of.length && path.charCodeAt(of.length) === 0x7e && path.startsWith(of);
 }
 
+/** Whether the leaf at `path` is a base64 reading of the value before it (`query.q~base64`, `~base64#2`). */
+export function isBase64Reading(path: string): boolean {
+  const at = path.lastIndexOf("~base64");
+  return at !== -1 && (at + 7 === path.length || (path.charCodeAt(at + 7) === 0x23 /* # */ && path.indexOf("~", at + 1) === -1));
+}
+
 /** Counted conditions of the request as a whole. */
 export const REQUEST_FLAGS = [
   "body-oversize", // more body than the decompose limit: the rest was not looked at, and that is flagged

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { gzipSync } from "node:zlib";
 import { MAX_KEPT_BODY_BYTES, type HttpRequest } from "../../src/core/http-request.ts";
 import { decompose, DEFAULT_DECOMPOSE_LIMITS } from "../../src/decompose/index.ts";
-import { isReadingOf } from "../../src/decompose/leaf.ts";
+import { isBase64Reading, isReadingOf } from "../../src/decompose/leaf.ts";
 import { addBodyLeaves } from "../../src/decompose/body/index.ts";
 import { addCookieLeaves, addHeaderLeaves, addPathLeaf, addQueryLeaves } from "../../src/decompose/request.ts";
 import { leafAt, paths, request, sink } from "./fixtures.ts";
@@ -205,5 +205,12 @@ describe("isReadingOf", () => {
     expect(isReadingOf("query.q~base64", "query.q")).toBe(true);
     expect(isReadingOf("body.json[0].query~js-escape~unpadded", "body.json[0].query")).toBe(true);
     for (const [path, of] of [["query.q", "query.q"], ["query.qq", "query.q"], ["query.q.x", "query.q"], ["query.p~base64", "query.q"]] as const) expect([path, isReadingOf(path, of)]).toEqual([path, false]);
+  });
+});
+
+describe("isBase64Reading", () => {
+  test("the last reading is base64's, first or later", () => {
+    for (const path of ["query.q~base64", "body.json.a~base64#3", "query.q~url~base64"]) expect([path, isBase64Reading(path)]).toEqual([path, true]);
+    for (const path of ["query.q", "query.base64", "query.q~base64~json.a", "query.q~base64#2~url"]) expect([path, isBase64Reading(path)]).toEqual([path, false]);
   });
 });

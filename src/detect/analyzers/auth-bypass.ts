@@ -31,6 +31,9 @@
  *   from those headers (a raw check takes its client from them).
  * The last two need the request around the header (its path, its peer): `accessOverrides` judges them
  * after the analyzers, as `sessionIdFromElsewhere` does.
+ * - A header a framework sets only on its own internal requests (`x-middleware-subrequest`), sent by a
+ *   client: the framework takes the request for its own and skips its checks.
+ * - A comment inside a SAML NameID (below).
  */
 import ipaddr from "ipaddr.js";
 import type { HttpRequest } from "../../core/http-request.ts";
@@ -181,6 +184,15 @@ export function accessOverrides(req: Pick<HttpRequest, "path" | "clientIp">, lea
 }
 
 /**
+ * Headers a framework sets on its own internal requests and trusts when it sees them again, with the
+ * value that makes it skip its checks from a client: Next.js's middleware recursion guard
+ * (CVE-2025-29927) naming the middleware five times (its recursion limit), or its older
+ * `pages/_middleware` once. The framework's own fetches name a route, or the middleware once.
+ */
+const INTERNAL_HEADERS = new Map([["x-middleware-subrequest", /(?:^|:)(?:(?:src\/)?middleware(?::(?:src\/)?middleware){4}|pages\/(?:[\w-]+\/)*_middleware)(?=:|$)/]]);
+
+
+/**
  * A comment inside a SAML assertion's NameID (`admin@corp.example<!---->.evil.example`): the signature
  * covers the text around it, and libraries that read only the first text node (python-saml, ruby-saml,
  * OneLogin's, CVE-2017-11427 and its kin) take the user to be `admin@corp.example`. No identity
@@ -194,6 +206,10 @@ export const authBypassAnalyzer: Analyzer = {
     if (input.text.indexOf("<!--") !== -1 && input.text.indexOf("NameID") !== -1) {
       const comment = SAML_NAMEID_COMMENT.exec(input.text);
       if (comment) return [find("saml-nameid-comment", 0.85, comment.index, comment.index + comment[0].length)];
+    }
+    if (INTERNAL_HEADERS.has(input.name) && isHeaderOwnLeaf(input)) {
+      const abuse = INTERNAL_HEADERS.get(input.name)!.exec(input.text);
+      if (abuse) return [find("internal-header", 0.85, abuse.index, abuse.index + abuse[0].length)];
     }
     // Only a token, or its header's `alg`, `kid`, `kty`, `jku` or `x5u`: every other leaf is a comparison or two.
     const name = input.name;

@@ -311,6 +311,16 @@ const ANCHORS_BY_FIRST: Anchor[][] = Array.from({ length: 128 }, () => []);
 /** 1 where some anchor starts with that character code. */
 const STARTS_ANCHOR = new Uint8Array(128);
 
+/**
+ * Anchors of two characters or more by their first two, each with bit 5 set (`pairKey`): one table read
+ * tells whether any may start at a position. Most letters start some anchor, most letter pairs none,
+ * and the anchors a letter starts were each compared at every such letter of a value.
+ */
+const ANCHORS_BY_PAIR = new Map<number, Anchor[]>();
+const STARTS_PAIR = new Uint8Array(128 * 128);
+/** Both codes with bit 5 set: an anchor's two characters and any value's that match them, in any case where it folds, share the key. */
+const pairKey = (first: number, second: number) => ((first | 32) << 7) | (second | 32);
+
 function anchorOf(text: string, fold: boolean): Anchor {
   let anchor = anchors.find((a) => a.text === text && a.fold === fold);
   if (!anchor) {
@@ -322,6 +332,13 @@ function anchorOf(text: string, fold: boolean): Anchor {
     if (fold && (first | 32) >= 97 && (first | 32) <= 122) {
       ANCHORS_BY_FIRST[first ^ 32]!.push(anchor);
       STARTS_ANCHOR[first ^ 32] = 1;
+    }
+    if (text.length >= 2) {
+      const key = pairKey(first, text.charCodeAt(1));
+      const list = ANCHORS_BY_PAIR.get(key);
+      if (list) list.push(anchor);
+      else ANCHORS_BY_PAIR.set(key, [anchor]);
+      STARTS_PAIR[key] = 1;
     }
   }
   return anchor;
@@ -337,16 +354,35 @@ function anchorAt(s: string, i: number, a: Anchor): boolean {
   return true;
 }
 
-/** The anchors the value holds, into `found` (cleared first). */
+/** Whether anchor `a` starts at `i`: its first character as ANCHORS_BY_FIRST files it (a letter in either case where it folds), the rest as anchorAt reads them. */
+function anchorStartsAt(s: string, i: number, a: Anchor): boolean {
+  const c = s.charCodeAt(i);
+  const first = a.text.charCodeAt(0);
+  return (c === first || (a.fold && (first | 32) >= 97 && (first | 32) <= 122 && c === (first ^ 32))) && anchorAt(s, i, a);
+}
+
+/**
+ * The anchors the value holds, into `found` (cleared first). One-character anchors by ANCHORS_BY_FIRST,
+ * longer ones by their first two characters (ANCHORS_BY_PAIR): a character and the next that match an
+ * anchor's, in the case it is written or folded, have its pair's key, so no anchor is passed over.
+ */
 function anchorBits(s: string, found: Uint32Array): Uint32Array {
   found.fill(0);
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 128 || !STARTS_ANCHOR[c]) continue;
-    const list = ANCHORS_BY_FIRST[c]!;
+    if (SINGLE_BY_FIRST[c] !== undefined) {
+      const a = SINGLE_BY_FIRST[c]!;
+      found[a.word]! |= a.bit;
+    }
+    const next = s.charCodeAt(i + 1);
+    if (!(next < 128)) continue;
+    const key = pairKey(c, next);
+    if (!STARTS_PAIR[key]) continue;
+    const list = ANCHORS_BY_PAIR.get(key)!;
     for (let n = 0; n < list.length; n++) {
       const a = list[n]!;
-      if ((found[a.word]! & a.bit) === 0 && anchorAt(s, i, a)) found[a.word]! |= a.bit;
+      if ((found[a.word]! & a.bit) === 0 && anchorStartsAt(s, i, a)) found[a.word]! |= a.bit;
     }
   }
   return found;
@@ -468,6 +504,12 @@ const PATTERNS: Pattern[] = [
   { re: CLASS_LOADER_PATH, rule: "code.java-classloader", strength: 0.9, needs: "", words: ["classloader"], fold: true },
   { re: /\b__import__\s*\(\s*['"]/g, rule: "code.python-import", strength: 0.9, needs: "(", words: ["__import__"] },
   { re: /\bos\s*\.\s*(?:system|popen|exec[lv]p?e?|spawn[lv]p?e?)\s*\(/g, rule: "code.python-os", strength: 0.9, needs: ".(", words: ["os"], runsArgument: true },
+  // Lua's process calls: what a gateway's or a game server's Lua hook is given (APISIX `filter_func`).
+  { re: /\b(?:os\s*\.\s*execute|io\s*\.\s*popen)\s*\(/g, rule: "code.lua-os", strength: 0.9, needs: ".(", words: ["os", "io"], runsArgument: true },
+  // Groovy's Grape fetches and loads a library when the script compiles: a resolver points it at the
+  // sender's server (Jenkins' script check, CVE-2019-1003000); a grab alone names what to load.
+  { re: /@GrabResolver\s*\(/g, rule: "code.groovy-grab", strength: 0.85, needs: "@(", words: ["@GrabResolver"] },
+  { re: /@Grab(?:Config)?\s*\(/g, rule: "code.groovy-grab", strength: 0.7, needs: "@(", words: ["@Grab"] },
   { re: /\bsubprocess\s*\.\s*(?:Popen|call|check_call|check_output|run|getoutput|getstatusoutput)\s*\(/g, rule: "code.python-subprocess", strength: 0.9, needs: ".(", words: ["subprocess"], runsArgument: true },
   { re: /\.__(?:subclasses|globals|builtins|mro|bases)__\b/g, rule: "code.python-dunder", strength: 0.8, needs: "", words: [".__"] },
   { re: /\bKernel\s*\.\s*(?:exec|system|spawn|open|eval|`)/g, rule: "code.ruby-kernel", strength: 0.9, needs: ".", words: ["Kernel"] },
@@ -490,6 +532,9 @@ const PATTERN_NEEDS = NEEDED.map(anchorSet);
 const PATTERN_WORDS = WORDED.map(anchorSet);
 /** The anchors of the value being judged (the analyzer runs one value at a time). */
 const FOUND = new Uint32Array(Math.ceil(anchors.length / 32));
+/** The one-character anchors (the characters a pattern needs), by their code: each is written as it is, never folded. */
+const SINGLE_BY_FIRST: (Anchor | undefined)[] = new Array(128).fill(undefined);
+for (const a of anchors) if (a.text.length === 1) SINGLE_BY_FIRST[a.text.charCodeAt(0)] = a;
 
 /** Keys (a parameter or JSON key name) that write to an object's prototype when merged. */
 const POLLUTING_KEY = /__proto__|\bconstructor\b\W{0,4}\bprototype\b/;
@@ -535,7 +580,9 @@ const LONGEST_TARGET = Math.max(...Array.from(EXEC_TARGETS, (f) => f.length));
  * request puts beside it (`hhook=exec&sid=id`), however harmless that looks. A name that only holds
  * such a word says no such thing (`hook_type=system`, `job_function=exec`).
  */
-const CALLBACK_NAME = /(?:^|\[)(?:h?hook|callback|cb|func(?:tion)?)\]?(?:\[\])?$|#(?:post_render|pre_render|lazy_builder|access_callback)\b/i;
+/** A render array's callback property: Drupal builds those on the server, no form of it sends one. */
+const RENDER_CALLBACK = /#(?:post_render|pre_render|lazy_builder|access_callback)\b/i;
+const CALLBACK_NAME = new RegExp(String.raw`(?:^|\[)(?:h?hook|callback|cb|func(?:tion)?)\]?(?:\[\])?$|` + RENDER_CALLBACK.source, "i");
 
 /**
  * The request-scope rule: a value that names a dispatched function (its `code.php-function-name`
@@ -624,7 +671,8 @@ export const codeAnalyzer: Analyzer = {
     if (input.kind === "value" && s.length <= LONGEST_DISPATCHED + 2) {
       const named = s.trim().toLowerCase();
       if (DISPATCHED_FUNCTIONS.has(named)) out.push(finding("code-injection", "code.php-function-name", 0.75, 0, s.length));
-      else if (EXEC_TARGETS.has(named) && CALLBACK_NAME.test(input.name)) out.push(finding("code-injection", "code.php-callback", 0.85, 0, s.length));
+      // Both when both hold: `passthru` is a dispatched function's name and, under a callback's, its target.
+      if (EXEC_TARGETS.has(named) && CALLBACK_NAME.test(input.name)) out.push(finding("code-injection", "code.php-callback", RENDER_CALLBACK.test(input.name) ? 0.95 : 0.85, 0, s.length));
     }
     if (!TRIGGER.test(s)) return out;
     if (input.kind === "key") {

@@ -83,12 +83,20 @@ const PATTERNS: Pattern[] = [
   { re: /(?<![0-9a-f])aced0005[0-9a-f]{4}/gi, rule: "deserialization.java-hex", strength: 0.9 },
   { re: /\u00ac\u00ed\u0000\u0005/g, rule: "deserialization.java-bytes", strength: 0.95 },
   // Java gadget classes: only a serialized payload or an exploit names them.
-  // fastjson also takes a class as a JVM descriptor, `Lcom.sun.rowset.JdbcRowSetImpl;` (and `LL…;;`).
-  { re: /(?<![\w$.])L*(?:org\.apache\.commons\.collections4?\.(?:functors|keyvalue)\.\w+|com\.sun\.org\.apache\.xalan\.internal\.xsltc\.trax\.TemplatesImpl|sun\.reflect\.annotation\.AnnotationInvocationHandler|com\.sun\.rowset\.JdbcRowSetImpl|org\.springframework\.beans\.factory\.ObjectFactory|ysoserial\.\w+)/g, rule: "deserialization.java-gadget", strength: 0.9 },
+  // fastjson also takes a class as a JVM descriptor, `Lcom.sun.rowset.JdbcRowSetImpl;` (and `LL…;;`);
+  // ColdFusion's WDDX drops a type's first and last letters, so its exploits wrap one (`xcom.sun.…Implx`).
+  { re: /(?<![$.])L*(?:org\.apache\.commons\.collections4?\.(?:functors|keyvalue)\.\w+|com\.sun\.org\.apache\.xalan\.internal\.xsltc\.trax\.TemplatesImpl|sun\.reflect\.annotation\.AnnotationInvocationHandler|com\.sun\.rowset\.JdbcRowSetImpl|org\.springframework\.beans\.factory\.ObjectFactory|oracle\.toplink\.internal\.sessions\.UnitOfWorkChangeSet|ysoserial\.\w+)/g, rule: "deserialization.java-gadget", strength: 0.9 },
+  // JAAS's JNDI login module with its provider URL: what a client-configured connector (Kafka's
+  // `sasl.jaas.config`) is given to make the server look up an attacker's LDAP name.
+  { re: /\bcom\.sun\.security\.auth\.module\.JndiLoginModule\b[^;]{0,200}?\b(?:user|group)\.provider\.url\s*=\s*\\?["']?(?:ldaps?|rmi|iiop|dns|corba):/gi, rule: "deserialization.java-gadget", strength: 0.85 },
   // Commons Collections functors and factories, by their short names (gadget chains name them, often lower-cased).
   { re: /(?<![a-z])(?:invoker|chained|constant|instantiate|clone)transformer|(?<![a-z])(?:for|while)closure|(?<![a-z])(?:instantiate|prototypeclone|prototypeserialization)factory/gi, rule: "deserialization.java-gadget", strength: 0.85 },
   { re: /<java\b[^>]{0,200}class\s*=\s*["']java\.beans\.XMLDecoder["']/gi, rule: "deserialization.java-xmldecoder", strength: 0.95 },
   { re: /<object\b[^>]{0,100}class\s*=\s*["']java\.lang\.(?:ProcessBuilder|Runtime)["']/gi, rule: "deserialization.java-xmldecoder", strength: 0.95 },
+  // The decoder's own document without its class attribute (WebLogic's WorkContext header), opening on
+  // what it builds, as the decoder spells it: `<java><class><string>…`, `<java><object class=`,
+  // `<java><void method=`. A tag list (`<java><class><inner-classes>`) names no class.
+  { re: /<java(?:\s[^<>]{0,200})?>\s*(?:<class>\s*<string>|<(?:object|array|new)\s+class\s*=|<void\s+(?:class|method|property)\s*=)/gi, rule: "deserialization.java-xmldecoder", strength: 0.85 },
   { re: /<(?:dynamic-proxy|sorted-set)>\s*<(?:interface|dynamic-proxy)>/gi, rule: "deserialization.xstream", strength: 0.85 },
   // XStream names an element by the class it makes: `<java.util.PriorityQueue serialization='custom'>`
   // (not a generic type's argument: `java.util.List<java.lang.Integer>`).
@@ -106,6 +114,8 @@ const PATTERNS: Pattern[] = [
   { re: /\x00\x01\x00\x00\x00\xff\xff\xff\xff\x01/g, rule: "deserialization.dotnet-binary", strength: 0.9 },
   // XAML that builds a process: ObjectDataProvider calling a method, or the System.Diagnostics namespace bound.
   { re: /<(?:\w+:)?ObjectDataProvider\b[^>]{0,300}\bMethodName\s*=|clr-namespace:System\.Diagnostics\b/g, rule: "deserialization.dotnet-gadget", strength: 0.9 },
+  // SharePoint's PerformancePoint data set, whose compressed table a control deserializes (ToolShell).
+  { re: /\bMicrosoft\.PerformancePoint\.Scorecards\.ExcelDataSet\b|\bExcelDataSet\b[^<>]{0,300}\bCompressedDataTable\s*=/g, rule: "deserialization.dotnet-gadget", strength: 0.9 },
   // Ruby Marshal (`04 08`) of an object (`o:` and its class's symbol), in base64 or as bytes; and the
   // gadget classes. A Rails session cookie is a Marshal hash (`BAh7`), not an object (rubyMarshal).
   { re: new RegExp(`${B64_START}BAhvO[g-v]`, "g"), rule: "deserialization.ruby-marshal", strength: 0.85 },
@@ -233,10 +243,25 @@ function base64Spelling(name: string, offset: number): string {
   return a.slice(start, last);
 }
 
-const BASE64_GADGET = new RegExp(
-  [...new Set(BASE64_GADGET_NAMES.flatMap((n) => [0, 1, 2].map((o) => base64Spelling(n, o))))].map((f) => f.replace(/[+/]/g, "\\$&")).join("|"),
-  "g",
-);
+const BASE64_GADGET_SPELLINGS = [...new Set(BASE64_GADGET_NAMES.flatMap((n) => [0, 1, 2].map((o) => base64Spelling(n, o))))];
+const BASE64_GADGET = new RegExp(BASE64_GADGET_SPELLINGS.map((f) => f.replace(/[+/]/g, "\\$&")).join("|"), "g");
+/**
+ * The shortest of those spellings: a value with no run of base64 characters this long holds none, and
+ * skips the search (dozens of alternatives tried at every character of every value).
+ */
+const MIN_GADGET_SPELLING = Math.min(...BASE64_GADGET_SPELLINGS.map((f) => f.length));
+
+const isBase64Code = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47;
+
+/** Whether `s` holds a run of at least `length` base64 characters (`A-Z a-z 0-9 + /`). */
+function hasBase64Run(s: string, length: number): boolean {
+  let run = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (!isBase64Code(s.charCodeAt(i))) run = 0;
+    else if (++run >= length) return true;
+  }
+  return false;
+}
 
 /**
  * Classes that polymorphic JSON binders (Jackson's default typing, fastjson's `@type`) can be made to
@@ -283,7 +308,7 @@ const PYTHON_RUNNER = new RegExp(String.raw`^(?:${PYTHON_RUNNERS})\.\w+`);
  * `com.`, `ch.`, `sun.`, `ysoserial.`; `java.` and `jdk.` only as an element): any three dots would let
  * every IP address, version and host name through. A type key is `$type`, `__type` or `@type`.
  */
-const TRIGGER = /_FUNC\$|__js_|rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|[$_@]type|System\.|<java|<object|gA[JNRSVW]|\n|(?:org|com|ch|sun|ysoserial)\.\w+\.|sorted-set|dynamic-proxy|<(?:sun|com\.sun|jdk)\.|AAEAAAD|0001000000ff|\x00\x01\x00\x00\x00\xff|ObjectDataProvider|clr-namespace|BAh[bvVJ7]|\x04\x08o:|::|py\/|jdbc:|\x93/i;
+const TRIGGER = /_FUNC\$|__js_|rO0AB|ztAA|s7QAF|transformer|closure|factory|aced0005|\u00ac\u00ed|[OC]:\+?\d|!!|!ruby|[$_@]type|System\.|<java|<object|gA[JNRSVW]|\n|(?:org|com|ch|sun|ysoserial|oracle)\.\w+\.|ExcelDataSet|sorted-set|dynamic-proxy|<(?:sun|com\.sun|jdk)\.|AAEAAAD|0001000000ff|\x00\x01\x00\x00\x00\xff|ObjectDataProvider|clr-namespace|BAh[bvVJ7]|\x04\x08o:|::|py\/|jdbc:|\x93/i;
 
 export const deserializationAnalyzer: Analyzer = {
   name: "deserialization",
@@ -298,7 +323,7 @@ export const deserializationAnalyzer: Analyzer = {
     if ((input.name === "$type" || input.name === "__type") && input.kind === "value" && ASSEMBLY_QUALIFIED.test(s)) {
       out.push(finding("deserialization", "deserialization.dotnet-type", 0.9, 0, s.length));
     }
-    if (s.length >= 8) {
+    if (s.length >= 8 && hasBase64Run(s, MIN_GADGET_SPELLING)) {
       BASE64_GADGET.lastIndex = 0;
       const m = BASE64_GADGET.exec(s);
       if (m) out.push(finding("deserialization", "deserialization.java-gadget-base64", 0.85, m.index, m.index + m[0].length));

@@ -51,6 +51,42 @@ const READINGS_AT_ONCE = 256;
 /** A strength the combiner can take: a number in [0, 1]. */
 const isValidStrength = (f: Finding) => f.strength >= 0 && f.strength <= 1;
 
+/**
+ * Whether a cached place's path is the leaf's: the same path, or for a body's leaves the same but for
+ * the indexes of its arrays (`body.json.items[3].tags[0]` and `body.json.items[7].tags[0]`). No analyzer
+ * reads a body's array index (the one rule that reads an index, a token's `x5c[0]`, reads a header's or
+ * a cookie's), so a value repeated down a list (`"status": "active"`, a tag) is judged once, not again
+ * at every item past the first few places (MAX_PLACES).
+ */
+function samePlace(cached: string, path: string, location: Leaf["location"]): boolean {
+  if (cached === path) return true;
+  if (location !== "body") return false;
+  let i = 0;
+  let j = 0;
+  while (i < cached.length && j < path.length) {
+    const c = cached.charCodeAt(i);
+    if (c !== path.charCodeAt(j)) return false;
+    i++;
+    j++;
+    // After a `[` both hold an index, or neither: an index's digits, up to its `]`, are not compared.
+    if (c === 0x5b && isDigit(cached.charCodeAt(i)) && isDigit(path.charCodeAt(j))) {
+      const ci = skipDigits(cached, i);
+      const pj = skipDigits(path, j);
+      if (cached.charCodeAt(ci) !== 0x5d || path.charCodeAt(pj) !== 0x5d) return false;
+      i = ci;
+      j = pj;
+    }
+  }
+  return i === cached.length && j === path.length;
+}
+
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+
+function skipDigits(s: string, i: number): number {
+  while (isDigit(s.charCodeAt(i))) i++;
+  return i;
+}
+
 /** A value's findings where it sat, and the next place its text was seen (the same text is judged again under another kind or path). */
 interface Placed {
   kind: Leaf["kind"];
@@ -110,7 +146,7 @@ export class LeafAnalysis {
       const first = cacheable ? this.cache.get(leaf.text) : undefined;
       let seen = 0;
       let place = first;
-      while (place && !(place.kind === leaf.kind && place.path === leaf.path && place.name === leaf.name)) {
+      while (place && !(place.kind === leaf.kind && place.name === leaf.name && samePlace(place.path, leaf.path, leaf.location))) {
         place = place.next;
         seen++;
       }

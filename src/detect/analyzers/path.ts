@@ -249,12 +249,20 @@ function pathRuns(s: string): Run[] {
   return runs;
 }
 
+/** What ASP.NET keeps in App_Data and App_Code: databases, source, settings. */
+export const ASPNET_FILE = /\.(?:mdf|ldf|sdf|mdb|accdb|cs|vb|config|resx)$/;
+
 /**
- * A Java web application's private directory: its classes, libraries and configuration
- * (`WEB-INF/classes/application.properties`, `WEB-INF/lib/app.jar`), which the container never serves.
- * A file in it named by a request is one the request wants read.
+ * A web application's private directories, which the server never serves: Java's classes, libraries
+ * and configuration (`WEB-INF/classes/application.properties`, `WEB-INF/lib/app.jar`), ASP.NET's
+ * databases, source and settings (`~/App_Data/users.mdf`, `App_Code/Db.cs`). A file in one named by a
+ * request is one the request wants read. `app_data` is many a program's folder too (a Docker volume's
+ * `/srv/app_data/uploads/a.jpg`): ASP.NET's only with the files ASP.NET keeps there.
  */
-const WEB_INF: SensitiveFile = { path: "web-inf", abs: false, strength: 0.85, segments: ["web-inf"] };
+const PRIVATE_DIRECTORIES: { file: SensitiveFile; holds?: RegExp }[] = [
+  { file: { path: "web-inf", abs: false, strength: 0.85, segments: ["web-inf"] } },
+  ...["app_data", "app_code"].map((dir) => ({ file: { path: dir, abs: false, strength: 0.85, segments: [dir] }, holds: ASPNET_FILE })),
+];
 
 /** The sensitive file a resolved path ends with (or holds, for a file followed by more), or null. */
 function sensitiveFile(resolved: string[]): { file: (typeof SENSITIVE_FILES)[number]; depth: number } | null {
@@ -267,8 +275,13 @@ function sensitiveFile(resolved: string[]): { file: (typeof SENSITIVE_FILES)[num
       if (from >= 0 && parts.every((p, n) => resolved[from + n] === p)) return { file, depth: from };
     }
   }
-  const webInf = resolved.indexOf("web-inf");
-  return webInf !== -1 && webInf < resolved.length - 1 && resolved.at(-1) !== "" ? { file: WEB_INF, depth: webInf } : null;
+  const last = resolved.at(-1);
+  if (resolved.length < 2 || !last) return null;
+  for (const { file, holds } of PRIVATE_DIRECTORIES) {
+    const at = resolved.indexOf(file.path);
+    if (at !== -1 && at < resolved.length - 1 && (!holds || holds.test(last))) return { file, depth: at };
+  }
+  return null;
 }
 
 /** The longest bracket a glob's character may be (`[` and `]` around at most 16). */
@@ -414,8 +427,11 @@ function judgeRun(run: Run, input: AnalyzerInput, wholeLength: number, out: Find
     out.push(finding("traversal", "path.traversal", strength, run.escapeAt, run.end));
   } else if (run.parents > 0 && isPath) {
     // `/a/../b` stays inside the root, but browsers resolve dot segments before sending: a client that
-    // did not is a tool; `..;` is Tomcat's path-parameter bypass.
-    out.push(finding("traversal", "path.dot-segment", run.pathParameter ? 0.85 : 0.6, run.start, run.end));
+    // did not is a tool; `..;` is Tomcat's path-parameter bypass; a dot segment seen only once the
+    // path is decoded again (`/console/images/%252E./console.portal`) was encoded past the server's
+    // own check.
+    const hidden = run.pathParameter || input.path.startsWith("path~url");
+    out.push(finding("traversal", "path.dot-segment", hidden ? 0.85 : 0.6, run.start, run.end));
   }
   const unreached = !found || (found.file.abs && !rooted);
   if (unreached && run.escape === 0 && run.roots.length > 0) {
@@ -703,6 +719,31 @@ function remoteInclusion(s: string, input: AnalyzerInput, out: Finding[]): void 
  */
 const HIDDEN_SEGMENT = /\/\.(?!well-known\/|auth\/)[^/.][^/]*/;
 
+/**
+ * A segment that is only a path parameter, or `.` with one, and more path after it (`/;/admin`,
+ * `/.;/admin`): a proxy or a filter matches the segment as written, Tomcat and Spring drop the
+ * parameter and the dot after the check (Shiro's and TeamCity's authentication bypasses). A session id
+ * rewritten into a URL is one (`/shop/;jsessionid=.../cart`).
+ */
+const PARAMETER_SEGMENT = /\/\.?;(?!jsessionid=)[^/]*(?=\/)/i;
+/**
+ * A path parameter that is only a file extension, behind at most one character and line breaks
+ * (`/app/rest/server;.jsp`, `/bin/querybuilder.json;x.css`, AEM's `;%0aa.css`): a filter that lets a
+ * suffix through (a login page's `.jsp`, a static `.css`) sees it, the container drops it. A file
+ * named with a `;` has a name (`Report;final.txt`); a session id is a name and a value.
+ */
+const SUFFIX_PARAMETER = /;[\r\n]*[^/;=?.\s]?\.(?:jsp|jspx|do|action|css|js|png|gif|jpe?g|ico|svg|woff2?|html?|json|txt|xml)(?=$|[/?;])/i;
+/** In a value that is a path the application forwards to (`jsp=/app/rest/users;.jsp`): the extension alone (`a.css;b.css` is a list). */
+const VALUE_SUFFIX_PARAMETER = /;\.(?:jsp|jspx|do|action|css|js|png|gif|jpe?g|ico|svg|woff2?|html?|json|txt|xml)(?=$|[/?;])/i;
+
+/**
+ * A value that is only a climb (`../`, `..\..\`) in a parameter that names a language, a theme or a
+ * template, which the application joins into a path as a folder's name (`lang=../`, Cisco ASA's
+ * CVE-2020-3452): it is sent above its folder. A link or a build setting may be a relative `../`.
+ */
+const ONLY_CLIMB = /^\s*(?:\.\.[/\\])+(?:\.\.)?\s*$/;
+const FOLDER_NAMING = /^(?:lang|language|locale|lng|hl|theme|skin|template|tpl|textdomain)$/i;
+
 const SEPARATOR_MARK = 1;
 /** `.`, `_` or `0`: what a config file's extension, a key file's name or a spelled-out `0x2f` is written with. */
 const NAME_MARK = 2;
@@ -764,6 +805,7 @@ function analyzePath(input: AnalyzerInput): Finding[] {
   const out: Finding[] = climb ? [climb, ...streamFinding] : streamFinding;
   const wholeLength = s.trim().length;
   for (const run of pathRuns(s)) judgeRun(run, input, wholeLength, out);
+  if (input.kind !== "path" && FOLDER_NAMING.test(input.name) && ONLY_CLIMB.test(s)) out.push(finding("traversal", "path.traversal", 0.85, s.indexOf("."), s.trimEnd().length));
   const spelled = marks & NAME_MARK ? spelledEscapes(s) : null;
   if (spelled !== null) {
     // Dots and slashes spelled as `0x2e`/`0x2f`/`0x5c`: no server decodes them, but a value built
@@ -781,6 +823,11 @@ function analyzePath(input: AnalyzerInput): Finding[] {
   }
   if (hasScheme) wrappers(s, input, out);
   if (input.kind !== "path" && (hasScheme || SHARE_START.test(s))) remoteInclusion(s, input, out);
+  const parameterSegment = input.kind === "path" ? PARAMETER_SEGMENT.exec(s) : null;
+  if (parameterSegment) out.push(finding("traversal", "path.dot-segment", 0.85, parameterSegment.index + 1, parameterSegment.index + parameterSegment[0].length));
+  const suffixRe = input.kind === "path" ? SUFFIX_PARAMETER : s.charCodeAt(0) === 47 ? VALUE_SUFFIX_PARAMETER : null;
+  const suffix = suffixRe && s.indexOf(";") !== -1 ? suffixRe.exec(s) : null;
+  if (suffix) out.push(finding("traversal", "path.suffix-parameter", 0.85, suffix.index, suffix.index + suffix[0].length));
   const hidden = input.kind === "path" ? HIDDEN_SEGMENT.exec(s) : null;
   if (hidden && out.length === 0) out.push(finding("traversal", "path.hidden-file", 0.6, hidden.index + 1, hidden.index + hidden[0].length));
   const unc = UNC.exec(s);

@@ -14,13 +14,14 @@
  * Helpdesk tickets and forum posts quote all of these, with prose before them or as the whole value.
  * Only where an injected command starts is read: the first separator, at the value's start or after one
  * short token (`; ...`, `127.0.0.1; ...`, `x|...`). That one position, and a bounded stretch after it,
- * keeps the check linear.
+ * keeps the check linear. A base64 reading is read from its start: a ticket quotes a script as text,
+ * and base64 (UTF-16LE, for `-EncodedCommand`) is how a script travels to be run.
  */
 import type { Finding } from "./finding.ts";
 import { finding } from "./text.ts";
 
 /** Characters one of the forms needs: checked first, so that most values cost one scan. */
-const TRIGGER = /::|\$env:|\[char|\b(?:sal|set-alias|nal|new-alias)\s|[&.]\s*[($'"]|new-object|[a-z-]`[a-z]/i;
+const TRIGGER = /::|\$env:|\[char|\b(?:iex|invoke-expression)\s*[($'"]|\b(?:sal|set-alias|nal|new-alias)\s|[&.]\s*[($'"]|new-object|[a-z-]`[a-z]/i;
 
 /**
  * Cmdlets and aliases that run or fetch code, to be read through backticks: PowerShell drops a backtick
@@ -40,6 +41,8 @@ const INJECTED_START = /^\s*((?:[^\s;|&`$()]{0,64}\s*(?:;|\|\|?|&&)|[\w.@-]{0,64
 const COMMAND_REACH = 512;
 
 const FORMS: { re: RegExp; strength: number }[] = [
+  // A runner given code to run: `IEX (New-Object Net.WebClient).DownloadString(...)`, `iex $payload`.
+  { re: /^(?:iex|invoke-expression)\s*[($'"]/i, strength: 0.9 },
   // The call operator on an expression that names or builds the command.
   { re: /^[&.]\s*\(\s*(?:gcm|gal|get-command|get-alias|\$env:|\[char|\[scriptblock\]|\(?\s*['"][^'"\n]{0,40}['"]\s*(?:\+|-f\b))/i, strength: 0.9 },
   { re: /^[&.]\s*\(?[^()\n]{0,80}-join\s*['"(]/i, strength: 0.9 },
@@ -57,12 +60,13 @@ const FORMS: { re: RegExp; strength: number }[] = [
   { re: /\[char\]\s*(?:\d{2,3}|0x[0-9a-f]{2})(?:\s*\+\s*\[char\]\s*(?:\d{2,3}|0x[0-9a-f]{2})){2}|\[char\[\]\]\s*\(\s*\d{2,3}(?:\s*,\s*\d{2,3}){2}/i, strength: 0.85 },
 ];
 
-export function powershellFindings(s: string, out: Finding[]): void {
+/** `encoded`: the value is a base64 reading, a script sent to be run, read from its start. */
+export function powershellFindings(s: string, out: Finding[], encoded = false): void {
   if (!TRIGGER.test(s)) return;
   const start = INJECTED_START.exec(s)!;
   // A value that is a PowerShell line as a whole is a script quoted (a ticket that opens with the
   // command it ran): an injection breaks out of the value before it.
-  if (start[1] === undefined) return;
+  if (start[1] === undefined && !encoded) return;
   const at = start[0].length;
   const command = s.slice(at, at + COMMAND_REACH);
   const ticked = TICKED_WORD.exec(command);

@@ -7,6 +7,7 @@
  * A host of an out-of-band testing service, in any field, is a scanner's blind payload.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
+import { ASPNET_FILE } from "./path.ts";
 import { finding, lowerAscii } from "./text.ts";
 
 /** Product names of attack and scanning tools, lower-case, as they appear as User-Agent tokens. */
@@ -46,6 +47,8 @@ const PROBES: { re: RegExp; strength: number }[] = [
   { re: /\/(?:elmah|trace)\.axd(?:\/|$)|\/debug\/pprof(?:\/|$)|\/app\/etc\/(?:local\.xml|env\.php)$|\/wp-content\/debug\.log$/, strength: 0.6 },
   { re: /\/wp-config\.php$|\/configuration\.php$|\/config\.inc\.php$|\/vendor\/phpunit\/|\/eval-stdin\.php$|\/hnap1\/?$|\/boaform\/|\/cgi-bin\/(?:test-cgi|php\d?|printenv)$/, strength: 0.7 },
   { re: /\/(?:web-inf|meta-inf)\//, strength: 0.6 },
+  // ASP.NET's private directories, with the files it keeps there (the path analyzer's ASPNET_FILE).
+  { re: new RegExp(String.raw`\/(?:app_data|app_code)\/(?:[^/]+\/)*[^/]+` + ASPNET_FILE.source), strength: 0.6 },
   { re: /\/(?:manager\/html|solr\/admin|console\/login|jmx-console|web-console|invoker\/jmxinvokerservlet|axis2?\/)/, strength: 0.5 },
 ];
 

@@ -13,6 +13,7 @@ import { decodeHTML } from "entities";
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { asciiSet, escapedBreakAt, finding, isAsciiDigit, isAsciiLetter, isSpaceCode, isWideSpace, isWordCode, judgePath, partitionPoint, strongestPerRule } from "./text.ts";
 import { powershellFindings } from "./powershell.ts";
+import { isBase64Reading } from "../../decompose/leaf.ts";
 
 /** How much a command word alone says. */
 export type Tier = "tool" | "lang" | "word";
@@ -30,7 +31,7 @@ const UNIX_TOOLS = `whoami uname wget curl nc ncat netcat socat telnet bash zsh 
   rmt flock chattr lsattr setfacl getfacl shred mktemp dmesg lsblk lsmod insmod modprobe rmmod ldd ldconfig nproc lscpu blkid
   fdisk mkfs chroot tcpdump tshark masscan hping3 sqlmap msfconsole msfvenom tmux systemd-run nsupdate whois rlogin rsh sftp
   smbclient rpcclient ldapsearch mysqldump pg_dump sqlcmd readlink realpath pgrep pidof chpasswd groupadd adduser deluser
-  userdel setcap getcap gpg whereis unzip poweroff ifdown ifup iwconfig ssh-keygen`;
+  userdel setcap getcap gpg whereis unzip poweroff ifdown ifup iwconfig ssh-keygen telnetd utelnetd dropbear`;
 /** Interpreters: also the names of languages, which tag lists (`python|php`) join with separators. */
 const UNIX_LANGS = "python python2 python3 perl php ruby node lua java sh";
 /**
@@ -77,7 +78,7 @@ const PREFIXES = new Set(["time", "nohup", "strace", "ltrace", "sudo", "doas", "
  * in a directory (`/[e]tc/`, `/???/`), which only a shell resolves.
  */
 const SYSTEM_TARGET =
-  /(?:^|[\s=:'"<>,{])(?:\/(?:etc|proc|sys|dev|root|bin|sbin|boot|tmp|var\/(?:log|www|tmp|spool)|usr\/(?:local\/)?s?bin|home)(?:[/'"\s]|$)|\/['"]?\s*$|\/\S{0,40}\[[^\]\s]{1,16}\]|\/[^\s/?]{0,16}[?*][^\s/]{0,16}\/|[a-z]:\\(?:windows|winnt|users|boot)|%(?:systemroot|windir|comspec|userprofile)%)/i;
+  /(?:^|[\s=:'"<>,{])(?:\/(?:etc|proc|sys|dev|root|bin|sbin|boot|tmp|var\/(?:log|www|tmp|spool|run\/secrets)|usr\/(?:local\/)?s?bin|home)(?:[/'"\s]|$)|\/['"]?\s*$|\/\S{0,40}\[[^\]\s]{1,16}\]|\/[^\s/?]{0,16}[?*][^\s/]{0,16}\/|[a-z]:\\(?:windows|winnt|users|boot)|%(?:systemroot|windir|comspec|userprofile)%)/i;
 
 /** Longest command word read: longer words are no command names. */
 const MAX_WORD = 64;
@@ -261,6 +262,9 @@ function globRegExp(pattern: string): RegExp | null {
   }
 }
 
+/** A file name a program dropped in the working directory may have: `mips`, `x86_64.bin`, `a.sh`. */
+const DROPPED_PROGRAM = /^[\w-][\w.-]{0,31}$/;
+
 /** The command a word names, through a binary directory or a glob, with its tier; null when none. */
 export function commandOf(word: string): { name: string; tier: Tier } | null {
   const tier = UNIX.get(word);
@@ -276,6 +280,8 @@ export function commandOf(word: string): { name: string; tier: Tier } | null {
   if (slash < 0) return null;
   const dir = word.slice(0, slash);
   const base = word.slice(slash + 1);
+  // A program run from the working directory (`./mips`, a bot's dropped binary): no English word.
+  if (dir === "." && DROPPED_PROGRAM.test(base)) return { name: base, tier: "word" };
   if (!/[?*[]/.test(word)) {
     const t = BIN_DIRS.includes(dir) ? UNIX.get(base) : undefined;
     // A binary named by its absolute path is shell, whatever the word means in English.
@@ -576,7 +582,7 @@ function forEachCommandPosition(s: string, visit: (p: Position) => void): void {
     if (at !== -1) {
       const next = s.charCodeAt(at === s.length ? at - 1 : at);
       // `<` opens only a substitution's input redirection (`$(</etc/passwd)`, see substitutedFile).
-      if (at < s.length && (isAsciiLetter(next) || next === 32 || next === 9 || next === 47 || next === 92 || next === 39 || next === 34 || next === 36 || next === 123 || next === 40 || next === 37 || (next === 60 && kind !== "op"))) {
+      if (at < s.length && (isAsciiLetter(next) || next === 32 || next === 9 || next === 47 || next === 92 || next === 39 || next === 34 || next === 36 || next === 123 || next === 40 || next === 37 || (next === 46 && s.charCodeAt(at + 1) === 47) || (next === 60 && kind !== "op"))) {
         visit({ sep: i, at, kind });
       }
     }
@@ -787,6 +793,9 @@ const EMPTY_EXPANSIONS = /^(?:\$(?:[A-Za-z_]\w*|\{[A-Za-z_]\w*\}|[@*]))+$/;
 /** Dropped words read before a command at most. */
 const MAX_DROPPED = 8;
 
+/** A word that is one quoted string: `"time"`, `'id'`. */
+const WHOLE_QUOTED = /^(['"])[^'"]*\1$/;
+
 /** The command word at i (through prefix commands and dropped empty words), its command and how it was spelled; null when none. */
 function commandAt(s: string, i: number, inBrace: boolean): { word: Word; cmd: { name: string; tier: Tier }; how: Spelling } | null {
   let prefixed = false;
@@ -808,7 +817,7 @@ function commandAt(s: string, i: number, inBrace: boolean): { word: Word; cmd: {
     if (!cmd) return null;
     const raw = s.slice(i, word.end);
     const how: Spelling = {
-      split: dropped > 0 || (word.obfuscated && !/^(['"])[^'"]*\1$/.test(raw)),
+      split: dropped > 0 || (word.obfuscated && !WHOLE_QUOTED.test(raw)),
       dropped: dropped > 0,
       globbed: /[?*[]/.test(word.text),
       prefixed,
@@ -922,10 +931,13 @@ function judgePosition(s: string, p: Position, plainList: () => boolean, script:
   }
   if (pipedIntoShell(s, p, cmd, args)) strength = Math.max(strength, 0.9);
   if (how.prefixed && cmd.tier !== "word") strength = Math.max(strength, 0.85);
-  const obfuscated = ((word.obfuscated || how.dropped) && args.shape !== "words") || how.ifsSpaced;
+  const c = s.charCodeAt(p.sep);
+  // A word quoted whole on a line of its own is a list's item (a Go import block, pretty-printed JSON,
+  // a YAML list), not a name spelled to dodge a filter.
+  const listItem = (c === 10 || c === 13) && WHOLE_QUOTED.test(s.slice(i, word.end));
+  const obfuscated = (((word.obfuscated && !listItem) || how.dropped) && args.shape !== "words") || how.ifsSpaced;
   if (obfuscated) strength = Math.max(0.9, strength);
   if (noisyBefore(s, p.sep)) strength = Math.min(strength, NOISY_CAP);
-  const c = s.charCodeAt(p.sep);
   if ((c === 10 || c === 13 || c === 92) && script()) strength = Math.min(strength, SCRIPT_CAP);
   // What prose writes around a command that is also a word: Markdown's inline code in a sentence (`The
   // \`ls\` command`, the word alone: moderate, for the model to weigh), a line of a closed code block
@@ -1123,13 +1135,14 @@ const ESI_VARIABLE = /\$\((?:HTTP_[A-Z_]+|QUERY_STRING|REMOTE_ADDR)\b/;
 const SHELLSHOCK = /^\s*\(\s*\)\s*\{/;
 const DEV_TCP = /\/dev\/(?:tcp|udp)\/[\w.-]+\/\d+/g;
 
-function analyzeShell(s: string): Finding[] {
+/** `encoded`: the value is a base64 reading, as PowerShell's `-EncodedCommand` takes a script (see powershell.ts). */
+function analyzeShell(s: string, encoded = false): Finding[] {
   const chars = shellChars(s);
   // Without these no construct here can be present.
   if (!(chars & (HAS.TRIGGER | HAS.WHOLE))) return [];
   const out: Finding[] = [];
   batchAndFunctions(s, chars, out);
-  powershellFindings(s, out);
+  powershellFindings(s, out, encoded);
   const shock = chars & HAS.PAREN && chars & HAS.BRACE ? SHELLSHOCK.exec(s) : null;
   if (shock) out.push(finding("cmdi", "shell.shellshock", 0.95, shock.index, shock.index + shock[0].length));
   if (chars & HAS.LESS && s.indexOf("<!--") !== -1) {
@@ -1190,7 +1203,33 @@ function analyzeShell(s: string): Finding[] {
 /** Characters that open a command in a path segment (`/files/;id`, `/x/|id`, `/x/`id``, `/x/\nid`). */
 const SEGMENT_BREAK = asciiSet(";|&`$'\"\\\n\r");
 
+/** Parameters whose value a handler may run as it is: a debug endpoint's, a device's or a kubelet's `cmd`. */
+const COMMAND_PARAMETER = /^(?:cmd|command|exec|execute|shell|cmdline)$/i;
+/**
+ * What an attacker runs first to see that a command ran: who and where the server is. A file manager's
+ * `cmd=ls` or `cmd=chmod` is its own verb; none of these is one.
+ */
+const PROBE_COMMANDS = new Set(["id", "whoami", "uname", "hostname", "ifconfig", "ipconfig", "systeminfo", "netstat", "tasklist", "printenv"]);
+
+/** What may follow the probe: nothing, its options or a separator (`whoami /all`, `id;`); `id desc` is a sort. */
+const PROBE_ARGUMENTS = /^\s*(?:$|[-/;|&])/;
+
+/** `cmd=id`, `command=whoami /all`: a probe command as the whole value of a parameter named for one. */
+function namedProbeCommand(input: AnalyzerInput): Finding | null {
+  if (input.kind !== "value" || !COMMAND_PARAMETER.test(input.name)) return null;
+  const start = skipBlanks(input.text, 0);
+  const found = commandAt(input.text, start, false);
+  if (!found || !PROBE_COMMANDS.has(found.cmd.name) || !PROBE_ARGUMENTS.test(input.text.slice(found.word.end, found.word.end + 8))) return null;
+  return finding("cmdi", "shell.named-command", 0.85, start, found.word.end);
+}
+
+function analyzeValue(input: AnalyzerInput): Finding[] {
+  const found = analyzeShell(input.text, isBase64Reading(input.path));
+  const named = namedProbeCommand(input);
+  return named ? strongestPerRule([...found, named]) : found;
+}
+
 export const shellAnalyzer: Analyzer = {
   name: "shell",
-  analyze: (input: AnalyzerInput) => (input.kind === "path" ? judgePath(input.text, SEGMENT_BREAK, analyzeShell) : analyzeShell(input.text)),
+  analyze: (input: AnalyzerInput) => (input.kind === "path" ? judgePath(input.text, SEGMENT_BREAK, analyzeShell) : analyzeValue(input)),
 };

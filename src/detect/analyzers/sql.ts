@@ -7,11 +7,11 @@
  * decompose stage; comments, executable comments and case are handled by the tokenizer.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { appendedProbeRule, closureRules, comparedConstantsRule, findClosure, numericTruthRule } from "./sql/closure.ts";
+import { appendedProbeRule, closureRules, comparedConstantsRule, findClosure, numericTruthRule, predicateTautologyRule } from "./sql/closure.ts";
 import { constructRules } from "./sql/constructs.ts";
 import type { Report } from "./sql/report.ts";
 import { COMMENT_HASH, escapedFirstQuote, HASH_NO_COMMENT, K, PLAIN_LITERAL, SqlTokens, tokenize } from "./sql/tokens.ts";
-import { asciiSet, isSpaceCode, judgePath, partitionPoint, reportsStatement, strongestPerRule } from "./text.ts";
+import { asciiSet, finding, isSpaceCode, judgePath, partitionPoint, reportsStatement, strongestPerRule } from "./text.ts";
 
 /**
  * Characters SQL injection cannot do without, but for a few keyword-only constructs (`1 UNION SELECT
@@ -165,6 +165,7 @@ function analyzeAscii(text: string, inHeader: boolean): Finding[] {
   }
   comparedConstantsRule(bare, report);
   numericTruthRule(bare, report);
+  predicateTautologyRule(bare, report);
   if (inHeader) {
     appendedProbeRule(bare, report);
     if (hasHashComment(bare)) {
@@ -219,6 +220,17 @@ function breakerProbe(text: string, report: (construct: string, strength: number
 /** Characters a plain path segment does not have but injected SQL does. */
 const SEGMENT_BREAK = asciiSet("'\"`;()=<>|, \t#");
 
+/**
+ * `{"role='admin',name": "bob"}`: a key that assigns a column a constant, then names the next column.
+ * Code that builds an UPDATE's SET list from a body's keys (`SET ${key} = ?`) sets the sender's column
+ * too. A field's name holds no assignment.
+ */
+const KEY_NAME = String.raw`[A-Za-z_][\w.]{0,63}`;
+const KEY_LITERAL = String.raw`(?:'[^'\n]{0,256}'|"[^"\n]{0,256}"|-?\d{1,20}(?:\.\d{1,20})?|true|false|null)`;
+const KEY_ASSIGNMENT = new RegExp(String.raw`^\s*(?:${KEY_NAME}\s*=\s*${KEY_LITERAL}\s*,\s*){1,8}${KEY_NAME}(?:\s*=\s*${KEY_LITERAL})?\s*$`, "i");
+/** Longest key read so: eight assignments of the longest names and literals. */
+const MAX_ASSIGNING_KEY = 8 * (64 + 260) + 64;
+
 export const sqlAnalyzer: Analyzer = {
   name: "sql",
   analyze(input: AnalyzerInput): Finding[] {
@@ -226,6 +238,9 @@ export const sqlAnalyzer: Analyzer = {
     // parameters are the site's own (a search's words), read as any query's.
     const inHeader = input.location === "header" && !SOURCE_QUERY.test(input.path);
     if (reportsStatement(input)) return NONE;
-    return input.kind === "path" ? judgePath(input.text, SEGMENT_BREAK, (segment) => analyzeSql(segment, inHeader)) : analyzeSql(input.text, inHeader);
+    if (input.kind === "path") return judgePath(input.text, SEGMENT_BREAK, (segment) => analyzeSql(segment, inHeader));
+    const found = analyzeSql(input.text, inHeader);
+    if (input.kind !== "key" || input.text.length > MAX_ASSIGNING_KEY || !KEY_ASSIGNMENT.test(input.text)) return found;
+    return strongestPerRule([...found, finding("sqli", "sql.assignment", 0.85, 0, input.text.length)]);
   },
 };

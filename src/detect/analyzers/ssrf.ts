@@ -469,12 +469,22 @@ function publicAddressFinding(url: UrlParts, out: Finding[]): void {
  * `0x7f.1:80`, `host.docker.internal/`. A bare host without a path or port (`server=localhost`) says
  * too little, and a bare LAN or IPv6 address is what telemetry reports about the client's own network.
  */
+/** A path that names something after an address (`127.0.0.1/owa/`); `10.0.0.0/8` is a network's prefix length. */
+const NAMED_PATH = /\/+[A-Za-z_~.]/y;
+
+function namesPathAt(text: string, at: number): boolean {
+  NAMED_PATH.lastIndex = at;
+  return NAMED_PATH.test(text);
+}
+
 function bareHostFindings(text: string, out: Finding[]): void {
   if (text.indexOf("/") < 0 && text.indexOf(":") < 0) return;
   const end = authorityEnd(text, 0, Math.min(text.length, MAX_BARE_HOST));
   const rest = text[end];
   if (end === 0 || end === MAX_BARE_HOST || (rest !== "/" && !/:\d+$/.test(text.slice(0, end)))) return;
-  const host = withoutPort(text.slice(0, end));
+  // A backend named with its account (`Administrator@localhost:444/ecp/`, Exchange's routing cookie).
+  const authority = text.slice(0, end);
+  const host = withoutPort(authority.slice(authority.lastIndexOf("@") + 1));
   // A number with a dot or two before a slash is a rating or a version (`10.5/10`), not an address;
   // hex parts or four octal ones are no accident.
   if (NUMERIC_HOST.test(host) && !parseIp(host) && !/0x|^0\d*\.\d+\.\d+\.\d+$/i.test(host)) return;
@@ -483,7 +493,7 @@ function bareHostFindings(text: string, out: Finding[]): void {
   if (!verdict) return;
   if (verdict.target === "metadata") out.push(find("ssrf", "metadata-host", 0.85, 0, end));
   else if (verdict.odd && verdict.target !== "public") out.push(find("ssrf", "ip-notation", 0.8, 0, end));
-  else if (verdict.target !== "public" && rest === "/" && !parseIp(host)) out.push(find("ssrf", `${verdict.target}-host`, 0.6, 0, end));
+  else if (verdict.target !== "public" && rest === "/" && (!parseIp(host) || namesPathAt(text, end))) out.push(find("ssrf", `${verdict.target}-host`, 0.6, 0, end));
 }
 
 // ---- open redirect ----

@@ -184,3 +184,14 @@ describe("auth-bypass analyzer: a comment inside SAML's NameID", () => {
     expect(at(saml("admin@corp.example"))).toEqual([]);
   });
 });
+
+describe("auth-bypass analyzer: a framework's internal header from a client", () => {
+  test("Next.js's middleware recursion guard skips the middleware's checks", () => {
+    const header = (name: string, text: string, path = `header.${name}`) => authBypassAnalyzer.analyze({ text, location: "header", path, name, kind: "value" }).map((f) => [f.rule, f.strength]);
+    for (const v of ["middleware:middleware:middleware:middleware:middleware", "src/middleware:src/middleware:src/middleware:src/middleware:src/middleware", "pages/_middleware"]) expect([v, header("x-middleware-subrequest", v)]).toEqual([v, [["auth.internal-header", 0.85]]]);
+    // The framework's own fetches (a route, the middleware once), another header, a reading of this one.
+    for (const v of ["/api/edge", "middleware"]) expect([v, header("x-middleware-subrequest", v)]).toEqual([v, []]);
+    expect(header("x-request-id", "middleware")).toEqual([]);
+    expect(header("x-middleware-subrequest", "x", "header.x-middleware-subrequest~base64")).toEqual([]);
+  });
+});

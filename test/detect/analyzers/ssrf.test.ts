@@ -430,3 +430,11 @@ describe("ssrf analyzer: a routed host written as a URL", () => {
     expect(xfh("http://shop.example/")).toEqual([]);
   });
 });
+
+describe("ssrf analyzer: a bare address with a path", () => {
+  test("an address or an account at a host, then a path that names something, is a backend to reach", () => {
+    for (const [v, rule] of [["127.0.0.1/owa/auth/logon.aspx?~3", "ssrf.loopback-host"], ["Administrator@localhost:444/ecp/proxyLogon.ecp?a=~1", "ssrf.loopback-host"], ["10.1.2.3/admin", "ssrf.internal-host"]] as const) expect([v, rules(ssrfAnalyzer, leaf(v))]).toEqual([v, [rule]]);
+    // A network and its prefix length, an e-mail address, a public address.
+    for (const v of ["10.0.0.0/8", "192.168.1.0/24", "john@localhost", "8.8.8.8/x"]) expect([v, ssrfAnalyzer.analyze(leaf(v))]).toEqual([v, []]);
+  });
+});

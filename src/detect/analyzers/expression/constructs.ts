@@ -36,13 +36,24 @@ const SCRIPTLET = 1 << 6, INLINE = 1 << 7, RAZOR = 1 << 8, VELOCITY = 1 << 9, PE
 const NEW = 1 << 12, ASSIGN = 1 << 13, MEMBER_ACCESS = 1 << 14, STATIC_MEMBER = 1 << 15, PHP = 1 << 16, SMARTY = 1 << 17;
 const REFERENCE = 1 << 18;
 
+const SPACE = /\s/;
+
+/**
+ * Whether FreeMarker's `?new` or `?api` (NEW's constructs) may follow a `?` ending at `at`: an `n`, an
+ * `a`, or a blank (`? new()`). A URL's query opens with a `?` too, and would run their searches for nothing.
+ */
+function mayCallBuiltIn(s: string, at: number): boolean {
+  const c = s.charCodeAt(at);
+  return c === 110 || c === 97 || ((c <= 32 || c >= 0xa0) && SPACE.test(s.charAt(at)));
+}
+
 /** The marks of the constructs below present in s: a character and the one before it. */
 function marksOf(s: string): number {
   let marks = 0;
   let prev = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c === 63 /* ? */) marks |= NEW;
+    if (c === 63 /* ? */ && mayCallBuiltIn(s, i + 1)) marks |= NEW;
     switch (prev) {
       case 123 /* { */:
         if (c === 123) marks |= MUSTACHE;
@@ -136,8 +147,9 @@ function delimitedHits(s: string, d: Delimiter, out: ExpressionHit[]): void {
     const closeAt = d.nested ? matchingClose(s, from, d.open[d.open.length - 1]!, d.close) : s.indexOf(d.close, from);
     // No close: nothing later closes either, so this is the last one; judge it to the end.
     const [contentFrom, to] = contentSpan(s, d, from, closeAt);
-    const verdict = judgeContent(s, contentFrom, to);
+    const found = judgeContent(s, contentFrom, to);
     const end = closeAt === -1 ? s.length : closeAt + d.close.length;
+    const verdict = found?.wholeOnly && s.trim().length !== end - i ? null : found;
     if (verdict) out.push({ construct: `${d.construct}-${verdict.construct}`, strength: closeAt === -1 ? verdict.strength - 0.1 : verdict.strength, start: i, end });
     else if (d.construct === "velocity-set" && closeAt !== -1) out.push({ construct: "velocity-set", strength: 0.55, start: i, end });
     if (d.construct === "perl-interpolation" && /[A-Za-z]/.test(s.slice(contentFrom, Math.min(to, contentFrom + 256)))) {
@@ -232,11 +244,25 @@ function polyglotProbe(s: string, marks: number, out: ExpressionHit[]): void {
   if (engines >= 3) out.push({ construct: "template-probe", strength: 0.8, start: 0, end: s.length });
 }
 
+/**
+ * `'+{233*233}+'`, `"+(7*7)+"`: a literal closed, a product of two numbers concatenated, the literal
+ * opened again, with no blank between. An expression language's string (OGNL's, EL's, a script's)
+ * broken into to see the product come back; code joins data (`'<b>'+n*2+'</b>'`), and people write
+ * blanks around operators (`'a' + 2*3 + 'b'`).
+ */
+const CONCATENATED_PRODUCT = /(['"])\+[({]?\d{1,6}\*\d{1,6}[)}]?\+\1/g;
+
+function concatenatedProducts(s: string, out: ExpressionHit[]): void {
+  CONCATENATED_PRODUCT.lastIndex = 0;
+  for (let m = CONCATENATED_PRODUCT.exec(s); m; m = CONCATENATED_PRODUCT.exec(s)) out.push({ construct: "concatenated-arithmetic", strength: 0.85, start: m.index, end: m.index + m[0].length });
+}
+
 export function expressionHits(s: string): ExpressionHit[] {
-  if (!MAY_HOLD_EXPRESSION.test(s)) return [];
-  const marks = marksOf(s);
-  if (marks === 0) return [];
   const out: ExpressionHit[] = [];
+  if (s.indexOf("+") !== -1 && s.indexOf("*") !== -1) concatenatedProducts(s, out);
+  if (!MAY_HOLD_EXPRESSION.test(s)) return out;
+  const marks = marksOf(s);
+  if (marks === 0) return out;
   for (const d of DELIMITERS) if ((marks & d.mark) !== 0) delimitedHits(s, d, out);
   if ((marks & TYPE) !== 0) typeOperatorHits(s, out);
   signatureHits(s, marks, out);

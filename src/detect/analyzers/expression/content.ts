@@ -12,6 +12,8 @@ import { lexJs, type Token } from "../js/lexer.ts";
 export interface ContentVerdict {
   construct: string;
   strength: number;
+  /** A probe only as the whole value: inside a template the construct is the template's own. */
+  wholeOnly?: boolean;
 }
 
 /** Calls that run commands or code, or reach classes by name, in the languages templates embed. */
@@ -59,9 +61,13 @@ const ARITH = new Set(["*", "+", "-", "/", "%", "**"]);
 const isDunder = (v: string) => v.length > 4 && v.startsWith("__") && v.endsWith("__");
 const isPunct = (t: Token | undefined, v: string) => t !== undefined && t.type === "punct" && t.value === v;
 
-/** A qualified name of 3+ parts from a class root at token i: `java.lang.Runtime`. */
+/**
+ * A qualified name of 3+ parts from a class root at token i: `java.lang.Runtime`. Not a host name's
+ * label after a hyphen (`kube-system.svc.cluster.local`, `my-org.example.com`).
+ */
 function qualifiedClassAt(tokens: Token[], i: number): boolean {
   if (!isPunct(tokens[i + 1], ".") || isPunct(tokens[i - 1], ".") || !CLASS_ROOTS.has((tokens[i]!.value ?? "").toLowerCase())) return false;
+  if (isPunct(tokens[i - 1], "-") && tokens[i - 1]!.end === tokens[i]!.start) return false;
   let parts = 1;
   for (let k = i + 1; isPunct(tokens[k], ".") && tokens[k + 1]?.type === "name"; k += 2) parts++;
   return parts >= 3;
@@ -141,10 +147,24 @@ function importsCommandModule(tokens: Token[]): boolean {
   return false;
 }
 
+/** Go's text/template functions that print their arguments, escaped or formatted: `{{html "x"}}`, `{{printf "%s" "x"}}`. */
+const GO_PRINTERS = new Set(["html", "js", "urlquery", "print", "printf", "println"]);
+
+/**
+ * A Go template probe: `{{.}}` prints the whole data object, and a printing function called on
+ * constants alone (`{{html "ssti"}}`) echoes what the sender wrote. Both as the whole value only:
+ * Mustache's and Handlebars' loops print their item with `{{.}}`, and a Helm chart prints constants.
+ */
+function goProbe(tokens: Token[]): boolean {
+  if (tokens.length === 1) return isPunct(tokens[0], ".");
+  return tokens[0]!.type === "name" && GO_PRINTERS.has(tokens[0]!.value ?? "") && tokens.slice(1).every((t) => t.type === "string" || t.type === "number");
+}
+
 /** The strongest verdict on an expression's inside s[start, end), or null when it looks like a plain placeholder. */
 export function judgeContent(s: string, start: number, end: number): ContentVerdict | null {
   const tokens = lexJs(s, start, end);
   if (tokens.length === 0) return null;
+  if (goProbe(tokens)) return { construct: "go-probe", strength: 0.85, wholeOnly: true };
   const op = arithmetic(tokens) ?? (tokens[0]!.type === "name" && PRINTING.has(tokens[0]!.value ?? "") ? arithmetic(tokens, 1) : null);
   if (op) return { construct: "arithmetic", strength: op === "*" ? 0.85 : 0.6 };
   if (constantCondition(tokens)) return { construct: "constant-condition", strength: 0.8 };

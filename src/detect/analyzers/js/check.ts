@@ -123,6 +123,9 @@ function readsDocumentSink(tokens: Token[], open: number, close: number): boolea
   return false;
 }
 
+/** A module name with neither a path nor a scheme: `regexp`, `fmt`. */
+const BARE_MODULE = /^[\w-]+$/;
+
 function judgeCall(c: Callee, tokens: Token[], match: Int32Array, at: number, aliases: Map<string, string>): Judged | null {
   if (c.madeFunction) return { construct: "function-constructor", kind: "exec", base: 0.9 };
   const isTemplate = tokens[at]!.type === "template";
@@ -153,7 +156,12 @@ function judgeCall(c: Callee, tokens: Token[], match: Int32Array, at: number, al
     const fn = args?.value === "function" || args?.value === "(" || isPunct(args, ")");
     if (stringArg || !fn) return { construct: "eval-call", kind: "exec", base: hidden ? 0.9 : fromUrl ? 0.85 : stringArg ? 0.6 : 0.35 };
   }
-  if (name === "import" && c.receiver === "" && !isTemplate) return { construct: "dynamic-import", kind: "exec", base: 0.5 };
+  if (name === "import" && c.receiver === "" && !isTemplate) {
+    // A bare module name loads nothing in a page (a browser resolves a path or a URL): `import ("fmt")`
+    // is also how a Go import block reads.
+    if (args?.type === "string" && BARE_MODULE.test(args.value ?? "")) return null;
+    return { construct: "dynamic-import", kind: "exec", base: 0.5 };
+  }
   if (WRITE_CALLS.has(name) && c.receiver === "document") return { construct: "document-write", kind: "exec", base: hidden ? 0.9 : 0.55 };
   if (hidden && SENSITIVE_MEMBERS.has(name)) return { construct: "computed-call", kind: "exec", base: 0.85 };
   return null;

@@ -546,6 +546,33 @@ export function comparedConstantsRule(t: SqlTokens, report: Report): void {
   report("tautology", isOp(t, op, EQUALITY) ? 0.85 : 0.8, t.start(open), t.end(close));
 }
 
+/** Two constants of one kind with the same text (`1=1`, `'a'='a'`), as token indexes. */
+function sameConstants(t: SqlTokens, left: number, right: number): boolean {
+  const kind = t.kind(left);
+  if ((kind !== K.NUM && kind !== K.STR) || t.kind(right) !== kind) return false;
+  return t.end(left) - t.start(left) === t.end(right) - t.start(right) && t.text.slice(t.start(left), t.end(left)) === t.text.slice(t.start(right), t.end(right));
+}
+
+/**
+ * `id = 5 OR 1=1`, `status = 'x' OR 'a'='a' --`: the whole value a WHERE predicate (a filter that takes
+ * one, a JSON key a query builder turns into a column) that ends in OR or AND and a constant equal to
+ * itself, where the clause may end: true for every row. The closure rules start after an operand the
+ * application wrote, which here the sender wrote too. A quiz's `x = 1 or x = -4` compares a name.
+ */
+export function predicateTautologyRule(t: SqlTokens, report: Report): void {
+  const name = sig(t, 0);
+  if (!isPlainWord(t, name)) return;
+  const op = sig(t, name + 1);
+  const operand = sig(t, op + 1);
+  if (!isComparison(t, op) || !(t.kind(operand) === K.NUM || t.kind(operand) === K.STR || isPlainWord(t, operand))) return;
+  const logic = sig(t, operand + 1);
+  if (!isLogic(t, logic)) return;
+  const left = sig(t, logic + 1);
+  const equals = sig(t, left + 1);
+  const right = sig(t, equals + 1);
+  if (isOp(t, equals, EQUALITY) && sameConstants(t, left, right) && endsClause(t, sig(t, right + 1))) report("tautology", 0.85, t.start(name), t.end(right));
+}
+
 const MINUS = opCode("-");
 const BANG = opCode("!");
 

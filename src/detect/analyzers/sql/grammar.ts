@@ -352,6 +352,9 @@ export function selectListFollows(t: SqlTokens, i: number, opensValue = false): 
       const after = sigSpace(t, i + 1);
       // A name then a quoted alias (`table_name \`t\``) is a select list too; prose has no backticks.
       if (after < t.count && (t.kind(after) === K.COMMA || t.kind(after) === K.DOT || t.kind(after) === K.IDENT || isWord(t, after, WORD.from) || isWord(t, after, WORD.as) || isWord(t, after, WORD.where))) return 2;
+      // A value that is `SELECT orders` and nothing more reads no table: a trace's span name (an
+      // operation and its table), a menu's label.
+      if (opensValue && after >= t.count) return 0;
       return endsClause(t, i + 1) && !beyondAscii(t, i) ? 1 : 0;
     }
     default:
@@ -393,6 +396,19 @@ function onlyControlAfter(t: SqlTokens, i: number): boolean {
   return true;
 }
 
+/**
+ * Cypher's clauses that may follow a WHERE condition (`' OR 1=1 WITH 1 AS a CALL db.labels() ...`,
+ * `' OR 1=1 RETURN n //`): Neo4j reads the injected condition whole there. Read as names, not as
+ * SQL words, so that SQL's own grammar is unchanged.
+ */
+const CYPHER_CLAUSES = new Set(["with", "return", "match", "optional", "unwind", "detach", "delete", "set", "merge", "call", "load", "create", "remove", "foreach"]);
+
+/** A Cypher clause's word, a pattern's parenthesis glued to it or not (`MATCH (n)`, `MATCH(n)` read as a call). */
+function isCypherClause(t: SqlTokens, i: number): boolean {
+  const kind = t.kind(i);
+  return (kind === K.WORD || kind === K.FUNC) && t.end(i) - t.start(i) <= 8 && CYPHER_CLAUSES.has(t.text.slice(t.start(i), t.end(i)).toLowerCase());
+}
+
 /** The next token is where a clause may stop: the end, a comment, `;`, `)`, a clause keyword, or control characters that end the text. */
 export function endsClause(t: SqlTokens, i: number): boolean {
   if (i >= t.count) return true;
@@ -403,5 +419,5 @@ export function endsClause(t: SqlTokens, i: number): boolean {
   // (`1 AND 7137=7137\x16`; not `width=100 and height=100\x1b[m`, a log line's colour code).
   if (kind === K.OTHER) return t.text.charCodeAt(t.start(i)) === 0 || onlyControlAfter(t, i);
   if (kind === K.STR && i === t.count - 1) return true;
-  return isWord(t, i, WORD.order) || isWord(t, i, WORD.group) || isWord(t, i, WORD.limit) || isWord(t, i, WORD.union) || isWord(t, i, WORD.into) || isWord(t, i, WORD.having) || isLogic(t, i);
+  return isWord(t, i, WORD.order) || isWord(t, i, WORD.group) || isWord(t, i, WORD.limit) || isWord(t, i, WORD.union) || isWord(t, i, WORD.into) || isWord(t, i, WORD.having) || isLogic(t, i) || isCypherClause(t, i);
 }
