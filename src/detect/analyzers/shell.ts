@@ -42,7 +42,7 @@ const UNIX_STACK = `mysql psql sqlite3 mongo mongosh redis-cli docker kubectl po
   ansible-playbook ansible-vault ansible-console ansible-config ansible-galaxy chef-client chef-shell chef-vault chef-run chef-solo
   knife cscli tclsh`;
 /** Commands that are also English words or common abbreviations: they need shell-like arguments or a break-out. */
-const UNIX_WORDS = `id ls cat echo ping sleep set env dir type time kill who which date head tail more less sort find file touch source
+const UNIX_WORDS = `id ls cat echo ping sleep set env dir type time kill who which date head tail more less sort find file touch
   test exec eval export unset ps pwd rm cp mv ln cut diff tr wc uniq locate history alias awk sed mail tar zip gzip
   dig ssh ftp scp tee dd rev printf top vi umount tac timeout route arp df du reboot shutdown mkdir
   rmdir nl od cd trap service mount`;
@@ -53,7 +53,7 @@ const WINDOWS_TOOLS = `cmd powershell pwsh certutil bitsadmin wmic mshta rundll3
   start-bitstransfer get-process stop-process get-wmiobject get-ciminstance invoke-wmimethod remove-item copy-item add-type
   set-executionpolicy out-file import-module get-credential get-localuser get-acl new-item get-service nltest dsquery quser
   qwinsta wevtutil vssadmin bcdedit fsutil driverquery gpresult klist setspn xcopy robocopy forfiles msiexec attrib cacls`;
-const WINDOWS_WORDS = "dir type ver net echo set ping start call copy move del erase ren vol more find sort reg timeout route arp sc calc notepad mspaint";
+const WINDOWS_WORDS = "dir type ver net echo set ping start call copy move del erase ren vol more find sort reg timeout route arp sc";
 
 function tierMap(lists: [string, Tier][]): Map<string, Tier> {
   const m = new Map<string, Tier>();
@@ -67,8 +67,8 @@ const BIN_DIRS = ["/bin", "/usr/bin", "/sbin", "/usr/sbin", "/usr/local/bin", "/
 const SHELL_BINARIES = /(?:\/bin\/(?:ba|z|k|c|da)?sh|cmd(?:\.exe)?|powershell(?:\.exe)?)(?![\w.])/i;
 /** Shells: a pipe into one runs whatever came before it as a script. */
 const SHELLS = new Set(["sh", "bash", "zsh", "ksh", "dash", "csh", "tcsh", "busybox"]);
-/** Builtins that do nothing an attacker wants without arguments (`cd`, `trap`, `source` or `.` without a file): only shell-like arguments make them a step of one. */
-const NEEDS_ARGUMENTS = new Set(["cd", "trap", "source"]);
+/** Builtins that do nothing an attacker wants without arguments (`cd`, `trap`): only shell-like arguments make them a step of one. */
+const NEEDS_ARGUMENTS = new Set(["cd", "trap"]);
 /** Commands that run the command after them (`time`, `nohup`, `sudo`): what matters is that next command. */
 const PREFIXES = new Set(["time", "nohup", "strace", "ltrace", "sudo", "doas", "env", "nice", "timeout", "exec", "command", "xargs", "stdbuf"]);
 
@@ -271,8 +271,6 @@ const DROPPED_PROGRAM = /^[\w-][\w.-]{0,31}$/;
 export function commandOf(word: string): { name: string; tier: Tier } | null {
   const tier = UNIX.get(word);
   if (tier) return { name: word, tier };
-  // `.`, the shell's `source`: runs a file's commands in this shell.
-  if (word === ".") return { name: "source", tier: "word" };
   const lower = word.toLowerCase();
   // `%ComSpec%` holds the path of cmd.exe.
   const program = lower === "%comspec%" ? "%systemroot%\\system32\\cmd" : lower.endsWith(".exe") ? lower.slice(0, -4) : lower;
@@ -586,7 +584,7 @@ function forEachCommandPosition(s: string, visit: (p: Position) => void): void {
     if (at !== -1) {
       const next = s.charCodeAt(at === s.length ? at - 1 : at);
       // `<` opens only a substitution's input redirection (`$(</etc/passwd)`, see substitutedFile).
-      if (at < s.length && (isAsciiLetter(next) || next === 32 || next === 9 || next === 47 || next === 92 || next === 39 || next === 34 || next === 36 || next === 123 || next === 40 || next === 37 || (next === 46 && (s.charCodeAt(at + 1) === 47 || s.charCodeAt(at + 1) === 32)) || (next === 60 && kind !== "op"))) {
+      if (at < s.length && (isAsciiLetter(next) || next === 32 || next === 9 || next === 47 || next === 92 || next === 39 || next === 34 || next === 36 || next === 123 || next === 40 || next === 37 || (next === 46 && s.charCodeAt(at + 1) === 47) || (next === 60 && kind !== "op"))) {
         visit({ sep: i, at, kind });
       }
     }
@@ -797,9 +795,6 @@ const EMPTY_EXPANSIONS = /^(?:\$(?:[A-Za-z_]\w*|\{[A-Za-z_]\w*\}|[@*]))+$/;
 /** Dropped words read before a command at most. */
 const MAX_DROPPED = 8;
 
-/** A variable assigned before a command word: `X=1`, `LD_PRELOAD=/tmp/x.so`; not a list's parameter (`gzip;q=0.5, deflate`). */
-const ENV_ASSIGNMENT = /^[A-Za-z_]\w{0,31}=[^,]*$/;
-
 /** A word that is one quoted string: `"time"`, `'id'`. */
 const WHOLE_QUOTED = /^(['"])[^'"]*\1$/;
 
@@ -821,16 +816,7 @@ function commandAt(s: string, i: number, inBrace: boolean): { word: Word; cmd: {
       continue;
     }
     const cmd = commandOf(word.text);
-    if (!cmd) {
-      // `X=1 id`, `LD_PRELOAD=/tmp/x.so id`: assignments before a command set its environment, and the
-      // next word is the command.
-      if (!ENV_ASSIGNMENT.test(word.text)) return null;
-      const next = skipBlanks(s, word.end);
-      if (next === word.end || next >= s.length || isOperator(s.charCodeAt(next))) return null;
-      i = next;
-      prefixed = true;
-      continue;
-    }
+    if (!cmd) return null;
     const raw = s.slice(i, word.end);
     const how: Spelling = {
       split: dropped > 0 || (word.obfuscated && !WHOLE_QUOTED.test(raw)),

@@ -650,9 +650,3 @@ describe("sql analyzer: SELECT and one name as the whole value", () => {
     expect(ruleStrength("SELECT orders;", "sql.statement")).toBe(0.6);
   });
 });
-
-describe("sql analyzer: MySQL's error functions of later versions", () => {
-  test("a geohash or UUID conversion that errors with the value it was given", () => {
-    for (const v of ["1 AND ST_LatFromGeoHash(version())", "1 AND UUID_TO_BIN(version())", "1 and gtid_subtract((select version()),1)"]) expect([v, ruleStrength(v, "sql.error-function")]).toEqual([v, 0.9]);
-  });
-});

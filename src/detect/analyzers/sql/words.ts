@@ -53,7 +53,7 @@ const GROUPS: [number, string][] = [
   [W.STATEMENT, "select insert update delete drop create alter truncate exec execute declare waitfor shutdown set grant revoke replace merge call load handler use backup restore kill dbcc open fetch deallocate prepare if copy"],
   [W.RESERVED, "union all distinct distinctrow top from where having group order by limit offset into outfile dumpfile as on join inner outer left right cross natural case when then else end asc desc procedure table view index trigger function login values delay time begin with nowait rownum dual program mode boolean collate escape except intersect minus notnull isnull analyse to immediate"],
   [W.DELAY_FUNCTION, "sleep benchmark pg_sleep receive_message randomblob"],
-  [W.ERROR_FUNCTION, "convert extractvalue updatexml get_host_address utl_inaddr xmltype name_const gtid_subset gtid_subtract st_latfromgeohash st_longfromgeohash st_pointfromgeohash uuid_to_bin"],
+  [W.ERROR_FUNCTION, "convert extractvalue updatexml get_host_address utl_inaddr xmltype name_const gtid_subset"],
   [W.FILE_FUNCTION, "load_file pg_read_file pg_ls_dir pg_read_binary_file lo_import lo_export openrowset opendatasource utl_file bulk"],
   [W.STRING_BUILDER, "char chr concat concat_ws unhex hex nchar char_length"],
   [W.CATALOG, "information_schema sysobjects syscolumns sysdatabases sysusers sysprocesses sys sysibm pg_catalog pg_tables pg_user pg_shadow pg_database pg_namespace pg_class pg_stat_activity all_tables all_users all_tab_columns user_tables user_tab_columns dba_users dba_tables sqlite_master sqlite_schema syscat mysql msysobjects mssqlsystemresource"],
