@@ -191,7 +191,6 @@ export function accessOverrides(req: Pick<HttpRequest, "path" | "clientIp">, lea
  */
 const INTERNAL_HEADERS = new Map([["x-middleware-subrequest", /(?:^|:)(?:(?:src\/)?middleware(?::(?:src\/)?middleware){4}|pages\/(?:[\w-]+\/)*_middleware)(?=:|$)/]]);
 
-
 /**
  * A comment inside a SAML assertion's NameID (`admin@corp.example<!---->.evil.example`): the signature
  * covers the text around it, and libraries that read only the first text node (python-saml, ruby-saml,
@@ -207,8 +206,9 @@ export const authBypassAnalyzer: Analyzer = {
       const comment = SAML_NAMEID_COMMENT.exec(input.text);
       if (comment) return [find("saml-nameid-comment", 0.85, comment.index, comment.index + comment[0].length)];
     }
-    if (INTERNAL_HEADERS.has(input.name) && isHeaderOwnLeaf(input)) {
-      const abuse = INTERNAL_HEADERS.get(input.name)!.exec(input.text);
+    const internal = INTERNAL_HEADERS.get(input.name);
+    if (internal && isHeaderOwnLeaf(input)) {
+      const abuse = internal.exec(input.text);
       if (abuse) return [find("internal-header", 0.85, abuse.index, abuse.index + abuse[0].length)];
     }
     // Only a token, or its header's `alg`, `kid`, `kty`, `jku` or `x5u`: every other leaf is a comparison or two.

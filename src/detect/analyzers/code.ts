@@ -306,10 +306,10 @@ interface Anchor {
   bit: number;
 }
 const anchors: Anchor[] = [];
-/** Anchors by the character code they start with (ASCII only: none starts otherwise). */
-const ANCHORS_BY_FIRST: Anchor[][] = Array.from({ length: 128 }, () => []);
-/** 1 where some anchor starts with that character code. */
+/** 1 where some anchor starts with that character code, in either case where it folds (ASCII only: none starts otherwise). */
 const STARTS_ANCHOR = new Uint8Array(128);
+/** The one-character anchors (the characters a pattern needs), by their code: each is written as it is, never folded. */
+const SINGLE_BY_FIRST: (Anchor | undefined)[] = new Array(128).fill(undefined);
 
 /**
  * Anchors of two characters or more by their first two, each with bit 5 set (`pairKey`): one table read
@@ -327,13 +327,10 @@ function anchorOf(text: string, fold: boolean): Anchor {
     anchor = { text, fold, word: anchors.length >>> 5, bit: 1 << (anchors.length & 31) };
     anchors.push(anchor);
     const first = text.charCodeAt(0);
-    ANCHORS_BY_FIRST[first]!.push(anchor);
     STARTS_ANCHOR[first] = 1;
-    if (fold && (first | 32) >= 97 && (first | 32) <= 122) {
-      ANCHORS_BY_FIRST[first ^ 32]!.push(anchor);
-      STARTS_ANCHOR[first ^ 32] = 1;
-    }
-    if (text.length >= 2) {
+    if (fold && (first | 32) >= 97 && (first | 32) <= 122) STARTS_ANCHOR[first ^ 32] = 1;
+    if (text.length === 1) SINGLE_BY_FIRST[first] = anchor;
+    else if (text.length >= 2) {
       const key = pairKey(first, text.charCodeAt(1));
       const list = ANCHORS_BY_PAIR.get(key);
       if (list) list.push(anchor);
@@ -354,7 +351,7 @@ function anchorAt(s: string, i: number, a: Anchor): boolean {
   return true;
 }
 
-/** Whether anchor `a` starts at `i`: its first character as ANCHORS_BY_FIRST files it (a letter in either case where it folds), the rest as anchorAt reads them. */
+/** Whether anchor `a` starts at `i`: its first character as written (a letter in either case where it folds), the rest as anchorAt reads them. */
 function anchorStartsAt(s: string, i: number, a: Anchor): boolean {
   const c = s.charCodeAt(i);
   const first = a.text.charCodeAt(0);
@@ -362,7 +359,7 @@ function anchorStartsAt(s: string, i: number, a: Anchor): boolean {
 }
 
 /**
- * The anchors the value holds, into `found` (cleared first). One-character anchors by ANCHORS_BY_FIRST,
+ * The anchors the value holds, into `found` (cleared first). One-character anchors by SINGLE_BY_FIRST,
  * longer ones by their first two characters (ANCHORS_BY_PAIR): a character and the next that match an
  * anchor's, in the case it is written or folded, have its pair's key, so no anchor is passed over.
  */
@@ -532,9 +529,6 @@ const PATTERN_NEEDS = NEEDED.map(anchorSet);
 const PATTERN_WORDS = WORDED.map(anchorSet);
 /** The anchors of the value being judged (the analyzer runs one value at a time). */
 const FOUND = new Uint32Array(Math.ceil(anchors.length / 32));
-/** The one-character anchors (the characters a pattern needs), by their code: each is written as it is, never folded. */
-const SINGLE_BY_FIRST: (Anchor | undefined)[] = new Array(128).fill(undefined);
-for (const a of anchors) if (a.text.length === 1) SINGLE_BY_FIRST[a.text.charCodeAt(0)] = a;
 
 /** Keys (a parameter or JSON key name) that write to an object's prototype when merged. */
 const POLLUTING_KEY = /__proto__|\bconstructor\b\W{0,4}\bprototype\b/;
@@ -573,6 +567,8 @@ const LONGEST_DISPATCHED = Math.max(...Array.from(DISPATCHED_FUNCTIONS, (f) => f
  */
 const EXEC_TARGETS = new Set([...RUNS_COMMAND, "assert", "eval", "phpinfo", "create_function"]);
 const LONGEST_TARGET = Math.max(...Array.from(EXEC_TARGETS, (f) => f.length));
+/** A render array's callback property: Drupal builds those on the server, no form of it sends one. */
+const RENDER_CALLBACK = /#(?:post_render|pre_render|lazy_builder|access_callback)\b/i;
 /**
  * Parameters an application calls by name: one named a callback, a hook or a function outright (its
  * last bracket's name: `hhook`, `callback`, `cb[]`, `func`), and Drupal's render-array callbacks
@@ -580,8 +576,6 @@ const LONGEST_TARGET = Math.max(...Array.from(EXEC_TARGETS, (f) => f.length));
  * request puts beside it (`hhook=exec&sid=id`), however harmless that looks. A name that only holds
  * such a word says no such thing (`hook_type=system`, `job_function=exec`).
  */
-/** A render array's callback property: Drupal builds those on the server, no form of it sends one. */
-const RENDER_CALLBACK = /#(?:post_render|pre_render|lazy_builder|access_callback)\b/i;
 const CALLBACK_NAME = new RegExp(String.raw`(?:^|\[)(?:h?hook|callback|cb|func(?:tion)?)\]?(?:\[\])?$|` + RENDER_CALLBACK.source, "i");
 
 /**

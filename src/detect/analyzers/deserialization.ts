@@ -10,7 +10,7 @@
  * objects that name a callable of `os` or `subprocess`; JDBC URLs whose driver properties run or load code.
  */
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
-import { finding, isWordCode, strongestPerRule } from "./text.ts";
+import { asciiSet, finding, isWordCode, strongestPerRule } from "./text.ts";
 
 interface Pattern {
   re: RegExp;
@@ -251,13 +251,14 @@ const BASE64_GADGET = new RegExp(BASE64_GADGET_SPELLINGS.map((f) => f.replace(/[
  */
 const MIN_GADGET_SPELLING = Math.min(...BASE64_GADGET_SPELLINGS.map((f) => f.length));
 
-const isBase64Code = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47;
+const BASE64_CHARS = asciiSet("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
 
 /** Whether `s` holds a run of at least `length` base64 characters (`A-Z a-z 0-9 + /`). */
 function hasBase64Run(s: string, length: number): boolean {
   let run = 0;
   for (let i = 0; i < s.length; i++) {
-    if (!isBase64Code(s.charCodeAt(i))) run = 0;
+    const c = s.charCodeAt(i);
+    if (c >= 128 || !BASE64_CHARS[c]) run = 0;
     else if (++run >= length) return true;
   }
   return false;

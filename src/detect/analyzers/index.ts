@@ -8,7 +8,7 @@ import { RepeatCache } from "../../core/generational-cache.ts";
 import { isIdentifier } from "../identifiers.ts";
 import type { Analyzer, Finding } from "./finding.ts";
 import { accessOverrides, authBypassAnalyzer } from "./auth-bypass.ts";
-import { plusAsSpace, strongestPerRule } from "./text.ts";
+import { isAsciiDigit, plusAsSpace, strongestPerRule } from "./text.ts";
 import { codeAnalyzer, phpDispatch } from "./code.ts";
 import { crlfAnalyzer } from "./crlf.ts";
 import { deserializationAnalyzer } from "./deserialization.ts";
@@ -69,7 +69,7 @@ function samePlace(cached: string, path: string, location: Leaf["location"]): bo
     i++;
     j++;
     // After a `[` both hold an index, or neither: an index's digits, up to its `]`, are not compared.
-    if (c === 0x5b && isDigit(cached.charCodeAt(i)) && isDigit(path.charCodeAt(j))) {
+    if (c === 0x5b && isAsciiDigit(cached.charCodeAt(i)) && isAsciiDigit(path.charCodeAt(j))) {
       const ci = skipDigits(cached, i);
       const pj = skipDigits(path, j);
       if (cached.charCodeAt(ci) !== 0x5d || path.charCodeAt(pj) !== 0x5d) return false;
@@ -80,10 +80,8 @@ function samePlace(cached: string, path: string, location: Leaf["location"]): bo
   return i === cached.length && j === path.length;
 }
 
-const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
-
 function skipDigits(s: string, i: number): number {
-  while (isDigit(s.charCodeAt(i))) i++;
+  while (isAsciiDigit(s.charCodeAt(i))) i++;
   return i;
 }
 

@@ -143,7 +143,9 @@ export function closureRules(t: SqlTokens, c: Closure, report: Report): void {
   else statementRule(t, c, at, report);
 }
 
-const ASSIGN = new Set([opCode("=")]);
+/** `=`: an assignment in a SET list, equality elsewhere. */
+const EQUALS = opCode("=");
+const ASSIGN = new Set([EQUALS]);
 
 /**
  * `x', role='admin'-- -`, `1, role='admin'#`: a value of an UPDATE's SET list that closes its literal (or
@@ -377,7 +379,6 @@ function emptyCompared(t: SqlTokens, c: Closure, at: number): boolean {
   // `'='` as the whole value: the application's quote closes the empty literal (with `=` only: `''<>''` is false).
   return t.end(right) - t.start(right) === 2 ? t.end(0) === 1 : right === t.count - 1 && t.aux(at) === EQUALS && loginField(t, c, true);
 }
-const EQUALS = opCode("=");
 
 /** A literal's text that MySQL reads as a number: a digit first, after a sign or a point. */
 const READS_AS_NUMBER = /^\s*[-+]?\.?\d/;

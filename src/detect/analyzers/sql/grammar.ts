@@ -247,10 +247,14 @@ function computedString(t: SqlTokens, i: number, end: number): boolean {
   return t.kind(first) === K.STR && operand(t, first) < end;
 }
 
+/** Token i's text in lower case when it is `longest` characters at most (a word to look up in a set), else "". */
+export function lowerTextAt(t: SqlTokens, i: number, longest: number): string {
+  return i < t.count && t.end(i) - t.start(i) <= longest ? t.text.slice(t.start(i), t.end(i)).toLowerCase() : "";
+}
+
 const ODATA_COMPARISON = new Set(["eq", "ne", "gt", "ge", "lt", "le"]);
 /** A number or a literal (the last one may be the application's quote's to close) as the one token [from, end). */
 const isConstant = (t: SqlTokens, from: number, end: number) => end === from + 1 && (t.kind(from) === K.NUM || t.kind(from) === K.STR);
-const lowerWordAt = (t: SqlTokens, i: number) => (i < t.count && t.kind(i) === K.WORD && t.end(i) - t.start(i) === 2 ? t.text.slice(t.start(i), t.end(i)).toLowerCase() : "");
 
 /** An expression, compared or not: `1=1`, `'a' LIKE 'a`, `x IS NOT NULL`, `1 IN (1)`, `5`. */
 export function condition(t: SqlTokens, i: number, depth = 0): Condition | null {
@@ -272,7 +276,7 @@ export function condition(t: SqlTokens, i: number, depth = 0): Condition | null 
   }
   // `1 eq 1`, `'a' eq 'a'`: OData's comparison words, between two constants (a value spliced into a
   // `$filter`; words of prose, `le`, `ne`, never stand between two constants).
-  if (isConstant(t, sig(t, i), left) && ODATA_COMPARISON.has(lowerWordAt(t, j))) {
+  if (isConstant(t, sig(t, i), left) && t.kind(j) === K.WORD && ODATA_COMPARISON.has(lowerTextAt(t, j, 2))) {
     const right = operand(t, sig(t, j + 1));
     if (right > 0 && isConstant(t, sig(t, j + 1), right)) return { end: right, compared: true };
   }
@@ -406,7 +410,7 @@ const CYPHER_CLAUSES = new Set(["with", "return", "match", "optional", "unwind",
 /** A Cypher clause's word, a pattern's parenthesis glued to it or not (`MATCH (n)`, `MATCH(n)` read as a call). */
 function isCypherClause(t: SqlTokens, i: number): boolean {
   const kind = t.kind(i);
-  return (kind === K.WORD || kind === K.FUNC) && t.end(i) - t.start(i) <= 8 && CYPHER_CLAUSES.has(t.text.slice(t.start(i), t.end(i)).toLowerCase());
+  return (kind === K.WORD || kind === K.FUNC) && CYPHER_CLAUSES.has(lowerTextAt(t, i, 8));
 }
 
 /** The next token is where a clause may stop: the end, a comment, `;`, `)`, a clause keyword, or control characters that end the text. */

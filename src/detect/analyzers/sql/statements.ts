@@ -2,7 +2,7 @@
  * Is the word at a token the start of a real statement, or prose that shares its verb ("drop it in the
  * box", "select the best one")? Each statement has a shape its next tokens must have.
  */
-import { condition, flagsAt, groupEnd, isOp, isPlainWord, isReserved, JOINING, selectListFollows, sig } from "./grammar.ts";
+import { condition, flagsAt, groupEnd, isOp, isPlainWord, isReserved, JOINING, lowerTextAt, selectListFollows, sig } from "./grammar.ts";
 import { K, type SqlTokens } from "./tokens.ts";
 import { W, wordText } from "./words.ts";
 
@@ -21,8 +21,7 @@ function wordAt(t: SqlTokens, i: number): string {
 /** The word at a token in lower case, known to the word table or not (`temporary`, `extension`); "" for no word. */
 function plainWordAt(t: SqlTokens, i: number): string {
   if (i >= t.count || (t.kind(i) !== K.WORD && !flagsAt(t, i))) return "";
-  const end = t.end(i);
-  return end - t.start(i) > 16 ? "" : t.text.slice(t.start(i), end).toLowerCase();
+  return lowerTextAt(t, i, 16);
 }
 
 function isName(t: SqlTokens, i: number): boolean {
