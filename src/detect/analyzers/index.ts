@@ -23,6 +23,7 @@ import { rpcBatch } from "./rpc-batch.ts";
 import { scannerAnalyzer } from "./scanner.ts";
 import { sessionFixationAnalyzer, sessionIdFromElsewhere } from "./session-fixation.ts";
 import { shellAnalyzer } from "./shell.ts";
+import { springEnvOverride } from "./spring-env.ts";
 import { sqlAnalyzer } from "./sql.ts";
 import { ownHostMimicked, ssrfAnalyzer } from "./ssrf.ts";
 import { xmlAnalyzer } from "./xml.ts";
@@ -114,13 +115,13 @@ export class LeafAnalysis {
    * another path, a loopback client when the peer is not one (auth-bypass.ts), one GraphQL
    * mutation sent over and over in a batch of operations (graphql.ts), as a sign-in method is in an
    * RPC batch (rpc-batch.ts), a PHP dispatcher named
-   * with the function it is to call (code.ts), and a redirect target written to pass for the site
-   * (ssrf.ts).
+   * with the function it is to call (code.ts), a redirect target written to pass for the site
+   * (ssrf.ts), and a Spring property that loads code set through the environment endpoint (spring-env.ts).
    */
   analyzeRequest(req: Pick<HttpRequest, "host" | "referer" | "path" | "clientIp">, leaves: readonly Leaf[]): Finding[][] {
     const findings = this.analyzeLeaves(leaves);
     // Cached arrays are shared between requests: a request's own finding goes into a copy.
-    for (const found of [sessionIdFromElsewhere(req, leaves), accessOverrides(req, leaves), operationBatch(leaves), rpcBatch(leaves), phpDispatch(leaves, findings), ownHostMimicked(req, leaves)]) {
+    for (const found of [sessionIdFromElsewhere(req, leaves), accessOverrides(req, leaves), operationBatch(leaves), rpcBatch(leaves), phpDispatch(leaves, findings), ownHostMimicked(req, leaves), springEnvOverride(req, leaves)]) {
       for (const { at, finding } of found) findings[at] = [...findings[at]!, finding];
     }
     return findings;

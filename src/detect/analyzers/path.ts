@@ -737,6 +737,22 @@ const SUFFIX_PARAMETER = /;[\r\n]*[^/;=?.\s]?\.(?:jsp|jspx|do|action|css|js|png|
 const VALUE_SUFFIX_PARAMETER = /;\.(?:jsp|jspx|do|action|css|js|png|gif|jpe?g|ico|svg|woff2?|html?|json|txt|xml)(?=$|[/?;])/i;
 
 /**
+ * A script's name right below a static file's, `/uploads/avatar.jpg/x.php`: nginx passes a path to
+ * PHP-FPM by its last extension, and PHP (`cgi.fix_pathinfo`) runs the longest prefix that is a file,
+ * the uploaded image, as PHP. No site puts a script below an image, a text or an archive (a folder
+ * named after a library, `three.js/`, is a folder).
+ */
+const SCRIPT_SEGMENT = /\.(?:php\d?|phtml|phar|pht|jspx?|aspx?)$/i;
+const STATIC_SEGMENT = /\.(?:jpe?g|png|gif|bmp|ico|webp|avif|tiff?|svg|txt|pdf|zip|docx?|xlsx?|csv|mp[34])$/i;
+
+function scriptBelowStatic(path: string): number {
+  const last = path.lastIndexOf("/");
+  if (last <= 0 || !SCRIPT_SEGMENT.test(path.slice(last))) return -1;
+  const before = path.lastIndexOf("/", last - 1);
+  return STATIC_SEGMENT.test(path.slice(before + 1, last)) ? before + 1 : -1;
+}
+
+/**
  * A value that is only a climb (`../`, `..\..\`) in a parameter that names a language, a theme or a
  * template, which the application joins into a path as a folder's name (`lang=../`, Cisco ASA's
  * CVE-2020-3452): it is sent above its folder. A link or a build setting may be a relative `../`.
@@ -785,6 +801,21 @@ const UNC = /^\s*\\\\[\w.-]+\\[\w$.-]+/;
 const KEY_RULES = new Set(["path.traversal", "path.wrapper"]);
 const KEY_FLOOR = 0.9;
 
+/**
+ * A URL path that makes a server run a file as a script it is not: a script's name right below a
+ * static file's (scriptBelowStatic); a NUL byte, which ends the name where C code (a handler, the
+ * file system) reads it, after an extension the server's own check was shown (`/a.php%00.jpg`). No
+ * client sends a NUL in a path; only the path as the server decodes it counts, not a reading decoded
+ * again (`/search/100%2500`).
+ */
+function urlPathTricks(input: AnalyzerInput, out: Finding[]): void {
+  const s = input.text;
+  const below = scriptBelowStatic(s);
+  if (below !== -1) out.push(finding("code-injection", "path.script-below-static", 0.85, below, s.length));
+  const nul = input.path === "path" ? s.indexOf("\0") : -1;
+  if (nul !== -1) out.push(finding("traversal", "path.nul-byte", 0.85, nul, nul + 1));
+}
+
 export const pathAnalyzer: Analyzer = {
   name: "path",
   analyze(input: AnalyzerInput): Finding[] {
@@ -828,6 +859,8 @@ function analyzePath(input: AnalyzerInput): Finding[] {
   const suffixRe = input.kind === "path" ? SUFFIX_PARAMETER : s.charCodeAt(0) === 47 ? VALUE_SUFFIX_PARAMETER : null;
   const suffix = suffixRe && s.indexOf(";") !== -1 ? suffixRe.exec(s) : null;
   if (suffix) out.push(finding("traversal", "path.suffix-parameter", 0.85, suffix.index, suffix.index + suffix[0].length));
+  // Found before the hidden-file sign below, which stands only for a path nothing else explains.
+  if (input.kind === "path") urlPathTricks(input, out);
   const hidden = input.kind === "path" ? HIDDEN_SEGMENT.exec(s) : null;
   if (hidden && out.length === 0) out.push(finding("traversal", "path.hidden-file", 0.6, hidden.index + 1, hidden.index + hidden[0].length));
   const unc = UNC.exec(s);

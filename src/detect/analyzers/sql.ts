@@ -9,6 +9,7 @@
 import type { Analyzer, AnalyzerInput, Finding } from "./finding.ts";
 import { appendedProbeRule, closureRules, comparedConstantsRule, findClosure, numericTruthRule, predicateTautologyRule } from "./sql/closure.ts";
 import { constructRules } from "./sql/constructs.ts";
+import { collapseNestedKeywords } from "./sql/nested.ts";
 import type { Report } from "./sql/report.ts";
 import { COMMENT_HASH, escapedFirstQuote, HASH_NO_COMMENT, K, PLAIN_LITERAL, SqlTokens, tokenize } from "./sql/tokens.ts";
 import { asciiSet, finding, isSpaceCode, judgePath, partitionPoint, reportsStatement, strongestPerRule } from "./text.ts";
@@ -117,7 +118,9 @@ const MAX_EMAIL = 254;
  */
 export function analyzeSql(text: string, inHeader = false): Finding[] {
   if (text.length <= MAX_EMAIL && text.indexOf("@") > 0 && EMAIL.test(text)) return NONE;
-  const found = analyzeAscii(text, inHeader);
+  let found = analyzeAscii(text, inHeader);
+  const nested = mightBeSql(text) ? collapseNestedKeywords(text) : null;
+  if (nested) found = withReading(found, analyzeAscii(nested.text, inHeader), nested.toValue);
   if (!TYPOGRAPHIC.test(text)) return found;
   const { read, dashes } = readTypographic(text);
   // Spans in the read text are moved back onto the value: dash j stands at dashes[j] + j and the next index.
@@ -125,8 +128,13 @@ export function analyzeSql(text: string, inHeader = false): Finding[] {
     const lo = partitionPoint(dashes.length, (mid) => dashes[mid]! + mid < r);
     return lo > 0 && dashes[lo - 1]! + lo === r ? dashes[lo - 1]! : r - lo;
   };
-  const mapped = analyzeAscii(read, inHeader).map((f) => ({ ...f, start: toValue(f.start), end: f.end > 0 ? toValue(f.end - 1) + 1 : 0 }));
-  return mapped.length ? strongestPerRule([...found, ...mapped]) : found;
+  return withReading(found, analyzeAscii(read, inHeader), toValue);
+}
+
+/** The value's findings with those of another reading of it, whose spans `toValue` moves back onto the value. */
+function withReading(found: Finding[], more: Finding[], toValue: (r: number) => number): Finding[] {
+  if (!more.length) return found;
+  return strongestPerRule([...found, ...more.map((f) => ({ ...f, start: toValue(f.start), end: f.end > 0 ? toValue(f.end - 1) + 1 : 0 }))]);
 }
 
 /** One reading of the value: where it leaves its context, and what follows; a quoted reading that never leaves it says nothing. */

@@ -362,6 +362,15 @@ function serviceName(url: UrlParts, verdict: HostVerdict, web: boolean): boolean
   return web && verdict.target === "public" && !verdict.odd && url.port !== null && url.separator === "//" && /^[a-z][a-z0-9_-]*$/i.test(url.host);
 }
 
+/**
+ * `File:Example.jpg`: a wiki's namespace (MediaWiki's file pages, `title=File:…`), no URL: a `file:`
+ * URL names a path, after a slash (`file:/etc/passwd`, `file:///…`), a drive (`file:c:/…`) or as a
+ * relative one (`file:etc/passwd`). `rest`: what follows the authority.
+ */
+function isNamespaceLabel(url: UrlParts, rest: string): boolean {
+  return url.scheme === "file" && url.separator === "" && url.host.length > 1 && !/[\\/]/.test(rest);
+}
+
 /** `path`: what follows a leading URL's authority (its path and query), for ADMIN_API_PATH. */
 function ssrfFindings(url: UrlParts, leading: boolean, out: Finding[], loopbackWeb = LOOPBACK_WEB, path = ""): void {
   const protocolStrength = Object.hasOwn(PROTOCOL_SCHEMES, url.scheme) ? PROTOCOL_SCHEMES[url.scheme] : undefined;
@@ -371,7 +380,7 @@ function ssrfFindings(url: UrlParts, leading: boolean, out: Finding[], loopbackW
   const web = url.scheme === "" || WEB_SCHEMES.has(url.scheme);
   const verdict = judged && serviceName(url, judged, web) ? { ...judged, target: "internal" as const } : judged;
   const { start, end } = url;
-  if (protocolStrength !== undefined && (leading || protocolStrength >= 0.85)) {
+  if (protocolStrength !== undefined && (leading || protocolStrength >= 0.85) && !isNamespaceLabel(url, path)) {
     out.push(find("ssrf", "protocol-scheme", leading ? protocolStrength : protocolStrength - 0.1, start, end));
   }
   if (!verdict) return;
@@ -805,6 +814,15 @@ function mayHoldUrl(text: string): boolean {
   return false;
 }
 
+/**
+ * Headers that HTTP, WebDAV, browsers, proxies, htmx and the cloud platforms' APIs define, by name or
+ * prefix: their values are the protocol's, a client library's or a proxy's. Any other header
+ * (`X-Api-Data`, `X-Return-To`, `Token`) is one an application defined to read a value from, as it
+ * reads a parameter.
+ */
+const PLATFORM_HEADER =
+  /^header\.(?:accept(?:-[a-z]+)?|access-control-[a-z-]+|authorization|cache-control|connection|content-[a-z]+|cookie|date|destination|dnt|expect|forwarded|host|if-[a-z-]+|keep-alive|origin|pragma|priority|proxy-[a-z]+|purpose|range|referer|sec-[a-z0-9-]+|te|trailer|transfer-encoding|upgrade(?:-insecure-requests)?|user-agent|via|warning|x-forwarded-[a-z]+|x-real-ip|x-requested-with|x-client-ip|true-client-ip|cf-connecting-ip|x-original-[a-z]+|x-rewrite-url|hx-[a-z-]+|x-amz-[a-z0-9-]+|x-ms-[a-z0-9-]+|x-goog-[a-z0-9-]+|ce-[a-z0-9-]+)(?:$|[.~])/;
+
 /** `header.referer` and `header.origin`, and the leaves the decompose stage makes from them. */
 const REFERRER_PATH = /^header\.(?:referer|origin)(?:$|[.~])/;
 
@@ -893,22 +911,26 @@ export const ssrfAnalyzer: Analyzer = {
     const leading = leadingUrl(text);
     // A value of its own: a parameter, a cookie or a route's path segment, not a header's text.
     const ownValue = input.location !== "header" && input.kind === "value";
+    // An application's own header carries what a parameter does: a spelling that fools a validator;
+    // and the parameters of a URL in it are parameters, a script to include among them. Its own value
+    // names its resources by URL (`X-Feed-Url: https://example.com/feed.txt`). Not a header the
+    // protocol or a platform defines.
+    const applicationHeader = input.kind === "value" && input.location === "header" && !PLATFORM_HEADER.test(input.path);
+    const parameter = ownValue || (applicationHeader && input.path.includes("~url-in-value.query."));
     if (leading) {
       const loopbackWeb = nameWeight !== 2 ? LOOPBACK_WEB : leading.port !== null && NATIVE_APP_REDIRECT.test(input.name) ? 0 : LOOPBACK_WEB_REDIRECT;
       ssrfFindings(leading, true, out, loopbackWeb, text.slice(leading.end, leading.end + 96));
       ambiguousAuthority(text, leading, out);
       wrappedUrl(text, leading, out);
-      if (ownValue) {
-        inclusionFindings(text, leading, out);
-        publicAddressFinding(leading, out);
-      }
+      if (parameter) inclusionFindings(text, leading, out);
+      if (ownValue) publicAddressFinding(leading, out);
     } else if (ownValue) bareHostFindings(text, out);
     for (let url = embeddedUrl(text, leading ? leading.end : 0); url; url = embeddedUrl(text, Math.max(url.end, url.start + 1))) {
       ssrfFindings(url, false, out);
     }
     // A spelling that fools a validator is the attack in any value an application may redirect to;
     // a plain URL only in a parameter whose name says it is one.
-    if (ownValue || redirectHeader) {
+    if (ownValue || applicationHeader || redirectHeader) {
       const wrapped = leading ? null : pathWrappedUrl(text);
       const url = leading ?? wrapped;
       const escaped = url ? null : (escapedSchemeUrl(text) ?? strippedMarkupUrl(text));

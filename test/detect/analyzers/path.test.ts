@@ -373,3 +373,20 @@ describe("path analyzer: round s23's fixes", () => {
     for (const v of ["a;b.css", "/css/a.css;b.css"]) expect([v, s(v, "files")]).toEqual([v, 0]);
   });
 });
+
+describe("path analyzer: a URL path that makes a server run a file as a script", () => {
+  test("a script's name below a static file's (nginx and PHP-FPM's path info), and a NUL in the path", () => {
+    for (const v of ["/uploads/avatar.jpg/x.php", "/files/doc.txt/index.php", "/images/3.gif/x.jsp", "/a.gif".repeat(10_000) + "/x.php"]) {
+      expect([v, strongest(pathAnalyzer, v, { kind: "path", location: "path", path: "path", name: "" })?.rule, p(v)]).toEqual([v, "path.script-below-static", 0.85]);
+    }
+    for (const v of ["/images/a.gif\0.php", "/x.php\0.jpg"]) expect([v, p(v)]).toEqual([v, 0.85]);
+    // A front controller's path info, a document's page below it, a folder named after a library, and
+    // a NUL only a second decoding makes, are not.
+    for (const v of ["/index.php/api/users", "/docs/manual.pdf/view", "/app.php/assets/app.js", "/img/logo.png", "/projects/three.js/index.php", "/a.gif/b/x.php", "/a.js".repeat(10_000) + "/x.php"]) {
+      expect([v.slice(0, 40), p(v)]).toEqual([v.slice(0, 40), 0]);
+    }
+    expect(strength(pathAnalyzer, "/search/100\0", { kind: "path", location: "path", path: "path~url", name: "" })).toBe(0);
+    // In a value, `.jpg/x.php` is a path like any other.
+    expect(s("uploads/avatar.jpg/x.php", "q")).toBe(0);
+  });
+});

@@ -650,3 +650,26 @@ describe("sql analyzer: SELECT and one name as the whole value", () => {
     expect(ruleStrength("SELECT orders;", "sql.statement")).toBe(0.6);
   });
 });
+
+describe("sql analyzer: keywords written around keywords", () => {
+  test("a filter that deletes each keyword once joins the letters around it into one: read as such a filter leaves the value", () => {
+    for (const [v, rule] of [
+      ["1 UNIunionON SELselectECT password FROM users", "sql.union"],
+      ["-1 uniunionon selselectect 1,2,3--", "sql.union"],
+      ["1 UNIselectON SELunionECT 1,2--", "sql.union"],
+      ["-1 /*!50000UNIunionON*/ /*!50000SELselectECT*/ 1,2--", "sql.union"],
+      ["1 UNUNIunionONION SELSELselectECTECT 1--", "sql.union"],
+      ["1' OorR '1'='1", "sql.tautology"],
+      ["1 AANDND 1=1", "sql.tautology"],
+      ["1 ORorDER BY 10--", "sql.order-by"],
+      ["1 and pg_slsleepeep(5)", "sql.time"],
+    ] as const) {
+      expect([v, ruleStrength(v, rule) >= 0.8]).toEqual([v, true]);
+    }
+    // The evidence is the value's own text, the nested keywords included.
+    expect(strongest("x' UNunionION SEselectLECT user FRfromOM users#")?.evidence).toStartWith("UNunionION SEselectLECT");
+    // Words that double a keyword's letters or repeat it are no nesting; `bandy` is no `by` around `and`;
+    // a lone keyword is no SQL, nested or not.
+    for (const v of ["oorr", "the Bbyy band", "unionunion select", "a bandy-legged Bally shoe, order 1", "selselectect"]) expect([v, strongest(v)]).toEqual([v, null]);
+  });
+});

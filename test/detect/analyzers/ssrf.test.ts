@@ -317,10 +317,11 @@ describe("ssrf analyzer: open redirects", () => {
     for (const text of ["///evil.example.com", "///a.b.c/x", "///evil.example", "///www.evil.soap", "///evil.example.tk"]) expect([text, maxStrength(ssrfAnalyzer, redirect(text, "q"))]).toEqual([text, 0.7]);
   });
 
-  test("a confusing spelling is an attack in a cookie or a route's path segment too, strong under a redirect's name (a custom header's too); a plain URL there, and other headers, give nothing", () => {
+  test("a confusing spelling is an attack in a cookie, a route's path segment or an application's own header too, strong under a redirect's name; a plain URL there, and the protocol's headers, give nothing", () => {
     const cookie = (text: string) => leaf(text, { location: "cookie", path: "cookie.theme", name: "theme" });
     const segment = (text: string) => leaf(text, { location: "path", path: "path.segment[2]", name: "" });
-    for (const at of [cookie, segment]) {
+    const header = (text: string) => leaf(text, { location: "header", path: "header.x-theme", name: "x-theme" });
+    for (const at of [cookie, segment, header]) {
       expect(rules(ssrfAnalyzer, at("/\t/evil.example"))).toEqual(["redirect.obfuscated-url"]);
       expect(maxStrength(ssrfAnalyzer, at("///evil.example/%2f.."))).toBe(0.7);
       expect(ssrfAnalyzer.analyze(at("https://evil.example/next"))).toEqual([]);
@@ -331,7 +332,19 @@ describe("ssrf analyzer: open redirects", () => {
       for (const text of ["///evil.example", "\\\\evil.example", "https:/\\evil.example"]) expect([text, maxStrength(ssrfAnalyzer, at(text))]).toEqual([text, 0.85]);
       expect(ssrfAnalyzer.analyze(at("https://evil.example/next"))).toEqual([]);
     }
-    expect(ssrfAnalyzer.analyze(leaf("///evil.example/%2f..", { location: "header", path: "header.x-theme", name: "x-theme" }))).toEqual([]);
+    for (const name of ["accept-language", "x-forwarded-prefix", "x-original-url", "sec-fetch-dest", "hx-current-url"]) {
+      expect([name, ssrfAnalyzer.analyze(leaf("///evil.example/%2f..", { location: "header", path: `header.${name}`, name }))]).toEqual([name, []]);
+    }
+  });
+
+  test("the parameters of a URL in an application's own header are parameters: a remote script to include there", () => {
+    const inHeader = (path: string, text: string, name: string) => rules(ssrfAnalyzer, { text, location: "header", path, name, kind: "value" });
+    expect(inHeader("header.x-api-data~url-in-value.query.section", "http://evil.example/shell.txt", "section")).toContain("ssrf.remote-text-file");
+    // The header's own value names the application's resources by URL; a Referer's parameters, a
+    // proxy's or a cloud API's headers are none of the application's.
+    for (const [path, name] of [["header.x-feed-url", "x-feed-url"], ["header.referer.query.section", "section"], ["header.x-forwarded-uri~url-in-value.query.section", "section"], ["header.x-amz-website-redirect-location", "x-amz-website-redirect-location"]]) {
+      expect([path, inHeader(path!, "https://example.com/feed.txt", name!)]).toEqual([path, []]);
+    }
   });
 
   test("a `..` segment hidden in a URL's path is moderate, strong in a redirect parameter", () => {
@@ -436,5 +449,12 @@ describe("ssrf analyzer: a bare address with a path", () => {
     for (const [v, rule] of [["127.0.0.1/owa/auth/logon.aspx?~3", "ssrf.loopback-host"], ["Administrator@localhost:444/ecp/proxyLogon.ecp?a=~1", "ssrf.loopback-host"], ["10.1.2.3/admin", "ssrf.internal-host"]] as const) expect([v, rules(ssrfAnalyzer, leaf(v))]).toEqual([v, [rule]]);
     // A network and its prefix length, an e-mail address, a public address.
     for (const v of ["10.0.0.0/8", "192.168.1.0/24", "john@localhost", "8.8.8.8/x"]) expect([v, ssrfAnalyzer.analyze(leaf(v))]).toEqual([v, []]);
+  });
+});
+
+describe("ssrf analyzer: a wiki's File: namespace", () => {
+  test("`File:Example.jpg` names a wiki's page; a file: URL names a path after a slash, a drive or as a relative path", () => {
+    for (const v of ["File:Example.jpg", "File:Rosa rubiginosa 1.jpg", "file:win.ini"]) expect([v, ssrfAnalyzer.analyze(leaf(v, { name: "title" }))]).toEqual([v, []]);
+    for (const v of ["file:/etc/passwd", "file:///etc/passwd", "file:c:/windows/win.ini", "file:etc/passwd"]) expect([v, rules(ssrfAnalyzer, leaf(v, { name: "title" }))]).toEqual([v, ["ssrf.protocol-scheme"]]);
   });
 });
