@@ -40,6 +40,9 @@ const PHP_CALL_STRENGTH = 0.8;
 
 const CALL = /(?<![\w$>.])@?([a-z_][a-z0-9_]*)\s*(?:\/\*[^*]{0,80}\*\/\s*)?\(\s*(.?)/gi;
 
+/** A Ruby string or word list written with `%` (`%q(...)`, `%Q{...}`, `%w[...]`). */
+const RUBY_PERCENT_LITERAL = /^%[qQwWiI]?[([{<|!]/;
+
 /** `\\s` as a regex reads it: ASCII and Unicode spaces. */
 const isRegexSpace = (c: number) => isSpaceCode(c) || isWideSpace(c);
 
@@ -83,6 +86,8 @@ function phpCalls(s: string, out: Finding[]): void {
     let codeArg = next === "'" || next === '"' || next === "$" || next === "`";
     const rest = s.slice(m.index + m[0].length - 1, m.index + m[0].length + 40);
     if (!codeArg && /[a-z_]/i.test(next)) codeArg = /^[a-z_][a-z0-9_]*\s*\(/i.test(rest);
+    // Ruby's percent literals: `system(%q(id))`, `exec(%w[cat /etc/passwd])`.
+    if (!codeArg && next === "%") codeArg = RUBY_PERCENT_LITERAL.test(rest);
     if (codeArg) out.push(finding("code-injection", "code.php-call", strength, m.index, m.index + m[0].length));
     else if (RUNS_COMMAND.has(name)) {
       const command = commandArgument(rest);
@@ -154,6 +159,18 @@ const GLUED_NAME = /(['"])([a-z_]{1,12})\1\s*\.\s*(['"])([a-z_]{1,12})\3/gi;
  * Bounded runs between the pieces keep a value of many `(` linear.
  */
 const GLUED_CALLEE = /\(((?:[\s'"(]{0,3}[a-z_]{1,12}[\s'")]{0,3}\.){1,8}[\s'"(]{0,3}[a-z_]{1,12}[\s'")]{0,3})\)\s{0,8}(?:\/\*[^*]{0,40}\*\/\s{0,8})?\(/gi;
+/**
+ * A callee in parentheses built from character codes, quoted pieces among them, then called:
+ * `(chr(115).chr(121).chr(115).chr(116).chr(101).chr(109))(chr(105).chr(100))` is `system('id')`.
+ */
+const CHR_PIECE = String.raw`(?:chr\s{0,3}\(\s{0,3}\d{1,3}\s{0,3}\)|['"][a-z_]{0,12}['"])`;
+const CHR_CALLEE = new RegExp(String.raw`\(((?:\s{0,3}${CHR_PIECE}\s{0,3}\.){1,24}\s{0,3}${CHR_PIECE}\s{0,3})\)\s{0,8}\(`, "gi");
+
+/** The name a CHR_CALLEE's pieces spell. */
+function chrName(pieces: string): string {
+  return pieces.replace(/chr\s*\(\s*(\d+)\s*\)|['"\s.]/gi, (_, code: string | undefined) => (code === undefined ? "" : String.fromCharCode(Number(code)))).toLowerCase();
+}
+
 /** A `)` then a `(`, blanks or a comment between: where a parenthesised callee is called. */
 const CALL_AFTER_PARENTHESIS = /\)\s{0,8}(?:\/\*[^*]{0,40}\*\/\s{0,8})?\(/;
 const DANGEROUS_NAMES = new Set(DANGEROUS_CALLEE.split("|"));
@@ -225,6 +242,14 @@ function phpDynamicCalls(s: string, out: Finding[]): void {
   if (negated) out.push(finding("code-injection", "code.php-variable-call", 0.85, negated.index, negated.index + negated[0].length));
   if (s.indexOf(".") === -1) return;
   if (CALL_AFTER_PARENTHESIS.test(s)) {
+    if (/chr\s*\(/i.test(s)) {
+      for (const m of s.matchAll(CHR_CALLEE)) {
+        if (DANGEROUS_NAMES.has(chrName(m[1]!))) {
+          out.push(finding("code-injection", "code.php-variable-call", 0.85, m.index, m.index + m[0].length));
+          return;
+        }
+      }
+    }
     for (const m of s.matchAll(GLUED_CALLEE)) {
       if (DANGEROUS_NAMES.has(m[1]!.replace(/[^a-z_]/gi, "").toLowerCase())) {
         out.push(finding("code-injection", "code.php-variable-call", 0.85, m.index, m.index + m[0].length));

@@ -18,6 +18,7 @@ import { htmlAnalyzer } from "./html.ts";
 import { ldapAnalyzer } from "./ldap.ts";
 import { nosqlAnalyzer } from "./nosql.ts";
 import { optionInjectionAnalyzer } from "./option-injection.ts";
+import { joinedRepeats, pollutionFinding } from "./joined-repeats.ts";
 import { pathAnalyzer } from "./path.ts";
 import { rpcBatch } from "./rpc-batch.ts";
 import { scannerAnalyzer } from "./scanner.ts";
@@ -116,13 +117,22 @@ export class LeafAnalysis {
    * mutation sent over and over in a batch of operations (graphql.ts), as a sign-in method is in an
    * RPC batch (rpc-batch.ts), a PHP dispatcher named
    * with the function it is to call (code.ts), a redirect target written to pass for the site
-   * (ssrf.ts), and a Spring property that loads code set through the environment endpoint (spring-env.ts).
+   * (ssrf.ts), a Spring property that loads code set through the environment endpoint (spring-env.ts),
+   * and a payload split across a parameter's repeats, which ASP.NET joins (joined-repeats.ts).
    */
   analyzeRequest(req: Pick<HttpRequest, "host" | "referer" | "path" | "clientIp">, leaves: readonly Leaf[]): Finding[][] {
     const findings = this.analyzeLeaves(leaves);
     // Cached arrays are shared between requests: a request's own finding goes into a copy.
     for (const found of [sessionIdFromElsewhere(req, leaves), accessOverrides(req, leaves), operationBatch(leaves), rpcBatch(leaves), phpDispatch(leaves, findings), ownHostMimicked(req, leaves), springEnvOverride(req, leaves)]) {
       for (const { at, finding } of found) findings[at] = [...findings[at]!, finding];
+    }
+    const joined = joinedRepeats(leaves);
+    if (joined.length) {
+      const found = this.analyzeLeaves(joined.map((j) => j.leaf));
+      joined.forEach(({ repeats }, k) => {
+        const finding = pollutionFinding(found[k]!, repeats.map((at) => findings[at]!), leaves[repeats[0]!]!.text.length);
+        if (finding) findings[repeats[0]!] = [...findings[repeats[0]!]!, finding];
+      });
     }
     return findings;
   }

@@ -227,6 +227,8 @@ function breakerProbe(text: string, report: (construct: string, strength: number
 
 /** Characters a plain path segment does not have but injected SQL does. */
 const SEGMENT_BREAK = asciiSet("'\"`;()=<>|, \t#");
+/** A comment opened right after a slash (`2/**\/OR`): the value began in the segment before. */
+const COMMENT_AFTER_SLASH = asciiSet("*");
 
 /**
  * `{"role='admin',name": "bob"}`: a key that assigns a column a constant, then names the next column.
@@ -246,7 +248,7 @@ export const sqlAnalyzer: Analyzer = {
     // parameters are the site's own (a search's words), read as any query's.
     const inHeader = input.location === "header" && !SOURCE_QUERY.test(input.path);
     if (reportsStatement(input)) return NONE;
-    if (input.kind === "path") return judgePath(input.text, SEGMENT_BREAK, (segment) => analyzeSql(segment, inHeader));
+    if (input.kind === "path") return judgePath(input.text, SEGMENT_BREAK, (segment) => analyzeSql(segment, inHeader), COMMENT_AFTER_SLASH);
     const found = analyzeSql(input.text, inHeader);
     if (input.kind !== "key" || input.text.length > MAX_ASSIGNING_KEY || !KEY_ASSIGNMENT.test(input.text)) return found;
     return strongestPerRule([...found, finding("sqli", "sql.assignment", 0.85, 0, input.text.length)]);

@@ -103,32 +103,40 @@ const ROUTE_TAIL_MAX_PATH = 8192;
  * with more of the route after it: `/files/;id/view`, where `id/view` would read as one program's
  * path; `/files/|/usr/bin/id/view`). All of it is done on the path as sent and, when it has `+` for
  * spaces, as a server that decodes them reads it. The strongest finding of each rule is kept, spans
- * on the path (`plusAsSpace` keeps the length).
+ * on the path (`plusAsSpace` keeps the length). A character of `carried` first in a segment joins it
+ * to the slash before, so the value began a segment earlier: SQL's comment `/**\/` used for a blank
+ * (`/items/2/**\/OR/**\/1=1`).
  */
-export function judgePath(path: string, breaks: Uint8Array, analyze: (text: string) => Finding[]): Finding[] {
-  const found = [...fromSegments(path, breaks, analyze)];
+export function judgePath(path: string, breaks: Uint8Array, analyze: (text: string) => Finding[], carried?: Uint8Array): Finding[] {
+  const found = [...fromSegments(path, breaks, analyze, carried)];
   const spaced = plusAsSpace(path);
-  if (spaced !== null) found.push(...fromSegments(spaced, breaks, analyze));
+  if (spaced !== null) found.push(...fromSegments(spaced, breaks, analyze, carried));
   return strongestPerRule(found);
 }
 
-function fromSegments(path: string, breaks: Uint8Array, analyze: (text: string) => Finding[]): Finding[] {
+function fromSegments(path: string, breaks: Uint8Array, analyze: (text: string) => Finding[], carried: Uint8Array | undefined): Finding[] {
   const found = [...analyze(path)];
   let tail: number[] | null = null; // found on the first injected segment: most paths have none
   let segment = 0;
+  let previous = 0;
   let judged = 0;
   let passes = 0;
   for (let i = 0; i < path.length && passes < MAX_INJECTED_SEGMENTS; i++) {
     const c = path.charCodeAt(i);
-    if (c === 47) segment = i + 1;
-    else if (c < 128 && breaks[c] && segment > 0 && segment !== judged) {
-      judged = segment;
+    if (c === 47) {
+      previous = segment;
+      segment = i + 1;
+      continue;
+    }
+    const start = c >= 128 ? 0 : breaks[c] ? segment : carried?.[c] && i === segment ? previous : 0;
+    if (start > 0 && start !== judged) {
+      judged = start;
       passes++;
       const next = path.indexOf("/", i + 1);
       tail ??= routeTailSlashes(path);
       const ends = new Set([path.length, ...tail.filter((end) => end > i)]);
       if (next > 0) ends.add(next);
-      for (const end of ends) for (const f of analyze(path.slice(segment, end))) found.push({ ...f, start: f.start + segment, end: f.end + segment });
+      for (const end of ends) for (const f of analyze(path.slice(start, end))) found.push({ ...f, start: f.start + start, end: f.end + start });
     }
   }
   return found;

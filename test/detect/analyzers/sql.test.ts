@@ -525,6 +525,14 @@ describe("sql analyzer: adjacent literals, fragments after the closure", () => {
   });
 });
 
+describe("sql analyzer: a comment for a blank across a path's slashes", () => {
+  test("`2/**/OR/**/1=1` in a route segment began in the segment before the comment; globs in a path are no comment", () => {
+    const path = (text: string) => sqlAnalyzer.analyze({ text, location: "path", path: "path", name: "", kind: "path" });
+    expect(path("/api/items/2/**/OR/**/1=1").map((f) => [f.rule, f.strength])).toEqual([["sql.tautology", 0.85]]);
+    for (const v of ["/static/*/app.js", "/docs/**/index.html", "/a/b/*.js", "/files/2/**/readme.md"]) expect([v, path(v)]).toEqual([v, []]);
+  });
+});
+
 describe("sql analyzer: paths", () => {
   for (const path of ["/products/p41", "/blog/winter-sale-2026", "/search/Tom's guide (2024)", "/wiki/C++ (language)", "/a/b;jsessionid=1F2E", "/img/logo.png?v=1,2"]) {
     test(JSON.stringify(path), () => {
