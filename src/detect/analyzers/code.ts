@@ -40,8 +40,11 @@ const PHP_CALL_STRENGTH = 0.8;
 
 const CALL = /(?<![\w$>.])@?([a-z_][a-z0-9_]*)\s*(?:\/\*[^*]{0,80}\*\/\s*)?\(\s*(.?)/gi;
 
-/** A Ruby string or word list written with `%` (`%q(...)`, `%Q{...}`, `%w[...]`). */
-const RUBY_PERCENT_LITERAL = /^%[qQwWiI]?[([{<|!]/;
+/**
+ * A Ruby string or word list written with `%`, its letter and any delimiter (`%q(...)`, `%Q{...}`,
+ * `%w[...]`, `%q/.../`). Not Python's `%(name)s`, which has no letter.
+ */
+const RUBY_PERCENT_LITERAL = /^%[qQwW][^\w\s]/;
 
 /** `\\s` as a regex reads it: ASCII and Unicode spaces. */
 const isRegexSpace = (c: number) => isSpaceCode(c) || isWideSpace(c);
@@ -86,8 +89,8 @@ function phpCalls(s: string, out: Finding[]): void {
     let codeArg = next === "'" || next === '"' || next === "$" || next === "`";
     const rest = s.slice(m.index + m[0].length - 1, m.index + m[0].length + 40);
     if (!codeArg && /[a-z_]/i.test(next)) codeArg = /^[a-z_][a-z0-9_]*\s*\(/i.test(rest);
-    // Ruby's percent literals: `system(%q(id))`, `exec(%w[cat /etc/passwd])`.
-    if (!codeArg && next === "%") codeArg = RUBY_PERCENT_LITERAL.test(rest);
+    // Ruby's percent literals given a command runner: `system(%q(id))`, `exec(%w[cat /etc/passwd])`.
+    if (!codeArg && next === "%" && RUNS_COMMAND.has(name)) codeArg = RUBY_PERCENT_LITERAL.test(rest);
     if (codeArg) out.push(finding("code-injection", "code.php-call", strength, m.index, m.index + m[0].length));
     else if (RUNS_COMMAND.has(name)) {
       const command = commandArgument(rest);
@@ -163,12 +166,12 @@ const GLUED_CALLEE = /\(((?:[\s'"(]{0,3}[a-z_]{1,12}[\s'")]{0,3}\.){1,8}[\s'"(]{
  * A callee in parentheses built from character codes, quoted pieces among them, then called:
  * `(chr(115).chr(121).chr(115).chr(116).chr(101).chr(109))(chr(105).chr(100))` is `system('id')`.
  */
-const CHR_PIECE = String.raw`(?:chr\s{0,3}\(\s{0,3}\d{1,3}\s{0,3}\)|['"][a-z_]{0,12}['"])`;
-const CHR_CALLEE = new RegExp(String.raw`\(((?:\s{0,3}${CHR_PIECE}\s{0,3}\.){1,24}\s{0,3}${CHR_PIECE}\s{0,3})\)\s{0,8}\(`, "gi");
+const CHR_PIECE = String.raw`(?:chr\s{0,3}\(\s{0,3}(?:0x[0-9a-f]{1,2}|\d{1,4})\s{0,3}\)|['"][a-z_]{0,12}['"])`;
+const CHR_CALLEE = new RegExp(String.raw`\(((?:\s{0,3}${CHR_PIECE}\s{0,3}\.){1,24}\s{0,3}${CHR_PIECE}\s{0,3})\)\s{0,8}(?:\/\*[^*]{0,40}\*\/\s{0,8})?\(`, "gi");
 
-/** The name a CHR_CALLEE's pieces spell. */
+/** The name a CHR_CALLEE's pieces spell: PHP's chr() takes its code modulo 256. */
 function chrName(pieces: string): string {
-  return pieces.replace(/chr\s*\(\s*(\d+)\s*\)|['"\s.]/gi, (_, code: string | undefined) => (code === undefined ? "" : String.fromCharCode(Number(code)))).toLowerCase();
+  return pieces.replace(/chr\s*\(\s*(0x[0-9a-f]+|\d+)\s*\)|['"\s.]/gi, (_, code: string | undefined) => (code === undefined ? "" : String.fromCharCode(Number(code) % 256))).toLowerCase();
 }
 
 /** A `)` then a `(`, blanks or a comment between: where a parenthesised callee is called. */

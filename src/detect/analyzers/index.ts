@@ -15,10 +15,10 @@ import { deserializationAnalyzer } from "./deserialization.ts";
 import { expressionAnalyzer } from "./expression.ts";
 import { graphqlAnalyzer, operationBatch } from "./graphql.ts";
 import { htmlAnalyzer } from "./html.ts";
+import { joinedRepeats, pollutionFinding } from "./joined-repeats.ts";
 import { ldapAnalyzer } from "./ldap.ts";
 import { nosqlAnalyzer } from "./nosql.ts";
 import { optionInjectionAnalyzer } from "./option-injection.ts";
-import { joinedRepeats, pollutionFinding } from "./joined-repeats.ts";
 import { pathAnalyzer } from "./path.ts";
 import { rpcBatch } from "./rpc-batch.ts";
 import { scannerAnalyzer } from "./scanner.ts";
@@ -130,8 +130,9 @@ export class LeafAnalysis {
     if (joined.length) {
       const found = this.analyzeLeaves(joined.map((j) => j.leaf));
       joined.forEach(({ repeats }, k) => {
-        const finding = pollutionFinding(found[k]!, repeats.map((at) => findings[at]!), leaves[repeats[0]!]!.text.length);
-        if (finding) findings[repeats[0]!] = [...findings[repeats[0]!]!, finding];
+        const finding = pollutionFinding(found[k]!, repeats.map((at) => findings[at]!));
+        const at = repeats.find((r) => leaves[r]!.text.length > 0) ?? repeats[0]!;
+        if (finding) findings[at] = [...findings[at]!, { ...finding, end: leaves[at]!.text.length }];
       });
     }
     return findings;

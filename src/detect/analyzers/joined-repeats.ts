@@ -3,19 +3,28 @@
  * hands the application as one value, the values joined with `,`. A payload split across the repeats
  * passes a filter that judges each alone: `id=1/*&id=*\/UNION/*&id=*\/SELECT 1,2` is
  * `1/*,*\/UNION/*,*\/SELECT 1,2`. The joined value is judged as a value of its own; what it holds that
- * no repeat holds is the attack.
+ * no repeat holds is the attack. Every site's repeats are joined, whatever serves it: the reading costs
+ * little, and a payload split so is meant for the servers that join.
  */
 import type { Leaf } from "../../decompose/leaf.ts";
-import { PROOF_STRENGTH, strongest, type Finding } from "./finding.ts";
+import { PROOF_STRENGTH, type Finding } from "./finding.ts";
 
-/** Repeated names judged per request, values per name, and the longest joined value. */
-const MAX_NAMES = 8;
+/**
+ * Repeated names judged per request, and repeats joined per name: ASP.NET joins them all, but a
+ * payload needs only a few, and the work stays linear in the request. A name that holds more is
+ * joined from its first ones.
+ */
+const MAX_NAMES = 32;
 const MAX_REPEATS = 16;
-const MAX_JOINED = 4096;
 
-/** A query's or a form's own parameter as the application reads it (not a reading of it, a key or a nested value). */
+/**
+ * A query's or a form's own parameter as the application reads it (not a reading of it, a key or a
+ * nested value): a multipart form's fields are Request.Form's too.
+ */
 function isParameter(leaf: Leaf): boolean {
-  return leaf.kind === "value" && (leaf.location === "query" || leaf.location === "body") && leaf.path === `${leaf.location}.${leaf.name}`;
+  if (leaf.kind !== "value") return false;
+  if (leaf.location === "query") return leaf.path === `query.${leaf.name}`;
+  return leaf.location === "body" && (leaf.path === `body.${leaf.name}` || leaf.path === `body.multipart.${leaf.name}`);
 }
 
 export interface JoinedRepeats {
@@ -25,36 +34,37 @@ export interface JoinedRepeats {
   leaf: Leaf;
 }
 
-/** Per parameter name sent more than once, its values joined as ASP.NET joins them. */
+/** Per parameter name sent more than once (ASP.NET matches names in any case), its values joined as ASP.NET joins them. */
 export function joinedRepeats(leaves: readonly Leaf[]): JoinedRepeats[] {
   const byName = new Map<string, number[]>();
   leaves.forEach((leaf, at) => {
     if (!isParameter(leaf)) return;
-    const key = `${leaf.location}.${leaf.name}`;
+    const key = `${leaf.location}.${leaf.name.toLowerCase()}`;
     const ats = byName.get(key);
-    if (ats) ats.push(at);
-    else byName.set(key, [at]);
+    if (!ats) byName.set(key, [at]);
+    else if (ats.length < MAX_REPEATS) ats.push(at);
   });
   const out: JoinedRepeats[] = [];
   for (const repeats of byName.values()) {
-    if (repeats.length < 2 || repeats.length > MAX_REPEATS) continue;
-    const text = repeats.map((at) => leaves[at]!.text).join(",");
-    if (text.length > MAX_JOINED) continue;
+    if (repeats.length < 2) continue;
     const first = leaves[repeats[0]!]!;
-    out.push({ repeats, leaf: { ...first, path: `${first.path}~joined`, text } });
+    out.push({ repeats, leaf: { ...first, path: `${first.path}~joined`, text: repeats.map((at) => leaves[at]!.text).join(",") } });
     if (out.length === MAX_NAMES) break;
   }
   return out;
 }
 
 /**
- * The joined value's strongest finding at proof strength, as a finding of the first repeat (its span
- * the whole of that value: the evidence is spread over all of them), unless a repeat alone already
- * has one as strong in its class.
+ * The joined value's strongest finding at proof strength in a class no repeat alone holds as strongly,
+ * as a finding of the first repeat that has text (its span that whole value: the evidence is spread
+ * over all of them); null when there is none.
  */
-export function pollutionFinding(joined: readonly Finding[], repeats: readonly (readonly Finding[])[], firstLength: number): Finding | null {
-  const best = strongest(joined);
-  if (!best || best.strength < PROOF_STRENGTH) return null;
-  if (repeats.some((found) => found.some((f) => f.class === best.class && f.strength >= best.strength))) return null;
-  return { class: best.class, rule: "params.joined-repeats", strength: best.strength, start: 0, end: firstLength };
+export function pollutionFinding(joined: readonly Finding[], repeats: readonly (readonly Finding[])[]): Finding | null {
+  let best: Finding | null = null;
+  for (const f of joined) {
+    if (f.strength < PROOF_STRENGTH || (best && best.strength >= f.strength)) continue;
+    if (repeats.some((found) => found.some((r) => r.class === f.class && r.strength >= f.strength))) continue;
+    best = f;
+  }
+  return best && { class: best.class, rule: "params.joined-repeats", strength: best.strength, start: 0, end: 0 };
 }

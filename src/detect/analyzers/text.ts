@@ -128,7 +128,12 @@ function fromSegments(path: string, breaks: Uint8Array, analyze: (text: string) 
       segment = i + 1;
       continue;
     }
-    const start = c >= 128 ? 0 : breaks[c] ? segment : carried?.[c] && i === segment ? previous : 0;
+    if (c >= 128) continue;
+    // Where the injected value begins: this segment, or for a carried character first in it, the one before.
+    let start = 0;
+    if (breaks[c]) start = segment;
+    else if (carried?.[c] && i === segment) start = previous;
+    // Each start is read once, whichever character found it.
     if (start > 0 && start !== judged) {
       judged = start;
       passes++;

@@ -371,14 +371,22 @@ describe("code analyzer: round s23's fixes", () => {
 
 describe("code analyzer: a blind round's evasions", () => {
   test("PHP: a callee built from character codes, quoted pieces among them, then called; a name no command spells, or codes printed, are not", () => {
-    for (const v of ["(chr(115).chr(121).chr(115).chr(116).chr(101).chr(109))(chr(105).chr(100));", "('sys'.chr(116).'em')('id');", "(chr(115) . chr(121) . chr(115) . chr(116) . chr(101) . chr(109))('id')"]) {
+    for (const v of [
+      "(chr(115).chr(121).chr(115).chr(116).chr(101).chr(109))(chr(105).chr(100));",
+      "('sys'.chr(116).'em')('id');",
+      "(chr(115) . chr(121) . chr(115) . chr(116) . chr(101) . chr(109))('id')",
+      // Hex codes, codes past 255 (PHP takes them modulo 256), a comment before the call.
+      "(chr(0x73).chr(0x79).chr(0x73).chr(0x74).chr(0x65).chr(0x6d))('id')",
+      "(chr(371).chr(121).chr(115).chr(116).chr(101).chr(109))('id')",
+      "(CHR(115).chr(121).chr(115).chr(116).chr(101).chr(109))/**/('id')",
+    ]) {
       expect([v, strongest(codeAnalyzer, v)?.rule, s(v)]).toEqual([v, "code.php-variable-call", 0.85]);
     }
     for (const v of ["(chr(97).chr(98))(1)", "echo chr(65).chr(66);", "(chr(115).chr(121)) (see note)"]) expect([v, s(v)]).toEqual([v, 0]);
   });
 
-  test("Ruby: a percent literal is a string argument, as a quoted one is; a format's `%` is not", () => {
-    for (const v of ["1+1;system(%q(id))", "exec(%w[cat /etc/passwd])", "system(%Q{id})"]) expect([v, strongest(codeAnalyzer, v)?.rule]).toEqual([v, "code.php-call"]);
-    for (const v of ["system(%d)", "price(%)", "system(% of budget)"]) expect([v, s(v)]).toEqual([v, 0]);
+  test("Ruby: a percent literal given a command runner is a string argument, as a quoted one is; Python's named placeholders are not", () => {
+    for (const v of ["1+1;system(%q(id))", "exec(%w[cat /etc/passwd])", "system(%Q{id})", "system(%q/id/)"]) expect([v, strongest(codeAnalyzer, v)?.rule]).toEqual([v, "code.php-call"]);
+    for (const v of ["system(%d)", "price(%)", "system(% of budget)", "exec(%(id)s)", "system(%(cmd)s)", "assert(%(value)s > 0)", "include(%q(header.php))"]) expect([v, s(v)]).toEqual([v, 0]);
   });
 });

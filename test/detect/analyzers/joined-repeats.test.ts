@@ -21,11 +21,20 @@ describe("joined repeats: a payload split across a parameter's repeats, which AS
     for (const t of ["/p?id=1&id=2&id=3", "/p?tag=select&tag=from&tag=where", "/p?sort=name&sort=-date", "/p?q=1'%20or%20'1'='1&q=2"]) expect([t, judged(t)]).toEqual([t, []]);
   });
 
-  test("only a query's or a form's own parameters, a bounded number of names and repeats", () => {
-    const req = request(["GET /p?a=1&a=2&" + Array.from({ length: 20 }, (_, i) => `n${i}=x&n${i}=y`).join("&") + " HTTP/1.1", "Host: a"]);
-    const joined = joinedRepeats(decompose(req).leaves);
-    expect(joined.length).toBe(8);
-    expect(joined[0]!.leaf.path).toBe("query.a~joined");
-    expect(joined[0]!.leaf.text).toBe("1,2");
+  test("names in any case, as ASP.NET matches them; a name's first sixteen repeats; a multipart form's fields", () => {
+    expect(judged("/p?id=1/*&ID=*/UNION/*&Id=*/SELECT%201,2,3")).toEqual([["query.id", "sqli", 0.95]]);
+    expect(judged("/p?id=1/*&id=*/UNION/*&id=*/SELECT%201,2,3" + "&id=x".repeat(20))).toEqual([["query.id", "sqli", 0.95]]);
+    expect(judged("/p?" + Array.from({ length: 10 }, (_, i) => `n${i}=a&n${i}=b`).join("&") + "&id=1/*&id=*/UNION/*&id=*/SELECT%201,2")).toEqual([["query.id", "sqli", 0.95]]);
+    // The finding stands on the first repeat with text, its span that whole value.
+    expect(judged("/p?id=&id=1/*&id=*/UNION/*&id=*/SELECT%201,2,3")).toEqual([["query.id", "sqli", 0.95]]);
+    const body = ["--b", 'Content-Disposition: form-data; name="id"', "", "1/*", "--b", 'Content-Disposition: form-data; name="id"', "", "*/UNION/*", "--b", 'Content-Disposition: form-data; name="id"', "", "*/SELECT 1,2", "--b--", ""].join("\r\n");
+    const req = request(["POST /p HTTP/1.1", "Host: a", "Content-Type: multipart/form-data; boundary=b", `Content-Length: ${body.length}`], body);
+    const { leaves } = decompose(req);
+    expect(joinedRepeats(leaves).map((j) => [j.leaf.path, j.leaf.text])).toEqual([["body.multipart.id~joined", "1/*,*/UNION/*,*/SELECT 1,2"]]);
+  });
+
+  test("the joined value is a leaf of the first repeat's place, its values in order", () => {
+    const joined = joinedRepeats(decompose(request(["GET /p?a=1&b=x&A=2 HTTP/1.1", "Host: a"])).leaves);
+    expect(joined.map((j) => [j.repeats.length, j.leaf.path, j.leaf.text])).toEqual([[2, "query.a~joined", "1,2"]]);
   });
 });
