@@ -133,6 +133,10 @@ interface Run {
   evasive: boolean;
   /** A parent segment with a path parameter (`..;/`), which Tomcat resolves after the proxy checked the path. */
   pathParameter: boolean;
+  /** A `..` segment was the last one closed. */
+  afterParent: boolean;
+  /** A name follows a `..` segment (`/a/../b`): the dot segment moves the request to another route. */
+  parentThenName: boolean;
   /** Starts at a root: `/`, `\`, `C:\`, `file:///`. */
   absolute: boolean;
   /**
@@ -185,6 +189,7 @@ function pathRuns(s: string): Run[] {
       if (run.resolved.length < 64) run.resolved.push(segmentName(seg.replace(GLUED_PARENTS, "")));
     } else if (parent) {
       run.parents++;
+      run.afterParent = true;
       if (parent === "evasive") run.evasive = true;
       if (seg.indexOf(";") !== -1) run.pathParameter = true;
       depth--;
@@ -199,6 +204,7 @@ function pathRuns(s: string): Run[] {
   };
   const addName = (into: Run, name: string) => {
     depth++;
+    if (into.afterParent) into.parentThenName = true;
     if (into.resolved.length < 64) {
       if (into.rootNext && into.roots.length < 8) into.roots.push(into.resolved.length);
       into.resolved.push(name);
@@ -231,7 +237,7 @@ function pathRuns(s: string): Run[] {
         }
       }
       const drive = isAsciiLetter(c) && s.charCodeAt(i + 1) === 58 && (s.charCodeAt(i + 2) === 92 || s.charCodeAt(i + 2) === 47);
-      run = { start: i, end: i, escape: 0, escapeAt: -1, parents: 0, evasive: false, pathParameter: false, absolute: isSeparator(c) || drive, roots: [], rootNext: false, resolved: [], separators: 0 };
+      run = { start: i, end: i, escape: 0, escapeAt: -1, parents: 0, evasive: false, pathParameter: false, afterParent: false, parentThenName: false, absolute: isSeparator(c) || drive, roots: [], rootNext: false, resolved: [], separators: 0 };
       if (run.absolute) run.roots.push(0);
       depth = 0;
       segStart = i;
@@ -426,12 +432,15 @@ function judgeRun(run: Run, input: AnalyzerInput, wholeLength: number, out: Find
     if (found && (rooted || !found.file.abs)) strength = 0.95;
     out.push(finding("traversal", "path.traversal", strength, run.escapeAt, run.end));
   } else if (run.parents > 0 && isPath) {
-    // `/a/../b` stays inside the root, but browsers resolve dot segments before sending: a client that
-    // did not is a tool; `..;` is Tomcat's path-parameter bypass; a dot segment seen only once the
-    // path is decoded again (`/console/images/%252E./console.portal`) was encoded past the server's
-    // own check.
-    const hidden = run.pathParameter || input.path.startsWith("path~url");
-    out.push(finding("traversal", "path.dot-segment", hidden ? 0.85 : 0.6, run.start, run.end));
+    // `/a/../b` stays inside the root, but browsers and HTTP libraries resolve dot segments before
+    // sending: a path that still has one was written to reach, past a proxy's or a filter's check on
+    // its first segments, a route they guard (`/vpn/../vpns/portal/`, `/res/../admin/diagnostic.jsp`).
+    // No request of the benign sets has one. So is `..;` (Tomcat's path-parameter bypass), and a dot
+    // segment seen only once the path is decoded again (`/console/images/%252E./console.portal`).
+    // A last `..` (`/get/..`) reaches no other route, and `..foo` is a name; another reading of the
+    // path (a segment's base64) is no path a server routes.
+    const routed = (run.parentThenName && input.path === "path") || run.pathParameter || input.path.startsWith("path~url");
+    out.push(finding("traversal", "path.dot-segment", routed ? 0.85 : 0.6, run.start, run.end));
   }
   const unreached = !found || (found.file.abs && !rooted);
   if (unreached && run.escape === 0 && run.roots.length > 0) {
@@ -722,10 +731,10 @@ const HIDDEN_SEGMENT = /\/\.(?!well-known\/|auth\/)[^/.][^/]*/;
 /**
  * A segment that is only a path parameter, or `.` with one, and more path after it (`/;/admin`,
  * `/.;/admin`): a proxy or a filter matches the segment as written, Tomcat and Spring drop the
- * parameter and the dot after the check (Shiro's and TeamCity's authentication bypasses). A session id
- * rewritten into a URL is one (`/shop/;jsessionid=.../cart`).
+ * parameter and the dot after the check (Shiro's and TeamCity's authentication bypasses). A named
+ * one is a session rewritten into the URL (`/shop/;jsessionid=.../cart`, OpenWrt's `/luci/;stok=.../admin`).
  */
-const PARAMETER_SEGMENT = /\/\.?;(?!jsessionid=)[^/]*(?=\/)/i;
+const PARAMETER_SEGMENT = /\/\.?;(?![\w.-]+=)[^/]*(?=\/)/;
 /**
  * A path parameter that is only a file extension, behind at most one character and line breaks
  * (`/app/rest/server;.jsp`, `/bin/querybuilder.json;x.css`, AEM's `;%0aa.css`): a filter that lets a
