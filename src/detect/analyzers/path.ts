@@ -133,9 +133,11 @@ interface Run {
   evasive: boolean;
   /** A parent segment with a path parameter (`..;/`), which Tomcat resolves after the proxy checked the path. */
   pathParameter: boolean;
-  /** A `..` segment was the last one closed. */
+  /** The first name of the run as sent, before any `..` resolved it away (null until one is read). */
+  firstName: string | null;
+  /** A `..` segment has been read. */
   afterParent: boolean;
-  /** A name follows a `..` segment (`/a/../b`): the dot segment moves the request to another route. */
+  /** A name follows a `..` segment (`/a/../b`). */
   parentThenName: boolean;
   /** Starts at a root: `/`, `\`, `C:\`, `file:///`. */
   absolute: boolean;
@@ -205,6 +207,7 @@ function pathRuns(s: string): Run[] {
   const addName = (into: Run, name: string) => {
     depth++;
     if (into.afterParent) into.parentThenName = true;
+    into.firstName ??= name;
     if (into.resolved.length < 64) {
       if (into.rootNext && into.roots.length < 8) into.roots.push(into.resolved.length);
       into.resolved.push(name);
@@ -237,7 +240,7 @@ function pathRuns(s: string): Run[] {
         }
       }
       const drive = isAsciiLetter(c) && s.charCodeAt(i + 1) === 58 && (s.charCodeAt(i + 2) === 92 || s.charCodeAt(i + 2) === 47);
-      run = { start: i, end: i, escape: 0, escapeAt: -1, parents: 0, evasive: false, pathParameter: false, afterParent: false, parentThenName: false, absolute: isSeparator(c) || drive, roots: [], rootNext: false, resolved: [], separators: 0 };
+      run = { start: i, end: i, escape: 0, escapeAt: -1, parents: 0, evasive: false, pathParameter: false, firstName: null, afterParent: false, parentThenName: false, absolute: isSeparator(c) || drive, roots: [], rootNext: false, resolved: [], separators: 0 };
       if (run.absolute) run.roots.push(0);
       depth = 0;
       segStart = i;
@@ -432,14 +435,18 @@ function judgeRun(run: Run, input: AnalyzerInput, wholeLength: number, out: Find
     if (found && (rooted || !found.file.abs)) strength = 0.95;
     out.push(finding("traversal", "path.traversal", strength, run.escapeAt, run.end));
   } else if (run.parents > 0 && isPath) {
-    // `/a/../b` stays inside the root, but browsers and HTTP libraries resolve dot segments before
-    // sending: a path that still has one was written to reach, past a proxy's or a filter's check on
-    // its first segments, a route they guard (`/vpn/../vpns/portal/`, `/res/../admin/diagnostic.jsp`).
-    // No request of the benign sets has one. So is `..;` (Tomcat's path-parameter bypass), and a dot
-    // segment seen only once the path is decoded again (`/console/images/%252E./console.portal`).
-    // A last `..` (`/get/..`) reaches no other route, and `..foo` is a name; another reading of the
-    // path (a segment's base64) is no path a server routes.
-    const routed = (run.parentThenName && input.path === "path") || run.pathParameter || input.path.startsWith("path~url");
+    // `/a/../b` stays inside the root. Browsers, curl and most HTTP libraries resolve dot segments
+    // before sending (Go's, Node's and Java's clients send a path as written): one that moves the
+    // request to another first segment was written to pass a proxy's or a filter's check on that
+    // segment, for a route it guards (`/vpn/../vpns/portal/`, `/res/../admin/diagnostic.jsp`); an SDK's
+    // `/api/v1/../v2/status` stays under its first segment, and a page's `/css/../fonts/x.woff2` asks
+    // for a static file. No request of the benign sets has either.
+    // So is `..;` (Tomcat's path-parameter bypass), and a dot segment seen only once the path is
+    // decoded again (`/console/images/%252E./console.portal`). A last `..` (`/get/..`) reaches no
+    // other route, `..foo` is a name, and another reading of the path (a segment's base64) is no path
+    // a server routes.
+    const otherRoute = run.parentThenName && input.path === "path" && run.resolved[0] !== run.firstName && !STATIC_FILE.test(run.resolved.at(-1) ?? "");
+    const routed = otherRoute || run.pathParameter || input.path.startsWith("path~url");
     out.push(finding("traversal", "path.dot-segment", routed ? 0.85 : 0.6, run.start, run.end));
   }
   const unreached = !found || (found.file.abs && !rooted);
@@ -730,11 +737,12 @@ const HIDDEN_SEGMENT = /\/\.(?!well-known\/|auth\/)[^/.][^/]*/;
 
 /**
  * A segment that is only a path parameter, or `.` with one, and more path after it (`/;/admin`,
- * `/.;/admin`): a proxy or a filter matches the segment as written, Tomcat and Spring drop the
- * parameter and the dot after the check (Shiro's and TeamCity's authentication bypasses). A named
- * one is a session rewritten into the URL (`/shop/;jsessionid=.../cart`, OpenWrt's `/luci/;stok=.../admin`).
+ * `/.;/admin`, `/;a=b/admin`): a proxy or a filter matches the segment as written, Tomcat and Spring
+ * drop the parameter and the dot after the check (Shiro's and TeamCity's authentication bypasses).
+ * A session rewritten into the URL is one, named with a token for its value (`/shop/;jsessionid=.../cart`,
+ * OpenWrt's `/cgi-bin/luci/;stok=7f0a1b2c.../admin`).
  */
-const PARAMETER_SEGMENT = /\/\.?;(?![\w.-]+=)[^/]*(?=\/)/;
+const PARAMETER_SEGMENT = /\/\.?;(?!jsessionid=|[\w.-]+=[\w-]{8,}\/)[^/]*(?=\/)/i;
 /**
  * A path parameter that is only a file extension, behind at most one character and line breaks
  * (`/app/rest/server;.jsp`, `/bin/querybuilder.json;x.css`, AEM's `;%0aa.css`): a filter that lets a

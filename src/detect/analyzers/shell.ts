@@ -1216,20 +1216,9 @@ const PROBE_COMMANDS = new Set(["id", "whoami", "uname", "hostname", "ifconfig",
 /** What may follow the probe: nothing, its options or a separator (`whoami /all`, `id;`); `id desc` is a sort. */
 const PROBE_ARGUMENTS = /^\s*(?:$|[-/;|&])/;
 
-/**
- * Parameters that name the program a handler starts (a debug endpoint's `exePath`, a runner's
- * `interpreter`), and a shell given as one (TeamCity's `/app/rest/debug/processes?exePath=/bin/sh`): the
- * rest of the request is its script. A user's login shell (`shell=/bin/bash` in an account form) is
- * no program started.
- */
-const PROGRAM_PARAMETER = /^(?:cmd|command|exe|exe_?path|executable|program|binary|interpreter)$/i;
-const SHELL_PROGRAM = /^\s*(?:(?:\/usr)?\/bin\/(?:ba|da|z|k|c|tc|a)?sh|(?:[a-z]:\\windows\\system32\\)?(?:cmd|powershell|pwsh)(?:\.exe)?)\s*$/i;
-
-/** `cmd=id`, `command=whoami /all`: a probe command as the whole value of a parameter named for one; `exePath=/bin/sh`: a shell as a program to start. */
+/** `cmd=id`, `command=whoami /all`: a probe command as the whole value of a parameter named for one. */
 function namedProbeCommand(input: AnalyzerInput): Finding | null {
-  if (input.kind !== "value") return null;
-  if (PROGRAM_PARAMETER.test(input.name) && SHELL_PROGRAM.test(input.text)) return finding("cmdi", "shell.named-command", 0.85, 0, input.text.length);
-  if (!COMMAND_PARAMETER.test(input.name)) return null;
+  if (input.kind !== "value" || !COMMAND_PARAMETER.test(input.name)) return null;
   const start = skipBlanks(input.text, 0);
   const found = commandAt(input.text, start, false);
   if (!found || !PROBE_COMMANDS.has(found.cmd.name) || !PROBE_ARGUMENTS.test(input.text.slice(found.word.end, found.word.end + 8))) return null;

@@ -893,16 +893,6 @@ function routedHostFindings(text: string, forwarded: boolean): Finding[] {
  */
 const JOINED_TARGET = /^[@.]((?:[a-z0-9-]{1,63}\.){1,8}[a-z]{2,63}\.?|\d{1,3}(?:\.\d{1,3}){3})(?=[/?#:\\]|$)/i;
 
-/**
- * A query parameter's name (`?@evil.example/powershell/?X-Rps-CAT=…`), or one without a value read for
- * its own sake (`?@evil.example/owa/`, `~bare`): a backend that appends the query to a URL it builds
- * (Exchange's autodiscover, ProxyShell) reads `@evil.example/…` there as another host and its path.
- */
-function isQueryParameterName(input: AnalyzerInput): boolean {
-  if (input.location !== "query" || input.text !== input.name) return false;
-  return input.kind === "key" || (input.kind === "value" && input.path.endsWith("~bare"));
-}
-
 export const ssrfAnalyzer: Analyzer = {
   name: "ssrf",
   analyze(input: AnalyzerInput): Finding[] {
@@ -916,8 +906,6 @@ export const ssrfAnalyzer: Analyzer = {
     const redirectHeader = input.location === "header" && nameWeight === 2;
     const joined = nameWeight === 2 ? JOINED_TARGET.exec(text) : null;
     if (joined && looksLikeHost(joined[1]!)) return [find("open-redirect", "joined-host", 0.85, 0, joined[0].length)];
-    const queryHost = isQueryParameterName(input) ? JOINED_TARGET.exec(text) : null;
-    if (queryHost && text.charCodeAt(queryHost[0].length) === 47 && looksLikeHost(queryHost[1]!)) return [find("ssrf", "joined-host", 0.85, 0, queryHost[0].length)];
     if (!mayHoldUrl(text) || (input.location === "header" && REFERRER_PATH.test(input.path))) return [];
     const out: Finding[] = [];
     const leading = leadingUrl(text);

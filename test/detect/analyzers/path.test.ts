@@ -345,16 +345,16 @@ describe("path analyzer: URL paths a proxy and the container read apart", () => 
   const reading = (text: string) => strength(pathAnalyzer, text, { kind: "path", location: "path", path: "path~url", name: "" });
   test("a dot segment seen only once the path is decoded again was encoded past the server's check", () => {
     expect(reading("/console/images/../console.portal")).toBe(0.85);
-    // Sent so, it is as strong (a dot segment with a route after it, below).
-    expect(p("/console/images/../console.portal")).toBe(0.85);
+    // Sent so, it stays under its first segment (below).
+    expect(p("/console/images/../console.portal")).toBe(0.6);
     // Another reading of the path (a segment's base64) was no second URL decoding, nor a path a server routes.
     expect(strength(pathAnalyzer, "/a/../b", { kind: "path", location: "path", path: "path~base64", name: "" })).toBe(0.6);
   });
 
   test("a segment that is only a path parameter, or `.` with one, before more path", () => {
-    for (const v of ["/;/admin/page", "/.;/admin/user/list", "/app/;x/secure"]) expect([v, p(v)]).toEqual([v, 0.85]);
-    // A session rewritten into the URL, named (`;jsessionid=`, OpenWrt's `;stok=`); a segment's own parameter is a matrix parameter.
-    for (const v of ["/shop/;jsessionid=0A1B2C", "/shop/;jsessionid=0A1B2C/cart", "/app/x;jsessionid=ABC123", "/a/b;v=1/c", "/app/;x=1/secure"]) expect([v, p(v)]).toEqual([v, 0]);
+    for (const v of ["/;/admin/page", "/.;/admin/user/list", "/app/;x=1/secure"]) expect([v, p(v)]).toEqual([v, 0.85]);
+    // A session id rewritten into the URL; a segment's own parameter is a matrix parameter.
+    for (const v of ["/shop/;jsessionid=0A1B2C", "/shop/;jsessionid=0A1B2C/cart", "/app/x;jsessionid=ABC123", "/a/b;v=1/c"]) expect([v, p(v)]).toEqual([v, 0]);
   });
 });
 
@@ -393,16 +393,16 @@ describe("path analyzer: a URL path that makes a server run a file as a script",
 });
 
 describe("path analyzer: a dot segment a client left in the URL path", () => {
-  test("`..` with a route after it, which browsers and HTTP libraries resolve before sending, moves past a check on the first segments", () => {
+  test("`..` that moves the request to another first segment, past a proxy's or a filter's check on it", () => {
     for (const v of ["/vpn/../vpns/portal/pwn.xml", "/res/../admin/diagnostic.jsp", "/.well-known/acme-challenge/../../app/settings", "/a/..;/admin"]) {
       expect([v, strongest(pathAnalyzer, v, { kind: "path", location: "path", path: "path", name: "" })?.rule, p(v)]).toEqual([v, "path.dot-segment", 0.85]);
     }
-    // A last `..` reaches no other route; `..foo` is a name.
-    for (const v of ["/get/..", "/get/..foo"]) expect([v, p(v)]).toEqual([v, 0.6]);
+    // An SDK's path under the same first segment, a last `..` and `..foo` (a name) stay weak.
+    for (const v of ["/static/js/../css/main.css", "/api/v1/../v2/status", "/get/..", "/get/..foo", "/css/../fonts/roboto.woff2", "/assets/../favicon.ico"]) expect([v, p(v)]).toEqual([v, 0.6]);
   });
 
-  test("a named path parameter is a session rewritten into the URL (OpenWrt's `;stok=`, `;jsessionid=`); an empty one still bypasses", () => {
-    for (const v of ["/cgi-bin/luci/;stok=abc123/admin/wireless", "/shop/;jsessionid=0A1B/cart"]) expect([v, p(v)]).toEqual([v, 0]);
-    for (const v of ["/;/admin", "/.;/admin/x", "/;x/admin"]) expect([v, p(v)]).toEqual([v, 0.85]);
+  test("a path parameter segment named with a session token is a session rewritten into the URL (OpenWrt's `;stok=`); any other still bypasses", () => {
+    for (const v of ["/cgi-bin/luci/;stok=7d2f0a1b2c3d4e5f/admin/wireless", "/shop/;jsessionid=0A1B/cart"]) expect([v, p(v)]).toEqual([v, 0]);
+    for (const v of ["/;/admin", "/.;/admin/x", "/;a=b/admin/", "/.;a=b/admin/"]) expect([v, p(v)]).toEqual([v, 0.85]);
   });
 });

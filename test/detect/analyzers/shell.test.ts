@@ -577,15 +577,3 @@ describe("shell analyzer: a payload round's forms", () => {
     for (const v of ["RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y tzdata", "npm ci && NODE_ENV=production npm run build", "hmm;. . . no idea", "Physics 1 & Calc 2", "my link: https://example.com/?id=5&ref=home top"]) expect([v, s(v) < 0.8]).toEqual([v, true]);
   });
 });
-
-describe("shell analyzer: a shell as the program a parameter names", () => {
-  test("`exePath=/bin/sh` (TeamCity's debug processes), `program=cmd.exe`; a login shell, another program, a shell in prose are not", () => {
-    const named = (name: string, text: string) => strongest(shellAnalyzer, text, { name, path: `query.${name}` });
-    for (const [name, text] of [["exePath", "/bin/sh"], ["exe_path", "/usr/bin/bash"], ["program", "cmd.exe"], ["interpreter", "powershell"], ["cmd", "/bin/sh"]]) {
-      expect([name, text, named(name!, text!)?.rule, named(name!, text!)?.strength]).toEqual([name, text, "shell.named-command", 0.85]);
-    }
-    for (const [name, text] of [["shell", "/bin/bash"], ["loginShell", "/bin/zsh"], ["program", "notepad.exe"], ["exePath", "/usr/local/bin/node"], ["q", "/bin/sh"], ["program", "use /bin/sh here"]]) {
-      expect([name, text, named(name!, text!)?.rule ?? null]).toEqual([name, text, null]);
-    }
-  });
-});

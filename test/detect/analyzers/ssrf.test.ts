@@ -458,16 +458,3 @@ describe("ssrf analyzer: a wiki's File: namespace", () => {
     for (const v of ["file:/etc/passwd", "file:///etc/passwd", "file:c:/windows/win.ini", "file:etc/passwd"]) expect([v, rules(ssrfAnalyzer, leaf(v, { name: "title" }))]).toEqual([v, ["ssrf.protocol-scheme"]]);
   });
 });
-
-describe("ssrf analyzer: a query parameter's name that names another host", () => {
-  test("`?@evil.example/owa/` (Exchange's autodiscover, ProxyShell) is read as a host and its path by a backend that appends the query", () => {
-    const keyless = (text: string) => rules(ssrfAnalyzer, { text, location: "query", path: `query.${text}~bare`, name: text, kind: "value" });
-    for (const v of ["@evil.example/owa/", "@evil.example/mapi/nspi/?", "@10.0.0.5/ecp/"]) expect([v, keyless(v)]).toEqual([v, ["ssrf.joined-host"]]);
-    // A handle, a host alone, and the same text as a named parameter's value are not.
-    for (const v of ["@john.doe", "@evil.example", "@mention"]) expect([v, keyless(v)]).toEqual([v, []]);
-    // A parameter's name that does (ProxyNotShell's `?@evil.example/powershell/?X-Rps-CAT=…`).
-    const name = "@evil.example/powershell/?X-Rps-CAT";
-    expect(rules(ssrfAnalyzer, { text: name, location: "query", path: `query.${name}`, name, kind: "key" })).toEqual(["ssrf.joined-host"]);
-    expect(rules(ssrfAnalyzer, leaf("@evil.example/owa/", { name: "q" }))).not.toContain("ssrf.joined-host");
-  });
-});
