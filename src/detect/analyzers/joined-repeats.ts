@@ -22,10 +22,15 @@ const MAX_REPEATS = 16;
  * nested value): a multipart form's fields are Request.Form's too.
  */
 function isParameter(leaf: Leaf): boolean {
-  if (leaf.kind !== "value") return false;
-  if (leaf.location === "query") return leaf.path === `query.${leaf.name}`;
-  return leaf.location === "body" && (leaf.path === `body.${leaf.name}` || leaf.path === `body.multipart.${leaf.name}`);
+  if (leaf.kind !== "value" || (leaf.location !== "query" && leaf.location !== "body") || !leaf.path.endsWith(leaf.name)) return false;
+  // Compared in place: a large body has tens of thousands of leaves, and most are none.
+  const prefix = leaf.path.length - leaf.name.length;
+  if (leaf.location === "query") return prefix === QUERY_PREFIX.length && leaf.path.startsWith(QUERY_PREFIX);
+  return (prefix === FORM_PREFIX.length && leaf.path.startsWith(FORM_PREFIX)) || (prefix === MULTIPART_PREFIX.length && leaf.path.startsWith(MULTIPART_PREFIX));
 }
+const QUERY_PREFIX = "query.";
+const FORM_PREFIX = "body.";
+const MULTIPART_PREFIX = "body.multipart.";
 
 export interface JoinedRepeats {
   /** The leaves of the parameter's values, in order. */

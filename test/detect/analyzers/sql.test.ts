@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { analyzeSql, sqlAnalyzer } from "../../../src/detect/analyzers/sql.ts";
+import { collapseNestedKeywords } from "../../../src/detect/analyzers/sql/nested.ts";
 
 /** The strongest finding's rule and strength, or null. */
 function strongest(text: string): { rule: string; strength: number; evidence: string } | null {
@@ -679,5 +680,10 @@ describe("sql analyzer: keywords written around keywords", () => {
     // Words that double a keyword's letters or repeat it are no nesting; `bandy` is no `by` around `and`;
     // a lone keyword is no SQL, nested or not.
     for (const v of ["oorr", "the Bbyy band", "unionunion select", "a bandy-legged Bally shoe, order 1", "selselectect"]) expect([v, strongest(v)]).toEqual([v, null]);
+  });
+
+  test("a value over 64 KB (a large body's leaves past the limit, judged together) is not read so", () => {
+    expect(collapseNestedKeywords("1 UNIunionON SELselectECT 1".padStart(60_000))?.text.trimStart()).toBe("1 UNION SELECT 1");
+    expect(collapseNestedKeywords("1 UNIunionON SELselectECT 1".padStart(70_000))).toBeNull();
   });
 });

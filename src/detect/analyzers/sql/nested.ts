@@ -66,8 +66,16 @@ function innerKeyword(s: string, start: number, end: number, depth: number): { a
   return null;
 }
 
+/**
+ * Longest value read for nested keywords: an evasion of a filter is a payload's few words, and the
+ * scan of a value is a pass over each of its words (what a large body's leaves past the leaf limit,
+ * judged together, would pay for on every request).
+ */
+const MAX_VALUE = 65_536;
+
 /** The value as filters that delete keywords once leave it, or null when it nests none. */
 export function collapseNestedKeywords(value: string): NestedReading | null {
+  if (value.length > MAX_VALUE) return null;
   const cuts: Cut[] = [];
   let text = "";
   let from = 0;
