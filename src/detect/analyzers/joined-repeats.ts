@@ -41,12 +41,25 @@ export interface JoinedRepeats {
 
 /** Per parameter name sent more than once (ASP.NET matches names in any case), its values joined as ASP.NET joins them. */
 export function joinedRepeats(leaves: readonly Leaf[]): JoinedRepeats[] {
-  const byName = new Map<string, number[]>();
-  leaves.forEach((leaf, at) => {
-    if (!isParameter(leaf)) return;
+  // Most requests repeat no name: nothing is grouped until one is seen twice.
+  const keys: string[] = [];
+  const params: number[] = [];
+  const seen = new Set<string>();
+  let repeated = false;
+  for (let at = 0; at < leaves.length; at++) {
+    const leaf = leaves[at]!;
+    if (!isParameter(leaf)) continue;
     const key = `${leaf.location}.${leaf.name.toLowerCase()}`;
-    const ats = byName.get(key);
-    if (!ats) byName.set(key, [at]);
+    repeated ||= seen.has(key);
+    seen.add(key);
+    keys.push(key);
+    params.push(at);
+  }
+  if (!repeated) return [];
+  const byName = new Map<string, number[]>();
+  params.forEach((at, k) => {
+    const ats = byName.get(keys[k]!);
+    if (!ats) byName.set(keys[k]!, [at]);
     else if (ats.length < MAX_REPEATS) ats.push(at);
   });
   const out: JoinedRepeats[] = [];

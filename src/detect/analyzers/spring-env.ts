@@ -40,7 +40,12 @@ function isLoader(name: string): boolean {
  */
 const ENV_ENDPOINT = /^(?:\/.*)?\/actuator\/(?:env|bus-?env)$|^\/env$/;
 
+/** What a path must hold to be the endpoint, as sent: its name, or an escape that may spell it. */
+const ENDPOINT_HINT = /env|%/i;
+
 function isEnvEndpoint(path: string): boolean {
+  // Every request's path is asked: most hold neither, and are not decoded for it.
+  if (!ENDPOINT_HINT.test(path)) return false;
   const read = percentDecode(path).toLowerCase().replace(/;[^/]*/g, "").replace(/(?:\.json)?\/*$/, "");
   return ENV_ENDPOINT.test(read);
 }
