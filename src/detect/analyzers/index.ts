@@ -15,7 +15,7 @@ import { deserializationAnalyzer } from "./deserialization.ts";
 import { expressionAnalyzer } from "./expression.ts";
 import { graphqlAnalyzer, operationBatch } from "./graphql.ts";
 import { htmlAnalyzer } from "./html.ts";
-import { joinedRepeats, pollutionFinding } from "./joined-repeats.ts";
+import { joinedRepeats, pollutionFindings } from "./joined-repeats.ts";
 import { ldapAnalyzer } from "./ldap.ts";
 import { nosqlAnalyzer } from "./nosql.ts";
 import { optionInjectionAnalyzer } from "./option-injection.ts";
@@ -126,14 +126,10 @@ export class LeafAnalysis {
     for (const found of [sessionIdFromElsewhere(req, leaves), accessOverrides(req, leaves), operationBatch(leaves), rpcBatch(leaves), phpDispatch(leaves, findings), ownHostMimicked(req, leaves), springEnvOverride(req, leaves)]) {
       for (const { at, finding } of found) findings[at] = [...findings[at]!, finding];
     }
+    // Read after the others: a repeat's own findings, request-scope ones too, decide what the joined value adds.
     const joined = joinedRepeats(leaves);
     if (joined.length) {
-      const found = this.analyzeLeaves(joined.map((j) => j.leaf));
-      joined.forEach(({ repeats }, k) => {
-        const finding = pollutionFinding(found[k]!, repeats.map((at) => findings[at]!));
-        const at = repeats.find((r) => leaves[r]!.text.length > 0) ?? repeats[0]!;
-        if (finding) findings[at] = [...findings[at]!, { ...finding, end: leaves[at]!.text.length }];
-      });
+      for (const { at, finding } of pollutionFindings(leaves, joined, this.analyzeLeaves(joined.map((j) => j.leaf)), findings)) findings[at] = [...findings[at]!, finding];
     }
     return findings;
   }

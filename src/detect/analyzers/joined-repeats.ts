@@ -41,27 +41,20 @@ export interface JoinedRepeats {
 
 /** Per parameter name sent more than once (ASP.NET matches names in any case), its values joined as ASP.NET joins them. */
 export function joinedRepeats(leaves: readonly Leaf[]): JoinedRepeats[] {
-  // Most requests repeat no name: nothing is grouped until one is seen twice.
-  const keys: string[] = [];
-  const params: number[] = [];
-  const seen = new Set<string>();
+  const byName = new Map<string, number[]>();
   let repeated = false;
   for (let at = 0; at < leaves.length; at++) {
     const leaf = leaves[at]!;
     if (!isParameter(leaf)) continue;
     const key = `${leaf.location}.${leaf.name.toLowerCase()}`;
-    repeated ||= seen.has(key);
-    seen.add(key);
-    keys.push(key);
-    params.push(at);
+    const ats = byName.get(key);
+    if (!ats) byName.set(key, [at]);
+    else {
+      repeated = true;
+      if (ats.length < MAX_REPEATS) ats.push(at);
+    }
   }
   if (!repeated) return [];
-  const byName = new Map<string, number[]>();
-  params.forEach((at, k) => {
-    const ats = byName.get(keys[k]!);
-    if (!ats) byName.set(keys[k]!, [at]);
-    else if (ats.length < MAX_REPEATS) ats.push(at);
-  });
   const out: JoinedRepeats[] = [];
   for (const repeats of byName.values()) {
     if (repeats.length < 2) continue;
@@ -73,16 +66,23 @@ export function joinedRepeats(leaves: readonly Leaf[]): JoinedRepeats[] {
 }
 
 /**
- * The joined value's strongest finding at proof strength in a class no repeat alone holds as strongly,
- * as a finding of the first repeat that has text (its span that whole value: the evidence is spread
- * over all of them); null when there is none.
+ * The request-scope findings: per joined value (`joinedFindings`, in `joined`'s order), its strongest
+ * finding at proof strength in a class no repeat alone holds as strongly (`findings`, the leaves'), as
+ * a finding of the first repeat that has text, its span that whole value (the evidence is spread over
+ * all of them).
  */
-export function pollutionFinding(joined: readonly Finding[], repeats: readonly (readonly Finding[])[]): Finding | null {
-  let best: Finding | null = null;
-  for (const f of joined) {
-    if (f.strength < PROOF_STRENGTH || (best && best.strength >= f.strength)) continue;
-    if (repeats.some((found) => found.some((r) => r.class === f.class && r.strength >= f.strength))) continue;
-    best = f;
-  }
-  return best && { class: best.class, rule: "params.joined-repeats", strength: best.strength, start: 0, end: 0 };
+export function pollutionFindings(leaves: readonly Leaf[], joined: readonly JoinedRepeats[], joinedFindings: readonly (readonly Finding[])[], findings: readonly (readonly Finding[])[]): { at: number; finding: Finding }[] {
+  const out: { at: number; finding: Finding }[] = [];
+  joined.forEach(({ repeats }, k) => {
+    let best: Finding | null = null;
+    for (const f of joinedFindings[k]!) {
+      if (f.strength < PROOF_STRENGTH || (best && best.strength >= f.strength)) continue;
+      if (repeats.some((at) => findings[at]!.some((r) => r.class === f.class && r.strength >= f.strength))) continue;
+      best = f;
+    }
+    if (!best) return;
+    const at = repeats.find((r) => leaves[r]!.text.length > 0) ?? repeats[0]!;
+    out.push({ at, finding: { class: best.class, rule: "params.joined-repeats", strength: best.strength, start: 0, end: leaves[at]!.text.length } });
+  });
+  return out;
 }

@@ -118,8 +118,10 @@ const MAX_EMAIL = 254;
  */
 export function analyzeSql(text: string, inHeader = false): Finding[] {
   if (text.length <= MAX_EMAIL && text.indexOf("@") > 0 && EMAIL.test(text)) return NONE;
-  let found = analyzeAscii(text, inHeader);
-  const nested = mightBeSql(text) ? collapseNestedKeywords(text) : null;
+  // One check for the value read as sent and as a filter of nested keywords leaves it.
+  const sqlLike = mightBeSql(text);
+  let found = sqlLike ? judgeReadings(text, inHeader) : NONE;
+  const nested = sqlLike ? collapseNestedKeywords(text) : null;
   if (nested) found = withReading(found, analyzeAscii(nested.text, inHeader), nested.toValue);
   if (!TYPOGRAPHIC.test(text)) return found;
   const { read, dashes } = readTypographic(text);
@@ -145,8 +147,13 @@ function judgeReading(tokens: SqlTokens, quote: number, report: Report): void {
   constructRules(tokens, quote !== 0, report);
 }
 
+/** A text's findings in every context it can close, none when it cannot be SQL (mightBeSql). */
 function analyzeAscii(text: string, inHeader: boolean): Finding[] {
-  if (!mightBeSql(text)) return NONE;
+  return mightBeSql(text) ? judgeReadings(text, inHeader) : NONE;
+}
+
+/** analyzeAscii's readings, for a text that might be SQL. */
+function judgeReadings(text: string, inHeader: boolean): Finding[] {
   const best = new Map<string, Finding>();
   const report = (construct: string, strength: number, start: number, end: number) => {
     const known = best.get(construct);

@@ -473,11 +473,6 @@ function publicAddressFinding(url: UrlParts, out: Finding[]): void {
   }
 }
 
-/**
- * A value that is a host and nothing like a sentence: `localhost/`, `169.254.169.254/latest`,
- * `0x7f.1:80`, `host.docker.internal/`. A bare host without a path or port (`server=localhost`) says
- * too little, and a bare LAN or IPv6 address is what telemetry reports about the client's own network.
- */
 /** A path that names something after an address (`127.0.0.1/owa/`); `10.0.0.0/8` is a network's prefix length. */
 const NAMED_PATH = /\/+[A-Za-z_~.]/y;
 
@@ -486,6 +481,12 @@ function namesPathAt(text: string, at: number): boolean {
   return NAMED_PATH.test(text);
 }
 
+/**
+ * A value that is a host and nothing like a sentence: `localhost/`, `169.254.169.254/latest`,
+ * `0x7f.1:80`, `host.docker.internal/`. A bare host without a path or port (`server=localhost`) says
+ * too little, and a bare LAN or IPv6 address is what telemetry reports about the client's own network,
+ * unless a named path follows it (`127.0.0.1/owa/`).
+ */
 function bareHostFindings(text: string, out: Finding[]): void {
   if (text.indexOf("/") < 0 && text.indexOf(":") < 0) return;
   const end = authorityEnd(text, 0, Math.min(text.length, MAX_BARE_HOST));
